@@ -1,0 +1,105 @@
+//! `taper`: plans that can really be measured out. CLI parsing and glue only; the decisions are
+//! made in taper-core and the text in taper-report.
+
+mod plan_args;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use taper_core::Catalogue;
+
+#[derive(Parser)]
+#[command(
+    name = "taper",
+    version,
+    about = "Plan gradual, measurable tapers of antidepressants and benzodiazepines.",
+    long_about = "Plan gradual, measurable tapers of antidepressants and benzodiazepines.\n\n\
+Taper is decision support for a conversation with a prescriber, not a prescription. Every plan \
+says why it looks the way it does and where its numbers come from.",
+    after_help = "Examples:\n  taper drugs\n  taper plan --drug citalopram --from 20mg --step 10pp --every 28d --have citalopram-oral-drops-40mg-ml\n  taper plan --drug sertraline --from 100mg --strategy proportional --step 10% \\\n      --have sertraline-tab-50mg --have sertraline-tab-25mg --have sertraline-concentrate-20mg-ml"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the drugs and products the catalogue knows, with their sources.
+    Drugs(DrugsArgs),
+    /// Plan a taper and show how to prepare every step.
+    Plan(Box<plan_args::PlanArgs>),
+}
+
+#[derive(clap::Args)]
+struct DrugsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// A problem with what the person typed: printed as is, exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for UsageError {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(text) => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (e.g. `| head`) is not an error.
+            let _ = out.write_all(text.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            if let Some(usage) = err.downcast_ref::<UsageError>() {
+                eprintln!("error: {usage}");
+                ExitCode::from(2)
+            } else {
+                eprintln!("error: {err:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<String> {
+    let catalogue = Catalogue::builtin()?;
+    match cli.command {
+        Command::Drugs(args) => drugs(&catalogue, args.format),
+        Command::Plan(args) => plan_args::run(&catalogue, &args),
+    }
+}
+
+fn drugs(catalogue: &Catalogue, format: Format) -> anyhow::Result<String> {
+    match format {
+        Format::Table => Ok(taper_report::table::drugs(catalogue)),
+        Format::Json => {
+            let list: Vec<_> = catalogue
+                .drugs()
+                .iter()
+                .map(|d| taper_report::DrugJson::new(d, catalogue))
+                .collect();
+            Ok(serde_json::to_string_pretty(&list)? + "\n")
+        }
+        Format::Csv => Err(UsageError(
+            "format 'csv' is not available for drugs; use table or json".into(),
+        )
+        .into()),
+    }
+}

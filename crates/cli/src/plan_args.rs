@@ -1,0 +1,324 @@
+//! `taper plan`: flags → a `PlanRequest`, checked at the edge with errors that name the flag.
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use taper_core::catalogue::{Catalogue, Form, Product, nearest, parse_user_products};
+use taper_core::formulation::{Equipment, Kit, Stock};
+use taper_core::schedule::{PlanRequest, Strategy};
+use taper_core::units::{self, StepSize};
+use taper_core::{InputError, PlanError};
+
+use crate::{Format, UsageError};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyName {
+    /// Equal drops in modelled receptor occupancy (falls back to proportional without a model).
+    Hyperbolic,
+    /// A fixed percentage of the current dose.
+    Proportional,
+    /// Equal milligram cuts; for comparison only.
+    Linear,
+    /// The doses given with --doses.
+    Manual,
+}
+
+#[derive(Args)]
+pub struct PlanArgs {
+    /// Drug id or name, e.g. citalopram (see `taper drugs`).
+    #[arg(long)]
+    pub drug: String,
+    /// The daily dose taken now, e.g. 20mg.
+    #[arg(long)]
+    pub from: String,
+    #[arg(long, value_enum, default_value_t = StrategyName::Hyperbolic)]
+    pub strategy: StrategyName,
+    /// Step size: 5pp (hyperbolic, default 5pp), 10% (proportional, default 10%), 2.5mg or 10% of the start (linear).
+    #[arg(long)]
+    pub step: Option<String>,
+    /// Time between steps, e.g. 28d or 4w.
+    #[arg(long, default_value = "28d")]
+    pub every: String,
+    /// A product you have (repeat): a catalogue id or one from --products.
+    #[arg(long = "have")]
+    pub have: Vec<String>,
+    /// A TOML file of your own products ([[products]] with id, drug, form, …).
+    #[arg(long)]
+    pub products: Option<std::path::PathBuf>,
+    /// You cut tablets with a tablet cutter (halves and quarters of unscored tablets).
+    #[arg(long)]
+    pub cutter: bool,
+    /// Smallest volume your oral syringe marks.
+    #[arg(long, default_value = "0.1ml")]
+    pub syringe: String,
+    /// Beads per capsule you counted, as PRODUCT=COUNT (repeat).
+    #[arg(long = "beads")]
+    pub beads: Vec<String>,
+    /// Your scale's readability, e.g. 1mg, to weigh capsule powder.
+    #[arg(long)]
+    pub scale: Option<String>,
+    /// Weight of one capsule's contents, as PRODUCT=WEIGHT e.g. duloxetine-dr-cap-20mg=300mg (repeat).
+    #[arg(long = "fill")]
+    pub fill: Vec<String>,
+    /// A compounding pharmacy can make doses to this precision, e.g. 0.1mg.
+    #[arg(long)]
+    pub compounded: Option<String>,
+    /// Once the dose is at or below this, the next step is zero.
+    #[arg(long = "final")]
+    pub final_dose: Option<String>,
+    /// End the plan at this dose instead of stopping.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Doses for --strategy manual, comma-separated, e.g. 15mg,10mg,5mg,0mg.
+    #[arg(long, value_delimiter = ',')]
+    pub doses: Vec<String>,
+    /// Spread each step over its days as small daily cuts (as tapering strips do).
+    #[arg(long)]
+    pub micro_taper: bool,
+    /// Occupancy fit for another brain region (see `taper drugs --format json`).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Go faster than the pace limits; the justification is recorded in the plan.
+    #[arg(long = "override-pace", value_name = "JUSTIFICATION")]
+    pub override_pace: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+fn usage(e: impl std::fmt::Display) -> anyhow::Error {
+    UsageError(e.to_string()).into()
+}
+
+fn input(e: InputError) -> anyhow::Error {
+    usage(format!(
+        "--{} {}",
+        e.field,
+        e.to_string().trim_start_matches(&e.field).trim_start()
+    ))
+}
+
+fn plan_error(e: PlanError) -> anyhow::Error {
+    match e {
+        PlanError::Input(i) => input(i),
+        PlanError::Refused { field, message } => usage(format!("--{field}: {message}")),
+    }
+}
+
+pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanRequest> {
+    let drug = catalogue.find_drug("drug", &args.drug).map_err(input)?;
+    let start = units::parse_positive_dose("from", &args.from).map_err(input)?;
+    let interval_days = units::parse_days("every", &args.every).map_err(input)?;
+    let step = args
+        .step
+        .as_deref()
+        .map(|s| units::parse_step("step", s))
+        .transpose()
+        .map_err(input)?;
+    let strategy = match (args.strategy, step) {
+        (StrategyName::Hyperbolic, None) => Strategy::Hyperbolic { step_pp: 5.0 },
+        (StrategyName::Hyperbolic, Some(StepSize::PercentagePoints(pp))) => {
+            Strategy::Hyperbolic { step_pp: pp }
+        }
+        (StrategyName::Proportional, None) => Strategy::Proportional { step_percent: 10.0 },
+        (StrategyName::Proportional, Some(StepSize::Percent(p))) => {
+            Strategy::Proportional { step_percent: p }
+        }
+        (StrategyName::Linear, Some(StepSize::Milligrams(mg))) => Strategy::Linear { step_mg: mg },
+        (StrategyName::Linear, Some(StepSize::Percent(p))) => Strategy::Linear {
+            step_mg: start.get() * p / 100.0,
+        },
+        (StrategyName::Linear, None) => Strategy::Linear {
+            step_mg: start.get() / 10.0,
+        },
+        (StrategyName::Manual, Some(_)) => {
+            return Err(usage(
+                "--step does not apply to --strategy manual; list the doses with --doses",
+            ));
+        }
+        (StrategyName::Manual, None) => {
+            let doses = args
+                .doses
+                .iter()
+                .map(|d| units::parse_dose("doses", d))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(input)?;
+            Strategy::Manual { doses }
+        }
+        (s, Some(_)) => {
+            let (name, allowed) = match s {
+                StrategyName::Hyperbolic => ("hyperbolic", "percentage points, e.g. 5pp"),
+                StrategyName::Proportional => {
+                    ("proportional", "a percentage of the current dose, e.g. 10%")
+                }
+                _ => ("linear", "mg or a percentage of the starting dose"),
+            };
+            return Err(usage(format!(
+                "--step '{}': a {name} plan takes {allowed}",
+                args.step.as_deref().unwrap_or_default()
+            )));
+        }
+    };
+    if args.strategy != StrategyName::Manual && !args.doses.is_empty() {
+        return Err(usage("--doses only applies to --strategy manual"));
+    }
+
+    let mut own: Vec<Product> = Vec::new();
+    if let Some(path) = &args.products {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading --products {}", path.display()))?;
+        own = parse_user_products(&path.display().to_string(), &text)
+            .map_err(|e| usage(format!("--products {e}")))?;
+    }
+    let mut stocks: Vec<Stock> = Vec::new();
+    for id in &args.have {
+        let product = own
+            .iter()
+            .find(|p| &p.id == id)
+            .or_else(|| catalogue.product(id))
+            .cloned()
+            .ok_or_else(|| {
+                let names = drug
+                    .products
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .chain(own.iter().map(|p| p.id.as_str()));
+                let near = nearest(id, names);
+                let hint = if near.is_empty() {
+                    String::new()
+                } else {
+                    format!("did you mean {}? ", near.join(" or "))
+                };
+                usage(format!(
+                    "--have '{id}': no such product; {hint}{}'s products are: {}",
+                    drug.id,
+                    drug.products
+                        .iter()
+                        .map(|p| p.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+        if stocks.iter().any(|s| s.product.id == product.id) {
+            return Err(usage(format!("--have '{id}' is given twice")));
+        }
+        stocks.push(Stock::new(product));
+    }
+    if let Some(precision) = &args.compounded {
+        let precision_mg = units::parse_positive_dose("compounded", precision)
+            .map_err(input)?
+            .get();
+        stocks.push(Stock::new(Product {
+            id: format!("{}-compounded", drug.id),
+            drug: drug.id.clone(),
+            form: Form::Compounded { precision_mg },
+            markets: Vec::new(),
+            source: "taper_policy".into(),
+            note: None,
+        }));
+    }
+    for spec in &args.beads {
+        let (id, count) = spec.split_once('=').ok_or_else(|| {
+            usage(format!(
+                "--beads '{spec}': expected PRODUCT=COUNT, e.g. venlafaxine-xr-cap-37.5mg=60"
+            ))
+        })?;
+        let count: u32 = count
+            .trim()
+            .parse()
+            .ok()
+            .filter(|c| (2..=5000).contains(c))
+            .ok_or_else(|| {
+                usage(format!(
+                    "--beads '{spec}': the count must be a whole number from 2 to 5000"
+                ))
+            })?;
+        let stock = stocks
+            .iter_mut()
+            .find(|s| s.product.id == id)
+            .ok_or_else(|| {
+                usage(format!(
+                    "--beads '{spec}': '{id}' is not among the products given with --have"
+                ))
+            })?;
+        if !matches!(stock.product.form, Form::Capsule { .. }) {
+            return Err(usage(format!("--beads '{spec}': '{id}' is not a capsule")));
+        }
+        stock.beads_per_capsule = Some(count);
+    }
+    let scale_mg = args
+        .scale
+        .as_deref()
+        .map(|s| units::parse_positive_dose("scale", s))
+        .transpose()
+        .map_err(input)?
+        .map(|m| m.get());
+    for spec in &args.fill {
+        let (id, weight) = spec.split_once('=').ok_or_else(|| {
+            usage(format!(
+                "--fill '{spec}': expected PRODUCT=WEIGHT, e.g. duloxetine-dr-cap-20mg=300mg"
+            ))
+        })?;
+        let weight = units::parse_positive_dose("fill", weight)
+            .map_err(input)?
+            .get();
+        if scale_mg.is_none() {
+            return Err(usage(
+                "--fill needs --scale (your scale's readability, e.g. 1mg)",
+            ));
+        }
+        let stock = stocks
+            .iter_mut()
+            .find(|s| s.product.id == id)
+            .ok_or_else(|| {
+                usage(format!(
+                    "--fill '{spec}': '{id}' is not among the products given with --have"
+                ))
+            })?;
+        if !matches!(stock.product.form, Form::Capsule { .. }) {
+            return Err(usage(format!("--fill '{spec}': '{id}' is not a capsule")));
+        }
+        stock.fill_weight_mg = Some(weight);
+    }
+    let syringe_ml = units::parse_ml("syringe", &args.syringe).map_err(input)?;
+    Ok(PlanRequest {
+        drug: drug.id.clone(),
+        start,
+        strategy,
+        interval_days,
+        final_dose: args
+            .final_dose
+            .as_deref()
+            .map(|f| units::parse_dose("final", f))
+            .transpose()
+            .map_err(input)?,
+        end_at: args
+            .to
+            .as_deref()
+            .map(|t| units::parse_dose("to", t))
+            .transpose()
+            .map_err(input)?,
+        micro_taper: args.micro_taper,
+        region: args.region.clone(),
+        kit: Kit {
+            stocks,
+            equipment: Equipment {
+                cutter: args.cutter,
+                syringe_ml,
+                scale_mg,
+                ..Equipment::default()
+            },
+        },
+        pace_override: args.override_pace.clone(),
+    })
+}
+
+pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<String> {
+    let req = request(catalogue, args)?;
+    let plan = taper_core::plan(catalogue, &req).map_err(plan_error)?;
+    Ok(match args.format {
+        Format::Table => taper_report::table::plan(&plan, catalogue),
+        Format::Json => {
+            serde_json::to_string_pretty(&taper_report::PlanJson::new(&plan, catalogue))? + "\n"
+        }
+        Format::Csv => taper_report::plan_csv(&plan)?,
+    })
+}

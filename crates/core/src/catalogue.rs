@@ -1,0 +1,914 @@
+//! The drug catalogue: drugs, their occupancy models, half-lives, benzodiazepine equivalents and
+//! the products a person can actually hold. Data lives in `data/` as TOML with a source for every
+//! number; this module parses and validates it. It reads no files: the built-in catalogue is
+//! compiled in, and callers hand over the text of any local file.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::error::CatalogueError;
+use crate::occupancy::EmaxModel;
+
+/// The catalogue files compiled into every build.
+const BUILTIN_FILES: &[(&str, &str)] = &[
+    (
+        "citalopram.toml",
+        include_str!("../../../data/catalogue/citalopram.toml"),
+    ),
+    (
+        "escitalopram.toml",
+        include_str!("../../../data/catalogue/escitalopram.toml"),
+    ),
+    (
+        "sertraline.toml",
+        include_str!("../../../data/catalogue/sertraline.toml"),
+    ),
+    (
+        "paroxetine.toml",
+        include_str!("../../../data/catalogue/paroxetine.toml"),
+    ),
+    (
+        "fluoxetine.toml",
+        include_str!("../../../data/catalogue/fluoxetine.toml"),
+    ),
+    (
+        "venlafaxine.toml",
+        include_str!("../../../data/catalogue/venlafaxine.toml"),
+    ),
+    (
+        "duloxetine.toml",
+        include_str!("../../../data/catalogue/duloxetine.toml"),
+    ),
+    (
+        "desvenlafaxine.toml",
+        include_str!("../../../data/catalogue/desvenlafaxine.toml"),
+    ),
+    (
+        "vortioxetine.toml",
+        include_str!("../../../data/catalogue/vortioxetine.toml"),
+    ),
+    (
+        "mirtazapine.toml",
+        include_str!("../../../data/catalogue/mirtazapine.toml"),
+    ),
+    (
+        "alprazolam.toml",
+        include_str!("../../../data/catalogue/alprazolam.toml"),
+    ),
+    (
+        "clonazepam.toml",
+        include_str!("../../../data/catalogue/clonazepam.toml"),
+    ),
+    (
+        "lorazepam.toml",
+        include_str!("../../../data/catalogue/lorazepam.toml"),
+    ),
+    (
+        "diazepam.toml",
+        include_str!("../../../data/catalogue/diazepam.toml"),
+    ),
+    (
+        "temazepam.toml",
+        include_str!("../../../data/catalogue/temazepam.toml"),
+    ),
+    (
+        "oxazepam.toml",
+        include_str!("../../../data/catalogue/oxazepam.toml"),
+    ),
+    (
+        "chlordiazepoxide.toml",
+        include_str!("../../../data/catalogue/chlordiazepoxide.toml"),
+    ),
+];
+const SOURCES: &str = include_str!("../../../data/sources.toml");
+const POLICY: &str = include_str!("../../../data/policy.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DrugClass {
+    Ssri,
+    Snri,
+    SerotoninModulator,
+    OtherAntidepressant,
+    Benzodiazepine,
+}
+
+impl DrugClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DrugClass::Ssri => "ssri",
+            DrugClass::Snri => "snri",
+            DrugClass::SerotoninModulator => "serotonin-modulator",
+            DrugClass::OtherAntidepressant => "other-antidepressant",
+            DrugClass::Benzodiazepine => "benzodiazepine",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DrugClass::Ssri => "SSRI",
+            DrugClass::Snri => "SNRI",
+            DrugClass::SerotoninModulator => "serotonin modulator",
+            DrugClass::OtherAntidepressant => "antidepressant (other)",
+            DrugClass::Benzodiazepine => "benzodiazepine",
+        }
+    }
+
+    pub fn is_benzodiazepine(self) -> bool {
+        self == DrugClass::Benzodiazepine
+    }
+}
+
+/// One fitted occupancy curve for a brain region.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OccupancyFit {
+    pub region: String,
+    pub emax_percent: f64,
+    pub ed50_mg: f64,
+    pub source: String,
+    #[serde(default)]
+    pub default: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl OccupancyFit {
+    pub fn model(&self) -> EmaxModel {
+        EmaxModel::new(self.emax_percent, self.ed50_mg)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HalfLifeRange {
+    pub low_hours: f64,
+    pub high_hours: f64,
+    /// A published typical or mean value where one exists.
+    #[serde(default)]
+    pub typical_hours: Option<f64>,
+    pub source: String,
+}
+
+impl HalfLifeRange {
+    /// The value used for simulation: the published typical value, else the middle of the range
+    /// (our arithmetic, reported as such).
+    pub fn representative_hours(&self) -> f64 {
+        self.typical_hours
+            .unwrap_or((self.low_hours + self.high_hours) / 2.0)
+    }
+
+    pub fn is_derived(&self) -> bool {
+        self.typical_hours.is_none() && self.low_hours != self.high_hours
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metabolite {
+    pub name: String,
+    pub low_hours: f64,
+    pub high_hours: f64,
+    #[serde(default)]
+    pub typical_hours: Option<f64>,
+    pub active: bool,
+    pub source: String,
+}
+
+impl Metabolite {
+    pub fn range(&self) -> HalfLifeRange {
+        HalfLifeRange {
+            low_hours: self.low_hours,
+            high_hours: self.high_hours,
+            typical_hours: self.typical_hours,
+            source: self.source.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HalfLife {
+    pub parent: HalfLifeRange,
+    #[serde(default)]
+    pub metabolites: Vec<Metabolite>,
+}
+
+impl HalfLife {
+    /// The longest representative half-life among the parent and its active metabolites.
+    pub fn longest_active_hours(&self) -> f64 {
+        self.metabolites
+            .iter()
+            .filter(|m| m.active)
+            .map(|m| m.range().representative_hours())
+            .fold(self.parent.representative_hours(), f64::max)
+    }
+}
+
+/// Which published equivalence table to convert with. They differ, so both are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EquivalenceScheme {
+    Ashton,
+    VaDod,
+}
+
+impl EquivalenceScheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EquivalenceScheme::Ashton => "ashton",
+            EquivalenceScheme::VaDod => "va-dod",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            EquivalenceScheme::Ashton => "Ashton (2002/2007)",
+            EquivalenceScheme::VaDod => "VA/DoD (2021)",
+        }
+    }
+    pub fn parse(input: &str) -> Option<Self> {
+        match input.to_ascii_lowercase().as_str() {
+            "ashton" => Some(Self::Ashton),
+            "va-dod" | "vadod" | "va/dod" => Some(Self::VaDod),
+            _ => None,
+        }
+    }
+}
+
+/// The dose of this drug roughly equivalent to 10 mg of oral diazepam, per one table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiazepamEquivalent {
+    pub scheme: EquivalenceScheme,
+    pub mg: f64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CapsuleContents {
+    /// Small beads or spheroids that can be counted.
+    Beads,
+    /// Enteric-coated pellets (the label says not to open), countable by those who choose to.
+    EntericPellets,
+    /// Powder, which can be weighed.
+    Powder,
+    Unknown,
+}
+
+/// What a product physically is, and so how it can be divided.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Form {
+    Tablet {
+        strength_mg: f64,
+        scored: Option<bool>,
+        modified_release: bool,
+    },
+    Capsule {
+        strength_mg: f64,
+        contents: CapsuleContents,
+        modified_release: bool,
+    },
+    Liquid {
+        mg_per_ml: f64,
+        mg_per_drop: Option<f64>,
+        label: String,
+    },
+    /// Made by a compounding pharmacy at a stated precision (a capsule or strip of any multiple).
+    Compounded { precision_mg: f64 },
+}
+
+impl Form {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Form::Tablet { .. } => "tablet",
+            Form::Capsule { .. } => "capsule",
+            Form::Liquid { .. } => "liquid",
+            Form::Compounded { .. } => "compounded",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Product {
+    pub id: String,
+    pub drug: String,
+    pub form: Form,
+    pub markets: Vec<String>,
+    pub source: String,
+    pub note: Option<String>,
+}
+
+impl Product {
+    /// A short human name: "20 mg tablet", "40 mg/mL oral drops".
+    pub fn describe(&self) -> String {
+        use crate::units::trim_number as n;
+        match &self.form {
+            Form::Tablet {
+                strength_mg,
+                modified_release,
+                ..
+            } => {
+                let mr = if *modified_release {
+                    " extended-release"
+                } else {
+                    ""
+                };
+                format!("{} mg{mr} tablet", n(*strength_mg))
+            }
+            Form::Capsule { strength_mg, .. } => format!("{} mg capsule", n(*strength_mg)),
+            Form::Liquid { label, .. } => label.clone(),
+            Form::Compounded { precision_mg } => {
+                format!("compounded preparation (to {} mg)", n(*precision_mg))
+            }
+        }
+    }
+
+    /// The amount of drug one whole unit holds, where a unit exists.
+    pub fn unit_strength_mg(&self) -> Option<f64> {
+        match self.form {
+            Form::Tablet { strength_mg, .. } | Form::Capsule { strength_mg, .. } => {
+                Some(strength_mg)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The stored format of a product (flattened, with `form` naming the kind).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductRecord {
+    pub id: String,
+    #[serde(default)]
+    pub drug: Option<String>,
+    pub form: String,
+    #[serde(default)]
+    pub strength_mg: Option<f64>,
+    #[serde(default)]
+    pub scored: Option<bool>,
+    #[serde(default)]
+    pub modified_release: bool,
+    #[serde(default)]
+    pub contents: Option<CapsuleContents>,
+    #[serde(default)]
+    pub mg_per_ml: Option<f64>,
+    #[serde(default)]
+    pub mg_per_drop: Option<f64>,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub precision_mg: Option<f64>,
+    #[serde(default)]
+    pub markets: Vec<String>,
+    pub source: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn positive(value: Option<f64>, what: &str, id: &str) -> Result<f64, String> {
+    match value {
+        Some(v) if v.is_finite() && v > 0.0 && v <= crate::units::ABSURD_DOSE_MG => Ok(v),
+        Some(v) => Err(format!(
+            "product {id}: {what} must be a positive number, got {v}"
+        )),
+        None => Err(format!("product {id}: {what} is required")),
+    }
+}
+
+impl ProductRecord {
+    /// Checks a record and turns it into a product of `drug`.
+    pub fn into_product(self, drug: &str) -> Result<Product, String> {
+        let id = self.id.clone();
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        {
+            return Err(format!(
+                "product id '{id}' may use only letters, digits, '-', '.', '_'"
+            ));
+        }
+        let form = match self.form.as_str() {
+            "tablet" => Form::Tablet {
+                strength_mg: positive(self.strength_mg, "strength_mg", &id)?,
+                scored: self.scored,
+                modified_release: self.modified_release,
+            },
+            "capsule" => Form::Capsule {
+                strength_mg: positive(self.strength_mg, "strength_mg", &id)?,
+                contents: self.contents.unwrap_or(CapsuleContents::Unknown),
+                modified_release: self.modified_release,
+            },
+            "liquid" => {
+                let mg_per_ml = positive(self.mg_per_ml, "mg_per_ml", &id)?;
+                let mg_per_drop = match self.mg_per_drop {
+                    Some(_) => Some(positive(self.mg_per_drop, "mg_per_drop", &id)?),
+                    None => None,
+                };
+                let label = self.label.unwrap_or_else(|| {
+                    format!("liquid {} mg/mL", crate::units::trim_number(mg_per_ml))
+                });
+                Form::Liquid {
+                    mg_per_ml,
+                    mg_per_drop,
+                    label,
+                }
+            }
+            "compounded" => Form::Compounded {
+                precision_mg: positive(self.precision_mg, "precision_mg", &id)?,
+            },
+            other => {
+                return Err(format!(
+                    "product {id}: form '{other}' is not one of tablet, capsule, liquid, compounded"
+                ));
+            }
+        };
+        Ok(Product {
+            id,
+            drug: drug.to_string(),
+            form,
+            markets: self.markets,
+            source: self.source,
+            note: self.note,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DrugRecord {
+    id: String,
+    name: String,
+    class: DrugClass,
+    target: String,
+    #[serde(default)]
+    usual_min_dose_mg: Option<f64>,
+    #[serde(default)]
+    usual_min_dose_source: Option<String>,
+    about: String,
+    #[serde(default)]
+    occupancy: Vec<OccupancyFit>,
+    half_life: HalfLife,
+    #[serde(default)]
+    diazepam_equivalent: Vec<DiazepamEquivalent>,
+    #[serde(default)]
+    products: Vec<ProductRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drug {
+    pub id: String,
+    pub name: String,
+    pub class: DrugClass,
+    pub target: String,
+    pub usual_min_dose_mg: Option<f64>,
+    pub about: String,
+    pub occupancy: Vec<OccupancyFit>,
+    pub half_life: HalfLife,
+    pub diazepam_equivalents: Vec<DiazepamEquivalent>,
+    pub products: Vec<Product>,
+}
+
+impl Drug {
+    /// The default occupancy fit, if the drug has one.
+    pub fn default_occupancy(&self) -> Option<&OccupancyFit> {
+        self.occupancy.iter().find(|f| f.default)
+    }
+
+    pub fn occupancy_in(&self, region: &str) -> Option<&OccupancyFit> {
+        self.occupancy
+            .iter()
+            .find(|f| f.region.eq_ignore_ascii_case(region))
+    }
+
+    pub fn diazepam_equivalent(&self, scheme: EquivalenceScheme) -> Option<&DiazepamEquivalent> {
+        self.diazepam_equivalents
+            .iter()
+            .find(|e| e.scheme == scheme)
+    }
+
+    /// mg of diazepam equivalent to `mg` of this drug under `scheme`.
+    pub fn to_diazepam_mg(&self, mg: f64, scheme: EquivalenceScheme) -> Option<f64> {
+        self.diazepam_equivalent(scheme).map(|e| mg * 10.0 / e.mg)
+    }
+
+    /// mg of this drug equivalent to `diazepam_mg` under `scheme`.
+    pub fn from_diazepam_mg(&self, diazepam_mg: f64, scheme: EquivalenceScheme) -> Option<f64> {
+        self.diazepam_equivalent(scheme)
+            .map(|e| diazepam_mg * e.mg / 10.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Source {
+    pub citation: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Pace limits by class, read from `data/policy.toml`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Policy {
+    pub antidepressant: AntidepressantPolicy,
+    pub benzodiazepine: BenzodiazepinePolicy,
+    pub final_dose: FinalDosePolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AntidepressantPolicy {
+    pub min_interval_days: u32,
+    pub min_interval_source: String,
+    pub max_step_percentage_points: f64,
+    pub max_step_percent: f64,
+    pub max_step_source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct BenzodiazepinePolicy {
+    pub min_interval_days: u32,
+    pub min_interval_source: String,
+    pub max_percent_per_two_weeks: f64,
+    pub max_step_source: String,
+    pub final_step_diazepam_equivalent_mg: f64,
+    pub final_step_source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FinalDosePolicy {
+    pub fraction_of_start: f64,
+    pub source: String,
+}
+
+/// Everything the planner knows: drugs with their products, the sources they cite, the policy.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    drugs: Vec<Drug>,
+    sources: BTreeMap<String, Source>,
+    pub policy: Policy,
+}
+
+impl Catalogue {
+    /// The catalogue compiled into the program. Its files are checked by the test-suite, so a
+    /// failure here is a build defect, reported rather than panicking.
+    pub fn builtin() -> Result<Catalogue, CatalogueError> {
+        Catalogue::from_texts(BUILTIN_FILES, SOURCES, POLICY)
+    }
+
+    /// Builds a catalogue from file texts: `(file name, TOML)` per drug, the sources and the policy.
+    pub fn from_texts(
+        files: &[(&str, &str)],
+        sources: &str,
+        policy: &str,
+    ) -> Result<Catalogue, CatalogueError> {
+        let sources: BTreeMap<String, Source> =
+            toml::from_str(sources).map_err(|e| CatalogueError {
+                file: "sources.toml".into(),
+                message: e.to_string(),
+            })?;
+        let policy: Policy = toml::from_str(policy).map_err(|e| CatalogueError {
+            file: "policy.toml".into(),
+            message: e.to_string(),
+        })?;
+        let mut drugs = Vec::new();
+        for (file, text) in files {
+            let err = |message: String| CatalogueError {
+                file: (*file).to_string(),
+                message,
+            };
+            let record: DrugRecord = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+            let drug = build_drug(record, &sources).map_err(err)?;
+            if drugs.iter().any(|d: &Drug| d.id == drug.id) {
+                return Err(CatalogueError {
+                    file: (*file).to_string(),
+                    message: format!("drug '{}' defined twice", drug.id),
+                });
+            }
+            drugs.push(drug);
+        }
+        for cited in [
+            &policy.antidepressant.min_interval_source,
+            &policy.antidepressant.max_step_source,
+            &policy.benzodiazepine.min_interval_source,
+            &policy.benzodiazepine.max_step_source,
+            &policy.benzodiazepine.final_step_source,
+            &policy.final_dose.source,
+        ] {
+            if !sources.contains_key(cited) {
+                return Err(CatalogueError {
+                    file: "policy.toml".into(),
+                    message: format!("unknown source '{cited}'"),
+                });
+            }
+        }
+        let mut product_ids = std::collections::BTreeSet::new();
+        for p in drugs.iter().flat_map(|d| &d.products) {
+            if !product_ids.insert(p.id.clone()) {
+                return Err(CatalogueError {
+                    file: format!("{}.toml", p.drug),
+                    message: format!("product id '{}' is used twice", p.id),
+                });
+            }
+        }
+        drugs.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Catalogue {
+            drugs,
+            sources,
+            policy,
+        })
+    }
+
+    pub fn drugs(&self) -> &[Drug] {
+        &self.drugs
+    }
+
+    pub fn drug(&self, id: &str) -> Option<&Drug> {
+        let id = id.trim().to_ascii_lowercase();
+        self.drugs
+            .iter()
+            .find(|d| d.id == id || d.name.eq_ignore_ascii_case(&id))
+    }
+
+    /// Looks a drug up, or explains which names exist and which are nearest.
+    pub fn find_drug(&self, field: &str, id: &str) -> Result<&Drug, crate::error::InputError> {
+        self.drug(id).ok_or_else(|| {
+            let near = nearest(id, self.drugs.iter().map(|d| d.id.as_str()));
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!("did you mean {}? ", near.join(" or "))
+            };
+            crate::error::InputError::new(
+                field,
+                id,
+                format!(
+                    "no such drug in the catalogue; {hint}known drugs: {}",
+                    self.drugs
+                        .iter()
+                        .map(|d| d.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    }
+
+    pub fn product(&self, id: &str) -> Option<&Product> {
+        self.drugs
+            .iter()
+            .flat_map(|d| &d.products)
+            .find(|p| p.id == id)
+    }
+
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.get(id)
+    }
+
+    pub fn sources(&self) -> impl Iterator<Item = (&str, &Source)> {
+        self.sources.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+/// Up to three names within a small edit distance of `input`, nearest first.
+pub fn nearest<'a>(input: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let input = input.to_ascii_lowercase();
+    let mut scored: Vec<(usize, &str)> = names
+        .map(|n| (strsim::levenshtein(&input, n), n))
+        .filter(|(d, n)| *d <= (n.len() / 3).max(2) || n.starts_with(&input) && input.len() >= 3)
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
+}
+
+fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<Drug, String> {
+    let cite = |s: &str, what: &str| -> Result<(), String> {
+        if sources.contains_key(s) {
+            Ok(())
+        } else {
+            Err(format!("{what} cites unknown source '{s}'"))
+        }
+    };
+    if record.id.is_empty()
+        || !record
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '-')
+    {
+        return Err(format!(
+            "drug id '{}' must be lowercase letters and '-'",
+            record.id
+        ));
+    }
+    for fit in &record.occupancy {
+        cite(&fit.source, &format!("occupancy fit for {}", fit.region))?;
+        if !(fit.emax_percent > 0.0 && fit.emax_percent < 200.0 && fit.ed50_mg > 0.0) {
+            return Err(format!(
+                "occupancy fit for {} has an impossible Emax or ED50",
+                fit.region
+            ));
+        }
+    }
+    if !record.occupancy.is_empty() && record.occupancy.iter().filter(|f| f.default).count() != 1 {
+        return Err("exactly one occupancy fit must be marked default".into());
+    }
+    if record.usual_min_dose_mg.is_some() {
+        match &record.usual_min_dose_source {
+            Some(s) => cite(s, "usual_min_dose_mg")?,
+            None => return Err("usual_min_dose_mg needs usual_min_dose_source".into()),
+        }
+    }
+    let hl = &record.half_life;
+    cite(&hl.parent.source, "half_life.parent")?;
+    check_range(
+        hl.parent.low_hours,
+        hl.parent.high_hours,
+        hl.parent.typical_hours,
+        "half_life.parent",
+    )?;
+    for m in &hl.metabolites {
+        cite(&m.source, &format!("metabolite {}", m.name))?;
+        check_range(m.low_hours, m.high_hours, m.typical_hours, &m.name)?;
+    }
+    for e in &record.diazepam_equivalent {
+        cite(&e.source, "diazepam_equivalent")?;
+        if !(e.mg > 0.0) {
+            return Err("diazepam_equivalent mg must be positive".into());
+        }
+    }
+    if record.class.is_benzodiazepine() && record.diazepam_equivalent.is_empty() {
+        return Err("a benzodiazepine needs at least one diazepam_equivalent".into());
+    }
+    let mut products = Vec::new();
+    for p in record.products {
+        cite(&p.source, &format!("product {}", p.id))?;
+        if let Some(d) = &p.drug {
+            if d != &record.id {
+                return Err(format!(
+                    "product {} names drug '{d}' inside {}",
+                    p.id, record.id
+                ));
+            }
+        }
+        products.push(p.into_product(&record.id)?);
+    }
+    Ok(Drug {
+        id: record.id,
+        name: record.name,
+        class: record.class,
+        target: record.target,
+        usual_min_dose_mg: record.usual_min_dose_mg,
+        about: record.about,
+        occupancy: record.occupancy,
+        half_life: record.half_life,
+        diazepam_equivalents: record.diazepam_equivalent,
+        products,
+    })
+}
+
+fn check_range(low: f64, high: f64, typical: Option<f64>, what: &str) -> Result<(), String> {
+    if !(low > 0.0 && high >= low) {
+        return Err(format!(
+            "{what}: half-life range {low}–{high} h is not valid"
+        ));
+    }
+    if let Some(t) = typical {
+        if !(low..=high).contains(&t) {
+            return Err(format!(
+                "{what}: typical half-life {t} h lies outside {low}–{high} h"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A person's own products, from a local TOML file with `[[products]]` entries naming their drug.
+pub fn parse_user_products(file: &str, text: &str) -> Result<Vec<Product>, CatalogueError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        products: Vec<ProductRecord>,
+    }
+    let err = |message: String| CatalogueError {
+        file: file.to_string(),
+        message,
+    };
+    let parsed: File = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+    parsed
+        .products
+        .into_iter()
+        .map(|record| {
+            let drug = record
+                .drug
+                .clone()
+                .ok_or_else(|| err(format!("product {} needs a 'drug'", record.id)))?;
+            record.into_product(&drug).map_err(err)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin() -> Catalogue {
+        Catalogue::builtin().expect("built-in catalogue is valid")
+    }
+
+    #[test]
+    fn builtin_catalogue_has_every_seed_drug() {
+        let c = builtin();
+        for id in [
+            "citalopram",
+            "escitalopram",
+            "sertraline",
+            "paroxetine",
+            "fluoxetine",
+            "venlafaxine",
+            "duloxetine",
+            "desvenlafaxine",
+            "vortioxetine",
+            "alprazolam",
+            "clonazepam",
+            "lorazepam",
+            "diazepam",
+            "temazepam",
+            "mirtazapine",
+            "oxazepam",
+            "chlordiazepoxide",
+        ] {
+            let drug = c.drug(id).unwrap_or_else(|| panic!("{id} missing"));
+            assert!(!drug.products.is_empty(), "{id} has no products");
+        }
+    }
+
+    #[test]
+    fn every_cited_source_exists() {
+        let c = builtin();
+        for d in c.drugs() {
+            for p in &d.products {
+                assert!(c.source(&p.source).is_some(), "{} cites {}", p.id, p.source);
+            }
+        }
+    }
+
+    #[test]
+    fn equivalence_tables_differ_and_both_are_kept() {
+        // ASAM 2025 Table 7 (pharmacology notes §8 case 8).
+        let c = builtin();
+        let alp = c.drug("alprazolam").unwrap();
+        assert!((alp.to_diazepam_mg(1.5, EquivalenceScheme::Ashton).unwrap() - 30.0).abs() < 1e-9);
+        assert!((alp.to_diazepam_mg(1.5, EquivalenceScheme::VaDod).unwrap() - 15.0).abs() < 1e-9);
+        let clon = c.drug("clonazepam").unwrap();
+        assert!((clon.to_diazepam_mg(1.0, EquivalenceScheme::Ashton).unwrap() - 20.0).abs() < 1e-9);
+        let lor = c.drug("lorazepam").unwrap();
+        assert!((lor.to_diazepam_mg(3.0, EquivalenceScheme::Ashton).unwrap() - 30.0).abs() < 1e-9);
+        let tem = c.drug("temazepam").unwrap();
+        assert!((tem.to_diazepam_mg(20.0, EquivalenceScheme::Ashton).unwrap() - 10.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn unknown_drug_suggests_nearest() {
+        let c = builtin();
+        let err = c.find_drug("drug", "citalopam").unwrap_err();
+        assert!(
+            err.message.contains("did you mean citalopram"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_the_file_named() {
+        let bad = "id = \"x\"\nname = \"X\"\nclass = \"ssri\"\ntarget = \"t\"\nabout = \"a\"\n[half_life]\nparent = { low_hours = 5, high_hours = 4, source = \"asam2025\" }\n";
+        let err = Catalogue::from_texts(&[("x.toml", bad)], SOURCES, POLICY).unwrap_err();
+        assert_eq!(err.file, "x.toml");
+        assert!(err.message.contains("not valid"), "{}", err.message);
+        let uncited = "id = \"x\"\nname = \"X\"\nclass = \"ssri\"\ntarget = \"t\"\nabout = \"a\"\n[half_life]\nparent = { low_hours = 5, high_hours = 6, source = \"nowhere\" }\n";
+        let err = Catalogue::from_texts(&[("x.toml", uncited)], SOURCES, POLICY).unwrap_err();
+        assert!(
+            err.message.contains("unknown source 'nowhere'"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn user_products_parse() {
+        let text = "[[products]]\nid = \"my-citalopram-1mg-ml\"\ndrug = \"citalopram\"\nform = \"liquid\"\nmg_per_ml = 1\nsource = \"taper_policy\"\n";
+        let products = parse_user_products("mine.toml", text).unwrap();
+        assert_eq!(products[0].drug, "citalopram");
+        assert!(matches!(products[0].form, Form::Liquid { mg_per_ml, .. } if mg_per_ml == 1.0));
+        let missing = "[[products]]\nid = \"x\"\nform = \"tablet\"\nsource = \"s\"\n";
+        assert!(
+            parse_user_products("mine.toml", missing)
+                .unwrap_err()
+                .message
+                .contains("needs a 'drug'")
+        );
+    }
+}

@@ -1,0 +1,789 @@
+//! Turns a target dose into something a person can measure out with what they have.
+//!
+//! A preparation is at most a few whole or cut tablets/capsules ("coarse" pieces) plus at most one
+//! "fine" source measured in small quanta: a liquid by syringe (diluted if the syringe is too
+//! coarse), drops, counted beads, weighed capsule powder, or a compounded dose. Among preparations
+//! inside the allowed window the solver takes the simplest one whose error is within tolerance,
+//! else the nearest. It never looks outside the window the planner gives it, so it cannot round a
+//! step up past the previous dose or down past the step limit.
+
+use crate::catalogue::{CapsuleContents, Form, Product};
+use crate::units::trim_number as n;
+
+/// What the person measures with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Equipment {
+    /// Halves and quarters of unscored, immediate-release tablets with a tablet cutter.
+    pub cutter: bool,
+    /// The smallest volume the oral syringe marks, in mL.
+    pub syringe_ml: f64,
+    /// The largest volume measured in one go, in mL.
+    pub syringe_max_ml: f64,
+    /// Readability of a scale in mg of powder, if the person weighs capsule contents.
+    pub scale_mg: Option<f64>,
+}
+
+impl Default for Equipment {
+    fn default() -> Self {
+        Self {
+            cutter: false,
+            syringe_ml: 0.1,
+            syringe_max_ml: 10.0,
+            scale_mg: None,
+        }
+    }
+}
+
+/// A product the person has, with what they measured about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stock {
+    pub product: Product,
+    /// Average beads per capsule, counted over several capsules.
+    pub beads_per_capsule: Option<u32>,
+    /// Weight of one capsule's contents in mg, for weighing with a scale.
+    pub fill_weight_mg: Option<f64>,
+}
+
+impl Stock {
+    pub fn new(product: Product) -> Self {
+        Self {
+            product,
+            beads_per_capsule: None,
+            fill_weight_mg: None,
+        }
+    }
+}
+
+/// Everything available to prepare doses.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Kit {
+    pub stocks: Vec<Stock>,
+    pub equipment: Equipment,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Tablet,
+    Capsule,
+    Ml,
+    Drop,
+    Bead,
+    /// mg of capsule powder on a scale.
+    PowderMg,
+    /// mg of drug in a compounded preparation.
+    Mg,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Tablet => "tablet",
+            Unit::Capsule => "capsule",
+            Unit::Ml => "mL",
+            Unit::Drop => "drop",
+            Unit::Bead => "bead",
+            Unit::PowderMg => "mg-powder",
+            Unit::Mg => "mg",
+        }
+    }
+}
+
+/// How to make a weaker liquid when the syringe cannot measure the stock finely enough.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dilution {
+    pub stock_ml: f64,
+    pub water_ml: f64,
+    pub mg_per_ml: f64,
+}
+
+/// One thing to measure out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub product_id: String,
+    pub quantity: f64,
+    pub unit: Unit,
+    /// The drug this item contributes.
+    pub mg: f64,
+    pub dilution: Option<Dilution>,
+    pub text: String,
+}
+
+/// A dose as it is actually prepared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preparation {
+    pub items: Vec<Item>,
+    pub dose_mg: f64,
+    /// Lower is simpler: counts pieces, cuts, dilution, counting and weighing.
+    pub complexity: u32,
+    /// Cautions about this way of preparing (e.g. opening a capsule whose label says not to).
+    pub notes: Vec<String>,
+}
+
+impl Preparation {
+    /// The whole preparation in one line, e.g. "1 × 50 mg tablet + 0.8 mL of oral concentrate 20 mg/mL".
+    pub fn instruction(&self) -> String {
+        if self.items.is_empty() {
+            return "none (stop)".to_string();
+        }
+        self.items
+            .iter()
+            .map(|i| i.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    }
+}
+
+/// The doses the planner allows for one step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub low: f64,
+    pub high: f64,
+    pub high_inclusive: bool,
+}
+
+impl Window {
+    const EPS: f64 = 1e-9;
+
+    pub fn contains(&self, dose: f64) -> bool {
+        let above = dose >= self.low - Self::EPS;
+        let below = if self.high_inclusive {
+            dose <= self.high + Self::EPS
+        } else {
+            dose < self.high - Self::EPS
+        };
+        above && below
+    }
+}
+
+/// The solver's answer for one target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    pub preparation: Preparation,
+    /// Whether the error is within the tolerance the planner asked for.
+    pub within_tolerance: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Piece {
+    stock: usize,
+    /// 1, 0.5 or 0.25 of a unit.
+    fraction: f64,
+    mg: f64,
+    cost: u32,
+}
+
+/// A fixed combination of whole and cut units.
+#[derive(Debug, Clone)]
+struct Coarse {
+    mg: f64,
+    /// Per stock: units (possibly fractional) used.
+    counts: Vec<(usize, f64)>,
+    cost: u32,
+}
+
+#[derive(Debug, Clone)]
+enum FineKind {
+    Syringe {
+        dilution: Option<Dilution>,
+        max_units: u32,
+    },
+    Drops {
+        max_units: u32,
+    },
+    Beads {
+        per_capsule: u32,
+    },
+    Weigh {
+        fill_mg: f64,
+        scale_mg: f64,
+        max_units: u32,
+    },
+    Compounded,
+}
+
+#[derive(Debug, Clone)]
+struct Fine {
+    stock: usize,
+    quantum: f64,
+    kind: FineKind,
+    cost: u32,
+    max_mg: f64,
+}
+
+const MAX_PIECES: u32 = 4;
+/// One recipe at a time is easier to keep to than a new one every step: 1 + 9 mL, or 1 + 99 mL.
+const DILUTIONS: &[f64] = &[10.0, 100.0];
+
+/// A kit prepared for repeated solving: its coarse combinations and fine sources computed once.
+#[derive(Debug, Clone)]
+pub struct Solver {
+    stocks: Vec<Stock>,
+    equipment: Equipment,
+    coarse: Vec<Coarse>,
+    fine: Vec<Fine>,
+}
+
+impl Solver {
+    pub fn new(kit: &Kit) -> Solver {
+        let eq = &kit.equipment;
+        let mut pieces = Vec::new();
+        let mut fine = Vec::new();
+        for (i, stock) in kit.stocks.iter().enumerate() {
+            match &stock.product.form {
+                Form::Tablet {
+                    strength_mg,
+                    scored,
+                    modified_release,
+                } => {
+                    pieces.push(Piece {
+                        stock: i,
+                        fraction: 1.0,
+                        mg: *strength_mg,
+                        cost: 1,
+                    });
+                    if !modified_release && (scored == &Some(true) || eq.cutter) {
+                        pieces.push(Piece {
+                            stock: i,
+                            fraction: 0.5,
+                            mg: strength_mg / 2.0,
+                            cost: 2,
+                        });
+                    }
+                    if !modified_release && eq.cutter {
+                        pieces.push(Piece {
+                            stock: i,
+                            fraction: 0.25,
+                            mg: strength_mg / 4.0,
+                            cost: 3,
+                        });
+                    }
+                }
+                Form::Capsule {
+                    strength_mg,
+                    contents,
+                    ..
+                } => {
+                    pieces.push(Piece {
+                        stock: i,
+                        fraction: 1.0,
+                        mg: *strength_mg,
+                        cost: 1,
+                    });
+                    if let Some(beads) = stock.beads_per_capsule.filter(|b| *b >= 2) {
+                        let _ = contents;
+                        fine.push(Fine {
+                            stock: i,
+                            quantum: strength_mg / f64::from(beads),
+                            kind: FineKind::Beads { per_capsule: beads },
+                            cost: 3,
+                            max_mg: *strength_mg,
+                        });
+                    }
+                    if let (Some(fill), Some(scale)) = (stock.fill_weight_mg, eq.scale_mg) {
+                        if fill > scale {
+                            // fill/scale is at least 1 here and bounded by the inputs' checks.
+                            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                            let max_units = (fill / scale).floor() as u32;
+                            fine.push(Fine {
+                                stock: i,
+                                quantum: strength_mg * scale / fill,
+                                kind: FineKind::Weigh {
+                                    fill_mg: fill,
+                                    scale_mg: scale,
+                                    max_units,
+                                },
+                                cost: 4,
+                                max_mg: *strength_mg,
+                            });
+                        }
+                    }
+                }
+                Form::Liquid {
+                    mg_per_ml,
+                    mg_per_drop,
+                    ..
+                } => {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let max_units = (eq.syringe_max_ml / eq.syringe_ml).floor().max(1.0) as u32;
+                    fine.push(Fine {
+                        stock: i,
+                        quantum: mg_per_ml * eq.syringe_ml,
+                        kind: FineKind::Syringe {
+                            dilution: None,
+                            max_units,
+                        },
+                        cost: 1,
+                        max_mg: mg_per_ml * eq.syringe_max_ml,
+                    });
+                    for f in DILUTIONS {
+                        let c = mg_per_ml / f;
+                        fine.push(Fine {
+                            stock: i,
+                            quantum: c * eq.syringe_ml,
+                            kind: FineKind::Syringe {
+                                dilution: Some(Dilution {
+                                    stock_ml: 1.0,
+                                    water_ml: f - 1.0,
+                                    mg_per_ml: c,
+                                }),
+                                max_units,
+                            },
+                            cost: 3,
+                            max_mg: c * eq.syringe_max_ml,
+                        });
+                    }
+                    if let Some(per_drop) = mg_per_drop {
+                        fine.push(Fine {
+                            stock: i,
+                            quantum: *per_drop,
+                            kind: FineKind::Drops { max_units: 60 },
+                            cost: 1,
+                            max_mg: per_drop * 60.0,
+                        });
+                    }
+                }
+                Form::Compounded { precision_mg } => fine.push(Fine {
+                    stock: i,
+                    quantum: *precision_mg,
+                    kind: FineKind::Compounded,
+                    cost: 1,
+                    max_mg: crate::units::ABSURD_DOSE_MG,
+                }),
+            }
+        }
+        let coarse = coarse_combinations(&pieces, kit.stocks.len());
+        Solver {
+            stocks: kit.stocks.clone(),
+            equipment: eq.clone(),
+            coarse,
+            fine,
+        }
+    }
+
+    /// The preparation for `target` within `window`: the simplest within `tolerance` mg of the
+    /// target, else the nearest. `None` when nothing the person has lands inside the window.
+    pub fn solve(&self, target: f64, window: Window, tolerance: f64) -> Option<Choice> {
+        let mut best_tol: Option<(u32, f64, Candidate)> = None;
+        let mut best_any: Option<(f64, u32, Candidate)> = None;
+        let mut consider = |cand: Candidate| {
+            if !window.contains(cand.mg) {
+                return;
+            }
+            let err = (cand.mg - target).abs();
+            if err <= tolerance + 1e-12 {
+                let better = best_tol.as_ref().is_none_or(|(c, e, _)| {
+                    (cand.cost, err) < (*c, *e) && !(cand.cost == *c && (err - e).abs() < 1e-12)
+                });
+                if better {
+                    best_tol = Some((cand.cost, err, cand.clone()));
+                }
+            }
+            let better = best_any.as_ref().is_none_or(|(e, c, _)| {
+                err < *e - 1e-12 || ((err - e).abs() <= 1e-12 && cand.cost < *c)
+            });
+            if better {
+                best_any = Some((err, cand.cost, cand));
+            }
+        };
+        for (ci, coarse) in self.coarse.iter().enumerate() {
+            if coarse.mg > window.high + 1e-9 {
+                continue;
+            }
+            if coarse.mg > 0.0 {
+                consider(Candidate {
+                    coarse: ci,
+                    fine: None,
+                    mg: coarse.mg,
+                    cost: coarse.cost,
+                });
+            }
+            let remainder = target - coarse.mg;
+            for (fi, fine) in self.fine.iter().enumerate() {
+                if matches!(fine.kind, FineKind::Compounded) && coarse.mg > 0.0 {
+                    continue;
+                }
+                let low_need = (window.low - coarse.mg).max(0.0);
+                if low_need > fine.max_mg + 1e-9 {
+                    continue;
+                }
+                let ideal = (remainder / fine.quantum).max(0.0);
+                for units in [
+                    ideal.floor(),
+                    ideal.ceil(),
+                    (low_need / fine.quantum).ceil(),
+                ] {
+                    let Some(units) = self.valid_units(fine, units) else {
+                        continue;
+                    };
+                    let mg = coarse.mg + f64::from(units) * fine.quantum;
+                    let cost = coarse.cost + self.fine_cost(fine, units);
+                    consider(Candidate {
+                        coarse: ci,
+                        fine: Some((fi, units)),
+                        mg,
+                        cost,
+                    });
+                }
+            }
+        }
+        let (cand, within) = match (best_tol, best_any) {
+            (Some((_, _, c)), _) => (c, true),
+            (None, Some((_, _, c))) => (c, false),
+            (None, None) => return None,
+        };
+        Some(Choice {
+            preparation: self.build(&cand),
+            within_tolerance: within,
+        })
+    }
+
+    /// Measuring more liquid or counting many drops is more work, so tablets carry the bulk of a
+    /// dose and the fine source the remainder.
+    fn fine_cost(&self, fine: &Fine, units: u32) -> u32 {
+        let extra = match fine.kind {
+            FineKind::Syringe { dilution, .. } => {
+                let ml = f64::from(units) * self.equipment.syringe_ml;
+                let per = if dilution.is_some() { 2.0 } else { 1.0 };
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let e = (ml / per).ceil() as u32;
+                e
+            }
+            FineKind::Drops { .. } => units.div_ceil(10),
+            _ => 0,
+        };
+        fine.cost + extra
+    }
+
+    fn valid_units(&self, fine: &Fine, units: f64) -> Option<u32> {
+        if !(units >= 1.0) || units > 1e6 {
+            return None;
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let u = units as u32;
+        let max = match fine.kind {
+            FineKind::Syringe { max_units, .. }
+            | FineKind::Drops { max_units }
+            | FineKind::Weigh { max_units, .. } => max_units,
+            FineKind::Beads { per_capsule } => per_capsule - 1,
+            FineKind::Compounded => u32::MAX,
+        };
+        (u <= max).then_some(u)
+    }
+
+    fn build(&self, cand: &Candidate) -> Preparation {
+        let coarse = &self.coarse[cand.coarse];
+        let mut items = Vec::new();
+        let mut notes = Vec::new();
+        for (stock, qty) in &coarse.counts {
+            let p = &self.stocks[*stock].product;
+            let (unit, noun) = match p.form {
+                Form::Capsule { .. } => (Unit::Capsule, "capsule"),
+                _ => (Unit::Tablet, "tablet"),
+            };
+            let strength = p.unit_strength_mg().unwrap_or(0.0);
+            let cut = if qty.fract() == 0.0 {
+                ""
+            } else if matches!(
+                p.form,
+                Form::Tablet {
+                    scored: Some(true),
+                    ..
+                }
+            ) && (qty * 2.0).fract() == 0.0
+            {
+                " (break on the score line)"
+            } else {
+                " (cut with a tablet cutter)"
+            };
+            items.push(Item {
+                product_id: p.id.clone(),
+                quantity: *qty,
+                unit,
+                mg: qty * strength,
+                dilution: None,
+                text: format!("{} × {} mg {noun}{cut}", fraction_text(*qty), n(strength)),
+            });
+        }
+        if let Some((fi, units)) = cand.fine {
+            let fine = &self.fine[fi];
+            let p = &self.stocks[fine.stock].product;
+            let mg = f64::from(units) * fine.quantum;
+            let desc = p.describe();
+            let item = match &fine.kind {
+                FineKind::Syringe { dilution, .. } => {
+                    let ml = f64::from(units) * self.equipment.syringe_ml;
+                    let text = match dilution {
+                        None => format!("{} mL of the {desc}", n(ml)),
+                        Some(d) => format!(
+                            "{} mL of a dilution (mix {} mL of the {desc} with {} mL of water to make {} mg/mL; prepare fresh and shake)",
+                            n(ml),
+                            n(d.stock_ml),
+                            n(d.water_ml),
+                            n(d.mg_per_ml)
+                        ),
+                    };
+                    Item {
+                        product_id: p.id.clone(),
+                        quantity: round_qty(ml),
+                        unit: Unit::Ml,
+                        mg,
+                        dilution: *dilution,
+                        text,
+                    }
+                }
+                FineKind::Drops { .. } => Item {
+                    product_id: p.id.clone(),
+                    quantity: f64::from(units),
+                    unit: Unit::Drop,
+                    mg,
+                    dilution: None,
+                    text: format!(
+                        "{units} drop{} of the {desc}",
+                        if units == 1 { "" } else { "s" }
+                    ),
+                },
+                FineKind::Beads { per_capsule } => {
+                    if matches!(
+                        p.form,
+                        Form::Capsule {
+                            contents: CapsuleContents::EntericPellets,
+                            ..
+                        }
+                    ) {
+                        notes.push(format!("The label of the {desc} says not to open it; counting its pellets is off-label — agree it with your prescriber."));
+                    }
+                    Item {
+                        product_id: p.id.clone(),
+                        quantity: f64::from(units),
+                        unit: Unit::Bead,
+                        mg,
+                        dilution: None,
+                        text: format!("{units} beads from a {desc} (of about {per_capsule} beads)"),
+                    }
+                }
+                FineKind::Weigh {
+                    fill_mg, scale_mg, ..
+                } => {
+                    let powder = f64::from(units) * scale_mg;
+                    if powder < 10.0 * scale_mg {
+                        notes.push(format!("Weighing {} mg of powder is under ten times your scale's readability ({} mg) and may be unreliable (Inner Compass guide).", n(powder), n(*scale_mg)));
+                    }
+                    Item {
+                        product_id: p.id.clone(),
+                        quantity: round_qty(powder),
+                        unit: Unit::PowderMg,
+                        mg,
+                        dilution: None,
+                        text: format!(
+                            "weigh {} mg of powder from a {desc} (contents {} mg)",
+                            n(powder),
+                            n(*fill_mg)
+                        ),
+                    }
+                }
+                FineKind::Compounded => Item {
+                    product_id: p.id.clone(),
+                    quantity: round_qty(mg),
+                    unit: Unit::Mg,
+                    mg,
+                    dilution: None,
+                    text: format!("a compounded dose of {} mg", n(mg)),
+                },
+            };
+            items.push(item);
+        }
+        Preparation {
+            items,
+            dose_mg: cand.mg,
+            complexity: cand.cost,
+            notes,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Candidate {
+    coarse: usize,
+    fine: Option<(usize, u32)>,
+    mg: f64,
+    cost: u32,
+}
+
+fn round_qty(v: f64) -> f64 {
+    (v * 10_000.0).round() / 10_000.0
+}
+
+fn fraction_text(q: f64) -> String {
+    let whole = q.trunc();
+    let frac = match ((q - whole) * 4.0).round() as i64 {
+        1 => "¼",
+        2 => "½",
+        3 => "¾",
+        _ => "",
+    };
+    match (whole as i64, frac) {
+        (0, "") => "0".into(),
+        (0, f) => f.into(),
+        (w, f) => format!("{w}{f}"),
+    }
+}
+
+/// All combinations of up to `MAX_PIECES` pieces, at most one cut piece per product, keeping
+/// the simplest combination for each distinct total.
+fn coarse_combinations(pieces: &[Piece], stocks: usize) -> Vec<Coarse> {
+    let mut out: Vec<Coarse> = vec![Coarse {
+        mg: 0.0,
+        counts: Vec::new(),
+        cost: 0,
+    }];
+    let mut counts = vec![0.0_f64; stocks];
+    let mut cut_used = vec![false; stocks];
+    fn walk(
+        pieces: &[Piece],
+        start: usize,
+        used: u32,
+        mg: f64,
+        cost: u32,
+        counts: &mut Vec<f64>,
+        cut_used: &mut Vec<bool>,
+        out: &mut Vec<Coarse>,
+    ) {
+        if used == MAX_PIECES {
+            return;
+        }
+        for (i, piece) in pieces.iter().enumerate().skip(start) {
+            let is_cut = piece.fraction < 1.0;
+            if is_cut && cut_used[piece.stock] {
+                continue;
+            }
+            counts[piece.stock] += piece.fraction;
+            if is_cut {
+                cut_used[piece.stock] = true;
+            }
+            let total = mg + piece.mg;
+            let c = cost + piece.cost;
+            let list: Vec<(usize, f64)> = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, q)| **q > 0.0)
+                .map(|(s, q)| (s, *q))
+                .collect();
+            out.push(Coarse {
+                mg: total,
+                counts: list,
+                cost: c,
+            });
+            // Cut pieces can only be taken once; whole ones may repeat.
+            let next = if is_cut { i + 1 } else { i };
+            walk(pieces, next, used + 1, total, c, counts, cut_used, out);
+            counts[piece.stock] -= piece.fraction;
+            if is_cut {
+                cut_used[piece.stock] = false;
+            }
+        }
+    }
+    walk(pieces, 0, 0, 0.0, 0, &mut counts, &mut cut_used, &mut out);
+    out.sort_by(|a, b| a.mg.total_cmp(&b.mg).then(a.cost.cmp(&b.cost)));
+    out.dedup_by(|later, earlier| (later.mg - earlier.mg).abs() < 1e-9);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Catalogue;
+
+    fn kit(ids: &[&str]) -> Kit {
+        let c = Catalogue::builtin().unwrap();
+        Kit {
+            stocks: ids
+                .iter()
+                .map(|id| Stock::new(c.product(id).unwrap().clone()))
+                .collect(),
+            equipment: Equipment::default(),
+        }
+    }
+
+    fn open(low: f64, high: f64) -> Window {
+        Window {
+            low,
+            high,
+            high_inclusive: false,
+        }
+    }
+
+    #[test]
+    fn tablets_plus_liquid_make_an_in_between_dose() {
+        let solver = Solver::new(&kit(&[
+            "sertraline-tab-50mg",
+            "sertraline-tab-25mg",
+            "sertraline-concentrate-20mg-ml",
+        ]));
+        let choice = solver.solve(66.0, open(60.0, 100.0), 0.5).unwrap();
+        assert!(
+            (choice.preparation.dose_mg - 66.0).abs() < 1e-9,
+            "{:?}",
+            choice
+        );
+        assert_eq!(
+            choice.preparation.instruction(),
+            "1 × 50 mg tablet + 0.8 mL of the oral concentrate 20 mg/mL"
+        );
+    }
+
+    #[test]
+    fn dilutes_when_the_syringe_is_too_coarse() {
+        let solver = Solver::new(&kit(&["citalopram-oral-drops-40mg-ml"]));
+        let choice = solver.solve(0.31, open(0.25, 0.73), 0.04).unwrap();
+        let item = &choice.preparation.items[0];
+        assert!(item.dilution.is_some(), "{item:?}");
+        assert!((choice.preparation.dose_mg - 0.31).abs() <= 0.04);
+    }
+
+    #[test]
+    fn never_leaves_the_window() {
+        let solver = Solver::new(&kit(&["sertraline-tab-50mg"]));
+        // With whole 50 mg tablets only, nothing lies in [80, 100).
+        assert!(solver.solve(90.0, open(80.0, 100.0), 1.0).is_none());
+        let choice = solver.solve(45.0, open(40.0, 100.0), 1.0).unwrap();
+        assert!((choice.preparation.dose_mg - 50.0).abs() < 1e-9);
+        assert!(!choice.within_tolerance);
+    }
+
+    #[test]
+    fn scored_tablets_halve_without_a_cutter_but_unscored_need_one() {
+        let solver = Solver::new(&kit(&["diazepam-tab-5mg"]));
+        let c = solver.solve(2.5, open(2.0, 5.0), 0.1).unwrap();
+        assert_eq!(
+            c.preparation.instruction(),
+            "½ × 5 mg tablet (break on the score line)"
+        );
+        let solver = Solver::new(&kit(&["sertraline-tab-50mg"]));
+        assert!(solver.solve(25.0, open(20.0, 50.0), 0.1).is_none());
+        let mut with_cutter = kit(&["sertraline-tab-50mg"]);
+        with_cutter.equipment.cutter = true;
+        let c = Solver::new(&with_cutter)
+            .solve(25.0, open(20.0, 50.0), 0.1)
+            .unwrap();
+        assert!(c.preparation.instruction().contains("tablet cutter"));
+    }
+
+    #[test]
+    fn extended_release_is_never_cut() {
+        let mut k = kit(&["desvenlafaxine-er-tab-50mg"]);
+        k.equipment.cutter = true;
+        assert!(Solver::new(&k).solve(25.0, open(10.0, 50.0), 1.0).is_none());
+    }
+
+    #[test]
+    fn beads_count_when_the_person_gives_a_count() {
+        let mut k = kit(&["venlafaxine-xr-cap-37.5mg"]);
+        k.stocks[0].beads_per_capsule = Some(60);
+        let c = Solver::new(&k).solve(30.0, open(25.0, 37.5), 0.5).unwrap();
+        assert_eq!(c.preparation.items[0].unit, Unit::Bead);
+        assert!(
+            (c.preparation.dose_mg - 30.0).abs() < 1e-9,
+            "48 beads × 0.625 mg"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! Taper's domain core.
+//!
+//! **Architecture invariant:** this crate does no I/O, reads no clock and has no randomness: the
+//! catalogue is compiled in or handed over as text, "today" is an argument. The same inputs give
+//! the same plan, which is what makes it testable and reviewable.
+
+pub mod catalogue;
+pub mod error;
+pub mod formulation;
+pub mod occupancy;
+pub mod safety;
+pub mod schedule;
+pub mod units;
+
+pub use catalogue::{Catalogue, Drug, DrugClass, Product};
+pub use error::{CatalogueError, InputError, PlanError};
+pub use schedule::{Plan, PlanRequest, Strategy, plan};
+pub use units::Mg;

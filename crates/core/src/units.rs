@@ -1,0 +1,275 @@
+//! Quantities parsed once at the edge: a dose in milligrams, a step size, an interval.
+//!
+//! Every parser names the input it rejects and says what is allowed, so the CLI and the web
+//! forms can show the message as it is.
+
+use std::fmt;
+
+use crate::error::InputError;
+
+/// Doses above this are refused as typing mistakes rather than planned.
+pub const ABSURD_DOSE_MG: f64 = 1000.0;
+
+/// A non-negative, finite amount of drug in milligrams.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+pub struct Mg(f64);
+
+impl Mg {
+    pub const ZERO: Mg = Mg(0.0);
+
+    /// Builds a dose from a number the program computed. Negative zero and tiny negative
+    /// rounding noise become zero; anything else invalid is refused.
+    pub fn new(value: f64) -> Option<Mg> {
+        if !value.is_finite() {
+            return None;
+        }
+        if value < 0.0 {
+            return if value > -1e-9 { Some(Mg(0.0)) } else { None };
+        }
+        Some(Mg(value))
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 <= 1e-12
+    }
+}
+
+impl fmt::Display for Mg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} mg", trim_number(self.0))
+    }
+}
+
+/// Prints a number with at most four decimals and no trailing zeros: 12, 0.31, 11.6667.
+pub fn trim_number(value: f64) -> String {
+    let rounded = (value * 10_000.0).round() / 10_000.0;
+    let mut s = format!("{rounded:.4}");
+    while s.ends_with('0') {
+        s.pop();
+    }
+    if s.ends_with('.') {
+        s.pop();
+    }
+    if s == "-0" { "0".to_string() } else { s }
+}
+
+/// Splits "20mg", "20 mg", "0.5mcg" into number and unit text.
+fn split_number(input: &str) -> Option<(f64, String)> {
+    let s = input.trim();
+    let end = s
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == '-' || *c == '+'))
+        .map_or(s.len(), |(i, _)| i);
+    let (number, unit) = s.split_at(end);
+    let value: f64 = number.parse().ok()?;
+    Some((value, unit.trim().to_ascii_lowercase()))
+}
+
+/// Parses a dose such as `20mg`, `0.5 mg`, `500mcg` or `500µg`.
+pub fn parse_dose(field: &str, input: &str) -> Result<Mg, InputError> {
+    let allowed = "a dose such as 20mg, 0.5mg or 500mcg";
+    let bad = |why: &str| InputError::new(field, input, format!("{why}; expected {allowed}"));
+    let (value, unit) = split_number(input).ok_or_else(|| bad("not a number with a unit"))?;
+    let mg = match unit.as_str() {
+        "mg" => value,
+        "mcg" | "µg" | "ug" => value / 1000.0,
+        "" => return Err(bad("the unit is missing")),
+        other => return Err(bad(&format!("unknown unit '{other}'"))),
+    };
+    if !mg.is_finite() || mg < 0.0 {
+        return Err(bad("a dose cannot be negative"));
+    }
+    if mg > ABSURD_DOSE_MG {
+        return Err(InputError::new(
+            field,
+            input,
+            format!(
+                "{} is far above any daily dose of these drugs; the largest accepted is {ABSURD_DOSE_MG} mg",
+                trim_number(mg)
+            ),
+        ));
+    }
+    Ok(Mg(mg))
+}
+
+/// A dose that must be above zero (a starting dose).
+pub fn parse_positive_dose(field: &str, input: &str) -> Result<Mg, InputError> {
+    let dose = parse_dose(field, input)?;
+    if dose.is_zero() {
+        return Err(InputError::new(field, input, "must be more than 0 mg"));
+    }
+    Ok(dose)
+}
+
+/// A step size: percentage points of occupancy, a percentage of the current dose, or milligrams.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StepSize {
+    /// Percentage points of modelled target occupancy, e.g. `10pp`.
+    PercentagePoints(f64),
+    /// Percent of the current dose, e.g. `10%`.
+    Percent(f64),
+    /// A fixed amount, e.g. `2.5mg` (linear plans only).
+    Milligrams(f64),
+}
+
+/// Parses `10pp`, `10%` or `2.5mg`. Sizes must be above 0 and below 100.
+pub fn parse_step(field: &str, input: &str) -> Result<StepSize, InputError> {
+    let allowed = "10pp (percentage points of occupancy), 10% (of the current dose) or 2.5mg";
+    let (value, unit) = split_number(input).ok_or_else(|| {
+        InputError::new(field, input, format!("expected a step such as {allowed}"))
+    })?;
+    let step = match unit.as_str() {
+        "pp" => StepSize::PercentagePoints(value),
+        "%" => StepSize::Percent(value),
+        "mg" => StepSize::Milligrams(value),
+        "" => {
+            return Err(InputError::new(
+                field,
+                input,
+                format!("the unit is missing; expected {allowed}"),
+            ));
+        }
+        other => {
+            return Err(InputError::new(
+                field,
+                input,
+                format!("unknown unit '{other}'; expected {allowed}"),
+            ));
+        }
+    };
+    let limited = match step {
+        StepSize::PercentagePoints(v) | StepSize::Percent(v) => !(v > 0.0 && v < 100.0),
+        StepSize::Milligrams(v) => !(v > 0.0 && v <= ABSURD_DOSE_MG),
+    };
+    if limited || !value.is_finite() {
+        return Err(InputError::new(
+            field,
+            input,
+            "a step must be more than 0 and less than 100 (pp or %), or a positive mg amount",
+        ));
+    }
+    Ok(step)
+}
+
+/// Parses an interval such as `28d`, `4w` or `2weeks` into whole days (1 to 365).
+pub fn parse_days(field: &str, input: &str) -> Result<u32, InputError> {
+    let allowed = "a number of days or weeks such as 28d or 4w";
+    let (value, unit) = split_number(input)
+        .ok_or_else(|| InputError::new(field, input, format!("expected {allowed}")))?;
+    let days = match unit.as_str() {
+        "d" | "day" | "days" => value,
+        "w" | "wk" | "week" | "weeks" => value * 7.0,
+        "" => {
+            return Err(InputError::new(
+                field,
+                input,
+                format!("the unit is missing; expected {allowed}"),
+            ));
+        }
+        other => {
+            return Err(InputError::new(
+                field,
+                input,
+                format!("unknown unit '{other}'; expected {allowed}"),
+            ));
+        }
+    };
+    if days.fract() != 0.0 || !(1.0..=365.0).contains(&days) {
+        return Err(InputError::new(
+            field,
+            input,
+            "must be a whole number of days from 1 to 365",
+        ));
+    }
+    // Checked above: a whole number within 1..=365.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(days as u32)
+}
+
+/// Parses a volume such as `0.1ml` (syringe resolution).
+pub fn parse_ml(field: &str, input: &str) -> Result<f64, InputError> {
+    let (value, unit) = split_number(input)
+        .ok_or_else(|| InputError::new(field, input, "expected a volume such as 0.1ml"))?;
+    if unit != "ml" {
+        return Err(InputError::new(
+            field,
+            input,
+            "expected a volume in mL such as 0.1ml",
+        ));
+    }
+    if !(value > 0.0 && value <= 100.0) {
+        return Err(InputError::new(
+            field,
+            input,
+            "must be more than 0 and at most 100 mL",
+        ));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doses_parse_with_units() {
+        assert_eq!(parse_dose("from", "20mg").map(Mg::get), Ok(20.0));
+        assert_eq!(parse_dose("from", " 0.5 mg ").map(Mg::get), Ok(0.5));
+        assert_eq!(parse_dose("from", "500mcg").map(Mg::get), Ok(0.5));
+    }
+
+    #[test]
+    fn bad_doses_name_the_problem() {
+        let err = parse_dose("from", "20 mgs").unwrap_err();
+        assert!(err.to_string().contains("unknown unit 'mgs'"), "{err}");
+        assert!(
+            parse_dose("from", "-5mg")
+                .unwrap_err()
+                .to_string()
+                .contains("negative")
+        );
+        assert!(
+            parse_dose("from", "20")
+                .unwrap_err()
+                .to_string()
+                .contains("unit is missing")
+        );
+        assert!(
+            parse_dose("from", "20000mg")
+                .unwrap_err()
+                .to_string()
+                .contains("far above")
+        );
+        assert!(
+            parse_positive_dose("from", "0mg")
+                .unwrap_err()
+                .to_string()
+                .contains("more than 0")
+        );
+    }
+
+    #[test]
+    fn steps_and_days() {
+        assert_eq!(
+            parse_step("step", "10pp"),
+            Ok(StepSize::PercentagePoints(10.0))
+        );
+        assert_eq!(parse_step("step", "10%"), Ok(StepSize::Percent(10.0)));
+        assert!(parse_step("step", "0%").is_err());
+        assert!(parse_step("step", "100pp").is_err());
+        assert_eq!(parse_days("every", "4w"), Ok(28));
+        assert!(parse_days("every", "0d").is_err());
+        assert!(parse_days("every", "1.5d").is_err());
+    }
+
+    #[test]
+    fn numbers_print_trimmed() {
+        assert_eq!(trim_number(12.000_000_000_1), "12");
+        assert_eq!(trim_number(0.3100), "0.31");
+        assert_eq!(trim_number(11.666_666), "11.6667");
+    }
+}

@@ -1,0 +1,52 @@
+//! Everything that turns core values into text for people and programs.
+//!
+//! **Architecture invariant:** core types are not `Serialize`; this crate owns the wire format
+//! (`wire`), documented in docs/cli.md, so the domain can change without breaking consumers.
+
+pub mod table;
+pub mod wire;
+
+pub use wire::{DrugJson, PlanJson};
+
+/// Shown with every plan, in every format.
+pub const DISCLAIMER: &str = "Decision support for a conversation with your prescriber, not a prescription. \
+Hold or slow down if withdrawal symptoms rise; never double up a missed dose.";
+
+/// CSV of a plan: one row per step (and per day when micro-tapering).
+pub fn plan_csv(plan: &taper_core::Plan) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "step",
+        "day",
+        "target_mg",
+        "dose_mg",
+        "error_mg",
+        "occupancy_percent",
+        "preparation",
+    ])?;
+    let occ = |o: Option<f64>| o.map(|v| format!("{:.2}", v)).unwrap_or_default();
+    for s in &plan.steps {
+        w.write_record([
+            s.index.to_string(),
+            s.day.to_string(),
+            wire::round4(s.target_mg).to_string(),
+            wire::round4(s.dose_mg).to_string(),
+            wire::round4(s.error_mg()).to_string(),
+            occ(s.occupancy),
+            s.preparation.instruction(),
+        ])?;
+        for d in &s.daily {
+            w.write_record([
+                s.index.to_string(),
+                d.day.to_string(),
+                wire::round4(d.target_mg).to_string(),
+                wire::round4(d.dose_mg).to_string(),
+                wire::round4(d.dose_mg - d.target_mg).to_string(),
+                String::new(),
+                d.preparation.instruction(),
+            ])?;
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}

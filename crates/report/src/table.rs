@@ -1,0 +1,173 @@
+//! Plain-text tables for terminals.
+
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use taper_core::catalogue::{Catalogue, Drug};
+use taper_core::schedule::{Plan, PlanStatus, short_citation};
+use taper_core::units::trim_number as n;
+
+fn base(headers: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(120);
+    t.set_header(headers.iter().map(|h| Cell::new(h)));
+    t
+}
+
+fn right(s: String) -> Cell {
+    Cell::new(s).set_alignment(CellAlignment::Right)
+}
+
+/// The plan as a table, with its header, warnings and the disclaimer.
+pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} — {}, a step every {} days\n",
+        plan.drug_name,
+        plan.strategy.describe(),
+        plan.interval_days
+    ));
+    if let Some(fit) = &plan.model {
+        let cite = catalogue
+            .source(&fit.source)
+            .map(|s| short_citation(&s.citation))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "Occupancy model: Emax {} %, ED50 {} mg ({}; {cite})\n",
+            n(fit.emax_percent),
+            n(fit.ed50_mg),
+            fit.region
+        ));
+    }
+    if let Some(limit) = plan.step_limit {
+        let unit = if matches!(plan.strategy, taper_core::Strategy::Hyperbolic { .. }) {
+            " percentage points of occupancy"
+        } else {
+            "% of the dose"
+        };
+        out.push_str(&format!(
+            "No step is larger than {}{unit} (the step asked for, plus a tenth for measuring).\n",
+            n(limit)
+        ));
+    }
+    let mut t = base(&[
+        "Step",
+        "Day",
+        "Target",
+        "Dose",
+        "Error",
+        "Occupancy",
+        "Prepare",
+    ]);
+    for s in &plan.steps {
+        let err = if s.target_mg > 0.0 && s.error_mg().abs() > 5e-5 {
+            format!(
+                "{:+} mg ({:+.1}%)",
+                n(s.error_mg()),
+                s.error_percent().unwrap_or(0.0)
+            )
+        } else {
+            "—".to_string()
+        };
+        let occ = s
+            .occupancy
+            .map_or_else(|| "—".to_string(), |o| format!("{o:.1} %"));
+        t.add_row(vec![
+            right(s.index.to_string()),
+            right(s.day.to_string()),
+            right(format!("{} mg", n(s.target_mg))),
+            right(format!("{} mg", n(s.dose_mg))),
+            right(err),
+            right(occ),
+            Cell::new(if s.index == 0 {
+                format!("now: {}", s.preparation.instruction())
+            } else {
+                s.preparation.instruction()
+            }),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
+    if plan.steps.iter().any(|s| !s.daily.is_empty()) {
+        out.push_str("Daily micro-taper: each step's doses fall a little every day; see --format csv or json for the daily list.\n");
+    }
+    match &plan.status {
+        PlanStatus::Complete => out.push_str(&format!("Ends on day {}.\n", plan.total_days())),
+        PlanStatus::Incomplete { reason, suggestion } => {
+            out.push_str(&format!("The plan stops early: {reason}.\n"));
+            if let Some(s) = suggestion {
+                out.push_str(&format!("{s}\n"));
+            }
+        }
+    }
+    if !plan.warnings.is_empty() {
+        out.push_str("\nPlease note:\n");
+        for w in &plan.warnings {
+            out.push_str(&format!("  • {}\n", w.message));
+        }
+    }
+    out.push('\n');
+    out.push_str(crate::DISCLAIMER);
+    out.push('\n');
+    out
+}
+
+/// The catalogue's drugs, one row each.
+pub fn drugs(catalogue: &Catalogue) -> String {
+    let mut t = base(&[
+        "Drug",
+        "Class",
+        "Occupancy model",
+        "Half-life (h)",
+        "Products",
+    ]);
+    for d in catalogue.drugs() {
+        t.add_row(vec![
+            Cell::new(&d.id),
+            Cell::new(d.class.label()),
+            Cell::new(model_text(d)),
+            Cell::new(half_life_text(d)),
+            Cell::new(
+                d.products
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+        ]);
+    }
+    let mut out = t.to_string();
+    out.push_str("\nSources: `taper drugs --format json` lists the source of every number; data/sources.toml has the citations.\n");
+    out
+}
+
+fn model_text(d: &Drug) -> String {
+    match d.default_occupancy() {
+        Some(f) => format!(
+            "Emax {} %, ED50 {} mg\n({}, {})",
+            n(f.emax_percent),
+            n(f.ed50_mg),
+            f.region,
+            f.source
+        ),
+        None => "none (planned by % of dose)".to_string(),
+    }
+}
+
+fn half_life_text(d: &Drug) -> String {
+    let p = &d.half_life.parent;
+    let mut s = if p.low_hours == p.high_hours {
+        n(p.low_hours)
+    } else {
+        format!("{}–{}", n(p.low_hours), n(p.high_hours))
+    };
+    for m in d.half_life.metabolites.iter().filter(|m| m.active) {
+        s.push_str(&format!(
+            "\n{}: {}–{}",
+            m.name,
+            n(m.low_hours),
+            n(m.high_hours)
+        ));
+    }
+    s
+}

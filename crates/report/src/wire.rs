@@ -1,0 +1,354 @@
+//! The JSON shapes Taper promises (docs/cli.md). Field names here are a public contract.
+
+use serde::Serialize;
+use taper_core::catalogue::{Catalogue, Drug, Form, OccupancyFit};
+use taper_core::formulation::Preparation;
+use taper_core::schedule::{Plan, PlanStatus};
+
+pub fn round4(v: f64) -> f64 {
+    let r = (v * 10_000.0).round() / 10_000.0;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanJson {
+    pub drug: DrugRef,
+    pub strategy: StrategyJson,
+    pub interval_days: u32,
+    pub final_dose_mg: Option<f64>,
+    /// Largest realised step allowed: percentage points (hyperbolic) or % of the dose (proportional).
+    pub step_limit: Option<f64>,
+    pub occupancy_model: Option<ModelJson>,
+    pub complete: bool,
+    pub stopped_because: Option<String>,
+    pub suggestion: Option<String>,
+    pub total_days: u32,
+    pub steps: Vec<StepJson>,
+    pub warnings: Vec<WarningJson>,
+    pub disclaimer: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DrugRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StrategyJson {
+    pub name: &'static str,
+    pub description: String,
+    /// Set when the requested strategy could not be used (e.g. hyperbolic without a model).
+    pub requested: Option<&'static str>,
+    pub pace_override: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModelJson {
+    pub emax_percent: f64,
+    pub ed50_mg: f64,
+    pub region: String,
+    pub source: String,
+    pub citation: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepJson {
+    pub index: usize,
+    pub day: u32,
+    pub target_mg: f64,
+    pub dose_mg: f64,
+    pub error_mg: f64,
+    pub error_percent: Option<f64>,
+    pub target_occupancy_percent: Option<f64>,
+    pub occupancy_percent: Option<f64>,
+    pub within_tolerance: bool,
+    pub preparation: PreparationJson,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub daily: Vec<DailyJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DailyJson {
+    pub day: u32,
+    pub target_mg: f64,
+    pub dose_mg: f64,
+    pub preparation: PreparationJson,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PreparationJson {
+    pub instruction: String,
+    pub items: Vec<ItemJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemJson {
+    pub product: String,
+    pub quantity: f64,
+    pub unit: &'static str,
+    pub mg: f64,
+    pub instruction: String,
+    pub dilution: Option<DilutionJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DilutionJson {
+    pub stock_ml: f64,
+    pub water_ml: f64,
+    pub mg_per_ml: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WarningJson {
+    pub code: &'static str,
+    pub message: String,
+    pub step: Option<usize>,
+}
+
+fn round_opt(v: Option<f64>) -> Option<f64> {
+    v.map(|x| (x * 100.0).round() / 100.0)
+}
+
+pub fn preparation(p: &Preparation) -> PreparationJson {
+    PreparationJson {
+        instruction: p.instruction(),
+        items: p
+            .items
+            .iter()
+            .map(|i| ItemJson {
+                product: i.product_id.clone(),
+                quantity: round4(i.quantity),
+                unit: i.unit.as_str(),
+                mg: round4(i.mg),
+                instruction: i.text.clone(),
+                dilution: i.dilution.map(|d| DilutionJson {
+                    stock_ml: d.stock_ml,
+                    water_ml: d.water_ml,
+                    mg_per_ml: round4(d.mg_per_ml),
+                }),
+            })
+            .collect(),
+    }
+}
+
+fn model(fit: &OccupancyFit, catalogue: &Catalogue) -> ModelJson {
+    ModelJson {
+        emax_percent: fit.emax_percent,
+        ed50_mg: fit.ed50_mg,
+        region: fit.region.clone(),
+        source: fit.source.clone(),
+        citation: catalogue.source(&fit.source).map(|s| s.citation.clone()),
+    }
+}
+
+impl PlanJson {
+    pub fn new(plan: &Plan, catalogue: &Catalogue) -> Self {
+        let (stopped_because, suggestion) = match &plan.status {
+            PlanStatus::Complete => (None, None),
+            PlanStatus::Incomplete { reason, suggestion } => {
+                (Some(reason.clone()), suggestion.clone())
+            }
+        };
+        PlanJson {
+            drug: DrugRef {
+                id: plan.drug_id.clone(),
+                name: plan.drug_name.clone(),
+            },
+            strategy: StrategyJson {
+                name: plan.strategy.name(),
+                description: plan.strategy.describe(),
+                requested: plan.requested_strategy,
+                pace_override: plan.pace_override.clone(),
+            },
+            interval_days: plan.interval_days,
+            final_dose_mg: plan.final_dose_mg.map(round4),
+            step_limit: plan.step_limit.map(round4),
+            occupancy_model: plan.model.as_ref().map(|f| model(f, catalogue)),
+            complete: plan.is_complete(),
+            stopped_because,
+            suggestion,
+            total_days: plan.total_days(),
+            steps: plan
+                .steps
+                .iter()
+                .map(|s| StepJson {
+                    index: s.index,
+                    day: s.day,
+                    target_mg: round4(s.target_mg),
+                    dose_mg: round4(s.dose_mg),
+                    error_mg: round4(s.error_mg()),
+                    error_percent: round_opt(s.error_percent()),
+                    target_occupancy_percent: round_opt(s.target_occupancy),
+                    occupancy_percent: round_opt(s.occupancy),
+                    within_tolerance: s.within_tolerance,
+                    preparation: preparation(&s.preparation),
+                    daily: s
+                        .daily
+                        .iter()
+                        .map(|d| DailyJson {
+                            day: d.day,
+                            target_mg: round4(d.target_mg),
+                            dose_mg: round4(d.dose_mg),
+                            preparation: preparation(&d.preparation),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            warnings: plan
+                .warnings
+                .iter()
+                .map(|w| WarningJson {
+                    code: w.code,
+                    message: w.message.clone(),
+                    step: w.step,
+                })
+                .collect(),
+            disclaimer: crate::DISCLAIMER,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DrugJson {
+    pub id: String,
+    pub name: String,
+    pub class: &'static str,
+    pub target: String,
+    pub about: String,
+    pub usual_min_dose_mg: Option<f64>,
+    pub occupancy_model: Option<ModelJson>,
+    pub other_occupancy_fits: Vec<ModelJson>,
+    pub half_life_hours: HalfLifeJson,
+    pub diazepam_equivalents: Vec<EquivalentJson>,
+    pub products: Vec<ProductJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HalfLifeJson {
+    pub low: f64,
+    pub high: f64,
+    pub typical: Option<f64>,
+    pub source: String,
+    pub metabolites: Vec<MetaboliteJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MetaboliteJson {
+    pub name: String,
+    pub low: f64,
+    pub high: f64,
+    pub typical: Option<f64>,
+    pub active: bool,
+    pub source: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EquivalentJson {
+    /// "ashton" or "va-dod".
+    pub scheme: &'static str,
+    /// mg of this drug roughly equivalent to 10 mg oral diazepam.
+    pub mg_equivalent_to_10mg_diazepam: f64,
+    pub source: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProductJson {
+    pub id: String,
+    pub form: &'static str,
+    pub description: String,
+    pub strength_mg: Option<f64>,
+    pub mg_per_ml: Option<f64>,
+    pub mg_per_drop: Option<f64>,
+    /// true, false, or null where our sources do not say.
+    pub scored: Option<bool>,
+    pub modified_release: bool,
+    pub markets: Vec<String>,
+    pub source: String,
+    pub note: Option<String>,
+}
+
+impl DrugJson {
+    pub fn new(d: &Drug, catalogue: &Catalogue) -> Self {
+        let hl = &d.half_life;
+        DrugJson {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            class: d.class.as_str(),
+            target: d.target.clone(),
+            about: d.about.clone(),
+            usual_min_dose_mg: d.usual_min_dose_mg,
+            occupancy_model: d.default_occupancy().map(|f| model(f, catalogue)),
+            other_occupancy_fits: d
+                .occupancy
+                .iter()
+                .filter(|f| !f.default)
+                .map(|f| model(f, catalogue))
+                .collect(),
+            half_life_hours: HalfLifeJson {
+                low: hl.parent.low_hours,
+                high: hl.parent.high_hours,
+                typical: hl.parent.typical_hours,
+                source: hl.parent.source.clone(),
+                metabolites: hl
+                    .metabolites
+                    .iter()
+                    .map(|m| MetaboliteJson {
+                        name: m.name.clone(),
+                        low: m.low_hours,
+                        high: m.high_hours,
+                        typical: m.typical_hours,
+                        active: m.active,
+                        source: m.source.clone(),
+                    })
+                    .collect(),
+            },
+            diazepam_equivalents: d
+                .diazepam_equivalents
+                .iter()
+                .map(|e| EquivalentJson {
+                    scheme: e.scheme.as_str(),
+                    mg_equivalent_to_10mg_diazepam: e.mg,
+                    source: e.source.clone(),
+                })
+                .collect(),
+            products: d
+                .products
+                .iter()
+                .map(|p| {
+                    let (strength, per_ml, per_drop, scored, mr) = match &p.form {
+                        Form::Tablet {
+                            strength_mg,
+                            scored,
+                            modified_release,
+                        } => (Some(*strength_mg), None, None, *scored, *modified_release),
+                        Form::Capsule {
+                            strength_mg,
+                            modified_release,
+                            ..
+                        } => (Some(*strength_mg), None, None, None, *modified_release),
+                        Form::Liquid {
+                            mg_per_ml,
+                            mg_per_drop,
+                            ..
+                        } => (None, Some(*mg_per_ml), *mg_per_drop, None, false),
+                        Form::Compounded { .. } => (None, None, None, None, false),
+                    };
+                    ProductJson {
+                        id: p.id.clone(),
+                        form: p.form.kind(),
+                        description: p.describe(),
+                        strength_mg: strength,
+                        mg_per_ml: per_ml,
+                        mg_per_drop: per_drop,
+                        scored,
+                        modified_release: mr,
+                        markets: p.markets.clone(),
+                        source: p.source.clone(),
+                        note: p.note.clone(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
