@@ -90,16 +90,9 @@ fn drugs(catalogue: &Catalogue, format: Format) -> anyhow::Result<String> {
     match format {
         Format::Table => Ok(taper_report::table::drugs(catalogue)),
         Format::Json => {
-            let list: Vec<_> = catalogue
-                .drugs()
-                .iter()
-                .map(|d| taper_report::DrugJson::new(d, catalogue))
-                .collect();
+            let list: Vec<_> = catalogue.drugs().iter().map(|d| taper_report::DrugJson::new(d, catalogue)).collect();
             Ok(serde_json::to_string_pretty(&list)? + "\n")
         }
-        Format::Csv => Err(UsageError(
-            "format 'csv' is not available for drugs; use table or json".into(),
-        )
-        .into()),
+        Format::Csv => Err(UsageError("format 'csv' is not available for drugs; use table or json".into()).into()),
     }
 }

@@ -89,11 +89,7 @@ fn usage(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 fn input(e: InputError) -> anyhow::Error {
-    usage(format!(
-        "--{} {}",
-        e.field,
-        e.to_string().trim_start_matches(&e.field).trim_start()
-    ))
+    usage(format!("--{} {}", e.field, e.to_string().trim_start_matches(&e.field).trim_start()))
 }
 
 fn plan_error(e: PlanError) -> anyhow::Error {
@@ -107,32 +103,17 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
     let drug = catalogue.find_drug("drug", &args.drug).map_err(input)?;
     let start = units::parse_positive_dose("from", &args.from).map_err(input)?;
     let interval_days = units::parse_days("every", &args.every).map_err(input)?;
-    let step = args
-        .step
-        .as_deref()
-        .map(|s| units::parse_step("step", s))
-        .transpose()
-        .map_err(input)?;
+    let step = args.step.as_deref().map(|s| units::parse_step("step", s)).transpose().map_err(input)?;
     let strategy = match (args.strategy, step) {
         (StrategyName::Hyperbolic, None) => Strategy::Hyperbolic { step_pp: 5.0 },
-        (StrategyName::Hyperbolic, Some(StepSize::PercentagePoints(pp))) => {
-            Strategy::Hyperbolic { step_pp: pp }
-        }
+        (StrategyName::Hyperbolic, Some(StepSize::PercentagePoints(pp))) => Strategy::Hyperbolic { step_pp: pp },
         (StrategyName::Proportional, None) => Strategy::Proportional { step_percent: 10.0 },
-        (StrategyName::Proportional, Some(StepSize::Percent(p))) => {
-            Strategy::Proportional { step_percent: p }
-        }
+        (StrategyName::Proportional, Some(StepSize::Percent(p))) => Strategy::Proportional { step_percent: p },
         (StrategyName::Linear, Some(StepSize::Milligrams(mg))) => Strategy::Linear { step_mg: mg },
-        (StrategyName::Linear, Some(StepSize::Percent(p))) => Strategy::Linear {
-            step_mg: start.get() * p / 100.0,
-        },
-        (StrategyName::Linear, None) => Strategy::Linear {
-            step_mg: start.get() / 10.0,
-        },
+        (StrategyName::Linear, Some(StepSize::Percent(p))) => Strategy::Linear { step_mg: start.get() * p / 100.0 },
+        (StrategyName::Linear, None) => Strategy::Linear { step_mg: start.get() / 10.0 },
         (StrategyName::Manual, Some(_)) => {
-            return Err(usage(
-                "--step does not apply to --strategy manual; list the doses with --doses",
-            ));
+            return Err(usage("--step does not apply to --strategy manual; list the doses with --doses"));
         }
         (StrategyName::Manual, None) => {
             let doses = args
@@ -146,9 +127,7 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         (s, Some(_)) => {
             let (name, allowed) = match s {
                 StrategyName::Hyperbolic => ("hyperbolic", "percentage points, e.g. 5pp"),
-                StrategyName::Proportional => {
-                    ("proportional", "a percentage of the current dose, e.g. 10%")
-                }
+                StrategyName::Proportional => ("proportional", "a percentage of the current dose, e.g. 10%"),
                 _ => ("linear", "mg or a percentage of the starting dose"),
             };
             return Err(usage(format!(
@@ -163,49 +142,28 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
 
     let mut own: Vec<Product> = Vec::new();
     if let Some(path) = &args.products {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading --products {}", path.display()))?;
-        own = parse_user_products(&path.display().to_string(), &text)
-            .map_err(|e| usage(format!("--products {e}")))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading --products {}", path.display()))?;
+        own = parse_user_products(&path.display().to_string(), &text).map_err(|e| usage(format!("--products {e}")))?;
     }
     let mut stocks: Vec<Stock> = Vec::new();
     for id in &args.have {
-        let product = own
-            .iter()
-            .find(|p| &p.id == id)
-            .or_else(|| catalogue.product(id))
-            .cloned()
-            .ok_or_else(|| {
-                let names = drug
-                    .products
-                    .iter()
-                    .map(|p| p.id.as_str())
-                    .chain(own.iter().map(|p| p.id.as_str()));
-                let near = nearest(id, names);
-                let hint = if near.is_empty() {
-                    String::new()
-                } else {
-                    format!("did you mean {}? ", near.join(" or "))
-                };
-                usage(format!(
-                    "--have '{id}': no such product; {hint}{}'s products are: {}",
-                    drug.id,
-                    drug.products
-                        .iter()
-                        .map(|p| p.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?;
+        let product = own.iter().find(|p| &p.id == id).or_else(|| catalogue.product(id)).cloned().ok_or_else(|| {
+            let names = drug.products.iter().map(|p| p.id.as_str()).chain(own.iter().map(|p| p.id.as_str()));
+            let near = nearest(id, names);
+            let hint = if near.is_empty() { String::new() } else { format!("did you mean {}? ", near.join(" or ")) };
+            usage(format!(
+                "--have '{id}': no such product; {hint}{}'s products are: {}",
+                drug.id,
+                drug.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
         if stocks.iter().any(|s| s.product.id == product.id) {
             return Err(usage(format!("--have '{id}' is given twice")));
         }
         stocks.push(Stock::new(product));
     }
     if let Some(precision) = &args.compounded {
-        let precision_mg = units::parse_positive_dose("compounded", precision)
-            .map_err(input)?
-            .get();
+        let precision_mg = units::parse_positive_dose("compounded", precision).map_err(input)?.get();
         stocks.push(Stock::new(Product {
             id: format!("{}-compounded", drug.id),
             drug: drug.id.clone(),
@@ -217,28 +175,18 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
     }
     for spec in &args.beads {
         let (id, count) = spec.split_once('=').ok_or_else(|| {
-            usage(format!(
-                "--beads '{spec}': expected PRODUCT=COUNT, e.g. venlafaxine-xr-cap-37.5mg=60"
-            ))
+            usage(format!("--beads '{spec}': expected PRODUCT=COUNT, e.g. venlafaxine-xr-cap-37.5mg=60"))
         })?;
         let count: u32 = count
             .trim()
             .parse()
             .ok()
             .filter(|c| (2..=5000).contains(c))
-            .ok_or_else(|| {
-                usage(format!(
-                    "--beads '{spec}': the count must be a whole number from 2 to 5000"
-                ))
-            })?;
+            .ok_or_else(|| usage(format!("--beads '{spec}': the count must be a whole number from 2 to 5000")))?;
         let stock = stocks
             .iter_mut()
             .find(|s| s.product.id == id)
-            .ok_or_else(|| {
-                usage(format!(
-                    "--beads '{spec}': '{id}' is not among the products given with --have"
-                ))
-            })?;
+            .ok_or_else(|| usage(format!("--beads '{spec}': '{id}' is not among the products given with --have")))?;
         if !matches!(stock.product.form, Form::Capsule { .. }) {
             return Err(usage(format!("--beads '{spec}': '{id}' is not a capsule")));
         }
@@ -253,26 +201,16 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         .map(|m| m.get());
     for spec in &args.fill {
         let (id, weight) = spec.split_once('=').ok_or_else(|| {
-            usage(format!(
-                "--fill '{spec}': expected PRODUCT=WEIGHT, e.g. duloxetine-dr-cap-20mg=300mg"
-            ))
+            usage(format!("--fill '{spec}': expected PRODUCT=WEIGHT, e.g. duloxetine-dr-cap-20mg=300mg"))
         })?;
-        let weight = units::parse_positive_dose("fill", weight)
-            .map_err(input)?
-            .get();
+        let weight = units::parse_positive_dose("fill", weight).map_err(input)?.get();
         if scale_mg.is_none() {
-            return Err(usage(
-                "--fill needs --scale (your scale's readability, e.g. 1mg)",
-            ));
+            return Err(usage("--fill needs --scale (your scale's readability, e.g. 1mg)"));
         }
         let stock = stocks
             .iter_mut()
             .find(|s| s.product.id == id)
-            .ok_or_else(|| {
-                usage(format!(
-                    "--fill '{spec}': '{id}' is not among the products given with --have"
-                ))
-            })?;
+            .ok_or_else(|| usage(format!("--fill '{spec}': '{id}' is not among the products given with --have")))?;
         if !matches!(stock.product.form, Form::Capsule { .. }) {
             return Err(usage(format!("--fill '{spec}': '{id}' is not a capsule")));
         }
@@ -284,29 +222,11 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         start,
         strategy,
         interval_days,
-        final_dose: args
-            .final_dose
-            .as_deref()
-            .map(|f| units::parse_dose("final", f))
-            .transpose()
-            .map_err(input)?,
-        end_at: args
-            .to
-            .as_deref()
-            .map(|t| units::parse_dose("to", t))
-            .transpose()
-            .map_err(input)?,
+        final_dose: args.final_dose.as_deref().map(|f| units::parse_dose("final", f)).transpose().map_err(input)?,
+        end_at: args.to.as_deref().map(|t| units::parse_dose("to", t)).transpose().map_err(input)?,
         micro_taper: args.micro_taper,
         region: args.region.clone(),
-        kit: Kit {
-            stocks,
-            equipment: Equipment {
-                cutter: args.cutter,
-                syringe_ml,
-                scale_mg,
-                ..Equipment::default()
-            },
-        },
+        kit: Kit { stocks, equipment: Equipment { cutter: args.cutter, syringe_ml, scale_mg, ..Equipment::default() } },
         pace_override: args.override_pace.clone(),
     })
 }
@@ -316,9 +236,7 @@ pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<String> {
     let plan = taper_core::plan(catalogue, &req).map_err(plan_error)?;
     Ok(match args.format {
         Format::Table => taper_report::table::plan(&plan, catalogue),
-        Format::Json => {
-            serde_json::to_string_pretty(&taper_report::PlanJson::new(&plan, catalogue))? + "\n"
-        }
+        Format::Json => serde_json::to_string_pretty(&taper_report::PlanJson::new(&plan, catalogue))? + "\n",
         Format::Csv => taper_report::plan_csv(&plan)?,
     })
 }

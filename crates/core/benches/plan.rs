@@ -11,12 +11,9 @@ fn requests(catalogue: &Catalogue) -> Vec<PlanRequest> {
         .drugs()
         .iter()
         .map(|d| {
-            let start = d.usual_min_dose_mg.unwrap_or_else(|| {
-                d.products
-                    .iter()
-                    .filter_map(|p| p.unit_strength_mg())
-                    .fold(1.0, f64::max)
-            });
+            let start = d
+                .usual_min_dose_mg
+                .unwrap_or_else(|| d.products.iter().filter_map(|p| p.unit_strength_mg()).fold(1.0, f64::max));
             PlanRequest {
                 drug: d.id.clone(),
                 start: Mg::new(start).expect("positive"),
@@ -50,11 +47,7 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
-    let cit = reqs
-        .iter()
-        .find(|r| r.drug == "citalopram")
-        .expect("citalopram")
-        .clone();
+    let cit = reqs.iter().find(|r| r.drug == "citalopram").expect("citalopram").clone();
     c.bench_function("plan citalopram 20 mg hyperbolic, all products", |b| {
         b.iter(|| black_box(plan(&catalogue, black_box(&cit)).ok()))
     });

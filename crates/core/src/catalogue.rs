@@ -12,74 +12,23 @@ use crate::occupancy::EmaxModel;
 
 /// The catalogue files compiled into every build.
 const BUILTIN_FILES: &[(&str, &str)] = &[
-    (
-        "citalopram.toml",
-        include_str!("../../../data/catalogue/citalopram.toml"),
-    ),
-    (
-        "escitalopram.toml",
-        include_str!("../../../data/catalogue/escitalopram.toml"),
-    ),
-    (
-        "sertraline.toml",
-        include_str!("../../../data/catalogue/sertraline.toml"),
-    ),
-    (
-        "paroxetine.toml",
-        include_str!("../../../data/catalogue/paroxetine.toml"),
-    ),
-    (
-        "fluoxetine.toml",
-        include_str!("../../../data/catalogue/fluoxetine.toml"),
-    ),
-    (
-        "venlafaxine.toml",
-        include_str!("../../../data/catalogue/venlafaxine.toml"),
-    ),
-    (
-        "duloxetine.toml",
-        include_str!("../../../data/catalogue/duloxetine.toml"),
-    ),
-    (
-        "desvenlafaxine.toml",
-        include_str!("../../../data/catalogue/desvenlafaxine.toml"),
-    ),
-    (
-        "vortioxetine.toml",
-        include_str!("../../../data/catalogue/vortioxetine.toml"),
-    ),
-    (
-        "mirtazapine.toml",
-        include_str!("../../../data/catalogue/mirtazapine.toml"),
-    ),
-    (
-        "alprazolam.toml",
-        include_str!("../../../data/catalogue/alprazolam.toml"),
-    ),
-    (
-        "clonazepam.toml",
-        include_str!("../../../data/catalogue/clonazepam.toml"),
-    ),
-    (
-        "lorazepam.toml",
-        include_str!("../../../data/catalogue/lorazepam.toml"),
-    ),
-    (
-        "diazepam.toml",
-        include_str!("../../../data/catalogue/diazepam.toml"),
-    ),
-    (
-        "temazepam.toml",
-        include_str!("../../../data/catalogue/temazepam.toml"),
-    ),
-    (
-        "oxazepam.toml",
-        include_str!("../../../data/catalogue/oxazepam.toml"),
-    ),
-    (
-        "chlordiazepoxide.toml",
-        include_str!("../../../data/catalogue/chlordiazepoxide.toml"),
-    ),
+    ("citalopram.toml", include_str!("../../../data/catalogue/citalopram.toml")),
+    ("escitalopram.toml", include_str!("../../../data/catalogue/escitalopram.toml")),
+    ("sertraline.toml", include_str!("../../../data/catalogue/sertraline.toml")),
+    ("paroxetine.toml", include_str!("../../../data/catalogue/paroxetine.toml")),
+    ("fluoxetine.toml", include_str!("../../../data/catalogue/fluoxetine.toml")),
+    ("venlafaxine.toml", include_str!("../../../data/catalogue/venlafaxine.toml")),
+    ("duloxetine.toml", include_str!("../../../data/catalogue/duloxetine.toml")),
+    ("desvenlafaxine.toml", include_str!("../../../data/catalogue/desvenlafaxine.toml")),
+    ("vortioxetine.toml", include_str!("../../../data/catalogue/vortioxetine.toml")),
+    ("mirtazapine.toml", include_str!("../../../data/catalogue/mirtazapine.toml")),
+    ("alprazolam.toml", include_str!("../../../data/catalogue/alprazolam.toml")),
+    ("clonazepam.toml", include_str!("../../../data/catalogue/clonazepam.toml")),
+    ("lorazepam.toml", include_str!("../../../data/catalogue/lorazepam.toml")),
+    ("diazepam.toml", include_str!("../../../data/catalogue/diazepam.toml")),
+    ("temazepam.toml", include_str!("../../../data/catalogue/temazepam.toml")),
+    ("oxazepam.toml", include_str!("../../../data/catalogue/oxazepam.toml")),
+    ("chlordiazepoxide.toml", include_str!("../../../data/catalogue/chlordiazepoxide.toml")),
 ];
 const SOURCES: &str = include_str!("../../../data/sources.toml");
 const POLICY: &str = include_str!("../../../data/policy.toml");
@@ -155,8 +104,7 @@ impl HalfLifeRange {
     /// The value used for simulation: the published typical value, else the middle of the range
     /// (our arithmetic, reported as such).
     pub fn representative_hours(&self) -> f64 {
-        self.typical_hours
-            .unwrap_or((self.low_hours + self.high_hours) / 2.0)
+        self.typical_hours.unwrap_or((self.low_hours + self.high_hours) / 2.0)
     }
 
     pub fn is_derived(&self) -> bool {
@@ -276,7 +224,9 @@ pub enum Form {
         label: String,
     },
     /// Made by a compounding pharmacy at a stated precision (a capsule or strip of any multiple).
-    Compounded { precision_mg: f64 },
+    Compounded {
+        precision_mg: f64,
+    },
 }
 
 impl Form {
@@ -305,16 +255,8 @@ impl Product {
     pub fn describe(&self) -> String {
         use crate::units::trim_number as n;
         match &self.form {
-            Form::Tablet {
-                strength_mg,
-                modified_release,
-                ..
-            } => {
-                let mr = if *modified_release {
-                    " extended-release"
-                } else {
-                    ""
-                };
+            Form::Tablet { strength_mg, modified_release, .. } => {
+                let mr = if *modified_release { " extended-release" } else { "" };
                 format!("{} mg{mr} tablet", n(*strength_mg))
             }
             Form::Capsule { strength_mg, .. } => format!("{} mg capsule", n(*strength_mg)),
@@ -328,9 +270,7 @@ impl Product {
     /// The amount of drug one whole unit holds, where a unit exists.
     pub fn unit_strength_mg(&self) -> Option<f64> {
         match self.form {
-            Form::Tablet { strength_mg, .. } | Form::Capsule { strength_mg, .. } => {
-                Some(strength_mg)
-            }
+            Form::Tablet { strength_mg, .. } | Form::Capsule { strength_mg, .. } => Some(strength_mg),
             _ => None,
         }
     }
@@ -370,9 +310,7 @@ pub struct ProductRecord {
 fn positive(value: Option<f64>, what: &str, id: &str) -> Result<f64, String> {
     match value {
         Some(v) if v.is_finite() && v > 0.0 && v <= crate::units::ABSURD_DOSE_MG => Ok(v),
-        Some(v) => Err(format!(
-            "product {id}: {what} must be a positive number, got {v}"
-        )),
+        Some(v) => Err(format!("product {id}: {what} must be a positive number, got {v}")),
         None => Err(format!("product {id}: {what} is required")),
     }
 }
@@ -381,14 +319,8 @@ impl ProductRecord {
     /// Checks a record and turns it into a product of `drug`.
     pub fn into_product(self, drug: &str) -> Result<Product, String> {
         let id = self.id.clone();
-        if id.is_empty()
-            || !id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-        {
-            return Err(format!(
-                "product id '{id}' may use only letters, digits, '-', '.', '_'"
-            ));
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')) {
+            return Err(format!("product id '{id}' may use only letters, digits, '-', '.', '_'"));
         }
         let form = match self.form.as_str() {
             "tablet" => Form::Tablet {
@@ -407,32 +339,16 @@ impl ProductRecord {
                     Some(_) => Some(positive(self.mg_per_drop, "mg_per_drop", &id)?),
                     None => None,
                 };
-                let label = self.label.unwrap_or_else(|| {
-                    format!("liquid {} mg/mL", crate::units::trim_number(mg_per_ml))
-                });
-                Form::Liquid {
-                    mg_per_ml,
-                    mg_per_drop,
-                    label,
-                }
+                let label =
+                    self.label.unwrap_or_else(|| format!("liquid {} mg/mL", crate::units::trim_number(mg_per_ml)));
+                Form::Liquid { mg_per_ml, mg_per_drop, label }
             }
-            "compounded" => Form::Compounded {
-                precision_mg: positive(self.precision_mg, "precision_mg", &id)?,
-            },
+            "compounded" => Form::Compounded { precision_mg: positive(self.precision_mg, "precision_mg", &id)? },
             other => {
-                return Err(format!(
-                    "product {id}: form '{other}' is not one of tablet, capsule, liquid, compounded"
-                ));
+                return Err(format!("product {id}: form '{other}' is not one of tablet, capsule, liquid, compounded"));
             }
         };
-        Ok(Product {
-            id,
-            drug: drug.to_string(),
-            form,
-            markets: self.markets,
-            source: self.source,
-            note: self.note,
-        })
+        Ok(Product { id, drug: drug.to_string(), form, markets: self.markets, source: self.source, note: self.note })
     }
 }
 
@@ -478,15 +394,11 @@ impl Drug {
     }
 
     pub fn occupancy_in(&self, region: &str) -> Option<&OccupancyFit> {
-        self.occupancy
-            .iter()
-            .find(|f| f.region.eq_ignore_ascii_case(region))
+        self.occupancy.iter().find(|f| f.region.eq_ignore_ascii_case(region))
     }
 
     pub fn diazepam_equivalent(&self, scheme: EquivalenceScheme) -> Option<&DiazepamEquivalent> {
-        self.diazepam_equivalents
-            .iter()
-            .find(|e| e.scheme == scheme)
+        self.diazepam_equivalents.iter().find(|e| e.scheme == scheme)
     }
 
     /// mg of diazepam equivalent to `mg` of this drug under `scheme`.
@@ -496,8 +408,7 @@ impl Drug {
 
     /// mg of this drug equivalent to `diazepam_mg` under `scheme`.
     pub fn from_diazepam_mg(&self, diazepam_mg: f64, scheme: EquivalenceScheme) -> Option<f64> {
-        self.diazepam_equivalent(scheme)
-            .map(|e| diazepam_mg * e.mg / 10.0)
+        self.diazepam_equivalent(scheme).map(|e| diazepam_mg * e.mg / 10.0)
     }
 }
 
@@ -557,26 +468,14 @@ impl Catalogue {
     }
 
     /// Builds a catalogue from file texts: `(file name, TOML)` per drug, the sources and the policy.
-    pub fn from_texts(
-        files: &[(&str, &str)],
-        sources: &str,
-        policy: &str,
-    ) -> Result<Catalogue, CatalogueError> {
-        let sources: BTreeMap<String, Source> =
-            toml::from_str(sources).map_err(|e| CatalogueError {
-                file: "sources.toml".into(),
-                message: e.to_string(),
-            })?;
-        let policy: Policy = toml::from_str(policy).map_err(|e| CatalogueError {
-            file: "policy.toml".into(),
-            message: e.to_string(),
-        })?;
+    pub fn from_texts(files: &[(&str, &str)], sources: &str, policy: &str) -> Result<Catalogue, CatalogueError> {
+        let sources: BTreeMap<String, Source> = toml::from_str(sources)
+            .map_err(|e| CatalogueError { file: "sources.toml".into(), message: e.to_string() })?;
+        let policy: Policy = toml::from_str(policy)
+            .map_err(|e| CatalogueError { file: "policy.toml".into(), message: e.to_string() })?;
         let mut drugs = Vec::new();
         for (file, text) in files {
-            let err = |message: String| CatalogueError {
-                file: (*file).to_string(),
-                message,
-            };
+            let err = |message: String| CatalogueError { file: (*file).to_string(), message };
             let record: DrugRecord = toml::from_str(text).map_err(|e| err(e.to_string()))?;
             let drug = build_drug(record, &sources).map_err(err)?;
             if drugs.iter().any(|d: &Drug| d.id == drug.id) {
@@ -612,11 +511,7 @@ impl Catalogue {
             }
         }
         drugs.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(Catalogue {
-            drugs,
-            sources,
-            policy,
-        })
+        Ok(Catalogue { drugs, sources, policy })
     }
 
     pub fn drugs(&self) -> &[Drug] {
@@ -625,40 +520,27 @@ impl Catalogue {
 
     pub fn drug(&self, id: &str) -> Option<&Drug> {
         let id = id.trim().to_ascii_lowercase();
-        self.drugs
-            .iter()
-            .find(|d| d.id == id || d.name.eq_ignore_ascii_case(&id))
+        self.drugs.iter().find(|d| d.id == id || d.name.eq_ignore_ascii_case(&id))
     }
 
     /// Looks a drug up, or explains which names exist and which are nearest.
     pub fn find_drug(&self, field: &str, id: &str) -> Result<&Drug, crate::error::InputError> {
         self.drug(id).ok_or_else(|| {
             let near = nearest(id, self.drugs.iter().map(|d| d.id.as_str()));
-            let hint = if near.is_empty() {
-                String::new()
-            } else {
-                format!("did you mean {}? ", near.join(" or "))
-            };
+            let hint = if near.is_empty() { String::new() } else { format!("did you mean {}? ", near.join(" or ")) };
             crate::error::InputError::new(
                 field,
                 id,
                 format!(
                     "no such drug in the catalogue; {hint}known drugs: {}",
-                    self.drugs
-                        .iter()
-                        .map(|d| d.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    self.drugs.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             )
         })
     }
 
     pub fn product(&self, id: &str) -> Option<&Product> {
-        self.drugs
-            .iter()
-            .flat_map(|d| &d.products)
-            .find(|p| p.id == id)
+        self.drugs.iter().flat_map(|d| &d.products).find(|p| p.id == id)
     }
 
     pub fn source(&self, id: &str) -> Option<&Source> {
@@ -678,39 +560,20 @@ pub fn nearest<'a>(input: &str, names: impl Iterator<Item = &'a str>) -> Vec<Str
         .filter(|(d, n)| *d <= (n.len() / 3).max(2) || n.starts_with(&input) && input.len() >= 3)
         .collect();
     scored.sort();
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, n)| n.to_string())
-        .collect()
+    scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
 }
 
 fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<Drug, String> {
     let cite = |s: &str, what: &str| -> Result<(), String> {
-        if sources.contains_key(s) {
-            Ok(())
-        } else {
-            Err(format!("{what} cites unknown source '{s}'"))
-        }
+        if sources.contains_key(s) { Ok(()) } else { Err(format!("{what} cites unknown source '{s}'")) }
     };
-    if record.id.is_empty()
-        || !record
-            .id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c == '-')
-    {
-        return Err(format!(
-            "drug id '{}' must be lowercase letters and '-'",
-            record.id
-        ));
+    if record.id.is_empty() || !record.id.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+        return Err(format!("drug id '{}' must be lowercase letters and '-'", record.id));
     }
     for fit in &record.occupancy {
         cite(&fit.source, &format!("occupancy fit for {}", fit.region))?;
         if !(fit.emax_percent > 0.0 && fit.emax_percent < 200.0 && fit.ed50_mg > 0.0) {
-            return Err(format!(
-                "occupancy fit for {} has an impossible Emax or ED50",
-                fit.region
-            ));
+            return Err(format!("occupancy fit for {} has an impossible Emax or ED50", fit.region));
         }
     }
     if !record.occupancy.is_empty() && record.occupancy.iter().filter(|f| f.default).count() != 1 {
@@ -724,12 +587,7 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
     }
     let hl = &record.half_life;
     cite(&hl.parent.source, "half_life.parent")?;
-    check_range(
-        hl.parent.low_hours,
-        hl.parent.high_hours,
-        hl.parent.typical_hours,
-        "half_life.parent",
-    )?;
+    check_range(hl.parent.low_hours, hl.parent.high_hours, hl.parent.typical_hours, "half_life.parent")?;
     for m in &hl.metabolites {
         cite(&m.source, &format!("metabolite {}", m.name))?;
         check_range(m.low_hours, m.high_hours, m.typical_hours, &m.name)?;
@@ -748,10 +606,7 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         cite(&p.source, &format!("product {}", p.id))?;
         if let Some(d) = &p.drug {
             if d != &record.id {
-                return Err(format!(
-                    "product {} names drug '{d}' inside {}",
-                    p.id, record.id
-                ));
+                return Err(format!("product {} names drug '{d}' inside {}", p.id, record.id));
             }
         }
         products.push(p.into_product(&record.id)?);
@@ -772,15 +627,11 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
 
 fn check_range(low: f64, high: f64, typical: Option<f64>, what: &str) -> Result<(), String> {
     if !(low > 0.0 && high >= low) {
-        return Err(format!(
-            "{what}: half-life range {low}–{high} h is not valid"
-        ));
+        return Err(format!("{what}: half-life range {low}–{high} h is not valid"));
     }
     if let Some(t) = typical {
         if !(low..=high).contains(&t) {
-            return Err(format!(
-                "{what}: typical half-life {t} h lies outside {low}–{high} h"
-            ));
+            return Err(format!("{what}: typical half-life {t} h lies outside {low}–{high} h"));
         }
     }
     Ok(())
@@ -793,19 +644,13 @@ pub fn parse_user_products(file: &str, text: &str) -> Result<Vec<Product>, Catal
     struct File {
         products: Vec<ProductRecord>,
     }
-    let err = |message: String| CatalogueError {
-        file: file.to_string(),
-        message,
-    };
+    let err = |message: String| CatalogueError { file: file.to_string(), message };
     let parsed: File = toml::from_str(text).map_err(|e| err(e.to_string()))?;
     parsed
         .products
         .into_iter()
         .map(|record| {
-            let drug = record
-                .drug
-                .clone()
-                .ok_or_else(|| err(format!("product {} needs a 'drug'", record.id)))?;
+            let drug = record.drug.clone().ok_or_else(|| err(format!("product {} needs a 'drug'", record.id)))?;
             record.into_product(&drug).map_err(err)
         })
         .collect()
@@ -875,11 +720,7 @@ mod tests {
     fn unknown_drug_suggests_nearest() {
         let c = builtin();
         let err = c.find_drug("drug", "citalopam").unwrap_err();
-        assert!(
-            err.message.contains("did you mean citalopram"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("did you mean citalopram"), "{}", err.message);
     }
 
     #[test]
@@ -890,11 +731,7 @@ mod tests {
         assert!(err.message.contains("not valid"), "{}", err.message);
         let uncited = "id = \"x\"\nname = \"X\"\nclass = \"ssri\"\ntarget = \"t\"\nabout = \"a\"\n[half_life]\nparent = { low_hours = 5, high_hours = 6, source = \"nowhere\" }\n";
         let err = Catalogue::from_texts(&[("x.toml", uncited)], SOURCES, POLICY).unwrap_err();
-        assert!(
-            err.message.contains("unknown source 'nowhere'"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("unknown source 'nowhere'"), "{}", err.message);
     }
 
     #[test]
@@ -904,11 +741,6 @@ mod tests {
         assert_eq!(products[0].drug, "citalopram");
         assert!(matches!(products[0].form, Form::Liquid { mg_per_ml, .. } if mg_per_ml == 1.0));
         let missing = "[[products]]\nid = \"x\"\nform = \"tablet\"\nsource = \"s\"\n";
-        assert!(
-            parse_user_products("mine.toml", missing)
-                .unwrap_err()
-                .message
-                .contains("needs a 'drug'")
-        );
+        assert!(parse_user_products("mine.toml", missing).unwrap_err().message.contains("needs a 'drug'"));
     }
 }

@@ -14,16 +14,8 @@ pub struct InputError {
 }
 
 impl InputError {
-    pub fn new(
-        field: impl Into<String>,
-        value: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            value: value.into(),
-            message: message.into(),
-        }
+    pub fn new(field: impl Into<String>, value: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), value: value.into(), message: message.into() }
     }
 }
 
@@ -47,10 +39,7 @@ pub enum PlanError {
 
 impl PlanError {
     pub fn refused(field: impl Into<String>, message: impl Into<String>) -> Self {
-        PlanError::Refused {
-            field: field.into(),
-            message: message.into(),
-        }
+        PlanError::Refused { field: field.into(), message: message.into() }
     }
 }
 

@@ -25,12 +25,7 @@ pub struct Equipment {
 
 impl Default for Equipment {
     fn default() -> Self {
-        Self {
-            cutter: false,
-            syringe_ml: 0.1,
-            syringe_max_ml: 10.0,
-            scale_mg: None,
-        }
+        Self { cutter: false, syringe_ml: 0.1, syringe_max_ml: 10.0, scale_mg: None }
     }
 }
 
@@ -46,11 +41,7 @@ pub struct Stock {
 
 impl Stock {
     pub fn new(product: Product) -> Self {
-        Self {
-            product,
-            beads_per_capsule: None,
-            fill_weight_mg: None,
-        }
+        Self { product, beads_per_capsule: None, fill_weight_mg: None }
     }
 }
 
@@ -125,11 +116,7 @@ impl Preparation {
         if self.items.is_empty() {
             return "none (stop)".to_string();
         }
-        self.items
-            .iter()
-            .map(|i| i.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" + ")
+        self.items.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join(" + ")
     }
 }
 
@@ -146,11 +133,7 @@ impl Window {
 
     pub fn contains(&self, dose: f64) -> bool {
         let above = dose >= self.low - Self::EPS;
-        let below = if self.high_inclusive {
-            dose <= self.high + Self::EPS
-        } else {
-            dose < self.high - Self::EPS
-        };
+        let below = if self.high_inclusive { dose <= self.high + Self::EPS } else { dose < self.high - Self::EPS };
         above && below
     }
 }
@@ -183,21 +166,10 @@ struct Coarse {
 
 #[derive(Debug, Clone)]
 enum FineKind {
-    Syringe {
-        dilution: Option<Dilution>,
-        max_units: u32,
-    },
-    Drops {
-        max_units: u32,
-    },
-    Beads {
-        per_capsule: u32,
-    },
-    Weigh {
-        fill_mg: f64,
-        scale_mg: f64,
-        max_units: u32,
-    },
+    Syringe { dilution: Option<Dilution>, max_units: u32 },
+    Drops { max_units: u32 },
+    Beads { per_capsule: u32 },
+    Weigh { fill_mg: f64, scale_mg: f64, max_units: u32 },
     Compounded,
 }
 
@@ -230,45 +202,17 @@ impl Solver {
         let mut fine = Vec::new();
         for (i, stock) in kit.stocks.iter().enumerate() {
             match &stock.product.form {
-                Form::Tablet {
-                    strength_mg,
-                    scored,
-                    modified_release,
-                } => {
-                    pieces.push(Piece {
-                        stock: i,
-                        fraction: 1.0,
-                        mg: *strength_mg,
-                        cost: 1,
-                    });
+                Form::Tablet { strength_mg, scored, modified_release } => {
+                    pieces.push(Piece { stock: i, fraction: 1.0, mg: *strength_mg, cost: 1 });
                     if !modified_release && (scored == &Some(true) || eq.cutter) {
-                        pieces.push(Piece {
-                            stock: i,
-                            fraction: 0.5,
-                            mg: strength_mg / 2.0,
-                            cost: 2,
-                        });
+                        pieces.push(Piece { stock: i, fraction: 0.5, mg: strength_mg / 2.0, cost: 2 });
                     }
                     if !modified_release && eq.cutter {
-                        pieces.push(Piece {
-                            stock: i,
-                            fraction: 0.25,
-                            mg: strength_mg / 4.0,
-                            cost: 3,
-                        });
+                        pieces.push(Piece { stock: i, fraction: 0.25, mg: strength_mg / 4.0, cost: 3 });
                     }
                 }
-                Form::Capsule {
-                    strength_mg,
-                    contents,
-                    ..
-                } => {
-                    pieces.push(Piece {
-                        stock: i,
-                        fraction: 1.0,
-                        mg: *strength_mg,
-                        cost: 1,
-                    });
+                Form::Capsule { strength_mg, contents, .. } => {
+                    pieces.push(Piece { stock: i, fraction: 1.0, mg: *strength_mg, cost: 1 });
                     if let Some(beads) = stock.beads_per_capsule.filter(|b| *b >= 2) {
                         let _ = contents;
                         fine.push(Fine {
@@ -287,31 +231,20 @@ impl Solver {
                             fine.push(Fine {
                                 stock: i,
                                 quantum: strength_mg * scale / fill,
-                                kind: FineKind::Weigh {
-                                    fill_mg: fill,
-                                    scale_mg: scale,
-                                    max_units,
-                                },
+                                kind: FineKind::Weigh { fill_mg: fill, scale_mg: scale, max_units },
                                 cost: 4,
                                 max_mg: *strength_mg,
                             });
                         }
                     }
                 }
-                Form::Liquid {
-                    mg_per_ml,
-                    mg_per_drop,
-                    ..
-                } => {
+                Form::Liquid { mg_per_ml, mg_per_drop, .. } => {
                     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                     let max_units = (eq.syringe_max_ml / eq.syringe_ml).floor().max(1.0) as u32;
                     fine.push(Fine {
                         stock: i,
                         quantum: mg_per_ml * eq.syringe_ml,
-                        kind: FineKind::Syringe {
-                            dilution: None,
-                            max_units,
-                        },
+                        kind: FineKind::Syringe { dilution: None, max_units },
                         cost: 1,
                         max_mg: mg_per_ml * eq.syringe_max_ml,
                     });
@@ -321,11 +254,7 @@ impl Solver {
                             stock: i,
                             quantum: c * eq.syringe_ml,
                             kind: FineKind::Syringe {
-                                dilution: Some(Dilution {
-                                    stock_ml: 1.0,
-                                    water_ml: f - 1.0,
-                                    mg_per_ml: c,
-                                }),
+                                dilution: Some(Dilution { stock_ml: 1.0, water_ml: f - 1.0, mg_per_ml: c }),
                                 max_units,
                             },
                             cost: 3,
@@ -352,12 +281,7 @@ impl Solver {
             }
         }
         let coarse = coarse_combinations(&pieces, kit.stocks.len());
-        Solver {
-            stocks: kit.stocks.clone(),
-            equipment: eq.clone(),
-            coarse,
-            fine,
-        }
+        Solver { stocks: kit.stocks.clone(), equipment: eq.clone(), coarse, fine }
     }
 
     /// The preparation for `target` within `window`: the simplest within `tolerance` mg of the
@@ -378,9 +302,9 @@ impl Solver {
                     best_tol = Some((cand.cost, err, cand.clone()));
                 }
             }
-            let better = best_any.as_ref().is_none_or(|(e, c, _)| {
-                err < *e - 1e-12 || ((err - e).abs() <= 1e-12 && cand.cost < *c)
-            });
+            let better = best_any
+                .as_ref()
+                .is_none_or(|(e, c, _)| err < *e - 1e-12 || ((err - e).abs() <= 1e-12 && cand.cost < *c));
             if better {
                 best_any = Some((err, cand.cost, cand));
             }
@@ -390,12 +314,7 @@ impl Solver {
                 continue;
             }
             if coarse.mg > 0.0 {
-                consider(Candidate {
-                    coarse: ci,
-                    fine: None,
-                    mg: coarse.mg,
-                    cost: coarse.cost,
-                });
+                consider(Candidate { coarse: ci, fine: None, mg: coarse.mg, cost: coarse.cost });
             }
             let remainder = target - coarse.mg;
             for (fi, fine) in self.fine.iter().enumerate() {
@@ -407,22 +326,13 @@ impl Solver {
                     continue;
                 }
                 let ideal = (remainder / fine.quantum).max(0.0);
-                for units in [
-                    ideal.floor(),
-                    ideal.ceil(),
-                    (low_need / fine.quantum).ceil(),
-                ] {
+                for units in [ideal.floor(), ideal.ceil(), (low_need / fine.quantum).ceil()] {
                     let Some(units) = self.valid_units(fine, units) else {
                         continue;
                     };
                     let mg = coarse.mg + f64::from(units) * fine.quantum;
                     let cost = coarse.cost + self.fine_cost(fine, units);
-                    consider(Candidate {
-                        coarse: ci,
-                        fine: Some((fi, units)),
-                        mg,
-                        cost,
-                    });
+                    consider(Candidate { coarse: ci, fine: Some((fi, units)), mg, cost });
                 }
             }
         }
@@ -431,10 +341,7 @@ impl Solver {
             (None, Some((_, _, c))) => (c, false),
             (None, None) => return None,
         };
-        Some(Choice {
-            preparation: self.build(&cand),
-            within_tolerance: within,
-        })
+        Some(Choice { preparation: self.build(&cand), within_tolerance: within })
     }
 
     /// Measuring more liquid or counting many drops is more work, so tablets carry the bulk of a
@@ -461,9 +368,9 @@ impl Solver {
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let u = units as u32;
         let max = match fine.kind {
-            FineKind::Syringe { max_units, .. }
-            | FineKind::Drops { max_units }
-            | FineKind::Weigh { max_units, .. } => max_units,
+            FineKind::Syringe { max_units, .. } | FineKind::Drops { max_units } | FineKind::Weigh { max_units, .. } => {
+                max_units
+            }
             FineKind::Beads { per_capsule } => per_capsule - 1,
             FineKind::Compounded => u32::MAX,
         };
@@ -483,14 +390,7 @@ impl Solver {
             let strength = p.unit_strength_mg().unwrap_or(0.0);
             let cut = if qty.fract() == 0.0 {
                 ""
-            } else if matches!(
-                p.form,
-                Form::Tablet {
-                    scored: Some(true),
-                    ..
-                }
-            ) && (qty * 2.0).fract() == 0.0
-            {
+            } else if matches!(p.form, Form::Tablet { scored: Some(true), .. }) && (qty * 2.0).fract() == 0.0 {
                 " (break on the score line)"
             } else {
                 " (cut with a tablet cutter)"
@@ -537,19 +437,10 @@ impl Solver {
                     unit: Unit::Drop,
                     mg,
                     dilution: None,
-                    text: format!(
-                        "{units} drop{} of the {desc}",
-                        if units == 1 { "" } else { "s" }
-                    ),
+                    text: format!("{units} drop{} of the {desc}", if units == 1 { "" } else { "s" }),
                 },
                 FineKind::Beads { per_capsule } => {
-                    if matches!(
-                        p.form,
-                        Form::Capsule {
-                            contents: CapsuleContents::EntericPellets,
-                            ..
-                        }
-                    ) {
+                    if matches!(p.form, Form::Capsule { contents: CapsuleContents::EntericPellets, .. }) {
                         notes.push(format!("The label of the {desc} says not to open it; counting its pellets is off-label — agree it with your prescriber."));
                     }
                     Item {
@@ -561,9 +452,7 @@ impl Solver {
                         text: format!("{units} beads from a {desc} (of about {per_capsule} beads)"),
                     }
                 }
-                FineKind::Weigh {
-                    fill_mg, scale_mg, ..
-                } => {
+                FineKind::Weigh { fill_mg, scale_mg, .. } => {
                     let powder = f64::from(units) * scale_mg;
                     if powder < 10.0 * scale_mg {
                         notes.push(format!("Weighing {} mg of powder is under ten times your scale's readability ({} mg) and may be unreliable (Inner Compass guide).", n(powder), n(*scale_mg)));
@@ -574,11 +463,7 @@ impl Solver {
                         unit: Unit::PowderMg,
                         mg,
                         dilution: None,
-                        text: format!(
-                            "weigh {} mg of powder from a {desc} (contents {} mg)",
-                            n(powder),
-                            n(*fill_mg)
-                        ),
+                        text: format!("weigh {} mg of powder from a {desc} (contents {} mg)", n(powder), n(*fill_mg)),
                     }
                 }
                 FineKind::Compounded => Item {
@@ -592,12 +477,7 @@ impl Solver {
             };
             items.push(item);
         }
-        Preparation {
-            items,
-            dose_mg: cand.mg,
-            complexity: cand.cost,
-            notes,
-        }
+        Preparation { items, dose_mg: cand.mg, complexity: cand.cost, notes }
     }
 }
 
@@ -631,11 +511,7 @@ fn fraction_text(q: f64) -> String {
 /// All combinations of up to `MAX_PIECES` pieces, at most one cut piece per product, keeping
 /// the simplest combination for each distinct total.
 fn coarse_combinations(pieces: &[Piece], stocks: usize) -> Vec<Coarse> {
-    let mut out: Vec<Coarse> = vec![Coarse {
-        mg: 0.0,
-        counts: Vec::new(),
-        cost: 0,
-    }];
+    let mut out: Vec<Coarse> = vec![Coarse { mg: 0.0, counts: Vec::new(), cost: 0 }];
     let mut counts = vec![0.0_f64; stocks];
     let mut cut_used = vec![false; stocks];
     fn walk(
@@ -662,17 +538,9 @@ fn coarse_combinations(pieces: &[Piece], stocks: usize) -> Vec<Coarse> {
             }
             let total = mg + piece.mg;
             let c = cost + piece.cost;
-            let list: Vec<(usize, f64)> = counts
-                .iter()
-                .enumerate()
-                .filter(|(_, q)| **q > 0.0)
-                .map(|(s, q)| (s, *q))
-                .collect();
-            out.push(Coarse {
-                mg: total,
-                counts: list,
-                cost: c,
-            });
+            let list: Vec<(usize, f64)> =
+                counts.iter().enumerate().filter(|(_, q)| **q > 0.0).map(|(s, q)| (s, *q)).collect();
+            out.push(Coarse { mg: total, counts: list, cost: c });
             // Cut pieces can only be taken once; whole ones may repeat.
             let next = if is_cut { i + 1 } else { i };
             walk(pieces, next, used + 1, total, c, counts, cut_used, out);
@@ -696,39 +564,22 @@ mod tests {
     fn kit(ids: &[&str]) -> Kit {
         let c = Catalogue::builtin().unwrap();
         Kit {
-            stocks: ids
-                .iter()
-                .map(|id| Stock::new(c.product(id).unwrap().clone()))
-                .collect(),
+            stocks: ids.iter().map(|id| Stock::new(c.product(id).unwrap().clone())).collect(),
             equipment: Equipment::default(),
         }
     }
 
     fn open(low: f64, high: f64) -> Window {
-        Window {
-            low,
-            high,
-            high_inclusive: false,
-        }
+        Window { low, high, high_inclusive: false }
     }
 
     #[test]
     fn tablets_plus_liquid_make_an_in_between_dose() {
-        let solver = Solver::new(&kit(&[
-            "sertraline-tab-50mg",
-            "sertraline-tab-25mg",
-            "sertraline-concentrate-20mg-ml",
-        ]));
+        let solver =
+            Solver::new(&kit(&["sertraline-tab-50mg", "sertraline-tab-25mg", "sertraline-concentrate-20mg-ml"]));
         let choice = solver.solve(66.0, open(60.0, 100.0), 0.5).unwrap();
-        assert!(
-            (choice.preparation.dose_mg - 66.0).abs() < 1e-9,
-            "{:?}",
-            choice
-        );
-        assert_eq!(
-            choice.preparation.instruction(),
-            "1 × 50 mg tablet + 0.8 mL of the oral concentrate 20 mg/mL"
-        );
+        assert!((choice.preparation.dose_mg - 66.0).abs() < 1e-9, "{:?}", choice);
+        assert_eq!(choice.preparation.instruction(), "1 × 50 mg tablet + 0.8 mL of the oral concentrate 20 mg/mL");
     }
 
     #[test]
@@ -754,17 +605,12 @@ mod tests {
     fn scored_tablets_halve_without_a_cutter_but_unscored_need_one() {
         let solver = Solver::new(&kit(&["diazepam-tab-5mg"]));
         let c = solver.solve(2.5, open(2.0, 5.0), 0.1).unwrap();
-        assert_eq!(
-            c.preparation.instruction(),
-            "½ × 5 mg tablet (break on the score line)"
-        );
+        assert_eq!(c.preparation.instruction(), "½ × 5 mg tablet (break on the score line)");
         let solver = Solver::new(&kit(&["sertraline-tab-50mg"]));
         assert!(solver.solve(25.0, open(20.0, 50.0), 0.1).is_none());
         let mut with_cutter = kit(&["sertraline-tab-50mg"]);
         with_cutter.equipment.cutter = true;
-        let c = Solver::new(&with_cutter)
-            .solve(25.0, open(20.0, 50.0), 0.1)
-            .unwrap();
+        let c = Solver::new(&with_cutter).solve(25.0, open(20.0, 50.0), 0.1).unwrap();
         assert!(c.preparation.instruction().contains("tablet cutter"));
     }
 
@@ -781,9 +627,6 @@ mod tests {
         k.stocks[0].beads_per_capsule = Some(60);
         let c = Solver::new(&k).solve(30.0, open(25.0, 37.5), 0.5).unwrap();
         assert_eq!(c.preparation.items[0].unit, Unit::Bead);
-        assert!(
-            (c.preparation.dose_mg - 30.0).abs() < 1e-9,
-            "48 beads × 0.625 mg"
-        );
+        assert!((c.preparation.dose_mg - 30.0).abs() < 1e-9, "48 beads × 0.625 mg");
     }
 }

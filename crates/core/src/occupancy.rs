@@ -11,10 +11,7 @@ pub struct EmaxModel {
 
 impl EmaxModel {
     pub fn new(emax_percent: f64, ed50_mg: f64) -> Self {
-        Self {
-            emax: emax_percent,
-            ed50: ed50_mg,
-        }
+        Self { emax: emax_percent, ed50: ed50_mg }
     }
 
     pub fn emax(&self) -> f64 {
@@ -55,10 +52,7 @@ impl EmaxModel {
 mod tests {
     use super::*;
 
-    const CITALOPRAM: EmaxModel = EmaxModel {
-        emax: 83.98,
-        ed50: 2.33,
-    };
+    const CITALOPRAM: EmaxModel = EmaxModel { emax: 83.98, ed50: 2.33 };
 
     #[test]
     fn citalopram_at_20mg_is_about_75_percent() {

@@ -43,10 +43,9 @@ impl Strategy {
 
     pub fn describe(&self) -> String {
         match self {
-            Strategy::Hyperbolic { step_pp } => format!(
-                "{} percentage points of modelled occupancy per step",
-                n(*step_pp)
-            ),
+            Strategy::Hyperbolic { step_pp } => {
+                format!("{} percentage points of modelled occupancy per step", n(*step_pp))
+            }
             Strategy::Proportional { step_percent } => {
                 format!("{}% of the current dose per step", n(*step_percent))
             }
@@ -164,10 +163,7 @@ pub fn plan(catalogue: &Catalogue, req: &PlanRequest) -> Result<Plan, PlanError>
     let violations = crate::safety::check(catalogue, drug, req, &plan);
     if let Some(v) = violations.first() {
         // A violation here is a defect in the planner; refuse rather than show an unsafe plan.
-        return Err(PlanError::refused(
-            "plan",
-            format!("the plan failed a safety check ({v}); please report this"),
-        ));
+        return Err(PlanError::refused("plan", format!("the plan failed a safety check ({v}); please report this")));
     }
     Ok(plan)
 }
@@ -187,11 +183,7 @@ struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    fn new(
-        catalogue: &'a Catalogue,
-        drug: &'a Drug,
-        req: &'a PlanRequest,
-    ) -> Result<Self, PlanError> {
+    fn new(catalogue: &'a Catalogue, drug: &'a Drug, req: &'a PlanRequest) -> Result<Self, PlanError> {
         let mut warnings = Vec::new();
         if req.kit.stocks.is_empty() {
             return Err(InputError::new(
@@ -200,11 +192,7 @@ impl<'a> Context<'a> {
                 format!(
                     "name at least one product you have; {}'s products are: {}",
                     drug.id,
-                    drug.products
-                        .iter()
-                        .map(|p| p.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    drug.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
                 ),
             )
             .into());
@@ -219,11 +207,7 @@ impl<'a> Context<'a> {
                         stock.product.drug,
                         drug.id,
                         drug.id,
-                        drug.products
-                            .iter()
-                            .map(|p| p.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        drug.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
                     ),
                 )
                 .into());
@@ -240,11 +224,7 @@ impl<'a> Context<'a> {
                         if drug.occupancy.is_empty() {
                             "none".to_string()
                         } else {
-                            drug.occupancy
-                                .iter()
-                                .map(|f| f.region.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            drug.occupancy.iter().map(|f| f.region.as_str()).collect::<Vec<_>>().join(", ")
                         }
                     ),
                 )
@@ -255,16 +235,10 @@ impl<'a> Context<'a> {
         let policy = &catalogue.policy;
         let benzo = drug.class.is_benzodiazepine();
         let start = req.start.get();
-        let overridden = req
-            .pace_override
-            .as_ref()
-            .is_some_and(|j| !j.trim().is_empty());
+        let overridden = req.pace_override.as_ref().is_some_and(|j| !j.trim().is_empty());
 
-        let min_interval = if benzo {
-            policy.benzodiazepine.min_interval_days
-        } else {
-            policy.antidepressant.min_interval_days
-        };
+        let min_interval =
+            if benzo { policy.benzodiazepine.min_interval_days } else { policy.antidepressant.min_interval_days };
         if req.interval_days < min_interval && !overridden {
             return Err(PlanError::refused(
                 "every",
@@ -292,9 +266,7 @@ impl<'a> Context<'a> {
                     "{} has no published occupancy model, so this plan cuts {}% of the current dose per step instead of {} percentage points of occupancy.",
                     drug.name, n(step_pp), n(step_pp)
                 )});
-                strategy = Strategy::Proportional {
-                    step_percent: step_pp,
-                };
+                strategy = Strategy::Proportional { step_percent: step_pp };
                 requested = Some("hyperbolic");
             }
         }
@@ -315,15 +287,9 @@ impl<'a> Context<'a> {
             }
             Strategy::Proportional { step_percent } => {
                 let (max, source) = if benzo {
-                    (
-                        policy.benzodiazepine.max_percent_per_two_weeks,
-                        &policy.benzodiazepine.max_step_source,
-                    )
+                    (policy.benzodiazepine.max_percent_per_two_weeks, &policy.benzodiazepine.max_step_source)
                 } else {
-                    (
-                        policy.antidepressant.max_step_percent,
-                        &policy.antidepressant.max_step_source,
-                    )
+                    (policy.antidepressant.max_step_percent, &policy.antidepressant.max_step_source)
                 };
                 if *step_percent > max && !overridden {
                     return Err(PlanError::refused(
@@ -352,10 +318,7 @@ impl<'a> Context<'a> {
                     return Err(InputError::new(
                         "step",
                         format!("{}mg", n(*step_mg)),
-                        format!(
-                            "a linear step must be smaller than the starting dose of {}",
-                            req.start
-                        ),
+                        format!("a linear step must be smaller than the starting dose of {}", req.start),
                     )
                     .into());
                 }
@@ -371,6 +334,7 @@ impl<'a> Context<'a> {
                     )
                     .into());
                 }
+                check_manual(catalogue, drug, start, doses, overridden, &mut warnings)?;
             }
         }
 
@@ -407,10 +371,7 @@ impl<'a> Context<'a> {
                 .into());
             }
             (Strategy::Hyperbolic { step_pp }, Some(f)) => {
-                let model = model
-                    .as_ref()
-                    .copied()
-                    .unwrap_or(EmaxModel::new(100.0, 1.0));
+                let model = model.as_ref().copied().unwrap_or(EmaxModel::new(100.0, 1.0));
                 let limit = model.dose_for(*step_pp).unwrap_or(0.0);
                 if f.get() > limit + 1e-9 {
                     return Err(InputError::new("final", f.to_string(), format!(
@@ -442,8 +403,15 @@ impl<'a> Context<'a> {
         }
         if let Some(usual) = drug.usual_min_dose_mg {
             if start > usual * 8.0 {
-                warnings.push(Warning { code: "high-start", step: None, message: format!(
-                    "{} is more than eight times the usual minimum dose of {} mg; please check the number.", req.start, n(usual)) });
+                warnings.push(Warning {
+                    code: "high-start",
+                    step: None,
+                    message: format!(
+                        "{} is more than eight times the usual minimum dose of {} mg; please check the number.",
+                        req.start,
+                        n(usual)
+                    ),
+                });
             }
         }
         let steady_days = 5.0 * drug.half_life.longest_active_hours() / 24.0;
@@ -466,11 +434,7 @@ impl<'a> Context<'a> {
         // ideal one: allow a tenth over the requested step, never past the policy maximum.
         let limit = match &strategy {
             Strategy::Hyperbolic { step_pp } => {
-                let cap = if overridden {
-                    99.0
-                } else {
-                    policy.antidepressant.max_step_percentage_points
-                };
+                let cap = if overridden { 99.0 } else { policy.antidepressant.max_step_percentage_points };
                 Some((step_pp * MEASURING_SLACK).min(cap.max(*step_pp)))
             }
             Strategy::Proportional { step_percent } => {
@@ -481,11 +445,7 @@ impl<'a> Context<'a> {
                 } else {
                     policy.antidepressant.max_step_percent
                 };
-                Some(
-                    (step_percent * MEASURING_SLACK)
-                        .min(cap.max(*step_percent))
-                        .min(99.0),
-                )
+                Some((step_percent * MEASURING_SLACK).min(cap.max(*step_percent)).min(99.0))
             }
             Strategy::Linear { .. } | Strategy::Manual { .. } => None,
         };
@@ -512,26 +472,13 @@ impl<'a> Context<'a> {
         let start = self.req.start.get();
         let mut steps = Vec::new();
         // Step 0: the dose taken now.
-        let first = self.solver.solve(
-            start,
-            Window {
-                low: start,
-                high: start,
-                high_inclusive: true,
-            },
-            0.0,
-        );
+        let first = self.solver.solve(start, Window { low: start, high: start, high_inclusive: true }, 0.0);
         let first_prep = match first {
             Some(c) => c.preparation,
             None => {
                 self.warnings.push(Warning { code: "start-not-preparable", step: Some(0), message: format!(
                     "Your current {} cannot be made exactly from the products listed; keep preparing it as you do now.", self.req.start) });
-                Preparation {
-                    items: Vec::new(),
-                    dose_mg: start,
-                    complexity: 0,
-                    notes: Vec::new(),
-                }
+                Preparation { items: Vec::new(), dose_mg: start, complexity: 0, notes: Vec::new() }
             }
         };
         steps.push(Step {
@@ -559,9 +506,7 @@ impl<'a> Context<'a> {
             }
             let prev = steps.last().map_or(start, |s: &Step| s.dose_mg);
             let index = steps.len();
-            let day = u32::try_from(index)
-                .unwrap_or(u32::MAX)
-                .saturating_mul(self.req.interval_days);
+            let day = u32::try_from(index).unwrap_or(u32::MAX).saturating_mul(self.req.interval_days);
             // The last dose reached: stop, or hold at the requested end.
             if prev <= 1e-12 {
                 break;
@@ -581,18 +526,13 @@ impl<'a> Context<'a> {
                     dose_mg: 0.0,
                     target_occupancy: self.occ(0.0),
                     occupancy: self.occ(0.0),
-                    preparation: Preparation {
-                        items: Vec::new(),
-                        dose_mg: 0.0,
-                        complexity: 0,
-                        notes: Vec::new(),
-                    },
+                    preparation: Preparation { items: Vec::new(), dose_mg: 0.0, complexity: 0, notes: Vec::new() },
                     within_tolerance: true,
                     daily: Vec::new(),
                 });
                 break;
             }
-            let window = self.window(prev, next.target);
+            let window = self.window(prev, next.direction);
             // The ideal target is reported; the solver aims at the nearest point the limit allows.
             let target = next.target;
             let aim = target.max(window.low.min(prev));
@@ -639,10 +579,7 @@ impl<'a> Context<'a> {
                         step: Some(index),
                         message: format!(
                             "Step {index}: {reason}.{}",
-                            suggestion
-                                .as_ref()
-                                .map(|s| format!(" {s}"))
-                                .unwrap_or_default()
+                            suggestion.as_ref().map(|s| format!(" {s}")).unwrap_or_default()
                         ),
                     });
                     status = PlanStatus::Incomplete { reason, suggestion };
@@ -668,11 +605,7 @@ impl<'a> Context<'a> {
             steps,
             warnings: self.warnings,
             status,
-            pace_override: self
-                .req
-                .pace_override
-                .clone()
-                .filter(|j| !j.trim().is_empty()),
+            pace_override: self.req.pace_override.clone().filter(|j| !j.trim().is_empty()),
         })
     }
 
@@ -682,96 +615,57 @@ impl<'a> Context<'a> {
         match &self.strategy {
             Strategy::Hyperbolic { step_pp } => {
                 let limit = self.limit.unwrap_or(*step_pp);
-                self.occ(prev).is_some_and(|o| o <= limit + 1e-9)
-                    || self.final_dose.is_some_and(|f| prev <= f + 1e-9)
+                self.occ(prev).is_some_and(|o| o <= limit + 1e-9) || self.final_dose.is_some_and(|f| prev <= f + 1e-9)
             }
             Strategy::Proportional { .. } | Strategy::Linear { .. } => {
-                self.final_dose.is_some_and(|f| prev <= f + 1e-9)
-                    || matches!(self.strategy, Strategy::Linear { .. })
+                self.final_dose.is_some_and(|f| prev <= f + 1e-9) || matches!(self.strategy, Strategy::Linear { .. })
             }
             Strategy::Manual { .. } => {
-                !self.drug.class.is_benzodiazepine()
-                    || self.benzo_final_cap().is_some_and(|cap| prev <= cap + 1e-9)
+                !self.drug.class.is_benzodiazepine() || self.benzo_final_cap().is_some_and(|cap| prev <= cap + 1e-9)
             }
         }
     }
 
     fn benzo_final_cap(&self) -> Option<f64> {
         self.drug.from_diazepam_mg(
-            self.catalogue
-                .policy
-                .benzodiazepine
-                .final_step_diazepam_equivalent_mg,
+            self.catalogue.policy.benzodiazepine.final_step_diazepam_equivalent_mg,
             crate::catalogue::EquivalenceScheme::Ashton,
         )
     }
 
-    fn window(&self, prev: f64, target: f64) -> Window {
+    fn window(&self, prev: f64, direction: Direction) -> Window {
         match &self.strategy {
             Strategy::Hyperbolic { step_pp } => {
                 let limit = self.limit.unwrap_or(*step_pp);
-                let low = self
-                    .model
-                    .and_then(|m| m.dose_for(m.occupancy(prev) - limit))
-                    .unwrap_or(0.0);
-                Window {
-                    low,
-                    high: prev,
-                    high_inclusive: false,
-                }
+                let low = self.model.and_then(|m| m.dose_for(m.occupancy(prev) - limit)).unwrap_or(0.0);
+                Window { low, high: prev, high_inclusive: false }
             }
             Strategy::Proportional { step_percent } => {
                 let limit = self.limit.unwrap_or(*step_percent);
-                Window {
-                    low: prev * (1.0 - limit / 100.0),
-                    high: prev,
-                    high_inclusive: false,
-                }
+                Window { low: prev * (1.0 - limit / 100.0), high: prev, high_inclusive: false }
             }
-            Strategy::Linear { .. } => Window {
-                low: 0.0,
-                high: prev,
-                high_inclusive: false,
+            Strategy::Linear { .. } => Window { low: 0.0, high: prev, high_inclusive: false },
+            Strategy::Manual { .. } => match direction {
+                Direction::Down => {
+                    // A benzodiazepine's listed steps were checked against the pace limit; keep
+                    // the realised ones inside it too.
+                    let low = if self.drug.class.is_benzodiazepine() && self.req.pace_override.is_none() {
+                        prev * (1.0 - self.catalogue.policy.benzodiazepine.max_percent_per_two_weeks / 100.0)
+                    } else {
+                        0.0
+                    };
+                    Window { low, high: prev, high_inclusive: false }
+                }
+                Direction::Up => Window { low: prev + 1e-6, high: crate::units::ABSURD_DOSE_MG, high_inclusive: true },
+                Direction::Hold => Window { low: prev, high: prev, high_inclusive: true },
             },
-            Strategy::Manual { .. } => {
-                if target < prev - 1e-9 {
-                    Window {
-                        low: 0.0,
-                        high: prev,
-                        high_inclusive: false,
-                    }
-                } else if target > prev + 1e-9 {
-                    Window {
-                        low: prev + 1e-6,
-                        high: crate::units::ABSURD_DOSE_MG,
-                        high_inclusive: true,
-                    }
-                } else {
-                    Window {
-                        low: prev,
-                        high: prev,
-                        high_inclusive: true,
-                    }
-                }
-            }
         }
     }
 
     /// A catalogue product of the same drug that would make the step possible.
     fn suggest(&self, target: f64, window: Window, tolerance: f64) -> Option<String> {
-        let have: Vec<&str> = self
-            .req
-            .kit
-            .stocks
-            .iter()
-            .map(|s| s.product.id.as_str())
-            .collect();
-        let mut candidates: Vec<_> = self
-            .drug
-            .products
-            .iter()
-            .filter(|p| !have.contains(&p.id.as_str()))
-            .collect();
+        let have: Vec<&str> = self.req.kit.stocks.iter().map(|s| s.product.id.as_str()).collect();
+        let mut candidates: Vec<_> = self.drug.products.iter().filter(|p| !have.contains(&p.id.as_str())).collect();
         // Liquids first: they make the smallest doses.
         candidates.sort_by_key(|p| match p.form {
             crate::catalogue::Form::Liquid { .. } => 0,
@@ -780,10 +674,7 @@ impl<'a> Context<'a> {
         for product in candidates {
             let mut kit = self.req.kit.clone();
             kit.stocks.push(Stock::new(product.clone()));
-            if Solver::new(&kit)
-                .solve(target, window, tolerance.max(1e-6))
-                .is_some()
-            {
+            if Solver::new(&kit).solve(target, window, tolerance.max(1e-6)).is_some() {
                 return Some(format!(
                     "Adding the {} ({}) would make this step possible; ask your prescriber or pharmacist.",
                     product.describe(),
@@ -793,15 +684,8 @@ impl<'a> Context<'a> {
         }
         let mut kit = self.req.kit.clone();
         kit.equipment.cutter = true;
-        if !self.req.kit.equipment.cutter
-            && Solver::new(&kit)
-                .solve(target, window, tolerance.max(1e-6))
-                .is_some()
-        {
-            return Some(
-                "Cutting tablets with a tablet cutter (--cutter) would make this step possible."
-                    .into(),
-            );
+        if !self.req.kit.equipment.cutter && Solver::new(&kit).solve(target, window, tolerance.max(1e-6)).is_some() {
+            return Some("Cutting tablets with a tablet cutter (--cutter) would make this step possible.".into());
         }
         Some("A compounding pharmacy can make this dose (add a compounded product with --compounded).".into())
     }
@@ -821,11 +705,7 @@ impl<'a> Context<'a> {
             let mut daily = Vec::new();
             for j in 1..interval {
                 let target = from - (from - to) * f64::from(j) / f64::from(interval);
-                let window = Window {
-                    low: to,
-                    high: prev,
-                    high_inclusive: true,
-                };
+                let window = Window { low: to, high: prev, high_inclusive: true };
                 let tol = (from - to) / f64::from(interval) / 2.0;
                 let (dose, prep) = match self.solver.solve(target, window, tol) {
                     Some(c) => (c.preparation.dose_mg, c.preparation),
@@ -857,29 +737,104 @@ impl<'a> Context<'a> {
                         }
                         _ => String::new(),
                     };
-                    self.warnings.push(Warning { code: "step-over-limit", step: Some(pair[1].index), message: format!(
-                        "Step {}: cutting {} mg to {} mg removes {}% of the dose{occ}, more than the {}% limit.",
-                        pair[1].index, n(a), n(b), n(cut.round()), n(max)) });
+                    self.warnings.push(Warning {
+                        code: "step-over-limit",
+                        step: Some(pair[1].index),
+                        message: format!(
+                            "Step {}: cutting {} mg to {} mg removes {}% of the dose{occ}, more than the {}% limit.",
+                            pair[1].index,
+                            n(a),
+                            n(b),
+                            n(cut.round()),
+                            n(max)
+                        ),
+                    });
                 }
             }
         }
     }
 }
 
+/// A prescriber's list is refused where it breaks a benzodiazepine's pace or final-step limit,
+/// and flagged where an antidepressant step is larger than usual.
+fn check_manual(
+    catalogue: &Catalogue,
+    drug: &Drug,
+    start: f64,
+    doses: &[Mg],
+    overridden: bool,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), PlanError> {
+    let policy = &catalogue.policy;
+    let benzo = drug.class.is_benzodiazepine();
+    if doses[..doses.len() - 1].iter().any(|d| d.is_zero()) {
+        return Err(InputError::new("doses", "0mg", "0 mg may only be the last dose in the list").into());
+    }
+    let cap = if benzo {
+        drug.from_diazepam_mg(
+            policy.benzodiazepine.final_step_diazepam_equivalent_mg,
+            crate::catalogue::EquivalenceScheme::Ashton,
+        )
+    } else {
+        None
+    };
+    let mut before = start;
+    for (i, d) in doses.iter().enumerate() {
+        let d = d.get();
+        let cut = if before > 0.0 { 100.0 * (before - d) / before } else { 0.0 };
+        if d == 0.0 {
+            if let Some(cap) = cap.filter(|cap| before > cap + 1e-9) {
+                return Err(PlanError::refused(
+                    "doses",
+                    format!(
+                        "stopping {} from {} mg (dose {}) is too large a final step; the last dose before stopping must be at most {} mg (0.5 mg diazepam-equivalent, {})",
+                        drug.name,
+                        n(before),
+                        i + 1,
+                        n(cap),
+                        cite(catalogue, &policy.benzodiazepine.final_step_source)
+                    ),
+                ));
+            }
+        } else if benzo && cut > policy.benzodiazepine.max_percent_per_two_weeks + 1e-9 && !overridden {
+            return Err(PlanError::refused(
+                "doses",
+                format!(
+                    "{} mg to {} mg (dose {}) cuts {}%, more than the limit of {}% every two weeks ({}); use smaller steps or give a recorded justification",
+                    n(before),
+                    n(d),
+                    i + 1,
+                    n(cut.round()),
+                    n(policy.benzodiazepine.max_percent_per_two_weeks),
+                    cite(catalogue, &policy.benzodiazepine.max_step_source)
+                ),
+            ));
+        } else if cut > policy.antidepressant.max_step_percent + 1e-9 {
+            warnings.push(Warning {
+                code: "step-over-limit",
+                step: Some(i + 1),
+                message: format!(
+                    "Step {}: {} mg to {} mg cuts {}% of the dose, more than Taper's usual limit of {}%.",
+                    i + 1,
+                    n(before),
+                    n(d),
+                    n(cut.round()),
+                    n(policy.antidepressant.max_step_percent)
+                ),
+            });
+        }
+        before = d;
+    }
+    Ok(())
+}
+
 fn cite(catalogue: &Catalogue, source: &str) -> String {
-    catalogue
-        .source(source)
-        .map_or_else(|| source.to_string(), |s| short_citation(&s.citation))
+    catalogue.source(source).map_or_else(|| source.to_string(), |s| short_citation(&s.citation))
 }
 
 /// The part of a citation before the first full stop, e.g. "ASAM Joint Clinical Practice Guideline".
 pub fn short_citation(citation: &str) -> String {
-    citation
-        .split(['.', ':'])
-        .next()
-        .unwrap_or(citation)
-        .trim()
-        .to_string()
+    citation.split(['.', ':']).next().unwrap_or(citation).trim().to_string()
 }
 
 /// The ideal targets of a strategy, one at a time.
@@ -891,12 +846,20 @@ struct Ladder<'m> {
     previous_ideal: f64,
     manual_index: usize,
     reached_end: bool,
-    below_final: bool,
 }
 
 struct Next {
     target: f64,
     tolerance: f64,
+    direction: Direction,
+}
+
+/// Which way a step goes. Only manual plans hold or go up, and only as listed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Down,
+    Hold,
+    Up,
 }
 
 impl<'m> Ladder<'m> {
@@ -905,75 +868,52 @@ impl<'m> Ladder<'m> {
             (Strategy::Hyperbolic { step_pp }, Some(m)) => {
                 let occ = m.occupancy(start);
                 let grid = (occ / step_pp).floor() * step_pp;
-                if (occ - grid).abs() < 1e-9 {
-                    grid - step_pp
-                } else {
-                    grid
-                }
+                if (occ - grid).abs() < 1e-9 { grid - step_pp } else { grid }
             }
             _ => start,
         };
-        Ladder {
-            strategy,
-            model,
-            cursor,
-            previous_ideal: start,
-            manual_index: 0,
-            reached_end: false,
-            below_final: false,
-        }
+        Ladder { strategy, model, cursor, previous_ideal: start, manual_index: 0, reached_end: false }
     }
 
     fn next(&mut self, prev: f64, final_dose: Option<f64>, end_at: Option<f64>) -> Option<Next> {
-        if self.below_final {
-            return Some(Next {
-                target: 0.0,
-                tolerance: 0.0,
-            });
-        }
         let mut ideal = match (self.strategy, self.model) {
-            (Strategy::Hyperbolic { .. }, Some(m)) => {
-                m.dose_for(self.cursor.max(0.0)).unwrap_or(0.0)
+            (Strategy::Hyperbolic { .. }, Some(m)) => m.dose_for(self.cursor.max(0.0)).unwrap_or(0.0),
+            (Strategy::Proportional { step_percent }, _) | (Strategy::Hyperbolic { step_pp: step_percent }, None) => {
+                self.cursor * (1.0 - step_percent / 100.0)
             }
-            (Strategy::Proportional { step_percent }, _)
-            | (
-                Strategy::Hyperbolic {
-                    step_pp: step_percent,
-                },
-                None,
-            ) => self.cursor * (1.0 - step_percent / 100.0),
             (Strategy::Linear { step_mg }, _) => (self.cursor - step_mg).max(0.0),
             (Strategy::Manual { doses }, _) => {
                 let d = doses.get(self.manual_index)?.get();
                 self.manual_index += 1;
-                return Some(Next {
-                    target: d,
-                    tolerance: (0.02 * d).max(1e-6),
-                });
+                let listed_before = self.previous_ideal;
+                self.previous_ideal = d;
+                let direction = if d < listed_before - 1e-9 {
+                    Direction::Down
+                } else if d > listed_before + 1e-9 {
+                    Direction::Up
+                } else {
+                    Direction::Hold
+                };
+                return Some(Next { target: d, tolerance: (0.02 * d).max(1e-6), direction });
             }
         };
+        let tolerance = (0.1 * (self.previous_ideal - ideal)).abs();
         if let Some(end) = end_at {
-            if ideal <= end + 1e-9 {
+            // Within measuring distance of the end: aim at the end itself.
+            if ideal <= end + tolerance + 1e-9 {
                 ideal = end;
                 self.reached_end = true;
             }
         } else if let Some(f) = final_dose {
             if prev <= f + 1e-9 {
-                return Some(Next {
-                    target: 0.0,
-                    tolerance: 0.0,
-                });
+                return Some(Next { target: 0.0, tolerance: 0.0, direction: Direction::Down });
             }
             if matches!(self.strategy, Strategy::Linear { .. }) && ideal < f {
                 ideal = 0.0;
             }
         }
-        let tolerance = (0.1 * (self.previous_ideal - ideal)).abs();
         self.previous_ideal = ideal;
-        Some(Next {
-            target: ideal,
-            tolerance,
-        })
+        Some(Next { target: ideal, tolerance, direction: Direction::Down })
     }
 
     /// Moves the ladder past the dose just realised.
@@ -989,6 +929,5 @@ impl<'m> Ladder<'m> {
             }
             _ => self.cursor = self.previous_ideal,
         }
-        let _ = &mut self.below_final;
     }
 }

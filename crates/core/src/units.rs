@@ -119,26 +119,17 @@ pub enum StepSize {
 /// Parses `10pp`, `10%` or `2.5mg`. Sizes must be above 0 and below 100.
 pub fn parse_step(field: &str, input: &str) -> Result<StepSize, InputError> {
     let allowed = "10pp (percentage points of occupancy), 10% (of the current dose) or 2.5mg";
-    let (value, unit) = split_number(input).ok_or_else(|| {
-        InputError::new(field, input, format!("expected a step such as {allowed}"))
-    })?;
+    let (value, unit) = split_number(input)
+        .ok_or_else(|| InputError::new(field, input, format!("expected a step such as {allowed}")))?;
     let step = match unit.as_str() {
         "pp" => StepSize::PercentagePoints(value),
         "%" => StepSize::Percent(value),
         "mg" => StepSize::Milligrams(value),
         "" => {
-            return Err(InputError::new(
-                field,
-                input,
-                format!("the unit is missing; expected {allowed}"),
-            ));
+            return Err(InputError::new(field, input, format!("the unit is missing; expected {allowed}")));
         }
         other => {
-            return Err(InputError::new(
-                field,
-                input,
-                format!("unknown unit '{other}'; expected {allowed}"),
-            ));
+            return Err(InputError::new(field, input, format!("unknown unit '{other}'; expected {allowed}")));
         }
     };
     let limited = match step {
@@ -158,32 +149,20 @@ pub fn parse_step(field: &str, input: &str) -> Result<StepSize, InputError> {
 /// Parses an interval such as `28d`, `4w` or `2weeks` into whole days (1 to 365).
 pub fn parse_days(field: &str, input: &str) -> Result<u32, InputError> {
     let allowed = "a number of days or weeks such as 28d or 4w";
-    let (value, unit) = split_number(input)
-        .ok_or_else(|| InputError::new(field, input, format!("expected {allowed}")))?;
+    let (value, unit) =
+        split_number(input).ok_or_else(|| InputError::new(field, input, format!("expected {allowed}")))?;
     let days = match unit.as_str() {
         "d" | "day" | "days" => value,
         "w" | "wk" | "week" | "weeks" => value * 7.0,
         "" => {
-            return Err(InputError::new(
-                field,
-                input,
-                format!("the unit is missing; expected {allowed}"),
-            ));
+            return Err(InputError::new(field, input, format!("the unit is missing; expected {allowed}")));
         }
         other => {
-            return Err(InputError::new(
-                field,
-                input,
-                format!("unknown unit '{other}'; expected {allowed}"),
-            ));
+            return Err(InputError::new(field, input, format!("unknown unit '{other}'; expected {allowed}")));
         }
     };
     if days.fract() != 0.0 || !(1.0..=365.0).contains(&days) {
-        return Err(InputError::new(
-            field,
-            input,
-            "must be a whole number of days from 1 to 365",
-        ));
+        return Err(InputError::new(field, input, "must be a whole number of days from 1 to 365"));
     }
     // Checked above: a whole number within 1..=365.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -192,21 +171,13 @@ pub fn parse_days(field: &str, input: &str) -> Result<u32, InputError> {
 
 /// Parses a volume such as `0.1ml` (syringe resolution).
 pub fn parse_ml(field: &str, input: &str) -> Result<f64, InputError> {
-    let (value, unit) = split_number(input)
-        .ok_or_else(|| InputError::new(field, input, "expected a volume such as 0.1ml"))?;
+    let (value, unit) =
+        split_number(input).ok_or_else(|| InputError::new(field, input, "expected a volume such as 0.1ml"))?;
     if unit != "ml" {
-        return Err(InputError::new(
-            field,
-            input,
-            "expected a volume in mL such as 0.1ml",
-        ));
+        return Err(InputError::new(field, input, "expected a volume in mL such as 0.1ml"));
     }
     if !(value > 0.0 && value <= 100.0) {
-        return Err(InputError::new(
-            field,
-            input,
-            "must be more than 0 and at most 100 mL",
-        ));
+        return Err(InputError::new(field, input, "must be more than 0 and at most 100 mL"));
     }
     Ok(value)
 }
@@ -226,38 +197,15 @@ mod tests {
     fn bad_doses_name_the_problem() {
         let err = parse_dose("from", "20 mgs").unwrap_err();
         assert!(err.to_string().contains("unknown unit 'mgs'"), "{err}");
-        assert!(
-            parse_dose("from", "-5mg")
-                .unwrap_err()
-                .to_string()
-                .contains("negative")
-        );
-        assert!(
-            parse_dose("from", "20")
-                .unwrap_err()
-                .to_string()
-                .contains("unit is missing")
-        );
-        assert!(
-            parse_dose("from", "20000mg")
-                .unwrap_err()
-                .to_string()
-                .contains("far above")
-        );
-        assert!(
-            parse_positive_dose("from", "0mg")
-                .unwrap_err()
-                .to_string()
-                .contains("more than 0")
-        );
+        assert!(parse_dose("from", "-5mg").unwrap_err().to_string().contains("negative"));
+        assert!(parse_dose("from", "20").unwrap_err().to_string().contains("unit is missing"));
+        assert!(parse_dose("from", "20000mg").unwrap_err().to_string().contains("far above"));
+        assert!(parse_positive_dose("from", "0mg").unwrap_err().to_string().contains("more than 0"));
     }
 
     #[test]
     fn steps_and_days() {
-        assert_eq!(
-            parse_step("step", "10pp"),
-            Ok(StepSize::PercentagePoints(10.0))
-        );
+        assert_eq!(parse_step("step", "10pp"), Ok(StepSize::PercentagePoints(10.0)));
         assert_eq!(parse_step("step", "10%"), Ok(StepSize::Percent(10.0)));
         assert!(parse_step("step", "0%").is_err());
         assert!(parse_step("step", "100pp").is_err());

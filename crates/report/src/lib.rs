@@ -15,15 +15,7 @@ Hold or slow down if withdrawal symptoms rise; never double up a missed dose.";
 /// CSV of a plan: one row per step (and per day when micro-tapering).
 pub fn plan_csv(plan: &taper_core::Plan) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "step",
-        "day",
-        "target_mg",
-        "dose_mg",
-        "error_mg",
-        "occupancy_percent",
-        "preparation",
-    ])?;
+    w.write_record(["step", "day", "target_mg", "dose_mg", "error_mg", "occupancy_percent", "preparation"])?;
     let occ = |o: Option<f64>| o.map(|v| format!("{:.2}", v)).unwrap_or_default();
     for s in &plan.steps {
         w.write_record([

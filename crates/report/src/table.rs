@@ -7,9 +7,7 @@ use taper_core::units::trim_number as n;
 
 fn base(headers: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(120);
+    t.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(120);
     t.set_header(headers.iter().map(|h| Cell::new(h)));
     t
 }
@@ -28,10 +26,7 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
         plan.interval_days
     ));
     if let Some(fit) = &plan.model {
-        let cite = catalogue
-            .source(&fit.source)
-            .map(|s| short_citation(&s.citation))
-            .unwrap_or_default();
+        let cite = catalogue.source(&fit.source).map(|s| short_citation(&s.citation)).unwrap_or_default();
         out.push_str(&format!(
             "Occupancy model: Emax {} %, ED50 {} mg ({}; {cite})\n",
             n(fit.emax_percent),
@@ -50,28 +45,14 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
             n(limit)
         ));
     }
-    let mut t = base(&[
-        "Step",
-        "Day",
-        "Target",
-        "Dose",
-        "Error",
-        "Occupancy",
-        "Prepare",
-    ]);
+    let mut t = base(&["Step", "Day", "Target", "Dose", "Error", "Occupancy", "Prepare"]);
     for s in &plan.steps {
         let err = if s.target_mg > 0.0 && s.error_mg().abs() > 5e-5 {
-            format!(
-                "{:+} mg ({:+.1}%)",
-                n(s.error_mg()),
-                s.error_percent().unwrap_or(0.0)
-            )
+            format!("{:+} mg ({:+.1}%)", n(s.error_mg()), s.error_percent().unwrap_or(0.0))
         } else {
             "—".to_string()
         };
-        let occ = s
-            .occupancy
-            .map_or_else(|| "—".to_string(), |o| format!("{o:.1} %"));
+        let occ = s.occupancy.map_or_else(|| "—".to_string(), |o| format!("{o:.1} %"));
         t.add_row(vec![
             right(s.index.to_string()),
             right(s.day.to_string()),
@@ -114,26 +95,14 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
 
 /// The catalogue's drugs, one row each.
 pub fn drugs(catalogue: &Catalogue) -> String {
-    let mut t = base(&[
-        "Drug",
-        "Class",
-        "Occupancy model",
-        "Half-life (h)",
-        "Products",
-    ]);
+    let mut t = base(&["Drug", "Class", "Occupancy model", "Half-life (h)", "Products"]);
     for d in catalogue.drugs() {
         t.add_row(vec![
             Cell::new(&d.id),
             Cell::new(d.class.label()),
             Cell::new(model_text(d)),
             Cell::new(half_life_text(d)),
-            Cell::new(
-                d.products
-                    .iter()
-                    .map(|p| p.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
+            Cell::new(d.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join("\n")),
         ]);
     }
     let mut out = t.to_string();
@@ -143,31 +112,17 @@ pub fn drugs(catalogue: &Catalogue) -> String {
 
 fn model_text(d: &Drug) -> String {
     match d.default_occupancy() {
-        Some(f) => format!(
-            "Emax {} %, ED50 {} mg\n({}, {})",
-            n(f.emax_percent),
-            n(f.ed50_mg),
-            f.region,
-            f.source
-        ),
+        Some(f) => format!("Emax {} %, ED50 {} mg\n({}, {})", n(f.emax_percent), n(f.ed50_mg), f.region, f.source),
         None => "none (planned by % of dose)".to_string(),
     }
 }
 
 fn half_life_text(d: &Drug) -> String {
     let p = &d.half_life.parent;
-    let mut s = if p.low_hours == p.high_hours {
-        n(p.low_hours)
-    } else {
-        format!("{}–{}", n(p.low_hours), n(p.high_hours))
-    };
+    let mut s =
+        if p.low_hours == p.high_hours { n(p.low_hours) } else { format!("{}–{}", n(p.low_hours), n(p.high_hours)) };
     for m in d.half_life.metabolites.iter().filter(|m| m.active) {
-        s.push_str(&format!(
-            "\n{}: {}–{}",
-            m.name,
-            n(m.low_hours),
-            n(m.high_hours)
-        ));
+        s.push_str(&format!("\n{}: {}–{}", m.name, n(m.low_hours), n(m.high_hours)));
     }
     s
 }

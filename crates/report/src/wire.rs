@@ -146,15 +146,10 @@ impl PlanJson {
     pub fn new(plan: &Plan, catalogue: &Catalogue) -> Self {
         let (stopped_because, suggestion) = match &plan.status {
             PlanStatus::Complete => (None, None),
-            PlanStatus::Incomplete { reason, suggestion } => {
-                (Some(reason.clone()), suggestion.clone())
-            }
+            PlanStatus::Incomplete { reason, suggestion } => (Some(reason.clone()), suggestion.clone()),
         };
         PlanJson {
-            drug: DrugRef {
-                id: plan.drug_id.clone(),
-                name: plan.drug_name.clone(),
-            },
+            drug: DrugRef { id: plan.drug_id.clone(), name: plan.drug_name.clone() },
             strategy: StrategyJson {
                 name: plan.strategy.name(),
                 description: plan.strategy.describe(),
@@ -198,11 +193,7 @@ impl PlanJson {
             warnings: plan
                 .warnings
                 .iter()
-                .map(|w| WarningJson {
-                    code: w.code,
-                    message: w.message.clone(),
-                    step: w.step,
-                })
+                .map(|w| WarningJson { code: w.code, message: w.message.clone(), step: w.step })
                 .collect(),
             disclaimer: crate::DISCLAIMER,
         }
@@ -279,12 +270,7 @@ impl DrugJson {
             about: d.about.clone(),
             usual_min_dose_mg: d.usual_min_dose_mg,
             occupancy_model: d.default_occupancy().map(|f| model(f, catalogue)),
-            other_occupancy_fits: d
-                .occupancy
-                .iter()
-                .filter(|f| !f.default)
-                .map(|f| model(f, catalogue))
-                .collect(),
+            other_occupancy_fits: d.occupancy.iter().filter(|f| !f.default).map(|f| model(f, catalogue)).collect(),
             half_life_hours: HalfLifeJson {
                 low: hl.parent.low_hours,
                 high: hl.parent.high_hours,
@@ -317,21 +303,15 @@ impl DrugJson {
                 .iter()
                 .map(|p| {
                     let (strength, per_ml, per_drop, scored, mr) = match &p.form {
-                        Form::Tablet {
-                            strength_mg,
-                            scored,
-                            modified_release,
-                        } => (Some(*strength_mg), None, None, *scored, *modified_release),
-                        Form::Capsule {
-                            strength_mg,
-                            modified_release,
-                            ..
-                        } => (Some(*strength_mg), None, None, None, *modified_release),
-                        Form::Liquid {
-                            mg_per_ml,
-                            mg_per_drop,
-                            ..
-                        } => (None, Some(*mg_per_ml), *mg_per_drop, None, false),
+                        Form::Tablet { strength_mg, scored, modified_release } => {
+                            (Some(*strength_mg), None, None, *scored, *modified_release)
+                        }
+                        Form::Capsule { strength_mg, modified_release, .. } => {
+                            (Some(*strength_mg), None, None, None, *modified_release)
+                        }
+                        Form::Liquid { mg_per_ml, mg_per_drop, .. } => {
+                            (None, Some(*mg_per_ml), *mg_per_drop, None, false)
+                        }
                         Form::Compounded { .. } => (None, None, None, None, false),
                     };
                     ProductJson {

@@ -1,0 +1,251 @@
+//! Property tests: the safety invariants hold for random drugs, doses, strategies and kits.
+//! These assertions are written independently of `taper_core::safety`.
+
+use proptest::prelude::*;
+use taper_core::catalogue::{Catalogue, EquivalenceScheme, Form};
+use taper_core::formulation::{Equipment, Kit, Stock, Unit};
+use taper_core::schedule::{MAX_STEPS, MEASURING_SLACK, PlanRequest, PlanStatus, plan};
+use taper_core::{Mg, PlanError};
+
+fn catalogue() -> &'static Catalogue {
+    use std::sync::OnceLock;
+    static C: OnceLock<Catalogue> = OnceLock::new();
+    C.get_or_init(|| Catalogue::builtin().expect("catalogue"))
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    req: PlanRequest,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let n = catalogue().drugs().len();
+    (
+        0..n,
+        0.25f64..3.0,
+        0u8..4,
+        1.0f64..25.0,
+        prop_oneof![Just(7u32), Just(14), Just(21), Just(28), Just(42)],
+        proptest::collection::vec(any::<bool>(), 8),
+        any::<bool>(),
+        prop_oneof![Just(0.05f64), Just(0.1), Just(0.2), Just(1.0)],
+        (any::<bool>(), any::<bool>(), 20u32..200),
+    )
+        .prop_map(|(di, scale, kind, step, interval, pick, cutter, syringe, (micro, compound, beads))| {
+            let drug = &catalogue().drugs()[di];
+            let base = drug
+                .usual_min_dose_mg
+                .unwrap_or_else(|| drug.products.iter().filter_map(|p| p.unit_strength_mg()).fold(0.5, f64::max));
+            let start = (base * scale * 100.0).round() / 100.0;
+            let strategy = match kind {
+                0 => taper_core::Strategy::Hyperbolic { step_pp: step.min(20.0) },
+                1 => taper_core::Strategy::Proportional { step_percent: step },
+                2 => taper_core::Strategy::Linear { step_mg: start * step / 100.0 },
+                _ => taper_core::Strategy::Manual {
+                    doses: (1..=4)
+                        .map(|k| Mg::new(start * (1.0 - f64::from(k) * step.min(24.0) / 100.0).max(0.0)).unwrap())
+                        .chain([Mg::ZERO])
+                        .collect(),
+                },
+            };
+            let mut stocks: Vec<Stock> = drug
+                .products
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| pick[i % pick.len()])
+                .map(|(_, p)| {
+                    let mut s = Stock::new(p.clone());
+                    if matches!(p.form, Form::Capsule { .. }) && compound {
+                        s.beads_per_capsule = Some(beads);
+                    }
+                    s
+                })
+                .collect();
+            if stocks.is_empty() {
+                stocks.push(Stock::new(drug.products[0].clone()));
+            }
+            if compound && micro {
+                stocks.push(Stock::new(taper_core::Product {
+                    id: "compounded".into(),
+                    drug: drug.id.clone(),
+                    form: Form::Compounded { precision_mg: 0.05 },
+                    markets: vec![],
+                    source: "taper_policy".into(),
+                    note: None,
+                }));
+            }
+            Case {
+                req: PlanRequest {
+                    drug: drug.id.clone(),
+                    start: Mg::new(start.max(0.01)).unwrap(),
+                    strategy,
+                    interval_days: interval,
+                    final_dose: None,
+                    end_at: None,
+                    micro_taper: micro && !compound,
+                    region: None,
+                    kit: Kit { stocks, equipment: Equipment { cutter, syringe_ml: syringe, ..Equipment::default() } },
+                    pace_override: None,
+                },
+            }
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_plan_keeps_the_safety_invariants(case in case()) {
+        let c = catalogue();
+        let req = &case.req;
+        let drug = c.drug(&req.drug).unwrap();
+        let benzo = drug.class.is_benzodiazepine();
+        let p = match plan(c, req) {
+            Ok(p) => p,
+            Err(PlanError::Input(e)) => { prop_assert!(!e.message.is_empty()); return Ok(()); }
+            Err(PlanError::Refused { field, message }) => {
+                prop_assert!(!message.contains("safety check"), "planner produced an unsafe plan: {message}");
+                prop_assert!(!field.is_empty());
+                return Ok(());
+            }
+        };
+        let steps = &p.steps;
+        // Begins at the current dose on day 0; bounded length.
+        prop_assert_eq!(steps[0].day, 0);
+        prop_assert!((steps[0].dose_mg - req.start.get()).abs() < 1e-9);
+        prop_assert!(steps.len() <= MAX_STEPS + 1);
+        // Interval never below the minimum for the class.
+        let min = if benzo { c.policy.benzodiazepine.min_interval_days } else { c.policy.antidepressant.min_interval_days };
+        prop_assert!(p.interval_days >= min);
+        let have: Vec<&str> = req.kit.stocks.iter().map(|s| s.product.id.as_str()).collect();
+        let benzo_cap = drug.from_diazepam_mg(0.5, EquivalenceScheme::Ashton);
+        for pair in steps.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            // No skipped or alternate days: every step follows the last by exactly the interval.
+            prop_assert_eq!(b.day, a.day + p.interval_days);
+            let manual = matches!(p.strategy, taper_core::Strategy::Manual { .. });
+            if !manual {
+                prop_assert!(b.dose_mg < a.dose_mg, "dose rose or held: {} → {}", a.dose_mg, b.dose_mg);
+            }
+            match p.strategy {
+                taper_core::Strategy::Hyperbolic { step_pp } => {
+                    let limit = p.step_limit.unwrap();
+                    prop_assert!(limit <= step_pp * MEASURING_SLACK + 1e-9 && limit <= 20.0 + 1e-9);
+                    let m = p.model.as_ref().unwrap().model();
+                    prop_assert!(m.occupancy(a.dose_mg) - m.occupancy(b.dose_mg) <= limit + 1e-6,
+                        "occupancy drop {} > {limit}", m.occupancy(a.dose_mg) - m.occupancy(b.dose_mg));
+                }
+                taper_core::Strategy::Proportional { step_percent } => {
+                    let limit = p.step_limit.unwrap();
+                    prop_assert!(limit <= step_percent * MEASURING_SLACK + 1e-9);
+                    let final_step = b.dose_mg == 0.0 && p.final_dose_mg.is_some_and(|f| a.dose_mg <= f + 1e-9);
+                    if !final_step {
+                        prop_assert!(100.0 * (a.dose_mg - b.dose_mg) / a.dose_mg <= limit + 1e-6);
+                    }
+                }
+                taper_core::Strategy::Linear { .. } => {
+                    // Comparison only: every step over the limit must be flagged.
+                    if 100.0 * (a.dose_mg - b.dose_mg) / a.dose_mg > c.policy.antidepressant.max_step_percent + 1e-9 {
+                        prop_assert!(p.warnings.iter().any(|w| w.code == "step-over-limit" && w.step == Some(b.index)));
+                    }
+                }
+                taper_core::Strategy::Manual { .. } => {}
+            }
+            // A benzodiazepine never stops from above its final-step threshold.
+            if benzo && b.dose_mg == 0.0 {
+                prop_assert!(a.dose_mg <= benzo_cap.unwrap() + 1e-9, "stopped {} from {}", drug.id, a.dose_mg);
+            }
+            // Every realised dose is what its preparation gives, from products the person has,
+            // cut only where the tablet allows it.
+            let sum: f64 = b.preparation.items.iter().map(|i| i.mg).sum();
+            prop_assert!((sum - b.dose_mg).abs() < 1e-6);
+            for item in &b.preparation.items {
+                prop_assert!(have.contains(&item.product_id.as_str()));
+                let stock = req.kit.stocks.iter().find(|s| s.product.id == item.product_id).unwrap();
+                if item.unit == Unit::Tablet && item.quantity.fract() != 0.0 {
+                    let Form::Tablet { scored, modified_release, .. } = stock.product.form else { unreachable!() };
+                    prop_assert!(!modified_release);
+                    prop_assert!(req.kit.equipment.cutter || (scored == Some(true) && (item.quantity * 2.0).fract() == 0.0));
+                }
+                if item.unit == Unit::Ml {
+                    let units = item.quantity / req.kit.equipment.syringe_ml;
+                    prop_assert!((units - units.round()).abs() < 1e-6, "volume {} is not a syringe multiple", item.quantity);
+                }
+            }
+            // Micro-taper: a dose every day, never rising, within the step's range.
+            if !a.daily.is_empty() {
+                let mut day = a.day;
+                let mut last = a.dose_mg;
+                for d in &a.daily {
+                    prop_assert_eq!(d.day, day + 1);
+                    prop_assert!(d.dose_mg <= last + 1e-9 && d.dose_mg >= b.dose_mg - 1e-9);
+                    day = d.day;
+                    last = d.dose_mg;
+                }
+                prop_assert_eq!(day + 1, b.day);
+            }
+        }
+        match &p.status {
+            PlanStatus::Complete => {
+                let last = steps.last().unwrap();
+                match &p.strategy {
+                    // A manual plan is complete when every listed dose was prepared.
+                    taper_core::Strategy::Manual { doses } => {
+                        prop_assert_eq!(steps.len(), doses.len() + 1);
+                        prop_assert!((last.target_mg - doses.last().unwrap().get()).abs() < 1e-9);
+                    }
+                    _ => prop_assert_eq!(last.dose_mg, 0.0),
+                }
+            }
+            PlanStatus::Incomplete { reason, .. } => {
+                prop_assert!(!reason.is_empty());
+                prop_assert!(p.warnings.iter().any(|w| w.code == "cannot-prepare") || reason.contains("steps"));
+            }
+        }
+    }
+
+    #[test]
+    fn plans_ending_at_a_dose_end_there(di in 0usize..9, frac in 0.2f64..0.8) {
+        let c = catalogue();
+        let drug = c.drugs().iter().filter(|d| !d.class.is_benzodiazepine()).nth(di % 9).unwrap();
+        let start = drug.usual_min_dose_mg.unwrap_or(30.0);
+        let end = (start * frac * 100.0).round() / 100.0;
+        let req = PlanRequest {
+            drug: drug.id.clone(), start: Mg::new(start).unwrap(),
+            strategy: taper_core::Strategy::Proportional { step_percent: 10.0 },
+            interval_days: 28, final_dose: None, end_at: Some(Mg::new(end).unwrap()), micro_taper: false, region: None,
+            kit: Kit { stocks: vec![Stock::new(taper_core::Product { id: "c".into(), drug: drug.id.clone(), form: Form::Compounded { precision_mg: 0.01 }, markets: vec![], source: "s".into(), note: None })], equipment: Equipment::default() },
+            pace_override: None,
+        };
+        let p = plan(c, &req).unwrap();
+        prop_assert!(p.is_complete());
+        let last = p.steps.last().unwrap();
+        prop_assert!((last.target_mg - end).abs() < 1e-9 || (last.dose_mg - end).abs() < 1e-9);
+        prop_assert!((last.dose_mg - end).abs() <= 0.01 + 1e-9);
+        prop_assert!(last.dose_mg > 0.0);
+    }
+}
+
+/// Guards the generator: the invariants above are only meaningful if most cases make plans,
+/// including complete, incomplete and micro-tapered ones.
+#[test]
+fn generator_exercises_real_plans() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let (mut ok, mut complete, mut incomplete, mut micro, mut steps) = (0, 0, 0, 0, 0);
+    let total = 300;
+    for _ in 0..total {
+        let c = case().new_tree(&mut runner).unwrap().current();
+        if let Ok(p) = plan(catalogue(), &c.req) {
+            ok += 1;
+            steps += p.steps.len();
+            if p.is_complete() { complete += 1 } else { incomplete += 1 }
+            if p.steps.iter().any(|s| !s.daily.is_empty()) { micro += 1 }
+        }
+    }
+    eprintln!("generator: {ok}/{total} plans, {complete} complete, {incomplete} incomplete, {micro} micro-tapered, {steps} steps");
+    assert!(ok * 2 > total, "only {ok} of {total} cases made a plan");
+    assert!(complete > 30 && incomplete > 10 && micro > 10, "complete {complete}, incomplete {incomplete}, micro {micro}");
+    assert!(steps > ok * 3, "plans are suspiciously short: {steps} steps in {ok} plans");
+}
