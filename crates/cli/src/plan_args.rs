@@ -28,12 +28,12 @@ pub struct PlanArgs {
     #[arg(long)]
     pub drug: String,
     /// The daily dose taken now, e.g. 20mg.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub from: String,
     #[arg(long, value_enum, default_value_t = StrategyName::Hyperbolic)]
     pub strategy: StrategyName,
     /// Step size: 5pp (hyperbolic, default 5pp), 10% (proportional, default 10%), 2.5mg or 10% of the start (linear).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub step: Option<String>,
     /// Time between steps, e.g. 28d or 4w.
     #[arg(long, default_value = "28d")]
@@ -63,10 +63,10 @@ pub struct PlanArgs {
     #[arg(long)]
     pub compounded: Option<String>,
     /// Once the dose is at or below this, the next step is zero.
-    #[arg(long = "final")]
+    #[arg(long = "final", allow_hyphen_values = true)]
     pub final_dose: Option<String>,
     /// End the plan at this dose instead of stopping.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub to: Option<String>,
     /// Doses for --strategy manual, comma-separated, e.g. 15mg,10mg,5mg,0mg.
     #[arg(long, value_delimiter = ',')]

@@ -594,7 +594,7 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
     }
     for e in &record.diazepam_equivalent {
         cite(&e.source, "diazepam_equivalent")?;
-        if !(e.mg > 0.0) {
+        if e.mg.is_nan() || e.mg <= 0.0 {
             return Err("diazepam_equivalent mg must be positive".into());
         }
     }
@@ -604,10 +604,10 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
     let mut products = Vec::new();
     for p in record.products {
         cite(&p.source, &format!("product {}", p.id))?;
-        if let Some(d) = &p.drug {
-            if d != &record.id {
-                return Err(format!("product {} names drug '{d}' inside {}", p.id, record.id));
-            }
+        if let Some(d) = &p.drug
+            && d != &record.id
+        {
+            return Err(format!("product {} names drug '{d}' inside {}", p.id, record.id));
         }
         products.push(p.into_product(&record.id)?);
     }
@@ -629,10 +629,10 @@ fn check_range(low: f64, high: f64, typical: Option<f64>, what: &str) -> Result<
     if !(low > 0.0 && high >= low) {
         return Err(format!("{what}: half-life range {low}–{high} h is not valid"));
     }
-    if let Some(t) = typical {
-        if !(low..=high).contains(&t) {
-            return Err(format!("{what}: typical half-life {t} h lies outside {low}–{high} h"));
-        }
+    if let Some(t) = typical
+        && !(low..=high).contains(&t)
+    {
+        return Err(format!("{what}: typical half-life {t} h lies outside {low}–{high} h"));
     }
     Ok(())
 }

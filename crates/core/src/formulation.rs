@@ -223,19 +223,19 @@ impl Solver {
                             max_mg: *strength_mg,
                         });
                     }
-                    if let (Some(fill), Some(scale)) = (stock.fill_weight_mg, eq.scale_mg) {
-                        if fill > scale {
-                            // fill/scale is at least 1 here and bounded by the inputs' checks.
-                            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                            let max_units = (fill / scale).floor() as u32;
-                            fine.push(Fine {
-                                stock: i,
-                                quantum: strength_mg * scale / fill,
-                                kind: FineKind::Weigh { fill_mg: fill, scale_mg: scale, max_units },
-                                cost: 4,
-                                max_mg: *strength_mg,
-                            });
-                        }
+                    if let (Some(fill), Some(scale)) = (stock.fill_weight_mg, eq.scale_mg)
+                        && fill > scale
+                    {
+                        // fill/scale is at least 1 here and bounded by the inputs' checks.
+                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                        let max_units = (fill / scale).floor() as u32;
+                        fine.push(Fine {
+                            stock: i,
+                            quantum: strength_mg * scale / fill,
+                            kind: FineKind::Weigh { fill_mg: fill, scale_mg: scale, max_units },
+                            cost: 4,
+                            max_mg: *strength_mg,
+                        });
                     }
                 }
                 Form::Liquid { mg_per_ml, mg_per_drop, .. } => {
@@ -362,7 +362,7 @@ impl Solver {
     }
 
     fn valid_units(&self, fine: &Fine, units: f64) -> Option<u32> {
-        if !(units >= 1.0) || units > 1e6 {
+        if !(1.0..=1e6).contains(&units) {
             return None;
         }
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]

@@ -260,15 +260,15 @@ impl<'a> Context<'a> {
 
         let mut strategy = req.strategy.clone();
         let mut requested = None;
-        if let Strategy::Hyperbolic { step_pp } = strategy {
-            if model.is_none() {
-                warnings.push(Warning { code: "no-occupancy-model", step: None, message: format!(
+        if let Strategy::Hyperbolic { step_pp } = strategy
+            && model.is_none()
+        {
+            warnings.push(Warning { code: "no-occupancy-model", step: None, message: format!(
                     "{} has no published occupancy model, so this plan cuts {}% of the current dose per step instead of {} percentage points of occupancy.",
                     drug.name, n(step_pp), n(step_pp)
                 )});
-                strategy = Strategy::Proportional { step_percent: step_pp };
-                requested = Some("hyperbolic");
-            }
+            strategy = Strategy::Proportional { step_percent: step_pp };
+            requested = Some("hyperbolic");
         }
         match &strategy {
             Strategy::Hyperbolic { step_pp } => {
@@ -351,15 +351,15 @@ impl<'a> Context<'a> {
             return Err(InputError::new("final", req.final_dose.map(|m| m.to_string()).unwrap_or_default(),
                 "--final and --to contradict each other: a plan that ends at a dose (--to) never takes the final step to zero").into());
         }
-        if let Some(end) = req.end_at {
-            if end.get() >= start {
-                return Err(InputError::new(
-                    "to",
-                    end.to_string(),
-                    format!("must be below the starting dose of {}", req.start),
-                )
-                .into());
-            }
+        if let Some(end) = req.end_at
+            && end.get() >= start
+        {
+            return Err(InputError::new(
+                "to",
+                end.to_string(),
+                format!("must be below the starting dose of {}", req.start),
+            )
+            .into());
         }
         let final_dose = match (&strategy, req.final_dose) {
             (_, Some(f)) if f.get() >= start => {
@@ -387,32 +387,32 @@ impl<'a> Context<'a> {
                 Some(benzo_cap.map_or(default, |cap| default.min(cap)))
             }
         };
-        if let (Some(cap), Some(f)) = (benzo_cap, final_dose) {
-            if f > cap + 1e-9 {
-                return Err(PlanError::refused(
-                    "final",
-                    format!(
-                        "for a benzodiazepine the last dose before stopping must be at most {} mg of {} (0.5 mg diazepam-equivalent, {}); {} mg is too large a final step",
-                        n(cap),
-                        drug.name,
-                        cite(catalogue, &policy.benzodiazepine.final_step_source),
-                        n(f)
-                    ),
-                ));
-            }
+        if let (Some(cap), Some(f)) = (benzo_cap, final_dose)
+            && f > cap + 1e-9
+        {
+            return Err(PlanError::refused(
+                "final",
+                format!(
+                    "for a benzodiazepine the last dose before stopping must be at most {} mg of {} (0.5 mg diazepam-equivalent, {}); {} mg is too large a final step",
+                    n(cap),
+                    drug.name,
+                    cite(catalogue, &policy.benzodiazepine.final_step_source),
+                    n(f)
+                ),
+            ));
         }
-        if let Some(usual) = drug.usual_min_dose_mg {
-            if start > usual * 8.0 {
-                warnings.push(Warning {
-                    code: "high-start",
-                    step: None,
-                    message: format!(
-                        "{} is more than eight times the usual minimum dose of {} mg; please check the number.",
-                        req.start,
-                        n(usual)
-                    ),
-                });
-            }
+        if let Some(usual) = drug.usual_min_dose_mg
+            && start > usual * 8.0
+        {
+            warnings.push(Warning {
+                code: "high-start",
+                step: None,
+                message: format!(
+                    "{} is more than eight times the usual minimum dose of {} mg; please check the number.",
+                    req.start,
+                    n(usual)
+                ),
+            });
         }
         let steady_days = 5.0 * drug.half_life.longest_active_hours() / 24.0;
         if f64::from(req.interval_days) < steady_days {
@@ -511,10 +511,10 @@ impl<'a> Context<'a> {
             if prev <= 1e-12 {
                 break;
             }
-            if let Some(end) = self.req.end_at {
-                if (prev - end.get()).abs() < 1e-9 || ladder.reached_end {
-                    break;
-                }
+            if let Some(end) = self.req.end_at
+                && ((prev - end.get()).abs() < 1e-9 || ladder.reached_end)
+            {
+                break;
             }
             let next = ladder.next(prev, self.final_dose, self.req.end_at.map(Mg::get));
             let Some(next) = next else { break };

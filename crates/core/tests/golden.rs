@@ -1,6 +1,7 @@
 //! Golden cases from shared/clinical/pharmacology.md §2 and §8. The ladders marked *derived*
 //! there are arithmetic on the Sørensen 2022 fits; the proportional sequences are published by
 //! reversepsychiatry.org and antidepressantwithdrawal.info.
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
 
 use taper_core::Mg;
 use taper_core::catalogue::{Catalogue, DrugClass, Form, Product};

@@ -1,5 +1,6 @@
 //! Property tests: the safety invariants hold for random drugs, doses, strategies and kits.
 //! These assertions are written independently of `taper_core::safety`.
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
 
 use proptest::prelude::*;
 use taper_core::catalogue::{Catalogue, EquivalenceScheme, Form};
@@ -240,12 +241,23 @@ fn generator_exercises_real_plans() {
         if let Ok(p) = plan(catalogue(), &c.req) {
             ok += 1;
             steps += p.steps.len();
-            if p.is_complete() { complete += 1 } else { incomplete += 1 }
-            if p.steps.iter().any(|s| !s.daily.is_empty()) { micro += 1 }
+            if p.is_complete() {
+                complete += 1
+            } else {
+                incomplete += 1
+            }
+            if p.steps.iter().any(|s| !s.daily.is_empty()) {
+                micro += 1
+            }
         }
     }
-    eprintln!("generator: {ok}/{total} plans, {complete} complete, {incomplete} incomplete, {micro} micro-tapered, {steps} steps");
+    eprintln!(
+        "generator: {ok}/{total} plans, {complete} complete, {incomplete} incomplete, {micro} micro-tapered, {steps} steps"
+    );
     assert!(ok * 2 > total, "only {ok} of {total} cases made a plan");
-    assert!(complete > 30 && incomplete > 10 && micro > 10, "complete {complete}, incomplete {incomplete}, micro {micro}");
+    assert!(
+        complete > 30 && incomplete > 10 && micro > 10,
+        "complete {complete}, incomplete {incomplete}, micro {micro}"
+    );
     assert!(steps > ok * 3, "plans are suspiciously short: {steps} steps in {ok} plans");
 }

@@ -1,0 +1,268 @@
+//! The `taper` binary as a person uses it: the example plans, JSON/CSV contracts, and a
+//! clear error with exit code 2 for every kind of bad input.
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn taper() -> Command {
+    Command::cargo_bin("taper").expect("binary built")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = taper().args(args).args(["--format", "json"]).assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).expect("valid JSON")
+}
+
+const CITALOPRAM: &[&str] = &[
+    "plan",
+    "--drug",
+    "citalopram",
+    "--from",
+    "20mg",
+    "--strategy",
+    "hyperbolic",
+    "--step",
+    "10pp",
+    "--every",
+    "28d",
+    "--have",
+    "citalopram-oral-drops-40mg-ml",
+];
+const SERTRALINE: &[&str] = &[
+    "plan",
+    "--drug",
+    "sertraline",
+    "--from",
+    "100mg",
+    "--strategy",
+    "proportional",
+    "--step",
+    "10%",
+    "--have",
+    "sertraline-tab-50mg",
+    "--have",
+    "sertraline-tab-25mg",
+    "--have",
+    "sertraline-concentrate-20mg-ml",
+];
+
+#[test]
+fn citalopram_with_drops_is_a_complete_preparable_plan() {
+    let plan = json(CITALOPRAM);
+    assert_eq!(plan["drug"]["id"], "citalopram");
+    assert_eq!(plan["strategy"]["name"], "hyperbolic");
+    assert_eq!(plan["complete"], true);
+    let steps = plan["steps"].as_array().unwrap();
+    assert_eq!(steps.first().unwrap()["dose_mg"], 20.0);
+    assert_eq!(steps.last().unwrap()["dose_mg"], 0.0);
+    for pair in steps.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert!(b["dose_mg"].as_f64() < a["dose_mg"].as_f64());
+        let drop = a["occupancy_percent"].as_f64().unwrap() - b["occupancy_percent"].as_f64().unwrap();
+        assert!(drop <= 11.0 + 0.01, "step {} drops {drop} pp", b["index"]);
+        assert_eq!(b["day"].as_u64().unwrap(), a["day"].as_u64().unwrap() + 28);
+    }
+    // Every non-final step says exactly how to measure it out with the drops.
+    for s in &steps[1..steps.len() - 1] {
+        let items = s["preparation"]["items"].as_array().unwrap();
+        assert!(!items.is_empty());
+        assert!(items.iter().all(|i| i["product"] == "citalopram-oral-drops-40mg-ml" && i["unit"] == "mL"));
+        let mg: f64 = items.iter().map(|i| i["mg"].as_f64().unwrap()).sum();
+        assert!((mg - s["dose_mg"].as_f64().unwrap()).abs() < 1e-3);
+    }
+    assert!(plan["disclaimer"].as_str().unwrap().contains("not a prescription"));
+    assert!(plan["occupancy_model"]["citation"].as_str().unwrap().contains("Sørensen"));
+}
+
+#[test]
+fn sertraline_with_tablets_and_concentrate() {
+    let plan = json(SERTRALINE);
+    let steps = plan["steps"].as_array().unwrap();
+    assert_eq!(plan["complete"], true);
+    // 100 → 90 → 81: made from tablets plus concentrate, e.g. "1 × 50 mg tablet + 2 mL …".
+    assert_eq!(steps[1]["dose_mg"], 90.0);
+    assert_eq!(steps[2]["dose_mg"], 81.0);
+    let instruction = steps[1]["preparation"]["instruction"].as_str().unwrap();
+    assert!(
+        instruction.contains("50 mg tablet") && instruction.contains("mL of the oral concentrate 20 mg/mL"),
+        "{instruction}"
+    );
+    for pair in steps.windows(2) {
+        let (a, b) = (pair[0]["dose_mg"].as_f64().unwrap(), pair[1]["dose_mg"].as_f64().unwrap());
+        if b > 0.0 {
+            assert!((a - b) / a <= 0.11 + 1e-9, "{a} → {b}");
+        } else {
+            assert!(a <= plan["final_dose_mg"].as_f64().unwrap() + 1e-9);
+        }
+    }
+}
+
+#[test]
+fn table_output_is_stable() {
+    let out = taper().args(CITALOPRAM).assert().success().get_output().stdout.clone();
+    insta::assert_snapshot!("citalopram_table", String::from_utf8(out).unwrap());
+    let out = taper().args(SERTRALINE).assert().success().get_output().stdout.clone();
+    insta::assert_snapshot!("sertraline_table", String::from_utf8(out).unwrap());
+}
+
+#[test]
+fn csv_has_a_row_per_step() {
+    let out = taper().args(CITALOPRAM).args(["--format", "csv"]).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    let plan = json(CITALOPRAM);
+    assert!(text.starts_with("step,day,target_mg,dose_mg,error_mg,occupancy_percent,preparation\n"));
+    assert_eq!(text.lines().count(), 1 + plan["steps"].as_array().unwrap().len());
+}
+
+#[test]
+fn drugs_lists_the_catalogue_with_sources() {
+    taper()
+        .arg("drugs")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("citalopram").and(predicate::str::contains("chlordiazepoxide")));
+    let out = taper().args(["drugs", "--format", "json"]).assert().success().get_output().stdout.clone();
+    let drugs: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let drugs = drugs.as_array().unwrap();
+    assert_eq!(drugs.len(), 17);
+    for d in drugs {
+        for key in ["id", "name", "class", "occupancy_model", "half_life_hours", "products"] {
+            assert!(d.get(key).is_some(), "{} lacks {key}", d["id"]);
+        }
+        assert!(!d["products"].as_array().unwrap().is_empty());
+    }
+    let mirtazapine = drugs.iter().find(|d| d["id"] == "mirtazapine").unwrap();
+    assert!(mirtazapine["occupancy_model"].is_null(), "mirtazapine has no SERT model");
+    let alprazolam = drugs.iter().find(|d| d["id"] == "alprazolam").unwrap();
+    assert_eq!(alprazolam["diazepam_equivalents"].as_array().unwrap().len(), 2, "Ashton and VA/DoD both kept");
+}
+
+#[test]
+fn no_model_falls_back_to_proportional_and_says_so() {
+    let plan = json(&[
+        "plan",
+        "--drug",
+        "mirtazapine",
+        "--from",
+        "15mg",
+        "--step",
+        "10pp",
+        "--have",
+        "mirtazapine-oral-solution-15mg-ml",
+    ]);
+    assert_eq!(plan["strategy"]["name"], "proportional");
+    assert_eq!(plan["strategy"]["requested"], "hyperbolic");
+    assert!(plan["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "no-occupancy-model"));
+}
+
+#[test]
+fn unpreparable_steps_stop_the_plan_with_a_suggestion() {
+    let plan =
+        json(&["plan", "--drug", "sertraline", "--from", "100mg", "--step", "10pp", "--have", "sertraline-tab-50mg"]);
+    assert_eq!(plan["complete"], false);
+    assert!(plan["suggestion"].as_str().unwrap().contains("sertraline-concentrate-20mg-ml"), "{}", plan["suggestion"]);
+}
+
+fn fails_with(args: &[&str], needles: &[&str]) {
+    let assert = taper().args(args).assert().code(2);
+    let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    for needle in needles {
+        assert!(err.contains(needle), "stderr {err:?} lacks {needle:?}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_input_gets_a_specific_error_and_exit_code_2() {
+    let have = ["--have", "citalopram-oral-drops-40mg-ml"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> =
+            ["plan", "--drug", "citalopram", "--from", "20mg"].iter().map(|s| s.to_string()).collect();
+        v.extend(have.iter().map(|s| s.to_string()));
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |extra: &[&str], needles: &[&str]| {
+        let args = with(extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        fails_with(&args, needles);
+    };
+    // Unknown drug, with the nearest names.
+    fails_with(
+        &["plan", "--drug", "citalopam", "--from", "20mg", "--have", "x"],
+        &["--drug", "citalopam", "did you mean citalopram"],
+    );
+    // Negative, zero, absurd and unparsable doses.
+    fails_with(
+        &["plan", "--drug", "citalopram", "--from", "-5mg", "--have", "citalopram-tab-20mg"],
+        &["--from", "negative"],
+    );
+    fails_with(
+        &["plan", "--drug", "citalopram", "--from", "0mg", "--have", "citalopram-tab-20mg"],
+        &["--from", "more than 0"],
+    );
+    fails_with(
+        &["plan", "--drug", "citalopram", "--from", "20000mg", "--have", "citalopram-tab-20mg"],
+        &["--from", "far above"],
+    );
+    fails_with(
+        &["plan", "--drug", "citalopram", "--from", "20 mgs", "--have", "citalopram-tab-20mg"],
+        &["--from", "unknown unit 'mgs'"],
+    );
+    // Unknown product, and a product of another drug.
+    run(&["--have", "citalopram-drops"], &["--have", "no such product", "citalopram-oral-drops-40mg-ml"]);
+    fails_with(
+        &["plan", "--drug", "citalopram", "--from", "20mg", "--have", "sertraline-tab-50mg"],
+        &["--have", "sertraline-tab-50mg", "not citalopram"],
+    );
+    // No products at all.
+    fails_with(&["plan", "--drug", "citalopram", "--from", "20mg"], &["--have", "at least one product"]);
+    // Step sizes of 0 or ≥ 100, and above the policy limit.
+    run(&["--step", "0pp"], &["--step", "more than 0 and less than 100"]);
+    run(&["--step", "100pp"], &["--step", "more than 0 and less than 100"]);
+    run(&["--step", "30pp"], &["--step", "more than the limit of 20"]);
+    // Contradictory options.
+    run(&["--step", "10%"], &["--step", "hyperbolic plan takes percentage points"]);
+    run(&["--to", "5mg", "--final", "0.2mg"], &["contradict"]);
+    run(&["--strategy", "manual", "--step", "10pp"], &["--step does not apply"]);
+    run(&["--doses", "10mg"], &["--doses only applies"]);
+    run(&["--final", "1mg"], &["--final", "at most 0.1475 mg (5 % occupancy)"]);
+    run(&["--every", "3d"], &["--every", "minimum of 7 days"]);
+    run(&["--every", "soon"], &["--every", "expected"]);
+    run(&["--beads", "citalopram-oral-drops-40mg-ml=50"], &["--beads", "not a capsule"]);
+    run(&["--fill", "x=300mg"], &["--fill needs --scale"]);
+    run(&["--region", "cortex"], &["--region", "striatum"]);
+    // Benzodiazepines: never linear, never a large final step.
+    fails_with(
+        &["plan", "--drug", "diazepam", "--from", "10mg", "--strategy", "linear", "--have", "diazepam-tab-2mg"],
+        &["linear", "unsafe for a benzodiazepine"],
+    );
+    fails_with(
+        &[
+            "plan",
+            "--drug",
+            "diazepam",
+            "--from",
+            "10mg",
+            "--strategy",
+            "manual",
+            "--doses",
+            "9mg,8mg,0mg",
+            "--every",
+            "14d",
+            "--have",
+            "diazepam-tab-2mg",
+        ],
+        &["--doses", "too large a final step"],
+    );
+}
+
+#[test]
+fn help_has_examples() {
+    taper()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Examples:").and(predicate::str::contains("taper plan --drug citalopram")));
+}
