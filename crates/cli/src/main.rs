@@ -1,6 +1,7 @@
 //! `taper`: plans that can really be measured out. CLI parsing and glue only; the decisions are
 //! made in taper-core and the text in taper-report.
 
+mod pk_args;
 mod plan_args;
 
 use std::io::Write;
@@ -17,7 +18,7 @@ use taper_core::Catalogue;
     long_about = "Plan gradual, measurable tapers of antidepressants and benzodiazepines.\n\n\
 Taper is decision support for a conversation with a prescriber, not a prescription. Every plan \
 says why it looks the way it does and where its numbers come from.",
-    after_help = "Examples:\n  taper drugs\n  taper plan --drug citalopram --from 20mg --step 10pp --every 28d --have citalopram-oral-drops-40mg-ml\n  taper plan --drug sertraline --from 100mg --strategy proportional --step 10% \\\n      --have sertraline-tab-50mg --have sertraline-tab-25mg --have sertraline-concentrate-20mg-ml"
+    after_help = "Examples:\n  taper drugs\n  taper simulate --drug alprazolam --dose 0.5mg --times 08:00,14:00,20:00 --days 7\n  taper crossover --from-drug alprazolam --dose 0.5mg@08:00 --dose 0.5mg@14:00 --dose 0.5mg@20:00 \\\n      --to-drug diazepam --have diazepam-tab-2mg --have diazepam-tab-5mg\n  taper plan --drug citalopram --from 20mg --step 10pp --every 28d --have citalopram-oral-drops-40mg-ml\n  taper plan --drug sertraline --from 100mg --strategy proportional --step 10% \\\n      --have sertraline-tab-50mg --have sertraline-tab-25mg --have sertraline-concentrate-20mg-ml"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -30,6 +31,10 @@ enum Command {
     Drugs(DrugsArgs),
     /// Plan a taper and show how to prepare every step.
     Plan(Box<plan_args::PlanArgs>),
+    /// Simulate blood levels (and occupancy) for a dosing pattern: daily, alternate-day, skipped doses.
+    Simulate(pk_args::SimulateArgs),
+    /// Switch from a short-acting benzodiazepine to a long-acting one stage by stage, then taper it.
+    Crossover(Box<pk_args::CrossoverArgs>),
 }
 
 #[derive(clap::Args)]
@@ -83,6 +88,8 @@ fn run(cli: Cli) -> anyhow::Result<String> {
     match cli.command {
         Command::Drugs(args) => drugs(&catalogue, args.format),
         Command::Plan(args) => plan_args::run(&catalogue, &args),
+        Command::Simulate(args) => pk_args::simulate(&catalogue, &args),
+        Command::Crossover(args) => pk_args::crossover(&catalogue, &args),
     }
 }
 

@@ -8,7 +8,7 @@ use taper_core::schedule::{PlanRequest, Strategy};
 use taper_core::units::{self, StepSize};
 use taper_core::{InputError, PlanError};
 
-use crate::{Format, UsageError};
+use crate::UsageError;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StrategyName {
@@ -80,19 +80,28 @@ pub struct PlanArgs {
     /// Go faster than the pace limits; the justification is recorded in the plan.
     #[arg(long = "override-pace", value_name = "JUSTIFICATION")]
     pub override_pace: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// table, json, csv, or svg (a chart of dose and occupancy over time).
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
 }
 
-fn usage(e: impl std::fmt::Display) -> anyhow::Error {
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Json,
+    Csv,
+    Svg,
+}
+
+pub fn usage(e: impl std::fmt::Display) -> anyhow::Error {
     UsageError(e.to_string()).into()
 }
 
-fn input(e: InputError) -> anyhow::Error {
+pub fn input(e: InputError) -> anyhow::Error {
     usage(format!("--{} {}", e.field, e.to_string().trim_start_matches(&e.field).trim_start()))
 }
 
-fn plan_error(e: PlanError) -> anyhow::Error {
+pub fn plan_error(e: PlanError) -> anyhow::Error {
     match e {
         PlanError::Input(i) => input(i),
         PlanError::Refused { field, message } => usage(format!("--{field}: {message}")),
@@ -235,8 +244,9 @@ pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<String> {
     let req = request(catalogue, args)?;
     let plan = taper_core::plan(catalogue, &req).map_err(plan_error)?;
     Ok(match args.format {
-        Format::Table => taper_report::table::plan(&plan, catalogue),
-        Format::Json => serde_json::to_string_pretty(&taper_report::PlanJson::new(&plan, catalogue))? + "\n",
-        Format::Csv => taper_report::plan_csv(&plan)?,
+        PlanFormat::Table => taper_report::table::plan(&plan, catalogue),
+        PlanFormat::Json => serde_json::to_string_pretty(&taper_report::PlanJson::new(&plan, catalogue))? + "\n",
+        PlanFormat::Csv => taper_report::plan_csv(&plan)?,
+        PlanFormat::Svg => taper_report::chart::plan_svg(&plan)?,
     })
 }

@@ -5,9 +5,12 @@
 //! the same plan, which is what makes it testable and reviewable.
 
 pub mod catalogue;
+pub mod crossover;
 pub mod error;
+pub mod exposure;
 pub mod formulation;
 pub mod occupancy;
+pub mod pk;
 pub mod safety;
 pub mod schedule;
 pub mod units;

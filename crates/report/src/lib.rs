@@ -3,6 +3,7 @@
 //! **Architecture invariant:** core types are not `Serialize`; this crate owns the wire format
 //! (`wire`), documented in docs/cli.md, so the domain can change without breaking consumers.
 
+pub mod chart;
 pub mod table;
 pub mod wire;
 

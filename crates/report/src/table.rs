@@ -126,3 +126,46 @@ fn half_life_text(d: &Drug) -> String {
     }
     s
 }
+
+/// A crossover: the stages of the switch, then the taper of the long-acting drug.
+pub fn crossover(plan: &taper_core::crossover::CrossoverPlan, catalogue: &Catalogue) -> String {
+    let mut out = format!(
+        "Switch from {} to {}, one dose-time at a time (equivalents: {})\n",
+        plan.from_drug,
+        plan.to_drug,
+        plan.scheme.label()
+    );
+    let mut t = base(&["Stage", "Day", "Doses", "Diazepam-equivalent", "Other table"]);
+    for s in &plan.stages {
+        let doses = s
+            .doses
+            .iter()
+            .map(|d| {
+                let prep = d.preparation.as_ref().map(|p| format!(" ({})", p.instruction())).unwrap_or_default();
+                format!("{} {} {} mg{prep}", taper_core::crossover::clock(d.hour), d.drug, n(d.mg))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        t.add_row(vec![
+            right(s.index.to_string()),
+            right(s.day.to_string()),
+            Cell::new(doses),
+            right(format!("{} mg", n(s.diazepam_equivalent_mg))),
+            right(s.other_scheme_mg.map_or_else(|| "—".into(), |m| format!("{} mg", n(m)))),
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push_str(&format!(
+        "\n\nThen, from day {} (days below count from the start of the taper):\n",
+        plan.taper_offset_days
+    ));
+    let taper = self::plan(&plan.taper, catalogue);
+    out.push_str(&taper);
+    if !plan.warnings.is_empty() {
+        out.push_str("\nAbout the switch:\n");
+        for w in &plan.warnings {
+            out.push_str(&format!("  • {}\n", w.message));
+        }
+    }
+    out
+}

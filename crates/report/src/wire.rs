@@ -332,3 +332,71 @@ impl DrugJson {
         }
     }
 }
+
+#[derive(Debug, Serialize)]
+pub struct CrossoverJson {
+    pub from_drug: String,
+    pub to_drug: String,
+    pub scheme: &'static str,
+    pub stages: Vec<StageJson>,
+    /// Days of the taper are counted from the start of the crossover.
+    pub taper_offset_days: u32,
+    pub taper: PlanJson,
+    pub warnings: Vec<WarningJson>,
+    pub disclaimer: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StageJson {
+    pub index: usize,
+    pub day: u32,
+    pub diazepam_equivalent_mg: f64,
+    pub other_scheme_diazepam_equivalent_mg: Option<f64>,
+    pub doses: Vec<StageDoseJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StageDoseJson {
+    pub time: String,
+    pub drug: String,
+    pub mg: f64,
+    pub preparation: Option<PreparationJson>,
+}
+
+impl CrossoverJson {
+    pub fn new(plan: &taper_core::crossover::CrossoverPlan, catalogue: &Catalogue) -> Self {
+        CrossoverJson {
+            from_drug: plan.from_drug.clone(),
+            to_drug: plan.to_drug.clone(),
+            scheme: plan.scheme.as_str(),
+            stages: plan
+                .stages
+                .iter()
+                .map(|s| StageJson {
+                    index: s.index,
+                    day: s.day,
+                    diazepam_equivalent_mg: round4(s.diazepam_equivalent_mg),
+                    other_scheme_diazepam_equivalent_mg: s.other_scheme_mg.map(round4),
+                    doses: s
+                        .doses
+                        .iter()
+                        .map(|d| StageDoseJson {
+                            time: taper_core::crossover::clock(d.hour),
+                            drug: d.drug.clone(),
+                            mg: round4(d.mg),
+                            preparation: d.preparation.as_ref().map(preparation),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            taper_offset_days: plan.taper_offset_days,
+            taper: PlanJson::new(&plan.taper, catalogue),
+            warnings: plan
+                .warnings
+                .iter()
+                .map(|w| WarningJson { code: w.code, message: w.message.clone(), step: w.step })
+                .collect(),
+            disclaimer: crate::DISCLAIMER,
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! `taper simulate` and `taper crossover`: flags → core requests, errors naming the flag.
+
+use clap::Args;
+use taper_core::catalogue::{Catalogue, EquivalenceScheme};
+use taper_core::crossover::{self, CrossoverRequest, clock, parse_clock};
+use taper_core::exposure::{self, Pattern};
+use taper_core::formulation::{Equipment, Kit, Stock};
+use taper_core::units::{self, trim_number as n};
+
+use crate::Format;
+use crate::plan_args::{input, plan_error, usage};
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimFormat {
+    Table,
+    Csv,
+    Svg,
+}
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// Drug id or name.
+    #[arg(long)]
+    pub drug: String,
+    /// Dose taken at each time, e.g. 0.5mg.
+    #[arg(long, allow_hyphen_values = true)]
+    pub dose: String,
+    /// Times of day the dose is taken, comma-separated, e.g. 08:00,14:00,20:00.
+    #[arg(long, value_delimiter = ',', default_value = "08:00")]
+    pub times: Vec<String>,
+    /// Days to simulate (1 to 365).
+    #[arg(long, default_value = "28d")]
+    pub days: String,
+    /// daily, alternate-day, or skip-one-in-N.
+    #[arg(long, default_value = "daily")]
+    pub pattern: String,
+    /// Also show what happens if a dose is skipped or taken late (hours late).
+    #[arg(long, value_name = "HOURS_LATE", num_args = 0..=1, default_missing_value = "12")]
+    pub missed: Option<f64>,
+    #[arg(long, value_enum, default_value_t = SimFormat::Table)]
+    pub format: SimFormat,
+}
+
+pub fn simulate(catalogue: &Catalogue, args: &SimulateArgs) -> anyhow::Result<String> {
+    let drug = catalogue.find_drug("drug", &args.drug).map_err(input)?;
+    let dose = units::parse_positive_dose("dose", &args.dose).map_err(input)?.get();
+    let times = args.times.iter().map(|t| parse_clock("times", t)).collect::<Result<Vec<_>, _>>().map_err(input)?;
+    if times.is_empty() || times.windows(2).any(|w| w[1] <= w[0]) {
+        return Err(usage("--times must list times of day in order, e.g. 08:00,14:00,20:00"));
+    }
+    // A bare number of days is natural here ("--days 7").
+    let days_text =
+        if args.days.chars().all(|c| c.is_ascii_digit()) { format!("{}d", args.days) } else { args.days.clone() };
+    let days = units::parse_days("days", &days_text).map_err(input)?;
+    let pattern = Pattern::parse("pattern", &args.pattern).map_err(input)?;
+    if let Some(h) = args.missed
+        && !(0.5..=24.0).contains(&h)
+    {
+        return Err(usage(format!("--missed {h}: hours late must be from 0.5 to 24")));
+    }
+    let doses = vec![dose; times.len()];
+    let step = if days > 120 { 1.0 } else { 0.25 };
+    let result = exposure::analyse(drug, &times, &doses, days, pattern, step);
+    let times_text = times.iter().map(|h| clock(*h)).collect::<Vec<_>>().join(", ");
+    match args.format {
+        SimFormat::Svg => Ok(taper_report::chart::exposure_svg(
+            &result,
+            &format!("{} {} mg at {times_text} ({})", drug.name, n(dose), args.pattern),
+        )?),
+        SimFormat::Csv => {
+            let mut out = String::from("hour");
+            for s in &result.curve.species {
+                out.push_str(&format!(",{}_level_percent", s.name.replace([' ', ','], "_")));
+            }
+            if result.occupancy.is_some() {
+                out.push_str(",occupancy_percent");
+            }
+            out.push('\n');
+            for (i, h) in result.curve.hours().enumerate() {
+                out.push_str(&n(h));
+                for series in &result.curve.levels {
+                    out.push_str(&format!(",{:.3}", series[i]));
+                }
+                if let Some(o) = &result.occupancy {
+                    out.push_str(&format!(",{:.3}", o[i]));
+                }
+                out.push('\n');
+            }
+            Ok(out)
+        }
+        SimFormat::Table => {
+            let mut out = format!("{} {} mg at {times_text}, {} for {days} days\n", drug.name, n(dose), args.pattern);
+            out.push_str("Levels are relative: 100% is the steady-state average of the amount taken. One-compartment model, first-order absorption and elimination.\n\n");
+            for s in &result.curve.species {
+                out.push_str(&format!(
+                    "  {}: half-life {} h{}\n",
+                    s.name,
+                    n(s.half_life_hours),
+                    if s.half_life_derived { " (middle of the published range)" } else { "" }
+                ));
+            }
+            out.push_str(&format!(
+                "  New steady level reached (within 5%) about {} days after any change.\n",
+                n((result.hours_to_steady_state / 24.0 * 10.0).round() / 10.0)
+            ));
+            let sw = result.late_swing;
+            out.push_str(&format!(
+                "  Last two days: peak {}%, trough {}%, swing {}% of the average.\n",
+                n(sw.peak.round()),
+                n(sw.trough.round()),
+                n(sw.fluctuation_percent().round())
+            ));
+            if let Some(o) = result.lowest_occupancy {
+                out.push_str(&format!(
+                    "  Lowest modelled occupancy between doses: {} %.\n",
+                    n((o * 10.0).round() / 10.0)
+                ));
+            }
+            if let Some(late) = args.missed {
+                let m = exposure::missed_dose(drug, &times, &doses, late);
+                out.push_str(&format!(
+                    "  If one dose is missed, the level falls to {}% (on time: {}%); taken {} h late instead, to {}%. Never double the next dose.\n",
+                    n(m.skipped_trough.round()), n(m.on_time_trough.round()), n(m.late_hours), n(m.late_trough.round())
+                ));
+            }
+            if !result.warnings.is_empty() {
+                out.push_str("\nPlease note:\n");
+                for w in &result.warnings {
+                    out.push_str(&format!("  • {}\n", w.message));
+                }
+            }
+            out.push('\n');
+            out.push_str(taper_report::DISCLAIMER);
+            out.push('\n');
+            Ok(out)
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct CrossoverArgs {
+    /// The short-acting benzodiazepine taken now.
+    #[arg(long)]
+    pub from_drug: String,
+    /// Each dose-time now, as DOSE@TIME (repeat), e.g. --dose 0.5mg@08:00.
+    #[arg(long = "dose", required = true)]
+    pub doses: Vec<String>,
+    /// The long-acting drug to switch to.
+    #[arg(long, default_value = "diazepam")]
+    pub to_drug: String,
+    /// Equivalence table: ashton or va-dod (ASAM 2025, Table 7).
+    #[arg(long, default_value = "ashton")]
+    pub scheme: String,
+    /// How long each stage lasts (ASAM 2025: 1–2 weeks).
+    #[arg(long, default_value = "14d")]
+    pub stage: String,
+    /// Taper step after the switch, % of the current dose (ASAM 2025: 5–10%).
+    #[arg(long, default_value = "10%")]
+    pub step: String,
+    /// Time between taper steps after the switch.
+    #[arg(long, default_value = "14d")]
+    pub every: String,
+    /// Products of the long-acting drug you have (repeat).
+    #[arg(long = "have")]
+    pub have: Vec<String>,
+    #[arg(long)]
+    pub cutter: bool,
+    /// Go faster than the pace limits; the justification is recorded in the plan.
+    #[arg(long = "override-pace", value_name = "JUSTIFICATION")]
+    pub override_pace: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn crossover(catalogue: &Catalogue, args: &CrossoverArgs) -> anyhow::Result<String> {
+    let mut doses = Vec::new();
+    for spec in &args.doses {
+        let (dose, time) = spec
+            .split_once('@')
+            .ok_or_else(|| usage(format!("--dose '{spec}': expected DOSE@TIME, e.g. 0.5mg@08:00")))?;
+        doses.push((
+            parse_clock("dose", time).map_err(input)?,
+            units::parse_positive_dose("dose", dose).map_err(input)?,
+        ));
+    }
+    let scheme = EquivalenceScheme::parse(&args.scheme)
+        .ok_or_else(|| usage(format!("--scheme '{}': expected ashton or va-dod", args.scheme)))?;
+    let step = match units::parse_step("step", &args.step).map_err(input)? {
+        units::StepSize::Percent(p) => p,
+        _ => {
+            return Err(usage(format!(
+                "--step '{}': the taper after a switch takes a percentage of the current dose, e.g. 10%",
+                args.step
+            )));
+        }
+    };
+    let to = catalogue.find_drug("to-drug", &args.to_drug).map_err(input)?;
+    let mut stocks = Vec::new();
+    for id in &args.have {
+        let p = catalogue.product(id).filter(|p| p.drug == to.id).ok_or_else(|| {
+            usage(format!(
+                "--have '{id}': not a product of {}; its products are: {}",
+                to.id,
+                to.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        stocks.push(Stock::new(p.clone()));
+    }
+    if stocks.is_empty() {
+        return Err(usage(format!(
+            "--have: name at least one product of {}, e.g. {}",
+            to.id,
+            to.products.first().map_or("", |p| p.id.as_str())
+        )));
+    }
+    let req = CrossoverRequest {
+        from_drug: args.from_drug.clone(),
+        doses,
+        to_drug: to.id.clone(),
+        scheme,
+        stage_days: units::parse_days("stage", &args.stage).map_err(input)?,
+        kit: Kit { stocks, equipment: Equipment { cutter: args.cutter, ..Equipment::default() } },
+        taper_step_percent: step,
+        taper_interval_days: units::parse_days("every", &args.every).map_err(input)?,
+        pace_override: args.override_pace.clone(),
+    };
+    let plan = crossover::plan(catalogue, &req).map_err(plan_error)?;
+    match args.format {
+        Format::Json => {
+            Ok(serde_json::to_string_pretty(&taper_report::wire::CrossoverJson::new(&plan, catalogue))? + "\n")
+        }
+        Format::Csv => Err(usage("--format csv is not available for crossover; use table or json")),
+        Format::Table => Ok(taper_report::table::crossover(&plan, catalogue)),
+    }
+}

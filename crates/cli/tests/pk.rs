@@ -1,0 +1,213 @@
+//! `taper simulate` and `taper crossover` as a prescriber would use them (issue: benzodiazepines
+//! and pharmacokinetics).
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
+use assert_cmd::Command;
+
+fn taper() -> Command {
+    Command::cargo_bin("taper").expect("binary built")
+}
+
+fn stdout(args: &[&str]) -> String {
+    String::from_utf8(taper().args(args).assert().success().get_output().stdout.clone()).unwrap()
+}
+
+fn stderr_of_failure(args: &[&str]) -> String {
+    String::from_utf8(taper().args(args).assert().code(2).get_output().stderr.clone()).unwrap()
+}
+
+const CROSSOVER: &[&str] = &[
+    "crossover",
+    "--from-drug",
+    "alprazolam",
+    "--dose",
+    "0.5mg@08:00",
+    "--dose",
+    "0.5mg@14:00",
+    "--dose",
+    "0.5mg@20:00",
+    "--to-drug",
+    "diazepam",
+    "--have",
+    "diazepam-tab-2mg",
+    "--have",
+    "diazepam-tab-5mg",
+    "--have",
+    "diazepam-oral-solution-1mg-ml",
+];
+
+#[test]
+fn alprazolam_to_diazepam_crossover_then_taper_to_zero() {
+    let mut args = CROSSOVER.to_vec();
+    args.extend(["--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&args)).unwrap();
+    let stages = plan["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 4, "now + one stage per dose-time");
+    // Ashton: alprazolam 1.5 mg/day = 30 mg diazepam; VA/DoD would say 15 mg.
+    assert_eq!(stages[0]["diazepam_equivalent_mg"], 30.0);
+    assert_eq!(stages[0]["other_scheme_diazepam_equivalent_mg"], 15.0);
+    for pair in stages.windows(2) {
+        assert!(
+            pair[1]["diazepam_equivalent_mg"].as_f64() <= pair[0]["diazepam_equivalent_mg"].as_f64(),
+            "total never rises"
+        );
+        assert_eq!(pair[1]["day"].as_u64().unwrap(), pair[0]["day"].as_u64().unwrap() + 14);
+    }
+    let last = stages.last().unwrap()["doses"].as_array().unwrap();
+    assert!(last.iter().all(|d| d["drug"] == "diazepam" && d["mg"] == 10.0));
+    let taper = &plan["taper"];
+    assert_eq!(taper["complete"], true);
+    let steps = taper["steps"].as_array().unwrap();
+    assert_eq!(steps.last().unwrap()["dose_mg"], 0.0);
+    let before_stop = steps[steps.len() - 2]["dose_mg"].as_f64().unwrap();
+    assert!(before_stop <= 0.5 + 1e-9, "diazepam stops only from ≤ 0.5 mg, not {before_stop}");
+    for pair in steps.windows(2) {
+        let (a, b) = (pair[0]["dose_mg"].as_f64().unwrap(), pair[1]["dose_mg"].as_f64().unwrap());
+        assert!(b == 0.0 || (a - b) / a <= 0.25, "ASAM: at most 25% per two weeks: {a} → {b}");
+    }
+    assert!(plan["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "tables-differ"));
+    // The table form shows both tables' figures.
+    let table = stdout(CROSSOVER);
+    assert!(table.contains("Other table") && table.contains("30 mg") && table.contains("15 mg"));
+}
+
+#[test]
+fn crossover_refuses_unsafe_or_impossible_requests() {
+    let mut fast = CROSSOVER.to_vec();
+    fast.extend(["--step", "30%"]);
+    assert!(stderr_of_failure(&fast).contains("more than the limit of 25%"));
+    let mut quick = CROSSOVER.to_vec();
+    quick.extend(["--stage", "2d"]);
+    assert!(stderr_of_failure(&quick).contains("1–2 weeks"));
+    let err = stderr_of_failure(&[
+        "crossover",
+        "--from-drug",
+        "sertraline",
+        "--dose",
+        "50mg@08:00",
+        "--have",
+        "diazepam-tab-2mg",
+    ]);
+    assert!(err.contains("only benzodiazepines"), "{err}");
+    let err =
+        stderr_of_failure(&["crossover", "--from-drug", "alprazolam", "--dose", "0.5mg", "--have", "diazepam-tab-2mg"]);
+    assert!(err.contains("DOSE@TIME"), "{err}");
+    let err = stderr_of_failure(&[
+        "crossover",
+        "--from-drug",
+        "alprazolam",
+        "--dose",
+        "0.5mg@25:00",
+        "--have",
+        "diazepam-tab-2mg",
+    ]);
+    assert!(err.contains("time of day"), "{err}");
+    let err = stderr_of_failure(&[
+        "crossover",
+        "--from-drug",
+        "alprazolam",
+        "--dose",
+        "0.5mg@08:00",
+        "--scheme",
+        "maudsley",
+        "--have",
+        "diazepam-tab-2mg",
+    ]);
+    assert!(err.contains("ashton or va-dod"), "{err}");
+    let err = stderr_of_failure(&[
+        "crossover",
+        "--from-drug",
+        "alprazolam",
+        "--dose",
+        "0.5mg@08:00",
+        "--have",
+        "alprazolam-tab-1mg",
+    ]);
+    assert!(err.contains("not a product of diazepam"), "{err}");
+    // The override is recorded in the plan.
+    let mut overridden = fast.clone();
+    overridden.extend(["--override-pace", "inpatient setting, reviewed daily", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&overridden)).unwrap();
+    assert_eq!(plan["taper"]["strategy"]["pace_override"], "inpatient setting, reviewed daily");
+}
+
+#[test]
+fn simulate_shows_interdose_troughs_for_short_acting_drugs() {
+    let out = stdout(&["simulate", "--drug", "alprazolam", "--dose", "1.5mg", "--times", "08:00", "--days", "7"]);
+    assert!(out.contains("diazepam"), "once-daily alprazolam should suggest splitting or switching: {out}");
+    let split =
+        stdout(&["simulate", "--drug", "alprazolam", "--dose", "0.5mg", "--times", "08:00,14:00,20:00", "--days", "7"]);
+    let swing = |text: &str| -> f64 {
+        let line = text.lines().find(|l| l.contains("swing")).unwrap();
+        line.split("swing ").nth(1).unwrap().split('%').next().unwrap().parse().unwrap()
+    };
+    assert!(swing(&split) < swing(&out), "three doses a day swing less than one");
+}
+
+#[test]
+fn simulate_warns_about_alternate_day_dosing() {
+    let daily = stdout(&["simulate", "--drug", "sertraline", "--dose", "50mg", "--days", "28"]);
+    assert!(!daily.contains("every other day"));
+    let alt =
+        stdout(&["simulate", "--drug", "sertraline", "--dose", "100mg", "--pattern", "alternate-day", "--days", "28"]);
+    assert!(alt.contains("every other day") && alt.contains("O'Neill et al. 2026"), "{alt}");
+    let skip =
+        stdout(&["simulate", "--drug", "paroxetine", "--dose", "20mg", "--pattern", "skip-one-in-3", "--days", "21"]);
+    assert!(skip.contains("Skipping one day in 3"));
+}
+
+#[test]
+fn simulate_reports_steady_state_and_missed_doses() {
+    let out = stdout(&["simulate", "--drug", "fluoxetine", "--dose", "20mg", "--days", "60", "--missed"]);
+    assert!(out.contains("norfluoxetine"));
+    // Norfluoxetine's ~9.3-day half-life: 4.3 half-lives ≈ 40 days to a new steady level.
+    let days: f64 = out.split("about ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!((35.0..=45.0).contains(&days), "{days}");
+    assert!(out.contains("If one dose is missed") && out.contains("Never double"));
+}
+
+#[test]
+fn simulate_outputs_csv_and_svg() {
+    let csv = stdout(&["simulate", "--drug", "venlafaxine", "--dose", "75mg", "--days", "3", "--format", "csv"]);
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.starts_with("hour,Venlafaxine_level_percent,O-desmethylvenlafaxine_level_percent,occupancy_percent"),
+        "{header}"
+    );
+    assert_eq!(csv.lines().count(), 1 + 3 * 24 * 4 + 1);
+    assert!(csv.lines().skip(1).all(|l| l.split(',').skip(1).all(|v| v.parse::<f64>().unwrap() >= 0.0)));
+    let svg = stdout(&["simulate", "--drug", "venlafaxine", "--dose", "75mg", "--days", "3", "--format", "svg"]);
+    assert!(svg.starts_with("<svg") && svg.contains("<polyline") && svg.contains("modelled occupancy"));
+    let plan_svg = stdout(&[
+        "plan",
+        "--drug",
+        "citalopram",
+        "--from",
+        "20mg",
+        "--have",
+        "citalopram-oral-drops-40mg-ml",
+        "--format",
+        "svg",
+    ]);
+    assert!(plan_svg.starts_with("<svg") && plan_svg.contains("Citalopram: daily dose"));
+}
+
+#[test]
+fn simulate_bad_input() {
+    assert!(
+        stderr_of_failure(&["simulate", "--drug", "sertraline", "--dose", "50mg", "--pattern", "sometimes"])
+            .contains("skip-one-in-N")
+    );
+    assert!(
+        stderr_of_failure(&["simulate", "--drug", "sertraline", "--dose", "50mg", "--times", "20:00,08:00"])
+            .contains("in order")
+    );
+    assert!(
+        stderr_of_failure(&["simulate", "--drug", "sertraline", "--dose", "50mg", "--days", "400"])
+            .contains("1 to 365")
+    );
+    assert!(stderr_of_failure(&["simulate", "--drug", "sertraline", "--dose", "-1mg"]).contains("negative"));
+    assert!(
+        stderr_of_failure(&["simulate", "--drug", "sertaline", "--dose", "50mg"]).contains("did you mean sertraline")
+    );
+}

@@ -1,0 +1,270 @@
+//! Switching from a short-acting benzodiazepine to a long-acting one (usually diazepam) one
+//! dose-time at a time, then tapering the long-acting drug (Ashton; ASAM 2025: a switch may go
+//! better over 1–2 weeks per stage than over 1–2 days). Equivalents come from the table the
+//! prescriber picks; the other table's figure is shown beside it because they differ.
+//!
+//! Invariants: the total diazepam-equivalent dose never rises from one stage to the next (each
+//! substituted dose is rounded down to what can be prepared), and the taper that follows obeys
+//! every rule of `schedule`.
+
+use crate::catalogue::{Catalogue, EquivalenceScheme};
+use crate::error::{InputError, PlanError};
+use crate::formulation::{Kit, Preparation, Solver, Window};
+use crate::schedule::{self, Plan, PlanRequest, Strategy, Warning};
+use crate::units::{Mg, trim_number as n};
+
+#[derive(Debug, Clone)]
+pub struct CrossoverRequest {
+    pub from_drug: String,
+    /// The dose taken at each dose-time now: (hour of day, mg).
+    pub doses: Vec<(f64, Mg)>,
+    pub to_drug: String,
+    pub scheme: EquivalenceScheme,
+    /// Days each stage lasts (ASAM 2025: 1–2 weeks).
+    pub stage_days: u32,
+    /// What the person has of the long-acting drug.
+    pub kit: Kit,
+    /// The taper of the long-acting drug after the switch.
+    pub taper_step_percent: f64,
+    pub taper_interval_days: u32,
+    pub pace_override: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoseAt {
+    pub hour: f64,
+    pub drug: String,
+    pub mg: f64,
+    /// How to prepare it, for doses of the new drug; `None` for the drug being replaced.
+    pub preparation: Option<Preparation>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub index: usize,
+    pub day: u32,
+    pub doses: Vec<DoseAt>,
+    /// Total daily diazepam-equivalent under the chosen table.
+    pub diazepam_equivalent_mg: f64,
+    /// The same doses under the other table, to show the difference.
+    pub other_scheme_mg: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrossoverPlan {
+    pub from_drug: String,
+    pub to_drug: String,
+    pub scheme: EquivalenceScheme,
+    pub stages: Vec<Stage>,
+    /// The taper of the long-acting drug, starting the day after the last stage ends; its days
+    /// are counted from the start of the crossover.
+    pub taper: Plan,
+    pub taper_offset_days: u32,
+    pub warnings: Vec<Warning>,
+}
+
+pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPlan, PlanError> {
+    let from = catalogue.find_drug("from-drug", &req.from_drug)?;
+    let to = catalogue.find_drug("to-drug", &req.to_drug)?;
+    if from.id == to.id {
+        return Err(InputError::new("to-drug", &to.id, "must differ from the drug being replaced").into());
+    }
+    for (drug, field) in [(from, "from-drug"), (to, "to-drug")] {
+        if drug.diazepam_equivalent(req.scheme).is_none() {
+            return Err(InputError::new(
+                field,
+                &drug.id,
+                format!("has no {} equivalent; only benzodiazepines can be switched this way", req.scheme.label()),
+            )
+            .into());
+        }
+    }
+    if req.doses.is_empty() || req.doses.iter().any(|(_, d)| d.is_zero()) {
+        return Err(InputError::new("dose", "", "give each dose-time's dose, e.g. 0.5mg@08:00").into());
+    }
+    if !(7..=28).contains(&req.stage_days) && req.pace_override.is_none() {
+        return Err(PlanError::refused(
+            "stage",
+            format!(
+                "stages of {} days: ASAM 2025 suggests a switch may go better over 1–2 weeks per stage; choose 7 to 28 days",
+                req.stage_days
+            ),
+        ));
+    }
+    let other = match req.scheme {
+        EquivalenceScheme::Ashton => EquivalenceScheme::VaDod,
+        EquivalenceScheme::VaDod => EquivalenceScheme::Ashton,
+    };
+    let de = |drug: &crate::catalogue::Drug, mg: f64, scheme| drug.to_diazepam_mg(mg, scheme);
+    let mut doses: Vec<(f64, Mg)> = req.doses.clone();
+    doses.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let solver = Solver::new(&req.kit);
+    let current: Vec<DoseAt> = doses
+        .iter()
+        .map(|(h, mg)| DoseAt { hour: *h, drug: from.id.clone(), mg: mg.get(), preparation: None })
+        .collect();
+    let total = |ds: &[DoseAt], scheme| -> Option<f64> {
+        ds.iter().map(|d| if d.drug == from.id { de(from, d.mg, scheme) } else { de(to, d.mg, scheme) }).sum()
+    };
+    let mut stages = vec![Stage {
+        index: 0,
+        day: 0,
+        diazepam_equivalent_mg: total(&current, req.scheme).unwrap_or(0.0),
+        other_scheme_mg: total(&current, other),
+        doses: current.clone(),
+    }];
+    let mut warnings = Vec::new();
+    // Replace the dose-times one by one, evening first: a long-acting dose at night covers the
+    // longest gap.
+    let mut order: Vec<usize> = (0..doses.len()).collect();
+    order.reverse();
+    let mut regimen = current;
+    for (k, &slot) in order.iter().enumerate() {
+        let old = regimen[slot].mg;
+        let equivalent = to.from_diazepam_mg(de(from, old, req.scheme).unwrap_or(0.0), req.scheme).unwrap_or(0.0);
+        // Never more than the equivalent (the total must not rise), at most 10 % below it.
+        let window = Window { low: equivalent * 0.9, high: equivalent, high_inclusive: true };
+        let choice = solver.solve(equivalent, window, equivalent * 0.02).ok_or_else(|| {
+            PlanError::refused("have", format!(
+                "the {} mg of {} that replaces {} mg of {} at {} cannot be prepared within 10% below it from the products given; add a smaller strength or an oral solution of {}",
+                n(equivalent), to.name, n(old), from.name, clock(regimen[slot].hour), to.name
+            ))
+        })?;
+        let realised = choice.preparation.dose_mg;
+        if realised < equivalent - 1e-9 {
+            warnings.push(Warning { code: "rounded-down", step: Some(k + 1), message: format!(
+                "Stage {}: {} mg of {} replaces {} mg of {} (exact equivalent {} mg, rounded down to what can be measured).",
+                k + 1, n(realised), to.name, n(old), from.name, n(equivalent)) });
+        }
+        regimen[slot] = DoseAt {
+            hour: regimen[slot].hour,
+            drug: to.id.clone(),
+            mg: realised,
+            preparation: Some(choice.preparation),
+        };
+        stages.push(Stage {
+            index: k + 1,
+            day: u32::try_from(k + 1).unwrap_or(u32::MAX).saturating_mul(req.stage_days),
+            diazepam_equivalent_mg: total(&regimen, req.scheme).unwrap_or(0.0),
+            other_scheme_mg: total(&regimen, other),
+            doses: regimen.clone(),
+        });
+    }
+    let daily_total: f64 = regimen.iter().map(|d| d.mg).sum();
+    let offset = stages.last().map_or(0, |s| s.day);
+    let taper = schedule::plan(
+        catalogue,
+        &PlanRequest {
+            drug: to.id.clone(),
+            start: Mg::new(daily_total)
+                .ok_or_else(|| PlanError::refused("dose", "the switched dose is not a valid amount"))?,
+            strategy: Strategy::Proportional { step_percent: req.taper_step_percent },
+            interval_days: req.taper_interval_days,
+            final_dose: None,
+            end_at: None,
+            micro_taper: false,
+            region: None,
+            kit: req.kit.clone(),
+            pace_override: req.pace_override.clone(),
+        },
+    )?;
+    let (a, b) = (de(from, 1.0, EquivalenceScheme::Ashton), de(from, 1.0, EquivalenceScheme::VaDod));
+    if let (Some(a), Some(b)) = (a, b)
+        && (a - b).abs() > 1e-9
+    {
+        warnings.push(Warning { code: "tables-differ", step: None, message: format!(
+                "Equivalence tables differ: 1 mg of {} is {} mg of diazepam by Ashton and {} mg by VA/DoD (ASAM 2025, Table 7). This plan uses {}; equivalents are a guide and doses should be adjusted to how the person feels.",
+                from.name, n(a), n(b), req.scheme.label()) });
+    }
+    warnings.push(Warning { code: "taper-after-switch", step: None, message: format!(
+        "After the switch the {} taper below is of the total daily dose ({} mg); it may be taken at the same times as in the last stage.",
+        to.name, n(daily_total)) });
+    Ok(CrossoverPlan {
+        from_drug: from.id.clone(),
+        to_drug: to.id.clone(),
+        scheme: req.scheme,
+        stages,
+        taper,
+        taper_offset_days: offset,
+        warnings,
+    })
+}
+
+/// "08:00" for 8.0.
+pub fn clock(hour: f64) -> String {
+    let minutes = (hour * 60.0).round() as i64;
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Parses "08:00" or "8" into hours after midnight.
+pub fn parse_clock(field: &str, input: &str) -> Result<f64, InputError> {
+    let bad = || InputError::new(field, input, "expected a time of day such as 08:00 or 20:30");
+    let (h, m) = match input.trim().split_once(':') {
+        Some((h, m)) => (h.parse::<u32>().map_err(|_| bad())?, m.parse::<u32>().map_err(|_| bad())?),
+        None => (input.trim().parse::<u32>().map_err(|_| bad())?, 0),
+    };
+    if h > 23 || m > 59 {
+        return Err(bad());
+    }
+    Ok(f64::from(h) + f64::from(m) / 60.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formulation::Stock;
+
+    fn request(scheme: EquivalenceScheme) -> CrossoverRequest {
+        let c = Catalogue::builtin().unwrap();
+        CrossoverRequest {
+            from_drug: "alprazolam".into(),
+            doses: [8.0, 14.0, 20.0].iter().map(|h| (*h, Mg::new(0.5).unwrap())).collect(),
+            to_drug: "diazepam".into(),
+            scheme,
+            stage_days: 14,
+            kit: Kit {
+                stocks: ["diazepam-tab-2mg", "diazepam-tab-5mg", "diazepam-oral-solution-1mg-ml"]
+                    .iter()
+                    .map(|id| Stock::new(c.product(id).unwrap().clone()))
+                    .collect(),
+                equipment: Default::default(),
+            },
+            taper_step_percent: 10.0,
+            taper_interval_days: 14,
+            pace_override: None,
+        }
+    }
+
+    #[test]
+    fn alprazolam_1_5mg_switches_to_30mg_diazepam_by_ashton() {
+        let c = Catalogue::builtin().unwrap();
+        let p = plan(&c, &request(EquivalenceScheme::Ashton)).unwrap();
+        assert_eq!(p.stages.len(), 4);
+        assert!((p.stages[0].diazepam_equivalent_mg - 30.0).abs() < 1e-9);
+        assert!((p.stages[0].other_scheme_mg.unwrap() - 15.0).abs() < 1e-9, "VA/DoD gives 15 mg");
+        let last = p.stages.last().unwrap();
+        assert!(last.doses.iter().all(|d| d.drug == "diazepam" && (d.mg - 10.0).abs() < 1e-9));
+        assert!(p.taper.is_complete());
+        assert!((p.taper.steps[0].dose_mg - 30.0).abs() < 1e-9);
+        for pair in p.stages.windows(2) {
+            assert!(pair[1].diazepam_equivalent_mg <= pair[0].diazepam_equivalent_mg + 1e-9);
+            assert_eq!(pair[1].day, pair[0].day + 14);
+        }
+        // Evening first.
+        assert_eq!(p.stages[1].doses[2].drug, "diazepam");
+        assert_eq!(p.stages[1].doses[0].drug, "alprazolam");
+    }
+
+    #[test]
+    fn va_dod_gives_half_the_diazepam() {
+        let c = Catalogue::builtin().unwrap();
+        let p = plan(&c, &request(EquivalenceScheme::VaDod)).unwrap();
+        assert!((p.stages.last().unwrap().diazepam_equivalent_mg - 15.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn clock_round_trips() {
+        assert_eq!(clock(parse_clock("t", "20:30").unwrap()), "20:30");
+        assert!(parse_clock("t", "25:00").is_err());
+    }
+}

@@ -1,0 +1,285 @@
+//! Pharmacokinetics: what a dosing pattern does to blood levels over time.
+//!
+//! One compartment with first-order absorption and elimination, plus each active metabolite as a
+//! further compartment fed by the parent's elimination. Volumes and formation fractions are not
+//! known for most drugs, so every curve is *relative*: 100 % is the steady-state average a
+//! reference daily dose would give. That makes the unknowns cancel while keeping shapes, swings
+//! and times to steady state exact for the model. Half-lives come from the catalogue.
+//!
+//! The system is linear, so it is stepped exactly: over each time step the state is multiplied by
+//! the closed-form transition matrix of the chain, and doses are added to the gut compartment.
+
+use crate::catalogue::Drug;
+
+/// Absorption rate constant used for every drug (per hour): an absorption half-life of about
+/// 28 minutes, giving peaks 1–4 h after a dose as oral labels describe (e.g. clonazepam, lorazepam).
+/// This is Taper's assumption; it shapes peaks, not troughs or steady states.
+pub const DEFAULT_KA_PER_HOUR: f64 = 1.5;
+
+/// One species whose level is simulated: the parent drug or an active metabolite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Species {
+    pub name: String,
+    pub half_life_hours: f64,
+    /// True when the half-life is the middle of a published range (our arithmetic).
+    pub half_life_derived: bool,
+    pub is_parent: bool,
+}
+
+/// The species of a drug that matter for its effect: the parent and its active metabolites.
+pub fn species(drug: &Drug) -> Vec<Species> {
+    let parent = &drug.half_life.parent;
+    let mut out = vec![Species {
+        name: drug.name.clone(),
+        half_life_hours: parent.representative_hours(),
+        half_life_derived: parent.is_derived(),
+        is_parent: true,
+    }];
+    for m in drug.half_life.metabolites.iter().filter(|m| m.active) {
+        let r = m.range();
+        out.push(Species {
+            name: m.name.clone(),
+            half_life_hours: r.representative_hours(),
+            half_life_derived: r.is_derived(),
+            is_parent: false,
+        });
+    }
+    out
+}
+
+/// A dose taken at a time, in hours from the start of the simulation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DoseEvent {
+    pub hour: f64,
+    pub mg: f64,
+}
+
+/// Relative levels sampled every `step_hours`, one series per species.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    pub step_hours: f64,
+    pub species: Vec<Species>,
+    /// `levels[s][i]` is species `s` at hour `i * step_hours`, in % of the reference steady state.
+    pub levels: Vec<Vec<f64>>,
+}
+
+impl Curve {
+    pub fn hours(&self) -> impl Iterator<Item = f64> + '_ {
+        (0..self.levels.first().map_or(0, Vec::len)).map(|i| i as f64 * self.step_hours)
+    }
+
+    /// Samples of species `s` between two hours (inclusive of the start).
+    pub fn window(&self, s: usize, from_hour: f64, to_hour: f64) -> &[f64] {
+        let series = &self.levels[s];
+        let a = ((from_hour / self.step_hours).round() as usize).min(series.len());
+        let b = ((to_hour / self.step_hours).round() as usize).min(series.len()).max(a);
+        &series[a..b]
+    }
+}
+
+fn k(half_life_hours: f64) -> f64 {
+    std::f64::consts::LN_2 / half_life_hours
+}
+
+/// Keeps rate constants apart so the closed forms never divide by zero.
+fn separate(a: f64, b: f64) -> f64 {
+    if (a - b).abs() < 1e-9 * a.max(b) { b * (1.0 + 1e-6) } else { b }
+}
+
+/// Fraction of a unit dose in the gut that is in the central compartment after `t` hours.
+fn gut_to_central(ka: f64, kp: f64, t: f64) -> f64 {
+    ka / (kp - ka) * ((-ka * t).exp() - (-kp * t).exp())
+}
+
+/// Fraction of a unit amount in the central compartment that is in the metabolite after `t`.
+fn central_to_metabolite(kp: f64, km: f64, t: f64) -> f64 {
+    kp / (km - kp) * ((-kp * t).exp() - (-km * t).exp())
+}
+
+/// Fraction of a unit dose in the gut that is in the metabolite after `t` (three-exponential chain).
+fn gut_to_metabolite(ka: f64, kp: f64, km: f64, t: f64) -> f64 {
+    ka * kp
+        * ((-ka * t).exp() / ((kp - ka) * (km - ka))
+            + (-kp * t).exp() / ((ka - kp) * (km - kp))
+            + (-km * t).exp() / ((ka - km) * (kp - km)))
+}
+
+/// Simulates `doses` (sorted or not) for `hours`, sampling every `step_hours`. Levels are in % of
+/// the steady-state average that `reference_daily_mg` taken every day would give.
+pub fn simulate(
+    species: &[Species],
+    doses: &[DoseEvent],
+    reference_daily_mg: f64,
+    hours: f64,
+    step_hours: f64,
+) -> Curve {
+    let ka = DEFAULT_KA_PER_HOUR;
+    let n = (hours / step_hours).round().max(1.0) as usize + 1;
+    let mut sorted: Vec<DoseEvent> = doses.iter().copied().filter(|d| d.mg > 0.0 && d.hour >= 0.0).collect();
+    sorted.sort_by(|a, b| a.hour.total_cmp(&b.hour));
+    let parent = species.iter().find(|s| s.is_parent).map_or(24.0, |s| s.half_life_hours);
+    let kp = separate(ka, k(parent));
+    let mut levels = Vec::with_capacity(species.len());
+    for sp in species {
+        // Steady-state average amount for the reference daily dose: dose per hour / k.
+        let km = if sp.is_parent { kp } else { separate(kp, separate(ka, k(sp.half_life_hours))) };
+        let reference = reference_daily_mg / 24.0 / km;
+        let (gg, gc, cc) = ((-ka * step_hours).exp(), gut_to_central(ka, kp, step_hours), (-kp * step_hours).exp());
+        let (gm, cm, mm) = if sp.is_parent {
+            (0.0, 0.0, 0.0)
+        } else {
+            (
+                gut_to_metabolite(ka, kp, km, step_hours),
+                central_to_metabolite(kp, km, step_hours),
+                (-km * step_hours).exp(),
+            )
+        };
+        let (mut gut, mut central, mut met) = (0.0_f64, 0.0_f64, 0.0_f64);
+        let mut next_dose = 0;
+        let mut series = Vec::with_capacity(n);
+        for i in 0..n {
+            let t = i as f64 * step_hours;
+            // Doses falling inside this step are placed at its start (times are on the grid).
+            while next_dose < sorted.len() && sorted[next_dose].hour < t + step_hours / 2.0 {
+                gut += sorted[next_dose].mg;
+                next_dose += 1;
+            }
+            let amount = if sp.is_parent { central } else { met };
+            series.push(if reference > 0.0 { 100.0 * amount / reference } else { 0.0 });
+            let (g, c, m) = (gut, central, met);
+            gut = gg * g;
+            central = gc * g + cc * c;
+            met = gm * g + cm * c + mm * m;
+        }
+        levels.push(series);
+    }
+    Curve { step_hours, species: species.to_vec(), levels }
+}
+
+/// Daily doses at the given clock hours, every day for `days`, with `mg_per_dose[i]` at `times[i]`.
+pub fn daily_regimen(times_hours: &[f64], mg_per_dose: &[f64], days: u32) -> Vec<DoseEvent> {
+    (0..days)
+        .flat_map(|d| {
+            times_hours.iter().zip(mg_per_dose).map(move |(h, mg)| DoseEvent { hour: f64::from(d) * 24.0 + h, mg: *mg })
+        })
+        .collect()
+}
+
+/// Hours to come within 5 % of a new steady level: ln(20)/k of the slowest species, about 4.3 half-lives.
+pub fn hours_to_steady_state(species: &[Species]) -> f64 {
+    species.iter().map(|s| 20f64.ln() / k(s.half_life_hours)).fold(0.0, f64::max)
+}
+
+/// Peak, trough and swing of one species over a window, in % of the reference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Swing {
+    pub peak: f64,
+    pub trough: f64,
+    pub average: f64,
+}
+
+impl Swing {
+    pub fn of(samples: &[f64]) -> Option<Swing> {
+        if samples.is_empty() {
+            return None;
+        }
+        let peak = samples.iter().copied().fold(f64::MIN, f64::max);
+        let trough = samples.iter().copied().fold(f64::MAX, f64::min);
+        let average = samples.iter().sum::<f64>() / samples.len() as f64;
+        Some(Swing { peak, trough, average })
+    }
+
+    /// (peak − trough) / average, in percent.
+    pub fn fluctuation_percent(&self) -> f64 {
+        if self.average > 0.0 { 100.0 * (self.peak - self.trough) / self.average } else { 0.0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(half_life: f64) -> Vec<Species> {
+        vec![Species { name: "x".into(), half_life_hours: half_life, half_life_derived: false, is_parent: true }]
+    }
+
+    #[test]
+    fn single_dose_matches_the_closed_form() {
+        let sp = one(10.0);
+        let c = simulate(&sp, &[DoseEvent { hour: 0.0, mg: 10.0 }], 10.0, 48.0, 0.5);
+        let ka = DEFAULT_KA_PER_HOUR;
+        let kp = k(10.0);
+        let reference = 10.0 / 24.0 / kp;
+        for (i, level) in c.levels[0].iter().enumerate() {
+            let t = i as f64 * 0.5;
+            let expected = 100.0 * 10.0 * gut_to_central(ka, kp, t) / reference;
+            assert!((level - expected).abs() < 1e-9, "t={t}: {level} vs {expected}");
+        }
+    }
+
+    #[test]
+    fn superposition_holds() {
+        let sp = one(20.0);
+        let a = simulate(&sp, &[DoseEvent { hour: 0.0, mg: 5.0 }], 10.0, 72.0, 1.0);
+        let b = simulate(&sp, &[DoseEvent { hour: 12.0, mg: 3.0 }], 10.0, 72.0, 1.0);
+        let ab = simulate(&sp, &[DoseEvent { hour: 0.0, mg: 5.0 }, DoseEvent { hour: 12.0, mg: 3.0 }], 10.0, 72.0, 1.0);
+        for i in 0..ab.levels[0].len() {
+            assert!((ab.levels[0][i] - a.levels[0][i] - b.levels[0][i]).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn accumulation_at_steady_state_is_one_over_one_minus_e_to_the_minus_k_tau() {
+        // Troughs before each dose approach the single-dose level at τ times 1/(1 − e^(−kτ)).
+        let (half_life, tau) = (12.0, 24.0);
+        let sp = one(half_life);
+        let single = simulate(&sp, &[DoseEvent { hour: 0.0, mg: 1.0 }], 1.0, 24.0, 0.25);
+        let repeated = simulate(&sp, &daily_regimen(&[0.0], &[1.0], 40), 1.0, 40.0 * 24.0, 0.25);
+        let expected = 1.0 / (1.0 - (-k(half_life) * tau).exp());
+        let trough_single = *single.levels[0].last().unwrap();
+        let trough_ss = repeated.window(0, 39.0 * 24.0, 39.0 * 24.0 + 0.25)[0];
+        assert!((trough_ss / trough_single - expected).abs() < 1e-6, "{} vs {expected}", trough_ss / trough_single);
+    }
+
+    #[test]
+    fn dosing_every_half_life_doubles_the_trough() {
+        // Pharmacology notes: the accumulation ratio for a drug dosed every half-life is 2.
+        let sp = one(24.0);
+        let single = simulate(&sp, &[DoseEvent { hour: 0.0, mg: 1.0 }], 1.0, 24.0, 0.5);
+        let repeated = simulate(&sp, &daily_regimen(&[0.0], &[1.0], 30), 1.0, 30.0 * 24.0, 0.5);
+        let ratio = repeated.window(0, 29.0 * 24.0, 29.0 * 24.0 + 0.5)[0] / single.levels[0].last().unwrap();
+        assert!((ratio - 2.0).abs() < 1e-3, "{ratio}");
+    }
+
+    #[test]
+    fn steady_state_average_is_one_hundred_percent() {
+        let sp = one(30.0);
+        let c = simulate(&sp, &daily_regimen(&[8.0], &[20.0], 40), 20.0, 40.0 * 24.0, 0.25);
+        let swing = Swing::of(c.window(0, 38.0 * 24.0, 39.0 * 24.0)).unwrap();
+        assert!((swing.average - 100.0).abs() < 0.5, "{}", swing.average);
+    }
+
+    #[test]
+    fn half_life_is_recovered_from_the_curve() {
+        let sp = one(36.0);
+        let c = simulate(&sp, &[DoseEvent { hour: 0.0, mg: 1.0 }], 1.0, 240.0, 1.0);
+        // Long after absorption, the level halves every half-life.
+        let (a, b) = (c.levels[0][48], c.levels[0][84]);
+        let half_life = 36.0 * std::f64::consts::LN_2 / (a / b).ln();
+        assert!((half_life - 36.0).abs() < 0.01, "{half_life}");
+    }
+
+    #[test]
+    fn metabolite_builds_up_more_slowly_than_its_parent() {
+        let sp = vec![
+            Species { name: "p".into(), half_life_hours: 5.0, half_life_derived: false, is_parent: true },
+            Species { name: "m".into(), half_life_hours: 200.0, half_life_derived: false, is_parent: false },
+        ];
+        let c = simulate(&sp, &daily_regimen(&[0.0], &[1.0], 60), 1.0, 60.0 * 24.0, 1.0);
+        let day = |s: usize, d: f64| Swing::of(c.window(s, d * 24.0, (d + 1.0) * 24.0)).unwrap().average;
+        assert!(day(0, 5.0) > 95.0, "parent at steady state within days");
+        assert!(day(1, 5.0) < 60.0, "metabolite still rising");
+        assert!(day(1, 55.0) > 95.0);
+        assert!(hours_to_steady_state(&sp) > 800.0);
+    }
+}
