@@ -43,3 +43,41 @@ pub fn plan_csv(plan: &taper_core::Plan) -> Result<String, csv::Error> {
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use taper_core::Mg;
+    use taper_core::catalogue::Catalogue;
+    use taper_core::formulation::{Kit, Stock};
+    use taper_core::schedule::{PlanRequest, Strategy, plan};
+
+    #[test]
+    fn csv_quotes_instructions_with_commas_and_round_trips() {
+        let c = Catalogue::builtin().unwrap();
+        let req = PlanRequest {
+            drug: "citalopram".into(),
+            start: Mg::new(20.0).unwrap(),
+            strategy: Strategy::Hyperbolic { step_pp: 10.0 },
+            interval_days: 28,
+            final_dose: None,
+            end_at: None,
+            micro_taper: false,
+            region: None,
+            kit: Kit {
+                stocks: vec![Stock::new(c.product("citalopram-oral-drops-40mg-ml").unwrap().clone())],
+                equipment: Default::default(),
+            },
+            pace_override: None,
+        };
+        let p = plan(&c, &req).unwrap();
+        let text = super::plan_csv(&p).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), p.steps.len());
+        for (row, step) in rows.iter().zip(&p.steps) {
+            assert_eq!(row.len(), 7);
+            assert_eq!(&row[6], step.preparation.instruction());
+        }
+        assert!(rows.iter().any(|r| r[6].contains(", ") || r[6].contains("dilution")), "a dilution recipe is present");
+    }
+}
