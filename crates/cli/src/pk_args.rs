@@ -123,12 +123,7 @@ pub fn simulate(catalogue: &Catalogue, args: &SimulateArgs) -> anyhow::Result<St
                     n(m.skipped_trough.round()), n(m.on_time_trough.round()), n(m.late_hours), n(m.late_trough.round())
                 ));
             }
-            if !result.warnings.is_empty() {
-                out.push_str("\nPlease note:\n");
-                for w in &result.warnings {
-                    out.push_str(&format!("  • {}\n", w.message));
-                }
-            }
+            out.push_str(&taper_report::table::notes("Please note", &result.warnings));
             out.push('\n');
             out.push_str(taper_report::DISCLAIMER);
             out.push('\n');

@@ -81,15 +81,22 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
             }
         }
     }
-    if !plan.warnings.is_empty() {
-        out.push_str("\nPlease note:\n");
-        for w in &plan.warnings {
-            out.push_str(&format!("  • {}\n", w.message));
-        }
-    }
+    out.push_str(&notes("Please note", &plan.warnings));
     out.push('\n');
     out.push_str(crate::DISCLAIMER);
     out.push('\n');
+    out
+}
+
+/// Warnings as a bulleted list under a heading; empty when there are none.
+pub fn notes(heading: &str, warnings: &[taper_core::schedule::Warning]) -> String {
+    if warnings.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("\n{heading}:\n");
+    for w in warnings {
+        out.push_str(&format!("  • {}\n", w.message));
+    }
     out
 }
 
@@ -161,11 +168,6 @@ pub fn crossover(plan: &taper_core::crossover::CrossoverPlan, catalogue: &Catalo
     ));
     let taper = self::plan(&plan.taper, catalogue);
     out.push_str(&taper);
-    if !plan.warnings.is_empty() {
-        out.push_str("\nAbout the switch:\n");
-        for w in &plan.warnings {
-            out.push_str(&format!("  • {}\n", w.message));
-        }
-    }
+    out.push_str(&notes("About the switch", &plan.warnings));
     out
 }
