@@ -543,6 +543,16 @@ impl Catalogue {
         self.drugs.iter().flat_map(|d| &d.products).find(|p| p.id == id)
     }
 
+    /// For a benzodiazepine, the largest dose from which the step to zero may be taken:
+    /// `policy.benzodiazepine.final_step_diazepam_equivalent_mg` converted with the Ashton table.
+    /// `None` for other drugs.
+    pub fn final_step_cap_mg(&self, drug: &Drug) -> Option<f64> {
+        if !drug.class.is_benzodiazepine() {
+            return None;
+        }
+        drug.from_diazepam_mg(self.policy.benzodiazepine.final_step_diazepam_equivalent_mg, EquivalenceScheme::Ashton)
+    }
+
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.get(id)
     }

@@ -1,7 +1,7 @@
 //! The safety invariants every plan must satisfy. The planner is built to meet them; this module
 //! checks the finished plan independently, and `schedule::plan` refuses any plan that fails.
 
-use crate::catalogue::{Catalogue, Drug, EquivalenceScheme};
+use crate::catalogue::{Catalogue, Drug};
 use crate::schedule::{MAX_STEPS, Plan, PlanRequest, PlanStatus, Strategy};
 
 const EPS: f64 = 1e-7;
@@ -28,11 +28,7 @@ pub fn check(catalogue: &Catalogue, drug: &Drug, req: &PlanRequest, plan: &Plan)
         out.push(format!("interval {} is below the minimum {min_interval}", plan.interval_days));
     }
     let manual = matches!(plan.strategy, Strategy::Manual { .. });
-    let final_cap = if benzo {
-        drug.from_diazepam_mg(policy.benzodiazepine.final_step_diazepam_equivalent_mg, EquivalenceScheme::Ashton)
-    } else {
-        None
-    };
+    let final_cap = catalogue.final_step_cap_mg(drug);
     for pair in steps.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
         if b.day != a.day + plan.interval_days {

@@ -339,14 +339,7 @@ impl<'a> Context<'a> {
         }
 
         // The final dose before zero.
-        let benzo_cap = if benzo {
-            drug.from_diazepam_mg(
-                policy.benzodiazepine.final_step_diazepam_equivalent_mg,
-                crate::catalogue::EquivalenceScheme::Ashton,
-            )
-        } else {
-            None
-        };
+        let benzo_cap = catalogue.final_step_cap_mg(drug);
         if req.end_at.is_some() && req.final_dose.is_some() {
             return Err(InputError::new("final", req.final_dose.map(|m| m.to_string()).unwrap_or_default(),
                 "--final and --to contradict each other: a plan that ends at a dose (--to) never takes the final step to zero").into());
@@ -627,10 +620,7 @@ impl<'a> Context<'a> {
     }
 
     fn benzo_final_cap(&self) -> Option<f64> {
-        self.drug.from_diazepam_mg(
-            self.catalogue.policy.benzodiazepine.final_step_diazepam_equivalent_mg,
-            crate::catalogue::EquivalenceScheme::Ashton,
-        )
+        self.catalogue.final_step_cap_mg(self.drug)
     }
 
     fn window(&self, prev: f64, direction: Direction) -> Window {
@@ -770,14 +760,7 @@ fn check_manual(
     if doses[..doses.len() - 1].iter().any(|d| d.is_zero()) {
         return Err(InputError::new("doses", "0mg", "0 mg may only be the last dose in the list").into());
     }
-    let cap = if benzo {
-        drug.from_diazepam_mg(
-            policy.benzodiazepine.final_step_diazepam_equivalent_mg,
-            crate::catalogue::EquivalenceScheme::Ashton,
-        )
-    } else {
-        None
-    };
+    let cap = catalogue.final_step_cap_mg(drug);
     let mut before = start;
     for (i, d) in doses.iter().enumerate() {
         let d = d.get();
