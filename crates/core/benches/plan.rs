@@ -14,25 +14,14 @@ fn requests(catalogue: &Catalogue) -> Vec<PlanRequest> {
             let start = d
                 .usual_min_dose_mg
                 .unwrap_or_else(|| d.products.iter().filter_map(|p| p.unit_strength_mg()).fold(1.0, f64::max));
-            PlanRequest {
-                drug: d.id.clone(),
-                start: Mg::new(start).expect("positive"),
-                strategy: if d.class.is_benzodiazepine() {
-                    Strategy::Proportional { step_percent: 10.0 }
-                } else {
-                    Strategy::Hyperbolic { step_pp: 10.0 }
-                },
-                interval_days: 28,
-                final_dose: None,
-                end_at: None,
-                micro_taper: false,
-                region: None,
-                kit: Kit {
-                    stocks: d.products.iter().cloned().map(Stock::new).collect(),
-                    equipment: Default::default(),
-                },
-                pace_override: None,
-            }
+            let strategy = if d.class.is_benzodiazepine() {
+                Strategy::Proportional { step_percent: 10.0 }
+            } else {
+                Strategy::Hyperbolic { step_pp: 10.0 }
+            };
+            let kit =
+                Kit { stocks: d.products.iter().cloned().map(Stock::new).collect(), equipment: Default::default() };
+            PlanRequest::new(&d.id, Mg::new(start).expect("positive"), strategy, kit)
         })
         .collect()
 }

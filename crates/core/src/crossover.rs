@@ -152,20 +152,15 @@ pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPl
     }
     let daily_total: f64 = regimen.iter().map(|d| d.mg).sum();
     let offset = stages.last().map_or(0, |s| s.day);
+    let start =
+        Mg::new(daily_total).ok_or_else(|| PlanError::refused("dose", "the switched dose is not a valid amount"))?;
+    let strategy = Strategy::Proportional { step_percent: req.taper_step_percent };
     let taper = schedule::plan(
         catalogue,
         &PlanRequest {
-            drug: to.id.clone(),
-            start: Mg::new(daily_total)
-                .ok_or_else(|| PlanError::refused("dose", "the switched dose is not a valid amount"))?,
-            strategy: Strategy::Proportional { step_percent: req.taper_step_percent },
             interval_days: req.taper_interval_days,
-            final_dose: None,
-            end_at: None,
-            micro_taper: false,
-            region: None,
-            kit: req.kit.clone(),
             pace_override: req.pace_override.clone(),
+            ..PlanRequest::new(&to.id, start, strategy, req.kit.clone())
         },
     )?;
     let (a, b) = (de(from, 1.0, EquivalenceScheme::Ashton), de(from, 1.0, EquivalenceScheme::VaDod));

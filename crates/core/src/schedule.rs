@@ -77,6 +77,25 @@ pub struct PlanRequest {
     pub pace_override: Option<String>,
 }
 
+impl PlanRequest {
+    /// A request with the usual defaults: a step every 28 days, the default final dose, no end
+    /// dose, no micro-taper, the drug's default occupancy region, no pace override.
+    pub fn new(drug: impl Into<String>, start: Mg, strategy: Strategy, kit: Kit) -> Self {
+        PlanRequest {
+            drug: drug.into(),
+            start,
+            strategy,
+            interval_days: 28,
+            final_dose: None,
+            end_at: None,
+            micro_taper: false,
+            region: None,
+            kit,
+            pace_override: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct DailyDose {
     pub day: u32,
@@ -610,9 +629,9 @@ impl<'a> Context<'a> {
                 let limit = self.limit.unwrap_or(*step_pp);
                 self.occ(prev).is_some_and(|o| o <= limit + 1e-9) || self.final_dose.is_some_and(|f| prev <= f + 1e-9)
             }
-            Strategy::Proportional { .. } | Strategy::Linear { .. } => {
-                self.final_dose.is_some_and(|f| prev <= f + 1e-9) || matches!(self.strategy, Strategy::Linear { .. })
-            }
+            Strategy::Proportional { .. } => self.final_dose.is_some_and(|f| prev <= f + 1e-9),
+            // Linear plans reach zero by their own arithmetic; their large last steps are flagged.
+            Strategy::Linear { .. } => true,
             Strategy::Manual { .. } => {
                 !self.drug.class.is_benzodiazepine() || self.benzo_final_cap().is_some_and(|cap| prev <= cap + 1e-9)
             }

@@ -28,18 +28,7 @@ fn compounded(drug: &str, precision: f64) -> Kit {
 }
 
 fn request(drug: &str, start: f64, strategy: Strategy, kit: Kit) -> PlanRequest {
-    PlanRequest {
-        drug: drug.into(),
-        start: Mg::new(start).unwrap(),
-        strategy,
-        interval_days: 28,
-        final_dose: None,
-        end_at: None,
-        micro_taper: false,
-        region: None,
-        kit,
-        pace_override: None,
-    }
+    PlanRequest::new(drug, Mg::new(start).unwrap(), strategy, kit)
 }
 
 fn assert_close(actual: &[f64], expected: &[f64], tol: f64, what: &str) {

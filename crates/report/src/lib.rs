@@ -54,21 +54,11 @@ mod tests {
     #[test]
     fn csv_quotes_instructions_with_commas_and_round_trips() {
         let c = Catalogue::builtin().unwrap();
-        let req = PlanRequest {
-            drug: "citalopram".into(),
-            start: Mg::new(20.0).unwrap(),
-            strategy: Strategy::Hyperbolic { step_pp: 10.0 },
-            interval_days: 28,
-            final_dose: None,
-            end_at: None,
-            micro_taper: false,
-            region: None,
-            kit: Kit {
-                stocks: vec![Stock::new(c.product("citalopram-oral-drops-40mg-ml").unwrap().clone())],
-                equipment: Default::default(),
-            },
-            pace_override: None,
+        let kit = Kit {
+            stocks: vec![Stock::new(c.product("citalopram-oral-drops-40mg-ml").unwrap().clone())],
+            equipment: Default::default(),
         };
+        let req = PlanRequest::new("citalopram", Mg::new(20.0).unwrap(), Strategy::Hyperbolic { step_pp: 10.0 }, kit);
         let p = plan(&c, &req).unwrap();
         let text = super::plan_csv(&p).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
