@@ -62,72 +62,13 @@ pub fn simulate(catalogue: &Catalogue, args: &SimulateArgs) -> anyhow::Result<St
     let step = if days > 120 { 1.0 } else { 0.25 };
     let result = exposure::analyse(drug, &times, &doses, days, pattern, step);
     let times_text = times.iter().map(|h| clock(*h)).collect::<Vec<_>>().join(", ");
+    let title = format!("{} {} mg at {times_text}, {} for {days} days", drug.name, n(dose), args.pattern);
     match args.format {
-        SimFormat::Svg => Ok(taper_report::chart::exposure_svg(
-            &result,
-            &format!("{} {} mg at {times_text} ({})", drug.name, n(dose), args.pattern),
-        )?),
-        SimFormat::Csv => {
-            let mut out = String::from("hour");
-            for s in &result.curve.species {
-                out.push_str(&format!(",{}_level_percent", s.name.replace([' ', ','], "_")));
-            }
-            if result.occupancy.is_some() {
-                out.push_str(",occupancy_percent");
-            }
-            out.push('\n');
-            for (i, h) in result.curve.hours().enumerate() {
-                out.push_str(&n(h));
-                for series in &result.curve.levels {
-                    out.push_str(&format!(",{:.3}", series[i]));
-                }
-                if let Some(o) = &result.occupancy {
-                    out.push_str(&format!(",{:.3}", o[i]));
-                }
-                out.push('\n');
-            }
-            Ok(out)
-        }
+        SimFormat::Svg => Ok(taper_report::chart::exposure_svg(&result, &title)?),
+        SimFormat::Csv => Ok(taper_report::exposure_csv(&result)?),
         SimFormat::Table => {
-            let mut out = format!("{} {} mg at {times_text}, {} for {days} days\n", drug.name, n(dose), args.pattern);
-            out.push_str("Levels are relative: 100% is the steady-state average of the amount taken. One-compartment model, first-order absorption and elimination.\n\n");
-            for s in &result.curve.species {
-                out.push_str(&format!(
-                    "  {}: half-life {} h{}\n",
-                    s.name,
-                    n(s.half_life_hours),
-                    if s.half_life_derived { " (middle of the published range)" } else { "" }
-                ));
-            }
-            out.push_str(&format!(
-                "  New steady level reached (within 5%) about {} days after any change.\n",
-                n((result.hours_to_steady_state / 24.0 * 10.0).round() / 10.0)
-            ));
-            let sw = result.late_swing;
-            out.push_str(&format!(
-                "  Last two days: peak {}%, trough {}%, swing {}% of the average.\n",
-                n(sw.peak.round()),
-                n(sw.trough.round()),
-                n(sw.fluctuation_percent().round())
-            ));
-            if let Some(o) = result.lowest_occupancy {
-                out.push_str(&format!(
-                    "  Lowest modelled occupancy between doses: {} %.\n",
-                    n((o * 10.0).round() / 10.0)
-                ));
-            }
-            if let Some(late) = args.missed {
-                let m = exposure::missed_dose(drug, &times, &doses, late);
-                out.push_str(&format!(
-                    "  If one dose is missed, the level falls to {}% (on time: {}%); taken {} h late instead, to {}%. Never double the next dose.\n",
-                    n(m.skipped_trough.round()), n(m.on_time_trough.round()), n(m.late_hours), n(m.late_trough.round())
-                ));
-            }
-            out.push_str(&taper_report::table::notes("Please note", &result.warnings));
-            out.push('\n');
-            out.push_str(taper_report::DISCLAIMER);
-            out.push('\n');
-            Ok(out)
+            let missed = args.missed.map(|late| exposure::missed_dose(drug, &times, &doses, late));
+            Ok(taper_report::table::exposure(&title, &result, missed.as_ref()))
         }
     }
 }

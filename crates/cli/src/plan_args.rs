@@ -98,7 +98,7 @@ pub fn usage(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 pub fn input(e: InputError) -> anyhow::Error {
-    usage(format!("--{} {}", e.field, e.to_string().trim_start_matches(&e.field).trim_start()))
+    usage(format!("--{} '{}': {}", e.field, e.value, e.message))
 }
 
 pub fn plan_error(e: PlanError) -> anyhow::Error {

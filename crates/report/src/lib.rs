@@ -44,6 +44,29 @@ pub fn plan_csv(plan: &taper_core::Plan) -> Result<String, csv::Error> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// CSV of a simulation: `hour`, one `<species>_level_percent` column per species, then
+/// `occupancy_percent` where the drug has a model.
+pub fn exposure_csv(result: &taper_core::exposure::Exposure) -> Result<String, csv::Error> {
+    let curve = &result.curve;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["hour".to_string()];
+    header.extend(curve.species.iter().map(|s| format!("{}_level_percent", s.name.replace([' ', ','], "_"))));
+    if result.occupancy.is_some() {
+        header.push("occupancy_percent".into());
+    }
+    w.write_record(&header)?;
+    for (i, hour) in curve.hours().enumerate() {
+        let mut row = vec![taper_core::units::trim_number(hour)];
+        row.extend(curve.levels.iter().map(|series| format!("{:.3}", series[i])));
+        if let Some(o) = &result.occupancy {
+            row.push(format!("{:.3}", o[i]));
+        }
+        w.write_record(&row)?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use taper_core::Mg;

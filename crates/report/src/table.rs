@@ -171,3 +171,45 @@ pub fn crossover(plan: &taper_core::crossover::CrossoverPlan, catalogue: &Catalo
     out.push_str(&notes("About the switch", &plan.warnings));
     out
 }
+
+/// A simulated dosing pattern: the half-lives used, derived figures and warnings.
+pub fn exposure(
+    title: &str,
+    result: &taper_core::exposure::Exposure,
+    missed: Option<&taper_core::exposure::MissedDose>,
+) -> String {
+    let mut out = format!("{title}\n");
+    out.push_str("Levels are relative: 100% is the steady-state average of the amount taken. One-compartment model, first-order absorption and elimination.\n\n");
+    for s in &result.curve.species {
+        let derived = if s.half_life_derived { " (middle of the published range)" } else { "" };
+        out.push_str(&format!("  {}: half-life {} h{derived}\n", s.name, n(s.half_life_hours)));
+    }
+    out.push_str(&format!(
+        "  New steady level reached (within 5%) about {} days after any change.\n",
+        n((result.hours_to_steady_state / 24.0 * 10.0).round() / 10.0)
+    ));
+    let sw = result.late_swing;
+    out.push_str(&format!(
+        "  Last two days: peak {}%, trough {}%, swing {}% of the average.\n",
+        n(sw.peak.round()),
+        n(sw.trough.round()),
+        n(sw.fluctuation_percent().round())
+    ));
+    if let Some(o) = result.lowest_occupancy {
+        out.push_str(&format!("  Lowest modelled occupancy between doses: {} %.\n", n((o * 10.0).round() / 10.0)));
+    }
+    if let Some(m) = missed {
+        out.push_str(&format!(
+            "  If one dose is missed, the level falls to {}% (on time: {}%); taken {} h late instead, to {}%. Never double the next dose.\n",
+            n(m.skipped_trough.round()),
+            n(m.on_time_trough.round()),
+            n(m.late_hours),
+            n(m.late_trough.round())
+        ));
+    }
+    out.push_str(&notes("Please note", &result.warnings));
+    out.push('\n');
+    out.push_str(crate::DISCLAIMER);
+    out.push('\n');
+    out
+}
