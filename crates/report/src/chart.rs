@@ -53,21 +53,8 @@ pub fn exposure_svg(exposure: &Exposure, title: &str) -> Result<String, ChartErr
         }
         chart.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).draw().map_err(err)?;
         if let Some(occ) = &exposure.occupancy {
-            let lo = occ.iter().copied().fold(100.0, f64::min).max(0.0);
-            let hi = occ.iter().copied().fold(0.0, f64::max);
-            let mut chart = ChartBuilder::on(&bottom)
-                .margin(12)
-                .x_label_area_size(32)
-                .y_label_area_size(56)
-                .build_cartesian_2d(0f64..days, (lo - 5.0).max(0.0)..(hi + 5.0).min(100.0))
-                .map_err(err)?;
-            chart.configure_mesh().x_desc("day").y_desc("modelled occupancy %").draw().map_err(err)?;
-            chart
-                .draw_series(LineSeries::new(
-                    curve.hours().zip(occ).map(|(h, v)| (h / 24.0, *v)),
-                    COLOURS[2].stroke_width(2),
-                ))
-                .map_err(err)?;
+            let points: Vec<(f64, f64)> = curve.hours().zip(occ).map(|(h, v)| (h / 24.0, *v)).collect();
+            occupancy_panel(&bottom, days, points, true)?;
         }
         root.present().map_err(err)?;
     }
@@ -114,17 +101,30 @@ pub fn plan_svg(plan: &Plan) -> Result<String, ChartError> {
                     [(f64::from(s.day), o), (f64::from(s.day + plan.interval_days), o)]
                 })
                 .collect();
-            let hi = occ.iter().map(|p| p.1).fold(0.0, f64::max);
-            let mut chart = ChartBuilder::on(&bottom)
-                .margin(12)
-                .x_label_area_size(32)
-                .y_label_area_size(56)
-                .build_cartesian_2d(0f64..end, 0f64..(hi + 5.0).min(100.0))
-                .map_err(err)?;
-            chart.configure_mesh().x_desc("day").y_desc("modelled occupancy %").draw().map_err(err)?;
-            chart.draw_series(LineSeries::new(occ, COLOURS[2].stroke_width(2))).map_err(err)?;
+            occupancy_panel(&bottom, end, occ, false)?;
         }
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// The lower panel both charts share: modelled occupancy over days. `zoom` fits the y axis to the
+/// data (small swings between doses); otherwise it starts at zero (a whole taper).
+fn occupancy_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    days: f64,
+    points: Vec<(f64, f64)>,
+    zoom: bool,
+) -> Result<(), ChartError> {
+    let hi = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let lo = if zoom { points.iter().map(|p| p.1).fold(100.0, f64::min) - 5.0 } else { 0.0 };
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(32)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..days, lo.max(0.0)..(hi + 5.0).min(100.0))
+        .map_err(err)?;
+    chart.configure_mesh().x_desc("day").y_desc("modelled occupancy %").draw().map_err(err)?;
+    chart.draw_series(LineSeries::new(points, COLOURS[2].stroke_width(2))).map_err(err)?;
+    Ok(())
 }
