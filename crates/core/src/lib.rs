@@ -4,7 +4,9 @@
 //! catalogue is compiled in or handed over as text, "today" is an argument. The same inputs give
 //! the same plan, which is what makes it testable and reviewable.
 
+pub mod adapt;
 pub mod catalogue;
+pub mod course;
 pub mod crossover;
 pub mod error;
 pub mod exposure;
@@ -13,7 +15,9 @@ pub mod occupancy;
 pub mod pk;
 pub mod safety;
 pub mod schedule;
+pub mod symptoms;
 pub mod units;
+pub mod waves;
 
 pub use catalogue::{Catalogue, Drug, DrugClass, Product};
 pub use error::{CatalogueError, InputError, PlanError};

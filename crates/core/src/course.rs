@@ -1,0 +1,166 @@
+//! A plan's course on the calendar: each revision of a plan starts on a date and runs until the
+//! next one. From the revisions this module answers "what is the dose on this date?" and "when
+//! did the dose change?". Dates come in as arguments; nothing here reads a clock.
+
+use jiff::civil::Date;
+use jiff::{Span, ToSpan as _};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScheduledDose {
+    /// Day counted from the plan's day 0.
+    pub day: u32,
+    pub dose_mg: f64,
+}
+
+/// One revision: its steps, the date it takes effect, and which plan day that date is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub effective: Date,
+    /// The plan day that falls on `effective` (0 = the plan's first day; a revision that takes
+    /// the next step at once starts at that step's day).
+    pub day_offset: u32,
+    /// A hold: one dose, kept until a later revision.
+    pub hold: bool,
+    pub steps: Vec<ScheduledDose>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OnDate {
+    pub dose_mg: f64,
+    pub segment: usize,
+    pub step: usize,
+    pub hold: bool,
+    /// The next planned change inside the same revision: its date and dose.
+    pub next: Option<(Date, f64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Change {
+    pub date: Date,
+    pub from_mg: f64,
+    pub to_mg: f64,
+}
+
+fn plus_days(d: Date, days: i64) -> Date {
+    d.checked_add(Span::new().days(days)).unwrap_or(d)
+}
+
+/// The segment in force on `date`: the latest whose effective date is not after it.
+fn segment_on(segments: &[Segment], date: Date) -> Option<usize> {
+    segments
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.effective <= date)
+        .max_by_key(|(i, s)| (s.effective, *i))
+        .map(|(i, _)| i)
+}
+
+/// The dose on `date`, or None before the first revision or for an empty one.
+pub fn dose_on(segments: &[Segment], date: Date) -> Option<OnDate> {
+    let si = segment_on(segments, date)?;
+    let seg = &segments[si];
+    let elapsed = (date - seg.effective).get_days();
+    let plan_day = i64::from(seg.day_offset) + i64::from(elapsed);
+    let step = seg.steps.iter().rposition(|s| i64::from(s.day) <= plan_day).or(if seg.steps.is_empty() {
+        None
+    } else {
+        Some(0)
+    })?;
+    let next = if seg.hold {
+        None
+    } else {
+        seg.steps.get(step + 1).map(|n| (plus_days(date, i64::from(n.day) - plan_day), n.dose_mg))
+    };
+    Some(OnDate { dose_mg: seg.steps[step].dose_mg, segment: si, step, hold: seg.hold, next })
+}
+
+/// Every change of dose from the first revision up to and including `until`.
+pub fn changes(segments: &[Segment], until: Date) -> Vec<Change> {
+    let mut order: Vec<usize> = (0..segments.len()).collect();
+    order.sort_by_key(|&i| (segments[i].effective, i));
+    // Breakpoints: the date and the dose from then on.
+    let mut points: Vec<(Date, f64)> = Vec::new();
+    for (k, &i) in order.iter().enumerate() {
+        let seg = &segments[i];
+        let end = order.get(k + 1).map(|&j| segments[j].effective);
+        if end == Some(seg.effective) {
+            continue; // replaced on the same day
+        }
+        let Some(first) = dose_on(std::slice::from_ref(seg), seg.effective) else { continue };
+        points.push((seg.effective, first.dose_mg));
+        if seg.hold {
+            continue;
+        }
+        for s in seg.steps.iter().filter(|s| s.day > seg.day_offset) {
+            let d = plus_days(seg.effective, i64::from(s.day - seg.day_offset));
+            if d > until || end.is_some_and(|e| d >= e) {
+                break;
+            }
+            points.push((d, s.dose_mg));
+        }
+    }
+    points
+        .windows(2)
+        .filter(|w| w[1].0 <= until && (w[1].1 - w[0].1).abs() > 1e-9)
+        .map(|w| Change { date: w[1].0, from_mg: w[0].1, to_mg: w[1].1 })
+        .collect()
+}
+
+/// The date `days` after `date` (saturating at the calendar's end).
+pub fn after(date: Date, days: u32) -> Date {
+    date.checked_add(i64::from(days).days()).unwrap_or(date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn ladder() -> Vec<ScheduledDose> {
+        [(0, 20.0), (28, 12.0), (56, 8.0), (84, 5.0)].map(|(day, dose_mg)| ScheduledDose { day, dose_mg }).to_vec()
+    }
+
+    #[test]
+    fn dose_follows_the_steps_then_a_hold_replaces_them() {
+        let plan = Segment { effective: date(2026, 1, 1), day_offset: 0, hold: false, steps: ladder() };
+        let segs = vec![plan.clone()];
+        assert!(dose_on(&segs, date(2025, 12, 31)).is_none());
+        assert_eq!(dose_on(&segs, date(2026, 1, 28)).unwrap().dose_mg, 20.0);
+        let on = dose_on(&segs, date(2026, 1, 29)).unwrap();
+        assert_eq!((on.dose_mg, on.step), (12.0, 1));
+        assert_eq!(on.next, Some((date(2026, 2, 26), 8.0)));
+
+        let hold = Segment {
+            effective: date(2026, 2, 10),
+            day_offset: 0,
+            hold: true,
+            steps: vec![ScheduledDose { day: 0, dose_mg: 12.0 }],
+        };
+        let segs = vec![plan, hold];
+        let later = dose_on(&segs, date(2026, 6, 1)).unwrap();
+        assert!(later.hold);
+        assert_eq!((later.dose_mg, later.next), (12.0, None));
+        let ch = changes(&segs, date(2026, 12, 31));
+        assert_eq!(ch, vec![Change { date: date(2026, 1, 29), from_mg: 20.0, to_mg: 12.0 }]);
+    }
+
+    #[test]
+    fn a_revision_can_start_mid_plan() {
+        // Taking the next step at once: the revision starts on the step's own day.
+        let segs = vec![
+            Segment {
+                effective: date(2026, 1, 1),
+                day_offset: 0,
+                hold: true,
+                steps: vec![ScheduledDose { day: 0, dose_mg: 12.0 }],
+            },
+            Segment { effective: date(2026, 3, 1), day_offset: 28, hold: false, steps: ladder() },
+        ];
+        assert_eq!(dose_on(&segs, date(2026, 3, 1)).unwrap().dose_mg, 12.0);
+        assert_eq!(dose_on(&segs, date(2026, 3, 29)).unwrap().dose_mg, 8.0);
+        assert_eq!(
+            changes(&segs, date(2026, 3, 31)),
+            vec![Change { date: date(2026, 3, 29), from_mg: 12.0, to_mg: 8.0 }]
+        );
+    }
+}

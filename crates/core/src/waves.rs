@@ -1,0 +1,355 @@
+//! Waves and windows: a descriptive reading of a person's daily symptom burden against their own
+//! baseline. Not a diagnosis, and not validated: no validated wave detector for psychiatric-drug
+//! withdrawal exists (see docs/waves.md). The rule is Taper's, after single-patient control
+//! charts (Int J Qual Health Care 2007;19:187) and the ANIMA rule of a rise over a short personal
+//! baseline lasting at least three days:
+//!
+//! * baseline: the person's check-ins before their first dose change (the last 7 of them), or
+//!   else their first 7 check-ins; at least 3 are needed;
+//! * threshold: twice the baseline's standard deviation, and never less than 3 points;
+//! * a **wave**: at least 3 check-ins in a row whose 3-day rolling mean is above baseline +
+//!   threshold;
+//! * a **window**: after a wave, at least 3 check-ins in a row whose rolling mean is back within
+//!   half a threshold of baseline.
+
+use jiff::civil::Date;
+
+/// Check-ins used for the baseline.
+pub const BASELINE_DAYS: usize = 7;
+/// Fewer check-ins than this give no baseline and no reading.
+pub const MIN_BASELINE: usize = 3;
+/// Check-ins in a row that make a wave or a window.
+pub const MIN_RUN: usize = 3;
+/// Smallest threshold, in checklist points.
+pub const MIN_THRESHOLD: f64 = 3.0;
+/// Calendar days the rolling mean looks back over (inclusive of the day itself).
+pub const ROLLING_DAYS: i32 = 3;
+/// A gap longer than this many days between check-ins ends a run.
+pub const MAX_GAP_DAYS: i32 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Entry {
+    pub date: Date,
+    pub burden: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Baseline {
+    pub mean: f64,
+    pub sd: f64,
+    pub entries: usize,
+    pub from: Date,
+    pub to: Date,
+    /// True when the baseline comes from check-ins before the first dose change.
+    pub before_first_change: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Rolling mean above baseline + threshold.
+    Above,
+    /// Rolling mean within half a threshold of baseline, or below it.
+    Settled,
+    /// In between: not clearly up, not clearly back.
+    Between,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Day {
+    pub date: Date,
+    pub burden: f64,
+    pub rolling: f64,
+    pub state: State,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Wave,
+    Window,
+}
+
+impl Kind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Wave => "wave",
+            Kind::Window => "window",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Episode {
+    pub kind: Kind,
+    pub start: Date,
+    pub end: Date,
+    pub entries: usize,
+    /// Highest rolling mean in a wave, lowest in a window.
+    pub extreme: f64,
+    /// True when the episode runs up to the latest check-in.
+    pub ongoing: bool,
+}
+
+impl Episode {
+    /// Calendar days from start to end, both included.
+    pub fn days(&self) -> i32 {
+        (self.end - self.start).get_days() + 1
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trend {
+    Rising,
+    Falling,
+    Steady,
+    /// Fewer than two weeks of check-ins.
+    TooFewData,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    pub baseline: Option<Baseline>,
+    pub threshold: f64,
+    pub days: Vec<Day>,
+    pub episodes: Vec<Episode>,
+    pub trend: Trend,
+}
+
+impl Analysis {
+    pub fn waves(&self) -> impl Iterator<Item = &Episode> {
+        self.episodes.iter().filter(|e| e.kind == Kind::Wave)
+    }
+    pub fn windows(&self) -> impl Iterator<Item = &Episode> {
+        self.episodes.iter().filter(|e| e.kind == Kind::Window)
+    }
+    pub fn latest(&self) -> Option<&Day> {
+        self.days.last()
+    }
+    /// The wave that runs up to the latest check-in, if any.
+    pub fn ongoing_wave(&self) -> Option<&Episode> {
+        self.episodes.iter().rev().find(|e| e.kind == Kind::Wave && e.ongoing)
+    }
+
+    /// One paragraph a person can read.
+    pub fn summary(&self) -> String {
+        let Some(b) = self.baseline else {
+            return format!(
+                "Not enough check-ins yet: your baseline needs at least {MIN_BASELINE}. Waves and windows are \
+                 described against your own baseline, so there is nothing to compare with yet."
+            );
+        };
+        let waves: Vec<_> = self.waves().collect();
+        let windows = self.windows().count();
+        let mut s = format!(
+            "Baseline {:.1} points (from {} check-ins, {} to {}{}). ",
+            b.mean,
+            b.entries,
+            b.from,
+            b.to,
+            if b.before_first_change { ", before your first dose change" } else { "" }
+        );
+        if waves.is_empty() {
+            s.push_str("No waves so far. ");
+        } else {
+            let mean_len = waves.iter().map(|w| f64::from(w.days())).sum::<f64>() / waves.len() as f64;
+            let longest = waves.iter().map(|w| w.days()).max().unwrap_or(0);
+            s.push_str(&format!(
+                "{} wave{} (average {:.0} days, longest {} days), {} window{}. ",
+                waves.len(),
+                if waves.len() == 1 { "" } else { "s" },
+                mean_len,
+                longest,
+                windows,
+                if windows == 1 { "" } else { "s" }
+            ));
+        }
+        s.push_str(match self.trend {
+            Trend::Rising => "Over the last two weeks burden has been rising.",
+            Trend::Falling => "Over the last two weeks burden has been falling.",
+            Trend::Steady => "Over the last two weeks burden has been steady.",
+            Trend::TooFewData => "Two weeks of check-ins are needed to describe a trend.",
+        });
+        s
+    }
+}
+
+/// Reads the series. `entries` may be in any order and have gaps; one entry per date (a later
+/// duplicate replaces an earlier one). `first_change` is the date of the first dose change.
+pub fn analyse(entries: &[Entry], first_change: Option<Date>) -> Analysis {
+    let mut sorted: Vec<Entry> = Vec::with_capacity(entries.len());
+    for e in entries.iter().filter(|e| e.burden.is_finite()) {
+        match sorted.iter_mut().find(|x| x.date == e.date) {
+            Some(x) => *x = *e,
+            None => sorted.push(*e),
+        }
+    }
+    sorted.sort_by_key(|e| e.date);
+
+    let baseline = baseline(&sorted, first_change);
+    let threshold = baseline.map_or(MIN_THRESHOLD, |b| (2.0 * b.sd).max(MIN_THRESHOLD));
+    let days: Vec<Day> = match baseline {
+        None => Vec::new(),
+        Some(b) => sorted
+            .iter()
+            .map(|e| {
+                let rolling = rolling_mean(&sorted, e.date);
+                let state = if rolling > b.mean + threshold {
+                    State::Above
+                } else if rolling <= b.mean + threshold / 2.0 {
+                    State::Settled
+                } else {
+                    State::Between
+                };
+                Day { date: e.date, burden: e.burden, rolling, state }
+            })
+            .collect(),
+    };
+    let episodes = episodes(&days);
+    let trend = trend(&sorted, threshold);
+    Analysis { baseline, threshold, days, episodes, trend }
+}
+
+fn baseline(sorted: &[Entry], first_change: Option<Date>) -> Option<Baseline> {
+    let before: Vec<&Entry> = match first_change {
+        Some(c) => sorted.iter().filter(|e| e.date < c).collect(),
+        None => Vec::new(),
+    };
+    let (chosen, before_first_change): (Vec<&Entry>, bool) = if before.len() >= MIN_BASELINE {
+        (before[before.len().saturating_sub(BASELINE_DAYS)..].to_vec(), true)
+    } else {
+        (sorted.iter().take(BASELINE_DAYS).collect(), false)
+    };
+    if chosen.len() < MIN_BASELINE {
+        return None;
+    }
+    let n = chosen.len() as f64;
+    let mean = chosen.iter().map(|e| e.burden).sum::<f64>() / n;
+    let var = chosen.iter().map(|e| (e.burden - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    Some(Baseline {
+        mean,
+        sd: var.sqrt(),
+        entries: chosen.len(),
+        from: chosen[0].date,
+        to: chosen[chosen.len() - 1].date,
+        before_first_change,
+    })
+}
+
+fn rolling_mean(sorted: &[Entry], date: Date) -> f64 {
+    let window: Vec<f64> = sorted
+        .iter()
+        .filter(|e| e.date <= date && (date - e.date).get_days() < ROLLING_DAYS)
+        .map(|e| e.burden)
+        .collect();
+    // The day itself is always in the window, so it is never empty.
+    window.iter().sum::<f64>() / window.len().max(1) as f64
+}
+
+fn episodes(days: &[Day]) -> Vec<Episode> {
+    let mut out = Vec::new();
+    let mut seen_wave = false;
+    let mut i = 0;
+    while i < days.len() {
+        let state = days[i].state;
+        let mut j = i + 1;
+        while j < days.len() && days[j].state == state && (days[j].date - days[j - 1].date).get_days() <= MAX_GAP_DAYS {
+            j += 1;
+        }
+        let run = &days[i..j];
+        let span = (run[run.len() - 1].date - run[0].date).get_days() + 1;
+        let long_enough = run.len() >= MIN_RUN && span >= MIN_RUN as i32;
+        let kind = match state {
+            State::Above if long_enough => Some(Kind::Wave),
+            State::Settled if long_enough && seen_wave => Some(Kind::Window),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            let rollings = run.iter().map(|d| d.rolling);
+            let extreme = match kind {
+                Kind::Wave => rollings.fold(f64::MIN, f64::max),
+                Kind::Window => rollings.fold(f64::MAX, f64::min),
+            };
+            seen_wave |= kind == Kind::Wave;
+            out.push(Episode {
+                kind,
+                start: run[0].date,
+                end: run[run.len() - 1].date,
+                entries: run.len(),
+                extreme,
+                ongoing: j == days.len(),
+            });
+        }
+        i = j;
+    }
+    out
+}
+
+fn trend(sorted: &[Entry], threshold: f64) -> Trend {
+    let Some(last) = sorted.last() else { return Trend::TooFewData };
+    let age = |e: &Entry| (last.date - e.date).get_days();
+    let recent: Vec<f64> = sorted.iter().filter(|e| age(e) < 14).map(|e| e.burden).collect();
+    let earlier: Vec<f64> = sorted.iter().filter(|e| (14..28).contains(&age(e))).map(|e| e.burden).collect();
+    if recent.len() < 3 || earlier.len() < 3 {
+        return Trend::TooFewData;
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let diff = mean(&recent) - mean(&earlier);
+    if diff > threshold / 2.0 {
+        Trend::Rising
+    } else if diff < -threshold / 2.0 {
+        Trend::Falling
+    } else {
+        Trend::Steady
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn series(start: Date, values: &[f64]) -> Vec<Entry> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| Entry { date: start.checked_add(jiff::Span::new().days(i as i64)).unwrap(), burden: b })
+            .collect()
+    }
+
+    #[test]
+    fn rise_after_a_change_is_a_wave_and_the_return_a_window() {
+        let start = date(2026, 1, 1);
+        let v = [4.0, 5.0, 4.0, 5.0, 4.0, 5.0, 4.0, 14.0, 15.0, 16.0, 15.0, 5.0, 4.0, 4.0, 5.0, 4.0];
+        let a = analyse(&series(start, &v), Some(date(2026, 1, 8)));
+        let b = a.baseline.unwrap();
+        assert!(b.before_first_change);
+        assert!((b.mean - 31.0 / 7.0).abs() < 1e-9);
+        assert_eq!(a.threshold, MIN_THRESHOLD); // sd ≈ 0.53, so the floor applies
+        let waves: Vec<_> = a.waves().collect();
+        assert_eq!(waves.len(), 1);
+        assert_eq!(waves[0].start, date(2026, 1, 8));
+        // The rolling mean stays raised for two days after the burden falls.
+        assert_eq!(waves[0].end, date(2026, 1, 13));
+        let windows: Vec<_> = a.windows().collect();
+        assert_eq!(windows.len(), 1);
+        assert!(windows[0].ongoing);
+    }
+
+    #[test]
+    fn too_few_check_ins_give_no_reading() {
+        let a = analyse(&series(date(2026, 1, 1), &[3.0, 20.0]), None);
+        assert!(a.baseline.is_none());
+        assert!(a.episodes.is_empty());
+        assert!(a.summary().contains("Not enough check-ins"));
+    }
+
+    #[test]
+    fn a_single_bad_day_is_not_a_wave() {
+        let v = [2.0, 2.0, 2.0, 2.0, 20.0, 2.0, 2.0, 2.0, 2.0];
+        let a = analyse(&series(date(2026, 1, 1), &v), None);
+        // The spike lifts the rolling mean for three days, but it is only one day's burden.
+        assert!(a.days.iter().filter(|d| d.state == State::Above).count() <= 3);
+        let v = [2.0, 2.0, 2.0, 2.0, 20.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0];
+        let a = analyse(&series(date(2026, 1, 1), &v), Some(date(2026, 1, 5)));
+        assert_eq!(a.waves().count(), 1, "{:?}", a.days);
+    }
+}

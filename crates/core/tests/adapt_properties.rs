@@ -1,0 +1,149 @@
+//! Invariants of the wave/window reading and of the proposal rules, over random diaries.
+#![allow(clippy::unwrap_used)]
+
+use jiff::ToSpan as _;
+use jiff::civil::{Date, date};
+use proptest::prelude::*;
+use taper_core::adapt::{Action, Rule, Situation, propose};
+use taper_core::course::Change;
+use taper_core::waves::{Entry, Kind, MIN_RUN, State, analyse};
+
+fn day(i: i64) -> Date {
+    date(2026, 1, 1).checked_add(i.days()).unwrap()
+}
+
+/// Diaries of up to 60 days, with gaps, burdens 0–51.
+fn diary() -> impl Strategy<Value = Vec<Entry>> {
+    prop::collection::vec((0i64..3, 0u32..=51), 0..60).prop_map(|v| {
+        let mut d = 0;
+        v.into_iter()
+            .map(|(gap, b)| {
+                d += 1 + if gap == 2 { 1 } else { 0 };
+                Entry { date: day(d), burden: f64::from(b) }
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn waves_are_raised_runs_and_windows_follow_waves(entries in diary(), change in 0i64..40) {
+        let a = analyse(&entries, Some(day(change)));
+        if a.baseline.is_none() {
+            prop_assert!(a.episodes.is_empty());
+            return Ok(());
+        }
+        let b = a.baseline.unwrap();
+        prop_assert!(a.threshold >= 3.0);
+        let mut last_end: Option<Date> = None;
+        let mut seen_wave = false;
+        for e in &a.episodes {
+            prop_assert!(e.entries >= MIN_RUN);
+            prop_assert!(e.start <= e.end);
+            if let Some(prev) = last_end { prop_assert!(e.start > prev, "episodes overlap"); }
+            last_end = Some(e.end);
+            let inside: Vec<_> = a.days.iter().filter(|d| d.date >= e.start && d.date <= e.end).collect();
+            match e.kind {
+                Kind::Wave => {
+                    seen_wave = true;
+                    prop_assert!(inside.iter().all(|d| d.state == State::Above && d.rolling > b.mean + a.threshold));
+                }
+                Kind::Window => {
+                    prop_assert!(seen_wave, "a window before any wave");
+                    prop_assert!(inside.iter().all(|d| d.rolling <= b.mean + a.threshold / 2.0));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn proposals_never_step_down_on_raised_burden_nor_grow_the_step(
+        entries in diary(),
+        change_day in 0i64..60,
+        hold_day in prop::option::of(0i64..60),
+        holds in 0u32..4,
+        step in 1.0f64..20.0,
+        dose in 0.5f64..40.0,
+        cut in 0.05f64..0.5,
+    ) {
+        let a = analyse(&entries, Some(day(change_day)));
+        let today = entries.last().map_or(day(0), |e| e.date);
+        let change = Change { date: day(change_day), from_mg: dose / (1.0 - cut), to_mg: dose };
+        let s = Situation {
+            today,
+            analysis: &a,
+            dose_mg: dose,
+            last_change: Some(change),
+            hold_since: hold_day.map(day),
+            holds,
+            step,
+            min_step: 1.0,
+            step_unit: "pp",
+            has_next_step: true,
+        };
+        let Some(p) = propose(&s) else { return Ok(()) };
+        prop_assert!(!p.sources.is_empty() && !p.data.is_empty() && !p.reason.is_empty());
+        match p.action {
+            Action::NextStep { from_mg, step: next } => {
+                prop_assert_eq!(p.rule, Rule::StepWhenStable);
+                prop_assert_eq!(from_mg, dose);
+                let latest = a.latest().unwrap();
+                prop_assert!(latest.state == State::Settled, "step proposed while burden is not back at baseline");
+                prop_assert!(a.days.iter().filter(|d| (today - d.date).get_days() < 14).all(|d| d.state != State::Above));
+                prop_assert!(next <= step, "step grew from {step} to {next}");
+                if holds > 0 { prop_assert!(next < step || step <= 1.0); }
+            }
+            Action::Hold { dose_mg } => {
+                prop_assert_eq!(dose_mg, dose);
+                prop_assert!(s.hold_since.is_none());
+                prop_assert_eq!(a.latest().unwrap().state, State::Above);
+            }
+            Action::Return { dose_mg } => {
+                prop_assert!(dose_mg > dose, "a return must go back up to the tolerated dose");
+                prop_assert_eq!(dose_mg, change.from_mg);
+                prop_assert_eq!(a.latest().unwrap().state, State::Above);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_rise_after_a_step_proposes_a_hold_then_a_return_and_stability_a_smaller_step() {
+    // Seven quiet days, a cut on day 8, then a moderate rise (9 > 4 + 3, below the severe 4 + 2·3).
+    let mut entries: Vec<Entry> = (1..=7).map(|d| Entry { date: day(d), burden: 4.0 }).collect();
+    entries.extend((8..=11).map(|d| Entry { date: day(d), burden: 9.0 }));
+    let a = analyse(&entries, Some(day(8)));
+    let change = Change { date: day(8), from_mg: 20.0, to_mg: 12.0 };
+    let s = Situation {
+        today: day(11),
+        analysis: &a,
+        dose_mg: 12.0,
+        last_change: Some(change),
+        hold_since: None,
+        holds: 0,
+        step: 10.0,
+        min_step: 1.0,
+        step_unit: "pp",
+        has_next_step: true,
+    };
+    let p = propose(&s).unwrap();
+    assert_eq!(p.action, Action::Hold { dose_mg: 12.0 });
+    assert!(p.data.iter().any(|d| d.contains("from 20 mg to 12 mg")), "{:?}", p.data);
+
+    // Holding, and the burden climbs to severe: going back is proposed.
+    entries.extend((12..=14).map(|d| Entry { date: day(d), burden: 15.0 }));
+    let a = analyse(&entries, Some(day(8)));
+    let s2 = Situation { today: day(14), analysis: &a, hold_since: Some(day(11)), holds: 1, ..s };
+    assert_eq!(propose(&s2).unwrap().action, Action::Return { dose_mg: 20.0 });
+
+    // Settled for two weeks on hold: the next step, halved because of the hold.
+    entries.extend((15..=35).map(|d| Entry { date: day(d), burden: 4.0 }));
+    let a = analyse(&entries, Some(day(8)));
+    let s3 = Situation { today: day(35), analysis: &a, ..s2 };
+    assert_eq!(propose(&s3).unwrap().action, Action::NextStep { from_mg: 12.0, step: 5.0 });
+    // Without a hold behind it, nothing is proposed: the plan's own schedule stands.
+    let s4 = Situation { hold_since: None, holds: 0, ..s3 };
+    assert_eq!(propose(&s4), None);
+}
