@@ -3,6 +3,7 @@
 
 mod pk_args;
 mod plan_args;
+mod serve_args;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -35,6 +36,8 @@ enum Command {
     Simulate(pk_args::SimulateArgs),
     /// Switch from a short-acting benzodiazepine to a long-acting one stage by stage, then taper it.
     Crossover(Box<pk_args::CrossoverArgs>),
+    /// Start the web app: accounts, plans, today's dose, check-ins, waves and windows.
+    Serve(serve_args::ServeArgs),
 }
 
 #[derive(clap::Args)]
@@ -90,6 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<String> {
         Command::Plan(args) => plan_args::run(&catalogue, &args),
         Command::Simulate(args) => pk_args::simulate(&catalogue, &args),
         Command::Crossover(args) => pk_args::crossover(&catalogue, &args),
+        Command::Serve(args) => serve_args::run(&args),
     }
 }
 

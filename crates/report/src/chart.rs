@@ -128,3 +128,128 @@ fn occupancy_panel<DB: DrawingBackend>(
     chart.draw_series(LineSeries::new(points, COLOURS[2].stroke_width(2))).map_err(err)?;
     Ok(())
 }
+
+/// What the waves-and-windows chart shows, on one calendar.
+pub struct Timeline<'a> {
+    pub analysis: &'a taper_core::waves::Analysis,
+    /// The dose from each date on (breakpoints, oldest first).
+    pub dose: &'a [(jiff::civil::Date, f64)],
+    /// Modelled occupancy from each date on, where the drug has a model.
+    pub occupancy: &'a [(jiff::civil::Date, f64)],
+    pub start: jiff::civil::Date,
+    pub end: jiff::civil::Date,
+}
+
+const WAVE: RGBColor = RGBColor(230, 120, 40);
+const WINDOW: RGBColor = RGBColor(60, 160, 90);
+
+/// Burden over time with the baseline, waves and windows shaded; dose and occupancy as steps
+/// beneath, on the same days.
+pub fn waves_svg(t: &Timeline) -> Result<String, ChartError> {
+    use taper_core::waves::Kind;
+    let x = |d: jiff::civil::Date| f64::from((d - t.start).get_days());
+    let days = x(t.end).max(1.0) + 1.0;
+    let a = t.analysis;
+    let hi = a.days.iter().map(|d| d.burden.max(d.rolling)).fold(10.0, f64::max) * 1.15;
+    let start = t.start;
+    let label = move |v: &f64| {
+        start.checked_add(jiff::Span::new().days(v.round() as i64)).map_or_else(|_| String::new(), |d| d.to_string())
+    };
+    let steps = |points: &[(jiff::civil::Date, f64)]| -> Vec<(f64, f64)> {
+        let mut out: Vec<(f64, f64)> = Vec::new();
+        for (d, v) in points {
+            let px = x(*d).clamp(0.0, days);
+            if let Some(&(_, prev)) = out.last() {
+                out.push((px, prev));
+            }
+            out.push((px, *v));
+        }
+        if let Some(&(_, last)) = out.last() {
+            out.push((days, last));
+        }
+        out
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (820, 560)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let has_occ = !t.occupancy.is_empty();
+        let (top, rest) = root.split_vertically(300);
+        let (dose_area, occ_area) = rest.split_vertically(if has_occ { 130 } else { 260 });
+        let mut chart = ChartBuilder::on(&top)
+            .caption("Symptom burden: waves and windows", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(28)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..days, 0f64..hi)
+            .map_err(err)?;
+        chart.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("checklist points").draw().map_err(err)?;
+        for e in &a.episodes {
+            let colour = if e.kind == Kind::Wave { WAVE } else { WINDOW };
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x(e.start) - 0.5, 0.0), (x(e.end) + 0.5, hi)],
+                    colour.mix(0.18).filled(),
+                )))
+                .map_err(err)?;
+        }
+        if let Some(b) = a.baseline {
+            chart
+                .draw_series(LineSeries::new([(0.0, b.mean), (days, b.mean)], BLACK.mix(0.6).stroke_width(1)))
+                .map_err(err)?
+                .label("your baseline")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.6)));
+        }
+        chart
+            .draw_series(a.days.iter().map(|d| Circle::new((x(d.date), d.burden), 3, COLOURS[0].filled())))
+            .map_err(err)?
+            .label("daily burden")
+            .legend(|(x, y)| Circle::new((x + 8, y), 3, COLOURS[0].filled()));
+        chart
+            .draw_series(LineSeries::new(a.days.iter().map(|d| (x(d.date), d.rolling)), COLOURS[1].stroke_width(2)))
+            .map_err(err)?
+            .label("3-day average")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], COLOURS[1].stroke_width(2)));
+        chart
+            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
+            .map_err(err)?
+            .label("wave")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], WAVE.mix(0.4).filled()));
+        chart
+            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
+            .map_err(err)?
+            .label("window")
+            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], WINDOW.mix(0.4).filled()));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+
+        let dose = steps(t.dose);
+        let top_dose = dose.iter().map(|p| p.1).fold(1.0, f64::max) * 1.15;
+        let mut dc = ChartBuilder::on(&dose_area)
+            .margin(12)
+            .x_label_area_size(28)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0f64..days, 0f64..top_dose)
+            .map_err(err)?;
+        dc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("mg per day").draw().map_err(err)?;
+        dc.draw_series(LineSeries::new(dose, COLOURS[3].stroke_width(2))).map_err(err)?;
+        if has_occ {
+            let occ = steps(t.occupancy);
+            let mut oc = ChartBuilder::on(&occ_area)
+                .margin(12)
+                .x_label_area_size(28)
+                .y_label_area_size(56)
+                .build_cartesian_2d(0f64..days, 0f64..100f64)
+                .map_err(err)?;
+            oc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("occupancy %").draw().map_err(err)?;
+            oc.draw_series(LineSeries::new(occ, COLOURS[2].stroke_width(2))).map_err(err)?;
+        }
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}

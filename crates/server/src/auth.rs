@@ -1,0 +1,293 @@
+//! Accounts: sign-up, sign-in, sign-out, and the extractors that tell a handler who is asking.
+//!
+//! Passwords: 12–128 characters, no composition rules (ASVS 2.1.1, 2.1.2, 2.1.9), hashed with
+//! argon2id at OWASP's minimum parameters (m = 19 MiB, t = 2, p = 1) on a blocking thread. At
+//! most [`MAX_FAILURES_PER_HOUR`] failed sign-ins per account per hour (ASVS 2.2.1). The session
+//! id is replaced at sign-in and the session destroyed at sign-out (ASVS 3.2.1, 3.3.1).
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Algorithm, Argon2, Params, Version};
+use axum::Form;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use taper_store::{NewUser, StoreError, User};
+use tower_sessions::Session;
+
+use crate::error::{AppError, AppResult};
+use crate::views::{self, Chrome, Field};
+use crate::{ABSOLUTE_HOURS, AppState, csrf};
+
+pub const MIN_PASSWORD: usize = 12;
+pub const MAX_PASSWORD: usize = 128;
+pub const MAX_FAILURES_PER_HOUR: usize = 100;
+const USER_KEY: &str = "user";
+const SIGNED_IN_AT: &str = "signed_in_at";
+
+fn hasher() -> Argon2<'static> {
+    // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19456 KiB, t=2, p=1.
+    let params = Params::new(19_456, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+pub async fn hash_password(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || hasher().hash_password(password.as_bytes()).map(|h| h.to_string()))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("hashing: {e}")))
+}
+
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Who is asking, if anyone, and the page furniture every template needs.
+pub struct Ctx {
+    pub session: Session,
+    pub csrf: String,
+    pub user: Option<User>,
+}
+
+impl Ctx {
+    pub fn chrome(&self, nav: &'static str) -> Chrome {
+        Chrome { csrf: self.csrf.clone(), user: self.user.as_ref().map(|u| u.display_name.clone()), nav }
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, m)| AppError::Internal(format!("session layer missing: {m}")))?;
+        let csrf = csrf::token(&session).await?;
+        let mut user = None;
+        if let Some(id) = session.get::<uuid::Uuid>(USER_KEY).await? {
+            let fresh = session
+                .get::<i64>(SIGNED_IN_AT)
+                .await?
+                .is_some_and(|t| Timestamp::now().as_second() - t < ABSOLUTE_HOURS * 3600);
+            match state.store.user(id).await {
+                Ok(u) if fresh => user = Some(u),
+                Ok(_) | Err(StoreError::NotFound) => {
+                    // Too old or the account is gone: end the session.
+                    session.flush().await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let csrf = if user.is_none() { csrf::token(&session).await? } else { csrf };
+        Ok(Ctx { session, csrf, user })
+    }
+}
+
+/// A signed-in person. Handlers that take one are only reached when signed in; others are
+/// sent to the sign-in page.
+pub struct Person {
+    pub ctx: Ctx,
+    pub user: User,
+    pub tz: TimeZone,
+}
+
+impl Person {
+    pub fn chrome(&self, nav: &'static str) -> Chrome {
+        self.ctx.chrome(nav)
+    }
+    pub fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+    /// The person's own calendar date now.
+    pub fn today(&self) -> Date {
+        self.now().to_zoned_datetime(self.tz.clone()).date()
+    }
+    pub fn id(&self) -> uuid::Uuid {
+        self.user.id
+    }
+}
+
+pub struct SignInFirst;
+
+impl IntoResponse for SignInFirst {
+    fn into_response(self) -> Response {
+        Redirect::to("/login").into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for Person {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let Some(user) = ctx.user.clone() else { return Err(SignInFirst.into_response()) };
+        let tz = TimeZone::get(&user.time_zone).unwrap_or(TimeZone::UTC);
+        Ok(Person { ctx, user, tz })
+    }
+}
+
+// ── sign-up ─────────────────────────────────────────────────────────────────────────────────
+
+#[derive(Deserialize, Default)]
+pub struct SignupForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub confirm: String,
+    #[serde(default)]
+    pub time_zone: String,
+}
+
+pub async fn signup_form(ctx: Ctx) -> AppResult<Response> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to("/today").into_response());
+    }
+    Ok(views::Signup::new(ctx.chrome("signup"), &SignupForm { time_zone: "UTC".into(), ..Default::default() }, vec![])
+        .into_response())
+}
+
+/// Trimmed, lower-case; must look like an address (something@something.something).
+pub fn normalise_email(raw: &str) -> Result<String, String> {
+    let e = raw.trim().to_lowercase();
+    let ok = e.len() <= 254
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !e.contains(char::is_whitespace);
+    if ok { Ok(e) } else { Err("Enter an e-mail address like name@example.org.".into()) }
+}
+
+pub fn check_password(p: &str) -> Result<(), String> {
+    let n = p.chars().count();
+    if n < MIN_PASSWORD {
+        Err(format!("Use at least {MIN_PASSWORD} characters (you typed {n}). A few words in a row work well."))
+    } else if n > MAX_PASSWORD {
+        Err(format!("Use at most {MAX_PASSWORD} characters."))
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn signup(State(state): State<AppState>, ctx: Ctx, Form(f): Form<SignupForm>) -> AppResult<Response> {
+    let mut errors = Vec::new();
+    let email = normalise_email(&f.email).map_err(|m| errors.push(Field::error("email", m))).ok();
+    let name = f.display_name.trim();
+    if name.is_empty() || name.chars().count() > 60 {
+        errors.push(Field::error("display_name", "Enter a name of up to 60 characters; any name you like."));
+    }
+    if let Err(m) = check_password(&f.password) {
+        errors.push(Field::error("password", m));
+    } else if f.password != f.confirm {
+        errors.push(Field::error("confirm", "The two passwords are not the same."));
+    }
+    if TimeZone::get(f.time_zone.trim()).is_err() {
+        errors.push(Field::error("time_zone", "Choose your time zone from the list."));
+    }
+    let (Some(email), true) = (email, errors.is_empty()) else {
+        return Ok(views::Signup::new(ctx.chrome("signup"), &f, errors).into_response());
+    };
+    let hash = hash_password(f.password.clone()).await?;
+    let new = NewUser { email: &email, display_name: name, password_hash: &hash, time_zone: f.time_zone.trim() };
+    match state.store.create_user(&new, Timestamp::now()).await {
+        Ok(user) => {
+            tracing::info!(user = %user.id, "account created");
+            start_session(&ctx.session, user.id).await?;
+            Ok(Redirect::to("/plan/new").into_response())
+        }
+        Err(StoreError::Conflict(_)) => {
+            let errors = vec![Field::error("email", "An account with this e-mail address exists. Sign in instead.")];
+            Ok(views::Signup::new(ctx.chrome("signup"), &f, errors).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn start_session(session: &Session, user: uuid::Uuid) -> AppResult<()> {
+    // A new id at sign-in, so a session id known before sign-in is worthless after it.
+    session.cycle_id().await?;
+    session.insert(USER_KEY, user).await?;
+    session.insert(SIGNED_IN_AT, Timestamp::now().as_second()).await?;
+    Ok(())
+}
+
+// ── sign-in and sign-out ────────────────────────────────────────────────────────────────────
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+pub async fn login_form(ctx: Ctx) -> AppResult<Response> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to("/today").into_response());
+    }
+    Ok(views::Login { chrome: ctx.chrome("login"), email: String::new(), error: None }.into_response())
+}
+
+fn too_many_failures(state: &AppState, email: &str, now: Timestamp) -> bool {
+    let Ok(mut map) = state.failures.lock() else { return false };
+    let list = map.entry(email.to_string()).or_default();
+    list.retain(|t| now.as_second() - t.as_second() < 3600);
+    list.len() >= MAX_FAILURES_PER_HOUR
+}
+
+fn note_failure(state: &AppState, email: &str, now: Timestamp) {
+    if let Ok(mut map) = state.failures.lock() {
+        map.entry(email.to_string()).or_default().push(now);
+    }
+}
+
+pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
+    let email = f.email.trim().to_lowercase();
+    let now = Timestamp::now();
+    let wrong = |chrome, msg: &str| {
+        views::Login { chrome, email: f.email.trim().to_string(), error: Some(msg.to_string()) }.into_response()
+    };
+    if too_many_failures(&state, &email, now) {
+        tracing::warn!("sign-in refused: too many failures for one account in the last hour");
+        return Ok(wrong(
+            ctx.chrome("login"),
+            "Too many attempts for this account in the last hour. Please wait and try again later.",
+        ));
+    }
+    let user = state.store.user_by_email(&email).await?;
+    // Verify against a dummy hash when there is no such account, so timing does not tell.
+    let hash = user.as_ref().map_or_else(|| DUMMY_HASH.to_string(), |u| u.password_hash.clone());
+    let ok = verify_password(f.password.clone(), hash).await && user.is_some();
+    match user {
+        Some(u) if ok => {
+            tracing::info!(user = %u.id, "signed in");
+            start_session(&ctx.session, u.id).await?;
+            Ok(Redirect::to("/today").into_response())
+        }
+        _ => {
+            note_failure(&state, &email, now);
+            tracing::info!("sign-in failed");
+            Ok(wrong(ctx.chrome("login"), "That e-mail address and password do not match an account."))
+        }
+    }
+}
+
+/// argon2id of a random string, same parameters as real hashes.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Kx1Q2k3v6Gc7l0H0b8bV3c1q3b2O0m7Zb8mS3mWq1yQ";
+
+pub async fn logout(ctx: Ctx) -> AppResult<Response> {
+    ctx.session.flush().await?;
+    Ok(Redirect::to("/login").into_response())
+}

@@ -1,0 +1,155 @@
+//! Crisis services, one reviewed data file per country under `data/crisis/`. Shown on the
+//! crisis page that every page links to, and (issue 4) at once when a questionnaire's item 9
+//! is answered above zero. A wrong number here can cost a life: the files carry a review date
+//! and tests check every entry's shape and each country's emergency number.
+
+use serde::Deserialize;
+
+const FILES: [(&str, &str); 6] = [
+    ("GB", include_str!("../../../data/crisis/GB.toml")),
+    ("IE", include_str!("../../../data/crisis/IE.toml")),
+    ("US", include_str!("../../../data/crisis/US.toml")),
+    ("CA", include_str!("../../../data/crisis/CA.toml")),
+    ("AU", include_str!("../../../data/crisis/AU.toml")),
+    ("NZ", include_str!("../../../data/crisis/NZ.toml")),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Country {
+    pub country: String,
+    pub code: String,
+    pub reviewed: String,
+    pub emergency: String,
+    pub services: Vec<Service>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub name: String,
+    pub phone: Option<String>,
+    pub text: Option<String>,
+    pub text_word: Option<String>,
+    pub when: String,
+    pub source: String,
+}
+
+impl Service {
+    /// The number in a `tel:` link: digits only.
+    pub fn tel(&self) -> Option<String> {
+        self.phone.as_ref().map(|p| p.chars().filter(char::is_ascii_digit).collect())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Directory {
+    pub countries: Vec<Country>,
+}
+
+impl Directory {
+    pub fn builtin() -> Result<Directory, String> {
+        let mut countries = Vec::new();
+        for (code, text) in FILES {
+            let c: Country = toml::from_str(text).map_err(|e| format!("data/crisis/{code}.toml: {e}"))?;
+            validate(&c).map_err(|e| format!("data/crisis/{code}.toml: {e}"))?;
+            if c.code != code {
+                return Err(format!("data/crisis/{code}.toml says code {}", c.code));
+            }
+            countries.push(c);
+        }
+        Ok(Directory { countries })
+    }
+
+    /// Countries in display order, the one most likely the person's (from their time zone) first.
+    pub fn ordered_for(&self, time_zone: Option<&str>) -> Vec<&Country> {
+        let guess = time_zone.and_then(country_of_zone);
+        let mut v: Vec<&Country> = self.countries.iter().collect();
+        v.sort_by_key(|c| Some(c.code.as_str()) != guess);
+        v
+    }
+}
+
+fn country_of_zone(tz: &str) -> Option<&'static str> {
+    Some(match tz {
+        "Europe/London" | "Europe/Belfast" => "GB",
+        "Europe/Dublin" => "IE",
+        t if t.starts_with("Australia/") => "AU",
+        "Pacific/Auckland" | "Pacific/Chatham" => "NZ",
+        "America/Toronto" | "America/Vancouver" | "America/Edmonton" | "America/Winnipeg" | "America/Halifax"
+        | "America/St_Johns" | "America/Regina" => "CA",
+        t if t.starts_with("America/") || t.starts_with("US/") || t == "Pacific/Honolulu" => "US",
+        _ => return None,
+    })
+}
+
+fn validate(c: &Country) -> Result<(), String> {
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|ch| ch.is_ascii_digit() || ch == ' ' || ch == '-');
+    if !digits(&c.emergency) {
+        return Err(format!("emergency number '{}' is not a number", c.emergency));
+    }
+    if c.services.first().and_then(|s| s.phone.as_deref()) != Some(c.emergency.as_str()) {
+        return Err("the first service must be the emergency number".into());
+    }
+    if jiff::civil::Date::strptime("%Y-%m-%d", &c.reviewed).is_err() {
+        return Err(format!("reviewed '{}' is not a date", c.reviewed));
+    }
+    for s in &c.services {
+        if s.phone.is_none() && s.text.is_none() {
+            return Err(format!("{} has neither a phone number nor a text number", s.name));
+        }
+        for n in s.phone.iter().chain(s.text.iter()) {
+            if !digits(n) {
+                return Err(format!("{}: '{n}' is not a number", s.name));
+            }
+        }
+        if !s.source.starts_with("https://") {
+            return Err(format!("{}: the source must be an https address", s.name));
+        }
+        if s.when.trim().is_empty() {
+            return Err(format!("{}: say when to use it", s.name));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_loads_and_each_country_leads_with_its_emergency_number() {
+        let d = Directory::builtin().unwrap();
+        // The emergency numbers as the countries' own governments publish them.
+        let expected = [("GB", "999"), ("IE", "112"), ("US", "911"), ("CA", "911"), ("AU", "000"), ("NZ", "111")];
+        for (code, number) in expected {
+            let c = d.countries.iter().find(|c| c.code == code).unwrap();
+            assert_eq!(c.emergency, number, "{code}");
+            assert_eq!(c.services[0].tel().as_deref(), Some(number));
+        }
+        assert_eq!(d.countries.len(), expected.len());
+    }
+
+    #[test]
+    fn malformed_entries_are_refused() {
+        let bad = |t: &str| {
+            let c: Country = toml::from_str(t).unwrap();
+            validate(&c).unwrap_err()
+        };
+        let head = "country='X'\ncode='XX'\nreviewed='2026-11-23'\nemergency='999'\n";
+        let e = bad(&format!("{head}[[services]]\nname='E'\nphone='999'\nwhen='now'\nsource='http://x'\n"));
+        assert!(e.contains("https"), "{e}");
+        let e = bad(&format!("{head}[[services]]\nname='E'\nphone='99x'\nwhen='now'\nsource='https://x'\n"));
+        assert!(e.contains("first service") || e.contains("not a number"), "{e}");
+        let e = bad(&format!("{head}[[services]]\nname='S'\nwhen='now'\nsource='https://x'\n"));
+        assert!(e.contains("emergency") || e.contains("neither"), "{e}");
+    }
+
+    #[test]
+    fn the_persons_country_comes_first() {
+        let d = Directory::builtin().unwrap();
+        assert_eq!(d.ordered_for(Some("Australia/Sydney"))[0].code, "AU");
+        assert_eq!(d.ordered_for(Some("America/Chicago"))[0].code, "US");
+        assert_eq!(d.ordered_for(None)[0].code, "GB");
+    }
+}

@@ -1,0 +1,67 @@
+//! One error type for handlers: safe messages for the person, details only in the log.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use taper_store::StoreError;
+
+use crate::views;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(f) => AppError::Conflict(f),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(e: tower_sessions::session::Error) -> Self {
+        AppError::Internal(format!("session: {e}"))
+    }
+}
+
+impl From<taper_report::chart::ChartError> for AppError {
+    fn from(e: taper_report::chart::ChartError) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self {
+            AppError::NotFound => (StatusCode::NOT_FOUND, "Not found", "There is nothing here.".to_string()),
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "That did not work", m.clone()),
+            AppError::Conflict(_) => (
+                StatusCode::CONFLICT,
+                "Already done",
+                "This was already done, perhaps in another tab. Nothing was changed twice.".to_string(),
+            ),
+            AppError::Internal(detail) => {
+                let reference = uuid::Uuid::new_v4().simple().to_string();
+                tracing::error!(%reference, %detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side",
+                    format!("Nothing you entered before this was lost. Reference: {}.", &reference[..12]),
+                )
+            }
+        };
+        (status, views::message_page(title, &message)).into_response()
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

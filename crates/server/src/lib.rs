@@ -1,0 +1,158 @@
+//! `taper serve`: the web app. **Only this crate knows HTTP and HTML.** Handlers parse forms
+//! into core types, ask `taper-core` for every dose, reading and proposal, and keep records
+//! through `taper-store`; no handler computes a dose itself.
+//!
+//! Pages are server-rendered HTML that work without JavaScript. Every state-changing request
+//! is a form POST checked against the session's CSRF token ([`csrf`]); sessions live in the
+//! database ([`sessions`]) with an idle timeout and are rotated at sign-in.
+
+pub mod auth;
+pub mod crisis;
+pub mod csrf;
+pub mod error;
+pub mod pages;
+pub mod sessions;
+pub mod settings;
+pub mod timeline;
+pub mod views;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use taper_core::Catalogue;
+use taper_store::Store;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub use error::AppError;
+
+/// Minutes without a request after which a session ends (OWASP ASVS 3.3.2: 30 minutes idle).
+pub const IDLE_MINUTES: i64 = 30;
+/// Hours after sign-in after which a session ends regardless (ASVS 3.3.2: 12 hours).
+pub const ABSOLUTE_HOURS: i64 = 12;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    /// Mark cookies `Secure` (set when served behind TLS).
+    pub secure_cookies: bool,
+}
+
+pub struct Inner {
+    pub store: Store,
+    pub catalogue: Catalogue,
+    pub crisis: crisis::Directory,
+    /// Failed sign-ins per e-mail address, for the per-account limit.
+    pub failures: Mutex<HashMap<String, Vec<jiff::Timestamp>>>,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Store(#[from] taper_store::StoreError),
+    #[error("the catalogue or crisis directory does not load: {0}")]
+    Data(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+impl AppState {
+    pub fn new(store: Store) -> Result<AppState, StartError> {
+        let catalogue = Catalogue::builtin().map_err(|e| StartError::Data(e.to_string()))?;
+        let crisis = crisis::Directory::builtin().map_err(StartError::Data)?;
+        Ok(AppState(Arc::new(Inner { store, catalogue, crisis, failures: Mutex::new(HashMap::new()) })))
+    }
+}
+
+/// The whole application: routes, sessions, CSRF and security headers.
+pub fn app(state: AppState, secure_cookies: bool) -> Router {
+    let sessions = SessionManagerLayer::new(sessions::DbSessions(state.store.clone()))
+        .with_name(if secure_cookies { "__Host-taper" } else { "taper" })
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure_cookies)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(IDLE_MINUTES)));
+
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/health", get(|| async { "ok" }))
+        .route("/assets/app.css", get(pages::stylesheet))
+        .route("/signup", get(auth::signup_form).post(auth::signup))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/today", get(pages::today::show))
+        .route("/today/dose", post(pages::today::record))
+        .route("/checkin", get(pages::checkin::form).post(pages::checkin::save))
+        .route("/progress", get(pages::progress::show))
+        .route("/proposals/{id}/accept", post(pages::progress::accept))
+        .route("/proposals/{id}/decline", post(pages::progress::decline))
+        .route("/plan", get(pages::plan::show).post(pages::plan::save))
+        .route("/plan/new", get(pages::plan::new))
+        .route("/plan/preview", post(pages::plan::preview))
+        .route("/plan/chart.svg", get(pages::plan::chart))
+        .route("/learn", get(pages::learn::index))
+        .route("/learn/glossary", get(pages::learn::glossary))
+        .route("/learn/{drug}", get(pages::learn::drug))
+        .route("/crisis", get(pages::learn::crisis))
+        .route("/account", get(pages::account::show))
+        .route("/account/time-zone", post(pages::account::time_zone))
+        .route("/account/export.json", get(pages::account::export_json))
+        .route("/account/export.csv", get(pages::account::export_csv))
+        .route("/account/delete", post(pages::account::delete))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(csrf::guard))
+        .layer(sessions)
+        .layer(axum::extract::DefaultBodyLimit::max(csrf::MAX_FORM_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; \
+                 frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .with_state(state)
+}
+
+/// Opens the database (migrating it), binds, and serves until Ctrl-C. `ready` is told the
+/// address actually bound (useful with port 0).
+pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), StartError> {
+    let store = Store::connect(&config.database_url).await?;
+    let state = AppState::new(store.clone())?;
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| StartError::Bind { addr: config.bind, source })?;
+    let addr = listener.local_addr().map_err(StartError::Serve)?;
+    ready(addr);
+    tokio::spawn(sessions::sweep_expired(store.clone()));
+    axum::serve(listener, app(state, config.secure_cookies))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(StartError::Serve)?;
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! The account: time zone, download everything (JSON, CSV), delete everything.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use taper_core::symptoms::CHECKLIST;
+
+use crate::AppState;
+use crate::auth::{Person, verify_password};
+use crate::error::{AppError, AppResult};
+use crate::views::{self, ZONES};
+
+fn page(person: &Person, error: Option<String>, notice: Option<String>) -> views::Account {
+    views::Account {
+        chrome: person.chrome("account"),
+        email: person.user.email.clone(),
+        name: person.user.display_name.clone(),
+        time_zone: person.user.time_zone.clone(),
+        zones: ZONES.to_vec(),
+        created: person.user.created_at.to_zoned_datetime(person.tz.clone()).date().to_string(),
+        error,
+        notice,
+    }
+}
+
+pub async fn show(person: Person) -> AppResult<Response> {
+    Ok(page(&person, None, None).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ZoneForm {
+    #[serde(default)]
+    time_zone: String,
+}
+
+pub async fn time_zone(State(state): State<AppState>, person: Person, Form(f): Form<ZoneForm>) -> AppResult<Response> {
+    let tz = f.time_zone.trim();
+    if TimeZone::get(tz).is_err() {
+        let mut r = page(&person, Some("Choose your time zone from the list.".into()), None).into_response();
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
+    state.store.set_time_zone(person.id(), tz).await?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+#[derive(Serialize)]
+struct Export {
+    format: &'static str,
+    exported_at: String,
+    account: ExportAccount,
+    plans: Vec<ExportPlan>,
+    doses: Vec<ExportDose>,
+    checkins: Vec<ExportCheckIn>,
+    checklist: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct ExportAccount {
+    email: String,
+    display_name: String,
+    time_zone: String,
+    created_at: String,
+}
+
+#[derive(Serialize)]
+struct ExportPlan {
+    drug: String,
+    created_at: String,
+    revisions: Vec<serde_json::Value>,
+    proposals: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct ExportDose {
+    date: String,
+    status: &'static str,
+    dose_mg: f64,
+    recorded_at: String,
+}
+
+#[derive(Serialize)]
+struct ExportCheckIn {
+    date: String,
+    burden: u32,
+    scores: Vec<u8>,
+    wellbeing: u8,
+    sleep_hours: Option<f64>,
+    note: String,
+}
+
+fn json_or_string(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.to_string()))
+}
+
+async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
+    let id = person.id();
+    let mut plans = Vec::new();
+    for p in state.store.plans(id).await? {
+        let full = state.store.plan(id, p.id).await?;
+        let proposals = state.store.proposals(id, p.id).await?;
+        plans.push(ExportPlan {
+            drug: p.drug,
+            created_at: p.created_at.to_string(),
+            revisions: full
+                .revisions
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "number": r.number,
+                        "effective": r.effective.to_string(),
+                        "day_offset": r.day_offset,
+                        "hold": r.hold,
+                        "reason": r.reason,
+                        "settings": json_or_string(&r.settings),
+                        "plan": json_or_string(&r.steps),
+                        "created_at": r.created_at.to_string(),
+                    })
+                })
+                .collect(),
+            proposals: proposals
+                .iter()
+                .map(|x| {
+                    serde_json::json!({
+                        "rule": x.rule,
+                        "status": x.status.as_str(),
+                        "title": x.title,
+                        "reason": x.reason,
+                        "details": json_or_string(&x.details),
+                        "created_at": x.created_at.to_string(),
+                        "decided_at": x.decided_at.map(|d| d.to_string()),
+                    })
+                })
+                .collect(),
+        });
+    }
+    Ok(Export {
+        format: "taper-export-1",
+        exported_at: person.now().to_string(),
+        account: ExportAccount {
+            email: person.user.email.clone(),
+            display_name: person.user.display_name.clone(),
+            time_zone: person.user.time_zone.clone(),
+            created_at: person.user.created_at.to_string(),
+        },
+        plans,
+        doses: state
+            .store
+            .doses(id)
+            .await?
+            .into_iter()
+            .map(|d| ExportDose {
+                date: d.date.to_string(),
+                status: d.status.as_str(),
+                dose_mg: d.dose_mg,
+                recorded_at: d.recorded_at.to_string(),
+            })
+            .collect(),
+        checkins: state
+            .store
+            .checkins(id)
+            .await?
+            .into_iter()
+            .map(|c| ExportCheckIn {
+                date: c.date.to_string(),
+                burden: c.burden,
+                scores: c.scores,
+                wellbeing: c.wellbeing,
+                sleep_hours: c.sleep_hours,
+                note: c.note,
+            })
+            .collect(),
+        checklist: CHECKLIST.iter().map(|i| i.key).collect(),
+    })
+}
+
+fn download(content_type: &'static str, name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn export_json(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let data = export(&state, &person).await?;
+    let body = serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download("application/json", "taper-export.json", body))
+}
+
+/// One row per day that has a check-in or a dose record: the day's dose and its status, and the
+/// check-in's answers. Opens in any spreadsheet.
+pub async fn export_csv(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let data = export(&state, &person).await?;
+    let mut days: Vec<String> =
+        data.checkins.iter().map(|c| c.date.clone()).chain(data.doses.iter().map(|d| d.date.clone())).collect();
+    days.sort();
+    days.dedup();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> =
+        ["date", "dose_mg", "dose_status", "burden", "wellbeing", "sleep_hours"].map(String::from).to_vec();
+    header.extend(CHECKLIST.iter().map(|i| i.key.to_string()));
+    header.push("note".into());
+    let csv_err = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record(&header).map_err(csv_err)?;
+    for day in days {
+        let dose = data.doses.iter().rev().find(|d| d.date == day);
+        let c = data.checkins.iter().find(|c| c.date == day);
+        let mut row = vec![
+            day.clone(),
+            dose.map(|d| d.dose_mg.to_string()).unwrap_or_default(),
+            dose.map(|d| d.status.to_string()).unwrap_or_default(),
+            c.map(|c| c.burden.to_string()).unwrap_or_default(),
+            c.map(|c| c.wellbeing.to_string()).unwrap_or_default(),
+            c.and_then(|c| c.sleep_hours).map(|h| h.to_string()).unwrap_or_default(),
+        ];
+        for k in 0..CHECKLIST.len() {
+            row.push(c.and_then(|c| c.scores.get(k)).map(|s| s.to_string()).unwrap_or_default());
+        }
+        row.push(c.map(|c| c.note.clone()).unwrap_or_default());
+        w.write_record(&row).map_err(csv_err)?;
+    }
+    let bytes = w.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(download("text/csv; charset=utf-8", "taper-export.csv", String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn delete(State(state): State<AppState>, person: Person, Form(f): Form<DeleteForm>) -> AppResult<Response> {
+    let refuse = |msg: &str| {
+        let mut r = page(&person, Some(msg.to_string()), None).into_response();
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        r
+    };
+    if f.confirm != "yes" {
+        return Ok(refuse("Tick the box to confirm that you want to delete everything."));
+    }
+    if !verify_password(f.password.clone(), person.user.password_hash.clone()).await {
+        return Ok(refuse("That password is not right. Nothing was deleted."));
+    }
+    let id = person.id();
+    state.store.delete_user(id).await?;
+    person.ctx.session.flush().await?;
+    state.store.sessions_delete_for_user(id).await?;
+    tracing::info!(user = %id, "account deleted");
+    Ok((
+        axum::http::StatusCode::OK,
+        views::message_page(
+            "Your account has been deleted",
+            "Everything Taper kept about you has been removed. Thank you for having used Taper; we wish you well.",
+        ),
+    )
+        .into_response())
+}

@@ -1,0 +1,44 @@
+//! One module per area of the app, named for what the person does there.
+
+pub mod account;
+pub mod checkin;
+pub mod learn;
+pub mod plan;
+pub mod progress;
+pub mod today;
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::auth::Ctx;
+use crate::error::AppResult;
+use crate::views;
+
+pub async fn home(ctx: Ctx) -> AppResult<Response> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to("/today").into_response());
+    }
+    Ok(views::Home { chrome: ctx.chrome("home") }.into_response())
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../assets/app.css"),
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, views::message_page("Not found", "There is no page at this address.")).into_response()
+}
+
+/// Formats a dose for people: "12 mg", "0.31 mg".
+pub fn mg(v: f64) -> String {
+    format!("{} mg", taper_core::units::trim_number(v))
+}
+
+/// "Monday 23 November 2026".
+pub fn long_date(d: jiff::civil::Date) -> String {
+    d.strftime("%A %-d %B %Y").to_string()
+}

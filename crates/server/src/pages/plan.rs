@@ -1,0 +1,256 @@
+//! Making a plan (choose a drug, fill in, preview, save) and showing the current one.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use taper_core::course;
+use taper_core::schedule::Plan;
+
+use super::{long_date, mg};
+use crate::AppState;
+use crate::auth::Person;
+use crate::error::{AppError, AppResult};
+use crate::settings::{PlanForm, PlanSettings, StoredPlan, StoredStep, plan_error_fields};
+use crate::timeline::Course;
+use crate::views::{self, DrugOption, Field, ProductOption, StepView};
+
+fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>, replacing: bool) -> views::PlanNew {
+    let drug = state.catalogue.drug(&f.drug);
+    let mut drugs: Vec<DrugOption> = state
+        .catalogue
+        .drugs()
+        .iter()
+        .map(|d| DrugOption {
+            id: d.id.clone(),
+            label: format!("{} ({})", d.name, d.class.label()),
+            selected: drug.is_some_and(|x| x.id == d.id),
+        })
+        .collect();
+    drugs.sort_by(|a, b| a.label.cmp(&b.label));
+    views::PlanNew {
+        chrome: person.chrome("plan"),
+        drugs,
+        drug: drug.map(|d| d.id.clone()).unwrap_or_default(),
+        drug_name: drug.map(|d| d.name.clone()).unwrap_or_default(),
+        products: drug
+            .map(|d| {
+                d.products
+                    .iter()
+                    .map(|p| ProductOption {
+                        id: p.id.clone(),
+                        label: p.describe(),
+                        checked: f.products.contains(&p.id),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        dose: f.dose.clone(),
+        strategy: f.strategy.clone(),
+        step: f.step.clone(),
+        every: f.every.clone(),
+        start_date: f.start_date.clone(),
+        cutter: f.cutter,
+        syringe: f.syringe.clone(),
+        errors,
+        replacing,
+    }
+}
+
+pub async fn new(
+    State(state): State<AppState>,
+    person: Person,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let replacing = !state.store.plans(person.id()).await?.is_empty();
+    let mut f = PlanForm::from_pairs(&pairs);
+    if !pairs.iter().any(|(k, _)| k == "dose") {
+        // Only a drug was chosen: start from the defaults.
+        f = PlanForm::defaults(&f.drug, person.today());
+    }
+    Ok(form_page(&state, &person, &f, vec![], replacing).into_response())
+}
+
+/// Checks the form and plans it; on any problem, the form again with messages.
+fn plan_from_form(
+    state: &AppState,
+    person: &Person,
+    pairs: &[(String, String)],
+) -> Result<(PlanForm, PlanSettings, Plan), Box<views::PlanNew>> {
+    let f = PlanForm::from_pairs(pairs);
+    let again = |errors| Box::new(form_page(state, person, &f, errors, false));
+    let settings = f.settings(&state.catalogue, person.today()).map_err(again)?;
+    let req = settings.request(&state.catalogue).map_err(|e| again(plan_error_fields(&e)))?;
+    let plan = taper_core::plan(&state.catalogue, &req).map_err(|e| again(plan_error_fields(&e)))?;
+    Ok((f, settings, plan))
+}
+
+fn unprocessable(page: Box<views::PlanNew>) -> Response {
+    let mut r = (*page).into_response();
+    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    r
+}
+
+fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Option<Date>) -> Vec<StepView> {
+    let mut out: Vec<StepView> = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        if s.day < day_offset && steps.get(i + 1).is_some_and(|n| n.day <= day_offset) {
+            continue; // before this revision took effect
+        }
+        let date = course::after(effective, s.day.saturating_sub(day_offset));
+        let ends = steps.get(i + 1).map(|n| course::after(effective, n.day.saturating_sub(day_offset)));
+        out.push(StepView {
+            date: date.to_string(),
+            day: s.day,
+            dose: mg(s.dose_mg),
+            target: mg((s.target_mg * 100.0).round() / 100.0),
+            occupancy: s.occupancy.map(|o| format!("{o:.1} %")).unwrap_or_else(|| "—".into()),
+            instruction: s.instruction.clone(),
+            current: today.is_some_and(|t| date <= t && ends.is_none_or(|e| t < e)),
+        });
+    }
+    out
+}
+
+fn status_line(p: &StoredPlan) -> String {
+    if p.complete {
+        format!("{} steps to zero.", p.steps.len().saturating_sub(1))
+    } else {
+        let mut s = format!("Stops after {} steps", p.steps.len().saturating_sub(1));
+        if let Some(why) = &p.stopped_because {
+            s.push_str(&format!(": {why}"));
+        }
+        if let Some(sugg) = &p.suggestion {
+            s.push_str(&format!(" {sugg}"));
+        }
+        s
+    }
+}
+
+pub async fn preview(
+    State(state): State<AppState>,
+    person: Person,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (f, settings, plan) = match plan_from_form(&state, &person, &pairs) {
+        Ok(x) => x,
+        Err(page) => return Ok(unprocessable(page)),
+    };
+    let stored = StoredPlan::new(&plan, &state.catalogue);
+    let chart = taper_report::chart::plan_svg(&plan)?;
+    let mut hidden: Vec<(String, String)> = vec![
+        ("drug".into(), f.drug.clone()),
+        ("dose".into(), f.dose.clone()),
+        ("strategy".into(), f.strategy.clone()),
+        ("step".into(), f.step.clone()),
+        ("every".into(), f.every.clone()),
+        ("start_date".into(), f.start_date.clone()),
+        ("syringe".into(), f.syringe.clone()),
+    ];
+    if f.cutter {
+        hidden.push(("cutter".into(), "yes".into()));
+    }
+    hidden.extend(f.products.iter().map(|p| ("products".to_string(), p.clone())));
+    let page = views::PlanPreview {
+        chrome: person.chrome("plan"),
+        drug_name: stored.drug_name.clone(),
+        strategy: stored.strategy.clone(),
+        step_limit: stored.step_limit.clone().unwrap_or_default(),
+        model: stored.model.clone().unwrap_or_default(),
+        status: status_line(&stored),
+        warnings: stored.warnings.clone(),
+        steps: step_views(&stored.steps, settings.start_date, 0, None),
+        chart,
+        hidden,
+    };
+    Ok(page.into_response())
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    person: Person,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (_, settings, plan) = match plan_from_form(&state, &person, &pairs) {
+        Ok(x) => x,
+        Err(page) => return Ok(unprocessable(page)),
+    };
+    let stored = StoredPlan::new(&plan, &state.catalogue);
+    let settings_json = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
+    let steps_json = serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.to_string()))?;
+    let first = taper_store::NewRevision {
+        effective: settings.start_date,
+        day_offset: 0,
+        hold: false,
+        settings: &settings_json,
+        steps: &steps_json,
+        reason: "Plan created",
+        proposal: None,
+    };
+    state.store.create_plan(person.id(), &settings.drug, &first, person.now()).await?;
+    tracing::info!(user = %person.id(), "plan saved");
+    Ok(Redirect::to("/today").into_response())
+}
+
+pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let Some(course) = Course::load(&state, person.id()).await? else {
+        return Ok(views::PlanPage {
+            chrome: person.chrome("plan"),
+            has_plan: false,
+            drug_name: String::new(),
+            strategy: String::new(),
+            step_limit: String::new(),
+            status: String::new(),
+            hold: None,
+            warnings: vec![],
+            steps: vec![],
+            revisions: vec![],
+            disclaimer: taper_report::DISCLAIMER,
+        }
+        .into_response());
+    };
+    let cur = course.current();
+    let today = person.today();
+    let page = views::PlanPage {
+        chrome: person.chrome("plan"),
+        has_plan: true,
+        drug_name: cur.plan.drug_name.clone(),
+        strategy: cur.plan.strategy.clone(),
+        step_limit: cur.plan.step_limit.clone().unwrap_or_default(),
+        status: if cur.record.hold { String::new() } else { status_line(&cur.plan) },
+        hold: cur.record.hold.then(|| {
+            format!(
+                "On hold at {} since {}. The next step waits until you are stable and you decide to go on.",
+                mg(cur.settings.start_mg),
+                long_date(cur.record.effective)
+            )
+        }),
+        warnings: cur.plan.warnings.clone(),
+        steps: step_views(&cur.plan.steps, cur.record.effective, cur.record.day_offset, Some(today)),
+        revisions: course
+            .revs
+            .iter()
+            .rev()
+            .map(|r| views::RevisionView {
+                number: r.record.number,
+                effective: long_date(r.record.effective),
+                reason: r.record.reason.clone(),
+                summary: super::progress::revision_summary(r),
+            })
+            .collect(),
+        disclaimer: taper_report::DISCLAIMER,
+    };
+    Ok(page.into_response())
+}
+
+/// The current revision's dose and occupancy chart, as an SVG image (used by the plan page and
+/// its printout).
+pub async fn chart(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let cur = course.current();
+    let req = cur.settings.request(&state.catalogue).map_err(|e| AppError::Internal(e.to_string()))?;
+    let plan = taper_core::plan(&state.catalogue, &req).map_err(|e| AppError::Internal(e.to_string()))?;
+    let svg = taper_report::chart::plan_svg(&plan)?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}

@@ -1,0 +1,159 @@
+//! Progress: the waves-and-windows chart over the dose, and proposals to accept or decline.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use taper_core::waves::Kind;
+use taper_report::chart::{Timeline, waves_svg};
+use taper_store::{ProposalRecord, ProposalStatus};
+
+use super::long_date;
+use crate::AppState;
+use crate::auth::Person;
+use crate::error::{AppError, AppResult};
+use crate::timeline::{self, Course, ProposalDetails};
+use crate::views::{self, EpisodeView, ProposalView, RevisionView};
+
+pub const METHOD: &str = "Your baseline is the average of your check-ins before your first dose change (up to 7 of \
+    them), or of your first 7 check-ins. Each day's burden is the sum of the checklist answers (0 to 51); the line is \
+    the average of the last 3 days. A wave is at least 3 check-ins in a row whose 3-day average is above your \
+    baseline by more than twice your baseline's day-to-day variation (and never less than 3 points). A window is at \
+    least 3 check-ins in a row, after a wave, back within half that distance of your baseline. This is Taper's own \
+    description, modelled on single-person control charts; it is not validated and not a diagnosis.";
+
+#[derive(Deserialize)]
+pub struct Notice {
+    done: Option<String>,
+}
+
+fn cite(state: &AppState, key: &str) -> String {
+    state.catalogue.source(key).map_or_else(|| key.to_string(), |s| s.citation.clone())
+}
+
+fn proposal_view(state: &AppState, p: &ProposalRecord, person: &Person) -> ProposalView {
+    let details: Option<ProposalDetails> = serde_json::from_str(&p.details).ok();
+    ProposalView {
+        id: p.id.to_string(),
+        title: p.title.clone(),
+        reason: p.reason.clone(),
+        data: details.as_ref().map(|d| d.data.clone()).unwrap_or_default(),
+        sources: details.map(|d| d.sources.iter().map(|s| cite(state, s)).collect()).unwrap_or_default(),
+        status: p.status.as_str().to_string(),
+        when: p.created_at.to_zoned_datetime(person.tz.clone()).date().to_string(),
+    }
+}
+
+pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<Notice>) -> AppResult<Response> {
+    let today = person.today();
+    let course = Course::load(&state, person.id()).await?;
+    let checkins = state.store.checkins(person.id()).await?;
+    let analysis = timeline::analyse(&checkins, course.as_ref(), today);
+
+    let mut pending = Vec::new();
+    let mut history = Vec::new();
+    let mut revisions = Vec::new();
+    if let Some(c) = &course {
+        let open = timeline::refresh_proposals(&state, person.id(), c, &analysis, today, person.now()).await?;
+        pending = open.iter().map(|p| proposal_view(&state, p, &person)).collect();
+        history = state
+            .store
+            .proposals(person.id(), c.plan_id)
+            .await?
+            .iter()
+            .filter(|p| p.status != ProposalStatus::Pending)
+            .map(|p| proposal_view(&state, p, &person))
+            .collect();
+        revisions = c
+            .revs
+            .iter()
+            .rev()
+            .map(|r| RevisionView {
+                number: r.record.number,
+                effective: long_date(r.record.effective),
+                reason: r.record.reason.clone(),
+                summary: revision_summary(r),
+            })
+            .collect();
+    }
+
+    let first = [checkins.first().map(|c| c.date), course.as_ref().map(|c| c.revs[0].record.effective)]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(today);
+    let start = first.min(today);
+    let (dose, occ) =
+        course.as_ref().map_or((vec![], vec![]), |c| (c.dose_points(start, today), c.occupancy_points(start, today)));
+    let chart = waves_svg(&Timeline { analysis: &analysis, dose: &dose, occupancy: &occ, start, end: today })?;
+    let page = views::Progress {
+        chrome: person.chrome("progress"),
+        has_plan: course.is_some(),
+        chart,
+        summary: analysis.summary(),
+        method: METHOD.to_string(),
+        episodes: analysis
+            .episodes
+            .iter()
+            .map(|e| EpisodeView {
+                kind: if e.kind == Kind::Wave { "Wave" } else { "Window" },
+                start: e.start.to_string(),
+                end: if e.ongoing { format!("{} (ongoing)", e.end) } else { e.end.to_string() },
+                days: e.days(),
+                extreme: format!("{:.1}", e.extreme),
+            })
+            .collect(),
+        pending,
+        history,
+        revisions,
+        notice: q.done.map(|d| match d.as_str() {
+            "accepted" => "Done: your plan has a new revision. The earlier versions stay in its history.".to_string(),
+            _ => "Noted: the plan stays as it is.".to_string(),
+        }),
+    };
+    Ok(page.into_response())
+}
+
+pub fn revision_summary(r: &timeline::Rev) -> String {
+    let s = &r.settings;
+    if r.record.hold {
+        format!("Hold at {} mg until a later revision", timeline::fmt(s.start_mg))
+    } else {
+        format!(
+            "{} mg, {} {}{} every {} days ({} steps)",
+            timeline::fmt(s.start_mg),
+            s.strategy,
+            timeline::fmt(s.step),
+            s.step_unit(),
+            s.interval_days,
+            r.plan.steps.len().saturating_sub(1)
+        )
+    }
+}
+
+pub async fn accept(State(state): State<AppState>, person: Person, Path(id): Path<String>) -> AppResult<Response> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let proposal = state
+        .store
+        .proposals(person.id(), course.plan_id)
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(AppError::NotFound)?;
+    if proposal.status != ProposalStatus::Pending || proposal.revision != course.current().record.id {
+        return Err(AppError::Conflict("proposal".into()));
+    }
+    let details: ProposalDetails =
+        serde_json::from_str(&proposal.details).map_err(|e| AppError::Internal(e.to_string()))?;
+    let today = person.today();
+    let built = timeline::revision_for(&state, &course, details.action, today)?;
+    timeline::add_revision(&state, person.id(), &course, built, today, Some(id), person.now()).await?;
+    tracing::info!(user = %person.id(), rule = %proposal.rule, "proposal accepted");
+    Ok(Redirect::to("/progress?done=accepted").into_response())
+}
+
+pub async fn decline(State(state): State<AppState>, person: Person, Path(id): Path<String>) -> AppResult<Response> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    state.store.decline_proposal(person.id(), id, person.now()).await?;
+    Ok(Redirect::to("/progress?done=declined").into_response())
+}

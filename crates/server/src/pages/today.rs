@@ -1,0 +1,84 @@
+//! Today: the dose and how to prepare it; taken or missed, never "double up".
+
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use taper_store::{DoseStatus, NewDose};
+
+use super::{long_date, mg};
+use crate::AppState;
+use crate::auth::Person;
+use crate::error::{AppError, AppResult};
+use crate::timeline::{self, Course};
+use crate::views::{self, TodayDose};
+
+pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let today = person.today();
+    let course = Course::load(&state, person.id()).await?;
+    let checked_in = state.store.checkin_on(person.id(), today).await?.is_some();
+    let mut page = views::Today {
+        chrome: person.chrome("today"),
+        name: person.user.display_name.clone(),
+        has_plan: course.is_some(),
+        drug: String::new(),
+        dose: None,
+        starts: None,
+        checked_in,
+        proposals: 0,
+        notice: None,
+    };
+    let Some(course) = course else { return Ok(page.into_response()) };
+    page.drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
+    match course.on(today) {
+        None => page.starts = Some(long_date(course.revs[0].record.effective)),
+        Some((on, step)) => {
+            let record =
+                state.store.doses(person.id()).await?.into_iter().find(|d| d.plan == course.plan_id && d.date == today);
+            page.dose = Some(TodayDose {
+                date: long_date(today),
+                dose: mg(on.dose_mg),
+                instruction: step.instruction.clone(),
+                details: if step.details.len() > 1 || step.details.iter().any(|d| d.contains("dilution")) {
+                    step.details.clone()
+                } else {
+                    Vec::new()
+                },
+                hold: on.hold,
+                next: on.next.map(|(d, dose)| format!("{} on {}", mg(dose), long_date(d))),
+                recorded: record.as_ref().map(|r| match r.status {
+                    DoseStatus::Taken => {
+                        format!("taken at {}", r.recorded_at.to_zoned_datetime(person.tz.clone()).strftime("%H:%M"))
+                    }
+                    DoseStatus::Missed => "missed".to_string(),
+                }),
+                missed: record.is_some_and(|r| r.status == DoseStatus::Missed),
+            });
+        }
+    }
+    let checkins = state.store.checkins(person.id()).await?;
+    let analysis = timeline::analyse(&checkins, Some(&course), today);
+    page.proposals =
+        timeline::refresh_proposals(&state, person.id(), &course, &analysis, today, person.now()).await?.len();
+    Ok(page.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DoseForm {
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form<DoseForm>) -> AppResult<Response> {
+    let status = match f.status.as_str() {
+        "taken" => DoseStatus::Taken,
+        "missed" => DoseStatus::Missed,
+        _ => return Err(AppError::BadRequest("Choose 'I took it' or 'I missed it'.".into())),
+    };
+    let today = person.today();
+    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let (on, _) = course.on(today).ok_or_else(|| AppError::BadRequest("Your plan has not started yet.".into()))?;
+    let dose = NewDose { plan: course.plan_id, date: today, status, dose_mg: on.dose_mg };
+    state.store.record_dose(person.id(), &dose, person.now()).await?;
+    Ok(Redirect::to("/today").into_response())
+}

@@ -1,0 +1,71 @@
+//! tower-sessions' `SessionStore` kept in Taper's own database (the published sqlx store
+//! targets an older sqlx), so sessions survive restarts and are deleted with the account.
+
+use async_trait::async_trait;
+use taper_store::Store;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{Error, Result, SessionStore};
+
+#[derive(Clone, Debug)]
+pub struct DbSessions(pub Store);
+
+fn backend(e: taper_store::StoreError) -> Error {
+    Error::Backend(e.to_string())
+}
+
+fn expiry(r: &Record) -> Result<jiff::Timestamp> {
+    jiff::Timestamp::from_second(r.expiry_date.unix_timestamp()).map_err(|e| Error::Encode(e.to_string()))
+}
+
+fn encode(r: &Record) -> Result<String> {
+    serde_json::to_string(&r.data).map_err(|e| Error::Encode(e.to_string()))
+}
+
+#[async_trait]
+impl SessionStore for DbSessions {
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        // A 128-bit random id colliding is astronomically unlikely; if it happens, draw again.
+        loop {
+            if self
+                .0
+                .session_create(&record.id.to_string(), &encode(record)?, expiry(record)?)
+                .await
+                .map_err(backend)?
+            {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> Result<()> {
+        self.0.session_save(&record.id.to_string(), &encode(record)?, expiry(record)?).await.map_err(backend)
+    }
+
+    async fn load(&self, id: &Id) -> Result<Option<Record>> {
+        let Some((data, expires)) =
+            self.0.session_load(&id.to_string(), jiff::Timestamp::now()).await.map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?;
+        let expiry_date =
+            time::OffsetDateTime::from_unix_timestamp(expires.as_second()).map_err(|e| Error::Decode(e.to_string()))?;
+        Ok(Some(Record { id: *id, data, expiry_date }))
+    }
+
+    async fn delete(&self, id: &Id) -> Result<()> {
+        self.0.session_delete(&id.to_string()).await.map_err(backend)
+    }
+}
+
+/// Removes expired sessions every ten minutes.
+pub async fn sweep_expired(store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.sessions_delete_expired(jiff::Timestamp::now()).await {
+            tracing::warn!("could not sweep expired sessions: {e}");
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! The plan form: what a person fills in, checked once into a core `PlanRequest`, and the
+//! stored forms of a revision's settings and steps (JSON documents the store keeps as text).
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use taper_core::catalogue::{Catalogue, DrugClass};
+use taper_core::formulation::{Equipment, Kit, Stock};
+use taper_core::schedule::{PlanRequest, Strategy};
+use taper_core::units::{self, trim_number as n};
+use taper_core::{Plan, PlanError};
+use taper_report::PlanJson;
+
+use crate::views::Field;
+
+/// A plan's settings as saved with each revision.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PlanSettings {
+    pub drug: String,
+    pub start_mg: f64,
+    /// "hyperbolic" or "proportional".
+    pub strategy: String,
+    /// Percentage points (hyperbolic) or percent of the current dose (proportional).
+    pub step: f64,
+    pub interval_days: u32,
+    pub products: Vec<String>,
+    pub cutter: bool,
+    pub syringe_ml: f64,
+    pub start_date: Date,
+}
+
+impl PlanSettings {
+    pub fn step_unit(&self) -> &'static str {
+        if self.strategy == "hyperbolic" { " pp" } else { "%" }
+    }
+    /// The smallest step a proposal may shrink to.
+    pub fn min_step(&self) -> f64 {
+        if self.strategy == "hyperbolic" { 1.0 } else { 2.5 }
+    }
+
+    pub fn request(&self, catalogue: &Catalogue) -> Result<PlanRequest, PlanError> {
+        let start = units::Mg::new(self.start_mg)
+            .ok_or_else(|| PlanError::refused("dose", "must be a dose of 0 mg or more"))?;
+        let strategy = match self.strategy.as_str() {
+            "proportional" => Strategy::Proportional { step_percent: self.step },
+            _ => Strategy::Hyperbolic { step_pp: self.step },
+        };
+        let mut stocks = Vec::new();
+        for id in &self.products {
+            let p = catalogue.product(id).ok_or_else(|| PlanError::refused("products", format!("no product {id}")))?;
+            stocks.push(Stock::new(p.clone()));
+        }
+        let kit = Kit {
+            stocks,
+            equipment: Equipment { cutter: self.cutter, syringe_ml: self.syringe_ml, ..Equipment::default() },
+        };
+        let mut req = PlanRequest::new(&self.drug, start, strategy, kit);
+        req.interval_days = self.interval_days;
+        Ok(req)
+    }
+}
+
+/// What the form sends. Fields are text so a bad value can be shown back as typed.
+#[derive(Debug, Clone, Default)]
+pub struct PlanForm {
+    pub drug: String,
+    pub dose: String,
+    pub strategy: String,
+    pub step: String,
+    pub every: String,
+    pub start_date: String,
+    pub cutter: bool,
+    pub syringe: String,
+    pub products: Vec<String>,
+}
+
+impl PlanForm {
+    pub fn from_pairs(pairs: &[(String, String)]) -> PlanForm {
+        let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        PlanForm {
+            drug: get("drug"),
+            dose: get("dose"),
+            strategy: get("strategy"),
+            step: get("step"),
+            every: get("every"),
+            start_date: get("start_date"),
+            cutter: pairs.iter().any(|(k, v)| k == "cutter" && v == "yes"),
+            syringe: get("syringe"),
+            products: pairs.iter().filter(|(k, _)| k == "products").map(|(_, v)| v.clone()).collect(),
+        }
+    }
+
+    /// Defaults for a drug: hyperbolic, 5 pp, every 28 days, starting today.
+    pub fn defaults(drug: &str, today: Date) -> PlanForm {
+        PlanForm {
+            drug: drug.to_string(),
+            strategy: "hyperbolic".into(),
+            step: "5".into(),
+            every: "28".into(),
+            start_date: today.to_string(),
+            syringe: "0.1".into(),
+            ..PlanForm::default()
+        }
+    }
+
+    /// Checks every field, collecting all problems at once.
+    pub fn settings(&self, catalogue: &Catalogue, today: Date) -> Result<PlanSettings, Vec<Field>> {
+        let mut errors = Vec::new();
+        let drug = match catalogue.find_drug("drug", &self.drug) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                errors.push(Field::error("drug", e.message));
+                None
+            }
+        };
+        let start_mg = match units::parse_positive_dose("dose", &with_unit(&self.dose, "mg")) {
+            Ok(m) => m.get(),
+            Err(e) => {
+                errors
+                    .push(Field::error("dose", format!("Enter your current daily dose in mg, e.g. 20: {}", e.message)));
+                0.0
+            }
+        };
+        let strategy = match self.strategy.as_str() {
+            s @ ("hyperbolic" | "proportional") => s.to_string(),
+            _ => {
+                errors.push(Field::error("strategy", "Choose hyperbolic or proportional."));
+                String::new()
+            }
+        };
+        let step = match self.step.trim().parse::<f64>() {
+            Ok(s) if s.is_finite() && s > 0.0 && s <= 25.0 => s,
+            _ => {
+                errors.push(Field::error(
+                    "step",
+                    "Enter a step between 0.5 and 25: percentage points of occupancy (hyperbolic) or percent of the \
+                     current dose (proportional).",
+                ));
+                0.0
+            }
+        };
+        let interval_days = match self.every.trim().parse::<u32>() {
+            Ok(d) if (1..=365).contains(&d) => d,
+            _ => {
+                errors.push(Field::error("every", "Enter the number of days between steps, e.g. 28."));
+                0
+            }
+        };
+        let start_date = match self.start_date.trim().parse::<Date>() {
+            Ok(d) if (d - today).get_days().abs() <= 365 => d,
+            Ok(_) => {
+                errors.push(Field::error("start_date", "Choose a start date within a year of today."));
+                today
+            }
+            Err(_) => {
+                errors.push(Field::error("start_date", "Enter a date as YYYY-MM-DD."));
+                today
+            }
+        };
+        let syringe_ml = match units::parse_ml("syringe", &with_unit(&self.syringe, "ml")) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(Field::error("syringe", e.message));
+                0.1
+            }
+        };
+        if let Some(d) = drug {
+            for p in &self.products {
+                if !d.products.iter().any(|x| &x.id == p) {
+                    errors.push(Field::error("products", format!("{p} is not a {} product.", d.name)));
+                }
+            }
+            if self.products.is_empty() {
+                errors.push(Field::error("products", "Tick at least one product you have or can get."));
+            }
+            if d.class == DrugClass::Benzodiazepine && strategy == "hyperbolic" && d.default_occupancy().is_none() {
+                // The planner falls back to proportional and says so; nothing to refuse here.
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(PlanSettings {
+            drug: drug.map(|d| d.id.clone()).unwrap_or_default(),
+            start_mg,
+            strategy,
+            step,
+            interval_days,
+            products: self.products.clone(),
+            cutter: self.cutter,
+            syringe_ml,
+            start_date,
+        })
+    }
+}
+
+fn with_unit(v: &str, unit: &str) -> String {
+    let t = v.trim();
+    if t.chars().last().is_some_and(|c| c.is_ascii_digit()) { format!("{t}{unit}") } else { t.to_string() }
+}
+
+/// Turns a planning refusal into a message on the field it concerns.
+pub fn plan_error_fields(e: &PlanError) -> Vec<Field> {
+    match e {
+        PlanError::Input(i) => vec![Field::error(form_field(&i.field), format!("{}: {}", i.value, i.message))],
+        PlanError::Refused { field, message } => vec![Field::error(form_field(field), message.clone())],
+    }
+}
+
+fn form_field(core_field: &str) -> &'static str {
+    match core_field {
+        "from" | "dose" => "dose",
+        "step" => "step",
+        "every" => "every",
+        "drug" => "drug",
+        _ => "products",
+    }
+}
+
+/// A scheduled dose as kept with a revision.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredStep {
+    pub day: u32,
+    pub dose_mg: f64,
+    pub target_mg: f64,
+    pub occupancy: Option<f64>,
+    /// How to prepare it, in one line.
+    pub instruction: String,
+    /// Each part, and any dilution recipe.
+    pub details: Vec<String>,
+}
+
+/// The computed plan kept with a revision, so later catalogue changes never alter an agreed plan.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredPlan {
+    pub drug_name: String,
+    pub strategy: String,
+    pub step_limit: Option<String>,
+    pub model: Option<String>,
+    pub complete: bool,
+    pub stopped_because: Option<String>,
+    pub suggestion: Option<String>,
+    pub warnings: Vec<String>,
+    pub steps: Vec<StoredStep>,
+}
+
+impl StoredPlan {
+    pub fn new(plan: &Plan, catalogue: &Catalogue) -> StoredPlan {
+        let j = PlanJson::new(plan, catalogue);
+        let unit = if matches!(plan.strategy, Strategy::Hyperbolic { .. }) { "percentage points" } else { "%" };
+        StoredPlan {
+            drug_name: j.drug.name.clone(),
+            strategy: j.strategy.description.clone(),
+            step_limit: j.step_limit.map(|l| format!("{} {unit}", n(l))),
+            model: j
+                .occupancy_model
+                .as_ref()
+                .map(|m| format!("{} ({})", m.region, m.citation.clone().unwrap_or_else(|| m.source.clone()))),
+            complete: j.complete,
+            stopped_because: j.stopped_because.clone(),
+            suggestion: j.suggestion.clone(),
+            warnings: j.warnings.iter().map(|w| w.message.clone()).collect(),
+            steps: j
+                .steps
+                .iter()
+                .map(|s| StoredStep {
+                    day: s.day,
+                    dose_mg: s.dose_mg,
+                    target_mg: s.target_mg,
+                    occupancy: s.occupancy_percent,
+                    instruction: s.preparation.instruction.clone(),
+                    details: s
+                        .preparation
+                        .items
+                        .iter()
+                        .map(|i| match &i.dilution {
+                            Some(d) => format!(
+                                "{} — make the dilution: {} mL of the stock + {} mL of water = {} mg/mL",
+                                i.instruction,
+                                n(d.stock_ml),
+                                n(d.water_ml),
+                                n(d.mg_per_ml)
+                            ),
+                            None => i.instruction.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Only the first step: what a hold or a return keeps.
+    pub fn first_only(mut self) -> StoredPlan {
+        self.steps.truncate(1);
+        self
+    }
+}

@@ -1,0 +1,284 @@
+//! Glue between stored records and the core: a plan's revisions become a course on the
+//! calendar, check-ins become a wave/window reading, and the reading becomes proposals.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use taper_core::adapt::{self, Action, Situation};
+use taper_core::course::{self, OnDate, ScheduledDose, Segment};
+use taper_core::waves::{self, Analysis, Entry};
+use taper_store::{
+    CheckInRecord, NewProposal, NewRevision, PlanWithRevisions, ProposalRecord, ProposalStatus, Revision,
+};
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+use crate::settings::{PlanSettings, StoredPlan, StoredStep};
+
+/// Days after a decline before the same rule may propose again on the same revision.
+pub const DECLINE_QUIET_DAYS: i64 = 7;
+
+pub struct Rev {
+    pub record: Revision,
+    pub settings: PlanSettings,
+    pub plan: StoredPlan,
+}
+
+pub struct Course {
+    pub plan_id: uuid::Uuid,
+    pub revs: Vec<Rev>,
+    pub segments: Vec<Segment>,
+}
+
+fn corrupt(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("stored plan cannot be read: {e}"))
+}
+
+impl Course {
+    pub fn from_record(p: PlanWithRevisions) -> AppResult<Course> {
+        let mut revs = Vec::new();
+        for r in p.revisions {
+            let settings: PlanSettings = serde_json::from_str(&r.settings).map_err(corrupt)?;
+            let plan: StoredPlan = serde_json::from_str(&r.steps).map_err(corrupt)?;
+            revs.push(Rev { record: r, settings, plan });
+        }
+        if revs.is_empty() {
+            return Err(corrupt("a plan without revisions"));
+        }
+        let segments = revs
+            .iter()
+            .map(|r| Segment {
+                effective: r.record.effective,
+                day_offset: r.record.day_offset,
+                hold: r.record.hold,
+                steps: r.plan.steps.iter().map(|s| ScheduledDose { day: s.day, dose_mg: s.dose_mg }).collect(),
+            })
+            .collect();
+        Ok(Course { plan_id: p.plan.id, revs, segments })
+    }
+
+    /// The person's latest plan, if they have one.
+    pub async fn load(state: &AppState, user: uuid::Uuid) -> AppResult<Option<Course>> {
+        let Some(latest) = state.store.plans(user).await?.into_iter().next() else { return Ok(None) };
+        Ok(Some(Course::from_record(state.store.plan(user, latest.id).await?)?))
+    }
+
+    pub fn current(&self) -> &Rev {
+        // from_record refuses an empty list.
+        &self.revs[self.revs.len() - 1]
+    }
+
+    pub fn on(&self, date: Date) -> Option<(OnDate, &StoredStep)> {
+        let on = course::dose_on(&self.segments, date)?;
+        let step = self.revs.get(on.segment)?.plan.steps.get(on.step)?;
+        Some((on, step))
+    }
+
+    pub fn changes(&self, until: Date) -> Vec<course::Change> {
+        course::changes(&self.segments, until)
+    }
+
+    pub fn holds(&self) -> u32 {
+        self.revs.iter().filter(|r| r.record.hold).count() as u32
+    }
+
+    pub fn drug(&self) -> &str {
+        &self.current().settings.drug
+    }
+
+    /// Dose breakpoints for charts: the dose from each date on, up to `until`.
+    pub fn dose_points(&self, from: Date, until: Date) -> Vec<(Date, f64)> {
+        let mut points = Vec::new();
+        if let Some((on, _)) = self.on(from) {
+            points.push((from, on.dose_mg));
+        }
+        points.extend(self.changes(until).into_iter().filter(|c| c.date > from).map(|c| (c.date, c.to_mg)));
+        points
+    }
+
+    /// Occupancy breakpoints, for drugs with a model.
+    pub fn occupancy_points(&self, from: Date, until: Date) -> Vec<(Date, f64)> {
+        let mut points = Vec::new();
+        let mut d = from;
+        let mut last: Option<f64> = None;
+        while d <= until {
+            if let Some(o) = self.on(d).and_then(|(_, s)| s.occupancy)
+                && last != Some(o)
+            {
+                points.push((d, o));
+                last = Some(o);
+            }
+            d = course::after(d, 1);
+            if points.len() > 2000 {
+                break;
+            }
+        }
+        points
+    }
+}
+
+pub fn entries(checkins: &[CheckInRecord]) -> Vec<Entry> {
+    checkins.iter().map(|c| Entry { date: c.date, burden: f64::from(c.burden) }).collect()
+}
+
+pub fn analyse(checkins: &[CheckInRecord], course: Option<&Course>, today: Date) -> Analysis {
+    let first_change = course.and_then(|c| c.changes(today).first().map(|ch| ch.date));
+    waves::analyse(&entries(checkins), first_change)
+}
+
+/// Stored alongside a proposal: what accepting does, the data and the sources.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProposalDetails {
+    pub action: StoredAction,
+    pub data: Vec<String>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StoredAction {
+    Hold { dose_mg: f64 },
+    Return { dose_mg: f64 },
+    NextStep { from_mg: f64, step: f64 },
+}
+
+impl From<Action> for StoredAction {
+    fn from(a: Action) -> Self {
+        match a {
+            Action::Hold { dose_mg } => StoredAction::Hold { dose_mg },
+            Action::Return { dose_mg } => StoredAction::Return { dose_mg },
+            Action::NextStep { from_mg, step } => StoredAction::NextStep { from_mg, step },
+        }
+    }
+}
+
+/// Asks the core for a proposal and records it as pending unless the same rule is already
+/// pending, or was declined lately, on the current revision. Returns the pending proposals of
+/// the current revision.
+pub async fn refresh_proposals(
+    state: &AppState,
+    user: uuid::Uuid,
+    course: &Course,
+    analysis: &Analysis,
+    today: Date,
+    now: jiff::Timestamp,
+) -> AppResult<Vec<ProposalRecord>> {
+    let cur = course.current();
+    let on = course.on(today);
+    let last_change = course.changes(today).last().copied();
+    let situation = Situation {
+        today,
+        analysis,
+        dose_mg: on.map_or(cur.settings.start_mg, |(o, _)| o.dose_mg),
+        last_change,
+        hold_since: cur.record.hold.then_some(cur.record.effective),
+        holds: course.holds(),
+        step: cur.settings.step,
+        min_step: cur.settings.min_step(),
+        step_unit: cur.settings.step_unit().trim(),
+        has_next_step: on.is_some_and(|(o, _)| o.dose_mg > 0.0),
+    };
+    let existing = state.store.proposals(user, course.plan_id).await?;
+    if let Some(p) = adapt::propose(&situation) {
+        let rule = p.rule.key();
+        let blocked = existing.iter().any(|e| {
+            e.revision == cur.record.id
+                && e.rule == rule
+                && (e.status == ProposalStatus::Pending
+                    || (e.status == ProposalStatus::Declined
+                        && e.decided_at.is_some_and(|d| (now - d).as_secs() < DECLINE_QUIET_DAYS * 86_400)))
+        });
+        if !blocked {
+            let details = ProposalDetails {
+                action: p.action.into(),
+                data: p.data.clone(),
+                sources: p.sources.iter().map(|s| (*s).to_string()).collect(),
+            };
+            let details = serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
+            let new = NewProposal {
+                plan: course.plan_id,
+                revision: cur.record.id,
+                rule,
+                title: &p.title,
+                reason: &p.reason,
+                details: &details,
+            };
+            state.store.insert_proposal(&new, now).await?;
+        }
+    }
+    Ok(state
+        .store
+        .proposals(user, course.plan_id)
+        .await?
+        .into_iter()
+        .filter(|p| p.status == ProposalStatus::Pending && p.revision == cur.record.id)
+        .collect())
+}
+
+/// The revision that accepting `action` today creates.
+pub fn revision_for(
+    state: &AppState,
+    course: &Course,
+    action: StoredAction,
+    today: Date,
+) -> AppResult<(PlanSettings, StoredPlan, u32, bool, String)> {
+    let cur = course.current();
+    let mut settings = cur.settings.clone();
+    settings.start_date = today;
+    let (dose, step, hold, reason) = match action {
+        StoredAction::Hold { dose_mg } => {
+            (dose_mg, settings.step, true, format!("Hold at {} mg: symptoms rose after a step", fmt(dose_mg)))
+        }
+        StoredAction::Return { dose_mg } => (
+            dose_mg,
+            settings.step,
+            true,
+            format!("Back to {} mg, the last dose tolerated: symptoms severe or not settling", fmt(dose_mg)),
+        ),
+        StoredAction::NextStep { from_mg, step } => (
+            from_mg,
+            step,
+            false,
+            format!("Next step after a stable hold, {}{} per step from now on", fmt(step), settings.step_unit()),
+        ),
+    };
+    settings.start_mg = dose;
+    settings.step = step;
+    let req = settings.request(&state.catalogue).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let plan = taper_core::plan(&state.catalogue, &req).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let stored = StoredPlan::new(&plan, &state.catalogue);
+    if hold {
+        return Ok((settings, stored.first_only(), 0, true, reason));
+    }
+    // Start on the first cut today.
+    let offset = stored.steps.get(1).map(|s| s.day).ok_or_else(|| AppError::BadRequest("no further step".into()))?;
+    Ok((settings, stored, offset, false, reason))
+}
+
+pub fn fmt(v: f64) -> String {
+    taper_core::units::trim_number(v)
+}
+
+/// Stores a revision built by [`revision_for`].
+pub async fn add_revision(
+    state: &AppState,
+    user: uuid::Uuid,
+    course: &Course,
+    built: (PlanSettings, StoredPlan, u32, bool, String),
+    today: Date,
+    proposal: Option<uuid::Uuid>,
+    now: jiff::Timestamp,
+) -> AppResult<i64> {
+    let (settings, plan, day_offset, hold, reason) = built;
+    let settings = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
+    let steps = serde_json::to_string(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
+    let rev = NewRevision {
+        effective: today,
+        day_offset,
+        hold,
+        settings: &settings,
+        steps: &steps,
+        reason: &reason,
+        proposal,
+    };
+    Ok(state.store.add_revision(user, course.plan_id, &rev, now).await?)
+}

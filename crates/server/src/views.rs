@@ -1,0 +1,392 @@
+//! Page templates (askama, compiled in) and the small view models they show. Handlers fill
+//! these with text already formatted; templates only lay it out.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::response::Html;
+
+/// What every page shows around its content.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub csrf: String,
+    /// The signed-in person's chosen name.
+    pub user: Option<String>,
+    /// Which navigation item is current.
+    pub nav: &'static str,
+}
+
+impl Chrome {
+    pub fn anonymous() -> Chrome {
+        Chrome { csrf: String::new(), user: None, nav: "" }
+    }
+    pub fn current(&self, item: &str) -> &'static str {
+        if self.nav == item { "page" } else { "false" }
+    }
+}
+
+/// A message on one form field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub message: String,
+}
+
+impl Field {
+    pub fn error(name: impl Into<String>, message: impl Into<String>) -> Field {
+        Field { name: name.into(), message: message.into() }
+    }
+}
+
+/// Finds the message for a field, for templates.
+pub fn err<'a>(errors: &'a [Field], name: &str) -> &'a str {
+    errors.iter().find(|f| f.name == name).map_or("", |f| f.message.as_str())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "message.html")]
+pub struct Message {
+    pub chrome: Chrome,
+    pub title: String,
+    pub message: String,
+}
+
+/// A page with only a title and a message, for errors outside any session.
+pub fn message_page(title: &str, message: &str) -> Html<String> {
+    let m = Message { chrome: Chrome::anonymous(), title: title.into(), message: message.into() };
+    Html(m.render().unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><p>{message}</p>")))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+pub struct Home {
+    pub chrome: Chrome,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "signup.html")]
+pub struct Signup {
+    pub chrome: Chrome,
+    pub email: String,
+    pub display_name: String,
+    pub time_zone: String,
+    pub zones: Vec<&'static str>,
+    pub errors: Vec<Field>,
+}
+
+/// Time zones offered at sign-up; any IANA name is accepted.
+pub const ZONES: [&str; 34] = [
+    "UTC",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Amsterdam",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Stockholm",
+    "Europe/Oslo",
+    "Europe/Copenhagen",
+    "Europe/Helsinki",
+    "Europe/Athens",
+    "Africa/Johannesburg",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Hong_Kong",
+    "Asia/Tokyo",
+    "Australia/Perth",
+    "Australia/Adelaide",
+    "Australia/Brisbane",
+    "Australia/Sydney",
+    "Australia/Melbourne",
+    "Pacific/Auckland",
+    "America/St_Johns",
+    "America/Halifax",
+    "America/Toronto",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+];
+
+impl Signup {
+    pub fn new(chrome: Chrome, f: &crate::auth::SignupForm, errors: Vec<Field>) -> Signup {
+        Signup {
+            chrome,
+            email: f.email.clone(),
+            display_name: f.display_name.clone(),
+            time_zone: f.time_zone.clone(),
+            zones: ZONES.to_vec(),
+            errors,
+        }
+    }
+    pub fn err(&self, name: &str) -> &str {
+        err(&self.errors, name)
+    }
+    pub fn is_zone(&self, z: &str) -> bool {
+        self.time_zone == z
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct Login {
+    pub chrome: Chrome,
+    pub email: String,
+    pub error: Option<String>,
+}
+
+pub struct TodayDose {
+    pub date: String,
+    pub dose: String,
+    pub instruction: String,
+    pub details: Vec<String>,
+    pub hold: bool,
+    pub next: Option<String>,
+    /// "taken at 08:02", "missed", or empty.
+    pub recorded: Option<String>,
+    pub missed: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "today.html")]
+pub struct Today {
+    pub chrome: Chrome,
+    pub name: String,
+    pub has_plan: bool,
+    pub drug: String,
+    pub dose: Option<TodayDose>,
+    pub starts: Option<String>,
+    pub checked_in: bool,
+    pub proposals: usize,
+    pub notice: Option<String>,
+}
+
+pub struct ItemView {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: usize,
+}
+
+pub struct DomainView {
+    pub label: &'static str,
+    pub items: Vec<ItemView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "checkin.html")]
+pub struct CheckIn {
+    pub chrome: Chrome,
+    pub date: String,
+    pub min_date: String,
+    pub max_date: String,
+    pub editing: bool,
+    pub domains: Vec<DomainView>,
+    pub severities: [&'static str; 4],
+    pub wellbeing: String,
+    pub sleep_hours: String,
+    pub note: String,
+    pub errors: Vec<Field>,
+    pub saved: bool,
+    pub recent: Vec<(String, String, String)>,
+}
+
+impl CheckIn {
+    pub fn err(&self, name: &str) -> &str {
+        err(&self.errors, name)
+    }
+}
+
+pub struct ProposalView {
+    pub id: String,
+    pub title: String,
+    pub reason: String,
+    pub data: Vec<String>,
+    pub sources: Vec<String>,
+    pub status: String,
+    pub when: String,
+}
+
+pub struct EpisodeView {
+    pub kind: &'static str,
+    pub start: String,
+    pub end: String,
+    pub days: i32,
+    pub extreme: String,
+}
+
+pub struct RevisionView {
+    pub number: i64,
+    pub effective: String,
+    pub reason: String,
+    pub summary: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "progress.html")]
+pub struct Progress {
+    pub chrome: Chrome,
+    pub has_plan: bool,
+    pub chart: String,
+    pub summary: String,
+    pub method: String,
+    pub episodes: Vec<EpisodeView>,
+    pub pending: Vec<ProposalView>,
+    pub history: Vec<ProposalView>,
+    pub revisions: Vec<RevisionView>,
+    pub notice: Option<String>,
+}
+
+pub struct DrugOption {
+    pub id: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct ProductOption {
+    pub id: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "plan_new.html")]
+pub struct PlanNew {
+    pub chrome: Chrome,
+    pub drugs: Vec<DrugOption>,
+    pub drug: String,
+    pub drug_name: String,
+    pub products: Vec<ProductOption>,
+    pub dose: String,
+    pub strategy: String,
+    pub step: String,
+    pub every: String,
+    pub start_date: String,
+    pub cutter: bool,
+    pub syringe: String,
+    pub errors: Vec<Field>,
+    pub replacing: bool,
+}
+
+impl PlanNew {
+    pub fn err(&self, name: &str) -> &str {
+        err(&self.errors, name)
+    }
+}
+
+pub struct StepView {
+    pub date: String,
+    pub day: u32,
+    pub dose: String,
+    pub target: String,
+    pub occupancy: String,
+    pub instruction: String,
+    pub current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "plan_preview.html")]
+pub struct PlanPreview {
+    pub chrome: Chrome,
+    pub drug_name: String,
+    pub strategy: String,
+    pub step_limit: String,
+    pub model: String,
+    pub status: String,
+    pub warnings: Vec<String>,
+    pub steps: Vec<StepView>,
+    pub chart: String,
+    /// The submitted form, re-sent on save.
+    pub hidden: Vec<(String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "plan.html")]
+pub struct PlanPage {
+    pub chrome: Chrome,
+    pub has_plan: bool,
+    pub drug_name: String,
+    pub strategy: String,
+    pub step_limit: String,
+    pub status: String,
+    pub hold: Option<String>,
+    pub warnings: Vec<String>,
+    pub steps: Vec<StepView>,
+    pub revisions: Vec<RevisionView>,
+    pub disclaimer: &'static str,
+}
+
+pub struct DrugLink {
+    pub id: String,
+    pub name: String,
+    pub class: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "learn_index.html")]
+pub struct LearnIndex {
+    pub chrome: Chrome,
+    pub drugs: Vec<DrugLink>,
+}
+
+pub struct Cited {
+    pub text: String,
+    pub source: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "learn_drug.html")]
+pub struct LearnDrug {
+    pub chrome: Chrome,
+    pub name: String,
+    pub class: &'static str,
+    pub target: String,
+    pub about: String,
+    pub half_lives: Vec<Cited>,
+    pub steady_state: String,
+    pub model: Option<Cited>,
+    pub notes: Vec<Cited>,
+    pub products: Vec<Cited>,
+}
+
+pub struct Term {
+    pub id: &'static str,
+    pub term: &'static str,
+    pub meaning: &'static str,
+    pub source: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "glossary.html")]
+pub struct Glossary {
+    pub chrome: Chrome,
+    pub terms: Vec<Term>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "crisis.html")]
+pub struct Crisis {
+    pub chrome: Chrome,
+    pub countries: Vec<crate::crisis::Country>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+pub struct Account {
+    pub chrome: Chrome,
+    pub email: String,
+    pub name: String,
+    pub time_zone: String,
+    pub zones: Vec<&'static str>,
+    pub created: String,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl Account {
+    pub fn is_zone(&self, z: &str) -> bool {
+        self.time_zone == z
+    }
+}

@@ -1,0 +1,135 @@
+//! The real app on a random port against a fresh database, and a browser-like client that keeps
+//! cookies and reads each form's CSRF token from the page.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use reqwest::{Client, Response, StatusCode, redirect};
+use taper_server::{AppState, app};
+use taper_store::Store;
+use taper_store::scratch::{Scratch, postgres_admin_url};
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    pub async fn spawn(url: &str) -> TestApp {
+        let store = Store::connect(url).await.expect("test database");
+        let state = AppState::new(store.clone()).expect("app state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
+        let addr: SocketAddr = listener.local_addr().expect("address");
+        let router = app(state, false);
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        TestApp { base: format!("http://{addr}"), store, server }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            client: Client::builder().cookie_store(true).redirect(redirect::Policy::none()).build().expect("client"),
+        }
+    }
+
+    pub async fn stop(self) {
+        self.server.abort();
+        self.store.close().await;
+    }
+}
+
+/// Runs a test against SQLite and then PostgreSQL, each with a fresh database.
+pub async fn on_both<F, Fut>(test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = TestApp>,
+{
+    let s = Scratch::sqlite();
+    let app = TestApp::spawn(&s.url).await;
+    test(app).await.stop().await;
+    s.remove().await;
+    match Scratch::postgres().await {
+        Ok(p) => {
+            let app = TestApp::spawn(&p.url).await;
+            test(app).await.stop().await;
+            p.remove().await;
+        }
+        Err(e) => {
+            eprintln!(
+                "\n!!! SKIPPED the PostgreSQL run of this test: no server at {} ({e}) !!!\n",
+                postgres_admin_url()
+            )
+        }
+    }
+}
+
+pub struct Browser {
+    pub base: String,
+    pub client: Client,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    async fn from(r: Response) -> Page {
+        let status = r.status();
+        let location = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        Page { status, location, body: r.text().await.unwrap_or_default() }
+    }
+
+    /// The first CSRF token on the page.
+    pub fn csrf(&self) -> String {
+        let key = "name=\"csrf\" value=\"";
+        let start = self.body.find(key).map(|i| i + key.len()).expect("a form with a CSRF token");
+        let end = self.body[start..].find('"').expect("end of token") + start;
+        self.body[start..end].to_string()
+    }
+
+    pub fn has(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+}
+
+impl Browser {
+    pub async fn get(&self, path: &str) -> Page {
+        Page::from(self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")).await
+    }
+
+    /// Posts a form exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        Page::from(self.client.post(format!("{}{path}", self.base)).form(form).send().await.expect("POST")).await
+    }
+
+    /// Opens `page_path` for its CSRF token, then posts the form to `path` with it.
+    pub async fn submit(&self, page_path: &str, path: &str, form: &[(&str, &str)]) -> Page {
+        let token = self.get(page_path).await.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(form);
+        self.post_raw(path, &all).await
+    }
+
+    pub async fn sign_up(&self, email: &str) -> Page {
+        let p = self
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("email", email),
+                    ("display_name", "Alex"),
+                    ("password", "correct horse battery"),
+                    ("confirm", "correct horse battery"),
+                    ("time_zone", "Europe/London"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "sign-up failed: {}", p.body);
+        p
+    }
+}

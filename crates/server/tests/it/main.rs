@@ -1,0 +1,460 @@
+//! Route-level tests of the patient app: each runs the real app on a random port against a
+//! fresh SQLite database and again against a fresh PostgreSQL database.
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+use helpers::{Browser, TestApp, on_both};
+use jiff::ToSpan as _;
+use jiff::civil::Date;
+use reqwest::StatusCode;
+
+fn london_today() -> Date {
+    jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/London").unwrap()).date()
+}
+
+fn days_ago(n: i64) -> String {
+    london_today().checked_sub(n.days()).unwrap().to_string()
+}
+
+const CHECKLIST_KEYS: [&str; 17] = [
+    "dizziness",
+    "shocks",
+    "nausea",
+    "headache",
+    "aches",
+    "tremor",
+    "sweating",
+    "tingling",
+    "anxiety",
+    "low_mood",
+    "irritability",
+    "mood_swings",
+    "concentration",
+    "fog",
+    "unreal",
+    "insomnia",
+    "dreams",
+];
+
+/// A check-in whose first `raised` items are at `level`, the rest 0.
+async fn check_in(b: &Browser, date: &str, raised: usize, level: &str) -> helpers::Page {
+    let names: Vec<String> = CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
+    let mut form: Vec<(&str, &str)> = vec![("date", date), ("wellbeing", "6"), ("sleep_hours", "7"), ("note", "")];
+    for (i, n) in names.iter().enumerate() {
+        form.push((n.as_str(), if i < raised { level } else { "0" }));
+    }
+    b.submit("/checkin", "/checkin", &form).await
+}
+
+async fn make_plan(b: &Browser, start: &str, every: &str) -> helpers::Page {
+    b.submit(
+        "/plan/new?drug=citalopram",
+        "/plan",
+        &[
+            ("drug", "citalopram"),
+            ("dose", "20"),
+            ("strategy", "hyperbolic"),
+            ("step", "10"),
+            ("every", every),
+            ("start_date", start),
+            ("syringe", "0.1"),
+            ("products", "citalopram-tab-20mg"),
+            ("products", "citalopram-oral-drops-40mg-ml"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn sign_up_sign_in_sign_out_with_a_new_session_id_at_sign_in() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        assert_eq!(b.get("/today").await.location.as_deref(), Some("/login"));
+        let p = b.sign_up("alex@example.org").await;
+        assert_eq!(p.location.as_deref(), Some("/plan/new"));
+        assert!(b.get("/today").await.has("You have no plan yet"));
+
+        let out = b.submit("/today", "/logout", &[]).await;
+        assert_eq!(out.location.as_deref(), Some("/login"));
+        assert_eq!(b.get("/today").await.location.as_deref(), Some("/login"), "signed out means signed out");
+
+        let login = b.get("/login").await;
+        let wrong = b
+            .post_raw(
+                "/login",
+                &[("csrf", &login.csrf()), ("email", "alex@example.org"), ("password", "not the one!!")],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::OK);
+        assert!(wrong.has("do not match an account"));
+        assert!(wrong.has("value=\"alex@example.org\""), "the e-mail typed is kept");
+
+        let before = b.client.get(format!("{}/login", b.base)).send().await.unwrap();
+        let anon = cookie(&before);
+        let token = helpers_csrf(before.text().await.unwrap());
+        let ok = b
+            .client
+            .post(format!("{}/login", b.base))
+            .form(&[("csrf", token.as_str()), ("email", "ALEX@example.org "), ("password", "correct horse battery")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+        let set = ok.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+        let new_id = set.split(';').next().unwrap().to_string();
+        assert_ne!(Some(new_id), anon, "the session id changes at sign-in");
+        assert!(b.get("/today").await.has("Today"));
+        app
+    })
+    .await;
+}
+
+fn cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).map(|s| s.split(';').next().unwrap_or("").to_string())
+}
+
+fn helpers_csrf(body: String) -> String {
+    helpers::Page { status: StatusCode::OK, location: None, body }.csrf()
+}
+
+#[tokio::test]
+async fn sign_up_mistakes_are_named_and_what_was_typed_is_kept() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        let p = b
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("email", "not-an-address"),
+                    ("display_name", "Robin"),
+                    ("password", "short"),
+                    ("confirm", "short"),
+                    ("time_zone", "Mars/Olympus"),
+                ],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.has("Enter an e-mail address like"));
+        assert!(p.has("Use at least 12 characters (you typed 5)"));
+        assert!(p.has("Choose your time zone"));
+        assert!(p.has("value=\"Robin\""));
+        b.sign_up("robin@example.org").await;
+        let other = app.browser();
+        let dup = other
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("email", "Robin@Example.org"),
+                    ("display_name", "R"),
+                    ("password", "another long password"),
+                    ("confirm", "another long password"),
+                    ("time_zone", "UTC"),
+                ],
+            )
+            .await;
+        assert!(dup.has("An account with this e-mail address exists"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn forms_without_the_sessions_csrf_token_are_refused_and_change_nothing() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("c@example.org").await;
+        for (path, form) in [
+            ("/checkin", vec![("date", days_ago(0)), ("wellbeing", "5".into())]),
+            ("/logout", vec![]),
+            ("/account/delete", vec![("password", "correct horse battery".into()), ("confirm", "yes".into())]),
+        ] {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let no_token = b.post_raw(path, &form).await;
+            assert_eq!(no_token.status, StatusCode::FORBIDDEN, "{path}");
+            let mut forged = form.clone();
+            forged.push(("csrf", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+            assert_eq!(b.post_raw(path, &forged).await.status, StatusCode::FORBIDDEN, "{path}");
+        }
+        let user = app.store.user_by_email("c@example.org").await.unwrap().unwrap();
+        assert!(app.store.checkins(user.id).await.unwrap().is_empty());
+        assert!(b.get("/today").await.has("Today"), "still signed in");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_plan_is_previewed_saved_and_today_says_what_to_take_and_how() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("p@example.org").await;
+        let form = b.get("/plan/new?drug=citalopram").await;
+        assert!(form.has("oral drops 40 mg/mL"), "the drug's products are offered");
+
+        // Bad input: every problem named, what was typed kept, nothing saved.
+        let bad = b
+            .submit(
+                "/plan/new?drug=citalopram",
+                "/plan/preview",
+                &[
+                    ("drug", "citalopram"),
+                    ("dose", "twenty"),
+                    ("strategy", "hyperbolic"),
+                    ("step", "40"),
+                    ("every", "0"),
+                    ("start_date", "soon"),
+                    ("syringe", "0.1"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for msg in [
+            "Enter your current daily dose",
+            "Enter a step between",
+            "number of days between steps",
+            "YYYY-MM-DD",
+            "Tick at least one product",
+        ] {
+            assert!(bad.has(msg), "missing '{msg}'");
+        }
+        assert!(bad.has("value=\"twenty\""));
+        let user = app.store.user_by_email("p@example.org").await.unwrap().unwrap();
+        assert!(app.store.plans(user.id).await.unwrap().is_empty());
+
+        let preview = b
+            .submit(
+                "/plan/new?drug=citalopram",
+                "/plan/preview",
+                &[
+                    ("drug", "citalopram"),
+                    ("dose", "20"),
+                    ("strategy", "hyperbolic"),
+                    ("step", "10"),
+                    ("every", "28"),
+                    ("start_date", &days_ago(0)),
+                    ("syringe", "0.1"),
+                    ("products", "citalopram-oral-drops-40mg-ml"),
+                ],
+            )
+            .await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+        assert!(preview.has("<svg"), "the chart is drawn");
+        assert!(preview.has("11.67 mg"), "the first hyperbolic target (70 % occupancy) is listed");
+        assert!(app.store.plans(user.id).await.unwrap().is_empty(), "a preview saves nothing");
+
+        assert_eq!(make_plan(&b, &days_ago(0), "28").await.location.as_deref(), Some("/today"));
+        let today = b.get("/today").await;
+        assert!(today.has("id=\"today-dose\">20 mg<"), "{}", today.body);
+        assert!(today.has("<p class=\"instruction\">1 × 20 mg tablet</p>"), "{}", today.body);
+
+        let taken = b.submit("/today", "/today/dose", &[("status", "taken")]).await;
+        assert_eq!(taken.status, StatusCode::SEE_OTHER);
+        assert!(b.get("/today").await.has("Recorded: taken at"));
+        b.submit("/today", "/today/dose", &[("status", "missed")]).await;
+        let missed = b.get("/today").await;
+        assert!(missed.has("Recorded: missed"));
+        assert!(missed.has("Do not take extra"), "never suggests doubling up");
+        let doses = app.store.doses(user.id).await.unwrap();
+        assert_eq!(doses.len(), 1, "one record per day, corrected in place");
+        assert!(b.get("/plan").await.has("Revision 1"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rise_after_a_step_brings_a_hold_proposal_and_accepting_adds_a_revision() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("w@example.org").await;
+        // Started ten days ago, a step every 7 days: the first cut was 3 days ago.
+        make_plan(&b, &days_ago(10), "7").await;
+        for d in (4..=10).rev() {
+            assert_eq!(check_in(&b, &days_ago(d), 2, "1").await.status, StatusCode::SEE_OTHER);
+        }
+        for d in (0..=3).rev() {
+            check_in(&b, &days_ago(d), 7, "1").await; // 7 points against a baseline of 2: raised, not severe
+        }
+        let progress = b.get("/progress").await;
+        assert!(progress.has("Consider holding at"), "{}", progress.body);
+        assert!(progress.has("Horowitz MA, Taylor D"), "the source is named");
+        assert!(progress.has("Dose changed on"), "the data behind it are shown");
+        assert!(progress.has("1 wave"), "{}", progress.body);
+        assert!(progress.has("<svg"));
+
+        let user = app.store.user_by_email("w@example.org").await.unwrap().unwrap();
+        let plan = app.store.plans(user.id).await.unwrap()[0].id;
+        let proposal = app.store.proposals(user.id, plan).await.unwrap()[0].id;
+        // Seeing the page again does not make a second proposal.
+        b.get("/progress").await;
+        assert_eq!(app.store.proposals(user.id, plan).await.unwrap().len(), 1);
+
+        let path = format!("/proposals/{proposal}/accept");
+        let accepted = b.submit("/progress", &path, &[]).await;
+        assert_eq!(accepted.location.as_deref(), Some("/progress?done=accepted"));
+        let revs = app.store.plan(user.id, plan).await.unwrap().revisions;
+        assert_eq!(revs.len(), 2);
+        assert!(revs[1].hold && revs[1].reason.starts_with("Hold at"));
+        assert_eq!(revs[1].proposal, Some(proposal));
+        assert!(b.get("/today").await.has("You are holding at this dose"));
+        let page = b.get("/plan").await;
+        assert!(page.has("Revision 2") && page.has("Revision 1"), "the full history stays visible");
+        assert_eq!(b.submit("/progress", &path, &[]).await.status, StatusCode::CONFLICT, "no double accept");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_person_can_reach_only_their_own_records() {
+    on_both(|app: TestApp| async move {
+        let a = app.browser();
+        a.sign_up("a@example.org").await;
+        make_plan(&a, &days_ago(10), "7").await;
+        for d in (4..=10).rev() {
+            check_in(&a, &days_ago(d), 2, "1").await;
+        }
+        for d in (0..=3).rev() {
+            check_in(&a, &days_ago(d), 7, "1").await;
+        }
+        a.get("/progress").await;
+        let ua = app.store.user_by_email("a@example.org").await.unwrap().unwrap();
+        let plan = app.store.plans(ua.id).await.unwrap()[0].id;
+        let proposal = app.store.proposals(ua.id, plan).await.unwrap()[0].id;
+
+        let b = app.browser();
+        b.sign_up("b@example.org").await;
+        let accept = b.submit("/today", &format!("/proposals/{proposal}/accept"), &[]).await;
+        assert_eq!(accept.status, StatusCode::NOT_FOUND);
+        let decline = b.submit("/today", &format!("/proposals/{proposal}/decline"), &[]).await;
+        assert_eq!(decline.status, StatusCode::NOT_FOUND);
+        assert_eq!(app.store.plan(ua.id, plan).await.unwrap().revisions.len(), 1);
+        for path in ["/today", "/plan", "/progress", "/account/export.json", "/checkin"] {
+            let page = b.get(path).await;
+            assert!(!page.has("a@example.org") && !page.has("citalopram") && !page.has("Citalopram"), "{path}");
+        }
+        assert!(b.get(&format!("/checkin?date={}", days_ago(1))).await.has("value=\"\""), "no one else's answers");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn check_in_mistakes_are_named_kept_and_nothing_is_lost() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("k@example.org").await;
+        assert_eq!(check_in(&b, &days_ago(0), 2, "3").await.status, StatusCode::SEE_OTHER);
+        let token = b.get("/checkin").await.csrf();
+        let tomorrow = london_today().checked_add(1.days()).unwrap().to_string();
+        let bad = b
+            .post_raw(
+                "/checkin",
+                &[
+                    ("csrf", &token),
+                    ("date", &tomorrow),
+                    ("wellbeing", "11"),
+                    ("sleep_hours", "30"),
+                    ("s_dizziness", "7"),
+                    ("note", "kept"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for msg in [
+            "has not happened yet",
+            "from 0 (worst) to 10",
+            "between 0 and 24",
+            "Dizziness or light-headedness: 7 is not one of the answers",
+        ] {
+            assert!(bad.has(msg), "missing '{msg}'");
+        }
+        assert!(bad.has(">kept</textarea>") && bad.has("value=\"11\""), "what was typed is kept");
+        let u = app.store.user_by_email("k@example.org").await.unwrap().unwrap();
+        let saved = app.store.checkins(u.id).await.unwrap();
+        assert_eq!((saved.len(), saved[0].burden), (1, 6), "the earlier check-in is untouched");
+        // Editing today's entry replaces it.
+        check_in(&b, &days_ago(0), 1, "1").await;
+        assert_eq!(app.store.checkins(u.id).await.unwrap()[0].burden, 1);
+        assert!(b.get("/checkin").await.has("You already checked in for this day"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn everything_can_be_downloaded_and_the_account_deleted() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("d@example.org").await;
+        make_plan(&b, &days_ago(0), "28").await;
+        check_in(&b, &days_ago(1), 2, "2").await;
+        b.submit("/today", "/today/dose", &[("status", "taken")]).await;
+
+        let json = b.client.get(format!("{}/account/export.json", b.base)).send().await.unwrap();
+        assert!(json.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+        let v: serde_json::Value = serde_json::from_str(&json.text().await.unwrap()).unwrap();
+        assert_eq!(v["account"]["email"], "d@example.org");
+        assert_eq!(v["checkins"][0]["burden"], 4);
+        assert_eq!(v["plans"][0]["revisions"][0]["settings"]["drug"], "citalopram");
+        assert_eq!(v["doses"][0]["status"], "taken");
+
+        let csv = b.get("/account/export.csv").await.body;
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().starts_with("date,dose_mg,dose_status,burden,wellbeing,sleep_hours,dizziness"));
+        assert!(lines.next().unwrap().starts_with(&format!("{},,,4,6,7,2,2,0", days_ago(1))));
+        assert!(lines.next().unwrap().starts_with(&format!("{},20,taken,", days_ago(0))));
+
+        let wrong =
+            b.submit("/account", "/account/delete", &[("password", "not my password"), ("confirm", "yes")]).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(app.store.user_by_email("d@example.org").await.unwrap().is_some(), "nothing deleted");
+        let gone =
+            b.submit("/account", "/account/delete", &[("password", "correct horse battery"), ("confirm", "yes")]).await;
+        assert!(gone.has("Your account has been deleted"));
+        assert!(app.store.user_by_email("d@example.org").await.unwrap().is_none());
+        assert_eq!(b.get("/today").await.location.as_deref(), Some("/login"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn learning_and_crisis_pages_are_open_to_everyone_and_crisis_is_one_tap_away() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        let crisis = b.get("/crisis").await;
+        assert!(crisis.has("href=\"tel:116123\"") && crisis.has("href=\"tel:988\"") && crisis.has("13 11 14"));
+        let drug = b.get("/learn/sertraline").await;
+        assert!(drug.has("half-life") && drug.has("Sertraline"));
+        assert!(b.get("/learn/diazepam").await.has("seizures"));
+        let glossary = b.get("/learn/glossary").await;
+        for term in [
+            "Tolerance",
+            "Tachyphylaxis",
+            "Protracted withdrawal",
+            "Kindling",
+            "Tolerance withdrawal",
+            "Dependence",
+            "Addiction",
+            "Misuse",
+        ] {
+            assert!(glossary.has(&format!(">{term}</dt>")), "{term}");
+        }
+        assert_eq!(b.get("/learn/nothing").await.status, StatusCode::NOT_FOUND);
+        b.sign_up("e@example.org").await;
+        for path in
+            ["/", "/today", "/checkin", "/progress", "/plan", "/plan/new", "/learn", "/account", "/crisis", "/nowhere"]
+        {
+            let p = b.get(path).await;
+            let page = if p.status == StatusCode::SEE_OTHER { b.get(p.location.as_deref().unwrap()).await } else { p };
+            assert!(page.has("href=\"/crisis\""), "{path} has no crisis link");
+        }
+        app
+    })
+    .await;
+}

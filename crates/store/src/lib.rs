@@ -1,0 +1,500 @@
+//! Taper's persistence. **Only this crate knows SQL.** One schema on two backends: an embedded
+//! SQLite file (the default) or PostgreSQL, chosen by the URL's scheme; migrations live per
+//! backend under `migrations/` and run at start.
+//!
+//! Every query that reads or changes a person's records names the owner in its `WHERE` clause,
+//! so a caller cannot reach another person's rows by guessing an id.
+//!
+//! Types here are storage rows: ids are UUIDs, timestamps UTC `jiff::Timestamp`s (stored as
+//! microseconds), civil dates `jiff::civil::Date`s in the person's own time zone (stored as ISO
+//! text). JSON columns hold documents the server defines and the store does not interpret.
+
+mod error;
+mod rows;
+pub mod scratch;
+
+use std::str::FromStr as _;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor as _};
+use uuid::Uuid;
+
+pub use error::StoreError;
+pub use rows::*;
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn ts(us: i64) -> Result<Timestamp> {
+    Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(format!("timestamp {us}: {e}")))
+}
+
+fn date(s: &str) -> Result<Date> {
+    Date::from_str(s).map_err(|e| StoreError::Corrupt(format!("date '{s}': {e}")))
+}
+
+/// SQL assembled only from this crate's constant column lists and table names, never from input.
+fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(sql)
+}
+
+fn uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("id '{s}': {e}")))
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `url`: `sqlite:PATH` or
+    /// `postgres://…`. Any other scheme is refused.
+    pub async fn connect(url: &str) -> Result<Store> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "database URL must start with sqlite: or postgres:// (got '{}')",
+                url.split(':').next().unwrap_or_default()
+            )));
+        };
+        let mut opts = AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 4 } else { 8 });
+        if backend == Backend::Sqlite {
+            // Every write that returns success is on disk: WAL with a full sync at each commit.
+            opts = opts.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    Ok(())
+                })
+            });
+        }
+        let url = if backend == Backend::Sqlite && !url.contains('?') { format!("{url}?mode=rwc") } else { url.into() };
+        let pool = opts.connect(&url).await?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE,
+            Backend::Postgres => &POSTGRES,
+        };
+        migrator.run(&pool).await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A value of a SQLite pragma, for tests of durability settings.
+    pub async fn sqlite_pragma(&self, name: &str) -> Result<String> {
+        if !name.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+            return Err(StoreError::Config(format!("not a pragma name: {name}")));
+        }
+        let row: (String,) = sqlx::query_as(trusted(format!("SELECT CAST({name} AS TEXT) FROM pragma_{name}")))
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.0)
+    }
+
+    // ── accounts ────────────────────────────────────────────────────────────────────────────
+
+    pub async fn create_user(&self, new: &NewUser<'_>, now: Timestamp) -> Result<User> {
+        let id = Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO users (id, email, display_name, password_hash, time_zone, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(new.email)
+        .bind(new.display_name)
+        .bind(new.password_hash)
+        .bind(new.time_zone)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| StoreError::conflict_on(e, "email"))?;
+        self.user(id).await
+    }
+
+    pub async fn user(&self, id: Uuid) -> Result<User> {
+        let row: UserRow = sqlx::query_as(trusted(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        row.try_into()
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let row: Option<UserRow> =
+            sqlx::query_as(trusted(format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1")))
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(User::try_from).transpose()
+    }
+
+    pub async fn set_time_zone(&self, user: Uuid, time_zone: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2")
+            .bind(time_zone)
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the account and, through the schema's cascades, every record that belongs to it.
+    /// Sessions are deleted by the caller, which knows them.
+    pub async fn delete_user(&self, user: Uuid) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        // Explicit deletes as well as cascades: SQLite only cascades with foreign_keys on.
+        for table in ["proposals", "doses", "plan_revisions"] {
+            let sql = match table {
+                "doses" => "DELETE FROM doses WHERE user_id = $1".to_string(),
+                t => format!("DELETE FROM {t} WHERE plan_id IN (SELECT id FROM plans WHERE user_id = $1)"),
+            };
+            sqlx::query(trusted(sql)).bind(user.to_string()).execute(&mut *tx).await?;
+        }
+        for sql in ["DELETE FROM checkins WHERE user_id = $1", "DELETE FROM plans WHERE user_id = $1"] {
+            sqlx::query(sql).bind(user.to_string()).execute(&mut *tx).await?;
+        }
+        let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(user.to_string()).execute(&mut *tx).await?;
+        tx.commit().await?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    // ── sessions (the server's SessionStore keeps its records here) ─────────────────────────
+
+    pub async fn session_save(&self, id: &str, data: &str, expires_at: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+        )
+        .bind(id)
+        .bind(data)
+        .bind(micros(expires_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Inserts a new session; false when the id is already taken.
+    pub async fn session_create(&self, id: &str, data: &str, expires_at: Timestamp) -> Result<bool> {
+        let r =
+            sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+                .bind(id)
+                .bind(data)
+                .bind(micros(expires_at))
+                .execute(&self.pool)
+                .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// The session's data if it has not expired at `now`.
+    pub async fn session_load(&self, id: &str, now: Timestamp) -> Result<Option<(String, Timestamp)>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id)
+                .bind(micros(now))
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|(d, e)| Ok((d, ts(e)?))).transpose()
+    }
+
+    pub async fn session_delete(&self, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Removes every session whose data mentions this user id (sign-out everywhere, deletion).
+    pub async fn sessions_delete_for_user(&self, user: Uuid) -> Result<u64> {
+        let pattern = format!("%\"{user}\"%");
+        let r = sqlx::query("DELETE FROM sessions WHERE data LIKE $1").bind(pattern).execute(&self.pool).await?;
+        Ok(r.rows_affected())
+    }
+
+    pub async fn sessions_delete_expired(&self, now: Timestamp) -> Result<u64> {
+        let r =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(micros(now)).execute(&self.pool).await?;
+        Ok(r.rows_affected())
+    }
+
+    // ── plans and revisions ─────────────────────────────────────────────────────────────────
+
+    /// Creates a plan with its first revision.
+    pub async fn create_plan(&self, user: Uuid, drug: &str, first: &NewRevision<'_>, now: Timestamp) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO plans (id, user_id, drug, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id.to_string())
+            .bind(user.to_string())
+            .bind(drug)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+        insert_revision(&mut tx, id, 1, first, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The person's plans, newest first.
+    pub async fn plans(&self, user: Uuid) -> Result<Vec<PlanRecord>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT id, drug, created_at FROM plans WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(|(id, drug, c)| Ok(PlanRecord { id: uuid(&id)?, drug, created_at: ts(c)? })).collect()
+    }
+
+    /// One of the person's plans with all its revisions, oldest first.
+    pub async fn plan(&self, user: Uuid, plan: Uuid) -> Result<PlanWithRevisions> {
+        let (id, drug, created): (String, String, i64) =
+            sqlx::query_as("SELECT id, drug, created_at FROM plans WHERE id = $1 AND user_id = $2")
+                .bind(plan.to_string())
+                .bind(user.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        let rows: Vec<RevisionRow> = sqlx::query_as(trusted(format!(
+            "SELECT {REVISION_COLUMNS} FROM plan_revisions WHERE plan_id = $1 ORDER BY number"
+        )))
+        .bind(&id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(PlanWithRevisions {
+            plan: PlanRecord { id: uuid(&id)?, drug, created_at: ts(created)? },
+            revisions: rows.into_iter().map(Revision::try_from).collect::<Result<_>>()?,
+        })
+    }
+
+    /// Adds a revision to the person's plan. When it comes from a proposal, the proposal is
+    /// marked accepted in the same transaction, and only if it was still pending.
+    pub async fn add_revision(&self, user: Uuid, plan: Uuid, rev: &NewRevision<'_>, now: Timestamp) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let owner: Option<(String,)> = sqlx::query_as("SELECT id FROM plans WHERE id = $1 AND user_id = $2")
+            .bind(plan.to_string())
+            .bind(user.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if owner.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(number) FROM plan_revisions WHERE plan_id = $1")
+            .bind(plan.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let number = max.unwrap_or(0) + 1;
+        if let Some(p) = rev.proposal {
+            let r = sqlx::query(
+                "UPDATE proposals SET status = 'accepted', decided_at = $1 WHERE id = $2 AND plan_id = $3 AND status = 'pending'",
+            )
+            .bind(micros(now))
+            .bind(p.to_string())
+            .bind(plan.to_string())
+            .execute(&mut *tx)
+            .await?;
+            if r.rows_affected() != 1 {
+                return Err(StoreError::Conflict("proposal".into()));
+            }
+        }
+        insert_revision(&mut tx, plan, number, rev, now).await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    // ── doses ───────────────────────────────────────────────────────────────────────────────
+
+    /// Records the day's dose as taken or missed (one record per plan and day; a later record
+    /// replaces an earlier one, e.g. "missed" corrected to "taken").
+    pub async fn record_dose(&self, user: Uuid, d: &NewDose, now: Timestamp) -> Result<()> {
+        let owned: Option<(String,)> = sqlx::query_as("SELECT id FROM plans WHERE id = $1 AND user_id = $2")
+            .bind(d.plan.to_string())
+            .bind(user.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        if owned.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO doses (id, user_id, plan_id, date, status, dose_mg, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (plan_id, date) DO UPDATE SET status = excluded.status, dose_mg = excluded.dose_mg, \
+             recorded_at = excluded.recorded_at",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(user.to_string())
+        .bind(d.plan.to_string())
+        .bind(d.date.to_string())
+        .bind(d.status.as_str())
+        .bind(d.dose_mg)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn doses(&self, user: Uuid) -> Result<Vec<DoseRecord>> {
+        let rows: Vec<(String, String, String, f64, i64)> = sqlx::query_as(
+            "SELECT plan_id, date, status, dose_mg, recorded_at FROM doses WHERE user_id = $1 ORDER BY date, recorded_at",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(p, d, s, mg, at)| {
+                Ok(DoseRecord {
+                    plan: uuid(&p)?,
+                    date: date(&d)?,
+                    status: DoseStatus::parse(&s)?,
+                    dose_mg: mg,
+                    recorded_at: ts(at)?,
+                })
+            })
+            .collect()
+    }
+
+    // ── check-ins ───────────────────────────────────────────────────────────────────────────
+
+    /// Saves the day's check-in, replacing an earlier one for the same date.
+    pub async fn save_checkin(&self, user: Uuid, c: &NewCheckIn<'_>, now: Timestamp) -> Result<()> {
+        let scores = serde_json::to_string(c.scores).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO checkins (id, user_id, date, scores, burden, wellbeing, sleep_hours, note, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             ON CONFLICT (user_id, date) DO UPDATE SET scores = excluded.scores, burden = excluded.burden, \
+             wellbeing = excluded.wellbeing, sleep_hours = excluded.sleep_hours, note = excluded.note, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(user.to_string())
+        .bind(c.date.to_string())
+        .bind(scores)
+        .bind(i64::from(c.burden))
+        .bind(i64::from(c.wellbeing))
+        .bind(c.sleep_hours)
+        .bind(c.note)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The person's check-ins, oldest first.
+    pub async fn checkins(&self, user: Uuid) -> Result<Vec<CheckInRecord>> {
+        let rows: Vec<CheckInRow> =
+            sqlx::query_as(trusted(format!("SELECT {CHECKIN_COLUMNS} FROM checkins WHERE user_id = $1 ORDER BY date")))
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(CheckInRecord::try_from).collect()
+    }
+
+    pub async fn checkin_on(&self, user: Uuid, on: Date) -> Result<Option<CheckInRecord>> {
+        let row: Option<CheckInRow> =
+            sqlx::query_as(trusted(format!("SELECT {CHECKIN_COLUMNS} FROM checkins WHERE user_id = $1 AND date = $2")))
+                .bind(user.to_string())
+                .bind(on.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(CheckInRecord::try_from).transpose()
+    }
+
+    // ── proposals ───────────────────────────────────────────────────────────────────────────
+
+    pub async fn insert_proposal(&self, p: &NewProposal<'_>, now: Timestamp) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO proposals (id, plan_id, revision_id, rule, status, title, reason, details, created_at) \
+             VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8)",
+        )
+        .bind(id.to_string())
+        .bind(p.plan.to_string())
+        .bind(p.revision.to_string())
+        .bind(p.rule)
+        .bind(p.title)
+        .bind(p.reason)
+        .bind(p.details)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// All proposals on the person's plan, newest first.
+    pub async fn proposals(&self, user: Uuid, plan: Uuid) -> Result<Vec<ProposalRecord>> {
+        let rows: Vec<ProposalRow> = sqlx::query_as(trusted(format!(
+            "SELECT {PROPOSAL_COLUMNS} FROM proposals p JOIN plans ON plans.id = p.plan_id \
+             WHERE p.plan_id = $1 AND plans.user_id = $2 ORDER BY p.created_at DESC, p.id DESC"
+        )))
+        .bind(plan.to_string())
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(ProposalRecord::try_from).collect()
+    }
+
+    /// Declines a pending proposal on one of the person's plans.
+    pub async fn decline_proposal(&self, user: Uuid, proposal: Uuid, now: Timestamp) -> Result<()> {
+        let r = sqlx::query(
+            "UPDATE proposals SET status = 'declined', decided_at = $1 WHERE id = $2 AND status = 'pending' \
+             AND plan_id IN (SELECT id FROM plans WHERE user_id = $3)",
+        )
+        .bind(micros(now))
+        .bind(proposal.to_string())
+        .bind(user.to_string())
+        .execute(&self.pool)
+        .await?;
+        if r.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+    }
+}
+
+async fn insert_revision(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    plan: Uuid,
+    number: i64,
+    r: &NewRevision<'_>,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO plan_revisions (id, plan_id, number, effective_date, day_offset, hold, settings, steps, reason, \
+         proposal_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(Uuid::now_v7().to_string())
+    .bind(plan.to_string())
+    .bind(number)
+    .bind(r.effective.to_string())
+    .bind(i64::from(r.day_offset))
+    .bind(i64::from(r.hold))
+    .bind(r.settings)
+    .bind(r.steps)
+    .bind(r.reason)
+    .bind(r.proposal.map(|p| p.to_string()))
+    .bind(micros(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,299 @@
+//! Records as the store hands them out, and the raw rows they are read from.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use uuid::Uuid;
+
+use crate::{Result, StoreError, date, ts, uuid};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub time_zone: String,
+    pub created_at: Timestamp,
+}
+
+pub struct NewUser<'a> {
+    /// Already normalised (trimmed, lower-case) by the caller.
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub time_zone: &'a str,
+}
+
+pub(crate) const USER_COLUMNS: &str = "id, email, display_name, password_hash, time_zone, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    id: String,
+    email: String,
+    display_name: String,
+    password_hash: String,
+    time_zone: String,
+    created_at: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<User> {
+        Ok(User {
+            id: uuid(&r.id)?,
+            email: r.email,
+            display_name: r.display_name,
+            password_hash: r.password_hash,
+            time_zone: r.time_zone,
+            created_at: ts(r.created_at)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanRecord {
+    pub id: Uuid,
+    pub drug: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanWithRevisions {
+    pub plan: PlanRecord,
+    /// Oldest first; never empty for a plan made by `create_plan`.
+    pub revisions: Vec<Revision>,
+}
+
+/// One version of a plan. Revisions are only ever added, never changed, so the history stays.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub id: Uuid,
+    pub number: i64,
+    pub effective: Date,
+    pub day_offset: u32,
+    pub hold: bool,
+    /// The plan form's settings (JSON, defined by the server).
+    pub settings: String,
+    /// The scheduled doses (JSON, defined by the server).
+    pub steps: String,
+    pub reason: String,
+    pub proposal: Option<Uuid>,
+    pub created_at: Timestamp,
+}
+
+pub struct NewRevision<'a> {
+    pub effective: Date,
+    pub day_offset: u32,
+    pub hold: bool,
+    pub settings: &'a str,
+    pub steps: &'a str,
+    pub reason: &'a str,
+    pub proposal: Option<Uuid>,
+}
+
+pub(crate) const REVISION_COLUMNS: &str =
+    "id, number, effective_date, day_offset, hold, settings, steps, reason, proposal_id, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RevisionRow {
+    id: String,
+    number: i64,
+    effective_date: String,
+    day_offset: i64,
+    hold: i64,
+    settings: String,
+    steps: String,
+    reason: String,
+    proposal_id: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<RevisionRow> for Revision {
+    type Error = StoreError;
+    fn try_from(r: RevisionRow) -> Result<Revision> {
+        Ok(Revision {
+            id: uuid(&r.id)?,
+            number: r.number,
+            effective: date(&r.effective_date)?,
+            day_offset: u32::try_from(r.day_offset).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            hold: r.hold != 0,
+            settings: r.settings,
+            steps: r.steps,
+            reason: r.reason,
+            proposal: r.proposal_id.as_deref().map(uuid).transpose()?,
+            created_at: ts(r.created_at)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoseStatus {
+    Taken,
+    Missed,
+}
+
+impl DoseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DoseStatus::Taken => "taken",
+            DoseStatus::Missed => "missed",
+        }
+    }
+    pub(crate) fn parse(s: &str) -> Result<DoseStatus> {
+        match s {
+            "taken" => Ok(DoseStatus::Taken),
+            "missed" => Ok(DoseStatus::Missed),
+            other => Err(StoreError::Corrupt(format!("dose status '{other}'"))),
+        }
+    }
+}
+
+pub struct NewDose {
+    pub plan: Uuid,
+    pub date: Date,
+    pub status: DoseStatus,
+    pub dose_mg: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoseRecord {
+    pub plan: Uuid,
+    pub date: Date,
+    pub status: DoseStatus,
+    pub dose_mg: f64,
+    pub recorded_at: Timestamp,
+}
+
+pub struct NewCheckIn<'a> {
+    pub date: Date,
+    pub scores: &'a [u8],
+    pub burden: u32,
+    pub wellbeing: u8,
+    pub sleep_hours: Option<f64>,
+    pub note: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckInRecord {
+    pub date: Date,
+    pub scores: Vec<u8>,
+    pub burden: u32,
+    pub wellbeing: u8,
+    pub sleep_hours: Option<f64>,
+    pub note: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+pub(crate) const CHECKIN_COLUMNS: &str = "date, scores, burden, wellbeing, sleep_hours, note, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CheckInRow {
+    date: String,
+    scores: String,
+    burden: i64,
+    wellbeing: i64,
+    sleep_hours: Option<f64>,
+    note: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<CheckInRow> for CheckInRecord {
+    type Error = StoreError;
+    fn try_from(r: CheckInRow) -> Result<CheckInRecord> {
+        let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("check-in {}: {e}", r.date));
+        Ok(CheckInRecord {
+            date: date(&r.date)?,
+            scores: serde_json::from_str(&r.scores).map_err(|e| corrupt(&e))?,
+            burden: u32::try_from(r.burden).map_err(|e| corrupt(&e))?,
+            wellbeing: u8::try_from(r.wellbeing).map_err(|e| corrupt(&e))?,
+            sleep_hours: r.sleep_hours,
+            note: r.note,
+            created_at: ts(r.created_at)?,
+            updated_at: ts(r.updated_at)?,
+        })
+    }
+}
+
+pub struct NewProposal<'a> {
+    pub plan: Uuid,
+    pub revision: Uuid,
+    pub rule: &'a str,
+    pub title: &'a str,
+    pub reason: &'a str,
+    /// JSON: the data, sources and action (defined by the server).
+    pub details: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalStatus {
+    Pending,
+    Accepted,
+    Declined,
+}
+
+impl ProposalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProposalStatus::Pending => "pending",
+            ProposalStatus::Accepted => "accepted",
+            ProposalStatus::Declined => "declined",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposalRecord {
+    pub id: Uuid,
+    pub plan: Uuid,
+    pub revision: Uuid,
+    pub rule: String,
+    pub status: ProposalStatus,
+    pub title: String,
+    pub reason: String,
+    pub details: String,
+    pub created_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
+}
+
+pub(crate) const PROPOSAL_COLUMNS: &str =
+    "p.id, p.plan_id, p.revision_id, p.rule, p.status, p.title, p.reason, p.details, p.created_at, p.decided_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ProposalRow {
+    id: String,
+    plan_id: String,
+    revision_id: String,
+    rule: String,
+    status: String,
+    title: String,
+    reason: String,
+    details: String,
+    created_at: i64,
+    decided_at: Option<i64>,
+}
+
+impl TryFrom<ProposalRow> for ProposalRecord {
+    type Error = StoreError;
+    fn try_from(r: ProposalRow) -> Result<ProposalRecord> {
+        let status = match r.status.as_str() {
+            "pending" => ProposalStatus::Pending,
+            "accepted" => ProposalStatus::Accepted,
+            "declined" => ProposalStatus::Declined,
+            other => return Err(StoreError::Corrupt(format!("proposal status '{other}'"))),
+        };
+        Ok(ProposalRecord {
+            id: uuid(&r.id)?,
+            plan: uuid(&r.plan_id)?,
+            revision: uuid(&r.revision_id)?,
+            rule: r.rule,
+            status,
+            title: r.title,
+            reason: r.reason,
+            details: r.details,
+            created_at: ts(r.created_at)?,
+            decided_at: r.decided_at.map(ts).transpose()?,
+        })
+    }
+}

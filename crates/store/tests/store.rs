@@ -1,0 +1,205 @@
+//! The store's conformance suite: every test runs on a fresh SQLite file and on a fresh
+//! PostgreSQL database (skipped, loudly, only when no PostgreSQL server answers).
+#![allow(clippy::unwrap_used)]
+
+use std::future::Future;
+
+use jiff::Timestamp;
+use jiff::civil::date;
+use taper_store::scratch::Scratch;
+use taper_store::{
+    Backend, DoseStatus, NewCheckIn, NewDose, NewProposal, NewRevision, NewUser, ProposalStatus, Store, StoreError,
+};
+use uuid::Uuid;
+
+async fn on_both<F, Fut>(test: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let s = Scratch::sqlite();
+    let store = Store::connect(&s.url).await.unwrap();
+    test(store.clone()).await;
+    store.close().await;
+    s.remove().await;
+
+    match Scratch::postgres().await {
+        Ok(p) => {
+            let store = Store::connect(&p.url).await.unwrap();
+            assert_eq!(store.backend(), Backend::Postgres);
+            test(store.clone()).await;
+            store.close().await;
+            p.remove().await;
+        }
+        Err(e) => eprintln!(
+            "\n!!! SKIPPED the PostgreSQL half of this test: no server at {} ({e}) !!!\n",
+            taper_store::scratch::postgres_admin_url()
+        ),
+    }
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_second(1_800_000_000).unwrap()
+}
+
+async fn user(store: &Store, email: &str) -> Uuid {
+    let new = NewUser { email, display_name: "Sam", password_hash: "$argon2id$x", time_zone: "Europe/London" };
+    store.create_user(&new, now()).await.unwrap().id
+}
+
+fn revision<'a>(reason: &'a str, proposal: Option<Uuid>) -> NewRevision<'a> {
+    NewRevision {
+        effective: date(2026, 11, 1),
+        day_offset: 0,
+        hold: false,
+        settings: "{}",
+        steps: "[]",
+        reason,
+        proposal,
+    }
+}
+
+#[tokio::test]
+async fn accounts_are_unique_by_email_and_deletion_removes_everything() {
+    on_both(|store| async move {
+        let id = user(&store, "sam@example.org").await;
+        let again = NewUser { email: "sam@example.org", display_name: "x", password_hash: "h", time_zone: "UTC" };
+        assert!(matches!(store.create_user(&again, now()).await, Err(StoreError::Conflict(f)) if f == "email"));
+        assert_eq!(store.user_by_email("sam@example.org").await.unwrap().unwrap().id, id);
+        assert_eq!(store.user(id).await.unwrap().created_at, now());
+
+        let plan = store.create_plan(id, "citalopram", &revision("Plan created", None), now()).await.unwrap();
+        let c = NewCheckIn {
+            date: date(2026, 11, 2),
+            scores: &[1, 2],
+            burden: 3,
+            wellbeing: 6,
+            sleep_hours: None,
+            note: "",
+        };
+        store.save_checkin(id, &c, now()).await.unwrap();
+        let d = NewDose { plan, date: date(2026, 11, 2), status: DoseStatus::Taken, dose_mg: 20.0 };
+        store.record_dose(id, &d, now()).await.unwrap();
+        store.session_save("s1", &format!("{{\"user\":\"{id}\"}}"), now()).await.unwrap();
+
+        store.delete_user(id).await.unwrap();
+        assert!(matches!(store.user(id).await, Err(StoreError::NotFound)));
+        assert!(store.checkins(id).await.unwrap().is_empty());
+        assert!(store.doses(id).await.unwrap().is_empty());
+        assert!(store.plans(id).await.unwrap().is_empty());
+        assert_eq!(store.sessions_delete_for_user(id).await.unwrap(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_person_reaches_only_their_own_records() {
+    on_both(|store| async move {
+        let a = user(&store, "a@example.org").await;
+        let b = user(&store, "b@example.org").await;
+        let plan = store.create_plan(a, "sertraline", &revision("Plan created", None), now()).await.unwrap();
+        assert!(matches!(store.plan(b, plan).await, Err(StoreError::NotFound)));
+        assert!(matches!(store.add_revision(b, plan, &revision("x", None), now()).await, Err(StoreError::NotFound)));
+        let d = NewDose { plan, date: date(2026, 11, 2), status: DoseStatus::Taken, dose_mg: 50.0 };
+        assert!(matches!(store.record_dose(b, &d, now()).await, Err(StoreError::NotFound)));
+        assert!(store.proposals(b, plan).await.unwrap().is_empty());
+        let rev = store.plan(a, plan).await.unwrap().revisions[0].id;
+        let p = NewProposal { plan, revision: rev, rule: "hold", title: "t", reason: "r", details: "{}" };
+        let pid = store.insert_proposal(&p, now()).await.unwrap();
+        assert!(matches!(store.decline_proposal(b, pid, now()).await, Err(StoreError::NotFound)));
+        assert_eq!(store.proposals(a, plan).await.unwrap()[0].status, ProposalStatus::Pending);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn revisions_accumulate_and_accepting_a_proposal_happens_once() {
+    on_both(|store| async move {
+        let a = user(&store, "a@example.org").await;
+        let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), now()).await.unwrap();
+        let first = store.plan(a, plan).await.unwrap().revisions[0].clone();
+        assert_eq!((first.number, first.effective, first.hold), (1, date(2026, 11, 1), false));
+
+        let p = NewProposal { plan, revision: first.id, rule: "hold", title: "Hold", reason: "r", details: "{}" };
+        let pid = store.insert_proposal(&p, now()).await.unwrap();
+        let hold = NewRevision { hold: true, day_offset: 3, ..revision("Hold: symptoms rose", Some(pid)) };
+        assert_eq!(store.add_revision(a, plan, &hold, now()).await.unwrap(), 2);
+        // The same proposal cannot be accepted twice (double submit): nothing is added.
+        assert!(matches!(store.add_revision(a, plan, &hold, now()).await, Err(StoreError::Conflict(_))));
+        let all = store.plan(a, plan).await.unwrap().revisions;
+        assert_eq!(all.len(), 2);
+        assert_eq!((all[1].hold, all[1].day_offset, all[1].proposal), (true, 3, Some(pid)));
+        assert_eq!(all[1].reason, "Hold: symptoms rose");
+        let props = store.proposals(a, plan).await.unwrap();
+        assert_eq!(props[0].status, ProposalStatus::Accepted);
+        assert!(props[0].decided_at.is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn check_ins_and_doses_are_one_per_day_and_can_be_corrected() {
+    on_both(|store| async move {
+        let a = user(&store, "a@example.org").await;
+        let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), now()).await.unwrap();
+        let day = date(2026, 11, 3);
+        let scores = [0u8, 1, 2, 3];
+        let c =
+            NewCheckIn { date: day, scores: &scores, burden: 6, wellbeing: 4, sleep_hours: Some(6.5), note: "tired" };
+        store.save_checkin(a, &c, now()).await.unwrap();
+        let later = Timestamp::from_second(1_800_000_600).unwrap();
+        let c2 = NewCheckIn { burden: 1, scores: &[1], note: "better", sleep_hours: None, ..c };
+        store.save_checkin(a, &c2, later).await.unwrap();
+        let all = store.checkins(a).await.unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!((all[0].burden, all[0].note.as_str(), all[0].sleep_hours), (1, "better", None));
+        assert_eq!((all[0].created_at, all[0].updated_at), (now(), later));
+        assert_eq!(store.checkin_on(a, day).await.unwrap().unwrap().scores, vec![1]);
+
+        let d = NewDose { plan, date: day, status: DoseStatus::Missed, dose_mg: 12.0 };
+        store.record_dose(a, &d, now()).await.unwrap();
+        store.record_dose(a, &NewDose { status: DoseStatus::Taken, ..d }, later).await.unwrap();
+        let doses = store.doses(a).await.unwrap();
+        assert_eq!(doses.len(), 1);
+        assert_eq!((doses[0].status, doses[0].recorded_at), (DoseStatus::Taken, later));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_expire_and_can_be_replaced() {
+    on_both(|store| async move {
+        let exp = Timestamp::from_second(1_800_000_100).unwrap();
+        assert!(store.session_create("abc", "{}", exp).await.unwrap());
+        assert!(!store.session_create("abc", "{\"x\":1}", exp).await.unwrap(), "ids never collide silently");
+        assert_eq!(store.session_load("abc", now()).await.unwrap().unwrap().0, "{}");
+        store.session_save("abc", "{\"x\":2}", exp).await.unwrap();
+        assert_eq!(store.session_load("abc", now()).await.unwrap().unwrap().0, "{\"x\":2}");
+        assert!(store.session_load("abc", exp).await.unwrap().is_none(), "expired at its expiry time");
+        assert_eq!(store.sessions_delete_expired(exp).await.unwrap(), 1);
+        store.session_delete("abc").await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sqlite_is_durable_wal_with_full_sync_and_foreign_keys() {
+    let s = Scratch::sqlite();
+    let store = Store::connect(&s.url).await.unwrap();
+    assert_eq!(store.sqlite_pragma("journal_mode").await.unwrap(), "wal");
+    assert_eq!(store.sqlite_pragma("synchronous").await.unwrap(), "2"); // FULL
+    assert_eq!(store.sqlite_pragma("foreign_keys").await.unwrap(), "1");
+    // Reopening the same file keeps the data and does not re-run migrations.
+    let a = user(&store, "a@example.org").await;
+    store.close().await;
+    let again = Store::connect(&s.url).await.unwrap();
+    assert_eq!(again.user(a).await.unwrap().email, "a@example.org");
+    again.close().await;
+    s.remove().await;
+}
+
+#[tokio::test]
+async fn unknown_database_schemes_are_refused() {
+    let e = Store::connect("mysql://localhost/taper").await.unwrap_err();
+    assert!(e.to_string().contains("sqlite: or postgres://"), "{e}");
+}
