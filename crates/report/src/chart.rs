@@ -138,6 +138,9 @@ pub struct Timeline<'a> {
     pub occupancy: &'a [(jiff::civil::Date, f64)],
     pub start: jiff::civil::Date,
     pub end: jiff::civil::Date,
+    /// Questionnaire totals as a share of their maximum (0–100), by instrument name; drawn in
+    /// a fourth panel when present.
+    pub scores: &'a [(&'a str, Vec<(jiff::civil::Date, f64)>)],
 }
 
 const WAVE: RGBColor = RGBColor(230, 120, 40);
@@ -171,9 +174,11 @@ pub fn waves_svg(t: &Timeline) -> Result<String, ChartError> {
     };
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (820, 560)).into_drawing_area();
+        let has_scores = t.scores.iter().any(|(_, v)| !v.is_empty());
+        let root = SVGBackend::with_string(&mut svg, (820, if has_scores { 720 } else { 560 })).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let has_occ = !t.occupancy.is_empty();
+        let (root, score_area) = if has_scores { root.split_vertically(560) } else { (root.clone(), root) };
         let (top, rest) = root.split_vertically(300);
         let (dose_area, occ_area) = rest.split_vertically(if has_occ { 130 } else { 260 });
         let mut chart = ChartBuilder::on(&top)
@@ -248,6 +253,25 @@ pub fn waves_svg(t: &Timeline) -> Result<String, ChartError> {
                 .map_err(err)?;
             oc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("occupancy %").draw().map_err(err)?;
             oc.draw_series(LineSeries::new(occ, COLOURS[2].stroke_width(2))).map_err(err)?;
+        }
+        if has_scores {
+            let mut sc = ChartBuilder::on(&score_area)
+                .margin(12)
+                .x_label_area_size(28)
+                .y_label_area_size(56)
+                .build_cartesian_2d(0f64..days, 0f64..100f64)
+                .map_err(err)?;
+            sc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("% of max score").draw().map_err(err)?;
+            for (k, (name, points)) in t.scores.iter().enumerate() {
+                let colour = COLOURS[(k + 1) % COLOURS.len()];
+                let pts: Vec<(f64, f64)> = points.iter().map(|(d, v)| (x(*d), *v)).collect();
+                sc.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))
+                    .map_err(err)?
+                    .label(*name)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+                sc.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
+            }
+            sc.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).draw().map_err(err)?;
         }
         root.present().map_err(err)?;
     }

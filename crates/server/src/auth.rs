@@ -59,7 +59,12 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn chrome(&self, nav: &'static str) -> Chrome {
-        Chrome { csrf: self.csrf.clone(), user: self.user.as_ref().map(|u| u.display_name.clone()), nav }
+        Chrome {
+            csrf: self.csrf.clone(),
+            user: self.user.as_ref().map(|u| u.display_name.clone()),
+            supporter: self.user.as_ref().is_some_and(|u| u.role != "person"),
+            nav,
+        }
     }
 }
 
@@ -115,6 +120,11 @@ impl Person {
     }
 }
 
+/// Where a signed-in account starts: a person's Today, a supporter's caseload.
+pub fn home_of(u: &User) -> &'static str {
+    if u.role == "person" { "/today" } else { "/caseload" }
+}
+
 pub struct SignInFirst;
 
 impl IntoResponse for SignInFirst {
@@ -148,14 +158,27 @@ pub struct SignupForm {
     pub confirm: String,
     #[serde(default)]
     pub time_zone: String,
+    #[serde(default)]
+    pub role: String,
 }
 
+/// The roles an account can have, with the words shown for them.
+pub const ROLES: [(&str, &str); 3] = [
+    ("person", "someone tapering (or planning to)"),
+    ("clinician", "a clinician: prescriber or therapist"),
+    ("peer", "a peer supporter"),
+];
+
 pub async fn signup_form(ctx: Ctx) -> AppResult<Response> {
-    if ctx.user.is_some() {
-        return Ok(Redirect::to("/today").into_response());
+    if let Some(u) = &ctx.user {
+        return Ok(Redirect::to(home_of(u)).into_response());
     }
-    Ok(views::Signup::new(ctx.chrome("signup"), &SignupForm { time_zone: "UTC".into(), ..Default::default() }, vec![])
-        .into_response())
+    Ok(views::Signup::new(
+        ctx.chrome("signup"),
+        &SignupForm { time_zone: "UTC".into(), role: "person".into(), ..Default::default() },
+        vec![],
+    )
+    .into_response())
 }
 
 /// Trimmed, lower-case; must look like an address (something@something.something).
@@ -195,16 +218,23 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Signu
     if TimeZone::get(f.time_zone.trim()).is_err() {
         errors.push(Field::error("time_zone", "Choose your time zone from the list."));
     }
+    let role = ROLES.iter().find(|(k, _)| *k == f.role.trim()).map_or_else(
+        || {
+            errors.push(Field::error("role", "Choose how you will use Taper."));
+            "person"
+        },
+        |(k, _)| *k,
+    );
     let (Some(email), true) = (email, errors.is_empty()) else {
         return Ok(views::Signup::new(ctx.chrome("signup"), &f, errors).into_response());
     };
     let hash = hash_password(f.password.clone()).await?;
-    let new = NewUser { email: &email, display_name: name, password_hash: &hash, time_zone: f.time_zone.trim() };
+    let new = NewUser { email: &email, display_name: name, password_hash: &hash, time_zone: f.time_zone.trim(), role };
     match state.store.create_user(&new, Timestamp::now()).await {
         Ok(user) => {
             tracing::info!(user = %user.id, "account created");
             start_session(&ctx.session, user.id).await?;
-            Ok(Redirect::to("/plan/new").into_response())
+            Ok(Redirect::to(if user.role == "person" { "/plan/new" } else { "/caseload" }).into_response())
         }
         Err(StoreError::Conflict(_)) => {
             let errors = vec![Field::error("email", "An account with this e-mail address exists. Sign in instead.")];
@@ -233,8 +263,8 @@ pub struct LoginForm {
 }
 
 pub async fn login_form(ctx: Ctx) -> AppResult<Response> {
-    if ctx.user.is_some() {
-        return Ok(Redirect::to("/today").into_response());
+    if let Some(u) = &ctx.user {
+        return Ok(Redirect::to(home_of(u)).into_response());
     }
     Ok(views::Login { chrome: ctx.chrome("login"), email: String::new(), error: None }.into_response())
 }
@@ -273,7 +303,7 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
         Some(u) if ok => {
             tracing::info!(user = %u.id, "signed in");
             start_session(&ctx.session, u.id).await?;
-            Ok(Redirect::to("/today").into_response())
+            Ok(Redirect::to(home_of(&u)).into_response())
         }
         _ => {
             note_failure(&state, &email, now);

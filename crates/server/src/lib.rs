@@ -48,6 +48,7 @@ pub struct Inner {
     pub store: Store,
     pub catalogue: Catalogue,
     pub crisis: crisis::Directory,
+    pub measures: taper_core::measures::Measures,
     /// Failed sign-ins per e-mail address, for the per-account limit.
     pub failures: Mutex<HashMap<String, Vec<jiff::Timestamp>>>,
 }
@@ -78,7 +79,8 @@ impl AppState {
     pub fn new(store: Store) -> Result<AppState, StartError> {
         let catalogue = Catalogue::builtin().map_err(|e| StartError::Data(e.to_string()))?;
         let crisis = crisis::Directory::builtin().map_err(StartError::Data)?;
-        Ok(AppState(Arc::new(Inner { store, catalogue, crisis, failures: Mutex::new(HashMap::new()) })))
+        let measures = taper_core::measures::Measures::builtin().map_err(StartError::Data)?;
+        Ok(AppState(Arc::new(Inner { store, catalogue, crisis, measures, failures: Mutex::new(HashMap::new()) })))
     }
 }
 
@@ -103,8 +105,8 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .route("/today/dose", post(pages::today::record))
         .route("/checkin", get(pages::checkin::form).post(pages::checkin::save))
         .route("/progress", get(pages::progress::show))
-        .route("/proposals/{id}/accept", post(pages::progress::accept))
-        .route("/proposals/{id}/decline", post(pages::progress::decline))
+        .route("/proposals/{proposal}/accept", post(pages::progress::accept))
+        .route("/proposals/{proposal}/decline", post(pages::progress::decline))
         .route("/plan", get(pages::plan::show).post(pages::plan::save))
         .route("/plan/new", get(pages::plan::new))
         .route("/plan/preview", post(pages::plan::preview))
@@ -113,6 +115,16 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .route("/learn/glossary", get(pages::learn::glossary))
         .route("/learn/{drug}", get(pages::learn::drug))
         .route("/crisis", get(pages::learn::crisis))
+        .route("/questionnaires", get(pages::questionnaires::index))
+        .route("/questionnaires/{instrument}", get(pages::questionnaires::form).post(pages::questionnaires::save))
+        .route("/sharing", get(pages::sharing::show))
+        .route("/sharing/invite", post(pages::sharing::invite))
+        .route("/sharing/{share}/revoke", post(pages::sharing::revoke))
+        .route("/join", get(pages::sharing::join_form).post(pages::sharing::join))
+        .route("/join/{code}", get(pages::sharing::join_link))
+        .route("/caseload", get(pages::caseload::index))
+        .route("/people/{owner}", get(pages::caseload::person))
+        .route("/people/{owner}/flags/resolve", post(pages::caseload::resolve))
         .route("/account", get(pages::account::show))
         .route("/account/time-zone", post(pages::account::time_zone))
         .route("/account/export.json", get(pages::account::export_json))

@@ -282,3 +282,62 @@ pub async fn add_revision(
     };
     Ok(state.store.add_revision(user, course.plan_id, &rev, now).await?)
 }
+
+/// Days between scheduled questionnaires (PHQ-9 and GAD-7).
+pub const QUESTIONNAIRE_EVERY_DAYS: u32 = 14;
+
+/// Everything a supporter's views need about one person, computed by the core.
+pub struct Record {
+    pub owner: taper_store::User,
+    pub today: Date,
+    pub course: Option<Course>,
+    pub checkins: Vec<CheckInRecord>,
+    pub analysis: Analysis,
+    pub questionnaires: Vec<taper_store::QuestionnaireRecord>,
+    /// Unresolved flags, most urgent first.
+    pub flags: Vec<taper_core::flags::Flag>,
+    pub resolved: Vec<taper_store::Resolution>,
+}
+
+pub fn results(qs: &[taper_store::QuestionnaireRecord]) -> Vec<taper_core::flags::Result> {
+    qs.iter()
+        .filter_map(|q| {
+            taper_core::measures::Instrument::from_key(&q.instrument).map(|instrument| taper_core::flags::Result {
+                instrument,
+                date: q.date,
+                total: q.total,
+                item9: q.item9,
+            })
+        })
+        .collect()
+}
+
+pub async fn record_of(state: &AppState, owner: uuid::Uuid, now: jiff::Timestamp) -> AppResult<Record> {
+    let owner = state.store.user(owner).await?;
+    let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = now.to_zoned_datetime(tz).date();
+    let course = Course::load(state, owner.id).await?;
+    let checkins = state.store.checkins(owner.id).await?;
+    let analysis = analyse(&checkins, course.as_ref(), today);
+    let questionnaires = state.store.questionnaires(owner.id).await?;
+    let results = results(&questionnaires);
+    let changes = course.as_ref().map(|c| c.changes(today)).unwrap_or_default();
+    let cur = course.as_ref().map(|c| c.current());
+    let input = taper_core::flags::Input {
+        today,
+        measures: &state.measures,
+        results: &results,
+        analysis: &analysis,
+        changes: &changes,
+        hold_since: cur.filter(|r| r.record.hold).map(|r| r.record.effective),
+        last_checkin: checkins.last().map(|c| c.date),
+        has_plan: course.is_some(),
+        questionnaire_every_days: QUESTIONNAIRE_EVERY_DAYS,
+    };
+    let resolved = state.store.resolutions(owner.id).await?;
+    let flags = taper_core::flags::flags(&input)
+        .into_iter()
+        .filter(|f| !resolved.iter().any(|r| r.flag_key == f.key))
+        .collect();
+    Ok(Record { owner, today, course, checkins, analysis, questionnaires, flags, resolved })
+}

@@ -11,13 +11,15 @@ pub struct Chrome {
     pub csrf: String,
     /// The signed-in person's chosen name.
     pub user: Option<String>,
+    /// A clinician or peer supporter (sees a caseload rather than a plan).
+    pub supporter: bool,
     /// Which navigation item is current.
     pub nav: &'static str,
 }
 
 impl Chrome {
     pub fn anonymous() -> Chrome {
-        Chrome { csrf: String::new(), user: None, nav: "" }
+        Chrome { csrf: String::new(), user: None, supporter: false, nav: "" }
     }
     pub fn current(&self, item: &str) -> &'static str {
         if self.nav == item { "page" } else { "false" }
@@ -70,6 +72,8 @@ pub struct Signup {
     pub display_name: String,
     pub time_zone: String,
     pub zones: Vec<&'static str>,
+    pub role: String,
+    pub roles: Vec<(&'static str, &'static str)>,
     pub errors: Vec<Field>,
 }
 
@@ -119,6 +123,8 @@ impl Signup {
             display_name: f.display_name.clone(),
             time_zone: f.time_zone.clone(),
             zones: ZONES.to_vec(),
+            role: f.role.clone(),
+            roles: crate::auth::ROLES.to_vec(),
             errors,
         }
     }
@@ -160,6 +166,8 @@ pub struct Today {
     pub dose: Option<TodayDose>,
     pub starts: Option<String>,
     pub checked_in: bool,
+    /// Questionnaires that are due: (key, name).
+    pub due: Vec<(&'static str, &'static str)>,
     pub proposals: usize,
     pub notice: Option<String>,
 }
@@ -389,4 +397,131 @@ impl Account {
     pub fn is_zone(&self, z: &str) -> bool {
         self.time_zone == z
     }
+}
+
+pub struct QuestionView {
+    pub n: usize,
+    pub text: &'static str,
+    pub value: Option<usize>,
+}
+
+impl QuestionView {
+    pub fn is(&self, answer: &usize) -> bool {
+        self.value == Some(*answer)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "questionnaire_form.html")]
+pub struct QuestionnaireForm {
+    pub chrome: Chrome,
+    pub key: &'static str,
+    pub name: &'static str,
+    pub stem: &'static str,
+    pub questions: Vec<QuestionView>,
+    pub answers: [&'static str; 4],
+    pub attribution: &'static str,
+    pub errors: Vec<Field>,
+    /// Shown at once when item 9 was answered above zero, even if the form has other problems.
+    pub crisis: Vec<crate::crisis::Country>,
+}
+
+pub struct ScoreView {
+    pub date: String,
+    pub name: &'static str,
+    pub total: u32,
+    pub max: u32,
+    pub band: String,
+    pub change: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "questionnaires.html")]
+pub struct Questionnaires {
+    pub chrome: Chrome,
+    pub due: Vec<(&'static str, &'static str, String)>,
+    pub history: Vec<ScoreView>,
+    pub attribution: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "questionnaire_result.html")]
+pub struct QuestionnaireResult {
+    pub chrome: Chrome,
+    pub score: ScoreView,
+    pub item9: bool,
+    pub shared_with: usize,
+    pub crisis: Vec<crate::crisis::Country>,
+}
+
+pub struct ShareView {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub can_propose: bool,
+    pub since: String,
+    pub revoked: Option<String>,
+}
+
+pub struct LogView {
+    pub at: String,
+    pub who: String,
+    pub what: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "sharing.html")]
+pub struct Sharing {
+    pub chrome: Chrome,
+    pub shares: Vec<ShareView>,
+    pub log: Vec<LogView>,
+    pub new_code: Option<(String, String)>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "join.html")]
+pub struct Join {
+    pub chrome: Chrome,
+    pub code: String,
+    pub error: Option<String>,
+}
+
+pub struct FlagView {
+    pub key: String,
+    pub urgency: &'static str,
+    pub title: String,
+    pub data: Vec<String>,
+    pub source: String,
+}
+
+pub struct CaseView {
+    pub id: String,
+    pub name: String,
+    pub dose: String,
+    pub flags: Vec<FlagView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "caseload.html")]
+pub struct Caseload {
+    pub chrome: Chrome,
+    pub people: Vec<CaseView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person.html")]
+pub struct PersonPage {
+    pub chrome: Chrome,
+    pub id: String,
+    pub name: String,
+    pub can_propose: bool,
+    pub summary: String,
+    pub dose: String,
+    pub chart: String,
+    pub flags: Vec<FlagView>,
+    pub resolved: Vec<(String, String, String, String)>,
+    pub scores: Vec<ScoreView>,
+    pub checkins: Vec<(String, String, String, String)>,
+    pub notice: Option<String>,
 }

@@ -12,6 +12,7 @@
 mod error;
 mod rows;
 pub mod scratch;
+mod sharing;
 
 use std::str::FromStr as _;
 
@@ -54,7 +55,7 @@ fn date(s: &str) -> Result<Date> {
 }
 
 /// SQL assembled only from this crate's constant column lists and table names, never from input.
-fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
+pub(crate) fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(sql)
 }
 
@@ -124,14 +125,15 @@ impl Store {
     pub async fn create_user(&self, new: &NewUser<'_>, now: Timestamp) -> Result<User> {
         let id = Uuid::now_v7();
         sqlx::query(
-            "INSERT INTO users (id, email, display_name, password_hash, time_zone, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO users (id, email, display_name, password_hash, time_zone, role, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.to_string())
         .bind(new.email)
         .bind(new.display_name)
         .bind(new.password_hash)
         .bind(new.time_zone)
+        .bind(new.role)
         .bind(micros(now))
         .execute(&self.pool)
         .await
@@ -178,7 +180,15 @@ impl Store {
             };
             sqlx::query(trusted(sql)).bind(user.to_string()).execute(&mut *tx).await?;
         }
-        for sql in ["DELETE FROM checkins WHERE user_id = $1", "DELETE FROM plans WHERE user_id = $1"] {
+        for sql in [
+            "DELETE FROM checkins WHERE user_id = $1",
+            "DELETE FROM plans WHERE user_id = $1",
+            "DELETE FROM questionnaires WHERE user_id = $1",
+            "DELETE FROM audit WHERE owner_id = $1",
+            "DELETE FROM flag_resolutions WHERE owner_id = $1",
+            "DELETE FROM invites WHERE owner_id = $1",
+            "DELETE FROM shares WHERE owner_id = $1 OR grantee_id = $1",
+        ] {
             sqlx::query(sql).bind(user.to_string()).execute(&mut *tx).await?;
         }
         let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(user.to_string()).execute(&mut *tx).await?;

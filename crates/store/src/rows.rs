@@ -13,6 +13,8 @@ pub struct User {
     pub display_name: String,
     pub password_hash: String,
     pub time_zone: String,
+    /// "person", "clinician" or "peer".
+    pub role: String,
     pub created_at: Timestamp,
 }
 
@@ -22,9 +24,10 @@ pub struct NewUser<'a> {
     pub display_name: &'a str,
     pub password_hash: &'a str,
     pub time_zone: &'a str,
+    pub role: &'a str,
 }
 
-pub(crate) const USER_COLUMNS: &str = "id, email, display_name, password_hash, time_zone, created_at";
+pub(crate) const USER_COLUMNS: &str = "id, email, display_name, password_hash, time_zone, role, created_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -33,6 +36,7 @@ pub(crate) struct UserRow {
     display_name: String,
     password_hash: String,
     time_zone: String,
+    role: String,
     created_at: i64,
 }
 
@@ -45,6 +49,7 @@ impl TryFrom<UserRow> for User {
             display_name: r.display_name,
             password_hash: r.password_hash,
             time_zone: r.time_zone,
+            role: r.role,
             created_at: ts(r.created_at)?,
         })
     }
@@ -296,4 +301,47 @@ impl TryFrom<ProposalRow> for ProposalRecord {
             decided_at: r.decided_at.map(ts).transpose()?,
         })
     }
+}
+
+/// A person's consent for another account to see their record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Share {
+    pub id: Uuid,
+    pub owner: Uuid,
+    pub owner_name: String,
+    pub grantee: Uuid,
+    pub grantee_name: String,
+    pub grantee_role: String,
+    pub can_propose: bool,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// One read of a person's record by someone else. Written by the server, never edited.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub actor: Uuid,
+    pub actor_name: String,
+    pub action: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionnaireRecord {
+    pub id: Uuid,
+    pub instrument: String,
+    pub date: Date,
+    pub answers: Vec<u8>,
+    pub total: u32,
+    pub item9: Option<u8>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolution {
+    pub flag_key: String,
+    pub resolved_by: Uuid,
+    pub resolver_name: String,
+    pub note: String,
+    pub at: Timestamp,
 }

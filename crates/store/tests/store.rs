@@ -43,7 +43,13 @@ fn now() -> Timestamp {
 }
 
 async fn user(store: &Store, email: &str) -> Uuid {
-    let new = NewUser { email, display_name: "Sam", password_hash: "$argon2id$x", time_zone: "Europe/London" };
+    let new = NewUser {
+        email,
+        display_name: "Sam",
+        password_hash: "$argon2id$x",
+        time_zone: "Europe/London",
+        role: "person",
+    };
     store.create_user(&new, now()).await.unwrap().id
 }
 
@@ -63,7 +69,13 @@ fn revision<'a>(reason: &'a str, proposal: Option<Uuid>) -> NewRevision<'a> {
 async fn accounts_are_unique_by_email_and_deletion_removes_everything() {
     on_both(|store| async move {
         let id = user(&store, "sam@example.org").await;
-        let again = NewUser { email: "sam@example.org", display_name: "x", password_hash: "h", time_zone: "UTC" };
+        let again = NewUser {
+            email: "sam@example.org",
+            display_name: "x",
+            password_hash: "h",
+            time_zone: "UTC",
+            role: "person",
+        };
         assert!(matches!(store.create_user(&again, now()).await, Err(StoreError::Conflict(f)) if f == "email"));
         assert_eq!(store.user_by_email("sam@example.org").await.unwrap().unwrap().id, id);
         assert_eq!(store.user(id).await.unwrap().created_at, now());
@@ -202,4 +214,59 @@ async fn sqlite_is_durable_wal_with_full_sync_and_foreign_keys() {
 async fn unknown_database_schemes_are_refused() {
     let e = Store::connect("mysql://localhost/taper").await.unwrap_err();
     assert!(e.to_string().contains("sqlite: or postgres://"), "{e}");
+}
+
+#[tokio::test]
+async fn an_invitation_works_once_and_sharing_can_be_revoked() {
+    on_both(|store| async move {
+        let owner = user(&store, "o@example.org").await;
+        let clin = user(&store, "c@example.org").await;
+        let later = Timestamp::from_second(1_800_086_400).unwrap();
+        store.create_invite(owner, "hash1", true, now(), later).await.unwrap();
+        assert!(matches!(store.redeem_invite("hash1", owner, now()).await, Err(StoreError::Conflict(_))));
+        let share = store.redeem_invite("hash1", clin, now()).await.unwrap();
+        assert_eq!((share.owner, share.grantee, share.can_propose), (owner, clin, true));
+        assert!(matches!(store.redeem_invite("hash1", clin, now()).await, Err(StoreError::NotFound)), "one use");
+        store.create_invite(owner, "hash2", false, now(), now()).await.unwrap();
+        assert!(matches!(store.redeem_invite("hash2", clin, now()).await, Err(StoreError::NotFound)), "expired");
+        assert_eq!(store.shared_with(clin).await.unwrap().len(), 1);
+        assert!(store.active_share(owner, clin).await.unwrap().is_some());
+        assert!(matches!(store.revoke_share(clin, share.id, now()).await, Err(StoreError::NotFound)), "only the owner");
+        store.revoke_share(owner, share.id, later).await.unwrap();
+        assert!(store.active_share(owner, clin).await.unwrap().is_none());
+        assert!(store.shared_with(clin).await.unwrap().is_empty());
+        assert_eq!(store.shares_of(owner).await.unwrap()[0].revoked_at, Some(later));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_access_log_questionnaires_and_resolutions_belong_to_their_owner() {
+    on_both(|store| async move {
+        let owner = user(&store, "o@example.org").await;
+        let clin = user(&store, "c@example.org").await;
+        store.audit(owner, clin, "Dr Lee", "viewed the record", now()).await.unwrap();
+        let log = store.access_log(owner).await.unwrap();
+        assert_eq!((log.len(), log[0].actor, log[0].action.as_str()), (1, clin, "viewed the record"));
+        assert!(store.access_log(clin).await.unwrap().is_empty());
+
+        store
+            .save_questionnaire(owner, "phq9", date(2026, 11, 2), &[1, 1, 1, 1, 1, 1, 1, 1, 1], 9, Some(1), now())
+            .await
+            .unwrap();
+        let q = store.questionnaires(owner).await.unwrap();
+        assert_eq!((q[0].total, q[0].item9, q[0].answers.len()), (9, Some(1), 9));
+        assert!(store.questionnaires(clin).await.unwrap().is_empty());
+
+        store.resolve_flag(owner, "item9:2026-11-02", clin, "Dr Lee", "Called; safe", now()).await.unwrap();
+        assert!(matches!(
+            store.resolve_flag(owner, "item9:2026-11-02", clin, "Dr Lee", "again", now()).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(store.resolutions(owner).await.unwrap()[0].note, "Called; safe");
+        // Deleting the clinician leaves the person's log intact (their name is kept in it).
+        store.delete_user(clin).await.unwrap();
+        assert_eq!(store.access_log(owner).await.unwrap()[0].actor_name, "Dr Lee");
+    })
+    .await;
 }

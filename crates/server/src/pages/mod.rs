@@ -1,10 +1,13 @@
 //! One module per area of the app, named for what the person does there.
 
 pub mod account;
+pub mod caseload;
 pub mod checkin;
 pub mod learn;
 pub mod plan;
 pub mod progress;
+pub mod questionnaires;
+pub mod sharing;
 pub mod today;
 
 use axum::http::{StatusCode, header};

@@ -25,6 +25,7 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
         dose: None,
         starts: None,
         checked_in,
+        due: due_questionnaires(&state, &person).await?,
         proposals: 0,
         notice: None,
     };
@@ -81,4 +82,19 @@ pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form
     let dose = NewDose { plan: course.plan_id, date: today, status, dose_mg: on.dose_mg };
     state.store.record_dose(person.id(), &dose, person.now()).await?;
     Ok(Redirect::to("/today").into_response())
+}
+
+async fn due_questionnaires(state: &AppState, person: &Person) -> AppResult<Vec<(&'static str, &'static str)>> {
+    let qs = state.store.questionnaires(person.id()).await?;
+    let today = person.today();
+    Ok(taper_core::measures::Instrument::ALL
+        .iter()
+        .filter(|i| {
+            qs.iter()
+                .rev()
+                .find(|q| q.instrument == i.key())
+                .is_none_or(|q| taper_core::course::after(q.date, timeline::QUESTIONNAIRE_EVERY_DAYS) <= today)
+        })
+        .map(|i| (i.key(), i.name()))
+        .collect())
 }

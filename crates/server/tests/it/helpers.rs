@@ -116,13 +116,18 @@ impl Browser {
     }
 
     pub async fn sign_up(&self, email: &str) -> Page {
+        self.sign_up_as(email, "Alex", "person").await
+    }
+
+    pub async fn sign_up_as(&self, email: &str, name: &str, role: &str) -> Page {
         let p = self
             .submit(
                 "/signup",
                 "/signup",
                 &[
                     ("email", email),
-                    ("display_name", "Alex"),
+                    ("display_name", name),
+                    ("role", role),
                     ("password", "correct horse battery"),
                     ("confirm", "correct horse battery"),
                     ("time_zone", "Europe/London"),

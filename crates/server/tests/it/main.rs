@@ -2,18 +2,20 @@
 //! fresh SQLite database and again against a fresh PostgreSQL database.
 #![allow(clippy::unwrap_used)]
 
+mod authz;
 mod helpers;
+mod sharing;
 
 use helpers::{Browser, TestApp, on_both};
 use jiff::ToSpan as _;
 use jiff::civil::Date;
 use reqwest::StatusCode;
 
-fn london_today() -> Date {
+pub fn london_today() -> Date {
     jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/London").unwrap()).date()
 }
 
-fn days_ago(n: i64) -> String {
+pub fn days_ago(n: i64) -> String {
     london_today().checked_sub(n.days()).unwrap().to_string()
 }
 
@@ -38,7 +40,7 @@ const CHECKLIST_KEYS: [&str; 17] = [
 ];
 
 /// A check-in whose first `raised` items are at `level`, the rest 0.
-async fn check_in(b: &Browser, date: &str, raised: usize, level: &str) -> helpers::Page {
+pub async fn check_in(b: &Browser, date: &str, raised: usize, level: &str) -> helpers::Page {
     let names: Vec<String> = CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
     let mut form: Vec<(&str, &str)> = vec![("date", date), ("wellbeing", "6"), ("sleep_hours", "7"), ("note", "")];
     for (i, n) in names.iter().enumerate() {
@@ -47,7 +49,7 @@ async fn check_in(b: &Browser, date: &str, raised: usize, level: &str) -> helper
     b.submit("/checkin", "/checkin", &form).await
 }
 
-async fn make_plan(b: &Browser, start: &str, every: &str) -> helpers::Page {
+pub async fn make_plan(b: &Browser, start: &str, every: &str) -> helpers::Page {
     b.submit(
         "/plan/new?drug=citalopram",
         "/plan",
@@ -150,6 +152,7 @@ async fn sign_up_mistakes_are_named_and_what_was_typed_is_kept() {
                 &[
                     ("email", "Robin@Example.org"),
                     ("display_name", "R"),
+                    ("role", "person"),
                     ("password", "another long password"),
                     ("confirm", "another long password"),
                     ("time_zone", "UTC"),

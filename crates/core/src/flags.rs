@@ -1,0 +1,206 @@
+//! Flags for the people who support someone: what needs attention, how urgently, and the data
+//! behind it. Computed here, pure; the server stores only who resolved which flag, and when.
+
+use jiff::civil::Date;
+
+use crate::course::Change as DoseChange;
+use crate::measures::{Change, Instrument, Measures};
+use crate::units::trim_number as n;
+use crate::waves::Analysis;
+
+/// A hold longer than this many days is flagged for review.
+pub const LONG_HOLD_DAYS: i32 = 56;
+/// No check-in for this many days is flagged.
+pub const MISSED_CHECKIN_DAYS: i32 = 7;
+/// A questionnaire this many days past due is flagged.
+pub const OVERDUE_GRACE_DAYS: i32 = 7;
+/// Item-9 answers older than this no longer raise a new flag (they stay in the record).
+pub const ITEM9_LOOKBACK_DAYS: i32 = 90;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Urgency {
+    Urgent,
+    High,
+    Medium,
+    Low,
+}
+
+impl Urgency {
+    pub fn label(self) -> &'static str {
+        match self {
+            Urgency::Urgent => "urgent",
+            Urgency::High => "high",
+            Urgency::Medium => "medium",
+            Urgency::Low => "low",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flag {
+    /// Stable identity, so a resolution sticks to this flag and no other: e.g. `item9:2026-11-23`.
+    pub key: String,
+    pub urgency: Urgency,
+    pub title: String,
+    pub data: Vec<String>,
+    pub source: &'static str,
+    pub date: Date,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Result {
+    pub instrument: Instrument,
+    pub date: Date,
+    pub total: u32,
+    pub item9: Option<u8>,
+}
+
+pub struct Input<'a> {
+    pub today: Date,
+    pub measures: &'a Measures,
+    /// Oldest first.
+    pub results: &'a [Result],
+    pub analysis: &'a Analysis,
+    pub changes: &'a [DoseChange],
+    pub hold_since: Option<Date>,
+    pub last_checkin: Option<Date>,
+    pub has_plan: bool,
+    pub questionnaire_every_days: u32,
+}
+
+fn days(a: Date, b: Date) -> i32 {
+    (a - b).get_days()
+}
+
+fn dose_context(changes: &[DoseChange], on: Date) -> Option<String> {
+    changes.iter().rev().find(|c| c.date <= on).map(|c| {
+        format!(
+            "{} days after the dose changed from {} mg to {} mg on {}",
+            days(on, c.date),
+            n(c.from_mg),
+            n(c.to_mg),
+            c.date
+        )
+    })
+}
+
+/// Every flag that applies, most urgent first (then newest first).
+pub fn flags(i: &Input) -> Vec<Flag> {
+    let mut out = Vec::new();
+    for r in i.results.iter().filter(|r| r.item9.is_some_and(|v| v > 0)) {
+        if days(i.today, r.date) > ITEM9_LOOKBACK_DAYS {
+            continue;
+        }
+        let answer = crate::measures::ANSWERS[usize::from(r.item9.unwrap_or(0).min(3))];
+        out.push(Flag {
+            key: format!("item9:{}", r.date),
+            urgency: Urgency::Urgent,
+            title: "PHQ-9 item 9 answered above zero: check in with them about safety".into(),
+            data: vec![
+                format!("On {}, thoughts of being better off dead or of self-harm: \"{answer}\"", r.date),
+                format!("PHQ-9 total {}", r.total),
+                "Any answer above zero calls for a structured risk assessment; it is not a diagnosis.".into(),
+            ],
+            source: "simon2013",
+            date: r.date,
+        });
+    }
+    for inst in Instrument::ALL {
+        let scoring = i.measures.of(inst);
+        let mine: Vec<&Result> = i.results.iter().filter(|r| r.instrument == inst).collect();
+        if let (Some(first), Some(last)) = (mine.first(), mine.last())
+            && mine.len() >= 2
+        {
+            let prev = mine[mine.len() - 2];
+            let from_baseline = scoring.change(first.total, last.total) == Change::ReliableDeterioration;
+            let from_previous = scoring.change(prev.total, last.total) == Change::ReliableDeterioration;
+            if from_baseline || from_previous {
+                let mut data = vec![
+                    format!("{} on {}: {} ({})", scoring.name, last.date, last.total, scoring.band(last.total)),
+                    format!("First score {} on {}; previous {} on {}", first.total, first.date, prev.total, prev.date),
+                    format!("A rise of {} points or more is reliable for {}", scoring.reliable_change, scoring.name),
+                ];
+                data.extend(dose_context(i.changes, last.date));
+                out.push(Flag {
+                    key: format!("deterioration:{}:{}", inst.key(), last.date),
+                    urgency: Urgency::High,
+                    title: format!("Reliable deterioration on {}", scoring.name),
+                    data,
+                    source: "nhs_tt",
+                    date: last.date,
+                });
+            }
+        }
+        let due = mine.last().map(|r| crate::course::after(r.date, i.questionnaire_every_days));
+        if i.has_plan && due.is_none_or(|d| days(i.today, d) > OVERDUE_GRACE_DAYS) {
+            let since = due.unwrap_or(i.today);
+            out.push(Flag {
+                key: format!("overdue:{}:{}", inst.key(), since),
+                urgency: Urgency::Low,
+                title: format!("{} overdue", scoring.name),
+                data: vec![match mine.last() {
+                    Some(r) => format!("Last completed {}; due every {} days", r.date, i.questionnaire_every_days),
+                    None => "Never completed".into(),
+                }],
+                source: "taper_policy",
+                date: since,
+            });
+        }
+    }
+    let cut = i.changes.iter().rev().find(|c| c.date <= i.today && c.to_mg < c.from_mg);
+    if let (Some(w), Some(c)) = (i.analysis.ongoing_wave(), cut)
+        && w.start >= c.date
+        && days(w.start, c.date) <= crate::adapt::AFTER_CHANGE_DAYS
+    {
+        let base = i.analysis.baseline.map_or(0.0, |b| b.mean);
+        out.push(Flag {
+            key: format!("burden:{}", w.start),
+            urgency: Urgency::Medium,
+            title: "Symptom burden rising after a dose step".into(),
+            data: vec![
+                format!("Dose changed from {} mg to {} mg on {}", n(c.from_mg), n(c.to_mg), c.date),
+                format!(
+                    "Raised since {} ({} days); 3-day average up to {:.1} against a baseline of {:.1}",
+                    w.start,
+                    w.days(),
+                    w.extreme,
+                    base
+                ),
+            ],
+            source: "horowitz_taylor2019",
+            date: w.start,
+        });
+    }
+    if let Some(since) = i.hold_since
+        && days(i.today, since) > LONG_HOLD_DAYS
+    {
+        out.push(Flag {
+            key: format!("hold:{since}"),
+            urgency: Urgency::Low,
+            title: "On hold for a long time".into(),
+            data: vec![format!(
+                "Holding since {since} ({} days); review whether and how to go on",
+                days(i.today, since)
+            )],
+            source: "taper_policy",
+            date: since,
+        });
+    }
+    if i.has_plan && i.last_checkin.is_none_or(|d| days(i.today, d) >= MISSED_CHECKIN_DAYS) {
+        out.push(Flag {
+            key: format!("checkins:{}", i.last_checkin.map_or_else(|| "never".to_string(), |d| d.to_string())),
+            urgency: Urgency::Low,
+            title: "No recent check-ins".into(),
+            data: vec![match i.last_checkin {
+                Some(d) => format!("Last check-in {d} ({} days ago)", days(i.today, d)),
+                None => "No check-in yet".into(),
+            }],
+            source: "taper_policy",
+            date: i.last_checkin.unwrap_or(i.today),
+        });
+    }
+    // Two questionnaires on one day raise one flag for that day.
+    out.sort_by(|a, b| a.urgency.cmp(&b.urgency).then(b.date.cmp(&a.date)).then(a.key.cmp(&b.key)));
+    out.dedup_by(|a, b| a.key == b.key);
+    out
+}

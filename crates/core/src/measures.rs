@@ -1,0 +1,256 @@
+//! PHQ-9 and GAD-7: the exact published wording (free to reproduce, with attribution), scoring,
+//! severity bands and reliable change. Bands and thresholds are data (`data/measures.toml`).
+//!
+//! PHQ-9 item 9 is routed on its own, never on the total (Simon et al. 2013): any answer above
+//! zero raises an urgent flag for every clinician the person shares with, and the person sees
+//! crisis resources at once.
+
+use serde::Deserialize;
+
+use crate::error::InputError;
+
+/// The attribution the instruments' authors ask for.
+pub const ATTRIBUTION: &str = "PHQ-9 and GAD-7 developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt \
+    Kroenke and colleagues, with an educational grant from Pfizer Inc. No permission required to reproduce, \
+    translate, display or distribute.";
+
+/// The four answers both instruments use, scored 0–3.
+pub const ANSWERS: [&str; 4] = ["Not at all", "Several days", "More than half the days", "Nearly every day"];
+
+const PHQ9_ITEMS: [&str; 9] = [
+    "Little interest or pleasure in doing things",
+    "Feeling down, depressed, or hopeless",
+    "Trouble falling or staying asleep, or sleeping too much",
+    "Feeling tired or having little energy",
+    "Poor appetite or overeating",
+    "Feeling bad about yourself — or that you are a failure or have let yourself or your family down",
+    "Trouble concentrating on things, such as reading the newspaper or watching television",
+    "Moving or speaking so slowly that other people could have noticed? Or the opposite — being so fidgety or \
+     restless that you have been moving around a lot more than usual",
+    "Thoughts that you would be better off dead or of hurting yourself in some way",
+];
+
+const GAD7_ITEMS: [&str; 7] = [
+    "Feeling nervous, anxious or on edge",
+    "Not being able to stop or control worrying",
+    "Worrying too much about different things",
+    "Trouble relaxing",
+    "Being so restless that it is hard to sit still",
+    "Becoming easily annoyed or irritable",
+    "Feeling afraid as if something awful might happen",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Instrument {
+    Phq9,
+    Gad7,
+}
+
+impl Instrument {
+    pub const ALL: [Instrument; 2] = [Instrument::Phq9, Instrument::Gad7];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Instrument::Phq9 => "phq9",
+            Instrument::Gad7 => "gad7",
+        }
+    }
+    pub fn from_key(k: &str) -> Option<Instrument> {
+        Instrument::ALL.into_iter().find(|i| i.key() == k)
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Instrument::Phq9 => "PHQ-9",
+            Instrument::Gad7 => "GAD-7",
+        }
+    }
+    pub fn stem(self) -> &'static str {
+        match self {
+            Instrument::Phq9 => {
+                "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
+            }
+            Instrument::Gad7 => "Over the last 2 weeks, how often have you been bothered by the following problems?",
+        }
+    }
+    pub fn items(self) -> &'static [&'static str] {
+        match self {
+            Instrument::Phq9 => &PHQ9_ITEMS,
+            Instrument::Gad7 => &GAD7_ITEMS,
+        }
+    }
+    pub fn max(self) -> u32 {
+        3 * self.items().len() as u32
+    }
+}
+
+/// One completed questionnaire, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answers {
+    instrument: Instrument,
+    items: Vec<u8>,
+}
+
+impl Answers {
+    pub fn new(instrument: Instrument, items: &[u8]) -> Result<Answers, InputError> {
+        if items.len() != instrument.items().len() {
+            return Err(InputError::new(
+                instrument.key(),
+                items.len().to_string(),
+                format!("{} has {} questions; answer each one", instrument.name(), instrument.items().len()),
+            ));
+        }
+        if let Some((i, v)) = items.iter().enumerate().find(|(_, v)| **v > 3) {
+            return Err(InputError::new(format!("item{}", i + 1), v.to_string(), "answers are 0 to 3"));
+        }
+        Ok(Answers { instrument, items: items.to_vec() })
+    }
+    pub fn instrument(&self) -> Instrument {
+        self.instrument
+    }
+    pub fn items(&self) -> &[u8] {
+        &self.items
+    }
+    pub fn total(&self) -> u32 {
+        self.items.iter().map(|&v| u32::from(v)).sum()
+    }
+    /// PHQ-9 item 9 (thoughts of being better off dead or of self-harm); None for GAD-7.
+    pub fn item9(&self) -> Option<u8> {
+        (self.instrument == Instrument::Phq9).then(|| self.items[8])
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Band {
+    pub from: u32,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Scoring {
+    pub name: String,
+    pub max: u32,
+    /// A change of at least this many points is reliable.
+    pub reliable_change: u32,
+    pub caseness: u32,
+    pub source: String,
+    pub bands_source: String,
+    pub bands: Vec<Band>,
+}
+
+impl Scoring {
+    /// The severity band of a total: the last band whose start is not above it.
+    pub fn band(&self, total: u32) -> &str {
+        self.bands.iter().rev().find(|b| b.from <= total).map_or("", |b| b.label.as_str())
+    }
+
+    pub fn change(&self, before: u32, after: u32) -> Change {
+        let t = i64::from(self.reliable_change);
+        match i64::from(after) - i64::from(before) {
+            d if d >= t => Change::ReliableDeterioration,
+            d if d <= -t => Change::ReliableImprovement,
+            _ => Change::NoReliableChange,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    ReliableImprovement,
+    ReliableDeterioration,
+    NoReliableChange,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Measures {
+    pub phq9: Scoring,
+    pub gad7: Scoring,
+}
+
+impl Measures {
+    /// The compiled-in `data/measures.toml`.
+    pub fn builtin() -> Result<Measures, String> {
+        Measures::parse(include_str!("../../../data/measures.toml")).map_err(|e| format!("data/measures.toml: {e}"))
+    }
+
+    pub fn parse(text: &str) -> Result<Measures, String> {
+        let m: Measures = toml::from_str(text).map_err(|e| e.to_string())?;
+        for (s, i) in [(&m.phq9, Instrument::Phq9), (&m.gad7, Instrument::Gad7)] {
+            if s.max != i.max() {
+                return Err(format!("{} max {} should be {}", s.name, s.max, i.max()));
+            }
+            if s.bands.first().map(|b| b.from) != Some(0) || s.bands.windows(2).any(|w| w[0].from >= w[1].from) {
+                return Err(format!("{} bands must start at 0 and rise", s.name));
+            }
+        }
+        Ok(m)
+    }
+
+    pub fn of(&self, i: Instrument) -> &Scoring {
+        match i {
+            Instrument::Phq9 => &self.phq9,
+            Instrument::Gad7 => &self.gad7,
+        }
+    }
+}
+
+/// Jacobson & Truax (1991) reliable change index: (x2 − x1) / S_diff, where
+/// S_diff = √(2·SE²) and SE = SD·√(1 − r). |RCI| > 1.96 is reliable change.
+pub fn reliable_change_index(x1: f64, x2: f64, sd: f64, reliability: f64) -> f64 {
+    let se = sd * (1.0 - reliability).sqrt();
+    (x2 - x1) / (2.0 * se * se).sqrt()
+}
+
+/// The smallest change that is reliable at the 95 % level: 1.96 · S_diff.
+pub fn reliable_change_amount(sd: f64, reliability: f64) -> f64 {
+    let se = sd * (1.0 - reliability).sqrt();
+    1.96 * (2.0 * se * se).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_and_bands_follow_the_published_cut_points() {
+        let m = Measures::builtin().unwrap();
+        let a = Answers::new(Instrument::Phq9, &[1, 2, 1, 1, 0, 1, 1, 2, 1]).unwrap();
+        assert_eq!((a.total(), a.item9()), (10, Some(1)));
+        assert_eq!(m.phq9.band(a.total()), "moderate");
+        for (total, band) in
+            [(0, "minimal"), (4, "minimal"), (5, "mild"), (14, "moderate"), (15, "moderately severe"), (27, "severe")]
+        {
+            assert_eq!(m.phq9.band(total), band, "PHQ-9 {total}");
+        }
+        for (total, band) in [(4, "minimal"), (9, "mild"), (10, "moderate"), (21, "severe")] {
+            assert_eq!(m.gad7.band(total), band, "GAD-7 {total}");
+        }
+        let g = Answers::new(Instrument::Gad7, &[3; 7]).unwrap();
+        assert_eq!((g.total(), g.item9()), (21, None));
+    }
+
+    #[test]
+    fn reliable_change_uses_the_nhs_talking_therapies_thresholds() {
+        let m = Measures::builtin().unwrap();
+        assert_eq!(m.phq9.change(8, 14), Change::ReliableDeterioration);
+        assert_eq!(m.phq9.change(8, 13), Change::NoReliableChange);
+        assert_eq!(m.phq9.change(16, 10), Change::ReliableImprovement);
+        assert_eq!(m.gad7.change(5, 9), Change::ReliableDeterioration);
+        assert_eq!(m.gad7.change(5, 8), Change::NoReliableChange);
+    }
+
+    #[test]
+    fn jacobson_truax_worked_example() {
+        // SD 5 and reliability 0.84: SE = 5·0.4 = 2, S_diff = √8 ≈ 2.83, so 1.96·S_diff ≈ 5.54
+        // points; a rise from 10 to 17 gives RCI = 7/2.83 ≈ 2.47 (> 1.96: reliable).
+        assert!((reliable_change_amount(5.0, 0.84) - 5.544).abs() < 1e-3);
+        assert!((reliable_change_index(10.0, 17.0, 5.0, 0.84) - 2.475).abs() < 1e-3);
+        assert!(reliable_change_index(10.0, 15.0, 5.0, 0.84) < 1.96);
+    }
+
+    #[test]
+    fn answers_are_checked() {
+        assert_eq!(Answers::new(Instrument::Phq9, &[0; 7]).unwrap_err().field, "phq9");
+        assert_eq!(Answers::new(Instrument::Gad7, &[0, 0, 4, 0, 0, 0, 0]).unwrap_err().field, "item3");
+        assert!(Measures::parse("[phq9]\nname='x'").is_err());
+    }
+}

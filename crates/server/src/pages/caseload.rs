@@ -1,0 +1,226 @@
+//! The supporter's side: a caseload ordered by urgency, and one person's record on a single
+//! timeline. Only people with an active share are reachable, and every read of someone else's
+//! record writes one row to their access log.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use taper_core::measures::Instrument;
+use taper_report::chart::{Timeline, waves_svg};
+use taper_store::{Share, StoreError};
+
+use super::mg;
+use crate::AppState;
+use crate::auth::Person;
+use crate::error::{AppError, AppResult};
+use crate::timeline::{self, Record};
+use crate::views::{self, CaseView, FlagView, ScoreView};
+
+/// The active share from `owner` to the viewer, or NotFound (never revealing whether the person
+/// exists).
+async fn shared(state: &AppState, viewer: &Person, owner: &str) -> AppResult<Share> {
+    let owner = uuid::Uuid::parse_str(owner).map_err(|_| AppError::NotFound)?;
+    state.store.active_share(owner, viewer.id()).await?.ok_or(AppError::NotFound)
+}
+
+fn flag_views(state: &AppState, r: &Record) -> Vec<FlagView> {
+    r.flags
+        .iter()
+        .map(|f| FlagView {
+            key: f.key.clone(),
+            urgency: f.urgency.label(),
+            title: f.title.clone(),
+            data: f.data.clone(),
+            source: state.catalogue.source(f.source).map_or_else(|| f.source.to_string(), |s| s.citation.clone()),
+        })
+        .collect()
+}
+
+fn dose_line(r: &Record) -> String {
+    match r.course.as_ref().and_then(|c| c.on(r.today).map(|(on, _)| (c, on))) {
+        Some((c, on)) => {
+            format!("{} {} a day{}", state_drug(c), mg(on.dose_mg), if on.hold { ", holding" } else { "" })
+        }
+        None if r.course.is_some() => "Plan not started yet".into(),
+        None => "No plan yet".into(),
+    }
+}
+
+fn state_drug(c: &timeline::Course) -> String {
+    c.current().plan.drug_name.clone()
+}
+
+pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let now = person.now();
+    let mut people = Vec::new();
+    for share in state.store.shared_with(person.id()).await? {
+        let r = timeline::record_of(&state, share.owner, now).await?;
+        state
+            .store
+            .audit(share.owner, person.id(), &person.user.display_name, "saw your flags on their caseload", now)
+            .await?;
+        let top = r.flags.first().map(|f| f.urgency);
+        people.push((
+            top,
+            CaseView {
+                id: share.owner.to_string(),
+                name: share.owner_name.clone(),
+                dose: dose_line(&r),
+                flags: flag_views(&state, &r),
+            },
+        ));
+    }
+    // Most urgent first; people without flags last; then by name.
+    people.sort_by(|a, b| match (a.0, b.0) {
+        (Some(x), Some(y)) => x.cmp(&y).then(a.1.name.cmp(&b.1.name)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.1.name.cmp(&b.1.name),
+    });
+    Ok(views::Caseload { chrome: person.chrome("caseload"), people: people.into_iter().map(|p| p.1).collect() }
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Notice {
+    resolved: Option<String>,
+}
+
+pub async fn person(
+    State(state): State<AppState>,
+    viewer: Person,
+    Path(id): Path<String>,
+    Query(q): Query<Notice>,
+) -> AppResult<Response> {
+    let share = shared(&state, &viewer, &id).await?;
+    let now = viewer.now();
+    let r = timeline::record_of(&state, share.owner, now).await?;
+    state.store.audit(share.owner, viewer.id(), &viewer.user.display_name, "viewed your record", now).await?;
+
+    let first = [
+        r.checkins.first().map(|c| c.date),
+        r.course.as_ref().map(|c| c.revs[0].record.effective),
+        r.questionnaires.first().map(|q| q.date),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+    .unwrap_or(r.today)
+    .min(r.today);
+    let (dose, occ) = r
+        .course
+        .as_ref()
+        .map_or((vec![], vec![]), |c| (c.dose_points(first, r.today), c.occupancy_points(first, r.today)));
+    let scores: Vec<(&str, Vec<(jiff::civil::Date, f64)>)> = Instrument::ALL
+        .iter()
+        .map(|&i| {
+            let pts = r
+                .questionnaires
+                .iter()
+                .filter(|q| q.instrument == i.key())
+                .map(|q| (q.date, 100.0 * f64::from(q.total) / f64::from(i.max())))
+                .collect();
+            (i.name(), pts)
+        })
+        .collect();
+    let chart = waves_svg(&Timeline {
+        analysis: &r.analysis,
+        dose: &dose,
+        occupancy: &occ,
+        start: first,
+        end: r.today,
+        scores: &scores,
+    })?;
+    let mut score_views = Vec::new();
+    for (k, qr) in r.questionnaires.iter().enumerate() {
+        let Some(inst) = Instrument::from_key(&qr.instrument) else { continue };
+        let s = state.measures.of(inst);
+        let prev = r.questionnaires[..k].iter().rev().find(|p| p.instrument == qr.instrument);
+        let change = match prev.map(|p| (p, s.change(p.total, qr.total))) {
+            Some((p, taper_core::measures::Change::ReliableDeterioration)) => {
+                format!("reliable deterioration from {}", p.total)
+            }
+            Some((p, taper_core::measures::Change::ReliableImprovement)) => {
+                format!("reliable improvement from {}", p.total)
+            }
+            Some((p, _)) => format!("no reliable change from {}", p.total),
+            None => "first".into(),
+        };
+        let item9 = qr.item9.filter(|v| *v > 0).map(|v| format!("; item 9 = {v}")).unwrap_or_default();
+        score_views.push(ScoreView {
+            date: qr.date.to_string(),
+            name: inst.name(),
+            total: qr.total,
+            max: inst.max(),
+            band: s.band(qr.total).to_string(),
+            change: format!("{change}{item9}"),
+        });
+    }
+    score_views.reverse();
+    let page = views::PersonPage {
+        chrome: viewer.chrome("caseload"),
+        id: share.owner.to_string(),
+        name: share.owner_name.clone(),
+        can_propose: share.can_propose,
+        summary: r.analysis.summary(),
+        dose: dose_line(&r),
+        chart,
+        flags: flag_views(&state, &r),
+        resolved: r
+            .resolved
+            .iter()
+            .map(|x| {
+                (
+                    x.at.to_zoned_datetime(viewer.tz.clone()).date().to_string(),
+                    x.flag_key.clone(),
+                    x.note.clone(),
+                    x.resolver_name.clone(),
+                )
+            })
+            .collect(),
+        scores: score_views,
+        checkins: r
+            .checkins
+            .iter()
+            .rev()
+            .take(14)
+            .map(|c| (c.date.to_string(), c.burden.to_string(), c.wellbeing.to_string(), c.note.clone()))
+            .collect(),
+        notice: q.resolved.map(|_| "Flag resolved; your note is kept with it.".to_string()),
+    };
+    Ok(page.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ResolveForm {
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn resolve(
+    State(state): State<AppState>,
+    viewer: Person,
+    Path(id): Path<String>,
+    Form(f): Form<ResolveForm>,
+) -> AppResult<Response> {
+    let share = shared(&state, &viewer, &id).await?;
+    let note = f.note.trim();
+    if note.is_empty() || note.chars().count() > 2000 {
+        return Err(AppError::BadRequest("Write what you did (up to 2000 characters) to resolve a flag.".into()));
+    }
+    let now = viewer.now();
+    let r = timeline::record_of(&state, share.owner, now).await?;
+    let flag = r.flags.iter().find(|x| x.key == f.key).ok_or(AppError::NotFound)?;
+    match state.store.resolve_flag(share.owner, &flag.key, viewer.id(), &viewer.user.display_name, note, now).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    state
+        .store
+        .audit(share.owner, viewer.id(), &viewer.user.display_name, &format!("resolved a flag: {}", flag.title), now)
+        .await?;
+    Ok(Redirect::to(&format!("/people/{}?resolved=1", share.owner)).into_response())
+}

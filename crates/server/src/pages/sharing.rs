@@ -1,0 +1,162 @@
+//! Consent: a person invites someone with a one-time code, sees who has access and every read
+//! of their record, and can stop sharing at any time. The invitee accepts the code.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+use taper_store::StoreError;
+
+use crate::AppState;
+use crate::auth::Person;
+use crate::error::{AppError, AppResult};
+use crate::views::{self, LogView, ShareView};
+
+/// Days an invitation code stays valid.
+pub const INVITE_DAYS: i64 = 7;
+/// No 0/O or 1/I, so a code read aloud or copied by hand survives.
+const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+fn new_code() -> String {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    let chars: String = bytes.iter().take(12).map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
+    format!("{}-{}-{}", &chars[..4], &chars[4..8], &chars[8..])
+}
+
+/// Upper-case letters and digits only, so spaces, dashes and case do not matter.
+fn normalise(code: &str) -> String {
+    code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+fn hash(code: &str) -> String {
+    Sha256::digest(normalise(code).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn role_label(role: &str) -> String {
+    match role {
+        "clinician" => "clinician".into(),
+        "peer" => "peer supporter".into(),
+        _ => "supporter".into(),
+    }
+}
+
+async fn page(
+    state: &AppState,
+    person: &Person,
+    new_code: Option<(String, String)>,
+    notice: Option<String>,
+) -> AppResult<views::Sharing> {
+    let tz = person.tz.clone();
+    let when = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string();
+    let shares = state
+        .store
+        .shares_of(person.id())
+        .await?
+        .into_iter()
+        .map(|s| ShareView {
+            id: s.id.to_string(),
+            name: s.grantee_name,
+            role: role_label(&s.grantee_role),
+            can_propose: s.can_propose,
+            since: when(s.created_at),
+            revoked: s.revoked_at.map(when),
+        })
+        .collect();
+    let log = state
+        .store
+        .access_log(person.id())
+        .await?
+        .into_iter()
+        .map(|a| LogView { at: when(a.at), who: a.actor_name, what: a.action })
+        .collect();
+    Ok(views::Sharing { chrome: person.chrome("sharing"), shares, log, new_code, notice })
+}
+
+pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    Ok(page(&state, &person, None, None).await?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    can_propose: String,
+}
+
+pub async fn invite(
+    State(state): State<AppState>,
+    person: Person,
+    headers: HeaderMap,
+    Form(f): Form<InviteForm>,
+) -> AppResult<Response> {
+    let code = new_code();
+    let now = person.now();
+    let expires = now.checked_add(jiff::SignedDuration::from_hours(24 * INVITE_DAYS)).unwrap_or(now);
+    state.store.create_invite(person.id(), &hash(&code), f.can_propose == "yes", now, expires).await?;
+    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let link = format!("http://{host}/join/{code}");
+    Ok(page(&state, &person, Some((code, link)), None).await?.into_response())
+}
+
+pub async fn revoke(State(state): State<AppState>, person: Person, Path(id): Path<String>) -> AppResult<Response> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    state.store.revoke_share(person.id(), id, person.now()).await?;
+    tracing::info!(user = %person.id(), "sharing stopped");
+    Ok(page(&state, &person, None, Some("Sharing stopped. They can no longer see your record.".into()))
+        .await?
+        .into_response())
+}
+
+pub async fn join_form(person: Person) -> AppResult<Response> {
+    Ok(views::Join { chrome: person.chrome("join"), code: String::new(), error: None }.into_response())
+}
+
+pub async fn join_link(person: Person, Path(code): Path<String>) -> AppResult<Response> {
+    Ok(views::Join { chrome: person.chrome("join"), code: normalise(&code), error: None }.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct JoinForm {
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn join(State(state): State<AppState>, person: Person, Form(f): Form<JoinForm>) -> AppResult<Response> {
+    let refuse = |msg: &str| {
+        let mut r = views::Join { chrome: person.chrome("join"), code: f.code.clone(), error: Some(msg.into()) }
+            .into_response();
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        r
+    };
+    if normalise(&f.code).len() != 12 {
+        return Ok(refuse("An invitation code has 12 letters and digits, like ABCD-EFGH-JKLM."));
+    }
+    match state.store.redeem_invite(&hash(&f.code), person.id(), person.now()).await {
+        Ok(share) => {
+            tracing::info!(grantee = %person.id(), owner = %share.owner, "sharing accepted");
+            Ok(Redirect::to(&format!("/people/{}", share.owner)).into_response())
+        }
+        Err(StoreError::NotFound) => {
+            Ok(refuse("That code is not valid: it may have been used already or be more than 7 days old."))
+        }
+        Err(StoreError::Conflict(_)) => {
+            Ok(refuse("That is your own code: give it to the person you want to share with."))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_readable_and_typing_variations_do_not_matter() {
+        let c = new_code();
+        assert_eq!(c.len(), 14);
+        assert!(normalise(&c).bytes().all(|b| ALPHABET.contains(&b)));
+        assert_eq!(hash(&c), hash(&c.to_lowercase().replace('-', " ")));
+        assert_ne!(new_code(), new_code());
+    }
+}

@@ -1,0 +1,141 @@
+//! Consented sharing, the caseload, questionnaires and item-9 routing, through the routes.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Browser, TestApp, on_both};
+use crate::{days_ago, make_plan};
+
+async fn share_with(owner: &Browser, supporter: &Browser) {
+    let page = owner.submit("/sharing", "/sharing/invite", &[("can_propose", "yes")]).await;
+    let key = "id=\"invite-code\">";
+    let i = page.body.find(key).unwrap() + key.len();
+    let code = page.body[i..i + 14].to_string();
+    assert!(page.has(&format!("/join/{code}")), "a link to send");
+    let joined = supporter.submit("/join", "/join", &[("code", &code)]).await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.body);
+}
+
+async fn phq9(b: &Browser, answers: [&str; 9]) -> crate::helpers::Page {
+    let names: Vec<String> = (1..=9).map(|n| format!("item{n}")).collect();
+    let form: Vec<(&str, &str)> =
+        names.iter().zip(answers.iter()).filter(|(_, a)| !a.is_empty()).map(|(n, a)| (n.as_str(), *a)).collect();
+    b.submit("/questionnaires/phq9", "/questionnaires/phq9", &form).await
+}
+
+#[tokio::test]
+async fn item_9_shows_crisis_help_in_the_same_response_and_puts_an_urgent_flag_first() {
+    on_both(|app: TestApp| async move {
+        let calm = app.browser();
+        calm.sign_up_as("calm@example.org", "Casey", "person").await;
+        let sam = app.browser();
+        sam.sign_up_as("sam@example.org", "Sam", "person").await;
+        make_plan(&sam, &days_ago(3), "28").await;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        share_with(&calm, &dr).await;
+        share_with(&sam, &dr).await;
+
+        // An unanswered question blocks saving, but never the crisis help.
+        let partial = phq9(&sam, ["1", "1", "", "1", "0", "0", "0", "0", "1"]).await;
+        assert_eq!(partial.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(partial.has("Question 3 has no answer") && partial.has("href=\"tel:116123\""));
+        assert!(partial.has("value=\"1\" checked"), "answers given are kept");
+
+        let saved = phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
+        assert_eq!(saved.status, StatusCode::OK);
+        assert!(saved.has("crisis-now") && saved.has("href=\"tel:116123\"") && saved.has("href=\"tel:999\""));
+        assert!(saved.has("5 of 27") && saved.has("(mild)"));
+        assert!(saved.has("The 1 person you share your record with will see an urgent note"));
+
+        let caseload = dr.get("/caseload").await;
+        let sam_at = caseload.body.find(">Sam</a>").unwrap();
+        let casey_at = caseload.body.find(">Casey</a>").unwrap();
+        assert!(sam_at < casey_at, "the person with an urgent flag comes first");
+        assert!(caseload.has("urgent:</strong> PHQ-9 item 9 answered above zero"));
+
+        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        let page = dr.get(&format!("/people/{sam_id}")).await;
+        assert!(page.has("Several days") && page.has("item 9 = 1"));
+        let key = format!("item9:{}", crate::london_today());
+        let resolved = dr
+            .submit(
+                &format!("/people/{sam_id}"),
+                &format!("/people/{sam_id}/flags/resolve"),
+                &[("key", &key), ("note", "Phoned Sam; safety plan reviewed")],
+            )
+            .await;
+        assert_eq!(resolved.status, StatusCode::SEE_OTHER);
+        let after = dr.get(&format!("/people/{sam_id}?resolved=1")).await;
+        assert!(!after.has("urgent: PHQ-9 item 9"), "resolved flags leave the open list");
+        assert!(after.has("Phoned Sam; safety plan reviewed"));
+        let empty_note = dr
+            .submit(
+                &format!("/people/{sam_id}"),
+                &format!("/people/{sam_id}/flags/resolve"),
+                &[("key", "x"), ("note", " ")],
+            )
+            .await;
+        assert_eq!(empty_note.status, StatusCode::BAD_REQUEST);
+
+        let log = sam.get("/sharing").await;
+        assert!(log.has("Dr Lee") && log.has("viewed your record") && log.has("resolved a flag"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn stopping_sharing_ends_access_at_once_and_codes_work_once_for_someone_else() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up_as("p@example.org", "Pat", "person").await;
+        let own = p.submit("/sharing", "/sharing/invite", &[]).await;
+        let key = "id=\"invite-code\">";
+        let i = own.body.find(key).unwrap() + key.len();
+        let code = own.body[i..i + 14].to_string();
+        let self_use = p.submit("/join", "/join", &[("code", &code)]).await;
+        assert!(self_use.has("That is your own code"));
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        assert_eq!(dr.submit("/join", "/join", &[("code", &code.to_lowercase())]).await.status, StatusCode::SEE_OTHER);
+        let late = app.browser();
+        late.sign_up_as("late@example.org", "Late", "peer").await;
+        assert!(late.submit("/join", "/join", &[("code", &code)]).await.has("That code is not valid"));
+        assert!(late.submit("/join", "/join", &[("code", "short")]).await.has("has 12 letters and digits"));
+
+        let pid = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        assert_eq!(dr.get(&format!("/people/{pid}")).await.status, StatusCode::OK);
+        assert_eq!(late.get(&format!("/people/{pid}")).await.status, StatusCode::NOT_FOUND);
+        let share = app.store.shares_of(pid).await.unwrap()[0].id;
+        let revoked = p.submit("/sharing", &format!("/sharing/{share}/revoke"), &[]).await;
+        assert!(revoked.has("Sharing stopped"));
+        assert_eq!(dr.get(&format!("/people/{pid}")).await.status, StatusCode::NOT_FOUND);
+        assert!(!dr.get("/caseload").await.has("Pat"));
+        let log = app.store.access_log(pid).await.unwrap();
+        assert_eq!(log.len(), 1, "one read, logged once");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up_as("p@example.org", "Pat", "person").await;
+        make_plan(&p, &days_ago(10), "7").await;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        share_with(&p, &dr).await;
+        phq9(&p, ["0", "1", "1", "0", "0", "0", "0", "0", "0"]).await;
+        let second = phq9(&p, ["2", "2", "1", "1", "1", "1", "0", "0", "0"]).await;
+        assert!(second.has("Up 6 from 2") && second.has("reliable worsening"));
+        let caseload = dr.get("/caseload").await;
+        assert!(caseload.has("high:</strong> Reliable deterioration on PHQ-9"), "{}", caseload.body);
+        assert!(caseload.has("3 days after the dose changed from 20 mg to 12 mg"));
+        let history = p.get("/questionnaires").await;
+        assert!(history.has("8 of 27") && history.has("(mild)") || history.has("mild"));
+        app
+    })
+    .await;
+}

@@ -1,0 +1,271 @@
+//! Consented sharing: invitations, shares, the access log, questionnaires and flag resolutions.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use uuid::Uuid;
+
+use crate::{AuditRecord, QuestionnaireRecord, Resolution, Result, Share, Store, StoreError, date, micros, ts, uuid};
+
+const SHARE_SELECT: &str = "SELECT s.id, s.owner_id, o.display_name, s.grantee_id, g.display_name, g.role, \
+    s.can_propose, s.created_at, s.revoked_at FROM shares s JOIN users o ON o.id = s.owner_id \
+    JOIN users g ON g.id = s.grantee_id";
+
+type ShareRow = (String, String, String, String, String, String, i64, i64, Option<i64>);
+type QuestionnaireRow = (String, String, String, String, i64, Option<i64>, i64);
+
+fn share(r: ShareRow) -> Result<Share> {
+    Ok(Share {
+        id: uuid(&r.0)?,
+        owner: uuid(&r.1)?,
+        owner_name: r.2,
+        grantee: uuid(&r.3)?,
+        grantee_name: r.4,
+        grantee_role: r.5,
+        can_propose: r.6 != 0,
+        created_at: ts(r.7)?,
+        revoked_at: r.8.map(ts).transpose()?,
+    })
+}
+
+impl Store {
+    /// Records an invitation. Only a hash of the code is kept, so the table cannot be used to
+    /// accept it.
+    pub async fn create_invite(
+        &self,
+        owner: Uuid,
+        code_hash: &str,
+        can_propose: bool,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO invites (code_hash, owner_id, can_propose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(code_hash)
+        .bind(owner.to_string())
+        .bind(i64::from(can_propose))
+        .bind(micros(now))
+        .bind(micros(expires_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Uses an invitation once: the grantee gets access to the owner's record. NotFound when the
+    /// code is unknown, used or expired; Conflict("own") for one's own code.
+    pub async fn redeem_invite(&self, code_hash: &str, grantee: Uuid, now: Timestamp) -> Result<Share> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT owner_id, can_propose FROM invites WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(code_hash)
+        .bind(micros(now))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (owner, can_propose) = row.ok_or(StoreError::NotFound)?;
+        if owner == grantee.to_string() {
+            return Err(StoreError::Conflict("own".into()));
+        }
+        let used =
+            sqlx::query("UPDATE invites SET used_by = $1, used_at = $2 WHERE code_hash = $3 AND used_at IS NULL")
+                .bind(grantee.to_string())
+                .bind(micros(now))
+                .bind(code_hash)
+                .execute(&mut *tx)
+                .await?;
+        if used.rows_affected() != 1 {
+            return Err(StoreError::NotFound);
+        }
+        // One active share per pair: an earlier active one is replaced.
+        sqlx::query("UPDATE shares SET revoked_at = $1 WHERE owner_id = $2 AND grantee_id = $3 AND revoked_at IS NULL")
+            .bind(micros(now))
+            .bind(&owner)
+            .bind(grantee.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let id = Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO shares (id, owner_id, grantee_id, can_propose, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.to_string())
+        .bind(&owner)
+        .bind(grantee.to_string())
+        .bind(can_propose)
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let row: ShareRow = sqlx::query_as(crate::trusted(format!("{SHARE_SELECT} WHERE s.id = $1")))
+            .bind(id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        share(row)
+    }
+
+    /// Everyone the person has shared with, current and revoked, newest first.
+    pub async fn shares_of(&self, owner: Uuid) -> Result<Vec<Share>> {
+        let rows: Vec<ShareRow> =
+            sqlx::query_as(crate::trusted(format!("{SHARE_SELECT} WHERE s.owner_id = $1 ORDER BY s.created_at DESC")))
+                .bind(owner.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(share).collect()
+    }
+
+    /// The people who currently share their record with `grantee`.
+    pub async fn shared_with(&self, grantee: Uuid) -> Result<Vec<Share>> {
+        let rows: Vec<ShareRow> = sqlx::query_as(crate::trusted(format!(
+            "{SHARE_SELECT} WHERE s.grantee_id = $1 AND s.revoked_at IS NULL ORDER BY o.display_name"
+        )))
+        .bind(grantee.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(share).collect()
+    }
+
+    /// The active share from `owner` to `grantee`, if there is one.
+    pub async fn active_share(&self, owner: Uuid, grantee: Uuid) -> Result<Option<Share>> {
+        let row: Option<ShareRow> = sqlx::query_as(crate::trusted(format!(
+            "{SHARE_SELECT} WHERE s.owner_id = $1 AND s.grantee_id = $2 AND s.revoked_at IS NULL"
+        )))
+        .bind(owner.to_string())
+        .bind(grantee.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(share).transpose()
+    }
+
+    pub async fn revoke_share(&self, owner: Uuid, share: Uuid, now: Timestamp) -> Result<()> {
+        let r = sqlx::query("UPDATE shares SET revoked_at = $1 WHERE id = $2 AND owner_id = $3 AND revoked_at IS NULL")
+            .bind(micros(now))
+            .bind(share.to_string())
+            .bind(owner.to_string())
+            .execute(&self.pool)
+            .await?;
+        if r.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+    }
+
+    /// Appends to the owner's access log.
+    pub async fn audit(&self, owner: Uuid, actor: Uuid, actor_name: &str, action: &str, now: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit (id, owner_id, actor_id, actor_name, action, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(owner.to_string())
+        .bind(actor.to_string())
+        .bind(actor_name)
+        .bind(action)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The owner's access log, newest first.
+    pub async fn access_log(&self, owner: Uuid) -> Result<Vec<AuditRecord>> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT actor_id, actor_name, action, at FROM audit WHERE owner_id = $1 ORDER BY at DESC, id DESC",
+        )
+        .bind(owner.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(a, n, act, at)| Ok(AuditRecord { actor: uuid(&a)?, actor_name: n, action: act, at: ts(at)? }))
+            .collect()
+    }
+
+    pub async fn save_questionnaire(
+        &self,
+        user: Uuid,
+        instrument: &str,
+        on: Date,
+        answers: &[u8],
+        total: u32,
+        item9: Option<u8>,
+        now: Timestamp,
+    ) -> Result<Uuid> {
+        let id = Uuid::now_v7();
+        let answers = serde_json::to_string(answers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO questionnaires (id, user_id, instrument, date, answers, total, item9, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.to_string())
+        .bind(user.to_string())
+        .bind(instrument)
+        .bind(on.to_string())
+        .bind(answers)
+        .bind(i64::from(total))
+        .bind(item9.map(i64::from))
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    /// The person's questionnaires, oldest first.
+    pub async fn questionnaires(&self, user: Uuid) -> Result<Vec<QuestionnaireRecord>> {
+        let rows: Vec<QuestionnaireRow> = sqlx::query_as(
+            "SELECT id, instrument, date, answers, total, item9, created_at FROM questionnaires WHERE user_id = $1 \
+             ORDER BY date, created_at",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, inst, d, a, total, item9, c)| {
+                let bad = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("questionnaire {id}: {e}"));
+                Ok(QuestionnaireRecord {
+                    id: uuid(&id)?,
+                    instrument: inst,
+                    date: date(&d)?,
+                    answers: serde_json::from_str(&a).map_err(|e| bad(&e))?,
+                    total: u32::try_from(total).map_err(|e| bad(&e))?,
+                    item9: item9.map(u8::try_from).transpose().map_err(|e| bad(&e))?,
+                    created_at: ts(c)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks a flag on the owner's record resolved; Conflict if it already is.
+    pub async fn resolve_flag(
+        &self,
+        owner: Uuid,
+        flag_key: &str,
+        by: Uuid,
+        by_name: &str,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO flag_resolutions (id, owner_id, flag_key, resolved_by, resolver_name, note, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(owner.to_string())
+        .bind(flag_key)
+        .bind(by.to_string())
+        .bind(by_name)
+        .bind(note)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| StoreError::conflict_on(e, "flag"))?;
+        Ok(())
+    }
+
+    pub async fn resolutions(&self, owner: Uuid) -> Result<Vec<Resolution>> {
+        let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT flag_key, resolved_by, resolver_name, note, at FROM flag_resolutions WHERE owner_id = $1 ORDER BY at",
+        )
+        .bind(owner.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(k, by, name, note, at)| {
+                Ok(Resolution { flag_key: k, resolved_by: uuid(&by)?, resolver_name: name, note, at: ts(at)? })
+            })
+            .collect()
+    }
+}
