@@ -5,6 +5,7 @@
 //! the same plan, which is what makes it testable and reviewable.
 
 pub mod adapt;
+pub mod assess;
 pub mod catalogue;
 pub mod course;
 pub mod crossover;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod exposure;
 pub mod flags;
 pub mod formulation;
+pub mod history;
 pub mod measures;
 pub mod occupancy;
 pub mod pk;

@@ -133,8 +133,8 @@ impl Analysis {
     pub fn summary(&self) -> String {
         let Some(b) = self.baseline else {
             return format!(
-                "Not enough check-ins yet: your baseline needs at least {MIN_BASELINE}. Waves and windows are \
-                 described against your own baseline, so there is nothing to compare with yet."
+                "Not enough check-ins yet: a baseline needs at least {MIN_BASELINE}. Waves and windows are read \
+                 against a personal baseline, so there is nothing to compare with yet."
             );
         };
         let waves: Vec<_> = self.waves().collect();
@@ -145,7 +145,7 @@ impl Analysis {
             b.entries,
             b.from,
             b.to,
-            if b.before_first_change { ", before your first dose change" } else { "" }
+            if b.before_first_change { ", before the first dose change" } else { "" }
         );
         if waves.is_empty() {
             s.push_str("No waves so far. ");

@@ -136,9 +136,21 @@ pub struct ProposalDetails {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StoredAction {
-    Hold { dose_mg: f64 },
-    Return { dose_mg: f64 },
-    NextStep { from_mg: f64, step: f64 },
+    Hold {
+        dose_mg: f64,
+    },
+    Return {
+        dose_mg: f64,
+    },
+    NextStep {
+        from_mg: f64,
+        step: f64,
+    },
+    /// From today, smaller steps from the current dose (a supporter's suggestion).
+    Slower {
+        from_mg: f64,
+        step: f64,
+    },
 }
 
 impl From<Action> for StoredAction {
@@ -201,6 +213,7 @@ pub async fn refresh_proposals(
                 title: &p.title,
                 reason: &p.reason,
                 details: &details,
+                proposed_by: None,
             };
             state.store.insert_proposal(&new, now).await?;
         }
@@ -240,7 +253,14 @@ pub fn revision_for(
             false,
             format!("Next step after a stable hold, {}{} per step from now on", fmt(step), settings.step_unit()),
         ),
+        StoredAction::Slower { from_mg, step } => (
+            from_mg,
+            step,
+            false,
+            format!("Smaller steps from {} mg: {}{} per step", fmt(from_mg), fmt(step), settings.step_unit()),
+        ),
     };
+    let slower = matches!(action, StoredAction::Slower { .. });
     settings.start_mg = dose;
     settings.step = step;
     let req = settings.request(&state.catalogue).map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -248,6 +268,10 @@ pub fn revision_for(
     let stored = StoredPlan::new(&plan, &state.catalogue);
     if hold {
         return Ok((settings, stored.first_only(), 0, true, reason));
+    }
+    if slower {
+        // Stay on today's dose for one interval, then the smaller steps.
+        return Ok((settings, stored, 0, false, reason));
     }
     // Start on the first cut today.
     let offset = stored.steps.get(1).map(|s| s.day).ok_or_else(|| AppError::BadRequest("no further step".into()))?;

@@ -276,6 +276,8 @@ pub struct PlanNew {
     pub syringe: String,
     pub errors: Vec<Field>,
     pub replacing: bool,
+    /// Why the suggested pace is slower than usual (from the medication history).
+    pub pace_note: Option<String>,
 }
 
 impl PlanNew {
@@ -524,4 +526,65 @@ pub struct PersonPage {
     pub scores: Vec<ScoreView>,
     pub checkins: Vec<(String, String, String, String)>,
     pub notice: Option<String>,
+    pub assessments: Vec<(String, String, String)>,
+    pub pace: String,
+    pub step_unit: String,
+}
+
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+pub struct Question {
+    pub name: &'static str,
+    pub legend: &'static str,
+    pub choices: Vec<Choice>,
+    pub selected: String,
+}
+
+pub struct ReasonView {
+    pub text: &'static str,
+    pub points_to: &'static str,
+    pub source: String,
+}
+
+pub struct AssessmentView {
+    pub date: String,
+    pub leaning: String,
+    pub note: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "assess.html")]
+pub struct Assess {
+    pub chrome: Chrome,
+    pub questions: Vec<Question>,
+    pub note: String,
+    pub error: Option<String>,
+    pub result: Option<(String, Vec<ReasonView>)>,
+    pub caveat: &'static str,
+    pub history: Vec<AssessmentView>,
+}
+
+pub struct EventView {
+    pub id: String,
+    pub date: String,
+    pub drug: String,
+    pub what: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "history.html")]
+pub struct History {
+    pub chrome: Chrome,
+    pub events: Vec<EventView>,
+    pub kinds: Vec<Choice>,
+    pub drugs: Vec<(String, String)>,
+    pub concurrent: u32,
+    pub intermittent: bool,
+    pub past_severe: bool,
+    pub factors: Vec<Cited>,
+    pub explanation: String,
+    pub error: Option<String>,
 }

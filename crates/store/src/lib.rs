@@ -184,6 +184,9 @@ impl Store {
             "DELETE FROM checkins WHERE user_id = $1",
             "DELETE FROM plans WHERE user_id = $1",
             "DELETE FROM questionnaires WHERE user_id = $1",
+            "DELETE FROM assessments WHERE user_id = $1",
+            "DELETE FROM med_events WHERE user_id = $1",
+            "DELETE FROM med_background WHERE user_id = $1",
             "DELETE FROM audit WHERE owner_id = $1",
             "DELETE FROM flag_resolutions WHERE owner_id = $1",
             "DELETE FROM invites WHERE owner_id = $1",
@@ -438,8 +441,8 @@ impl Store {
     pub async fn insert_proposal(&self, p: &NewProposal<'_>, now: Timestamp) -> Result<Uuid> {
         let id = Uuid::now_v7();
         sqlx::query(
-            "INSERT INTO proposals (id, plan_id, revision_id, rule, status, title, reason, details, created_at) \
-             VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8)",
+            "INSERT INTO proposals (id, plan_id, revision_id, rule, status, title, reason, details, created_at, \
+             proposed_by, proposer_name) VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10)",
         )
         .bind(id.to_string())
         .bind(p.plan.to_string())
@@ -449,6 +452,8 @@ impl Store {
         .bind(p.reason)
         .bind(p.details)
         .bind(micros(now))
+        .bind(p.proposed_by.map(|(id, _)| id.to_string()))
+        .bind(p.proposed_by.map(|(_, name)| name.to_string()))
         .execute(&self.pool)
         .await?;
         Ok(id)

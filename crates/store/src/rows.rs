@@ -229,6 +229,8 @@ pub struct NewProposal<'a> {
     pub reason: &'a str,
     /// JSON: the data, sources and action (defined by the server).
     pub details: &'a str,
+    /// A supporter who proposed it (None: Taper's rules did).
+    pub proposed_by: Option<(Uuid, &'a str)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,10 +262,12 @@ pub struct ProposalRecord {
     pub details: String,
     pub created_at: Timestamp,
     pub decided_at: Option<Timestamp>,
+    pub proposed_by: Option<Uuid>,
+    pub proposer_name: Option<String>,
 }
 
-pub(crate) const PROPOSAL_COLUMNS: &str =
-    "p.id, p.plan_id, p.revision_id, p.rule, p.status, p.title, p.reason, p.details, p.created_at, p.decided_at";
+pub(crate) const PROPOSAL_COLUMNS: &str = "p.id, p.plan_id, p.revision_id, p.rule, p.status, p.title, p.reason, \
+    p.details, p.created_at, p.decided_at, p.proposed_by, p.proposer_name";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ProposalRow {
@@ -277,6 +281,8 @@ pub(crate) struct ProposalRow {
     details: String,
     created_at: i64,
     decided_at: Option<i64>,
+    proposed_by: Option<String>,
+    proposer_name: Option<String>,
 }
 
 impl TryFrom<ProposalRow> for ProposalRecord {
@@ -299,6 +305,8 @@ impl TryFrom<ProposalRow> for ProposalRecord {
             details: r.details,
             created_at: ts(r.created_at)?,
             decided_at: r.decided_at.map(ts).transpose()?,
+            proposed_by: r.proposed_by.as_deref().map(uuid).transpose()?,
+            proposer_name: r.proposer_name,
         })
     }
 }
@@ -344,4 +352,23 @@ pub struct Resolution {
     pub resolver_name: String,
     pub note: String,
     pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssessmentRecord {
+    pub date: Date,
+    /// JSON answers (defined by the server).
+    pub answers: String,
+    pub leaning: String,
+    pub note: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MedEventRecord {
+    pub id: Uuid,
+    pub date: Date,
+    pub drug: String,
+    pub kind: String,
+    pub abrupt: bool,
 }

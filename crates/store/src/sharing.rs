@@ -4,7 +4,10 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use uuid::Uuid;
 
-use crate::{AuditRecord, QuestionnaireRecord, Resolution, Result, Share, Store, StoreError, date, micros, ts, uuid};
+use crate::{
+    AssessmentRecord, AuditRecord, MedEventRecord, QuestionnaireRecord, Resolution, Result, Share, Store, StoreError,
+    date, micros, ts, uuid,
+};
 
 const SHARE_SELECT: &str = "SELECT s.id, s.owner_id, o.display_name, s.grantee_id, g.display_name, g.role, \
     s.can_propose, s.created_at, s.revoked_at FROM shares s JOIN users o ON o.id = s.owner_id \
@@ -267,5 +270,116 @@ impl Store {
                 Ok(Resolution { flag_key: k, resolved_by: uuid(&by)?, resolver_name: name, note, at: ts(at)? })
             })
             .collect()
+    }
+
+    pub async fn save_assessment(
+        &self,
+        user: Uuid,
+        on: Date,
+        answers: &str,
+        leaning: &str,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO assessments (id, user_id, date, answers, leaning, note, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(user.to_string())
+        .bind(on.to_string())
+        .bind(answers)
+        .bind(leaning)
+        .bind(note)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The person's assessments, newest first.
+    pub async fn assessments(&self, user: Uuid) -> Result<Vec<AssessmentRecord>> {
+        let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT date, answers, leaning, note, created_at FROM assessments WHERE user_id = $1 \
+             ORDER BY date DESC, created_at DESC",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(d, answers, leaning, note, c)| {
+                Ok(AssessmentRecord { date: date(&d)?, answers, leaning, note, created_at: ts(c)? })
+            })
+            .collect()
+    }
+
+    pub async fn add_med_event(
+        &self,
+        user: Uuid,
+        on: Date,
+        drug: &str,
+        kind: &str,
+        abrupt: bool,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO med_events (id, user_id, date, drug, kind, abrupt, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(user.to_string())
+        .bind(on.to_string())
+        .bind(drug)
+        .bind(kind)
+        .bind(i64::from(abrupt))
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The person's medication history, oldest first.
+    pub async fn med_events(&self, user: Uuid) -> Result<Vec<MedEventRecord>> {
+        let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, date, drug, kind, abrupt FROM med_events WHERE user_id = $1 ORDER BY date, created_at",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, d, drug, kind, abrupt)| {
+                Ok(MedEventRecord { id: uuid(&id)?, date: date(&d)?, drug, kind, abrupt: abrupt != 0 })
+            })
+            .collect()
+    }
+
+    pub async fn delete_med_event(&self, user: Uuid, id: Uuid) -> Result<()> {
+        let r = sqlx::query("DELETE FROM med_events WHERE id = $1 AND user_id = $2")
+            .bind(id.to_string())
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?;
+        if r.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+    }
+
+    /// The person's medication background (JSON defined by the server).
+    pub async fn set_med_background(&self, user: Uuid, data: &str, now: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO med_background (user_id, data, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+        )
+        .bind(user.to_string())
+        .bind(data)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn med_background(&self, user: Uuid) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT data FROM med_background WHERE user_id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.0))
     }
 }

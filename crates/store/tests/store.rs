@@ -116,7 +116,15 @@ async fn a_person_reaches_only_their_own_records() {
         assert!(matches!(store.record_dose(b, &d, now()).await, Err(StoreError::NotFound)));
         assert!(store.proposals(b, plan).await.unwrap().is_empty());
         let rev = store.plan(a, plan).await.unwrap().revisions[0].id;
-        let p = NewProposal { plan, revision: rev, rule: "hold", title: "t", reason: "r", details: "{}" };
+        let p = NewProposal {
+            plan,
+            revision: rev,
+            rule: "hold",
+            title: "t",
+            reason: "r",
+            details: "{}",
+            proposed_by: None,
+        };
         let pid = store.insert_proposal(&p, now()).await.unwrap();
         assert!(matches!(store.decline_proposal(b, pid, now()).await, Err(StoreError::NotFound)));
         assert_eq!(store.proposals(a, plan).await.unwrap()[0].status, ProposalStatus::Pending);
@@ -132,7 +140,15 @@ async fn revisions_accumulate_and_accepting_a_proposal_happens_once() {
         let first = store.plan(a, plan).await.unwrap().revisions[0].clone();
         assert_eq!((first.number, first.effective, first.hold), (1, date(2026, 11, 1), false));
 
-        let p = NewProposal { plan, revision: first.id, rule: "hold", title: "Hold", reason: "r", details: "{}" };
+        let p = NewProposal {
+            plan,
+            revision: first.id,
+            rule: "hold",
+            title: "Hold",
+            reason: "r",
+            details: "{}",
+            proposed_by: None,
+        };
         let pid = store.insert_proposal(&p, now()).await.unwrap();
         let hold = NewRevision { hold: true, day_offset: 3, ..revision("Hold: symptoms rose", Some(pid)) };
         assert_eq!(store.add_revision(a, plan, &hold, now()).await.unwrap(), 2);
@@ -267,6 +283,44 @@ async fn the_access_log_questionnaires_and_resolutions_belong_to_their_owner() {
         // Deleting the clinician leaves the person's log intact (their name is kept in it).
         store.delete_user(clin).await.unwrap();
         assert_eq!(store.access_log(owner).await.unwrap()[0].actor_name, "Dr Lee");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn assessments_history_and_supporter_proposals_round_trip() {
+    on_both(|store| async move {
+        let a = user(&store, "a@example.org").await;
+        let dr = user(&store, "dr@example.org").await;
+        store.save_assessment(a, date(2026, 11, 3), "{\"onset\":\"days\"}", "withdrawal", "", now()).await.unwrap();
+        let got = store.assessments(a).await.unwrap();
+        assert_eq!((got.len(), got[0].leaning.as_str()), (1, "withdrawal"));
+        assert!(store.assessments(dr).await.unwrap().is_empty());
+
+        store.add_med_event(a, date(2021, 3, 1), "paroxetine", "stop", true, now()).await.unwrap();
+        store.add_med_event(a, date(2019, 1, 1), "paroxetine", "start", false, now()).await.unwrap();
+        let ev = store.med_events(a).await.unwrap();
+        assert_eq!((ev[0].kind.as_str(), ev[1].abrupt), ("start", true), "oldest first");
+        assert!(matches!(store.delete_med_event(dr, ev[0].id).await, Err(StoreError::NotFound)));
+        store.delete_med_event(a, ev[0].id).await.unwrap();
+        store.set_med_background(a, "{\"x\":1}", now()).await.unwrap();
+        store.set_med_background(a, "{\"x\":2}", now()).await.unwrap();
+        assert_eq!(store.med_background(a).await.unwrap().as_deref(), Some("{\"x\":2}"));
+
+        let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), now()).await.unwrap();
+        let rev = store.plan(a, plan).await.unwrap().revisions[0].id;
+        let p = NewProposal {
+            plan,
+            revision: rev,
+            rule: "supporter",
+            title: "Hold for two more weeks",
+            reason: "r",
+            details: "{}",
+            proposed_by: Some((dr, "Dr Lee")),
+        };
+        store.insert_proposal(&p, now()).await.unwrap();
+        let got = &store.proposals(a, plan).await.unwrap()[0];
+        assert_eq!((got.proposed_by, got.proposer_name.as_deref()), (Some(dr), Some("Dr Lee")));
     })
     .await;
 }

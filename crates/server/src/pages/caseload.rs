@@ -85,6 +85,7 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
 #[derive(Deserialize)]
 pub struct Notice {
     resolved: Option<String>,
+    proposed: Option<String>,
 }
 
 pub async fn person(
@@ -187,7 +188,20 @@ pub async fn person(
             .take(14)
             .map(|c| (c.date.to_string(), c.burden.to_string(), c.wellbeing.to_string(), c.note.clone()))
             .collect(),
-        notice: q.resolved.map(|_| "Flag resolved; your note is kept with it.".to_string()),
+        notice: match (q.resolved, q.proposed) {
+            (Some(_), _) => Some("Flag resolved; your note is kept with it.".to_string()),
+            (_, Some(_)) => Some("Suggestion sent. It waits for them to accept or decline.".to_string()),
+            _ => None,
+        },
+        assessments: state
+            .store
+            .assessments(share.owner)
+            .await?
+            .into_iter()
+            .map(|a| (a.date.to_string(), crate::pages::history::leaning_words(&a.leaning).to_string(), a.note))
+            .collect(),
+        pace: crate::pages::history::advice_for(&state, share.owner, r.today).await?.explanation,
+        step_unit: r.course.as_ref().map(|c| c.current().settings.step_unit().trim().to_string()).unwrap_or_default(),
     };
     Ok(page.into_response())
 }
@@ -223,4 +237,92 @@ pub async fn resolve(
         .audit(share.owner, viewer.id(), &viewer.user.display_name, &format!("resolved a flag: {}", flag.title), now)
         .await?;
     Ok(Redirect::to(&format!("/people/{}?resolved=1", share.owner)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ProposeForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A supporter with permission suggests a change; it waits for the person like any proposal.
+pub async fn propose(
+    State(state): State<AppState>,
+    viewer: Person,
+    Path(id): Path<String>,
+    Form(f): Form<ProposeForm>,
+) -> AppResult<Response> {
+    let share = shared(&state, &viewer, &id).await?;
+    if !share.can_propose {
+        return Err(AppError::NotFound);
+    }
+    let now = viewer.now();
+    let r = timeline::record_of(&state, share.owner, now).await?;
+    let course = r.course.as_ref().ok_or_else(|| AppError::BadRequest("They have no plan to change yet.".into()))?;
+    let (on, _) = course.on(r.today).ok_or_else(|| AppError::BadRequest("Their plan has not started yet.".into()))?;
+    let reason = f.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(AppError::BadRequest("Say why you suggest this (up to 2000 characters).".into()));
+    }
+    let cur = course.current();
+    let unit = cur.settings.step_unit();
+    let (action, title) = match f.kind.as_str() {
+        "hold" => (
+            timeline::StoredAction::Hold { dose_mg: on.dose_mg },
+            format!("{} suggests holding at {}", viewer.user.display_name, mg(on.dose_mg)),
+        ),
+        "slower" => {
+            let step = f
+                .step
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && *s >= cur.settings.min_step() && *s < cur.settings.step)
+                .ok_or_else(|| {
+                    AppError::BadRequest(format!(
+                        "A smaller step must be at least {}{unit} and below the current {}{unit}.",
+                        timeline::fmt(cur.settings.min_step()),
+                        timeline::fmt(cur.settings.step)
+                    ))
+                })?;
+            (
+                timeline::StoredAction::Slower { from_mg: on.dose_mg, step },
+                format!(
+                    "{} suggests smaller steps: {}{unit} from {}",
+                    viewer.user.display_name,
+                    timeline::fmt(step),
+                    mg(on.dose_mg)
+                ),
+            )
+        }
+        _ => return Err(AppError::BadRequest("Choose a hold or smaller steps.".into())),
+    };
+    let details = timeline::ProposalDetails {
+        action,
+        data: vec![
+            format!("Suggested by {} ({})", viewer.user.display_name, viewer.user.role),
+            format!("Their reason: {reason}"),
+        ],
+        sources: vec![],
+    };
+    let details = serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
+    let new = taper_store::NewProposal {
+        plan: course.plan_id,
+        revision: cur.record.id,
+        rule: "supporter",
+        title: &title,
+        reason: "A suggestion from someone you share your record with. Nothing changes unless you accept it.",
+        details: &details,
+        proposed_by: Some((viewer.id(), &viewer.user.display_name)),
+    };
+    state.store.insert_proposal(&new, now).await?;
+    state
+        .store
+        .audit(share.owner, viewer.id(), &viewer.user.display_name, "suggested a change to your plan", now)
+        .await?;
+    Ok(Redirect::to(&format!("/people/{}?proposed=1", share.owner)).into_response())
 }

@@ -55,6 +55,7 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         syringe: f.syringe.clone(),
         errors,
         replacing,
+        pace_note: None,
     }
 }
 
@@ -65,11 +66,16 @@ pub async fn new(
 ) -> AppResult<Response> {
     let replacing = !state.store.plans(person.id()).await?.is_empty();
     let mut f = PlanForm::from_pairs(&pairs);
+    let advice = super::history::advice_for(&state, person.id(), person.today()).await?;
     if !pairs.iter().any(|(k, _)| k == "dose") {
-        // Only a drug was chosen: start from the defaults.
+        // Only a drug was chosen: start from the defaults, slowed by the person's history.
         f = PlanForm::defaults(&f.drug, person.today());
+        f.step = taper_core::units::trim_number(5.0 * advice.step_factor);
+        f.every = advice.interval_days.to_string();
     }
-    Ok(form_page(&state, &person, &f, vec![], replacing).into_response())
+    let mut page = form_page(&state, &person, &f, vec![], replacing);
+    page.pace_note = (!advice.factors.is_empty()).then_some(advice.explanation);
+    Ok(page.into_response())
 }
 
 /// Checks the form and plans it; on any problem, the form again with messages.

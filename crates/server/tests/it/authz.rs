@@ -59,7 +59,7 @@ fn outcome(status: StatusCode, location: Option<&str>) -> &'static str {
 }
 
 async fn invite_code(p: &Browser) -> String {
-    let page = p.submit("/sharing", "/sharing/invite", &[]).await;
+    let page = p.submit("/sharing", "/sharing/invite", &[("can_propose", "yes")]).await;
     let key = "id=\"invite-code\">";
     let i = page.body.find(key).unwrap() + key.len();
     page.body[i..i + 14].to_string()
@@ -110,6 +110,9 @@ async fn every_route_answers_as_the_matrix_says_and_cross_person_reads_are_logge
         let s2 = shares.iter().find(|s| s.grantee == c2).unwrap().id;
         p.submit("/sharing", &format!("/sharing/{s2}/revoke"), &[]).await;
         let flag = format!("overdue:phq9:{}", london_today());
+        p.submit("/history", "/history/events", &[("date", "2020-01-01"), ("drug", "citalopram"), ("kind", "start")])
+            .await;
+        let event = app.store.med_events(pu.id).await.unwrap()[0].id;
 
         let fill = |s: &str| {
             s.replace("{owner}", &pu.id.to_string())
@@ -119,6 +122,7 @@ async fn every_route_answers_as_the_matrix_says_and_cross_person_reads_are_logge
                 .replace("{drug}", "citalopram")
                 .replace("{code}", "ABCD-EFGH-JKLM")
                 .replace("{flag}", &flag)
+                .replace("{event}", &event.to_string())
         };
         let mut failures = Vec::new();
         for row in &matrix.route {

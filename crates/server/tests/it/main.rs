@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod authz;
+mod care;
 mod helpers;
 mod sharing;
 

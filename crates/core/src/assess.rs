@@ -1,0 +1,198 @@
+//! "Withdrawal or relapse?" — a structured aid for one episode of symptoms. It weighs the
+//! features the Maudsley Deprescribing Guidelines (2024) use to tell the two apart: timing after
+//! a dose change, symptoms new to the person, a physical pattern, resemblance to the original
+//! condition, and the response to going back up. The answer is "more consistent with" one or
+//! the other, or "unclear", with every reason shown. It is never a diagnosis.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Onset {
+    /// Within days of a dose reduction.
+    Days,
+    /// Two to six weeks after a reduction.
+    Weeks,
+    /// Months after the last change.
+    Months,
+    /// No dose change before the symptoms.
+    NoChange,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Yes,
+    No,
+    Unsure,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reinstatement {
+    /// Better within days of going back to the previous dose.
+    ImprovedQuickly,
+    /// No better after going back up.
+    NoBetter,
+    NotTried,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Episode {
+    pub onset: Onset,
+    /// Symptoms the person never had before, e.g. dizziness or electric-shock sensations.
+    pub new_symptoms: Answer,
+    /// Mainly physical symptoms (dizziness, nausea, flu-like feelings, shock sensations).
+    pub physical: Answer,
+    /// Looks like the condition the drug was first prescribed for.
+    pub like_original: Answer,
+    pub reinstatement: Reinstatement,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaning {
+    Withdrawal,
+    Relapse,
+    Unclear,
+}
+
+impl Leaning {
+    pub fn key(self) -> &'static str {
+        match self {
+            Leaning::Withdrawal => "withdrawal",
+            Leaning::Relapse => "relapse",
+            Leaning::Unclear => "unclear",
+        }
+    }
+    pub fn words(self) -> &'static str {
+        match self {
+            Leaning::Withdrawal => "more consistent with withdrawal",
+            Leaning::Relapse => "more consistent with a return of the original condition",
+            Leaning::Unclear => "unclear: the features point both ways or are not known",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    pub text: &'static str,
+    /// Which way it points (Unclear: neither).
+    pub points_to: Leaning,
+    pub weight: u32,
+    pub source: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub leaning: Leaning,
+    pub reasons: Vec<Reason>,
+}
+
+/// The difference in weight needed to lean one way.
+pub const MARGIN: u32 = 2;
+
+pub const CAVEAT: &str = "This is an aid for a conversation with your prescriber or therapist, not a diagnosis. \
+    Withdrawal and the original condition can also happen together.";
+
+fn r(text: &'static str, points_to: Leaning, weight: u32) -> Reason {
+    Reason { text, points_to, weight, source: "maudsley2024" }
+}
+
+pub fn assess(e: &Episode) -> Assessment {
+    use Leaning::{Relapse as R, Unclear as U, Withdrawal as W};
+    let mut reasons = Vec::new();
+    reasons.push(match e.onset {
+        Onset::Days => r("Began within days of a dose reduction, as withdrawal usually does.", W, 2),
+        Onset::Weeks => r(
+            "Began weeks after a reduction: possible for withdrawal (especially with long half-life drugs) and for a \
+             return of the original condition.",
+            U,
+            0,
+        ),
+        Onset::Months => r("Began months after the last change, which fits a return of the original condition better.", R, 1),
+        Onset::NoChange => r(
+            "No dose change came before it; withdrawal follows a change (though withdrawal-like symptoms can occur on a \
+             steady dose).",
+            R,
+            1,
+        ),
+        Onset::Unknown => r("Timing relative to a dose change is not known.", U, 0),
+    });
+    reasons.push(match e.new_symptoms {
+        Answer::Yes => {
+            r("Symptoms new to you, such as dizziness or electric-shock sensations, are typical of withdrawal.", W, 2)
+        }
+        Answer::No => r("No symptoms new to you: the features are ones you have had before.", R, 1),
+        Answer::Unsure => r("Unsure whether the symptoms are new.", U, 0),
+    });
+    reasons.push(match e.physical {
+        Answer::Yes => {
+            r("A mainly physical pattern (dizziness, nausea, flu-like feelings) points to withdrawal.", W, 1)
+        }
+        Answer::No => r("Mainly emotional symptoms occur in both withdrawal and the original condition.", U, 0),
+        Answer::Unsure => r("Unsure whether the pattern is mainly physical.", U, 0),
+    });
+    reasons.push(match e.like_original {
+        Answer::Yes => r("It looks like the condition the medication was first prescribed for.", R, 2),
+        Answer::No => r("It does not look like the original condition.", W, 1),
+        Answer::Unsure => r("Unsure whether it resembles the original condition.", U, 0),
+    });
+    reasons.push(match e.reinstatement {
+        Reinstatement::ImprovedQuickly => {
+            r("Symptoms eased within days of going back to the previous dose, which is typical of withdrawal.", W, 2)
+        }
+        Reinstatement::NoBetter => {
+            r("No better after going back up: this fits a return of the original condition.", R, 1)
+        }
+        Reinstatement::NotTried => r("Going back to the previous dose has not been tried.", U, 0),
+    });
+    let sum = |l: Leaning| reasons.iter().filter(|x| x.points_to == l).map(|x| x.weight).sum::<u32>();
+    let (w, rl) = (sum(W), sum(R));
+    let leaning = if w >= rl + MARGIN {
+        W
+    } else if rl >= w + MARGIN {
+        R
+    } else {
+        U
+    };
+    Assessment { leaning, reasons }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typical_withdrawal_and_typical_relapse_and_mixed_pictures() {
+        let withdrawal = Episode {
+            onset: Onset::Days,
+            new_symptoms: Answer::Yes,
+            physical: Answer::Yes,
+            like_original: Answer::No,
+            reinstatement: Reinstatement::ImprovedQuickly,
+        };
+        let a = assess(&withdrawal);
+        assert_eq!(a.leaning, Leaning::Withdrawal);
+        assert_eq!(a.reasons.len(), 5);
+        let relapse = Episode {
+            onset: Onset::Months,
+            new_symptoms: Answer::No,
+            physical: Answer::No,
+            like_original: Answer::Yes,
+            reinstatement: Reinstatement::NoBetter,
+        };
+        assert_eq!(assess(&relapse).leaning, Leaning::Relapse);
+        let unknown = Episode {
+            onset: Onset::Unknown,
+            new_symptoms: Answer::Unsure,
+            physical: Answer::Unsure,
+            like_original: Answer::Unsure,
+            reinstatement: Reinstatement::NotTried,
+        };
+        assert_eq!(assess(&unknown).leaning, Leaning::Unclear);
+        // Soon after a cut but looking like the old condition: not decided either way.
+        let mixed = Episode {
+            like_original: Answer::Yes,
+            new_symptoms: Answer::No,
+            reinstatement: Reinstatement::NotTried,
+            ..withdrawal
+        };
+        assert_eq!(assess(&mixed).leaning, Leaning::Unclear);
+    }
+}

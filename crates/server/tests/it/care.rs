@@ -1,0 +1,126 @@
+//! Withdrawal-or-relapse aid, medication history and a supporter's suggestion, through the routes.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, on_both};
+use crate::{days_ago, make_plan};
+
+#[tokio::test]
+async fn the_withdrawal_or_relapse_aid_answers_with_reasons_and_keeps_the_episode() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up("p@example.org").await;
+        let missing = p.submit("/assess", "/assess", &[("onset", "days")]).await;
+        assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(missing.has("Please answer every question") && missing.has("value=\"days\" checked"));
+        let done = p
+            .submit(
+                "/assess",
+                "/assess",
+                &[
+                    ("onset", "days"),
+                    ("new_symptoms", "yes"),
+                    ("physical", "yes"),
+                    ("like_original", "no"),
+                    ("reinstatement", "not_tried"),
+                    ("note", "brain zaps since Tuesday"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK);
+        assert!(done.has("This episode is more consistent with withdrawal"));
+        assert!(done.has("electric-shock sensations") && done.has("Horowitz MA, Taylor D. The Maudsley Deprescribing"));
+        assert!(done.has("not a diagnosis"));
+        let again = p.get("/assess").await;
+        assert!(again.has("brain zaps since Tuesday"), "kept in the record");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_history_of_abrupt_stops_slows_the_suggested_pace_and_says_why() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up("p@example.org").await;
+        let usual = p.get("/plan/new?drug=citalopram").await;
+        assert!(usual.has("id=\"step\" name=\"step\" inputmode=\"decimal\" value=\"5\""));
+        let future = p
+            .submit("/history", "/history/events", &[("date", "2999-01-01"), ("drug", "citalopram"), ("kind", "stop")])
+            .await;
+        assert!(future.has("in the future"));
+        for (date, kind, abrupt) in
+            [("2018-05-01", "start", ""), ("2022-02-01", "stop", "yes"), ("2022-03-15", "reinstate", "")]
+        {
+            let r = p
+                .submit(
+                    "/history",
+                    "/history/events",
+                    &[("date", date), ("drug", "citalopram"), ("kind", kind), ("abrupt", abrupt)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER);
+        }
+        let history = p.get("/history").await;
+        assert!(history.has("stopped all at once 1 time") && history.has("every 42 days"), "{}", history.body);
+        let slower = p.get("/plan/new?drug=citalopram").await;
+        assert!(
+            slower.has("value=\"2.5\"") && slower.has("id=\"every\" name=\"every\" inputmode=\"numeric\" value=\"42\"")
+        );
+        assert!(slower.has("id=\"pace-note\""));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_supporter_with_permission_suggests_and_the_person_decides() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up("p@example.org").await;
+        make_plan(&p, &days_ago(10), "7").await;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        let viewer = app.browser();
+        viewer.sign_up_as("v@example.org", "Val", "peer").await;
+        for (b, propose) in [(&dr, "yes"), (&viewer, "")] {
+            let page = p.submit("/sharing", "/sharing/invite", &[("can_propose", propose)]).await;
+            let key = "id=\"invite-code\">";
+            let i = page.body.find(key).unwrap() + key.len();
+            b.submit("/join", "/join", &[("code", &page.body[i..i + 14])]).await;
+        }
+        let pid = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        let path = format!("/people/{pid}/proposals");
+        assert!(!viewer.get(&format!("/people/{pid}")).await.has("Suggest a change"));
+        let refused = viewer.submit(&format!("/people/{pid}"), &path, &[("kind", "hold"), ("reason", "x")]).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "view-only sharing cannot propose");
+        let too_big =
+            dr.submit(&format!("/people/{pid}"), &path, &[("kind", "slower"), ("step", "20"), ("reason", "x")]).await;
+        assert_eq!(too_big.status, StatusCode::BAD_REQUEST);
+        let sent = dr
+            .submit(
+                &format!("/people/{pid}"),
+                &path,
+                &[("kind", "slower"), ("step", "5"), ("reason", "Sleep is poor since the last step")],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+
+        let progress = p.get("/progress").await;
+        assert!(progress.has("Dr Lee suggests smaller steps: 5 pp from 12 mg"), "{}", progress.body);
+        assert!(progress.has("Their reason: Sleep is poor since the last step"));
+        let plan = app.store.plans(pid).await.unwrap()[0].id;
+        let proposal =
+            app.store.proposals(pid, plan).await.unwrap().into_iter().find(|x| x.rule == "supporter").unwrap();
+        let accepted = p.submit("/progress", &format!("/proposals/{}/accept", proposal.id), &[]).await;
+        assert_eq!(accepted.status, StatusCode::SEE_OTHER);
+        let revs = app.store.plan(pid, plan).await.unwrap().revisions;
+        assert_eq!(revs.len(), 2);
+        assert!(revs[1].reason.starts_with("Smaller steps from 12 mg: 5 pp per step"), "{}", revs[1].reason);
+        assert!(!revs[1].hold && revs[1].day_offset == 0, "today's dose is kept; smaller steps follow");
+        assert!(p.get("/today").await.has("id=\"today-dose\">12 mg<"));
+        assert!(p.get("/sharing").await.has("suggested a change to your plan"));
+        app
+    })
+    .await;
+}

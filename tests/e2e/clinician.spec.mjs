@@ -1,0 +1,94 @@
+// Issue 4's journey in a real browser, with two people in two browser contexts: a person
+// invites a clinician, the clinician signs up and accepts, the person answers PHQ-9 with
+// item 9 = 1 and sees crisis help at once, the clinician's caseload shows the urgent flag first,
+// the clinician resolves it with a note, the person revokes access, and the clinician can no
+// longer read the record.
+import { test, expect } from '@playwright/test';
+
+async function signUp(page, { email, name, role }) {
+  await page.goto('/signup');
+  await page.fill('#email', email);
+  await page.fill('#display_name', name);
+  await page.fill('#password', 'a long and quiet river');
+  await page.fill('#confirm', 'a long and quiet river');
+  await page.check(`input[name="role"][value="${role}"]`);
+  await page.selectOption('#time_zone', 'Europe/London');
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+test('a therapist and a person share, route an item-9 answer, resolve it and stop sharing', async ({ browser }, testInfo) => {
+  const stamp = Date.now();
+  const person = await (await browser.newContext()).newPage();
+  const clinician = await (await browser.newContext()).newPage();
+  const shot = (page, name) => page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+
+  // Another person shares too, with no urgent flag: the urgent one must come first.
+  const calm = await (await browser.newContext()).newPage();
+  await signUp(calm, { email: `calm-${stamp}@example.org`, name: 'Casey', role: 'person' });
+
+  await signUp(person, { email: `sam-${stamp}@example.org`, name: 'Sam', role: 'person' });
+  await person.getByRole('link', { name: 'Sharing' }).click();
+  await person.getByRole('button', { name: 'Make an invitation code' }).click();
+  const code = (await person.locator('#invite-code').textContent()).trim();
+  await shot(person, '1-invitation');
+
+  await calm.goto('/sharing');
+  await calm.getByRole('button', { name: 'Make an invitation code' }).click();
+  const calmCode = (await calm.locator('#invite-code').textContent()).trim();
+
+  await signUp(clinician, { email: `dr-${stamp}@example.org`, name: 'Dr Lee', role: 'clinician' });
+  await expect(clinician).toHaveURL(/\/caseload/);
+  for (const c of [calmCode, code]) {
+    await clinician.getByRole('link', { name: 'Add a person' }).click();
+    await clinician.fill('#code', c);
+    await clinician.getByRole('button', { name: 'Accept' }).click();
+  }
+  await expect(clinician.getByRole('heading', { name: 'Sam' })).toBeVisible();
+
+  // The person answers PHQ-9 with item 9 = "Several days".
+  await person.getByRole('link', { name: 'Questionnaires' }).click();
+  await person.getByRole('link', { name: 'PHQ-9' }).click();
+  const answers = [1, 1, 1, 0, 0, 1, 0, 0, 1];
+  for (let i = 0; i < 9; i++) {
+    await person.check(`input[name="item${i + 1}"][value="${answers[i]}"]`);
+  }
+  await person.getByRole('button', { name: 'Save' }).click();
+  const help = person.locator('section.crisis-now');
+  await expect(help).toBeVisible();
+  await expect(help.locator('a[href="tel:116123"]').first()).toBeVisible();
+  await expect(person.locator('#score')).toHaveText('5 of 27');
+  await shot(person, '2-crisis-help');
+
+  // The clinician's caseload: the urgent flag, and Sam before Casey.
+  await clinician.getByRole('link', { name: 'Caseload' }).click();
+  const cases = clinician.locator('section.case h2');
+  await expect(cases.first()).toHaveText('Sam');
+  await expect(cases.nth(1)).toHaveText('Casey');
+  await expect(clinician.locator('section.case').first().locator('li.flag').first()).toContainText('urgent: PHQ-9 item 9 answered above zero');
+  await shot(clinician, '3-caseload');
+
+  await clinician.getByRole('link', { name: 'Sam' }).click();
+  const flag = clinician.locator('article.flag.urgent');
+  await expect(flag).toContainText('Several days');
+  await expect(clinician.locator('figure.chart svg')).toBeVisible();
+  await flag.getByLabel('What you did').fill('Phoned Sam the same day; safety plan reviewed together.');
+  await flag.getByRole('button', { name: 'Resolve' }).click();
+  await expect(clinician.getByText('Flag resolved; your note is kept with it.')).toBeVisible();
+  await expect(clinician.locator('article.flag.urgent')).toHaveCount(0);
+  await expect(clinician.getByText('Phoned Sam the same day')).toBeVisible();
+  await shot(clinician, '4-resolved');
+  const recordUrl = clinician.url();
+
+  // The person sees who looked, then stops sharing.
+  await person.getByRole('link', { name: 'Sharing' }).click();
+  await expect(person.locator('#access-log')).toContainText('Dr Lee');
+  await expect(person.locator('#access-log')).toContainText('viewed your record');
+  await person.getByRole('button', { name: 'Stop sharing with Dr Lee' }).click();
+  await expect(person.getByText('Sharing stopped.')).toBeVisible();
+  await shot(person, '5-revoked');
+
+  const gone = await clinician.goto(recordUrl);
+  expect(gone.status()).toBe(404);
+  await clinician.goto('/caseload');
+  await expect(clinician.locator('section.case h2')).toHaveText(['Casey']);
+});
