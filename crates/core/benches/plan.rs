@@ -42,5 +42,39 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// A year of daily check-ins with a wave every two months: what a person's Progress page and a
+/// supporter's caseload compute on each view.
+fn bench_reading(c: &mut Criterion) {
+    use taper_core::adapt::{Situation, propose};
+    use taper_core::course::Change;
+    use taper_core::waves::{Entry, analyse};
+    let start = jiff::civil::date(2026, 1, 1);
+    let entries: Vec<Entry> = (0..365)
+        .map(|i: i64| Entry {
+            date: start.checked_add(jiff::Span::new().days(i)).expect("date"),
+            burden: if i % 60 > 45 { 14.0 } else { 4.0 + (i % 3) as f64 },
+        })
+        .collect();
+    let today = entries[364].date;
+    c.bench_function("waves + proposal over a year of check-ins", |b| {
+        b.iter(|| {
+            let a = analyse(black_box(&entries), Some(start.checked_add(jiff::Span::new().days(30)).expect("date")));
+            let s = Situation {
+                today,
+                analysis: &a,
+                dose_mg: 12.0,
+                last_change: Some(Change { date: today, from_mg: 20.0, to_mg: 12.0 }),
+                hold_since: None,
+                holds: 0,
+                step: 5.0,
+                min_step: 1.0,
+                step_unit: "pp",
+                has_next_step: true,
+            };
+            black_box(propose(&s))
+        })
+    });
+}
+
+criterion_group!(benches, bench, bench_reading);
 criterion_main!(benches);

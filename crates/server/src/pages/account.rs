@@ -56,6 +56,11 @@ struct Export {
     doses: Vec<ExportDose>,
     checkins: Vec<ExportCheckIn>,
     checklist: Vec<&'static str>,
+    questionnaires: Vec<serde_json::Value>,
+    withdrawal_or_relapse: Vec<serde_json::Value>,
+    medication_history: serde_json::Value,
+    sharing: Vec<serde_json::Value>,
+    access_log: Vec<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -174,6 +179,54 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
             })
             .collect(),
         checklist: CHECKLIST.iter().map(|i| i.key).collect(),
+        questionnaires: state
+            .store
+            .questionnaires(id)
+            .await?
+            .into_iter()
+            .map(|q| {
+                serde_json::json!({
+                    "instrument": q.instrument, "date": q.date.to_string(), "answers": q.answers,
+                    "total": q.total, "item9": q.item9,
+                })
+            })
+            .collect(),
+        withdrawal_or_relapse: state
+            .store
+            .assessments(id)
+            .await?
+            .into_iter()
+            .map(|a| {
+                serde_json::json!({
+                    "date": a.date.to_string(), "answers": json_or_string(&a.answers), "leaning": a.leaning, "note": a.note,
+                })
+            })
+            .collect(),
+        medication_history: serde_json::json!({
+            "events": state.store.med_events(id).await?.into_iter().map(|e| serde_json::json!({
+                "date": e.date.to_string(), "drug": e.drug, "kind": e.kind, "abrupt": e.abrupt,
+            })).collect::<Vec<_>>(),
+            "background": state.store.med_background(id).await?.map(|b| json_or_string(&b)),
+        }),
+        sharing: state
+            .store
+            .shares_of(id)
+            .await?
+            .into_iter()
+            .map(|s| {
+                serde_json::json!({
+                    "with": s.grantee_name, "role": s.grantee_role, "can_propose": s.can_propose,
+                    "since": s.created_at.to_string(), "revoked_at": s.revoked_at.map(|t| t.to_string()),
+                })
+            })
+            .collect(),
+        access_log: state
+            .store
+            .access_log(id)
+            .await?
+            .into_iter()
+            .map(|a| serde_json::json!({ "who": a.actor_name, "what": a.action, "at": a.at.to_string() }))
+            .collect(),
     })
 }
 

@@ -79,6 +79,10 @@ async fn item_9_shows_crisis_help_in_the_same_response_and_puts_an_urgent_flag_f
 
         let log = sam.get("/sharing").await;
         assert!(log.has("Dr Lee") && log.has("viewed your record") && log.has("resolved a flag"));
+        let export: serde_json::Value = serde_json::from_str(&sam.get("/account/export.json").await.body).unwrap();
+        assert_eq!(export["questionnaires"][0]["item9"], 1);
+        assert_eq!(export["sharing"][0]["with"], "Dr Lee");
+        assert!(export["access_log"].as_array().unwrap().iter().any(|a| a["what"] == "viewed your record"));
         app
     })
     .await;
