@@ -10,6 +10,7 @@ pub mod auth;
 pub mod crisis;
 pub mod csrf;
 pub mod error;
+pub mod form;
 pub mod pages;
 pub mod sessions;
 pub mod settings;

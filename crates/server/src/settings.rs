@@ -75,7 +75,7 @@ pub struct PlanForm {
 
 impl PlanForm {
     pub fn from_pairs(pairs: &[(String, String)]) -> PlanForm {
-        let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        let get = |k: &str| crate::form::value(pairs, k);
         PlanForm {
             drug: get("drug"),
             dose: get("dose"),
@@ -85,7 +85,7 @@ impl PlanForm {
             start_date: get("start_date"),
             cutter: pairs.iter().any(|(k, v)| k == "cutter" && v == "yes"),
             syringe: get("syringe"),
-            products: pairs.iter().filter(|(k, _)| k == "products").map(|(_, v)| v.clone()).collect(),
+            products: crate::form::values(pairs, "products"),
         }
     }
 

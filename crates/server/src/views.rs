@@ -3,7 +3,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::response::Html;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 
 /// What every page shows around its content.
 #[derive(Debug, Clone)]
@@ -24,6 +25,11 @@ impl Chrome {
     pub fn current(&self, item: &str) -> &'static str {
         if self.nav == item { "page" } else { "false" }
     }
+}
+
+/// A form shown again because of what was typed in it (422), with the person's input kept.
+pub fn again(page: impl IntoResponse) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
 /// A message on one form field.

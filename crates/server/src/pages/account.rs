@@ -39,9 +39,7 @@ pub struct ZoneForm {
 pub async fn time_zone(State(state): State<AppState>, person: Person, Form(f): Form<ZoneForm>) -> AppResult<Response> {
     let tz = f.time_zone.trim();
     if TimeZone::get(tz).is_err() {
-        let mut r = page(&person, Some("Choose your time zone from the list.".into()), None).into_response();
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(r);
+        return Ok(views::again(page(&person, Some("Choose your time zone from the list.".into()), None)));
     }
     state.store.set_time_zone(person.id(), tz).await?;
     Ok(Redirect::to("/account").into_response())
@@ -292,11 +290,7 @@ pub struct DeleteForm {
 }
 
 pub async fn delete(State(state): State<AppState>, person: Person, Form(f): Form<DeleteForm>) -> AppResult<Response> {
-    let refuse = |msg: &str| {
-        let mut r = page(&person, Some(msg.to_string()), None).into_response();
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        r
-    };
+    let refuse = |msg: &str| views::again(page(&person, Some(msg.to_string()), None));
     if f.confirm != "yes" {
         return Ok(refuse("Tick the box to confirm that you want to delete everything."));
     }

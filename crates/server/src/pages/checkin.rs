@@ -119,7 +119,7 @@ pub async fn save(
     person: Person,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |k: &str| crate::form::value(&pairs, k);
     let today = person.today();
     let mut errors = Vec::new();
     let day = parse_day(&get("date"), today).map_err(|m| errors.push(Field::error("date", m))).ok();
@@ -178,9 +178,7 @@ pub async fn save(
             sleep_hours: sleep_raw,
             note,
         };
-        let mut resp = page(&person, typed, false, errors, false, &recent).into_response();
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(resp);
+        return Ok(views::again(page(&person, typed, false, errors, false, &recent)));
     };
     let record = NewCheckIn {
         date: day,

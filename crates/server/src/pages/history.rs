@@ -114,11 +114,7 @@ pub async fn add_event(State(state): State<AppState>, person: Person, Form(f): F
     };
     match problem {
         None => Ok(Redirect::to("/history").into_response()),
-        Some(msg) => {
-            let mut r = history_page(&state, &person, Some(msg.into())).await?.into_response();
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
+        Some(msg) => Ok(views::again(history_page(&state, &person, Some(msg.into())).await?)),
     }
 }
 
@@ -148,11 +144,8 @@ pub async fn background(
     Form(f): Form<BackgroundForm>,
 ) -> AppResult<Response> {
     let Ok(concurrent) = f.concurrent.trim().parse::<u32>().map(|n| n.min(20)) else {
-        let mut r = history_page(&state, &person, Some("Enter how many other psychiatric medications, e.g. 0.".into()))
-            .await?
-            .into_response();
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(r);
+        let msg = "Enter how many other psychiatric medications, e.g. 0.";
+        return Ok(views::again(history_page(&state, &person, Some(msg.into())).await?));
     };
     let bg =
         StoredBackground { concurrent, intermittent: f.intermittent == "yes", past_severe: f.past_severe == "yes" };
@@ -250,7 +243,7 @@ pub async fn assess_save(
     person: Person,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |k: &str| crate::form::value(&pairs, k);
     let onset = ONSET.iter().find(|o| o.0 == get("onset")).map(|o| o.2);
     let ans = |k: &str| ANSWERS.iter().find(|a| a.0 == get(k)).map(|a| a.2);
     let rein = REINSTATE.iter().find(|r| r.0 == get("reinstatement")).map(|r| r.2);
@@ -258,17 +251,16 @@ pub async fn assess_save(
     let (Some(onset), Some(new_symptoms), Some(physical), Some(like_original), Some(reinstatement), true) =
         (onset, ans("new_symptoms"), ans("physical"), ans("like_original"), rein, note.chars().count() <= 2000)
     else {
-        let mut r = assess_page(
-            &state,
-            &person,
-            &get,
-            None,
-            Some("Please answer every question (\"Not sure\" is fine).".into()),
-        )
-        .await?
-        .into_response();
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(r);
+        return Ok(views::again(
+            assess_page(
+                &state,
+                &person,
+                &get,
+                None,
+                Some("Please answer every question (\"Not sure\" is fine).".into()),
+            )
+            .await?,
+        ));
     };
     let a = assess::assess(&Episode { onset, new_symptoms, physical, like_original, reinstatement });
     let answers = serde_json::json!({

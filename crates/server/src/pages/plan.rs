@@ -92,12 +92,6 @@ fn plan_from_form(
     Ok((f, settings, plan))
 }
 
-fn unprocessable(page: Box<views::PlanNew>) -> Response {
-    let mut r = (*page).into_response();
-    *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    r
-}
-
 fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Option<Date>) -> Vec<StepView> {
     let mut out: Vec<StepView> = Vec::new();
     for (i, s) in steps.iter().enumerate() {
@@ -141,7 +135,7 @@ pub async fn preview(
 ) -> AppResult<Response> {
     let (f, settings, plan) = match plan_from_form(&state, &person, &pairs) {
         Ok(x) => x,
-        Err(page) => return Ok(unprocessable(page)),
+        Err(page) => return Ok(views::again(*page)),
     };
     let stored = StoredPlan::new(&plan, &state.catalogue);
     let chart = taper_report::chart::plan_svg(&plan)?;
@@ -180,7 +174,7 @@ pub async fn save(
 ) -> AppResult<Response> {
     let (_, settings, plan) = match plan_from_form(&state, &person, &pairs) {
         Ok(x) => x,
-        Err(page) => return Ok(unprocessable(page)),
+        Err(page) => return Ok(views::again(*page)),
     };
     let stored = StoredPlan::new(&plan, &state.catalogue);
     let settings_json = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;

@@ -125,9 +125,7 @@ pub async fn save(
         .collect();
     if !missing.is_empty() {
         let shown = if item9_raised { crisis } else { vec![] };
-        let mut r = form_page(&person, inst, &values, missing, shown).into_response();
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(r);
+        return Ok(views::again(form_page(&person, inst, &values, missing, shown)));
     }
     let items: Vec<u8> = values.iter().map(|v| v.unwrap_or(0)).collect();
     let answers = Answers::new(inst, &items).map_err(|e| AppError::BadRequest(e.to_string()))?;

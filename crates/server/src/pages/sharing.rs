@@ -124,10 +124,7 @@ pub struct JoinForm {
 
 pub async fn join(State(state): State<AppState>, person: Person, Form(f): Form<JoinForm>) -> AppResult<Response> {
     let refuse = |msg: &str| {
-        let mut r = views::Join { chrome: person.chrome("join"), code: f.code.clone(), error: Some(msg.into()) }
-            .into_response();
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        r
+        views::again(views::Join { chrome: person.chrome("join"), code: f.code.clone(), error: Some(msg.into()) })
     };
     if normalise(&f.code).len() != 12 {
         return Ok(refuse("An invitation code has 12 letters and digits, like ABCD-EFGH-JKLM."));

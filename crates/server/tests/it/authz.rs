@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 
 use crate::helpers::{Browser, TestApp, on_both};
-use crate::{check_in, days_ago, london_today, make_plan};
+use crate::{london_today, rising_after_a_step};
 
 #[derive(Deserialize)]
 struct Matrix {
@@ -79,18 +79,9 @@ async fn every_route_answers_as_the_matrix_says_and_cross_person_reads_are_logge
     on_both(|app: TestApp| async move {
         let matrix: Matrix = toml::from_str(include_str!("../authz.toml")).unwrap();
         let p = app.browser();
-        p.sign_up("p@example.org").await;
-        make_plan(&p, &days_ago(10), "7").await;
-        for d in (4..=10).rev() {
-            check_in(&p, &days_ago(d), 2, "1").await;
-        }
-        for d in (0..=3).rev() {
-            check_in(&p, &days_ago(d), 7, "1").await;
-        }
-        p.get("/progress").await;
-        let pu = app.store.user_by_email("p@example.org").await.unwrap().unwrap();
-        let plan = app.store.plans(pu.id).await.unwrap()[0].id;
-        let proposal = app.store.proposals(pu.id, plan).await.unwrap()[0].id;
+        let rising = rising_after_a_step(&app, &p, "p@example.org").await;
+        let pu = app.store.user(rising.user).await.unwrap();
+        let proposal = rising.proposal;
 
         let shared = app.browser();
         shared.sign_up_as("c1@example.org", "Dr One", "clinician").await;

@@ -69,6 +69,32 @@ pub async fn make_plan(b: &Browser, start: &str, every: &str) -> helpers::Page {
     .await
 }
 
+/// The world several tests start from: a citalopram plan that began ten days ago with a step
+/// every 7 days (the first cut 3 days ago), seven quiet check-ins before the cut and four raised
+/// ones after it (7 points against a baseline of 2: raised, not severe), so Progress has made a
+/// hold proposal. Returns the person's id, plan and proposal.
+pub struct Rising {
+    pub user: uuid::Uuid,
+    pub plan: uuid::Uuid,
+    pub proposal: uuid::Uuid,
+}
+
+pub async fn rising_after_a_step(app: &TestApp, b: &Browser, email: &str) -> Rising {
+    b.sign_up(email).await;
+    make_plan(b, &days_ago(10), "7").await;
+    for d in (4..=10).rev() {
+        assert_eq!(check_in(b, &days_ago(d), 2, "1").await.status, StatusCode::SEE_OTHER);
+    }
+    for d in (0..=3).rev() {
+        check_in(b, &days_ago(d), 7, "1").await;
+    }
+    b.get("/progress").await;
+    let user = app.store.user_by_email(email).await.unwrap().unwrap().id;
+    let plan = app.store.plans(user).await.unwrap()[0].id;
+    let proposal = app.store.proposals(user, plan).await.unwrap()[0].id;
+    Rising { user, plan, proposal }
+}
+
 #[tokio::test]
 async fn sign_up_sign_in_sign_out_with_a_new_session_id_at_sign_in() {
     on_both(|app: TestApp| async move {
@@ -274,15 +300,7 @@ async fn a_plan_is_previewed_saved_and_today_says_what_to_take_and_how() {
 async fn a_rise_after_a_step_brings_a_hold_proposal_and_accepting_adds_a_revision() {
     on_both(|app: TestApp| async move {
         let b = app.browser();
-        b.sign_up("w@example.org").await;
-        // Started ten days ago, a step every 7 days: the first cut was 3 days ago.
-        make_plan(&b, &days_ago(10), "7").await;
-        for d in (4..=10).rev() {
-            assert_eq!(check_in(&b, &days_ago(d), 2, "1").await.status, StatusCode::SEE_OTHER);
-        }
-        for d in (0..=3).rev() {
-            check_in(&b, &days_ago(d), 7, "1").await; // 7 points against a baseline of 2: raised, not severe
-        }
+        let Rising { user, plan, proposal } = rising_after_a_step(&app, &b, "w@example.org").await;
         let progress = b.get("/progress").await;
         assert!(progress.has("Consider holding at"), "{}", progress.body);
         assert!(progress.has("Horowitz MA, Taylor D"), "the source is named");
@@ -290,17 +308,14 @@ async fn a_rise_after_a_step_brings_a_hold_proposal_and_accepting_adds_a_revisio
         assert!(progress.has("1 wave"), "{}", progress.body);
         assert!(progress.has("<svg"));
 
-        let user = app.store.user_by_email("w@example.org").await.unwrap().unwrap();
-        let plan = app.store.plans(user.id).await.unwrap()[0].id;
-        let proposal = app.store.proposals(user.id, plan).await.unwrap()[0].id;
         // Seeing the page again does not make a second proposal.
         b.get("/progress").await;
-        assert_eq!(app.store.proposals(user.id, plan).await.unwrap().len(), 1);
+        assert_eq!(app.store.proposals(user, plan).await.unwrap().len(), 1);
 
         let path = format!("/proposals/{proposal}/accept");
         let accepted = b.submit("/progress", &path, &[]).await;
         assert_eq!(accepted.location.as_deref(), Some("/progress?done=accepted"));
-        let revs = app.store.plan(user.id, plan).await.unwrap().revisions;
+        let revs = app.store.plan(user, plan).await.unwrap().revisions;
         assert_eq!(revs.len(), 2);
         assert!(revs[1].hold && revs[1].reason.starts_with("Hold at"));
         assert_eq!(revs[1].proposal, Some(proposal));
@@ -317,18 +332,7 @@ async fn a_rise_after_a_step_brings_a_hold_proposal_and_accepting_adds_a_revisio
 async fn a_person_can_reach_only_their_own_records() {
     on_both(|app: TestApp| async move {
         let a = app.browser();
-        a.sign_up("a@example.org").await;
-        make_plan(&a, &days_ago(10), "7").await;
-        for d in (4..=10).rev() {
-            check_in(&a, &days_ago(d), 2, "1").await;
-        }
-        for d in (0..=3).rev() {
-            check_in(&a, &days_ago(d), 7, "1").await;
-        }
-        a.get("/progress").await;
-        let ua = app.store.user_by_email("a@example.org").await.unwrap().unwrap();
-        let plan = app.store.plans(ua.id).await.unwrap()[0].id;
-        let proposal = app.store.proposals(ua.id, plan).await.unwrap()[0].id;
+        let Rising { user: ua, plan, proposal } = rising_after_a_step(&app, &a, "a@example.org").await;
 
         let b = app.browser();
         b.sign_up("b@example.org").await;
@@ -336,7 +340,7 @@ async fn a_person_can_reach_only_their_own_records() {
         assert_eq!(accept.status, StatusCode::NOT_FOUND);
         let decline = b.submit("/today", &format!("/proposals/{proposal}/decline"), &[]).await;
         assert_eq!(decline.status, StatusCode::NOT_FOUND);
-        assert_eq!(app.store.plan(ua.id, plan).await.unwrap().revisions.len(), 1);
+        assert_eq!(app.store.plan(ua, plan).await.unwrap().revisions.len(), 1);
         for path in ["/today", "/plan", "/progress", "/account/export.json", "/checkin"] {
             let page = b.get(path).await;
             assert!(!page.has("a@example.org") && !page.has("citalopram") && !page.has("Citalopram"), "{path}");
