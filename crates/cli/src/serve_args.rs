@@ -74,11 +74,21 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
 /// A database URL without its password, for printing.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            let user = creds.split(':').next().unwrap_or_default();
+        (Some(s), Some(at)) if at > s && url[s + 3..at].contains(':') => {
+            let user = url[s + 3..at].split(':').next().unwrap_or_default();
             format!("{}{user}:***{}", &url[..s + 3], &url[at..])
         }
         _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_are_never_printed() {
+        assert_eq!(redact("postgres://taper:s3cret@db:5432/taper"), "postgres://taper:***@db:5432/taper");
+        assert_eq!(redact("postgres://postgres@127.0.0.1/t"), "postgres://postgres@127.0.0.1/t");
     }
 }

@@ -266,3 +266,23 @@ fn help_has_examples() {
         .success()
         .stdout(predicate::str::contains("Examples:").and(predicate::str::contains("taper plan --drug citalopram")));
 }
+
+#[test]
+fn serve_refuses_a_database_it_cannot_use_and_a_busy_port() {
+    taper()
+        .args(["serve", "--database", "mysql://localhost/taper"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--database 'mysql:…': use a postgres:// URL"));
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = busy.local_addr().expect("address").port().to_string();
+    let dir = std::env::temp_dir().join(format!("taper-cli-serve-{port}"));
+    taper()
+        .args(["serve", "--port", &port, "--data-dir"])
+        .arg(&dir)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(format!("cannot listen on 127.0.0.1:{port}")));
+    assert!(dir.join("taper.db").exists(), "the database was created and migrated before binding");
+    let _ = std::fs::remove_dir_all(dir);
+}
