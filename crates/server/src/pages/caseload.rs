@@ -174,7 +174,7 @@ pub async fn person(
             .map(|x| {
                 (
                     x.at.to_zoned_datetime(viewer.tz.clone()).date().to_string(),
-                    x.flag_key.clone(),
+                    flag_words(&x.flag_key),
                     x.note.clone(),
                     x.resolver_name.clone(),
                 )
@@ -325,4 +325,19 @@ pub async fn propose(
         .audit(share.owner, viewer.id(), &viewer.user.display_name, "suggested a change to your plan", now)
         .await?;
     Ok(Redirect::to(&format!("/people/{}?proposed=1", share.owner)).into_response())
+}
+
+/// A stored flag key in words: "item9:2026-11-23" → "PHQ-9 item 9 above zero (2026-11-23)".
+fn flag_words(key: &str) -> String {
+    let (kind, rest) = key.split_once(':').unwrap_or((key, ""));
+    let what = match kind {
+        "item9" => "PHQ-9 item 9 above zero",
+        "deterioration" => "reliable deterioration",
+        "overdue" => "questionnaire overdue",
+        "burden" => "burden rising after a step",
+        "hold" => "long hold",
+        "checkins" => "no recent check-ins",
+        other => other,
+    };
+    if rest.is_empty() { what.to_string() } else { format!("{what} ({})", rest.replace(':', ", ")) }
 }

@@ -68,6 +68,7 @@ async fn item_9_shows_crisis_help_in_the_same_response_and_puts_an_urgent_flag_f
         let after = dr.get(&format!("/people/{sam_id}?resolved=1")).await;
         assert!(!after.has("urgent: PHQ-9 item 9"), "resolved flags leave the open list");
         assert!(after.has("Phoned Sam; safety plan reviewed"));
+        assert!(after.has(&format!("PHQ-9 item 9 above zero ({})", crate::london_today())), "resolved flags in words");
         let empty_note = dr
             .submit(
                 &format!("/people/{sam_id}"),
