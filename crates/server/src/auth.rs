@@ -75,7 +75,6 @@ impl FromRequestParts<AppState> for Ctx {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, m)| AppError::Internal(format!("session layer missing: {m}")))?;
-        let csrf = csrf::token(&session).await?;
         let mut user = None;
         if let Some(id) = session.get::<uuid::Uuid>(USER_KEY).await? {
             let fresh = session
@@ -91,7 +90,8 @@ impl FromRequestParts<AppState> for Ctx {
                 Err(e) => return Err(e.into()),
             }
         }
-        let csrf = if user.is_none() { csrf::token(&session).await? } else { csrf };
+        // After any flush above, so an ended session gets a fresh token.
+        let csrf = csrf::token(&session).await?;
         Ok(Ctx { session, csrf, user })
     }
 }

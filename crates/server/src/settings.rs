@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use taper_core::catalogue::{Catalogue, DrugClass};
+use taper_core::catalogue::Catalogue;
 use taper_core::formulation::{Equipment, Kit, Stock};
 use taper_core::schedule::{PlanRequest, Strategy};
 use taper_core::units::{self, trim_number as n};
@@ -171,9 +171,6 @@ impl PlanForm {
             }
             if self.products.is_empty() {
                 errors.push(Field::error("products", "Tick at least one product you have or can get."));
-            }
-            if d.class == DrugClass::Benzodiazepine && strategy == "hyperbolic" && d.default_occupancy().is_none() {
-                // The planner falls back to proportional and says so; nothing to refuse here.
             }
         }
         if !errors.is_empty() {

@@ -95,24 +95,12 @@ impl Course {
         points
     }
 
-    /// Occupancy breakpoints, for drugs with a model.
+    /// Occupancy breakpoints, for drugs with a model: it changes only where the dose does.
     pub fn occupancy_points(&self, from: Date, until: Date) -> Vec<(Date, f64)> {
-        let mut points = Vec::new();
-        let mut d = from;
-        let mut last: Option<f64> = None;
-        while d <= until {
-            if let Some(o) = self.on(d).and_then(|(_, s)| s.occupancy)
-                && last != Some(o)
-            {
-                points.push((d, o));
-                last = Some(o);
-            }
-            d = course::after(d, 1);
-            if points.len() > 2000 {
-                break;
-            }
-        }
-        points
+        self.dose_points(from, until)
+            .into_iter()
+            .filter_map(|(d, _)| self.on(d).and_then(|(_, s)| s.occupancy).map(|o| (d, o)))
+            .collect()
     }
 }
 
@@ -189,7 +177,7 @@ pub async fn refresh_proposals(
         step_unit: cur.settings.step_unit().trim(),
         has_next_step: on.is_some_and(|(o, _)| o.dose_mg > 0.0),
     };
-    let existing = state.store.proposals(user, course.plan_id).await?;
+    let mut existing = state.store.proposals(user, course.plan_id).await?;
     if let Some(p) = adapt::propose(&situation) {
         let rule = p.rule.key();
         let blocked = existing.iter().any(|e| {
@@ -216,15 +204,11 @@ pub async fn refresh_proposals(
                 proposed_by: None,
             };
             state.store.insert_proposal(&new, now).await?;
+            // Read back only when something was added.
+            existing = state.store.proposals(user, course.plan_id).await?;
         }
     }
-    Ok(state
-        .store
-        .proposals(user, course.plan_id)
-        .await?
-        .into_iter()
-        .filter(|p| p.status == ProposalStatus::Pending && p.revision == cur.record.id)
-        .collect())
+    Ok(existing.into_iter().filter(|p| p.status == ProposalStatus::Pending && p.revision == cur.record.id).collect())
 }
 
 /// The revision that accepting `action` today creates.

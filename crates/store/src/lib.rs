@@ -370,6 +370,22 @@ impl Store {
         Ok(())
     }
 
+    /// The record for one plan and day, if any.
+    pub async fn dose_on(&self, user: Uuid, plan: Uuid, on: Date) -> Result<Option<DoseRecord>> {
+        let row: Option<(String, String, f64, i64)> = sqlx::query_as(
+            "SELECT date, status, dose_mg, recorded_at FROM doses WHERE user_id = $1 AND plan_id = $2 AND date = $3",
+        )
+        .bind(user.to_string())
+        .bind(plan.to_string())
+        .bind(on.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(d, s, mg, at)| {
+            Ok(DoseRecord { plan, date: date(&d)?, status: DoseStatus::parse(&s)?, dose_mg: mg, recorded_at: ts(at)? })
+        })
+        .transpose()
+    }
+
     pub async fn doses(&self, user: Uuid) -> Result<Vec<DoseRecord>> {
         let rows: Vec<(String, String, String, f64, i64)> = sqlx::query_as(
             "SELECT plan_id, date, status, dose_mg, recorded_at FROM doses WHERE user_id = $1 ORDER BY date, recorded_at",

@@ -190,6 +190,8 @@ async fn check_ins_and_doses_are_one_per_day_and_can_be_corrected() {
         let doses = store.doses(a).await.unwrap();
         assert_eq!(doses.len(), 1);
         assert_eq!((doses[0].status, doses[0].recorded_at), (DoseStatus::Taken, later));
+        assert_eq!(store.dose_on(a, plan, day).await.unwrap().as_ref(), Some(&doses[0]));
+        assert!(store.dose_on(a, plan, date(2026, 11, 4)).await.unwrap().is_none());
     })
     .await;
 }

@@ -34,8 +34,7 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
     match course.on(today) {
         None => page.starts = Some(long_date(course.revs[0].record.effective)),
         Some((on, step)) => {
-            let record =
-                state.store.doses(person.id()).await?.into_iter().find(|d| d.plan == course.plan_id && d.date == today);
+            let record = state.store.dose_on(person.id(), course.plan_id, today).await?;
             page.dose = Some(TodayDose {
                 date: long_date(today),
                 dose: mg(on.dose_mg),
