@@ -52,8 +52,8 @@ test('a person plans a taper, checks in, and accepts a hold after a rise', async
   await page.check('input[name="products"][value="citalopram-oral-drops-40mg-ml"]');
   await page.check('input[name="strategy"][value="hyperbolic"]');
   await page.fill('#step', '10');
-  await page.fill('#every', '7');
-  await page.fill('#start_date', daysAgo(10));
+  await page.fill('#every', '14');
+  await page.fill('#start_date', daysAgo(17));
   await page.getByRole('button', { name: 'Preview the plan' }).click();
   await expect(page.getByRole('heading', { name: 'Preview: Citalopram' })).toBeVisible();
   await expect(page.locator('figure.chart svg')).toBeVisible();

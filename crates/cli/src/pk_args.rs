@@ -104,6 +104,9 @@ pub struct CrossoverArgs {
     /// Go faster than the pace limits; the justification is recorded in the plan.
     #[arg(long = "override-pace", value_name = "JUSTIFICATION")]
     pub override_pace: Option<String>,
+    /// The daily total is right although it is above the labelled maximum.
+    #[arg(long)]
+    pub confirm_dose: bool,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -158,7 +161,8 @@ pub fn crossover(catalogue: &Catalogue, args: &CrossoverArgs) -> anyhow::Result<
         kit: Kit { stocks, equipment: Equipment { cutter: args.cutter, ..Equipment::default() } },
         taper_step_percent: step,
         taper_interval_days: units::parse_days("every", &args.every).map_err(input)?,
-        pace_override: args.override_pace.clone(),
+        pace_override: crate::plan_args::justification(args.override_pace.as_deref())?,
+        confirm_dose: args.confirm_dose,
     };
     let plan = crossover::plan(catalogue, &req).map_err(plan_error)?;
     match args.format {

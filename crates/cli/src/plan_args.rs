@@ -4,9 +4,9 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use taper_core::catalogue::{Catalogue, Form, Product, nearest, parse_user_products};
 use taper_core::formulation::{Equipment, Kit, Stock};
-use taper_core::schedule::{PlanRequest, Strategy};
+use taper_core::schedule::{DEFAULT_STEP_PERCENT, DEFAULT_STEP_PP, PlanRequest, Strategy};
 use taper_core::units::{self, StepSize};
-use taper_core::{InputError, PlanError};
+use taper_core::{InputError, Justification, PlanError};
 
 use crate::UsageError;
 
@@ -80,6 +80,10 @@ pub struct PlanArgs {
     /// Go faster than the pace limits; the justification is recorded in the plan.
     #[arg(long = "override-pace", value_name = "JUSTIFICATION")]
     pub override_pace: Option<String>,
+    /// The starting dose is right although it is above the labelled maximum or far below any
+    /// product (plans with such a dose are refused without this).
+    #[arg(long)]
+    pub confirm_dose: bool,
     /// table, json, csv, or svg (a chart of dose and occupancy over time).
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
@@ -105,6 +109,9 @@ pub fn plan_error(e: PlanError) -> anyhow::Error {
     match e {
         PlanError::Input(i) => input(i),
         PlanError::Refused { field, message } => usage(format!("--{field}: {message}")),
+        PlanError::Unconfirmed { field, message } => {
+            usage(format!("--{field}: {message} (add --confirm-dose if the dose is right)"))
+        }
     }
 }
 
@@ -114,9 +121,9 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
     let interval_days = units::parse_days("every", &args.every).map_err(input)?;
     let step = args.step.as_deref().map(|s| units::parse_step("step", s)).transpose().map_err(input)?;
     let strategy = match (args.strategy, step) {
-        (StrategyName::Hyperbolic, None) => Strategy::Hyperbolic { step_pp: 5.0 },
+        (StrategyName::Hyperbolic, None) => Strategy::Hyperbolic { step_pp: DEFAULT_STEP_PP },
         (StrategyName::Hyperbolic, Some(StepSize::PercentagePoints(pp))) => Strategy::Hyperbolic { step_pp: pp },
-        (StrategyName::Proportional, None) => Strategy::Proportional { step_percent: 10.0 },
+        (StrategyName::Proportional, None) => Strategy::Proportional { step_percent: DEFAULT_STEP_PERCENT },
         (StrategyName::Proportional, Some(StepSize::Percent(p))) => Strategy::Proportional { step_percent: p },
         (StrategyName::Linear, Some(StepSize::Milligrams(mg))) => Strategy::Linear { step_mg: mg },
         (StrategyName::Linear, Some(StepSize::Percent(p))) => Strategy::Linear { step_mg: start.get() * p / 100.0 },
@@ -236,8 +243,18 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         micro_taper: args.micro_taper,
         region: args.region.clone(),
         kit: Kit { stocks, equipment: Equipment { cutter: args.cutter, syringe_ml, scale_mg, ..Equipment::default() } },
-        pace_override: args.override_pace.clone(),
+        pace_override: justification(args.override_pace.as_deref())?,
+        confirm_dose: args.confirm_dose,
     })
+}
+
+/// `--override-pace`, checked once: a blank or one-word reason is refused.
+pub fn justification(input: Option<&str>) -> anyhow::Result<Option<Justification>> {
+    input.map(|j| Justification::parse("override-pace", j)).transpose().map_err(input_error)
+}
+
+fn input_error(e: InputError) -> anyhow::Error {
+    input(e)
 }
 
 pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<String> {

@@ -227,8 +227,8 @@ fn bad_input_gets_a_specific_error_and_exit_code_2() {
     run(&["--to", "5mg", "--final", "0.2mg"], &["contradict"]);
     run(&["--strategy", "manual", "--step", "10pp"], &["--step does not apply"]);
     run(&["--doses", "10mg"], &["--doses only applies"]);
-    run(&["--final", "1mg"], &["--final", "at most 0.1475 mg (5 % occupancy)"]);
-    run(&["--every", "3d"], &["--every", "minimum of 7 days"]);
+    run(&["--final", "1mg"], &["--final", "the last dose before zero must be at most 0.1475 mg"]);
+    run(&["--every", "3d"], &["--every", "minimum of 14 days"]);
     run(&["--every", "soon"], &["--every", "expected"]);
     run(&["--beads", "citalopram-oral-drops-40mg-ml=50"], &["--beads", "not a capsule"]);
     run(&["--fill", "x=300mg"], &["--fill needs --scale"]);
@@ -256,6 +256,104 @@ fn bad_input_gets_a_specific_error_and_exit_code_2() {
         ],
         &["--doses", "too large a final step"],
     );
+}
+
+/// Issue 9: a clinician trying to make the tool produce a dangerous plan gets a safe plan or a
+/// refusal that says what to change.
+#[test]
+fn a_too_fast_antidepressant_plan_needs_a_recorded_justification() {
+    let fast = [
+        "plan",
+        "--drug",
+        "citalopram",
+        "--from",
+        "40mg",
+        "--step",
+        "20pp",
+        "--every",
+        "7d",
+        "--have",
+        "citalopram-oral-drops-40mg-ml",
+    ];
+    // The review's 20 pp every 7 days (A3): refused, naming the flag and the minimum.
+    fails_with(&fast, &["--every", "minimum of 14 days", "justification"]);
+    // A blank or one-word justification is no justification.
+    let mut blank = fast.to_vec();
+    blank.extend(["--override-pace", "  "]);
+    fails_with(&blank, &["--override-pace", "cannot be blank"]);
+    let mut word = fast.to_vec();
+    word.extend(["--override-pace", "justifiedbecauseyes"]);
+    fails_with(&word, &["--override-pace", "one word"]);
+    // With a reason it is planned, warned, and the reason travels with the plan.
+    let mut ok = fast.to_vec();
+    ok.extend(["--override-pace", "switching to sertraline, agreed with Dr Lee"]);
+    let plan = json(&ok);
+    assert_eq!(plan["strategy"]["pace_override"], "switching to sertraline, agreed with Dr Lee");
+    assert!(plan["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "pace-override"));
+    // Even then no step removes more than half the dose: 40 mg never drops to 5.8 mg in a step.
+    let doses: Vec<f64> = plan["steps"].as_array().unwrap().iter().map(|s| s["dose_mg"].as_f64().unwrap()).collect();
+    for w in doses.windows(2).filter(|w| w[1] > 0.0) {
+        assert!(w[1] >= w[0] / 2.0 - 1e-9, "{doses:?}");
+    }
+    // Faster than suggested but inside the limits: planned, with a warning that says so.
+    let plan = json(&[
+        "plan",
+        "--drug",
+        "citalopram",
+        "--from",
+        "20mg",
+        "--step",
+        "15pp",
+        "--every",
+        "14d",
+        "--have",
+        "citalopram-oral-drops-40mg-ml",
+    ]);
+    let faster = plan["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "faster-than-suggested").count();
+    assert_eq!(faster, 2, "both the step and the interval are faster than suggested");
+}
+
+#[test]
+fn an_implausible_dose_must_be_confirmed() {
+    // 400 mg of citalopram (labelled maximum 40 mg): a slip of the keyboard until confirmed.
+    let args = ["plan", "--drug", "citalopram", "--from", "400mg", "--have", "citalopram-tab-20mg"];
+    fails_with(&args, &["--from", "above the highest labelled daily dose", "40 mg", "--confirm-dose"]);
+    let mut confirmed = args.to_vec();
+    confirmed.push("--confirm-dose");
+    let plan = json(&confirmed);
+    assert_eq!(plan["dose_confirmed"], true);
+    assert!(plan["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "dose-confirmed"));
+    // Far below any product: 0.0001 mg is a hundredth of nothing anyone holds.
+    fails_with(
+        &["plan", "--drug", "citalopram", "--from", "0.0001mg", "--have", "citalopram-tab-20mg"],
+        &["--from", "far below any Citalopram product", "--confirm-dose"],
+    );
+}
+
+#[test]
+fn big_cuts_at_high_doses_are_capped() {
+    // Review A2: venlafaxine 225 mg went to 37.5 mg in one 10 pp step. An SNRI at or above its
+    // usual dose now loses at most a quarter per step.
+    let plan = json(&[
+        "plan",
+        "--drug",
+        "venlafaxine",
+        "--from",
+        "225mg",
+        "--step",
+        "10pp",
+        "--compounded",
+        "0.5mg",
+        "--have",
+        "venlafaxine-xr-cap-75mg",
+    ]);
+    let doses: Vec<f64> = plan["steps"].as_array().unwrap().iter().map(|s| s["dose_mg"].as_f64().unwrap()).collect();
+    assert!(doses[1] >= 225.0 * 0.75 - 1e-9, "{doses:?}");
+    for w in doses.windows(2).filter(|w| w[1] > 0.0) {
+        let cap = if w[0] >= 75.0 { 0.25 } else { 0.5 };
+        assert!((w[0] - w[1]) / w[0] <= cap + 1e-9, "{w:?} in {doses:?}");
+    }
+    assert!(plan["warnings"].as_array().unwrap().iter().any(|w| w["code"] == "mg-cap"));
 }
 
 #[test]

@@ -67,8 +67,7 @@ fn bench_reading(c: &mut Criterion) {
                 hold_since: None,
                 holds: 0,
                 step: 5.0,
-                min_step: 1.0,
-                step_unit: "pp",
+                unit: taper_core::adapt::StepUnit::PercentagePoints,
                 has_next_step: true,
             };
             black_box(propose(&s))

@@ -25,6 +25,48 @@ pub const STABLE_DAYS: i32 = 14;
 pub const STABLE_MIN_CHECKINS: usize = 7;
 /// Older check-ins than this are too stale to act on.
 pub const FRESH_DAYS: i32 = 3;
+/// After the person declines a proposal, the same rule stays quiet on the same revision this long.
+pub const DECLINE_QUIET_DAYS: i64 = 7;
+
+/// The unit a plan's step is counted in, and so how small a proposal may make it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepUnit {
+    /// Percentage points of modelled occupancy (hyperbolic plans).
+    PercentagePoints,
+    /// Percent of the current dose (proportional plans).
+    Percent,
+}
+
+impl StepUnit {
+    /// The smallest step a proposal or a supporter may shrink a plan's step to (Taper's own
+    /// floor: below it steps become too small to measure or to feel).
+    pub fn min_step(self) -> f64 {
+        match self {
+            StepUnit::PercentagePoints => 1.0,
+            StepUnit::Percent => 2.5,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            StepUnit::PercentagePoints => "pp",
+            StepUnit::Percent => "%",
+        }
+    }
+
+    /// A smaller step suggested by a supporter: at least the floor and below the current step.
+    pub fn smaller_step(self, current: f64, input: &str) -> Result<f64, String> {
+        let min = self.min_step();
+        input.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= min && *s < current).ok_or_else(|| {
+            format!(
+                "A smaller step must be at least {}{u} and below the current {}{u}.",
+                n(min),
+                n(current),
+                u = if self == StepUnit::Percent { "%" } else { " pp" }
+            )
+        })
+    }
+}
 
 /// Where the person is now.
 #[derive(Debug, Clone, Copy)]
@@ -39,11 +81,9 @@ pub struct Situation<'a> {
     pub hold_since: Option<Date>,
     /// Holds and returns so far in this plan.
     pub holds: u32,
-    /// The plan's step in its own unit (pp, % or mg), and the smallest step allowed.
+    /// The plan's step, in its unit.
     pub step: f64,
-    pub min_step: f64,
-    /// "pp", "%" or "mg", for the words.
-    pub step_unit: &'static str,
+    pub unit: StepUnit,
     /// False when the plan has no further step (it is at its end).
     pub has_next_step: bool,
 }
@@ -77,6 +117,48 @@ pub enum Action {
     Return { dose_mg: f64 },
     /// Take the next step today, with this step size from now on.
     NextStep { from_mg: f64, step: f64 },
+    /// Smaller steps from this dose (a supporter's suggestion): today's dose for one more
+    /// interval, then the new steps.
+    Slower { from_mg: f64, step: f64 },
+}
+
+/// When the first cut of a revised plan comes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstCut {
+    /// No cut: the plan holds until another decision.
+    None,
+    /// The first cut of the re-plan is taken on the day the revision starts.
+    Today,
+    /// The current dose is kept for one interval, then the cuts begin.
+    AfterOneInterval,
+}
+
+/// What accepting an action does to the plan: re-plan from `from_mg` with `step` (or keep the
+/// current step), and when the first cut comes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Revision {
+    pub from_mg: f64,
+    pub step: Option<f64>,
+    pub first_cut: FirstCut,
+}
+
+impl Action {
+    pub fn revision(self) -> Revision {
+        match self {
+            Action::Hold { dose_mg } | Action::Return { dose_mg } => {
+                Revision { from_mg: dose_mg, step: None, first_cut: FirstCut::None }
+            }
+            Action::NextStep { from_mg, step } => Revision { from_mg, step: Some(step), first_cut: FirstCut::Today },
+            Action::Slower { from_mg, step } => {
+                Revision { from_mg, step: Some(step), first_cut: FirstCut::AfterOneInterval }
+            }
+        }
+    }
+
+    /// True when accepting ends a hold (the plan takes steps again).
+    pub fn resumes(self) -> bool {
+        self.revision().first_cut != FirstCut::None
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -171,7 +253,7 @@ pub fn propose(s: &Situation) -> Option<Proposal> {
     if recent.len() < STABLE_MIN_CHECKINS || recent.iter().any(|d| d.state == State::Above) {
         return None;
     }
-    let step = if s.holds > 0 { (s.step / 2.0).max(s.min_step).min(s.step) } else { s.step };
+    let step = if s.holds > 0 { (s.step / 2.0).max(s.unit.min_step()).min(s.step) } else { s.step };
     data.push(format!("On hold since {since}; {} check-ins in the last {STABLE_DAYS} days, none raised", recent.len()));
     if step < s.step {
         data.push(format!(
@@ -179,9 +261,9 @@ pub fn propose(s: &Situation) -> Option<Proposal> {
             s.holds,
             if s.holds == 1 { "" } else { "s" },
             n(step),
-            s.step_unit,
+            s.unit.symbol(),
             n(s.step),
-            s.step_unit
+            s.unit.symbol()
         ));
     }
     Some(Proposal {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::error::CatalogueError;
-use crate::occupancy::EmaxModel;
+use crate::occupancy::{EmaxModel, Occupancy};
 
 /// The catalogue files compiled into every build.
 const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -363,6 +363,8 @@ struct DrugRecord {
     usual_min_dose_mg: Option<f64>,
     #[serde(default)]
     usual_min_dose_source: Option<String>,
+    max_dose_mg: f64,
+    max_dose_source: String,
     about: String,
     #[serde(default)]
     occupancy: Vec<OccupancyFit>,
@@ -380,6 +382,9 @@ pub struct Drug {
     pub class: DrugClass,
     pub target: String,
     pub usual_min_dose_mg: Option<f64>,
+    /// The highest labelled daily dose for any indication; above it a start must be confirmed.
+    pub max_dose_mg: f64,
+    pub max_dose_source: String,
     pub about: String,
     pub occupancy: Vec<OccupancyFit>,
     pub half_life: HalfLife,
@@ -388,9 +393,41 @@ pub struct Drug {
 }
 
 impl Drug {
-    /// The default occupancy fit, if the drug has one.
+    /// The fit shown on its own (Learn, `taper drugs`), if the drug has one.
     pub fn default_occupancy(&self) -> Option<&OccupancyFit> {
         self.occupancy.iter().find(|f| f.default)
+    }
+
+    /// The occupancy model a plan reads: the named region's fit, or every published fit read
+    /// together, most cautiously (see `occupancy::Occupancy`). `Ok(None)` when the drug has no
+    /// model; an error names the regions that exist.
+    pub fn occupancy_model(&self, region: Option<&str>) -> Result<Option<(Occupancy, Vec<OccupancyFit>)>, String> {
+        let fits: Vec<OccupancyFit> = match region {
+            Some(r) => vec![self.occupancy_in(r).cloned().ok_or_else(|| {
+                let known = self.occupancy.iter().map(|f| f.region.as_str()).collect::<Vec<_>>();
+                format!(
+                    "no occupancy fit for this region; {} has: {}",
+                    self.id,
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                )
+            })?],
+            None => self.occupancy.clone(),
+        };
+        let model = Occupancy::cautious(fits.iter().map(|f| (f.region.clone(), f.model())).collect());
+        Ok(model.map(|m| (m, fits)))
+    }
+
+    /// The smallest amount one unit of any product holds: mg per tablet or capsule, mg per mL,
+    /// or a compounding precision.
+    pub fn smallest_product_mg(&self) -> Option<f64> {
+        self.products
+            .iter()
+            .map(|p| match p.form {
+                Form::Tablet { strength_mg, .. } | Form::Capsule { strength_mg, .. } => strength_mg,
+                Form::Liquid { mg_per_ml, .. } => mg_per_ml,
+                Form::Compounded { precision_mg } => precision_mg,
+            })
+            .reduce(f64::min)
     }
 
     pub fn occupancy_in(&self, region: &str) -> Option<&OccupancyFit> {
@@ -421,25 +458,48 @@ pub struct Source {
 
 /// Pace limits by class, read from `data/policy.toml`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
     pub antidepressant: AntidepressantPolicy,
+    pub step_cap: StepCapPolicy,
     pub benzodiazepine: BenzodiazepinePolicy,
+    pub final_step: FinalStepPolicy,
     pub final_dose: FinalDosePolicy,
+    pub plausibility: PlausibilityPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AntidepressantPolicy {
+    pub default_interval_days: u32,
+    pub suggested_min_interval_days: u32,
+    pub suggested_interval_source: String,
     pub min_interval_days: u32,
     pub min_interval_source: String,
+    pub suggested_max_step_percentage_points: f64,
+    pub suggested_max_step_percent: f64,
+    pub suggested_step_source: String,
     pub max_step_percentage_points: f64,
     pub max_step_percent: f64,
     pub max_step_source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepCapPolicy {
+    pub max_cut_fraction: f64,
+    pub max_cut_source: String,
+    pub snri_at_usual_dose_max_cut_fraction: f64,
+    pub snri_source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BenzodiazepinePolicy {
+    pub default_interval_days: u32,
     pub min_interval_days: u32,
     pub min_interval_source: String,
+    pub suggested_max_step_percent: f64,
     pub max_percent_per_two_weeks: f64,
     pub max_step_source: String,
     pub final_step_diazepam_equivalent_mg: f64,
@@ -447,9 +507,64 @@ pub struct BenzodiazepinePolicy {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinalStepPolicy {
+    pub max_occupancy_drop_pp: f64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FinalDosePolicy {
     pub fraction_of_start: f64,
     pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlausibilityPolicy {
+    pub low_fraction_of_smallest_product: f64,
+    pub source: String,
+}
+
+impl Policy {
+    fn cited(&self) -> [&str; 11] {
+        [
+            &self.antidepressant.suggested_interval_source,
+            &self.antidepressant.min_interval_source,
+            &self.antidepressant.suggested_step_source,
+            &self.antidepressant.max_step_source,
+            &self.step_cap.max_cut_source,
+            &self.step_cap.snri_source,
+            &self.benzodiazepine.min_interval_source,
+            &self.benzodiazepine.max_step_source,
+            &self.benzodiazepine.final_step_source,
+            &self.final_step.source,
+            &self.final_dose.source,
+        ]
+    }
+
+    /// Checks that the limits make sense together (a suggested pace inside the hard one, fractions
+    /// inside (0, 1)), so a slip in `policy.toml` is a load error rather than a silent loosening.
+    fn validate(&self) -> Result<(), String> {
+        let a = &self.antidepressant;
+        let fraction = |v: f64| v > 0.0 && v < 1.0;
+        let ok = a.min_interval_days >= 1
+            && a.suggested_min_interval_days >= a.min_interval_days
+            && a.default_interval_days >= a.suggested_min_interval_days
+            && a.suggested_max_step_percentage_points <= a.max_step_percentage_points
+            && a.suggested_max_step_percent <= a.max_step_percent
+            && a.max_step_percent < 100.0 * self.step_cap.max_cut_fraction + 1e-9
+            && fraction(self.step_cap.max_cut_fraction)
+            && self.step_cap.snri_at_usual_dose_max_cut_fraction <= self.step_cap.max_cut_fraction
+            && fraction(self.step_cap.snri_at_usual_dose_max_cut_fraction)
+            && self.benzodiazepine.suggested_max_step_percent <= self.benzodiazepine.max_percent_per_two_weeks
+            && self.benzodiazepine.default_interval_days >= self.benzodiazepine.min_interval_days
+            && self.final_step.max_occupancy_drop_pp > 0.0
+            && fraction(self.final_dose.fraction_of_start)
+            && fraction(self.plausibility.low_fraction_of_smallest_product);
+        if ok { Ok(()) } else { Err("limits contradict each other (see the comments in policy.toml)".into()) }
+    }
 }
 
 /// Everything the planner knows: drugs with their products, the sources they cite, the policy.
@@ -486,14 +601,8 @@ impl Catalogue {
             }
             drugs.push(drug);
         }
-        for cited in [
-            &policy.antidepressant.min_interval_source,
-            &policy.antidepressant.max_step_source,
-            &policy.benzodiazepine.min_interval_source,
-            &policy.benzodiazepine.max_step_source,
-            &policy.benzodiazepine.final_step_source,
-            &policy.final_dose.source,
-        ] {
+        policy.validate().map_err(|message| CatalogueError { file: "policy.toml".into(), message })?;
+        for cited in policy.cited() {
             if !sources.contains_key(cited) {
                 return Err(CatalogueError {
                     file: "policy.toml".into(),
@@ -595,6 +704,16 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
             None => return Err("usual_min_dose_mg needs usual_min_dose_source".into()),
         }
     }
+    cite(&record.max_dose_source, "max_dose_mg")?;
+    if !(record.max_dose_mg > 0.0 && record.max_dose_mg <= crate::units::ABSURD_DOSE_MG)
+        || record.usual_min_dose_mg.is_some_and(|u| u > record.max_dose_mg)
+    {
+        return Err(format!(
+            "max_dose_mg {} must be positive, at most {} and not below usual_min_dose_mg",
+            record.max_dose_mg,
+            crate::units::ABSURD_DOSE_MG
+        ));
+    }
     let hl = &record.half_life;
     cite(&hl.parent.source, "half_life.parent")?;
     check_range(hl.parent.low_hours, hl.parent.high_hours, hl.parent.typical_hours, "half_life.parent")?;
@@ -627,6 +746,8 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         class: record.class,
         target: record.target,
         usual_min_dose_mg: record.usual_min_dose_mg,
+        max_dose_mg: record.max_dose_mg,
+        max_dose_source: record.max_dose_source,
         about: record.about,
         occupancy: record.occupancy,
         half_life: record.half_life,
@@ -735,13 +856,35 @@ mod tests {
 
     #[test]
     fn bad_files_are_refused_with_the_file_named() {
-        let bad = "id = \"x\"\nname = \"X\"\nclass = \"ssri\"\ntarget = \"t\"\nabout = \"a\"\n[half_life]\nparent = { low_hours = 5, high_hours = 4, source = \"asam2025\" }\n";
+        let bad = "id = \"x\"\nname = \"X\"\nclass = \"ssri\"\ntarget = \"t\"\nmax_dose_mg = 40\nmax_dose_source = \"label_maxima\"\nabout = \"a\"\n[half_life]\nparent = { low_hours = 5, high_hours = 4, source = \"asam2025\" }\n";
         let err = Catalogue::from_texts(&[("x.toml", bad)], SOURCES, POLICY).unwrap_err();
         assert_eq!(err.file, "x.toml");
         assert!(err.message.contains("not valid"), "{}", err.message);
-        let uncited = "id = \"x\"\nname = \"X\"\nclass = \"ssri\"\ntarget = \"t\"\nabout = \"a\"\n[half_life]\nparent = { low_hours = 5, high_hours = 6, source = \"nowhere\" }\n";
+        let uncited = "id = \"x\"\nname = \"X\"\nclass = \"ssri\"\ntarget = \"t\"\nmax_dose_mg = 40\nmax_dose_source = \"label_maxima\"\nabout = \"a\"\n[half_life]\nparent = { low_hours = 5, high_hours = 6, source = \"nowhere\" }\n";
         let err = Catalogue::from_texts(&[("x.toml", uncited)], SOURCES, POLICY).unwrap_err();
         assert!(err.message.contains("unknown source 'nowhere'"), "{}", err.message);
+        let no_max = "id = \"x\"\nname = \"X\"\nclass = \"ssri\"\ntarget = \"t\"\nabout = \"a\"\n[half_life]\nparent = { low_hours = 5, high_hours = 6, source = \"asam2025\" }\n";
+        let err = Catalogue::from_texts(&[("x.toml", no_max)], SOURCES, POLICY).unwrap_err();
+        assert!(err.message.contains("max_dose_mg"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_policy_that_loosens_itself_is_refused() {
+        // A suggested step above the hard limit, and a proportional limit above the mg cap.
+        for (from, to) in [
+            ("suggested_max_step_percentage_points = 10", "suggested_max_step_percentage_points = 30"),
+            ("max_step_percent = 25", "max_step_percent = 60"),
+            (
+                "min_interval_days = 14\nmin_interval_source = \"nice_ng222\"",
+                "min_interval_days = 0\nmin_interval_source = \"nice_ng222\"",
+            ),
+        ] {
+            assert!(POLICY.contains(from), "{from}");
+            let loose = POLICY.replacen(from, to, 1);
+            let err = Catalogue::from_texts(BUILTIN_FILES, SOURCES, &loose).unwrap_err();
+            assert_eq!(err.file, "policy.toml");
+            assert!(err.message.contains("contradict"), "{}", err.message);
+        }
     }
 
     #[test]

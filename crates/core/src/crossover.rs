@@ -10,6 +10,7 @@
 use crate::catalogue::{Catalogue, EquivalenceScheme};
 use crate::error::{InputError, PlanError};
 use crate::formulation::{Kit, Preparation, Solver, Window};
+use crate::justification::Justification;
 use crate::schedule::{self, Plan, PlanRequest, Strategy, Warning};
 use crate::units::{Mg, trim_number as n};
 
@@ -27,7 +28,9 @@ pub struct CrossoverRequest {
     /// The taper of the long-acting drug after the switch.
     pub taper_step_percent: f64,
     pub taper_interval_days: u32,
-    pub pace_override: Option<String>,
+    pub pace_override: Option<Justification>,
+    /// The person confirmed a daily total above the drug's labelled maximum.
+    pub confirm_dose: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +84,18 @@ pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPl
     }
     if req.doses.is_empty() || req.doses.iter().any(|(_, d)| d.is_zero()) {
         return Err(InputError::new("dose", "", "give each dose-time's dose, e.g. 0.5mg@08:00").into());
+    }
+    let from_total: f64 = req.doses.iter().map(|(_, d)| d.get()).sum();
+    if from_total > from.max_dose_mg + 1e-9 && !req.confirm_dose {
+        return Err(PlanError::Unconfirmed {
+            field: "dose".into(),
+            message: format!(
+                "{} mg a day is above the highest labelled daily dose of {} ({} mg); please check the doses, and confirm them if they are right",
+                n(from_total),
+                from.name,
+                n(from.max_dose_mg)
+            ),
+        });
     }
     if !(7..=28).contains(&req.stage_days) && req.pace_override.is_none() {
         return Err(PlanError::refused(
@@ -155,14 +170,22 @@ pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPl
     let start =
         Mg::new(daily_total).ok_or_else(|| PlanError::refused("dose", "the switched dose is not a valid amount"))?;
     let strategy = Strategy::Proportional { step_percent: req.taper_step_percent };
+    // The switched dose is computed, not typed: no confirmation is asked, but a total above the
+    // new drug's labelled maximum is said plainly.
     let taper = schedule::plan(
         catalogue,
         &PlanRequest {
             interval_days: req.taper_interval_days,
             pace_override: req.pace_override.clone(),
+            confirm_dose: true,
             ..PlanRequest::new(&to.id, start, strategy, req.kit.clone())
         },
     )?;
+    if daily_total > to.max_dose_mg + 1e-9 {
+        warnings.push(Warning { code: "above-label-maximum", step: None, message: format!(
+            "The switched total of {} mg of {} a day is above its highest labelled daily dose ({} mg). Equivalents are a guide (ASAM 2025); discuss a smaller switch or a partial switch with the prescriber.",
+            n(daily_total), to.name, n(to.max_dose_mg)) });
+    }
     let (a, b) = (de(from, 1.0, EquivalenceScheme::Ashton), de(from, 1.0, EquivalenceScheme::VaDod));
     if let (Some(a), Some(b)) = (a, b)
         && (a - b).abs() > 1e-9
@@ -174,7 +197,7 @@ pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPl
     warnings.push(Warning { code: "taper-after-switch", step: None, message: format!(
         "After the switch the {} taper below is of the total daily dose ({} mg); it may be taken at the same times as in the last stage.",
         to.name, n(daily_total)) });
-    Ok(CrossoverPlan {
+    let plan = CrossoverPlan {
         from_drug: from.id.clone(),
         to_drug: to.id.clone(),
         scheme: req.scheme,
@@ -182,7 +205,14 @@ pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPl
         taper,
         taper_offset_days: offset,
         warnings,
-    })
+    };
+    if let Some(v) = crate::safety::check_crossover(&plan, req.stage_days).first() {
+        return Err(PlanError::refused(
+            "plan",
+            format!("the crossover failed a safety check ({v}); please report this"),
+        ));
+    }
+    Ok(plan)
 }
 
 /// "08:00" for 8.0.
@@ -227,6 +257,7 @@ mod tests {
             taper_step_percent: 10.0,
             taper_interval_days: 14,
             pace_override: None,
+            confirm_dose: false,
         }
     }
 

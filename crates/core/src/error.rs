@@ -35,6 +35,9 @@ pub enum PlanError {
     /// The request is valid on its own but breaks a pace or safety limit.
     #[error("{field}: {message}")]
     Refused { field: String, message: String },
+    /// The request is planned only once the person confirms a value (an implausible dose).
+    #[error("{field}: {message}")]
+    Unconfirmed { field: String, message: String },
 }
 
 impl PlanError {

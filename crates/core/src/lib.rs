@@ -14,8 +14,10 @@ pub mod exposure;
 pub mod flags;
 pub mod formulation;
 pub mod history;
+pub mod justification;
 pub mod measures;
 pub mod occupancy;
+pub mod pace;
 pub mod pk;
 pub mod safety;
 pub mod schedule;
@@ -25,5 +27,6 @@ pub mod waves;
 
 pub use catalogue::{Catalogue, Drug, DrugClass, Product};
 pub use error::{CatalogueError, InputError, PlanError};
+pub use justification::Justification;
 pub use schedule::{Plan, PlanRequest, Strategy, plan};
 pub use units::Mg;

@@ -14,6 +14,10 @@ pub const ATTRIBUTION: &str = "PHQ-9 and GAD-7 developed by Drs. Robert L. Spitz
     Kroenke and colleagues, with an educational grant from Pfizer Inc. No permission required to reproduce, \
     translate, display or distribute.";
 
+/// Days between scheduled PHQ-9 and GAD-7: both ask about the last two weeks (Kroenke et al.
+/// 2001; Spitzer et al. 2006), so asking every two weeks covers every day once.
+pub const QUESTIONNAIRE_EVERY_DAYS: u32 = 14;
+
 /// The four answers both instruments use, scored 0–3.
 pub const ANSWERS: [&str; 4] = ["Not at all", "Several days", "More than half the days", "Nearly every day"];
 

@@ -10,11 +10,24 @@
 use crate::catalogue::{Catalogue, Drug, OccupancyFit};
 use crate::error::{InputError, PlanError};
 use crate::formulation::{Kit, Preparation, Solver, Stock, Window};
-use crate::occupancy::EmaxModel;
+use crate::justification::Justification;
+use crate::occupancy::Occupancy;
+use crate::pace::Pace;
 use crate::units::{Mg, trim_number as n};
 
 /// Plans never run longer than this many steps.
 pub const MAX_STEPS: usize = 250;
+
+/// The step a hyperbolic plan takes unless another is chosen: the cautious end of Horowitz &
+/// Taylor's 5–10 percentage points.
+pub const DEFAULT_STEP_PP: f64 = 5.0;
+/// The step a proportional plan takes unless another is chosen: 10 % of the current dose, the
+/// peer-support practice in shared/clinical/pharmacology.md §2.
+pub const DEFAULT_STEP_PERCENT: f64 = 10.0;
+
+/// Distinct products one plan may use: every catalogue drug has fewer, and the solver's search
+/// grows with their number, so more are refused rather than searched.
+pub const MAX_PRODUCTS: usize = 16;
 
 /// How far over the requested step a realised step may go because of measuring: a tenth.
 pub const MEASURING_SLACK: f64 = 1.1;
@@ -70,16 +83,19 @@ pub struct PlanRequest {
     pub end_at: Option<Mg>,
     /// Spread each step over its days as small daily decrements.
     pub micro_taper: bool,
-    /// Occupancy region other than the drug's default.
+    /// One occupancy region instead of every published fit read most cautiously.
     pub region: Option<String>,
     pub kit: Kit,
     /// A prescriber's recorded reason for going faster than the pace limits.
-    pub pace_override: Option<String>,
+    pub pace_override: Option<Justification>,
+    /// The person confirmed a starting dose outside the plausible range (above the labelled
+    /// maximum, or far below any product).
+    pub confirm_dose: bool,
 }
 
 impl PlanRequest {
     /// A request with the usual defaults: a step every 28 days, the default final dose, no end
-    /// dose, no micro-taper, the drug's default occupancy region, no pace override.
+    /// dose, no micro-taper, every occupancy fit, no pace override, no confirmed dose.
     pub fn new(drug: impl Into<String>, start: Mg, strategy: Strategy, kit: Kit) -> Self {
         PlanRequest {
             drug: drug.into(),
@@ -92,6 +108,7 @@ impl PlanRequest {
             region: None,
             kit,
             pace_override: None,
+            confirm_dose: false,
         }
     }
 }
@@ -113,6 +130,8 @@ pub struct Step {
     pub dose_mg: f64,
     pub target_occupancy: Option<f64>,
     pub occupancy: Option<f64>,
+    /// Where several fits are read, the region whose fit governs this step's target.
+    pub fit: Option<String>,
     pub preparation: Preparation,
     pub within_tolerance: bool,
     /// Daily doses inside the step when micro-tapering (day of the step's start excluded).
@@ -127,6 +146,21 @@ impl Step {
     pub fn error_percent(&self) -> Option<f64> {
         (self.target_mg > 0.0).then(|| 100.0 * self.error_mg() / self.target_mg)
     }
+
+    fn zero(index: usize, day: u32, occupancy: Option<f64>) -> Step {
+        Step {
+            index,
+            day,
+            target_mg: 0.0,
+            dose_mg: 0.0,
+            target_occupancy: occupancy,
+            occupancy,
+            fit: None,
+            preparation: Preparation { items: Vec::new(), dose_mg: 0.0, complexity: 0, notes: Vec::new() },
+            within_tolerance: true,
+            daily: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +168,12 @@ pub struct Warning {
     pub code: &'static str,
     pub message: String,
     pub step: Option<usize>,
+}
+
+impl Warning {
+    fn plan(code: &'static str, message: String) -> Warning {
+        Warning { code, message, step: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -146,6 +186,19 @@ pub enum PlanStatus {
     },
 }
 
+/// The occupancy fits a plan read: one region's, or several read most cautiously.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelUsed {
+    pub fits: Vec<OccupancyFit>,
+    pub occupancy: Occupancy,
+}
+
+impl ModelUsed {
+    pub fn combined(&self) -> bool {
+        self.fits.len() > 1
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub drug_id: String,
@@ -153,7 +206,7 @@ pub struct Plan {
     pub strategy: Strategy,
     /// The strategy asked for, when the planner had to use another (no occupancy model).
     pub requested_strategy: Option<&'static str>,
-    pub model: Option<OccupancyFit>,
+    pub model: Option<ModelUsed>,
     pub interval_days: u32,
     pub final_dose_mg: Option<f64>,
     /// The largest step any realised dose may take: percentage points (hyperbolic) or percent of
@@ -162,7 +215,8 @@ pub struct Plan {
     pub steps: Vec<Step>,
     pub warnings: Vec<Warning>,
     pub status: PlanStatus,
-    pub pace_override: Option<String>,
+    pub pace_override: Option<Justification>,
+    pub dose_confirmed: bool,
 }
 
 impl Plan {
@@ -178,7 +232,7 @@ impl Plan {
 pub fn plan(catalogue: &Catalogue, req: &PlanRequest) -> Result<Plan, PlanError> {
     let drug = catalogue.find_drug("drug", &req.drug)?;
     let ctx = Context::new(catalogue, drug, req)?;
-    let plan = ctx.run()?;
+    let plan = ctx.run();
     let violations = crate::safety::check(catalogue, drug, req, &plan);
     if let Some(v) = violations.first() {
         // A violation here is a defect in the planner; refuse rather than show an unsafe plan.
@@ -191,321 +245,130 @@ struct Context<'a> {
     catalogue: &'a Catalogue,
     drug: &'a Drug,
     req: &'a PlanRequest,
+    pace: Pace<'a>,
     strategy: Strategy,
     requested: Option<&'static str>,
-    fit: Option<OccupancyFit>,
-    model: Option<EmaxModel>,
+    model: Option<ModelUsed>,
     final_dose: Option<f64>,
     limit: Option<f64>,
     solver: Solver,
     warnings: Vec<Warning>,
 }
 
+fn product_list(drug: &Drug) -> String {
+    drug.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// The products must exist and belong to the drug.
+fn check_kit(drug: &Drug, req: &PlanRequest) -> Result<(), PlanError> {
+    if req.kit.stocks.is_empty() {
+        let msg = format!("name at least one product you have; {}'s products are: {}", drug.id, product_list(drug));
+        return Err(InputError::new("have", "", msg).into());
+    }
+    if req.kit.stocks.len() > MAX_PRODUCTS {
+        let msg = format!("{} products given; at most {MAX_PRODUCTS} distinct products", req.kit.stocks.len());
+        return Err(InputError::new("have", "", msg).into());
+    }
+    for stock in &req.kit.stocks {
+        if stock.product.drug != drug.id {
+            let msg = format!(
+                "this product is {}, not {}; {}'s products are: {}",
+                stock.product.drug,
+                drug.id,
+                drug.id,
+                product_list(drug)
+            );
+            return Err(InputError::new("have", &stock.product.id, msg).into());
+        }
+    }
+    Ok(())
+}
+
+/// A starting dose above the labelled maximum or far below any product is planned only once
+/// confirmed: it is more often a slip of the keyboard than a real dose.
+fn check_plausible(
+    catalogue: &Catalogue,
+    drug: &Drug,
+    req: &PlanRequest,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), PlanError> {
+    let start = req.start.get();
+    let policy = &catalogue.policy.plausibility;
+    let low = drug.smallest_product_mg().map(|m| m * policy.low_fraction_of_smallest_product);
+    let problem = if start > drug.max_dose_mg + 1e-9 {
+        Some(format!(
+            "{} is above the highest labelled daily dose of {} ({} mg; {})",
+            req.start,
+            drug.name,
+            n(drug.max_dose_mg),
+            cite(catalogue, &drug.max_dose_source)
+        ))
+    } else {
+        low.filter(|l| start < *l - 1e-12).map(|low| {
+            format!(
+                "{} is far below any {} product (less than {} mg, a hundredth of the smallest strength)",
+                req.start,
+                drug.name,
+                n(low)
+            )
+        })
+    };
+    match problem {
+        Some(p) if !req.confirm_dose => Err(PlanError::Unconfirmed {
+            field: "from".into(),
+            message: format!("{p}; please check the number, and confirm it if it is right"),
+        }),
+        Some(p) => {
+            warnings.push(Warning::plan("dose-confirmed", format!("{p}; the dose was confirmed as right.")));
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
 impl<'a> Context<'a> {
     fn new(catalogue: &'a Catalogue, drug: &'a Drug, req: &'a PlanRequest) -> Result<Self, PlanError> {
         let mut warnings = Vec::new();
-        if req.kit.stocks.is_empty() {
-            return Err(InputError::new(
-                "have",
-                "",
-                format!(
-                    "name at least one product you have; {}'s products are: {}",
-                    drug.id,
-                    drug.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-            )
-            .into());
-        }
-        for stock in &req.kit.stocks {
-            if stock.product.drug != drug.id {
-                return Err(InputError::new(
-                    "have",
-                    &stock.product.id,
-                    format!(
-                        "this product is {}, not {}; {}'s products are: {}",
-                        stock.product.drug,
-                        drug.id,
-                        drug.id,
-                        drug.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
-                    ),
-                )
-                .into());
-            }
-        }
-        let fit = match &req.region {
-            Some(region) => Some(drug.occupancy_in(region).cloned().ok_or_else(|| {
-                InputError::new(
-                    "region",
-                    region,
-                    format!(
-                        "no occupancy fit for this region; {} has: {}",
-                        drug.id,
-                        if drug.occupancy.is_empty() {
-                            "none".to_string()
-                        } else {
-                            drug.occupancy.iter().map(|f| f.region.as_str()).collect::<Vec<_>>().join(", ")
-                        }
-                    ),
-                )
-            })?),
-            None => drug.default_occupancy().cloned(),
-        };
-        let model = fit.as_ref().map(OccupancyFit::model);
-        let policy = &catalogue.policy;
-        let benzo = drug.class.is_benzodiazepine();
-        let start = req.start.get();
-        let overridden = req.pace_override.as_ref().is_some_and(|j| !j.trim().is_empty());
-
-        let min_interval =
-            if benzo { policy.benzodiazepine.min_interval_days } else { policy.antidepressant.min_interval_days };
-        if req.interval_days < min_interval && !overridden {
-            return Err(PlanError::refused(
-                "every",
-                format!(
-                    "steps every {} days are faster than the minimum of {min_interval} days for a {} ({}); give a recorded justification to override",
-                    req.interval_days,
-                    drug.class.label(),
-                    cite(
-                        catalogue,
-                        if benzo {
-                            &policy.benzodiazepine.min_interval_source
-                        } else {
-                            &policy.antidepressant.min_interval_source
-                        }
-                    )
-                ),
-            ));
-        }
-
-        let mut strategy = req.strategy.clone();
-        let mut requested = None;
-        if let Strategy::Hyperbolic { step_pp } = strategy
-            && model.is_none()
-        {
-            warnings.push(Warning { code: "no-occupancy-model", step: None, message: format!(
-                    "{} has no published occupancy model, so this plan cuts {}% of the current dose per step instead of {} percentage points of occupancy.",
-                    drug.name, n(step_pp), n(step_pp)
-                )});
-            strategy = Strategy::Proportional { step_percent: step_pp };
-            requested = Some("hyperbolic");
-        }
-        match &strategy {
-            Strategy::Hyperbolic { step_pp } => {
-                let max = policy.antidepressant.max_step_percentage_points;
-                if *step_pp > max && !overridden {
-                    return Err(PlanError::refused(
-                        "step",
-                        format!(
-                            "{} percentage points per step is more than the limit of {} ({}); use a smaller step or give a recorded justification",
-                            n(*step_pp),
-                            n(max),
-                            cite(catalogue, &policy.antidepressant.max_step_source)
-                        ),
-                    ));
-                }
-            }
-            Strategy::Proportional { step_percent } => {
-                let (max, source) = if benzo {
-                    (policy.benzodiazepine.max_percent_per_two_weeks, &policy.benzodiazepine.max_step_source)
-                } else {
-                    (policy.antidepressant.max_step_percent, &policy.antidepressant.max_step_source)
-                };
-                if *step_percent > max && !overridden {
-                    return Err(PlanError::refused(
-                        "step",
-                        format!(
-                            "{}% per step is more than the limit of {}% ({}); use a smaller step or give a recorded justification",
-                            n(*step_percent),
-                            n(max),
-                            cite(catalogue, source)
-                        ),
-                    ));
-                }
-                if benzo && *step_percent > 10.0 {
-                    warnings.push(Warning { code: "faster-than-suggested", step: None, message: format!(
-                        "ASAM 2025 suggests starting with 5–10% reductions every 2–4 weeks; {}% is faster. Slow down or pause if withdrawal symptoms appear.", n(*step_percent))});
-                }
-            }
-            Strategy::Linear { step_mg } => {
-                if benzo {
-                    return Err(PlanError::refused(
-                        "strategy",
-                        "a linear plan ends with a large final cut, which is unsafe for a benzodiazepine; use proportional",
-                    ));
-                }
-                if *step_mg >= start {
-                    return Err(InputError::new(
-                        "step",
-                        format!("{}mg", n(*step_mg)),
-                        format!("a linear step must be smaller than the starting dose of {}", req.start),
-                    )
-                    .into());
-                }
-                warnings.push(Warning { code: "comparison-only", step: None, message:
-                    "Linear plans are shown for comparison only: equal milligram cuts become ever larger in effect as the dose falls. They are not a recommended way to taper.".into() });
-            }
-            Strategy::Manual { doses } => {
-                if doses.is_empty() {
-                    return Err(InputError::new(
-                        "doses",
-                        "",
-                        "list at least one dose after the starting dose, e.g. 15mg,10mg,5mg,0mg",
-                    )
-                    .into());
-                }
-                check_manual(catalogue, drug, start, doses, overridden, &mut warnings)?;
-            }
-        }
-
-        // The final dose before zero.
-        let benzo_cap = catalogue.final_step_cap_mg(drug);
-        if req.end_at.is_some() && req.final_dose.is_some() {
-            return Err(InputError::new("final", req.final_dose.map(|m| m.to_string()).unwrap_or_default(),
-                "--final and --to contradict each other: a plan that ends at a dose (--to) never takes the final step to zero").into());
-        }
-        if let Some(end) = req.end_at
-            && end.get() >= start
-        {
-            return Err(InputError::new(
-                "to",
-                end.to_string(),
-                format!("must be below the starting dose of {}", req.start),
-            )
-            .into());
-        }
-        let final_dose = match (&strategy, req.final_dose) {
-            (_, Some(f)) if f.get() >= start => {
-                return Err(InputError::new(
-                    "final",
-                    f.to_string(),
-                    format!("must be below the starting dose of {}", req.start),
-                )
-                .into());
-            }
-            (Strategy::Hyperbolic { step_pp }, Some(f)) => {
-                let model = model.as_ref().copied().unwrap_or(EmaxModel::new(100.0, 1.0));
-                let limit = model.dose_for(*step_pp).unwrap_or(0.0);
-                if f.get() > limit + 1e-9 {
-                    return Err(InputError::new("final", f.to_string(), format!(
-                        "with {} pp steps the last dose before zero must be at most {} mg ({} % occupancy); a larger final dose would make the last step bigger than the others",
-                        n(*step_pp), n(limit), n(*step_pp))).into());
-                }
-                Some(f.get())
-            }
-            (Strategy::Hyperbolic { .. } | Strategy::Manual { .. }, None) => None,
-            (_, Some(f)) => Some(f.get()),
-            (Strategy::Proportional { .. } | Strategy::Linear { .. }, None) => {
-                let default = start * policy.final_dose.fraction_of_start;
-                Some(benzo_cap.map_or(default, |cap| default.min(cap)))
-            }
-        };
-        if let (Some(cap), Some(f)) = (benzo_cap, final_dose)
-            && f > cap + 1e-9
-        {
-            return Err(PlanError::refused(
-                "final",
-                format!(
-                    "for a benzodiazepine the last dose before stopping must be at most {} mg of {} (0.5 mg diazepam-equivalent, {}); {} mg is too large a final step",
-                    n(cap),
-                    drug.name,
-                    cite(catalogue, &policy.benzodiazepine.final_step_source),
-                    n(f)
-                ),
-            ));
-        }
-        if let Some(usual) = drug.usual_min_dose_mg
-            && start > usual * 8.0
-        {
-            warnings.push(Warning {
-                code: "high-start",
-                step: None,
-                message: format!(
-                    "{} is more than eight times the usual minimum dose of {} mg; please check the number.",
-                    req.start,
-                    n(usual)
-                ),
-            });
-        }
-        let steady_days = 5.0 * drug.half_life.longest_active_hours() / 24.0;
-        if f64::from(req.interval_days) < steady_days {
-            warnings.push(Warning { code: "before-steady-state", step: None, message: format!(
-                "After each change {} takes about five half-lives (about {} days) to reach its new steady level; steps every {} days come before that, so effects of one step may show during the next.",
-                drug.name, n(steady_days.round()), req.interval_days) });
-        }
-        if overridden {
-            warnings.push(Warning {
-                code: "pace-override",
-                step: None,
-                message: format!(
-                    "Pace limits were overridden. Recorded justification: {}",
-                    req.pace_override.as_deref().unwrap_or_default().trim()
-                ),
-            });
-        }
-        // Doses are rounded to what can be measured, so a realised step may differ a little from the
-        // ideal one: allow a tenth over the requested step, never past the policy maximum.
-        let limit = match &strategy {
-            Strategy::Hyperbolic { step_pp } => {
-                let cap = if overridden { 99.0 } else { policy.antidepressant.max_step_percentage_points };
-                Some((step_pp * MEASURING_SLACK).min(cap.max(*step_pp)))
-            }
-            Strategy::Proportional { step_percent } => {
-                let cap = if overridden {
-                    99.0
-                } else if benzo {
-                    policy.benzodiazepine.max_percent_per_two_weeks
-                } else {
-                    policy.antidepressant.max_step_percent
-                };
-                Some((step_percent * MEASURING_SLACK).min(cap.max(*step_percent)).min(99.0))
-            }
-            Strategy::Linear { .. } | Strategy::Manual { .. } => None,
-        };
+        check_kit(drug, req)?;
+        check_plausible(catalogue, drug, req, &mut warnings)?;
+        let model = drug
+            .occupancy_model(req.region.as_deref())
+            .map_err(|m| InputError::new("region", req.region.clone().unwrap_or_default(), m))?
+            .map(|(occupancy, fits)| ModelUsed { fits, occupancy });
+        let pace = Pace::new(catalogue, drug, req.pace_override.as_ref());
+        let (strategy, requested) = strategy_for(drug, req, model.is_some(), &mut warnings);
+        check_interval(&pace, req, &mut warnings)?;
+        check_step(&pace, &strategy, req, model.as_ref(), &mut warnings)?;
+        let final_dose = final_dose(&pace, &strategy, req, model.as_ref())?;
+        explain(&pace, req, model.as_ref(), &mut warnings);
+        let limit = step_limit(&pace, &strategy);
         Ok(Context {
             catalogue,
-            limit,
             drug,
             req,
+            pace,
             strategy,
             requested,
-            fit,
             model,
             final_dose,
+            limit,
             solver: Solver::new(&req.kit),
             warnings,
         })
     }
 
     fn occ(&self, mg: f64) -> Option<f64> {
-        self.model.map(|m| m.occupancy(mg))
+        self.model.as_ref().map(|m| m.occupancy.occupancy(mg))
     }
 
-    fn run(mut self) -> Result<Plan, PlanError> {
+    fn run(mut self) -> Plan {
         let start = self.req.start.get();
-        let mut steps = Vec::new();
-        // Step 0: the dose taken now.
-        let first = self.solver.solve(start, Window { low: start, high: start, high_inclusive: true }, 0.0);
-        let first_prep = match first {
-            Some(c) => c.preparation,
-            None => {
-                self.warnings.push(Warning { code: "start-not-preparable", step: Some(0), message: format!(
-                    "Your current {} cannot be made exactly from the products listed; keep preparing it as you do now.", self.req.start) });
-                Preparation { items: Vec::new(), dose_mg: start, complexity: 0, notes: Vec::new() }
-            }
-        };
-        steps.push(Step {
-            index: 0,
-            day: 0,
-            target_mg: start,
-            dose_mg: start,
-            target_occupancy: self.occ(start),
-            occupancy: self.occ(start),
-            preparation: first_prep,
-            within_tolerance: true,
-            daily: Vec::new(),
-        });
+        let mut steps = vec![self.first_step(start)];
         let mut status = PlanStatus::Complete;
-        let mut ladder = Ladder::new(&self.strategy, start, self.model);
+        // The ladder reads its own copies, so the context stays free to record warnings.
+        let (strategy, model) = (self.strategy.clone(), self.model.clone());
+        let mut ladder = Ladder::new(&strategy, start, model.as_ref().map(|m| &m.occupancy));
+        let mut capped = Vec::new();
         loop {
             if steps.len() > MAX_STEPS {
                 status = PlanStatus::Incomplete {
@@ -519,82 +382,29 @@ impl<'a> Context<'a> {
             let prev = steps.last().map_or(start, |s: &Step| s.dose_mg);
             let index = steps.len();
             let day = u32::try_from(index).unwrap_or(u32::MAX).saturating_mul(self.req.interval_days);
-            // The last dose reached: stop, or hold at the requested end.
-            if prev <= 1e-12 {
+            if prev <= 1e-12 || self.req.end_at.is_some_and(|e| (prev - e.get()).abs() < 1e-9 || ladder.reached_end) {
                 break;
             }
-            if let Some(end) = self.req.end_at
-                && ((prev - end.get()).abs() < 1e-9 || ladder.reached_end)
-            {
-                break;
-            }
-            let next = ladder.next(prev, self.final_dose, self.req.end_at.map(Mg::get));
-            let Some(next) = next else { break };
+            let Some(mut next) = ladder.next(prev, self.final_dose, self.req.end_at.map(Mg::get)) else { break };
             if next.target <= 1e-12 && self.zero_allowed(prev) {
-                steps.push(Step {
-                    index,
-                    day,
-                    target_mg: 0.0,
-                    dose_mg: 0.0,
-                    target_occupancy: self.occ(0.0),
-                    occupancy: self.occ(0.0),
-                    preparation: Preparation { items: Vec::new(), dose_mg: 0.0, complexity: 0, notes: Vec::new() },
-                    within_tolerance: true,
-                    daily: Vec::new(),
-                });
+                steps.push(Step::zero(index, day, self.occ(0.0)));
                 break;
             }
             let window = self.window(prev, next.direction);
-            // The ideal target is reported; the solver aims at the nearest point the limit allows.
-            let target = next.target;
-            let aim = target.max(window.low.min(prev));
-            match self.solver.solve(aim, window, next.tolerance.max(1e-6)) {
-                Some(choice) => {
-                    let dose = choice.preparation.dose_mg;
-                    if !choice.within_tolerance {
-                        self.warnings.push(Warning { code: "outside-tolerance", step: Some(index), message: format!(
-                            "Step {index}: the nearest dose you can prepare is {} mg for a target of {} mg ({}% off).",
-                            n(dose), n(target), n(if target > 0.0 { 100.0 * (dose - target) / target } else { 0.0 })) });
-                    }
-                    for note in &choice.preparation.notes {
-                        if !self.warnings.iter().any(|w| &w.message == note) {
-                            self.warnings.push(Warning {
-                                code: "preparation-note",
-                                step: Some(index),
-                                message: note.clone(),
-                            });
-                        }
-                    }
-                    steps.push(Step {
-                        index,
-                        day,
-                        target_mg: target,
-                        dose_mg: dose,
-                        target_occupancy: self.occ(target),
-                        occupancy: self.occ(dose),
-                        preparation: choice.preparation,
-                        within_tolerance: choice.within_tolerance,
-                        daily: Vec::new(),
-                    });
-                    ladder.accept(dose);
+            if next.direction == Direction::Down {
+                let (target, capped_here) = self.shape_target(prev, next.target, window);
+                next.target = target;
+                if capped_here {
+                    capped.push(index);
                 }
-                None => {
-                    let suggestion = self.suggest(aim, window, next.tolerance);
-                    let reason = format!(
-                        "no dose between {} mg and {} mg can be prepared from the products listed, so the plan stops at {} mg",
-                        n(window.low),
-                        n(prev),
-                        n(prev)
-                    );
-                    self.warnings.push(Warning {
-                        code: "cannot-prepare",
-                        step: Some(index),
-                        message: format!(
-                            "Step {index}: {reason}.{}",
-                            suggestion.as_ref().map(|s| format!(" {s}")).unwrap_or_default()
-                        ),
-                    });
-                    status = PlanStatus::Incomplete { reason, suggestion };
+            }
+            match self.realise(index, day, prev, &next, window) {
+                Ok(step) => {
+                    ladder.accept(step.dose_mg);
+                    steps.push(step);
+                }
+                Err(incomplete) => {
+                    status = incomplete;
                     break;
                 }
             }
@@ -605,66 +415,197 @@ impl<'a> Context<'a> {
         if let Strategy::Linear { .. } = self.strategy {
             self.flag_linear(&steps);
         }
-        Ok(Plan {
+        self.note_capped(&steps, &capped);
+        Plan {
             drug_id: self.drug.id.clone(),
             drug_name: self.drug.name.clone(),
             strategy: self.strategy.clone(),
             requested_strategy: self.requested,
-            model: self.fit.clone(),
+            model: self.model.clone(),
             interval_days: self.req.interval_days,
             final_dose_mg: self.final_dose,
             step_limit: self.limit,
             steps,
             warnings: self.warnings,
             status,
-            pace_override: self.req.pace_override.clone().filter(|j| !j.trim().is_empty()),
-        })
-    }
-
-    /// The step to zero is allowed only from a dose whose removal stays within the step limit
-    /// (hyperbolic), or from at or below the final dose.
-    fn zero_allowed(&self, prev: f64) -> bool {
-        match &self.strategy {
-            Strategy::Hyperbolic { step_pp } => {
-                let limit = self.limit.unwrap_or(*step_pp);
-                self.occ(prev).is_some_and(|o| o <= limit + 1e-9) || self.final_dose.is_some_and(|f| prev <= f + 1e-9)
-            }
-            Strategy::Proportional { .. } => self.final_dose.is_some_and(|f| prev <= f + 1e-9),
-            // Linear plans reach zero by their own arithmetic; their large last steps are flagged.
-            Strategy::Linear { .. } => true,
-            Strategy::Manual { .. } => {
-                !self.drug.class.is_benzodiazepine() || self.benzo_final_cap().is_some_and(|cap| prev <= cap + 1e-9)
-            }
+            pace_override: self.req.pace_override.clone(),
+            dose_confirmed: self.req.confirm_dose,
         }
     }
 
-    fn benzo_final_cap(&self) -> Option<f64> {
-        self.catalogue.final_step_cap_mg(self.drug)
+    /// Step 0: the dose taken now.
+    fn first_step(&mut self, start: f64) -> Step {
+        let first = self.solver.solve(start, Window { low: start, high: start, high_inclusive: true }, 0.0);
+        let preparation = match first {
+            Some(c) => c.preparation,
+            None => {
+                self.warnings.push(Warning { code: "start-not-preparable", step: Some(0), message: format!(
+                    "Your current {} cannot be made exactly from the products listed; keep preparing it as you do now.", self.req.start) });
+                Preparation { items: Vec::new(), dose_mg: start, complexity: 0, notes: Vec::new() }
+            }
+        };
+        Step {
+            index: 0,
+            day: 0,
+            target_mg: start,
+            dose_mg: start,
+            target_occupancy: self.occ(start),
+            occupancy: self.occ(start),
+            fit: None,
+            preparation,
+            within_tolerance: true,
+            daily: Vec::new(),
+        }
+    }
+
+    /// The target a falling step aims at once the limits are applied, and whether the milligram
+    /// cap shaped it. A prescriber's listed dose stays the target (the window still holds the
+    /// realised dose), and linear plans are shown as they are, for comparison.
+    fn shape_target(&self, prev: f64, target: f64, window: Window) -> (f64, bool) {
+        if matches!(self.strategy, Strategy::Manual { .. } | Strategy::Linear { .. }) {
+            return (target, false);
+        }
+        let floor = self.pace.mg_floor(prev);
+        if target <= 1e-12 {
+            // Zero is not yet allowed: the requested step toward it instead (for a hyperbolic
+            // plan under every fit; else the largest step the limits allow).
+            let toward = match (&self.strategy, &self.model) {
+                (Strategy::Hyperbolic { step_pp }, Some(m)) => m.occupancy.lowest_within(prev, *step_pp).max(floor),
+                _ => window.low.max(0.0),
+            };
+            return (toward, false);
+        }
+        let target = self.cautious_target(prev, target);
+        if target < floor - 1e-9 { (floor, true) } else { (target, false) }
+    }
+
+    /// Where several fits are read, a step's target is never lower than the requested step
+    /// allows under any of them.
+    fn cautious_target(&self, prev: f64, target: f64) -> f64 {
+        match (&self.strategy, &self.model) {
+            (Strategy::Hyperbolic { step_pp }, Some(m)) if m.combined() && target > 0.0 => {
+                target.max(m.occupancy.lowest_within(prev, *step_pp))
+            }
+            _ => target,
+        }
+    }
+
+    /// Solves one step, or says why the plan stops here.
+    fn realise(&mut self, index: usize, day: u32, prev: f64, next: &Next, window: Window) -> Result<Step, PlanStatus> {
+        let target = next.target;
+        // The solver aims at the nearest point the limits allow; the ideal target is reported.
+        let aim = target.max(window.low.min(prev));
+        let Some(choice) = self.solver.solve(aim, window, next.tolerance.max(1e-6)) else {
+            let suggestion = self.suggest(aim, window, next.tolerance);
+            let reason = format!(
+                "no dose between {} mg and {} mg can be prepared from the products listed, so the plan stops at {} mg",
+                n(window.low),
+                n(prev),
+                n(prev)
+            );
+            self.warnings.push(Warning {
+                code: "cannot-prepare",
+                step: Some(index),
+                message: format!(
+                    "Step {index}: {reason}.{}",
+                    suggestion.as_ref().map(|s| format!(" {s}")).unwrap_or_default()
+                ),
+            });
+            return Err(PlanStatus::Incomplete { reason, suggestion });
+        };
+        let dose = choice.preparation.dose_mg;
+        if !choice.within_tolerance {
+            self.warnings.push(Warning {
+                code: "outside-tolerance",
+                step: Some(index),
+                message: format!(
+                    "Step {index}: the nearest dose you can prepare is {} mg for a target of {} mg ({}% off).",
+                    n(dose),
+                    n(target),
+                    n(if target > 0.0 { 100.0 * (dose - target) / target } else { 0.0 })
+                ),
+            });
+        }
+        for note in &choice.preparation.notes {
+            if !self.warnings.iter().any(|w| &w.message == note) {
+                self.warnings.push(Warning { code: "preparation-note", step: Some(index), message: note.clone() });
+            }
+        }
+        let fit = self
+            .model
+            .as_ref()
+            .filter(|m| m.combined())
+            .and_then(|m| m.occupancy.governing(m.occupancy.occupancy(target)).map(str::to_string));
+        Ok(Step {
+            index,
+            day,
+            target_mg: target,
+            dose_mg: dose,
+            target_occupancy: self.occ(target),
+            occupancy: self.occ(dose),
+            fit,
+            preparation: choice.preparation,
+            within_tolerance: choice.within_tolerance,
+            daily: Vec::new(),
+        })
+    }
+
+    /// One line naming the steps the milligram cap shaped, with its rule and source.
+    fn note_capped(&mut self, steps: &[Step], capped: &[usize]) {
+        let Some(&first) = capped.first() else { return };
+        let from = steps.get(first.saturating_sub(1)).map_or(0.0, |s| s.dose_mg);
+        let list = capped.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        self.warnings.push(Warning {
+            code: "mg-cap",
+            step: Some(first),
+            message: format!(
+                "Step{} {list}: the model alone would cut more, but every step removes {}.",
+                if capped.len() > 1 { "s" } else { "" },
+                self.pace.cut_rule_words(from)
+            ),
+        });
+    }
+
+    /// The step to zero is allowed only from a dose whose removal stays within the limits: by
+    /// occupancy under every fit where a model exists, from at or below the final dose, and for a
+    /// benzodiazepine from at or below its final-step cap.
+    fn zero_allowed(&self, prev: f64) -> bool {
+        if self.pace.benzo_final_cap_mg().is_some_and(|cap| prev > cap + 1e-9) {
+            return false;
+        }
+        let to_zero_pp = self.pace.max_drop_pp(&self.strategy, self.limit, true);
+        let by_model = match (&self.model, to_zero_pp) {
+            (Some(m), Some(limit)) => m.occupancy.largest_drop(prev, 0.0) <= limit + 1e-9,
+            _ => true,
+        };
+        match &self.strategy {
+            Strategy::Hyperbolic { .. } => by_model || self.final_dose.is_some_and(|f| prev <= f + 1e-9),
+            Strategy::Proportional { .. } => by_model && self.final_dose.is_some_and(|f| prev <= f + 1e-9),
+            // Linear plans reach zero by their own arithmetic; their large last steps are flagged.
+            Strategy::Linear { .. } => true,
+            // A listed zero was checked against the limits with the list; the dose realised
+            // before it must still be within them.
+            Strategy::Manual { .. } => by_model,
+        }
     }
 
     fn window(&self, prev: f64, direction: Direction) -> Window {
+        let floor = self.pace.mg_floor(prev);
+        let by_model = |pp: Option<f64>| match (&self.model, pp) {
+            (Some(m), Some(pp)) => m.occupancy.lowest_within(prev, pp),
+            _ => 0.0,
+        };
+        let below = |low: f64| Window { low, high: prev, high_inclusive: false };
         match &self.strategy {
-            Strategy::Hyperbolic { step_pp } => {
-                let limit = self.limit.unwrap_or(*step_pp);
-                let low = self.model.and_then(|m| m.dose_for(m.occupancy(prev) - limit)).unwrap_or(0.0);
-                Window { low, high: prev, high_inclusive: false }
-            }
+            Strategy::Hyperbolic { step_pp } => below(by_model(Some(self.limit.unwrap_or(*step_pp))).max(floor)),
             Strategy::Proportional { step_percent } => {
                 let limit = self.limit.unwrap_or(*step_percent);
-                Window { low: prev * (1.0 - limit / 100.0), high: prev, high_inclusive: false }
+                let pp = self.pace.max_drop_pp(&self.strategy, self.limit, false);
+                below((prev * (1.0 - limit / 100.0)).max(floor).max(by_model(pp)))
             }
-            Strategy::Linear { .. } => Window { low: 0.0, high: prev, high_inclusive: false },
+            Strategy::Linear { .. } => below(0.0),
             Strategy::Manual { .. } => match direction {
-                Direction::Down => {
-                    // A benzodiazepine's listed steps were checked against the pace limit; keep
-                    // the realised ones inside it too.
-                    let low = if self.drug.class.is_benzodiazepine() && self.req.pace_override.is_none() {
-                        prev * (1.0 - self.catalogue.policy.benzodiazepine.max_percent_per_two_weeks / 100.0)
-                    } else {
-                        0.0
-                    };
-                    Window { low, high: prev, high_inclusive: false }
-                }
+                Direction::Down => below(floor.max(by_model(self.pace.max_drop_pp(&self.strategy, None, false)))),
                 Direction::Up => Window { low: prev + 1e-6, high: crate::units::ABSURD_DOSE_MG, high_inclusive: true },
                 Direction::Hold => Window { low: prev, high: prev, high_inclusive: true },
             },
@@ -764,73 +705,290 @@ impl<'a> Context<'a> {
     }
 }
 
-/// A prescriber's list is refused where it breaks a benzodiazepine's pace or final-step limit,
-/// and flagged where an antidepressant step is larger than usual.
-fn check_manual(
-    catalogue: &Catalogue,
+/// The strategy actually used: hyperbolic needs a model, else proportional by the same number.
+fn strategy_for(
     drug: &Drug,
-    start: f64,
-    doses: &[Mg],
-    overridden: bool,
+    req: &PlanRequest,
+    has_model: bool,
+    warnings: &mut Vec<Warning>,
+) -> (Strategy, Option<&'static str>) {
+    match req.strategy {
+        Strategy::Hyperbolic { step_pp } if !has_model => {
+            warnings.push(Warning::plan("no-occupancy-model", format!(
+                "{} has no published occupancy model, so this plan cuts {}% of the current dose per step instead of {} percentage points of occupancy.",
+                drug.name, n(step_pp), n(step_pp))));
+            (Strategy::Proportional { step_percent: step_pp }, Some("hyperbolic"))
+        }
+        _ => (req.strategy.clone(), None),
+    }
+}
+
+/// Steps closer than the hard minimum are refused without a justification; closer than the
+/// suggested minimum, warned.
+fn check_interval(pace: &Pace, req: &PlanRequest, warnings: &mut Vec<Warning>) -> Result<(), PlanError> {
+    let (min, suggested) = (pace.min_interval_days(), pace.suggested_min_interval_days());
+    let source = cite(pace.catalogue, pace.interval_source());
+    if req.interval_days < min && !pace.justified {
+        return Err(PlanError::refused(
+            "every",
+            format!(
+                "steps every {} days are faster than the minimum of {min} days for a {} ({source}), so the effect of one step can be judged before the next; choose {min} days or more, or give a recorded justification",
+                req.interval_days,
+                pace.drug.class.label(),
+            ),
+        ));
+    }
+    if req.interval_days < suggested {
+        warnings.push(Warning::plan("faster-than-suggested", format!(
+            "Steps every {} days are faster than the suggested {suggested} days or more for a {} ({}); tapers after long-term use usually take months. Slow down or pause if withdrawal symptoms appear.",
+            req.interval_days, pace.drug.class.label(), cite(pace.catalogue, pace.suggested_interval_source()))));
+    }
+    Ok(())
+}
+
+/// The step size: hard limits refused without a justification, faster than suggested warned,
+/// and the checks particular to linear and manual plans.
+fn check_step(
+    pace: &Pace,
+    strategy: &Strategy,
+    req: &PlanRequest,
+    model: Option<&ModelUsed>,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), PlanError> {
+    let catalogue = pace.catalogue;
+    let (value, unit) = match strategy {
+        Strategy::Hyperbolic { step_pp } => (*step_pp, " percentage points"),
+        Strategy::Proportional { step_percent } => (*step_percent, "%"),
+        Strategy::Linear { step_mg } => {
+            if pace.benzo() {
+                return Err(PlanError::refused(
+                    "strategy",
+                    "a linear plan ends with a large final cut, which is unsafe for a benzodiazepine; use proportional",
+                ));
+            }
+            if *step_mg >= req.start.get() {
+                let msg = format!("a linear step must be smaller than the starting dose of {}", req.start);
+                return Err(InputError::new("step", format!("{}mg", n(*step_mg)), msg).into());
+            }
+            warnings.push(Warning::plan("comparison-only",
+                "Linear plans are shown for comparison only: equal milligram cuts become ever larger in effect as the dose falls. They are not a recommended way to taper.".into()));
+            return Ok(());
+        }
+        Strategy::Manual { doses } => {
+            if doses.is_empty() {
+                let msg = "list at least one dose after the starting dose, e.g. 15mg,10mg,5mg,0mg";
+                return Err(InputError::new("doses", "", msg).into());
+            }
+            return check_manual(pace, req.start.get(), doses, model);
+        }
+    };
+    if let Some((max, source)) = pace.hard_step(strategy)
+        && value > max + 1e-9
+        && !pace.justified
+    {
+        return Err(PlanError::refused(
+            "step",
+            format!(
+                "{}{unit} per step is more than the limit of {}{unit} ({}); use a smaller step or give a recorded justification",
+                n(value),
+                n(max),
+                cite(catalogue, source)
+            ),
+        ));
+    }
+    if let Some(suggested) = pace.suggested_step(strategy)
+        && value > suggested + 1e-9
+    {
+        let source = if pace.benzo() {
+            cite(catalogue, &catalogue.policy.benzodiazepine.max_step_source)
+        } else {
+            cite(catalogue, &catalogue.policy.antidepressant.suggested_step_source)
+        };
+        warnings.push(Warning::plan("faster-than-suggested", format!(
+            "{}{unit} per step is faster than the suggested {}{unit} or less ({source}). Slow down or pause if withdrawal symptoms appear.",
+            n(value), n(suggested))));
+    }
+    Ok(())
+}
+
+/// The last dose before zero, chosen by occupancy where a model exists, by the fraction of the
+/// start (Horowitz et al. 2021, by analogy) where none does, and never above a benzodiazepine's
+/// final-step cap.
+fn final_dose(
+    pace: &Pace,
+    strategy: &Strategy,
+    req: &PlanRequest,
+    model: Option<&ModelUsed>,
+) -> Result<Option<f64>, PlanError> {
+    let catalogue = pace.catalogue;
     let policy = &catalogue.policy;
-    let benzo = drug.class.is_benzodiazepine();
+    let start = req.start.get();
+    if let (Some(_), Some(f)) = (req.end_at, req.final_dose) {
+        return Err(InputError::new("final", f.to_string(),
+            "--final and --to contradict each other: a plan that ends at a dose (--to) never takes the final step to zero").into());
+    }
+    if let Some(end) = req.end_at.filter(|e| e.get() >= start) {
+        return Err(InputError::new(
+            "to",
+            end.to_string(),
+            format!("must be below the starting dose of {}", req.start),
+        )
+        .into());
+    }
+    if let Some(f) = req.final_dose.filter(|f| f.get() >= start) {
+        return Err(InputError::new(
+            "final",
+            f.to_string(),
+            format!("must be below the starting dose of {}", req.start),
+        )
+        .into());
+    }
+    let modelled = model.filter(|_| matches!(strategy, Strategy::Hyperbolic { .. } | Strategy::Proportional { .. }));
+    let final_dose = match (modelled, req.final_dose) {
+        (Some(m), Some(f)) => {
+            let allowed = match strategy {
+                Strategy::Hyperbolic { step_pp } => Some(*step_pp),
+                _ => pace.max_drop_pp(strategy, None, true),
+            };
+            let reading = m.occupancy.largest_drop(f.get(), 0.0);
+            if let Some(pp) = allowed.filter(|pp| reading > pp + 1e-9) {
+                let most = m.occupancy.dose_read_at_most(pp).unwrap_or(0.0);
+                return Err(InputError::new("final", f.to_string(), format!(
+                    "stopping from {f} would lower modelled occupancy by {} percentage points, more than the {} allowed for the last step; the last dose before zero must be at most {} mg",
+                    n(reading), n(pp), n(most))).into());
+            }
+            Some(f.get())
+        }
+        (Some(_), None) if matches!(strategy, Strategy::Hyperbolic { .. }) => None,
+        // Chosen by occupancy: the step to zero is no larger than the final-step limit.
+        (Some(m), None) => m.occupancy.dose_read_at_most(policy.final_step.max_occupancy_drop_pp),
+        (None, Some(f)) => Some(f.get()),
+        (None, None) if matches!(strategy, Strategy::Hyperbolic { .. } | Strategy::Manual { .. }) => None,
+        (None, None) => Some(start * policy.final_dose.fraction_of_start),
+    };
+    let cap = pace.benzo_final_cap_mg();
+    if let (Some(cap), Some(f)) = (cap, req.final_dose.map(Mg::get))
+        && f > cap + 1e-9
+    {
+        return Err(PlanError::refused(
+            "final",
+            format!(
+                "for a benzodiazepine the last dose before stopping must be at most {} mg of {} ({} mg diazepam-equivalent, {}); {} mg is too large a final step",
+                n(cap),
+                pace.drug.name,
+                n(policy.benzodiazepine.final_step_diazepam_equivalent_mg),
+                cite(catalogue, &policy.benzodiazepine.final_step_source),
+                n(f)
+            ),
+        ));
+    }
+    Ok(match (final_dose, cap) {
+        (Some(f), Some(cap)) => Some(f.min(cap)),
+        (f, _) => f,
+    })
+}
+
+/// Plan-wide notes: fits that disagree, steady state, a recorded justification.
+fn explain(pace: &Pace, req: &PlanRequest, model: Option<&ModelUsed>, warnings: &mut Vec<Warning>) {
+    let drug = pace.drug;
+    if let Some(m) = model.filter(|m| m.combined()) {
+        let regions = m.fits.iter().map(|f| f.region.as_str()).collect::<Vec<_>>().join(", ");
+        warnings.push(Warning::plan("fits-disagree", format!(
+            "{} has {} published occupancy fits ({regions}) and they disagree. Each step uses the fit that gives the highest dose (the most cautious), shown beside it, and no step lowers occupancy by more than its limit under any of them. A single region can be chosen instead.",
+            drug.name, m.fits.len())));
+    }
+    let steady_days = 5.0 * drug.half_life.longest_active_hours() / 24.0;
+    if f64::from(req.interval_days) < steady_days {
+        warnings.push(Warning::plan("before-steady-state", format!(
+            "After each change {} takes about five half-lives (about {} days) to reach its new steady level; steps every {} days come before that, so effects of one step may show during the next.",
+            drug.name, n(steady_days.round()), req.interval_days)));
+    }
+    if let Some(j) = &req.pace_override {
+        warnings.push(Warning::plan("pace-override", format!(
+            "Pace limits were overridden (the milligram cap of half the current dose still applies). Recorded justification: {j}")));
+    }
+}
+
+/// Doses are rounded to what can be measured, so a realised step may differ a little from the
+/// ideal one: allow a tenth over the requested step, never past the hard limit unless justified.
+fn step_limit(pace: &Pace, strategy: &Strategy) -> Option<f64> {
+    let step = match strategy {
+        Strategy::Hyperbolic { step_pp } => *step_pp,
+        Strategy::Proportional { step_percent } => *step_percent,
+        Strategy::Linear { .. } | Strategy::Manual { .. } => return None,
+    };
+    let cap = match pace.hard_step(strategy) {
+        Some((max, _)) if !pace.justified => max.max(step),
+        _ => 99.0,
+    };
+    Some((step * MEASURING_SLACK).min(cap).min(99.0))
+}
+
+/// A prescriber's list is refused where a step breaks the milligram cap, the occupancy limits
+/// (for a modelled drug) or a benzodiazepine's final-step cap, unless a justification is recorded
+/// (the milligram cap of half the dose holds even then).
+fn check_manual(pace: &Pace, start: f64, doses: &[Mg], model: Option<&ModelUsed>) -> Result<(), PlanError> {
+    let catalogue = pace.catalogue;
+    let policy = &catalogue.policy;
+    let drug = pace.drug;
     if doses[..doses.len() - 1].iter().any(|d| d.is_zero()) {
         return Err(InputError::new("doses", "0mg", "0 mg may only be the last dose in the list").into());
     }
-    let cap = catalogue.final_step_cap_mg(drug);
+    let strategy = Strategy::Manual { doses: doses.to_vec() };
     let mut before = start;
     for (i, d) in doses.iter().enumerate() {
         let d = d.get();
-        let cut = if before > 0.0 { 100.0 * (before - d) / before } else { 0.0 };
+        let here = format!("{} mg to {} mg (dose {})", n(before), n(d), i + 1);
+        let unless = if pace.justified { "" } else { ", or give a recorded justification" };
         if d == 0.0 {
-            if let Some(cap) = cap.filter(|cap| before > cap + 1e-9) {
+            if let Some(cap) = pace.benzo_final_cap_mg().filter(|cap| before > cap + 1e-9) {
                 return Err(PlanError::refused(
                     "doses",
                     format!(
-                        "stopping {} from {} mg (dose {}) is too large a final step; the last dose before stopping must be at most {} mg (0.5 mg diazepam-equivalent, {})",
+                        "stopping {} from {} mg (dose {}) is too large a final step; the last dose before stopping must be at most {} mg ({} mg diazepam-equivalent, {})",
                         drug.name,
                         n(before),
                         i + 1,
                         n(cap),
+                        n(policy.benzodiazepine.final_step_diazepam_equivalent_mg),
                         cite(catalogue, &policy.benzodiazepine.final_step_source)
                     ),
                 ));
             }
-        } else if benzo && cut > policy.benzodiazepine.max_percent_per_two_weeks + 1e-9 && !overridden {
+        } else if d < before && before - d > before * pace.max_cut_fraction(before) + 1e-9 {
             return Err(PlanError::refused(
                 "doses",
                 format!(
-                    "{} mg to {} mg (dose {}) cuts {}%, more than the limit of {}% every two weeks ({}); use smaller steps or give a recorded justification",
-                    n(before),
-                    n(d),
-                    i + 1,
-                    n(cut.round()),
-                    n(policy.benzodiazepine.max_percent_per_two_weeks),
-                    cite(catalogue, &policy.benzodiazepine.max_step_source)
+                    "{here} cuts {}%; every step may remove {}; use smaller steps{unless}",
+                    n((100.0 * (before - d) / before).round()),
+                    pace.cut_rule_words(before)
                 ),
             ));
-        } else if cut > policy.antidepressant.max_step_percent + 1e-9 {
-            warnings.push(Warning {
-                code: "step-over-limit",
-                step: Some(i + 1),
-                message: format!(
-                    "Step {}: {} mg to {} mg cuts {}% of the dose, more than Taper's usual limit of {}%.",
-                    i + 1,
-                    n(before),
-                    n(d),
-                    n(cut.round()),
-                    n(policy.antidepressant.max_step_percent)
-                ),
-            });
+        }
+        if let (Some(m), Some(limit)) = (model, pace.max_drop_pp(&strategy, None, d == 0.0)) {
+            let drop = m.occupancy.largest_drop(before, d);
+            if drop > limit + 1e-9 {
+                return Err(PlanError::refused(
+                    "doses",
+                    format!(
+                        "{here} lowers modelled occupancy by {} percentage points, more than the {} allowed{} ({}); use smaller steps{unless}",
+                        n((drop * 10.0).round() / 10.0),
+                        n(limit),
+                        if d == 0.0 { " for the step to zero" } else { " per step" },
+                        cite(
+                            catalogue,
+                            if d == 0.0 { &policy.final_step.source } else { &policy.antidepressant.max_step_source }
+                        )
+                    ),
+                ));
+            }
         }
         before = d;
     }
     Ok(())
 }
 
-fn cite(catalogue: &Catalogue, source: &str) -> String {
+pub(crate) fn cite(catalogue: &Catalogue, source: &str) -> String {
     catalogue.source(source).map_or_else(|| source.to_string(), |s| short_citation(&s.citation))
 }
 
@@ -842,7 +1000,7 @@ pub fn short_citation(citation: &str) -> String {
 /// The ideal targets of a strategy, one at a time.
 struct Ladder<'m> {
     strategy: &'m Strategy,
-    model: Option<EmaxModel>,
+    model: Option<&'m Occupancy>,
     /// Hyperbolic: the next grid occupancy. Proportional/linear: the previous ideal dose.
     cursor: f64,
     previous_ideal: f64,
@@ -865,12 +1023,15 @@ enum Direction {
 }
 
 impl<'m> Ladder<'m> {
-    fn new(strategy: &'m Strategy, start: f64, model: Option<EmaxModel>) -> Self {
+    fn new(strategy: &'m Strategy, start: f64, model: Option<&'m Occupancy>) -> Self {
         let cursor = match (strategy, model) {
             (Strategy::Hyperbolic { step_pp }, Some(m)) => {
+                // The grid of multiples of the step, unless its first point is less than half a
+                // step below the start: then the first step is a whole step, and the plan keeps
+                // that spacing (no pointless first step).
                 let occ = m.occupancy(start);
                 let grid = (occ / step_pp).floor() * step_pp;
-                if (occ - grid).abs() < 1e-9 { grid - step_pp } else { grid }
+                if occ - grid < step_pp / 2.0 { occ - step_pp } else { grid }
             }
             _ => start,
         };
@@ -879,6 +1040,8 @@ impl<'m> Ladder<'m> {
 
     fn next(&mut self, prev: f64, final_dose: Option<f64>, end_at: Option<f64>) -> Option<Next> {
         let mut ideal = match (self.strategy, self.model) {
+            // Less than half a step left above zero: the next step is to zero.
+            (Strategy::Hyperbolic { step_pp }, Some(_)) if self.cursor < step_pp / 2.0 => 0.0,
             (Strategy::Hyperbolic { .. }, Some(m)) => m.dose_for(self.cursor.max(0.0)).unwrap_or(0.0),
             (Strategy::Proportional { step_percent }, _) | (Strategy::Hyperbolic { step_pp: step_percent }, None) => {
                 self.cursor * (1.0 - step_percent / 100.0)
@@ -929,7 +1092,9 @@ impl<'m> Ladder<'m> {
                     self.cursor -= step_pp;
                 }
             }
-            _ => self.cursor = self.previous_ideal,
+            // Proportional and linear steps count from the dose really taken, so targets do not
+            // drift away from what is prepared (review finding A10).
+            _ => self.cursor = if self.reached_end { self.previous_ideal } else { realised },
         }
     }
 }

@@ -4,7 +4,7 @@
 use jiff::ToSpan as _;
 use jiff::civil::{Date, date};
 use proptest::prelude::*;
-use taper_core::adapt::{Action, Rule, Situation, propose};
+use taper_core::adapt::{Action, Rule, Situation, StepUnit, propose};
 use taper_core::course::Change;
 use taper_core::waves::{Entry, Kind, MIN_RUN, State, analyse};
 
@@ -79,8 +79,7 @@ proptest! {
             hold_since: hold_day.map(day),
             holds,
             step,
-            min_step: 1.0,
-            step_unit: "pp",
+            unit: StepUnit::PercentagePoints,
             has_next_step: true,
         };
         let Some(p) = propose(&s) else { return Ok(()) };
@@ -105,6 +104,7 @@ proptest! {
                 prop_assert_eq!(dose_mg, change.from_mg);
                 prop_assert_eq!(a.latest().unwrap().state, State::Above);
             }
+            Action::Slower { .. } => prop_assert!(false, "propose never makes a supporter's suggestion"),
         }
     }
 }
@@ -124,8 +124,7 @@ fn a_rise_after_a_step_proposes_a_hold_then_a_return_and_stability_a_smaller_ste
         hold_since: None,
         holds: 0,
         step: 10.0,
-        min_step: 1.0,
-        step_unit: "pp",
+        unit: StepUnit::PercentagePoints,
         has_next_step: true,
     };
     let p = propose(&s).unwrap();
@@ -146,4 +145,30 @@ fn a_rise_after_a_step_proposes_a_hold_then_a_return_and_stability_a_smaller_ste
     // Without a hold behind it, nothing is proposed: the plan's own schedule stands.
     let s4 = Situation { hold_since: None, holds: 0, ..s3 };
     assert_eq!(propose(&s4), None);
+}
+
+#[test]
+fn accepting_says_how_the_plan_changes() {
+    use taper_core::adapt::FirstCut;
+    // A hold or a return keeps the dose with no further cut; the next step starts today; a
+    // supporter's smaller steps keep today's dose for one more interval.
+    let hold = Action::Hold { dose_mg: 12.0 }.revision();
+    assert_eq!((hold.from_mg, hold.step, hold.first_cut), (12.0, None, FirstCut::None));
+    assert_eq!(Action::Return { dose_mg: 20.0 }.revision().first_cut, FirstCut::None);
+    let next = Action::NextStep { from_mg: 12.0, step: 2.5 }.revision();
+    assert_eq!((next.step, next.first_cut), (Some(2.5), FirstCut::Today));
+    let slower = Action::Slower { from_mg: 12.0, step: 2.5 }.revision();
+    assert_eq!(slower.first_cut, FirstCut::AfterOneInterval);
+    assert!(!Action::Hold { dose_mg: 1.0 }.resumes() && Action::Slower { from_mg: 1.0, step: 1.0 }.resumes());
+}
+
+#[test]
+fn a_supporters_smaller_step_is_checked_in_core() {
+    let pp = StepUnit::PercentagePoints;
+    assert_eq!(pp.smaller_step(5.0, " 2.5 "), Ok(2.5));
+    for bad in ["5", "7", "0.5", "x", "NaN", "inf"] {
+        let e = pp.smaller_step(5.0, bad).unwrap_err();
+        assert!(e.contains("at least 1 pp and below the current 5 pp"), "{bad}: {e}");
+    }
+    assert!(StepUnit::Percent.smaller_step(10.0, "2").unwrap_err().contains("at least 2.5%"));
 }

@@ -66,22 +66,27 @@ fn model_inverse_reproduces_derived_ladders() {
 
 #[test]
 fn citalopram_hyperbolic_plan_follows_the_golden_ladder() {
-    // §8 case 1: 20 mg → 75.22 % floored to 70 %, then 10 pp steps.
+    // §8 case 1: 20 mg → 75.22 % floored to 70 %, then 10 pp steps: 11.67, 5.83, 3.43, 2.12, 1.29,
+    // 0.73, 0.31, 0 mg. Two rungs would remove more than half the dose (11.67 → 5.83 is 50.04 %,
+    // 0.73 → 0.31 is 57 %), so the NICE NG222 cap holds them at half: 5.835 and 0.365 mg; from
+    // 0.365 mg (11.4 %) the step to zero would exceed the 11 pp limit, so one more halving, 0.1825.
     let c = catalogue();
     let p =
         plan(&c, &request("citalopram", 20.0, Strategy::Hyperbolic { step_pp: 10.0 }, compounded("citalopram", 0.001)))
             .unwrap();
     assert!(p.is_complete());
     assert!((p.steps[0].occupancy.unwrap() - 75.22).abs() < 0.01);
+    let expected = [11.67, 5.835, 3.43, 2.12, 1.29, 0.73, 0.365, 0.183, 0.0];
     let targets: Vec<f64> = p.steps.iter().skip(1).map(|s| s.target_mg).collect();
-    assert_close(&targets, &[11.67, 5.83, 3.43, 2.12, 1.29, 0.73, 0.31, 0.0], 0.01, "targets");
+    assert_close(&targets, &expected, 0.01, "targets");
     let doses: Vec<f64> = p.steps.iter().skip(1).map(|s| s.dose_mg).collect();
-    assert_close(&doses, &[11.67, 5.83, 3.43, 2.12, 1.29, 0.73, 0.31, 0.0], 0.01, "realised");
-    // Occupancy falls in roughly equal steps while milligram cuts shrink.
+    assert_close(&doses, &expected, 0.01, "realised");
+    // Where the cap does not bind, occupancy falls in equal 10-point steps while mg cuts shrink.
     let occ: Vec<f64> = p.steps.iter().map(|s| s.occupancy.unwrap()).collect();
-    for pair in occ.windows(2).skip(1) {
+    for pair in occ[2..7].windows(2) {
         assert!((pair[0] - pair[1] - 10.0).abs() < 0.1, "{occ:?}");
     }
+    assert!(p.warnings.iter().any(|w| w.code == "mg-cap" && w.message.contains("half")), "{:?}", p.warnings);
 }
 
 #[test]
@@ -131,6 +136,9 @@ fn tapering_strip_arithmetic() {
         compounded("paroxetine", 0.1),
     );
     req.micro_taper = true;
+    // 10 mg → 0 is far larger than the last-step limit: a prescriber's list needs a reason.
+    req.pace_override =
+        Some(taper_core::Justification::parse("j", "strip schedule agreed with the prescriber").unwrap());
     let p = plan(&c, &req).unwrap();
     assert_eq!(p.total_days(), 56);
     assert_eq!(p.steps[0].daily.len() + p.steps[1].daily.len(), 54, "every day but the two step days has its own dose");
@@ -149,4 +157,100 @@ fn benzodiazepine_pace_validator_follows_asam() {
     assert!((ok.steps[1].dose_mg - 18.0).abs() < 1e-9);
     let err = plan(&c, &diazepam(Strategy::Proportional { step_percent: 30.0 })).unwrap_err();
     assert!(err.to_string().contains("more than the limit of 25%"), "{err}");
+}
+
+/// The four escitalopram fits of Sørensen et al. 2022 (as coded in the calculator cited in
+/// shared/clinical/pharmacology.md §1): caudate, dorsal raphe nucleus, putamen, thalamus.
+const ESCITALOPRAM_FITS: [(f64, f64); 4] = [(75.35, 0.66), (89.57, 2.72), (69.32, 1.22), (78.67, 2.10)];
+
+fn occ((emax, ed50): (f64, f64), d: f64) -> f64 {
+    emax * d / (ed50 + d)
+}
+
+fn dose((emax, ed50): (f64, f64), o: f64) -> Option<f64> {
+    (o < emax.min(100.0)).then(|| if o <= 0.0 { 0.0 } else { ed50 * o / (emax - o) })
+}
+
+#[test]
+fn escitalopram_takes_the_most_cautious_fit_at_every_rung() {
+    // 10 mg at 10 pp, all four fits read together (no region given). Each target is the highest
+    // of: the dose every fit gives at the rung (the lowest reading of the previous dose minus
+    // 10 pp), and the dose no fit reads more than 10 pp below the previous one; never less than
+    // half the previous dose. Worked by hand for step 1: dorsal raphe reads 10 mg as
+    // 89.57·10/12.72 = 70.42 %; 60.42 % is 2.72·60.42/29.15 = 5.637 mg, above the rung dose
+    // (thalamus at 51.8 %: 4.05 mg). The caudate default of the old plan gave 8.6 → 2.58 mg.
+    let c = catalogue();
+    let p = plan(
+        &c,
+        &request("escitalopram", 10.0, Strategy::Hyperbolic { step_pp: 10.0 }, compounded("escitalopram", 0.0001)),
+    )
+    .unwrap();
+    assert!(p.is_complete());
+    assert_eq!(p.model.as_ref().unwrap().fits.len(), 4, "every published fit is read");
+    assert!((p.steps[1].target_mg - 5.637).abs() < 0.001, "{}", p.steps[1].target_mg);
+    let lowest = |d: f64| ESCITALOPRAM_FITS.iter().map(|f| occ(*f, d)).fold(f64::INFINITY, f64::min);
+    let rung0 = lowest(10.0) - 10.0;
+    for (k, pair) in p.steps.windows(2).enumerate() {
+        let (a, b) = (&pair[0], &pair[1]);
+        for f in ESCITALOPRAM_FITS {
+            assert!(occ(f, a.dose_mg) - occ(f, b.dose_mg) <= 11.0 + 1e-6, "step {} drops too far under {f:?}", b.index);
+        }
+        if b.target_mg == 0.0 {
+            continue;
+        }
+        let rung = rung0 - 10.0 * k as f64;
+        let at_rung = ESCITALOPRAM_FITS.iter().filter_map(|f| dose(*f, rung)).fold(0.0, f64::max);
+        let within = ESCITALOPRAM_FITS.iter().map(|f| dose(*f, occ(*f, a.dose_mg) - 10.0).unwrap()).fold(0.0, f64::max);
+        let expected = at_rung.max(within).max(a.dose_mg / 2.0);
+        assert!((b.target_mg - expected).abs() < 1e-3, "step {}: target {} vs {expected}", b.index, b.target_mg);
+        assert!(b.fit.is_some(), "the governing fit is shown");
+    }
+    assert!(p.warnings.iter().any(|w| w.code == "fits-disagree"));
+    // --region still picks one fit.
+    let mut one =
+        request("escitalopram", 10.0, Strategy::Hyperbolic { step_pp: 10.0 }, compounded("escitalopram", 0.0001));
+    one.region = Some("caudate".into());
+    let p = plan(&c, &one).unwrap();
+    assert_eq!(p.model.unwrap().fits.len(), 1);
+}
+
+#[test]
+fn sertraline_proportional_ends_with_a_last_step_inside_the_limit() {
+    // Review finding A4: 200 mg at 10 % used to stop from 5 mg (36 % occupancy). The final dose
+    // is now chosen by occupancy: 5 pp under the striatal fit is 7.72·5/(92.01−5) = 0.4436 mg.
+    let c = catalogue();
+    let p = plan(
+        &c,
+        &request("sertraline", 200.0, Strategy::Proportional { step_percent: 10.0 }, compounded("sertraline", 0.001)),
+    )
+    .unwrap();
+    assert!(p.is_complete());
+    assert!((p.final_dose_mg.unwrap() - 0.4436).abs() < 1e-3, "{:?}", p.final_dose_mg);
+    let n = p.steps.len();
+    let (before, last) = (&p.steps[n - 2], &p.steps[n - 1]);
+    assert_eq!(last.dose_mg, 0.0);
+    let drop = occ((92.01, 7.72), before.dose_mg);
+    assert!(drop <= 5.0 + 1e-9, "last step drops {drop} pp from {} mg", before.dose_mg);
+}
+
+#[test]
+fn citalopram_at_5pp_starts_with_a_real_step() {
+    // Review finding A11: 20 mg (75.22 %) used to go to the 75 % rung, 19.6 mg, a 0.22 pp step.
+    // The first step is now a whole step: 70.22 % = 2.33·70.22/(83.98−70.22) = 11.89 mg.
+    let c = catalogue();
+    let p =
+        plan(&c, &request("citalopram", 20.0, Strategy::Hyperbolic { step_pp: 5.0 }, compounded("citalopram", 0.001)))
+            .unwrap();
+    let first = &p.steps[1];
+    assert!((first.target_mg - 11.89).abs() < 0.01, "{}", first.target_mg);
+    let drop = p.steps[0].occupancy.unwrap() - first.occupancy.unwrap();
+    assert!((2.5..=5.5).contains(&drop), "first step is {drop} pp");
+    // The same holds for a re-plan from any dose, e.g. after a hold at 11.89 mg.
+    let again = plan(
+        &c,
+        &request("citalopram", first.dose_mg, Strategy::Hyperbolic { step_pp: 5.0 }, compounded("citalopram", 0.001)),
+    )
+    .unwrap();
+    let drop = again.steps[0].occupancy.unwrap() - again.steps[1].occupancy.unwrap();
+    assert!((2.5..=5.5).contains(&drop), "re-plan's first step is {drop} pp");
 }

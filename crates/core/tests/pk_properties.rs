@@ -59,6 +59,7 @@ proptest! {
             taper_step_percent: 10.0,
             taper_interval_days: 14,
             pace_override: None,
+            confirm_dose: true,
         };
         match plan(&c, &req) {
             Ok(p) => {

@@ -2,6 +2,10 @@
 //! These assertions are written independently of `taper_core::safety`.
 #![allow(clippy::unwrap_used)] // a test fails loudly by design
 
+mod support {
+    pub mod caps;
+}
+
 use proptest::prelude::*;
 use taper_core::catalogue::{Catalogue, EquivalenceScheme, Form};
 use taper_core::formulation::{Equipment, Kit, Stock, Unit};
@@ -26,7 +30,7 @@ fn case() -> impl Strategy<Value = Case> {
         0.25f64..3.0,
         0u8..4,
         1.0f64..25.0,
-        prop_oneof![Just(7u32), Just(14), Just(21), Just(28), Just(42)],
+        prop_oneof![Just(7u32), Just(14), Just(21), Just(28), Just(28), Just(42)],
         proptest::collection::vec(any::<bool>(), 8),
         any::<bool>(),
         prop_oneof![Just(0.05f64), Just(0.1), Just(0.2), Just(1.0)],
@@ -42,10 +46,12 @@ fn case() -> impl Strategy<Value = Case> {
                 0 => taper_core::Strategy::Hyperbolic { step_pp: step.min(20.0) },
                 1 => taper_core::Strategy::Proportional { step_percent: step },
                 2 => taper_core::Strategy::Linear { step_mg: start * step / 100.0 },
+                // A prescriber's list: four cuts of the current dose, stopping after them half the
+                // time (a stop from there is often refused: too large a last step).
                 _ => taper_core::Strategy::Manual {
                     doses: (1..=4)
-                        .map(|k| Mg::new(start * (1.0 - f64::from(k) * step.min(24.0) / 100.0).max(0.0)).unwrap())
-                        .chain([Mg::ZERO])
+                        .map(|k| Mg::new(start * (1.0 - step.min(24.0) / 100.0).powi(k)).unwrap())
+                        .chain(cutter.then_some(Mg::ZERO))
                         .collect(),
                 },
             };
@@ -87,6 +93,7 @@ fn case() -> impl Strategy<Value = Case> {
                     region: None,
                     kit: Kit { stocks, equipment: Equipment { cutter, syringe_ml: syringe, ..Equipment::default() } },
                     pace_override: None,
+                    confirm_dose: false,
                 },
             }
         })
@@ -104,12 +111,14 @@ proptest! {
         let p = match plan(c, req) {
             Ok(p) => p,
             Err(PlanError::Input(e)) => { prop_assert!(!e.message.is_empty()); return Ok(()); }
-            Err(PlanError::Refused { field, message }) => {
+            Err(PlanError::Refused { field, message } | PlanError::Unconfirmed { field, message }) => {
                 prop_assert!(!message.contains("safety check"), "planner produced an unsafe plan: {message}");
                 prop_assert!(!field.is_empty());
                 return Ok(());
             }
         };
+        // Both caps on every step, the first, the middle and the last.
+        if let Err(e) = support::caps::both_caps(c, drug, &p) { prop_assert!(false, "{}", e); }
         let steps = &p.steps;
         // Begins at the current dose on day 0; bounded length.
         prop_assert_eq!(steps[0].day, 0);
@@ -132,9 +141,7 @@ proptest! {
                 taper_core::Strategy::Hyperbolic { step_pp } => {
                     let limit = p.step_limit.unwrap();
                     prop_assert!(limit <= step_pp * MEASURING_SLACK + 1e-9 && limit <= 20.0 + 1e-9);
-                    let m = p.model.as_ref().unwrap().model();
-                    prop_assert!(m.occupancy(a.dose_mg) - m.occupancy(b.dose_mg) <= limit + 1e-6,
-                        "occupancy drop {} > {limit}", m.occupancy(a.dose_mg) - m.occupancy(b.dose_mg));
+                    prop_assert!(p.model.is_some());
                 }
                 taper_core::Strategy::Proportional { step_percent } => {
                     let limit = p.step_limit.unwrap();
@@ -217,6 +224,7 @@ proptest! {
             interval_days: 28, final_dose: None, end_at: Some(Mg::new(end).unwrap()), micro_taper: false, region: None,
             kit: Kit { stocks: vec![Stock::new(taper_core::Product { id: "c".into(), drug: drug.id.clone(), form: Form::Compounded { precision_mg: 0.01 }, markets: vec![], source: "s".into(), note: None })], equipment: Equipment::default() },
             pace_override: None,
+            confirm_dose: false,
         };
         let p = plan(c, &req).unwrap();
         prop_assert!(p.is_complete());

@@ -25,14 +25,25 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
         plan.strategy.describe(),
         plan.interval_days
     ));
-    if let Some(fit) = &plan.model {
-        let cite = catalogue.source(&fit.source).map(|s| short_citation(&s.citation)).unwrap_or_default();
-        out.push_str(&format!(
-            "Occupancy model: Emax {} %, ED50 {} mg ({}; {cite})\n",
-            n(fit.emax_percent),
-            n(fit.ed50_mg),
-            fit.region
-        ));
+    if let Some(model) = &plan.model {
+        let fits: Vec<String> = model
+            .fits
+            .iter()
+            .map(|fit| {
+                let cite = catalogue.source(&fit.source).map(|s| short_citation(&s.citation)).unwrap_or_default();
+                format!("Emax {} %, ED50 {} mg ({}; {cite})", n(fit.emax_percent), n(fit.ed50_mg), fit.region)
+            })
+            .collect();
+        if model.combined() {
+            out.push_str(
+                "Occupancy model: the most cautious of these fits at each step (its region beside the occupancy):\n",
+            );
+            for f in fits {
+                out.push_str(&format!("  {f}\n"));
+            }
+        } else {
+            out.push_str(&format!("Occupancy model: {}\n", fits.join("; ")));
+        }
     }
     if let Some(limit) = plan.step_limit {
         let unit = if matches!(plan.strategy, taper_core::Strategy::Hyperbolic { .. }) {
@@ -52,7 +63,11 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
         } else {
             "—".to_string()
         };
-        let occ = s.occupancy.map_or_else(|| "—".to_string(), |o| format!("{o:.1} %"));
+        let occ = match (s.occupancy, &s.fit) {
+            (None, _) => "—".to_string(),
+            (Some(o), None) => format!("{o:.1} %"),
+            (Some(o), Some(fit)) => format!("{o:.1} % ({fit})"),
+        };
         t.add_row(vec![
             right(s.index.to_string()),
             right(s.day.to_string()),

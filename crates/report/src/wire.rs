@@ -18,7 +18,12 @@ pub struct PlanJson {
     pub final_dose_mg: Option<f64>,
     /// Largest realised step allowed: percentage points (hyperbolic) or % of the dose (proportional).
     pub step_limit: Option<f64>,
+    /// The one fit read, when one is (a single published fit, or a region chosen).
     pub occupancy_model: Option<ModelJson>,
+    /// Every fit read; with several, each step uses the most cautious (`occupancy_fit` names it).
+    pub occupancy_fits: Vec<ModelJson>,
+    /// The starting dose was outside the plausible range and confirmed by the person.
+    pub dose_confirmed: bool,
     pub complete: bool,
     pub stopped_because: Option<String>,
     pub suggestion: Option<String>,
@@ -62,6 +67,8 @@ pub struct StepJson {
     pub error_percent: Option<f64>,
     pub target_occupancy_percent: Option<f64>,
     pub occupancy_percent: Option<f64>,
+    /// Where several fits are read, the region whose fit governs this step.
+    pub occupancy_fit: Option<String>,
     pub within_tolerance: bool,
     pub preparation: PreparationJson,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -154,12 +161,19 @@ impl PlanJson {
                 name: plan.strategy.name(),
                 description: plan.strategy.describe(),
                 requested: plan.requested_strategy,
-                pace_override: plan.pace_override.clone(),
+                pace_override: plan.pace_override.as_ref().map(|j| j.as_str().to_string()),
             },
             interval_days: plan.interval_days,
             final_dose_mg: plan.final_dose_mg.map(round4),
             step_limit: plan.step_limit.map(round4),
-            occupancy_model: plan.model.as_ref().map(|f| model(f, catalogue)),
+            occupancy_model: plan
+                .model
+                .as_ref()
+                .filter(|m| !m.combined())
+                .and_then(|m| m.fits.first())
+                .map(|f| model(f, catalogue)),
+            occupancy_fits: plan.model.iter().flat_map(|m| &m.fits).map(|f| model(f, catalogue)).collect(),
+            dose_confirmed: plan.dose_confirmed,
             complete: plan.is_complete(),
             stopped_because,
             suggestion,
@@ -176,6 +190,7 @@ impl PlanJson {
                     error_percent: round_opt(s.error_percent()),
                     target_occupancy_percent: round_opt(s.target_occupancy),
                     occupancy_percent: round_opt(s.occupancy),
+                    occupancy_fit: s.fit.clone(),
                     within_tolerance: s.within_tolerance,
                     preparation: preparation(&s.preparation),
                     daily: s

@@ -3,11 +3,12 @@
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use taper_core::adapt::StepUnit;
 use taper_core::catalogue::Catalogue;
 use taper_core::formulation::{Equipment, Kit, Stock};
 use taper_core::schedule::{PlanRequest, Strategy};
 use taper_core::units::{self, trim_number as n};
-use taper_core::{Plan, PlanError};
+use taper_core::{Justification, Plan, PlanError};
 use taper_report::PlanJson;
 
 use crate::views::Field;
@@ -26,15 +27,24 @@ pub struct PlanSettings {
     pub cutter: bool,
     pub syringe_ml: f64,
     pub start_date: Date,
+    /// A prescriber's recorded reason for a pace faster than the limits (checked by core).
+    #[serde(default)]
+    pub justification: Option<String>,
+    /// The person confirmed a starting dose outside the plausible range.
+    #[serde(default)]
+    pub confirm_dose: bool,
 }
 
 impl PlanSettings {
-    pub fn step_unit(&self) -> &'static str {
-        if self.strategy == "hyperbolic" { " pp" } else { "%" }
+    pub fn unit(&self) -> StepUnit {
+        if self.strategy == "hyperbolic" { StepUnit::PercentagePoints } else { StepUnit::Percent }
     }
-    /// The smallest step a proposal may shrink to.
-    pub fn min_step(&self) -> f64 {
-        if self.strategy == "hyperbolic" { 1.0 } else { 2.5 }
+
+    pub fn step_unit(&self) -> &'static str {
+        match self.unit() {
+            StepUnit::PercentagePoints => " pp",
+            StepUnit::Percent => "%",
+        }
     }
 
     pub fn request(&self, catalogue: &Catalogue) -> Result<PlanRequest, PlanError> {
@@ -55,6 +65,9 @@ impl PlanSettings {
         };
         let mut req = PlanRequest::new(&self.drug, start, strategy, kit);
         req.interval_days = self.interval_days;
+        req.pace_override =
+            self.justification.as_deref().map(|j| Justification::parse("justification", j)).transpose()?;
+        req.confirm_dose = self.confirm_dose;
         Ok(req)
     }
 }
@@ -71,6 +84,9 @@ pub struct PlanForm {
     pub cutter: bool,
     pub syringe: String,
     pub products: Vec<String>,
+    /// Why this plan may go faster than the pace limits; empty for none.
+    pub justification: String,
+    pub confirm_dose: bool,
 }
 
 impl PlanForm {
@@ -86,16 +102,22 @@ impl PlanForm {
             cutter: pairs.iter().any(|(k, v)| k == "cutter" && v == "yes"),
             syringe: get("syringe"),
             products: crate::form::values(pairs, "products"),
+            justification: get("justification"),
+            confirm_dose: pairs.iter().any(|(k, v)| k == "confirm_dose" && v == "yes"),
         }
     }
 
-    /// Defaults for a drug: hyperbolic, 5 pp, every 28 days, starting today.
-    pub fn defaults(drug: &str, today: Date) -> PlanForm {
+    /// Defaults for a drug, from core: hyperbolic at the default step, the class's default
+    /// interval, starting today.
+    pub fn defaults(catalogue: &Catalogue, drug: &str, today: Date) -> PlanForm {
+        let every = catalogue.drug(drug).map_or(catalogue.policy.antidepressant.default_interval_days, |d| {
+            taper_core::pace::Pace::new(catalogue, d, None).default_interval_days()
+        });
         PlanForm {
             drug: drug.to_string(),
             strategy: "hyperbolic".into(),
-            step: "5".into(),
-            every: "28".into(),
+            step: n(taper_core::schedule::DEFAULT_STEP_PP),
+            every: every.to_string(),
             start_date: today.to_string(),
             syringe: "0.1".into(),
             ..PlanForm::default()
@@ -127,13 +149,17 @@ impl PlanForm {
                 String::new()
             }
         };
-        let step = match self.step.trim().parse::<f64>() {
-            Ok(s) if s.is_finite() && s > 0.0 && s <= 25.0 => s,
+        // Only the form of the number is checked here; how large a step may be is core's rule.
+        let step = match units::parse_step(
+            "step",
+            &format!("{}{}", self.step.trim(), if strategy == "proportional" { "%" } else { "pp" }),
+        ) {
+            Ok(units::StepSize::PercentagePoints(s) | units::StepSize::Percent(s)) => s,
             _ => {
                 errors.push(Field::error(
                     "step",
-                    "Enter a step between 0.5 and 25: percentage points of occupancy (hyperbolic) or percent of the \
-                     current dose (proportional).",
+                    "Enter the step as a number above 0 and below 100: percentage points of occupancy (hyperbolic) \
+                     or percent of the current dose (proportional).",
                 ));
                 0.0
             }
@@ -173,6 +199,16 @@ impl PlanForm {
                 errors.push(Field::error("products", "Tick at least one product you have or can get."));
             }
         }
+        let justification = match self.justification.trim() {
+            "" => None,
+            j => match Justification::parse("justification", j) {
+                Ok(j) => Some(j.as_str().to_string()),
+                Err(e) => {
+                    errors.push(Field::error("justification", e.message));
+                    None
+                }
+            },
+        };
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -186,6 +222,8 @@ impl PlanForm {
             cutter: self.cutter,
             syringe_ml,
             start_date,
+            justification,
+            confirm_dose: self.confirm_dose,
         })
     }
 }
@@ -199,7 +237,9 @@ fn with_unit(v: &str, unit: &str) -> String {
 pub fn plan_error_fields(e: &PlanError) -> Vec<Field> {
     match e {
         PlanError::Input(i) => vec![Field::error(form_field(&i.field), format!("{}: {}", i.value, i.message))],
-        PlanError::Refused { field, message } => vec![Field::error(form_field(field), message.clone())],
+        PlanError::Refused { field, message } | PlanError::Unconfirmed { field, message } => {
+            vec![Field::error(form_field(field), message.clone())]
+        }
     }
 }
 
@@ -209,6 +249,7 @@ fn form_field(core_field: &str) -> &'static str {
         "step" => "step",
         "every" => "every",
         "drug" => "drug",
+        "justification" | "override-pace" => "justification",
         _ => "products",
     }
 }

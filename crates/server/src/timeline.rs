@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use taper_core::adapt::{self, Action, Situation};
+use taper_core::adapt::{self, Action, FirstCut, Situation};
 use taper_core::course::{self, OnDate, ScheduledDose, Segment};
 use taper_core::waves::{self, Analysis, Entry};
 use taper_store::{
@@ -13,9 +13,6 @@ use taper_store::{
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::settings::{PlanSettings, StoredPlan, StoredStep};
-
-/// Days after a decline before the same rule may propose again on the same revision.
-pub const DECLINE_QUIET_DAYS: i64 = 7;
 
 pub struct Rev {
     pub record: Revision,
@@ -147,6 +144,18 @@ impl From<Action> for StoredAction {
             Action::Hold { dose_mg } => StoredAction::Hold { dose_mg },
             Action::Return { dose_mg } => StoredAction::Return { dose_mg },
             Action::NextStep { from_mg, step } => StoredAction::NextStep { from_mg, step },
+            Action::Slower { from_mg, step } => StoredAction::Slower { from_mg, step },
+        }
+    }
+}
+
+impl From<StoredAction> for Action {
+    fn from(a: StoredAction) -> Self {
+        match a {
+            StoredAction::Hold { dose_mg } => Action::Hold { dose_mg },
+            StoredAction::Return { dose_mg } => Action::Return { dose_mg },
+            StoredAction::NextStep { from_mg, step } => Action::NextStep { from_mg, step },
+            StoredAction::Slower { from_mg, step } => Action::Slower { from_mg, step },
         }
     }
 }
@@ -173,8 +182,7 @@ pub async fn refresh_proposals(
         hold_since: cur.record.hold.then_some(cur.record.effective),
         holds: course.holds(),
         step: cur.settings.step,
-        min_step: cur.settings.min_step(),
-        step_unit: cur.settings.step_unit().trim(),
+        unit: cur.settings.unit(),
         has_next_step: on.is_some_and(|(o, _)| o.dose_mg > 0.0),
     };
     let mut existing = state.store.proposals(user, course.plan_id).await?;
@@ -185,7 +193,7 @@ pub async fn refresh_proposals(
                 && e.rule == rule
                 && (e.status == ProposalStatus::Pending
                     || (e.status == ProposalStatus::Declined
-                        && e.decided_at.is_some_and(|d| (now - d).as_secs() < DECLINE_QUIET_DAYS * 86_400)))
+                        && e.decided_at.is_some_and(|d| (now - d).as_secs() < adapt::DECLINE_QUIET_DAYS * 86_400)))
         });
         if !blocked {
             let details = ProposalDetails {
@@ -221,45 +229,34 @@ pub fn revision_for(
     let cur = course.current();
     let mut settings = cur.settings.clone();
     settings.start_date = today;
-    let (dose, step, hold, reason) = match action {
-        StoredAction::Hold { dose_mg } => {
-            (dose_mg, settings.step, true, format!("Hold at {} mg: symptoms rose after a step", fmt(dose_mg)))
+    let reason = match action {
+        StoredAction::Hold { dose_mg } => format!("Hold at {} mg: symptoms rose after a step", fmt(dose_mg)),
+        StoredAction::Return { dose_mg } => {
+            format!("Back to {} mg, the last dose tolerated: symptoms severe or not settling", fmt(dose_mg))
         }
-        StoredAction::Return { dose_mg } => (
-            dose_mg,
-            settings.step,
-            true,
-            format!("Back to {} mg, the last dose tolerated: symptoms severe or not settling", fmt(dose_mg)),
-        ),
-        StoredAction::NextStep { from_mg, step } => (
-            from_mg,
-            step,
-            false,
-            format!("Next step after a stable hold, {}{} per step from now on", fmt(step), settings.step_unit()),
-        ),
-        StoredAction::Slower { from_mg, step } => (
-            from_mg,
-            step,
-            false,
-            format!("Smaller steps from {} mg: {}{} per step", fmt(from_mg), fmt(step), settings.step_unit()),
-        ),
+        StoredAction::NextStep { step, .. } => {
+            format!("Next step after a stable hold, {}{} per step from now on", fmt(step), settings.step_unit())
+        }
+        StoredAction::Slower { from_mg, step } => {
+            format!("Smaller steps from {} mg: {}{} per step", fmt(from_mg), fmt(step), settings.step_unit())
+        }
     };
-    let slower = matches!(action, StoredAction::Slower { .. });
-    settings.start_mg = dose;
-    settings.step = step;
+    // How the plan changes is core's rule; this only builds and stores it.
+    let revision = Action::from(action).revision();
+    settings.start_mg = revision.from_mg;
+    settings.step = revision.step.unwrap_or(settings.step);
     let req = settings.request(&state.catalogue).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let plan = taper_core::plan(&state.catalogue, &req).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let stored = StoredPlan::new(&plan, &state.catalogue);
-    if hold {
-        return Ok((settings, stored.first_only(), 0, true, reason));
+    match revision.first_cut {
+        FirstCut::None => Ok((settings, stored.first_only(), 0, true, reason)),
+        FirstCut::AfterOneInterval => Ok((settings, stored, 0, false, reason)),
+        FirstCut::Today => {
+            let offset =
+                stored.steps.get(1).map(|s| s.day).ok_or_else(|| AppError::BadRequest("no further step".into()))?;
+            Ok((settings, stored, offset, false, reason))
+        }
     }
-    if slower {
-        // Stay on today's dose for one interval, then the smaller steps.
-        return Ok((settings, stored, 0, false, reason));
-    }
-    // Start on the first cut today.
-    let offset = stored.steps.get(1).map(|s| s.day).ok_or_else(|| AppError::BadRequest("no further step".into()))?;
-    Ok((settings, stored, offset, false, reason))
 }
 
 pub fn fmt(v: f64) -> String {
@@ -290,9 +287,6 @@ pub async fn add_revision(
     };
     Ok(state.store.add_revision(user, course.plan_id, &rev, now).await?)
 }
-
-/// Days between scheduled questionnaires (PHQ-9 and GAD-7).
-pub const QUESTIONNAIRE_EVERY_DAYS: u32 = 14;
 
 /// Everything a supporter's views need about one person, computed by the core.
 pub struct Record {
@@ -340,7 +334,7 @@ pub async fn record_of(state: &AppState, owner: uuid::Uuid, now: jiff::Timestamp
         hold_since: cur.filter(|r| r.record.hold).map(|r| r.record.effective),
         last_checkin: checkins.last().map(|c| c.date),
         has_plan: course.is_some(),
-        questionnaire_every_days: QUESTIONNAIRE_EVERY_DAYS,
+        questionnaire_every_days: taper_core::measures::QUESTIONNAIRE_EVERY_DAYS,
     };
     let resolved = state.store.resolutions(owner.id).await?;
     let flags = taper_core::flags::flags(&input)

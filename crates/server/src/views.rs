@@ -284,6 +284,11 @@ pub struct PlanNew {
     pub replacing: bool,
     /// Why the suggested pace is slower than usual (from the medication history).
     pub pace_note: Option<String>,
+    /// A prescriber's reason for a faster pace, as typed.
+    pub justification: String,
+    pub confirm_dose: bool,
+    /// The dose looked implausible: show the box that confirms it.
+    pub ask_confirm: bool,
 }
 
 impl PlanNew {

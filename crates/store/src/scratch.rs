@@ -6,6 +6,12 @@ use uuid::Uuid;
 
 use crate::{Result, StoreError};
 
+/// Whether a missing PostgreSQL must fail the tests rather than skip their PostgreSQL half: in CI
+/// (`CI` set) or when `TAPER_REQUIRE_POSTGRES` is set.
+pub fn postgres_required() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty()) || std::env::var_os("TAPER_REQUIRE_POSTGRES").is_some()
+}
+
 /// The PostgreSQL server tests use: `TAPER_TEST_PG_URL`, else the local one with trust auth.
 pub fn postgres_admin_url() -> String {
     std::env::var("TAPER_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())

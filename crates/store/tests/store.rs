@@ -31,6 +31,10 @@ where
             store.close().await;
             p.remove().await;
         }
+        Err(e) if taper_store::scratch::postgres_required() => panic!(
+            "no PostgreSQL at {} ({e}); CI needs one (scripts/test-deps starts or installs it)",
+            taper_store::scratch::postgres_admin_url()
+        ),
         Err(e) => eprintln!(
             "\n!!! SKIPPED the PostgreSQL half of this test: no server at {} ({e}) !!!\n",
             taper_store::scratch::postgres_admin_url()

@@ -276,19 +276,7 @@ pub async fn propose(
             format!("{} suggests holding at {}", viewer.user.display_name, mg(on.dose_mg)),
         ),
         "slower" => {
-            let step = f
-                .step
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|s| s.is_finite() && *s >= cur.settings.min_step() && *s < cur.settings.step)
-                .ok_or_else(|| {
-                    AppError::BadRequest(format!(
-                        "A smaller step must be at least {}{unit} and below the current {}{unit}.",
-                        timeline::fmt(cur.settings.min_step()),
-                        timeline::fmt(cur.settings.step)
-                    ))
-                })?;
+            let step = cur.settings.unit().smaller_step(cur.settings.step, &f.step).map_err(AppError::BadRequest)?;
             (
                 timeline::StoredAction::Slower { from_mg: on.dose_mg, step },
                 format!(

@@ -53,9 +53,12 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         start_date: f.start_date.clone(),
         cutter: f.cutter,
         syringe: f.syringe.clone(),
+        ask_confirm: f.confirm_dose || errors.iter().any(|e| e.name == "confirm_dose"),
         errors,
         replacing,
         pace_note: None,
+        justification: f.justification.clone(),
+        confirm_dose: f.confirm_dose,
     }
 }
 
@@ -69,8 +72,8 @@ pub async fn new(
     let advice = super::history::advice_for(&state, person.id(), person.today()).await?;
     if !pairs.iter().any(|(k, _)| k == "dose") {
         // Only a drug was chosen: start from the defaults, slowed by the person's history.
-        f = PlanForm::defaults(&f.drug, person.today());
-        f.step = taper_core::units::trim_number(5.0 * advice.step_factor);
+        f = PlanForm::defaults(&state.catalogue, &f.drug, person.today());
+        f.step = taper_core::units::trim_number(taper_core::schedule::DEFAULT_STEP_PP * advice.step_factor);
         f.every = advice.interval_days.to_string();
     }
     let mut page = form_page(&state, &person, &f, vec![], replacing);
@@ -88,7 +91,14 @@ fn plan_from_form(
     let again = |errors| Box::new(form_page(state, person, &f, errors, false));
     let settings = f.settings(&state.catalogue, person.today()).map_err(again)?;
     let req = settings.request(&state.catalogue).map_err(|e| again(plan_error_fields(&e)))?;
-    let plan = taper_core::plan(&state.catalogue, &req).map_err(|e| again(plan_error_fields(&e)))?;
+    let plan = taper_core::plan(&state.catalogue, &req).map_err(|e| {
+        let mut fields = plan_error_fields(&e);
+        if matches!(e, taper_core::PlanError::Unconfirmed { .. }) {
+            // The box to tick appears with the message.
+            fields.push(Field::error("confirm_dose", "Tick the box below if this dose is right."));
+        }
+        again(fields)
+    })?;
     Ok((f, settings, plan))
 }
 
@@ -150,6 +160,12 @@ pub async fn preview(
     ];
     if f.cutter {
         hidden.push(("cutter".into(), "yes".into()));
+    }
+    if f.confirm_dose {
+        hidden.push(("confirm_dose".into(), "yes".into()));
+    }
+    if !f.justification.trim().is_empty() {
+        hidden.push(("justification".into(), f.justification.clone()));
     }
     hidden.extend(f.products.iter().map(|p| ("products".to_string(), p.clone())));
     let page = views::PlanPreview {

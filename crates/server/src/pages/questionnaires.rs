@@ -11,8 +11,8 @@ use taper_store::QuestionnaireRecord;
 use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
-use crate::timeline::QUESTIONNAIRE_EVERY_DAYS;
 use crate::views::{self, Field, QuestionView, ScoreView};
+use taper_core::measures::QUESTIONNAIRE_EVERY_DAYS;
 
 fn instrument(key: &str) -> AppResult<Instrument> {
     Instrument::from_key(key).ok_or(AppError::NotFound)

@@ -89,10 +89,9 @@ async fn due_questionnaires(state: &AppState, person: &Person) -> AppResult<Vec<
     Ok(taper_core::measures::Instrument::ALL
         .iter()
         .filter(|i| {
-            qs.iter()
-                .rev()
-                .find(|q| q.instrument == i.key())
-                .is_none_or(|q| taper_core::course::after(q.date, timeline::QUESTIONNAIRE_EVERY_DAYS) <= today)
+            qs.iter().rev().find(|q| q.instrument == i.key()).is_none_or(|q| {
+                taper_core::course::after(q.date, taper_core::measures::QUESTIONNAIRE_EVERY_DAYS) <= today
+            })
         })
         .map(|i| (i.key(), i.name()))
         .collect())

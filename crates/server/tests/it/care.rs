@@ -78,7 +78,7 @@ async fn a_supporter_with_permission_suggests_and_the_person_decides() {
     on_both(|app: TestApp| async move {
         let p = app.browser();
         p.sign_up("p@example.org").await;
-        make_plan(&p, &days_ago(10), "7").await;
+        make_plan(&p, &days_ago(17), "14").await;
         let dr = app.browser();
         dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
         let viewer = app.browser();

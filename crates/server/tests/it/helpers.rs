@@ -57,6 +57,12 @@ where
             test(app).await.stop().await;
             p.remove().await;
         }
+        Err(e) if taper_store::scratch::postgres_required() => {
+            panic!(
+                "no PostgreSQL at {} ({e}); CI needs one (scripts/test-deps starts or installs it)",
+                postgres_admin_url()
+            )
+        }
         Err(e) => {
             eprintln!(
                 "\n!!! SKIPPED the PostgreSQL run of this test: no server at {} ({e}) !!!\n",

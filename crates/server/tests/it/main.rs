@@ -5,6 +5,7 @@
 mod authz;
 mod care;
 mod helpers;
+mod pace;
 mod sharing;
 
 use helpers::{Browser, TestApp, on_both};
@@ -69,8 +70,8 @@ pub async fn make_plan(b: &Browser, start: &str, every: &str) -> helpers::Page {
     .await
 }
 
-/// The world several tests start from: a citalopram plan that began ten days ago with a step
-/// every 7 days (the first cut 3 days ago), seven quiet check-ins before the cut and four raised
+/// The world several tests start from: a citalopram plan that began 17 days ago with a step
+/// every 14 days (the first cut 3 days ago), seven quiet check-ins before the cut and four raised
 /// ones after it (7 points against a baseline of 2: raised, not severe), so Progress has made a
 /// hold proposal. Returns the person's id, plan and proposal.
 pub struct Rising {
@@ -81,7 +82,7 @@ pub struct Rising {
 
 pub async fn rising_after_a_step(app: &TestApp, b: &Browser, email: &str) -> Rising {
     b.sign_up(email).await;
-    make_plan(b, &days_ago(10), "7").await;
+    make_plan(b, &days_ago(17), "14").await;
     for d in (4..=10).rev() {
         assert_eq!(check_in(b, &days_ago(d), 2, "1").await.status, StatusCode::SEE_OTHER);
     }
@@ -234,7 +235,7 @@ async fn a_plan_is_previewed_saved_and_today_says_what_to_take_and_how() {
                     ("drug", "citalopram"),
                     ("dose", "twenty"),
                     ("strategy", "hyperbolic"),
-                    ("step", "40"),
+                    ("step", "0"),
                     ("every", "0"),
                     ("start_date", "soon"),
                     ("syringe", "0.1"),
@@ -244,7 +245,7 @@ async fn a_plan_is_previewed_saved_and_today_says_what_to_take_and_how() {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         for msg in [
             "Enter your current daily dose",
-            "Enter a step between",
+            "Enter the step as a number above 0",
             "number of days between steps",
             "YYYY-MM-DD",
             "Tick at least one product",

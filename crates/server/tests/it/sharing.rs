@@ -128,7 +128,7 @@ async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
     on_both(|app: TestApp| async move {
         let p = app.browser();
         p.sign_up_as("p@example.org", "Pat", "person").await;
-        make_plan(&p, &days_ago(10), "7").await;
+        make_plan(&p, &days_ago(17), "14").await;
         let dr = app.browser();
         dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
         share_with(&p, &dr).await;

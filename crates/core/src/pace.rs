@@ -1,0 +1,183 @@
+//! The pace rules of `data/policy.toml`, asked in one place by the planner, the safety check,
+//! the crossover and the adaptive proposals: how often a step may come, how much of the dose it
+//! may remove, how far modelled occupancy may fall, and from where the step to zero may be taken.
+//!
+//! A recorded [`Justification`] lifts the interval and step-size limits, never the absolute
+//! milligram cap (no step but the last removes more than half the current dose).
+
+use crate::catalogue::{Catalogue, Drug, DrugClass, Policy};
+use crate::justification::Justification;
+use crate::schedule::Strategy;
+
+/// The rules for one drug under one request.
+#[derive(Clone, Copy)]
+pub struct Pace<'a> {
+    pub catalogue: &'a Catalogue,
+    pub drug: &'a Drug,
+    pub justified: bool,
+}
+
+/// Which rule bounds a step's milligram cut, for the words shown with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CutRule {
+    /// NICE NG222: each step a proportion of the previous dose, at most half.
+    Half,
+    /// An SNRI at or above its usual dose: a quarter (NICE NG222's smaller example).
+    SnriAtUsualDose,
+    /// A benzodiazepine: ASAM 2025's 25 % every two weeks.
+    Benzodiazepine,
+}
+
+impl<'a> Pace<'a> {
+    pub fn new(catalogue: &'a Catalogue, drug: &'a Drug, justification: Option<&Justification>) -> Self {
+        Pace { catalogue, drug, justified: justification.is_some() }
+    }
+
+    fn policy(&self) -> &'a Policy {
+        &self.catalogue.policy
+    }
+
+    pub fn benzo(&self) -> bool {
+        self.drug.class.is_benzodiazepine()
+    }
+
+    /// The interval a new plan gets unless the person chooses another.
+    pub fn default_interval_days(&self) -> u32 {
+        if self.benzo() {
+            self.policy().benzodiazepine.default_interval_days
+        } else {
+            self.policy().antidepressant.default_interval_days
+        }
+    }
+
+    /// Steps closer together than this are refused without a justification.
+    pub fn min_interval_days(&self) -> u32 {
+        if self.benzo() {
+            self.policy().benzodiazepine.min_interval_days
+        } else {
+            self.policy().antidepressant.min_interval_days
+        }
+    }
+
+    /// Steps closer together than this are allowed with a warning.
+    pub fn suggested_min_interval_days(&self) -> u32 {
+        if self.benzo() {
+            self.policy().benzodiazepine.min_interval_days
+        } else {
+            self.policy().antidepressant.suggested_min_interval_days
+        }
+    }
+
+    pub fn suggested_interval_source(&self) -> &'a str {
+        if self.benzo() {
+            &self.policy().benzodiazepine.min_interval_source
+        } else {
+            &self.policy().antidepressant.suggested_interval_source
+        }
+    }
+
+    pub fn interval_source(&self) -> &'a str {
+        if self.benzo() {
+            &self.policy().benzodiazepine.min_interval_source
+        } else {
+            &self.policy().antidepressant.min_interval_source
+        }
+    }
+
+    /// The largest step a strategy may ask for without a justification, in its own unit
+    /// (percentage points or percent), with its source. `None` for linear and manual plans.
+    pub fn hard_step(&self, strategy: &Strategy) -> Option<(f64, &'a str)> {
+        let p = self.policy();
+        match strategy {
+            Strategy::Hyperbolic { .. } => {
+                Some((p.antidepressant.max_step_percentage_points, &p.antidepressant.max_step_source))
+            }
+            Strategy::Proportional { .. } if self.benzo() => {
+                Some((p.benzodiazepine.max_percent_per_two_weeks, &p.benzodiazepine.max_step_source))
+            }
+            Strategy::Proportional { .. } => {
+                Some((p.antidepressant.max_step_percent, &p.antidepressant.max_step_source))
+            }
+            Strategy::Linear { .. } | Strategy::Manual { .. } => None,
+        }
+    }
+
+    /// The largest step allowed without a warning, in the strategy's unit.
+    pub fn suggested_step(&self, strategy: &Strategy) -> Option<f64> {
+        let p = self.policy();
+        match strategy {
+            Strategy::Hyperbolic { .. } => Some(p.antidepressant.suggested_max_step_percentage_points),
+            Strategy::Proportional { .. } if self.benzo() => Some(p.benzodiazepine.suggested_max_step_percent),
+            Strategy::Proportional { .. } => Some(p.antidepressant.suggested_max_step_percent),
+            Strategy::Linear { .. } | Strategy::Manual { .. } => None,
+        }
+    }
+
+    /// The rule bounding the cut from `dose_mg` (any step but the one to zero).
+    pub fn cut_rule(&self, dose_mg: f64) -> CutRule {
+        if self.justified {
+            CutRule::Half
+        } else if self.benzo() {
+            CutRule::Benzodiazepine
+        } else if self.drug.class == DrugClass::Snri && self.drug.usual_min_dose_mg.is_some_and(|u| dose_mg >= u - 1e-9)
+        {
+            CutRule::SnriAtUsualDose
+        } else {
+            CutRule::Half
+        }
+    }
+
+    /// The largest fraction of `dose_mg` one step (other than the step to zero) may remove.
+    pub fn max_cut_fraction(&self, dose_mg: f64) -> f64 {
+        let p = self.policy();
+        match self.cut_rule(dose_mg) {
+            CutRule::Half => p.step_cap.max_cut_fraction,
+            CutRule::SnriAtUsualDose => p.step_cap.snri_at_usual_dose_max_cut_fraction,
+            CutRule::Benzodiazepine => p.benzodiazepine.max_percent_per_two_weeks / 100.0,
+        }
+    }
+
+    /// The lowest dose the next step may reach from `dose_mg`, by the milligram cap alone.
+    pub fn mg_floor(&self, dose_mg: f64) -> f64 {
+        dose_mg * (1.0 - self.max_cut_fraction(dose_mg))
+    }
+
+    /// The milligram cap in words, with its source, e.g. "at most half of the current dose (NICE …)".
+    pub fn cut_rule_words(&self, dose_mg: f64) -> String {
+        let p = self.policy();
+        let (what, source) = match self.cut_rule(dose_mg) {
+            CutRule::Half => ("at most half of the current dose", &p.step_cap.max_cut_source),
+            CutRule::SnriAtUsualDose => (
+                "at most a quarter of the current dose for an SNRI at or above its usual dose (its effect on the noradrenaline transporter is not modelled)",
+                &p.step_cap.snri_source,
+            ),
+            CutRule::Benzodiazepine => {
+                ("at most a quarter of the current dose every two weeks", &p.benzodiazepine.max_step_source)
+            }
+        };
+        format!("{what} ({})", crate::schedule::cite(self.catalogue, source))
+    }
+
+    /// How far modelled occupancy may fall in one step, under every fit, for a plan of
+    /// `strategy` whose realised step limit is `step_limit`; `None` where no occupancy bound
+    /// applies (linear plans, for comparison only, and justified plans other than hyperbolic).
+    pub fn max_drop_pp(&self, strategy: &Strategy, step_limit: Option<f64>, to_zero: bool) -> Option<f64> {
+        let p = self.policy();
+        match strategy {
+            Strategy::Hyperbolic { step_pp } => Some(step_limit.unwrap_or(*step_pp)),
+            Strategy::Linear { .. } => None,
+            _ if self.justified => None,
+            Strategy::Proportional { .. } | Strategy::Manual { .. } if to_zero => {
+                Some(p.final_step.max_occupancy_drop_pp)
+            }
+            Strategy::Proportional { .. } | Strategy::Manual { .. } => {
+                Some(p.antidepressant.max_step_percentage_points)
+            }
+        }
+    }
+
+    /// For a benzodiazepine, the largest dose the step to zero may come from.
+    pub fn benzo_final_cap_mg(&self) -> Option<f64> {
+        self.catalogue.final_step_cap_mg(self.drug)
+    }
+}

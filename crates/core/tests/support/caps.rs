@@ -1,0 +1,59 @@
+//! The two bounds on every falling step, written from the published fits and `data/policy.toml`
+//! directly rather than through `taper_core::safety` or `pace`, for the property tests, the sweep
+//! and the web-plan tests: (1) modelled occupancy falls by at most the plan's limit under *every*
+//! fit of the drug (hyperbolic: its step limit; otherwise the hard per-step limit, and the
+//! final-step limit for the step to zero); (2) no step but the one to zero removes more than half
+//! the dose, or a quarter for a benzodiazepine or an SNRI at or above its usual dose. A recorded
+//! justification lifts the limits of (1) for non-hyperbolic plans and the quarter of (2), never
+//! the half. Linear plans are for comparison only and are exempt.
+
+use taper_core::catalogue::{Catalogue, Drug, DrugClass};
+use taper_core::{Plan, Strategy};
+
+/// `Err` names the first step that breaks a bound.
+pub fn both_caps(c: &Catalogue, drug: &Drug, p: &Plan) -> Result<(), String> {
+    if matches!(p.strategy, Strategy::Linear { .. }) {
+        return Ok(());
+    }
+    let policy = &c.policy;
+    let fits: Vec<(f64, f64)> = drug.occupancy.iter().map(|f| (f.emax_percent, f.ed50_mg)).collect();
+    let occ = |(emax, ed50): (f64, f64), d: f64| if d <= 0.0 { 0.0 } else { emax * d / (ed50 + d) };
+    let justified = p.pace_override.is_some();
+    for pair in p.steps.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if b.dose_mg >= a.dose_mg {
+            continue;
+        }
+        let to_zero = b.dose_mg == 0.0;
+        let pp = match p.strategy {
+            Strategy::Hyperbolic { .. } => p.step_limit,
+            _ if justified => None,
+            _ if to_zero => Some(policy.final_step.max_occupancy_drop_pp),
+            _ => Some(policy.antidepressant.max_step_percentage_points),
+        };
+        for &fit in fits.iter().filter(|_| pp.is_some()) {
+            let (drop, limit) = (occ(fit, a.dose_mg) - occ(fit, b.dose_mg), pp.unwrap_or(f64::INFINITY));
+            if drop > limit + 1e-6 {
+                return Err(format!("{} step {}: {drop} pp > {limit} under fit {fit:?}", drug.id, b.index));
+            }
+        }
+        if !to_zero {
+            let snri_high =
+                drug.class == DrugClass::Snri && drug.usual_min_dose_mg.is_some_and(|u| a.dose_mg >= u - 1e-9);
+            let cap = if justified {
+                policy.step_cap.max_cut_fraction
+            } else if drug.class.is_benzodiazepine() {
+                policy.benzodiazepine.max_percent_per_two_weeks / 100.0
+            } else if snri_high {
+                policy.step_cap.snri_at_usual_dose_max_cut_fraction
+            } else {
+                policy.step_cap.max_cut_fraction
+            };
+            let cut = (a.dose_mg - b.dose_mg) / a.dose_mg;
+            if cut > cap + 1e-9 {
+                return Err(format!("{} step {}: removes {:.2} % > {} %", drug.id, b.index, 100.0 * cut, 100.0 * cap));
+            }
+        }
+    }
+    Ok(())
+}

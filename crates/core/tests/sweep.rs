@@ -1,0 +1,86 @@
+//! A sweep like the clinical review's (shared/reviews/clinical-review.md §4): every catalogue drug,
+//! several starting doses, strategies, paces and product sets. Every plan made must pass the
+//! safety check and both step caps (occupancy under every fit, milligram cap), including its last
+//! step; the figures (plans, steps, plans ending early and why) are printed for the notes.
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
+mod support {
+    pub mod caps;
+}
+
+use std::collections::BTreeMap;
+
+use taper_core::catalogue::Catalogue;
+use taper_core::formulation::{Equipment, Kit, Stock};
+use taper_core::safety::check;
+use taper_core::schedule::{PlanRequest, PlanStatus, Strategy, plan};
+use taper_core::{Mg, PlanError};
+
+#[test]
+fn every_swept_plan_keeps_both_caps_to_its_last_step() {
+    let c = Catalogue::builtin().unwrap();
+    let (mut sampled, mut made, mut steps, mut refused) = (0, 0, 0, 0);
+    let (mut all_made, mut all_early) = (0, 0);
+    let mut early: BTreeMap<String, usize> = BTreeMap::new();
+    for drug in c.drugs() {
+        let base = drug.usual_min_dose_mg.unwrap_or_else(|| drug.max_dose_mg / 8.0);
+        let starts = [base * 0.5, base, (base * 2.0).min(drug.max_dose_mg), drug.max_dose_mg];
+        let kits: Vec<Vec<Stock>> = std::iter::once(drug.products.iter().map(|p| Stock::new(p.clone())).collect())
+            .chain(drug.products.iter().map(|p| vec![Stock::new(p.clone())]))
+            .collect();
+        let strategies = [
+            Strategy::Hyperbolic { step_pp: 5.0 },
+            Strategy::Hyperbolic { step_pp: 10.0 },
+            Strategy::Proportional { step_percent: 10.0 },
+            Strategy::Proportional { step_percent: 25.0 },
+        ];
+        for start in starts {
+            for strategy in &strategies {
+                for (k, stocks) in kits.iter().enumerate() {
+                    for cutter in [false, true] {
+                        sampled += 1;
+                        let kit =
+                            Kit { stocks: stocks.clone(), equipment: Equipment { cutter, ..Equipment::default() } };
+                        let mut req = PlanRequest::new(&drug.id, Mg::new(start).unwrap(), strategy.clone(), kit);
+                        req.interval_days = 28;
+                        let p = match plan(&c, &req) {
+                            Ok(p) => p,
+                            Err(PlanError::Refused { message, .. }) => {
+                                assert!(!message.contains("safety check"), "{}: {message}", drug.id);
+                                refused += 1;
+                                continue;
+                            }
+                            Err(e) => panic!("{} {start} mg: {e}", drug.id),
+                        };
+                        made += 1;
+                        steps += p.steps.len();
+                        assert_eq!(check(&c, drug, &req, &p), vec![], "{} {start} mg {strategy:?}", drug.id);
+                        support::caps::both_caps(&c, drug, &p).unwrap();
+                        all_made += usize::from(k == 0);
+                        if let PlanStatus::Incomplete { reason, .. } = &p.status {
+                            all_early += usize::from(k == 0);
+                            if k == 0 && std::env::var_os("SWEEP_DETAIL").is_some() {
+                                eprintln!("    {} {start} mg {strategy:?} cutter={cutter}: {reason}", drug.id);
+                            }
+                            let why = if reason.contains("steps") {
+                                "more than 250 steps"
+                            } else {
+                                "a dose cannot be prepared"
+                            };
+                            *early.entry(format!("{} ({why})", drug.id)).or_default() += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let ended_early: usize = early.values().sum();
+    eprintln!(
+        "sweep: {sampled} requests, {made} plans ({refused} refused with a reason), {steps} steps checked, 0 violations, {ended_early} plans end early"
+    );
+    eprintln!("  with every catalogue product of the drug: {all_made} plans, {all_early} end early");
+    for (what, count) in &early {
+        eprintln!("  ends early: {what}: {count}");
+    }
+    assert!(made > sampled / 2, "only {made} of {sampled} requests made a plan");
+}
