@@ -62,8 +62,8 @@ test('a person plans a taper, checks in, and accepts a hold after a rise', async
 
   // Today: the dose after the first step (3 days ago) and how to prepare it.
   await expect(page).toHaveURL(/\/today/);
-  await expect(page.locator('#today-dose')).toHaveText('12 mg');
-  await expect(page.locator('.instruction')).toContainText('0.3 mL of the oral drops 40 mg/mL');
+  await expect(page.locator('#today-dose')).toHaveText('12.5 mg');
+  await expect(page.locator('.instruction')).toContainText('5 drops of the oral drops 40 mg/mL');
   await page.getByRole('button', { name: 'I took it' }).click();
   await expect(page.getByText(/Recorded: taken at \d\d:\d\d/)).toBeVisible();
   await shot('2-today');
@@ -76,7 +76,7 @@ test('a person plans a taper, checks in, and accepts a hold after a rise', async
   await expect(page.locator('#summary')).toContainText('1 wave');
   await expect(page.locator('figure.chart svg')).toBeVisible();
   const proposal = page.locator('article.proposal');
-  await expect(proposal.getByRole('heading', { name: 'Consider holding at 12 mg' })).toBeVisible();
+  await expect(proposal.getByRole('heading', { name: 'Consider holding at 12.5 mg' })).toBeVisible();
   await expect(proposal).toContainText('Dose changed on');
   await expect(proposal).toContainText('Horowitz MA, Taylor D');
   await shot('3-progress-with-proposal');
@@ -84,7 +84,7 @@ test('a person plans a taper, checks in, and accepts a hold after a rise', async
   await proposal.getByRole('button', { name: 'Accept: change my plan' }).click();
   await expect(page.getByText('Done: your plan has a new revision.')).toBeVisible();
   await expect(page.locator('ol.revisions li').first()).toContainText('Revision 2');
-  await expect(page.locator('ol.revisions li').first()).toContainText('Hold at 12 mg');
+  await expect(page.locator('ol.revisions li').first()).toContainText('Hold at 12.5 mg');
   await page.getByRole('link', { name: 'Today' }).click();
   await expect(page.getByText('You are holding at this dose')).toBeVisible();
   await page.getByRole('link', { name: 'Plan', exact: true }).click();

@@ -180,14 +180,7 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
     }
     if let Some(precision) = &args.compounded {
         let precision_mg = units::parse_positive_dose("compounded", precision).map_err(input)?.get();
-        stocks.push(Stock::new(Product {
-            id: format!("{}-compounded", drug.id),
-            drug: drug.id.clone(),
-            form: Form::Compounded { precision_mg },
-            markets: Vec::new(),
-            source: "taper_policy".into(),
-            note: None,
-        }));
+        stocks.push(Stock::new(Product::compounded(&drug.id, precision_mg)));
     }
     for spec in &args.beads {
         let (id, count) = spec.split_once('=').ok_or_else(|| {

@@ -63,11 +63,21 @@ fn citalopram_with_drops_is_a_complete_preparable_plan() {
         assert!(drop <= 11.0 + 0.01, "step {} drops {drop} pp", b["index"]);
         assert_eq!(b["day"].as_u64().unwrap(), a["day"].as_u64().unwrap() + 28);
     }
-    // Every non-final step says exactly how to measure it out with the drops.
+    // Every non-final step says exactly how to measure it out with the drops, counted as tablet mg:
+    // the SmPC doses 16 mg of drops like 20 mg of tablets (×1.25); 1 mL = 20 drops = 40 mg.
     for s in &steps[1..steps.len() - 1] {
         let items = s["preparation"]["items"].as_array().unwrap();
         assert!(!items.is_empty());
-        assert!(items.iter().all(|i| i["product"] == "citalopram-oral-drops-40mg-ml" && i["unit"] == "mL"));
+        for i in items {
+            assert_eq!(i["product"], "citalopram-oral-drops-40mg-ml");
+            let q = i["quantity"].as_f64().unwrap();
+            let actual = match i["unit"].as_str().unwrap() {
+                "mL" => q * i["dilution"]["mg_per_ml"].as_f64().unwrap_or(40.0),
+                "drop" => q * 2.0,
+                other => panic!("unit {other}"),
+            };
+            assert!((i["mg"].as_f64().unwrap() - actual * 1.25).abs() < 1e-3, "{i}");
+        }
         let mg: f64 = items.iter().map(|i| i["mg"].as_f64().unwrap()).sum();
         assert!((mg - s["dose_mg"].as_f64().unwrap()).abs() < 1e-3);
     }

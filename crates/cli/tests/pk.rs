@@ -33,7 +33,9 @@ const CROSSOVER: &[&str] = &[
     "--have",
     "diazepam-tab-5mg",
     "--have",
-    "diazepam-oral-solution-1mg-ml",
+    "diazepam-tab-10mg",
+    "--have",
+    "diazepam-oral-solution-2mg-5ml",
 ];
 
 #[test]

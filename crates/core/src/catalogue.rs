@@ -248,9 +248,28 @@ pub struct Product {
     pub markets: Vec<String>,
     pub source: String,
     pub note: Option<String>,
+    /// Exposure of 1 mg of this product relative to 1 mg of the drug's tablets or capsules, where
+    /// a label states that they differ (citalopram drops: 1.25). Plan doses are tablet-equivalent.
+    pub relative_exposure: f64,
+    /// False where the product must not be diluted with water (e.g. above the drug's solubility).
+    pub dilutable: bool,
 }
 
 impl Product {
+    /// A compounding pharmacy's preparation of `drug` to `precision_mg`.
+    pub fn compounded(drug: &str, precision_mg: f64) -> Product {
+        Product {
+            id: format!("{drug}-compounded"),
+            drug: drug.to_string(),
+            form: Form::Compounded { precision_mg },
+            markets: Vec::new(),
+            source: "taper_policy".into(),
+            note: None,
+            relative_exposure: 1.0,
+            dilutable: true,
+        }
+    }
+
     /// A short human name: "20 mg tablet", "40 mg/mL oral drops".
     pub fn describe(&self) -> String {
         use crate::units::trim_number as n;
@@ -305,6 +324,14 @@ pub struct ProductRecord {
     pub source: String,
     #[serde(default)]
     pub note: Option<String>,
+    /// See `Product::relative_exposure`; needs `relative_exposure_source`.
+    #[serde(default)]
+    pub relative_exposure: Option<f64>,
+    #[serde(default)]
+    pub relative_exposure_source: Option<String>,
+    /// See `Product::dilutable` (default true).
+    #[serde(default)]
+    pub dilute_in_water: Option<bool>,
 }
 
 fn positive(value: Option<f64>, what: &str, id: &str) -> Result<f64, String> {
@@ -348,7 +375,22 @@ impl ProductRecord {
                 return Err(format!("product {id}: form '{other}' is not one of tablet, capsule, liquid, compounded"));
             }
         };
-        Ok(Product { id, drug: drug.to_string(), form, markets: self.markets, source: self.source, note: self.note })
+        let relative_exposure = match (self.relative_exposure, &self.relative_exposure_source) {
+            (None, _) => 1.0,
+            (Some(r), Some(_)) if r.is_finite() && (0.2..=5.0).contains(&r) => r,
+            (Some(r), Some(_)) => return Err(format!("product {id}: relative_exposure {r} must be from 0.2 to 5")),
+            (Some(_), None) => return Err(format!("product {id}: relative_exposure needs relative_exposure_source")),
+        };
+        Ok(Product {
+            id,
+            drug: drug.to_string(),
+            form,
+            markets: self.markets,
+            source: self.source,
+            note: self.note,
+            relative_exposure,
+            dilutable: self.dilute_in_water.unwrap_or(true),
+        })
     }
 }
 
@@ -733,6 +775,9 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
     let mut products = Vec::new();
     for p in record.products {
         cite(&p.source, &format!("product {}", p.id))?;
+        if let Some(s) = &p.relative_exposure_source {
+            cite(s, &format!("product {} relative_exposure", p.id))?;
+        }
         if let Some(d) = &p.drug
             && d != &record.id
         {

@@ -248,10 +248,15 @@ mod tests {
             scheme,
             stage_days: 14,
             kit: Kit {
-                stocks: ["diazepam-tab-2mg", "diazepam-tab-5mg", "diazepam-oral-solution-1mg-ml"]
-                    .iter()
-                    .map(|id| Stock::new(c.product(id).unwrap().clone()))
-                    .collect(),
+                stocks: [
+                    "diazepam-tab-2mg",
+                    "diazepam-tab-5mg",
+                    "diazepam-oral-solution-1mg-ml",
+                    "diazepam-oral-solution-2mg-5ml",
+                ]
+                .iter()
+                .map(|id| Stock::new(c.product(id).unwrap().clone()))
+                .collect(),
                 equipment: Default::default(),
             },
             taper_step_percent: 10.0,

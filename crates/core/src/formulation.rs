@@ -106,17 +106,35 @@ pub struct Preparation {
     pub dose_mg: f64,
     /// Lower is simpler: counts pieces, cuts, dilution, counting and weighing.
     pub complexity: u32,
-    /// Cautions about this way of preparing (e.g. opening a capsule whose label says not to).
+    /// Cautions about this way of preparing (e.g. opening a capsule whose label says not to) and
+    /// the notes of the products it uses.
     pub notes: Vec<String>,
+    /// How the fine part of the dose is measured, in words ("the oral drops 40 mg/mL, undiluted",
+    /// "a 1 in 100 dilution of …"); empty for whole or cut units alone. A change between steps is
+    /// announced and avoided where it saves nothing.
+    pub method: String,
 }
 
 impl Preparation {
-    /// The whole preparation in one line, e.g. "1 × 50 mg tablet + 0.8 mL of oral concentrate 20 mg/mL".
+    /// An empty preparation: the step to zero, or a dose that cannot be made from the kit.
+    pub fn none(dose_mg: f64) -> Preparation {
+        Preparation { items: Vec::new(), dose_mg, complexity: 0, notes: Vec::new(), method: String::new() }
+    }
+
+    /// The whole preparation, e.g. "1 × 50 mg tablet + 0.8 mL of the oral concentrate 20 mg/mL".
+    /// A diluted liquid comes last, as its own sentences: how to make it, how much to draw up,
+    /// and that the rest is thrown away.
     pub fn instruction(&self) -> String {
         if self.items.is_empty() {
             return "none (stop)".to_string();
         }
-        self.items.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join(" + ")
+        let (diluted, plain): (Vec<&Item>, Vec<&Item>) = self.items.iter().partition(|i| i.dilution.is_some());
+        let plain = plain.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join(" + ");
+        match (plain.is_empty(), diluted.first()) {
+            (_, None) => plain,
+            (true, Some(d)) => d.text.clone(),
+            (false, Some(d)) => format!("{plain}, plus a measured dilution. {}", d.text),
+        }
     }
 }
 
@@ -183,6 +201,9 @@ struct Fine {
 }
 
 const MAX_PIECES: u32 = 4;
+/// What changing the way a dose is measured costs, in the solver's units of effort (a cut tablet
+/// costs 2, a dilution 3): a change must save more than a dilution's worth of work.
+const METHOD_CHANGE_COST: u32 = 4;
 /// One recipe at a time is easier to keep to than a new one every step: 1 + 9 mL, or 1 + 99 mL.
 const DILUTIONS: &[f64] = &[10.0, 100.0];
 
@@ -201,9 +222,12 @@ impl Solver {
         let mut pieces = Vec::new();
         let mut fine = Vec::new();
         for (i, stock) in kit.stocks.iter().enumerate() {
+            // Doses are counted in tablet-equivalent mg where a product's exposure differs.
+            let x = stock.product.relative_exposure;
             match &stock.product.form {
                 Form::Tablet { strength_mg, scored, modified_release } => {
-                    pieces.push(Piece { stock: i, fraction: 1.0, mg: *strength_mg, cost: 1 });
+                    let strength_mg = strength_mg * x;
+                    pieces.push(Piece { stock: i, fraction: 1.0, mg: strength_mg, cost: 1 });
                     if !modified_release && (scored == &Some(true) || eq.cutter) {
                         pieces.push(Piece { stock: i, fraction: 0.5, mg: strength_mg / 2.0, cost: 2 });
                     }
@@ -212,6 +236,7 @@ impl Solver {
                     }
                 }
                 Form::Capsule { strength_mg, contents, .. } => {
+                    let strength_mg = &(strength_mg * x);
                     pieces.push(Piece { stock: i, fraction: 1.0, mg: *strength_mg, cost: 1 });
                     if let Some(beads) = stock.beads_per_capsule.filter(|b| *b >= 2) {
                         let _ = contents;
@@ -239,6 +264,7 @@ impl Solver {
                     }
                 }
                 Form::Liquid { mg_per_ml, mg_per_drop, .. } => {
+                    let (mg_per_ml, mg_per_drop) = (&(mg_per_ml * x), mg_per_drop.map(|d| d * x));
                     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                     let max_units = (eq.syringe_max_ml / eq.syringe_ml).floor().max(1.0) as u32;
                     fine.push(Fine {
@@ -248,20 +274,20 @@ impl Solver {
                         cost: 1,
                         max_mg: mg_per_ml * eq.syringe_max_ml,
                     });
-                    for f in DILUTIONS {
+                    for f in DILUTIONS.iter().filter(|_| stock.product.dilutable) {
                         let c = mg_per_ml / f;
                         fine.push(Fine {
                             stock: i,
                             quantum: c * eq.syringe_ml,
                             kind: FineKind::Syringe {
-                                dilution: Some(Dilution { stock_ml: 1.0, water_ml: f - 1.0, mg_per_ml: c }),
+                                dilution: Some(Dilution { stock_ml: 1.0, water_ml: f - 1.0, mg_per_ml: c / x }),
                                 max_units,
                             },
                             cost: 3,
                             max_mg: c * eq.syringe_max_ml,
                         });
                     }
-                    if let Some(per_drop) = mg_per_drop {
+                    if let Some(per_drop) = &mg_per_drop {
                         fine.push(Fine {
                             stock: i,
                             quantum: *per_drop,
@@ -287,11 +313,21 @@ impl Solver {
     /// The preparation for `target` within `window`: the simplest within `tolerance` mg of the
     /// target, else the nearest. `None` when nothing the person has lands inside the window.
     pub fn solve(&self, target: f64, window: Window, tolerance: f64) -> Option<Choice> {
+        self.solve_like(target, window, tolerance, None)
+    }
+
+    /// As `solve`, but keeping to `like` (the previous step's `Preparation::method`) unless
+    /// another way is simpler by more than a change of method costs: one dilution strength and
+    /// one form per phase, rather than a new one every step.
+    pub fn solve_like(&self, target: f64, window: Window, tolerance: f64, like: Option<&str>) -> Option<Choice> {
         let mut best_tol: Option<(u32, f64, Candidate)> = None;
         let mut best_any: Option<(f64, u32, Candidate)> = None;
-        let mut consider = |cand: Candidate| {
+        let mut consider = |mut cand: Candidate| {
             if !window.contains(cand.mg) {
                 return;
+            }
+            if like.is_some_and(|m| m != self.method(cand.fine.map(|(fi, _)| fi))) {
+                cand.cost += METHOD_CHANGE_COST;
             }
             let err = (cand.mg - target).abs();
             if err <= tolerance + 1e-12 {
@@ -344,6 +380,22 @@ impl Solver {
         Some(Choice { preparation: self.build(&cand), within_tolerance: within })
     }
 
+    /// The method of a candidate whose fine source is `fine` (see `Preparation::method`).
+    fn method(&self, fine: Option<usize>) -> String {
+        let Some(f) = fine.map(|fi| &self.fine[fi]) else { return String::new() };
+        let desc = self.stocks[f.stock].product.describe();
+        match &f.kind {
+            FineKind::Syringe { dilution: None, .. } => format!("the {desc}, undiluted"),
+            FineKind::Syringe { dilution: Some(d), .. } => {
+                format!("a 1 in {} dilution of the {desc} ({} mg/mL)", n(d.stock_ml + d.water_ml), n(d.mg_per_ml))
+            }
+            FineKind::Drops { .. } => format!("the {desc}, counted in drops"),
+            FineKind::Beads { .. } => format!("beads counted from a {desc}"),
+            FineKind::Weigh { .. } => format!("contents weighed from a {desc}"),
+            FineKind::Compounded => "a compounded preparation".to_string(),
+        }
+    }
+
     /// Measuring more liquid or counting many drops is more work, so tablets carry the bulk of a
     /// dose and the fine source the remainder.
     fn fine_cost(&self, fine: &Fine, units: u32) -> u32 {
@@ -388,6 +440,7 @@ impl Solver {
                 _ => (Unit::Tablet, "tablet"),
             };
             let strength = p.unit_strength_mg().unwrap_or(0.0);
+            let eq = qty * strength * p.relative_exposure;
             let cut = if qty.fract() == 0.0 {
                 ""
             } else if matches!(p.form, Form::Tablet { scored: Some(true), .. }) && (qty * 2.0).fract() == 0.0 {
@@ -399,10 +452,11 @@ impl Solver {
                 product_id: p.id.clone(),
                 quantity: *qty,
                 unit,
-                mg: qty * strength,
+                mg: eq,
                 dilution: None,
-                text: format!("{} × {} mg {noun}{cut}", fraction_text(*qty), n(strength)),
+                text: format!("{} × {} mg {noun}{cut}{}", fraction_text(*qty), n(strength), as_tablets(p, eq)),
             });
+            note_product(p, &mut notes);
         }
         if let Some((fi, units)) = cand.fine {
             let fine = &self.fine[fi];
@@ -413,13 +467,14 @@ impl Solver {
                 FineKind::Syringe { dilution, .. } => {
                     let ml = f64::from(units) * self.equipment.syringe_ml;
                     let text = match dilution {
-                        None => format!("{} mL of the {desc}", n(ml)),
+                        None => format!("{} mL of the {desc}{}", n(ml), as_tablets(p, mg)),
                         Some(d) => format!(
-                            "{} mL of a dilution (mix {} mL of the {desc} with {} mL of water to make {} mg/mL; prepare fresh and shake)",
-                            n(ml),
+                            "Make the dilution: mix {} mL of the {desc} with {} mL of water ({} mg/mL) and shake. Draw up {} mL with the oral syringe and take only that{}. Throw the rest away (make it fresh each day).",
                             n(d.stock_ml),
                             n(d.water_ml),
-                            n(d.mg_per_ml)
+                            n(d.mg_per_ml),
+                            n(ml),
+                            as_tablets(p, mg)
                         ),
                     };
                     Item {
@@ -437,19 +492,36 @@ impl Solver {
                     unit: Unit::Drop,
                     mg,
                     dilution: None,
-                    text: format!("{units} drop{} of the {desc}", if units == 1 { "" } else { "s" }),
+                    text: format!(
+                        "{units} drop{} of the {desc}{}",
+                        if units == 1 { "" } else { "s" },
+                        as_tablets(p, mg)
+                    ),
                 },
                 FineKind::Beads { per_capsule } => {
                     if matches!(p.form, Form::Capsule { contents: CapsuleContents::EntericPellets, .. }) {
                         notes.push(format!("The label of the {desc} says not to open it; counting its pellets is off-label — agree it with your prescriber."));
                     }
+                    // More than half a capsule: say what to take out, not what to count in.
+                    let text = if units * 2 > *per_capsule {
+                        let out = per_capsule - units;
+                        format!(
+                            "open a {desc} (about {per_capsule} beads), take out {out} bead{} and take the other {units}",
+                            if out == 1 { "" } else { "s" }
+                        )
+                    } else {
+                        format!(
+                            "{units} bead{} counted from a {desc} (of about {per_capsule} beads)",
+                            if units == 1 { "" } else { "s" }
+                        )
+                    };
                     Item {
                         product_id: p.id.clone(),
                         quantity: f64::from(units),
                         unit: Unit::Bead,
                         mg,
                         dilution: None,
-                        text: format!("{units} beads from a {desc} (of about {per_capsule} beads)"),
+                        text,
                     }
                 }
                 FineKind::Weigh { fill_mg, scale_mg, .. } => {
@@ -463,7 +535,16 @@ impl Solver {
                         unit: Unit::PowderMg,
                         mg,
                         dilution: None,
-                        text: format!("weigh {} mg of powder from a {desc} (contents {} mg)", n(powder), n(*fill_mg)),
+                        text: match p.form {
+                            Form::Capsule { contents: CapsuleContents::Powder | CapsuleContents::Unknown, .. } => {
+                                format!("weigh {} mg of powder from a {desc} (contents {} mg)", n(powder), n(*fill_mg))
+                            }
+                            _ => format!(
+                                "weigh {} mg of the pellets from a {desc} (contents {} mg); do not crush them",
+                                n(powder),
+                                n(*fill_mg)
+                            ),
+                        },
                     }
                 }
                 FineKind::Compounded => Item {
@@ -476,9 +557,39 @@ impl Solver {
                 },
             };
             items.push(item);
+            note_product(p, &mut notes);
         }
-        Preparation { items, dose_mg: cand.mg, complexity: cand.cost, notes }
+        let method = self.method(cand.fine.map(|(fi, _)| fi));
+        Preparation { items, dose_mg: cand.mg, complexity: cand.cost, notes, method }
     }
+}
+
+/// The product's own note (label cautions, alcohol content, how long it keeps), once.
+fn note_product(p: &Product, notes: &mut Vec<String>) {
+    if let Some(note) = &p.note {
+        let line = format!("{}: {note}", capitalise(&p.describe()));
+        if !notes.contains(&line) {
+            notes.push(line);
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_uppercase().collect::<String>() + c.as_str())
+}
+
+/// For a product whose exposure per mg differs from the tablets', what the amount is as tablets.
+fn as_tablets(p: &Product, equivalent_mg: f64) -> String {
+    if (p.relative_exposure - 1.0).abs() < 1e-9 {
+        return String::new();
+    }
+    let form = match p.form {
+        Form::Liquid { .. } => "as the liquid",
+        Form::Capsule { .. } => "as capsules",
+        Form::Tablet { .. } | Form::Compounded { .. } => "as this form",
+    };
+    format!(" ({} mg {form}, counted as {} mg of tablets)", n(equivalent_mg / p.relative_exposure), n(equivalent_mg))
 }
 
 #[derive(Debug, Clone)]

@@ -156,7 +156,7 @@ impl Step {
             target_occupancy: occupancy,
             occupancy,
             fit: None,
-            preparation: Preparation { items: Vec::new(), dose_mg: 0.0, complexity: 0, notes: Vec::new() },
+            preparation: Preparation::none(0.0),
             within_tolerance: true,
             daily: Vec::new(),
         }
@@ -182,8 +182,49 @@ pub enum PlanStatus {
     /// The plan stops early: the next step cannot be prepared within its limit.
     Incomplete {
         reason: String,
-        suggestion: Option<String>,
+        suggestion: Option<Suggestion>,
     },
+}
+
+/// A concrete option that would let a stopped plan continue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Suggestion {
+    /// A product of the same drug the person does not have yet.
+    Product { id: String, description: String },
+    /// Cutting tablets with a tablet cutter.
+    Cutter,
+    /// A compounding pharmacy's preparation.
+    Compounding,
+}
+
+impl Suggestion {
+    /// In words for a person, naming no product id or command-line flag.
+    pub fn plain(&self) -> String {
+        match self {
+            Suggestion::Product { description, .. } => {
+                format!("Adding the {description} would make this step possible; ask your prescriber or pharmacist.")
+            }
+            Suggestion::Cutter => "Cutting tablets with a tablet cutter would make this step possible.".into(),
+            Suggestion::Compounding => {
+                "A compounding pharmacy can make this dose; ask your prescriber or pharmacist about it.".into()
+            }
+        }
+    }
+
+    /// In words for the command line, naming the product id or the flag to add.
+    pub fn for_cli(&self) -> String {
+        match self {
+            Suggestion::Product { id, description } => format!(
+                "Adding the {description} (--have {id}) would make this step possible; ask your prescriber or pharmacist."
+            ),
+            Suggestion::Cutter => {
+                "Cutting tablets with a tablet cutter (--cutter) would make this step possible.".into()
+            }
+            Suggestion::Compounding => {
+                "A compounding pharmacy can make this dose (add a compounded product with --compounded).".into()
+            }
+        }
+    }
 }
 
 /// The occupancy fits a plan read: one region's, or several read most cautiously.
@@ -398,7 +439,8 @@ impl<'a> Context<'a> {
                     capped.push(index);
                 }
             }
-            match self.realise(index, day, prev, &next, window) {
+            let like = steps.last().map(|s: &Step| s.preparation.method.clone());
+            match self.realise(index, day, prev, &next, window, like.as_deref()) {
                 Ok(step) => {
                     ladder.accept(step.dose_mg);
                     steps.push(step);
@@ -441,7 +483,7 @@ impl<'a> Context<'a> {
             None => {
                 self.warnings.push(Warning { code: "start-not-preparable", step: Some(0), message: format!(
                     "Your current {} cannot be made exactly from the products listed; keep preparing it as you do now.", self.req.start) });
-                Preparation { items: Vec::new(), dose_mg: start, complexity: 0, notes: Vec::new() }
+                Preparation::none(start)
             }
         };
         Step {
@@ -491,11 +533,19 @@ impl<'a> Context<'a> {
     }
 
     /// Solves one step, or says why the plan stops here.
-    fn realise(&mut self, index: usize, day: u32, prev: f64, next: &Next, window: Window) -> Result<Step, PlanStatus> {
+    fn realise(
+        &mut self,
+        index: usize,
+        day: u32,
+        prev: f64,
+        next: &Next,
+        window: Window,
+        like: Option<&str>,
+    ) -> Result<Step, PlanStatus> {
         let target = next.target;
         // The solver aims at the nearest point the limits allow; the ideal target is reported.
         let aim = target.max(window.low.min(prev));
-        let Some(choice) = self.solver.solve(aim, window, next.tolerance.max(1e-6)) else {
+        let Some(choice) = self.solver.solve_like(aim, window, next.tolerance.max(1e-6), like) else {
             let suggestion = self.suggest(aim, window, next.tolerance);
             let reason = format!(
                 "no dose between {} mg and {} mg can be prepared from the products listed, so the plan stops at {} mg",
@@ -508,7 +558,7 @@ impl<'a> Context<'a> {
                 step: Some(index),
                 message: format!(
                     "Step {index}: {reason}.{}",
-                    suggestion.as_ref().map(|s| format!(" {s}")).unwrap_or_default()
+                    suggestion.as_ref().map(|s| format!(" {}", s.plain())).unwrap_or_default()
                 ),
             });
             return Err(PlanStatus::Incomplete { reason, suggestion });
@@ -530,6 +580,13 @@ impl<'a> Context<'a> {
             if !self.warnings.iter().any(|w| &w.message == note) {
                 self.warnings.push(Warning { code: "preparation-note", step: Some(index), message: note.clone() });
             }
+        }
+        if let Some(before) = like.filter(|m| *m != choice.preparation.method) {
+            self.warnings.push(Warning {
+                code: "method-change",
+                step: Some(index),
+                message: method_change(index, before, &choice.preparation.method),
+            });
         }
         let fit = self
             .model
@@ -613,7 +670,7 @@ impl<'a> Context<'a> {
     }
 
     /// A catalogue product of the same drug that would make the step possible.
-    fn suggest(&self, target: f64, window: Window, tolerance: f64) -> Option<String> {
+    fn suggest(&self, target: f64, window: Window, tolerance: f64) -> Option<Suggestion> {
         let have: Vec<&str> = self.req.kit.stocks.iter().map(|s| s.product.id.as_str()).collect();
         let mut candidates: Vec<_> = self.drug.products.iter().filter(|p| !have.contains(&p.id.as_str())).collect();
         // Liquids first: they make the smallest doses.
@@ -625,19 +682,15 @@ impl<'a> Context<'a> {
             let mut kit = self.req.kit.clone();
             kit.stocks.push(Stock::new(product.clone()));
             if Solver::new(&kit).solve(target, window, tolerance.max(1e-6)).is_some() {
-                return Some(format!(
-                    "Adding the {} ({}) would make this step possible; ask your prescriber or pharmacist.",
-                    product.describe(),
-                    product.id
-                ));
+                return Some(Suggestion::Product { id: product.id.clone(), description: product.describe() });
             }
         }
         let mut kit = self.req.kit.clone();
         kit.equipment.cutter = true;
         if !self.req.kit.equipment.cutter && Solver::new(&kit).solve(target, window, tolerance.max(1e-6)).is_some() {
-            return Some("Cutting tablets with a tablet cutter (--cutter) would make this step possible.".into());
+            return Some(Suggestion::Cutter);
         }
-        Some("A compounding pharmacy can make this dose (add a compounded product with --compounded).".into())
+        Some(Suggestion::Compounding)
     }
 
     fn add_daily(&self, steps: &mut [Step]) {
@@ -703,6 +756,17 @@ impl<'a> Context<'a> {
             }
         }
     }
+}
+
+/// The line that announces a change in how the dose is measured.
+fn method_change(index: usize, before: &str, after: &str) -> String {
+    let words =
+        |m: &str| if m.is_empty() { "whole or cut tablets or capsules alone".to_string() } else { m.to_string() };
+    format!(
+        "From step {index} the dose is measured with {} instead of {}. Check the new instruction carefully the first time.",
+        words(after),
+        words(before)
+    )
 }
 
 /// The strategy actually used: hyperbolic needs a model, else proportional by the same number.

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // a test fails loudly by design
 
 use taper_core::Mg;
-use taper_core::catalogue::{Catalogue, DrugClass, Form, Product};
+use taper_core::catalogue::{Catalogue, DrugClass, Product};
 use taper_core::formulation::{Equipment, Kit, Stock};
 use taper_core::schedule::{PlanRequest, Strategy, plan};
 
@@ -14,17 +14,7 @@ fn catalogue() -> Catalogue {
 
 /// A compounded product precise enough that realised doses show the ideal ladder.
 fn compounded(drug: &str, precision: f64) -> Kit {
-    Kit {
-        stocks: vec![Stock::new(Product {
-            id: format!("{drug}-compounded"),
-            drug: drug.into(),
-            form: Form::Compounded { precision_mg: precision },
-            markets: vec![],
-            source: "taper_policy".into(),
-            note: None,
-        })],
-        equipment: Equipment::default(),
-    }
+    Kit { stocks: vec![Stock::new(Product::compounded(drug, precision))], equipment: Equipment::default() }
 }
 
 fn request(drug: &str, start: f64, strategy: Strategy, kit: Kit) -> PlanRequest {

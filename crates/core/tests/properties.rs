@@ -74,11 +74,7 @@ fn case() -> impl Strategy<Value = Case> {
             if compound && micro {
                 stocks.push(Stock::new(taper_core::Product {
                     id: "compounded".into(),
-                    drug: drug.id.clone(),
-                    form: Form::Compounded { precision_mg: 0.05 },
-                    markets: vec![],
-                    source: "taper_policy".into(),
-                    note: None,
+                    ..taper_core::Product::compounded(&drug.id, 0.05)
                 }));
             }
             Case {
@@ -222,7 +218,7 @@ proptest! {
             drug: drug.id.clone(), start: Mg::new(start).unwrap(),
             strategy: taper_core::Strategy::Proportional { step_percent: 10.0 },
             interval_days: 28, final_dose: None, end_at: Some(Mg::new(end).unwrap()), micro_taper: false, region: None,
-            kit: Kit { stocks: vec![Stock::new(taper_core::Product { id: "c".into(), drug: drug.id.clone(), form: Form::Compounded { precision_mg: 0.01 }, markets: vec![], source: "s".into(), note: None })], equipment: Equipment::default() },
+            kit: Kit { stocks: vec![Stock::new(taper_core::Product::compounded(&drug.id, 0.01))], equipment: Equipment::default() },
             pace_override: None,
             confirm_dose: false,
         };

@@ -3,7 +3,7 @@
 //! planner made (which must pass), changed in one place only.
 #![allow(clippy::unwrap_used)] // a test fails loudly by design
 
-use taper_core::catalogue::{Catalogue, EquivalenceScheme, Form, Product};
+use taper_core::catalogue::{Catalogue, EquivalenceScheme, Product};
 use taper_core::crossover::{self, CrossoverRequest};
 use taper_core::formulation::{Equipment, Kit, Stock};
 use taper_core::safety::{Violation, check, check_crossover};
@@ -15,17 +15,7 @@ fn catalogue() -> Catalogue {
 }
 
 fn compounded(drug: &str) -> Kit {
-    Kit {
-        stocks: vec![Stock::new(Product {
-            id: format!("{drug}-compounded"),
-            drug: drug.into(),
-            form: Form::Compounded { precision_mg: 0.001 },
-            markets: vec![],
-            source: "taper_policy".into(),
-            note: None,
-        })],
-        equipment: Equipment::default(),
-    }
+    Kit { stocks: vec![Stock::new(Product::compounded(drug, 0.001))], equipment: Equipment::default() }
 }
 
 fn request(drug: &str, start: f64, strategy: Strategy) -> PlanRequest {

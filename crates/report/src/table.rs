@@ -92,7 +92,7 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
         PlanStatus::Incomplete { reason, suggestion } => {
             out.push_str(&format!("The plan stops early: {reason}.\n"));
             if let Some(s) = suggestion {
-                out.push_str(&format!("{s}\n"));
+                out.push_str(&format!("{}\n", s.for_cli()));
             }
         }
     }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use taper_core::catalogue::{Catalogue, Drug, Form, OccupancyFit};
 use taper_core::formulation::Preparation;
-use taper_core::schedule::{Plan, PlanStatus};
+use taper_core::schedule::{Plan, PlanStatus, Suggestion};
 
 pub fn round4(v: f64) -> f64 {
     let r = (v * 10_000.0).round() / 10_000.0;
@@ -26,11 +26,33 @@ pub struct PlanJson {
     pub dose_confirmed: bool,
     pub complete: bool,
     pub stopped_because: Option<String>,
+    /// What would let a stopped plan continue, in words naming the product id or flag.
     pub suggestion: Option<String>,
+    /// The same, for programs: `{kind: "product"|"cutter"|"compounding", product, description}`.
+    pub suggestion_option: Option<SuggestionJson>,
     pub total_days: u32,
     pub steps: Vec<StepJson>,
     pub warnings: Vec<WarningJson>,
     pub disclaimer: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SuggestionJson {
+    pub kind: &'static str,
+    pub product: Option<String>,
+    /// In words for a person, naming no id or flag.
+    pub description: String,
+}
+
+impl SuggestionJson {
+    fn new(s: &Suggestion) -> SuggestionJson {
+        let (kind, product) = match s {
+            Suggestion::Product { id, .. } => ("product", Some(id.clone())),
+            Suggestion::Cutter => ("cutter", None),
+            Suggestion::Compounding => ("compounding", None),
+        };
+        SuggestionJson { kind, product, description: s.plain() }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -153,7 +175,7 @@ impl PlanJson {
     pub fn new(plan: &Plan, catalogue: &Catalogue) -> Self {
         let (stopped_because, suggestion) = match &plan.status {
             PlanStatus::Complete => (None, None),
-            PlanStatus::Incomplete { reason, suggestion } => (Some(reason.clone()), suggestion.clone()),
+            PlanStatus::Incomplete { reason, suggestion } => (Some(reason.clone()), suggestion.as_ref()),
         };
         PlanJson {
             drug: DrugRef { id: plan.drug_id.clone(), name: plan.drug_name.clone() },
@@ -176,7 +198,8 @@ impl PlanJson {
             dose_confirmed: plan.dose_confirmed,
             complete: plan.is_complete(),
             stopped_because,
-            suggestion,
+            suggestion: suggestion.map(Suggestion::for_cli),
+            suggestion_option: suggestion.map(SuggestionJson::new),
             total_days: plan.total_days(),
             steps: plan
                 .steps

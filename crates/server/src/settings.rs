@@ -295,7 +295,7 @@ impl StoredPlan {
                 .map(|m| format!("{} ({})", m.region, m.citation.clone().unwrap_or_else(|| m.source.clone()))),
             complete: j.complete,
             stopped_because: j.stopped_because.clone(),
-            suggestion: j.suggestion.clone(),
+            suggestion: j.suggestion_option.as_ref().map(|s| s.description.clone()),
             warnings: j.warnings.iter().map(|w| w.message.clone()).collect(),
             steps: j
                 .steps

@@ -107,7 +107,7 @@ async fn a_supporter_with_permission_suggests_and_the_person_decides() {
         assert_eq!(sent.status, StatusCode::SEE_OTHER);
 
         let progress = p.get("/progress").await;
-        assert!(progress.has("Dr Lee suggests smaller steps: 5 pp from 12 mg"), "{}", progress.body);
+        assert!(progress.has("Dr Lee suggests smaller steps: 5 pp from 12.5 mg"), "{}", progress.body);
         assert!(progress.has("Their reason: Sleep is poor since the last step"));
         let plan = app.store.plans(pid).await.unwrap()[0].id;
         let proposal =
@@ -116,9 +116,9 @@ async fn a_supporter_with_permission_suggests_and_the_person_decides() {
         assert_eq!(accepted.status, StatusCode::SEE_OTHER);
         let revs = app.store.plan(pid, plan).await.unwrap().revisions;
         assert_eq!(revs.len(), 2);
-        assert!(revs[1].reason.starts_with("Smaller steps from 12 mg: 5 pp per step"), "{}", revs[1].reason);
+        assert!(revs[1].reason.starts_with("Smaller steps from 12.5 mg: 5 pp per step"), "{}", revs[1].reason);
         assert!(!revs[1].hold && revs[1].day_offset == 0, "today's dose is kept; smaller steps follow");
-        assert!(p.get("/today").await.has("id=\"today-dose\">12 mg<"));
+        assert!(p.get("/today").await.has("id=\"today-dose\">12.5 mg<"));
         assert!(p.get("/sharing").await.has("suggested a change to your plan"));
         app
     })

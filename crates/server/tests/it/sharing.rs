@@ -137,7 +137,7 @@ async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
         assert!(second.has("Up 6 from 2") && second.has("reliable worsening"));
         let caseload = dr.get("/caseload").await;
         assert!(caseload.has("high:</strong> Reliable deterioration on PHQ-9"), "{}", caseload.body);
-        assert!(caseload.has("3 days after the dose changed from 20 mg to 12 mg"));
+        assert!(caseload.has("3 days after the dose changed from 20 mg to 12.5 mg"));
         let history = p.get("/questionnaires").await;
         assert!(history.has("<td>8 of 27</td><td>mild</td>"), "{}", history.body);
         app

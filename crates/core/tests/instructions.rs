@@ -1,0 +1,154 @@
+//! Golden instruction texts: what a person reads at the kitchen table (clinical review A5, A6,
+//! P2, P24; issue 10). A dilution says how to make it, how much to draw up, to take only that and
+//! throw the rest away; a change of form keeps exposure; nothing is diluted past solubility.
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
+use taper_core::catalogue::{Catalogue, Product};
+use taper_core::formulation::{Equipment, Kit, Solver, Stock, Unit, Window};
+use taper_core::schedule::{PlanRequest, Strategy, plan};
+use taper_core::{Mg, Plan};
+
+fn catalogue() -> Catalogue {
+    Catalogue::builtin().unwrap()
+}
+
+fn kit(c: &Catalogue, ids: &[&str]) -> Kit {
+    Kit {
+        stocks: ids.iter().map(|id| Stock::new(c.product(id).unwrap().clone())).collect(),
+        equipment: Equipment::default(),
+    }
+}
+
+fn plan_of(c: &Catalogue, drug: &str, from: f64, strategy: Strategy, kit: Kit) -> Plan {
+    plan(c, &PlanRequest::new(drug, Mg::new(from).unwrap(), strategy, kit)).unwrap()
+}
+
+#[test]
+fn a_one_in_a_hundred_dilution_says_draw_up_take_only_that_throw_the_rest_away() {
+    let c = catalogue();
+    // 0.4 mg of citalopram as tablets = 0.32 mg of drops (×1.25) = 0.8 mL of a 0.4 mg/mL dilution.
+    let solver = Solver::new(&kit(&c, &["citalopram-oral-drops-40mg-ml"]));
+    let choice = solver.solve(0.4, Window { low: 0.35, high: 0.73, high_inclusive: false }, 0.01).unwrap();
+    assert_eq!(
+        choice.preparation.instruction(),
+        "Make the dilution: mix 1 mL of the oral drops 40 mg/mL with 99 mL of water (0.4 mg/mL) and shake. \
+         Draw up 0.8 mL with the oral syringe and take only that (0.32 mg as the liquid, counted as 0.4 mg of \
+         tablets). Throw the rest away (make it fresh each day)."
+    );
+}
+
+#[test]
+fn a_switch_from_tablets_to_drops_is_announced_and_keeps_exposure() {
+    // Review P2: 20 mg tablets → 19.6 mg of drops was an increase of about a fifth. Drops are now
+    // counted as tablet-equivalent mg (16 mg of drops is dosed like 20 mg of tablets, UK SmPC).
+    let c = catalogue();
+    let p = plan_of(
+        &c,
+        "citalopram",
+        20.0,
+        Strategy::Hyperbolic { step_pp: 5.0 },
+        kit(&c, &["citalopram-tab-20mg", "citalopram-oral-drops-40mg-ml"]),
+    );
+    assert_eq!(p.steps[0].preparation.instruction(), "1 × 20 mg tablet");
+    let first_drops = p
+        .steps
+        .iter()
+        .position(|s| s.preparation.items.iter().any(|i| i.unit == Unit::Drop || i.unit == Unit::Ml))
+        .unwrap();
+    let step = &p.steps[first_drops];
+    // Exposure falls: the tablet-equivalent dose is below the tablets before it, by at most the cap.
+    assert!(step.dose_mg < p.steps[first_drops - 1].dose_mg);
+    for item in &step.preparation.items {
+        let actual = match item.unit {
+            Unit::Drop => item.quantity * 2.0,
+            Unit::Ml => item.quantity * item.dilution.map_or(40.0, |d| d.mg_per_ml),
+            _ => continue,
+        };
+        assert!((item.mg - actual * 1.25).abs() < 1e-9, "{item:?}");
+        assert!(item.text.contains("counted as"), "{}", item.text);
+    }
+    assert!(p.warnings.iter().any(|w| w.code == "method-change" && w.step == Some(first_drops)));
+    assert!(p.warnings.iter().any(|w| w.message.contains("dosed like 20 mg of tablets")), "the product note is shown");
+}
+
+#[test]
+fn consecutive_steps_never_alternate_dilution_strengths() {
+    // Review A6: steps 5–8 went 4 → 0.4 → 4 → 0.4 mg/mL. A method, once left, is not returned to.
+    let c = catalogue();
+    for from in [10.0, 20.0, 40.0] {
+        let p = plan_of(
+            &c,
+            "citalopram",
+            from,
+            Strategy::Hyperbolic { step_pp: 5.0 },
+            kit(&c, &["citalopram-oral-drops-40mg-ml"]),
+        );
+        let methods: Vec<&str> =
+            p.steps[1..].iter().map(|s| s.preparation.method.as_str()).filter(|m| !m.is_empty()).collect();
+        let mut seen: Vec<&str> = Vec::new();
+        for m in methods {
+            if seen.last() != Some(&m) {
+                assert!(!seen.contains(&m), "{from} mg: returned to '{m}' after leaving it: {seen:?}");
+                seen.push(m);
+            }
+        }
+    }
+}
+
+#[test]
+fn diazepam_solution_is_never_diluted_past_its_solubility() {
+    // Review P24: diazepam dissolves in water only to about 0.041 mg/mL; 1 mL + 9 mL water would
+    // hold 0.1 mg/mL. The solutions are measured undiluted; the UK 2 mg/5 mL takes over low down.
+    let c = catalogue();
+    let mut req = PlanRequest::new(
+        "diazepam",
+        Mg::new(5.0).unwrap(),
+        Strategy::Proportional { step_percent: 10.0 },
+        kit(&c, &["diazepam-tab-2mg", "diazepam-oral-solution-1mg-ml", "diazepam-oral-solution-2mg-5ml"]),
+    );
+    req.interval_days = 14;
+    let p = plan(&c, &req).unwrap();
+    assert!(p.steps.len() > 15, "{:?}", p.status);
+    assert!(p.steps.iter().flat_map(|s| &s.preparation.items).all(|i| i.dilution.is_none()));
+    let low = p.steps.iter().rev().find(|s| s.dose_mg > 0.0).unwrap();
+    assert_eq!(
+        low.preparation.instruction(),
+        format!("{} mL of the oral solution 2 mg/5 mL", taper_core::units::trim_number(low.dose_mg / 0.4))
+    );
+}
+
+#[test]
+fn a_capsule_drug_reaches_zero_by_counted_pellets() {
+    let c = catalogue();
+    let mut k = kit(&c, &["duloxetine-dr-cap-20mg"]);
+    k.stocks[0].beads_per_capsule = Some(200);
+    let p = plan_of(&c, "duloxetine", 20.0, Strategy::Hyperbolic { step_pp: 10.0 }, k);
+    assert!(p.is_complete(), "{:?}", p.status);
+    let counted: Vec<&str> = p
+        .steps
+        .iter()
+        .flat_map(|s| &s.preparation.items)
+        .filter(|i| i.unit == Unit::Bead)
+        .map(|i| i.text.as_str())
+        .collect();
+    assert!(!counted.is_empty());
+    // Under half a capsule: count in; over half: take out (review A12).
+    assert!(counted.iter().any(|t| t.contains("take out") || t.contains("counted from")), "{counted:?}");
+    assert!(counted.iter().all(|t| !t.contains(" 1 beads")), "{counted:?}");
+    assert!(p.warnings.iter().any(|w| w.message.contains("off-label")), "enteric pellets: the label says not to open");
+}
+
+#[test]
+fn clonazepam_two_mg_reaches_zero_with_a_compounded_product() {
+    let c = catalogue();
+    let mut k = kit(&c, &["clonazepam-tab-0.5mg"]);
+    k.stocks.push(Stock::new(Product::compounded("clonazepam", 0.001)));
+    let mut req =
+        PlanRequest::new("clonazepam", Mg::new(2.0).unwrap(), Strategy::Proportional { step_percent: 10.0 }, k);
+    req.interval_days = 14;
+    let p = plan(&c, &req).unwrap();
+    assert!(p.is_complete(), "{:?}", p.status);
+    let n = p.steps.len();
+    // Stops only from at most 0.5 mg diazepam-equivalent: 0.025 mg of clonazepam (Ashton 0.5 mg ≈ 10 mg).
+    assert!(p.steps[n - 2].dose_mg <= 0.025 + 1e-9);
+}
