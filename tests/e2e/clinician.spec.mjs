@@ -3,7 +3,7 @@
 // item 9 = 1 and sees crisis help at once, the clinician's caseload shows the urgent flag first,
 // the clinician resolves it with a note, the person revokes access, and the clinician can no
 // longer read the record.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './plain.mjs';
 
 async function signUp(page, { email, name, role }) {
   await page.goto('/signup');

@@ -1,7 +1,7 @@
 // Issue 3's journey in a real browser: sign up, make a citalopram plan, a week and more of
 // check-ins with a rise after a step, the chart and a hold proposal, accept it, see the new
 // revision. Screenshots go to this test's output folder.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './plain.mjs';
 
 const KEYS = ['dizziness', 'shocks', 'nausea', 'headache', 'aches', 'tremor', 'sweating', 'tingling',
   'anxiety', 'low_mood', 'irritability', 'mood_swings', 'concentration', 'fog', 'unreal', 'insomnia', 'dreams'];

@@ -2,8 +2,8 @@
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use taper_core::catalogue::{Catalogue, Form, Product, nearest, parse_user_products};
-use taper_core::formulation::{Equipment, Kit, Stock};
+use taper_core::catalogue::{Catalogue, Product, nearest, parse_user_products};
+use taper_core::formulation::KitSpec;
 use taper_core::schedule::{DEFAULT_STEP_PERCENT, DEFAULT_STEP_PP, PlanRequest, Strategy};
 use taper_core::units::{self, StepSize};
 use taper_core::{InputError, Justification, PlanError};
@@ -161,7 +161,7 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         let text = std::fs::read_to_string(path).with_context(|| format!("reading --products {}", path.display()))?;
         own = parse_user_products(&path.display().to_string(), &text).map_err(|e| usage(format!("--products {e}")))?;
     }
-    let mut stocks: Vec<Stock> = Vec::new();
+    let mut products: Vec<Product> = Vec::new();
     for id in &args.have {
         let product = own.iter().find(|p| &p.id == id).or_else(|| catalogue.product(id)).cloned().ok_or_else(|| {
             let names = drug.products.iter().map(|p| p.id.as_str()).chain(own.iter().map(|p| p.id.as_str()));
@@ -173,59 +173,39 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
                 drug.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
             ))
         })?;
-        if stocks.iter().any(|s| s.product.id == product.id) {
-            return Err(usage(format!("--have '{id}' is given twice")));
-        }
-        stocks.push(Stock::new(product));
+        products.push(product);
     }
-    if let Some(precision) = &args.compounded {
-        let precision_mg = units::parse_positive_dose("compounded", precision).map_err(input)?.get();
-        stocks.push(Stock::new(Product::compounded(&drug.id, precision_mg)));
-    }
+    let pair = |flag: &str, spec: &str, example: &str| -> anyhow::Result<(String, String)> {
+        spec.split_once('=')
+            .map(|(a, b)| (a.trim().to_string(), b.trim().to_string()))
+            .ok_or_else(|| usage(format!("--{flag} '{spec}': expected PRODUCT=VALUE, e.g. {example}")))
+    };
+    let mut beads = Vec::new();
     for spec in &args.beads {
-        let (id, count) = spec.split_once('=').ok_or_else(|| {
-            usage(format!("--beads '{spec}': expected PRODUCT=COUNT, e.g. venlafaxine-xr-cap-37.5mg=60"))
-        })?;
-        let count: u32 = count
-            .trim()
-            .parse()
-            .ok()
-            .filter(|c| (2..=5000).contains(c))
-            .ok_or_else(|| usage(format!("--beads '{spec}': the count must be a whole number from 2 to 5000")))?;
-        let stock = stocks
-            .iter_mut()
-            .find(|s| s.product.id == id)
-            .ok_or_else(|| usage(format!("--beads '{spec}': '{id}' is not among the products given with --have")))?;
-        if !matches!(stock.product.form, Form::Capsule { .. }) {
-            return Err(usage(format!("--beads '{spec}': '{id}' is not a capsule")));
-        }
-        stock.beads_per_capsule = Some(count);
+        let (id, count) = pair("beads", spec, "venlafaxine-xr-cap-37.5mg=60")?;
+        let count: u32 =
+            count.parse().map_err(|_| usage(format!("--beads '{spec}': the count must be a whole number")))?;
+        beads.push((id, count));
     }
-    let scale_mg = args
-        .scale
-        .as_deref()
-        .map(|s| units::parse_positive_dose("scale", s))
-        .transpose()
-        .map_err(input)?
-        .map(|m| m.get());
+    let mut fills = Vec::new();
     for spec in &args.fill {
-        let (id, weight) = spec.split_once('=').ok_or_else(|| {
-            usage(format!("--fill '{spec}': expected PRODUCT=WEIGHT, e.g. duloxetine-dr-cap-20mg=300mg"))
-        })?;
-        let weight = units::parse_positive_dose("fill", weight).map_err(input)?.get();
-        if scale_mg.is_none() {
-            return Err(usage("--fill needs --scale (your scale's readability, e.g. 1mg)"));
-        }
-        let stock = stocks
-            .iter_mut()
-            .find(|s| s.product.id == id)
-            .ok_or_else(|| usage(format!("--fill '{spec}': '{id}' is not among the products given with --have")))?;
-        if !matches!(stock.product.form, Form::Capsule { .. }) {
-            return Err(usage(format!("--fill '{spec}': '{id}' is not a capsule")));
-        }
-        stock.fill_weight_mg = Some(weight);
+        let (id, weight) = pair("fill", spec, "duloxetine-dr-cap-20mg=300mg")?;
+        fills.push((id, units::parse_positive_dose("fill", &weight).map_err(input)?.get()));
     }
-    let syringe_ml = units::parse_ml("syringe", &args.syringe).map_err(input)?;
+    let one = |field: &str, v: &Option<String>| -> anyhow::Result<Option<f64>> {
+        v.as_deref().map(|s| units::parse_positive_dose(field, s).map(|m| m.get())).transpose().map_err(input)
+    };
+    let kit = KitSpec {
+        products,
+        cutter: args.cutter,
+        syringe_ml: units::parse_ml("syringe", &args.syringe).map_err(input)?,
+        scale_mg: one("scale", &args.scale)?,
+        compounded_mg: one("compounded", &args.compounded)?,
+        beads,
+        fills,
+    }
+    .build(drug)
+    .map_err(input)?;
     Ok(PlanRequest {
         drug: drug.id.clone(),
         start,
@@ -235,7 +215,7 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         end_at: args.to.as_deref().map(|t| units::parse_dose("to", t)).transpose().map_err(input)?,
         micro_taper: args.micro_taper,
         region: args.region.clone(),
-        kit: Kit { stocks, equipment: Equipment { cutter: args.cutter, syringe_ml, scale_mg, ..Equipment::default() } },
+        kit,
         pace_override: justification(args.override_pace.as_deref())?,
         confirm_dose: args.confirm_dose,
     })

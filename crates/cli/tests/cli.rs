@@ -241,7 +241,7 @@ fn bad_input_gets_a_specific_error_and_exit_code_2() {
     run(&["--every", "3d"], &["--every", "minimum of 14 days"]);
     run(&["--every", "soon"], &["--every", "expected"]);
     run(&["--beads", "citalopram-oral-drops-40mg-ml=50"], &["--beads", "not a capsule"]);
-    run(&["--fill", "x=300mg"], &["--fill needs --scale"]);
+    run(&["--fill", "x=300mg"], &["--fill", "scale"]);
     run(&["--region", "cortex"], &["--region", "striatum"]);
     // Benzodiazepines: never linear, never a large final step.
     fails_with(

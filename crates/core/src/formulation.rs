@@ -52,6 +52,97 @@ pub struct Kit {
     pub equipment: Equipment,
 }
 
+/// What a person says they have and can do, before it is checked: the products, a compounding
+/// pharmacy's precision, beads counted per capsule, capsule contents weighed with a scale. One
+/// builder for the command line and the web form, so both refuse the same things in the same words.
+#[derive(Debug, Clone, Default)]
+pub struct KitSpec {
+    pub products: Vec<Product>,
+    pub cutter: bool,
+    pub syringe_ml: f64,
+    pub scale_mg: Option<f64>,
+    pub compounded_mg: Option<f64>,
+    /// (product id, beads counted per capsule).
+    pub beads: Vec<(String, u32)>,
+    /// (product id, weight of one capsule's contents in mg).
+    pub fills: Vec<(String, f64)>,
+}
+
+/// The fewest and most beads per capsule Taper accepts as a count.
+pub const BEADS_PER_CAPSULE: std::ops::RangeInclusive<u32> = 2..=5000;
+
+impl KitSpec {
+    /// Checks the spec against the drug and builds the kit. Errors name the field (`have`,
+    /// `beads`, `fill`, `scale`, `compounded`) and say what is allowed.
+    pub fn build(self, drug: &crate::catalogue::Drug) -> Result<Kit, crate::error::InputError> {
+        use crate::error::InputError;
+        let mut stocks: Vec<Stock> = Vec::new();
+        for p in self.products {
+            if p.drug != drug.id {
+                let msg = format!("this product is {}, not {}", p.drug, drug.id);
+                return Err(InputError::new("have", &p.id, msg));
+            }
+            if stocks.iter().any(|s| s.product.id == p.id) {
+                return Err(InputError::new("have", &p.id, "is given twice; name each product once"));
+            }
+            stocks.push(Stock::new(p));
+        }
+        if let Some(precision) = self.compounded_mg {
+            if !(precision.is_finite() && precision > 0.0 && precision <= crate::units::ABSURD_DOSE_MG) {
+                return Err(InputError::new("compounded", n(precision), "the precision must be a dose above 0 mg"));
+            }
+            stocks.push(Stock::new(Product::compounded(&drug.id, precision)));
+        }
+        for (id, count) in self.beads {
+            if !BEADS_PER_CAPSULE.contains(&count) {
+                let msg = format!(
+                    "the count must be a whole number from {} to {}",
+                    BEADS_PER_CAPSULE.start(),
+                    BEADS_PER_CAPSULE.end()
+                );
+                return Err(InputError::new("beads", format!("{id}={count}"), msg));
+            }
+            capsule(&mut stocks, "beads", &id)?.beads_per_capsule = Some(count);
+        }
+        for (id, weight) in self.fills {
+            if self.scale_mg.is_none() {
+                return Err(InputError::new(
+                    "fill",
+                    format!("{id}={}", n(weight)),
+                    "weighing needs the scale's readability",
+                ));
+            }
+            if !(weight.is_finite() && weight > 0.0) {
+                return Err(InputError::new("fill", format!("{id}={}", n(weight)), "the weight must be above 0 mg"));
+            }
+            capsule(&mut stocks, "fill", &id)?.fill_weight_mg = Some(weight);
+        }
+        if stocks.len() > crate::schedule::MAX_PRODUCTS {
+            let msg = format!("{} products; at most {}", stocks.len(), crate::schedule::MAX_PRODUCTS);
+            return Err(InputError::new("have", "", msg));
+        }
+        let equipment = Equipment {
+            cutter: self.cutter,
+            syringe_ml: self.syringe_ml,
+            scale_mg: self.scale_mg,
+            ..Equipment::default()
+        };
+        Ok(Kit { stocks, equipment })
+    }
+}
+
+/// The stock of a capsule product the person has, for a field that only applies to capsules.
+fn capsule<'a>(stocks: &'a mut [Stock], field: &str, id: &str) -> Result<&'a mut Stock, crate::error::InputError> {
+    let stock = stocks
+        .iter_mut()
+        .find(|s| s.product.id == id)
+        .ok_or_else(|| crate::error::InputError::new(field, id, "is not among the products you have"))?;
+    if !matches!(stock.product.form, Form::Capsule { .. }) {
+        return Err(crate::error::InputError::new(field, id, "is not a capsule"));
+    }
+    Ok(stock)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
     Tablet,
@@ -297,11 +388,13 @@ impl Solver {
                         });
                     }
                 }
+                // A dose made to order is more trouble than the tablets already at home: preferred
+                // only where they cannot make the dose.
                 Form::Compounded { precision_mg } => fine.push(Fine {
                     stock: i,
                     quantum: *precision_mg,
                     kind: FineKind::Compounded,
-                    cost: 1,
+                    cost: 4,
                     max_mg: crate::units::ABSURD_DOSE_MG,
                 }),
             }

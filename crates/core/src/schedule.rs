@@ -195,6 +195,8 @@ pub enum Suggestion {
     Cutter,
     /// A compounding pharmacy's preparation.
     Compounding,
+    /// A finer precision from the compounding pharmacy the person already uses.
+    FinerCompounding,
 }
 
 impl Suggestion {
@@ -207,6 +209,9 @@ impl Suggestion {
             Suggestion::Cutter => "Cutting tablets with a tablet cutter would make this step possible.".into(),
             Suggestion::Compounding => {
                 "A compounding pharmacy can make this dose; ask your prescriber or pharmacist about it.".into()
+            }
+            Suggestion::FinerCompounding => {
+                "Your pharmacy would need to make this dose more precisely; ask them how fine they can go.".into()
             }
         }
     }
@@ -223,6 +228,7 @@ impl Suggestion {
             Suggestion::Compounding => {
                 "A compounding pharmacy can make this dose (add a compounded product with --compounded).".into()
             }
+            Suggestion::FinerCompounding => "A finer --compounded precision would make this dose possible.".into(),
         }
     }
 }
@@ -690,7 +696,9 @@ impl<'a> Context<'a> {
         if !self.req.kit.equipment.cutter && Solver::new(&kit).solve(target, window, tolerance.max(1e-6)).is_some() {
             return Some(Suggestion::Cutter);
         }
-        Some(Suggestion::Compounding)
+        let compounds =
+            self.req.kit.stocks.iter().any(|s| matches!(s.product.form, crate::catalogue::Form::Compounded { .. }));
+        Some(if compounds { Suggestion::FinerCompounding } else { Suggestion::Compounding })
     }
 
     fn add_daily(&self, steps: &mut [Step]) {

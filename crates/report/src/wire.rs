@@ -50,6 +50,7 @@ impl SuggestionJson {
             Suggestion::Product { id, .. } => ("product", Some(id.clone())),
             Suggestion::Cutter => ("cutter", None),
             Suggestion::Compounding => ("compounding", None),
+            Suggestion::FinerCompounding => ("finer-compounding", None),
         };
         SuggestionJson { kind, product, description: s.plain() }
     }

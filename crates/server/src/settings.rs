@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use taper_core::adapt::StepUnit;
 use taper_core::catalogue::Catalogue;
-use taper_core::formulation::{Equipment, Kit, Stock};
+use taper_core::formulation::KitSpec;
 use taper_core::schedule::{PlanRequest, Strategy};
 use taper_core::units::{self, trim_number as n};
 use taper_core::{Justification, Plan, PlanError};
@@ -33,6 +33,25 @@ pub struct PlanSettings {
     /// The person confirmed a starting dose outside the plausible range.
     #[serde(default)]
     pub confirm_dose: bool,
+    /// A compounding pharmacy can make doses to this precision.
+    #[serde(default)]
+    pub compounded_mg: Option<f64>,
+    /// Beads counted per capsule, by product.
+    #[serde(default)]
+    pub beads: Vec<(String, u32)>,
+    /// The scale's readability, and one capsule's contents by product, for weighing.
+    #[serde(default)]
+    pub scale_mg: Option<f64>,
+    #[serde(default)]
+    pub fills: Vec<(String, f64)>,
+    /// The last dose before stopping, or a dose to end at instead of stopping.
+    #[serde(default)]
+    pub final_mg: Option<f64>,
+    #[serde(default)]
+    pub end_mg: Option<f64>,
+    /// Small daily cuts between steps.
+    #[serde(default)]
+    pub micro_taper: bool,
 }
 
 impl PlanSettings {
@@ -54,20 +73,30 @@ impl PlanSettings {
             "proportional" => Strategy::Proportional { step_percent: self.step },
             _ => Strategy::Hyperbolic { step_pp: self.step },
         };
-        let mut stocks = Vec::new();
+        let drug = catalogue.find_drug("drug", &self.drug)?;
+        let mut products = Vec::new();
         for id in &self.products {
             let p = catalogue.product(id).ok_or_else(|| PlanError::refused("products", format!("no product {id}")))?;
-            stocks.push(Stock::new(p.clone()));
+            products.push(p.clone());
         }
-        let kit = Kit {
-            stocks,
-            equipment: Equipment { cutter: self.cutter, syringe_ml: self.syringe_ml, ..Equipment::default() },
-        };
+        let kit = KitSpec {
+            products,
+            cutter: self.cutter,
+            syringe_ml: self.syringe_ml,
+            scale_mg: self.scale_mg,
+            compounded_mg: self.compounded_mg,
+            beads: self.beads.clone(),
+            fills: self.fills.clone(),
+        }
+        .build(drug)?;
         let mut req = PlanRequest::new(&self.drug, start, strategy, kit);
         req.interval_days = self.interval_days;
         req.pace_override =
             self.justification.as_deref().map(|j| Justification::parse("justification", j)).transpose()?;
         req.confirm_dose = self.confirm_dose;
+        req.final_dose = self.final_mg.and_then(units::Mg::new);
+        req.end_at = self.end_mg.and_then(units::Mg::new);
+        req.micro_taper = self.micro_taper;
         Ok(req)
     }
 }
@@ -87,6 +116,18 @@ pub struct PlanForm {
     /// Why this plan may go faster than the pace limits; empty for none.
     pub justification: String,
     pub confirm_dose: bool,
+    /// A compounding pharmacy's precision in mg; empty for none.
+    pub compounded: String,
+    /// Beads counted per capsule and a capsule's contents in mg, by product id, as typed.
+    pub beads: Vec<(String, String)>,
+    pub fills: Vec<(String, String)>,
+    pub scale: String,
+    /// The last dose before stopping, a dose to end at instead: empty for the defaults.
+    pub final_dose: String,
+    pub end_at: String,
+    pub micro_taper: bool,
+    /// Which market's products to list (a view choice, not a setting).
+    pub market: String,
 }
 
 impl PlanForm {
@@ -104,6 +145,14 @@ impl PlanForm {
             products: crate::form::values(pairs, "products"),
             justification: get("justification"),
             confirm_dose: pairs.iter().any(|(k, v)| k == "confirm_dose" && v == "yes"),
+            compounded: get("compounded"),
+            beads: prefixed(pairs, "beads:"),
+            fills: prefixed(pairs, "fill:"),
+            scale: get("scale"),
+            final_dose: get("final"),
+            end_at: get("to"),
+            micro_taper: pairs.iter().any(|(k, v)| k == "micro_taper" && v == "yes"),
+            market: get("market"),
         }
     }
 
@@ -199,6 +248,38 @@ impl PlanForm {
                 errors.push(Field::error("products", "Tick at least one product you have or can get."));
             }
         }
+        let optional_mg = |errors: &mut Vec<Field>, name: &str, v: &str, what: &str| -> Option<f64> {
+            if v.trim().is_empty() {
+                return None;
+            }
+            match units::parse_positive_dose(name, &with_unit(v, "mg")) {
+                Ok(m) => Some(m.get()),
+                Err(e) => {
+                    errors.push(Field::error(name, format!("{what}: {}", e.message)));
+                    None
+                }
+            }
+        };
+        let compounded_mg =
+            optional_mg(&mut errors, "compounded", &self.compounded, "The pharmacy's precision in mg, e.g. 0.1");
+        let scale_mg = optional_mg(&mut errors, "scale", &self.scale, "Your scale's readability in mg, e.g. 1");
+        let final_mg = optional_mg(&mut errors, "final", &self.final_dose, "The last dose before stopping, in mg");
+        let end_mg = optional_mg(&mut errors, "to", &self.end_at, "The dose to end at, in mg");
+        let mut beads = Vec::new();
+        for (id, v) in self.beads.iter().filter(|(id, v)| self.products.contains(id) && !v.trim().is_empty()) {
+            match v.trim().parse::<u32>() {
+                Ok(count) => beads.push((id.clone(), count)),
+                Err(_) => {
+                    errors.push(Field::error("beads", "Enter the number of beads you counted in one capsule, e.g. 60."))
+                }
+            }
+        }
+        let mut fills = Vec::new();
+        for (id, v) in self.fills.iter().filter(|(id, v)| self.products.contains(id) && !v.trim().is_empty()) {
+            if let Some(w) = optional_mg(&mut errors, "fill", v, "The weight of one capsule's contents in mg") {
+                fills.push((id.clone(), w));
+            }
+        }
         let justification = match self.justification.trim() {
             "" => None,
             j => match Justification::parse("justification", j) {
@@ -224,8 +305,20 @@ impl PlanForm {
             start_date,
             justification,
             confirm_dose: self.confirm_dose,
+            compounded_mg,
+            beads,
+            scale_mg,
+            fills,
+            final_mg,
+            end_mg,
+            micro_taper: self.micro_taper,
         })
     }
+}
+
+/// The (suffix, value) pairs of every field whose name starts with `prefix`, e.g. `beads:<id>`.
+fn prefixed(pairs: &[(String, String)], prefix: &str) -> Vec<(String, String)> {
+    pairs.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|id| (id.to_string(), v.clone()))).collect()
 }
 
 fn with_unit(v: &str, unit: &str) -> String {
@@ -250,6 +343,12 @@ fn form_field(core_field: &str) -> &'static str {
         "every" => "every",
         "drug" => "drug",
         "justification" | "override-pace" => "justification",
+        "compounded" => "compounded",
+        "beads" => "beads",
+        "fill" => "fill",
+        "scale" => "scale",
+        "final" => "final",
+        "to" => "to",
         _ => "products",
     }
 }
@@ -306,21 +405,7 @@ impl StoredPlan {
                     target_mg: s.target_mg,
                     occupancy: s.occupancy_percent,
                     instruction: s.preparation.instruction.clone(),
-                    details: s
-                        .preparation
-                        .items
-                        .iter()
-                        .map(|i| match &i.dilution {
-                            Some(d) => format!(
-                                "{} — make the dilution: {} mL of the stock + {} mL of water = {} mg/mL",
-                                i.instruction,
-                                n(d.stock_ml),
-                                n(d.water_ml),
-                                n(d.mg_per_ml)
-                            ),
-                            None => i.instruction.clone(),
-                        })
-                        .collect(),
+                    details: s.preparation.items.iter().map(|i| i.instruction.clone()).collect(),
                 })
                 .collect(),
         }

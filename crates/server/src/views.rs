@@ -289,6 +289,23 @@ pub struct PlanNew {
     pub confirm_dose: bool,
     /// The dose looked implausible: show the box that confirms it.
     pub ask_confirm: bool,
+    pub compounded: String,
+    pub scale: String,
+    pub final_dose: String,
+    pub end_at: String,
+    pub micro_taper: bool,
+    /// The drug's capsules, for beads counted and contents weighed.
+    pub capsules: Vec<CapsuleOption>,
+    /// Which market's products are listed ("" for all), and the choices.
+    pub market: String,
+    pub markets: Vec<&'static str>,
+}
+
+pub struct CapsuleOption {
+    pub id: String,
+    pub label: String,
+    pub beads: String,
+    pub fill: String,
 }
 
 impl PlanNew {
@@ -321,6 +338,10 @@ pub struct PlanPreview {
     pub chart: String,
     /// The submitted form, re-sent on save.
     pub hidden: Vec<(String, String)>,
+    /// A plan with no step yet cannot be saved.
+    pub can_save: bool,
+    /// What would let a stopped plan go on, offered as a button: its words and the form it sends.
+    pub try_with: Option<(String, Vec<(String, String)>)>,
 }
 
 #[derive(Template, WebTemplate)]

@@ -50,8 +50,7 @@ proptest! {
             cutter,
             syringe: "0.1".into(),
             products,
-            justification: String::new(),
-            confirm_dose: false,
+            ..PlanForm::default()
         };
         let settings = f.settings(c, today).unwrap();
         let req = settings.request(c).unwrap();

@@ -15,9 +15,15 @@ use crate::error::{AppError, AppResult};
 use crate::settings::{PlanForm, PlanSettings, StoredPlan, StoredStep, plan_error_fields};
 use crate::timeline::Course;
 use crate::views::{self, DrugOption, Field, ProductOption, StepView};
+use taper_report::PlanJson;
+
+/// Markets a product list can be narrowed to.
+const MARKETS: [&str; 3] = ["UK", "EU", "US"];
 
 fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>, replacing: bool) -> views::PlanNew {
     let drug = state.catalogue.drug(&f.drug);
+    let market = MARKETS.iter().find(|m| **m == f.market).map_or(String::new(), |m| (*m).to_string());
+    let value = |list: &[(String, String)], id: &str| list.iter().find(|(k, _)| k == id).map(|(_, v)| v.clone());
     let mut drugs: Vec<DrugOption> = state
         .catalogue
         .drugs()
@@ -38,14 +44,40 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
             .map(|d| {
                 d.products
                     .iter()
+                    .filter(|p| market.is_empty() || p.markets.contains(&market) || f.products.contains(&p.id))
                     .map(|p| ProductOption {
                         id: p.id.clone(),
-                        label: p.describe(),
+                        label: if p.markets.is_empty() {
+                            p.describe()
+                        } else {
+                            format!("{} ({})", p.describe(), p.markets.join(", "))
+                        },
                         checked: f.products.contains(&p.id),
                     })
                     .collect()
             })
             .unwrap_or_default(),
+        capsules: drug
+            .map(|d| {
+                d.products
+                    .iter()
+                    .filter(|p| matches!(p.form, taper_core::catalogue::Form::Capsule { .. }))
+                    .map(|p| views::CapsuleOption {
+                        id: p.id.clone(),
+                        label: p.describe(),
+                        beads: value(&f.beads, &p.id).unwrap_or_default(),
+                        fill: value(&f.fills, &p.id).unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        market,
+        markets: MARKETS.to_vec(),
+        compounded: f.compounded.clone(),
+        scale: f.scale.clone(),
+        final_dose: f.final_dose.clone(),
+        end_at: f.end_at.clone(),
+        micro_taper: f.micro_taper,
         dose: f.dose.clone(),
         strategy: f.strategy.clone(),
         step: f.step.clone(),
@@ -124,18 +156,19 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
 }
 
 fn status_line(p: &StoredPlan) -> String {
+    let steps = p.steps.len().saturating_sub(1);
     if p.complete {
-        format!("{} steps to zero.", p.steps.len().saturating_sub(1))
-    } else {
-        let mut s = format!("Stops after {} steps", p.steps.len().saturating_sub(1));
-        if let Some(why) = &p.stopped_because {
-            s.push_str(&format!(": {why}"));
-        }
-        if let Some(sugg) = &p.suggestion {
-            s.push_str(&format!(" {sugg}"));
-        }
-        s
+        return format!("{steps} steps to zero.");
     }
+    let mut s =
+        if steps == 0 { "No step can be planned yet".to_string() } else { format!("Stops after {steps} steps") };
+    if let Some(why) = &p.stopped_because {
+        s.push_str(&format!(": {why}."));
+    }
+    if let Some(sugg) = &p.suggestion {
+        s.push_str(&format!(" {sugg}"));
+    }
+    s
 }
 
 pub async fn preview(
@@ -143,31 +176,24 @@ pub async fn preview(
     person: Person,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let (f, settings, plan) = match plan_from_form(&state, &person, &pairs) {
+    let (_, settings, plan) = match plan_from_form(&state, &person, &pairs) {
         Ok(x) => x,
         Err(page) => return Ok(views::again(*page)),
     };
     let stored = StoredPlan::new(&plan, &state.catalogue);
     let chart = taper_report::chart::plan_svg(&plan)?;
-    let mut hidden: Vec<(String, String)> = vec![
-        ("drug".into(), f.drug.clone()),
-        ("dose".into(), f.dose.clone()),
-        ("strategy".into(), f.strategy.clone()),
-        ("step".into(), f.step.clone()),
-        ("every".into(), f.every.clone()),
-        ("start_date".into(), f.start_date.clone()),
-        ("syringe".into(), f.syringe.clone()),
-    ];
-    if f.cutter {
-        hidden.push(("cutter".into(), "yes".into()));
-    }
-    if f.confirm_dose {
-        hidden.push(("confirm_dose".into(), "yes".into()));
-    }
-    if !f.justification.trim().is_empty() {
-        hidden.push(("justification".into(), f.justification.clone()));
-    }
-    hidden.extend(f.products.iter().map(|p| ("products".to_string(), p.clone())));
+    // Everything the person sent, to save or to change it.
+    let hidden: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "csrf").cloned().collect();
+    let try_with = PlanJson::new(&plan, &state.catalogue).suggestion_option.and_then(|s| {
+        let mut with = hidden.clone();
+        match (s.kind, s.product) {
+            ("product", Some(id)) => with.push(("products".into(), id)),
+            ("cutter", _) => with.push(("cutter".into(), "yes".into())),
+            // A pharmacy's precision is for the person to find out; the form has a field for it.
+            _ => return None,
+        }
+        Some((s.description, with))
+    });
     let page = views::PlanPreview {
         chrome: person.chrome("plan"),
         drug_name: stored.drug_name.clone(),
@@ -178,7 +204,9 @@ pub async fn preview(
         warnings: stored.warnings.clone(),
         steps: step_views(&stored.steps, settings.start_date, 0, None),
         chart,
+        can_save: stored.steps.len() > 1,
         hidden,
+        try_with,
     };
     Ok(page.into_response())
 }
@@ -188,11 +216,20 @@ pub async fn save(
     person: Person,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let (_, settings, plan) = match plan_from_form(&state, &person, &pairs) {
+    let (f, settings, plan) = match plan_from_form(&state, &person, &pairs) {
         Ok(x) => x,
         Err(page) => return Ok(views::again(*page)),
     };
     let stored = StoredPlan::new(&plan, &state.catalogue);
+    if stored.steps.len() < 2 {
+        // Nothing to take but today's dose: saving it would promise a taper that is not there.
+        let why = format!(
+            "This plan has no step yet: {}. {}",
+            stored.stopped_because.clone().unwrap_or_default(),
+            stored.suggestion.clone().unwrap_or_default()
+        );
+        return Ok(views::again(form_page(&state, &person, &f, vec![Field::error("products", why)], false)));
+    }
     let settings_json = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
     let steps_json = serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.to_string()))?;
     let first = taper_store::NewRevision {

@@ -4,6 +4,7 @@
 
 mod authz;
 mod care;
+mod forms;
 mod helpers;
 mod pace;
 mod sharing;

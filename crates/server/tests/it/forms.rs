@@ -1,0 +1,176 @@
+//! Issue 10 through the web form: everything the command line offers, plans that cannot reach
+//! zero say in plain words what would help (and offer it), a plan with no step cannot be saved,
+//! and no page shows a command-line flag or a product id.
+
+use reqwest::StatusCode;
+
+use crate::days_ago;
+use crate::helpers::{Page, TestApp, on_both};
+
+/// The text a person reads: tags (and so attribute values such as product ids in form fields)
+/// removed.
+fn visible(page: &Page) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for ch in page.body.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// No `--flag` and no catalogue product id in what the person reads.
+fn assert_plain(page: &Page) {
+    let text = visible(page);
+    let c = taper_core::Catalogue::builtin().unwrap();
+    assert!(!text.split_whitespace().any(|w| w.starts_with("--") && w.len() > 2), "a flag in: {text}");
+    for p in c.drugs().iter().flat_map(|d| &d.products) {
+        assert!(!text.contains(&p.id), "product id {} in: {text}", p.id);
+    }
+}
+
+fn clonazepam<'a>(start: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("drug", "clonazepam"),
+        ("dose", "1.5"),
+        ("strategy", "proportional"),
+        ("step", "10"),
+        ("every", "28"),
+        ("start_date", start),
+        ("syringe", "0.1"),
+        ("products", "clonazepam-tab-0.5mg"),
+    ];
+    f.extend_from_slice(extra);
+    f
+}
+
+#[tokio::test]
+async fn clonazepam_reaches_zero_when_the_pharmacy_can_compound() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("p@example.org").await;
+        let today = days_ago(0);
+        let form = b.get("/plan/new?drug=clonazepam").await;
+        assert!(form.has("My pharmacy can make doses to a precision of"));
+        assert!(form.has("Spread each step over its days as small daily cuts"));
+        assert_plain(&form);
+        let with = clonazepam(&today, &[("compounded", "0.001")]);
+        let preview = b.submit("/plan/new?drug=clonazepam", "/plan/preview", &with).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+        assert!(preview.has("steps to zero"), "{}", visible(&preview));
+        assert!(preview.has("a compounded dose of"));
+        assert_plain(&preview);
+        let saved = b.submit("/plan/new?drug=clonazepam", "/plan", &with).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let user = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        let plan = app.store.plans(user).await.unwrap()[0].id;
+        let rev = &app.store.plan(user, plan).await.unwrap().revisions[0];
+        assert!(rev.settings.contains("\"compounded_mg\":0.001"), "{}", rev.settings);
+        assert!(rev.steps.contains("\"complete\":true"));
+        for path in ["/plan", "/today", "/progress"] {
+            assert_plain(&b.get(path).await);
+        }
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_plan_with_no_step_cannot_be_saved_and_what_would_help_is_offered() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("p@example.org").await;
+        let today = days_ago(0);
+        // 1.5 mg from scored 0.5 mg tablets: no dose within 10 % below it can be made.
+        let bare = clonazepam(&today, &[]);
+        let preview = b.submit("/plan/new?drug=clonazepam", "/plan/preview", &bare).await;
+        assert_eq!(preview.status, StatusCode::OK);
+        assert!(preview.has("id=\"no-steps\""), "{}", visible(&preview));
+        assert!(!preview.has("Save this plan"));
+        assert!(preview.has("A compounding pharmacy can make this dose"), "{}", visible(&preview));
+        assert_plain(&preview);
+        let refused = b.submit("/plan/new?drug=clonazepam", "/plan", &bare).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.has("This plan has no step yet"));
+        assert_plain(&refused);
+        let user = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        assert!(app.store.plans(user).await.unwrap().is_empty(), "nothing was saved");
+        // Where a product would help, it is named in words and offered as a button.
+        let sertraline = vec![
+            ("drug", "sertraline"),
+            ("dose", "100"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "sertraline-tab-50mg"),
+        ];
+        let stuck = b.submit("/plan/new?drug=sertraline", "/plan/preview", &sertraline).await;
+        assert!(
+            stuck.has("id=\"try-with\"") && stuck.has("Adding the oral concentrate 20 mg/mL"),
+            "{}",
+            visible(&stuck)
+        );
+        assert_plain(&stuck);
+        let mut taken = sertraline.clone();
+        taken.push(("products", "sertraline-concentrate-20mg-ml"));
+        let better = b.submit("/plan/new?drug=sertraline", "/plan/preview", &taken).await;
+        assert!(better.has("Save this plan"), "{}", visible(&better));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn beads_weights_end_dose_and_micro_taper_reach_the_plan() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("p@example.org").await;
+        let today = days_ago(0);
+        let form = vec![
+            ("drug", "venlafaxine"),
+            ("dose", "75"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "venlafaxine-xr-cap-37.5mg"),
+            ("products", "venlafaxine-xr-cap-75mg"),
+            ("beads:venlafaxine-xr-cap-37.5mg", "60"),
+            ("to", "37.5"),
+            ("micro_taper", "yes"),
+        ];
+        let preview = b.submit("/plan/new?drug=venlafaxine", "/plan/preview", &form).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", visible(&preview));
+        assert!(preview.has("beads"), "{}", visible(&preview));
+        assert_plain(&preview);
+        // A bead count for a product not ticked is ignored; a nonsense count is named.
+        let mut bad = form.clone();
+        bad.retain(|(k, _)| !k.starts_with("beads:"));
+        bad.push(("beads:venlafaxine-xr-cap-37.5mg", "many"));
+        let refused = b.submit("/plan/new?drug=venlafaxine", "/plan/preview", &bad).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.has("number of beads you counted"));
+        let saved = b.submit("/plan/new?drug=venlafaxine", "/plan", &form).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        let user = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        let plan = app.store.plans(user).await.unwrap()[0].id;
+        let rev = &app.store.plan(user, plan).await.unwrap().revisions[0];
+        assert!(
+            rev.settings.contains("\"end_mg\":37.5") && rev.settings.contains("\"micro_taper\":true"),
+            "{}",
+            rev.settings
+        );
+        app
+    })
+    .await;
+}
