@@ -367,6 +367,39 @@ fn big_cuts_at_high_doses_are_capped() {
 }
 
 #[test]
+fn brand_names_and_release_forms() {
+    // The name on the box finds the drug (issue 10).
+    let plan = json(&[
+        "plan",
+        "--drug",
+        "Zoloft",
+        "--from",
+        "50mg",
+        "--have",
+        "sertraline-tab-50mg",
+        "--have",
+        "sertraline-concentrate-20mg-ml",
+    ]);
+    assert_eq!(plan["drug"]["id"], "sertraline");
+    fails_with(&["plan", "--drug", "Zolof", "--from", "50mg", "--have", "x"], &["--drug", "did you mean Zoloft"]);
+    // Mixing extended- and immediate-release venlafaxine is said; the IR label's divided doses too.
+    let plan = json(&[
+        "plan",
+        "--drug",
+        "Effexor XR",
+        "--from",
+        "150mg",
+        "--have",
+        "venlafaxine-xr-cap-75mg",
+        "--have",
+        "venlafaxine-tab-37.5mg",
+    ]);
+    let warnings = plan["warnings"].as_array().unwrap();
+    assert!(warnings.iter().any(|w| w["code"] == "release-mix"), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w["message"].as_str().unwrap().contains("two or three doses a day")));
+}
+
+#[test]
 fn help_has_examples() {
     taper()
         .arg("--help")

@@ -407,6 +407,10 @@ struct DrugRecord {
     usual_min_dose_source: Option<String>,
     max_dose_mg: f64,
     max_dose_source: String,
+    #[serde(default)]
+    brands: Vec<String>,
+    #[serde(default)]
+    brands_source: Option<String>,
     about: String,
     #[serde(default)]
     occupancy: Vec<OccupancyFit>,
@@ -427,6 +431,8 @@ pub struct Drug {
     /// The highest labelled daily dose for any indication; above it a start must be confirmed.
     pub max_dose_mg: f64,
     pub max_dose_source: String,
+    /// Brand names the drug is sold under, so a person can find it by the name on their box.
+    pub brands: Vec<String>,
     pub about: String,
     pub occupancy: Vec<OccupancyFit>,
     pub half_life: HalfLife,
@@ -669,15 +675,24 @@ impl Catalogue {
         &self.drugs
     }
 
+    /// A drug by id, name or brand name (any case): `sertraline`, `Zoloft`, `lustral`.
     pub fn drug(&self, id: &str) -> Option<&Drug> {
         let id = id.trim().to_ascii_lowercase();
-        self.drugs.iter().find(|d| d.id == id || d.name.eq_ignore_ascii_case(&id))
+        self.drugs.iter().find(|d| {
+            d.id == id || d.name.eq_ignore_ascii_case(&id) || d.brands.iter().any(|b| b.eq_ignore_ascii_case(&id))
+        })
     }
 
     /// Looks a drug up, or explains which names exist and which are nearest.
     pub fn find_drug(&self, field: &str, id: &str) -> Result<&Drug, crate::error::InputError> {
         self.drug(id).ok_or_else(|| {
-            let near = nearest(id, self.drugs.iter().map(|d| d.id.as_str()));
+            let near = nearest(
+                id,
+                self.drugs
+                    .iter()
+                    .map(|d| d.id.as_str())
+                    .chain(self.drugs.iter().flat_map(|d| d.brands.iter().map(String::as_str))),
+            );
             let hint = if near.is_empty() { String::new() } else { format!("did you mean {}? ", near.join(" or ")) };
             crate::error::InputError::new(
                 field,
@@ -747,6 +762,11 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         }
     }
     cite(&record.max_dose_source, "max_dose_mg")?;
+    match (&record.brands_source, record.brands.is_empty()) {
+        (Some(s), _) => cite(s, "brands")?,
+        (None, false) => return Err("brands needs brands_source".into()),
+        (None, true) => {}
+    }
     if !(record.max_dose_mg > 0.0 && record.max_dose_mg <= crate::units::ABSURD_DOSE_MG)
         || record.usual_min_dose_mg.is_some_and(|u| u > record.max_dose_mg)
     {
@@ -793,6 +813,7 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         usual_min_dose_mg: record.usual_min_dose_mg,
         max_dose_mg: record.max_dose_mg,
         max_dose_source: record.max_dose_source,
+        brands: record.brands,
         about: record.about,
         occupancy: record.occupancy,
         half_life: record.half_life,
@@ -890,6 +911,23 @@ mod tests {
         assert!((lor.to_diazepam_mg(3.0, EquivalenceScheme::Ashton).unwrap() - 30.0).abs() < 1e-9);
         let tem = c.drug("temazepam").unwrap();
         assert!((tem.to_diazepam_mg(20.0, EquivalenceScheme::Ashton).unwrap() - 10.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn brand_names_find_their_drug() {
+        let c = builtin();
+        for (brand, id) in [
+            ("Zoloft", "sertraline"),
+            ("lustral", "sertraline"),
+            ("Cipramil", "citalopram"),
+            ("KLONOPIN", "clonazepam"),
+            ("Rivotril", "clonazepam"),
+            ("Xanax", "alprazolam"),
+            ("Effexor XR", "venlafaxine"),
+        ] {
+            assert_eq!(c.drug(brand).map(|d| d.id.as_str()), Some(id), "{brand}");
+        }
+        assert!(c.find_drug("drug", "Zolof").unwrap_err().message.contains("did you mean"));
     }
 
     #[test]

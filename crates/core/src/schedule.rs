@@ -12,7 +12,7 @@ use crate::error::{InputError, PlanError};
 use crate::formulation::{Kit, Preparation, Solver, Stock, Window};
 use crate::justification::Justification;
 use crate::occupancy::Occupancy;
-use crate::pace::Pace;
+use crate::pace::{CutRule, Pace};
 use crate::units::{Mg, trim_number as n};
 
 /// Plans never run longer than this many steps.
@@ -300,6 +300,8 @@ struct Context<'a> {
     limit: Option<f64>,
     solver: Solver,
     warnings: Vec<Warning>,
+    /// How the starting dose is prepared, to compare later steps' release forms with.
+    first_preparation: Preparation,
 }
 
 fn product_list(drug: &Drug) -> String {
@@ -401,6 +403,7 @@ impl<'a> Context<'a> {
             limit,
             solver: Solver::new(&req.kit),
             warnings,
+            first_preparation: Preparation::none(req.start.get()),
         })
     }
 
@@ -438,16 +441,16 @@ impl<'a> Context<'a> {
                 break;
             }
             let window = self.window(prev, next.direction);
+            let mut capped_here = false;
             if next.direction == Direction::Down {
-                let (target, capped_here) = self.shape_target(prev, next.target, window);
-                next.target = target;
-                if capped_here {
-                    capped.push(index);
-                }
+                (next.target, capped_here) = self.shape_target(prev, next.target, window);
             }
             let like = steps.last().map(|s: &Step| s.preparation.method.clone());
             match self.realise(index, day, prev, &next, window, like.as_deref()) {
                 Ok(step) => {
+                    if capped_here {
+                        capped.push((index, self.pace.cut_rule(prev)));
+                    }
                     ladder.accept(step.dose_mg);
                     steps.push(step);
                 }
@@ -492,6 +495,7 @@ impl<'a> Context<'a> {
                 Preparation::none(start)
             }
         };
+        self.first_preparation = preparation.clone();
         Step {
             index: 0,
             day: 0,
@@ -587,6 +591,9 @@ impl<'a> Context<'a> {
                 self.warnings.push(Warning { code: "preparation-note", step: Some(index), message: note.clone() });
             }
         }
+        if let Some(w) = self.release_note(index, &choice.preparation) {
+            self.warnings.push(w);
+        }
         if let Some(before) = like.filter(|m| *m != choice.preparation.method) {
             self.warnings.push(Warning {
                 code: "method-change",
@@ -613,20 +620,69 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// One line naming the steps the milligram cap shaped, with its rule and source.
-    fn note_capped(&mut self, steps: &[Step], capped: &[usize]) {
-        let Some(&first) = capped.first() else { return };
-        let from = steps.get(first.saturating_sub(1)).map_or(0.0, |s| s.dose_mg);
-        let list = capped.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-        self.warnings.push(Warning {
-            code: "mg-cap",
-            step: Some(first),
-            message: format!(
-                "Step{} {list}: the model alone would cut more, but every step removes {}.",
-                if capped.len() > 1 { "s" } else { "" },
-                self.pace.cut_rule_words(from)
-            ),
-        });
+    /// Extended- and immediate-release forms are absorbed at different speeds: a step that mixes
+    /// them, or the first step that moves from one to the other, says so (review P14).
+    fn release_note(&self, index: usize, prep: &Preparation) -> Option<Warning> {
+        let kinds = |p: &Preparation| -> (bool, bool) {
+            let mut k = (false, false);
+            for item in &p.items {
+                let Some(stock) = self.req.kit.stocks.iter().find(|s| s.product.id == item.product_id) else {
+                    continue;
+                };
+                match stock.product.form {
+                    crate::catalogue::Form::Tablet { modified_release: true, .. }
+                    | crate::catalogue::Form::Capsule { modified_release: true, .. } => k.0 = true,
+                    _ => k.1 = true,
+                }
+            }
+            k
+        };
+        let (mr, ir) = kinds(prep);
+        let name = &self.drug.name;
+        if mr && ir {
+            return Some(Warning {
+                code: "release-mix",
+                step: Some(index),
+                message: format!(
+                    "Step {index} combines extended-release and immediate-release {name}, which are absorbed at different speeds; agree this with your prescriber before you start it."
+                ),
+            });
+        }
+        let before = self.warnings.iter().any(|w| w.code == "release-mix" || w.code == "release-change");
+        let first = kinds(&self.first_preparation);
+        if !before && ((first.0 && !first.1 && ir) || (first.1 && !first.0 && mr)) {
+            return Some(Warning {
+                code: "release-change",
+                step: Some(index),
+                message: format!(
+                    "From step {index} the {name} you take is {} instead of {}: the level in the blood rises and falls differently, so watch how you feel in the first days and talk to your prescriber.",
+                    if ir { "immediate-release" } else { "extended-release" },
+                    if ir { "extended-release" } else { "immediate-release" }
+                ),
+            });
+        }
+        None
+    }
+
+    /// One line per rule naming the steps the milligram cap shaped, with the rule and its source.
+    fn note_capped(&mut self, steps: &[Step], capped: &[(usize, CutRule)]) {
+        let mut rules: Vec<CutRule> = capped.iter().map(|(_, r)| *r).collect();
+        rules.dedup();
+        for rule in rules {
+            let mine: Vec<usize> = capped.iter().filter(|(_, r)| *r == rule).map(|(i, _)| *i).collect();
+            let Some(&first) = mine.first() else { continue };
+            let from = steps.get(first.saturating_sub(1)).map_or(0.0, |s| s.dose_mg);
+            let list = mine.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+            self.warnings.push(Warning {
+                code: "mg-cap",
+                step: Some(first),
+                message: format!(
+                    "Step{} {list}: the model alone would cut more, but the step removes {}.",
+                    if mine.len() > 1 { "s" } else { "" },
+                    self.pace.cut_rule_words(from)
+                ),
+            });
+        }
     }
 
     /// The step to zero is allowed only from a dose whose removal stays within the limits: by

@@ -243,6 +243,10 @@ impl PlanJson {
 pub struct DrugJson {
     pub id: String,
     pub name: String,
+    /// Brand names it is sold under; `--drug` accepts them too.
+    pub brands: Vec<String>,
+    /// The highest labelled daily dose; a start above it must be confirmed.
+    pub max_dose_mg: f64,
     pub class: &'static str,
     pub target: String,
     pub about: String,
@@ -304,6 +308,8 @@ impl DrugJson {
         DrugJson {
             id: d.id.clone(),
             name: d.name.clone(),
+            brands: d.brands.clone(),
+            max_dose_mg: d.max_dose_mg,
             class: d.class.as_str(),
             target: d.target.clone(),
             about: d.about.clone(),

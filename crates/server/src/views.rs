@@ -383,6 +383,8 @@ pub struct Cited {
 pub struct LearnDrug {
     pub chrome: Chrome,
     pub name: String,
+    /// "Zoloft, Lustral", or empty.
+    pub brands: String,
     pub class: &'static str,
     pub target: String,
     pub about: String,

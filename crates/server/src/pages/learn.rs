@@ -136,6 +136,7 @@ pub async fn drug(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     let page = views::LearnDrug {
         chrome: ctx.chrome("learn"),
         name: d.name.clone(),
+        brands: d.brands.join(", "),
         class: d.class.label(),
         target: d.target.clone(),
         about: d.about.clone(),

@@ -30,7 +30,11 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         .iter()
         .map(|d| DrugOption {
             id: d.id.clone(),
-            label: format!("{} ({})", d.name, d.class.label()),
+            label: if d.brands.is_empty() {
+                format!("{} ({})", d.name, d.class.label())
+            } else {
+                format!("{} — {} ({})", d.name, d.brands.join(", "), d.class.label())
+            },
             selected: drug.is_some_and(|x| x.id == d.id),
         })
         .collect();
