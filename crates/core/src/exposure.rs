@@ -110,12 +110,19 @@ pub fn analyse(
             step: None,
             message: format!(
                 "{label} makes {} levels swing between {}% and {}% of their average, against {}%–{}% with the same amount spread evenly every day. \
-Swings like this can bring withdrawal symptoms and may sensitise the nervous system; alternate-day dosing to taper antidepressants risks severe withdrawal (O'Neill et al. 2026; Maudsley Deprescribing Guidelines). Taper never plans such schedules.",
+Swings like this can bring withdrawal symptoms and may sensitise the nervous system; alternate-day dosing to taper antidepressants risks severe withdrawal (O'Neill et al. 2026){}. Taper never plans such schedules.",
                 drug.name,
                 n(late_swing.trough.round()),
                 n(late_swing.peak.round()),
                 n(steady_daily.trough.round()),
-                n(steady_daily.peak.round())
+                n(steady_daily.peak.round()),
+                // Maudsley 2024 exempts fluoxetine, whose long-lived metabolite smooths the swings;
+                // NICE NG222 allows alternate days at 20 mg. Say so rather than cite them against it.
+                if drug.id == "fluoxetine" {
+                    "; fluoxetine is the exception the Maudsley guidelines and NICE NG222 make, because its active metabolite lasts so long"
+                } else {
+                    "; the Maudsley Deprescribing Guidelines say it is likely to provoke withdrawal for any antidepressant other than fluoxetine"
+                }
             ),
         });
     }

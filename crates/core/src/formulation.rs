@@ -810,11 +810,12 @@ mod tests {
         let solver = Solver::new(&kit(&["diazepam-tab-5mg"]));
         let c = solver.solve(2.5, open(2.0, 5.0), 0.1).unwrap();
         assert_eq!(c.preparation.instruction(), "½ × 5 mg tablet (break on the score line)");
-        let solver = Solver::new(&kit(&["sertraline-tab-50mg"]));
-        assert!(solver.solve(25.0, open(20.0, 50.0), 0.1).is_none());
-        let mut with_cutter = kit(&["sertraline-tab-50mg"]);
+        // Celexa 10 mg is not scored (its 20 and 40 mg tablets are).
+        let solver = Solver::new(&kit(&["citalopram-tab-10mg"]));
+        assert!(solver.solve(5.0, open(4.0, 10.0), 0.1).is_none());
+        let mut with_cutter = kit(&["citalopram-tab-10mg"]);
         with_cutter.equipment.cutter = true;
-        let c = Solver::new(&with_cutter).solve(25.0, open(20.0, 50.0), 0.1).unwrap();
+        let c = Solver::new(&with_cutter).solve(5.0, open(4.0, 10.0), 0.1).unwrap();
         assert!(c.preparation.instruction().contains("tablet cutter"));
     }
 

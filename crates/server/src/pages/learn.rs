@@ -177,7 +177,7 @@ const TERMS: [(&str, &str, &str, &str); 12] = [
         "protracted-withdrawal",
         "Protracted withdrawal",
         "Withdrawal that lasts months or years. In one study of people's accounts it lasted from 5 months to over \
-         13 years, most often around two years; it does ease.",
+         13 years, most often around two years. It often eases with time.",
         "hengartner2020",
     ),
     (
