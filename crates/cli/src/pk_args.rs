@@ -37,6 +37,10 @@ pub struct SimulateArgs {
     /// Also show what happens if a dose is skipped or taken late (hours late).
     #[arg(long, value_name = "HOURS_LATE", num_args = 0..=1, default_missing_value = "12")]
     pub missed: Option<f64>,
+    /// The product taken (e.g. venlafaxine-xr-cap-75mg), for its release form; default: the
+    /// drug's usual immediate-release form.
+    #[arg(long)]
+    pub product: Option<String>,
     #[arg(long, value_enum, default_value_t = SimFormat::Table)]
     pub format: SimFormat,
 }
@@ -58,16 +62,28 @@ pub fn simulate(catalogue: &Catalogue, args: &SimulateArgs) -> anyhow::Result<St
     {
         return Err(usage(format!("--missed {h}: hours late must be from 0.5 to 24")));
     }
+    let product = match &args.product {
+        Some(id) => Some(catalogue.product(id).filter(|p| p.drug == drug.id).ok_or_else(|| {
+            usage(format!(
+                "--product '{id}': not a {} product; its products are: {}",
+                drug.id,
+                drug.products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?),
+        None => None,
+    };
+    let (absorption, release_warning) = exposure::absorption(drug, product);
     let doses = vec![dose; times.len()];
     let step = if days > 120 { 1.0 } else { 0.25 };
-    let result = exposure::analyse(drug, &times, &doses, days, pattern, step);
+    let mut result = exposure::analyse(drug, &absorption, &times, &doses, days, pattern, step);
+    result.warnings.extend(release_warning);
     let times_text = times.iter().map(|h| clock(*h)).collect::<Vec<_>>().join(", ");
     let title = format!("{} {} mg at {times_text}, {} for {days} days", drug.name, n(dose), args.pattern);
     match args.format {
         SimFormat::Svg => Ok(taper_report::chart::exposure_svg(&result, &title)?),
         SimFormat::Csv => Ok(taper_report::exposure_csv(&result)?),
         SimFormat::Table => {
-            let missed = args.missed.map(|late| exposure::missed_dose(drug, &times, &doses, late));
+            let missed = args.missed.map(|late| exposure::missed_dose(drug, &absorption, &times, &doses, late));
             Ok(taper_report::table::exposure(&title, &result, missed.as_ref()))
         }
     }

@@ -253,6 +253,9 @@ pub struct Product {
     pub relative_exposure: f64,
     /// False where the product must not be diluted with water (e.g. above the drug's solubility).
     pub dilutable: bool,
+    /// Hours from a dose to the peak level, where the label gives it for this form (extended-
+    /// and delayed-release forms); the simulation's absorption follows it.
+    pub tmax_hours: Option<f64>,
 }
 
 impl Product {
@@ -267,6 +270,7 @@ impl Product {
             note: None,
             relative_exposure: 1.0,
             dilutable: true,
+            tmax_hours: None,
         }
     }
 
@@ -332,6 +336,11 @@ pub struct ProductRecord {
     /// See `Product::dilutable` (default true).
     #[serde(default)]
     pub dilute_in_water: Option<bool>,
+    /// See `Product::tmax_hours`; needs `tmax_source`.
+    #[serde(default)]
+    pub tmax_hours: Option<f64>,
+    #[serde(default)]
+    pub tmax_source: Option<String>,
 }
 
 fn positive(value: Option<f64>, what: &str, id: &str) -> Result<f64, String> {
@@ -375,6 +384,12 @@ impl ProductRecord {
                 return Err(format!("product {id}: form '{other}' is not one of tablet, capsule, liquid, compounded"));
             }
         };
+        let tmax_hours = match (self.tmax_hours, &self.tmax_source) {
+            (None, _) => None,
+            (Some(t), Some(_)) if t.is_finite() && t > 0.0 && t <= 48.0 => Some(t),
+            (Some(t), Some(_)) => return Err(format!("product {id}: tmax_hours {t} must be from 0 to 48")),
+            (Some(_), None) => return Err(format!("product {id}: tmax_hours needs tmax_source")),
+        };
         let relative_exposure = match (self.relative_exposure, &self.relative_exposure_source) {
             (None, _) => 1.0,
             (Some(r), Some(_)) if r.is_finite() && (0.2..=5.0).contains(&r) => r,
@@ -390,6 +405,7 @@ impl ProductRecord {
             note: self.note,
             relative_exposure,
             dilutable: self.dilute_in_water.unwrap_or(true),
+            tmax_hours,
         })
     }
 }
@@ -411,6 +427,10 @@ struct DrugRecord {
     brands: Vec<String>,
     #[serde(default)]
     brands_source: Option<String>,
+    #[serde(default)]
+    tmax_hours: Option<f64>,
+    #[serde(default)]
+    tmax_source: Option<String>,
     about: String,
     #[serde(default)]
     occupancy: Vec<OccupancyFit>,
@@ -433,6 +453,8 @@ pub struct Drug {
     pub max_dose_source: String,
     /// Brand names the drug is sold under, so a person can find it by the name on their box.
     pub brands: Vec<String>,
+    /// Hours to the peak level for the usual immediate-release form, where the label gives it.
+    pub tmax_hours: Option<f64>,
     pub about: String,
     pub occupancy: Vec<OccupancyFit>,
     pub half_life: HalfLife,
@@ -762,6 +784,11 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         }
     }
     cite(&record.max_dose_source, "max_dose_mg")?;
+    match (&record.tmax_source, record.tmax_hours) {
+        (Some(s), Some(t)) if t > 0.0 && t <= 48.0 => cite(s, "tmax_hours")?,
+        (None, None) => {}
+        _ => return Err("tmax_hours must be from 0 to 48 h and needs tmax_source".into()),
+    }
     match (&record.brands_source, record.brands.is_empty()) {
         (Some(s), _) => cite(s, "brands")?,
         (None, false) => return Err("brands needs brands_source".into()),
@@ -798,6 +825,9 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         if let Some(s) = &p.relative_exposure_source {
             cite(s, &format!("product {} relative_exposure", p.id))?;
         }
+        if let Some(s) = &p.tmax_source {
+            cite(s, &format!("product {} tmax_hours", p.id))?;
+        }
         if let Some(d) = &p.drug
             && d != &record.id
         {
@@ -814,6 +844,7 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         max_dose_mg: record.max_dose_mg,
         max_dose_source: record.max_dose_source,
         brands: record.brands,
+        tmax_hours: record.tmax_hours,
         about: record.about,
         occupancy: record.occupancy,
         half_life: record.half_life,

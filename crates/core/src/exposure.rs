@@ -4,7 +4,7 @@
 //! that level at steady state, then through the drug's occupancy curve. The published curves were
 //! fitted by dose, so this is an approximation, stated wherever it is shown.
 
-use crate::catalogue::Drug;
+use crate::catalogue::{Drug, Form, Product};
 use crate::error::InputError;
 use crate::pk::{self, Curve, DoseEvent, Swing};
 use crate::schedule::Warning;
@@ -62,9 +62,69 @@ pub struct Exposure {
 /// threshold, for prompting a conversation; not a published cut-off).
 pub const INTERDOSE_TROUGH_PERCENT: f64 = 50.0;
 
+/// How doses are absorbed in a simulation: the rate, and where it comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Absorption {
+    pub ka_per_hour: f64,
+    /// The labelled peak time it reproduces, if one is known.
+    pub tmax_hours: Option<f64>,
+    /// In words, for the output: "peak 5.5 h after a dose (the extended-release capsule 75 mg)".
+    pub basis: String,
+}
+
+/// The absorption of `product` (or of the drug's usual immediate-release form): from the
+/// labelled peak time where one is catalogued, else Taper's default rate, with a warning when that
+/// default would overstate swings (an extended- or delayed-release form without a peak time).
+pub fn absorption(drug: &Drug, product: Option<&Product>) -> (Absorption, Option<Warning>) {
+    let half_life = drug.half_life.parent.representative_hours();
+    let modified = product.is_some_and(|p| {
+        matches!(p.form, Form::Tablet { modified_release: true, .. } | Form::Capsule { modified_release: true, .. })
+    });
+    let (tmax, what) = match product.and_then(|p| p.tmax_hours.map(|t| (t, p.describe()))) {
+        Some((t, what)) => (Some(t), what),
+        None if modified => (None, String::new()),
+        None => (drug.tmax_hours, format!("usual form of {}", drug.name)),
+    };
+    if let Some((t, ka)) = tmax.and_then(|t| pk::ka_for_tmax(t, half_life).map(|ka| (t, ka))) {
+        let basis = format!("absorbed to a peak about {} h after it is taken, as the label gives for the {what}", n(t));
+        return (Absorption { ka_per_hour: ka, tmax_hours: Some(t), basis }, None);
+    }
+    let default = Absorption {
+        ka_per_hour: pk::DEFAULT_KA_PER_HOUR,
+        tmax_hours: None,
+        basis: "absorbed at Taper's default rate (peaks 1–4 h after a dose); no labelled peak time is catalogued"
+            .into(),
+    };
+    let warning = modified.then(|| Warning {
+        code: "release-unknown",
+        step: None,
+        message: format!(
+            "No labelled peak time is catalogued for the {}, so it is simulated as if released at once: its swings are overstated.",
+            product.map(Product::describe).unwrap_or_default()
+        ),
+    });
+    (default, warning)
+}
+
+/// The level that drives the effect: the parent and its active metabolites together, each counted
+/// equally (their shares of the effect are not in our sources; Taper's assumption, stated).
+fn active_level(curve: &Curve, i: usize) -> f64 {
+    let n = curve.levels.len().max(1) as f64;
+    curve.levels.iter().map(|s| s[i]).sum::<f64>() / n
+}
+
+/// `active_level` over a window of hours.
+fn active_window(curve: &Curve, from_hour: f64, to_hour: f64) -> Vec<f64> {
+    let len = curve.levels.first().map_or(0, Vec::len);
+    let a = ((from_hour / curve.step_hours).round() as usize).min(len);
+    let b = ((to_hour / curve.step_hours).round() as usize).min(len).max(a);
+    (a..b).map(|i| active_level(curve, i)).collect()
+}
+
 /// Simulates `days` of `mg_per_dose` taken at `times_hours` under `pattern`, and explains it.
 pub fn analyse(
     drug: &Drug,
+    absorption: &Absorption,
     times_hours: &[f64],
     mg_per_dose: &[f64],
     days: u32,
@@ -78,10 +138,14 @@ pub fn analyse(
     let taken_days = (0..days).filter(|d| pattern.takes(*d)).count() as f64;
     let reference = daily * taken_days / f64::from(days.max(1));
     let hours = f64::from(days) * 24.0;
-    let curve = pk::simulate(&species, &doses, reference, hours, step_hours);
+    let curve = pk::simulate_absorbed(&species, &doses, reference, hours, step_hours, absorption.ka_per_hour);
     let model = drug.default_occupancy().map(|f| f.model());
-    let occupancy =
-        model.map(|m| curve.levels[0].iter().map(|level| m.occupancy(reference * level / 100.0)).collect::<Vec<f64>>());
+    // Occupancy follows the active moiety (parent and active metabolites), not the parent alone.
+    let occupancy = model.map(|m| {
+        (0..curve.levels[0].len())
+            .map(|i| m.occupancy(reference * active_level(&curve, i) / 100.0))
+            .collect::<Vec<f64>>()
+    });
     let late_from = (hours - 48.0).max(0.0);
     let late_swing =
         Swing::of(curve.window(0, late_from, hours)).unwrap_or(Swing { peak: 0.0, trough: 0.0, average: 0.0 });
@@ -89,7 +153,8 @@ pub fn analyse(
         let a = (late_from / step_hours) as usize;
         o[a.min(o.len() - 1)..].iter().copied().fold(f64::MAX, f64::min)
     });
-    let mut warnings = Vec::new();
+    let mut warnings =
+        vec![Warning { code: "absorption", step: None, message: format!("Each dose is {}.", absorption.basis) }];
     let to_steady = pk::hours_to_steady_state(&species);
     if pattern != Pattern::Daily {
         let daily_doses = events(
@@ -98,7 +163,8 @@ pub fn analyse(
             days,
             Pattern::Daily,
         );
-        let daily_curve = pk::simulate(&species, &daily_doses, reference, hours, step_hours);
+        let daily_curve =
+            pk::simulate_absorbed(&species, &daily_doses, reference, hours, step_hours, absorption.ka_per_hour);
         let steady_daily = Swing::of(daily_curve.window(0, late_from, hours)).unwrap_or(late_swing);
         let label = match pattern {
             Pattern::AlternateDay => "Taking doses every other day".to_string(),
@@ -127,8 +193,10 @@ Swings like this can bring withdrawal symptoms and may sensitise the nervous sys
         });
     }
     let parent_half_life = species[0].half_life_hours;
-    if late_swing.average > 0.0
-        && 100.0 * late_swing.trough / late_swing.average < INTERDOSE_TROUGH_PERCENT
+    // Whether levels fall low between doses is judged on what acts: parent and active metabolites.
+    let active = Swing::of(&active_window(&curve, late_from, hours)).unwrap_or(late_swing);
+    if active.average > 0.0
+        && 100.0 * active.trough / active.average < INTERDOSE_TROUGH_PERCENT
         && pattern == Pattern::Daily
     {
         let suggestion = if drug.class.is_benzodiazepine() {
@@ -140,10 +208,20 @@ Swings like this can bring withdrawal symptoms and may sensitise the nervous sys
             code: "interdose-trough",
             step: None,
             message: format!(
-                "With a half-life of about {} hours, {} levels fall to {}% of their average before the next dose. Symptoms between doses can be withdrawal; consider {suggestion}.",
+                "With a half-life of about {} hours, {} levels (with any active metabolite) fall to {}% of their average before the next dose. Symptoms between doses can be withdrawal; consider {suggestion}.",
                 n(parent_half_life.round()),
                 drug.name,
-                n((100.0 * late_swing.trough / late_swing.average).round())
+                n((100.0 * active.trough / active.average).round())
+            ),
+        });
+    }
+    if species.len() > 1 && model.is_some() {
+        warnings.push(Warning {
+            code: "active-metabolite",
+            step: None,
+            message: format!(
+                "Modelled occupancy follows {} and its active metabolite together, counted equally; their exact shares of the effect are not published in our sources.",
+                drug.name
             ),
         });
     }
@@ -173,7 +251,13 @@ pub struct MissedDose {
     pub late_hours: f64,
 }
 
-pub fn missed_dose(drug: &Drug, times_hours: &[f64], mg_per_dose: &[f64], late_hours: f64) -> MissedDose {
+pub fn missed_dose(
+    drug: &Drug,
+    absorption: &Absorption,
+    times_hours: &[f64],
+    mg_per_dose: &[f64],
+    late_hours: f64,
+) -> MissedDose {
     let species = pk::species(drug);
     let days = ((pk::hours_to_steady_state(&species) / 24.0).ceil() as u32 + 2).clamp(5, 120);
     let daily: f64 = mg_per_dose.iter().sum();
@@ -187,8 +271,8 @@ pub fn missed_dose(drug: &Drug, times_hours: &[f64], mg_per_dose: &[f64], late_h
     late[first].hour += late_hours;
     let hours = last_day_start + 48.0;
     let trough = |doses: &[DoseEvent]| {
-        let c = pk::simulate(&species, doses, daily, hours, 0.25);
-        Swing::of(c.window(0, last_day_start, hours)).map_or(0.0, |s| s.trough)
+        let c = pk::simulate_absorbed(&species, doses, daily, hours, 0.25, absorption.ka_per_hour);
+        Swing::of(&active_window(&c, last_day_start, hours)).map_or(0.0, |s| s.trough)
     };
     MissedDose {
         on_time_trough: trough(&base),
@@ -207,8 +291,9 @@ mod tests {
     fn alternate_day_swings_far_more_than_daily() {
         let c = Catalogue::builtin().unwrap();
         let drug = c.drug("sertraline").unwrap();
-        let daily = analyse(drug, &[8.0], &[50.0], 28, Pattern::Daily, 0.5);
-        let alt = analyse(drug, &[8.0], &[100.0], 28, Pattern::AlternateDay, 0.5);
+        let usual = absorption(drug, None).0;
+        let daily = analyse(drug, &usual, &[8.0], &[50.0], 28, Pattern::Daily, 0.5);
+        let alt = analyse(drug, &usual, &[8.0], &[100.0], 28, Pattern::AlternateDay, 0.5);
         assert!(alt.late_swing.fluctuation_percent() > 2.0 * daily.late_swing.fluctuation_percent());
         assert!(alt.warnings.iter().any(|w| w.code == "irregular-dosing"));
         assert!(daily.warnings.iter().all(|w| w.code != "irregular-dosing"));
@@ -218,17 +303,39 @@ mod tests {
     fn short_acting_benzodiazepine_once_daily_has_deep_troughs() {
         let c = Catalogue::builtin().unwrap();
         let alprazolam = c.drug("alprazolam").unwrap();
-        let once = analyse(alprazolam, &[8.0], &[1.5], 7, Pattern::Daily, 0.25);
+        let once = analyse(alprazolam, &absorption(alprazolam, None).0, &[8.0], &[1.5], 7, Pattern::Daily, 0.25);
         assert!(once.warnings.iter().any(|w| w.code == "interdose-trough" && w.message.contains("diazepam")));
         let diazepam = c.drug("diazepam").unwrap();
-        let long = analyse(diazepam, &[8.0], &[30.0], 60, Pattern::Daily, 0.5);
+        let long = analyse(diazepam, &absorption(diazepam, None).0, &[8.0], &[30.0], 60, Pattern::Daily, 0.5);
         assert!(long.warnings.iter().all(|w| w.code != "interdose-trough"));
+    }
+
+    #[test]
+    fn venlafaxine_extended_release_swings_less_than_immediate_release() {
+        // Review K1/K2: one absorption model for every product made venlafaxine XR swing 258 %
+        // with occupancy from the parent alone. The XR capsule peaks 5.5 h after a dose (label),
+        // and occupancy follows venlafaxine with its active metabolite O-desmethylvenlafaxine.
+        let c = Catalogue::builtin().unwrap();
+        let v = c.drug("venlafaxine").unwrap();
+        let xr = absorption(v, c.product("venlafaxine-xr-cap-75mg")).0;
+        let ir = absorption(v, c.product("venlafaxine-tab-75mg")).0;
+        assert_eq!(xr.tmax_hours, Some(5.5));
+        let sim = |a: &Absorption| analyse(v, a, &[8.0], &[75.0], 7, Pattern::Daily, 0.25);
+        let (x, i) = (sim(&xr), sim(&ir));
+        assert!(x.late_swing.fluctuation_percent() < i.late_swing.fluctuation_percent() - 50.0);
+        assert!(x.lowest_occupancy.unwrap() > i.lowest_occupancy.unwrap());
+        assert!(x.warnings.iter().any(|w| w.code == "active-metabolite"));
+        // An extended-release form with no catalogued peak time says its swings are overstated.
+        let er = c.product("venlafaxine-er-tab-75mg").unwrap();
+        let (_, warning) = absorption(v, Some(er));
+        assert!(warning.is_some_and(|w| w.code == "release-unknown"));
     }
 
     #[test]
     fn a_skipped_dose_falls_lower_than_a_late_one() {
         let c = Catalogue::builtin().unwrap();
-        let m = missed_dose(c.drug("paroxetine").unwrap(), &[8.0], &[20.0], 6.0);
+        let paroxetine = c.drug("paroxetine").unwrap();
+        let m = missed_dose(paroxetine, &absorption(paroxetine, None).0, &[8.0], &[20.0], 6.0);
         assert!(m.skipped_trough < m.late_trough && m.late_trough <= m.on_time_trough + 1e-9, "{m:?}");
     }
 }

@@ -104,8 +104,30 @@ fn gut_to_metabolite(ka: f64, kp: f64, km: f64, t: f64) -> f64 {
             + (-km * t).exp() / ((ka - km) * (kp - km)))
 }
 
-/// Simulates `doses` (sorted or not) for `hours`, sampling every `step_hours`. Levels are in % of
-/// the steady-state average that `reference_daily_mg` taken every day would give.
+/// The absorption rate constant (per hour) that puts the peak of a single dose `tmax_hours` after
+/// it, for a parent half-life: the root of `ln(ka/k)/(ka − k) = tmax` above k. `None` when the
+/// peak is too late for any such rate (it would need absorption slower than elimination).
+pub fn ka_for_tmax(tmax_hours: f64, half_life_hours: f64) -> Option<f64> {
+    let kp = k(half_life_hours);
+    let tmax = |ka: f64| (ka / kp).ln() / (ka - kp);
+    // tmax falls from 1/k (as ka → k) towards 0 as ka grows.
+    if !(tmax_hours > 0.0 && tmax_hours < 1.0 / kp) {
+        return None;
+    }
+    let (mut lo, mut hi) = (kp * (1.0 + 1e-9), 100.0);
+    if tmax(hi) > tmax_hours {
+        return Some(hi);
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if tmax(mid) > tmax_hours { lo = mid } else { hi = mid }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+/// Simulates `doses` (sorted or not) for `hours`, sampling every `step_hours`, with Taper's
+/// default absorption. Levels are in % of the steady-state average that `reference_daily_mg`
+/// taken every day would give.
 pub fn simulate(
     species: &[Species],
     doses: &[DoseEvent],
@@ -113,7 +135,18 @@ pub fn simulate(
     hours: f64,
     step_hours: f64,
 ) -> Curve {
-    let ka = DEFAULT_KA_PER_HOUR;
+    simulate_absorbed(species, doses, reference_daily_mg, hours, step_hours, DEFAULT_KA_PER_HOUR)
+}
+
+/// As `simulate`, with absorption rate `ka` per hour (see `ka_for_tmax`).
+pub fn simulate_absorbed(
+    species: &[Species],
+    doses: &[DoseEvent],
+    reference_daily_mg: f64,
+    hours: f64,
+    step_hours: f64,
+    ka: f64,
+) -> Curve {
     let n = (hours / step_hours).round().max(1.0) as usize + 1;
     let mut sorted: Vec<DoseEvent> = doses.iter().copied().filter(|d| d.mg > 0.0 && d.hour >= 0.0).collect();
     sorted.sort_by(|a, b| a.hour.total_cmp(&b.hour));
@@ -198,6 +231,22 @@ impl Swing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absorption_rate_reproduces_the_labelled_peak_time() {
+        // Venlafaxine XR: peak 5.5 h after a dose (Effexor XR label), half-life 5 h.
+        let ka = ka_for_tmax(5.5, 5.0).unwrap();
+        let kp = k(5.0);
+        let tmax = (ka / kp).ln() / (ka - kp);
+        assert!((tmax - 5.5).abs() < 1e-6);
+        // The simulated single-dose peak falls at that hour too.
+        let sp = vec![Species { name: "v".into(), half_life_hours: 5.0, half_life_derived: false, is_parent: true }];
+        let c = simulate_absorbed(&sp, &[DoseEvent { hour: 0.0, mg: 75.0 }], 75.0, 24.0, 0.05, ka);
+        let peak = c.levels[0].iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0 as f64 * 0.05;
+        assert!((peak - 5.5).abs() < 0.1, "{peak}");
+        // A peak later than 1/k cannot come from first-order absorption.
+        assert_eq!(ka_for_tmax(10.0, 5.0), None);
+    }
 
     fn one(half_life: f64) -> Vec<Species> {
         vec![Species { name: "x".into(), half_life_hours: half_life, half_life_derived: false, is_parent: true }]
