@@ -62,6 +62,10 @@ pub struct PlanArgs {
     /// A compounding pharmacy can make doses to this precision, e.g. 0.1mg.
     #[arg(long)]
     pub compounded: Option<String>,
+    /// The pharmacy supplies tapering strips (daily pouches) to this precision, e.g. 0.01mg; the
+    /// plan then falls a little every day.
+    #[arg(long)]
+    pub strips: Option<String>,
     /// Once the dose is at or below this, the next step is zero.
     #[arg(long = "final", allow_hyphen_values = true)]
     pub final_dose: Option<String>,
@@ -201,6 +205,7 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         syringe_ml: units::parse_ml("syringe", &args.syringe).map_err(input)?,
         scale_mg: one("scale", &args.scale)?,
         compounded_mg: one("compounded", &args.compounded)?,
+        strips_mg: one("strips", &args.strips)?,
         beads,
         fills,
     }

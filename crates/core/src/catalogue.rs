@@ -223,8 +223,13 @@ pub enum Form {
         mg_per_drop: Option<f64>,
         label: String,
     },
-    /// Made by a compounding pharmacy at a stated precision (a capsule or strip of any multiple).
+    /// Made by a compounding pharmacy at a stated precision (a capsule or liquid of any multiple).
     Compounded {
+        precision_mg: f64,
+    },
+    /// A tapering strip: a roll of numbered daily pouches, each the same as or a little less than
+    /// the day before, usually 28 days a roll (Regenboog Apotheek; Groot & van Os 2018).
+    Strip {
         precision_mg: f64,
     },
 }
@@ -236,6 +241,7 @@ impl Form {
             Form::Capsule { .. } => "capsule",
             Form::Liquid { .. } => "liquid",
             Form::Compounded { .. } => "compounded",
+            Form::Strip { .. } => "strip",
         }
     }
 }
@@ -259,6 +265,16 @@ pub struct Product {
 }
 
 impl Product {
+    /// Tapering strips of `drug`, each day's pouch made to `precision_mg`.
+    pub fn strip(drug: &str, precision_mg: f64) -> Product {
+        Product {
+            id: format!("{drug}-tapering-strip"),
+            form: Form::Strip { precision_mg },
+            source: "tapering_strips".into(),
+            ..Product::compounded(drug, precision_mg)
+        }
+    }
+
     /// A compounding pharmacy's preparation of `drug` to `precision_mg`.
     pub fn compounded(drug: &str, precision_mg: f64) -> Product {
         Product {
@@ -287,6 +303,7 @@ impl Product {
             Form::Compounded { precision_mg } => {
                 format!("compounded preparation (to {} mg)", n(*precision_mg))
             }
+            Form::Strip { precision_mg } => format!("tapering strip (daily pouches to {} mg)", n(*precision_mg)),
         }
     }
 
@@ -380,8 +397,11 @@ impl ProductRecord {
                 Form::Liquid { mg_per_ml, mg_per_drop, label }
             }
             "compounded" => Form::Compounded { precision_mg: positive(self.precision_mg, "precision_mg", &id)? },
+            "strip" => Form::Strip { precision_mg: positive(self.precision_mg, "precision_mg", &id)? },
             other => {
-                return Err(format!("product {id}: form '{other}' is not one of tablet, capsule, liquid, compounded"));
+                return Err(format!(
+                    "product {id}: form '{other}' is not one of tablet, capsule, liquid, compounded, strip"
+                ));
             }
         };
         let tmax_hours = match (self.tmax_hours, &self.tmax_source) {
@@ -495,7 +515,7 @@ impl Drug {
             .map(|p| match p.form {
                 Form::Tablet { strength_mg, .. } | Form::Capsule { strength_mg, .. } => strength_mg,
                 Form::Liquid { mg_per_ml, .. } => mg_per_ml,
-                Form::Compounded { precision_mg } => precision_mg,
+                Form::Compounded { precision_mg } | Form::Strip { precision_mg } => precision_mg,
             })
             .reduce(f64::min)
     }

@@ -62,6 +62,8 @@ pub struct KitSpec {
     pub syringe_ml: f64,
     pub scale_mg: Option<f64>,
     pub compounded_mg: Option<f64>,
+    /// The precision of tapering strips the pharmacy supplies, if any.
+    pub strips_mg: Option<f64>,
     /// (product id, beads counted per capsule).
     pub beads: Vec<(String, u32)>,
     /// (product id, weight of one capsule's contents in mg).
@@ -92,6 +94,12 @@ impl KitSpec {
                 return Err(InputError::new("compounded", n(precision), "the precision must be a dose above 0 mg"));
             }
             stocks.push(Stock::new(Product::compounded(&drug.id, precision)));
+        }
+        if let Some(precision) = self.strips_mg {
+            if !(precision.is_finite() && precision > 0.0 && precision <= crate::units::ABSURD_DOSE_MG) {
+                return Err(InputError::new("strips", n(precision), "the precision must be a dose above 0 mg"));
+            }
+            stocks.push(Stock::new(Product::strip(&drug.id, precision)));
         }
         for (id, count) in self.beads {
             if !BEADS_PER_CAPSULE.contains(&count) {
@@ -280,6 +288,7 @@ enum FineKind {
     Beads { per_capsule: u32 },
     Weigh { fill_mg: f64, scale_mg: f64, max_units: u32 },
     Compounded,
+    Strip,
 }
 
 #[derive(Debug, Clone)]
@@ -390,10 +399,14 @@ impl Solver {
                 }
                 // A dose made to order is more trouble than the tablets already at home: preferred
                 // only where they cannot make the dose.
-                Form::Compounded { precision_mg } => fine.push(Fine {
+                Form::Compounded { precision_mg } | Form::Strip { precision_mg } => fine.push(Fine {
                     stock: i,
                     quantum: *precision_mg,
-                    kind: FineKind::Compounded,
+                    kind: if matches!(stock.product.form, Form::Strip { .. }) {
+                        FineKind::Strip
+                    } else {
+                        FineKind::Compounded
+                    },
                     cost: 4,
                     max_mg: crate::units::ABSURD_DOSE_MG,
                 }),
@@ -447,7 +460,7 @@ impl Solver {
             }
             let remainder = target - coarse.mg;
             for (fi, fine) in self.fine.iter().enumerate() {
-                if matches!(fine.kind, FineKind::Compounded) && coarse.mg > 0.0 {
+                if matches!(fine.kind, FineKind::Compounded | FineKind::Strip) && coarse.mg > 0.0 {
                     continue;
                 }
                 let low_need = (window.low - coarse.mg).max(0.0);
@@ -486,6 +499,7 @@ impl Solver {
             FineKind::Beads { .. } => format!("beads counted from a {desc}"),
             FineKind::Weigh { .. } => format!("contents weighed from a {desc}"),
             FineKind::Compounded => "a compounded preparation".to_string(),
+            FineKind::Strip => "tapering strips".to_string(),
         }
     }
 
@@ -517,7 +531,7 @@ impl Solver {
                 max_units
             }
             FineKind::Beads { per_capsule } => per_capsule - 1,
-            FineKind::Compounded => u32::MAX,
+            FineKind::Compounded | FineKind::Strip => u32::MAX,
         };
         (u <= max).then_some(u)
     }
@@ -640,6 +654,14 @@ impl Solver {
                         },
                     }
                 }
+                FineKind::Strip => Item {
+                    product_id: p.id.clone(),
+                    quantity: round_qty(mg),
+                    unit: Unit::Mg,
+                    mg,
+                    dilution: None,
+                    text: format!("the day's pouch from the tapering strip ({} mg)", n(mg)),
+                },
                 FineKind::Compounded => Item {
                     product_id: p.id.clone(),
                     quantity: round_qty(mg),
@@ -680,7 +702,7 @@ fn as_tablets(p: &Product, equivalent_mg: f64) -> String {
     let form = match p.form {
         Form::Liquid { .. } => "as the liquid",
         Form::Capsule { .. } => "as capsules",
-        Form::Tablet { .. } | Form::Compounded { .. } => "as this form",
+        Form::Tablet { .. } | Form::Compounded { .. } | Form::Strip { .. } => "as this form",
     };
     format!(" ({} mg {form}, counted as {} mg of tablets)", n(equivalent_mg / p.relative_exposure), n(equivalent_mg))
 }

@@ -460,7 +460,7 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        if self.req.micro_taper {
+        if self.req.micro_taper || self.strips() {
             self.add_daily(&mut steps);
         }
         if let Strategy::Linear { .. } = self.strategy {
@@ -529,6 +529,11 @@ impl<'a> Context<'a> {
         }
         let target = self.cautious_target(prev, target);
         if target < floor - 1e-9 { (floor, true) } else { (target, false) }
+    }
+
+    /// Tapering strips are daily pouches: a plan that uses them falls a little every day.
+    fn strips(&self) -> bool {
+        self.req.kit.stocks.iter().any(|s| matches!(s.product.form, crate::catalogue::Form::Strip { .. }))
     }
 
     /// Where several fits are read, a step's target is never lower than the requested step

@@ -152,3 +152,26 @@ fn clonazepam_two_mg_reaches_zero_with_a_compounded_product() {
     // Stops only from at most 0.5 mg diazepam-equivalent: 0.025 mg of clonazepam (Ashton 0.5 mg ≈ 10 mg).
     assert!(p.steps[n - 2].dose_mg <= 0.025 + 1e-9);
 }
+
+#[test]
+fn tapering_strips_fall_a_little_every_day() {
+    // Strips are rolls of daily pouches, each the same as or a little less than the day before
+    // (Regenboog; Groot & van Os 2018): a plan with them has a dose for every day, never rising.
+    let c = catalogue();
+    let mut k = kit(&c, &["paroxetine-tab-20mg"]);
+    k.stocks.push(Stock::new(Product::strip("paroxetine", 0.01)));
+    let p = plan_of(&c, "paroxetine", 20.0, Strategy::Proportional { step_percent: 10.0 }, k);
+    assert!(p.is_complete());
+    let first = &p.steps[0];
+    assert_eq!(first.daily.len(), 27, "every day between two steps has its pouch");
+    let mut before = first.dose_mg;
+    for d in &first.daily {
+        assert!(d.dose_mg <= before && d.dose_mg >= p.steps[1].dose_mg);
+        assert!(
+            d.preparation.instruction().starts_with("the day's pouch from the tapering strip"),
+            "{}",
+            d.preparation.instruction()
+        );
+        before = d.dose_mg;
+    }
+}

@@ -357,7 +357,7 @@ impl DrugJson {
                         Form::Liquid { mg_per_ml, mg_per_drop, .. } => {
                             (None, Some(*mg_per_ml), *mg_per_drop, None, false)
                         }
-                        Form::Compounded { .. } => (None, None, None, None, false),
+                        Form::Compounded { .. } | Form::Strip { .. } => (None, None, None, None, false),
                     };
                     ProductJson {
                         id: p.id.clone(),

@@ -36,6 +36,9 @@ pub struct PlanSettings {
     /// A compounding pharmacy can make doses to this precision.
     #[serde(default)]
     pub compounded_mg: Option<f64>,
+    /// The pharmacy supplies tapering strips to this precision.
+    #[serde(default)]
+    pub strips_mg: Option<f64>,
     /// Beads counted per capsule, by product.
     #[serde(default)]
     pub beads: Vec<(String, u32)>,
@@ -85,6 +88,7 @@ impl PlanSettings {
             syringe_ml: self.syringe_ml,
             scale_mg: self.scale_mg,
             compounded_mg: self.compounded_mg,
+            strips_mg: self.strips_mg,
             beads: self.beads.clone(),
             fills: self.fills.clone(),
         }
@@ -118,6 +122,8 @@ pub struct PlanForm {
     pub confirm_dose: bool,
     /// A compounding pharmacy's precision in mg; empty for none.
     pub compounded: String,
+    /// Tapering strips' precision in mg; empty for none.
+    pub strips: String,
     /// Beads counted per capsule and a capsule's contents in mg, by product id, as typed.
     pub beads: Vec<(String, String)>,
     pub fills: Vec<(String, String)>,
@@ -146,6 +152,7 @@ impl PlanForm {
             justification: get("justification"),
             confirm_dose: pairs.iter().any(|(k, v)| k == "confirm_dose" && v == "yes"),
             compounded: get("compounded"),
+            strips: get("strips"),
             beads: prefixed(pairs, "beads:"),
             fills: prefixed(pairs, "fill:"),
             scale: get("scale"),
@@ -262,6 +269,7 @@ impl PlanForm {
         };
         let compounded_mg =
             optional_mg(&mut errors, "compounded", &self.compounded, "The pharmacy's precision in mg, e.g. 0.1");
+        let strips_mg = optional_mg(&mut errors, "strips", &self.strips, "The strips' precision in mg, e.g. 0.01");
         let scale_mg = optional_mg(&mut errors, "scale", &self.scale, "Your scale's readability in mg, e.g. 1");
         let final_mg = optional_mg(&mut errors, "final", &self.final_dose, "The last dose before stopping, in mg");
         let end_mg = optional_mg(&mut errors, "to", &self.end_at, "The dose to end at, in mg");
@@ -306,6 +314,7 @@ impl PlanForm {
             justification,
             confirm_dose: self.confirm_dose,
             compounded_mg,
+            strips_mg,
             beads,
             scale_mg,
             fills,
@@ -344,6 +353,7 @@ fn form_field(core_field: &str) -> &'static str {
         "drug" => "drug",
         "justification" | "override-pace" => "justification",
         "compounded" => "compounded",
+        "strips" => "strips",
         "beads" => "beads",
         "fill" => "fill",
         "scale" => "scale",

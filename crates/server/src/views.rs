@@ -290,6 +290,7 @@ pub struct PlanNew {
     /// The dose looked implausible: show the box that confirms it.
     pub ask_confirm: bool,
     pub compounded: String,
+    pub strips: String,
     pub scale: String,
     pub final_dose: String,
     pub end_at: String,

@@ -78,6 +78,7 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         market,
         markets: MARKETS.to_vec(),
         compounded: f.compounded.clone(),
+        strips: f.strips.clone(),
         scale: f.scale.clone(),
         final_dose: f.final_dose.clone(),
         end_at: f.end_at.clone(),
