@@ -110,6 +110,10 @@ pub struct DailyJson {
 pub struct PreparationJson {
     pub instruction: String,
     pub items: Vec<ItemJson>,
+    /// Cautions for this preparation: the products' own notes (label warnings, alcohol, how long
+    /// it keeps) and how it is measured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -143,6 +147,7 @@ fn round_opt(v: Option<f64>) -> Option<f64> {
 pub fn preparation(p: &Preparation) -> PreparationJson {
     PreparationJson {
         instruction: p.instruction(),
+        notes: p.notes.clone(),
         items: p
             .items
             .iter()

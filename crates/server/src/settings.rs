@@ -374,6 +374,9 @@ pub struct StoredStep {
     pub instruction: String,
     /// Each part, and any dilution recipe.
     pub details: Vec<String>,
+    /// The products' own cautions, shown beside the step that uses them.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// The computed plan kept with a revision, so later catalogue changes never alter an agreed plan.
@@ -416,6 +419,7 @@ impl StoredPlan {
                     occupancy: s.occupancy_percent,
                     instruction: s.preparation.instruction.clone(),
                     details: s.preparation.items.iter().map(|i| i.instruction.clone()).collect(),
+                    notes: s.preparation.notes.clone(),
                 })
                 .collect(),
         }

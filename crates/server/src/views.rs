@@ -155,6 +155,8 @@ pub struct TodayDose {
     pub dose: String,
     pub instruction: String,
     pub details: Vec<String>,
+    /// The products' own cautions for today's preparation.
+    pub notes: Vec<String>,
     pub hold: bool,
     pub next: Option<String>,
     /// "taken at 08:02", "missed", or empty.
@@ -322,6 +324,8 @@ pub struct StepView {
     pub target: String,
     pub occupancy: String,
     pub instruction: String,
+    /// Product cautions, on the first step that uses the product.
+    pub notes: Vec<String>,
     pub current: bool,
 }
 

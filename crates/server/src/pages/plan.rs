@@ -154,6 +154,7 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
             target: mg((s.target_mg * 100.0).round() / 100.0),
             occupancy: s.occupancy.map(|o| format!("{o:.1} %")).unwrap_or_else(|| "—".into()),
             instruction: s.instruction.clone(),
+            notes: s.notes.iter().filter(|n| i == 0 || !steps[i - 1].notes.contains(n)).cloned().collect(),
             current: today.is_some_and(|t| date <= t && ends.is_none_or(|e| t < e)),
         });
     }

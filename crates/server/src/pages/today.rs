@@ -44,6 +44,7 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
                 } else {
                     Vec::new()
                 },
+                notes: step.notes.clone(),
                 hold: on.hold,
                 next: on.next.map(|(d, dose)| format!("{} on {}", mg(dose), long_date(d))),
                 recorded: record.as_ref().map(|r| match r.status {

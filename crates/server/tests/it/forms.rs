@@ -174,3 +174,35 @@ async fn beads_weights_end_dose_and_micro_taper_reach_the_plan() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn product_cautions_stand_beside_the_steps_that_use_them() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("p@example.org").await;
+        let start = days_ago(30);
+        let form = vec![
+            ("drug", "sertraline"),
+            ("dose", "50"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", start.as_str()),
+            ("syringe", "0.1"),
+            ("products", "sertraline-tab-50mg"),
+            ("products", "sertraline-concentrate-20mg-ml"),
+        ];
+        let preview = b.submit("/plan/new?drug=sertraline", "/plan/preview", &form).await;
+        assert!(
+            preview.has("<ul class=\"notes\"><li>Oral concentrate 20 mg/mL: Contains 12% alcohol"),
+            "{}",
+            visible(&preview)
+        );
+        assert_eq!(b.submit("/plan/new?drug=sertraline", "/plan", &form).await.status, StatusCode::SEE_OTHER);
+        // A month in, today's dose is made with the concentrate, and its caution is beside it.
+        let today = b.get("/today").await;
+        assert!(today.has("aria-label=\"Cautions\"") && today.has("Contains 12% alcohol"), "{}", visible(&today));
+        app
+    })
+    .await;
+}
