@@ -72,7 +72,7 @@ test('a therapist and a person share, route an item-9 answer, resolve it and sto
   await expect(flag).toContainText('Several days');
   await expect(clinician.locator('figure.chart svg')).toBeVisible();
   await flag.getByLabel('What you did').fill('Phoned Sam the same day; safety plan reviewed together.');
-  await flag.getByRole('button', { name: 'Resolve' }).click();
+  await flag.getByRole('button', { name: 'Resolve it for me' }).click();
   await expect(clinician.getByText('Flag resolved; your note is kept with it.')).toBeVisible();
   await expect(clinician.locator('article.flag.urgent')).toHaveCount(0);
   await expect(clinician.getByText('Phoned Sam the same day')).toBeVisible();

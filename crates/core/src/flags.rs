@@ -66,6 +66,8 @@ pub struct Input<'a> {
     pub last_checkin: Option<Date>,
     pub has_plan: bool,
     pub questionnaire_every_days: u32,
+    /// Item-9 answers above zero kept on their own (complete questionnaire or not), oldest first.
+    pub item9_answers: &'a [(Date, u8)],
 }
 
 fn days(a: Date, b: Date) -> i32 {
@@ -84,25 +86,52 @@ fn dose_context(changes: &[DoseChange], on: Date) -> Option<String> {
     })
 }
 
+/// The highest item-9 answer above zero on each day, from completed questionnaires and from the
+/// answers kept on their own.
+fn item9_by_day(i: &Input) -> Vec<(Date, u8)> {
+    let mut days: Vec<(Date, u8)> = i
+        .results
+        .iter()
+        .filter_map(|r| r.item9.filter(|v| *v > 0).map(|v| (r.date, v)))
+        .chain(i.item9_answers.iter().copied().filter(|(_, v)| *v > 0))
+        .collect();
+    days.sort();
+    let mut out: Vec<(Date, u8)> = Vec::new();
+    for (d, v) in days {
+        match out.last_mut() {
+            Some(last) if last.0 == d => last.1 = last.1.max(v),
+            _ => out.push((d, v)),
+        }
+    }
+    out
+}
+
 /// Every flag that applies, most urgent first (then newest first).
 pub fn flags(i: &Input) -> Vec<Flag> {
     let mut out = Vec::new();
-    for r in i.results.iter().filter(|r| r.item9.is_some_and(|v| v > 0)) {
-        if days(i.today, r.date) > ITEM9_LOOKBACK_DAYS {
+    for (date, value) in item9_by_day(i) {
+        if days(i.today, date) > ITEM9_LOOKBACK_DAYS {
             continue;
         }
-        let answer = crate::measures::ANSWERS[usize::from(r.item9.unwrap_or(0).min(3))];
+        let answer = crate::measures::ANSWERS[usize::from(value.min(3))];
+        let total = i.results.iter().rev().find(|r| r.date == date && r.instrument == Instrument::Phq9);
         out.push(Flag {
-            key: format!("item9:{}", r.date),
+            key: format!("item9:{date}"),
             urgency: Urgency::Urgent,
             title: "PHQ-9 item 9 answered above zero: check in with them about safety".into(),
             data: vec![
-                format!("On {}, thoughts of being better off dead or of self-harm: \"{answer}\"", r.date),
-                format!("PHQ-9 total {}", r.total),
+                format!("On {date}, thoughts of being better off dead or of self-harm: \"{answer}\""),
+                total.map_or_else(
+                    || {
+                        "The rest of that PHQ-9 was not completed; the answer to item 9 was kept on its own."
+                            .to_string()
+                    },
+                    |r| format!("PHQ-9 total {}", r.total),
+                ),
                 "Any answer above zero calls for a structured risk assessment; it is not a diagnosis.".into(),
             ],
             source: "simon2013",
-            date: r.date,
+            date,
         });
     }
     for inst in Instrument::ALL {

@@ -43,7 +43,8 @@ proptest! {
     }
 
     #[test]
-    fn item_9_above_zero_always_raises_an_urgent_flag_first(rs in results(), today in 150i64..200) {
+    fn item_9_above_zero_always_raises_an_urgent_flag_first(rs in results(), today in 150i64..200,
+                                                            alone in proptest::collection::vec((0i64..200, 1u8..4), 0..4)) {
         let m = Measures::builtin().unwrap();
         let analysis = analyse(&[], None);
         let input = Input {
@@ -56,8 +57,14 @@ proptest! {
             last_checkin: None,
             has_plan: true,
             questionnaire_every_days: 14,
+            item9_answers: &alone.iter().map(|(d, v)| (day(*d), *v)).collect::<Vec<_>>(),
         };
         let fl = flags::flags(&input);
+        // An item-9 answer kept on its own (an incomplete PHQ-9) flags like a completed one.
+        for (d, _) in alone.iter().filter(|(d, _)| *d <= today && today - *d <= 90) {
+            let key = format!("item9:{}", day(*d));
+            prop_assert!(fl.iter().any(|f| f.key == key && f.urgency == Urgency::Urgent), "no urgent flag for {key}");
+        }
         for r in rs.iter().filter(|r| r.item9.is_some_and(|v| v > 0) && r.date <= day(today) && (day(today) - r.date).get_days() <= 90) {
             let key = format!("item9:{}", r.date);
             prop_assert!(fl.iter().any(|f| f.key == key && f.urgency == Urgency::Urgent), "no urgent flag for {key}");
@@ -87,6 +94,7 @@ fn deterioration_after_a_step_is_flagged_with_the_dose_context() {
         last_checkin: Some(day(14)),
         has_plan: true,
         questionnaire_every_days: 14,
+        item9_answers: &[],
     };
     let fl = flags::flags(&input);
     let f = fl.iter().find(|f| f.key == "deterioration:phq9:2026-01-15").unwrap();

@@ -302,7 +302,11 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
     match user {
         Some(u) if ok => {
             tracing::info!(user = %u.id, "signed in");
+            let pending: Option<Vec<Option<u8>>> = ctx.session.remove(crate::csrf::PENDING_PHQ9).await.ok().flatten();
             start_session(&ctx.session, u.id).await?;
+            if let Some(values) = pending {
+                return keep_pending(&state, &u, &values, now).await;
+            }
             Ok(Redirect::to(home_of(&u)).into_response())
         }
         _ => {
@@ -311,6 +315,29 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
             Ok(wrong(ctx.chrome("login"), "That e-mail address and password do not match an account."))
         }
     }
+}
+
+/// Saves PHQ-9 answers held while the person signed in again (see `csrf::guard`), and says so.
+async fn keep_pending(
+    state: &AppState,
+    u: &taper_store::User,
+    values: &[Option<u8>],
+    now: Timestamp,
+) -> AppResult<Response> {
+    use crate::pages::questionnaires::{alerted, keep, kept_words};
+    let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = now.to_zoned_datetime(tz).date();
+    let saved = keep(state, u.id, taper_core::measures::Instrument::Phq9, values, today, now).await?;
+    let who = alerted(state, u.id).await?;
+    let mut words = kept_words(&who);
+    if saved.is_some() {
+        words.push_str(" Your whole PHQ-9 was saved too; you can see it under Questionnaires.");
+    } else {
+        words.push_str(
+            " The rest of the questionnaire was not finished; you can fill it in again under Questionnaires.",
+        );
+    }
+    Ok(views::message_page("Your answers are saved", &words).into_response())
 }
 
 /// argon2id of a random string, same parameters as real hashes.

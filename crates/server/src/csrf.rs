@@ -3,12 +3,13 @@
 //! is refused before a handler runs. (SameSite=Lax cookies are a second line of defence.)
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
+use crate::AppState;
 use crate::views;
 
 /// The largest form the app accepts.
@@ -43,7 +44,31 @@ fn refuse(why: &str) -> Response {
         .into_response()
 }
 
-pub async fn guard(session: Session, req: Request, next: Next) -> Response {
+/// Where PHQ-9 answers wait, in the browser's session, when the form they came on had lapsed.
+pub const PENDING_PHQ9: &str = "pending_phq9";
+
+/// An item-9 answer is never thrown away because a session or form lapsed: crisis help is shown
+/// at once, the answers are kept in this browser's session, and they are saved when the person
+/// signs in again (`auth::login`). `None` when the request is not such an answer.
+async fn hold_item9(state: &AppState, session: &Session, path: &str, body: &[u8]) -> Option<Response> {
+    use taper_core::measures::Instrument;
+    if path != "/questionnaires/phq9" {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let values = crate::pages::questionnaires::answers_of(Instrument::Phq9, &pairs);
+    crate::pages::questionnaires::item9_of(Instrument::Phq9, &values)?;
+    let kept = session.insert(PENDING_PHQ9, &values).await.is_ok();
+    let csrf = token(session).await.unwrap_or_default();
+    let page = views::Held {
+        chrome: views::Chrome { csrf, ..views::Chrome::anonymous() },
+        crisis: state.crisis.ordered_for(None).into_iter().cloned().collect(),
+    };
+    tracing::info!(kept, "a lapsed PHQ-9 form with an item-9 answer was held for sign-in");
+    Some(page.into_response())
+}
+
+pub async fn guard(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
@@ -55,17 +80,19 @@ pub async fn guard(session: Session, req: Request, next: Next) -> Response {
     if !is_form {
         return refuse("not a form");
     }
-    let Ok(Some(expected)) = session.get::<String>(KEY).await else {
-        return refuse("no token in session");
-    };
+    let expected = session.get::<String>(KEY).await.ok().flatten();
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, views::message_page("Too much", "That form was too large."))
             .into_response();
     };
     let given = form_urlencoded_value(&bytes, KEY);
-    if !given.as_deref().is_some_and(|g| same(g, &expected)) {
-        return refuse("token mismatch");
+    let valid = matches!((&given, &expected), (Some(g), Some(e)) if same(g, e));
+    if !valid {
+        if let Some(held) = hold_item9(&state, &session, parts.uri.path(), &bytes).await {
+            return held;
+        }
+        return refuse(if expected.is_none() { "no token in session" } else { "token mismatch" });
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }

@@ -138,7 +138,7 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .route("/account/export.csv", get(pages::account::export_csv))
         .route("/account/delete", post(pages::account::delete))
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn(csrf::guard))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(sessions)
         .layer(axum::extract::DefaultBodyLimit::max(csrf::MAX_FORM_BYTES))
         .layer(SetResponseHeaderLayer::overriding(

@@ -296,9 +296,26 @@ pub struct Record {
     pub checkins: Vec<CheckInRecord>,
     pub analysis: Analysis,
     pub questionnaires: Vec<taper_store::QuestionnaireRecord>,
-    /// Unresolved flags, most urgent first.
+    /// Every flag that applies, most urgent first; each supporter sees those they have not resolved.
     pub flags: Vec<taper_core::flags::Flag>,
-    pub resolved: Vec<taper_store::Resolution>,
+    /// Every supporter's notes on the flags, oldest first.
+    pub notes: Vec<taper_store::FlagNote>,
+}
+
+impl Record {
+    /// The flags `viewer` has not resolved: one supporter's resolution never hides a flag from
+    /// another.
+    pub fn open_for(&self, viewer: uuid::Uuid) -> Vec<&taper_core::flags::Flag> {
+        self.flags
+            .iter()
+            .filter(|f| {
+                !self
+                    .notes
+                    .iter()
+                    .any(|n| n.flag_key == f.key && n.by == viewer && n.kind == taper_store::FlagNoteKind::Resolved)
+            })
+            .collect()
+    }
 }
 
 pub fn results(qs: &[taper_store::QuestionnaireRecord]) -> Vec<taper_core::flags::Result> {
@@ -325,6 +342,8 @@ pub async fn record_of(state: &AppState, owner: uuid::Uuid, now: jiff::Timestamp
     let results = results(&questionnaires);
     let changes = course.as_ref().map(|c| c.changes(today)).unwrap_or_default();
     let cur = course.as_ref().map(|c| c.current());
+    let signals: Vec<(Date, u8)> =
+        state.store.signals(owner.id).await?.into_iter().map(|s| (s.date, s.value)).collect();
     let input = taper_core::flags::Input {
         today,
         measures: &state.measures,
@@ -335,11 +354,9 @@ pub async fn record_of(state: &AppState, owner: uuid::Uuid, now: jiff::Timestamp
         last_checkin: checkins.last().map(|c| c.date),
         has_plan: course.is_some(),
         questionnaire_every_days: taper_core::measures::QUESTIONNAIRE_EVERY_DAYS,
+        item9_answers: &signals,
     };
-    let resolved = state.store.resolutions(owner.id).await?;
-    let flags = taper_core::flags::flags(&input)
-        .into_iter()
-        .filter(|f| !resolved.iter().any(|r| r.flag_key == f.key))
-        .collect();
-    Ok(Record { owner, today, course, checkins, analysis, questionnaires, flags, resolved })
+    let flags = taper_core::flags::flags(&input);
+    let notes = state.store.flag_notes(owner.id).await?;
+    Ok(Record { owner, today, course, checkins, analysis, questionnaires, flags, notes })
 }

@@ -64,6 +64,14 @@ pub fn message_page(title: &str, message: &str) -> Html<String> {
     Html(m.render().unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><p>{message}</p>")))
 }
 
+/// Crisis help first, then signing in again to save PHQ-9 answers a lapsed session could not.
+#[derive(Template, WebTemplate)]
+#[template(path = "held.html")]
+pub struct Held {
+    pub chrome: Chrome,
+    pub crisis: Vec<crate::crisis::Country>,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 pub struct Home {
@@ -491,7 +499,8 @@ pub struct QuestionnaireResult {
     pub chrome: Chrome,
     pub score: ScoreView,
     pub item9: bool,
-    pub shared_with: usize,
+    /// Who an urgent flag reached, by name.
+    pub alerted: Vec<String>,
     pub crisis: Vec<crate::crisis::Country>,
 }
 
@@ -534,6 +543,10 @@ pub struct FlagView {
     pub title: String,
     pub data: Vec<String>,
     pub source: String,
+    /// Whether this viewer may close it (urgent flags: clinicians only, for themselves).
+    pub can_resolve: bool,
+    /// Other supporters' notes on it: "Dr Lee: called, safe".
+    pub others: Vec<String>,
 }
 
 pub struct CaseView {

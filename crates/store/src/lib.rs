@@ -188,7 +188,8 @@ impl Store {
             "DELETE FROM med_events WHERE user_id = $1",
             "DELETE FROM med_background WHERE user_id = $1",
             "DELETE FROM audit WHERE owner_id = $1",
-            "DELETE FROM flag_resolutions WHERE owner_id = $1",
+            "DELETE FROM flag_notes WHERE owner_id = $1",
+            "DELETE FROM safety_signals WHERE user_id = $1",
             "DELETE FROM invites WHERE owner_id = $1",
             "DELETE FROM shares WHERE owner_id = $1 OR grantee_id = $1",
         ] {

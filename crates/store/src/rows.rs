@@ -345,13 +345,41 @@ pub struct QuestionnaireRecord {
     pub created_at: Timestamp,
 }
 
+/// What a supporter wrote about a flag: `Resolved` closes it for them alone; `ReachedOut` is a
+/// note the others can read, which closes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagNoteKind {
+    Resolved,
+    ReachedOut,
+}
+
+impl FlagNoteKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            FlagNoteKind::Resolved => "resolved",
+            FlagNoteKind::ReachedOut => "reached_out",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<FlagNoteKind> {
+        [FlagNoteKind::Resolved, FlagNoteKind::ReachedOut].into_iter().find(|k| k.key() == key)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
-pub struct Resolution {
+pub struct FlagNote {
     pub flag_key: String,
-    pub resolved_by: Uuid,
-    pub resolver_name: String,
+    pub by: Uuid,
+    pub by_name: String,
+    pub kind: FlagNoteKind,
     pub note: String,
     pub at: Timestamp,
+}
+
+/// An item-9 answer above zero, kept whether or not the questionnaire was completed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SafetySignal {
+    pub date: Date,
+    pub value: u8,
 }
 
 #[derive(Debug, Clone, PartialEq)]

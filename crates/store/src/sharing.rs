@@ -1,12 +1,13 @@
-//! Consented sharing: invitations, shares, the access log, questionnaires and flag resolutions.
+//! Consented sharing: invitations, shares, the access log, questionnaires, supporters' notes on flags
+//! and the item-9 answers kept on their own.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use uuid::Uuid;
 
 use crate::{
-    AssessmentRecord, AuditRecord, MedEventRecord, QuestionnaireRecord, Resolution, Result, Share, Store, StoreError,
-    date, micros, ts, uuid,
+    AssessmentRecord, AuditRecord, FlagNote, FlagNoteKind, MedEventRecord, QuestionnaireRecord, Result, SafetySignal,
+    Share, Store, StoreError, date, micros, ts, uuid,
 };
 
 const SHARE_SELECT: &str = "SELECT s.id, s.owner_id, o.display_name, s.grantee_id, g.display_name, g.role, \
@@ -231,25 +232,28 @@ impl Store {
             .collect()
     }
 
-    /// Marks a flag on the owner's record resolved; Conflict if it already is.
-    pub async fn resolve_flag(
+    /// A supporter's note on a flag of the owner's record; Conflict if they already resolved it.
+    #[allow(clippy::too_many_arguments)] // one row, its columns
+    pub async fn note_flag(
         &self,
         owner: Uuid,
         flag_key: &str,
         by: Uuid,
         by_name: &str,
+        kind: FlagNoteKind,
         note: &str,
         now: Timestamp,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO flag_resolutions (id, owner_id, flag_key, resolved_by, resolver_name, note, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO flag_notes (id, owner_id, flag_key, by_id, by_name, kind, note, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(Uuid::now_v7().to_string())
         .bind(owner.to_string())
         .bind(flag_key)
         .bind(by.to_string())
         .bind(by_name)
+        .bind(kind.key())
         .bind(note)
         .bind(micros(now))
         .execute(&self.pool)
@@ -258,16 +262,51 @@ impl Store {
         Ok(())
     }
 
-    pub async fn resolutions(&self, owner: Uuid) -> Result<Vec<Resolution>> {
-        let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
-            "SELECT flag_key, resolved_by, resolver_name, note, at FROM flag_resolutions WHERE owner_id = $1 ORDER BY at",
+    /// Every supporter's notes on the owner's flags, oldest first.
+    pub async fn flag_notes(&self, owner: Uuid) -> Result<Vec<FlagNote>> {
+        let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
+            "SELECT flag_key, by_id, by_name, kind, note, at FROM flag_notes WHERE owner_id = $1 ORDER BY at",
         )
         .bind(owner.to_string())
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(k, by, name, note, at)| {
-                Ok(Resolution { flag_key: k, resolved_by: uuid(&by)?, resolver_name: name, note, at: ts(at)? })
+            .map(|(k, by, name, kind, note, at)| {
+                let kind = FlagNoteKind::from_key(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("flag note kind {kind}")))?;
+                Ok(FlagNote { flag_key: k, by: uuid(&by)?, by_name: name, kind, note, at: ts(at)? })
+            })
+            .collect()
+    }
+
+    /// Keeps an item-9 answer above zero on its own, complete questionnaire or not.
+    pub async fn save_signal(&self, user: Uuid, on: Date, value: u8, now: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO safety_signals (id, user_id, source, value, date, created_at) VALUES ($1, $2, 'phq9_item9', $3, $4, $5)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(user.to_string())
+        .bind(i64::from(value))
+        .bind(on.to_string())
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The person's item-9 answers above zero, oldest first.
+    pub async fn signals(&self, user: Uuid) -> Result<Vec<SafetySignal>> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT date, value FROM safety_signals WHERE user_id = $1 ORDER BY date, created_at")
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(d, v)| {
+                Ok(SafetySignal {
+                    date: d.parse().map_err(|e| StoreError::Corrupt(format!("signal date: {e}")))?,
+                    value: u8::try_from(v).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
             })
             .collect()
     }

@@ -8,7 +8,8 @@ use jiff::Timestamp;
 use jiff::civil::date;
 use taper_store::scratch::Scratch;
 use taper_store::{
-    Backend, DoseStatus, NewCheckIn, NewDose, NewProposal, NewRevision, NewUser, ProposalStatus, Store, StoreError,
+    Backend, DoseStatus, FlagNoteKind, NewCheckIn, NewDose, NewProposal, NewRevision, NewUser, ProposalStatus,
+    SafetySignal, Store, StoreError,
 };
 use uuid::Uuid;
 
@@ -280,12 +281,30 @@ async fn the_access_log_questionnaires_and_resolutions_belong_to_their_owner() {
         assert_eq!((q[0].total, q[0].item9, q[0].answers.len()), (9, Some(1), 9));
         assert!(store.questionnaires(clin).await.unwrap().is_empty());
 
-        store.resolve_flag(owner, "item9:2026-11-02", clin, "Dr Lee", "Called; safe", now()).await.unwrap();
+        store
+            .note_flag(owner, "item9:2026-11-02", clin, "Dr Lee", FlagNoteKind::Resolved, "Called; safe", now())
+            .await
+            .unwrap();
         assert!(matches!(
-            store.resolve_flag(owner, "item9:2026-11-02", clin, "Dr Lee", "again", now()).await,
+            store.note_flag(owner, "item9:2026-11-02", clin, "Dr Lee", FlagNoteKind::Resolved, "again", now()).await,
             Err(StoreError::Conflict(_))
         ));
-        assert_eq!(store.resolutions(owner).await.unwrap()[0].note, "Called; safe");
+        assert_eq!(store.flag_notes(owner).await.unwrap()[0].note, "Called; safe");
+        // A reached-out note may be written more than once; it closes nothing.
+        for _ in 0..2 {
+            store
+                .note_flag(owner, "item9:2026-11-02", clin, "Dr Lee", FlagNoteKind::ReachedOut, "texted", now())
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.flag_notes(owner).await.unwrap().len(), 3);
+        // Item-9 answers kept on their own belong to their owner only.
+        store.save_signal(owner, jiff::civil::date(2026, 11, 3), 2, now()).await.unwrap();
+        assert_eq!(
+            store.signals(owner).await.unwrap(),
+            vec![SafetySignal { date: jiff::civil::date(2026, 11, 3), value: 2 }]
+        );
+        assert!(store.signals(clin).await.unwrap().is_empty());
         // Deleting the clinician leaves the person's log intact (their name is kept in it).
         store.delete_user(clin).await.unwrap();
         assert_eq!(store.access_log(owner).await.unwrap()[0].actor_name, "Dr Lee");

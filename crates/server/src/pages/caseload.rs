@@ -6,9 +6,10 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use taper_core::flags::Urgency;
 use taper_core::measures::Instrument;
 use taper_report::chart::{Timeline, waves_svg};
-use taper_store::{Share, StoreError};
+use taper_store::{FlagNoteKind, Share, StoreError};
 
 use super::mg;
 use crate::AppState;
@@ -24,10 +25,19 @@ async fn shared(state: &AppState, viewer: &Person, owner: &str) -> AppResult<Sha
     state.store.active_share(owner, viewer.id()).await?.ok_or(AppError::NotFound)
 }
 
-fn flag_views(state: &AppState, r: &Record) -> Vec<FlagView> {
-    r.flags
-        .iter()
+fn flag_views(state: &AppState, r: &Record, viewer: &Person) -> Vec<FlagView> {
+    r.open_for(viewer.id())
+        .into_iter()
         .map(|f| FlagView {
+            // Only a clinician closes an urgent flag, and only for themselves; anyone may say
+            // they reached out.
+            can_resolve: f.urgency != Urgency::Urgent || viewer.user.role == "clinician",
+            others: r
+                .notes
+                .iter()
+                .filter(|n| n.flag_key == f.key && n.by != viewer.id())
+                .map(|n| format!("{}: {}", n.by_name, n.note))
+                .collect(),
             key: f.key.clone(),
             urgency: f.urgency.label(),
             title: f.title.clone(),
@@ -60,14 +70,14 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
             .store
             .audit(share.owner, person.id(), &person.user.display_name, "saw your flags on their caseload", now)
             .await?;
-        let top = r.flags.first().map(|f| f.urgency);
+        let top = r.open_for(person.id()).first().map(|f| f.urgency);
         people.push((
             top,
             CaseView {
                 id: share.owner.to_string(),
                 name: share.owner_name.clone(),
                 dose: dose_line(&r),
-                flags: flag_views(&state, &r),
+                flags: flag_views(&state, &r, &person),
             },
         ));
     }
@@ -167,16 +177,17 @@ pub async fn person(
         summary: r.analysis.summary(),
         dose: dose_line(&r),
         chart,
-        flags: flag_views(&state, &r),
+        flags: flag_views(&state, &r, &viewer),
         resolved: r
-            .resolved
+            .notes
             .iter()
+            .filter(|n| n.by == viewer.id() && n.kind == FlagNoteKind::Resolved)
             .map(|x| {
                 (
                     x.at.to_zoned_datetime(viewer.tz.clone()).date().to_string(),
                     flag_words(&x.flag_key),
                     x.note.clone(),
-                    x.resolver_name.clone(),
+                    x.by_name.clone(),
                 )
             })
             .collect(),
@@ -212,6 +223,9 @@ pub struct ResolveForm {
     key: String,
     #[serde(default)]
     note: String,
+    /// "resolved" (the default) or "reached_out".
+    #[serde(default)]
+    kind: String,
 }
 
 pub async fn resolve(
@@ -223,18 +237,32 @@ pub async fn resolve(
     let share = shared(&state, &viewer, &id).await?;
     let note = f.note.trim();
     if note.is_empty() || note.chars().count() > 2000 {
-        return Err(AppError::BadRequest("Write what you did (up to 2000 characters) to resolve a flag.".into()));
+        return Err(AppError::BadRequest("Write what you did (up to 2000 characters).".into()));
     }
     let now = viewer.now();
     let r = timeline::record_of(&state, share.owner, now).await?;
-    let flag = r.flags.iter().find(|x| x.key == f.key).ok_or(AppError::NotFound)?;
-    match state.store.resolve_flag(share.owner, &flag.key, viewer.id(), &viewer.user.display_name, note, now).await {
+    let flag = r.open_for(viewer.id()).into_iter().find(|x| x.key == f.key).ok_or(AppError::NotFound)?;
+    let kind = match f.kind.as_str() {
+        "reached_out" => FlagNoteKind::ReachedOut,
+        _ if flag.urgency == Urgency::Urgent && viewer.user.role != "clinician" => {
+            return Err(AppError::BadRequest(
+                "Only a clinician can resolve an urgent flag. Say that you reached out instead: your note is shown to the others, and their flags stay open."
+                    .into(),
+            ));
+        }
+        _ => FlagNoteKind::Resolved,
+    };
+    match state.store.note_flag(share.owner, &flag.key, viewer.id(), &viewer.user.display_name, kind, note, now).await {
         Ok(()) | Err(StoreError::Conflict(_)) => {}
         Err(e) => return Err(e.into()),
     }
+    let what = match kind {
+        FlagNoteKind::Resolved => "resolved a flag for themselves",
+        FlagNoteKind::ReachedOut => "noted that they reached out about a flag",
+    };
     state
         .store
-        .audit(share.owner, viewer.id(), &viewer.user.display_name, &format!("resolved a flag: {}", flag.title), now)
+        .audit(share.owner, viewer.id(), &viewer.user.display_name, &format!("{what}: {}", flag.title), now)
         .await?;
     Ok(Redirect::to(&format!("/people/{}?resolved=1", share.owner)).into_response())
 }

@@ -99,14 +99,9 @@ pub async fn form(person: Person, Path(key): Path<String>) -> AppResult<Response
     Ok(form_page(&person, inst, &[], vec![], vec![]).into_response())
 }
 
-pub async fn save(
-    State(state): State<AppState>,
-    person: Person,
-    Path(key): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    let inst = instrument(&key)?;
-    let values: Vec<Option<u8>> = (1..=inst.items().len())
+/// The answers a form sent: `item1..itemN`, each 0–3 or missing.
+pub fn answers_of(inst: Instrument, pairs: &[(String, String)]) -> Vec<Option<u8>> {
+    (1..=inst.items().len())
         .map(|n| {
             pairs
                 .iter()
@@ -114,40 +109,80 @@ pub async fn save(
                 .and_then(|(_, v)| v.trim().parse::<u8>().ok())
                 .filter(|v| *v <= 3)
         })
-        .collect();
-    let crisis = state.crisis.ordered_for(Some(&person.user.time_zone)).into_iter().cloned().collect::<Vec<_>>();
-    let item9_raised = inst == Instrument::Phq9 && values.get(8).copied().flatten().is_some_and(|v| v > 0);
-    let missing: Vec<Field> = values
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.is_none())
-        .map(|(i, _)| Field::error(format!("item{}", i + 1), format!("Question {} has no answer.", i + 1)))
-        .collect();
-    if !missing.is_empty() {
-        let shown = if item9_raised { crisis } else { vec![] };
-        return Ok(views::again(form_page(&person, inst, &values, missing, shown)));
+        .collect()
+}
+
+/// The item-9 answer above zero in PHQ-9 answers, if any.
+pub fn item9_of(inst: Instrument, values: &[Option<u8>]) -> Option<u8> {
+    (inst == Instrument::Phq9).then(|| values.get(8).copied().flatten()).flatten().filter(|v| *v > 0)
+}
+
+/// Keeps what can be kept: an item-9 answer above zero always (so it flags every supporter even
+/// when the rest is unanswered), the questionnaire when complete. Returns the saved answers.
+pub async fn keep(
+    state: &AppState,
+    user: uuid::Uuid,
+    inst: Instrument,
+    values: &[Option<u8>],
+    today: jiff::civil::Date,
+    now: jiff::Timestamp,
+) -> AppResult<Option<Answers>> {
+    if let Some(v) = item9_of(inst, values) {
+        state.store.save_signal(user, today, v, now).await?;
+    }
+    if values.iter().any(Option::is_none) {
+        return Ok(None);
     }
     let items: Vec<u8> = values.iter().map(|v| v.unwrap_or(0)).collect();
     let answers = Answers::new(inst, &items).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    state
+        .store
+        .save_questionnaire(user, inst.key(), today, answers.items(), answers.total(), answers.item9(), now)
+        .await?;
+    Ok(Some(answers))
+}
+
+/// The names of everyone an urgent flag reaches now.
+pub async fn alerted(state: &AppState, user: uuid::Uuid) -> AppResult<Vec<String>> {
+    Ok(state
+        .store
+        .shares_of(user)
+        .await?
+        .into_iter()
+        .filter(|s| s.revoked_at.is_none())
+        .map(|s| s.grantee_name)
+        .collect())
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    person: Person,
+    Path(key): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let inst = instrument(&key)?;
+    let values = answers_of(inst, &pairs);
+    let crisis = state.crisis.ordered_for(Some(&person.user.time_zone)).into_iter().cloned().collect::<Vec<_>>();
+    let item9_raised = item9_of(inst, &values).is_some();
     let previous =
         state.store.questionnaires(person.id()).await?.into_iter().rev().find(|q| q.instrument == inst.key());
     let today = person.today();
-    state
-        .store
-        .save_questionnaire(
-            person.id(),
-            inst.key(),
-            today,
-            answers.items(),
-            answers.total(),
-            answers.item9(),
-            person.now(),
-        )
-        .await?;
-    if item9_raised {
-        tracing::warn!(user = %person.id(), "PHQ-9 item 9 above zero: urgent flag raised for everyone shared with");
-    }
-    let shared_with = state.store.shares_of(person.id()).await?.iter().filter(|s| s.revoked_at.is_none()).count();
+    // Before anything can go wrong: an item-9 answer is kept and flags every supporter.
+    let saved = keep(&state, person.id(), inst, &values, today, person.now()).await?;
+    let alerted = if item9_raised { alerted(&state, person.id()).await? } else { vec![] };
+    let Some(answers) = saved else {
+        let mut missing: Vec<Field> = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_none())
+            .map(|(i, _)| Field::error(format!("item{}", i + 1), format!("Question {} has no answer.", i + 1)))
+            .collect();
+        if item9_raised {
+            missing.insert(0, Field::error("item9", kept_words(&alerted)));
+        }
+        let shown = if item9_raised { crisis } else { vec![] };
+        return Ok(views::again(form_page(&person, inst, &values, missing, shown)));
+    };
     let page = views::QuestionnaireResult {
         chrome: person.chrome("questionnaires"),
         score: ScoreView {
@@ -159,8 +194,21 @@ pub async fn save(
             change: change_text(&state, inst, previous.as_ref(), answers.total()),
         },
         item9: item9_raised,
-        shared_with,
+        alerted,
         crisis: if item9_raised { crisis } else { vec![] },
     };
     Ok(page.into_response())
+}
+
+/// What the person is told when an item-9 answer was kept before the rest was answered.
+pub fn kept_words(alerted: &[String]) -> String {
+    if alerted.is_empty() {
+        "Your answer to question 9 has been kept. You do not share your record with anyone, so no one has been alerted."
+            .to_string()
+    } else {
+        format!(
+            "Your answer to question 9 has been kept, and {} will see an urgent note to check in with you.",
+            alerted.join(" and ")
+        )
+    }
 }

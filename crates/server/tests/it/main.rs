@@ -7,6 +7,7 @@ mod care;
 mod forms;
 mod helpers;
 mod pace;
+mod safety;
 mod sharing;
 
 use helpers::{Browser, TestApp, on_both};

@@ -1,0 +1,136 @@
+//! Issue 11 through the routes: an item-9 answer is never lost (incomplete form, lapsed session),
+//! every supporter is flagged, and no supporter can hide a flag from another.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, on_both};
+use crate::sharing::{phq9, share_with};
+
+#[tokio::test]
+async fn item_9_alone_is_kept_and_flags_every_supporter() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("sam@example.org", "Sam", "person").await;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        let val = app.browser();
+        val.sign_up_as("val@example.org", "Val", "peer").await;
+        share_with(&sam, &dr).await;
+        share_with(&sam, &val).await;
+        // Only question 9 answered: crisis help, the answer kept, and who was alerted, by name.
+        let alone = phq9(&sam, ["", "", "", "", "", "", "", "", "2"]).await;
+        assert_eq!(alone.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(alone.has("crisis-now") && alone.has("href=\"tel:116123\""));
+        assert!(
+            alone.has("Your answer to question 9 has been kept, and")
+                && alone.has("Dr Lee")
+                && alone.has("Val will see an urgent note")
+                || alone.has("Dr Lee will see an urgent note"),
+            "{}",
+            alone.body
+        );
+        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 1);
+        assert!(app.store.questionnaires(sam_id).await.unwrap().is_empty(), "an incomplete PHQ-9 is not scored");
+        for b in [&dr, &val] {
+            let caseload = b.get("/caseload").await;
+            assert!(caseload.has("urgent:</strong> PHQ-9 item 9 answered above zero"), "{}", caseload.body);
+        }
+        let page = dr.get(&format!("/people/{sam_id}")).await;
+        assert!(page.has("The rest of that PHQ-9 was not completed"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_view_only_peer_cannot_close_a_clinicians_flag() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("sam@example.org", "Sam", "person").await;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        let val = app.browser();
+        val.sign_up_as("val@example.org", "Val", "peer").await;
+        share_with(&sam, &dr).await;
+        // Val is invited to view only.
+        let page = sam.submit("/sharing", "/sharing/invite", &[("can_propose", "")]).await;
+        let at = page.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
+        val.submit("/join", "/join", &[("code", &page.body[at..at + 14])]).await;
+        phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
+        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        let key = format!("item9:{}", crate::london_today());
+        let person = format!("/people/{sam_id}");
+        let resolve = format!("/people/{sam_id}/flags/resolve");
+        // The peer may not resolve an urgent flag, for anyone.
+        let tried = val.submit(&person, &resolve, &[("key", &key), ("note", "all fine"), ("kind", "resolved")]).await;
+        assert_eq!(tried.status, StatusCode::BAD_REQUEST);
+        assert!(!val.get(&person).await.has("Resolve it for me"), "no button the peer cannot use");
+        // The peer's "I reached out" note is shown to the clinician, whose flag stays open.
+        let noted = val
+            .submit(&person, &resolve, &[("key", &key), ("note", "Texted Sam, no reply yet"), ("kind", "reached_out")])
+            .await;
+        assert_eq!(noted.status, StatusCode::SEE_OTHER);
+        let seen = dr.get(&person).await;
+        assert!(seen.has("urgent: PHQ-9 item 9") && seen.has("Val: Texted Sam, no reply yet"), "{}", seen.body);
+        // The clinician resolves it for themselves only: the peer still sees it open.
+        let done = dr
+            .submit(&person, &resolve, &[("key", &key), ("note", "Phoned; safety plan made"), ("kind", "resolved")])
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER);
+        assert!(!dr.get(&person).await.has("urgent: PHQ-9 item 9"));
+        let still = val.get(&person).await;
+        assert!(still.has("urgent: PHQ-9 item 9") && still.has("Dr Lee: Phoned; safety plan made"), "{}", still.body);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn item_9_sent_after_the_session_lapsed_shows_help_and_is_saved_after_sign_in() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("sam@example.org", "Sam", "person").await;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        share_with(&sam, &dr).await;
+        // The form was opened, then the session lapsed (here: signed out elsewhere) before sending.
+        let form = sam.get("/questionnaires/phq9").await;
+        let stale = form.csrf();
+        sam.submit("/today", "/logout", &[]).await;
+        let mut answers: Vec<(&str, &str)> = vec![("csrf", stale.as_str())];
+        let items: Vec<String> = (1..=9).map(|n| format!("item{n}")).collect();
+        for (k, v) in items.iter().zip(["2", "1", "1", "1", "0", "0", "0", "0", "3"]) {
+            answers.push((k.as_str(), v));
+        }
+        let held = sam.post_raw("/questionnaires/phq9", &answers).await;
+        assert_eq!(held.status, StatusCode::OK);
+        assert!(held.has("crisis-now") && held.has("href=\"tel:116123\""), "help first");
+        assert!(held.has("Your answers are kept"));
+        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        assert!(app.store.signals(sam_id).await.unwrap().is_empty(), "nothing saved before sign-in");
+        // Signing in on that page saves them.
+        let token = held.csrf();
+        let signed = sam
+            .post_raw(
+                "/login",
+                &[("csrf", token.as_str()), ("email", "sam@example.org"), ("password", "correct horse battery")],
+            )
+            .await;
+        assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
+        assert!(
+            signed.has("Dr Lee will see an urgent note") && signed.has("Your whole PHQ-9 was saved too"),
+            "{}",
+            signed.body
+        );
+        assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 1);
+        let qs = app.store.questionnaires(sam_id).await.unwrap();
+        assert_eq!((qs.len(), qs[0].item9), (1, Some(3)));
+        assert!(dr.get("/caseload").await.has("urgent:</strong> PHQ-9 item 9 answered above zero"));
+        // A lapsed form without an item-9 answer is refused as before, changing nothing.
+        let other = sam.post_raw("/questionnaires/gad7", &[("csrf", "stale"), ("item1", "1")]).await;
+        assert_eq!(other.status, StatusCode::FORBIDDEN);
+        app
+    })
+    .await;
+}
