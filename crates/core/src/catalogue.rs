@@ -262,6 +262,9 @@ pub struct Product {
     /// Hours from a dose to the peak level, where the label gives it for this form (extended-
     /// and delayed-release forms); the simulation's absorption follows it.
     pub tmax_hours: Option<f64>,
+    /// How many doses a day the label requires for this form (venlafaxine immediate release: the
+    /// day's dose in two or three parts); plans split each day's dose this many ways.
+    pub daily_doses: Option<u8>,
 }
 
 impl Product {
@@ -287,6 +290,7 @@ impl Product {
             relative_exposure: 1.0,
             dilutable: true,
             tmax_hours: None,
+            daily_doses: None,
         }
     }
 
@@ -353,6 +357,9 @@ pub struct ProductRecord {
     /// See `Product::dilutable` (default true).
     #[serde(default)]
     pub dilute_in_water: Option<bool>,
+    /// See `Product::daily_doses` (2 to 4).
+    #[serde(default)]
+    pub daily_doses: Option<u8>,
     /// See `Product::tmax_hours`; needs `tmax_source`.
     #[serde(default)]
     pub tmax_hours: Option<f64>,
@@ -404,6 +411,11 @@ impl ProductRecord {
                 ));
             }
         };
+        let daily_doses = match self.daily_doses {
+            None => None,
+            Some(n @ 2..=4) => Some(n),
+            Some(n) => return Err(format!("product {id}: daily_doses {n} must be from 2 to 4")),
+        };
         let tmax_hours = match (self.tmax_hours, &self.tmax_source) {
             (None, _) => None,
             (Some(t), Some(_)) if t.is_finite() && t > 0.0 && t <= 48.0 => Some(t),
@@ -426,6 +438,7 @@ impl ProductRecord {
             relative_exposure,
             dilutable: self.dilute_in_water.unwrap_or(true),
             tmax_hours,
+            daily_doses,
         })
     }
 }

@@ -212,12 +212,22 @@ pub struct Preparation {
     /// "a 1 in 100 dilution of …"); empty for whole or cut units alone. A change between steps is
     /// announced and avoided where it saves nothing.
     pub method: String,
+    /// The day's dose in parts, where the label requires divided doses: ("morning", its
+    /// preparation), …; the parts add up to `dose_mg`. Empty for one dose a day.
+    pub parts: Vec<(&'static str, Preparation)>,
 }
 
 impl Preparation {
     /// An empty preparation: the step to zero, or a dose that cannot be made from the kit.
     pub fn none(dose_mg: f64) -> Preparation {
-        Preparation { items: Vec::new(), dose_mg, complexity: 0, notes: Vec::new(), method: String::new() }
+        Preparation {
+            items: Vec::new(),
+            dose_mg,
+            complexity: 0,
+            notes: Vec::new(),
+            method: String::new(),
+            parts: Vec::new(),
+        }
     }
 
     /// The whole preparation, e.g. "1 × 50 mg tablet + 0.8 mL of the oral concentrate 20 mg/mL".
@@ -226,6 +236,17 @@ impl Preparation {
     pub fn instruction(&self) -> String {
         if self.items.is_empty() {
             return "none (stop)".to_string();
+        }
+        if !self.parts.is_empty() {
+            let parts: Vec<String> = self
+                .parts
+                .iter()
+                .map(|(when, p)| {
+                    let text = p.instruction();
+                    format!("{}: {text}{}", capitalise(when), if text.ends_with('.') { "" } else { "." })
+                })
+                .collect();
+            return format!("In {} doses. {}", self.parts.len(), parts.join(" "));
         }
         let (diluted, plain): (Vec<&Item>, Vec<&Item>) = self.items.iter().partition(|i| i.dilution.is_some());
         let plain = plain.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join(" + ");
@@ -486,6 +507,36 @@ impl Solver {
         Some(Choice { preparation: self.build(&cand), within_tolerance: within })
     }
 
+    /// The day's dose `prep` in `n` parts (labelled divided doses): each part the nearest
+    /// preparable share, the last what remains, so the parts add up to the day's dose exactly.
+    /// `None` when the remainder cannot be made.
+    pub fn divide(&self, prep: &Preparation, n: u8) -> Option<Vec<(&'static str, Preparation)>> {
+        const WHEN: [&str; 4] = ["morning", "midday", "evening", "bedtime"];
+        let when: &[&'static str] = match n {
+            2 => &["morning", "evening"],
+            3 => &WHEN[..3],
+            _ => &WHEN,
+        };
+        let share = prep.dose_mg / f64::from(n);
+        let mut parts = Vec::new();
+        let mut left = prep.dose_mg;
+        for (k, w) in when.iter().enumerate() {
+            let last = k + 1 == when.len();
+            let (target, window) = if last {
+                (left, Window { low: left, high: left, high_inclusive: true })
+            } else {
+                (share, Window { low: 1e-9, high: left, high_inclusive: false })
+            };
+            let c = self.solve(target, window, if last { 1e-9 } else { share * 0.15 })?;
+            if last && (c.preparation.dose_mg - left).abs() > 1e-9 {
+                return None;
+            }
+            left -= c.preparation.dose_mg;
+            parts.push((*w, c.preparation));
+        }
+        Some(parts)
+    }
+
     /// The method of a candidate whose fine source is `fine` (see `Preparation::method`).
     fn method(&self, fine: Option<usize>) -> String {
         let Some(f) = fine.map(|fi| &self.fine[fi]) else { return String::new() };
@@ -675,7 +726,7 @@ impl Solver {
             note_product(p, &mut notes);
         }
         let method = self.method(cand.fine.map(|(fi, _)| fi));
-        Preparation { items, dose_mg: cand.mg, complexity: cand.cost, notes, method }
+        Preparation { items, dose_mg: cand.mg, complexity: cand.cost, notes, method, parts: Vec::new() }
     }
 }
 

@@ -190,6 +190,11 @@ pub fn check(catalogue: &Catalogue, drug: &Drug, req: &PlanRequest, plan: &Plan)
         if (prepared - s.dose_mg).abs() > 1e-6 {
             out.push(Violation::PreparationMismatch { step: s.index, dose_mg: s.dose_mg, prepared_mg: prepared });
         }
+        // A day's dose given in parts: the parts add up to it.
+        let parts: f64 = s.preparation.parts.iter().map(|(_, p)| p.dose_mg).sum();
+        if !s.preparation.parts.is_empty() && (parts - s.dose_mg).abs() > 1e-6 {
+            out.push(Violation::PreparationMismatch { step: s.index, dose_mg: s.dose_mg, prepared_mg: parts });
+        }
     }
     check_end(req, plan, &mut out);
     out

@@ -488,7 +488,10 @@ impl<'a> Context<'a> {
     fn first_step(&mut self, start: f64) -> Step {
         let first = self.solver.solve(start, Window { low: start, high: start, high_inclusive: true }, 0.0);
         let preparation = match first {
-            Some(c) => c.preparation,
+            Some(mut c) => {
+                self.divide(0, &mut c.preparation);
+                c.preparation
+            }
             None => {
                 self.warnings.push(Warning { code: "start-not-preparable", step: Some(0), message: format!(
                     "Your current {} cannot be made exactly from the products listed; keep preparing it as you do now.", self.req.start) });
@@ -606,6 +609,8 @@ impl<'a> Context<'a> {
                 message: method_change(index, before, &choice.preparation.method),
             });
         }
+        let mut choice = choice;
+        self.divide(index, &mut choice.preparation);
         let fit = self
             .model
             .as_ref()
@@ -623,6 +628,25 @@ impl<'a> Context<'a> {
             within_tolerance: choice.within_tolerance,
             daily: Vec::new(),
         })
+    }
+
+    /// Where every product of a preparation is labelled for divided doses (venlafaxine immediate
+    /// release), the day's dose is given in that many parts; where the parts cannot be made, says so.
+    fn divide(&mut self, index: usize, prep: &mut Preparation) {
+        let n = prep
+            .items
+            .iter()
+            .map(|i| {
+                self.req.kit.stocks.iter().find(|s| s.product.id == i.product_id).and_then(|s| s.product.daily_doses)
+            })
+            .collect::<Option<Vec<u8>>>()
+            .and_then(|ns| ns.into_iter().min());
+        let Some(n) = n.filter(|_| !prep.items.is_empty()) else { return };
+        match self.solver.divide(prep, n) {
+            Some(parts) => prep.parts = parts,
+            None => self.warnings.push(Warning { code: "divided-dose", step: Some(index), message: format!(
+                "Step {index}: the label gives this form in {n} or more doses a day, but the day's dose cannot be split into {n} parts with the products listed; take it in parts as your prescriber advises.") }),
+        }
     }
 
     /// Extended- and immediate-release forms are absorbed at different speeds: a step that mixes

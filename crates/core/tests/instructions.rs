@@ -175,3 +175,28 @@ fn tapering_strips_fall_a_little_every_day() {
         before = d.dose_mg;
     }
 }
+
+#[test]
+fn venlafaxine_immediate_release_is_planned_in_two_doses_a_day() {
+    // Review P14: the label gives immediate-release venlafaxine in two or three divided doses, but
+    // plans gave it once a day. Every step's day is now two parts that add up to the day's dose.
+    let c = catalogue();
+    let p = plan_of(
+        &c,
+        "venlafaxine",
+        150.0,
+        Strategy::Hyperbolic { step_pp: 5.0 },
+        kit(&c, &["venlafaxine-tab-37.5mg", "venlafaxine-oral-solution-75mg-5ml"]),
+    );
+    for s in p.steps.iter().filter(|s| s.dose_mg > 0.0) {
+        let parts = &s.preparation.parts;
+        assert_eq!(parts.iter().map(|(w, _)| *w).collect::<Vec<_>>(), ["morning", "evening"], "step {}", s.index);
+        let sum: f64 = parts.iter().map(|(_, p)| p.dose_mg).sum();
+        assert!((sum - s.dose_mg).abs() < 1e-9, "step {}: {sum} vs {}", s.index, s.dose_mg);
+        assert!(s.preparation.instruction().starts_with("In 2 doses. Morning: "));
+    }
+    // Extended-release capsules are once a day: no parts.
+    let xr =
+        plan_of(&c, "venlafaxine", 150.0, Strategy::Hyperbolic { step_pp: 5.0 }, kit(&c, &["venlafaxine-xr-cap-75mg"]));
+    assert!(xr.steps.iter().all(|s| s.preparation.parts.is_empty()));
+}

@@ -257,3 +257,22 @@ fn a_crossover_stage_that_raises_the_total_is_refused() {
         "a stage off its length",
     );
 }
+
+#[test]
+fn divided_doses_that_do_not_add_up_are_refused() {
+    let c = catalogue();
+    let kit = Kit {
+        stocks: ["venlafaxine-tab-37.5mg", "venlafaxine-oral-solution-75mg-5ml"]
+            .iter()
+            .map(|id| Stock::new(c.product(id).unwrap().clone()))
+            .collect(),
+        equipment: Equipment::default(),
+    };
+    let req = PlanRequest::new("venlafaxine", Mg::new(150.0).unwrap(), Strategy::Hyperbolic { step_pp: 5.0 }, kit);
+    let vs = verdict(&req, |p| p.steps[1].preparation.parts[0].1.dose_mg += 5.0);
+    has(
+        &vs,
+        |v| matches!(v, Violation::PreparationMismatch { step: 1, .. }),
+        "parts that do not add up to the day's dose",
+    );
+}
