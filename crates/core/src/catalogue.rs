@@ -265,6 +265,8 @@ pub struct Product {
     /// How many doses a day the label requires for this form (venlafaxine immediate release: the
     /// day's dose in two or three parts); plans split each day's dose this many ways.
     pub daily_doses: Option<u8>,
+    /// False for tablets that must not be split or cut (orally disintegrating tablets).
+    pub divisible: bool,
 }
 
 impl Product {
@@ -291,6 +293,7 @@ impl Product {
             dilutable: true,
             tmax_hours: None,
             daily_doses: None,
+            divisible: true,
         }
     }
 
@@ -357,6 +360,9 @@ pub struct ProductRecord {
     /// See `Product::dilutable` (default true).
     #[serde(default)]
     pub dilute_in_water: Option<bool>,
+    /// See `Product::divisible` (default true).
+    #[serde(default)]
+    pub divisible: Option<bool>,
     /// See `Product::daily_doses` (2 to 4).
     #[serde(default)]
     pub daily_doses: Option<u8>,
@@ -439,6 +445,7 @@ impl ProductRecord {
             dilutable: self.dilute_in_water.unwrap_or(true),
             tmax_hours,
             daily_doses,
+            divisible: self.divisible.unwrap_or(true),
         })
     }
 }

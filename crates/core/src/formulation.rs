@@ -349,10 +349,11 @@ impl Solver {
                 Form::Tablet { strength_mg, scored, modified_release } => {
                     let strength_mg = strength_mg * x;
                     pieces.push(Piece { stock: i, fraction: 1.0, mg: strength_mg, cost: 1 });
-                    if !modified_release && (scored == &Some(true) || eq.cutter) {
+                    let divisible = !modified_release && stock.product.divisible;
+                    if divisible && (scored == &Some(true) || eq.cutter) {
                         pieces.push(Piece { stock: i, fraction: 0.5, mg: strength_mg / 2.0, cost: 2 });
                     }
-                    if !modified_release && eq.cutter {
+                    if divisible && eq.cutter {
                         pieces.push(Piece { stock: i, fraction: 0.25, mg: strength_mg / 4.0, cost: 3 });
                     }
                 }

@@ -57,7 +57,13 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
                         assert_eq!(check(&c, drug, &req, &p), vec![], "{} {start} mg {strategy:?}", drug.id);
                         support::caps::both_caps(&c, drug, &p).unwrap();
                         all_made += usize::from(k == 0);
-                        if let PlanStatus::Incomplete { reason, .. } = &p.status {
+                        if let PlanStatus::Incomplete { reason, suggestion } = &p.status {
+                            // No one is left without a way on: a stop names a concrete option.
+                            assert!(
+                                suggestion.is_some() || reason.contains("steps"),
+                                "{} {start} mg: stops with no option named: {reason}",
+                                drug.id
+                            );
                             all_early += usize::from(k == 0);
                             if k == 0 && std::env::var_os("SWEEP_DETAIL").is_some() {
                                 eprintln!("    {} {start} mg {strategy:?} cutter={cutter}: {reason}", drug.id);
