@@ -276,3 +276,49 @@ fn divided_doses_that_do_not_add_up_are_refused() {
         "parts that do not add up to the day's dose",
     );
 }
+
+#[test]
+fn a_plan_that_does_not_begin_at_the_starting_dose_is_refused() {
+    let vs = verdict(&citalopram(), |p| set_dose(&mut p.steps[0], 19.0));
+    has(&vs, |v| matches!(v, Violation::WrongStart), "a first step other than the dose taken now");
+}
+
+#[test]
+fn a_plan_longer_than_the_limit_is_refused() {
+    let vs = verdict(&citalopram(), |p| {
+        let last = p.steps.last().unwrap().clone();
+        p.steps.extend(std::iter::repeat_n(last, taper_core::schedule::MAX_STEPS));
+    });
+    has(&vs, |v| matches!(v, Violation::TooManySteps { .. }), "more steps than the limit");
+}
+
+#[test]
+fn a_proportional_step_larger_than_asked_is_refused() {
+    // 10 % asked (11 % with measuring): 20 % is inside the half-dose cap but not the plan's limit.
+    let req = request("sertraline", 100.0, Strategy::Proportional { step_percent: 10.0 });
+    let vs = verdict(&req, |p| {
+        let to = p.steps[1].dose_mg * 0.8;
+        set_dose(&mut p.steps[2], to);
+    });
+    has(&vs, |v| matches!(v, Violation::PercentCut { step: 2, .. }), "a 20 % cut in a 10 % plan");
+    assert!(!vs.iter().any(|v| matches!(v, Violation::MgCut { .. })), "{vs:?}");
+}
+
+#[test]
+fn a_daily_dose_below_the_next_step_is_refused() {
+    let mut req = request("paroxetine", 20.0, Strategy::Proportional { step_percent: 10.0 });
+    req.micro_taper = true;
+    let vs = verdict(&req, |p| {
+        let below = p.steps[2].dose_mg - 0.5;
+        p.steps[1].daily[5].dose_mg = below;
+    });
+    has(&vs, |v| matches!(v, Violation::DailyOutOfRange { .. }), "a daily dose below the next step");
+}
+
+#[test]
+fn violations_say_what_is_wrong_in_words() {
+    let v = Violation::MgCut { step: 3, cut_percent: 60.0, cap_percent: 50.0 };
+    assert_eq!(v.to_string(), "step 3 removes 60% of the dose, more than the cap of 50%");
+    let v = Violation::IntervalTooShort { days: 7, min: 14 };
+    assert!(v.to_string().contains("7 days is below the minimum 14"));
+}
