@@ -185,6 +185,8 @@ pub struct Today {
     /// Questionnaires that are due: (key, name).
     pub due: Vec<(&'static str, &'static str)>,
     pub proposals: usize,
+    /// A supporter's name when one of the pending suggestions is theirs.
+    pub suggested_by: Option<String>,
     pub notice: Option<String>,
 }
 
@@ -227,6 +229,10 @@ pub struct ProposalView {
     pub id: String,
     pub title: String,
     pub reason: String,
+    /// What accepting does: "Accepting ends your hold: you stay on 12 mg until …".
+    pub effect: String,
+    /// Who suggested it: a supporter's name, or "your check-ins".
+    pub by: String,
     pub data: Vec<String>,
     pub sources: Vec<String>,
     pub status: String,
@@ -581,6 +587,8 @@ pub struct PersonPage {
     pub assessments: Vec<(String, String, String)>,
     pub pace: String,
     pub step_unit: String,
+    /// This supporter's own suggestions and what became of them: (date, title, outcome).
+    pub mine: Vec<(String, String, String)>,
 }
 
 pub struct Choice {

@@ -169,7 +169,25 @@ pub async fn person(
         });
     }
     score_views.reverse();
+    let mine = match r.course.as_ref() {
+        Some(c) => state
+            .store
+            .proposals(share.owner, c.plan_id)
+            .await?
+            .into_iter()
+            .filter(|p| p.proposed_by == Some(viewer.id()))
+            .map(|p| {
+                let outcome = match p.status {
+                    taper_store::ProposalStatus::Pending => "waiting for them to decide".to_string(),
+                    other => other.as_str().to_string(),
+                };
+                (p.created_at.to_zoned_datetime(viewer.tz.clone()).date().to_string(), p.title, outcome)
+            })
+            .collect(),
+        None => vec![],
+    };
     let page = views::PersonPage {
+        mine,
         chrome: viewer.chrome("caseload"),
         id: share.owner.to_string(),
         name: share.owner_name.clone(),

@@ -8,11 +8,13 @@ use taper_report::chart::{Timeline, waves_svg};
 use taper_store::{ProposalRecord, ProposalStatus};
 
 use super::long_date;
+use super::mg;
 use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
-use crate::timeline::{self, Course, ProposalDetails};
+use crate::timeline::{self, Course, ProposalDetails, StoredAction};
 use crate::views::{self, EpisodeView, ProposalView, RevisionView};
+use taper_core::adapt::FirstCut;
 
 pub const METHOD: &str = "Your baseline is the average of your check-ins before your first dose change (up to 7 of \
     them), or of your first 7 check-ins. Each day's burden is the sum of the checklist answers (0 to 51); the line is \
@@ -30,12 +32,42 @@ fn cite(state: &AppState, key: &str) -> String {
     state.catalogue.source(key).map_or_else(|| key.to_string(), |s| s.citation.clone())
 }
 
-fn proposal_view(state: &AppState, p: &ProposalRecord, person: &Person) -> ProposalView {
+/// What accepting does to the plan, in words, so a hold never ends silently.
+fn effect(action: StoredAction, course: Option<&Course>, today: jiff::civil::Date) -> String {
+    let holding = course.is_some_and(|c| c.current().record.hold);
+    let cur = course.map(|c| &c.current().settings);
+    let unit = cur.map_or("", |s| s.step_unit());
+    let interval = cur.map_or(28, |s| s.interval_days);
+    let ends = if holding { "Accepting ends your hold: " } else { "Accepting changes your plan: " };
+    let revision = taper_core::adapt::Action::from(action).revision();
+    match (action, revision.first_cut) {
+        (StoredAction::Hold { dose_mg }, _) => {
+            format!("Accepting keeps you on {} with no further cut until you decide to go on.", mg(dose_mg))
+        }
+        (StoredAction::Return { dose_mg }, _) => {
+            format!("Accepting takes you back to {} from today and holds you there.", mg(dose_mg))
+        }
+        (_, FirstCut::Today) => format!(
+            "{ends}the next cut is today, and steps are {}{unit} from now on.",
+            timeline::fmt(revision.step.unwrap_or_default())
+        ),
+        (_, _) => format!(
+            "{ends}you stay on {} until {}, then take steps of {}{unit}.",
+            mg(revision.from_mg),
+            long_date(taper_core::course::after(today, interval)),
+            timeline::fmt(revision.step.unwrap_or_default())
+        ),
+    }
+}
+
+fn proposal_view(state: &AppState, p: &ProposalRecord, person: &Person, course: Option<&Course>) -> ProposalView {
     let details: Option<ProposalDetails> = serde_json::from_str(&p.details).ok();
     ProposalView {
         id: p.id.to_string(),
         title: p.title.clone(),
         reason: p.reason.clone(),
+        effect: details.as_ref().map(|d| effect(d.action, course, person.today())).unwrap_or_default(),
+        by: p.proposer_name.clone().unwrap_or_else(|| "your check-ins".to_string()),
         data: details.as_ref().map(|d| d.data.clone()).unwrap_or_default(),
         sources: details.map(|d| d.sources.iter().map(|s| cite(state, s)).collect()).unwrap_or_default(),
         status: p.status.as_str().to_string(),
@@ -54,14 +86,14 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     let mut revisions = Vec::new();
     if let Some(c) = &course {
         let open = timeline::refresh_proposals(&state, person.id(), c, &analysis, today, person.now()).await?;
-        pending = open.iter().map(|p| proposal_view(&state, p, &person)).collect();
+        pending = open.iter().map(|p| proposal_view(&state, p, &person, Some(c))).collect();
         history = state
             .store
             .proposals(person.id(), c.plan_id)
             .await?
             .iter()
             .filter(|p| p.status != ProposalStatus::Pending)
-            .map(|p| proposal_view(&state, p, &person))
+            .map(|p| proposal_view(&state, p, &person, Some(c)))
             .collect();
         revisions = c
             .revs

@@ -27,6 +27,7 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
         checked_in,
         due: due_questionnaires(&state, &person).await?,
         proposals: 0,
+        suggested_by: None,
         notice: None,
     };
     let Some(course) = course else { return Ok(page.into_response()) };
@@ -59,8 +60,10 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
     }
     let checkins = state.store.checkins(person.id()).await?;
     let analysis = timeline::analyse(&checkins, Some(&course), today);
-    page.proposals =
-        timeline::refresh_proposals(&state, person.id(), &course, &analysis, today, person.now()).await?.len();
+    let pending = timeline::refresh_proposals(&state, person.id(), &course, &analysis, today, person.now()).await?;
+    page.proposals = pending.len();
+    // Who is suggesting: a supporter by name, else the person's own check-ins.
+    page.suggested_by = pending.iter().find_map(|p| p.proposer_name.clone());
     Ok(page.into_response())
 }
 

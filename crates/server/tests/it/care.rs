@@ -109,6 +109,15 @@ async fn a_supporter_with_permission_suggests_and_the_person_decides() {
         let progress = p.get("/progress").await;
         assert!(progress.has("Dr Lee suggests smaller steps: 5 pp from 12.5 mg"), "{}", progress.body);
         assert!(progress.has("Their reason: Sleep is poor since the last step"));
+        // Attributed to its author, and it says what accepting does (issue 11).
+        assert!(progress.has("Suggested by Dr Lee."), "{}", progress.body);
+        assert!(
+            progress.has("you stay on 12.5 mg until") && progress.has("then take steps of 5 pp"),
+            "{}",
+            progress.body
+        );
+        assert!(p.get("/today").await.has("Dr Lee suggests a change to your plan."));
+        assert!(dr.get(&format!("/people/{pid}")).await.has("waiting for them to decide"));
         let plan = app.store.plans(pid).await.unwrap()[0].id;
         let proposal =
             app.store.proposals(pid, plan).await.unwrap().into_iter().find(|x| x.rule == "supporter").unwrap();
@@ -120,6 +129,7 @@ async fn a_supporter_with_permission_suggests_and_the_person_decides() {
         assert!(!revs[1].hold && revs[1].day_offset == 0, "today's dose is kept; smaller steps follow");
         assert!(p.get("/today").await.has("id=\"today-dose\">12.5 mg<"));
         assert!(p.get("/sharing").await.has("suggested a change to your plan"));
+        assert!(dr.get(&format!("/people/{pid}")).await.has("— accepted"), "the supporter sees the outcome");
         app
     })
     .await;

@@ -134,3 +134,30 @@ async fn item_9_sent_after_the_session_lapsed_shows_help_and_is_saved_after_sign
     })
     .await;
 }
+
+#[tokio::test]
+async fn accepting_a_supporters_smaller_steps_says_it_ends_the_hold() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        let rising = crate::rising_after_a_step(&app, &p, "p@example.org").await;
+        // The person accepts the hold their check-ins suggested.
+        let accepted = p.submit("/progress", &format!("/proposals/{}/accept", rising.proposal), &[]).await;
+        assert_eq!(accepted.status, StatusCode::SEE_OTHER);
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        share_with(&p, &dr).await;
+        let person = format!("/people/{}", rising.user);
+        let sent = dr
+            .submit(
+                &person,
+                &format!("{person}/proposals"),
+                &[("kind", "slower"), ("step", "5"), ("reason", "Go gently")],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+        let progress = p.get("/progress").await;
+        assert!(progress.has("Suggested by Dr Lee.") && progress.has("Accepting ends your hold:"), "{}", progress.body);
+        app
+    })
+    .await;
+}
