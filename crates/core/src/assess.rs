@@ -1,8 +1,12 @@
-//! "Withdrawal or relapse?" — a structured aid for one episode of symptoms. It weighs the
-//! features the Maudsley Deprescribing Guidelines (2024) use to tell the two apart: timing after
-//! a dose change, symptoms new to the person, a physical pattern, resemblance to the original
-//! condition, and the response to going back up. The answer is "more consistent with" one or
-//! the other, or "unclear", with every reason shown. It is never a diagnosis.
+//! "Withdrawal or a return of the original condition?" — a structured aid for one episode of
+//! symptoms. It weighs the features the Maudsley Deprescribing Guidelines (2024) use to tell the
+//! two apart: timing after a dose change, symptoms new to the person, a physical pattern,
+//! resemblance to the original condition, the response to going back up, and a history of
+//! withdrawal; and what the app already knows (a rise in check-ins soon after a cut). Protracted
+//! withdrawal can begin late, resemble anxiety or depression and not ease at once after going
+//! back up (Hengartner et al. 2020), so a late onset and "no better after going back up" count
+//! for neither side, and resemblance counts less than new symptoms. The answer is "more
+//! consistent with" one or the other, or "unclear", with every reason shown. Never a diagnosis.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Onset {
@@ -84,8 +88,18 @@ pub struct Assessment {
     pub reasons: Vec<Reason>,
 }
 
-/// The difference in weight needed to lean one way.
-pub const MARGIN: u32 = 2;
+/// The difference in weight needed to lean one way: a clear majority, so that mixed pictures
+/// (the commonest, and the ones most often mislabelled) stay "unclear".
+pub const MARGIN: u32 = 3;
+
+/// What Taper already knows about the person, beyond their answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Known {
+    /// A past withdrawal on reducing or stopping (medication history).
+    pub past_withdrawal: bool,
+    /// Their check-ins rose above their own baseline within six weeks of a dose cut.
+    pub rise_after_cut: bool,
+}
 
 pub const CAVEAT: &str = "This is an aid for a conversation with your prescriber or therapist, not a diagnosis. \
     Withdrawal and the original condition can also happen together.";
@@ -94,7 +108,11 @@ fn r(text: &'static str, points_to: Leaning, weight: u32) -> Reason {
     Reason { text, points_to, weight, source: "maudsley2024" }
 }
 
-pub fn assess(e: &Episode) -> Assessment {
+fn h(text: &'static str, points_to: Leaning, weight: u32) -> Reason {
+    Reason { text, points_to, weight, source: "hengartner2020" }
+}
+
+pub fn assess(e: &Episode, known: Known) -> Assessment {
     use Leaning::{Relapse as R, Unclear as U, Withdrawal as W};
     let mut reasons = Vec::new();
     reasons.push(match e.onset {
@@ -105,7 +123,12 @@ pub fn assess(e: &Episode) -> Assessment {
             U,
             0,
         ),
-        Onset::Months => r("Began months after the last change, which fits a return of the original condition better.", R, 1),
+        Onset::Months => h(
+            "Began months after the last change: a return of the original condition often starts late, but so can \
+             protracted withdrawal, especially after stopping completely or a long taper.",
+            U,
+            0,
+        ),
         Onset::NoChange => r(
             "No dose change came before it; withdrawal follows a change (though withdrawal-like symptoms can occur on a \
              steady dose).",
@@ -129,7 +152,12 @@ pub fn assess(e: &Episode) -> Assessment {
         Answer::Unsure => r("Unsure whether the pattern is mainly physical.", U, 0),
     });
     reasons.push(match e.like_original {
-        Answer::Yes => r("It looks like the condition the medication was first prescribed for.", R, 2),
+        Answer::Yes => h(
+            "It looks like the condition the medication was first prescribed for, though withdrawal can look like \
+             anxiety or depression too.",
+            R,
+            1,
+        ),
         Answer::No => r("It does not look like the original condition.", W, 1),
         Answer::Unsure => r("Unsure whether it resembles the original condition.", U, 0),
     });
@@ -137,11 +165,31 @@ pub fn assess(e: &Episode) -> Assessment {
         Reinstatement::ImprovedQuickly => {
             r("Symptoms eased within days of going back to the previous dose, which is typical of withdrawal.", W, 2)
         }
-        Reinstatement::NoBetter => {
-            r("No better after going back up: this fits a return of the original condition.", R, 1)
-        }
+        Reinstatement::NoBetter => h(
+            "No better yet after going back up: this says little either way, as withdrawal, especially after a long \
+             time or a late reinstatement, may not ease at once.",
+            U,
+            0,
+        ),
         Reinstatement::NotTried => r("Going back to the previous dose has not been tried.", U, 0),
     });
+    if known.past_withdrawal {
+        reasons.push(r(
+            "You have had withdrawal before when reducing or stopping (your medication history), which makes it more \
+             likely again.",
+            W,
+            1,
+        ));
+    }
+    if known.rise_after_cut {
+        reasons.push(Reason {
+            text: "Your check-ins rose above your own baseline within six weeks of a dose cut (Taper's reading of your \
+                   check-ins).",
+            points_to: W,
+            weight: 1,
+            source: "taper_policy",
+        });
+    }
     let sum = |l: Leaning| reasons.iter().filter(|x| x.points_to == l).map(|x| x.weight).sum::<u32>();
     let (w, rl) = (sum(W), sum(R));
     let leaning = if w >= rl + MARGIN {
@@ -167,7 +215,7 @@ mod tests {
             like_original: Answer::No,
             reinstatement: Reinstatement::ImprovedQuickly,
         };
-        let a = assess(&withdrawal);
+        let a = assess(&withdrawal, Known::default());
         assert_eq!(a.leaning, Leaning::Withdrawal);
         assert_eq!(a.reasons.len(), 5);
         let relapse = Episode {
@@ -177,7 +225,8 @@ mod tests {
             like_original: Answer::Yes,
             reinstatement: Reinstatement::NoBetter,
         };
-        assert_eq!(assess(&relapse).leaning, Leaning::Relapse);
+        let relapse = Episode { onset: Onset::NoChange, ..relapse };
+        assert_eq!(assess(&relapse, Known::default()).leaning, Leaning::Relapse);
         let unknown = Episode {
             onset: Onset::Unknown,
             new_symptoms: Answer::Unsure,
@@ -185,7 +234,7 @@ mod tests {
             like_original: Answer::Unsure,
             reinstatement: Reinstatement::NotTried,
         };
-        assert_eq!(assess(&unknown).leaning, Leaning::Unclear);
+        assert_eq!(assess(&unknown, Known::default()).leaning, Leaning::Unclear);
         // Soon after a cut but looking like the old condition: not decided either way.
         let mixed = Episode {
             like_original: Answer::Yes,
@@ -193,6 +242,26 @@ mod tests {
             reinstatement: Reinstatement::NotTried,
             ..withdrawal
         };
-        assert_eq!(assess(&mixed).leaning, Leaning::Unclear);
+        assert_eq!(assess(&mixed, Known::default()).leaning, Leaning::Unclear);
+    }
+
+    #[test]
+    fn a_late_familiar_episode_no_better_after_going_back_up_is_not_called_a_relapse() {
+        // Clinical review §7: months after the change, nothing new, like the original condition,
+        // no better after reinstatement scored 5–0 for relapse. Protracted withdrawal looks just
+        // like that (Hengartner 2020), so it is now "unclear", and a past withdrawal or a rise in
+        // check-ins after a cut tilts it towards withdrawal.
+        let late = Episode {
+            onset: Onset::Months,
+            new_symptoms: Answer::No,
+            physical: Answer::No,
+            like_original: Answer::Yes,
+            reinstatement: Reinstatement::NoBetter,
+        };
+        assert_eq!(assess(&late, Known::default()).leaning, Leaning::Unclear);
+        let a = assess(&late, Known { past_withdrawal: true, rise_after_cut: true });
+        assert_ne!(a.leaning, Leaning::Relapse);
+        assert!(a.reasons.iter().any(|r| r.text.contains("medication history")));
+        assert!(a.reasons.iter().any(|r| r.source == "hengartner2020"));
     }
 }

@@ -262,7 +262,24 @@ pub async fn assess_save(
             .await?,
         ));
     };
-    let a = assess::assess(&Episode { onset, new_symptoms, physical, like_original, reinstatement });
+    // What the app already knows: a past withdrawal (medication history), and a rise in check-ins
+    // within six weeks of a cut (the core's wave reading).
+    let stored: StoredBackground =
+        state.store.med_background(person.id()).await?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
+    let course = crate::timeline::Course::load(&state, person.id()).await?;
+    let checkins = state.store.checkins(person.id()).await?;
+    let analysis = crate::timeline::analyse(&checkins, course.as_ref(), person.today());
+    let cuts: Vec<jiff::civil::Date> = course
+        .as_ref()
+        .map(|c| c.changes(person.today()).into_iter().filter(|ch| ch.to_mg < ch.from_mg).map(|ch| ch.date).collect())
+        .unwrap_or_default();
+    let known = assess::Known {
+        past_withdrawal: stored.past_severe,
+        rise_after_cut: analysis.ongoing_wave().is_some_and(|w| {
+            cuts.iter().any(|c| w.start >= *c && (w.start - *c).get_days() <= taper_core::adapt::AFTER_CHANGE_DAYS)
+        }),
+    };
+    let a = assess::assess(&Episode { onset, new_symptoms, physical, like_original, reinstatement }, known);
     let answers = serde_json::json!({
         "onset": get("onset"), "new_symptoms": get("new_symptoms"), "physical": get("physical"),
         "like_original": get("like_original"), "reinstatement": get("reinstatement"),
