@@ -116,6 +116,7 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .route("/learn/glossary", get(pages::learn::glossary))
         .route("/learn/{drug}", get(pages::learn::drug))
         .route("/crisis", get(pages::learn::crisis))
+        .route("/safety-plan", get(pages::safety_plan::show).post(pages::safety_plan::save))
         .route("/questionnaires", get(pages::questionnaires::index))
         .route("/questionnaires/{instrument}", get(pages::questionnaires::form).post(pages::questionnaires::save))
         .route("/history", get(pages::history::history))

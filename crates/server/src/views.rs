@@ -64,6 +64,25 @@ pub fn message_page(title: &str, message: &str) -> Html<String> {
     Html(m.render().unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><p>{message}</p>")))
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "safety_plan.html")]
+pub struct SafetyPlanPage {
+    pub chrome: Chrome,
+    pub sections: Vec<PlanSection>,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub contact_tel: Option<String>,
+    pub errors: Vec<Field>,
+    pub saved: bool,
+}
+
+pub struct PlanSection {
+    pub name: &'static str,
+    pub heading: &'static str,
+    pub hint: &'static str,
+    pub value: String,
+}
+
 /// Crisis help first, then signing in again to save PHQ-9 answers a lapsed session could not.
 #[derive(Template, WebTemplate)]
 #[template(path = "held.html")]

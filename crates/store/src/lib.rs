@@ -190,6 +190,7 @@ impl Store {
             "DELETE FROM audit WHERE owner_id = $1",
             "DELETE FROM flag_notes WHERE owner_id = $1",
             "DELETE FROM safety_signals WHERE user_id = $1",
+            "DELETE FROM safety_plans WHERE user_id = $1",
             "DELETE FROM invites WHERE owner_id = $1",
             "DELETE FROM shares WHERE owner_id = $1 OR grantee_id = $1",
         ] {

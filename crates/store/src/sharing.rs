@@ -294,6 +294,29 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps the person's safety plan (a JSON document the server defines), replacing any before.
+    pub async fn save_safety_plan(&self, user: Uuid, data: &str, now: Timestamp) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM safety_plans WHERE user_id = $1").bind(user.to_string()).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO safety_plans (user_id, data, updated_at) VALUES ($1, $2, $3)")
+            .bind(user.to_string())
+            .bind(data)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The person's safety plan document, if they have written one.
+    pub async fn safety_plan(&self, user: Uuid) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT data FROM safety_plans WHERE user_id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
     /// The person's item-9 answers above zero, oldest first.
     pub async fn signals(&self, user: Uuid) -> Result<Vec<SafetySignal>> {
         let rows: Vec<(String, i64)> =

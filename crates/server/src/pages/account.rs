@@ -56,6 +56,7 @@ struct Export {
     checklist: Vec<&'static str>,
     questionnaires: Vec<serde_json::Value>,
     withdrawal_or_relapse: Vec<serde_json::Value>,
+    safety_plan: Option<serde_json::Value>,
     medication_history: serde_json::Value,
     sharing: Vec<serde_json::Value>,
     access_log: Vec<serde_json::Value>,
@@ -200,6 +201,7 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
                 })
             })
             .collect(),
+        safety_plan: state.store.safety_plan(id).await?.map(|p| json_or_string(&p)),
         medication_history: serde_json::json!({
             "events": state.store.med_events(id).await?.into_iter().map(|e| serde_json::json!({
                 "date": e.date.to_string(), "drug": e.drug, "kind": e.kind, "abrupt": e.abrupt,

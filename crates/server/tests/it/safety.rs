@@ -161,3 +161,44 @@ async fn accepting_a_supporters_smaller_steps_says_it_ends_the_hold() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_safety_plan_is_written_kept_private_and_offered_with_crisis_help() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("sam@example.org", "Sam", "person").await;
+        let form = sam.get("/safety-plan").await;
+        assert!(form.has("1. My warning signs") && form.has("7. My reasons for living"));
+        let saved = sam
+            .submit(
+                "/safety-plan",
+                "/safety-plan",
+                &[
+                    ("warning_signs", "Not sleeping; pulling away from friends"),
+                    ("reasons", "My daughter"),
+                    ("contact_name", "Jo"),
+                    ("contact_phone", "+44 7700 900123"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let page = sam.get("/safety-plan?saved=1").await;
+        assert!(page.has("Not sleeping; pulling away from friends") && page.has("href=\"tel:+447700900123\""));
+        // A bad number is named and nothing typed is lost.
+        let bad = sam
+            .submit("/safety-plan", "/safety-plan", &[("reasons", "Still my daughter"), ("contact_phone", "call me")])
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.has("digits, spaces") && bad.has("Still my daughter"));
+        // Crisis help, and the help after an item-9 answer, point to it.
+        assert!(sam.get("/crisis").await.has("href=\"/safety-plan\""));
+        assert!(phq9(&sam, ["", "", "", "", "", "", "", "", "1"]).await.has("Open your safety plan"));
+        // It is in the person's export, and no one else can read it.
+        assert!(sam.get("/account/export.json").await.has("pulling away from friends"));
+        let other = app.browser();
+        other.sign_up_as("o@example.org", "O", "clinician").await;
+        assert!(!other.get("/safety-plan").await.has("pulling away"));
+        app
+    })
+    .await;
+}
