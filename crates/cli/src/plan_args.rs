@@ -119,6 +119,9 @@ pub fn plan_error(e: PlanError) -> anyhow::Error {
     }
 }
 
+/// A products file larger than this is refused rather than read.
+const MAX_PRODUCTS_FILE_BYTES: u64 = 1 << 20;
+
 pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanRequest> {
     let drug = catalogue.find_drug("drug", &args.drug).map_err(input)?;
     let start = units::parse_positive_dose("from", &args.from).map_err(input)?;
@@ -162,7 +165,18 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
 
     let mut own: Vec<Product> = Vec::new();
     if let Some(path) = &args.products {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading --products {}", path.display()))?;
+        // Read at most a little over the limit, so /dev/zero or a huge file cannot exhaust memory.
+        use std::io::Read as _;
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_PRODUCTS_FILE_BYTES + 1).read_to_string(&mut text))
+            .with_context(|| format!("reading --products {}", path.display()))?;
+        if text.len() as u64 > MAX_PRODUCTS_FILE_BYTES {
+            return Err(usage(format!(
+                "--products {}: larger than 1 MiB; a products file is a short list",
+                path.display()
+            )));
+        }
         own = parse_user_products(&path.display().to_string(), &text).map_err(|e| usage(format!("--products {e}")))?;
     }
     let mut products: Vec<Product> = Vec::new();

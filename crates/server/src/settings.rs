@@ -148,7 +148,7 @@ impl PlanForm {
             start_date: get("start_date"),
             cutter: pairs.iter().any(|(k, v)| k == "cutter" && v == "yes"),
             syringe: get("syringe"),
-            products: crate::form::values(pairs, "products"),
+            products: unique(crate::form::values(pairs, "products")),
             justification: get("justification"),
             confirm_dose: pairs.iter().any(|(k, v)| k == "confirm_dose" && v == "yes"),
             compounded: get("compounded"),
@@ -325,6 +325,18 @@ impl PlanForm {
     }
 }
 
+/// Each value once, in the order first given: a checkbox list cannot name a product twice, so a
+/// form that does is read as naming it once (security probe H1).
+fn unique(values: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
 /// The (suffix, value) pairs of every field whose name starts with `prefix`, e.g. `beads:<id>`.
 fn prefixed(pairs: &[(String, String)], prefix: &str) -> Vec<(String, String)> {
     pairs.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|id| (id.to_string(), v.clone()))).collect()
@@ -338,6 +350,10 @@ fn with_unit(v: &str, unit: &str) -> String {
 /// Turns a planning refusal into a message on the field it concerns.
 pub fn plan_error_fields(e: &PlanError) -> Vec<Field> {
     match e {
+        // Product ids are for programs: a person is told the message without them.
+        PlanError::Input(i) if matches!(i.field.as_str(), "have" | "beads" | "fill") => {
+            vec![Field::error(form_field(&i.field), i.message.clone())]
+        }
         PlanError::Input(i) => vec![Field::error(form_field(&i.field), format!("{}: {}", i.value, i.message))],
         PlanError::Refused { field, message } | PlanError::Unconfirmed { field, message } => {
             vec![Field::error(form_field(field), message.clone())]

@@ -206,3 +206,31 @@ async fn product_cautions_stand_beside_the_steps_that_use_them() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_product_repeated_many_times_is_read_once() {
+    // Security probe H1: 'products' repeated 64 times (a 2 KB form) killed the server.
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("p@example.org").await;
+        let today = days_ago(0);
+        let mut form = vec![
+            ("drug", "citalopram"),
+            ("dose", "20"),
+            ("strategy", "hyperbolic"),
+            ("step", "5"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("cutter", "yes"),
+        ];
+        form.extend(std::iter::repeat_n(("products", "citalopram-tab-20mg"), 64));
+        // Read as the one product it names; the preview is made at once.
+        let preview = b.submit("/plan/new?drug=citalopram", "/plan/preview", &form).await;
+        assert_eq!(preview.status, StatusCode::OK);
+        assert_plain(&preview);
+        assert_eq!(b.get("/health").await.status, StatusCode::OK, "the server is still there");
+        app
+    })
+    .await;
+}
