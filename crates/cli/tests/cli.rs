@@ -402,9 +402,9 @@ fn brand_names_and_release_forms() {
 #[test]
 fn oversized_product_inputs_are_refused_not_searched() {
     // Security probe H1/L10: many products made the solver's search explode; /dev/zero was read
-    // until memory ran out. Now: duplicates and more than 16 products are refused, and a products
+    // until memory ran out. Now: duplicates and more than 20 products are refused, and a products
     // file over 1 MiB is not read.
-    let many: Vec<String> = (0..20).map(|i| format!("[[products]]\nid = \"my-{i}\"\ndrug = \"citalopram\"\nform = \"tablet\"\nstrength_mg = {}\nsource = \"taper_policy\"\n", i + 1)).collect();
+    let many: Vec<String> = (0..25).map(|i| format!("[[products]]\nid = \"my-{i}\"\ndrug = \"citalopram\"\nform = \"tablet\"\nstrength_mg = {}\nsource = \"taper_policy\"\n", i + 1)).collect();
     let dir = std::env::temp_dir().join(format!("taper-many-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("many.toml");
@@ -414,11 +414,11 @@ fn oversized_product_inputs_are_refused_not_searched() {
         .map(|s| s.to_string())
         .collect();
     args.push(file.display().to_string());
-    for i in 0..20 {
+    for i in 0..25 {
         args.extend(["--have".to_string(), format!("my-{i}")]);
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    fails_with(&args, &["--have", "at most 16"]);
+    fails_with(&args, &["--have", "at most 20"]);
     fails_with(
         &[
             "plan",

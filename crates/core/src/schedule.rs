@@ -27,7 +27,7 @@ pub const DEFAULT_STEP_PERCENT: f64 = 10.0;
 
 /// Distinct products one plan may use: every catalogue drug has fewer, and the solver's search
 /// grows with their number, so more are refused rather than searched.
-pub const MAX_PRODUCTS: usize = 16;
+pub const MAX_PRODUCTS: usize = 20;
 
 /// How far over the requested step a realised step may go because of measuring: a tenth.
 pub const MEASURING_SLACK: f64 = 1.1;
