@@ -40,11 +40,9 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
                 date: long_date(today),
                 dose: mg(on.dose_mg),
                 instruction: step.instruction.clone(),
-                details: if step.details.len() > 1 || step.details.iter().any(|d| d.contains("dilution")) {
-                    step.details.clone()
-                } else {
-                    Vec::new()
-                },
+                // The instruction already holds every part and any dilution recipe (walkthrough
+                // minor 21: it used to be repeated below).
+                details: Vec::new(),
                 notes: step.notes.clone(),
                 hold: on.hold,
                 next: on.next.map(|(d, dose)| format!("{} on {}", mg(dose), long_date(d))),
