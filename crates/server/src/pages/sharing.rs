@@ -129,6 +129,15 @@ pub async fn join(State(state): State<AppState>, person: Person, Form(f): Form<J
     if normalise(&f.code).len() != 12 {
         return Ok(refuse("An invitation code has 12 letters and digits, like ABCD-EFGH-JKLM."));
     }
+    // Checked before the code is used, so a code tried on the wrong account still works on the
+    // right one. A record shared into a personal account would appear on no caseload.
+    if person.user.role == "person" {
+        return Ok(refuse(
+            "This account is for your own taper, so it cannot accept an invitation code (if the code is \
+             yours, give it to the person who supports you). To support someone, sign up with a separate \
+             clinician or peer-supporter account and use the code there; it stays valid.",
+        ));
+    }
     match state.store.redeem_invite(&hash(&f.code), person.id(), person.now()).await {
         Ok(share) => {
             tracing::info!(grantee = %person.id(), owner = %share.owner, "sharing accepted");

@@ -99,7 +99,7 @@ async fn stopping_sharing_ends_access_at_once_and_codes_work_once_for_someone_el
         let i = own.body.find(key).unwrap() + key.len();
         let code = own.body[i..i + 14].to_string();
         let self_use = p.submit("/join", "/join", &[("code", &code)]).await;
-        assert!(self_use.has("That is your own code"));
+        assert!(self_use.has("cannot accept an invitation code"), "{}", self_use.body);
         let dr = app.browser();
         dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
         assert_eq!(dr.submit("/join", "/join", &[("code", &code.to_lowercase())]).await.status, StatusCode::SEE_OTHER);
@@ -140,6 +140,47 @@ async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
         assert!(caseload.has("3 days after the dose changed from 20 mg to 12.5 mg"));
         let history = p.get("/questionnaires").await;
         assert!(history.has("<td>8 of 27</td><td>mild</td>"), "{}", history.body);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_invitation_says_what_is_shared_and_only_a_supporter_account_can_accept_it() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("sam@example.org", "Sam", "person").await;
+        make_plan(&sam, &days_ago(3), "28").await;
+        sam.submit("/safety-plan", "/safety-plan", &[("warning_signs", "Pacing the kitchen at night")]).await;
+        let form = sam.get("/sharing").await;
+        for shared in
+            ["current dose", "check-ins", "question 9", "medication history", "Withdrawal or return?", "flags"]
+        {
+            assert!(form.has(shared), "consent names {shared}");
+        }
+        assert!(form.has("will not see your safety plan"));
+        let page = sam.submit("/sharing", "/sharing/invite", &[]).await;
+        let at = page.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
+        let code = page.body[at..at + 14].to_string();
+
+        // Another person's own account is refused, and the code is not used up.
+        let pat = app.browser();
+        pat.sign_up_as("pat@example.org", "Pat", "person").await;
+        let refused = pat.submit("/join", "/join", &[("code", &code)]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.has("clinician or peer-supporter account"), "{}", refused.body);
+        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        assert!(app.store.shares_of(sam_id).await.unwrap().is_empty());
+        assert_eq!(pat.get(&format!("/people/{sam_id}")).await.status, StatusCode::NOT_FOUND);
+
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        assert_eq!(dr.submit("/join", "/join", &[("code", &code)]).await.status, StatusCode::SEE_OTHER);
+        // What the consent text promises is kept out, is.
+        let seen = dr.get(&format!("/people/{sam_id}")).await;
+        assert_eq!(seen.status, StatusCode::OK);
+        assert!(seen.has("Sam") && seen.has("Medication history"));
+        assert!(!seen.has("Pacing the kitchen") && !seen.has("sam@example.org"));
         app
     })
     .await;
