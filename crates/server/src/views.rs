@@ -550,8 +550,18 @@ pub struct Sharing {
     pub chrome: Chrome,
     pub shares: Vec<ShareView>,
     pub log: Vec<LogView>,
+    pub pending: Vec<InviteView>,
     pub new_code: Option<(String, String)>,
     pub notice: Option<String>,
+}
+
+/// An invitation nobody has accepted yet, as its owner sees it.
+pub struct InviteView {
+    pub handle: String,
+    pub label: String,
+    pub can_propose: bool,
+    pub made: String,
+    pub expires: String,
 }
 
 #[derive(Template, WebTemplate)]

@@ -325,6 +325,17 @@ pub struct Share {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// An invitation not yet accepted. `handle` names it to its owner only (the stored hash of the
+/// code, which cannot be used to accept it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingInvite {
+    pub handle: String,
+    pub label: String,
+    pub can_propose: bool,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
 /// One read of a person's record by someone else. Written by the server, never edited.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRecord {

@@ -6,8 +6,8 @@ use jiff::civil::Date;
 use uuid::Uuid;
 
 use crate::{
-    AssessmentRecord, AuditRecord, FlagNote, FlagNoteKind, MedEventRecord, QuestionnaireRecord, Result, SafetySignal,
-    Share, Store, StoreError, date, micros, ts, uuid,
+    AssessmentRecord, AuditRecord, FlagNote, FlagNoteKind, MedEventRecord, PendingInvite, QuestionnaireRecord, Result,
+    SafetySignal, Share, Store, StoreError, date, micros, ts, uuid,
 };
 
 const SHARE_SELECT: &str = "SELECT s.id, s.owner_id, o.display_name, s.grantee_id, g.display_name, g.role, \
@@ -38,21 +38,58 @@ impl Store {
         &self,
         owner: Uuid,
         code_hash: &str,
+        label: &str,
         can_propose: bool,
         now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO invites (code_hash, owner_id, can_propose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO invites (code_hash, owner_id, label, can_propose, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(code_hash)
         .bind(owner.to_string())
+        .bind(label)
         .bind(i64::from(can_propose))
         .bind(micros(now))
         .bind(micros(expires_at))
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// The person's invitations that can still be accepted, newest first.
+    pub async fn pending_invites(&self, owner: Uuid, now: Timestamp) -> Result<Vec<PendingInvite>> {
+        let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT code_hash, label, can_propose, created_at, expires_at FROM invites \
+             WHERE owner_id = $1 AND used_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
+        )
+        .bind(owner.to_string())
+        .bind(micros(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(PendingInvite {
+                    handle: r.0,
+                    label: r.1,
+                    can_propose: r.2 != 0,
+                    created_at: ts(r.3)?,
+                    expires_at: ts(r.4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Withdraws an invitation nobody has accepted. NotFound when it is not the owner's, or is
+    /// already used (then the share itself is what to stop).
+    pub async fn cancel_invite(&self, owner: Uuid, handle: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM invites WHERE owner_id = $1 AND code_hash = $2 AND used_at IS NULL")
+            .bind(owner.to_string())
+            .bind(handle)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NotFound) }
     }
 
     /// Uses an invitation once: the grantee gets access to the owner's record. NotFound when the

@@ -245,13 +245,24 @@ async fn an_invitation_works_once_and_sharing_can_be_revoked() {
         let owner = user(&store, "o@example.org").await;
         let clin = user(&store, "c@example.org").await;
         let later = Timestamp::from_second(1_800_086_400).unwrap();
-        store.create_invite(owner, "hash1", true, now(), later).await.unwrap();
+        store.create_invite(owner, "hash1", "for Dr Lee", true, now(), later).await.unwrap();
+        let pending = store.pending_invites(owner, now()).await.unwrap();
+        assert_eq!((pending.len(), pending[0].label.as_str(), pending[0].can_propose), (1, "for Dr Lee", true));
         assert!(matches!(store.redeem_invite("hash1", owner, now()).await, Err(StoreError::Conflict(_))));
         let share = store.redeem_invite("hash1", clin, now()).await.unwrap();
         assert_eq!((share.owner, share.grantee, share.can_propose), (owner, clin, true));
         assert!(matches!(store.redeem_invite("hash1", clin, now()).await, Err(StoreError::NotFound)), "one use");
-        store.create_invite(owner, "hash2", false, now(), now()).await.unwrap();
+        assert!(store.pending_invites(owner, now()).await.unwrap().is_empty(), "a used code is no longer pending");
+        assert!(matches!(store.cancel_invite(owner, "hash1").await, Err(StoreError::NotFound)), "used: stop the share");
+        store.create_invite(owner, "hash2", "", false, now(), now()).await.unwrap();
         assert!(matches!(store.redeem_invite("hash2", clin, now()).await, Err(StoreError::NotFound)), "expired");
+        store.create_invite(owner, "hash3", "", false, now(), later).await.unwrap();
+        assert!(
+            matches!(store.cancel_invite(clin, "hash3").await, Err(StoreError::NotFound)),
+            "only the owner cancels"
+        );
+        store.cancel_invite(owner, "hash3").await.unwrap();
+        assert!(matches!(store.redeem_invite("hash3", clin, now()).await, Err(StoreError::NotFound)), "cancelled");
         assert_eq!(store.shared_with(clin).await.unwrap().len(), 1);
         assert!(store.active_share(owner, clin).await.unwrap().is_some());
         assert!(matches!(store.revoke_share(clin, share.id, now()).await, Err(StoreError::NotFound)), "only the owner");

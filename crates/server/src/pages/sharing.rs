@@ -12,7 +12,7 @@ use taper_store::StoreError;
 use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
-use crate::views::{self, LogView, ShareView};
+use crate::views::{self, InviteView, LogView, ShareView};
 
 /// Days an invitation code stays valid.
 pub const INVITE_DAYS: i64 = 7;
@@ -71,7 +71,20 @@ async fn page(
         .into_iter()
         .map(|a| LogView { at: when(a.at), who: a.actor_name, what: a.action })
         .collect();
-    Ok(views::Sharing { chrome: person.chrome("sharing"), shares, log, new_code, notice })
+    let pending = state
+        .store
+        .pending_invites(person.id(), person.now())
+        .await?
+        .into_iter()
+        .map(|i| InviteView {
+            handle: i.handle,
+            label: i.label,
+            can_propose: i.can_propose,
+            made: when(i.created_at),
+            expires: when(i.expires_at),
+        })
+        .collect();
+    Ok(views::Sharing { chrome: person.chrome("sharing"), shares, log, pending, new_code, notice })
 }
 
 pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
@@ -82,6 +95,26 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
 pub struct InviteForm {
     #[serde(default)]
     can_propose: String,
+    #[serde(default)]
+    label: String,
+}
+
+/// Longest note on whom an invitation is for.
+const LABEL_MAX: usize = 80;
+
+/// The person's own note on an invitation: trimmed, short, one line.
+fn parse_label(raw: &str) -> Result<String, String> {
+    let label = raw.trim();
+    if label.chars().count() > LABEL_MAX {
+        return Err(format!(
+            "\"Who is it for?\" can be up to {LABEL_MAX} characters; yours has {}.",
+            label.chars().count()
+        ));
+    }
+    if label.chars().any(char::is_control) {
+        return Err("\"Who is it for?\" must be on one line.".into());
+    }
+    Ok(label.to_string())
 }
 
 pub async fn invite(
@@ -90,10 +123,14 @@ pub async fn invite(
     headers: HeaderMap,
     Form(f): Form<InviteForm>,
 ) -> AppResult<Response> {
+    let label = match parse_label(&f.label) {
+        Ok(l) => l,
+        Err(msg) => return Ok(views::again(page(&state, &person, None, Some(msg)).await?)),
+    };
     let code = new_code();
     let now = person.now();
     let expires = now.checked_add(jiff::SignedDuration::from_hours(24 * INVITE_DAYS)).unwrap_or(now);
-    state.store.create_invite(person.id(), &hash(&code), f.can_propose == "yes", now, expires).await?;
+    state.store.create_invite(person.id(), &hash(&code), &label, f.can_propose == "yes", now, expires).await?;
     let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let link = format!("http://{host}/join/{code}");
     Ok(page(&state, &person, Some((code, link)), None).await?.into_response())
@@ -106,6 +143,24 @@ pub async fn revoke(State(state): State<AppState>, person: Person, Path(id): Pat
     Ok(page(&state, &person, None, Some("Sharing stopped. They can no longer see your record.".into()))
         .await?
         .into_response())
+}
+
+pub async fn cancel_invite(
+    State(state): State<AppState>,
+    person: Person,
+    Path(handle): Path<String>,
+) -> AppResult<Response> {
+    // Only a hash is a handle: anything else cannot name an invitation.
+    if handle.len() != 64 || !handle.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    match state.store.cancel_invite(person.id(), &handle).await {
+        Ok(()) => Ok(page(&state, &person, None, Some("Invitation cancelled. That code no longer works.".into()))
+            .await?
+            .into_response()),
+        Err(StoreError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn join_form(person: Person) -> AppResult<Response> {
@@ -164,5 +219,12 @@ mod tests {
         assert!(normalise(&c).bytes().all(|b| ALPHABET.contains(&b)));
         assert_eq!(hash(&c), hash(&c.to_lowercase().replace('-', " ")));
         assert_ne!(new_code(), new_code());
+    }
+
+    #[test]
+    fn an_invitation_label_is_one_short_line() {
+        assert_eq!(parse_label("  for Dr Lee "), Ok("for Dr Lee".into()));
+        assert!(parse_label(&"x".repeat(LABEL_MAX + 1)).unwrap_err().contains("up to 80 characters"));
+        assert!(parse_label("two\nlines").unwrap_err().contains("one line"));
     }
 }

@@ -100,6 +100,8 @@ async fn every_route_answers_as_the_matrix_says_and_cross_person_reads_are_logge
         let s1 = shares.iter().find(|s| s.grantee == c1).unwrap().id;
         let s2 = shares.iter().find(|s| s.grantee == c2).unwrap().id;
         p.submit("/sharing", &format!("/sharing/{s2}/revoke"), &[]).await;
+        invite_code(&p).await;
+        let invite = app.store.pending_invites(pu.id, jiff::Timestamp::now()).await.unwrap()[0].handle.clone();
         let flag = format!("overdue:phq9:{}", london_today());
         p.submit("/history", "/history/events", &[("date", "2020-01-01"), ("drug", "citalopram"), ("kind", "start")])
             .await;
@@ -109,6 +111,7 @@ async fn every_route_answers_as_the_matrix_says_and_cross_person_reads_are_logge
             s.replace("{owner}", &pu.id.to_string())
                 .replace("{proposal}", &proposal.to_string())
                 .replace("{share}", &s1.to_string())
+                .replace("{invite}", &invite)
                 .replace("{instrument}", "phq9")
                 .replace("{drug}", "citalopram")
                 .replace("{code}", "ABCD-EFGH-JKLM")

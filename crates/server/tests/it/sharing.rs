@@ -185,3 +185,31 @@ async fn the_invitation_says_what_is_shared_and_only_a_supporter_account_can_acc
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_invitation_not_yet_accepted_is_listed_with_its_note_and_can_be_cancelled() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("sam@example.org", "Sam", "person").await;
+        let page = sam.submit("/sharing", "/sharing/invite", &[("label", "for Dr Lee at the surgery")]).await;
+        let at = page.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
+        let code = page.body[at..at + 14].to_string();
+        assert!(page.has("Invitations not yet accepted") && page.has("for Dr Lee at the surgery"));
+        // A note too long is refused by name, and nothing is made.
+        let long = sam.submit("/sharing", "/sharing/invite", &[("label", &"x".repeat(81))]).await;
+        assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(long.has("up to 80 characters"));
+        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        let pending = app.store.pending_invites(sam_id, jiff::Timestamp::now()).await.unwrap();
+        assert_eq!(pending.len(), 1);
+        let cancelled = sam.submit("/sharing", &format!("/sharing/invites/{}/cancel", pending[0].handle), &[]).await;
+        assert!(cancelled.has("Invitation cancelled"), "{}", cancelled.body);
+        assert!(!cancelled.has("for Dr Lee at the surgery"));
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        assert!(dr.submit("/join", "/join", &[("code", &code)]).await.has("That code is not valid"));
+        assert!(app.store.shares_of(sam_id).await.unwrap().is_empty());
+        app
+    })
+    .await;
+}
