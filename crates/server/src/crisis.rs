@@ -5,6 +5,11 @@
 
 use serde::Deserialize;
 
+/// Shown first when the person's country is unknown, and after it otherwise.
+const FALLBACK: &str = include_str!("../../../data/crisis/fallback.toml");
+/// The fallback's code: not a country.
+pub const FALLBACK_CODE: &str = "XX";
+
 const FILES: [(&str, &str); 6] = [
     ("GB", include_str!("../../../data/crisis/GB.toml")),
     ("IE", include_str!("../../../data/crisis/IE.toml")),
@@ -31,6 +36,8 @@ pub struct Service {
     pub phone: Option<String>,
     pub text: Option<String>,
     pub text_word: Option<String>,
+    /// A web address, for a directory rather than a number.
+    pub url: Option<String>,
     pub when: String,
     pub source: String,
 }
@@ -58,14 +65,23 @@ impl Directory {
             }
             countries.push(c);
         }
+        let fallback: Country = toml::from_str(FALLBACK).map_err(|e| format!("data/crisis/fallback.toml: {e}"))?;
+        validate(&fallback).map_err(|e| format!("data/crisis/fallback.toml: {e}"))?;
+        if fallback.code != FALLBACK_CODE || !fallback.services.iter().any(|s| s.url.is_some()) {
+            return Err("data/crisis/fallback.toml must have code XX and a directory address".into());
+        }
+        countries.push(fallback);
         Ok(Directory { countries })
     }
 
-    /// Countries in display order, the one most likely the person's (from their time zone) first.
+    /// Everything to show, in order: the person's country (guessed from their time zone) first,
+    /// or — when it cannot be told — the fallback first, so nobody sees only foreign numbers.
+    /// The fallback is always in the list.
     pub fn ordered_for(&self, time_zone: Option<&str>) -> Vec<&Country> {
-        let guess = time_zone.and_then(country_of_zone);
+        let first = time_zone.and_then(country_of_zone).unwrap_or(FALLBACK_CODE);
         let mut v: Vec<&Country> = self.countries.iter().collect();
-        v.sort_by_key(|c| Some(c.code.as_str()) != guess);
+        // Stable: the rest keep file order, the fallback stays last unless it leads.
+        v.sort_by_key(|c| c.code != first);
         v
     }
 }
@@ -95,8 +111,11 @@ fn validate(c: &Country) -> Result<(), String> {
         return Err(format!("reviewed '{}' is not a date", c.reviewed));
     }
     for s in &c.services {
-        if s.phone.is_none() && s.text.is_none() {
-            return Err(format!("{} has neither a phone number nor a text number", s.name));
+        if s.phone.is_none() && s.text.is_none() && s.url.is_none() {
+            return Err(format!("{} has neither a phone number, a text number nor an address", s.name));
+        }
+        if s.url.as_deref().is_some_and(|u| !u.starts_with("https://")) {
+            return Err(format!("{}: the address must be https", s.name));
         }
         for n in s.phone.iter().chain(s.text.iter()) {
             if !digits(n) {
@@ -127,7 +146,7 @@ mod tests {
             assert_eq!(c.emergency, number, "{code}");
             assert_eq!(c.services[0].tel().as_deref(), Some(number));
         }
-        assert_eq!(d.countries.len(), expected.len());
+        assert_eq!(d.countries.len(), expected.len() + 1, "the countries and the fallback");
     }
 
     #[test]
@@ -150,6 +169,28 @@ mod tests {
         let d = Directory::builtin().unwrap();
         assert_eq!(d.ordered_for(Some("Australia/Sydney"))[0].code, "AU");
         assert_eq!(d.ordered_for(Some("America/Chicago"))[0].code, "US");
-        assert_eq!(d.ordered_for(None)[0].code, "GB");
+        assert_eq!(d.ordered_for(None)[0].code, FALLBACK_CODE);
+    }
+
+    /// Issue 11: a person in Berlin, Paris, Tokyo or Mumbai never sees only foreign numbers.
+    #[test]
+    fn every_offered_time_zone_leads_with_its_own_country_or_the_fallback() {
+        let d = Directory::builtin().unwrap();
+        for zone in crate::views::ZONES {
+            let list = d.ordered_for(Some(zone));
+            let first = list[0];
+            match country_of_zone(zone) {
+                Some(code) => assert_eq!(first.code, code, "{zone}"),
+                None => assert_eq!(first.code, FALLBACK_CODE, "{zone}"),
+            }
+            assert!(list.iter().any(|c| c.code == FALLBACK_CODE), "{zone}: the fallback is always offered");
+        }
+        for zone in ["Europe/Berlin", "Europe/Paris", "Europe/Warsaw", "Europe/Madrid", "Europe/Rome"] {
+            assert_eq!(d.ordered_for(Some(zone))[0].services[0].tel().as_deref(), Some("112"), "{zone}");
+        }
+        for zone in ["Asia/Tokyo", "Asia/Kolkata", "UTC"] {
+            let first = d.ordered_for(Some(zone))[0];
+            assert!(first.services.iter().any(|s| s.url.as_deref() == Some("https://findahelpline.com/")), "{zone}");
+        }
     }
 }

@@ -202,3 +202,24 @@ async fn a_safety_plan_is_written_kept_private_and_offered_with_crisis_help() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_person_in_berlin_or_tokyo_sees_help_that_works_where_they_are_first() {
+    on_both(|app: TestApp| async move {
+        for (zone, first) in [("Europe/Berlin", "href=\"tel:112\""), ("Asia/Tokyo", "https://findahelpline.com/")] {
+            let p = app.browser();
+            p.sign_up_as(&format!("{}@example.org", zone.replace('/', ".")), "Kim", "person").await;
+            assert_eq!(
+                p.submit("/account", "/account/time-zone", &[("time_zone", zone)]).await.status,
+                StatusCode::SEE_OTHER
+            );
+            let answered = phq9(&p, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
+            let at = |needle: &str| answered.body.find(needle).unwrap_or_else(|| panic!("{zone}: {needle} missing"));
+            assert!(at(first) < at("href=\"tel:116123\""), "{zone}: help for where they are comes before UK numbers");
+            let page = p.get("/crisis").await;
+            assert!(page.body.find(first).unwrap() < page.body.find("href=\"tel:116123\"").unwrap(), "{zone}");
+        }
+        app
+    })
+    .await;
+}
