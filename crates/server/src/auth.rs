@@ -160,6 +160,9 @@ pub struct SignupForm {
     pub time_zone: String,
     #[serde(default)]
     pub role: String,
+    /// Whose crisis services come first; empty: guess from the time zone.
+    #[serde(default)]
+    pub country: String,
 }
 
 /// The roles an account can have, with the words shown for them.
@@ -218,6 +221,7 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Signu
     if TimeZone::get(f.time_zone.trim()).is_err() {
         errors.push(Field::error("time_zone", "Choose your time zone from the list."));
     }
+    let country = crate::crisis::parse_country(&f.country).map_err(|m| errors.push(Field::error("country", m))).ok();
     let role = ROLES.iter().find(|(k, _)| *k == f.role.trim()).map_or_else(
         || {
             errors.push(Field::error("role", "Choose how you will use Taper."));
@@ -229,7 +233,15 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Signu
         return Ok(views::Signup::new(ctx.chrome("signup"), &f, errors).into_response());
     };
     let hash = hash_password(f.password.clone()).await?;
-    let new = NewUser { email: &email, display_name: name, password_hash: &hash, time_zone: f.time_zone.trim(), role };
+    let country = country.flatten();
+    let new = NewUser {
+        email: &email,
+        display_name: name,
+        password_hash: &hash,
+        time_zone: f.time_zone.trim(),
+        role,
+        country: country.as_deref(),
+    };
     match state.store.create_user(&new, Timestamp::now()).await {
         Ok(user) => {
             tracing::info!(user = %user.id, "account created");

@@ -3,6 +3,8 @@
 //! is answered above zero. A wrong number here can cost a life: the files carry a review date
 //! and tests check every entry's shape and each country's emergency number.
 
+use std::sync::LazyLock;
+
 use serde::Deserialize;
 
 /// Shown first when the person's country is unknown, and after it otherwise.
@@ -77,12 +79,41 @@ impl Directory {
     /// Everything to show, in order: the person's country (guessed from their time zone) first,
     /// or — when it cannot be told — the fallback first, so nobody sees only foreign numbers.
     /// The fallback is always in the list.
-    pub fn ordered_for(&self, time_zone: Option<&str>) -> Vec<&Country> {
-        let first = time_zone.and_then(country_of_zone).unwrap_or(FALLBACK_CODE);
+    /// A country the person chose comes before any guess.
+    pub fn ordered_for(&self, chosen: Option<&str>, time_zone: Option<&str>) -> Vec<&Country> {
+        let first = chosen
+            .filter(|c| self.countries.iter().any(|k| k.code == *c))
+            .or_else(|| time_zone.and_then(country_of_zone))
+            .unwrap_or(FALLBACK_CODE);
         let mut v: Vec<&Country> = self.countries.iter().collect();
         // Stable: the rest keep file order, the fallback stays last unless it leads.
         v.sort_by_key(|c| c.code != first);
         v
+    }
+}
+
+/// What a person can choose as "where I live", in the order offered: a guess from the time
+/// zone (empty value), every country with its own services, then anywhere else.
+pub static CHOICES: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+    let mut v = vec![(String::new(), "Guess from my time zone".to_string())];
+    // The same files the server refuses to start without, so this is never empty in a running app.
+    if let Ok(d) = Directory::builtin() {
+        v.extend(d.countries.iter().filter(|c| c.code != FALLBACK_CODE).map(|c| (c.code.clone(), c.country.clone())));
+    }
+    v.push((FALLBACK_CODE.to_string(), "Somewhere else (show 112 and an international directory first)".into()));
+    v
+});
+
+/// The country field of a form: empty means "guess from my time zone".
+pub fn parse_country(raw: &str) -> Result<Option<String>, String> {
+    let code = raw.trim();
+    if code.is_empty() {
+        return Ok(None);
+    }
+    if CHOICES.iter().any(|(c, _)| c == code) {
+        Ok(Some(code.to_string()))
+    } else {
+        Err("Choose where you live from the list (or \"Somewhere else\").".into())
     }
 }
 
@@ -167,9 +198,20 @@ mod tests {
     #[test]
     fn the_persons_country_comes_first() {
         let d = Directory::builtin().unwrap();
-        assert_eq!(d.ordered_for(Some("Australia/Sydney"))[0].code, "AU");
-        assert_eq!(d.ordered_for(Some("America/Chicago"))[0].code, "US");
-        assert_eq!(d.ordered_for(None)[0].code, FALLBACK_CODE);
+        assert_eq!(d.ordered_for(None, Some("Australia/Sydney"))[0].code, "AU");
+        assert_eq!(d.ordered_for(None, Some("America/Chicago"))[0].code, "US");
+        assert_eq!(d.ordered_for(None, None)[0].code, FALLBACK_CODE);
+    }
+
+    #[test]
+    fn a_chosen_country_comes_before_the_time_zone_guess_and_unknown_codes_are_refused() {
+        let d = Directory::builtin().unwrap();
+        assert_eq!(d.ordered_for(Some("IE"), Some("Europe/London"))[0].code, "IE");
+        assert_eq!(d.ordered_for(Some("XX"), Some("Europe/London"))[0].code, FALLBACK_CODE);
+        assert_eq!(parse_country(" NZ "), Ok(Some("NZ".into())));
+        assert_eq!(parse_country(""), Ok(None));
+        assert!(parse_country("DE").unwrap_err().contains("from the list"));
+        assert_eq!(CHOICES.len(), d.countries.len() + 1, "every country, the fallback and the guess");
     }
 
     /// Issue 11: a person in Berlin, Paris, Tokyo or Mumbai never sees only foreign numbers.
@@ -177,7 +219,7 @@ mod tests {
     fn every_offered_time_zone_leads_with_its_own_country_or_the_fallback() {
         let d = Directory::builtin().unwrap();
         for zone in crate::views::ZONES {
-            let list = d.ordered_for(Some(zone));
+            let list = d.ordered_for(None, Some(zone));
             let first = list[0];
             match country_of_zone(zone) {
                 Some(code) => assert_eq!(first.code, code, "{zone}"),
@@ -186,10 +228,10 @@ mod tests {
             assert!(list.iter().any(|c| c.code == FALLBACK_CODE), "{zone}: the fallback is always offered");
         }
         for zone in ["Europe/Berlin", "Europe/Paris", "Europe/Warsaw", "Europe/Madrid", "Europe/Rome"] {
-            assert_eq!(d.ordered_for(Some(zone))[0].services[0].tel().as_deref(), Some("112"), "{zone}");
+            assert_eq!(d.ordered_for(None, Some(zone))[0].services[0].tel().as_deref(), Some("112"), "{zone}");
         }
         for zone in ["Asia/Tokyo", "Asia/Kolkata", "UTC"] {
-            let first = d.ordered_for(Some(zone))[0];
+            let first = d.ordered_for(None, Some(zone))[0];
             assert!(first.services.iter().any(|s| s.url.as_deref() == Some("https://findahelpline.com/")), "{zone}");
         }
     }

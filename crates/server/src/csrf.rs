@@ -62,7 +62,7 @@ async fn hold_item9(state: &AppState, session: &Session, path: &str, body: &[u8]
     let csrf = token(session).await.unwrap_or_default();
     let page = views::Held {
         chrome: views::Chrome { csrf, ..views::Chrome::anonymous() },
-        crisis: state.crisis.ordered_for(None).into_iter().cloned().collect(),
+        crisis: state.crisis.ordered_for(None, None).into_iter().cloned().collect(),
     };
     tracing::info!(kept, "a lapsed PHQ-9 form with an item-9 answer was held for sign-in");
     Some(page.into_response())

@@ -136,6 +136,7 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .route("/people/{owner}/proposals", post(pages::caseload::propose))
         .route("/account", get(pages::account::show))
         .route("/account/time-zone", post(pages::account::time_zone))
+        .route("/account/country", post(pages::account::country))
         .route("/account/export.json", get(pages::account::export_json))
         .route("/account/export.csv", get(pages::account::export_csv))
         .route("/account/delete", post(pages::account::delete))

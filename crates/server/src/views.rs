@@ -107,6 +107,8 @@ pub struct Signup {
     pub zones: Vec<&'static str>,
     pub role: String,
     pub roles: Vec<(&'static str, &'static str)>,
+    pub country: String,
+    pub countries: &'static [(String, String)],
     pub errors: Vec<Field>,
 }
 
@@ -158,6 +160,8 @@ impl Signup {
             zones: ZONES.to_vec(),
             role: f.role.clone(),
             roles: crate::auth::ROLES.to_vec(),
+            country: f.country.trim().to_string(),
+            countries: &crate::crisis::CHOICES,
             errors,
         }
     }
@@ -462,6 +466,8 @@ pub struct Account {
     pub name: String,
     pub time_zone: String,
     pub zones: Vec<&'static str>,
+    pub country: String,
+    pub countries: &'static [(String, String)],
     pub created: String,
     pub error: Option<String>,
     pub notice: Option<String>,

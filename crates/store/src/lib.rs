@@ -125,8 +125,8 @@ impl Store {
     pub async fn create_user(&self, new: &NewUser<'_>, now: Timestamp) -> Result<User> {
         let id = Uuid::now_v7();
         sqlx::query(
-            "INSERT INTO users (id, email, display_name, password_hash, time_zone, role, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO users (id, email, display_name, password_hash, time_zone, role, country, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(id.to_string())
         .bind(new.email)
@@ -134,6 +134,7 @@ impl Store {
         .bind(new.password_hash)
         .bind(new.time_zone)
         .bind(new.role)
+        .bind(new.country)
         .bind(micros(now))
         .execute(&self.pool)
         .await
@@ -162,6 +163,16 @@ impl Store {
     pub async fn set_time_zone(&self, user: Uuid, time_zone: &str) -> Result<()> {
         sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2")
             .bind(time_zone)
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// None: guess from the time zone again.
+    pub async fn set_country(&self, user: Uuid, country: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE users SET country = $1 WHERE id = $2")
+            .bind(country)
             .bind(user.to_string())
             .execute(&self.pool)
             .await?;

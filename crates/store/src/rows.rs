@@ -15,6 +15,9 @@ pub struct User {
     pub time_zone: String,
     /// "person", "clinician" or "peer".
     pub role: String,
+    /// Whose crisis services come first (a code of a file under `data/crisis/`); None: guess
+    /// from the time zone.
+    pub country: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -25,9 +28,10 @@ pub struct NewUser<'a> {
     pub password_hash: &'a str,
     pub time_zone: &'a str,
     pub role: &'a str,
+    pub country: Option<&'a str>,
 }
 
-pub(crate) const USER_COLUMNS: &str = "id, email, display_name, password_hash, time_zone, role, created_at";
+pub(crate) const USER_COLUMNS: &str = "id, email, display_name, password_hash, time_zone, role, country, created_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -37,6 +41,7 @@ pub(crate) struct UserRow {
     password_hash: String,
     time_zone: String,
     role: String,
+    country: Option<String>,
     created_at: i64,
 }
 
@@ -50,6 +55,7 @@ impl TryFrom<UserRow> for User {
             password_hash: r.password_hash,
             time_zone: r.time_zone,
             role: r.role,
+            country: r.country,
             created_at: ts(r.created_at)?,
         })
     }

@@ -75,6 +75,7 @@ async fn accounts_are_unique_by_email_and_deletion_removes_everything() {
     on_both(|store| async move {
         let id = user(&store, "sam@example.org").await;
         let again = NewUser {
+            country: None,
             email: "sam@example.org",
             display_name: "x",
             password_hash: "h",

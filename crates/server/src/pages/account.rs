@@ -20,6 +20,8 @@ fn page(person: &Person, error: Option<String>, notice: Option<String>) -> views
         name: person.user.display_name.clone(),
         time_zone: person.user.time_zone.clone(),
         zones: ZONES.to_vec(),
+        country: person.user.country.clone().unwrap_or_default(),
+        countries: &crate::crisis::CHOICES,
         created: person.user.created_at.to_zoned_datetime(person.tz.clone()).date().to_string(),
         error,
         notice,
@@ -45,6 +47,22 @@ pub async fn time_zone(State(state): State<AppState>, person: Person, Form(f): F
     Ok(Redirect::to("/account").into_response())
 }
 
+#[derive(Deserialize)]
+pub struct CountryForm {
+    #[serde(default)]
+    country: String,
+}
+
+pub async fn country(State(state): State<AppState>, person: Person, Form(f): Form<CountryForm>) -> AppResult<Response> {
+    match crate::crisis::parse_country(&f.country) {
+        Ok(c) => {
+            state.store.set_country(person.id(), c.as_deref()).await?;
+            Ok(Redirect::to("/account").into_response())
+        }
+        Err(m) => Ok(views::again(page(&person, Some(m), None))),
+    }
+}
+
 #[derive(Serialize)]
 struct Export {
     format: &'static str,
@@ -67,6 +85,8 @@ struct ExportAccount {
     email: String,
     display_name: String,
     time_zone: String,
+    /// Whose crisis services come first; null: guessed from the time zone.
+    country: Option<String>,
     created_at: String,
 }
 
@@ -148,6 +168,7 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
             email: person.user.email.clone(),
             display_name: person.user.display_name.clone(),
             time_zone: person.user.time_zone.clone(),
+            country: person.user.country.clone(),
             created_at: person.user.created_at.to_string(),
         },
         plans,

@@ -246,7 +246,12 @@ pub async fn glossary(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
 }
 
 pub async fn crisis(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let tz = ctx.user.as_ref().map(|u| u.time_zone.clone());
-    let countries = state.crisis.ordered_for(tz.as_deref()).into_iter().cloned().collect();
+    let user = ctx.user.as_ref();
+    let countries = state
+        .crisis
+        .ordered_for(user.and_then(|u| u.country.as_deref()), user.map(|u| u.time_zone.as_str()))
+        .into_iter()
+        .cloned()
+        .collect();
     Ok(views::Crisis { chrome: ctx.chrome("crisis"), countries }.into_response())
 }

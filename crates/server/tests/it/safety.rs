@@ -223,3 +223,48 @@ async fn a_person_in_berlin_or_tokyo_sees_help_that_works_where_they_are_first()
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_country_a_person_chooses_decides_whose_crisis_help_comes_first() {
+    on_both(|app: TestApp| async move {
+        // Chosen at sign-up: Ireland, though the clock says London.
+        let p = app.browser();
+        let form = p.get("/signup").await;
+        assert!(form.has("Where you live") && form.has("Somewhere else"));
+        let made = p
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("email", "ie@example.org"),
+                    ("display_name", "Aoife"),
+                    ("role", "person"),
+                    ("password", "correct horse battery"),
+                    ("confirm", "correct horse battery"),
+                    ("time_zone", "Europe/London"),
+                    ("country", "IE"),
+                ],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+        let first_heading = |body: &str| {
+            let at = body.find("<h3>").or_else(|| body.find("class=\"country\"")).unwrap();
+            body[at..at + 120].to_string()
+        };
+        let help = phq9(&p, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
+        assert!(first_heading(&help.body).contains("Ireland"), "{}", first_heading(&help.body));
+        // Changed under Account to somewhere without its own list: 112 and the directory lead.
+        assert_eq!(p.submit("/account", "/account/country", &[("country", "XX")]).await.status, StatusCode::SEE_OTHER);
+        assert!(first_heading(&p.get("/crisis").await.body).contains("Wherever you are"));
+        // A code not on the list is refused by name and nothing changes.
+        let bad = p.submit("/account", "/account/country", &[("country", "DE")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.has("Choose where you live from the list"));
+        let id = app.store.user_by_email("ie@example.org").await.unwrap().unwrap().id;
+        assert_eq!(app.store.user(id).await.unwrap().country.as_deref(), Some("XX"));
+        let export = p.get("/account/export.json").await;
+        assert!(export.body.replace(' ', "").contains("\"country\":\"XX\""), "{}", &export.body[..300]);
+        app
+    })
+    .await;
+}
