@@ -34,6 +34,19 @@ const PHQ9_ITEMS: [&str; 9] = [
     "Thoughts that you would be better off dead or of hurting yourself in some way",
 ];
 
+/// PHQ-9's closing question: asked after the nine, never added to the score; it tells how much
+/// the problems weigh on daily life (Kroenke, Spitzer & Williams 2001, the published form).
+pub const DIFFICULTY_QUESTION: &str = "If you checked off any problems, how difficult have these problems made it \
+     for you to do your work, take care of things at home, or get along with other people?";
+/// Its four answers, stored as 0–3.
+pub const DIFFICULTY_ANSWERS: [&str; 4] =
+    ["Not difficult at all", "Somewhat difficult", "Very difficult", "Extremely difficult"];
+
+/// The words for a stored difficulty answer; None for anything outside 0–3.
+pub fn difficulty_words(value: u8) -> Option<&'static str> {
+    DIFFICULTY_ANSWERS.get(usize::from(value)).copied()
+}
+
 const GAD7_ITEMS: [&str; 7] = [
     "Feeling nervous, anxious or on edge",
     "Not being able to stop or control worrying",
@@ -76,6 +89,11 @@ impl Instrument {
             Instrument::Gad7 => "Over the last 2 weeks, how often have you been bothered by the following problems?",
         }
     }
+    /// Whether the instrument ends with PHQ-9's unscored difficulty question.
+    pub fn asks_difficulty(self) -> bool {
+        self == Instrument::Phq9
+    }
+
     pub fn items(self) -> &'static [&'static str] {
         match self {
             Instrument::Phq9 => &PHQ9_ITEMS,
@@ -213,6 +231,16 @@ pub fn reliable_change_amount(sd: f64, reliability: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phq9_alone_ends_with_the_unscored_difficulty_question() {
+        assert!(Instrument::Phq9.asks_difficulty() && !Instrument::Gad7.asks_difficulty());
+        assert_eq!(difficulty_words(0), Some("Not difficult at all"));
+        assert_eq!(difficulty_words(3), Some("Extremely difficult"));
+        assert_eq!(difficulty_words(4), None);
+        // Not scored: the maximum stays 27.
+        assert_eq!(Instrument::Phq9.max(), 27);
+    }
 
     #[test]
     fn scores_and_bands_follow_the_published_cut_points() {

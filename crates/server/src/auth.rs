@@ -339,7 +339,7 @@ async fn keep_pending(
     use crate::pages::questionnaires::{alerted, keep, kept_words};
     let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let today = now.to_zoned_datetime(tz).date();
-    let saved = keep(state, u.id, taper_core::measures::Instrument::Phq9, values, today, now).await?;
+    let saved = keep(state, u.id, taper_core::measures::Instrument::Phq9, values, None, today, now).await?;
     let who = alerted(state, u.id).await?;
     let mut words = kept_words(&who);
     if saved.is_some() {

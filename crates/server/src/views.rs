@@ -500,10 +500,19 @@ pub struct QuestionnaireForm {
     pub stem: &'static str,
     pub questions: Vec<QuestionView>,
     pub answers: [&'static str; 4],
+    /// PHQ-9's unscored closing question and its answers.
+    pub difficulty: Option<(&'static str, [&'static str; 4])>,
+    pub difficulty_value: Option<usize>,
     pub attribution: &'static str,
     pub errors: Vec<Field>,
     /// Shown at once when item 9 was answered above zero, even if the form has other problems.
     pub crisis: Vec<crate::crisis::Country>,
+}
+
+impl QuestionnaireForm {
+    pub fn difficulty_is(&self, a: &usize) -> bool {
+        self.difficulty_value == Some(*a)
+    }
 }
 
 pub struct ScoreView {
@@ -513,6 +522,8 @@ pub struct ScoreView {
     pub max: u32,
     pub band: String,
     pub change: String,
+    /// PHQ-9's unscored closing answer, in words; empty when not answered.
+    pub difficulty: &'static str,
 }
 
 #[derive(Template, WebTemplate)]

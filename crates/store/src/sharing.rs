@@ -15,7 +15,7 @@ const SHARE_SELECT: &str = "SELECT s.id, s.owner_id, o.display_name, s.grantee_i
     JOIN users g ON g.id = s.grantee_id";
 
 type ShareRow = (String, String, String, String, String, String, i64, i64, Option<i64>);
-type QuestionnaireRow = (String, String, String, String, i64, Option<i64>, i64);
+type QuestionnaireRow = (String, String, String, String, i64, Option<i64>, Option<i64>, i64);
 
 fn share(r: ShareRow) -> Result<Share> {
     Ok(Share {
@@ -215,6 +215,7 @@ impl Store {
             .collect()
     }
 
+    #[allow(clippy::too_many_arguments)] // one row, its columns
     pub async fn save_questionnaire(
         &self,
         user: Uuid,
@@ -223,13 +224,14 @@ impl Store {
         answers: &[u8],
         total: u32,
         item9: Option<u8>,
+        difficulty: Option<u8>,
         now: Timestamp,
     ) -> Result<Uuid> {
         let id = Uuid::now_v7();
         let answers = serde_json::to_string(answers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
-            "INSERT INTO questionnaires (id, user_id, instrument, date, answers, total, item9, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO questionnaires (id, user_id, instrument, date, answers, total, item9, difficulty, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(id.to_string())
         .bind(user.to_string())
@@ -238,6 +240,7 @@ impl Store {
         .bind(answers)
         .bind(i64::from(total))
         .bind(item9.map(i64::from))
+        .bind(difficulty.map(i64::from))
         .bind(micros(now))
         .execute(&self.pool)
         .await?;
@@ -247,14 +250,15 @@ impl Store {
     /// The person's questionnaires, oldest first.
     pub async fn questionnaires(&self, user: Uuid) -> Result<Vec<QuestionnaireRecord>> {
         let rows: Vec<QuestionnaireRow> = sqlx::query_as(
-            "SELECT id, instrument, date, answers, total, item9, created_at FROM questionnaires WHERE user_id = $1 \
+            "SELECT id, instrument, date, answers, total, item9, difficulty, created_at FROM questionnaires \
+             WHERE user_id = $1 \
              ORDER BY date, created_at",
         )
         .bind(user.to_string())
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
-            .map(|(id, inst, d, a, total, item9, c)| {
+            .map(|(id, inst, d, a, total, item9, difficulty, c)| {
                 let bad = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("questionnaire {id}: {e}"));
                 Ok(QuestionnaireRecord {
                     id: uuid(&id)?,
@@ -263,6 +267,7 @@ impl Store {
                     answers: serde_json::from_str(&a).map_err(|e| bad(&e))?,
                     total: u32::try_from(total).map_err(|e| bad(&e))?,
                     item9: item9.map(u8::try_from).transpose().map_err(|e| bad(&e))?,
+                    difficulty: difficulty.map(u8::try_from).transpose().map_err(|e| bad(&e))?,
                     created_at: ts(c)?,
                 })
             })

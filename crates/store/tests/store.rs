@@ -49,6 +49,7 @@ fn now() -> Timestamp {
 
 async fn user(store: &Store, email: &str) -> Uuid {
     let new = NewUser {
+        country: None,
         email,
         display_name: "Sam",
         password_hash: "$argon2id$x",
@@ -286,11 +287,20 @@ async fn the_access_log_questionnaires_and_resolutions_belong_to_their_owner() {
         assert!(store.access_log(clin).await.unwrap().is_empty());
 
         store
-            .save_questionnaire(owner, "phq9", date(2026, 11, 2), &[1, 1, 1, 1, 1, 1, 1, 1, 1], 9, Some(1), now())
+            .save_questionnaire(
+                owner,
+                "phq9",
+                date(2026, 11, 2),
+                &[1, 1, 1, 1, 1, 1, 1, 1, 1],
+                9,
+                Some(1),
+                Some(2),
+                now(),
+            )
             .await
             .unwrap();
         let q = store.questionnaires(owner).await.unwrap();
-        assert_eq!((q[0].total, q[0].item9, q[0].answers.len()), (9, Some(1), 9));
+        assert_eq!((q[0].total, q[0].item9, q[0].difficulty, q[0].answers.len()), (9, Some(1), Some(2), 9));
         assert!(store.questionnaires(clin).await.unwrap().is_empty());
 
         store

@@ -207,7 +207,7 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
             .map(|q| {
                 serde_json::json!({
                     "instrument": q.instrument, "date": q.date.to_string(), "answers": q.answers,
-                    "total": q.total, "item9": q.item9,
+                    "total": q.total, "item9": q.item9, "difficulty": q.difficulty,
                 })
             })
             .collect(),

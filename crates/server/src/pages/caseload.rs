@@ -166,6 +166,7 @@ pub async fn person(
             max: inst.max(),
             band: s.band(qr.total).to_string(),
             change: format!("{change}{item9}"),
+            difficulty: qr.difficulty.and_then(taper_core::measures::difficulty_words).unwrap_or_default(),
         });
     }
     score_views.reverse();

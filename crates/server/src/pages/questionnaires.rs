@@ -5,7 +5,9 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use taper_core::measures::{ANSWERS, ATTRIBUTION, Answers, Change, Instrument};
+use taper_core::measures::{
+    ANSWERS, ATTRIBUTION, Answers, Change, DIFFICULTY_ANSWERS, DIFFICULTY_QUESTION, Instrument, difficulty_words,
+};
 use taper_store::QuestionnaireRecord;
 
 use crate::AppState;
@@ -62,6 +64,7 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
             max: inst.max(),
             band: state.measures.of(inst).band(q.total).to_string(),
             change: change_text(&state, inst, prev, q.total),
+            difficulty: q.difficulty.and_then(difficulty_words).unwrap_or_default(),
         });
     }
     history.reverse();
@@ -73,6 +76,7 @@ fn form_page(
     person: &Person,
     inst: Instrument,
     values: &[Option<u8>],
+    difficulty: Option<u8>,
     errors: Vec<Field>,
     crisis: Vec<crate::crisis::Country>,
 ) -> views::QuestionnaireForm {
@@ -88,6 +92,8 @@ fn form_page(
             .map(|(i, text)| QuestionView { n: i + 1, text, value: values.get(i).copied().flatten().map(usize::from) })
             .collect(),
         answers: ANSWERS,
+        difficulty: inst.asks_difficulty().then_some((DIFFICULTY_QUESTION, DIFFICULTY_ANSWERS)),
+        difficulty_value: difficulty.map(usize::from),
         attribution: ATTRIBUTION,
         errors,
         crisis,
@@ -96,7 +102,7 @@ fn form_page(
 
 pub async fn form(person: Person, Path(key): Path<String>) -> AppResult<Response> {
     let inst = instrument(&key)?;
-    Ok(form_page(&person, inst, &[], vec![], vec![]).into_response())
+    Ok(form_page(&person, inst, &[], None, vec![], vec![]).into_response())
 }
 
 /// The answers a form sent: `item1..itemN`, each 0–3 or missing.
@@ -112,6 +118,18 @@ pub fn answers_of(inst: Instrument, pairs: &[(String, String)]) -> Vec<Option<u8
         .collect()
 }
 
+/// PHQ-9's unscored closing answer, 0–3, if the form sent one; None for other instruments.
+pub fn difficulty_of(inst: Instrument, pairs: &[(String, String)]) -> Option<u8> {
+    if !inst.asks_difficulty() {
+        return None;
+    }
+    pairs
+        .iter()
+        .find(|(k, _)| k == "difficulty")
+        .and_then(|(_, v)| v.trim().parse::<u8>().ok())
+        .filter(|v| taper_core::measures::difficulty_words(*v).is_some())
+}
+
 /// The item-9 answer above zero in PHQ-9 answers, if any.
 pub fn item9_of(inst: Instrument, values: &[Option<u8>]) -> Option<u8> {
     (inst == Instrument::Phq9).then(|| values.get(8).copied().flatten()).flatten().filter(|v| *v > 0)
@@ -124,6 +142,7 @@ pub async fn keep(
     user: uuid::Uuid,
     inst: Instrument,
     values: &[Option<u8>],
+    difficulty: Option<u8>,
     today: jiff::civil::Date,
     now: jiff::Timestamp,
 ) -> AppResult<Option<Answers>> {
@@ -137,7 +156,16 @@ pub async fn keep(
     let answers = Answers::new(inst, &items).map_err(|e| AppError::BadRequest(e.to_string()))?;
     state
         .store
-        .save_questionnaire(user, inst.key(), today, answers.items(), answers.total(), answers.item9(), now)
+        .save_questionnaire(
+            user,
+            inst.key(),
+            today,
+            answers.items(),
+            answers.total(),
+            answers.item9(),
+            difficulty.filter(|_| inst.asks_difficulty()),
+            now,
+        )
         .await?;
     Ok(Some(answers))
 }
@@ -173,7 +201,8 @@ pub async fn save(
         state.store.questionnaires(person.id()).await?.into_iter().rev().find(|q| q.instrument == inst.key());
     let today = person.today();
     // Before anything can go wrong: an item-9 answer is kept and flags every supporter.
-    let saved = keep(&state, person.id(), inst, &values, today, person.now()).await?;
+    let difficulty = difficulty_of(inst, &pairs);
+    let saved = keep(&state, person.id(), inst, &values, difficulty, today, person.now()).await?;
     let alerted = if item9_raised { alerted(&state, person.id()).await? } else { vec![] };
     let Some(answers) = saved else {
         let mut missing: Vec<Field> = values
@@ -186,7 +215,7 @@ pub async fn save(
             missing.insert(0, Field::error("item9", kept_words(&alerted)));
         }
         let shown = if item9_raised { crisis } else { vec![] };
-        return Ok(views::again(form_page(&person, inst, &values, missing, shown)));
+        return Ok(views::again(form_page(&person, inst, &values, difficulty, missing, shown)));
     };
     let page = views::QuestionnaireResult {
         chrome: person.chrome("questionnaires"),
@@ -197,6 +226,7 @@ pub async fn save(
             max: inst.max(),
             band: state.measures.of(inst).band(answers.total()).to_string(),
             change: change_text(&state, inst, previous.as_ref(), answers.total()),
+            difficulty: difficulty.and_then(difficulty_words).unwrap_or_default(),
         },
         item9: item9_raised,
         alerted,

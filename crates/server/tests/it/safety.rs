@@ -268,3 +268,38 @@ async fn the_country_a_person_chooses_decides_whose_crisis_help_comes_first() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn phq9_asks_its_unscored_closing_question_and_the_supporter_sees_the_answer() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("sam@example.org", "Sam", "person").await;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        share_with(&sam, &dr).await;
+        let form = sam.get("/questionnaires/phq9").await;
+        assert!(form.has("how difficult have these problems made it") && form.has("Extremely difficult"));
+        assert!(!sam.get("/questionnaires/gad7").await.has("how difficult have these problems"));
+        let mut answers: Vec<(String, String)> = (1..=9).map(|n| (format!("item{n}"), "1".to_string())).collect();
+        answers[8].1 = "0".into();
+        answers.push(("difficulty".into(), "2".into()));
+        let pairs: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let saved = sam.submit("/questionnaires/phq9", "/questionnaires/phq9", &pairs).await;
+        assert!(
+            saved.has("id=\"score\">8 of 27") && saved.has("Very difficult (not part of the score)"),
+            "{}",
+            saved.body
+        );
+        let id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        let q = &app.store.questionnaires(id).await.unwrap()[0];
+        assert_eq!((q.total, q.difficulty), (8, Some(2)), "stored apart from the score");
+        assert!(dr.get(&format!("/people/{id}")).await.has("<td>Very difficult</td>"));
+        // An answer outside the four is not kept (and the score is still saved).
+        let mut odd = pairs.clone();
+        *odd.last_mut().unwrap() = ("difficulty", "7");
+        sam.submit("/questionnaires/phq9", "/questionnaires/phq9", &odd).await;
+        assert_eq!(app.store.questionnaires(id).await.unwrap()[1].difficulty, None);
+        app
+    })
+    .await;
+}
