@@ -12,13 +12,18 @@ const FALLBACK: &str = include_str!("../../../data/crisis/fallback.toml");
 /// The fallback's code: not a country.
 pub const FALLBACK_CODE: &str = "XX";
 
-const FILES: [(&str, &str); 6] = [
+const FILES: [(&str, &str); 11] = [
     ("GB", include_str!("../../../data/crisis/GB.toml")),
     ("IE", include_str!("../../../data/crisis/IE.toml")),
     ("US", include_str!("../../../data/crisis/US.toml")),
     ("CA", include_str!("../../../data/crisis/CA.toml")),
     ("AU", include_str!("../../../data/crisis/AU.toml")),
     ("NZ", include_str!("../../../data/crisis/NZ.toml")),
+    ("DE", include_str!("../../../data/crisis/DE.toml")),
+    ("FR", include_str!("../../../data/crisis/FR.toml")),
+    ("ES", include_str!("../../../data/crisis/ES.toml")),
+    ("NL", include_str!("../../../data/crisis/NL.toml")),
+    ("IN", include_str!("../../../data/crisis/IN.toml")),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +126,11 @@ fn country_of_zone(tz: &str) -> Option<&'static str> {
     Some(match tz {
         "Europe/London" | "Europe/Belfast" => "GB",
         "Europe/Dublin" => "IE",
+        "Europe/Berlin" | "Europe/Busingen" => "DE",
+        "Europe/Paris" => "FR",
+        "Europe/Madrid" | "Atlantic/Canary" | "Africa/Ceuta" => "ES",
+        "Europe/Amsterdam" => "NL",
+        "Asia/Kolkata" | "Asia/Calcutta" => "IN",
         t if t.starts_with("Australia/") => "AU",
         "Pacific/Auckland" | "Pacific/Chatham" => "NZ",
         "America/Toronto" | "America/Vancouver" | "America/Edmonton" | "America/Winnipeg" | "America/Halifax"
@@ -171,7 +181,19 @@ mod tests {
     fn every_file_loads_and_each_country_leads_with_its_emergency_number() {
         let d = Directory::builtin().unwrap();
         // The emergency numbers as the countries' own governments publish them.
-        let expected = [("GB", "999"), ("IE", "112"), ("US", "911"), ("CA", "911"), ("AU", "000"), ("NZ", "111")];
+        let expected = [
+            ("GB", "999"),
+            ("IE", "112"),
+            ("US", "911"),
+            ("CA", "911"),
+            ("AU", "000"),
+            ("NZ", "111"),
+            ("DE", "112"),
+            ("FR", "112"),
+            ("ES", "112"),
+            ("NL", "112"),
+            ("IN", "112"),
+        ];
         for (code, number) in expected {
             let c = d.countries.iter().find(|c| c.code == code).unwrap();
             assert_eq!(c.emergency, number, "{code}");
@@ -210,11 +232,12 @@ mod tests {
         assert_eq!(d.ordered_for(Some("XX"), Some("Europe/London"))[0].code, FALLBACK_CODE);
         assert_eq!(parse_country(" NZ "), Ok(Some("NZ".into())));
         assert_eq!(parse_country(""), Ok(None));
-        assert!(parse_country("DE").unwrap_err().contains("from the list"));
+        assert!(parse_country("ZZ").unwrap_err().contains("from the list"));
         assert_eq!(CHOICES.len(), d.countries.len() + 1, "every country, the fallback and the guess");
     }
 
     /// Issue 11: a person in Berlin, Paris, Tokyo or Mumbai never sees only foreign numbers.
+    /// Their own country's suicide line, where the directory has it, comes straight after 112.
     #[test]
     fn every_offered_time_zone_leads_with_its_own_country_or_the_fallback() {
         let d = Directory::builtin().unwrap();
@@ -230,7 +253,16 @@ mod tests {
         for zone in ["Europe/Berlin", "Europe/Paris", "Europe/Warsaw", "Europe/Madrid", "Europe/Rome"] {
             assert_eq!(d.ordered_for(None, Some(zone))[0].services[0].tel().as_deref(), Some("112"), "{zone}");
         }
-        for zone in ["Asia/Tokyo", "Asia/Kolkata", "UTC"] {
+        for (zone, line) in [
+            ("Europe/Berlin", "08001110111"),
+            ("Europe/Paris", "3114"),
+            ("Europe/Madrid", "024"),
+            ("Europe/Amsterdam", "113"),
+            ("Asia/Kolkata", "14416"),
+        ] {
+            assert_eq!(d.ordered_for(None, Some(zone))[0].services[1].tel().as_deref(), Some(line), "{zone}");
+        }
+        for zone in ["Asia/Tokyo", "Asia/Singapore", "UTC"] {
             let first = d.ordered_for(None, Some(zone))[0];
             assert!(first.services.iter().any(|s| s.url.as_deref() == Some("https://findahelpline.com/")), "{zone}");
         }
