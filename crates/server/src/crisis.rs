@@ -12,7 +12,7 @@ const FALLBACK: &str = include_str!("../../../data/crisis/fallback.toml");
 /// The fallback's code: not a country.
 pub const FALLBACK_CODE: &str = "XX";
 
-const FILES: [(&str, &str); 11] = [
+const FILES: [(&str, &str); 14] = [
     ("GB", include_str!("../../../data/crisis/GB.toml")),
     ("IE", include_str!("../../../data/crisis/IE.toml")),
     ("US", include_str!("../../../data/crisis/US.toml")),
@@ -24,6 +24,9 @@ const FILES: [(&str, &str); 11] = [
     ("ES", include_str!("../../../data/crisis/ES.toml")),
     ("NL", include_str!("../../../data/crisis/NL.toml")),
     ("IN", include_str!("../../../data/crisis/IN.toml")),
+    ("SE", include_str!("../../../data/crisis/SE.toml")),
+    ("FI", include_str!("../../../data/crisis/FI.toml")),
+    ("NO", include_str!("../../../data/crisis/NO.toml")),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +133,9 @@ fn country_of_zone(tz: &str) -> Option<&'static str> {
         "Europe/Paris" => "FR",
         "Europe/Madrid" | "Atlantic/Canary" | "Africa/Ceuta" => "ES",
         "Europe/Amsterdam" => "NL",
+        "Europe/Stockholm" => "SE",
+        "Europe/Helsinki" => "FI",
+        "Europe/Oslo" => "NO",
         "Asia/Kolkata" | "Asia/Calcutta" => "IN",
         t if t.starts_with("Australia/") => "AU",
         "Pacific/Auckland" | "Pacific/Chatham" => "NZ",
@@ -193,6 +199,9 @@ mod tests {
             ("ES", "112"),
             ("NL", "112"),
             ("IN", "112"),
+            ("SE", "112"),
+            ("FI", "112"),
+            ("NO", "113"),
         ];
         for (code, number) in expected {
             let c = d.countries.iter().find(|c| c.code == code).unwrap();
@@ -259,6 +268,9 @@ mod tests {
             ("Europe/Madrid", "024"),
             ("Europe/Amsterdam", "113"),
             ("Asia/Kolkata", "14416"),
+            ("Europe/Stockholm", "90101"),
+            ("Europe/Helsinki", "0925250111"),
+            ("Europe/Oslo", "116123"),
         ] {
             assert_eq!(d.ordered_for(None, Some(zone))[0].services[1].tel().as_deref(), Some(line), "{zone}");
         }
