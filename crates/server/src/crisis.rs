@@ -53,6 +53,16 @@ pub struct Service {
 }
 
 impl Service {
+    /// The text number as an `sms:` link, with the keyword filled in where the service asks for
+    /// one (`?&body=` is the form both common phone systems read).
+    pub fn sms(&self) -> Option<String> {
+        let number: String = self.text.as_ref()?.chars().filter(char::is_ascii_digit).collect();
+        Some(match &self.text_word {
+            Some(w) => format!("sms:{number}?&body={w}"),
+            None => format!("sms:{number}"),
+        })
+    }
+
     /// The number in a `tel:` link: digits only.
     pub fn tel(&self) -> Option<String> {
         self.phone.as_ref().map(|p| p.chars().filter(char::is_ascii_digit).collect())
@@ -161,6 +171,9 @@ fn validate(c: &Country) -> Result<(), String> {
         if s.phone.is_none() && s.text.is_none() && s.url.is_none() {
             return Err(format!("{} has neither a phone number, a text number nor an address", s.name));
         }
+        if s.text_word.as_deref().is_some_and(|w| w.is_empty() || !w.chars().all(|c| c.is_ascii_alphanumeric())) {
+            return Err(format!("{}: a text keyword is letters and digits only", s.name));
+        }
         if s.url.as_deref().is_some_and(|u| !u.starts_with("https://")) {
             return Err(format!("{}: the address must be https", s.name));
         }
@@ -209,6 +222,15 @@ mod tests {
             assert_eq!(c.services[0].tel().as_deref(), Some(number));
         }
         assert_eq!(d.countries.len(), expected.len() + 1, "the countries and the fallback");
+    }
+
+    #[test]
+    fn text_services_are_sms_links_with_their_keyword() {
+        let d = Directory::builtin().unwrap();
+        let gb = d.countries.iter().find(|c| c.code == "GB").unwrap();
+        let shout = gb.services.iter().find(|s| s.text.is_some()).unwrap();
+        assert_eq!(shout.sms().as_deref(), Some("sms:85258?&body=SHOUT"));
+        assert_eq!(gb.services[0].sms(), None, "a phone-only service has no sms link");
     }
 
     #[test]

@@ -218,6 +218,9 @@ async fn a_person_in_berlin_or_tokyo_sees_help_that_works_where_they_are_first()
             assert!(at(first) < at("href=\"tel:116123\""), "{zone}: help for where they are comes before UK numbers");
             let page = p.get("/crisis").await;
             assert!(page.body.find(first).unwrap() < page.body.find("href=\"tel:116123\"").unwrap(), "{zone}");
+            // askama writes the & as &#38;, which the browser reads back as &.
+            assert!(page.has("href=\"sms:85258?&#38;body=SHOUT\""), "text lines are sms: links");
+            assert!(page.has("the people you share your record with are sent an urgent note"));
         }
         app
     })
