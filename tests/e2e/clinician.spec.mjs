@@ -1,11 +1,11 @@
 // Issue 4's journey in a real browser, with two people in two browser contexts: a person
 // invites a clinician, the clinician signs up and accepts, the person answers PHQ-9 with
-// item 9 = 1 and sees crisis help at once, the clinician's caseload shows the urgent flag first,
+// item 9 = 1 and sees crisis help at once (phone-width viewport, their chosen country first), the clinician's caseload shows the urgent flag first,
 // the clinician resolves it with a note, the person revokes access, and the clinician can no
 // longer read the record.
 import { test, expect } from './plain.mjs';
 
-async function signUp(page, { email, name, role }) {
+async function signUp(page, { email, name, role, country = '' }) {
   await page.goto('/signup');
   await page.fill('#email', email);
   await page.fill('#display_name', name);
@@ -13,6 +13,7 @@ async function signUp(page, { email, name, role }) {
   await page.fill('#confirm', 'a long and quiet river');
   await page.check(`input[name="role"][value="${role}"]`);
   await page.selectOption('#time_zone', 'Europe/London');
+  await page.selectOption('#country', country);
   await page.getByRole('button', { name: 'Create account' }).click();
 }
 
@@ -26,7 +27,8 @@ test('a therapist and a person share, route an item-9 answer, resolve it and sto
   const calm = await (await browser.newContext()).newPage();
   await signUp(calm, { email: `calm-${stamp}@example.org`, name: 'Casey', role: 'person' });
 
-  await signUp(person, { email: `sam-${stamp}@example.org`, name: 'Sam', role: 'person' });
+  // Sam lives in Germany though the clock says London: Germany's help must lead.
+  await signUp(person, { email: `sam-${stamp}@example.org`, name: 'Sam', role: 'person', country: 'DE' });
   await person.getByRole('link', { name: 'Sharing' }).click();
   await person.getByRole('button', { name: 'Make an invitation code' }).click();
   const code = (await person.locator('#invite-code').textContent()).trim();
@@ -55,7 +57,9 @@ test('a therapist and a person share, route an item-9 answer, resolve it and sto
   await person.getByRole('button', { name: 'Save' }).click();
   const help = person.locator('section.crisis-now');
   await expect(help).toBeVisible();
-  await expect(help.locator('a[href="tel:116123"]').first()).toBeVisible();
+  await expect(help.locator('h3').first()).toHaveText('Germany');
+  await expect(help.locator('a[href="tel:08001110111"]')).toBeVisible();
+  await expect(help.locator('a[href="https://findahelpline.com/"]')).toBeVisible();
   await expect(person.locator('#score')).toHaveText('5 of 27');
   await shot(person, '2-crisis-help');
 

@@ -110,6 +110,18 @@ impl Directory {
     }
 }
 
+impl Directory {
+    /// What the urgent panel after an item-9 answer shows a signed-in person: their country (or
+    /// the fallback, when it cannot be told) and the fallback — short enough to read on a phone
+    /// at the worst moment; every other country is one link away on the crisis page.
+    pub fn panel_for(&self, chosen: Option<&str>, time_zone: Option<&str>) -> Vec<&Country> {
+        let all = self.ordered_for(chosen, time_zone);
+        let mut v: Vec<&Country> = all.iter().take(1).copied().collect();
+        v.extend(all.iter().skip(1).filter(|c| c.code == FALLBACK_CODE).copied());
+        v
+    }
+}
+
 /// What a person can choose as "where I live", in the order offered: a guess from the time
 /// zone (empty value), every country with its own services, then anywhere else.
 pub static CHOICES: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
@@ -222,6 +234,15 @@ mod tests {
             assert_eq!(c.services[0].tel().as_deref(), Some(number));
         }
         assert_eq!(d.countries.len(), expected.len() + 1, "the countries and the fallback");
+    }
+
+    #[test]
+    fn the_urgent_panel_holds_the_persons_country_and_the_fallback_only() {
+        let d = Directory::builtin().unwrap();
+        let codes = |v: Vec<&Country>| v.iter().map(|c| c.code.clone()).collect::<Vec<_>>();
+        assert_eq!(codes(d.panel_for(Some("DE"), Some("Europe/London"))), ["DE", FALLBACK_CODE]);
+        assert_eq!(codes(d.panel_for(None, Some("Europe/London"))), ["GB", FALLBACK_CODE]);
+        assert_eq!(codes(d.panel_for(None, Some("Asia/Tokyo"))), [FALLBACK_CODE]);
     }
 
     #[test]

@@ -192,7 +192,7 @@ pub async fn save(
     let values = answers_of(inst, &pairs);
     let crisis = state
         .crisis
-        .ordered_for(person.user.country.as_deref(), Some(&person.user.time_zone))
+        .panel_for(person.user.country.as_deref(), Some(&person.user.time_zone))
         .into_iter()
         .cloned()
         .collect::<Vec<_>>();
