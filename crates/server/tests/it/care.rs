@@ -111,6 +111,8 @@ async fn a_supporter_with_permission_suggests_and_the_person_decides() {
         assert!(progress.has("Their reason: Sleep is poor since the last step"));
         // Attributed to its author, and it says what accepting does (issue 11).
         assert!(progress.has("Suggested by Dr Lee."), "{}", progress.body);
+        // A supporter's suggestion carries no rule source: no empty "Sources:" line (walkthrough minor 2).
+        assert!(!progress.has("Sources: </p>"), "{}", progress.body);
         assert!(
             progress.has("you stay on 12.5 mg until") && progress.has("then take steps of 5 pp"),
             "{}",
