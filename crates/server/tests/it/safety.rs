@@ -3,8 +3,18 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, on_both};
+use crate::helpers::{Browser, TestApp, on_both};
 use crate::sharing::{phq9, share_with};
+
+/// Sam, a person, shares with Dr Lee, a clinician who may suggest changes.
+async fn sam_shares_with_dr_lee(app: &TestApp) -> (Browser, Browser) {
+    let sam = app.browser();
+    sam.sign_up_as("sam@example.org", "Sam", "person").await;
+    let dr = app.browser();
+    dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+    share_with(&sam, &dr).await;
+    (sam, dr)
+}
 
 #[tokio::test]
 async fn item_9_alone_is_kept_and_flags_every_supporter() {
@@ -89,11 +99,7 @@ async fn a_view_only_peer_cannot_close_a_clinicians_flag() {
 #[tokio::test]
 async fn item_9_sent_after_the_session_lapsed_shows_help_and_is_saved_after_sign_in() {
     on_both(|app: TestApp| async move {
-        let sam = app.browser();
-        sam.sign_up_as("sam@example.org", "Sam", "person").await;
-        let dr = app.browser();
-        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
-        share_with(&sam, &dr).await;
+        let (sam, dr) = sam_shares_with_dr_lee(&app).await;
         // The form was opened, then the session lapsed (here: signed out elsewhere) before sending.
         let form = sam.get("/questionnaires/phq9").await;
         let stale = form.csrf();
@@ -277,11 +283,7 @@ async fn the_country_a_person_chooses_decides_whose_crisis_help_comes_first() {
 #[tokio::test]
 async fn phq9_asks_its_unscored_closing_question_and_the_supporter_sees_the_answer() {
     on_both(|app: TestApp| async move {
-        let sam = app.browser();
-        sam.sign_up_as("sam@example.org", "Sam", "person").await;
-        let dr = app.browser();
-        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
-        share_with(&sam, &dr).await;
+        let (sam, dr) = sam_shares_with_dr_lee(&app).await;
         let form = sam.get("/questionnaires/phq9").await;
         assert!(form.has("how difficult have these problems made it") && form.has("Extremely difficult"));
         assert!(!sam.get("/questionnaires/gad7").await.has("how difficult have these problems"));
