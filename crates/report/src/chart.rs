@@ -202,7 +202,7 @@ pub fn waves_svg(t: &Timeline) -> Result<String, ChartError> {
             chart
                 .draw_series(LineSeries::new([(0.0, b.mean), (days, b.mean)], BLACK.mix(0.6).stroke_width(1)))
                 .map_err(err)?
-                .label("your baseline")
+                .label("baseline (usual level)")
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.6)));
         }
         chart

@@ -310,6 +310,8 @@ async fn a_rise_after_a_step_brings_a_hold_proposal_and_accepting_adds_a_revisio
         assert!(progress.has("Dose changed on"), "the data behind it are shown");
         assert!(progress.has("1 wave"), "{}", progress.body);
         assert!(progress.has("<svg"));
+        // The same chart is drawn for supporters: its legend speaks to neither (walkthrough minor 14).
+        assert!(progress.has("baseline (usual level)"), "{}", progress.body);
 
         // Seeing the page again does not make a second proposal.
         b.get("/progress").await;
