@@ -16,6 +16,9 @@ pub enum AppError {
     Conflict(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// Every planner is in use; the request was not queued.
+    #[error("busy")]
+    Busy,
 }
 
 impl From<StoreError> for AppError {
@@ -50,6 +53,15 @@ impl IntoResponse for AppError {
                 "Already done",
                 "This was already done, perhaps in another tab. Nothing was changed twice.".to_string(),
             ),
+            AppError::Busy => {
+                let page = views::message_page(
+                    "Busy working out other plans",
+                    "Taper is working out other people's plans right now. Nothing you typed was saved or lost: \
+                     go back and press the button again in a few seconds.",
+                );
+                return (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, "5")], page)
+                    .into_response();
+            }
             AppError::Internal(detail) => {
                 let reference = uuid::Uuid::new_v4().simple().to_string();
                 tracing::error!(%reference, %detail, "internal error");

@@ -52,6 +52,9 @@ pub struct Inner {
     pub measures: taper_core::measures::Measures,
     /// Failed sign-ins per e-mail address, for the per-account limit.
     pub failures: Mutex<HashMap<String, Vec<jiff::Timestamp>>>,
+    /// Plans being worked out at once, each on a blocking thread, so a burst of plan requests
+    /// can neither stall the async threads that answer everyone else nor queue without end.
+    pub planners: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Clone)]
@@ -77,11 +80,41 @@ pub enum StartError {
 }
 
 impl AppState {
+    /// One planner per core.
     pub fn new(store: Store) -> Result<AppState, StartError> {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        AppState::with_planners(store, cores)
+    }
+
+    /// `planners` plans may be worked out at once; a request beyond that is told to try again.
+    pub fn with_planners(store: Store, planners: usize) -> Result<AppState, StartError> {
         let catalogue = Catalogue::builtin().map_err(|e| StartError::Data(e.to_string()))?;
         let crisis = crisis::Directory::builtin().map_err(StartError::Data)?;
         let measures = taper_core::measures::Measures::builtin().map_err(StartError::Data)?;
-        Ok(AppState(Arc::new(Inner { store, catalogue, crisis, measures, failures: Mutex::new(HashMap::new()) })))
+        Ok(AppState(Arc::new(Inner {
+            store,
+            catalogue,
+            crisis,
+            measures,
+            failures: Mutex::new(HashMap::new()),
+            planners: Arc::new(tokio::sync::Semaphore::new(planners)),
+        })))
+    }
+
+    /// Asks core for a plan off the async threads. `Err(Busy)` at once when every planner is
+    /// in use: nothing is queued, nothing the person sent is stored or lost.
+    pub async fn plan(
+        &self,
+        req: taper_core::PlanRequest,
+    ) -> Result<Result<taper_core::Plan, taper_core::PlanError>, AppError> {
+        let permit = self.planners.clone().try_acquire_owned().map_err(|_| AppError::Busy)?;
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            taper_core::plan(&state.catalogue, &req)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("planner: {e}")))
     }
 }
 

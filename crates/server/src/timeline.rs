@@ -220,7 +220,7 @@ pub async fn refresh_proposals(
 }
 
 /// The revision that accepting `action` today creates.
-pub fn revision_for(
+pub async fn revision_for(
     state: &AppState,
     course: &Course,
     action: StoredAction,
@@ -246,7 +246,7 @@ pub fn revision_for(
     settings.start_mg = revision.from_mg;
     settings.step = revision.step.unwrap_or(settings.step);
     let req = settings.request(&state.catalogue).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let plan = taper_core::plan(&state.catalogue, &req).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let plan = state.plan(req).await?.map_err(|e| AppError::BadRequest(e.to_string()))?;
     let stored = StoredPlan::new(&plan, &state.catalogue);
     match revision.first_cut {
         FirstCut::None => Ok((settings, stored.first_only(), 0, true, reason)),

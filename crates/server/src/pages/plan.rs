@@ -118,25 +118,33 @@ pub async fn new(
     Ok(page.into_response())
 }
 
-/// Checks the form and plans it; on any problem, the form again with messages.
-fn plan_from_form(
-    state: &AppState,
-    person: &Person,
-    pairs: &[(String, String)],
-) -> Result<(PlanForm, PlanSettings, Plan), Box<views::PlanNew>> {
+/// What checking and planning a form gives: the plan, or the form again with messages.
+type Planned = Result<(PlanForm, PlanSettings, Plan), Box<views::PlanNew>>;
+
+/// Checks the form and plans it; on any problem, the form again with messages. `Err` only when
+/// no planner is free (or one failed).
+async fn plan_from_form(state: &AppState, person: &Person, pairs: &[(String, String)]) -> AppResult<Planned> {
     let f = PlanForm::from_pairs(pairs);
     let again = |errors| Box::new(form_page(state, person, &f, errors, false));
-    let settings = f.settings(&state.catalogue, person.today()).map_err(again)?;
-    let req = settings.request(&state.catalogue).map_err(|e| again(plan_error_fields(&e)))?;
-    let plan = taper_core::plan(&state.catalogue, &req).map_err(|e| {
-        let mut fields = plan_error_fields(&e);
-        if matches!(e, taper_core::PlanError::Unconfirmed { .. }) {
-            // The box to tick appears with the message.
-            fields.push(Field::error("confirm_dose", "Tick the box below if this dose is right."));
+    let settings = match f.settings(&state.catalogue, person.today()) {
+        Ok(s) => s,
+        Err(errors) => return Ok(Err(again(errors))),
+    };
+    let req = match settings.request(&state.catalogue) {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(again(plan_error_fields(&e)))),
+    };
+    Ok(match state.plan(req).await? {
+        Ok(plan) => Ok((f, settings, plan)),
+        Err(e) => {
+            let mut fields = plan_error_fields(&e);
+            if matches!(e, taper_core::PlanError::Unconfirmed { .. }) {
+                // The box to tick appears with the message.
+                fields.push(Field::error("confirm_dose", "Tick the box below if this dose is right."));
+            }
+            Err(again(fields))
         }
-        again(fields)
-    })?;
-    Ok((f, settings, plan))
+    })
 }
 
 fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Option<Date>) -> Vec<StepView> {
@@ -182,7 +190,7 @@ pub async fn preview(
     person: Person,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let (_, settings, plan) = match plan_from_form(&state, &person, &pairs) {
+    let (_, settings, plan) = match plan_from_form(&state, &person, &pairs).await? {
         Ok(x) => x,
         Err(page) => return Ok(views::again(*page)),
     };
@@ -222,7 +230,7 @@ pub async fn save(
     person: Person,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let (f, settings, plan) = match plan_from_form(&state, &person, &pairs) {
+    let (f, settings, plan) = match plan_from_form(&state, &person, &pairs).await? {
         Ok(x) => x,
         Err(page) => return Ok(views::again(*page)),
     };
@@ -309,7 +317,7 @@ pub async fn chart(State(state): State<AppState>, person: Person) -> AppResult<R
     let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
     let cur = course.current();
     let req = cur.settings.request(&state.catalogue).map_err(|e| AppError::Internal(e.to_string()))?;
-    let plan = taper_core::plan(&state.catalogue, &req).map_err(|e| AppError::Internal(e.to_string()))?;
+    let plan = state.plan(req).await?.map_err(|e| AppError::Internal(e.to_string()))?;
     let svg = taper_report::chart::plan_svg(&plan)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }

@@ -179,7 +179,7 @@ pub async fn accept(State(state): State<AppState>, person: Person, Path(id): Pat
     let details: ProposalDetails =
         serde_json::from_str(&proposal.details).map_err(|e| AppError::Internal(e.to_string()))?;
     let today = person.today();
-    let built = timeline::revision_for(&state, &course, details.action, today)?;
+    let built = timeline::revision_for(&state, &course, details.action, today).await?;
     timeline::add_revision(&state, person.id(), &course, built, today, Some(id), person.now()).await?;
     tracing::info!(user = %person.id(), rule = %proposal.rule, "proposal accepted");
     Ok(Redirect::to("/progress?done=accepted").into_response())

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 
 use crate::days_ago;
-use crate::helpers::{Page, TestApp, on_both};
+use crate::helpers::{Page, TestApp, on_both, on_sqlite};
 
 /// The text a person reads: tags (and so attribute values such as product ids in form fields)
 /// removed.
@@ -230,6 +230,30 @@ async fn a_product_repeated_many_times_is_read_once() {
         assert_eq!(preview.status, StatusCode::OK);
         assert_plain(&preview);
         assert_eq!(b.get("/health").await.status, StatusCode::OK, "the server is still there");
+        app
+    })
+    .await;
+}
+
+/// Issue 12: plans are worked out off the async threads, a bounded number at once. When none is
+/// free the person is told plainly, with Retry-After, and nothing is saved or half-saved.
+#[tokio::test]
+async fn when_no_planner_is_free_the_answer_is_a_clear_busy_page_and_nothing_is_saved() {
+    on_sqlite(0, |app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("p@example.org").await;
+        let today = days_ago(0);
+        let with = clonazepam(&today, &[("compounded", "0.001")]);
+        for path in ["/plan/preview", "/plan"] {
+            let busy = b.submit("/plan/new?drug=clonazepam", path, &with).await;
+            assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+            assert!(busy.has("Nothing you typed was saved or lost"), "{}", busy.body);
+        }
+        let id = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        assert!(app.store.plans(id).await.unwrap().is_empty(), "nothing stored");
+        // Everything that needs no planner still answers.
+        assert_eq!(b.get("/today").await.status, StatusCode::OK);
+        assert_eq!(b.get("/health").await.status, StatusCode::OK);
         app
     })
     .await;

@@ -17,8 +17,14 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(url: &str) -> TestApp {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        TestApp::spawn_with_planners(url, cores).await
+    }
+
+    /// The app with `planners` plans allowed at once (0: every plan request finds none free).
+    pub async fn spawn_with_planners(url: &str, planners: usize) -> TestApp {
         let store = Store::connect(url).await.expect("test database");
-        let state = AppState::new(store.clone()).expect("app state");
+        let state = AppState::with_planners(store.clone(), planners).expect("app state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
         let addr: SocketAddr = listener.local_addr().expect("address");
         let router = app(state, false);
@@ -39,6 +45,18 @@ impl TestApp {
         self.server.abort();
         self.store.close().await;
     }
+}
+
+/// Runs a test against a fresh SQLite database only: for behaviour no database takes part in.
+pub async fn on_sqlite<F, Fut>(planners: usize, test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = TestApp>,
+{
+    let s = Scratch::sqlite();
+    let app = TestApp::spawn_with_planners(&s.url, planners).await;
+    test(app).await.stop().await;
+    s.remove().await;
 }
 
 /// Runs a test against SQLite and then PostgreSQL, each with a fresh database.
