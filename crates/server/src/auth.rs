@@ -315,9 +315,11 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
         Some(u) if ok => {
             tracing::info!(user = %u.id, "signed in");
             let pending: Option<Vec<Option<u8>>> = ctx.session.remove(crate::csrf::PENDING_PHQ9).await.ok().flatten();
+            let difficulty: Option<u8> =
+                ctx.session.remove(crate::csrf::PENDING_PHQ9_DIFFICULTY).await.ok().flatten().flatten();
             start_session(&ctx.session, u.id).await?;
             if let Some(values) = pending {
-                return keep_pending(&state, &u, &values, now).await;
+                return keep_pending(&state, &u, &values, difficulty, now).await;
             }
             Ok(Redirect::to(home_of(&u)).into_response())
         }
@@ -334,12 +336,13 @@ async fn keep_pending(
     state: &AppState,
     u: &taper_store::User,
     values: &[Option<u8>],
+    difficulty: Option<u8>,
     now: Timestamp,
 ) -> AppResult<Response> {
     use crate::pages::questionnaires::{alerted, keep, kept_words};
     let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let today = now.to_zoned_datetime(tz).date();
-    let saved = keep(state, u.id, taper_core::measures::Instrument::Phq9, values, None, today, now).await?;
+    let saved = keep(state, u.id, taper_core::measures::Instrument::Phq9, values, difficulty, today, now).await?;
     let who = alerted(state, u.id).await?;
     let mut words = kept_words(&who);
     if saved.is_some() {

@@ -46,6 +46,8 @@ fn refuse(why: &str) -> Response {
 
 /// Where PHQ-9 answers wait, in the browser's session, when the form they came on had lapsed.
 pub const PENDING_PHQ9: &str = "pending_phq9";
+/// PHQ-9's unscored closing answer from the same lapsed form, kept beside the answers.
+pub const PENDING_PHQ9_DIFFICULTY: &str = "pending_phq9_difficulty";
 
 /// An item-9 answer is never thrown away because a session or form lapsed: crisis help is shown
 /// at once, the answers are kept in this browser's session, and they are saved when the person
@@ -58,7 +60,9 @@ async fn hold_item9(state: &AppState, session: &Session, path: &str, body: &[u8]
     let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let values = crate::pages::questionnaires::answers_of(Instrument::Phq9, &pairs);
     crate::pages::questionnaires::item9_of(Instrument::Phq9, &values)?;
-    let kept = session.insert(PENDING_PHQ9, &values).await.is_ok();
+    let difficulty = crate::pages::questionnaires::difficulty_of(Instrument::Phq9, &pairs);
+    let kept = session.insert(PENDING_PHQ9, &values).await.is_ok()
+        && session.insert(PENDING_PHQ9_DIFFICULTY, difficulty).await.is_ok();
     let csrf = token(session).await.unwrap_or_default();
     let page = views::Held {
         chrome: views::Chrome { csrf, ..views::Chrome::anonymous() },

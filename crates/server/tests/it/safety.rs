@@ -109,6 +109,7 @@ async fn item_9_sent_after_the_session_lapsed_shows_help_and_is_saved_after_sign
         for (k, v) in items.iter().zip(["2", "1", "1", "1", "0", "0", "0", "0", "3"]) {
             answers.push((k.as_str(), v));
         }
+        answers.push(("difficulty", "3"));
         let held = sam.post_raw("/questionnaires/phq9", &answers).await;
         assert_eq!(held.status, StatusCode::OK);
         assert!(held.has("crisis-now") && held.has("href=\"tel:116123\""), "help first");
@@ -131,7 +132,7 @@ async fn item_9_sent_after_the_session_lapsed_shows_help_and_is_saved_after_sign
         );
         assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 1);
         let qs = app.store.questionnaires(sam_id).await.unwrap();
-        assert_eq!((qs.len(), qs[0].item9), (1, Some(3)));
+        assert_eq!((qs.len(), qs[0].item9, qs[0].difficulty), (1, Some(3), Some(3)), "the closing answer too");
         assert!(dr.get("/caseload").await.has("urgent:</strong> PHQ-9 item 9 answered above zero"));
         // A lapsed form without an item-9 answer is refused as before, changing nothing.
         let other = sam.post_raw("/questionnaires/gad7", &[("csrf", "stale"), ("item1", "1")]).await;
