@@ -75,7 +75,12 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// The files under `data/crisis/`, parsed and checked once per process.
     pub fn builtin() -> Result<Directory, String> {
+        BUILTIN.clone()
+    }
+
+    fn parse_builtin() -> Result<Directory, String> {
         let mut countries = Vec::new();
         for (code, text) in FILES {
             let c: Country = toml::from_str(text).map_err(|e| format!("data/crisis/{code}.toml: {e}"))?;
@@ -124,10 +129,12 @@ impl Directory {
 
 /// What a person can choose as "where I live", in the order offered: a guess from the time
 /// zone (empty value), every country with its own services, then anywhere else.
+static BUILTIN: LazyLock<Result<Directory, String>> = LazyLock::new(Directory::parse_builtin);
+
 pub static CHOICES: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
     let mut v = vec![(String::new(), "Guess from my time zone".to_string())];
     // The same files the server refuses to start without, so this is never empty in a running app.
-    if let Ok(d) = Directory::builtin() {
+    if let Ok(d) = &*BUILTIN {
         v.extend(d.countries.iter().filter(|c| c.code != FALLBACK_CODE).map(|c| (c.code.clone(), c.country.clone())));
     }
     v.push((FALLBACK_CODE.to_string(), "Somewhere else (show 112 and an international directory first)".into()));
