@@ -107,27 +107,17 @@ pub async fn form(person: Person, Path(key): Path<String>) -> AppResult<Response
 
 /// The answers a form sent: `item1..itemN`, each 0–3 or missing.
 pub fn answers_of(inst: Instrument, pairs: &[(String, String)]) -> Vec<Option<u8>> {
-    (1..=inst.items().len())
-        .map(|n| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == format!("item{n}"))
-                .and_then(|(_, v)| v.trim().parse::<u8>().ok())
-                .filter(|v| *v <= 3)
-        })
-        .collect()
+    (1..=inst.items().len()).map(|n| choice(pairs, &format!("item{n}"))).collect()
 }
 
 /// PHQ-9's unscored closing answer, 0–3, if the form sent one; None for other instruments.
 pub fn difficulty_of(inst: Instrument, pairs: &[(String, String)]) -> Option<u8> {
-    if !inst.asks_difficulty() {
-        return None;
-    }
-    pairs
-        .iter()
-        .find(|(k, _)| k == "difficulty")
-        .and_then(|(_, v)| v.trim().parse::<u8>().ok())
-        .filter(|v| taper_core::measures::difficulty_words(*v).is_some())
+    inst.asks_difficulty().then(|| choice(pairs, "difficulty")).flatten()
+}
+
+/// One of the four answers (0–3) a form sent under `name`; None when missing or anything else.
+fn choice(pairs: &[(String, String)], name: &str) -> Option<u8> {
+    pairs.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.trim().parse::<u8>().ok()).filter(|v| *v <= 3)
 }
 
 /// The item-9 answer above zero in PHQ-9 answers, if any.
