@@ -12,7 +12,7 @@ const FALLBACK: &str = include_str!("../../../data/crisis/fallback.toml");
 /// The fallback's code: not a country.
 pub const FALLBACK_CODE: &str = "XX";
 
-const FILES: [(&str, &str); 14] = [
+const FILES: [(&str, &str); 41] = [
     ("GB", include_str!("../../../data/crisis/GB.toml")),
     ("IE", include_str!("../../../data/crisis/IE.toml")),
     ("US", include_str!("../../../data/crisis/US.toml")),
@@ -27,6 +27,33 @@ const FILES: [(&str, &str); 14] = [
     ("SE", include_str!("../../../data/crisis/SE.toml")),
     ("FI", include_str!("../../../data/crisis/FI.toml")),
     ("NO", include_str!("../../../data/crisis/NO.toml")),
+    ("AT", include_str!("../../../data/crisis/AT.toml")),
+    ("BE", include_str!("../../../data/crisis/BE.toml")),
+    ("BG", include_str!("../../../data/crisis/BG.toml")),
+    ("HR", include_str!("../../../data/crisis/HR.toml")),
+    ("CY", include_str!("../../../data/crisis/CY.toml")),
+    ("CZ", include_str!("../../../data/crisis/CZ.toml")),
+    ("DK", include_str!("../../../data/crisis/DK.toml")),
+    ("EE", include_str!("../../../data/crisis/EE.toml")),
+    ("GR", include_str!("../../../data/crisis/GR.toml")),
+    ("HU", include_str!("../../../data/crisis/HU.toml")),
+    ("IS", include_str!("../../../data/crisis/IS.toml")),
+    ("IT", include_str!("../../../data/crisis/IT.toml")),
+    ("LV", include_str!("../../../data/crisis/LV.toml")),
+    ("LI", include_str!("../../../data/crisis/LI.toml")),
+    ("LT", include_str!("../../../data/crisis/LT.toml")),
+    ("LU", include_str!("../../../data/crisis/LU.toml")),
+    ("MT", include_str!("../../../data/crisis/MT.toml")),
+    ("PL", include_str!("../../../data/crisis/PL.toml")),
+    ("PT", include_str!("../../../data/crisis/PT.toml")),
+    ("RO", include_str!("../../../data/crisis/RO.toml")),
+    ("SK", include_str!("../../../data/crisis/SK.toml")),
+    ("SI", include_str!("../../../data/crisis/SI.toml")),
+    ("CH", include_str!("../../../data/crisis/CH.toml")),
+    ("JP", include_str!("../../../data/crisis/JP.toml")),
+    ("ZA", include_str!("../../../data/crisis/ZA.toml")),
+    ("BR", include_str!("../../../data/crisis/BR.toml")),
+    ("MX", include_str!("../../../data/crisis/MX.toml")),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -101,7 +128,7 @@ impl Directory {
 
     /// Everything to show, in order: the person's country (guessed from their time zone) first,
     /// or — when it cannot be told — the fallback first, so nobody sees only foreign numbers.
-    /// The fallback is always in the list.
+    /// The fallback always comes second at the latest.
     /// A country the person chose comes before any guess.
     pub fn ordered_for(&self, chosen: Option<&str>, time_zone: Option<&str>) -> Vec<&Country> {
         let first = chosen
@@ -109,8 +136,9 @@ impl Directory {
             .or_else(|| time_zone.and_then(country_of_zone))
             .unwrap_or(FALLBACK_CODE);
         let mut v: Vec<&Country> = self.countries.iter().collect();
-        // Stable: the rest keep file order, the fallback stays last unless it leads.
-        v.sort_by_key(|c| c.code != first);
+        // Stable: the person's country, then the fallback (112 and a directory: a country whose own
+        // helpline is not yet listed has only its emergency number), then the rest in file order.
+        v.sort_by_key(|c| (c.code != first, c.code != FALLBACK_CODE));
         v
     }
 }
@@ -135,7 +163,15 @@ pub static CHOICES: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
     let mut v = vec![(String::new(), "Guess from my time zone".to_string())];
     // The same files the server refuses to start without, so this is never empty in a running app.
     if let Ok(d) = &*BUILTIN {
-        v.extend(d.countries.iter().filter(|c| c.code != FALLBACK_CODE).map(|c| (c.code.clone(), c.country.clone())));
+        let mut countries: Vec<_> = d
+            .countries
+            .iter()
+            .filter(|c| c.code != FALLBACK_CODE)
+            .map(|c| (c.code.clone(), c.country.clone()))
+            .collect();
+        // Alphabetical by name, so a person finds their country in a list of forty.
+        countries.sort_by(|a, b| a.1.cmp(&b.1));
+        v.extend(countries);
     }
     v.push((FALLBACK_CODE.to_string(), "Somewhere else (show 112 and an international directory first)".into()));
     v
@@ -165,12 +201,71 @@ fn country_of_zone(tz: &str) -> Option<&'static str> {
         "Europe/Stockholm" => "SE",
         "Europe/Helsinki" => "FI",
         "Europe/Oslo" => "NO",
+        "Europe/Vienna" => "AT",
+        "Europe/Brussels" => "BE",
+        "Europe/Sofia" => "BG",
+        "Europe/Zagreb" => "HR",
+        "Asia/Nicosia" | "Europe/Nicosia" | "Asia/Famagusta" => "CY",
+        "Europe/Prague" => "CZ",
+        "Europe/Copenhagen" => "DK",
+        "Europe/Tallinn" => "EE",
+        "Europe/Athens" => "GR",
+        "Europe/Budapest" => "HU",
+        "Atlantic/Reykjavik" => "IS",
+        "Europe/Rome" => "IT",
+        "Europe/Riga" => "LV",
+        "Europe/Vaduz" => "LI",
+        "Europe/Vilnius" => "LT",
+        "Europe/Luxembourg" => "LU",
+        "Europe/Malta" => "MT",
+        "Europe/Warsaw" => "PL",
+        "Europe/Lisbon" | "Atlantic/Madeira" | "Atlantic/Azores" => "PT",
+        "Europe/Bucharest" => "RO",
+        "Europe/Bratislava" => "SK",
+        "Europe/Ljubljana" => "SI",
+        "Europe/Zurich" => "CH",
+        "Asia/Tokyo" => "JP",
+        "Africa/Johannesburg" => "ZA",
         "Asia/Kolkata" | "Asia/Calcutta" => "IN",
         t if t.starts_with("Australia/") => "AU",
         "Pacific/Auckland" | "Pacific/Chatham" => "NZ",
         "America/Toronto" | "America/Vancouver" | "America/Edmonton" | "America/Winnipeg" | "America/Halifax"
         | "America/St_Johns" | "America/Regina" => "CA",
-        t if t.starts_with("America/") || t.starts_with("US/") || t == "Pacific/Honolulu" => "US",
+        "America/Sao_Paulo"
+        | "America/Bahia"
+        | "America/Fortaleza"
+        | "America/Recife"
+        | "America/Belem"
+        | "America/Manaus"
+        | "America/Cuiaba"
+        | "America/Porto_Velho"
+        | "America/Rio_Branco"
+        | "America/Noronha" => "BR",
+        "America/Mexico_City"
+        | "America/Monterrey"
+        | "America/Merida"
+        | "America/Cancun"
+        | "America/Chihuahua"
+        | "America/Tijuana"
+        | "America/Hermosillo"
+        | "America/Mazatlan" => "MX",
+        t if t.starts_with("US/") || t == "Pacific/Honolulu" => "US",
+        "America/New_York"
+        | "America/Chicago"
+        | "America/Denver"
+        | "America/Los_Angeles"
+        | "America/Anchorage"
+        | "America/Phoenix"
+        | "America/Detroit"
+        | "America/Boise"
+        | "America/Juneau"
+        | "America/Adak" => "US",
+        t if t.starts_with("America/Indiana/")
+            || t.starts_with("America/Kentucky/")
+            || t.starts_with("America/North_Dakota/") =>
+        {
+            "US"
+        }
         _ => return None,
     })
 }
@@ -234,8 +329,26 @@ mod tests {
             ("SE", "112"),
             ("FI", "112"),
             ("NO", "113"),
+            ("CH", "112"),
+            ("IS", "112"),
+            ("LI", "112"),
+            ("JP", "119"),
+            ("ZA", "10177"),
+            ("BR", "192"),
+            ("MX", "911"),
         ];
-        for (code, number) in expected {
+        // Every EU member state answers 112 (EU Electronic Communications Code, art. 109).
+        const EU: [&str; 27] = [
+            "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
+            "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+        ];
+        let expected: Vec<(&str, &str)> = expected
+            .into_iter()
+            .chain(EU.iter().map(|c| (*c, "112")))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into_iter()
+            .collect();
+        for &(code, number) in &expected {
             let c = d.countries.iter().find(|c| c.code == code).unwrap();
             assert_eq!(c.emergency, number, "{code}");
             assert_eq!(c.services[0].tel().as_deref(), Some(number));
@@ -249,7 +362,7 @@ mod tests {
         let codes = |v: Vec<&Country>| v.iter().map(|c| c.code.clone()).collect::<Vec<_>>();
         assert_eq!(codes(d.panel_for(Some("DE"), Some("Europe/London"))), ["DE", FALLBACK_CODE]);
         assert_eq!(codes(d.panel_for(None, Some("Europe/London"))), ["GB", FALLBACK_CODE]);
-        assert_eq!(codes(d.panel_for(None, Some("Asia/Tokyo"))), [FALLBACK_CODE]);
+        assert_eq!(codes(d.panel_for(None, Some("Asia/Singapore"))), [FALLBACK_CODE]);
     }
 
     #[test]
@@ -307,7 +420,7 @@ mod tests {
                 Some(code) => assert_eq!(first.code, code, "{zone}"),
                 None => assert_eq!(first.code, FALLBACK_CODE, "{zone}"),
             }
-            assert!(list.iter().any(|c| c.code == FALLBACK_CODE), "{zone}: the fallback is always offered");
+            assert!(list.iter().take(2).any(|c| c.code == FALLBACK_CODE), "{zone}: the fallback is first or second");
         }
         for zone in ["Europe/Berlin", "Europe/Paris", "Europe/Warsaw", "Europe/Madrid", "Europe/Rome"] {
             assert_eq!(d.ordered_for(None, Some(zone))[0].services[0].tel().as_deref(), Some("112"), "{zone}");
@@ -321,10 +434,20 @@ mod tests {
             ("Europe/Stockholm", "90101"),
             ("Europe/Helsinki", "0925250111"),
             ("Europe/Oslo", "116123"),
+            ("Europe/Vienna", "142"),
+            ("Europe/Zurich", "143"),
+            ("Europe/Lisbon", "213544545"),
+            ("Europe/Rome", "0223272327"),
+            ("Europe/Warsaw", "116123"),
+            ("Europe/Athens", "1018"),
+            ("Asia/Tokyo", "0357740992"),
+            ("Africa/Johannesburg", "0800567567"),
+            ("America/Sao_Paulo", "188"),
+            ("America/Mexico_City", "8009112000"),
         ] {
             assert_eq!(d.ordered_for(None, Some(zone))[0].services[1].tel().as_deref(), Some(line), "{zone}");
         }
-        for zone in ["Asia/Tokyo", "Asia/Singapore", "UTC"] {
+        for zone in ["Asia/Singapore", "Asia/Hong_Kong", "America/Bogota", "UTC"] {
             let first = d.ordered_for(None, Some(zone))[0];
             assert!(first.services.iter().any(|s| s.url.as_deref() == Some("https://findahelpline.com/")), "{zone}");
         }

@@ -113,7 +113,7 @@ pub struct Signup {
 }
 
 /// Time zones offered at sign-up; any IANA name is accepted.
-pub const ZONES: [&str; 34] = [
+pub const ZONES: [&str; 43] = [
     "UTC",
     "Europe/London",
     "Europe/Dublin",
@@ -123,6 +123,13 @@ pub const ZONES: [&str; 34] = [
     "Europe/Amsterdam",
     "Europe/Madrid",
     "Europe/Rome",
+    "Europe/Vienna",
+    "Europe/Zurich",
+    "Europe/Brussels",
+    "Europe/Warsaw",
+    "Europe/Prague",
+    "Europe/Budapest",
+    "Europe/Bucharest",
     "Europe/Stockholm",
     "Europe/Oslo",
     "Europe/Copenhagen",
@@ -144,6 +151,8 @@ pub const ZONES: [&str; 34] = [
     "America/Toronto",
     "America/New_York",
     "America/Chicago",
+    "America/Mexico_City",
+    "America/Sao_Paulo",
     "America/Denver",
     "America/Los_Angeles",
     "America/Anchorage",
