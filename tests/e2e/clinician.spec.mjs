@@ -34,8 +34,12 @@ test('a therapist and a person share, route an item-9 answer, resolve it and sto
   const code = (await person.locator('#invite-code').textContent()).trim();
   await shot(person, '1-invitation');
 
+  // Casey keeps her check-in notes to herself: every box starts ticked, she unticks one.
   await calm.goto('/sharing');
+  await calm.getByLabel('the notes you write with your check-ins').uncheck();
   await calm.getByRole('button', { name: 'Make an invitation code' }).click();
+  await expect(calm.locator('#pending-invites')).toContainText('questionnaires');
+  await expect(calm.locator('#pending-invites')).not.toContainText('check-in notes');
   const calmCode = (await calm.locator('#invite-code').textContent()).trim();
 
   await signUp(clinician, { email: `dr-${stamp}@example.org`, name: 'Dr Lee', role: 'clinician' });

@@ -3,6 +3,7 @@
 
 use jiff::civil::Date;
 
+use crate::consent::Category;
 use crate::course::Change as DoseChange;
 use crate::measures::{Change, Instrument, Measures};
 use crate::units::trim_number as n;
@@ -45,6 +46,9 @@ pub struct Flag {
     pub data: Vec<String>,
     pub source: &'static str,
     pub date: Date,
+    /// The part of the record the flag comes from: a supporter who was not given it does not see
+    /// the flag either, so a flag never reveals what the person kept back.
+    pub about: Category,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -132,6 +136,7 @@ pub fn flags(i: &Input) -> Vec<Flag> {
             ],
             source: "simon2013",
             date,
+            about: Category::Questionnaires,
         });
     }
     for inst in Instrument::ALL {
@@ -157,6 +162,7 @@ pub fn flags(i: &Input) -> Vec<Flag> {
                     data,
                     source: "nhs_tt",
                     date: last.date,
+                    about: Category::Questionnaires,
                 });
             }
         }
@@ -173,6 +179,7 @@ pub fn flags(i: &Input) -> Vec<Flag> {
                 }],
                 source: "taper_policy",
                 date: since,
+                about: Category::Questionnaires,
             });
         }
     }
@@ -198,6 +205,7 @@ pub fn flags(i: &Input) -> Vec<Flag> {
             ],
             source: "horowitz_taylor2019",
             date: w.start,
+            about: Category::CheckinScores,
         });
     }
     if let Some(since) = i.hold_since
@@ -213,6 +221,7 @@ pub fn flags(i: &Input) -> Vec<Flag> {
             )],
             source: "taper_policy",
             date: since,
+            about: Category::PlanAndDoses,
         });
     }
     if i.has_plan && i.last_checkin.is_none_or(|d| days(i.today, d) >= MISSED_CHECKIN_DAYS) {
@@ -226,6 +235,7 @@ pub fn flags(i: &Input) -> Vec<Flag> {
             }],
             source: "taper_policy",
             date: i.last_checkin.unwrap_or(i.today),
+            about: Category::CheckinScores,
         });
     }
     // Two questionnaires on one day raise one flag for that day.

@@ -7,6 +7,7 @@
 pub mod adapt;
 pub mod assess;
 pub mod catalogue;
+pub mod consent;
 pub mod course;
 pub mod crossover;
 pub mod error;

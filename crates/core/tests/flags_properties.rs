@@ -4,6 +4,7 @@
 use jiff::ToSpan as _;
 use jiff::civil::{Date, date};
 use proptest::prelude::*;
+use taper_core::consent::Category;
 use taper_core::flags::{self, Input, Urgency};
 use taper_core::measures::{Answers, Instrument, Measures};
 use taper_core::waves::analyse;
@@ -70,6 +71,17 @@ proptest! {
             prop_assert!(fl.iter().any(|f| f.key == key && f.urgency == Urgency::Urgent), "no urgent flag for {key}");
         }
         prop_assert!(fl.windows(2).all(|w| w[0].urgency <= w[1].urgency), "most urgent first");
+        // A flag shows only to supporters who see what it comes from: questionnaire flags go
+        // with questionnaires, the missed check-in flag with check-in scores.
+        for f in &fl {
+            let expected = match f.key.split(':').next().unwrap_or("") {
+                "item9" | "deterioration" | "overdue" => Category::Questionnaires,
+                "checkins" | "burden" => Category::CheckinScores,
+                "hold" => Category::PlanAndDoses,
+                other => panic!("a flag kind with no category: {other}"),
+            };
+            prop_assert_eq!(f.about, expected, "{}", f.key);
+        }
         let keys: std::collections::HashSet<_> = fl.iter().map(|f| &f.key).collect();
         prop_assert_eq!(keys.len(), fl.len(), "keys identify flags");
     }

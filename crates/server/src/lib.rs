@@ -160,6 +160,7 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .route("/sharing", get(pages::sharing::show))
         .route("/sharing/invite", post(pages::sharing::invite))
         .route("/sharing/{share}/revoke", post(pages::sharing::revoke))
+        .route("/sharing/{share}/scope", post(pages::sharing::set_scope))
         .route("/sharing/invites/{invite}/cancel", post(pages::sharing::cancel_invite))
         .route("/join", get(pages::sharing::join_form).post(pages::sharing::join))
         .route("/join/{code}", get(pages::sharing::join_link))

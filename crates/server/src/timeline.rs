@@ -4,6 +4,7 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use taper_core::adapt::{self, Action, FirstCut, Situation};
+use taper_core::consent::Scope;
 use taper_core::course::{self, OnDate, ScheduledDose, Segment};
 use taper_core::waves::{self, Analysis, Entry};
 use taper_store::{
@@ -315,6 +316,13 @@ impl Record {
                     .any(|n| n.flag_key == f.key && n.by == viewer && n.kind == taper_store::FlagNoteKind::Resolved)
             })
             .collect()
+    }
+}
+
+impl Record {
+    /// The flags `viewer` has not resolved, among those about what the person lets them see.
+    pub fn open_for_share(&self, viewer: uuid::Uuid, scope: Scope) -> Vec<&taper_core::flags::Flag> {
+        self.open_for(viewer).into_iter().filter(|f| scope.contains(f.about)).collect()
     }
 }
 

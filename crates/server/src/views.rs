@@ -551,12 +551,16 @@ pub struct QuestionnaireResult {
     pub score: ScoreView,
     pub item9: bool,
     /// Who an urgent flag reached, by name.
-    pub alerted: Vec<String>,
+    pub alerted: crate::pages::questionnaires::Alerts,
+    pub not_told: &'static str,
     pub crisis: Vec<crate::crisis::Country>,
 }
 
 pub struct ShareView {
     pub id: String,
+    /// What they see, in words.
+    pub sees: String,
+    pub choices: Vec<CategoryView>,
     pub name: String,
     pub role: String,
     pub can_propose: bool,
@@ -574,6 +578,8 @@ pub struct LogView {
 #[template(path = "sharing.html")]
 pub struct Sharing {
     pub chrome: Chrome,
+    /// The invitation form's boxes, all ticked.
+    pub categories: Vec<CategoryView>,
     pub shares: Vec<ShareView>,
     pub log: Vec<LogView>,
     pub pending: Vec<InviteView>,
@@ -581,10 +587,18 @@ pub struct Sharing {
     pub notice: Option<String>,
 }
 
+/// One part of the record a person may share, as a checkbox.
+pub struct CategoryView {
+    pub key: &'static str,
+    pub text: &'static str,
+    pub checked: bool,
+}
+
 /// An invitation nobody has accepted yet, as its owner sees it.
 pub struct InviteView {
     pub handle: String,
     pub label: String,
+    pub sees: String,
     pub can_propose: bool,
     pub made: String,
     pub expires: String,

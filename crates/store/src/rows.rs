@@ -327,6 +327,8 @@ pub struct Share {
     pub grantee_name: String,
     pub grantee_role: String,
     pub can_propose: bool,
+    /// What the person lets this supporter see.
+    pub scope: taper_core::consent::Scope,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
 }
@@ -338,6 +340,7 @@ pub struct PendingInvite {
     pub handle: String,
     pub label: String,
     pub can_propose: bool,
+    pub scope: taper_core::consent::Scope,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
 }

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use taper_core::consent::Scope;
 use uuid::Uuid;
 
 use crate::{
@@ -11,10 +12,10 @@ use crate::{
 };
 
 const SHARE_SELECT: &str = "SELECT s.id, s.owner_id, o.display_name, s.grantee_id, g.display_name, g.role, \
-    s.can_propose, s.created_at, s.revoked_at FROM shares s JOIN users o ON o.id = s.owner_id \
+    s.can_propose, s.created_at, s.revoked_at, s.scope FROM shares s JOIN users o ON o.id = s.owner_id \
     JOIN users g ON g.id = s.grantee_id";
 
-type ShareRow = (String, String, String, String, String, String, i64, i64, Option<i64>);
+type ShareRow = (String, String, String, String, String, String, i64, i64, Option<i64>, i64);
 type QuestionnaireRow = (String, String, String, String, i64, Option<i64>, Option<i64>, i64);
 
 fn share(r: ShareRow) -> Result<Share> {
@@ -26,6 +27,7 @@ fn share(r: ShareRow) -> Result<Share> {
         grantee_name: r.4,
         grantee_role: r.5,
         can_propose: r.6 != 0,
+        scope: Scope::from_bits(r.9),
         created_at: ts(r.7)?,
         revoked_at: r.8.map(ts).transpose()?,
     })
@@ -40,12 +42,13 @@ impl Store {
         code_hash: &str,
         label: &str,
         can_propose: bool,
+        scope: Scope,
         now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO invites (code_hash, owner_id, label, can_propose, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO invites (code_hash, owner_id, label, can_propose, created_at, expires_at, scope) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(code_hash)
         .bind(owner.to_string())
@@ -53,6 +56,7 @@ impl Store {
         .bind(i64::from(can_propose))
         .bind(micros(now))
         .bind(micros(expires_at))
+        .bind(scope.bits())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -60,8 +64,8 @@ impl Store {
 
     /// The person's invitations that can still be accepted, newest first.
     pub async fn pending_invites(&self, owner: Uuid, now: Timestamp) -> Result<Vec<PendingInvite>> {
-        let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
-            "SELECT code_hash, label, can_propose, created_at, expires_at FROM invites \
+        let rows: Vec<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT code_hash, label, can_propose, created_at, expires_at, scope FROM invites \
              WHERE owner_id = $1 AND used_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
         )
         .bind(owner.to_string())
@@ -74,6 +78,7 @@ impl Store {
                     handle: r.0,
                     label: r.1,
                     can_propose: r.2 != 0,
+                    scope: Scope::from_bits(r.5),
                     created_at: ts(r.3)?,
                     expires_at: ts(r.4)?,
                 })
@@ -96,14 +101,14 @@ impl Store {
     /// code is unknown, used or expired; Conflict("own") for one's own code.
     pub async fn redeem_invite(&self, code_hash: &str, grantee: Uuid, now: Timestamp) -> Result<Share> {
         let mut tx = self.pool.begin().await?;
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT owner_id, can_propose FROM invites WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        let row: Option<(String, i64, i64)> = sqlx::query_as(
+            "SELECT owner_id, can_propose, scope FROM invites WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
         )
         .bind(code_hash)
         .bind(micros(now))
         .fetch_optional(&mut *tx)
         .await?;
-        let (owner, can_propose) = row.ok_or(StoreError::NotFound)?;
+        let (owner, can_propose, scope) = row.ok_or(StoreError::NotFound)?;
         if owner == grantee.to_string() {
             return Err(StoreError::Conflict("own".into()));
         }
@@ -126,13 +131,15 @@ impl Store {
             .await?;
         let id = Uuid::now_v7();
         sqlx::query(
-            "INSERT INTO shares (id, owner_id, grantee_id, can_propose, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO shares (id, owner_id, grantee_id, can_propose, created_at, scope) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id.to_string())
         .bind(&owner)
         .bind(grantee.to_string())
         .bind(can_propose)
         .bind(micros(now))
+        .bind(scope)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -174,6 +181,18 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.map(share).transpose()
+    }
+
+    /// Changes what an active share lets the supporter see. NotFound when the share is not the
+    /// owner's or has been stopped.
+    pub async fn set_share_scope(&self, owner: Uuid, share: Uuid, scope: Scope) -> Result<()> {
+        let r = sqlx::query("UPDATE shares SET scope = $1 WHERE id = $2 AND owner_id = $3 AND revoked_at IS NULL")
+            .bind(scope.bits())
+            .bind(share.to_string())
+            .bind(owner.to_string())
+            .execute(&self.pool)
+            .await?;
+        if r.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NotFound) }
     }
 
     pub async fn revoke_share(&self, owner: Uuid, share: Uuid, now: Timestamp) -> Result<()> {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::future::Future;
+use taper_core::consent::{Category, Scope};
 
 use jiff::Timestamp;
 use jiff::civil::date;
@@ -247,18 +248,20 @@ async fn an_invitation_works_once_and_sharing_can_be_revoked() {
         let owner = user(&store, "o@example.org").await;
         let clin = user(&store, "c@example.org").await;
         let later = Timestamp::from_second(1_800_086_400).unwrap();
-        store.create_invite(owner, "hash1", "for Dr Lee", true, now(), later).await.unwrap();
+        let some = Scope::none().with(Category::PlanAndDoses).with(Category::Questionnaires);
+        store.create_invite(owner, "hash1", "for Dr Lee", true, some, now(), later).await.unwrap();
         let pending = store.pending_invites(owner, now()).await.unwrap();
         assert_eq!((pending.len(), pending[0].label.as_str(), pending[0].can_propose), (1, "for Dr Lee", true));
+        assert_eq!(pending[0].scope, some);
         assert!(matches!(store.redeem_invite("hash1", owner, now()).await, Err(StoreError::Conflict(_))));
         let share = store.redeem_invite("hash1", clin, now()).await.unwrap();
-        assert_eq!((share.owner, share.grantee, share.can_propose), (owner, clin, true));
+        assert_eq!((share.owner, share.grantee, share.can_propose, share.scope), (owner, clin, true, some));
         assert!(matches!(store.redeem_invite("hash1", clin, now()).await, Err(StoreError::NotFound)), "one use");
         assert!(store.pending_invites(owner, now()).await.unwrap().is_empty(), "a used code is no longer pending");
         assert!(matches!(store.cancel_invite(owner, "hash1").await, Err(StoreError::NotFound)), "used: stop the share");
-        store.create_invite(owner, "hash2", "", false, now(), now()).await.unwrap();
+        store.create_invite(owner, "hash2", "", false, Scope::all(), now(), now()).await.unwrap();
         assert!(matches!(store.redeem_invite("hash2", clin, now()).await, Err(StoreError::NotFound)), "expired");
-        store.create_invite(owner, "hash3", "", false, now(), later).await.unwrap();
+        store.create_invite(owner, "hash3", "", false, Scope::all(), now(), later).await.unwrap();
         assert!(
             matches!(store.cancel_invite(clin, "hash3").await, Err(StoreError::NotFound)),
             "only the owner cancels"
@@ -267,11 +270,17 @@ async fn an_invitation_works_once_and_sharing_can_be_revoked() {
         assert!(matches!(store.redeem_invite("hash3", clin, now()).await, Err(StoreError::NotFound)), "cancelled");
         assert_eq!(store.shared_with(clin).await.unwrap().len(), 1);
         assert!(store.active_share(owner, clin).await.unwrap().is_some());
+        // What a supporter sees changes only by the owner's hand, and only while the share is active.
+        let notes_only = Scope::none().with(Category::CheckinNotes);
+        assert!(matches!(store.set_share_scope(clin, share.id, notes_only).await, Err(StoreError::NotFound)));
+        store.set_share_scope(owner, share.id, notes_only).await.unwrap();
+        assert_eq!(store.active_share(owner, clin).await.unwrap().unwrap().scope, notes_only);
         assert!(matches!(store.revoke_share(clin, share.id, now()).await, Err(StoreError::NotFound)), "only the owner");
         store.revoke_share(owner, share.id, later).await.unwrap();
         assert!(store.active_share(owner, clin).await.unwrap().is_none());
         assert!(store.shared_with(clin).await.unwrap().is_empty());
         assert_eq!(store.shares_of(owner).await.unwrap()[0].revoked_at, Some(later));
+        assert!(matches!(store.set_share_scope(owner, share.id, Scope::all()).await, Err(StoreError::NotFound)));
     })
     .await;
 }

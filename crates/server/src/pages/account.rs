@@ -237,6 +237,7 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
             .map(|s| {
                 serde_json::json!({
                     "with": s.grantee_name, "role": s.grantee_role, "can_propose": s.can_propose,
+                    "sees": s.scope.categories().map(taper_core::consent::Category::key).collect::<Vec<_>>(),
                     "since": s.created_at.to_string(), "revoked_at": s.revoked_at.map(|t| t.to_string()),
                 })
             })

@@ -6,6 +6,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use taper_core::consent::{Category, Scope};
 use taper_core::flags::Urgency;
 use taper_core::measures::Instrument;
 use taper_report::chart::{Timeline, waves_svg};
@@ -25,8 +26,8 @@ async fn shared(state: &AppState, viewer: &Person, owner: &str) -> AppResult<Sha
     state.store.active_share(owner, viewer.id()).await?.ok_or(AppError::NotFound)
 }
 
-fn flag_views(state: &AppState, r: &Record, viewer: &Person) -> Vec<FlagView> {
-    r.open_for(viewer.id())
+fn flag_views(state: &AppState, r: &Record, viewer: &Person, scope: Scope) -> Vec<FlagView> {
+    r.open_for_share(viewer.id(), scope)
         .into_iter()
         .map(|f| FlagView {
             // Only a clinician closes an urgent flag, and only for themselves; anyone may say
@@ -47,7 +48,10 @@ fn flag_views(state: &AppState, r: &Record, viewer: &Person) -> Vec<FlagView> {
         .collect()
 }
 
-fn dose_line(r: &Record) -> String {
+fn dose_line(r: &Record, scope: Scope) -> String {
+    if !scope.contains(Category::PlanAndDoses) {
+        return "They have not shared their plan and doses with you.".into();
+    }
     match r.course.as_ref().and_then(|c| c.on(r.today).map(|(on, _)| (c, on))) {
         Some((c, on)) => {
             format!("{} {} a day{}", state_drug(c), mg(on.dose_mg), if on.hold { ", holding" } else { "" })
@@ -70,14 +74,14 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
             .store
             .audit(share.owner, person.id(), &person.user.display_name, "saw your flags on their caseload", now)
             .await?;
-        let top = r.open_for(person.id()).first().map(|f| f.urgency);
+        let top = r.open_for_share(person.id(), share.scope).first().map(|f| f.urgency);
         people.push((
             top,
             CaseView {
                 id: share.owner.to_string(),
                 name: share.owner_name.clone(),
-                dose: dose_line(&r),
-                flags: flag_views(&state, &r, &person),
+                dose: dose_line(&r, share.scope),
+                flags: flag_views(&state, &r, &person, share.scope),
             },
         ));
     }
@@ -109,25 +113,32 @@ pub async fn person(
     let r = timeline::record_of(&state, share.owner, now).await?;
     state.store.audit(share.owner, viewer.id(), &viewer.user.display_name, "viewed your record", now).await?;
 
+    let sees = |c: Category| share.scope.contains(c);
+    // Only what the person shares reaches the page: the chart's lines, its start date and the
+    // tables below are each built from a shared part or left empty.
+    let hidden = timeline::analyse(&[], None, r.today);
+    let analysis = if sees(Category::CheckinScores) { &r.analysis } else { &hidden };
+    let checkins: &[taper_store::CheckInRecord] =
+        if sees(Category::CheckinScores) || sees(Category::CheckinNotes) { &r.checkins } else { &[] };
+    let questionnaires: &[taper_store::QuestionnaireRecord] =
+        if sees(Category::Questionnaires) { &r.questionnaires } else { &[] };
+    let course = r.course.as_ref().filter(|_| sees(Category::PlanAndDoses));
     let first = [
-        r.checkins.first().map(|c| c.date),
-        r.course.as_ref().map(|c| c.revs[0].record.effective),
-        r.questionnaires.first().map(|q| q.date),
+        checkins.first().map(|c| c.date),
+        course.map(|c| c.revs[0].record.effective),
+        questionnaires.first().map(|q| q.date),
     ]
     .into_iter()
     .flatten()
     .min()
     .unwrap_or(r.today)
     .min(r.today);
-    let (dose, occ) = r
-        .course
-        .as_ref()
-        .map_or((vec![], vec![]), |c| (c.dose_points(first, r.today), c.occupancy_points(first, r.today)));
+    let (dose, occ) =
+        course.map_or((vec![], vec![]), |c| (c.dose_points(first, r.today), c.occupancy_points(first, r.today)));
     let scores: Vec<(&str, Vec<(jiff::civil::Date, f64)>)> = Instrument::ALL
         .iter()
         .map(|&i| {
-            let pts = r
-                .questionnaires
+            let pts = questionnaires
                 .iter()
                 .filter(|q| q.instrument == i.key())
                 .map(|q| (q.date, 100.0 * f64::from(q.total) / f64::from(i.max())))
@@ -135,19 +146,13 @@ pub async fn person(
             (i.name(), pts)
         })
         .collect();
-    let chart = waves_svg(&Timeline {
-        analysis: &r.analysis,
-        dose: &dose,
-        occupancy: &occ,
-        start: first,
-        end: r.today,
-        scores: &scores,
-    })?;
+    let chart =
+        waves_svg(&Timeline { analysis, dose: &dose, occupancy: &occ, start: first, end: r.today, scores: &scores })?;
     let mut score_views = Vec::new();
-    for (k, qr) in r.questionnaires.iter().enumerate() {
+    for (k, qr) in questionnaires.iter().enumerate() {
         let Some(inst) = Instrument::from_key(&qr.instrument) else { continue };
         let s = state.measures.of(inst);
-        let prev = r.questionnaires[..k].iter().rev().find(|p| p.instrument == qr.instrument);
+        let prev = questionnaires[..k].iter().rev().find(|p| p.instrument == qr.instrument);
         let change = match prev.map(|p| (p, s.change(p.total, qr.total))) {
             Some((p, taper_core::measures::Change::ReliableDeterioration)) => {
                 format!("reliable deterioration from {}", p.total)
@@ -170,7 +175,7 @@ pub async fn person(
         });
     }
     score_views.reverse();
-    let mine = match r.course.as_ref() {
+    let mine = match course {
         Some(c) => state
             .store
             .proposals(share.owner, c.plan_id)
@@ -192,11 +197,11 @@ pub async fn person(
         chrome: viewer.chrome("caseload"),
         id: share.owner.to_string(),
         name: share.owner_name.clone(),
-        can_propose: share.can_propose,
-        summary: r.analysis.summary(),
-        dose: dose_line(&r),
+        can_propose: share.can_propose && course.is_some(),
+        summary: analysis.summary(),
+        dose: dose_line(&r, share.scope),
         chart,
-        flags: flag_views(&state, &r, &viewer),
+        flags: flag_views(&state, &r, &viewer, share.scope),
         resolved: r
             .notes
             .iter()
@@ -211,27 +216,39 @@ pub async fn person(
             })
             .collect(),
         scores: score_views,
-        checkins: r
-            .checkins
+        checkins: checkins
             .iter()
             .rev()
             .take(14)
-            .map(|c| (c.date.to_string(), c.burden.to_string(), c.wellbeing.to_string(), c.note.clone()))
+            .map(|c| {
+                let (burden, wellbeing) = if sees(Category::CheckinScores) {
+                    (c.burden.to_string(), c.wellbeing.to_string())
+                } else {
+                    ("not shared".to_string(), "not shared".to_string())
+                };
+                let note = if sees(Category::CheckinNotes) { c.note.clone() } else { "not shared".into() };
+                (c.date.to_string(), burden, wellbeing, note)
+            })
             .collect(),
         notice: match (q.resolved, q.proposed) {
             (Some(_), _) => Some("Flag resolved; your note is kept with it.".to_string()),
             (_, Some(_)) => Some("Suggestion sent. It waits for them to accept or decline.".to_string()),
             _ => None,
         },
-        assessments: state
-            .store
-            .assessments(share.owner)
-            .await?
-            .into_iter()
-            .map(|a| (a.date.to_string(), crate::pages::history::leaning_words(&a.leaning).to_string(), a.note))
-            .collect(),
-        pace: crate::pages::history::advice_for(&state, share.owner, r.today).await?.explanation,
-        step_unit: r.course.as_ref().map(|c| c.current().settings.step_unit().trim().to_string()).unwrap_or_default(),
+        assessments: if sees(Category::WithdrawalOrReturn) {
+            state.store.assessments(share.owner).await?
+        } else {
+            vec![]
+        }
+        .into_iter()
+        .map(|a| (a.date.to_string(), crate::pages::history::leaning_words(&a.leaning).to_string(), a.note))
+        .collect(),
+        pace: if sees(Category::MedicationHistory) {
+            crate::pages::history::advice_for(&state, share.owner, r.today).await?.explanation
+        } else {
+            "They have not shared their medication history with you.".into()
+        },
+        step_unit: course.map(|c| c.current().settings.step_unit().trim().to_string()).unwrap_or_default(),
     };
     Ok(page.into_response())
 }
@@ -260,7 +277,8 @@ pub async fn resolve(
     }
     let now = viewer.now();
     let r = timeline::record_of(&state, share.owner, now).await?;
-    let flag = r.open_for(viewer.id()).into_iter().find(|x| x.key == f.key).ok_or(AppError::NotFound)?;
+    let flag =
+        r.open_for_share(viewer.id(), share.scope).into_iter().find(|x| x.key == f.key).ok_or(AppError::NotFound)?;
     let kind = match f.kind.as_str() {
         "reached_out" => FlagNoteKind::ReachedOut,
         _ if flag.urgency == Urgency::Urgent && viewer.user.role != "clinician" => {
@@ -304,7 +322,8 @@ pub async fn propose(
     Form(f): Form<ProposeForm>,
 ) -> AppResult<Response> {
     let share = shared(&state, &viewer, &id).await?;
-    if !share.can_propose {
+    // Suggesting a change needs both the permission and sight of the plan it changes.
+    if !share.can_propose || !share.scope.contains(Category::PlanAndDoses) {
         return Err(AppError::NotFound);
     }
     let now = viewer.now();

@@ -5,6 +5,7 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
+use taper_core::consent::Category;
 use taper_core::measures::{
     ANSWERS, ATTRIBUTION, Answers, Change, DIFFICULTY_ANSWERS, DIFFICULTY_QUESTION, Instrument, difficulty_words,
 };
@@ -160,16 +161,24 @@ pub async fn keep(
     Ok(Some(answers))
 }
 
-/// The names of everyone an urgent flag reaches now.
-pub async fn alerted(state: &AppState, user: uuid::Uuid) -> AppResult<Vec<String>> {
-    Ok(state
-        .store
-        .shares_of(user)
-        .await?
-        .into_iter()
-        .filter(|s| s.revoked_at.is_none())
-        .map(|s| s.grantee_name)
-        .collect())
+/// Who an urgent questionnaire flag reaches now, and who it does not because the person keeps
+/// their questionnaires from them.
+#[derive(Debug, Default)]
+pub struct Alerts {
+    pub told: Vec<String>,
+    pub not_told: Vec<String>,
+}
+
+pub async fn alerted(state: &AppState, user: uuid::Uuid) -> AppResult<Alerts> {
+    let mut a = Alerts::default();
+    for s in state.store.shares_of(user).await?.into_iter().filter(|s| s.revoked_at.is_none()) {
+        if s.scope.contains(Category::Questionnaires) {
+            a.told.push(s.grantee_name);
+        } else {
+            a.not_told.push(s.grantee_name);
+        }
+    }
+    Ok(a)
 }
 
 pub async fn save(
@@ -193,7 +202,7 @@ pub async fn save(
     // Before anything can go wrong: an item-9 answer is kept and flags every supporter.
     let difficulty = difficulty_of(inst, &pairs);
     let saved = keep(&state, person.id(), inst, &values, difficulty, today, person.now()).await?;
-    let alerted = if item9_raised { alerted(&state, person.id()).await? } else { vec![] };
+    let alerted = if item9_raised { alerted(&state, person.id()).await? } else { Alerts::default() };
     let Some(answers) = saved else {
         let mut missing: Vec<Field> = values
             .iter()
@@ -220,20 +229,28 @@ pub async fn save(
         },
         item9: item9_raised,
         alerted,
+        not_told: NOT_TOLD,
         crisis: if item9_raised { crisis } else { vec![] },
     };
     Ok(page.into_response())
 }
 
 /// What the person is told when an item-9 answer was kept before the rest was answered.
-pub fn kept_words(alerted: &[String]) -> String {
-    if alerted.is_empty() {
-        "Your answer to question 9 has been kept. You do not share your record with anyone, so no one has been alerted."
+pub fn kept_words(alerted: &Alerts) -> String {
+    let mut words = if alerted.told.is_empty() {
+        "Your answer to question 9 has been kept, and no one has been alerted: you do not share your questionnaires with anyone."
             .to_string()
     } else {
         format!(
             "Your answer to question 9 has been kept, and {} will see an urgent note to check in with you.",
-            alerted.join(" and ")
+            alerted.told.join(" and ")
         )
+    };
+    if !alerted.not_told.is_empty() {
+        words.push_str(&format!(" {} {}", alerted.not_told.join(" and "), NOT_TOLD));
     }
+    words
 }
+
+/// Why someone the person shares with was not alerted.
+pub const NOT_TOLD: &str = "cannot see your questionnaires, so was not alerted (you can change that under Sharing).";

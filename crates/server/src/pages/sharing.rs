@@ -7,12 +7,14 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
+use taper_core::consent::{Category, Scope};
 use taper_store::StoreError;
 
 use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
-use crate::views::{self, InviteView, LogView, ShareView};
+use crate::form;
+use crate::views::{self, CategoryView, InviteView, LogView, ShareView};
 
 /// Days an invitation code stays valid.
 pub const INVITE_DAYS: i64 = 7;
@@ -57,6 +59,8 @@ async fn page(
         .into_iter()
         .map(|s| ShareView {
             id: s.id.to_string(),
+            sees: s.scope.categories().map(Category::short).collect::<Vec<_>>().join(", "),
+            choices: choices(s.scope),
             name: s.grantee_name,
             role: role_label(&s.grantee_role),
             can_propose: s.can_propose,
@@ -79,24 +83,39 @@ async fn page(
         .map(|i| InviteView {
             handle: i.handle,
             label: i.label,
+            sees: i.scope.categories().map(Category::short).collect::<Vec<_>>().join(", "),
             can_propose: i.can_propose,
             made: when(i.created_at),
             expires: when(i.expires_at),
         })
         .collect();
-    Ok(views::Sharing { chrome: person.chrome("sharing"), shares, log, pending, new_code, notice })
+    Ok(views::Sharing {
+        chrome: person.chrome("sharing"),
+        categories: choices(Scope::all()),
+        shares,
+        log,
+        pending,
+        new_code,
+        notice,
+    })
+}
+
+/// One checkbox per category, ticked when `scope` holds it.
+fn choices(scope: Scope) -> Vec<CategoryView> {
+    Category::ALL
+        .into_iter()
+        .map(|c| CategoryView { key: c.key(), text: c.describe(), checked: scope.contains(c) })
+        .collect()
+}
+
+/// The ticked categories of a sharing form (field `share`, one value per box).
+fn parse_scope(pairs: &[(String, String)]) -> Result<Scope, String> {
+    let keys = form::values(pairs, "share");
+    Scope::parse(keys.iter().map(String::as_str))
 }
 
 pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
     Ok(page(&state, &person, None, None).await?.into_response())
-}
-
-#[derive(Deserialize)]
-pub struct InviteForm {
-    #[serde(default)]
-    can_propose: String,
-    #[serde(default)]
-    label: String,
 }
 
 /// Longest note on whom an invitation is for.
@@ -121,16 +140,18 @@ pub async fn invite(
     State(state): State<AppState>,
     person: Person,
     headers: HeaderMap,
-    Form(f): Form<InviteForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let label = match parse_label(&f.label) {
-        Ok(l) => l,
+    let parsed = parse_label(&form::value(&pairs, "label")).and_then(|l| Ok((l, parse_scope(&pairs)?)));
+    let (label, scope) = match parsed {
+        Ok(v) => v,
         Err(msg) => return Ok(views::again(page(&state, &person, None, Some(msg)).await?)),
     };
+    let can_propose = form::value(&pairs, "can_propose") == "yes";
     let code = new_code();
     let now = person.now();
     let expires = now.checked_add(jiff::SignedDuration::from_hours(24 * INVITE_DAYS)).unwrap_or(now);
-    state.store.create_invite(person.id(), &hash(&code), &label, f.can_propose == "yes", now, expires).await?;
+    state.store.create_invite(person.id(), &hash(&code), &label, can_propose, scope, now, expires).await?;
     let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let link = format!("http://{host}/join/{code}");
     Ok(page(&state, &person, Some((code, link)), None).await?.into_response())
@@ -143,6 +164,35 @@ pub async fn revoke(State(state): State<AppState>, person: Person, Path(id): Pat
     Ok(page(&state, &person, None, Some("Sharing stopped. They can no longer see your record.".into()))
         .await?
         .into_response())
+}
+
+/// Changes what one supporter sees, from the next page they open.
+pub async fn set_scope(
+    State(state): State<AppState>,
+    person: Person,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    // Whose share it is comes first, so a stranger learns nothing from the form's errors.
+    if !state.store.shares_of(person.id()).await?.iter().any(|s| s.id == id && s.revoked_at.is_none()) {
+        return Err(AppError::NotFound);
+    }
+    let scope = match parse_scope(&pairs) {
+        Ok(s) => s,
+        // Keeping nothing is what "Stop sharing" is for; say so rather than guess.
+        Err(msg) => {
+            let msg = format!("{msg} To share nothing at all, use \"Stop sharing\".");
+            return Ok(views::again(page(&state, &person, None, Some(msg)).await?));
+        }
+    };
+    match state.store.set_share_scope(person.id(), id, scope).await {
+        Ok(()) => Ok(page(&state, &person, None, Some("Saved. From now on they see only what is ticked.".into()))
+            .await?
+            .into_response()),
+        Err(StoreError::NotFound) => Err(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn cancel_invite(

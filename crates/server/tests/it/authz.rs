@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 
 use crate::helpers::{Browser, TestApp, on_both};
+use crate::sharing::with_everything;
 use crate::{london_today, rising_after_a_step};
 
 #[derive(Deserialize)]
@@ -59,7 +60,7 @@ fn outcome(status: StatusCode, location: Option<&str>) -> &'static str {
 }
 
 async fn invite_code(p: &Browser) -> String {
-    let page = p.submit("/sharing", "/sharing/invite", &[("can_propose", "yes")]).await;
+    let page = p.submit("/sharing", "/sharing/invite", &with_everything(&[("can_propose", "yes")])).await;
     let key = "id=\"invite-code\">";
     let i = page.body.find(key).unwrap() + key.len();
     page.body[i..i + 14].to_string()

@@ -3,6 +3,7 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, on_both};
+use crate::sharing::with_everything;
 use crate::{days_ago, make_plan};
 
 #[tokio::test]
@@ -84,7 +85,7 @@ async fn a_supporter_with_permission_suggests_and_the_person_decides() {
         let viewer = app.browser();
         viewer.sign_up_as("v@example.org", "Val", "peer").await;
         for (b, propose) in [(&dr, "yes"), (&viewer, "")] {
-            let page = p.submit("/sharing", "/sharing/invite", &[("can_propose", propose)]).await;
+            let page = p.submit("/sharing", "/sharing/invite", &with_everything(&[("can_propose", propose)])).await;
             let key = "id=\"invite-code\">";
             let i = page.body.find(key).unwrap() + key.len();
             b.submit("/join", "/join", &[("code", &page.body[i..i + 14])]).await;

@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{Browser, TestApp, on_both};
+use crate::sharing::with_everything;
 use crate::sharing::{phq9, share_with};
 
 /// Sam, a person, shares with Dr Lee, a clinician who may suggest changes.
@@ -64,7 +65,7 @@ async fn a_view_only_peer_cannot_close_a_clinicians_flag() {
         val.sign_up_as("val@example.org", "Val", "peer").await;
         share_with(&sam, &dr).await;
         // Val is invited to view only.
-        let page = sam.submit("/sharing", "/sharing/invite", &[("can_propose", "")]).await;
+        let page = sam.submit("/sharing", "/sharing/invite", &with_everything(&[("can_propose", "")])).await;
         let at = page.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
         val.submit("/join", "/join", &[("code", &page.body[at..at + 14])]).await;
         phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;

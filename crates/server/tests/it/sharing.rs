@@ -5,8 +5,15 @@ use reqwest::StatusCode;
 use crate::helpers::{Browser, TestApp, on_both};
 use crate::{days_ago, make_plan};
 
+/// An invitation form as the browser sends it by default: every part of the record ticked.
+pub fn with_everything<'a>(form: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut v = form.to_vec();
+    v.extend(taper_core::consent::Category::ALL.iter().map(|c| ("share", c.key())));
+    v
+}
+
 pub async fn share_with(owner: &Browser, supporter: &Browser) {
-    let page = owner.submit("/sharing", "/sharing/invite", &[("can_propose", "yes")]).await;
+    let page = owner.submit("/sharing", "/sharing/invite", &with_everything(&[("can_propose", "yes")])).await;
     let key = "id=\"invite-code\">";
     let i = page.body.find(key).unwrap() + key.len();
     let code = page.body[i..i + 14].to_string();
@@ -94,7 +101,7 @@ async fn stopping_sharing_ends_access_at_once_and_codes_work_once_for_someone_el
     on_both(|app: TestApp| async move {
         let p = app.browser();
         p.sign_up_as("p@example.org", "Pat", "person").await;
-        let own = p.submit("/sharing", "/sharing/invite", &[]).await;
+        let own = p.submit("/sharing", "/sharing/invite", &with_everything(&[])).await;
         let key = "id=\"invite-code\">";
         let i = own.body.find(key).unwrap() + key.len();
         let code = own.body[i..i + 14].to_string();
@@ -162,7 +169,7 @@ async fn the_invitation_says_what_is_shared_and_only_a_supporter_account_can_acc
             assert!(form.has(shared), "consent names {shared}");
         }
         assert!(form.has("will not see your safety plan"));
-        let page = sam.submit("/sharing", "/sharing/invite", &[]).await;
+        let page = sam.submit("/sharing", "/sharing/invite", &with_everything(&[])).await;
         let at = page.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
         let code = page.body[at..at + 14].to_string();
 
@@ -194,12 +201,14 @@ async fn an_invitation_not_yet_accepted_is_listed_with_its_note_and_can_be_cance
     on_both(|app: TestApp| async move {
         let sam = app.browser();
         sam.sign_up_as("sam@example.org", "Sam", "person").await;
-        let page = sam.submit("/sharing", "/sharing/invite", &[("label", "for Dr Lee at the surgery")]).await;
+        let page = sam
+            .submit("/sharing", "/sharing/invite", &with_everything(&[("label", "for Dr Lee at the surgery")]))
+            .await;
         let at = page.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
         let code = page.body[at..at + 14].to_string();
         assert!(page.has("Invitations not yet accepted") && page.has("for Dr Lee at the surgery"));
         // A note too long is refused by name, and nothing is made.
-        let long = sam.submit("/sharing", "/sharing/invite", &[("label", &"x".repeat(81))]).await;
+        let long = sam.submit("/sharing", "/sharing/invite", &with_everything(&[("label", &"x".repeat(81))])).await;
         assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(long.has("up to 80 characters"));
         let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
@@ -212,6 +221,94 @@ async fn an_invitation_not_yet_accepted_is_listed_with_its_note_and_can_be_cance
         dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
         assert!(dr.submit("/join", "/join", &[("code", &code)]).await.has("That code is not valid"));
         assert!(app.store.shares_of(sam_id).await.unwrap().is_empty());
+        app
+    })
+    .await;
+}
+
+/// Issue 11: the person chooses, per supporter, which parts of the record they see, and can
+/// change it later; nothing kept back reaches the supporter's pages, flags included.
+#[tokio::test]
+async fn a_person_chooses_what_each_supporter_sees_and_can_change_it() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("sam@example.org", "Sam", "person").await;
+        make_plan(&sam, &days_ago(3), "28").await;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+
+        let form = sam.get("/sharing").await;
+        for c in taper_core::consent::Category::ALL {
+            assert!(form.has(&format!("name=\"share\" value=\"{}\" checked", c.key())), "{c:?} ticked by default");
+        }
+        let none = sam.submit("/sharing", "/sharing/invite", &[("label", "nobody")]).await;
+        assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(none.has("Choose at least one part of your record to share."));
+        let odd = sam.submit("/sharing", "/sharing/invite", &[("share", "passwords")]).await;
+        assert!(odd.has("&#39;passwords&#39; is not something Taper can share"), "{}", odd.body);
+
+        let page = sam.submit("/sharing", "/sharing/invite", &[("share", "plan"), ("share", "questionnaires")]).await;
+        assert!(page.has("will see plan and doses, questionnaires"), "{}", page.body);
+        let key = "id=\"invite-code\">";
+        let i = page.body.find(key).unwrap() + key.len();
+        let code = page.body[i..i + 14].to_string();
+        assert_eq!(dr.submit("/join", "/join", &[("code", &code)]).await.status, StatusCode::SEE_OTHER);
+
+        // Sam writes what Dr Lee was not given.
+        let yesterday = days_ago(1);
+        let mut checkin: Vec<(&str, &str)> = vec![("date", &yesterday), ("wellbeing", "6"), ("sleep_hours", "7")];
+        checkin.push(("note", "KEPT-BACK-NOTE about my sister"));
+        let names: Vec<String> = crate::CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
+        checkin.extend(names.iter().map(|n| (n.as_str(), "1")));
+        assert_eq!(sam.submit("/checkin", "/checkin", &checkin).await.status, StatusCode::SEE_OTHER);
+        let assess = [
+            ("onset", "days"),
+            ("new_symptoms", "yes"),
+            ("physical", "yes"),
+            ("like_original", "no"),
+            ("reinstatement", "not_tried"),
+            ("note", "KEPT-BACK-ASSESSMENT"),
+        ];
+        assert_eq!(sam.submit("/assess", "/assess", &assess).await.status, StatusCode::OK);
+        let event = [("date", "2022-02-01"), ("drug", "citalopram"), ("kind", "stop"), ("abrupt", "yes")];
+        assert_eq!(sam.submit("/history", "/history/events", &event).await.status, StatusCode::SEE_OTHER);
+
+        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        let seen = dr.get(&format!("/people/{sam_id}")).await;
+        assert!(!seen.has("KEPT-BACK-NOTE") && !seen.has("KEPT-BACK-ASSESSMENT"), "{}", seen.body);
+        assert!(seen.has("They have not shared their medication history with you."));
+        assert!(seen.has("not shared"), "check-in rows say what is kept back");
+        assert!(!seen.has("They have not shared their plan and doses"), "the plan was shared");
+
+        // Questionnaires shared: item 9 reaches Dr Lee.
+        let answered = phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
+        assert!(answered.has("Dr Lee will see an urgent note"));
+        assert!(dr.get("/caseload").await.has("urgent:</strong> PHQ-9 item 9"));
+
+        // Sam changes it: notes yes, questionnaires no.
+        let sharing = sam.get("/sharing").await;
+        let at = sharing.body.find("/scope\"").unwrap();
+        let share_id = &sharing.body[sharing.body[..at].rfind("/sharing/").unwrap() + 9..at];
+        let scope = format!("/sharing/{share_id}/scope");
+        let emptied = sam.submit("/sharing", &scope, &[]).await;
+        assert_eq!(emptied.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(emptied.has("Stop sharing"), "nothing at all is what stopping is for");
+        let changed = sam.submit("/sharing", &scope, &[("share", "plan"), ("share", "checkin_notes")]).await;
+        assert!(changed.has("Saved. From now on they see only what is ticked."));
+        assert!(changed.has("sees plan and doses, check-in notes"));
+        let seen = dr.get(&format!("/people/{sam_id}")).await;
+        assert!(seen.has("KEPT-BACK-NOTE"), "notes now shared");
+        for kept in ["item 9", "5 of 27"] {
+            assert!(!seen.has(kept), "questionnaires, and their flag, kept back: {kept} in {}", seen.body);
+        }
+        assert!(!dr.get("/caseload").await.has("urgent:</strong>"), "no flag from what is kept back");
+        let again = phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
+        assert!(again.has("Dr Lee cannot see your questionnaires, so was not alerted"), "{}", again.body);
+        // A stranger cannot change someone else's share.
+        let other = app.browser();
+        other.sign_up_as("o@example.org", "O", "person").await;
+        let refused = other.submit("/sharing", &scope, &[("share", "questionnaires")]).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND);
         app
     })
     .await;
