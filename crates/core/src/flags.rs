@@ -72,6 +72,8 @@ pub struct Input<'a> {
     pub questionnaire_every_days: u32,
     /// Item-9 answers above zero kept on their own (complete questionnaire or not), oldest first.
     pub item9_answers: &'a [(Date, u8)],
+    /// Days the optional daily check-in question about self-harm was answered "yes".
+    pub daily_safety: &'a [Date],
 }
 
 fn days(a: Date, b: Date) -> i32 {
@@ -137,6 +139,27 @@ pub fn flags(i: &Input) -> Vec<Flag> {
             source: "simon2013",
             date,
             about: Category::Questionnaires,
+        });
+    }
+    let mut yes_days: Vec<Date> = i.daily_safety.to_vec();
+    yes_days.sort_unstable();
+    yes_days.dedup();
+    for date in yes_days.into_iter().rev() {
+        if date > i.today || days(i.today, date) > ITEM9_LOOKBACK_DAYS {
+            continue;
+        }
+        out.push(Flag {
+            key: format!("selfharm:{date}"),
+            urgency: Urgency::Urgent,
+            title: "Daily check-in: thoughts of self-harm: check in with them about safety".into(),
+            data: vec![
+                format!("On {date}, asked \"{}\", they answered \"Yes\"", crate::measures::DAILY_SAFETY_QUESTION),
+                "They chose to be asked this each day; it routes like PHQ-9 item 9 above zero.".into(),
+                "Any answer above zero calls for a structured risk assessment; it is not a diagnosis.".into(),
+            ],
+            source: "simon2013",
+            date,
+            about: Category::CheckinScores,
         });
     }
     for inst in Instrument::ALL {

@@ -42,6 +42,15 @@ pub const DIFFICULTY_QUESTION: &str = "If you checked off any problems, how diff
 pub const DIFFICULTY_ANSWERS: [&str; 4] =
     ["Not difficult at all", "Somewhat difficult", "Very difficult", "Extremely difficult"];
 
+/// The optional daily check-in question (asked only when the person switches it on), in PHQ-9
+/// item 9's own words so it means the same thing; any "yes" routes like item 9 above zero
+/// (Simon et al. 2013: item-9 answers above zero predict attempts; a flag asks for a structured
+/// risk assessment, never a diagnosis).
+pub const DAILY_SAFETY_QUESTION: &str = "Since your last check-in, have you had thoughts that you would be better off \
+     dead, or of hurting yourself in some way?";
+/// Its answers, stored as 0 (not kept) and 1.
+pub const DAILY_SAFETY_ANSWERS: [&str; 2] = ["No", "Yes"];
+
 /// The words for a stored difficulty answer; None for anything outside 0–3.
 pub fn difficulty_words(value: u8) -> Option<&'static str> {
     DIFFICULTY_ANSWERS.get(usize::from(value)).copied()

@@ -45,7 +45,8 @@ proptest! {
 
     #[test]
     fn item_9_above_zero_always_raises_an_urgent_flag_first(rs in results(), today in 150i64..200,
-                                                            alone in proptest::collection::vec((0i64..200, 1u8..4), 0..4)) {
+                                                            alone in proptest::collection::vec((0i64..200, 1u8..4), 0..4),
+                                                            daily in proptest::collection::vec(0i64..200, 0..4)) {
         let m = Measures::builtin().unwrap();
         let analysis = analyse(&[], None);
         let input = Input {
@@ -59,11 +60,17 @@ proptest! {
             has_plan: true,
             questionnaire_every_days: 14,
             item9_answers: &alone.iter().map(|(d, v)| (day(*d), *v)).collect::<Vec<_>>(),
+            daily_safety: &daily.iter().map(|d| day(*d)).collect::<Vec<_>>(),
         };
         let fl = flags::flags(&input);
         // An item-9 answer kept on its own (an incomplete PHQ-9) flags like a completed one.
         for (d, _) in alone.iter().filter(|(d, _)| *d <= today && today - *d <= 90) {
             let key = format!("item9:{}", day(*d));
+            prop_assert!(fl.iter().any(|f| f.key == key && f.urgency == Urgency::Urgent), "no urgent flag for {key}");
+        }
+        // A "yes" to the daily question flags like item 9, on the day it was given.
+        for d in daily.iter().filter(|d| **d <= today && today - **d <= 90) {
+            let key = format!("selfharm:{}", day(*d));
             prop_assert!(fl.iter().any(|f| f.key == key && f.urgency == Urgency::Urgent), "no urgent flag for {key}");
         }
         for r in rs.iter().filter(|r| r.item9.is_some_and(|v| v > 0) && r.date <= day(today) && (day(today) - r.date).get_days() <= 90) {
@@ -76,7 +83,7 @@ proptest! {
         for f in &fl {
             let expected = match f.key.split(':').next().unwrap_or("") {
                 "item9" | "deterioration" | "overdue" => Category::Questionnaires,
-                "checkins" | "burden" => Category::CheckinScores,
+                "checkins" | "burden" | "selfharm" => Category::CheckinScores,
                 "hold" => Category::PlanAndDoses,
                 other => panic!("a flag kind with no category: {other}"),
             };
@@ -107,6 +114,7 @@ fn deterioration_after_a_step_is_flagged_with_the_dose_context() {
         has_plan: true,
         questionnaire_every_days: 14,
         item9_answers: &[],
+        daily_safety: &[],
     };
     let fl = flags::flags(&input);
     let f = fl.iter().find(|f| f.key == "deterioration:phq9:2026-01-15").unwrap();

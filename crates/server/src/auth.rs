@@ -317,9 +317,18 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
             let pending: Option<Vec<Option<u8>>> = ctx.session.remove(crate::csrf::PENDING_PHQ9).await.ok().flatten();
             let difficulty: Option<u8> =
                 ctx.session.remove(crate::csrf::PENDING_PHQ9_DIFFICULTY).await.ok().flatten().flatten();
+            let selfharm: Option<String> = ctx.session.remove(crate::csrf::PENDING_SELFHARM).await.ok().flatten();
             start_session(&ctx.session, u.id).await?;
+            // Both can wait at once (two lapsed forms); neither is dropped.
+            let said = match selfharm {
+                Some(day) => keep_pending_selfharm(&state, &u, &day, now).await?,
+                None => String::new(),
+            };
             if let Some(values) = pending {
-                return keep_pending(&state, &u, &values, difficulty, now).await;
+                return keep_pending(&state, &u, &values, difficulty, now, &said).await;
+            }
+            if !said.is_empty() {
+                return Ok(views::message_page("Your answer is saved", &said).into_response());
             }
             Ok(Redirect::to(home_of(&u)).into_response())
         }
@@ -338,13 +347,15 @@ async fn keep_pending(
     values: &[Option<u8>],
     difficulty: Option<u8>,
     now: Timestamp,
+    before: &str,
 ) -> AppResult<Response> {
     use crate::pages::questionnaires::{alerted, keep, kept_words};
     let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let today = now.to_zoned_datetime(tz).date();
     let saved = keep(state, u.id, taper_core::measures::Instrument::Phq9, values, difficulty, today, now).await?;
     let who = alerted(state, u.id).await?;
-    let mut words = kept_words(&who);
+    let mut words = if before.is_empty() { String::new() } else { format!("{before} ") };
+    words.push_str(&kept_words(&who));
     if saved.is_some() {
         words.push_str(" Your whole PHQ-9 was saved too; you can see it under Questionnaires.");
     } else {
@@ -353,6 +364,25 @@ async fn keep_pending(
         );
     }
     Ok(views::message_page("Your answers are saved", &words).into_response())
+}
+
+/// Saves a "yes" to the daily question held while the person signed in again, and says so.
+async fn keep_pending_selfharm(
+    state: &AppState,
+    u: &taper_store::User,
+    day: &str,
+    now: Timestamp,
+) -> AppResult<String> {
+    let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = now.to_zoned_datetime(tz).date();
+    let on = day.parse::<jiff::civil::Date>().ok().filter(|d| *d <= today).unwrap_or(today);
+    state.store.save_daily_safety(u.id, on, 1, now).await?;
+    let who =
+        crate::pages::questionnaires::alerted_about(state, u.id, taper_core::consent::Category::CheckinScores).await?;
+    Ok(format!(
+        "{} The rest of that check-in was not kept; you can fill it in again under Check in.",
+        crate::pages::checkin::alert_words(&who)
+    ))
 }
 
 /// argon2id of a random string, same parameters as real hashes.

@@ -49,6 +49,33 @@ pub const PENDING_PHQ9: &str = "pending_phq9";
 /// PHQ-9's unscored closing answer from the same lapsed form, kept beside the answers.
 pub const PENDING_PHQ9_DIFFICULTY: &str = "pending_phq9_difficulty";
 
+/// Where a "yes" to the daily question waits (the day it was for), when the check-in form lapsed.
+pub const PENDING_SELFHARM: &str = "pending_selfharm";
+
+/// A "yes" to the daily question on a lapsed check-in form is held like an item-9 answer: help
+/// first, the answer kept in the session and saved at the next sign-in. The rest of the
+/// check-in is not kept (the person is told). `None` when the request is not such an answer.
+async fn hold_selfharm(state: &AppState, session: &Session, path: &str, body: &[u8]) -> Option<Response> {
+    if path != "/checkin" {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    if crate::form::value(&pairs, "selfharm").trim() != "1" {
+        return None;
+    }
+    // The day, if it reads as one; otherwise the day of the next sign-in.
+    let day: Option<String> =
+        crate::form::value(&pairs, "date").trim().parse::<jiff::civil::Date>().ok().map(|d| d.to_string());
+    let kept = session.insert(PENDING_SELFHARM, day.unwrap_or_default()).await.is_ok();
+    let csrf = token(session).await.unwrap_or_default();
+    let page = views::Held {
+        chrome: views::Chrome { csrf, ..views::Chrome::anonymous() },
+        crisis: state.crisis.ordered_for(None, None).into_iter().cloned().collect(),
+    };
+    tracing::info!(kept, "a lapsed check-in with a yes to the daily safety question was held for sign-in");
+    Some(page.into_response())
+}
+
 /// An item-9 answer is never thrown away because a session or form lapsed: crisis help is shown
 /// at once, the answers are kept in this browser's session, and they are saved when the person
 /// signs in again (`auth::login`). `None` when the request is not such an answer.
@@ -94,6 +121,9 @@ pub async fn guard(State(state): State<AppState>, session: Session, req: Request
     let valid = matches!((&given, &expected), (Some(g), Some(e)) if same(g, e));
     if !valid {
         if let Some(held) = hold_item9(&state, &session, parts.uri.path(), &bytes).await {
+            return held;
+        }
+        if let Some(held) = hold_selfharm(&state, &session, parts.uri.path(), &bytes).await {
             return held;
         }
         return refuse(if expected.is_none() { "no token in session" } else { "token mismatch" });

@@ -171,6 +171,7 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .route("/account", get(pages::account::show))
         .route("/account/time-zone", post(pages::account::time_zone))
         .route("/account/country", post(pages::account::country))
+        .route("/account/daily-safety", post(pages::account::daily_safety))
         .route("/account/export.json", get(pages::account::export_json))
         .route("/account/export.csv", get(pages::account::export_csv))
         .route("/account/delete", post(pages::account::delete))

@@ -352,6 +352,7 @@ pub async fn record_of(state: &AppState, owner: uuid::Uuid, now: jiff::Timestamp
     let cur = course.as_ref().map(|c| c.current());
     let signals: Vec<(Date, u8)> =
         state.store.signals(owner.id).await?.into_iter().map(|s| (s.date, s.value)).collect();
+    let daily: Vec<Date> = state.store.daily_safety_answers(owner.id).await?.into_iter().map(|s| s.date).collect();
     let input = taper_core::flags::Input {
         today,
         measures: &state.measures,
@@ -363,6 +364,7 @@ pub async fn record_of(state: &AppState, owner: uuid::Uuid, now: jiff::Timestamp
         has_plan: course.is_some(),
         questionnaire_every_days: taper_core::measures::QUESTIONNAIRE_EVERY_DAYS,
         item9_answers: &signals,
+        daily_safety: &daily,
     };
     let flags = taper_core::flags::flags(&input);
     let notes = state.store.flag_notes(owner.id).await?;

@@ -249,6 +249,14 @@ pub struct CheckIn {
     pub errors: Vec<Field>,
     pub saved: bool,
     pub recent: Vec<(String, String, String)>,
+    /// The daily question about self-harm, when the person chose to be asked it.
+    pub safety_question: Option<&'static str>,
+    pub safety_answers: [&'static str; 2],
+    /// "1" when this form's answer was yes (kept on a re-shown form).
+    pub safety_value: String,
+    /// Shown at once after a "yes", with who was alerted.
+    pub crisis: Vec<crate::crisis::Country>,
+    pub alert_words: String,
 }
 
 impl CheckIn {
@@ -477,6 +485,9 @@ pub struct Account {
     pub zones: Vec<&'static str>,
     pub country: String,
     pub countries: &'static [(String, String)],
+    pub daily_safety: bool,
+    pub daily_question: &'static str,
+    pub is_person: bool,
     pub created: String,
     pub error: Option<String>,
     pub notice: Option<String>,

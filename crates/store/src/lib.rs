@@ -179,6 +179,16 @@ impl Store {
         Ok(())
     }
 
+    /// Switches the daily question about thoughts of self-harm on or off.
+    pub async fn set_daily_safety(&self, user: Uuid, on: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET daily_safety = $1 WHERE id = $2")
+            .bind(i64::from(on))
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Deletes the account and, through the schema's cascades, every record that belongs to it.
     /// Sessions are deleted by the caller, which knows them.
     pub async fn delete_user(&self, user: Uuid) -> Result<()> {
@@ -201,6 +211,7 @@ impl Store {
             "DELETE FROM audit WHERE owner_id = $1",
             "DELETE FROM flag_notes WHERE owner_id = $1",
             "DELETE FROM safety_signals WHERE user_id = $1",
+            "DELETE FROM daily_safety_answers WHERE user_id = $1",
             "DELETE FROM safety_plans WHERE user_id = $1",
             "DELETE FROM invites WHERE owner_id = $1",
             "DELETE FROM shares WHERE owner_id = $1 OR grantee_id = $1",

@@ -18,6 +18,8 @@ pub struct User {
     /// Whose crisis services come first (a code of a file under `data/crisis/`); None: guess
     /// from the time zone.
     pub country: Option<String>,
+    /// Whether each check-in asks about thoughts of self-harm (the person's choice; off at first).
+    pub daily_safety: bool,
     pub created_at: Timestamp,
 }
 
@@ -31,7 +33,8 @@ pub struct NewUser<'a> {
     pub country: Option<&'a str>,
 }
 
-pub(crate) const USER_COLUMNS: &str = "id, email, display_name, password_hash, time_zone, role, country, created_at";
+pub(crate) const USER_COLUMNS: &str =
+    "id, email, display_name, password_hash, time_zone, role, country, daily_safety, created_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -42,6 +45,7 @@ pub(crate) struct UserRow {
     time_zone: String,
     role: String,
     country: Option<String>,
+    daily_safety: i64,
     created_at: i64,
 }
 
@@ -56,6 +60,7 @@ impl TryFrom<UserRow> for User {
             time_zone: r.time_zone,
             role: r.role,
             country: r.country,
+            daily_safety: r.daily_safety != 0,
             created_at: ts(r.created_at)?,
         })
     }

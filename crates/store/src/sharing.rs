@@ -355,6 +355,36 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps an answer above "no" to the daily question about thoughts of self-harm.
+    pub async fn save_daily_safety(&self, user: Uuid, on: Date, value: u8, now: Timestamp) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO daily_safety_answers (id, user_id, value, date, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(user.to_string())
+        .bind(i64::from(value))
+        .bind(on.to_string())
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The person's answers above "no" to the daily question, oldest first.
+    pub async fn daily_safety_answers(&self, user: Uuid) -> Result<Vec<SafetySignal>> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT date, value FROM daily_safety_answers WHERE user_id = $1 ORDER BY date, created_at")
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(d, v)| {
+                let value = u8::try_from(v).map_err(|_| StoreError::Corrupt(format!("daily safety value {v}")))?;
+                Ok(SafetySignal { date: date(&d)?, value })
+            })
+            .collect()
+    }
+
     /// Keeps the person's safety plan (a JSON document the server defines), replacing any before.
     pub async fn save_safety_plan(&self, user: Uuid, data: &str, now: Timestamp) -> Result<()> {
         let mut tx = self.pool.begin().await?;

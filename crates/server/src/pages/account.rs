@@ -22,6 +22,9 @@ fn page(person: &Person, error: Option<String>, notice: Option<String>) -> views
         zones: ZONES.to_vec(),
         country: person.user.country.clone().unwrap_or_default(),
         countries: &crate::crisis::CHOICES,
+        daily_safety: person.user.daily_safety,
+        daily_question: taper_core::measures::DAILY_SAFETY_QUESTION,
+        is_person: person.user.role == "person",
         created: person.user.created_at.to_zoned_datetime(person.tz.clone()).date().to_string(),
         error,
         notice,
@@ -61,6 +64,29 @@ pub async fn country(State(state): State<AppState>, person: Person, Form(f): For
         }
         Err(m) => Ok(views::again(page(&person, Some(m), None))),
     }
+}
+
+#[derive(Deserialize)]
+pub struct DailySafetyForm {
+    #[serde(default)]
+    daily_safety: String,
+}
+
+/// The person switches the daily question about self-harm on or off; it is theirs to decide.
+pub async fn daily_safety(
+    State(state): State<AppState>,
+    person: Person,
+    Form(f): Form<DailySafetyForm>,
+) -> AppResult<Response> {
+    let on = match f.daily_safety.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => {
+            return Ok(views::again(page(&person, Some("Choose whether to be asked the daily question.".into()), None)));
+        }
+    };
+    state.store.set_daily_safety(person.id(), on).await?;
+    Ok(Redirect::to("/account").into_response())
 }
 
 #[derive(Serialize)]

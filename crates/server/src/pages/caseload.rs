@@ -386,6 +386,7 @@ fn flag_words(key: &str) -> String {
     let (kind, rest) = key.split_once(':').unwrap_or((key, ""));
     let what = match kind {
         "item9" => "PHQ-9 item 9 above zero",
+        "selfharm" => "daily question: thoughts of self-harm",
         "deterioration" => "reliable deterioration",
         "overdue" => "questionnaire overdue",
         "burden" => "burden rising after a step",

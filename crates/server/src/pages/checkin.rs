@@ -6,6 +6,8 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
+use taper_core::consent::Category;
+use taper_core::measures::{DAILY_SAFETY_ANSWERS, DAILY_SAFETY_QUESTION};
 use taper_core::symptoms::{self, CHECKLIST, CheckIn as Answers, Domain, SEVERITY_LABELS};
 use taper_store::{CheckInRecord, NewCheckIn};
 
@@ -30,6 +32,14 @@ struct Typed {
     wellbeing: String,
     sleep_hours: String,
     note: String,
+    selfharm: String,
+}
+
+/// Crisis help and who was told, shown after a "yes" to the daily question.
+#[derive(Default)]
+struct Urgent {
+    crisis: Vec<crate::crisis::Country>,
+    words: String,
 }
 
 fn page(
@@ -39,6 +49,7 @@ fn page(
     errors: Vec<Field>,
     saved: bool,
     recent: &[CheckInRecord],
+    urgent: Urgent,
 ) -> views::CheckIn {
     let today = person.today();
     let domains = Domain::ALL
@@ -72,7 +83,54 @@ fn page(
             .take(14)
             .map(|c| (c.date.to_string(), c.burden.to_string(), c.wellbeing.to_string()))
             .collect(),
+        safety_question: person.user.daily_safety.then_some(DAILY_SAFETY_QUESTION),
+        safety_answers: DAILY_SAFETY_ANSWERS,
+        safety_value: t.selfharm,
+        crisis: urgent.crisis,
+        alert_words: urgent.words,
     }
+}
+
+/// A "yes" to the daily question is kept before anything else can go wrong, and the person is
+/// told at once where help is and who was alerted. None when the form holds no "yes".
+async fn keep_yes(
+    state: &AppState,
+    person: &Person,
+    pairs: &[(String, String)],
+    day: Option<Date>,
+) -> AppResult<Option<Urgent>> {
+    if crate::form::value(pairs, "selfharm").trim() != "1" {
+        return Ok(None);
+    }
+    state.store.save_daily_safety(person.id(), day.unwrap_or_else(|| person.today()), 1, person.now()).await?;
+    let crisis = state
+        .crisis
+        .panel_for(person.user.country.as_deref(), Some(&person.user.time_zone))
+        .into_iter()
+        .cloned()
+        .collect();
+    let who = crate::pages::questionnaires::alerted_about(state, person.id(), Category::CheckinScores).await?;
+    Ok(Some(Urgent { crisis, words: alert_words(&who) }))
+}
+
+/// What the person is told after a "yes": who will see an urgent note, and who will not.
+pub fn alert_words(who: &crate::pages::questionnaires::Alerts) -> String {
+    let mut words = if who.told.is_empty() {
+        "Your answer has been kept. No one has been alerted: you do not share your check-in scores with anyone."
+            .to_string()
+    } else {
+        format!(
+            "Your answer has been kept, and {} will see an urgent note to check in with you.",
+            who.told.join(" and ")
+        )
+    };
+    if !who.not_told.is_empty() {
+        words.push_str(&format!(
+            " {} cannot see your check-in scores, so was not alerted (you can change that under Sharing).",
+            who.not_told.join(" and ")
+        ));
+    }
+    words
 }
 
 fn earliest(today: Date) -> Date {
@@ -102,6 +160,7 @@ pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query
             wellbeing: c.wellbeing.to_string(),
             sleep_hours: c.sleep_hours.map(|h| h.to_string()).unwrap_or_default(),
             note: c.note.clone(),
+            selfharm: String::new(),
         },
         None => Typed {
             date: day.to_string(),
@@ -109,9 +168,10 @@ pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query
             wellbeing: String::new(),
             sleep_hours: String::new(),
             note: String::new(),
+            selfharm: String::new(),
         },
     };
-    Ok(page(&person, t, existing.is_some(), vec![], q.saved.is_some(), &recent).into_response())
+    Ok(page(&person, t, existing.is_some(), vec![], q.saved.is_some(), &recent, Urgent::default()).into_response())
 }
 
 pub async fn save(
@@ -123,6 +183,7 @@ pub async fn save(
     let today = person.today();
     let mut errors = Vec::new();
     let day = parse_day(&get("date"), today).map_err(|m| errors.push(Field::error("date", m))).ok();
+    let urgent = keep_yes(&state, &person, &pairs, day).await?;
     let mut scores = Vec::with_capacity(CHECKLIST.len());
     for item in CHECKLIST {
         match symptoms::parse_score(item.key, &get(&format!("s_{}", item.key))) {
@@ -177,8 +238,9 @@ pub async fn save(
             wellbeing: get("wellbeing"),
             sleep_hours: sleep_raw,
             note,
+            selfharm: get("selfharm"),
         };
-        return Ok(views::again(page(&person, typed, false, errors, false, &recent)));
+        return Ok(views::again(page(&person, typed, false, errors, false, &recent, urgent.unwrap_or_default())));
     };
     let record = NewCheckIn {
         date: day,
@@ -189,5 +251,20 @@ pub async fn save(
         note: note.trim(),
     };
     state.store.save_checkin(person.id(), &record, person.now()).await?;
-    Ok(Redirect::to(&format!("/checkin?date={day}&saved=1")).into_response())
+    match urgent {
+        // Help in the same response, not after a redirect the person may never follow.
+        Some(u) => {
+            let recent = state.store.checkins(person.id()).await?;
+            let typed = Typed {
+                date: day.to_string(),
+                scores: record.scores.iter().map(|&s| usize::from(s)).collect(),
+                wellbeing: record.wellbeing.to_string(),
+                sleep_hours: record.sleep_hours.map(|h| h.to_string()).unwrap_or_default(),
+                note: record.note.to_string(),
+                selfharm: "1".into(),
+            };
+            Ok(page(&person, typed, true, vec![], true, &recent, u).into_response())
+        }
+        None => Ok(Redirect::to(&format!("/checkin?date={day}&saved=1")).into_response()),
+    }
 }

@@ -170,9 +170,14 @@ pub struct Alerts {
 }
 
 pub async fn alerted(state: &AppState, user: uuid::Uuid) -> AppResult<Alerts> {
+    alerted_about(state, user, Category::Questionnaires).await
+}
+
+/// Who an urgent flag from `about` reaches: the active supporters who see that part of the record.
+pub async fn alerted_about(state: &AppState, user: uuid::Uuid, about: Category) -> AppResult<Alerts> {
     let mut a = Alerts::default();
     for s in state.store.shares_of(user).await?.into_iter().filter(|s| s.revoked_at.is_none()) {
-        if s.scope.contains(Category::Questionnaires) {
+        if s.scope.contains(about) {
             a.told.push(s.grantee_name);
         } else {
             a.not_told.push(s.grantee_name);

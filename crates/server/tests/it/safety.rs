@@ -317,3 +317,74 @@ async fn phq9_asks_its_unscored_closing_question_and_the_supporter_sees_the_answ
     })
     .await;
 }
+
+/// Issue 11: the optional daily question about self-harm is off until the person switches it
+/// on; a "yes" shows help in the same response, is kept before anything can fail, and flags
+/// every supporter who sees check-in scores (and the person is told who was not alerted).
+#[tokio::test]
+async fn the_daily_safety_question_is_the_persons_choice_and_a_yes_routes_like_item_9() {
+    on_both(|app: TestApp| async move {
+        let (sam, dr) = sam_shares_with_dr_lee(&app).await;
+        let val = app.browser();
+        val.sign_up_as("val@example.org", "Val", "peer").await;
+        // Val is not given check-in scores.
+        let page = sam.submit("/sharing", "/sharing/invite", &[("share", "plan"), ("share", "questionnaires")]).await;
+        let at = page.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
+        let code = page.body[at..at + 14].to_string();
+        assert_eq!(val.submit("/join", "/join", &[("code", &code)]).await.status, StatusCode::SEE_OTHER);
+
+        let question = "better off dead, or of hurting yourself";
+        assert!(!sam.get("/checkin").await.has(question), "off unless the person switches it on");
+        let account = sam.get("/account").await;
+        assert!(account.has(question) && account.has("They are told that you answered yes and on which day"));
+        assert!(account.has("name=\"daily_safety\" value=\"off\" checked"));
+        let on = sam.submit("/account", "/account/daily-safety", &[("daily_safety", "on")]).await;
+        assert_eq!(on.status, StatusCode::SEE_OTHER);
+        let bad = sam.submit("/account", "/account/daily-safety", &[("daily_safety", "maybe")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(sam.get("/checkin").await.has(question));
+
+        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        let today = crate::london_today().to_string();
+        let names: Vec<String> = crate::CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
+        let mut form: Vec<(&str, &str)> = vec![("date", &today), ("sleep_hours", "7"), ("note", ""), ("selfharm", "1")];
+        form.extend(names.iter().map(|n| (n.as_str(), "1")));
+        // Unfinished (no wellbeing): help at once, and the answer kept all the same.
+        let unfinished = sam.submit("/checkin", "/checkin", &form).await;
+        assert_eq!(unfinished.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unfinished.has("crisis-now") && unfinished.has("href=\"tel:999\""), "help in the same response");
+        assert_eq!(app.store.daily_safety_answers(sam_id).await.unwrap().len(), 1);
+        form.push(("wellbeing", "5"));
+        let done = sam.submit("/checkin", "/checkin", &form).await;
+        assert_eq!(done.status, StatusCode::OK, "shown at once, not after a redirect");
+        assert!(done.has("crisis-now") && done.has("Dr Lee will see an urgent note"), "{}", done.body);
+        assert!(done.has("Val cannot see your check-in scores, so was not alerted"));
+        assert!(dr.get("/caseload").await.has("urgent:</strong> Daily check-in: thoughts of self-harm"));
+        assert!(!val.get("/caseload").await.has("Daily check-in: thoughts of self-harm"), "kept back from Val");
+        let seen = dr.get(&format!("/people/{sam_id}")).await;
+        assert!(seen.has("they answered &#34;Yes&#34;") || seen.has("they answered \"Yes\""), "{}", seen.body);
+
+        // A lapsed check-in form with a yes: help first, kept, saved at sign-in.
+        let stale = sam.get("/checkin").await.csrf();
+        sam.submit("/today", "/logout", &[]).await;
+        let yesterday = crate::days_ago(1);
+        let held = sam.post_raw("/checkin", &[("csrf", &stale), ("date", &yesterday), ("selfharm", "1")]).await;
+        assert_eq!(held.status, StatusCode::OK);
+        assert!(held.has("crisis-now") && held.has("Your answers are kept"));
+        let token = held.csrf();
+        let signed = sam
+            .post_raw(
+                "/login",
+                &[("csrf", &token), ("email", "sam@example.org"), ("password", "correct horse battery")],
+            )
+            .await;
+        assert!(signed.has("Dr Lee will see an urgent note") && signed.has("The rest of that check-in was not kept"));
+        let kept = app.store.daily_safety_answers(sam_id).await.unwrap();
+        assert!(kept.iter().any(|s| s.date.to_string() == yesterday), "kept for the day it was given");
+        // Switched off, the question is no longer asked.
+        sam.submit("/account", "/account/daily-safety", &[("daily_safety", "off")]).await;
+        assert!(!sam.get("/checkin").await.has(question));
+        app
+    })
+    .await;
+}
