@@ -82,7 +82,11 @@ pub async fn daily_safety(
         "on" => true,
         "off" => false,
         _ => {
-            return Ok(views::again(page(&person, Some("Choose whether to be asked the daily question.".into()), None)));
+            return Ok(views::again(page(
+                &person,
+                Some("Choose whether to be asked the daily question.".into()),
+                None,
+            )));
         }
     };
     state.store.set_daily_safety(person.id(), on).await?;
