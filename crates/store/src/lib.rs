@@ -101,6 +101,17 @@ impl Store {
         Ok(Store { pool, backend })
     }
 
+    /// A transaction that may write. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads and then writes cannot wait for the lock
+    /// and fails with "database is locked" under concurrency (security probe M3); an immediate
+    /// one waits its turn under `busy_timeout`. PostgreSQL's default is already right.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -192,7 +203,7 @@ impl Store {
     /// Deletes the account and, through the schema's cascades, every record that belongs to it.
     /// Sessions are deleted by the caller, which knows them.
     pub async fn delete_user(&self, user: Uuid) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Explicit deletes as well as cascades: SQLite only cascades with foreign_keys on.
         for table in ["proposals", "doses", "plan_revisions"] {
             let sql = match table {
@@ -284,7 +295,7 @@ impl Store {
     /// Creates a plan with its first revision.
     pub async fn create_plan(&self, user: Uuid, drug: &str, first: &NewRevision<'_>, now: Timestamp) -> Result<Uuid> {
         let id = Uuid::now_v7();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO plans (id, user_id, drug, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id.to_string())
             .bind(user.to_string())
@@ -332,7 +343,7 @@ impl Store {
     /// Adds a revision to the person's plan. When it comes from a proposal, the proposal is
     /// marked accepted in the same transaction, and only if it was still pending.
     pub async fn add_revision(&self, user: Uuid, plan: Uuid, rev: &NewRevision<'_>, now: Timestamp) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let owner: Option<(String,)> = sqlx::query_as("SELECT id FROM plans WHERE id = $1 AND user_id = $2")
             .bind(plan.to_string())
             .bind(user.to_string())

@@ -100,7 +100,7 @@ impl Store {
     /// Uses an invitation once: the grantee gets access to the owner's record. NotFound when the
     /// code is unknown, used or expired; Conflict("own") for one's own code.
     pub async fn redeem_invite(&self, code_hash: &str, grantee: Uuid, now: Timestamp) -> Result<Share> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: Option<(String, i64, i64)> = sqlx::query_as(
             "SELECT owner_id, can_propose, scope FROM invites WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
         )
@@ -387,7 +387,7 @@ impl Store {
 
     /// Keeps the person's safety plan (a JSON document the server defines), replacing any before.
     pub async fn save_safety_plan(&self, user: Uuid, data: &str, now: Timestamp) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM safety_plans WHERE user_id = $1").bind(user.to_string()).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO safety_plans (user_id, data, updated_at) VALUES ($1, $2, $3)")
             .bind(user.to_string())

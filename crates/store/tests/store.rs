@@ -380,3 +380,36 @@ async fn assessments_history_and_supporter_proposals_round_trip() {
     })
     .await;
 }
+
+/// Security probe M3: on SQLite, concurrent redemptions (a read, then writes, in one transaction)
+/// failed with "database is locked". Write transactions now take the write lock when they begin,
+/// so each waits its turn: every one succeeds, on both backends.
+#[tokio::test]
+async fn concurrent_redemptions_all_succeed() {
+    on_both(|store| async move {
+        let later = Timestamp::from_second(1_800_086_400).unwrap();
+        let mut pairs = Vec::new();
+        for i in 0..24 {
+            let owner = user(&store, &format!("o{i}@example.org")).await;
+            let grantee = user(&store, &format!("g{i}@example.org")).await;
+            let code = format!("hash-{i}");
+            store.create_invite(owner, &code, "", false, Scope::all(), now(), later).await.unwrap();
+            pairs.push((code, grantee));
+        }
+        let tasks: Vec<_> = pairs
+            .into_iter()
+            .map(|(code, grantee)| {
+                let store = store.clone();
+                tokio::spawn(async move { store.redeem_invite(&code, grantee, now()).await })
+            })
+            .collect();
+        let mut failed = Vec::new();
+        for t in tasks {
+            if let Err(e) = t.await.unwrap() {
+                failed.push(e.to_string());
+            }
+        }
+        assert!(failed.is_empty(), "{} of 24 failed: {:?}", failed.len(), failed.first());
+    })
+    .await;
+}
