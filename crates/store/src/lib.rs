@@ -59,6 +59,10 @@ pub(crate) fn trusted(sql: String) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(sql)
 }
 
+/// How a deleted supporter is named in the records of the people they supported.
+pub const FORMER: &str = "a former supporter";
+const FORMER_CAPITAL: &str = "A former supporter";
+
 fn uuid(s: &str) -> Result<Uuid> {
     Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("id '{s}': {e}")))
 }
@@ -85,6 +89,8 @@ impl Store {
                 Box::pin(async move {
                     conn.execute("PRAGMA foreign_keys = ON").await?;
                     conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    // Deleted content is overwritten with zeros, so "deleted" means unreadable.
+                    conn.execute("PRAGMA secure_delete = ON").await?;
                     conn.execute("PRAGMA journal_mode = WAL").await?;
                     conn.execute("PRAGMA synchronous = FULL").await?;
                     Ok(())
@@ -204,6 +210,35 @@ impl Store {
     /// Sessions are deleted by the caller, which knows them.
     pub async fn delete_user(&self, user: Uuid) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        // A supporter who leaves is no longer named in the records of the people they supported:
+        // what they did stays (it is part of those records), who did it becomes "a former supporter".
+        let name: Option<(String,)> = sqlx::query_as("SELECT display_name FROM users WHERE id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some((name,)) = name {
+            for sql in [
+                "UPDATE flag_notes SET by_name = $2 WHERE by_id = $1",
+                "UPDATE audit SET actor_name = $2 WHERE actor_id = $1",
+                "UPDATE proposals SET proposer_name = $2 WHERE proposed_by = $1",
+            ] {
+                sqlx::query(sql).bind(user.to_string()).bind(FORMER).execute(&mut *tx).await?;
+            }
+            // Their suggestions' titles and details name them too, in the server's two phrasings
+            // ("{name} suggests …", "Suggested by {name} (…"); only those phrases are replaced, so
+            // the JSON around them is never touched.
+            sqlx::query(
+                "UPDATE proposals SET title = REPLACE(title, $2, $3), details = REPLACE(details, $4, $5) \
+                 WHERE proposed_by = $1",
+            )
+            .bind(user.to_string())
+            .bind(format!("{name} suggests"))
+            .bind(format!("{FORMER_CAPITAL} suggests"))
+            .bind(format!("Suggested by {name} ("))
+            .bind(format!("Suggested by {FORMER} ("))
+            .execute(&mut *tx)
+            .await?;
+        }
         // Explicit deletes as well as cascades: SQLite only cascades with foreign_keys on.
         for table in ["proposals", "doses", "plan_revisions"] {
             let sql = match table {
@@ -231,7 +266,16 @@ impl Store {
         }
         let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(user.to_string()).execute(&mut *tx).await?;
         tx.commit().await?;
-        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if self.backend == Backend::Sqlite {
+            // secure_delete has zeroed the freed cells in the pages the transaction wrote; the
+            // checkpoint copies them into the main file and empties the WAL, whose older frames
+            // still held the deleted text.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        }
+        Ok(())
     }
 
     // ── sessions (the server's SessionStore keeps its records here) ─────────────────────────

@@ -336,9 +336,14 @@ async fn the_access_log_questionnaires_and_resolutions_belong_to_their_owner() {
             vec![SafetySignal { date: jiff::civil::date(2026, 11, 3), value: 2 }]
         );
         assert!(store.signals(clin).await.unwrap().is_empty());
-        // Deleting the clinician leaves the person's log intact (their name is kept in it).
+        // Deleting the clinician leaves the person's log and flag notes intact, but no longer
+        // names them (issue 12: "a former supporter").
         store.delete_user(clin).await.unwrap();
-        assert_eq!(store.access_log(owner).await.unwrap()[0].actor_name, "Dr Lee");
+        let log = store.access_log(owner).await.unwrap();
+        assert_eq!((log.len(), log[0].actor_name.as_str()), (1, taper_store::FORMER));
+        let notes = store.flag_notes(owner).await.unwrap();
+        assert_eq!(notes.len(), 3);
+        assert!(notes.iter().all(|n| n.by_name == taper_store::FORMER), "{notes:?}");
     })
     .await;
 }

@@ -12,6 +12,8 @@ use taper_store::scratch::{Scratch, postgres_admin_url};
 pub struct TestApp {
     pub base: String,
     pub store: Store,
+    /// The database URL (`sqlite:PATH` or `postgres://…`), for tests that look at the files.
+    pub url: String,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -31,7 +33,7 @@ impl TestApp {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        TestApp { base: format!("http://{addr}"), store, server }
+        TestApp { base: format!("http://{addr}"), store, url: url.to_string(), server }
     }
 
     pub fn browser(&self) -> Browser {

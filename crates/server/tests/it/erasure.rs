@@ -1,0 +1,99 @@
+//! Issue 12, "erasure that erases" (security probe M5/M6): after an account is deleted, nothing
+//! planted through its forms can be read in the SQLite files, and a supporter who leaves is shown
+//! to the people they supported as "a former supporter".
+
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, on_sqlite};
+use crate::sharing::{phq9, share_with};
+use crate::{check_in, days_ago, make_plan};
+
+/// Every file SQLite keeps for the database: the main file, its WAL and shared memory.
+fn database_bytes(app: &TestApp) -> Vec<(String, Vec<u8>)> {
+    let path = app.url.strip_prefix("sqlite:").unwrap().split('?').next().unwrap().to_string();
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .filter_map(|ext| {
+            let p = format!("{path}{ext}");
+            std::fs::read(&p).ok().map(|b| (p, b))
+        })
+        .collect()
+}
+
+fn find(files: &[(String, Vec<u8>)], needle: &str) -> Option<String> {
+    files.iter().find(|(_, b)| b.windows(needle.len()).any(|w| w == needle.as_bytes())).map(|(p, _)| p.clone())
+}
+
+#[tokio::test]
+async fn a_deleted_account_leaves_nothing_readable_and_a_leaving_supporter_is_unnamed() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    on_sqlite(cores, |app: TestApp| async move {
+        let sam = app.browser();
+        let email = "planted-mail-7q4@example.org";
+        sam.sign_up_as(email, "Planted Name Kestrel", "person").await;
+        make_plan(&sam, &days_ago(3), "28").await;
+        let dr = app.browser();
+        dr.sign_up_as("zed@example.org", "Dr Zanzibar Quill", "clinician").await;
+        share_with(&sam, &dr).await;
+
+        let secrets = [
+            "planted-mail-7q4",
+            "Planted Name Kestrel",
+            "PLANTED-CHECKIN-NOTE-91",
+            "PLANTED-SAFETY-PLAN-55",
+            "PLANTED-ASSESSMENT-23",
+        ];
+        check_in(&sam, &days_ago(1), 2, "1").await;
+        let today = crate::london_today().to_string();
+        let names: Vec<String> = crate::CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
+        let mut form: Vec<(&str, &str)> =
+            vec![("date", &today), ("wellbeing", "5"), ("sleep_hours", "7"), ("note", "PLANTED-CHECKIN-NOTE-91")];
+        form.extend(names.iter().map(|n| (n.as_str(), "1")));
+        assert_eq!(sam.submit("/checkin", "/checkin", &form).await.status, StatusCode::SEE_OTHER);
+        sam.submit("/safety-plan", "/safety-plan", &[("warning_signs", "PLANTED-SAFETY-PLAN-55")]).await;
+        let assess = [
+            ("onset", "days"),
+            ("new_symptoms", "yes"),
+            ("physical", "yes"),
+            ("like_original", "no"),
+            ("reinstatement", "not_tried"),
+            ("note", "PLANTED-ASSESSMENT-23"),
+        ];
+        assert_eq!(sam.submit("/assess", "/assess", &assess).await.status, StatusCode::OK);
+        phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
+        let sam_id = app.store.user_by_email(email).await.unwrap().unwrap().id;
+        // Dr Quill reads the record, notes a flag, then leaves Taper.
+        dr.get(&format!("/people/{sam_id}")).await;
+        let key = format!("item9:{}", crate::london_today());
+        let noted = dr
+            .submit(
+                &format!("/people/{sam_id}"),
+                &format!("/people/{sam_id}/flags/resolve"),
+                &[("key", &key), ("note", "Phoned; all right for now"), ("kind", "reached_out")],
+            )
+            .await;
+        assert_eq!(noted.status, StatusCode::SEE_OTHER);
+        let all = database_bytes(&app);
+        for s in secrets.iter().chain(["Dr Zanzibar Quill"].iter()) {
+            assert!(find(&all, s).is_some(), "{s} should be in the database before deletion");
+        }
+        let gone = dr
+            .submit("/account", "/account/delete", &[("password", "correct horse battery"), ("confirm", "yes")])
+            .await;
+        assert!(gone.has("Your account has been deleted"));
+        let log = sam.get("/sharing").await;
+        assert!(log.has("a former supporter") && !log.has("Zanzibar"), "{}", log.body);
+        assert!(find(&database_bytes(&app), "Dr Zanzibar Quill").is_none(), "the supporter's name is gone");
+
+        let deleted = sam
+            .submit("/account", "/account/delete", &[("password", "correct horse battery"), ("confirm", "yes")])
+            .await;
+        assert!(deleted.has("Your account has been deleted"));
+        let after = database_bytes(&app);
+        for s in secrets {
+            assert_eq!(find(&after, s), None, "{s} is still readable after the account was deleted");
+        }
+        app
+    })
+    .await;
+}
