@@ -259,6 +259,7 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Signu
 async fn start_session(session: &Session, user: uuid::Uuid) -> AppResult<()> {
     // A new id at sign-in, so a session id known before sign-in is worthless after it.
     session.cycle_id().await?;
+    crate::csrf::rotate(session).await?;
     session.insert(USER_KEY, user).await?;
     session.insert(SIGNED_IN_AT, Timestamp::now().as_second()).await?;
     Ok(())

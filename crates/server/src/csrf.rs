@@ -16,6 +16,13 @@ use crate::views;
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 const KEY: &str = "csrf";
 
+/// Forgets the session's token, so the next page gets a new one (at sign-in: a token seen
+/// before signing in is worthless after it).
+pub async fn rotate(session: &Session) -> Result<(), tower_sessions::session::Error> {
+    session.remove::<String>(KEY).await?;
+    Ok(())
+}
+
 /// The session's token, created on first use.
 pub async fn token(session: &Session) -> Result<String, tower_sessions::session::Error> {
     if let Some(t) = session.get::<String>(KEY).await? {
@@ -127,6 +134,15 @@ pub async fn guard(State(state): State<AppState>, session: Session, req: Request
             return held;
         }
         return refuse(if expected.is_none() { "no token in session" } else { "token mismatch" });
+    }
+    // A NUL character is never meaningful in a form, and PostgreSQL refuses it in text: say so
+    // here rather than fail inside a handler (security probe, low: 500s on PostgreSQL).
+    if let Some(field) = form_urlencoded::parse(&bytes).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        let msg = format!(
+            "The field \"{}\" contains a NUL character (\\0), which Taper does not accept. Remove it and try again; nothing was saved.",
+            field.0.replace('\0', "")
+        );
+        return (StatusCode::BAD_REQUEST, views::message_page("That form could not be read", &msg)).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }

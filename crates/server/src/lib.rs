@@ -128,7 +128,7 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(IDLE_MINUTES)));
 
-    Router::new()
+    let router = Router::new()
         .route("/", get(pages::home))
         .route("/health", get(|| async { "ok" }))
         .route("/assets/app.css", get(pages::stylesheet))
@@ -189,8 +189,17 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    // Behind TLS (which is what --secure-cookies says), browsers are told to use nothing else.
+    let router = if secure_cookies {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 /// Opens the database (migrating it), binds, and serves until Ctrl-C. `ready` is told the

@@ -301,6 +301,12 @@ pub async fn export_json(State(state): State<AppState>, person: Person) -> AppRe
 
 /// One row per day that has a check-in or a dose record: the day's dose and its status, and the
 /// check-in's answers. Opens in any spreadsheet.
+/// Free text as a spreadsheet cell that is never read as a formula: a leading `=`, `+`, `-`, `@`,
+/// tab or carriage return gets a `'` before it (OWASP, "CSV injection").
+fn spreadsheet_safe(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
+}
+
 pub async fn export_csv(State(state): State<AppState>, person: Person) -> AppResult<Response> {
     let data = export(&state, &person).await?;
     let mut days: Vec<String> =
@@ -328,7 +334,7 @@ pub async fn export_csv(State(state): State<AppState>, person: Person) -> AppRes
         for k in 0..CHECKLIST.len() {
             row.push(c.and_then(|c| c.scores.get(k)).map(|s| s.to_string()).unwrap_or_default());
         }
-        row.push(c.map(|c| c.note.clone()).unwrap_or_default());
+        row.push(c.map(|c| spreadsheet_safe(&c.note)).unwrap_or_default());
         w.write_record(&row).map_err(csv_err)?;
     }
     let bytes = w.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
@@ -364,4 +370,15 @@ pub async fn delete(State(state): State<AppState>, person: Person, Form(f): Form
         ),
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn notes_that_look_like_formulas_are_kept_as_text_in_the_csv() {
+        for f in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx"] {
+            assert_eq!(super::spreadsheet_safe(f), format!("'{f}"));
+        }
+        assert_eq!(super::spreadsheet_safe("felt better"), "felt better");
+    }
 }

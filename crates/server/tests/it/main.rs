@@ -472,3 +472,69 @@ async fn learning_and_crisis_pages_are_open_to_everyone_and_crisis_is_one_tap_aw
     })
     .await;
 }
+
+/// Security probe, low findings: NUL characters get a clear 400 on both backends (they were a
+/// 500 on PostgreSQL, one of them anonymous) and nothing is saved; the CSRF token seen before
+/// signing in is worthless after it; HSTS is sent when --secure-cookies says TLS is in front.
+#[tokio::test]
+async fn nul_characters_are_refused_clearly_and_the_csrf_token_changes_at_sign_in() {
+    on_both(|app: TestApp| async move {
+        let anon = app.browser();
+        let refused = anon
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("email", "a\0b@example.org"),
+                    ("display_name", "N"),
+                    ("password", "correct horse battery"),
+                    ("confirm", "correct horse battery"),
+                    ("role", "person"),
+                    ("time_zone", "Europe/London"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(
+            refused.has("The field &#34;email&#34; contains a NUL character")
+                || refused.has("contains a NUL character")
+        );
+        assert!(app.store.user_by_email("ab@example.org").await.unwrap().is_none());
+
+        let b = app.browser();
+        let before = b.get("/login").await.csrf();
+        b.sign_up("n@example.org").await;
+        let after = b.get("/today").await.csrf();
+        assert_ne!(before, after, "a new token once signed in");
+        let stale = b.post_raw("/logout", &[("csrf", &before)]).await;
+        assert_eq!(stale.status, StatusCode::FORBIDDEN, "the pre-sign-in token no longer works");
+
+        let note =
+            b.submit("/checkin", "/checkin", &[("date", &days_ago(0)), ("wellbeing", "5"), ("note", "x\0y")]).await;
+        assert_eq!(note.status, StatusCode::BAD_REQUEST);
+        let id = app.store.user_by_email("n@example.org").await.unwrap().unwrap().id;
+        assert!(app.store.checkins(id).await.unwrap().is_empty(), "nothing saved");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn strict_transport_security_is_sent_only_behind_tls() {
+    let s = taper_store::scratch::Scratch::sqlite();
+    let store = taper_store::Store::connect(&s.url).await.unwrap();
+    for (secure, expected) in [(true, Some("max-age=31536000")), (false, None)] {
+        let state = taper_server::AppState::new(store.clone()).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, taper_server::app(state, secure)).await;
+        });
+        let r = reqwest::get(format!("http://{addr}/health")).await.unwrap();
+        let hsts = r.headers().get("strict-transport-security").map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(hsts.as_deref(), expected, "secure cookies: {secure}");
+        server.abort();
+    }
+    store.close().await;
+    s.remove().await;
+}
