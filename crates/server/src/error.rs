@@ -55,9 +55,9 @@ impl IntoResponse for AppError {
             ),
             AppError::Busy => {
                 let page = views::message_page(
-                    "Busy working out other plans",
-                    "Taper is working out other people's plans right now. Nothing you typed was saved or lost: \
-                     go back and press the button again in a few seconds.",
+                    "Busy right now",
+                    "Taper is busy with other people's requests (working out plans or checking passwords). \
+                     Nothing you typed was saved or lost: go back and press the button again in a few seconds.",
                 );
                 return (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, "5")], page)
                     .into_response();
