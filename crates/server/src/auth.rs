@@ -28,6 +28,8 @@ pub const MAX_PASSWORD: usize = 128;
 pub const MAX_FAILURES_PER_HOUR: usize = 100;
 const USER_KEY: &str = "user";
 const SIGNED_IN_AT: &str = "signed_in_at";
+/// When the session was last saved because the person was active.
+const SEEN_AT: &str = "seen_at";
 
 fn hasher() -> Argon2<'static> {
     // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19456 KiB, t=2, p=1.
@@ -142,7 +144,18 @@ impl FromRequestParts<AppState> for Ctx {
                 .await?
                 .is_some_and(|t| Timestamp::now().as_second() - t < ABSOLUTE_HOURS * 3600);
             match state.store.user(id).await {
-                Ok(u) if fresh => user = Some(u),
+                Ok(u) if fresh => {
+                    // The idle timeout slides: a signed-in request re-saves the session (which
+                    // pushes its expiry on) when the last save is a quarter of the idle time old,
+                    // so activity keeps it alive at one write per few minutes, not per request.
+                    let now = Timestamp::now().as_millisecond();
+                    let quarter = i64::try_from(state.idle.as_millis() / 4).unwrap_or(i64::MAX);
+                    let seen = session.get::<i64>(SEEN_AT).await?;
+                    if seen.is_none_or(|t| now - t >= quarter) {
+                        session.insert(SEEN_AT, now).await?;
+                    }
+                    user = Some(u);
+                }
                 Ok(_) | Err(StoreError::NotFound) => {
                     // Too old or the account is gone: end the session.
                     session.flush().await?;

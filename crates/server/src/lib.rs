@@ -55,6 +55,8 @@ pub struct Inner {
     /// Plans being worked out at once, each on a blocking thread, so a burst of plan requests
     /// can neither stall the async threads that answer everyone else nor queue without end.
     pub planners: Arc<tokio::sync::Semaphore>,
+    /// How long a session lasts without a request ([`IDLE_MINUTES`]; shorter in tests).
+    pub idle: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -88,6 +90,11 @@ impl AppState {
 
     /// `planners` plans may be worked out at once; a request beyond that is told to try again.
     pub fn with_planners(store: Store, planners: usize) -> Result<AppState, StartError> {
+        AppState::build(store, planners, std::time::Duration::from_secs(60 * IDLE_MINUTES.unsigned_abs()))
+    }
+
+    /// Everything chosen: planners at once and the idle timeout.
+    pub fn build(store: Store, planners: usize, idle: std::time::Duration) -> Result<AppState, StartError> {
         let catalogue = Catalogue::builtin().map_err(|e| StartError::Data(e.to_string()))?;
         let crisis = crisis::Directory::builtin().map_err(StartError::Data)?;
         let measures = taper_core::measures::Measures::builtin().map_err(StartError::Data)?;
@@ -98,6 +105,7 @@ impl AppState {
             measures,
             failures: Mutex::new(HashMap::new()),
             planners: Arc::new(tokio::sync::Semaphore::new(planners)),
+            idle,
         })))
     }
 
@@ -126,7 +134,9 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .with_same_site(SameSite::Lax)
         .with_secure(secure_cookies)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(IDLE_MINUTES)));
+        .with_expiry(Expiry::OnInactivity(
+            time::Duration::try_from(state.idle).unwrap_or(time::Duration::minutes(IDLE_MINUTES)),
+        ));
 
     let router = Router::new()
         .route("/", get(pages::home))

@@ -25,8 +25,13 @@ impl TestApp {
 
     /// The app with `planners` plans allowed at once (0: every plan request finds none free).
     pub async fn spawn_with_planners(url: &str, planners: usize) -> TestApp {
+        TestApp::spawn_with(url, planners, std::time::Duration::from_secs(60 * 30)).await
+    }
+
+    /// The app with a chosen idle timeout, for tests of session expiry.
+    pub async fn spawn_with(url: &str, planners: usize, idle: std::time::Duration) -> TestApp {
         let store = Store::connect(url).await.expect("test database");
-        let state = AppState::with_planners(store.clone(), planners).expect("app state");
+        let state = AppState::build(store.clone(), planners, idle).expect("app state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
         let addr: SocketAddr = listener.local_addr().expect("address");
         let router = app(state, false);

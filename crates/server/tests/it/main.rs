@@ -538,3 +538,24 @@ async fn strict_transport_security_is_sent_only_behind_tls() {
     store.close().await;
     s.remove().await;
 }
+
+/// Security probe M4: the idle timeout was counted from sign-in (the session was never saved
+/// again), so people active for half an hour lost what they typed. It now slides with activity.
+/// Here with a 4-second idle timeout: active for 7 s, still signed in; 6 s idle, signed out.
+#[tokio::test]
+async fn the_idle_timeout_slides_with_activity_and_ends_an_idle_session() {
+    let s = taper_store::scratch::Scratch::sqlite();
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let app = TestApp::spawn_with(&s.url, cores, std::time::Duration::from_secs(4)).await;
+    let b = app.browser();
+    b.sign_up("idle@example.org").await;
+    for _ in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        let page = b.get("/today").await;
+        assert_eq!(page.status, StatusCode::OK, "active, so still signed in");
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert_eq!(b.get("/today").await.location.as_deref(), Some("/login"), "idle too long");
+    app.stop().await;
+    s.remove().await;
+}
