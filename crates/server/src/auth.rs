@@ -1,8 +1,8 @@
 //! Accounts: sign-up, sign-in, sign-out, and the extractors that tell a handler who is asking.
 //!
 //! Passwords: 12–128 characters, no composition rules (ASVS 2.1.1, 2.1.2, 2.1.9), hashed with
-//! argon2id at OWASP's minimum parameters (m = 19 MiB, t = 2, p = 1) on a blocking thread, one per core at once. At
-//! most [`MAX_FAILURES_PER_HOUR`] failed sign-ins per account per hour (ASVS 2.2.1). The session
+//! argon2id at OWASP's minimum parameters (m = 19 MiB, t = 2, p = 1) on one thread per core.
+//! Sign-in attempts are throttled per account and per address (`throttle`, ASVS 2.2.1). The session
 //! id is replaced at sign-in and the session destroyed at sign-out (ASVS 3.2.1, 3.3.1).
 
 use argon2::password_hash::phc::PasswordHash;
@@ -20,12 +20,12 @@ use taper_store::{NewUser, StoreError, User};
 use tower_sessions::Session;
 
 use crate::error::{AppError, AppResult};
+use crate::throttle::{self, ClientAddr, Limit};
 use crate::views::{self, Chrome, Field};
 use crate::{ABSOLUTE_HOURS, AppState, csrf};
 
 pub const MIN_PASSWORD: usize = 12;
 pub const MAX_PASSWORD: usize = 128;
-pub const MAX_FAILURES_PER_HOUR: usize = 100;
 const USER_KEY: &str = "user";
 const SIGNED_IN_AT: &str = "signed_in_at";
 /// When the session was last saved because the person was active.
@@ -279,7 +279,19 @@ pub fn check_password(p: &str) -> Result<(), String> {
     }
 }
 
-pub async fn signup(State(state): State<AppState>, ctx: Ctx, Form(f): Form<SignupForm>) -> AppResult<Response> {
+pub async fn signup(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    addr: ClientAddr,
+    Form(f): Form<SignupForm>,
+) -> AppResult<Response> {
+    if let Some(wait) = throttle::attempt(&state, Limit::SignUpAddress, &addr.key()).await? {
+        tracing::warn!(addr = %addr.key(), wait, "sign-up refused: too many from one address");
+        let errors = vec![Field::error("email", throttle::wait_words(wait))];
+        let mut r = views::Signup::new(ctx.chrome("signup"), &f, errors).into_response();
+        *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(r);
+    }
     let mut errors = Vec::new();
     let email = normalise_email(&f.email).map_err(|m| errors.push(Field::error("email", m))).ok();
     let name = f.display_name.trim();
@@ -355,31 +367,32 @@ pub async fn login_form(ctx: Ctx) -> AppResult<Response> {
     Ok(views::Login { chrome: ctx.chrome("login"), email: String::new(), error: None }.into_response())
 }
 
-fn too_many_failures(state: &AppState, email: &str, now: Timestamp) -> bool {
-    let Ok(mut map) = state.failures.lock() else { return false };
-    let list = map.entry(email.to_string()).or_default();
-    list.retain(|t| now.as_second() - t.as_second() < 3600);
-    list.len() >= MAX_FAILURES_PER_HOUR
-}
-
-fn note_failure(state: &AppState, email: &str, now: Timestamp) {
-    if let Ok(mut map) = state.failures.lock() {
-        map.entry(email.to_string()).or_default().push(now);
-    }
-}
-
-pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) -> AppResult<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    addr: ClientAddr,
+    Form(f): Form<LoginForm>,
+) -> AppResult<Response> {
     let email = f.email.trim().to_lowercase();
     let now = Timestamp::now();
     let wrong = |chrome, msg: &str| {
         views::Login { chrome, email: f.email.trim().to_string(), error: Some(msg.to_string()) }.into_response()
     };
-    if too_many_failures(&state, &email, now) {
-        tracing::warn!("sign-in refused: too many failures for one account in the last hour");
-        return Ok(wrong(
-            ctx.chrome("login"),
-            "Too many attempts for this account in the last hour. Please wait and try again later.",
-        ));
+    // Counted before the password is checked, so a burst cannot slip past the count; what is
+    // kept from a lapsed form (item 9) stays in the session for the next try.
+    let account = throttle::account_key(&email);
+    let waits = [
+        throttle::attempt(&state, Limit::SignInAccount, &account).await?,
+        throttle::attempt(&state, Limit::SignInAddress, &addr.key()).await?,
+    ];
+    if let Some(wait) = waits.into_iter().flatten().max() {
+        tracing::warn!(account = %account, addr = %addr.key(), wait, "sign-in refused: too many attempts");
+        let mut r = wrong(ctx.chrome("login"), &throttle::wait_words(wait));
+        *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        return Ok(r);
     }
     let user = state.store.user_by_email(&email).await?;
     // Verify against a dummy hash when there is no such account, so timing does not tell.
@@ -388,6 +401,7 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
     match user {
         Some(u) if ok => {
             tracing::info!(user = %u.id, "signed in");
+            throttle::clear(&state, Limit::SignInAccount, &account).await?;
             let pending: Option<Vec<Option<u8>>> = ctx.session.remove(crate::csrf::PENDING_PHQ9).await.ok().flatten();
             let difficulty: Option<u8> =
                 ctx.session.remove(crate::csrf::PENDING_PHQ9_DIFFICULTY).await.ok().flatten().flatten();
@@ -407,8 +421,7 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
             Ok(Redirect::to(home_of(&u)).into_response())
         }
         _ => {
-            note_failure(&state, &email, now);
-            tracing::info!("sign-in failed");
+            tracing::info!(account = %account, addr = %addr.key(), "sign-in failed");
             Ok(wrong(ctx.chrome("login"), "That e-mail address and password do not match an account."))
         }
     }

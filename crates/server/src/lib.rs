@@ -14,12 +14,12 @@ pub mod form;
 pub mod pages;
 pub mod sessions;
 pub mod settings;
+pub mod throttle;
 pub mod timeline;
 pub mod views;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -50,8 +50,6 @@ pub struct Inner {
     pub catalogue: Catalogue,
     pub crisis: crisis::Directory,
     pub measures: taper_core::measures::Measures,
-    /// Failed sign-ins per e-mail address, for the per-account limit.
-    pub failures: Mutex<HashMap<String, Vec<jiff::Timestamp>>>,
     /// Plans being worked out at once, each on a blocking thread, so a burst of plan requests
     /// can neither stall the async threads that answer everyone else nor queue without end.
     pub planners: Arc<tokio::sync::Semaphore>,
@@ -103,7 +101,6 @@ impl AppState {
             catalogue,
             crisis,
             measures,
-            failures: Mutex::new(HashMap::new()),
             planners: Arc::new(tokio::sync::Semaphore::new(planners)),
             idle,
         })))
@@ -223,7 +220,8 @@ pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(),
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     ready(addr);
     tokio::spawn(sessions::sweep_expired(store.clone()));
-    axum::serve(listener, app(state, config.secure_cookies))
+    // With each connection's address, for the per-address limits (`throttle::ClientAddr`).
+    axum::serve(listener, app(state, config.secure_cookies).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -59,13 +59,19 @@ impl SessionStore for DbSessions {
     }
 }
 
-/// Removes expired sessions every ten minutes.
+/// Removes expired sessions and old throttle keys every ten minutes.
 pub async fn sweep_expired(store: Store) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        if let Err(e) = store.sessions_delete_expired(jiff::Timestamp::now()).await {
+        let now = jiff::Timestamp::now();
+        if let Err(e) = store.sessions_delete_expired(now).await {
             tracing::warn!("could not sweep expired sessions: {e}");
+        }
+        // Throttle keys whose window ended a day ago and that hold nobody back.
+        let day_ago = now.checked_sub(jiff::SignedDuration::from_hours(24)).unwrap_or(now);
+        if let Err(e) = store.throttle_sweep(day_ago, now).await {
+            tracing::warn!("could not sweep old throttle keys: {e}");
         }
     }
 }

@@ -418,3 +418,53 @@ async fn concurrent_redemptions_all_succeed() {
     })
     .await;
 }
+
+/// Security probe M1/M2: failed sign-ins were counted in one process's memory, grew without
+/// bound, raced (134 of 240 concurrent attempts passed a limit of 100) and locked the owner out.
+/// The throttle is one row per key in the database, counted in one statement.
+#[tokio::test]
+async fn the_throttle_slows_attempts_without_races_and_forgets_old_windows() {
+    on_both(|store| async move {
+        let hour = jiff::SignedDuration::from_hours(1);
+        let minute = jiff::SignedDuration::from_mins(1);
+        let t0 = now();
+        let at = |secs: i64| t0.checked_add(jiff::SignedDuration::from_secs(secs)).unwrap();
+        for _ in 0..3 {
+            assert_eq!(store.throttle_attempt("k", t0, 3, hour, minute).await.unwrap(), None, "free attempts");
+        }
+        assert_eq!(store.throttle_attempt("k", t0, 3, hour, minute).await.unwrap(), None, "the fourth is let through");
+        assert_eq!(store.throttle_attempt("k", t0, 3, hour, minute).await.unwrap(), Some(at(1)), "then a 1 s wait");
+        assert_eq!(store.throttle_attempt("k", at(1), 3, hour, minute).await.unwrap(), None);
+        assert_eq!(store.throttle_attempt("k", at(1), 3, hour, minute).await.unwrap(), Some(at(3)), "doubling: 2 s");
+        assert_eq!(store.throttle_attempt("other", at(1), 3, hour, minute).await.unwrap(), None, "keys are separate");
+        // Never longer than the cap, and a new window starts afresh.
+        let mut t = 3;
+        for _ in 0..12 {
+            if let Some(next) = store.throttle_attempt("k", at(t), 3, hour, minute).await.unwrap() {
+                let wait = next.duration_since(at(t));
+                assert!(wait <= minute, "{wait:?}");
+                t = next.duration_since(t0).as_secs();
+            }
+        }
+        assert_eq!(store.throttle_attempt("k", at(t + 3600 + 60), 3, hour, minute).await.unwrap(), None);
+        store.throttle_clear("k").await.unwrap();
+        assert_eq!(store.throttle_attempt("k", at(t + 3600 + 60), 3, hour, minute).await.unwrap(), None);
+        assert_eq!(store.throttle_sweep(at(10 * 3600), at(10 * 3600)).await.unwrap(), 2, "both keys swept");
+
+        // 50 at the same moment with 10 free: exactly 11 pass (the 11th sets the first wait).
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.throttle_attempt("burst", t0, 10, hour, minute).await.unwrap() })
+            })
+            .collect();
+        let mut allowed = 0;
+        for task in tasks {
+            if task.await.unwrap().is_none() {
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 11);
+    })
+    .await;
+}

@@ -231,6 +231,14 @@ pub async fn join(State(state): State<AppState>, person: Person, Form(f): Form<J
     let refuse = |msg: &str| {
         views::again(views::Join { chrome: person.chrome("join"), code: f.code.clone(), error: Some(msg.into()) })
     };
+    // Codes cannot be guessed in any useful time (12 characters of 32), and this keeps it so.
+    if let Some(wait) =
+        crate::throttle::attempt(&state, crate::throttle::Limit::Redeem, &person.id().to_string()).await?
+    {
+        let mut r = refuse(&crate::throttle::wait_words(wait));
+        *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(r);
+    }
     if normalise(&f.code).len() != 12 {
         return Ok(refuse("An invitation code has 12 letters and digits, like ABCD-EFGH-JKLM."));
     }

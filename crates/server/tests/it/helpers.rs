@@ -36,7 +36,7 @@ impl TestApp {
         let addr: SocketAddr = listener.local_addr().expect("address");
         let router = app(state, false);
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
         });
         TestApp { base: format!("http://{addr}"), store, url: url.to_string(), server }
     }

@@ -559,3 +559,70 @@ async fn the_idle_timeout_slides_with_activity_and_ends_an_idle_session() {
     app.stop().await;
     s.remove().await;
 }
+
+/// Security probe M2: 100 failures locked the owner out, with no per-address limit. Now each
+/// attempt after the free ten in an hour makes the next wait twice as long (capped), counted in
+/// the database; the owner with the right password gets in once the short wait is over, and
+/// every refusal says how long to wait (429 with Retry-After).
+#[tokio::test]
+async fn wrong_passwords_slow_down_a_guesser_without_locking_out_the_owner() {
+    on_both(|app: TestApp| async move {
+        let owner = app.browser();
+        owner.sign_up("owner@example.org").await;
+        owner.submit("/today", "/logout", &[]).await;
+        let guesser = app.browser();
+        for i in 0..11 {
+            let r = guesser
+                .submit("/login", "/login", &[("email", "owner@example.org"), ("password", "guess guess guess")])
+                .await;
+            assert!(r.has("do not match an account"), "attempt {i}: {}", r.body);
+        }
+        let slowed = guesser
+            .submit("/login", "/login", &[("email", "OWNER@example.org"), ("password", "guess guess guess")])
+            .await;
+        assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(slowed.has("please wait 1 seconds") || slowed.has("please wait"), "{}", slowed.body);
+        // The wait is over in a second; the owner signs in and their count starts again.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let back = owner
+            .submit("/login", "/login", &[("email", "owner@example.org"), ("password", "correct horse battery")])
+            .await;
+        assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+        app
+    })
+    .await;
+}
+
+/// Issue 12, harness (3): two `taper serve` instances on one PostgreSQL database share sessions
+/// and throttles — a person signed in on one is signed in on the other, and wrong passwords sent
+/// to both count together.
+#[tokio::test]
+async fn two_instances_on_one_postgresql_share_sessions_and_throttles() {
+    let p = match taper_store::scratch::Scratch::postgres().await {
+        Ok(p) => p,
+        Err(e) if taper_store::scratch::postgres_required() => panic!("no PostgreSQL ({e}); CI needs one"),
+        Err(e) => return eprintln!("\n!!! SKIPPED: no PostgreSQL ({e}) !!!\n"),
+    };
+    let a = TestApp::spawn(&p.url).await;
+    let b = TestApp::spawn(&p.url).await;
+    let on_a = a.browser();
+    on_a.sign_up("both@example.org").await;
+    // The same browser (cookie jar) asks the other instance.
+    let on_b = helpers::Browser { base: b.base.clone(), client: on_a.client.clone() };
+    assert_eq!(on_b.get("/today").await.status, StatusCode::OK, "signed in on both");
+    on_b.submit("/today", "/logout", &[]).await;
+    assert_eq!(on_a.get("/today").await.location.as_deref(), Some("/login"), "signed out on both");
+
+    // Six wrong passwords on each instance: the twelfth attempt overall is the one slowed.
+    let (ga, gb) = (a.browser(), b.browser());
+    let wrong = [("email", "both@example.org"), ("password", "guess guess guess")];
+    for _ in 0..5 {
+        assert!(ga.submit("/login", "/login", &wrong).await.has("do not match"));
+        assert!(gb.submit("/login", "/login", &wrong).await.has("do not match"));
+    }
+    assert!(ga.submit("/login", "/login", &wrong).await.has("do not match"), "the eleventh is let through");
+    assert_eq!(gb.submit("/login", "/login", &wrong).await.status, StatusCode::TOO_MANY_REQUESTS);
+    a.stop().await;
+    b.stop().await;
+    p.remove().await;
+}

@@ -1,0 +1,128 @@
+//! Limits on attempts that can be abused: signing in (per account and per client address),
+//! signing up (per address) and redeeming invitation codes (per account). Counted in the
+//! database, so every instance shares them (`Store::throttle_attempt`).
+//!
+//! Why a growing wait and not a lock-out (ASVS 2.2.1): a lock-out lets anyone who knows an
+//! e-mail address keep its owner out; a wait that doubles after the free attempts (1 s, 2 s,
+//! 4 s …, capped) leaves an online guesser a few hundred tries a day while the owner, at worst,
+//! waits the cap once.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use jiff::{SignedDuration, Timestamp};
+use sha2::{Digest as _, Sha256};
+
+use crate::AppState;
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    SignInAccount,
+    SignInAddress,
+    SignUpAddress,
+    Redeem,
+}
+
+impl Limit {
+    /// Attempts per window that wait for nothing.
+    fn free(self) -> i64 {
+        match self {
+            Limit::SignInAccount | Limit::Redeem => 10,
+            // A clinic's shared connection may sign many people up in an hour.
+            Limit::SignUpAddress => 30,
+            Limit::SignInAddress => 50,
+        }
+    }
+
+    fn window(self) -> SignedDuration {
+        SignedDuration::from_hours(1)
+    }
+
+    /// The longest wait one attempt can cause.
+    fn max_delay(self) -> SignedDuration {
+        match self {
+            Limit::SignUpAddress => SignedDuration::from_hours(1),
+            _ => SignedDuration::from_mins(15),
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Limit::SignInAccount => "signin:account",
+            Limit::SignInAddress => "signin:address",
+            Limit::SignUpAddress => "signup:address",
+            Limit::Redeem => "redeem:account",
+        }
+    }
+}
+
+/// An e-mail address as a throttle and log key: a hash, so neither the table nor the log holds
+/// the address itself.
+pub fn account_key(email: &str) -> String {
+    let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
+    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Counts an attempt; `Some(seconds)` when it must wait that long first (not counted then).
+pub async fn attempt(state: &AppState, limit: Limit, key: &str) -> AppResult<Option<i64>> {
+    let now = Timestamp::now();
+    let full = format!("{}:{key}", limit.prefix());
+    let until = state.store.throttle_attempt(&full, now, limit.free(), limit.window(), limit.max_delay()).await?;
+    Ok(until.map(|t| t.duration_since(now).as_secs().max(1)))
+}
+
+/// Forgets an account's sign-in attempts after it signed in.
+pub async fn clear(state: &AppState, limit: Limit, key: &str) -> AppResult<()> {
+    state.store.throttle_clear(&format!("{}:{key}", limit.prefix())).await?;
+    Ok(())
+}
+
+/// What a refused person is told.
+pub fn wait_words(seconds: i64) -> String {
+    let wait = if seconds < 90 { format!("{seconds} seconds") } else { format!("{} minutes", (seconds + 59) / 60) };
+    format!(
+        "Too many attempts in a short time. For safety, please wait {wait} and try again. Nothing is wrong with \
+         your account: this only slows down anyone trying to guess."
+    )
+}
+
+/// The client's address as the connection saw it (`None` when the server was started without
+/// connection info). Behind a reverse proxy every client shares the proxy's address, so the
+/// per-address limit then limits the proxy as a whole: the per-account limit still holds.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl ClientAddr {
+    pub fn key(self) -> String {
+        self.0.map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_keys_hide_the_address_and_ignore_case() {
+        let k = account_key(" Sam@Example.org ");
+        assert_eq!(k, account_key("sam@example.org"));
+        assert_eq!(k.len(), 24);
+        assert!(!k.contains("sam"));
+    }
+
+    #[test]
+    fn waits_are_said_in_words() {
+        assert!(wait_words(4).contains("wait 4 seconds"));
+        assert!(wait_words(900).contains("wait 15 minutes"));
+    }
+}
