@@ -7,6 +7,7 @@ mod care;
 mod erasure;
 mod forms;
 mod helpers;
+mod logs;
 mod pace;
 mod safety;
 mod sharing;
