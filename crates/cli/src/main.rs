@@ -1,6 +1,7 @@
 //! `taper`: plans that can really be measured out. CLI parsing and glue only; the decisions are
 //! made in taper-core and the text in taper-report.
 
+mod backup_args;
 mod pk_args;
 mod plan_args;
 mod serve_args;
@@ -38,6 +39,10 @@ enum Command {
     Crossover(Box<pk_args::CrossoverArgs>),
     /// Start the web app: accounts, plans, today's dose, check-ins, waves and windows.
     Serve(serve_args::ServeArgs),
+    /// Copy the web app's SQLite database while it runs (one consistent snapshot).
+    Backup(backup_args::BackupArgs),
+    /// Put a backup back in place of the SQLite database (stop `taper serve` first).
+    Restore(backup_args::RestoreArgs),
 }
 
 #[derive(clap::Args)]
@@ -94,6 +99,8 @@ fn run(cli: Cli) -> anyhow::Result<String> {
         Command::Simulate(args) => pk_args::simulate(&catalogue, &args),
         Command::Crossover(args) => pk_args::crossover(&catalogue, &args),
         Command::Serve(args) => serve_args::run(&args),
+        Command::Backup(args) => backup_args::backup(&args),
+        Command::Restore(args) => backup_args::restore(&args),
     }
 }
 

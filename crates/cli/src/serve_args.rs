@@ -41,16 +41,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
             ))
             .into());
         }
-        None => {
-            let dir = match &args.data_dir {
-                Some(d) => d.clone(),
-                None => dirs::data_dir()
-                    .map(|d| d.join("taper"))
-                    .ok_or_else(|| UsageError("no data directory on this system; pass --data-dir".into()))?,
-            };
-            std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
-            format!("sqlite:{}", dir.join("taper.db").display())
-        }
+        None => format!("sqlite:{}", sqlite_file(args.data_dir.as_ref())?.display()),
     };
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -69,6 +60,19 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
         eprintln!("Taper is running at http://{addr}/ (database: {shown}). Press Ctrl-C to stop.");
     }))?;
     Ok(String::new())
+}
+
+/// The SQLite file in the data directory (`--data-dir`, else the platform's), the directory
+/// created if needed.
+pub fn sqlite_file(data_dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+    let dir = match data_dir {
+        Some(d) => d.clone(),
+        None => dirs::data_dir()
+            .map(|d| d.join("taper"))
+            .ok_or_else(|| UsageError("no data directory on this system; pass --data-dir".into()))?,
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    Ok(dir.join("taper.db"))
 }
 
 /// A database URL without its password, for printing.
