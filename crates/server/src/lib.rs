@@ -179,6 +179,8 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .route("/account/time-zone", post(pages::account::time_zone))
         .route("/account/country", post(pages::account::country))
         .route("/account/daily-safety", post(pages::account::daily_safety))
+        .route("/account/password", post(pages::account::password))
+        .route("/account/sign-out-others", post(pages::account::sign_out_others))
         .route("/account/export.json", get(pages::account::export_json))
         .route("/account/export.csv", get(pages::account::export_csv))
         .route("/account/delete", post(pages::account::delete))

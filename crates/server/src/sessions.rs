@@ -1,5 +1,6 @@
 //! tower-sessions' `SessionStore` kept in Taper's own database (the published sqlx store
-//! targets an older sqlx), so sessions survive restarts and are deleted with the account.
+//! targets an older sqlx), so sessions survive restarts and are deleted with the account. Ids
+//! are stored hashed.
 
 use async_trait::async_trait;
 use taper_store::Store;
@@ -8,6 +9,13 @@ use tower_sessions::session_store::{Error, Result, SessionStore};
 
 #[derive(Clone, Debug)]
 pub struct DbSessions(pub Store);
+
+/// How a session id is stored: its SHA-256, so the table cannot be used to take over a session
+/// (security probe, low: ids stored as they are).
+pub fn stored_key(id: &Id) -> String {
+    use sha2::{Digest as _, Sha256};
+    Sha256::digest(id.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
 
 fn backend(e: taper_store::StoreError) -> Error {
     Error::Backend(e.to_string())
@@ -28,7 +36,7 @@ impl SessionStore for DbSessions {
         loop {
             if self
                 .0
-                .session_create(&record.id.to_string(), &encode(record)?, expiry(record)?)
+                .session_create(&stored_key(&record.id), &encode(record)?, expiry(record)?)
                 .await
                 .map_err(backend)?
             {
@@ -39,12 +47,12 @@ impl SessionStore for DbSessions {
     }
 
     async fn save(&self, record: &Record) -> Result<()> {
-        self.0.session_save(&record.id.to_string(), &encode(record)?, expiry(record)?).await.map_err(backend)
+        self.0.session_save(&stored_key(&record.id), &encode(record)?, expiry(record)?).await.map_err(backend)
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let Some((data, expires)) =
-            self.0.session_load(&id.to_string(), jiff::Timestamp::now()).await.map_err(backend)?
+            self.0.session_load(&stored_key(id), jiff::Timestamp::now()).await.map_err(backend)?
         else {
             return Ok(None);
         };
@@ -55,7 +63,7 @@ impl SessionStore for DbSessions {
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        self.0.session_delete(&id.to_string()).await.map_err(backend)
+        self.0.session_delete(&stored_key(id)).await.map_err(backend)
     }
 }
 

@@ -475,6 +475,13 @@ pub struct Crisis {
     pub countries: Vec<crate::crisis::Country>,
 }
 
+/// One browser signed in to the account.
+pub struct SessionView {
+    pub signed_in: String,
+    pub last_active: String,
+    pub this: bool,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "account.html")]
 pub struct Account {
@@ -489,6 +496,7 @@ pub struct Account {
     pub daily_question: &'static str,
     pub is_person: bool,
     pub created: String,
+    pub sessions: Vec<SessionView>,
     pub error: Option<String>,
     pub notice: Option<String>,
 }

@@ -499,9 +499,41 @@ impl Store {
 
     /// Removes every session whose data mentions this user id (sign-out everywhere, deletion).
     pub async fn sessions_delete_for_user(&self, user: Uuid) -> Result<u64> {
+        self.sessions_delete_for_user_except(user, "").await
+    }
+
+    /// Removes the user's sessions except the one stored under `keep` (sign out everywhere else).
+    pub async fn sessions_delete_for_user_except(&self, user: Uuid, keep: &str) -> Result<u64> {
         let pattern = format!("%\"{user}\"%");
-        let r = sqlx::query("DELETE FROM sessions WHERE data LIKE $1").bind(pattern).execute(&self.pool).await?;
+        let r = sqlx::query("DELETE FROM sessions WHERE data LIKE $1 AND id <> $2")
+            .bind(pattern)
+            .bind(keep)
+            .execute(&self.pool)
+            .await?;
         Ok(r.rows_affected())
+    }
+
+    /// The user's unexpired sessions: stored id, data and expiry, soonest to expire last.
+    pub async fn sessions_of_user(&self, user: Uuid, now: Timestamp) -> Result<Vec<(String, String, Timestamp)>> {
+        let pattern = format!("%\"{user}\"%");
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT id, data, expires_at FROM sessions WHERE data LIKE $1 AND expires_at > $2 ORDER BY expires_at DESC",
+        )
+        .bind(pattern)
+        .bind(micros(now))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(|(i, d, e)| Ok((i, d, ts(e)?))).collect()
+    }
+
+    /// Replaces the user's password hash.
+    pub async fn set_password_hash(&self, user: Uuid, hash: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn sessions_delete_expired(&self, now: Timestamp) -> Result<u64> {

@@ -13,8 +13,13 @@ use crate::auth::{Person, verify_password};
 use crate::error::{AppError, AppResult};
 use crate::views::{self, ZONES};
 
-fn page(person: &Person, error: Option<String>, notice: Option<String>) -> views::Account {
-    views::Account {
+async fn page(
+    state: &AppState,
+    person: &Person,
+    error: Option<String>,
+    notice: Option<String>,
+) -> AppResult<views::Account> {
+    Ok(views::Account {
         chrome: person.chrome("account"),
         email: person.user.email.clone(),
         name: person.user.display_name.clone(),
@@ -26,13 +31,87 @@ fn page(person: &Person, error: Option<String>, notice: Option<String>) -> views
         daily_question: taper_core::measures::DAILY_SAFETY_QUESTION,
         is_person: person.user.role == "person",
         created: person.user.created_at.to_zoned_datetime(person.tz.clone()).date().to_string(),
+        sessions: sessions(state, person).await?,
         error,
         notice,
-    }
+    })
 }
 
-pub async fn show(person: Person) -> AppResult<Response> {
-    Ok(page(&person, None, None).into_response())
+/// The browsers signed in to this account: when each signed in, when it was last active, and
+/// which one is asking.
+async fn sessions(state: &AppState, person: &Person) -> AppResult<Vec<views::SessionView>> {
+    let mine = person.ctx.session.id().map(|id| crate::sessions::stored_key(&id)).unwrap_or_default();
+    let when = |secs: Option<i64>| {
+        secs.and_then(|s| jiff::Timestamp::from_second(s).ok())
+            .map(|t| t.to_zoned_datetime(person.tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "unknown".into())
+    };
+    Ok(state
+        .store
+        .sessions_of_user(person.id(), person.now())
+        .await?
+        .into_iter()
+        .map(|(key, data, _)| {
+            let v: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+            let signed_in = v.get("signed_in_at").and_then(serde_json::Value::as_i64);
+            let seen = v.get("seen_at").and_then(serde_json::Value::as_i64).map(|ms| ms / 1000).or(signed_in);
+            views::SessionView { signed_in: when(signed_in), last_active: when(seen), this: key == mine }
+        })
+        .collect())
+}
+
+pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    Ok(page(&state, &person, None, None).await?.into_response())
+}
+
+/// Signs out every other browser; this one stays signed in.
+pub async fn sign_out_others(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let keep = person.ctx.session.id().map(|id| crate::sessions::stored_key(&id)).unwrap_or_default();
+    let n = state.store.sessions_delete_for_user_except(person.id(), &keep).await?;
+    tracing::info!(user = %person.id(), signed_out = n, "signed out everywhere else");
+    let words = match n {
+        0 => "No other browser was signed in.".to_string(),
+        1 => "Signed out 1 other browser.".to_string(),
+        n => format!("Signed out {n} other browsers."),
+    };
+    Ok(page(&state, &person, None, Some(words)).await?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Changes the password (the current one first), then signs out every other browser.
+pub async fn password(
+    State(state): State<AppState>,
+    person: Person,
+    Form(f): Form<PasswordForm>,
+) -> AppResult<Response> {
+    let refuse =
+        async |msg: String| -> AppResult<Response> { Ok(views::again(page(&state, &person, Some(msg), None).await?)) };
+    if let Err(m) = crate::auth::check_password(&f.new) {
+        return refuse(format!("New password: {m}")).await;
+    }
+    if f.new != f.confirm {
+        return refuse("The two new passwords are not the same. Nothing was changed.".into()).await;
+    }
+    if !verify_password(f.current.clone(), person.user.password_hash.clone()).await {
+        return refuse("Your current password is not right. Nothing was changed.".into()).await;
+    }
+    let hash = crate::auth::hash_password(f.new.clone()).await?;
+    state.store.set_password_hash(person.id(), &hash).await?;
+    let keep = person.ctx.session.id().map(|id| crate::sessions::stored_key(&id)).unwrap_or_default();
+    state.store.sessions_delete_for_user_except(person.id(), &keep).await?;
+    tracing::info!(user = %person.id(), "password changed");
+    Ok(page(&state, &person, None, Some("Password changed. Every other browser has been signed out.".into()))
+        .await?
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -44,7 +123,9 @@ pub struct ZoneForm {
 pub async fn time_zone(State(state): State<AppState>, person: Person, Form(f): Form<ZoneForm>) -> AppResult<Response> {
     let tz = f.time_zone.trim();
     if TimeZone::get(tz).is_err() {
-        return Ok(views::again(page(&person, Some("Choose your time zone from the list.".into()), None)));
+        return Ok(views::again(
+            page(&state, &person, Some("Choose your time zone from the list.".into()), None).await?,
+        ));
     }
     state.store.set_time_zone(person.id(), tz).await?;
     Ok(Redirect::to("/account").into_response())
@@ -62,7 +143,7 @@ pub async fn country(State(state): State<AppState>, person: Person, Form(f): For
             state.store.set_country(person.id(), c.as_deref()).await?;
             Ok(Redirect::to("/account").into_response())
         }
-        Err(m) => Ok(views::again(page(&person, Some(m), None))),
+        Err(m) => Ok(views::again(page(&state, &person, Some(m), None).await?)),
     }
 }
 
@@ -82,11 +163,8 @@ pub async fn daily_safety(
         "on" => true,
         "off" => false,
         _ => {
-            return Ok(views::again(page(
-                &person,
-                Some("Choose whether to be asked the daily question.".into()),
-                None,
-            )));
+            let msg = "Choose whether to be asked the daily question.".to_string();
+            return Ok(views::again(page(&state, &person, Some(msg), None).await?));
         }
     };
     state.store.set_daily_safety(person.id(), on).await?;
@@ -350,12 +428,13 @@ pub struct DeleteForm {
 }
 
 pub async fn delete(State(state): State<AppState>, person: Person, Form(f): Form<DeleteForm>) -> AppResult<Response> {
-    let refuse = |msg: &str| views::again(page(&person, Some(msg.to_string()), None));
     if f.confirm != "yes" {
-        return Ok(refuse("Tick the box to confirm that you want to delete everything."));
+        let msg = "Tick the box to confirm that you want to delete everything.".to_string();
+        return Ok(views::again(page(&state, &person, Some(msg), None).await?));
     }
     if !verify_password(f.password.clone(), person.user.password_hash.clone()).await {
-        return Ok(refuse("That password is not right. Nothing was deleted."));
+        let msg = "That password is not right. Nothing was deleted.".to_string();
+        return Ok(views::again(page(&state, &person, Some(msg), None).await?));
     }
     let id = person.id();
     state.store.delete_user(id).await?;

@@ -627,3 +627,70 @@ async fn two_instances_on_one_postgresql_share_sessions_and_throttles() {
     b.stop().await;
     p.remove().await;
 }
+
+/// Security probe, low: no password change and no "sign out everywhere"; session ids stored as
+/// they were. Account now lists the browsers signed in, signs the others out, and changes the
+/// password (which signs the others out too); the table holds only hashes of session ids.
+#[tokio::test]
+async fn account_lists_sessions_signs_out_others_and_changes_the_password() {
+    on_both(|app: TestApp| async move {
+        let here = app.browser();
+        here.sign_up("pw@example.org").await;
+        let there = app.browser();
+        let signed = there
+            .submit("/login", "/login", &[("email", "pw@example.org"), ("password", "correct horse battery")])
+            .await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER);
+        let account = here.get("/account").await;
+        assert_eq!(account.body.matches("Signed in ").count(), 2, "{}", account.body);
+        assert!(account.has("this browser"));
+        let id = app.store.user_by_email("pw@example.org").await.unwrap().unwrap().id;
+        let stored = app.store.sessions_of_user(id, jiff::Timestamp::now()).await.unwrap();
+        assert_eq!(stored.len(), 2);
+        for (key, _, _) in &stored {
+            assert!(key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()), "stored as a hash: {key}");
+        }
+        let out = here.submit("/account", "/account/sign-out-others", &[]).await;
+        assert!(out.has("Signed out 1 other browser."));
+        assert_eq!(there.get("/today").await.location.as_deref(), Some("/login"));
+        assert_eq!(here.get("/today").await.status, StatusCode::OK, "this browser stays signed in");
+
+        let wrong = here
+            .submit(
+                "/account",
+                "/account/password",
+                &[("current", "nope"), ("new", "a brand new river"), ("confirm", "a brand new river")],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(wrong.has("current password is not right"));
+        let short = here
+            .submit(
+                "/account",
+                "/account/password",
+                &[("current", "correct horse battery"), ("new", "short"), ("confirm", "short")],
+            )
+            .await;
+        assert!(short.has("New password:"));
+        there.submit("/login", "/login", &[("email", "pw@example.org"), ("password", "correct horse battery")]).await;
+        let changed = here
+            .submit(
+                "/account",
+                "/account/password",
+                &[("current", "correct horse battery"), ("new", "a brand new river"), ("confirm", "a brand new river")],
+            )
+            .await;
+        assert!(changed.has("Password changed"), "{}", changed.body);
+        assert_eq!(there.get("/today").await.location.as_deref(), Some("/login"), "others signed out");
+        let old = app.browser();
+        let refused =
+            old.submit("/login", "/login", &[("email", "pw@example.org"), ("password", "correct horse battery")]).await;
+        assert!(refused.has("do not match"));
+        let new = app.browser();
+        let ok =
+            new.submit("/login", "/login", &[("email", "pw@example.org"), ("password", "a brand new river")]).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        app
+    })
+    .await;
+}
