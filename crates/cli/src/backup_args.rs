@@ -56,7 +56,8 @@ pub fn backup(args: &BackupArgs) -> anyhow::Result<String> {
     })?;
     Ok(format!(
         "Backed up {} to {}.\nThe copy holds everything, including accounts deleted since: keep it safe and delete it \
-         when your retention period ends.\n",
+         when your retention period ends. Its notes are sealed with taper.key: back that file up too, apart from \
+         the copy.\n",
         file.display(),
         args.to.display()
     ))

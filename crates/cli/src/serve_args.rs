@@ -25,6 +25,11 @@ pub struct ServeArgs {
     /// Mark cookies Secure: set this when a TLS proxy serves Taper over https.
     #[arg(long, env = "TAPER_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// The key that seals notes in the database (default: taper.key in the data directory,
+    /// made on first start). Keep it, and back it up apart from the database: without it the
+    /// notes cannot be read.
+    #[arg(long, env = "TAPER_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
@@ -50,10 +55,16 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
         .with_writer(std::io::stderr)
         .init();
     let shown = if database_url.starts_with("sqlite:") { database_url.clone() } else { redact(&database_url) };
+    let key_file = match &args.key_file {
+        Some(f) => f.clone(),
+        None => sqlite_file(args.data_dir.as_ref())?.with_file_name("taper.key"),
+    };
+    let key = load_or_make_key(&key_file)?;
     let config = taper_server::Config {
         bind: SocketAddr::new(args.bind, args.port),
         database_url,
         secure_cookies: args.secure_cookies,
+        key,
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(taper_server::serve(config, |addr| {
@@ -73,6 +84,34 @@ pub fn sqlite_file(data_dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
     Ok(dir.join("taper.db"))
+}
+
+/// The key in `file`, or a new one written there (readable by this user only) when the file does
+/// not exist yet.
+fn load_or_make_key(file: &std::path::Path) -> anyhow::Result<taper_store::seal::Key> {
+    use taper_store::seal::Key;
+    match std::fs::read_to_string(file) {
+        Ok(text) => Key::from_hex(&text).map_err(|e| UsageError(format!("{}: {e}", file.display())).into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = Key::generate();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                options.mode(0o600);
+            }
+            let mut f = options.open(file).with_context(|| format!("creating the key file {}", file.display()))?;
+            std::io::Write::write_all(&mut f, format!("{}\n", key.to_hex()).as_bytes())
+                .with_context(|| format!("writing the key file {}", file.display()))?;
+            eprintln!(
+                "Made a new key at {}: it seals notes in the database. Back it up apart from the database.",
+                file.display()
+            );
+            Ok(key)
+        }
+        Err(e) => Err(anyhow::Error::new(e).context(format!("reading the key file {}", file.display()))),
+    }
 }
 
 /// A database URL without its password, for printing.

@@ -43,6 +43,8 @@ pub struct Config {
     pub database_url: String,
     /// Mark cookies `Secure` (set when served behind TLS).
     pub secure_cookies: bool,
+    /// Seals free text in the database (`taper_store::seal`); kept outside it.
+    pub key: taper_store::seal::Key,
 }
 
 pub struct Inner {
@@ -214,7 +216,7 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
 /// Opens the database (migrating it), binds, and serves until Ctrl-C. `ready` is told the
 /// address actually bound (useful with port 0).
 pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), StartError> {
-    let store = Store::connect(&config.database_url).await?;
+    let store = Store::connect_sealed(&config.database_url, &config.key).await?;
     let state = AppState::new(store.clone())?;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

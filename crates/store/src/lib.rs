@@ -12,6 +12,7 @@
 mod error;
 mod rows;
 pub mod scratch;
+pub mod seal;
 mod sharing;
 
 use std::str::FromStr as _;
@@ -37,11 +38,31 @@ pub enum Backend {
     Postgres,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Encrypts free text on its way in and out (`seal`); None: stored as written.
+    sealer: Option<std::sync::Arc<seal::Sealer>>,
 }
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).field("sealed", &self.sealer.is_some()).finish()
+    }
+}
+
+/// The free-text columns that are sealed, with each table's key column.
+const SEALED: [(&str, &str, &str); 6] = [
+    ("checkins", "id", "note"),
+    ("assessments", "id", "note"),
+    ("flag_notes", "id", "note"),
+    ("safety_plans", "user_id", "data"),
+    ("med_background", "user_id", "data"),
+    ("invites", "code_hash", "label"),
+];
+/// What the key check row holds, sealed.
+const KEY_CHECK: &str = "taper key check";
 
 fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
@@ -109,7 +130,7 @@ impl Store {
             Backend::Postgres => &POSTGRES,
         };
         migrator.run(&pool).await?;
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, sealer: None })
     }
 
     /// A transaction that may write. On SQLite it takes the write lock at once (`BEGIN
@@ -121,6 +142,65 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// Opens the database like [`Store::connect`], sealing free text with `key`. The first start
+    /// with a key seals what was written before; every later start checks that the key is the
+    /// one the database was sealed with, and refuses a different one (nothing would be readable).
+    pub async fn connect_sealed(url: &str, key: &seal::Key) -> Result<Store> {
+        let mut store = Store::connect(url).await?;
+        let sealer = std::sync::Arc::new(seal::Sealer::new(key));
+        let check: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM seal_check WHERE id = 1").fetch_optional(&store.pool).await?;
+        match check {
+            Some((v,)) if sealer.open(&v).ok().as_deref() == Some(KEY_CHECK) => {}
+            Some(_) => {
+                return Err(StoreError::Config(
+                    "the key file does not match this database: start Taper with the key it was made with".into(),
+                ));
+            }
+            None => {
+                // Seal what was written before there was a key, then mark the database as sealed.
+                let mut tx = store.begin_write().await?;
+                for (table, id, col) in SEALED {
+                    let rows: Vec<(String, String)> =
+                        sqlx::query_as(trusted(format!("SELECT {id}, {col} FROM {table} WHERE {col} <> ''")))
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    for (k, v) in rows.into_iter().filter(|(_, v)| !seal::is_sealed(v)) {
+                        sqlx::query(trusted(format!("UPDATE {table} SET {col} = $1 WHERE {id} = $2")))
+                            .bind(sealer.seal(&v)?)
+                            .bind(k)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                sqlx::query("INSERT INTO seal_check (id, value) VALUES (1, $1)")
+                    .bind(sealer.seal(KEY_CHECK)?)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                if store.backend == Backend::Sqlite {
+                    // The plain text's old pages leave the main file and the WAL now, not later.
+                    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&store.pool).await?;
+                }
+            }
+        }
+        store.sealer = Some(sealer);
+        Ok(store)
+    }
+
+    fn seal(&self, plain: &str) -> Result<String> {
+        seal::seal(self.sealer.as_deref(), plain)
+    }
+
+    fn open(&self, stored: String) -> Result<String> {
+        seal::open(self.sealer.as_deref(), stored)
+    }
+
+    fn open_checkin(&self, mut c: CheckInRecord) -> Result<CheckInRecord> {
+        c.note = self.open(std::mem::take(&mut c.note))?;
+        Ok(c)
     }
 
     pub fn backend(&self) -> Backend {
@@ -712,7 +792,7 @@ impl Store {
         .bind(i64::from(c.burden))
         .bind(i64::from(c.wellbeing))
         .bind(c.sleep_hours)
-        .bind(c.note)
+        .bind(self.seal(c.note)?)
         .bind(micros(now))
         .execute(&self.pool)
         .await?;
@@ -726,7 +806,7 @@ impl Store {
                 .bind(user.to_string())
                 .fetch_all(&self.pool)
                 .await?;
-        rows.into_iter().map(CheckInRecord::try_from).collect()
+        rows.into_iter().map(|r| CheckInRecord::try_from(r).and_then(|c| self.open_checkin(c))).collect()
     }
 
     pub async fn checkin_on(&self, user: Uuid, on: Date) -> Result<Option<CheckInRecord>> {
@@ -736,7 +816,7 @@ impl Store {
                 .bind(on.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-        row.map(CheckInRecord::try_from).transpose()
+        row.map(|r| CheckInRecord::try_from(r).and_then(|c| self.open_checkin(c))).transpose()
     }
 
     // ── proposals ───────────────────────────────────────────────────────────────────────────

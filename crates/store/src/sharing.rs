@@ -52,7 +52,7 @@ impl Store {
         )
         .bind(code_hash)
         .bind(owner.to_string())
-        .bind(label)
+        .bind(self.seal(label)?)
         .bind(i64::from(can_propose))
         .bind(micros(now))
         .bind(micros(expires_at))
@@ -76,7 +76,7 @@ impl Store {
             .map(|r| {
                 Ok(PendingInvite {
                     handle: r.0,
-                    label: r.1,
+                    label: self.open(r.1)?,
                     can_propose: r.2 != 0,
                     scope: Scope::from_bits(r.5),
                     created_at: ts(r.3)?,
@@ -315,7 +315,7 @@ impl Store {
         .bind(by.to_string())
         .bind(by_name)
         .bind(kind.key())
-        .bind(note)
+        .bind(self.seal(note)?)
         .bind(micros(now))
         .execute(&self.pool)
         .await
@@ -335,7 +335,7 @@ impl Store {
             .map(|(k, by, name, kind, note, at)| {
                 let kind = FlagNoteKind::from_key(&kind)
                     .ok_or_else(|| StoreError::Corrupt(format!("flag note kind {kind}")))?;
-                Ok(FlagNote { flag_key: k, by: uuid(&by)?, by_name: name, kind, note, at: ts(at)? })
+                Ok(FlagNote { flag_key: k, by: uuid(&by)?, by_name: name, kind, note: self.open(note)?, at: ts(at)? })
             })
             .collect()
     }
@@ -391,7 +391,7 @@ impl Store {
         sqlx::query("DELETE FROM safety_plans WHERE user_id = $1").bind(user.to_string()).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO safety_plans (user_id, data, updated_at) VALUES ($1, $2, $3)")
             .bind(user.to_string())
-            .bind(data)
+            .bind(self.seal(data)?)
             .bind(micros(now))
             .execute(&mut *tx)
             .await?;
@@ -405,7 +405,7 @@ impl Store {
             .bind(user.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| r.0))
+        row.map(|r| self.open(r.0)).transpose()
     }
 
     /// The person's item-9 answers above zero, oldest first.
@@ -443,7 +443,7 @@ impl Store {
         .bind(on.to_string())
         .bind(answers)
         .bind(leaning)
-        .bind(note)
+        .bind(self.seal(note)?)
         .bind(micros(now))
         .execute(&self.pool)
         .await?;
@@ -461,7 +461,7 @@ impl Store {
         .await?;
         rows.into_iter()
             .map(|(d, answers, leaning, note, c)| {
-                Ok(AssessmentRecord { date: date(&d)?, answers, leaning, note, created_at: ts(c)? })
+                Ok(AssessmentRecord { date: date(&d)?, answers, leaning, note: self.open(note)?, created_at: ts(c)? })
             })
             .collect()
     }
@@ -521,7 +521,7 @@ impl Store {
              ON CONFLICT (user_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
         )
         .bind(user.to_string())
-        .bind(data)
+        .bind(self.seal(data)?)
         .bind(micros(now))
         .execute(&self.pool)
         .await?;
@@ -533,6 +533,6 @@ impl Store {
             .bind(user.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| r.0))
+        row.map(|r| self.open(r.0)).transpose()
     }
 }

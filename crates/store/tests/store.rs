@@ -503,3 +503,37 @@ async fn a_backup_restores_to_the_same_contents() {
     assert!(Store::restore_sqlite(&dir.join("missing.db"), &path, now()).await.is_err());
     s.remove().await;
 }
+
+/// Issue 12, encryption at rest: the first start with a key seals what was written before;
+/// a different key is refused at start rather than showing nothing; without the key a sealed
+/// value is an error that names the key file.
+#[tokio::test]
+async fn sealing_with_a_key_protects_old_rows_and_refuses_the_wrong_key() {
+    let s = Scratch::sqlite();
+    let plain = Store::connect(&s.url).await.unwrap();
+    let owner = user(&plain, "k@example.org").await;
+    plain.save_safety_plan(owner, "{\"reasons\":\"OLD-PLAIN-TEXT\"}", now()).await.unwrap();
+    plain.close().await;
+    let key = taper_store::seal::Key::generate();
+    let sealed = Store::connect_sealed(&s.url, &key).await.unwrap();
+    assert_eq!(sealed.safety_plan(owner).await.unwrap().as_deref(), Some("{\"reasons\":\"OLD-PLAIN-TEXT\"}"));
+    sqlx_free_check(&s.url, "OLD-PLAIN-TEXT").await;
+    sealed.close().await;
+    let wrong = Store::connect_sealed(&s.url, &taper_store::seal::Key::generate()).await.unwrap_err();
+    assert!(wrong.to_string().contains("does not match this database"), "{wrong}");
+    let keyless = Store::connect(&s.url).await.unwrap();
+    let e = keyless.safety_plan(owner).await.unwrap_err();
+    assert!(e.to_string().contains("key file"), "{e}");
+    keyless.close().await;
+    s.remove().await;
+}
+
+/// The text is nowhere in the database's files.
+async fn sqlx_free_check(url: &str, needle: &str) {
+    let path = url.strip_prefix("sqlite:").unwrap().split('?').next().unwrap().to_string();
+    for ext in ["", "-wal"] {
+        if let Ok(bytes) = std::fs::read(format!("{path}{ext}")) {
+            assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()), "{needle} in {path}{ext}");
+        }
+    }
+}

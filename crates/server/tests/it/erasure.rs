@@ -74,7 +74,8 @@ async fn a_deleted_account_leaves_nothing_readable_and_a_leaving_supporter_is_un
             .await;
         assert_eq!(noted.status, StatusCode::SEE_OTHER);
         let all = database_bytes(&app);
-        for s in secrets.iter().chain(["Dr Zanzibar Quill"].iter()) {
+        // Names and addresses are stored as written (notes are sealed, so never readable here).
+        for s in ["planted-mail-7q4", "Planted Name Kestrel", "Dr Zanzibar Quill"] {
             assert!(find(&all, s).is_some(), "{s} should be in the database before deletion");
         }
         let gone = dr
@@ -92,6 +93,47 @@ async fn a_deleted_account_leaves_nothing_readable_and_a_leaving_supporter_is_un
         let after = database_bytes(&app);
         for s in secrets {
             assert_eq!(find(&after, s), None, "{s} is still readable after the account was deleted");
+        }
+        app
+    })
+    .await;
+}
+
+/// Issue 12, encryption at rest: what people write in their own words is sealed with a key kept
+/// outside the database, so a copied taper.db alone does not show it; the app shows it as
+/// written.
+#[tokio::test]
+async fn notes_and_the_safety_plan_cannot_be_read_from_the_database_file() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    on_sqlite(cores, |app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up("sealed@example.org").await;
+        make_plan(&sam, &days_ago(3), "28").await;
+        let today = crate::london_today().to_string();
+        let names: Vec<String> = crate::CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
+        let mut form: Vec<(&str, &str)> =
+            vec![("date", &today), ("wellbeing", "5"), ("sleep_hours", "7"), ("note", "SEALED-NOTE-ABOUT-MY-DAD")];
+        form.extend(names.iter().map(|n| (n.as_str(), "1")));
+        assert_eq!(sam.submit("/checkin", "/checkin", &form).await.status, StatusCode::SEE_OTHER);
+        sam.submit("/safety-plan", "/safety-plan", &[("reasons", "SEALED-REASONS-MY-DOG")]).await;
+        let assess = [
+            ("onset", "days"),
+            ("new_symptoms", "yes"),
+            ("physical", "yes"),
+            ("like_original", "no"),
+            ("reinstatement", "not_tried"),
+            ("note", "SEALED-ASSESSMENT-NOTE"),
+        ];
+        assert_eq!(sam.submit("/assess", "/assess", &assess).await.status, StatusCode::OK);
+        sam.submit("/sharing", "/sharing/invite", &crate::sharing::with_everything(&[("label", "SEALED-LABEL")])).await;
+        // The app shows them as written …
+        assert!(sam.get(&format!("/checkin?date={today}")).await.has("SEALED-NOTE-ABOUT-MY-DAD"));
+        assert!(sam.get("/safety-plan").await.has("SEALED-REASONS-MY-DOG"));
+        assert!(sam.get("/sharing").await.has("SEALED-LABEL"));
+        // … and the database files hold none of them.
+        let files = database_bytes(&app);
+        for s in ["SEALED-NOTE-ABOUT-MY-DAD", "SEALED-REASONS-MY-DOG", "SEALED-ASSESSMENT-NOTE", "SEALED-LABEL"] {
+            assert_eq!(find(&files, s), None, "{s} is readable in the database file");
         }
         app
     })

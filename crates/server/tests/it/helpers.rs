@@ -30,7 +30,18 @@ impl TestApp {
 
     /// The app with a chosen idle timeout, for tests of session expiry.
     pub async fn spawn_with(url: &str, planners: usize, idle: std::time::Duration) -> TestApp {
-        let store = Store::connect(url).await.expect("test database");
+        // Sealed as in production, with a key of its own.
+        TestApp::spawn_keyed(url, planners, idle, &taper_store::seal::Key::generate()).await
+    }
+
+    /// The app sealing with `key` (two instances on one database share one key).
+    pub async fn spawn_keyed(
+        url: &str,
+        planners: usize,
+        idle: std::time::Duration,
+        key: &taper_store::seal::Key,
+    ) -> TestApp {
+        let store = Store::connect_sealed(url, key).await.expect("test database");
         let state = AppState::build(store.clone(), planners, idle).expect("app state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
         let addr: SocketAddr = listener.local_addr().expect("address");

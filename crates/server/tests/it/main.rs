@@ -604,8 +604,10 @@ async fn two_instances_on_one_postgresql_share_sessions_and_throttles() {
         Err(e) if taper_store::scratch::postgres_required() => panic!("no PostgreSQL ({e}); CI needs one"),
         Err(e) => return eprintln!("\n!!! SKIPPED: no PostgreSQL ({e}) !!!\n"),
     };
-    let a = TestApp::spawn(&p.url).await;
-    let b = TestApp::spawn(&p.url).await;
+    let key = taper_store::seal::Key::generate();
+    let half_hour = std::time::Duration::from_secs(1800);
+    let a = TestApp::spawn_keyed(&p.url, 2, half_hour, &key).await;
+    let b = TestApp::spawn_keyed(&p.url, 2, half_hour, &key).await;
     let on_a = a.browser();
     on_a.sign_up("both@example.org").await;
     // The same browser (cookie jar) asks the other instance.
