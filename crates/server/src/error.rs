@@ -19,6 +19,9 @@ pub enum AppError {
     /// Every planner is in use; the request was not queued.
     #[error("busy")]
     Busy,
+    /// Working out a plan took longer than its deadline; nothing was saved.
+    #[error("too slow")]
+    TooSlow,
 }
 
 impl From<StoreError> for AppError {
@@ -61,6 +64,14 @@ impl IntoResponse for AppError {
                 );
                 return (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, "5")], page)
                     .into_response();
+            }
+            AppError::TooSlow => {
+                let page = views::message_page(
+                    "That plan took too long to work out",
+                    "Taper stopped waiting for this plan after 20 seconds. Nothing was saved or lost: go back and try \
+                     again with fewer products ticked, or a larger step, or ask for help from the pharmacy.",
+                );
+                return (StatusCode::SERVICE_UNAVAILABLE, page).into_response();
             }
             AppError::Internal(detail) => {
                 let reference = uuid::Uuid::new_v4().simple().to_string();

@@ -57,7 +57,13 @@ pub struct Inner {
     pub planners: Arc<tokio::sync::Semaphore>,
     /// How long a session lasts without a request ([`IDLE_MINUTES`]; shorter in tests).
     pub idle: std::time::Duration,
+    /// How long a request waits for its plan ([`PLAN_DEADLINE`]).
+    pub plan_deadline: std::time::Duration,
 }
+
+/// How long a request waits for a plan before saying so; the planner's own limits keep real
+/// plans far below it (the heaviest preview in the burst harness takes milliseconds).
+pub const PLAN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);
 
 #[derive(Clone)]
 pub struct AppState(pub Arc<Inner>);
@@ -105,7 +111,17 @@ impl AppState {
             measures,
             planners: Arc::new(tokio::sync::Semaphore::new(planners)),
             idle,
+            plan_deadline: PLAN_DEADLINE,
         })))
+    }
+
+    /// The same state with another plan deadline (tests use zero to see the refusal).
+    #[must_use]
+    pub fn with_plan_deadline(mut self, deadline: std::time::Duration) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.plan_deadline = deadline;
+        }
+        self
     }
 
     /// Asks core for a plan off the async threads. `Err(Busy)` at once when every planner is
@@ -116,12 +132,19 @@ impl AppState {
     ) -> Result<Result<taper_core::Plan, taper_core::PlanError>, AppError> {
         let permit = self.planners.clone().try_acquire_owned().map_err(|_| AppError::Busy)?;
         let state = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let deadline = self.plan_deadline;
+        let work = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             taper_core::plan(&state.catalogue, &req)
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("planner: {e}")))
+        });
+        // Past the deadline the request is answered; the planner finishes on its own thread
+        // and frees its permit then, so the bound on planners at once still holds.
+        let started = std::time::Instant::now();
+        match tokio::time::timeout(deadline, work).await {
+            // A plan that arrives after the deadline (timers are coarse) is refused the same way.
+            Ok(done) if started.elapsed() <= deadline => done.map_err(|e| AppError::Internal(format!("planner: {e}"))),
+            _ => Err(AppError::TooSlow),
+        }
     }
 }
 

@@ -258,3 +258,24 @@ async fn when_no_planner_is_free_the_answer_is_a_clear_busy_page_and_nothing_is_
     })
     .await;
 }
+
+/// Issue 12: a plan that takes longer than its deadline gets a clear answer, not a hung
+/// request, and nothing is saved. (Here the deadline is zero, so every plan runs out of time.)
+#[tokio::test]
+async fn a_plan_over_its_deadline_gets_a_clear_answer_and_nothing_is_saved() {
+    let s = taper_store::scratch::Scratch::sqlite();
+    let app = TestApp::spawn_with_deadline(&s.url, std::time::Duration::ZERO).await;
+    let b = app.browser();
+    b.sign_up("slow@example.org").await;
+    let today = days_ago(0);
+    let with = clonazepam(&today, &[("compounded", "0.001")]);
+    for path in ["/plan/preview", "/plan"] {
+        let slow = b.submit("/plan/new?drug=clonazepam", path, &with).await;
+        assert_eq!(slow.status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert!(slow.has("took too long to work out") && slow.has("Nothing was saved"), "{}", slow.body);
+    }
+    let id = app.store.user_by_email("slow@example.org").await.unwrap().unwrap().id;
+    assert!(app.store.plans(id).await.unwrap().is_empty(), "nothing stored");
+    app.stop().await;
+    s.remove().await;
+}

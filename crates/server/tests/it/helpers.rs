@@ -43,6 +43,19 @@ impl TestApp {
     ) -> TestApp {
         let store = Store::connect_sealed(url, key).await.expect("test database");
         let state = AppState::build(store.clone(), planners, idle).expect("app state");
+        TestApp::serve(state, store, url).await
+    }
+
+    /// The app with a chosen plan deadline (zero: every plan request runs out of time).
+    pub async fn spawn_with_deadline(url: &str, deadline: std::time::Duration) -> TestApp {
+        let store = Store::connect_sealed(url, &taper_store::seal::Key::generate()).await.expect("test database");
+        let state = AppState::build(store.clone(), 2, std::time::Duration::from_secs(1800))
+            .expect("app state")
+            .with_plan_deadline(deadline);
+        TestApp::serve(state, store, url).await
+    }
+
+    async fn serve(state: AppState, store: Store, url: &str) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
         let addr: SocketAddr = listener.local_addr().expect("address");
         let router = app(state, false);
