@@ -79,7 +79,7 @@ async fn with_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stati
     let _permit = tokio::time::timeout(HASH_WAIT, HASHERS.free.acquire())
         .await
         .map_err(|_| AppError::Busy)?
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::internal("handling the request", e))?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let job: Box<dyn FnOnce() + Send> = Box::new(move || {
         let _ = tx.send(work());
@@ -87,16 +87,16 @@ async fn with_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stati
     HASHERS
         .jobs
         .lock()
-        .map_err(|_| AppError::Internal("password hashers unavailable".into()))?
+        .map_err(|_| AppError::bug("password hashers unavailable"))?
         .send(job)
-        .map_err(|_| AppError::Internal("password hashers stopped".into()))?;
-    rx.await.map_err(|_| AppError::Internal("a password hashing thread stopped".into()))
+        .map_err(|_| AppError::bug("password hashers stopped"))?;
+    rx.await.map_err(|_| AppError::bug("a password hashing thread stopped"))
 }
 
 pub async fn hash_password(password: String) -> AppResult<String> {
     with_hasher(move || hasher().hash_password(password.as_bytes()).map(|h| h.to_string()))
         .await?
-        .map_err(|e| AppError::Internal(format!("hashing: {e}")))
+        .map_err(|e| AppError::internal("hashing a password", e))
 }
 
 /// False for a wrong password; Busy when no hasher came free in time (the caller must not count
@@ -136,7 +136,7 @@ impl FromRequestParts<AppState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let session = Session::from_request_parts(parts, state)
             .await
-            .map_err(|(_, m)| AppError::Internal(format!("session layer missing: {m}")))?;
+            .map_err(|(_, m)| AppError::bug(format!("session layer missing: {m}")))?;
         let mut user = None;
         if let Some(id) = session.get::<uuid::Uuid>(USER_KEY).await? {
             let fresh = session

@@ -14,8 +14,14 @@ pub enum AppError {
     BadRequest(String),
     #[error("conflict: {0}")]
     Conflict(String),
-    #[error("internal: {0}")]
-    Internal(String),
+    /// Something on our side failed: what was being done, and the error that caused it (kept as
+    /// the source, so the log shows the whole chain).
+    #[error("internal error while {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// Every planner is in use; the request was not queued.
     #[error("busy")]
     Busy,
@@ -24,25 +30,37 @@ pub enum AppError {
     TooSlow,
 }
 
+impl AppError {
+    /// A failure of something we called, with what we were doing.
+    pub fn internal(context: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> AppError {
+        AppError::Internal { context: context.into(), source: Some(Box::new(source)) }
+    }
+
+    /// Something that should not happen and has no error of its own to carry.
+    pub fn bug(context: impl Into<String>) -> AppError {
+        AppError::Internal { context: context.into(), source: None }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(f) => AppError::Conflict(f),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::internal("using the database", other),
         }
     }
 }
 
 impl From<tower_sessions::session::Error> for AppError {
     fn from(e: tower_sessions::session::Error) -> Self {
-        AppError::Internal(format!("session: {e}"))
+        AppError::internal("using the session", e)
     }
 }
 
 impl From<taper_report::chart::ChartError> for AppError {
     fn from(e: taper_report::chart::ChartError) -> Self {
-        AppError::Internal(e.to_string())
+        AppError::internal("drawing a chart", e)
     }
 }
 
@@ -73,8 +91,17 @@ impl IntoResponse for AppError {
                 );
                 return (StatusCode::SERVICE_UNAVAILABLE, page).into_response();
             }
-            AppError::Internal(detail) => {
+            AppError::Internal { context, source } => {
                 let reference = uuid::Uuid::new_v4().simple().to_string();
+                // The whole chain of causes, for whoever reads the log.
+                let mut detail = context.clone();
+                let mut cause: Option<&(dyn std::error::Error + 'static)> =
+                    source.as_deref().map(|e| e as &(dyn std::error::Error + 'static));
+                while let Some(c) = cause {
+                    detail.push_str(": ");
+                    detail.push_str(&c.to_string());
+                    cause = c.source();
+                }
                 tracing::error!(%reference, %detail, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,

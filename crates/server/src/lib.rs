@@ -142,7 +142,9 @@ impl AppState {
         let started = std::time::Instant::now();
         match tokio::time::timeout(deadline, work).await {
             // A plan that arrives after the deadline (timers are coarse) is refused the same way.
-            Ok(done) if started.elapsed() <= deadline => done.map_err(|e| AppError::Internal(format!("planner: {e}"))),
+            Ok(done) if started.elapsed() <= deadline => {
+                done.map_err(|e| AppError::internal("waiting for the planner", e))
+            }
             _ => Err(AppError::TooSlow),
         }
     }

@@ -27,8 +27,8 @@ pub struct Course {
     pub segments: Vec<Segment>,
 }
 
-fn corrupt(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(format!("stored plan cannot be read: {e}"))
+fn corrupt(e: impl std::error::Error + Send + Sync + 'static) -> AppError {
+    AppError::internal("reading a stored plan", e)
 }
 
 impl Course {
@@ -40,7 +40,7 @@ impl Course {
             revs.push(Rev { record: r, settings, plan });
         }
         if revs.is_empty() {
-            return Err(corrupt("a plan without revisions"));
+            return Err(AppError::bug("reading a stored plan: it has no revisions"));
         }
         let segments = revs
             .iter()
@@ -202,7 +202,7 @@ pub async fn refresh_proposals(
                 data: p.data.clone(),
                 sources: p.sources.iter().map(|s| (*s).to_string()).collect(),
             };
-            let details = serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
+            let details = serde_json::to_string(&details).map_err(|e| AppError::internal("encoding JSON", e))?;
             let new = NewProposal {
                 plan: course.plan_id,
                 revision: cur.record.id,
@@ -275,8 +275,8 @@ pub async fn add_revision(
     now: jiff::Timestamp,
 ) -> AppResult<i64> {
     let (settings, plan, day_offset, hold, reason) = built;
-    let settings = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
-    let steps = serde_json::to_string(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
+    let settings = serde_json::to_string(&settings).map_err(|e| AppError::internal("encoding JSON", e))?;
+    let steps = serde_json::to_string(&plan).map_err(|e| AppError::internal("encoding JSON", e))?;
     let rev = NewRevision {
         effective: today,
         day_offset,

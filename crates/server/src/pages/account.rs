@@ -373,7 +373,7 @@ fn download(content_type: &'static str, name: &str, body: String) -> Response {
 
 pub async fn export_json(State(state): State<AppState>, person: Person) -> AppResult<Response> {
     let data = export(&state, &person).await?;
-    let body = serde_json::to_string_pretty(&data).map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = serde_json::to_string_pretty(&data).map_err(|e| AppError::internal("encoding JSON", e))?;
     Ok(download("application/json", "taper-export.json", body))
 }
 
@@ -396,7 +396,7 @@ pub async fn export_csv(State(state): State<AppState>, person: Person) -> AppRes
         ["date", "dose_mg", "dose_status", "burden", "wellbeing", "sleep_hours"].map(String::from).to_vec();
     header.extend(CHECKLIST.iter().map(|i| i.key.to_string()));
     header.push("note".into());
-    let csv_err = |e: csv::Error| AppError::Internal(e.to_string());
+    let csv_err = |e: csv::Error| AppError::internal("writing CSV", e);
     w.write_record(&header).map_err(csv_err)?;
     for day in days {
         let dose = data.doses.iter().rev().find(|d| d.date == day);
@@ -415,7 +415,7 @@ pub async fn export_csv(State(state): State<AppState>, person: Person) -> AppRes
         row.push(c.map(|c| spreadsheet_safe(&c.note)).unwrap_or_default());
         w.write_record(&row).map_err(csv_err)?;
     }
-    let bytes = w.into_inner().map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = w.into_inner().map_err(|e| AppError::internal("finishing CSV", e))?;
     Ok(download("text/csv; charset=utf-8", "taper-export.csv", String::from_utf8_lossy(&bytes).into_owned()))
 }
 

@@ -363,7 +363,7 @@ pub async fn propose(
         ],
         sources: vec![],
     };
-    let details = serde_json::to_string(&details).map_err(|e| AppError::Internal(e.to_string()))?;
+    let details = serde_json::to_string(&details).map_err(|e| AppError::internal("encoding JSON", e))?;
     let new = taper_store::NewProposal {
         plan: course.plan_id,
         revision: cur.record.id,

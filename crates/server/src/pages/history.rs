@@ -149,7 +149,7 @@ pub async fn background(
     };
     let bg =
         StoredBackground { concurrent, intermittent: f.intermittent == "yes", past_severe: f.past_severe == "yes" };
-    let json = serde_json::to_string(&bg).map_err(|e| AppError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(&bg).map_err(|e| AppError::internal("encoding JSON", e))?;
     state.store.set_med_background(person.id(), &json, person.now()).await?;
     Ok(Redirect::to("/history").into_response())
 }

@@ -244,8 +244,8 @@ pub async fn save(
         );
         return Ok(views::again(form_page(&state, &person, &f, vec![Field::error("products", why)], false)));
     }
-    let settings_json = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
-    let steps_json = serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.to_string()))?;
+    let settings_json = serde_json::to_string(&settings).map_err(|e| AppError::internal("encoding JSON", e))?;
+    let steps_json = serde_json::to_string(&stored).map_err(|e| AppError::internal("encoding JSON", e))?;
     let first = taper_store::NewRevision {
         effective: settings.start_date,
         day_offset: 0,
@@ -316,8 +316,11 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
 pub async fn chart(State(state): State<AppState>, person: Person) -> AppResult<Response> {
     let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
     let cur = course.current();
-    let req = cur.settings.request(&state.catalogue).map_err(|e| AppError::Internal(e.to_string()))?;
-    let plan = state.plan(req).await?.map_err(|e| AppError::Internal(e.to_string()))?;
+    let req = cur
+        .settings
+        .request(&state.catalogue)
+        .map_err(|e| AppError::internal("rebuilding a stored plan's request", e))?;
+    let plan = state.plan(req).await?.map_err(|e| AppError::internal("rebuilding a stored plan's request", e))?;
     let svg = taper_report::chart::plan_svg(&plan)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }

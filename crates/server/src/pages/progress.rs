@@ -177,7 +177,7 @@ pub async fn accept(State(state): State<AppState>, person: Person, Path(id): Pat
         return Err(AppError::Conflict("proposal".into()));
     }
     let details: ProposalDetails =
-        serde_json::from_str(&proposal.details).map_err(|e| AppError::Internal(e.to_string()))?;
+        serde_json::from_str(&proposal.details).map_err(|e| AppError::internal("reading stored JSON", e))?;
     let today = person.today();
     let built = timeline::revision_for(&state, &course, details.action, today).await?;
     timeline::add_revision(&state, person.id(), &course, built, today, Some(id), person.now()).await?;

@@ -164,7 +164,7 @@ pub async fn save(
     if !errors.is_empty() {
         return Ok(views::again(page(&person, plan, errors, false)));
     }
-    let json = serde_json::to_string(&plan).map_err(|e| AppError::Internal(e.to_string()))?;
+    let json = serde_json::to_string(&plan).map_err(|e| AppError::internal("encoding JSON", e))?;
     state.store.save_safety_plan(person.id(), &json, person.now()).await?;
     Ok(Redirect::to("/safety-plan?saved=1").into_response())
 }

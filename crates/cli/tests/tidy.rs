@@ -1,0 +1,183 @@
+//! The house rules, checked (issue 13, after rust-analyzer's `tidy`): the architecture in
+//! docs/ARCHITECTURE.md holds in the source, and every invariant there names a test that exists.
+//! Reads files only; runs in a fraction of a second.
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the workspace root")
+}
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = entry.expect("a directory entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The crate names in the `[dependencies]` table of a Cargo.toml (not dev- or build-).
+fn dependencies(manifest: &Path) -> Vec<String> {
+    let text = read(manifest);
+    let mut in_deps = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]";
+            continue;
+        }
+        if in_deps && let Some(name) = line.split(['=', '.']).next().map(str::trim).filter(|n| !n.is_empty()) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// Lines of `files` (outside comments) containing any of `needles`, as "path:line: text".
+fn offending(files: &[PathBuf], needles: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in files {
+        for (n, line) in read(f).lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            if needles.iter().any(|x| line.contains(x)) {
+                out.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn core_does_no_io_reads_no_clock_and_has_no_randomness() {
+    let root = root();
+    let deps = dependencies(&root.join("crates/core/Cargo.toml"));
+    let forbidden = [
+        "sqlx",
+        "tokio",
+        "axum",
+        "askama",
+        "reqwest",
+        "hyper",
+        "tower",
+        "tower-http",
+        "tower-sessions",
+        "dirs",
+        "tracing-subscriber",
+        "rand",
+        "getrandom",
+        "chacha20poly1305",
+        "lettre",
+        "uuid",
+    ];
+    let bad: Vec<&String> = deps.iter().filter(|d| forbidden.contains(&d.as_str())).collect();
+    assert!(bad.is_empty(), "core depends on I/O or randomness: {bad:?}");
+    let found = offending(
+        &rust_files(&root.join("crates/core/src")),
+        &[
+            "std::fs",
+            "std::net",
+            "std::process",
+            "std::env",
+            "SystemTime",
+            "Instant::now",
+            "Timestamp::now",
+            "Zoned::now",
+            "thread_rng",
+            "OsRng",
+        ],
+    );
+    assert!(found.is_empty(), "core reaches outside itself:\n{}", found.join("\n"));
+}
+
+#[test]
+fn core_types_are_not_serialize() {
+    let found =
+        offending(&rust_files(&root().join("crates/core/src")), &["Serialize,", "Serialize)", "serde::Serialize"])
+            .into_iter()
+            .filter(|l| !l.contains("Deserialize,") || l.contains(" Serialize,") || l.contains("(Serialize"))
+            .filter(|l| l.replace("Deserialize", "").contains("Serialize"))
+            .collect::<Vec<_>>();
+    assert!(found.is_empty(), "a core type is Serialize (only report::wire defines the wire):\n{}", found.join("\n"));
+}
+
+#[test]
+fn only_store_knows_sql_and_only_server_knows_http_and_html() {
+    let root = root();
+    for krate in ["core", "report", "server", "cli"] {
+        let files = rust_files(&root.join("crates").join(krate).join("src"));
+        let sql = offending(&files, &["sqlx::", "\"SELECT ", "\"INSERT INTO", "\"DELETE FROM", "\"UPDATE "]);
+        assert!(sql.is_empty(), "SQL outside store:\n{}", sql.join("\n"));
+    }
+    for krate in ["core", "report", "store", "cli"] {
+        let deps = dependencies(&root.join("crates").join(krate).join("Cargo.toml"));
+        let web: Vec<&String> = deps
+            .iter()
+            .filter(|d| ["axum", "askama", "askama_web", "tower-sessions", "tower-http"].contains(&d.as_str()))
+            .collect();
+        assert!(web.is_empty(), "{krate} depends on the web stack: {web:?}");
+        let files = rust_files(&root.join("crates").join(krate).join("src"));
+        let found = offending(&files, &["axum::", "askama::"]);
+        assert!(found.is_empty(), "HTTP or HTML outside server:\n{}", found.join("\n"));
+    }
+}
+
+#[test]
+fn internal_errors_keep_their_causes() {
+    let found =
+        offending(&rust_files(&root().join("crates/server/src")), &["Internal(e.to_string())", "Internal(format!"]);
+    assert!(found.is_empty(), "an internal error that drops its cause (use AppError::internal):\n{}", found.join("\n"));
+}
+
+/// Each invariant in docs/ARCHITECTURE.md names a test file that exists, or says plainly that it
+/// is not yet checked; the unchecked ones may only become fewer.
+#[test]
+fn every_invariant_names_a_test_that_exists() {
+    const UNCHECKED_AT_MOST: usize = 2;
+    let root = root();
+    let doc = read(&root.join("docs/ARCHITECTURE.md"));
+    let start = doc.find("## Invariants").expect("an Invariants section");
+    let section = &doc[start..doc[start + 3..].find("\n## ").map_or(doc.len(), |i| start + 3 + i)];
+    let bullets: Vec<&str> = section.split("\n- **").skip(1).collect();
+    assert!(bullets.len() >= 10, "the invariants were not found");
+    let mut unchecked = Vec::new();
+    for b in &bullets {
+        let b = &b.split_whitespace().collect::<Vec<_>>().join(" ");
+        let title: String = b.split("**").next().unwrap_or_default().to_string();
+        let tests: Vec<&str> = b
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|t| (t.ends_with(".rs") || t.ends_with(".toml")) && t.contains("tests/"))
+            .collect();
+        if tests.is_empty() {
+            assert!(b.contains("Not yet checked by a test"), "the invariant \"{title}\" names no test");
+            unchecked.push(title);
+            continue;
+        }
+        for t in tests {
+            let exists = [root.join(t), root.join("crates").join(t), root.join("crates/server").join(t)]
+                .iter()
+                .any(|p| p.is_file());
+            assert!(exists, "the invariant \"{title}\" names {t}, which does not exist");
+        }
+    }
+    assert!(unchecked.len() <= UNCHECKED_AT_MOST, "more unchecked invariants than before: {unchecked:?}");
+}
