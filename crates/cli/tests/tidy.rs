@@ -181,3 +181,10 @@ fn every_invariant_names_a_test_that_exists() {
     }
     assert!(unchecked.len() <= UNCHECKED_AT_MOST, "more unchecked invariants than before: {unchecked:?}");
 }
+
+/// Roles are `core::role::Role`, parsed once; no handler compares role strings (issue 13).
+#[test]
+fn roles_are_typed_not_strings() {
+    let found = offending(&rust_files(&root().join("crates/server/src")), &["\"clinician\"", "\"peer\"", "\"person\""]);
+    assert!(found.is_empty(), "a role as a string (use core::role::Role):\n{}", found.join("\n"));
+}

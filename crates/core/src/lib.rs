@@ -20,6 +20,7 @@ pub mod measures;
 pub mod occupancy;
 pub mod pace;
 pub mod pk;
+pub mod role;
 pub mod safety;
 pub mod schedule;
 pub mod symptoms;

@@ -20,6 +20,8 @@ use taper_store::{NewUser, StoreError, User};
 use tower_sessions::Session;
 
 use crate::error::{AppError, AppResult};
+use taper_core::role::Role;
+
 use crate::throttle::{self, ClientAddr, Limit};
 use crate::views::{self, Chrome, Field};
 use crate::{ABSOLUTE_HOURS, AppState, csrf};
@@ -124,7 +126,7 @@ impl Ctx {
         Chrome {
             csrf: self.csrf.clone(),
             user: self.user.as_ref().map(|u| u.display_name.clone()),
-            supporter: self.user.as_ref().is_some_and(|u| u.role != "person"),
+            supporter: self.user.as_ref().is_some_and(|u| u.role.is_supporter()),
             nav,
         }
     }
@@ -195,7 +197,7 @@ impl Person {
 
 /// Where a signed-in account starts: a person's Today, a supporter's caseload.
 pub fn home_of(u: &User) -> &'static str {
-    if u.role == "person" { "/today" } else { "/caseload" }
+    if u.role.is_supporter() { "/caseload" } else { "/today" }
 }
 
 pub struct SignInFirst;
@@ -238,12 +240,10 @@ pub struct SignupForm {
     pub country: String,
 }
 
-/// The roles an account can have, with the words shown for them.
-pub const ROLES: [(&str, &str); 3] = [
-    ("person", "someone tapering (or planning to)"),
-    ("clinician", "a clinician: prescriber or therapist"),
-    ("peer", "a peer supporter"),
-];
+/// The roles an account can have, with the words shown for them (the sign-up form's choices).
+pub fn roles() -> Vec<(&'static str, &'static str)> {
+    Role::ALL.iter().map(|r| (r.key(), r.describe())).collect()
+}
 
 pub async fn signup_form(ctx: Ctx) -> AppResult<Response> {
     if let Some(u) = &ctx.user {
@@ -251,7 +251,7 @@ pub async fn signup_form(ctx: Ctx) -> AppResult<Response> {
     }
     Ok(views::Signup::new(
         ctx.chrome("signup"),
-        &SignupForm { time_zone: "UTC".into(), role: "person".into(), ..Default::default() },
+        &SignupForm { time_zone: "UTC".into(), role: Role::Person.key().into(), ..Default::default() },
         vec![],
     )
     .into_response())
@@ -307,13 +307,10 @@ pub async fn signup(
         errors.push(Field::error("time_zone", "Choose your time zone from the list."));
     }
     let country = crate::crisis::parse_country(&f.country).map_err(|m| errors.push(Field::error("country", m))).ok();
-    let role = ROLES.iter().find(|(k, _)| *k == f.role.trim()).map_or_else(
-        || {
-            errors.push(Field::error("role", "Choose how you will use Taper."));
-            "person"
-        },
-        |(k, _)| *k,
-    );
+    let role = Role::from_key(&f.role).unwrap_or_else(|| {
+        errors.push(Field::error("role", "Choose how you will use Taper."));
+        Role::Person
+    });
     let (Some(email), true) = (email, errors.is_empty()) else {
         return Ok(views::Signup::new(ctx.chrome("signup"), &f, errors).into_response());
     };
@@ -331,7 +328,7 @@ pub async fn signup(
         Ok(user) => {
             tracing::info!(user = %user.id, "account created");
             start_session(&ctx.session, user.id).await?;
-            Ok(Redirect::to(if user.role == "person" { "/plan/new" } else { "/caseload" }).into_response())
+            Ok(Redirect::to(if user.role.is_supporter() { "/caseload" } else { "/plan/new" }).into_response())
         }
         Err(StoreError::Conflict(_)) => {
             let errors = vec![Field::error("email", "An account with this e-mail address exists. Sign in instead.")];

@@ -168,7 +168,7 @@ impl Signup {
             time_zone: f.time_zone.clone(),
             zones: ZONES.to_vec(),
             role: f.role.clone(),
-            roles: crate::auth::ROLES.to_vec(),
+            roles: crate::auth::roles(),
             country: f.country.trim().to_string(),
             countries: &crate::crisis::CHOICES,
             errors,

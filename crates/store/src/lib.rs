@@ -235,7 +235,7 @@ impl Store {
         .bind(new.display_name)
         .bind(new.password_hash)
         .bind(new.time_zone)
-        .bind(new.role)
+        .bind(new.role.key())
         .bind(new.country)
         .bind(micros(now))
         .execute(&self.pool)

@@ -13,8 +13,7 @@ pub struct User {
     pub display_name: String,
     pub password_hash: String,
     pub time_zone: String,
-    /// "person", "clinician" or "peer".
-    pub role: String,
+    pub role: taper_core::role::Role,
     /// Whose crisis services come first (a code of a file under `data/crisis/`); None: guess
     /// from the time zone.
     pub country: Option<String>,
@@ -29,7 +28,7 @@ pub struct NewUser<'a> {
     pub display_name: &'a str,
     pub password_hash: &'a str,
     pub time_zone: &'a str,
-    pub role: &'a str,
+    pub role: taper_core::role::Role,
     pub country: Option<&'a str>,
 }
 
@@ -58,7 +57,8 @@ impl TryFrom<UserRow> for User {
             display_name: r.display_name,
             password_hash: r.password_hash,
             time_zone: r.time_zone,
-            role: r.role,
+            role: taper_core::role::Role::from_key(&r.role)
+                .ok_or_else(|| StoreError::Corrupt(format!("user role '{}'", r.role)))?,
             country: r.country,
             daily_safety: r.daily_safety != 0,
             created_at: ts(r.created_at)?,
@@ -330,7 +330,7 @@ pub struct Share {
     pub owner_name: String,
     pub grantee: Uuid,
     pub grantee_name: String,
-    pub grantee_role: String,
+    pub grantee_role: taper_core::role::Role,
     pub can_propose: bool,
     /// What the person lets this supporter see.
     pub scope: taper_core::consent::Scope,

@@ -25,7 +25,8 @@ fn share(r: ShareRow) -> Result<Share> {
         owner_name: r.2,
         grantee: uuid(&r.3)?,
         grantee_name: r.4,
-        grantee_role: r.5,
+        grantee_role: taper_core::role::Role::from_key(&r.5)
+            .ok_or_else(|| StoreError::Corrupt(format!("user role '{}'", r.5)))?,
         can_propose: r.6 != 0,
         scope: Scope::from_bits(r.9),
         created_at: ts(r.7)?,

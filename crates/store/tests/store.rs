@@ -55,7 +55,7 @@ async fn user(store: &Store, email: &str) -> Uuid {
         display_name: "Sam",
         password_hash: "$argon2id$x",
         time_zone: "Europe/London",
-        role: "person",
+        role: taper_core::role::Role::Person,
     };
     store.create_user(&new, now()).await.unwrap().id
 }
@@ -82,7 +82,7 @@ async fn accounts_are_unique_by_email_and_deletion_removes_everything() {
             display_name: "x",
             password_hash: "h",
             time_zone: "UTC",
-            role: "person",
+            role: taper_core::role::Role::Person,
         };
         assert!(matches!(store.create_user(&again, now()).await, Err(StoreError::Conflict(f)) if f == "email"));
         assert_eq!(store.user_by_email("sam@example.org").await.unwrap().unwrap().id, id);

@@ -29,7 +29,7 @@ async fn page(
         countries: &crate::crisis::CHOICES,
         daily_safety: person.user.daily_safety,
         daily_question: taper_core::measures::DAILY_SAFETY_QUESTION,
-        is_person: person.user.role == "person",
+        is_person: !person.user.role.is_supporter(),
         created: person.user.created_at.to_zoned_datetime(person.tz.clone()).date().to_string(),
         sessions: sessions(state, person).await?,
         error,
@@ -344,7 +344,7 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
             .into_iter()
             .map(|s| {
                 serde_json::json!({
-                    "with": s.grantee_name, "role": s.grantee_role, "can_propose": s.can_propose,
+                    "with": s.grantee_name, "role": s.grantee_role.key(), "can_propose": s.can_propose,
                     "sees": s.scope.categories().map(taper_core::consent::Category::key).collect::<Vec<_>>(),
                     "since": s.created_at.to_string(), "revoked_at": s.revoked_at.map(|t| t.to_string()),
                 })

@@ -32,7 +32,7 @@ fn flag_views(state: &AppState, r: &Record, viewer: &Person, scope: Scope) -> Ve
         .map(|f| FlagView {
             // Only a clinician closes an urgent flag, and only for themselves; anyone may say
             // they reached out.
-            can_resolve: f.urgency != Urgency::Urgent || viewer.user.role == "clinician",
+            can_resolve: f.urgency != Urgency::Urgent || viewer.user.role.may_resolve_urgent_flags(),
             others: r
                 .notes
                 .iter()
@@ -281,7 +281,7 @@ pub async fn resolve(
         r.open_for_share(viewer.id(), share.scope).into_iter().find(|x| x.key == f.key).ok_or(AppError::NotFound)?;
     let kind = match f.kind.as_str() {
         "reached_out" => FlagNoteKind::ReachedOut,
-        _ if flag.urgency == Urgency::Urgent && viewer.user.role != "clinician" => {
+        _ if flag.urgency == Urgency::Urgent && !viewer.user.role.may_resolve_urgent_flags() => {
             return Err(AppError::BadRequest(
                 "Only a clinician can resolve an urgent flag. Say that you reached out instead: your note is shown to the others, and their flags stay open."
                     .into(),
@@ -358,7 +358,7 @@ pub async fn propose(
     let details = timeline::ProposalDetails {
         action,
         data: vec![
-            format!("Suggested by {} ({})", viewer.user.display_name, viewer.user.role),
+            format!("Suggested by {} ({})", viewer.user.display_name, viewer.user.role.key()),
             format!("Their reason: {reason}"),
         ],
         sources: vec![],

@@ -36,14 +36,6 @@ fn hash(code: &str) -> String {
     Sha256::digest(normalise(code).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn role_label(role: &str) -> String {
-    match role {
-        "clinician" => "clinician".into(),
-        "peer" => "peer supporter".into(),
-        _ => "supporter".into(),
-    }
-}
-
 async fn page(
     state: &AppState,
     person: &Person,
@@ -62,7 +54,7 @@ async fn page(
             sees: s.scope.categories().map(Category::short).collect::<Vec<_>>().join(", "),
             choices: choices(s.scope),
             name: s.grantee_name,
-            role: role_label(&s.grantee_role),
+            role: s.grantee_role.label().to_string(),
             can_propose: s.can_propose,
             since: when(s.created_at),
             revoked: s.revoked_at.map(when),
@@ -244,7 +236,7 @@ pub async fn join(State(state): State<AppState>, person: Person, Form(f): Form<J
     }
     // Checked before the code is used, so a code tried on the wrong account still works on the
     // right one. A record shared into a personal account would appear on no caseload.
-    if person.user.role == "person" {
+    if !person.user.role.is_supporter() {
         return Ok(refuse(
             "This account is for your own taper, so it cannot accept an invitation code (if the code is \
              yours, give it to the person who supports you). To support someone, sign up with a separate \
