@@ -165,9 +165,22 @@ impl FromRequestParts<AppState> for Ctx {
                 Err(e) => return Err(e.into()),
             }
         }
-        // After any flush above, so an ended session gets a fresh token.
-        let csrf = csrf::token(&session).await?;
+        // After any flush above, so an ended session gets a fresh token. An anonymous visitor
+        // gets a token (and so a session row) only from a page with a form: reading the crisis
+        // page or Learn writes nothing (security probe, low: a row per anonymous view).
+        let csrf = if user.is_some() { csrf::token(&session).await? } else { csrf::existing(&session).await? };
         Ok(Ctx { session, csrf, user })
+    }
+}
+
+impl Ctx {
+    /// This visitor's CSRF token, made now if they had none: for the pages that show a form to
+    /// someone not signed in (sign-in, sign-up).
+    pub async fn with_token(mut self) -> AppResult<Ctx> {
+        if self.csrf.is_empty() {
+            self.csrf = csrf::token(&self.session).await?;
+        }
+        Ok(self)
     }
 }
 
@@ -249,6 +262,7 @@ pub async fn signup_form(ctx: Ctx) -> AppResult<Response> {
     if let Some(u) = &ctx.user {
         return Ok(Redirect::to(home_of(u)).into_response());
     }
+    let ctx = ctx.with_token().await?;
     Ok(views::Signup::new(
         ctx.chrome("signup"),
         &SignupForm { time_zone: "UTC".into(), role: Role::Person.key().into(), ..Default::default() },
@@ -361,6 +375,7 @@ pub async fn login_form(ctx: Ctx) -> AppResult<Response> {
     if let Some(u) = &ctx.user {
         return Ok(Redirect::to(home_of(u)).into_response());
     }
+    let ctx = ctx.with_token().await?;
     Ok(views::Login { chrome: ctx.chrome("login"), email: String::new(), error: None }.into_response())
 }
 

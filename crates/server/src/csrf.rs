@@ -23,6 +23,11 @@ pub async fn rotate(session: &Session) -> Result<(), tower_sessions::session::Er
     Ok(())
 }
 
+/// The session's token if it has one, else empty (creates nothing).
+pub async fn existing(session: &Session) -> Result<String, tower_sessions::session::Error> {
+    Ok(session.get::<String>(KEY).await?.unwrap_or_default())
+}
+
 /// The session's token, created on first use.
 pub async fn token(session: &Session) -> Result<String, tower_sessions::session::Error> {
     if let Some(t) = session.get::<String>(KEY).await? {

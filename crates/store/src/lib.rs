@@ -616,6 +616,12 @@ impl Store {
         Ok(())
     }
 
+    /// How many sessions are stored (for tests of what creates one).
+    pub async fn sessions_count(&self) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions").fetch_one(&self.pool).await?;
+        Ok(n)
+    }
+
     pub async fn sessions_delete_expired(&self, now: Timestamp) -> Result<u64> {
         let r =
             sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(micros(now)).execute(&self.pool).await?;

@@ -696,3 +696,23 @@ async fn account_lists_sessions_signs_out_others_and_changes_the_password() {
     })
     .await;
 }
+
+/// Security probe, low: every anonymous page view wrote a session row. Now reading the crisis
+/// page, Learn or the home page stores nothing; the sign-in form is the first thing that does.
+#[tokio::test]
+async fn reading_pages_without_signing_in_stores_no_session() {
+    on_both(|app: TestApp| async move {
+        let reader = app.browser();
+        for path in ["/", "/learn", "/learn/glossary", "/crisis", "/nowhere"] {
+            reader.get(path).await;
+        }
+        assert_eq!(app.store.sessions_count().await.unwrap(), 0, "no rows for reading");
+        let form = reader.get("/login").await;
+        assert!(!form.csrf().is_empty());
+        assert_eq!(app.store.sessions_count().await.unwrap(), 1, "the form's token needs one");
+        reader.sign_up("reader@example.org").await;
+        assert_eq!(reader.get("/today").await.status, StatusCode::OK);
+        app
+    })
+    .await;
+}
