@@ -1,5 +1,6 @@
 //! `taper backup` and `taper restore`: an online, consistent copy of the SQLite database and
 //! putting one back (with the server stopped). PostgreSQL is backed up with pg_dump.
+//! `taper import`: a person's own JSON export into their new, empty account on this server.
 
 use std::path::PathBuf;
 
@@ -76,4 +77,60 @@ pub fn restore(args: &RestoreArgs) -> anyhow::Result<String> {
         ),
         None => format!("Restored {} from {}.\n", file.display(), args.from.display()),
     })
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The person's export (Account → Download as JSON on their old server).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The e-mail address of their new, empty account on this server.
+    #[arg(long)]
+    pub email: String,
+    /// Where the SQLite database lives (as for `taper serve`).
+    #[arg(long, env = "TAPER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A PostgreSQL URL instead of the SQLite file (as for `taper serve`).
+    #[arg(long, env = "TAPER_DATABASE_URL")]
+    pub database: Option<String>,
+    /// The key file the server uses (as for `taper serve`).
+    #[arg(long, env = "TAPER_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+}
+
+pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
+    let url = match &args.database {
+        Some(u) => u.clone(),
+        None => format!("sqlite:{}", sqlite_file(args.data_dir.as_ref())?.display()),
+    };
+    let key_file = match &args.key_file {
+        Some(f) => f.clone(),
+        None => sqlite_file(args.data_dir.as_ref())?.with_file_name("taper.key"),
+    };
+    let key_text = std::fs::read_to_string(&key_file).map_err(|e| {
+        UsageError(format!("reading the key file {}: {e} (start taper serve once first)", key_file.display()))
+    })?;
+    let key = taper_store::seal::Key::from_hex(&key_text).map_err(explain)?;
+    let json =
+        std::fs::read_to_string(&args.from).map_err(|e| UsageError(format!("reading {}: {e}", args.from.display())))?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let summary = runtime.block_on(async {
+        let store = Store::connect_sealed(&url, &key).await.map_err(explain)?;
+        let user = store
+            .user_by_email(&args.email.trim().to_lowercase())
+            .await
+            .map_err(explain)?
+            .ok_or_else(|| UsageError(format!("no account {} on this server: sign up first", args.email)))?;
+        let done = taper_server::import::import(&store, user.id, &json).await;
+        store.close().await;
+        done.map_err(|e| match e {
+            taper_server::import::ImportError::Store(s) => explain(s),
+            other => UsageError(other.to_string()).into(),
+        })
+    })?;
+    Ok(format!(
+        "Imported into {}: {} plan(s), {} check-in(s), {} questionnaire(s), {} dose(s), with medication history, \
+         withdrawal-or-return answers and the safety plan. Sharing and the access log stay with the old server.\n",
+        args.email, summary.plans, summary.checkins, summary.questionnaires, summary.doses
+    ))
 }

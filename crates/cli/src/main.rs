@@ -43,6 +43,8 @@ enum Command {
     Backup(backup_args::BackupArgs),
     /// Put a backup back in place of the SQLite database (stop `taper serve` first).
     Restore(backup_args::RestoreArgs),
+    /// Bring a person's own JSON export into their new, empty account on this server.
+    Import(backup_args::ImportArgs),
 }
 
 #[derive(clap::Args)]
@@ -101,6 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<String> {
         Command::Serve(args) => serve_args::run(&args),
         Command::Backup(args) => backup_args::backup(&args),
         Command::Restore(args) => backup_args::restore(&args),
+        Command::Import(args) => backup_args::import(&args),
     }
 }
 

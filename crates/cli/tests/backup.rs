@@ -56,3 +56,48 @@ fn a_backup_is_made_refuses_to_overwrite_and_restores_with_the_old_file_kept() {
         .stderr(contains("pg_dump"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_persons_export_is_imported_into_their_new_empty_account() {
+    let dir = std::env::temp_dir().join(format!("taper-cli-import-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = taper_store::seal::Key::generate();
+    std::fs::write(dir.join("taper.key"), key.to_hex()).unwrap();
+    let url = format!("sqlite:{}", dir.join("taper.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = taper_store::Store::connect_sealed(&url, &key).await.unwrap();
+        let new = taper_store::NewUser {
+            email: "new@example.org",
+            display_name: "New",
+            password_hash: "$argon2id$x",
+            time_zone: "UTC",
+            role: taper_core::role::Role::Person,
+            country: None,
+        };
+        store.create_user(&new, jiff::Timestamp::now()).await.unwrap();
+        store.close().await;
+    });
+    let checklist: Vec<&str> = taper_core::symptoms::CHECKLIST.iter().map(|i| i.key).collect();
+    let scores = vec![1u8; checklist.len()];
+    let export = serde_json::json!({
+        "format": "taper-export-1", "exported_at": "2026-11-24T00:00:00Z",
+        "account": { "email": "old@example.org", "display_name": "Old", "time_zone": "Europe/Dublin", "country": "IE",
+                     "created_at": "2026-01-01T00:00:00Z" },
+        "plans": [], "doses": [], "checklist": checklist,
+        "checkins": [{ "date": "2026-11-20", "burden": scores.len(), "scores": scores, "wellbeing": 6,
+                       "sleep_hours": 7.0, "note": "moved with me" }],
+        "questionnaires": [], "withdrawal_or_relapse": [], "safety_plan": null,
+        "medication_history": { "events": [], "background": null }, "sharing": [], "access_log": [],
+    });
+    let file = dir.join("export.json");
+    std::fs::write(&file, export.to_string()).unwrap();
+    let run = |email: &str| {
+        taper().args(["import", "--data-dir"]).arg(&dir).arg("--from").arg(&file).args(["--email", email]).assert()
+    };
+    run("new@example.org").success().stdout(contains("1 check-in(s)"));
+    run("new@example.org").code(2).stderr(contains("empty account"));
+    run("nobody@example.org").code(2).stderr(contains("sign up first"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

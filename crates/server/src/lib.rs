@@ -11,6 +11,7 @@ pub mod crisis;
 pub mod csrf;
 pub mod error;
 pub mod form;
+pub mod import;
 pub mod pages;
 pub mod sessions;
 pub mod settings;

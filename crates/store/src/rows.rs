@@ -155,7 +155,7 @@ impl DoseStatus {
             DoseStatus::Missed => "missed",
         }
     }
-    pub(crate) fn parse(s: &str) -> Result<DoseStatus> {
+    pub fn parse(s: &str) -> Result<DoseStatus> {
         match s {
             "taken" => Ok(DoseStatus::Taken),
             "missed" => Ok(DoseStatus::Missed),

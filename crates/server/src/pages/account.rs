@@ -184,6 +184,10 @@ struct Export {
     withdrawal_or_relapse: Vec<serde_json::Value>,
     safety_plan: Option<serde_json::Value>,
     medication_history: serde_json::Value,
+    /// Item-9 answers kept on their own (from a PHQ-9 not finished), and "yes" answers to the
+    /// daily safety question.
+    item9_answers: Vec<serde_json::Value>,
+    daily_safety_answers: Vec<serde_json::Value>,
     sharing: Vec<serde_json::Value>,
     access_log: Vec<serde_json::Value>,
 }
@@ -331,6 +335,20 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
             })
             .collect(),
         safety_plan: state.store.safety_plan(id).await?.map(|p| json_or_string(&p)),
+        item9_answers: state
+            .store
+            .signals(id)
+            .await?
+            .into_iter()
+            .map(|s| serde_json::json!({ "date": s.date.to_string(), "value": s.value }))
+            .collect(),
+        daily_safety_answers: state
+            .store
+            .daily_safety_answers(id)
+            .await?
+            .into_iter()
+            .map(|s| serde_json::json!({ "date": s.date.to_string(), "value": s.value }))
+            .collect(),
         medication_history: serde_json::json!({
             "events": state.store.med_events(id).await?.into_iter().map(|e| serde_json::json!({
                 "date": e.date.to_string(), "drug": e.drug, "kind": e.kind, "abrupt": e.abrupt,

@@ -716,3 +716,73 @@ async fn reading_pages_without_signing_in_stores_no_session() {
     })
     .await;
 }
+
+/// Issue 12, portability (GDPR Art. 20): a person's export imported into a new account on
+/// another, empty Taper server, then exported again, is the same export apart from what the
+/// person cannot choose or what names other people (stated in `taper_server::import`).
+#[tokio::test]
+async fn an_export_imported_elsewhere_exports_the_same() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up("move@example.org").await;
+        sam.submit("/account", "/account/country", &[("country", "IE")]).await;
+        make_plan(&sam, &days_ago(20), "14").await;
+        for d in [3, 2, 1] {
+            check_in(&sam, &days_ago(d), 2, "1").await;
+        }
+        let today = days_ago(0);
+        sam.submit("/today", "/today/dose", &[("date", &today), ("status", "taken")]).await;
+        crate::sharing::phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
+        crate::sharing::phq9(&sam, ["", "", "", "", "", "", "", "", "2"]).await;
+        sam.submit("/safety-plan", "/safety-plan", &[("warning_signs", "Not sleeping"), ("reasons", "My sister")])
+            .await;
+        let event = [("date", "2022-02-01"), ("drug", "citalopram"), ("kind", "stop"), ("abrupt", "yes")];
+        sam.submit("/history", "/history/events", &event).await;
+        let assess = [
+            ("onset", "days"),
+            ("new_symptoms", "yes"),
+            ("physical", "yes"),
+            ("like_original", "no"),
+            ("reinstatement", "not_tried"),
+            ("note", "zaps"),
+        ];
+        sam.submit("/assess", "/assess", &assess).await;
+        let first = sam.get("/account/export.json").await.body;
+
+        // Another server, a new account, the file brought across.
+        let elsewhere = taper_store::scratch::Scratch::sqlite();
+        let other = TestApp::spawn(&elsewhere.url).await;
+        let moved = other.browser();
+        moved.sign_up("moved@example.org").await;
+        let id = other.store.user_by_email("moved@example.org").await.unwrap().unwrap().id;
+        let summary = taper_server::import::import(&other.store, id, &first).await.unwrap();
+        assert_eq!((summary.plans, summary.checkins, summary.questionnaires, summary.doses), (1, 3, 1, 1));
+        let again = taper_server::import::import(&other.store, id, &first).await.unwrap_err();
+        assert!(again.to_string().contains("empty account"), "{again}");
+        let second = moved.get("/account/export.json").await.body;
+
+        let strip = |text: &str| {
+            let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+            let o = v.as_object_mut().unwrap();
+            for k in ["exported_at", "sharing", "access_log"] {
+                o.remove(k);
+            }
+            let account = o.get_mut("account").unwrap().as_object_mut().unwrap();
+            account.remove("email");
+            account.remove("created_at");
+            account.remove("display_name");
+            for p in o.get_mut("plans").unwrap().as_array_mut().unwrap() {
+                p.as_object_mut().unwrap().remove("proposals");
+            }
+            v
+        };
+        assert_eq!(strip(&second), strip(&first));
+        assert!(first.contains("\"item9_answers\"") && first.contains("My sister"));
+        let bad = taper_server::import::import(&other.store, id, "{\"format\":\"something-else\"}").await.unwrap_err();
+        assert!(bad.to_string().contains("not a Taper export"), "{bad}");
+        other.stop().await;
+        elsewhere.remove().await;
+        app
+    })
+    .await;
+}
