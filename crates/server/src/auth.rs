@@ -227,6 +227,19 @@ impl FromRequestParts<AppState> for Person {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let ctx = Ctx::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
         let Some(user) = ctx.user.clone() else { return Err(SignInFirst.into_response()) };
+        // Every change a signed-in person sends is counted: a runaway script or a stolen session
+        // cannot fill the database (issue 12, limits on posting). Reading is not counted.
+        // Never the forms that can carry an answer about self-harm: PHQ-9 and the check-in
+        // (a check-in replaces the day's, so it cannot fill anything).
+        let safety_form = matches!(parts.uri.path(), "/questionnaires/phq9" | "/checkin");
+        if parts.method == axum::http::Method::POST && !safety_form {
+            let wait = throttle::attempt(state, Limit::Post, &user.id.to_string())
+                .await
+                .map_err(IntoResponse::into_response)?;
+            if let Some(wait) = wait {
+                return Err(AppError::Throttled(wait).into_response());
+            }
+        }
         let tz = TimeZone::get(&user.time_zone).unwrap_or(TimeZone::UTC);
         Ok(Person { ctx, user, tz })
     }

@@ -28,6 +28,9 @@ pub enum AppError {
     /// Working out a plan took longer than its deadline; nothing was saved.
     #[error("too slow")]
     TooSlow,
+    /// Too many attempts in a short time: try again in this many seconds.
+    #[error("throttled for {0} s")]
+    Throttled(i64),
 }
 
 impl AppError {
@@ -81,6 +84,13 @@ impl IntoResponse for AppError {
                      Nothing you typed was saved or lost: go back and press the button again in a few seconds.",
                 );
                 return (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, "5")], page)
+                    .into_response();
+            }
+            AppError::Throttled(wait) => {
+                let page = views::message_page("Please wait a moment", &crate::throttle::wait_words(*wait));
+                let retry = axum::http::HeaderValue::from_str(&wait.to_string())
+                    .unwrap_or(axum::http::HeaderValue::from_static("60"));
+                return (StatusCode::TOO_MANY_REQUESTS, [(axum::http::header::RETRY_AFTER, retry)], page)
                     .into_response();
             }
             AppError::TooSlow => {

@@ -1,5 +1,5 @@
 //! Limits on attempts that can be abused: signing in (per account and per client address),
-//! signing up (per address) and redeeming invitation codes (per account). Counted in the
+//! signing up (per address), redeeming invitation codes and sending forms (per account). Counted in the
 //! database, so every instance shares them (`Store::throttle_attempt`).
 //!
 //! Why a growing wait and not a lock-out (ASVS 2.2.1): a lock-out lets anyone who knows an
@@ -23,6 +23,8 @@ pub enum Limit {
     SignInAddress,
     SignUpAddress,
     Redeem,
+    /// Forms sent by one signed-in account.
+    Post,
 }
 
 impl Limit {
@@ -33,6 +35,8 @@ impl Limit {
             // A clinic's shared connection may sign many people up in an hour.
             Limit::SignUpAddress => 30,
             Limit::SignInAddress => 50,
+            // Far above what a person does by hand (a check-in, a dose and a questionnaire a day).
+            Limit::Post => 600,
         }
     }
 
@@ -44,6 +48,7 @@ impl Limit {
     fn max_delay(self) -> SignedDuration {
         match self {
             Limit::SignUpAddress => SignedDuration::from_hours(1),
+            Limit::Post => SignedDuration::from_mins(1),
             _ => SignedDuration::from_mins(15),
         }
     }
@@ -54,6 +59,7 @@ impl Limit {
             Limit::SignInAddress => "signin:address",
             Limit::SignUpAddress => "signup:address",
             Limit::Redeem => "redeem:account",
+            Limit::Post => "post:account",
         }
     }
 }

@@ -786,3 +786,36 @@ async fn an_export_imported_elsewhere_exports_the_same() {
     })
     .await;
 }
+
+/// Issue 12, limits on posting: a signed-in account that sends forms far faster than a person
+/// can is slowed (429 with Retry-After), except for the forms that can carry an answer about
+/// self-harm, which are never refused for that.
+#[tokio::test]
+async fn a_flood_of_forms_is_slowed_but_never_an_answer_about_self_harm() {
+    let s = taper_store::scratch::Scratch::sqlite();
+    let app = TestApp::spawn(&s.url).await;
+    let b = app.browser();
+    b.sign_up("flood@example.org").await;
+    let id = app.store.user_by_email("flood@example.org").await.unwrap().unwrap().id;
+    // Use up the free allowance directly, as 600 quick form posts would.
+    for _ in 0..601 {
+        app.store
+            .throttle_attempt(
+                &format!("post:account:{id}"),
+                jiff::Timestamp::now(),
+                600,
+                jiff::SignedDuration::from_hours(1),
+                jiff::SignedDuration::from_mins(1),
+            )
+            .await
+            .unwrap();
+    }
+    let slowed = b.submit("/account", "/account/time-zone", &[("time_zone", "Europe/Paris")]).await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS, "{}", slowed.body);
+    assert!(slowed.has("Please wait a moment"));
+    let answered = crate::sharing::phq9(&b, ["0", "0", "0", "0", "0", "0", "0", "0", "1"]).await;
+    assert_eq!(answered.status, StatusCode::OK, "item 9 is never refused: {}", answered.body);
+    assert!(answered.has("crisis-now"));
+    app.stop().await;
+    s.remove().await;
+}
