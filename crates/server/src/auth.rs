@@ -87,7 +87,8 @@ fn matches_here(password: &[u8], stored: &str) -> bool {
     };
     let argon = Argon2::new(algorithm, version, params.clone());
     let mut out = vec![0u8; expected.len()];
-    let done = with_blocks(params.block_count(), |b| argon.hash_password_into_with_memory(password, &salt, &mut out, b));
+    let done =
+        with_blocks(params.block_count(), |b| argon.hash_password_into_with_memory(password, &salt, &mut out, b));
     // Output's equality is constant-time.
     done.is_ok() && Output::new(&out).is_ok_and(|o| o == expected)
 }
@@ -149,18 +150,13 @@ async fn with_hasher<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stati
 }
 
 pub async fn hash_password(password: String) -> AppResult<String> {
-    with_hasher(move || hash_here(password.as_bytes()))
-        .await?
-        .map_err(|e| AppError::internal("hashing a password", e))
+    with_hasher(move || hash_here(password.as_bytes())).await?.map_err(|e| AppError::internal("hashing a password", e))
 }
 
 /// False for a wrong password; Busy when no hasher came free in time (the caller must not count
 /// that as a failed attempt).
 pub async fn password_matches(password: String, hash: String) -> AppResult<bool> {
-    with_hasher(move || {
-        matches_here(password.as_bytes(), &hash)
-    })
-    .await
+    with_hasher(move || matches_here(password.as_bytes(), &hash)).await
 }
 
 pub async fn verify_password(password: String, hash: String) -> bool {

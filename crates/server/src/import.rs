@@ -4,8 +4,8 @@
 //! What comes across: the account's time zone and country, plans with every revision, doses,
 //! check-ins, questionnaires with their item-9 and closing answers, item-9 answers kept on
 //! their own, daily safety answers, withdrawal-or-return answers, medication history and the
-//! safety plan. What does not, and why: sharing and the access log (they name people on the
-//! other server), and suggestions (decisions about the old server's revisions; what was accepted
+//! safety plan. What does not, and why: sharing, the access log, supporters' flag notes and
+//! pending invitations (they name people on, or belong to, the other server), and suggestions (decisions about the old server's revisions; what was accepted
 //! is in the revisions). Doses go to the newest plan (the export does not say which plan each
 //! belonged to). New ids are made for every row; the person cannot choose them.
 

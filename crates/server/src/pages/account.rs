@@ -188,6 +188,10 @@ struct Export {
     /// daily safety question.
     item9_answers: Vec<serde_json::Value>,
     daily_safety_answers: Vec<serde_json::Value>,
+    /// What supporters wrote about the flags on this record (security probe L7).
+    flag_notes: Vec<serde_json::Value>,
+    /// Invitation codes made and not yet accepted (the codes themselves are never kept).
+    pending_invitations: Vec<serde_json::Value>,
     sharing: Vec<serde_json::Value>,
     access_log: Vec<serde_json::Value>,
 }
@@ -341,6 +345,30 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
             .await?
             .into_iter()
             .map(|s| serde_json::json!({ "date": s.date.to_string(), "value": s.value }))
+            .collect(),
+        flag_notes: state
+            .store
+            .flag_notes(id)
+            .await?
+            .into_iter()
+            .map(|n| {
+                serde_json::json!({
+                    "flag": n.flag_key, "by": n.by_name, "kind": n.kind.key(), "note": n.note, "at": n.at.to_string(),
+                })
+            })
+            .collect(),
+        pending_invitations: state
+            .store
+            .pending_invites(id, person.now())
+            .await?
+            .into_iter()
+            .map(|i| {
+                serde_json::json!({
+                    "label": i.label, "made": i.created_at.to_string(), "expires": i.expires_at.to_string(),
+                    "may_suggest_changes": i.can_propose,
+                    "would_see": i.scope.categories().map(taper_core::consent::Category::key).collect::<Vec<_>>(),
+                })
+            })
             .collect(),
         daily_safety_answers: state
             .store

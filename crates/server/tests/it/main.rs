@@ -764,7 +764,7 @@ async fn an_export_imported_elsewhere_exports_the_same() {
         let strip = |text: &str| {
             let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
             let o = v.as_object_mut().unwrap();
-            for k in ["exported_at", "sharing", "access_log"] {
+            for k in ["exported_at", "sharing", "access_log", "flag_notes", "pending_invitations"] {
                 o.remove(k);
             }
             let account = o.get_mut("account").unwrap().as_object_mut().unwrap();
@@ -818,4 +818,33 @@ async fn a_flood_of_forms_is_slowed_but_never_an_answer_about_self_harm() {
     assert!(answered.has("crisis-now"));
     app.stop().await;
     s.remove().await;
+}
+
+/// Security probe L7: the export left out what supporters wrote about the person's flags and
+/// the invitations not yet accepted.
+#[tokio::test]
+async fn the_export_holds_supporters_flag_notes_and_pending_invitations() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up("exp@example.org").await;
+        let dr = app.browser();
+        dr.sign_up_as("expdr@example.org", "Dr Exp", "clinician").await;
+        crate::sharing::share_with(&sam, &dr).await;
+        crate::sharing::phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
+        let sam_id = app.store.user_by_email("exp@example.org").await.unwrap().unwrap().id;
+        let key = format!("item9:{}", crate::london_today());
+        dr.submit(
+            &format!("/people/{sam_id}"),
+            &format!("/people/{sam_id}/flags/resolve"),
+            &[("key", &key), ("note", "RESOLVEMARK phoned"), ("kind", "resolved")],
+        )
+        .await;
+        sam.submit("/sharing", "/sharing/invite", &crate::sharing::with_everything(&[("label", "for my GP")])).await;
+        let export: serde_json::Value = serde_json::from_str(&sam.get("/account/export.json").await.body).unwrap();
+        assert!(export["flag_notes"].to_string().contains("RESOLVEMARK phoned"), "{}", export["flag_notes"]);
+        assert!(export["flag_notes"].to_string().contains("Dr Exp"));
+        assert!(export["pending_invitations"].to_string().contains("for my GP"));
+        app
+    })
+    .await;
 }
