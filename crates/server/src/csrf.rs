@@ -79,13 +79,18 @@ async fn hold_selfharm(state: &AppState, session: &Session, path: &str, body: &[
     let day: Option<String> =
         crate::form::value(&pairs, "date").trim().parse::<jiff::civil::Date>().ok().map(|d| d.to_string());
     let kept = session.insert(PENDING_SELFHARM, day.unwrap_or_default()).await.is_ok();
+    tracing::info!(kept, "a lapsed check-in with a yes to the daily safety question was held for sign-in");
+    Some(held_page(state, session).await)
+}
+
+/// Crisis help first, then the sign-in form that saves what is held.
+async fn held_page(state: &AppState, session: &Session) -> Response {
     let csrf = token(session).await.unwrap_or_default();
-    let page = views::Held {
+    views::Held {
         chrome: views::Chrome { csrf, ..views::Chrome::anonymous() },
         crisis: state.crisis.ordered_for(None, None).into_iter().cloned().collect(),
-    };
-    tracing::info!(kept, "a lapsed check-in with a yes to the daily safety question was held for sign-in");
-    Some(page.into_response())
+    }
+    .into_response()
 }
 
 /// An item-9 answer is never thrown away because a session or form lapsed: crisis help is shown
@@ -102,13 +107,8 @@ async fn hold_item9(state: &AppState, session: &Session, path: &str, body: &[u8]
     let difficulty = crate::pages::questionnaires::difficulty_of(Instrument::Phq9, &pairs);
     let kept = session.insert(PENDING_PHQ9, &values).await.is_ok()
         && session.insert(PENDING_PHQ9_DIFFICULTY, difficulty).await.is_ok();
-    let csrf = token(session).await.unwrap_or_default();
-    let page = views::Held {
-        chrome: views::Chrome { csrf, ..views::Chrome::anonymous() },
-        crisis: state.crisis.ordered_for(None, None).into_iter().cloned().collect(),
-    };
     tracing::info!(kept, "a lapsed PHQ-9 form with an item-9 answer was held for sign-in");
-    Some(page.into_response())
+    Some(held_page(state, session).await)
 }
 
 pub async fn guard(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {

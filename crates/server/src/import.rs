@@ -68,6 +68,21 @@ struct Revision {
     created_at: jiff::Timestamp,
 }
 
+impl Revision {
+    /// The revision as the store takes it (no proposal: suggestions stay with the old server).
+    fn as_new<'a>(&'a self, settings: &'a str, steps: &'a str) -> NewRevision<'a> {
+        NewRevision {
+            effective: self.effective,
+            day_offset: self.day_offset,
+            hold: self.hold,
+            settings,
+            steps,
+            reason: &self.reason,
+            proposal: None,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Dose {
     date: jiff::civil::Date,
@@ -170,28 +185,10 @@ pub async fn import(store: &Store, user: uuid::Uuid, json: &str) -> Result<Summa
         let mut revs = p.revisions.iter();
         let Some(first) = revs.next() else { continue };
         let (settings, steps) = (text(&first.settings)?, text(&first.plan)?);
-        let rev = NewRevision {
-            effective: first.effective,
-            day_offset: first.day_offset,
-            hold: first.hold,
-            settings: &settings,
-            steps: &steps,
-            reason: &first.reason,
-            proposal: None,
-        };
-        let id = store.create_plan(user, &p.drug, &rev, p.created_at).await?;
+        let id = store.create_plan(user, &p.drug, &first.as_new(&settings, &steps), p.created_at).await?;
         for r in revs {
             let (settings, steps) = (text(&r.settings)?, text(&r.plan)?);
-            let rev = NewRevision {
-                effective: r.effective,
-                day_offset: r.day_offset,
-                hold: r.hold,
-                settings: &settings,
-                steps: &steps,
-                reason: &r.reason,
-                proposal: None,
-            };
-            store.add_revision(user, id, &rev, r.created_at).await?;
+            store.add_revision(user, id, &r.as_new(&settings, &steps), r.created_at).await?;
         }
         newest = Some(id);
         summary.plans += 1;

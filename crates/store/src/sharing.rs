@@ -343,44 +343,54 @@ impl Store {
 
     /// Keeps an item-9 answer above zero on its own, complete questionnaire or not.
     pub async fn save_signal(&self, user: Uuid, on: Date, value: u8, now: Timestamp) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO safety_signals (id, user_id, source, value, date, created_at) VALUES ($1, $2, 'phq9_item9', $3, $4, $5)",
+        self.keep_answer(
+            "INSERT INTO safety_signals (id, user_id, source, value, date, created_at) \
+             VALUES ($1, $2, 'phq9_item9', $3, $4, $5)",
+            user,
+            on,
+            value,
+            now,
         )
-        .bind(Uuid::now_v7().to_string())
-        .bind(user.to_string())
-        .bind(i64::from(value))
-        .bind(on.to_string())
-        .bind(micros(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Keeps an answer above "no" to the daily question about thoughts of self-harm.
     pub async fn save_daily_safety(&self, user: Uuid, on: Date, value: u8, now: Timestamp) -> Result<()> {
-        sqlx::query(
+        self.keep_answer(
             "INSERT INTO daily_safety_answers (id, user_id, value, date, created_at) VALUES ($1, $2, $3, $4, $5)",
+            user,
+            on,
+            value,
+            now,
         )
-        .bind(Uuid::now_v7().to_string())
-        .bind(user.to_string())
-        .bind(i64::from(value))
-        .bind(on.to_string())
-        .bind(micros(now))
-        .execute(&self.pool)
-        .await?;
+        .await
+    }
+
+    /// One answer about self-harm, appended (never replaced) with a new id.
+    async fn keep_answer(&self, sql: &'static str, user: Uuid, on: Date, value: u8, now: Timestamp) -> Result<()> {
+        sqlx::query(sql)
+            .bind(Uuid::now_v7().to_string())
+            .bind(user.to_string())
+            .bind(i64::from(value))
+            .bind(on.to_string())
+            .bind(micros(now))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// The person's answers above "no" to the daily question, oldest first.
     pub async fn daily_safety_answers(&self, user: Uuid) -> Result<Vec<SafetySignal>> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT date, value FROM daily_safety_answers WHERE user_id = $1 ORDER BY date, created_at")
-                .bind(user.to_string())
-                .fetch_all(&self.pool)
-                .await?;
+        self.answers("SELECT date, value FROM daily_safety_answers WHERE user_id = $1 ORDER BY date, created_at", user)
+            .await
+    }
+
+    /// Answers about self-harm kept on their own, oldest first.
+    async fn answers(&self, sql: &'static str, user: Uuid) -> Result<Vec<SafetySignal>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(sql).bind(user.to_string()).fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|(d, v)| {
-                let value = u8::try_from(v).map_err(|_| StoreError::Corrupt(format!("daily safety value {v}")))?;
+                let value = u8::try_from(v).map_err(|_| StoreError::Corrupt(format!("safety answer value {v}")))?;
                 Ok(SafetySignal { date: date(&d)?, value })
             })
             .collect()
@@ -411,19 +421,7 @@ impl Store {
 
     /// The person's item-9 answers above zero, oldest first.
     pub async fn signals(&self, user: Uuid) -> Result<Vec<SafetySignal>> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT date, value FROM safety_signals WHERE user_id = $1 ORDER BY date, created_at")
-                .bind(user.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-        rows.into_iter()
-            .map(|(d, v)| {
-                Ok(SafetySignal {
-                    date: d.parse().map_err(|e| StoreError::Corrupt(format!("signal date: {e}")))?,
-                    value: u8::try_from(v).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                })
-            })
-            .collect()
+        self.answers("SELECT date, value FROM safety_signals WHERE user_id = $1 ORDER BY date, created_at", user).await
     }
 
     pub async fn save_assessment(

@@ -45,21 +45,12 @@ async fn a_deleted_account_leaves_nothing_readable_and_a_leaving_supporter_is_un
         ];
         check_in(&sam, &days_ago(1), 2, "1").await;
         let today = crate::london_today().to_string();
-        let names: Vec<String> = crate::CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
-        let mut form: Vec<(&str, &str)> =
-            vec![("date", &today), ("wellbeing", "5"), ("sleep_hours", "7"), ("note", "PLANTED-CHECKIN-NOTE-91")];
-        form.extend(names.iter().map(|n| (n.as_str(), "1")));
-        assert_eq!(sam.submit("/checkin", "/checkin", &form).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            crate::check_in_with_note(&sam, &today, "PLANTED-CHECKIN-NOTE-91").await.status,
+            StatusCode::SEE_OTHER
+        );
         sam.submit("/safety-plan", "/safety-plan", &[("warning_signs", "PLANTED-SAFETY-PLAN-55")]).await;
-        let assess = [
-            ("onset", "days"),
-            ("new_symptoms", "yes"),
-            ("physical", "yes"),
-            ("like_original", "no"),
-            ("reinstatement", "not_tried"),
-            ("note", "PLANTED-ASSESSMENT-23"),
-        ];
-        assert_eq!(sam.submit("/assess", "/assess", &assess).await.status, StatusCode::OK);
+        assert_eq!(crate::assess(&sam, "PLANTED-ASSESSMENT-23").await.status, StatusCode::OK);
         phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
         let sam_id = app.store.user_by_email(email).await.unwrap().unwrap().id;
         // Dr Quill reads the record, notes a flag, then leaves Taper.
@@ -110,21 +101,12 @@ async fn notes_and_the_safety_plan_cannot_be_read_from_the_database_file() {
         sam.sign_up("sealed@example.org").await;
         make_plan(&sam, &days_ago(3), "28").await;
         let today = crate::london_today().to_string();
-        let names: Vec<String> = crate::CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
-        let mut form: Vec<(&str, &str)> =
-            vec![("date", &today), ("wellbeing", "5"), ("sleep_hours", "7"), ("note", "SEALED-NOTE-ABOUT-MY-DAD")];
-        form.extend(names.iter().map(|n| (n.as_str(), "1")));
-        assert_eq!(sam.submit("/checkin", "/checkin", &form).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            crate::check_in_with_note(&sam, &today, "SEALED-NOTE-ABOUT-MY-DAD").await.status,
+            StatusCode::SEE_OTHER
+        );
         sam.submit("/safety-plan", "/safety-plan", &[("reasons", "SEALED-REASONS-MY-DOG")]).await;
-        let assess = [
-            ("onset", "days"),
-            ("new_symptoms", "yes"),
-            ("physical", "yes"),
-            ("like_original", "no"),
-            ("reinstatement", "not_tried"),
-            ("note", "SEALED-ASSESSMENT-NOTE"),
-        ];
-        assert_eq!(sam.submit("/assess", "/assess", &assess).await.status, StatusCode::OK);
+        assert_eq!(crate::assess(&sam, "SEALED-ASSESSMENT-NOTE").await.status, StatusCode::OK);
         sam.submit("/sharing", "/sharing/invite", &crate::sharing::with_everything(&[("label", "SEALED-LABEL")])).await;
         // The app shows them as written …
         assert!(sam.get(&format!("/checkin?date={today}")).await.has("SEALED-NOTE-ABOUT-MY-DAD"));

@@ -65,11 +65,7 @@ async fn nothing_a_person_types_reaches_the_log() {
         assert_eq!(sam.submit("/signup", "/signup", &form).await.status, StatusCode::SEE_OTHER);
         make_plan(&sam, &days_ago(3), "28").await;
         let today = crate::london_today().to_string();
-        let names: Vec<String> = crate::CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
-        let mut checkin: Vec<(&str, &str)> =
-            vec![("date", &today), ("wellbeing", "5"), ("sleep_hours", "7"), ("note", "LogSecretNote-77")];
-        checkin.extend(names.iter().map(|n| (n.as_str(), "1")));
-        sam.submit("/checkin", "/checkin", &checkin).await;
+        crate::check_in_with_note(&sam, &today, "LogSecretNote-77").await;
         sam.submit(
             "/safety-plan",
             "/safety-plan",

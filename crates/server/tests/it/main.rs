@@ -45,6 +45,27 @@ const CHECKLIST_KEYS: [&str; 17] = [
     "dreams",
 ];
 
+/// A whole check-in for `date`: every item at 1, wellbeing 5, and `note`.
+pub async fn check_in_with_note(b: &Browser, date: &str, note: &str) -> helpers::Page {
+    let names: Vec<String> = CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
+    let mut form: Vec<(&str, &str)> = vec![("date", date), ("wellbeing", "5"), ("sleep_hours", "7"), ("note", note)];
+    form.extend(names.iter().map(|n| (n.as_str(), "1")));
+    b.submit("/checkin", "/checkin", &form).await
+}
+
+/// The withdrawal-or-return aid answered (an episode that leans to withdrawal), with `note`.
+pub async fn assess(b: &Browser, note: &str) -> helpers::Page {
+    let form = [
+        ("onset", "days"),
+        ("new_symptoms", "yes"),
+        ("physical", "yes"),
+        ("like_original", "no"),
+        ("reinstatement", "not_tried"),
+        ("note", note),
+    ];
+    b.submit("/assess", "/assess", &form).await
+}
+
 /// A check-in whose first `raised` items are at `level`, the rest 0.
 pub async fn check_in(b: &Browser, date: &str, raised: usize, level: &str) -> helpers::Page {
     let names: Vec<String> = CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
@@ -738,15 +759,7 @@ async fn an_export_imported_elsewhere_exports_the_same() {
             .await;
         let event = [("date", "2022-02-01"), ("drug", "citalopram"), ("kind", "stop"), ("abrupt", "yes")];
         sam.submit("/history", "/history/events", &event).await;
-        let assess = [
-            ("onset", "days"),
-            ("new_symptoms", "yes"),
-            ("physical", "yes"),
-            ("like_original", "no"),
-            ("reinstatement", "not_tried"),
-            ("note", "zaps"),
-        ];
-        sam.submit("/assess", "/assess", &assess).await;
+        assess(&sam, "zaps").await;
         let first = sam.get("/account/export.json").await.body;
 
         // Another server, a new account, the file brought across.

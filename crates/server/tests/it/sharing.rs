@@ -256,20 +256,9 @@ async fn a_person_chooses_what_each_supporter_sees_and_can_change_it() {
 
         // Sam writes what Dr Lee was not given.
         let yesterday = days_ago(1);
-        let mut checkin: Vec<(&str, &str)> = vec![("date", &yesterday), ("wellbeing", "6"), ("sleep_hours", "7")];
-        checkin.push(("note", "KEPT-BACK-NOTE about my sister"));
-        let names: Vec<String> = crate::CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
-        checkin.extend(names.iter().map(|n| (n.as_str(), "1")));
-        assert_eq!(sam.submit("/checkin", "/checkin", &checkin).await.status, StatusCode::SEE_OTHER);
-        let assess = [
-            ("onset", "days"),
-            ("new_symptoms", "yes"),
-            ("physical", "yes"),
-            ("like_original", "no"),
-            ("reinstatement", "not_tried"),
-            ("note", "KEPT-BACK-ASSESSMENT"),
-        ];
-        assert_eq!(sam.submit("/assess", "/assess", &assess).await.status, StatusCode::OK);
+        let saved = crate::check_in_with_note(&sam, &yesterday, "KEPT-BACK-NOTE about my sister").await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        assert_eq!(crate::assess(&sam, "KEPT-BACK-ASSESSMENT").await.status, StatusCode::OK);
         let event = [("date", "2022-02-01"), ("drug", "citalopram"), ("kind", "stop"), ("abrupt", "yes")];
         assert_eq!(sam.submit("/history", "/history/events", &event).await.status, StatusCode::SEE_OTHER);
 
