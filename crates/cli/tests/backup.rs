@@ -15,39 +15,14 @@ fn a_backup_is_made_refuses_to_overwrite_and_restores_with_the_old_file_kept() {
     let _ = std::fs::remove_dir_all(&dir);
     let data = dir.join("data");
     let copy = dir.join("copy.db");
-    taper()
-        .args(["backup", "--data-dir"])
-        .arg(&data)
-        .arg("--to")
-        .arg(&copy)
-        .assert()
-        .success()
-        .stdout(contains("Backed up").and(contains("keep it safe")));
+    let backup = || taper().args(["backup", "--data-dir"]).arg(&data).arg("--to").arg(&copy).assert();
+    let restore =
+        |from: &std::path::Path| taper().args(["restore", "--data-dir"]).arg(&data).arg("--from").arg(from).assert();
+    backup().success().stdout(contains("Backed up").and(contains("keep it safe")));
     assert!(copy.is_file());
-    taper()
-        .args(["backup", "--data-dir"])
-        .arg(&data)
-        .arg("--to")
-        .arg(&copy)
-        .assert()
-        .code(2)
-        .stderr(contains("already exists"));
-    taper()
-        .args(["restore", "--data-dir"])
-        .arg(&data)
-        .arg("--from")
-        .arg(&copy)
-        .assert()
-        .success()
-        .stdout(contains("Restored").and(contains("before-restore")));
-    taper()
-        .args(["restore", "--data-dir"])
-        .arg(&data)
-        .arg("--from")
-        .arg(dir.join("nothing.db"))
-        .assert()
-        .code(2)
-        .stderr(contains("no backup file"));
+    backup().code(2).stderr(contains("already exists"));
+    restore(&copy).success().stdout(contains("Restored").and(contains("before-restore")));
+    restore(&dir.join("nothing.db")).code(2).stderr(contains("no backup file"));
     taper()
         .args(["backup", "--database", "postgres://x@localhost/taper", "--to"])
         .arg(dir.join("pg.db"))
