@@ -112,8 +112,20 @@ fn item9_by_day(i: &Input) -> Vec<(Date, u8)> {
     out
 }
 
-/// Every flag that applies, most urgent first (then newest first).
+/// Every flag that applies, most urgent first (then newest first): one function per rule,
+/// each testable and citable on its own.
 pub fn flags(i: &Input) -> Vec<Flag> {
+    let rules: [fn(&Input) -> Vec<Flag>; 6] =
+        [item9_flags, self_harm_flags, questionnaire_flags, burden_flags, hold_flags, checkin_flags];
+    let mut out: Vec<Flag> = rules.iter().flat_map(|rule| rule(i)).collect();
+    // Two questionnaires on one day raise one flag for that day.
+    out.sort_by(|a, b| a.urgency.cmp(&b.urgency).then(b.date.cmp(&a.date)).then(a.key.cmp(&b.key)));
+    out.dedup_by(|a, b| a.key == b.key);
+    out
+}
+
+/// PHQ-9 item 9 above zero, completed or kept on its own: urgent, for each day (Simon et al. 2013).
+fn item9_flags(i: &Input) -> Vec<Flag> {
     let mut out = Vec::new();
     for (date, value) in item9_by_day(i) {
         if days(i.today, date) > ITEM9_LOOKBACK_DAYS {
@@ -141,6 +153,12 @@ pub fn flags(i: &Input) -> Vec<Flag> {
             about: Category::Questionnaires,
         });
     }
+    out
+}
+
+/// A "yes" to the optional daily question: urgent, for each day, like item 9.
+fn self_harm_flags(i: &Input) -> Vec<Flag> {
+    let mut out = Vec::new();
     let mut yes_days: Vec<Date> = i.daily_safety.to_vec();
     yes_days.sort_unstable();
     yes_days.dedup();
@@ -162,6 +180,12 @@ pub fn flags(i: &Input) -> Vec<Flag> {
             about: Category::CheckinScores,
         });
     }
+    out
+}
+
+/// Per questionnaire: a reliable deterioration (from the first score or the last), and overdue.
+fn questionnaire_flags(i: &Input) -> Vec<Flag> {
+    let mut out = Vec::new();
     for inst in Instrument::ALL {
         let scoring = i.measures.of(inst);
         let mine: Vec<&Result> = i.results.iter().filter(|r| r.instrument == inst).collect();
@@ -206,6 +230,12 @@ pub fn flags(i: &Input) -> Vec<Flag> {
             });
         }
     }
+    out
+}
+
+/// Symptom burden rising in a wave that began soon after a dose cut.
+fn burden_flags(i: &Input) -> Vec<Flag> {
+    let mut out = Vec::new();
     let cut = i.changes.iter().rev().find(|c| c.date <= i.today && c.to_mg < c.from_mg);
     if let (Some(w), Some(c)) = (i.analysis.ongoing_wave(), cut)
         && w.start >= c.date
@@ -231,6 +261,12 @@ pub fn flags(i: &Input) -> Vec<Flag> {
             about: Category::CheckinScores,
         });
     }
+    out
+}
+
+/// A hold longer than [`LONG_HOLD_DAYS`].
+fn hold_flags(i: &Input) -> Vec<Flag> {
+    let mut out = Vec::new();
     if let Some(since) = i.hold_since
         && days(i.today, since) > LONG_HOLD_DAYS
     {
@@ -247,6 +283,12 @@ pub fn flags(i: &Input) -> Vec<Flag> {
             about: Category::PlanAndDoses,
         });
     }
+    out
+}
+
+/// No check-in for [`MISSED_CHECKIN_DAYS`] days while a plan runs.
+fn checkin_flags(i: &Input) -> Vec<Flag> {
+    let mut out = Vec::new();
     if i.has_plan && i.last_checkin.is_none_or(|d| days(i.today, d) >= MISSED_CHECKIN_DAYS) {
         out.push(Flag {
             key: format!("checkins:{}", i.last_checkin.map_or_else(|| "never".to_string(), |d| d.to_string())),
@@ -261,8 +303,5 @@ pub fn flags(i: &Input) -> Vec<Flag> {
             about: Category::CheckinScores,
         });
     }
-    // Two questionnaires on one day raise one flag for that day.
-    out.sort_by(|a, b| a.urgency.cmp(&b.urgency).then(b.date.cmp(&a.date)).then(a.key.cmp(&b.key)));
-    out.dedup_by(|a, b| a.key == b.key);
     out
 }
