@@ -194,7 +194,6 @@ fn roles_are_typed_not_strings() {
 /// today; a new one fails, and a listed one may only shrink (issue 13: none over 80 in the end).
 const LONG_FN_LINES: usize = 80;
 const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
-    ("crates/server/src/pages/account.rs", "export", 169),
     ("crates/server/src/pages/caseload.rs", "person", 150),
     ("crates/core/src/crossover.rs", "plan", 148),
     ("crates/server/src/settings.rs", "settings", 142),
@@ -255,6 +254,13 @@ fn no_new_long_functions_and_the_listed_ones_only_shrink() {
             ),
             Some(a) => assert!(*n <= a, "{file}: fn {name} grew from {a} to {n} lines"),
         }
+    }
+    // A listed function that is short now comes off the list, so the list stays the truth.
+    for (file, name, _) in LONG_FUNCTIONS {
+        assert!(
+            found.iter().any(|(f, n, _)| f == file && n == name),
+            "{file}: fn {name} is no longer over {LONG_FN_LINES} lines: take it off LONG_FUNCTIONS"
+        );
     }
     assert!(function_lengths("fn a() {\n    x();\n}\n") == vec![("a".to_string(), 3)], "the measure itself");
 }

@@ -237,46 +237,7 @@ fn json_or_string(s: &str) -> serde_json::Value {
 }
 
 async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
-    let id = person.id();
-    let mut plans = Vec::new();
-    for p in state.store.plans(id).await? {
-        let full = state.store.plan(id, p.id).await?;
-        let proposals = state.store.proposals(id, p.id).await?;
-        plans.push(ExportPlan {
-            drug: p.drug,
-            created_at: p.created_at.to_string(),
-            revisions: full
-                .revisions
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "number": r.number,
-                        "effective": r.effective.to_string(),
-                        "day_offset": r.day_offset,
-                        "hold": r.hold,
-                        "reason": r.reason,
-                        "settings": json_or_string(&r.settings),
-                        "plan": json_or_string(&r.steps),
-                        "created_at": r.created_at.to_string(),
-                    })
-                })
-                .collect(),
-            proposals: proposals
-                .iter()
-                .map(|x| {
-                    serde_json::json!({
-                        "rule": x.rule,
-                        "status": x.status.as_str(),
-                        "title": x.title,
-                        "reason": x.reason,
-                        "details": json_or_string(&x.details),
-                        "created_at": x.created_at.to_string(),
-                        "decided_at": x.decided_at.map(|d| d.to_string()),
-                    })
-                })
-                .collect(),
-        });
-    }
+    let (store, id) = (&state.store, person.id());
     Ok(Export {
         format: "taper-export-1",
         exported_at: person.now().to_string(),
@@ -287,122 +248,135 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
             country: person.user.country.clone(),
             created_at: person.user.created_at.to_string(),
         },
-        plans,
-        doses: state
-            .store
-            .doses(id)
-            .await?
-            .into_iter()
-            .map(|d| ExportDose {
-                date: d.date.to_string(),
-                status: d.status.as_str(),
-                dose_mg: d.dose_mg,
-                recorded_at: d.recorded_at.to_string(),
-            })
-            .collect(),
-        checkins: state
-            .store
-            .checkins(id)
-            .await?
-            .into_iter()
-            .map(|c| ExportCheckIn {
-                date: c.date.to_string(),
-                burden: c.burden,
-                scores: c.scores,
-                wellbeing: c.wellbeing,
-                sleep_hours: c.sleep_hours,
-                note: c.note,
-            })
-            .collect(),
+        plans: export_plans(state, id).await?,
+        doses: store.doses(id).await?.into_iter().map(ExportDose::from).collect(),
+        checkins: store.checkins(id).await?.into_iter().map(ExportCheckIn::from).collect(),
         checklist: CHECKLIST.iter().map(|i| i.key).collect(),
-        questionnaires: state
-            .store
-            .questionnaires(id)
-            .await?
-            .into_iter()
-            .map(|q| {
-                serde_json::json!({
-                    "instrument": q.instrument, "date": q.date.to_string(), "answers": q.answers,
-                    "total": q.total, "item9": q.item9, "difficulty": q.difficulty,
-                })
-            })
-            .collect(),
-        withdrawal_or_relapse: state
-            .store
-            .assessments(id)
-            .await?
-            .into_iter()
-            .map(|a| {
-                serde_json::json!({
-                    "date": a.date.to_string(), "answers": json_or_string(&a.answers), "leaning": a.leaning, "note": a.note,
-                })
-            })
-            .collect(),
-        safety_plan: state.store.safety_plan(id).await?.map(|p| json_or_string(&p)),
-        item9_answers: state
-            .store
-            .signals(id)
-            .await?
-            .into_iter()
-            .map(|s| serde_json::json!({ "date": s.date.to_string(), "value": s.value }))
-            .collect(),
-        flag_notes: state
-            .store
-            .flag_notes(id)
-            .await?
-            .into_iter()
-            .map(|n| {
-                serde_json::json!({
-                    "flag": n.flag_key, "by": n.by_name, "kind": n.kind.key(), "note": n.note, "at": n.at.to_string(),
-                })
-            })
-            .collect(),
-        pending_invitations: state
-            .store
-            .pending_invites(id, person.now())
-            .await?
-            .into_iter()
-            .map(|i| {
-                serde_json::json!({
-                    "label": i.label, "made": i.created_at.to_string(), "expires": i.expires_at.to_string(),
-                    "may_suggest_changes": i.can_propose,
-                    "would_see": i.scope.categories().map(taper_core::consent::Category::key).collect::<Vec<_>>(),
-                })
-            })
-            .collect(),
-        daily_safety_answers: state
-            .store
-            .daily_safety_answers(id)
-            .await?
-            .into_iter()
-            .map(|s| serde_json::json!({ "date": s.date.to_string(), "value": s.value }))
-            .collect(),
+        questionnaires: store.questionnaires(id).await?.into_iter().map(questionnaire_json).collect(),
+        withdrawal_or_relapse: store.assessments(id).await?.into_iter().map(assessment_json).collect(),
+        safety_plan: store.safety_plan(id).await?.map(|p| json_or_string(&p)),
+        item9_answers: store.signals(id).await?.into_iter().map(answer_json).collect(),
+        daily_safety_answers: store.daily_safety_answers(id).await?.into_iter().map(answer_json).collect(),
+        flag_notes: store.flag_notes(id).await?.into_iter().map(flag_note_json).collect(),
+        pending_invitations: store.pending_invites(id, person.now()).await?.into_iter().map(invite_json).collect(),
         medication_history: serde_json::json!({
-            "events": state.store.med_events(id).await?.into_iter().map(|e| serde_json::json!({
+            "events": store.med_events(id).await?.into_iter().map(|e| serde_json::json!({
                 "date": e.date.to_string(), "drug": e.drug, "kind": e.kind, "abrupt": e.abrupt,
             })).collect::<Vec<_>>(),
-            "background": state.store.med_background(id).await?.map(|b| json_or_string(&b)),
+            "background": store.med_background(id).await?.map(|b| json_or_string(&b)),
         }),
-        sharing: state
-            .store
-            .shares_of(id)
-            .await?
-            .into_iter()
-            .map(|s| {
-                serde_json::json!({
-                    "with": s.grantee_name, "role": s.grantee_role.key(), "can_propose": s.can_propose,
-                    "sees": s.scope.categories().map(taper_core::consent::Category::key).collect::<Vec<_>>(),
-                    "since": s.created_at.to_string(), "revoked_at": s.revoked_at.map(|t| t.to_string()),
-                })
-            })
-            .collect(),
-        access_log: state
-            .store
+        sharing: store.shares_of(id).await?.into_iter().map(share_json).collect(),
+        access_log: store
             .access_log(id)
             .await?
             .into_iter()
             .map(|a| serde_json::json!({ "who": a.actor_name, "what": a.action, "at": a.at.to_string() }))
             .collect(),
+    })
+}
+
+/// Every plan with every revision and suggestion, newest plan first.
+async fn export_plans(state: &AppState, id: uuid::Uuid) -> AppResult<Vec<ExportPlan>> {
+    let mut plans = Vec::new();
+    for p in state.store.plans(id).await? {
+        let full = state.store.plan(id, p.id).await?;
+        let proposals = state.store.proposals(id, p.id).await?;
+        plans.push(ExportPlan {
+            drug: p.drug,
+            created_at: p.created_at.to_string(),
+            revisions: full.revisions.iter().map(revision_json).collect(),
+            proposals: proposals.iter().map(proposal_json).collect(),
+        });
+    }
+    Ok(plans)
+}
+
+fn revision_json(r: &taper_store::Revision) -> serde_json::Value {
+    serde_json::json!({
+        "number": r.number,
+        "effective": r.effective.to_string(),
+        "day_offset": r.day_offset,
+        "hold": r.hold,
+        "reason": r.reason,
+        "settings": json_or_string(&r.settings),
+        "plan": json_or_string(&r.steps),
+        "created_at": r.created_at.to_string(),
+    })
+}
+
+fn proposal_json(x: &taper_store::ProposalRecord) -> serde_json::Value {
+    serde_json::json!({
+        "rule": x.rule,
+        "status": x.status.as_str(),
+        "title": x.title,
+        "reason": x.reason,
+        "details": json_or_string(&x.details),
+        "created_at": x.created_at.to_string(),
+        "decided_at": x.decided_at.map(|d| d.to_string()),
+    })
+}
+
+impl From<taper_store::DoseRecord> for ExportDose {
+    fn from(d: taper_store::DoseRecord) -> ExportDose {
+        ExportDose {
+            date: d.date.to_string(),
+            status: d.status.as_str(),
+            dose_mg: d.dose_mg,
+            recorded_at: d.recorded_at.to_string(),
+        }
+    }
+}
+
+impl From<taper_store::CheckInRecord> for ExportCheckIn {
+    fn from(c: taper_store::CheckInRecord) -> ExportCheckIn {
+        ExportCheckIn {
+            date: c.date.to_string(),
+            burden: c.burden,
+            scores: c.scores,
+            wellbeing: c.wellbeing,
+            sleep_hours: c.sleep_hours,
+            note: c.note,
+        }
+    }
+}
+
+fn questionnaire_json(q: taper_store::QuestionnaireRecord) -> serde_json::Value {
+    serde_json::json!({
+        "instrument": q.instrument, "date": q.date.to_string(), "answers": q.answers,
+        "total": q.total, "item9": q.item9, "difficulty": q.difficulty,
+    })
+}
+
+fn assessment_json(a: taper_store::AssessmentRecord) -> serde_json::Value {
+    serde_json::json!({
+        "date": a.date.to_string(), "answers": json_or_string(&a.answers), "leaning": a.leaning, "note": a.note,
+    })
+}
+
+/// An answer about self-harm kept on its own (item 9, or the daily question).
+fn answer_json(s: taper_store::SafetySignal) -> serde_json::Value {
+    serde_json::json!({ "date": s.date.to_string(), "value": s.value })
+}
+
+fn flag_note_json(n: taper_store::FlagNote) -> serde_json::Value {
+    serde_json::json!({
+        "flag": n.flag_key, "by": n.by_name, "kind": n.kind.key(), "note": n.note, "at": n.at.to_string(),
+    })
+}
+
+fn invite_json(i: taper_store::PendingInvite) -> serde_json::Value {
+    serde_json::json!({
+        "label": i.label, "made": i.created_at.to_string(), "expires": i.expires_at.to_string(),
+        "may_suggest_changes": i.can_propose,
+        "would_see": i.scope.categories().map(taper_core::consent::Category::key).collect::<Vec<_>>(),
+    })
+}
+
+fn share_json(s: taper_store::Share) -> serde_json::Value {
+    serde_json::json!({
+        "with": s.grantee_name, "role": s.grantee_role.key(), "can_propose": s.can_propose,
+        "sees": s.scope.categories().map(taper_core::consent::Category::key).collect::<Vec<_>>(),
+        "since": s.created_at.to_string(), "revoked_at": s.revoked_at.map(|t| t.to_string()),
     })
 }
 
