@@ -194,7 +194,6 @@ fn roles_are_typed_not_strings() {
 /// today; a new one fails, and a listed one may only shrink (issue 13: none over 80 in the end).
 const LONG_FN_LINES: usize = 80;
 const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
-    ("crates/server/src/pages/caseload.rs", "person", 150),
     ("crates/core/src/crossover.rs", "plan", 148),
     ("crates/server/src/settings.rs", "settings", 142),
     ("crates/core/src/formulation.rs", "build", 141),

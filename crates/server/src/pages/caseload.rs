@@ -123,6 +123,54 @@ pub async fn person(
     let questionnaires: &[taper_store::QuestionnaireRecord] =
         if sees(Category::Questionnaires) { &r.questionnaires } else { &[] };
     let course = r.course.as_ref().filter(|_| sees(Category::PlanAndDoses));
+    let chart = shared_chart(&r, analysis, course, checkins, questionnaires)?;
+    let score_views = score_views(&state, questionnaires);
+    let mine = my_suggestions(&state, &viewer, share.owner, course).await?;
+    let page = views::PersonPage {
+        mine,
+        chrome: viewer.chrome("caseload"),
+        id: share.owner.to_string(),
+        name: share.owner_name.clone(),
+        can_propose: share.can_propose && course.is_some(),
+        summary: analysis.summary(),
+        dose: dose_line(&r, share.scope),
+        chart,
+        flags: flag_views(&state, &r, &viewer, share.scope),
+        resolved: resolved_by(&r, &viewer),
+        scores: score_views,
+        checkins: checkin_rows(checkins, share.scope),
+        notice: match (q.resolved, q.proposed) {
+            (Some(_), _) => Some("Flag resolved; your note is kept with it.".to_string()),
+            (_, Some(_)) => Some("Suggestion sent. It waits for them to accept or decline.".to_string()),
+            _ => None,
+        },
+        assessments: if sees(Category::WithdrawalOrReturn) {
+            state.store.assessments(share.owner).await?
+        } else {
+            vec![]
+        }
+        .into_iter()
+        .map(|a| (a.date.to_string(), crate::pages::history::leaning_words(&a.leaning).to_string(), a.note))
+        .collect(),
+        pace: if sees(Category::MedicationHistory) {
+            crate::pages::history::advice_for(&state, share.owner, r.today).await?.explanation
+        } else {
+            "They have not shared their medication history with you.".into()
+        },
+        step_unit: course.map(|c| c.current().settings.step_unit().trim().to_string()).unwrap_or_default(),
+    };
+    Ok(page.into_response())
+}
+
+/// The chart a supporter sees: dose and occupancy, symptom waves and questionnaire scores, each
+/// only when shared (empty otherwise), from the first shared day to today.
+fn shared_chart(
+    r: &Record,
+    analysis: &taper_core::waves::Analysis,
+    course: Option<&timeline::Course>,
+    checkins: &[taper_store::CheckInRecord],
+    questionnaires: &[taper_store::QuestionnaireRecord],
+) -> AppResult<String> {
     let first = [
         checkins.first().map(|c| c.date),
         course.map(|c| c.revs[0].record.effective),
@@ -146,9 +194,12 @@ pub async fn person(
             (i.name(), pts)
         })
         .collect();
-    let chart =
-        waves_svg(&Timeline { analysis, dose: &dose, occupancy: &occ, start: first, end: r.today, scores: &scores })?;
-    let mut score_views = Vec::new();
+    Ok(waves_svg(&Timeline { analysis, dose: &dose, occupancy: &occ, start: first, end: r.today, scores: &scores })?)
+}
+
+/// Each questionnaire with its band and its change from the one before, newest first.
+fn score_views(state: &AppState, questionnaires: &[taper_store::QuestionnaireRecord]) -> Vec<ScoreView> {
+    let mut views = Vec::new();
     for (k, qr) in questionnaires.iter().enumerate() {
         let Some(inst) = Instrument::from_key(&qr.instrument) else { continue };
         let s = state.measures.of(inst);
@@ -164,7 +215,7 @@ pub async fn person(
             None => "first".into(),
         };
         let item9 = qr.item9.filter(|v| *v > 0).map(|v| format!("; item 9 = {v}")).unwrap_or_default();
-        score_views.push(ScoreView {
+        views.push(ScoreView {
             date: qr.date.to_string(),
             name: inst.name(),
             total: qr.total,
@@ -174,83 +225,67 @@ pub async fn person(
             difficulty: qr.difficulty.and_then(taper_core::measures::difficulty_words).unwrap_or_default(),
         });
     }
-    score_views.reverse();
-    let mine = match course {
-        Some(c) => state
-            .store
-            .proposals(share.owner, c.plan_id)
-            .await?
-            .into_iter()
-            .filter(|p| p.proposed_by == Some(viewer.id()))
-            .map(|p| {
-                let outcome = match p.status {
-                    taper_store::ProposalStatus::Pending => "waiting for them to decide".to_string(),
-                    other => other.as_str().to_string(),
-                };
-                (p.created_at.to_zoned_datetime(viewer.tz.clone()).date().to_string(), p.title, outcome)
-            })
-            .collect(),
-        None => vec![],
-    };
-    let page = views::PersonPage {
-        mine,
-        chrome: viewer.chrome("caseload"),
-        id: share.owner.to_string(),
-        name: share.owner_name.clone(),
-        can_propose: share.can_propose && course.is_some(),
-        summary: analysis.summary(),
-        dose: dose_line(&r, share.scope),
-        chart,
-        flags: flag_views(&state, &r, &viewer, share.scope),
-        resolved: r
-            .notes
-            .iter()
-            .filter(|n| n.by == viewer.id() && n.kind == FlagNoteKind::Resolved)
-            .map(|x| {
-                (
-                    x.at.to_zoned_datetime(viewer.tz.clone()).date().to_string(),
-                    flag_words(&x.flag_key),
-                    x.note.clone(),
-                    x.by_name.clone(),
-                )
-            })
-            .collect(),
-        scores: score_views,
-        checkins: checkins
-            .iter()
-            .rev()
-            .take(14)
-            .map(|c| {
-                let (burden, wellbeing) = if sees(Category::CheckinScores) {
-                    (c.burden.to_string(), c.wellbeing.to_string())
-                } else {
-                    ("not shared".to_string(), "not shared".to_string())
-                };
-                let note = if sees(Category::CheckinNotes) { c.note.clone() } else { "not shared".into() };
-                (c.date.to_string(), burden, wellbeing, note)
-            })
-            .collect(),
-        notice: match (q.resolved, q.proposed) {
-            (Some(_), _) => Some("Flag resolved; your note is kept with it.".to_string()),
-            (_, Some(_)) => Some("Suggestion sent. It waits for them to accept or decline.".to_string()),
-            _ => None,
-        },
-        assessments: if sees(Category::WithdrawalOrReturn) {
-            state.store.assessments(share.owner).await?
-        } else {
-            vec![]
-        }
+    views.reverse();
+    views
+}
+
+/// The viewer's own suggestions on this plan, with what became of them.
+async fn my_suggestions(
+    state: &AppState,
+    viewer: &Person,
+    owner: uuid::Uuid,
+    course: Option<&timeline::Course>,
+) -> AppResult<Vec<(String, String, String)>> {
+    let Some(c) = course else { return Ok(vec![]) };
+    Ok(state
+        .store
+        .proposals(owner, c.plan_id)
+        .await?
         .into_iter()
-        .map(|a| (a.date.to_string(), crate::pages::history::leaning_words(&a.leaning).to_string(), a.note))
-        .collect(),
-        pace: if sees(Category::MedicationHistory) {
-            crate::pages::history::advice_for(&state, share.owner, r.today).await?.explanation
-        } else {
-            "They have not shared their medication history with you.".into()
-        },
-        step_unit: course.map(|c| c.current().settings.step_unit().trim().to_string()).unwrap_or_default(),
-    };
-    Ok(page.into_response())
+        .filter(|p| p.proposed_by == Some(viewer.id()))
+        .map(|p| {
+            let outcome = match p.status {
+                taper_store::ProposalStatus::Pending => "waiting for them to decide".to_string(),
+                other => other.as_str().to_string(),
+            };
+            (p.created_at.to_zoned_datetime(viewer.tz.clone()).date().to_string(), p.title, outcome)
+        })
+        .collect())
+}
+
+/// The last 14 check-ins, each part shown only when shared.
+fn checkin_rows(checkins: &[taper_store::CheckInRecord], scope: Scope) -> Vec<(String, String, String, String)> {
+    let hidden = || "not shared".to_string();
+    checkins
+        .iter()
+        .rev()
+        .take(14)
+        .map(|c| {
+            let (burden, wellbeing) = if scope.contains(Category::CheckinScores) {
+                (c.burden.to_string(), c.wellbeing.to_string())
+            } else {
+                (hidden(), hidden())
+            };
+            let note = if scope.contains(Category::CheckinNotes) { c.note.clone() } else { hidden() };
+            (c.date.to_string(), burden, wellbeing, note)
+        })
+        .collect()
+}
+
+/// The flags this viewer resolved, in words.
+fn resolved_by(r: &Record, viewer: &Person) -> Vec<(String, String, String, String)> {
+    r.notes
+        .iter()
+        .filter(|n| n.by == viewer.id() && n.kind == FlagNoteKind::Resolved)
+        .map(|x| {
+            (
+                x.at.to_zoned_datetime(viewer.tz.clone()).date().to_string(),
+                flag_words(&x.flag_key),
+                x.note.clone(),
+                x.by_name.clone(),
+            )
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
