@@ -46,9 +46,80 @@ pub struct Flag {
     pub data: Vec<String>,
     pub source: &'static str,
     pub date: Date,
-    /// The part of the record the flag comes from: a supporter who was not given it does not see
-    /// the flag either, so a flag never reveals what the person kept back.
-    pub about: Category,
+    /// Which rule raised it; the part of the record it comes from follows (`Flag::about`).
+    pub kind: FlagKind,
+}
+
+/// The rules that raise flags, one per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagKind {
+    Item9,
+    SelfHarm,
+    Deterioration,
+    Overdue,
+    Burden,
+    LongHold,
+    MissedCheckins,
+}
+
+impl FlagKind {
+    pub const ALL: [FlagKind; 7] = [
+        FlagKind::Item9,
+        FlagKind::SelfHarm,
+        FlagKind::Deterioration,
+        FlagKind::Overdue,
+        FlagKind::Burden,
+        FlagKind::LongHold,
+        FlagKind::MissedCheckins,
+    ];
+
+    /// The first part of a flag's key (`item9:2026-11-23`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            FlagKind::Item9 => "item9",
+            FlagKind::SelfHarm => "selfharm",
+            FlagKind::Deterioration => "deterioration",
+            FlagKind::Overdue => "overdue",
+            FlagKind::Burden => "burden",
+            FlagKind::LongHold => "hold",
+            FlagKind::MissedCheckins => "checkins",
+        }
+    }
+
+    /// The kind of a stored key, by its prefix.
+    pub fn of_key(key: &str) -> Option<FlagKind> {
+        let prefix = key.split(':').next().unwrap_or_default();
+        FlagKind::ALL.into_iter().find(|k| k.prefix() == prefix)
+    }
+
+    /// In words, for lists of resolved flags.
+    pub fn words(self) -> &'static str {
+        match self {
+            FlagKind::Item9 => "PHQ-9 item 9 above zero",
+            FlagKind::SelfHarm => "daily question: thoughts of self-harm",
+            FlagKind::Deterioration => "reliable deterioration",
+            FlagKind::Overdue => "questionnaire overdue",
+            FlagKind::Burden => "burden rising after a step",
+            FlagKind::LongHold => "long hold",
+            FlagKind::MissedCheckins => "no recent check-ins",
+        }
+    }
+
+    /// The part of the record the flag comes from: a supporter who was not given it does not
+    /// see the flag either, so a flag never reveals what the person kept back.
+    pub fn about(self) -> Category {
+        match self {
+            FlagKind::Item9 | FlagKind::Deterioration | FlagKind::Overdue => Category::Questionnaires,
+            FlagKind::SelfHarm | FlagKind::Burden | FlagKind::MissedCheckins => Category::CheckinScores,
+            FlagKind::LongHold => Category::PlanAndDoses,
+        }
+    }
+}
+
+impl Flag {
+    pub fn about(&self) -> Category {
+        self.kind.about()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -150,7 +221,7 @@ fn item9_flags(i: &Input) -> Vec<Flag> {
             ],
             source: "simon2013",
             date,
-            about: Category::Questionnaires,
+            kind: FlagKind::Item9,
         });
     }
     out
@@ -177,7 +248,7 @@ fn self_harm_flags(i: &Input) -> Vec<Flag> {
             ],
             source: "simon2013",
             date,
-            about: Category::CheckinScores,
+            kind: FlagKind::SelfHarm,
         });
     }
     out
@@ -209,7 +280,7 @@ fn questionnaire_flags(i: &Input) -> Vec<Flag> {
                     data,
                     source: "nhs_tt",
                     date: last.date,
-                    about: Category::Questionnaires,
+                    kind: FlagKind::Deterioration,
                 });
             }
         }
@@ -226,7 +297,7 @@ fn questionnaire_flags(i: &Input) -> Vec<Flag> {
                 }],
                 source: "taper_policy",
                 date: since,
-                about: Category::Questionnaires,
+                kind: FlagKind::Overdue,
             });
         }
     }
@@ -258,7 +329,7 @@ fn burden_flags(i: &Input) -> Vec<Flag> {
             ],
             source: "horowitz_taylor2019",
             date: w.start,
-            about: Category::CheckinScores,
+            kind: FlagKind::Burden,
         });
     }
     out
@@ -280,7 +351,7 @@ fn hold_flags(i: &Input) -> Vec<Flag> {
             )],
             source: "taper_policy",
             date: since,
-            about: Category::PlanAndDoses,
+            kind: FlagKind::LongHold,
         });
     }
     out
@@ -300,7 +371,7 @@ fn checkin_flags(i: &Input) -> Vec<Flag> {
             }],
             source: "taper_policy",
             date: i.last_checkin.unwrap_or(i.today),
-            about: Category::CheckinScores,
+            kind: FlagKind::MissedCheckins,
         });
     }
     out

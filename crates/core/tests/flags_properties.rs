@@ -5,6 +5,7 @@ use jiff::ToSpan as _;
 use jiff::civil::{Date, date};
 use proptest::prelude::*;
 use taper_core::consent::Category;
+use taper_core::flags::FlagKind;
 use taper_core::flags::{self, Input, Urgency};
 use taper_core::measures::{Answers, Instrument, Measures};
 use taper_core::waves::analyse;
@@ -79,15 +80,16 @@ proptest! {
         }
         prop_assert!(fl.windows(2).all(|w| w[0].urgency <= w[1].urgency), "most urgent first");
         // A flag shows only to supporters who see what it comes from: questionnaire flags go
-        // with questionnaires, the missed check-in flag with check-in scores.
+        // with questionnaires, the missed check-in flag with check-in scores; its key starts
+        // with its kind.
         for f in &fl {
-            let expected = match f.key.split(':').next().unwrap_or("") {
-                "item9" | "deterioration" | "overdue" => Category::Questionnaires,
-                "checkins" | "burden" | "selfharm" => Category::CheckinScores,
-                "hold" => Category::PlanAndDoses,
-                other => panic!("a flag kind with no category: {other}"),
+            let expected = match f.kind {
+                FlagKind::Item9 | FlagKind::Deterioration | FlagKind::Overdue => Category::Questionnaires,
+                FlagKind::SelfHarm | FlagKind::Burden | FlagKind::MissedCheckins => Category::CheckinScores,
+                FlagKind::LongHold => Category::PlanAndDoses,
             };
-            prop_assert_eq!(f.about, expected, "{}", f.key);
+            prop_assert_eq!(f.about(), expected, "{}", f.key);
+            prop_assert_eq!(FlagKind::of_key(&f.key), Some(f.kind), "{}", f.key);
         }
         let keys: std::collections::HashSet<_> = fl.iter().map(|f| &f.key).collect();
         prop_assert_eq!(keys.len(), fl.len(), "keys identify flags");

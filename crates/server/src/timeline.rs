@@ -322,7 +322,7 @@ impl Record {
 impl Record {
     /// The flags `viewer` has not resolved, among those about what the person lets them see.
     pub fn open_for_share(&self, viewer: uuid::Uuid, scope: Scope) -> Vec<&taper_core::flags::Flag> {
-        self.open_for(viewer).into_iter().filter(|f| scope.contains(f.about)).collect()
+        self.open_for(viewer).into_iter().filter(|f| scope.contains(f.about())).collect()
     }
 }
 

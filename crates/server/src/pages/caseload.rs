@@ -419,15 +419,6 @@ pub async fn propose(
 /// A stored flag key in words: "item9:2026-11-23" → "PHQ-9 item 9 above zero (2026-11-23)".
 fn flag_words(key: &str) -> String {
     let (kind, rest) = key.split_once(':').unwrap_or((key, ""));
-    let what = match kind {
-        "item9" => "PHQ-9 item 9 above zero",
-        "selfharm" => "daily question: thoughts of self-harm",
-        "deterioration" => "reliable deterioration",
-        "overdue" => "questionnaire overdue",
-        "burden" => "burden rising after a step",
-        "hold" => "long hold",
-        "checkins" => "no recent check-ins",
-        other => other,
-    };
+    let what = taper_core::flags::FlagKind::of_key(key).map_or_else(|| kind.to_string(), |k| k.words().to_string());
     if rest.is_empty() { what.to_string() } else { format!("{what} ({})", rest.replace(':', ", ")) }
 }
