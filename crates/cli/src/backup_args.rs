@@ -9,7 +9,6 @@ use clap::Args;
 use taper_store::{PG_BACKUP, Store, StoreError};
 
 use crate::UsageError;
-use crate::serve_args::sqlite_file;
 
 #[derive(Args)]
 pub struct BackupArgs {
@@ -79,6 +78,7 @@ pub fn restore(args: &RestoreArgs) -> anyhow::Result<String> {
     })
 }
 
+#[cfg(feature = "serve")]
 #[derive(Args)]
 pub struct ImportArgs {
     /// The person's export (Account → Download as JSON on their old server).
@@ -98,6 +98,7 @@ pub struct ImportArgs {
     pub key_file: Option<PathBuf>,
 }
 
+#[cfg(feature = "serve")]
 pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
     let url = match &args.database {
         Some(u) => u.clone(),
@@ -133,4 +134,17 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
          withdrawal-or-return answers and the safety plan. Sharing and the access log stay with the old server.\n",
         args.email, summary.plans, summary.checkins, summary.questionnaires, summary.doses
     ))
+}
+
+/// The SQLite file in the data directory (`--data-dir`, else the platform's), the directory
+/// created if needed.
+pub fn sqlite_file(data_dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+    let dir = match data_dir {
+        Some(d) => d.clone(),
+        None => dirs::data_dir()
+            .map(|d| d.join("taper"))
+            .ok_or_else(|| UsageError("no data directory on this system; pass --data-dir".into()))?,
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    Ok(dir.join("taper.db"))
 }

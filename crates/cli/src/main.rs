@@ -4,6 +4,7 @@
 mod backup_args;
 mod pk_args;
 mod plan_args;
+#[cfg(feature = "serve")]
 mod serve_args;
 
 use std::io::Write;
@@ -38,12 +39,14 @@ enum Command {
     /// Switch from a short-acting benzodiazepine to a long-acting one stage by stage, then taper it.
     Crossover(Box<pk_args::CrossoverArgs>),
     /// Start the web app: accounts, plans, today's dose, check-ins, waves and windows.
+    #[cfg(feature = "serve")]
     Serve(serve_args::ServeArgs),
     /// Copy the web app's SQLite database while it runs (one consistent snapshot).
     Backup(backup_args::BackupArgs),
     /// Put a backup back in place of the SQLite database (stop `taper serve` first).
     Restore(backup_args::RestoreArgs),
     /// Bring a person's own JSON export into their new, empty account on this server.
+    #[cfg(feature = "serve")]
     Import(backup_args::ImportArgs),
 }
 
@@ -100,9 +103,11 @@ fn run(cli: Cli) -> anyhow::Result<String> {
         Command::Plan(args) => plan_args::run(&catalogue, &args),
         Command::Simulate(args) => pk_args::simulate(&catalogue, &args),
         Command::Crossover(args) => pk_args::crossover(&catalogue, &args),
+        #[cfg(feature = "serve")]
         Command::Serve(args) => serve_args::run(&args),
         Command::Backup(args) => backup_args::backup(&args),
         Command::Restore(args) => backup_args::restore(&args),
+        #[cfg(feature = "serve")]
         Command::Import(args) => backup_args::import(&args),
     }
 }

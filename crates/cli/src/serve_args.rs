@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use crate::UsageError;
+use crate::backup_args::sqlite_file;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -73,18 +74,6 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
     Ok(String::new())
 }
 
-/// The SQLite file in the data directory (`--data-dir`, else the platform's), the directory
-/// created if needed.
-pub fn sqlite_file(data_dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
-    let dir = match data_dir {
-        Some(d) => d.clone(),
-        None => dirs::data_dir()
-            .map(|d| d.join("taper"))
-            .ok_or_else(|| UsageError("no data directory on this system; pass --data-dir".into()))?,
-    };
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
-    Ok(dir.join("taper.db"))
-}
 
 /// The key in `file`, or a new one written there (readable by this user only) when the file does
 /// not exist yet.
