@@ -74,7 +74,6 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
     Ok(String::new())
 }
 
-
 /// The key in `file`, or a new one written there (readable by this user only) when the file does
 /// not exist yet.
 fn load_or_make_key(file: &std::path::Path) -> anyhow::Result<taper_store::seal::Key> {
