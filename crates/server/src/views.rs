@@ -601,6 +601,8 @@ pub struct Sharing {
     pub categories: Vec<CategoryView>,
     pub shares: Vec<ShareView>,
     pub log: Vec<LogView>,
+    /// Older entries not shown (they are in the export).
+    pub log_more: usize,
     pub pending: Vec<InviteView>,
     pub new_code: Option<(String, String)>,
     pub notice: Option<String>,

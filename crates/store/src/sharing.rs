@@ -222,6 +222,35 @@ impl Store {
         Ok(())
     }
 
+    /// Appends to the owner's access log unless the same person logged the same action there
+    /// since `since`: a supporter reloading their caseload makes one row an hour, not thousands
+    /// (security probe L5). One statement, so concurrent views cannot both slip in.
+    pub async fn audit_once_since(
+        &self,
+        owner: Uuid,
+        actor: Uuid,
+        actor_name: &str,
+        action: &str,
+        now: Timestamp,
+        since: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit (id, owner_id, actor_id, actor_name, action, at) \
+             SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM audit \
+             WHERE owner_id = $2 AND actor_id = $3 AND action = $5 AND at > $7)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(owner.to_string())
+        .bind(actor.to_string())
+        .bind(actor_name)
+        .bind(action)
+        .bind(micros(now))
+        .bind(micros(since))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// The owner's access log, newest first.
     pub async fn access_log(&self, owner: Uuid) -> Result<Vec<AuditRecord>> {
         let rows: Vec<(String, String, String, i64)> = sqlx::query_as(

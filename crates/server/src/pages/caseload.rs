@@ -72,7 +72,14 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
         let r = timeline::record_of(&state, share.owner, now).await?;
         state
             .store
-            .audit(share.owner, person.id(), &person.user.display_name, "saw your flags on their caseload", now)
+            .audit_once_since(
+                share.owner,
+                person.id(),
+                &person.user.display_name,
+                "saw your flags on their caseload",
+                now,
+                now.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap_or(now),
+            )
             .await?;
         let top = r.open_for_share(person.id(), share.scope).first().map(|f| f.urgency);
         people.push((

@@ -302,3 +302,36 @@ async fn a_person_chooses_what_each_supporter_sees_and_can_change_it() {
     })
     .await;
 }
+
+/// Security probe L5: every caseload view wrote one access-log row per person (1,078 rows a
+/// second from one supporter) and the Sharing page showed the whole log. Now a supporter's
+/// caseload views make one row an hour per person; opening the record is still logged every
+/// time; the page shows the newest entries and says where the rest are.
+#[tokio::test]
+async fn reloading_a_caseload_cannot_flood_the_access_log() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("flood-log@example.org", "Sam", "person").await;
+        let dr = app.browser();
+        dr.sign_up_as("flood-dr@example.org", "Dr Lee", "clinician").await;
+        share_with(&sam, &dr).await;
+        for _ in 0..20 {
+            dr.get("/caseload").await;
+        }
+        let sam_id = app.store.user_by_email("flood-log@example.org").await.unwrap().unwrap().id;
+        let log = app.store.access_log(sam_id).await.unwrap();
+        assert_eq!(log.iter().filter(|a| a.action == "saw your flags on their caseload").count(), 1);
+        dr.get(&format!("/people/{sam_id}")).await;
+        dr.get(&format!("/people/{sam_id}")).await;
+        let log = app.store.access_log(sam_id).await.unwrap();
+        assert_eq!(log.iter().filter(|a| a.action == "viewed your record").count(), 2, "each read of the record");
+        let dr_id = app.store.user_by_email("flood-dr@example.org").await.unwrap().unwrap().id;
+        for k in 0..205 {
+            app.store.audit(sam_id, dr_id, "Dr Lee", &format!("test entry {k}"), jiff::Timestamp::now()).await.unwrap();
+        }
+        let page = sam.get("/sharing").await;
+        assert!(page.has("earlier entries: every one is in your download"), "{}", page.body.len());
+        app
+    })
+    .await;
+}
