@@ -200,7 +200,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/core/src/exposure.rs", "analyse", 112),
     ("crates/core/src/adapt.rs", "propose", 104),
     ("crates/core/src/formulation.rs", "new", 99),
-    ("crates/server/src/pages/checkin.rs", "save", 94),
     ("crates/core/src/catalogue.rs", "build_drug", 91),
     ("crates/core/src/assess.rs", "assess", 89),
     ("crates/server/src/lib.rs", "app", 86),

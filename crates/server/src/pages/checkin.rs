@@ -174,29 +174,18 @@ pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query
     Ok(page(&person, t, existing.is_some(), vec![], q.saved.is_some(), &recent, Urgent::default()).into_response())
 }
 
-pub async fn save(
-    State(state): State<AppState>,
-    person: Person,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    let get = |k: &str| crate::form::value(&pairs, k);
-    let today = person.today();
+/// A check-in form that did not read: what is wrong, and everything as typed (to show again).
+struct Refused {
+    errors: Vec<Field>,
+    typed: Typed,
+}
+
+/// What a check-in form held: the day, the answers and the note when they all read.
+fn parse_form(pairs: &[(String, String)], today: Date) -> Result<(Date, Answers, String), Box<Refused>> {
+    let get = |k: &str| crate::form::value(pairs, k);
     let mut errors = Vec::new();
     let day = parse_day(&get("date"), today).map_err(|m| errors.push(Field::error("date", m))).ok();
-    let urgent = keep_yes(&state, &person, &pairs, day).await?;
-    let mut scores = Vec::with_capacity(CHECKLIST.len());
-    for item in CHECKLIST {
-        match symptoms::parse_score(item.key, &get(&format!("s_{}", item.key))) {
-            Ok(s) => scores.push(s),
-            Err(e) => {
-                errors.push(Field::error(
-                    item.key,
-                    format!("{}: {} is not one of the answers; {}", item.label, e.value, e.message),
-                ));
-                scores.push(0);
-            }
-        }
-    }
+    let scores = parse_scores(pairs, &mut errors);
     let wellbeing = match get("wellbeing").trim().parse::<u8>() {
         Ok(w) if w <= 10 => Some(w),
         _ => {
@@ -204,43 +193,71 @@ pub async fn save(
             None
         }
     };
-    let sleep_raw = get("sleep_hours");
-    let sleep = if sleep_raw.trim().is_empty() {
-        None
-    } else {
-        match sleep_raw.trim().parse::<f64>() {
-            Ok(h) if h.is_finite() && (0.0..=24.0).contains(&h) => Some(h),
-            _ => {
-                errors.push(Field::error("sleep_hours", "Enter hours of sleep between 0 and 24, or leave it empty."));
-                None
-            }
-        }
-    };
+    let sleep = parse_sleep(&get("sleep_hours")).map_err(|m| errors.push(Field::error("sleep_hours", m))).ok();
     let note = get("note");
     if note.chars().count() > MAX_NOTE {
         errors.push(Field::error("note", format!("Keep the note to {MAX_NOTE} characters.")));
     }
-    let answers = match (day, wellbeing, errors.is_empty()) {
-        (Some(d), Some(w), true) => match Answers::new(&scores, w, sleep) {
-            Ok(a) => Some((d, a)),
-            Err(e) => {
-                errors.push(Field::error(e.field.clone(), e.message));
-                None
-            }
-        },
-        _ => None,
+    if let (Some(d), Some(w), Some(sleep), true) = (day, wellbeing, sleep, errors.is_empty()) {
+        match Answers::new(&scores, w, sleep) {
+            Ok(a) => return Ok((d, a, note)),
+            Err(e) => errors.push(Field::error(e.field.clone(), e.message)),
+        }
+    }
+    let typed = Typed {
+        date: get("date"),
+        scores: scores.iter().map(|&s| usize::from(s)).collect(),
+        wellbeing: get("wellbeing"),
+        sleep_hours: get("sleep_hours"),
+        note,
+        selfharm: get("selfharm"),
     };
-    let Some((day, a)) = answers else {
-        let recent = state.store.checkins(person.id()).await?;
-        let typed = Typed {
-            date: get("date"),
-            scores: scores.iter().map(|&s| usize::from(s)).collect(),
-            wellbeing: get("wellbeing"),
-            sleep_hours: sleep_raw,
-            note,
-            selfharm: get("selfharm"),
-        };
-        return Ok(views::again(page(&person, typed, false, errors, false, &recent, urgent.unwrap_or_default())));
+    Err(Box::new(Refused { errors, typed }))
+}
+
+/// One 0–3 answer per checklist item; a missing or odd one is an error naming the item.
+fn parse_scores(pairs: &[(String, String)], errors: &mut Vec<Field>) -> Vec<u8> {
+    CHECKLIST
+        .iter()
+        .map(|item| match symptoms::parse_score(item.key, &crate::form::value(pairs, &format!("s_{}", item.key))) {
+            Ok(s) => s,
+            Err(e) => {
+                let msg = format!("{}: {} is not one of the answers; {}", item.label, e.value, e.message);
+                errors.push(Field::error(item.key, msg));
+                0
+            }
+        })
+        .collect()
+}
+
+/// Hours slept: empty for not said, else 0 to 24.
+fn parse_sleep(raw: &str) -> Result<Option<f64>, String> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    match raw.trim().parse::<f64>() {
+        Ok(h) if h.is_finite() && (0.0..=24.0).contains(&h) => Ok(Some(h)),
+        _ => Err("Enter hours of sleep between 0 and 24, or leave it empty.".into()),
+    }
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    person: Person,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let today = person.today();
+    // A "yes" to the daily question is kept first, whatever else the form holds.
+    let day = parse_day(&crate::form::value(&pairs, "date"), today).ok();
+    let urgent = keep_yes(&state, &person, &pairs, day).await?;
+    let (day, a, note) = match parse_form(&pairs, today) {
+        Ok(parsed) => parsed,
+        Err(refused) => {
+            let Refused { errors, typed } = *refused;
+            let recent = state.store.checkins(person.id()).await?;
+            let page = page(&person, typed, false, errors, false, &recent, urgent.unwrap_or_default());
+            return Ok(views::again(page));
+        }
     };
     let record = NewCheckIn {
         date: day,
