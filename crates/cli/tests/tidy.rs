@@ -202,7 +202,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/core/src/formulation.rs", "new", 99),
     ("crates/core/src/catalogue.rs", "build_drug", 91),
     ("crates/core/src/assess.rs", "assess", 89),
-    ("crates/server/src/lib.rs", "app", 86),
     ("crates/core/src/history.rs", "advise", 84),
 ];
 

@@ -162,8 +162,17 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .with_expiry(Expiry::OnInactivity(
             time::Duration::try_from(state.idle).unwrap_or(time::Duration::minutes(IDLE_MINUTES)),
         ));
+    let router = routes()
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
+        .layer(sessions)
+        .layer(axum::extract::DefaultBodyLimit::max(csrf::MAX_FORM_BYTES));
+    security_headers(router, secure_cookies).with_state(state)
+}
 
-    let router = Router::new()
+/// Every page and form of the app (tests/authz.toml lists each one with who may use it).
+fn routes() -> Router<AppState> {
+    Router::new()
         .route("/", get(pages::home))
         .route("/health", get(|| async { "ok" }))
         .route("/assets/app.css", get(pages::stylesheet))
@@ -212,10 +221,12 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .route("/account/export.json", get(pages::account::export_json))
         .route("/account/export.csv", get(pages::account::export_csv))
         .route("/account/delete", post(pages::account::delete))
-        .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
-        .layer(sessions)
-        .layer(axum::extract::DefaultBodyLimit::max(csrf::MAX_FORM_BYTES))
+}
+
+/// The headers every response carries; Strict-Transport-Security only behind TLS (which is
+/// what --secure-cookies says).
+fn security_headers(router: Router<AppState>, secure_cookies: bool) -> Router<AppState> {
+    let router = router
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -227,16 +238,14 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
-    // Behind TLS (which is what --secure-cookies says), browsers are told to use nothing else.
-    let router = if secure_cookies {
+    if secure_cookies {
         router.layer(SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),
         ))
     } else {
         router
-    };
-    router.with_state(state)
+    }
 }
 
 /// Opens the database (migrating it), binds, and serves until Ctrl-C. `ready` is told the
