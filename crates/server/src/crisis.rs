@@ -177,6 +177,17 @@ pub static CHOICES: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
     v
 });
 
+/// The country a browser's Accept-Language names first, among those with a file: the region of
+/// the first tag that has one ("de-AT,de;q=0.9" → AT). A language alone names no country.
+pub fn country_of_language(header: &str) -> Option<&'static str> {
+    header
+        .split(',')
+        .filter_map(|tag| tag.split(';').next())
+        .filter_map(|tag| tag.trim().split(['-', '_']).nth(1))
+        .map(str::to_ascii_uppercase)
+        .find_map(|region| FILES.iter().map(|(code, _)| *code).find(|code| *code == region))
+}
+
 /// The country field of a form: empty means "guess from my time zone".
 pub fn parse_country(raw: &str) -> Result<Option<String>, String> {
     let code = raw.trim();
@@ -406,6 +417,16 @@ mod tests {
         assert_eq!(parse_country(""), Ok(None));
         assert!(parse_country("ZZ").unwrap_err().contains("from the list"));
         assert_eq!(CHOICES.len(), d.countries.len() + 1, "every country, the fallback and the guess");
+    }
+
+    #[test]
+    fn the_browsers_language_region_names_a_country_when_there_is_one() {
+        assert_eq!(country_of_language("de-AT,de;q=0.9,en;q=0.8"), Some("AT"));
+        assert_eq!(country_of_language("en-gb"), Some("GB"));
+        assert_eq!(country_of_language("fr;q=0.9, pt-BR"), Some("BR"));
+        assert_eq!(country_of_language("de"), None, "a language alone names no country");
+        assert_eq!(country_of_language("en-SG"), None, "no file for Singapore: the fallback leads");
+        assert_eq!(country_of_language(""), None);
     }
 
     /// Issue 11: a person in Berlin, Paris, Tokyo or Mumbai never sees only foreign numbers.

@@ -67,7 +67,13 @@ pub const PENDING_SELFHARM: &str = "pending_selfharm";
 /// A "yes" to the daily question on a lapsed check-in form is held like an item-9 answer: help
 /// first, the answer kept in the session and saved at the next sign-in. The rest of the
 /// check-in is not kept (the person is told). `None` when the request is not such an answer.
-async fn hold_selfharm(state: &AppState, session: &Session, path: &str, body: &[u8]) -> Option<Response> {
+async fn hold_selfharm(
+    state: &AppState,
+    session: &Session,
+    path: &str,
+    body: &[u8],
+    language: Option<&str>,
+) -> Option<Response> {
     if path != "/checkin" {
         return None;
     }
@@ -80,15 +86,18 @@ async fn hold_selfharm(state: &AppState, session: &Session, path: &str, body: &[
         crate::form::value(&pairs, "date").trim().parse::<jiff::civil::Date>().ok().map(|d| d.to_string());
     let kept = session.insert(PENDING_SELFHARM, day.unwrap_or_default()).await.is_ok();
     tracing::info!(kept, "a lapsed check-in with a yes to the daily safety question was held for sign-in");
-    Some(held_page(state, session).await)
+    Some(held_page(state, session, language).await)
 }
 
-/// Crisis help first, then the sign-in form that saves what is held.
-async fn held_page(state: &AppState, session: &Session) -> Response {
+/// Crisis help first — the country the browser's language names (else the international
+/// directory) and the fallback, short enough for a phone; every other country is a link away —
+/// then the sign-in form that saves what is held.
+async fn held_page(state: &AppState, session: &Session, language: Option<&str>) -> Response {
     let csrf = token(session).await.unwrap_or_default();
+    let guess = language.and_then(crate::crisis::country_of_language);
     views::Held {
         chrome: views::Chrome { csrf, ..views::Chrome::anonymous() },
-        crisis: state.crisis.ordered_for(None, None).into_iter().cloned().collect(),
+        crisis: state.crisis.panel_for(guess, None).into_iter().cloned().collect(),
     }
     .into_response()
 }
@@ -96,7 +105,13 @@ async fn held_page(state: &AppState, session: &Session) -> Response {
 /// An item-9 answer is never thrown away because a session or form lapsed: crisis help is shown
 /// at once, the answers are kept in this browser's session, and they are saved when the person
 /// signs in again (`auth::login`). `None` when the request is not such an answer.
-async fn hold_item9(state: &AppState, session: &Session, path: &str, body: &[u8]) -> Option<Response> {
+async fn hold_item9(
+    state: &AppState,
+    session: &Session,
+    path: &str,
+    body: &[u8],
+    language: Option<&str>,
+) -> Option<Response> {
     use taper_core::measures::Instrument;
     if path != "/questionnaires/phq9" {
         return None;
@@ -108,7 +123,7 @@ async fn hold_item9(state: &AppState, session: &Session, path: &str, body: &[u8]
     let kept = session.insert(PENDING_PHQ9, &values).await.is_ok()
         && session.insert(PENDING_PHQ9_DIFFICULTY, difficulty).await.is_ok();
     tracing::info!(kept, "a lapsed PHQ-9 form with an item-9 answer was held for sign-in");
-    Some(held_page(state, session).await)
+    Some(held_page(state, session, language).await)
 }
 
 pub async fn guard(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
@@ -132,10 +147,11 @@ pub async fn guard(State(state): State<AppState>, session: Session, req: Request
     let given = form_urlencoded_value(&bytes, KEY);
     let valid = matches!((&given, &expected), (Some(g), Some(e)) if same(g, e));
     if !valid {
-        if let Some(held) = hold_item9(&state, &session, parts.uri.path(), &bytes).await {
+        let language = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        if let Some(held) = hold_item9(&state, &session, parts.uri.path(), &bytes, language).await {
             return held;
         }
-        if let Some(held) = hold_selfharm(&state, &session, parts.uri.path(), &bytes).await {
+        if let Some(held) = hold_selfharm(&state, &session, parts.uri.path(), &bytes, language).await {
             return held;
         }
         return refuse(if expected.is_none() { "no token in session" } else { "token mismatch" });

@@ -245,13 +245,15 @@ pub async fn glossary(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
     Ok(views::Glossary { chrome: ctx.chrome("learn"), terms }.into_response())
 }
 
-pub async fn crisis(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+pub async fn crisis(State(state): State<AppState>, ctx: Ctx, headers: axum::http::HeaderMap) -> AppResult<Response> {
     let user = ctx.user.as_ref();
-    let countries = state
-        .crisis
-        .ordered_for(user.and_then(|u| u.country.as_deref()), user.map(|u| u.time_zone.as_str()))
-        .into_iter()
-        .cloned()
-        .collect();
+    // Signed in: the country they chose, else their time zone's. Not signed in: the country the
+    // browser's language names, else 112 and the international directory first.
+    let language = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let chosen = match user {
+        Some(u) => u.country.as_deref(),
+        None => language.and_then(crate::crisis::country_of_language),
+    };
+    let countries = state.crisis.ordered_for(chosen, user.map(|u| u.time_zone.as_str())).into_iter().cloned().collect();
     Ok(views::Crisis { chrome: ctx.chrome("crisis"), countries }.into_response())
 }

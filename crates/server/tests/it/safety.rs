@@ -113,7 +113,10 @@ async fn item_9_sent_after_the_session_lapsed_shows_help_and_is_saved_after_sign
         answers.push(("difficulty", "3"));
         let held = sam.post_raw("/questionnaires/phq9", &answers).await;
         assert_eq!(held.status, StatusCode::OK);
-        assert!(held.has("crisis-now") && held.has("href=\"tel:116123\""), "help first");
+        // No browser language here, so 112 and the international directory, and a link to
+        // every country; short enough to read on a phone.
+        assert!(held.has("crisis-now") && held.has("href=\"tel:112\"") && held.has("https://findahelpline.com/"));
+        assert!(held.has("Help in other countries") && !held.has("href=\"tel:116123\""));
         assert!(held.has("Your answers are kept"));
         let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
         assert!(app.store.signals(sam_id).await.unwrap().is_empty(), "nothing saved before sign-in");
@@ -384,6 +387,30 @@ async fn the_daily_safety_question_is_the_persons_choice_and_a_yes_routes_like_i
         // Switched off, the question is no longer asked.
         sam.submit("/account", "/account/daily-safety", &[("daily_safety", "off")]).await;
         assert!(!sam.get("/checkin").await.has(question));
+        app
+    })
+    .await;
+}
+
+/// Not signed in, the crisis page and the held page after a lapsed form put first the country
+/// the browser's language names (Accept-Language: de-AT → Austria), as issue 11 asks.
+#[tokio::test]
+async fn without_an_account_the_browsers_language_decides_whose_help_comes_first() {
+    on_both(|app: TestApp| async move {
+        let anon = app.browser();
+        let page = anon
+            .client
+            .get(format!("{}/crisis", anon.base))
+            .header("accept-language", "de-AT,de;q=0.9,en;q=0.8")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let austria = page.find("Austria").unwrap();
+        assert!(austria < page.find("Germany").unwrap() && austria < page.find("Wherever you are").unwrap());
+        assert!(page.find("href=\"tel:142\"").unwrap() < page.find("href=\"tel:08001110111\"").unwrap());
         app
     })
     .await;
