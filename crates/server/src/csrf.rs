@@ -71,19 +71,18 @@ async fn hold_selfharm(
     state: &AppState,
     session: &Session,
     path: &str,
-    body: &[u8],
+    pairs: &[(String, String)],
     language: Option<&str>,
 ) -> Option<Response> {
     if path != "/checkin" {
         return None;
     }
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
-    if crate::form::value(&pairs, "selfharm").trim() != "1" {
+    if crate::form::value(pairs, "selfharm").trim() != "1" {
         return None;
     }
     // The day, if it reads as one; otherwise the day of the next sign-in.
     let day: Option<String> =
-        crate::form::value(&pairs, "date").trim().parse::<jiff::civil::Date>().ok().map(|d| d.to_string());
+        crate::form::value(pairs, "date").trim().parse::<jiff::civil::Date>().ok().map(|d| d.to_string());
     let kept = session.insert(PENDING_SELFHARM, day.unwrap_or_default()).await.is_ok();
     tracing::info!(kept, "a lapsed check-in with a yes to the daily safety question was held for sign-in");
     Some(held_page(state, session, language).await)
@@ -109,17 +108,16 @@ async fn hold_item9(
     state: &AppState,
     session: &Session,
     path: &str,
-    body: &[u8],
+    pairs: &[(String, String)],
     language: Option<&str>,
 ) -> Option<Response> {
     use taper_core::measures::Instrument;
     if path != "/questionnaires/phq9" {
         return None;
     }
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
-    let values = crate::pages::questionnaires::answers_of(Instrument::Phq9, &pairs);
+    let values = crate::pages::questionnaires::answers_of(Instrument::Phq9, pairs);
     crate::pages::questionnaires::item9_of(Instrument::Phq9, &values)?;
-    let difficulty = crate::pages::questionnaires::difficulty_of(Instrument::Phq9, &pairs);
+    let difficulty = crate::pages::questionnaires::difficulty_of(Instrument::Phq9, pairs);
     let kept = session.insert(PENDING_PHQ9, &values).await.is_ok()
         && session.insert(PENDING_PHQ9_DIFFICULTY, difficulty).await.is_ok();
     tracing::info!(kept, "a lapsed PHQ-9 form with an item-9 answer was held for sign-in");
@@ -144,21 +142,24 @@ pub async fn guard(State(state): State<AppState>, session: Session, req: Request
         return (StatusCode::PAYLOAD_TOO_LARGE, views::message_page("Too much", "That form was too large."))
             .into_response();
     };
-    let given = form_urlencoded_value(&bytes, KEY);
-    let valid = matches!((&given, &expected), (Some(g), Some(e)) if same(g, e));
+    // Read once; the token, the holds and the NUL check all look at the same pairs.
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+    let given = crate::form::value(&pairs, KEY);
+    let valid = expected.as_deref().is_some_and(|e| same(&given, e));
     if !valid {
         let language = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-        if let Some(held) = hold_item9(&state, &session, parts.uri.path(), &bytes, language).await {
+        let path = parts.uri.path();
+        if let Some(held) = hold_item9(&state, &session, path, &pairs, language).await {
             return held;
         }
-        if let Some(held) = hold_selfharm(&state, &session, parts.uri.path(), &bytes, language).await {
+        if let Some(held) = hold_selfharm(&state, &session, path, &pairs, language).await {
             return held;
         }
         return refuse(if expected.is_none() { "no token in session" } else { "token mismatch" });
     }
     // A NUL character is never meaningful in a form, and PostgreSQL refuses it in text: say so
     // here rather than fail inside a handler (security probe, low: 500s on PostgreSQL).
-    if let Some(field) = form_urlencoded::parse(&bytes).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+    if let Some(field) = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
         let msg = format!(
             "The field \"{}\" contains a NUL character (\\0), which Taper does not accept. Remove it and try again; nothing was saved.",
             field.0.replace('\0', "")
@@ -166,8 +167,4 @@ pub async fn guard(State(state): State<AppState>, session: Session, req: Request
         return (StatusCode::BAD_REQUEST, views::message_page("That form could not be read", &msg)).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
-}
-
-fn form_urlencoded_value(body: &[u8], key: &str) -> Option<String> {
-    form_urlencoded::parse(body).find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
 }
