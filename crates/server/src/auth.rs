@@ -364,9 +364,7 @@ pub async fn signup(
     if let Some(wait) = throttle::attempt(&state, Limit::SignUpAddress, &addr.key()).await? {
         tracing::warn!(addr = %addr.key(), wait, "sign-up refused: too many from one address");
         let errors = vec![Field::error("email", throttle::wait_words(wait))];
-        let mut r = views::Signup::new(ctx.chrome("signup"), &f, errors).into_response();
-        *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(r);
+        return Ok(throttle::refused(views::Signup::new(ctx.chrome("signup"), &f, errors).into_response(), wait));
     }
     let mut errors = Vec::new();
     let email = normalise_email(&f.email).map_err(|m| errors.push(Field::error("email", m))).ok();
@@ -461,12 +459,7 @@ pub async fn login(
     ];
     if let Some(wait) = waits.into_iter().flatten().max() {
         tracing::warn!(account = %account, addr = %addr.key(), wait, "sign-in refused: too many attempts");
-        let mut r = wrong(ctx.chrome("login"), &throttle::wait_words(wait));
-        *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
-        if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
-            r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-        }
-        return Ok(r);
+        return Ok(throttle::refused(wrong(ctx.chrome("login"), &throttle::wait_words(wait)), wait));
     }
     let user = state.store.user_by_email(&email).await?;
     // Verify against a dummy hash when there is no such account, so timing does not tell.

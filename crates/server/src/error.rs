@@ -88,10 +88,7 @@ impl IntoResponse for AppError {
             }
             AppError::Throttled(wait) => {
                 let page = views::message_page("Please wait a moment", &crate::throttle::wait_words(*wait));
-                let retry = axum::http::HeaderValue::from_str(&wait.to_string())
-                    .unwrap_or(axum::http::HeaderValue::from_static("60"));
-                return (StatusCode::TOO_MANY_REQUESTS, [(axum::http::header::RETRY_AFTER, retry)], page)
-                    .into_response();
+                return crate::throttle::refused(page.into_response(), *wait);
             }
             AppError::TooSlow => {
                 let page = views::message_page(

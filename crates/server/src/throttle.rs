@@ -94,6 +94,16 @@ pub fn wait_words(seconds: i64) -> String {
     )
 }
 
+/// A page shown to someone made to wait, as a refusal: 429 with Retry-After in seconds, so
+/// browsers and scripts alike know when to come back.
+pub fn refused(mut page: axum::response::Response, wait: i64) -> axum::response::Response {
+    *page.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string()) {
+        page.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    page
+}
+
 /// The client's address as the connection saw it (`None` when the server was started without
 /// connection info). Behind a reverse proxy every client shares the proxy's address, so the
 /// per-address limit then limits the proxy as a whole: the per-account limit still holds.

@@ -233,9 +233,7 @@ pub async fn join(State(state): State<AppState>, person: Person, Form(f): Form<J
     if let Some(wait) =
         crate::throttle::attempt(&state, crate::throttle::Limit::Redeem, &person.id().to_string()).await?
     {
-        let mut r = refuse(&crate::throttle::wait_words(wait));
-        *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(r);
+        return Ok(crate::throttle::refused(refuse(&crate::throttle::wait_words(wait)), wait));
     }
     if normalise(&f.code).len() != 12 {
         return Ok(refuse("An invitation code has 12 letters and digits, like ABCD-EFGH-JKLM."));
