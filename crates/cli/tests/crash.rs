@@ -121,7 +121,7 @@ async fn run(dir: PathBuf, database: Option<String>) {
     let mut acked: Vec<BTreeSet<String>> = vec![BTreeSet::new(); CLIENTS];
     let mut next_day = 0i64;
     let mut acknowledgements = 0;
-    for round in 0..rounds() {
+    for _ in 0..rounds() {
         // Within the 60 days a check-in may be written for; long runs write some days again
         // (a replacement, still one row per day).
         let days: Vec<String> = (next_day..next_day + 12)
@@ -131,8 +131,9 @@ async fn run(dir: PathBuf, database: Option<String>) {
         let tasks: Vec<_> =
             clients.iter().map(|c| tokio::spawn(write_until_killed(c.clone(), base.clone(), days.clone()))).collect();
         // Killed at an arbitrary moment a little into the writing.
-        let jitter =
-            u64::from(Instant::now().elapsed().subsec_nanos() % 400) + u64::try_from(round).unwrap_or(0) * 37 % 200;
+        // Instant::now().elapsed() is always about zero; the wall clock's nanoseconds vary.
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let jitter = u64::from(nanos % 400);
         tokio::time::sleep(Duration::from_millis(150 + jitter)).await;
         let _ = server.0.kill(); // SIGKILL on Unix
         let _ = server.0.wait();
