@@ -61,9 +61,7 @@ fn outcome(status: StatusCode, location: Option<&str>) -> &'static str {
 
 async fn invite_code(p: &Browser) -> String {
     let page = p.submit("/sharing", "/sharing/invite", &with_everything(&[("can_propose", "yes")])).await;
-    let key = "id=\"invite-code\">";
-    let i = page.body.find(key).unwrap() + key.len();
-    page.body[i..i + 14].to_string()
+    crate::sharing::invite_code(&page)
 }
 
 #[tokio::test]

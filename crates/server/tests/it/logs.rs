@@ -74,8 +74,7 @@ async fn nothing_a_person_types_reaches_the_log() {
         .await;
         let invite =
             sam.submit("/sharing", "/sharing/invite", &with_everything(&[("label", "LogSecretLabel-90")])).await;
-        let at = invite.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
-        let code = invite.body[at..at + 14].to_string();
+        let code = crate::sharing::invite_code(&invite);
         let dr = app.browser();
         dr.sign_up_as("log-dr@example.org", "Dr Log", "clinician").await;
         assert_eq!(dr.submit("/join", "/join", &[("code", &code)]).await.status, StatusCode::SEE_OTHER);

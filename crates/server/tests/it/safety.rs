@@ -66,8 +66,7 @@ async fn a_view_only_peer_cannot_close_a_clinicians_flag() {
         share_with(&sam, &dr).await;
         // Val is invited to view only.
         let page = sam.submit("/sharing", "/sharing/invite", &with_everything(&[("can_propose", "")])).await;
-        let at = page.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
-        val.submit("/join", "/join", &[("code", &page.body[at..at + 14])]).await;
+        val.submit("/join", "/join", &[("code", &crate::sharing::invite_code(&page))]).await;
         phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
         let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
         let key = format!("item9:{}", crate::london_today());
@@ -332,8 +331,7 @@ async fn the_daily_safety_question_is_the_persons_choice_and_a_yes_routes_like_i
         val.sign_up_as("val@example.org", "Val", "peer").await;
         // Val is not given check-in scores.
         let page = sam.submit("/sharing", "/sharing/invite", &[("share", "plan"), ("share", "questionnaires")]).await;
-        let at = page.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
-        let code = page.body[at..at + 14].to_string();
+        let code = crate::sharing::invite_code(&page);
         assert_eq!(val.submit("/join", "/join", &[("code", &code)]).await.status, StatusCode::SEE_OTHER);
 
         let question = "better off dead, or of hurting yourself";

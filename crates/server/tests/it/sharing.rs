@@ -12,11 +12,16 @@ pub fn with_everything<'a>(form: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str
     v
 }
 
+/// The invitation code shown on the page after making one.
+pub fn invite_code(page: &crate::helpers::Page) -> String {
+    let key = "id=\"invite-code\">";
+    let i = page.body.find(key).expect("an invitation code on the page") + key.len();
+    page.body[i..i + 14].to_string()
+}
+
 pub async fn share_with(owner: &Browser, supporter: &Browser) {
     let page = owner.submit("/sharing", "/sharing/invite", &with_everything(&[("can_propose", "yes")])).await;
-    let key = "id=\"invite-code\">";
-    let i = page.body.find(key).unwrap() + key.len();
-    let code = page.body[i..i + 14].to_string();
+    let code = invite_code(&page);
     assert!(page.has(&format!("/join/{code}")), "a link to send");
     let joined = supporter.submit("/join", "/join", &[("code", &code)]).await;
     assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.body);
@@ -102,9 +107,7 @@ async fn stopping_sharing_ends_access_at_once_and_codes_work_once_for_someone_el
         let p = app.browser();
         p.sign_up_as("p@example.org", "Pat", "person").await;
         let own = p.submit("/sharing", "/sharing/invite", &with_everything(&[])).await;
-        let key = "id=\"invite-code\">";
-        let i = own.body.find(key).unwrap() + key.len();
-        let code = own.body[i..i + 14].to_string();
+        let code = crate::sharing::invite_code(&own);
         let self_use = p.submit("/join", "/join", &[("code", &code)]).await;
         assert!(self_use.has("cannot accept an invitation code"), "{}", self_use.body);
         let dr = app.browser();
@@ -170,8 +173,7 @@ async fn the_invitation_says_what_is_shared_and_only_a_supporter_account_can_acc
         }
         assert!(form.has("will not see your safety plan"));
         let page = sam.submit("/sharing", "/sharing/invite", &with_everything(&[])).await;
-        let at = page.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
-        let code = page.body[at..at + 14].to_string();
+        let code = crate::sharing::invite_code(&page);
 
         // Another person's own account is refused, and the code is not used up.
         let pat = app.browser();
@@ -204,8 +206,7 @@ async fn an_invitation_not_yet_accepted_is_listed_with_its_note_and_can_be_cance
         let page = sam
             .submit("/sharing", "/sharing/invite", &with_everything(&[("label", "for Dr Lee at the surgery")]))
             .await;
-        let at = page.body.find("id=\"invite-code\">").unwrap() + "id=\"invite-code\">".len();
-        let code = page.body[at..at + 14].to_string();
+        let code = crate::sharing::invite_code(&page);
         assert!(page.has("Invitations not yet accepted") && page.has("for Dr Lee at the surgery"));
         // A note too long is refused by name, and nothing is made.
         let long = sam.submit("/sharing", "/sharing/invite", &with_everything(&[("label", &"x".repeat(81))])).await;
@@ -249,9 +250,7 @@ async fn a_person_chooses_what_each_supporter_sees_and_can_change_it() {
 
         let page = sam.submit("/sharing", "/sharing/invite", &[("share", "plan"), ("share", "questionnaires")]).await;
         assert!(page.has("will see plan and doses, questionnaires"), "{}", page.body);
-        let key = "id=\"invite-code\">";
-        let i = page.body.find(key).unwrap() + key.len();
-        let code = page.body[i..i + 14].to_string();
+        let code = crate::sharing::invite_code(&page);
         assert_eq!(dr.submit("/join", "/join", &[("code", &code)]).await.status, StatusCode::SEE_OTHER);
 
         // Sam writes what Dr Lee was not given.
