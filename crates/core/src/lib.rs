@@ -24,6 +24,7 @@ pub mod role;
 pub mod safety;
 pub mod schedule;
 pub mod symptoms;
+pub mod teaching;
 pub mod units;
 pub mod waves;
 
