@@ -13,13 +13,60 @@ use taper_report::PlanJson;
 
 use crate::views::Field;
 
+/// The strategies the web form offers, as stored in a revision's settings ("hyperbolic",
+/// "proportional"); parsed once, from the form or the stored document.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FormStrategy {
+    Hyperbolic,
+    Proportional,
+}
+
+impl FormStrategy {
+    pub fn parse(text: &str) -> Option<FormStrategy> {
+        match text {
+            "hyperbolic" => Some(FormStrategy::Hyperbolic),
+            "proportional" => Some(FormStrategy::Proportional),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormStrategy::Hyperbolic => "hyperbolic",
+            FormStrategy::Proportional => "proportional",
+        }
+    }
+
+    /// What a step of this strategy is measured in.
+    pub fn unit(self) -> StepUnit {
+        match self {
+            FormStrategy::Hyperbolic => StepUnit::PercentagePoints,
+            FormStrategy::Proportional => StepUnit::Percent,
+        }
+    }
+
+    /// Core's strategy with a step of `step` in this strategy's unit.
+    pub fn with_step(self, step: f64) -> Strategy {
+        match self {
+            FormStrategy::Hyperbolic => Strategy::Hyperbolic { step_pp: step },
+            FormStrategy::Proportional => Strategy::Proportional { step_percent: step },
+        }
+    }
+}
+
+impl std::fmt::Display for FormStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A plan's settings as saved with each revision.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PlanSettings {
     pub drug: String,
     pub start_mg: f64,
-    /// "hyperbolic" or "proportional".
-    pub strategy: String,
+    pub strategy: FormStrategy,
     /// Percentage points (hyperbolic) or percent of the current dose (proportional).
     pub step: f64,
     pub interval_days: u32,
@@ -59,7 +106,7 @@ pub struct PlanSettings {
 
 impl PlanSettings {
     pub fn unit(&self) -> StepUnit {
-        if self.strategy == "hyperbolic" { StepUnit::PercentagePoints } else { StepUnit::Percent }
+        self.strategy.unit()
     }
 
     pub fn step_unit(&self) -> &'static str {
@@ -72,10 +119,7 @@ impl PlanSettings {
     pub fn request(&self, catalogue: &Catalogue) -> Result<PlanRequest, PlanError> {
         let start = units::Mg::new(self.start_mg)
             .ok_or_else(|| PlanError::refused("dose", "must be a dose of 0 mg or more"))?;
-        let strategy = match self.strategy.as_str() {
-            "proportional" => Strategy::Proportional { step_percent: self.step },
-            _ => Strategy::Hyperbolic { step_pp: self.step },
-        };
+        let strategy = self.strategy.with_step(self.step);
         let drug = catalogue.find_drug("drug", &self.drug)?;
         let mut products = Vec::new();
         for id in &self.products {
@@ -171,7 +215,7 @@ impl PlanForm {
         });
         PlanForm {
             drug: drug.to_string(),
-            strategy: "hyperbolic".into(),
+            strategy: FormStrategy::Hyperbolic.as_str().into(),
             step: n(taper_core::schedule::DEFAULT_STEP_PP),
             every: every.to_string(),
             start_date: today.to_string(),
@@ -198,18 +242,56 @@ impl PlanForm {
                 0.0
             }
         };
-        let strategy = match self.strategy.as_str() {
-            s @ ("hyperbolic" | "proportional") => s.to_string(),
-            _ => {
-                errors.push(Field::error("strategy", "Choose hyperbolic or proportional."));
-                String::new()
+        let (strategy, step) = self.strategy_and_step(&mut errors);
+        let (interval_days, start_date) = self.timing(today, &mut errors);
+        let syringe_ml = match units::parse_ml("syringe", &with_unit(&self.syringe, "ml")) {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(Field::error("syringe", e.message));
+                0.0
             }
         };
-        // Only the form of the number is checked here; how large a step may be is core's rule.
-        let step = match units::parse_step(
-            "step",
-            &format!("{}{}", self.step.trim(), if strategy == "proportional" { "%" } else { "pp" }),
-        ) {
+        if let Some(d) = drug {
+            self.check_products(d, &mut errors);
+        }
+        let amounts = self.amounts(&mut errors);
+        let (beads, fills) = self.beads_and_fills(&mut errors);
+        let justification = self.justification(&mut errors);
+        match (drug, strategy, errors.is_empty()) {
+            (Some(d), Some(strategy), true) => Ok(PlanSettings {
+                drug: d.id.clone(),
+                start_mg,
+                strategy,
+                step,
+                interval_days,
+                products: self.products.clone(),
+                cutter: self.cutter,
+                syringe_ml,
+                start_date,
+                justification,
+                confirm_dose: self.confirm_dose,
+                compounded_mg: amounts.compounded,
+                strips_mg: amounts.strips,
+                beads,
+                scale_mg: amounts.scale,
+                fills,
+                final_mg: amounts.final_dose,
+                end_mg: amounts.end_at,
+                micro_taper: self.micro_taper,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// The strategy and its step; only the form of the number is checked here, how large a step
+    /// may be is core's rule.
+    fn strategy_and_step(&self, errors: &mut Vec<Field>) -> (Option<FormStrategy>, f64) {
+        let strategy = FormStrategy::parse(&self.strategy);
+        if strategy.is_none() {
+            errors.push(Field::error("strategy", "Choose hyperbolic or proportional."));
+        }
+        let unit = if strategy == Some(FormStrategy::Proportional) { "%" } else { "pp" };
+        let step = match units::parse_step("step", &format!("{}{unit}", self.step.trim())) {
             Ok(units::StepSize::PercentagePoints(s) | units::StepSize::Percent(s)) => s,
             _ => {
                 errors.push(Field::error(
@@ -220,9 +302,15 @@ impl PlanForm {
                 0.0
             }
         };
-        let interval_days = match self.every.trim().parse::<u32>() {
-            Ok(d) if (1..=365).contains(&d) => d,
-            _ => {
+        (strategy, step)
+    }
+
+    /// Days between steps (a bare number means days; the range is core's `units::parse_days`)
+    /// and the start date, within a year of today.
+    fn timing(&self, today: Date, errors: &mut Vec<Field>) -> (u32, Date) {
+        let interval_days = match units::parse_days("every", &format!("{}d", self.every.trim())) {
+            Ok(d) => d,
+            Err(_) => {
                 errors.push(Field::error("every", "Enter the number of days between steps, e.g. 28."));
                 0
             }
@@ -238,41 +326,34 @@ impl PlanForm {
                 today
             }
         };
-        let syringe_ml = match units::parse_ml("syringe", &with_unit(&self.syringe, "ml")) {
-            Ok(v) => v,
-            Err(e) => {
-                errors.push(Field::error("syringe", e.message));
-                0.1
-            }
-        };
-        if let Some(d) = drug {
-            for p in &self.products {
-                if !d.products.iter().any(|x| &x.id == p) {
-                    errors.push(Field::error("products", format!("{p} is not a {} product.", d.name)));
-                }
-            }
-            if self.products.is_empty() {
-                errors.push(Field::error("products", "Tick at least one product you have or can get."));
+        (interval_days, start_date)
+    }
+
+    fn check_products(&self, d: &taper_core::Drug, errors: &mut Vec<Field>) {
+        for p in &self.products {
+            if !d.products.iter().any(|x| &x.id == p) {
+                errors.push(Field::error("products", format!("{p} is not a {} product.", d.name)));
             }
         }
-        let optional_mg = |errors: &mut Vec<Field>, name: &str, v: &str, what: &str| -> Option<f64> {
-            if v.trim().is_empty() {
-                return None;
-            }
-            match units::parse_positive_dose(name, &with_unit(v, "mg")) {
-                Ok(m) => Some(m.get()),
-                Err(e) => {
-                    errors.push(Field::error(name, format!("{what}: {}", e.message)));
-                    None
-                }
-            }
-        };
-        let compounded_mg =
-            optional_mg(&mut errors, "compounded", &self.compounded, "The pharmacy's precision in mg, e.g. 0.1");
-        let strips_mg = optional_mg(&mut errors, "strips", &self.strips, "The strips' precision in mg, e.g. 0.01");
-        let scale_mg = optional_mg(&mut errors, "scale", &self.scale, "Your scale's readability in mg, e.g. 1");
-        let final_mg = optional_mg(&mut errors, "final", &self.final_dose, "The last dose before stopping, in mg");
-        let end_mg = optional_mg(&mut errors, "to", &self.end_at, "The dose to end at, in mg");
+        if self.products.is_empty() {
+            errors.push(Field::error("products", "Tick at least one product you have or can get."));
+        }
+    }
+
+    /// The optional amounts in mg: precisions of the pharmacy, strips and scale, the last dose.
+    fn amounts(&self, errors: &mut Vec<Field>) -> Amounts {
+        Amounts {
+            compounded: optional_mg(errors, "compounded", &self.compounded, "The pharmacy's precision in mg, e.g. 0.1"),
+            strips: optional_mg(errors, "strips", &self.strips, "The strips' precision in mg, e.g. 0.01"),
+            scale: optional_mg(errors, "scale", &self.scale, "Your scale's readability in mg, e.g. 1"),
+            final_dose: optional_mg(errors, "final", &self.final_dose, "The last dose before stopping, in mg"),
+            end_at: optional_mg(errors, "to", &self.end_at, "The dose to end at, in mg"),
+        }
+    }
+
+    /// Beads counted per capsule and capsule contents by product, for the ticked products only.
+    #[allow(clippy::type_complexity)]
+    fn beads_and_fills(&self, errors: &mut Vec<Field>) -> (Vec<(String, u32)>, Vec<(String, f64)>) {
         let mut beads = Vec::new();
         for (id, v) in self.beads.iter().filter(|(id, v)| self.products.contains(id) && !v.trim().is_empty()) {
             match v.trim().parse::<u32>() {
@@ -284,11 +365,16 @@ impl PlanForm {
         }
         let mut fills = Vec::new();
         for (id, v) in self.fills.iter().filter(|(id, v)| self.products.contains(id) && !v.trim().is_empty()) {
-            if let Some(w) = optional_mg(&mut errors, "fill", v, "The weight of one capsule's contents in mg") {
+            if let Some(w) = optional_mg(errors, "fill", v, "The weight of one capsule's contents in mg") {
                 fills.push((id.clone(), w));
             }
         }
-        let justification = match self.justification.trim() {
+        (beads, fills)
+    }
+
+    /// A prescriber's reason for a faster pace, checked by core; empty for none.
+    fn justification(&self, errors: &mut Vec<Field>) -> Option<String> {
+        match self.justification.trim() {
             "" => None,
             j => match Justification::parse("justification", j) {
                 Ok(j) => Some(j.as_str().to_string()),
@@ -297,31 +383,30 @@ impl PlanForm {
                     None
                 }
             },
-        };
-        if !errors.is_empty() {
-            return Err(errors);
         }
-        Ok(PlanSettings {
-            drug: drug.map(|d| d.id.clone()).unwrap_or_default(),
-            start_mg,
-            strategy,
-            step,
-            interval_days,
-            products: self.products.clone(),
-            cutter: self.cutter,
-            syringe_ml,
-            start_date,
-            justification,
-            confirm_dose: self.confirm_dose,
-            compounded_mg,
-            strips_mg,
-            beads,
-            scale_mg,
-            fills,
-            final_mg,
-            end_mg,
-            micro_taper: self.micro_taper,
-        })
+    }
+}
+
+/// The optional amounts of the plan form, in mg.
+struct Amounts {
+    compounded: Option<f64>,
+    strips: Option<f64>,
+    scale: Option<f64>,
+    final_dose: Option<f64>,
+    end_at: Option<f64>,
+}
+
+/// An optional amount in mg: empty for none, else a positive dose, or an error on `name`.
+fn optional_mg(errors: &mut Vec<Field>, name: &str, v: &str, what: &str) -> Option<f64> {
+    if v.trim().is_empty() {
+        return None;
+    }
+    match units::parse_positive_dose(name, &with_unit(v, "mg")) {
+        Ok(m) => Some(m.get()),
+        Err(e) => {
+            errors.push(Field::error(name, format!("{what}: {}", e.message)));
+            None
+        }
     }
 }
 
@@ -425,14 +510,16 @@ impl StoredPlan {
             stopped_because: j.stopped_because.clone(),
             suggestion: j.suggestion_option.as_ref().map(|s| s.description.clone()),
             warnings: j.warnings.iter().map(|w| w.message.clone()).collect(),
-            steps: j
+            // Core's values, not the wire's rounded ones: rounding happens only when shown.
+            steps: plan
                 .steps
                 .iter()
-                .map(|s| StoredStep {
-                    day: s.day,
-                    dose_mg: s.dose_mg,
-                    target_mg: s.target_mg,
-                    occupancy: s.occupancy_percent,
+                .zip(&j.steps)
+                .map(|(core, s)| StoredStep {
+                    day: core.day,
+                    dose_mg: core.dose_mg,
+                    target_mg: core.target_mg,
+                    occupancy: core.occupancy,
                     instruction: s.preparation.instruction.clone(),
                     details: s.preparation.items.iter().map(|i| i.instruction.clone()).collect(),
                     notes: s.preparation.notes.clone(),
@@ -445,5 +532,49 @@ impl StoredPlan {
     pub fn first_only(mut self) -> StoredPlan {
         self.steps.truncate(1);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> PlanForm {
+        let today = Date::constant(2026, 11, 24);
+        let catalogue = Catalogue::builtin().expect("the built-in catalogue");
+        let mut f = PlanForm::defaults(&catalogue, "citalopram", today);
+        f.dose = "20".into();
+        f.products = vec!["citalopram-oral-drops-40mg-ml".into()];
+        f
+    }
+
+    /// Issue 13: the agreed plan keeps core's values; the wire's four-decimal rounding is for
+    /// showing only.
+    #[test]
+    fn a_stored_plan_keeps_cores_unrounded_values() {
+        let catalogue = Catalogue::builtin().expect("the built-in catalogue");
+        let settings = form().settings(&catalogue, Date::constant(2026, 11, 24)).expect("valid settings");
+        let plan = taper_core::plan(&catalogue, &settings.request(&catalogue).expect("a request")).expect("a plan");
+        let stored = StoredPlan::new(&plan, &catalogue);
+        assert_eq!(stored.steps.len(), plan.steps.len());
+        let mut unrounded = 0;
+        for (kept, core) in stored.steps.iter().zip(&plan.steps) {
+            assert_eq!(kept.dose_mg.to_bits(), core.dose_mg.to_bits());
+            assert_eq!(kept.target_mg.to_bits(), core.target_mg.to_bits());
+            assert_eq!(kept.occupancy.map(f64::to_bits), core.occupancy.map(f64::to_bits));
+            unrounded += usize::from(core.target_mg != taper_report::wire::round4(core.target_mg));
+        }
+        assert!(unrounded > 0, "the probe needs targets with more than four decimals");
+    }
+
+    #[test]
+    fn the_form_strategy_is_parsed_once_and_stored_as_before() {
+        assert_eq!(FormStrategy::parse("proportional"), Some(FormStrategy::Proportional));
+        assert_eq!(FormStrategy::parse("linear"), None);
+        let mut f = form();
+        f.strategy = "linear".into();
+        let errors = f.settings(&Catalogue::builtin().expect("catalogue"), Date::constant(2026, 11, 24)).unwrap_err();
+        assert!(errors.iter().any(|e| e.name == "strategy"), "{errors:?}");
+        assert_eq!(serde_json::to_string(&FormStrategy::Hyperbolic).expect("json"), "\"hyperbolic\"");
     }
 }
