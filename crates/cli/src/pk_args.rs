@@ -57,10 +57,8 @@ pub fn simulate(catalogue: &Catalogue, args: &SimulateArgs) -> anyhow::Result<St
         if args.days.chars().all(|c| c.is_ascii_digit()) { format!("{}d", args.days) } else { args.days.clone() };
     let days = units::parse_days("days", &days_text).map_err(input)?;
     let pattern = Pattern::parse("pattern", &args.pattern).map_err(input)?;
-    if let Some(h) = args.missed
-        && !(0.5..=24.0).contains(&h)
-    {
-        return Err(usage(format!("--missed {h}: hours late must be from 0.5 to 24")));
+    if let Some(h) = args.missed {
+        exposure::check_late_hours("missed", h).map_err(input)?;
     }
     let product = match &args.product {
         Some(id) => Some(catalogue.product(id).filter(|p| p.drug == drug.id).ok_or_else(|| {
@@ -74,7 +72,7 @@ pub fn simulate(catalogue: &Catalogue, args: &SimulateArgs) -> anyhow::Result<St
     };
     let (absorption, release_warning) = exposure::absorption(drug, product);
     let doses = vec![dose; times.len()];
-    let step = if days > 120 { 1.0 } else { 0.25 };
+    let step = exposure::step_hours_for(days);
     let mut result = exposure::analyse(drug, &absorption, &times, &doses, days, pattern, step);
     result.warnings.extend(release_warning);
     let times_text = times.iter().map(|h| clock(*h)).collect::<Vec<_>>().join(", ");

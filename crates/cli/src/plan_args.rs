@@ -133,8 +133,8 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         (StrategyName::Proportional, None) => Strategy::Proportional { step_percent: DEFAULT_STEP_PERCENT },
         (StrategyName::Proportional, Some(StepSize::Percent(p))) => Strategy::Proportional { step_percent: p },
         (StrategyName::Linear, Some(StepSize::Milligrams(mg))) => Strategy::Linear { step_mg: mg },
-        (StrategyName::Linear, Some(StepSize::Percent(p))) => Strategy::Linear { step_mg: start.get() * p / 100.0 },
-        (StrategyName::Linear, None) => Strategy::Linear { step_mg: start.get() / 10.0 },
+        (StrategyName::Linear, Some(StepSize::Percent(p))) => Strategy::linear_percent_of(start, Some(p)),
+        (StrategyName::Linear, None) => Strategy::linear_percent_of(start, None),
         (StrategyName::Manual, Some(_)) => {
             return Err(usage("--step does not apply to --strategy manual; list the doses with --doses"));
         }

@@ -121,6 +121,29 @@ fn active_window(curve: &Curve, from_hour: f64, to_hour: f64) -> Vec<f64> {
     (a..b).map(|i| active_level(curve, i)).collect()
 }
 
+/// How late a dose may be said to be taken, in hours: from half an hour to a whole day (beyond
+/// that it is a missed dose, which `missed_dose` also shows).
+pub const LATE_HOURS: std::ops::RangeInclusive<f64> = 0.5..=24.0;
+
+/// Checks an hours-late value for `missed_dose`.
+pub fn check_late_hours(field: &str, hours: f64) -> Result<f64, InputError> {
+    if LATE_HOURS.contains(&hours) {
+        Ok(hours)
+    } else {
+        Err(InputError::new(
+            field,
+            hours.to_string(),
+            format!("hours late must be from {} to {}", n(*LATE_HOURS.start()), n(*LATE_HOURS.end())),
+        ))
+    }
+}
+
+/// The simulation's time step for `days` of dosing: a quarter hour, or an hour past 120 days so
+/// long runs stay small; both resolve every dosing time given to the quarter hour.
+pub fn step_hours_for(days: u32) -> f64 {
+    if days > 120 { 1.0 } else { 0.25 }
+}
+
 /// Simulates `days` of `mg_per_dose` taken at `times_hours` under `pattern`, and explains it.
 pub fn analyse(
     drug: &Drug,
@@ -337,5 +360,17 @@ mod tests {
         let paroxetine = c.drug("paroxetine").unwrap();
         let m = missed_dose(paroxetine, &absorption(paroxetine, None).0, &[8.0], &[20.0], 6.0);
         assert!(m.skipped_trough < m.late_trough && m.late_trough <= m.on_time_trough + 1e-9, "{m:?}");
+    }
+
+    #[test]
+    fn hours_late_outside_half_an_hour_to_a_day_are_refused_naming_the_field() {
+        assert_eq!(check_late_hours("missed", 0.5), Ok(0.5));
+        assert_eq!(check_late_hours("missed", 24.0), Ok(24.0));
+        for bad in [0.0, 0.49, 24.5, f64::NAN, f64::INFINITY] {
+            let e = check_late_hours("missed", bad).unwrap_err();
+            assert_eq!(e.field, "missed");
+            assert!(e.message.contains("0.5 to 24"), "{}", e.message);
+        }
+        assert!(step_hours_for(120) < step_hours_for(121));
     }
 }

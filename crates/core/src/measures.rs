@@ -19,6 +19,17 @@ pub const ATTRIBUTION: &str = "PHQ-9 and GAD-7 developed by Drs. Robert L. Spitz
 pub const QUESTIONNAIRE_EVERY_DAYS: u32 = 14;
 
 /// The four answers both instruments use, scored 0–3.
+/// Where PHQ-9's item 9 sits among its answers (0-based).
+pub const ITEM9_INDEX: usize = 8;
+
+/// The highest answer to any item (and to the difficulty question): "Nearly every day".
+pub const MAX_ANSWER: u8 = 3;
+
+/// An answer a form sent, if it is one of the four (0 to `MAX_ANSWER`).
+pub fn answer_of(raw: &str) -> Option<u8> {
+    raw.trim().parse::<u8>().ok().filter(|v| *v <= MAX_ANSWER)
+}
+
 pub const ANSWERS: [&str; 4] = ["Not at all", "Several days", "More than half the days", "Nearly every day"];
 
 const PHQ9_ITEMS: [&str; 9] = [
@@ -130,7 +141,7 @@ impl Answers {
                 format!("{} has {} questions; answer each one", instrument.name(), instrument.items().len()),
             ));
         }
-        if let Some((i, v)) = items.iter().enumerate().find(|(_, v)| **v > 3) {
+        if let Some((i, v)) = items.iter().enumerate().find(|(_, v)| **v > MAX_ANSWER) {
             return Err(InputError::new(format!("item{}", i + 1), v.to_string(), "answers are 0 to 3"));
         }
         Ok(Answers { instrument, items: items.to_vec() })
@@ -146,7 +157,7 @@ impl Answers {
     }
     /// PHQ-9 item 9 (thoughts of being better off dead or of self-harm); None for GAD-7.
     pub fn item9(&self) -> Option<u8> {
-        (self.instrument == Instrument::Phq9).then(|| self.items[8])
+        (self.instrument == Instrument::Phq9).then(|| self.items[ITEM9_INDEX])
     }
 }
 
@@ -293,5 +304,16 @@ mod tests {
         assert_eq!(Answers::new(Instrument::Phq9, &[0; 7]).unwrap_err().field, "phq9");
         assert_eq!(Answers::new(Instrument::Gad7, &[0, 0, 4, 0, 0, 0, 0]).unwrap_err().field, "item3");
         assert!(Measures::parse("[phq9]\nname='x'").is_err());
+    }
+
+    #[test]
+    fn a_form_answer_is_one_of_the_four_or_nothing() {
+        assert_eq!(answer_of(" 3 "), Some(MAX_ANSWER));
+        assert_eq!(answer_of("0"), Some(0));
+        for bad in ["4", "-1", "", "two", "3.0"] {
+            assert_eq!(answer_of(bad), None, "{bad}");
+        }
+        assert_eq!(Answers::new(Instrument::Phq9, &[0, 0, 0, 0, 0, 0, 0, 0, 2]).expect("valid").item9(), Some(2));
+        assert_eq!(PHQ9_ITEMS.len(), ITEM9_INDEX + 1);
     }
 }

@@ -25,6 +25,14 @@ pub const DEFAULT_STEP_PP: f64 = 5.0;
 /// peer-support practice in shared/clinical/pharmacology.md §2.
 pub const DEFAULT_STEP_PERCENT: f64 = 10.0;
 
+/// Days between steps unless another interval is chosen: the slow end of "every 2–4 weeks"
+/// (ASAM 2025 for benzodiazepines; Horowitz & Taylor 2019 for antidepressants), and one
+/// 28-day tapering-strip roll (shared/clinical/pharmacology.md §2, §9).
+pub const DEFAULT_INTERVAL_DAYS: u32 = 28;
+
+/// The linear step, when none is chosen, as a percent of the starting dose: ten equal cuts.
+pub const DEFAULT_LINEAR_PERCENT: f64 = 10.0;
+
 /// Distinct products one plan may use: every catalogue drug has fewer, and the solver's search
 /// grows with their number, so more are refused rather than searched.
 pub const MAX_PRODUCTS: usize = 20;
@@ -45,6 +53,11 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// A linear plan cutting `percent` of the starting dose each step (the default when `None`).
+    pub fn linear_percent_of(start: Mg, percent: Option<f64>) -> Strategy {
+        Strategy::Linear { step_mg: start.get() * percent.unwrap_or(DEFAULT_LINEAR_PERCENT) / 100.0 }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Strategy::Hyperbolic { .. } => "hyperbolic",
@@ -101,7 +114,7 @@ impl PlanRequest {
             drug: drug.into(),
             start,
             strategy,
-            interval_days: 28,
+            interval_days: DEFAULT_INTERVAL_DAYS,
             final_dose: None,
             end_at: None,
             micro_taper: false,
@@ -119,6 +132,13 @@ pub struct DailyDose {
     pub target_mg: f64,
     pub dose_mg: f64,
     pub preparation: Preparation,
+}
+
+/// An ideal target as shown beside the dose: to a hundredth of a milligram. Targets are not
+/// measured out, only compared with the dose, so finer figures would suggest a precision no
+/// preparation has.
+pub fn target_as_shown(target_mg: f64) -> f64 {
+    (target_mg * 100.0).round() / 100.0
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -69,6 +69,17 @@ pub const SEVERITY_LABELS: [&str; 4] = ["none", "mild", "moderate", "severe"];
 /// The highest possible burden: every item at 3.
 pub const MAX_BURDEN: u32 = 3 * CHECKLIST.len() as u32;
 
+/// The wellbeing scale runs from 0 (worst) to this (best).
+pub const MAX_WELLBEING: u8 = 10;
+
+/// Hours of sleep in a day can be at most this.
+pub const MAX_SLEEP_HOURS: f64 = 24.0;
+
+/// Whether `hours` is a possible night's sleep.
+pub fn plausible_sleep(hours: f64) -> bool {
+    hours.is_finite() && (0.0..=MAX_SLEEP_HOURS).contains(&hours)
+}
+
 /// One day's answers, checked once at the edge.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckIn {
@@ -94,13 +105,17 @@ impl CheckIn {
             }
             out[i] = s;
         }
-        if wellbeing > 10 {
-            return Err(InputError::new("wellbeing", wellbeing.to_string(), "must be 0 to 10"));
+        if wellbeing > MAX_WELLBEING {
+            return Err(InputError::new("wellbeing", wellbeing.to_string(), format!("must be 0 to {MAX_WELLBEING}")));
         }
         if let Some(h) = sleep_hours
-            && !(h.is_finite() && (0.0..=24.0).contains(&h))
+            && !plausible_sleep(h)
         {
-            return Err(InputError::new("sleep_hours", h.to_string(), "must be between 0 and 24 hours"));
+            return Err(InputError::new(
+                "sleep_hours",
+                h.to_string(),
+                format!("must be between 0 and {} hours", crate::units::trim_number(MAX_SLEEP_HOURS)),
+            ));
         }
         Ok(CheckIn { scores: out, wellbeing, sleep_hours })
     }
@@ -176,5 +191,14 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), CHECKLIST.len());
+    }
+
+    #[test]
+    fn sleep_is_plausible_from_zero_to_a_whole_day() {
+        assert!(plausible_sleep(0.0) && plausible_sleep(MAX_SLEEP_HOURS) && plausible_sleep(7.5));
+        for bad in [-0.5, 24.01, f64::NAN, f64::INFINITY] {
+            assert!(!plausible_sleep(bad), "{bad}");
+        }
+        assert!(CheckIn::new(&[0; 17], MAX_WELLBEING, Some(MAX_SLEEP_HOURS)).is_ok());
     }
 }

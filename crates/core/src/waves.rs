@@ -27,6 +27,22 @@ pub const ROLLING_DAYS: i32 = 3;
 /// A gap longer than this many days between check-ins ends a run.
 pub const MAX_GAP_DAYS: i32 = 3;
 
+/// How the reading works, in plain words for the person, built from the constants above so the
+/// words cannot drift from the rule.
+pub fn method() -> String {
+    format!(
+        "Your baseline is the average of your check-ins before your first dose change (up to {BASELINE_DAYS} of \
+         them), or of your first {BASELINE_DAYS} check-ins. Each day's burden is the sum of the checklist answers \
+         (0 to {max}); the line is the average of the last {ROLLING_DAYS} days. A wave is at least {MIN_RUN} \
+         check-ins in a row whose {ROLLING_DAYS}-day average is above your baseline by more than twice your \
+         baseline's day-to-day variation (and never less than {min} points). A window is at least {MIN_RUN} \
+         check-ins in a row, after a wave, back within half that distance of your baseline. This is Taper's own \
+         description, modelled on single-person control charts; it is not validated and not a diagnosis.",
+        max = crate::symptoms::MAX_BURDEN,
+        min = crate::units::trim_number(MIN_THRESHOLD),
+    )
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Entry {
     pub date: Date,
@@ -351,5 +367,14 @@ mod tests {
         let v = [2.0, 2.0, 2.0, 2.0, 20.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0];
         let a = analyse(&series(date(2026, 1, 1), &v), Some(date(2026, 1, 5)));
         assert_eq!(a.waves().count(), 1, "{:?}", a.days);
+    }
+
+    #[test]
+    fn the_method_in_words_names_the_rules_numbers() {
+        let m = method();
+        assert!(m.contains(&format!("up to {BASELINE_DAYS} of them")), "{m}");
+        assert!(m.contains(&format!("(0 to {})", crate::symptoms::MAX_BURDEN)), "{m}");
+        assert!(m.contains(&format!("at least {MIN_RUN} check-ins")), "{m}");
+        assert!(m.contains("not validated and not a diagnosis"), "{m}");
     }
 }

@@ -187,9 +187,10 @@ fn parse_form(pairs: &[(String, String)], today: Date) -> Result<(Date, Answers,
     let day = parse_day(&get("date"), today).map_err(|m| errors.push(Field::error("date", m))).ok();
     let scores = parse_scores(pairs, &mut errors);
     let wellbeing = match get("wellbeing").trim().parse::<u8>() {
-        Ok(w) if w <= 10 => Some(w),
+        Ok(w) if w <= symptoms::MAX_WELLBEING => Some(w),
         _ => {
-            errors.push(Field::error("wellbeing", "Choose a number from 0 (worst) to 10 (best)."));
+            let top = symptoms::MAX_WELLBEING;
+            errors.push(Field::error("wellbeing", format!("Choose a number from 0 (worst) to {top} (best).")));
             None
         }
     };
@@ -236,8 +237,8 @@ fn parse_sleep(raw: &str) -> Result<Option<f64>, String> {
         return Ok(None);
     }
     match raw.trim().parse::<f64>() {
-        Ok(h) if h.is_finite() && (0.0..=24.0).contains(&h) => Ok(Some(h)),
-        _ => Err("Enter hours of sleep between 0 and 24, or leave it empty.".into()),
+        Ok(h) if symptoms::plausible_sleep(h) => Ok(Some(h)),
+        _ => Err(format!("Enter hours of sleep between 0 and {}, or leave it empty.", symptoms::MAX_SLEEP_HOURS)),
     }
 }
 

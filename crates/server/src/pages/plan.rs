@@ -159,7 +159,7 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
             date: date.to_string(),
             day: s.day,
             dose: mg(s.dose_mg),
-            target: mg((s.target_mg * 100.0).round() / 100.0),
+            target: mg(taper_core::schedule::target_as_shown(s.target_mg)),
             occupancy: s.occupancy.map(|o| format!("{o:.1} %")).unwrap_or_else(|| "—".into()),
             instruction: s.instruction.clone(),
             notes: s.notes.iter().filter(|n| i == 0 || !steps[i - 1].notes.contains(n)).cloned().collect(),

@@ -16,13 +16,6 @@ use crate::timeline::{self, Course, ProposalDetails, StoredAction};
 use crate::views::{self, EpisodeView, ProposalView, RevisionView};
 use taper_core::adapt::FirstCut;
 
-pub const METHOD: &str = "Your baseline is the average of your check-ins before your first dose change (up to 7 of \
-    them), or of your first 7 check-ins. Each day's burden is the sum of the checklist answers (0 to 51); the line is \
-    the average of the last 3 days. A wave is at least 3 check-ins in a row whose 3-day average is above your \
-    baseline by more than twice your baseline's day-to-day variation (and never less than 3 points). A window is at \
-    least 3 check-ins in a row, after a wave, back within half that distance of your baseline. This is Taper's own \
-    description, modelled on single-person control charts; it is not validated and not a diagnosis.";
-
 #[derive(Deserialize)]
 pub struct Notice {
     done: Option<String>,
@@ -37,7 +30,7 @@ fn effect(action: StoredAction, course: Option<&Course>, today: jiff::civil::Dat
     let holding = course.is_some_and(|c| c.current().record.hold);
     let cur = course.map(|c| &c.current().settings);
     let unit = cur.map_or("", |s| s.step_unit());
-    let interval = cur.map_or(28, |s| s.interval_days);
+    let interval = cur.map_or(taper_core::schedule::DEFAULT_INTERVAL_DAYS, |s| s.interval_days);
     let ends = if holding { "Accepting ends your hold: " } else { "Accepting changes your plan: " };
     let revision = taper_core::adapt::Action::from(action).revision();
     match (action, revision.first_cut) {
@@ -123,7 +116,7 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
         has_plan: course.is_some(),
         chart,
         summary: analysis.summary(),
-        method: METHOD.to_string(),
+        method: taper_core::waves::method(),
         episodes: analysis
             .episodes
             .iter()

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use taper_core::consent::Category;
 use taper_core::measures::{
-    ANSWERS, ATTRIBUTION, Answers, Change, DIFFICULTY_ANSWERS, DIFFICULTY_QUESTION, Instrument, difficulty_words,
+    self, ANSWERS, ATTRIBUTION, Answers, Change, DIFFICULTY_ANSWERS, DIFFICULTY_QUESTION, Instrument, difficulty_words,
 };
 use taper_store::QuestionnaireRecord;
 
@@ -118,12 +118,15 @@ pub fn difficulty_of(inst: Instrument, pairs: &[(String, String)]) -> Option<u8>
 
 /// One of the four answers (0–3) a form sent under `name`; None when missing or anything else.
 fn choice(pairs: &[(String, String)], name: &str) -> Option<u8> {
-    pairs.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.trim().parse::<u8>().ok()).filter(|v| *v <= 3)
+    pairs.iter().find(|(k, _)| k == name).and_then(|(_, v)| measures::answer_of(v))
 }
 
 /// The item-9 answer above zero in PHQ-9 answers, if any.
 pub fn item9_of(inst: Instrument, values: &[Option<u8>]) -> Option<u8> {
-    (inst == Instrument::Phq9).then(|| values.get(8).copied().flatten()).flatten().filter(|v| *v > 0)
+    (inst == Instrument::Phq9)
+        .then(|| values.get(measures::ITEM9_INDEX).copied().flatten())
+        .flatten()
+        .filter(|v| *v > 0)
 }
 
 /// Keeps what can be kept: an item-9 answer above zero always (so it flags every supporter even
