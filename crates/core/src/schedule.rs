@@ -134,6 +134,13 @@ pub struct DailyDose {
     pub preparation: Preparation,
 }
 
+impl DailyDose {
+    /// How far the prepared dose is from the ideal target, in mg.
+    pub fn error_mg(&self) -> f64 {
+        self.dose_mg - self.target_mg
+    }
+}
+
 /// An ideal target as shown beside the dose: to a hundredth of a milligram. Targets are not
 /// measured out, only compared with the dose, so finer figures would suggest a precision no
 /// preparation has.

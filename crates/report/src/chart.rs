@@ -73,10 +73,12 @@ pub fn plan_svg(plan: &Plan) -> Result<String, ChartError> {
     }
     if let Some(last) = plan.steps.last() {
         points.push((f64::from(last.day), last.dose_mg));
-        points.push((f64::from(last.day + plan.interval_days.max(1)), last.dose_mg));
+        // The last dose drawn on for one more interval, so it shows as a level, not a point.
+        let held_until = f64::from(last.day + plan.interval_days.max(1));
+        points.push((held_until, last.dose_mg));
     }
     let end = points.last().map_or(1.0, |p| p.0).max(1.0);
-    let top_dose = plan.steps.first().map_or(1.0, |s| s.dose_mg) * 1.1;
+    let y_top = with_headroom(plan.steps.first().map_or(1.0, |s| s.dose_mg), 1.1);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (800, 420)).into_drawing_area();
@@ -88,7 +90,7 @@ pub fn plan_svg(plan: &Plan) -> Result<String, ChartError> {
             .margin(12)
             .x_label_area_size(32)
             .y_label_area_size(56)
-            .build_cartesian_2d(0f64..end, 0f64..top_dose)
+            .build_cartesian_2d(0f64..end, 0f64..y_top)
             .map_err(err)?;
         chart.configure_mesh().x_desc("day").y_desc("mg per day").draw().map_err(err)?;
         chart.draw_series(LineSeries::new(points.iter().copied(), COLOURS[0].stroke_width(2))).map_err(err)?;
@@ -234,12 +236,12 @@ pub fn waves_svg(t: &Timeline) -> Result<String, ChartError> {
             .map_err(err)?;
 
         let dose = steps(t.dose);
-        let top_dose = dose.iter().map(|p| p.1).fold(1.0, f64::max) * 1.15;
+        let y_top = with_headroom(dose.iter().map(|p| p.1).fold(1.0, f64::max), 1.15);
         let mut dc = ChartBuilder::on(&dose_area)
             .margin(12)
             .x_label_area_size(28)
             .y_label_area_size(56)
-            .build_cartesian_2d(0f64..days, 0f64..top_dose)
+            .build_cartesian_2d(0f64..days, 0f64..y_top)
             .map_err(err)?;
         dc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("mg per day").draw().map_err(err)?;
         dc.draw_series(LineSeries::new(dose, COLOURS[3].stroke_width(2))).map_err(err)?;
@@ -276,4 +278,9 @@ pub fn waves_svg(t: &Timeline) -> Result<String, ChartError> {
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// The top of a chart's axis: the largest value plus room above it for the line and labels.
+fn with_headroom(largest: f64, factor: f64) -> f64 {
+    largest * factor
 }

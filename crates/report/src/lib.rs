@@ -34,7 +34,7 @@ pub fn plan_csv(plan: &taper_core::Plan) -> Result<String, csv::Error> {
                 d.day.to_string(),
                 wire::round4(d.target_mg).to_string(),
                 wire::round4(d.dose_mg).to_string(),
-                wire::round4(d.dose_mg - d.target_mg).to_string(),
+                wire::round4(d.error_mg()).to_string(),
                 String::new(),
                 d.preparation.instruction(),
             ])?;
