@@ -11,6 +11,8 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use taper_core::history::EventKind;
+use taper_core::measures::Instrument;
 use taper_core::symptoms::CHECKLIST;
 use taper_store::{DoseStatus, NewCheckIn, NewDose, NewRevision, Store, StoreError};
 
@@ -155,6 +157,21 @@ fn text(v: &Value) -> Result<String, ImportError> {
     }
 }
 
+/// Every status, questionnaire and medication event is one this version knows, so a file that
+/// would be refused half-way (the database checks these columns) is refused before any write.
+fn check_kinds(e: &Export) -> Result<(), ImportError> {
+    if let Some(d) = e.doses.iter().find(|d| DoseStatus::parse(&d.status).is_err()) {
+        return Err(ImportError::Invalid(format!("a dose has the unknown status '{}'", d.status)));
+    }
+    if let Some(q) = e.questionnaires.iter().find(|q| Instrument::from_key(&q.instrument).is_none()) {
+        return Err(ImportError::Invalid(format!("a questionnaire is the unknown '{}'", q.instrument)));
+    }
+    if let Some(m) = e.medication_history.events.iter().find(|m| EventKind::from_key(&m.kind).is_none()) {
+        return Err(ImportError::Invalid(format!("a medication event has the unknown kind '{}'", m.kind)));
+    }
+    Ok(())
+}
+
 /// Imports `json` into `user`'s account, which must be empty. Checked before anything is
 /// written: the format, the check-in checklist (its items must be this version's, in order).
 pub async fn import(store: &Store, user: uuid::Uuid, json: &str) -> Result<Summary, ImportError> {
@@ -169,6 +186,7 @@ pub async fn import(store: &Store, user: uuid::Uuid, json: &str) -> Result<Summa
     if e.checkins.iter().any(|c| c.scores.len() != ours.len()) {
         return Err(ImportError::Invalid("a check-in has the wrong number of answers".into()));
     }
+    check_kinds(&e)?;
     if !store.plans(user).await?.is_empty()
         || !store.checkins(user).await?.is_empty()
         || !store.questionnaires(user).await?.is_empty()

@@ -1,6 +1,6 @@
 //! Taper's persistence. **Only this crate knows SQL.** One schema on two backends: an embedded
-//! SQLite file (the default) or PostgreSQL, chosen by the URL's scheme; migrations live per
-//! backend under `migrations/` and run at start.
+//! SQLite file (the default) or PostgreSQL, chosen by the URL's scheme; one folder of migrations
+//! in the SQL both share, embedded and run at start.
 //!
 //! Every query that reads or changes a person's records names the owner in its `WHERE` clause,
 //! so a caller cannot reach another person's rows by guessing an id.
@@ -29,8 +29,9 @@ pub use rows::*;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+/// One schema for both backends: every migration is written in the SQL they share (a table
+/// gaining a CHECK is rebuilt, which both accept), so there is one folder, not two copies.
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -125,11 +126,7 @@ impl Store {
         }
         let url = if backend == Backend::Sqlite && !url.contains('?') { format!("{url}?mode=rwc") } else { url.into() };
         let pool = opts.connect(&url).await?;
-        let migrator = match backend {
-            Backend::Sqlite => &SQLITE,
-            Backend::Postgres => &POSTGRES,
-        };
-        migrator.run(&pool).await?;
+        MIGRATIONS.run(&pool).await?;
         Ok(Store { pool, backend, sealer: None })
     }
 

@@ -793,6 +793,15 @@ async fn an_export_imported_elsewhere_exports_the_same() {
         assert!(first.contains("\"item9_answers\"") && first.contains("My sister"));
         let bad = taper_server::import::import(&other.store, id, "{\"format\":\"something-else\"}").await.unwrap_err();
         assert!(bad.to_string().contains("not a Taper export"), "{bad}");
+        // A kind this version does not know is refused before anything is written (issue 13:
+        // the database would refuse it half-way).
+        let mut tampered: serde_json::Value = serde_json::from_str(&first).unwrap();
+        tampered["medication_history"]["events"][0]["kind"] = "paused".into();
+        other.browser().sign_up("tampered@example.org").await;
+        let fresh = other.store.user_by_email("tampered@example.org").await.unwrap().unwrap().id;
+        let refused = taper_server::import::import(&other.store, fresh, &tampered.to_string()).await.unwrap_err();
+        assert!(refused.to_string().contains("'paused'"), "{refused}");
+        assert!(other.store.plans(fresh).await.unwrap().is_empty(), "nothing written");
         other.stop().await;
         elsewhere.remove().await;
         app
