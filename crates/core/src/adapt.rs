@@ -109,6 +109,32 @@ impl Rule {
     }
 }
 
+/// Where a proposal came from: one of core's rules, or a supporter's suggestion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Rule(Rule),
+    Supporter,
+}
+
+impl Origin {
+    /// Stable key for storage: the rule's key, or "supporter".
+    pub fn key(self) -> &'static str {
+        match self {
+            Origin::Rule(r) => r.key(),
+            Origin::Supporter => "supporter",
+        }
+    }
+    pub fn from_key(key: &str) -> Option<Origin> {
+        if key == "supporter" { Some(Origin::Supporter) } else { Rule::from_key(key).map(Origin::Rule) }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Action {
     /// Stay on this dose until further notice.
@@ -278,4 +304,23 @@ pub fn propose(s: &Situation) -> Option<Proposal> {
         data,
         sources: vec!["horowitz_taylor2019", "maudsley2024", "taper_policy"],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_origin_round_trips_through_its_key_and_unknown_keys_are_none() {
+        let all = [
+            Origin::Rule(Rule::HoldOnRise),
+            Origin::Rule(Rule::ReturnToTolerated),
+            Origin::Rule(Rule::StepWhenStable),
+            Origin::Supporter,
+        ];
+        for o in all {
+            assert_eq!(Origin::from_key(o.key()), Some(o));
+        }
+        assert_eq!(Origin::from_key("anything"), None);
+    }
 }

@@ -188,7 +188,7 @@ pub async fn refresh_proposals(
     };
     let mut existing = state.store.proposals(user, course.plan_id).await?;
     if let Some(p) = adapt::propose(&situation) {
-        let rule = p.rule.key();
+        let rule = adapt::Origin::Rule(p.rule);
         let blocked = existing.iter().any(|e| {
             e.revision == cur.record.id
                 && e.rule == rule

@@ -833,7 +833,7 @@ impl Store {
         .bind(id.to_string())
         .bind(p.plan.to_string())
         .bind(p.revision.to_string())
-        .bind(p.rule)
+        .bind(p.rule.key())
         .bind(p.title)
         .bind(p.reason)
         .bind(p.details)

@@ -235,7 +235,7 @@ impl TryFrom<CheckInRow> for CheckInRecord {
 pub struct NewProposal<'a> {
     pub plan: Uuid,
     pub revision: Uuid,
-    pub rule: &'a str,
+    pub rule: taper_core::adapt::Origin,
     pub title: &'a str,
     pub reason: &'a str,
     /// JSON: the data, sources and action (defined by the server).
@@ -266,7 +266,7 @@ pub struct ProposalRecord {
     pub id: Uuid,
     pub plan: Uuid,
     pub revision: Uuid,
-    pub rule: String,
+    pub rule: taper_core::adapt::Origin,
     pub status: ProposalStatus,
     pub title: String,
     pub reason: String,
@@ -309,7 +309,8 @@ impl TryFrom<ProposalRow> for ProposalRecord {
             id: uuid(&r.id)?,
             plan: uuid(&r.plan_id)?,
             revision: uuid(&r.revision_id)?,
-            rule: r.rule,
+            rule: taper_core::adapt::Origin::from_key(&r.rule)
+                .ok_or_else(|| StoreError::Corrupt(format!("proposal rule '{}'", r.rule)))?,
             status,
             title: r.title,
             reason: r.reason,

@@ -62,7 +62,7 @@ async fn check(url: &str) {
     assert_eq!((doses.len(), doses[0].dose_mg, doses[0].date), (1, 17.5625, date(2026, 11, 2)));
     let proposals = store.proposals(user, plan).await.unwrap();
     assert_eq!(
-        (proposals.len(), proposals[0].rule.as_str(), proposals[0].revision),
+        (proposals.len(), proposals[0].rule.key(), proposals[0].revision),
         (1, "hold", Uuid::parse_str(REVISION).unwrap())
     );
     let q = store.questionnaires(user).await.unwrap();

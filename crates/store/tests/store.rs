@@ -127,7 +127,7 @@ async fn a_person_reaches_only_their_own_records() {
         let p = NewProposal {
             plan,
             revision: rev,
-            rule: "hold",
+            rule: taper_core::adapt::Origin::Rule(taper_core::adapt::Rule::HoldOnRise),
             title: "t",
             reason: "r",
             details: "{}",
@@ -151,7 +151,7 @@ async fn revisions_accumulate_and_accepting_a_proposal_happens_once() {
         let p = NewProposal {
             plan,
             revision: first.id,
-            rule: "hold",
+            rule: taper_core::adapt::Origin::Rule(taper_core::adapt::Rule::HoldOnRise),
             title: "Hold",
             reason: "r",
             details: "{}",
@@ -373,7 +373,7 @@ async fn assessments_history_and_supporter_proposals_round_trip() {
         let p = NewProposal {
             plan,
             revision: rev,
-            rule: "supporter",
+            rule: taper_core::adapt::Origin::Supporter,
             title: "Hold for two more weeks",
             reason: "r",
             details: "{}",

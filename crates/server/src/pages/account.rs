@@ -306,7 +306,7 @@ fn revision_json(r: &taper_store::Revision) -> serde_json::Value {
 
 fn proposal_json(x: &taper_store::ProposalRecord) -> serde_json::Value {
     serde_json::json!({
-        "rule": x.rule,
+        "rule": x.rule.key(),
         "status": x.status.as_str(),
         "title": x.title,
         "reason": x.reason,

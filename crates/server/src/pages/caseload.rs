@@ -409,7 +409,7 @@ pub async fn propose(
     let new = taper_store::NewProposal {
         plan: course.plan_id,
         revision: cur.record.id,
-        rule: "supporter",
+        rule: taper_core::adapt::Origin::Supporter,
         title: &title,
         reason: "A suggestion from someone you share your record with. Nothing changes unless you accept it.",
         details: &details,

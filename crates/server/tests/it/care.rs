@@ -120,8 +120,14 @@ async fn a_supporter_with_permission_suggests_and_the_person_decides() {
         assert!(p.get("/today").await.has("Dr Lee suggests a change to your plan."));
         assert!(dr.get(&format!("/people/{pid}")).await.has("waiting for them to decide"));
         let plan = app.store.plans(pid).await.unwrap()[0].id;
-        let proposal =
-            app.store.proposals(pid, plan).await.unwrap().into_iter().find(|x| x.rule == "supporter").unwrap();
+        let proposal = app
+            .store
+            .proposals(pid, plan)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|x| x.rule == taper_core::adapt::Origin::Supporter)
+            .unwrap();
         let accepted = p.submit("/progress", &format!("/proposals/{}/accept", proposal.id), &[]).await;
         assert_eq!(accepted.status, StatusCode::SEE_OTHER);
         let revs = app.store.plan(pid, plan).await.unwrap().revisions;
