@@ -189,7 +189,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/core/src/crossover.rs", "plan", 148),
     ("crates/core/src/formulation.rs", "build", 141),
     ("crates/core/src/exposure.rs", "analyse", 112),
-    ("crates/core/src/adapt.rs", "propose", 104),
     ("crates/core/src/formulation.rs", "new", 99),
     ("crates/core/src/catalogue.rs", "build_drug", 91),
     ("crates/core/src/assess.rs", "assess", 89),

@@ -11,7 +11,7 @@ use jiff::civil::Date;
 
 use crate::course::Change;
 use crate::units::trim_number as n;
-use crate::waves::{Analysis, State};
+use crate::waves::{Analysis, Episode, State};
 
 /// A wave counts as following a dose change when it starts within this many days of it.
 pub const AFTER_CHANGE_DAYS: i32 = 42;
@@ -212,7 +212,7 @@ pub fn propose(s: &Situation) -> Option<Proposal> {
     let wave_after_cut = a
         .ongoing_wave()
         .filter(|w| cut.is_some_and(|c| w.start >= c.date && (w.start - c.date).get_days() <= AFTER_CHANGE_DAYS));
-    let mut data = vec![
+    let data = vec![
         format!("Your baseline: {:.1} points (from {} check-ins)", b.mean, b.entries),
         format!(
             "Your latest check-in ({}): {} points; 3-day average {:.1}",
@@ -221,56 +221,81 @@ pub fn propose(s: &Situation) -> Option<Proposal> {
             latest.rolling
         ),
     ];
+    match (wave_after_cut, cut) {
+        // A rise after a cut is answered by one of the two rules for it, or by nothing.
+        (Some(w), Some(c)) => return_to_tolerated(s, w, &c, data.clone()).or_else(|| hold_on_rise(s, w, &c, data)),
+        _ => step_when_stable(s, data),
+    }
+}
 
-    if let (Some(w), Some(c)) = (wave_after_cut, cut) {
-        let severe_line = b.mean + SEVERE_THRESHOLDS * a.threshold;
-        let severe = latest.rolling >= severe_line;
-        let persistent = w.days() >= PERSISTENT_DAYS;
-        data.push(format!("Dose changed on {} from {} mg to {} mg", c.date, n(c.from_mg), n(c.to_mg)));
-        data.push(format!(
-            "Raised since {} ({} days), above your baseline by more than {:.1} points",
-            w.start,
-            w.days(),
-            a.threshold
-        ));
-        if (severe || persistent) && s.dose_mg < c.from_mg {
-            if severe {
-                data.push(format!("3-day average at or above {severe_line:.1}: severe for you"));
-            }
-            if persistent {
-                data.push(format!("Raised for {PERSISTENT_DAYS} days or more: not settling"));
-            }
-            return Some(Proposal {
-                rule: Rule::ReturnToTolerated,
-                action: Action::Return { dose_mg: c.from_mg },
-                title: format!("Consider going back to {} mg, the last dose you tolerated", n(c.from_mg)),
-                reason: format!(
-                    "Your symptoms rose after the step to {} mg and are {}. Published advice is to return to the \
-                     last dose at which symptoms were tolerable, hold there until stable, and then reduce more \
-                     slowly. Please talk this through with your prescriber.",
-                    n(c.to_mg),
-                    if severe { "severe compared with your baseline" } else { "not settling" }
-                ),
-                data,
-                sources: vec!["horowitz_taylor2019", "maudsley2024", "taper_policy"],
-            });
-        }
-        if s.hold_since.is_none() {
-            return Some(Proposal {
-                rule: Rule::HoldOnRise,
-                action: Action::Hold { dose_mg: s.dose_mg },
-                title: format!("Consider holding at {} mg", n(s.dose_mg)),
-                reason: "Your symptoms have risen above your own baseline since your last step. Published advice is \
-                         not to reduce further while withdrawal symptoms are raised: stay on this dose until they \
-                         settle. Please talk this through with your prescriber."
-                    .to_string(),
-                data,
-                sources: vec!["horowitz_taylor2019", "taper_policy"],
-            });
-        }
+/// The facts about a rise after a cut, shown with either rule that answers it.
+fn rise_facts(s: &Situation, w: &Episode, c: &Change, data: &mut Vec<String>) {
+    data.push(format!("Dose changed on {} from {} mg to {} mg", c.date, n(c.from_mg), n(c.to_mg)));
+    data.push(format!(
+        "Raised since {} ({} days), above your baseline by more than {:.1} points",
+        w.start,
+        w.days(),
+        s.analysis.threshold
+    ));
+}
+
+/// Rule: symptoms after a cut that are severe for this person, or not settling, suggest going
+/// back to the last tolerated dose (Horowitz & Taylor 2019; Maudsley 2024).
+fn return_to_tolerated(s: &Situation, w: &Episode, c: &Change, mut data: Vec<String>) -> Option<Proposal> {
+    let (a, b, latest) = (s.analysis, s.analysis.baseline?, s.analysis.latest()?);
+    let severe_line = b.mean + SEVERE_THRESHOLDS * a.threshold;
+    let severe = latest.rolling >= severe_line;
+    let persistent = w.days() >= PERSISTENT_DAYS;
+    if !((severe || persistent) && s.dose_mg < c.from_mg) {
         return None;
     }
+    rise_facts(s, w, c, &mut data);
+    if severe {
+        data.push(format!("3-day average at or above {severe_line:.1}: severe for you"));
+    }
+    if persistent {
+        data.push(format!("Raised for {PERSISTENT_DAYS} days or more: not settling"));
+    }
+    Some(Proposal {
+        rule: Rule::ReturnToTolerated,
+        action: Action::Return { dose_mg: c.from_mg },
+        title: format!("Consider going back to {} mg, the last dose you tolerated", n(c.from_mg)),
+        reason: format!(
+            "Your symptoms rose after the step to {} mg and are {}. Published advice is to return to the \
+             last dose at which symptoms were tolerable, hold there until stable, and then reduce more \
+             slowly. Please talk this through with your prescriber.",
+            n(c.to_mg),
+            if severe { "severe compared with your baseline" } else { "not settling" }
+        ),
+        data,
+        sources: vec!["horowitz_taylor2019", "maudsley2024", "taper_policy"],
+    })
+}
 
+/// Rule: a rise after a cut, not yet on hold, suggests holding at today's dose (Horowitz &
+/// Taylor 2019).
+fn hold_on_rise(s: &Situation, w: &Episode, c: &Change, mut data: Vec<String>) -> Option<Proposal> {
+    if s.hold_since.is_some() {
+        return None;
+    }
+    rise_facts(s, w, c, &mut data);
+    Some(Proposal {
+        rule: Rule::HoldOnRise,
+        action: Action::Hold { dose_mg: s.dose_mg },
+        title: format!("Consider holding at {} mg", n(s.dose_mg)),
+        reason: "Your symptoms have risen above your own baseline since your last step. Published advice is \
+                 not to reduce further while withdrawal symptoms are raised: stay on this dose until they \
+                 settle. Please talk this through with your prescriber."
+            .to_string(),
+        data,
+        sources: vec!["horowitz_taylor2019", "taper_policy"],
+    })
+}
+
+/// Rule: on hold and settled for `STABLE_DAYS`, with enough check-ins and none raised, the next
+/// step may come, halved after a hold (Horowitz & Taylor 2019; Maudsley 2024).
+fn step_when_stable(s: &Situation, mut data: Vec<String>) -> Option<Proposal> {
+    let (a, latest) = (s.analysis, s.analysis.latest()?);
     let since = s.hold_since?;
     if !s.has_next_step || (s.today - since).get_days() < STABLE_DAYS || latest.state != State::Settled {
         return None;
