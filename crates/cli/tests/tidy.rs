@@ -192,7 +192,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/core/src/formulation.rs", "new", 99),
     ("crates/core/src/catalogue.rs", "build_drug", 91),
     ("crates/core/src/assess.rs", "assess", 89),
-    ("crates/core/src/history.rs", "advise", 84),
 ];
 
 /// Every function of a file before its `#[cfg(test)]` module, as (name, lines).

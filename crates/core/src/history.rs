@@ -96,69 +96,19 @@ pub const SLOW_INTERVAL_DAYS: u32 = 42;
 pub fn advise(events: &[Event], bg: &Background, today: Date) -> PaceAdvice {
     let mut ev: Vec<&Event> = events.iter().filter(|e| e.date <= today).collect();
     ev.sort_by_key(|e| e.date);
-    let mut factors = Vec::new();
-    let stops = ev.iter().filter(|e| e.kind == EventKind::Stop).count();
-    if stops > 0 {
-        factors.push(RiskFactor {
-            key: "previous_attempts",
-            text: format!("{stops} earlier attempt{} to stop", if stops == 1 { "" } else { "s" }),
-            source: "ballenger_post1978",
-        });
-    }
-    let abrupt = ev.iter().filter(|e| e.kind == EventKind::Stop && e.abrupt).count();
-    if abrupt > 0 {
-        factors.push(RiskFactor {
-            key: "abrupt_stop",
-            text: format!("stopped all at once {abrupt} time{}", if abrupt == 1 { "" } else { "s" }),
-            source: "maudsley2024",
-        });
-    }
-    let changes: Vec<&&Event> = ev
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::Start | EventKind::Stop | EventKind::Reinstate | EventKind::Switch))
-        .collect();
-    let rapid = changes.windows(2).filter(|w| (w[1].date - w[0].date).get_days() <= RAPID_DAYS).count();
-    if rapid > 0 {
-        factors.push(RiskFactor {
-            key: "rapid_cycles",
-            text: format!(
-                "{rapid} start, stop or switch{} within {RAPID_DAYS} days of the one before",
-                if rapid == 1 { "" } else { "es" }
-            ),
-            source: "ballenger_post1978",
-        });
-    }
-    if bg.intermittent_use {
-        factors.push(RiskFactor {
-            key: "intermittent",
-            text: "taken on some days only or every other day".into(),
-            source: "maudsley2024",
-        });
-    }
-    if bg.concurrent_psychotropics >= 2 {
-        factors.push(RiskFactor {
-            key: "concurrent",
-            text: format!("{} other psychiatric drugs taken at the same time", bg.concurrent_psychotropics),
-            source: "maudsley2024",
-        });
-    }
-    if let Some(first) = ev.iter().find(|e| matches!(e.kind, EventKind::Start)) {
-        let span = f64::from((today - first.date).get_days()) / 365.25;
-        if span >= f64::from(LONG_TERM_YEARS) {
-            factors.push(RiskFactor {
-                key: "long_term",
-                text: format!("taken for about {} years", span.floor()),
-                source: "maudsley2024",
-            });
-        }
-    }
-    if bg.past_severe_withdrawal {
-        factors.push(RiskFactor {
-            key: "past_severe",
-            text: "a past withdrawal that was severe".into(),
-            source: "maudsley2024",
-        });
-    }
+    // One function per risk factor, each with its source; the order is the order shown.
+    let factors: Vec<RiskFactor> = [
+        previous_attempts(&ev),
+        abrupt_stops(&ev),
+        rapid_cycles(&ev),
+        intermittent_use(bg),
+        concurrent_psychotropics(bg),
+        long_term_use(&ev, today),
+        past_severe_withdrawal(bg),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let (step_factor, interval_days) = match factors.len() {
         0 => (1.0, USUAL_INTERVAL_DAYS),
         n if n >= 3 || bg.past_severe_withdrawal => (0.5, SLOW_INTERVAL_DAYS),
@@ -176,6 +126,80 @@ pub fn advise(events: &[Event], bg: &Background, today: Date) -> PaceAdvice {
         )
     };
     PaceAdvice { factors, step_factor, interval_days, explanation }
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+fn previous_attempts(ev: &[&Event]) -> Option<RiskFactor> {
+    let stops = ev.iter().filter(|e| e.kind == EventKind::Stop).count();
+    (stops > 0).then(|| RiskFactor {
+        key: "previous_attempts",
+        text: format!("{stops} earlier attempt{} to stop", plural(stops, "", "s")),
+        source: "ballenger_post1978",
+    })
+}
+
+fn abrupt_stops(ev: &[&Event]) -> Option<RiskFactor> {
+    let abrupt = ev.iter().filter(|e| e.kind == EventKind::Stop && e.abrupt).count();
+    (abrupt > 0).then(|| RiskFactor {
+        key: "abrupt_stop",
+        text: format!("stopped all at once {abrupt} time{}", plural(abrupt, "", "s")),
+        source: "maudsley2024",
+    })
+}
+
+/// Starts, stops, restarts and switches within `RAPID_DAYS` of the one before.
+fn rapid_cycles(ev: &[&Event]) -> Option<RiskFactor> {
+    let changes: Vec<&&Event> = ev
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Start | EventKind::Stop | EventKind::Reinstate | EventKind::Switch))
+        .collect();
+    let rapid = changes.windows(2).filter(|w| (w[1].date - w[0].date).get_days() <= RAPID_DAYS).count();
+    (rapid > 0).then(|| RiskFactor {
+        key: "rapid_cycles",
+        text: format!(
+            "{rapid} start, stop or switch{} within {RAPID_DAYS} days of the one before",
+            plural(rapid, "", "es")
+        ),
+        source: "ballenger_post1978",
+    })
+}
+
+fn intermittent_use(bg: &Background) -> Option<RiskFactor> {
+    bg.intermittent_use.then(|| RiskFactor {
+        key: "intermittent",
+        text: "taken on some days only or every other day".into(),
+        source: "maudsley2024",
+    })
+}
+
+fn concurrent_psychotropics(bg: &Background) -> Option<RiskFactor> {
+    (bg.concurrent_psychotropics >= 2).then(|| RiskFactor {
+        key: "concurrent",
+        text: format!("{} other psychiatric drugs taken at the same time", bg.concurrent_psychotropics),
+        source: "maudsley2024",
+    })
+}
+
+/// Taken for `LONG_TERM_YEARS` or more since the first recorded start.
+fn long_term_use(ev: &[&Event], today: Date) -> Option<RiskFactor> {
+    let first = ev.iter().find(|e| matches!(e.kind, EventKind::Start))?;
+    let span = f64::from((today - first.date).get_days()) / 365.25;
+    (span >= f64::from(LONG_TERM_YEARS)).then(|| RiskFactor {
+        key: "long_term",
+        text: format!("taken for about {} years", span.floor()),
+        source: "maudsley2024",
+    })
+}
+
+fn past_severe_withdrawal(bg: &Background) -> Option<RiskFactor> {
+    bg.past_severe_withdrawal.then(|| RiskFactor {
+        key: "past_severe",
+        text: "a past withdrawal that was severe".into(),
+        source: "maudsley2024",
+    })
 }
 
 fn join(parts: &[&str]) -> String {
