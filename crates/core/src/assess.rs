@@ -114,65 +114,9 @@ fn h(text: &'static str, points_to: Leaning, weight: u32) -> Reason {
 
 pub fn assess(e: &Episode, known: Known) -> Assessment {
     use Leaning::{Relapse as R, Unclear as U, Withdrawal as W};
-    let mut reasons = Vec::new();
-    reasons.push(match e.onset {
-        Onset::Days => r("Began within days of a dose reduction, as withdrawal usually does.", W, 2),
-        Onset::Weeks => r(
-            "Began weeks after a reduction: possible for withdrawal (especially with long half-life drugs) and for a \
-             return of the original condition.",
-            U,
-            0,
-        ),
-        Onset::Months => h(
-            "Began months after the last change: a return of the original condition often starts late, but so can \
-             protracted withdrawal, especially after stopping completely or a long taper.",
-            U,
-            0,
-        ),
-        Onset::NoChange => r(
-            "No dose change came before it; withdrawal follows a change (though withdrawal-like symptoms can occur on a \
-             steady dose).",
-            R,
-            1,
-        ),
-        Onset::Unknown => r("Timing relative to a dose change is not known.", U, 0),
-    });
-    reasons.push(match e.new_symptoms {
-        Answer::Yes => {
-            r("Symptoms new to you, such as dizziness or electric-shock sensations, are typical of withdrawal.", W, 2)
-        }
-        Answer::No => r("No symptoms new to you: the features are ones you have had before.", R, 1),
-        Answer::Unsure => r("Unsure whether the symptoms are new.", U, 0),
-    });
-    reasons.push(match e.physical {
-        Answer::Yes => {
-            r("A mainly physical pattern (dizziness, nausea, flu-like feelings) points to withdrawal.", W, 1)
-        }
-        Answer::No => r("Mainly emotional symptoms occur in both withdrawal and the original condition.", U, 0),
-        Answer::Unsure => r("Unsure whether the pattern is mainly physical.", U, 0),
-    });
-    reasons.push(match e.like_original {
-        Answer::Yes => h(
-            "It looks like the condition the medication was first prescribed for, though withdrawal can look like \
-             anxiety or depression too.",
-            R,
-            1,
-        ),
-        Answer::No => r("It does not look like the original condition.", W, 1),
-        Answer::Unsure => r("Unsure whether it resembles the original condition.", U, 0),
-    });
-    reasons.push(match e.reinstatement {
-        Reinstatement::ImprovedQuickly => {
-            r("Symptoms eased within days of going back to the previous dose, which is typical of withdrawal.", W, 2)
-        }
-        Reinstatement::NoBetter => h(
-            "No better yet after going back up: this says little either way, as withdrawal, especially after a long \
-             time or a late reinstatement, may not ease at once.",
-            U,
-            0,
-        ),
-        Reinstatement::NotTried => r("Going back to the previous dose has not been tried.", U, 0),
-    });
+    let mut reasons =
+        vec![onset(e.onset), new_symptoms(e.new_symptoms), physical(e.physical), like_original(e.like_original)];
+    reasons.push(reinstatement(e.reinstatement));
     if known.past_withdrawal {
         reasons.push(r(
             "You have had withdrawal before when reducing or stopping (your medication history), which makes it more \
@@ -200,6 +144,89 @@ pub fn assess(e: &Episode, known: Known) -> Assessment {
         U
     };
     Assessment { leaning, reasons }
+}
+
+/// When it began, relative to the last dose change.
+fn onset(o: Onset) -> Reason {
+    use Leaning::{Relapse as R, Unclear as U, Withdrawal as W};
+    match o {
+        Onset::Days => r("Began within days of a dose reduction, as withdrawal usually does.", W, 2),
+        Onset::Weeks => r(
+            "Began weeks after a reduction: possible for withdrawal (especially with long half-life drugs) and for a \
+             return of the original condition.",
+            U,
+            0,
+        ),
+        Onset::Months => h(
+            "Began months after the last change: a return of the original condition often starts late, but so can \
+             protracted withdrawal, especially after stopping completely or a long taper.",
+            U,
+            0,
+        ),
+        Onset::NoChange => r(
+            "No dose change came before it; withdrawal follows a change (though withdrawal-like symptoms can occur on a \
+             steady dose).",
+            R,
+            1,
+        ),
+        Onset::Unknown => r("Timing relative to a dose change is not known.", U, 0),
+    }
+}
+
+/// Whether the symptoms are new to the person.
+fn new_symptoms(a: Answer) -> Reason {
+    use Leaning::{Relapse as R, Unclear as U, Withdrawal as W};
+    match a {
+        Answer::Yes => {
+            r("Symptoms new to you, such as dizziness or electric-shock sensations, are typical of withdrawal.", W, 2)
+        }
+        Answer::No => r("No symptoms new to you: the features are ones you have had before.", R, 1),
+        Answer::Unsure => r("Unsure whether the symptoms are new.", U, 0),
+    }
+}
+
+/// Whether the pattern is mainly physical.
+fn physical(a: Answer) -> Reason {
+    use Leaning::{Unclear as U, Withdrawal as W};
+    match a {
+        Answer::Yes => {
+            r("A mainly physical pattern (dizziness, nausea, flu-like feelings) points to withdrawal.", W, 1)
+        }
+        Answer::No => r("Mainly emotional symptoms occur in both withdrawal and the original condition.", U, 0),
+        Answer::Unsure => r("Unsure whether the pattern is mainly physical.", U, 0),
+    }
+}
+
+/// Whether it resembles the condition first treated.
+fn like_original(a: Answer) -> Reason {
+    use Leaning::{Relapse as R, Unclear as U, Withdrawal as W};
+    match a {
+        Answer::Yes => h(
+            "It looks like the condition the medication was first prescribed for, though withdrawal can look like \
+             anxiety or depression too.",
+            R,
+            1,
+        ),
+        Answer::No => r("It does not look like the original condition.", W, 1),
+        Answer::Unsure => r("Unsure whether it resembles the original condition.", U, 0),
+    }
+}
+
+/// What going back to the previous dose did.
+fn reinstatement(x: Reinstatement) -> Reason {
+    use Leaning::{Unclear as U, Withdrawal as W};
+    match x {
+        Reinstatement::ImprovedQuickly => {
+            r("Symptoms eased within days of going back to the previous dose, which is typical of withdrawal.", W, 2)
+        }
+        Reinstatement::NoBetter => h(
+            "No better yet after going back up: this says little either way, as withdrawal, especially after a long \
+             time or a late reinstatement, may not ease at once.",
+            U,
+            0,
+        ),
+        Reinstatement::NotTried => r("Going back to the previous dose has not been tried.", U, 0),
+    }
 }
 
 #[cfg(test)]
