@@ -802,78 +802,16 @@ pub fn nearest<'a>(input: &str, names: impl Iterator<Item = &'a str>) -> Vec<Str
 }
 
 fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<Drug, String> {
-    let cite = |s: &str, what: &str| -> Result<(), String> {
-        if sources.contains_key(s) { Ok(()) } else { Err(format!("{what} cites unknown source '{s}'")) }
-    };
     if record.id.is_empty() || !record.id.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
         return Err(format!("drug id '{}' must be lowercase letters and '-'", record.id));
     }
-    for fit in &record.occupancy {
-        cite(&fit.source, &format!("occupancy fit for {}", fit.region))?;
-        if !(fit.emax_percent > 0.0 && fit.emax_percent < 200.0 && fit.ed50_mg > 0.0) {
-            return Err(format!("occupancy fit for {} has an impossible Emax or ED50", fit.region));
-        }
-    }
-    if !record.occupancy.is_empty() && record.occupancy.iter().filter(|f| f.default).count() != 1 {
-        return Err("exactly one occupancy fit must be marked default".into());
-    }
-    if record.usual_min_dose_mg.is_some() {
-        match &record.usual_min_dose_source {
-            Some(s) => cite(s, "usual_min_dose_mg")?,
-            None => return Err("usual_min_dose_mg needs usual_min_dose_source".into()),
-        }
-    }
-    cite(&record.max_dose_source, "max_dose_mg")?;
-    match (&record.tmax_source, record.tmax_hours) {
-        (Some(s), Some(t)) if t > 0.0 && t <= 48.0 => cite(s, "tmax_hours")?,
-        (None, None) => {}
-        _ => return Err("tmax_hours must be from 0 to 48 h and needs tmax_source".into()),
-    }
-    match (&record.brands_source, record.brands.is_empty()) {
-        (Some(s), _) => cite(s, "brands")?,
-        (None, false) => return Err("brands needs brands_source".into()),
-        (None, true) => {}
-    }
-    if !(record.max_dose_mg > 0.0 && record.max_dose_mg <= crate::units::ABSURD_DOSE_MG)
-        || record.usual_min_dose_mg.is_some_and(|u| u > record.max_dose_mg)
-    {
-        return Err(format!(
-            "max_dose_mg {} must be positive, at most {} and not below usual_min_dose_mg",
-            record.max_dose_mg,
-            crate::units::ABSURD_DOSE_MG
-        ));
-    }
-    let hl = &record.half_life;
-    cite(&hl.parent.source, "half_life.parent")?;
-    check_range(hl.parent.low_hours, hl.parent.high_hours, hl.parent.typical_hours, "half_life.parent")?;
-    for m in &hl.metabolites {
-        cite(&m.source, &format!("metabolite {}", m.name))?;
-        check_range(m.low_hours, m.high_hours, m.typical_hours, &m.name)?;
-    }
-    for e in &record.diazepam_equivalent {
-        cite(&e.source, "diazepam_equivalent")?;
-        if e.mg.is_nan() || e.mg <= 0.0 {
-            return Err("diazepam_equivalent mg must be positive".into());
-        }
-    }
-    if record.class.is_benzodiazepine() && record.diazepam_equivalent.is_empty() {
-        return Err("a benzodiazepine needs at least one diazepam_equivalent".into());
-    }
+    check_occupancy(&record, sources)?;
+    check_doses_and_timing(&record, sources)?;
+    check_half_lives(&record.half_life, sources)?;
+    check_diazepam_equivalents(&record, sources)?;
     let mut products = Vec::new();
     for p in record.products {
-        cite(&p.source, &format!("product {}", p.id))?;
-        if let Some(s) = &p.relative_exposure_source {
-            cite(s, &format!("product {} relative_exposure", p.id))?;
-        }
-        if let Some(s) = &p.tmax_source {
-            cite(s, &format!("product {} tmax_hours", p.id))?;
-        }
-        if let Some(d) = &p.drug
-            && d != &record.id
-        {
-            return Err(format!("product {} names drug '{d}' inside {}", p.id, record.id));
-        }
-        products.push(p.into_product(&record.id)?);
+        products.push(build_product(p, &record.id, sources)?);
     }
     Ok(Drug {
         id: record.id,
@@ -891,6 +829,97 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         diazepam_equivalents: record.diazepam_equivalent,
         products,
     })
+}
+
+/// `s` is a key of `sources`, or an error saying which figure (`what`) cites it.
+fn cite(sources: &BTreeMap<String, Source>, s: &str, what: &str) -> Result<(), String> {
+    if sources.contains_key(s) { Ok(()) } else { Err(format!("{what} cites unknown source '{s}'")) }
+}
+
+/// Every fit cited and possible; exactly one marked default when there are any.
+fn check_occupancy(record: &DrugRecord, sources: &BTreeMap<String, Source>) -> Result<(), String> {
+    for fit in &record.occupancy {
+        cite(sources, &fit.source, &format!("occupancy fit for {}", fit.region))?;
+        if !(fit.emax_percent > 0.0 && fit.emax_percent < 200.0 && fit.ed50_mg > 0.0) {
+            return Err(format!("occupancy fit for {} has an impossible Emax or ED50", fit.region));
+        }
+    }
+    if !record.occupancy.is_empty() && record.occupancy.iter().filter(|f| f.default).count() != 1 {
+        return Err("exactly one occupancy fit must be marked default".into());
+    }
+    Ok(())
+}
+
+/// The usual and maximum doses, time to peak and brands: each cited, each plausible.
+fn check_doses_and_timing(record: &DrugRecord, sources: &BTreeMap<String, Source>) -> Result<(), String> {
+    if record.usual_min_dose_mg.is_some() {
+        match &record.usual_min_dose_source {
+            Some(s) => cite(sources, s, "usual_min_dose_mg")?,
+            None => return Err("usual_min_dose_mg needs usual_min_dose_source".into()),
+        }
+    }
+    cite(sources, &record.max_dose_source, "max_dose_mg")?;
+    match (&record.tmax_source, record.tmax_hours) {
+        (Some(s), Some(t)) if t > 0.0 && t <= 48.0 => cite(sources, s, "tmax_hours")?,
+        (None, None) => {}
+        _ => return Err("tmax_hours must be from 0 to 48 h and needs tmax_source".into()),
+    }
+    match (&record.brands_source, record.brands.is_empty()) {
+        (Some(s), _) => cite(sources, s, "brands")?,
+        (None, false) => return Err("brands needs brands_source".into()),
+        (None, true) => {}
+    }
+    if !(record.max_dose_mg > 0.0 && record.max_dose_mg <= crate::units::ABSURD_DOSE_MG)
+        || record.usual_min_dose_mg.is_some_and(|u| u > record.max_dose_mg)
+    {
+        return Err(format!(
+            "max_dose_mg {} must be positive, at most {} and not below usual_min_dose_mg",
+            record.max_dose_mg,
+            crate::units::ABSURD_DOSE_MG
+        ));
+    }
+    Ok(())
+}
+
+fn check_half_lives(hl: &HalfLife, sources: &BTreeMap<String, Source>) -> Result<(), String> {
+    cite(sources, &hl.parent.source, "half_life.parent")?;
+    check_range(hl.parent.low_hours, hl.parent.high_hours, hl.parent.typical_hours, "half_life.parent")?;
+    for m in &hl.metabolites {
+        cite(sources, &m.source, &format!("metabolite {}", m.name))?;
+        check_range(m.low_hours, m.high_hours, m.typical_hours, &m.name)?;
+    }
+    Ok(())
+}
+
+/// Each equivalent cited and positive; a benzodiazepine has at least one.
+fn check_diazepam_equivalents(record: &DrugRecord, sources: &BTreeMap<String, Source>) -> Result<(), String> {
+    for e in &record.diazepam_equivalent {
+        cite(sources, &e.source, "diazepam_equivalent")?;
+        if e.mg.is_nan() || e.mg <= 0.0 {
+            return Err("diazepam_equivalent mg must be positive".into());
+        }
+    }
+    if record.class.is_benzodiazepine() && record.diazepam_equivalent.is_empty() {
+        return Err("a benzodiazepine needs at least one diazepam_equivalent".into());
+    }
+    Ok(())
+}
+
+/// A product inside a drug's file: its figures cited, and naming no other drug.
+fn build_product(p: ProductRecord, drug: &str, sources: &BTreeMap<String, Source>) -> Result<Product, String> {
+    cite(sources, &p.source, &format!("product {}", p.id))?;
+    if let Some(s) = &p.relative_exposure_source {
+        cite(sources, s, &format!("product {} relative_exposure", p.id))?;
+    }
+    if let Some(s) = &p.tmax_source {
+        cite(sources, s, &format!("product {} tmax_hours", p.id))?;
+    }
+    if let Some(d) = &p.drug
+        && d != drug
+    {
+        return Err(format!("product {} names drug '{d}' inside {drug}", p.id));
+    }
+    p.into_product(drug)
 }
 
 fn check_range(low: f64, high: f64, typical: Option<f64>, what: &str) -> Result<(), String> {
