@@ -176,69 +176,115 @@ pub fn analyse(
         let a = (late_from / step_hours) as usize;
         o[a.min(o.len() - 1)..].iter().copied().fold(f64::MAX, f64::min)
     });
+    let run = Run {
+        species: &species,
+        absorption,
+        times_hours,
+        mg_per_dose,
+        days,
+        hours,
+        step_hours,
+        reference,
+        daily,
+        late_from,
+    };
     let mut warnings =
         vec![Warning { code: "absorption", step: None, message: format!("Each dose is {}.", absorption.basis) }];
+    warnings.extend(irregular_dosing(drug, &run, pattern, late_swing));
+    warnings.extend(interdose_trough(drug, &run, &curve, pattern, late_swing));
+    warnings.extend(model_notes(drug, &species, model.is_some()));
     let to_steady = pk::hours_to_steady_state(&species);
-    if pattern != Pattern::Daily {
-        let daily_doses = events(
-            times_hours,
-            &mg_per_dose.iter().map(|m| m * reference / daily.max(1e-12)).collect::<Vec<_>>(),
-            days,
-            Pattern::Daily,
-        );
-        let daily_curve =
-            pk::simulate_absorbed(&species, &daily_doses, reference, hours, step_hours, absorption.ka_per_hour);
-        let steady_daily = Swing::of(daily_curve.window(0, late_from, hours)).unwrap_or(late_swing);
-        let label = match pattern {
-            Pattern::AlternateDay => "Taking doses every other day".to_string(),
-            Pattern::SkipOneIn(k) => format!("Skipping one day in {k}"),
-            Pattern::Daily => String::new(),
-        };
-        warnings.push(Warning {
-            code: "irregular-dosing",
-            step: None,
-            message: format!(
-                "{label} makes {} levels swing between {}% and {}% of their average, against {}%–{}% with the same amount spread evenly every day. \
+    Exposure { curve, occupancy, late_swing, lowest_occupancy, hours_to_steady_state: to_steady, warnings }
+}
+
+/// One simulated run: what the warnings need to know about it.
+struct Run<'a> {
+    species: &'a [pk::Species],
+    absorption: &'a Absorption,
+    times_hours: &'a [f64],
+    mg_per_dose: &'a [f64],
+    days: u32,
+    hours: f64,
+    step_hours: f64,
+    reference: f64,
+    daily: f64,
+    /// The last two days, where swings are read.
+    late_from: f64,
+}
+
+/// Skipping days makes levels swing far more than the same amount taken daily: say by how much.
+fn irregular_dosing(drug: &Drug, r: &Run, pattern: Pattern, late_swing: Swing) -> Option<Warning> {
+    if pattern == Pattern::Daily {
+        return None;
+    }
+    let daily_doses = events(
+        r.times_hours,
+        &r.mg_per_dose.iter().map(|m| m * r.reference / r.daily.max(1e-12)).collect::<Vec<_>>(),
+        r.days,
+        Pattern::Daily,
+    );
+    let daily_curve =
+        pk::simulate_absorbed(r.species, &daily_doses, r.reference, r.hours, r.step_hours, r.absorption.ka_per_hour);
+    let steady_daily = Swing::of(daily_curve.window(0, r.late_from, r.hours)).unwrap_or(late_swing);
+    let label = match pattern {
+        Pattern::AlternateDay => "Taking doses every other day".to_string(),
+        Pattern::SkipOneIn(k) => format!("Skipping one day in {k}"),
+        Pattern::Daily => String::new(),
+    };
+    Some(Warning {
+        code: "irregular-dosing",
+        step: None,
+        message: format!(
+            "{label} makes {} levels swing between {}% and {}% of their average, against {}%–{}% with the same amount spread evenly every day. \
 Swings like this can bring withdrawal symptoms and may sensitise the nervous system; alternate-day dosing to taper antidepressants risks severe withdrawal (O'Neill et al. 2026){}. Taper never plans such schedules.",
-                drug.name,
-                n(late_swing.trough.round()),
-                n(late_swing.peak.round()),
-                n(steady_daily.trough.round()),
-                n(steady_daily.peak.round()),
-                // Maudsley 2024 exempts fluoxetine, whose long-lived metabolite smooths the swings;
-                // NICE NG222 allows alternate days at 20 mg. Say so rather than cite them against it.
-                if drug.id == "fluoxetine" {
-                    "; fluoxetine is the exception the Maudsley guidelines and NICE NG222 make, because its active metabolite lasts so long"
-                } else {
-                    "; the Maudsley Deprescribing Guidelines say it is likely to provoke withdrawal for any antidepressant other than fluoxetine"
-                }
-            ),
-        });
-    }
-    let parent_half_life = species[0].half_life_hours;
+            drug.name,
+            n(late_swing.trough.round()),
+            n(late_swing.peak.round()),
+            n(steady_daily.trough.round()),
+            n(steady_daily.peak.round()),
+            // Maudsley 2024 exempts fluoxetine, whose long-lived metabolite smooths the swings;
+            // NICE NG222 allows alternate days at 20 mg. Say so rather than cite them against it.
+            if drug.id == "fluoxetine" {
+                "; fluoxetine is the exception the Maudsley guidelines and NICE NG222 make, because its active metabolite lasts so long"
+            } else {
+                "; the Maudsley Deprescribing Guidelines say it is likely to provoke withdrawal for any antidepressant other than fluoxetine"
+            }
+        ),
+    })
+}
+
+/// Levels falling below `INTERDOSE_TROUGH_PERCENT` of their average between daily doses.
+fn interdose_trough(drug: &Drug, r: &Run, curve: &Curve, pattern: Pattern, late_swing: Swing) -> Option<Warning> {
+    let parent_half_life = r.species[0].half_life_hours;
     // Whether levels fall low between doses is judged on what acts: parent and active metabolites.
-    let active = Swing::of(&active_window(&curve, late_from, hours)).unwrap_or(late_swing);
-    if active.average > 0.0
+    let active = Swing::of(&active_window(curve, r.late_from, r.hours)).unwrap_or(late_swing);
+    if !(active.average > 0.0
         && 100.0 * active.trough / active.average < INTERDOSE_TROUGH_PERCENT
-        && pattern == Pattern::Daily
+        && pattern == Pattern::Daily)
     {
-        let suggestion = if drug.class.is_benzodiazepine() {
-            "splitting the day's dose into more, smaller doses, or a step-by-step switch to a long-acting benzodiazepine such as diazepam (ASAM 2025)"
-        } else {
-            "splitting the day's dose, or a longer-acting form, with the prescriber"
-        };
-        warnings.push(Warning {
-            code: "interdose-trough",
-            step: None,
-            message: format!(
-                "With a half-life of about {} hours, {} levels (with any active metabolite) fall to {}% of their average before the next dose. Symptoms between doses can be withdrawal; consider {suggestion}.",
-                n(parent_half_life.round()),
-                drug.name,
-                n((100.0 * active.trough / active.average).round())
-            ),
-        });
+        return None;
     }
-    if species.len() > 1 && model.is_some() {
+    let suggestion = if drug.class.is_benzodiazepine() {
+        "splitting the day's dose into more, smaller doses, or a step-by-step switch to a long-acting benzodiazepine such as diazepam (ASAM 2025)"
+    } else {
+        "splitting the day's dose, or a longer-acting form, with the prescriber"
+    };
+    Some(Warning {
+        code: "interdose-trough",
+        step: None,
+        message: format!(
+            "With a half-life of about {} hours, {} levels (with any active metabolite) fall to {}% of their average before the next dose. Symptoms between doses can be withdrawal; consider {suggestion}.",
+            n(parent_half_life.round()),
+            drug.name,
+            n((100.0 * active.trough / active.average).round())
+        ),
+    })
+}
+
+/// What the model assumes: metabolites counted equally, mid-range half-lives.
+fn model_notes(drug: &Drug, species: &[pk::Species], has_model: bool) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    if species.len() > 1 && has_model {
         warnings.push(Warning {
             code: "active-metabolite",
             step: None,
@@ -255,7 +301,7 @@ Swings like this can bring withdrawal symptoms and may sensitise the nervous sys
             message: "Where only a range of half-lives is published, the middle of the range is used.".into(),
         });
     }
-    Exposure { curve, occupancy, late_swing, lowest_occupancy, hours_to_steady_state: to_steady, warnings }
+    warnings
 }
 
 fn events(times_hours: &[f64], mg_per_dose: &[f64], days: u32, pattern: Pattern) -> Vec<DoseEvent> {
