@@ -328,6 +328,111 @@ const METHOD_CHANGE_COST: u32 = 4;
 /// One recipe at a time is easier to keep to than a new one every step: 1 + 9 mL, or 1 + 99 mL.
 const DILUTIONS: &[f64] = &[10.0, 100.0];
 
+// Each source below counts doses in tablet-equivalent mg where a product's exposure differs
+// (`relative_exposure`).
+
+/// Whole tablets, and halves and quarters where the tablet may be divided and the person can.
+fn tablet_pieces(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Piece> {
+    let Form::Tablet { strength_mg, scored, modified_release } = &stock.product.form else { return Vec::new() };
+    let strength_mg = strength_mg * stock.product.relative_exposure;
+    let mut pieces = vec![Piece { stock: i, fraction: 1.0, mg: strength_mg, cost: 1 }];
+    let divisible = !modified_release && stock.product.divisible;
+    if divisible && (scored == &Some(true) || eq.cutter) {
+        pieces.push(Piece { stock: i, fraction: 0.5, mg: strength_mg / 2.0, cost: 2 });
+    }
+    if divisible && eq.cutter {
+        pieces.push(Piece { stock: i, fraction: 0.25, mg: strength_mg / 4.0, cost: 3 });
+    }
+    pieces
+}
+
+/// Whole capsules.
+fn capsule_pieces(i: usize, stock: &Stock) -> Vec<Piece> {
+    let Form::Capsule { strength_mg, .. } = &stock.product.form else { return Vec::new() };
+    vec![Piece { stock: i, fraction: 1.0, mg: strength_mg * stock.product.relative_exposure, cost: 1 }]
+}
+
+/// A capsule's contents measured finely: counted beads, or powder weighed on a scale.
+fn capsule_fine(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Fine> {
+    let Form::Capsule { strength_mg, .. } = &stock.product.form else { return Vec::new() };
+    let strength_mg = strength_mg * stock.product.relative_exposure;
+    let mut fine = Vec::new();
+    if let Some(beads) = stock.beads_per_capsule.filter(|b| *b >= 2) {
+        fine.push(Fine {
+            stock: i,
+            quantum: strength_mg / f64::from(beads),
+            kind: FineKind::Beads { per_capsule: beads },
+            cost: 3,
+            max_mg: strength_mg,
+        });
+    }
+    if let (Some(fill), Some(scale)) = (stock.fill_weight_mg, eq.scale_mg)
+        && fill > scale
+    {
+        // fill/scale is at least 1 here and bounded by the inputs' checks.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let max_units = (fill / scale).floor() as u32;
+        fine.push(Fine {
+            stock: i,
+            quantum: strength_mg * scale / fill,
+            kind: FineKind::Weigh { fill_mg: fill, scale_mg: scale, max_units },
+            cost: 4,
+            max_mg: strength_mg,
+        });
+    }
+    fine
+}
+
+/// A liquid by oral syringe, undiluted or in one of the standard dilutions, and by drops.
+fn liquid_fine(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Fine> {
+    let Form::Liquid { mg_per_ml, mg_per_drop, .. } = &stock.product.form else { return Vec::new() };
+    let x = stock.product.relative_exposure;
+    let (mg_per_ml, mg_per_drop) = (mg_per_ml * x, mg_per_drop.map(|d| d * x));
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let max_units = (eq.syringe_max_ml / eq.syringe_ml).floor().max(1.0) as u32;
+    let mut fine = vec![Fine {
+        stock: i,
+        quantum: mg_per_ml * eq.syringe_ml,
+        kind: FineKind::Syringe { dilution: None, max_units },
+        cost: 1,
+        max_mg: mg_per_ml * eq.syringe_max_ml,
+    }];
+    for f in DILUTIONS.iter().filter(|_| stock.product.dilutable) {
+        let c = mg_per_ml / f;
+        fine.push(Fine {
+            stock: i,
+            quantum: c * eq.syringe_ml,
+            kind: FineKind::Syringe {
+                dilution: Some(Dilution { stock_ml: 1.0, water_ml: f - 1.0, mg_per_ml: c / x }),
+                max_units,
+            },
+            cost: 3,
+            max_mg: c * eq.syringe_max_ml,
+        });
+    }
+    if let Some(per_drop) = mg_per_drop {
+        fine.push(Fine {
+            stock: i,
+            quantum: per_drop,
+            kind: FineKind::Drops { max_units: 60 },
+            cost: 1,
+            max_mg: per_drop * 60.0,
+        });
+    }
+    fine
+}
+
+/// A dose made to order is more trouble than the tablets already at home: preferred only where
+/// they cannot make the dose.
+fn made_to_order(i: usize, stock: &Stock) -> Option<Fine> {
+    let (precision_mg, kind) = match &stock.product.form {
+        Form::Compounded { precision_mg } => (*precision_mg, FineKind::Compounded),
+        Form::Strip { precision_mg } => (*precision_mg, FineKind::Strip),
+        _ => return None,
+    };
+    Some(Fine { stock: i, quantum: precision_mg, kind, cost: 4, max_mg: crate::units::ABSURD_DOSE_MG })
+}
+
 /// A kit prepared for repeated solving: its coarse combinations and fine sources computed once.
 #[derive(Debug, Clone)]
 pub struct Solver {
@@ -343,95 +448,14 @@ impl Solver {
         let mut pieces = Vec::new();
         let mut fine = Vec::new();
         for (i, stock) in kit.stocks.iter().enumerate() {
-            // Doses are counted in tablet-equivalent mg where a product's exposure differs.
-            let x = stock.product.relative_exposure;
             match &stock.product.form {
-                Form::Tablet { strength_mg, scored, modified_release } => {
-                    let strength_mg = strength_mg * x;
-                    pieces.push(Piece { stock: i, fraction: 1.0, mg: strength_mg, cost: 1 });
-                    let divisible = !modified_release && stock.product.divisible;
-                    if divisible && (scored == &Some(true) || eq.cutter) {
-                        pieces.push(Piece { stock: i, fraction: 0.5, mg: strength_mg / 2.0, cost: 2 });
-                    }
-                    if divisible && eq.cutter {
-                        pieces.push(Piece { stock: i, fraction: 0.25, mg: strength_mg / 4.0, cost: 3 });
-                    }
+                Form::Tablet { .. } => pieces.extend(tablet_pieces(i, stock, eq)),
+                Form::Capsule { .. } => {
+                    pieces.extend(capsule_pieces(i, stock));
+                    fine.extend(capsule_fine(i, stock, eq));
                 }
-                Form::Capsule { strength_mg, contents, .. } => {
-                    let strength_mg = &(strength_mg * x);
-                    pieces.push(Piece { stock: i, fraction: 1.0, mg: *strength_mg, cost: 1 });
-                    if let Some(beads) = stock.beads_per_capsule.filter(|b| *b >= 2) {
-                        let _ = contents;
-                        fine.push(Fine {
-                            stock: i,
-                            quantum: strength_mg / f64::from(beads),
-                            kind: FineKind::Beads { per_capsule: beads },
-                            cost: 3,
-                            max_mg: *strength_mg,
-                        });
-                    }
-                    if let (Some(fill), Some(scale)) = (stock.fill_weight_mg, eq.scale_mg)
-                        && fill > scale
-                    {
-                        // fill/scale is at least 1 here and bounded by the inputs' checks.
-                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                        let max_units = (fill / scale).floor() as u32;
-                        fine.push(Fine {
-                            stock: i,
-                            quantum: strength_mg * scale / fill,
-                            kind: FineKind::Weigh { fill_mg: fill, scale_mg: scale, max_units },
-                            cost: 4,
-                            max_mg: *strength_mg,
-                        });
-                    }
-                }
-                Form::Liquid { mg_per_ml, mg_per_drop, .. } => {
-                    let (mg_per_ml, mg_per_drop) = (&(mg_per_ml * x), mg_per_drop.map(|d| d * x));
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    let max_units = (eq.syringe_max_ml / eq.syringe_ml).floor().max(1.0) as u32;
-                    fine.push(Fine {
-                        stock: i,
-                        quantum: mg_per_ml * eq.syringe_ml,
-                        kind: FineKind::Syringe { dilution: None, max_units },
-                        cost: 1,
-                        max_mg: mg_per_ml * eq.syringe_max_ml,
-                    });
-                    for f in DILUTIONS.iter().filter(|_| stock.product.dilutable) {
-                        let c = mg_per_ml / f;
-                        fine.push(Fine {
-                            stock: i,
-                            quantum: c * eq.syringe_ml,
-                            kind: FineKind::Syringe {
-                                dilution: Some(Dilution { stock_ml: 1.0, water_ml: f - 1.0, mg_per_ml: c / x }),
-                                max_units,
-                            },
-                            cost: 3,
-                            max_mg: c * eq.syringe_max_ml,
-                        });
-                    }
-                    if let Some(per_drop) = &mg_per_drop {
-                        fine.push(Fine {
-                            stock: i,
-                            quantum: *per_drop,
-                            kind: FineKind::Drops { max_units: 60 },
-                            cost: 1,
-                            max_mg: per_drop * 60.0,
-                        });
-                    }
-                }
-                // A dose made to order is more trouble than the tablets already at home: preferred
-                // only where they cannot make the dose.
-                Form::Compounded { precision_mg } | Form::Strip { precision_mg } => fine.push(Fine {
-                    stock: i,
-                    quantum: *precision_mg,
-                    kind: if matches!(stock.product.form, Form::Strip { .. }) {
-                        FineKind::Strip
-                    } else {
-                        FineKind::Compounded
-                    },
-                    cost: 4,
-                    max_mg: crate::units::ABSURD_DOSE_MG,
-                }),
+                Form::Liquid { .. } => fine.extend(liquid_fine(i, stock, eq)),
+                Form::Compounded { .. } | Form::Strip { .. } => fine.extend(made_to_order(i, stock)),
             }
         }
         let coarse = coarse_combinations(&pieces, kit.stocks.len());
