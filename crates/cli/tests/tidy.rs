@@ -185,10 +185,7 @@ fn roles_are_typed_not_strings() {
 /// the `fn` line to the closing brace at the same indent) are listed below with their length
 /// today; a new one fails, and a listed one may only shrink (issue 13: none over 80 in the end).
 const LONG_FN_LINES: usize = 80;
-const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
-    ("crates/core/src/crossover.rs", "plan", 148),
-    ("crates/core/src/formulation.rs", "build", 141),
-];
+const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[("crates/core/src/crossover.rs", "plan", 148)];
 
 /// Every function of a file before its `#[cfg(test)]` module, as (name, lines).
 fn function_lengths(text: &str) -> Vec<(String, usize)> {

@@ -618,140 +618,137 @@ impl Solver {
         let mut notes = Vec::new();
         for (stock, qty) in &coarse.counts {
             let p = &self.stocks[*stock].product;
-            let (unit, noun) = match p.form {
-                Form::Capsule { .. } => (Unit::Capsule, "capsule"),
-                _ => (Unit::Tablet, "tablet"),
-            };
-            let strength = p.unit_strength_mg().unwrap_or(0.0);
-            let eq = qty * strength * p.relative_exposure;
-            let cut = if qty.fract() == 0.0 {
-                ""
-            } else if matches!(p.form, Form::Tablet { scored: Some(true), .. }) && (qty * 2.0).fract() == 0.0 {
-                " (break on the score line)"
-            } else {
-                " (cut with a tablet cutter)"
-            };
-            items.push(Item {
-                product_id: p.id.clone(),
-                quantity: *qty,
-                unit,
-                mg: eq,
-                dilution: None,
-                text: format!("{} × {} mg {noun}{cut}{}", fraction_text(*qty), n(strength), as_tablets(p, eq)),
-            });
+            items.push(whole_or_cut_item(p, *qty));
             note_product(p, &mut notes);
         }
         if let Some((fi, units)) = cand.fine {
             let fine = &self.fine[fi];
             let p = &self.stocks[fine.stock].product;
-            let mg = f64::from(units) * fine.quantum;
-            let desc = p.describe();
-            let item = match &fine.kind {
-                FineKind::Syringe { dilution, .. } => {
-                    let ml = f64::from(units) * self.equipment.syringe_ml;
-                    let text = match dilution {
-                        None => format!("{} mL of the {desc}{}", n(ml), as_tablets(p, mg)),
-                        Some(d) => format!(
-                            "Make the dilution: mix {} mL of the {desc} with {} mL of water ({} mg/mL) and shake. Draw up {} mL with the oral syringe and take only that{}. Throw the rest away (make it fresh each day).",
-                            n(d.stock_ml),
-                            n(d.water_ml),
-                            n(d.mg_per_ml),
-                            n(ml),
-                            as_tablets(p, mg)
-                        ),
-                    };
-                    Item {
-                        product_id: p.id.clone(),
-                        quantity: round_qty(ml),
-                        unit: Unit::Ml,
-                        mg,
-                        dilution: *dilution,
-                        text,
-                    }
-                }
-                FineKind::Drops { .. } => Item {
-                    product_id: p.id.clone(),
-                    quantity: f64::from(units),
-                    unit: Unit::Drop,
-                    mg,
-                    dilution: None,
-                    text: format!(
-                        "{units} drop{} of the {desc}{}",
-                        if units == 1 { "" } else { "s" },
-                        as_tablets(p, mg)
-                    ),
-                },
-                FineKind::Beads { per_capsule } => {
-                    if matches!(p.form, Form::Capsule { contents: CapsuleContents::EntericPellets, .. }) {
-                        notes.push(format!("The label of the {desc} says not to open it; counting its pellets is off-label — agree it with your prescriber."));
-                    }
-                    // More than half a capsule: say what to take out, not what to count in.
-                    let text = if units * 2 > *per_capsule {
-                        let out = per_capsule - units;
-                        format!(
-                            "open a {desc} (about {per_capsule} beads), take out {out} bead{} and take the other {units}",
-                            if out == 1 { "" } else { "s" }
-                        )
-                    } else {
-                        format!(
-                            "{units} bead{} counted from a {desc} (of about {per_capsule} beads)",
-                            if units == 1 { "" } else { "s" }
-                        )
-                    };
-                    Item {
-                        product_id: p.id.clone(),
-                        quantity: f64::from(units),
-                        unit: Unit::Bead,
-                        mg,
-                        dilution: None,
-                        text,
-                    }
-                }
-                FineKind::Weigh { fill_mg, scale_mg, .. } => {
-                    let powder = f64::from(units) * scale_mg;
-                    if powder < 10.0 * scale_mg {
-                        notes.push(format!("Weighing {} mg of powder is under ten times your scale's readability ({} mg) and may be unreliable (Inner Compass guide).", n(powder), n(*scale_mg)));
-                    }
-                    Item {
-                        product_id: p.id.clone(),
-                        quantity: round_qty(powder),
-                        unit: Unit::PowderMg,
-                        mg,
-                        dilution: None,
-                        text: match p.form {
-                            Form::Capsule { contents: CapsuleContents::Powder | CapsuleContents::Unknown, .. } => {
-                                format!("weigh {} mg of powder from a {desc} (contents {} mg)", n(powder), n(*fill_mg))
-                            }
-                            _ => format!(
-                                "weigh {} mg of the pellets from a {desc} (contents {} mg); do not crush them",
-                                n(powder),
-                                n(*fill_mg)
-                            ),
-                        },
-                    }
-                }
-                FineKind::Strip => Item {
-                    product_id: p.id.clone(),
-                    quantity: round_qty(mg),
-                    unit: Unit::Mg,
-                    mg,
-                    dilution: None,
-                    text: format!("the day's pouch from the tapering strip ({} mg)", n(mg)),
-                },
-                FineKind::Compounded => Item {
-                    product_id: p.id.clone(),
-                    quantity: round_qty(mg),
-                    unit: Unit::Mg,
-                    mg,
-                    dilution: None,
-                    text: format!("a compounded dose of {} mg", n(mg)),
-                },
-            };
-            items.push(item);
+            items.push(self.fine_item(fine, units, &mut notes));
             note_product(p, &mut notes);
         }
         let method = self.method(cand.fine.map(|(fi, _)| fi));
         Preparation { items, dose_mg: cand.mg, complexity: cand.cost, notes, method, parts: Vec::new() }
+    }
+
+    /// `units` of a fine source as one item, adding any caution its method needs to `notes`.
+    fn fine_item(&self, fine: &Fine, units: u32, notes: &mut Vec<String>) -> Item {
+        let p = &self.stocks[fine.stock].product;
+        let mg = f64::from(units) * fine.quantum;
+        let item = |quantity: f64, unit: Unit, dilution: Option<Dilution>, text: String| Item {
+            product_id: p.id.clone(),
+            quantity,
+            unit,
+            mg,
+            dilution,
+            text,
+        };
+        match &fine.kind {
+            FineKind::Syringe { dilution, .. } => {
+                let ml = f64::from(units) * self.equipment.syringe_ml;
+                item(round_qty(ml), Unit::Ml, *dilution, syringe_text(p, ml, mg, dilution.as_ref()))
+            }
+            FineKind::Drops { .. } => {
+                let text = format!(
+                    "{units} drop{} of the {}{}",
+                    if units == 1 { "" } else { "s" },
+                    p.describe(),
+                    as_tablets(p, mg)
+                );
+                item(f64::from(units), Unit::Drop, None, text)
+            }
+            FineKind::Beads { per_capsule } => {
+                item(f64::from(units), Unit::Bead, None, beads_text(p, *per_capsule, units, notes))
+            }
+            FineKind::Weigh { fill_mg, scale_mg, .. } => {
+                let powder = f64::from(units) * scale_mg;
+                item(round_qty(powder), Unit::PowderMg, None, weigh_text(p, powder, *fill_mg, *scale_mg, notes))
+            }
+            FineKind::Strip => {
+                item(round_qty(mg), Unit::Mg, None, format!("the day's pouch from the tapering strip ({} mg)", n(mg)))
+            }
+            FineKind::Compounded => item(round_qty(mg), Unit::Mg, None, format!("a compounded dose of {} mg", n(mg))),
+        }
+    }
+}
+
+/// `qty` whole, halved or quartered tablets or capsules of `p`, and how to cut them.
+fn whole_or_cut_item(p: &Product, qty: f64) -> Item {
+    let (unit, noun) = match p.form {
+        Form::Capsule { .. } => (Unit::Capsule, "capsule"),
+        _ => (Unit::Tablet, "tablet"),
+    };
+    let strength = p.unit_strength_mg().unwrap_or(0.0);
+    let eq = qty * strength * p.relative_exposure;
+    let cut = if qty.fract() == 0.0 {
+        ""
+    } else if matches!(p.form, Form::Tablet { scored: Some(true), .. }) && (qty * 2.0).fract() == 0.0 {
+        " (break on the score line)"
+    } else {
+        " (cut with a tablet cutter)"
+    };
+    Item {
+        product_id: p.id.clone(),
+        quantity: qty,
+        unit,
+        mg: eq,
+        dilution: None,
+        text: format!("{} × {} mg {noun}{cut}{}", fraction_text(qty), n(strength), as_tablets(p, eq)),
+    }
+}
+
+/// `ml` of a liquid by oral syringe, with the dilution recipe when there is one.
+fn syringe_text(p: &Product, ml: f64, mg: f64, dilution: Option<&Dilution>) -> String {
+    let desc = p.describe();
+    match dilution {
+        None => format!("{} mL of the {desc}{}", n(ml), as_tablets(p, mg)),
+        Some(d) => format!(
+            "Make the dilution: mix {} mL of the {desc} with {} mL of water ({} mg/mL) and shake. Draw up {} mL with the oral syringe and take only that{}. Throw the rest away (make it fresh each day).",
+            n(d.stock_ml),
+            n(d.water_ml),
+            n(d.mg_per_ml),
+            n(ml),
+            as_tablets(p, mg)
+        ),
+    }
+}
+
+/// Beads counted from a capsule; more than half a capsule is said as what to take out.
+fn beads_text(p: &Product, per_capsule: u32, units: u32, notes: &mut Vec<String>) -> String {
+    let desc = p.describe();
+    if matches!(p.form, Form::Capsule { contents: CapsuleContents::EntericPellets, .. }) {
+        notes.push(format!("The label of the {desc} says not to open it; counting its pellets is off-label — agree it with your prescriber."));
+    }
+    if units * 2 > per_capsule {
+        let out = per_capsule - units;
+        format!(
+            "open a {desc} (about {per_capsule} beads), take out {out} bead{} and take the other {units}",
+            if out == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "{units} bead{} counted from a {desc} (of about {per_capsule} beads)",
+            if units == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// Powder or pellets weighed from a capsule, with a caution when the amount is near the scale's
+/// readability.
+fn weigh_text(p: &Product, powder: f64, fill_mg: f64, scale_mg: f64, notes: &mut Vec<String>) -> String {
+    let desc = p.describe();
+    if powder < 10.0 * scale_mg {
+        notes.push(format!("Weighing {} mg of powder is under ten times your scale's readability ({} mg) and may be unreliable (Inner Compass guide).", n(powder), n(scale_mg)));
+    }
+    match p.form {
+        Form::Capsule { contents: CapsuleContents::Powder | CapsuleContents::Unknown, .. } => {
+            format!("weigh {} mg of powder from a {desc} (contents {} mg)", n(powder), n(fill_mg))
+        }
+        _ => format!(
+            "weigh {} mg of the pellets from a {desc} (contents {} mg); do not crush them",
+            n(powder),
+            n(fill_mg)
+        ),
     }
 }
 
