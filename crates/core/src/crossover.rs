@@ -7,7 +7,7 @@
 //! substituted dose is rounded down to what can be prepared), and the taper that follows obeys
 //! every rule of `schedule`.
 
-use crate::catalogue::{Catalogue, EquivalenceScheme};
+use crate::catalogue::{Catalogue, Drug, EquivalenceScheme};
 use crate::error::{InputError, PlanError};
 use crate::formulation::{Kit, Preparation, Solver, Window};
 use crate::justification::Justification;
@@ -67,6 +67,48 @@ pub struct CrossoverPlan {
 }
 
 pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPlan, PlanError> {
+    let (from, to) = checked_drugs(catalogue, req)?;
+    let sw = Switch { from, to, scheme: req.scheme };
+    let mut warnings = Vec::new();
+    let (stages, regimen) = sw.stages(req, &mut warnings)?;
+    let daily_total: f64 = regimen.iter().map(|d| d.mg).sum();
+    let offset = stages.last().map_or(0, |s| s.day);
+    let start =
+        Mg::new(daily_total).ok_or_else(|| PlanError::refused("dose", "the switched dose is not a valid amount"))?;
+    let strategy = Strategy::Proportional { step_percent: req.taper_step_percent };
+    // The switched dose is computed, not typed: no confirmation is asked, but a total above the
+    // new drug's labelled maximum is said plainly.
+    let taper = schedule::plan(
+        catalogue,
+        &PlanRequest {
+            interval_days: req.taper_interval_days,
+            pace_override: req.pace_override.clone(),
+            confirm_dose: true,
+            ..PlanRequest::new(&to.id, start, strategy, req.kit.clone())
+        },
+    )?;
+    warnings.extend(sw.closing_warnings(daily_total));
+    let plan = CrossoverPlan {
+        from_drug: from.id.clone(),
+        to_drug: to.id.clone(),
+        scheme: req.scheme,
+        stages,
+        taper,
+        taper_offset_days: offset,
+        warnings,
+    };
+    if let Some(v) = crate::safety::check_crossover(&plan, req.stage_days).first() {
+        return Err(PlanError::refused(
+            "plan",
+            format!("the crossover failed a safety check ({v}); please report this"),
+        ));
+    }
+    Ok(plan)
+}
+
+/// The two drugs, after every check of the request: different benzodiazepines with
+/// equivalents in the chosen table, doses given, a plausible total, stages of 1–4 weeks.
+fn checked_drugs<'c>(catalogue: &'c Catalogue, req: &CrossoverRequest) -> Result<(&'c Drug, &'c Drug), PlanError> {
     let from = catalogue.find_drug("from-drug", &req.from_drug)?;
     let to = catalogue.find_drug("to-drug", &req.to_drug)?;
     if from.id == to.id {
@@ -106,113 +148,119 @@ pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPl
             ),
         ));
     }
-    let other = match req.scheme {
-        EquivalenceScheme::Ashton => EquivalenceScheme::VaDod,
-        EquivalenceScheme::VaDod => EquivalenceScheme::Ashton,
-    };
-    let de = |drug: &crate::catalogue::Drug, mg: f64, scheme| drug.to_diazepam_mg(mg, scheme);
-    let mut doses: Vec<(f64, Mg)> = req.doses.clone();
-    doses.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let solver = Solver::new(&req.kit);
-    let current: Vec<DoseAt> = doses
-        .iter()
-        .map(|(h, mg)| DoseAt { hour: *h, drug: from.id.clone(), mg: mg.get(), preparation: None })
-        .collect();
-    let total = |ds: &[DoseAt], scheme| -> Option<f64> {
-        ds.iter().map(|d| if d.drug == from.id { de(from, d.mg, scheme) } else { de(to, d.mg, scheme) }).sum()
-    };
-    let mut stages = vec![Stage {
-        index: 0,
-        day: 0,
-        diazepam_equivalent_mg: total(&current, req.scheme).unwrap_or(0.0),
-        other_scheme_mg: total(&current, other),
-        doses: current.clone(),
-    }];
-    let mut warnings = Vec::new();
-    // Replace the dose-times one by one, evening first: a long-acting dose at night covers the
-    // longest gap.
-    let mut order: Vec<usize> = (0..doses.len()).collect();
-    order.reverse();
-    let mut regimen = current;
-    for (k, &slot) in order.iter().enumerate() {
-        let old = regimen[slot].mg;
-        let equivalent = to.from_diazepam_mg(de(from, old, req.scheme).unwrap_or(0.0), req.scheme).unwrap_or(0.0);
-        // Never more than the equivalent (the total must not rise), at most 10 % below it.
+    Ok((from, to))
+}
+
+/// One switch from a drug to another, read in one equivalence table.
+struct Switch<'c> {
+    from: &'c Drug,
+    to: &'c Drug,
+    scheme: EquivalenceScheme,
+}
+
+impl Switch<'_> {
+    fn other_scheme(&self) -> EquivalenceScheme {
+        match self.scheme {
+            EquivalenceScheme::Ashton => EquivalenceScheme::VaDod,
+            EquivalenceScheme::VaDod => EquivalenceScheme::Ashton,
+        }
+    }
+
+    /// A regimen's total in diazepam mg under `scheme`.
+    fn total(&self, ds: &[DoseAt], scheme: EquivalenceScheme) -> Option<f64> {
+        ds.iter()
+            .map(|d| {
+                let drug = if d.drug == self.from.id { self.from } else { self.to };
+                drug.to_diazepam_mg(d.mg, scheme)
+            })
+            .sum()
+    }
+
+    fn stage(&self, index: usize, day: u32, doses: &[DoseAt]) -> Stage {
+        Stage {
+            index,
+            day,
+            diazepam_equivalent_mg: self.total(doses, self.scheme).unwrap_or(0.0),
+            other_scheme_mg: self.total(doses, self.other_scheme()),
+            doses: doses.to_vec(),
+        }
+    }
+
+    /// Stage 0 is today's regimen; each later stage replaces one dose-time, evening first (a
+    /// long-acting dose at night covers the longest gap). Returns the stages and the last regimen.
+    fn stages(
+        &self,
+        req: &CrossoverRequest,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<(Vec<Stage>, Vec<DoseAt>), PlanError> {
+        let mut doses: Vec<(f64, Mg)> = req.doses.clone();
+        doses.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let solver = Solver::new(&req.kit);
+        let mut regimen: Vec<DoseAt> = doses
+            .iter()
+            .map(|(h, mg)| DoseAt { hour: *h, drug: self.from.id.clone(), mg: mg.get(), preparation: None })
+            .collect();
+        let mut stages = vec![self.stage(0, 0, &regimen)];
+        for (k, slot) in (0..doses.len()).rev().enumerate() {
+            regimen[slot] = self.replace(&solver, &regimen[slot], k + 1, warnings)?;
+            let day = u32::try_from(k + 1).unwrap_or(u32::MAX).saturating_mul(req.stage_days);
+            stages.push(self.stage(k + 1, day, &regimen));
+        }
+        Ok((stages, regimen))
+    }
+
+    /// The new drug's dose for one dose-time: never more than the equivalent (the total must not
+    /// rise), at most 10 % below it, rounded down to what can be measured.
+    fn replace(
+        &self,
+        solver: &Solver,
+        old: &DoseAt,
+        stage: usize,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<DoseAt, PlanError> {
+        let (from, to) = (self.from, self.to);
+        let equivalent =
+            to.from_diazepam_mg(from.to_diazepam_mg(old.mg, self.scheme).unwrap_or(0.0), self.scheme).unwrap_or(0.0);
         let window = Window { low: equivalent * 0.9, high: equivalent, high_inclusive: true };
         let choice = solver.solve(equivalent, window, equivalent * 0.02).ok_or_else(|| {
             PlanError::refused("have", format!(
                 "the {} mg of {} that replaces {} mg of {} at {} cannot be prepared within 10% below it from the products given; add a smaller strength or an oral solution of {}",
-                n(equivalent), to.name, n(old), from.name, clock(regimen[slot].hour), to.name
+                n(equivalent), to.name, n(old.mg), from.name, clock(old.hour), to.name
             ))
         })?;
         let realised = choice.preparation.dose_mg;
         if realised < equivalent - 1e-9 {
-            warnings.push(Warning { code: "rounded-down", step: Some(k + 1), message: format!(
-                "Stage {}: {} mg of {} replaces {} mg of {} (exact equivalent {} mg, rounded down to what can be measured).",
-                k + 1, n(realised), to.name, n(old), from.name, n(equivalent)) });
+            warnings.push(Warning { code: "rounded-down", step: Some(stage), message: format!(
+                "Stage {stage}: {} mg of {} replaces {} mg of {} (exact equivalent {} mg, rounded down to what can be measured).",
+                n(realised), to.name, n(old.mg), from.name, n(equivalent)) });
         }
-        regimen[slot] = DoseAt {
-            hour: regimen[slot].hour,
-            drug: to.id.clone(),
-            mg: realised,
-            preparation: Some(choice.preparation),
-        };
-        stages.push(Stage {
-            index: k + 1,
-            day: u32::try_from(k + 1).unwrap_or(u32::MAX).saturating_mul(req.stage_days),
-            diazepam_equivalent_mg: total(&regimen, req.scheme).unwrap_or(0.0),
-            other_scheme_mg: total(&regimen, other),
-            doses: regimen.clone(),
-        });
+        Ok(DoseAt { hour: old.hour, drug: to.id.clone(), mg: realised, preparation: Some(choice.preparation) })
     }
-    let daily_total: f64 = regimen.iter().map(|d| d.mg).sum();
-    let offset = stages.last().map_or(0, |s| s.day);
-    let start =
-        Mg::new(daily_total).ok_or_else(|| PlanError::refused("dose", "the switched dose is not a valid amount"))?;
-    let strategy = Strategy::Proportional { step_percent: req.taper_step_percent };
-    // The switched dose is computed, not typed: no confirmation is asked, but a total above the
-    // new drug's labelled maximum is said plainly.
-    let taper = schedule::plan(
-        catalogue,
-        &PlanRequest {
-            interval_days: req.taper_interval_days,
-            pace_override: req.pace_override.clone(),
-            confirm_dose: true,
-            ..PlanRequest::new(&to.id, start, strategy, req.kit.clone())
-        },
-    )?;
-    if daily_total > to.max_dose_mg + 1e-9 {
-        warnings.push(Warning { code: "above-label-maximum", step: None, message: format!(
-            "The switched total of {} mg of {} a day is above its highest labelled daily dose ({} mg). Equivalents are a guide (ASAM 2025); discuss a smaller switch or a partial switch with the prescriber.",
-            n(daily_total), to.name, n(to.max_dose_mg)) });
+
+    /// What to say once the switch is done: a total above the new drug's label, tables that
+    /// disagree, and how the taper after it is meant.
+    fn closing_warnings(&self, daily_total: f64) -> Vec<Warning> {
+        let (from, to) = (self.from, self.to);
+        let mut warnings = Vec::new();
+        if daily_total > to.max_dose_mg + 1e-9 {
+            warnings.push(Warning { code: "above-label-maximum", step: None, message: format!(
+                "The switched total of {} mg of {} a day is above its highest labelled daily dose ({} mg). Equivalents are a guide (ASAM 2025); discuss a smaller switch or a partial switch with the prescriber.",
+                n(daily_total), to.name, n(to.max_dose_mg)) });
+        }
+        let (a, b) =
+            (from.to_diazepam_mg(1.0, EquivalenceScheme::Ashton), from.to_diazepam_mg(1.0, EquivalenceScheme::VaDod));
+        if let (Some(a), Some(b)) = (a, b)
+            && (a - b).abs() > 1e-9
+        {
+            warnings.push(Warning { code: "tables-differ", step: None, message: format!(
+                    "Equivalence tables differ: 1 mg of {} is {} mg of diazepam by Ashton and {} mg by VA/DoD (ASAM 2025, Table 7). This plan uses {}; equivalents are a guide and doses should be adjusted to how the person feels.",
+                    from.name, n(a), n(b), self.scheme.label()) });
+        }
+        warnings.push(Warning { code: "taper-after-switch", step: None, message: format!(
+            "After the switch the {} taper below is of the total daily dose ({} mg); it may be taken at the same times as in the last stage.",
+            to.name, n(daily_total)) });
+        warnings
     }
-    let (a, b) = (de(from, 1.0, EquivalenceScheme::Ashton), de(from, 1.0, EquivalenceScheme::VaDod));
-    if let (Some(a), Some(b)) = (a, b)
-        && (a - b).abs() > 1e-9
-    {
-        warnings.push(Warning { code: "tables-differ", step: None, message: format!(
-                "Equivalence tables differ: 1 mg of {} is {} mg of diazepam by Ashton and {} mg by VA/DoD (ASAM 2025, Table 7). This plan uses {}; equivalents are a guide and doses should be adjusted to how the person feels.",
-                from.name, n(a), n(b), req.scheme.label()) });
-    }
-    warnings.push(Warning { code: "taper-after-switch", step: None, message: format!(
-        "After the switch the {} taper below is of the total daily dose ({} mg); it may be taken at the same times as in the last stage.",
-        to.name, n(daily_total)) });
-    let plan = CrossoverPlan {
-        from_drug: from.id.clone(),
-        to_drug: to.id.clone(),
-        scheme: req.scheme,
-        stages,
-        taper,
-        taper_offset_days: offset,
-        warnings,
-    };
-    if let Some(v) = crate::safety::check_crossover(&plan, req.stage_days).first() {
-        return Err(PlanError::refused(
-            "plan",
-            format!("the crossover failed a safety check ({v}); please report this"),
-        ));
-    }
-    Ok(plan)
 }
 
 /// "08:00" for 8.0.
