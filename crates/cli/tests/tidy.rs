@@ -438,3 +438,85 @@ fn only_core_computes_or_rounds_a_dose() {
     assert!(dose_arithmetic("let next = s.dose_mg * 0.9;") && !dose_arithmetic("let n = doses.len() + 1;"));
     assert!(!dose_arithmetic(&code_only("let x = a * b; // dose_mg")), "comments are not code");
 }
+
+/// Core's modules, each with the modules it names (`crate::x`, `crate::plan::x`, …), from the
+/// files; a folder's `mod.rs` is the folder's module.
+fn core_module_graph(root: &Path) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut graph = std::collections::BTreeMap::new();
+    for f in rust_files(&root.join("crates/core/src")) {
+        let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let name = if stem == "mod" {
+            f.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str()).unwrap_or_default()
+        } else {
+            stem
+        };
+        if name == "lib" {
+            continue;
+        }
+        let text = read(&f);
+        let code = code_only(text.split("\n#[cfg(test)]").next().unwrap_or_default());
+        let mut deps = std::collections::BTreeSet::new();
+        // `super::x` inside a folder names a sibling, as `crate::folder::x` does.
+        let code = code.replace("super::", "crate::plan::");
+        for part in code.split("crate::").skip(1) {
+            let path: Vec<&str> = part.split("::").collect();
+            let first = path[0].split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or_default();
+            // A folder's path names the module inside it: crate::plan::types → types.
+            let target = if ["plan", "care", "pk"].contains(&first) && path.len() > 1 {
+                path[1].split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or(first)
+            } else {
+                first
+            };
+            if !target.is_empty() && target != name && target.starts_with(|c: char| c.is_ascii_lowercase()) {
+                deps.insert(target.to_string());
+            }
+        }
+        graph.insert(name.to_string(), deps);
+    }
+    graph
+}
+
+/// A cycle in `graph`, if there is one, as the modules along it.
+fn find_cycle(graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        n: &str,
+        graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == n) {
+            return Some(path[i..].to_vec());
+        }
+        if done.contains(n) {
+            return None;
+        }
+        path.push(n.to_string());
+        for d in graph.get(n).into_iter().flatten() {
+            if let Some(c) = visit(d, graph, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(n.to_string());
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    graph.keys().find_map(|k| visit(k, graph, &mut Vec::new(), &mut done))
+}
+
+/// Issue 13: core's modules form no cycle (the plan types stand alone, so `safety` checks a plan
+/// without depending on the planner that calls it), and core is grouped by subdomain.
+#[test]
+fn core_modules_have_no_import_cycle_and_are_grouped_by_subdomain() {
+    let root = root();
+    let graph = core_module_graph(&root);
+    assert!(graph.len() > 20, "the module graph was not read: {graph:?}");
+    assert_eq!(find_cycle(&graph), None, "core modules that import each other");
+    for folder in ["plan", "pk", "care"] {
+        assert!(root.join("crates/core/src").join(folder).join("mod.rs").is_file(), "core/src/{folder}/");
+    }
+    // The detector itself finds a planted cycle.
+    let mut planted = graph.clone();
+    planted.entry("types".into()).or_default().insert("schedule".into());
+    assert!(find_cycle(&planted).is_some());
+}

@@ -685,7 +685,22 @@ pub struct Catalogue {
     pub policy: Policy,
 }
 
+/// A source's short citation by key, or the key itself when the catalogue does not know it.
+pub(crate) fn cite(catalogue: &Catalogue, source: &str) -> String {
+    catalogue.cite(source)
+}
+
+/// The part of a citation before the first full stop, e.g. "ASAM Joint Clinical Practice Guideline".
+pub fn short_citation(citation: &str) -> String {
+    citation.split(['.', ':']).next().unwrap_or(citation).trim().to_string()
+}
+
 impl Catalogue {
+    /// The short citation of the source under `key`, or the key when it is unknown.
+    pub fn cite(&self, key: &str) -> String {
+        self.source(key).map_or_else(|| key.to_string(), |s| short_citation(&s.citation))
+    }
+
     /// The catalogue compiled into the program. Its files are checked by the test-suite, so a
     /// failure here is a build defect, reported rather than panicking.
     pub fn builtin() -> Result<Catalogue, CatalogueError> {
@@ -832,14 +847,14 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
 }
 
 /// `s` is a key of `sources`, or an error saying which figure (`what`) cites it.
-fn cite(sources: &BTreeMap<String, Source>, s: &str, what: &str) -> Result<(), String> {
+fn cited(sources: &BTreeMap<String, Source>, s: &str, what: &str) -> Result<(), String> {
     if sources.contains_key(s) { Ok(()) } else { Err(format!("{what} cites unknown source '{s}'")) }
 }
 
 /// Every fit cited and possible; exactly one marked default when there are any.
 fn check_occupancy(record: &DrugRecord, sources: &BTreeMap<String, Source>) -> Result<(), String> {
     for fit in &record.occupancy {
-        cite(sources, &fit.source, &format!("occupancy fit for {}", fit.region))?;
+        cited(sources, &fit.source, &format!("occupancy fit for {}", fit.region))?;
         if !(fit.emax_percent > 0.0 && fit.emax_percent < 200.0 && fit.ed50_mg > 0.0) {
             return Err(format!("occupancy fit for {} has an impossible Emax or ED50", fit.region));
         }
@@ -854,18 +869,18 @@ fn check_occupancy(record: &DrugRecord, sources: &BTreeMap<String, Source>) -> R
 fn check_doses_and_timing(record: &DrugRecord, sources: &BTreeMap<String, Source>) -> Result<(), String> {
     if record.usual_min_dose_mg.is_some() {
         match &record.usual_min_dose_source {
-            Some(s) => cite(sources, s, "usual_min_dose_mg")?,
+            Some(s) => cited(sources, s, "usual_min_dose_mg")?,
             None => return Err("usual_min_dose_mg needs usual_min_dose_source".into()),
         }
     }
-    cite(sources, &record.max_dose_source, "max_dose_mg")?;
+    cited(sources, &record.max_dose_source, "max_dose_mg")?;
     match (&record.tmax_source, record.tmax_hours) {
-        (Some(s), Some(t)) if t > 0.0 && t <= 48.0 => cite(sources, s, "tmax_hours")?,
+        (Some(s), Some(t)) if t > 0.0 && t <= 48.0 => cited(sources, s, "tmax_hours")?,
         (None, None) => {}
         _ => return Err("tmax_hours must be from 0 to 48 h and needs tmax_source".into()),
     }
     match (&record.brands_source, record.brands.is_empty()) {
-        (Some(s), _) => cite(sources, s, "brands")?,
+        (Some(s), _) => cited(sources, s, "brands")?,
         (None, false) => return Err("brands needs brands_source".into()),
         (None, true) => {}
     }
@@ -882,10 +897,10 @@ fn check_doses_and_timing(record: &DrugRecord, sources: &BTreeMap<String, Source
 }
 
 fn check_half_lives(hl: &HalfLife, sources: &BTreeMap<String, Source>) -> Result<(), String> {
-    cite(sources, &hl.parent.source, "half_life.parent")?;
+    cited(sources, &hl.parent.source, "half_life.parent")?;
     check_range(hl.parent.low_hours, hl.parent.high_hours, hl.parent.typical_hours, "half_life.parent")?;
     for m in &hl.metabolites {
-        cite(sources, &m.source, &format!("metabolite {}", m.name))?;
+        cited(sources, &m.source, &format!("metabolite {}", m.name))?;
         check_range(m.low_hours, m.high_hours, m.typical_hours, &m.name)?;
     }
     Ok(())
@@ -894,7 +909,7 @@ fn check_half_lives(hl: &HalfLife, sources: &BTreeMap<String, Source>) -> Result
 /// Each equivalent cited and positive; a benzodiazepine has at least one.
 fn check_diazepam_equivalents(record: &DrugRecord, sources: &BTreeMap<String, Source>) -> Result<(), String> {
     for e in &record.diazepam_equivalent {
-        cite(sources, &e.source, "diazepam_equivalent")?;
+        cited(sources, &e.source, "diazepam_equivalent")?;
         if e.mg.is_nan() || e.mg <= 0.0 {
             return Err("diazepam_equivalent mg must be positive".into());
         }
@@ -907,12 +922,12 @@ fn check_diazepam_equivalents(record: &DrugRecord, sources: &BTreeMap<String, So
 
 /// A product inside a drug's file: its figures cited, and naming no other drug.
 fn build_product(p: ProductRecord, drug: &str, sources: &BTreeMap<String, Source>) -> Result<Product, String> {
-    cite(sources, &p.source, &format!("product {}", p.id))?;
+    cited(sources, &p.source, &format!("product {}", p.id))?;
     if let Some(s) = &p.relative_exposure_source {
-        cite(sources, s, &format!("product {} relative_exposure", p.id))?;
+        cited(sources, s, &format!("product {} relative_exposure", p.id))?;
     }
     if let Some(s) = &p.tmax_source {
-        cite(sources, s, &format!("product {} tmax_hours", p.id))?;
+        cited(sources, s, &format!("product {} tmax_hours", p.id))?;
     }
     if let Some(d) = &p.drug
         && d != drug

@@ -4,29 +4,18 @@
 //! catalogue is compiled in or handed over as text, "today" is an argument. The same inputs give
 //! the same plan, which is what makes it testable and reviewable.
 
-pub mod adapt;
-pub mod assess;
+pub mod care;
 pub mod catalogue;
-pub mod consent;
-pub mod course;
-pub mod crossover;
 pub mod error;
-pub mod exposure;
-pub mod flags;
-pub mod formulation;
-pub mod history;
-pub mod justification;
-pub mod measures;
-pub mod occupancy;
-pub mod pace;
 pub mod pk;
-pub mod role;
-pub mod safety;
-pub mod schedule;
-pub mod symptoms;
-pub mod teaching;
+pub mod plan;
 pub mod units;
-pub mod waves;
+
+// The folders group the domain by subdomain (plan, pk, care); these keep each module reachable
+// by its short name too (`taper_core::schedule`), as the other crates use it.
+pub use care::{adapt, assess, consent, flags, history, measures, role, symptoms, teaching, waves};
+pub use pk::exposure;
+pub use plan::{course, crossover, formulation, justification, occupancy, pace, safety, schedule};
 
 pub use catalogue::{Catalogue, Drug, DrugClass, Product};
 pub use error::{CatalogueError, InputError, PlanError};

@@ -42,10 +42,6 @@ pub async fn advice_for(state: &AppState, user: uuid::Uuid, today: Date) -> AppR
     Ok(history::advise(&events, &background, today))
 }
 
-fn cite(state: &AppState, key: &str) -> String {
-    state.catalogue.source(key).map_or_else(|| key.to_string(), |s| taper_core::schedule::short_citation(&s.citation))
-}
-
 async fn history_page(state: &AppState, person: &Person, error: Option<String>) -> AppResult<views::History> {
     let advice = advice_for(state, person.id(), person.today()).await?;
     let bg: StoredBackground =
@@ -77,7 +73,11 @@ async fn history_page(state: &AppState, person: &Person, error: Option<String>) 
         concurrent: bg.concurrent,
         intermittent: bg.intermittent,
         past_severe: bg.past_severe,
-        factors: advice.factors.iter().map(|f| Cited { text: f.text.clone(), source: cite(state, f.source) }).collect(),
+        factors: advice
+            .factors
+            .iter()
+            .map(|f| Cited { text: f.text.clone(), source: state.catalogue.cite(f.source) })
+            .collect(),
         explanation: advice.explanation,
         error,
     })

@@ -10,10 +10,6 @@ use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
 use crate::views::{self, Cited, DrugLink, Term};
 
-fn cite(state: &AppState, key: &str) -> String {
-    state.catalogue.source(key).map_or_else(|| key.to_string(), |s| taper_core::schedule::short_citation(&s.citation))
-}
-
 pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let mut drugs: Vec<DrugLink> = state
         .catalogue
@@ -27,7 +23,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 
 pub async fn drug(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
     let d = state.catalogue.drug(&id).ok_or(AppError::NotFound)?;
-    let cited = |n: teaching::Note| Cited { source: cite(&state, &n.source), text: n.text };
+    let cited = |n: teaching::Note| Cited { source: state.catalogue.cite(&n.source), text: n.text };
     let half_lives = teaching::half_lives(d).into_iter().map(cited).collect();
     let steady_state = teaching::steady_state(d);
     let model = teaching::occupancy_illustration(d).map(cited);
@@ -40,7 +36,7 @@ pub async fn drug(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
             } else {
                 format!("{} ({})", p.describe(), p.markets.join(", "))
             },
-            source: cite(&state, &p.source),
+            source: state.catalogue.cite(&p.source),
         })
         .collect();
     let page = views::LearnDrug {
@@ -62,7 +58,7 @@ pub async fn drug(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
 pub async fn glossary(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let terms = teaching::GLOSSARY
         .iter()
-        .map(|t| Term { id: t.id, term: t.term, meaning: t.meaning, source: cite(&state, t.source) })
+        .map(|t| Term { id: t.id, term: t.term, meaning: t.meaning, source: state.catalogue.cite(t.source) })
         .collect();
     Ok(views::Glossary { chrome: ctx.chrome("learn"), terms }.into_response())
 }

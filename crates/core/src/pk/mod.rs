@@ -9,6 +9,8 @@
 //! The system is linear, so it is stepped exactly: over each time step the state is multiplied by
 //! the closed-form transition matrix of the chain, and doses are added to the gut compartment.
 
+pub mod exposure;
+
 use crate::catalogue::Drug;
 
 /// Absorption rate constant used for every drug (per hour): an absorption half-life of about

@@ -211,7 +211,7 @@ pub struct Measures {
 impl Measures {
     /// The compiled-in `data/measures.toml`.
     pub fn builtin() -> Result<Measures, String> {
-        Measures::parse(include_str!("../../../data/measures.toml")).map_err(|e| format!("data/measures.toml: {e}"))
+        Measures::parse(include_str!("../../../../data/measures.toml")).map_err(|e| format!("data/measures.toml: {e}"))
     }
 
     pub fn parse(text: &str) -> Result<Measures, String> {

@@ -7,7 +7,7 @@
 
 use crate::catalogue::{Catalogue, Drug, DrugClass, Policy};
 use crate::justification::Justification;
-use crate::schedule::Strategy;
+use crate::plan::types::Strategy;
 
 /// The rules for one drug under one request.
 #[derive(Clone, Copy)]
@@ -155,7 +155,7 @@ impl<'a> Pace<'a> {
                 ("at most a quarter of the current dose every two weeks", &p.benzodiazepine.max_step_source)
             }
         };
-        format!("{what} ({})", crate::schedule::cite(self.catalogue, source))
+        format!("{what} ({})", self.catalogue.cite(source))
     }
 
     /// How far modelled occupancy may fall in one step, under every fit, for a plan of

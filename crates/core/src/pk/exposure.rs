@@ -7,7 +7,7 @@
 use crate::catalogue::{Drug, Form, Product};
 use crate::error::InputError;
 use crate::pk::{self, Curve, DoseEvent, Swing};
-use crate::schedule::Warning;
+use crate::plan::types::Warning;
 use crate::units::trim_number as n;
 
 /// How the doses are taken across days.

@@ -9,62 +9,11 @@
 
 use crate::catalogue::{Catalogue, Drug, EquivalenceScheme};
 use crate::error::{InputError, PlanError};
-use crate::formulation::{Kit, Preparation, Solver, Window};
-use crate::justification::Justification;
-use crate::schedule::{self, Plan, PlanRequest, Strategy, Warning};
+use crate::formulation::{Solver, Window};
+use crate::schedule::{self, PlanRequest, Strategy, Warning};
 use crate::units::{Mg, trim_number as n};
 
-#[derive(Debug, Clone)]
-pub struct CrossoverRequest {
-    pub from_drug: String,
-    /// The dose taken at each dose-time now: (hour of day, mg).
-    pub doses: Vec<(f64, Mg)>,
-    pub to_drug: String,
-    pub scheme: EquivalenceScheme,
-    /// Days each stage lasts (ASAM 2025: 1–2 weeks).
-    pub stage_days: u32,
-    /// What the person has of the long-acting drug.
-    pub kit: Kit,
-    /// The taper of the long-acting drug after the switch.
-    pub taper_step_percent: f64,
-    pub taper_interval_days: u32,
-    pub pace_override: Option<Justification>,
-    /// The person confirmed a daily total above the drug's labelled maximum.
-    pub confirm_dose: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct DoseAt {
-    pub hour: f64,
-    pub drug: String,
-    pub mg: f64,
-    /// How to prepare it, for doses of the new drug; `None` for the drug being replaced.
-    pub preparation: Option<Preparation>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Stage {
-    pub index: usize,
-    pub day: u32,
-    pub doses: Vec<DoseAt>,
-    /// Total daily diazepam-equivalent under the chosen table.
-    pub diazepam_equivalent_mg: f64,
-    /// The same doses under the other table, to show the difference.
-    pub other_scheme_mg: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct CrossoverPlan {
-    pub from_drug: String,
-    pub to_drug: String,
-    pub scheme: EquivalenceScheme,
-    pub stages: Vec<Stage>,
-    /// The taper of the long-acting drug, starting the day after the last stage ends; its days
-    /// are counted from the start of the crossover.
-    pub taper: Plan,
-    pub taper_offset_days: u32,
-    pub warnings: Vec<Warning>,
-}
+pub use super::types::{CrossoverPlan, CrossoverRequest, DoseAt, Stage};
 
 pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPlan, PlanError> {
     let (from, to) = checked_drugs(catalogue, req)?;
@@ -285,7 +234,7 @@ pub fn parse_clock(field: &str, input: &str) -> Result<f64, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formulation::Stock;
+    use crate::formulation::{Kit, Stock};
 
     fn request(scheme: EquivalenceScheme) -> CrossoverRequest {
         let c = Catalogue::builtin().unwrap();

@@ -70,6 +70,10 @@ pub struct KitSpec {
     pub fills: Vec<(String, f64)>,
 }
 
+/// Distinct products one plan may use: every catalogue drug has fewer, and the solver's search
+/// grows with their number, so more are refused rather than searched.
+pub const MAX_PRODUCTS: usize = 20;
+
 /// The fewest and most beads per capsule Taper accepts as a count.
 pub const BEADS_PER_CAPSULE: std::ops::RangeInclusive<u32> = 2..=5000;
 
@@ -125,8 +129,8 @@ impl KitSpec {
             }
             capsule(&mut stocks, "fill", &id)?.fill_weight_mg = Some(weight);
         }
-        if stocks.len() > crate::schedule::MAX_PRODUCTS {
-            let msg = format!("{} products; at most {}", stocks.len(), crate::schedule::MAX_PRODUCTS);
+        if stocks.len() > MAX_PRODUCTS {
+            let msg = format!("{} products; at most {}", stocks.len(), MAX_PRODUCTS);
             return Err(InputError::new("have", "", msg));
         }
         let equipment = Equipment {

@@ -6,9 +6,8 @@
 use std::fmt;
 
 use crate::catalogue::{Catalogue, Drug};
-use crate::crossover::CrossoverPlan;
 use crate::pace::Pace;
-use crate::schedule::{MAX_STEPS, Plan, PlanRequest, PlanStatus, Step, Strategy};
+use crate::plan::types::{CrossoverPlan, MAX_STEPS, Plan, PlanRequest, PlanStatus, Step, Strategy};
 use crate::units::trim_number as n;
 
 const EPS: f64 = 1e-7;

@@ -1,0 +1,15 @@
+//! Planning a taper: from a request to a checked plan whose every step is a preparation.
+//! `types` holds the request and the plan; `schedule` builds one (ladder, window, solver);
+//! `safety` re-checks it; `formulation` turns a target into something to measure; `occupancy`
+//! and `pace` are the models and limits; `crossover` switches benzodiazepines; `course` puts
+//! revisions on the calendar.
+
+pub mod course;
+pub mod crossover;
+pub mod formulation;
+pub mod justification;
+pub mod occupancy;
+pub mod pace;
+pub mod safety;
+pub mod schedule;
+pub mod types;

@@ -1,0 +1,346 @@
+//! What a plan is: the request (drug, start, `Strategy`, interval, kit) and the result (`Plan`,
+//! its `Step`s, `Warning`s and status), with the defaults and caps every plan keeps. Standing
+//! alone, so `safety` can check a plan without depending on the planner that made it.
+
+use crate::catalogue::{EquivalenceScheme, OccupancyFit};
+use crate::formulation::{Kit, Preparation};
+use crate::justification::Justification;
+use crate::occupancy::Occupancy;
+use crate::units::{Mg, trim_number as n};
+
+/// Plans never run longer than this many steps.
+pub const MAX_STEPS: usize = 250;
+
+/// The step a hyperbolic plan takes unless another is chosen: the cautious end of Horowitz &
+/// Taylor's 5–10 percentage points.
+pub const DEFAULT_STEP_PP: f64 = 5.0;
+/// The step a proportional plan takes unless another is chosen: 10 % of the current dose, the
+/// peer-support practice in shared/clinical/pharmacology.md §2.
+pub const DEFAULT_STEP_PERCENT: f64 = 10.0;
+
+/// Days between steps unless another interval is chosen: the slow end of "every 2–4 weeks"
+/// (ASAM 2025 for benzodiazepines; Horowitz & Taylor 2019 for antidepressants), and one
+/// 28-day tapering-strip roll (shared/clinical/pharmacology.md §2, §9).
+pub const DEFAULT_INTERVAL_DAYS: u32 = 28;
+
+/// The linear step, when none is chosen, as a percent of the starting dose: ten equal cuts.
+pub const DEFAULT_LINEAR_PERCENT: f64 = 10.0;
+
+pub use crate::formulation::MAX_PRODUCTS;
+
+/// How far over the requested step a realised step may go because of measuring: a tenth.
+pub const MEASURING_SLACK: f64 = 1.1;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Strategy {
+    /// Percentage points of occupancy per step.
+    Hyperbolic { step_pp: f64 },
+    /// Percent of the current dose per step.
+    Proportional { step_percent: f64 },
+    /// Fixed mg per step; for comparison only.
+    Linear { step_mg: f64 },
+    /// The doses to take, in order, after the starting dose.
+    Manual { doses: Vec<Mg> },
+}
+
+impl Strategy {
+    /// A linear plan cutting `percent` of the starting dose each step (the default when `None`).
+    pub fn linear_percent_of(start: Mg, percent: Option<f64>) -> Strategy {
+        Strategy::Linear { step_mg: start.get() * percent.unwrap_or(DEFAULT_LINEAR_PERCENT) / 100.0 }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Strategy::Hyperbolic { .. } => "hyperbolic",
+            Strategy::Proportional { .. } => "proportional",
+            Strategy::Linear { .. } => "linear",
+            Strategy::Manual { .. } => "manual",
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Strategy::Hyperbolic { step_pp } => {
+                format!("{} percentage points of modelled occupancy per step", n(*step_pp))
+            }
+            Strategy::Proportional { step_percent } => {
+                format!("{}% of the current dose per step", n(*step_percent))
+            }
+            Strategy::Linear { step_mg } => {
+                format!("{} mg per step (linear, for comparison only)", n(*step_mg))
+            }
+            Strategy::Manual { doses } => format!("{} doses listed by hand", doses.len()),
+        }
+    }
+}
+
+/// Everything needed to plan one drug.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    pub drug: String,
+    pub start: Mg,
+    pub strategy: Strategy,
+    pub interval_days: u32,
+    /// Once a dose is at or below this, the next step is zero.
+    pub final_dose: Option<Mg>,
+    /// End the plan at this dose instead of stopping.
+    pub end_at: Option<Mg>,
+    /// Spread each step over its days as small daily decrements.
+    pub micro_taper: bool,
+    /// One occupancy region instead of every published fit read most cautiously.
+    pub region: Option<String>,
+    pub kit: Kit,
+    /// A prescriber's recorded reason for going faster than the pace limits.
+    pub pace_override: Option<Justification>,
+    /// The person confirmed a starting dose outside the plausible range (above the labelled
+    /// maximum, or far below any product).
+    pub confirm_dose: bool,
+}
+
+impl PlanRequest {
+    /// A request with the usual defaults: a step every 28 days, the default final dose, no end
+    /// dose, no micro-taper, every occupancy fit, no pace override, no confirmed dose.
+    pub fn new(drug: impl Into<String>, start: Mg, strategy: Strategy, kit: Kit) -> Self {
+        PlanRequest {
+            drug: drug.into(),
+            start,
+            strategy,
+            interval_days: DEFAULT_INTERVAL_DAYS,
+            final_dose: None,
+            end_at: None,
+            micro_taper: false,
+            region: None,
+            kit,
+            pace_override: None,
+            confirm_dose: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyDose {
+    pub day: u32,
+    pub target_mg: f64,
+    pub dose_mg: f64,
+    pub preparation: Preparation,
+}
+
+impl DailyDose {
+    /// How far the prepared dose is from the ideal target, in mg.
+    pub fn error_mg(&self) -> f64 {
+        self.dose_mg - self.target_mg
+    }
+}
+
+/// An ideal target as shown beside the dose: to a hundredth of a milligram. Targets are not
+/// measured out, only compared with the dose, so finer figures would suggest a precision no
+/// preparation has.
+pub fn target_as_shown(target_mg: f64) -> f64 {
+    (target_mg * 100.0).round() / 100.0
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub index: usize,
+    /// Day the step starts, counted from the plan's start (day 0).
+    pub day: u32,
+    pub target_mg: f64,
+    pub dose_mg: f64,
+    pub target_occupancy: Option<f64>,
+    pub occupancy: Option<f64>,
+    /// Where several fits are read, the region whose fit governs this step's target.
+    pub fit: Option<String>,
+    pub preparation: Preparation,
+    pub within_tolerance: bool,
+    /// Daily doses inside the step when micro-tapering (day of the step's start excluded).
+    pub daily: Vec<DailyDose>,
+}
+
+impl Step {
+    pub fn error_mg(&self) -> f64 {
+        self.dose_mg - self.target_mg
+    }
+
+    pub fn error_percent(&self) -> Option<f64> {
+        (self.target_mg > 0.0).then(|| 100.0 * self.error_mg() / self.target_mg)
+    }
+
+    pub(crate) fn zero(index: usize, day: u32, occupancy: Option<f64>) -> Step {
+        Step {
+            index,
+            day,
+            target_mg: 0.0,
+            dose_mg: 0.0,
+            target_occupancy: occupancy,
+            occupancy,
+            fit: None,
+            preparation: Preparation::none(0.0),
+            within_tolerance: true,
+            daily: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+    pub step: Option<usize>,
+}
+
+impl Warning {
+    pub(crate) fn plan(code: &'static str, message: String) -> Warning {
+        Warning { code, message, step: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanStatus {
+    Complete,
+    /// The plan stops early: the next step cannot be prepared within its limit.
+    Incomplete {
+        reason: String,
+        suggestion: Option<Suggestion>,
+    },
+}
+
+/// A concrete option that would let a stopped plan continue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Suggestion {
+    /// A product of the same drug the person does not have yet.
+    Product { id: String, description: String },
+    /// Cutting tablets with a tablet cutter.
+    Cutter,
+    /// A compounding pharmacy's preparation.
+    Compounding,
+    /// A finer precision from the compounding pharmacy the person already uses.
+    FinerCompounding,
+}
+
+impl Suggestion {
+    /// In words for a person, naming no product id or command-line flag.
+    pub fn plain(&self) -> String {
+        match self {
+            Suggestion::Product { description, .. } => {
+                format!("Adding the {description} would make this step possible; ask your prescriber or pharmacist.")
+            }
+            Suggestion::Cutter => "Cutting tablets with a tablet cutter would make this step possible.".into(),
+            Suggestion::Compounding => {
+                "A compounding pharmacy can make this dose; ask your prescriber or pharmacist about it.".into()
+            }
+            Suggestion::FinerCompounding => {
+                "Your pharmacy would need to make this dose more precisely; ask them how fine they can go.".into()
+            }
+        }
+    }
+
+    /// In words for the command line, naming the product id or the flag to add.
+    pub fn for_cli(&self) -> String {
+        match self {
+            Suggestion::Product { id, description } => format!(
+                "Adding the {description} (--have {id}) would make this step possible; ask your prescriber or pharmacist."
+            ),
+            Suggestion::Cutter => {
+                "Cutting tablets with a tablet cutter (--cutter) would make this step possible.".into()
+            }
+            Suggestion::Compounding => {
+                "A compounding pharmacy can make this dose (add a compounded product with --compounded).".into()
+            }
+            Suggestion::FinerCompounding => "A finer --compounded precision would make this dose possible.".into(),
+        }
+    }
+}
+
+/// The occupancy fits a plan read: one region's, or several read most cautiously.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelUsed {
+    pub fits: Vec<OccupancyFit>,
+    pub occupancy: Occupancy,
+}
+
+impl ModelUsed {
+    pub fn combined(&self) -> bool {
+        self.fits.len() > 1
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub drug_id: String,
+    pub drug_name: String,
+    pub strategy: Strategy,
+    /// The strategy asked for, when the planner had to use another (no occupancy model).
+    pub requested_strategy: Option<&'static str>,
+    pub model: Option<ModelUsed>,
+    pub interval_days: u32,
+    pub final_dose_mg: Option<f64>,
+    /// The largest step any realised dose may take: percentage points (hyperbolic) or percent of
+    /// the dose (proportional). None for linear and manual plans.
+    pub step_limit: Option<f64>,
+    pub steps: Vec<Step>,
+    pub warnings: Vec<Warning>,
+    pub status: PlanStatus,
+    pub pace_override: Option<Justification>,
+    pub dose_confirmed: bool,
+}
+
+impl Plan {
+    pub fn is_complete(&self) -> bool {
+        self.status == PlanStatus::Complete
+    }
+    pub fn total_days(&self) -> u32 {
+        self.steps.last().map_or(0, |s| s.day)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CrossoverRequest {
+    pub from_drug: String,
+    /// The dose taken at each dose-time now: (hour of day, mg).
+    pub doses: Vec<(f64, Mg)>,
+    pub to_drug: String,
+    pub scheme: EquivalenceScheme,
+    /// Days each stage lasts (ASAM 2025: 1–2 weeks).
+    pub stage_days: u32,
+    /// What the person has of the long-acting drug.
+    pub kit: Kit,
+    /// The taper of the long-acting drug after the switch.
+    pub taper_step_percent: f64,
+    pub taper_interval_days: u32,
+    pub pace_override: Option<Justification>,
+    /// The person confirmed a daily total above the drug's labelled maximum.
+    pub confirm_dose: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoseAt {
+    pub hour: f64,
+    pub drug: String,
+    pub mg: f64,
+    /// How to prepare it, for doses of the new drug; `None` for the drug being replaced.
+    pub preparation: Option<Preparation>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub index: usize,
+    pub day: u32,
+    pub doses: Vec<DoseAt>,
+    /// Total daily diazepam-equivalent under the chosen table.
+    pub diazepam_equivalent_mg: f64,
+    /// The same doses under the other table, to show the difference.
+    pub other_scheme_mg: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CrossoverPlan {
+    pub from_drug: String,
+    pub to_drug: String,
+    pub scheme: EquivalenceScheme,
+    pub stages: Vec<Stage>,
+    /// The taper of the long-acting drug, starting the day after the last stage ends; its days
+    /// are counted from the start of the crossover.
+    pub taper: Plan,
+    pub taper_offset_days: u32,
+    pub warnings: Vec<Warning>,
+}
