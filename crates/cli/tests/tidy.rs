@@ -358,21 +358,23 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/pages/account.rs", &["1000"]), // milliseconds
     // percent of a questionnaire's maximum on the chart, check-ins listed, note length
     ("crates/server/src/pages/caseload.rs", &["100.0", "14", "2000"]),
-    ("crates/server/src/pages/checkin.rs", &["60", "2000", "14"]), // back-filling, note length, list
+    // back-filling, note length, list; array sizes of the severity and yes/no words
+    ("crates/server/src/pages/checkin.rs", &["60", "2000", "14", "4", "2"]),
     ("crates/server/src/pages/history.rs", &["20", "5", "3", "2000"]), // input cap, array sizes, note
-    ("crates/server/src/pages/plan.rs", &["3", "2"]),              // markets; a plan needs two steps to save
+    ("crates/server/src/pages/plan.rs", &["3", "2"]),                  // markets; a plan needs two steps to save
     ("crates/server/src/pages/safety_plan.rs", &["2000", "7", "200", "40"]), // text limits, sections
     // log shown, invitation lifetime and code, label length, hours per day, handle length
     ("crates/server/src/pages/sharing.rs", &["200", "7", "12", "4", "8", "80", "24", "64"]),
     ("crates/server/src/sessions.rs", &["600", "24"]), // clean-up tick, a day
     ("crates/server/src/settings.rs", &["365"]),       // a start date within a year
     ("crates/server/src/throttle.rs", &["10", "30", "50", "600", "15", "12", "90", "59", "60"]),
-    ("crates/server/src/timeline.rs", &["86_400"]),    // seconds per day
-    ("crates/server/src/views.rs", &["43", "4", "2"]), // array sizes
-    ("crates/cli/src/main.rs", &["2"]),                // exit code
-    ("crates/cli/src/pk_args.rs", &["2"]),             // pairs of times
-    ("crates/cli/src/plan_args.rs", &["20"]),          // file size shift
-    ("crates/cli/src/serve_args.rs", &["8080", "3"]),  // port, "://"
+    ("crates/server/src/timeline.rs", &["86_400"]), // seconds per day
+    ("crates/server/src/pages/questionnaires.rs", &["4"]), // array size of the answer words
+    ("crates/server/src/views.rs", &["43"]),        // the number of time zones offered
+    ("crates/cli/src/main.rs", &["2"]),             // exit code
+    ("crates/cli/src/pk_args.rs", &["2"]),          // pairs of times
+    ("crates/cli/src/plan_args.rs", &["20"]),       // file size shift
+    ("crates/cli/src/serve_args.rs", &["8080", "3"]), // port, "://"
 ];
 
 #[test]
@@ -519,4 +521,27 @@ fn core_modules_have_no_import_cycle_and_are_grouped_by_subdomain() {
     let mut planted = graph.clone();
     planted.entry("types".into()).or_default().insert("schedule".into());
     assert!(find_cycle(&planted).is_some());
+}
+
+/// Issue 13: each area's view models sit beside its handlers; `views.rs` keeps only what every
+/// page shares (one template: the plain message page). Every page template is shown by exactly
+/// one view model; the others are partials included by pages.
+#[test]
+fn view_models_sit_beside_their_handlers() {
+    let root = root();
+    let views = read(&root.join("crates/server/src/views.rs"));
+    assert_eq!(views.matches("#[template(").count(), 1, "views.rs holds page view models again");
+    let mut shown: Vec<String> = Vec::new();
+    for f in rust_files(&root.join("crates/server/src")) {
+        for part in read(&f).split("#[template(path = \"").skip(1) {
+            shown.push(part.split('"').next().unwrap_or_default().to_string());
+        }
+    }
+    let partials = ["base.html", "crisis_block.html", "crisis_contact.html"];
+    for entry in std::fs::read_dir(root.join("crates/server/templates")).expect("templates") {
+        let name = entry.expect("an entry").file_name().to_string_lossy().into_owned();
+        let n = shown.iter().filter(|s| **s == name).count();
+        let expected = usize::from(!partials.contains(&name.as_str()));
+        assert_eq!(n, expected, "{name} is shown by {n} view models");
+    }
 }

@@ -24,6 +24,8 @@ use taper_core::role::Role;
 use crate::throttle::{self, ClientAddr, Limit};
 use crate::views::{self, Chrome, Field};
 use crate::{ABSOLUTE_HOURS, AppState, csrf};
+use askama::Template;
+use askama_web::WebTemplate;
 
 pub const MIN_PASSWORD: usize = 12;
 pub const MAX_PASSWORD: usize = 128;
@@ -325,7 +327,7 @@ pub async fn signup_form(ctx: Ctx) -> AppResult<Response> {
         return Ok(Redirect::to(home_of(u)).into_response());
     }
     let ctx = ctx.with_token().await?;
-    Ok(views::Signup::new(
+    Ok(Signup::new(
         ctx.chrome("signup"),
         &SignupForm { time_zone: "UTC".into(), role: Role::Person.key().into(), ..Default::default() },
         vec![],
@@ -364,7 +366,7 @@ pub async fn signup(
     if let Some(wait) = throttle::attempt(&state, Limit::SignUpAddress, &addr.key()).await? {
         tracing::warn!(addr = %addr.key(), wait, "sign-up refused: too many from one address");
         let errors = vec![Field::error("email", throttle::wait_words(wait))];
-        return Ok(throttle::refused(views::Signup::new(ctx.chrome("signup"), &f, errors).into_response(), wait));
+        return Ok(throttle::refused(Signup::new(ctx.chrome("signup"), &f, errors).into_response(), wait));
     }
     let mut errors = Vec::new();
     let email = normalise_email(&f.email).map_err(|m| errors.push(Field::error("email", m))).ok();
@@ -386,7 +388,7 @@ pub async fn signup(
         Role::Person
     });
     let (Some(email), true) = (email, errors.is_empty()) else {
-        return Ok(views::Signup::new(ctx.chrome("signup"), &f, errors).into_response());
+        return Ok(Signup::new(ctx.chrome("signup"), &f, errors).into_response());
     };
     let hash = hash_password(f.password.clone()).await?;
     let country = country.flatten();
@@ -406,7 +408,7 @@ pub async fn signup(
         }
         Err(StoreError::Conflict(_)) => {
             let errors = vec![Field::error("email", "An account with this e-mail address exists. Sign in instead.")];
-            Ok(views::Signup::new(ctx.chrome("signup"), &f, errors).into_response())
+            Ok(Signup::new(ctx.chrome("signup"), &f, errors).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -436,7 +438,7 @@ pub async fn login_form(ctx: Ctx) -> AppResult<Response> {
         return Ok(Redirect::to(home_of(u)).into_response());
     }
     let ctx = ctx.with_token().await?;
-    Ok(views::Login { chrome: ctx.chrome("login"), email: String::new(), error: None }.into_response())
+    Ok(Login { chrome: ctx.chrome("login"), email: String::new(), error: None }.into_response())
 }
 
 pub async fn login(
@@ -448,7 +450,7 @@ pub async fn login(
     let email = f.email.trim().to_lowercase();
     let now = Timestamp::now();
     let wrong = |chrome, msg: &str| {
-        views::Login { chrome, email: f.email.trim().to_string(), error: Some(msg.to_string()) }.into_response()
+        Login { chrome, email: f.email.trim().to_string(), error: Some(msg.to_string()) }.into_response()
     };
     // Counted before the password is checked, so a burst cannot slip past the count; what is
     // kept from a lapsed form (item 9) stays in the session for the next try.
@@ -546,6 +548,54 @@ const DUMMY_HASH: &str =
 pub async fn logout(ctx: Ctx) -> AppResult<Response> {
     ctx.session.flush().await?;
     Ok(Redirect::to("/login").into_response())
+}
+
+// View models: what this area's templates show.
+
+#[derive(Template, WebTemplate)]
+#[template(path = "signup.html")]
+pub struct Signup {
+    pub chrome: crate::views::Chrome,
+    pub email: String,
+    pub display_name: String,
+    pub time_zone: String,
+    pub zones: Vec<&'static str>,
+    pub role: String,
+    pub roles: Vec<(&'static str, &'static str)>,
+    pub country: String,
+    pub countries: &'static [(String, String)],
+    pub errors: Vec<crate::views::Field>,
+}
+
+impl Signup {
+    pub fn new(chrome: crate::views::Chrome, f: &crate::auth::SignupForm, errors: Vec<crate::views::Field>) -> Signup {
+        Signup {
+            chrome,
+            email: f.email.clone(),
+            display_name: f.display_name.clone(),
+            time_zone: f.time_zone.clone(),
+            zones: crate::views::ZONES.to_vec(),
+            role: f.role.clone(),
+            roles: crate::auth::roles(),
+            country: f.country.trim().to_string(),
+            countries: &crate::crisis::CHOICES,
+            errors,
+        }
+    }
+    pub fn err(&self, name: &str) -> &str {
+        crate::views::err(&self.errors, name)
+    }
+    pub fn is_zone(&self, z: &str) -> bool {
+        self.time_zone == z
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct Login {
+    pub chrome: crate::views::Chrome,
+    pub email: String,
+    pub error: Option<String>,
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ use tower_sessions::Session;
 
 use crate::AppState;
 use crate::views;
+use askama::Template;
+use askama_web::WebTemplate;
 
 /// The largest form the app accepts.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -94,7 +96,7 @@ async fn hold_selfharm(
 async fn held_page(state: &AppState, session: &Session, language: Option<&str>) -> Response {
     let csrf = token(session).await.unwrap_or_default();
     let guess = language.and_then(crate::crisis::country_of_language);
-    views::Held {
+    Held {
         chrome: views::Chrome { csrf, ..views::Chrome::anonymous() },
         crisis: state.crisis.panel_for(guess, None).into_iter().cloned().collect(),
     }
@@ -167,4 +169,14 @@ pub async fn guard(State(state): State<AppState>, session: Session, req: Request
         return (StatusCode::BAD_REQUEST, views::message_page("That form could not be read", &msg)).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+// View models: what this area's templates show.
+
+/// Crisis help first, then signing in again to save PHQ-9 answers a lapsed session could not.
+#[derive(Template, WebTemplate)]
+#[template(path = "held.html")]
+pub struct Held {
+    pub chrome: crate::views::Chrome,
+    pub crisis: Vec<crate::crisis::Country>,
 }

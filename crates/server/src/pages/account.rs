@@ -12,14 +12,11 @@ use crate::AppState;
 use crate::auth::{Person, verify_password};
 use crate::error::{AppError, AppResult};
 use crate::views::{self, ZONES};
+use askama::Template;
+use askama_web::WebTemplate;
 
-async fn page(
-    state: &AppState,
-    person: &Person,
-    error: Option<String>,
-    notice: Option<String>,
-) -> AppResult<views::Account> {
-    Ok(views::Account {
+async fn page(state: &AppState, person: &Person, error: Option<String>, notice: Option<String>) -> AppResult<Account> {
+    Ok(Account {
         chrome: person.chrome("account"),
         email: person.user.email.clone(),
         name: person.user.display_name.clone(),
@@ -39,7 +36,7 @@ async fn page(
 
 /// The browsers signed in to this account: when each signed in, when it was last active, and
 /// which one is asking.
-async fn sessions(state: &AppState, person: &Person) -> AppResult<Vec<views::SessionView>> {
+async fn sessions(state: &AppState, person: &Person) -> AppResult<Vec<SessionView>> {
     let mine = person.ctx.session.id().map(|id| crate::sessions::stored_key(&id)).unwrap_or_default();
     let when = |secs: Option<i64>| {
         secs.and_then(|s| jiff::Timestamp::from_second(s).ok())
@@ -55,7 +52,7 @@ async fn sessions(state: &AppState, person: &Person) -> AppResult<Vec<views::Ses
             let v: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
             let signed_in = v.get("signed_in_at").and_then(serde_json::Value::as_i64);
             let seen = v.get("seen_at").and_then(serde_json::Value::as_i64).map(|ms| ms / 1000).or(signed_in);
-            views::SessionView { signed_in: when(signed_in), last_active: when(seen), this: key == mine }
+            SessionView { signed_in: when(signed_in), last_active: when(seen), this: key == mine }
         })
         .collect())
 }
@@ -469,6 +466,40 @@ pub async fn delete(State(state): State<AppState>, person: Person, Form(f): Form
         ),
     )
         .into_response())
+}
+
+// View models: what this area's templates show.
+
+/// One browser signed in to the account.
+pub struct SessionView {
+    pub signed_in: String,
+    pub last_active: String,
+    pub this: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+pub struct Account {
+    pub chrome: crate::views::Chrome,
+    pub email: String,
+    pub name: String,
+    pub time_zone: String,
+    pub zones: Vec<&'static str>,
+    pub country: String,
+    pub countries: &'static [(String, String)],
+    pub daily_safety: bool,
+    pub daily_question: &'static str,
+    pub is_person: bool,
+    pub created: String,
+    pub sessions: Vec<SessionView>,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+}
+
+impl Account {
+    pub fn is_zone(&self, z: &str) -> bool {
+        self.time_zone == z
+    }
 }
 
 #[cfg(test)]

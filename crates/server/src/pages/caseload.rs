@@ -16,8 +16,10 @@ use super::mg;
 use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
+use crate::pages::questionnaires::ScoreView;
 use crate::timeline::{self, Record};
-use crate::views::{self, CaseView, FlagView, ScoreView};
+use askama::Template;
+use askama_web::WebTemplate;
 
 /// The active share from `owner` to the viewer, or NotFound (never revealing whether the person
 /// exists).
@@ -99,7 +101,7 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => a.1.name.cmp(&b.1.name),
     });
-    Ok(views::Caseload { chrome: person.chrome("caseload"), people: people.into_iter().map(|p| p.1).collect() }
+    Ok(Caseload { chrome: person.chrome("caseload"), people: people.into_iter().map(|p| p.1).collect() }
         .into_response())
 }
 
@@ -133,7 +135,7 @@ pub async fn person(
     let chart = shared_chart(&r, analysis, course, checkins, questionnaires)?;
     let score_views = score_views(&state, questionnaires);
     let mine = my_suggestions(&state, &viewer, share.owner, course).await?;
-    let page = views::PersonPage {
+    let page = PersonPage {
         mine,
         chrome: viewer.chrome("caseload"),
         id: share.owner.to_string(),
@@ -428,4 +430,54 @@ fn flag_words(key: &str) -> String {
     let (kind, rest) = key.split_once(':').unwrap_or((key, ""));
     let what = taper_core::flags::FlagKind::of_key(key).map_or_else(|| kind.to_string(), |k| k.words().to_string());
     if rest.is_empty() { what.to_string() } else { format!("{what} ({})", rest.replace(':', ", ")) }
+}
+
+// View models: what this area's templates show.
+
+pub struct FlagView {
+    pub key: String,
+    pub urgency: &'static str,
+    pub title: String,
+    pub data: Vec<String>,
+    pub source: String,
+    /// Whether this viewer may close it (urgent flags: clinicians only, for themselves).
+    pub can_resolve: bool,
+    /// Other supporters' notes on it: "Dr Lee: called, safe".
+    pub others: Vec<String>,
+}
+
+pub struct CaseView {
+    pub id: String,
+    pub name: String,
+    pub dose: String,
+    pub flags: Vec<FlagView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "caseload.html")]
+pub struct Caseload {
+    pub chrome: crate::views::Chrome,
+    pub people: Vec<CaseView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "person.html")]
+pub struct PersonPage {
+    pub chrome: crate::views::Chrome,
+    pub id: String,
+    pub name: String,
+    pub can_propose: bool,
+    pub summary: String,
+    pub dose: String,
+    pub chart: String,
+    pub flags: Vec<FlagView>,
+    pub resolved: Vec<(String, String, String, String)>,
+    pub scores: Vec<ScoreView>,
+    pub checkins: Vec<(String, String, String, String)>,
+    pub notice: Option<String>,
+    pub assessments: Vec<(String, String, String)>,
+    pub pace: String,
+    pub step_unit: String,
+    /// This supporter's own suggestions and what became of them: (date, title, outcome).
+    pub mine: Vec<(String, String, String)>,
 }

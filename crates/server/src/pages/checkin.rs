@@ -14,7 +14,9 @@ use taper_store::{CheckInRecord, NewCheckIn};
 use crate::AppState;
 use crate::auth::Person;
 use crate::error::AppResult;
-use crate::views::{self, DomainView, Field, ItemView};
+use crate::views::{self, Field};
+use askama::Template;
+use askama_web::WebTemplate;
 
 /// How far back a check-in may be filled in.
 pub const BACKFILL_DAYS: i64 = 60;
@@ -50,7 +52,7 @@ fn page(
     saved: bool,
     recent: &[CheckInRecord],
     urgent: Urgent,
-) -> views::CheckIn {
+) -> CheckIn {
     let today = person.today();
     let domains = Domain::ALL
         .iter()
@@ -64,7 +66,7 @@ fn page(
                 .collect(),
         })
         .collect();
-    views::CheckIn {
+    CheckIn {
         chrome: person.chrome("checkin"),
         date: t.date,
         min_date: earliest(today).to_string(),
@@ -284,5 +286,50 @@ pub async fn save(
             Ok(page(&person, typed, true, vec![], true, &recent, u).into_response())
         }
         None => Ok(Redirect::to(&format!("/checkin?date={day}&saved=1")).into_response()),
+    }
+}
+
+// View models: what this area's templates show.
+
+pub struct ItemView {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: usize,
+}
+
+pub struct DomainView {
+    pub label: &'static str,
+    pub items: Vec<ItemView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "checkin.html")]
+pub struct CheckIn {
+    pub chrome: crate::views::Chrome,
+    pub date: String,
+    pub min_date: String,
+    pub max_date: String,
+    pub editing: bool,
+    pub domains: Vec<DomainView>,
+    pub severities: [&'static str; 4],
+    pub wellbeing: String,
+    pub sleep_hours: String,
+    pub note: String,
+    pub errors: Vec<crate::views::Field>,
+    pub saved: bool,
+    pub recent: Vec<(String, String, String)>,
+    /// The daily question about self-harm, when the person chose to be asked it.
+    pub safety_question: Option<&'static str>,
+    pub safety_answers: [&'static str; 2],
+    /// "1" when this form's answer was yes (kept on a re-shown form).
+    pub safety_value: String,
+    /// Shown at once after a "yes", with who was alerted.
+    pub crisis: Vec<crate::crisis::Country>,
+    pub alert_words: String,
+}
+
+impl CheckIn {
+    pub fn err(&self, name: &str) -> &str {
+        crate::views::err(&self.errors, name)
     }
 }

@@ -12,7 +12,10 @@ use taper_core::history::{self, Background, Event, EventKind, PaceAdvice};
 use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
-use crate::views::{self, AssessmentView, Choice, Cited, EventView, Question, ReasonView};
+use crate::pages::learn::Cited;
+use crate::views;
+use askama::Template;
+use askama_web::WebTemplate;
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct StoredBackground {
@@ -42,7 +45,7 @@ pub async fn advice_for(state: &AppState, user: uuid::Uuid, today: Date) -> AppR
     Ok(history::advise(&events, &background, today))
 }
 
-async fn history_page(state: &AppState, person: &Person, error: Option<String>) -> AppResult<views::History> {
+async fn history_page(state: &AppState, person: &Person, error: Option<String>) -> AppResult<History> {
     let advice = advice_for(state, person.id(), person.today()).await?;
     let bg: StoredBackground =
         state.store.med_background(person.id()).await?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default();
@@ -50,7 +53,7 @@ async fn history_page(state: &AppState, person: &Person, error: Option<String>) 
     let mut drugs: Vec<(String, String)> =
         state.catalogue.drugs().iter().map(|d| (d.id.clone(), d.name.clone())).collect();
     drugs.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(views::History {
+    Ok(History {
         chrome: person.chrome("history"),
         events: state
             .store
@@ -205,8 +208,8 @@ async fn assess_page(
     get: &(dyn Fn(&str) -> String + Sync),
     result: Option<(String, Vec<ReasonView>)>,
     error: Option<String>,
-) -> AppResult<views::Assess> {
-    Ok(views::Assess {
+) -> AppResult<Assess> {
+    Ok(Assess {
         chrome: person.chrome("assess"),
         questions: questions(get),
         note: get("note"),
@@ -304,4 +307,64 @@ pub async fn assess_save(
         })
         .collect();
     Ok(assess_page(&state, &person, &get, Some((a.leaning.words().to_string(), reasons)), None).await?.into_response())
+}
+
+// View models: what this area's templates show.
+
+pub struct Choice {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+pub struct Question {
+    pub name: &'static str,
+    pub legend: &'static str,
+    pub choices: Vec<Choice>,
+    pub selected: String,
+}
+
+pub struct ReasonView {
+    pub text: &'static str,
+    pub points_to: &'static str,
+    pub source: String,
+}
+
+pub struct AssessmentView {
+    pub date: String,
+    pub leaning: String,
+    pub note: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "assess.html")]
+pub struct Assess {
+    pub chrome: crate::views::Chrome,
+    pub questions: Vec<Question>,
+    pub note: String,
+    pub error: Option<String>,
+    pub result: Option<(String, Vec<ReasonView>)>,
+    pub caveat: &'static str,
+    pub history: Vec<AssessmentView>,
+}
+
+pub struct EventView {
+    pub id: String,
+    pub date: String,
+    pub drug: String,
+    pub what: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "history.html")]
+pub struct History {
+    pub chrome: crate::views::Chrome,
+    pub events: Vec<EventView>,
+    pub kinds: Vec<Choice>,
+    pub drugs: Vec<(String, String)>,
+    pub concurrent: u32,
+    pub intermittent: bool,
+    pub past_severe: bool,
+    pub factors: Vec<Cited>,
+    pub explanation: String,
+    pub error: Option<String>,
 }

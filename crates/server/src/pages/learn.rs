@@ -8,7 +8,8 @@ use taper_core::teaching;
 use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{AppError, AppResult};
-use crate::views::{self, Cited, DrugLink, Term};
+use askama::Template;
+use askama_web::WebTemplate;
 
 pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let mut drugs: Vec<DrugLink> = state
@@ -18,7 +19,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
         .map(|d| DrugLink { id: d.id.clone(), name: d.name.clone(), class: d.class.label() })
         .collect();
     drugs.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(views::LearnIndex { chrome: ctx.chrome("learn"), drugs }.into_response())
+    Ok(LearnIndex { chrome: ctx.chrome("learn"), drugs }.into_response())
 }
 
 pub async fn drug(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> AppResult<Response> {
@@ -39,7 +40,7 @@ pub async fn drug(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
             source: state.catalogue.cite(&p.source),
         })
         .collect();
-    let page = views::LearnDrug {
+    let page = LearnDrug {
         chrome: ctx.chrome("learn"),
         name: d.name.clone(),
         brands: d.brands.join(", "),
@@ -60,7 +61,7 @@ pub async fn glossary(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
         .iter()
         .map(|t| Term { id: t.id, term: t.term, meaning: t.meaning, source: state.catalogue.cite(t.source) })
         .collect();
-    Ok(views::Glossary { chrome: ctx.chrome("learn"), terms }.into_response())
+    Ok(Glossary { chrome: ctx.chrome("learn"), terms }.into_response())
 }
 
 pub async fn crisis(State(state): State<AppState>, ctx: Ctx, headers: axum::http::HeaderMap) -> AppResult<Response> {
@@ -73,5 +74,63 @@ pub async fn crisis(State(state): State<AppState>, ctx: Ctx, headers: axum::http
         None => language.and_then(crate::crisis::country_of_language),
     };
     let countries = state.crisis.ordered_for(chosen, user.map(|u| u.time_zone.as_str())).into_iter().cloned().collect();
-    Ok(views::Crisis { chrome: ctx.chrome("crisis"), countries }.into_response())
+    Ok(Crisis { chrome: ctx.chrome("crisis"), countries }.into_response())
+}
+
+// View models: what this area's templates show.
+
+pub struct DrugLink {
+    pub id: String,
+    pub name: String,
+    pub class: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "learn_index.html")]
+pub struct LearnIndex {
+    pub chrome: crate::views::Chrome,
+    pub drugs: Vec<DrugLink>,
+}
+
+pub struct Cited {
+    pub text: String,
+    pub source: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "learn_drug.html")]
+pub struct LearnDrug {
+    pub chrome: crate::views::Chrome,
+    pub name: String,
+    /// "Zoloft, Lustral", or empty.
+    pub brands: String,
+    pub class: &'static str,
+    pub target: String,
+    pub about: String,
+    pub half_lives: Vec<Cited>,
+    pub steady_state: String,
+    pub model: Option<Cited>,
+    pub notes: Vec<Cited>,
+    pub products: Vec<Cited>,
+}
+
+pub struct Term {
+    pub id: &'static str,
+    pub term: &'static str,
+    pub meaning: &'static str,
+    pub source: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "glossary.html")]
+pub struct Glossary {
+    pub chrome: crate::views::Chrome,
+    pub terms: Vec<Term>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "crisis.html")]
+pub struct Crisis {
+    pub chrome: crate::views::Chrome,
+    pub countries: Vec<crate::crisis::Country>,
 }

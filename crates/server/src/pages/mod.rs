@@ -18,12 +18,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::auth::Ctx;
 use crate::error::AppResult;
 use crate::views;
+use askama::Template;
+use askama_web::WebTemplate;
 
 pub async fn home(ctx: Ctx) -> AppResult<Response> {
     if ctx.user.is_some() {
         return Ok(Redirect::to("/today").into_response());
     }
-    Ok(views::Home { chrome: ctx.chrome("home") }.into_response())
+    Ok(Home { chrome: ctx.chrome("home") }.into_response())
 }
 
 pub async fn stylesheet() -> Response {
@@ -46,4 +48,12 @@ pub fn mg(v: f64) -> String {
 /// "Monday 23 November 2026".
 pub fn long_date(d: jiff::civil::Date) -> String {
     d.strftime("%A %-d %B %Y").to_string()
+}
+
+// View models: what this area's templates show.
+
+#[derive(Template, WebTemplate)]
+#[template(path = "home.html")]
+pub struct Home {
+    pub chrome: crate::views::Chrome,
 }

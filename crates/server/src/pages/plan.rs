@@ -12,15 +12,18 @@ use super::{long_date, mg};
 use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
+use crate::pages::progress::RevisionView;
 use crate::settings::{PlanForm, PlanSettings, StoredPlan, StoredStep, plan_error_fields};
 use crate::timeline::Course;
-use crate::views::{self, DrugOption, Field, ProductOption, StepView};
+use crate::views::{self, Field};
+use askama::Template;
+use askama_web::WebTemplate;
 use taper_report::PlanJson;
 
 /// Markets a product list can be narrowed to.
 const MARKETS: [&str; 3] = ["UK", "EU", "US"];
 
-fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>, replacing: bool) -> views::PlanNew {
+fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>, replacing: bool) -> PlanNew {
     let drug = state.catalogue.drug(&f.drug);
     let market = MARKETS.iter().find(|m| **m == f.market).map_or(String::new(), |m| (*m).to_string());
     let value = |list: &[(String, String)], id: &str| list.iter().find(|(k, _)| k == id).map(|(_, v)| v.clone());
@@ -39,7 +42,7 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         })
         .collect();
     drugs.sort_by(|a, b| a.label.cmp(&b.label));
-    views::PlanNew {
+    PlanNew {
         chrome: person.chrome("plan"),
         drugs,
         drug: drug.map(|d| d.id.clone()).unwrap_or_default(),
@@ -66,7 +69,7 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
                 d.products
                     .iter()
                     .filter(|p| matches!(p.form, taper_core::catalogue::Form::Capsule { .. }))
-                    .map(|p| views::CapsuleOption {
+                    .map(|p| CapsuleOption {
                         id: p.id.clone(),
                         label: p.describe(),
                         beads: value(&f.beads, &p.id).unwrap_or_default(),
@@ -119,7 +122,7 @@ pub async fn new(
 }
 
 /// What checking and planning a form gives: the plan, or the form again with messages.
-type Planned = Result<(PlanForm, PlanSettings, Plan), Box<views::PlanNew>>;
+type Planned = Result<(PlanForm, PlanSettings, Plan), Box<PlanNew>>;
 
 /// Checks the form and plans it; on any problem, the form again with messages. `Err` only when
 /// no planner is free (or one failed).
@@ -208,7 +211,7 @@ pub async fn preview(
         }
         Some((s.description, with))
     });
-    let page = views::PlanPreview {
+    let page = PlanPreview {
         chrome: person.chrome("plan"),
         drug_name: stored.drug_name.clone(),
         strategy: stored.strategy.clone(),
@@ -262,7 +265,7 @@ pub async fn save(
 
 pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
     let Some(course) = Course::load(&state, person.id()).await? else {
-        return Ok(views::PlanPage {
+        return Ok(PlanPage {
             chrome: person.chrome("plan"),
             has_plan: false,
             drug_name: String::new(),
@@ -279,7 +282,7 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
     };
     let cur = course.current();
     let today = person.today();
-    let page = views::PlanPage {
+    let page = PlanPage {
         chrome: person.chrome("plan"),
         has_plan: true,
         drug_name: cur.plan.drug_name.clone(),
@@ -299,7 +302,7 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
             .revs
             .iter()
             .rev()
-            .map(|r| views::RevisionView {
+            .map(|r| RevisionView {
                 number: r.record.number,
                 effective: long_date(r.record.effective),
                 reason: r.record.reason.clone(),
@@ -323,4 +326,116 @@ pub async fn chart(State(state): State<AppState>, person: Person) -> AppResult<R
     let plan = state.plan(req).await?.map_err(|e| AppError::internal("rebuilding a stored plan's request", e))?;
     let svg = taper_report::chart::plan_svg(&plan)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+// View models: what this area's templates show.
+
+pub struct DrugOption {
+    pub id: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct ProductOption {
+    pub id: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "plan_new.html")]
+pub struct PlanNew {
+    pub chrome: crate::views::Chrome,
+    pub drugs: Vec<DrugOption>,
+    pub drug: String,
+    pub drug_name: String,
+    pub products: Vec<ProductOption>,
+    pub dose: String,
+    pub strategy: String,
+    pub step: String,
+    pub every: String,
+    pub start_date: String,
+    pub cutter: bool,
+    pub syringe: String,
+    pub errors: Vec<crate::views::Field>,
+    pub replacing: bool,
+    /// Why the suggested pace is slower than usual (from the medication history).
+    pub pace_note: Option<String>,
+    /// A prescriber's reason for a faster pace, as typed.
+    pub justification: String,
+    pub confirm_dose: bool,
+    /// The dose looked implausible: show the box that confirms it.
+    pub ask_confirm: bool,
+    pub compounded: String,
+    pub strips: String,
+    pub scale: String,
+    pub final_dose: String,
+    pub end_at: String,
+    pub micro_taper: bool,
+    /// The drug's capsules, for beads counted and contents weighed.
+    pub capsules: Vec<CapsuleOption>,
+    /// Which market's products are listed ("" for all), and the choices.
+    pub market: String,
+    pub markets: Vec<&'static str>,
+}
+
+pub struct CapsuleOption {
+    pub id: String,
+    pub label: String,
+    pub beads: String,
+    pub fill: String,
+}
+
+impl PlanNew {
+    pub fn err(&self, name: &str) -> &str {
+        crate::views::err(&self.errors, name)
+    }
+}
+
+pub struct StepView {
+    pub date: String,
+    pub day: u32,
+    pub dose: String,
+    pub target: String,
+    pub occupancy: String,
+    pub instruction: String,
+    /// Product cautions, on the first step that uses the product.
+    pub notes: Vec<String>,
+    pub current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "plan_preview.html")]
+pub struct PlanPreview {
+    pub chrome: crate::views::Chrome,
+    pub drug_name: String,
+    pub strategy: String,
+    pub step_limit: String,
+    pub model: String,
+    pub status: String,
+    pub warnings: Vec<String>,
+    pub steps: Vec<StepView>,
+    pub chart: String,
+    /// The submitted form, re-sent on save.
+    pub hidden: Vec<(String, String)>,
+    /// A plan with no step yet cannot be saved.
+    pub can_save: bool,
+    /// What would let a stopped plan go on, offered as a button: its words and the form it sends.
+    pub try_with: Option<(String, Vec<(String, String)>)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "plan.html")]
+pub struct PlanPage {
+    pub chrome: crate::views::Chrome,
+    pub has_plan: bool,
+    pub drug_name: String,
+    pub strategy: String,
+    pub step_limit: String,
+    pub status: String,
+    pub hold: Option<String>,
+    pub warnings: Vec<String>,
+    pub steps: Vec<StepView>,
+    pub revisions: Vec<RevisionView>,
+    pub disclaimer: &'static str,
 }

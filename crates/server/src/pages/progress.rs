@@ -13,7 +13,8 @@ use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
 use crate::timeline::{self, Course, ProposalDetails, StoredAction};
-use crate::views::{self, EpisodeView, ProposalView, RevisionView};
+use askama::Template;
+use askama_web::WebTemplate;
 use taper_core::adapt::FirstCut;
 
 #[derive(Deserialize)]
@@ -111,7 +112,7 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
         course.as_ref().map_or((vec![], vec![]), |c| (c.dose_points(start, today), c.occupancy_points(start, today)));
     let chart =
         waves_svg(&Timeline { analysis: &analysis, dose: &dose, occupancy: &occ, start, end: today, scores: &[] })?;
-    let page = views::Progress {
+    let page = Progress {
         chrome: person.chrome("progress"),
         has_plan: course.is_some(),
         chart,
@@ -182,4 +183,50 @@ pub async fn decline(State(state): State<AppState>, person: Person, Path(id): Pa
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     state.store.decline_proposal(person.id(), id, person.now()).await?;
     Ok(Redirect::to("/progress?done=declined").into_response())
+}
+
+// View models: what this area's templates show.
+
+pub struct ProposalView {
+    pub id: String,
+    pub title: String,
+    pub reason: String,
+    /// What accepting does: "Accepting ends your hold: you stay on 12 mg until …".
+    pub effect: String,
+    /// Who suggested it: a supporter's name, or "your check-ins".
+    pub by: String,
+    pub data: Vec<String>,
+    pub sources: Vec<String>,
+    pub status: String,
+    pub when: String,
+}
+
+pub struct EpisodeView {
+    pub kind: &'static str,
+    pub start: String,
+    pub end: String,
+    pub days: i32,
+    pub extreme: String,
+}
+
+pub struct RevisionView {
+    pub number: i64,
+    pub effective: String,
+    pub reason: String,
+    pub summary: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "progress.html")]
+pub struct Progress {
+    pub chrome: crate::views::Chrome,
+    pub has_plan: bool,
+    pub chart: String,
+    pub summary: String,
+    pub method: String,
+    pub episodes: Vec<EpisodeView>,
+    pub pending: Vec<ProposalView>,
+    pub history: Vec<ProposalView>,
+    pub revisions: Vec<RevisionView>,
+    pub notice: Option<String>,
 }

@@ -14,7 +14,9 @@ use taper_store::QuestionnaireRecord;
 use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
-use crate::views::{self, Field, QuestionView, ScoreView};
+use crate::views::{self, Field};
+use askama::Template;
+use askama_web::WebTemplate;
 use taper_core::measures::QUESTIONNAIRE_EVERY_DAYS;
 
 fn instrument(key: &str) -> AppResult<Instrument> {
@@ -69,7 +71,7 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
         });
     }
     history.reverse();
-    Ok(views::Questionnaires { chrome: person.chrome("questionnaires"), due, history, attribution: ATTRIBUTION }
+    Ok(Questionnaires { chrome: person.chrome("questionnaires"), due, history, attribution: ATTRIBUTION }
         .into_response())
 }
 
@@ -80,8 +82,8 @@ fn form_page(
     difficulty: Option<u8>,
     errors: Vec<Field>,
     crisis: Vec<crate::crisis::Country>,
-) -> views::QuestionnaireForm {
-    views::QuestionnaireForm {
+) -> QuestionnaireForm {
+    QuestionnaireForm {
         chrome: person.chrome("questionnaires"),
         key: inst.key(),
         name: inst.name(),
@@ -224,7 +226,7 @@ pub async fn save(
         let shown = if item9_raised { crisis } else { vec![] };
         return Ok(views::again(form_page(&person, inst, &values, difficulty, missing, shown)));
     };
-    let page = views::QuestionnaireResult {
+    let page = QuestionnaireResult {
         chrome: person.chrome("questionnaires"),
         score: ScoreView {
             date: today.to_string(),
@@ -262,3 +264,73 @@ pub fn kept_words(alerted: &Alerts) -> String {
 
 /// Why someone the person shares with was not alerted.
 pub const NOT_TOLD: &str = "cannot see your questionnaires, so was not alerted (you can change that under Sharing).";
+
+// View models: what this area's templates show.
+
+pub struct QuestionView {
+    pub n: usize,
+    pub text: &'static str,
+    pub value: Option<usize>,
+}
+
+impl QuestionView {
+    pub fn is(&self, answer: &usize) -> bool {
+        self.value == Some(*answer)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "questionnaire_form.html")]
+pub struct QuestionnaireForm {
+    pub chrome: crate::views::Chrome,
+    pub key: &'static str,
+    pub name: &'static str,
+    pub stem: &'static str,
+    pub questions: Vec<QuestionView>,
+    pub answers: [&'static str; 4],
+    /// PHQ-9's unscored closing question and its answers.
+    pub difficulty: Option<(&'static str, [&'static str; 4])>,
+    pub difficulty_value: Option<usize>,
+    pub attribution: &'static str,
+    pub errors: Vec<crate::views::Field>,
+    /// Shown at once when item 9 was answered above zero, even if the form has other problems.
+    pub crisis: Vec<crate::crisis::Country>,
+}
+
+impl QuestionnaireForm {
+    pub fn difficulty_is(&self, a: &usize) -> bool {
+        self.difficulty_value == Some(*a)
+    }
+}
+
+pub struct ScoreView {
+    pub date: String,
+    pub name: &'static str,
+    pub total: u32,
+    pub max: u32,
+    pub band: String,
+    pub change: String,
+    /// PHQ-9's unscored closing answer, in words; empty when not answered.
+    pub difficulty: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "questionnaires.html")]
+pub struct Questionnaires {
+    pub chrome: crate::views::Chrome,
+    pub due: Vec<(&'static str, &'static str, String)>,
+    pub history: Vec<ScoreView>,
+    pub attribution: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "questionnaire_result.html")]
+pub struct QuestionnaireResult {
+    pub chrome: crate::views::Chrome,
+    pub score: ScoreView,
+    pub item9: bool,
+    /// Who an urgent flag reached, by name.
+    pub alerted: crate::pages::questionnaires::Alerts,
+    pub not_told: &'static str,
+    pub crisis: Vec<crate::crisis::Country>,
+}

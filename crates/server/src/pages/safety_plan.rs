@@ -12,6 +12,8 @@ use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
 use crate::views::{self, Field};
+use askama::Template;
+use askama_web::WebTemplate;
 
 /// The longest answer kept in one section.
 pub const MAX_SECTION_CHARS: usize = 2000;
@@ -128,12 +130,12 @@ pub async fn load(state: &AppState, user: uuid::Uuid) -> AppResult<SafetyPlan> {
     Ok(state.store.safety_plan(user).await?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
 }
 
-fn page(person: &Person, plan: SafetyPlan, errors: Vec<Field>, saved: bool) -> views::SafetyPlanPage {
+fn page(person: &Person, plan: SafetyPlan, errors: Vec<Field>, saved: bool) -> SafetyPlanPage {
     let sections = SECTIONS
         .iter()
-        .map(|(name, heading, hint)| views::PlanSection { name, heading, hint, value: plan.section(name).to_string() })
+        .map(|(name, heading, hint)| PlanSection { name, heading, hint, value: plan.section(name).to_string() })
         .collect();
-    views::SafetyPlanPage {
+    SafetyPlanPage {
         chrome: person.chrome("safety-plan"),
         sections,
         contact_tel: plan.contact_tel(),
@@ -167,4 +169,25 @@ pub async fn save(
     let json = serde_json::to_string(&plan).map_err(|e| AppError::internal("encoding JSON", e))?;
     state.store.save_safety_plan(person.id(), &json, person.now()).await?;
     Ok(Redirect::to("/safety-plan?saved=1").into_response())
+}
+
+// View models: what this area's templates show.
+
+#[derive(Template, WebTemplate)]
+#[template(path = "safety_plan.html")]
+pub struct SafetyPlanPage {
+    pub chrome: crate::views::Chrome,
+    pub sections: Vec<PlanSection>,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub contact_tel: Option<String>,
+    pub errors: Vec<crate::views::Field>,
+    pub saved: bool,
+}
+
+pub struct PlanSection {
+    pub name: &'static str,
+    pub heading: &'static str,
+    pub hint: &'static str,
+    pub value: String,
 }

@@ -14,7 +14,9 @@ use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
 use crate::form;
-use crate::views::{self, CategoryView, InviteView, LogView, ShareView};
+use crate::views;
+use askama::Template;
+use askama_web::WebTemplate;
 
 /// Access-log entries shown on the Sharing page, newest first.
 const LOG_SHOWN: usize = 200;
@@ -44,7 +46,7 @@ async fn page(
     person: &Person,
     new_code: Option<(String, String)>,
     notice: Option<String>,
-) -> AppResult<views::Sharing> {
+) -> AppResult<Sharing> {
     let tz = person.tz.clone();
     let when = |t: jiff::Timestamp| t.to_zoned_datetime(tz.clone()).strftime("%Y-%m-%d %H:%M").to_string();
     let shares = state
@@ -86,7 +88,7 @@ async fn page(
             expires: when(i.expires_at),
         })
         .collect();
-    Ok(views::Sharing {
+    Ok(Sharing {
         chrome: person.chrome("sharing"),
         categories: choices(Scope::all()),
         shares,
@@ -212,11 +214,11 @@ pub async fn cancel_invite(
 }
 
 pub async fn join_form(person: Person) -> AppResult<Response> {
-    Ok(views::Join { chrome: person.chrome("join"), code: String::new(), error: None }.into_response())
+    Ok(Join { chrome: person.chrome("join"), code: String::new(), error: None }.into_response())
 }
 
 pub async fn join_link(person: Person, Path(code): Path<String>) -> AppResult<Response> {
-    Ok(views::Join { chrome: person.chrome("join"), code: normalise(&code), error: None }.into_response())
+    Ok(Join { chrome: person.chrome("join"), code: normalise(&code), error: None }.into_response())
 }
 
 #[derive(Deserialize)]
@@ -226,9 +228,8 @@ pub struct JoinForm {
 }
 
 pub async fn join(State(state): State<AppState>, person: Person, Form(f): Form<JoinForm>) -> AppResult<Response> {
-    let refuse = |msg: &str| {
-        views::again(views::Join { chrome: person.chrome("join"), code: f.code.clone(), error: Some(msg.into()) })
-    };
+    let refuse =
+        |msg: &str| views::again(Join { chrome: person.chrome("join"), code: f.code.clone(), error: Some(msg.into()) });
     // Codes cannot be guessed in any useful time (12 characters of 32), and this keeps it so.
     if let Some(wait) =
         crate::throttle::attempt(&state, crate::throttle::Limit::Redeem, &person.id().to_string()).await?
@@ -260,6 +261,66 @@ pub async fn join(State(state): State<AppState>, person: Person, Form(f): Form<J
         }
         Err(e) => Err(e.into()),
     }
+}
+
+// View models: what this area's templates show.
+
+pub struct ShareView {
+    pub id: String,
+    /// What they see, in words.
+    pub sees: String,
+    pub choices: Vec<CategoryView>,
+    pub name: String,
+    pub role: String,
+    pub can_propose: bool,
+    pub since: String,
+    pub revoked: Option<String>,
+}
+
+pub struct LogView {
+    pub at: String,
+    pub who: String,
+    pub what: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "sharing.html")]
+pub struct Sharing {
+    pub chrome: crate::views::Chrome,
+    /// The invitation form's boxes, all ticked.
+    pub categories: Vec<CategoryView>,
+    pub shares: Vec<ShareView>,
+    pub log: Vec<LogView>,
+    /// Older entries not shown (they are in the export).
+    pub log_more: usize,
+    pub pending: Vec<InviteView>,
+    pub new_code: Option<(String, String)>,
+    pub notice: Option<String>,
+}
+
+/// One part of the record a person may share, as a checkbox.
+pub struct CategoryView {
+    pub key: &'static str,
+    pub text: &'static str,
+    pub checked: bool,
+}
+
+/// An invitation nobody has accepted yet, as its owner sees it.
+pub struct InviteView {
+    pub handle: String,
+    pub label: String,
+    pub sees: String,
+    pub can_propose: bool,
+    pub made: String,
+    pub expires: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "join.html")]
+pub struct Join {
+    pub chrome: crate::views::Chrome,
+    pub code: String,
+    pub error: Option<String>,
 }
 
 #[cfg(test)]

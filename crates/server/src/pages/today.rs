@@ -11,13 +11,14 @@ use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
 use crate::timeline::{self, Course};
-use crate::views::{self, TodayDose};
+use askama::Template;
+use askama_web::WebTemplate;
 
 pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
     let today = person.today();
     let course = Course::load(&state, person.id()).await?;
     let checked_in = state.store.checkin_on(person.id(), today).await?.is_some();
-    let mut page = views::Today {
+    let mut page = Today {
         chrome: person.chrome("today"),
         name: person.user.display_name.clone(),
         has_plan: course.is_some(),
@@ -97,4 +98,38 @@ async fn due_questionnaires(state: &AppState, person: &Person) -> AppResult<Vec<
         })
         .map(|i| (i.key(), i.name()))
         .collect())
+}
+
+// View models: what this area's templates show.
+
+pub struct TodayDose {
+    pub date: String,
+    pub dose: String,
+    pub instruction: String,
+    pub details: Vec<String>,
+    /// The products' own cautions for today's preparation.
+    pub notes: Vec<String>,
+    pub hold: bool,
+    pub next: Option<String>,
+    /// "taken at 08:02", "missed", or empty.
+    pub recorded: Option<String>,
+    pub missed: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "today.html")]
+pub struct Today {
+    pub chrome: crate::views::Chrome,
+    pub name: String,
+    pub has_plan: bool,
+    pub drug: String,
+    pub dose: Option<TodayDose>,
+    pub starts: Option<String>,
+    pub checked_in: bool,
+    /// Questionnaires that are due: (key, name).
+    pub due: Vec<(&'static str, &'static str)>,
+    pub proposals: usize,
+    /// A supporter's name when one of the pending suggestions is theirs.
+    pub suggested_by: Option<String>,
+    pub notice: Option<String>,
 }
