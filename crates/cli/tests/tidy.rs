@@ -545,3 +545,18 @@ fn view_models_sit_beside_their_handlers() {
         assert_eq!(n, expected, "{name} is shown by {n} view models");
     }
 }
+
+/// Issue 13: a stored document is read one way, `AppError::stored` (an error naming it, never a
+/// silent default a later save would write over). Other readers of JSON are listed: a person's
+/// import file, the session data, and the export (which keeps unreadable text as text).
+#[test]
+fn stored_documents_are_read_one_way() {
+    let root = root();
+    let allowed = ["error.rs", "import.rs", "sessions.rs", "pages/account.rs"];
+    let files: Vec<PathBuf> = rust_files(&root.join("crates/server/src"))
+        .into_iter()
+        .filter(|f| !allowed.iter().any(|a| f.ends_with(a)))
+        .collect();
+    let found = offending(&files, &["serde_json::from_str", "from_str::<"]);
+    assert!(found.is_empty(), "a stored document read outside AppError::stored:\n{}", found.join("\n"));
+}

@@ -39,6 +39,14 @@ impl AppError {
         AppError::Internal { context: context.into(), source: Some(Box::new(source)) }
     }
 
+    /// A stored JSON document (`what`: "plan settings", "safety plan", …) read back into its
+    /// type. The one way a document that cannot be read is handled: an internal error naming it,
+    /// logged with its cause, shown with a reference, and nothing written over it. Never a
+    /// silent default, which a later save would turn into lost data.
+    pub fn stored<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> AppResult<T> {
+        serde_json::from_str(text).map_err(|e| AppError::internal(format!("reading the stored {what}"), e))
+    }
+
     /// Something that should not happen and has no error of its own to carry.
     pub fn bug(context: impl Into<String>) -> AppError {
         AppError::Internal { context: context.into(), source: None }

@@ -27,16 +27,12 @@ pub struct Course {
     pub segments: Vec<Segment>,
 }
 
-fn corrupt(e: impl std::error::Error + Send + Sync + 'static) -> AppError {
-    AppError::internal("reading a stored plan", e)
-}
-
 impl Course {
     pub fn from_record(p: PlanWithRevisions) -> AppResult<Course> {
         let mut revs = Vec::new();
         for r in p.revisions {
-            let settings: PlanSettings = serde_json::from_str(&r.settings).map_err(corrupt)?;
-            let plan: StoredPlan = serde_json::from_str(&r.steps).map_err(corrupt)?;
+            let settings: PlanSettings = AppError::stored("plan settings", &r.settings)?;
+            let plan: StoredPlan = AppError::stored("plan", &r.steps)?;
             revs.push(Rev { record: r, settings, plan });
         }
         if revs.is_empty() {

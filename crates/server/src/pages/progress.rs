@@ -54,19 +54,24 @@ fn effect(action: StoredAction, course: Option<&Course>, today: jiff::civil::Dat
     }
 }
 
-fn proposal_view(state: &AppState, p: &ProposalRecord, person: &Person, course: Option<&Course>) -> ProposalView {
-    let details: Option<ProposalDetails> = serde_json::from_str(&p.details).ok();
-    ProposalView {
+fn proposal_view(
+    state: &AppState,
+    p: &ProposalRecord,
+    person: &Person,
+    course: Option<&Course>,
+) -> AppResult<ProposalView> {
+    let details: ProposalDetails = AppError::stored("proposal", &p.details)?;
+    Ok(ProposalView {
         id: p.id.to_string(),
         title: p.title.clone(),
         reason: p.reason.clone(),
-        effect: details.as_ref().map(|d| effect(d.action, course, person.today())).unwrap_or_default(),
+        effect: effect(details.action, course, person.today()),
         by: p.proposer_name.clone().unwrap_or_else(|| "your check-ins".to_string()),
-        data: details.as_ref().map(|d| d.data.clone()).unwrap_or_default(),
-        sources: details.map(|d| d.sources.iter().map(|s| cite(state, s)).collect()).unwrap_or_default(),
+        data: details.data.clone(),
+        sources: details.sources.iter().map(|s| cite(state, s)).collect(),
         status: p.status.as_str().to_string(),
         when: p.created_at.to_zoned_datetime(person.tz.clone()).date().to_string(),
-    }
+    })
 }
 
 pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<Notice>) -> AppResult<Response> {
@@ -80,7 +85,7 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     let mut revisions = Vec::new();
     if let Some(c) = &course {
         let open = timeline::refresh_proposals(&state, person.id(), c, &analysis, today, person.now()).await?;
-        pending = open.iter().map(|p| proposal_view(&state, p, &person, Some(c))).collect();
+        pending = open.iter().map(|p| proposal_view(&state, p, &person, Some(c))).collect::<AppResult<_>>()?;
         history = state
             .store
             .proposals(person.id(), c.plan_id)
@@ -88,7 +93,7 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
             .iter()
             .filter(|p| p.status != ProposalStatus::Pending)
             .map(|p| proposal_view(&state, p, &person, Some(c)))
-            .collect();
+            .collect::<AppResult<_>>()?;
         revisions = c
             .revs
             .iter()
@@ -170,8 +175,7 @@ pub async fn accept(State(state): State<AppState>, person: Person, Path(id): Pat
     if proposal.status != ProposalStatus::Pending || proposal.revision != course.current().record.id {
         return Err(AppError::Conflict("proposal".into()));
     }
-    let details: ProposalDetails =
-        serde_json::from_str(&proposal.details).map_err(|e| AppError::internal("reading stored JSON", e))?;
+    let details: ProposalDetails = AppError::stored("proposal", &proposal.details)?;
     let today = person.today();
     let built = timeline::revision_for(&state, &course, details.action, today).await?;
     timeline::add_revision(&state, person.id(), &course, built, today, Some(id), person.now()).await?;

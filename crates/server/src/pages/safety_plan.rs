@@ -127,7 +127,13 @@ impl SafetyPlan {
 }
 
 pub async fn load(state: &AppState, user: uuid::Uuid) -> AppResult<SafetyPlan> {
-    Ok(state.store.safety_plan(user).await?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default())
+    Ok(state
+        .store
+        .safety_plan(user)
+        .await?
+        .map(|s| AppError::stored("safety plan", &s))
+        .transpose()?
+        .unwrap_or_default())
 }
 
 fn page(person: &Person, plan: SafetyPlan, errors: Vec<Field>, saved: bool) -> SafetyPlanPage {

@@ -413,3 +413,26 @@ async fn without_an_account_the_browsers_language_decides_whose_help_comes_first
     })
     .await;
 }
+
+/// Issue 13, one way for corrupt stored documents: a safety plan or medication background that
+/// cannot be read is an error with a reference, never an empty form whose save would write over
+/// what the person wrote.
+#[tokio::test]
+async fn an_unreadable_stored_document_is_an_error_not_an_empty_form() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up("corrupt@example.org").await;
+        let id = app.store.user_by_email("corrupt@example.org").await.unwrap().unwrap().id;
+        let now = jiff::Timestamp::now();
+        app.store.save_safety_plan(id, "{\"reasons\": unreadable", now).await.unwrap();
+        app.store.set_med_background(id, "[not a background", now).await.unwrap();
+        for page in ["/safety-plan", "/history"] {
+            let r = sam.get(page).await;
+            assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{page}: {}", r.body);
+            assert!(r.has("Reference"), "{page}: {}", r.body);
+        }
+        assert_eq!(app.store.safety_plan(id).await.unwrap().as_deref(), Some("{\"reasons\": unreadable"));
+        app
+    })
+    .await;
+}
