@@ -208,7 +208,7 @@ pub async fn refresh_proposals(
                 details: &details,
                 proposed_by: None,
             };
-            state.store.insert_proposal(&new, now).await?;
+            state.store.insert_proposal(user, &new, now).await?;
             // Read back only when something was added.
             existing = state.store.proposals(user, course.plan_id).await?;
         }

@@ -824,11 +824,15 @@ impl Store {
 
     // ── proposals ───────────────────────────────────────────────────────────────────────────
 
-    pub async fn insert_proposal(&self, p: &NewProposal<'_>, now: Timestamp) -> Result<Uuid> {
+    /// Adds a pending proposal to one of `user`'s plans, on a revision of that plan; anything
+    /// else (another person's plan, a revision of another plan) is `NotFound` and writes nothing.
+    pub async fn insert_proposal(&self, user: Uuid, p: &NewProposal<'_>, now: Timestamp) -> Result<Uuid> {
         let id = Uuid::now_v7();
-        sqlx::query(
+        let r = sqlx::query(
             "INSERT INTO proposals (id, plan_id, revision_id, rule, status, title, reason, details, created_at, \
-             proposed_by, proposer_name) VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10)",
+             proposed_by, proposer_name) SELECT $1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10 \
+             WHERE EXISTS (SELECT 1 FROM plans WHERE id = $2 AND user_id = $11) \
+             AND EXISTS (SELECT 1 FROM plan_revisions WHERE id = $3 AND plan_id = $2)",
         )
         .bind(id.to_string())
         .bind(p.plan.to_string())
@@ -840,9 +844,10 @@ impl Store {
         .bind(micros(now))
         .bind(p.proposed_by.map(|(id, _)| id.to_string()))
         .bind(p.proposed_by.map(|(_, name)| name.to_string()))
+        .bind(user.to_string())
         .execute(&self.pool)
         .await?;
-        Ok(id)
+        if r.rows_affected() == 1 { Ok(id) } else { Err(StoreError::NotFound) }
     }
 
     /// All proposals on the person's plan, newest first.

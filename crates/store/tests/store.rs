@@ -133,7 +133,14 @@ async fn a_person_reaches_only_their_own_records() {
             details: "{}",
             proposed_by: None,
         };
-        let pid = store.insert_proposal(&p, now()).await.unwrap();
+        // Another person cannot add a proposal to this plan, nor on a revision of another plan.
+        assert!(matches!(store.insert_proposal(b, &p, now()).await, Err(StoreError::NotFound)));
+        let other = store.create_plan(b, "sertraline", &revision("Plan created", None), now()).await.unwrap();
+        let other_rev = store.plan(b, other).await.unwrap().revisions[0].id;
+        let mixed = NewProposal { revision: other_rev, ..p };
+        assert!(matches!(store.insert_proposal(a, &mixed, now()).await, Err(StoreError::NotFound)));
+        assert!(store.proposals(a, plan).await.unwrap().is_empty(), "nothing was written");
+        let pid = store.insert_proposal(a, &p, now()).await.unwrap();
         assert!(matches!(store.decline_proposal(b, pid, now()).await, Err(StoreError::NotFound)));
         assert_eq!(store.proposals(a, plan).await.unwrap()[0].status, ProposalStatus::Pending);
     })
@@ -157,7 +164,7 @@ async fn revisions_accumulate_and_accepting_a_proposal_happens_once() {
             details: "{}",
             proposed_by: None,
         };
-        let pid = store.insert_proposal(&p, now()).await.unwrap();
+        let pid = store.insert_proposal(a, &p, now()).await.unwrap();
         let hold = NewRevision { hold: true, day_offset: 3, ..revision("Hold: symptoms rose", Some(pid)) };
         assert_eq!(store.add_revision(a, plan, &hold, now()).await.unwrap(), 2);
         // The same proposal cannot be accepted twice (double submit): nothing is added.
@@ -379,7 +386,7 @@ async fn assessments_history_and_supporter_proposals_round_trip() {
             details: "{}",
             proposed_by: Some((dr, "Dr Lee")),
         };
-        store.insert_proposal(&p, now()).await.unwrap();
+        store.insert_proposal(a, &p, now()).await.unwrap();
         let got = &store.proposals(a, plan).await.unwrap()[0];
         assert_eq!((got.proposed_by, got.proposer_name.as_deref()), (Some(dr), Some("Dr Lee")));
     })

@@ -417,7 +417,7 @@ pub async fn propose(
         details: &details,
         proposed_by: Some((viewer.id(), &viewer.user.display_name)),
     };
-    state.store.insert_proposal(&new, now).await?;
+    state.store.insert_proposal(share.owner, &new, now).await?;
     state
         .store
         .audit(share.owner, viewer.id(), &viewer.user.display_name, "suggested a change to your plan", now)
