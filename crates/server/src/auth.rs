@@ -191,7 +191,7 @@ impl FromRequestParts<AppState> for Ctx {
             .await
             .map_err(|(_, m)| AppError::bug(format!("session layer missing: {m}")))?;
         let mut user = None;
-        if let Some(id) = session.get::<uuid::Uuid>(USER_KEY).await? {
+        if let Some(id) = session.get::<taper_store::UserId>(USER_KEY).await? {
             let fresh = session
                 .get::<i64>(SIGNED_IN_AT)
                 .await?
@@ -254,7 +254,7 @@ impl Person {
     pub fn today(&self) -> Date {
         self.now().to_zoned_datetime(self.tz.clone()).date()
     }
-    pub fn id(&self) -> uuid::Uuid {
+    pub fn id(&self) -> taper_store::UserId {
         self.user.id
     }
 }
@@ -414,7 +414,7 @@ pub async fn signup(
     }
 }
 
-async fn start_session(session: &Session, user: uuid::Uuid) -> AppResult<()> {
+async fn start_session(session: &Session, user: taper_store::UserId) -> AppResult<()> {
     // A new id at sign-in, so a session id known before sign-in is worthless after it.
     session.cycle_id().await?;
     crate::csrf::rotate(session).await?;

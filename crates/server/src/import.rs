@@ -174,7 +174,7 @@ fn check_kinds(e: &Export) -> Result<(), ImportError> {
 
 /// Imports `json` into `user`'s account, which must be empty. Checked before anything is
 /// written: the format, the check-in checklist (its items must be this version's, in order).
-pub async fn import(store: &Store, user: uuid::Uuid, json: &str) -> Result<Summary, ImportError> {
+pub async fn import(store: &Store, user: taper_store::UserId, json: &str) -> Result<Summary, ImportError> {
     let e: Export = serde_json::from_str(json).map_err(|err| ImportError::Format(err.to_string()))?;
     if e.format != "taper-export-1" {
         return Err(ImportError::Format(format!("format '{}'", e.format)));

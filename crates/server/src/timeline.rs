@@ -22,7 +22,7 @@ pub struct Rev {
 }
 
 pub struct Course {
-    pub plan_id: uuid::Uuid,
+    pub plan_id: taper_store::PlanId,
     pub revs: Vec<Rev>,
     pub segments: Vec<Segment>,
 }
@@ -51,7 +51,7 @@ impl Course {
     }
 
     /// The person's latest plan, if they have one.
-    pub async fn load(state: &AppState, user: uuid::Uuid) -> AppResult<Option<Course>> {
+    pub async fn load(state: &AppState, user: taper_store::UserId) -> AppResult<Option<Course>> {
         let Some(latest) = state.store.plans(user).await?.into_iter().next() else { return Ok(None) };
         Ok(Some(Course::from_record(state.store.plan(user, latest.id).await?)?))
     }
@@ -162,7 +162,7 @@ impl From<StoredAction> for Action {
 /// the current revision.
 pub async fn refresh_proposals(
     state: &AppState,
-    user: uuid::Uuid,
+    user: taper_store::UserId,
     course: &Course,
     analysis: &Analysis,
     today: Date,
@@ -263,11 +263,11 @@ pub fn fmt(v: f64) -> String {
 /// Stores a revision built by [`revision_for`].
 pub async fn add_revision(
     state: &AppState,
-    user: uuid::Uuid,
+    user: taper_store::UserId,
     course: &Course,
     built: (PlanSettings, StoredPlan, u32, bool, String),
     today: Date,
-    proposal: Option<uuid::Uuid>,
+    proposal: Option<taper_store::ProposalId>,
     now: jiff::Timestamp,
 ) -> AppResult<i64> {
     let (settings, plan, day_offset, hold, reason) = built;
@@ -302,7 +302,7 @@ pub struct Record {
 impl Record {
     /// The flags `viewer` has not resolved: one supporter's resolution never hides a flag from
     /// another.
-    pub fn open_for(&self, viewer: uuid::Uuid) -> Vec<&taper_core::flags::Flag> {
+    pub fn open_for(&self, viewer: taper_store::UserId) -> Vec<&taper_core::flags::Flag> {
         self.flags
             .iter()
             .filter(|f| {
@@ -317,7 +317,7 @@ impl Record {
 
 impl Record {
     /// The flags `viewer` has not resolved, among those about what the person lets them see.
-    pub fn open_for_share(&self, viewer: uuid::Uuid, scope: Scope) -> Vec<&taper_core::flags::Flag> {
+    pub fn open_for_share(&self, viewer: taper_store::UserId, scope: Scope) -> Vec<&taper_core::flags::Flag> {
         self.open_for(viewer).into_iter().filter(|f| scope.contains(f.about())).collect()
     }
 }
@@ -335,7 +335,7 @@ pub fn results(qs: &[taper_store::QuestionnaireRecord]) -> Vec<taper_core::flags
         .collect()
 }
 
-pub async fn record_of(state: &AppState, owner: uuid::Uuid, now: jiff::Timestamp) -> AppResult<Record> {
+pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::Timestamp) -> AppResult<Record> {
     let owner = state.store.user(owner).await?;
     let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let today = now.to_zoned_datetime(tz).date();

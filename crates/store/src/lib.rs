@@ -10,6 +10,7 @@
 //! text). JSON columns hold documents the server defines and the store does not interpret.
 
 mod error;
+mod ids;
 mod rows;
 pub mod scratch;
 pub mod seal;
@@ -25,6 +26,7 @@ use sqlx::{AnyPool, Executor as _};
 use uuid::Uuid;
 
 pub use error::StoreError;
+pub use ids::{MedEventId, PlanId, ProposalId, RevisionId, ShareId, UserId};
 pub use rows::*;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -90,8 +92,9 @@ pub const PG_BACKUP: &str = "on PostgreSQL, back up with pg_dump (pg_dump --form
 pub const FORMER: &str = "a former supporter";
 const FORMER_CAPITAL: &str = "A former supporter";
 
-fn uuid(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("id '{s}': {e}")))
+/// A stored id read back as its type (`UserId`, `PlanId`, … or a bare `Uuid`).
+fn uuid<T: From<Uuid>>(s: &str) -> Result<T> {
+    Uuid::parse_str(s).map(T::from).map_err(|e| StoreError::Corrupt(format!("id '{s}': {e}")))
 }
 
 impl Store {
@@ -222,7 +225,7 @@ impl Store {
     // ── accounts ────────────────────────────────────────────────────────────────────────────
 
     pub async fn create_user(&self, new: &NewUser<'_>, now: Timestamp) -> Result<User> {
-        let id = Uuid::now_v7();
+        let id = UserId::new();
         sqlx::query(
             "INSERT INTO users (id, email, display_name, password_hash, time_zone, role, country, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -241,7 +244,7 @@ impl Store {
         self.user(id).await
     }
 
-    pub async fn user(&self, id: Uuid) -> Result<User> {
+    pub async fn user(&self, id: UserId) -> Result<User> {
         let row: UserRow = sqlx::query_as(trusted(format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")))
             .bind(id.to_string())
             .fetch_optional(&self.pool)
@@ -259,7 +262,7 @@ impl Store {
         row.map(User::try_from).transpose()
     }
 
-    pub async fn set_time_zone(&self, user: Uuid, time_zone: &str) -> Result<()> {
+    pub async fn set_time_zone(&self, user: UserId, time_zone: &str) -> Result<()> {
         sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2")
             .bind(time_zone)
             .bind(user.to_string())
@@ -269,7 +272,7 @@ impl Store {
     }
 
     /// None: guess from the time zone again.
-    pub async fn set_country(&self, user: Uuid, country: Option<&str>) -> Result<()> {
+    pub async fn set_country(&self, user: UserId, country: Option<&str>) -> Result<()> {
         sqlx::query("UPDATE users SET country = $1 WHERE id = $2")
             .bind(country)
             .bind(user.to_string())
@@ -279,7 +282,7 @@ impl Store {
     }
 
     /// Switches the daily question about thoughts of self-harm on or off.
-    pub async fn set_daily_safety(&self, user: Uuid, on: bool) -> Result<()> {
+    pub async fn set_daily_safety(&self, user: UserId, on: bool) -> Result<()> {
         sqlx::query("UPDATE users SET daily_safety = $1 WHERE id = $2")
             .bind(i64::from(on))
             .bind(user.to_string())
@@ -290,7 +293,7 @@ impl Store {
 
     /// Deletes the account and, through the schema's cascades, every record that belongs to it.
     /// Sessions are deleted by the caller, which knows them.
-    pub async fn delete_user(&self, user: Uuid) -> Result<()> {
+    pub async fn delete_user(&self, user: UserId) -> Result<()> {
         let mut tx = self.begin_write().await?;
         // A supporter who leaves is no longer named in the records of the people they supported:
         // what they did stays (it is part of those records), who did it becomes "a former supporter".
@@ -575,12 +578,12 @@ impl Store {
     }
 
     /// Removes every session whose data mentions this user id (sign-out everywhere, deletion).
-    pub async fn sessions_delete_for_user(&self, user: Uuid) -> Result<u64> {
+    pub async fn sessions_delete_for_user(&self, user: UserId) -> Result<u64> {
         self.sessions_delete_for_user_except(user, "").await
     }
 
     /// Removes the user's sessions except the one stored under `keep` (sign out everywhere else).
-    pub async fn sessions_delete_for_user_except(&self, user: Uuid, keep: &str) -> Result<u64> {
+    pub async fn sessions_delete_for_user_except(&self, user: UserId, keep: &str) -> Result<u64> {
         let pattern = format!("%\"{user}\"%");
         let r = sqlx::query("DELETE FROM sessions WHERE data LIKE $1 AND id <> $2")
             .bind(pattern)
@@ -591,7 +594,7 @@ impl Store {
     }
 
     /// The user's unexpired sessions: stored id, data and expiry, soonest to expire last.
-    pub async fn sessions_of_user(&self, user: Uuid, now: Timestamp) -> Result<Vec<(String, String, Timestamp)>> {
+    pub async fn sessions_of_user(&self, user: UserId, now: Timestamp) -> Result<Vec<(String, String, Timestamp)>> {
         let pattern = format!("%\"{user}\"%");
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT id, data, expires_at FROM sessions WHERE data LIKE $1 AND expires_at > $2 ORDER BY expires_at DESC",
@@ -604,7 +607,7 @@ impl Store {
     }
 
     /// Replaces the user's password hash.
-    pub async fn set_password_hash(&self, user: Uuid, hash: &str) -> Result<()> {
+    pub async fn set_password_hash(&self, user: UserId, hash: &str) -> Result<()> {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(user.to_string())
@@ -628,8 +631,14 @@ impl Store {
     // ── plans and revisions ─────────────────────────────────────────────────────────────────
 
     /// Creates a plan with its first revision.
-    pub async fn create_plan(&self, user: Uuid, drug: &str, first: &NewRevision<'_>, now: Timestamp) -> Result<Uuid> {
-        let id = Uuid::now_v7();
+    pub async fn create_plan(
+        &self,
+        user: UserId,
+        drug: &str,
+        first: &NewRevision<'_>,
+        now: Timestamp,
+    ) -> Result<PlanId> {
+        let id = PlanId::new();
         let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO plans (id, user_id, drug, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id.to_string())
@@ -644,7 +653,7 @@ impl Store {
     }
 
     /// The person's plans, newest first.
-    pub async fn plans(&self, user: Uuid) -> Result<Vec<PlanRecord>> {
+    pub async fn plans(&self, user: UserId) -> Result<Vec<PlanRecord>> {
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT id, drug, created_at FROM plans WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
         )
@@ -655,7 +664,7 @@ impl Store {
     }
 
     /// One of the person's plans with all its revisions, oldest first.
-    pub async fn plan(&self, user: Uuid, plan: Uuid) -> Result<PlanWithRevisions> {
+    pub async fn plan(&self, user: UserId, plan: PlanId) -> Result<PlanWithRevisions> {
         let (id, drug, created): (String, String, i64) =
             sqlx::query_as("SELECT id, drug, created_at FROM plans WHERE id = $1 AND user_id = $2")
                 .bind(plan.to_string())
@@ -677,7 +686,7 @@ impl Store {
 
     /// Adds a revision to the person's plan. When it comes from a proposal, the proposal is
     /// marked accepted in the same transaction, and only if it was still pending.
-    pub async fn add_revision(&self, user: Uuid, plan: Uuid, rev: &NewRevision<'_>, now: Timestamp) -> Result<i64> {
+    pub async fn add_revision(&self, user: UserId, plan: PlanId, rev: &NewRevision<'_>, now: Timestamp) -> Result<i64> {
         let mut tx = self.begin_write().await?;
         let owner: Option<(String,)> = sqlx::query_as("SELECT id FROM plans WHERE id = $1 AND user_id = $2")
             .bind(plan.to_string())
@@ -714,7 +723,7 @@ impl Store {
 
     /// Records the day's dose as taken or missed (one record per plan and day; a later record
     /// replaces an earlier one, e.g. "missed" corrected to "taken").
-    pub async fn record_dose(&self, user: Uuid, d: &NewDose, now: Timestamp) -> Result<()> {
+    pub async fn record_dose(&self, user: UserId, d: &NewDose, now: Timestamp) -> Result<()> {
         let owned: Option<(String,)> = sqlx::query_as("SELECT id FROM plans WHERE id = $1 AND user_id = $2")
             .bind(d.plan.to_string())
             .bind(user.to_string())
@@ -741,7 +750,7 @@ impl Store {
     }
 
     /// The record for one plan and day, if any.
-    pub async fn dose_on(&self, user: Uuid, plan: Uuid, on: Date) -> Result<Option<DoseRecord>> {
+    pub async fn dose_on(&self, user: UserId, plan: PlanId, on: Date) -> Result<Option<DoseRecord>> {
         let row: Option<(String, String, f64, i64)> = sqlx::query_as(
             "SELECT date, status, dose_mg, recorded_at FROM doses WHERE user_id = $1 AND plan_id = $2 AND date = $3",
         )
@@ -756,7 +765,7 @@ impl Store {
         .transpose()
     }
 
-    pub async fn doses(&self, user: Uuid) -> Result<Vec<DoseRecord>> {
+    pub async fn doses(&self, user: UserId) -> Result<Vec<DoseRecord>> {
         let rows: Vec<(String, String, String, f64, i64)> = sqlx::query_as(
             "SELECT plan_id, date, status, dose_mg, recorded_at FROM doses WHERE user_id = $1 ORDER BY date, recorded_at",
         )
@@ -779,7 +788,7 @@ impl Store {
     // ── check-ins ───────────────────────────────────────────────────────────────────────────
 
     /// Saves the day's check-in, replacing an earlier one for the same date.
-    pub async fn save_checkin(&self, user: Uuid, c: &NewCheckIn<'_>, now: Timestamp) -> Result<()> {
+    pub async fn save_checkin(&self, user: UserId, c: &NewCheckIn<'_>, now: Timestamp) -> Result<()> {
         let scores = serde_json::to_string(c.scores).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO checkins (id, user_id, date, scores, burden, wellbeing, sleep_hours, note, created_at, updated_at) \
@@ -803,7 +812,7 @@ impl Store {
     }
 
     /// The person's check-ins, oldest first.
-    pub async fn checkins(&self, user: Uuid) -> Result<Vec<CheckInRecord>> {
+    pub async fn checkins(&self, user: UserId) -> Result<Vec<CheckInRecord>> {
         let rows: Vec<CheckInRow> =
             sqlx::query_as(trusted(format!("SELECT {CHECKIN_COLUMNS} FROM checkins WHERE user_id = $1 ORDER BY date")))
                 .bind(user.to_string())
@@ -812,7 +821,7 @@ impl Store {
         rows.into_iter().map(|r| CheckInRecord::try_from(r).and_then(|c| self.open_checkin(c))).collect()
     }
 
-    pub async fn checkin_on(&self, user: Uuid, on: Date) -> Result<Option<CheckInRecord>> {
+    pub async fn checkin_on(&self, user: UserId, on: Date) -> Result<Option<CheckInRecord>> {
         let row: Option<CheckInRow> =
             sqlx::query_as(trusted(format!("SELECT {CHECKIN_COLUMNS} FROM checkins WHERE user_id = $1 AND date = $2")))
                 .bind(user.to_string())
@@ -826,8 +835,8 @@ impl Store {
 
     /// Adds a pending proposal to one of `user`'s plans, on a revision of that plan; anything
     /// else (another person's plan, a revision of another plan) is `NotFound` and writes nothing.
-    pub async fn insert_proposal(&self, user: Uuid, p: &NewProposal<'_>, now: Timestamp) -> Result<Uuid> {
-        let id = Uuid::now_v7();
+    pub async fn insert_proposal(&self, user: UserId, p: &NewProposal<'_>, now: Timestamp) -> Result<ProposalId> {
+        let id = ProposalId::new();
         let r = sqlx::query(
             "INSERT INTO proposals (id, plan_id, revision_id, rule, status, title, reason, details, created_at, \
              proposed_by, proposer_name) SELECT $1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10 \
@@ -851,7 +860,7 @@ impl Store {
     }
 
     /// All proposals on the person's plan, newest first.
-    pub async fn proposals(&self, user: Uuid, plan: Uuid) -> Result<Vec<ProposalRecord>> {
+    pub async fn proposals(&self, user: UserId, plan: PlanId) -> Result<Vec<ProposalRecord>> {
         let rows: Vec<ProposalRow> = sqlx::query_as(trusted(format!(
             "SELECT {PROPOSAL_COLUMNS} FROM proposals p JOIN plans ON plans.id = p.plan_id \
              WHERE p.plan_id = $1 AND plans.user_id = $2 ORDER BY p.created_at DESC, p.id DESC"
@@ -864,7 +873,7 @@ impl Store {
     }
 
     /// Declines a pending proposal on one of the person's plans.
-    pub async fn decline_proposal(&self, user: Uuid, proposal: Uuid, now: Timestamp) -> Result<()> {
+    pub async fn decline_proposal(&self, user: UserId, proposal: ProposalId, now: Timestamp) -> Result<()> {
         let r = sqlx::query(
             "UPDATE proposals SET status = 'declined', decided_at = $1 WHERE id = $2 AND status = 'pending' \
              AND plan_id IN (SELECT id FROM plans WHERE user_id = $3)",
@@ -880,7 +889,7 @@ impl Store {
 
 async fn insert_revision(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    plan: Uuid,
+    plan: PlanId,
     number: i64,
     r: &NewRevision<'_>,
     now: Timestamp,

@@ -4,11 +4,11 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use uuid::Uuid;
 
-use crate::{Result, StoreError, date, ts, uuid};
+use crate::{MedEventId, PlanId, ProposalId, Result, RevisionId, ShareId, StoreError, UserId, date, ts, uuid};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
@@ -68,7 +68,7 @@ impl TryFrom<UserRow> for User {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanRecord {
-    pub id: Uuid,
+    pub id: PlanId,
     pub drug: String,
     pub created_at: Timestamp,
 }
@@ -83,7 +83,7 @@ pub struct PlanWithRevisions {
 /// One version of a plan. Revisions are only ever added, never changed, so the history stays.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Revision {
-    pub id: Uuid,
+    pub id: RevisionId,
     pub number: i64,
     pub effective: Date,
     pub day_offset: u32,
@@ -93,7 +93,7 @@ pub struct Revision {
     /// The scheduled doses (JSON, defined by the server).
     pub steps: String,
     pub reason: String,
-    pub proposal: Option<Uuid>,
+    pub proposal: Option<ProposalId>,
     pub created_at: Timestamp,
 }
 
@@ -104,7 +104,7 @@ pub struct NewRevision<'a> {
     pub settings: &'a str,
     pub steps: &'a str,
     pub reason: &'a str,
-    pub proposal: Option<Uuid>,
+    pub proposal: Option<ProposalId>,
 }
 
 pub(crate) const REVISION_COLUMNS: &str =
@@ -165,7 +165,7 @@ impl DoseStatus {
 }
 
 pub struct NewDose {
-    pub plan: Uuid,
+    pub plan: PlanId,
     pub date: Date,
     pub status: DoseStatus,
     pub dose_mg: f64,
@@ -173,7 +173,7 @@ pub struct NewDose {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoseRecord {
-    pub plan: Uuid,
+    pub plan: PlanId,
     pub date: Date,
     pub status: DoseStatus,
     pub dose_mg: f64,
@@ -233,15 +233,15 @@ impl TryFrom<CheckInRow> for CheckInRecord {
 }
 
 pub struct NewProposal<'a> {
-    pub plan: Uuid,
-    pub revision: Uuid,
+    pub plan: PlanId,
+    pub revision: RevisionId,
     pub rule: taper_core::adapt::Origin,
     pub title: &'a str,
     pub reason: &'a str,
     /// JSON: the data, sources and action (defined by the server).
     pub details: &'a str,
     /// A supporter who proposed it (None: Taper's rules did).
-    pub proposed_by: Option<(Uuid, &'a str)>,
+    pub proposed_by: Option<(UserId, &'a str)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,9 +263,9 @@ impl ProposalStatus {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProposalRecord {
-    pub id: Uuid,
-    pub plan: Uuid,
-    pub revision: Uuid,
+    pub id: ProposalId,
+    pub plan: PlanId,
+    pub revision: RevisionId,
     pub rule: taper_core::adapt::Origin,
     pub status: ProposalStatus,
     pub title: String,
@@ -273,7 +273,7 @@ pub struct ProposalRecord {
     pub details: String,
     pub created_at: Timestamp,
     pub decided_at: Option<Timestamp>,
-    pub proposed_by: Option<Uuid>,
+    pub proposed_by: Option<UserId>,
     pub proposer_name: Option<String>,
 }
 
@@ -326,10 +326,10 @@ impl TryFrom<ProposalRow> for ProposalRecord {
 /// A person's consent for another account to see their record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Share {
-    pub id: Uuid,
-    pub owner: Uuid,
+    pub id: ShareId,
+    pub owner: UserId,
     pub owner_name: String,
-    pub grantee: Uuid,
+    pub grantee: UserId,
     pub grantee_name: String,
     pub grantee_role: taper_core::role::Role,
     pub can_propose: bool,
@@ -354,7 +354,7 @@ pub struct PendingInvite {
 /// One read of a person's record by someone else. Written by the server, never edited.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRecord {
-    pub actor: Uuid,
+    pub actor: UserId,
     pub actor_name: String,
     pub action: String,
     pub at: Timestamp,
@@ -396,7 +396,7 @@ impl FlagNoteKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlagNote {
     pub flag_key: String,
-    pub by: Uuid,
+    pub by: UserId,
     pub by_name: String,
     pub kind: FlagNoteKind,
     pub note: String,
@@ -422,7 +422,7 @@ pub struct AssessmentRecord {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MedEventRecord {
-    pub id: Uuid,
+    pub id: MedEventId,
     pub date: Date,
     pub drug: String,
     pub kind: String,

@@ -7,8 +7,8 @@ use taper_core::consent::Scope;
 use uuid::Uuid;
 
 use crate::{
-    AssessmentRecord, AuditRecord, FlagNote, FlagNoteKind, MedEventRecord, PendingInvite, QuestionnaireRecord, Result,
-    SafetySignal, Share, Store, StoreError, date, micros, ts, uuid,
+    AssessmentRecord, AuditRecord, FlagNote, FlagNoteKind, MedEventId, MedEventRecord, PendingInvite,
+    QuestionnaireRecord, Result, SafetySignal, Share, ShareId, Store, StoreError, UserId, date, micros, ts, uuid,
 };
 
 const SHARE_SELECT: &str = "SELECT s.id, s.owner_id, o.display_name, s.grantee_id, g.display_name, g.role, \
@@ -39,7 +39,7 @@ impl Store {
     /// accept it.
     pub async fn create_invite(
         &self,
-        owner: Uuid,
+        owner: UserId,
         code_hash: &str,
         label: &str,
         can_propose: bool,
@@ -64,7 +64,7 @@ impl Store {
     }
 
     /// The person's invitations that can still be accepted, newest first.
-    pub async fn pending_invites(&self, owner: Uuid, now: Timestamp) -> Result<Vec<PendingInvite>> {
+    pub async fn pending_invites(&self, owner: UserId, now: Timestamp) -> Result<Vec<PendingInvite>> {
         let rows: Vec<(String, String, i64, i64, i64, i64)> = sqlx::query_as(
             "SELECT code_hash, label, can_propose, created_at, expires_at, scope FROM invites \
              WHERE owner_id = $1 AND used_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
@@ -89,7 +89,7 @@ impl Store {
 
     /// Withdraws an invitation nobody has accepted. NotFound when it is not the owner's, or is
     /// already used (then the share itself is what to stop).
-    pub async fn cancel_invite(&self, owner: Uuid, handle: &str) -> Result<()> {
+    pub async fn cancel_invite(&self, owner: UserId, handle: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM invites WHERE owner_id = $1 AND code_hash = $2 AND used_at IS NULL")
             .bind(owner.to_string())
             .bind(handle)
@@ -100,7 +100,7 @@ impl Store {
 
     /// Uses an invitation once: the grantee gets access to the owner's record. NotFound when the
     /// code is unknown, used or expired; Conflict("own") for one's own code.
-    pub async fn redeem_invite(&self, code_hash: &str, grantee: Uuid, now: Timestamp) -> Result<Share> {
+    pub async fn redeem_invite(&self, code_hash: &str, grantee: UserId, now: Timestamp) -> Result<Share> {
         let mut tx = self.begin_write().await?;
         let row: Option<(String, i64, i64)> = sqlx::query_as(
             "SELECT owner_id, can_propose, scope FROM invites WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
@@ -152,7 +152,7 @@ impl Store {
     }
 
     /// Everyone the person has shared with, current and revoked, newest first.
-    pub async fn shares_of(&self, owner: Uuid) -> Result<Vec<Share>> {
+    pub async fn shares_of(&self, owner: UserId) -> Result<Vec<Share>> {
         let rows: Vec<ShareRow> =
             sqlx::query_as(crate::trusted(format!("{SHARE_SELECT} WHERE s.owner_id = $1 ORDER BY s.created_at DESC")))
                 .bind(owner.to_string())
@@ -162,7 +162,7 @@ impl Store {
     }
 
     /// The people who currently share their record with `grantee`.
-    pub async fn shared_with(&self, grantee: Uuid) -> Result<Vec<Share>> {
+    pub async fn shared_with(&self, grantee: UserId) -> Result<Vec<Share>> {
         let rows: Vec<ShareRow> = sqlx::query_as(crate::trusted(format!(
             "{SHARE_SELECT} WHERE s.grantee_id = $1 AND s.revoked_at IS NULL ORDER BY o.display_name"
         )))
@@ -173,7 +173,7 @@ impl Store {
     }
 
     /// The active share from `owner` to `grantee`, if there is one.
-    pub async fn active_share(&self, owner: Uuid, grantee: Uuid) -> Result<Option<Share>> {
+    pub async fn active_share(&self, owner: UserId, grantee: UserId) -> Result<Option<Share>> {
         let row: Option<ShareRow> = sqlx::query_as(crate::trusted(format!(
             "{SHARE_SELECT} WHERE s.owner_id = $1 AND s.grantee_id = $2 AND s.revoked_at IS NULL"
         )))
@@ -186,7 +186,7 @@ impl Store {
 
     /// Changes what an active share lets the supporter see. NotFound when the share is not the
     /// owner's or has been stopped.
-    pub async fn set_share_scope(&self, owner: Uuid, share: Uuid, scope: Scope) -> Result<()> {
+    pub async fn set_share_scope(&self, owner: UserId, share: ShareId, scope: Scope) -> Result<()> {
         let r = sqlx::query("UPDATE shares SET scope = $1 WHERE id = $2 AND owner_id = $3 AND revoked_at IS NULL")
             .bind(scope.bits())
             .bind(share.to_string())
@@ -196,7 +196,7 @@ impl Store {
         if r.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NotFound) }
     }
 
-    pub async fn revoke_share(&self, owner: Uuid, share: Uuid, now: Timestamp) -> Result<()> {
+    pub async fn revoke_share(&self, owner: UserId, share: ShareId, now: Timestamp) -> Result<()> {
         let r = sqlx::query("UPDATE shares SET revoked_at = $1 WHERE id = $2 AND owner_id = $3 AND revoked_at IS NULL")
             .bind(micros(now))
             .bind(share.to_string())
@@ -207,7 +207,14 @@ impl Store {
     }
 
     /// Appends to the owner's access log.
-    pub async fn audit(&self, owner: Uuid, actor: Uuid, actor_name: &str, action: &str, now: Timestamp) -> Result<()> {
+    pub async fn audit(
+        &self,
+        owner: UserId,
+        actor: UserId,
+        actor_name: &str,
+        action: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO audit (id, owner_id, actor_id, actor_name, action, at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -227,8 +234,8 @@ impl Store {
     /// (security probe L5). One statement, so concurrent views cannot both slip in.
     pub async fn audit_once_since(
         &self,
-        owner: Uuid,
-        actor: Uuid,
+        owner: UserId,
+        actor: UserId,
         actor_name: &str,
         action: &str,
         now: Timestamp,
@@ -252,7 +259,7 @@ impl Store {
     }
 
     /// The owner's access log, newest first.
-    pub async fn access_log(&self, owner: Uuid) -> Result<Vec<AuditRecord>> {
+    pub async fn access_log(&self, owner: UserId) -> Result<Vec<AuditRecord>> {
         let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
             "SELECT actor_id, actor_name, action, at FROM audit WHERE owner_id = $1 ORDER BY at DESC, id DESC",
         )
@@ -267,7 +274,7 @@ impl Store {
     #[allow(clippy::too_many_arguments)] // one row, its columns
     pub async fn save_questionnaire(
         &self,
-        user: Uuid,
+        user: UserId,
         instrument: &str,
         on: Date,
         answers: &[u8],
@@ -297,7 +304,7 @@ impl Store {
     }
 
     /// The person's questionnaires, oldest first.
-    pub async fn questionnaires(&self, user: Uuid) -> Result<Vec<QuestionnaireRecord>> {
+    pub async fn questionnaires(&self, user: UserId) -> Result<Vec<QuestionnaireRecord>> {
         let rows: Vec<QuestionnaireRow> = sqlx::query_as(
             "SELECT id, instrument, date, answers, total, item9, difficulty, created_at FROM questionnaires \
              WHERE user_id = $1 \
@@ -327,9 +334,9 @@ impl Store {
     #[allow(clippy::too_many_arguments)] // one row, its columns
     pub async fn note_flag(
         &self,
-        owner: Uuid,
+        owner: UserId,
         flag_key: &str,
-        by: Uuid,
+        by: UserId,
         by_name: &str,
         kind: FlagNoteKind,
         note: &str,
@@ -354,7 +361,7 @@ impl Store {
     }
 
     /// Every supporter's notes on the owner's flags, oldest first.
-    pub async fn flag_notes(&self, owner: Uuid) -> Result<Vec<FlagNote>> {
+    pub async fn flag_notes(&self, owner: UserId) -> Result<Vec<FlagNote>> {
         let rows: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
             "SELECT flag_key, by_id, by_name, kind, note, at FROM flag_notes WHERE owner_id = $1 ORDER BY at",
         )
@@ -371,7 +378,7 @@ impl Store {
     }
 
     /// Keeps an item-9 answer above zero on its own, complete questionnaire or not.
-    pub async fn save_signal(&self, user: Uuid, on: Date, value: u8, now: Timestamp) -> Result<()> {
+    pub async fn save_signal(&self, user: UserId, on: Date, value: u8, now: Timestamp) -> Result<()> {
         self.keep_answer(
             "INSERT INTO safety_signals (id, user_id, source, value, date, created_at) \
              VALUES ($1, $2, 'phq9_item9', $3, $4, $5)",
@@ -384,7 +391,7 @@ impl Store {
     }
 
     /// Keeps an answer above "no" to the daily question about thoughts of self-harm.
-    pub async fn save_daily_safety(&self, user: Uuid, on: Date, value: u8, now: Timestamp) -> Result<()> {
+    pub async fn save_daily_safety(&self, user: UserId, on: Date, value: u8, now: Timestamp) -> Result<()> {
         self.keep_answer(
             "INSERT INTO daily_safety_answers (id, user_id, value, date, created_at) VALUES ($1, $2, $3, $4, $5)",
             user,
@@ -396,7 +403,7 @@ impl Store {
     }
 
     /// One answer about self-harm, appended (never replaced) with a new id.
-    async fn keep_answer(&self, sql: &'static str, user: Uuid, on: Date, value: u8, now: Timestamp) -> Result<()> {
+    async fn keep_answer(&self, sql: &'static str, user: UserId, on: Date, value: u8, now: Timestamp) -> Result<()> {
         sqlx::query(sql)
             .bind(Uuid::now_v7().to_string())
             .bind(user.to_string())
@@ -409,13 +416,13 @@ impl Store {
     }
 
     /// The person's answers above "no" to the daily question, oldest first.
-    pub async fn daily_safety_answers(&self, user: Uuid) -> Result<Vec<SafetySignal>> {
+    pub async fn daily_safety_answers(&self, user: UserId) -> Result<Vec<SafetySignal>> {
         self.answers("SELECT date, value FROM daily_safety_answers WHERE user_id = $1 ORDER BY date, created_at", user)
             .await
     }
 
     /// Answers about self-harm kept on their own, oldest first.
-    async fn answers(&self, sql: &'static str, user: Uuid) -> Result<Vec<SafetySignal>> {
+    async fn answers(&self, sql: &'static str, user: UserId) -> Result<Vec<SafetySignal>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(sql).bind(user.to_string()).fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|(d, v)| {
@@ -426,23 +433,23 @@ impl Store {
     }
 
     /// Keeps the person's safety plan (a JSON document the server defines), replacing any before.
-    pub async fn save_safety_plan(&self, user: Uuid, data: &str, now: Timestamp) -> Result<()> {
+    pub async fn save_safety_plan(&self, user: UserId, data: &str, now: Timestamp) -> Result<()> {
         self.save_document(Document::SafetyPlan, user, data, now).await
     }
 
     /// The person's safety plan document, if they have written one.
-    pub async fn safety_plan(&self, user: Uuid) -> Result<Option<String>> {
+    pub async fn safety_plan(&self, user: UserId) -> Result<Option<String>> {
         self.document(Document::SafetyPlan, user).await
     }
 
     /// The person's item-9 answers above zero, oldest first.
-    pub async fn signals(&self, user: Uuid) -> Result<Vec<SafetySignal>> {
+    pub async fn signals(&self, user: UserId) -> Result<Vec<SafetySignal>> {
         self.answers("SELECT date, value FROM safety_signals WHERE user_id = $1 ORDER BY date, created_at", user).await
     }
 
     pub async fn save_assessment(
         &self,
-        user: Uuid,
+        user: UserId,
         on: Date,
         answers: &str,
         leaning: &str,
@@ -466,7 +473,7 @@ impl Store {
     }
 
     /// The person's assessments, newest first.
-    pub async fn assessments(&self, user: Uuid) -> Result<Vec<AssessmentRecord>> {
+    pub async fn assessments(&self, user: UserId) -> Result<Vec<AssessmentRecord>> {
         let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
             "SELECT date, answers, leaning, note, created_at FROM assessments WHERE user_id = $1 \
              ORDER BY date DESC, created_at DESC",
@@ -483,7 +490,7 @@ impl Store {
 
     pub async fn add_med_event(
         &self,
-        user: Uuid,
+        user: UserId,
         on: Date,
         drug: &str,
         kind: &str,
@@ -506,7 +513,7 @@ impl Store {
     }
 
     /// The person's medication history, oldest first.
-    pub async fn med_events(&self, user: Uuid) -> Result<Vec<MedEventRecord>> {
+    pub async fn med_events(&self, user: UserId) -> Result<Vec<MedEventRecord>> {
         let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as(
             "SELECT id, date, drug, kind, abrupt FROM med_events WHERE user_id = $1 ORDER BY date, created_at",
         )
@@ -520,7 +527,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn delete_med_event(&self, user: Uuid, id: Uuid) -> Result<()> {
+    pub async fn delete_med_event(&self, user: UserId, id: MedEventId) -> Result<()> {
         let r = sqlx::query("DELETE FROM med_events WHERE id = $1 AND user_id = $2")
             .bind(id.to_string())
             .bind(user.to_string())
@@ -530,16 +537,16 @@ impl Store {
     }
 
     /// The person's medication background (JSON defined by the server).
-    pub async fn set_med_background(&self, user: Uuid, data: &str, now: Timestamp) -> Result<()> {
+    pub async fn set_med_background(&self, user: UserId, data: &str, now: Timestamp) -> Result<()> {
         self.save_document(Document::MedBackground, user, data, now).await
     }
 
-    pub async fn med_background(&self, user: Uuid) -> Result<Option<String>> {
+    pub async fn med_background(&self, user: UserId) -> Result<Option<String>> {
         self.document(Document::MedBackground, user).await
     }
 
     /// One sealed document per person, replaced whole.
-    async fn save_document(&self, doc: Document, user: Uuid, data: &str, now: Timestamp) -> Result<()> {
+    async fn save_document(&self, doc: Document, user: UserId, data: &str, now: Timestamp) -> Result<()> {
         let table = doc.table();
         sqlx::query(crate::trusted(format!(
             "INSERT INTO {table} (user_id, data, updated_at) VALUES ($1, $2, $3) \
@@ -553,7 +560,7 @@ impl Store {
         Ok(())
     }
 
-    async fn document(&self, doc: Document, user: Uuid) -> Result<Option<String>> {
+    async fn document(&self, doc: Document, user: UserId) -> Result<Option<String>> {
         let table = doc.table();
         let row: Option<(String,)> =
             sqlx::query_as(crate::trusted(format!("SELECT data FROM {table} WHERE user_id = $1")))

@@ -5,9 +5,8 @@
 
 use jiff::civil::date;
 use sqlx::Executor as _;
-use taper_store::Store;
 use taper_store::scratch::Scratch;
-use uuid::Uuid;
+use taper_store::{PlanId, RevisionId, Store, UserId};
 
 const USER: &str = "0195d000-0000-7000-8000-000000000001";
 const PLAN: &str = "0195d000-0000-7000-8000-000000000002";
@@ -57,13 +56,13 @@ async fn check(url: &str) {
 
     // Opening the store runs 0013 on the old rows.
     let store = Store::connect(url).await.unwrap();
-    let (user, plan) = (Uuid::parse_str(USER).unwrap(), Uuid::parse_str(PLAN).unwrap());
+    let (user, plan): (UserId, PlanId) = (USER.parse().unwrap(), PLAN.parse().unwrap());
     let doses = store.doses(user).await.unwrap();
     assert_eq!((doses.len(), doses[0].dose_mg, doses[0].date), (1, 17.5625, date(2026, 11, 2)));
     let proposals = store.proposals(user, plan).await.unwrap();
     assert_eq!(
         (proposals.len(), proposals[0].rule.key(), proposals[0].revision),
-        (1, "hold", Uuid::parse_str(REVISION).unwrap())
+        (1, "hold", REVISION.parse::<RevisionId>().unwrap())
     );
     let q = store.questionnaires(user).await.unwrap();
     assert_eq!((q.len(), q[0].item9, q[0].difficulty), (1, Some(2), Some(1)));

@@ -12,7 +12,7 @@ use taper_store::{
     Backend, DoseStatus, FlagNoteKind, NewCheckIn, NewDose, NewProposal, NewRevision, NewUser, ProposalStatus,
     SafetySignal, Store, StoreError,
 };
-use uuid::Uuid;
+use taper_store::{ProposalId, UserId};
 
 async fn on_both<F, Fut>(test: F)
 where
@@ -48,7 +48,7 @@ fn now() -> Timestamp {
     Timestamp::from_second(1_800_000_000).unwrap()
 }
 
-async fn user(store: &Store, email: &str) -> Uuid {
+async fn user(store: &Store, email: &str) -> UserId {
     let new = NewUser {
         country: None,
         email,
@@ -60,7 +60,7 @@ async fn user(store: &Store, email: &str) -> Uuid {
     store.create_user(&new, now()).await.unwrap().id
 }
 
-fn revision<'a>(reason: &'a str, proposal: Option<Uuid>) -> NewRevision<'a> {
+fn revision<'a>(reason: &'a str, proposal: Option<ProposalId>) -> NewRevision<'a> {
     NewRevision {
         effective: date(2026, 11, 1),
         day_offset: 0,

@@ -273,7 +273,7 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
 }
 
 /// Every plan with every revision and suggestion, newest plan first.
-async fn export_plans(state: &AppState, id: uuid::Uuid) -> AppResult<Vec<ExportPlan>> {
+async fn export_plans(state: &AppState, id: taper_store::UserId) -> AppResult<Vec<ExportPlan>> {
     let mut plans = Vec::new();
     for p in state.store.plans(id).await? {
         let full = state.store.plan(id, p.id).await?;

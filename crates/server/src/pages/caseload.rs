@@ -24,7 +24,7 @@ use askama_web::WebTemplate;
 /// The active share from `owner` to the viewer, or NotFound (never revealing whether the person
 /// exists).
 async fn shared(state: &AppState, viewer: &Person, owner: &str) -> AppResult<Share> {
-    let owner = uuid::Uuid::parse_str(owner).map_err(|_| AppError::NotFound)?;
+    let owner: taper_store::UserId = owner.parse().map_err(|_| AppError::NotFound)?;
     state.store.active_share(owner, viewer.id()).await?.ok_or(AppError::NotFound)
 }
 
@@ -242,7 +242,7 @@ fn score_views(state: &AppState, questionnaires: &[taper_store::QuestionnaireRec
 async fn my_suggestions(
     state: &AppState,
     viewer: &Person,
-    owner: uuid::Uuid,
+    owner: taper_store::UserId,
     course: Option<&timeline::Course>,
 ) -> AppResult<Vec<(String, String, String)>> {
     let Some(c) = course else { return Ok(vec![]) };

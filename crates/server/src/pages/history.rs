@@ -25,7 +25,7 @@ pub struct StoredBackground {
 }
 
 /// The pace the person's history suggests, from the core.
-pub async fn advice_for(state: &AppState, user: uuid::Uuid, today: Date) -> AppResult<PaceAdvice> {
+pub async fn advice_for(state: &AppState, user: taper_store::UserId, today: Date) -> AppResult<PaceAdvice> {
     let events: Vec<Event> = state
         .store
         .med_events(user)
@@ -136,7 +136,7 @@ pub async fn delete_event(
     person: Person,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id: taper_store::MedEventId = id.parse().map_err(|_| AppError::NotFound)?;
     state.store.delete_med_event(person.id(), id).await?;
     Ok(Redirect::to("/history").into_response())
 }

@@ -163,7 +163,7 @@ pub fn revision_summary(r: &timeline::Rev) -> String {
 }
 
 pub async fn accept(State(state): State<AppState>, person: Person, Path(id): Path<String>) -> AppResult<Response> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id: taper_store::ProposalId = id.parse().map_err(|_| AppError::NotFound)?;
     let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
     let proposal = state
         .store
@@ -184,7 +184,7 @@ pub async fn accept(State(state): State<AppState>, person: Person, Path(id): Pat
 }
 
 pub async fn decline(State(state): State<AppState>, person: Person, Path(id): Path<String>) -> AppResult<Response> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id: taper_store::ProposalId = id.parse().map_err(|_| AppError::NotFound)?;
     state.store.decline_proposal(person.id(), id, person.now()).await?;
     Ok(Redirect::to("/progress?done=declined").into_response())
 }

@@ -135,7 +135,7 @@ pub fn item9_of(inst: Instrument, values: &[Option<u8>]) -> Option<u8> {
 /// when the rest is unanswered), the questionnaire when complete. Returns the saved answers.
 pub async fn keep(
     state: &AppState,
-    user: uuid::Uuid,
+    user: taper_store::UserId,
     inst: Instrument,
     values: &[Option<u8>],
     difficulty: Option<u8>,
@@ -174,12 +174,12 @@ pub struct Alerts {
     pub not_told: Vec<String>,
 }
 
-pub async fn alerted(state: &AppState, user: uuid::Uuid) -> AppResult<Alerts> {
+pub async fn alerted(state: &AppState, user: taper_store::UserId) -> AppResult<Alerts> {
     alerted_about(state, user, Category::Questionnaires).await
 }
 
 /// Who an urgent flag from `about` reaches: the active supporters who see that part of the record.
-pub async fn alerted_about(state: &AppState, user: uuid::Uuid, about: Category) -> AppResult<Alerts> {
+pub async fn alerted_about(state: &AppState, user: taper_store::UserId, about: Category) -> AppResult<Alerts> {
     let mut a = Alerts::default();
     for s in state.store.shares_of(user).await?.into_iter().filter(|s| s.revoked_at.is_none()) {
         if s.scope.contains(about) {

@@ -126,7 +126,7 @@ impl SafetyPlan {
     }
 }
 
-pub async fn load(state: &AppState, user: uuid::Uuid) -> AppResult<SafetyPlan> {
+pub async fn load(state: &AppState, user: taper_store::UserId) -> AppResult<SafetyPlan> {
     Ok(state
         .store
         .safety_plan(user)

@@ -158,7 +158,7 @@ pub async fn invite(
 }
 
 pub async fn revoke(State(state): State<AppState>, person: Person, Path(id): Path<String>) -> AppResult<Response> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id: taper_store::ShareId = id.parse().map_err(|_| AppError::NotFound)?;
     state.store.revoke_share(person.id(), id, person.now()).await?;
     tracing::info!(user = %person.id(), "sharing stopped");
     Ok(page(&state, &person, None, Some("Sharing stopped. They can no longer see your record.".into()))
@@ -173,7 +173,7 @@ pub async fn set_scope(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id: taper_store::ShareId = id.parse().map_err(|_| AppError::NotFound)?;
     // Whose share it is comes first, so a stranger learns nothing from the form's errors.
     if !state.store.shares_of(person.id()).await?.iter().any(|s| s.id == id && s.revoked_at.is_none()) {
         return Err(AppError::NotFound);

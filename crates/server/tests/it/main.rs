@@ -100,9 +100,9 @@ pub async fn make_plan(b: &Browser, start: &str, every: &str) -> helpers::Page {
 /// ones after it (7 points against a baseline of 2: raised, not severe), so Progress has made a
 /// hold proposal. Returns the person's id, plan and proposal.
 pub struct Rising {
-    pub user: uuid::Uuid,
-    pub plan: uuid::Uuid,
-    pub proposal: uuid::Uuid,
+    pub user: taper_store::UserId,
+    pub plan: taper_store::PlanId,
+    pub proposal: taper_store::ProposalId,
 }
 
 pub async fn rising_after_a_step(app: &TestApp, b: &Browser, email: &str) -> Rising {
