@@ -560,3 +560,18 @@ fn stored_documents_are_read_one_way() {
     let found = offending(&files, &["serde_json::from_str", "from_str::<"]);
     assert!(found.is_empty(), "a stored document read outside AppError::stored:\n{}", found.join("\n"));
 }
+
+/// Issue 13: the store reads rows of four or more columns into named `FromRow` structs, not
+/// positional tuples (a swapped column in a tuple compiles; in a struct it does not).
+#[test]
+fn store_rows_are_named_not_positional() {
+    let files = rust_files(&root().join("crates/store/src"));
+    let found: Vec<String> = offending(&files, &["Vec<(", "Option<(", "= (String", ": (String"])
+        .into_iter()
+        .filter(|l| {
+            let inner = l.split("<(").nth(1).or_else(|| l.split("= (").nth(1)).or_else(|| l.split(": (").nth(1));
+            inner.is_some_and(|t| t.split(')').next().unwrap_or_default().matches(',').count() >= 3)
+        })
+        .collect();
+    assert!(found.is_empty(), "a row of four or more columns read as a tuple:\n{}", found.join("\n"));
+}

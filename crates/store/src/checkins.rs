@@ -1,0 +1,55 @@
+//! Daily check-ins, one per person and day; notes sealed.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use uuid::Uuid;
+
+use crate::{
+    CHECKIN_COLUMNS, CheckInRecord, CheckInRow, NewCheckIn, Result, Store, StoreError, UserId, micros, trusted,
+};
+
+impl Store {
+    /// Saves the day's check-in, replacing an earlier one for the same date.
+    pub async fn save_checkin(&self, user: UserId, c: &NewCheckIn<'_>, now: Timestamp) -> Result<()> {
+        let scores = serde_json::to_string(c.scores).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO checkins (id, user_id, date, scores, burden, wellbeing, sleep_hours, note, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             ON CONFLICT (user_id, date) DO UPDATE SET scores = excluded.scores, burden = excluded.burden, \
+             wellbeing = excluded.wellbeing, sleep_hours = excluded.sleep_hours, note = excluded.note, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(user.to_string())
+        .bind(c.date.to_string())
+        .bind(scores)
+        .bind(i64::from(c.burden))
+        .bind(i64::from(c.wellbeing))
+        .bind(c.sleep_hours)
+        .bind(self.seal(c.note)?)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The person's check-ins, oldest first.
+    pub async fn checkins(&self, user: UserId) -> Result<Vec<CheckInRecord>> {
+        let rows: Vec<CheckInRow> =
+            sqlx::query_as(trusted(format!("SELECT {CHECKIN_COLUMNS} FROM checkins WHERE user_id = $1 ORDER BY date")))
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(|r| CheckInRecord::try_from(r).and_then(|c| self.open_checkin(c))).collect()
+    }
+
+    pub async fn checkin_on(&self, user: UserId, on: Date) -> Result<Option<CheckInRecord>> {
+        let row: Option<CheckInRow> =
+            sqlx::query_as(trusted(format!("SELECT {CHECKIN_COLUMNS} FROM checkins WHERE user_id = $1 AND date = $2")))
+                .bind(user.to_string())
+                .bind(on.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| CheckInRecord::try_from(r).and_then(|c| self.open_checkin(c))).transpose()
+    }
+}

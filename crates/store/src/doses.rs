@@ -1,0 +1,83 @@
+//! Doses taken or missed, one per plan and day.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use uuid::Uuid;
+
+use crate::{DoseRecord, DoseStatus, NewDose, PlanId, Result, Store, StoreError, UserId, date, micros, ts, uuid};
+
+impl Store {
+    /// Records the day's dose as taken or missed (one record per plan and day; a later record
+    /// replaces an earlier one, e.g. "missed" corrected to "taken").
+    pub async fn record_dose(&self, user: UserId, d: &NewDose, now: Timestamp) -> Result<()> {
+        let owned: Option<(String,)> = sqlx::query_as("SELECT id FROM plans WHERE id = $1 AND user_id = $2")
+            .bind(d.plan.to_string())
+            .bind(user.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        if owned.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO doses (id, user_id, plan_id, date, status, dose_mg, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (plan_id, date) DO UPDATE SET status = excluded.status, dose_mg = excluded.dose_mg, \
+             recorded_at = excluded.recorded_at",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(user.to_string())
+        .bind(d.plan.to_string())
+        .bind(d.date.to_string())
+        .bind(d.status.as_str())
+        .bind(d.dose_mg)
+        .bind(micros(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The record for one plan and day, if any.
+    pub async fn dose_on(&self, user: UserId, plan: PlanId, on: Date) -> Result<Option<DoseRecord>> {
+        let row: Option<DoseRow> = sqlx::query_as(
+            "SELECT plan_id, date, status, dose_mg, recorded_at FROM doses \
+             WHERE user_id = $1 AND plan_id = $2 AND date = $3",
+        )
+        .bind(user.to_string())
+        .bind(plan.to_string())
+        .bind(on.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(DoseRecord::try_from).transpose()
+    }
+
+    pub async fn doses(&self, user: UserId) -> Result<Vec<DoseRecord>> {
+        let rows: Vec<DoseRow> = sqlx::query_as(
+            "SELECT plan_id, date, status, dose_mg, recorded_at FROM doses WHERE user_id = $1 ORDER BY date, recorded_at",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(DoseRecord::try_from).collect()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DoseRow {
+    plan_id: String,
+    date: String,
+    status: String,
+    dose_mg: f64,
+    recorded_at: i64,
+}
+
+impl TryFrom<DoseRow> for DoseRecord {
+    type Error = StoreError;
+    fn try_from(r: DoseRow) -> Result<DoseRecord> {
+        Ok(DoseRecord {
+            plan: uuid(&r.plan_id)?,
+            date: date(&r.date)?,
+            status: DoseStatus::parse(&r.status)?,
+            dose_mg: r.dose_mg,
+            recorded_at: ts(r.recorded_at)?,
+        })
+    }
+}

@@ -1,0 +1,139 @@
+//! Plans and their revisions: revisions are only ever added.
+
+use jiff::Timestamp;
+use uuid::Uuid;
+
+use crate::{
+    NewRevision, PlanId, PlanRecord, PlanWithRevisions, REVISION_COLUMNS, Result, Revision, RevisionRow, Store,
+    StoreError, UserId, micros, trusted, ts, uuid,
+};
+
+impl Store {
+    /// Creates a plan with its first revision.
+    pub async fn create_plan(
+        &self,
+        user: UserId,
+        drug: &str,
+        first: &NewRevision<'_>,
+        now: Timestamp,
+    ) -> Result<PlanId> {
+        let id = PlanId::new();
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO plans (id, user_id, drug, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id.to_string())
+            .bind(user.to_string())
+            .bind(drug)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+        insert_revision(&mut tx, id, 1, first, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The person's plans, newest first.
+    pub async fn plans(&self, user: UserId) -> Result<Vec<PlanRecord>> {
+        let rows: Vec<PlanRow> = sqlx::query_as(
+            "SELECT id, drug, created_at FROM plans WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(PlanRecord::try_from).collect()
+    }
+
+    /// One of the person's plans with all its revisions, oldest first.
+    pub async fn plan(&self, user: UserId, plan: PlanId) -> Result<PlanWithRevisions> {
+        let row: PlanRow = sqlx::query_as("SELECT id, drug, created_at FROM plans WHERE id = $1 AND user_id = $2")
+            .bind(plan.to_string())
+            .bind(user.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let rows: Vec<RevisionRow> = sqlx::query_as(trusted(format!(
+            "SELECT {REVISION_COLUMNS} FROM plan_revisions WHERE plan_id = $1 ORDER BY number"
+        )))
+        .bind(&row.id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(PlanWithRevisions {
+            plan: PlanRecord::try_from(row)?,
+            revisions: rows.into_iter().map(Revision::try_from).collect::<Result<_>>()?,
+        })
+    }
+
+    /// Adds a revision to the person's plan. When it comes from a proposal, the proposal is
+    /// marked accepted in the same transaction, and only if it was still pending.
+    pub async fn add_revision(&self, user: UserId, plan: PlanId, rev: &NewRevision<'_>, now: Timestamp) -> Result<i64> {
+        let mut tx = self.begin_write().await?;
+        let owner: Option<(String,)> = sqlx::query_as("SELECT id FROM plans WHERE id = $1 AND user_id = $2")
+            .bind(plan.to_string())
+            .bind(user.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if owner.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let (max,): (Option<i64>,) = sqlx::query_as("SELECT MAX(number) FROM plan_revisions WHERE plan_id = $1")
+            .bind(plan.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let number = max.unwrap_or(0) + 1;
+        if let Some(p) = rev.proposal {
+            let r = sqlx::query(
+                "UPDATE proposals SET status = 'accepted', decided_at = $1 WHERE id = $2 AND plan_id = $3 AND status = 'pending'",
+            )
+            .bind(micros(now))
+            .bind(p.to_string())
+            .bind(plan.to_string())
+            .execute(&mut *tx)
+            .await?;
+            if r.rows_affected() != 1 {
+                return Err(StoreError::Conflict("proposal".into()));
+            }
+        }
+        insert_revision(&mut tx, plan, number, rev, now).await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+}
+async fn insert_revision(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    plan: PlanId,
+    number: i64,
+    r: &NewRevision<'_>,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO plan_revisions (id, plan_id, number, effective_date, day_offset, hold, settings, steps, reason, \
+         proposal_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(Uuid::now_v7().to_string())
+    .bind(plan.to_string())
+    .bind(number)
+    .bind(r.effective.to_string())
+    .bind(i64::from(r.day_offset))
+    .bind(i64::from(r.hold))
+    .bind(r.settings)
+    .bind(r.steps)
+    .bind(r.reason)
+    .bind(r.proposal.map(|p| p.to_string()))
+    .bind(micros(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct PlanRow {
+    id: String,
+    drug: String,
+    created_at: i64,
+}
+
+impl TryFrom<PlanRow> for PlanRecord {
+    type Error = StoreError;
+    fn try_from(r: PlanRow) -> Result<PlanRecord> {
+        Ok(PlanRecord { id: uuid(&r.id)?, drug: r.drug, created_at: ts(r.created_at)? })
+    }
+}
