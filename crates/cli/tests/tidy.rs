@@ -441,39 +441,51 @@ fn only_core_computes_or_rounds_a_dose() {
     assert!(!dose_arithmetic(&code_only("let x = a * b; // dose_mg")), "comments are not code");
 }
 
-/// Core's modules, each with the modules it names (`crate::x`, `crate::plan::x`, …), from the
-/// files; a folder's `mod.rs` is the folder's module.
-fn core_module_graph(root: &Path) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let mut graph = std::collections::BTreeMap::new();
-    for f in rust_files(&root.join("crates/core/src")) {
+/// A crate's modules (by file; a folder's `mod.rs` is the folder's module, and a path through a
+/// folder names the module inside it), each with the modules it names through `crate::` or
+/// `super::`, grouped imports (`crate::{a, b}`) included.
+fn module_graph(
+    src: &Path,
+    folders: &[&str],
+) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let name_of = |f: &Path| -> String {
         let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        let name = if stem == "mod" {
-            f.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str()).unwrap_or_default()
-        } else {
-            stem
-        };
+        let name =
+            if stem == "mod" { f.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str()) } else { Some(stem) };
+        name.unwrap_or_default().to_string()
+    };
+    let files = rust_files(src);
+    let modules: std::collections::BTreeSet<String> = files.iter().map(|f| name_of(f)).collect();
+    let ident =
+        |t: &str| t.trim().split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or_default().to_string();
+    let mut graph = std::collections::BTreeMap::new();
+    for f in &files {
+        let name = name_of(f);
         if name == "lib" {
             continue;
         }
-        let text = read(&f);
-        let code = code_only(text.split("\n#[cfg(test)]").next().unwrap_or_default());
+        let text = read(f);
+        let code = code_only(text.split("\n#[cfg(test)]").next().unwrap_or_default()).replace("super::", "crate::");
         let mut deps = std::collections::BTreeSet::new();
-        // `super::x` inside a folder names a sibling, as `crate::folder::x` does.
-        let code = code.replace("super::", "crate::plan::");
         for part in code.split("crate::").skip(1) {
-            let path: Vec<&str> = part.split("::").collect();
-            let first = path[0].split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or_default();
-            // A folder's path names the module inside it: crate::plan::types → types.
-            let target = if ["plan", "care", "pk"].contains(&first) && path.len() > 1 {
-                path[1].split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or(first)
-            } else {
-                first
+            // `crate::{a, b::c}` names each of a and b; `crate::a::b` names a (or b inside a folder).
+            let paths: Vec<String> = match part.strip_prefix('{') {
+                Some(group) => group.split('}').next().unwrap_or_default().split(',').map(str::to_string).collect(),
+                None => vec![part.to_string()],
             };
-            if !target.is_empty() && target != name && target.starts_with(|c: char| c.is_ascii_lowercase()) {
-                deps.insert(target.to_string());
+            for path in paths {
+                let segments: Vec<String> = path.trim().split("::").map(ident).collect();
+                let first = segments.first().cloned().unwrap_or_default();
+                let target = match segments.get(1) {
+                    Some(inner) if folders.contains(&first.as_str()) && modules.contains(inner) => inner.clone(),
+                    _ => first,
+                };
+                if target != name && modules.contains(&target) && target != "lib" {
+                    deps.insert(target);
+                }
             }
         }
-        graph.insert(name.to_string(), deps);
+        graph.insert(name, deps);
     }
     graph
 }
@@ -511,7 +523,7 @@ fn find_cycle(graph: &std::collections::BTreeMap<String, std::collections::BTree
 #[test]
 fn core_modules_have_no_import_cycle_and_are_grouped_by_subdomain() {
     let root = root();
-    let graph = core_module_graph(&root);
+    let graph = module_graph(&root.join("crates/core/src"), &["plan", "care", "pk"]);
     assert!(graph.len() > 20, "the module graph was not read: {graph:?}");
     assert_eq!(find_cycle(&graph), None, "core modules that import each other");
     for folder in ["plan", "pk", "care"] {
@@ -574,4 +586,15 @@ fn store_rows_are_named_not_positional() {
         })
         .collect();
     assert!(found.is_empty(), "a row of four or more columns read as a tuple:\n{}", found.join("\n"));
+}
+
+/// Issue 13: the server's modules form no import cycle either (the self-harm answers have
+/// their own module, so sign-in, the CSRF guard and the pages do not import one another; the
+/// throttle returns the store's errors, not the server's).
+#[test]
+fn server_modules_have_no_import_cycle() {
+    let graph = module_graph(&root().join("crates/server/src"), &["pages"]);
+    assert!(graph.len() > 20, "the module graph was not read: {graph:?}");
+    assert_eq!(find_cycle(&graph), None, "server modules that import each other");
+    assert!(graph["auth"].contains("csrf") && graph["checkin"].contains("self_harm"), "grouped imports are read");
 }

@@ -286,7 +286,7 @@ impl FromRequestParts<AppState> for Person {
         if parts.method == axum::http::Method::POST && !safety_form {
             let wait = throttle::attempt(state, Limit::Post, &user.id.to_string())
                 .await
-                .map_err(IntoResponse::into_response)?;
+                .map_err(|e| AppError::from(e).into_response())?;
             if let Some(wait) = wait {
                 return Err(AppError::Throttled(wait).into_response());
             }
@@ -478,11 +478,11 @@ pub async fn login(
             start_session(&ctx.session, u.id).await?;
             // Both can wait at once (two lapsed forms); neither is dropped.
             let said = match selfharm {
-                Some(day) => keep_pending_selfharm(&state, &u, &day, now).await?,
+                Some(day) => crate::self_harm::keep_pending_selfharm(&state, &u, &day, now).await?,
                 None => String::new(),
             };
             if let Some(values) = pending {
-                return keep_pending(&state, &u, &values, difficulty, now, &said).await;
+                return crate::self_harm::keep_pending(&state, &u, &values, difficulty, now, &said).await;
             }
             if !said.is_empty() {
                 return Ok(views::message_page("Your answer is saved", &said).into_response());
@@ -494,51 +494,6 @@ pub async fn login(
             Ok(wrong(ctx.chrome("login"), "That e-mail address and password do not match an account."))
         }
     }
-}
-
-/// Saves PHQ-9 answers held while the person signed in again (see `csrf::guard`), and says so.
-async fn keep_pending(
-    state: &AppState,
-    u: &taper_store::User,
-    values: &[Option<u8>],
-    difficulty: Option<u8>,
-    now: Timestamp,
-    before: &str,
-) -> AppResult<Response> {
-    use crate::pages::questionnaires::{alerted, keep, kept_words};
-    let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let today = now.to_zoned_datetime(tz).date();
-    let saved = keep(state, u.id, taper_core::measures::Instrument::Phq9, values, difficulty, today, now).await?;
-    let who = alerted(state, u.id).await?;
-    let mut words = if before.is_empty() { String::new() } else { format!("{before} ") };
-    words.push_str(&kept_words(&who));
-    if saved.is_some() {
-        words.push_str(" Your whole PHQ-9 was saved too; you can see it under Questionnaires.");
-    } else {
-        words.push_str(
-            " The rest of the questionnaire was not finished; you can fill it in again under Questionnaires.",
-        );
-    }
-    Ok(views::message_page("Your answers are saved", &words).into_response())
-}
-
-/// Saves a "yes" to the daily question held while the person signed in again, and says so.
-async fn keep_pending_selfharm(
-    state: &AppState,
-    u: &taper_store::User,
-    day: &str,
-    now: Timestamp,
-) -> AppResult<String> {
-    let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let today = now.to_zoned_datetime(tz).date();
-    let on = day.parse::<jiff::civil::Date>().ok().filter(|d| *d <= today).unwrap_or(today);
-    state.store.save_daily_safety(u.id, on, 1, now).await?;
-    let who =
-        crate::pages::questionnaires::alerted_about(state, u.id, taper_core::consent::Category::CheckinScores).await?;
-    Ok(format!(
-        "{} The rest of that check-in was not kept; you can fill it in again under Check in.",
-        crate::pages::checkin::alert_words(&who)
-    ))
 }
 
 /// argon2id of a random string, same parameters as real hashes.

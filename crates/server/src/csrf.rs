@@ -117,9 +117,9 @@ async fn hold_item9(
     if path != "/questionnaires/phq9" {
         return None;
     }
-    let values = crate::pages::questionnaires::answers_of(Instrument::Phq9, pairs);
-    crate::pages::questionnaires::item9_of(Instrument::Phq9, &values)?;
-    let difficulty = crate::pages::questionnaires::difficulty_of(Instrument::Phq9, pairs);
+    let values = crate::self_harm::answers_of(Instrument::Phq9, pairs);
+    crate::self_harm::item9_of(Instrument::Phq9, &values)?;
+    let difficulty = crate::self_harm::difficulty_of(Instrument::Phq9, pairs);
     let kept = session.insert(PENDING_PHQ9, &values).await.is_ok()
         && session.insert(PENDING_PHQ9_DIFFICULTY, difficulty).await.is_ok();
     tracing::info!(kept, "a lapsed PHQ-9 form with an item-9 answer was held for sign-in");

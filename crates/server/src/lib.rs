@@ -13,6 +13,7 @@ pub mod error;
 pub mod form;
 pub mod import;
 pub mod pages;
+pub mod self_harm;
 pub mod sessions;
 pub mod settings;
 pub mod throttle;

@@ -15,7 +15,6 @@ use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest as _, Sha256};
 
 use crate::AppState;
-use crate::error::AppResult;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
@@ -72,7 +71,7 @@ pub fn account_key(email: &str) -> String {
 }
 
 /// Counts an attempt; `Some(seconds)` when it must wait that long first (not counted then).
-pub async fn attempt(state: &AppState, limit: Limit, key: &str) -> AppResult<Option<i64>> {
+pub async fn attempt(state: &AppState, limit: Limit, key: &str) -> taper_store::Result<Option<i64>> {
     let now = Timestamp::now();
     let full = format!("{}:{key}", limit.prefix());
     let until = state.store.throttle_attempt(&full, now, limit.free(), limit.window(), limit.max_delay()).await?;
@@ -80,7 +79,7 @@ pub async fn attempt(state: &AppState, limit: Limit, key: &str) -> AppResult<Opt
 }
 
 /// Forgets an account's sign-in attempts after it signed in.
-pub async fn clear(state: &AppState, limit: Limit, key: &str) -> AppResult<()> {
+pub async fn clear(state: &AppState, limit: Limit, key: &str) -> taper_store::Result<()> {
     state.store.throttle_clear(&format!("{}:{key}", limit.prefix())).await?;
     Ok(())
 }

@@ -14,6 +14,7 @@ use taper_store::{CheckInRecord, NewCheckIn};
 use crate::AppState;
 use crate::auth::Person;
 use crate::error::AppResult;
+use crate::self_harm::alert_words;
 use crate::views::{self, Field};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -111,28 +112,8 @@ async fn keep_yes(
         .into_iter()
         .cloned()
         .collect();
-    let who = crate::pages::questionnaires::alerted_about(state, person.id(), Category::CheckinScores).await?;
+    let who = crate::self_harm::alerted_about(state, person.id(), Category::CheckinScores).await?;
     Ok(Some(Urgent { crisis, words: alert_words(&who) }))
-}
-
-/// What the person is told after a "yes": who will see an urgent note, and who will not.
-pub fn alert_words(who: &crate::pages::questionnaires::Alerts) -> String {
-    let mut words = if who.told.is_empty() {
-        "Your answer has been kept. No one has been alerted: you do not share your check-in scores with anyone."
-            .to_string()
-    } else {
-        format!(
-            "Your answer has been kept, and {} will see an urgent note to check in with you.",
-            who.told.join(" and ")
-        )
-    };
-    if !who.not_told.is_empty() {
-        words.push_str(&format!(
-            " {} cannot see your check-in scores, so was not alerted (you can change that under Sharing).",
-            who.not_told.join(" and ")
-        ));
-    }
-    words
 }
 
 fn earliest(today: Date) -> Date {

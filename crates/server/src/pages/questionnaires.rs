@@ -5,15 +5,15 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use taper_core::consent::Category;
 use taper_core::measures::{
-    self, ANSWERS, ATTRIBUTION, Answers, Change, DIFFICULTY_ANSWERS, DIFFICULTY_QUESTION, Instrument, difficulty_words,
+    ANSWERS, ATTRIBUTION, Change, DIFFICULTY_ANSWERS, DIFFICULTY_QUESTION, Instrument, difficulty_words,
 };
 use taper_store::QuestionnaireRecord;
 
 use crate::AppState;
 use crate::auth::Person;
 use crate::error::{AppError, AppResult};
+use crate::self_harm::{Alerts, NOT_TOLD, alerted, answers_of, difficulty_of, item9_of, keep, kept_words};
 use crate::views::{self, Field};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -108,89 +108,6 @@ pub async fn form(person: Person, Path(key): Path<String>) -> AppResult<Response
     Ok(form_page(&person, inst, &[], None, vec![], vec![]).into_response())
 }
 
-/// The answers a form sent: `item1..itemN`, each 0–3 or missing.
-pub fn answers_of(inst: Instrument, pairs: &[(String, String)]) -> Vec<Option<u8>> {
-    (1..=inst.items().len()).map(|n| choice(pairs, &format!("item{n}"))).collect()
-}
-
-/// PHQ-9's unscored closing answer, 0–3, if the form sent one; None for other instruments.
-pub fn difficulty_of(inst: Instrument, pairs: &[(String, String)]) -> Option<u8> {
-    inst.asks_difficulty().then(|| choice(pairs, "difficulty")).flatten()
-}
-
-/// One of the four answers (0–3) a form sent under `name`; None when missing or anything else.
-fn choice(pairs: &[(String, String)], name: &str) -> Option<u8> {
-    pairs.iter().find(|(k, _)| k == name).and_then(|(_, v)| measures::answer_of(v))
-}
-
-/// The item-9 answer above zero in PHQ-9 answers, if any.
-pub fn item9_of(inst: Instrument, values: &[Option<u8>]) -> Option<u8> {
-    (inst == Instrument::Phq9)
-        .then(|| values.get(measures::ITEM9_INDEX).copied().flatten())
-        .flatten()
-        .filter(|v| *v > 0)
-}
-
-/// Keeps what can be kept: an item-9 answer above zero always (so it flags every supporter even
-/// when the rest is unanswered), the questionnaire when complete. Returns the saved answers.
-pub async fn keep(
-    state: &AppState,
-    user: taper_store::UserId,
-    inst: Instrument,
-    values: &[Option<u8>],
-    difficulty: Option<u8>,
-    today: jiff::civil::Date,
-    now: jiff::Timestamp,
-) -> AppResult<Option<Answers>> {
-    if let Some(v) = item9_of(inst, values) {
-        state.store.save_signal(user, today, v, now).await?;
-    }
-    if values.iter().any(Option::is_none) {
-        return Ok(None);
-    }
-    let items: Vec<u8> = values.iter().map(|v| v.unwrap_or(0)).collect();
-    let answers = Answers::new(inst, &items).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    state
-        .store
-        .save_questionnaire(
-            user,
-            inst.key(),
-            today,
-            answers.items(),
-            answers.total(),
-            answers.item9(),
-            difficulty.filter(|_| inst.asks_difficulty()),
-            now,
-        )
-        .await?;
-    Ok(Some(answers))
-}
-
-/// Who an urgent questionnaire flag reaches now, and who it does not because the person keeps
-/// their questionnaires from them.
-#[derive(Debug, Default)]
-pub struct Alerts {
-    pub told: Vec<String>,
-    pub not_told: Vec<String>,
-}
-
-pub async fn alerted(state: &AppState, user: taper_store::UserId) -> AppResult<Alerts> {
-    alerted_about(state, user, Category::Questionnaires).await
-}
-
-/// Who an urgent flag from `about` reaches: the active supporters who see that part of the record.
-pub async fn alerted_about(state: &AppState, user: taper_store::UserId, about: Category) -> AppResult<Alerts> {
-    let mut a = Alerts::default();
-    for s in state.store.shares_of(user).await?.into_iter().filter(|s| s.revoked_at.is_none()) {
-        if s.scope.contains(about) {
-            a.told.push(s.grantee_name);
-        } else {
-            a.not_told.push(s.grantee_name);
-        }
-    }
-    Ok(a)
-}
-
 pub async fn save(
     State(state): State<AppState>,
     person: Person,
@@ -244,26 +161,6 @@ pub async fn save(
     };
     Ok(page.into_response())
 }
-
-/// What the person is told when an item-9 answer was kept before the rest was answered.
-pub fn kept_words(alerted: &Alerts) -> String {
-    let mut words = if alerted.told.is_empty() {
-        "Your answer to question 9 has been kept, and no one has been alerted: you do not share your questionnaires with anyone."
-            .to_string()
-    } else {
-        format!(
-            "Your answer to question 9 has been kept, and {} will see an urgent note to check in with you.",
-            alerted.told.join(" and ")
-        )
-    };
-    if !alerted.not_told.is_empty() {
-        words.push_str(&format!(" {} {}", alerted.not_told.join(" and "), NOT_TOLD));
-    }
-    words
-}
-
-/// Why someone the person shares with was not alerted.
-pub const NOT_TOLD: &str = "cannot see your questionnaires, so was not alerted (you can change that under Sharing).";
 
 // View models: what this area's templates show.
 
@@ -330,7 +227,7 @@ pub struct QuestionnaireResult {
     pub score: ScoreView,
     pub item9: bool,
     /// Who an urgent flag reached, by name.
-    pub alerted: crate::pages::questionnaires::Alerts,
+    pub alerted: crate::self_harm::Alerts,
     pub not_told: &'static str,
     pub crisis: Vec<crate::crisis::Country>,
 }

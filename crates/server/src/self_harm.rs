@@ -1,0 +1,180 @@
+//! Answers about self-harm, kept before anything else can fail: PHQ-9 item 9 above zero and a
+//! "yes" to the optional daily question, from the form or held across a lapsed session until
+//! sign-in; and what the person is told about who was alerted. Its own module so the
+//! questionnaire and check-in pages, the CSRF guard and sign-in all use it without depending
+//! on one another.
+
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use taper_core::consent::Category;
+use taper_core::measures::{self, Answers, Instrument};
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+use crate::views;
+
+/// The answers a form sent: `item1..itemN`, each 0–3 or missing.
+pub fn answers_of(inst: Instrument, pairs: &[(String, String)]) -> Vec<Option<u8>> {
+    (1..=inst.items().len()).map(|n| choice(pairs, &format!("item{n}"))).collect()
+}
+
+/// PHQ-9's unscored closing answer, 0–3, if the form sent one; None for other instruments.
+pub fn difficulty_of(inst: Instrument, pairs: &[(String, String)]) -> Option<u8> {
+    inst.asks_difficulty().then(|| choice(pairs, "difficulty")).flatten()
+}
+
+/// One of the four answers (0–3) a form sent under `name`; None when missing or anything else.
+fn choice(pairs: &[(String, String)], name: &str) -> Option<u8> {
+    pairs.iter().find(|(k, _)| k == name).and_then(|(_, v)| measures::answer_of(v))
+}
+
+/// The item-9 answer above zero in PHQ-9 answers, if any.
+pub fn item9_of(inst: Instrument, values: &[Option<u8>]) -> Option<u8> {
+    (inst == Instrument::Phq9)
+        .then(|| values.get(measures::ITEM9_INDEX).copied().flatten())
+        .flatten()
+        .filter(|v| *v > 0)
+}
+
+/// Keeps what can be kept: an item-9 answer above zero always (so it flags every supporter even
+/// when the rest is unanswered), the questionnaire when complete. Returns the saved answers.
+pub async fn keep(
+    state: &AppState,
+    user: taper_store::UserId,
+    inst: Instrument,
+    values: &[Option<u8>],
+    difficulty: Option<u8>,
+    today: jiff::civil::Date,
+    now: jiff::Timestamp,
+) -> AppResult<Option<Answers>> {
+    if let Some(v) = item9_of(inst, values) {
+        state.store.save_signal(user, today, v, now).await?;
+    }
+    if values.iter().any(Option::is_none) {
+        return Ok(None);
+    }
+    let items: Vec<u8> = values.iter().map(|v| v.unwrap_or(0)).collect();
+    let answers = Answers::new(inst, &items).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    state
+        .store
+        .save_questionnaire(
+            user,
+            inst.key(),
+            today,
+            answers.items(),
+            answers.total(),
+            answers.item9(),
+            difficulty.filter(|_| inst.asks_difficulty()),
+            now,
+        )
+        .await?;
+    Ok(Some(answers))
+}
+
+/// Who an urgent questionnaire flag reaches now, and who it does not because the person keeps
+/// their questionnaires from them.
+#[derive(Debug, Default)]
+pub struct Alerts {
+    pub told: Vec<String>,
+    pub not_told: Vec<String>,
+}
+
+pub async fn alerted(state: &AppState, user: taper_store::UserId) -> AppResult<Alerts> {
+    alerted_about(state, user, Category::Questionnaires).await
+}
+
+/// Who an urgent flag from `about` reaches: the active supporters who see that part of the record.
+pub async fn alerted_about(state: &AppState, user: taper_store::UserId, about: Category) -> AppResult<Alerts> {
+    let mut a = Alerts::default();
+    for s in state.store.shares_of(user).await?.into_iter().filter(|s| s.revoked_at.is_none()) {
+        if s.scope.contains(about) {
+            a.told.push(s.grantee_name);
+        } else {
+            a.not_told.push(s.grantee_name);
+        }
+    }
+    Ok(a)
+}
+
+/// What the person is told when an item-9 answer was kept before the rest was answered.
+pub fn kept_words(alerted: &Alerts) -> String {
+    let mut words = if alerted.told.is_empty() {
+        "Your answer to question 9 has been kept, and no one has been alerted: you do not share your questionnaires with anyone."
+            .to_string()
+    } else {
+        format!(
+            "Your answer to question 9 has been kept, and {} will see an urgent note to check in with you.",
+            alerted.told.join(" and ")
+        )
+    };
+    if !alerted.not_told.is_empty() {
+        words.push_str(&format!(" {} {}", alerted.not_told.join(" and "), NOT_TOLD));
+    }
+    words
+}
+
+/// Why someone the person shares with was not alerted.
+pub const NOT_TOLD: &str = "cannot see your questionnaires, so was not alerted (you can change that under Sharing).";
+
+/// What the person is told after a "yes": who will see an urgent note, and who will not.
+pub fn alert_words(who: &Alerts) -> String {
+    let mut words = if who.told.is_empty() {
+        "Your answer has been kept. No one has been alerted: you do not share your check-in scores with anyone."
+            .to_string()
+    } else {
+        format!(
+            "Your answer has been kept, and {} will see an urgent note to check in with you.",
+            who.told.join(" and ")
+        )
+    };
+    if !who.not_told.is_empty() {
+        words.push_str(&format!(
+            " {} cannot see your check-in scores, so was not alerted (you can change that under Sharing).",
+            who.not_told.join(" and ")
+        ));
+    }
+    words
+}
+
+/// Saves PHQ-9 answers held while the person signed in again (see `csrf::guard`), and says so.
+pub(crate) async fn keep_pending(
+    state: &AppState,
+    u: &taper_store::User,
+    values: &[Option<u8>],
+    difficulty: Option<u8>,
+    now: Timestamp,
+    before: &str,
+) -> AppResult<Response> {
+    let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = now.to_zoned_datetime(tz).date();
+    let saved = keep(state, u.id, taper_core::measures::Instrument::Phq9, values, difficulty, today, now).await?;
+    let who = alerted(state, u.id).await?;
+    let mut words = if before.is_empty() { String::new() } else { format!("{before} ") };
+    words.push_str(&kept_words(&who));
+    if saved.is_some() {
+        words.push_str(" Your whole PHQ-9 was saved too; you can see it under Questionnaires.");
+    } else {
+        words.push_str(
+            " The rest of the questionnaire was not finished; you can fill it in again under Questionnaires.",
+        );
+    }
+    Ok(views::message_page("Your answers are saved", &words).into_response())
+}
+
+/// Saves a "yes" to the daily question held while the person signed in again, and says so.
+pub(crate) async fn keep_pending_selfharm(
+    state: &AppState,
+    u: &taper_store::User,
+    day: &str,
+    now: Timestamp,
+) -> AppResult<String> {
+    let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = now.to_zoned_datetime(tz).date();
+    let on = day.parse::<jiff::civil::Date>().ok().filter(|d| *d <= today).unwrap_or(today);
+    state.store.save_daily_safety(u.id, on, 1, now).await?;
+    let who = alerted_about(state, u.id, taper_core::consent::Category::CheckinScores).await?;
+    Ok(format!(
+        "{} The rest of that check-in was not kept; you can fill it in again under Check in.",
+        alert_words(&who)
+    ))
+}
