@@ -35,13 +35,7 @@ pub async fn advice_for(state: &AppState, user: taper_store::UserId, today: Date
             EventKind::from_key(&e.kind).map(|kind| Event { date: e.date, drug: e.drug, kind, abrupt: e.abrupt })
         })
         .collect();
-    let bg: StoredBackground = state
-        .store
-        .med_background(user)
-        .await?
-        .map(|s| AppError::stored("medication background", &s))
-        .transpose()?
-        .unwrap_or_default();
+    let bg: StoredBackground = stored_background(state, user).await?;
     let background = Background {
         concurrent_psychotropics: bg.concurrent,
         intermittent_use: bg.intermittent,
@@ -50,15 +44,20 @@ pub async fn advice_for(state: &AppState, user: taper_store::UserId, today: Date
     Ok(history::advise(&events, &background, today))
 }
 
-async fn history_page(state: &AppState, person: &Person, error: Option<String>) -> AppResult<History> {
-    let advice = advice_for(state, person.id(), person.today()).await?;
-    let bg: StoredBackground = state
+/// The person's answers about their medication background, or the defaults before any.
+async fn stored_background(state: &AppState, user: taper_store::UserId) -> AppResult<StoredBackground> {
+    Ok(state
         .store
-        .med_background(person.id())
+        .med_background(user)
         .await?
         .map(|s| AppError::stored("medication background", &s))
         .transpose()?
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+async fn history_page(state: &AppState, person: &Person, error: Option<String>) -> AppResult<History> {
+    let advice = advice_for(state, person.id(), person.today()).await?;
+    let bg: StoredBackground = stored_background(state, person.id()).await?;
     let name = |id: &str| state.catalogue.drug(id).map_or_else(|| id.to_string(), |d| d.name.clone());
     let mut drugs: Vec<(String, String)> =
         state.catalogue.drugs().iter().map(|d| (d.id.clone(), d.name.clone())).collect();
@@ -277,13 +276,7 @@ pub async fn assess_save(
     };
     // What the app already knows: a past withdrawal (medication history), and a rise in check-ins
     // within six weeks of a cut (the core's wave reading).
-    let stored: StoredBackground = state
-        .store
-        .med_background(person.id())
-        .await?
-        .map(|s| AppError::stored("medication background", &s))
-        .transpose()?
-        .unwrap_or_default();
+    let stored: StoredBackground = stored_background(&state, person.id()).await?;
     let course = crate::timeline::Course::load(&state, person.id()).await?;
     let checkins = state.store.checkins(person.id()).await?;
     let analysis = crate::timeline::analyse(&checkins, course.as_ref(), person.today());
