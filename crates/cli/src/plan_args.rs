@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use taper_core::catalogue::{Catalogue, Product, nearest, parse_user_products};
-use taper_core::formulation::KitSpec;
+use taper_core::formulation::{Kit, KitSpec};
 use taper_core::schedule::{DEFAULT_STEP_PERCENT, DEFAULT_STEP_PP, PlanRequest, Strategy};
 use taper_core::units::{self, StepSize};
 use taper_core::{InputError, Justification, PlanError};
@@ -126,8 +126,30 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
     let drug = catalogue.find_drug("drug", &args.drug).map_err(input)?;
     let start = units::parse_positive_dose("from", &args.from).map_err(input)?;
     let interval_days = units::parse_days("every", &args.every).map_err(input)?;
+    let strategy = strategy(args, start)?;
+    if args.strategy != StrategyName::Manual && !args.doses.is_empty() {
+        return Err(usage("--doses only applies to --strategy manual"));
+    }
+    let kit = kit(catalogue, drug, args)?;
+    Ok(PlanRequest {
+        drug: drug.id.clone(),
+        start,
+        strategy,
+        interval_days,
+        final_dose: args.final_dose.as_deref().map(|f| units::parse_dose("final", f)).transpose().map_err(input)?,
+        end_at: args.to.as_deref().map(|t| units::parse_dose("to", t)).transpose().map_err(input)?,
+        micro_taper: args.micro_taper,
+        region: args.region.clone(),
+        kit,
+        pace_override: justification(args.override_pace.as_deref())?,
+        confirm_dose: args.confirm_dose,
+    })
+}
+
+/// `--strategy` with `--step` (or `--doses`), each step in the unit its strategy takes.
+fn strategy(args: &PlanArgs, start: units::Mg) -> anyhow::Result<Strategy> {
     let step = args.step.as_deref().map(|s| units::parse_step("step", s)).transpose().map_err(input)?;
-    let strategy = match (args.strategy, step) {
+    Ok(match (args.strategy, step) {
         (StrategyName::Hyperbolic, None) => Strategy::Hyperbolic { step_pp: DEFAULT_STEP_PP },
         (StrategyName::Hyperbolic, Some(StepSize::PercentagePoints(pp))) => Strategy::Hyperbolic { step_pp: pp },
         (StrategyName::Proportional, None) => Strategy::Proportional { step_percent: DEFAULT_STEP_PERCENT },
@@ -158,11 +180,11 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
                 args.step.as_deref().unwrap_or_default()
             )));
         }
-    };
-    if args.strategy != StrategyName::Manual && !args.doses.is_empty() {
-        return Err(usage("--doses only applies to --strategy manual"));
-    }
+    })
+}
 
+/// The person's own products from `--products`, read with a size limit.
+fn own_products(args: &PlanArgs) -> anyhow::Result<Vec<Product>> {
     let mut own: Vec<Product> = Vec::new();
     if let Some(path) = &args.products {
         // Read at most a little over the limit, so /dev/zero or a huge file cannot exhaust memory.
@@ -179,6 +201,13 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         }
         own = parse_user_products(&path.display().to_string(), &text).map_err(|e| usage(format!("--products {e}")))?;
     }
+    Ok(own)
+}
+
+/// The products the person has (`--have`, from the catalogue or `--products`), the equipment
+/// and the fine-measuring flags, checked by core into a kit.
+fn kit(catalogue: &Catalogue, drug: &taper_core::Drug, args: &PlanArgs) -> anyhow::Result<Kit> {
+    let own = own_products(args)?;
     let mut products: Vec<Product> = Vec::new();
     for id in &args.have {
         let product = own.iter().find(|p| &p.id == id).or_else(|| catalogue.product(id)).cloned().ok_or_else(|| {
@@ -213,7 +242,7 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
     let one = |field: &str, v: &Option<String>| -> anyhow::Result<Option<f64>> {
         v.as_deref().map(|s| units::parse_positive_dose(field, s).map(|m| m.get())).transpose().map_err(input)
     };
-    let kit = KitSpec {
+    KitSpec {
         products,
         cutter: args.cutter,
         syringe_ml: units::parse_ml("syringe", &args.syringe).map_err(input)?,
@@ -224,20 +253,7 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         fills,
     }
     .build(drug)
-    .map_err(input)?;
-    Ok(PlanRequest {
-        drug: drug.id.clone(),
-        start,
-        strategy,
-        interval_days,
-        final_dose: args.final_dose.as_deref().map(|f| units::parse_dose("final", f)).transpose().map_err(input)?,
-        end_at: args.to.as_deref().map(|t| units::parse_dose("to", t)).transpose().map_err(input)?,
-        micro_taper: args.micro_taper,
-        region: args.region.clone(),
-        kit,
-        pace_override: justification(args.override_pace.as_deref())?,
-        confirm_dose: args.confirm_dose,
-    })
+    .map_err(input)
 }
 
 /// `--override-pace`, checked once: a blank or one-word reason is refused.

@@ -151,29 +151,7 @@ const WINDOW: RGBColor = RGBColor(60, 160, 90);
 /// Burden over time with the baseline, waves and windows shaded; dose and occupancy as steps
 /// beneath, on the same days.
 pub fn waves_svg(t: &Timeline) -> Result<String, ChartError> {
-    use taper_core::waves::Kind;
-    let x = |d: jiff::civil::Date| f64::from((d - t.start).get_days());
-    let days = x(t.end).max(1.0) + 1.0;
-    let a = t.analysis;
-    let hi = a.days.iter().map(|d| d.burden.max(d.rolling)).fold(10.0, f64::max) * 1.15;
-    let start = t.start;
-    let label = move |v: &f64| {
-        start.checked_add(jiff::Span::new().days(v.round() as i64)).map_or_else(|_| String::new(), |d| d.to_string())
-    };
-    let steps = |points: &[(jiff::civil::Date, f64)]| -> Vec<(f64, f64)> {
-        let mut out: Vec<(f64, f64)> = Vec::new();
-        for (d, v) in points {
-            let px = x(*d).clamp(0.0, days);
-            if let Some(&(_, prev)) = out.last() {
-                out.push((px, prev));
-            }
-            out.push((px, *v));
-        }
-        if let Some(&(_, last)) = out.last() {
-            out.push((days, last));
-        }
-        out
-    };
+    let f = Frame { t, days: f64::from((t.end - t.start).get_days()).max(1.0) + 1.0 };
     let mut svg = String::new();
     {
         let has_scores = t.scores.iter().any(|(_, v)| !v.is_empty());
@@ -183,101 +161,168 @@ pub fn waves_svg(t: &Timeline) -> Result<String, ChartError> {
         let (root, score_area) = if has_scores { root.split_vertically(560) } else { (root.clone(), root) };
         let (top, rest) = root.split_vertically(300);
         let (dose_area, occ_area) = rest.split_vertically(if has_occ { 130 } else { 260 });
-        let mut chart = ChartBuilder::on(&top)
-            .caption("Symptom burden: waves and windows", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(28)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..days, 0f64..hi)
-            .map_err(err)?;
-        chart.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("checklist points").draw().map_err(err)?;
-        for e in &a.episodes {
-            let colour = if e.kind == Kind::Wave { WAVE } else { WINDOW };
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(x(e.start) - 0.5, 0.0), (x(e.end) + 0.5, hi)],
-                    colour.mix(0.18).filled(),
-                )))
-                .map_err(err)?;
-        }
-        if let Some(b) = a.baseline {
-            chart
-                .draw_series(LineSeries::new([(0.0, b.mean), (days, b.mean)], BLACK.mix(0.6).stroke_width(1)))
-                .map_err(err)?
-                .label("baseline (usual level)")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.6)));
-        }
-        chart
-            .draw_series(a.days.iter().map(|d| Circle::new((x(d.date), d.burden), 3, COLOURS[0].filled())))
-            .map_err(err)?
-            .label("daily burden")
-            .legend(|(x, y)| Circle::new((x + 8, y), 3, COLOURS[0].filled()));
-        chart
-            .draw_series(LineSeries::new(a.days.iter().map(|d| (x(d.date), d.rolling)), COLOURS[1].stroke_width(2)))
-            .map_err(err)?
-            .label("3-day average")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], COLOURS[1].stroke_width(2)));
-        chart
-            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
-            .map_err(err)?
-            .label("wave")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], WAVE.mix(0.4).filled()));
-        chart
-            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
-            .map_err(err)?
-            .label("window")
-            .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], WINDOW.mix(0.4).filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
-
-        let dose = steps(t.dose);
-        let y_top = with_headroom(dose.iter().map(|p| p.1).fold(1.0, f64::max), 1.15);
-        let mut dc = ChartBuilder::on(&dose_area)
-            .margin(12)
-            .x_label_area_size(28)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0f64..days, 0f64..y_top)
-            .map_err(err)?;
-        dc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("mg per day").draw().map_err(err)?;
-        dc.draw_series(LineSeries::new(dose, COLOURS[3].stroke_width(2))).map_err(err)?;
+        burden_panel(&top, &f)?;
+        dose_panel(&dose_area, &f)?;
         if has_occ {
-            let occ = steps(t.occupancy);
-            let mut oc = ChartBuilder::on(&occ_area)
-                .margin(12)
-                .x_label_area_size(28)
-                .y_label_area_size(56)
-                .build_cartesian_2d(0f64..days, 0f64..100f64)
-                .map_err(err)?;
-            oc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("occupancy %").draw().map_err(err)?;
-            oc.draw_series(LineSeries::new(occ, COLOURS[2].stroke_width(2))).map_err(err)?;
+            waves_occupancy_panel(&occ_area, &f)?;
         }
         if has_scores {
-            let mut sc = ChartBuilder::on(&score_area)
-                .margin(12)
-                .x_label_area_size(28)
-                .y_label_area_size(56)
-                .build_cartesian_2d(0f64..days, 0f64..100f64)
-                .map_err(err)?;
-            sc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("% of max score").draw().map_err(err)?;
-            for (k, (name, points)) in t.scores.iter().enumerate() {
-                let colour = COLOURS[(k + 1) % COLOURS.len()];
-                let pts: Vec<(f64, f64)> = points.iter().map(|(d, v)| (x(*d), *v)).collect();
-                sc.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))
-                    .map_err(err)?
-                    .label(*name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
-                sc.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
-            }
-            sc.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).draw().map_err(err)?;
+            scores_panel(&score_area, &f)?;
         }
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+type Area<'s> = DrawingArea<SVGBackend<'s>, plotters::coord::Shift>;
+
+/// The time axis every panel of the waves chart shares: days since the start.
+struct Frame<'a> {
+    t: &'a Timeline<'a>,
+    days: f64,
+}
+
+impl Frame<'_> {
+    fn x(&self, d: jiff::civil::Date) -> f64 {
+        f64::from((d - self.t.start).get_days())
+    }
+
+    fn label(&self, v: &f64) -> String {
+        self.t
+            .start
+            .checked_add(jiff::Span::new().days(v.round() as i64))
+            .map_or_else(|_| String::new(), |d| d.to_string())
+    }
+
+    /// A value that holds from each date until the next, as a stepped line to the chart's end.
+    fn steps(&self, points: &[(jiff::civil::Date, f64)]) -> Vec<(f64, f64)> {
+        let mut out: Vec<(f64, f64)> = Vec::new();
+        for (d, v) in points {
+            let px = self.x(*d).clamp(0.0, self.days);
+            if let Some(&(_, prev)) = out.last() {
+                out.push((px, prev));
+            }
+            out.push((px, *v));
+        }
+        if let Some(&(_, last)) = out.last() {
+            out.push((self.days, last));
+        }
+        out
+    }
+}
+
+/// Daily burden, its 3-day average, the baseline, and waves and windows shaded.
+fn burden_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
+    use taper_core::waves::Kind;
+    let a = f.t.analysis;
+    let hi = a.days.iter().map(|d| d.burden.max(d.rolling)).fold(10.0, f64::max) * 1.15;
+    let label = |v: &f64| f.label(v);
+    let mut chart = ChartBuilder::on(area)
+        .caption("Symptom burden: waves and windows", ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(28)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..f.days, 0f64..hi)
+        .map_err(err)?;
+    chart.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("checklist points").draw().map_err(err)?;
+    for e in &a.episodes {
+        let colour = if e.kind == Kind::Wave { WAVE } else { WINDOW };
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(f.x(e.start) - 0.5, 0.0), (f.x(e.end) + 0.5, hi)],
+                colour.mix(0.18).filled(),
+            )))
+            .map_err(err)?;
+    }
+    if let Some(b) = a.baseline {
+        chart
+            .draw_series(LineSeries::new([(0.0, b.mean), (f.days, b.mean)], BLACK.mix(0.6).stroke_width(1)))
+            .map_err(err)?
+            .label("baseline (usual level)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.6)));
+    }
+    chart
+        .draw_series(a.days.iter().map(|d| Circle::new((f.x(d.date), d.burden), 3, COLOURS[0].filled())))
+        .map_err(err)?
+        .label("daily burden")
+        .legend(|(x, y)| Circle::new((x + 8, y), 3, COLOURS[0].filled()));
+    chart
+        .draw_series(LineSeries::new(a.days.iter().map(|d| (f.x(d.date), d.rolling)), COLOURS[1].stroke_width(2)))
+        .map_err(err)?
+        .label("3-day average")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], COLOURS[1].stroke_width(2)));
+    chart
+        .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
+        .map_err(err)?
+        .label("wave")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], WAVE.mix(0.4).filled()));
+    chart
+        .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
+        .map_err(err)?
+        .label("window")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], WINDOW.mix(0.4).filled()));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+/// The dose taken, as steps.
+fn dose_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
+    let label = |v: &f64| f.label(v);
+    let dose = f.steps(f.t.dose);
+    let y_top = with_headroom(dose.iter().map(|p| p.1).fold(1.0, f64::max), 1.15);
+    let mut dc = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(28)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..f.days, 0f64..y_top)
+        .map_err(err)?;
+    dc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("mg per day").draw().map_err(err)?;
+    dc.draw_series(LineSeries::new(dose, COLOURS[3].stroke_width(2))).map_err(err)?;
+    Ok(())
+}
+
+/// Modelled occupancy, as steps.
+fn waves_occupancy_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
+    let label = |v: &f64| f.label(v);
+    let occ = f.steps(f.t.occupancy);
+    let mut oc = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(28)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..f.days, 0f64..100f64)
+        .map_err(err)?;
+    oc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("occupancy %").draw().map_err(err)?;
+    oc.draw_series(LineSeries::new(occ, COLOURS[2].stroke_width(2))).map_err(err)?;
+    Ok(())
+}
+
+/// Questionnaire totals as a share of their maximum, one line per instrument.
+fn scores_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
+    let label = |v: &f64| f.label(v);
+    let mut sc = ChartBuilder::on(area)
+        .margin(12)
+        .x_label_area_size(28)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..f.days, 0f64..100f64)
+        .map_err(err)?;
+    sc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("% of max score").draw().map_err(err)?;
+    for (k, (name, points)) in f.t.scores.iter().enumerate() {
+        let colour = COLOURS[(k + 1) % COLOURS.len()];
+        let pts: Vec<(f64, f64)> = points.iter().map(|(d, v)| (f.x(*d), *v)).collect();
+        sc.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))
+            .map_err(err)?
+            .label(*name)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+        sc.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
+    }
+    sc.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).draw().map_err(err)?;
+    Ok(())
 }
 
 /// The top of a chart's axis: the largest value plus room above it for the line and labels.

@@ -25,26 +25,7 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
         plan.strategy.describe(),
         plan.interval_days
     ));
-    if let Some(model) = &plan.model {
-        let fits: Vec<String> = model
-            .fits
-            .iter()
-            .map(|fit| {
-                let cite = catalogue.source(&fit.source).map(|s| short_citation(&s.citation)).unwrap_or_default();
-                format!("Emax {} %, ED50 {} mg ({}; {cite})", n(fit.emax_percent), n(fit.ed50_mg), fit.region)
-            })
-            .collect();
-        if model.combined() {
-            out.push_str(
-                "Occupancy model: the most cautious of these fits at each step (its region beside the occupancy):\n",
-            );
-            for f in fits {
-                out.push_str(&format!("  {f}\n"));
-            }
-        } else {
-            out.push_str(&format!("Occupancy model: {}\n", fits.join("; ")));
-        }
-    }
+    out.push_str(&model_lines(plan, catalogue));
     if let Some(limit) = plan.step_limit {
         let unit = if matches!(plan.strategy, taper_core::Strategy::Hyperbolic { .. }) {
             " percentage points of occupancy"
@@ -56,6 +37,54 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
             n(limit)
         ));
     }
+    out.push_str(&steps_table(plan));
+    out.push('\n');
+    if plan.steps.iter().any(|s| !s.daily.is_empty()) {
+        out.push_str("Daily micro-taper: each step's doses fall a little every day; see --format csv or json for the daily list.\n");
+    }
+    match &plan.status {
+        PlanStatus::Complete => out.push_str(&format!("Ends on day {}.\n", plan.total_days())),
+        PlanStatus::Incomplete { reason, suggestion } => {
+            out.push_str(&format!("The plan stops early: {reason}.\n"));
+            if let Some(s) = suggestion {
+                out.push_str(&format!("{}\n", s.for_cli()));
+            }
+        }
+    }
+    out.push_str(&notes("Please note", &plan.warnings));
+    out.push('\n');
+    out.push_str(crate::DISCLAIMER);
+    out.push('\n');
+    out
+}
+
+/// The occupancy model's fits with their sources, or nothing without a model.
+fn model_lines(plan: &Plan, catalogue: &Catalogue) -> String {
+    let mut out = String::new();
+    let Some(model) = &plan.model else { return out };
+    let fits: Vec<String> = model
+        .fits
+        .iter()
+        .map(|fit| {
+            let cite = catalogue.source(&fit.source).map(|s| short_citation(&s.citation)).unwrap_or_default();
+            format!("Emax {} %, ED50 {} mg ({}; {cite})", n(fit.emax_percent), n(fit.ed50_mg), fit.region)
+        })
+        .collect();
+    if model.combined() {
+        out.push_str(
+            "Occupancy model: the most cautious of these fits at each step (its region beside the occupancy):\n",
+        );
+        for f in fits {
+            out.push_str(&format!("  {f}\n"));
+        }
+    } else {
+        out.push_str(&format!("Occupancy model: {}\n", fits.join("; ")));
+    }
+    out
+}
+
+/// One row per step: target, dose, error, occupancy and how to prepare it.
+fn steps_table(plan: &Plan) -> String {
     let mut t = base(&["Step", "Day", "Target", "Dose", "Error", "Occupancy", "Prepare"]);
     for s in &plan.steps {
         let err = if s.target_mg > 0.0 && s.error_mg().abs() > 5e-5 {
@@ -82,25 +111,7 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
             }),
         ]);
     }
-    out.push_str(&t.to_string());
-    out.push('\n');
-    if plan.steps.iter().any(|s| !s.daily.is_empty()) {
-        out.push_str("Daily micro-taper: each step's doses fall a little every day; see --format csv or json for the daily list.\n");
-    }
-    match &plan.status {
-        PlanStatus::Complete => out.push_str(&format!("Ends on day {}.\n", plan.total_days())),
-        PlanStatus::Incomplete { reason, suggestion } => {
-            out.push_str(&format!("The plan stops early: {reason}.\n"));
-            if let Some(s) = suggestion {
-                out.push_str(&format!("{}\n", s.for_cli()));
-            }
-        }
-    }
-    out.push_str(&notes("Please note", &plan.warnings));
-    out.push('\n');
-    out.push_str(crate::DISCLAIMER);
-    out.push('\n');
-    out
+    t.to_string()
 }
 
 /// Warnings as a bulleted list under a heading; empty when there are none.
