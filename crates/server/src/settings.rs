@@ -110,10 +110,7 @@ impl PlanSettings {
     }
 
     pub fn step_unit(&self) -> &'static str {
-        match self.unit() {
-            StepUnit::PercentagePoints => " pp",
-            StepUnit::Percent => "%",
-        }
+        self.unit().after_number()
     }
 
     pub fn request(&self, catalogue: &Catalogue) -> Result<PlanRequest, PlanError> {

@@ -185,14 +185,19 @@ pub async fn refresh_proposals(
     let mut existing = state.store.proposals(user, course.plan_id).await?;
     if let Some(p) = adapt::propose(&situation) {
         let rule = adapt::Origin::Rule(p.rule);
-        let blocked = existing.iter().any(|e| {
-            e.revision == cur.record.id
-                && e.rule == rule
-                && (e.status == ProposalStatus::Pending
-                    || (e.status == ProposalStatus::Declined
-                        && e.decided_at.is_some_and(|d| (now - d).as_secs() < adapt::DECLINE_QUIET_DAYS * 86_400)))
-        });
-        if !blocked {
+        let earlier: Vec<adapt::Earlier> = existing
+            .iter()
+            .map(|e| adapt::Earlier {
+                origin: e.rule,
+                same_revision: e.revision == cur.record.id,
+                pending: e.status == ProposalStatus::Pending,
+                declined_secs_ago: e
+                    .decided_at
+                    .filter(|_| e.status == ProposalStatus::Declined)
+                    .map(|d| (now - d).as_secs()),
+            })
+            .collect();
+        if !adapt::repeats(p.rule, &earlier) {
             let details = ProposalDetails {
                 action: p.action.into(),
                 data: p.data.clone(),
@@ -226,19 +231,8 @@ pub async fn revision_for(
     let cur = course.current();
     let mut settings = cur.settings.clone();
     settings.start_date = today;
-    let reason = match action {
-        StoredAction::Hold { dose_mg } => format!("Hold at {} mg: symptoms rose after a step", fmt(dose_mg)),
-        StoredAction::Return { dose_mg } => {
-            format!("Back to {} mg, the last dose tolerated: symptoms severe or not settling", fmt(dose_mg))
-        }
-        StoredAction::NextStep { step, .. } => {
-            format!("Next step after a stable hold, {}{} per step from now on", fmt(step), settings.step_unit())
-        }
-        StoredAction::Slower { from_mg, step } => {
-            format!("Smaller steps from {} mg: {}{} per step", fmt(from_mg), fmt(step), settings.step_unit())
-        }
-    };
-    // How the plan changes is core's rule; this only builds and stores it.
+    // How the plan changes, and why in words, are core's; this only builds and stores it.
+    let reason = Action::from(action).reason(settings.unit());
     let revision = Action::from(action).revision();
     settings.start_mg = revision.from_mg;
     settings.step = revision.step.unwrap_or(settings.step);

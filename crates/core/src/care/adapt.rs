@@ -47,6 +47,14 @@ impl StepUnit {
         }
     }
 
+    /// The unit as written after a number in a sentence: "5 pp", "10%".
+    pub fn after_number(self) -> &'static str {
+        match self {
+            StepUnit::PercentagePoints => " pp",
+            StepUnit::Percent => "%",
+        }
+    }
+
     pub fn symbol(self) -> &'static str {
         match self {
             StepUnit::PercentagePoints => "pp",
@@ -168,7 +176,46 @@ pub struct Revision {
     pub first_cut: FirstCut,
 }
 
+/// An earlier proposal on the same plan, as the repeat rule reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Earlier {
+    pub origin: Origin,
+    /// Made on the revision now in force.
+    pub same_revision: bool,
+    pub pending: bool,
+    /// Seconds since the person declined it; None when not declined.
+    pub declined_secs_ago: Option<i64>,
+}
+
+/// Whether a new proposal from `rule` would repeat one the person already has: the same rule is
+/// pending on the revision in force, or was declined there less than `DECLINE_QUIET_DAYS` ago
+/// (so a "no" is respected for a week rather than asked again at the next check-in).
+pub fn repeats(rule: Rule, earlier: &[Earlier]) -> bool {
+    earlier.iter().any(|e| {
+        e.same_revision
+            && e.origin == Origin::Rule(rule)
+            && (e.pending || e.declined_secs_ago.is_some_and(|s| s < DECLINE_QUIET_DAYS * 86_400))
+    })
+}
+
 impl Action {
+    /// Why the plan changed, in the words kept with the new revision.
+    pub fn reason(self, unit: StepUnit) -> String {
+        let u = unit.after_number();
+        match self {
+            Action::Hold { dose_mg } => format!("Hold at {} mg: symptoms rose after a step", n(dose_mg)),
+            Action::Return { dose_mg } => {
+                format!("Back to {} mg, the last dose tolerated: symptoms severe or not settling", n(dose_mg))
+            }
+            Action::NextStep { step, .. } => {
+                format!("Next step after a stable hold, {}{u} per step from now on", n(step))
+            }
+            Action::Slower { from_mg, step } => {
+                format!("Smaller steps from {} mg: {}{u} per step", n(from_mg), n(step))
+            }
+        }
+    }
+
     pub fn revision(self) -> Revision {
         match self {
             Action::Hold { dose_mg } | Action::Return { dose_mg } => {
@@ -347,5 +394,32 @@ mod tests {
             assert_eq!(Origin::from_key(o.key()), Some(o));
         }
         assert_eq!(Origin::from_key("anything"), None);
+    }
+
+    #[test]
+    fn a_pending_or_lately_declined_proposal_is_not_repeated() {
+        let hold = Origin::Rule(Rule::HoldOnRise);
+        let e = |same_revision, pending, declined_secs_ago| Earlier {
+            origin: hold,
+            same_revision,
+            pending,
+            declined_secs_ago,
+        };
+        assert!(repeats(Rule::HoldOnRise, &[e(true, true, None)]));
+        assert!(repeats(Rule::HoldOnRise, &[e(true, false, Some(DECLINE_QUIET_DAYS * 86_400 - 1))]));
+        assert!(!repeats(Rule::HoldOnRise, &[e(true, false, Some(DECLINE_QUIET_DAYS * 86_400))]), "a week later");
+        assert!(!repeats(Rule::HoldOnRise, &[e(false, true, None)]), "another revision");
+        assert!(!repeats(Rule::StepWhenStable, &[e(true, true, None)]), "another rule");
+        assert!(!repeats(Rule::HoldOnRise, &[Earlier { origin: Origin::Supporter, ..e(true, true, None) }]));
+    }
+
+    #[test]
+    fn the_reason_kept_with_a_revision_names_dose_and_step_in_their_unit() {
+        assert_eq!(
+            Action::Hold { dose_mg: 7.5 }.reason(StepUnit::Percent),
+            "Hold at 7.5 mg: symptoms rose after a step"
+        );
+        let slower = Action::Slower { from_mg: 10.0, step: 2.5 }.reason(StepUnit::PercentagePoints);
+        assert_eq!(slower, "Smaller steps from 10 mg: 2.5 pp per step");
     }
 }
