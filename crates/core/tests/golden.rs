@@ -69,7 +69,7 @@ fn citalopram_hyperbolic_plan_follows_the_golden_ladder() {
     let expected = [11.67, 5.835, 3.43, 2.12, 1.29, 0.73, 0.365, 0.183, 0.0];
     let targets: Vec<f64> = p.steps.iter().skip(1).map(|s| s.target_mg).collect();
     assert_close(&targets, &expected, 0.01, "targets");
-    let doses: Vec<f64> = p.steps.iter().skip(1).map(|s| s.dose_mg).collect();
+    let doses: Vec<f64> = p.steps.iter().skip(1).map(|s| s.dose_mg.get()).collect();
     assert_close(&doses, &expected, 0.01, "realised");
     // Where the cap does not bind, occupancy falls in equal 10-point steps while mg cuts shrink.
     let occ: Vec<f64> = p.steps.iter().map(|s| s.occupancy.unwrap()).collect();
@@ -100,7 +100,7 @@ fn proportional_ten_percent_matches_published_sequences() {
         20.0, 18.0, 16.2, 14.5, 13.1, 11.8, 10.6, 9.5, 8.6, 7.7, 6.9, 6.2, 5.6, 5.0, 4.5, 4.1, 3.7, 3.3, 3.0, 2.7, 2.4,
         2.2, 1.9, 1.7, 1.6, 1.4, 1.3, 1.1, 1.0, 0.9,
     ];
-    let doses: Vec<f64> = p.steps.iter().take(published.len()).map(|s| s.dose_mg).collect();
+    let doses: Vec<f64> = p.steps.iter().take(published.len()).map(|s| s.dose_mg.get()).collect();
     assert_close(&doses, &published, 0.1, "from 20 mg");
 }
 
@@ -144,7 +144,7 @@ fn benzodiazepine_pace_validator_follows_asam() {
         r
     };
     let ok = plan(&c, &diazepam(Strategy::Proportional { step_percent: 10.0 })).unwrap();
-    assert!((ok.steps[1].dose_mg - 18.0).abs() < 1e-9);
+    assert!((ok.steps[1].dose_mg.get() - 18.0).abs() < 1e-9);
     let err = plan(&c, &diazepam(Strategy::Proportional { step_percent: 30.0 })).unwrap_err();
     assert!(err.to_string().contains("more than the limit of 25%"), "{err}");
 }
@@ -183,15 +183,20 @@ fn escitalopram_takes_the_most_cautious_fit_at_every_rung() {
     for (k, pair) in p.steps.windows(2).enumerate() {
         let (a, b) = (&pair[0], &pair[1]);
         for f in ESCITALOPRAM_FITS {
-            assert!(occ(f, a.dose_mg) - occ(f, b.dose_mg) <= 11.0 + 1e-6, "step {} drops too far under {f:?}", b.index);
+            assert!(
+                occ(f, a.dose_mg.get()) - occ(f, b.dose_mg.get()) <= 11.0 + 1e-6,
+                "step {} drops too far under {f:?}",
+                b.index
+            );
         }
         if b.target_mg == 0.0 {
             continue;
         }
         let rung = rung0 - 10.0 * k as f64;
         let at_rung = ESCITALOPRAM_FITS.iter().filter_map(|f| dose(*f, rung)).fold(0.0, f64::max);
-        let within = ESCITALOPRAM_FITS.iter().map(|f| dose(*f, occ(*f, a.dose_mg) - 10.0).unwrap()).fold(0.0, f64::max);
-        let expected = at_rung.max(within).max(a.dose_mg / 2.0);
+        let within =
+            ESCITALOPRAM_FITS.iter().map(|f| dose(*f, occ(*f, a.dose_mg.get()) - 10.0).unwrap()).fold(0.0, f64::max);
+        let expected = at_rung.max(within).max(a.dose_mg.get() / 2.0);
         assert!((b.target_mg - expected).abs() < 1e-3, "step {}: target {} vs {expected}", b.index, b.target_mg);
         assert!(b.fit.is_some(), "the governing fit is shown");
     }
@@ -218,9 +223,9 @@ fn sertraline_proportional_ends_with_a_last_step_inside_the_limit() {
     assert!((p.final_dose_mg.unwrap() - 0.4436).abs() < 1e-3, "{:?}", p.final_dose_mg);
     let n = p.steps.len();
     let (before, last) = (&p.steps[n - 2], &p.steps[n - 1]);
-    assert_eq!(last.dose_mg, 0.0);
-    let drop = occ((92.01, 7.72), before.dose_mg);
-    assert!(drop <= 5.0 + 1e-9, "last step drops {drop} pp from {} mg", before.dose_mg);
+    assert_eq!(last.dose_mg.get(), 0.0);
+    let drop = occ((92.01, 7.72), before.dose_mg.get());
+    assert!(drop <= 5.0 + 1e-9, "last step drops {drop} pp from {} mg", before.dose_mg.get());
 }
 
 #[test]
@@ -238,7 +243,12 @@ fn citalopram_at_5pp_starts_with_a_real_step() {
     // The same holds for a re-plan from any dose, e.g. after a hold at 11.89 mg.
     let again = plan(
         &c,
-        &request("citalopram", first.dose_mg, Strategy::Hyperbolic { step_pp: 5.0 }, compounded("citalopram", 0.001)),
+        &request(
+            "citalopram",
+            first.dose_mg.get(),
+            Strategy::Hyperbolic { step_pp: 5.0 },
+            compounded("citalopram", 0.001),
+        ),
     )
     .unwrap();
     let drop = again.steps[0].occupancy.unwrap() - again.steps[1].occupancy.unwrap();

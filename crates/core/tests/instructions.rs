@@ -57,7 +57,7 @@ fn a_switch_from_tablets_to_drops_is_announced_and_keeps_exposure() {
         .unwrap();
     let step = &p.steps[first_drops];
     // Exposure falls: the tablet-equivalent dose is below the tablets before it, by at most the cap.
-    assert!(step.dose_mg < p.steps[first_drops - 1].dose_mg);
+    assert!(step.dose_mg.get() < p.steps[first_drops - 1].dose_mg.get());
     for item in &step.preparation.items {
         let actual = match item.unit {
             Unit::Drop => item.quantity * 2.0,
@@ -110,10 +110,10 @@ fn diazepam_solution_is_never_diluted_past_its_solubility() {
     let p = plan(&c, &req).unwrap();
     assert!(p.steps.len() > 15, "{:?}", p.status);
     assert!(p.steps.iter().flat_map(|s| &s.preparation.items).all(|i| i.dilution.is_none()));
-    let low = p.steps.iter().rev().find(|s| s.dose_mg > 0.0).unwrap();
+    let low = p.steps.iter().rev().find(|s| s.dose_mg.get() > 0.0).unwrap();
     assert_eq!(
         low.preparation.instruction(),
-        format!("{} mL of the oral solution 2 mg/5 mL", taper_core::units::trim_number(low.dose_mg / 0.4))
+        format!("{} mL of the oral solution 2 mg/5 mL", taper_core::units::trim_number(low.dose_mg.get() / 0.4))
     );
 }
 
@@ -150,7 +150,7 @@ fn clonazepam_two_mg_reaches_zero_with_a_compounded_product() {
     assert!(p.is_complete(), "{:?}", p.status);
     let n = p.steps.len();
     // Stops only from at most 0.5 mg diazepam-equivalent: 0.025 mg of clonazepam (Ashton 0.5 mg ≈ 10 mg).
-    assert!(p.steps[n - 2].dose_mg <= 0.025 + 1e-9);
+    assert!(p.steps[n - 2].dose_mg.get() <= 0.025 + 1e-9);
 }
 
 #[test]
@@ -164,15 +164,15 @@ fn tapering_strips_fall_a_little_every_day() {
     assert!(p.is_complete());
     let first = &p.steps[0];
     assert_eq!(first.daily.len(), 27, "every day between two steps has its pouch");
-    let mut before = first.dose_mg;
+    let mut before = first.dose_mg.get();
     for d in &first.daily {
-        assert!(d.dose_mg <= before && d.dose_mg >= p.steps[1].dose_mg);
+        assert!(d.dose_mg.get() <= before && d.dose_mg.get() >= p.steps[1].dose_mg.get());
         assert!(
             d.preparation.instruction().starts_with("the day's pouch from the tapering strip"),
             "{}",
             d.preparation.instruction()
         );
-        before = d.dose_mg;
+        before = d.dose_mg.get();
     }
 }
 
@@ -188,11 +188,11 @@ fn venlafaxine_immediate_release_is_planned_in_two_doses_a_day() {
         Strategy::Hyperbolic { step_pp: 5.0 },
         kit(&c, &["venlafaxine-tab-37.5mg", "venlafaxine-oral-solution-75mg-5ml"]),
     );
-    for s in p.steps.iter().filter(|s| s.dose_mg > 0.0) {
+    for s in p.steps.iter().filter(|s| s.dose_mg.get() > 0.0) {
         let parts = &s.preparation.parts;
         assert_eq!(parts.iter().map(|(w, _)| *w).collect::<Vec<_>>(), ["morning", "evening"], "step {}", s.index);
         let sum: f64 = parts.iter().map(|(_, p)| p.dose_mg).sum();
-        assert!((sum - s.dose_mg).abs() < 1e-9, "step {}: {sum} vs {}", s.index, s.dose_mg);
+        assert!((sum - s.dose_mg.get()).abs() < 1e-9, "step {}: {sum} vs {}", s.index, s.dose_mg.get());
         assert!(s.preparation.instruction().starts_with("In 2 doses. Morning: "));
     }
     // Extended-release capsules are once a day: no parts.

@@ -69,7 +69,7 @@ proptest! {
                 }
                 prop_assert!(p.stages.last().unwrap().doses.iter().all(|d| d.drug == "diazepam"));
                 let last_total: f64 = p.stages.last().unwrap().doses.iter().map(|d| d.mg).sum();
-                prop_assert!((p.taper.steps[0].dose_mg - last_total).abs() < 1e-9);
+                prop_assert!((p.taper.steps[0].dose_mg.get() - last_total).abs() < 1e-9);
             }
             Err(e) => prop_assert!(e.to_string().contains("cannot be prepared"), "{e}"),
         }

@@ -118,7 +118,7 @@ proptest! {
         let steps = &p.steps;
         // Begins at the current dose on day 0; bounded length.
         prop_assert_eq!(steps[0].day, 0);
-        prop_assert!((steps[0].dose_mg - req.start.get()).abs() < 1e-9);
+        prop_assert!((steps[0].dose_mg.get() - req.start.get()).abs() < 1e-9);
         prop_assert!(steps.len() <= MAX_STEPS + 1);
         // Interval never below the minimum for the class.
         let min = if benzo { c.policy.benzodiazepine.min_interval_days } else { c.policy.antidepressant.min_interval_days };
@@ -131,7 +131,7 @@ proptest! {
             prop_assert_eq!(b.day, a.day + p.interval_days);
             let manual = matches!(p.strategy, taper_core::Strategy::Manual { .. });
             if !manual {
-                prop_assert!(b.dose_mg < a.dose_mg, "dose rose or held: {} → {}", a.dose_mg, b.dose_mg);
+                prop_assert!(b.dose_mg.get() < a.dose_mg.get(), "dose rose or held: {} → {}", a.dose_mg.get(), b.dose_mg.get());
             }
             match p.strategy {
                 taper_core::Strategy::Hyperbolic { step_pp } => {
@@ -142,27 +142,27 @@ proptest! {
                 taper_core::Strategy::Proportional { step_percent } => {
                     let limit = p.step_limit.unwrap();
                     prop_assert!(limit <= step_percent * MEASURING_SLACK + 1e-9);
-                    let final_step = b.dose_mg == 0.0 && p.final_dose_mg.is_some_and(|f| a.dose_mg <= f + 1e-9);
+                    let final_step = b.dose_mg.get() == 0.0 && p.final_dose_mg.is_some_and(|f| a.dose_mg.get() <= f + 1e-9);
                     if !final_step {
-                        prop_assert!(100.0 * (a.dose_mg - b.dose_mg) / a.dose_mg <= limit + 1e-6);
+                        prop_assert!(100.0 * (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get() <= limit + 1e-6);
                     }
                 }
                 taper_core::Strategy::Linear { .. } => {
                     // Comparison only: every step over the limit must be flagged.
-                    if 100.0 * (a.dose_mg - b.dose_mg) / a.dose_mg > c.policy.antidepressant.max_step_percent + 1e-9 {
+                    if 100.0 * (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get() > c.policy.antidepressant.max_step_percent + 1e-9 {
                         prop_assert!(p.warnings.iter().any(|w| w.code == "step-over-limit" && w.step == Some(b.index)));
                     }
                 }
                 taper_core::Strategy::Manual { .. } => {}
             }
             // A benzodiazepine never stops from above its final-step threshold.
-            if benzo && b.dose_mg == 0.0 {
-                prop_assert!(a.dose_mg <= benzo_cap.unwrap() + 1e-9, "stopped {} from {}", drug.id, a.dose_mg);
+            if benzo && b.dose_mg.get() == 0.0 {
+                prop_assert!(a.dose_mg.get() <= benzo_cap.unwrap() + 1e-9, "stopped {} from {}", drug.id, a.dose_mg.get());
             }
             // Every realised dose is what its preparation gives, from products the person has,
             // cut only where the tablet allows it.
             let sum: f64 = b.preparation.items.iter().map(|i| i.mg).sum();
-            prop_assert!((sum - b.dose_mg).abs() < 1e-6);
+            prop_assert!((sum - b.dose_mg.get()).abs() < 1e-6);
             for item in &b.preparation.items {
                 prop_assert!(have.contains(&item.product_id.as_str()));
                 let stock = req.kit.stocks.iter().find(|s| s.product.id == item.product_id).unwrap();
@@ -179,12 +179,12 @@ proptest! {
             // Micro-taper: a dose every day, never rising, within the step's range.
             if !a.daily.is_empty() {
                 let mut day = a.day;
-                let mut last = a.dose_mg;
+                let mut last = a.dose_mg.get();
                 for d in &a.daily {
                     prop_assert_eq!(d.day, day + 1);
-                    prop_assert!(d.dose_mg <= last + 1e-9 && d.dose_mg >= b.dose_mg - 1e-9);
+                    prop_assert!(d.dose_mg.get() <= last + 1e-9 && d.dose_mg.get() >= b.dose_mg.get() - 1e-9);
                     day = d.day;
-                    last = d.dose_mg;
+                    last = d.dose_mg.get();
                 }
                 prop_assert_eq!(day + 1, b.day);
             }
@@ -198,7 +198,7 @@ proptest! {
                         prop_assert_eq!(steps.len(), doses.len() + 1);
                         prop_assert!((last.target_mg - doses.last().unwrap().get()).abs() < 1e-9);
                     }
-                    _ => prop_assert_eq!(last.dose_mg, 0.0),
+                    _ => prop_assert_eq!(last.dose_mg.get(), 0.0),
                 }
             }
             PlanStatus::Incomplete { reason, .. } => {
@@ -225,9 +225,9 @@ proptest! {
         let p = plan(c, &req).unwrap();
         prop_assert!(p.is_complete());
         let last = p.steps.last().unwrap();
-        prop_assert!((last.target_mg - end).abs() < 1e-9 || (last.dose_mg - end).abs() < 1e-9);
-        prop_assert!((last.dose_mg - end).abs() <= 0.01 + 1e-9);
-        prop_assert!(last.dose_mg > 0.0);
+        prop_assert!((last.target_mg - end).abs() < 1e-9 || (last.dose_mg.get() - end).abs() < 1e-9);
+        prop_assert!((last.dose_mg.get() - end).abs() <= 0.01 + 1e-9);
+        prop_assert!(last.dose_mg.get() > 0.0);
     }
 }
 

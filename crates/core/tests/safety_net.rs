@@ -30,7 +30,7 @@ fn justified(mut req: PlanRequest) -> PlanRequest {
 /// Sets a step's dose and keeps its preparation consistent with it, so that only the dose
 /// changes what the check sees.
 fn set_dose(step: &mut Step, mg: f64) {
-    step.dose_mg = mg;
+    step.dose_mg = Mg::new(mg).expect("a test dose");
     step.preparation.dose_mg = mg;
     if let Some(item) = step.preparation.items.first_mut() {
         item.mg = mg;
@@ -59,7 +59,7 @@ fn citalopram() -> PlanRequest {
 #[test]
 fn a_rising_dose_is_refused() {
     let vs = verdict(&citalopram(), |p| {
-        let up = p.steps[1].dose_mg + 1.0;
+        let up = p.steps[1].dose_mg.get() + 1.0;
         set_dose(&mut p.steps[2], up);
     });
     has(&vs, |v| matches!(v, Violation::DoseDoesNotFall { step: 2 }), "a dose that does not fall at step 2");
@@ -172,9 +172,9 @@ fn a_daily_dose_outside_its_step_is_refused() {
     let mut req = request("paroxetine", 20.0, Strategy::Proportional { step_percent: 10.0 });
     req.micro_taper = true;
     let vs = verdict(&req, |p| {
-        let above = p.steps[1].dose_mg + 0.5;
+        let above = p.steps[1].dose_mg.get() + 0.5;
         let d: &mut DailyDose = &mut p.steps[1].daily[2];
-        d.dose_mg = above;
+        d.dose_mg = Mg::new(above).expect("a test dose");
     });
     has(&vs, |v| matches!(v, Violation::DailyOutOfRange { .. }), "a daily dose above its step");
 }
@@ -184,7 +184,7 @@ fn a_big_last_step_is_refused() {
     // Proportional sertraline: stop from 5 mg (36 % occupancy), the review's finding A4.
     let req = request("sertraline", 200.0, Strategy::Proportional { step_percent: 10.0 });
     let vs = verdict(&req, |p| {
-        let k = p.steps.iter().position(|s| s.dose_mg < 5.0).unwrap();
+        let k = p.steps.iter().position(|s| s.dose_mg.get() < 5.0).unwrap();
         p.steps.truncate(k + 1);
         set_dose(&mut p.steps[k], 0.0);
         p.steps[k].preparation.items.clear();
@@ -297,7 +297,7 @@ fn a_proportional_step_larger_than_asked_is_refused() {
     // 10 % asked (11 % with measuring): 20 % is inside the half-dose cap but not the plan's limit.
     let req = request("sertraline", 100.0, Strategy::Proportional { step_percent: 10.0 });
     let vs = verdict(&req, |p| {
-        let to = p.steps[1].dose_mg * 0.8;
+        let to = p.steps[1].dose_mg.get() * 0.8;
         set_dose(&mut p.steps[2], to);
     });
     has(&vs, |v| matches!(v, Violation::PercentCut { step: 2, .. }), "a 20 % cut in a 10 % plan");
@@ -309,8 +309,8 @@ fn a_daily_dose_below_the_next_step_is_refused() {
     let mut req = request("paroxetine", 20.0, Strategy::Proportional { step_percent: 10.0 });
     req.micro_taper = true;
     let vs = verdict(&req, |p| {
-        let below = p.steps[2].dose_mg - 0.5;
-        p.steps[1].daily[5].dose_mg = below;
+        let below = p.steps[2].dose_mg.get() - 0.5;
+        p.steps[1].daily[5].dose_mg = Mg::new(below).expect("a test dose");
     });
     has(&vs, |v| matches!(v, Violation::DailyOutOfRange { .. }), "a daily dose below the next step");
 }

@@ -65,20 +65,20 @@ pub fn exposure_svg(exposure: &Exposure, title: &str) -> Result<String, ChartErr
 pub fn plan_svg(plan: &Plan) -> Result<String, ChartError> {
     let mut points: Vec<(f64, f64)> = Vec::new();
     for pair in plan.steps.windows(2) {
-        points.push((f64::from(pair[0].day), pair[0].dose_mg));
+        points.push((f64::from(pair[0].day), pair[0].dose_mg.get()));
         for d in &pair[0].daily {
-            points.push((f64::from(d.day), d.dose_mg));
+            points.push((f64::from(d.day), d.dose_mg.get()));
         }
-        points.push((f64::from(pair[1].day), points.last().map_or(pair[0].dose_mg, |p| p.1)));
+        points.push((f64::from(pair[1].day), points.last().map_or(pair[0].dose_mg.get(), |p| p.1)));
     }
     if let Some(last) = plan.steps.last() {
-        points.push((f64::from(last.day), last.dose_mg));
+        points.push((f64::from(last.day), last.dose_mg.get()));
         // The last dose drawn on for one more interval, so it shows as a level, not a point.
         let held_until = f64::from(last.day + plan.interval_days.max(1));
-        points.push((held_until, last.dose_mg));
+        points.push((held_until, last.dose_mg.get()));
     }
     let end = points.last().map_or(1.0, |p| p.0).max(1.0);
-    let y_top = with_headroom(plan.steps.first().map_or(1.0, |s| s.dose_mg), 1.1);
+    let y_top = with_headroom(plan.steps.first().map_or(1.0, |s| s.dose_mg.get()), 1.1);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (800, 420)).into_drawing_area();

@@ -101,7 +101,7 @@ fn steps_table(plan: &Plan) -> String {
             right(s.index.to_string()),
             right(s.day.to_string()),
             right(format!("{} mg", n(s.target_mg))),
-            right(format!("{} mg", n(s.dose_mg))),
+            right(format!("{} mg", n(s.dose_mg.get()))),
             right(err),
             right(occ),
             Cell::new(if s.index == 0 {

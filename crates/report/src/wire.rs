@@ -214,7 +214,7 @@ impl PlanJson {
                     index: s.index,
                     day: s.day,
                     target_mg: round4(s.target_mg),
-                    dose_mg: round4(s.dose_mg),
+                    dose_mg: round4(s.dose_mg.get()),
                     error_mg: round4(s.error_mg()),
                     error_percent: round_opt(s.error_percent()),
                     target_occupancy_percent: round_opt(s.target_occupancy),
@@ -228,7 +228,7 @@ impl PlanJson {
                         .map(|d| DailyJson {
                             day: d.day,
                             target_mg: round4(d.target_mg),
-                            dose_mg: round4(d.dose_mg),
+                            dose_mg: round4(d.dose_mg.get()),
                             preparation: preparation(&d.preparation),
                         })
                         .collect(),

@@ -514,7 +514,7 @@ impl StoredPlan {
                 .zip(&j.steps)
                 .map(|(core, s)| StoredStep {
                     day: core.day,
-                    dose_mg: core.dose_mg,
+                    dose_mg: core.dose_mg.get(),
                     target_mg: core.target_mg,
                     occupancy: core.occupancy,
                     instruction: s.preparation.instruction.clone(),
@@ -556,7 +556,7 @@ mod tests {
         assert_eq!(stored.steps.len(), plan.steps.len());
         let mut unrounded = 0;
         for (kept, core) in stored.steps.iter().zip(&plan.steps) {
-            assert_eq!(kept.dose_mg.to_bits(), core.dose_mg.to_bits());
+            assert_eq!(kept.dose_mg.to_bits(), core.dose_mg.get().to_bits());
             assert_eq!(kept.target_mg.to_bits(), core.target_mg.to_bits());
             assert_eq!(kept.occupancy.map(f64::to_bits), core.occupancy.map(f64::to_bits));
             unrounded += usize::from(core.target_mg != taper_report::wire::round4(core.target_mg));

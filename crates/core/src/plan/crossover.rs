@@ -273,7 +273,7 @@ mod tests {
         let last = p.stages.last().unwrap();
         assert!(last.doses.iter().all(|d| d.drug == "diazepam" && (d.mg - 10.0).abs() < 1e-9));
         assert!(p.taper.is_complete());
-        assert!((p.taper.steps[0].dose_mg - 30.0).abs() < 1e-9);
+        assert!((p.taper.steps[0].dose_mg.get() - 30.0).abs() < 1e-9);
         for pair in p.stages.windows(2) {
             assert!(pair[1].diazepam_equivalent_mg <= pair[0].diazepam_equivalent_mg + 1e-9);
             assert_eq!(pair[1].day, pair[0].day + 14);

@@ -170,7 +170,7 @@ pub fn check(catalogue: &Catalogue, drug: &Drug, req: &PlanRequest, plan: &Plan)
     // The plan's own record decides whether the pace was justified: a plan that went faster must
     // carry its reason.
     let pace = Pace::new(catalogue, drug, plan.pace_override.as_ref());
-    if (first.dose_mg - req.start.get()).abs() > EPS {
+    if (first.dose_mg.get() - req.start.get()).abs() > EPS {
         out.push(Violation::WrongStart);
     }
     if plan.steps.len() > MAX_STEPS + 1 {
@@ -186,13 +186,13 @@ pub fn check(catalogue: &Catalogue, drug: &Drug, req: &PlanRequest, plan: &Plan)
     }
     for s in &plan.steps[1..] {
         let prepared: f64 = s.preparation.items.iter().map(|i| i.mg).sum();
-        if (prepared - s.dose_mg).abs() > 1e-6 {
-            out.push(Violation::PreparationMismatch { step: s.index, dose_mg: s.dose_mg, prepared_mg: prepared });
+        if (prepared - s.dose_mg.get()).abs() > 1e-6 {
+            out.push(Violation::PreparationMismatch { step: s.index, dose_mg: s.dose_mg.get(), prepared_mg: prepared });
         }
         // A day's dose given in parts: the parts add up to it.
         let parts: f64 = s.preparation.parts.iter().map(|(_, p)| p.dose_mg).sum();
-        if !s.preparation.parts.is_empty() && (parts - s.dose_mg).abs() > 1e-6 {
-            out.push(Violation::PreparationMismatch { step: s.index, dose_mg: s.dose_mg, prepared_mg: parts });
+        if !s.preparation.parts.is_empty() && (parts - s.dose_mg.get()).abs() > 1e-6 {
+            out.push(Violation::PreparationMismatch { step: s.index, dose_mg: s.dose_mg.get(), prepared_mg: parts });
         }
     }
     check_end(req, plan, &mut out);
@@ -228,7 +228,7 @@ fn check_sequence(plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violation>) {
     if b.day != a.day + plan.interval_days {
         out.push(Violation::NotOneInterval { step: b.index });
     }
-    if !matches!(plan.strategy, Strategy::Manual { .. }) && b.dose_mg >= a.dose_mg - EPS {
+    if !matches!(plan.strategy, Strategy::Manual { .. }) && b.dose_mg.get() >= a.dose_mg.get() - EPS {
         out.push(Violation::DoseDoesNotFall { step: b.index });
     }
 }
@@ -236,29 +236,29 @@ fn check_sequence(plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violation>) {
 /// Both bounds on a falling step: modelled occupancy under every fit, and the milligram cap
 /// (not on the step to zero, which `check_stop` bounds). Linear plans are for comparison only.
 fn check_caps(pace: &Pace, plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violation>) {
-    if matches!(plan.strategy, Strategy::Linear { .. }) || b.dose_mg >= a.dose_mg - EPS {
+    if matches!(plan.strategy, Strategy::Linear { .. }) || b.dose_mg.get() >= a.dose_mg.get() - EPS {
         return;
     }
-    let to_zero = b.dose_mg <= EPS;
+    let to_zero = b.dose_mg.get() <= EPS;
     if let (Some(model), Some(limit)) = (&plan.model, pace.max_drop_pp(&plan.strategy, plan.step_limit, to_zero)) {
-        let from_final = to_zero && plan.final_dose_mg.is_some_and(|f| a.dose_mg <= f + EPS);
+        let from_final = to_zero && plan.final_dose_mg.is_some_and(|f| a.dose_mg.get() <= f + EPS);
         // A hyperbolic plan's own --final was checked against its step when it was given.
         let exempt = from_final && matches!(plan.strategy, Strategy::Hyperbolic { .. });
-        let drop = model.occupancy.largest_drop(a.dose_mg, b.dose_mg);
+        let drop = model.occupancy.largest_drop(a.dose_mg.get(), b.dose_mg.get());
         if drop > limit + 1e-6 && !exempt {
             out.push(Violation::OccupancyDrop { step: b.index, drop_pp: drop, limit_pp: limit });
         }
     }
-    if !to_zero && a.dose_mg > 0.0 {
-        let cut = (a.dose_mg - b.dose_mg) / a.dose_mg;
-        let cap = pace.max_cut_fraction(a.dose_mg);
+    if !to_zero && a.dose_mg.get() > 0.0 {
+        let cut = (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get();
+        let cap = pace.max_cut_fraction(a.dose_mg.get());
         if cut > cap + 1e-9 {
             out.push(Violation::MgCut { step: b.index, cut_percent: 100.0 * cut, cap_percent: 100.0 * cap });
         }
     }
     if let (Strategy::Proportional { step_percent }, false) = (&plan.strategy, to_zero) {
         let limit = plan.step_limit.unwrap_or(*step_percent);
-        let cut = 100.0 * (a.dose_mg - b.dose_mg) / a.dose_mg;
+        let cut = 100.0 * (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get();
         if cut > limit + 1e-6 {
             out.push(Violation::PercentCut { step: b.index, cut_percent: cut, limit_percent: limit });
         }
@@ -268,29 +268,30 @@ fn check_caps(pace: &Pace, plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violat
 /// The step to zero: a benzodiazepine only from at or below its cap, a proportional plan only
 /// from at or below its final dose.
 fn check_stop(pace: &Pace, plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violation>) {
-    if b.dose_mg > EPS || a.dose_mg <= EPS {
+    if b.dose_mg.get() > EPS || a.dose_mg.get() <= EPS {
         return;
     }
-    if let Some(cap) = pace.benzo_final_cap_mg().filter(|cap| a.dose_mg > cap + EPS) {
-        out.push(Violation::BenzoStopTooHigh { step: b.index, from_mg: a.dose_mg, cap_mg: cap });
+    if let Some(cap) = pace.benzo_final_cap_mg().filter(|cap| a.dose_mg.get() > cap + EPS) {
+        out.push(Violation::BenzoStopTooHigh { step: b.index, from_mg: a.dose_mg.get(), cap_mg: cap });
     }
-    if matches!(plan.strategy, Strategy::Proportional { .. }) && plan.final_dose_mg.is_none_or(|f| a.dose_mg > f + EPS)
+    if matches!(plan.strategy, Strategy::Proportional { .. })
+        && plan.final_dose_mg.is_none_or(|f| a.dose_mg.get() > f + EPS)
     {
-        out.push(Violation::StopAboveFinalDose { step: b.index, from_mg: a.dose_mg });
+        out.push(Violation::StopAboveFinalDose { step: b.index, from_mg: a.dose_mg.get() });
     }
 }
 
 /// A micro-taper gives a dose for every day between two steps, inside their range, never rising.
 fn check_daily(plan: &Plan, a: &Step, b: &Step, micro_taper: bool, out: &mut Vec<Violation>) {
     for d in &a.daily {
-        if d.dose_mg > a.dose_mg + EPS || d.dose_mg < b.dose_mg - EPS {
+        if d.dose_mg.get() > a.dose_mg.get() + EPS || d.dose_mg.get() < b.dose_mg.get() - EPS {
             out.push(Violation::DailyOutOfRange { day: d.day });
         }
     }
-    if a.daily.windows(2).any(|w| w[1].dose_mg > w[0].dose_mg + EPS) {
+    if a.daily.windows(2).any(|w| w[1].dose_mg.get() > w[0].dose_mg.get() + EPS) {
         out.push(Violation::DailyRises { step: a.index });
     }
-    let expected = micro_taper && plan.interval_days >= 2 && b.dose_mg < a.dose_mg;
+    let expected = micro_taper && plan.interval_days >= 2 && b.dose_mg.get() < a.dose_mg.get();
     if expected || !a.daily.is_empty() {
         let days: Vec<u32> = a.daily.iter().map(|d| d.day).collect();
         let want: Vec<u32> = (a.day + 1..b.day).collect();
@@ -306,7 +307,7 @@ fn check_end(req: &PlanRequest, plan: &Plan, out: &mut Vec<Violation>) {
     }
     let ends_right = match (req.end_at, plan.steps.last()) {
         (Some(end), Some(s)) => (s.target_mg - end.get()).abs() < EPS,
-        (None, Some(s)) => s.dose_mg <= EPS,
+        (None, Some(s)) => s.dose_mg.get() <= EPS,
         (_, None) => false,
     };
     if !ends_right {

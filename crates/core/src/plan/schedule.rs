@@ -12,7 +12,7 @@ use crate::catalogue::cite;
 pub use crate::catalogue::short_citation;
 use crate::catalogue::{Catalogue, Drug};
 use crate::error::{InputError, PlanError};
-use crate::formulation::{Preparation, Solver, Stock, Window};
+use crate::formulation::{Choice, Preparation, Solver, Stock, Window};
 use crate::occupancy::Occupancy;
 use crate::pace::{CutRule, Pace};
 use crate::units::{Mg, trim_number as n};
@@ -171,7 +171,7 @@ impl<'a> Context<'a> {
                 };
                 break;
             }
-            let prev = steps.last().map_or(start, |s: &Step| s.dose_mg);
+            let prev = steps.last().map_or(start, |s: &Step| s.dose_mg.get());
             let index = steps.len();
             let day = u32::try_from(index).unwrap_or(u32::MAX).saturating_mul(self.req.interval_days);
             if prev <= 1e-12 || self.req.end_at.is_some_and(|e| (prev - e.get()).abs() < 1e-9 || ladder.reached_end) {
@@ -193,7 +193,7 @@ impl<'a> Context<'a> {
                     if capped_here {
                         capped.push((index, self.pace.cut_rule(prev)));
                     }
-                    ladder.accept(step.dose_mg);
+                    ladder.accept(step.dose_mg.get());
                     steps.push(step);
                 }
                 Err(incomplete) => {
@@ -245,7 +245,7 @@ impl<'a> Context<'a> {
             index: 0,
             day: 0,
             target_mg: start,
-            dose_mg: start,
+            dose_mg: self.req.start,
             target_occupancy: self.occ(start),
             occupancy: self.occ(start),
             fit: None,
@@ -324,6 +324,37 @@ impl<'a> Context<'a> {
             return Err(PlanStatus::Incomplete { reason, suggestion });
         };
         let dose = choice.preparation.dose_mg;
+        self.note_choice(index, target, &choice, like);
+        // A preparation adds up positive amounts; anything else ends the plan here, never stored.
+        let Some(dose_mg) = Mg::new(dose) else {
+            let reason = format!("step {index} came to an impossible amount ({dose} mg); please report this");
+            return Err(PlanStatus::Incomplete { reason, suggestion: None });
+        };
+        let mut choice = choice;
+        self.divide(index, &mut choice.preparation);
+        let fit = self
+            .model
+            .as_ref()
+            .filter(|m| m.combined())
+            .and_then(|m| m.occupancy.governing(m.occupancy.occupancy(target)).map(str::to_string));
+        Ok(Step {
+            index,
+            day,
+            target_mg: target,
+            dose_mg,
+            target_occupancy: self.occ(target),
+            occupancy: self.occ(dose),
+            fit,
+            preparation: choice.preparation,
+            within_tolerance: choice.within_tolerance,
+            daily: Vec::new(),
+        })
+    }
+
+    /// What the person should know about the preparation chosen for a step: a dose off its
+    /// target, the products' own notes, a modified-release caution, a change of method.
+    fn note_choice(&mut self, index: usize, target: f64, choice: &Choice, like: Option<&str>) {
+        let dose = choice.preparation.dose_mg;
         if !choice.within_tolerance {
             self.warnings.push(Warning {
                 code: "outside-tolerance",
@@ -351,25 +382,6 @@ impl<'a> Context<'a> {
                 message: method_change(index, before, &choice.preparation.method),
             });
         }
-        let mut choice = choice;
-        self.divide(index, &mut choice.preparation);
-        let fit = self
-            .model
-            .as_ref()
-            .filter(|m| m.combined())
-            .and_then(|m| m.occupancy.governing(m.occupancy.occupancy(target)).map(str::to_string));
-        Ok(Step {
-            index,
-            day,
-            target_mg: target,
-            dose_mg: dose,
-            target_occupancy: self.occ(target),
-            occupancy: self.occ(dose),
-            fit,
-            preparation: choice.preparation,
-            within_tolerance: choice.within_tolerance,
-            daily: Vec::new(),
-        })
     }
 
     /// Where every product of a preparation is labelled for divided doses (venlafaxine immediate
@@ -442,7 +454,7 @@ impl<'a> Context<'a> {
         for rule in rules {
             let mine: Vec<usize> = capped.iter().filter(|(_, r)| *r == rule).map(|(i, _)| *i).collect();
             let Some(&first) = mine.first() else { continue };
-            let from = steps.get(first.saturating_sub(1)).map_or(0.0, |s| s.dose_mg);
+            let from = steps.get(first.saturating_sub(1)).map_or(0.0, |s| s.dose_mg.get());
             let list = mine.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
             self.warnings.push(Warning {
                 code: "mg-cap",
@@ -534,7 +546,7 @@ impl<'a> Context<'a> {
             return;
         }
         for k in 0..steps.len().saturating_sub(1) {
-            let (from, to) = (steps[k].dose_mg, steps[k + 1].dose_mg);
+            let (from, to) = (steps[k].dose_mg.get(), steps[k + 1].dose_mg.get());
             if to >= from {
                 continue;
             }
@@ -549,12 +561,9 @@ impl<'a> Context<'a> {
                     Some(c) => (c.preparation.dose_mg, c.preparation),
                     None => (prev, prev_prep.clone()),
                 };
-                daily.push(DailyDose {
-                    day: steps[k].day + j,
-                    target_mg: target,
-                    dose_mg: dose,
-                    preparation: prep.clone(),
-                });
+                // A missing day is refused by safety::check (every day has a dose).
+                let Some(dose_mg) = Mg::new(dose) else { break };
+                daily.push(DailyDose { day: steps[k].day + j, target_mg: target, dose_mg, preparation: prep.clone() });
                 prev = dose;
                 prev_prep = prep;
             }
@@ -565,7 +574,7 @@ impl<'a> Context<'a> {
     fn flag_linear(&mut self, steps: &[Step]) {
         let max = self.catalogue.policy.antidepressant.max_step_percent;
         for pair in steps.windows(2) {
-            let (a, b) = (pair[0].dose_mg, pair[1].dose_mg);
+            let (a, b) = (pair[0].dose_mg.get(), pair[1].dose_mg.get());
             if a > 0.0 {
                 let cut = 100.0 * (a - b) / a;
                 if cut > max + 1e-9 {

@@ -121,14 +121,15 @@ impl PlanRequest {
 pub struct DailyDose {
     pub day: u32,
     pub target_mg: f64,
-    pub dose_mg: f64,
+    /// The dose prepared that day: an `Mg`, never negative or NaN.
+    pub dose_mg: Mg,
     pub preparation: Preparation,
 }
 
 impl DailyDose {
     /// How far the prepared dose is from the ideal target, in mg.
     pub fn error_mg(&self) -> f64 {
-        self.dose_mg - self.target_mg
+        self.dose_mg.get() - self.target_mg
     }
 }
 
@@ -145,7 +146,8 @@ pub struct Step {
     /// Day the step starts, counted from the plan's start (day 0).
     pub day: u32,
     pub target_mg: f64,
-    pub dose_mg: f64,
+    /// The dose realised from the kit: an `Mg`, never negative or NaN.
+    pub dose_mg: Mg,
     pub target_occupancy: Option<f64>,
     pub occupancy: Option<f64>,
     /// Where several fits are read, the region whose fit governs this step's target.
@@ -158,7 +160,7 @@ pub struct Step {
 
 impl Step {
     pub fn error_mg(&self) -> f64 {
-        self.dose_mg - self.target_mg
+        self.dose_mg.get() - self.target_mg
     }
 
     pub fn error_percent(&self) -> Option<f64> {
@@ -170,7 +172,7 @@ impl Step {
             index,
             day,
             target_mg: 0.0,
-            dose_mg: 0.0,
+            dose_mg: Mg::ZERO,
             target_occupancy: occupancy,
             occupancy,
             fit: None,

@@ -21,10 +21,10 @@ pub fn both_caps(c: &Catalogue, drug: &Drug, p: &Plan) -> Result<(), String> {
     let justified = p.pace_override.is_some();
     for pair in p.steps.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
-        if b.dose_mg >= a.dose_mg {
+        if b.dose_mg.get() >= a.dose_mg.get() {
             continue;
         }
-        let to_zero = b.dose_mg == 0.0;
+        let to_zero = b.dose_mg.get() == 0.0;
         let pp = match p.strategy {
             Strategy::Hyperbolic { .. } => p.step_limit,
             _ if justified => None,
@@ -32,14 +32,14 @@ pub fn both_caps(c: &Catalogue, drug: &Drug, p: &Plan) -> Result<(), String> {
             _ => Some(policy.antidepressant.max_step_percentage_points),
         };
         for &fit in fits.iter().filter(|_| pp.is_some()) {
-            let (drop, limit) = (occ(fit, a.dose_mg) - occ(fit, b.dose_mg), pp.unwrap_or(f64::INFINITY));
+            let (drop, limit) = (occ(fit, a.dose_mg.get()) - occ(fit, b.dose_mg.get()), pp.unwrap_or(f64::INFINITY));
             if drop > limit + 1e-6 {
                 return Err(format!("{} step {}: {drop} pp > {limit} under fit {fit:?}", drug.id, b.index));
             }
         }
         if !to_zero {
             let snri_high =
-                drug.class == DrugClass::Snri && drug.usual_min_dose_mg.is_some_and(|u| a.dose_mg >= u - 1e-9);
+                drug.class == DrugClass::Snri && drug.usual_min_dose_mg.is_some_and(|u| a.dose_mg.get() >= u - 1e-9);
             let cap = if justified {
                 policy.step_cap.max_cut_fraction
             } else if drug.class.is_benzodiazepine() {
@@ -49,7 +49,7 @@ pub fn both_caps(c: &Catalogue, drug: &Drug, p: &Plan) -> Result<(), String> {
             } else {
                 policy.step_cap.max_cut_fraction
             };
-            let cut = (a.dose_mg - b.dose_mg) / a.dose_mg;
+            let cut = (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get();
             if cut > cap + 1e-9 {
                 return Err(format!("{} step {}: removes {:.2} % > {} %", drug.id, b.index, 100.0 * cut, 100.0 * cap));
             }
