@@ -606,3 +606,17 @@ fn server_modules_have_no_import_cycle() {
     assert_eq!(find_cycle(&graph), None, "server modules that import each other");
     assert!(graph["auth"].contains("csrf") && graph["checkin"].contains("self_harm"), "grouped imports are read");
 }
+
+/// Test helpers (throw-away databases, pragma reads) are behind the store's `test-support`
+/// feature, which only dev-dependencies turn on: the app does not carry them (house notes §7).
+#[test]
+fn test_helpers_are_not_compiled_into_the_app() {
+    let root = root();
+    let lib = read(&root.join("crates/store/src/lib.rs"));
+    assert!(lib.contains("#[cfg(feature = \"test-support\")]\npub mod scratch;"), "scratch is not gated");
+    for krate in ["server", "cli"] {
+        let manifest = read(&root.join("crates").join(krate).join("Cargo.toml"));
+        let deps = manifest.split("[dev-dependencies]").next().unwrap_or_default();
+        assert!(!deps.contains("test-support"), "{krate} turns test-support on outside its dev-dependencies");
+    }
+}

@@ -22,6 +22,7 @@ mod ids;
 mod plans;
 mod proposals;
 mod rows;
+#[cfg(feature = "test-support")]
 pub mod scratch;
 pub mod seal;
 mod sessions;
@@ -223,6 +224,7 @@ impl Store {
     }
 
     /// A value of a SQLite pragma, for tests of durability settings.
+    #[cfg(feature = "test-support")]
     pub async fn sqlite_pragma(&self, name: &str) -> Result<String> {
         if !name.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
             return Err(StoreError::Config(format!("not a pragma name: {name}")));
