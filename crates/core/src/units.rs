@@ -116,6 +116,23 @@ pub enum StepSize {
     Milligrams(f64),
 }
 
+impl StepSize {
+    /// The number, whatever its unit.
+    pub fn value(self) -> f64 {
+        match self {
+            StepSize::PercentagePoints(v) | StepSize::Percent(v) | StepSize::Milligrams(v) => v,
+        }
+    }
+    /// The size in percentage points of occupancy, if that is its unit.
+    pub fn percentage_points(self) -> Option<f64> {
+        if let StepSize::PercentagePoints(v) = self { Some(v) } else { None }
+    }
+    /// The size in percent of the current dose, if that is its unit.
+    pub fn percent(self) -> Option<f64> {
+        if let StepSize::Percent(v) = self { Some(v) } else { None }
+    }
+}
+
 /// Parses `10pp`, `10%` or `2.5mg`. Sizes must be above 0 and below 100.
 pub fn parse_step(field: &str, input: &str) -> Result<StepSize, InputError> {
     let allowed = "10pp (percentage points of occupancy), 10% (of the current dose) or 2.5mg";

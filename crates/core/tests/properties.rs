@@ -135,12 +135,17 @@ proptest! {
             }
             match p.strategy {
                 taper_core::Strategy::Hyperbolic { step_pp } => {
-                    let limit = p.step_limit.unwrap();
+                    // The limit is in the strategy's own unit: percentage points.
+                    let limit = p.step_limit.and_then(taper_core::units::StepSize::percentage_points);
+                    prop_assert!(limit.is_some(), "a hyperbolic limit in pp: {:?}", p.step_limit);
+                    let limit = limit.unwrap_or_default();
                     prop_assert!(limit <= step_pp * MEASURING_SLACK + 1e-9 && limit <= 20.0 + 1e-9);
                     prop_assert!(p.model.is_some());
                 }
                 taper_core::Strategy::Proportional { step_percent } => {
-                    let limit = p.step_limit.unwrap();
+                    let limit = p.step_limit.and_then(taper_core::units::StepSize::percent);
+                    prop_assert!(limit.is_some(), "a proportional limit in percent: {:?}", p.step_limit);
+                    let limit = limit.unwrap_or_default();
                     prop_assert!(limit <= step_percent * MEASURING_SLACK + 1e-9);
                     let final_step = b.dose_mg.get() == 0.0 && p.final_dose_mg.is_some_and(|f| a.dose_mg.get() <= f + 1e-9);
                     if !final_step {

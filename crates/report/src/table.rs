@@ -3,7 +3,7 @@
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use taper_core::catalogue::{Catalogue, Drug};
 use taper_core::schedule::{Plan, PlanStatus, short_citation};
-use taper_core::units::trim_number as n;
+use taper_core::units::{StepSize, trim_number as n};
 
 fn base(headers: &[&str]) -> Table {
     let mut t = Table::new();
@@ -27,14 +27,13 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
     ));
     out.push_str(&model_lines(plan, catalogue));
     if let Some(limit) = plan.step_limit {
-        let unit = if matches!(plan.strategy, taper_core::Strategy::Hyperbolic { .. }) {
-            " percentage points of occupancy"
-        } else {
-            "% of the dose"
+        let unit = match limit {
+            StepSize::PercentagePoints(_) => " percentage points of occupancy",
+            StepSize::Percent(_) | StepSize::Milligrams(_) => "% of the dose",
         };
         out.push_str(&format!(
             "No step is larger than {}{unit} (the step asked for, plus a tenth for measuring).\n",
-            n(limit)
+            n(limit.value())
         ));
     }
     out.push_str(&steps_table(plan));

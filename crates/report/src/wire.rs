@@ -193,7 +193,7 @@ impl PlanJson {
             },
             interval_days: plan.interval_days,
             final_dose_mg: plan.final_dose_mg.map(round4),
-            step_limit: plan.step_limit.map(round4),
+            step_limit: plan.step_limit.map(|s| round4(s.value())),
             occupancy_model: plan
                 .model
                 .as_ref()

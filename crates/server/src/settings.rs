@@ -494,11 +494,13 @@ pub struct StoredPlan {
 impl StoredPlan {
     pub fn new(plan: &Plan, catalogue: &Catalogue) -> StoredPlan {
         let j = PlanJson::new(plan, catalogue);
-        let unit = if matches!(plan.strategy, Strategy::Hyperbolic { .. }) { "percentage points" } else { "%" };
         StoredPlan {
             drug_name: j.drug.name.clone(),
             strategy: j.strategy.description.clone(),
-            step_limit: j.step_limit.map(|l| format!("{} {unit}", n(l))),
+            step_limit: plan.step_limit.map(|l| match l {
+                units::StepSize::PercentagePoints(v) => format!("{} percentage points", n(v)),
+                units::StepSize::Percent(v) | units::StepSize::Milligrams(v) => format!("{} %", n(v)),
+            }),
             model: j
                 .occupancy_model
                 .as_ref()

@@ -8,7 +8,7 @@ use std::fmt;
 use crate::catalogue::{Catalogue, Drug};
 use crate::pace::Pace;
 use crate::plan::types::{CrossoverPlan, MAX_STEPS, Plan, PlanRequest, PlanStatus, Step, Strategy};
-use crate::units::trim_number as n;
+use crate::units::{StepSize, trim_number as n};
 
 const EPS: f64 = 1e-7;
 
@@ -216,7 +216,7 @@ fn check_pace(pace: &Pace, plan: &Plan, out: &mut Vec<Violation>) {
         if step > max + 1e-9 {
             out.push(Violation::UnjustifiedPace { step, max });
         }
-        if let Some(limit) = plan.step_limit.filter(|l| *l > max + 1e-9) {
+        if let Some(limit) = plan.step_limit.map(StepSize::value).filter(|l| *l > max + 1e-9) {
             out.push(Violation::LimitAbovePolicy { limit, max });
         }
     }
@@ -240,7 +240,9 @@ fn check_caps(pace: &Pace, plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violat
         return;
     }
     let to_zero = b.dose_mg.get() <= EPS;
-    if let (Some(model), Some(limit)) = (&plan.model, pace.max_drop_pp(&plan.strategy, plan.step_limit, to_zero)) {
+    if let (Some(model), Some(limit)) =
+        (&plan.model, pace.max_drop_pp(&plan.strategy, plan.step_limit.and_then(StepSize::percentage_points), to_zero))
+    {
         let from_final = to_zero && plan.final_dose_mg.is_some_and(|f| a.dose_mg.get() <= f + EPS);
         // A hyperbolic plan's own --final was checked against its step when it was given.
         let exempt = from_final && matches!(plan.strategy, Strategy::Hyperbolic { .. });
@@ -257,7 +259,7 @@ fn check_caps(pace: &Pace, plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violat
         }
     }
     if let (Strategy::Proportional { step_percent }, false) = (&plan.strategy, to_zero) {
-        let limit = plan.step_limit.unwrap_or(*step_percent);
+        let limit = plan.step_limit.and_then(StepSize::percent).unwrap_or(*step_percent);
         let cut = 100.0 * (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get();
         if cut > limit + 1e-6 {
             out.push(Violation::PercentCut { step: b.index, cut_percent: cut, limit_percent: limit });

@@ -217,7 +217,7 @@ impl<'a> Context<'a> {
             model: self.model.clone(),
             interval_days: self.req.interval_days,
             final_dose_mg: self.final_dose,
-            step_limit: self.limit,
+            step_limit: self.limit.and_then(|l| self.strategy.step_size(l)),
             steps,
             warnings: self.warnings,
             status,

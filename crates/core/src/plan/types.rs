@@ -6,7 +6,7 @@ use crate::catalogue::{EquivalenceScheme, OccupancyFit};
 use crate::formulation::{Kit, Preparation};
 use crate::justification::Justification;
 use crate::occupancy::Occupancy;
-use crate::units::{Mg, trim_number as n};
+use crate::units::{Mg, StepSize, trim_number as n};
 
 /// Plans never run longer than this many steps.
 pub const MAX_STEPS: usize = 250;
@@ -44,6 +44,16 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// A step size of `value` in this strategy's unit: percentage points for hyperbolic plans,
+    /// percent of the dose for proportional ones; linear and manual plans have no such limit.
+    pub fn step_size(&self, value: f64) -> Option<StepSize> {
+        match self {
+            Strategy::Hyperbolic { .. } => Some(StepSize::PercentagePoints(value)),
+            Strategy::Proportional { .. } => Some(StepSize::Percent(value)),
+            Strategy::Linear { .. } | Strategy::Manual { .. } => None,
+        }
+    }
+
     /// A linear plan cutting `percent` of the starting dose each step (the default when `None`).
     pub fn linear_percent_of(start: Mg, percent: Option<f64>) -> Strategy {
         Strategy::Linear { step_mg: start.get() * percent.unwrap_or(DEFAULT_LINEAR_PERCENT) / 100.0 }
@@ -278,7 +288,7 @@ pub struct Plan {
     pub final_dose_mg: Option<f64>,
     /// The largest step any realised dose may take: percentage points (hyperbolic) or percent of
     /// the dose (proportional). None for linear and manual plans.
-    pub step_limit: Option<f64>,
+    pub step_limit: Option<StepSize>,
     pub steps: Vec<Step>,
     pub warnings: Vec<Warning>,
     pub status: PlanStatus,

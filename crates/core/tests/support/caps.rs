@@ -26,7 +26,7 @@ pub fn both_caps(c: &Catalogue, drug: &Drug, p: &Plan) -> Result<(), String> {
         }
         let to_zero = b.dose_mg.get() == 0.0;
         let pp = match p.strategy {
-            Strategy::Hyperbolic { .. } => p.step_limit,
+            Strategy::Hyperbolic { .. } => p.step_limit.and_then(taper_core::units::StepSize::percentage_points),
             _ if justified => None,
             _ if to_zero => Some(policy.final_step.max_occupancy_drop_pp),
             _ => Some(policy.antidepressant.max_step_percentage_points),
