@@ -238,8 +238,13 @@ impl Preparation {
     /// A diluted liquid comes last, as its own sentences: how to make it, how much to draw up,
     /// and that the rest is thrown away.
     pub fn instruction(&self) -> String {
-        if self.items.is_empty() {
+        // Nothing to prepare is "stop" only at zero; a dose the kit cannot make (today's, when
+        // the products listed cannot make it) must never read as "stop".
+        if self.items.is_empty() && self.dose_mg <= 0.0 {
             return "none (stop)".to_string();
+        }
+        if self.items.is_empty() {
+            return format!("{} mg, prepared as you do today (the products listed cannot make it)", n(self.dose_mg));
         }
         if !self.parts.is_empty() {
             let parts: Vec<String> = self
@@ -932,5 +937,12 @@ mod tests {
         let c = Solver::new(&k).solve(30.0, open(25.0, 37.5), 0.5).unwrap();
         assert_eq!(c.preparation.items[0].unit, Unit::Bead);
         assert!((c.preparation.dose_mg - 30.0).abs() < 1e-9, "48 beads × 0.625 mg");
+    }
+
+    #[test]
+    fn an_empty_preparation_reads_as_stop_only_at_zero() {
+        assert_eq!(Preparation::none(0.0).instruction(), "none (stop)");
+        let today = Preparation::none(20.0).instruction();
+        assert!(!today.contains("stop") && today.starts_with("20 mg, prepared as you do today"), "{today}");
     }
 }
