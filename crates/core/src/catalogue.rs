@@ -152,7 +152,18 @@ impl HalfLife {
             .map(|m| m.range().representative_hours())
             .fold(self.parent.representative_hours(), f64::max)
     }
+
+    /// Days for levels to settle after a change of dose: `HALF_LIVES_TO_SETTLE` of the longest
+    /// active half-life.
+    pub fn days_to_settle(&self) -> f64 {
+        self.longest_active_hours() * HALF_LIVES_TO_SETTLE / 24.0
+    }
 }
+
+/// Half-lives after which levels are taken to have settled after a change: after five, 97 % of
+/// the way (1 − 2⁻⁵). The labels say the same in days, e.g. citalopram's ~35 h half-life and
+/// "steady state in about one week" (FDA label; shared/clinical/pharmacology.md §3).
+pub const HALF_LIVES_TO_SETTLE: f64 = 5.0;
 
 /// Which published equivalence table to convert with. They differ, so both are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
@@ -683,11 +694,6 @@ pub struct Catalogue {
     drugs: Vec<Drug>,
     sources: BTreeMap<String, Source>,
     pub policy: Policy,
-}
-
-/// A source's short citation by key, or the key itself when the catalogue does not know it.
-pub(crate) fn cite(catalogue: &Catalogue, source: &str) -> String {
-    catalogue.cite(source)
 }
 
 /// The part of a citation before the first full stop, e.g. "ASAM Joint Clinical Practice Guideline".

@@ -8,7 +8,6 @@
 //! * manual: the doses a prescriber lists.
 
 pub use super::types::*;
-use crate::catalogue::cite;
 pub use crate::catalogue::short_citation;
 use crate::catalogue::{Catalogue, Drug};
 use crate::error::{InputError, PlanError};
@@ -92,7 +91,7 @@ fn check_plausible(
             req.start,
             drug.name,
             n(drug.max_dose_mg),
-            cite(catalogue, &drug.max_dose_source)
+            catalogue.cite(&drug.max_dose_source)
         ))
     } else {
         low.filter(|l| start < *l - 1e-12).map(|low| {
@@ -635,7 +634,7 @@ fn strategy_for(
 /// suggested minimum, warned.
 fn check_interval(pace: &Pace, req: &PlanRequest, warnings: &mut Vec<Warning>) -> Result<(), PlanError> {
     let (min, suggested) = (pace.min_interval_days(), pace.suggested_min_interval_days());
-    let source = cite(pace.catalogue, pace.interval_source());
+    let source = pace.catalogue.cite(pace.interval_source());
     if req.interval_days < min && !pace.justified {
         return Err(PlanError::refused(
             "every",
@@ -649,7 +648,7 @@ fn check_interval(pace: &Pace, req: &PlanRequest, warnings: &mut Vec<Warning>) -
     if req.interval_days < suggested {
         warnings.push(Warning::plan("faster-than-suggested", format!(
             "Steps every {} days are faster than the suggested {suggested} days or more for a {} ({}); tapers after long-term use usually take months. Slow down or pause if withdrawal symptoms appear.",
-            req.interval_days, pace.drug.class.label(), cite(pace.catalogue, pace.suggested_interval_source()))));
+            req.interval_days, pace.drug.class.label(), pace.catalogue.cite(pace.suggested_interval_source()))));
     }
     Ok(())
 }
@@ -700,7 +699,7 @@ fn check_step(
                 "{}{unit} per step is more than the limit of {}{unit} ({}); use a smaller step or give a recorded justification",
                 n(value),
                 n(max),
-                cite(catalogue, source)
+                catalogue.cite(source)
             ),
         ));
     }
@@ -708,9 +707,9 @@ fn check_step(
         && value > suggested + 1e-9
     {
         let source = if pace.benzo() {
-            cite(catalogue, &catalogue.policy.benzodiazepine.max_step_source)
+            catalogue.cite(&catalogue.policy.benzodiazepine.max_step_source)
         } else {
-            cite(catalogue, &catalogue.policy.antidepressant.suggested_step_source)
+            catalogue.cite(&catalogue.policy.antidepressant.suggested_step_source)
         };
         warnings.push(Warning::plan("faster-than-suggested", format!(
             "{}{unit} per step is faster than the suggested {}{unit} or less ({source}). Slow down or pause if withdrawal symptoms appear.",
@@ -785,7 +784,7 @@ fn final_dose(
                 n(cap),
                 pace.drug.name,
                 n(policy.benzodiazepine.final_step_diazepam_equivalent_mg),
-                cite(catalogue, &policy.benzodiazepine.final_step_source),
+                catalogue.cite(&policy.benzodiazepine.final_step_source),
                 n(f)
             ),
         ));
@@ -805,7 +804,7 @@ fn explain(pace: &Pace, req: &PlanRequest, model: Option<&ModelUsed>, warnings: 
             "{} has {} published occupancy fits ({regions}) and they disagree. Each step uses the fit that gives the highest dose (the most cautious), shown beside it, and no step lowers occupancy by more than its limit under any of them. A single region can be chosen instead.",
             drug.name, m.fits.len())));
     }
-    let steady_days = 5.0 * drug.half_life.longest_active_hours() / 24.0;
+    let steady_days = drug.half_life.days_to_settle();
     if f64::from(req.interval_days) < steady_days {
         warnings.push(Warning::plan("before-steady-state", format!(
             "After each change {} takes about five half-lives (about {} days) to reach its new steady level; steps every {} days come before that, so effects of one step may show during the next.",
@@ -859,7 +858,7 @@ fn check_manual(pace: &Pace, start: f64, doses: &[Mg], model: Option<&ModelUsed>
                         i + 1,
                         n(cap),
                         n(policy.benzodiazepine.final_step_diazepam_equivalent_mg),
-                        cite(catalogue, &policy.benzodiazepine.final_step_source)
+                        catalogue.cite(&policy.benzodiazepine.final_step_source)
                     ),
                 ));
             }
@@ -883,10 +882,11 @@ fn check_manual(pace: &Pace, start: f64, doses: &[Mg], model: Option<&ModelUsed>
                         n((drop * 10.0).round() / 10.0),
                         n(limit),
                         if d == 0.0 { " for the step to zero" } else { " per step" },
-                        cite(
-                            catalogue,
-                            if d == 0.0 { &policy.final_step.source } else { &policy.antidepressant.max_step_source }
-                        )
+                        catalogue.cite(if d == 0.0 {
+                            &policy.final_step.source
+                        } else {
+                            &policy.antidepressant.max_step_source
+                        })
                     ),
                 ));
             }
