@@ -163,7 +163,10 @@ pub fn parse_step(field: &str, input: &str) -> Result<StepSize, InputError> {
     Ok(step)
 }
 
-/// Parses an interval such as `28d`, `4w` or `2weeks` into whole days (1 to 365).
+/// The longest interval between steps Taper accepts, in days: a year.
+pub const MAX_INTERVAL_DAYS: u32 = 365;
+
+/// Parses an interval such as `28d`, `4w` or `2weeks` into whole days (1 to `MAX_INTERVAL_DAYS`).
 pub fn parse_days(field: &str, input: &str) -> Result<u32, InputError> {
     let allowed = "a number of days or weeks such as 28d or 4w";
     let (value, unit) =
@@ -178,10 +181,14 @@ pub fn parse_days(field: &str, input: &str) -> Result<u32, InputError> {
             return Err(InputError::new(field, input, format!("unknown unit '{other}'; expected {allowed}")));
         }
     };
-    if days.fract() != 0.0 || !(1.0..=365.0).contains(&days) {
-        return Err(InputError::new(field, input, "must be a whole number of days from 1 to 365"));
+    if days.fract() != 0.0 || !(1.0..=f64::from(MAX_INTERVAL_DAYS)).contains(&days) {
+        return Err(InputError::new(
+            field,
+            input,
+            format!("must be a whole number of days from 1 to {MAX_INTERVAL_DAYS}"),
+        ));
     }
-    // Checked above: a whole number within 1..=365.
+    // Checked above: a whole number within 1..=MAX_INTERVAL_DAYS.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok(days as u32)
 }

@@ -160,14 +160,20 @@ fn text(v: &Value) -> Result<String, ImportError> {
 /// Every status, questionnaire and medication event is one this version knows, so a file that
 /// would be refused half-way (the database checks these columns) is refused before any write.
 fn check_kinds(e: &Export) -> Result<(), ImportError> {
+    let unknown = |what: &str, value: &str, allowed: Vec<&str>| {
+        ImportError::Invalid(format!("{what} '{value}' is not one of: {}", allowed.join(", ")))
+    };
     if let Some(d) = e.doses.iter().find(|d| DoseStatus::parse(&d.status).is_err()) {
-        return Err(ImportError::Invalid(format!("a dose has the unknown status '{}'", d.status)));
+        let allowed = vec![DoseStatus::Taken.as_str(), DoseStatus::Missed.as_str()];
+        return Err(unknown("a dose's status", &d.status, allowed));
     }
     if let Some(q) = e.questionnaires.iter().find(|q| Instrument::from_key(&q.instrument).is_none()) {
-        return Err(ImportError::Invalid(format!("a questionnaire is the unknown '{}'", q.instrument)));
+        let allowed = Instrument::ALL.iter().map(|i| i.key()).collect();
+        return Err(unknown("a questionnaire's instrument", &q.instrument, allowed));
     }
     if let Some(m) = e.medication_history.events.iter().find(|m| EventKind::from_key(&m.kind).is_none()) {
-        return Err(ImportError::Invalid(format!("a medication event has the unknown kind '{}'", m.kind)));
+        let allowed = EventKind::ALL.iter().map(|k| k.key()).collect();
+        return Err(unknown("a medication event's kind", &m.kind, allowed));
     }
     Ok(())
 }

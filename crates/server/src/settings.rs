@@ -308,7 +308,12 @@ impl PlanForm {
         let interval_days = match units::parse_days("every", &format!("{}d", self.every.trim())) {
             Ok(d) => d,
             Err(_) => {
-                errors.push(Field::error("every", "Enter the number of days between steps, e.g. 28."));
+                let most = units::MAX_INTERVAL_DAYS;
+                let example = taper_core::schedule::DEFAULT_INTERVAL_DAYS;
+                errors.push(Field::error(
+                    "every",
+                    format!("Enter the number of days between steps, a whole number from 1 to {most}, e.g. {example}."),
+                ));
                 0
             }
         };

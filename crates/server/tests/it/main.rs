@@ -801,6 +801,7 @@ async fn an_export_imported_elsewhere_exports_the_same() {
         let fresh = other.store.user_by_email("tampered@example.org").await.unwrap().unwrap().id;
         let refused = taper_server::import::import(&other.store, fresh, &tampered.to_string()).await.unwrap_err();
         assert!(refused.to_string().contains("'paused'"), "{refused}");
+        assert!(refused.to_string().contains("start, increase, decrease, stop, reinstate, switch"), "{refused}");
         assert!(other.store.plans(fresh).await.unwrap().is_empty(), "nothing written");
         other.stop().await;
         elsewhere.remove().await;
