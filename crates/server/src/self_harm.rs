@@ -98,39 +98,29 @@ pub async fn alerted_about(state: &AppState, user: taper_store::UserId, about: C
 
 /// What the person is told when an item-9 answer was kept before the rest was answered.
 pub fn kept_words(alerted: &Alerts) -> String {
-    let mut words = if alerted.told.is_empty() {
-        "Your answer to question 9 has been kept, and no one has been alerted: you do not share your questionnaires with anyone."
-            .to_string()
-    } else {
-        format!(
-            "Your answer to question 9 has been kept, and {} will see an urgent note to check in with you.",
-            alerted.told.join(" and ")
-        )
-    };
-    if !alerted.not_told.is_empty() {
-        words.push_str(&format!(" {} {}", alerted.not_told.join(" and "), NOT_TOLD));
-    }
-    words
+    alert_sentence(alerted, "Your answer to question 9 has been kept", "your questionnaires")
 }
 
-/// Why someone the person shares with was not alerted.
+/// Why someone the person shares with was not alerted about an item-9 answer.
 pub const NOT_TOLD: &str = "cannot see your questionnaires, so was not alerted (you can change that under Sharing).";
 
-/// What the person is told after a "yes": who will see an urgent note, and who will not.
+/// What the person is told after a "yes" to the daily question.
 pub fn alert_words(who: &Alerts) -> String {
-    let mut words = if who.told.is_empty() {
-        "Your answer has been kept. No one has been alerted: you do not share your check-in scores with anyone."
-            .to_string()
+    alert_sentence(who, "Your answer has been kept", "your check-in scores")
+}
+
+/// `kept`, then who will see an urgent note and who will not because they do not see `shared`
+/// (the part of the record the answer belongs to).
+fn alert_sentence(alerted: &Alerts, kept: &str, shared: &str) -> String {
+    let mut words = if alerted.told.is_empty() {
+        format!("{kept}. No one has been alerted: you do not share {shared} with anyone.")
     } else {
-        format!(
-            "Your answer has been kept, and {} will see an urgent note to check in with you.",
-            who.told.join(" and ")
-        )
+        format!("{kept}, and {} will see an urgent note to check in with you.", alerted.told.join(" and "))
     };
-    if !who.not_told.is_empty() {
+    if !alerted.not_told.is_empty() {
         words.push_str(&format!(
-            " {} cannot see your check-in scores, so was not alerted (you can change that under Sharing).",
-            who.not_told.join(" and ")
+            " {} cannot see {shared}, so was not alerted (you can change that under Sharing).",
+            alerted.not_told.join(" and ")
         ));
     }
     words
@@ -177,4 +167,22 @@ pub(crate) async fn keep_pending_selfharm(
         "{} The rest of that check-in was not kept; you can fill it in again under Check in.",
         alert_words(&who)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_words_name_who_was_alerted_and_who_was_not() {
+        let both = Alerts { told: vec!["Dr Lee".into()], not_told: vec!["Val".into()] };
+        let words = kept_words(&both);
+        assert!(words.starts_with("Your answer to question 9 has been kept, and Dr Lee will see an urgent note"));
+        assert!(words.ends_with(&format!("Val {NOT_TOLD}")), "{words}");
+        let alone = alert_words(&Alerts::default());
+        assert_eq!(
+            alone,
+            "Your answer has been kept. No one has been alerted: you do not share your check-in scores with anyone."
+        );
+    }
 }
