@@ -9,7 +9,7 @@ use crate::{
 
 impl Store {
     pub async fn create_user(&self, new: &NewUser<'_>, now: Timestamp) -> Result<User> {
-        let id = UserId::new();
+        let id = UserId::fresh();
         sqlx::query(
             "INSERT INTO users (id, email, display_name, password_hash, time_zone, role, country, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -29,17 +29,11 @@ macro_rules! id {
 
         impl $name {
             /// A new id, ordered by time.
-            pub fn new() -> $name {
+            pub fn fresh() -> $name {
                 $name(Uuid::now_v7())
             }
             pub const fn uuid(self) -> Uuid {
                 self.0
-            }
-        }
-
-        impl Default for $name {
-            fn default() -> Self {
-                $name(Uuid::nil())
             }
         }
 

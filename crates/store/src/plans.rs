@@ -17,7 +17,7 @@ impl Store {
         first: &NewRevision<'_>,
         now: Timestamp,
     ) -> Result<PlanId> {
-        let id = PlanId::new();
+        let id = PlanId::fresh();
         let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO plans (id, user_id, drug, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id.to_string())

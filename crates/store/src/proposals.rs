@@ -11,7 +11,7 @@ impl Store {
     /// Adds a pending proposal to one of `user`'s plans, on a revision of that plan; anything
     /// else (another person's plan, a revision of another plan) is `NotFound` and writes nothing.
     pub async fn insert_proposal(&self, user: UserId, p: &NewProposal<'_>, now: Timestamp) -> Result<ProposalId> {
-        let id = ProposalId::new();
+        let id = ProposalId::fresh();
         let r = sqlx::query(
             "INSERT INTO proposals (id, plan_id, revision_id, rule, status, title, reason, details, created_at, \
              proposed_by, proposer_name) SELECT $1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10 \
