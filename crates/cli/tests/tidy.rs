@@ -355,7 +355,6 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/crisis.rs", &["41"]), // the number of country files
     ("crates/server/src/csrf.rs", &["64", "1024"]), // form body limit
     ("crates/server/src/lib.rs", &["30", "12", "20", "60"]), // session timeouts, plan deadline
-    ("crates/server/src/pages/account.rs", &["1000"]), // milliseconds
     // percent of a questionnaire's maximum on the chart, check-ins listed, note length
     ("crates/server/src/pages/caseload.rs", &["100.0", "14", "2000"]),
     // back-filling, note length, list; array sizes of the severity and yes/no words
@@ -365,8 +364,8 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/pages/safety_plan.rs", &["2000", "7", "200", "40"]), // text limits, sections
     // log shown, invitation lifetime and code, label length, hours per day, handle length
     ("crates/server/src/pages/sharing.rs", &["200", "7", "12", "4", "8", "80", "24", "64"]),
-    ("crates/server/src/sessions.rs", &["600", "24"]), // clean-up tick, a day
-    ("crates/server/src/settings.rs", &["365"]),       // a start date within a year
+    ("crates/server/src/sessions.rs", &["1000", "600", "24"]), // milliseconds, clean-up tick, a day
+    ("crates/server/src/settings.rs", &["365"]),               // a start date within a year
     ("crates/server/src/throttle.rs", &["10", "30", "50", "600", "15", "12", "90", "59", "60"]),
     ("crates/server/src/pages/questionnaires.rs", &["4"]), // array size of the answer words
     ("crates/server/src/views.rs", &["43"]),               // the number of time zones offered

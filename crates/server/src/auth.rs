@@ -30,9 +30,7 @@ use askama_web::WebTemplate;
 pub const MIN_PASSWORD: usize = 12;
 pub const MAX_PASSWORD: usize = 128;
 const USER_KEY: &str = "user";
-const SIGNED_IN_AT: &str = "signed_in_at";
-/// When the session was last saved because the person was active.
-const SEEN_AT: &str = "seen_at";
+use crate::sessions::{SEEN_AT, SIGNED_IN_AT};
 
 fn params() -> Params {
     // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19456 KiB, t=2, p=1.

@@ -17,6 +17,25 @@ pub fn stored_key(id: &Id) -> String {
     Sha256::digest(id.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// When the person signed in, in seconds (kept in the session by sign-in).
+pub const SIGNED_IN_AT: &str = "signed_in_at";
+/// When the session was last saved because the person was active, in milliseconds.
+pub const SEEN_AT: &str = "seen_at";
+
+/// When a stored session's browser signed in and was last active, in seconds, read from the
+/// session's stored data; last active falls back to the sign-in.
+pub fn session_times(data: &str) -> (Option<i64>, Option<i64>) {
+    let v: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
+    let signed_in = v.get(SIGNED_IN_AT).and_then(serde_json::Value::as_i64);
+    let seen = v.get(SEEN_AT).and_then(serde_json::Value::as_i64).map(|ms| ms / 1000).or(signed_in);
+    (signed_in, seen)
+}
+
+/// The stored key of the browser's own session, or empty before it has one.
+pub fn this_browser(session: &tower_sessions::Session) -> String {
+    session.id().map(|id| stored_key(&id)).unwrap_or_default()
+}
+
 fn backend(e: taper_store::StoreError) -> Error {
     Error::Backend(e.to_string())
 }

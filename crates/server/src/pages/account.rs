@@ -37,7 +37,7 @@ async fn page(state: &AppState, person: &Person, error: Option<String>, notice: 
 /// The browsers signed in to this account: when each signed in, when it was last active, and
 /// which one is asking.
 async fn sessions(state: &AppState, person: &Person) -> AppResult<Vec<SessionView>> {
-    let mine = person.ctx.session.id().map(|id| crate::sessions::stored_key(&id)).unwrap_or_default();
+    let mine = crate::sessions::this_browser(&person.ctx.session);
     let when = |secs: Option<i64>| {
         secs.and_then(|s| jiff::Timestamp::from_second(s).ok())
             .map(|t| t.to_zoned_datetime(person.tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
@@ -49,9 +49,7 @@ async fn sessions(state: &AppState, person: &Person) -> AppResult<Vec<SessionVie
         .await?
         .into_iter()
         .map(|(key, data, _)| {
-            let v: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
-            let signed_in = v.get("signed_in_at").and_then(serde_json::Value::as_i64);
-            let seen = v.get("seen_at").and_then(serde_json::Value::as_i64).map(|ms| ms / 1000).or(signed_in);
+            let (signed_in, seen) = crate::sessions::session_times(&data);
             SessionView { signed_in: when(signed_in), last_active: when(seen), this: key == mine }
         })
         .collect())
@@ -63,7 +61,7 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
 
 /// Signs out every other browser; this one stays signed in.
 pub async fn sign_out_others(State(state): State<AppState>, person: Person) -> AppResult<Response> {
-    let keep = person.ctx.session.id().map(|id| crate::sessions::stored_key(&id)).unwrap_or_default();
+    let keep = crate::sessions::this_browser(&person.ctx.session);
     let n = state.store.sessions_delete_for_user_except(person.id(), &keep).await?;
     tracing::info!(user = %person.id(), signed_out = n, "signed out everywhere else");
     let words = match n {
@@ -103,7 +101,7 @@ pub async fn password(
     }
     let hash = crate::auth::hash_password(f.new.clone()).await?;
     state.store.set_password_hash(person.id(), &hash).await?;
-    let keep = person.ctx.session.id().map(|id| crate::sessions::stored_key(&id)).unwrap_or_default();
+    let keep = crate::sessions::this_browser(&person.ctx.session);
     state.store.sessions_delete_for_user_except(person.id(), &keep).await?;
     tracing::info!(user = %person.id(), "password changed");
     Ok(page(&state, &person, None, Some("Password changed. Every other browser has been signed out.".into()))
