@@ -22,7 +22,7 @@ use crate::error::{AppError, AppResult};
 use taper_core::role::Role;
 
 use crate::throttle::{self, ClientAddr, Limit};
-use crate::views::{self, Chrome, Field};
+use crate::views::{Chrome, Field};
 use crate::{ABSOLUTE_HOURS, AppState, csrf};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -469,21 +469,10 @@ pub async fn login(
         Some(u) if ok => {
             tracing::info!(user = %u.id, "signed in");
             throttle::clear(&state, Limit::SignInAccount, &account).await?;
-            let pending: Option<Vec<Option<u8>>> = ctx.session.remove(crate::csrf::PENDING_PHQ9).await.ok().flatten();
-            let difficulty: Option<u8> =
-                ctx.session.remove(crate::csrf::PENDING_PHQ9_DIFFICULTY).await.ok().flatten().flatten();
-            let selfharm: Option<String> = ctx.session.remove(crate::csrf::PENDING_SELFHARM).await.ok().flatten();
+            let held = crate::self_harm::take_held(&ctx.session).await;
             start_session(&ctx.session, u.id).await?;
-            // Both can wait at once (two lapsed forms); neither is dropped.
-            let said = match selfharm {
-                Some(day) => crate::self_harm::keep_pending_selfharm(&state, &u, &day, now).await?,
-                None => String::new(),
-            };
-            if let Some(values) = pending {
-                return crate::self_harm::keep_pending(&state, &u, &values, difficulty, now, &said).await;
-            }
-            if !said.is_empty() {
-                return Ok(views::message_page("Your answer is saved", &said).into_response());
+            if let Some(page) = crate::self_harm::save_held(&state, &u, held, now).await? {
+                return Ok(page);
             }
             Ok(Redirect::to(home_of(&u)).into_response())
         }
@@ -508,7 +497,7 @@ pub async fn logout(ctx: Ctx) -> AppResult<Response> {
 #[derive(Template, WebTemplate)]
 #[template(path = "signup.html")]
 pub struct Signup {
-    pub chrome: crate::views::Chrome,
+    pub chrome: Chrome,
     pub email: String,
     pub display_name: String,
     pub time_zone: String,
@@ -517,7 +506,7 @@ pub struct Signup {
     pub roles: Vec<(&'static str, &'static str)>,
     pub country: String,
     pub countries: &'static [(String, String)],
-    pub errors: Vec<crate::views::Field>,
+    pub errors: Vec<Field>,
 }
 
 impl Signup {
@@ -546,7 +535,7 @@ impl Signup {
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
 pub struct Login {
-    pub chrome: crate::views::Chrome,
+    pub chrome: Chrome,
     pub email: String,
     pub error: Option<String>,
 }

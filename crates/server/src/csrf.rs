@@ -58,14 +58,6 @@ fn refuse(why: &str) -> Response {
         .into_response()
 }
 
-/// Where PHQ-9 answers wait, in the browser's session, when the form they came on had lapsed.
-pub const PENDING_PHQ9: &str = "pending_phq9";
-/// PHQ-9's unscored closing answer from the same lapsed form, kept beside the answers.
-pub const PENDING_PHQ9_DIFFICULTY: &str = "pending_phq9_difficulty";
-
-/// Where a "yes" to the daily question waits (the day it was for), when the check-in form lapsed.
-pub const PENDING_SELFHARM: &str = "pending_selfharm";
-
 /// A "yes" to the daily question on a lapsed check-in form is held like an item-9 answer: help
 /// first, the answer kept in the session and saved at the next sign-in. The rest of the
 /// check-in is not kept (the person is told). `None` when the request is not such an answer.
@@ -83,9 +75,8 @@ async fn hold_selfharm(
         return None;
     }
     // The day, if it reads as one; otherwise the day of the next sign-in.
-    let day: Option<String> =
-        crate::form::value(pairs, "date").trim().parse::<jiff::civil::Date>().ok().map(|d| d.to_string());
-    let kept = session.insert(PENDING_SELFHARM, day.unwrap_or_default()).await.is_ok();
+    let day = crate::form::value(pairs, "date").trim().parse::<jiff::civil::Date>().ok();
+    let kept = crate::self_harm::hold_selfharm(session, day).await;
     tracing::info!(kept, "a lapsed check-in with a yes to the daily safety question was held for sign-in");
     Some(held_page(state, session, language).await)
 }
@@ -120,8 +111,7 @@ async fn hold_item9(
     let values = crate::self_harm::answers_of(Instrument::Phq9, pairs);
     crate::self_harm::item9_of(Instrument::Phq9, &values)?;
     let difficulty = crate::self_harm::difficulty_of(Instrument::Phq9, pairs);
-    let kept = session.insert(PENDING_PHQ9, &values).await.is_ok()
-        && session.insert(PENDING_PHQ9_DIFFICULTY, difficulty).await.is_ok();
+    let kept = crate::self_harm::hold_phq9(session, &values, difficulty).await;
     tracing::info!(kept, "a lapsed PHQ-9 form with an item-9 answer was held for sign-in");
     Some(held_page(state, session, language).await)
 }
