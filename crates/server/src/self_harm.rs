@@ -147,14 +147,14 @@ pub async fn hold_selfharm(session: &Session, day: Option<jiff::civil::Date>) ->
 }
 
 /// What lapsed forms left in the session, taken out at sign-in (before the session is renewed).
-pub struct Held {
+pub struct HeldAnswers {
     phq9: Option<Vec<Option<u8>>>,
     difficulty: Option<u8>,
     selfharm_day: Option<String>,
 }
 
-pub async fn take_held(session: &Session) -> Held {
-    Held {
+pub async fn take_held(session: &Session) -> HeldAnswers {
+    HeldAnswers {
         phq9: session.remove(PENDING_PHQ9).await.ok().flatten(),
         difficulty: session.remove(PENDING_PHQ9_DIFFICULTY).await.ok().flatten().flatten(),
         selfharm_day: session.remove(PENDING_SELFHARM).await.ok().flatten(),
@@ -166,7 +166,7 @@ pub async fn take_held(session: &Session) -> Held {
 pub async fn save_held(
     state: &AppState,
     u: &taper_store::User,
-    held: Held,
+    held: HeldAnswers,
     now: Timestamp,
 ) -> AppResult<Option<Response>> {
     let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
