@@ -353,14 +353,16 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     // the idle time, e-mail length, name length
     ("crates/server/src/auth.rs", &["12", "128", "19_456", "2", "32", "10", "3600", "4", "254", "60"]),
     ("crates/server/src/crisis.rs", &["41"]), // the number of country files
-    ("crates/server/src/csrf.rs", &["64", "1024"]), // form body limit
+    ("crates/server/src/csrf.rs", &["64", "1024", "60"]), // form body limit, token length; seconds per minute
+    ("crates/server/src/lapsed.rs", &["7", "24"]), // how long a form names its owner: days, hours a day
     ("crates/server/src/lib.rs", &["30", "12", "20", "60"]), // session timeouts, plan deadline
     // percent of a questionnaire's maximum on the chart, check-ins listed, note length
     ("crates/server/src/pages/caseload.rs", &["100.0", "14", "2000"]),
-    // back-filling, note length, list; array sizes of the severity and yes/no words
-    ("crates/server/src/pages/checkin.rs", &["60", "2000", "14", "4", "2"]),
+    // list; array sizes of the severity and yes/no words
+    ("crates/server/src/pages/checkin.rs", &["14", "4", "2"]),
+    ("crates/server/src/checkin_form.rs", &["60", "2000"]), // back-filling, note length
     ("crates/server/src/pages/history.rs", &["20", "5", "3", "2000"]), // input cap, array sizes, note
-    ("crates/server/src/pages/plan.rs", &["3", "2"]),                  // markets; a plan needs two steps to save
+    ("crates/server/src/pages/plan.rs", &["3", "2"]),       // markets; a plan needs two steps to save
     ("crates/server/src/pages/safety_plan.rs", &["2000", "7", "200", "40"]), // text limits, sections
     // log shown, invitation lifetime and code, label length, hours per day, handle length
     ("crates/server/src/pages/sharing.rs", &["200", "7", "12", "4", "8", "80", "24", "64"]),

@@ -7,10 +7,10 @@
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Params, Version};
-use axum::Form;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -29,8 +29,8 @@ use askama_web::WebTemplate;
 
 pub const MIN_PASSWORD: usize = 12;
 pub const MAX_PASSWORD: usize = 128;
-const USER_KEY: &str = "user";
-use crate::sessions::{SEEN_AT, SIGNED_IN_AT};
+
+use crate::sessions::{SEEN_AT, SIGNED_IN_AT, USER_KEY};
 
 fn params() -> Params {
     // OWASP Password Storage Cheat Sheet minimum for argon2id: m=19456 KiB, t=2, p=1.
@@ -168,6 +168,14 @@ pub struct Ctx {
     pub session: Session,
     pub csrf: String,
     pub user: Option<User>,
+    /// The `Set-Cookie` that gives a visitor not signed in their form token, when this request
+    /// made one ([`Ctx::with_token`]); the page sends it.
+    pub new_cookie: Option<String>,
+}
+
+/// Whether this server marks cookies Secure (behind TLS).
+fn secure_cookies(parts: &Parts) -> bool {
+    parts.extensions.get::<csrf::SecureCookies>().is_some_and(|s| s.0)
 }
 
 impl Ctx {
@@ -217,19 +225,37 @@ impl FromRequestParts<AppState> for Ctx {
         // After any flush above, so an ended session gets a fresh token. An anonymous visitor
         // gets a token (and so a session row) only from a page with a form: reading the crisis
         // page or Learn writes nothing (security probe, low: a row per anonymous view).
-        let csrf = if user.is_some() { csrf::token(&session).await? } else { csrf::existing(&session).await? };
-        Ok(Ctx { session, csrf, user })
+        let csrf = match &user {
+            Some(u) => csrf::token_for(state, &session, u.id).await?,
+            None => match csrf::existing(&session).await? {
+                t if !t.is_empty() => t,
+                _ => csrf::form_cookie(&parts.headers, secure_cookies(parts)).unwrap_or_default(),
+            },
+        };
+        Ok(Ctx { session, csrf, user, new_cookie: None })
     }
 }
 
 impl Ctx {
     /// This visitor's CSRF token, made now if they had none: for the pages that show a form to
-    /// someone not signed in (sign-in, sign-up).
-    pub async fn with_token(mut self) -> AppResult<Ctx> {
+    /// someone not signed in (sign-in, sign-up). It lives in a cookie, not in a stored session,
+    /// so showing these forms writes nothing on the server (security probe L6).
+    pub fn with_token(mut self, secure: csrf::SecureCookies) -> Ctx {
         if self.csrf.is_empty() {
-            self.csrf = csrf::token(&self.session).await?;
+            let (token, cookie) = csrf::new_form_cookie(secure.0);
+            self.csrf = token;
+            self.new_cookie = Some(cookie);
         }
-        Ok(self)
+        self
+    }
+
+    /// `page` with the form cookie this request made, if any.
+    pub fn send(&self, page: impl IntoResponse) -> Response {
+        let mut r = page.into_response();
+        if let Some(c) = self.new_cookie.as_deref().and_then(|c| axum::http::HeaderValue::from_str(c).ok()) {
+            r.headers_mut().append(axum::http::header::SET_COOKIE, c);
+        }
+        r
     }
 }
 
@@ -320,17 +346,16 @@ pub fn roles() -> Vec<(&'static str, &'static str)> {
     Role::ALL.iter().map(|r| (r.key(), r.describe())).collect()
 }
 
-pub async fn signup_form(ctx: Ctx) -> AppResult<Response> {
+pub async fn signup_form(ctx: Ctx, Extension(secure): Extension<csrf::SecureCookies>) -> AppResult<Response> {
     if let Some(u) = &ctx.user {
         return Ok(Redirect::to(home_of(u)).into_response());
     }
-    let ctx = ctx.with_token().await?;
-    Ok(Signup::new(
+    let ctx = ctx.with_token(secure);
+    Ok(ctx.send(Signup::new(
         ctx.chrome("signup"),
         &SignupForm { time_zone: "UTC".into(), role: Role::Person.key().into(), ..Default::default() },
         vec![],
-    )
-    .into_response())
+    )))
 }
 
 /// Trimmed, lower-case; must look like an address (something@something.something).
@@ -359,6 +384,7 @@ pub async fn signup(
     State(state): State<AppState>,
     ctx: Ctx,
     addr: ClientAddr,
+    Extension(secure): Extension<csrf::SecureCookies>,
     Form(f): Form<SignupForm>,
 ) -> AppResult<Response> {
     if let Some(wait) = throttle::attempt(&state, Limit::SignUpAddress, &addr.key()).await? {
@@ -402,7 +428,7 @@ pub async fn signup(
         Ok(user) => {
             tracing::info!(user = %user.id, "account created");
             start_session(&ctx.session, user.id).await?;
-            Ok(Redirect::to(if user.role.is_supporter() { "/caseload" } else { "/plan/new" }).into_response())
+            Ok(signed_in(Redirect::to(if user.role.is_supporter() { "/caseload" } else { "/plan/new" }), secure))
         }
         Err(StoreError::Conflict(_)) => {
             let errors = vec![Field::error("email", "An account with this e-mail address exists. Sign in instead.")];
@@ -410,6 +436,15 @@ pub async fn signup(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `page` with the anonymous form token removed: a token seen before signing in is worthless after it.
+fn signed_in(page: impl IntoResponse, secure: csrf::SecureCookies) -> Response {
+    let mut r = page.into_response();
+    if let Ok(c) = axum::http::HeaderValue::from_str(&csrf::clear_form_cookie(secure.0)) {
+        r.headers_mut().append(axum::http::header::SET_COOKIE, c);
+    }
+    r
 }
 
 async fn start_session(session: &Session, user: taper_store::UserId) -> AppResult<()> {
@@ -431,22 +466,22 @@ pub struct LoginForm {
     pub password: String,
 }
 
-pub async fn login_form(ctx: Ctx) -> AppResult<Response> {
+pub async fn login_form(ctx: Ctx, Extension(secure): Extension<csrf::SecureCookies>) -> AppResult<Response> {
     if let Some(u) = &ctx.user {
         return Ok(Redirect::to(home_of(u)).into_response());
     }
-    let ctx = ctx.with_token().await?;
-    Ok(Login { chrome: ctx.chrome("login"), email: String::new(), error: None }.into_response())
+    let ctx = ctx.with_token(secure);
+    Ok(ctx.send(Login { chrome: ctx.chrome("login"), email: String::new(), error: None }))
 }
 
 pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
     addr: ClientAddr,
+    Extension(secure): Extension<csrf::SecureCookies>,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
     let email = f.email.trim().to_lowercase();
-    let now = Timestamp::now();
     let wrong = |chrome, msg: &str| {
         Login { chrome, email: f.email.trim().to_string(), error: Some(msg.to_string()) }.into_response()
     };
@@ -469,12 +504,8 @@ pub async fn login(
         Some(u) if ok => {
             tracing::info!(user = %u.id, "signed in");
             throttle::clear(&state, Limit::SignInAccount, &account).await?;
-            let held = crate::self_harm::take_held(&ctx.session).await;
             start_session(&ctx.session, u.id).await?;
-            if let Some(page) = crate::self_harm::save_held(&state, &u, held, now).await? {
-                return Ok(page);
-            }
-            Ok(Redirect::to(home_of(&u)).into_response())
+            Ok(signed_in(Redirect::to(home_of(&u)), secure))
         }
         _ => {
             tracing::info!(account = %account, addr = %addr.key(), "sign-in failed");
@@ -487,7 +518,10 @@ pub async fn login(
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Kx1Q2k3v6Gc7l0H0b8bV3c1q3b2O0m7Zb8mS3mWq1yQ";
 
-pub async fn logout(ctx: Ctx) -> AppResult<Response> {
+pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    // A deliberate sign-out: forms shown in this session no longer speak for this account
+    // (on a shared computer, the next person cannot answer in their name).
+    state.store.form_owner_end(&crate::lapsed::owner_key(&ctx.csrf)).await?;
     ctx.session.flush().await?;
     Ok(Redirect::to("/login").into_response())
 }

@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use tower_sessions::Session;
 
 use crate::AppState;
+use crate::error::AppResult;
 use crate::views;
-use askama::Template;
-use askama_web::WebTemplate;
+use taper_store::UserId;
 
 /// The largest form the app accepts.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -30,14 +30,68 @@ pub async fn existing(session: &Session) -> Result<String, tower_sessions::sessi
     Ok(session.get::<String>(KEY).await?.unwrap_or_default())
 }
 
-/// The session's token, created on first use.
-pub async fn token(session: &Session) -> Result<String, tower_sessions::session::Error> {
+fn fresh_token() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+/// A signed-in session's token, created on first use and recorded as issued to `user`, so a
+/// form sent after the session lapsed can still be told apart as theirs ([`crate::lapsed`]).
+pub async fn token_for(state: &AppState, session: &Session, user: UserId) -> AppResult<String> {
     if let Some(t) = session.get::<String>(KEY).await? {
         return Ok(t);
     }
-    let t = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let t = fresh_token();
+    state.store.form_owner_issue(&crate::lapsed::owner_key(&t), user, jiff::Timestamp::now()).await?;
     session.insert(KEY, &t).await?;
     Ok(t)
+}
+
+/// The cookie that carries the token of someone not signed in (sign-in and sign-up forms), so
+/// showing those forms stores nothing on the server (security probe L6). The form must send
+/// the same value (a double-submit token); `__Host-` behind TLS, so no other host can set it.
+fn form_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-taper-form" } else { "taper-form" }
+}
+
+/// Whether cookies are marked Secure (the server runs behind TLS); an extension every request carries.
+#[derive(Debug, Clone, Copy)]
+pub struct SecureCookies(pub bool);
+
+/// The anonymous form token this request's cookie carries, if it is one Taper could have made.
+pub fn form_cookie(headers: &axum::http::HeaderMap, secure: bool) -> Option<String> {
+    let name = form_cookie_name(secure);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A new anonymous form token and the `Set-Cookie` value that gives it to the browser (for the
+/// idle time of a session; strict, so no other site's request carries it).
+pub fn new_form_cookie(secure: bool) -> (String, String) {
+    let t = fresh_token();
+    let cookie = format!(
+        "{}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        form_cookie_name(secure),
+        60 * crate::IDLE_MINUTES,
+        if secure { "; Secure" } else { "" }
+    );
+    (t, cookie)
+}
+
+/// The `Set-Cookie` value that removes the anonymous form token (at sign-in, so a token seen
+/// before signing in is worthless after it).
+pub fn clear_form_cookie(secure: bool) -> String {
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+        form_cookie_name(secure),
+        if secure { "; Secure" } else { "" }
+    )
 }
 
 /// Compares in time independent of where the strings differ.
@@ -58,64 +112,6 @@ fn refuse(why: &str) -> Response {
         .into_response()
 }
 
-/// A "yes" to the daily question on a lapsed check-in form is held like an item-9 answer: help
-/// first, the answer kept in the session and saved at the next sign-in. The rest of the
-/// check-in is not kept (the person is told). `None` when the request is not such an answer.
-async fn hold_selfharm(
-    state: &AppState,
-    session: &Session,
-    path: &str,
-    pairs: &[(String, String)],
-    language: Option<&str>,
-) -> Option<Response> {
-    if path != "/checkin" {
-        return None;
-    }
-    if crate::form::value(pairs, "selfharm").trim() != "1" {
-        return None;
-    }
-    // The day, if it reads as one; otherwise the day of the next sign-in.
-    let day = crate::form::value(pairs, "date").trim().parse::<jiff::civil::Date>().ok();
-    let kept = crate::self_harm::hold_selfharm(session, day).await;
-    tracing::info!(kept, "a lapsed check-in with a yes to the daily safety question was held for sign-in");
-    Some(held_page(state, session, language).await)
-}
-
-/// Crisis help first — the country the browser's language names (else the international
-/// directory) and the fallback, short enough for a phone; every other country is a link away —
-/// then the sign-in form that saves what is held.
-async fn held_page(state: &AppState, session: &Session, language: Option<&str>) -> Response {
-    let csrf = token(session).await.unwrap_or_default();
-    let guess = language.and_then(crate::crisis::country_of_language);
-    Held {
-        chrome: views::Chrome { csrf, ..views::Chrome::anonymous() },
-        crisis: state.crisis.panel_for(guess, None).into_iter().cloned().collect(),
-    }
-    .into_response()
-}
-
-/// An item-9 answer is never thrown away because a session or form lapsed: crisis help is shown
-/// at once, the answers are kept in this browser's session, and they are saved when the person
-/// signs in again (`auth::login`). `None` when the request is not such an answer.
-async fn hold_item9(
-    state: &AppState,
-    session: &Session,
-    path: &str,
-    pairs: &[(String, String)],
-    language: Option<&str>,
-) -> Option<Response> {
-    use taper_core::measures::Instrument;
-    if path != "/questionnaires/phq9" {
-        return None;
-    }
-    let values = crate::self_harm::answers_of(Instrument::Phq9, pairs);
-    crate::self_harm::item9_of(Instrument::Phq9, &values)?;
-    let difficulty = crate::self_harm::difficulty_of(Instrument::Phq9, pairs);
-    let kept = crate::self_harm::hold_phq9(session, &values, difficulty).await;
-    tracing::info!(kept, "a lapsed PHQ-9 form with an item-9 answer was held for sign-in");
-    Some(held_page(state, session, language).await)
-}
-
 pub async fn guard(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
@@ -128,7 +124,14 @@ pub async fn guard(State(state): State<AppState>, session: Session, req: Request
     if !is_form {
         return refuse("not a form");
     }
-    let expected = session.get::<String>(KEY).await.ok().flatten();
+    // A signed-in session's own token; someone not signed in, the one their form cookie carries.
+    let signed_in = session.get::<UserId>(crate::sessions::USER_KEY).await.ok().flatten();
+    let secure = req.extensions().get::<SecureCookies>().is_some_and(|s| s.0);
+    let expected = match session.get::<String>(KEY).await.ok().flatten() {
+        Some(t) => Some(t),
+        None if signed_in.is_none() => form_cookie(req.headers(), secure),
+        None => None,
+    };
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, views::message_page("Too much", "That form was too large."))
@@ -139,13 +142,10 @@ pub async fn guard(State(state): State<AppState>, session: Session, req: Request
     let given = crate::form::value(&pairs, KEY);
     let valid = expected.as_deref().is_some_and(|e| same(&given, e));
     if !valid {
-        let language = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-        let path = parts.uri.path();
-        if let Some(held) = hold_item9(&state, &session, path, &pairs, language).await {
-            return held;
-        }
-        if let Some(held) = hold_selfharm(&state, &session, path, &pairs, language).await {
-            return held;
+        let sent =
+            crate::lapsed::Sent { headers: &parts.headers, path: parts.uri.path(), pairs: &pairs, given: &given };
+        if let Some(page) = crate::lapsed::answer(&state, signed_in, sent).await {
+            return page;
         }
         return refuse(if expected.is_none() { "no token in session" } else { "token mismatch" });
     }
@@ -159,14 +159,4 @@ pub async fn guard(State(state): State<AppState>, session: Session, req: Request
         return (StatusCode::BAD_REQUEST, views::message_page("That form could not be read", &msg)).into_response();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
-}
-
-// View models: what this area's templates show.
-
-/// Crisis help first, then signing in again to save PHQ-9 answers a lapsed session could not.
-#[derive(Template, WebTemplate)]
-#[template(path = "held.html")]
-pub struct Held {
-    pub chrome: crate::views::Chrome,
-    pub crisis: Vec<crate::crisis::Country>,
 }

@@ -7,11 +7,13 @@
 //! database ([`sessions`]) with an idle timeout and are rotated at sign-in.
 
 pub mod auth;
+pub mod checkin_form;
 pub mod crisis;
 pub mod csrf;
 pub mod error;
 pub mod form;
 pub mod import;
+pub mod lapsed;
 pub mod pages;
 pub mod self_harm;
 pub mod sessions;
@@ -167,6 +169,7 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(sessions)
+        .layer(axum::Extension(csrf::SecureCookies(secure_cookies)))
         .layer(axum::extract::DefaultBodyLimit::max(csrf::MAX_FORM_BYTES));
     security_headers(router, secure_cookies).with_state(state)
 }

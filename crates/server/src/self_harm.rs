@@ -1,18 +1,13 @@
 //! Answers about self-harm, kept before anything else can fail: PHQ-9 item 9 above zero and a
-//! "yes" to the optional daily question, from the form or held across a lapsed session until
-//! sign-in; and what the person is told about who was alerted. Its own module so the
-//! questionnaire and check-in pages, the CSRF guard and sign-in all use it without depending
-//! on one another.
+//! "yes" to the optional daily question, from the form or from a lapsed one ([`crate::lapsed`]);
+//! and what the person is told about who was alerted. Its own module so the questionnaire and
+//! check-in pages and the CSRF guard all use it without depending on one another.
 
-use axum::response::{IntoResponse, Response};
-use jiff::Timestamp;
 use taper_core::consent::Category;
 use taper_core::measures::{self, Answers, Instrument};
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
-use crate::views;
-use tower_sessions::Session;
 
 /// The answers a form sent: `item1..itemN`, each 0–3 or missing.
 pub fn answers_of(inst: Instrument, pairs: &[(String, String)]) -> Vec<Option<u8>> {
@@ -125,73 +120,6 @@ fn alert_sentence(alerted: &Alerts, kept: &str, shared: &str) -> String {
         ));
     }
     words
-}
-
-/// Where PHQ-9 answers wait, in the browser's session, when the form they came on had lapsed.
-const PENDING_PHQ9: &str = "pending_phq9";
-/// PHQ-9's unscored closing answer from the same lapsed form, kept beside the answers.
-const PENDING_PHQ9_DIFFICULTY: &str = "pending_phq9_difficulty";
-/// Where a "yes" to the daily question waits (the day it was for), when the check-in form lapsed.
-const PENDING_SELFHARM: &str = "pending_selfharm";
-
-/// Holds PHQ-9 answers from a lapsed form in the session until sign-in; whether it was kept.
-pub async fn hold_phq9(session: &Session, values: &[Option<u8>], difficulty: Option<u8>) -> bool {
-    session.insert(PENDING_PHQ9, values).await.is_ok()
-        && session.insert(PENDING_PHQ9_DIFFICULTY, difficulty).await.is_ok()
-}
-
-/// Holds a "yes" to the daily question from a lapsed check-in (the day it was for, if it read
-/// as one) in the session until sign-in; whether it was kept.
-pub async fn hold_selfharm(session: &Session, day: Option<jiff::civil::Date>) -> bool {
-    session.insert(PENDING_SELFHARM, day.map(|d| d.to_string()).unwrap_or_default()).await.is_ok()
-}
-
-/// What lapsed forms left in the session, taken out at sign-in (before the session is renewed).
-pub struct HeldAnswers {
-    phq9: Option<Vec<Option<u8>>>,
-    difficulty: Option<u8>,
-    selfharm_day: Option<String>,
-}
-
-pub async fn take_held(session: &Session) -> HeldAnswers {
-    HeldAnswers {
-        phq9: session.remove(PENDING_PHQ9).await.ok().flatten(),
-        difficulty: session.remove(PENDING_PHQ9_DIFFICULTY).await.ok().flatten().flatten(),
-        selfharm_day: session.remove(PENDING_SELFHARM).await.ok().flatten(),
-    }
-}
-
-/// Saves what was held for `u` and says so; `None` when nothing was held. Both can wait at
-/// once (two lapsed forms); neither is dropped.
-pub async fn save_held(
-    state: &AppState,
-    u: &taper_store::User,
-    held: HeldAnswers,
-    now: Timestamp,
-) -> AppResult<Option<Response>> {
-    let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let today = now.to_zoned_datetime(tz).date();
-    let mut words = Vec::new();
-    if let Some(day) = &held.selfharm_day {
-        let on = day.parse::<jiff::civil::Date>().ok().filter(|d| *d <= today).unwrap_or(today);
-        state.store.save_daily_safety(u.id, on, 1, now).await?;
-        let who = alerted_about(state, u.id, Category::CheckinScores).await?;
-        words.push(alert_words(&who));
-        words.push("The rest of that check-in was not kept; you can fill it in again under Check in.".into());
-    }
-    let Some(values) = &held.phq9 else {
-        return Ok(
-            (!words.is_empty()).then(|| views::message_page("Your answer is saved", &words.join(" ")).into_response())
-        );
-    };
-    let saved = keep(state, u.id, Instrument::Phq9, values, held.difficulty, today, now).await?;
-    words.push(kept_words(&alerted(state, u.id).await?));
-    words.push(if saved.is_some() {
-        "Your whole PHQ-9 was saved too; you can see it under Questionnaires.".into()
-    } else {
-        "The rest of the questionnaire was not finished; you can fill it in again under Questionnaires.".into()
-    });
-    Ok(Some(views::message_page("Your answers are saved", &words.join(" ")).into_response()))
 }
 
 #[cfg(test)]

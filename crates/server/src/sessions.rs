@@ -17,6 +17,8 @@ pub fn stored_key(id: &Id) -> String {
     Sha256::digest(id.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Where a signed-in session keeps its account.
+pub const USER_KEY: &str = "user";
 /// When the person signed in, in seconds (kept in the session by sign-in).
 pub const SIGNED_IN_AT: &str = "signed_in_at";
 /// When the session was last saved because the person was active, in milliseconds.
@@ -86,7 +88,7 @@ impl SessionStore for DbSessions {
     }
 }
 
-/// Removes expired sessions and old throttle keys every ten minutes.
+/// Removes expired sessions, old throttle keys and old form tokens every ten minutes.
 pub async fn sweep_expired(store: Store) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -99,6 +101,9 @@ pub async fn sweep_expired(store: Store) {
         let day_ago = now.checked_sub(jiff::SignedDuration::from_hours(24)).unwrap_or(now);
         if let Err(e) = store.throttle_sweep(day_ago, now).await {
             tracing::warn!("could not sweep old throttle keys: {e}");
+        }
+        if let Err(e) = store.form_owners_sweep(crate::lapsed::owned_since(now)).await {
+            tracing::warn!("could not sweep old form tokens: {e}");
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What every page shares: the chrome around it, form-field errors, the plain message page and
 //! the time zones offered. Each area's own view models live beside its handlers (`pages/*`,
-//! `auth` for signing up and in, `csrf` for the held page). Handlers fill them with text already
+//! `auth` for signing up and in, `lapsed` for forms sent after their session ended). Handlers fill them with text already
 //! formatted; templates (askama, compiled in) only lay it out.
 
 use askama::Template;

@@ -17,6 +17,7 @@ mod documents;
 mod doses;
 mod error;
 mod flag_notes;
+mod form_owners;
 mod history;
 mod ids;
 mod plans;

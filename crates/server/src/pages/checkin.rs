@@ -8,34 +8,22 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use taper_core::consent::Category;
 use taper_core::measures::{DAILY_SAFETY_ANSWERS, DAILY_SAFETY_QUESTION};
-use taper_core::symptoms::{self, CHECKLIST, CheckIn as Answers, Domain, SEVERITY_LABELS};
-use taper_store::{CheckInRecord, NewCheckIn};
+use taper_core::symptoms::{CHECKLIST, Domain, SEVERITY_LABELS};
+use taper_store::CheckInRecord;
 
 use crate::AppState;
 use crate::auth::Person;
+use crate::checkin_form::{Refused, Typed, earliest, parse_day, store_form};
 use crate::error::AppResult;
 use crate::self_harm::alert_words;
 use crate::views::{self, Field};
 use askama::Template;
 use askama_web::WebTemplate;
 
-/// How far back a check-in may be filled in.
-pub const BACKFILL_DAYS: i64 = 60;
-const MAX_NOTE: usize = 2000;
-
 #[derive(Deserialize)]
 pub struct Which {
     date: Option<String>,
     saved: Option<String>,
-}
-
-struct Typed {
-    date: String,
-    scores: Vec<usize>,
-    wellbeing: String,
-    sleep_hours: String,
-    note: String,
-    selfharm: String,
 }
 
 /// Crisis help and who was told, shown after a "yes" to the daily question.
@@ -116,21 +104,6 @@ async fn keep_yes(
     Ok(Some(Urgent { crisis, words: alert_words(&who) }))
 }
 
-fn earliest(today: Date) -> Date {
-    today.checked_sub(jiff::Span::new().days(BACKFILL_DAYS)).unwrap_or(today)
-}
-
-fn parse_day(raw: &str, today: Date) -> Result<Date, String> {
-    let d: Date = raw.trim().parse().map_err(|_| "Enter the day as YYYY-MM-DD.".to_string())?;
-    if d > today {
-        Err("You cannot check in for a day that has not happened yet.".into())
-    } else if d < earliest(today) {
-        Err(format!("Check-ins can be filled in for the last {BACKFILL_DAYS} days only."))
-    } else {
-        Ok(d)
-    }
-}
-
 pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query<Which>) -> AppResult<Response> {
     let today = person.today();
     let day = q.date.as_deref().and_then(|d| parse_day(d, today).ok()).unwrap_or(today);
@@ -157,74 +130,6 @@ pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query
     Ok(page(&person, t, existing.is_some(), vec![], q.saved.is_some(), &recent, Urgent::default()).into_response())
 }
 
-/// A check-in form that did not read: what is wrong, and everything as typed (to show again).
-struct Refused {
-    errors: Vec<Field>,
-    typed: Typed,
-}
-
-/// What a check-in form held: the day, the answers and the note when they all read.
-fn parse_form(pairs: &[(String, String)], today: Date) -> Result<(Date, Answers, String), Box<Refused>> {
-    let get = |k: &str| crate::form::value(pairs, k);
-    let mut errors = Vec::new();
-    let day = parse_day(&get("date"), today).map_err(|m| errors.push(Field::error("date", m))).ok();
-    let scores = parse_scores(pairs, &mut errors);
-    let wellbeing = match get("wellbeing").trim().parse::<u8>() {
-        Ok(w) if w <= symptoms::MAX_WELLBEING => Some(w),
-        _ => {
-            let top = symptoms::MAX_WELLBEING;
-            errors.push(Field::error("wellbeing", format!("Choose a number from 0 (worst) to {top} (best).")));
-            None
-        }
-    };
-    let sleep = parse_sleep(&get("sleep_hours")).map_err(|m| errors.push(Field::error("sleep_hours", m))).ok();
-    let note = get("note");
-    if note.chars().count() > MAX_NOTE {
-        errors.push(Field::error("note", format!("Keep the note to {MAX_NOTE} characters.")));
-    }
-    if let (Some(d), Some(w), Some(sleep), true) = (day, wellbeing, sleep, errors.is_empty()) {
-        match Answers::new(&scores, w, sleep) {
-            Ok(a) => return Ok((d, a, note)),
-            Err(e) => errors.push(Field::error(e.field.clone(), e.message)),
-        }
-    }
-    let typed = Typed {
-        date: get("date"),
-        scores: scores.iter().map(|&s| usize::from(s)).collect(),
-        wellbeing: get("wellbeing"),
-        sleep_hours: get("sleep_hours"),
-        note,
-        selfharm: get("selfharm"),
-    };
-    Err(Box::new(Refused { errors, typed }))
-}
-
-/// One 0–3 answer per checklist item; a missing or odd one is an error naming the item.
-fn parse_scores(pairs: &[(String, String)], errors: &mut Vec<Field>) -> Vec<u8> {
-    CHECKLIST
-        .iter()
-        .map(|item| match symptoms::parse_score(item.key, &crate::form::value(pairs, &format!("s_{}", item.key))) {
-            Ok(s) => s,
-            Err(e) => {
-                let msg = format!("{}: {} is not one of the answers; {}", item.label, e.value, e.message);
-                errors.push(Field::error(item.key, msg));
-                0
-            }
-        })
-        .collect()
-}
-
-/// Hours slept: empty for not said, else 0 to 24.
-fn parse_sleep(raw: &str) -> Result<Option<f64>, String> {
-    if raw.trim().is_empty() {
-        return Ok(None);
-    }
-    match raw.trim().parse::<f64>() {
-        Ok(h) if symptoms::plausible_sleep(h) => Ok(Some(h)),
-        _ => Err(format!("Enter hours of sleep between 0 and {}, or leave it empty.", symptoms::MAX_SLEEP_HOURS)),
-    }
-}
-
 pub async fn save(
     State(state): State<AppState>,
     person: Person,
@@ -234,8 +139,8 @@ pub async fn save(
     // A "yes" to the daily question is kept first, whatever else the form holds.
     let day = parse_day(&crate::form::value(&pairs, "date"), today).ok();
     let urgent = keep_yes(&state, &person, &pairs, day).await?;
-    let (day, a, note) = match parse_form(&pairs, today) {
-        Ok(parsed) => parsed,
+    let day = match store_form(&state, person.id(), &pairs, today, person.now()).await? {
+        Ok(day) => day,
         Err(refused) => {
             let Refused { errors, typed } = *refused;
             let recent = state.store.checkins(person.id()).await?;
@@ -243,26 +148,21 @@ pub async fn save(
             return Ok(views::again(page));
         }
     };
-    let record = NewCheckIn {
-        date: day,
-        scores: a.scores(),
-        burden: a.burden(),
-        wellbeing: a.wellbeing(),
-        sleep_hours: a.sleep_hours(),
-        note: note.trim(),
-    };
-    state.store.save_checkin(person.id(), &record, person.now()).await?;
     match urgent {
         // Help in the same response, not after a redirect the person may never follow.
         Some(u) => {
             let recent = state.store.checkins(person.id()).await?;
-            let typed = Typed {
-                date: day.to_string(),
-                scores: record.scores.iter().map(|&s| usize::from(s)).collect(),
-                wellbeing: record.wellbeing.to_string(),
-                sleep_hours: record.sleep_hours.map(|h| h.to_string()).unwrap_or_default(),
-                note: record.note.to_string(),
-                selfharm: "1".into(),
+            let saved = state.store.checkin_on(person.id(), day).await?;
+            let typed = match saved {
+                Some(c) => Typed {
+                    date: day.to_string(),
+                    scores: c.scores.iter().map(|&s| usize::from(s)).collect(),
+                    wellbeing: c.wellbeing.to_string(),
+                    sleep_hours: c.sleep_hours.map(|h| h.to_string()).unwrap_or_default(),
+                    note: c.note.clone(),
+                    selfharm: "1".into(),
+                },
+                None => return Err(crate::error::AppError::bug("a check-in just saved cannot be read")),
             };
             Ok(page(&person, typed, true, vec![], true, &recent, u).into_response())
         }

@@ -156,8 +156,13 @@ async fn sign_up_sign_in_sign_out_with_a_new_session_id_at_sign_in() {
             .await
             .unwrap();
         assert_eq!(ok.status(), StatusCode::SEE_OTHER);
-        let set = ok.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+        let sets: Vec<String> =
+            ok.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+        let set = sets.iter().find(|c| c.starts_with("taper=")).expect("a session cookie").clone();
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+        // The sign-in form's token (a cookie, not a session) is taken away at sign-in.
+        assert!(anon.as_deref().is_none_or(|c| c.starts_with("taper-form=")), "no session before sign-in: {anon:?}");
+        assert!(sets.iter().any(|c| c.starts_with("taper-form=;") && c.contains("Max-Age=0")), "{sets:?}");
         let new_id = set.split(';').next().unwrap().to_string();
         assert_ne!(Some(new_id), anon, "the session id changes at sign-in");
         assert!(b.get("/today").await.has("Today"));
@@ -718,8 +723,9 @@ async fn account_lists_sessions_signs_out_others_and_changes_the_password() {
     .await;
 }
 
-/// Security probe, low: every anonymous page view wrote a session row. Now reading the crisis
-/// page, Learn or the home page stores nothing; the sign-in form is the first thing that does.
+/// Security probe L6: every anonymous page view wrote a session row. Now no anonymous request
+/// stores one: reading pages, showing the sign-in and sign-up forms (their token is in a
+/// cookie), a wrong password, and a lapsed form with an item-9 answer. Signing up is the first.
 #[tokio::test]
 async fn reading_pages_without_signing_in_stores_no_session() {
     on_both(|app: TestApp| async move {
@@ -728,9 +734,24 @@ async fn reading_pages_without_signing_in_stores_no_session() {
             reader.get(path).await;
         }
         assert_eq!(app.store.sessions_count().await.unwrap(), 0, "no rows for reading");
-        let form = reader.get("/login").await;
-        assert!(!form.csrf().is_empty());
-        assert_eq!(app.store.sessions_count().await.unwrap(), 1, "the form's token needs one");
+        for _ in 0..5 {
+            let form = reader.get("/login").await;
+            assert!(!form.csrf().is_empty());
+            reader.get("/signup").await;
+        }
+        let wrong =
+            reader.submit("/login", "/login", &[("email", "no@example.org"), ("password", "not it at all")]).await;
+        assert!(wrong.has("do not match"), "{}", wrong.body);
+        let anon = app.browser();
+        let mut item9 = vec![("item9", "3")];
+        item9.extend([("item1", "0"), ("item2", "0")]);
+        assert_eq!(anon.post_raw("/questionnaires/phq9", &item9).await.status, StatusCode::OK);
+        assert_eq!(app.store.sessions_count().await.unwrap(), 0, "the form token lives in a cookie");
+        // A form token without its cookie, or a cookie without the form's token, is refused.
+        let token = reader.get("/login").await.csrf();
+        let stranger = app.browser();
+        let forged = stranger.post_raw("/login", &[("csrf", &token), ("email", "a@b.cd"), ("password", "x")]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
         reader.sign_up("reader@example.org").await;
         assert_eq!(reader.get("/today").await.status, StatusCode::OK);
         app

@@ -96,50 +96,177 @@ async fn a_view_only_peer_cannot_close_a_clinicians_flag() {
     .await;
 }
 
+/// PHQ-9 answers 2,1,1,1,0,0,0,0,3 with the closing answer 3, sent with `token`.
+async fn lapsed_phq9(b: &Browser, token: &str) -> crate::helpers::Page {
+    let mut answers: Vec<(&str, &str)> = vec![("csrf", token)];
+    let items: Vec<String> = (1..=9).map(|n| format!("item{n}")).collect();
+    for (k, v) in items.iter().zip(["2", "1", "1", "1", "0", "0", "0", "0", "3"]) {
+        answers.push((k.as_str(), v));
+    }
+    answers.push(("difficulty", "3"));
+    b.post_raw("/questionnaires/phq9", &answers).await
+}
+
+/// The session ends as an idle one does: its row is gone, the browser still has the page.
+async fn lapse(app: &TestApp, email: &str) -> taper_store::UserId {
+    let id = app.store.user_by_email(email).await.unwrap().unwrap().id;
+    app.store.sessions_delete_for_user(id).await.unwrap();
+    id
+}
+
+/// Issue 19, N1 (a): an item-9 answer sent on a form whose session lapsed is saved at once for
+/// the person the form was shown to — even when someone else signs in next in that browser —
+/// with crisis help first, and without writing a session.
 #[tokio::test]
-async fn item_9_sent_after_the_session_lapsed_shows_help_and_is_saved_after_sign_in() {
+async fn item_9_sent_after_the_session_lapsed_is_saved_for_the_person_the_form_was_shown_to() {
     on_both(|app: TestApp| async move {
         let (sam, dr) = sam_shares_with_dr_lee(&app).await;
-        // The form was opened, then the session lapsed (here: signed out elsewhere) before sending.
+        let bo = app.browser();
+        bo.sign_up_as("bo@example.org", "Bo", "person").await;
         let form = sam.get("/questionnaires/phq9").await;
         let stale = form.csrf();
-        sam.submit("/today", "/logout", &[]).await;
-        let mut answers: Vec<(&str, &str)> = vec![("csrf", stale.as_str())];
-        let items: Vec<String> = (1..=9).map(|n| format!("item{n}")).collect();
-        for (k, v) in items.iter().zip(["2", "1", "1", "1", "0", "0", "0", "0", "3"]) {
-            answers.push((k.as_str(), v));
-        }
-        answers.push(("difficulty", "3"));
-        let held = sam.post_raw("/questionnaires/phq9", &answers).await;
-        assert_eq!(held.status, StatusCode::OK);
-        // No browser language here, so 112 and the international directory, and a link to
-        // every country; short enough to read on a phone.
-        assert!(held.has("crisis-now") && held.has("href=\"tel:112\"") && held.has("https://findahelpline.com/"));
-        assert!(held.has("Help in other countries") && !held.has("href=\"tel:116123\""));
-        assert!(held.has("Your answers are kept"));
-        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
-        assert!(app.store.signals(sam_id).await.unwrap().is_empty(), "nothing saved before sign-in");
-        // Signing in on that page saves them.
-        let token = held.csrf();
-        let signed = sam
-            .post_raw(
-                "/login",
-                &[("csrf", token.as_str()), ("email", "sam@example.org"), ("password", "correct horse battery")],
-            )
-            .await;
-        assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
-        assert!(
-            signed.has("Dr Lee will see an urgent note") && signed.has("Your whole PHQ-9 was saved too"),
-            "{}",
-            signed.body
-        );
-        assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 1);
+        let sam_id = lapse(&app, "sam@example.org").await;
+        let sessions = app.store.sessions_count().await.unwrap();
+        let held = lapsed_phq9(&sam, &stale).await;
+        assert_eq!(held.status, StatusCode::OK, "{}", held.body);
+        // No browser language, no country: 112 and the international directory first.
+        assert!(held.has("crisis-now") && held.has("href=\"tel:999\""), "Sam's own country (London time)");
+        assert!(held.has("Your answers are saved") && held.has("Dr Lee will see an urgent note"), "{}", held.body);
+        assert!(held.has("Your whole PHQ-9 was saved too"));
+        assert_eq!(app.store.sessions_count().await.unwrap(), sessions, "no session written");
+        assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 1, "saved now, not at the next sign-in");
         let qs = app.store.questionnaires(sam_id).await.unwrap();
         assert_eq!((qs.len(), qs[0].item9, qs[0].difficulty), (1, Some(3), Some(3)), "the closing answer too");
         assert!(dr.get("/caseload").await.has("urgent:</strong> PHQ-9 item 9 answered above zero"));
+        // Bo signs in next on that browser: nothing of Sam's becomes Bo's.
+        let signed =
+            sam.submit("/login", "/login", &[("email", "bo@example.org"), ("password", "correct horse battery")]).await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER);
+        let bo_id = app.store.user_by_email("bo@example.org").await.unwrap().unwrap().id;
+        assert!(
+            app.store.signals(bo_id).await.unwrap().is_empty()
+                && app.store.questionnaires(bo_id).await.unwrap().is_empty()
+        );
+        // Sam's old form sent again from the browser Bo now uses is still Sam's, never Bo's.
+        lapsed_phq9(&sam, &stale).await;
+        assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 2);
+        assert!(app.store.signals(bo_id).await.unwrap().is_empty());
         // A lapsed form without an item-9 answer is refused as before, changing nothing.
-        let other = sam.post_raw("/questionnaires/gad7", &[("csrf", "stale"), ("item1", "1")]).await;
+        let other = sam.post_raw("/questionnaires/gad7", &[("csrf", stale.as_str()), ("item1", "1")]).await;
         assert_eq!(other.status, StatusCode::FORBIDDEN);
+        app
+    })
+    .await;
+}
+
+/// Issue 19, N1 (b, c) and L6: a form no signed-in session was shown — a cookie-less,
+/// token-less post, as a cross-site page would send — shows crisis help and keeps nothing that
+/// anyone could inherit, and writes no session; a later sign-in in that browser saves nothing.
+#[tokio::test]
+async fn a_planted_self_harm_answer_is_never_saved_for_anyone() {
+    on_both(|app: TestApp| async move {
+        let (victim, dr) = sam_shares_with_dr_lee(&app).await;
+        victim.submit("/account", "/account/daily-safety", &[("daily_safety", "on")]).await;
+        victim.submit("/today", "/logout", &[]).await;
+        let sessions = app.store.sessions_count().await.unwrap();
+        let attacker = app.browser();
+        let planted = lapsed_phq9(&attacker, "").await;
+        assert_eq!(planted.status, StatusCode::OK);
+        assert!(planted.has("crisis-now") && planted.has("Your answer could not be saved"), "{}", planted.body);
+        let yes = attacker.post_raw("/checkin", &[("selfharm", "1"), ("date", "2026-01-01")]).await;
+        assert!(yes.has("crisis-now") && yes.has("could not be saved"));
+        // A made-up token is no better, and one the victim was shown in the browser says it
+        // came from another site.
+        assert!(lapsed_phq9(&attacker, "0123456789abcdef0123456789abcdef").await.has("could not be saved"));
+        assert_eq!(app.store.sessions_count().await.unwrap(), sessions, "the anonymous posts stored no session");
+        let signed = attacker
+            .submit("/login", "/login", &[("email", "sam@example.org"), ("password", "correct horse battery")])
+            .await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "an ordinary sign-in: {}", signed.body);
+        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        assert!(app.store.signals(sam_id).await.unwrap().is_empty());
+        assert!(app.store.questionnaires(sam_id).await.unwrap().is_empty());
+        assert!(app.store.daily_safety_answers(sam_id).await.unwrap().is_empty());
+        assert!(!dr.get("/caseload").await.has("urgent:</strong>"));
+        // Sam's own token, but the browser says another site sent the form: not saved.
+        let token = attacker.get("/questionnaires/phq9").await.csrf();
+        lapse(&app, "sam@example.org").await;
+        let mut answers = vec![("csrf", token.as_str()), ("item9", "2")];
+        answers.push(("item1", "0"));
+        let cross = attacker
+            .client
+            .post(format!("{}/questionnaires/phq9", attacker.base))
+            .header("sec-fetch-site", "cross-site")
+            .form(&answers)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(cross.status(), StatusCode::OK);
+        assert!(cross.text().await.unwrap().contains("could not be saved"));
+        assert!(app.store.signals(sam_id).await.unwrap().is_empty());
+        app
+    })
+    .await;
+}
+
+/// Issue 19, N10: signed in, with a token from another tab's earlier session, the answer is
+/// saved for the person signed in (it was theirs); after a deliberate sign-out the old form no
+/// longer speaks for them, and the page says the answer was not kept.
+#[tokio::test]
+async fn a_stale_token_in_a_signed_in_session_is_saved_and_sign_out_ends_old_forms() {
+    on_both(|app: TestApp| async move {
+        let (sam, _dr) = sam_shares_with_dr_lee(&app).await;
+        let old = sam.get("/questionnaires/phq9").await.csrf();
+        let sam_id = lapse(&app, "sam@example.org").await;
+        let again = sam
+            .submit("/login", "/login", &[("email", "sam@example.org"), ("password", "correct horse battery")])
+            .await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER);
+        assert_ne!(sam.get("/today").await.csrf(), old, "a new token in the new session");
+        let sent = lapsed_phq9(&sam, &old).await;
+        assert!(sent.has("Your answers are saved"), "{}", sent.body);
+        assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 1);
+        // Signing out ends the power of that session's forms.
+        let current = sam.get("/questionnaires/phq9").await.csrf();
+        sam.post_raw("/logout", &[("csrf", &current)]).await;
+        let after = lapsed_phq9(&sam, &current).await;
+        assert!(after.has("crisis-now") && after.has("Your answer could not be saved"), "{}", after.body);
+        assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 1, "nothing more saved");
+        app
+    })
+    .await;
+}
+
+/// Walk-through M14: a check-in with a long note sent after the session lapsed is saved for the
+/// person it was shown to; one that cannot be saved as it is gives the note back to copy.
+#[tokio::test]
+async fn a_check_in_sent_after_the_session_lapsed_is_kept() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("sam@example.org", "Sam", "person").await;
+        let token = sam.get("/checkin").await.csrf();
+        let sam_id = lapse(&app, "sam@example.org").await;
+        let note = "Slept badly again; the brain zaps were worse in the afternoon. ".repeat(20);
+        let yesterday = crate::days_ago(1);
+        let names: Vec<String> = crate::CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
+        let mut form: Vec<(&str, &str)> =
+            vec![("csrf", &token), ("date", &yesterday), ("wellbeing", "4"), ("sleep_hours", "5"), ("note", &note)];
+        form.extend(names.iter().map(|n| (n.as_str(), "2")));
+        let sent = sam.post_raw("/checkin", &form).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        assert!(sent.has(&format!("Your check-in for {yesterday} is saved")) && !sent.has("crisis-now"));
+        let saved = app.store.checkins(sam_id).await.unwrap();
+        assert_eq!((saved.len(), saved[0].note.as_str()), (1, note.trim()));
+        // Unreadable (no wellbeing): not saved, and the note comes back to copy.
+        let today = crate::days_ago(0);
+        let mut unfinished: Vec<(&str, &str)> = vec![("csrf", &token), ("date", &today), ("note", "keep me")];
+        unfinished.extend(names.iter().map(|n| (n.as_str(), "1")));
+        let back = sam.post_raw("/checkin", &unfinished).await;
+        assert!(back.has("could not be saved as it was") && back.has("keep me") && back.has("Choose a number from 0"));
+        assert_eq!(app.store.checkins(sam_id).await.unwrap().len(), 1);
+        // Someone else's browser without Sam's token gets the ordinary refusal.
+        let stranger = app.browser();
+        assert_eq!(stranger.post_raw("/checkin", &form[1..]).await.status, StatusCode::FORBIDDEN);
         app
     })
     .await;
@@ -365,23 +492,17 @@ async fn the_daily_safety_question_is_the_persons_choice_and_a_yes_routes_like_i
         let seen = dr.get(&format!("/people/{sam_id}")).await;
         assert!(seen.has("they answered &#34;Yes&#34;") || seen.has("they answered \"Yes\""), "{}", seen.body);
 
-        // A lapsed check-in form with a yes: help first, kept, saved at sign-in.
+        // A lapsed check-in form with a yes: help first, saved for Sam at once.
         let stale = sam.get("/checkin").await.csrf();
-        sam.submit("/today", "/logout", &[]).await;
+        lapse(&app, "sam@example.org").await;
         let yesterday = crate::days_ago(1);
         let held = sam.post_raw("/checkin", &[("csrf", &stale), ("date", &yesterday), ("selfharm", "1")]).await;
         assert_eq!(held.status, StatusCode::OK);
-        assert!(held.has("crisis-now") && held.has("Your answers are kept"));
-        let token = held.csrf();
-        let signed = sam
-            .post_raw(
-                "/login",
-                &[("csrf", &token), ("email", "sam@example.org"), ("password", "correct horse battery")],
-            )
-            .await;
-        assert!(signed.has("Dr Lee will see an urgent note") && signed.has("The rest of that check-in was not kept"));
+        assert!(held.has("crisis-now") && held.has("Dr Lee will see an urgent note"), "{}", held.body);
+        assert!(held.has("The rest of that check-in could not be saved as it was"));
         let kept = app.store.daily_safety_answers(sam_id).await.unwrap();
         assert!(kept.iter().any(|s| s.date.to_string() == yesterday), "kept for the day it was given");
+        sam.submit("/login", "/login", &[("email", "sam@example.org"), ("password", "correct horse battery")]).await;
         // Switched off, the question is no longer asked.
         sam.submit("/account", "/account/daily-safety", &[("daily_safety", "off")]).await;
         assert!(!sam.get("/checkin").await.has(question));
