@@ -352,7 +352,8 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     // password lengths, argon2 parameters and output, hashing wait, seconds per hour, a quarter of
     // the idle time, e-mail length, name length
     ("crates/server/src/auth.rs", &["12", "128", "19_456", "2", "32", "10", "3600", "4", "254", "60"]),
-    ("crates/server/src/crisis.rs", &["41"]), // the number of country files
+    ("crates/server/src/crisis.rs", &["41"]),  // the number of country files
+    ("crates/server/src/cookies.rs", &["64"]), // a token's length
     ("crates/server/src/csrf.rs", &["64", "1024", "60"]), // form body limit, token length; seconds per minute
     ("crates/server/src/lapsed.rs", &["7", "24"]), // how long a form names its owner: days, hours a day
     ("crates/server/src/lib.rs", &["30", "12", "20", "60"]), // session timeouts, plan deadline
@@ -368,7 +369,8 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/pages/sharing.rs", &["200", "7", "12", "4", "8", "80", "24", "64"]),
     ("crates/server/src/sessions.rs", &["1000", "600", "24"]), // milliseconds, clean-up tick, a day
     ("crates/server/src/settings.rs", &["365"]),               // a start date within a year
-    ("crates/server/src/throttle.rs", &["10", "30", "50", "600", "15", "12", "90", "59", "60"]),
+    // limits and waits, words for a wait; device cookie lifetime: days, hours a day, seconds an hour
+    ("crates/server/src/throttle.rs", &["10", "30", "50", "600", "15", "12", "90", "59", "60", "24", "3600"]),
     ("crates/server/src/pages/questionnaires.rs", &["4"]), // array size of the answer words
     ("crates/server/src/views.rs", &["43"]),               // the number of time zones offered
     ("crates/cli/src/main.rs", &["2"]),                    // exit code

@@ -428,7 +428,9 @@ pub async fn signup(
         Ok(user) => {
             tracing::info!(user = %user.id, "account created");
             start_session(&ctx.session, user.id).await?;
-            Ok(signed_in(Redirect::to(if user.role.is_supporter() { "/caseload" } else { "/plan/new" }), secure))
+            let page =
+                signed_in(Redirect::to(if user.role.is_supporter() { "/caseload" } else { "/plan/new" }), secure);
+            Ok(remember_device(&state, page, user.id, None, None, secure).await?)
         }
         Err(StoreError::Conflict(_)) => {
             let errors = vec![Field::error("email", "An account with this e-mail address exists. Sign in instead.")];
@@ -436,6 +438,30 @@ pub async fn signup(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// This browser remembered as one that signed in to `user` (its device cookie made now, or its
+/// known one renewed), so a guesser elsewhere cannot keep it out (issue 19, M2).
+async fn remember_device(
+    state: &AppState,
+    mut page: Response,
+    user: taper_store::UserId,
+    known: Option<String>,
+    device: Option<&str>,
+    secure: csrf::SecureCookies,
+) -> AppResult<Response> {
+    let token = match (known, device) {
+        (Some(key), Some(token)) => {
+            throttle::clear(state, Limit::SignInDevice, &key).await?;
+            token.to_string()
+        }
+        _ => format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
+    };
+    state.store.device_issue(&throttle::device_key(&token), user, Timestamp::now()).await?;
+    if let Ok(c) = axum::http::HeaderValue::from_str(&throttle::set_device_cookie(&token, secure.0)) {
+        page.headers_mut().append(axum::http::header::SET_COOKIE, c);
+    }
+    Ok(page)
 }
 
 /// `page` with the anonymous form token removed: a token seen before signing in is worthless after it.
@@ -479,20 +505,18 @@ pub async fn login(
     ctx: Ctx,
     addr: ClientAddr,
     Extension(secure): Extension<csrf::SecureCookies>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
     let email = f.email.trim().to_lowercase();
     let wrong = |chrome, msg: &str| {
         Login { chrome, email: f.email.trim().to_string(), error: Some(msg.to_string()) }.into_response()
     };
-    // Counted before the password is checked, so a burst cannot slip past the count; what is
-    // kept from a lapsed form (item 9) stays in the session for the next try.
+    // Counted before the password is checked, so a burst cannot slip past the count.
+    let device = throttle::device_cookie(&headers, secure.0);
+    let (wait, known) = throttle::sign_in_attempt(&state, &email, addr, device.as_deref()).await?;
     let account = throttle::account_key(&email);
-    let waits = [
-        throttle::attempt(&state, Limit::SignInAccount, &account).await?,
-        throttle::attempt(&state, Limit::SignInAddress, &addr.key()).await?,
-    ];
-    if let Some(wait) = waits.into_iter().flatten().max() {
+    if let Some(wait) = wait {
         tracing::warn!(account = %account, addr = %addr.key(), wait, "sign-in refused: too many attempts");
         return Ok(throttle::refused(wrong(ctx.chrome("login"), &throttle::wait_words(wait)), wait));
     }
@@ -505,7 +529,8 @@ pub async fn login(
             tracing::info!(user = %u.id, "signed in");
             throttle::clear(&state, Limit::SignInAccount, &account).await?;
             start_session(&ctx.session, u.id).await?;
-            Ok(signed_in(Redirect::to(home_of(&u)), secure))
+            let page = signed_in(Redirect::to(home_of(&u)), secure);
+            Ok(remember_device(&state, page, u.id, known, device.as_deref(), secure).await?)
         }
         _ => {
             tracing::info!(account = %account, addr = %addr.key(), "sign-in failed");

@@ -59,16 +59,7 @@ pub struct SecureCookies(pub bool);
 
 /// The anonymous form token this request's cookie carries, if it is one Taper could have made.
 pub fn form_cookie(headers: &axum::http::HeaderMap, secure: bool) -> Option<String> {
-    let name = form_cookie_name(secure);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+    crate::cookies::token(headers, form_cookie_name(secure))
 }
 
 /// A new anonymous form token and the `Set-Cookie` value that gives it to the browser (for the

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod checkin_form;
+pub mod cookies;
 pub mod crisis;
 pub mod csrf;
 pub mod error;

@@ -105,5 +105,8 @@ pub async fn sweep_expired(store: Store) {
         if let Err(e) = store.form_owners_sweep(crate::lapsed::owned_since(now)).await {
             tracing::warn!("could not sweep old form tokens: {e}");
         }
+        if let Err(e) = store.devices_sweep(crate::throttle::devices_since(now)).await {
+            tracing::warn!("could not sweep old device cookies: {e}");
+        }
     }
 }

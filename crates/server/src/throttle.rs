@@ -19,6 +19,8 @@ use crate::AppState;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
     SignInAccount,
+    /// Sign-ins from a browser that signed in to that account before (its device cookie).
+    SignInDevice,
     SignInAddress,
     SignUpAddress,
     Redeem,
@@ -30,7 +32,7 @@ impl Limit {
     /// Attempts per window that wait for nothing.
     fn free(self) -> i64 {
         match self {
-            Limit::SignInAccount | Limit::Redeem => 10,
+            Limit::SignInAccount | Limit::SignInDevice | Limit::Redeem => 10,
             // A clinic's shared connection may sign many people up in an hour.
             Limit::SignUpAddress => 30,
             Limit::SignInAddress => 50,
@@ -55,6 +57,7 @@ impl Limit {
     fn prefix(self) -> &'static str {
         match self {
             Limit::SignInAccount => "signin:account",
+            Limit::SignInDevice => "signin:device",
             Limit::SignInAddress => "signin:address",
             Limit::SignUpAddress => "signup:address",
             Limit::Redeem => "redeem:account",
@@ -68,6 +71,61 @@ impl Limit {
 pub fn account_key(email: &str) -> String {
     let digest = Sha256::digest(email.trim().to_lowercase().as_bytes());
     digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+}
+
+/// How long a browser that signed in is remembered as the owner's (OWASP's device cookies).
+pub const DEVICE_DAYS: i64 = 90;
+
+/// The earliest sign-in a device cookie may come from to still count at `now`.
+pub fn devices_since(now: Timestamp) -> Timestamp {
+    now.checked_sub(SignedDuration::from_hours(24 * DEVICE_DAYS)).unwrap_or(now)
+}
+
+fn device_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-taper-device" } else { "taper-device" }
+}
+
+/// A stored device cookie's key: its SHA-256, so the table cannot be used to make one.
+pub fn device_key(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The device cookie this request carries, if it is one Taper could have made.
+pub fn device_cookie(headers: &axum::http::HeaderMap, secure: bool) -> Option<String> {
+    crate::cookies::token(headers, device_cookie_name(secure))
+}
+
+/// A `Set-Cookie` value that gives this browser `token` as its device cookie.
+pub fn set_device_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        device_cookie_name(secure),
+        DEVICE_DAYS * 24 * 3600,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// Counts a sign-in attempt for `email` and says how long it must wait first, if at all. A
+/// browser that signed in to this account before is judged on its own counter, so a guesser
+/// elsewhere cannot keep the owner out (M2). Anyone else is counted per address first, and per
+/// account only when the address may go on, so refused attempts add no rows (M1). Returns the
+/// wait and the device cookie's key when the browser is known.
+pub async fn sign_in_attempt(
+    state: &AppState,
+    email: &str,
+    addr: ClientAddr,
+    device: Option<&str>,
+) -> taper_store::Result<(Option<i64>, Option<String>)> {
+    if let Some(token) = device {
+        let key = device_key(token);
+        if state.store.device_known(&key, email, devices_since(Timestamp::now())).await? {
+            return Ok((attempt(state, Limit::SignInDevice, &key).await?, Some(key)));
+        }
+    }
+    if let Some(wait) = attempt(state, Limit::SignInAddress, &addr.key()).await? {
+        return Ok((Some(wait), None));
+    }
+    Ok((attempt(state, Limit::SignInAccount, &account_key(email)).await?, None))
 }
 
 /// Counts an attempt; `Some(seconds)` when it must wait that long first (not counted then).

@@ -13,6 +13,7 @@ mod accounts;
 mod answers;
 mod backup;
 mod checkins;
+mod devices;
 mod documents;
 mod doses;
 mod error;

@@ -458,6 +458,14 @@ async fn the_throttle_slows_attempts_without_races_and_forgets_old_windows() {
         assert_eq!(store.throttle_attempt("k", at(t + 3600 + 60), 3, hour, minute).await.unwrap(), None);
         assert_eq!(store.throttle_sweep(at(10 * 3600), at(10 * 3600)).await.unwrap(), 2, "both keys swept");
 
+        // Security probe N3: a free attempt whose clock reads earlier than one that committed
+        // first is not refused (the later one used to move `next_allowed` past it).
+        let late = at(20_000);
+        assert_eq!(store.throttle_attempt("race", late, 10, hour, minute).await.unwrap(), None);
+        for back in 1..=9 {
+            let earlier = late.checked_sub(jiff::SignedDuration::from_millis(back)).unwrap();
+            assert_eq!(store.throttle_attempt("race", earlier, 10, hour, minute).await.unwrap(), None, "free: {back}");
+        }
         // 50 at the same moment with 10 free: exactly 11 pass (the 11th sets the first wait).
         let tasks: Vec<_> = (0..50)
             .map(|_| {

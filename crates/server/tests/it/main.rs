@@ -620,6 +620,100 @@ async fn wrong_passwords_slow_down_a_guesser_without_locking_out_the_owner() {
     .await;
 }
 
+/// Issue 19, M2 and M1: a guesser sending wrong passwords for the owner's address from another
+/// browser is slowed, while the owner's own browser (it signed in before: its device cookie) is
+/// judged on its own counter and gets straight in. A guesser trying many addresses from one
+/// address is refused per address first, so refused attempts add no rows.
+#[tokio::test]
+async fn a_guesser_cannot_keep_the_owner_out_of_a_browser_that_signed_in_before() {
+    on_both(|app: TestApp| async move {
+        let owner = app.browser();
+        owner.sign_up("owner@example.org").await;
+        owner.submit("/today", "/logout", &[]).await;
+        let guesser = app.browser();
+        let wrong = [("email", "owner@example.org"), ("password", "guess guess guess")];
+        for _ in 0..10 {
+            assert!(guesser.submit("/login", "/login", &wrong).await.has("do not match"));
+        }
+        // A patient guesser has pushed the account's wait to its cap (as one guess every 15
+        // minutes would keep it there).
+        let account = format!("signin:account:{}", taper_server::throttle::account_key("owner@example.org"));
+        for _ in 0..12 {
+            let cap = jiff::SignedDuration::from_mins(15);
+            app.store
+                .throttle_attempt(&account, jiff::Timestamp::now(), 10, jiff::SignedDuration::from_hours(1), cap)
+                .await
+                .unwrap();
+        }
+        let slowed = guesser.submit("/login", "/login", &wrong).await;
+        assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+        let right = [("email", "owner@example.org"), ("password", "correct horse battery")];
+        // A browser that never signed in to this account waits with the guesser.
+        let stranger = app.browser();
+        assert_eq!(stranger.submit("/login", "/login", &right).await.status, StatusCode::TOO_MANY_REQUESTS);
+        // The owner's own browser is judged on its own counter and gets straight in.
+        let back = owner.submit("/login", "/login", &right).await;
+        assert_eq!(back.status, StatusCode::SEE_OTHER, "the owner's browser gets in at once: {}", back.body);
+
+        // Many addresses tried from one client address: after the address's free 50 (less the
+        // 18 above), every further attempt is refused before any account is counted.
+        let rows = app.store.throttle_rows().await.unwrap();
+        let sprayer = app.browser();
+        let mut tried = 0;
+        for i in 0..60 {
+            let email = format!("nobody{i}@example.org");
+            let r = sprayer.submit("/login", "/login", &[("email", &email), ("password", "guess guess guess")]).await;
+            if r.status != StatusCode::TOO_MANY_REQUESTS {
+                tried += 1;
+            }
+        }
+        assert!(tried < 60, "the address limit was reached");
+        let added = app.store.throttle_rows().await.unwrap() - rows;
+        assert!(added <= tried, "one row per counted account at most: {added} rows for {tried} counted");
+        app
+    })
+    .await;
+}
+
+/// Issue 19, N3: 32 forms sent at once by one account, far under its limit, are all let
+/// through (the throttle refused 7 of 32 when a later request committed first).
+#[tokio::test]
+async fn concurrent_forms_under_the_limit_are_never_refused() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up("many@example.org").await;
+        let token = sam.get("/account").await.csrf();
+        let tasks: Vec<_> = (0..32)
+            .map(|i| {
+                let client = sam.client.clone();
+                let url = format!("{}/account/time-zone", sam.base);
+                let token = token.clone();
+                let zone = if i % 2 == 0 { "Europe/London" } else { "Europe/Dublin" };
+                tokio::spawn(async move {
+                    client
+                        .post(url)
+                        .form(&[("csrf", token.as_str()), ("time_zone", zone)])
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                })
+            })
+            .collect();
+        let mut refused = 0;
+        for t in tasks {
+            let status = t.await.unwrap();
+            assert!(status.is_redirection() || status == StatusCode::TOO_MANY_REQUESTS, "{status}");
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                refused += 1;
+            }
+        }
+        assert_eq!(refused, 0, "refused under the limit");
+        app
+    })
+    .await;
+}
+
 /// Issue 12, harness (3): two `taper serve` instances on one PostgreSQL database share sessions
 /// and throttles — a person signed in on one is signed in on the other, and wrong passwords sent
 /// to both count together.
