@@ -112,8 +112,8 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
         UsageError(format!("reading the key file {}: {e} (start taper serve once first)", key_file.display()))
     })?;
     let key = taper_store::seal::Key::from_hex(&key_text).map_err(explain)?;
-    let json =
-        std::fs::read_to_string(&args.from).map_err(|e| UsageError(format!("reading {}: {e}", args.from.display())))?;
+    let json = taper_server::import::read_file(&args.from).map_err(|e| UsageError(e.to_string()))?;
+    let catalogue = taper_core::Catalogue::builtin().context("loading the catalogue")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let summary = runtime.block_on(async {
         let store = Store::connect_sealed(&url, &key).await.map_err(explain)?;
@@ -122,7 +122,7 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
             .await
             .map_err(explain)?
             .ok_or_else(|| UsageError(format!("no account {} on this server: sign up first", args.email)))?;
-        let done = taper_server::import::import(&store, user.id, &json).await;
+        let done = taper_server::import::import(&store, &catalogue, user.id, &json).await;
         store.close().await;
         done.map_err(|e| match e {
             taper_server::import::ImportError::Store(s) => explain(s),

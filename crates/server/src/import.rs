@@ -5,16 +5,36 @@
 //! check-ins, questionnaires with their item-9 and closing answers, item-9 answers kept on
 //! their own, daily safety answers, withdrawal-or-return answers, medication history and the
 //! safety plan. What does not, and why: sharing, the access log, supporters' flag notes and
-//! pending invitations (they name people on, or belong to, the other server), and suggestions (decisions about the old server's revisions; what was accepted
-//! is in the revisions). Doses go to the newest plan (the export does not say which plan each
-//! belonged to). New ids are made for every row; the person cannot choose them.
+//! pending invitations (they name people on, or belong to, the other server), and suggestions
+//! (decisions about the old server's revisions; what was accepted is in the revisions). Doses go
+//! to the newest plan (the export does not say which plan each belonged to). New ids are made
+//! for every row; the person cannot choose them.
+//!
+//! **An import passes every check a form does** (issue 19, N2): nothing in the file is taken on
+//! trust. Each plan revision is worked out again by core from its settings (so `safety::check`,
+//! the labelled maximum and "every dose is what its preparation gives" hold; the file's own steps
+//! are ignored, and a confirmation of an unusual dose given on the old server is not carried
+//! over); check-in burdens and questionnaire totals are computed again from the answers; drugs,
+//! time zones, countries, dates, values and text lengths are checked, and an error names the
+//! record. The file and each kind of record are bounded ([`LIMITS`]), and everything is written
+//! in one transaction: all of it or, on any error, none (N4).
 
+use jiff::civil::Date;
 use serde::Deserialize;
 use serde_json::Value;
+use taper_core::Catalogue;
 use taper_core::history::EventKind;
-use taper_core::measures::Instrument;
-use taper_core::symptoms::CHECKLIST;
-use taper_store::{DoseStatus, NewCheckIn, NewDose, NewRevision, Store, StoreError};
+use taper_core::measures::{Answers, Instrument, MAX_ANSWER};
+use taper_core::symptoms::{CHECKLIST, CheckIn as Scores};
+use taper_store::{
+    AccountRecords, DoseStatus, ImportedAssessment, ImportedDose, ImportedMedEvent, ImportedPlan,
+    ImportedQuestionnaire, NewCheckIn, NewRevision, Store, StoreError,
+};
+
+use crate::pages::history::{MAX_CONCURRENT, StoredBackground};
+use crate::pages::safety_plan::SafetyPlan;
+use crate::settings::{PlanSettings, StoredPlan};
+use taper_core::assess::Leaning;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -24,8 +44,32 @@ pub enum ImportError {
     NotEmpty,
     #[error("the export is inconsistent: {0}")]
     Invalid(String),
+    #[error("the export is larger than an import takes: {0}")]
+    TooLarge(String),
     #[error("saving failed")]
     Store(#[from] StoreError),
+}
+
+/// The largest export file an import reads.
+pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The most records of each kind an import takes: about ten years of a daily life with Taper,
+/// so an import cannot make the pages that read them slow for everyone.
+pub const LIMITS: [(&str, usize); 10] = [
+    ("plans", 20),
+    ("revisions of one plan", 200),
+    ("doses", 8000),
+    ("check-ins", 4000),
+    ("questionnaires", 1000),
+    ("item-9 answers", 4000),
+    ("daily safety answers", 4000),
+    ("withdrawal-or-return answers", 500),
+    ("medication history events", 500),
+    ("characters in a note or reason", 2000),
+];
+
+fn limit(what: &str) -> usize {
+    LIMITS.iter().find(|(w, _)| *w == what).map_or(0, |(_, n)| *n)
 }
 
 #[derive(Deserialize)]
@@ -61,33 +105,17 @@ struct Plan {
 
 #[derive(Deserialize)]
 struct Revision {
-    effective: jiff::civil::Date,
+    effective: Date,
     day_offset: u32,
     hold: bool,
     reason: String,
     settings: Value,
-    plan: Value,
     created_at: jiff::Timestamp,
-}
-
-impl Revision {
-    /// The revision as the store takes it (no proposal: suggestions stay with the old server).
-    fn as_new<'a>(&'a self, settings: &'a str, steps: &'a str) -> NewRevision<'a> {
-        NewRevision {
-            effective: self.effective,
-            day_offset: self.day_offset,
-            hold: self.hold,
-            settings,
-            steps,
-            reason: &self.reason,
-            proposal: None,
-        }
-    }
 }
 
 #[derive(Deserialize)]
 struct Dose {
-    date: jiff::civil::Date,
+    date: Date,
     status: String,
     dose_mg: f64,
     recorded_at: jiff::Timestamp,
@@ -95,8 +123,7 @@ struct Dose {
 
 #[derive(Deserialize)]
 struct CheckIn {
-    date: jiff::civil::Date,
-    burden: u32,
+    date: Date,
     scores: Vec<u8>,
     wellbeing: u8,
     sleep_hours: Option<f64>,
@@ -106,16 +133,14 @@ struct CheckIn {
 #[derive(Deserialize)]
 struct Questionnaire {
     instrument: String,
-    date: jiff::civil::Date,
+    date: Date,
     answers: Vec<u8>,
-    total: u32,
-    item9: Option<u8>,
     difficulty: Option<u8>,
 }
 
 #[derive(Deserialize)]
 struct Assessment {
-    date: jiff::civil::Date,
+    date: Date,
     answers: Value,
     leaning: String,
     note: String,
@@ -129,7 +154,7 @@ struct MedicationHistory {
 
 #[derive(Deserialize)]
 struct MedEvent {
-    date: jiff::civil::Date,
+    date: Date,
     drug: String,
     kind: String,
     abrupt: bool,
@@ -137,7 +162,7 @@ struct MedEvent {
 
 #[derive(Deserialize)]
 struct Signal {
-    date: jiff::civil::Date,
+    date: Date,
     value: u8,
 }
 
@@ -150,113 +175,485 @@ pub struct Summary {
     pub questionnaires: usize,
 }
 
-fn text(v: &Value) -> Result<String, ImportError> {
+fn invalid(msg: impl Into<String>) -> ImportError {
+    ImportError::Invalid(msg.into())
+}
+
+/// The earliest date any record may carry.
+const EARLIEST: Date = Date::constant(1900, 1, 1);
+
+/// The dates records may carry: what has already happened, in the account's own time zone.
+struct Days {
+    today: Date,
+}
+
+impl Days {
+    fn past(&self, what: &str, d: Date) -> Result<Date, ImportError> {
+        if d > self.today {
+            Err(invalid(format!("{what}: {d} is in the future (today is {})", self.today)))
+        } else if d < EARLIEST {
+            Err(invalid(format!("{what}: {d} is before {EARLIEST}")))
+        } else {
+            Ok(d)
+        }
+    }
+}
+
+fn text_limit(what: &str, s: &str) -> Result<(), ImportError> {
+    let max = limit("characters in a note or reason");
+    let n = s.chars().count();
+    if n > max { Err(invalid(format!("{what}: {n} characters, at most {max}"))) } else { Ok(()) }
+}
+
+fn count_limit(what: &str, n: usize) -> Result<(), ImportError> {
+    let max = limit(what);
+    if n > max { Err(ImportError::TooLarge(format!("{n} {what}, at most {max}"))) } else { Ok(()) }
+}
+
+/// A JSON value as the text the store keeps.
+fn json_text(v: &Value) -> Result<String, ImportError> {
     match v {
         Value::String(s) => Ok(s.clone()),
-        other => serde_json::to_string(other).map_err(|e| ImportError::Invalid(e.to_string())),
+        other => serde_json::to_string(other).map_err(|e| invalid(e.to_string())),
     }
 }
 
-/// Every status, questionnaire and medication event is one this version knows, so a file that
-/// would be refused half-way (the database checks these columns) is refused before any write.
-fn check_kinds(e: &Export) -> Result<(), ImportError> {
-    let unknown = |what: &str, value: &str, allowed: Vec<&str>| {
-        ImportError::Invalid(format!("{what} '{value}' is not one of: {}", allowed.join(", ")))
+/// A revision as it will be stored: worked out again here.
+struct PreparedRevision {
+    effective: Date,
+    day_offset: u32,
+    hold: bool,
+    settings: String,
+    steps: String,
+    reason: String,
+    created_at: jiff::Timestamp,
+    /// The largest dose in its steps.
+    largest_mg: f64,
+}
+
+struct PreparedPlan {
+    drug: String,
+    created_at: jiff::Timestamp,
+    revisions: Vec<PreparedRevision>,
+}
+
+/// One plan revision as this server would have made it: the settings checked and the plan
+/// worked out again by core; a hold keeps only its first step, as a hold does here.
+fn derive(
+    catalogue: &Catalogue,
+    drug: &str,
+    what: &str,
+    r: &Revision,
+    days: &Days,
+) -> Result<PreparedRevision, ImportError> {
+    let in_a_year = days.today.checked_add(jiff::Span::new().years(1)).unwrap_or(days.today);
+    if r.effective > in_a_year || r.effective < EARLIEST {
+        return Err(invalid(format!(
+            "{what}: it takes effect on {}, not between {EARLIEST} and a year from today",
+            r.effective
+        )));
+    }
+    text_limit(&format!("{what}: the reason"), &r.reason)?;
+    let mut settings: PlanSettings =
+        serde_json::from_value(r.settings.clone()).map_err(|e| invalid(format!("{what}: its settings: {e}")))?;
+    let plan_drug = catalogue.find_drug("drug", drug).map_err(|e| invalid(format!("{what}: {e}")))?;
+    let settings_drug = catalogue.find_drug("drug", &settings.drug).map_err(|e| invalid(format!("{what}: {e}")))?;
+    if plan_drug.id != settings_drug.id {
+        return Err(invalid(format!("{what}: the plan is for {drug} but its settings are for {}", settings.drug)));
+    }
+    // A dose outside the plausible range was confirmed on the old server; here it must be again.
+    settings.confirm_dose = false;
+    let req = settings.request(catalogue).map_err(|e| invalid(format!("{what}: {e}")))?;
+    let plan = taper_core::plan(catalogue, &req).map_err(|e| invalid(format!("{what}: {e}")))?;
+    let mut stored = StoredPlan::new(&plan, catalogue);
+    if r.hold {
+        stored = stored.first_only();
+    }
+    let last_day = stored.steps.last().map_or(0, |s| s.day);
+    if r.day_offset > last_day {
+        return Err(invalid(format!("{what}: it starts on day {} of a plan of {last_day} days", r.day_offset)));
+    }
+    let encode = |e: serde_json::Error| invalid(format!("{what}: {e}"));
+    Ok(PreparedRevision {
+        effective: r.effective,
+        day_offset: r.day_offset,
+        hold: r.hold,
+        settings: serde_json::to_string(&settings).map_err(encode)?,
+        steps: serde_json::to_string(&stored).map_err(encode)?,
+        reason: r.reason.clone(),
+        created_at: r.created_at,
+        largest_mg: stored.steps.iter().map(|s| s.dose_mg).fold(0.0, f64::max),
+    })
+}
+
+/// The plans, oldest first, each revision worked out again.
+fn plans(catalogue: &Catalogue, e: &Export, days: &Days) -> Result<Vec<PreparedPlan>, ImportError> {
+    count_limit("plans", e.plans.len())?;
+    let mut out = Vec::new();
+    // The export lists plans newest first; they are made oldest first, so the order holds.
+    for (i, p) in e.plans.iter().rev().enumerate() {
+        count_limit("revisions of one plan", p.revisions.len())?;
+        if p.revisions.is_empty() {
+            return Err(invalid(format!("plan {} ({}) has no revision", i + 1, p.drug)));
+        }
+        let revisions = (p.revisions.iter().enumerate())
+            .map(|(k, r)| {
+                derive(catalogue, &p.drug, &format!("plan {} ({}), revision {}", i + 1, p.drug, k + 1), r, days)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let drug = catalogue.find_drug("drug", &p.drug).map_err(|e| invalid(e.to_string()))?.id.clone();
+        out.push(PreparedPlan { drug, created_at: p.created_at, revisions });
+    }
+    Ok(out)
+}
+
+/// Doses: a known status, a real amount no larger than the newest plan's largest dose, a past day.
+fn doses(e: &Export, newest: Option<&PreparedPlan>, days: &Days) -> Result<Vec<ImportedDose>, ImportError> {
+    count_limit("doses", e.doses.len())?;
+    let largest = newest.map_or(0.0, |p| p.revisions.iter().map(|r| r.largest_mg).fold(0.0, f64::max));
+    e.doses
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let what = format!("dose {} ({})", i + 1, d.date);
+            let status = DoseStatus::parse(&d.status)
+                .map_err(|_| invalid(format!("{what}: status '{}' is not one of: taken, missed", d.status)))?;
+            if newest.is_none() {
+                return Err(invalid(format!("{what}: there is no plan for it to belong to")));
+            }
+            if !d.dose_mg.is_finite() || d.dose_mg < 0.0 || d.dose_mg > largest {
+                return Err(invalid(format!(
+                    "{what}: {} mg is not a dose of the plan (0 to {} mg)",
+                    d.dose_mg,
+                    crate::timeline::fmt(largest)
+                )));
+            }
+            Ok(ImportedDose { date: days.past(&what, d.date)?, status, dose_mg: d.dose_mg, recorded_at: d.recorded_at })
+        })
+        .collect()
+}
+
+/// Check-ins: this version's checklist, answers in range, the burden worked out again.
+/// A check-in as checked, its burden worked out again.
+struct CheckedCheckIn {
+    date: Date,
+    scores: Scores,
+    note: String,
+}
+
+fn checkins(e: &Export, days: &Days) -> Result<Vec<CheckedCheckIn>, ImportError> {
+    let ours: Vec<&str> = CHECKLIST.iter().map(|i| i.key).collect();
+    if e.checklist != ours {
+        return Err(invalid("its check-in checklist is not this version's"));
+    }
+    count_limit("check-ins", e.checkins.len())?;
+    e.checkins
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let what = format!("check-in {} ({})", i + 1, c.date);
+            let scores = Scores::new(&c.scores, c.wellbeing, c.sleep_hours)
+                .map_err(|err| invalid(format!("{what}: {}: {} {}", err.field, err.value, err.message)))?;
+            text_limit(&format!("{what}: the note"), &c.note)?;
+            Ok(CheckedCheckIn { date: days.past(&what, c.date)?, scores, note: c.note.clone() })
+        })
+        .collect()
+}
+
+/// Questionnaires: a known instrument, answers in range, the totals worked out again.
+/// A questionnaire as checked: its answers (with totals worked out again) and closing answer.
+struct CheckedQuestionnaire {
+    instrument: Instrument,
+    date: Date,
+    answers: Answers,
+    difficulty: Option<u8>,
+}
+
+fn questionnaires(e: &Export, days: &Days) -> Result<Vec<CheckedQuestionnaire>, ImportError> {
+    count_limit("questionnaires", e.questionnaires.len())?;
+    e.questionnaires
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let what = format!("questionnaire {} ({})", i + 1, q.date);
+            let inst = Instrument::from_key(&q.instrument).ok_or_else(|| {
+                let allowed: Vec<&str> = Instrument::ALL.iter().map(|i| i.key()).collect();
+                invalid(format!("{what}: instrument '{}' is not one of: {}", q.instrument, allowed.join(", ")))
+            })?;
+            let answers = Answers::new(inst, &q.answers)
+                .map_err(|err| invalid(format!("{what}: {}: {} {}", err.field, err.value, err.message)))?;
+            let difficulty = match q.difficulty {
+                Some(d) if !inst.asks_difficulty() || d > MAX_ANSWER => {
+                    return Err(invalid(format!(
+                        "{what}: the closing answer {d} is not one of 0 to 3 for {}",
+                        q.instrument
+                    )));
+                }
+                other => other,
+            };
+            Ok(CheckedQuestionnaire { instrument: inst, date: days.past(&what, q.date)?, answers, difficulty })
+        })
+        .collect()
+}
+
+/// Answers about self-harm kept on their own: 1 to 3, on a past day.
+fn signals(what: &str, list: &[Signal], days: &Days) -> Result<Vec<(Date, u8)>, ImportError> {
+    count_limit(what, list.len())?;
+    list.iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let which = format!("{what} {} ({})", i + 1, s.date);
+            if !(1..=MAX_ANSWER).contains(&s.value) {
+                return Err(invalid(format!("{which}: {} is not one of 1 to 3", s.value)));
+            }
+            Ok((days.past(&which, s.date)?, s.value))
+        })
+        .collect()
+}
+
+/// Withdrawal-or-return answers: a known leaning, bounded answers and note.
+struct CheckedAssessment {
+    date: Date,
+    answers: String,
+    leaning: String,
+    note: String,
+}
+
+fn assessments(e: &Export, days: &Days) -> Result<Vec<CheckedAssessment>, ImportError> {
+    count_limit("withdrawal-or-return answers", e.withdrawal_or_relapse.len())?;
+    let leanings = [Leaning::Withdrawal, Leaning::Relapse, Leaning::Unclear].map(Leaning::key);
+    // Oldest first, as they were written (the export lists them newest first).
+    (e.withdrawal_or_relapse.iter().rev().enumerate())
+        .map(|(i, a)| {
+            let what = format!("withdrawal-or-return answer {} ({})", i + 1, a.date);
+            if !leanings.contains(&a.leaning.as_str()) {
+                return Err(invalid(format!("{what}: leaning '{}' is not one of: {}", a.leaning, leanings.join(", "))));
+            }
+            text_limit(&format!("{what}: the note"), &a.note)?;
+            let answers = json_text(&a.answers)?;
+            text_limit(&format!("{what}: the answers"), &answers)?;
+            Ok(CheckedAssessment {
+                date: days.past(&what, a.date)?,
+                answers,
+                leaning: a.leaning.clone(),
+                note: a.note.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Medication history events: a drug in the catalogue, a known kind, a past day.
+struct CheckedEvent {
+    date: Date,
+    drug: String,
+    kind: EventKind,
+    abrupt: bool,
+}
+
+fn med_events(catalogue: &Catalogue, e: &Export, days: &Days) -> Result<Vec<CheckedEvent>, ImportError> {
+    count_limit("medication history events", e.medication_history.events.len())?;
+    (e.medication_history.events.iter().enumerate())
+        .map(|(i, m)| {
+            let what = format!("medication history event {} ({})", i + 1, m.date);
+            let kind = EventKind::from_key(&m.kind).ok_or_else(|| {
+                let allowed: Vec<&str> = EventKind::ALL.iter().map(|k| k.key()).collect();
+                invalid(format!("{what}: kind '{}' is not one of: {}", m.kind, allowed.join(", ")))
+            })?;
+            let drug = catalogue
+                .drug(&m.drug)
+                .ok_or_else(|| invalid(format!("{what}: no drug '{}' in the catalogue", m.drug)))?;
+            let date = days.past(&what, m.date)?;
+            Ok(CheckedEvent { date, drug: drug.id.clone(), kind, abrupt: m.abrupt && kind == EventKind::Stop })
+        })
+        .collect()
+}
+
+/// The medication background and the safety plan, read as the pages read them and checked as
+/// their forms check them.
+fn documents(e: &Export) -> Result<(Option<String>, Option<String>), ImportError> {
+    let background = match &e.medication_history.background {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let mut bg: StoredBackground = serde_json::from_value(v.clone())
+                .or_else(|_| json_text(v).and_then(|t| serde_json::from_str(&t).map_err(|e| invalid(e.to_string()))))
+                .map_err(|e| invalid(format!("the medication background: {e}")))?;
+            bg.concurrent = bg.concurrent.min(MAX_CONCURRENT);
+            Some(serde_json::to_string(&bg).map_err(|e| invalid(e.to_string()))?)
+        }
     };
-    if let Some(d) = e.doses.iter().find(|d| DoseStatus::parse(&d.status).is_err()) {
-        let allowed = vec![DoseStatus::Taken.as_str(), DoseStatus::Missed.as_str()];
-        return Err(unknown("a dose's status", &d.status, allowed));
-    }
-    if let Some(q) = e.questionnaires.iter().find(|q| Instrument::from_key(&q.instrument).is_none()) {
-        let allowed = Instrument::ALL.iter().map(|i| i.key()).collect();
-        return Err(unknown("a questionnaire's instrument", &q.instrument, allowed));
-    }
-    if let Some(m) = e.medication_history.events.iter().find(|m| EventKind::from_key(&m.kind).is_none()) {
-        let allowed = EventKind::ALL.iter().map(|k| k.key()).collect();
-        return Err(unknown("a medication event's kind", &m.kind, allowed));
-    }
-    Ok(())
+    let safety_plan = match &e.safety_plan {
+        None | Some(Value::Null) => None,
+        Some(v) => {
+            let plan: SafetyPlan = serde_json::from_value(v.clone())
+                .or_else(|_| json_text(v).and_then(|t| serde_json::from_str(&t).map_err(|e| invalid(e.to_string()))))
+                .map_err(|e| invalid(format!("the safety plan: {e}")))?;
+            if let Some(f) = plan.errors().first() {
+                return Err(invalid(format!("the safety plan: {}", f.message)));
+            }
+            Some(serde_json::to_string(&plan).map_err(|e| invalid(e.to_string()))?)
+        }
+    };
+    Ok((background, safety_plan))
 }
 
-/// Imports `json` into `user`'s account, which must be empty. Checked before anything is
-/// written: the format, the check-in checklist (its items must be this version's, in order).
-pub async fn import(store: &Store, user: taper_store::UserId, json: &str) -> Result<Summary, ImportError> {
+/// Reads an export file's text, refusing one larger than [`MAX_BYTES`] before reading it whole.
+pub fn read_file(path: &std::path::Path) -> Result<String, ImportError> {
+    use std::io::Read as _;
+    let file =
+        std::fs::File::open(path).map_err(|e| ImportError::Format(format!("reading {}: {e}", path.display())))?;
+    let mut text = String::new();
+    file.take(MAX_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| ImportError::Format(format!("reading {}: {e}", path.display())))?;
+    if text.len() as u64 > MAX_BYTES {
+        return Err(ImportError::TooLarge(format!("the file is over {} MiB", MAX_BYTES / (1024 * 1024))));
+    }
+    Ok(text)
+}
+
+/// Everything in an export, checked and ready to write.
+struct Checked {
+    time_zone: String,
+    country: Option<String>,
+    plans: Vec<PreparedPlan>,
+    doses: Vec<ImportedDose>,
+    checkins: Vec<CheckedCheckIn>,
+    questionnaires: Vec<CheckedQuestionnaire>,
+    item9: Vec<(Date, u8)>,
+    daily: Vec<(Date, u8)>,
+    assessments: Vec<CheckedAssessment>,
+    events: Vec<CheckedEvent>,
+    background: Option<String>,
+    safety_plan: Option<String>,
+}
+
+/// Reads and checks the whole file; `now` decides which days have happened (in the account's
+/// own time zone, from the file).
+fn check(catalogue: &Catalogue, json: &str, now: jiff::Timestamp) -> Result<Checked, ImportError> {
+    if json.len() as u64 > MAX_BYTES {
+        return Err(ImportError::TooLarge(format!("the file is over {} MiB", MAX_BYTES / (1024 * 1024))));
+    }
     let e: Export = serde_json::from_str(json).map_err(|err| ImportError::Format(err.to_string()))?;
     if e.format != "taper-export-1" {
         return Err(ImportError::Format(format!("format '{}'", e.format)));
     }
-    let ours: Vec<&str> = CHECKLIST.iter().map(|i| i.key).collect();
-    if e.checklist != ours {
-        return Err(ImportError::Invalid("its check-in checklist is not this version's".into()));
+    let time_zone = e.account.time_zone.trim().to_string();
+    let zone = jiff::tz::TimeZone::get(&time_zone).map_err(|_| {
+        invalid(format!("the account's time zone '{}' is not one this server knows", e.account.time_zone))
+    })?;
+    let given = e.account.country.as_deref().unwrap_or_default();
+    let country = crate::crisis::parse_country(given)
+        .map_err(|_| invalid(format!("the account's country '{given}' is not one Taper offers")))?;
+    let days = Days { today: now.to_zoned_datetime(zone).date() };
+    let plans = plans(catalogue, &e, &days)?;
+    let (background, safety_plan) = documents(&e)?;
+    Ok(Checked {
+        time_zone,
+        country,
+        doses: doses(&e, plans.last(), &days)?,
+        plans,
+        checkins: checkins(&e, &days)?,
+        questionnaires: questionnaires(&e, &days)?,
+        item9: signals("item-9 answers", &e.item9_answers, &days)?,
+        daily: signals("daily safety answers", &e.daily_safety_answers, &days)?,
+        assessments: assessments(&e, &days)?,
+        events: med_events(catalogue, &e, &days)?,
+        background,
+        safety_plan,
+    })
+}
+
+impl PreparedRevision {
+    /// The revision as the store takes it (no proposal: suggestions stay with the old server).
+    fn record(&self) -> (NewRevision<'_>, jiff::Timestamp) {
+        let rev = NewRevision {
+            effective: self.effective,
+            day_offset: self.day_offset,
+            hold: self.hold,
+            settings: &self.settings,
+            steps: &self.steps,
+            reason: &self.reason,
+            proposal: None,
+        };
+        (rev, self.created_at)
     }
-    if e.checkins.iter().any(|c| c.scores.len() != ours.len()) {
-        return Err(ImportError::Invalid("a check-in has the wrong number of answers".into()));
+}
+
+impl PreparedPlan {
+    fn record(&self) -> ImportedPlan<'_> {
+        ImportedPlan {
+            drug: &self.drug,
+            created_at: self.created_at,
+            revisions: self.revisions.iter().map(PreparedRevision::record).collect(),
+        }
     }
-    check_kinds(&e)?;
-    if !store.plans(user).await?.is_empty()
-        || !store.checkins(user).await?.is_empty()
-        || !store.questionnaires(user).await?.is_empty()
-    {
+}
+
+impl Checked {
+    /// The records as the store writes them.
+    fn records(&self) -> AccountRecords<'_> {
+        AccountRecords {
+            time_zone: &self.time_zone,
+            country: self.country.as_deref(),
+            plans: self.plans.iter().map(PreparedPlan::record).collect(),
+            doses: self.doses.clone(),
+            checkins: (self.checkins.iter())
+                .map(|c| NewCheckIn {
+                    date: c.date,
+                    scores: c.scores.scores(),
+                    burden: c.scores.burden(),
+                    wellbeing: c.scores.wellbeing(),
+                    sleep_hours: c.scores.sleep_hours(),
+                    note: &c.note,
+                })
+                .collect(),
+            questionnaires: (self.questionnaires.iter())
+                .map(|q| ImportedQuestionnaire {
+                    instrument: q.instrument.key(),
+                    date: q.date,
+                    answers: q.answers.items(),
+                    total: q.answers.total(),
+                    item9: q.answers.item9(),
+                    difficulty: q.difficulty,
+                })
+                .collect(),
+            item9_answers: self.item9.clone(),
+            daily_safety_answers: self.daily.clone(),
+            assessments: (self.assessments.iter())
+                .map(|a| ImportedAssessment { date: a.date, answers: &a.answers, leaning: &a.leaning, note: &a.note })
+                .collect(),
+            med_events: (self.events.iter())
+                .map(|m| ImportedMedEvent { date: m.date, drug: &m.drug, kind: m.kind.key(), abrupt: m.abrupt })
+                .collect(),
+            med_background: self.background.as_deref(),
+            safety_plan: self.safety_plan.as_deref(),
+        }
+    }
+}
+
+/// Imports `json` into `user`'s account, which must be empty: every record checked first (see
+/// the module's notes), then all written in one transaction.
+pub async fn import(
+    store: &Store,
+    catalogue: &Catalogue,
+    user: taper_store::UserId,
+    json: &str,
+) -> Result<Summary, ImportError> {
+    let now = jiff::Timestamp::now();
+    let checked = check(catalogue, json, now)?;
+    if !store.is_empty_account(user).await? {
         return Err(ImportError::NotEmpty);
     }
-    let now = jiff::Timestamp::now();
-    store.set_time_zone(user, &e.account.time_zone).await?;
-    store.set_country(user, e.account.country.as_deref()).await?;
-    let mut summary = Summary::default();
-    // The export lists plans newest first; they are made oldest first, so the order holds.
-    let mut newest = None;
-    for p in e.plans.iter().rev() {
-        let mut revs = p.revisions.iter();
-        let Some(first) = revs.next() else { continue };
-        let (settings, steps) = (text(&first.settings)?, text(&first.plan)?);
-        let id = store.create_plan(user, &p.drug, &first.as_new(&settings, &steps), p.created_at).await?;
-        for r in revs {
-            let (settings, steps) = (text(&r.settings)?, text(&r.plan)?);
-            store.add_revision(user, id, &r.as_new(&settings, &steps), r.created_at).await?;
-        }
-        newest = Some(id);
-        summary.plans += 1;
+    let records = checked.records();
+    match store.import_account(user, &records, now).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Err(ImportError::NotEmpty),
+        Err(e) => return Err(e.into()),
     }
-    for d in &e.doses {
-        let plan = newest.ok_or_else(|| ImportError::Invalid("doses without a plan".into()))?;
-        let status = DoseStatus::parse(&d.status)?;
-        store.record_dose(user, &NewDose { plan, date: d.date, status, dose_mg: d.dose_mg }, d.recorded_at).await?;
-        summary.doses += 1;
-    }
-    for c in &e.checkins {
-        let record = NewCheckIn {
-            date: c.date,
-            scores: &c.scores,
-            burden: c.burden,
-            wellbeing: c.wellbeing,
-            sleep_hours: c.sleep_hours,
-            note: &c.note,
-        };
-        store.save_checkin(user, &record, now).await?;
-        summary.checkins += 1;
-    }
-    for q in &e.questionnaires {
-        store.save_questionnaire(user, &q.instrument, q.date, &q.answers, q.total, q.item9, q.difficulty, now).await?;
-        summary.questionnaires += 1;
-    }
-    for s in &e.item9_answers {
-        store.save_signal(user, s.date, s.value, now).await?;
-    }
-    for s in &e.daily_safety_answers {
-        store.save_daily_safety(user, s.date, s.value, now).await?;
-    }
-    // Oldest first, as they were written (the export lists them newest first).
-    for a in e.withdrawal_or_relapse.iter().rev() {
-        store.save_assessment(user, a.date, &text(&a.answers)?, &a.leaning, &a.note, now).await?;
-    }
-    for m in &e.medication_history.events {
-        store.add_med_event(user, m.date, &m.drug, &m.kind, m.abrupt, now).await?;
-    }
-    if let Some(b) = &e.medication_history.background {
-        store.set_med_background(user, &text(b)?, now).await?;
-    }
-    if let Some(p) = &e.safety_plan {
-        store.save_safety_plan(user, &text(p)?, now).await?;
-    }
-    Ok(summary)
+    Ok(Summary {
+        plans: records.plans.len(),
+        doses: records.doses.len(),
+        checkins: records.checkins.len(),
+        questionnaires: records.questionnaires.len(),
+    })
 }

@@ -47,20 +47,38 @@ impl Store {
     }
 
     pub async fn set_time_zone(&self, user: UserId, time_zone: &str) -> Result<()> {
+        self.set_time_zone_on(&mut *self.pool.acquire().await?, user, time_zone).await
+    }
+
+    pub(crate) async fn set_time_zone_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        user: UserId,
+        time_zone: &str,
+    ) -> Result<()> {
         sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2")
             .bind(time_zone)
             .bind(user.to_string())
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await?;
         Ok(())
     }
 
     /// None: guess from the time zone again.
     pub async fn set_country(&self, user: UserId, country: Option<&str>) -> Result<()> {
+        self.set_country_on(&mut *self.pool.acquire().await?, user, country).await
+    }
+
+    pub(crate) async fn set_country_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        user: UserId,
+        country: Option<&str>,
+    ) -> Result<()> {
         sqlx::query("UPDATE users SET country = $1 WHERE id = $2")
             .bind(country)
             .bind(user.to_string())
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await?;
         Ok(())
     }

@@ -6,6 +6,13 @@ use uuid::Uuid;
 
 use crate::{QuestionnaireRecord, Result, SafetySignal, Store, StoreError, UserId, date, micros, ts, uuid};
 
+/// An item-9 answer above zero, kept on its own.
+pub(crate) const SIGNAL_INSERT: &str = "INSERT INTO safety_signals (id, user_id, source, value, date, created_at) \
+     VALUES ($1, $2, 'phq9_item9', $3, $4, $5)";
+/// An answer above "no" to the daily question.
+pub(crate) const DAILY_SAFETY_INSERT: &str =
+    "INSERT INTO daily_safety_answers (id, user_id, value, date, created_at) VALUES ($1, $2, $3, $4, $5)";
+
 #[derive(sqlx::FromRow)]
 struct QuestionnaireRow {
     id: String,
@@ -31,6 +38,33 @@ impl Store {
         difficulty: Option<u8>,
         now: Timestamp,
     ) -> Result<Uuid> {
+        self.save_questionnaire_on(
+            &mut *self.pool.acquire().await?,
+            user,
+            instrument,
+            on,
+            answers,
+            total,
+            item9,
+            difficulty,
+            now,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)] // one row, its columns, and where to write it
+    pub(crate) async fn save_questionnaire_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        user: UserId,
+        instrument: &str,
+        on: Date,
+        answers: &[u8],
+        total: u32,
+        item9: Option<u8>,
+        difficulty: Option<u8>,
+        now: Timestamp,
+    ) -> Result<Uuid> {
         let id = Uuid::now_v7();
         let answers = serde_json::to_string(answers).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
@@ -46,7 +80,7 @@ impl Store {
         .bind(item9.map(i64::from))
         .bind(difficulty.map(i64::from))
         .bind(micros(now))
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         Ok(id)
     }
@@ -91,38 +125,35 @@ impl Store {
 
     /// Keeps an item-9 answer above zero on its own, complete questionnaire or not.
     pub async fn save_signal(&self, user: UserId, on: Date, value: u8, now: Timestamp) -> Result<()> {
-        self.keep_answer(
-            "INSERT INTO safety_signals (id, user_id, source, value, date, created_at) \
-             VALUES ($1, $2, 'phq9_item9', $3, $4, $5)",
-            user,
-            on,
-            value,
-            now,
-        )
-        .await
+        self.keep_answer(SIGNAL_INSERT, user, on, value, now).await
     }
 
     /// Keeps an answer above "no" to the daily question about thoughts of self-harm.
     pub async fn save_daily_safety(&self, user: UserId, on: Date, value: u8, now: Timestamp) -> Result<()> {
-        self.keep_answer(
-            "INSERT INTO daily_safety_answers (id, user_id, value, date, created_at) VALUES ($1, $2, $3, $4, $5)",
-            user,
-            on,
-            value,
-            now,
-        )
-        .await
+        self.keep_answer(DAILY_SAFETY_INSERT, user, on, value, now).await
     }
 
     /// One answer about self-harm, appended (never replaced) with a new id.
     async fn keep_answer(&self, sql: &'static str, user: UserId, on: Date, value: u8, now: Timestamp) -> Result<()> {
+        self.keep_answer_on(&mut *self.pool.acquire().await?, sql, user, on, value, now).await
+    }
+
+    pub(crate) async fn keep_answer_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        sql: &'static str,
+        user: UserId,
+        on: Date,
+        value: u8,
+        now: Timestamp,
+    ) -> Result<()> {
         sqlx::query(sql)
             .bind(Uuid::now_v7().to_string())
             .bind(user.to_string())
             .bind(i64::from(value))
             .bind(on.to_string())
             .bind(micros(now))
-            .execute(&self.pool)
+            .execute(&mut *conn)
             .await?;
         Ok(())
     }

@@ -11,6 +11,16 @@ use crate::{
 impl Store {
     /// Saves the day's check-in, replacing an earlier one for the same date.
     pub async fn save_checkin(&self, user: UserId, c: &NewCheckIn<'_>, now: Timestamp) -> Result<()> {
+        self.save_checkin_on(&mut *self.pool.acquire().await?, user, c, now).await
+    }
+
+    pub(crate) async fn save_checkin_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        user: UserId,
+        c: &NewCheckIn<'_>,
+        now: Timestamp,
+    ) -> Result<()> {
         let scores = serde_json::to_string(c.scores).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO checkins (id, user_id, date, scores, burden, wellbeing, sleep_hours, note, created_at, updated_at) \
@@ -28,7 +38,7 @@ impl Store {
         .bind(c.sleep_hours)
         .bind(self.seal(c.note)?)
         .bind(micros(now))
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }

@@ -26,6 +26,17 @@ impl Store {
 
     /// One sealed document per person, replaced whole.
     async fn save_document(&self, doc: Document, user: UserId, data: &str, now: Timestamp) -> Result<()> {
+        self.save_document_on(&mut *self.pool.acquire().await?, doc, user, data, now).await
+    }
+
+    pub(crate) async fn save_document_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        doc: Document,
+        user: UserId,
+        data: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         let table = doc.table();
         sqlx::query(crate::trusted(format!(
             "INSERT INTO {table} (user_id, data, updated_at) VALUES ($1, $2, $3) \
@@ -34,7 +45,7 @@ impl Store {
         .bind(user.to_string())
         .bind(self.seal(data)?)
         .bind(micros(now))
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }
@@ -52,7 +63,7 @@ impl Store {
 
 /// The documents a person has one of.
 #[derive(Clone, Copy)]
-enum Document {
+pub(crate) enum Document {
     SafetyPlan,
     MedBackground,
 }

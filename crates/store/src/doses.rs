@@ -10,10 +10,20 @@ impl Store {
     /// Records the day's dose as taken or missed (one record per plan and day; a later record
     /// replaces an earlier one, e.g. "missed" corrected to "taken").
     pub async fn record_dose(&self, user: UserId, d: &NewDose, now: Timestamp) -> Result<()> {
+        self.record_dose_on(&mut *self.pool.acquire().await?, user, d, now).await
+    }
+
+    pub(crate) async fn record_dose_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        user: UserId,
+        d: &NewDose,
+        now: Timestamp,
+    ) -> Result<()> {
         let owned: Option<(String,)> = sqlx::query_as("SELECT id FROM plans WHERE id = $1 AND user_id = $2")
             .bind(d.plan.to_string())
             .bind(user.to_string())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *conn)
             .await?;
         if owned.is_none() {
             return Err(StoreError::NotFound);
@@ -30,7 +40,7 @@ impl Store {
         .bind(d.status.as_str())
         .bind(d.dose_mg)
         .bind(micros(now))
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }

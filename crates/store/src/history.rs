@@ -16,6 +16,19 @@ impl Store {
         note: &str,
         now: Timestamp,
     ) -> Result<()> {
+        self.save_assessment_on(&mut *self.pool.acquire().await?, user, on, answers, leaning, note, now).await
+    }
+
+    pub(crate) async fn save_assessment_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        user: UserId,
+        on: Date,
+        answers: &str,
+        leaning: &str,
+        note: &str,
+        now: Timestamp,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO assessments (id, user_id, date, answers, leaning, note, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -27,7 +40,7 @@ impl Store {
         .bind(leaning)
         .bind(self.seal(note)?)
         .bind(micros(now))
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }
@@ -65,6 +78,19 @@ impl Store {
         abrupt: bool,
         now: Timestamp,
     ) -> Result<()> {
+        self.add_med_event_on(&mut *self.pool.acquire().await?, user, on, drug, kind, abrupt, now).await
+    }
+
+    pub(crate) async fn add_med_event_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        user: UserId,
+        on: Date,
+        drug: &str,
+        kind: &str,
+        abrupt: bool,
+        now: Timestamp,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO med_events (id, user_id, date, drug, kind, abrupt, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -75,7 +101,7 @@ impl Store {
         .bind(kind)
         .bind(i64::from(abrupt))
         .bind(micros(now))
-        .execute(&self.pool)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }

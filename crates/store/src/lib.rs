@@ -21,6 +21,7 @@ mod flag_notes;
 mod form_owners;
 mod history;
 mod ids;
+mod import;
 mod plans;
 mod proposals;
 mod rows;
@@ -41,6 +42,9 @@ use uuid::Uuid;
 
 pub use error::StoreError;
 pub use ids::{MedEventId, PlanId, ProposalId, RevisionId, ShareId, UserId};
+pub use import::{
+    AccountRecords, ImportedAssessment, ImportedDose, ImportedMedEvent, ImportedPlan, ImportedQuestionnaire,
+};
 pub use rows::*;
 
 pub type Result<T> = std::result::Result<T, StoreError>;

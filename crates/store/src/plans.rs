@@ -17,15 +17,8 @@ impl Store {
         first: &NewRevision<'_>,
         now: Timestamp,
     ) -> Result<PlanId> {
-        let id = PlanId::fresh();
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO plans (id, user_id, drug, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(id.to_string())
-            .bind(user.to_string())
-            .bind(drug)
-            .bind(micros(now))
-            .execute(&mut *tx)
-            .await?;
+        let id = insert_plan(&mut tx, user, drug, now).await?;
         insert_revision(&mut tx, id, 1, first, now).await?;
         tx.commit().await?;
         Ok(id)
@@ -97,8 +90,26 @@ impl Store {
         Ok(number)
     }
 }
-async fn insert_revision(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+/// A new plan row (its revisions are added after).
+pub(crate) async fn insert_plan(
+    conn: &mut sqlx::AnyConnection,
+    user: UserId,
+    drug: &str,
+    now: Timestamp,
+) -> Result<PlanId> {
+    let id = PlanId::fresh();
+    sqlx::query("INSERT INTO plans (id, user_id, drug, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(id.to_string())
+        .bind(user.to_string())
+        .bind(drug)
+        .bind(micros(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+pub(crate) async fn insert_revision(
+    conn: &mut sqlx::AnyConnection,
     plan: PlanId,
     number: i64,
     r: &NewRevision<'_>,
@@ -119,7 +130,7 @@ async fn insert_revision(
     .bind(r.reason)
     .bind(r.proposal.map(|p| p.to_string()))
     .bind(micros(now))
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -552,3 +552,50 @@ async fn sqlx_free_check(url: &str, needle: &str) {
         }
     }
 }
+
+/// Issue 19, N4: an import is one transaction. Records whose last write the database refuses
+/// (an item-9 answer of 7, outside its CHECK) leave nothing behind, and the account can be
+/// imported into again.
+#[tokio::test]
+async fn an_import_that_fails_part_way_writes_nothing() {
+    on_both(|store| async move {
+        let u = user(&store, "import@example.org").await;
+        let scores = [1u8; 17];
+        let checkins: Vec<NewCheckIn> = (1..=3)
+            .map(|d| NewCheckIn {
+                date: date(2026, 3, d),
+                scores: &scores,
+                burden: 17,
+                wellbeing: 5,
+                sleep_hours: Some(7.0),
+                note: "kept?",
+            })
+            .collect();
+        let mut records = taper_store::AccountRecords {
+            time_zone: "Europe/Dublin",
+            country: Some("IE"),
+            plans: vec![],
+            doses: vec![],
+            checkins,
+            questionnaires: vec![],
+            item9_answers: vec![(date(2026, 3, 1), 2), (date(2026, 3, 2), 7)],
+            daily_safety_answers: vec![],
+            assessments: vec![],
+            med_events: vec![],
+            med_background: None,
+            safety_plan: Some("{\"reasons\":\"my sister\"}"),
+        };
+        assert!(store.import_account(u, &records, now()).await.is_err(), "the database refuses 7");
+        assert!(store.checkins(u).await.unwrap().is_empty(), "no check-in left behind");
+        assert!(store.signals(u).await.unwrap().is_empty() && store.safety_plan(u).await.unwrap().is_none());
+        assert_eq!(store.user(u).await.unwrap().time_zone, "Europe/London", "the account as it was");
+        assert!(store.is_empty_account(u).await.unwrap());
+        records.item9_answers.pop();
+        store.import_account(u, &records, now()).await.unwrap();
+        assert_eq!(store.checkins(u).await.unwrap().len(), 3);
+        assert_eq!(store.user(u).await.unwrap().time_zone, "Europe/Dublin");
+        let again = store.import_account(u, &records, now()).await.unwrap_err();
+        assert!(matches!(again, StoreError::Conflict(_)), "{again}");
+    })
+    .await;
+}

@@ -17,6 +17,9 @@ use crate::views;
 use askama::Template;
 use askama_web::WebTemplate;
 
+/// The most other psychiatric medications the background records (more counts the same).
+pub const MAX_CONCURRENT: u32 = 20;
+
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 pub struct StoredBackground {
     pub concurrent: u32,
@@ -155,7 +158,7 @@ pub async fn background(
     person: Person,
     Form(f): Form<BackgroundForm>,
 ) -> AppResult<Response> {
-    let Ok(concurrent) = f.concurrent.trim().parse::<u32>().map(|n| n.min(20)) else {
+    let Ok(concurrent) = f.concurrent.trim().parse::<u32>().map(|n| n.min(MAX_CONCURRENT)) else {
         let msg = "Enter how many other psychiatric medications, e.g. 0.";
         return Ok(views::again(history_page(&state, &person, Some(msg.into())).await?));
     };

@@ -102,7 +102,7 @@ impl SafetyPlan {
     }
 
     /// Problems with what was typed, by field.
-    fn errors(&self) -> Vec<Field> {
+    pub fn errors(&self) -> Vec<Field> {
         let mut out = Vec::new();
         for (name, heading, _) in SECTIONS {
             if self.section(name).chars().count() > MAX_SECTION_CHARS {

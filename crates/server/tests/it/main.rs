@@ -7,6 +7,7 @@ mod care;
 mod erasure;
 mod forms;
 mod helpers;
+mod import;
 mod logs;
 mod pace;
 mod safety;
@@ -883,9 +884,10 @@ async fn an_export_imported_elsewhere_exports_the_same() {
         let moved = other.browser();
         moved.sign_up("moved@example.org").await;
         let id = other.store.user_by_email("moved@example.org").await.unwrap().unwrap().id;
-        let summary = taper_server::import::import(&other.store, id, &first).await.unwrap();
+        let catalogue = taper_core::Catalogue::builtin().unwrap();
+        let summary = taper_server::import::import(&other.store, &catalogue, id, &first).await.unwrap();
         assert_eq!((summary.plans, summary.checkins, summary.questionnaires, summary.doses), (1, 3, 1, 1));
-        let again = taper_server::import::import(&other.store, id, &first).await.unwrap_err();
+        let again = taper_server::import::import(&other.store, &catalogue, id, &first).await.unwrap_err();
         assert!(again.to_string().contains("empty account"), "{again}");
         let second = moved.get("/account/export.json").await.body;
 
@@ -906,7 +908,9 @@ async fn an_export_imported_elsewhere_exports_the_same() {
         };
         assert_eq!(strip(&second), strip(&first));
         assert!(first.contains("\"item9_answers\"") && first.contains("My sister"));
-        let bad = taper_server::import::import(&other.store, id, "{\"format\":\"something-else\"}").await.unwrap_err();
+        let bad = taper_server::import::import(&other.store, &catalogue, id, "{\"format\":\"something-else\"}")
+            .await
+            .unwrap_err();
         assert!(bad.to_string().contains("not a Taper export"), "{bad}");
         // A kind this version does not know is refused before anything is written (issue 13:
         // the database would refuse it half-way).
@@ -914,7 +918,8 @@ async fn an_export_imported_elsewhere_exports_the_same() {
         tampered["medication_history"]["events"][0]["kind"] = "paused".into();
         other.browser().sign_up("tampered@example.org").await;
         let fresh = other.store.user_by_email("tampered@example.org").await.unwrap().unwrap().id;
-        let refused = taper_server::import::import(&other.store, fresh, &tampered.to_string()).await.unwrap_err();
+        let refused =
+            taper_server::import::import(&other.store, &catalogue, fresh, &tampered.to_string()).await.unwrap_err();
         assert!(refused.to_string().contains("'paused'"), "{refused}");
         assert!(refused.to_string().contains("start, increase, decrease, stop, reinstate, switch"), "{refused}");
         assert!(other.store.plans(fresh).await.unwrap().is_empty(), "nothing written");
