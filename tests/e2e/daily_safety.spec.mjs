@@ -6,16 +6,21 @@ import { test, expect } from './plain.mjs';
 const KEYS = ['dizziness', 'shocks', 'nausea', 'headache', 'aches', 'tremor', 'sweating', 'tingling',
   'anxiety', 'low_mood', 'irritability', 'mood_swings', 'concentration', 'fog', 'unreal', 'insomnia', 'dreams'];
 
-test('a person asks to be asked each day, answers yes, and sees help at once', async ({ page }, testInfo) => {
+// A person living in Ireland signs up.
+async function signUpInIreland(page, email, name) {
   await page.goto('/signup');
-  await page.fill('#email', `daily-${Date.now()}@example.org`);
-  await page.fill('#display_name', 'Robin');
+  await page.fill('#email', email);
+  await page.fill('#display_name', name);
   await page.fill('#password', 'a long and quiet river');
   await page.fill('#confirm', 'a long and quiet river');
   await page.check('input[name="role"][value="person"]');
   await page.selectOption('#time_zone', 'Europe/Dublin');
   await page.selectOption('#country', 'IE');
   await page.getByRole('button', { name: 'Create account' }).click();
+}
+
+test('a person asks to be asked each day, answers yes, and sees help at once', async ({ page }, testInfo) => {
+  await signUpInIreland(page, `daily-${Date.now()}@example.org`, 'Robin');
 
   await page.goto('/checkin');
   await expect(page.locator('#selfharm')).toHaveCount(0);
@@ -45,15 +50,7 @@ test('a person asks to be asked each day, answers yes, and sees help at once', a
 // shown to — in a real browser, which says the form came from this site — with help first.
 test('a PHQ-9 sent after the session lapsed is saved for its person, help first', async ({ page, context }, testInfo) => {
   const email = `lapsed-${Date.now()}@example.org`;
-  await page.goto('/signup');
-  await page.fill('#email', email);
-  await page.fill('#display_name', 'Kit');
-  await page.fill('#password', 'a long and quiet river');
-  await page.fill('#confirm', 'a long and quiet river');
-  await page.check('input[name="role"][value="person"]');
-  await page.selectOption('#time_zone', 'Europe/Dublin');
-  await page.selectOption('#country', 'IE');
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await signUpInIreland(page, email, 'Kit');
 
   await page.goto('/questionnaires/phq9');
   for (let n = 1; n <= 9; n++) {

@@ -25,6 +25,20 @@ pub struct Typed {
     pub selfharm: String,
 }
 
+impl Typed {
+    /// A saved check-in shown in its form, with the daily question's answer `selfharm`.
+    pub fn saved(c: &taper_store::CheckInRecord, selfharm: &str) -> Typed {
+        Typed {
+            date: c.date.to_string(),
+            scores: c.scores.iter().map(|&s| usize::from(s)).collect(),
+            wellbeing: c.wellbeing.to_string(),
+            sleep_hours: c.sleep_hours.map(|h| h.to_string()).unwrap_or_default(),
+            note: c.note.clone(),
+            selfharm: selfharm.to_string(),
+        }
+    }
+}
+
 /// The earliest day a check-in may be for.
 pub fn earliest(today: Date) -> Date {
     today.checked_sub(jiff::Span::new().days(BACKFILL_DAYS)).unwrap_or(today)

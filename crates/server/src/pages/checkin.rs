@@ -110,14 +110,7 @@ pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query
     let existing = state.store.checkin_on(person.id(), day).await?;
     let recent = state.store.checkins(person.id()).await?;
     let t = match &existing {
-        Some(c) => Typed {
-            date: day.to_string(),
-            scores: c.scores.iter().map(|&s| usize::from(s)).collect(),
-            wellbeing: c.wellbeing.to_string(),
-            sleep_hours: c.sleep_hours.map(|h| h.to_string()).unwrap_or_default(),
-            note: c.note.clone(),
-            selfharm: String::new(),
-        },
+        Some(c) => Typed::saved(c, ""),
         None => Typed {
             date: day.to_string(),
             scores: vec![0; CHECKLIST.len()],
@@ -154,14 +147,7 @@ pub async fn save(
             let recent = state.store.checkins(person.id()).await?;
             let saved = state.store.checkin_on(person.id(), day).await?;
             let typed = match saved {
-                Some(c) => Typed {
-                    date: day.to_string(),
-                    scores: c.scores.iter().map(|&s| usize::from(s)).collect(),
-                    wellbeing: c.wellbeing.to_string(),
-                    sleep_hours: c.sleep_hours.map(|h| h.to_string()).unwrap_or_default(),
-                    note: c.note.clone(),
-                    selfharm: "1".into(),
-                },
+                Some(c) => Typed::saved(&c, "1"),
                 None => return Err(crate::error::AppError::bug("a check-in just saved cannot be read")),
             };
             Ok(page(&person, typed, true, vec![], true, &recent, u).into_response())
