@@ -113,18 +113,24 @@ impl Store {
             }
             // Their suggestions' titles and details name them too, in the server's two phrasings
             // ("{name} suggests …", "Suggested by {name} (…"); only those phrases are replaced, so
-            // the JSON around them is never touched.
-            sqlx::query(
-                "UPDATE proposals SET title = REPLACE(title, $2, $3), details = REPLACE(details, $4, $5) \
-                 WHERE proposed_by = $1",
-            )
-            .bind(user.to_string())
-            .bind(format!("{name} suggests"))
-            .bind(format!("{FORMER_CAPITAL} suggests"))
-            .bind(format!("Suggested by {name} ("))
-            .bind(format!("Suggested by {FORMER} ("))
-            .execute(&mut *tx)
-            .await?;
+            // the JSON around them is never touched. Details are sealed, so this is done here,
+            // not in SQL.
+            let rows: Vec<(String, String, String)> =
+                sqlx::query_as("SELECT id, title, details FROM proposals WHERE proposed_by = $1")
+                    .bind(user.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for (id, title, details) in rows {
+                let title = title.replace(&format!("{name} suggests"), &format!("{FORMER_CAPITAL} suggests"));
+                let details =
+                    self.open(details)?.replace(&format!("Suggested by {name} ("), &format!("Suggested by {FORMER} ("));
+                sqlx::query("UPDATE proposals SET title = $1, details = $2 WHERE id = $3")
+                    .bind(title)
+                    .bind(self.seal(&details)?)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         // Explicit deletes as well as cascades: SQLite only cascades with foreign_keys on.
         for table in ["proposals", "doses", "plan_revisions"] {

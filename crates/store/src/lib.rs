@@ -74,8 +74,10 @@ impl std::fmt::Debug for Store {
 }
 
 /// The free-text columns that are sealed, with each table's key column.
-const SEALED: [(&str, &str, &str); 6] = [
+const SEALED: [(&str, &str, &str); 8] = [
     ("checkins", "id", "note"),
+    ("proposals", "id", "reason"),
+    ("proposals", "id", "details"),
     ("assessments", "id", "note"),
     ("flag_notes", "id", "note"),
     ("safety_plans", "user_id", "data"),
@@ -113,6 +115,27 @@ const FORMER_CAPITAL: &str = "A former supporter";
 /// A stored id read back as its type (`UserId`, `PlanId`, … or a bare `Uuid`).
 fn uuid<T: From<Uuid>>(s: &str) -> Result<T> {
     Uuid::parse_str(s).map(T::from).map_err(|e| StoreError::Corrupt(format!("id '{s}': {e}")))
+}
+
+/// Seals every value of the [`SEALED`] columns still in plain text; how many it sealed.
+async fn seal_plain(conn: &mut sqlx::AnyConnection, sealer: &seal::Sealer) -> Result<usize> {
+    let mut sealed = 0;
+    for (table, id, col) in SEALED {
+        let rows: Vec<(String, String)> = sqlx::query_as(trusted(format!(
+            "SELECT {id}, {col} FROM {table} WHERE {col} <> '' AND {col} NOT LIKE 'enc1:%'"
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        for (k, v) in rows.into_iter().filter(|(_, v)| !seal::is_sealed(v)) {
+            sqlx::query(trusted(format!("UPDATE {table} SET {col} = $1 WHERE {id} = $2")))
+                .bind(sealer.seal(&v)?)
+                .bind(k)
+                .execute(&mut *conn)
+                .await?;
+            sealed += 1;
+        }
+    }
+    Ok(sealed)
 }
 
 impl Store {
@@ -170,6 +193,7 @@ impl Store {
         let sealer = std::sync::Arc::new(seal::Sealer::new(key));
         let check: Option<(String,)> =
             sqlx::query_as("SELECT value FROM seal_check WHERE id = 1").fetch_optional(&store.pool).await?;
+        let mut sealed_now = 0;
         match check {
             Some((v,)) if sealer.open(&v).ok().as_deref() == Some(KEY_CHECK) => {}
             Some(_) => {
@@ -180,29 +204,22 @@ impl Store {
             None => {
                 // Seal what was written before there was a key, then mark the database as sealed.
                 let mut tx = store.begin_write().await?;
-                for (table, id, col) in SEALED {
-                    let rows: Vec<(String, String)> =
-                        sqlx::query_as(trusted(format!("SELECT {id}, {col} FROM {table} WHERE {col} <> ''")))
-                            .fetch_all(&mut *tx)
-                            .await?;
-                    for (k, v) in rows.into_iter().filter(|(_, v)| !seal::is_sealed(v)) {
-                        sqlx::query(trusted(format!("UPDATE {table} SET {col} = $1 WHERE {id} = $2")))
-                            .bind(sealer.seal(&v)?)
-                            .bind(k)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                }
+                sealed_now += seal_plain(&mut tx, &sealer).await?;
                 sqlx::query("INSERT INTO seal_check (id, value) VALUES (1, $1)")
                     .bind(sealer.seal(KEY_CHECK)?)
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                if store.backend == Backend::Sqlite {
-                    // The plain text's old pages leave the main file and the WAL now, not later.
-                    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&store.pool).await?;
-                }
             }
+        }
+        // Every start: anything still in plain text (a column sealed since this database was
+        // first sealed, such as suggestions' reasons, issue 19 N5) is sealed now.
+        let mut tx = store.begin_write().await?;
+        sealed_now += seal_plain(&mut tx, &sealer).await?;
+        tx.commit().await?;
+        if sealed_now > 0 && store.backend == Backend::Sqlite {
+            // The plain text's old pages leave the main file and the WAL now, not later.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&store.pool).await?;
         }
         store.sealer = Some(sealer);
         Ok(store)

@@ -8,7 +8,8 @@ use crate::{
 };
 
 impl Store {
-    /// Adds a pending proposal to one of `user`'s plans, on a revision of that plan; anything
+    /// Adds a pending proposal to one of `user`'s plans (its reason and details sealed:
+    /// a supporter's own words about the person travel in them), on a revision of that plan; anything
     /// else (another person's plan, a revision of another plan) is `NotFound` and writes nothing.
     pub async fn insert_proposal(&self, user: UserId, p: &NewProposal<'_>, now: Timestamp) -> Result<ProposalId> {
         let id = ProposalId::fresh();
@@ -23,8 +24,8 @@ impl Store {
         .bind(p.revision.to_string())
         .bind(p.rule.key())
         .bind(p.title)
-        .bind(p.reason)
-        .bind(p.details)
+        .bind(self.seal(p.reason)?)
+        .bind(self.seal(p.details)?)
         .bind(micros(now))
         .bind(p.proposed_by.map(|(id, _)| id.to_string()))
         .bind(p.proposed_by.map(|(_, name)| name.to_string()))
@@ -44,7 +45,14 @@ impl Store {
         .bind(user.to_string())
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter().map(ProposalRecord::try_from).collect()
+        rows.into_iter()
+            .map(|r| {
+                let mut p = ProposalRecord::try_from(r)?;
+                p.reason = self.open(p.reason)?;
+                p.details = self.open(p.details)?;
+                Ok(p)
+            })
+            .collect()
     }
 
     /// Declines a pending proposal on one of the person's plans.

@@ -539,7 +539,14 @@ async fn sealing_with_a_key_protects_old_rows_and_refuses_the_wrong_key() {
     let keyless = Store::connect(&s.url).await.unwrap();
     let e = keyless.safety_plan(owner).await.unwrap_err();
     assert!(e.to_string().contains("key file"), "{e}");
+    // Plain text written after the first sealing (a column sealed in a later version, such as
+    // suggestions' reasons, issue 19 N5) is sealed at the next start.
+    keyless.save_safety_plan(owner, "{\"reasons\":\"LATE-PLAIN-TEXT\"}", now()).await.unwrap();
     keyless.close().await;
+    let again = Store::connect_sealed(&s.url, &key).await.unwrap();
+    assert_eq!(again.safety_plan(owner).await.unwrap().as_deref(), Some("{\"reasons\":\"LATE-PLAIN-TEXT\"}"));
+    sqlx_free_check(&s.url, "LATE-PLAIN-TEXT").await;
+    again.close().await;
     s.remove().await;
 }
 

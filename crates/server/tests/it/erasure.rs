@@ -121,3 +121,28 @@ async fn notes_and_the_safety_plan_cannot_be_read_from_the_database_file() {
     })
     .await;
 }
+
+/// Issue 19, N5: a supporter's reason for a suggestion is their own words about the person:
+/// sealed like the other free text, shown as written, absent from the database files.
+#[tokio::test]
+async fn a_supporters_reason_for_a_suggestion_cannot_be_read_from_the_database_file() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    on_sqlite(cores, |app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up("p@example.org").await;
+        make_plan(&p, &days_ago(17), "14").await;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        let page =
+            p.submit("/sharing", "/sharing/invite", &crate::sharing::with_everything(&[("can_propose", "yes")])).await;
+        dr.submit("/join", "/join", &[("code", &crate::sharing::invite_code(&page))]).await;
+        let pid = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        let form = [("kind", "slower"), ("step", "5"), ("reason", "SEALED-REASON-PANIC-ATTACKS")];
+        let sent = dr.submit(&format!("/people/{pid}"), &format!("/people/{pid}/proposals"), &form).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+        assert!(p.get("/progress").await.has("Their reason: SEALED-REASON-PANIC-ATTACKS"));
+        assert_eq!(find(&database_bytes(&app), "SEALED-REASON-PANIC-ATTACKS"), None, "readable in the database file");
+        app
+    })
+    .await;
+}
