@@ -1,7 +1,8 @@
 //! Field-level encryption of what people write in their own words (check-in notes, the safety
 //! plan, withdrawal-or-return notes, supporters' notes on flags, medication background,
-//! invitation labels, supporters' suggestions and their reasons), so a copied database file alone does not reveal them. The key lives
-//! outside the database (a key file the server is started with).
+//! invitation labels, supporters' suggestions and their reasons), so a copied database file
+//! alone does not reveal them. The key lives outside the database (a key file the server is
+//! started with).
 //!
 //! XChaCha20-Poly1305 with a random 192-bit nonce per value; stored as `enc1:` and the hex of
 //! nonce and ciphertext. A value without the prefix is read as it is (rows written before
