@@ -31,6 +31,9 @@ pub struct RestoreArgs {
     /// Where the SQLite database lives (as for `taper serve`).
     #[arg(long, env = "TAPER_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The key file the server uses (as for `taper serve`); the backup must open with it.
+    #[arg(long, env = "TAPER_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
 }
 
 /// Store errors that are the person's to fix (a file in the way, a server still running)
@@ -65,8 +68,10 @@ pub fn backup(args: &BackupArgs) -> anyhow::Result<String> {
 
 pub fn restore(args: &RestoreArgs) -> anyhow::Result<String> {
     let file = sqlite_file(args.data_dir.as_ref())?;
+    let key = read_key(args.key_file.as_ref(), &file)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let kept = runtime.block_on(Store::restore_sqlite(&args.from, &file, jiff::Timestamp::now())).map_err(explain)?;
+    let kept =
+        runtime.block_on(Store::restore_sqlite(&args.from, &file, &key, jiff::Timestamp::now())).map_err(explain)?;
     Ok(match kept {
         Some(old) => format!(
             "Restored {} from {}. The database it replaced is kept at {}.\n",
@@ -104,14 +109,7 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
         Some(u) => u.clone(),
         None => format!("sqlite:{}", sqlite_file(args.data_dir.as_ref())?.display()),
     };
-    let key_file = match &args.key_file {
-        Some(f) => f.clone(),
-        None => sqlite_file(args.data_dir.as_ref())?.with_file_name("taper.key"),
-    };
-    let key_text = std::fs::read_to_string(&key_file).map_err(|e| {
-        UsageError(format!("reading the key file {}: {e} (start taper serve once first)", key_file.display()))
-    })?;
-    let key = taper_store::seal::Key::from_hex(&key_text).map_err(explain)?;
+    let key = read_key(args.key_file.as_ref(), &sqlite_file(args.data_dir.as_ref())?)?;
     let json = taper_server::import::read_file(&args.from).map_err(|e| UsageError(e.to_string()))?;
     let catalogue = taper_core::Catalogue::builtin().context("loading the catalogue")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -136,15 +134,44 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
     ))
 }
 
+/// The server's key: `--key-file`, else `taper.key` beside the database file `db`.
+fn read_key(key_file: Option<&PathBuf>, db: &std::path::Path) -> anyhow::Result<taper_store::seal::Key> {
+    let key_file = key_file.cloned().unwrap_or_else(|| db.with_file_name("taper.key"));
+    let key_text = std::fs::read_to_string(&key_file).map_err(|e| {
+        UsageError(format!("reading the key file {}: {e} (start taper serve once first)", key_file.display()))
+    })?;
+    taper_store::seal::Key::from_hex(&key_text).map_err(explain)
+}
+
 /// The SQLite file in the data directory (`--data-dir`, else the platform's), the directory
-/// created if needed.
+/// created if needed. A directory Taper makes, and its own default one, are readable by their
+/// owner only (issue 19, N6); a directory an operator chose is left as they set it.
 pub fn sqlite_file(data_dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
-    let dir = match data_dir {
-        Some(d) => d.clone(),
-        None => dirs::data_dir()
-            .map(|d| d.join("taper"))
-            .ok_or_else(|| UsageError("no data directory on this system; pass --data-dir".into()))?,
+    let (dir, ours) = match data_dir {
+        Some(d) => (d.clone(), false),
+        None => (
+            dirs::data_dir()
+                .map(|d| d.join("taper"))
+                .ok_or_else(|| UsageError("no data directory on this system; pass --data-dir".into()))?,
+            true,
+        ),
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    if !dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt as _;
+            builder.mode(0o700);
+        }
+        builder.create(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    } else if ours {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                .with_context(|| format!("making the data directory {} private", dir.display()))?;
+        }
+    }
     Ok(dir.join("taper.db"))
 }

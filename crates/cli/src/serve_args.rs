@@ -60,46 +60,66 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
         Some(f) => f.clone(),
         None => sqlite_file(args.data_dir.as_ref())?.with_file_name("taper.key"),
     };
-    let key = load_or_make_key(&key_file)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let key = match load_key(&key_file)? {
+        Some(key) => key,
+        None => runtime.block_on(make_key(&key_file, &database_url))?,
+    };
     let config = taper_server::Config {
         bind: SocketAddr::new(args.bind, args.port),
         database_url,
         secure_cookies: args.secure_cookies,
         key,
     };
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(taper_server::serve(config, |addr| {
         eprintln!("Taper is running at http://{addr}/ (database: {shown}). Press Ctrl-C to stop.");
     }))?;
     Ok(String::new())
 }
 
-/// The key in `file`, or a new one written there (readable by this user only) when the file does
-/// not exist yet.
-fn load_or_make_key(file: &std::path::Path) -> anyhow::Result<taper_store::seal::Key> {
+/// The key in `file`; None when there is no such file yet.
+fn load_key(file: &std::path::Path) -> anyhow::Result<Option<taper_store::seal::Key>> {
     use taper_store::seal::Key;
     match std::fs::read_to_string(file) {
-        Ok(text) => Key::from_hex(&text).map_err(|e| UsageError(format!("{}: {e}", file.display())).into()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = Key::generate();
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                options.mode(0o600);
-            }
-            let mut f = options.open(file).with_context(|| format!("creating the key file {}", file.display()))?;
-            std::io::Write::write_all(&mut f, format!("{}\n", key.to_hex()).as_bytes())
-                .with_context(|| format!("writing the key file {}", file.display()))?;
-            eprintln!(
-                "Made a new key at {}: it seals notes in the database. Back it up apart from the database.",
-                file.display()
-            );
-            Ok(key)
-        }
+        Ok(text) => Key::from_hex(&text).map(Some).map_err(|e| UsageError(format!("{}: {e}", file.display())).into()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(anyhow::Error::new(e).context(format!("reading the key file {}", file.display()))),
     }
+}
+
+/// A new key for a database that has none yet, written to `file` (readable by this user only)
+/// only once the database has taken it. A database sealed with another key is refused and no
+/// file is written, so a missing key file is never replaced by a wrong one (security probe N7).
+async fn make_key(file: &std::path::Path, database_url: &str) -> anyhow::Result<taper_store::seal::Key> {
+    use taper_store::seal::Key;
+    let key = Key::generate();
+    match taper_store::Store::connect_sealed(database_url, &key).await {
+        Ok(store) => store.close().await,
+        Err(taper_store::StoreError::Config(m)) if m.contains("does not match") => {
+            return Err(UsageError(format!(
+                "the key file {} is missing, and the database was sealed with a key: put the key file back (from \
+                 where you keep it, apart from the database backups) or pass --key-file. Nothing was changed.",
+                file.display()
+            ))
+            .into());
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context("opening the database")),
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut f = options.open(file).with_context(|| format!("creating the key file {}", file.display()))?;
+    std::io::Write::write_all(&mut f, format!("{}\n", key.to_hex()).as_bytes())
+        .with_context(|| format!("writing the key file {}", file.display()))?;
+    eprintln!(
+        "Made a new key at {}: it seals notes in the database. Back it up apart from the database.",
+        file.display()
+    );
+    Ok(key)
 }
 
 /// A database URL without its password, for printing.

@@ -20,9 +20,14 @@ fn a_backup_is_made_refuses_to_overwrite_and_restores_with_the_old_file_kept() {
         |from: &std::path::Path| taper().args(["restore", "--data-dir"]).arg(&data).arg("--from").arg(from).assert();
     backup().success().stdout(contains("Backed up").and(contains("keep it safe")));
     assert!(copy.is_file());
+    // Restoring checks the copy opens with the server's key (issue 19, N7).
+    restore(&copy).code(2).stderr(contains("reading the key file"));
+    std::fs::write(data.join("taper.key"), taper_store::seal::Key::generate().to_hex()).unwrap();
     backup().code(2).stderr(contains("already exists"));
     restore(&copy).success().stdout(contains("Restored").and(contains("before-restore")));
     restore(&dir.join("nothing.db")).code(2).stderr(contains("no backup file"));
+    std::fs::write(dir.join("notes.txt"), "not a database").unwrap();
+    restore(&dir.join("notes.txt")).code(2).stderr(contains("is not a Taper backup"));
     taper()
         .args(["backup", "--database", "postgres://x@localhost/taper", "--to"])
         .arg(dir.join("pg.db"))

@@ -468,5 +468,23 @@ fn serve_refuses_a_database_it_cannot_use_and_a_busy_port() {
         .failure()
         .stderr(predicates::str::contains(format!("cannot listen on 127.0.0.1:{port}")));
     assert!(dir.join("taper.db").exists(), "the database was created and migrated before binding");
+    // Issue 19, N6: the data directory, the database and the key are the owner's only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for (f, want) in [(dir.clone(), 0o700), (dir.join("taper.db"), 0o600), (dir.join("taper.key"), 0o600)] {
+            let mode = std::fs::metadata(&f).expect("exists").permissions().mode() & 0o777;
+            assert_eq!(mode, want, "{} is {mode:o}", f.display());
+        }
+    }
+    // N7: the key file gone, the sealed database is refused and no new key is written.
+    std::fs::remove_file(dir.join("taper.key")).expect("the key file");
+    taper()
+        .args(["serve", "--port", &port, "--data-dir"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is missing, and the database was sealed with a key"));
+    assert!(!dir.join("taper.key").exists(), "no new key written beside the database");
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -6,6 +6,13 @@ use sqlx::Connection as _;
 use crate::{Backend, PG_BACKUP, Result, Store, StoreError, trusted};
 use sqlx::any::install_default_drivers;
 
+/// Whether `file` starts as every SQLite database file does.
+fn is_sqlite_file(file: &std::path::Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 16];
+    std::fs::File::open(file).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == b"SQLite format 3\0"
+}
+
 impl Store {
     /// An online, consistent copy of the whole SQLite database in a new file (`VACUUM INTO`:
     /// one snapshot, taken while the server keeps running, compacted). PostgreSQL backups are
@@ -14,10 +21,13 @@ impl Store {
         if self.backend != Backend::Sqlite {
             return Err(StoreError::Config(PG_BACKUP.into()));
         }
-        if target.exists() {
-            return Err(StoreError::Config(format!("{} already exists; choose a new file", target.display())));
+        // Made empty and private first (an error if it exists): VACUUM INTO writes into it and
+        // keeps its permissions, so the copy is never readable by others, not even for a moment.
+        crate::files::create_private(target)?;
+        if let Err(e) = sqlx::query("VACUUM INTO $1").bind(target.display().to_string()).execute(&self.pool).await {
+            let _ = std::fs::remove_file(target);
+            return Err(e.into());
         }
-        sqlx::query("VACUUM INTO $1").bind(target.display().to_string()).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -28,11 +38,18 @@ impl Store {
     pub async fn restore_sqlite(
         backup: &std::path::Path,
         target: &std::path::Path,
+        key: &crate::seal::Key,
         now: Timestamp,
     ) -> Result<Option<std::path::PathBuf>> {
         let io = |what: &str, e: std::io::Error| StoreError::Config(format!("{what}: {e}"));
         if !backup.is_file() {
             return Err(StoreError::Config(format!("no backup file at {}", backup.display())));
+        }
+        if !is_sqlite_file(backup) {
+            return Err(StoreError::Config(format!(
+                "{} is not a Taper backup (it is not an SQLite database file)",
+                backup.display()
+            )));
         }
         // Refuse while anything else has the database open: leaving WAL mode needs it alone.
         if target.exists() {
@@ -56,13 +73,12 @@ impl Store {
         let staged = target.with_extension("db.restoring");
         let _ = std::fs::remove_file(&staged);
         std::fs::copy(backup, &staged).map_err(|e| io("copying the backup", e))?;
-        let check = Store::connect(&format!("sqlite:{}", staged.display())).await?;
-        let (verdict,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&check.pool).await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&check.pool).await?;
-        check.close().await;
-        if verdict != "ok" {
+        if let Err(e) = Store::check_staged(&staged, key).await {
             let _ = std::fs::remove_file(&staged);
-            return Err(StoreError::Corrupt(format!("the backup fails its integrity check: {verdict}")));
+            for ext in ["db.restoring-wal", "db.restoring-shm"] {
+                let _ = std::fs::remove_file(target.with_extension(ext));
+            }
+            return Err(e);
         }
         let kept = if target.exists() {
             let aside = target.with_extension(format!("db.before-restore-{}", now.as_second()));
@@ -76,6 +92,30 @@ impl Store {
         }
         std::fs::rename(&staged, target).map_err(|e| io("putting the backup in place", e))?;
         Ok(kept)
+    }
+
+    /// A staged copy is migrated to this version, passes `integrity_check`, and opens with the
+    /// server's key (a backup sealed with another key would leave a server that cannot start:
+    /// security probe N7).
+    async fn check_staged(staged: &std::path::Path, key: &crate::seal::Key) -> Result<()> {
+        let check = Store::connect(&format!("sqlite:{}", staged.display())).await?;
+        let (verdict,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&check.pool).await?;
+        check.close().await;
+        if verdict != "ok" {
+            return Err(StoreError::Corrupt(format!("the backup fails its integrity check: {verdict}")));
+        }
+        let sealed =
+            Store::connect_sealed(&format!("sqlite:{}", staged.display()), key).await.map_err(|e| match e {
+                StoreError::Config(m) if m.contains("does not match") => StoreError::Config(
+                    "the backup was sealed with another key than this server's: restore with the --key-file of the \
+                 server that made it, or keep the current database (nothing was changed)"
+                        .into(),
+                ),
+                other => other,
+            })?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&sealed.pool).await?;
+        sealed.close().await;
+        Ok(())
     }
 
     /// Every table's name, row count and contents as text, in a fixed order (SQLite): for

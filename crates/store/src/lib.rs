@@ -17,6 +17,7 @@ mod devices;
 mod documents;
 mod doses;
 mod error;
+mod files;
 mod flag_notes;
 mod form_owners;
 mod history;
@@ -168,9 +169,23 @@ impl Store {
                 })
             });
         }
+        if let Some(path) = files::sqlite_path(url).filter(|_| backend == Backend::Sqlite) {
+            files::private_database(&path)?;
+        }
         let url = if backend == Backend::Sqlite && !url.contains('?') { format!("{url}?mode=rwc") } else { url.into() };
         let pool = opts.connect(&url).await?;
         MIGRATIONS.run(&pool).await?;
+        if backend == Backend::Sqlite {
+            // A file SQLite could only open read-only (say, made immutable) would start and then
+            // fail every save: refuse at start instead (security probe I2). Deleting nothing is
+            // still a write to SQLite.
+            if let Err(e) = sqlx::query("DELETE FROM throttle WHERE key = 'startup write check'").execute(&pool).await {
+                pool.close().await;
+                return Err(StoreError::Config(format!(
+                    "the database cannot be written ({e}): check the file's permissions and that the disk has room"
+                )));
+            }
+        }
         Ok(Store { pool, backend, sealer: None })
     }
 

@@ -486,11 +486,14 @@ async fn the_throttle_slows_attempts_without_races_and_forgets_old_windows() {
 
 /// Issue 12, backups: `backup_to` copies a live SQLite database in one consistent snapshot, and
 /// `restore_sqlite` puts it back (checked first, the replaced file kept aside); every table of
-/// the restored database equals the original's. Refused while the database is in use.
+/// the restored database equals the original's. Refused while the database is in use. Issue 19:
+/// the files are the owner's only (N6); a backup sealed with another key, or a file that is not
+/// a database, is refused with the reason and nothing replaced (N7).
 #[tokio::test]
 async fn a_backup_restores_to_the_same_contents() {
     let s = Scratch::sqlite();
-    let store = Store::connect(&s.url).await.unwrap();
+    let key = taper_store::seal::Key::generate();
+    let store = Store::connect_sealed(&s.url, &key).await.unwrap();
     let owner = user(&store, "b@example.org").await;
     let clin = user(&store, "c@example.org").await;
     store.create_invite(owner, "hash-b", "for Dr B", true, Scope::all(), now(), now()).await.unwrap();
@@ -503,19 +506,48 @@ async fn a_backup_restores_to_the_same_contents() {
     assert!(store.backup_to(&backup).await.unwrap_err().to_string().contains("already exists"));
     let before = store.sqlite_contents().await.unwrap();
     assert!(before.iter().any(|(t, n, _)| t == "users" && *n == 2));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for f in [path.clone(), path.with_extension("db-wal"), backup.clone()] {
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{} is {mode:o}", f.display());
+        }
+    }
 
     // Changed after the backup, then restored: the change is gone, everything else is back.
     user(&store, "late@example.org").await;
-    let busy = Store::restore_sqlite(&backup, &path, now()).await.unwrap_err();
+    let busy = Store::restore_sqlite(&backup, &path, &key, now()).await.unwrap_err();
     assert!(busy.to_string().contains("stop taper serve"), "{busy}");
     store.close().await;
-    let kept = Store::restore_sqlite(&backup, &path, now()).await.unwrap().unwrap();
+    let foreign = Store::restore_sqlite(&backup, &path, &taper_store::seal::Key::generate(), now()).await.unwrap_err();
+    assert!(foreign.to_string().contains("sealed with another key"), "{foreign}");
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "not a database at all").unwrap();
+    let not_db = Store::restore_sqlite(&text, &path, &key, now()).await.unwrap_err();
+    assert!(not_db.to_string().contains("is not a Taper backup"), "{not_db}");
+    let still = Store::connect_sealed(&s.url, &key).await.unwrap();
+    assert!(still.user_by_email("late@example.org").await.unwrap().is_some(), "nothing replaced");
+    still.close().await;
+    let kept = Store::restore_sqlite(&backup, &path, &key, now()).await.unwrap().unwrap();
     assert!(kept.exists(), "the replaced database is kept aside");
-    let restored = Store::connect(&s.url).await.unwrap();
+    let restored = Store::connect_sealed(&s.url, &key).await.unwrap();
     assert_eq!(restored.sqlite_contents().await.unwrap(), before);
     assert!(restored.user_by_email("late@example.org").await.unwrap().is_none());
     restored.close().await;
-    assert!(Store::restore_sqlite(&dir.join("missing.db"), &path, now()).await.is_err());
+    assert!(Store::restore_sqlite(&dir.join("missing.db"), &path, &key, now()).await.is_err());
+    s.remove().await;
+}
+
+/// Security probe I2: a database SQLite can only read is refused at start, not found out at the
+/// first save.
+#[tokio::test]
+async fn a_database_that_cannot_be_written_is_refused_at_start() {
+    let s = Scratch::sqlite();
+    Store::connect(&s.url).await.unwrap().close().await;
+    let read_only = format!("{}?mode=ro", s.url);
+    let err = Store::connect(&read_only).await.unwrap_err();
+    assert!(err.to_string().contains("cannot be written"), "{err}");
     s.remove().await;
 }
 
