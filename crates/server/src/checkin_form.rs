@@ -26,6 +26,21 @@ pub struct Typed {
 }
 
 impl Typed {
+    /// A check-in form as it was sent, to show again when saving it failed.
+    pub fn as_sent(pairs: &[(String, String)]) -> Typed {
+        let get = |k: &str| crate::form::value(pairs, k);
+        Typed {
+            date: get("date"),
+            scores: (CHECKLIST.iter())
+                .map(|i| symptoms::parse_score(i.key, &get(&format!("s_{}", i.key))).map_or(0, usize::from))
+                .collect(),
+            wellbeing: get("wellbeing"),
+            sleep_hours: get("sleep_hours"),
+            note: get("note"),
+            selfharm: get("selfharm"),
+        }
+    }
+
     /// A saved check-in shown in its form, with the daily question's answer `selfharm`.
     pub fn saved(c: &taper_store::CheckInRecord, selfharm: &str) -> Typed {
         Typed {

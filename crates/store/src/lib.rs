@@ -261,6 +261,24 @@ impl Store {
         self.pool.close().await;
     }
 
+    /// Makes every later write to `table` fail as a full disk would (SQLite only), for tests
+    /// that nothing typed is lost when saving fails.
+    #[cfg(feature = "test-support")]
+    pub async fn fail_writes_to(&self, table: &str) -> Result<()> {
+        if self.backend != Backend::Sqlite || !table.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+            return Err(StoreError::Config(format!("cannot make writes to {table} fail here")));
+        }
+        for event in ["INSERT", "UPDATE"] {
+            sqlx::query(trusted(format!(
+                "CREATE TRIGGER full_{table}_{event} BEFORE {event} ON {table} \
+                 BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END"
+            )))
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
     /// A value of a SQLite pragma, for tests of durability settings.
     #[cfg(feature = "test-support")]
     pub async fn sqlite_pragma(&self, name: &str) -> Result<String> {

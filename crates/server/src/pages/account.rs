@@ -104,6 +104,9 @@ pub async fn password(
     state.store.set_password_hash(person.id(), &hash).await?;
     let keep = crate::sessions::this_browser(&person.ctx.session);
     state.store.sessions_delete_for_user_except(person.id(), &keep).await?;
+    // This browser stays signed in under a new session id (security probe I2): an id seen
+    // before the change is worthless after it.
+    person.ctx.session.cycle_id().await?;
     state.store.form_owners_end_except(person.id(), &crate::lapsed::owner_key(&person.ctx.csrf)).await?;
     tracing::info!(user = %person.id(), "password changed");
     Ok(page(&state, &person, None, Some("Password changed. Every other browser has been signed out.".into()))

@@ -132,9 +132,24 @@ pub async fn save(
     // A "yes" to the daily question is kept first, whatever else the form holds.
     let day = parse_day(&crate::form::value(&pairs, "date"), today).ok();
     let urgent = keep_yes(&state, &person, &pairs, day).await?;
-    let day = match store_form(&state, person.id(), &pairs, today, person.now()).await? {
-        Ok(day) => day,
-        Err(refused) => {
+    let day = match store_form(&state, person.id(), &pairs, today, person.now()).await {
+        Ok(Ok(day)) => day,
+        // The database could not take it (a full disk, say): the check-in as typed comes back
+        // with the reason, so nothing the person wrote is lost (security probe I2).
+        Err(e @ crate::error::AppError::Internal { .. }) => {
+            tracing::error!(error = %e, "a check-in could not be saved");
+            let recent = state.store.checkins(person.id()).await.unwrap_or_default();
+            let why = Field::error(
+                "date",
+                "Your check-in could not be saved just now: the server could not write it. Everything you typed is \
+                 still below; please try again in a little while.",
+            );
+            let page =
+                page(&person, Typed::as_sent(&pairs), false, vec![why], false, &recent, urgent.unwrap_or_default());
+            return Ok((axum::http::StatusCode::SERVICE_UNAVAILABLE, page).into_response());
+        }
+        Err(e) => return Err(e),
+        Ok(Err(refused)) => {
             let Refused { errors, typed } = *refused;
             let recent = state.store.checkins(person.id()).await?;
             let page = page(&person, typed, false, errors, false, &recent, urgent.unwrap_or_default());

@@ -279,3 +279,38 @@ async fn a_plan_over_its_deadline_gets_a_clear_answer_and_nothing_is_saved() {
     app.stop().await;
     s.remove().await;
 }
+
+/// Security probe I2: when the database cannot take a check-in (a full disk), the form comes
+/// back with everything typed and the reason (503), instead of a bare error that loses it.
+#[tokio::test]
+async fn a_check_in_that_cannot_be_saved_comes_back_as_typed() {
+    on_sqlite(2, |app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up("full@example.org").await;
+        app.store.fail_writes_to("checkins").await.unwrap();
+        let sent = crate::check_in_with_note(&sam, &crate::days_ago(0), "KEEP-THIS-LONG-NOTE about tonight").await;
+        assert_eq!(sent.status, StatusCode::SERVICE_UNAVAILABLE, "{}", sent.body);
+        assert!(sent.has("could not be saved just now") && sent.has("KEEP-THIS-LONG-NOTE about tonight"));
+        assert!(sent.has("name=\"s_dizziness\" value=\"1\" checked"), "the answers as typed");
+        app
+    })
+    .await;
+}
+
+/// Security probe I2: every response says no page may use the camera, microphone or location,
+/// and keeps other windows from reaching into it.
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    on_sqlite(2, |app: TestApp| async move {
+        for path in ["/", "/login", "/crisis", "/nowhere"] {
+            let r = app.browser().client.get(format!("{}{path}", app.base)).send().await.unwrap();
+            let h = r.headers();
+            assert!(h["permissions-policy"].to_str().unwrap().contains("camera=()"), "{path}");
+            assert_eq!(h["cross-origin-opener-policy"], "same-origin", "{path}");
+            assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+            assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{path}");
+        }
+        app
+    })
+    .await;
+}

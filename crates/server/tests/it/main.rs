@@ -796,6 +796,9 @@ async fn account_lists_sessions_signs_out_others_and_changes_the_password() {
             .await;
         assert!(short.has("New password:"));
         there.submit("/login", "/login", &[("email", "pw@example.org"), ("password", "correct horse battery")]).await;
+        let pw_id = app.store.user_by_email("pw@example.org").await.unwrap().unwrap().id;
+        let ids_before: Vec<String> =
+            app.store.sessions_of_user(pw_id, jiff::Timestamp::now()).await.unwrap().into_iter().map(|s| s.0).collect();
         let changed = here
             .submit(
                 "/account",
@@ -804,6 +807,11 @@ async fn account_lists_sessions_signs_out_others_and_changes_the_password() {
             )
             .await;
         assert!(changed.has("Password changed"), "{}", changed.body);
+        // This browser stays signed in, under a session id it did not have before (I2).
+        let after = app.store.sessions_of_user(pw_id, jiff::Timestamp::now()).await.unwrap();
+        assert_eq!(after.len(), 1, "only this browser's session");
+        assert!(!ids_before.contains(&after[0].0), "the session id changed with the password");
+        assert_eq!(here.get("/today").await.status, StatusCode::OK);
         assert_eq!(there.get("/today").await.location.as_deref(), Some("/login"), "others signed out");
         let old = app.browser();
         let refused =
