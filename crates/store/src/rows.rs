@@ -357,7 +357,10 @@ pub struct AuditRecord {
     pub actor: UserId,
     pub actor_name: String,
     pub action: String,
+    /// When, or when the first of a burst counted in this row.
     pub at: Timestamp,
+    /// How many times (more than one: a burst within a minute).
+    pub times: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -273,6 +273,46 @@ impl Store {
         Ok(())
     }
 
+    /// Appends to the owner's access log, or — when the same person logged the same action there
+    /// since `since` — counts one more time on that row: a burst of reads is recorded with how
+    /// many there were, in one row per window (security probe L5).
+    pub async fn audit_counted(
+        &self,
+        owner: UserId,
+        actor: UserId,
+        actor_name: &str,
+        action: &str,
+        now: Timestamp,
+        since: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let counted = sqlx::query(
+            "UPDATE audit SET times = times + 1 WHERE id = (SELECT id FROM audit \
+             WHERE owner_id = $1 AND actor_id = $2 AND action = $3 AND at > $4 ORDER BY at DESC LIMIT 1)",
+        )
+        .bind(owner.to_string())
+        .bind(actor.to_string())
+        .bind(action)
+        .bind(micros(since))
+        .execute(&mut *tx)
+        .await?;
+        if counted.rows_affected() == 0 {
+            sqlx::query(
+                "INSERT INTO audit (id, owner_id, actor_id, actor_name, action, at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(owner.to_string())
+            .bind(actor.to_string())
+            .bind(actor_name)
+            .bind(action)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The owner's access log, newest first.
     pub async fn access_log(&self, owner: UserId) -> Result<Vec<AuditRecord>> {
         #[derive(sqlx::FromRow)]
@@ -281,16 +321,23 @@ impl Store {
             actor_name: String,
             action: String,
             at: i64,
+            times: i64,
         }
         let rows: Vec<AuditRow> = sqlx::query_as(
-            "SELECT actor_id, actor_name, action, at FROM audit WHERE owner_id = $1 ORDER BY at DESC, id DESC",
+            "SELECT actor_id, actor_name, action, at, times FROM audit WHERE owner_id = $1 ORDER BY at DESC, id DESC",
         )
         .bind(owner.to_string())
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()
             .map(|r| {
-                Ok(AuditRecord { actor: uuid(&r.actor_id)?, actor_name: r.actor_name, action: r.action, at: ts(r.at)? })
+                Ok(AuditRecord {
+                    actor: uuid(&r.actor_id)?,
+                    actor_name: r.actor_name,
+                    action: r.action,
+                    at: ts(r.at)?,
+                    times: u32::try_from(r.times).unwrap_or(u32::MAX),
+                })
             })
             .collect()
     }

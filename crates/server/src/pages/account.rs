@@ -270,7 +270,7 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
             .access_log(id)
             .await?
             .into_iter()
-            .map(|a| serde_json::json!({ "who": a.actor_name, "what": a.action, "at": a.at.to_string() }))
+            .map(|a| serde_json::json!({ "who": a.actor_name, "what": a.action, "at": a.at.to_string(), "times": a.times }))
             .collect(),
     })
 }

@@ -120,7 +120,12 @@ pub async fn person(
     let share = shared(&state, &viewer, &id).await?;
     let now = viewer.now();
     let r = timeline::record_of(&state, share.owner, now).await?;
-    state.store.audit(share.owner, viewer.id(), &viewer.user.display_name, "viewed your record", now).await?;
+    // Every read is counted; reads within a minute share one row (security probe L5).
+    let minute_ago = now.checked_sub(jiff::SignedDuration::from_mins(1)).unwrap_or(now);
+    state
+        .store
+        .audit_counted(share.owner, viewer.id(), &viewer.user.display_name, "viewed your record", now, minute_ago)
+        .await?;
 
     let sees = |c: Category| share.scope.contains(c);
     // Only what the person shares reaches the page: the chart's lines, its start date and the
@@ -145,7 +150,7 @@ pub async fn person(
         dose: dose_line(&r, share.scope),
         chart,
         flags: flag_views(&state, &r, &viewer, share.scope),
-        resolved: resolved_by(&r, &viewer),
+        resolved: resolved_by(&r, &viewer, share.scope),
         scores: score_views,
         checkins: checkin_rows(checkins, share.scope),
         notice: match (q.resolved, q.proposed) {
@@ -281,11 +286,13 @@ fn checkin_rows(checkins: &[taper_store::CheckInRecord], scope: Scope) -> Vec<(S
         .collect()
 }
 
-/// The flags this viewer resolved, in words.
-fn resolved_by(r: &Record, viewer: &Person) -> Vec<(String, String, String, String)> {
+/// The flags this viewer resolved, in words: only those about what the person still shares
+/// with them (a withdrawn category hides its resolved flags too: security probe N9).
+fn resolved_by(r: &Record, viewer: &Person, scope: Scope) -> Vec<(String, String, String, String)> {
+    let shared = |key: &str| taper_core::flags::FlagKind::of_key(key).is_some_and(|k| scope.contains(k.about()));
     r.notes
         .iter()
-        .filter(|n| n.by == viewer.id() && n.kind == FlagNoteKind::Resolved)
+        .filter(|n| n.by == viewer.id() && n.kind == FlagNoteKind::Resolved && shared(&n.flag_key))
         .map(|x| {
             (
                 x.at.to_zoned_datetime(viewer.tz.clone()).date().to_string(),

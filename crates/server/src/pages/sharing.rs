@@ -72,7 +72,11 @@ async fn page(
     let log = all
         .into_iter()
         .take(LOG_SHOWN)
-        .map(|a| LogView { at: when(a.at), who: a.actor_name, what: a.action })
+        .map(|a| LogView {
+            at: when(a.at),
+            who: a.actor_name,
+            what: if a.times > 1 { format!("{} ({} times within a minute)", a.action, a.times) } else { a.action },
+        })
         .collect();
     let pending = state
         .store
