@@ -85,6 +85,18 @@ pub fn clear_form_cookie(secure: bool) -> String {
     )
 }
 
+/// Whether reading a body failed because its deadline passed (`listen::Limits::body`).
+fn timed_out(e: &axum::Error) -> bool {
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// Compares in time independent of where the strings differ.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -124,9 +136,16 @@ pub async fn guard(State(state): State<AppState>, session: Session, req: Request
         None => None,
     };
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, views::message_page("Too much", "That form was too large."))
-            .into_response();
+    let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
+        Ok(b) => b,
+        Err(e) if timed_out(&e) => {
+            let words = "That form took too long to arrive. Check your connection and send it again.";
+            return (StatusCode::REQUEST_TIMEOUT, views::message_page("Too slow", words)).into_response();
+        }
+        Err(_) => {
+            return (StatusCode::PAYLOAD_TOO_LARGE, views::message_page("Too much", "That form was too large."))
+                .into_response();
+        }
     };
     // Read once; the token, the holds and the NUL check all look at the same pairs.
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();

@@ -15,6 +15,7 @@ pub mod error;
 pub mod form;
 pub mod import;
 pub mod lapsed;
+pub mod listen;
 pub mod pages;
 pub mod self_harm;
 pub mod sessions;
@@ -277,12 +278,10 @@ pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(),
     ready(addr);
     tokio::spawn(sessions::sweep_expired(store.clone()));
     // With each connection's address, for the per-address limits (`throttle::ClientAddr`).
-    axum::serve(listener, app(state, config.secure_cookies).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(StartError::Serve)?;
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    listen::run(listener, app(state, config.secure_cookies), listen::Limits::default(), shutdown).await;
     store.close().await;
     Ok(())
 }

@@ -59,9 +59,12 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
         let addr: SocketAddr = listener.local_addr().expect("address");
         let router = app(state, false);
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
-        });
+        let limits = taper_server::listen::Limits {
+            headers: std::time::Duration::from_secs(1),
+            body: std::time::Duration::from_secs(2),
+            ..taper_server::listen::Limits::default()
+        };
+        let server = tokio::spawn(taper_server::listen::run(listener, router, limits, std::future::pending()));
         TestApp { base: format!("http://{addr}"), store, url: url.to_string(), server }
     }
 

@@ -8,6 +8,7 @@ mod erasure;
 mod forms;
 mod helpers;
 mod import;
+mod limits;
 mod logs;
 mod pace;
 mod safety;
