@@ -512,11 +512,13 @@ pub async fn login(
     let wrong = |chrome, msg: &str| {
         Login { chrome, email: f.email.trim().to_string(), error: Some(msg.to_string()) }.into_response()
     };
-    // Counted before the password is checked, so a burst cannot slip past the count.
+    // A wait already running refuses the attempt before any password is checked; only a wrong
+    // password is counted, after the check (the hashers are a fixed pool, so a burst that
+    // arrives before its count is bounded by them).
     let device = throttle::device_cookie(&headers, secure.0);
-    let (wait, known) = throttle::sign_in_attempt(&state, &email, addr, device.as_deref()).await?;
+    let keys = throttle::sign_in_keys(&state, &email, addr, device.as_deref()).await?;
     let account = throttle::account_key(&email);
-    if let Some(wait) = wait {
+    if let Some(wait) = keys.wait(&state).await? {
         tracing::warn!(account = %account, addr = %addr.key(), wait, "sign-in refused: too many attempts");
         return Ok(throttle::refused(wrong(ctx.chrome("login"), &throttle::wait_words(wait)), wait));
     }
@@ -530,9 +532,11 @@ pub async fn login(
             throttle::clear(&state, Limit::SignInAccount, &account).await?;
             start_session(&ctx.session, u.id).await?;
             let page = signed_in(Redirect::to(home_of(&u)), secure);
+            let known = keys.device().map(str::to_string);
             Ok(remember_device(&state, page, u.id, known, device.as_deref(), secure).await?)
         }
         _ => {
+            keys.failed(&state).await?;
             tracing::info!(account = %account, addr = %addr.key(), "sign-in failed");
             Ok(wrong(ctx.chrome("login"), "That e-mail address and password do not match an account."))
         }

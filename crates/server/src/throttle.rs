@@ -105,27 +105,83 @@ pub fn set_device_cookie(token: &str, secure: bool) -> String {
     )
 }
 
-/// Counts a sign-in attempt for `email` and says how long it must wait first, if at all. A
-/// browser that signed in to this account before is judged on its own counter, so a guesser
-/// elsewhere cannot keep the owner out (M2). Anyone else is counted per address first, and per
-/// account only when the address may go on, so refused attempts add no rows (M1). Returns the
-/// wait and the device cookie's key when the browser is known.
-pub async fn sign_in_attempt(
+/// Which counters a sign-in for `email` is judged on: a browser that signed in to this account
+/// before, on its own (so a guesser elsewhere cannot keep the owner out, M2); anyone else, on
+/// their address and the account.
+pub async fn sign_in_keys(
     state: &AppState,
     email: &str,
     addr: ClientAddr,
     device: Option<&str>,
-) -> taper_store::Result<(Option<i64>, Option<String>)> {
+) -> taper_store::Result<SignInKeys> {
     if let Some(token) = device {
         let key = device_key(token);
         if state.store.device_known(&key, email, devices_since(Timestamp::now())).await? {
-            return Ok((attempt(state, Limit::SignInDevice, &key).await?, Some(key)));
+            return Ok(SignInKeys::Device(key));
         }
     }
-    if let Some(wait) = attempt(state, Limit::SignInAddress, &addr.key()).await? {
-        return Ok((Some(wait), None));
+    Ok(SignInKeys::Stranger { address: addr.key(), account: account_key(email) })
+}
+
+/// The counters one sign-in is judged on.
+pub enum SignInKeys {
+    /// A browser that signed in to this account before: its device cookie's key.
+    Device(String),
+    Stranger {
+        address: String,
+        account: String,
+    },
+}
+
+impl SignInKeys {
+    /// How long this sign-in must wait first, if a wait is running on any of its counters.
+    /// Nothing is counted: only a wrong password is ([`SignInKeys::failed`]), so the right
+    /// password never adds to a wait (walk-through N13), and a refused attempt adds no row (M1).
+    pub async fn wait(&self, state: &AppState) -> taper_store::Result<Option<i64>> {
+        let now = Timestamp::now();
+        let mut longest = None;
+        for full in self.full_keys() {
+            if let Some(until) = state.store.throttle_wait(&full, now).await? {
+                let secs = until.duration_since(now).as_secs().max(1);
+                longest = longest.max(Some(secs));
+            }
+        }
+        Ok(longest)
     }
-    Ok((attempt(state, Limit::SignInAccount, &account_key(email)).await?, None))
+
+    /// Counts a wrong password: on the device's counter, or on the address's and then — only
+    /// when the address may go on — the account's.
+    pub async fn failed(&self, state: &AppState) -> taper_store::Result<()> {
+        match self {
+            SignInKeys::Device(key) => {
+                attempt(state, Limit::SignInDevice, key).await?;
+            }
+            SignInKeys::Stranger { address, account } => {
+                if attempt(state, Limit::SignInAddress, address).await?.is_none() {
+                    attempt(state, Limit::SignInAccount, account).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The device cookie's key, when the browser is known.
+    pub fn device(&self) -> Option<&str> {
+        match self {
+            SignInKeys::Device(k) => Some(k),
+            SignInKeys::Stranger { .. } => None,
+        }
+    }
+
+    fn full_keys(&self) -> Vec<String> {
+        match self {
+            SignInKeys::Device(key) => vec![format!("{}:{key}", Limit::SignInDevice.prefix())],
+            SignInKeys::Stranger { address, account } => vec![
+                format!("{}:{address}", Limit::SignInAddress.prefix()),
+                format!("{}:{account}", Limit::SignInAccount.prefix()),
+            ],
+        }
+    }
 }
 
 /// Counts an attempt; `Some(seconds)` when it must wait that long first (not counted then).
@@ -144,7 +200,11 @@ pub async fn clear(state: &AppState, limit: Limit, key: &str) -> taper_store::Re
 
 /// What a refused person is told.
 pub fn wait_words(seconds: i64) -> String {
-    let wait = if seconds < 90 { format!("{seconds} seconds") } else { format!("{} minutes", (seconds + 59) / 60) };
+    let wait = match seconds {
+        ..=1 => "1 second".to_string(),
+        2..90 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", (seconds + 59) / 60),
+    };
     format!(
         "Too many attempts in a short time. For safety, please wait {wait} and try again. Nothing is wrong with \
          your account: this only slows down anyone trying to guess."

@@ -59,6 +59,17 @@ impl Store {
         Ok(Some(row.map_or(Ok(now), |r| ts(r.0))?))
     }
 
+    /// When the wait running under `key` ends, if one is running at `now` (nothing is counted).
+    pub async fn throttle_wait(&self, key: &str, now: Timestamp) -> Result<Option<Timestamp>> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT next_allowed FROM throttle WHERE key = $1 AND next_allowed > $2")
+                .bind(key)
+                .bind(micros(now))
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| ts(r.0)).transpose()
+    }
+
     /// How many keys the throttle holds (what refused attempts may grow).
     pub async fn throttle_rows(&self) -> Result<i64> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM throttle").fetch_one(&self.pool).await?;

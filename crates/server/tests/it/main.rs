@@ -14,7 +14,7 @@ mod pace;
 mod safety;
 mod sharing;
 
-use helpers::{Browser, TestApp, on_both};
+use helpers::{Browser, TestApp, on_both, on_sqlite};
 use jiff::ToSpan as _;
 use jiff::civil::Date;
 use reqwest::StatusCode;
@@ -672,6 +672,26 @@ async fn a_guesser_cannot_keep_the_owner_out_of_a_browser_that_signed_in_before(
         assert!(tried < 60, "the address limit was reached");
         let added = app.store.throttle_rows().await.unwrap() - rows;
         assert!(added <= tried, "one row per counted account at most: {added} rows for {tried} counted");
+        app
+    })
+    .await;
+}
+
+/// Walk-through N13: about 50 sign-ins an hour from one address (a clinic behind one NAT) made
+/// every right password wait minutes. Only wrong passwords are counted now: 60 people signing in
+/// from one address with their right passwords, each from a new browser, all get in.
+#[tokio::test]
+async fn right_passwords_from_one_busy_address_are_never_slowed() {
+    on_sqlite(2, |app: TestApp| async move {
+        let ward = app.browser();
+        ward.sign_up("ward@example.org").await;
+        for i in 0..60 {
+            let browser = app.browser();
+            let form = [("email", "ward@example.org"), ("password", "correct horse battery")];
+            let r = browser.submit("/login", "/login", &form).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "sign-in {i}: {}", r.body);
+        }
+        assert_eq!(app.store.throttle_rows().await.unwrap(), 1, "only the sign-up is counted, no right password");
         app
     })
     .await;
