@@ -4,6 +4,9 @@
 //! same run: a bare axum hello-world's latency on the same machine, and the server's own resident
 //! memory before the burst.
 //!
+//! Then (issue 19, item 4) an account imported at the import's limit of check-ins has its
+//! heaviest page, Progress, opened by several clients at once, again with `/health` watched.
+//!
 //! `cargo bench -p taper --bench burst` (release build; prints a table, asserts nothing).
 
 use std::process::{Child, Command, Stdio};
@@ -124,6 +127,127 @@ async fn heavy_preview(client: Client, base: String) -> u16 {
     client.post(format!("{base}/plan/preview")).form(&form).send().await.map_or(0, |r| r.status().as_u16())
 }
 
+/// A plan saved for the signed-in `client`, then its export with `checkins` days of check-ins.
+async fn export_with_checkins(client: &Client, base: &str, checkins: usize) -> serde_json::Value {
+    let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    // The plan began within the last year (the form takes no earlier start).
+    let first = today.checked_sub(jiff::Span::new().days(300)).expect("date");
+    let page = client.get(format!("{base}/plan/new?drug=citalopram")).send().await.expect("get");
+    let t = token(&page.text().await.expect("body"));
+    let form = [
+        ("csrf", t.as_str()),
+        ("drug", "citalopram"),
+        ("dose", "20"),
+        ("strategy", "hyperbolic"),
+        ("step", "10"),
+        ("every", "28"),
+        ("start_date", &first.to_string()),
+        ("syringe", "0.1"),
+        ("products", "citalopram-oral-drops-40mg-ml"),
+    ];
+    client.post(format!("{base}/plan")).form(&form).send().await.expect("plan");
+    let text = client.get(format!("{base}/account/export.json")).send().await.expect("export").text().await;
+    let mut export: serde_json::Value = serde_json::from_str(&text.expect("body")).expect("json");
+    let days: Vec<serde_json::Value> = (1..=checkins)
+        .map(|d| {
+            let day = today.checked_sub(jiff::Span::new().days(i64::try_from(d).unwrap_or(0))).expect("date");
+            let level = u8::try_from(d % 4).unwrap_or(0);
+            serde_json::json!({"date": day.to_string(), "burden": 0, "scores": vec![level; 17], "wellbeing": 5,
+                "sleep_hours": 7.0, "note": "a note of a realistic length about the day and how it went"})
+        })
+        .collect();
+    export["checkins"] = serde_json::Value::Array(days);
+    export
+}
+
+/// `/health` latencies while `rounds` of `clients` concurrent requests for `path` run.
+async fn watched(
+    probe: &Client,
+    base: &str,
+    heavy: &Client,
+    path: &str,
+    clients: usize,
+    rounds: usize,
+) -> (Vec<Duration>, Vec<Duration>) {
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watch = {
+        let (probe, url, watching) = (probe.clone(), format!("{base}/health"), watching.clone());
+        tokio::spawn(async move {
+            let mut v = Vec::new();
+            while watching.load(std::sync::atomic::Ordering::Relaxed) {
+                v.push(latency(&probe, &url).await);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            v
+        })
+    };
+    let mut pages = Vec::new();
+    for _ in 0..rounds {
+        let tasks: Vec<_> = (0..clients)
+            .map(|_| {
+                let (c, url) = (heavy.clone(), format!("{base}{path}"));
+                tokio::spawn(async move { latency(&c, &url).await })
+            })
+            .collect();
+        for t in tasks {
+            pages.push(t.await.expect("page"));
+        }
+    }
+    watching.store(false, std::sync::atomic::Ordering::Relaxed);
+    (watch.await.expect("watch"), pages)
+}
+
+/// Issue 19, item 4: an account at the import's limit of check-ins, its Progress page opened by
+/// `clients` at once for a few rounds, `/health` watched; reported against `hello_p50`.
+async fn heavy_pages(dir: &std::path::Path, base: &str, probe: &Client, hello_p50: Duration, clients: usize) {
+    let checkins = 4000;
+    let heavy = Client::builder().cookie_store(true).build().expect("client");
+    let t = token(&heavy.get(format!("{base}/signup")).send().await.expect("get").text().await.expect("body"));
+    let form = [
+        ("csrf", t.as_str()),
+        ("email", "heavy@example.org"),
+        ("display_name", "Heavy"),
+        ("password", "a long heavy password"),
+        ("confirm", "a long heavy password"),
+        ("time_zone", "UTC"),
+        ("role", "person"),
+    ];
+    heavy.post(format!("{base}/signup")).form(&form).send().await.expect("signup");
+    let source = Client::builder().cookie_store(true).build().expect("client");
+    let t = token(&source.get(format!("{base}/signup")).send().await.expect("get").text().await.expect("body"));
+    let mut form = form;
+    form[0].1 = t.as_str();
+    form[1].1 = "source@example.org";
+    source.post(format!("{base}/signup")).form(&form).send().await.expect("signup");
+    let export = export_with_checkins(&source, base, checkins).await;
+    let file = dir.join("heavy-export.json");
+    std::fs::write(&file, export.to_string()).expect("export file");
+    let imported = Command::new(env!("CARGO_BIN_EXE_taper"))
+        .args(["import", "--email", "heavy@example.org", "--data-dir"])
+        .arg(dir)
+        .arg("--from")
+        .arg(&file)
+        .output()
+        .expect("taper import");
+    if !imported.status.success() {
+        println!("heavy pages: the import failed: {}", String::from_utf8_lossy(&imported.stderr));
+        return;
+    }
+    let ratio = |d: Duration| d.as_secs_f64() / hello_p50.as_secs_f64().max(1e-9);
+    let (health, pages) = watched(probe, base, &heavy, "/progress", clients, 5).await;
+    let (p50, max) = (percentile(pages.clone(), 0.5), percentile(pages, 1.0));
+    println!(
+        "heavy: {checkins} check-ins imported; /progress by {clients} clients at once x5: p50 {p50:.2?}, max {max:.2?}"
+    );
+    let (h50, hmax) = (percentile(health.clone(), 0.5), percentile(health.clone(), 1.0));
+    println!(
+        "/health heavy p50 {h50:.2?} (x{:.1}), max {hmax:.2?} (x{:.1}), {} samples",
+        ratio(h50),
+        ratio(hmax),
+        health.len()
+    );
+}
+
 fn main() {
     let (sign_ins, previews) = (count("TAPER_BURST_SIGN_INS", 128), count("TAPER_BURST_PREVIEWS", 16));
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -203,6 +327,7 @@ fn main() {
             during.len()
         );
         println!("server memory: {rss_before:.0} MiB before, peak {peak:.0} MiB, {rss_after:.0} MiB after");
+        heavy_pages(&dir, &base, &probe, hello_p50, count("TAPER_BURST_HEAVY", 2)).await;
     });
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);

@@ -31,6 +31,13 @@ pub struct ServeArgs {
     /// notes cannot be read.
     #[arg(long, env = "TAPER_KEY_FILE")]
     pub key_file: Option<PathBuf>,
+    /// Your privacy notice, as plain text (paragraphs between blank lines): who runs this
+    /// server, where the data live, who can see them. Shown at /privacy and linked on every page.
+    #[arg(long, env = "TAPER_PRIVACY_NOTICE")]
+    pub privacy_notice: Option<PathBuf>,
+    /// Your terms of use, as plain text. Shown at /terms and linked on every page.
+    #[arg(long, env = "TAPER_TERMS")]
+    pub terms: Option<PathBuf>,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
@@ -65,11 +72,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
         Some(key) => key,
         None => runtime.block_on(make_key(&key_file, &database_url))?,
     };
+    let notices = taper_server::notices::Notices::read(args.privacy_notice.as_deref(), args.terms.as_deref())
+        .map_err(UsageError)?;
     let config = taper_server::Config {
         bind: SocketAddr::new(args.bind, args.port),
         database_url,
         secure_cookies: args.secure_cookies,
         key,
+        notices,
     };
     runtime.block_on(taper_server::serve(config, |addr| {
         eprintln!("Taper is running at http://{addr}/ (database: {shown}). Press Ctrl-C to stop.");

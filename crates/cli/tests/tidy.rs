@@ -354,6 +354,7 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/auth.rs", &["12", "128", "19_456", "2", "32", "10", "3600", "4", "254", "60"]),
     ("crates/server/src/crisis.rs", &["41"]),  // the number of country files
     ("crates/server/src/cookies.rs", &["64"]), // a token's length
+    ("crates/server/src/notices.rs", &["64", "1024", "5"]), // a notice's size in KiB; sentences listed
     ("crates/server/src/csrf.rs", &["64", "1024", "60"]), // form body limit, token length; seconds per minute
     ("crates/server/src/lapsed.rs", &["7", "24"]), // how long a form names its owner: days, hours a day
     ("crates/server/src/lib.rs", &["30", "12", "20", "60"]), // session timeouts, plan deadline
@@ -369,8 +370,9 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/pages/history.rs", &["20", "5", "3", "2000"]), // input cap, array sizes, note
     ("crates/server/src/pages/plan.rs", &["3", "2"]),       // markets; a plan needs two steps to save
     ("crates/server/src/pages/safety_plan.rs", &["2000", "7", "200", "40"]), // text limits, sections
-    // log shown, invitation lifetime and code, label length, hours per day, handle length
-    ("crates/server/src/pages/sharing.rs", &["200", "7", "12", "4", "8", "80", "24", "64"]),
+    // log shown, invitation lifetime and code, label length, hours per day, handle length; the
+    // version and variant bytes of a UUID
+    ("crates/server/src/pages/sharing.rs", &["200", "7", "12", "4", "8", "80", "24", "64", "6"]),
     ("crates/server/src/sessions.rs", &["1000", "600", "24"]), // milliseconds, clean-up tick, a day
     ("crates/server/src/settings.rs", &["365"]),               // a start date within a year
     // limits and waits, words for a wait; device cookie lifetime: days, hours a day, seconds an hour

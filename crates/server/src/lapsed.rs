@@ -1,6 +1,6 @@
 //! Forms sent after their session lapsed (issue 19: N1, N10, L6, walk-through M14). A PHQ-9 with
-//! an item-9 answer above zero, a "yes" to the daily question, or a whole check-in, sent on a
-//! form whose session has ended, is saved **for the account the form was shown to** — the one
+//! an item-9 answer above zero, a "yes" to the daily question, a whole check-in or a whole
+//! questionnaire, sent on a form whose session has ended, is saved **for the account the form was shown to** — the one
 //! its CSRF token was issued to (`form_owners`) — and for no one else: never for whoever signs
 //! in next in that browser, never for a form no signed-in session was shown. Crisis help comes
 //! first whenever the answer is about self-harm, whoever sent it.
@@ -33,6 +33,15 @@ use askama_web::WebTemplate;
 /// is not.
 pub const OWNED_FOR_DAYS: i64 = 7;
 
+/// What a form that can be sent after a lapse says under its button, so nobody rushes.
+pub fn hint() -> String {
+    format!(
+        "Take your time: after {} minutes without activity you are signed out, but what you send on this form \
+         is still saved for you.",
+        crate::IDLE_MINUTES
+    )
+}
+
 /// The earliest issue time a token may have to still name its owner at `now`.
 pub fn owned_since(now: Timestamp) -> Timestamp {
     now.checked_sub(SignedDuration::from_hours(24 * OWNED_FOR_DAYS)).unwrap_or(now)
@@ -56,28 +65,33 @@ pub struct Sent<'a> {
 
 /// The forms this module answers.
 enum Kind {
-    /// PHQ-9 with item 9 above zero: every answer, and the closing question.
-    Phq9 { values: Vec<Option<u8>>, difficulty: Option<u8> },
+    /// PHQ-9 or GAD-7: every answer, and PHQ-9's closing question. Urgent when PHQ-9's item 9
+    /// is above zero (kept even when the rest is unanswered); otherwise kept only when complete.
+    Questionnaire { instrument: Instrument, values: Vec<Option<u8>>, difficulty: Option<u8> },
     /// A check-in; `urgent` when it holds a "yes" to the daily question.
     CheckIn { urgent: bool },
 }
 
 impl Kind {
     fn of(sent: &Sent<'_>) -> Option<Kind> {
-        match sent.path {
-            "/questionnaires/phq9" => {
-                let values = self_harm::answers_of(Instrument::Phq9, sent.pairs);
-                self_harm::item9_of(Instrument::Phq9, &values)?;
-                let difficulty = self_harm::difficulty_of(Instrument::Phq9, sent.pairs);
-                Some(Kind::Phq9 { values, difficulty })
-            }
-            "/checkin" => Some(Kind::CheckIn { urgent: crate::form::value(sent.pairs, "selfharm").trim() == "1" }),
-            _ => None,
+        if sent.path == "/checkin" {
+            return Some(Kind::CheckIn { urgent: crate::form::value(sent.pairs, "selfharm").trim() == "1" });
         }
+        let instrument = Instrument::from_key(sent.path.strip_prefix("/questionnaires/")?)?;
+        let values = self_harm::answers_of(instrument, sent.pairs);
+        let urgent = self_harm::item9_of(instrument, &values).is_some();
+        if !urgent && values.iter().any(Option::is_none) {
+            return None;
+        }
+        let difficulty = self_harm::difficulty_of(instrument, sent.pairs);
+        Some(Kind::Questionnaire { instrument, values, difficulty })
     }
 
     fn urgent(&self) -> bool {
-        matches!(self, Kind::Phq9 { .. } | Kind::CheckIn { urgent: true })
+        match self {
+            Kind::Questionnaire { instrument, values, .. } => self_harm::item9_of(*instrument, values).is_some(),
+            Kind::CheckIn { urgent } => *urgent,
+        }
     }
 }
 
@@ -139,13 +153,20 @@ async fn save(state: &AppState, owner: &User, kind: &Kind, pairs: &[(String, Str
     let mut errors = Vec::new();
     let mut note = String::new();
     match kind {
-        Kind::Phq9 { values, difficulty } => {
-            let saved = self_harm::keep(state, owner.id, Instrument::Phq9, values, *difficulty, today, now).await?;
-            words.push(self_harm::kept_words(&self_harm::alerted(state, owner.id).await?));
-            words.push(if saved.is_some() {
-                "Your whole PHQ-9 was saved too; you can see it under Questionnaires.".into()
-            } else {
-                "The rest of the questionnaire was not finished; you can fill it in again under Questionnaires.".into()
+        Kind::Questionnaire { instrument, values, difficulty } => {
+            let saved = self_harm::keep(state, owner.id, *instrument, values, *difficulty, today, now).await?;
+            if kind.urgent() {
+                words.push(self_harm::kept_words(&self_harm::alerted(state, owner.id).await?));
+            }
+            words.push(match (saved.is_some(), kind.urgent()) {
+                (true, true) => {
+                    format!("Your whole {} was saved too; you can see it under Questionnaires.", instrument.name())
+                }
+                (true, false) => format!("Your {} was saved; you can see it under Questionnaires.", instrument.name()),
+                (false, _) => {
+                    "The rest of the questionnaire was not finished; you can fill it in again under Questionnaires."
+                        .into()
+                }
             });
         }
         Kind::CheckIn { urgent } => {

@@ -16,6 +16,7 @@ pub mod form;
 pub mod import;
 pub mod lapsed;
 pub mod listen;
+pub mod notices;
 pub mod pages;
 pub mod self_harm;
 pub mod sessions;
@@ -51,6 +52,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Seals free text in the database (`taper_store::seal`); kept outside it.
     pub key: taper_store::seal::Key,
+    /// The operator's privacy notice and terms.
+    pub notices: notices::Notices,
 }
 
 pub struct Inner {
@@ -65,6 +68,8 @@ pub struct Inner {
     pub idle: std::time::Duration,
     /// How long a request waits for its plan ([`PLAN_DEADLINE`]).
     pub plan_deadline: std::time::Duration,
+    /// The operator's privacy notice and terms.
+    pub notices: notices::Notices,
 }
 
 /// How long a request waits for a plan before saying so; the planner's own limits keep real
@@ -118,7 +123,17 @@ impl AppState {
             planners: Arc::new(tokio::sync::Semaphore::new(planners)),
             idle,
             plan_deadline: PLAN_DEADLINE,
+            notices: notices::Notices::default(),
         })))
+    }
+
+    /// The same state with the operator's privacy notice and terms.
+    #[must_use]
+    pub fn with_notices(mut self, notices: notices::Notices) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.notices = notices;
+        }
+        self
     }
 
     /// The same state with another plan deadline (tests use zero to see the refusal).
@@ -199,6 +214,8 @@ fn routes() -> Router<AppState> {
         .route("/learn/glossary", get(pages::learn::glossary))
         .route("/learn/{drug}", get(pages::learn::drug))
         .route("/crisis", get(pages::learn::crisis))
+        .route("/privacy", get(notices::privacy))
+        .route("/terms", get(notices::terms))
         .route("/safety-plan", get(pages::safety_plan::show).post(pages::safety_plan::save))
         .route("/questionnaires", get(pages::questionnaires::index))
         .route("/questionnaires/{instrument}", get(pages::questionnaires::form).post(pages::questionnaires::save))
@@ -270,7 +287,7 @@ fn security_headers(router: Router<AppState>, secure_cookies: bool) -> Router<Ap
 /// address actually bound (useful with port 0).
 pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), StartError> {
     let store = Store::connect_sealed(&config.database_url, &config.key).await?;
-    let state = AppState::new(store.clone())?;
+    let state = AppState::new(store.clone())?.with_notices(config.notices.clone());
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|source| StartError::Bind { addr: config.bind, source })?;

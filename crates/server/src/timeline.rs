@@ -102,9 +102,15 @@ pub fn entries(checkins: &[CheckInRecord]) -> Vec<Entry> {
     checkins.iter().map(|c| Entry { date: c.date, burden: f64::from(c.burden) }).collect()
 }
 
-pub fn analyse(checkins: &[CheckInRecord], course: Option<&Course>, today: Date) -> Analysis {
+/// The waves-and-windows reading of `checkins`, worked out on a blocking thread: its cost grows
+/// with the years of check-ins, and the async threads answer everyone else meanwhile (issue 19,
+/// N4: one account's Progress stalled /health for 12 s).
+pub async fn analyse(checkins: &[CheckInRecord], course: Option<&Course>, today: Date) -> AppResult<Analysis> {
     let first_change = course.and_then(|c| c.changes(today).first().map(|ch| ch.date));
-    waves::analyse(&entries(checkins), first_change)
+    let entries = entries(checkins);
+    tokio::task::spawn_blocking(move || waves::analyse(&entries, first_change))
+        .await
+        .map_err(|e| AppError::internal("reading the check-ins for waves", e))
 }
 
 /// Stored alongside a proposal: what accepting does, the data and the sources.
@@ -335,7 +341,7 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
     let today = now.to_zoned_datetime(tz).date();
     let course = Course::load(state, owner.id).await?;
     let checkins = state.store.checkins(owner.id).await?;
-    let analysis = analyse(&checkins, course.as_ref(), today);
+    let analysis = analyse(&checkins, course.as_ref(), today).await?;
     let questionnaires = state.store.questionnaires(owner.id).await?;
     let results = results(&questionnaires);
     let changes = course.as_ref().map(|c| c.changes(today)).unwrap_or_default();

@@ -130,7 +130,7 @@ pub async fn person(
     let sees = |c: Category| share.scope.contains(c);
     // Only what the person shares reaches the page: the chart's lines, its start date and the
     // tables below are each built from a shared part or left empty.
-    let hidden = timeline::analyse(&[], None, r.today);
+    let hidden = taper_core::waves::analyse(&[], None);
     let analysis = if sees(Category::CheckinScores) { &r.analysis } else { &hidden };
     let checkins: &[taper_store::CheckInRecord] =
         if sees(Category::CheckinScores) || sees(Category::CheckinNotes) { &r.checkins } else { &[] };

@@ -211,6 +211,11 @@ pub struct CheckIn {
 }
 
 impl CheckIn {
+    /// Under the button: a lapsed session loses nothing sent on this form.
+    pub fn lapse_hint(&self) -> String {
+        crate::lapsed::hint()
+    }
+
     pub fn err(&self, name: &str) -> &str {
         crate::views::err(&self.errors, name)
     }

@@ -282,7 +282,7 @@ pub async fn assess_save(
     let stored: StoredBackground = stored_background(&state, person.id()).await?;
     let course = crate::timeline::Course::load(&state, person.id()).await?;
     let checkins = state.store.checkins(person.id()).await?;
-    let analysis = crate::timeline::analyse(&checkins, course.as_ref(), person.today());
+    let analysis = crate::timeline::analyse(&checkins, course.as_ref(), person.today()).await?;
     let cuts: Vec<jiff::civil::Date> = course
         .as_ref()
         .map(|c| c.changes(person.today()).into_iter().filter(|ch| ch.to_mg < ch.from_mg).map(|ch| ch.date).collect())

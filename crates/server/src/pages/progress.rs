@@ -78,7 +78,7 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     let today = person.today();
     let course = Course::load(&state, person.id()).await?;
     let checkins = state.store.checkins(person.id()).await?;
-    let analysis = timeline::analyse(&checkins, course.as_ref(), today);
+    let analysis = timeline::analyse(&checkins, course.as_ref(), today).await?;
 
     let mut pending = Vec::new();
     let mut history = Vec::new();

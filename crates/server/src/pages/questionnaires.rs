@@ -195,6 +195,11 @@ pub struct QuestionnaireForm {
 }
 
 impl QuestionnaireForm {
+    /// Under the button: a lapsed session loses nothing sent on this form.
+    pub fn lapse_hint(&self) -> String {
+        crate::lapsed::hint()
+    }
+
     pub fn difficulty_is(&self, a: &usize) -> bool {
         self.difficulty_value == Some(*a)
     }

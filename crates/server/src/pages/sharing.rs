@@ -26,9 +26,13 @@ pub const INVITE_DAYS: i64 = 7;
 /// No 0/O or 1/I, so a code read aloud or copied by hand survives.
 const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
+/// Twelve characters, each from 32 with equal chance: 60 random bits. Bytes 6 and 8 of a
+/// version-4 UUID carry its version and variant, so only the other fourteen are drawn from
+/// (security probe L9: one position had only 16 values).
 fn new_code() -> String {
-    let bytes = uuid::Uuid::new_v4().into_bytes();
-    let chars: String = bytes.iter().take(12).map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect();
+    let random = uuid::Uuid::new_v4().into_bytes();
+    let bytes = random.iter().enumerate().filter(|(i, _)| *i != 6 && *i != 8).map(|(_, b)| *b);
+    let chars: String = bytes.take(12).map(|b| ALPHABET[usize::from(b) % ALPHABET.len()] as char).collect();
     format!("{}-{}-{}", &chars[..4], &chars[4..8], &chars[8..])
 }
 
@@ -338,6 +342,18 @@ mod tests {
         assert!(normalise(&c).bytes().all(|b| ALPHABET.contains(&b)));
         assert_eq!(hash(&c), hash(&c.to_lowercase().replace('-', " ")));
         assert_ne!(new_code(), new_code());
+        // Every position takes every one of the 32 characters (L9: position 7 took 16).
+        let mut seen = vec![std::collections::BTreeSet::new(); 12];
+        for _ in 0..2000 {
+            for (i, b) in normalise(&new_code()).bytes().enumerate() {
+                seen[i].insert(b);
+            }
+        }
+        assert!(
+            seen.iter().all(|s| s.len() == ALPHABET.len()),
+            "{:?}",
+            seen.iter().map(|s| s.len()).collect::<Vec<_>>()
+        );
     }
 
     #[test]

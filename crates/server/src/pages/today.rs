@@ -58,7 +58,7 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
         }
     }
     let checkins = state.store.checkins(person.id()).await?;
-    let analysis = timeline::analyse(&checkins, Some(&course), today);
+    let analysis = timeline::analyse(&checkins, Some(&course), today).await?;
     let pending = timeline::refresh_proposals(&state, person.id(), &course, &analysis, today, person.now()).await?;
     page.proposals = pending.len();
     // Who is suggesting: a supporter by name, else the person's own check-ins.

@@ -314,3 +314,37 @@ async fn every_response_carries_the_security_headers() {
     })
     .await;
 }
+
+/// Issue 19, item 7: the operator's privacy notice and terms, linked from sign-up and every
+/// page's footer; without them the pages say so and what to ask.
+#[tokio::test]
+async fn the_operators_privacy_notice_and_terms_are_linked_from_every_page() {
+    let s = taper_store::scratch::Scratch::sqlite();
+    let dir = std::env::temp_dir().join(format!("taper-notices-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("privacy.txt"), "Run by the Example Clinic.\n\nData live in Dublin <b>only</b>.").unwrap();
+    let notices = taper_server::notices::Notices::read(Some(&dir.join("privacy.txt")), None).unwrap();
+    let store = taper_store::Store::connect_sealed(&s.url, &taper_store::seal::Key::generate()).await.unwrap();
+    let state = taper_server::AppState::build(store.clone(), 2, std::time::Duration::from_secs(1800))
+        .unwrap()
+        .with_notices(notices);
+    let app = TestApp::serve_state(state, store, &s.url).await;
+    let b = app.browser();
+    for path in ["/", "/login", "/crisis", "/learn"] {
+        let page = b.get(path).await;
+        assert!(page.has("href=\"/privacy\"") && page.has("href=\"/terms\""), "{path}");
+    }
+    assert!(b.get("/signup").await.has("read who runs this server"));
+    let privacy = b.get("/privacy").await;
+    assert!(privacy.has("Run by the Example Clinic.") && privacy.has("Data live in Dublin"), "{}", privacy.body);
+    assert!(!privacy.has("<b>only</b>"), "the operator's text is shown as text, never as HTML");
+    assert!(privacy.has("What Taper does with your data"));
+    let terms = b.get("/terms").await;
+    assert!(terms.has("have not published terms of use here"), "{}", terms.body);
+    let big = dir.join("big.txt");
+    std::fs::write(&big, "x".repeat(70_000)).unwrap();
+    assert!(taper_server::notices::Notices::read(None, Some(&big)).unwrap_err().contains("at most"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    app.stop().await;
+    s.remove().await;
+}

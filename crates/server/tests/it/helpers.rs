@@ -55,6 +55,11 @@ impl TestApp {
         TestApp::serve(state, store, url).await
     }
 
+    /// The app with a state made by the test.
+    pub async fn serve_state(state: AppState, store: Store, url: &str) -> TestApp {
+        TestApp::serve(state, store, url).await
+    }
+
     async fn serve(state: AppState, store: Store, url: &str) -> TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
         let addr: SocketAddr = listener.local_addr().expect("address");

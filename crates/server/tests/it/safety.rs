@@ -151,9 +151,18 @@ async fn item_9_sent_after_the_session_lapsed_is_saved_for_the_person_the_form_w
         lapsed_phq9(&sam, &stale).await;
         assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 2);
         assert!(app.store.signals(bo_id).await.unwrap().is_empty());
-        // A lapsed form without an item-9 answer is refused as before, changing nothing.
+        // An unfinished lapsed form without an item-9 answer is refused as before, changing nothing;
+        // a finished one is saved for Sam like a check-in.
         let other = sam.post_raw("/questionnaires/gad7", &[("csrf", stale.as_str()), ("item1", "1")]).await;
         assert_eq!(other.status, StatusCode::FORBIDDEN);
+        let mut gad7: Vec<(String, String)> = vec![("csrf".into(), stale.clone())];
+        gad7.extend((1..=7).map(|n| (format!("item{n}"), "1".to_string())));
+        let pairs: Vec<(&str, &str)> = gad7.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let whole = sam.post_raw("/questionnaires/gad7", &pairs).await;
+        assert!(whole.has("Your GAD-7 was saved") && !whole.has("crisis-now"), "{}", whole.body);
+        let kinds: Vec<String> =
+            app.store.questionnaires(sam_id).await.unwrap().iter().map(|q| q.instrument.clone()).collect();
+        assert_eq!(kinds.iter().filter(|k| *k == "gad7").count(), 1);
         app
     })
     .await;
