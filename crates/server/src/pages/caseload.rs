@@ -91,6 +91,7 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
                 name: share.owner_name.clone(),
                 dose: dose_line(&r, share.scope),
                 flags: flag_views(&state, &r, &person, share.scope),
+                kept_back: kept_back(share.scope),
             },
         ));
     }
@@ -142,6 +143,7 @@ pub async fn person(
     let mine = my_suggestions(&state, &viewer, share.owner, course).await?;
     let page = PersonPage {
         mine,
+        kept_back: kept_back(share.scope),
         chrome: viewer.chrome("caseload"),
         id: share.owner.to_string(),
         name: share.owner_name.clone(),
@@ -284,6 +286,27 @@ fn checkin_rows(checkins: &[taper_store::CheckInRecord], scope: Scope) -> Vec<(S
             (c.date.to_string(), burden, wellbeing, note)
         })
         .collect()
+}
+
+/// What a supporter is told about flags they cannot see: the parts of the record that raise
+/// flags and that the person keeps from them. Without it, an urgent flag vanished when the
+/// person narrowed their sharing, and a clinician could think it had been dealt with.
+fn kept_back(scope: Scope) -> Option<String> {
+    let mut hidden: Vec<Category> = Vec::new();
+    for c in taper_core::flags::FlagKind::ALL.iter().map(|k| k.about()).filter(|c| !scope.contains(*c)) {
+        if !hidden.contains(&c) {
+            hidden.push(c);
+        }
+    }
+    let (last, rest) = hidden.split_last()?;
+    let list = match rest {
+        [] => last.short().to_string(),
+        _ => format!("{} and {}", rest.iter().map(|c| c.short()).collect::<Vec<_>>().join(", "), last.short()),
+    };
+    Some(format!(
+        "They do not share their {list} with you, so no flag about that part of their record is shown here, \
+         however urgent; it still reaches anyone they share it with."
+    ))
 }
 
 /// The flags this viewer resolved, in words: only those about what the person still shares
@@ -458,6 +481,8 @@ pub struct CaseView {
     pub name: String,
     pub dose: String,
     pub flags: Vec<FlagView>,
+    /// Which flags this supporter cannot see, and why.
+    pub kept_back: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -487,4 +512,6 @@ pub struct PersonPage {
     pub step_unit: String,
     /// This supporter's own suggestions and what became of them: (date, title, outcome).
     pub mine: Vec<(String, String, String)>,
+    /// Which flags this supporter cannot see, and why.
+    pub kept_back: Option<String>,
 }

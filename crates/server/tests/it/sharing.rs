@@ -297,6 +297,9 @@ async fn a_person_chooses_what_each_supporter_sees_and_can_change_it() {
         }
         assert!(!dr.get("/caseload").await.has("urgent:</strong>"), "no flag from what is kept back");
         assert!(!seen.has("CRES-called"), "a resolved flag about questionnaires is kept back too (N9)");
+        // … and the clinician is told that flags about what is kept back are not shown.
+        assert!(seen.has("They do not share their questionnaires") && seen.has("however urgent"), "{}", seen.body);
+        assert!(dr.get("/caseload").await.has("They do not share their questionnaires"));
         let again = phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
         assert!(again.has("Dr Lee cannot see your questionnaires, so was not alerted"), "{}", again.body);
         // A stranger cannot change someone else's share.
