@@ -95,7 +95,7 @@ fn sertraline_with_tablets_and_concentrate() {
     assert_eq!(steps[2]["dose_mg"], 81.0);
     let instruction = steps[1]["preparation"]["instruction"].as_str().unwrap();
     assert!(
-        instruction.contains("50 mg tablet") && instruction.contains("mL of the oral concentrate 20 mg/mL"),
+        instruction.contains("50 mg tablet") && instruction.contains("2 mL (40 mg) of the oral concentrate 20 mg/mL"),
         "{instruction}"
     );
     for pair in steps.windows(2) {

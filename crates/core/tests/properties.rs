@@ -4,6 +4,7 @@
 
 mod support {
     pub mod caps;
+    pub mod strength;
 }
 
 use proptest::prelude::*;
@@ -97,6 +98,18 @@ fn case() -> impl Strategy<Value = Case> {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Clinical review D1: a liquid is measured one strength at a time, and never back up to a
+    /// stronger one (from a dilution to the neat liquid or a stronger dilution); every volume is
+    /// ten syringe graduations or more and carries its milligrams.
+    #[test]
+    fn liquids_never_go_back_to_a_stronger_strength(case in case()) {
+        let c = catalogue();
+        let Ok(p) = plan(c, &case.req) else { return Ok(()) };
+        if let Some(breach) = support::strength::first_breach(c, &p, case.req.kit.equipment.syringe_ml) {
+            prop_assert!(false, "{}", breach);
+        }
+    }
 
     #[test]
     fn every_plan_keeps_the_safety_invariants(case in case()) {

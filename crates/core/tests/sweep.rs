@@ -6,6 +6,7 @@
 
 mod support {
     pub mod caps;
+    pub mod strength;
 }
 
 use std::collections::BTreeMap;
@@ -56,6 +57,10 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
                         steps += p.steps.len();
                         assert_eq!(check(&c, drug, &req, &p), vec![], "{} {start} mg {strategy:?}", drug.id);
                         support::caps::both_caps(&c, drug, &p).unwrap();
+                        // Clinical review D1: never back up to a stronger liquid; ten graduations.
+                        if let Some(breach) = support::strength::first_breach(&c, &p, req.kit.equipment.syringe_ml) {
+                            panic!("{} {start} mg {strategy:?}: {breach}", drug.id);
+                        }
                         all_made += usize::from(k == 0);
                         if let PlanStatus::Incomplete { reason, suggestion } = &p.status {
                             // No one is left without a way on: a stop names a concrete option.
@@ -82,7 +87,7 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
     }
     let ended_early: usize = early.values().sum();
     eprintln!(
-        "sweep: {sampled} requests, {made} plans ({refused} refused with a reason), {steps} steps checked, 0 violations, {ended_early} plans end early"
+        "sweep: {sampled} requests, {made} plans ({refused} refused with a reason), {steps} steps checked, 0 violations, 0 plans back up to a stronger liquid, {ended_early} plans end early"
     );
     eprintln!("  with every catalogue product of the drug: {all_made} plans, {all_early} end early");
     for (what, count) in &early {

@@ -328,6 +328,9 @@ struct Fine {
     kind: FineKind,
     cost: u32,
     max_mg: f64,
+    /// How strong the liquid measured is (mg per mL, as counted), for a syringe or drops: a plan
+    /// never goes back to a stronger one of the same product (clinical review D1).
+    strength: Option<f64>,
 }
 
 const MAX_PIECES: u32 = 4;
@@ -373,6 +376,7 @@ fn capsule_fine(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Fine> {
             kind: FineKind::Beads { per_capsule: beads },
             cost: 3,
             max_mg: strength_mg,
+            strength: None,
         });
     }
     if let (Some(fill), Some(scale)) = (stock.fill_weight_mg, eq.scale_mg)
@@ -387,6 +391,7 @@ fn capsule_fine(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Fine> {
             kind: FineKind::Weigh { fill_mg: fill, scale_mg: scale, max_units },
             cost: 4,
             max_mg: strength_mg,
+            strength: None,
         });
     }
     fine
@@ -405,6 +410,7 @@ fn liquid_fine(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Fine> {
         kind: FineKind::Syringe { dilution: None, max_units },
         cost: 1,
         max_mg: mg_per_ml * eq.syringe_max_ml,
+        strength: Some(mg_per_ml),
     }];
     for f in DILUTIONS.iter().filter(|_| stock.product.dilutable) {
         let c = mg_per_ml / f;
@@ -417,6 +423,7 @@ fn liquid_fine(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Fine> {
             },
             cost: 3,
             max_mg: c * eq.syringe_max_ml,
+            strength: Some(c),
         });
     }
     if let Some(per_drop) = mg_per_drop {
@@ -426,6 +433,8 @@ fn liquid_fine(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Fine> {
             kind: FineKind::Drops { max_units: 60 },
             cost: 1,
             max_mg: per_drop * 60.0,
+            // Drops are the liquid as it comes from the bottle.
+            strength: Some(mg_per_ml),
         });
     }
     fine
@@ -439,8 +448,19 @@ fn made_to_order(i: usize, stock: &Stock) -> Option<Fine> {
         Form::Strip { precision_mg } => (*precision_mg, FineKind::Strip),
         _ => return None,
     };
-    Some(Fine { stock: i, quantum: precision_mg, kind, cost: 4, max_mg: crate::units::ABSURD_DOSE_MG })
+    Some(Fine { stock: i, quantum: precision_mg, kind, cost: 4, max_mg: crate::units::ABSURD_DOSE_MG, strength: None })
 }
+
+/// The fewest syringe graduations a measured volume may be: below ten, one graduation misread
+/// is a tenth of the dose or more, so a weaker dilution is used instead (clinical review D1).
+/// Only when no strength the person has can do it is a smaller volume offered, with
+/// [`FEW_GRADUATIONS`] beside it.
+pub const MIN_GRADUATIONS: u32 = 10;
+
+/// What a preparation says when its volume is under ten graduations.
+pub const FEW_GRADUATIONS: &str = "This volume is fewer than ten marks on the syringe, so one mark misread is a tenth \
+     of the dose or more: measure it in good light with the smallest syringe you have, and ask your pharmacist for a \
+     weaker dilution or a made-to-order liquid.";
 
 /// A kit prepared for repeated solving: its coarse combinations and fine sources computed once.
 #[derive(Debug, Clone)]
@@ -449,6 +469,13 @@ pub struct Solver {
     equipment: Equipment,
     coarse: Vec<Coarse>,
     fine: Vec<Fine>,
+    /// Per stock, the strongest liquid strength still allowed: once a plan measures a product at
+    /// a weaker strength (a dilution), it never goes back to a stronger one (clinical review D1:
+    /// a person who carries on drawing from the bottle takes ten times the dose).
+    ceiling: Vec<f64>,
+    /// Per stock, the weakest strength allowed (for days between two steps already fixed: never
+    /// weaker than what the next step measures).
+    floor: Vec<f64>,
 }
 
 impl Solver {
@@ -468,7 +495,77 @@ impl Solver {
             }
         }
         let coarse = coarse_combinations(&pieces, kit.stocks.len());
-        Solver { stocks: kit.stocks.clone(), equipment: eq.clone(), coarse, fine }
+        let ceiling = vec![f64::INFINITY; kit.stocks.len()];
+        let floor = vec![0.0; kit.stocks.len()];
+        Solver { stocks: kit.stocks.clone(), equipment: eq.clone(), coarse, fine, ceiling, floor }
+    }
+
+    /// The liquids a day's preparation has the person measure (its parts when it is divided,
+    /// else the whole): each stock and how strong it was as measured (mg per mL as counted;
+    /// drops are the liquid as it comes).
+    pub fn measured(&self, prep: &Preparation) -> Vec<(usize, f64)> {
+        if prep.parts.is_empty() {
+            self.strengths_of(prep)
+        } else {
+            prep.parts.iter().flat_map(|(_, p)| self.strengths_of(p)).collect()
+        }
+    }
+
+    fn strengths_of(&self, prep: &Preparation) -> Vec<(usize, f64)> {
+        let mut out = Vec::new();
+        for item in &prep.items {
+            let Some(stock) = self.stocks.iter().position(|s| s.product.id == item.product_id) else { continue };
+            let product = &self.stocks[stock].product;
+            let Form::Liquid { mg_per_ml, .. } = product.form else { continue };
+            let raw = match item.unit {
+                Unit::Ml => item.dilution.map_or(mg_per_ml, |d| d.mg_per_ml),
+                Unit::Drop => mg_per_ml,
+                _ => continue,
+            };
+            out.push((stock, raw * product.relative_exposure));
+        }
+        out
+    }
+
+    /// Records that the plan measured `prep` (its parts, when it has them): from now on, the
+    /// same products only at those strengths or weaker (never back up in strength).
+    pub fn settle(&mut self, prep: &Preparation) {
+        for (stock, strength) in self.measured(prep) {
+            if let Some(c) = self.ceiling.get_mut(stock) {
+                *c = c.min(strength);
+            }
+        }
+    }
+
+    /// The strongest strength still allowed, per stock.
+    pub fn ceiling(&self) -> &[f64] {
+        &self.ceiling
+    }
+
+    /// Bounds for solving the days between two fixed steps: no stronger than `ceiling`, no
+    /// weaker than `floor`, per stock.
+    pub fn bound(&mut self, ceiling: &[f64], floor: &[f64]) {
+        self.ceiling = ceiling.to_vec();
+        self.floor = floor.to_vec();
+    }
+
+    /// Whether `fine` is allowed after what the plan has measured so far.
+    /// A liquid taken up at a new strength must be able to carry the whole dose alone: doses only
+    /// fall, so when the tablets beside it drop out it can go on, and the plan never needs a
+    /// stronger one again (a remainder measured from a weak dilution stalled plans otherwise).
+    fn carries(&self, fine: &Fine, window: Window) -> bool {
+        let current = |s: f64| self.ceiling.get(fine.stock).is_some_and(|c| (s - c).abs() <= c * 1e-9);
+        fine.strength.is_none_or(|s| current(s) || fine.max_mg >= window.low - 1e-9)
+    }
+
+    /// With `keep_strength`, a liquid already measured only at that same strength.
+    fn allowed(&self, fine: &Fine, keep_strength: bool) -> bool {
+        fine.strength.is_none_or(|s| {
+            let ceiling = self.ceiling.get(fine.stock).copied().unwrap_or(f64::INFINITY);
+            let floor = self.floor.get(fine.stock).copied().unwrap_or(0.0);
+            let floor = if keep_strength && ceiling.is_finite() { floor.max(ceiling) } else { floor };
+            s <= ceiling * (1.0 + 1e-9) && s >= floor * (1.0 - 1e-9)
+        })
     }
 
     /// The preparation for `target` within `window`: the simplest within `tolerance` mg of the
@@ -480,7 +577,52 @@ impl Solver {
     /// As `solve`, but keeping to `like` (the previous step's `Preparation::method`) unless
     /// another way is simpler by more than a change of method costs: one dilution strength and
     /// one form per phase, rather than a new one every step.
+    ///
+    /// A liquid already measured keeps its strength while it can make a dose in the window: a
+    /// weaker dilution is taken only when nothing at the current strength lands there, so the
+    /// plan does not lock itself into a strength too weak for the doses after (one preparation
+    /// per phase; clinical review D1).
     pub fn solve_like(&self, target: f64, window: Window, tolerance: f64, like: Option<&str>) -> Option<Choice> {
+        let fewest = MIN_GRADUATIONS;
+        let keep = self.solve_among(target, window, tolerance, like, true, fewest);
+        if keep.as_ref().is_some_and(|c| c.within_tolerance) {
+            return keep;
+        }
+        let change = self.solve_among(target, window, tolerance, like, false, fewest);
+        let chosen = match (keep, change) {
+            (Some(k), Some(c)) => {
+                let err = |x: &Choice| (x.preparation.dose_mg - target).abs();
+                Some(if c.within_tolerance || err(&c) < err(&k) - 1e-12 { c } else { k })
+            }
+            (k, c) => k.or(c),
+        };
+        chosen.or_else(|| {
+            // Only when no strength the person has gives ten graduations: fewer, said plainly.
+            let mut c = self.solve_among(target, window, tolerance, like, false, 1)?;
+            let short = c.preparation.items.iter().any(|i| i.unit == Unit::Ml && i.quantity < self.least_ml());
+            if short {
+                c.preparation.notes.push(FEW_GRADUATIONS.to_string());
+            }
+            Some(c)
+        })
+    }
+
+    /// The smallest volume measured without a caution: [`MIN_GRADUATIONS`] of the syringe's marks.
+    fn least_ml(&self) -> f64 {
+        f64::from(MIN_GRADUATIONS) * self.equipment.syringe_ml - 1e-9
+    }
+
+    /// `keep_strength`: only liquids at the strength already measured (or not yet measured);
+    /// `fewest`: the fewest syringe graduations a volume may be.
+    fn solve_among(
+        &self,
+        target: f64,
+        window: Window,
+        tolerance: f64,
+        like: Option<&str>,
+        keep_strength: bool,
+        fewest: u32,
+    ) -> Option<Choice> {
         let mut best_tol: Option<(u32, f64, Candidate)> = None;
         let mut best_any: Option<(f64, u32, Candidate)> = None;
         let mut consider = |mut cand: Candidate| {
@@ -515,7 +657,10 @@ impl Solver {
             }
             let remainder = target - coarse.mg;
             for (fi, fine) in self.fine.iter().enumerate() {
-                if matches!(fine.kind, FineKind::Compounded | FineKind::Strip) && coarse.mg > 0.0 {
+                if matches!(fine.kind, FineKind::Compounded | FineKind::Strip) && coarse.mg > 0.0
+                    || !self.allowed(fine, keep_strength)
+                    || !self.carries(fine, window)
+                {
                     continue;
                 }
                 let low_need = (window.low - coarse.mg).max(0.0);
@@ -523,8 +668,11 @@ impl Solver {
                     continue;
                 }
                 let ideal = (remainder / fine.quantum).max(0.0);
-                for units in [ideal.floor(), ideal.ceil(), (low_need / fine.quantum).ceil()] {
-                    let Some(units) = self.valid_units(fine, units) else {
+                // The fewest graduations a syringe may measure is a candidate too: the nearest
+                // dose a coarse syringe can still give when the ideal is below it.
+                let least = if matches!(fine.kind, FineKind::Syringe { .. }) { f64::from(fewest) } else { 1.0 };
+                for units in [ideal.floor(), ideal.ceil(), (low_need / fine.quantum).ceil(), least] {
+                    let Some(units) = self.valid_units(fine, units, fewest) else {
                         continue;
                     };
                     let mg = coarse.mg + f64::from(units) * fine.quantum;
@@ -544,7 +692,18 @@ impl Solver {
     /// The day's dose `prep` in `n` parts (labelled divided doses): each part the nearest
     /// preparable share, the last what remains, so the parts add up to the day's dose exactly.
     /// `None` when the remainder cannot be made.
-    pub fn divide(&self, prep: &Preparation, n: u8) -> Option<Vec<(&'static str, Preparation)>> {
+    /// Each part is settled as it is made, so the parts of one day are measured at one strength
+    /// or going weaker; nothing is settled when the day cannot be divided.
+    pub fn divide(&mut self, prep: &Preparation, n: u8) -> Option<Vec<(&'static str, Preparation)>> {
+        let before = self.ceiling.clone();
+        let parts = self.divide_settling(prep, n);
+        if parts.is_none() {
+            self.ceiling = before;
+        }
+        parts
+    }
+
+    fn divide_settling(&mut self, prep: &Preparation, n: u8) -> Option<Vec<(&'static str, Preparation)>> {
         const WHEN: [&str; 4] = ["morning", "midday", "evening", "bedtime"];
         let when: &[&'static str] = match n {
             2 => &["morning", "evening"],
@@ -566,6 +725,7 @@ impl Solver {
                 return None;
             }
             left -= c.preparation.dose_mg;
+            self.settle(&c.preparation);
             parts.push((*w, c.preparation));
         }
         Some(parts)
@@ -605,12 +765,15 @@ impl Solver {
         fine.cost + extra
     }
 
-    fn valid_units(&self, fine: &Fine, units: f64) -> Option<u32> {
+    fn valid_units(&self, fine: &Fine, units: f64, fewest: u32) -> Option<u32> {
         if !(1.0..=1e6).contains(&units) {
             return None;
         }
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let u = units as u32;
+        if matches!(fine.kind, FineKind::Syringe { .. }) && u < fewest {
+            return None;
+        }
         let max = match fine.kind {
             FineKind::Syringe { max_units, .. } | FineKind::Drops { max_units } | FineKind::Weigh { max_units, .. } => {
                 max_units
@@ -709,15 +872,19 @@ fn whole_or_cut_item(p: &Product, qty: f64) -> Item {
 /// `ml` of a liquid by oral syringe, with the dilution recipe when there is one.
 fn syringe_text(p: &Product, ml: f64, mg: f64, dilution: Option<&Dilution>) -> String {
     let desc = p.describe();
+    // Every volume with its milligrams: a second number to catch a tenfold slip (review D1).
+    let amount = match as_tablets(p, mg) {
+        t if t.is_empty() => format!(" ({} mg)", n(mg)),
+        t => t,
+    };
     match dilution {
-        None => format!("{} mL of the {desc}{}", n(ml), as_tablets(p, mg)),
+        None => format!("{} mL{amount} of the {desc}, undiluted", n(ml)),
         Some(d) => format!(
-            "Make the dilution: mix {} mL of the {desc} with {} mL of water ({} mg/mL) and shake. Draw up {} mL with the oral syringe and take only that{}. Throw the rest away (make it fresh each day).",
+            "Make the dilution: mix {} mL of the {desc} with {} mL of water ({} mg/mL) and shake. Draw up {} mL{amount} with the oral syringe and take only that. Throw the rest away (make it fresh each day).",
             n(d.stock_ml),
             n(d.water_ml),
             n(d.mg_per_ml),
             n(ml),
-            as_tablets(p, mg)
         ),
     }
 }
@@ -887,16 +1054,27 @@ mod tests {
             Solver::new(&kit(&["sertraline-tab-50mg", "sertraline-tab-25mg", "sertraline-concentrate-20mg-ml"]));
         let choice = solver.solve(66.0, open(60.0, 100.0), 0.5).unwrap();
         assert!((choice.preparation.dose_mg - 66.0).abs() < 1e-9, "{:?}", choice);
-        assert_eq!(choice.preparation.instruction(), "1 × 50 mg tablet + 0.8 mL of the oral concentrate 20 mg/mL");
+        // 50 mg + 0.8 mL would measure fewer than ten graduations: never (clinical review D1).
+        // The concentrate alone is measured instead, with its milligrams beside the volume.
+        let liquid = choice.preparation.items.iter().find(|i| i.unit == Unit::Ml).expect("a measured liquid");
+        assert!(liquid.quantity >= 1.0 - 1e-9, "{liquid:?}");
+        assert_eq!(liquid.text, "3.3 mL (66 mg) of the oral concentrate 20 mg/mL, undiluted");
     }
 
     #[test]
     fn dilutes_when_the_syringe_is_too_coarse() {
         let solver = Solver::new(&kit(&["citalopram-oral-drops-40mg-ml"]));
-        let choice = solver.solve(0.31, open(0.25, 0.73), 0.04).unwrap();
+        let choice = solver.solve(0.5, open(0.4, 0.73), 0.04).unwrap();
         let item = &choice.preparation.items[0];
-        assert!(item.dilution.is_some(), "{item:?}");
-        assert!((choice.preparation.dose_mg - 0.31).abs() <= 0.04);
+        assert!(item.dilution.is_some() && item.quantity >= 1.0 - 1e-9, "{item:?}");
+        assert!((choice.preparation.dose_mg - 0.5).abs() <= 0.04);
+        // 0.31 mg would be 0.8 mL of the weakest dilution: fewer than ten graduations, so the
+        // nearest dose ten graduations can give is offered instead, never a smaller volume.
+        let near = solver.solve(0.31, open(0.25, 0.73), 0.04).unwrap();
+        assert!(
+            !near.within_tolerance
+                && near.preparation.items.iter().all(|i| i.unit != Unit::Ml || i.quantity >= 1.0 - 1e-9)
+        );
     }
 
     #[test]

@@ -385,7 +385,14 @@ impl<'a> Context<'a> {
 
     /// Where every product of a preparation is labelled for divided doses (venlafaxine immediate
     /// release), the day's dose is given in that many parts; where the parts cannot be made, says so.
+    /// Divides the day's dose as its label says, and settles what is measured (the parts, or the
+    /// whole when it is not divided): later steps never measure those liquids stronger.
     fn divide(&mut self, index: usize, prep: &mut Preparation) {
+        self.divide_parts(index, prep);
+        self.solver.settle(prep);
+    }
+
+    fn divide_parts(&mut self, index: usize, prep: &mut Preparation) {
         let n = prep
             .items
             .iter()
@@ -544,7 +551,21 @@ impl<'a> Context<'a> {
         if interval < 2 {
             return;
         }
+        // Days between step k and k+1 measure a liquid no stronger than any step up to k did and
+        // no weaker than any later step will (never back up in strength, clinical review D1).
+        let mut solver = self.solver.clone();
+        let stocks = self.req.kit.stocks.len();
+        let measured: Vec<Vec<(usize, f64)>> = steps.iter().map(|s| solver.measured(&s.preparation)).collect();
+        let mut ceiling = vec![f64::INFINITY; stocks];
         for k in 0..steps.len().saturating_sub(1) {
+            for &(stock, strength) in &measured[k] {
+                ceiling[stock] = ceiling[stock].min(strength);
+            }
+            let mut floor = vec![0.0; stocks];
+            for &(stock, strength) in measured[k + 1..].iter().flatten() {
+                floor[stock] = f64::max(floor[stock], strength);
+            }
+            solver.bound(&ceiling, &floor);
             let (from, to) = (steps[k].dose_mg.get(), steps[k + 1].dose_mg.get());
             if to >= from {
                 continue;
@@ -556,8 +577,11 @@ impl<'a> Context<'a> {
                 let target = from - (from - to) * f64::from(j) / f64::from(interval);
                 let window = Window { low: to, high: prev, high_inclusive: true };
                 let tol = (from - to) / f64::from(interval) / 2.0;
-                let (dose, prep) = match self.solver.solve(target, window, tol) {
-                    Some(c) => (c.preparation.dose_mg, c.preparation),
+                let (dose, prep) = match solver.solve(target, window, tol) {
+                    Some(c) => {
+                        solver.settle(&c.preparation);
+                        (c.preparation.dose_mg, c.preparation)
+                    }
                     None => (prev, prev_prep.clone()),
                 };
                 // A missing day is refused by safety::check (every day has a dose).
@@ -567,6 +591,8 @@ impl<'a> Context<'a> {
                 prev_prep = prep;
             }
             steps[k].daily = daily;
+            // What these days measured bounds the days after them too.
+            ceiling = solver.ceiling().to_vec();
         }
     }
 

@@ -1,0 +1,53 @@
+//! Clinical review D1, checked from outside the planner: what a person measures each day, in
+//! plan order, never goes back up in strength for the same liquid; every syringe volume says its
+//! milligrams and is ten graduations or more, or says why not.
+
+use taper_core::Plan;
+use taper_core::catalogue::{Catalogue, Form};
+use taper_core::formulation::{FEW_GRADUATIONS, Preparation, Unit};
+
+/// What a person measures each day, in plan order: each step's divided parts (else its whole
+/// dose), then its in-between days likewise.
+pub fn measured(p: &Plan) -> Vec<&Preparation> {
+    fn day(prep: &Preparation) -> Vec<&Preparation> {
+        if prep.parts.is_empty() { vec![prep] } else { prep.parts.iter().map(|(_, part)| part).collect() }
+    }
+    let mut out = Vec::new();
+    for s in &p.steps {
+        out.extend(day(&s.preparation));
+        for d in &s.daily {
+            out.extend(day(&d.preparation));
+        }
+    }
+    out
+}
+
+/// The first way `p` breaks the rule, in words; None when it keeps it.
+pub fn first_breach(c: &Catalogue, p: &Plan, syringe_ml: f64) -> Option<String> {
+    let least = 10.0 * syringe_ml - 1e-9;
+    let mut weakest: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    for prep in measured(p) {
+        for item in &prep.items {
+            let Some(product) = c.product(&item.product_id) else { continue };
+            let Form::Liquid { mg_per_ml, .. } = product.form else { continue };
+            let strength = match item.unit {
+                Unit::Ml => item.dilution.map_or(mg_per_ml, |d| d.mg_per_ml),
+                Unit::Drop => mg_per_ml,
+                _ => continue,
+            };
+            // Under ten graduations only when nothing the person has gives ten, and said so.
+            if item.unit == Unit::Ml && item.quantity < least && !prep.notes.iter().any(|n| n == FEW_GRADUATIONS) {
+                return Some(format!("{} mL is under ten graduations, unannounced: {}", item.quantity, item.text));
+            }
+            if item.unit == Unit::Ml && !item.text.contains(" mg") {
+                return Some(format!("a volume without its milligrams: {}", item.text));
+            }
+            let was = weakest.entry(item.product_id.clone()).or_insert(strength);
+            if strength > *was * (1.0 + 1e-9) {
+                return Some(format!("back up from {was} to {strength} mg/mL: {}", item.text));
+            }
+            *was = was.min(strength);
+        }
+    }
+    None
+}
