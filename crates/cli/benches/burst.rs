@@ -127,6 +127,24 @@ async fn heavy_preview(client: Client, base: String) -> u16 {
     client.post(format!("{base}/plan/preview")).form(&form).send().await.map_or(0, |r| r.status().as_u16())
 }
 
+/// `/health` asked every 20 ms until the flag is cleared; the latencies it saw.
+fn watch_health(
+    probe: &Client,
+    base: &str,
+) -> (std::sync::Arc<std::sync::atomic::AtomicBool>, tokio::task::JoinHandle<Vec<Duration>>) {
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (probe, url, flag) = (probe.clone(), format!("{base}/health"), watching.clone());
+    let watch = tokio::spawn(async move {
+        let mut v = Vec::new();
+        while flag.load(std::sync::atomic::Ordering::Relaxed) {
+            v.push(latency(&probe, &url).await);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        v
+    });
+    (watching, watch)
+}
+
 /// A plan saved for the signed-in `client`, then its export with `checkins` days of check-ins.
 async fn export_with_checkins(client: &Client, base: &str, checkins: usize) -> serde_json::Value {
     let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
@@ -169,18 +187,7 @@ async fn watched(
     clients: usize,
     rounds: usize,
 ) -> (Vec<Duration>, Vec<Duration>) {
-    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let watch = {
-        let (probe, url, watching) = (probe.clone(), format!("{base}/health"), watching.clone());
-        tokio::spawn(async move {
-            let mut v = Vec::new();
-            while watching.load(std::sync::atomic::Ordering::Relaxed) {
-                v.push(latency(&probe, &url).await);
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            v
-        })
-    };
+    let (watching, watch) = watch_health(probe, base);
     let mut pages = Vec::new();
     for _ in 0..rounds {
         let tasks: Vec<_> = (0..clients)
@@ -278,18 +285,7 @@ fn main() {
         let (_, rss_before) = memory_mib(pid);
 
         // /health every 20 ms while the burst runs.
-        let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let watch = {
-            let (probe, url, watching) = (probe.clone(), format!("{base}/health"), watching.clone());
-            tokio::spawn(async move {
-                let mut v = Vec::new();
-                while watching.load(std::sync::atomic::Ordering::Relaxed) {
-                    v.push(latency(&probe, &url).await);
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-                v
-            })
-        };
+        let (watching, watch) = watch_health(&probe, &base);
         let started = Instant::now();
         let mut tasks = Vec::new();
         for _ in 0..sign_ins {

@@ -230,18 +230,7 @@ impl Store {
         action: &str,
         now: Timestamp,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit (id, owner_id, actor_id, actor_name, action, at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(owner.to_string())
-        .bind(actor.to_string())
-        .bind(actor_name)
-        .bind(action)
-        .bind(micros(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        insert_audit(&mut *self.pool.acquire().await?, owner, actor, actor_name, action, now).await
     }
 
     /// Appends to the owner's access log unless the same person logged the same action there
@@ -297,17 +286,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if counted.rows_affected() == 0 {
-            sqlx::query(
-                "INSERT INTO audit (id, owner_id, actor_id, actor_name, action, at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(Uuid::now_v7().to_string())
-            .bind(owner.to_string())
-            .bind(actor.to_string())
-            .bind(actor_name)
-            .bind(action)
-            .bind(micros(now))
-            .execute(&mut *tx)
-            .await?;
+            insert_audit(&mut tx, owner, actor, actor_name, action, now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -341,4 +320,25 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// One row of an owner's access log.
+async fn insert_audit(
+    conn: &mut sqlx::AnyConnection,
+    owner: UserId,
+    actor: UserId,
+    actor_name: &str,
+    action: &str,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query("INSERT INTO audit (id, owner_id, actor_id, actor_name, action, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(Uuid::now_v7().to_string())
+        .bind(owner.to_string())
+        .bind(actor.to_string())
+        .bind(actor_name)
+        .bind(action)
+        .bind(micros(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
