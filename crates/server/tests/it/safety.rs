@@ -566,3 +566,28 @@ async fn an_unreadable_stored_document_is_an_error_not_an_empty_form() {
     })
     .await;
 }
+
+/// New-user walk: sign-up left the country on "guess from my time zone" with the time zone at
+/// UTC, so crisis help after item 9 was only the international fallback. The browser's language
+/// (en-IE) now chooses Ireland on the form, where the person sees it and can change it.
+#[tokio::test]
+async fn sign_up_offers_the_country_the_browsers_language_names() {
+    crate::helpers::on_sqlite(2, |app: TestApp| async move {
+        let b = app.browser();
+        let page = b
+            .client
+            .get(format!("{}/signup", b.base))
+            .header("accept-language", "en-IE,en;q=0.8")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("<option value=\"IE\" selected>"), "Ireland chosen");
+        let plain = b.get("/signup").await;
+        assert!(plain.has("<option value=\"\" selected>"), "no language, no guess: {}", plain.body.len());
+        app
+    })
+    .await;
+}
