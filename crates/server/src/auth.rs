@@ -222,9 +222,9 @@ impl FromRequestParts<AppState> for Ctx {
                 Err(e) => return Err(e.into()),
             }
         }
-        // After any flush above, so an ended session gets a fresh token. An anonymous visitor
-        // gets a token (and so a session row) only from a page with a form: reading the crisis
-        // page or Learn writes nothing (security probe, low: a row per anonymous view).
+        // After any flush above, so an ended session gets a fresh token. Someone not signed in
+        // has only the token their form cookie carries (made by the sign-in and sign-up pages):
+        // no anonymous request writes a session row (security probe L6).
         let csrf = match &user {
             Some(u) => csrf::token_for(state, &session, u.id).await?,
             None => match csrf::existing(&session).await? {
@@ -251,11 +251,10 @@ impl Ctx {
 
     /// `page` with the form cookie this request made, if any.
     pub fn send(&self, page: impl IntoResponse) -> Response {
-        let mut r = page.into_response();
-        if let Some(c) = self.new_cookie.as_deref().and_then(|c| axum::http::HeaderValue::from_str(c).ok()) {
-            r.headers_mut().append(axum::http::header::SET_COOKIE, c);
+        match &self.new_cookie {
+            Some(c) => crate::cookies::append(page.into_response(), c),
+            None => page.into_response(),
         }
-        r
     }
 }
 
@@ -453,7 +452,7 @@ pub async fn signup(
 /// known one renewed), so a guesser elsewhere cannot keep it out (issue 19, M2).
 async fn remember_device(
     state: &AppState,
-    mut page: Response,
+    page: Response,
     user: taper_store::UserId,
     known: Option<String>,
     device: Option<&str>,
@@ -464,22 +463,15 @@ async fn remember_device(
             throttle::clear(state, Limit::SignInDevice, &key).await?;
             token.to_string()
         }
-        _ => format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
+        _ => crate::cookies::fresh_token(),
     };
     state.store.device_issue(&throttle::device_key(&token), user, Timestamp::now()).await?;
-    if let Ok(c) = axum::http::HeaderValue::from_str(&throttle::set_device_cookie(&token, secure.0)) {
-        page.headers_mut().append(axum::http::header::SET_COOKIE, c);
-    }
-    Ok(page)
+    Ok(crate::cookies::append(page, &throttle::set_device_cookie(&token, secure.0)))
 }
 
 /// `page` with the anonymous form token removed: a token seen before signing in is worthless after it.
 fn signed_in(page: impl IntoResponse, secure: csrf::SecureCookies) -> Response {
-    let mut r = page.into_response();
-    if let Ok(c) = axum::http::HeaderValue::from_str(&csrf::clear_form_cookie(secure.0)) {
-        r.headers_mut().append(axum::http::header::SET_COOKIE, c);
-    }
-    r
+    crate::cookies::append(page.into_response(), &csrf::clear_form_cookie(secure.0))
 }
 
 async fn start_session(session: &Session, user: taper_store::UserId) -> AppResult<()> {
@@ -559,7 +551,7 @@ const DUMMY_HASH: &str =
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     // A deliberate sign-out: forms shown in this session no longer speak for this account
     // (on a shared computer, the next person cannot answer in their name).
-    state.store.form_owner_end(&crate::lapsed::owner_key(&ctx.csrf)).await?;
+    state.store.form_owner_end(&crate::cookies::stored_hash(&ctx.csrf)).await?;
     ctx.session.flush().await?;
     Ok(Redirect::to("/login").into_response())
 }

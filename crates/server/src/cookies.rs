@@ -1,5 +1,35 @@
-//! Reading Taper's own cookies besides the session's: the anonymous form token and the device
-//! cookie. Only values Taper could have made (64 hex digits) are read; anything else is ignored.
+//! Taper's own tokens and the cookies that carry them, besides the session's: the anonymous
+//! form token and the device cookie. Made one way, stored only as a hash, read back only when
+//! they are something Taper could have made (64 hex digits).
+
+use sha2::{Digest as _, Sha256};
+
+/// A new random token: 64 hex digits (256 bits).
+pub fn fresh_token() -> String {
+    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
+}
+
+/// How a token is stored: its SHA-256 in hex, so a copied table cannot be used to act with it.
+pub fn stored_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A `Set-Cookie` value for one of these cookies: the whole site, out of scripts' reach, never
+/// sent by another site's request, `Secure` behind TLS; `max_age` 0 removes it.
+pub fn set(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// `response` with one more `Set-Cookie`.
+pub fn append(mut response: axum::response::Response, cookie: &str) -> axum::response::Response {
+    if let Ok(v) = axum::http::HeaderValue::from_str(cookie) {
+        response.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    response
+}
 
 /// The value of the cookie `name`, when it is one of Taper's tokens (64 hex digits).
 pub fn token(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {

@@ -30,18 +30,14 @@ pub async fn existing(session: &Session) -> Result<String, tower_sessions::sessi
     Ok(session.get::<String>(KEY).await?.unwrap_or_default())
 }
 
-fn fresh_token() -> String {
-    format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
-}
-
 /// A signed-in session's token, created on first use and recorded as issued to `user`, so a
 /// form sent after the session lapsed can still be told apart as theirs ([`crate::lapsed`]).
 pub async fn token_for(state: &AppState, session: &Session, user: UserId) -> AppResult<String> {
     if let Some(t) = session.get::<String>(KEY).await? {
         return Ok(t);
     }
-    let t = fresh_token();
-    state.store.form_owner_issue(&crate::lapsed::owner_key(&t), user, jiff::Timestamp::now()).await?;
+    let t = crate::cookies::fresh_token();
+    state.store.form_owner_issue(&crate::cookies::stored_hash(&t), user, jiff::Timestamp::now()).await?;
     session.insert(KEY, &t).await?;
     Ok(t)
 }
@@ -65,24 +61,15 @@ pub fn form_cookie(headers: &axum::http::HeaderMap, secure: bool) -> Option<Stri
 /// A new anonymous form token and the `Set-Cookie` value that gives it to the browser (for the
 /// idle time of a session; strict, so no other site's request carries it).
 pub fn new_form_cookie(secure: bool) -> (String, String) {
-    let t = fresh_token();
-    let cookie = format!(
-        "{}={t}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        form_cookie_name(secure),
-        60 * crate::IDLE_MINUTES,
-        if secure { "; Secure" } else { "" }
-    );
+    let t = crate::cookies::fresh_token();
+    let cookie = crate::cookies::set(form_cookie_name(secure), &t, 60 * crate::IDLE_MINUTES, secure);
     (t, cookie)
 }
 
 /// The `Set-Cookie` value that removes the anonymous form token (at sign-in, so a token seen
 /// before signing in is worthless after it).
 pub fn clear_form_cookie(secure: bool) -> String {
-    format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
-        form_cookie_name(secure),
-        if secure { "; Secure" } else { "" }
-    )
+    crate::cookies::set(form_cookie_name(secure), "", 0, secure)
 }
 
 /// Whether reading a body failed because its deadline passed (`listen::Limits::body`).

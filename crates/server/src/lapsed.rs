@@ -17,7 +17,6 @@
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::{SignedDuration, Timestamp};
-use taper_core::consent::Category;
 use taper_core::measures::Instrument;
 use taper_store::{User, UserId};
 
@@ -45,13 +44,6 @@ pub fn hint() -> String {
 /// The earliest issue time a token may have to still name its owner at `now`.
 pub fn owned_since(now: Timestamp) -> Timestamp {
     now.checked_sub(SignedDuration::from_hours(24 * OWNED_FOR_DAYS)).unwrap_or(now)
-}
-
-/// How a form's token is stored in `form_owners`: its SHA-256, so the table cannot be used to
-/// forge a form.
-pub fn owner_key(token: &str) -> String {
-    use sha2::{Digest as _, Sha256};
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a refused form sent, as the CSRF guard read it.
@@ -130,7 +122,7 @@ async fn owner_of(state: &AppState, signed_in: Option<UserId>, sent: &Sent<'_>) 
     }
     let mut id = None;
     if !sent.given.is_empty() {
-        let key = owner_key(sent.given);
+        let key = crate::cookies::stored_hash(sent.given);
         id = state.store.form_owner(&key, owned_since(Timestamp::now())).await?;
     }
     if id.is_none() && site.eq_ignore_ascii_case("same-origin") {
@@ -172,9 +164,7 @@ async fn save(state: &AppState, owner: &User, kind: &Kind, pairs: &[(String, Str
         Kind::CheckIn { urgent } => {
             if *urgent {
                 let day = crate::checkin_form::day_or_today(pairs, today);
-                state.store.save_daily_safety(owner.id, day, 1, now).await?;
-                let who = self_harm::alerted_about(state, owner.id, Category::CheckinScores).await?;
-                words.push(self_harm::alert_words(&who));
+                words.push(self_harm::keep_daily_yes(state, owner.id, day, now).await?);
             }
             match crate::checkin_form::store_form(state, owner.id, pairs, today, now).await? {
                 Ok(day) => words.push(format!("Your check-in for {day} is saved.")),
@@ -191,13 +181,9 @@ async fn save(state: &AppState, owner: &User, kind: &Kind, pairs: &[(String, Str
         }
     }
     tracing::info!(urgent = kind.urgent(), "a lapsed form was saved for the account it was shown to");
-    let crisis = if kind.urgent() { crisis_for(state, owner) } else { Vec::new() };
+    let crisis = if kind.urgent() { self_harm::crisis_for(state, owner) } else { Vec::new() };
     Ok(Lapsed { chrome: Chrome::anonymous(), title: "Your answers are saved".into(), crisis, words, errors, note }
         .into_response())
-}
-
-fn crisis_for(state: &AppState, owner: &User) -> Vec<crate::crisis::Country> {
-    state.crisis.panel_for(owner.country.as_deref(), Some(&owner.time_zone)).into_iter().cloned().collect()
 }
 
 /// Crisis help first, in the country the browser's language names, and the plain truth that the
@@ -226,7 +212,7 @@ fn could_not_save(state: &AppState, owner: &User, kind: &Kind) -> Response {
     let page = Lapsed {
         chrome: Chrome::anonymous(),
         title: "Your answers could not be saved".into(),
-        crisis: if kind.urgent() { crisis_for(state, owner) } else { Vec::new() },
+        crisis: if kind.urgent() { self_harm::crisis_for(state, owner) } else { Vec::new() },
         words: vec!["Something went wrong while saving. Sign in and answer again, so that it is kept.".into()],
         errors: Vec::new(),
         note: String::new(),

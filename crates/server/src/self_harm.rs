@@ -67,6 +67,24 @@ pub async fn keep(
     Ok(Some(answers))
 }
 
+/// Crisis help for `user`: their chosen country first (else their time zone's), then the
+/// international fallback.
+pub fn crisis_for(state: &AppState, user: &taper_store::User) -> Vec<crate::crisis::Country> {
+    state.crisis.panel_for(user.country.as_deref(), Some(&user.time_zone)).into_iter().cloned().collect()
+}
+
+/// Keeps a "yes" to the daily question for `user` on `day`, before anything else can fail, and
+/// says who was alerted.
+pub async fn keep_daily_yes(
+    state: &AppState,
+    user: taper_store::UserId,
+    day: jiff::civil::Date,
+    now: jiff::Timestamp,
+) -> AppResult<String> {
+    state.store.save_daily_safety(user, day, 1, now).await?;
+    Ok(alert_words(&alerted_about(state, user, Category::CheckinScores).await?))
+}
+
 /// Who an urgent questionnaire flag reaches now, and who it does not because the person keeps
 /// their questionnaires from them.
 #[derive(Debug, Default)]

@@ -13,8 +13,7 @@ pub struct DbSessions(pub Store);
 /// How a session id is stored: its SHA-256, so the table cannot be used to take over a session
 /// (security probe, low: ids stored as they are).
 pub fn stored_key(id: &Id) -> String {
-    use sha2::{Digest as _, Sha256};
-    Sha256::digest(id.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::cookies::stored_hash(&id.to_string())
 }
 
 /// Where a signed-in session keeps its account.

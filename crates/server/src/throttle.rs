@@ -85,9 +85,9 @@ fn device_cookie_name(secure: bool) -> &'static str {
     if secure { "__Host-taper-device" } else { "taper-device" }
 }
 
-/// A stored device cookie's key: its SHA-256, so the table cannot be used to make one.
+/// A stored device cookie's key: its hash, so the table cannot be used to make one.
 pub fn device_key(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::cookies::stored_hash(token)
 }
 
 /// The device cookie this request carries, if it is one Taper could have made.
@@ -97,12 +97,7 @@ pub fn device_cookie(headers: &axum::http::HeaderMap, secure: bool) -> Option<St
 
 /// A `Set-Cookie` value that gives this browser `token` as its device cookie.
 pub fn set_device_cookie(token: &str, secure: bool) -> String {
-    format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        device_cookie_name(secure),
-        DEVICE_DAYS * 24 * 3600,
-        if secure { "; Secure" } else { "" }
-    )
+    crate::cookies::set(device_cookie_name(secure), token, DEVICE_DAYS * 24 * 3600, secure)
 }
 
 /// Which counters a sign-in for `email` is judged on: a browser that signed in to this account

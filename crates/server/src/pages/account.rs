@@ -63,7 +63,7 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
 pub async fn sign_out_others(State(state): State<AppState>, person: Person) -> AppResult<Response> {
     let keep = crate::sessions::this_browser(&person.ctx.session);
     let n = state.store.sessions_delete_for_user_except(person.id(), &keep).await?;
-    state.store.form_owners_end_except(person.id(), &crate::lapsed::owner_key(&person.ctx.csrf)).await?;
+    state.store.form_owners_end_except(person.id(), &crate::cookies::stored_hash(&person.ctx.csrf)).await?;
     tracing::info!(user = %person.id(), signed_out = n, "signed out everywhere else");
     let words = match n {
         0 => "No other browser was signed in.".to_string(),
@@ -107,7 +107,7 @@ pub async fn password(
     // This browser stays signed in under a new session id (security probe I2): an id seen
     // before the change is worthless after it.
     person.ctx.session.cycle_id().await?;
-    state.store.form_owners_end_except(person.id(), &crate::lapsed::owner_key(&person.ctx.csrf)).await?;
+    state.store.form_owners_end_except(person.id(), &crate::cookies::stored_hash(&person.ctx.csrf)).await?;
     tracing::info!(user = %person.id(), "password changed");
     Ok(page(&state, &person, None, Some("Password changed. Every other browser has been signed out.".into()))
         .await?

@@ -6,7 +6,6 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
-use taper_core::consent::Category;
 use taper_core::measures::{DAILY_SAFETY_ANSWERS, DAILY_SAFETY_QUESTION};
 use taper_core::symptoms::{CHECKLIST, Domain, SEVERITY_LABELS};
 use taper_store::CheckInRecord;
@@ -15,7 +14,6 @@ use crate::AppState;
 use crate::auth::Person;
 use crate::checkin_form::{Refused, Typed, earliest, parse_day, store_form};
 use crate::error::AppResult;
-use crate::self_harm::alert_words;
 use crate::views::{self, Field};
 use askama::Template;
 use askama_web::WebTemplate;
@@ -93,15 +91,9 @@ async fn keep_yes(
     if crate::form::value(pairs, "selfharm").trim() != "1" {
         return Ok(None);
     }
-    state.store.save_daily_safety(person.id(), day.unwrap_or_else(|| person.today()), 1, person.now()).await?;
-    let crisis = state
-        .crisis
-        .panel_for(person.user.country.as_deref(), Some(&person.user.time_zone))
-        .into_iter()
-        .cloned()
-        .collect();
-    let who = crate::self_harm::alerted_about(state, person.id(), Category::CheckinScores).await?;
-    Ok(Some(Urgent { crisis, words: alert_words(&who) }))
+    let day = day.unwrap_or_else(|| person.today());
+    let words = crate::self_harm::keep_daily_yes(state, person.id(), day, person.now()).await?;
+    Ok(Some(Urgent { crisis: crate::self_harm::crisis_for(state, &person.user), words }))
 }
 
 pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query<Which>) -> AppResult<Response> {

@@ -116,12 +116,7 @@ pub async fn save(
 ) -> AppResult<Response> {
     let inst = instrument(&key)?;
     let values = answers_of(inst, &pairs);
-    let crisis = state
-        .crisis
-        .panel_for(person.user.country.as_deref(), Some(&person.user.time_zone))
-        .into_iter()
-        .cloned()
-        .collect::<Vec<_>>();
+    let crisis = crate::self_harm::crisis_for(&state, &person.user);
     let item9_raised = item9_of(inst, &values).is_some();
     let previous =
         state.store.questionnaires(person.id()).await?.into_iter().rev().find(|q| q.instrument == inst.key());
