@@ -16,7 +16,7 @@
 //! are ignored, and a confirmation of an unusual dose given on the old server is not carried
 //! over); check-in burdens and questionnaire totals are computed again from the answers; drugs,
 //! time zones, countries, dates, values and text lengths are checked, and an error names the
-//! record. The file and each kind of record are bounded ([`LIMITS`]), and everything is written
+//! record. The file and each kind of record are bounded ([`Bound`]), and everything is written
 //! in one transaction: all of it or, on any error, none (N4).
 
 use jiff::civil::Date;
@@ -53,24 +53,26 @@ pub enum ImportError {
 /// The largest export file an import reads.
 pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The most records of each kind an import takes: about ten years of a daily life with Taper,
-/// so an import cannot make the pages that read them slow for everyone.
-pub const LIMITS: [(&str, usize); 10] = [
-    ("plans", 20),
-    ("revisions of one plan", 200),
-    ("doses", 8000),
-    ("check-ins", 4000),
-    ("questionnaires", 1000),
-    ("item-9 answers", 4000),
-    ("daily safety answers", 4000),
-    ("withdrawal-or-return answers", 500),
-    ("medication history events", 500),
-    ("characters in a note or reason", 2000),
-];
-
-fn limit(what: &str) -> usize {
-    LIMITS.iter().find(|(w, _)| *w == what).map_or(0, |(_, n)| *n)
+/// One kind of record an import bounds: its name in errors, and the most an import takes.
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    pub what: &'static str,
+    pub most: usize,
 }
+
+// The most records of each kind an import takes: about ten years of a daily life with Taper, so
+// an import cannot make the pages that read them slow for everyone.
+pub const PLANS: Bound = Bound { what: "plans", most: 20 };
+pub const REVISIONS: Bound = Bound { what: "revisions of one plan", most: 200 };
+pub const DOSES: Bound = Bound { what: "doses", most: 8000 };
+pub const CHECKINS: Bound = Bound { what: "check-ins", most: 4000 };
+pub const QUESTIONNAIRES: Bound = Bound { what: "questionnaires", most: 1000 };
+pub const ITEM9_ANSWERS: Bound = Bound { what: "item-9 answers", most: 4000 };
+pub const DAILY_ANSWERS: Bound = Bound { what: "daily safety answers", most: 4000 };
+pub const ASSESSMENTS: Bound = Bound { what: "withdrawal-or-return answers", most: 500 };
+pub const MED_EVENTS: Bound = Bound { what: "medication history events", most: 500 };
+/// The most characters in a note or reason: what the forms take.
+pub const MAX_TEXT: usize = crate::checkin_form::MAX_NOTE;
 
 #[derive(Deserialize)]
 struct Export {
@@ -200,14 +202,13 @@ impl Days {
 }
 
 fn text_limit(what: &str, s: &str) -> Result<(), ImportError> {
-    let max = limit("characters in a note or reason");
     let n = s.chars().count();
-    if n > max { Err(invalid(format!("{what}: {n} characters, at most {max}"))) } else { Ok(()) }
+    if n > MAX_TEXT { Err(invalid(format!("{what}: {n} characters, at most {MAX_TEXT}"))) } else { Ok(()) }
 }
 
-fn count_limit(what: &str, n: usize) -> Result<(), ImportError> {
-    let max = limit(what);
-    if n > max { Err(ImportError::TooLarge(format!("{n} {what}, at most {max}"))) } else { Ok(()) }
+fn count_limit(bound: Bound, n: usize) -> Result<(), ImportError> {
+    let Bound { what, most } = bound;
+    if n > most { Err(ImportError::TooLarge(format!("{n} {what}, at most {most}"))) } else { Ok(()) }
 }
 
 /// A JSON value as the text the store keeps.
@@ -288,11 +289,11 @@ fn derive(
 
 /// The plans, oldest first, each revision worked out again.
 fn plans(catalogue: &Catalogue, e: &Export, days: &Days) -> Result<Vec<PreparedPlan>, ImportError> {
-    count_limit("plans", e.plans.len())?;
+    count_limit(PLANS, e.plans.len())?;
     let mut out = Vec::new();
     // The export lists plans newest first; they are made oldest first, so the order holds.
     for (i, p) in e.plans.iter().rev().enumerate() {
-        count_limit("revisions of one plan", p.revisions.len())?;
+        count_limit(REVISIONS, p.revisions.len())?;
         if p.revisions.is_empty() {
             return Err(invalid(format!("plan {} ({}) has no revision", i + 1, p.drug)));
         }
@@ -309,7 +310,7 @@ fn plans(catalogue: &Catalogue, e: &Export, days: &Days) -> Result<Vec<PreparedP
 
 /// Doses: a known status, a real amount no larger than the newest plan's largest dose, a past day.
 fn doses(e: &Export, newest: Option<&PreparedPlan>, days: &Days) -> Result<Vec<ImportedDose>, ImportError> {
-    count_limit("doses", e.doses.len())?;
+    count_limit(DOSES, e.doses.len())?;
     let largest = newest.map_or(0.0, |p| p.revisions.iter().map(|r| r.largest_mg).fold(0.0, f64::max));
     e.doses
         .iter()
@@ -346,7 +347,7 @@ fn checkins(e: &Export, days: &Days) -> Result<Vec<CheckedCheckIn>, ImportError>
     if e.checklist != ours {
         return Err(invalid("its check-in checklist is not this version's"));
     }
-    count_limit("check-ins", e.checkins.len())?;
+    count_limit(CHECKINS, e.checkins.len())?;
     e.checkins
         .iter()
         .enumerate()
@@ -370,7 +371,7 @@ struct CheckedQuestionnaire {
 }
 
 fn questionnaires(e: &Export, days: &Days) -> Result<Vec<CheckedQuestionnaire>, ImportError> {
-    count_limit("questionnaires", e.questionnaires.len())?;
+    count_limit(QUESTIONNAIRES, e.questionnaires.len())?;
     e.questionnaires
         .iter()
         .enumerate()
@@ -397,14 +398,15 @@ fn questionnaires(e: &Export, days: &Days) -> Result<Vec<CheckedQuestionnaire>, 
 }
 
 /// Answers about self-harm kept on their own: 1 to 3, on a past day.
-fn signals(what: &str, list: &[Signal], days: &Days) -> Result<Vec<(Date, u8)>, ImportError> {
-    count_limit(what, list.len())?;
+fn signals(bound: Bound, list: &[Signal], days: &Days) -> Result<Vec<(Date, u8)>, ImportError> {
+    count_limit(bound, list.len())?;
+    let what = bound.what;
     list.iter()
         .enumerate()
         .map(|(i, s)| {
             let which = format!("{what} {} ({})", i + 1, s.date);
             if !(1..=MAX_ANSWER).contains(&s.value) {
-                return Err(invalid(format!("{which}: {} is not one of 1 to 3", s.value)));
+                return Err(invalid(format!("{which}: {} is not one of 1 to {MAX_ANSWER}", s.value)));
             }
             Ok((days.past(&which, s.date)?, s.value))
         })
@@ -420,7 +422,7 @@ struct CheckedAssessment {
 }
 
 fn assessments(e: &Export, days: &Days) -> Result<Vec<CheckedAssessment>, ImportError> {
-    count_limit("withdrawal-or-return answers", e.withdrawal_or_relapse.len())?;
+    count_limit(ASSESSMENTS, e.withdrawal_or_relapse.len())?;
     let leanings = [Leaning::Withdrawal, Leaning::Relapse, Leaning::Unclear].map(Leaning::key);
     // Oldest first, as they were written (the export lists them newest first).
     (e.withdrawal_or_relapse.iter().rev().enumerate())
@@ -451,7 +453,7 @@ struct CheckedEvent {
 }
 
 fn med_events(catalogue: &Catalogue, e: &Export, days: &Days) -> Result<Vec<CheckedEvent>, ImportError> {
-    count_limit("medication history events", e.medication_history.events.len())?;
+    count_limit(MED_EVENTS, e.medication_history.events.len())?;
     (e.medication_history.events.iter().enumerate())
         .map(|(i, m)| {
             let what = format!("medication history event {} ({})", i + 1, m.date);
@@ -471,29 +473,34 @@ fn med_events(catalogue: &Catalogue, e: &Export, days: &Days) -> Result<Vec<Chec
 /// The medication background and the safety plan, read as the pages read them and checked as
 /// their forms check them.
 fn documents(e: &Export) -> Result<(Option<String>, Option<String>), ImportError> {
-    let background = match &e.medication_history.background {
-        None | Some(Value::Null) => None,
-        Some(v) => {
-            let mut bg: StoredBackground = serde_json::from_value(v.clone())
-                .or_else(|_| json_text(v).and_then(|t| serde_json::from_str(&t).map_err(|e| invalid(e.to_string()))))
-                .map_err(|e| invalid(format!("the medication background: {e}")))?;
+    let background = match document::<StoredBackground>("the medication background", &e.medication_history.background)?
+    {
+        Some(mut bg) => {
             bg.concurrent = bg.concurrent.min(MAX_CONCURRENT);
             Some(serde_json::to_string(&bg).map_err(|e| invalid(e.to_string()))?)
         }
+        None => None,
     };
-    let safety_plan = match &e.safety_plan {
-        None | Some(Value::Null) => None,
-        Some(v) => {
-            let plan: SafetyPlan = serde_json::from_value(v.clone())
-                .or_else(|_| json_text(v).and_then(|t| serde_json::from_str(&t).map_err(|e| invalid(e.to_string()))))
-                .map_err(|e| invalid(format!("the safety plan: {e}")))?;
+    let safety_plan = match document::<SafetyPlan>("the safety plan", &e.safety_plan)? {
+        Some(plan) => {
             if let Some(f) = plan.errors().first() {
                 return Err(invalid(format!("the safety plan: {}", f.message)));
             }
             Some(serde_json::to_string(&plan).map_err(|e| invalid(e.to_string()))?)
         }
+        None => None,
     };
     Ok((background, safety_plan))
+}
+
+/// A stored document in an export, as JSON or as the JSON text the store kept; None when absent.
+fn document<T: serde::de::DeserializeOwned>(what: &str, v: &Option<Value>) -> Result<Option<T>, ImportError> {
+    let Some(v) = v.as_ref().filter(|v| !v.is_null()) else { return Ok(None) };
+    let read = match v {
+        Value::String(text) => serde_json::from_str(text),
+        other => serde_json::from_value(other.clone()),
+    };
+    read.map(Some).map_err(|e| invalid(format!("{what}: {e}")))
 }
 
 /// Reads an export file's text, refusing one larger than [`MAX_BYTES`] before reading it whole.
@@ -554,8 +561,8 @@ fn check(catalogue: &Catalogue, json: &str, now: jiff::Timestamp) -> Result<Chec
         plans,
         checkins: checkins(&e, &days)?,
         questionnaires: questionnaires(&e, &days)?,
-        item9: signals("item-9 answers", &e.item9_answers, &days)?,
-        daily: signals("daily safety answers", &e.daily_safety_answers, &days)?,
+        item9: signals(ITEM9_ANSWERS, &e.item9_answers, &days)?,
+        daily: signals(DAILY_ANSWERS, &e.daily_safety_answers, &days)?,
         assessments: assessments(&e, &days)?,
         events: med_events(catalogue, &e, &days)?,
         background,
