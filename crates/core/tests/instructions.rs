@@ -115,9 +115,11 @@ fn diazepam_solution_is_never_diluted_past_its_solubility() {
     assert_eq!(
         low.preparation.instruction(),
         format!(
-            "{} mL ({} mg) of the oral solution 2 mg/5 mL, undiluted",
+            "{} mL ({} mg) of the oral solution 2 mg/5 mL, undiluted. {}",
             taper_core::units::trim_number(low.dose_mg.get() / 0.4),
-            taper_core::units::trim_number(low.dose_mg.get())
+            taper_core::units::trim_number(low.dose_mg.get()),
+            // Under a mL, and this solution cannot be diluted: the caution stands with the volume.
+            taper_core::formulation::FEW_GRADUATIONS
         )
     );
 }

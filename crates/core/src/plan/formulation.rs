@@ -457,7 +457,7 @@ fn made_to_order(i: usize, stock: &Stock) -> Option<Fine> {
 /// [`FEW_GRADUATIONS`] beside it.
 pub const MIN_GRADUATIONS: u32 = 10;
 
-/// What a preparation says when its volume is under ten graduations.
+/// What a syringe item says, after its volume, when it is under ten graduations.
 pub const FEW_GRADUATIONS: &str = "This volume is fewer than ten marks on the syringe, so one mark misread is a tenth \
      of the dose or more: measure it in good light with the smallest syringe you have, and ask your pharmacist for a \
      weaker dilution or a made-to-order liquid.";
@@ -549,7 +549,6 @@ impl Solver {
         self.floor = floor.to_vec();
     }
 
-    /// Whether `fine` is allowed after what the plan has measured so far.
     /// A liquid taken up at a new strength must be able to carry the whole dose alone: doses only
     /// fall, so when the tablets beside it drop out it can go on, and the plan never needs a
     /// stronger one again (a remainder measured from a weak dilution stalled plans otherwise).
@@ -558,7 +557,8 @@ impl Solver {
         fine.strength.is_none_or(|s| current(s) || fine.max_mg >= window.low - 1e-9)
     }
 
-    /// With `keep_strength`, a liquid already measured only at that same strength.
+    /// Whether `fine` is allowed after what the plan has measured so far; with `keep_strength`,
+    /// a liquid already measured only at that same strength.
     fn allowed(&self, fine: &Fine, keep_strength: bool) -> bool {
         fine.strength.is_none_or(|s| {
             let ceiling = self.ceiling.get(fine.stock).copied().unwrap_or(f64::INFINITY);
@@ -598,10 +598,12 @@ impl Solver {
         };
         chosen.or_else(|| {
             // Only when no strength the person has gives ten graduations: fewer, said plainly.
+            // The caution stands in the step's own instruction, where the volume is read.
             let mut c = self.solve_among(target, window, tolerance, like, false, 1)?;
-            let short = c.preparation.items.iter().any(|i| i.unit == Unit::Ml && i.quantity < self.least_ml());
-            if short {
-                c.preparation.notes.push(FEW_GRADUATIONS.to_string());
+            let least = self.least_ml();
+            for item in c.preparation.items.iter_mut().filter(|i| i.unit == Unit::Ml && i.quantity < least) {
+                let stop = if item.text.ends_with('.') { "" } else { "." };
+                item.text = format!("{}{stop} {FEW_GRADUATIONS}", item.text);
             }
             Some(c)
         })

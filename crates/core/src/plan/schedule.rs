@@ -383,8 +383,6 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Where every product of a preparation is labelled for divided doses (venlafaxine immediate
-    /// release), the day's dose is given in that many parts; where the parts cannot be made, says so.
     /// Divides the day's dose as its label says, and settles what is measured (the parts, or the
     /// whole when it is not divided): later steps never measure those liquids stronger.
     fn divide(&mut self, index: usize, prep: &mut Preparation) {
@@ -392,6 +390,8 @@ impl<'a> Context<'a> {
         self.solver.settle(prep);
     }
 
+    /// Where every product of a preparation is labelled for divided doses (venlafaxine immediate
+    /// release), the day's dose is given in that many parts; where the parts cannot be made, says so.
     fn divide_parts(&mut self, index: usize, prep: &mut Preparation) {
         let n = prep
             .items

@@ -36,7 +36,7 @@ pub fn first_breach(c: &Catalogue, p: &Plan, syringe_ml: f64) -> Option<String> 
                 _ => continue,
             };
             // Under ten graduations only when nothing the person has gives ten, and said so.
-            if item.unit == Unit::Ml && item.quantity < least && !prep.notes.iter().any(|n| n == FEW_GRADUATIONS) {
+            if item.unit == Unit::Ml && item.quantity < least && !item.text.contains(FEW_GRADUATIONS) {
                 return Some(format!("{} mL is under ten graduations, unannounced: {}", item.quantity, item.text));
             }
             if item.unit == Unit::Ml && !item.text.contains(" mg") {
