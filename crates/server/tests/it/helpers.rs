@@ -178,6 +178,11 @@ impl Browser {
         self.post_raw(path, &all).await
     }
 
+    /// Signs in with the password every test account has.
+    pub async fn sign_in(&self, email: &str) -> Page {
+        self.submit("/login", "/login", &[("email", email), ("password", "correct horse battery")]).await
+    }
+
     pub async fn sign_up(&self, email: &str) -> Page {
         self.sign_up_as(email, "Alex", "person").await
     }

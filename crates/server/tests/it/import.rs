@@ -124,9 +124,7 @@ async fn an_imported_plan_is_worked_out_again_so_tampered_steps_never_reach_toda
         let qs = app.store.questionnaires(id).await.unwrap();
         assert_eq!((u64::from(qs[0].total), qs[0].item9), (total_before, Some(1)), "totals worked out again");
         let b = app.browser();
-        let signed = b
-            .submit("/login", "/login", &[("email", "moved@example.org"), ("password", "correct horse battery")])
-            .await;
+        let signed = b.sign_in("moved@example.org").await;
         assert_eq!(signed.status, StatusCode::SEE_OTHER);
         let today = b.get("/today").await;
         assert!(!today.has("999") && today.has("Citalopram"), "{}", today.body);

@@ -613,9 +613,7 @@ async fn wrong_passwords_slow_down_a_guesser_without_locking_out_the_owner() {
         assert!(slowed.has("please wait 1 seconds") || slowed.has("please wait"), "{}", slowed.body);
         // The wait is over in a second; the owner signs in and their count starts again.
         tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-        let back = owner
-            .submit("/login", "/login", &[("email", "owner@example.org"), ("password", "correct horse battery")])
-            .await;
+        let back = owner.sign_in("owner@example.org").await;
         assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
         app
     })
@@ -781,9 +779,7 @@ async fn account_lists_sessions_signs_out_others_and_changes_the_password() {
         let here = app.browser();
         here.sign_up("pw@example.org").await;
         let there = app.browser();
-        let signed = there
-            .submit("/login", "/login", &[("email", "pw@example.org"), ("password", "correct horse battery")])
-            .await;
+        let signed = there.sign_in("pw@example.org").await;
         assert_eq!(signed.status, StatusCode::SEE_OTHER);
         let account = here.get("/account").await;
         assert_eq!(account.body.matches("Signed in ").count(), 2, "{}", account.body);
@@ -816,7 +812,7 @@ async fn account_lists_sessions_signs_out_others_and_changes_the_password() {
             )
             .await;
         assert!(short.has("New password:"));
-        there.submit("/login", "/login", &[("email", "pw@example.org"), ("password", "correct horse battery")]).await;
+        there.sign_in("pw@example.org").await;
         let pw_id = app.store.user_by_email("pw@example.org").await.unwrap().unwrap().id;
         let ids_before: Vec<String> =
             app.store.sessions_of_user(pw_id, jiff::Timestamp::now()).await.unwrap().into_iter().map(|s| s.0).collect();
@@ -835,8 +831,7 @@ async fn account_lists_sessions_signs_out_others_and_changes_the_password() {
         assert_eq!(here.get("/today").await.status, StatusCode::OK);
         assert_eq!(there.get("/today").await.location.as_deref(), Some("/login"), "others signed out");
         let old = app.browser();
-        let refused =
-            old.submit("/login", "/login", &[("email", "pw@example.org"), ("password", "correct horse battery")]).await;
+        let refused = old.sign_in("pw@example.org").await;
         assert!(refused.has("do not match"));
         let new = app.browser();
         let ok =

@@ -139,8 +139,7 @@ async fn item_9_sent_after_the_session_lapsed_is_saved_for_the_person_the_form_w
         assert_eq!((qs.len(), qs[0].item9, qs[0].difficulty), (1, Some(3), Some(3)), "the closing answer too");
         assert!(dr.get("/caseload").await.has("urgent:</strong> PHQ-9 item 9 answered above zero"));
         // Bo signs in next on that browser: nothing of Sam's becomes Bo's.
-        let signed =
-            sam.submit("/login", "/login", &[("email", "bo@example.org"), ("password", "correct horse battery")]).await;
+        let signed = sam.sign_in("bo@example.org").await;
         assert_eq!(signed.status, StatusCode::SEE_OTHER);
         let bo_id = app.store.user_by_email("bo@example.org").await.unwrap().unwrap().id;
         assert!(
@@ -188,9 +187,7 @@ async fn a_planted_self_harm_answer_is_never_saved_for_anyone() {
         // came from another site.
         assert!(lapsed_phq9(&attacker, "0123456789abcdef0123456789abcdef").await.has("could not be saved"));
         assert_eq!(app.store.sessions_count().await.unwrap(), sessions, "the anonymous posts stored no session");
-        let signed = attacker
-            .submit("/login", "/login", &[("email", "sam@example.org"), ("password", "correct horse battery")])
-            .await;
+        let signed = attacker.sign_in("sam@example.org").await;
         assert_eq!(signed.status, StatusCode::SEE_OTHER, "an ordinary sign-in: {}", signed.body);
         let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
         assert!(app.store.signals(sam_id).await.unwrap().is_empty());
@@ -227,9 +224,7 @@ async fn a_stale_token_in_a_signed_in_session_is_saved_and_sign_out_ends_old_for
         let (sam, _dr) = sam_shares_with_dr_lee(&app).await;
         let old = sam.get("/questionnaires/phq9").await.csrf();
         let sam_id = lapse(&app, "sam@example.org").await;
-        let again = sam
-            .submit("/login", "/login", &[("email", "sam@example.org"), ("password", "correct horse battery")])
-            .await;
+        let again = sam.sign_in("sam@example.org").await;
         assert_eq!(again.status, StatusCode::SEE_OTHER);
         assert_ne!(sam.get("/today").await.csrf(), old, "a new token in the new session");
         let sent = lapsed_phq9(&sam, &old).await;
@@ -511,7 +506,7 @@ async fn the_daily_safety_question_is_the_persons_choice_and_a_yes_routes_like_i
         assert!(held.has("The rest of that check-in could not be saved as it was"));
         let kept = app.store.daily_safety_answers(sam_id).await.unwrap();
         assert!(kept.iter().any(|s| s.date.to_string() == yesterday), "kept for the day it was given");
-        sam.submit("/login", "/login", &[("email", "sam@example.org"), ("password", "correct horse battery")]).await;
+        sam.sign_in("sam@example.org").await;
         // Switched off, the question is no longer asked.
         sam.submit("/account", "/account/daily-safety", &[("daily_safety", "off")]).await;
         assert!(!sam.get("/checkin").await.has(question));
