@@ -22,7 +22,7 @@ async function checkIn(page, date, raised) {
   await page.fill('#wellbeing', raised.count > 2 ? '4' : '7');
   await page.fill('#sleep_hours', '7');
   await page.getByRole('button', { name: 'Save check-in' }).click();
-  await expect(page.getByText('Saved. You can change it any time today.')).toBeVisible();
+  await expect(page.getByText('Saved. To change it later, open the day from the list below.')).toBeVisible();
 }
 
 test('a person plans a taper, checks in, and accepts a hold after a rise', async ({ page }, testInfo) => {

@@ -18,6 +18,9 @@ pub const MAX_NOTE: usize = 2000;
 /// A check-in form as typed, to show again.
 pub struct Typed {
     pub date: String,
+    /// The day the form was shown for: saving it for another day that already has a check-in
+    /// asks first (new-user walk: changing the day silently replaced that day's check-in).
+    pub shown_for: String,
     pub scores: Vec<usize>,
     pub wellbeing: String,
     pub sleep_hours: String,
@@ -31,6 +34,7 @@ impl Typed {
         let get = |k: &str| crate::form::value(pairs, k);
         Typed {
             date: get("date"),
+            shown_for: get("shown_for"),
             scores: (CHECKLIST.iter())
                 .map(|i| symptoms::parse_score(i.key, &get(&format!("s_{}", i.key))).map_or(0, usize::from))
                 .collect(),
@@ -45,6 +49,7 @@ impl Typed {
     pub fn saved(c: &taper_store::CheckInRecord, selfharm: &str) -> Typed {
         Typed {
             date: c.date.to_string(),
+            shown_for: c.date.to_string(),
             scores: c.scores.iter().map(|&s| usize::from(s)).collect(),
             wellbeing: c.wellbeing.to_string(),
             sleep_hours: c.sleep_hours.map(|h| h.to_string()).unwrap_or_default(),
@@ -82,6 +87,15 @@ impl Refused {
     pub fn note(&self) -> &str {
         &self.typed.note
     }
+}
+
+/// The day a check-in form would replace another check-in on without having been shown it: the
+/// day it names, when that is not the day the form was shown for (a form that does not say, as
+/// older clients, is not asked about).
+pub fn replaces_unseen(pairs: &[(String, String)], today: Date) -> Option<Date> {
+    let shown_for = crate::form::value(pairs, "shown_for");
+    let day = parse_day(&crate::form::value(pairs, "date"), today).ok()?;
+    (!shown_for.is_empty() && shown_for.trim() != day.to_string()).then_some(day)
 }
 
 /// The day a form's "yes" to the daily question is for: the day it names when that is one a
@@ -141,6 +155,7 @@ fn parse_form(pairs: &[(String, String)], today: Date) -> Result<(Date, Answers,
     }
     let typed = Typed {
         date: get("date"),
+        shown_for: get("shown_for"),
         scores: scores.iter().map(|&s| usize::from(s)).collect(),
         wellbeing: get("wellbeing"),
         sleep_hours: get("sleep_hours"),

@@ -12,7 +12,7 @@ use taper_store::CheckInRecord;
 
 use crate::AppState;
 use crate::auth::Person;
-use crate::checkin_form::{Refused, Typed, earliest, parse_day, store_form};
+use crate::checkin_form::{Refused, Typed, earliest, parse_day, replaces_unseen, store_form};
 use crate::error::AppResult;
 use crate::views::{self, Field};
 use askama::Template;
@@ -56,6 +56,7 @@ fn page(
     CheckIn {
         chrome: person.chrome("checkin"),
         date: t.date,
+        shown_for: t.shown_for,
         min_date: earliest(today).to_string(),
         max_date: today.to_string(),
         editing,
@@ -105,6 +106,7 @@ pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query
         Some(c) => Typed::saved(c, ""),
         None => Typed {
             date: day.to_string(),
+            shown_for: day.to_string(),
             scores: vec![0; CHECKLIST.len()],
             wellbeing: String::new(),
             sleep_hours: String::new(),
@@ -124,6 +126,23 @@ pub async fn save(
     // A "yes" to the daily question is kept first, whatever else the form holds.
     let day = parse_day(&crate::form::value(&pairs, "date"), today).ok();
     let urgent = keep_yes(&state, &person, &pairs, day).await?;
+    if let Some(other) = replaces_unseen(&pairs, today)
+        && state.store.checkin_on(person.id(), other).await?.is_some()
+    {
+        // Shown again for that day: saving once more replaces it, knowingly.
+        let mut typed = Typed::as_sent(&pairs);
+        typed.shown_for = other.to_string();
+        let why = Field::error(
+            "date",
+            format!(
+                "You already checked in for {other}; saving this would replace that check-in. To keep it, choose \
+                 another day, or open {other} from the list below to change it. To replace it, save again."
+            ),
+        );
+        let recent = state.store.checkins(person.id()).await?;
+        let page = page(&person, typed, true, vec![why], false, &recent, urgent.unwrap_or_default());
+        return Ok(views::again(page));
+    }
     let day = match store_form(&state, person.id(), &pairs, today, person.now()).await {
         Ok(Ok(day)) => day,
         // The database could not take it (a full disk, say): the check-in as typed comes back
@@ -181,6 +200,8 @@ pub struct DomainView {
 pub struct CheckIn {
     pub chrome: crate::views::Chrome,
     pub date: String,
+    /// The day the form was shown for (hidden), to ask before replacing another day's check-in.
+    pub shown_for: String,
     pub min_date: String,
     pub max_date: String,
     pub editing: bool,

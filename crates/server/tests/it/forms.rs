@@ -348,3 +348,41 @@ async fn the_operators_privacy_notice_and_terms_are_linked_from_every_page() {
     app.stop().await;
     s.remove().await;
 }
+
+/// New-user walk: the check-in form opened for today, its day changed to yesterday (which had a
+/// check-in) and saved, silently replaced yesterday's long note. Now it asks first, keeps what was
+/// typed, and replaces only when saved again.
+#[tokio::test]
+async fn changing_the_day_never_silently_replaces_that_days_check_in() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up("days@example.org").await;
+        let yesterday = days_ago(1);
+        crate::check_in_with_note(&sam, &yesterday, "YESTERDAY-LONG-NOTE").await;
+        let id = app.store.user_by_email("days@example.org").await.unwrap().unwrap().id;
+        // The form as shown for today, its day then changed to yesterday.
+        let token = sam.get("/checkin").await.csrf();
+        let today = days_ago(0);
+        let keys: Vec<String> = crate::CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
+        let mut form: Vec<(&str, &str)> = vec![
+            ("csrf", &token),
+            ("shown_for", &today),
+            ("date", &yesterday),
+            ("wellbeing", "7"),
+            ("note", "TODAY-NOTE"),
+        ];
+        form.extend(keys.iter().map(|k| (k.as_str(), "0")));
+        let asked = sam.post_raw("/checkin", &form).await;
+        assert_eq!(asked.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(asked.has(&format!("You already checked in for {yesterday}")) && asked.has("TODAY-NOTE"));
+        assert!(asked.has(&format!("name=\"shown_for\" value=\"{yesterday}\"")), "a second save replaces it");
+        let kept = app.store.checkin_on(id, yesterday.parse().unwrap()).await.unwrap().unwrap();
+        assert_eq!(kept.note, "YESTERDAY-LONG-NOTE", "nothing replaced yet");
+        form[1] = ("shown_for", &yesterday);
+        assert_eq!(sam.post_raw("/checkin", &form).await.status, StatusCode::SEE_OTHER);
+        let replaced = app.store.checkin_on(id, yesterday.parse().unwrap()).await.unwrap().unwrap();
+        assert_eq!(replaced.note, "TODAY-NOTE", "replaced when saved again, knowingly");
+        app
+    })
+    .await;
+}
