@@ -21,7 +21,7 @@ use taper_core::Catalogue;
     long_about = "Plan gradual, measurable tapers of antidepressants and benzodiazepines.\n\n\
 Taper is decision support for a conversation with a prescriber, not a prescription. Every plan \
 says why it looks the way it does and where its numbers come from.",
-    after_help = "Examples:\n  taper drugs\n  taper simulate --drug alprazolam --dose 0.5mg --times 08:00,14:00,20:00 --days 7\n  taper crossover --from-drug alprazolam --dose 0.5mg@08:00 --dose 0.5mg@14:00 --dose 0.5mg@20:00 \\\n      --to-drug diazepam --have diazepam-tab-2mg --have diazepam-tab-5mg\n  taper plan --drug citalopram --from 20mg --step 10pp --every 28d --have citalopram-oral-drops-40mg-ml\n  taper plan --drug sertraline --from 100mg --strategy proportional --step 10% \\\n      --have sertraline-tab-50mg --have sertraline-tab-25mg --have sertraline-concentrate-20mg-ml"
+    after_help = "Examples:\n  taper drugs\n  taper simulate --drug alprazolam --dose 0.5mg --times 08:00,14:00,20:00 --days 7\n  taper crossover --from-drug alprazolam --dose 0.5mg@08:00 --dose 0.5mg@14:00 --dose 0.5mg@20:00 \\\n      --screen none --to-drug diazepam --have diazepam-tab-2mg --have diazepam-tab-5mg\n  taper plan --drug citalopram --from 20mg --step 10pp --every 28d --have citalopram-oral-drops-40mg-ml\n  taper plan --drug sertraline --from 100mg --strategy proportional --step 10% \\\n      --have sertraline-tab-50mg --have sertraline-tab-25mg --have sertraline-concentrate-20mg-ml"
 )]
 struct Cli {
     #[command(subcommand)]

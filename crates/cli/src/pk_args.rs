@@ -118,11 +118,39 @@ pub struct CrossoverArgs {
     /// Go faster than the pace limits; the justification is recorded in the plan.
     #[arg(long = "override-pace", value_name = "JUSTIFICATION")]
     pub override_pace: Option<String>,
-    /// The daily total is right although it is above the labelled maximum.
+    /// Today's doses are right although their total is above the labelled maximum.
     #[arg(long)]
     pub confirm_dose: bool,
+    /// Times of day the new drug is to be taken, comma-separated (default: today's times). No
+    /// single dose goes above the label's largest, so a large switch may need more times.
+    #[arg(long, value_delimiter = ',')]
+    pub to_times: Vec<String>,
+    /// The pre-switch screen, required: 'none', or those that apply, comma-separated:
+    /// age-65, liver, copd, sleep-apnoea, opioid, gabapentinoid, pregnancy.
+    #[arg(long)]
+    pub screen: Option<String>,
+    /// The prescriber's reason for a switch above the new drug's labelled daily maximum, or to a
+    /// long-acting drug at 65 or over; recorded with the plan.
+    #[arg(long, value_name = "REASON")]
+    pub reason: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+/// The screen is a question that must be answered: a switch planned without it could hide a
+/// reason not to switch (clinical review D2).
+fn screen(answer: Option<&str>) -> anyhow::Result<crossover::Screen> {
+    let Some(answer) = answer else {
+        return Err(usage(format!(
+            "--screen: answer the pre-switch screen before a switch is planned: 'none', or those that apply, comma-separated: {}",
+            crossover::Risk::ALL
+                .iter()
+                .map(|r| format!("{} ({})", r.as_str(), r.label()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    crossover::Screen::parse("screen", answer).map_err(input)
 }
 
 pub fn crossover(catalogue: &Catalogue, args: &CrossoverArgs) -> anyhow::Result<String> {
@@ -177,6 +205,14 @@ pub fn crossover(catalogue: &Catalogue, args: &CrossoverArgs) -> anyhow::Result<
         taper_interval_days: units::parse_days("every", &args.every).map_err(input)?,
         pace_override: crate::plan_args::justification(args.override_pace.as_deref())?,
         confirm_dose: args.confirm_dose,
+        to_times: args.to_times.iter().map(|t| parse_clock("to-times", t)).collect::<Result<_, _>>().map_err(input)?,
+        screen: screen(args.screen.as_deref())?,
+        reason: args
+            .reason
+            .as_deref()
+            .map(|r| taper_core::Justification::parse("reason", r))
+            .transpose()
+            .map_err(input)?,
     };
     let plan = crossover::plan(catalogue, &req).map_err(plan_error)?;
     match args.format {

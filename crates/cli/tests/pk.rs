@@ -26,6 +26,8 @@ const CROSSOVER: &[&str] = &[
     "0.5mg@14:00",
     "--dose",
     "0.5mg@20:00",
+    "--screen",
+    "none",
     "--to-drug",
     "diazepam",
     "--have",
@@ -83,6 +85,8 @@ fn crossover_refuses_unsafe_or_impossible_requests() {
     assert!(stderr_of_failure(&quick).contains("1–2 weeks"));
     let err = stderr_of_failure(&[
         "crossover",
+        "--screen",
+        "none",
         "--from-drug",
         "sertraline",
         "--dose",
@@ -91,11 +95,22 @@ fn crossover_refuses_unsafe_or_impossible_requests() {
         "diazepam-tab-2mg",
     ]);
     assert!(err.contains("only benzodiazepines"), "{err}");
-    let err =
-        stderr_of_failure(&["crossover", "--from-drug", "alprazolam", "--dose", "0.5mg", "--have", "diazepam-tab-2mg"]);
+    let err = stderr_of_failure(&[
+        "crossover",
+        "--screen",
+        "none",
+        "--from-drug",
+        "alprazolam",
+        "--dose",
+        "0.5mg",
+        "--have",
+        "diazepam-tab-2mg",
+    ]);
     assert!(err.contains("DOSE@TIME"), "{err}");
     let err = stderr_of_failure(&[
         "crossover",
+        "--screen",
+        "none",
         "--from-drug",
         "alprazolam",
         "--dose",
@@ -106,6 +121,8 @@ fn crossover_refuses_unsafe_or_impossible_requests() {
     assert!(err.contains("time of day"), "{err}");
     let err = stderr_of_failure(&[
         "crossover",
+        "--screen",
+        "none",
         "--from-drug",
         "alprazolam",
         "--dose",
@@ -118,6 +135,8 @@ fn crossover_refuses_unsafe_or_impossible_requests() {
     assert!(err.contains("ashton or va-dod"), "{err}");
     let err = stderr_of_failure(&[
         "crossover",
+        "--screen",
+        "none",
         "--from-drug",
         "alprazolam",
         "--dose",
@@ -131,6 +150,45 @@ fn crossover_refuses_unsafe_or_impossible_requests() {
     overridden.extend(["--override-pace", "inpatient setting, reviewed daily", "--format", "json"]);
     let plan: serde_json::Value = serde_json::from_str(&stdout(&overridden)).unwrap();
     assert_eq!(plan["taper"]["strategy"]["pace_override"], "inpatient setting, reviewed daily");
+}
+
+/// Clinical review D2: clonazepam 2 mg at 22:00 became one 40 mg diazepam dose, with no
+/// screening. Now the screen must be answered, and the switch asks for enough dose-times.
+#[test]
+fn crossover_asks_the_screen_and_keeps_each_dose_within_the_label() {
+    let night = [
+        "crossover",
+        "--from-drug",
+        "clonazepam",
+        "--dose",
+        "2mg@22:00",
+        "--have",
+        "diazepam-tab-10mg",
+        "--have",
+        "diazepam-tab-5mg",
+    ];
+    let err = stderr_of_failure(&night);
+    assert!(err.contains("--screen") && err.contains("sleep-apnoea") && err.contains("opioid"), "{err}");
+    let mut none = night.to_vec();
+    none.extend(["--screen", "none"]);
+    let err = stderr_of_failure(&none);
+    assert!(err.contains("needs at least 4 doses of at most 10 mg") && err.contains("--to-times"), "{err}");
+    let mut four = none.clone();
+    four.extend(["--to-times", "08:00,13:00,18:00,22:00", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&four)).unwrap();
+    assert_eq!(plan["single_dose_max_mg"], 10.0);
+    assert_eq!(plan["screen"].as_array().unwrap().len(), 0);
+    for stage in plan["stages"].as_array().unwrap() {
+        for d in stage["doses"].as_array().unwrap() {
+            assert!(d["drug"] != "diazepam" || d["mg"].as_f64().unwrap() <= 10.0, "{d}");
+        }
+    }
+    let mut liver = night.to_vec();
+    liver.extend(["--screen", "liver", "--to-times", "08:00,13:00,18:00,22:00"]);
+    assert!(stderr_of_failure(&liver).contains("liver disease"));
+    let mut unknown = night.to_vec();
+    unknown.extend(["--screen", "kidneys"]);
+    assert!(stderr_of_failure(&unknown).contains("--screen"));
 }
 
 #[test]

@@ -186,6 +186,13 @@ impl EquivalenceScheme {
             EquivalenceScheme::VaDod => "VA/DoD (2021)",
         }
     }
+    /// The other table, whose figure is shown beside the one chosen.
+    pub fn other(self) -> Self {
+        match self {
+            EquivalenceScheme::Ashton => EquivalenceScheme::VaDod,
+            EquivalenceScheme::VaDod => EquivalenceScheme::Ashton,
+        }
+    }
     pub fn parse(input: &str) -> Option<Self> {
         match input.to_ascii_lowercase().as_str() {
             "ashton" => Some(Self::Ashton),
@@ -201,6 +208,17 @@ impl EquivalenceScheme {
 pub struct DiazepamEquivalent {
     pub scheme: EquivalenceScheme,
     pub mg: f64,
+    pub source: String,
+}
+
+/// The label's largest single dose and most doses a day, for a drug a switch may move to: a
+/// switch never puts more than `max_mg` into one dose, nor spreads a day over more than
+/// `doses_a_day` doses.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SingleDose {
+    pub max_mg: f64,
+    pub doses_a_day: u32,
     pub source: String,
 }
 
@@ -489,6 +507,8 @@ struct DrugRecord {
     #[serde(default)]
     diazepam_equivalent: Vec<DiazepamEquivalent>,
     #[serde(default)]
+    single_dose: Option<SingleDose>,
+    #[serde(default)]
     products: Vec<ProductRecord>,
 }
 
@@ -510,6 +530,8 @@ pub struct Drug {
     pub occupancy: Vec<OccupancyFit>,
     pub half_life: HalfLife,
     pub diazepam_equivalents: Vec<DiazepamEquivalent>,
+    /// The label's single-dose ceiling, where a switch may move to this drug.
+    pub single_dose: Option<SingleDose>,
     pub products: Vec<Product>,
 }
 
@@ -848,6 +870,7 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         occupancy: record.occupancy,
         half_life: record.half_life,
         diazepam_equivalents: record.diazepam_equivalent,
+        single_dose: record.single_dose,
         products,
     })
 }
@@ -922,6 +945,15 @@ fn check_diazepam_equivalents(record: &DrugRecord, sources: &BTreeMap<String, So
     }
     if record.class.is_benzodiazepine() && record.diazepam_equivalent.is_empty() {
         return Err("a benzodiazepine needs at least one diazepam_equivalent".into());
+    }
+    if let Some(d) = &record.single_dose {
+        cited(sources, &d.source, "single_dose")?;
+        if !(d.max_mg > 0.0 && d.max_mg <= record.max_dose_mg && (1..=6).contains(&d.doses_a_day)) {
+            return Err(format!(
+                "single_dose: max_mg {} must be positive and at most max_dose_mg {}; doses_a_day {} must be 1 to 6",
+                d.max_mg, record.max_dose_mg, d.doses_a_day
+            ));
+        }
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use taper_core::Mg;
 use taper_core::catalogue::{Catalogue, EquivalenceScheme};
-use taper_core::crossover::{CrossoverRequest, plan};
+use taper_core::crossover::{CrossoverRequest, Risk, Screen, plan};
 use taper_core::formulation::{Kit, Stock};
 use taper_core::pk::{self, DoseEvent, Species, Swing};
 
@@ -43,23 +43,34 @@ proptest! {
     }
 
     #[test]
-    fn crossover_never_raises_the_total(from in prop::sample::select(vec!["alprazolam", "lorazepam", "clonazepam", "oxazepam", "temazepam"]),
-                                        per_dose in 0.25f64..2.0, times in 1usize..4, ashton in any::<bool>()) {
+    fn crossover_never_raises_the_total_nor_passes_the_single_dose(
+        from in prop::sample::select(vec!["alprazolam", "lorazepam", "clonazepam", "oxazepam", "temazepam"]),
+        to in prop::sample::select(vec!["diazepam", "diazepam", "oxazepam", "chlordiazepoxide"]),
+        per_dose in 0.25f64..3.0, times in 1usize..4, extra_times in 0usize..3, ashton in any::<bool>(),
+        screen in proptest::collection::btree_set(prop::sample::select(vec![Risk::Copd, Risk::Opioid, Risk::Gabapentinoid, Risk::Age65]), 0..3),
+    ) {
         let c = Catalogue::builtin().unwrap();
         let scheme = if ashton { EquivalenceScheme::Ashton } else { EquivalenceScheme::VaDod };
         let from_drug = c.drug(from).unwrap();
+        prop_assume!(from != to);
         let mg = from_drug.from_diazepam_mg(per_dose * 10.0, EquivalenceScheme::Ashton).unwrap();
+        let hours: Vec<f64> = (0..times).map(|i| 8.0 + 6.0 * i as f64).collect();
+        let to_times: Vec<f64> = if extra_times == 0 { Vec::new() } else { hours.iter().copied().chain((0..extra_times).map(|i| 10.0 + 6.0 * i as f64)).collect() };
+        let stocks: Vec<Stock> = c.drug(to).unwrap().products.iter().filter(|p| !matches!(p.form, taper_core::catalogue::Form::Compounded { .. } | taper_core::catalogue::Form::Strip { .. })).map(|p| Stock::new(p.clone())).collect();
         let req = CrossoverRequest {
             from_drug: from.into(),
-            doses: (0..times).map(|i| (8.0 + 6.0 * i as f64, Mg::new(mg).unwrap())).collect(),
-            to_drug: "diazepam".into(),
+            doses: hours.iter().map(|h| (*h, Mg::new(mg).unwrap())).collect(),
+            to_drug: to.into(),
             scheme,
             stage_days: 14,
-            kit: Kit { stocks: ["diazepam-tab-2mg", "diazepam-tab-5mg", "diazepam-oral-solution-1mg-ml"].iter().map(|id| Stock::new(c.product(id).unwrap().clone())).collect(), equipment: Default::default() },
+            kit: Kit { stocks, equipment: Default::default() },
             taper_step_percent: 10.0,
             taper_interval_days: 14,
             pace_override: None,
             confirm_dose: true,
+            to_times,
+            screen: Screen::new(screen.iter().copied()),
+            reason: Some(taper_core::Justification::parse("reason", "agreed with the prescriber today").unwrap()),
         };
         match plan(&c, &req) {
             Ok(p) => {
@@ -67,11 +78,18 @@ proptest! {
                     prop_assert!(pair[1].diazepam_equivalent_mg <= pair[0].diazepam_equivalent_mg + 1e-9);
                     prop_assert!(pair[1].diazepam_equivalent_mg >= 0.9 * pair[0].diazepam_equivalent_mg - 1e-9);
                 }
-                prop_assert!(p.stages.last().unwrap().doses.iter().all(|d| d.drug == "diazepam"));
+                let ceiling = c.drug(to).unwrap().single_dose.as_ref().unwrap().max_mg;
+                for s in &p.stages {
+                    prop_assert!(s.doses.iter().filter(|d| d.drug == to).all(|d| d.mg <= ceiling + 1e-9), "stage {} above {ceiling} mg", s.index);
+                }
+                prop_assert!(p.stages.last().unwrap().doses.iter().all(|d| d.drug == to));
                 let last_total: f64 = p.stages.last().unwrap().doses.iter().map(|d| d.mg).sum();
                 prop_assert!((p.taper.steps[0].dose_mg.get() - last_total).abs() < 1e-9);
             }
-            Err(e) => prop_assert!(e.to_string().contains("cannot be prepared"), "{e}"),
+            Err(e) => {
+                let e = e.to_string();
+                prop_assert!(["cannot be prepared", "needs at least", "does not plan it", "at most 4 times a day", "does not propose a switch"].iter().any(|m| e.contains(m)), "{e}");
+            }
         }
     }
 }

@@ -244,6 +244,9 @@ fn a_crossover_stage_that_raises_the_total_is_refused() {
         taper_interval_days: 14,
         pace_override: None,
         confirm_dose: false,
+        to_times: Vec::new(),
+        screen: crossover::Screen::default(),
+        reason: None,
     };
     let mut p = crossover::plan(&c, &req).unwrap();
     assert_eq!(check_crossover(&p, 14), vec![]);
@@ -255,6 +258,12 @@ fn a_crossover_stage_that_raises_the_total_is_refused() {
         &check_crossover(&p, 14),
         |v| matches!(v, Violation::CrossoverStageDays { stage: 3 }),
         "a stage off its length",
+    );
+    p.stages[1].doses.iter_mut().filter(|d| d.drug == "diazepam").for_each(|d| d.mg = 15.0);
+    has(
+        &check_crossover(&p, 14),
+        |v| matches!(v, Violation::CrossoverSingleDose { stage: 1 }),
+        "a single diazepam dose above the label's 10 mg",
     );
 }
 

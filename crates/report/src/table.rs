@@ -162,9 +162,10 @@ fn half_life_text(d: &Drug) -> String {
 /// A crossover: the stages of the switch, then the taper of the long-acting drug.
 pub fn crossover(plan: &taper_core::crossover::CrossoverPlan, catalogue: &Catalogue) -> String {
     let mut out = format!(
-        "Switch from {} to {}, one dose-time at a time (equivalents: {})\n",
+        "Switch from {} to {}, one dose-time at a time, no single dose above {} mg (equivalents: {})\n",
         plan.from_drug,
         plan.to_drug,
+        n(plan.single_dose_max_mg),
         plan.scheme.label()
     );
     let mut t = base(&["Stage", "Day", "Doses", "Diazepam-equivalent", "Other table"]);

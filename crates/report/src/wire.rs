@@ -393,6 +393,12 @@ pub struct CrossoverJson {
     pub taper_offset_days: u32,
     pub taper: PlanJson,
     pub warnings: Vec<WarningJson>,
+    /// The pre-switch screen's answers that apply (empty: none of them).
+    pub screen: Vec<&'static str>,
+    /// The prescriber's recorded reason, where the label or screen asked for one.
+    pub reason: Option<String>,
+    /// The new drug's largest single dose; no dose in any stage is above it.
+    pub single_dose_max_mg: f64,
     pub disclaimer: &'static str,
 }
 
@@ -446,6 +452,9 @@ impl CrossoverJson {
                 .iter()
                 .map(|w| WarningJson { code: w.code, message: w.message.clone(), step: w.step })
                 .collect(),
+            screen: plan.screen.risks().map(|r| r.as_str()).collect(),
+            reason: plan.reason.as_ref().map(ToString::to_string),
+            single_dose_max_mg: plan.single_dose_max_mg,
             disclaimer: crate::DISCLAIMER,
         }
     }

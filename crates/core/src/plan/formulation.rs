@@ -333,7 +333,8 @@ struct Fine {
     strength: Option<f64>,
 }
 
-const MAX_PIECES: u32 = 4;
+/// Whole or cut tablets or capsules in one preparation, at most.
+pub const MAX_PIECES: u32 = 4;
 /// What changing the way a dose is measured costs, in the solver's units of effort (a cut tablet
 /// costs 2, a dilution 3): a change must save more than a dilution's worth of work.
 const METHOD_CHANGE_COST: u32 = 4;
@@ -469,6 +470,8 @@ pub struct Solver {
     equipment: Equipment,
     coarse: Vec<Coarse>,
     fine: Vec<Fine>,
+    /// The mg of each kind of whole or cut unit, to say when the unit count is what stops a plan.
+    piece_mg: Vec<f64>,
     /// Per stock, the strongest liquid strength still allowed: once a plan measures a product at
     /// a weaker strength (a dilution), it never goes back to a stronger one (clinical review D1:
     /// a person who carries on drawing from the bottle takes ten times the dose).
@@ -497,7 +500,31 @@ impl Solver {
         let coarse = coarse_combinations(&pieces, kit.stocks.len());
         let ceiling = vec![f64::INFINITY; kit.stocks.len()];
         let floor = vec![0.0; kit.stocks.len()];
-        Solver { stocks: kit.stocks.clone(), equipment: eq.clone(), coarse, fine, ceiling, floor }
+        let piece_mg = pieces.iter().map(|p| p.mg).collect();
+        Solver { stocks: kit.stocks.clone(), equipment: eq.clone(), coarse, fine, piece_mg, ceiling, floor }
+    }
+
+    /// When no preparation lands in `window` but more than `MAX_PIECES` whole or cut units
+    /// would (up to `limit`), how many: the per-dose unit limit is then what stops a plan, not
+    /// the strengths (clinical review W4).
+    pub fn units_needed(&self, window: Window, limit: u32) -> Option<u32> {
+        let mut sums: Vec<f64> = vec![0.0];
+        for count in 1..=limit {
+            let mut next: Vec<f64> = Vec::new();
+            for s in &sums {
+                for p in &self.piece_mg {
+                    let v = s + p;
+                    if v <= window.high + 1e-9 && !next.iter().any(|x| (x - v).abs() < 1e-6) {
+                        next.push(v);
+                    }
+                }
+            }
+            if count > MAX_PIECES && next.iter().any(|v| window.contains(*v)) {
+                return Some(count);
+            }
+            sums = next;
+        }
+        None
     }
 
     /// The liquids a day's preparation has the person measure (its parts when it is divided,

@@ -94,6 +94,10 @@ pub enum Violation {
     CrossoverStageDays {
         stage: usize,
     },
+    /// A dose of the new drug above its label's single dose (clinical review D2).
+    CrossoverSingleDose {
+        stage: usize,
+    },
 }
 
 impl fmt::Display for Violation {
@@ -156,6 +160,9 @@ impl fmt::Display for Violation {
             }
             Violation::CrossoverStageDays { stage } => {
                 write!(f, "crossover stage {stage} does not follow the previous one by the stage length")
+            }
+            Violation::CrossoverSingleDose { stage } => {
+                write!(f, "crossover stage {stage} gives a single dose above the label's largest")
             }
         }
     }
@@ -327,6 +334,11 @@ pub fn check_crossover(plan: &CrossoverPlan, stage_days: u32) -> Vec<Violation> 
         }
         if pair[1].day != pair[0].day + stage_days {
             out.push(Violation::CrossoverStageDays { stage: pair[1].index });
+        }
+    }
+    for s in &plan.stages {
+        if s.doses.iter().any(|d| d.drug == plan.to_drug && d.mg > plan.single_dose_max_mg + 1e-9) {
+            out.push(Violation::CrossoverSingleDose { stage: s.index });
         }
     }
     out

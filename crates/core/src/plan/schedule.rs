@@ -306,8 +306,14 @@ impl<'a> Context<'a> {
         let aim = target.max(window.low.min(prev));
         let Some(choice) = self.solver.solve_like(aim, window, next.tolerance.max(1e-6), like) else {
             let suggestion = self.suggest(aim, window, next.tolerance);
+            let units = self.solver.units_needed(window, 12).map_or_else(String::new, |k| {
+                format!(
+                    " (it would take {k} tablets or capsules, more than the {} one preparation holds)",
+                    crate::formulation::MAX_PIECES
+                )
+            });
             let reason = format!(
-                "no dose between {} mg and {} mg can be prepared from the products listed, so the plan stops at {} mg",
+                "no dose between {} mg and {} mg can be prepared from the products listed{units}, so the plan stops at {} mg",
                 n(window.low),
                 n(prev),
                 n(prev)

@@ -322,6 +322,103 @@ pub struct CrossoverRequest {
     pub pace_override: Option<Justification>,
     /// The person confirmed a daily total above the drug's labelled maximum.
     pub confirm_dose: bool,
+    /// Times of day the new drug is taken (hours after midnight); empty: the times of today's
+    /// doses.
+    pub to_times: Vec<f64>,
+    /// The pre-switch screen's answers.
+    pub screen: Screen,
+    /// A prescriber's recorded reason for a switch the label or the screen would otherwise
+    /// stop (a total above the new drug's labelled maximum; a long-acting drug at 65 or over).
+    pub reason: Option<Justification>,
+}
+
+/// What the pre-switch screen asks before a benzodiazepine switch (clinical review §11: age,
+/// liver, lungs and sleep apnoea, opioids and gabapentinoids, pregnancy). Answered once at the
+/// edge; "none of these" is an answer, so a screen that was never asked cannot reach a plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Screen(std::collections::BTreeSet<Risk>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Risk {
+    Age65,
+    Liver,
+    Copd,
+    SleepApnoea,
+    Opioid,
+    Gabapentinoid,
+    Pregnancy,
+}
+
+impl Risk {
+    pub const ALL: [Risk; 7] =
+        [Risk::Age65, Risk::Liver, Risk::Copd, Risk::SleepApnoea, Risk::Opioid, Risk::Gabapentinoid, Risk::Pregnancy];
+
+    /// The word used on the command line and in forms.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::Age65 => "age-65",
+            Risk::Liver => "liver",
+            Risk::Copd => "copd",
+            Risk::SleepApnoea => "sleep-apnoea",
+            Risk::Opioid => "opioid",
+            Risk::Gabapentinoid => "gabapentinoid",
+            Risk::Pregnancy => "pregnancy",
+        }
+    }
+
+    /// The question, in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            Risk::Age65 => "aged 65 or over",
+            Risk::Liver => "liver disease",
+            Risk::Copd => "COPD or another long-term lung disease",
+            Risk::SleepApnoea => "sleep apnoea",
+            Risk::Opioid => "takes an opioid",
+            Risk::Gabapentinoid => "takes gabapentin or pregabalin",
+            Risk::Pregnancy => "pregnant or may become pregnant",
+        }
+    }
+}
+
+impl Screen {
+    pub fn new(risks: impl IntoIterator<Item = Risk>) -> Screen {
+        Screen(risks.into_iter().collect())
+    }
+
+    /// "none", or a comma-separated list of `Risk::as_str` words.
+    pub fn parse(field: &str, input: &str) -> Result<Screen, crate::error::InputError> {
+        let allowed = || {
+            format!(
+                "answer 'none', or list those that apply, comma-separated: {}",
+                Risk::ALL.iter().map(|r| format!("{} ({})", r.as_str(), r.label())).collect::<Vec<_>>().join(", ")
+            )
+        };
+        let text = input.trim();
+        if text.eq_ignore_ascii_case("none") {
+            return Ok(Screen::default());
+        }
+        let mut risks = std::collections::BTreeSet::new();
+        for word in text.split(',').map(str::trim) {
+            let risk = Risk::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(word));
+            match risk {
+                Some(r) => risks.insert(r),
+                None => return Err(crate::error::InputError::new(field, input, allowed())),
+            };
+        }
+        Ok(Screen(risks))
+    }
+
+    pub fn has(&self, risk: Risk) -> bool {
+        self.0.contains(&risk)
+    }
+
+    pub fn risks(&self) -> impl Iterator<Item = Risk> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn is_clear(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -355,4 +452,9 @@ pub struct CrossoverPlan {
     pub taper: Plan,
     pub taper_offset_days: u32,
     pub warnings: Vec<Warning>,
+    /// The screen the switch was planned with, and the reason recorded, if any.
+    pub screen: Screen,
+    pub reason: Option<Justification>,
+    /// The new drug's largest single dose (label); no dose of it in any stage is above it.
+    pub single_dose_max_mg: f64,
 }
