@@ -55,6 +55,10 @@ test('a person plans a taper, checks in, and accepts a hold after a rise', async
   await page.fill('#every', '14');
   await page.fill('#start_date', daysAgo(17));
   await page.getByRole('button', { name: 'Preview the plan' }).click();
+  // A first day in the past that makes today the first cut is asked about, not taken silently.
+  await expect(page.locator('p.error', { hasText: 'today would already be the first cut' })).toBeVisible();
+  await page.check('input[name="confirm_past_start"]');
+  await page.getByRole('button', { name: 'Preview the plan' }).click();
   await expect(page.getByRole('heading', { name: 'Preview: Citalopram' })).toBeVisible();
   await expect(page.locator('figure.chart svg')).toBeVisible();
   await shot('1-preview');

@@ -175,6 +175,9 @@ pub struct PlanForm {
     pub micro_taper: bool,
     /// Which market's products to list (a view choice, not a setting).
     pub market: String,
+    /// The person confirmed they began this plan on a first day in the past, so that today
+    /// already falls on its first cut (walk-through N4).
+    pub confirm_past_start: bool,
 }
 
 impl PlanForm {
@@ -200,6 +203,7 @@ impl PlanForm {
             final_dose: get("final"),
             end_at: get("to"),
             micro_taper: pairs.iter().any(|(k, v)| k == "micro_taper" && v == "yes"),
+            confirm_past_start: pairs.iter().any(|(k, v)| k == "confirm_past_start" && v == "yes"),
             market: get("market"),
         }
     }

@@ -106,6 +106,33 @@ pub fn changes(segments: &[Segment], until: Date) -> Vec<Change> {
         .collect()
 }
 
+/// What a first day before today makes of today's dose (new-user walk-through N4: a first day
+/// typed months back made Today jump to "0 mg" of a benzodiazepine).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PastStart {
+    /// Today is still on the starting dose (or the first day is not in the past).
+    OnStart,
+    /// Today already falls on the first cut: the person goes from the dose now to `dose_mg` at
+    /// once, so the plan is kept only once they confirm they began it then.
+    Confirm { step: usize, dose_mg: f64, days_ago: u32 },
+    /// Today would be more than one step on, or a stop: never kept. A taper already under way
+    /// is planned from the dose taken today.
+    Refuse { step: usize, dose_mg: f64, days_ago: u32 },
+}
+
+pub fn past_start(steps: &[ScheduledDose], first_day: Date, today: Date) -> PastStart {
+    let days_ago = u32::try_from((today - first_day).get_days()).unwrap_or(0);
+    let seg = Segment { effective: first_day, day_offset: 0, hold: false, steps: steps.to_vec() };
+    let Some(on) = dose_on(std::slice::from_ref(&seg), today).filter(|_| days_ago > 0) else {
+        return PastStart::OnStart;
+    };
+    match on.step {
+        0 => PastStart::OnStart,
+        1 if on.dose_mg > 0.0 => PastStart::Confirm { step: 1, dose_mg: on.dose_mg, days_ago },
+        step => PastStart::Refuse { step, dose_mg: on.dose_mg, days_ago },
+    }
+}
+
 /// The date `days` after `date` (saturating at the calendar's end).
 pub fn after(date: Date, days: u32) -> Date {
     date.checked_add(i64::from(days).days()).unwrap_or(date)
@@ -142,6 +169,32 @@ mod tests {
         assert_eq!((later.dose_mg, later.next), (12.0, None));
         let ch = changes(&segs, date(2026, 12, 31));
         assert_eq!(ch, vec![Change { date: date(2026, 1, 29), from_mg: 20.0, to_mg: 12.0 }]);
+    }
+
+    /// Walk-through N4: Bea's alprazolam plan with a first day of 2026-06-01 showed "0 mg today"
+    /// on 2026-12-05; Alex's, begun 2026-10-15, jumped from 20 mg to 12.5 mg.
+    #[test]
+    fn a_first_day_in_the_past_never_starts_with_a_stop_or_more_than_one_cut() {
+        let today = date(2026, 12, 5);
+        let bea = [(0, 1.5), (7, 1.125), (14, 0.85), (21, 0.64), (28, 0.0)]
+            .map(|(day, dose_mg)| ScheduledDose { day, dose_mg })
+            .to_vec();
+        assert!(matches!(
+            past_start(&bea, date(2026, 6, 1), today),
+            PastStart::Refuse { step: 4, dose_mg, days_ago: 187 } if dose_mg == 0.0
+        ));
+        // One cut on: confirm; same day or later: nothing to say.
+        assert_eq!(
+            past_start(&ladder(), date(2026, 10, 15), date(2026, 11, 20)),
+            PastStart::Confirm { step: 1, dose_mg: 12.0, days_ago: 36 }
+        );
+        assert_eq!(past_start(&ladder(), date(2026, 11, 20), today), PastStart::OnStart);
+        assert_eq!(past_start(&ladder(), today, today), PastStart::OnStart);
+        assert_eq!(past_start(&ladder(), date(2026, 12, 6), today), PastStart::OnStart);
+        assert!(matches!(past_start(&ladder(), date(2026, 9, 1), today), PastStart::Refuse { step: 3, .. }));
+        // A stop one step on is refused too.
+        let short = [(0, 0.5), (28, 0.0)].map(|(day, dose_mg)| ScheduledDose { day, dose_mg }).to_vec();
+        assert!(matches!(past_start(&short, date(2026, 10, 1), today), PastStart::Refuse { step: 1, .. }));
     }
 
     #[test]

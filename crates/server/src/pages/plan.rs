@@ -94,6 +94,8 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         cutter: f.cutter,
         syringe: f.syringe.clone(),
         ask_confirm: f.confirm_dose || errors.iter().any(|e| e.name == "confirm_dose"),
+        ask_past_start: f.confirm_past_start || errors.iter().any(|e| e.name == "confirm_past_start"),
+        confirm_past_start: f.confirm_past_start,
         errors,
         replacing,
         pace_note: None,
@@ -138,7 +140,10 @@ async fn plan_from_form(state: &AppState, person: &Person, pairs: &[(String, Str
         Err(e) => return Ok(Err(again(plan_error_fields(&e)))),
     };
     Ok(match state.plan(req).await? {
-        Ok(plan) => Ok((f, settings, plan)),
+        Ok(plan) => match past_start_problem(&f, &settings, &plan, person.today()) {
+            Some(fields) => Err(again(fields)),
+            None => Ok((f, settings, plan)),
+        },
         Err(e) => {
             let mut fields = plan_error_fields(&e);
             if matches!(e, taper_core::PlanError::Unconfirmed { .. }) {
@@ -148,6 +153,42 @@ async fn plan_from_form(state: &AppState, person: &Person, pairs: &[(String, Str
             Err(again(fields))
         }
     })
+}
+
+/// A first day in the past that makes today fall on a later step (walk-through N4): one cut on
+/// is kept only once confirmed, more than one or a stop never (the rule is core's).
+fn past_start_problem(f: &PlanForm, settings: &PlanSettings, plan: &Plan, today: Date) -> Option<Vec<Field>> {
+    let steps: Vec<course::ScheduledDose> =
+        plan.steps.iter().map(|s| course::ScheduledDose { day: s.day, dose_mg: s.dose_mg.get() }).collect();
+    let now = mg(settings.start_mg);
+    let began = long_date(settings.start_date);
+    match course::past_start(&steps, settings.start_date, today) {
+        course::PastStart::OnStart => None,
+        course::PastStart::Confirm { .. } if f.confirm_past_start => None,
+        course::PastStart::Confirm { dose_mg, days_ago, .. } => Some(vec![
+            Field::error(
+                "start_date",
+                format!(
+                    "A first day of {began} is {days_ago} days ago: today would already be the first cut, {} instead of the {now} you take now.",
+                    mg(dose_mg)
+                ),
+            ),
+            Field::error(
+                "confirm_past_start",
+                "If you began this plan then and take that dose now, tick the box; otherwise choose today or a later day.",
+            ),
+        ]),
+        course::PastStart::Refuse { step, dose_mg, days_ago } => {
+            let lands =
+                if dose_mg == 0.0 { "a stop (0 mg)".to_string() } else { format!("{} (step {step})", mg(dose_mg)) };
+            Some(vec![Field::error(
+                "start_date",
+                format!(
+                    "A first day of {began} is {days_ago} days ago: today would be {lands}, more than one step at once from the {now} you take now. Choose today or a later day; if a taper is already under way, plan from the dose you take today."
+                ),
+            )])
+        }
+    }
 }
 
 fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Option<Date>) -> Vec<StepView> {
@@ -366,6 +407,9 @@ pub struct PlanNew {
     pub confirm_dose: bool,
     /// The dose looked implausible: show the box that confirms it.
     pub ask_confirm: bool,
+    /// The first day is in the past and today falls on the first cut: show the box.
+    pub ask_past_start: bool,
+    pub confirm_past_start: bool,
     pub compounded: String,
     pub strips: String,
     pub scale: String,

@@ -191,6 +191,7 @@ async fn product_cautions_stand_beside_the_steps_that_use_them() {
             ("syringe", "0.1"),
             ("products", "sertraline-tab-50mg"),
             ("products", "sertraline-concentrate-20mg-ml"),
+            ("confirm_past_start", "yes"),
         ];
         let preview = b.submit("/plan/new?drug=sertraline", "/plan/preview", &form).await;
         assert!(
@@ -382,6 +383,73 @@ async fn changing_the_day_never_silently_replaces_that_days_check_in() {
         assert_eq!(sam.post_raw("/checkin", &form).await.status, StatusCode::SEE_OTHER);
         let replaced = app.store.checkin_on(id, yesterday.parse().unwrap()).await.unwrap().unwrap();
         assert_eq!(replaced.note, "TODAY-NOTE", "replaced when saved again, knowingly");
+        app
+    })
+    .await;
+}
+
+/// Walk-through N4: a first day typed months back made Today show "Alprazolam: 0 mg today", an
+/// abrupt stop, without a word; one a few weeks back jumped a cut with no question.
+#[tokio::test]
+async fn a_first_day_in_the_past_never_jumps_to_a_stop_and_one_cut_on_is_confirmed() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("bea@example.org").await;
+        let long_ago = days_ago(187);
+        let bea = vec![
+            ("drug", "alprazolam"),
+            ("dose", "1.5"),
+            ("strategy", "proportional"),
+            ("step", "25"),
+            ("every", "7"),
+            ("justification", "short course, reviewed weekly by Dr Chen"),
+            ("start_date", long_ago.as_str()),
+            ("syringe", "0.1"),
+            ("products", "alprazolam-tab-0.25mg"),
+            ("products", "alprazolam-tab-0.5mg"),
+            ("cutter", "yes"),
+            ("confirm_past_start", "yes"),
+        ];
+        for to in ["/plan/preview", "/plan"] {
+            let page = b.submit("/plan/new?drug=alprazolam", to, &bea).await;
+            assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{to}: {}", visible(&page));
+            assert!(page.has("187 days ago") && page.has("more than one step at once"), "{}", visible(&page));
+        }
+        let user = app.store.user_by_email("bea@example.org").await.unwrap().unwrap().id;
+        assert!(app.store.plans(user).await.unwrap().is_empty(), "nothing was saved");
+
+        // One cut on: asked, then kept once confirmed; Today shows that cut's dose.
+        let weeks_ago = days_ago(30);
+        let sertraline = |confirm: bool| {
+            let mut f = vec![
+                ("drug", "sertraline"),
+                ("dose", "50"),
+                ("strategy", "proportional"),
+                ("step", "10"),
+                ("every", "28"),
+                ("start_date", weeks_ago.as_str()),
+                ("syringe", "0.1"),
+                ("products", "sertraline-tab-50mg"),
+                ("products", "sertraline-concentrate-20mg-ml"),
+            ];
+            if confirm {
+                f.push(("confirm_past_start", "yes"));
+            }
+            f
+        };
+        let asked = b.submit("/plan/new?drug=sertraline", "/plan/preview", &sertraline(false)).await;
+        assert_eq!(asked.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(asked.has("30 days ago: today would already be the first cut"), "{}", visible(&asked));
+        assert!(asked.has("name=\"confirm_past_start\""));
+        let saved = b.submit("/plan/new?drug=sertraline", "/plan", &sertraline(true)).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        assert!(b.get("/today").await.has("45 mg"));
+        // Today's date needs no confirmation.
+        let today = days_ago(0);
+        let mut now = sertraline(false);
+        now.retain(|(k, _)| *k != "start_date");
+        now.push(("start_date", today.as_str()));
+        assert_eq!(b.submit("/plan/new?drug=sertraline", "/plan/preview", &now).await.status, StatusCode::OK);
         app
     })
     .await;

@@ -92,6 +92,8 @@ pub async fn make_plan(b: &Browser, start: &str, every: &str) -> helpers::Page {
             ("syringe", "0.1"),
             ("products", "citalopram-tab-20mg"),
             ("products", "citalopram-oral-drops-40mg-ml"),
+            // The worlds tests start from began in the past (walk-through N4 asks for this).
+            ("confirm_past_start", "yes"),
         ],
     )
     .await
