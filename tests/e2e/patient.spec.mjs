@@ -56,7 +56,7 @@ test('a person plans a taper, checks in, and accepts a hold after a rise', async
   await page.fill('#start_date', daysAgo(17));
   await page.getByRole('button', { name: 'Preview the plan' }).click();
   // A first day in the past that makes today the first cut is asked about, not taken silently.
-  await expect(page.locator('p.error', { hasText: 'today would already be the first cut' })).toBeVisible();
+  await expect(page.locator('p.error', { hasText: 'the dose today would already be' })).toBeVisible();
   await page.check('input[name="confirm_past_start"]');
   await page.getByRole('button', { name: 'Preview the plan' }).click();
   await expect(page.getByRole('heading', { name: 'Preview: Citalopram' })).toBeVisible();

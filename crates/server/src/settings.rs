@@ -484,6 +484,18 @@ pub struct StoredStep {
     /// The products' own cautions, shown beside the step that uses them.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The days after this step, each a little lower, where the plan falls every day
+    /// (micro-taper, strips); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub daily: Vec<StoredDay>,
+}
+
+/// One day between steps: its plan day, dose and preparation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredDay {
+    pub day: u32,
+    pub dose_mg: f64,
+    pub instruction: String,
 }
 
 /// The computed plan kept with a revision, so later catalogue changes never alter an agreed plan.
@@ -531,6 +543,15 @@ impl StoredPlan {
                     instruction: s.preparation.instruction.clone(),
                     details: s.preparation.items.iter().map(|i| i.instruction.clone()).collect(),
                     notes: s.preparation.notes.clone(),
+                    daily: core
+                        .daily
+                        .iter()
+                        .map(|d| StoredDay {
+                            day: d.day,
+                            dose_mg: d.dose_mg.get(),
+                            instruction: d.preparation.instruction(),
+                        })
+                        .collect(),
                 })
                 .collect(),
         }
@@ -539,6 +560,9 @@ impl StoredPlan {
     /// Only the first step: what a hold or a return keeps.
     pub fn first_only(mut self) -> StoredPlan {
         self.steps.truncate(1);
+        for s in &mut self.steps {
+            s.daily.clear();
+        }
         self
     }
 }

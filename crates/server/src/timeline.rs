@@ -45,6 +45,13 @@ impl Course {
                 day_offset: r.record.day_offset,
                 hold: r.record.hold,
                 steps: r.plan.steps.iter().map(|s| ScheduledDose { day: s.day, dose_mg: s.dose_mg }).collect(),
+                daily: r
+                    .plan
+                    .steps
+                    .iter()
+                    .flat_map(|s| &s.daily)
+                    .map(|d| ScheduledDose { day: d.day, dose_mg: d.dose_mg })
+                    .collect(),
             })
             .collect();
         Ok(Course { plan_id: p.plan.id, revs, segments })
@@ -65,6 +72,12 @@ impl Course {
         let on = course::dose_on(&self.segments, date)?;
         let step = self.revs.get(on.segment)?.plan.steps.get(on.step)?;
         Some((on, step))
+    }
+
+    /// The day between steps that `on` falls on, where the plan falls every day.
+    pub fn day_of(&self, on: &OnDate) -> Option<&crate::settings::StoredDay> {
+        let i = on.daily?;
+        self.revs.get(on.segment)?.plan.steps.iter().flat_map(|s| &s.daily).nth(i)
     }
 
     pub fn changes(&self, until: Date) -> Vec<course::Change> {

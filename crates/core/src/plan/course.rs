@@ -22,6 +22,21 @@ pub struct Segment {
     /// A hold: one dose, kept until a later revision.
     pub hold: bool,
     pub steps: Vec<ScheduledDose>,
+    /// The doses of the days between steps where a plan falls a little every day (micro-taper,
+    /// strips), in order; empty otherwise. A hold takes none of them.
+    pub daily: Vec<ScheduledDose>,
+}
+
+impl Segment {
+    /// Every dose the segment plans, step or day, in order of the day.
+    fn points(&self) -> Vec<ScheduledDose> {
+        let mut all = self.steps.clone();
+        if !self.hold {
+            all.extend(self.daily.iter().copied());
+        }
+        all.sort_by_key(|p| p.day);
+        all
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,6 +47,8 @@ pub struct OnDate {
     pub hold: bool,
     /// The next planned change inside the same revision: its date and dose.
     pub next: Option<(Date, f64)>,
+    /// Where the dose is one of the days between steps: its index in `Segment::daily`.
+    pub daily: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -66,12 +83,22 @@ pub fn dose_on(segments: &[Segment], date: Date) -> Option<OnDate> {
     } else {
         Some(0)
     })?;
+    let on_step = seg.steps[step];
+    let daily = if seg.hold {
+        None
+    } else {
+        seg.daily.iter().rposition(|d| d.day > on_step.day && i64::from(d.day) <= plan_day)
+    };
+    let dose_mg = daily.map_or(on_step.dose_mg, |i| seg.daily[i].dose_mg);
     let next = if seg.hold {
         None
     } else {
-        seg.steps.get(step + 1).map(|n| (plus_days(date, i64::from(n.day) - plan_day), n.dose_mg))
+        seg.points()
+            .into_iter()
+            .find(|p| i64::from(p.day) > plan_day && (p.dose_mg - dose_mg).abs() > 1e-9)
+            .map(|n| (plus_days(date, i64::from(n.day) - plan_day), n.dose_mg))
     };
-    Some(OnDate { dose_mg: seg.steps[step].dose_mg, segment: si, step, hold: seg.hold, next })
+    Some(OnDate { dose_mg, segment: si, step, hold: seg.hold, next, daily })
 }
 
 /// Every change of dose from the first revision up to and including `until`.
@@ -91,7 +118,7 @@ pub fn changes(segments: &[Segment], until: Date) -> Vec<Change> {
         if seg.hold {
             continue;
         }
-        for s in seg.steps.iter().filter(|s| s.day > seg.day_offset) {
+        for s in seg.points().iter().filter(|s| s.day > seg.day_offset) {
             let d = plus_days(seg.effective, i64::from(s.day - seg.day_offset));
             if d > until || end.is_some_and(|e| d >= e) {
                 break;
@@ -120,16 +147,21 @@ pub enum PastStart {
     Refuse { step: usize, dose_mg: f64, days_ago: u32 },
 }
 
-pub fn past_start(steps: &[ScheduledDose], first_day: Date, today: Date) -> PastStart {
+/// `daily`: the days between steps where the plan falls every day (see `Segment::daily`).
+pub fn past_start(steps: &[ScheduledDose], daily: &[ScheduledDose], first_day: Date, today: Date) -> PastStart {
     let days_ago = u32::try_from((today - first_day).get_days()).unwrap_or(0);
-    let seg = Segment { effective: first_day, day_offset: 0, hold: false, steps: steps.to_vec() };
+    let seg =
+        Segment { effective: first_day, day_offset: 0, hold: false, steps: steps.to_vec(), daily: daily.to_vec() };
     let Some(on) = dose_on(std::slice::from_ref(&seg), today).filter(|_| days_ago > 0) else {
         return PastStart::OnStart;
     };
-    match on.step {
-        0 => PastStart::OnStart,
-        1 if on.dose_mg > 0.0 => PastStart::Confirm { step: 1, dose_mg: on.dose_mg, days_ago },
-        step => PastStart::Refuse { step, dose_mg: on.dose_mg, days_ago },
+    match (on.step, on.daily) {
+        (0, None) => PastStart::OnStart,
+        // Partway down to the first step, or on it: below the dose taken now.
+        (0, Some(_)) | (1, None) if on.dose_mg > 0.0 => {
+            PastStart::Confirm { step: on.step, dose_mg: on.dose_mg, days_ago }
+        }
+        (step, _) => PastStart::Refuse { step, dose_mg: on.dose_mg, days_ago },
     }
 }
 
@@ -149,7 +181,8 @@ mod tests {
 
     #[test]
     fn dose_follows_the_steps_then_a_hold_replaces_them() {
-        let plan = Segment { effective: date(2026, 1, 1), day_offset: 0, hold: false, steps: ladder() };
+        let plan =
+            Segment { effective: date(2026, 1, 1), day_offset: 0, hold: false, steps: ladder(), daily: Vec::new() };
         let segs = vec![plan.clone()];
         assert!(dose_on(&segs, date(2025, 12, 31)).is_none());
         assert_eq!(dose_on(&segs, date(2026, 1, 28)).unwrap().dose_mg, 20.0);
@@ -162,6 +195,7 @@ mod tests {
             day_offset: 0,
             hold: true,
             steps: vec![ScheduledDose { day: 0, dose_mg: 12.0 }],
+            daily: Vec::new(),
         };
         let segs = vec![plan, hold];
         let later = dose_on(&segs, date(2026, 6, 1)).unwrap();
@@ -169,6 +203,28 @@ mod tests {
         assert_eq!((later.dose_mg, later.next), (12.0, None));
         let ch = changes(&segs, date(2026, 12, 31));
         assert_eq!(ch, vec![Change { date: date(2026, 1, 29), from_mg: 20.0, to_mg: 12.0 }]);
+    }
+
+    /// Walk-through N1: with small daily cuts, the dose on a day between steps is that day's,
+    /// and the next change is tomorrow's, never the next step's overnight drop.
+    #[test]
+    fn daily_cuts_between_steps_are_the_dose_of_their_day() {
+        let daily: Vec<ScheduledDose> =
+            (1..28).map(|d| ScheduledDose { day: d, dose_mg: 20.0 - 8.0 * f64::from(d) / 28.0 }).collect();
+        let seg = Segment { effective: date(2026, 1, 1), day_offset: 0, hold: false, steps: ladder(), daily };
+        let segs = vec![seg.clone()];
+        let mid = dose_on(&segs, date(2026, 1, 15)).unwrap();
+        assert_eq!((mid.step, mid.daily), (0, Some(13)));
+        assert!((mid.dose_mg - 16.0).abs() < 1e-9, "halfway between 20 and 12: {}", mid.dose_mg);
+        let (when, next) = mid.next.unwrap();
+        assert_eq!(when, date(2026, 1, 16));
+        assert!(next < mid.dose_mg && next > 12.0);
+        assert_eq!(dose_on(&segs, date(2026, 1, 29)).unwrap().dose_mg, 12.0);
+        // A hold keeps one dose, daily cuts or not.
+        let held = Segment { hold: true, ..seg };
+        assert_eq!(dose_on(&[held], date(2026, 1, 15)).unwrap().dose_mg, 20.0);
+        // Every day's change is a change.
+        assert_eq!(changes(&segs, date(2026, 1, 29)).len(), 28);
     }
 
     /// Walk-through N4: Bea's alprazolam plan with a first day of 2026-06-01 showed "0 mg today"
@@ -180,21 +236,30 @@ mod tests {
             .map(|(day, dose_mg)| ScheduledDose { day, dose_mg })
             .to_vec();
         assert!(matches!(
-            past_start(&bea, date(2026, 6, 1), today),
+            past_start(&bea, &[], date(2026, 6, 1), today),
             PastStart::Refuse { step: 4, dose_mg, days_ago: 187 } if dose_mg == 0.0
         ));
         // One cut on: confirm; same day or later: nothing to say.
         assert_eq!(
-            past_start(&ladder(), date(2026, 10, 15), date(2026, 11, 20)),
+            past_start(&ladder(), &[], date(2026, 10, 15), date(2026, 11, 20)),
             PastStart::Confirm { step: 1, dose_mg: 12.0, days_ago: 36 }
         );
-        assert_eq!(past_start(&ladder(), date(2026, 11, 20), today), PastStart::OnStart);
-        assert_eq!(past_start(&ladder(), today, today), PastStart::OnStart);
-        assert_eq!(past_start(&ladder(), date(2026, 12, 6), today), PastStart::OnStart);
-        assert!(matches!(past_start(&ladder(), date(2026, 9, 1), today), PastStart::Refuse { step: 3, .. }));
+        assert_eq!(past_start(&ladder(), &[], date(2026, 11, 20), today), PastStart::OnStart);
+        assert_eq!(past_start(&ladder(), &[], today, today), PastStart::OnStart);
+        assert_eq!(past_start(&ladder(), &[], date(2026, 12, 6), today), PastStart::OnStart);
+        assert!(matches!(past_start(&ladder(), &[], date(2026, 9, 1), today), PastStart::Refuse { step: 3, .. }));
         // A stop one step on is refused too.
         let short = [(0, 0.5), (28, 0.0)].map(|(day, dose_mg)| ScheduledDose { day, dose_mg }).to_vec();
-        assert!(matches!(past_start(&short, date(2026, 10, 1), today), PastStart::Refuse { step: 1, .. }));
+        assert!(matches!(past_start(&short, &[], date(2026, 10, 1), today), PastStart::Refuse { step: 1, .. }));
+        // With daily cuts, a few days back already means less than the dose now; past the
+        // first step's days, more than one cut.
+        let daily: Vec<ScheduledDose> =
+            (1..28).map(|d| ScheduledDose { day: d, dose_mg: 20.0 - 8.0 * f64::from(d) / 28.0 }).collect();
+        assert!(matches!(
+            past_start(&ladder(), &daily, date(2026, 11, 20), today),
+            PastStart::Confirm { step: 0, days_ago: 15, .. }
+        ));
+        assert!(matches!(past_start(&ladder(), &daily, date(2026, 10, 1), today), PastStart::Refuse { .. }));
     }
 
     #[test]
@@ -206,8 +271,9 @@ mod tests {
                 day_offset: 0,
                 hold: true,
                 steps: vec![ScheduledDose { day: 0, dose_mg: 12.0 }],
+                daily: Vec::new(),
             },
-            Segment { effective: date(2026, 3, 1), day_offset: 28, hold: false, steps: ladder() },
+            Segment { effective: date(2026, 3, 1), day_offset: 28, hold: false, steps: ladder(), daily: Vec::new() },
         ];
         assert_eq!(dose_on(&segs, date(2026, 3, 1)).unwrap().dose_mg, 12.0);
         assert_eq!(dose_on(&segs, date(2026, 3, 29)).unwrap().dose_mg, 8.0);

@@ -160,16 +160,22 @@ async fn plan_from_form(state: &AppState, person: &Person, pairs: &[(String, Str
 fn past_start_problem(f: &PlanForm, settings: &PlanSettings, plan: &Plan, today: Date) -> Option<Vec<Field>> {
     let steps: Vec<course::ScheduledDose> =
         plan.steps.iter().map(|s| course::ScheduledDose { day: s.day, dose_mg: s.dose_mg.get() }).collect();
+    let daily: Vec<course::ScheduledDose> = plan
+        .steps
+        .iter()
+        .flat_map(|s| &s.daily)
+        .map(|d| course::ScheduledDose { day: d.day, dose_mg: d.dose_mg.get() })
+        .collect();
     let now = mg(settings.start_mg);
     let began = long_date(settings.start_date);
-    match course::past_start(&steps, settings.start_date, today) {
+    match course::past_start(&steps, &daily, settings.start_date, today) {
         course::PastStart::OnStart => None,
         course::PastStart::Confirm { .. } if f.confirm_past_start => None,
         course::PastStart::Confirm { dose_mg, days_ago, .. } => Some(vec![
             Field::error(
                 "start_date",
                 format!(
-                    "A first day of {began} is {days_ago} days ago: today would already be the first cut, {} instead of the {now} you take now.",
+                    "A first day of {began} is {days_ago} days ago: the dose today would already be {}, below the {now} you take now.",
                     mg(dose_mg)
                 ),
             ),
@@ -208,6 +214,15 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
             instruction: s.instruction.clone(),
             notes: s.notes.iter().filter(|n| i == 0 || !steps[i - 1].notes.contains(n)).cloned().collect(),
             current: today.is_some_and(|t| date <= t && ends.is_none_or(|e| t < e)),
+            daily: s
+                .daily
+                .iter()
+                .map(|d| DayView {
+                    date: course::after(effective, d.day.saturating_sub(day_offset)).to_string(),
+                    dose: mg(d.dose_mg),
+                    instruction: d.instruction.clone(),
+                })
+                .collect(),
         });
     }
     out
@@ -446,6 +461,15 @@ pub struct StepView {
     /// Product cautions, on the first step that uses the product.
     pub notes: Vec<String>,
     pub current: bool,
+    /// The days after the step, each a little lower, where the plan falls every day.
+    pub daily: Vec<DayView>,
+}
+
+/// One day between steps, as shown under its step.
+pub struct DayView {
+    pub date: String,
+    pub dose: String,
+    pub instruction: String,
 }
 
 #[derive(Template, WebTemplate)]

@@ -40,7 +40,8 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
             page.dose = Some(TodayDose {
                 date: long_date(today),
                 dose: mg(on.dose_mg),
-                instruction: step.instruction.clone(),
+                // A day between steps has its own amount and preparation (walk-through N1).
+                instruction: course.day_of(&on).map_or_else(|| step.instruction.clone(), |d| d.instruction.clone()),
                 // The instruction already holds every part and any dilution recipe (walkthrough
                 // minor 21: it used to be repeated below).
                 details: Vec::new(),

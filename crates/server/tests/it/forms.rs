@@ -439,7 +439,11 @@ async fn a_first_day_in_the_past_never_jumps_to_a_stop_and_one_cut_on_is_confirm
         };
         let asked = b.submit("/plan/new?drug=sertraline", "/plan/preview", &sertraline(false)).await;
         assert_eq!(asked.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(asked.has("30 days ago: today would already be the first cut"), "{}", visible(&asked));
+        assert!(
+            asked.has("30 days ago: the dose today would already be 45 mg, below the 50 mg you take now"),
+            "{}",
+            visible(&asked)
+        );
         assert!(asked.has("name=\"confirm_past_start\""));
         let saved = b.submit("/plan/new?drug=sertraline", "/plan", &sertraline(true)).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
@@ -450,6 +454,58 @@ async fn a_first_day_in_the_past_never_jumps_to_a_stop_and_one_cut_on_is_confirm
         now.retain(|(k, _)| *k != "start_date");
         now.push(("start_date", today.as_str()));
         assert_eq!(b.submit("/plan/new?drug=sertraline", "/plan/preview", &now).await.status, StatusCode::OK);
+        app
+    })
+    .await;
+}
+
+/// Walk-through N1: "Small daily cuts" was accepted, then ignored: Today on day 15 said
+/// "Sertraline: 100 mg today … Next planned change: 53.5 mg", an overnight cut of 46 %.
+#[tokio::test]
+async fn small_daily_cuts_reach_today_the_preview_and_the_plan() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("noa@example.org").await;
+        let began = days_ago(15);
+        let mut form = vec![
+            ("drug", "sertraline"),
+            ("dose", "100"),
+            ("strategy", "hyperbolic"),
+            ("step", "5"),
+            ("every", "28"),
+            ("start_date", began.as_str()),
+            ("syringe", "0.1"),
+            ("products", "sertraline-tab-50mg"),
+            ("strips", "0.1"),
+            ("micro_taper", "yes"),
+        ];
+        // Fifteen days in, the dose is already below 100 mg: asked before it is kept.
+        let asked = b.submit("/plan/new?drug=sertraline", "/plan/preview", &form).await;
+        assert_eq!(asked.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", visible(&asked));
+        assert!(asked.has("15 days ago: the dose today would already be"), "{}", visible(&asked));
+        form.push(("confirm_past_start", "yes"));
+        let preview = b.submit("/plan/new?drug=sertraline", "/plan/preview", &form).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", visible(&preview));
+        assert!(preview.has("Then a little less each day: 27 days"), "{}", visible(&preview));
+        let saved = b.submit("/plan/new?drug=sertraline", "/plan", &form).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        let today = b.get("/today").await;
+        let text = visible(&today);
+        let dose: f64 = text
+            .split("Sertraline:")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|d| d.parse().ok())
+            .unwrap_or_else(|| panic!("no dose in: {text}"));
+        assert!(dose < 90.0 && dose > 60.0, "about halfway between 100 and 53.5 mg on day 15, not {dose}: {text}");
+        let next: f64 = text
+            .split("Next planned change:")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|d| d.parse().ok())
+            .unwrap_or_else(|| panic!("no next change in: {text}"));
+        assert!(next < dose && dose - next < 5.0, "tomorrow a little less, not {next} after {dose}");
+        assert!(b.get("/plan").await.has("Then a little less each day"));
         app
     })
     .await;
