@@ -64,6 +64,10 @@ pub struct Country {
     pub reviewed: String,
     pub emergency: String,
     pub services: Vec<Service>,
+    /// Where no helpline is listed beside the emergency number: why (clinical review W9: a
+    /// helpline is verified against the service's own page, or its absence is said).
+    #[serde(default)]
+    pub no_helpline: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -314,6 +318,13 @@ fn validate(c: &Country) -> Result<(), String> {
             return Err(format!("{}: say when to use it", s.name));
         }
     }
+    match (c.services.len() > 1, c.no_helpline.as_deref().map(str::trim)) {
+        (false, None | Some("")) => {
+            return Err("only an emergency number: list a helpline, or say why none is (no_helpline)".into());
+        }
+        (true, Some(_)) => return Err("no_helpline is only for a country whose helpline is not listed".into()),
+        _ => {}
+    }
     Ok(())
 }
 
@@ -365,6 +376,40 @@ mod tests {
             assert_eq!(c.services[0].tel().as_deref(), Some(number));
         }
         assert_eq!(d.countries.len(), expected.len() + 1, "the countries and the fallback");
+    }
+
+    /// Clinical review W9: every country offered resolves to its emergency number plus a
+    /// helpline checked against its own page, or says why none is listed — and the worldwide
+    /// directory is always shown with it.
+    #[test]
+    fn every_country_offers_a_helpline_or_says_why_not_and_the_directory_follows() {
+        let d = Directory::builtin().unwrap();
+        let fallback = d.countries.iter().find(|c| c.code == FALLBACK_CODE).unwrap();
+        assert!(fallback.services.iter().any(|s| s.url.is_some()), "the directory");
+        for c in d.countries.iter().filter(|c| c.code != FALLBACK_CODE) {
+            let helplines = c.services.iter().skip(1).count();
+            assert!(helplines > 0 || c.no_helpline.is_some(), "{}", c.code);
+            let panel = d.panel_for(Some(&c.code), None);
+            assert_eq!(panel.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), vec![c.code.as_str(), FALLBACK_CODE]);
+        }
+        for (code, number) in [("LT", "0 800 28888"), ("JP", "0120-279-338")] {
+            let c = d.countries.iter().find(|c| c.code == code).unwrap();
+            assert!(c.services.iter().any(|s| s.phone.as_deref() == Some(number)), "{code} {number}");
+        }
+        let be = d.countries.iter().find(|c| c.code == "BE").unwrap();
+        assert!(be.services.iter().all(|s| !s.when.contains("648 40 14")), "another service's number");
+        let ch = d.countries.iter().find(|c| c.code == "CH").unwrap();
+        assert!(ch.services.iter().filter(|s| s.phone.as_deref() == Some("143")).all(|s| s.source.contains("143.ch")));
+        let mut only_emergency = Country {
+            country: "X".into(),
+            code: "XY".into(),
+            reviewed: "2026-12-05".into(),
+            emergency: "112".into(),
+            services: vec![fallback.services[0].clone()],
+            no_helpline: None,
+        };
+        only_emergency.services[0].phone = Some("112".into());
+        assert!(validate(&only_emergency).unwrap_err().contains("no_helpline"));
     }
 
     #[test]
@@ -461,7 +506,7 @@ mod tests {
             ("Europe/Rome", "0223272327"),
             ("Europe/Warsaw", "116123"),
             ("Europe/Athens", "1018"),
-            ("Asia/Tokyo", "0357740992"),
+            ("Asia/Tokyo", "0120279338"),
             ("Africa/Johannesburg", "0800567567"),
             ("America/Sao_Paulo", "188"),
             ("America/Mexico_City", "8009112000"),
