@@ -112,16 +112,22 @@ fn diazepam_solution_is_never_diluted_past_its_solubility() {
     assert!(p.steps.len() > 15, "{:?}", p.status);
     assert!(p.steps.iter().flat_map(|s| &s.preparation.items).all(|i| i.dilution.is_none()));
     let low = p.steps.iter().rev().find(|s| s.dose_mg.get() > 0.0).unwrap();
-    assert_eq!(
-        low.preparation.instruction(),
-        format!(
-            "{} mL ({} mg) of the oral solution 2 mg/5 mL, undiluted. {}",
-            taper_core::units::trim_number(low.dose_mg.get() / 0.4),
-            taper_core::units::trim_number(low.dose_mg.get()),
-            // Under a mL, and this solution cannot be diluted: the caution stands with the volume.
-            taper_core::formulation::FEW_GRADUATIONS
-        )
+    let volume = low.dose_mg.get() / 0.4;
+    let expected = format!(
+        "{} mL ({} mg) of the oral solution 2 mg/5 mL, undiluted",
+        taper_core::units::trim_number(volume),
+        taper_core::units::trim_number(low.dose_mg.get()),
     );
+    // Under ten marks of the 0.1 mL syringe, and this solution cannot be diluted: the caution
+    // stands with the volume.
+    let expected = if volume < 1.0 - 1e-9 {
+        format!("{expected}. {}", taper_core::formulation::FEW_GRADUATIONS)
+    } else {
+        expected
+    };
+    assert_eq!(low.preparation.instruction(), expected);
+    // W3: it ends by the 0.5 mg diazepam rule, not stalled below it.
+    assert!(p.is_complete() && low.dose_mg.get() <= 0.5 + 1e-9, "{:?}", p.status);
 }
 
 #[test]

@@ -181,3 +181,25 @@ impl<'a> Pace<'a> {
         self.catalogue.final_step_cap_mg(self.drug)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Clinical review W5: `policy.toml` promised a hyperbolic step to zero of at most 5 pp "or
+    /// its own step limit when that is smaller"; the code allowed the plan's own limit. The
+    /// policy now says what the code does, and this holds them together.
+    #[test]
+    fn the_step_to_zero_is_what_policy_toml_says() {
+        let c = Catalogue::builtin().unwrap();
+        let pace = Pace::new(&c, c.drug("sertraline").unwrap(), None);
+        let five = c.policy.final_step.max_occupancy_drop_pp;
+        assert_eq!(pace.max_drop_pp(&Strategy::Hyperbolic { step_pp: 10.0 }, Some(11.0), true), Some(11.0));
+        assert_eq!(pace.max_drop_pp(&Strategy::Hyperbolic { step_pp: 5.0 }, Some(5.5), true), Some(5.5));
+        assert_eq!(pace.max_drop_pp(&Strategy::Proportional { step_percent: 10.0 }, None, true), Some(five));
+        let text = include_str!("../../../../data/policy.toml");
+        assert!(
+            text.replace("\n# ", " ").contains("hyperbolic plan's step to zero is one more of its own equal steps")
+        );
+    }
+}

@@ -751,8 +751,8 @@ fn check_step(
 }
 
 /// The last dose before zero, chosen by occupancy where a model exists, by the fraction of the
-/// start (Horowitz et al. 2021, by analogy) where none does, and never above a benzodiazepine's
-/// final-step cap.
+/// start (Horowitz et al. 2021, by analogy) where none does, and for a benzodiazepine by its
+/// final-step cap alone.
 fn final_dose(
     pace: &Pace,
     strategy: &Strategy,
@@ -803,6 +803,9 @@ fn final_dose(
         (Some(m), None) => m.occupancy.dose_read_at_most(policy.final_step.max_occupancy_drop_pp),
         (None, Some(f)) => Some(f.get()),
         (None, None) if matches!(strategy, Strategy::Hyperbolic { .. } | Strategy::Manual { .. }) => None,
+        // A benzodiazepine stops by its own rule alone (0.5 mg diazepam-equivalent, below): a
+        // fraction of the start would ask more of a smaller start (clinical review W3).
+        (None, None) if pace.benzo_final_cap_mg().is_some() => None,
         (None, None) => Some(start * policy.final_dose.fraction_of_start),
     };
     let cap = pace.benzo_final_cap_mg();
@@ -823,6 +826,7 @@ fn final_dose(
     }
     Ok(match (final_dose, cap) {
         (Some(f), Some(cap)) => Some(f.min(cap)),
+        (None, Some(cap)) if !matches!(strategy, Strategy::Manual { .. }) => Some(cap),
         (f, _) => f,
     })
 }

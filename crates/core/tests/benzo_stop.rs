@@ -1,0 +1,65 @@
+//! Clinical review W3: a benzodiazepine's last dose came from 1/40 of the start (an antipsychotic
+//! rule, by analogy), so low starting doses stalled below the 0.5 mg diazepam-equivalent stop
+//! rule the same plan enforces — "Diazepam 10 mg with every product and a cutter stops at 0.36 mg
+//! (10 %/28 d, day 924) ... as 'cannot prepare'". Now the stop rule alone decides.
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
+use taper_core::formulation::{Equipment, Kit, Stock};
+use taper_core::{Catalogue, Mg, PlanRequest, Strategy};
+
+fn every_product(c: &Catalogue, drug: &str) -> Kit {
+    let stocks = c
+        .drug(drug)
+        .unwrap()
+        .products
+        .iter()
+        .filter(|p| {
+            !matches!(
+                p.form,
+                taper_core::catalogue::Form::Compounded { .. } | taper_core::catalogue::Form::Strip { .. }
+            )
+        })
+        .map(|p| Stock::new(p.clone()))
+        .collect();
+    Kit { stocks, equipment: Equipment { cutter: true, ..Equipment::default() } }
+}
+
+#[test]
+fn diazepam_10mg_with_every_product_reaches_zero_from_half_a_milligram() {
+    let c = Catalogue::builtin().unwrap();
+    for start in [5.0, 10.0, 20.0] {
+        let req = PlanRequest {
+            interval_days: 28,
+            ..PlanRequest::new(
+                "diazepam",
+                Mg::new(start).unwrap(),
+                Strategy::Proportional { step_percent: 10.0 },
+                every_product(&c, "diazepam"),
+            )
+        };
+        let p = taper_core::plan(&c, &req).unwrap();
+        assert!(p.is_complete(), "{start} mg: {:?}", p.status);
+        let last = p.steps[p.steps.len() - 2].dose_mg.get();
+        // The same stop rule whatever the start: from at most 0.5 mg, and not needlessly lower.
+        assert!(last <= 0.5 + 1e-9 && last > 0.5 * 0.8, "{start} mg stops from {last} mg");
+        assert_eq!(p.final_dose_mg, Some(0.5));
+    }
+}
+
+#[test]
+fn no_benzodiazepine_plan_asks_for_a_last_dose_below_its_stop_rule() {
+    let c = Catalogue::builtin().unwrap();
+    for drug in c.drugs().iter().filter(|d| d.class.is_benzodiazepine()) {
+        let cap = c.final_step_cap_mg(drug).unwrap();
+        for start in [drug.max_dose_mg / 8.0, drug.max_dose_mg / 2.0] {
+            let req = PlanRequest::new(
+                &drug.id,
+                Mg::new(start).unwrap(),
+                Strategy::Proportional { step_percent: 10.0 },
+                every_product(&c, &drug.id),
+            );
+            let Ok(p) = taper_core::plan(&c, &PlanRequest { confirm_dose: true, ..req }) else { continue };
+            assert_eq!(p.final_dose_mg, Some(cap), "{} from {start} mg", drug.id);
+        }
+    }
+}
