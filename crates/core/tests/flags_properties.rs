@@ -62,6 +62,7 @@ proptest! {
             questionnaire_every_days: 14,
             item9_answers: &alone.iter().map(|(d, v)| (day(*d), *v)).collect::<Vec<_>>(),
             daily_safety: &daily.iter().map(|d| day(*d)).collect::<Vec<_>>(),
+            settle_days: 7.3,
         };
         let fl = flags::flags(&input);
         // An item-9 answer kept on its own (an incomplete PHQ-9) flags like a completed one.
@@ -117,10 +118,24 @@ fn deterioration_after_a_step_is_flagged_with_the_dose_context() {
         questionnaire_every_days: 14,
         item9_answers: &[],
         daily_safety: &[],
+        settle_days: 7.3,
     };
     let fl = flags::flags(&input);
     let f = fl.iter().find(|f| f.key == "deterioration:phq9:2026-01-15").unwrap();
     assert_eq!(f.urgency, Urgency::High);
     assert!(f.data.iter().any(|d| d.contains("7 days after the dose changed from 20 mg to 12 mg")), "{:?}", f.data);
+    // Clinical review W8: within the settling time after a cut, the flag says withdrawal raises
+    // these scores, which items, and points to the withdrawal-or-return aid.
+    assert!(
+        f.data
+            .iter()
+            .any(|d| d.contains("Withdrawal raises PHQ-9 scores too") && d.contains("withdrawal-or-return aid")),
+        "{:?}",
+        f.data
+    );
+    let later = Input { settle_days: 3.0, ..input };
+    let fl = flags::flags(&later);
+    let f = fl.iter().find(|f| f.key == "deterioration:phq9:2026-01-15").unwrap();
+    assert!(f.data.iter().all(|d| !d.contains("Withdrawal raises")), "settled a week before: {:?}", f.data);
     assert!(fl.iter().any(|f| f.key.starts_with("overdue:gad7")), "GAD-7 never done");
 }

@@ -374,6 +374,10 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
         questionnaire_every_days: taper_core::measures::QUESTIONNAIRE_EVERY_DAYS,
         item9_answers: &signals,
         daily_safety: &daily,
+        settle_days: course
+            .as_ref()
+            .and_then(|c| state.catalogue.drug(c.drug()))
+            .map_or(0.0, |d| d.half_life.days_to_settle()),
     };
     let flags = taper_core::flags::flags(&input);
     let notes = state.store.flag_notes(owner.id).await?;

@@ -145,6 +145,8 @@ pub struct Input<'a> {
     pub item9_answers: &'a [(Date, u8)],
     /// Days the optional daily check-in question about self-harm was answered "yes".
     pub daily_safety: &'a [Date],
+    /// Days the drug takes to settle after a change (`HalfLife::days_to_settle`); 0 without a plan.
+    pub settle_days: f64,
 }
 
 fn days(a: Date, b: Date) -> i32 {
@@ -273,6 +275,12 @@ fn questionnaire_flags(i: &Input) -> Vec<Flag> {
                     format!("A rise of {} points or more is reliable for {}", scoring.reliable_change, scoring.name),
                 ];
                 data.extend(dose_context(i.changes, last.date));
+                let cut = i.changes.iter().rev().find(|c| c.date <= last.date && c.to_mg < c.from_mg);
+                data.extend(crate::measures::withdrawal_caution(
+                    inst,
+                    cut.map(|c| days(last.date, c.date)),
+                    i.settle_days,
+                ));
                 out.push(Flag {
                     key: format!("deterioration:{}:{}", inst.key(), last.date),
                     urgency: Urgency::High,

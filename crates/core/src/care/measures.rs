@@ -195,6 +195,33 @@ impl Scoring {
     }
 }
 
+/// The items withdrawal raises as well as depression or anxiety (Fava et al. 2015 for SSRIs,
+/// 2018 for SNRIs: insomnia, fatigue, poor concentration, agitation, anxiety, irritability,
+/// appetite): item number (from 1) and what it asks about.
+pub fn withdrawal_items(inst: Instrument) -> &'static [(u8, &'static str)] {
+    match inst {
+        Instrument::Phq9 => {
+            &[(3, "sleep"), (4, "tiredness"), (5, "appetite"), (7, "concentration"), (8, "restlessness or slowness")]
+        }
+        Instrument::Gad7 => &[(1, "nervousness"), (4, "trouble relaxing"), (5, "restlessness"), (6, "irritability")],
+    }
+}
+
+/// What to say beside a reliable deterioration that came within the settling time after a cut
+/// (clinical review W8: a rise after a cut was flagged with no word that withdrawal raises these
+/// scores). `days_since_cut`: days from the latest cut to the questionnaire; `settle_days`: how
+/// long the drug takes to settle after a change.
+pub fn withdrawal_caution(inst: Instrument, days_since_cut: Option<i32>, settle_days: f64) -> Option<String> {
+    let d = days_since_cut.filter(|d| *d >= 0 && f64::from(*d) <= settle_days.ceil())?;
+    let items = withdrawal_items(inst).iter().map(|(n, what)| format!("{what} (item {n})")).collect::<Vec<_>>();
+    Some(format!(
+        "This came {d} days after a cut, while levels were still settling (about {} days). Withdrawal raises {} scores too, on {} (Fava et al. 2015; 2018), so the rise may be withdrawal rather than a return of the condition. The withdrawal-or-return aid helps tell them apart; talk it through before the next cut.",
+        settle_days.round(),
+        inst.name(),
+        items.join(", ")
+    ))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     ReliableImprovement,
@@ -288,6 +315,17 @@ mod tests {
         assert_eq!(m.phq9.change(16, 10), Change::ReliableImprovement);
         assert_eq!(m.gad7.change(5, 9), Change::ReliableDeterioration);
         assert_eq!(m.gad7.change(5, 8), Change::NoReliableChange);
+    }
+
+    #[test]
+    fn a_rise_soon_after_a_cut_is_read_with_withdrawal_in_mind() {
+        let c = withdrawal_caution(Instrument::Phq9, Some(6), 7.3).unwrap();
+        assert!(c.contains("6 days after a cut") && c.contains("sleep (item 3)") && c.contains("Fava"), "{c}");
+        assert!(withdrawal_caution(Instrument::Gad7, Some(3), 7.0).unwrap().contains("irritability (item 6)"));
+        // Outside the settling time, before the cut, or with no cut: nothing to add.
+        assert_eq!(withdrawal_caution(Instrument::Phq9, Some(9), 7.3), None);
+        assert_eq!(withdrawal_caution(Instrument::Phq9, Some(-1), 7.3), None);
+        assert_eq!(withdrawal_caution(Instrument::Phq9, None, 7.3), None);
     }
 
     #[test]

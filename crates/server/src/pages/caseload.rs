@@ -239,6 +239,8 @@ fn score_views(state: &AppState, questionnaires: &[taper_store::QuestionnaireRec
             band: s.band(qr.total).to_string(),
             change: format!("{change}{item9}"),
             difficulty: qr.difficulty.and_then(taper_core::measures::difficulty_words).unwrap_or_default(),
+            // The supporter reads the flag, which carries core's withdrawal caution.
+            withdrawal: false,
         });
     }
     views.reverse();

@@ -23,13 +23,62 @@ fn instrument(key: &str) -> AppResult<Instrument> {
     Instrument::from_key(key).ok_or(AppError::NotFound)
 }
 
-fn change_text(state: &AppState, inst: Instrument, previous: Option<&QuestionnaireRecord>, total: u32) -> String {
+/// The person's dose changes and how long their drug takes to settle, to read a questionnaire
+/// with withdrawal in mind (clinical review W8).
+struct Cuts {
+    changes: Vec<taper_core::course::Change>,
+    settle_days: f64,
+}
+
+impl Cuts {
+    async fn load(state: &AppState, person: &Person) -> AppResult<Cuts> {
+        let course = crate::timeline::Course::load(state, person.id()).await?;
+        Ok(Cuts {
+            changes: course.as_ref().map(|c| c.changes(person.today())).unwrap_or_default(),
+            settle_days: course
+                .as_ref()
+                .and_then(|c| state.catalogue.drug(c.drug()))
+                .map_or(0.0, |d| d.half_life.days_to_settle()),
+        })
+    }
+
+    fn worsened_after_cut(
+        &self,
+        state: &AppState,
+        inst: Instrument,
+        previous: Option<&QuestionnaireRecord>,
+        total: u32,
+        date: jiff::civil::Date,
+    ) -> bool {
+        previous.is_some_and(|p| state.measures.of(inst).change(p.total, total) == Change::ReliableDeterioration)
+            && self.caution(inst, date).is_some()
+    }
+
+    /// Core's caution for a worsening on `date`, if it came while levels were settling after a cut.
+    fn caution(&self, inst: Instrument, date: jiff::civil::Date) -> Option<String> {
+        let cut = self.changes.iter().rev().find(|c| c.date <= date && c.to_mg < c.from_mg);
+        taper_core::measures::withdrawal_caution(inst, cut.map(|c| (date - c.date).get_days()), self.settle_days)
+    }
+}
+
+fn change_text(
+    state: &AppState,
+    inst: Instrument,
+    previous: Option<&QuestionnaireRecord>,
+    total: u32,
+    (cuts, date): (&Cuts, jiff::civil::Date),
+) -> String {
     let s = state.measures.of(inst);
     match previous {
         None => "Your first score: later ones are compared with it.".into(),
         Some(p) => match s.change(p.total, total) {
             Change::ReliableDeterioration => {
-                format!("Up {} from {} on {}: a reliable worsening.", total - p.total, p.total, p.date)
+                let mut t = format!("Up {} from {} on {}: a reliable worsening.", total - p.total, p.total, p.date);
+                if let Some(c) = cuts.caution(inst, date) {
+                    t.push(' ');
+                    t.push_str(&c);
+                }
+                t
             }
             Change::ReliableImprovement => {
                 format!("Down {} from {} on {}: a reliable improvement.", p.total - total, p.total, p.date)
@@ -56,6 +105,7 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
             (i.key(), i.name(), status)
         })
         .collect();
+    let cuts = Cuts::load(&state, &person).await?;
     let mut history = Vec::new();
     for (k, q) in qs.iter().enumerate() {
         let Some(inst) = Instrument::from_key(&q.instrument) else { continue };
@@ -66,7 +116,8 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
             total: q.total,
             max: inst.max(),
             band: state.measures.of(inst).band(q.total).to_string(),
-            change: change_text(&state, inst, prev, q.total),
+            withdrawal: cuts.worsened_after_cut(&state, inst, prev, q.total, q.date),
+            change: change_text(&state, inst, prev, q.total, (&cuts, q.date)),
             difficulty: q.difficulty.and_then(difficulty_words).unwrap_or_default(),
         });
     }
@@ -138,6 +189,7 @@ pub async fn save(
         let shown = if item9_raised { crisis } else { vec![] };
         return Ok(views::again(form_page(&person, inst, &values, difficulty, missing, shown)));
     };
+    let cuts = Cuts::load(&state, &person).await?;
     let page = QuestionnaireResult {
         chrome: person.chrome("questionnaires"),
         score: ScoreView {
@@ -146,7 +198,8 @@ pub async fn save(
             total: answers.total(),
             max: inst.max(),
             band: state.measures.of(inst).band(answers.total()).to_string(),
-            change: change_text(&state, inst, previous.as_ref(), answers.total()),
+            withdrawal: cuts.worsened_after_cut(&state, inst, previous.as_ref(), answers.total(), today),
+            change: change_text(&state, inst, previous.as_ref(), answers.total(), (&cuts, today)),
             difficulty: difficulty.and_then(difficulty_words).unwrap_or_default(),
         },
         item9: item9_raised,
@@ -209,6 +262,8 @@ pub struct ScoreView {
     pub change: String,
     /// PHQ-9's unscored closing answer, in words; empty when not answered.
     pub difficulty: &'static str,
+    /// A worsening soon after a cut: point to the withdrawal-or-return aid.
+    pub withdrawal: bool,
 }
 
 #[derive(Template, WebTemplate)]

@@ -151,6 +151,11 @@ async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
         let caseload = dr.get("/caseload").await;
         assert!(caseload.has("high:</strong> Reliable deterioration on PHQ-9"), "{}", caseload.body);
         assert!(caseload.has("3 days after the dose changed from 20 mg to 12.5 mg"));
+        // Clinical review W8: three days after a cut, citalopram is still settling (about 7 days):
+        // the person and the supporter read that withdrawal raises these scores, and which items.
+        assert!(second.has("Withdrawal raises PHQ-9 scores too") && second.has("sleep (item 3)"), "{}", second.body);
+        assert!(second.has("id=\"withdrawal-aid\"") && second.has("href=\"/assess\""));
+        assert!(caseload.has("Withdrawal raises PHQ-9 scores too"), "{}", caseload.body);
         let history = p.get("/questionnaires").await;
         assert!(history.has("<td>8 of 27</td><td>mild</td>"), "{}", history.body);
         app
