@@ -241,11 +241,16 @@ pub enum Form {
         strength_mg: f64,
         scored: Option<bool>,
         modified_release: bool,
+        /// What kind of tablet, where plain "tablet" would confuse two products of the same
+        /// strength (walk-through N12: "orally disintegrating tablet").
+        kind: Option<String>,
     },
     Capsule {
         strength_mg: f64,
         contents: CapsuleContents,
         modified_release: bool,
+        /// What kind of capsule, where plain "capsule" would confuse two products (N12).
+        kind: Option<String>,
     },
     Liquid {
         mg_per_ml: f64,
@@ -330,11 +335,16 @@ impl Product {
     pub fn describe(&self) -> String {
         use crate::units::trim_number as n;
         match &self.form {
-            Form::Tablet { strength_mg, modified_release, .. } => {
-                let mr = if *modified_release { " extended-release" } else { "" };
-                format!("{} mg{mr} tablet", n(*strength_mg))
+            Form::Tablet { strength_mg, modified_release, kind, .. } => match kind {
+                Some(kind) => format!("{} mg {kind}", n(*strength_mg)),
+                None => {
+                    let mr = if *modified_release { " extended-release" } else { "" };
+                    format!("{} mg{mr} tablet", n(*strength_mg))
+                }
+            },
+            Form::Capsule { strength_mg, kind, .. } => {
+                format!("{} mg {}", n(*strength_mg), kind.as_deref().unwrap_or("capsule"))
             }
-            Form::Capsule { strength_mg, .. } => format!("{} mg capsule", n(*strength_mg)),
             Form::Liquid { label, .. } => label.clone(),
             Form::Compounded { precision_mg } => {
                 format!("compounded preparation (to {} mg)", n(*precision_mg))
@@ -422,11 +432,13 @@ impl ProductRecord {
                 strength_mg: positive(self.strength_mg, "strength_mg", &id)?,
                 scored: self.scored,
                 modified_release: self.modified_release,
+                kind: self.label.clone(),
             },
             "capsule" => Form::Capsule {
                 strength_mg: positive(self.strength_mg, "strength_mg", &id)?,
                 contents: self.contents.unwrap_or(CapsuleContents::Unknown),
                 modified_release: self.modified_release,
+                kind: self.label.clone(),
             },
             "liquid" => {
                 let mg_per_ml = positive(self.mg_per_ml, "mg_per_ml", &id)?;
@@ -718,9 +730,23 @@ pub struct Catalogue {
     pub policy: Policy,
 }
 
-/// The part of a citation before the first full stop, e.g. "ASAM Joint Clinical Practice Guideline".
+/// The part of a citation before the first full stop or colon that ends a phrase (followed by a
+/// space, outside brackets), e.g. "ASAM Joint Clinical Practice Guideline". A decimal point
+/// ("0.5 mg/5 mL") or a bracketed "rev. 2024" is not a full stop (walk-through N16: "Clonazepam 0").
 pub fn short_citation(citation: &str) -> String {
-    citation.split(['.', ':']).next().unwrap_or(citation).trim().to_string()
+    let mut depth = 0_i32;
+    let mut chars = citation.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            '.' | ':' if depth <= 0 && chars.peek().is_none_or(|(_, next)| next.is_whitespace()) => {
+                return citation[..i].trim().to_string();
+            }
+            _ => {}
+        }
+    }
+    citation.trim().to_string()
 }
 
 impl Catalogue {
@@ -1012,6 +1038,42 @@ mod tests {
 
     fn builtin() -> Catalogue {
         Catalogue::builtin().expect("built-in catalogue is valid")
+    }
+
+    #[test]
+    fn a_short_citation_ends_at_a_full_stop_not_a_decimal_point() {
+        assert_eq!(
+            short_citation("Clonazepam 0.5 mg/5 mL oral solution (UK SmPC). More."),
+            "Clonazepam 0.5 mg/5 mL oral solution (UK SmPC)"
+        );
+        assert_eq!(
+            short_citation("ASAM Joint Clinical Practice Guideline on Benzodiazepine Tapering, 2025. J Gen"),
+            "ASAM Joint Clinical Practice Guideline on Benzodiazepine Tapering, 2025"
+        );
+        assert_eq!(
+            short_citation("Valium, US information (rev. August 2024): boxed warning"),
+            "Valium, US information (rev. August 2024)"
+        );
+        assert_eq!(short_citation("No stop at all"), "No stop at all");
+    }
+
+    /// Walk-through N12: "0.25 mg tablet (US)" appeared twice on the alprazolam form, once for
+    /// the orally disintegrating tablet; nothing told them apart, for sight or a screen reader.
+    #[test]
+    fn every_product_of_a_drug_reads_differently() {
+        let c = Catalogue::builtin().unwrap();
+        let mut same = Vec::new();
+        for d in c.drugs() {
+            let mut seen = std::collections::BTreeMap::new();
+            for p in &d.products {
+                let shown = format!("{} ({})", p.describe(), p.markets.join(", "));
+                if let Some(other) = seen.insert(shown.clone(), p.id.clone()) {
+                    same.push(format!("{other} and {} both read '{shown}'", p.id));
+                }
+            }
+        }
+        assert!(same.is_empty(), "{same:#?}");
+        assert_eq!(c.product("alprazolam-odt-0.25mg").unwrap().describe(), "0.25 mg orally disintegrating tablet");
     }
 
     #[test]

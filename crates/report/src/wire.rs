@@ -353,7 +353,7 @@ impl DrugJson {
                 .iter()
                 .map(|p| {
                     let (strength, per_ml, per_drop, scored, mr) = match &p.form {
-                        Form::Tablet { strength_mg, scored, modified_release } => {
+                        Form::Tablet { strength_mg, scored, modified_release, .. } => {
                             (Some(*strength_mg), None, None, *scored, *modified_release)
                         }
                         Form::Capsule { strength_mg, modified_release, .. } => {

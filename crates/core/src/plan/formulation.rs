@@ -346,7 +346,7 @@ const DILUTIONS: &[f64] = &[10.0, 100.0];
 
 /// Whole tablets, and halves and quarters where the tablet may be divided and the person can.
 fn tablet_pieces(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Piece> {
-    let Form::Tablet { strength_mg, scored, modified_release } = &stock.product.form else { return Vec::new() };
+    let Form::Tablet { strength_mg, scored, modified_release, .. } = &stock.product.form else { return Vec::new() };
     let strength_mg = strength_mg * stock.product.relative_exposure;
     let mut pieces = vec![Piece { stock: i, fraction: 1.0, mg: strength_mg, cost: 1 }];
     let divisible = !modified_release && stock.product.divisible;

@@ -477,6 +477,12 @@ async fn learning_and_crisis_pages_are_open_to_everyone_and_crisis_is_one_tap_aw
         let drug = b.get("/learn/sertraline").await;
         assert!(drug.has("half-life") && drug.has("Sertraline"));
         assert!(b.get("/learn/diazepam").await.has("seizures"));
+        // Walk-through N16: source names were cut at a decimal point ("(Clonazepam 0)").
+        let clonazepam = b.get("/learn/clonazepam").await;
+        assert!(
+            !clonazepam.has("(Clonazepam 0)") && clonazepam.has("Clonazepam 0.5 mg/5 mL and 2 mg/5 mL oral solution")
+        );
+        assert!(clonazepam.has("0.25 mg orally disintegrating tablet"), "N12");
         let glossary = b.get("/learn/glossary").await;
         for term in [
             "Tolerance",
