@@ -14,6 +14,20 @@ pub const DISCLAIMER: &str = "Decision support for a conversation with your pres
 Hold or slow down if withdrawal symptoms rise; never double up a missed dose.";
 
 /// CSV of a plan: one row per step (and per day when micro-tapering).
+/// A plan's length in words a person can hold on to (walk-through N7: an 85-step plan never said
+/// it runs for six and a half years): weeks under two months, months under two years, else years.
+pub fn duration_words(days: u32) -> String {
+    let d = f64::from(days);
+    if days < 60 {
+        let weeks = (d / 7.0).round().max(1.0);
+        format!("about {} week{}", weeks, if weeks == 1.0 { "" } else { "s" })
+    } else if days < 730 {
+        format!("about {} months", (d / 30.44).round())
+    } else {
+        format!("about {} years", taper_core::units::trim_number((d / 365.25 * 2.0).round() / 2.0))
+    }
+}
+
 pub fn plan_csv(plan: &taper_core::Plan) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["step", "day", "target_mg", "dose_mg", "error_mg", "occupancy_percent", "preparation"])?;
@@ -69,6 +83,14 @@ pub fn exposure_csv(result: &taper_core::exposure::Exposure) -> Result<String, c
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn plan_lengths_read_in_weeks_months_or_years() {
+        assert_eq!(super::duration_words(7), "about 1 week");
+        assert_eq!(super::duration_words(56), "about 8 weeks");
+        assert_eq!(super::duration_words(252), "about 8 months");
+        assert_eq!(super::duration_words(2380), "about 6.5 years");
+    }
+
     use taper_core::Mg;
     use taper_core::catalogue::Catalogue;
     use taper_core::formulation::{Kit, Stock};

@@ -42,7 +42,11 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
         out.push_str("Daily micro-taper: each step's doses fall a little every day; see --format csv or json for the daily list.\n");
     }
     match &plan.status {
-        PlanStatus::Complete => out.push_str(&format!("Ends on day {}.\n", plan.total_days())),
+        PlanStatus::Complete => out.push_str(&format!(
+            "Ends on day {}, {} from the first day.\n",
+            plan.total_days(),
+            crate::duration_words(plan.total_days())
+        )),
         PlanStatus::Incomplete { reason, suggestion } => {
             out.push_str(&format!("The plan stops early: {reason}.\n"));
             if let Some(s) = suggestion {

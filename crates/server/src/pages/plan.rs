@@ -228,13 +228,23 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
     out
 }
 
-fn status_line(p: &StoredPlan) -> String {
+/// The plan in one line: how many steps, how long it runs and when it ends (walk-through N7:
+/// a six-year plan never said so).
+fn status_line(p: &StoredPlan, effective: Date, day_offset: u32) -> String {
     let steps = p.steps.len().saturating_sub(1);
+    let last = p.steps.last().map_or(0, |s| s.day);
+    let length = taper_report::duration_words(last.saturating_sub(day_offset));
+    let ends = long_date(course::after(effective, last.saturating_sub(day_offset)));
+    let years =
+        if last.saturating_sub(day_offset) >= 365 { " At this pace the plan runs for more than a year." } else { "" };
     if p.complete {
-        return format!("{steps} steps to zero.");
+        return format!("{steps} steps to zero over {length}: the last on {ends}.{years}");
     }
-    let mut s =
-        if steps == 0 { "No step can be planned yet".to_string() } else { format!("Stops after {steps} steps") };
+    let mut s = if steps == 0 {
+        "No step can be planned yet".to_string()
+    } else {
+        format!("Stops after {steps} steps, {length} in, on {ends}")
+    };
     if let Some(why) = &p.stopped_because {
         s.push_str(&format!(": {why}."));
     }
@@ -273,7 +283,7 @@ pub async fn preview(
         strategy: stored.strategy.clone(),
         step_limit: stored.step_limit.clone().unwrap_or_default(),
         model: stored.model.clone().unwrap_or_default(),
-        status: status_line(&stored),
+        status: status_line(&stored, settings.start_date, 0),
         warnings: stored.warnings.clone(),
         steps: step_views(&stored.steps, settings.start_date, 0, None),
         chart,
@@ -344,7 +354,11 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
         drug_name: cur.plan.drug_name.clone(),
         strategy: cur.plan.strategy.clone(),
         step_limit: cur.plan.step_limit.clone().unwrap_or_default(),
-        status: if cur.record.hold { String::new() } else { status_line(&cur.plan) },
+        status: if cur.record.hold {
+            String::new()
+        } else {
+            status_line(&cur.plan, cur.record.effective, cur.record.day_offset)
+        },
         hold: cur.record.hold.then(|| {
             format!(
                 "On hold at {} since {}. The next step waits until you are stable and you decide to go on.",

@@ -453,7 +453,11 @@ async fn a_first_day_in_the_past_never_jumps_to_a_stop_and_one_cut_on_is_confirm
         let mut now = sertraline(false);
         now.retain(|(k, _)| *k != "start_date");
         now.push(("start_date", today.as_str()));
-        assert_eq!(b.submit("/plan/new?drug=sertraline", "/plan/preview", &now).await.status, StatusCode::OK);
+        let preview = b.submit("/plan/new?drug=sertraline", "/plan/preview", &now).await;
+        assert_eq!(preview.status, StatusCode::OK);
+        // Walk-through N7: the preview says how long the plan runs, and when that is years.
+        assert!(preview.has("steps to zero over about") && preview.has("years: the last on"), "{}", visible(&preview));
+        assert!(preview.has("At this pace the plan runs for more than a year."));
         app
     })
     .await;
