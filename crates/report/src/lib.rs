@@ -28,6 +28,11 @@ pub fn duration_words(days: u32) -> String {
     }
 }
 
+/// What to add when a plan runs past a year, so nobody learns it only on the last row.
+pub fn years_note(days: u32) -> &'static str {
+    if days >= 365 { " At this pace the plan runs for more than a year." } else { "" }
+}
+
 pub fn plan_csv(plan: &taper_core::Plan) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["step", "day", "target_mg", "dose_mg", "error_mg", "occupancy_percent", "preparation"])?;
