@@ -235,8 +235,7 @@ fn status_line(p: &StoredPlan, effective: Date, day_offset: u32) -> String {
     let last = p.steps.last().map_or(0, |s| s.day);
     let length = taper_report::duration_words(last.saturating_sub(day_offset));
     let ends = long_date(course::after(effective, last.saturating_sub(day_offset)));
-    let years =
-        if last.saturating_sub(day_offset) >= 365 { " At this pace the plan runs for more than a year." } else { "" };
+    let years = taper_report::years_note(last.saturating_sub(day_offset));
     if p.complete {
         return format!("{steps} steps to zero over {length}: the last on {ends}.{years}");
     }
