@@ -63,3 +63,21 @@ fn no_benzodiazepine_plan_asks_for_a_last_dose_below_its_stop_rule() {
         }
     }
 }
+
+/// Clinical review minor 13: "Your current 10 mg cannot be made exactly from the products
+/// listed" for diazepam 10 mg with 2 mg tablets, which five tablets make: a unit-count limit.
+#[test]
+fn a_start_beyond_one_preparation_says_it_is_the_unit_count() {
+    let c = Catalogue::builtin().unwrap();
+    let kit = Kit {
+        stocks: vec![Stock::new(c.product("diazepam-tab-2mg").unwrap().clone())],
+        equipment: Equipment::default(),
+    };
+    let p = taper_core::plan(
+        &c,
+        &PlanRequest::new("diazepam", Mg::new(10.0).unwrap(), Strategy::Proportional { step_percent: 10.0 }, kit),
+    )
+    .unwrap();
+    let w = p.warnings.iter().find(|w| w.code == "start-not-preparable").unwrap();
+    assert!(w.message.contains("would take 5 tablets or capsules, more than the 4"), "{}", w.message);
+}

@@ -234,8 +234,21 @@ impl<'a> Context<'a> {
                 c.preparation
             }
             None => {
-                self.warnings.push(Warning { code: "start-not-preparable", step: Some(0), message: format!(
-                    "Your current {} cannot be made exactly from the products listed; keep preparing it as you do now.", self.req.start) });
+                let window = Window { low: start, high: start, high_inclusive: true };
+                // Clinical review minor 13: diazepam 10 mg from 2 mg tablets is five tablets, not
+                // impossible; the limit is how many one preparation holds.
+                let why = match self.solver.units_needed(window, 12) {
+                    Some(k) => format!(
+                        "would take {k} tablets or capsules, more than the {} one preparation holds here",
+                        crate::formulation::MAX_PIECES
+                    ),
+                    None => "cannot be made exactly from the products listed".to_string(),
+                };
+                self.warnings.push(Warning {
+                    code: "start-not-preparable",
+                    step: Some(0),
+                    message: format!("Your current {} {why}; keep preparing it as you do now.", self.req.start),
+                });
                 Preparation::none(start)
             }
         };

@@ -496,7 +496,7 @@ async fn small_daily_cuts_reach_today_the_preview_and_the_plan() {
         let today = b.get("/today").await;
         let text = visible(&today);
         let dose: f64 = text
-            .split("Sertraline:")
+            .split("your agreed dose today:")
             .nth(1)
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|d| d.parse().ok())
