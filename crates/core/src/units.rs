@@ -45,6 +45,15 @@ impl fmt::Display for Mg {
 }
 
 /// Prints a number with at most four decimals and no trailing zeros: 12, 0.31, 11.6667.
+/// `x` to `digits` significant figures, for a bound quoted in words ("0.281", not "0.2812").
+pub fn round_sig(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return trim_number(x);
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    trim_number((x * scale).round() / scale)
+}
+
 pub fn trim_number(value: f64) -> String {
     let rounded = (value * 10_000.0).round() / 10_000.0;
     let mut s = format!("{rounded:.4}");

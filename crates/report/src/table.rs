@@ -48,7 +48,7 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
             crate::duration_words(plan.total_days())
         )),
         PlanStatus::Incomplete { reason, suggestion } => {
-            out.push_str(&format!("The plan stops early: {reason}.\n"));
+            out.push_str(&format!("The plan cannot go lower yet: {reason}.\n"));
             if let Some(s) = suggestion {
                 out.push_str(&format!("{}\n", s.for_cli()));
             }

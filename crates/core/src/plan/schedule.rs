@@ -325,9 +325,12 @@ impl<'a> Context<'a> {
                     crate::formulation::MAX_PIECES
                 )
             });
+            // Walk-through (round 3): "the plan stops at 0.375 mg" read as "stop the drug". It
+            // holds there; stopping from it would be the abrupt stop the plan exists to avoid.
             let reason = format!(
-                "no dose between {} mg and {} mg can be prepared from the products listed{units}, so the plan stops at {} mg",
-                n(window.low),
+                "the next step must land between {} mg (as low as one step may go) and {} mg, and nothing the products listed make falls there{units}, so the plan holds at {} mg: keep taking {} mg and do not stop suddenly",
+                crate::units::round_sig(window.low, 3),
+                n(prev),
                 n(prev),
                 n(prev)
             );

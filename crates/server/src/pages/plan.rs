@@ -181,7 +181,10 @@ fn past_start_problem(f: &PlanForm, settings: &PlanSettings, plan: &Plan, today:
             ),
             Field::error(
                 "confirm_past_start",
-                "If you began this plan then and take that dose now, tick the box; otherwise choose today or a later day.",
+                format!(
+                    "If you began this plan on {began} and take {} today, tick the box; otherwise choose today or a later day.",
+                    mg(dose_mg)
+                ),
             ),
         ]),
         course::PastStart::Refuse { step, dose_mg, days_ago } => {
@@ -206,6 +209,7 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
         let date = course::after(effective, s.day.saturating_sub(day_offset));
         let ends = steps.get(i + 1).map(|n| course::after(effective, n.day.saturating_sub(day_offset)));
         out.push(StepView {
+            index: i,
             date: date.to_string(),
             day: s.day,
             dose: mg(s.dose_mg),
@@ -218,6 +222,7 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
                 .daily
                 .iter()
                 .map(|d| DayView {
+                    today: today == Some(course::after(effective, d.day.saturating_sub(day_offset))),
                     date: course::after(effective, d.day.saturating_sub(day_offset)).to_string(),
                     dose: mg(d.dose_mg),
                     instruction: d.instruction.clone(),
@@ -242,7 +247,7 @@ fn status_line(p: &StoredPlan, effective: Date, day_offset: u32) -> String {
     let mut s = if steps == 0 {
         "No step can be planned yet".to_string()
     } else {
-        format!("Stops after {steps} steps, {length} in, on {ends}")
+        format!("Holds after {steps} steps, {length} in, from {ends}")
     };
     if let Some(why) = &p.stopped_because {
         s.push_str(&format!(": {why}."));
@@ -465,6 +470,8 @@ impl PlanNew {
 }
 
 pub struct StepView {
+    /// The step's number as the notes name it ("Step 3: ..."); 0 is the dose taken now.
+    pub index: usize,
     pub date: String,
     pub day: u32,
     pub dose: String,
@@ -480,6 +487,7 @@ pub struct StepView {
 
 /// One day between steps, as shown under its step.
 pub struct DayView {
+    pub today: bool,
     pub date: String,
     pub dose: String,
     pub instruction: String,

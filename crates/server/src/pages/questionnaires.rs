@@ -46,11 +46,12 @@ impl Cuts {
         &self,
         state: &AppState,
         inst: Instrument,
-        previous: Option<&QuestionnaireRecord>,
+        (first, previous): (Option<&QuestionnaireRecord>, Option<&QuestionnaireRecord>),
         total: u32,
         date: jiff::civil::Date,
     ) -> bool {
-        previous.is_some_and(|p| state.measures.of(inst).change(p.total, total) == Change::ReliableDeterioration)
+        let s = state.measures.of(inst);
+        [first, previous].into_iter().flatten().any(|p| s.change(p.total, total) == Change::ReliableDeterioration)
             && self.caution(inst, date).is_some()
     }
 
@@ -61,31 +62,43 @@ impl Cuts {
     }
 }
 
+/// The score against the last one and, when they differ, the first (walk-through round 3: the
+/// first result says later ones are compared with it, so they are — 4, 13, 14 read "no reliable
+/// change" against 13 only).
 fn change_text(
     state: &AppState,
     inst: Instrument,
-    previous: Option<&QuestionnaireRecord>,
+    (first, previous): (Option<&QuestionnaireRecord>, Option<&QuestionnaireRecord>),
     total: u32,
     (cuts, date): (&Cuts, jiff::civil::Date),
 ) -> String {
     let s = state.measures.of(inst);
-    match previous {
-        None => "Your first score: later ones are compared with it.".into(),
-        Some(p) => match s.change(p.total, total) {
-            Change::ReliableDeterioration => {
-                let mut t = format!("Up {} from {} on {}: a reliable worsening.", total - p.total, p.total, p.date);
-                if let Some(c) = cuts.caution(inst, date) {
-                    t.push(' ');
-                    t.push_str(&c);
-                }
-                t
-            }
-            Change::ReliableImprovement => {
-                format!("Down {} from {} on {}: a reliable improvement.", p.total - total, p.total, p.date)
-            }
-            Change::NoReliableChange => format!("{} on {}: no reliable change.", p.total, p.date),
-        },
+    let (Some(first), Some(p)) = (first, previous) else {
+        return "Your first score: later ones are compared with it and with the one before.".into();
+    };
+    let mut t = match s.change(p.total, total) {
+        Change::ReliableDeterioration => {
+            format!("Up {} from {} on {}: a reliable worsening.", total - p.total, p.total, p.date)
+        }
+        Change::ReliableImprovement => {
+            format!("Down {} from {} on {}: a reliable improvement.", p.total - total, p.total, p.date)
+        }
+        Change::NoReliableChange => format!("{} on {}: no reliable change.", p.total, p.date),
+    };
+    if first.id != p.id {
+        t.push_str(&format!(" Since your first score, {} on {}: ", first.total, first.date));
+        t.push_str(&match s.change(first.total, total) {
+            Change::ReliableDeterioration => format!("up {}, a reliable worsening.", total - first.total),
+            Change::ReliableImprovement => format!("down {}, a reliable improvement.", first.total - total),
+            Change::NoReliableChange => "no reliable change.".into(),
+        });
     }
+    let worse = [p.total, first.total].iter().any(|b| s.change(*b, total) == Change::ReliableDeterioration);
+    if let Some(c) = cuts.caution(inst, date).filter(|_| worse) {
+        t.push(' ');
+        t.push_str(&c);
+    }
+    t
 }
 
 pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<Response> {
@@ -110,14 +123,15 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
     for (k, q) in qs.iter().enumerate() {
         let Some(inst) = Instrument::from_key(&q.instrument) else { continue };
         let prev = qs[..k].iter().rev().find(|p| p.instrument == q.instrument);
+        let first = qs[..k].iter().find(|p| p.instrument == q.instrument);
         history.push(ScoreView {
             date: q.date.to_string(),
             name: inst.name(),
             total: q.total,
             max: inst.max(),
             band: state.measures.of(inst).band(q.total).to_string(),
-            withdrawal: cuts.worsened_after_cut(&state, inst, prev, q.total, q.date),
-            change: change_text(&state, inst, prev, q.total, (&cuts, q.date)),
+            withdrawal: cuts.worsened_after_cut(&state, inst, (first, prev), q.total, q.date),
+            change: change_text(&state, inst, (first, prev), q.total, (&cuts, q.date)),
             difficulty: q.difficulty.and_then(difficulty_words).unwrap_or_default(),
         });
     }
@@ -169,8 +183,9 @@ pub async fn save(
     let values = answers_of(inst, &pairs);
     let crisis = crate::self_harm::crisis_for(&state, &person.user);
     let item9_raised = item9_of(inst, &values).is_some();
-    let previous =
-        state.store.questionnaires(person.id()).await?.into_iter().rev().find(|q| q.instrument == inst.key());
+    let mine: Vec<QuestionnaireRecord> =
+        state.store.questionnaires(person.id()).await?.into_iter().filter(|q| q.instrument == inst.key()).collect();
+    let (first, previous) = (mine.first(), mine.last());
     let today = person.today();
     // Before anything can go wrong: an item-9 answer is kept and flags every supporter.
     let difficulty = difficulty_of(inst, &pairs);
@@ -198,8 +213,8 @@ pub async fn save(
             total: answers.total(),
             max: inst.max(),
             band: state.measures.of(inst).band(answers.total()).to_string(),
-            withdrawal: cuts.worsened_after_cut(&state, inst, previous.as_ref(), answers.total(), today),
-            change: change_text(&state, inst, previous.as_ref(), answers.total(), (&cuts, today)),
+            withdrawal: cuts.worsened_after_cut(&state, inst, (first, previous), answers.total(), today),
+            change: change_text(&state, inst, (first, previous), answers.total(), (&cuts, today)),
             difficulty: difficulty.and_then(difficulty_words).unwrap_or_default(),
         },
         item9: item9_raised,

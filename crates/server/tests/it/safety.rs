@@ -368,7 +368,8 @@ async fn a_person_in_berlin_tokyo_or_singapore_sees_help_that_works_where_they_a
             assert!(page.body.find(first).unwrap() < page.body.find("href=\"tel:116123\"").unwrap(), "{zone}");
             // askama writes the & as &#38;, which the browser reads back as &.
             assert!(page.has("href=\"sms:85258?&#38;body=SHOUT\""), "text lines are sms: links");
-            assert!(page.has("the people you share your record with are sent an urgent note"));
+            // Clinical review minor 26: only supporters who may see questionnaires are alerted.
+            assert!(page.has("the supporters you let see your questionnaires are sent an urgent note"));
         }
         app
     })

@@ -158,6 +158,16 @@ async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
         assert!(caseload.has("Withdrawal raises PHQ-9 scores too"), "{}", caseload.body);
         let history = p.get("/questionnaires").await;
         assert!(history.has("<td>8 of 27</td><td>mild</td>"), "{}", history.body);
+        // A third score a point higher: no reliable change since last time, but the first result
+        // promised comparison with the first score, and against it this is a reliable worsening.
+        let third = phq9(&p, ["2", "2", "1", "1", "1", "1", "1", "0", "0"]).await;
+        assert!(
+            third.has("8 on ")
+                && third.has("no reliable change. Since your first score, 2 on ")
+                && third.has("up 7, a reliable worsening."),
+            "{}",
+            third.body
+        );
         app
     })
     .await;
