@@ -69,6 +69,7 @@ fn bench_reading(c: &mut Criterion) {
                 step: 5.0,
                 unit: taper_core::adapt::StepUnit::PercentagePoints,
                 has_next_step: true,
+                score_rise: None,
             };
             black_box(propose(&s))
         })

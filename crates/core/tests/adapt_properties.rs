@@ -81,6 +81,7 @@ proptest! {
             step,
             unit: StepUnit::PercentagePoints,
             has_next_step: true,
+            score_rise: None,
         };
         let Some(p) = propose(&s) else { return Ok(()) };
         prop_assert!(!p.sources.is_empty() && !p.data.is_empty() && !p.reason.is_empty());
@@ -126,6 +127,7 @@ fn a_rise_after_a_step_proposes_a_hold_then_a_return_and_stability_a_smaller_ste
         step: 10.0,
         unit: StepUnit::PercentagePoints,
         has_next_step: true,
+        score_rise: None,
     };
     let p = propose(&s).unwrap();
     assert_eq!(p.action, Action::Hold { dose_mg: 12.0 });
@@ -145,6 +147,55 @@ fn a_rise_after_a_step_proposes_a_hold_then_a_return_and_stability_a_smaller_ste
     // Without a hold behind it, nothing is proposed: the plan's own schedule stands.
     let s4 = Situation { hold_since: None, holds: 0, ..s3 };
     assert_eq!(propose(&s4), None);
+}
+
+/// Walk-through round 3: a PHQ-9 from 6 to 18 three days after a cut left "No suggestions right
+/// now" and the next cut on Today. A questionnaire rise while the drug settles proposes a hold
+/// like a rise in check-ins, and blocks the next step while it stands.
+#[test]
+fn a_questionnaire_rise_soon_after_a_cut_proposes_a_hold_and_never_the_next_step() {
+    use taper_core::flags::Result as Score;
+    use taper_core::measures::{Instrument, Measures};
+    let m = Measures::builtin().unwrap();
+    let cut = Change { date: day(20), from_mg: 20.0, to_mg: 12.0 };
+    let score = |d: i64, total: u32| Score { instrument: Instrument::Phq9, date: day(d), total, item9: Some(0) };
+    let rise = taper_core::adapt::score_rise(&[score(10, 6), score(23, 18)], &m, Some(cut), 7.3).unwrap();
+    assert_eq!((rise.before.1, rise.after.1, rise.name), (6, 18, "PHQ-9"));
+    // Outside the settling time, without a reliable rise, or with no cut: nothing.
+    assert_eq!(taper_core::adapt::score_rise(&[score(10, 6), score(40, 18)], &m, Some(cut), 7.3), None);
+    assert_eq!(taper_core::adapt::score_rise(&[score(10, 6), score(23, 8)], &m, Some(cut), 7.3), None);
+    assert_eq!(taper_core::adapt::score_rise(&[score(23, 18)], &m, Some(cut), 7.3), None);
+    // Both scores after the cut, the later one reliably higher: a rise while settling too.
+    assert!(taper_core::adapt::score_rise(&[score(21, 6), score(23, 18)], &m, Some(cut), 7.3).is_some());
+    // A calmer score since lets the check-ins speak again.
+    assert_eq!(taper_core::adapt::score_rise(&[score(10, 6), score(23, 18), score(26, 7)], &m, Some(cut), 7.3), None);
+    // No check-ins at all: the hold is still proposed.
+    let a = analyse(&[], Some(day(20)));
+    let s = Situation {
+        today: day(23),
+        analysis: &a,
+        dose_mg: 12.0,
+        last_change: Some(cut),
+        hold_since: None,
+        holds: 0,
+        step: 10.0,
+        unit: StepUnit::PercentagePoints,
+        has_next_step: true,
+        score_rise: Some(rise),
+    };
+    let p = propose(&s).unwrap();
+    assert_eq!(p.action, Action::Hold { dose_mg: 12.0 });
+    assert!(
+        p.reason.contains("rose from 6 to 18, 3 days after your last step") && p.sources.contains(&"fava2015"),
+        "{}",
+        p.reason
+    );
+    // Already holding: no next step while the rise stands, even with settled check-ins.
+    let mut entries: Vec<Entry> = (1..=40).map(|d| Entry { date: day(d), burden: 4.0 }).collect();
+    entries.truncate(40);
+    let a = analyse(&entries, Some(day(20)));
+    let held = Situation { today: day(40), analysis: &a, hold_since: Some(day(23)), holds: 1, ..s };
+    assert_eq!(propose(&held), None);
 }
 
 #[test]

@@ -200,6 +200,12 @@ pub async fn refresh_proposals(
         step: cur.settings.step,
         unit: cur.settings.unit(),
         has_next_step: on.is_some_and(|(o, _)| o.dose_mg > 0.0),
+        score_rise: adapt::score_rise(
+            &results(&state.store.questionnaires(user).await?),
+            &state.measures,
+            last_change,
+            state.catalogue.drug(course.drug()).map_or(0.0, |d| d.half_life.days_to_settle()),
+        ),
     };
     let mut existing = state.store.proposals(user, course.plan_id).await?;
     if let Some(p) = adapt::propose(&situation) {

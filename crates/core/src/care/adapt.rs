@@ -94,6 +94,49 @@ pub struct Situation<'a> {
     pub unit: StepUnit,
     /// False when the plan has no further step (it is at its end).
     pub has_next_step: bool,
+    /// A reliable questionnaire worsening soon after the latest cut (`score_rise`).
+    pub score_rise: Option<ScoreRise>,
+}
+
+/// A reliable worsening on PHQ-9 or GAD-7 after the latest cut, while the drug was still
+/// settling: the score before and the latest one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoreRise {
+    pub name: &'static str,
+    pub before: (Date, u32),
+    pub after: (Date, u32),
+    pub cut: Change,
+}
+
+/// Reads the questionnaires (oldest first) against the latest cut: the latest score since it,
+/// if taken within `settle_days`, and the one before that; a reliable rise is a `ScoreRise`
+/// (clinical review W8; walk-through round 3: a PHQ-9 from 6 to 18 three days after a cut left
+/// "No suggestions right now").
+pub fn score_rise(
+    results: &[crate::flags::Result],
+    measures: &crate::measures::Measures,
+    cut: Option<Change>,
+    settle_days: f64,
+) -> Option<ScoreRise> {
+    let cut = cut.filter(|c| c.to_mg < c.from_mg)?;
+    crate::measures::Instrument::ALL.into_iter().find_map(|inst| {
+        let scoring = measures.of(inst);
+        let mine: Vec<&crate::flags::Result> = results.iter().filter(|r| r.instrument == inst).collect();
+        // The latest score since the cut, against the one before it: a later, calmer score (or
+        // one after the drug settled) lets the check-ins speak again.
+        let at = mine.iter().rposition(|r| r.date >= cut.date)?;
+        let (before, after) = (mine.get(at.checked_sub(1)?)?, mine[at]);
+        let within = f64::from((after.date - cut.date).get_days()) <= settle_days.ceil();
+        if !(within && scoring.change(before.total, after.total) == crate::measures::Change::ReliableDeterioration) {
+            return None;
+        }
+        Some(ScoreRise {
+            name: inst.name(),
+            before: (before.date, before.total),
+            after: (after.date, after.total),
+            cut,
+        })
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,8 +290,18 @@ pub struct Proposal {
     pub sources: Vec<&'static str>,
 }
 
-/// The most cautious proposal that applies, or None.
+/// The most cautious proposal that applies, or None. A questionnaire rise after a cut answers
+/// like a rise in check-ins: hold, and never the next step while it stands.
 pub fn propose(s: &Situation) -> Option<Proposal> {
+    match (from_checkins(s), s.score_rise) {
+        (Some(p), _) if p.rule != Rule::StepWhenStable => Some(p),
+        (_, Some(r)) => hold_on_score(s, &r),
+        (p, None) => p,
+    }
+}
+
+/// The proposal the check-ins alone call for.
+fn from_checkins(s: &Situation) -> Option<Proposal> {
     let a = s.analysis;
     let b = a.baseline?;
     let latest = a.latest()?;
@@ -273,6 +326,32 @@ pub fn propose(s: &Situation) -> Option<Proposal> {
         (Some(w), Some(c)) => return_to_tolerated(s, w, &c, data.clone()).or_else(|| hold_on_rise(s, w, &c, data)),
         _ => step_when_stable(s, data),
     }
+}
+
+/// Rule: a reliable questionnaire worsening while the drug settles after a cut suggests holding
+/// (Horowitz & Taylor 2019; withdrawal raises these scores too, Fava et al. 2015).
+fn hold_on_score(s: &Situation, r: &ScoreRise) -> Option<Proposal> {
+    if s.hold_since.is_some() {
+        return None;
+    }
+    let days = (r.after.0 - r.cut.date).get_days();
+    Some(Proposal {
+        rule: Rule::HoldOnRise,
+        action: Action::Hold { dose_mg: s.dose_mg },
+        title: format!("Consider holding at {} mg", n(s.dose_mg)),
+        reason: format!(
+            "Your {} rose from {} to {}, {days} days after your last step, while your medicine was still \
+             settling. Withdrawal raises these scores too, so this may be withdrawal rather than a return \
+             of how you felt before. Published advice is not to reduce further while withdrawal symptoms \
+             are raised: stay on this dose until they settle. Please talk this through with your prescriber.",
+            r.name, r.before.1, r.after.1
+        ),
+        data: vec![
+            format!("Dose changed on {} from {} mg to {} mg", r.cut.date, n(r.cut.from_mg), n(r.cut.to_mg)),
+            format!("{} {} on {}; {} on {}", r.name, r.before.1, r.before.0, r.after.1, r.after.0),
+        ],
+        sources: vec!["horowitz_taylor2019", "fava2015", "taper_policy"],
+    })
 }
 
 /// The facts about a rise after a cut, shown with either rule that answers it.

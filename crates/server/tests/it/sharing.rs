@@ -156,6 +156,10 @@ async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
         assert!(second.has("Withdrawal raises PHQ-9 scores too") && second.has("sleep (item 3)"), "{}", second.body);
         assert!(second.has("id=\"withdrawal-aid\"") && second.has("href=\"/assess\""));
         assert!(caseload.has("Withdrawal raises PHQ-9 scores too"), "{}", caseload.body);
+        // And it answers like a rise in check-ins: a hold is proposed (walk-through round 3:
+        // "No suggestions right now" and the next cut still planned).
+        let progress = p.get("/progress").await;
+        assert!(progress.has("Consider holding at 12.5 mg") && progress.has("rose from 2 to 8"), "{}", progress.body);
         let history = p.get("/questionnaires").await;
         assert!(history.has("<td>8 of 27</td><td>mild</td>"), "{}", history.body);
         // A third score a point higher: no reliable change since last time, but the first result
