@@ -113,7 +113,7 @@ pub struct ScoreRise {
 /// (clinical review W8; walk-through round 3: a PHQ-9 from 6 to 18 three days after a cut left
 /// "No suggestions right now").
 pub fn score_rise(
-    results: &[crate::flags::Result],
+    results: &[crate::measures::Scored],
     measures: &crate::measures::Measures,
     cut: Option<Change>,
     settle_days: f64,
@@ -121,7 +121,7 @@ pub fn score_rise(
     let cut = cut.filter(|c| c.to_mg < c.from_mg)?;
     crate::measures::Instrument::ALL.into_iter().find_map(|inst| {
         let scoring = measures.of(inst);
-        let mine: Vec<&crate::flags::Result> = results.iter().filter(|r| r.instrument == inst).collect();
+        let mine: Vec<&crate::measures::Scored> = results.iter().filter(|r| r.instrument == inst).collect();
         // The latest score since the cut, against the one before it: a later, calmer score (or
         // one after the drug settled) lets the check-ins speak again.
         let at = mine.iter().rposition(|r| r.date >= cut.date)?;

@@ -122,13 +122,9 @@ impl Flag {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Result {
-    pub instrument: Instrument,
-    pub date: Date,
-    pub total: u32,
-    pub item9: Option<u8>,
-}
+/// A completed questionnaire, as the flags read it (defined with the measures, which the
+/// proposals read too).
+pub use crate::measures::Scored as Result;
 
 pub struct Input<'a> {
     pub today: Date,

@@ -195,6 +195,15 @@ impl Scoring {
     }
 }
 
+/// A completed questionnaire: which, when, its total and PHQ-9's item 9.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    pub instrument: Instrument,
+    pub date: jiff::civil::Date,
+    pub total: u32,
+    pub item9: Option<u8>,
+}
+
 /// The items withdrawal raises as well as depression or anxiety (Fava et al. 2015 for SSRIs,
 /// 2018 for SNRIs: insomnia, fatigue, poor concentration, agitation, anxiety, irritability,
 /// appetite): item number (from 1) and what it asks about.
