@@ -43,6 +43,9 @@ struct Context<'a> {
     warnings: Vec<Warning>,
     /// How the starting dose is prepared, to compare later steps' release forms with.
     first_preparation: Preparation,
+    /// The preparation of the step before the one being solved (release changes are read
+    /// against it: clinical review W1).
+    last_preparation: Preparation,
 }
 
 fn product_list(drug: &Drug) -> String {
@@ -145,6 +148,7 @@ impl<'a> Context<'a> {
             solver: Solver::new(&req.kit),
             warnings,
             first_preparation: Preparation::none(req.start.get()),
+            last_preparation: Preparation::none(req.start.get()),
         })
     }
 
@@ -187,8 +191,9 @@ impl<'a> Context<'a> {
                 (next.target, capped_here) = self.shape_target(prev, next.target, window);
             }
             let like = steps.last().map(|s: &Step| s.preparation.method.clone());
-            match self.realise(index, day, prev, &next, window, like.as_deref()) {
+            match self.realise_release_safely(index, day, prev, &next, window, like.as_deref()) {
                 Ok(step) => {
+                    self.last_preparation = step.preparation.clone();
                     if capped_here {
                         capped.push((index, self.pace.cut_rule(prev)));
                     }
@@ -253,6 +258,7 @@ impl<'a> Context<'a> {
             }
         };
         self.first_preparation = preparation.clone();
+        self.last_preparation = preparation.clone();
         Step {
             index: 0,
             day: 0,
@@ -433,22 +439,58 @@ impl<'a> Context<'a> {
 
     /// Extended- and immediate-release forms are absorbed at different speeds: a step that mixes
     /// them, or the first step that moves from one to the other, says so (review P14).
-    fn release_note(&self, index: usize, prep: &Preparation) -> Option<Warning> {
-        let kinds = |p: &Preparation| -> (bool, bool) {
-            let mut k = (false, false);
-            for item in &p.items {
-                let Some(stock) = self.req.kit.stocks.iter().find(|s| s.product.id == item.product_id) else {
-                    continue;
-                };
-                match stock.product.form {
-                    crate::catalogue::Form::Tablet { modified_release: true, .. }
-                    | crate::catalogue::Form::Capsule { modified_release: true, .. } => k.0 = true,
-                    _ => k.1 = true,
-                }
+    /// Whether a preparation holds modified-release units, and immediate-release ones.
+    fn release_kinds(&self, p: &Preparation) -> (bool, bool) {
+        let mut k = (false, false);
+        for item in &p.items {
+            let Some(stock) = self.req.kit.stocks.iter().find(|s| s.product.id == item.product_id) else {
+                continue;
+            };
+            match stock.product.form {
+                crate::catalogue::Form::Tablet { modified_release: true, .. }
+                | crate::catalogue::Form::Capsule { modified_release: true, .. } => k.0 = true,
+                _ => k.1 = true,
             }
-            k
-        };
-        let (mr, ir) = kinds(prep);
+        }
+        k
+    }
+
+    /// True when `prep` is the first step without modified-release units after one with them,
+    /// or the reverse.
+    fn changes_release(&self, prep: &Preparation) -> bool {
+        let (last, now) = (self.release_kinds(&self.last_preparation), self.release_kinds(prep));
+        (last.0 && !now.0 && now.1) || (!last.0 && last.1 && now.0 && !now.1)
+    }
+
+    /// `realise`, but for an SNRI a step that changes release form takes off at most the SNRI
+    /// quarter (clinical review W1: the last extended-release dose stopped in the same step as a
+    /// 46 % cut of venlafaxine).
+    fn realise_release_safely(
+        &mut self,
+        index: usize,
+        day: u32,
+        prev: f64,
+        next: &Next,
+        window: Window,
+        like: Option<&str>,
+    ) -> Result<Step, PlanStatus> {
+        let mark = self.warnings.len();
+        let step = self.realise(index, day, prev, next, window, like)?;
+        let quarter = self.catalogue.policy.step_cap.snri_at_usual_dose_max_cut_fraction;
+        let most = prev * (1.0 - quarter);
+        if self.drug.class != crate::catalogue::DrugClass::Snri
+            || step.dose_mg.get() >= most - 1e-9
+            || !self.changes_release(&step.preparation)
+        {
+            return Ok(step);
+        }
+        self.warnings.truncate(mark);
+        let narrower = Window { low: window.low.max(most), ..window };
+        self.realise(index, day, prev, next, narrower, like)
+    }
+
+    fn release_note(&self, index: usize, prep: &Preparation) -> Option<Warning> {
+        let (mr, ir) = self.release_kinds(prep);
         let name = &self.drug.name;
         if mr && ir {
             return Some(Warning {
@@ -459,9 +501,10 @@ impl<'a> Context<'a> {
                 ),
             });
         }
-        let before = self.warnings.iter().any(|w| w.code == "release-mix" || w.code == "release-change");
-        let first = kinds(&self.first_preparation);
-        if !before && ((first.0 && !first.1 && ir) || (first.1 && !first.0 && mr)) {
+        // The step on which the last modified-release unit stops (or the first one starts) says
+        // so, even after a mixed step (clinical review W1: the switch went unflagged).
+        let last = self.release_kinds(&self.last_preparation);
+        if (last.0 && !mr && ir) || (!last.0 && last.1 && mr && !ir) {
             return Some(Warning {
                 code: "release-change",
                 step: Some(index),

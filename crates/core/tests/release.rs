@@ -1,0 +1,69 @@
+//! Clinical review W1: "Venlafaxine: the switch from extended- to immediate-release can go
+//! unflagged, in the same step as a large cut" — UK kit (XR 75 + 37.5 mg capsules + oral solution
+//! 37.5 mg/5 mL) from 150 mg: step 4 was 34.5 mg of solution in two doses after 63.75 mg, a 46 %
+//! cut and the last XR dose stopping, with no release-change warning.
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
+use taper_core::catalogue::Form;
+use taper_core::formulation::{Kit, Stock};
+use taper_core::{Catalogue, Mg, PlanRequest, Strategy};
+
+fn modified_release(c: &Catalogue, prep: &taper_core::formulation::Preparation) -> bool {
+    prep.items.iter().any(|i| {
+        matches!(
+            c.product(&i.product_id).map(|p| &p.form),
+            Some(Form::Tablet { modified_release: true, .. } | Form::Capsule { modified_release: true, .. })
+        )
+    })
+}
+
+/// Every venlafaxine plan over these kits and starts: the step where the last extended-release
+/// unit stops says so, and takes off at most a quarter.
+#[test]
+fn the_last_extended_release_dose_stops_announced_and_never_with_a_large_cut() {
+    let c = Catalogue::builtin().unwrap();
+    let kits: [&[&str]; 4] = [
+        &["venlafaxine-xr-cap-75mg", "venlafaxine-xr-cap-37.5mg", "venlafaxine-oral-solution-37.5mg-5ml"],
+        &["venlafaxine-xr-cap-75mg", "venlafaxine-tab-37.5mg", "venlafaxine-oral-solution-37.5mg-5ml"],
+        &["venlafaxine-xr-cap-150mg", "venlafaxine-xr-cap-37.5mg", "venlafaxine-tab-25mg"],
+        &["venlafaxine-er-tab-75mg", "venlafaxine-er-tab-37.5mg", "venlafaxine-oral-solution-75mg-5ml"],
+    ];
+    let mut switches = 0;
+    for ids in kits {
+        for start in [75.0, 150.0, 225.0] {
+            let kit = Kit {
+                stocks: ids.iter().map(|id| Stock::new(c.product(id).unwrap().clone())).collect(),
+                equipment: Default::default(),
+            };
+            for strategy in [Strategy::Hyperbolic { step_pp: 5.0 }, Strategy::Proportional { step_percent: 10.0 }] {
+                let req = PlanRequest {
+                    confirm_dose: true,
+                    ..PlanRequest::new("venlafaxine", Mg::new(start).unwrap(), strategy, kit.clone())
+                };
+                let Ok(p) = taper_core::plan(&c, &req) else { continue };
+                for pair in p.steps.windows(2) {
+                    let (a, b) = (&pair[0], &pair[1]);
+                    if modified_release(&c, &a.preparation)
+                        && !modified_release(&c, &b.preparation)
+                        && b.dose_mg.get() > 0.0
+                    {
+                        switches += 1;
+                        let cut = 1.0 - b.dose_mg.get() / a.dose_mg.get();
+                        assert!(
+                            cut <= 0.25 + 1e-9,
+                            "{ids:?} from {start}: step {} cuts {:.0}% as the last XR stops",
+                            b.index,
+                            cut * 100.0
+                        );
+                        assert!(
+                            p.warnings.iter().any(|w| w.code == "release-change" && w.step == Some(b.index)),
+                            "{ids:?} from {start}: step {} stops the last XR unannounced",
+                            b.index
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(switches >= 3, "the kits must exercise the switch: {switches}");
+}
