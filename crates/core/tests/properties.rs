@@ -128,6 +128,7 @@ proptest! {
         };
         // Both caps on every step, the first, the middle and the last.
         if let Err(e) = support::caps::both_caps(c, drug, &p) { prop_assert!(false, "{}", e); }
+        if let Err(e) = support::caps::targets_within_caps(c, drug, &p) { prop_assert!(false, "{}", e); }
         let steps = &p.steps;
         // Begins at the current dose on day 0; bounded length.
         prop_assert_eq!(steps[0].day, 0);

@@ -57,6 +57,7 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
                         steps += p.steps.len();
                         assert_eq!(check(&c, drug, &req, &p), vec![], "{} {start} mg {strategy:?}", drug.id);
                         support::caps::both_caps(&c, drug, &p).unwrap();
+                        support::caps::targets_within_caps(&c, drug, &p).unwrap();
                         // Clinical review D1: never back up to a stronger liquid; ten graduations.
                         if let Some(breach) = support::strength::first_breach(&c, &p, req.kit.equipment.syringe_ml) {
                             panic!("{} {start} mg {strategy:?}: {breach}", drug.id);

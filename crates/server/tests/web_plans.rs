@@ -60,6 +60,9 @@ proptest! {
         if let Err(e) = caps::both_caps(c, drug, &p) {
             prop_assert!(false, "{}", e);
         }
+        if let Err(e) = caps::targets_within_caps(c, drug, &p) {
+            prop_assert!(false, "{}", e);
+        }
     }
 }
 

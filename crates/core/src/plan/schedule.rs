@@ -186,10 +186,7 @@ impl<'a> Context<'a> {
                 break;
             }
             let window = self.window(prev, next.direction);
-            let mut capped_here = false;
-            if next.direction == Direction::Down {
-                (next.target, capped_here) = self.shape_target(prev, next.target, window);
-            }
+            let capped_here = self.aim(prev, &mut next, window);
             let like = steps.last().map(|s: &Step| s.preparation.method.clone());
             match self.realise_release_safely(index, day, prev, &next, window, like.as_deref()) {
                 Ok(step) => {
@@ -276,6 +273,28 @@ impl<'a> Context<'a> {
     /// The target a falling step aims at once the limits are applied, and whether the milligram
     /// cap shaped it. A prescriber's listed dose stays the target (the window still holds the
     /// realised dose), and linear plans are shown as they are, for comparison.
+    /// Shapes a falling step's target and says whether the milligram cap is what bounds it. The
+    /// target shown is the dose the plan intends after every cap, never below the window the
+    /// limits allow (clinical review W2: targets at half the previous dose, under the occupancy
+    /// limit, read as "errors" of +50 %).
+    fn aim(&self, prev: f64, next: &mut Next, window: Window) -> bool {
+        if next.direction != Direction::Down {
+            return false;
+        }
+        let capped;
+        (next.target, capped) = self.shape_target(prev, next.target, window);
+        if !matches!(self.strategy, Strategy::Manual { .. } | Strategy::Linear { .. })
+            && next.target > 1e-12
+            && next.target < window.low
+        {
+            next.target = window.low;
+            // Said as a cap only when the milligram cap is what binds; the step limit itself is
+            // stated with the plan.
+            return (window.low - self.pace.mg_floor(prev)).abs() < 1e-9;
+        }
+        capped
+    }
+
     fn shape_target(&self, prev: f64, target: f64, window: Window) -> (f64, bool) {
         if matches!(self.strategy, Strategy::Manual { .. } | Strategy::Linear { .. }) {
             return (target, false);
@@ -389,8 +408,8 @@ impl<'a> Context<'a> {
                 message: format!(
                     "Step {index}: the nearest dose you can prepare is {} mg for a target of {} mg ({}% off).",
                     n(dose),
-                    n(target),
-                    n(if target > 0.0 { 100.0 * (dose - target) / target } else { 0.0 })
+                    crate::units::round_sig(target, 3),
+                    n(if target > 0.0 { (1000.0 * (dose - target) / target).round() / 10.0 } else { 0.0 })
                 ),
             });
         }
@@ -486,7 +505,9 @@ impl<'a> Context<'a> {
         }
         self.warnings.truncate(mark);
         let narrower = Window { low: window.low.max(most), ..window };
-        self.realise(index, day, prev, next, narrower, like)
+        let aimed =
+            Next { target: next.target.max(narrower.low), tolerance: next.tolerance, direction: next.direction };
+        self.realise(index, day, prev, &aimed, narrower, like)
     }
 
     fn release_note(&self, index: usize, prep: &Preparation) -> Option<Warning> {

@@ -12,6 +12,26 @@ use taper_core::{Plan, Strategy};
 
 /// `Err` names the first step that breaks a bound.
 pub fn both_caps(c: &Catalogue, drug: &Drug, p: &Plan) -> Result<(), String> {
+    caps_to(c, drug, p, |s| s.dose_mg.get())
+}
+
+/// The same bounds for the target column, from each realised dose to the next step's target
+/// (clinical review W2: a prescriber copying the targets would write steps the limits forbid).
+/// Manual plans list their own targets and are exempt.
+#[allow(dead_code)] // not every test binary that includes this module reads targets
+pub fn targets_within_caps(c: &Catalogue, drug: &Drug, p: &Plan) -> Result<(), String> {
+    if matches!(p.strategy, Strategy::Manual { .. }) {
+        return Ok(());
+    }
+    caps_to(c, drug, p, |s| s.target_mg).map_err(|e| format!("target: {e}"))
+}
+
+fn caps_to(
+    c: &Catalogue,
+    drug: &Drug,
+    p: &Plan,
+    to: impl Fn(&taper_core::schedule::Step) -> f64,
+) -> Result<(), String> {
     if matches!(p.strategy, Strategy::Linear { .. }) {
         return Ok(());
     }
@@ -21,10 +41,11 @@ pub fn both_caps(c: &Catalogue, drug: &Drug, p: &Plan) -> Result<(), String> {
     let justified = p.pace_override.is_some();
     for pair in p.steps.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
-        if b.dose_mg.get() >= a.dose_mg.get() {
+        let next = to(b);
+        if next >= a.dose_mg.get() {
             continue;
         }
-        let to_zero = b.dose_mg.get() == 0.0;
+        let to_zero = next <= 1e-12 || b.dose_mg.get() == 0.0;
         let pp = match p.strategy {
             Strategy::Hyperbolic { .. } => p.step_limit.and_then(taper_core::units::StepSize::percentage_points),
             _ if justified => None,
@@ -32,7 +53,7 @@ pub fn both_caps(c: &Catalogue, drug: &Drug, p: &Plan) -> Result<(), String> {
             _ => Some(policy.antidepressant.max_step_percentage_points),
         };
         for &fit in fits.iter().filter(|_| pp.is_some()) {
-            let (drop, limit) = (occ(fit, a.dose_mg.get()) - occ(fit, b.dose_mg.get()), pp.unwrap_or(f64::INFINITY));
+            let (drop, limit) = (occ(fit, a.dose_mg.get()) - occ(fit, next), pp.unwrap_or(f64::INFINITY));
             if drop > limit + 1e-6 {
                 return Err(format!("{} step {}: {drop} pp > {limit} under fit {fit:?}", drug.id, b.index));
             }
@@ -49,7 +70,7 @@ pub fn both_caps(c: &Catalogue, drug: &Drug, p: &Plan) -> Result<(), String> {
             } else {
                 policy.step_cap.max_cut_fraction
             };
-            let cut = (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get();
+            let cut = (a.dose_mg.get() - next) / a.dose_mg.get();
             if cut > cap + 1e-9 {
                 return Err(format!("{} step {}: removes {:.2} % > {} %", drug.id, b.index, 100.0 * cut, 100.0 * cap));
             }
