@@ -186,7 +186,7 @@ impl<'a> Context<'a> {
                 break;
             }
             let window = self.window(prev, next.direction);
-            let capped_here = self.aim(prev, &mut next, window);
+            let capped_here = self.aim(prev, &mut next, window, ladder.reached_end);
             let like = steps.last().map(|s: &Step| s.preparation.method.clone());
             match self.realise_release_safely(index, day, prev, &next, window, like.as_deref()) {
                 Ok(step) => {
@@ -277,13 +277,15 @@ impl<'a> Context<'a> {
     /// target shown is the dose the plan intends after every cap, never below the window the
     /// limits allow (clinical review W2: targets at half the previous dose, under the occupancy
     /// limit, read as "errors" of +50 %).
-    fn aim(&self, prev: f64, next: &mut Next, window: Window) -> bool {
+    /// `at_end`: the target is the dose the plan ends at, which is kept as asked (N10).
+    fn aim(&self, prev: f64, next: &mut Next, window: Window, at_end: bool) -> bool {
         if next.direction != Direction::Down {
             return false;
         }
         let capped;
         (next.target, capped) = self.shape_target(prev, next.target, window);
         if !matches!(self.strategy, Strategy::Manual { .. } | Strategy::Linear { .. })
+            && !at_end
             && next.target > 1e-12
             && next.target < window.low
         {
