@@ -143,6 +143,7 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         kit,
         pace_override: justification(args.override_pace.as_deref())?,
         confirm_dose: args.confirm_dose,
+        market: None,
     })
 }
 

@@ -368,13 +368,13 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/pages/checkin.rs", &["14", "4", "2"]),
     ("crates/server/src/checkin_form.rs", &["60", "2000"]), // back-filling, note length
     ("crates/server/src/pages/history.rs", &["20", "5", "3", "2000"]), // input cap, array sizes, note
-    ("crates/server/src/pages/plan.rs", &["3", "2"]),       // markets; a plan needs two steps to save
+    ("crates/server/src/pages/plan.rs", &["2"]),            // a plan needs two steps to save
     ("crates/server/src/pages/safety_plan.rs", &["2000", "7", "200", "40"]), // text limits, sections
     // log shown, invitation lifetime and code, label length, hours per day, handle length; the
     // version and variant bytes of a UUID
     ("crates/server/src/pages/sharing.rs", &["200", "7", "12", "4", "8", "80", "24", "64", "6"]),
     ("crates/server/src/sessions.rs", &["1000", "600", "24"]), // milliseconds, clean-up tick, a day
-    ("crates/server/src/settings.rs", &["365"]),               // a start date within a year
+    ("crates/server/src/settings.rs", &["365", "3"]),          // a start date within a year; markets
     // limits and waits, words for a wait; device cookie lifetime: days, hours a day, seconds an hour
     ("crates/server/src/throttle.rs", &["10", "30", "50", "600", "15", "12", "90", "59", "60", "24", "3600", "2"]),
     ("crates/server/src/pages/questionnaires.rs", &["4"]), // array size of the answer words

@@ -91,6 +91,7 @@ fn case() -> impl Strategy<Value = Case> {
                     kit: Kit { stocks, equipment: Equipment { cutter, syringe_ml: syringe, ..Equipment::default() } },
                     pace_override: None,
                     confirm_dose: false,
+                    market: None,
                 },
             }
         })
@@ -240,6 +241,7 @@ proptest! {
             kit: Kit { stocks: vec![Stock::new(taper_core::Product::compounded(&drug.id, 0.01))], equipment: Equipment::default() },
             pace_override: None,
             confirm_dose: false,
+            market: None,
         };
         let p = plan(c, &req).unwrap();
         prop_assert!(p.is_complete());
@@ -247,6 +249,8 @@ proptest! {
         prop_assert!((last.target_mg - end).abs() < 1e-9 || (last.dose_mg.get() - end).abs() < 1e-9);
         prop_assert!((last.dose_mg.get() - end).abs() <= 0.01 + 1e-9);
         prop_assert!(last.dose_mg.get() > 0.0);
+        // Walk-through N10: never below the dose asked for.
+        prop_assert!(last.dose_mg.get() >= end - 1e-9, "ended at {} below {end}", last.dose_mg.get());
     }
 }
 

@@ -102,6 +102,9 @@ pub struct PlanSettings {
     /// Small daily cuts between steps.
     #[serde(default)]
     pub micro_taper: bool,
+    /// Where the person gets their medicine: products suggested are ones sold there (N5).
+    #[serde(default)]
+    pub market: Option<String>,
 }
 
 impl PlanSettings {
@@ -142,9 +145,13 @@ impl PlanSettings {
         req.final_dose = self.final_mg.and_then(units::Mg::new);
         req.end_at = self.end_mg.and_then(units::Mg::new);
         req.micro_taper = self.micro_taper;
+        req.market = self.market.clone();
         Ok(req)
     }
 }
+
+/// The markets the plan form can list products for.
+pub const MARKETS: [&str; 3] = ["UK", "EU", "US"];
 
 /// What the form sends. Fields are text so a bad value can be shown back as typed.
 #[derive(Debug, Clone, Default)]
@@ -279,6 +286,7 @@ impl PlanForm {
                 final_mg: amounts.final_dose,
                 end_mg: amounts.end_at,
                 micro_taper: self.micro_taper,
+                market: MARKETS.iter().find(|m| **m == self.market).map(|m| (*m).to_string()),
             }),
             _ => Err(errors),
         }

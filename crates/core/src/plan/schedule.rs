@@ -185,7 +185,13 @@ impl<'a> Context<'a> {
                 steps.push(Step::zero(index, day, self.occ(0.0)));
                 break;
             }
-            let window = self.window(prev, next.direction);
+            let mut window = self.window(prev, next.direction);
+            if let Some(end) = self.req.end_at.filter(|_| ladder.reached_end) {
+                // Walk-through N10: "end at 25 mg" ended at 24.5 mg. The step to the end dose
+                // lands on it, or as near above it as can be made, never below.
+                window.low = window.low.max(end.get());
+                next.tolerance = 1e-6;
+            }
             let capped_here = self.aim(prev, &mut next, window, ladder.reached_end);
             let like = steps.last().map(|s: &Step| s.preparation.method.clone());
             match self.realise_release_safely(index, day, prev, &next, window, like.as_deref()) {
@@ -611,7 +617,11 @@ impl<'a> Context<'a> {
     /// A catalogue product of the same drug that would make the step possible.
     fn suggest(&self, target: f64, window: Window, tolerance: f64) -> Option<Suggestion> {
         let have: Vec<&str> = self.req.kit.stocks.iter().map(|s| s.product.id.as_str()).collect();
-        let mut candidates: Vec<_> = self.drug.products.iter().filter(|p| !have.contains(&p.id.as_str())).collect();
+        let sold_here = |p: &&crate::catalogue::Product| {
+            self.req.market.as_ref().is_none_or(|m| p.markets.is_empty() || p.markets.contains(m))
+        };
+        let mut candidates: Vec<_> =
+            self.drug.products.iter().filter(|p| !have.contains(&p.id.as_str())).filter(sold_here).collect();
         // Liquids first: they make the smallest doses.
         candidates.sort_by_key(|p| match p.form {
             crate::catalogue::Form::Liquid { .. } => 0,

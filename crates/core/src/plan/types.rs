@@ -105,6 +105,9 @@ pub struct PlanRequest {
     /// The person confirmed a starting dose outside the plausible range (above the labelled
     /// maximum, or far below any product).
     pub confirm_dose: bool,
+    /// Where the person gets their medicine ("US", "UK"): a product suggested to make a step
+    /// possible is one sold there (walk-through N5). `None`: any.
+    pub market: Option<String>,
 }
 
 impl PlanRequest {
@@ -123,6 +126,7 @@ impl PlanRequest {
             kit,
             pace_override: None,
             confirm_dose: false,
+            market: None,
         }
     }
 }

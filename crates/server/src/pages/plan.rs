@@ -21,7 +21,7 @@ use askama_web::WebTemplate;
 use taper_report::PlanJson;
 
 /// Markets a product list can be narrowed to.
-const MARKETS: [&str; 3] = ["UK", "EU", "US"];
+use crate::settings::MARKETS;
 
 fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>, replacing: bool) -> PlanNew {
     let drug = state.catalogue.drug(&f.drug);
@@ -114,7 +114,10 @@ pub async fn new(
     let advice = super::history::advice_for(&state, person.id(), person.today()).await?;
     if !pairs.iter().any(|(k, _)| k == "dose") {
         // Only a drug was chosen: start from the defaults, slowed by the person's history.
-        f = PlanForm::defaults(&state.catalogue, &f.drug, person.today());
+        // The market chosen with the drug stays chosen (walk-through N5: it reset to "every
+        // country", and the hidden field went empty).
+        let market = f.market.clone();
+        f = PlanForm { market, ..PlanForm::defaults(&state.catalogue, &f.drug, person.today()) };
         f.step = taper_core::units::trim_number(taper_core::schedule::DEFAULT_STEP_PP * advice.step_factor);
         f.every = advice.interval_days.to_string();
     }
@@ -242,7 +245,14 @@ fn status_line(p: &StoredPlan, effective: Date, day_offset: u32) -> String {
     let ends = long_date(course::after(effective, last.saturating_sub(day_offset)));
     let years = taper_report::years_note(last.saturating_sub(day_offset));
     if p.complete {
-        return format!("{steps} steps to zero over {length}: the last on {ends}.{years}");
+        // Walk-through N10: a plan that ends at a dose said "to zero".
+        return match p.steps.last().map(|s| s.dose_mg).filter(|d| *d > 0.0) {
+            Some(d) => format!(
+                "{steps} steps down to {}, where the plan ends and you stay, over {length}: the last on {ends}.{years}",
+                mg(d)
+            ),
+            None => format!("{steps} steps to zero over {length}: the last on {ends}.{years}"),
+        };
     }
     let mut s = if steps == 0 {
         "No step can be planned yet".to_string()

@@ -514,3 +514,72 @@ async fn small_daily_cuts_reach_today_the_preview_and_the_plan() {
     })
     .await;
 }
+
+/// Walk-through N5: "Products sold in" did nothing — the select went back to "every country",
+/// UK products stayed listed, and a US-only person was told to ask for the UK oral solution.
+#[tokio::test]
+async fn products_sold_in_keeps_its_choice_and_only_offers_what_is_sold_there() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("us@example.org").await;
+        let form = b.get("/plan/new?drug=temazepam&market=US").await;
+        assert!(form.has("<option value=\"US\" selected>US</option>"), "{}", visible(&form));
+        assert!(form.has("name=\"market\" value=\"US\""));
+        assert!(!form.has("oral solution 10 mg/5 mL") && form.has("7.5 mg capsule"), "{}", visible(&form));
+        let today = days_ago(0);
+        let plan = vec![
+            ("drug", "temazepam"),
+            ("market", "US"),
+            ("dose", "15"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "temazepam-cap-15mg"),
+        ];
+        let preview = b.submit("/plan/new?drug=temazepam&market=US", "/plan/preview", &plan).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", visible(&preview));
+        assert!(!preview.has("oral solution 10 mg/5 mL"), "a UK-only product offered: {}", visible(&preview));
+        // Without a market, the UK solution may be suggested as before.
+        let anywhere: Vec<(&str, &str)> = plan.iter().copied().filter(|(k, _)| *k != "market").collect();
+        let preview = b.submit("/plan/new?drug=temazepam", "/plan/preview", &anywhere).await;
+        assert_eq!(preview.status, StatusCode::OK);
+        app
+    })
+    .await;
+}
+
+/// Walk-through N10: "end the plan at this dose" said "3 steps to zero" and the last row was
+/// 24.5 mg, below the 25 mg asked for.
+#[tokio::test]
+async fn a_plan_ending_at_a_dose_ends_there_and_says_so() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("end@example.org").await;
+        let today = days_ago(0);
+        let form = vec![
+            ("drug", "sertraline"),
+            ("dose", "100"),
+            ("strategy", "hyperbolic"),
+            ("step", "5"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "sertraline-tab-50mg"),
+            ("products", "sertraline-tab-25mg"),
+            ("products", "sertraline-concentrate-20mg-ml"),
+            ("to", "25"),
+        ];
+        let preview = b.submit("/plan/new?drug=sertraline", "/plan/preview", &form).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", visible(&preview));
+        let text = visible(&preview);
+        assert!(
+            text.contains("steps down to 25 mg, where the plan ends and you stay") && !text.contains("to zero"),
+            "{text}"
+        );
+        assert!(!text.contains("24.5 mg"), "{text}");
+        app
+    })
+    .await;
+}
