@@ -50,6 +50,7 @@ test('a person plans a taper, checks in, and accepts a hold after a rise', async
   await page.fill('#dose', '20');
   await page.check('input[name="products"][value="citalopram-tab-20mg"]');
   await page.check('input[name="products"][value="citalopram-oral-drops-40mg-ml"]');
+  await page.check('input[name="dose_as"][value="tablets"]');
   await page.check('input[name="strategy"][value="hyperbolic"]');
   await page.fill('#step', '10');
   await page.fill('#every', '14');

@@ -331,6 +331,18 @@ impl Product {
         }
     }
 
+    /// The tablet-equivalent of `mg` taken as this product (citalopram drops: × 1.25, label);
+    /// plans count in tablet-equivalent mg, so a dose taken as drops is converted once, at the
+    /// edge (walk-through N2: "20 mg of drops" read as 20 mg of tablets was a silent 20 % cut).
+    pub fn tablet_equivalent_mg(&self, mg: f64) -> f64 {
+        mg * self.relative_exposure
+    }
+
+    /// True where 1 mg of this product does not count as 1 mg of the drug's tablets.
+    pub fn exposure_differs(&self) -> bool {
+        (self.relative_exposure - 1.0).abs() > 1e-9
+    }
+
     /// A short human name: "20 mg tablet", "40 mg/mL oral drops".
     pub fn describe(&self) -> String {
         use crate::units::trim_number as n;

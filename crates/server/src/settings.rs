@@ -185,6 +185,9 @@ pub struct PlanForm {
     /// The person confirmed they began this plan on a first day in the past, so that today
     /// already falls on its first cut (walk-through N4).
     pub confirm_past_start: bool,
+    /// How the dose now is taken, where a product's milligrams count differently from tablets
+    /// (citalopram drops): "tablets" or the product's id; empty when not asked or not answered.
+    pub dose_as: String,
 }
 
 impl PlanForm {
@@ -211,6 +214,7 @@ impl PlanForm {
             end_at: get("to"),
             micro_taper: pairs.iter().any(|(k, v)| k == "micro_taper" && v == "yes"),
             confirm_past_start: pairs.iter().any(|(k, v)| k == "confirm_past_start" && v == "yes"),
+            dose_as: get("dose_as"),
             market: get("market"),
         }
     }
@@ -249,6 +253,10 @@ impl PlanForm {
                     .push(Field::error("dose", format!("Enter your current daily dose in mg, e.g. 20: {}", e.message)));
                 0.0
             }
+        };
+        let start_mg = match drug {
+            Some(d) => self.as_tablets(d, start_mg, &mut errors),
+            None => start_mg,
         };
         let (strategy, step) = self.strategy_and_step(&mut errors);
         let (interval_days, start_date) = self.timing(today, &mut errors);
@@ -290,6 +298,29 @@ impl PlanForm {
             }),
             _ => Err(errors),
         }
+    }
+
+    /// The dose now in tablet-equivalent mg: where a product of the drug counts differently
+    /// (citalopram drops), the form must say which the person takes, and drops are converted by
+    /// core's rule (walk-through N2, clinical review minor 23).
+    fn as_tablets(&self, drug: &taper_core::Drug, typed_mg: f64, errors: &mut Vec<Field>) -> f64 {
+        let differ: Vec<&taper_core::Product> = drug.products.iter().filter(|p| p.exposure_differs()).collect();
+        if differ.is_empty() || self.dose_as == "tablets" {
+            return typed_mg;
+        }
+        if let Some(p) = differ.iter().find(|p| p.id == self.dose_as) {
+            return p.tablet_equivalent_mg(typed_mg);
+        }
+        errors.push(Field::error(
+            "dose_as",
+            format!(
+                "Say whether you take your {} now as tablets or as the {}: 1 mg of it counts as {} mg of tablets (its label), so the plan must know which.",
+                drug.name,
+                differ.iter().map(|p| p.describe()).collect::<Vec<_>>().join(" or the "),
+                n(differ[0].tablet_equivalent_mg(1.0))
+            ),
+        ));
+        typed_mg
     }
 
     /// The strategy and its step; only the form of the number is checked here, how large a step
@@ -584,6 +615,7 @@ mod tests {
         let catalogue = Catalogue::builtin().expect("the built-in catalogue");
         let mut f = PlanForm::defaults(&catalogue, "citalopram", today);
         f.dose = "20".into();
+        f.dose_as = "tablets".into();
         f.products = vec!["citalopram-oral-drops-40mg-ml".into()];
         f
     }

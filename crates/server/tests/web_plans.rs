@@ -50,6 +50,7 @@ proptest! {
             cutter,
             syringe: "0.1".into(),
             products,
+            dose_as: "tablets".into(),
             ..PlanForm::default()
         };
         let settings = f.settings(c, today).unwrap();
@@ -78,6 +79,7 @@ fn the_form_defaults_plan_most_drugs() {
         let mut f = PlanForm::defaults(c, &drug.id, today);
         f.dose = drug.usual_min_dose_mg.unwrap_or(drug.max_dose_mg / 8.0).to_string();
         f.products = drug.products.iter().map(|p| p.id.clone()).collect();
+        f.dose_as = "tablets".into();
         let req = f.settings(c, today).unwrap().request(c).unwrap();
         let p = taper_core::plan(c, &req).unwrap_or_else(|e| panic!("{}: {e}", drug.id));
         assert_eq!(p.interval_days, 28);

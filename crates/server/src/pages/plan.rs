@@ -42,8 +42,29 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         })
         .collect();
     drugs.sort_by(|a, b| a.label.cmp(&b.label));
+    // Where a product's milligrams count differently from tablets, how the dose now is taken
+    // (walk-through N2): tablets first, then each such product.
+    let dose_forms: Vec<ProductOption> = drug
+        .filter(|d| d.products.iter().any(|p| p.exposure_differs()))
+        .map(|d| {
+            let tablets =
+                ProductOption { id: "tablets".into(), label: "as tablets".into(), checked: f.dose_as == "tablets" };
+            std::iter::once(tablets)
+                .chain(d.products.iter().filter(|p| p.exposure_differs()).map(|p| ProductOption {
+                    id: p.id.clone(),
+                    label: format!(
+                        "as the {} (1 mg of it counts as {} mg of tablets, its label)",
+                        p.describe(),
+                        taper_core::units::trim_number(p.tablet_equivalent_mg(1.0))
+                    ),
+                    checked: f.dose_as == p.id,
+                }))
+                .collect()
+        })
+        .unwrap_or_default();
     PlanNew {
         chrome: person.chrome("plan"),
+        dose_forms,
         drugs,
         drug: drug.map(|d| d.id.clone()).unwrap_or_default(),
         drug_name: drug.map(|d| d.name.clone()).unwrap_or_default(),
@@ -169,7 +190,14 @@ fn past_start_problem(f: &PlanForm, settings: &PlanSettings, plan: &Plan, today:
         .flat_map(|s| &s.daily)
         .map(|d| course::ScheduledDose { day: d.day, dose_mg: d.dose_mg.get() })
         .collect();
-    let now = mg(settings.start_mg);
+    let now = match f.dose_as.as_str() {
+        "" | "tablets" => mg(settings.start_mg),
+        _ => format!(
+            "{} of the liquid (counted as {} of tablets)",
+            mg(f.dose.trim().parse().unwrap_or(0.0)),
+            mg(settings.start_mg)
+        ),
+    };
     let began = long_date(settings.start_date);
     match course::past_start(&steps, &daily, settings.start_date, today) {
         course::PastStart::OnStart => None,
@@ -429,6 +457,8 @@ pub struct ProductOption {
 #[derive(Template, WebTemplate)]
 #[template(path = "plan_new.html")]
 pub struct PlanNew {
+    /// How the dose now is taken, where products count differently; empty when not asked.
+    pub dose_forms: Vec<ProductOption>,
     pub chrome: crate::views::Chrome,
     pub drugs: Vec<DrugOption>,
     pub drug: String,

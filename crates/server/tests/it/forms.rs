@@ -217,6 +217,7 @@ async fn a_product_repeated_many_times_is_read_once() {
         let today = days_ago(0);
         let mut form = vec![
             ("drug", "citalopram"),
+            ("dose_as", "tablets"),
             ("dose", "20"),
             ("strategy", "hyperbolic"),
             ("step", "5"),
@@ -579,6 +580,46 @@ async fn a_plan_ending_at_a_dose_ends_there_and_says_so() {
             "{text}"
         );
         assert!(!text.contains("24.5 mg"), "{text}");
+        app
+    })
+    .await;
+}
+
+/// Walk-through N2 (clinical review minor 23): Alex takes 20 mg of citalopram as drops; the form
+/// read it as 20 mg of tablets and Today showed 0.4 mL (16 mg of drops), a silent 20 % cut.
+#[tokio::test]
+async fn the_form_asks_whether_the_dose_now_is_drops_or_tablets() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("alex@example.org").await;
+        let today = days_ago(0);
+        let mut form = vec![
+            ("drug", "citalopram"),
+            ("dose", "20"),
+            ("strategy", "hyperbolic"),
+            ("step", "5"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "citalopram-oral-drops-40mg-ml"),
+        ];
+        let page = b.get("/plan/new?drug=citalopram").await;
+        assert!(page.has("You take that dose now") && page.has("counts as 1.25 mg of tablets"), "{}", visible(&page));
+        let asked = b.submit("/plan/new?drug=citalopram", "/plan/preview", &form).await;
+        assert_eq!(asked.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(asked.has("Say whether you take your Citalopram now as tablets or as the"), "{}", visible(&asked));
+        form.push(("dose_as", "citalopram-oral-drops-40mg-ml"));
+        let preview = b.submit("/plan/new?drug=citalopram", "/plan/preview", &form).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", visible(&preview));
+        // Day 0 is the same 20 mg of drops (0.5 mL), counted as 25 mg of tablets: no cut.
+        assert!(
+            preview.has("10 drops of the oral drops 40 mg/mL (20 mg as the liquid, counted as 25 mg of tablets)"),
+            "{}",
+            visible(&preview)
+        );
+        let saved = b.submit("/plan/new?drug=citalopram", "/plan", &form).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        assert!(b.get("/today").await.has("id=\"today-dose\">25 mg<"));
         app
     })
     .await;

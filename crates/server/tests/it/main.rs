@@ -84,6 +84,7 @@ pub async fn make_plan(b: &Browser, start: &str, every: &str) -> helpers::Page {
         "/plan",
         &[
             ("drug", "citalopram"),
+            ("dose_as", "tablets"),
             ("dose", "20"),
             ("strategy", "hyperbolic"),
             ("step", "10"),
@@ -267,6 +268,7 @@ async fn a_plan_is_previewed_saved_and_today_says_what_to_take_and_how() {
                 "/plan/preview",
                 &[
                     ("drug", "citalopram"),
+                    ("dose_as", "tablets"),
                     ("dose", "twenty"),
                     ("strategy", "hyperbolic"),
                     ("step", "0"),
@@ -296,6 +298,7 @@ async fn a_plan_is_previewed_saved_and_today_says_what_to_take_and_how() {
                 "/plan/preview",
                 &[
                     ("drug", "citalopram"),
+                    ("dose_as", "tablets"),
                     ("dose", "20"),
                     ("strategy", "hyperbolic"),
                     ("step", "10"),

@@ -9,6 +9,7 @@ use crate::helpers::{TestApp, on_both};
 fn form<'a>(dose: &'a str, step: &'a str, every: &'a str, start: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("drug", "citalopram"),
+        ("dose_as", "tablets"),
         ("dose", dose),
         ("strategy", "hyperbolic"),
         ("step", step),
