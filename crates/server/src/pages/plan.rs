@@ -27,45 +27,10 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
     let drug = state.catalogue.drug(&f.drug);
     let market = MARKETS.iter().find(|m| **m == f.market).map_or(String::new(), |m| (*m).to_string());
     let value = |list: &[(String, String)], id: &str| list.iter().find(|(k, _)| k == id).map(|(_, v)| v.clone());
-    let mut drugs: Vec<DrugOption> = state
-        .catalogue
-        .drugs()
-        .iter()
-        .map(|d| DrugOption {
-            id: d.id.clone(),
-            label: if d.brands.is_empty() {
-                format!("{} ({})", d.name, d.class.label())
-            } else {
-                format!("{} — {} ({})", d.name, d.brands.join(", "), d.class.label())
-            },
-            selected: drug.is_some_and(|x| x.id == d.id),
-        })
-        .collect();
-    drugs.sort_by(|a, b| a.label.cmp(&b.label));
-    // Where a product's milligrams count differently from tablets, how the dose now is taken
-    // (walk-through N2): tablets first, then each such product.
-    let dose_forms: Vec<ProductOption> = drug
-        .filter(|d| d.products.iter().any(|p| p.exposure_differs()))
-        .map(|d| {
-            let tablets =
-                ProductOption { id: "tablets".into(), label: "as tablets".into(), checked: f.dose_as == "tablets" };
-            std::iter::once(tablets)
-                .chain(d.products.iter().filter(|p| p.exposure_differs()).map(|p| ProductOption {
-                    id: p.id.clone(),
-                    label: format!(
-                        "as the {} (1 mg of it counts as {} mg of tablets, its label)",
-                        p.describe(),
-                        taper_core::units::trim_number(p.tablet_equivalent_mg(1.0))
-                    ),
-                    checked: f.dose_as == p.id,
-                }))
-                .collect()
-        })
-        .unwrap_or_default();
     PlanNew {
         chrome: person.chrome("plan"),
-        dose_forms,
-        drugs,
+        dose_forms: dose_forms(drug, f),
+        drugs: drug_options(state, drug),
         drug: drug.map(|d| d.id.clone()).unwrap_or_default(),
         drug_name: drug.map(|d| d.name.clone()).unwrap_or_default(),
         products: drug
@@ -123,6 +88,48 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         justification: f.justification.clone(),
         confirm_dose: f.confirm_dose,
     }
+}
+
+/// Every drug, by name and brand, the chosen one selected.
+fn drug_options(state: &AppState, drug: Option<&taper_core::Drug>) -> Vec<DrugOption> {
+    let mut drugs: Vec<DrugOption> = state
+        .catalogue
+        .drugs()
+        .iter()
+        .map(|d| DrugOption {
+            id: d.id.clone(),
+            label: if d.brands.is_empty() {
+                format!("{} ({})", d.name, d.class.label())
+            } else {
+                format!("{} — {} ({})", d.name, d.brands.join(", "), d.class.label())
+            },
+            selected: drug.is_some_and(|x| x.id == d.id),
+        })
+        .collect();
+    drugs.sort_by(|a, b| a.label.cmp(&b.label));
+    drugs
+}
+
+/// Where a product's milligrams count differently from tablets, how the dose now is taken
+/// (walk-through N2): tablets first, then each such product; empty when not asked.
+fn dose_forms(drug: Option<&taper_core::Drug>, f: &PlanForm) -> Vec<ProductOption> {
+    drug.filter(|d| d.products.iter().any(|p| p.exposure_differs()))
+        .map(|d| {
+            let tablets =
+                ProductOption { id: "tablets".into(), label: "as tablets".into(), checked: f.dose_as == "tablets" };
+            std::iter::once(tablets)
+                .chain(d.products.iter().filter(|p| p.exposure_differs()).map(|p| ProductOption {
+                    id: p.id.clone(),
+                    label: format!(
+                        "as the {} (1 mg of it counts as {} mg of tablets, its label)",
+                        p.describe(),
+                        taper_core::units::trim_number(p.tablet_equivalent_mg(1.0))
+                    ),
+                    checked: f.dose_as == p.id,
+                }))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub async fn new(
