@@ -527,6 +527,10 @@ pub struct StoredStep {
     /// (micro-taper, strips); empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub daily: Vec<StoredDay>,
+    /// How the fine part of the dose is measured (core's `Preparation::method`); a change of it
+    /// starts a new way of preparing, confirmed on Today. `None` in plans stored before it.
+    #[serde(default)]
+    pub method: Option<String>,
 }
 
 /// One day between steps: its plan day, dose and preparation.
@@ -535,6 +539,8 @@ pub struct StoredDay {
     pub day: u32,
     pub dose_mg: f64,
     pub instruction: String,
+    #[serde(default)]
+    pub method: Option<String>,
 }
 
 /// The computed plan kept with a revision, so later catalogue changes never alter an agreed plan.
@@ -589,8 +595,10 @@ impl StoredPlan {
                             day: d.day,
                             dose_mg: d.dose_mg.get(),
                             instruction: d.preparation.instruction(),
+                            method: Some(d.preparation.method.clone()),
                         })
                         .collect(),
+                    method: Some(core.preparation.method.clone()),
                 })
                 .collect(),
         }

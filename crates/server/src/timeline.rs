@@ -74,6 +74,32 @@ impl Course {
         Some((on, step))
     }
 
+    /// How the dose on `date` is measured (`StoredStep::method`), where the stored plan says.
+    pub fn method_on(&self, date: Date) -> Option<&str> {
+        let (on, step) = self.on(date)?;
+        match self.day_of(&on) {
+            Some(d) => d.method.as_deref(),
+            None => step.method.as_deref(),
+        }
+    }
+
+    /// The first day of a new way of preparing the dose in force on `today`, when the way changed
+    /// within the last `course::NEW_WAY_LOOKBACK_DAYS` (clinical review D1: the first day of a new phase
+    /// asks the person to confirm they have read the new way).
+    pub fn new_way_since(&self, today: Date) -> Option<Date> {
+        let now = self.method_on(today)?;
+        let mut day = today;
+        for _ in 0..course::NEW_WAY_LOOKBACK_DAYS {
+            let before = day.yesterday().ok()?;
+            match self.method_on(before) {
+                Some(m) if m == now => day = before,
+                Some(_) => return Some(day),
+                None => return None,
+            }
+        }
+        None
+    }
+
     /// The day between steps that `on` falls on, where the plan falls every day.
     pub fn day_of(&self, on: &OnDate) -> Option<&crate::settings::StoredDay> {
         let i = on.daily?;

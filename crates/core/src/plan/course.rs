@@ -5,6 +5,11 @@
 use jiff::civil::Date;
 use jiff::{Span, ToSpan as _};
 
+/// How far back Today looks for the start of a new way of preparing the dose: six weeks, past
+/// the longest usual step interval, so a way that began within the step in force is still
+/// asked about until a dose is recorded (clinical review D1). Taper's own choice.
+pub const NEW_WAY_LOOKBACK_DAYS: usize = 42;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScheduledDose {
     /// Day counted from the plan's day 0.

@@ -37,7 +37,9 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
         None => page.starts = Some(long_date(course.revs[0].record.effective)),
         Some((on, step)) => {
             let record = state.store.dose_on(person.id(), course.plan_id, today).await?;
+            let new_way = new_way_pending(&state, &person, &course, today).await?;
             page.dose = Some(TodayDose {
+                new_way: new_way.map(long_date),
                 date: long_date(today),
                 dose: mg(on.dose_mg),
                 // A day between steps has its own amount and preparation (walk-through N1).
@@ -67,10 +69,31 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
     Ok(page.into_response())
 }
 
+/// The first day of a new way of preparing the dose, while no dose has been recorded taken since
+/// it began: until then Today asks the person to confirm they have read it (clinical review D1).
+async fn new_way_pending(
+    state: &AppState,
+    person: &Person,
+    course: &Course,
+    today: jiff::civil::Date,
+) -> AppResult<Option<jiff::civil::Date>> {
+    let Some(since) = course.new_way_since(today) else { return Ok(None) };
+    let taken_since = state
+        .store
+        .doses(person.id())
+        .await?
+        .iter()
+        .any(|d| d.plan == course.plan_id && d.date >= since && d.status == DoseStatus::Taken);
+    Ok((!taken_since).then_some(since))
+}
+
 #[derive(Deserialize)]
 pub struct DoseForm {
     #[serde(default)]
     status: String,
+    /// "yes" when the person ticked that they have read a new way of preparing the dose.
+    #[serde(default)]
+    read_new_way: String,
 }
 
 pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form<DoseForm>) -> AppResult<Response> {
@@ -82,6 +105,15 @@ pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form
     let today = person.today();
     let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
     let (on, _) = course.on(today).ok_or_else(|| AppError::BadRequest("Your plan has not started yet.".into()))?;
+    if status == DoseStatus::Taken
+        && f.read_new_way != "yes"
+        && let Some(since) = new_way_pending(&state, &person, &course, today).await?
+    {
+        return Err(AppError::BadRequest(format!(
+            "From {} your dose is prepared a new way. Read \"How to prepare it\" on Today, tick \"I have read the new way to prepare it\", then press \"I took it\".",
+            long_date(since)
+        )));
+    }
     let dose = NewDose { plan: course.plan_id, date: today, status, dose_mg: on.dose_mg };
     state.store.record_dose(person.id(), &dose, person.now()).await?;
     Ok(Redirect::to("/today").into_response())
@@ -104,6 +136,8 @@ async fn due_questionnaires(state: &AppState, person: &Person) -> AppResult<Vec<
 // View models: what this area's templates show.
 
 pub struct TodayDose {
+    /// The first day of a new way of preparing the dose, not yet confirmed.
+    pub new_way: Option<String>,
     pub date: String,
     pub dose: String,
     pub instruction: String,

@@ -624,3 +624,30 @@ async fn the_form_asks_whether_the_dose_now_is_drops_or_tablets() {
     })
     .await;
 }
+
+/// Clinical review D1 (item 1): the first day of a new way of preparing the dose asks the person,
+/// on Today, to confirm they have read it before the dose is recorded as taken.
+#[tokio::test]
+async fn a_new_way_to_prepare_the_dose_is_confirmed_on_today() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("way@example.org").await;
+        // Citalopram from tablets, 17 days ago, steps every 14 days: the first cut (three days
+        // ago) is measured in drops.
+        crate::make_plan(&b, &days_ago(17), "14").await;
+        let today = b.get("/today").await;
+        assert!(today.has("id=\"new-way\"") && today.has("name=\"read_new_way\""), "{}", visible(&today));
+        let refused = b.submit("/today", "/today/dose", &[("status", "taken")]).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(refused.has("your dose is prepared a new way"), "{}", visible(&refused));
+        let user = app.store.user_by_email("way@example.org").await.unwrap().unwrap().id;
+        assert!(app.store.doses(user).await.unwrap().is_empty(), "nothing recorded");
+        // A missed dose needs no confirmation; a taken one with it is kept, and the question goes.
+        let taken = b.submit("/today", "/today/dose", &[("status", "taken"), ("read_new_way", "yes")]).await;
+        assert_eq!(taken.status, StatusCode::SEE_OTHER);
+        let after = b.get("/today").await;
+        assert!(!after.has("id=\"new-way\"") && after.has("Recorded: taken at"), "{}", visible(&after));
+        app
+    })
+    .await;
+}

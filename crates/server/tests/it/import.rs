@@ -19,7 +19,7 @@ async fn an_export(app: &TestApp) -> Value {
     for d in [3, 2, 1] {
         check_in_with_note(&sam, &days_ago(d), "a quiet day").await;
     }
-    sam.submit("/today", "/today/dose", &[("date", &days_ago(0)), ("status", "taken")]).await;
+    sam.submit("/today", "/today/dose", &[("date", &days_ago(0)), ("status", "taken"), ("read_new_way", "yes")]).await;
     crate::sharing::phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
     sam.submit("/safety-plan", "/safety-plan", &[("reasons", "My sister")]).await;
     let event = [("date", "2022-02-01"), ("drug", "citalopram"), ("kind", "stop"), ("abrupt", "yes")];

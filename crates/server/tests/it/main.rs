@@ -441,7 +441,7 @@ async fn everything_can_be_downloaded_and_the_account_deleted() {
         b.sign_up("d@example.org").await;
         make_plan(&b, &days_ago(0), "28").await;
         check_in(&b, &days_ago(1), 2, "2").await;
-        b.submit("/today", "/today/dose", &[("status", "taken")]).await;
+        b.submit("/today", "/today/dose", &[("status", "taken"), ("read_new_way", "yes")]).await;
 
         let json = b.client.get(format!("{}/account/export.json", b.base)).send().await.unwrap();
         assert!(json.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
@@ -903,7 +903,7 @@ async fn an_export_imported_elsewhere_exports_the_same() {
             check_in(&sam, &days_ago(d), 2, "1").await;
         }
         let today = days_ago(0);
-        sam.submit("/today", "/today/dose", &[("date", &today), ("status", "taken")]).await;
+        sam.submit("/today", "/today/dose", &[("date", &today), ("status", "taken"), ("read_new_way", "yes")]).await;
         crate::sharing::phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
         crate::sharing::phq9(&sam, ["", "", "", "", "", "", "", "", "2"]).await;
         sam.submit("/safety-plan", "/safety-plan", &[("warning_signs", "Not sleeping"), ("reasons", "My sister")])
