@@ -216,3 +216,34 @@ fn venlafaxine_immediate_release_is_planned_in_two_doses_a_day() {
         plan_of(&c, "venlafaxine", 150.0, Strategy::Hyperbolic { step_pp: 5.0 }, kit(&c, &["venlafaxine-xr-cap-75mg"]));
     assert!(xr.steps.iter().all(|s| s.preparation.parts.is_empty()));
 }
+
+/// Clinical review minor 17: "a fresh 1:100 dilution every day ... say how much stock a month
+/// needs". A step's stock is its daily use times its days: whole tablets as counted, a neat
+/// liquid as measured, a fresh dilution as the stock put into it.
+#[test]
+fn each_step_says_what_stock_its_days_use() {
+    let c = catalogue();
+    let mut req = PlanRequest::new(
+        "sertraline",
+        Mg::new(100.0).unwrap(),
+        Strategy::Proportional { step_percent: 10.0 },
+        kit(&c, &["sertraline-tab-50mg", "sertraline-concentrate-20mg-ml"]),
+    );
+    req.interval_days = 28;
+    let p = plan(&c, &req).unwrap();
+    let first = p.steps[0].stock(28);
+    assert_eq!(first.len(), 1);
+    assert_eq!((first[0].product_id.as_str(), first[0].amount), ("sertraline-tab-50mg", 56.0));
+    for s in &p.steps {
+        let use_per_day: f64 = s.preparation.daily_use().iter().map(|n| n.amount).sum();
+        let total: f64 = s.stock(28).iter().map(|n| n.amount).sum();
+        assert!((total - 28.0 * use_per_day).abs() < 1e-6, "step {}", s.index);
+        for item in &s.preparation.items {
+            if let Some(d) = &item.dilution {
+                let need = s.stock(28);
+                let ml = need.iter().find(|n| n.product_id == item.product_id).unwrap().amount;
+                assert!((ml - 28.0 * d.stock_ml).abs() < 1e-9, "a fresh dilution a day uses its stock: {ml}");
+            }
+        }
+    }
+}

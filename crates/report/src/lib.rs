@@ -28,6 +28,33 @@ pub fn duration_words(days: u32) -> String {
     }
 }
 
+/// What a step uses up over `days`, in words: "For these 28 days: 42 × 0.5 mg tablet; 30 mL
+/// of the oral solution 1 mg/mL" (clinical review minor 17); `None` for a step that uses nothing.
+pub fn stock_line(step: &taper_core::schedule::Step, days: u32, catalogue: &taper_core::Catalogue) -> Option<String> {
+    use taper_core::formulation::Unit;
+    use taper_core::units::trim_number as n;
+    let needs = step.stock(days);
+    if needs.is_empty() || days == 0 {
+        return None;
+    }
+    let parts: Vec<String> = needs
+        .iter()
+        .map(|need| {
+            let name = catalogue.product(&need.product_id).map_or_else(|| need.product_id.clone(), |p| p.describe());
+            let amount = n((need.amount * 100.0).round() / 100.0);
+            match need.unit {
+                Unit::Tablet | Unit::Capsule => format!("{amount} × {name}"),
+                Unit::Ml => format!("{amount} mL of the {name}"),
+                Unit::Drop => format!("{amount} drops of the {name}"),
+                Unit::Bead => format!("{amount} counted beads of the {name}"),
+                Unit::PowderMg => format!("{amount} mg of powder from the {name}"),
+                Unit::Mg => format!("{days} doses of the {name}"),
+            }
+        })
+        .collect();
+    Some(format!("For these {days} days: {}", parts.join("; ")))
+}
+
 /// What to add when a plan runs past a year, so nobody learns it only on the last row.
 pub fn years_note(days: u32) -> &'static str {
     if days >= 365 { " At this pace the plan runs for more than a year." } else { "" }

@@ -96,6 +96,9 @@ pub struct StepJson {
     pub preparation: PreparationJson,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub daily: Vec<DailyJson>,
+    /// What the step uses up until the next one, in words; absent when nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -210,7 +213,13 @@ impl PlanJson {
             steps: plan
                 .steps
                 .iter()
-                .map(|s| StepJson {
+                .enumerate()
+                .map(|(i, s)| StepJson {
+                    stock: crate::stock_line(
+                        s,
+                        plan.steps.get(i + 1).map_or(plan.interval_days, |next| next.day - s.day),
+                        catalogue,
+                    ),
                     index: s.index,
                     day: s.day,
                     target_mg: round4(s.target_mg),

@@ -527,6 +527,9 @@ pub struct StoredStep {
     /// (micro-taper, strips); empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub daily: Vec<StoredDay>,
+    /// What the step uses up until the next one ("For these 28 days: ..."), where it uses anything.
+    #[serde(default)]
+    pub stock: Option<String>,
     /// How the fine part of the dose is measured (core's `Preparation::method`); a change of it
     /// starts a new way of preparing, confirmed on Today. `None` in plans stored before it.
     #[serde(default)]
@@ -580,7 +583,13 @@ impl StoredPlan {
                 .steps
                 .iter()
                 .zip(&j.steps)
-                .map(|(core, s)| StoredStep {
+                .enumerate()
+                .map(|(i, (core, s))| StoredStep {
+                    stock: taper_report::stock_line(
+                        core,
+                        plan.steps.get(i + 1).map_or(plan.interval_days, |next| next.day - core.day),
+                        catalogue,
+                    ),
                     day: core.day,
                     dose_mg: core.dose_mg.get(),
                     target_mg: core.target_mg,

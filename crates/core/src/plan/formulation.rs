@@ -190,6 +190,47 @@ pub struct Dilution {
     pub mg_per_ml: f64,
 }
 
+/// How much of one product a run of days uses up (clinical review minor 17: say how much stock a
+/// month needs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StockNeed {
+    pub product_id: String,
+    pub amount: f64,
+    pub unit: Unit,
+}
+
+impl Preparation {
+    /// What one day of this preparation uses up, per product: whole or cut units as counted, a
+    /// liquid's measured volume — or, for a dilution made fresh, the stock put into it — drops,
+    /// beads and milligrams as measured. Divided doses add up their parts.
+    pub fn daily_use(&self) -> Vec<StockNeed> {
+        let mut out: Vec<StockNeed> = Vec::new();
+        let preps: Vec<&Preparation> =
+            if self.parts.is_empty() { vec![self] } else { self.parts.iter().map(|(_, p)| p).collect() };
+        for item in preps.iter().flat_map(|p| &p.items) {
+            let (amount, unit) = match &item.dilution {
+                Some(d) => (d.stock_ml, Unit::Ml),
+                None => (item.quantity, item.unit),
+            };
+            match out.iter_mut().find(|n| n.product_id == item.product_id && n.unit == unit) {
+                Some(n) => n.amount += amount,
+                None => out.push(StockNeed { product_id: item.product_id.clone(), amount, unit }),
+            }
+        }
+        out
+    }
+}
+
+/// Adds `more` into `total`, product by product.
+pub fn add_stock(total: &mut Vec<StockNeed>, more: &[StockNeed]) {
+    for m in more {
+        match total.iter_mut().find(|n| n.product_id == m.product_id && n.unit == m.unit) {
+            Some(n) => n.amount += m.amount,
+            None => total.push(m.clone()),
+        }
+    }
+}
+
 /// One thing to measure out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {

@@ -181,6 +181,23 @@ impl Step {
         (self.target_mg > 0.0).then(|| 100.0 * self.error_mg() / self.target_mg)
     }
 
+    /// The stock the `days` from this step's first day use up: its own preparation on days
+    /// without a daily dose of their own, each daily dose on its day.
+    pub fn stock(&self, days: u32) -> Vec<crate::formulation::StockNeed> {
+        let mut total = Vec::new();
+        let own_days = days.saturating_sub(u32::try_from(self.daily.len()).unwrap_or(u32::MAX));
+        for n in self.preparation.daily_use() {
+            crate::formulation::add_stock(
+                &mut total,
+                &[crate::formulation::StockNeed { amount: n.amount * f64::from(own_days), ..n }],
+            );
+        }
+        for d in &self.daily {
+            crate::formulation::add_stock(&mut total, &d.preparation.daily_use());
+        }
+        total
+    }
+
     pub(crate) fn zero(index: usize, day: u32, occupancy: Option<f64>) -> Step {
         Step {
             index,

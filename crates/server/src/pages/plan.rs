@@ -256,6 +256,7 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
             instruction: s.instruction.clone(),
             notes: s.notes.iter().filter(|n| i == 0 || !steps[i - 1].notes.contains(n)).cloned().collect(),
             current: today.is_some_and(|t| date <= t && ends.is_none_or(|e| t < e)),
+            stock: s.stock.clone(),
             daily: s
                 .daily
                 .iter()
@@ -530,6 +531,8 @@ pub struct StepView {
     pub current: bool,
     /// The days after the step, each a little lower, where the plan falls every day.
     pub daily: Vec<DayView>,
+    /// What the step uses up until the next one.
+    pub stock: Option<String>,
 }
 
 /// One day between steps, as shown under its step.

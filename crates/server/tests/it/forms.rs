@@ -580,6 +580,8 @@ async fn a_plan_ending_at_a_dose_ends_there_and_says_so() {
             "{text}"
         );
         assert!(!text.contains("24.5 mg"), "{text}");
+        // Clinical review minor 17: each step says what stock its days use.
+        assert!(text.contains("For these 28 days: 56 × 50 mg tablet"), "{text}");
         app
     })
     .await;
