@@ -107,8 +107,9 @@ pub struct CrossoverArgs {
     /// Taper step after the switch, % of the current dose (ASAM 2025: 5–10%).
     #[arg(long, default_value = "10%")]
     pub step: String,
-    /// Time between taper steps after the switch.
-    #[arg(long, default_value = "14d")]
+    /// Time between taper steps after the switch (the same default as `taper plan` for a
+    /// benzodiazepine: ASAM 2025 suggests every 2–4 weeks).
+    #[arg(long, default_value = "28d")]
     pub every: String,
     /// Products of the long-acting drug you have (repeat).
     #[arg(long = "have")]

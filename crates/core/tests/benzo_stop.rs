@@ -81,3 +81,26 @@ fn a_start_beyond_one_preparation_says_it_is_the_unit_count() {
     let w = p.warnings.iter().find(|w| w.code == "start-not-preparable").unwrap();
     assert!(w.message.contains("would take 5 tablets or capsules, more than the 4"), "{}", w.message);
 }
+
+/// Walk-through B1 and clinical review minor 20: with the default (hyperbolic) request a
+/// benzodiazepine fell back to 5 % steps, so a US temazepam user with 15 mg capsules and 0.1 mg
+/// strips stopped after 47 steps at 1.8 mg, and alprazolam 4 mg ran 2,912 days. The fallback is
+/// now the class's suggested step (ASAM 2025: 5–10 %), said in the plan.
+#[test]
+fn the_default_benzodiazepine_plan_uses_the_suggested_step_and_reaches_zero_with_strips() {
+    let c = Catalogue::builtin().unwrap();
+    let mut kit = Kit {
+        stocks: ["temazepam-cap-15mg", "temazepam-cap-7.5mg"]
+            .iter()
+            .map(|id| Stock::new(c.product(id).unwrap().clone()))
+            .collect(),
+        equipment: Equipment::default(),
+    };
+    kit.stocks.push(Stock::new(taper_core::Product::strip("temazepam", 0.1)));
+    let default = Strategy::Hyperbolic { step_pp: taper_core::schedule::DEFAULT_STEP_PP };
+    let p = taper_core::plan(&c, &PlanRequest::new("temazepam", Mg::new(15.0).unwrap(), default, kit)).unwrap();
+    assert!(p.is_complete(), "{:?}", p.status);
+    assert_eq!(p.strategy, Strategy::Proportional { step_percent: c.policy.benzodiazepine.suggested_max_step_percent });
+    let w = p.warnings.iter().find(|w| w.code == "no-occupancy-model").unwrap();
+    assert!(w.message.contains("cuts 10% of the current dose per step (ASAM"), "{}", w.message);
+}

@@ -129,7 +129,7 @@ impl<'a> Context<'a> {
             .map_err(|m| InputError::new("region", req.region.clone().unwrap_or_default(), m))?
             .map(|(occupancy, fits)| ModelUsed { fits, occupancy });
         let pace = Pace::new(catalogue, drug, req.pace_override.as_ref());
-        let (strategy, requested) = strategy_for(drug, req, model.is_some(), &mut warnings);
+        let (strategy, requested) = strategy_for(catalogue, drug, req, model.is_some(), &mut warnings);
         check_interval(&pace, req, &mut warnings)?;
         check_step(&pace, &strategy, req, model.as_ref(), &mut warnings)?;
         let final_dose = final_dose(&pace, &strategy, req, model.as_ref())?;
@@ -738,17 +738,27 @@ fn method_change(index: usize, before: &str, after: &str) -> String {
 
 /// The strategy actually used: hyperbolic needs a model, else proportional by the same number.
 fn strategy_for(
+    catalogue: &Catalogue,
     drug: &Drug,
     req: &PlanRequest,
     has_model: bool,
     warnings: &mut Vec<Warning>,
 ) -> (Strategy, Option<&'static str>) {
+    let policy = &catalogue.policy;
     match req.strategy {
         Strategy::Hyperbolic { step_pp } if !has_model => {
+            // The class's suggested step, not the percentage points read as percent (clinical
+            // review minor 20: benzodiazepines fell back to 5 %, so alprazolam 4 mg took 2,912
+            // days while `crossover` used 10 %; ASAM 2025 starts at 5–10 %).
+            let (percent, source) = if drug.class.is_benzodiazepine() {
+                (policy.benzodiazepine.suggested_max_step_percent, &policy.benzodiazepine.max_step_source)
+            } else {
+                (policy.antidepressant.suggested_max_step_percent, &policy.antidepressant.suggested_step_source)
+            };
             warnings.push(Warning::plan("no-occupancy-model", format!(
-                "{} has no published occupancy model, so this plan cuts {}% of the current dose per step instead of {} percentage points of occupancy.",
-                drug.name, n(step_pp), n(step_pp))));
-            (Strategy::Proportional { step_percent: step_pp }, Some("hyperbolic"))
+                "{} has no published occupancy model, so this plan cuts {}% of the current dose per step ({}) instead of {} percentage points of occupancy; choose a proportional plan for a smaller step.",
+                drug.name, n(percent), catalogue.cite(source), n(step_pp))));
+            (Strategy::Proportional { step_percent: percent }, Some("hyperbolic"))
         }
         _ => (req.strategy.clone(), None),
     }
