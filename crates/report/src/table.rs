@@ -215,7 +215,7 @@ pub fn exposure(
         out.push_str(&format!("  {}: half-life {} h{derived}\n", s.name, n(s.half_life_hours)));
     }
     out.push_str(&format!(
-        "  New steady level reached (within 5%) about {} days after any change.\n",
+        "  New steady level reached (five half-lives, 97 % of the way) about {} days after any change.\n",
         n((result.hours_to_steady_state / 24.0 * 10.0).round() / 10.0)
     ));
     let sw = result.late_swing;
