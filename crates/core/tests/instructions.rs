@@ -247,3 +247,19 @@ fn each_step_says_what_stock_its_days_use() {
         }
     }
 }
+
+/// Clinical review minor 19: the paroxetine suspension was diluted in water; a suspension's
+/// particles settle, so it is measured undiluted.
+#[test]
+fn the_paroxetine_suspension_is_never_diluted() {
+    let c = catalogue();
+    let req = PlanRequest::new(
+        "paroxetine",
+        Mg::new(20.0).unwrap(),
+        Strategy::Proportional { step_percent: 10.0 },
+        kit(&c, &["paroxetine-tab-20mg", "paroxetine-oral-suspension-2mg-ml"]),
+    );
+    let p = plan(&c, &req).unwrap();
+    assert!(p.steps.len() > 5);
+    assert!(p.steps.iter().flat_map(|s| &s.preparation.items).all(|i| i.dilution.is_none()));
+}
