@@ -263,3 +263,26 @@ fn the_paroxetine_suspension_is_never_diluted() {
     assert!(p.steps.len() > 5);
     assert!(p.steps.iter().flat_map(|s| &s.preparation.items).all(|i| i.dilution.is_none()));
 }
+
+/// Clinical review minor 22: desvenlafaxine (extended-release tablets only) cannot start from
+/// 50 mg under the SNRI quarter; the hold names the 25 mg the tablets do make, as a prescriber's
+/// decision with a recorded reason.
+#[test]
+fn a_hold_names_the_larger_step_the_products_make() {
+    let c = catalogue();
+    let req = PlanRequest::new(
+        "desvenlafaxine",
+        Mg::new(50.0).unwrap(),
+        Strategy::Proportional { step_percent: 10.0 },
+        kit(&c, &["desvenlafaxine-er-tab-25mg", "desvenlafaxine-er-tab-50mg"]),
+    );
+    let p = plan(&c, &req).unwrap();
+    let taper_core::schedule::PlanStatus::Incomplete { reason, .. } = &p.status else { panic!("{:?}", p.status) };
+    assert!(
+        reason.contains(
+            "make 25 mg next, a 50 % cut, larger than the pace limits allow without a prescriber's recorded reason"
+        ),
+        "{reason}"
+    );
+    assert!(reason.contains("keep taking 50 mg and do not stop suddenly"), "{reason}");
+}

@@ -337,6 +337,54 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Why the plan cannot take step `index` with what the person has, said so nobody reads it
+    /// as "stop": the window, the unit count or a larger step the products do make, what would
+    /// help, and that the plan holds.
+    fn stall(&mut self, index: usize, prev: f64, aim: f64, window: Window, tolerance: f64) -> PlanStatus {
+        let suggestion = self.suggest(aim, window, tolerance);
+        let units = self.solver.units_needed(window, 12).map_or_else(String::new, |k| {
+            format!(
+                " (it would take {k} tablets or capsules, more than the {} one preparation holds)",
+                crate::formulation::MAX_PIECES
+            )
+        });
+        // Clinical review minor 22: desvenlafaxine 50 mg with 25 mg tablets — the larger step
+        // the products do make is named, as a prescriber's decision.
+        let larger = Window { low: 1e-9, high: window.low, high_inclusive: false };
+        let half = self.catalogue.policy.step_cap.max_cut_fraction;
+        let bigger = self.solver.solve(window.low, larger, 1e-6).map_or_else(String::new, |c| {
+            let cut = (prev - c.preparation.dose_mg) / prev;
+            format!(
+                "; the products listed make {} mg next, a {} % cut, {}",
+                n(c.preparation.dose_mg),
+                n((100.0 * cut).round()),
+                if cut <= half + 1e-9 {
+                    "larger than the pace limits allow without a prescriber's recorded reason"
+                } else {
+                    "more than any single step Taper plans"
+                }
+            )
+        });
+        // Walk-through (round 3): "the plan stops at 0.375 mg" read as "stop the drug". It
+        // holds there; stopping from it would be the abrupt stop the plan exists to avoid.
+        let reason = format!(
+            "the next step must land between {} mg (as low as one step may go) and {} mg, and nothing the products listed make falls there{units}{bigger}, so the plan holds at {} mg: keep taking {} mg and do not stop suddenly",
+            crate::units::round_sig(window.low, 3),
+            n(prev),
+            n(prev),
+            n(prev)
+        );
+        self.warnings.push(Warning {
+            code: "cannot-prepare",
+            step: Some(index),
+            message: format!(
+                "Step {index}: {reason}.{}",
+                suggestion.as_ref().map(|s| format!(" {}", s.plain())).unwrap_or_default()
+            ),
+        });
+        PlanStatus::Incomplete { reason, suggestion }
+    }
+
     /// Solves one step, or says why the plan stops here.
     fn realise(
         &mut self,
@@ -351,31 +399,7 @@ impl<'a> Context<'a> {
         // The solver aims at the nearest point the limits allow; the ideal target is reported.
         let aim = target.max(window.low.min(prev));
         let Some(choice) = self.solver.solve_like(aim, window, next.tolerance.max(1e-6), like) else {
-            let suggestion = self.suggest(aim, window, next.tolerance);
-            let units = self.solver.units_needed(window, 12).map_or_else(String::new, |k| {
-                format!(
-                    " (it would take {k} tablets or capsules, more than the {} one preparation holds)",
-                    crate::formulation::MAX_PIECES
-                )
-            });
-            // Walk-through (round 3): "the plan stops at 0.375 mg" read as "stop the drug". It
-            // holds there; stopping from it would be the abrupt stop the plan exists to avoid.
-            let reason = format!(
-                "the next step must land between {} mg (as low as one step may go) and {} mg, and nothing the products listed make falls there{units}, so the plan holds at {} mg: keep taking {} mg and do not stop suddenly",
-                crate::units::round_sig(window.low, 3),
-                n(prev),
-                n(prev),
-                n(prev)
-            );
-            self.warnings.push(Warning {
-                code: "cannot-prepare",
-                step: Some(index),
-                message: format!(
-                    "Step {index}: {reason}.{}",
-                    suggestion.as_ref().map(|s| format!(" {}", s.plain())).unwrap_or_default()
-                ),
-            });
-            return Err(PlanStatus::Incomplete { reason, suggestion });
+            return Err(self.stall(index, prev, aim, window, next.tolerance));
         };
         let dose = choice.preparation.dose_mg;
         self.note_choice(index, target, &choice, like);
