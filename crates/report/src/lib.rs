@@ -40,7 +40,14 @@ pub fn stock_line(step: &taper_core::schedule::Step, days: u32, catalogue: &tape
     let parts: Vec<String> = needs
         .iter()
         .map(|need| {
-            let name = catalogue.product(&need.product_id).map_or_else(|| need.product_id.clone(), |p| p.describe());
+            // Strips and compounded doses are made for the person, not catalogue products.
+            let name = catalogue.product(&need.product_id).map_or_else(
+                || {
+                    if need.product_id.ends_with("-tapering-strip") { "tapering strip" } else { "compounded doses" }
+                        .to_string()
+                },
+                |p| p.describe(),
+            );
             let amount = n((need.amount * 100.0).round() / 100.0);
             match need.unit {
                 Unit::Tablet | Unit::Capsule => format!("{amount} × {name}"),
@@ -48,7 +55,7 @@ pub fn stock_line(step: &taper_core::schedule::Step, days: u32, catalogue: &tape
                 Unit::Drop => format!("{amount} drops of the {name}"),
                 Unit::Bead => format!("{amount} counted beads of the {name}"),
                 Unit::PowderMg => format!("{amount} mg of powder from the {name}"),
-                Unit::Mg => format!("{days} doses of the {name}"),
+                Unit::Mg => format!("{} daily doses from the {name}", need.days),
             }
         })
         .collect();

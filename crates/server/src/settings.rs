@@ -305,11 +305,13 @@ impl PlanForm {
     /// core's rule (walk-through N2, clinical review minor 23).
     fn as_tablets(&self, drug: &taper_core::Drug, typed_mg: f64, errors: &mut Vec<Field>) -> f64 {
         let differ: Vec<&taper_core::Product> = drug.products.iter().filter(|p| p.exposure_differs()).collect();
-        if differ.is_empty() || self.dose_as == "tablets" {
-            return typed_mg;
-        }
         if let Some(p) = differ.iter().find(|p| p.id == self.dose_as) {
             return p.tablet_equivalent_mg(typed_mg);
+        }
+        // Asked only when such a product is among those ticked (walk-through round 4: a person
+        // with only tablets was stopped by the question).
+        if self.dose_as == "tablets" || !differ.iter().any(|p| self.products.contains(&p.id)) {
+            return typed_mg;
         }
         errors.push(Field::error(
             "dose_as",
@@ -530,6 +532,10 @@ pub struct StoredStep {
     /// What the step uses up until the next one ("For these 28 days: ..."), where it uses anything.
     #[serde(default)]
     pub stock: Option<String>,
+    /// Where the whole dose is drops (or another product counted differently): the mg of it
+    /// taken, shown before the tablet-equivalent dose.
+    #[serde(default)]
+    pub as_taken_mg: Option<f64>,
     /// How the fine part of the dose is measured (core's `Preparation::method`); a change of it
     /// starts a new way of preparing, confirmed on Today. `None` in plans stored before it.
     #[serde(default)]
@@ -544,6 +550,8 @@ pub struct StoredDay {
     pub instruction: String,
     #[serde(default)]
     pub method: Option<String>,
+    #[serde(default)]
+    pub as_taken_mg: Option<f64>,
 }
 
 /// The computed plan kept with a revision, so later catalogue changes never alter an agreed plan.
@@ -605,9 +613,15 @@ impl StoredPlan {
                             dose_mg: d.dose_mg.get(),
                             instruction: d.preparation.instruction(),
                             method: Some(d.preparation.method.clone()),
+                            as_taken_mg: d
+                                .preparation
+                                .as_taken_mg(|id| catalogue.product(id).map_or(1.0, |p| p.relative_exposure)),
                         })
                         .collect(),
                     method: Some(core.preparation.method.clone()),
+                    as_taken_mg: core
+                        .preparation
+                        .as_taken_mg(|id| catalogue.product(id).map_or(1.0, |p| p.relative_exposure)),
                 })
                 .collect(),
         }

@@ -197,6 +197,8 @@ pub struct StockNeed {
     pub product_id: String,
     pub amount: f64,
     pub unit: Unit,
+    /// On how many days the product is used.
+    pub days: u32,
 }
 
 impl Preparation {
@@ -214,10 +216,28 @@ impl Preparation {
             };
             match out.iter_mut().find(|n| n.product_id == item.product_id && n.unit == unit) {
                 Some(n) => n.amount += amount,
-                None => out.push(StockNeed { product_id: item.product_id.clone(), amount, unit }),
+                None => out.push(StockNeed { product_id: item.product_id.clone(), amount, unit, days: 1 }),
             }
         }
         out
+    }
+}
+
+impl Preparation {
+    /// Where the whole dose is measured from products whose milligrams count differently from
+    /// tablets (citalopram drops), the amount of those products taken: 20 mg of drops for a dose
+    /// counted as 25 mg of tablets (walk-through round 4: the headline showed the 25). `None`
+    /// when any part is tablets, or no product counts differently. `relative_exposure` looks a
+    /// product up by id.
+    pub fn as_taken_mg(&self, relative_exposure: impl Fn(&str) -> f64) -> Option<f64> {
+        let preps: Vec<&Preparation> =
+            if self.parts.is_empty() { vec![self] } else { self.parts.iter().map(|(_, p)| p).collect() };
+        let items: Vec<&Item> = preps.iter().flat_map(|p| &p.items).collect();
+        let differs = |i: &&Item| (relative_exposure(&i.product_id) - 1.0).abs() > 1e-9;
+        if items.is_empty() || !items.iter().all(differs) {
+            return None;
+        }
+        Some(items.iter().map(|i| i.mg / relative_exposure(&i.product_id)).sum())
     }
 }
 
@@ -225,7 +245,10 @@ impl Preparation {
 pub fn add_stock(total: &mut Vec<StockNeed>, more: &[StockNeed]) {
     for m in more {
         match total.iter_mut().find(|n| n.product_id == m.product_id && n.unit == m.unit) {
-            Some(n) => n.amount += m.amount,
+            Some(n) => {
+                n.amount += m.amount;
+                n.days += m.days;
+            }
             None => total.push(m.clone()),
         }
     }

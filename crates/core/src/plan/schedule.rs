@@ -438,10 +438,11 @@ impl<'a> Context<'a> {
                 code: "outside-tolerance",
                 step: Some(index),
                 message: format!(
-                    "Step {index}: the nearest dose you can prepare is {} mg for a target of {} mg ({}% off).",
+                    "Step {index}: the nearest dose you can prepare is {} mg for a target of {} mg ({}% {} it).",
                     n(dose),
                     crate::units::round_sig(target, 3),
-                    n(if target > 0.0 { (1000.0 * (dose - target) / target).round() / 10.0 } else { 0.0 })
+                    n(if target > 0.0 { (1000.0 * (dose - target).abs() / target).round() / 10.0 } else { 0.0 }),
+                    if dose >= target { "above" } else { "below" }
                 ),
             });
         }

@@ -189,7 +189,7 @@ impl Step {
         for n in self.preparation.daily_use() {
             crate::formulation::add_stock(
                 &mut total,
-                &[crate::formulation::StockNeed { amount: n.amount * f64::from(own_days), ..n }],
+                &[crate::formulation::StockNeed { amount: n.amount * f64::from(own_days), days: own_days, ..n }],
             );
         }
         for d in &self.daily {

@@ -213,7 +213,8 @@ fn past_start_problem(f: &PlanForm, settings: &PlanSettings, plan: &Plan, today:
             Field::error(
                 "start_date",
                 format!(
-                    "A first day of {began} is {days_ago} days ago: the dose today would already be {}, below the {now} you take now.",
+                    "A first day of {began} is {days_ago} day{} ago: the dose today would already be {}, below the {now} you take now.",
+                    if days_ago == 1 { "" } else { "s" },
                     mg(dose_mg)
                 ),
             ),

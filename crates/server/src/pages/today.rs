@@ -15,6 +15,12 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    Ok(page(&state, &person, None).await?.into_response())
+}
+
+/// Today as the person sees it, with `notice` at the top when there is something to say.
+async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppResult<Today> {
+    let (state, person) = (state.clone(), person);
     let today = person.today();
     let course = Course::load(&state, person.id()).await?;
     let checked_in = state.store.checkin_on(person.id(), today).await?.is_some();
@@ -26,20 +32,22 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
         dose: None,
         starts: None,
         checked_in,
-        due: due_questionnaires(&state, &person).await?,
+        due: due_questionnaires(&state, person).await?,
         proposals: 0,
         suggested_by: None,
-        notice: None,
+        notice,
     };
-    let Some(course) = course else { return Ok(page.into_response()) };
+    let Some(course) = course else { return Ok(page) };
     page.drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
     match course.on(today) {
         None => page.starts = Some(long_date(course.revs[0].record.effective)),
         Some((on, step)) => {
             let record = state.store.dose_on(person.id(), course.plan_id, today).await?;
-            let new_way = new_way_pending(&state, &person, &course, today).await?;
+            let new_way = new_way_pending(&state, person, &course, today).await?;
+            let as_taken = course.day_of(&on).map_or(step.as_taken_mg, |d| d.as_taken_mg);
             page.dose = Some(TodayDose {
                 new_way: new_way.map(long_date),
+                as_taken: as_taken.map(mg),
                 date: long_date(today),
                 dose: mg(on.dose_mg),
                 // A day between steps has its own amount and preparation (walk-through N1).
@@ -49,7 +57,10 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
                 details: Vec::new(),
                 notes: step.notes.clone(),
                 hold: on.hold,
-                next: on.next.map(|(d, dose)| format!("{} on {}", mg(dose), long_date(d))),
+                next: on.next.map(|(d, dose)| {
+                    let counted = if as_taken.is_some() { " (counted as tablets)" } else { "" };
+                    format!("{}{counted} on {}", mg(dose), long_date(d))
+                }),
                 recorded: record.as_ref().map(|r| match r.status {
                     DoseStatus::Taken => {
                         format!("taken at {}", r.recorded_at.to_zoned_datetime(person.tz.clone()).strftime("%H:%M"))
@@ -66,7 +77,7 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
     page.proposals = pending.len();
     // Who is suggesting: a supporter by name, else the person's own check-ins.
     page.suggested_by = pending.iter().find_map(|p| p.proposer_name.clone());
-    Ok(page.into_response())
+    Ok(page)
 }
 
 /// The first day of a new way of preparing the dose, while no dose has been recorded taken since
@@ -109,10 +120,13 @@ pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form
         && f.read_new_way != "yes"
         && let Some(since) = new_way_pending(&state, &person, &course, today).await?
     {
-        return Err(AppError::BadRequest(format!(
-            "From {} your dose is prepared a new way. Read \"How to prepare it\" on Today, tick \"I have read the new way to prepare it\", then press \"I took it\".",
+        // Today again, with what to do at the top: nothing recorded, nothing lost (walk-through
+        // round 4: an error page with the signed-out menu looked like being logged out).
+        let notice = format!(
+            "Not recorded yet. From {} your dose is prepared a new way: read \"How to prepare it\" below, tick \"I have read the new way to prepare it\", then press \"I took it\".",
             long_date(since)
-        )));
+        );
+        return Ok(crate::views::again(page(&state, &person, Some(notice)).await?));
     }
     let dose = NewDose { plan: course.plan_id, date: today, status, dose_mg: on.dose_mg };
     state.store.record_dose(person.id(), &dose, person.now()).await?;
@@ -138,6 +152,8 @@ async fn due_questionnaires(state: &AppState, person: &Person) -> AppResult<Vec<
 pub struct TodayDose {
     /// The first day of a new way of preparing the dose, not yet confirmed.
     pub new_way: Option<String>,
+    /// Where the whole dose is drops (counted differently from tablets): the amount of drops.
+    pub as_taken: Option<String>,
     pub date: String,
     pub dose: String,
     pub instruction: String,

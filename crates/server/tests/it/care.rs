@@ -134,7 +134,7 @@ async fn a_supporter_with_permission_suggests_and_the_person_decides() {
         assert_eq!(revs.len(), 2);
         assert!(revs[1].reason.starts_with("Smaller steps from 12.5 mg: 5 pp per step"), "{}", revs[1].reason);
         assert!(!revs[1].hold && revs[1].day_offset == 0, "today's dose is kept; smaller steps follow");
-        assert!(p.get("/today").await.has("id=\"today-dose\">12.5 mg<"));
+        assert!(p.get("/today").await.has("id=\"today-dose\">10 mg<"));
         assert!(p.get("/sharing").await.has("suggested a change to your plan"));
         assert!(dr.get(&format!("/people/{pid}")).await.has("— accepted"), "the supporter sees the outcome");
         app

@@ -621,7 +621,13 @@ async fn the_form_asks_whether_the_dose_now_is_drops_or_tablets() {
         );
         let saved = b.submit("/plan/new?drug=citalopram", "/plan", &form).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER);
-        assert!(b.get("/today").await.has("id=\"today-dose\">25 mg<"));
+        let today = b.get("/today").await;
+        // The headline is what is measured, 20 mg of drops, with the tablet count beside it.
+        assert!(
+            today.has("id=\"today-dose\">20 mg<") && today.has("Counted as 25 mg of tablets"),
+            "{}",
+            visible(&today)
+        );
         app
     })
     .await;
@@ -640,8 +646,9 @@ async fn a_new_way_to_prepare_the_dose_is_confirmed_on_today() {
         let today = b.get("/today").await;
         assert!(today.has("id=\"new-way\"") && today.has("name=\"read_new_way\""), "{}", visible(&today));
         let refused = b.submit("/today", "/today/dose", &[("status", "taken")]).await;
-        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-        assert!(refused.has("your dose is prepared a new way"), "{}", visible(&refused));
+        // Today again, with what to do at the top and the box to tick.
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.has("Not recorded yet") && refused.has("name=\"read_new_way\""), "{}", visible(&refused));
         let user = app.store.user_by_email("way@example.org").await.unwrap().unwrap().id;
         assert!(app.store.doses(user).await.unwrap().is_empty(), "nothing recorded");
         // A missed dose needs no confirmation; a taken one with it is kept, and the question goes.
