@@ -68,7 +68,7 @@ test('a person plans a taper, checks in, and accepts a hold after a rise', async
   // Today: the dose after the first step (3 days ago) and how to prepare it.
   await expect(page).toHaveURL(/\/today/);
   await expect(page.locator('#today-dose')).toHaveText('10 mg');
-  await expect(page.getByText('Counted as 12.5 mg of tablets')).toBeVisible();
+  await expect(page.locator('p.hint', { hasText: 'Counted as 12.5 mg of tablets' })).toBeVisible();
   await expect(page.locator('.instruction')).toContainText('5 drops of the oral drops 40 mg/mL');
   // Clinical review D1: the step began a new way of measuring (drops instead of tablets), so
   // Today asks the person to confirm they have read it before the dose counts as taken.
