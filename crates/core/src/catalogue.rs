@@ -64,6 +64,12 @@ impl DrugClass {
         }
     }
 
+    /// The label after "a" or "an", as said aloud: "an SSRI", "a benzodiazepine".
+    pub fn with_article(self) -> String {
+        let an = matches!(self, DrugClass::Ssri | DrugClass::Snri | DrugClass::OtherAntidepressant);
+        format!("{} {}", if an { "an" } else { "a" }, self.label())
+    }
+
     pub fn is_benzodiazepine(self) -> bool {
         self == DrugClass::Benzodiazepine
     }

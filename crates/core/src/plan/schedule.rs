@@ -798,16 +798,16 @@ fn check_interval(pace: &Pace, req: &PlanRequest, warnings: &mut Vec<Warning>) -
         return Err(PlanError::refused(
             "every",
             format!(
-                "steps every {} days are faster than the minimum of {min} days for a {} ({source}), so the effect of one step can be judged before the next; choose {min} days or more, or give a recorded justification",
+                "steps every {} days are faster than the minimum of {min} days for {} ({source}), so the effect of one step can be judged before the next; choose {min} days or more, or give a recorded justification",
                 req.interval_days,
-                pace.drug.class.label(),
+                pace.drug.class.with_article(),
             ),
         ));
     }
     if req.interval_days < suggested {
         warnings.push(Warning::plan("faster-than-suggested", format!(
-            "Steps every {} days are faster than the suggested {suggested} days or more for a {} ({}); tapers after long-term use usually take months. Slow down or pause if withdrawal symptoms appear.",
-            req.interval_days, pace.drug.class.label(), pace.catalogue.cite(pace.suggested_interval_source()))));
+            "Steps every {} days are faster than the suggested {suggested} days or more for {} ({}); tapers after long-term use usually take months. Slow down or pause if withdrawal symptoms appear.",
+            req.interval_days, pace.drug.class.with_article(), pace.catalogue.cite(pace.suggested_interval_source()))));
     }
     Ok(())
 }

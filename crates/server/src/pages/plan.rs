@@ -221,7 +221,7 @@ fn past_start_problem(f: &PlanForm, settings: &PlanSettings, plan: &Plan, today:
             Field::error(
                 "confirm_past_start",
                 format!(
-                    "If you began this plan on {began} and take {} today, tick the box; otherwise choose today or a later day.",
+                    "If you began this plan on {began} and already take {} today (not the dose typed above), tick the box; otherwise choose today or a later day.",
                     mg(dose_mg)
                 ),
             ),

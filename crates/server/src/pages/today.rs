@@ -57,9 +57,18 @@ async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppR
                 details: Vec::new(),
                 notes: step.notes.clone(),
                 hold: on.hold,
+                // In the same units as the headline: the next dose as measured, where it is
+                // drops too (walk-through round 5: "20 mg" then "14 mg (counted as tablets)").
                 next: on.next.map(|(d, dose)| {
-                    let counted = if as_taken.is_some() { " (counted as tablets)" } else { "" };
-                    format!("{}{counted} on {}", mg(dose), long_date(d))
+                    let taken =
+                        course.on(d).and_then(|(o, s)| course.day_of(&o).map_or(s.as_taken_mg, |x| x.as_taken_mg));
+                    match (as_taken, taken) {
+                        (Some(_), Some(t)) => {
+                            format!("{} of the liquid (counted as {} of tablets) on {}", mg(t), mg(dose), long_date(d))
+                        }
+                        (Some(_), None) => format!("{} (as tablets) on {}", mg(dose), long_date(d)),
+                        _ => format!("{} on {}", mg(dose), long_date(d)),
+                    }
                 }),
                 recorded: record.as_ref().map(|r| match r.status {
                     DoseStatus::Taken => {

@@ -628,6 +628,8 @@ async fn the_form_asks_whether_the_dose_now_is_drops_or_tablets() {
             "{}",
             visible(&today)
         );
+        // The next change in the same units (walk-through round 5: "20 mg" then "14 mg").
+        assert!(today.has("of the liquid (counted as"), "{}", visible(&today));
         app
     })
     .await;

@@ -161,7 +161,11 @@ async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
         let progress = p.get("/progress").await;
         assert!(progress.has("Consider holding at 12.5 mg") && progress.has("rose from 2 to 8"), "{}", progress.body);
         let history = p.get("/questionnaires").await;
-        assert!(history.has("<td>8 of 27</td><td>mild</td>"), "{}", history.body);
+        assert!(
+            history.has("<td data-label=\"Score\">8 of 27</td><td data-label=\"Band\">mild</td>"),
+            "{}",
+            history.body
+        );
         // A third score a point higher: no reliable change since last time, but the first result
         // promised comparison with the first score, and against it this is a reliable worsening.
         let third = phq9(&p, ["2", "2", "1", "1", "1", "1", "1", "0", "0"]).await;
