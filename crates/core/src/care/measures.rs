@@ -231,6 +231,28 @@ pub fn withdrawal_caution(inst: Instrument, days_since_cut: Option<i32>, settle_
     ))
 }
 
+/// Where less than half of a rise between two answer sets is on the items withdrawal also raises,
+/// a sentence that says so (walk-through round 4: a rise mostly in mood items still read "may be
+/// withdrawal"). `None` when the answers do not fit the questionnaire or nothing rose.
+pub fn rise_mostly_elsewhere(inst: Instrument, before: &[u8], after: &[u8]) -> Option<String> {
+    if before.len() != after.len() || before.len() != inst.items().len() {
+        return None;
+    }
+    let overlap: Vec<usize> = withdrawal_items(inst).iter().map(|(n, _)| usize::from(*n) - 1).collect();
+    let rise = |i: usize| i32::from(after[i]) - i32::from(before[i]);
+    let total: i32 = (0..after.len()).map(rise).filter(|r| *r > 0).sum();
+    let on_overlap: i32 = overlap.iter().map(|i| rise(*i)).filter(|r| *r > 0).sum();
+    if total <= 0 || 2 * on_overlap >= total {
+        return None;
+    }
+    let others: Vec<String> =
+        (0..after.len()).filter(|i| !overlap.contains(i) && rise(*i) > 0).map(|i| (i + 1).to_string()).collect();
+    Some(format!(
+        "Most of this rise is on questions withdrawal raises less (item {}): a return of how you felt before is possible too, so talk it through with your prescriber soon.",
+        others.join(", ")
+    ))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     ReliableImprovement,
@@ -335,6 +357,12 @@ mod tests {
         assert_eq!(withdrawal_caution(Instrument::Phq9, Some(9), 7.3), None);
         assert_eq!(withdrawal_caution(Instrument::Phq9, Some(-1), 7.3), None);
         assert_eq!(withdrawal_caution(Instrument::Phq9, None, 7.3), None);
+        // A rise mostly in mood items (1, 2, 6) says a return is possible too; one mostly in sleep,
+        // tiredness and concentration does not.
+        let mood = rise_mostly_elsewhere(Instrument::Phq9, &[0; 9], &[3, 3, 1, 0, 0, 3, 0, 0, 0]).unwrap();
+        assert!(mood.contains("item 1, 2, 6") && mood.contains("return"), "{mood}");
+        assert_eq!(rise_mostly_elsewhere(Instrument::Phq9, &[0; 9], &[0, 1, 3, 3, 0, 0, 3, 0, 0]), None);
+        assert_eq!(rise_mostly_elsewhere(Instrument::Phq9, &[0; 9], &[0; 7]), None);
     }
 
     #[test]

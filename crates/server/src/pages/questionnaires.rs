@@ -69,7 +69,7 @@ fn change_text(
     state: &AppState,
     inst: Instrument,
     (first, previous): (Option<&QuestionnaireRecord>, Option<&QuestionnaireRecord>),
-    total: u32,
+    (total, items): (u32, &[u8]),
     (cuts, date): (&Cuts, jiff::civil::Date),
 ) -> String {
     let s = state.measures.of(inst);
@@ -97,6 +97,10 @@ fn change_text(
     if let Some(c) = cuts.caution(inst, date).filter(|_| worse) {
         t.push(' ');
         t.push_str(&c);
+        if let Some(e) = taper_core::measures::rise_mostly_elsewhere(inst, &p.answers, items) {
+            t.push(' ');
+            t.push_str(&e);
+        }
     }
     t
 }
@@ -131,7 +135,7 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
             max: inst.max(),
             band: state.measures.of(inst).band(q.total).to_string(),
             withdrawal: cuts.worsened_after_cut(&state, inst, (first, prev), q.total, q.date),
-            change: change_text(&state, inst, (first, prev), q.total, (&cuts, q.date)),
+            change: change_text(&state, inst, (first, prev), (q.total, &q.answers), (&cuts, q.date)),
             difficulty: q.difficulty.and_then(difficulty_words).unwrap_or_default(),
         });
     }
@@ -214,7 +218,7 @@ pub async fn save(
             max: inst.max(),
             band: state.measures.of(inst).band(answers.total()).to_string(),
             withdrawal: cuts.worsened_after_cut(&state, inst, (first, previous), answers.total(), today),
-            change: change_text(&state, inst, (first, previous), answers.total(), (&cuts, today)),
+            change: change_text(&state, inst, (first, previous), (answers.total(), answers.items()), (&cuts, today)),
             difficulty: difficulty.and_then(difficulty_words).unwrap_or_default(),
         },
         item9: item9_raised,

@@ -155,6 +155,12 @@ async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
         // the person and the supporter read that withdrawal raises these scores, and which items.
         assert!(second.has("Withdrawal raises PHQ-9 scores too") && second.has("sleep (item 3)"), "{}", second.body);
         assert!(second.has("id=\"withdrawal-aid\"") && second.has("href=\"/assess\""));
+        // Most of that rise is on items 1, 2 and 6, which withdrawal raises less: said too.
+        assert!(
+            second.has("Most of this rise is on questions withdrawal raises less (item 1, 2, 6)"),
+            "{}",
+            second.body
+        );
         assert!(caseload.has("Withdrawal raises PHQ-9 scores too"), "{}", caseload.body);
         // And it answers like a rise in check-ins: a hold is proposed (walk-through round 3:
         // "No suggestions right now" and the next cut still planned).
