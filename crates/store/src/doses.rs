@@ -59,6 +59,21 @@ impl Store {
         row.map(DoseRecord::try_from).transpose()
     }
 
+    /// Whether a dose of `plan` was recorded taken on `since` or later: one indexed lookup,
+    /// where Today asks it on every view (ISO dates compare as text).
+    pub async fn taken_since(&self, user: UserId, plan: PlanId, since: Date) -> Result<bool> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM doses WHERE user_id = $1 AND plan_id = $2 AND date >= $3 AND status = $4 LIMIT 1",
+        )
+        .bind(user.to_string())
+        .bind(plan.to_string())
+        .bind(since.to_string())
+        .bind(DoseStatus::Taken.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     pub async fn doses(&self, user: UserId) -> Result<Vec<DoseRecord>> {
         let rows: Vec<DoseRow> = sqlx::query_as(
             "SELECT plan_id, date, status, dose_mg, recorded_at FROM doses WHERE user_id = $1 ORDER BY date, recorded_at",

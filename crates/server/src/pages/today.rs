@@ -20,9 +20,8 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
 
 /// Today as the person sees it, with `notice` at the top when there is something to say.
 async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppResult<Today> {
-    let (state, person) = (state.clone(), person);
     let today = person.today();
-    let course = Course::load(&state, person.id()).await?;
+    let course = Course::load(state, person.id()).await?;
     let checked_in = state.store.checkin_on(person.id(), today).await?.is_some();
     let mut page = Today {
         chrome: person.chrome("today"),
@@ -32,7 +31,7 @@ async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppR
         dose: None,
         starts: None,
         checked_in,
-        due: due_questionnaires(&state, person).await?,
+        due: due_questionnaires(state, person).await?,
         proposals: 0,
         suggested_by: None,
         notice,
@@ -43,7 +42,7 @@ async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppR
         None => page.starts = Some(long_date(course.revs[0].record.effective)),
         Some((on, step)) => {
             let record = state.store.dose_on(person.id(), course.plan_id, today).await?;
-            let new_way = new_way_pending(&state, person, &course, today).await?;
+            let new_way = new_way_pending(state, person, &course, today).await?;
             let as_taken = course.day_of(&on).map_or(step.as_taken_mg, |d| d.as_taken_mg);
             page.dose = Some(TodayDose {
                 new_way: new_way.map(long_date),
@@ -82,7 +81,7 @@ async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppR
     }
     let checkins = state.store.checkins(person.id()).await?;
     let analysis = timeline::analyse(&checkins, Some(&course), today).await?;
-    let pending = timeline::refresh_proposals(&state, person.id(), &course, &analysis, today, person.now()).await?;
+    let pending = timeline::refresh_proposals(state, person.id(), &course, &analysis, today, person.now()).await?;
     page.proposals = pending.len();
     // Who is suggesting: a supporter by name, else the person's own check-ins.
     page.suggested_by = pending.iter().find_map(|p| p.proposer_name.clone());
@@ -98,12 +97,7 @@ async fn new_way_pending(
     today: jiff::civil::Date,
 ) -> AppResult<Option<jiff::civil::Date>> {
     let Some(since) = course.new_way_since(today) else { return Ok(None) };
-    let taken_since = state
-        .store
-        .doses(person.id())
-        .await?
-        .iter()
-        .any(|d| d.plan == course.plan_id && d.date >= since && d.status == DoseStatus::Taken);
+    let taken_since = state.store.taken_since(person.id(), course.plan_id, since).await?;
     Ok((!taken_since).then_some(since))
 }
 
