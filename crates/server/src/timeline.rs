@@ -118,6 +118,12 @@ impl Course {
         &self.current().settings.drug
     }
 
+    /// Days the plan's drug takes to settle after a change (core's `HalfLife::days_to_settle`);
+    /// 0 for a drug the catalogue no longer knows.
+    pub fn settle_days(&self, catalogue: &taper_core::Catalogue) -> f64 {
+        catalogue.drug(self.drug()).map_or(0.0, |d| d.half_life.days_to_settle())
+    }
+
     /// Dose breakpoints for charts: the dose from each date on, up to `until`.
     pub fn dose_points(&self, from: Date, until: Date) -> Vec<(Date, f64)> {
         let mut points = Vec::new();
@@ -230,7 +236,7 @@ pub async fn refresh_proposals(
             &results(&state.store.questionnaires(user).await?),
             &state.measures,
             last_change,
-            state.catalogue.drug(course.drug()).map_or(0.0, |d| d.half_life.days_to_settle()),
+            course.settle_days(&state.catalogue),
         ),
     };
     let mut existing = state.store.proposals(user, course.plan_id).await?;
@@ -406,10 +412,7 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
         questionnaire_every_days: taper_core::measures::QUESTIONNAIRE_EVERY_DAYS,
         item9_answers: &signals,
         daily_safety: &daily,
-        settle_days: course
-            .as_ref()
-            .and_then(|c| state.catalogue.drug(c.drug()))
-            .map_or(0.0, |d| d.half_life.days_to_settle()),
+        settle_days: course.as_ref().map_or(0.0, |c| c.settle_days(&state.catalogue)),
     };
     let flags = taper_core::flags::flags(&input);
     let notes = state.store.flag_notes(owner.id).await?;

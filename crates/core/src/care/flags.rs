@@ -271,7 +271,7 @@ fn questionnaire_flags(i: &Input) -> Vec<Flag> {
                     format!("A rise of {} points or more is reliable for {}", scoring.reliable_change, scoring.name),
                 ];
                 data.extend(dose_context(i.changes, last.date));
-                let cut = i.changes.iter().rev().find(|c| c.date <= last.date && c.to_mg < c.from_mg);
+                let cut = crate::course::last_cut(i.changes, last.date);
                 data.extend(crate::measures::withdrawal_caution(
                     inst,
                     cut.map(|c| days(last.date, c.date)),
@@ -311,7 +311,7 @@ fn questionnaire_flags(i: &Input) -> Vec<Flag> {
 /// Symptom burden rising in a wave that began soon after a dose cut.
 fn burden_flags(i: &Input) -> Vec<Flag> {
     let mut out = Vec::new();
-    let cut = i.changes.iter().rev().find(|c| c.date <= i.today && c.to_mg < c.from_mg);
+    let cut = crate::course::last_cut(i.changes, i.today);
     if let (Some(w), Some(c)) = (i.analysis.ongoing_wave(), cut)
         && w.start >= c.date
         && days(w.start, c.date) <= crate::adapt::AFTER_CHANGE_DAYS

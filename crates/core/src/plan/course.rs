@@ -106,6 +106,11 @@ pub fn dose_on(segments: &[Segment], date: Date) -> Option<OnDate> {
     Some(OnDate { dose_mg, segment: si, step, hold: seg.hold, next, daily })
 }
 
+/// The latest cut (a change down) on or before `on`.
+pub fn last_cut(changes: &[Change], on: Date) -> Option<&Change> {
+    changes.iter().rev().find(|c| c.date <= on && c.to_mg < c.from_mg)
+}
+
 /// Every change of dose from the first revision up to and including `until`.
 pub fn changes(segments: &[Segment], until: Date) -> Vec<Change> {
     let mut order: Vec<usize> = (0..segments.len()).collect();

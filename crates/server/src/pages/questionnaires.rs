@@ -35,10 +35,7 @@ impl Cuts {
         let course = crate::timeline::Course::load(state, person.id()).await?;
         Ok(Cuts {
             changes: course.as_ref().map(|c| c.changes(person.today())).unwrap_or_default(),
-            settle_days: course
-                .as_ref()
-                .and_then(|c| state.catalogue.drug(c.drug()))
-                .map_or(0.0, |d| d.half_life.days_to_settle()),
+            settle_days: course.as_ref().map_or(0.0, |c| c.settle_days(&state.catalogue)),
         })
     }
 
@@ -57,7 +54,7 @@ impl Cuts {
 
     /// Core's caution for a worsening on `date`, if it came while levels were settling after a cut.
     fn caution(&self, inst: Instrument, date: jiff::civil::Date) -> Option<String> {
-        let cut = self.changes.iter().rev().find(|c| c.date <= date && c.to_mg < c.from_mg);
+        let cut = taper_core::course::last_cut(&self.changes, date);
         taper_core::measures::withdrawal_caution(inst, cut.map(|c| (date - c.date).get_days()), self.settle_days)
     }
 }
