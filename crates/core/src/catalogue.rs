@@ -344,6 +344,11 @@ impl Product {
         mg * self.relative_exposure
     }
 
+    /// The inverse of `tablet_equivalent_mg`: mg of this product that count as `tablet_mg`.
+    pub fn product_mg(&self, tablet_mg: f64) -> f64 {
+        tablet_mg / self.relative_exposure
+    }
+
     /// True where 1 mg of this product does not count as 1 mg of the drug's tablets.
     pub fn exposure_differs(&self) -> bool {
         (self.relative_exposure - 1.0).abs() > 1e-9

@@ -171,7 +171,7 @@ async fn plan_from_form(state: &AppState, person: &Person, pairs: &[(String, Str
         Err(e) => return Ok(Err(again(plan_error_fields(&e)))),
     };
     Ok(match state.plan(req).await? {
-        Ok(plan) => match past_start_problem(&f, &settings, &plan, person.today()) {
+        Ok(plan) => match past_start_problem(&state.catalogue, &f, &settings, &plan, person.today()) {
             Some(fields) => Err(again(fields)),
             None => Ok((f, settings, plan)),
         },
@@ -188,7 +188,13 @@ async fn plan_from_form(state: &AppState, person: &Person, pairs: &[(String, Str
 
 /// A first day in the past that makes today fall on a later step (walk-through N4): one cut on
 /// is kept only once confirmed, more than one or a stop never (the rule is core's).
-fn past_start_problem(f: &PlanForm, settings: &PlanSettings, plan: &Plan, today: Date) -> Option<Vec<Field>> {
+fn past_start_problem(
+    catalogue: &taper_core::Catalogue,
+    f: &PlanForm,
+    settings: &PlanSettings,
+    plan: &Plan,
+    today: Date,
+) -> Option<Vec<Field>> {
     let steps: Vec<course::ScheduledDose> =
         plan.steps.iter().map(|s| course::ScheduledDose { day: s.day, dose_mg: s.dose_mg.get() }).collect();
     let daily: Vec<course::ScheduledDose> = plan
@@ -197,13 +203,15 @@ fn past_start_problem(f: &PlanForm, settings: &PlanSettings, plan: &Plan, today:
         .flat_map(|s| &s.daily)
         .map(|d| course::ScheduledDose { day: d.day, dose_mg: d.dose_mg.get() })
         .collect();
-    let now = match f.dose_as.as_str() {
-        "" | "tablets" => mg(settings.start_mg),
-        _ => format!(
+    // The dose now as the person typed it: drops in the drops' mg, converted back by core's rule
+    // (the typed text may carry a unit, so it is not re-read here).
+    let now = match catalogue.product(&f.dose_as).filter(|p| p.exposure_differs()) {
+        Some(p) => format!(
             "{} of the liquid (counted as {} of tablets)",
-            mg(f.dose.trim().parse().unwrap_or(0.0)),
+            mg(p.product_mg(settings.start_mg)),
             mg(settings.start_mg)
         ),
+        None => mg(settings.start_mg),
     };
     let began = long_date(settings.start_date);
     match course::past_start(&steps, &daily, settings.start_date, today) {

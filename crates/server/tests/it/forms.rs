@@ -630,6 +630,17 @@ async fn the_form_asks_whether_the_dose_now_is_drops_or_tablets() {
         );
         // The next change in the same units (walk-through round 5: "20 mg" then "14 mg").
         assert!(today.has("of the liquid (counted as"), "{}", visible(&today));
+        // A first day in the past names the dose now as typed, "20mg" with its unit included.
+        let long_ago = days_ago(40);
+        let mut past: Vec<(&str, &str)> =
+            form.iter().copied().filter(|(k, _)| *k != "start_date" && *k != "dose").collect();
+        past.extend([("start_date", long_ago.as_str()), ("dose", "20mg")]);
+        let asked = b.submit("/plan/new?drug=citalopram", "/plan/preview", &past).await;
+        assert!(
+            asked.has("below the 20 mg of the liquid (counted as 25 mg of tablets) you take now"),
+            "{}",
+            visible(&asked)
+        );
         app
     })
     .await;
