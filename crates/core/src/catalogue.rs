@@ -228,6 +228,15 @@ pub struct SingleDose {
     pub source: String,
 }
 
+/// How many doses a day the label divides the day's dose into for the drug's immediate-release
+/// forms ("0.25 to 0.5 mg given three times daily"); plans show each dose at its time.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DividedDoses {
+    pub doses_a_day: u8,
+    pub source: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CapsuleContents {
@@ -347,6 +356,11 @@ impl Product {
     /// The inverse of `tablet_equivalent_mg`: mg of this product that count as `tablet_mg`.
     pub fn product_mg(&self, tablet_mg: f64) -> f64 {
         tablet_mg / self.relative_exposure
+    }
+
+    /// Extended- or delayed-release tablets and capsules.
+    pub fn is_modified_release(&self) -> bool {
+        matches!(self.form, Form::Tablet { modified_release: true, .. } | Form::Capsule { modified_release: true, .. })
     }
 
     /// True where 1 mg of this product does not count as 1 mg of the drug's tablets.
@@ -544,6 +558,8 @@ struct DrugRecord {
     #[serde(default)]
     single_dose: Option<SingleDose>,
     #[serde(default)]
+    divided: Option<DividedDoses>,
+    #[serde(default)]
     products: Vec<ProductRecord>,
 }
 
@@ -567,6 +583,9 @@ pub struct Drug {
     pub diazepam_equivalents: Vec<DiazepamEquivalent>,
     /// The label's single-dose ceiling, where a switch may move to this drug.
     pub single_dose: Option<SingleDose>,
+    /// The label's division of the day's dose for immediate-release forms; each such product
+    /// without its own `daily_doses` carries it.
+    pub divided: Option<DividedDoses>,
     pub products: Vec<Product>,
 }
 
@@ -901,9 +920,19 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
     check_doses_and_timing(&record, sources)?;
     check_half_lives(&record.half_life, sources)?;
     check_diazepam_equivalents(&record, sources)?;
+    if let Some(d) = &record.divided {
+        cited(sources, &d.source, "divided")?;
+        if !(2..=4).contains(&d.doses_a_day) {
+            return Err(format!("divided: doses_a_day {} must be from 2 to 4", d.doses_a_day));
+        }
+    }
     let mut products = Vec::new();
     for p in record.products {
-        products.push(build_product(p, &record.id, sources)?);
+        let mut product = build_product(p, &record.id, sources)?;
+        if product.daily_doses.is_none() && !product.is_modified_release() {
+            product.daily_doses = record.divided.as_ref().map(|d| d.doses_a_day);
+        }
+        products.push(product);
     }
     Ok(Drug {
         id: record.id,
@@ -920,6 +949,7 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         half_life: record.half_life,
         diazepam_equivalents: record.diazepam_equivalent,
         single_dose: record.single_dose,
+        divided: record.divided,
         products,
     })
 }

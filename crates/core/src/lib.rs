@@ -15,7 +15,7 @@ pub mod units;
 // by its short name too (`taper_core::schedule`), as the other crates use it.
 pub use care::{adapt, assess, consent, flags, history, measures, role, symptoms, teaching, waves};
 pub use pk::exposure;
-pub use plan::{course, crossover, formulation, justification, occupancy, pace, safety, schedule};
+pub use plan::{course, crossover, formulation, justification, occupancy, pace, safety, schedule, times};
 
 pub use catalogue::{Catalogue, Drug, DrugClass, Product};
 pub use error::{CatalogueError, InputError, PlanError};

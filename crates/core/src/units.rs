@@ -215,9 +215,162 @@ pub fn parse_ml(field: &str, input: &str) -> Result<f64, InputError> {
     Ok(value)
 }
 
+/// A time of day a dose is taken, to the minute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DoseTime(u16);
+
+impl DoseTime {
+    /// `hour`:`minute`; `None` outside a day.
+    pub fn at(hour: u16, minute: u16) -> Option<DoseTime> {
+        (hour < 24 && minute < 60).then_some(DoseTime(hour * 60 + minute))
+    }
+
+    /// Hours after midnight, as the simulation counts them.
+    pub fn hours(self) -> f64 {
+        f64::from(self.0) / 60.0
+    }
+
+    fn minutes(self) -> u16 {
+        self.0
+    }
+
+    /// Parses "08:00", "8:30" or "20" (24-hour clock).
+    pub fn parse(field: &str, input: &str) -> Result<DoseTime, InputError> {
+        let bad =
+            || InputError::new(field, input, "expected a time of day on the 24-hour clock, such as 08:00 or 20:30");
+        let text = input.trim();
+        let (h, m) = text.split_once(':').unwrap_or((text, "0"));
+        let (Ok(h), Ok(m)) = (h.trim().parse::<u16>(), m.trim().parse::<u16>()) else { return Err(bad()) };
+        DoseTime::at(h, m).ok_or_else(bad)
+    }
+}
+
+impl fmt::Display for DoseTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+/// Labels divide a day's dose into at most four (oxazepam, chlordiazepoxide: three or four
+/// times daily); more is refused as a typing mistake.
+pub const MAX_DOSE_TIMES: usize = 4;
+
+/// Doses closer than this are one dose taken in two goes, not two doses (Taper's own floor).
+pub const MIN_HOURS_BETWEEN_DOSES: u16 = 2;
+
+/// The times of day the day's dose is taken: one to `MAX_DOSE_TIMES`, in order, at least
+/// `MIN_HOURS_BETWEEN_DOSES` apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoseTimes(Vec<DoseTime>);
+
+impl DoseTimes {
+    /// Parses "08:00, 20:00" (commas or spaces between times).
+    pub fn parse(field: &str, input: &str) -> Result<DoseTimes, InputError> {
+        let times = input
+            .split([',', ' ', ';'])
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| DoseTime::parse(field, t).map_err(|_| InputError::new(field, input, format!(
+                "'{}' is not a time of day: list one to {MAX_DOSE_TIMES} times on the 24-hour clock, such as 08:00, 20:00.",
+                t.trim()
+            ))))
+            .collect::<Result<Vec<_>, _>>()?;
+        DoseTimes::new(times).map_err(|why| InputError::new(field, input, why))
+    }
+
+    /// Checks and orders `times`; the error says what is allowed.
+    pub fn new(mut times: Vec<DoseTime>) -> Result<DoseTimes, String> {
+        if times.is_empty() || times.len() > MAX_DOSE_TIMES {
+            return Err(format!("List one to {MAX_DOSE_TIMES} times of day, such as 08:00, 20:00."));
+        }
+        times.sort();
+        let gap = |a: DoseTime, b: DoseTime| b.minutes() - a.minutes();
+        let close = times.windows(2).any(|w| gap(w[0], w[1]) < MIN_HOURS_BETWEEN_DOSES * 60)
+            || times.len() > 1 && 24 * 60 - gap(times[0], times[times.len() - 1]) < MIN_HOURS_BETWEEN_DOSES * 60;
+        if close {
+            return Err(format!("Dose times must be at least {MIN_HOURS_BETWEEN_DOSES} hours apart."));
+        }
+        Ok(DoseTimes(times))
+    }
+
+    /// The usual times for `n` doses a day when none are given: morning and evening, or spread
+    /// from 08:00 to 22:00 (Taper's defaults; the person or prescriber changes them).
+    pub fn usual(n: u8) -> DoseTimes {
+        let hours: &[u16] = match n {
+            0 | 1 => &[8],
+            2 => &[8, 20],
+            3 => &[8, 15, 22],
+            _ => &[8, 12, 17, 22],
+        };
+        DoseTimes(hours.iter().map(|h| DoseTime(h * 60)).collect())
+    }
+
+    pub fn times(&self) -> &[DoseTime] {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `k` of these times, spread as evenly as the list allows (first and last kept), for a day
+    /// whose dose cannot be made in as many parts.
+    pub fn fewer(&self, k: usize) -> DoseTimes {
+        let n = self.0.len();
+        if k >= n || k == 0 {
+            return self.clone();
+        }
+        if k == 1 {
+            return DoseTimes(vec![self.0[n - 1]]);
+        }
+        DoseTimes((0..k).map(|i| self.0[(i * (n - 1) + (k - 1) / 2) / (k - 1)]).collect())
+    }
+
+    /// "08:00, 15:00 and 22:00".
+    pub fn words(&self) -> String {
+        let t: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        match t.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => t.join(""),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dose_times_parse_order_and_refuse_what_cannot_be_taken() {
+        let t = DoseTimes::parse("times", "20:00, 8").unwrap();
+        assert_eq!(t.words(), "08:00 and 20:00");
+        assert_eq!(t.times()[1].hours(), 20.0);
+        for (bad, says) in [
+            ("25:00", "not a time of day"),
+            ("8:61", "not a time of day"),
+            ("noon", "not a time of day"),
+            ("", "one to 4"),
+            ("06:00 10:00 14:00 18:00 22:00", "one to 4"),
+            ("08:00 09:00", "2 hours apart"),
+            ("23:30 00:30", "2 hours apart"),
+        ] {
+            let err = DoseTimes::parse("times", bad).unwrap_err().to_string();
+            assert!(err.contains(says) && err.contains("times"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn fewer_dose_times_keep_the_first_and_last() {
+        let four = DoseTimes::usual(4);
+        assert_eq!(four.fewer(2).words(), "08:00 and 22:00");
+        assert_eq!(four.fewer(3).len(), 3);
+        assert_eq!(four.fewer(3).times()[0], four.times()[0]);
+        assert_eq!(four.fewer(3).times()[2], four.times()[3]);
+        assert_eq!(DoseTimes::usual(3).fewer(1).words(), "22:00");
+    }
 
     #[test]
     fn doses_parse_with_units() {

@@ -6,6 +6,7 @@
 use taper_core::catalogue::{Catalogue, Product};
 use taper_core::formulation::{Equipment, Kit, Solver, Stock, Unit, Window};
 use taper_core::schedule::{PlanRequest, Strategy, plan};
+use taper_core::units::DoseTime;
 use taper_core::{Mg, Plan};
 
 fn catalogue() -> Catalogue {
@@ -201,16 +202,32 @@ fn venlafaxine_immediate_release_is_planned_in_two_doses_a_day() {
         Strategy::Hyperbolic { step_pp: 5.0 },
         kit(&c, &["venlafaxine-tab-37.5mg", "venlafaxine-oral-solution-75mg-5ml"]),
     );
-    // A day's dose too small to measure as two parts of ten graduations or more is said so.
-    let unsplit = |i: usize| p.warnings.iter().any(|w| w.step == Some(i) && w.message.contains("cannot be split"));
-    for s in p.steps.iter().filter(|s| s.dose_mg.get() > 0.0 && !unsplit(s.index)) {
+    // A day's dose too small to measure as two parts of ten graduations or more is said so, at
+    // the first step taken once a day; every step after it is taken once a day too.
+    let once_from = p
+        .warnings
+        .iter()
+        .find(|w| w.code == "divided-dose" && w.message.contains("taken once a day"))
+        .and_then(|w| w.step)
+        .unwrap_or(usize::MAX);
+    let morning_evening = [DoseTime::at(8, 0).unwrap(), DoseTime::at(20, 0).unwrap()];
+    for s in p.steps.iter().filter(|s| s.dose_mg.get() > 0.0) {
         let parts = &s.preparation.parts;
-        assert_eq!(parts.iter().map(|(w, _)| *w).collect::<Vec<_>>(), ["morning", "evening"], "step {}", s.index);
+        if s.index >= once_from {
+            assert!(parts.is_empty(), "step {} after the day became one dose", s.index);
+            continue;
+        }
+        assert_eq!(parts.iter().map(|(w, _)| *w).collect::<Vec<_>>(), morning_evening, "step {}", s.index);
         let sum: f64 = parts.iter().map(|(_, p)| p.dose_mg).sum();
         assert!((sum - s.dose_mg.get()).abs() < 1e-9, "step {}: {sum} vs {}", s.index, s.dose_mg.get());
-        assert!(s.preparation.instruction().starts_with("In 2 doses. Morning: "));
+        assert!(s.preparation.instruction().starts_with("In 2 doses. "), "{}", s.preparation.instruction());
+        assert!(s.preparation.instruction().contains("At 08:00: "), "{}", s.preparation.instruction());
     }
-    assert!(p.steps.iter().filter(|s| unsplit(s.index)).count() <= 1, "only the last small dose");
+    let last = p.steps.iter().rev().find(|s| s.dose_mg.get() > 0.0).map_or(0, |s| s.index);
+    assert!(
+        once_from.saturating_add(2) >= last,
+        "only the last small doses are taken once a day (from step {once_from} of {last})"
+    );
     // Extended-release capsules are once a day: no parts.
     let xr =
         plan_of(&c, "venlafaxine", 150.0, Strategy::Hyperbolic { step_pp: 5.0 }, kit(&c, &["venlafaxine-xr-cap-75mg"]));

@@ -11,6 +11,7 @@ use proptest::prelude::*;
 use taper_core::catalogue::{Catalogue, EquivalenceScheme, Form};
 use taper_core::formulation::{Equipment, Kit, Stock, Unit};
 use taper_core::schedule::{MAX_STEPS, MEASURING_SLACK, PlanRequest, PlanStatus, plan};
+use taper_core::units::{DoseTime, DoseTimes};
 use taper_core::{Mg, PlanError};
 
 fn catalogue() -> &'static Catalogue {
@@ -36,8 +37,9 @@ fn case() -> impl Strategy<Value = Case> {
         any::<bool>(),
         prop_oneof![Just(0.05f64), Just(0.1), Just(0.2), Just(1.0)],
         (any::<bool>(), any::<bool>(), 20u32..200),
+        proptest::option::of(proptest::sample::subsequence(vec![6u16, 8, 12, 14, 18, 22], 1..=4)),
     )
-        .prop_map(|(di, scale, kind, step, interval, pick, cutter, syringe, (micro, compound, beads))| {
+        .prop_map(|(di, scale, kind, step, interval, pick, cutter, syringe, (micro, compound, beads), hours)| {
             let drug = &catalogue().drugs()[di];
             let base = drug
                 .usual_min_dose_mg
@@ -90,8 +92,13 @@ fn case() -> impl Strategy<Value = Case> {
                     region: None,
                     kit: Kit { stocks, equipment: Equipment { cutter, syringe_ml: syringe, ..Equipment::default() } },
                     pace_override: None,
-                    confirm_dose: false,
+                    // Some starts above the label are confirmed, as a prescriber may; the rest
+                    // must be refused until they are.
+                    confirm_dose: scale > 2.5,
                     market: None,
+                    // Half the plans at times of their own (clinical review W6), half at the label's.
+                    times: hours
+                        .map(|h| DoseTimes::new(h.iter().map(|h| DoseTime::at(*h, 0).unwrap()).collect()).unwrap()),
                 },
             }
         })
@@ -109,6 +116,43 @@ proptest! {
         let Ok(p) = plan(c, &case.req) else { return Ok(()) };
         if let Some(breach) = support::strength::first_breach(c, &p, case.req.kit.equipment.syringe_ml) {
             prop_assert!(false, "{}", breach);
+        }
+    }
+
+    /// Clinical review W6: a day taken in parts is taken at the times asked for (or fewer of
+    /// them), in order; its parts add up to the day's dose; no part is drawn under ten syringe
+    /// marks; and a day taken at fewer times than asked says so.
+    #[test]
+    fn divided_days_keep_their_times_and_add_up(case in case()) {
+        let c = catalogue();
+        let Ok(p) = plan(c, &case.req) else { return Ok(()) };
+        let least = 10.0 * case.req.kit.equipment.syringe_ml - 1e-9;
+        for s in &p.steps {
+            let parts = &s.preparation.parts;
+            if parts.is_empty() {
+                continue;
+            }
+            let times: Vec<DoseTime> = parts.iter().map(|(t, _)| *t).collect();
+            prop_assert!(times.len() >= 2 && times.len() <= 4 && times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
+            if let Some(asked) = &case.req.times {
+                prop_assert!(times.iter().all(|t| asked.times().contains(t)), "step {}: {times:?} not among {asked:?}", s.index);
+            }
+            let sum: f64 = parts.iter().map(|(_, q)| q.dose_mg).sum();
+            prop_assert!((sum - s.dose_mg.get()).abs() < 1e-9, "step {}: parts {sum} vs {}", s.index, s.dose_mg.get());
+            for (t, q) in parts {
+                prop_assert!(q.dose_mg > 0.0, "step {} at {t}: an empty part", s.index);
+                for i in q.items.iter().filter(|i| i.unit == Unit::Ml) {
+                    prop_assert!(i.quantity >= least, "step {} at {t}: {} mL is under ten marks", s.index, i.quantity);
+                }
+            }
+        }
+        if let Some(asked) = &case.req.times {
+            let short = p.steps.iter().find(|s| s.dose_mg.get() > 0.0 && !s.preparation.items.is_empty()
+                && s.preparation.parts.len().max(1) < asked.len());
+            if let Some(s) = short {
+                prop_assert!(p.warnings.iter().any(|w| w.code == "divided-dose" && w.step.is_some_and(|k| k <= s.index)),
+                    "step {} is taken at fewer times than asked, unsaid", s.index);
+            }
         }
     }
 
@@ -242,6 +286,7 @@ proptest! {
             pace_override: None,
             confirm_dose: false,
             market: None,
+            times: None,
         };
         let p = plan(c, &req).unwrap();
         prop_assert!(p.is_complete());

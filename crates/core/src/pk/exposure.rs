@@ -311,6 +311,28 @@ fn events(times_hours: &[f64], mg_per_dose: &[f64], days: u32, pattern: Pattern)
         .collect()
 }
 
+/// The lowest level of what acts (parent and active metabolites) over a steady day of
+/// `mg_per_dose` taken at `times_hours`, in % of that day's average: how far levels fall before
+/// the next dose. Plans read it at their own dose times (clinical review W6). `None` for no dose.
+pub fn steady_trough_percent(
+    drug: &Drug,
+    absorption: &Absorption,
+    times_hours: &[f64],
+    mg_per_dose: &[f64],
+) -> Option<f64> {
+    let daily: f64 = mg_per_dose.iter().sum();
+    if daily.is_nan() || daily <= 0.0 || times_hours.len() != mg_per_dose.len() {
+        return None;
+    }
+    let species = pk::species(drug);
+    let days = ((pk::hours_to_steady_state(&species) / 24.0).ceil() as u32 + 2).clamp(5, 120);
+    let doses = pk::daily_regimen(times_hours, mg_per_dose, days);
+    let hours = f64::from(days) * 24.0;
+    let curve = pk::simulate_absorbed(&species, &doses, daily, hours, 0.25, absorption.ka_per_hour);
+    let day = Swing::of(&active_window(&curve, hours - 24.0, hours))?;
+    (day.average > 0.0).then(|| 100.0 * day.trough / day.average)
+}
+
 /// What happens to levels if today's last dose is missed, or taken late, after `days` of steady dosing.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MissedDose {

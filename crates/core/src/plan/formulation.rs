@@ -8,7 +8,7 @@
 //! step up past the previous dose or down past the step limit.
 
 use crate::catalogue::{CapsuleContents, Form, Product};
-use crate::units::trim_number as n;
+use crate::units::{DoseTime, DoseTimes, trim_number as n};
 
 /// What the person measures with.
 #[derive(Debug, Clone, PartialEq)]
@@ -207,20 +207,63 @@ impl Preparation {
     /// beads and milligrams as measured. Divided doses add up their parts.
     pub fn daily_use(&self) -> Vec<StockNeed> {
         let mut out: Vec<StockNeed> = Vec::new();
-        let preps: Vec<&Preparation> =
-            if self.parts.is_empty() { vec![self] } else { self.parts.iter().map(|(_, p)| p).collect() };
-        for item in preps.iter().flat_map(|p| &p.items) {
-            let (amount, unit) = match &item.dilution {
-                Some(d) => (d.stock_ml, Unit::Ml),
-                None => (item.quantity, item.unit),
-            };
-            match out.iter_mut().find(|n| n.product_id == item.product_id && n.unit == unit) {
-                Some(n) => n.amount += amount,
-                None => out.push(StockNeed { product_id: item.product_id.clone(), amount, unit, days: 1 }),
+        let mut add = |product_id: &str, amount: f64, unit: Unit| match out
+            .iter_mut()
+            .find(|n| n.product_id == product_id && n.unit == unit)
+        {
+            Some(n) => n.amount += amount,
+            None => out.push(StockNeed { product_id: product_id.to_string(), amount, unit, days: 1 }),
+        };
+        if self.parts.is_empty() {
+            for item in &self.items {
+                match &item.dilution {
+                    Some(d) => add(&item.product_id, d.stock_ml, Unit::Ml),
+                    None => add(&item.product_id, item.quantity, item.unit),
+                }
             }
+            return out;
+        }
+        // A day in parts makes each dilution once (review walk: it had counted one per part).
+        for item in self.parts.iter().flat_map(|(_, p)| &p.items).filter(|i| i.dilution.is_none()) {
+            add(&item.product_id, item.quantity, item.unit);
+        }
+        for d in self.day_dilutions() {
+            add(&d.product_id, d.dilution.stock_ml, Unit::Ml);
         }
         out
     }
+
+    /// The dilutions a day in parts makes, once each, each big enough for every part drawn from
+    /// it.
+    fn day_dilutions(&self) -> Vec<DayDilution> {
+        let mut out: Vec<(DayDilution, f64)> = Vec::new();
+        for item in self.parts.iter().flat_map(|(_, p)| &p.items) {
+            let (Some(d), Some(drawn)) = (&item.dilution, &item.drawn) else { continue };
+            match out.iter_mut().find(|(x, _)| x.product_id == item.product_id && x.dilution.mg_per_ml == d.mg_per_ml) {
+                Some((_, ml)) => *ml += item.quantity,
+                None => out.push((
+                    DayDilution { product_id: item.product_id.clone(), product: drawn.product.clone(), dilution: *d },
+                    item.quantity,
+                )),
+            }
+        }
+        out.into_iter()
+            .map(|(mut x, total_ml)| {
+                let made = x.dilution.stock_ml + x.dilution.water_ml;
+                let times = if made > 0.0 { (total_ml / made - 1e-9).ceil().max(1.0) } else { 1.0 };
+                x.dilution.stock_ml *= times;
+                x.dilution.water_ml *= times;
+                x
+            })
+            .collect()
+    }
+}
+
+/// One dilution a day in parts makes.
+struct DayDilution {
+    product_id: String,
+    product: String,
+    dilution: Dilution,
 }
 
 impl Preparation {
@@ -264,6 +307,15 @@ pub struct Item {
     pub mg: f64,
     pub dilution: Option<Dilution>,
     pub text: String,
+    /// For a diluted liquid: the product's name and the amount drawn ("3 mL (0.3 mg)"), so a
+    /// day taken in parts makes its dilution once and draws each part from it.
+    pub drawn: Option<Drawn>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawn {
+    pub product: String,
+    pub amount: String,
 }
 
 /// A dose as it is actually prepared.
@@ -280,12 +332,67 @@ pub struct Preparation {
     /// "a 1 in 100 dilution of …"); empty for whole or cut units alone. A change between steps is
     /// announced and avoided where it saves nothing.
     pub method: String,
-    /// The day's dose in parts, where the label requires divided doses: ("morning", its
-    /// preparation), …; the parts add up to `dose_mg`. Empty for one dose a day.
-    pub parts: Vec<(&'static str, Preparation)>,
+    /// The day's dose in parts, one per dose time (the label's division, or the times the
+    /// person gave): (08:00, its preparation), …; the parts add up to `dose_mg`. Empty for one
+    /// dose a day.
+    pub parts: Parts,
 }
 
+/// A day's dose at its times: (08:00, its preparation), ….
+pub type Parts = Vec<(DoseTime, Preparation)>;
+
 impl Preparation {
+    /// A day taken in parts: each dilution made once, big enough for every part drawn from it,
+    /// then each time with its own amount (clinical review W6; a recipe repeated per dose read
+    /// as three dilutions a day).
+    fn divided_instruction(&self) -> String {
+        let (first, doses) = self.divided();
+        let mut out = vec![format!("In {} doses.", self.parts.len())];
+        out.extend(first.iter().cloned());
+        out.extend(doses.iter().map(|(when, text)| format!("At {when}: {text}.")));
+        if !first.is_empty() {
+            out.push(format!(
+                "Throw what is left of the {} away at the end of the day.",
+                if first.len() > 1 { "dilutions" } else { "dilution" }
+            ));
+        }
+        out.join(" ")
+    }
+
+    /// For a day taken in parts: what to make first (each dilution, once), and each dose time
+    /// with what to take then ("3 mL (0.3 mg) of the dilution"). Both empty for one dose a day.
+    pub fn divided(&self) -> (Vec<String>, Vec<(DoseTime, String)>) {
+        let first = self
+            .day_dilutions()
+            .iter()
+            .map(|d| {
+                format!(
+                    "First make the day's {} mg/mL dilution: {}; each dose is drawn from it with the oral syringe.",
+                    n(d.dilution.mg_per_ml),
+                    recipe_text(&d.product, &d.dilution)
+                )
+            })
+            .collect();
+        // Each draw names its dilution's strength: with two in a day, "of the dilution" could be
+        // drawn from the stronger one (review walk: a possible tenfold dose).
+        let doses = self
+            .parts
+            .iter()
+            .map(|(when, p)| {
+                let items: Vec<String> = p
+                    .items
+                    .iter()
+                    .map(|i| match (&i.drawn, &i.dilution) {
+                        (Some(drawn), Some(d)) => format!("{} of the {} mg/mL dilution", drawn.amount, n(d.mg_per_ml)),
+                        _ => i.text.clone(),
+                    })
+                    .collect();
+                (*when, items.join(" + "))
+            })
+            .collect();
+        (first, doses)
+    }
+
     /// An empty preparation: the step to zero, or a dose that cannot be made from the kit.
     pub fn none(dose_mg: f64) -> Preparation {
         Preparation {
@@ -311,15 +418,7 @@ impl Preparation {
             return format!("{} mg, prepared as you do today (the products listed cannot make it)", n(self.dose_mg));
         }
         if !self.parts.is_empty() {
-            let parts: Vec<String> = self
-                .parts
-                .iter()
-                .map(|(when, p)| {
-                    let text = p.instruction();
-                    format!("{}: {text}{}", capitalise(when), if text.ends_with('.') { "" } else { "." })
-                })
-                .collect();
-            return format!("In {} doses. {}", self.parts.len(), parts.join(" "));
+            return self.divided_instruction();
         }
         let (diluted, plain): (Vec<&Item>, Vec<&Item>) = self.items.iter().partition(|i| i.dilution.is_some());
         let plain = plain.iter().map(|i| i.text.as_str()).collect::<Vec<_>>().join(" + ");
@@ -543,6 +642,9 @@ pub struct Solver {
     /// Per stock, the weakest strength allowed (for days between two steps already fixed: never
     /// weaker than what the next step measures).
     floor: Vec<f64>,
+    /// How many syringe draws a day's dose may be measured in: a day taken in `n` parts is
+    /// drawn `n` times, each within the syringe (clinical review W6). One unless divided.
+    draws: u32,
 }
 
 impl Solver {
@@ -565,7 +667,7 @@ impl Solver {
         let ceiling = vec![f64::INFINITY; kit.stocks.len()];
         let floor = vec![0.0; kit.stocks.len()];
         let piece_mg = pieces.iter().map(|p| p.mg).collect();
-        Solver { stocks: kit.stocks.clone(), equipment: eq.clone(), coarse, fine, piece_mg, ceiling, floor }
+        Solver { stocks: kit.stocks.clone(), equipment: eq.clone(), coarse, fine, piece_mg, ceiling, floor, draws: 1 }
     }
 
     /// When no preparation lands in `window` but more than `MAX_PIECES` whole or cut units
@@ -628,6 +730,31 @@ impl Solver {
         }
     }
 
+    /// Lets a day's dose be measured in up to `n` syringe draws (a day taken in `n` parts); the
+    /// parts themselves are always solved one draw each.
+    pub fn allow_draws(&mut self, n: u32) {
+        self.draws = n.max(1);
+    }
+
+    /// The most a fine source gives in one day's measuring.
+    fn fine_max_mg(&self, fine: &Fine) -> f64 {
+        if matches!(fine.kind, FineKind::Syringe { .. }) { fine.max_mg * f64::from(self.draws) } else { fine.max_mg }
+    }
+
+    /// `prep` again, when one of its liquids is drawn beyond one syringe: the same dose in one
+    /// draw each, for a day that was not divided after all. `None` when it cannot be.
+    pub fn in_single_draws(&mut self, prep: &Preparation) -> Option<Preparation> {
+        let max = self.equipment.syringe_max_ml;
+        if !prep.items.iter().any(|i| i.unit == Unit::Ml && i.quantity > max + 1e-9) {
+            return Some(prep.clone());
+        }
+        let draws = std::mem::replace(&mut self.draws, 1);
+        let dose = prep.dose_mg;
+        let c = self.solve(dose, Window { low: dose, high: dose, high_inclusive: true }, 1e-9);
+        self.draws = draws;
+        c.map(|c| c.preparation).filter(|p| (p.dose_mg - dose).abs() <= 1e-9)
+    }
+
     /// The strongest strength still allowed, per stock.
     pub fn ceiling(&self) -> &[f64] {
         &self.ceiling
@@ -645,7 +772,7 @@ impl Solver {
     /// stronger one again (a remainder measured from a weak dilution stalled plans otherwise).
     fn carries(&self, fine: &Fine, window: Window) -> bool {
         let current = |s: f64| self.ceiling.get(fine.stock).is_some_and(|c| (s - c).abs() <= c * 1e-9);
-        fine.strength.is_none_or(|s| current(s) || fine.max_mg >= window.low - 1e-9)
+        fine.strength.is_none_or(|s| current(s) || self.fine_max_mg(fine) >= window.low - 1e-9)
     }
 
     /// Whether `fine` is allowed after what the plan has measured so far; with `keep_strength`,
@@ -757,7 +884,7 @@ impl Solver {
                     continue;
                 }
                 let low_need = (window.low - coarse.mg).max(0.0);
-                if low_need > fine.max_mg + 1e-9 {
+                if low_need > self.fine_max_mg(fine) + 1e-9 {
                     continue;
                 }
                 let ideal = (remainder / fine.quantum).max(0.0);
@@ -782,36 +909,68 @@ impl Solver {
         Some(Choice { preparation: self.build(&cand), within_tolerance: within })
     }
 
-    /// The day's dose `prep` in `n` parts (labelled divided doses): each part the nearest
-    /// preparable share, the last what remains, so the parts add up to the day's dose exactly.
+    /// The day's dose `prep` in one part per time of `times`: each part the nearest preparable
+    /// share, the last what remains, so the parts add up to the day's dose exactly.
     /// `None` when the remainder cannot be made.
     /// Each part is settled as it is made, so the parts of one day are measured at one strength
     /// or going weaker; nothing is settled when the day cannot be divided.
-    pub fn divide(&mut self, prep: &Preparation, n: u8) -> Option<Vec<(&'static str, Preparation)>> {
+    pub fn divide(&mut self, prep: &Preparation, times: &DoseTimes) -> Option<Vec<(DoseTime, Preparation)>> {
         let before = self.ceiling.clone();
-        let parts = self.divide_settling(prep, n);
-        if parts.is_none() {
-            self.ceiling = before;
+        let draws = std::mem::replace(&mut self.draws, 1);
+        // Aiming every part but the last a little off the equal share can leave a remainder the
+        // products make; of the ways that work, the one measuring the fewest strengths a day,
+        // then the most even, is kept. No part is drawn under ten syringe marks.
+        let mut best: Option<(usize, f64, Parts, Vec<f64>)> = None;
+        for lean in [0.0, -0.05, 0.05, -0.1, 0.1, -0.15, 0.15] {
+            self.ceiling = before.clone();
+            let Some(parts) = self.divide_settling(prep, times, 1.0 + lean) else { continue };
+            // A part under ten syringe marks is refused: fewer parts, each measurable, instead.
+            let least = self.least_ml();
+            if parts.iter().flat_map(|(_, p)| &p.items).any(|i| i.unit == Unit::Ml && i.quantity < least) {
+                continue;
+            }
+            let strengths = {
+                let mut s: Vec<(usize, u64)> =
+                    parts.iter().flat_map(|(_, p)| self.strengths_of(p)).map(|(k, v)| (k, v.to_bits())).collect();
+                s.sort_unstable();
+                s.dedup();
+                s.len()
+            };
+            let share = prep.dose_mg / times.len() as f64;
+            let spread = parts.iter().map(|(_, p)| (p.dose_mg - share).abs()).fold(0.0, f64::max);
+            if best.as_ref().is_none_or(|b| (strengths, spread) < (b.0, b.1)) {
+                best = Some((strengths, spread, parts, self.ceiling.clone()));
+            }
         }
-        parts
+        self.draws = draws;
+        match best {
+            Some((_, _, parts, ceiling)) => {
+                self.ceiling = ceiling;
+                Some(parts)
+            }
+            None => {
+                self.ceiling = before;
+                None
+            }
+        }
     }
 
-    fn divide_settling(&mut self, prep: &Preparation, n: u8) -> Option<Vec<(&'static str, Preparation)>> {
-        const WHEN: [&str; 4] = ["morning", "midday", "evening", "bedtime"];
-        let when: &[&'static str] = match n {
-            2 => &["morning", "evening"],
-            3 => &WHEN[..3],
-            _ => &WHEN,
-        };
-        let share = prep.dose_mg / f64::from(n);
+    fn divide_settling(
+        &mut self,
+        prep: &Preparation,
+        times: &DoseTimes,
+        lean: f64,
+    ) -> Option<Vec<(DoseTime, Preparation)>> {
+        let n = times.len();
+        let share = prep.dose_mg / n as f64;
         let mut parts = Vec::new();
         let mut left = prep.dose_mg;
-        for (k, w) in when.iter().enumerate() {
-            let last = k + 1 == when.len();
+        for (k, when) in times.times().iter().enumerate() {
+            let last = k + 1 == n;
             let (target, window) = if last {
                 (left, Window { low: left, high: left, high_inclusive: true })
             } else {
-                (share, Window { low: 1e-9, high: left, high_inclusive: false })
+                (share * lean, Window { low: 1e-9, high: left, high_inclusive: false })
             };
             let c = self.solve(target, window, if last { 1e-9 } else { share * 0.15 })?;
             if last && (c.preparation.dose_mg - left).abs() > 1e-9 {
@@ -819,7 +978,7 @@ impl Solver {
             }
             left -= c.preparation.dose_mg;
             self.settle(&c.preparation);
-            parts.push((*w, c.preparation));
+            parts.push((*when, c.preparation));
         }
         Some(parts)
     }
@@ -868,9 +1027,8 @@ impl Solver {
             return None;
         }
         let max = match fine.kind {
-            FineKind::Syringe { max_units, .. } | FineKind::Drops { max_units } | FineKind::Weigh { max_units, .. } => {
-                max_units
-            }
+            FineKind::Syringe { max_units, .. } => max_units.saturating_mul(self.draws),
+            FineKind::Drops { max_units } | FineKind::Weigh { max_units, .. } => max_units,
             FineKind::Beads { per_capsule } => per_capsule - 1,
             FineKind::Compounded | FineKind::Strip => u32::MAX,
         };
@@ -907,11 +1065,16 @@ impl Solver {
             mg,
             dilution,
             text,
+            drawn: None,
         };
         match &fine.kind {
             FineKind::Syringe { dilution, .. } => {
                 let ml = f64::from(units) * self.equipment.syringe_ml;
-                item(round_qty(ml), Unit::Ml, *dilution, syringe_text(p, ml, mg, dilution.as_ref()))
+                let mut it = item(round_qty(ml), Unit::Ml, *dilution, syringe_text(p, ml, mg, dilution.as_ref()));
+                if dilution.is_some() {
+                    it.drawn = Some(Drawn { product: p.describe(), amount: drawn_amount(p, ml, mg) });
+                }
+                it
             }
             FineKind::Drops { .. } => {
                 let text = format!(
@@ -959,25 +1122,38 @@ fn whole_or_cut_item(p: &Product, qty: f64) -> Item {
         mg: eq,
         dilution: None,
         text: format!("{} × {} mg {noun}{cut}{}", fraction_text(qty), n(strength), as_tablets(p, eq)),
+        drawn: None,
     }
+}
+
+/// "0.9 mL (1.8 mg)": every volume with its milligrams, a second number to catch a tenfold slip
+/// (review D1).
+fn drawn_amount(p: &Product, ml: f64, mg: f64) -> String {
+    match as_tablets(p, mg) {
+        t if t.is_empty() => format!("{} mL ({} mg)", n(ml), n(mg)),
+        t => format!("{} mL{t}", n(ml)),
+    }
+}
+
+/// "mix 1 mL of the … with 9 mL of water (0.1 mg/mL) and shake".
+fn recipe_text(desc: &str, d: &Dilution) -> String {
+    format!(
+        "mix {} mL of the {desc} with {} mL of water ({} mg/mL) and shake",
+        n(d.stock_ml),
+        n(d.water_ml),
+        n(d.mg_per_ml)
+    )
 }
 
 /// `ml` of a liquid by oral syringe, with the dilution recipe when there is one.
 fn syringe_text(p: &Product, ml: f64, mg: f64, dilution: Option<&Dilution>) -> String {
     let desc = p.describe();
-    // Every volume with its milligrams: a second number to catch a tenfold slip (review D1).
-    let amount = match as_tablets(p, mg) {
-        t if t.is_empty() => format!(" ({} mg)", n(mg)),
-        t => t,
-    };
+    let amount = drawn_amount(p, ml, mg);
     match dilution {
-        None => format!("{} mL{amount} of the {desc}, undiluted", n(ml)),
+        None => format!("{amount} of the {desc}, undiluted"),
         Some(d) => format!(
-            "Make the dilution: mix {} mL of the {desc} with {} mL of water ({} mg/mL) and shake. Draw up {} mL{amount} with the oral syringe and take only that. Throw the rest away (make it fresh each day).",
-            n(d.stock_ml),
-            n(d.water_ml),
-            n(d.mg_per_ml),
-            n(ml),
+            "Make the dilution: {}. Draw up {amount} with the oral syringe and take only that. Throw the rest away (make it fresh each day).",
+            recipe_text(&desc, d)
         ),
     }
 }

@@ -46,6 +46,8 @@ struct Context<'a> {
     /// The preparation of the step before the one being solved (release changes are read
     /// against it: clinical review W1).
     last_preparation: Preparation,
+    /// Doses a day of the step before, so a change in their number is said once.
+    doses_a_day: Option<usize>,
 }
 
 fn product_list(drug: &Drug) -> String {
@@ -135,6 +137,8 @@ impl<'a> Context<'a> {
         let final_dose = final_dose(&pace, &strategy, req, model.as_ref())?;
         explain(&pace, req, model.as_ref(), &mut warnings);
         let limit = step_limit(&pace, &strategy);
+        let mut solver = Solver::new(&req.kit);
+        solver.allow_draws(crate::times::most_doses(req.times.as_ref(), &req.kit));
         Ok(Context {
             catalogue,
             drug,
@@ -145,10 +149,11 @@ impl<'a> Context<'a> {
             model,
             final_dose,
             limit,
-            solver: Solver::new(&req.kit),
+            solver,
             warnings,
             first_preparation: Preparation::none(req.start.get()),
             last_preparation: Preparation::none(req.start.get()),
+            doses_a_day: None,
         })
     }
 
@@ -216,6 +221,7 @@ impl<'a> Context<'a> {
             self.flag_linear(&steps);
         }
         self.note_capped(&steps, &capped);
+        self.warnings.extend(crate::times::trough_warnings(self.drug, &self.req.kit, &steps));
         Plan {
             drug_id: self.drug.id.clone(),
             drug_name: self.drug.name.clone(),
@@ -402,14 +408,15 @@ impl<'a> Context<'a> {
             return Err(self.stall(index, prev, aim, window, next.tolerance));
         };
         let dose = choice.preparation.dose_mg;
-        self.note_choice(index, target, &choice, like);
         // A preparation adds up positive amounts; anything else ends the plan here, never stored.
         let Some(dose_mg) = Mg::new(dose) else {
             let reason = format!("step {index} came to an impossible amount ({dose} mg); please report this");
             return Err(PlanStatus::Incomplete { reason, suggestion: None });
         };
         let mut choice = choice;
+        // Divided first, so what is announced (method, cautions) is what each dose measures.
         self.divide(index, &mut choice.preparation);
+        self.note_choice(index, target, &choice, like);
         let fit = self
             .model
             .as_ref()
@@ -470,23 +477,62 @@ impl<'a> Context<'a> {
         self.solver.settle(prep);
     }
 
-    /// Where every product of a preparation is labelled for divided doses (venlafaxine immediate
-    /// release), the day's dose is given in that many parts; where the parts cannot be made, says so.
+    /// The day's dose in one part per dose time: the times the person gave, else the label's
+    /// division of the form (venlafaxine immediate release, short-acting benzodiazepines).
+    /// Where the products cannot make that many parts, fewer times are kept and the first step
+    /// that does so says which (clinical review W6).
     fn divide_parts(&mut self, index: usize, prep: &mut Preparation) {
-        let n = prep
-            .items
-            .iter()
-            .map(|i| {
-                self.req.kit.stocks.iter().find(|s| s.product.id == i.product_id).and_then(|s| s.product.daily_doses)
-            })
-            .collect::<Option<Vec<u8>>>()
-            .and_then(|ns| ns.into_iter().min());
-        let Some(n) = n.filter(|_| !prep.items.is_empty()) else { return };
-        match self.solver.divide(prep, n) {
-            Some(parts) => prep.parts = parts,
-            None => self.warnings.push(Warning { code: "divided-dose", step: Some(index), message: format!(
-                "Step {index}: the label gives this form in {n} or more doses a day, but the day's dose cannot be split into {n} parts with the products listed; take it in parts as your prescriber advises.") }),
+        if prep.items.is_empty() {
+            return;
         }
+        let wanted = crate::times::wanted(self.req.times.as_ref(), prep, &self.req.kit);
+        let mut kept = 1;
+        for k in (2..=wanted.len()).rev() {
+            if let Some(parts) = self.solver.divide(prep, &wanted.fewer(k)) {
+                // The day is measured as its parts are: their way of measuring and cautions.
+                prep.method =
+                    parts.iter().rev().map(|(_, p)| p.method.clone()).find(|m| !m.is_empty()).unwrap_or_default();
+                for note in parts.iter().flat_map(|(_, p)| &p.notes) {
+                    if !prep.notes.contains(note) {
+                        prep.notes.push(note.clone());
+                    }
+                }
+                // What is measured is the parts: the day's items are theirs, so nothing reads a
+                // whole-day draw that no one makes.
+                prep.items = parts.iter().flat_map(|(_, p)| p.items.clone()).collect();
+                prep.parts = parts;
+                kept = k;
+                break;
+            }
+        }
+        if kept == 1 && wanted.len() > 1 {
+            // Solved as a day of several draws; taken once, it must fit one draw.
+            match self.solver.in_single_draws(prep) {
+                Some(single) => *prep = single,
+                None => self.warnings.push(Warning {
+                    code: "divided-dose",
+                    step: Some(index),
+                    message: format!("Step {index}: the day's dose needs more than one syringe-full of the liquid; draw it in two goes, as your pharmacist shows you."),
+                }),
+            }
+        }
+        if kept < wanted.len() && self.doses_a_day != Some(kept) {
+            let labelled = crate::times::labelled_doses(prep, &self.req.kit);
+            let why = if self.req.times.is_some() {
+                format!("at the {} times given", wanted.len())
+            } else {
+                format!("in {labelled} doses a day, as its label gives,")
+            };
+            self.warnings.push(Warning {
+                code: "divided-dose",
+                step: Some(index),
+                message: format!(
+                    "From step {index} the day's dose is too small to take {why} with what you have: each part must be one you can measure (a syringe draw of at least ten marks), so it is {}. Ask the prescriber whether that suits you, or whether another form could keep the times.",
+                    crate::times::taken(&wanted.fewer(kept))
+                ),
+            });
+        }
+        self.doses_a_day = Some(kept);
     }
 
     /// Extended- and immediate-release forms are absorbed at different speeds: a step that mixes

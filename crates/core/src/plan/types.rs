@@ -6,7 +6,7 @@ use crate::catalogue::{EquivalenceScheme, OccupancyFit};
 use crate::formulation::{Kit, Preparation};
 use crate::justification::Justification;
 use crate::occupancy::Occupancy;
-use crate::units::{Mg, StepSize, trim_number as n};
+use crate::units::{DoseTimes, Mg, StepSize, trim_number as n};
 
 /// Plans never run longer than this many steps.
 pub const MAX_STEPS: usize = 250;
@@ -108,6 +108,9 @@ pub struct PlanRequest {
     /// Where the person gets their medicine ("US", "UK"): a product suggested to make a step
     /// possible is one sold there (walk-through N5). `None`: any.
     pub market: Option<String>,
+    /// The times of day the dose is taken (clinical review W6); `None`: the label's division
+    /// of the products' form at Taper's usual times (`DoseTimes::usual`).
+    pub times: Option<DoseTimes>,
 }
 
 impl PlanRequest {
@@ -127,6 +130,7 @@ impl PlanRequest {
             pace_override: None,
             confirm_dose: false,
             market: None,
+            times: None,
         }
     }
 }

@@ -1,0 +1,106 @@
+//! Doses at their times (clinical review W6): how many parts the day's dose is taken in, at
+//! which times, and whether levels fall low between doses at those times.
+
+use crate::catalogue::Drug;
+use crate::exposure::{self, INTERDOSE_TROUGH_PERCENT};
+use crate::formulation::{Kit, Preparation};
+use crate::plan::types::{Step, Warning};
+use crate::units::{DoseTimes, trim_number as n};
+
+/// How many doses a day the label gives the products of `prep`: one when any of them is
+/// modified-release (it carries the day), else the largest division among them (venlafaxine
+/// immediate release: two; alprazolam: three), one where none says.
+pub(crate) fn labelled_doses(prep: &Preparation, kit: &Kit) -> u8 {
+    let mut doses = 1;
+    for item in &prep.items {
+        let Some(stock) = kit.stocks.iter().find(|s| s.product.id == item.product_id) else { continue };
+        if stock.product.is_modified_release() {
+            return 1;
+        }
+        doses = doses.max(stock.product.daily_doses.unwrap_or(1));
+    }
+    doses
+}
+
+/// The most doses a day any preparation from `kit` is taken in: the times given, else the
+/// largest labelled division among its immediate-release products.
+pub(crate) fn most_doses(given: Option<&DoseTimes>, kit: &Kit) -> u32 {
+    given.map_or_else(
+        || {
+            kit.stocks
+                .iter()
+                .filter(|s| !s.product.is_modified_release())
+                .filter_map(|s| s.product.daily_doses)
+                .map(u32::from)
+                .max()
+                .unwrap_or(1)
+        },
+        |t| u32::try_from(t.len()).unwrap_or(1),
+    )
+}
+
+/// The times a day's dose prepared as `prep` is taken at: those the person gave, else the
+/// label's division at Taper's usual times.
+pub(crate) fn wanted(given: Option<&DoseTimes>, prep: &Preparation, kit: &Kit) -> DoseTimes {
+    given.cloned().unwrap_or_else(|| DoseTimes::usual(labelled_doses(prep, kit)))
+}
+
+/// "taken once a day" or "taken at 08:00 and 20:00".
+pub fn taken(times: &DoseTimes) -> String {
+    if times.len() < 2 { "taken once a day".to_string() } else { format!("taken at {}", times.words()) }
+}
+
+/// The times a step's dose is taken at, as its parts say (once a day where it has none).
+fn step_times(step: &Step) -> (Vec<f64>, Vec<f64>) {
+    if step.preparation.parts.is_empty() {
+        (vec![8.0], vec![step.dose_mg.get()])
+    } else {
+        step.preparation.parts.iter().map(|(t, p)| (t.hours(), p.dose_mg)).unzip()
+    }
+}
+
+/// Where levels of what acts fall below `INTERDOSE_TROUGH_PERCENT` of their average before the
+/// next dose, at the plan's own times: read at the first step and wherever the number of doses
+/// a day changes (clinical review W6: an alprazolam plan taken once a day had no warning, though
+/// `simulate` showed a 36 % trough).
+pub(crate) fn trough_warnings(drug: &Drug, kit: &Kit, steps: &[Step]) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let mut doses_before = None;
+    for step in steps.iter().filter(|s| !s.dose_mg.is_zero() && !s.preparation.items.is_empty()) {
+        let (hours, mgs) = step_times(step);
+        if doses_before == Some(hours.len()) {
+            continue;
+        }
+        doses_before = Some(hours.len());
+        let product = step
+            .preparation
+            .items
+            .first()
+            .and_then(|i| kit.stocks.iter().find(|s| s.product.id == i.product_id))
+            .map(|s| &s.product);
+        let (absorption, _) = exposure::absorption(drug, product);
+        let Some(trough) = exposure::steady_trough_percent(drug, &absorption, &hours, &mgs) else { continue };
+        if trough >= INTERDOSE_TROUGH_PERCENT {
+            continue;
+        }
+        let when = if step.index == 0 { "As taken now".to_string() } else { format!("From step {}", step.index) };
+        let how = DoseTimes::new(step.preparation.parts.iter().map(|(t, _)| *t).collect())
+            .map_or_else(|_| "taken once a day".to_string(), |t| taken(&t));
+        let suggestion = if drug.class.is_benzodiazepine() {
+            "more, smaller doses spread over the day, or a step-by-step switch to a long-acting benzodiazepine such as diazepam (ASAM 2025)"
+        } else {
+            "more doses spread over the day, or a longer-acting form"
+        };
+        out.push(Warning {
+            code: "interdose-trough",
+            step: Some(step.index),
+            message: format!(
+                "{when}, {how}, {} levels (with any active metabolite) fall to about {}% of their average before the next dose (modelled; half-life about {} hours). Symptoms before a dose is due can be withdrawal between doses: ask the prescriber about {suggestion}.",
+                drug.name,
+                n(trough.round()),
+                n(drug.half_life.parent.representative_hours().round()),
+            ),
+        });
+    }
+    out
+}

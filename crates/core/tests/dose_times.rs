@@ -1,0 +1,145 @@
+//! Clinical review W6: "`plan` still never asks dose times; short-acting benzodiazepines are
+//! planned as one daily total. An alprazolam 1 mg plan has no interdose warning, although
+//! `simulate` shows a 36 % trough for once-daily alprazolam."
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
+use taper_core::formulation::{Kit, Stock};
+use taper_core::units::{DoseTime, DoseTimes};
+use taper_core::{Catalogue, Mg, Plan, PlanRequest, Strategy};
+
+fn kit(c: &Catalogue, ids: &[&str]) -> Kit {
+    Kit {
+        stocks: ids.iter().map(|id| Stock::new(c.product(id).unwrap().clone())).collect(),
+        equipment: Default::default(),
+    }
+}
+
+fn plan(c: &Catalogue, drug: &str, start: f64, ids: &[&str], times: Option<&str>) -> Plan {
+    let req = PlanRequest {
+        times: times.map(|t| DoseTimes::parse("times", t).unwrap()),
+        ..PlanRequest::new(drug, Mg::new(start).unwrap(), Strategy::Proportional { step_percent: 10.0 }, kit(c, ids))
+    };
+    taper_core::plan(c, &req).unwrap()
+}
+
+fn at(h: u16) -> DoseTime {
+    DoseTime::at(h, 0).unwrap()
+}
+
+/// The review's reproduction: alprazolam 1 mg. Unasked, the plan follows the Xanax label ("0.25 to
+/// 0.5 mg given three times daily"): three doses at Taper's usual times, adding up to the day.
+/// Taken once a day, it warns of the trough `simulate` shows.
+#[test]
+fn alprazolam_is_planned_at_the_labels_three_times_and_warns_when_taken_once() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["alprazolam-tab-0.25mg", "alprazolam-tab-0.5mg", "alprazolam-oral-solution-1mg-ml"];
+    let p = plan(&c, "alprazolam", 1.0, &ids, None);
+    let first = &p.steps[0].preparation;
+    assert_eq!(first.parts.iter().map(|(t, _)| *t).collect::<Vec<_>>(), [at(8), at(15), at(22)]);
+    assert!(first.instruction().starts_with("In 3 doses. At 08:00: "), "{}", first.instruction());
+    assert!(p.warnings.iter().all(|w| w.code != "interdose-trough"), "three doses a day keep levels up");
+    let divided = p.steps.iter().filter(|s| s.preparation.parts.len() == 3).count();
+    assert!(divided * 4 > p.steps.len() * 3, "most steps keep the three times: {divided} of {}", p.steps.len());
+
+    let once = plan(&c, "alprazolam", 1.0, &ids, Some("22:00"));
+    assert!(once.steps.iter().all(|s| s.preparation.parts.is_empty()));
+    let w = once.warnings.iter().find(|w| w.code == "interdose-trough").expect("a trough warning");
+    assert_eq!(w.step, Some(0));
+    assert!(w.message.contains("taken once a day") && w.message.contains("Alprazolam"), "{}", w.message);
+    let percent: f64 = w.message.split("about ").nth(1).unwrap().split('%').next().unwrap().parse().unwrap();
+    assert!((25.0..50.0).contains(&percent), "the trough said: {percent}% ({})", w.message);
+}
+
+/// Times the person gives are kept, for any drug; a long-acting drug is not divided unasked.
+#[test]
+fn given_times_are_kept_and_long_acting_drugs_stay_once_a_day() {
+    let c = Catalogue::builtin().unwrap();
+    let p = plan(&c, "lorazepam", 2.0, &["lorazepam-tab-0.5mg", "lorazepam-tab-1mg"], Some("07:30, 13:00, 21:00"));
+    let want = [DoseTime::at(7, 30).unwrap(), DoseTime::at(13, 0).unwrap(), DoseTime::at(21, 0).unwrap()];
+    assert_eq!(p.steps[0].preparation.parts.iter().map(|(t, _)| *t).collect::<Vec<_>>(), want);
+    // Unasked, lorazepam follows its label: two doses a day.
+    let p = plan(&c, "lorazepam", 2.0, &["lorazepam-tab-0.5mg", "lorazepam-tab-1mg"], None);
+    assert_eq!(p.steps[0].preparation.parts.len(), 2);
+    // Diazepam's long half-life carries the day: once, no trough warning.
+    let d = plan(&c, "diazepam", 10.0, &["diazepam-tab-2mg", "diazepam-tab-5mg"], None);
+    assert!(d.steps.iter().all(|s| s.preparation.parts.is_empty()));
+    assert!(d.warnings.iter().all(|w| w.code != "interdose-trough"));
+}
+
+/// A day too small for three measurable parts is taken at fewer of the times, said once, at the
+/// step where it starts; each part that is a liquid is drawn from one dilution made for the day.
+#[test]
+fn fewer_times_are_said_and_a_divided_day_makes_its_dilution_once() {
+    let c = Catalogue::builtin().unwrap();
+    let p = plan(&c, "alprazolam", 1.0, &["alprazolam-tab-0.25mg", "alprazolam-oral-solution-1mg-ml"], None);
+    let fewer: Vec<_> = p.warnings.iter().filter(|w| w.code == "divided-dose").collect();
+    assert!(!fewer.is_empty(), "the last small doses cannot be three parts");
+    let first_fewer = fewer[0].step.unwrap();
+    assert!(p.steps[first_fewer].preparation.parts.len() < 3);
+    assert!(p.steps[..first_fewer].iter().filter(|s| !s.dose_mg.is_zero()).all(|s| s.preparation.parts.len() == 3));
+    for s in
+        p.steps.iter().filter(|s| s.preparation.parts.iter().any(|(_, q)| q.items.iter().any(|i| i.dilution.is_some())))
+    {
+        let text = s.preparation.instruction();
+        assert_eq!(text.matches("Make the dilution").count(), 0, "step {}: {text}", s.index);
+        assert!(text.matches("First make the day's ").count() >= 1, "step {}: {text}", s.index);
+        assert!(text.contains(" mg/mL dilution") && text.contains("mg)"), "each part drawn with its mg: {text}");
+        // Made once a day, its stock is counted once (a new-user walk found it counted per part:
+        // 84 mL a month for 28 mL used).
+        if text.contains("mix 1 mL of the Intensol") {
+            let liquid =
+                s.preparation.daily_use().into_iter().find(|u| u.product_id == "alprazolam-oral-solution-1mg-ml");
+            assert_eq!(liquid.map(|u| u.amount), Some(1.0), "step {}: {text}", s.index);
+        }
+    }
+}
+
+/// Bad times are refused with the field named and what is allowed.
+#[test]
+fn impossible_times_are_refused_at_the_edge() {
+    for (input, says) in [("8am", "not a time of day"), ("08:00,08:30", "2 hours apart"), ("1,5,9,13,17", "one to 4")] {
+        let e = DoseTimes::parse("times", input).unwrap_err();
+        assert_eq!(e.field, "times");
+        assert!(e.message.contains(says), "{input}: {}", e.message);
+    }
+}
+
+/// New-user walk: at 07:00 and 19:00 one step made two dilutions in a day and drew "9 mL (0.09
+/// mg) of the dilution" without saying which: from the stronger one, ten times the dose. Every
+/// draw now names its dilution's strength, and the milligrams beside it match that strength.
+#[test]
+fn every_draw_of_a_divided_day_names_its_dilution() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["alprazolam-tab-0.25mg", "alprazolam-tab-0.5mg", "alprazolam-oral-solution-1mg-ml"];
+    let mut checked = 0;
+    for times in ["07:00, 19:00", "08:00, 15:00, 22:00", "06:00, 12:00, 18:00, 23:00"] {
+        let p = plan(&c, "alprazolam", 1.0, &ids, Some(times));
+        for s in &p.steps {
+            for (time, part) in &s.preparation.parts {
+                for i in part.items.iter().filter(|i| i.dilution.is_some()) {
+                    let d = i.dilution.unwrap();
+                    let (_, lines) = s.preparation.divided();
+                    let line = &lines.iter().find(|(t, _)| t == time).unwrap().1;
+                    let named = format!(
+                        "{} mL ({} mg) of the {} mg/mL dilution",
+                        trim(i.quantity),
+                        trim(i.mg),
+                        trim(d.mg_per_ml)
+                    );
+                    assert!(line.contains(&named), "step {} at {time}: {line} (wanted {named})", s.index);
+                    assert!(
+                        (i.quantity * d.mg_per_ml - i.mg).abs() < 1e-9,
+                        "step {}: volume × strength is the dose",
+                        s.index
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} diluted parts checked");
+}
+
+fn trim(x: f64) -> String {
+    taper_core::units::trim_number(x)
+}
