@@ -75,6 +75,10 @@ pub struct PlanArgs {
     /// Doses for --strategy manual, comma-separated, e.g. 15mg,10mg,5mg,0mg.
     #[arg(long, value_delimiter = ',')]
     pub doses: Vec<String>,
+    /// Times of day the dose is taken, e.g. 08:00,20:00 (one to four). Default: the label's
+    /// division for the form (alprazolam three times a day, venlafaxine tablets twice).
+    #[arg(long)]
+    pub times: Option<String>,
     /// Spread each step over its days as small daily cuts (as tapering strips do).
     #[arg(long)]
     pub micro_taper: bool,
@@ -144,6 +148,7 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         pace_override: justification(args.override_pace.as_deref())?,
         confirm_dose: args.confirm_dose,
         market: None,
+        times: args.times.as_deref().map(|t| units::DoseTimes::parse("times", t)).transpose().map_err(input)?,
     })
 }
 

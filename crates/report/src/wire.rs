@@ -117,6 +117,20 @@ pub struct PreparationJson {
     /// it keeps) and how it is measured.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The day's dose at its times, where it is taken in parts (clinical review W6); `items`
+    /// then holds every part's items, and each dose's `instruction` is what to take then (any
+    /// dilution is made once for the day, as the step's `instruction` says).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub doses: Vec<DoseJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DoseJson {
+    /// "08:00".
+    pub time: String,
+    pub mg: f64,
+    pub instruction: String,
+    pub items: Vec<ItemJson>,
 }
 
 #[derive(Debug, Serialize)]
@@ -151,23 +165,37 @@ pub fn preparation(p: &Preparation) -> PreparationJson {
     PreparationJson {
         instruction: p.instruction(),
         notes: p.notes.clone(),
-        items: p
-            .items
+        items: items(&p.items),
+        doses: p
+            .parts
             .iter()
-            .map(|i| ItemJson {
-                product: i.product_id.clone(),
-                quantity: round4(i.quantity),
-                unit: i.unit.as_str(),
-                mg: round4(i.mg),
-                instruction: i.text.clone(),
-                dilution: i.dilution.map(|d| DilutionJson {
-                    stock_ml: d.stock_ml,
-                    water_ml: d.water_ml,
-                    mg_per_ml: round4(d.mg_per_ml),
-                }),
+            .zip(p.divided().1)
+            .map(|((time, part), (_, text))| DoseJson {
+                time: time.to_string(),
+                mg: round4(part.dose_mg),
+                instruction: text,
+                items: items(&part.items),
             })
             .collect(),
     }
+}
+
+fn items(items: &[taper_core::formulation::Item]) -> Vec<ItemJson> {
+    items
+        .iter()
+        .map(|i| ItemJson {
+            product: i.product_id.clone(),
+            quantity: round4(i.quantity),
+            unit: i.unit.as_str(),
+            mg: round4(i.mg),
+            instruction: i.text.clone(),
+            dilution: i.dilution.map(|d| DilutionJson {
+                stock_ml: d.stock_ml,
+                water_ml: d.water_ml,
+                mg_per_ml: round4(d.mg_per_ml),
+            }),
+        })
+        .collect()
 }
 
 fn model(fit: &OccupancyFit, catalogue: &Catalogue) -> ModelJson {

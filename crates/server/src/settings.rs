@@ -105,6 +105,9 @@ pub struct PlanSettings {
     /// Where the person gets their medicine: products suggested are ones sold there (N5).
     #[serde(default)]
     pub market: Option<String>,
+    /// The times of day the dose is taken ("08:00, 20:00"); `None`: the label's division.
+    #[serde(default)]
+    pub times: Option<String>,
 }
 
 impl PlanSettings {
@@ -146,6 +149,7 @@ impl PlanSettings {
         req.end_at = self.end_mg.and_then(units::Mg::new);
         req.micro_taper = self.micro_taper;
         req.market = self.market.clone();
+        req.times = self.times.as_deref().map(|t| units::DoseTimes::parse("times", t)).transpose()?;
         Ok(req)
     }
 }
@@ -188,6 +192,8 @@ pub struct PlanForm {
     /// How the dose now is taken, where a product's milligrams count differently from tablets
     /// (citalopram drops): "tablets" or the product's id; empty when not asked or not answered.
     pub dose_as: String,
+    /// Times of day the dose is taken, as typed; empty for the label's division.
+    pub times: String,
 }
 
 impl PlanForm {
@@ -216,6 +222,7 @@ impl PlanForm {
             confirm_past_start: pairs.iter().any(|(k, v)| k == "confirm_past_start" && v == "yes"),
             dose_as: get("dose_as"),
             market: get("market"),
+            times: get("times"),
         }
     }
 
@@ -273,6 +280,16 @@ impl PlanForm {
         let amounts = self.amounts(&mut errors);
         let (beads, fills) = self.beads_and_fills(&mut errors);
         let justification = self.justification(&mut errors);
+        let times = match self.times.trim() {
+            "" => None,
+            t => match units::DoseTimes::parse("times", t) {
+                Ok(times) => Some(times.times().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+                Err(e) => {
+                    errors.push(Field::error("times", e.message));
+                    None
+                }
+            },
+        };
         match (drug, strategy, errors.is_empty()) {
             (Some(d), Some(strategy), true) => Ok(PlanSettings {
                 drug: d.id.clone(),
@@ -295,6 +312,7 @@ impl PlanForm {
                 end_mg: amounts.end_at,
                 micro_taper: self.micro_taper,
                 market: MARKETS.iter().find(|m| **m == self.market).map(|m| (*m).to_string()),
+                times,
             }),
             _ => Err(errors),
         }
@@ -507,6 +525,7 @@ fn form_field(core_field: &str) -> &'static str {
         "scale" => "scale",
         "final" => "final",
         "to" => "to",
+        "times" => "times",
         _ => "products",
     }
 }
@@ -540,6 +559,22 @@ pub struct StoredStep {
     /// starts a new way of preparing, confirmed on Today. `None` in plans stored before it.
     #[serde(default)]
     pub method: Option<String>,
+    /// Where the day is taken in parts (clinical review W6): what to make first (the day's
+    /// dilution), then each time with its amount. Empty for one dose a day.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub first: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doses: Vec<StoredDose>,
+}
+
+/// One dose time of a day taken in parts.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredDose {
+    /// "08:00".
+    pub time: String,
+    pub mg: f64,
+    /// What to take then: "3 mL (0.3 mg) of the dilution".
+    pub take: String,
 }
 
 /// One day between steps: its plan day, dose and preparation.
@@ -619,6 +654,14 @@ impl StoredPlan {
                         })
                         .collect(),
                     method: Some(core.preparation.method.clone()),
+                    first: core.preparation.divided().0,
+                    doses: core
+                        .preparation
+                        .parts
+                        .iter()
+                        .zip(core.preparation.divided().1)
+                        .map(|((time, part), (_, take))| StoredDose { time: time.to_string(), mg: part.dose_mg, take })
+                        .collect(),
                     as_taken_mg: core
                         .preparation
                         .as_taken_mg(|id| catalogue.product(id).map_or(1.0, |p| p.relative_exposure)),

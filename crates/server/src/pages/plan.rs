@@ -23,6 +23,22 @@ use taper_report::PlanJson;
 /// Markets a product list can be narrowed to.
 use crate::settings::MARKETS;
 
+/// What leaving the dose times empty means for `drug`: its label's division, or once a day.
+fn times_hint(drug: Option<&taper_core::Drug>) -> String {
+    match drug.and_then(|d| d.divided.as_ref().map(|v| (d, v))) {
+        Some((d, v)) => format!(
+            "Leave it empty to follow the label of {}'s usual tablets and liquid: {} doses a day, at {}.",
+            d.name,
+            v.doses_a_day,
+            taper_core::units::DoseTimes::usual(v.doses_a_day).words()
+        ),
+        None => {
+            "Leave it empty for once a day (twice for forms whose label divides the dose, such as venlafaxine tablets)."
+                .to_string()
+        }
+    }
+}
+
 fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>, replacing: bool) -> PlanNew {
     let drug = state.catalogue.drug(&f.drug);
     let market = MARKETS.iter().find(|m| **m == f.market).map_or(String::new(), |m| (*m).to_string());
@@ -72,6 +88,8 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         final_dose: f.final_dose.clone(),
         end_at: f.end_at.clone(),
         micro_taper: f.micro_taper,
+        times: f.times.clone(),
+        times_hint: times_hint(drug),
         dose: f.dose.clone(),
         strategy: f.strategy.clone(),
         step: f.step.clone(),
@@ -506,6 +524,9 @@ pub struct PlanNew {
     pub final_dose: String,
     pub end_at: String,
     pub micro_taper: bool,
+    /// Times of day the dose is taken, as typed, and what an empty answer means for this drug.
+    pub times: String,
+    pub times_hint: String,
     /// The drug's capsules, for beads counted and contents weighed.
     pub capsules: Vec<CapsuleOption>,
     /// Which market's products are listed ("" for all), and the choices.

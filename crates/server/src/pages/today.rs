@@ -54,6 +54,14 @@ async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppR
                 // The instruction already holds every part and any dilution recipe (walkthrough
                 // minor 21: it used to be repeated below).
                 details: Vec::new(),
+                // A day in parts lists each time with its own amount (clinical review W6); a day
+                // between steps has one preparation of its own.
+                first: if course.day_of(&on).is_some() { Vec::new() } else { step.first.clone() },
+                times: if course.day_of(&on).is_some() {
+                    Vec::new()
+                } else {
+                    step.doses.iter().map(|d| (d.time.clone(), mg(d.mg), d.take.clone())).collect()
+                },
                 notes: step.notes.clone(),
                 hold: on.hold,
                 // In the same units as the headline: the next dose as measured, where it is
@@ -161,6 +169,9 @@ pub struct TodayDose {
     pub dose: String,
     pub instruction: String,
     pub details: Vec<String>,
+    /// For a day taken in parts: what to make first, then (time, amount, what to take).
+    pub first: Vec<String>,
+    pub times: Vec<(String, String, String)>,
     /// The products' own cautions for today's preparation.
     pub notes: Vec<String>,
     pub hold: bool,

@@ -673,3 +673,56 @@ async fn a_new_way_to_prepare_the_dose_is_confirmed_on_today() {
     })
     .await;
 }
+
+/// Clinical review W6: the plan form takes dose times; the preview shows each time's amount,
+/// a bad time is refused with the field named and nothing saved, and Today lists each time with
+/// its own amount. Left empty, alprazolam follows its label: three doses a day.
+#[tokio::test]
+async fn dose_times_reach_the_plan_and_today_lists_each() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("p@example.org").await;
+        let today = days_ago(0);
+        let first_day = today.as_str();
+        let form = |times: &'static str| {
+            vec![
+                ("drug", "alprazolam"),
+                ("dose", "1"),
+                ("strategy", "proportional"),
+                ("step", "10"),
+                ("every", "28"),
+                ("start_date", first_day),
+                ("syringe", "0.1"),
+                ("products", "alprazolam-tab-0.25mg"),
+                ("products", "alprazolam-tab-0.5mg"),
+                ("products", "alprazolam-oral-solution-1mg-ml"),
+                ("times", times),
+            ]
+        };
+        let asked = b.get("/plan/new?drug=alprazolam").await;
+        assert!(
+            asked.has("name=\"times\"") && asked.has("3 doses a day, at 08:00, 15:00 and 22:00"),
+            "{}",
+            visible(&asked)
+        );
+        let bad = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("8am")).await;
+        assert!(bad.has("is not a time of day") && bad.has("href=\"#times\""), "{}", visible(&bad));
+        assert!(b.submit("/plan/new?drug=alprazolam", "/plan", &form("08:00, 08:30")).await.has("2 hours apart"));
+        assert!(!b.get("/today").await.has("agreed dose today"), "nothing saved from a refused form");
+
+        let preview = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("07:00, 19:00")).await;
+        assert!(preview.has("In 2 doses. At 07:00: ") && preview.has("At 19:00: "), "{}", visible(&preview));
+        // Once a day, the trough between doses is said.
+        let once = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("22:00")).await;
+        assert!(once.has("taken once a day, Alprazolam levels"), "{}", visible(&once));
+
+        assert_eq!(b.submit("/plan/new?drug=alprazolam", "/plan", &form("")).await.status, StatusCode::SEE_OTHER);
+        let t = b.get("/today").await;
+        assert!(t.has("taken in 3 parts") && t.has("aria-label=\"Your doses today\""), "{}", visible(&t));
+        for time in ["08:00", "15:00", "22:00"] {
+            assert!(t.has(&format!("<strong>{time}</strong>")), "{time}: {}", visible(&t));
+        }
+        app
+    })
+    .await;
+}
