@@ -151,12 +151,28 @@ impl AppState {
         &self,
         req: taper_core::PlanRequest,
     ) -> Result<Result<taper_core::Plan, taper_core::PlanError>, AppError> {
+        self.think(move |c| taper_core::plan(c, &req)).await
+    }
+
+    /// A benzodiazepine switch, planned as `plan` plans: off the async threads, bounded.
+    pub async fn switch(
+        &self,
+        req: taper_core::crossover::CrossoverRequest,
+    ) -> Result<Result<taper_core::crossover::CrossoverPlan, taper_core::PlanError>, AppError> {
+        self.think(move |c| taper_core::crossover::plan(c, &req)).await
+    }
+
+    /// Runs `work` on a planner's thread, within the planners allowed at once and the deadline.
+    async fn think<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&taper_core::Catalogue) -> T + Send + 'static,
+    ) -> Result<T, AppError> {
         let permit = self.planners.clone().try_acquire_owned().map_err(|_| AppError::Busy)?;
         let state = self.clone();
         let deadline = self.plan_deadline;
         let work = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            taper_core::plan(&state.catalogue, &req)
+            work(&state.catalogue)
         });
         // Past the deadline the request is answered; the planner finishes on its own thread
         // and frees its permit then, so the bound on planners at once still holds.
@@ -210,6 +226,8 @@ fn routes() -> Router<AppState> {
         .route("/plan/new", get(pages::plan::new))
         .route("/plan/preview", post(pages::plan::preview))
         .route("/plan/chart.svg", get(pages::plan::chart))
+        .route("/switch", get(pages::switch::form))
+        .route("/switch/preview", post(pages::switch::preview))
         .route("/learn", get(pages::learn::index))
         .route("/learn/glossary", get(pages::learn::glossary))
         .route("/learn/{drug}", get(pages::learn::drug))

@@ -8,6 +8,10 @@ use crate::justification::Justification;
 use crate::occupancy::Occupancy;
 use crate::units::{DoseTimes, Mg, StepSize, trim_number as n};
 
+/// How long each stage of a benzodiazepine switch lasts unless another is chosen: the longer end
+/// of ASAM 2025's one to two weeks per stage.
+pub const DEFAULT_STAGE_DAYS: u32 = 14;
+
 /// Plans never run longer than this many steps.
 pub const MAX_STEPS: usize = 250;
 

@@ -10,6 +10,7 @@ pub mod progress;
 pub mod questionnaires;
 pub mod safety_plan;
 pub mod sharing;
+pub mod switch;
 pub mod today;
 
 use axum::http::{StatusCode, header};

@@ -90,6 +90,7 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         micro_taper: f.micro_taper,
         times: f.times.clone(),
         times_hint: times_hint(drug),
+        switch_from: drug.filter(|d| d.class.is_benzodiazepine() && d.single_dose.is_none()).map(|d| d.id.clone()),
         dose: f.dose.clone(),
         strategy: f.strategy.clone(),
         step: f.step.clone(),
@@ -527,6 +528,8 @@ pub struct PlanNew {
     /// Times of day the dose is taken, as typed, and what an empty answer means for this drug.
     pub times: String,
     pub times_hint: String,
+    /// A benzodiazepine a step-by-step switch could start from (`/switch`).
+    pub switch_from: Option<String>,
     /// The drug's capsules, for beads counted and contents weighed.
     pub capsules: Vec<CapsuleOption>,
     /// Which market's products are listed ("" for all), and the choices.

@@ -13,6 +13,7 @@ mod logs;
 mod pace;
 mod safety;
 mod sharing;
+mod switch;
 
 use helpers::{Browser, TestApp, on_both, on_sqlite};
 use jiff::ToSpan as _;

@@ -104,7 +104,7 @@ fn above_label(to: &Drug, switched: f64, req: &CrossoverRequest) -> Result<Optio
         None => Err(PlanError::refused(
             "reason",
             format!(
-                "{what}; it is planned only with the prescriber's recorded reason (--reason). Equivalents are a guide (ASAM 2025): a partial switch, or a direct taper first, may be better"
+                "{what}; it is planned only with the prescriber's recorded reason. Equivalents are a guide (ASAM 2025): a partial switch, or a direct taper first, may be better"
             ),
         )),
         Some(r) => Ok(Some(Warning {

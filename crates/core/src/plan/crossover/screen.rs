@@ -88,7 +88,7 @@ fn older_adult(to: &Drug, req: &CrossoverRequest, notes: &mut Vec<Warning>) -> R
         None => Err(PlanError::refused(
             "reason",
             format!(
-                "At 65 or over a switch to long-acting {} is proposed only with the prescriber's recorded reason: older adults are more sensitive to benzodiazepines and clear long-acting ones slowly (AGS Beers Criteria 2023). A direct, slow taper of the current drug avoids the switch; or give --reason.",
+                "At 65 or over a switch to long-acting {} is proposed only with the prescriber's recorded reason: older adults are more sensitive to benzodiazepines and clear long-acting ones slowly (AGS Beers Criteria 2023). A direct, slow taper of the current drug avoids the switch; or record the prescriber's reason.",
                 to.name
             ),
         )),

@@ -203,7 +203,7 @@ impl Switch<'_> {
             return Err(PlanError::refused(
                 "to-times",
                 format!(
-                    "{} mg of {} a day needs at least {} doses of at most {} mg (its label's largest single dose), but {} dose-time{} given; give {} times with --to-times, e.g. {}",
+                    "{} mg of {} a day needs at least {} doses of at most {} mg (its label's largest single dose), but {} dose-time{} given; give {} times for the new drug, e.g. {}",
                     n(total),
                     to.name,
                     need,
