@@ -242,6 +242,7 @@ fn routes() -> Router<AppState> {
         .route("/history/events/{event}/delete", post(pages::history::delete_event))
         .route("/history/background", post(pages::history::background))
         .route("/assess", get(pages::history::assess_form).post(pages::history::assess_save))
+        .route("/reinstate", get(pages::reinstate::show))
         .route("/sharing", get(pages::sharing::show))
         .route("/sharing/invite", post(pages::sharing::invite))
         .route("/sharing/{share}/revoke", post(pages::sharing::revoke))

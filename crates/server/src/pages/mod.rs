@@ -8,6 +8,7 @@ pub mod learn;
 pub mod plan;
 pub mod progress;
 pub mod questionnaires;
+pub mod reinstate;
 pub mod safety_plan;
 pub mod sharing;
 pub mod switch;

@@ -11,6 +11,7 @@ mod import;
 mod limits;
 mod logs;
 mod pace;
+mod reinstate;
 mod safety;
 mod sharing;
 mod switch;
