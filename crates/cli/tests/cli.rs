@@ -135,7 +135,10 @@ fn drugs_lists_the_catalogue_with_sources() {
     let out = taper().args(["drugs", "--format", "json"]).assert().success().get_output().stdout.clone();
     let drugs: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let drugs = drugs.as_array().unwrap();
-    assert_eq!(drugs.len(), 17);
+    assert_eq!(drugs.len(), 20);
+    for id in ["trazodone", "amitriptyline", "nortriptyline"] {
+        assert!(drugs.iter().any(|d| d["id"] == id && d["class"].is_string()), "{id} is listed");
+    }
     for d in drugs {
         for key in ["id", "name", "class", "occupancy_model", "half_life_hours", "products"] {
             assert!(d.get(key).is_some(), "{} lacks {key}", d["id"]);

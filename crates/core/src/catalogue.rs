@@ -22,6 +22,9 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
     ("desvenlafaxine.toml", include_str!("../../../data/catalogue/desvenlafaxine.toml")),
     ("vortioxetine.toml", include_str!("../../../data/catalogue/vortioxetine.toml")),
     ("mirtazapine.toml", include_str!("../../../data/catalogue/mirtazapine.toml")),
+    ("trazodone.toml", include_str!("../../../data/catalogue/trazodone.toml")),
+    ("amitriptyline.toml", include_str!("../../../data/catalogue/amitriptyline.toml")),
+    ("nortriptyline.toml", include_str!("../../../data/catalogue/nortriptyline.toml")),
     ("alprazolam.toml", include_str!("../../../data/catalogue/alprazolam.toml")),
     ("clonazepam.toml", include_str!("../../../data/catalogue/clonazepam.toml")),
     ("lorazepam.toml", include_str!("../../../data/catalogue/lorazepam.toml")),
@@ -40,6 +43,9 @@ pub enum DrugClass {
     Snri,
     SerotoninModulator,
     OtherAntidepressant,
+    /// Tricyclic antidepressants (amitriptyline, nortriptyline): planned under the antidepressant
+    /// pace rules, as NICE NG222 covers every antidepressant.
+    Tca,
     Benzodiazepine,
 }
 
@@ -50,6 +56,7 @@ impl DrugClass {
             DrugClass::Snri => "snri",
             DrugClass::SerotoninModulator => "serotonin-modulator",
             DrugClass::OtherAntidepressant => "other-antidepressant",
+            DrugClass::Tca => "tca",
             DrugClass::Benzodiazepine => "benzodiazepine",
         }
     }
@@ -60,6 +67,7 @@ impl DrugClass {
             DrugClass::Snri => "SNRI",
             DrugClass::SerotoninModulator => "serotonin modulator",
             DrugClass::OtherAntidepressant => "antidepressant (other)",
+            DrugClass::Tca => "tricyclic antidepressant",
             DrugClass::Benzodiazepine => "benzodiazepine",
         }
     }
@@ -1142,6 +1150,9 @@ mod tests {
             "duloxetine",
             "desvenlafaxine",
             "vortioxetine",
+            "trazodone",
+            "amitriptyline",
+            "nortriptyline",
             "alprazolam",
             "clonazepam",
             "lorazepam",
