@@ -282,6 +282,8 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
             target: mg(taper_core::schedule::target_as_shown(s.target_mg)),
             occupancy: s.occupancy.map(|o| format!("{o:.1} %")).unwrap_or_else(|| "—".into()),
             instruction: s.instruction.clone(),
+            first: s.first.clone(),
+            times: s.doses.iter().map(|d| (d.time.clone(), mg(d.mg), d.take.clone())).collect(),
             notes: s.notes.iter().filter(|n| i == 0 || !steps[i - 1].notes.contains(n)).cloned().collect(),
             current: today.is_some_and(|t| date <= t && ends.is_none_or(|e| t < e)),
             stock: s.stock.clone(),
@@ -559,6 +561,10 @@ pub struct StepView {
     pub target: String,
     pub occupancy: String,
     pub instruction: String,
+    /// A day taken in parts, as a list (walk: a paragraph ran the times together): what to make
+    /// first, then (time, amount, what to take).
+    pub first: Vec<String>,
+    pub times: Vec<(String, String, String)>,
     /// Product cautions, on the first step that uses the product.
     pub notes: Vec<String>,
     pub current: bool,

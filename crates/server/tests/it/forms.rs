@@ -711,7 +711,9 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
         assert!(!b.get("/today").await.has("agreed dose today"), "nothing saved from a refused form");
 
         let preview = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("07:00, 19:00")).await;
-        assert!(preview.has("In 2 doses. At 07:00: ") && preview.has("At 19:00: "), "{}", visible(&preview));
+        // Each time on its own line with its amount (a new-user walk: one paragraph ran them together).
+        assert!(preview.has("<p>In 2 doses.</p>"), "{}", visible(&preview));
+        assert!(preview.has("<strong>07:00</strong> · ") && preview.has("<strong>19:00</strong> · "), "{}", visible(&preview));
         // Once a day, the trough between doses is said.
         let once = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("22:00")).await;
         assert!(once.has("taken once a day, Alprazolam levels"), "{}", visible(&once));
