@@ -303,3 +303,20 @@ fn a_hold_names_the_larger_step_the_products_make() {
     );
     assert!(reason.contains("keep taking 50 mg and do not stop suddenly"), "{reason}");
 }
+
+/// Clinical review minor 24: "Vortioxetine drops have no mg-per-drop." One drop is 1 mg (the
+/// source is cited in data/sources.toml, `brintellix_drops`), so 10 mg is ten drops.
+#[test]
+fn vortioxetine_drops_are_counted_at_one_mg_a_drop() {
+    let c = catalogue();
+    let p = plan_of(
+        &c,
+        "vortioxetine",
+        10.0,
+        Strategy::Proportional { step_percent: 10.0 },
+        kit(&c, &["vortioxetine-oral-drops-20mg-ml"]),
+    );
+    assert_eq!(p.steps[0].preparation.instruction(), "10 drops of the oral drops 20 mg/mL");
+    let drops = c.product("vortioxetine-oral-drops-20mg-ml").unwrap();
+    assert_eq!(c.source(&drops.source).map(|s| s.citation.contains("1 drop = 1 mg")), Some(true));
+}

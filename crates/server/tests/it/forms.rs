@@ -713,7 +713,11 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
         let preview = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("07:00, 19:00")).await;
         // Each time on its own line with its amount (a new-user walk: one paragraph ran them together).
         assert!(preview.has("<p>In 2 doses.</p>"), "{}", visible(&preview));
-        assert!(preview.has("<strong>07:00</strong> · ") && preview.has("<strong>19:00</strong> · "), "{}", visible(&preview));
+        assert!(
+            preview.has("<strong>07:00</strong> · ") && preview.has("<strong>19:00</strong> · "),
+            "{}",
+            visible(&preview)
+        );
         // Once a day, the trough between doses is said.
         let once = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("22:00")).await;
         assert!(once.has("taken once a day, Alprazolam levels"), "{}", visible(&once));
