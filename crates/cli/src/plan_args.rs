@@ -79,6 +79,10 @@ pub struct PlanArgs {
     /// division for the form (alprazolam three times a day, venlafaxine tablets twice).
     #[arg(long)]
     pub times: Option<String>,
+    /// With --times: what you take now at each time, e.g. 0.5mg,0.25mg,0.25mg (adding up to
+    /// --from); step 0 shows it so, and later steps keep the same shares.
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
+    pub amounts: Vec<String>,
     /// Spread each step over its days as small daily cuts (as tapering strips do).
     #[arg(long)]
     pub micro_taper: bool,
@@ -149,6 +153,17 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         confirm_dose: args.confirm_dose,
         market: None,
         times: args.times.as_deref().map(|t| units::DoseTimes::parse("times", t)).transpose().map_err(input)?,
+        amounts: if args.amounts.is_empty() {
+            None
+        } else {
+            Some(
+                args.amounts
+                    .iter()
+                    .map(|a| units::parse_positive_dose("amounts", a))
+                    .collect::<Result<_, _>>()
+                    .map_err(input)?,
+            )
+        },
     })
 }
 

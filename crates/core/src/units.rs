@@ -225,6 +225,14 @@ impl DoseTime {
         (hour < 24 && minute < 60).then_some(DoseTime(hour * 60 + minute))
     }
 
+    /// The time `hours` after midnight, to the minute; `None` outside a day.
+    pub fn from_hours(hours: f64) -> Option<DoseTime> {
+        let minutes = (hours * 60.0).round();
+        // Checked: 0 to 1439 minutes.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        (0.0..1440.0).contains(&minutes).then_some(DoseTime(minutes as u16))
+    }
+
     /// Hours after midnight, as the simulation counts them.
     pub fn hours(self) -> f64 {
         f64::from(self.0) / 60.0

@@ -143,3 +143,45 @@ fn every_draw_of_a_divided_day_names_its_dilution() {
 fn trim(x: f64) -> String {
     taper_core::units::trim_number(x)
 }
+
+/// New-user walk: clonazepam 0.5 mg at 08:00 and 1 mg at 22:00 switched to diazepam (Ashton,
+/// 30 mg, three 10 mg doses of two 5 mg tablets) ended in a taper whose one row was "30 mg,
+/// prepared as you do today (the products listed cannot make it)": six tablets were counted as
+/// one preparation. The taper now keeps the switch's times and makes the day dose by dose.
+#[test]
+fn the_taper_after_a_switch_keeps_its_times_and_starts() {
+    use taper_core::crossover::{self, CrossoverRequest, Screen};
+    let c = Catalogue::builtin().unwrap();
+    let hours = |h: f64, mg: f64| (h, Mg::new(mg).unwrap());
+    let req = CrossoverRequest {
+        from_drug: "clonazepam".into(),
+        doses: vec![hours(8.0, 0.5), hours(22.0, 1.0)],
+        to_drug: "diazepam".into(),
+        scheme: taper_core::catalogue::EquivalenceScheme::Ashton,
+        stage_days: 14,
+        kit: kit(&c, &["diazepam-tab-2mg", "diazepam-tab-5mg"]),
+        taper_step_percent: 10.0,
+        taper_interval_days: 28,
+        pace_override: None,
+        confirm_dose: false,
+        to_times: vec![8.0, 14.0, 22.0],
+        screen: Screen::default(),
+        reason: None,
+    };
+    let p = crossover::plan(&c, &req).unwrap();
+    let taper = &p.taper;
+    assert!(taper.steps.len() > 10, "the taper goes on: {} steps", taper.steps.len());
+    assert!(taper.warnings.iter().all(|w| w.code != "start-not-preparable"), "{:?}", taper.warnings);
+    let first = &taper.steps[0].preparation;
+    assert_eq!(first.parts.iter().map(|(t, _)| *t).collect::<Vec<_>>(), [at(8), at(14), at(22)]);
+    for s in &taper.steps {
+        for (t, part) in &s.preparation.parts {
+            assert!(
+                part.dose_mg <= 10.0 + 1e-9,
+                "step {} at {t}: {} mg above the 10 mg single dose",
+                s.index,
+                part.dose_mg
+            );
+        }
+    }
+}

@@ -97,6 +97,7 @@ fn case() -> impl Strategy<Value = Case> {
                     confirm_dose: scale > 2.5,
                     market: None,
                     // Half the plans at times of their own (clinical review W6), half at the label's.
+                    amounts: None,
                     times: hours
                         .map(|h| DoseTimes::new(h.iter().map(|h| DoseTime::at(*h, 0).unwrap()).collect()).unwrap()),
                 },
@@ -287,6 +288,7 @@ proptest! {
             confirm_dose: false,
             market: None,
             times: None,
+            amounts: None,
         };
         let p = plan(c, &req).unwrap();
         prop_assert!(p.is_complete());

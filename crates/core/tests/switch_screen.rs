@@ -131,7 +131,9 @@ fn the_screen_changes_what_is_proposed() {
 }
 
 /// W4: "the taper says '80 mg … the dose was confirmed as right', but nobody confirmed it", and
-/// the stop at a per-dose unit limit is said as such.
+/// the stop at a per-dose unit limit is said as such. Since the taper after a switch keeps the
+/// switch's times, a day more than one preparation holds is made dose by dose (new-user walk):
+/// the taper goes on past where one preparation would hold, each dose within the label's 10 mg.
 #[test]
 fn the_taper_after_a_switch_claims_no_confirmation_and_names_the_unit_limit() {
     let c = Catalogue::builtin().unwrap();
@@ -144,9 +146,27 @@ fn the_taper_after_a_switch_claims_no_confirmation_and_names_the_unit_limit() {
     req.to_times = vec![8.0, 13.0, 18.0, 22.0];
     let p = crossover::plan(&c, &req).unwrap();
     assert!(p.taper.warnings.iter().all(|w| !w.message.contains("confirmed")));
-    let stop = p.taper.warnings.iter().find(|w| w.code == "cannot-prepare").unwrap();
+    assert!(p.taper.steps.iter().all(|s| s.preparation.parts.iter().all(|(_, q)| q.dose_mg <= 10.0 + 1e-9)));
+    assert!(p.taper.steps.len() > 15 && p.taper.steps.last().unwrap().dose_mg.get() < 10.0, "the taper goes on");
+
+    // Once a day, 12 mg of diazepam from 2 mg tablets is six tablets: the unit limit, said so.
+    let once = taper_core::PlanRequest::new(
+        "diazepam",
+        taper_core::Mg::new(12.0).unwrap(),
+        taper_core::Strategy::Proportional { step_percent: 10.0 },
+        req.kit.clone(),
+    );
+    let only_2mg = taper_core::PlanRequest {
+        kit: taper_core::formulation::Kit {
+            stocks: vec![taper_core::formulation::Stock::new(c.product("diazepam-tab-2mg").unwrap().clone())],
+            equipment: Default::default(),
+        },
+        ..once
+    };
+    let plan = taper_core::plan(&c, &only_2mg).unwrap();
+    let stop = plan.warnings.iter().find(|w| w.code == "start-not-preparable").unwrap();
     assert!(
-        stop.message.contains("it would take 5 tablets or capsules, more than the 4 one preparation holds"),
+        stop.message.contains("would take 6 tablets or capsules, more than the 4 one preparation holds"),
         "{}",
         stop.message
     );

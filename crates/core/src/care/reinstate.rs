@@ -174,7 +174,22 @@ fn benzodiazepine_options(s: &Situation) -> Vec<Point> {
 }
 
 fn watch(s: &Situation) -> Vec<Point> {
-    let mut out = vec![
+    let check_ins = Point {
+        text: "Keep your daily check-ins: they show you and your prescriber how the days after a change go.".into(),
+        source: None,
+    };
+    if s.drug.class.is_benzodiazepine() {
+        // The antidepressant sources below do not speak for benzodiazepines (new-user walk: a
+        // benzodiazepine result cited NICE's antidepressant guideline).
+        return vec![
+            cited(
+                "If withdrawal symptoms are severe or getting worse, contact your prescriber promptly: the guideline's answer is to pause or slow down, decided together.".into(),
+                "asam2025",
+            ),
+            check_ins,
+        ];
+    }
+    vec![
         cited(
             "Relief is not instant: after restarting or raising the dose, withdrawal symptoms may take a few days to ease.".into(),
             "nice_ng222",
@@ -187,15 +202,8 @@ fn watch(s: &Situation) -> Vec<Point> {
             "A restart does not always work as well as before: after a break, the drug no longer helped about one person in six in a review of the studies (16.5 %).".into(),
             "bosman2018",
         ),
-        Point {
-            text: "Keep your daily check-ins: they show you and your prescriber how the days after a restart go.".into(),
-            source: None,
-        },
-    ];
-    if s.days_since == 0 {
-        out.pop();
-    }
-    out
+        check_ins,
+    ]
 }
 
 fn questions(benzo: bool) -> Vec<String> {
@@ -275,6 +283,10 @@ mod tests {
     fn benzodiazepines_put_pausing_first_and_warn_of_danger() {
         let c = Catalogue::builtin().unwrap();
         let a = situation(&c, "alprazolam", Change::Stopped, false);
+        // Only benzodiazepine sources speak for a benzodiazepine.
+        for p in a.urgent.iter().chain(&a.options).chain(&a.watch).chain(&a.then) {
+            assert!(p.source.is_none_or(|s| ["asam2025", "fda_benzo_boxed2020"].contains(&s)), "{p:?}");
+        }
         assert!(a.urgent.as_ref().is_some_and(|u| u.text.contains("seizure")));
         assert!(a.options[0].text.contains("pause") && a.options[0].source == Some("asam2025"));
         let ad = situation(&c, "sertraline", Change::Stopped, false);

@@ -909,21 +909,23 @@ impl Solver {
         Some(Choice { preparation: self.build(&cand), within_tolerance: within })
     }
 
-    /// The day's dose `prep` in one part per time of `times`: each part the nearest preparable
-    /// share, the last what remains, so the parts add up to the day's dose exactly.
-    /// `None` when the remainder cannot be made.
+    /// The day's dose `prep` in one part per time of `times`, each the nearest preparable
+    /// `shares` of the day (equal shares, or the person's own split), the last what remains, so
+    /// the parts add up to the day's dose exactly. With `exact`, each part must be its share
+    /// exactly (the dose taken now, as the person takes it). `None` when it cannot be made.
     /// Each part is settled as it is made, so the parts of one day are measured at one strength
     /// or going weaker; nothing is settled when the day cannot be divided.
-    pub fn divide(&mut self, prep: &Preparation, times: &DoseTimes) -> Option<Vec<(DoseTime, Preparation)>> {
+    pub fn divide(&mut self, prep: &Preparation, times: &DoseTimes, shares: &[f64], exact: bool) -> Option<Parts> {
         let before = self.ceiling.clone();
         let draws = std::mem::replace(&mut self.draws, 1);
-        // Aiming every part but the last a little off the equal share can leave a remainder the
+        // Aiming every part but the last a little off its share can leave a remainder the
         // products make; of the ways that work, the one measuring the fewest strengths a day,
-        // then the most even, is kept. No part is drawn under ten syringe marks.
+        // then the closest to the shares, is kept. No part is drawn under ten syringe marks.
         let mut best: Option<(usize, f64, Parts, Vec<f64>)> = None;
-        for lean in [0.0, -0.05, 0.05, -0.1, 0.1, -0.15, 0.15] {
+        let leans: &[f64] = if exact { &[0.0] } else { &[0.0, -0.05, 0.05, -0.1, 0.1, -0.15, 0.15] };
+        for lean in leans {
             self.ceiling = before.clone();
-            let Some(parts) = self.divide_settling(prep, times, 1.0 + lean) else { continue };
+            let Some(parts) = self.divide_settling(prep, times, shares, 1.0 + lean, exact) else { continue };
             // A part under ten syringe marks is refused: fewer parts, each measurable, instead.
             let least = self.least_ml();
             if parts.iter().flat_map(|(_, p)| &p.items).any(|i| i.unit == Unit::Ml && i.quantity < least) {
@@ -936,8 +938,11 @@ impl Solver {
                 s.dedup();
                 s.len()
             };
-            let share = prep.dose_mg / times.len() as f64;
-            let spread = parts.iter().map(|(_, p)| (p.dose_mg - share).abs()).fold(0.0, f64::max);
+            let spread = parts
+                .iter()
+                .zip(shares)
+                .map(|((_, p), share)| (p.dose_mg - prep.dose_mg * share).abs())
+                .fold(0.0, f64::max);
             if best.as_ref().is_none_or(|b| (strengths, spread) < (b.0, b.1)) {
                 best = Some((strengths, spread, parts, self.ceiling.clone()));
             }
@@ -955,25 +960,109 @@ impl Solver {
         }
     }
 
+    /// A day that one preparation cannot hold (more units than `MAX_PIECES`), made as its parts
+    /// instead: each part near its share of `aim`, the last landing the day in `window`, each
+    /// part within the unit limit and measurable. The day's preparation then is its parts.
+    pub fn solve_in_parts(
+        &mut self,
+        aim: f64,
+        window: Window,
+        tolerance: f64,
+        times: &DoseTimes,
+        shares: &[f64],
+    ) -> Option<Choice> {
+        // Each part as close to its share as the planner's own tolerance asks, else as near as
+        // a part may be (15 %): a day nearer its target first.
+        let tight = (tolerance / aim.max(1e-9)).clamp(1e-6, 0.15);
+        self.parts_within(aim, window, tolerance, times, shares, tight)
+            .or_else(|| self.parts_within(aim, window, tolerance, times, shares, 0.15))
+    }
+
+    fn parts_within(
+        &mut self,
+        aim: f64,
+        window: Window,
+        tolerance: f64,
+        times: &DoseTimes,
+        shares: &[f64],
+        part_fraction: f64,
+    ) -> Option<Choice> {
+        let before = self.ceiling.clone();
+        let draws = std::mem::replace(&mut self.draws, 1);
+        let n = times.len();
+        let mut parts: Parts = Vec::new();
+        let mut sum = 0.0;
+        let least = self.least_ml();
+        let mut ok = true;
+        for (k, when) in times.times().iter().enumerate() {
+            let share = aim * shares.get(k).copied().unwrap_or(1.0 / n as f64);
+            let (target, w) = if k + 1 == n {
+                let low = (window.low - sum).max(1e-9);
+                (share.max(low), Window { low, high: window.high - sum, high_inclusive: window.high_inclusive })
+            } else {
+                (share, Window { low: 1e-9, high: (window.high - sum).max(1e-9), high_inclusive: false })
+            };
+            match self
+                .solve(target, w, share * part_fraction)
+                .filter(|c| !c.preparation.items.iter().any(|i| i.unit == Unit::Ml && i.quantity < least))
+            {
+                Some(c) => {
+                    sum += c.preparation.dose_mg;
+                    self.settle(&c.preparation);
+                    parts.push((*when, c.preparation));
+                }
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        self.draws = draws;
+        if !ok || !window.contains(sum) {
+            self.ceiling = before;
+            return None;
+        }
+        let method = parts.iter().rev().map(|(_, p)| p.method.clone()).find(|m| !m.is_empty()).unwrap_or_default();
+        let mut notes: Vec<String> = Vec::new();
+        for note in parts.iter().flat_map(|(_, p)| &p.notes) {
+            if !notes.contains(note) {
+                notes.push(note.clone());
+            }
+        }
+        let preparation = Preparation {
+            items: parts.iter().flat_map(|(_, p)| p.items.clone()).collect(),
+            dose_mg: sum,
+            complexity: parts.iter().map(|(_, p)| p.complexity).sum(),
+            notes,
+            method,
+            parts,
+        };
+        let within = (sum - aim).abs() <= tolerance + 1e-9;
+        Some(Choice { preparation, within_tolerance: within })
+    }
+
     fn divide_settling(
         &mut self,
         prep: &Preparation,
         times: &DoseTimes,
+        shares: &[f64],
         lean: f64,
-    ) -> Option<Vec<(DoseTime, Preparation)>> {
+        exact: bool,
+    ) -> Option<Parts> {
         let n = times.len();
-        let share = prep.dose_mg / n as f64;
         let mut parts = Vec::new();
         let mut left = prep.dose_mg;
         for (k, when) in times.times().iter().enumerate() {
             let last = k + 1 == n;
+            let share = prep.dose_mg * shares.get(k).copied().unwrap_or(1.0 / n as f64);
             let (target, window) = if last {
                 (left, Window { low: left, high: left, high_inclusive: true })
             } else {
                 (share * lean, Window { low: 1e-9, high: left, high_inclusive: false })
             };
-            let c = self.solve(target, window, if last { 1e-9 } else { share * 0.15 })?;
-            if last && (c.preparation.dose_mg - left).abs() > 1e-9 {
+            let tolerance = if last || exact { 1e-9 } else { share * 0.15 };
+            let c = self.solve(target, window, tolerance)?;
+            if (last || exact) && (c.preparation.dose_mg - target).abs() > 1e-9 {
                 return None;
             }
             left -= c.preparation.dose_mg;

@@ -48,6 +48,8 @@ struct Context<'a> {
     last_preparation: Preparation,
     /// Doses a day of the step before, so a change in their number is said once.
     doses_a_day: Option<usize>,
+    /// The person's split of the day among their times, as shares of the day (`amounts`).
+    shares: Option<Vec<f64>>,
 }
 
 fn product_list(drug: &Drug) -> String {
@@ -137,6 +139,7 @@ impl<'a> Context<'a> {
         let final_dose = final_dose(&pace, &strategy, req, model.as_ref())?;
         explain(&pace, req, model.as_ref(), &mut warnings);
         let limit = step_limit(&pace, &strategy);
+        let shares = crate::times::shares(req)?;
         let mut solver = Solver::new(&req.kit);
         solver.allow_draws(crate::times::most_doses(req.times.as_ref(), &req.kit));
         Ok(Context {
@@ -154,6 +157,7 @@ impl<'a> Context<'a> {
             first_preparation: Preparation::none(req.start.get()),
             last_preparation: Preparation::none(req.start.get()),
             doses_a_day: None,
+            shares,
         })
     }
 
@@ -241,7 +245,8 @@ impl<'a> Context<'a> {
 
     /// Step 0: the dose taken now.
     fn first_step(&mut self, start: f64) -> Step {
-        let first = self.solver.solve(start, Window { low: start, high: start, high_inclusive: true }, 0.0);
+        let exactly = Window { low: start, high: start, high_inclusive: true };
+        let first = self.solver.solve(start, exactly, 0.0).or_else(|| self.in_parts(start, exactly, 0.0));
         let preparation = match first {
             Some(mut c) => {
                 self.divide(0, &mut c.preparation);
@@ -404,7 +409,10 @@ impl<'a> Context<'a> {
         let target = next.target;
         // The solver aims at the nearest point the limits allow; the ideal target is reported.
         let aim = target.max(window.low.min(prev));
-        let Some(choice) = self.solver.solve_like(aim, window, next.tolerance.max(1e-6), like) else {
+        let tolerance = next.tolerance.max(1e-6);
+        let found =
+            self.solver.solve_like(aim, window, tolerance, like).or_else(|| self.in_parts(aim, window, tolerance));
+        let Some(choice) = found else {
             return Err(self.stall(index, prev, aim, window, next.tolerance));
         };
         let dose = choice.preparation.dose_mg;
@@ -485,10 +493,15 @@ impl<'a> Context<'a> {
         if prep.items.is_empty() {
             return;
         }
+        if !prep.parts.is_empty() {
+            // Made as its parts already (`in_parts`): nothing to divide.
+            self.doses_a_day = Some(prep.parts.len());
+            return;
+        }
         let wanted = crate::times::wanted(self.req.times.as_ref(), prep, &self.req.kit);
         let mut kept = 1;
         for k in (2..=wanted.len()).rev() {
-            if let Some(parts) = self.solver.divide(prep, &wanted.fewer(k)) {
+            if let Some(parts) = self.divide_at(index, prep, &wanted, k) {
                 // The day is measured as its parts are: their way of measuring and cautions.
                 prep.method =
                     parts.iter().rev().map(|(_, p)| p.method.clone()).find(|m| !m.is_empty()).unwrap_or_default();
@@ -533,6 +546,46 @@ impl<'a> Context<'a> {
             });
         }
         self.doses_a_day = Some(kept);
+    }
+
+    /// A day more units than one preparation holds, made directly as its parts at the day's
+    /// times (a switch's 30 mg of diazepam as 10 mg three times, each two 5 mg tablets), where
+    /// the day is taken in parts at all.
+    fn in_parts(&mut self, aim: f64, window: Window, tolerance: f64) -> Option<crate::formulation::Choice> {
+        let most = crate::times::most_doses(self.req.times.as_ref(), &self.req.kit);
+        if most < 2 {
+            return None;
+        }
+        let times = self.req.times.clone().unwrap_or_else(|| {
+            crate::units::DoseTimes::usual(u8::try_from(most).unwrap_or(crate::units::MAX_DOSE_TIMES as u8))
+        });
+        let shares = self
+            .shares
+            .clone()
+            .filter(|s| s.len() == times.len())
+            .unwrap_or_else(|| vec![1.0 / times.len() as f64; times.len()]);
+        self.solver.solve_in_parts(aim, window, tolerance, &times, &shares)
+    }
+
+    /// The day in `k` of the `wanted` times: at all of them in the person's own shares, the dose
+    /// taken now exactly as they take it where it can be made so; at fewer, in equal shares.
+    fn divide_at(
+        &mut self,
+        index: usize,
+        prep: &Preparation,
+        wanted: &crate::units::DoseTimes,
+        k: usize,
+    ) -> Option<crate::formulation::Parts> {
+        let times = wanted.fewer(k);
+        let own = self.shares.clone().filter(|s| s.len() == k);
+        let shares = own.clone().unwrap_or_else(|| vec![1.0 / k as f64; k]);
+        if index == 0
+            && own.is_some()
+            && let Some(parts) = self.solver.divide(prep, &times, &shares, true)
+        {
+            return Some(parts);
+        }
+        self.solver.divide(prep, &times, &shares, false)
     }
 
     /// Extended- and immediate-release forms are absorbed at different speeds: a step that mixes

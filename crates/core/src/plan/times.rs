@@ -2,8 +2,10 @@
 //! which times, and whether levels fall low between doses at those times.
 
 use crate::catalogue::Drug;
+use crate::error::InputError;
 use crate::exposure::{self, INTERDOSE_TROUGH_PERCENT};
 use crate::formulation::{Kit, Preparation};
+use crate::plan::types::PlanRequest;
 use crate::plan::types::{Step, Warning};
 use crate::units::{DoseTimes, trim_number as n};
 
@@ -43,6 +45,35 @@ pub(crate) fn most_doses(given: Option<&DoseTimes>, kit: &Kit) -> u32 {
 /// label's division at Taper's usual times.
 pub(crate) fn wanted(given: Option<&DoseTimes>, prep: &Preparation, kit: &Kit) -> DoseTimes {
     given.cloned().unwrap_or_else(|| DoseTimes::usual(labelled_doses(prep, kit)))
+}
+
+/// The person's split of the day as shares, checked: one amount per time given, adding up to the
+/// dose taken now.
+pub(crate) fn shares(req: &PlanRequest) -> Result<Option<Vec<f64>>, InputError> {
+    let Some(amounts) = &req.amounts else { return Ok(None) };
+    let shown = || amounts.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    let Some(times) = req.times.as_ref().filter(|t| t.len() == amounts.len()) else {
+        return Err(InputError::new(
+            "amounts",
+            shown(),
+            "give one amount for each dose time, in the same order as the times",
+        ));
+    };
+    let total: f64 = amounts.iter().map(|a| a.get()).sum();
+    let start = req.start.get();
+    if amounts.iter().any(|a| a.is_zero()) || (total - start).abs() > start * 1e-6 {
+        return Err(InputError::new(
+            "amounts",
+            shown(),
+            format!(
+                "the amounts at {} add up to {} mg; they must add up to the daily dose, {} mg, each more than 0",
+                times.words(),
+                n(total),
+                n(start)
+            ),
+        ));
+    }
+    Ok(Some(amounts.iter().map(|a| a.get() / start).collect()))
 }
 
 /// "taken once a day" or "taken at 08:00 and 20:00".

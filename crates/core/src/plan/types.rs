@@ -115,6 +115,9 @@ pub struct PlanRequest {
     /// The times of day the dose is taken (clinical review W6); `None`: the label's division
     /// of the products' form at Taper's usual times (`DoseTimes::usual`).
     pub times: Option<DoseTimes>,
+    /// With `times`: the dose taken now at each of them, as the person takes it; step 0 shows
+    /// it so, and later days keep the same shares. `None`: equal shares.
+    pub amounts: Option<Vec<Mg>>,
 }
 
 impl PlanRequest {
@@ -135,6 +138,7 @@ impl PlanRequest {
             confirm_dose: false,
             market: None,
             times: None,
+            amounts: None,
         }
     }
 }

@@ -1,8 +1,10 @@
 //! After a stop or cut that went too fast: the reinstatement aid (seed 004). The answers go to
 //! core (`reinstate::aid`), which says what the guidelines say and never gives a dose; nothing
-//! is saved, so the page works as a GET form and can be printed or shown to the prescriber.
+//! is saved. The answers are posted, so nothing about the person's medication goes into the
+//! address bar or the browser's history.
 
-use axum::extract::{Query, State};
+use axum::Form;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use taper_core::reinstate::{self, Change, Situation};
@@ -46,8 +48,9 @@ impl Answers {
             errors.push(Field::error("drug", "Choose the medication."));
         }
         let dose = |field: &str, v: &str, what: &str, errors: &mut Vec<Field>| {
+            // The label says mg: a blank or a word gets the question back, not a unit lesson.
             units::parse_positive_dose(field, &format!("{}mg", v.trim()))
-                .map_err(|e| errors.push(Field::error(field, format!("{what}: {}", e.message))))
+                .map_err(|_| errors.push(Field::error(field, format!("{what}, e.g. 20."))))
                 .ok()
         };
         let previous = dose("previous", &self.previous, "The last daily dose you took without trouble, in mg", errors);
@@ -82,16 +85,13 @@ impl Answers {
     }
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    person: Person,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
+pub async fn form(State(state): State<AppState>, person: Person) -> Response {
+    Reinstate::form(&state, &person, &Answers::default()).into_response()
+}
+
+pub async fn show(State(state): State<AppState>, person: Person, Form(pairs): Form<Vec<(String, String)>>) -> Response {
     let answers = Answers::from_pairs(&pairs);
     let mut page = Reinstate::form(&state, &person, &answers);
-    if !pairs.iter().any(|(k, _)| k == "change") {
-        return page.into_response();
-    }
     let mut errors = Vec::new();
     let situation = answers.situation(&state, person.today(), &mut errors);
     match situation.filter(|_| errors.is_empty()).map(|s| reinstate::aid(&s)) {
@@ -100,7 +100,7 @@ pub async fn show(
             page.into_response()
         }
         Some(Err(e)) => {
-            page.errors = vec![Field::error(e.field.clone(), e.message)];
+            page.errors = vec![Field::error(e.field.clone(), capitalised(&e.message))];
             crate::views::again(page)
         }
         None => {
@@ -108,6 +108,13 @@ pub async fn show(
             crate::views::again(page)
         }
     }
+}
+
+/// Core's messages start in lower case, to follow a field name; on their own they start a
+/// sentence.
+fn capitalised(message: &str) -> String {
+    let mut chars = message.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 // View models: what this area's templates show.

@@ -149,6 +149,16 @@ pub async fn form(
     form_page(&state, &person, &SwitchForm::from_pairs(&pairs), Vec::new()).into_response()
 }
 
+/// The form again with the answers sent from a preview: posted, so doses, screen and reason
+/// stay out of the address bar and the browser's history (new-user walk).
+pub async fn change(
+    State(state): State<AppState>,
+    person: Person,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    form_page(&state, &person, &SwitchForm::from_pairs(&pairs), Vec::new()).into_response()
+}
+
 pub async fn preview(
     State(state): State<AppState>,
     person: Person,
@@ -203,7 +213,11 @@ fn form_page(state: &AppState, person: &Person, f: &SwitchForm, errors: Vec<Fiel
         chrome: person.chrome("plan"),
         from: from.map(|d| (d.id.clone(), d.name.clone(), d.id == f.from)).collect(),
         doses: f.doses.clone(),
-        to: targets.iter().map(|d| (d.id.clone(), d.name.clone(), d.id == f.to)).collect(),
+        // Diazepam first unless another was chosen: the switch most guidance describes.
+        to: targets
+            .iter()
+            .map(|d| (d.id.clone(), d.name.clone(), d.id == f.to || (f.to.is_empty() && d.id == "diazepam")))
+            .collect(),
         products: targets
             .iter()
             .map(|d| {

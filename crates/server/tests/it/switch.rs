@@ -45,12 +45,21 @@ async fn a_switch_is_asked_with_its_screen_and_the_screen_changes_it() {
         let four = [("to_times", "08:00, 13:00, 18:00, 22:00")];
         let planned = b.submit("/switch", "/switch/preview", &clonazepam(&["none"], &four)).await;
         assert_eq!(planned.status, StatusCode::OK, "{}", planned.body);
-        assert!(planned.has("A step-by-step switch from Clonazepam to Diazepam") && planned.has("none of the listed"));
+        assert!(
+            planned.has("A step-by-step switch from Clonazepam to Diazepam")
+                && planned.has("Pre-switch screen: none of age 65 or over")
+        );
         assert!(planned.has("<strong>08:00</strong>") && planned.has("Then the taper of the new drug"));
         // No single diazepam dose above the label's 10 mg.
         for bad in ["12 mg Diazepam", "15 mg Diazepam", "20 mg Diazepam", "40 mg Diazepam"] {
             assert!(!planned.has(bad), "{bad} in {}", planned.body);
         }
+
+        // New-user walk: the taper after the switch starts, dose by dose; "Change the answers"
+        // is posted; diazepam is offered first.
+        assert!(!planned.has("prepared as you do today"), "{}", planned.body);
+        assert!(planned.has("<form method=\"post\" action=\"/switch\">"));
+        assert!(asked.has("<option value=\"diazepam\" selected>"));
 
         // Sleep apnoea: no switch to a long-acting drug.
         let apnoea = b.submit("/switch", "/switch/preview", &clonazepam(&["sleep-apnoea"], &four)).await;

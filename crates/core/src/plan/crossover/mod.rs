@@ -42,7 +42,7 @@ pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPl
     warnings.extend(staged.warnings);
     let daily_total: f64 = staged.regimen.iter().map(|d| d.mg).sum();
     let offset = staged.stages.last().map_or(0, |s| s.day);
-    let mut taper = taper_after(catalogue, req, to, daily_total)?;
+    let mut taper = taper_after(catalogue, req, to, &staged.regimen)?;
     // The switched dose is computed, not typed: nobody confirmed it, so the taper must not say so.
     taper.warnings.retain(|w| w.code != "dose-confirmed");
     warnings.extend(closing_warnings(&sw, req.scheme, today_mg, daily_total, &staged.regimen));
@@ -67,22 +67,37 @@ pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPl
     Ok(plan)
 }
 
-/// The taper of the total daily dose once the switch is done.
+/// The taper of the total daily dose once the switch is done, at the regimen's own times and
+/// split (a day more than one preparation holds is then made dose by dose; a new-user walk found
+/// a 30 mg diazepam day "prepared as you do today" and a taper that never started).
 fn taper_after(
     catalogue: &Catalogue,
     req: &CrossoverRequest,
     to: &Drug,
-    daily_total: f64,
+    regimen: &[DoseAt],
 ) -> Result<schedule::Plan, PlanError> {
+    let daily_total: f64 = regimen.iter().map(|d| d.mg).sum();
     let start =
         Mg::new(daily_total).ok_or_else(|| PlanError::refused("dose", "the switched dose is not a valid amount"))?;
     let strategy = Strategy::Proportional { step_percent: req.taper_step_percent };
+    let times = crate::units::DoseTimes::new(
+        regimen.iter().filter_map(|d| crate::units::DoseTime::from_hours(d.hour)).collect(),
+    )
+    .ok()
+    .filter(|t| t.len() == regimen.len() && t.len() > 1);
+    let amounts = times.as_ref().map(|_| {
+        let mut sorted: Vec<&DoseAt> = regimen.iter().collect();
+        sorted.sort_by(|a, b| a.hour.total_cmp(&b.hour));
+        sorted.iter().filter_map(|d| Mg::new(d.mg)).collect::<Vec<_>>()
+    });
     schedule::plan(
         catalogue,
         &PlanRequest {
             interval_days: req.taper_interval_days,
             pace_override: req.pace_override.clone(),
             confirm_dose: true,
+            times,
+            amounts,
             ..PlanRequest::new(&to.id, start, strategy, req.kit.clone())
         },
     )

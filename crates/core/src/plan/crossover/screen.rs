@@ -50,7 +50,7 @@ pub fn decide(from: &Drug, to: &Drug, req: &CrossoverRequest, today_mg: f64) -> 
 
 fn refuse_outright(from: &Drug, to: &Drug, req: &CrossoverRequest) -> Result<(), PlanError> {
     let direct =
-        format!("a direct, slow taper of {} (taper plan --drug {}) changes less", from.name.to_lowercase(), from.id);
+        format!("a direct, slow taper of {} (a plan for {} itself) changes less", from.name.to_lowercase(), from.name);
     if req.screen.has(Risk::Pregnancy) {
         return Err(PlanError::refused(
             "screen",
@@ -71,7 +71,7 @@ fn refuse_outright(from: &Drug, to: &Drug, req: &CrossoverRequest) -> Result<(),
         return Err(PlanError::refused(
             "screen",
             format!(
-                "With liver disease Taper does not propose a switch to {}: it is long-acting ({} h), and the diazepam label contraindicates severe hepatic insufficiency (Valium US label, 2024). Oxazepam or lorazepam are cleared without active metabolites; a switch to oxazepam (--to-drug oxazepam) or {direct}.",
+                "With liver disease Taper does not propose a switch to {}: it is long-acting ({} h), and the diazepam label contraindicates severe hepatic insufficiency (Valium US label, 2024). Oxazepam or lorazepam are cleared without active metabolites; a switch to oxazepam instead, or {direct}.",
                 to.name,
                 n(to.half_life.longest_active_hours().round())
             ),
