@@ -108,6 +108,9 @@ pub struct PlanSettings {
     /// The times of day the dose is taken ("08:00, 20:00"); `None`: the label's division.
     #[serde(default)]
     pub times: Option<String>,
+    /// With `times`: the mg taken now at each, in order ("0.5, 1.5"); `None`: equal shares.
+    #[serde(default)]
+    pub amounts: Option<String>,
 }
 
 impl PlanSettings {
@@ -150,6 +153,7 @@ impl PlanSettings {
         req.micro_taper = self.micro_taper;
         req.market = self.market.clone();
         req.times = self.times.as_deref().map(|t| units::DoseTimes::parse("times", t)).transpose()?;
+        req.amounts = self.amounts.as_deref().map(parse_amounts).transpose()?;
         Ok(req)
     }
 }
@@ -194,6 +198,8 @@ pub struct PlanForm {
     pub dose_as: String,
     /// Times of day the dose is taken, as typed; empty for the label's division.
     pub times: String,
+    /// The mg taken now at each of those times, as typed; empty for equal shares.
+    pub amounts: String,
 }
 
 impl PlanForm {
@@ -223,6 +229,7 @@ impl PlanForm {
             dose_as: get("dose_as"),
             market: get("market"),
             times: get("times"),
+            amounts: get("amounts"),
         }
     }
 
@@ -290,6 +297,22 @@ impl PlanForm {
                 }
             },
         };
+        let split = match self.amounts.trim() {
+            "" => None,
+            a => match parse_amounts(a) {
+                Ok(list) => Some(list.iter().map(|m| n(m.get())).collect::<Vec<_>>().join(", ")),
+                Err(e) => {
+                    errors.push(Field::error("amounts", e.message));
+                    None
+                }
+            },
+        };
+        if split.is_some() && times.is_none() {
+            errors.push(Field::error(
+                "amounts",
+                "Give the times too: each amount belongs to one of them, in the same order.",
+            ));
+        }
         match (drug, strategy, errors.is_empty()) {
             (Some(d), Some(strategy), true) => Ok(PlanSettings {
                 drug: d.id.clone(),
@@ -313,6 +336,7 @@ impl PlanForm {
                 micro_taper: self.micro_taper,
                 market: MARKETS.iter().find(|m| **m == self.market).map(|m| (*m).to_string()),
                 times,
+                amounts: split,
             }),
             _ => Err(errors),
         }
@@ -492,6 +516,22 @@ fn prefixed(pairs: &[(String, String)], prefix: &str) -> Vec<(String, String)> {
     pairs.iter().filter_map(|(k, v)| k.strip_prefix(prefix).map(|id| (id.to_string(), v.clone()))).collect()
 }
 
+/// "0.5, 1.5" (mg at each dose time, commas or spaces between) into doses.
+fn parse_amounts(text: &str) -> Result<Vec<units::Mg>, taper_core::InputError> {
+    text.split([',', ' ', ';'])
+        .filter(|a| !a.trim().is_empty())
+        .map(|a| {
+            units::parse_positive_dose("amounts", &with_unit(a, "mg")).map_err(|_| {
+                taper_core::InputError::new(
+                    "amounts",
+                    text,
+                    "List the mg you take now at each time, in the same order as the times, e.g. 0.5, 1.5",
+                )
+            })
+        })
+        .collect()
+}
+
 fn with_unit(v: &str, unit: &str) -> String {
     let t = v.trim();
     if t.chars().last().is_some_and(|c| c.is_ascii_digit()) { format!("{t}{unit}") } else { t.to_string() }
@@ -526,6 +566,7 @@ fn form_field(core_field: &str) -> &'static str {
         "final" => "final",
         "to" => "to",
         "times" => "times",
+        "amounts" => "amounts",
         _ => "products",
     }
 }

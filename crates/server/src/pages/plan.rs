@@ -89,6 +89,7 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         end_at: f.end_at.clone(),
         micro_taper: f.micro_taper,
         times: f.times.clone(),
+        amounts: f.amounts.clone(),
         times_hint: times_hint(drug),
         switch_from: drug.filter(|d| d.class.is_benzodiazepine() && d.single_dose.is_none()).map(|d| d.id.clone()),
         dose: f.dose.clone(),
@@ -529,6 +530,8 @@ pub struct PlanNew {
     pub micro_taper: bool,
     /// Times of day the dose is taken, as typed, and what an empty answer means for this drug.
     pub times: String,
+    /// The mg taken now at each time, as typed.
+    pub amounts: String,
     pub times_hint: String,
     /// A benzodiazepine a step-by-step switch could start from (`/switch`).
     pub switch_from: Option<String>,

@@ -732,3 +732,51 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
     })
     .await;
 }
+
+/// A new-user walk: "step 0 changes the person's regimen without asking". The form now asks how
+/// much is taken now at each time; the plan starts from that split and keeps its shares, and
+/// amounts that do not add up are refused with both figures, nothing saved.
+#[tokio::test]
+async fn the_dose_now_at_each_time_is_asked_and_kept() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("p@example.org").await;
+        let today = days_ago(0);
+        let form = |times: &'static str, amounts: &'static str| {
+            vec![
+                ("drug", "lorazepam"),
+                ("dose", "2"),
+                ("strategy", "proportional"),
+                ("step", "10"),
+                ("every", "28"),
+                ("start_date", today.as_str()),
+                ("syringe", "0.1"),
+                ("products", "lorazepam-tab-0.5mg"),
+                ("products", "lorazepam-tab-1mg"),
+                ("products", "lorazepam-oral-concentrate-2mg-ml"),
+                ("times", times),
+                ("amounts", amounts),
+            ]
+        };
+        let page = "/plan/new?drug=lorazepam";
+        let split = b.submit(page, "/plan/preview", &form("08:00, 22:00", "0.5, 1.5")).await;
+        assert_eq!(split.status, StatusCode::OK, "{}", visible(&split));
+        assert!(
+            split.has("<strong>08:00</strong> · 0.5 mg") && split.has("<strong>22:00</strong> · 1.5 mg"),
+            "{}",
+            visible(&split)
+        );
+        let short = b.submit(page, "/plan/preview", &form("08:00, 22:00", "0.5, 1")).await;
+        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            short.has("add up to 1.5 mg") && short.has("the daily dose, 2 mg") && short.has("href=\"#amounts\""),
+            "{}",
+            visible(&short)
+        );
+        let no_times = b.submit(page, "/plan/preview", &form("", "0.5, 1.5")).await;
+        assert!(no_times.has("Give the times too"), "{}", visible(&no_times));
+        assert!(!b.get("/today").await.has("agreed dose today"), "nothing saved");
+        app
+    })
+    .await;
+}
