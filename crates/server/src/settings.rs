@@ -287,32 +287,7 @@ impl PlanForm {
         let amounts = self.amounts(&mut errors);
         let (beads, fills) = self.beads_and_fills(&mut errors);
         let justification = self.justification(&mut errors);
-        let times = match self.times.trim() {
-            "" => None,
-            t => match units::DoseTimes::parse("times", t) {
-                Ok(times) => Some(times.times().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
-                Err(e) => {
-                    errors.push(Field::error("times", e.message));
-                    None
-                }
-            },
-        };
-        let split = match self.amounts.trim() {
-            "" => None,
-            a => match parse_amounts(a) {
-                Ok(list) => Some(list.iter().map(|m| n(m.get())).collect::<Vec<_>>().join(", ")),
-                Err(e) => {
-                    errors.push(Field::error("amounts", e.message));
-                    None
-                }
-            },
-        };
-        if split.is_some() && times.is_none() {
-            errors.push(Field::error(
-                "amounts",
-                "Give the times too: each amount belongs to one of them, in the same order.",
-            ));
-        }
+        let (times, split) = self.dose_times(&mut errors);
         match (drug, strategy, errors.is_empty()) {
             (Some(d), Some(strategy), true) => Ok(PlanSettings {
                 drug: d.id.clone(),
@@ -340,6 +315,38 @@ impl PlanForm {
             }),
             _ => Err(errors),
         }
+    }
+
+    /// The dose times and the amount now at each, checked and written the one way they are kept
+    /// ("08:00, 20:00"; "0.5, 1.5"); amounts need times (clinical review W6).
+    fn dose_times(&self, errors: &mut Vec<Field>) -> (Option<String>, Option<String>) {
+        let times = match self.times.trim() {
+            "" => None,
+            t => match units::DoseTimes::parse("times", t) {
+                Ok(times) => Some(times.times().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+                Err(e) => {
+                    errors.push(Field::error("times", e.message));
+                    None
+                }
+            },
+        };
+        let split = match self.amounts.trim() {
+            "" => None,
+            a => match parse_amounts(a) {
+                Ok(list) => Some(list.iter().map(|m| n(m.get())).collect::<Vec<_>>().join(", ")),
+                Err(e) => {
+                    errors.push(Field::error("amounts", e.message));
+                    None
+                }
+            },
+        };
+        if split.is_some() && times.is_none() {
+            errors.push(Field::error(
+                "amounts",
+                "Give the times too: each amount belongs to one of them, in the same order.",
+            ));
+        }
+        (times, split)
     }
 
     /// The dose now in tablet-equivalent mg: where a product of the drug counts differently
