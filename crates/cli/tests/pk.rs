@@ -242,7 +242,7 @@ fn simulate_outputs_csv_and_svg() {
     assert_eq!(csv.lines().count(), 1 + 3 * 24 * 4 + 1);
     assert!(csv.lines().skip(1).all(|l| l.split(',').skip(1).all(|v| v.parse::<f64>().unwrap() >= 0.0)));
     let svg = stdout(&["simulate", "--drug", "venlafaxine", "--dose", "75mg", "--days", "3", "--format", "svg"]);
-    assert!(svg.starts_with("<svg") && svg.contains("<polyline") && svg.contains("modelled occupancy"));
+    assert!(svg.starts_with("<svg") && svg.contains("<polyline") && svg.contains("occupancy %"));
     let plan_svg = stdout(&[
         "plan",
         "--drug",
@@ -255,6 +255,21 @@ fn simulate_outputs_csv_and_svg() {
         "svg",
     ]);
     assert!(plan_svg.starts_with("<svg") && plan_svg.contains("Citalopram: daily dose"));
+    // Readable on a phone (issue 20; walks found 4 px labels): every text, scaled from the
+    // chart's width to a 360-pixel screen, is 11 px or more.
+    for chart in [&svg, &plan_svg] {
+        let width: f64 = chart.split("width=\"").nth(1).and_then(|w| w.split('"').next()).unwrap().parse().unwrap();
+        let sizes: Vec<f64> =
+            chart.split("font-size=\"").skip(1).map(|s| s.split('"').next().unwrap().parse().unwrap()).collect();
+        assert!(!sizes.is_empty());
+        for px in sizes {
+            assert!(
+                px * 360.0 / width >= 11.0,
+                "{px} px text on a {width} px chart is {} px on a phone",
+                px * 360.0 / width
+            );
+        }
+    }
 }
 
 #[test]

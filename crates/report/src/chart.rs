@@ -18,6 +18,12 @@ impl std::fmt::Display for ChartError {
 }
 impl std::error::Error for ChartError {}
 
+/// Text sizes in the SVG's own pixels. Charts are drawn 640 wide and scaled to the screen: on a
+/// 360-pixel phone these come out near 12–13 px (plotters draws text at about 0.8 of the size asked) (a new-user walk found 4 px labels on an
+/// 800-wide chart).
+const LABEL_PX: u32 = 28;
+const CAPTION_PX: u32 = 30;
+
 fn err(e: impl std::fmt::Display) -> ChartError {
     ChartError(e.to_string())
 }
@@ -29,17 +35,28 @@ pub fn exposure_svg(exposure: &Exposure, title: &str) -> Result<String, ChartErr
     let max_level = curve.levels.iter().flatten().copied().fold(100.0, f64::max) * 1.1;
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (800, 460)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (640, 460)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let (top, bottom) = root.split_vertically(if exposure.occupancy.is_some() { 280 } else { 460 });
         let mut chart = ChartBuilder::on(&top)
-            .caption(title, ("sans-serif", 18))
+            .caption(title, ("sans-serif", CAPTION_PX))
             .margin(12)
-            .x_label_area_size(32)
-            .y_label_area_size(56)
+            .x_label_area_size(56)
+            .y_label_area_size(96)
             .build_cartesian_2d(0f64..days, 0f64..max_level)
             .map_err(err)?;
-        chart.configure_mesh().x_desc("day").y_desc("level, % of steady average").draw().map_err(err)?;
+        chart
+            .configure_mesh()
+            .label_style(("sans-serif", LABEL_PX))
+            .axis_desc_style(("sans-serif", LABEL_PX))
+            .x_labels(5)
+            .y_labels(5)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| taper_core::units::trim_number((*y * 100.0).round() / 100.0))
+            .x_desc("day")
+            .y_desc("level, % of average")
+            .draw()
+            .map_err(err)?;
         for (i, (sp, series)) in curve.species.iter().zip(&curve.levels).enumerate() {
             let colour = COLOURS[i % COLOURS.len()];
             chart
@@ -51,7 +68,13 @@ pub fn exposure_svg(exposure: &Exposure, title: &str) -> Result<String, ChartErr
                 .label(format!("{} (t½ ≈ {:.0} h)", sp.name, sp.half_life_hours))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
         }
-        chart.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).draw().map_err(err)?;
+        chart
+            .configure_series_labels()
+            .label_font(("sans-serif", LABEL_PX))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
         if let Some(occ) = &exposure.occupancy {
             let points: Vec<(f64, f64)> = curve.hours().zip(occ).map(|(h, v)| (h / 24.0, *v)).collect();
             occupancy_panel(&bottom, days, points, true)?;
@@ -81,18 +104,29 @@ pub fn plan_svg(plan: &Plan) -> Result<String, ChartError> {
     let y_top = with_headroom(plan.steps.first().map_or(1.0, |s| s.dose_mg.get()), 1.1);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (800, 420)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (640, 420)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let has_occ = plan.steps.iter().any(|s| s.occupancy.is_some());
         let (top, bottom) = root.split_vertically(if has_occ { 240 } else { 420 });
         let mut chart = ChartBuilder::on(&top)
-            .caption(format!("{}: daily dose", plan.drug_name), ("sans-serif", 18))
+            .caption(format!("{}: daily dose", plan.drug_name), ("sans-serif", CAPTION_PX))
             .margin(12)
-            .x_label_area_size(32)
-            .y_label_area_size(56)
+            .x_label_area_size(56)
+            .y_label_area_size(96)
             .build_cartesian_2d(0f64..end, 0f64..y_top)
             .map_err(err)?;
-        chart.configure_mesh().x_desc("day").y_desc("mg per day").draw().map_err(err)?;
+        chart
+            .configure_mesh()
+            .label_style(("sans-serif", LABEL_PX))
+            .axis_desc_style(("sans-serif", LABEL_PX))
+            .x_labels(5)
+            .y_labels(5)
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| taper_core::units::trim_number((*y * 100.0).round() / 100.0))
+            .x_desc("day")
+            .y_desc("mg per day")
+            .draw()
+            .map_err(err)?;
         chart.draw_series(LineSeries::new(points.iter().copied(), COLOURS[0].stroke_width(2))).map_err(err)?;
         if has_occ {
             let occ: Vec<(f64, f64)> = plan
@@ -122,11 +156,22 @@ fn occupancy_panel<DB: DrawingBackend>(
     let lo = if zoom { points.iter().map(|p| p.1).fold(100.0, f64::min) - 5.0 } else { 0.0 };
     let mut chart = ChartBuilder::on(area)
         .margin(12)
-        .x_label_area_size(32)
-        .y_label_area_size(56)
+        .x_label_area_size(56)
+        .y_label_area_size(96)
         .build_cartesian_2d(0f64..days, lo.max(0.0)..(hi + 5.0).min(100.0))
         .map_err(err)?;
-    chart.configure_mesh().x_desc("day").y_desc("modelled occupancy %").draw().map_err(err)?;
+    chart
+        .configure_mesh()
+        .label_style(("sans-serif", LABEL_PX))
+        .axis_desc_style(("sans-serif", LABEL_PX))
+        .x_labels(5)
+        .y_labels(5)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| taper_core::units::trim_number((*y * 100.0).round() / 100.0))
+        .x_desc("day")
+        .y_desc("occupancy %")
+        .draw()
+        .map_err(err)?;
     chart.draw_series(LineSeries::new(points, COLOURS[2].stroke_width(2))).map_err(err)?;
     Ok(())
 }
@@ -155,12 +200,13 @@ pub fn waves_svg(t: &Timeline) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
         let has_scores = t.scores.iter().any(|(_, v)| !v.is_empty());
-        let root = SVGBackend::with_string(&mut svg, (820, if has_scores { 720 } else { 560 })).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (640, if has_scores { 960 } else { 760 })).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let has_occ = !t.occupancy.is_empty();
-        let (root, score_area) = if has_scores { root.split_vertically(560) } else { (root.clone(), root) };
-        let (top, rest) = root.split_vertically(300);
-        let (dose_area, occ_area) = rest.split_vertically(if has_occ { 130 } else { 260 });
+        // Panels tall enough for their labels at phone-readable sizes.
+        let (root, score_area) = if has_scores { root.split_vertically(760) } else { (root.clone(), root) };
+        let (top, rest) = root.split_vertically(360);
+        let (dose_area, occ_area) = rest.split_vertically(if has_occ { 200 } else { 400 });
         burden_panel(&top, &f)?;
         dose_panel(&dose_area, &f)?;
         if has_occ {
@@ -218,13 +264,22 @@ fn burden_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let hi = a.days.iter().map(|d| d.burden.max(d.rolling)).fold(10.0, f64::max) * 1.15;
     let label = |v: &f64| f.label(v);
     let mut chart = ChartBuilder::on(area)
-        .caption("Symptom burden: waves and windows", ("sans-serif", 18))
+        .caption("Symptom burden: waves and windows", ("sans-serif", CAPTION_PX))
         .margin(12)
-        .x_label_area_size(28)
-        .y_label_area_size(56)
+        .x_label_area_size(56)
+        .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..hi)
         .map_err(err)?;
-    chart.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("checklist points").draw().map_err(err)?;
+    chart
+        .configure_mesh()
+        .label_style(("sans-serif", LABEL_PX))
+        .axis_desc_style(("sans-serif", LABEL_PX))
+        .y_labels(5)
+        .x_labels(4)
+        .x_label_formatter(&label)
+        .y_desc("checklist points")
+        .draw()
+        .map_err(err)?;
     for e in &a.episodes {
         let colour = if e.kind == Kind::Wave { WAVE } else { WINDOW };
         chart
@@ -278,11 +333,19 @@ fn dose_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let y_top = with_headroom(dose.iter().map(|p| p.1).fold(1.0, f64::max), 1.15);
     let mut dc = ChartBuilder::on(area)
         .margin(12)
-        .x_label_area_size(28)
-        .y_label_area_size(56)
+        .x_label_area_size(56)
+        .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..y_top)
         .map_err(err)?;
-    dc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("mg per day").draw().map_err(err)?;
+    dc.configure_mesh()
+        .label_style(("sans-serif", LABEL_PX))
+        .axis_desc_style(("sans-serif", LABEL_PX))
+        .y_labels(5)
+        .x_labels(4)
+        .x_label_formatter(&label)
+        .y_desc("mg per day")
+        .draw()
+        .map_err(err)?;
     dc.draw_series(LineSeries::new(dose, COLOURS[3].stroke_width(2))).map_err(err)?;
     Ok(())
 }
@@ -293,11 +356,19 @@ fn waves_occupancy_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let occ = f.steps(f.t.occupancy);
     let mut oc = ChartBuilder::on(area)
         .margin(12)
-        .x_label_area_size(28)
-        .y_label_area_size(56)
+        .x_label_area_size(56)
+        .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..100f64)
         .map_err(err)?;
-    oc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("occupancy %").draw().map_err(err)?;
+    oc.configure_mesh()
+        .label_style(("sans-serif", LABEL_PX))
+        .axis_desc_style(("sans-serif", LABEL_PX))
+        .y_labels(5)
+        .x_labels(4)
+        .x_label_formatter(&label)
+        .y_desc("occupancy %")
+        .draw()
+        .map_err(err)?;
     oc.draw_series(LineSeries::new(occ, COLOURS[2].stroke_width(2))).map_err(err)?;
     Ok(())
 }
@@ -307,11 +378,19 @@ fn scores_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let label = |v: &f64| f.label(v);
     let mut sc = ChartBuilder::on(area)
         .margin(12)
-        .x_label_area_size(28)
-        .y_label_area_size(56)
+        .x_label_area_size(56)
+        .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..100f64)
         .map_err(err)?;
-    sc.configure_mesh().x_labels(6).x_label_formatter(&label).y_desc("% of max score").draw().map_err(err)?;
+    sc.configure_mesh()
+        .label_style(("sans-serif", LABEL_PX))
+        .axis_desc_style(("sans-serif", LABEL_PX))
+        .y_labels(5)
+        .x_labels(4)
+        .x_label_formatter(&label)
+        .y_desc("% of max score")
+        .draw()
+        .map_err(err)?;
     for (k, (name, points)) in f.t.scores.iter().enumerate() {
         let colour = COLOURS[(k + 1) % COLOURS.len()];
         let pts: Vec<(f64, f64)> = points.iter().map(|(d, v)| (f.x(*d), *v)).collect();
@@ -321,7 +400,12 @@ fn scores_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
         sc.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
     }
-    sc.configure_series_labels().background_style(WHITE.mix(0.85)).border_style(BLACK).draw().map_err(err)?;
+    sc.configure_series_labels()
+        .label_font(("sans-serif", LABEL_PX))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
     Ok(())
 }
 
