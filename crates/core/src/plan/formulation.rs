@@ -760,6 +760,11 @@ impl Solver {
         &self.ceiling
     }
 
+    /// Puts back the strengths allowed before an attempt that was discarded.
+    pub fn set_ceiling(&mut self, ceiling: Vec<f64>) {
+        self.ceiling = ceiling;
+    }
+
     /// Bounds for solving the days between two fixed steps: no stronger than `ceiling`, no
     /// weaker than `floor`, per stock.
     pub fn bound(&mut self, ceiling: &[f64], floor: &[f64]) {

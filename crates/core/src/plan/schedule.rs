@@ -625,7 +625,10 @@ impl<'a> Context<'a> {
         window: Window,
         like: Option<&str>,
     ) -> Result<Step, PlanStatus> {
-        let mark = self.warnings.len();
+        // What a discarded attempt changed is undone with its warnings: the doses a day it
+        // noted and the strengths it settled (a property test found a fewer-times warning lost
+        // while its state stayed).
+        let (mark, doses_a_day, ceiling) = (self.warnings.len(), self.doses_a_day, self.solver.ceiling().to_vec());
         let step = self.realise(index, day, prev, next, window, like)?;
         let quarter = self.catalogue.policy.step_cap.snri_at_usual_dose_max_cut_fraction;
         let most = prev * (1.0 - quarter);
@@ -636,6 +639,8 @@ impl<'a> Context<'a> {
             return Ok(step);
         }
         self.warnings.truncate(mark);
+        self.doses_a_day = doses_a_day;
+        self.solver.set_ceiling(ceiling);
         let narrower = Window { low: window.low.max(most), ..window };
         let aimed =
             Next { target: next.target.max(narrower.low), tolerance: next.tolerance, direction: next.direction };
