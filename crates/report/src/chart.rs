@@ -24,6 +24,30 @@ impl std::error::Error for ChartError {}
 const LABEL_PX: u32 = 28;
 const CAPTION_PX: u32 = 30;
 
+/// The mesh every chart over days shares: labels readable on a phone, whole days, doses to a
+/// hundredth.
+fn day_mesh<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    y_desc: &str,
+) -> Result<(), ChartError> {
+    chart
+        .configure_mesh()
+        .label_style(("sans-serif", LABEL_PX))
+        .axis_desc_style(("sans-serif", LABEL_PX))
+        .x_labels(5)
+        .y_labels(5)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| taper_core::units::trim_number((*y * 100.0).round() / 100.0))
+        .x_desc("day")
+        .y_desc(y_desc)
+        .draw()
+        .map_err(err)
+}
+
 fn err(e: impl std::fmt::Display) -> ChartError {
     ChartError(e.to_string())
 }
@@ -45,18 +69,7 @@ pub fn exposure_svg(exposure: &Exposure, title: &str) -> Result<String, ChartErr
             .y_label_area_size(96)
             .build_cartesian_2d(0f64..days, 0f64..max_level)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .label_style(("sans-serif", LABEL_PX))
-            .axis_desc_style(("sans-serif", LABEL_PX))
-            .x_labels(5)
-            .y_labels(5)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| taper_core::units::trim_number((*y * 100.0).round() / 100.0))
-            .x_desc("day")
-            .y_desc("level, % of average")
-            .draw()
-            .map_err(err)?;
+        day_mesh(&mut chart, "level, % of average")?;
         for (i, (sp, series)) in curve.species.iter().zip(&curve.levels).enumerate() {
             let colour = COLOURS[i % COLOURS.len()];
             chart
@@ -115,18 +128,7 @@ pub fn plan_svg(plan: &Plan) -> Result<String, ChartError> {
             .y_label_area_size(96)
             .build_cartesian_2d(0f64..end, 0f64..y_top)
             .map_err(err)?;
-        chart
-            .configure_mesh()
-            .label_style(("sans-serif", LABEL_PX))
-            .axis_desc_style(("sans-serif", LABEL_PX))
-            .x_labels(5)
-            .y_labels(5)
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| taper_core::units::trim_number((*y * 100.0).round() / 100.0))
-            .x_desc("day")
-            .y_desc("mg per day")
-            .draw()
-            .map_err(err)?;
+        day_mesh(&mut chart, "mg per day")?;
         chart.draw_series(LineSeries::new(points.iter().copied(), COLOURS[0].stroke_width(2))).map_err(err)?;
         if has_occ {
             let occ: Vec<(f64, f64)> = plan
@@ -160,18 +162,7 @@ fn occupancy_panel<DB: DrawingBackend>(
         .y_label_area_size(96)
         .build_cartesian_2d(0f64..days, lo.max(0.0)..(hi + 5.0).min(100.0))
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .label_style(("sans-serif", LABEL_PX))
-        .axis_desc_style(("sans-serif", LABEL_PX))
-        .x_labels(5)
-        .y_labels(5)
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| taper_core::units::trim_number((*y * 100.0).round() / 100.0))
-        .x_desc("day")
-        .y_desc("occupancy %")
-        .draw()
-        .map_err(err)?;
+    day_mesh(&mut chart, "occupancy %")?;
     chart.draw_series(LineSeries::new(points, COLOURS[2].stroke_width(2))).map_err(err)?;
     Ok(())
 }

@@ -297,6 +297,16 @@ pub fn add_stock(total: &mut Vec<StockNeed>, more: &[StockNeed]) {
     }
 }
 
+/// A day solved as its parts: its aim, where it must land, and its times and shares.
+#[derive(Clone, Copy)]
+struct DayAim<'a> {
+    aim: f64,
+    window: Window,
+    tolerance: f64,
+    times: &'a DoseTimes,
+    shares: &'a [f64],
+}
+
 /// One thing to measure out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
@@ -979,19 +989,12 @@ impl Solver {
         // Each part as close to its share as the planner's own tolerance asks, else as near as
         // a part may be (15 %): a day nearer its target first.
         let tight = (tolerance / aim.max(1e-9)).clamp(1e-6, 0.15);
-        self.parts_within(aim, window, tolerance, times, shares, tight)
-            .or_else(|| self.parts_within(aim, window, tolerance, times, shares, 0.15))
+        let day = DayAim { aim, window, tolerance, times, shares };
+        self.parts_within(&day, tight).or_else(|| self.parts_within(&day, 0.15))
     }
 
-    fn parts_within(
-        &mut self,
-        aim: f64,
-        window: Window,
-        tolerance: f64,
-        times: &DoseTimes,
-        shares: &[f64],
-        part_fraction: f64,
-    ) -> Option<Choice> {
+    fn parts_within(&mut self, day: &DayAim, part_fraction: f64) -> Option<Choice> {
+        let DayAim { aim, window, tolerance, times, shares } = *day;
         let before = self.ceiling.clone();
         let draws = std::mem::replace(&mut self.draws, 1);
         let n = times.len();
