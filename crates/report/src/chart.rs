@@ -158,6 +158,7 @@ fn occupancy_panel<DB: DrawingBackend>(
     let lo = if zoom { points.iter().map(|p| p.1).fold(100.0, f64::min) - 5.0 } else { 0.0 };
     let mut chart = ChartBuilder::on(area)
         .margin(12)
+        .margin_right(48)
         .x_label_area_size(56)
         .y_label_area_size(96)
         .build_cartesian_2d(0f64..days, lo.max(0.0)..(hi + 5.0).min(100.0))
@@ -257,6 +258,7 @@ fn burden_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let mut chart = ChartBuilder::on(area)
         .caption("Symptom burden: waves and windows", ("sans-serif", CAPTION_PX))
         .margin(12)
+        .margin_right(48)
         .x_label_area_size(56)
         .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..hi)
@@ -310,6 +312,7 @@ fn burden_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", LABEL_PX))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()
@@ -324,6 +327,7 @@ fn dose_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let y_top = with_headroom(dose.iter().map(|p| p.1).fold(1.0, f64::max), 1.15);
     let mut dc = ChartBuilder::on(area)
         .margin(12)
+        .margin_right(48)
         .x_label_area_size(56)
         .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..y_top)
@@ -347,6 +351,7 @@ fn waves_occupancy_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let occ = f.steps(f.t.occupancy);
     let mut oc = ChartBuilder::on(area)
         .margin(12)
+        .margin_right(48)
         .x_label_area_size(56)
         .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..100f64)
@@ -369,6 +374,7 @@ fn scores_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let label = |v: &f64| f.label(v);
     let mut sc = ChartBuilder::on(area)
         .margin(12)
+        .margin_right(48)
         .x_label_area_size(56)
         .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..100f64)
