@@ -346,6 +346,11 @@ pub async fn preview(
     };
     let stored = StoredPlan::new(&plan, &state.catalogue);
     let chart = taper_report::chart::plan_svg(&plan)?;
+    // One plan at a time for now: saving a new one replaces the current one, said before it is
+    // saved (a walk lost a lorazepam plan to an alprazolam one without warning).
+    let replaces = crate::timeline::Course::load(&state, person.id())
+        .await?
+        .map(|c| state.catalogue.drug(c.drug()).map_or_else(|| c.drug().to_string(), |d| d.name.clone()));
     // Everything the person sent, to save or to change it.
     let hidden: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "csrf").cloned().collect();
     let try_with = PlanJson::new(&plan, &state.catalogue).suggestion_option.and_then(|s| {
@@ -371,6 +376,7 @@ pub async fn preview(
         can_save: stored.steps.len() > 1,
         hidden,
         try_with,
+        replaces,
     };
     Ok(page.into_response())
 }
@@ -603,6 +609,8 @@ pub struct PlanPreview {
     pub can_save: bool,
     /// What would let a stopped plan go on, offered as a button: its words and the form it sends.
     pub try_with: Option<(String, Vec<(String, String)>)>,
+    /// The medication of the plan that saving this one replaces, if there is one.
+    pub replaces: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]

@@ -711,6 +711,7 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
         assert!(!b.get("/today").await.has("agreed dose today"), "nothing saved from a refused form");
 
         let preview = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("07:00, 19:00")).await;
+        assert!(!preview.has("replaces your current plan"), "no plan yet");
         // Each time on its own line with its amount (a new-user walk: one paragraph ran them together).
         assert!(preview.has("<p>In 2 doses.</p>"), "{}", visible(&preview));
         assert!(
@@ -728,6 +729,9 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
         for time in ["08:00", "15:00", "22:00"] {
             assert!(t.has(&format!("<strong>{time}</strong>")), "{time}: {}", visible(&t));
         }
+        // A second plan says before saving that it replaces this one (a walk lost a plan so).
+        let again = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("")).await;
+        assert!(again.has("replaces your current plan for Alprazolam"), "{}", visible(&again));
         app
     })
     .await;
