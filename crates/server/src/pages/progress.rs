@@ -150,12 +150,12 @@ pub fn revision_summary(r: &timeline::Rev) -> String {
     if r.record.hold {
         format!("Hold at {} mg until a later revision", timeline::fmt(s.start_mg))
     } else {
+        // The strategy the plan used, as core says it: a drug without a model is planned
+        // proportionally though hyperbolic was asked (walk: the line said "hyperbolic 5 pp").
         format!(
-            "{} mg, {} {}{} every {} days ({} steps)",
+            "{} mg, {}, every {} days ({} steps)",
             timeline::fmt(s.start_mg),
-            s.strategy,
-            timeline::fmt(s.step),
-            s.step_unit(),
+            r.plan.strategy,
             s.interval_days,
             r.plan.steps.len().saturating_sub(1)
         )

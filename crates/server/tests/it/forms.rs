@@ -729,6 +729,9 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
         for time in ["08:00", "15:00", "22:00"] {
             assert!(t.has(&format!("<strong>{time}</strong>")), "{time}: {}", visible(&t));
         }
+        // The history line names the strategy the plan used, as core says it.
+        let plan = b.get("/plan").await;
+        assert!(plan.has("1 mg, 10% of the current dose per step, every 28 days"), "{}", visible(&plan));
         // A second plan says before saving that it replaces this one (a walk lost a plan so).
         let again = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("")).await;
         assert!(again.has("replaces your current plan for Alprazolam"), "{}", visible(&again));
