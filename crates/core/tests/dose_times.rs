@@ -185,3 +185,39 @@ fn the_taper_after_a_switch_keeps_its_times_and_starts() {
         }
     }
 }
+
+/// New-user walk: lorazepam 2 mg taken as 0.5 mg at 08:00 and 1.5 mg at 22:00, with 0.5 and 1 mg
+/// tablets and the 2 mg/mL concentrate, held at 0.5 mg: the small morning dose alone needed the
+/// 1 in 100 dilution, which locked the whole plan to it, and the larger evening dose could no
+/// longer be drawn. The split now moves toward equal where that keeps each dose measurable, and
+/// says so; the plan reaches zero and starts from the person's own split.
+#[test]
+fn an_uneven_split_moves_toward_equal_rather_than_stall() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["lorazepam-tab-0.5mg", "lorazepam-tab-1mg", "lorazepam-oral-concentrate-2mg-ml"];
+    let req = PlanRequest {
+        times: Some(DoseTimes::parse("times", "08:00, 22:00").unwrap()),
+        amounts: Some(vec![Mg::new(0.5).unwrap(), Mg::new(1.5).unwrap()]),
+        ..PlanRequest::new(
+            "lorazepam",
+            Mg::new(2.0).unwrap(),
+            Strategy::Proportional { step_percent: 10.0 },
+            kit(&c, &ids),
+        )
+    };
+    let p = taper_core::plan(&c, &req).unwrap();
+    assert!(p.is_complete(), "{:?}", p.status);
+    let first: Vec<f64> = p.steps[0].preparation.parts.iter().map(|(_, q)| q.dose_mg).collect();
+    assert_eq!(first, [0.5, 1.5], "the dose now, as the person takes it");
+    let moved = p.warnings.iter().find(|w| w.code == "split-moved").expect("the move is said");
+    assert!(moved.message.contains("more evenly") && moved.step.is_some_and(|s| s > 0), "{}", moved.message);
+    // Until it moves, the evening dose stays three times the morning one.
+    for s in &p.steps[1..moved.step.unwrap()] {
+        let parts: Vec<f64> = s.preparation.parts.iter().map(|(_, q)| q.dose_mg).collect();
+        assert!((parts[1] / parts[0] - 3.0).abs() < 0.35, "step {}: {parts:?}", s.index);
+    }
+    // Amounts that do not add up are refused by field.
+    let wrong = PlanRequest { amounts: Some(vec![Mg::new(0.5).unwrap(), Mg::new(1.0).unwrap()]), ..req };
+    let e = taper_core::plan(&c, &wrong).unwrap_err().to_string();
+    assert!(e.contains("amounts") && e.contains("add up to 1.5 mg"), "{e}");
+}

@@ -37,72 +37,86 @@ fn case() -> impl Strategy<Value = Case> {
         any::<bool>(),
         prop_oneof![Just(0.05f64), Just(0.1), Just(0.2), Just(1.0)],
         (any::<bool>(), any::<bool>(), 20u32..200),
-        proptest::option::of(proptest::sample::subsequence(vec![6u16, 8, 12, 14, 18, 22], 1..=4)),
+        (proptest::option::of(proptest::sample::subsequence(vec![6u16, 8, 12, 14, 18, 22], 1..=4)), any::<bool>()),
     )
-        .prop_map(|(di, scale, kind, step, interval, pick, cutter, syringe, (micro, compound, beads), hours)| {
-            let drug = &catalogue().drugs()[di];
-            let base = drug
-                .usual_min_dose_mg
-                .unwrap_or_else(|| drug.products.iter().filter_map(|p| p.unit_strength_mg()).fold(0.5, f64::max));
-            let start = (base * scale * 100.0).round() / 100.0;
-            let strategy = match kind {
-                0 => taper_core::Strategy::Hyperbolic { step_pp: step.min(20.0) },
-                1 => taper_core::Strategy::Proportional { step_percent: step },
-                2 => taper_core::Strategy::Linear { step_mg: start * step / 100.0 },
-                // A prescriber's list: four cuts of the current dose, stopping after them half the
-                // time (a stop from there is often refused: too large a last step).
-                _ => taper_core::Strategy::Manual {
-                    doses: (1..=4)
-                        .map(|k| Mg::new(start * (1.0 - step.min(24.0) / 100.0).powi(k)).unwrap())
-                        .chain(cutter.then_some(Mg::ZERO))
-                        .collect(),
-                },
-            };
-            let mut stocks: Vec<Stock> = drug
-                .products
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| pick[i % pick.len()])
-                .map(|(_, p)| {
-                    let mut s = Stock::new(p.clone());
-                    if matches!(p.form, Form::Capsule { .. }) && compound {
-                        s.beads_per_capsule = Some(beads);
-                    }
-                    s
-                })
-                .collect();
-            if stocks.is_empty() {
-                stocks.push(Stock::new(drug.products[0].clone()));
-            }
-            if compound && micro {
-                stocks.push(Stock::new(taper_core::Product {
-                    id: "compounded".into(),
-                    ..taper_core::Product::compounded(&drug.id, 0.05)
-                }));
-            }
-            Case {
-                req: PlanRequest {
-                    drug: drug.id.clone(),
-                    start: Mg::new(start.max(0.01)).unwrap(),
-                    strategy,
-                    interval_days: interval,
-                    final_dose: None,
-                    end_at: None,
-                    micro_taper: micro && !compound,
-                    region: None,
-                    kit: Kit { stocks, equipment: Equipment { cutter, syringe_ml: syringe, ..Equipment::default() } },
-                    pace_override: None,
-                    // Some starts above the label are confirmed, as a prescriber may; the rest
-                    // must be refused until they are.
-                    confirm_dose: scale > 2.5,
-                    market: None,
-                    // Half the plans at times of their own (clinical review W6), half at the label's.
-                    amounts: None,
-                    times: hours
-                        .map(|h| DoseTimes::new(h.iter().map(|h| DoseTime::at(*h, 0).unwrap()).collect()).unwrap()),
-                },
-            }
-        })
+        .prop_map(
+            |(di, scale, kind, step, interval, pick, cutter, syringe, (micro, compound, beads), (hours, split))| {
+                let drug = &catalogue().drugs()[di];
+                let base = drug
+                    .usual_min_dose_mg
+                    .unwrap_or_else(|| drug.products.iter().filter_map(|p| p.unit_strength_mg()).fold(0.5, f64::max));
+                let start = (base * scale * 100.0).round() / 100.0;
+                let strategy = match kind {
+                    0 => taper_core::Strategy::Hyperbolic { step_pp: step.min(20.0) },
+                    1 => taper_core::Strategy::Proportional { step_percent: step },
+                    2 => taper_core::Strategy::Linear { step_mg: start * step / 100.0 },
+                    // A prescriber's list: four cuts of the current dose, stopping after them half the
+                    // time (a stop from there is often refused: too large a last step).
+                    _ => taper_core::Strategy::Manual {
+                        doses: (1..=4)
+                            .map(|k| Mg::new(start * (1.0 - step.min(24.0) / 100.0).powi(k)).unwrap())
+                            .chain(cutter.then_some(Mg::ZERO))
+                            .collect(),
+                    },
+                };
+                let mut stocks: Vec<Stock> = drug
+                    .products
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| pick[i % pick.len()])
+                    .map(|(_, p)| {
+                        let mut s = Stock::new(p.clone());
+                        if matches!(p.form, Form::Capsule { .. }) && compound {
+                            s.beads_per_capsule = Some(beads);
+                        }
+                        s
+                    })
+                    .collect();
+                if stocks.is_empty() {
+                    stocks.push(Stock::new(drug.products[0].clone()));
+                }
+                if compound && micro {
+                    stocks.push(Stock::new(taper_core::Product {
+                        id: "compounded".into(),
+                        ..taper_core::Product::compounded(&drug.id, 0.05)
+                    }));
+                }
+                Case {
+                    req: PlanRequest {
+                        drug: drug.id.clone(),
+                        start: Mg::new(start.max(0.01)).unwrap(),
+                        strategy,
+                        interval_days: interval,
+                        final_dose: None,
+                        end_at: None,
+                        micro_taper: micro && !compound,
+                        region: None,
+                        kit: Kit {
+                            stocks,
+                            equipment: Equipment { cutter, syringe_ml: syringe, ..Equipment::default() },
+                        },
+                        pace_override: None,
+                        // Some starts above the label are confirmed, as a prescriber may; the rest
+                        // must be refused until they are.
+                        confirm_dose: scale > 2.5,
+                        market: None,
+                        // Half the plans at times of their own (clinical review W6), half at the label's;
+                        // half of those taken unevenly now (1 : 2 : 3 …), as a person may.
+                        amounts: hours.as_ref().filter(|h| split && h.len() > 1).map(|h| {
+                            let whole: f64 = (1..=h.len()).map(|k| k as f64).sum();
+                            let start = start.max(0.01);
+                            let mut out: Vec<Mg> =
+                                (1..h.len()).map(|k| Mg::new(start * k as f64 / whole).unwrap()).collect();
+                            let so_far: f64 = out.iter().map(|m| m.get()).sum();
+                            out.push(Mg::new(start - so_far).unwrap());
+                            out
+                        }),
+                        times: hours
+                            .map(|h| DoseTimes::new(h.iter().map(|h| DoseTime::at(*h, 0).unwrap()).collect()).unwrap()),
+                    },
+                }
+            },
+        )
 }
 
 proptest! {

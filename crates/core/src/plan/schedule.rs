@@ -50,6 +50,8 @@ struct Context<'a> {
     doses_a_day: Option<usize>,
     /// The person's split of the day among their times, as shares of the day (`amounts`).
     shares: Option<Vec<f64>>,
+    /// Whether a step has already said that the split moved toward equal.
+    split_moved: bool,
 }
 
 fn product_list(drug: &Drug) -> String {
@@ -158,6 +160,7 @@ impl<'a> Context<'a> {
             last_preparation: Preparation::none(req.start.get()),
             doses_a_day: None,
             shares,
+            split_moved: false,
         })
     }
 
@@ -577,15 +580,65 @@ impl<'a> Context<'a> {
         k: usize,
     ) -> Option<crate::formulation::Parts> {
         let times = wanted.fewer(k);
-        let own = self.shares.clone().filter(|s| s.len() == k);
-        let shares = own.clone().unwrap_or_else(|| vec![1.0 / k as f64; k]);
+        let equal = vec![1.0 / k as f64; k];
+        let Some(own) = self.shares.clone().filter(|s| s.len() == k) else {
+            return self.solver.divide(prep, &times, &equal, false);
+        };
         if index == 0
-            && own.is_some()
-            && let Some(parts) = self.solver.divide(prep, &times, &shares, true)
+            && let Some(parts) = self.solver.divide(prep, &times, &own, true)
         {
             return Some(parts);
         }
-        self.solver.divide(prep, &times, &shares, false)
+        self.divide_keeping_strength(index, prep, &times, &own, &equal)
+    }
+
+    /// The person's shares, moved toward equal only where that keeps each dose measurable at the
+    /// liquid's current strength: a small dose that alone needs a weaker dilution would lock the
+    /// whole plan to it (D1) and the larger dose could no longer be drawn (a walk: lorazepam 0.5 +
+    /// 1.5 mg held at 0.5 mg). Said once, at the first step that moves.
+    fn divide_keeping_strength(
+        &mut self,
+        index: usize,
+        prep: &Preparation,
+        times: &crate::units::DoseTimes,
+        own: &[f64],
+        equal: &[f64],
+    ) -> Option<crate::formulation::Parts> {
+        let before = self.solver.ceiling().to_vec();
+        // The first split that divides at all, kept in case none keeps the strength.
+        let mut weaker: Option<(crate::formulation::Parts, Vec<f64>, f64)> = None;
+        for towards_equal in [0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0] {
+            let shares: Vec<f64> = own.iter().zip(equal).map(|(o, e)| o + (e - o) * towards_equal).collect();
+            self.solver.set_ceiling(before.clone());
+            let Some(parts) = self.solver.divide(prep, times, &shares, false) else { continue };
+            if self.solver.ceiling() == before.as_slice() {
+                self.note_split_moved(index, &parts, towards_equal);
+                return Some(parts);
+            }
+            if weaker.is_none() {
+                weaker = Some((parts, self.solver.ceiling().to_vec(), towards_equal));
+            }
+        }
+        self.solver.set_ceiling(before);
+        let (parts, ceiling, towards_equal) = weaker?;
+        self.solver.set_ceiling(ceiling);
+        self.note_split_moved(index, &parts, towards_equal);
+        Some(parts)
+    }
+
+    fn note_split_moved(&mut self, index: usize, parts: &crate::formulation::Parts, towards_equal: f64) {
+        if towards_equal <= 0.0 || self.split_moved {
+            return;
+        }
+        self.split_moved = true;
+        self.warnings.push(Warning {
+            code: "split-moved",
+            step: Some(index),
+            message: format!(
+                "From step {index} the day is split more evenly ({}) than you take it now, so that each dose can still be measured; ask the prescriber whether that suits you.",
+                parts.iter().map(|(t, p)| format!("{} mg at {t}", n(p.dose_mg))).collect::<Vec<_>>().join(", ")
+            ),
+        });
     }
 
     /// Extended- and immediate-release forms are absorbed at different speeds: a step that mixes
