@@ -707,6 +707,8 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
         );
         let bad = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("8am")).await;
         assert!(bad.has("is not a time of day") && bad.has("href=\"#times\""), "{}", visible(&bad));
+        // A screen reader is told which field is wrong and why (walk: no aria-invalid).
+        assert!(bad.has("aria-invalid=\"true\" aria-describedby=\"times-error\"") && bad.has("id=\"times-error\""));
         assert!(b.submit("/plan/new?drug=alprazolam", "/plan", &form("08:00, 08:30")).await.has("2 hours apart"));
         assert!(!b.get("/today").await.has("agreed dose today"), "nothing saved from a refused form");
 
