@@ -271,17 +271,10 @@ pub fn clock(hour: f64) -> String {
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
-/// Parses "08:00" or "8" into hours after midnight.
+/// Parses "08:00" or "8" into hours after midnight (the one parser of times of day,
+/// `DoseTime::parse`).
 pub fn parse_clock(field: &str, input: &str) -> Result<f64, InputError> {
-    let bad = || InputError::new(field, input, "expected a time of day such as 08:00 or 20:30");
-    let (h, m) = match input.trim().split_once(':') {
-        Some((h, m)) => (h.parse::<u32>().map_err(|_| bad())?, m.parse::<u32>().map_err(|_| bad())?),
-        None => (input.trim().parse::<u32>().map_err(|_| bad())?, 0),
-    };
-    if h > 23 || m > 59 {
-        return Err(bad());
-    }
-    Ok(f64::from(h) + f64::from(m) / 60.0)
+    crate::units::DoseTime::parse(field, input).map(crate::units::DoseTime::hours)
 }
 
 #[cfg(test)]
