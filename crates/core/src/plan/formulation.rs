@@ -360,12 +360,6 @@ impl Preparation {
         let mut out = vec![format!("In {} doses.", self.parts.len())];
         out.extend(first.iter().cloned());
         out.extend(doses.iter().map(|(when, text)| format!("At {when}: {text}.")));
-        if !first.is_empty() {
-            out.push(format!(
-                "Throw what is left of the {} away at the end of the day.",
-                if first.len() > 1 { "dilutions" } else { "dilution" }
-            ));
-        }
         out.join(" ")
     }
 
@@ -377,7 +371,7 @@ impl Preparation {
             .iter()
             .map(|d| {
                 format!(
-                    "First make the day's {} mg/mL dilution: {}; each dose is drawn from it with the oral syringe.",
+                    "First make the day's {} mg/mL dilution: {}; each dose is drawn from it with the oral syringe, and what is left is thrown away at the end of the day.",
                     n(d.dilution.mg_per_ml),
                     recipe_text(&d.product, &d.dilution)
                 )
