@@ -222,7 +222,8 @@ pub struct DoseTime(u16);
 impl DoseTime {
     /// `hour`:`minute`; `None` outside a day.
     pub fn at(hour: u16, minute: u16) -> Option<DoseTime> {
-        (hour < 24 && minute < 60).then_some(DoseTime(hour * 60 + minute))
+        // Checked before it is computed: "9999:00" must be refused, not overflow (fuzz smoke).
+        (hour < 24 && minute < 60).then(|| DoseTime(hour * 60 + minute))
     }
 
     /// The time `hours` after midnight, to the minute; `None` outside a day.
@@ -360,6 +361,8 @@ mod tests {
             ("25:00", "not a time of day"),
             ("8:61", "not a time of day"),
             ("noon", "not a time of day"),
+            ("9999:00", "not a time of day"),
+            ("08:9999", "not a time of day"),
             ("", "one to 4"),
             ("06:00 10:00 14:00 18:00 22:00", "one to 4"),
             ("08:00 09:00", "2 hours apart"),
