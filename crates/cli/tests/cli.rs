@@ -135,8 +135,17 @@ fn drugs_lists_the_catalogue_with_sources() {
     let out = taper().args(["drugs", "--format", "json"]).assert().success().get_output().stdout.clone();
     let drugs: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let drugs = drugs.as_array().unwrap();
-    assert_eq!(drugs.len(), 20);
-    for id in ["trazodone", "amitriptyline", "nortriptyline"] {
+    assert_eq!(drugs.len(), 26);
+    for id in [
+        "trazodone",
+        "amitriptyline",
+        "nortriptyline",
+        "zolpidem",
+        "zopiclone",
+        "eszopiclone",
+        "pregabalin",
+        "gabapentin",
+    ] {
         assert!(drugs.iter().any(|d| d["id"] == id && d["class"].is_string()), "{id} is listed");
     }
     for d in drugs {

@@ -25,6 +25,8 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
     ("trazodone.toml", include_str!("../../../data/catalogue/trazodone.toml")),
     ("amitriptyline.toml", include_str!("../../../data/catalogue/amitriptyline.toml")),
     ("nortriptyline.toml", include_str!("../../../data/catalogue/nortriptyline.toml")),
+    ("pregabalin.toml", include_str!("../../../data/catalogue/pregabalin.toml")),
+    ("gabapentin.toml", include_str!("../../../data/catalogue/gabapentin.toml")),
     ("alprazolam.toml", include_str!("../../../data/catalogue/alprazolam.toml")),
     ("clonazepam.toml", include_str!("../../../data/catalogue/clonazepam.toml")),
     ("lorazepam.toml", include_str!("../../../data/catalogue/lorazepam.toml")),
@@ -32,6 +34,10 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
     ("temazepam.toml", include_str!("../../../data/catalogue/temazepam.toml")),
     ("oxazepam.toml", include_str!("../../../data/catalogue/oxazepam.toml")),
     ("chlordiazepoxide.toml", include_str!("../../../data/catalogue/chlordiazepoxide.toml")),
+    ("zolpidem.toml", include_str!("../../../data/catalogue/zolpidem.toml")),
+    ("zopiclone.toml", include_str!("../../../data/catalogue/zopiclone.toml")),
+    ("eszopiclone.toml", include_str!("../../../data/catalogue/eszopiclone.toml")),
+    ("quetiapine.toml", include_str!("../../../data/catalogue/quetiapine.toml")),
 ];
 const SOURCES: &str = include_str!("../../../data/sources.toml");
 const POLICY: &str = include_str!("../../../data/policy.toml");
@@ -47,6 +53,14 @@ pub enum DrugClass {
     /// pace rules, as NICE NG222 covers every antidepressant.
     Tca,
     Benzodiazepine,
+    /// Z-drug hypnotics (zolpidem, zopiclone, eszopiclone): benzodiazepine receptor agonists,
+    /// planned under the benzodiazepine pace rules (Pottie 2018 and Maudsley 2024 treat them
+    /// together).
+    ZDrug,
+    /// Pregabalin and gabapentin: their own pace (Maudsley 2024, chapter 4).
+    Gabapentinoid,
+    /// Quetiapine, often taken at low doses for sleep: Horowitz 2021's antipsychotic pace.
+    Antipsychotic,
 }
 
 impl DrugClass {
@@ -58,6 +72,9 @@ impl DrugClass {
             DrugClass::OtherAntidepressant => "other-antidepressant",
             DrugClass::Tca => "tca",
             DrugClass::Benzodiazepine => "benzodiazepine",
+            DrugClass::ZDrug => "z-drug",
+            DrugClass::Gabapentinoid => "gabapentinoid",
+            DrugClass::Antipsychotic => "antipsychotic",
         }
     }
 
@@ -69,17 +86,29 @@ impl DrugClass {
             DrugClass::OtherAntidepressant => "antidepressant (other)",
             DrugClass::Tca => "tricyclic antidepressant",
             DrugClass::Benzodiazepine => "benzodiazepine",
+            DrugClass::ZDrug => "z-drug (hypnotic)",
+            DrugClass::Gabapentinoid => "gabapentinoid",
+            DrugClass::Antipsychotic => "antipsychotic",
         }
     }
 
     /// The label after "a" or "an", as said aloud: "an SSRI", "a benzodiazepine".
     pub fn with_article(self) -> String {
-        let an = matches!(self, DrugClass::Ssri | DrugClass::Snri | DrugClass::OtherAntidepressant);
+        let an = matches!(
+            self,
+            DrugClass::Ssri | DrugClass::Snri | DrugClass::OtherAntidepressant | DrugClass::Antipsychotic
+        );
         format!("{} {}", if an { "an" } else { "a" }, self.label())
     }
 
     pub fn is_benzodiazepine(self) -> bool {
         self == DrugClass::Benzodiazepine
+    }
+
+    /// A benzodiazepine receptor agonist (a benzodiazepine or a z-drug): planned under the
+    /// benzodiazepine pace, stopped by the diazepam-equivalent rule where an equivalent exists.
+    pub fn is_bzra(self) -> bool {
+        matches!(self, DrugClass::Benzodiazepine | DrugClass::ZDrug)
     }
 }
 
@@ -257,6 +286,14 @@ pub enum CapsuleContents {
     Unknown,
 }
 
+/// A drug the label has taken once a night, just before bed (a hypnotic; quetiapine for bipolar
+/// depression). Levels that fall low by morning are its purpose, not a warning.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bedtime {
+    pub source: String,
+}
+
 /// What a product physically is, and so how it can be divided.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Form {
@@ -316,6 +353,9 @@ pub struct Product {
     pub relative_exposure: f64,
     /// False where the product must not be diluted with water (e.g. above the drug's solubility).
     pub dilutable: bool,
+    /// True where the label asks each dose to be mixed immediately before it is taken (sertraline
+    /// concentrate): a measuring dilution is then made just before each dose, never for the day.
+    pub mix_just_before: bool,
     /// Hours from a dose to the peak level, where the label gives it for this form (extended-
     /// and delayed-release forms); the simulation's absorption follows it.
     pub tmax_hours: Option<f64>,
@@ -348,6 +388,7 @@ impl Product {
             note: None,
             relative_exposure: 1.0,
             dilutable: true,
+            mix_just_before: false,
             tmax_hours: None,
             daily_doses: None,
             divisible: true,
@@ -444,6 +485,9 @@ pub struct ProductRecord {
     /// See `Product::dilutable` (default true).
     #[serde(default)]
     pub dilute_in_water: Option<bool>,
+    /// See `Product::mix_just_before` (default false).
+    #[serde(default)]
+    pub mix_just_before: bool,
     /// See `Product::divisible` (default true).
     #[serde(default)]
     pub divisible: Option<bool>,
@@ -529,6 +573,7 @@ impl ProductRecord {
             note: self.note,
             relative_exposure,
             dilutable: self.dilute_in_water.unwrap_or(true),
+            mix_just_before: self.mix_just_before,
             tmax_hours,
             daily_doses,
             divisible: self.divisible.unwrap_or(true),
@@ -568,6 +613,8 @@ struct DrugRecord {
     #[serde(default)]
     divided: Option<DividedDoses>,
     #[serde(default)]
+    bedtime: Option<Bedtime>,
+    #[serde(default)]
     products: Vec<ProductRecord>,
 }
 
@@ -594,6 +641,8 @@ pub struct Drug {
     /// The label's division of the day's dose for immediate-release forms; each such product
     /// without its own `daily_doses` carries it.
     pub divided: Option<DividedDoses>,
+    /// Taken once, at bedtime, as its label allows: its levels are meant to fall by morning.
+    pub bedtime: Option<Bedtime>,
     pub products: Vec<Product>,
 }
 
@@ -668,6 +717,9 @@ pub struct Policy {
     pub antidepressant: AntidepressantPolicy,
     pub step_cap: StepCapPolicy,
     pub benzodiazepine: BenzodiazepinePolicy,
+    pub z_drug: PercentPolicy,
+    pub gabapentinoid: PercentPolicy,
+    pub antipsychotic: PercentPolicy,
     pub final_step: FinalStepPolicy,
     pub final_dose: FinalDosePolicy,
     pub plausibility: PlausibilityPolicy,
@@ -711,6 +763,58 @@ pub struct BenzodiazepinePolicy {
     pub final_step_source: String,
 }
 
+/// Z-drugs and gabapentinoids: planned by percentage of the current dose, like
+/// benzodiazepines, each class with its own sources.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PercentPolicy {
+    pub default_interval_days: u32,
+    pub min_interval_days: u32,
+    pub min_interval_source: String,
+    pub suggested_max_step_percent: f64,
+    pub suggested_step_source: String,
+    pub max_step_percent: f64,
+    pub max_step_source: String,
+}
+
+impl PercentPolicy {
+    fn pace(&self) -> PercentPace<'_> {
+        PercentPace {
+            default_interval_days: self.default_interval_days,
+            min_interval_days: self.min_interval_days,
+            min_interval_source: &self.min_interval_source,
+            suggested_max_step_percent: self.suggested_max_step_percent,
+            suggested_step_source: &self.suggested_step_source,
+            max_step_percent: self.max_step_percent,
+            max_step_source: &self.max_step_source,
+        }
+    }
+
+    /// The suggested step inside the limit, the limit inside the milligram cap, the default
+    /// interval no shorter than the minimum.
+    fn consistent(&self, max_cut_fraction: f64) -> bool {
+        self.suggested_max_step_percent > 0.0
+            && self.suggested_max_step_percent <= self.max_step_percent
+            && self.max_step_percent < 100.0 * max_cut_fraction + 1e-9
+            && self.min_interval_days >= 1
+            && self.default_interval_days >= self.min_interval_days
+    }
+}
+
+/// The pace of a class planned by percentage of the current dose (benzodiazepines, z-drugs,
+/// gabapentinoids), read from its section of `policy.toml`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PercentPace<'a> {
+    pub default_interval_days: u32,
+    pub min_interval_days: u32,
+    pub min_interval_source: &'a str,
+    pub suggested_max_step_percent: f64,
+    pub suggested_step_source: &'a str,
+    /// The largest cut a step may make without a recorded reason, in percent of the dose.
+    pub max_step_percent: f64,
+    pub max_step_source: &'a str,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FinalStepPolicy {
@@ -733,7 +837,30 @@ pub struct PlausibilityPolicy {
 }
 
 impl Policy {
-    fn cited(&self) -> [&str; 11] {
+    /// The percentage pace of `class`, or `None` for antidepressants (planned under
+    /// `[antidepressant]`, by occupancy where a model exists).
+    pub fn percent_pace(&self, class: DrugClass) -> Option<PercentPace<'_>> {
+        match class {
+            DrugClass::Benzodiazepine => {
+                let b = &self.benzodiazepine;
+                Some(PercentPace {
+                    default_interval_days: b.default_interval_days,
+                    min_interval_days: b.min_interval_days,
+                    min_interval_source: &b.min_interval_source,
+                    suggested_max_step_percent: b.suggested_max_step_percent,
+                    suggested_step_source: &b.max_step_source,
+                    max_step_percent: b.max_percent_per_two_weeks,
+                    max_step_source: &b.max_step_source,
+                })
+            }
+            DrugClass::ZDrug => Some(self.z_drug.pace()),
+            DrugClass::Gabapentinoid => Some(self.gabapentinoid.pace()),
+            DrugClass::Antipsychotic => Some(self.antipsychotic.pace()),
+            _ => None,
+        }
+    }
+
+    fn cited(&self) -> [&str; 20] {
         [
             &self.antidepressant.suggested_interval_source,
             &self.antidepressant.min_interval_source,
@@ -744,6 +871,15 @@ impl Policy {
             &self.benzodiazepine.min_interval_source,
             &self.benzodiazepine.max_step_source,
             &self.benzodiazepine.final_step_source,
+            &self.z_drug.min_interval_source,
+            &self.z_drug.suggested_step_source,
+            &self.z_drug.max_step_source,
+            &self.gabapentinoid.min_interval_source,
+            &self.gabapentinoid.suggested_step_source,
+            &self.gabapentinoid.max_step_source,
+            &self.antipsychotic.min_interval_source,
+            &self.antipsychotic.suggested_step_source,
+            &self.antipsychotic.max_step_source,
             &self.final_step.source,
             &self.final_dose.source,
         ]
@@ -765,6 +901,9 @@ impl Policy {
             && fraction(self.step_cap.snri_at_usual_dose_max_cut_fraction)
             && self.benzodiazepine.suggested_max_step_percent <= self.benzodiazepine.max_percent_per_two_weeks
             && self.benzodiazepine.default_interval_days >= self.benzodiazepine.min_interval_days
+            && self.z_drug.consistent(self.step_cap.max_cut_fraction)
+            && self.gabapentinoid.consistent(self.step_cap.max_cut_fraction)
+            && self.antipsychotic.consistent(self.step_cap.max_cut_fraction)
             && self.final_step.max_occupancy_drop_pp > 0.0
             && fraction(self.final_dose.fraction_of_start)
             && fraction(self.plausibility.low_fraction_of_smallest_product);
@@ -890,11 +1029,12 @@ impl Catalogue {
         self.drugs.iter().flat_map(|d| &d.products).find(|p| p.id == id)
     }
 
-    /// For a benzodiazepine, the largest dose from which the step to zero may be taken:
-    /// `policy.benzodiazepine.final_step_diazepam_equivalent_mg` converted with the Ashton table.
-    /// `None` for other drugs.
+    /// For a benzodiazepine or a z-drug with an Ashton equivalent, the largest dose from which
+    /// the step to zero may be taken: `policy.benzodiazepine.final_step_diazepam_equivalent_mg`
+    /// converted with the Ashton table. `None` for other drugs (eszopiclone, which no table
+    /// converts, stops by `[final_dose]`).
     pub fn final_step_cap_mg(&self, drug: &Drug) -> Option<f64> {
-        if !drug.class.is_benzodiazepine() {
+        if !drug.class.is_bzra() {
             return None;
         }
         drug.from_diazepam_mg(self.policy.benzodiazepine.final_step_diazepam_equivalent_mg, EquivalenceScheme::Ashton)
@@ -934,6 +1074,12 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
             return Err(format!("divided: doses_a_day {} must be from 2 to 4", d.doses_a_day));
         }
     }
+    if let Some(b) = &record.bedtime {
+        cited(sources, &b.source, "bedtime")?;
+        if record.divided.is_some() {
+            return Err("a drug taken once at bedtime cannot also have its day divided".into());
+        }
+    }
     let mut products = Vec::new();
     for p in record.products {
         let mut product = build_product(p, &record.id, sources)?;
@@ -958,6 +1104,7 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         diazepam_equivalents: record.diazepam_equivalent,
         single_dose: record.single_dose,
         divided: record.divided,
+        bedtime: record.bedtime,
         products,
     })
 }

@@ -7,8 +7,10 @@ use std::fmt;
 
 use crate::error::InputError;
 
-/// Doses above this are refused as typing mistakes rather than planned.
-pub const ABSURD_DOSE_MG: f64 = 1000.0;
+/// Doses above this are refused as typing mistakes rather than planned: well above the largest
+/// labelled daily dose in the catalogue (gabapentin, 3,600 mg). Each drug's own labelled maximum
+/// asks for confirmation far below it.
+pub const ABSURD_DOSE_MG: f64 = 5000.0;
 
 /// A non-negative, finite amount of drug in milligrams.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]

@@ -320,3 +320,46 @@ fn vortioxetine_drops_are_counted_at_one_mg_a_drop() {
     let drops = c.product("vortioxetine-oral-drops-20mg-ml").unwrap();
     assert_eq!(c.source(&drops.source).map(|s| s.citation.contains("1 drop = 1 mg")), Some(true));
 }
+
+/// Clinical review minor 18: "Sertraline concentrate is diluted 1:10 or 1:100 in water and drawn
+/// from that. The label says to measure the dose and mix it into ~120 mL just before taking it."
+/// A measuring dilution of it is now made just before each dose and never kept for the day; taken
+/// in two doses, one is made before each, and the stock a day uses counts both.
+#[test]
+fn sertraline_concentrate_is_diluted_just_before_each_dose() {
+    let c = catalogue();
+    assert!(c.product("sertraline-concentrate-20mg-ml").unwrap().mix_just_before);
+    let k = kit(&c, &["sertraline-concentrate-20mg-ml"]);
+    let once = plan_of(&c, "sertraline", 50.0, Strategy::Hyperbolic { step_pp: 5.0 }, k.clone());
+    let diluted: Vec<_> =
+        once.steps.iter().filter(|s| s.preparation.items.iter().any(|i| i.dilution.is_some())).collect();
+    assert!(!diluted.is_empty(), "low doses are measured from a dilution");
+    for s in &diluted {
+        let text = s.preparation.instruction();
+        assert!(text.starts_with("Just before the dose, make the dilution: "), "step {}: {text}", s.index);
+        assert!(text.contains("never in advance") && !text.contains("each day"), "step {}: {text}", s.index);
+    }
+    assert!(once.warnings.iter().any(|w| w.message.contains("120 mL")), "the label's mixing note is shown");
+
+    let twice = plan(
+        &c,
+        &PlanRequest {
+            times: Some(taper_core::units::DoseTimes::parse("times", "08:00, 20:00").unwrap()),
+            ..PlanRequest::new("sertraline", Mg::new(50.0).unwrap(), Strategy::Hyperbolic { step_pp: 5.0 }, k)
+        },
+    )
+    .unwrap();
+    let step = twice
+        .steps
+        .iter()
+        .find(|s| {
+            s.preparation.parts.len() == 2
+                && s.preparation.parts.iter().all(|(_, p)| p.items.iter().any(|i| i.dilution.is_some()))
+        })
+        .expect("a day of two diluted doses");
+    let text = step.preparation.instruction();
+    assert!(text.contains("Before each dose, make a fresh") && !text.contains("end of the day"), "{text}");
+    let recipe = step.preparation.items.iter().find_map(|i| i.dilution).unwrap();
+    let used: f64 = step.preparation.daily_use().iter().filter(|n| n.unit == Unit::Ml).map(|n| n.amount).sum();
+    assert!(used >= 2.0 * recipe.stock_ml - 1e-9, "two fresh dilutions a day use {used} mL of concentrate");
+}

@@ -291,7 +291,7 @@ proptest! {
     fn plans_ending_at_a_dose_end_there(di in 0usize..9, frac in 0.2f64..0.8) {
         let c = catalogue();
         let drug = c.drugs().iter().filter(|d| !d.class.is_benzodiazepine()).nth(di % 9).unwrap();
-        let start = drug.usual_min_dose_mg.unwrap_or(30.0);
+        let start = drug.usual_min_dose_mg.unwrap_or(drug.max_dose_mg.min(60.0) / 2.0);
         let end = (start * frac * 100.0).round() / 100.0;
         let req = PlanRequest {
             drug: drug.id.clone(), start: Mg::new(start).unwrap(),

@@ -7,7 +7,7 @@
 //! support are not given per drug in any source we found, so how much to restart with is the
 //! prescriber's decision, and the aid says so rather than guess.
 
-use crate::catalogue::Drug;
+use crate::catalogue::{Drug, DrugClass};
 use crate::error::InputError;
 use crate::units::Mg;
 
@@ -86,7 +86,26 @@ pub fn aid(s: &Situation) -> Result<Aid, InputError> {
     Ok(aid)
 }
 
+/// Whether the aid has sources that speak for `class`: antidepressants (NICE NG222 and the
+/// others cited here) and benzodiazepines (ASAM 2025). For z-drugs, gabapentinoids and
+/// antipsychotics Taper has read no reinstatement guidance, so it gives none rather than borrow
+/// another class's.
+pub fn covers(class: DrugClass) -> bool {
+    !matches!(class, DrugClass::ZDrug | DrugClass::Gabapentinoid | DrugClass::Antipsychotic)
+}
+
 fn check(s: &Situation) -> Result<(), InputError> {
+    if !covers(s.drug.class) {
+        return Err(InputError::new(
+            "drug",
+            s.drug.id.clone(),
+            format!(
+                "Taper has no sourced guidance on restarting {} ({}), so it offers no aid for it: speak to your prescriber promptly, and do not restart or raise a dose alone",
+                s.drug.name,
+                s.drug.class.with_article()
+            ),
+        ));
+    }
     if s.previous.is_zero() {
         return Err(InputError::new(
             "previous",
@@ -256,7 +275,7 @@ mod tests {
     #[test]
     fn the_aid_names_no_dose_of_its_own() {
         let c = Catalogue::builtin().unwrap();
-        for drug in c.drugs() {
+        for drug in c.drugs().iter().filter(|d| covers(d.class)) {
             for change in [Change::Stopped, Change::Cut { to: Mg::new(25.0).unwrap() }] {
                 let a = situation(&c, &drug.id, change, true);
                 let all: Vec<&str> = a
@@ -277,6 +296,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// No source Taper has read speaks for restarting a z-drug or a gabapentinoid: the aid is
+    /// refused for them, with the drug named, rather than borrowing another class's advice.
+    #[test]
+    fn classes_without_sources_get_no_aid() {
+        let c = Catalogue::builtin().unwrap();
+        for id in ["zolpidem", "eszopiclone", "pregabalin", "gabapentin", "quetiapine"] {
+            let drug = c.drug(id).unwrap();
+            let s = Situation {
+                drug,
+                previous: Mg::new(10.0).unwrap(),
+                change: Change::Stopped,
+                days_since: 3,
+                earlier_restarts: false,
+            };
+            let e = aid(&s).unwrap_err();
+            assert_eq!(e.field, "drug");
+            assert!(e.message.contains(&drug.name) && e.message.contains("prescriber"), "{}", e.message);
+        }
+        assert!(covers(c.drug("alprazolam").unwrap().class) && covers(c.drug("sertraline").unwrap().class));
     }
 
     #[test]

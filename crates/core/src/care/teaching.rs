@@ -94,39 +94,12 @@ pub fn occupancy_illustration(d: &Drug) -> Option<Note> {
 /// What to know before reducing this drug, by class and half-life.
 pub fn notes(d: &Drug) -> Vec<Note> {
     let mut v = Vec::new();
-    if d.class == DrugClass::Benzodiazepine {
-        v.push(note(
-            "After regular use, reduce gradually rather than stopping: a sudden stop can cause severe withdrawal, \
-             including seizures.",
-            "asam2025",
-        ));
-        v.push(note(
-            "The joint US guideline suggests starting with cuts of 5–10% every 2–4 weeks, and usually not more than \
-             25% every 2 weeks; many people need slower.",
-            "asam2025",
-        ));
-        v.push(note(
-            "Some people switch to diazepam, whose long half-life smooths levels between doses, and taper that.",
-            "ashton2002",
-        ));
-    } else {
-        v.push(note(
-            "Reducing or stopping can cause withdrawal symptoms. For some people they are severe or last a long time, \
-             and they are easily mistaken for the original condition coming back.",
-            "horowitz_taylor2019",
-        ));
-        v.push(note(
-            "Because the effect on the target levels off at higher doses, equal cuts in effect mean ever smaller cuts \
-             in milligrams as the dose gets lower.",
-            "horowitz_taylor2019",
-        ));
-        if d.id != "fluoxetine" {
-            v.push(note(
-                "Taking it every other day to reduce is likely to cause withdrawal between doses; daily smaller doses \
-                 are gentler.",
-                "maudsley2024",
-            ));
-        }
+    match d.class {
+        DrugClass::Benzodiazepine => benzodiazepine_notes(&mut v),
+        DrugClass::ZDrug => z_drug_notes(&mut v),
+        DrugClass::Gabapentinoid => gabapentinoid_notes(&mut v),
+        DrugClass::Antipsychotic => antipsychotic_notes(&mut v),
+        _ => antidepressant_notes(d, &mut v),
     }
     if d.half_life.longest_active_hours() < SHORT_HALF_LIFE_HOURS {
         v.push(note(
@@ -135,6 +108,89 @@ pub fn notes(d: &Drug) -> Vec<Note> {
         ));
     }
     v
+}
+
+fn benzodiazepine_notes(v: &mut Vec<Note>) {
+    v.push(note(
+        "After regular use, reduce gradually rather than stopping: a sudden stop can cause severe withdrawal, \
+         including seizures.",
+        "asam2025",
+    ));
+    v.push(note(
+        "The joint US guideline suggests starting with cuts of 5–10% every 2–4 weeks, and usually not more than \
+         25% every 2 weeks; many people need slower.",
+        "asam2025",
+    ));
+    v.push(note(
+        "Some people switch to diazepam, whose long half-life smooths levels between doses, and taper that.",
+        "ashton2002",
+    ));
+}
+
+fn z_drug_notes(v: &mut Vec<Note>) {
+    v.push(note(
+        "It can be tapered directly, or switched to a longer-acting benzodiazepine such as diazepam and that \
+         tapered; the evidence favours neither, so your preference counts.",
+        "maudsley2024_bz_z",
+    ));
+    v.push(note(
+        "The Canadian guideline on sleeping tablets of this kind calls a cut of a quarter of the dose every two \
+         weeks a reasonable goal; Taper suggests smaller cuts to begin with.",
+        "pottie2018",
+    ));
+    v.push(note(
+        "Scottish guidance suggests reviewing and reducing the dose every two to four weeks, guided by how you are.",
+        "nhs_scotland_bz2024",
+    ));
+}
+
+fn gabapentinoid_notes(v: &mut Vec<Note>) {
+    v.push(note(
+        "Do not stop it suddenly: its labels ask for a gradual reduction, over at least a week.",
+        "lyrica_smpc",
+    ));
+    v.push(note(
+        "The Maudsley guidelines suggest first cuts of about 10% of the dose where withdrawal is likely to be hard, \
+         15% in between and 25% where it is not; tapers can be sped up later more easily than slowed.",
+        "maudsley2024_gabapentinoids",
+    ));
+    v.push(note(
+        "Symptoms after a cut may start only after a delay, as the drug leaves the body, then peak and ease.",
+        "maudsley2024_gabapentinoids",
+    ));
+}
+
+fn antipsychotic_notes(v: &mut Vec<Note>) {
+    v.push(note(
+        "Changes the brain has made to the drug can last months after a reduction, so the proposed pace is slow: \
+         10% of the most recent dose or less each month, or a quarter of it every three to six months.",
+        "horowitz2021",
+    ));
+    v.push(note(
+        "Cuts are best made as a share of the most recent dose, so they get smaller as the dose falls; the last \
+         dose before stopping may need to be very small.",
+        "horowitz2021",
+    ));
+}
+
+fn antidepressant_notes(d: &Drug, v: &mut Vec<Note>) {
+    v.push(note(
+        "Reducing or stopping can cause withdrawal symptoms. For some people they are severe or last a long time, \
+         and they are easily mistaken for the original condition coming back.",
+        "horowitz_taylor2019",
+    ));
+    v.push(note(
+        "Because the effect on the target levels off at higher doses, equal cuts in effect mean ever smaller cuts \
+         in milligrams as the dose gets lower.",
+        "horowitz_taylor2019",
+    ));
+    if d.id != "fluoxetine" {
+        v.push(note(
+            "Taking it every other day to reduce is likely to cause withdrawal between doses; daily smaller doses \
+             are gentler.",
+            "maudsley2024",
+        ));
+    }
 }
 
 /// The glossary, in Taper's own words, each entry with its source key.
@@ -231,6 +287,24 @@ pub const GLOSSARY: [Term; 12] = [
 mod tests {
     use super::*;
     use crate::Catalogue;
+
+    /// A z-drug's or gabapentinoid's notes come from sources written for it, never from the
+    /// antidepressant or benzodiazepine guidelines (as the reinstatement aid learned the hard way).
+    #[test]
+    fn hypnotics_and_gabapentinoids_are_taught_from_their_own_sources() {
+        let c = Catalogue::builtin().expect("the built-in catalogue");
+        for (id, own) in [
+            ("zolpidem", &["maudsley2024_bz_z", "pottie2018", "nhs_scotland_bz2024", "maudsley2024"][..]),
+            ("pregabalin", &["lyrica_smpc", "maudsley2024_gabapentinoids", "maudsley2024"][..]),
+            ("quetiapine", &["horowitz2021", "maudsley2024"][..]),
+        ] {
+            let n = notes(c.drug(id).expect("in the catalogue"));
+            assert!(n.len() >= 2, "{id}");
+            for note in n {
+                assert!(own.contains(&note.source.as_str()), "{id}: {} cites {}", note.text, note.source);
+            }
+        }
+    }
 
     #[test]
     fn every_note_names_a_source_the_catalogue_knows() {

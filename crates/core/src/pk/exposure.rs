@@ -255,6 +255,10 @@ Swings like this can bring withdrawal symptoms and may sensitise the nervous sys
 
 /// Levels falling below `INTERDOSE_TROUGH_PERCENT` of their average between daily doses.
 fn interdose_trough(drug: &Drug, r: &Run, curve: &Curve, pattern: Pattern, late_swing: Swing) -> Option<Warning> {
+    if drug.bedtime.is_some() {
+        // Taken at bedtime to wear off by morning (see `times::trough_warnings`).
+        return None;
+    }
     let parent_half_life = r.species[0].half_life_hours;
     // Whether levels fall low between doses is judged on what acts: parent and active metabolites.
     let active = Swing::of(&active_window(curve, r.late_from, r.hours)).unwrap_or(late_swing);

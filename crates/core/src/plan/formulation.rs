@@ -228,7 +228,9 @@ impl Preparation {
             add(&item.product_id, item.quantity, item.unit);
         }
         for d in self.day_dilutions() {
-            add(&d.product_id, d.dilution.stock_ml, Unit::Ml);
+            // Made fresh before each dose where the label asks it: once per dose drawn from it.
+            let made = if d.just_before { f64::from(d.draws) } else { 1.0 };
+            add(&d.product_id, d.dilution.stock_ml * made, Unit::Ml);
         }
         out
     }
@@ -236,21 +238,36 @@ impl Preparation {
     /// The dilutions a day in parts makes, once each, each big enough for every part drawn from
     /// it.
     fn day_dilutions(&self) -> Vec<DayDilution> {
-        let mut out: Vec<(DayDilution, f64)> = Vec::new();
+        // Per dilution: the total drawn in the day, and the largest single draw.
+        let mut out: Vec<(DayDilution, f64, f64)> = Vec::new();
         for item in self.parts.iter().flat_map(|(_, p)| &p.items) {
             let (Some(d), Some(drawn)) = (&item.dilution, &item.drawn) else { continue };
-            match out.iter_mut().find(|(x, _)| x.product_id == item.product_id && x.dilution.mg_per_ml == d.mg_per_ml) {
-                Some((_, ml)) => *ml += item.quantity,
+            match out.iter_mut().find(|(x, ..)| x.product_id == item.product_id && x.dilution.mg_per_ml == d.mg_per_ml)
+            {
+                Some((x, total, most)) => {
+                    x.draws += 1;
+                    *total += item.quantity;
+                    *most = most.max(item.quantity);
+                }
                 None => out.push((
-                    DayDilution { product_id: item.product_id.clone(), product: drawn.product.clone(), dilution: *d },
+                    DayDilution {
+                        product_id: item.product_id.clone(),
+                        product: drawn.product.clone(),
+                        dilution: *d,
+                        just_before: drawn.just_before,
+                        draws: 1,
+                    },
+                    item.quantity,
                     item.quantity,
                 )),
             }
         }
         out.into_iter()
-            .map(|(mut x, total_ml)| {
+            .map(|(mut x, total_ml, most_ml)| {
+                // Made fresh before each dose, a dilution need only hold the largest draw.
+                let needed = if x.just_before { most_ml } else { total_ml };
                 let made = x.dilution.stock_ml + x.dilution.water_ml;
-                let times = if made > 0.0 { (total_ml / made - 1e-9).ceil().max(1.0) } else { 1.0 };
+                let times = if made > 0.0 { (needed / made - 1e-9).ceil().max(1.0) } else { 1.0 };
                 x.dilution.stock_ml *= times;
                 x.dilution.water_ml *= times;
                 x
@@ -264,6 +281,9 @@ struct DayDilution {
     product_id: String,
     product: String,
     dilution: Dilution,
+    just_before: bool,
+    /// How many of the day's doses are drawn from it.
+    draws: u32,
 }
 
 impl Preparation {
@@ -326,6 +346,8 @@ pub struct Item {
 pub struct Drawn {
     pub product: String,
     pub amount: String,
+    /// The label asks each dose to be mixed just before it is taken (`Product::mix_just_before`).
+    pub just_before: bool,
 }
 
 /// A dose as it is actually prepared.
@@ -370,11 +392,19 @@ impl Preparation {
             .day_dilutions()
             .iter()
             .map(|d| {
-                format!(
-                    "First make the day's {} mg/mL dilution: {}; each dose is drawn from it with the oral syringe, and what is left is thrown away at the end of the day.",
-                    n(d.dilution.mg_per_ml),
-                    recipe_text(&d.product, &d.dilution)
-                )
+                if d.just_before {
+                    format!(
+                        "Before each dose, make a fresh {} mg/mL dilution: {}; draw that dose from it with the oral syringe at once and throw the rest away ({JUST_BEFORE}).",
+                        n(d.dilution.mg_per_ml),
+                        recipe_text(&d.product, &d.dilution)
+                    )
+                } else {
+                    format!(
+                        "First make the day's {} mg/mL dilution: {}; each dose is drawn from it with the oral syringe, and what is left is thrown away at the end of the day.",
+                        n(d.dilution.mg_per_ml),
+                        recipe_text(&d.product, &d.dilution)
+                    )
+                }
             })
             .collect();
         // Each draw names its dilution's strength: with two in a day, "of the dilution" could be
@@ -1163,7 +1193,11 @@ impl Solver {
                 let ml = f64::from(units) * self.equipment.syringe_ml;
                 let mut it = item(round_qty(ml), Unit::Ml, *dilution, syringe_text(p, ml, mg, dilution.as_ref()));
                 if dilution.is_some() {
-                    it.drawn = Some(Drawn { product: p.describe(), amount: drawn_amount(p, ml, mg) });
+                    it.drawn = Some(Drawn {
+                        product: p.describe(),
+                        amount: drawn_amount(p, ml, mg),
+                        just_before: p.mix_just_before,
+                    });
                 }
                 it
             }
@@ -1226,6 +1260,10 @@ fn drawn_amount(p: &Product, ml: f64, mg: f64) -> String {
     }
 }
 
+/// Why a dilution of a product whose label asks each dose to be mixed just before it is taken
+/// is never kept (clinical review minor 18: sertraline concentrate).
+const JUST_BEFORE: &str = "its label asks for each dose to be mixed just before it is taken, never in advance";
+
 /// "mix 1 mL of the … with 9 mL of water (0.1 mg/mL) and shake".
 fn recipe_text(desc: &str, d: &Dilution) -> String {
     format!(
@@ -1242,6 +1280,10 @@ fn syringe_text(p: &Product, ml: f64, mg: f64, dilution: Option<&Dilution>) -> S
     let amount = drawn_amount(p, ml, mg);
     match dilution {
         None => format!("{amount} of the {desc}, undiluted"),
+        Some(d) if p.mix_just_before => format!(
+            "Just before the dose, make the dilution: {}. Draw up {amount} with the oral syringe at once and take only that. Throw the rest away ({JUST_BEFORE}).",
+            recipe_text(&desc, d)
+        ),
         Some(d) => format!(
             "Make the dilution: {}. Draw up {amount} with the oral syringe and take only that. Throw the rest away (make it fresh each day).",
             recipe_text(&desc, d)

@@ -5,7 +5,7 @@
 //! A recorded [`Justification`] lifts the interval and step-size limits, never the absolute
 //! milligram cap (no step but the last removes more than half the current dose).
 
-use crate::catalogue::{Catalogue, Drug, DrugClass, Policy};
+use crate::catalogue::{Catalogue, Drug, DrugClass, PercentPace, Policy};
 use crate::justification::Justification;
 use crate::plan::types::Strategy;
 
@@ -24,8 +24,10 @@ pub enum CutRule {
     Half,
     /// An SNRI at or above its usual dose: a quarter (NICE NG222's smaller example).
     SnriAtUsualDose,
-    /// A benzodiazepine: ASAM 2025's 25 % every two weeks.
-    Benzodiazepine,
+    /// The class's own limit: a benzodiazepine or z-drug (ASAM 2025's 25 % every two weeks), a
+    /// gabapentinoid (Maudsley 2024's 25 % for low withdrawal risk), an antipsychotic (Horowitz
+    /// 2021's 10 % a month).
+    ClassLimit,
 }
 
 impl<'a> Pace<'a> {
@@ -37,51 +39,43 @@ impl<'a> Pace<'a> {
         &self.catalogue.policy
     }
 
+    /// Planned under the benzodiazepine rules (a benzodiazepine or a z-drug).
     pub fn benzo(&self) -> bool {
-        self.drug.class.is_benzodiazepine()
+        self.drug.class.is_bzra()
+    }
+
+    /// The class's percentage pace (benzodiazepines, z-drugs, gabapentinoids); `None` for
+    /// antidepressants.
+    pub fn percent(&self) -> Option<PercentPace<'a>> {
+        self.policy().percent_pace(self.drug.class)
     }
 
     /// The interval a new plan gets unless the person chooses another.
     pub fn default_interval_days(&self) -> u32 {
-        if self.benzo() {
-            self.policy().benzodiazepine.default_interval_days
-        } else {
-            self.policy().antidepressant.default_interval_days
-        }
+        self.percent().map_or(self.policy().antidepressant.default_interval_days, |c| c.default_interval_days)
     }
 
     /// Steps closer together than this are refused without a justification.
     pub fn min_interval_days(&self) -> u32 {
-        if self.benzo() {
-            self.policy().benzodiazepine.min_interval_days
-        } else {
-            self.policy().antidepressant.min_interval_days
-        }
+        self.percent().map_or(self.policy().antidepressant.min_interval_days, |c| c.min_interval_days)
     }
 
     /// Steps closer together than this are allowed with a warning.
     pub fn suggested_min_interval_days(&self) -> u32 {
-        if self.benzo() {
-            self.policy().benzodiazepine.min_interval_days
-        } else {
-            self.policy().antidepressant.suggested_min_interval_days
-        }
+        self.percent().map_or(self.policy().antidepressant.suggested_min_interval_days, |c| c.min_interval_days)
     }
 
     pub fn suggested_interval_source(&self) -> &'a str {
-        if self.benzo() {
-            &self.policy().benzodiazepine.min_interval_source
-        } else {
-            &self.policy().antidepressant.suggested_interval_source
-        }
+        self.percent().map_or(&self.policy().antidepressant.suggested_interval_source, |c| c.min_interval_source)
     }
 
     pub fn interval_source(&self) -> &'a str {
-        if self.benzo() {
-            &self.policy().benzodiazepine.min_interval_source
-        } else {
-            &self.policy().antidepressant.min_interval_source
-        }
+        self.percent().map_or(&self.policy().antidepressant.min_interval_source, |c| c.min_interval_source)
+    }
+
+    /// The source of the suggested step, in words for a warning.
+    pub fn suggested_step_source(&self) -> &'a str {
+        self.percent().map_or(&self.policy().antidepressant.suggested_step_source, |c| c.suggested_step_source)
     }
 
     /// The largest step a strategy may ask for without a justification, in its own unit
@@ -92,8 +86,8 @@ impl<'a> Pace<'a> {
             Strategy::Hyperbolic { .. } => {
                 Some((p.antidepressant.max_step_percentage_points, &p.antidepressant.max_step_source))
             }
-            Strategy::Proportional { .. } if self.benzo() => {
-                Some((p.benzodiazepine.max_percent_per_two_weeks, &p.benzodiazepine.max_step_source))
+            Strategy::Proportional { .. } if let Some(c) = self.percent() => {
+                Some((c.max_step_percent, c.max_step_source))
             }
             Strategy::Proportional { .. } => {
                 Some((p.antidepressant.max_step_percent, &p.antidepressant.max_step_source))
@@ -107,7 +101,7 @@ impl<'a> Pace<'a> {
         let p = self.policy();
         match strategy {
             Strategy::Hyperbolic { .. } => Some(p.antidepressant.suggested_max_step_percentage_points),
-            Strategy::Proportional { .. } if self.benzo() => Some(p.benzodiazepine.suggested_max_step_percent),
+            Strategy::Proportional { .. } if let Some(c) = self.percent() => Some(c.suggested_max_step_percent),
             Strategy::Proportional { .. } => Some(p.antidepressant.suggested_max_step_percent),
             Strategy::Linear { .. } | Strategy::Manual { .. } => None,
         }
@@ -117,8 +111,8 @@ impl<'a> Pace<'a> {
     pub fn cut_rule(&self, dose_mg: f64) -> CutRule {
         if self.justified {
             CutRule::Half
-        } else if self.benzo() {
-            CutRule::Benzodiazepine
+        } else if self.percent().is_some() {
+            CutRule::ClassLimit
         } else if self.drug.class == DrugClass::Snri && self.drug.usual_min_dose_mg.is_some_and(|u| dose_mg >= u - 1e-9)
         {
             CutRule::SnriAtUsualDose
@@ -133,7 +127,7 @@ impl<'a> Pace<'a> {
         match self.cut_rule(dose_mg) {
             CutRule::Half => p.step_cap.max_cut_fraction,
             CutRule::SnriAtUsualDose => p.step_cap.snri_at_usual_dose_max_cut_fraction,
-            CutRule::Benzodiazepine => p.benzodiazepine.max_percent_per_two_weeks / 100.0,
+            CutRule::ClassLimit => self.percent().map_or(p.step_cap.max_cut_fraction, |c| c.max_step_percent / 100.0),
         }
     }
 
@@ -145,15 +139,20 @@ impl<'a> Pace<'a> {
     /// The milligram cap in words, with its source, e.g. "at most half of the current dose (NICE …)".
     pub fn cut_rule_words(&self, dose_mg: f64) -> String {
         let p = self.policy();
-        let (what, source) = match self.cut_rule(dose_mg) {
-            CutRule::Half => ("at most half of the current dose", &p.step_cap.max_cut_source),
-            CutRule::SnriAtUsualDose => (
-                "at most a quarter of the current dose for an SNRI at or above its usual dose (its effect on the noradrenaline transporter is not modelled)",
-                &p.step_cap.snri_source,
+        let (what, source) = match (self.cut_rule(dose_mg), self.percent()) {
+            (CutRule::ClassLimit, Some(c)) => (
+                format!(
+                    "at most {}% of the current dose a step, with steps at least {} days apart",
+                    crate::units::trim_number(c.max_step_percent),
+                    c.min_interval_days
+                ),
+                c.max_step_source,
             ),
-            CutRule::Benzodiazepine => {
-                ("at most a quarter of the current dose every two weeks", &p.benzodiazepine.max_step_source)
-            }
+            (CutRule::SnriAtUsualDose, _) => (
+                "at most a quarter of the current dose for an SNRI at or above its usual dose (its effect on the noradrenaline transporter is not modelled)".to_string(),
+                p.step_cap.snri_source.as_str(),
+            ),
+            _ => ("at most half of the current dose".to_string(), p.step_cap.max_cut_source.as_str()),
         };
         format!("{what} ({})", self.catalogue.cite(source))
     }

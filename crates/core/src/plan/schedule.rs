@@ -932,10 +932,12 @@ fn strategy_for(
             // The class's suggested step, not the percentage points read as percent (clinical
             // review minor 20: benzodiazepines fell back to 5 %, so alprazolam 4 mg took 2,912
             // days while `crossover` used 10 %; ASAM 2025 starts at 5–10 %).
-            let (percent, source) = if drug.class.is_benzodiazepine() {
-                (policy.benzodiazepine.suggested_max_step_percent, &policy.benzodiazepine.max_step_source)
-            } else {
-                (policy.antidepressant.suggested_max_step_percent, &policy.antidepressant.suggested_step_source)
+            let (percent, source) = match policy.percent_pace(drug.class) {
+                Some(c) => (c.suggested_max_step_percent, c.suggested_step_source),
+                None => (
+                    policy.antidepressant.suggested_max_step_percent,
+                    policy.antidepressant.suggested_step_source.as_str(),
+                ),
             };
             warnings.push(Warning::plan("no-occupancy-model", format!(
                 "{} has no published occupancy model, so this plan cuts {}% of the current dose per step ({}) instead of {} percentage points of occupancy; choose a proportional plan for a smaller step.",
@@ -983,10 +985,13 @@ fn check_step(
         Strategy::Hyperbolic { step_pp } => (*step_pp, " percentage points"),
         Strategy::Proportional { step_percent } => (*step_percent, "%"),
         Strategy::Linear { step_mg } => {
-            if pace.benzo() {
+            if pace.percent().is_some() {
                 return Err(PlanError::refused(
                     "strategy",
-                    "a linear plan ends with a large final cut, which is unsafe for a benzodiazepine; use proportional",
+                    format!(
+                        "a linear plan ends with a large final cut, which is unsafe for {}; use proportional",
+                        pace.drug.class.with_article()
+                    ),
                 ));
             }
             if *step_mg >= req.start.get() {
@@ -1022,11 +1027,7 @@ fn check_step(
     if let Some(suggested) = pace.suggested_step(strategy)
         && value > suggested + 1e-9
     {
-        let source = if pace.benzo() {
-            catalogue.cite(&catalogue.policy.benzodiazepine.max_step_source)
-        } else {
-            catalogue.cite(&catalogue.policy.antidepressant.suggested_step_source)
-        };
+        let source = catalogue.cite(pace.suggested_step_source());
         warnings.push(Warning::plan("faster-than-suggested", format!(
             "{}{unit} per step is faster than the suggested {}{unit} or less ({source}). Slow down or pause if withdrawal symptoms appear.",
             n(value), n(suggested))));

@@ -96,6 +96,11 @@ fn step_times(step: &Step) -> (Vec<f64>, Vec<f64>) {
 /// `simulate` showed a 36 % trough).
 pub(crate) fn trough_warnings(drug: &Drug, kit: &Kit, steps: &[Step]) -> Vec<Warning> {
     let mut out = Vec::new();
+    if drug.bedtime.is_some() {
+        // A hypnotic taken at bedtime is meant to be gone by morning: low levels by day are
+        // its purpose, not withdrawal between doses.
+        return out;
+    }
     let mut doses_before = None;
     for step in steps.iter().filter(|s| !s.dose_mg.is_zero() && !s.preparation.items.is_empty()) {
         let (hours, mgs) = step_times(step);

@@ -63,8 +63,14 @@ fn caps_to(
                 drug.class == DrugClass::Snri && drug.usual_min_dose_mg.is_some_and(|u| a.dose_mg.get() >= u - 1e-9);
             let cap = if justified {
                 policy.step_cap.max_cut_fraction
-            } else if drug.class.is_benzodiazepine() {
+            } else if drug.class == DrugClass::Benzodiazepine {
                 policy.benzodiazepine.max_percent_per_two_weeks / 100.0
+            } else if drug.class == DrugClass::ZDrug {
+                policy.z_drug.max_step_percent / 100.0
+            } else if drug.class == DrugClass::Gabapentinoid {
+                policy.gabapentinoid.max_step_percent / 100.0
+            } else if drug.class == DrugClass::Antipsychotic {
+                policy.antipsychotic.max_step_percent / 100.0
             } else if snri_high {
                 policy.step_cap.snri_at_usual_dose_max_cut_fraction
             } else {

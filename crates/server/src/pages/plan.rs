@@ -25,6 +25,12 @@ use crate::settings::MARKETS;
 
 /// What leaving the dose times empty means for `drug`: its label's division, or once a day.
 fn times_hint(drug: Option<&taper_core::Drug>) -> String {
+    if let Some(d) = drug.filter(|d| d.bedtime.is_some()) {
+        return format!(
+            "Leave it empty for one dose a day, at bedtime, as {}'s label allows; give times if you take it more often.",
+            d.name
+        );
+    }
     match drug.and_then(|d| d.divided.as_ref().map(|v| (d, v))) {
         Some((d, v)) => format!(
             "Leave it empty to follow the label of {}'s usual tablets and liquid: {} doses a day, at {}.",
@@ -91,7 +97,13 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
         times: f.times.clone(),
         amounts: f.amounts.clone(),
         times_hint: times_hint(drug),
-        switch_from: drug.filter(|d| d.class.is_benzodiazepine() && d.single_dose.is_none()).map(|d| d.id.clone()),
+        switch_from: drug
+            .filter(|d| {
+                d.class.is_bzra()
+                    && d.single_dose.is_none()
+                    && d.diazepam_equivalent(taper_core::catalogue::EquivalenceScheme::Ashton).is_some()
+            })
+            .map(|d| d.id.clone()),
         dose: f.dose.clone(),
         strategy: f.strategy.clone(),
         step: f.step.clone(),

@@ -164,7 +164,13 @@ impl Reinstate {
     fn form(state: &AppState, person: &Person, a: &Answers) -> Reinstate {
         Reinstate {
             chrome: person.chrome("learn"),
-            drugs: state.catalogue.drugs().iter().map(|d| (d.id.clone(), d.name.clone(), d.id == a.drug)).collect(),
+            drugs: state
+                .catalogue
+                .drugs()
+                .iter()
+                .filter(|d| taper_core::reinstate::covers(d.class))
+                .map(|d| (d.id.clone(), d.name.clone(), d.id == a.drug))
+                .collect(),
             previous: a.previous.clone(),
             change: a.change.clone(),
             cut_to: a.cut_to.clone(),

@@ -207,7 +207,11 @@ fn on_form(core_field: &str) -> &'static str {
 
 fn form_page(state: &AppState, person: &Person, f: &SwitchForm, errors: Vec<Field>) -> SwitchNew {
     let c = &state.catalogue;
-    let from = c.drugs().iter().filter(|d| d.class.is_benzodiazepine());
+    // Benzodiazepines and the z-drugs an equivalence table converts (Maudsley 2024 allows a
+    // z-drug to be switched to a longer-acting benzodiazepine).
+    let from = c.drugs().iter().filter(|d| {
+        d.class.is_bzra() && d.diazepam_equivalent(taper_core::catalogue::EquivalenceScheme::Ashton).is_some()
+    });
     let targets: Vec<&taper_core::Drug> = c.drugs().iter().filter(|d| d.single_dose.is_some()).collect();
     SwitchNew {
         chrome: person.chrome("plan"),

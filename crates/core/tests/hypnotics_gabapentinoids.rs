@@ -1,0 +1,237 @@
+//! Issue 18 §7 (clinical review §11 item 4): the drugs people also come off the same way. Z-drugs
+//! are planned under the benzodiazepine receptor agonist pace (Pottie 2018: a 25 % cut every two
+//! weeks as the goal) and stop by the diazepam-equivalent rule where a table converts them;
+//! gabapentinoids under Maudsley 2024's 10–25 % first steps. Neither has an occupancy model, so
+//! both are planned by percentage of the dose, said plainly.
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
+use taper_core::formulation::{Equipment, Kit, Stock};
+use taper_core::units::DoseTimes;
+use taper_core::{Catalogue, DrugClass, Mg, Plan, PlanError, PlanRequest, Product, Strategy};
+
+fn kit(c: &Catalogue, ids: &[&str], compounded: Option<(&str, f64)>) -> Kit {
+    let mut stocks: Vec<Stock> = ids.iter().map(|id| Stock::new(c.product(id).unwrap().clone())).collect();
+    if let Some((drug, precision)) = compounded {
+        stocks.push(Stock::new(Product::compounded(drug, precision)));
+    }
+    Kit { stocks, equipment: Equipment::default() }
+}
+
+fn request(drug: &str, start: f64, strategy: Strategy, kit: Kit) -> PlanRequest {
+    PlanRequest::new(drug, Mg::new(start).unwrap(), strategy, kit)
+}
+
+fn proportional(percent: f64) -> Strategy {
+    Strategy::Proportional { step_percent: percent }
+}
+
+/// Every step but the one to zero removes at most `percent` of the dose before it (plus the
+/// tenth allowed for measuring), and steps come no closer than `days`.
+fn assert_paced(p: &Plan, percent: f64, days: u32) {
+    for pair in p.steps.windows(2) {
+        let (a, b) = (pair[0].dose_mg.get(), pair[1].dose_mg.get());
+        if b > 0.0 {
+            assert!(b <= a + 1e-9, "{}: the dose never rises ({a} → {b})", p.drug_id);
+            assert!((a - b) / a <= percent * 1.1 / 100.0 + 1e-9, "{}: {a} → {b} mg", p.drug_id);
+        }
+        assert!(pair[1].day - pair[0].day >= days, "{}: day {} → {}", p.drug_id, pair[0].day, pair[1].day);
+    }
+}
+
+#[test]
+fn the_new_classes_take_their_pace_from_policy_toml() {
+    let c = Catalogue::builtin().unwrap();
+    let z = c.policy.percent_pace(DrugClass::ZDrug).unwrap();
+    assert_eq!((z.max_step_percent, z.min_interval_days), (25.0, 14));
+    assert_eq!(z.max_step_source, "pottie2018");
+    let g = c.policy.percent_pace(DrugClass::Gabapentinoid).unwrap();
+    assert_eq!((g.suggested_max_step_percent, g.max_step_percent), (10.0, 25.0));
+    assert_eq!(g.max_step_source, "maudsley2024_gabapentinoids");
+    assert!(c.policy.percent_pace(DrugClass::Ssri).is_none());
+    for (id, class) in [
+        ("zolpidem", DrugClass::ZDrug),
+        ("zopiclone", DrugClass::ZDrug),
+        ("eszopiclone", DrugClass::ZDrug),
+        ("pregabalin", DrugClass::Gabapentinoid),
+        ("gabapentin", DrugClass::Gabapentinoid),
+    ] {
+        let d = c.drug(id).unwrap();
+        assert_eq!(d.class, class, "{id}");
+        assert!(d.occupancy.is_empty(), "{id}: no occupancy model is published");
+    }
+}
+
+/// Faster than a quarter a step, or closer than two weeks, is refused without a recorded reason,
+/// citing the class's own source; a linear plan (a large last cut) is refused outright.
+#[test]
+fn steps_beyond_the_class_limits_are_refused_with_the_source() {
+    let c = Catalogue::builtin().unwrap();
+    let cases = [
+        ("zolpidem", 10.0, kit(&c, &["zolpidem-tab-10mg-uk"], Some(("zolpidem", 0.25))), "Pottie"),
+        ("gabapentin", 900.0, kit(&c, &["gabapentin-cap-300mg", "gabapentin-cap-100mg"], None), "Maudsley"),
+    ];
+    for (drug, start, k, cited) in cases {
+        let fast = request(drug, start, proportional(30.0), k.clone());
+        match taper_core::plan(&c, &fast) {
+            Err(PlanError::Refused { field, message }) => {
+                assert_eq!(field, "step");
+                assert!(message.contains("25%") && message.contains(cited), "{drug}: {message}");
+            }
+            other => panic!("{drug}: 30 % a step must be refused, got {other:?}"),
+        }
+        let close = PlanRequest { interval_days: 7, ..request(drug, start, proportional(10.0), k.clone()) };
+        assert!(taper_core::plan(&c, &close).is_err(), "{drug}: a step every 7 days must be refused");
+        let linear = request(drug, start, Strategy::Linear { step_mg: start / 4.0 }, k.clone());
+        match taper_core::plan(&c, &linear) {
+            Err(PlanError::Refused { field, .. }) => assert_eq!(field, "strategy"),
+            other => panic!("{drug}: a linear plan must be refused, got {other:?}"),
+        }
+        let brisk = taper_core::plan(&c, &request(drug, start, proportional(20.0), k)).unwrap();
+        assert!(brisk.warnings.iter().any(|w| w.code == "faster-than-suggested"), "{drug}: 20 % is warned");
+    }
+}
+
+/// Zolpidem 10 mg with the scored UK tablet and a compounded preparation: 10 % steps every four
+/// weeks to 1 mg (0.5 mg diazepam-equivalent under the Ashton table, which puts zolpidem 20 mg
+/// beside diazepam 10 mg: RightDecisions' 10 mg ≈ 5 mg, doubled), then zero.
+#[test]
+fn zolpidem_stops_by_the_diazepam_equivalent_rule() {
+    let c = Catalogue::builtin().unwrap();
+    let zolpidem = c.drug("zolpidem").unwrap();
+    let cap = c.final_step_cap_mg(zolpidem).unwrap();
+    assert!((cap - 1.0).abs() < 1e-9, "0.5 mg diazepam-equivalent is {cap} mg of zolpidem");
+    let req =
+        request("zolpidem", 10.0, proportional(10.0), kit(&c, &["zolpidem-tab-10mg-uk"], Some(("zolpidem", 0.05))));
+    let p = taper_core::plan(&c, &req).unwrap();
+    assert!(p.is_complete(), "{:?}", p.status);
+    assert_paced(&p, 10.0, 28);
+    let last = p.steps[p.steps.len() - 2].dose_mg.get();
+    assert!(last <= cap + 1e-9 && last > cap * 0.8, "stops from {last} mg");
+    assert_eq!(p.final_dose_mg, Some(cap));
+}
+
+/// No table converts eszopiclone to diazepam, so it cannot stop by that rule; it stops from the
+/// `[final_dose]` fraction of the start, as other drugs with no model do.
+#[test]
+fn eszopiclone_without_an_equivalent_stops_by_the_fraction_of_the_start() {
+    let c = Catalogue::builtin().unwrap();
+    let e = c.drug("eszopiclone").unwrap();
+    assert!(c.final_step_cap_mg(e).is_none());
+    let req = request(
+        "eszopiclone",
+        3.0,
+        proportional(10.0),
+        kit(&c, &["eszopiclone-tab-1mg"], Some(("eszopiclone", 0.005))),
+    );
+    let p = taper_core::plan(&c, &req).unwrap();
+    let f = 3.0 * c.policy.final_dose.fraction_of_start;
+    assert_eq!(p.final_dose_mg, Some(f));
+    assert!(p.is_complete(), "{:?}", p.status);
+    assert!(p.steps[p.steps.len() - 2].dose_mg.get() <= f + 1e-9);
+    assert_paced(&p, 10.0, 28);
+}
+
+/// A hypnotic taken at bedtime is meant to wear off by morning: no interdose-trough warning,
+/// though zolpidem's half-life is about 2.5 hours. Taken once a day, alprazolam still warns.
+#[test]
+fn a_bedtime_hypnotic_gets_no_trough_warning() {
+    let c = Catalogue::builtin().unwrap();
+    for (drug, start, ids) in
+        [("zolpidem", 10.0, ["zolpidem-tab-10mg-uk"]), ("zopiclone", 7.5, ["zopiclone-tab-7.5mg"])]
+    {
+        assert!(c.drug(drug).unwrap().bedtime.is_some());
+        let req = PlanRequest {
+            times: Some(DoseTimes::parse("times", "22:30").unwrap()),
+            ..request(drug, start, proportional(10.0), kit(&c, &ids, Some((drug, 0.25))))
+        };
+        let p = taper_core::plan(&c, &req).unwrap();
+        assert!(p.warnings.iter().all(|w| w.code != "interdose-trough"), "{drug}: {:?}", p.warnings);
+    }
+    let once = PlanRequest {
+        times: Some(DoseTimes::parse("times", "22:30").unwrap()),
+        ..request("alprazolam", 1.0, proportional(10.0), kit(&c, &["alprazolam-tab-0.25mg"], None))
+    };
+    let p = taper_core::plan(&c, &once).unwrap();
+    assert!(p.warnings.iter().any(|w| w.code == "interdose-trough"), "the check itself still runs");
+}
+
+/// Gabapentin follows its label's three doses a day unasked (UK oral solution SmPC: three
+/// separate doses, no more than 12 hours apart); pregabalin its two. Every day's parts add up to
+/// the day, every step is within the gabapentinoid pace, and no plan needs a dose above the
+/// labelled maximum.
+#[test]
+fn gabapentinoids_are_planned_at_their_labelled_times_within_pace() {
+    let c = Catalogue::builtin().unwrap();
+    let cases = [
+        (
+            "gabapentin",
+            900.0,
+            vec!["gabapentin-cap-300mg", "gabapentin-cap-100mg", "gabapentin-oral-solution-250mg-5ml"],
+            3,
+        ),
+        (
+            "pregabalin",
+            300.0,
+            vec!["pregabalin-cap-75mg", "pregabalin-cap-25mg", "pregabalin-oral-solution-20mg-ml"],
+            2,
+        ),
+    ];
+    for (drug, start, ids, doses) in cases {
+        // Asked for the default (hyperbolic), a drug with no model falls back to 10 % steps.
+        let hyperbolic = Strategy::Hyperbolic { step_pp: 5.0 };
+        let p = taper_core::plan(&c, &request(drug, start, hyperbolic, kit(&c, &ids, None))).unwrap();
+        assert!(p.is_complete(), "{drug}: {:?}", p.status);
+        assert_eq!(p.steps[0].preparation.parts.len(), doses, "{drug} now");
+        for s in p.steps.iter().filter(|s| !s.preparation.parts.is_empty()) {
+            let sum: f64 = s.preparation.parts.iter().map(|(_, part)| part.dose_mg).sum();
+            assert!((sum - s.dose_mg.get()).abs() < 1e-6, "{drug} step {}: parts {sum} of {}", s.index, s.dose_mg);
+        }
+        assert_paced(&p, 10.0, 28);
+        assert!(p.warnings.iter().any(|w| w.code == "no-occupancy-model"), "{drug}: said plainly");
+    }
+}
+
+/// The catalogue accepts a starting dose up to gabapentin's labelled 3,600 mg without calling it
+/// a typing slip; above the label it asks for confirmation, as for every drug.
+#[test]
+fn gabapentin_at_its_labelled_maximum_is_planned() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["gabapentin-tab-600mg", "gabapentin-cap-300mg", "gabapentin-cap-100mg"];
+    let p = taper_core::plan(&c, &request("gabapentin", 3600.0, proportional(10.0), kit(&c, &ids, None))).unwrap();
+    assert_eq!(p.steps[0].dose_mg.get(), 3600.0);
+    assert!(taper_core::plan(&c, &request("gabapentin", 4000.0, proportional(10.0), kit(&c, &ids, None))).is_err());
+}
+
+/// Quetiapine, planned at Horowitz et al. 2021's monthly option (10 % of the most recent dose or
+/// less each month): larger steps or closer ones need a recorded reason; the last dose before
+/// stopping is 1/40 of the start (the same paper); its suspension is measured undiluted.
+#[test]
+fn quetiapine_follows_the_antipsychotic_pace() {
+    let c = Catalogue::builtin().unwrap();
+    let a = c.policy.percent_pace(DrugClass::Antipsychotic).unwrap();
+    assert_eq!((a.suggested_max_step_percent, a.max_step_percent, a.min_interval_days), (10.0, 10.0, 28));
+    let k = Kit {
+        equipment: Equipment { syringe_ml: 0.01, ..Equipment::default() },
+        ..kit(&c, &["quetiapine-tab-25mg", "quetiapine-oral-suspension-20mg-ml"], None)
+    };
+    match taper_core::plan(&c, &request("quetiapine", 50.0, proportional(25.0), k.clone())) {
+        Err(PlanError::Refused { field, message }) => {
+            assert_eq!(field, "step");
+            assert!(message.contains("10%") && message.contains("antipsychotic"), "{message}");
+        }
+        other => panic!("25 % a month must be refused, got {other:?}"),
+    }
+    let fortnightly = PlanRequest { interval_days: 14, ..request("quetiapine", 50.0, proportional(10.0), k.clone()) };
+    assert!(taper_core::plan(&c, &fortnightly).is_err(), "steps two weeks apart are refused");
+    let p = taper_core::plan(&c, &request("quetiapine", 50.0, proportional(10.0), k)).unwrap();
+    assert_paced(&p, 10.0, 28);
+    assert_eq!(p.final_dose_mg, Some(50.0 * c.policy.final_dose.fraction_of_start));
+    assert!(p.warnings.iter().all(|w| w.code != "interdose-trough"), "taken at bedtime as its label allows");
+    for s in &p.steps {
+        assert!(
+            s.preparation.items.iter().all(|i| i.dilution.is_none()),
+            "step {}: the suspension is never diluted",
+            s.index
+        );
+    }
+}
