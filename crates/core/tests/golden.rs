@@ -254,3 +254,22 @@ fn citalopram_at_5pp_starts_with_a_real_step() {
     let drop = again.steps[0].occupancy.unwrap() - again.steps[1].occupancy.unwrap();
     assert!((2.5..=5.5).contains(&drop), "re-plan's first step is {drop} pp");
 }
+
+/// Issue 18 §7: "mirtazapine's missing strengths". Its EU packs (Remergon, Remeron SolTab: EMA
+/// Article 30 referral, Annex I) are offered to someone in the EU, tablets, orodispersible
+/// tablets and the 15 mg/mL solution; its usual range starts at 15 mg (UK solution SmPC).
+#[test]
+fn mirtazapine_is_sold_in_the_eu_in_every_form() {
+    let c = Catalogue::builtin().unwrap();
+    let m = c.drug("mirtazapine").unwrap();
+    assert_eq!(m.usual_min_dose_mg, Some(15.0));
+    let eu: Vec<&str> =
+        m.products.iter().filter(|p| p.markets.iter().any(|k| k == "EU")).map(|p| p.id.as_str()).collect();
+    for strength in ["15mg", "30mg", "45mg"] {
+        assert!(eu.contains(&format!("mirtazapine-tab-{strength}-eu").as_str()), "{eu:?}");
+        assert!(eu.contains(&format!("mirtazapine-odt-{strength}-eu").as_str()), "{eu:?}");
+    }
+    assert!(eu.contains(&"mirtazapine-oral-solution-15mg-ml-eu"));
+    // The orodispersible tablets are never split.
+    assert!(m.products.iter().filter(|p| p.id.contains("odt")).all(|p| !p.divisible));
+}
