@@ -1,5 +1,5 @@
-// Issue 10 in a real browser, at phone width: a clonazepam plan from scored 0.5 mg tablets has no
-// step and cannot be saved; with "my pharmacy can compound" it reaches zero and is saved.
+// Issue 10 in a real browser, at phone width: a clonazepam plan of 0.5 mg from scored 0.5 mg tablets
+// has no step (half a tablet is a 50 % cut) and cannot be saved; with "my pharmacy can compound" it reaches zero and is saved.
 import { test, expect } from './plain.mjs';
 
 test('clonazepam reaches zero when the pharmacy can compound; a plan with no step is not saved', async ({ page }, testInfo) => {
@@ -15,7 +15,7 @@ test('clonazepam reaches zero when the pharmacy can compound; a plan with no ste
   await page.goto('/plan/new');
   await page.selectOption('#drug-choice', 'clonazepam');
   await page.getByRole('button', { name: 'Choose' }).click();
-  await page.fill('#dose', '1.5');
+  await page.fill('#dose', '0.5');
   await page.check('input[name="products"][value="clonazepam-tab-0.5mg"]');
   await page.check('input[name="strategy"][value="proportional"]');
   await page.fill('#step', '10');
@@ -33,7 +33,7 @@ test('clonazepam reaches zero when the pharmacy can compound; a plan with no ste
   await shot('2-compounded-preview');
   await page.getByRole('button', { name: 'Save this plan' }).click();
   await expect(page).toHaveURL(/\/today/);
-  await expect(page.locator('.instruction')).toContainText('3 × 0.5 mg tablet');
+  await expect(page.locator('.instruction')).toContainText('1 × 0.5 mg tablet');
   await page.goto('/plan');
   await expect(page.getByText('a compounded dose of').first()).toBeVisible();
   await shot('3-plan');

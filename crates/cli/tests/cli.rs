@@ -337,8 +337,13 @@ fn a_too_fast_antidepressant_plan_needs_a_recorded_justification() {
 
 #[test]
 fn an_implausible_dose_must_be_confirmed() {
-    // 400 mg of citalopram (labelled maximum 40 mg): a slip of the keyboard until confirmed.
-    let args = ["plan", "--drug", "citalopram", "--from", "400mg", "--have", "citalopram-tab-20mg"];
+    // 400 mg of citalopram (ten times its labelled maximum of 40 mg) is refused even confirmed.
+    fails_with(
+        &["plan", "--drug", "citalopram", "--from", "400mg", "--have", "citalopram-tab-20mg", "--confirm-dose"],
+        &["--from", "more than 4 times the highest labelled daily dose", "does not plan from it"],
+    );
+    // 100 mg: a slip of the keyboard until confirmed.
+    let args = ["plan", "--drug", "citalopram", "--from", "100mg", "--have", "citalopram-tab-20mg"];
     fails_with(&args, &["--from", "above the highest labelled daily dose", "40 mg", "--confirm-dose"]);
     let mut confirmed = args.to_vec();
     confirmed.push("--confirm-dose");

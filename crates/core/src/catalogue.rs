@@ -833,6 +833,7 @@ pub struct FinalDosePolicy {
 #[serde(deny_unknown_fields)]
 pub struct PlausibilityPolicy {
     pub low_fraction_of_smallest_product: f64,
+    pub refuse_above_multiple_of_max: f64,
     pub source: String,
 }
 
@@ -906,7 +907,8 @@ impl Policy {
             && self.antipsychotic.consistent(self.step_cap.max_cut_fraction)
             && self.final_step.max_occupancy_drop_pp > 0.0
             && fraction(self.final_dose.fraction_of_start)
-            && fraction(self.plausibility.low_fraction_of_smallest_product);
+            && fraction(self.plausibility.low_fraction_of_smallest_product)
+            && self.plausibility.refuse_above_multiple_of_max > 1.0;
         if ok { Ok(()) } else { Err("limits contradict each other (see the comments in policy.toml)".into()) }
     }
 }

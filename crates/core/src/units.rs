@@ -68,9 +68,26 @@ pub fn trim_number(value: f64) -> String {
     if s == "-0" { "0".to_string() } else { s }
 }
 
+/// A decimal comma read as a point ("12,5" is 12.5; walk-through: it was "unknown unit ',5mg'").
+/// A comma followed by three digits after a non-zero whole part ("1,000") could be a thousands
+/// separator, a thousandfold difference, so it is left for the parser to refuse.
+fn decimal_comma(input: &str) -> String {
+    let s = input.trim();
+    let Some(at) = s.find(',') else { return s.to_string() };
+    let (whole, rest) = (&s[..at], &s[at + 1..]);
+    let digits = rest.chars().take_while(char::is_ascii_digit).count();
+    let only_digits_before = !whole.is_empty() && whole.chars().all(|c| c.is_ascii_digit());
+    let thousands = digits == 3 && !whole.trim_start_matches('0').is_empty();
+    if s.contains('.') || rest.contains(',') || !only_digits_before || digits == 0 || thousands {
+        return s.to_string();
+    }
+    format!("{whole}.{rest}")
+}
+
 /// Splits "20mg", "20 mg", "0.5mcg" into number and unit text.
 fn split_number(input: &str) -> Option<(f64, String)> {
-    let s = input.trim();
+    let normalised = decimal_comma(input);
+    let s = normalised.as_str();
     let end = s
         .char_indices()
         .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == '-' || *c == '+'))
@@ -89,6 +106,9 @@ pub fn parse_dose(field: &str, input: &str) -> Result<Mg, InputError> {
         "mg" => value,
         "mcg" | "µg" | "ug" => value / 1000.0,
         "" => return Err(bad("the unit is missing")),
+        other if other.starts_with(',') => {
+            return Err(bad("a comma here could be a decimal point or a thousands separator: write 12.5mg or 1000mg"));
+        }
         other => return Err(bad(&format!("unknown unit '{other}'"))),
     };
     if !mg.is_finite() || mg < 0.0 {
@@ -347,6 +367,22 @@ impl DoseTimes {
             Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
             _ => t.join(""),
         }
+    }
+}
+
+#[cfg(test)]
+mod decimal_comma_tests {
+    use super::*;
+
+    #[test]
+    fn a_decimal_comma_is_a_point_but_a_thousands_comma_is_refused() {
+        assert_eq!(parse_dose("from", "12,5mg").unwrap().get(), 12.5);
+        assert_eq!(parse_dose("from", "0,25 mg").unwrap().get(), 0.25);
+        assert_eq!(parse_dose("from", "0,125mg").unwrap().get(), 0.125);
+        let e = parse_dose("from", "1,000mg").unwrap_err();
+        assert_eq!(e.field, "from");
+        assert!(e.message.contains("thousands"), "{}", e.message);
+        assert!(parse_dose("from", "1,5,0mg").is_err());
     }
 }
 

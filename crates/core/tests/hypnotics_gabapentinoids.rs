@@ -235,3 +235,57 @@ fn quetiapine_follows_the_antipsychotic_pace() {
         );
     }
 }
+
+/// Walk-through (new drugs): a confirmed 5,000 mg of zolpidem was planned and repeated back as
+/// "keep taking 5000 mg". Far above the label (here four times its maximum), a start is refused
+/// even when confirmed, with the field named; just above the label, confirmation still works.
+#[test]
+fn a_confirmed_dose_far_above_the_label_is_refused() {
+    let c = Catalogue::builtin().unwrap();
+    let k = kit(&c, &["zolpidem-tab-10mg-uk"], Some(("zolpidem", 0.25)));
+    let absurd = PlanRequest { confirm_dose: true, ..request("zolpidem", 5000.0, proportional(10.0), k.clone()) };
+    match taper_core::plan(&c, &absurd) {
+        Err(PlanError::Input(e)) => {
+            assert_eq!(e.field, "from");
+            assert!(e.message.contains("4 times") && e.message.contains("Zolpidem"), "{}", e.message);
+        }
+        other => panic!("5000 mg must be refused, got {other:?}"),
+    }
+    let above = PlanRequest { confirm_dose: true, ..request("zolpidem", 15.0, proportional(10.0), k) };
+    assert!(taper_core::plan(&c, &above).is_ok(), "just above the label, a confirmed dose is planned");
+}
+
+/// Walk-through (new drugs): with ordinary zolpidem tablets (10 mg scored, 5 mg) and a cutter
+/// the plan held at 10 mg for ever. Quarter tablets make 8.75 mg (¾ × 10 mg + ¼ × 5 mg), a
+/// 12.5 % cut, within the z-drug limit of 25 % (Pottie 2018): the plan now takes it and holds it
+/// longer in proportion to the 10 % asked, and says so, rather than no plan at all.
+#[test]
+fn zolpidem_from_tablets_and_a_cutter_is_planned_with_longer_holds() {
+    let c = Catalogue::builtin().unwrap();
+    let mut k = kit(&c, &["zolpidem-tab-10mg-uk", "zolpidem-tab-5mg-uk"], None);
+    k.equipment.cutter = true;
+    let p = taper_core::plan(&c, &request("zolpidem", 10.0, proportional(10.0), k)).unwrap();
+    assert!(p.steps.len() > 2, "{:?}", p.status);
+    let w = p.warnings.iter().find(|w| w.code == "held-longer").expect("the longer holds are said");
+    assert!(w.message.contains("10% asked"), "{}", w.message);
+    for pair in p.steps.windows(2).filter(|w| w[1].dose_mg.get() > 0.0) {
+        let cut = 100.0 * (pair[0].dose_mg.get() - pair[1].dose_mg.get()) / pair[0].dose_mg.get();
+        assert!(cut <= 25.0 + 1e-6, "{} → {}", pair[0].dose_mg, pair[1].dose_mg);
+    }
+    // 10 → 8.75 mg is 12.5 %: held 35 days (28 × 12.5 / 10), not 28.
+    assert_eq!(p.steps[1].dose_mg.get(), 8.75);
+    assert_eq!(p.steps[2].day - p.steps[1].day, 35);
+    assert!(
+        taper_core::safety::check(
+            &c,
+            c.drug("zolpidem").unwrap(),
+            &request("zolpidem", 10.0, proportional(10.0), {
+                let mut k = kit(&c, &["zolpidem-tab-10mg-uk", "zolpidem-tab-5mg-uk"], None);
+                k.equipment.cutter = true;
+                k
+            }),
+            &p
+        )
+        .is_empty()
+    );
+}

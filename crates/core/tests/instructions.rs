@@ -297,7 +297,7 @@ fn a_hold_names_the_larger_step_the_products_make() {
     let taper_core::schedule::PlanStatus::Incomplete { reason, .. } = &p.status else { panic!("{:?}", p.status) };
     assert!(
         reason.contains(
-            "make 25 mg next, a 50 % cut, larger than the pace limits allow without a prescriber's recorded reason"
+            "make 25 mg next, a cut of 50 %, larger than the pace limits allow without a prescriber's recorded reason"
         ),
         "{reason}"
     );

@@ -199,10 +199,24 @@ proptest! {
         prop_assert!(p.interval_days >= min);
         let have: Vec<&str> = req.kit.stocks.iter().map(|s| s.product.id.as_str()).collect();
         let benzo_cap = drug.from_diazepam_mg(0.5, EquivalenceScheme::Ashton);
-        for pair in steps.windows(2) {
+        for (i, pair) in steps.windows(2).enumerate() {
             let (a, b) = (&pair[0], &pair[1]);
-            // No skipped or alternate days: every step follows the last by exactly the interval.
-            prop_assert_eq!(b.day, a.day + p.interval_days);
+            // No skipped or alternate days: every step follows the last by exactly the interval,
+            // or, after a step larger than the limit (nothing measurable within it), by the
+            // interval stretched in proportion to the step asked (clinical review B1, minor 21).
+            let held = match (&p.strategy, i.checked_sub(1).map(|j| &steps[j])) {
+                (taper_core::Strategy::Proportional { step_percent }, Some(z)) => {
+                    let limit = p.step_limit.and_then(taper_core::units::StepSize::percent).unwrap_or(*step_percent);
+                    let cut = 100.0 * (z.dose_mg.get() - a.dose_mg.get()) / z.dose_mg.get();
+                    if a.dose_mg.get() > 0.0 && cut > limit + 1e-6 {
+                        (f64::from(p.interval_days) * cut / step_percent - 1e-9).ceil() as u32
+                    } else {
+                        p.interval_days
+                    }
+                }
+                _ => p.interval_days,
+            };
+            prop_assert_eq!(b.day, a.day + held);
             let manual = matches!(p.strategy, taper_core::Strategy::Manual { .. });
             if !manual {
                 prop_assert!(b.dose_mg.get() < a.dose_mg.get(), "dose rose or held: {} → {}", a.dose_mg.get(), b.dose_mg.get());
@@ -223,7 +237,13 @@ proptest! {
                     prop_assert!(limit <= step_percent * MEASURING_SLACK + 1e-9);
                     let final_step = b.dose_mg.get() == 0.0 && p.final_dose_mg.is_some_and(|f| a.dose_mg.get() <= f + 1e-9);
                     if !final_step {
-                        prop_assert!(100.0 * (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get() <= limit + 1e-6);
+                        let cut = 100.0 * (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get();
+                        // Larger only when held longer, and never past the 25 % pace limit.
+                        prop_assert!(
+                            cut <= limit + 1e-6
+                                || cut <= 25.0 + 1e-6 && p.warnings.iter().any(|w| w.code == "held-longer"),
+                            "step {} cuts {cut}% against {limit}%", b.index
+                        );
                     }
                 }
                 taper_core::Strategy::Linear { .. } => {

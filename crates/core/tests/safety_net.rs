@@ -303,14 +303,22 @@ fn a_plan_longer_than_the_limit_is_refused() {
 
 #[test]
 fn a_proportional_step_larger_than_asked_is_refused() {
-    // 10 % asked (11 % with measuring): 20 % is inside the half-dose cap but not the plan's limit.
+    // 10 % asked (11 % with measuring): 30 % is inside the half-dose cap but past the 25 % pace
+    // limit; 20 % is within the pace limit only when the dose is then held longer in proportion
+    // (clinical review B1, minor 21), and this plan does not hold it longer.
     let req = request("sertraline", 100.0, Strategy::Proportional { step_percent: 10.0 });
+    let vs = verdict(&req, |p| {
+        let to = p.steps[1].dose_mg.get() * 0.7;
+        set_dose(&mut p.steps[2], to);
+    });
+    has(&vs, |v| matches!(v, Violation::PercentCut { step: 2, .. }), "a 30 % cut in a 10 % plan");
+    assert!(!vs.iter().any(|v| matches!(v, Violation::MgCut { .. })), "{vs:?}");
     let vs = verdict(&req, |p| {
         let to = p.steps[1].dose_mg.get() * 0.8;
         set_dose(&mut p.steps[2], to);
     });
-    has(&vs, |v| matches!(v, Violation::PercentCut { step: 2, .. }), "a 20 % cut in a 10 % plan");
-    assert!(!vs.iter().any(|v| matches!(v, Violation::MgCut { .. })), "{vs:?}");
+    assert!(!vs.iter().any(|v| matches!(v, Violation::PercentCut { .. })), "{vs:?}");
+    has(&vs, |v| matches!(v, Violation::NotOneInterval { step: 3 }), "a 20 % cut not held longer");
 }
 
 #[test]

@@ -22,6 +22,9 @@ impl std::error::Error for ChartError {}
 /// 360-pixel phone these come out near 12–13 px (plotters draws text at about 0.8 of the size asked) (a new-user walk found 4 px labels on an
 /// 800-wide chart).
 const LABEL_PX: u32 = 28;
+/// Room on the right for half of the last date label ("2026-12-05" at `LABEL_PX`), which was cut
+/// to "2026-12-0" on phone and desktop (walk-through).
+const DATE_MARGIN_PX: u32 = 88;
 const CAPTION_PX: u32 = 30;
 
 /// The mesh every chart over days shares: labels readable on a phone, whole days, doses to a
@@ -134,9 +137,12 @@ pub fn plan_svg(plan: &Plan) -> Result<String, ChartError> {
             let occ: Vec<(f64, f64)> = plan
                 .steps
                 .iter()
-                .flat_map(|s| {
+                .enumerate()
+                .flat_map(|(i, s)| {
                     let o = s.occupancy.unwrap_or(0.0);
-                    [(f64::from(s.day), o), (f64::from(s.day + plan.interval_days), o)]
+                    // A step held longer ends where the next begins.
+                    let until = plan.steps.get(i + 1).map_or(s.day + plan.interval_days, |next| next.day);
+                    [(f64::from(s.day), o), (f64::from(until), o)]
                 })
                 .collect();
             occupancy_panel(&bottom, end, occ, false)?;
@@ -158,7 +164,7 @@ fn occupancy_panel<DB: DrawingBackend>(
     let lo = if zoom { points.iter().map(|p| p.1).fold(100.0, f64::min) - 5.0 } else { 0.0 };
     let mut chart = ChartBuilder::on(area)
         .margin(12)
-        .margin_right(48)
+        .margin_right(DATE_MARGIN_PX)
         .x_label_area_size(56)
         .y_label_area_size(96)
         .build_cartesian_2d(0f64..days, lo.max(0.0)..(hi + 5.0).min(100.0))
@@ -177,6 +183,9 @@ pub struct Timeline<'a> {
     pub occupancy: &'a [(jiff::civil::Date, f64)],
     pub start: jiff::civil::Date,
     pub end: jiff::civil::Date,
+    /// Every check-in's burden, drawn even before there are enough for a baseline (walk-through:
+    /// a first check-in left the chart empty but for the legend's circle).
+    pub burden: &'a [(jiff::civil::Date, f64)],
     /// Questionnaire totals as a share of their maximum (0–100), by instrument name; drawn in
     /// a fourth panel when present.
     pub scores: &'a [(&'a str, Vec<(jiff::civil::Date, f64)>)],
@@ -253,12 +262,12 @@ impl Frame<'_> {
 fn burden_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     use taper_core::waves::Kind;
     let a = f.t.analysis;
-    let hi = a.days.iter().map(|d| d.burden.max(d.rolling)).fold(10.0, f64::max) * 1.15;
+    let hi = a.days.iter().map(|d| d.rolling).chain(f.t.burden.iter().map(|(_, b)| *b)).fold(10.0, f64::max) * 1.15;
     let label = |v: &f64| f.label(v);
     let mut chart = ChartBuilder::on(area)
         .caption("Symptom burden: waves and windows", ("sans-serif", CAPTION_PX))
         .margin(12)
-        .margin_right(48)
+        .margin_right(DATE_MARGIN_PX)
         .x_label_area_size(56)
         .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..hi)
@@ -290,7 +299,7 @@ fn burden_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.6)));
     }
     chart
-        .draw_series(a.days.iter().map(|d| Circle::new((f.x(d.date), d.burden), 3, COLOURS[0].filled())))
+        .draw_series(f.t.burden.iter().map(|(d, b)| Circle::new((f.x(*d), *b), 4, COLOURS[0].filled())))
         .map_err(err)?
         .label("daily burden")
         .legend(|(x, y)| Circle::new((x + 8, y), 3, COLOURS[0].filled()));
@@ -327,7 +336,7 @@ fn dose_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let y_top = with_headroom(dose.iter().map(|p| p.1).fold(1.0, f64::max), 1.15);
     let mut dc = ChartBuilder::on(area)
         .margin(12)
-        .margin_right(48)
+        .margin_right(DATE_MARGIN_PX)
         .x_label_area_size(56)
         .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..y_top)
@@ -351,7 +360,7 @@ fn waves_occupancy_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let occ = f.steps(f.t.occupancy);
     let mut oc = ChartBuilder::on(area)
         .margin(12)
-        .margin_right(48)
+        .margin_right(DATE_MARGIN_PX)
         .x_label_area_size(56)
         .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..100f64)
@@ -374,7 +383,7 @@ fn scores_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let label = |v: &f64| f.label(v);
     let mut sc = ChartBuilder::on(area)
         .margin(12)
-        .margin_right(48)
+        .margin_right(DATE_MARGIN_PX)
         .x_label_area_size(56)
         .y_label_area_size(96)
         .build_cartesian_2d(0f64..f.days, 0f64..100f64)

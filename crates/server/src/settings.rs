@@ -657,9 +657,16 @@ impl StoredPlan {
         StoredPlan {
             drug_name: j.drug.name.clone(),
             strategy: j.strategy.description.clone(),
-            step_limit: plan.step_limit.map(|l| match l {
-                units::StepSize::PercentagePoints(v) => format!("{} percentage points", n(v)),
-                units::StepSize::Percent(v) | units::StepSize::Milligrams(v) => format!("{} %", n(v)),
+            step_limit: plan.step_limit.map(|l| {
+                let limit = match l {
+                    units::StepSize::PercentagePoints(v) => format!("{} percentage points", n(v)),
+                    units::StepSize::Percent(v) | units::StepSize::Milligrams(v) => format!("{} %", n(v)),
+                };
+                if plan.warnings.iter().any(|w| w.code == "held-longer") {
+                    format!("{limit}, except the steps held longer (see the notes)")
+                } else {
+                    limit
+                }
             }),
             model: j
                 .occupancy_model

@@ -97,7 +97,7 @@ pub fn notes(d: &Drug) -> Vec<Note> {
     match d.class {
         DrugClass::Benzodiazepine => benzodiazepine_notes(&mut v),
         DrugClass::ZDrug => z_drug_notes(&mut v),
-        DrugClass::Gabapentinoid => gabapentinoid_notes(&mut v),
+        DrugClass::Gabapentinoid => gabapentinoid_notes(d, &mut v),
         DrugClass::Antipsychotic => antipsychotic_notes(&mut v),
         _ => antidepressant_notes(d, &mut v),
     }
@@ -144,11 +144,10 @@ fn z_drug_notes(v: &mut Vec<Note>) {
     ));
 }
 
-fn gabapentinoid_notes(v: &mut Vec<Note>) {
-    v.push(note(
-        "Do not stop it suddenly: its labels ask for a gradual reduction, over at least a week.",
-        "lyrica_smpc",
-    ));
+fn gabapentinoid_notes(d: &Drug, v: &mut Vec<Note>) {
+    // Each drug's own label (walk-through: gabapentin's page cited the pregabalin label).
+    let label = if d.id == "gabapentin" { "neurontin_smpc_uk" } else { "lyrica_smpc" };
+    v.push(note("Do not stop it suddenly: its label asks for a gradual reduction, over at least a week.", label));
     v.push(note(
         "The Maudsley guidelines suggest first cuts of about 10% of the dose where withdrawal is likely to be hard, \
          15% in between and 25% where it is not; tapers can be sped up later more easily than slowed.",

@@ -184,9 +184,10 @@ pub fn check(catalogue: &Catalogue, drug: &Drug, req: &PlanRequest, plan: &Plan)
         out.push(Violation::TooManySteps { steps: plan.steps.len() });
     }
     check_pace(&pace, plan, &mut out);
-    for pair in plan.steps.windows(2) {
+    for (i, pair) in plan.steps.windows(2).enumerate() {
         let (a, b) = (&pair[0], &pair[1]);
-        check_sequence(plan, a, b, &mut out);
+        let before = i.checked_sub(1).map(|j| &plan.steps[j]);
+        check_sequence(plan, before, a, b, &mut out);
         check_caps(&pace, plan, a, b, &mut out);
         check_stop(&pace, plan, a, b, &mut out);
         check_daily(plan, a, b, req.micro_taper, &mut out);
@@ -229,10 +230,11 @@ fn check_pace(pace: &Pace, plan: &Plan, out: &mut Vec<Violation>) {
     }
 }
 
-/// One dose every day: each step one interval after the last; doses only fall (manual lists
-/// may hold or rise where the prescriber listed it).
-fn check_sequence(plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violation>) {
-    if b.day != a.day + plan.interval_days {
+/// One dose every day: each step one interval after the last, or longer in proportion after a
+/// step larger than asked (`Plan::days_held`); doses only fall (manual lists may hold or rise
+/// where the prescriber listed it).
+fn check_sequence(plan: &Plan, before: Option<&Step>, a: &Step, b: &Step, out: &mut Vec<Violation>) {
+    if b.day != a.day.saturating_add(plan.days_held(before, a)) {
         out.push(Violation::NotOneInterval { step: b.index });
     }
     if !matches!(plan.strategy, Strategy::Manual { .. }) && b.dose_mg.get() >= a.dose_mg.get() - EPS {
@@ -266,10 +268,13 @@ fn check_caps(pace: &Pace, plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violat
         }
     }
     if let (Strategy::Proportional { step_percent }, false) = (&plan.strategy, to_zero) {
+        // A step past the limit is allowed up to the class's hard limit, held longer in
+        // proportion (checked with the sequence).
         let limit = plan.step_limit.and_then(StepSize::percent).unwrap_or(*step_percent);
+        let hard = pace.hard_step(&plan.strategy).map_or(limit, |(h, _)| h.max(limit));
         let cut = 100.0 * (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get();
-        if cut > limit + 1e-6 {
-            out.push(Violation::PercentCut { step: b.index, cut_percent: cut, limit_percent: limit });
+        if cut > hard + 1e-6 {
+            out.push(Violation::PercentCut { step: b.index, cut_percent: cut, limit_percent: hard });
         }
     }
 }

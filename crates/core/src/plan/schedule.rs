@@ -52,6 +52,9 @@ struct Context<'a> {
     shares: Option<Vec<f64>>,
     /// Whether a step has already said that the split moved toward equal.
     split_moved: bool,
+    /// Steps larger than asked because nothing measurable lay within the step: (step, cut in
+    /// percent, days held), said once at the end.
+    held_longer: Vec<(usize, f64, u32)>,
 }
 
 fn product_list(drug: &Drug) -> String {
@@ -94,6 +97,20 @@ fn check_plausible(
     let start = req.start.get();
     let policy = &catalogue.policy.plausibility;
     let low = drug.smallest_product_mg().map(|m| m * policy.low_fraction_of_smallest_product);
+    let ceiling = drug.max_dose_mg * policy.refuse_above_multiple_of_max;
+    if start > ceiling + 1e-9 {
+        return Err(InputError::new(
+            "from",
+            req.start.to_string(),
+            format!(
+                "is more than {} times the highest labelled daily dose of {} ({} mg); Taper does not plan from it. Check the number (is it the daily dose, in mg?); a dose this high needs the prescriber's own plan",
+                n(policy.refuse_above_multiple_of_max),
+                drug.name,
+                n(drug.max_dose_mg)
+            ),
+        )
+        .into());
+    }
     let problem = if start > drug.max_dose_mg + 1e-9 {
         Some(format!(
             "{} is above the highest labelled daily dose of {} ({} mg; {})",
@@ -161,6 +178,7 @@ impl<'a> Context<'a> {
             doses_a_day: None,
             shares,
             split_moved: false,
+            held_longer: Vec::new(),
         })
     }
 
@@ -188,7 +206,7 @@ impl<'a> Context<'a> {
             }
             let prev = steps.last().map_or(start, |s: &Step| s.dose_mg.get());
             let index = steps.len();
-            let day = u32::try_from(index).unwrap_or(u32::MAX).saturating_mul(self.req.interval_days);
+            let day = self.next_day(&steps);
             if prev <= 1e-12 || self.req.end_at.is_some_and(|e| (prev - e.get()).abs() < 1e-9 || ladder.reached_end) {
                 break;
             }
@@ -228,6 +246,7 @@ impl<'a> Context<'a> {
             self.flag_linear(&steps);
         }
         self.note_capped(&steps, &capped);
+        self.note_held_longer(&steps);
         self.warnings.extend(crate::times::trough_warnings(self.drug, &self.req.kit, &steps));
         Plan {
             drug_id: self.drug.id.clone(),
@@ -351,6 +370,53 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The day the next step starts: one interval after the last, or longer where the last
+    /// was a larger step than asked (`pace::days_held`).
+    fn next_day(&self, steps: &[Step]) -> u32 {
+        let Some(last) = steps.last() else { return 0 };
+        let before = steps.len().checked_sub(2).map(|i| &steps[i]);
+        let held = match (&self.strategy, before) {
+            (Strategy::Proportional { step_percent }, Some(b)) => crate::plan::types::days_held(
+                self.req.interval_days,
+                b.dose_mg.get(),
+                last.dose_mg.get(),
+                *step_percent,
+                self.limit.unwrap_or(*step_percent),
+            ),
+            _ => self.req.interval_days,
+        };
+        last.day.saturating_add(held)
+    }
+
+    /// Where nothing measurable lies within the step asked for, the largest dose below it that
+    /// the products make, as long as the cut stays within the class's hard limit, the
+    /// milligram cap and (where modelled) the occupancy limit. Only proportional plans: the step
+    /// is then held longer in proportion (`next_day`), and the warning says so.
+    fn stretched(&mut self, index: usize, prev: f64, window: Window, like: Option<&str>) -> Option<Choice> {
+        let Strategy::Proportional { step_percent } = self.strategy else { return None };
+        // Never past the class's hard limit (the largest step planned without a prescriber's
+        // recorded reason), and said plainly.
+        let (hard, _) = self.pace.hard_step(&self.strategy)?;
+        let by_model = match (&self.model, self.pace.max_drop_pp(&self.strategy, None, false)) {
+            (Some(m), Some(pp)) => m.occupancy.lowest_within(prev, pp),
+            _ => 0.0,
+        };
+        let low = (prev * (1.0 - hard / 100.0)).max(self.pace.mg_floor(prev)).max(by_model);
+        if low >= window.low - 1e-12 {
+            return None;
+        }
+        let wider = Window { low, high: window.low, high_inclusive: false };
+        // The nearest dose below the asked window (the smallest extra cut), not the simplest.
+        let mut choice = self.solver.solve_like(window.low, wider, 1e-9, like)?;
+        choice.within_tolerance = true;
+        let dose = choice.preparation.dose_mg;
+        let cut = 100.0 * (prev - dose) / prev;
+        let limit = self.limit.unwrap_or(step_percent);
+        let held = crate::plan::types::days_held(self.req.interval_days, prev, dose, step_percent, limit);
+        self.held_longer.push((index, cut, held));
+        Some(choice)
+    }
+
     /// Why the plan cannot take step `index` with what the person has, said so nobody reads it
     /// as "stop": the window, the unit count or a larger step the products do make, what would
     /// help, and that the plan holds.
@@ -369,9 +435,10 @@ impl<'a> Context<'a> {
         let bigger = self.solver.solve(window.low, larger, 1e-6).map_or_else(String::new, |c| {
             let cut = (prev - c.preparation.dose_mg) / prev;
             format!(
-                "; the products listed make {} mg next, a {} % cut, {}",
+                "; the products listed make {} mg next, a cut of {} %, {}",
                 n(c.preparation.dose_mg),
-                n((100.0 * cut).round()),
+                // One decimal: "11 %" read beside a limit of 11 % looked allowed (walk-through).
+                n((1000.0 * cut).round() / 10.0),
                 if cut <= half + 1e-9 {
                     "larger than the pace limits allow without a prescriber's recorded reason"
                 } else {
@@ -415,8 +482,16 @@ impl<'a> Context<'a> {
         let tolerance = next.tolerance.max(1e-6);
         let found =
             self.solver.solve_like(aim, window, tolerance, like).or_else(|| self.in_parts(aim, window, tolerance));
-        let Some(choice) = found else {
-            return Err(self.stall(index, prev, aim, window, next.tolerance));
+        let (choice, target) = match found {
+            Some(c) => (c, target),
+            None => match self.stretched(index, prev, window, like) {
+                // The stretched dose is the dose the plan intends (clinical review W2).
+                Some(c) => {
+                    let d = c.preparation.dose_mg;
+                    (c, d)
+                }
+                None => return Err(self.stall(index, prev, aim, window, next.tolerance)),
+            },
         };
         let dose = choice.preparation.dose_mg;
         // A preparation adds up positive amounts; anything else ends the plan here, never stored.
@@ -729,6 +804,31 @@ impl<'a> Context<'a> {
         None
     }
 
+    /// One line for the steps taken larger than asked and held longer (`stretched`).
+    fn note_held_longer(&mut self, steps: &[Step]) {
+        let kept: Vec<(usize, f64, u32)> =
+            self.held_longer.iter().copied().filter(|(i, ..)| steps.iter().any(|s| s.index == *i)).collect();
+        let (Some(first), Strategy::Proportional { step_percent }) = (kept.first(), &self.strategy) else { return };
+        let most = kept.iter().map(|(_, c, _)| *c).fold(0.0, f64::max);
+        let (short, long) = kept.iter().fold((u32::MAX, 0), |(lo, hi), (.., d)| (lo.min(*d), hi.max(*d)));
+        let which = if kept.len() == 1 {
+            format!("Step {} cuts", first.0)
+        } else {
+            format!("{} steps, from step {}, cut", kept.len(), first.0)
+        };
+        let days = if short == long { format!("{short} days") } else { format!("{short} to {long} days") };
+        self.warnings.push(Warning {
+            code: "held-longer",
+            step: Some(first.0),
+            message: format!(
+                "{which} more than the {}% asked (up to {}%): nothing you can measure lies within the asked step there, so the plan takes the nearest dose below that the products make, never past the pace limit, and holds it longer in proportion ({days} instead of {}), so the pace over time stays as asked. A finer preparation (a weaker dilution, a finer syringe or a compounded dose) would keep the steps even.",
+                n(*step_percent),
+                n((10.0 * most).round() / 10.0),
+                self.req.interval_days
+            ),
+        });
+    }
+
     /// One line per rule naming the steps the milligram cap shaped, with the rule and its source.
     fn note_capped(&mut self, steps: &[Step], capped: &[(usize, CutRule)]) {
         let mut rules: Vec<CutRule> = capped.iter().map(|(_, r)| *r).collect();
@@ -827,8 +927,7 @@ impl<'a> Context<'a> {
     }
 
     fn add_daily(&self, steps: &mut [Step]) {
-        let interval = self.req.interval_days;
-        if interval < 2 {
+        if self.req.interval_days < 2 {
             return;
         }
         // Days between step k and k+1 measure a liquid no stronger than any step up to k did and
@@ -847,7 +946,9 @@ impl<'a> Context<'a> {
             }
             solver.bound(&ceiling, &floor);
             let (from, to) = (steps[k].dose_mg.get(), steps[k + 1].dose_mg.get());
-            if to >= from {
+            // A step held longer (`next_day`) has more days between.
+            let interval = steps[k + 1].day - steps[k].day;
+            if to >= from || interval < 2 {
                 continue;
             }
             let mut prev = from;
@@ -940,7 +1041,7 @@ fn strategy_for(
                 ),
             };
             warnings.push(Warning::plan("no-occupancy-model", format!(
-                "{} has no published occupancy model, so this plan cuts {}% of the current dose per step ({}) instead of {} percentage points of occupancy; choose a proportional plan for a smaller step.",
+                "Taper has no occupancy model for {}, so this plan cuts {}% of the current dose per step ({}) instead of {} percentage points of occupancy; choose a proportional plan for a smaller step.",
                 drug.name, n(percent), catalogue.cite(source), n(step_pp))));
             (Strategy::Proportional { step_percent: percent }, Some("hyperbolic"))
         }

@@ -336,6 +336,19 @@ impl Plan {
     pub fn total_days(&self) -> u32 {
         self.steps.last().map_or(0, |s| s.day)
     }
+
+    /// Days `step` is held before the next one: the interval, or longer in proportion where the
+    /// cut into it (from `before`) went past the plan's step limit (see `days_held` below).
+    pub fn days_held(&self, before: Option<&Step>, step: &Step) -> u32 {
+        let asked = match self.strategy {
+            Strategy::Proportional { step_percent } => step_percent,
+            _ => return self.interval_days,
+        };
+        let limit = self.step_limit.and_then(StepSize::percent).unwrap_or(asked);
+        before.map_or(self.interval_days, |b| {
+            days_held(self.interval_days, b.dose_mg.get(), step.dose_mg.get(), asked, limit)
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -490,4 +503,40 @@ pub struct CrossoverPlan {
     pub reason: Option<Justification>,
     /// The new drug's largest single dose (label); no dose of it in any stage is above it.
     pub single_dose_max_mg: f64,
+}
+
+/// How long a dose reached by a cut from `from_mg` to `to_mg` is held: `interval` days, or,
+/// where the cut is larger than the step `limit` (in percent of the dose) because nothing
+/// measurable lay within it, longer in proportion to the step asked for, so that no part of the
+/// plan goes faster over time than asked (clinical review B1 and minor 21: plans held for ever
+/// at a dose whose next measurable step was 11 % against 10 % asked).
+pub fn days_held(interval: u32, from_mg: f64, to_mg: f64, asked_percent: f64, limit_percent: f64) -> u32 {
+    if from_mg <= 0.0 || to_mg <= 0.0 || to_mg >= from_mg || asked_percent <= 0.0 {
+        return interval;
+    }
+    let cut = 100.0 * (from_mg - to_mg) / from_mg;
+    if cut <= limit_percent + 1e-6 {
+        return interval;
+    }
+    let days = (f64::from(interval) * cut / asked_percent - 1e-9).ceil();
+    if days >= f64::from(u32::MAX) { u32::MAX } else { (days as u32).max(interval) }
+}
+
+#[cfg(test)]
+mod held_tests {
+    use super::*;
+
+    #[test]
+    fn a_larger_step_is_held_longer_in_proportion() {
+        // Within the limit: the interval.
+        assert_eq!(days_held(28, 10.0, 9.0, 10.0, 11.0), 28);
+        assert_eq!(days_held(28, 10.0, 8.9, 10.0, 11.0), 28);
+        // 0.09 → 0.08 mg is 11.1 %: 28 × 11.1 / 10 = 31.1, held 32 days.
+        assert_eq!(days_held(28, 0.09, 0.08, 10.0, 11.0), 32);
+        // 0.5 → 0.4 mg is 20 %: twice the interval.
+        assert_eq!(days_held(28, 0.5, 0.4, 10.0, 11.0), 56);
+        // Rises, holds and the step to zero are not cuts it speaks for.
+        assert_eq!(days_held(28, 1.0, 1.0, 10.0, 11.0), 28);
+        assert_eq!(days_held(28, 1.0, 0.0, 10.0, 11.0), 28);
+    }
 }

@@ -210,7 +210,16 @@ fn shared_chart(
             (i.name(), pts)
         })
         .collect();
-    Ok(waves_svg(&Timeline { analysis, dose: &dose, occupancy: &occ, start: first, end: r.today, scores: &scores })?)
+    let burden: Vec<(jiff::civil::Date, f64)> = checkins.iter().map(|c| (c.date, f64::from(c.burden))).collect();
+    Ok(waves_svg(&Timeline {
+        analysis,
+        dose: &dose,
+        occupancy: &occ,
+        start: first,
+        end: r.today,
+        burden: &burden,
+        scores: &scores,
+    })?)
 }
 
 /// Each questionnaire with its band and its change from the one before, newest first.

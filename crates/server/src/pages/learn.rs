@@ -44,7 +44,12 @@ pub async fn drug(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         chrome: ctx.chrome("learn"),
         name: d.name.clone(),
         brands: d.brands.join(", "),
-        class: d.class.label(),
+        // "An antipsychotic", "A benzodiazepine" (walk-through: "A antipsychotic").
+        class: {
+            let a = d.class.with_article();
+            let mut c = a.chars();
+            c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+        },
         target: d.target.clone(),
         about: d.about.clone(),
         half_lives,
@@ -104,7 +109,8 @@ pub struct LearnDrug {
     pub name: String,
     /// "Zoloft, Lustral", or empty.
     pub brands: String,
-    pub class: &'static str,
+    /// The class with its article, capitalised: "An SSRI".
+    pub class: String,
     pub target: String,
     pub about: String,
     pub half_lives: Vec<Cited>,

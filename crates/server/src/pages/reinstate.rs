@@ -151,6 +151,8 @@ pub struct Reinstate {
     pub chrome: crate::views::Chrome,
     /// (id, name, chosen).
     pub drugs: Vec<(String, String, bool)>,
+    /// The drugs the aid has no sources for, named so their absence from the list is explained.
+    pub not_covered: String,
     pub previous: String,
     pub change: String,
     pub cut_to: String,
@@ -171,6 +173,14 @@ impl Reinstate {
                 .filter(|d| taper_core::reinstate::covers(d.class))
                 .map(|d| (d.id.clone(), d.name.clone(), d.id == a.drug))
                 .collect(),
+            not_covered: state
+                .catalogue
+                .drugs()
+                .iter()
+                .filter(|d| !taper_core::reinstate::covers(d.class))
+                .map(|d| d.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
             previous: a.previous.clone(),
             change: a.change.clone(),
             cut_to: a.cut_to.clone(),

@@ -88,8 +88,12 @@ async fn a_plan_with_no_step_cannot_be_saved_and_what_would_help_is_offered() {
         let b = app.browser();
         b.sign_up("p@example.org").await;
         let today = days_ago(0);
-        // 1.5 mg from scored 0.5 mg tablets: no dose within 10 % below it can be made.
-        let bare = clonazepam(&today, &[]);
+        // 0.5 mg from scored 0.5 mg tablets: the nearest lower dose, 0.25 mg, is half of it,
+        // beyond even a step held longer (the 25 % limit). (1.5 mg now steps to 1.25 mg and holds
+        // it longer: clinical review B1.)
+        let mut bare = clonazepam(&today, &[]);
+        bare.retain(|(k, _)| *k != "dose");
+        bare.push(("dose", "0.5"));
         let preview = b.submit("/plan/new?drug=clonazepam", "/plan/preview", &bare).await;
         assert_eq!(preview.status, StatusCode::OK);
         assert!(preview.has("id=\"no-steps\""), "{}", visible(&preview));
@@ -551,6 +555,28 @@ async fn products_sold_in_keeps_its_choice_and_only_offers_what_is_sold_there() 
     .await;
 }
 
+/// Walk-through (new drugs): choosing EU for quetiapine left "What you have or can get" empty
+/// with no word why. The form now says none is listed there and links to every country's.
+#[tokio::test]
+async fn a_market_with_no_products_says_so_and_offers_every_country() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("eu@example.org").await;
+        let form = b.get("/plan/new?drug=quetiapine&market=EU").await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(
+            form.has("id=\"no-products\"") && form.has("Taper lists no Quetiapine products sold in EU"),
+            "{}",
+            visible(&form)
+        );
+        assert!(form.has("href=\"/plan/new?drug=quetiapine\""));
+        let every = b.get("/plan/new?drug=quetiapine").await;
+        assert!(!every.has("id=\"no-products\"") && every.has("oral suspension 20 mg/mL"), "{}", visible(&every));
+        app
+    })
+    .await;
+}
+
 /// Walk-through N10: "end the plan at this dose" said "3 steps to zero" and the last row was
 /// 24.5 mg, below the 25 mg asked for.
 #[tokio::test]
@@ -785,6 +811,25 @@ async fn the_dose_now_at_each_time_is_asked_and_kept() {
         let no_times = b.submit(page, "/plan/preview", &form("", "0.5, 1.5")).await;
         assert!(no_times.has("Give the times too"), "{}", visible(&no_times));
         assert!(!b.get("/today").await.has("agreed dose today"), "nothing saved");
+        app
+    })
+    .await;
+}
+
+/// Walk-through (new drugs): after a first check-in the Progress chart showed no point (only
+/// the legend's circle), because points came from the waves reading, which needs a baseline
+/// first. Every check-in is drawn from the first.
+#[tokio::test]
+async fn a_first_check_in_is_drawn_on_the_progress_chart() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("first@example.org").await;
+        // Check-ins are drawn as circles of radius 4 (the legend's key has radius 3).
+        let points = |page: &Page| page.body.matches("r=\"4\"").count();
+        assert_eq!(points(&b.get("/progress").await), 0);
+        crate::check_in(&b, &days_ago(0), 2, "2").await;
+        let after = b.get("/progress").await;
+        assert_eq!(points(&after), 1, "one point for the one check-in: {}", after.body);
         app
     })
     .await;

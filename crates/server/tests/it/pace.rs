@@ -78,7 +78,15 @@ async fn an_implausible_dose_asks_for_confirmation() {
         let b = app.browser();
         b.sign_up("p@example.org").await;
         let today = days_ago(0);
-        let high = form("400", "5", "28", &today);
+        // 100 mg (the label's 40 mg maximum is 2.5 times over): asked to confirm. Ten times over
+        // (400 mg) is refused outright, confirmed or not (walk-through: a confirmed 5,000 mg).
+        let absurd = form("400", "5", "28", &today);
+        let mut absurd_confirmed = absurd.clone();
+        absurd_confirmed.push(("confirm_dose", "yes"));
+        let refused = b.submit("/plan/new?drug=citalopram", "/plan/preview", &absurd_confirmed).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.has("Taper does not plan from it") && refused.has("value=\"400\""), "{}", refused.body);
+        let high = form("100", "5", "28", &today);
         let asked = b.submit("/plan/new?drug=citalopram", "/plan/preview", &high).await;
         assert_eq!(asked.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(asked.has("above the highest labelled daily dose of Citalopram"), "{}", asked.body);

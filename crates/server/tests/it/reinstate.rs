@@ -17,6 +17,10 @@ async fn the_reinstatement_aid_cites_the_guidelines_and_gives_no_dose() {
                 && form.has("never works out a dose of its own")
                 && !form.has("What the guidelines say")
         );
+        // Walk-through (new drugs): the drugs the aid has no sources for are named, not silently
+        // missing, and sent to the prescriber.
+        assert!(form.has("id=\"not-covered\"") && form.has("Zolpidem") && form.has("Gabapentin"), "{}", form.body);
+        assert!(!form.has("<option value=\"zolpidem\""));
 
         let nine = days_ago(9);
         let ask = |pairs: Vec<(&'static str, String)>| {

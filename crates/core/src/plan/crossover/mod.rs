@@ -161,16 +161,23 @@ fn checked_drugs<'c>(catalogue: &'c Catalogue, req: &CrossoverRequest) -> Result
     if from.id == to.id {
         return Err(InputError::new("to-drug", &to.id, "must differ from the drug being replaced").into());
     }
+    // The chosen table must convert both drugs; the other is read where it can be (a z-drug
+    // has an Ashton equivalent only: walk-through, "has no VA/DoD equivalent" for a switch the
+    // plan page had just offered with the Ashton table chosen).
     for (drug, field) in [(from, "from-drug"), (to, "to-drug")] {
-        for scheme in [req.scheme, req.scheme.other()] {
-            if drug.diazepam_equivalent(scheme).is_none() {
-                return Err(InputError::new(
-                    field,
-                    &drug.id,
-                    format!("has no {} equivalent; only benzodiazepines can be switched this way", scheme.label()),
-                )
-                .into());
-            }
+        if drug.diazepam_equivalent(req.scheme).is_none() {
+            let hint = if drug.diazepam_equivalent(req.scheme.other()).is_some() {
+                format!("; choose the {} table, which has one", req.scheme.other().label())
+            } else {
+                "; only benzodiazepines and the z-drugs an equivalence table converts can be switched this way"
+                    .to_string()
+            };
+            return Err(InputError::new(
+                field,
+                &drug.id,
+                format!("{} has no {} equivalent{hint}", drug.name, req.scheme.label()),
+            )
+            .into());
         }
     }
     if req.doses.is_empty() || req.doses.iter().any(|(_, d)| d.is_zero()) {
