@@ -261,7 +261,13 @@ impl DoseTime {
         f64::from(self.0) / 60.0
     }
 
-    fn minutes(self) -> u16 {
+    /// The time `minutes` after midnight; `None` outside a day.
+    pub fn from_minutes(minutes: u16) -> Option<DoseTime> {
+        (minutes < 24 * 60).then_some(DoseTime(minutes))
+    }
+
+    /// Minutes after midnight (0 to 1439).
+    pub fn minutes(self) -> u16 {
         self.0
     }
 

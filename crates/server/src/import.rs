@@ -118,6 +118,9 @@ struct Revision {
 #[derive(Deserialize)]
 struct Dose {
     date: Date,
+    /// "08:00" for one dose time of a day taken in parts (files from before have none).
+    #[serde(default)]
+    time: Option<String>,
     status: String,
     dose_mg: f64,
     recorded_at: jiff::Timestamp,
@@ -329,7 +332,22 @@ fn doses(e: &Export, newest: Option<&PreparedPlan>, days: &Days) -> Result<Vec<I
                     crate::timeline::fmt(largest)
                 )));
             }
-            Ok(ImportedDose { date: days.past(&what, d.date)?, status, dose_mg: d.dose_mg, recorded_at: d.recorded_at })
+            let time = d
+                .time
+                .as_deref()
+                .map(|t| {
+                    taper_core::units::DoseTime::parse("time", t)
+                        .map(|t| t.minutes())
+                        .map_err(|e| invalid(format!("{what}: {}", e.message)))
+                })
+                .transpose()?;
+            Ok(ImportedDose {
+                date: days.past(&what, d.date)?,
+                time,
+                status,
+                dose_mg: d.dose_mg,
+                recorded_at: d.recorded_at,
+            })
         })
         .collect()
 }

@@ -21,6 +21,8 @@ pub struct ImportedPlan<'a> {
 #[derive(Debug, Clone)]
 pub struct ImportedDose {
     pub date: Date,
+    /// See `NewDose::time`.
+    pub time: Option<u16>,
     pub status: DoseStatus,
     pub dose_mg: f64,
     pub recorded_at: Timestamp,
@@ -110,7 +112,7 @@ impl Store {
         match newest {
             Some(plan) => {
                 for d in &r.doses {
-                    let dose = NewDose { plan, date: d.date, status: d.status, dose_mg: d.dose_mg };
+                    let dose = NewDose { plan, date: d.date, time: d.time, status: d.status, dose_mg: d.dose_mg };
                     self.record_dose_on(conn, user, &dose, d.recorded_at).await?;
                 }
             }

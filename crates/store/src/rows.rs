@@ -167,6 +167,9 @@ impl DoseStatus {
 pub struct NewDose {
     pub plan: PlanId,
     pub date: Date,
+    /// The dose time, in minutes after midnight, for a day taken in parts; `None` for the day's
+    /// whole dose.
+    pub time: Option<u16>,
     pub status: DoseStatus,
     pub dose_mg: f64,
 }
@@ -175,6 +178,8 @@ pub struct NewDose {
 pub struct DoseRecord {
     pub plan: PlanId,
     pub date: Date,
+    /// See `NewDose::time`.
+    pub time: Option<u16>,
     pub status: DoseStatus,
     pub dose_mg: f64,
     pub recorded_at: Timestamp,

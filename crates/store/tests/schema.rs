@@ -43,6 +43,8 @@ const REFUSED: &[&str] = &[
     "UPDATE proposals SET rule = 'anything'",
     "UPDATE questionnaires SET instrument = 'bdi'",
     "UPDATE med_events SET kind = 'paused'",
+    // 0017: a dose time is a minute of the day, or -1 for the whole day.
+    "UPDATE doses SET dose_time = 1440",
 ];
 
 async fn check(url: &str) {
@@ -59,6 +61,7 @@ async fn check(url: &str) {
     let (user, plan): (UserId, PlanId) = (USER.parse().unwrap(), PLAN.parse().unwrap());
     let doses = store.doses(user).await.unwrap();
     assert_eq!((doses.len(), doses[0].dose_mg, doses[0].date), (1, 17.5625, date(2026, 11, 2)));
+    assert_eq!(doses[0].time, None, "0017 keeps an old record as the whole day's");
     let proposals = store.proposals(user, plan).await.unwrap();
     assert_eq!(
         (proposals.len(), proposals[0].rule.key(), proposals[0].revision),

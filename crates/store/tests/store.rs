@@ -98,7 +98,7 @@ async fn accounts_are_unique_by_email_and_deletion_removes_everything() {
             note: "",
         };
         store.save_checkin(id, &c, now()).await.unwrap();
-        let d = NewDose { plan, date: date(2026, 11, 2), status: DoseStatus::Taken, dose_mg: 20.0 };
+        let d = NewDose { plan, date: date(2026, 11, 2), time: None, status: DoseStatus::Taken, dose_mg: 20.0 };
         store.record_dose(id, &d, now()).await.unwrap();
         store.session_save("s1", &format!("{{\"user\":\"{id}\"}}"), now()).await.unwrap();
 
@@ -120,7 +120,7 @@ async fn a_person_reaches_only_their_own_records() {
         let plan = store.create_plan(a, "sertraline", &revision("Plan created", None), now()).await.unwrap();
         assert!(matches!(store.plan(b, plan).await, Err(StoreError::NotFound)));
         assert!(matches!(store.add_revision(b, plan, &revision("x", None), now()).await, Err(StoreError::NotFound)));
-        let d = NewDose { plan, date: date(2026, 11, 2), status: DoseStatus::Taken, dose_mg: 50.0 };
+        let d = NewDose { plan, date: date(2026, 11, 2), time: None, status: DoseStatus::Taken, dose_mg: 50.0 };
         assert!(matches!(store.record_dose(b, &d, now()).await, Err(StoreError::NotFound)));
         assert!(store.proposals(b, plan).await.unwrap().is_empty());
         let rev = store.plan(a, plan).await.unwrap().revisions[0].id;
@@ -199,14 +199,28 @@ async fn check_ins_and_doses_are_one_per_day_and_can_be_corrected() {
         assert_eq!((all[0].created_at, all[0].updated_at), (now(), later));
         assert_eq!(store.checkin_on(a, day).await.unwrap().unwrap().scores, vec![1]);
 
-        let d = NewDose { plan, date: day, status: DoseStatus::Missed, dose_mg: 12.0 };
+        let d = NewDose { plan, date: day, time: None, status: DoseStatus::Missed, dose_mg: 12.0 };
         store.record_dose(a, &d, now()).await.unwrap();
         store.record_dose(a, &NewDose { status: DoseStatus::Taken, ..d }, later).await.unwrap();
         let doses = store.doses(a).await.unwrap();
         assert_eq!(doses.len(), 1);
         assert_eq!((doses[0].status, doses[0].recorded_at), (DoseStatus::Taken, later));
-        assert_eq!(store.dose_on(a, plan, day).await.unwrap().as_ref(), Some(&doses[0]));
-        assert!(store.dose_on(a, plan, date(2026, 11, 4)).await.unwrap().is_none());
+        assert_eq!(store.doses_on(a, plan, day).await.unwrap(), vec![doses[0].clone()]);
+        assert!(store.doses_on(a, plan, date(2026, 11, 4)).await.unwrap().is_empty());
+
+        // A day in parts (issue 20): each dose time has its own record, and correcting one
+        // leaves the others.
+        let next = date(2026, 11, 5);
+        let at = |m: u16, status| NewDose { plan, date: next, time: Some(m), status, dose_mg: 4.0 };
+        store.record_dose(a, &at(20 * 60, DoseStatus::Missed), now()).await.unwrap();
+        store.record_dose(a, &at(8 * 60, DoseStatus::Taken), now()).await.unwrap();
+        store.record_dose(a, &at(20 * 60, DoseStatus::Taken), later).await.unwrap();
+        let parts = store.doses_on(a, plan, next).await.unwrap();
+        assert_eq!(
+            parts.iter().map(|r| (r.time, r.status)).collect::<Vec<_>>(),
+            vec![(Some(480), DoseStatus::Taken), (Some(1200), DoseStatus::Taken)]
+        );
+        assert!(store.record_dose(a, &at(24 * 60, DoseStatus::Taken), now()).await.is_err(), "not a minute of the day");
     })
     .await;
 }

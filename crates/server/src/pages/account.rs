@@ -217,6 +217,9 @@ struct ExportPlan {
 #[derive(Serialize)]
 struct ExportDose {
     date: String,
+    /// The dose time ("08:00") for a day taken in parts; absent for the day's whole dose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<String>,
     status: &'static str,
     dose_mg: f64,
     recorded_at: String,
@@ -320,6 +323,7 @@ impl From<taper_store::DoseRecord> for ExportDose {
     fn from(d: taper_store::DoseRecord) -> ExportDose {
         ExportDose {
             date: d.date.to_string(),
+            time: d.time.and_then(taper_core::units::DoseTime::from_minutes).map(|t| t.to_string()),
             status: d.status.as_str(),
             dose_mg: d.dose_mg,
             recorded_at: d.recorded_at.to_string(),

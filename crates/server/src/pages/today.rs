@@ -4,7 +4,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use taper_store::{DoseStatus, NewDose};
+use taper_store::{DoseRecord, DoseStatus, NewDose};
 
 use super::{long_date, mg};
 use crate::AppState;
@@ -41,50 +41,9 @@ async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppR
     match course.on(today) {
         None => page.starts = Some(long_date(course.revs[0].record.effective)),
         Some((on, step)) => {
-            let record = state.store.dose_on(person.id(), course.plan_id, today).await?;
+            let records = state.store.doses_on(person.id(), course.plan_id, today).await?;
             let new_way = new_way_pending(state, person, &course, today).await?;
-            let as_taken = course.day_of(&on).map_or(step.as_taken_mg, |d| d.as_taken_mg);
-            page.dose = Some(TodayDose {
-                new_way: new_way.map(long_date),
-                as_taken: as_taken.map(mg),
-                date: long_date(today),
-                dose: mg(on.dose_mg),
-                // A day between steps has its own amount and preparation (walk-through N1).
-                instruction: course.day_of(&on).map_or_else(|| step.instruction.clone(), |d| d.instruction.clone()),
-                // The instruction already holds every part and any dilution recipe (walkthrough
-                // minor 21: it used to be repeated below).
-                details: Vec::new(),
-                // A day in parts lists each time with its own amount (clinical review W6); a day
-                // between steps has one preparation of its own.
-                first: if course.day_of(&on).is_some() { Vec::new() } else { step.first.clone() },
-                times: if course.day_of(&on).is_some() {
-                    Vec::new()
-                } else {
-                    step.doses.iter().map(|d| (d.time.clone(), mg(d.mg), d.take.clone())).collect()
-                },
-                notes: step.notes.clone(),
-                hold: on.hold,
-                // In the same units as the headline: the next dose as measured, where it is
-                // drops too (walk-through round 5: "20 mg" then "14 mg (counted as tablets)").
-                next: on.next.map(|(d, dose)| {
-                    let taken =
-                        course.on(d).and_then(|(o, s)| course.day_of(&o).map_or(s.as_taken_mg, |x| x.as_taken_mg));
-                    match (as_taken, taken) {
-                        (Some(_), Some(t)) => {
-                            format!("{} of the liquid (counted as {} of tablets) on {}", mg(t), mg(dose), long_date(d))
-                        }
-                        (Some(_), None) => format!("{} (as tablets) on {}", mg(dose), long_date(d)),
-                        _ => format!("{} on {}", mg(dose), long_date(d)),
-                    }
-                }),
-                recorded: record.as_ref().map(|r| match r.status {
-                    DoseStatus::Taken => {
-                        format!("taken at {}", r.recorded_at.to_zoned_datetime(person.tz.clone()).strftime("%H:%M"))
-                    }
-                    DoseStatus::Missed => "missed".to_string(),
-                }),
-                missed: record.is_some_and(|r| r.status == DoseStatus::Missed),
-            });
+            page.dose = Some(today_dose(person, &course, today, &on, step, &records, new_way));
         }
     }
     let checkins = state.store.checkins(person.id()).await?;
@@ -94,6 +53,81 @@ async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppR
     // Who is suggesting: a supporter by name, else the person's own check-ins.
     page.suggested_by = pending.iter().find_map(|p| p.proposer_name.clone());
     Ok(page)
+}
+
+/// "taken at 08:02" or "missed", in the person's time zone.
+fn said(person: &Person, r: &DoseRecord) -> String {
+    match r.status {
+        DoseStatus::Taken => {
+            format!("taken at {}", r.recorded_at.to_zoned_datetime(person.tz.clone()).strftime("%H:%M"))
+        }
+        DoseStatus::Missed => "missed".to_string(),
+    }
+}
+
+/// Today's dose as the page shows it: the amount, how to prepare it, and what has been recorded
+/// (for a day in parts, each time with its own record: issue 20).
+fn today_dose(
+    person: &Person,
+    course: &Course,
+    today: jiff::civil::Date,
+    on: &taper_core::course::OnDate,
+    step: &crate::settings::StoredStep,
+    records: &[DoseRecord],
+    new_way: Option<jiff::civil::Date>,
+) -> TodayDose {
+    let day = course.day_of(on);
+    let as_taken = day.map_or(step.as_taken_mg, |d| d.as_taken_mg);
+    let whole = records.iter().find(|r| r.time.is_none());
+    // A day in parts lists each time with its own amount (clinical review W6); a day between
+    // steps has one preparation of its own.
+    let times: Vec<TimeRow> = if day.is_some() {
+        Vec::new()
+    } else {
+        step.doses
+            .iter()
+            .map(|d| {
+                let minutes = taper_core::units::DoseTime::parse("time", &d.time).ok().map(|t| t.minutes());
+                let record = records.iter().find(|r| r.time.is_some() && r.time == minutes);
+                TimeRow {
+                    time: d.time.clone(),
+                    amount: mg(d.mg),
+                    take: d.take.clone(),
+                    recorded: record.map(|r| said(person, r)),
+                    missed: record.is_some_and(|r| r.status == DoseStatus::Missed),
+                }
+            })
+            .collect()
+    };
+    TodayDose {
+        new_way: new_way.map(long_date),
+        as_taken: as_taken.map(mg),
+        date: long_date(today),
+        dose: mg(on.dose_mg),
+        // A day between steps has its own amount and preparation (walk-through N1).
+        instruction: day.map_or_else(|| step.instruction.clone(), |d| d.instruction.clone()),
+        // The instruction already holds every part and any dilution recipe (walkthrough minor
+        // 21: it used to be repeated below).
+        details: Vec::new(),
+        first: if day.is_some() { Vec::new() } else { step.first.clone() },
+        missed: whole.is_some_and(|r| r.status == DoseStatus::Missed) || times.iter().any(|t| t.missed),
+        times,
+        notes: step.notes.clone(),
+        hold: on.hold,
+        // In the same units as the headline: the next dose as measured, where it is drops too
+        // (walk-through round 5: "20 mg" then "14 mg (counted as tablets)").
+        next: on.next.map(|(d, dose)| {
+            let taken = course.on(d).and_then(|(o, s)| course.day_of(&o).map_or(s.as_taken_mg, |x| x.as_taken_mg));
+            match (as_taken, taken) {
+                (Some(_), Some(t)) => {
+                    format!("{} of the liquid (counted as {} of tablets) on {}", mg(t), mg(dose), long_date(d))
+                }
+                (Some(_), None) => format!("{} (as tablets) on {}", mg(dose), long_date(d)),
+                _ => format!("{} on {}", mg(dose), long_date(d)),
+            }
+        }),
+        recorded: whole.map(|r| said(person, r)),
+    }
 }
 
 /// The first day of a new way of preparing the dose, while no dose has been recorded taken since
@@ -116,6 +150,9 @@ pub struct DoseForm {
     /// "yes" when the person ticked that they have read a new way of preparing the dose.
     #[serde(default)]
     read_new_way: String,
+    /// For a day taken in parts, the dose time this record is for ("08:00").
+    #[serde(default)]
+    time: String,
 }
 
 pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form<DoseForm>) -> AppResult<Response> {
@@ -126,7 +163,7 @@ pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form
     };
     let today = person.today();
     let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
-    let (on, _) = course.on(today).ok_or_else(|| AppError::BadRequest("Your plan has not started yet.".into()))?;
+    let (on, step) = course.on(today).ok_or_else(|| AppError::BadRequest("Your plan has not started yet.".into()))?;
     if status == DoseStatus::Taken
         && f.read_new_way != "yes"
         && let Some(since) = new_way_pending(&state, &person, &course, today).await?
@@ -139,9 +176,39 @@ pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form
         );
         return Ok(crate::views::again(page(&state, &person, Some(notice)).await?));
     }
-    let dose = NewDose { plan: course.plan_id, date: today, status, dose_mg: on.dose_mg };
+    let (time, dose_mg) = dose_time(&course, &on, step, &f.time)?;
+    let dose = NewDose { plan: course.plan_id, date: today, time, status, dose_mg };
     state.store.record_dose(person.id(), &dose, person.now()).await?;
     Ok(Redirect::to("/today").into_response())
+}
+
+/// The dose time a record is for, with that time's amount; the whole day when none is given.
+/// A time that is not one of today's doses is refused, naming the times that are.
+fn dose_time(
+    course: &Course,
+    on: &taper_core::course::OnDate,
+    step: &crate::settings::StoredStep,
+    given: &str,
+) -> AppResult<(Option<u16>, f64)> {
+    if given.trim().is_empty() {
+        return Ok((None, on.dose_mg));
+    }
+    let parts = if course.day_of(on).is_some() { &[][..] } else { step.doses.as_slice() };
+    let wanted = taper_core::units::DoseTime::parse("time", given).ok().map(|t| t.minutes());
+    parts
+        .iter()
+        .find(|d| {
+            wanted.is_some() && taper_core::units::DoseTime::parse("time", &d.time).ok().map(|t| t.minutes()) == wanted
+        })
+        .map(|d| (wanted, d.mg))
+        .ok_or_else(|| {
+            let times: Vec<&str> = parts.iter().map(|d| d.time.as_str()).collect();
+            AppError::BadRequest(if times.is_empty() {
+                "Today's dose is taken once: record it without a time.".to_string()
+            } else {
+                format!("'{}' is not one of today's dose times ({}).", given.trim(), times.join(", "))
+            })
+        })
 }
 
 async fn due_questionnaires(state: &AppState, person: &Person) -> AppResult<Vec<(&'static str, &'static str)>> {
@@ -169,14 +236,24 @@ pub struct TodayDose {
     pub dose: String,
     pub instruction: String,
     pub details: Vec<String>,
-    /// For a day taken in parts: what to make first, then (time, amount, what to take).
+    /// For a day taken in parts: what to make first, then each time with its own record.
     pub first: Vec<String>,
-    pub times: Vec<(String, String, String)>,
+    pub times: Vec<TimeRow>,
     /// The products' own cautions for today's preparation.
     pub notes: Vec<String>,
     pub hold: bool,
     pub next: Option<String>,
-    /// "taken at 08:02", "missed", or empty.
+    /// The whole day's record: "taken at 08:02", "missed", or empty.
+    pub recorded: Option<String>,
+    /// Any dose of today missed: the "never double up" advice is shown.
+    pub missed: bool,
+}
+
+/// One dose time of a day taken in parts, with what has been recorded for it.
+pub struct TimeRow {
+    pub time: String,
+    pub amount: String,
+    pub take: String,
     pub recorded: Option<String>,
     pub missed: bool,
 }

@@ -768,6 +768,56 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
     .await;
 }
 
+/// Issue 20 and a new-user walk: "Today has one 'I took it' pair for gabapentin's three doses, so
+/// a missed afternoon dose can't be recorded on its own." Each time now has its own record; a
+/// missed one brings the never-double-up advice; a time that is not today's is refused by name;
+/// the export carries each time.
+#[tokio::test]
+async fn each_dose_time_is_recorded_on_its_own() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("g@example.org").await;
+        let today = days_ago(0);
+        let plan = vec![
+            ("drug", "gabapentin"),
+            ("dose", "900"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "gabapentin-cap-300mg"),
+            ("products", "gabapentin-cap-100mg"),
+        ];
+        assert_eq!(b.submit("/plan/new?drug=gabapentin", "/plan", &plan).await.status, StatusCode::SEE_OTHER);
+        let t = b.get("/today").await;
+        for time in ["08:00", "15:00", "22:00"] {
+            assert!(t.has(&format!("I took the {time} dose")), "{time}: {}", visible(&t));
+        }
+        assert!(!t.has(">I took it<"), "no whole-day button for a day in parts");
+        b.submit("/today", "/today/dose", &[("time", "08:00"), ("status", "taken")]).await;
+        b.submit("/today", "/today/dose", &[("time", "15:00"), ("status", "missed")]).await;
+        let t = b.get("/today").await;
+        assert!(t.has("Recorded for 08:00: taken at") && t.has("Recorded for 15:00: missed."), "{}", visible(&t));
+        assert!(!t.has("Recorded for 22:00") && t.has("Do not take extra to make up for it"), "{}", visible(&t));
+        let wrong = b.submit("/today", "/today/dose", &[("time", "09:00"), ("status", "taken")]).await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+        assert!(wrong.has("not one of today&#39;s dose times (08:00, 15:00, 22:00)"), "{}", wrong.body);
+        let export: serde_json::Value = serde_json::from_str(&b.get("/account/export.json").await.body).unwrap();
+        let times: Vec<(&str, &str)> = export["doses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["time"].as_str().unwrap_or(""), d["status"].as_str().unwrap_or("")))
+            .collect();
+        assert_eq!(times, vec![("08:00", "taken"), ("15:00", "missed")]);
+        // Each part's own amount is kept: 300 mg, not the day's 900 mg.
+        assert!(export["doses"].as_array().unwrap().iter().all(|d| d["dose_mg"] == 300.0), "{export}");
+        app
+    })
+    .await;
+}
+
 /// A new-user walk: "step 0 changes the person's regimen without asking". The form now asks how
 /// much is taken now at each time; the plan starts from that split and keeps its shares, and
 /// amounts that do not add up are refused with both figures, nothing saved.

@@ -75,6 +75,7 @@ async fn a_tampered_export_is_refused_naming_the_record_and_writes_nothing() {
             (tamper(&|v| v["item9_answers"][0]["value"] = json!(7)), "item-9 answers 1"),
             (tamper(&|v| v["doses"][0]["dose_mg"] = json!(999.0)), "dose 1"),
             (tamper(&|v| v["doses"][0]["status"] = json!("exploded")), "taken, missed"),
+            (tamper(&|v| v["doses"][0]["time"] = json!("25:00")), "dose 1"),
             (tamper(&|v| v["medication_history"]["events"][0]["drug"] = json!("nosuchdrug")), "no drug 'nosuchdrug'"),
             (tamper(&|v| v["safety_plan"]["reasons"] = json!("x".repeat(3000))), "the safety plan"),
             (
