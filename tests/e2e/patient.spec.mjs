@@ -77,7 +77,7 @@ test('a person plans a taper, checks in, and accepts a hold after a rise', async
   await expect(page.getByText('Not recorded yet')).toBeVisible();
   await page.check('input[name="read_new_way"]');
   await page.getByRole('button', { name: 'I took it' }).click();
-  await expect(page.getByText(/Recorded: taken at \d\d:\d\d/)).toBeVisible();
+  await expect(page.getByText(/Recorded: taken \(marked at \d\d:\d\d\)/)).toBeVisible();
   await shot('2-today');
 
   // Seven quiet days before the step, then four raised days after it.

@@ -775,6 +775,10 @@ pub struct PercentPolicy {
     pub suggested_step_source: String,
     pub max_step_percent: f64,
     pub max_step_source: String,
+    /// The largest step taken, where nothing measurable lies within the step asked, when it is
+    /// then held longer in proportion (`days_held`); the hard limit where not given.
+    #[serde(default)]
+    pub max_held_step_percent: Option<f64>,
 }
 
 impl PercentPolicy {
@@ -787,6 +791,7 @@ impl PercentPolicy {
             suggested_step_source: &self.suggested_step_source,
             max_step_percent: self.max_step_percent,
             max_step_source: &self.max_step_source,
+            max_held_step_percent: self.max_held_step_percent.unwrap_or(self.max_step_percent),
         }
     }
 
@@ -796,6 +801,9 @@ impl PercentPolicy {
         self.suggested_max_step_percent > 0.0
             && self.suggested_max_step_percent <= self.max_step_percent
             && self.max_step_percent < 100.0 * max_cut_fraction + 1e-9
+            && self
+                .max_held_step_percent
+                .is_none_or(|h| h >= self.max_step_percent && h < 100.0 * max_cut_fraction + 1e-9)
             && self.min_interval_days >= 1
             && self.default_interval_days >= self.min_interval_days
     }
@@ -813,6 +821,8 @@ pub struct PercentPace<'a> {
     /// The largest cut a step may make without a recorded reason, in percent of the dose.
     pub max_step_percent: f64,
     pub max_step_source: &'a str,
+    /// See `PercentPolicy::max_held_step_percent`.
+    pub max_held_step_percent: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -852,6 +862,7 @@ impl Policy {
                     suggested_step_source: &b.max_step_source,
                     max_step_percent: b.max_percent_per_two_weeks,
                     max_step_source: &b.max_step_source,
+                    max_held_step_percent: b.max_percent_per_two_weeks,
                 })
             }
             DrugClass::ZDrug => Some(self.z_drug.pace()),

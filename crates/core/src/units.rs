@@ -276,7 +276,9 @@ impl DoseTime {
         let bad =
             || InputError::new(field, input, "expected a time of day on the 24-hour clock, such as 08:00 or 20:30");
         let text = input.trim();
-        let (h, m) = text.split_once(':').unwrap_or((text, "0"));
+        // "2200" or "830", as a phone's number pad types them (a walk: no colon to be had).
+        let compact = (3..=4).contains(&text.len()) && text.chars().all(|c| c.is_ascii_digit());
+        let (h, m) = if compact { text.split_at(text.len() - 2) } else { text.split_once(':').unwrap_or((text, "0")) };
         let (Ok(h), Ok(m)) = (h.trim().parse::<u16>(), m.trim().parse::<u16>()) else { return Err(bad()) };
         DoseTime::at(h, m).ok_or_else(bad)
     }
@@ -379,6 +381,14 @@ impl DoseTimes {
 #[cfg(test)]
 mod decimal_comma_tests {
     use super::*;
+
+    #[test]
+    fn a_time_typed_without_a_colon_is_read() {
+        assert_eq!(DoseTime::parse("time", "2200").unwrap().to_string(), "22:00");
+        assert_eq!(DoseTime::parse("time", "830").unwrap().to_string(), "08:30");
+        assert_eq!(DoseTime::parse("time", "8").unwrap().to_string(), "08:00");
+        assert!(DoseTime::parse("time", "2460").is_err() && DoseTime::parse("time", "99999").is_err());
+    }
 
     #[test]
     fn a_decimal_comma_is_a_point_but_a_thousands_comma_is_refused() {

@@ -127,10 +127,14 @@ impl Course {
     /// Dose breakpoints for charts: the dose from each date on, up to `until`.
     pub fn dose_points(&self, from: Date, until: Date) -> Vec<(Date, f64)> {
         let mut points = Vec::new();
-        if let Some((on, _)) = self.on(from) {
-            points.push((from, on.dose_mg));
+        // From the chart's first day, or from the plan's first day where the chart starts
+        // earlier (walk-through: a check-in back-dated before the plan left no dose line).
+        let first = self.revs[0].record.effective;
+        let begin = if first > from && first <= until { first } else { from };
+        if let Some((on, _)) = self.on(begin) {
+            points.push((begin, on.dose_mg));
         }
-        points.extend(self.changes(until).into_iter().filter(|c| c.date > from).map(|c| (c.date, c.to_mg)));
+        points.extend(self.changes(until).into_iter().filter(|c| c.date > begin).map(|c| (c.date, c.to_mg)));
         points
     }
 

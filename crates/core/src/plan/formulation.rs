@@ -13,7 +13,7 @@ use crate::units::{DoseTime, DoseTimes, trim_number as n};
 /// What the person measures with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Equipment {
-    /// Halves and quarters of unscored, immediate-release tablets with a tablet cutter.
+    /// Halves, quarters and three-quarters of immediate-release tablets with a tablet cutter.
     pub cutter: bool,
     /// The smallest volume the oral syringe marks, in mL.
     pub syringe_ml: f64,
@@ -552,6 +552,9 @@ fn tablet_pieces(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Piece> {
     }
     if divisible && eq.cutter {
         pieces.push(Piece { stock: i, fraction: 0.25, mg: strength_mg / 4.0, cost: 3 });
+        // Three quarters, one cut piece (a quarter cut off): a walk found 7.5 mg from a 10 mg
+        // tablet impossible, as only one cut piece per product is combined.
+        pieces.push(Piece { stock: i, fraction: 0.75, mg: strength_mg * 0.75, cost: 3 });
     }
     pieces
 }

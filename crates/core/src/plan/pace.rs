@@ -96,6 +96,16 @@ impl<'a> Pace<'a> {
         }
     }
 
+    /// The largest proportional step taken where nothing measurable lies within the step asked,
+    /// then held longer in proportion: the class's held-step limit, else its hard limit.
+    pub fn held_step_limit(&self, strategy: &Strategy) -> Option<f64> {
+        match (strategy, self.percent()) {
+            (Strategy::Proportional { .. }, Some(c)) => Some(c.max_held_step_percent),
+            (Strategy::Proportional { .. }, None) => self.hard_step(strategy).map(|(h, _)| h),
+            _ => None,
+        }
+    }
+
     /// The largest step allowed without a warning, in the strategy's unit.
     pub fn suggested_step(&self, strategy: &Strategy) -> Option<f64> {
         let p = self.policy();
@@ -127,7 +137,11 @@ impl<'a> Pace<'a> {
         match self.cut_rule(dose_mg) {
             CutRule::Half => p.step_cap.max_cut_fraction,
             CutRule::SnriAtUsualDose => p.step_cap.snri_at_usual_dose_max_cut_fraction,
-            CutRule::ClassLimit => self.percent().map_or(p.step_cap.max_cut_fraction, |c| c.max_step_percent / 100.0),
+            // The largest cut any step may make: a step past the class's hard limit is only ever
+            // one held longer in proportion (`days_held`), which the sequence check holds to.
+            CutRule::ClassLimit => {
+                self.percent().map_or(p.step_cap.max_cut_fraction, |c| c.max_held_step_percent / 100.0)
+            }
         }
     }
 
@@ -143,7 +157,7 @@ impl<'a> Pace<'a> {
             (CutRule::ClassLimit, Some(c)) => (
                 format!(
                     "at most {}% of the current dose a step, with steps at least {} days apart",
-                    crate::units::trim_number(c.max_step_percent),
+                    crate::units::trim_number(c.max_held_step_percent),
                     c.min_interval_days
                 ),
                 c.max_step_source,

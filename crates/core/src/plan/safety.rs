@@ -268,10 +268,10 @@ fn check_caps(pace: &Pace, plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violat
         }
     }
     if let (Strategy::Proportional { step_percent }, false) = (&plan.strategy, to_zero) {
-        // A step past the limit is allowed up to the class's hard limit, held longer in
+        // A step past the limit is allowed up to the class's held-step limit, held longer in
         // proportion (checked with the sequence).
         let limit = plan.step_limit.and_then(StepSize::percent).unwrap_or(*step_percent);
-        let hard = pace.hard_step(&plan.strategy).map_or(limit, |(h, _)| h.max(limit));
+        let hard = pace.held_step_limit(&plan.strategy).map_or(limit, |h| h.max(limit));
         let cut = 100.0 * (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get();
         if cut > hard + 1e-6 {
             out.push(Violation::PercentCut { step: b.index, cut_percent: cut, limit_percent: hard });

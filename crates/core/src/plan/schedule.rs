@@ -394,9 +394,9 @@ impl<'a> Context<'a> {
     /// is then held longer in proportion (`next_day`), and the warning says so.
     fn stretched(&mut self, index: usize, prev: f64, window: Window, like: Option<&str>) -> Option<Choice> {
         let Strategy::Proportional { step_percent } = self.strategy else { return None };
-        // Never past the class's hard limit (the largest step planned without a prescriber's
-        // recorded reason), and said plainly.
-        let (hard, _) = self.pace.hard_step(&self.strategy)?;
+        // Never past the class's held-step limit (its hard limit unless policy.toml gives one),
+        // and said plainly.
+        let hard = self.pace.held_step_limit(&self.strategy)?;
         let by_model = match (&self.model, self.pace.max_drop_pp(&self.strategy, None, false)) {
             (Some(m), Some(pp)) => m.occupancy.lowest_within(prev, pp),
             _ => 0.0,

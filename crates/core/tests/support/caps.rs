@@ -66,11 +66,11 @@ fn caps_to(
             } else if drug.class == DrugClass::Benzodiazepine {
                 policy.benzodiazepine.max_percent_per_two_weeks / 100.0
             } else if drug.class == DrugClass::ZDrug {
-                policy.z_drug.max_step_percent / 100.0
+                policy.z_drug.max_held_step_percent.unwrap_or(policy.z_drug.max_step_percent) / 100.0
             } else if drug.class == DrugClass::Gabapentinoid {
-                policy.gabapentinoid.max_step_percent / 100.0
+                policy.gabapentinoid.max_held_step_percent.unwrap_or(policy.gabapentinoid.max_step_percent) / 100.0
             } else if drug.class == DrugClass::Antipsychotic {
-                policy.antipsychotic.max_step_percent / 100.0
+                policy.antipsychotic.max_held_step_percent.unwrap_or(policy.antipsychotic.max_step_percent) / 100.0
             } else if snri_high {
                 policy.step_cap.snri_at_usual_dose_max_cut_fraction
             } else {

@@ -58,8 +58,9 @@ async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppR
 /// "taken at 08:02" or "missed", in the person's time zone.
 fn said(person: &Person, r: &DoseRecord) -> String {
     match r.status {
+        // When it was marked, not when it was taken (a walk read "taken at 17:40" for a morning dose).
         DoseStatus::Taken => {
-            format!("taken at {}", r.recorded_at.to_zoned_datetime(person.tz.clone()).strftime("%H:%M"))
+            format!("taken (marked at {})", r.recorded_at.to_zoned_datetime(person.tz.clone()).strftime("%H:%M"))
         }
         DoseStatus::Missed => "missed".to_string(),
     }

@@ -694,7 +694,7 @@ async fn a_new_way_to_prepare_the_dose_is_confirmed_on_today() {
         let taken = b.submit("/today", "/today/dose", &[("status", "taken"), ("read_new_way", "yes")]).await;
         assert_eq!(taken.status, StatusCode::SEE_OTHER);
         let after = b.get("/today").await;
-        assert!(!after.has("id=\"new-way\"") && after.has("Recorded: taken at"), "{}", visible(&after));
+        assert!(!after.has("id=\"new-way\"") && after.has("Recorded: taken (marked at"), "{}", visible(&after));
         app
     })
     .await;
@@ -798,7 +798,11 @@ async fn each_dose_time_is_recorded_on_its_own() {
         b.submit("/today", "/today/dose", &[("time", "08:00"), ("status", "taken")]).await;
         b.submit("/today", "/today/dose", &[("time", "15:00"), ("status", "missed")]).await;
         let t = b.get("/today").await;
-        assert!(t.has("Recorded for 08:00: taken at") && t.has("Recorded for 15:00: missed."), "{}", visible(&t));
+        assert!(
+            t.has("Recorded for 08:00: taken (marked at") && t.has("Recorded for 15:00: missed."),
+            "{}",
+            visible(&t)
+        );
         assert!(!t.has("Recorded for 22:00") && t.has("Do not take extra to make up for it"), "{}", visible(&t));
         let wrong = b.submit("/today", "/today/dose", &[("time", "09:00"), ("status", "taken")]).await;
         assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
@@ -880,6 +884,13 @@ async fn a_first_check_in_is_drawn_on_the_progress_chart() {
         crate::check_in(&b, &days_ago(0), 2, "2").await;
         let after = b.get("/progress").await;
         assert_eq!(points(&after), 1, "one point for the one check-in: {}", after.body);
+        // A plan from today with a check-in back-dated to yesterday: the dose line still shows
+        // (a walk saw the mg-per-day panel go blank, its axis 0 to 1 mg).
+        crate::make_plan(&b, &days_ago(0), "28").await;
+        crate::check_in(&b, &days_ago(1), 1, "1").await;
+        let chart = b.get("/progress").await;
+        let dose_panel = chart.body.split("mg per day").nth(1).unwrap_or_default();
+        assert!(dose_panel.contains("\n20.0\n"), "the 20 mg dose on its axis: {}", chart.body);
         app
     })
     .await;

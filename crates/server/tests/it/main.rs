@@ -323,7 +323,7 @@ async fn a_plan_is_previewed_saved_and_today_says_what_to_take_and_how() {
 
         let taken = b.submit("/today", "/today/dose", &[("status", "taken")]).await;
         assert_eq!(taken.status, StatusCode::SEE_OTHER);
-        assert!(b.get("/today").await.has("Recorded: taken at"));
+        assert!(b.get("/today").await.has("Recorded: taken (marked at"));
         b.submit("/today", "/today/dose", &[("status", "missed")]).await;
         let missed = b.get("/today").await;
         assert!(missed.has("Recorded: missed"));
