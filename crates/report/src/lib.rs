@@ -50,7 +50,9 @@ pub fn stock_line(step: &taper_core::schedule::Step, days: u32, catalogue: &tape
             );
             let amount = n((need.amount * 100.0).round() / 100.0);
             match need.unit {
-                Unit::Tablet | Unit::Capsule => format!("{amount} × {name}"),
+                // Whole tablets to supply: the cut pieces left over are taken on the days after
+                // (a walk read "43.75 × 5 mg tablet").
+                Unit::Tablet | Unit::Capsule => format!("{} × {name}", n((need.amount - 1e-9).ceil())),
                 Unit::Ml => format!("{amount} mL of the {name}"),
                 Unit::Drop => format!("{amount} drops of the {name}"),
                 Unit::Bead => format!("{amount} counted beads of the {name}"),
@@ -134,6 +136,23 @@ mod tests {
     use taper_core::catalogue::Catalogue;
     use taper_core::formulation::{Kit, Stock};
     use taper_core::schedule::{PlanRequest, Strategy, plan};
+
+    /// A walk read "For these 14 days: 17.5 × 5 mg tablet": what is supplied is whole tablets.
+    #[test]
+    fn supply_counts_whole_tablets() {
+        let c = Catalogue::builtin().unwrap();
+        let mut kit = Kit {
+            stocks: vec![Stock::new(c.product("citalopram-tab-20mg").unwrap().clone())],
+            equipment: Default::default(),
+        };
+        kit.equipment.cutter = true;
+        let req =
+            PlanRequest::new("citalopram", Mg::new(15.0).unwrap(), Strategy::Proportional { step_percent: 10.0 }, kit);
+        let p = plan(&c, &req).unwrap();
+        // ¾ of a 20 mg tablet a day for 14 days is 10.5 tablets: 11 are supplied.
+        let line = super::stock_line(&p.steps[0], 14, &c).unwrap();
+        assert_eq!(line, "For these 14 days: 11 × 20 mg tablet");
+    }
 
     #[test]
     fn csv_quotes_instructions_with_commas_and_round_trips() {

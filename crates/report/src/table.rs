@@ -26,7 +26,7 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
         plan.interval_days
     ));
     out.push_str(&model_lines(plan, catalogue));
-    if let Some(limit) = plan.step_limit {
+    if let Some(limit) = plan.step_limit.filter(|_| plan.steps.len() > 1) {
         let unit = match limit {
             StepSize::PercentagePoints(_) => " percentage points of occupancy",
             StepSize::Percent(_) | StepSize::Milligrams(_) => "% of the dose",

@@ -657,7 +657,9 @@ impl StoredPlan {
         StoredPlan {
             drug_name: j.drug.name.clone(),
             strategy: j.strategy.description.clone(),
-            step_limit: plan.step_limit.map(|l| {
+            // Said only of a plan that has steps (a walk: "No step is larger than 11 %" above
+            // "This plan has no step yet").
+            step_limit: plan.step_limit.filter(|_| plan.steps.len() > 1).map(|l| {
                 let limit = match l {
                     units::StepSize::PercentagePoints(v) => format!("{} percentage points", n(v)),
                     units::StepSize::Percent(v) | units::StepSize::Milligrams(v) => format!("{} %", n(v)),

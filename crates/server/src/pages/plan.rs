@@ -77,6 +77,9 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
                 d.products
                     .iter()
                     .filter(|p| matches!(p.form, taper_core::catalogue::Form::Capsule { .. }))
+                    // Only capsules of the market offered above (a walk: a UK zolpidem form asked
+                    // for beads of a US-only capsule).
+                    .filter(|p| market.is_empty() || p.markets.contains(&market) || f.products.contains(&p.id))
                     .map(|p| CapsuleOption {
                         id: p.id.clone(),
                         label: p.describe(),

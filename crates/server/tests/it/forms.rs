@@ -97,6 +97,7 @@ async fn a_plan_with_no_step_cannot_be_saved_and_what_would_help_is_offered() {
         let preview = b.submit("/plan/new?drug=clonazepam", "/plan/preview", &bare).await;
         assert_eq!(preview.status, StatusCode::OK);
         assert!(preview.has("id=\"no-steps\""), "{}", visible(&preview));
+        assert!(!preview.has("No step is larger than"), "nothing said of steps a plan does not have");
         assert!(!preview.has("Save this plan"));
         assert!(preview.has("would make this step possible"), "{}", visible(&preview));
         assert_plain(&preview);
