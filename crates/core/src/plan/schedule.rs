@@ -810,21 +810,28 @@ impl<'a> Context<'a> {
             self.held_longer.iter().copied().filter(|(i, ..)| steps.iter().any(|s| s.index == *i)).collect();
         let (Some(first), Strategy::Proportional { step_percent }) = (kept.first(), &self.strategy) else { return };
         let most = kept.iter().map(|(_, c, _)| *c).fold(0.0, f64::max);
-        let (short, long) = kept.iter().fold((u32::MAX, 0), |(lo, hi), (.., d)| (lo.min(*d), hi.max(*d)));
+        // Days only of steps a later step follows: a plan that holds at its last dose says so
+        // itself (a walk read "held 35 to 70 days" where no step lasted 70).
+        let held: Vec<u32> =
+            kept.iter().filter(|(i, ..)| steps.iter().any(|s| s.index == *i + 1)).map(|(.., d)| *d).collect();
+        let (short, long) = held.iter().fold((u32::MAX, 0), |(lo, hi), d| (lo.min(*d), hi.max(*d)));
         let which = if kept.len() == 1 {
             format!("Step {} cuts", first.0)
         } else {
             format!("{} steps, from step {}, cut", kept.len(), first.0)
         };
-        let days = if short == long { format!("{short} days") } else { format!("{short} to {long} days") };
+        let days = match (held.is_empty(), short == long) {
+            (true, _) => String::new(),
+            (false, true) => format!(" ({short} days instead of {})", self.req.interval_days),
+            (false, false) => format!(" ({short} to {long} days instead of {})", self.req.interval_days),
+        };
         self.warnings.push(Warning {
             code: "held-longer",
             step: Some(first.0),
             message: format!(
-                "{which} more than the {}% asked (up to {}%): nothing you can measure lies within the asked step there, so the plan takes the nearest dose below that the products make, never past the pace limit, and holds it longer in proportion ({days} instead of {}), so the pace over time stays as asked. A finer preparation (a weaker dilution, a finer syringe or a compounded dose) would keep the steps even.",
+                "{which} more than the {}% asked (up to {}%): nothing you can measure lies within the asked step there, so the plan takes the nearest dose below that the products make, never past the pace limit, and holds it longer in proportion{days}, so the pace over time stays as asked. A finer preparation (a weaker dilution, a finer syringe or a compounded dose) would keep the steps even.",
                 n(*step_percent),
                 n((10.0 * most).round() / 10.0),
-                self.req.interval_days
             ),
         });
     }
