@@ -428,7 +428,8 @@ pub async fn save(
     };
     state.store.create_plan(person.id(), &settings.drug, &first, person.now()).await?;
     tracing::info!(user = %person.id(), "plan saved");
-    Ok(Redirect::to("/today").into_response())
+    // Said on Today (a walk: nothing said the plan was saved).
+    Ok(Redirect::to("/today?saved=plan").into_response())
 }
 
 pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {

@@ -1,7 +1,7 @@
 //! Today: the dose and how to prepare it; taken or missed, never "double up".
 
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use taper_store::{DoseRecord, DoseStatus, NewDose};
@@ -14,8 +14,15 @@ use crate::timeline::{self, Course};
 use askama::Template;
 use askama_web::WebTemplate;
 
-pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
-    Ok(page(&state, &person, None).await?.into_response())
+/// `?saved=plan` after a plan is saved, so Today says so.
+#[derive(Deserialize)]
+pub struct Saved {
+    saved: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<Saved>) -> AppResult<Response> {
+    let notice = (q.saved.as_deref() == Some("plan")).then(|| "Your plan is saved. Here is today's dose.".to_string());
+    Ok(page(&state, &person, notice).await?.into_response())
 }
 
 /// Today as the person sees it, with `notice` at the top when there is something to say.

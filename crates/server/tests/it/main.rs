@@ -316,7 +316,8 @@ async fn a_plan_is_previewed_saved_and_today_says_what_to_take_and_how() {
         assert!(preview.has("11.67 mg"), "the first hyperbolic target (70 % occupancy) is listed");
         assert!(app.store.plans(user.id).await.unwrap().is_empty(), "a preview saves nothing");
 
-        assert_eq!(make_plan(&b, &days_ago(0), "28").await.location.as_deref(), Some("/today"));
+        assert_eq!(make_plan(&b, &days_ago(0), "28").await.location.as_deref(), Some("/today?saved=plan"));
+        assert!(b.get("/today?saved=plan").await.has("Your plan is saved."), "the save is said");
         let today = b.get("/today").await;
         assert!(today.has("id=\"today-dose\">20 mg<"), "{}", today.body);
         assert!(today.has("<p class=\"instruction\">1 × 20 mg tablet</p>"), "{}", today.body);
