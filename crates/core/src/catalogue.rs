@@ -781,6 +781,23 @@ pub struct PercentPolicy {
     pub max_held_step_percent: Option<f64>,
 }
 
+impl BenzodiazepinePolicy {
+    /// Its pace as the other percentage classes give theirs (ASAM 2025 for the step suggested
+    /// and the limit alike; no larger held step).
+    fn pace(&self) -> PercentPace<'_> {
+        PercentPace {
+            default_interval_days: self.default_interval_days,
+            min_interval_days: self.min_interval_days,
+            min_interval_source: &self.min_interval_source,
+            suggested_max_step_percent: self.suggested_max_step_percent,
+            suggested_step_source: &self.max_step_source,
+            max_step_percent: self.max_percent_per_two_weeks,
+            max_step_source: &self.max_step_source,
+            max_held_step_percent: self.max_percent_per_two_weeks,
+        }
+    }
+}
+
 impl PercentPolicy {
     fn pace(&self) -> PercentPace<'_> {
         PercentPace {
@@ -852,19 +869,7 @@ impl Policy {
     /// `[antidepressant]`, by occupancy where a model exists).
     pub fn percent_pace(&self, class: DrugClass) -> Option<PercentPace<'_>> {
         match class {
-            DrugClass::Benzodiazepine => {
-                let b = &self.benzodiazepine;
-                Some(PercentPace {
-                    default_interval_days: b.default_interval_days,
-                    min_interval_days: b.min_interval_days,
-                    min_interval_source: &b.min_interval_source,
-                    suggested_max_step_percent: b.suggested_max_step_percent,
-                    suggested_step_source: &b.max_step_source,
-                    max_step_percent: b.max_percent_per_two_weeks,
-                    max_step_source: &b.max_step_source,
-                    max_held_step_percent: b.max_percent_per_two_weeks,
-                })
-            }
+            DrugClass::Benzodiazepine => Some(self.benzodiazepine.pace()),
             DrugClass::ZDrug => Some(self.z_drug.pace()),
             DrugClass::Gabapentinoid => Some(self.gabapentinoid.pace()),
             DrugClass::Antipsychotic => Some(self.antipsychotic.pace()),

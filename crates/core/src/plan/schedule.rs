@@ -375,16 +375,7 @@ impl<'a> Context<'a> {
     fn next_day(&self, steps: &[Step]) -> u32 {
         let Some(last) = steps.last() else { return 0 };
         let before = steps.len().checked_sub(2).map(|i| &steps[i]);
-        let held = match (&self.strategy, before) {
-            (Strategy::Proportional { step_percent }, Some(b)) => crate::plan::types::days_held(
-                self.req.interval_days,
-                b.dose_mg.get(),
-                last.dose_mg.get(),
-                *step_percent,
-                self.limit.unwrap_or(*step_percent),
-            ),
-            _ => self.req.interval_days,
-        };
+        let held = crate::plan::types::held_after(&self.strategy, self.req.interval_days, self.limit, before, last);
         last.day.saturating_add(held)
     }
 

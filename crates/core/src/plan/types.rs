@@ -340,14 +340,29 @@ impl Plan {
     /// Days `step` is held before the next one: the interval, or longer in proportion where the
     /// cut into it (from `before`) went past the plan's step limit (see `days_held` below).
     pub fn days_held(&self, before: Option<&Step>, step: &Step) -> u32 {
-        let asked = match self.strategy {
-            Strategy::Proportional { step_percent } => step_percent,
-            _ => return self.interval_days,
-        };
-        let limit = self.step_limit.and_then(StepSize::percent).unwrap_or(asked);
-        before.map_or(self.interval_days, |b| {
-            days_held(self.interval_days, b.dose_mg.get(), step.dose_mg.get(), asked, limit)
-        })
+        held_after(&self.strategy, self.interval_days, self.step_limit.and_then(StepSize::percent), before, step)
+    }
+}
+
+/// Days `step` is held under `strategy` (proportional plans only), given the step reached from
+/// `before` and the plan's realised step limit in percent: the one rule the planner lays days
+/// out by and the safety net checks them by.
+pub(crate) fn held_after(
+    strategy: &Strategy,
+    interval: u32,
+    limit_percent: Option<f64>,
+    before: Option<&Step>,
+    step: &Step,
+) -> u32 {
+    match (strategy, before) {
+        (Strategy::Proportional { step_percent }, Some(b)) => days_held(
+            interval,
+            b.dose_mg.get(),
+            step.dose_mg.get(),
+            *step_percent,
+            limit_percent.unwrap_or(*step_percent),
+        ),
+        _ => interval,
     }
 }
 
