@@ -90,9 +90,13 @@ fn sertraline_with_tablets_and_concentrate() {
     let plan = json(SERTRALINE);
     let steps = plan["steps"].as_array().unwrap();
     assert_eq!(plan["complete"], true);
-    // 100 → 90 → 81: made from tablets plus concentrate, e.g. "1 × 50 mg tablet + 2 mL …".
+    // 100 → 90 → 82: made from tablets plus concentrate, e.g. "1 × 50 mg tablet + 2 mL …". The
+    // second step keeps the 50 mg tablet and the concentrate of the first (82 mg, a 9 % cut)
+    // rather than change to the 25 mg tablet for 81 (clinical review minor 15).
     assert_eq!(steps[1]["dose_mg"], 90.0);
-    assert_eq!(steps[2]["dose_mg"], 81.0);
+    assert_eq!(steps[2]["dose_mg"], 82.0);
+    let second = steps[2]["preparation"]["instruction"].as_str().unwrap();
+    assert!(second.contains("1 × 50 mg tablet") && !second.contains("25 mg tablet"), "{second}");
     let instruction = steps[1]["preparation"]["instruction"].as_str().unwrap();
     assert!(
         instruction.contains("50 mg tablet") && instruction.contains("2 mL (40 mg) of the oral concentrate 20 mg/mL"),

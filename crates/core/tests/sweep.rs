@@ -21,7 +21,7 @@ use taper_core::{Mg, PlanError};
 fn every_swept_plan_keeps_both_caps_to_its_last_step() {
     let c = Catalogue::builtin().unwrap();
     let (mut sampled, mut made, mut steps, mut refused) = (0, 0, 0, 0);
-    let (mut all_made, mut all_early) = (0, 0);
+    let (mut all_made, mut all_early, mut returns) = (0, 0, 0);
     let mut early: BTreeMap<String, usize> = BTreeMap::new();
     for drug in c.drugs() {
         let base = drug.usual_min_dose_mg.unwrap_or_else(|| drug.max_dose_mg / 8.0);
@@ -62,6 +62,9 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
                         if let Some(breach) = support::strength::first_breach(&c, &p, req.kit.equipment.syringe_ml) {
                             panic!("{} {start} mg {strategy:?}: {breach}", drug.id);
                         }
+                        // Clinical review minor 15: a way of measuring taken up again after
+                        // it was left (counted, for the notes; phases.rs asserts the cases).
+                        returns += usize::from(returns_to_a_way_left(&p));
                         all_made += usize::from(k == 0);
                         if let PlanStatus::Incomplete { reason, suggestion } = &p.status {
                             // No one is left without a way on: a stop names a concrete option.
@@ -91,8 +94,29 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
         "sweep: {sampled} requests, {made} plans ({refused} refused with a reason), {steps} steps checked, 0 violations, 0 plans back up to a stronger liquid, {ended_early} plans end early"
     );
     eprintln!("  with every catalogue product of the drug: {all_made} plans, {all_early} end early");
+    eprintln!("  {returns} plans take up again a way of measuring they had left (minor 15)");
     for (what, count) in &early {
         eprintln!("  ends early: {what}: {count}");
     }
     assert!(made > sampled / 2, "only {made} of {sampled} requests made a plan");
+}
+
+/// Whether a plan's steps go back to a way of measuring they had left (tablets alone → a liquid
+/// → tablets alone).
+fn returns_to_a_way_left(p: &taper_core::Plan) -> bool {
+    let mut left: Vec<&str> = Vec::new();
+    let mut current: Option<&str> = None;
+    for s in p.steps.iter().filter(|s| !s.preparation.items.is_empty()) {
+        let m = s.preparation.method.as_str();
+        if current != Some(m) {
+            if left.contains(&m) {
+                return true;
+            }
+            if let Some(c) = current {
+                left.push(c);
+            }
+            current = Some(m);
+        }
+    }
+    false
 }

@@ -224,12 +224,24 @@ pub fn exposure(
         n((result.hours_to_steady_state / 24.0 * 10.0).round() / 10.0)
     ));
     let sw = result.late_swing;
+    let what = match (&result.parent_swing, result.curve.species.first()) {
+        (Some(_), Some(parent)) => format!(" ({} with its active metabolite, what acts)", parent.name),
+        _ => String::new(),
+    };
     out.push_str(&format!(
-        "  Last two days: peak {}%, trough {}%, swing {}% of the average.\n",
+        "  Last two days{what}: peak {}%, trough {}%, swing {}% of the average.\n",
         n(sw.peak.round()),
         n(sw.trough.round()),
         n(sw.fluctuation_percent().round())
     ));
+    if let (Some(p), Some(parent)) = (&result.parent_swing, result.curve.species.first()) {
+        out.push_str(&format!(
+            "  {} alone: peak {}%, trough {}% (its metabolite, formed from it and cleared more slowly, evens the swings out).\n",
+            parent.name,
+            n(p.peak.round()),
+            n(p.trough.round())
+        ));
+    }
     if let Some(o) = result.lowest_occupancy {
         out.push_str(&format!("  Lowest modelled occupancy between doses: {} %.\n", n((o * 10.0).round() / 10.0)));
     }

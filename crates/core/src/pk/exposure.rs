@@ -51,8 +51,13 @@ pub struct Exposure {
     pub curve: Curve,
     /// Modelled occupancy at each sample, where the drug has a model.
     pub occupancy: Option<Vec<f64>>,
-    /// Swing of the parent over the last two days simulated.
+    /// Swing over the last two days simulated of what acts: the parent and its active
+    /// metabolites together, as occupancy and the interdose warning read it (clinical review
+    /// minor 28: venlafaxine XR showed the parent's 169 %/27 % alone, though its metabolite,
+    /// formed from it and lasting twice as long, swings far less).
     pub late_swing: Swing,
+    /// The parent's own swing over the same days, where active metabolites are counted too.
+    pub parent_swing: Option<Swing>,
     pub lowest_occupancy: Option<f64>,
     pub hours_to_steady_state: f64,
     pub warnings: Vec<Warning>,
@@ -170,8 +175,9 @@ pub fn analyse(
             .collect::<Vec<f64>>()
     });
     let late_from = (hours - 48.0).max(0.0);
-    let late_swing =
-        Swing::of(curve.window(0, late_from, hours)).unwrap_or(Swing { peak: 0.0, trough: 0.0, average: 0.0 });
+    let flat = Swing { peak: 0.0, trough: 0.0, average: 0.0 };
+    let late_swing = Swing::of(&active_window(&curve, late_from, hours)).unwrap_or(flat);
+    let parent_swing = (species.len() > 1).then(|| Swing::of(curve.window(0, late_from, hours)).unwrap_or(flat));
     let lowest_occupancy = occupancy.as_ref().map(|o| {
         let a = (late_from / step_hours) as usize;
         o[a.min(o.len() - 1)..].iter().copied().fold(f64::MAX, f64::min)
@@ -191,10 +197,18 @@ pub fn analyse(
     let mut warnings =
         vec![Warning { code: "absorption", step: None, message: format!("Each dose is {}.", absorption.basis) }];
     warnings.extend(irregular_dosing(drug, &run, pattern, late_swing));
-    warnings.extend(interdose_trough(drug, &run, &curve, pattern, late_swing));
+    warnings.extend(interdose_trough(drug, &run, pattern, late_swing));
     warnings.extend(model_notes(drug, &species, model.is_some()));
     let to_steady = pk::hours_to_steady_state(&species);
-    Exposure { curve, occupancy, late_swing, lowest_occupancy, hours_to_steady_state: to_steady, warnings }
+    Exposure {
+        curve,
+        occupancy,
+        late_swing,
+        parent_swing,
+        lowest_occupancy,
+        hours_to_steady_state: to_steady,
+        warnings,
+    }
 }
 
 /// One simulated run: what the warnings need to know about it.
@@ -225,7 +239,7 @@ fn irregular_dosing(drug: &Drug, r: &Run, pattern: Pattern, late_swing: Swing) -
     );
     let daily_curve =
         pk::simulate_absorbed(r.species, &daily_doses, r.reference, r.hours, r.step_hours, r.absorption.ka_per_hour);
-    let steady_daily = Swing::of(daily_curve.window(0, r.late_from, r.hours)).unwrap_or(late_swing);
+    let steady_daily = Swing::of(&active_window(&daily_curve, r.late_from, r.hours)).unwrap_or(late_swing);
     let label = match pattern {
         Pattern::AlternateDay => "Taking doses every other day".to_string(),
         Pattern::SkipOneIn(k) => format!("Skipping one day in {k}"),
@@ -254,14 +268,15 @@ Swings like this can bring withdrawal symptoms and may sensitise the nervous sys
 }
 
 /// Levels falling below `INTERDOSE_TROUGH_PERCENT` of their average between daily doses.
-fn interdose_trough(drug: &Drug, r: &Run, curve: &Curve, pattern: Pattern, late_swing: Swing) -> Option<Warning> {
+fn interdose_trough(drug: &Drug, r: &Run, pattern: Pattern, late_swing: Swing) -> Option<Warning> {
     if drug.bedtime.is_some() {
         // Taken at bedtime to wear off by morning (see `times::trough_warnings`).
         return None;
     }
     let parent_half_life = r.species[0].half_life_hours;
-    // Whether levels fall low between doses is judged on what acts: parent and active metabolites.
-    let active = Swing::of(&active_window(curve, r.late_from, r.hours)).unwrap_or(late_swing);
+    // Whether levels fall low between doses is judged on what acts: parent and active metabolites
+    // (`late_swing` is theirs).
+    let active = late_swing;
     if !(active.average > 0.0
         && 100.0 * active.trough / active.average < INTERDOSE_TROUGH_PERCENT
         && pattern == Pattern::Daily)
@@ -424,6 +439,26 @@ mod tests {
         let er = c.product("venlafaxine-er-tab-75mg").unwrap();
         let (_, warning) = absorption(v, Some(er));
         assert!(warning.is_some_and(|w| w.code == "release-unknown"));
+    }
+
+    #[test]
+    fn the_swing_shown_is_what_acts_with_the_parent_alone_beside_it() {
+        // Clinical review minor 28: "`simulate` for venlafaxine XR still shows a large swing
+        // (peak 169 %, trough 27 %)" — the parent alone, while occupancy and the trough warning
+        // already followed venlafaxine with O-desmethylvenlafaxine. The headline swing is now
+        // theirs together (the metabolite is formed from the parent and cleared more slowly).
+        let c = Catalogue::builtin().unwrap();
+        let v = c.drug("venlafaxine").unwrap();
+        let xr = absorption(v, c.product("venlafaxine-xr-cap-75mg")).0;
+        let x = analyse(v, &xr, &[8.0], &[75.0], 28, Pattern::Daily, 0.25);
+        let parent = x.parent_swing.expect("venlafaxine has an active metabolite");
+        assert!(parent.trough < 35.0 && parent.peak > 150.0, "the review's parent swing: {parent:?}");
+        assert!(x.late_swing.trough > parent.trough + 15.0, "{:?} vs {parent:?}", x.late_swing);
+        assert!(x.late_swing.peak < parent.peak - 15.0, "{:?} vs {parent:?}", x.late_swing);
+        // A drug without an active metabolite shows one swing, its own.
+        let s = c.drug("sertraline").unwrap();
+        let one = analyse(s, &absorption(s, None).0, &[8.0], &[50.0], 28, Pattern::Daily, 0.5);
+        assert!(one.parent_swing.is_none());
     }
 
     #[test]

@@ -374,6 +374,26 @@ pub struct Preparation {
 pub type Parts = Vec<(DoseTime, Preparation)>;
 
 impl Preparation {
+    /// The day made as `parts`: their items, their sum, the way the last measured part is
+    /// measured, and every part's notes once.
+    pub fn of_parts(parts: Parts) -> Preparation {
+        let method = parts.iter().rev().map(|(_, p)| p.method.clone()).find(|m| !m.is_empty()).unwrap_or_default();
+        let mut notes: Vec<String> = Vec::new();
+        for note in parts.iter().flat_map(|(_, p)| &p.notes) {
+            if !notes.contains(note) {
+                notes.push(note.clone());
+            }
+        }
+        Preparation {
+            items: parts.iter().flat_map(|(_, p)| p.items.clone()).collect(),
+            dose_mg: parts.iter().map(|(_, p)| p.dose_mg).sum(),
+            complexity: parts.iter().map(|(_, p)| p.complexity).sum(),
+            notes,
+            method,
+            parts,
+        }
+    }
+
     /// A day taken in parts: each dilution made once, big enough for every part drawn from it,
     /// then each time with its own amount (clinical review W6; a recipe repeated per dose read
     /// as three dilutions a day).
@@ -488,6 +508,9 @@ pub struct Choice {
     pub preparation: Preparation,
     /// Whether the error is within the tolerance the planner asked for.
     pub within_tolerance: bool,
+    /// Made with the products and way of measuring of the step before, off its target by more
+    /// than the tolerance (`Solver::solve_like`): the note says so instead of "the nearest".
+    pub kept_way: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -535,6 +558,24 @@ pub const MAX_PIECES: u32 = 4;
 /// What changing the way a dose is measured costs, in the solver's units of effort (a cut tablet
 /// costs 2, a dilution 3): a change must save more than a dilution's worth of work.
 const METHOD_CHANGE_COST: u32 = 4;
+/// How far from its target a step may land to keep to the products and way of measuring of the
+/// step before: five times the planner's tolerance, or half the step asked. A step smaller than
+/// asked is safe (the window keeps every step within the pace, and the next target comes from
+/// the ideal curve, so the plan catches up); a new product or form each month is not (clinical
+/// review minor 15). Ours.
+const KEEP_PRODUCTS_TOLERANCE: f64 = 5.0;
+const KEEP_PRODUCTS_STEP: f64 = 0.5;
+/// Which candidates `Solver::solve_among` considers: `like` the previous way of measuring (a
+/// change costs [`METHOD_CHANGE_COST`]); `keep_strength` only liquids at the strength already
+/// measured (or not yet measured); `fewest` the fewest syringe graduations a volume may be;
+/// `only` these stocks alone, measured as `like`.
+#[derive(Clone, Copy)]
+struct Among<'a> {
+    like: Option<&'a str>,
+    keep_strength: bool,
+    fewest: u32,
+    only: Option<&'a [usize]>,
+}
 /// One recipe at a time is easier to keep to than a new one every step: 1 + 9 mL, or 1 + 99 mL.
 const DILUTIONS: &[f64] = &[10.0, 100.0];
 
@@ -672,9 +713,10 @@ pub struct Solver {
     fine: Vec<Fine>,
     /// The mg of each kind of whole or cut unit, to say when the unit count is what stops a plan.
     piece_mg: Vec<f64>,
-    /// Per stock, the strongest liquid strength still allowed: once a plan measures a product at
-    /// a weaker strength (a dilution), it never goes back to a stronger one (clinical review D1:
-    /// a person who carries on drawing from the bottle takes ten times the dose).
+    /// Per stock, the strongest liquid strength still allowed: once a plan measures a liquid at
+    /// a weaker strength (a dilution), it never goes back to a stronger one, of that bottle or
+    /// another (clinical review D1: a person who carries on drawing from the bottle takes ten
+    /// times the dose). The same for every stock since `settle` crosses bottles.
     ceiling: Vec<f64>,
     /// Per stock, the weakest strength allowed (for days between two steps already fixed: never
     /// weaker than what the next step measures).
@@ -757,13 +799,15 @@ impl Solver {
         out
     }
 
-    /// Records that the plan measured `prep` (its parts, when it has them): from now on, the
-    /// same products only at those strengths or weaker (never back up in strength).
+    /// Records that the plan measured `prep` (its parts, when it has them): from now on, every
+    /// liquid only at the weakest of those strengths or weaker — never back up in strength, nor
+    /// on to another bottle stronger than the one measured (a venlafaxine plan drew its 1 in 10
+    /// dilution from the 7.5 mg/mL solution, then from the 15 mg/mL one: the same volumes, twice
+    /// the dose).
     pub fn settle(&mut self, prep: &Preparation) {
-        for (stock, strength) in self.measured(prep) {
-            if let Some(c) = self.ceiling.get_mut(stock) {
-                *c = c.min(strength);
-            }
+        let weakest = self.measured(prep).into_iter().map(|(_, s)| s).fold(f64::INFINITY, f64::min);
+        for c in &mut self.ceiling {
+            *c = c.min(weakest);
         }
     }
 
@@ -802,11 +846,13 @@ impl Solver {
         self.ceiling = ceiling;
     }
 
-    /// Bounds for solving the days between two fixed steps: no stronger than `ceiling`, no
-    /// weaker than `floor`, per stock.
+    /// Bounds for solving the days between two fixed steps: no liquid stronger than the weakest
+    /// of `ceiling`, none weaker than the strongest of `floor` (as `settle`, across bottles).
     pub fn bound(&mut self, ceiling: &[f64], floor: &[f64]) {
-        self.ceiling = ceiling.to_vec();
-        self.floor = floor.to_vec();
+        let low = ceiling.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = floor.iter().copied().fold(0.0, f64::max);
+        self.ceiling = vec![low; ceiling.len()];
+        self.floor = vec![high; floor.len()];
     }
 
     /// A liquid taken up at a new strength must be able to carry the whole dose alone: doses only
@@ -834,6 +880,35 @@ impl Solver {
         self.solve_like(target, window, tolerance, None)
     }
 
+    /// Before `solve_like`: the products and the way of measuring of `like` alone, when they make
+    /// a dose in the window within [`KEEP_PRODUCTS_TOLERANCE`] times the tolerance or half the
+    /// step asked: a plan changes product or form only when what the person uses now cannot make
+    /// the next dose (clinical review minor 15: a new product or form almost every month). `None`
+    /// when they cannot, when there is no step before, or for a step up.
+    pub fn solve_keeping(
+        &self,
+        target: f64,
+        window: Window,
+        tolerance: f64,
+        like: Option<&Preparation>,
+    ) -> Option<Choice> {
+        // Only for a step down (the window's top is the dose before), and only on its side of
+        // the target: a smaller step than asked, never a larger one.
+        let down = window.high < crate::units::ABSURD_DOSE_MG && target < window.high;
+        let prev = like.filter(|p| down && !p.items.is_empty())?;
+        let only = self.stocks_in(prev);
+        // A step at least half the one asked.
+        let half_step = (window.high - target) * KEEP_PRODUCTS_STEP;
+        let loose = (tolerance * KEEP_PRODUCTS_TOLERANCE).max(half_step);
+        let smaller = Window { low: window.low.max(target - tolerance), ..window };
+        let same =
+            Among { like: Some(prev.method.as_str()), keep_strength: true, fewest: MIN_GRADUATIONS, only: Some(&only) };
+        let mut c = self.solve_among(target, smaller, loose, &same).filter(|c| c.within_tolerance)?;
+        c.within_tolerance = (c.preparation.dose_mg - target).abs() <= tolerance + 1e-12;
+        c.kept_way = !c.within_tolerance;
+        Some(c)
+    }
+
     /// As `solve`, but keeping to `like` (the previous step's `Preparation::method`) unless
     /// another way is simpler by more than a change of method costs: one dilution strength and
     /// one form per phase, rather than a new one every step.
@@ -842,13 +917,23 @@ impl Solver {
     /// weaker dilution is taken only when nothing at the current strength lands there, so the
     /// plan does not lock itself into a strength too weak for the doses after (one preparation
     /// per phase; clinical review D1).
-    pub fn solve_like(&self, target: f64, window: Window, tolerance: f64, like: Option<&str>) -> Option<Choice> {
+    pub fn solve_like(
+        &self,
+        target: f64,
+        window: Window,
+        tolerance: f64,
+        like: Option<&Preparation>,
+    ) -> Option<Choice> {
         let fewest = MIN_GRADUATIONS;
-        let keep = self.solve_among(target, window, tolerance, like, true, fewest);
+        let method = like.map(|p| p.method.as_str());
+        let like = method;
+        let keep =
+            self.solve_among(target, window, tolerance, &Among { like, keep_strength: true, fewest, only: None });
         if keep.as_ref().is_some_and(|c| c.within_tolerance) {
             return keep;
         }
-        let change = self.solve_among(target, window, tolerance, like, false, fewest);
+        let change =
+            self.solve_among(target, window, tolerance, &Among { like, keep_strength: false, fewest, only: None });
         let chosen = match (keep, change) {
             (Some(k), Some(c)) => {
                 let err = |x: &Choice| (x.preparation.dose_mg - target).abs();
@@ -859,7 +944,12 @@ impl Solver {
         chosen.or_else(|| {
             // Only when no strength the person has gives ten graduations: fewer, said plainly.
             // The caution stands in the step's own instruction, where the volume is read.
-            let mut c = self.solve_among(target, window, tolerance, like, false, 1)?;
+            let mut c = self.solve_among(
+                target,
+                window,
+                tolerance,
+                &Among { like, keep_strength: false, fewest: 1, only: None },
+            )?;
             let least = self.least_ml();
             for item in c.preparation.items.iter_mut().filter(|i| i.unit == Unit::Ml && i.quantity < least) {
                 let stop = if item.text.ends_with('.') { "" } else { "." };
@@ -874,21 +964,28 @@ impl Solver {
         f64::from(MIN_GRADUATIONS) * self.equipment.syringe_ml - 1e-9
     }
 
-    /// `keep_strength`: only liquids at the strength already measured (or not yet measured);
-    /// `fewest`: the fewest syringe graduations a volume may be.
-    fn solve_among(
-        &self,
-        target: f64,
-        window: Window,
-        tolerance: f64,
-        like: Option<&str>,
-        keep_strength: bool,
-        fewest: u32,
-    ) -> Option<Choice> {
+    /// The stocks `prep` uses (its parts', when divided).
+    fn stocks_in(&self, prep: &Preparation) -> Vec<usize> {
+        let mut out: Vec<usize> =
+            prep.items.iter().filter_map(|i| self.stocks.iter().position(|s| s.product.id == i.product_id)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether a candidate uses only the stocks `only` and measures as `like` does.
+    fn keeps_to(&self, cand: &Candidate, like: Option<&str>, only: &[usize]) -> bool {
+        let coarse = self.coarse[cand.coarse].counts.iter().all(|(stock, _)| only.contains(stock));
+        let fine = cand.fine.is_none_or(|(fi, _)| only.contains(&self.fine[fi].stock));
+        coarse && fine && like.is_none_or(|m| m == self.method(cand.fine.map(|(fi, _)| fi)))
+    }
+
+    fn solve_among(&self, target: f64, window: Window, tolerance: f64, among: &Among) -> Option<Choice> {
+        let Among { like, keep_strength, fewest, only } = *among;
         let mut best_tol: Option<(u32, f64, Candidate)> = None;
         let mut best_any: Option<(f64, u32, Candidate)> = None;
         let mut consider = |mut cand: Candidate| {
-            if !window.contains(cand.mg) {
+            if !window.contains(cand.mg) || only.is_some_and(|o| !self.keeps_to(&cand, like, o)) {
                 return;
             }
             if like.is_some_and(|m| m != self.method(cand.fine.map(|(fi, _)| fi))) {
@@ -948,7 +1045,7 @@ impl Solver {
             (None, Some((_, _, c))) => (c, false),
             (None, None) => return None,
         };
-        Some(Choice { preparation: self.build(&cand), within_tolerance: within })
+        Some(Choice { preparation: self.build(&cand), within_tolerance: within, kept_way: false })
     }
 
     /// The day's dose `prep` in one part per time of `times`, each the nearest preparable
@@ -1057,23 +1154,85 @@ impl Solver {
             self.ceiling = before;
             return None;
         }
-        let method = parts.iter().rev().map(|(_, p)| p.method.clone()).find(|m| !m.is_empty()).unwrap_or_default();
-        let mut notes: Vec<String> = Vec::new();
-        for note in parts.iter().flat_map(|(_, p)| &p.notes) {
-            if !notes.contains(note) {
-                notes.push(note.clone());
-            }
-        }
-        let preparation = Preparation {
-            items: parts.iter().flat_map(|(_, p)| p.items.clone()).collect(),
-            dose_mg: sum,
-            complexity: parts.iter().map(|(_, p)| p.complexity).sum(),
-            notes,
-            method,
-            parts,
-        };
+        let preparation = Preparation::of_parts(parts);
         let within = (sum - aim).abs() <= tolerance + 1e-9;
-        Some(Choice { preparation, within_tolerance: within })
+        Some(Choice { preparation, within_tolerance: within, kept_way: false })
+    }
+
+    /// A day taken in parts as the day before it was: each part its `shares` of `aim`, within
+    /// its share of `window` (so every dose is cut in the same proportion as the day, an uneven
+    /// split included), made the way that part was made before (`likes`, one per time) where it
+    /// can be, and parts of equal share made identically. `None` when a part cannot land in its
+    /// share of the window, measurably, without modified-release units; nothing is settled then.
+    pub fn solve_scaled_parts(
+        &mut self,
+        aim: f64,
+        window: Window,
+        tolerance: f64,
+        times: &[DoseTime],
+        shares: &[f64],
+        likes: &[Preparation],
+        keeping: bool,
+    ) -> Option<Choice> {
+        let before = self.ceiling.clone();
+        let draws = std::mem::replace(&mut self.draws, 1);
+        let parts = self.scaled_parts(aim, window, tolerance, times, shares, likes, keeping);
+        self.draws = draws;
+        let Some((parts, kept)) = parts else {
+            self.ceiling = before;
+            return None;
+        };
+        let preparation = Preparation::of_parts(parts);
+        let within = (preparation.dose_mg - aim).abs() <= tolerance + 1e-9;
+        Some(Choice { preparation, within_tolerance: within, kept_way: kept && !within })
+    }
+
+    fn scaled_parts(
+        &mut self,
+        aim: f64,
+        window: Window,
+        tolerance: f64,
+        times: &[DoseTime],
+        shares: &[f64],
+        likes: &[Preparation],
+        keeping: bool,
+    ) -> Option<(Parts, bool)> {
+        let least = self.least_ml();
+        let mut parts: Parts = Vec::new();
+        let mut kept = false;
+        for (k, when) in times.iter().enumerate() {
+            let share = *shares.get(k)?;
+            let same = shares[..k].iter().position(|s| (s - share).abs() <= 1e-9);
+            let part = match same {
+                Some(j) => parts[j].1.clone(),
+                None => {
+                    let w = Window { low: window.low * share, high: window.high * share, ..window };
+                    let like = likes.get(k);
+                    let (part_aim, part_tolerance) = (aim * share, tolerance * share);
+                    let same_way = if keeping { self.solve_keeping(part_aim, w, part_tolerance, like) } else { None };
+                    let c = same_way.or_else(|| self.solve_like(part_aim, w, part_tolerance, like))?;
+                    kept |= c.kept_way;
+                    let p = c.preparation;
+                    if p.items.is_empty()
+                        || p.items.iter().any(|i| i.unit == Unit::Ml && i.quantity < least)
+                        || self.modified_release(&p)
+                    {
+                        return None;
+                    }
+                    p
+                }
+            };
+            self.settle(&part);
+            parts.push((*when, part));
+        }
+        Some((parts, kept))
+    }
+
+    /// Whether `prep` holds a modified-release unit (never one of several doses a day).
+    fn modified_release(&self, prep: &Preparation) -> bool {
+        prep.items
+            .iter()
+            .any(|i| self.stocks.iter().any(|s| s.product.id == i.product_id && s.product.is_modified_release()))
     }
 
     fn divide_settling(

@@ -223,8 +223,8 @@ impl<'a> Context<'a> {
                 next.tolerance = 1e-6;
             }
             let capped_here = self.aim(prev, &mut next, window, ladder.reached_end);
-            let like = steps.last().map(|s: &Step| s.preparation.method.clone());
-            match self.realise_release_safely(index, day, prev, &next, window, like.as_deref()) {
+            let like = steps.last().map(|s: &Step| s.preparation.clone());
+            match self.realise_release_safely(index, day, prev, &next, window, like.as_ref()) {
                 Ok(step) => {
                     self.last_preparation = step.preparation.clone();
                     if capped_here {
@@ -383,7 +383,7 @@ impl<'a> Context<'a> {
     /// the products make, as long as the cut stays within the class's hard limit, the
     /// milligram cap and (where modelled) the occupancy limit. Only proportional plans: the step
     /// is then held longer in proportion (`next_day`), and the warning says so.
-    fn stretched(&mut self, index: usize, prev: f64, window: Window, like: Option<&str>) -> Option<Choice> {
+    fn stretched(&mut self, index: usize, prev: f64, window: Window, like: Option<&Preparation>) -> Option<Choice> {
         let Strategy::Proportional { step_percent } = self.strategy else { return None };
         // Never past the class's held-step limit (its hard limit unless policy.toml gives one),
         // and said plainly.
@@ -465,14 +465,20 @@ impl<'a> Context<'a> {
         prev: f64,
         next: &Next,
         window: Window,
-        like: Option<&str>,
+        like: Option<&Preparation>,
     ) -> Result<Step, PlanStatus> {
         let target = next.target;
         // The solver aims at the nearest point the limits allow; the ideal target is reported.
         let aim = target.max(window.low.min(prev));
         let tolerance = next.tolerance.max(1e-6);
-        let found =
-            self.solver.solve_like(aim, window, tolerance, like).or_else(|| self.in_parts(aim, window, tolerance));
+        // A step may land a little short of its target to keep the way of preparing it, unless
+        // the dose was asked for as such.
+        let keep = if next.exact { None } else { like };
+        let found = self
+            .in_kept_parts(aim, window, tolerance, !next.exact)
+            .or_else(|| self.solver.solve_keeping(aim, window, tolerance, keep))
+            .or_else(|| self.solver.solve_like(aim, window, tolerance, like))
+            .or_else(|| self.in_parts(aim, window, tolerance));
         let (choice, target) = match found {
             Some(c) => (c, target),
             None => match self.stretched(index, prev, window, like) {
@@ -515,14 +521,21 @@ impl<'a> Context<'a> {
 
     /// What the person should know about the preparation chosen for a step: a dose off its
     /// target, the products' own notes, a modified-release caution, a change of method.
-    fn note_choice(&mut self, index: usize, target: f64, choice: &Choice, like: Option<&str>) {
+    fn note_choice(&mut self, index: usize, target: f64, choice: &Choice, like: Option<&Preparation>) {
         let dose = choice.preparation.dose_mg;
         if !choice.within_tolerance {
+            // Kept to the way the step before was made (clinical review minor 15), a nearer dose
+            // another way may exist: "the nearest you can prepare" would not be true.
+            let what = if choice.kept_way {
+                "the nearest dose made the way the step before was made"
+            } else {
+                "the nearest dose you can prepare"
+            };
             self.warnings.push(Warning {
                 code: "outside-tolerance",
                 step: Some(index),
                 message: format!(
-                    "Step {index}: the nearest dose you can prepare is {} mg for a target of {} mg ({}% {} it).",
+                    "Step {index}: {what} is {} mg for a target of {} mg ({}% {} it).",
                     n(dose),
                     crate::units::round_sig(target, 3),
                     n(if target > 0.0 { (1000.0 * (dose - target).abs() / target).round() / 10.0 } else { 0.0 }),
@@ -538,7 +551,7 @@ impl<'a> Context<'a> {
         if let Some(w) = self.release_note(index, &choice.preparation) {
             self.warnings.push(w);
         }
-        if let Some(before) = like.filter(|m| *m != choice.preparation.method) {
+        if let Some(before) = like.map(|p| p.method.as_str()).filter(|m| *m != choice.preparation.method) {
             self.warnings.push(Warning {
                 code: "method-change",
                 step: Some(index),
@@ -617,6 +630,33 @@ impl<'a> Context<'a> {
         self.doses_a_day = Some(kept);
     }
 
+    /// A day taken at the times the step before was taken at, each dose cut in the same
+    /// proportion (the person's own split kept) and made as it was made before where it can be:
+    /// one way of preparing per dose time (clinical review minor 15: capsules and solution
+    /// swapped between the morning and the evening dose, and between steps). `None` when the
+    /// step before was one dose a day, or the parts cannot be made so; the day is then solved
+    /// whole and divided.
+    fn in_kept_parts(
+        &mut self,
+        aim: f64,
+        window: Window,
+        tolerance: f64,
+        keeping: bool,
+    ) -> Option<crate::formulation::Choice> {
+        let before = &self.last_preparation.parts;
+        if before.len() < 2 {
+            return None;
+        }
+        let times: Vec<crate::units::DoseTime> = before.iter().map(|(t, _)| *t).collect();
+        let likes: Vec<Preparation> = before.iter().map(|(_, p)| p.clone()).collect();
+        let shares = self
+            .shares
+            .clone()
+            .filter(|s| s.len() == times.len())
+            .unwrap_or_else(|| vec![1.0 / times.len() as f64; times.len()]);
+        self.solver.solve_scaled_parts(aim, window, tolerance, &times, &shares, &likes, keeping)
+    }
+
     /// A day more units than one preparation holds, made directly as its parts at the day's
     /// times (a switch's 30 mg of diazepam as 10 mg three times, each two 5 mg tablets), where
     /// the day is taken in parts at all.
@@ -678,7 +718,7 @@ impl<'a> Context<'a> {
             self.solver.set_ceiling(before.clone());
             let Some(parts) = self.solver.divide(prep, times, &shares, false) else { continue };
             if self.solver.ceiling() == before.as_slice() {
-                self.note_split_moved(index, &parts, towards_equal);
+                self.note_split_moved(index, &parts, own);
                 return Some(parts);
             }
             if weaker.is_none() {
@@ -686,14 +726,19 @@ impl<'a> Context<'a> {
             }
         }
         self.solver.set_ceiling(before);
-        let (parts, ceiling, towards_equal) = weaker?;
+        let (parts, ceiling, _) = weaker?;
         self.solver.set_ceiling(ceiling);
-        self.note_split_moved(index, &parts, towards_equal);
+        self.note_split_moved(index, &parts, own);
         Some(parts)
     }
 
-    fn note_split_moved(&mut self, index: usize, parts: &crate::formulation::Parts, towards_equal: f64) {
-        if towards_equal <= 0.0 || self.split_moved {
+    /// Said once, at the first step whose doses stray from the person's own split by more than
+    /// a part may lean (15 %, `Solver::divide`), however they came to.
+    fn note_split_moved(&mut self, index: usize, parts: &crate::formulation::Parts, own: &[f64]) {
+        let day: f64 = parts.iter().map(|(_, p)| p.dose_mg).sum();
+        let strays = day > 0.0
+            && parts.iter().zip(own).any(|((_, p), share)| (p.dose_mg / day - share).abs() > 0.15 * share + 1e-9);
+        if !strays || self.split_moved {
             return;
         }
         self.split_moved = true;
@@ -742,7 +787,7 @@ impl<'a> Context<'a> {
         prev: f64,
         next: &Next,
         window: Window,
-        like: Option<&str>,
+        like: Option<&Preparation>,
     ) -> Result<Step, PlanStatus> {
         // What a discarded attempt changed is undone with its warnings: the doses a day it
         // noted and the strengths it settled (a property test found a fewer-times warning lost
@@ -761,8 +806,7 @@ impl<'a> Context<'a> {
         self.doses_a_day = doses_a_day;
         self.solver.set_ceiling(ceiling);
         let narrower = Window { low: window.low.max(most), ..window };
-        let aimed =
-            Next { target: next.target.max(narrower.low), tolerance: next.tolerance, direction: next.direction };
+        let aimed = Next { target: next.target.max(narrower.low), ..*next };
         self.realise(index, day, prev, &aimed, narrower, like)
     }
 
@@ -1331,6 +1375,9 @@ struct Next {
     target: f64,
     tolerance: f64,
     direction: Direction,
+    /// A dose asked for as such (a listed dose, the dose to end at): made as near as it can be,
+    /// never moved to keep the way of preparing it (`Solver::solve_keeping`).
+    exact: bool,
 }
 
 /// Which way a step goes. Only manual plans hold or go up, and only as listed.
@@ -1378,26 +1425,28 @@ impl<'m> Ladder<'m> {
                 } else {
                     Direction::Hold
                 };
-                return Some(Next { target: d, tolerance: (0.02 * d).max(1e-6), direction });
+                return Some(Next { target: d, tolerance: (0.02 * d).max(1e-6), direction, exact: true });
             }
         };
         let tolerance = (0.1 * (self.previous_ideal - ideal)).abs();
+        let mut exact = false;
         if let Some(end) = end_at {
             // Within measuring distance of the end: aim at the end itself.
             if ideal <= end + tolerance + 1e-9 {
                 ideal = end;
                 self.reached_end = true;
+                exact = true;
             }
         } else if let Some(f) = final_dose {
             if prev <= f + 1e-9 {
-                return Some(Next { target: 0.0, tolerance: 0.0, direction: Direction::Down });
+                return Some(Next { target: 0.0, tolerance: 0.0, direction: Direction::Down, exact: true });
             }
             if matches!(self.strategy, Strategy::Linear { .. }) && ideal < f {
                 ideal = 0.0;
             }
         }
         self.previous_ideal = ideal;
-        Some(Next { target: ideal, tolerance, direction: Direction::Down })
+        Some(Next { target: ideal, tolerance, direction: Direction::Down, exact })
     }
 
     /// Moves the ladder past the dose just realised.

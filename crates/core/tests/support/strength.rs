@@ -1,5 +1,5 @@
 //! Clinical review D1, checked from outside the planner: what a person measures each day, in
-//! plan order, never goes back up in strength for the same liquid; every syringe volume says its
+//! plan order, never goes back up in strength, for the same liquid or another; every syringe volume says its
 //! milligrams and is ten graduations or more, or says why not.
 
 use taper_core::Plan;
@@ -25,7 +25,7 @@ pub fn measured(p: &Plan) -> Vec<&Preparation> {
 /// The first way `p` breaks the rule, in words; None when it keeps it.
 pub fn first_breach(c: &Catalogue, p: &Plan, syringe_ml: f64) -> Option<String> {
     let least = 10.0 * syringe_ml - 1e-9;
-    let mut weakest: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+    let mut weakest: Option<f64> = None;
     for prep in measured(p) {
         for item in &prep.items {
             let Some(product) = c.product(&item.product_id) else { continue };
@@ -42,11 +42,13 @@ pub fn first_breach(c: &Catalogue, p: &Plan, syringe_ml: f64) -> Option<String> 
             if item.unit == Unit::Ml && !item.text.contains(" mg") {
                 return Some(format!("a volume without its milligrams: {}", item.text));
             }
-            let was = weakest.entry(item.product_id.clone()).or_insert(strength);
-            if strength > *was * (1.0 + 1e-9) {
+            // Across bottles too: a weaker bottle then a stronger one is the same volumes at a
+            // larger dose.
+            let strength = strength * product.relative_exposure;
+            if let Some(was) = weakest.filter(|w| strength > w * (1.0 + 1e-9)) {
                 return Some(format!("back up from {was} to {strength} mg/mL: {}", item.text));
             }
-            *was = was.min(strength);
+            weakest = Some(weakest.map_or(strength, |w| w.min(strength)));
         }
     }
     None

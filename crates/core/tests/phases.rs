@@ -1,0 +1,117 @@
+//! Clinical review minor 15 ("Product hopping. With many products, the plan changes product or
+//! form almost every month … Prefer the fewest changes") and issue 18 §1: within a phase the
+//! product, the strength measured and the method stay the same; a change comes only when what
+//! the person uses cannot make the next dose. Also the per-dose pace of an uneven split.
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
+use taper_core::catalogue::Form;
+use taper_core::formulation::{Equipment, Kit, Stock, Unit};
+use taper_core::units::{DoseTime, DoseTimes};
+use taper_core::{Catalogue, Mg, Plan, PlanRequest, Strategy};
+
+fn request(c: &Catalogue, drug: &str, start: f64, ids: &[&str], cutter: bool, strategy: Strategy) -> PlanRequest {
+    let kit = Kit {
+        stocks: ids.iter().map(|id| Stock::new(c.product(id).unwrap().clone())).collect(),
+        equipment: Equipment { cutter, ..Equipment::default() },
+    };
+    PlanRequest::new(drug, Mg::new(start).unwrap(), strategy, kit)
+}
+
+/// The ways of measuring a plan takes, in order, each once (a return to one left is a new entry).
+fn ways(p: &Plan) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in p.steps.iter().filter(|s| !s.preparation.items.is_empty()) {
+        if out.last() != Some(&s.preparation.method) {
+            out.push(s.preparation.method.clone());
+        }
+    }
+    out
+}
+
+/// The liquid products a plan measures from.
+fn bottles(c: &Catalogue, p: &Plan) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in &p.steps {
+        for i in s.preparation.items.iter().filter(|i| matches!(i.unit, Unit::Ml | Unit::Drop)) {
+            let liquid = c.product(&i.product_id).is_some_and(|p| matches!(p.form, Form::Liquid { .. }));
+            if liquid && !out.contains(&i.product_id) {
+                out.push(i.product_id.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Pregabalin 150 mg in two doses (its label), with 25, 50 and 75 mg capsules and the 20 mg/mL
+/// solution: before, the morning and evening doses were made differently and the plan went
+/// from capsules to solution and back (steps 3, 4, 8, 11). Now every divided day is the same
+/// preparation at both times, and the plan goes capsules → solution → 1 in 10 → 1 in 100, never
+/// back.
+#[test]
+fn a_divided_day_is_made_one_way_and_the_plan_never_goes_back_to_a_way_it_left() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["pregabalin-cap-25mg", "pregabalin-cap-50mg", "pregabalin-cap-75mg", "pregabalin-oral-solution-20mg-ml"];
+    let mut req = request(&c, "pregabalin", 150.0, &ids, false, Strategy::Proportional { step_percent: 10.0 });
+    req.interval_days = 14;
+    let p = taper_core::plan(&c, &req).unwrap();
+    for s in p.steps.iter().filter(|s| !s.preparation.parts.is_empty()) {
+        let first = &s.preparation.parts[0].1;
+        for (t, part) in &s.preparation.parts {
+            assert_eq!(part.instruction(), first.instruction(), "step {} at {t}", s.index);
+        }
+    }
+    let w = ways(&p);
+    let mut seen = w.clone();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), w.len(), "a way of measuring taken up again after it was left: {w:#?}");
+    assert!(w.len() <= 4, "{w:#?}");
+    let changes = p.warnings.iter().filter(|w| w.code == "method-change").count();
+    assert_eq!(changes, w.len() - 1, "every change announced, no other");
+}
+
+/// The review's own reproduction: venlafaxine 225 mg with every product (and a cutter) used the
+/// ER tablet, XR capsule + IR tablet, half an IR tablet + the 112.5 mg ER tablet, IR 100, IR 75,
+/// then both oral solutions by turns. Now the liquid phase draws from one bottle only, and no way
+/// of measuring is taken up again once left; every step still keeps the SNRI caps (the safety net
+/// is run by `plan`).
+#[test]
+fn venlafaxine_with_every_product_measures_from_one_bottle() {
+    let c = Catalogue::builtin().unwrap();
+    let drug = c.drug("venlafaxine").unwrap();
+    let ids: Vec<&str> = drug.products.iter().map(|p| p.id.as_str()).collect();
+    let p = taper_core::plan(&c, &request(&c, "venlafaxine", 225.0, &ids, true, Strategy::Hyperbolic { step_pp: 5.0 }))
+        .unwrap();
+    assert_eq!(bottles(&c, &p).len(), 1, "{:?}", bottles(&c, &p));
+    let w = ways(&p);
+    let mut seen = w.clone();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), w.len(), "{w:#?}");
+    assert_eq!(p.steps.last().unwrap().dose_mg.get(), 0.0, "the plan still reaches zero");
+}
+
+/// Lorazepam taken as 0.5 mg in the morning and 1.5 mg at night: each dose is cut in the same
+/// proportion as the day (the per-dose pace), so the night dose stays about three times the
+/// morning's while both can be measured; where they cannot, the plan says the split moved.
+#[test]
+fn an_uneven_split_keeps_its_proportions_step_by_step() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["lorazepam-tab-0.5mg", "lorazepam-tab-1mg", "lorazepam-oral-concentrate-2mg-ml"];
+    let mut req = request(&c, "lorazepam", 2.0, &ids, true, Strategy::Proportional { step_percent: 10.0 });
+    req.times = Some(DoseTimes::new(vec![DoseTime::at(8, 0).unwrap(), DoseTime::at(22, 0).unwrap()]).unwrap());
+    req.amounts = Some(vec![Mg::new(0.5).unwrap(), Mg::new(1.5).unwrap()]);
+    let p = taper_core::plan(&c, &req).unwrap();
+    let moved = p.warnings.iter().find(|w| w.code == "split-moved").and_then(|w| w.step).unwrap_or(usize::MAX);
+    let mut kept = 0;
+    for s in p.steps.iter().filter(|s| s.preparation.parts.len() == 2 && s.index < moved) {
+        let ratio = s.preparation.parts[1].1.dose_mg / s.preparation.parts[0].1.dose_mg;
+        assert!((2.5..=3.5).contains(&ratio), "step {}: night {ratio:.2} × morning", s.index);
+        kept += 1;
+    }
+    assert!(kept >= 20, "the split held for {kept} steps only");
+    for s in p.steps.iter().filter(|s| s.preparation.parts.len() == 2 && s.index >= moved) {
+        let ratio = s.preparation.parts[1].1.dose_mg / s.preparation.parts[0].1.dose_mg;
+        assert!(ratio < 3.5, "moved, but not towards even: step {} {ratio:.2}", s.index);
+    }
+}
