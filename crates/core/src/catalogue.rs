@@ -614,6 +614,9 @@ struct DrugRecord {
     divided: Option<DividedDoses>,
     #[serde(default)]
     bedtime: Option<Bedtime>,
+    /// The label that asks for the drug to be stopped gradually, cited by its learn page.
+    #[serde(default)]
+    gradual_stop_source: Option<String>,
     #[serde(default)]
     products: Vec<ProductRecord>,
 }
@@ -643,6 +646,8 @@ pub struct Drug {
     pub divided: Option<DividedDoses>,
     /// Taken once, at bedtime, as its label allows: its levels are meant to fall by morning.
     pub bedtime: Option<Bedtime>,
+    /// The source (the drug's own label) that asks for a gradual stop, where one is catalogued.
+    pub gradual_stop_source: Option<String>,
     pub products: Vec<Product>,
 }
 
@@ -1098,6 +1103,9 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
             return Err("a drug taken once at bedtime cannot also have its day divided".into());
         }
     }
+    if let Some(s) = &record.gradual_stop_source {
+        cited(sources, s, "gradual_stop_source")?;
+    }
     let mut products = Vec::new();
     for p in record.products {
         let mut product = build_product(p, &record.id, sources)?;
@@ -1123,6 +1131,7 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         single_dose: record.single_dose,
         divided: record.divided,
         bedtime: record.bedtime,
+        gradual_stop_source: record.gradual_stop_source,
         products,
     })
 }

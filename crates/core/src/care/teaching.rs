@@ -145,9 +145,11 @@ fn z_drug_notes(v: &mut Vec<Note>) {
 }
 
 fn gabapentinoid_notes(d: &Drug, v: &mut Vec<Note>) {
-    // Each drug's own label (walk-through: gabapentin's page cited the pregabalin label).
-    let label = if d.id == "gabapentin" { "neurontin_smpc_uk" } else { "lyrica_smpc" };
-    v.push(note("Do not stop it suddenly: its label asks for a gradual reduction, over at least a week.", label));
+    // Each drug's own label, from its catalogue entry (walk-through: gabapentin's page cited the
+    // pregabalin label).
+    if let Some(label) = &d.gradual_stop_source {
+        v.push(note("Do not stop it suddenly: its label asks for a gradual reduction, over at least a week.", label));
+    }
     v.push(note(
         "The Maudsley guidelines suggest first cuts of about 10% of the dose where withdrawal is likely to be hard, \
          15% in between and 25% where it is not; tapers can be sped up later more easily than slowed.",
@@ -295,6 +297,7 @@ mod tests {
         for (id, own) in [
             ("zolpidem", &["maudsley2024_bz_z", "pottie2018", "nhs_scotland_bz2024", "maudsley2024"][..]),
             ("pregabalin", &["lyrica_smpc", "maudsley2024_gabapentinoids", "maudsley2024"][..]),
+            ("gabapentin", &["neurontin_smpc_uk", "maudsley2024_gabapentinoids", "maudsley2024"][..]),
             ("quetiapine", &["horowitz2021", "maudsley2024"][..]),
         ] {
             let n = notes(c.drug(id).expect("in the catalogue"));
@@ -302,6 +305,12 @@ mod tests {
             for note in n {
                 assert!(own.contains(&note.source.as_str()), "{id}: {} cites {}", note.text, note.source);
             }
+        }
+        // Each gabapentinoid's "do not stop suddenly" cites its own label, from `data/`.
+        for id in ["pregabalin", "gabapentin"] {
+            let d = c.drug(id).expect("in the catalogue");
+            let label = d.gradual_stop_source.as_deref().expect("a label that asks for a gradual stop");
+            assert!(notes(d).iter().any(|n| n.source == label && n.text.contains("gradual")), "{id}");
         }
     }
 
