@@ -218,6 +218,8 @@ fn routes() -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .route("/today", get(pages::today::show))
         .route("/today/dose", post(pages::today::record))
+        .route("/doses", get(pages::doses::calendar))
+        .route("/doses/{date}", get(pages::doses::day).post(pages::doses::record))
         .route("/checkin", get(pages::checkin::form).post(pages::checkin::save))
         .route("/progress", get(pages::progress::show))
         .route("/proposals/{proposal}/accept", post(pages::progress::accept))

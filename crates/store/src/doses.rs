@@ -66,6 +66,22 @@ impl Store {
         rows.into_iter().map(DoseRecord::try_from).collect()
     }
 
+    /// The records for one plan from `from` to `to`, both included, by date then time: the dose
+    /// calendar's days, bounded however long the history (ISO dates compare as text).
+    pub async fn doses_between(&self, user: UserId, plan: PlanId, from: Date, to: Date) -> Result<Vec<DoseRecord>> {
+        let rows: Vec<DoseRow> = sqlx::query_as(
+            "SELECT plan_id, date, dose_time, status, dose_mg, recorded_at FROM doses \
+             WHERE user_id = $1 AND plan_id = $2 AND date >= $3 AND date <= $4 ORDER BY date, dose_time",
+        )
+        .bind(user.to_string())
+        .bind(plan.to_string())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(DoseRecord::try_from).collect()
+    }
+
     /// Whether a dose of `plan` was recorded taken on `since` or later: one indexed lookup,
     /// where Today asks it on every view (ISO dates compare as text).
     pub async fn taken_since(&self, user: UserId, plan: PlanId, since: Date) -> Result<bool> {

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod caseload;
 pub mod checkin;
+pub mod doses;
 pub mod history;
 pub mod learn;
 pub mod plan;

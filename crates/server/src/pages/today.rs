@@ -63,7 +63,7 @@ async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppR
 }
 
 /// "taken at 08:02" or "missed", in the person's time zone.
-fn said(person: &Person, r: &DoseRecord) -> String {
+pub(crate) fn said(person: &Person, r: &DoseRecord) -> String {
     match r.status {
         // When it was marked, not when it was taken (a walk read "taken at 17:40" for a morning dose).
         DoseStatus::Taken => {
@@ -140,7 +140,7 @@ fn today_dose(
 
 /// The first day of a new way of preparing the dose, while no dose has been recorded taken since
 /// it began: until then Today asks the person to confirm they have read it (clinical review D1).
-async fn new_way_pending(
+pub(crate) async fn new_way_pending(
     state: &AppState,
     person: &Person,
     course: &Course,
@@ -191,8 +191,8 @@ pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form
 }
 
 /// The dose time a record is for, with that time's amount; the whole day when none is given.
-/// A time that is not one of today's doses is refused, naming the times that are.
-fn dose_time(
+/// A time that is not one of that day's doses is refused, naming the times that are.
+pub(crate) fn dose_time(
     course: &Course,
     on: &taper_core::course::OnDate,
     step: &crate::settings::StoredStep,
@@ -212,9 +212,9 @@ fn dose_time(
         .ok_or_else(|| {
             let times: Vec<&str> = parts.iter().map(|d| d.time.as_str()).collect();
             AppError::BadRequest(if times.is_empty() {
-                "Today's dose is taken once: record it without a time.".to_string()
+                "That day's dose is taken once: record it without a time.".to_string()
             } else {
-                format!("'{}' is not one of today's dose times ({}).", given.trim(), times.join(", "))
+                format!("'{}' is not one of that day's dose times ({}).", given.trim(), times.join(", "))
             })
         })
 }

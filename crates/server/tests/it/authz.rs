@@ -112,6 +112,7 @@ async fn every_route_answers_as_the_matrix_says_and_cross_person_reads_are_logge
                 .replace("{share}", &s1.to_string())
                 .replace("{invite}", &invite)
                 .replace("{instrument}", "phq9")
+                .replace("{date}", &london_today().to_string())
                 .replace("{drug}", "citalopram")
                 .replace("{code}", "ABCD-EFGH-JKLM")
                 .replace("{flag}", &flag)

@@ -807,7 +807,7 @@ async fn each_dose_time_is_recorded_on_its_own() {
         assert!(!t.has("Recorded for 22:00") && t.has("Do not take extra to make up for it"), "{}", visible(&t));
         let wrong = b.submit("/today", "/today/dose", &[("time", "09:00"), ("status", "taken")]).await;
         assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
-        assert!(wrong.has("not one of today&#39;s dose times (08:00, 15:00, 22:00)"), "{}", wrong.body);
+        assert!(wrong.has("not one of that day&#39;s dose times (08:00, 15:00, 22:00)"), "{}", wrong.body);
         let export: serde_json::Value = serde_json::from_str(&b.get("/account/export.json").await.body).unwrap();
         let times: Vec<(&str, &str)> = export["doses"]
             .as_array()

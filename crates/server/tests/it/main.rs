@@ -4,6 +4,7 @@
 
 mod authz;
 mod care;
+mod doses;
 mod erasure;
 mod forms;
 mod helpers;

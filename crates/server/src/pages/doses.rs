@@ -1,0 +1,200 @@
+//! Doses over the last days: a calendar of what the plan gave at each time and what was
+//! recorded, and a day's page to record a dose not yet recorded or correct one (issue 20: "the
+//! last 60 days can be recorded or corrected; a dose calendar"). Today records today only.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use serde::Deserialize;
+use taper_store::{DoseRecord, DoseStatus, NewDose};
+
+use super::today::{dose_time, new_way_pending, said};
+use super::{long_date, mg};
+use crate::AppState;
+use crate::auth::Person;
+use crate::checkin_form::BACKFILL_DAYS;
+use crate::error::{AppError, AppResult};
+use crate::timeline::Course;
+use askama::Template;
+use askama_web::WebTemplate;
+
+/// The days that may be recorded or corrected: from the plan's first day, at most
+/// `BACKFILL_DAYS` back (as check-ins), to today.
+fn days(course: &Course, today: Date) -> (Date, Date) {
+    let first = course.revs[0].record.effective;
+    let earliest = today.checked_sub(jiff::Span::new().days(BACKFILL_DAYS - 1)).unwrap_or(today);
+    (first.max(earliest), today)
+}
+
+/// `raw` as a day that may be recorded, or a clear refusal that names the days that may.
+fn day_asked(raw: &str, course: &Course, today: Date) -> AppResult<Date> {
+    let (from, to) = days(course, today);
+    let allowed = format!("from {} to today, {}", long_date(from), long_date(to));
+    let date: Date = raw.trim().parse().map_err(|_| {
+        AppError::BadRequest(format!(
+            "'{}' is not a date (write it as 2026-12-01). Doses can be recorded {allowed}.",
+            raw.trim()
+        ))
+    })?;
+    if date < from || date > to {
+        return Err(AppError::BadRequest(format!(
+            "Doses can be recorded {allowed}; {} is outside those days.",
+            long_date(date)
+        )));
+    }
+    Ok(date)
+}
+
+/// One dose of a day, as planned, with what was recorded for it.
+fn planned(person: &Person, course: &Course, date: Date, records: &[DoseRecord]) -> Option<PlannedDay> {
+    let (on, step) = course.on(date)?;
+    let of_day: Vec<&DoseRecord> = records.iter().filter(|r| r.date == date).collect();
+    // A day between two steps has one preparation of its own (Today shows it so).
+    let between = course.day_of(&on);
+    let times: Vec<PlannedDose> = if between.is_some() || step.doses.is_empty() {
+        vec![PlannedDose {
+            time: String::new(),
+            amount: mg(on.dose_mg),
+            take: between.map_or_else(|| step.instruction.clone(), |d| d.instruction.clone()),
+            recorded: of_day.iter().find(|r| r.time.is_none()).map(|r| said(person, r)),
+        }]
+    } else {
+        step.doses
+            .iter()
+            .map(|d| {
+                let minutes = taper_core::units::DoseTime::parse("time", &d.time).ok().map(|t| t.minutes());
+                PlannedDose {
+                    time: d.time.clone(),
+                    amount: mg(d.mg),
+                    take: d.take.clone(),
+                    recorded: of_day.iter().find(|r| r.time.is_some() && r.time == minutes).map(|r| said(person, r)),
+                }
+            })
+            .collect()
+    };
+    Some(PlannedDay { iso: date.to_string(), date: long_date(date), dose: mg(on.dose_mg), times })
+}
+
+/// The dose calendar: each day the plan gave a dose, newest first, with each time's record.
+pub async fn calendar(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let today = person.today();
+    let Some(course) = Course::load(&state, person.id()).await? else {
+        return Ok(DosesPage {
+            chrome: person.chrome("today"),
+            has_plan: false,
+            drug: String::new(),
+            days: Vec::new(),
+            unrecorded: 0,
+        }
+        .into_response());
+    };
+    let (from, to) = days(&course, today);
+    let records = state.store.doses_between(person.id(), course.plan_id, from, to).await?;
+    let mut list = Vec::new();
+    let mut date = to;
+    while date >= from {
+        list.extend(planned(&person, &course, date, &records));
+        let Ok(before) = date.yesterday() else { break };
+        date = before;
+    }
+    let unrecorded = list.iter().flat_map(|d| &d.times).filter(|t| t.recorded.is_none()).count();
+    let drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
+    Ok(DosesPage { chrome: person.chrome("today"), has_plan: true, drug, days: list, unrecorded }.into_response())
+}
+
+/// One day's doses, each with "I took it" / "I missed it" to record or correct.
+pub async fn day(State(state): State<AppState>, person: Person, Path(raw): Path<String>) -> AppResult<Response> {
+    Ok(day_page(&state, &person, &raw, None).await?.into_response())
+}
+
+async fn day_page(state: &AppState, person: &Person, raw: &str, notice: Option<String>) -> AppResult<DayPage> {
+    let today = person.today();
+    let course = Course::load(state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let date = day_asked(raw, &course, today)?;
+    let records = state.store.doses_between(person.id(), course.plan_id, date, date).await?;
+    let day = planned(person, &course, date, &records).ok_or(AppError::NotFound)?;
+    let new_way = new_way_pending(state, person, &course, today).await?.filter(|since| date >= *since).map(long_date);
+    Ok(DayPage { chrome: person.chrome("today"), is_today: date == today, day, new_way, notice })
+}
+
+#[derive(Deserialize)]
+pub struct DayForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    time: String,
+    #[serde(default)]
+    read_new_way: String,
+}
+
+/// Records (or corrects) one dose of an earlier day; the day's page again, saying so.
+pub async fn record(
+    State(state): State<AppState>,
+    person: Person,
+    Path(raw): Path<String>,
+    Form(f): Form<DayForm>,
+) -> AppResult<Response> {
+    let status = match f.status.as_str() {
+        "taken" => DoseStatus::Taken,
+        "missed" => DoseStatus::Missed,
+        _ => return Err(AppError::BadRequest("Choose 'I took it' or 'I missed it'.".into())),
+    };
+    let today = person.today();
+    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let date = day_asked(&raw, &course, today)?;
+    let (on, step) = course.on(date).ok_or(AppError::NotFound)?;
+    // A day of a new way of preparing, not yet confirmed: the same question as Today asks.
+    if status == DoseStatus::Taken
+        && f.read_new_way != "yes"
+        && new_way_pending(&state, &person, &course, today).await?.is_some_and(|since| date >= since)
+    {
+        let notice = "Not recorded yet. This day's dose was prepared a new way: read how below, tick \"I have read the new way to prepare it\", then press \"I took it\".".to_string();
+        return Ok(crate::views::again(day_page(&state, &person, &raw, Some(notice)).await?));
+    }
+    let (time, dose_mg) = dose_time(&course, &on, step, &f.time)?;
+    let dose = NewDose { plan: course.plan_id, date, time, status, dose_mg };
+    state.store.record_dose(person.id(), &dose, person.now()).await?;
+    Ok(Redirect::to(&format!("/doses/{date}#recorded")).into_response())
+}
+
+// View models: what this area's templates show.
+
+/// One dose of a day: its time (empty for a day taken once), amount, how it is taken, and what
+/// was recorded ("taken (marked at 08:02)", "missed"), if anything.
+pub struct PlannedDose {
+    pub time: String,
+    pub amount: String,
+    pub take: String,
+    pub recorded: Option<String>,
+}
+
+pub struct PlannedDay {
+    /// 2026-12-01, for the day's address.
+    pub iso: String,
+    pub date: String,
+    pub dose: String,
+    pub times: Vec<PlannedDose>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "doses.html")]
+pub struct DosesPage {
+    pub chrome: crate::views::Chrome,
+    pub has_plan: bool,
+    pub drug: String,
+    pub days: Vec<PlannedDay>,
+    /// Doses with nothing recorded, over the days listed.
+    pub unrecorded: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dose_day.html")]
+pub struct DayPage {
+    pub chrome: crate::views::Chrome,
+    pub is_today: bool,
+    pub day: PlannedDay,
+    /// The first day of a new way of preparing, not yet confirmed, when this day is on or after it.
+    pub new_way: Option<String>,
+    pub notice: Option<String>,
+}

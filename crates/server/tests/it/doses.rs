@@ -1,0 +1,145 @@
+//! Issue 20: "the last 60 days can be recorded or corrected; a dose calendar". Today records
+//! today only; `/doses` lists each day of the plan with what was recorded, and a day's page
+//! records a dose not recorded or corrects one, per dose time.
+
+use super::helpers::{Page, TestApp, on_both};
+use super::{days_ago, make_plan};
+use reqwest::StatusCode;
+
+fn visible(page: &Page) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for ch in page.body.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn an_earlier_days_dose_is_recorded_and_corrected_from_the_calendar() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("d@example.org").await;
+        // Citalopram, begun 17 days ago, a step every 14 days: the first cut, three days ago, is
+        // measured in drops (a new way of preparing it).
+        make_plan(&b, &days_ago(17), "14").await;
+        let user = app.store.user_by_email("d@example.org").await.unwrap().unwrap().id;
+        assert!(b.get("/today").await.has("href=\"/doses\""), "Today links to the calendar");
+
+        let calendar = b.get("/doses").await;
+        assert_eq!(calendar.status, StatusCode::OK);
+        // Every day of the plan so far, newest first, none recorded.
+        for n in 0..=17 {
+            assert!(calendar.has(&format!("href=\"/doses/{}\"", days_ago(n))), "day {n}: {}", visible(&calendar));
+        }
+        assert!(!calendar.has(&format!("href=\"/doses/{}\"", days_ago(18))), "nothing before the plan began");
+        assert!(calendar.has("18 doses have nothing recorded"), "{}", visible(&calendar));
+
+        // Five days ago, before the cut: recorded taken, then corrected to missed.
+        let five = days_ago(5);
+        let day = b.get(&format!("/doses/{five}")).await;
+        assert!(
+            day.has("Your agreed dose that day: <strong>20 mg</strong>") && day.has("Nothing recorded yet"),
+            "{}",
+            visible(&day)
+        );
+        let taken = b.submit(&format!("/doses/{five}"), &format!("/doses/{five}"), &[("status", "taken")]).await;
+        assert_eq!(taken.status, StatusCode::SEE_OTHER);
+        assert!(b.get(&format!("/doses/{five}")).await.has("Recorded: taken (marked at"));
+        b.submit(&format!("/doses/{five}"), &format!("/doses/{five}"), &[("status", "missed")]).await;
+        let corrected = b.get(&format!("/doses/{five}")).await;
+        assert!(corrected.has("Recorded: missed."), "{}", visible(&corrected));
+        let doses = app.store.doses(user).await.unwrap();
+        assert_eq!(doses.len(), 1, "a correction replaces the record, it does not add one");
+        assert_eq!(doses[0].date.to_string(), five);
+        assert_eq!(doses[0].dose_mg, 20.0);
+
+        // Two days ago, after the cut: taken is asked to confirm the new way first, as on Today.
+        let two = days_ago(2);
+        let asked = b.submit(&format!("/doses/{two}"), &format!("/doses/{two}"), &[("status", "taken")]).await;
+        assert_eq!(asked.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(asked.has("Not recorded yet") && asked.has("name=\"read_new_way\""), "{}", visible(&asked));
+        assert_eq!(app.store.doses(user).await.unwrap().len(), 1, "nothing recorded");
+        let confirmed = b
+            .submit(&format!("/doses/{two}"), &format!("/doses/{two}"), &[("status", "taken"), ("read_new_way", "yes")])
+            .await;
+        assert_eq!(confirmed.status, StatusCode::SEE_OTHER);
+        let recorded = app.store.doses(user).await.unwrap();
+        let cut = recorded.iter().find(|d| d.date.to_string() == two).unwrap();
+        assert_eq!(cut.dose_mg, 12.5, "the dose that day, not today's or the start's");
+        let calendar = b.get("/doses").await;
+        assert!(calendar.has("16 doses have nothing recorded"), "{}", visible(&calendar));
+
+        // Days that cannot be recorded are refused by name, and nothing changes.
+        let future = super::london_today().tomorrow().unwrap().to_string();
+        for (raw, says) in [
+            (future.as_str(), "is outside those days"),
+            (days_ago(18).as_str(), "is outside those days"),
+            ("yesterday", "is not a date"),
+        ] {
+            let refused = b.submit("/doses", &format!("/doses/{raw}"), &[("status", "taken")]).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{raw}");
+            assert!(refused.has(says) && refused.has("Doses can be recorded from"), "{raw}: {}", visible(&refused));
+            assert_eq!(b.get(&format!("/doses/{raw}")).await.status, StatusCode::BAD_REQUEST, "{raw}");
+        }
+        let wrong_time = b
+            .submit(&format!("/doses/{five}"), &format!("/doses/{five}"), &[("time", "08:00"), ("status", "taken")])
+            .await;
+        assert_eq!(wrong_time.status, StatusCode::BAD_REQUEST);
+        assert!(wrong_time.has("taken once: record it without a time"), "{}", wrong_time.body);
+        assert_eq!(app.store.doses(user).await.unwrap().len(), 2, "nothing more recorded");
+        app
+    })
+    .await;
+}
+
+/// A day taken in parts is recorded time by time, each with its own amount.
+#[tokio::test]
+async fn an_earlier_day_in_parts_is_recorded_time_by_time() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("g@example.org").await;
+        let start = days_ago(3);
+        let plan = vec![
+            ("drug", "gabapentin"),
+            ("dose", "900"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", start.as_str()),
+            ("confirm_past_start", "yes"),
+            ("syringe", "0.1"),
+            ("products", "gabapentin-cap-300mg"),
+            ("products", "gabapentin-cap-100mg"),
+        ];
+        assert_eq!(b.submit("/plan/new?drug=gabapentin", "/plan", &plan).await.status, StatusCode::SEE_OTHER);
+        let day = days_ago(1);
+        let page = b.get(&format!("/doses/{day}")).await;
+        for time in ["08:00", "15:00", "22:00"] {
+            assert!(page.has(&format!("I took the {time} dose")), "{time}: {}", visible(&page));
+        }
+        b.submit(&format!("/doses/{day}"), &format!("/doses/{day}"), &[("time", "15:00"), ("status", "missed")]).await;
+        b.submit(&format!("/doses/{day}"), &format!("/doses/{day}"), &[("time", "22:00"), ("status", "taken")]).await;
+        let page = b.get(&format!("/doses/{day}")).await;
+        assert!(
+            page.has("Recorded for 15:00: missed.") && page.has("Recorded for 22:00: taken (marked at"),
+            "{}",
+            visible(&page)
+        );
+        let calendar = b.get("/doses").await;
+        assert!(calendar.has("10 doses have nothing recorded"), "4 days × 3 doses, 2 recorded: {}", visible(&calendar));
+        let user = app.store.user_by_email("g@example.org").await.unwrap().unwrap().id;
+        let doses = app.store.doses(user).await.unwrap();
+        assert!(doses.iter().all(|d| d.dose_mg == 300.0 && d.time.is_some()), "each part's own amount");
+        app
+    })
+    .await;
+}
