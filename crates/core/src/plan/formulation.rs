@@ -575,9 +575,25 @@ struct Among<'a> {
     keep_strength: bool,
     fewest: u32,
     only: Option<&'a [usize]>,
+    /// The stocks the step before used: a new way from one of them is preferred.
+    used: &'a [usize],
 }
-/// One recipe at a time is easier to keep to than a new one every step: 1 + 9 mL, or 1 + 99 mL.
-const DILUTIONS: &[f64] = &[10.0, 100.0];
+/// A new bottle is one more thing to get and to tell apart: as much as a change of method, so a
+/// dilution of the bottle in use is preferred to one of another, even at more millilitres.
+const BOTTLE_CHANGE_COST: u32 = 4;
+/// Extended- and immediate-release units in one day are absorbed at different speeds (review
+/// P14): taken only where nothing simpler by this much makes the dose.
+const RELEASE_MIX_COST: u32 = 4;
+/// How far a divided dose may stray from its share of the day, as a fraction of that share.
+/// Ours: a dose half again or half as much as intended is as far as a split may lean before the
+/// day is taken at fewer times instead.
+const MAX_PART_STRAY: f64 = 0.5;
+/// One recipe at a time is easier to keep to than a new one every step: 1 + 9 mL, 1 + 19 mL,
+/// 1 + 49 mL or 1 + 99 mL. The two in between let a day split unevenly (0.5 mg in the morning,
+/// 1.5 mg at night) keep both doses between ten syringe marks and a syringe-full at one strength:
+/// with only 1 in 10 and 1 in 100, a morning dose under ten marks of the one needed the other, too
+/// weak for the night dose (a walk: the split then broke down).
+const DILUTIONS: &[f64] = &[10.0, 20.0, 50.0, 100.0];
 
 // Each source below counts doses in tablet-equivalent mg where a product's exposure differs
 // (`relative_exposure`).
@@ -901,8 +917,13 @@ impl Solver {
         let half_step = (window.high - target) * KEEP_PRODUCTS_STEP;
         let loose = (tolerance * KEEP_PRODUCTS_TOLERANCE).max(half_step);
         let smaller = Window { low: window.low.max(target - tolerance), ..window };
-        let same =
-            Among { like: Some(prev.method.as_str()), keep_strength: true, fewest: MIN_GRADUATIONS, only: Some(&only) };
+        let same = Among {
+            like: Some(prev.method.as_str()),
+            keep_strength: true,
+            fewest: MIN_GRADUATIONS,
+            only: Some(&only),
+            used: &only,
+        };
         let mut c = self.solve_among(target, smaller, loose, &same).filter(|c| c.within_tolerance)?;
         c.within_tolerance = (c.preparation.dose_mg - target).abs() <= tolerance + 1e-12;
         c.kept_way = !c.within_tolerance;
@@ -926,14 +947,23 @@ impl Solver {
     ) -> Option<Choice> {
         let fewest = MIN_GRADUATIONS;
         let method = like.map(|p| p.method.as_str());
+        let used = like.map(|p| self.stocks_in(p)).unwrap_or_default();
         let like = method;
-        let keep =
-            self.solve_among(target, window, tolerance, &Among { like, keep_strength: true, fewest, only: None });
+        let keep = self.solve_among(
+            target,
+            window,
+            tolerance,
+            &Among { like, keep_strength: true, fewest, only: None, used: &used },
+        );
         if keep.as_ref().is_some_and(|c| c.within_tolerance) {
             return keep;
         }
-        let change =
-            self.solve_among(target, window, tolerance, &Among { like, keep_strength: false, fewest, only: None });
+        let change = self.solve_among(
+            target,
+            window,
+            tolerance,
+            &Among { like, keep_strength: false, fewest, only: None, used: &used },
+        );
         let chosen = match (keep, change) {
             (Some(k), Some(c)) => {
                 let err = |x: &Choice| (x.preparation.dose_mg - target).abs();
@@ -948,7 +978,7 @@ impl Solver {
                 target,
                 window,
                 tolerance,
-                &Among { like, keep_strength: false, fewest: 1, only: None },
+                &Among { like, keep_strength: false, fewest: 1, only: None, used: &used },
             )?;
             let least = self.least_ml();
             for item in c.preparation.items.iter_mut().filter(|i| i.unit == Unit::Ml && i.quantity < least) {
@@ -973,6 +1003,17 @@ impl Solver {
         out
     }
 
+    /// Whether a candidate takes extended- and immediate-release units together.
+    fn mixes_release(&self, cand: &Candidate) -> bool {
+        let stocks =
+            self.coarse[cand.coarse].counts.iter().map(|(s, _)| *s).chain(cand.fine.map(|(fi, _)| self.fine[fi].stock));
+        let (mut mr, mut ir) = (false, false);
+        for s in stocks {
+            if self.stocks[s].product.is_modified_release() { mr = true } else { ir = true }
+        }
+        mr && ir
+    }
+
     /// Whether a candidate uses only the stocks `only` and measures as `like` does.
     fn keeps_to(&self, cand: &Candidate, like: Option<&str>, only: &[usize]) -> bool {
         let coarse = self.coarse[cand.coarse].counts.iter().all(|(stock, _)| only.contains(stock));
@@ -981,7 +1022,7 @@ impl Solver {
     }
 
     fn solve_among(&self, target: f64, window: Window, tolerance: f64, among: &Among) -> Option<Choice> {
-        let Among { like, keep_strength, fewest, only } = *among;
+        let Among { like, keep_strength, fewest, only, used } = *among;
         let mut best_tol: Option<(u32, f64, Candidate)> = None;
         let mut best_any: Option<(f64, u32, Candidate)> = None;
         let mut consider = |mut cand: Candidate| {
@@ -990,6 +1031,14 @@ impl Solver {
             }
             if like.is_some_and(|m| m != self.method(cand.fine.map(|(fi, _)| fi))) {
                 cand.cost += METHOD_CHANGE_COST;
+                // Between two new ways, the one from a bottle already in use (a 1 in 100 dilution
+                // of the same solution rather than a 1 in 50 of another, at the same strength).
+                if cand.fine.is_some_and(|(fi, _)| !used.is_empty() && !used.contains(&self.fine[fi].stock)) {
+                    cand.cost += BOTTLE_CHANGE_COST;
+                }
+            }
+            if self.mixes_release(&cand) {
+                cand.cost += RELEASE_MIX_COST;
             }
             let err = (cand.mg - target).abs();
             if err <= tolerance + 1e-12 {
@@ -1068,6 +1117,15 @@ impl Solver {
             // A part under ten syringe marks is refused: fewer parts, each measurable, instead.
             let least = self.least_ml();
             if parts.iter().flat_map(|(_, p)| &p.items).any(|i| i.unit == Unit::Ml && i.quantity < least) {
+                continue;
+            }
+            // Nor a part far from its share (a walk: lorazepam 0.5 + 1.5 mg became 0.02 mg in the
+            // morning and 0.57 at night, then 0.5 and 0.03 the next step): fewer times, said, is
+            // safer than doses swinging between the times.
+            if parts.iter().zip(shares).any(|((_, p), share)| {
+                let want = prep.dose_mg * share;
+                (p.dose_mg - want).abs() > want * MAX_PART_STRAY + 1e-9
+            }) {
                 continue;
             }
             let strengths = {

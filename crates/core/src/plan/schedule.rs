@@ -16,6 +16,10 @@ use crate::occupancy::Occupancy;
 use crate::pace::{CutRule, Pace};
 use crate::units::{Mg, trim_number as n};
 
+/// How far a dose may stray from the person's own share of the day, as a fraction of that share,
+/// before the plan says the split moved. Ours: a tenth is a measuring difference, more is a change.
+const SPLIT_STRAY: f64 = 0.1;
+
 /// Checks the request, plans it and proves the result against the safety invariants.
 pub fn plan(catalogue: &Catalogue, req: &PlanRequest) -> Result<Plan, PlanError> {
     let drug = catalogue.find_drug("drug", &req.drug)?;
@@ -247,6 +251,7 @@ impl<'a> Context<'a> {
         }
         self.note_capped(&steps, &capped);
         self.note_held_longer(&steps);
+        self.note_off_target(&steps);
         self.warnings.extend(crate::times::trough_warnings(self.drug, &self.req.kit, &steps));
         Plan {
             drug_id: self.drug.id.clone(),
@@ -471,14 +476,7 @@ impl<'a> Context<'a> {
         // The solver aims at the nearest point the limits allow; the ideal target is reported.
         let aim = target.max(window.low.min(prev));
         let tolerance = next.tolerance.max(1e-6);
-        // A step may land a little short of its target to keep the way of preparing it, unless
-        // the dose was asked for as such.
-        let keep = if next.exact { None } else { like };
-        let found = self
-            .in_kept_parts(aim, window, tolerance, !next.exact)
-            .or_else(|| self.solver.solve_keeping(aim, window, tolerance, keep))
-            .or_else(|| self.solver.solve_like(aim, window, tolerance, like))
-            .or_else(|| self.in_parts(aim, window, tolerance));
+        let found = self.find(aim, window, tolerance, like, next.exact);
         let (choice, target) = match found {
             Some(c) => (c, target),
             None => match self.stretched(index, prev, window, like) {
@@ -630,6 +628,59 @@ impl<'a> Context<'a> {
         self.doses_a_day = Some(kept);
     }
 
+    /// The preparation for a step: as its doses were made the step before (a day in parts), else
+    /// with the products and way of the step before, else the simplest; a day its label divides
+    /// is then made as even doses where it can be. A step may land a little short of its target
+    /// to keep the way of preparing it, unless the dose was asked for as such (`exact`).
+    fn find(
+        &mut self,
+        aim: f64,
+        window: Window,
+        tolerance: f64,
+        like: Option<&Preparation>,
+        exact: bool,
+    ) -> Option<Choice> {
+        if let Some(c) = self.in_kept_parts(aim, window, tolerance, !exact) {
+            return Some(c);
+        }
+        let keep = if exact { None } else { like };
+        let whole = self
+            .solver
+            .solve_keeping(aim, window, tolerance, keep)
+            .or_else(|| self.solver.solve_like(aim, window, tolerance, like));
+        match whole {
+            Some(c) => Some(self.as_even_parts(c, aim, window, tolerance, like, !exact)),
+            None => self.in_parts(aim, window, tolerance),
+        }
+    }
+
+    /// The first day taken in parts, made as its doses (each its share of the day, made alike)
+    /// rather than the whole day cut up afterwards (a walk: venlafaxine 84.375 mg as 37.5 mg in
+    /// the morning and 1¼ tablets, 46.875 mg, at night). `c` unchanged when the day is taken once
+    /// or cannot be made so.
+    fn as_even_parts(
+        &mut self,
+        c: Choice,
+        aim: f64,
+        window: Window,
+        tolerance: f64,
+        like: Option<&Preparation>,
+        keeping: bool,
+    ) -> Choice {
+        let wanted = crate::times::wanted(self.req.times.as_ref(), &c.preparation, &self.req.kit);
+        if !c.preparation.parts.is_empty() || wanted.len() < 2 {
+            return c;
+        }
+        let times = wanted.times().to_vec();
+        let shares = self
+            .shares
+            .clone()
+            .filter(|s| s.len() == times.len())
+            .unwrap_or_else(|| vec![1.0 / times.len() as f64; times.len()]);
+        let likes = vec![like.cloned().unwrap_or_else(|| c.preparation.clone()); times.len()];
+        self.solver.solve_scaled_parts(aim, window, tolerance, &times, &shares, &likes, keeping).unwrap_or(c)
+    }
+
     /// A day taken at the times the step before was taken at, each dose cut in the same
     /// proportion (the person's own split kept) and made as it was made before where it can be:
     /// one way of preparing per dose time (clinical review minor 15: capsules and solution
@@ -733,11 +784,14 @@ impl<'a> Context<'a> {
     }
 
     /// Said once, at the first step whose doses stray from the person's own split by more than
-    /// a part may lean (15 %, `Solver::divide`), however they came to.
+    /// a tenth of a share, however they came to (a measuring difference is less).
     fn note_split_moved(&mut self, index: usize, parts: &crate::formulation::Parts, own: &[f64]) {
         let day: f64 = parts.iter().map(|(_, p)| p.dose_mg).sum();
         let strays = day > 0.0
-            && parts.iter().zip(own).any(|((_, p), share)| (p.dose_mg / day - share).abs() > 0.15 * share + 1e-9);
+            && parts
+                .iter()
+                .zip(own)
+                .any(|((_, p), share)| (p.dose_mg / day - share).abs() > SPLIT_STRAY * share + 1e-9);
         if !strays || self.split_moved {
             return;
         }
@@ -837,6 +891,39 @@ impl<'a> Context<'a> {
             });
         }
         None
+    }
+
+    /// More than two steps off their targets are said in one line, not one each (a walk: 25 such
+    /// lines before the table on a phone); the table's Error column shows each.
+    fn note_off_target(&mut self, steps: &[Step]) {
+        let off: Vec<&Step> = steps
+            .iter()
+            .filter(|s| self.warnings.iter().any(|w| w.code == "outside-tolerance" && w.step == Some(s.index)))
+            .collect();
+        if off.len() <= 2 {
+            return;
+        }
+        let most = off
+            .iter()
+            .filter(|s| s.target_mg > 0.0)
+            .map(|s| 100.0 * (s.dose_mg.get() - s.target_mg).abs() / s.target_mg)
+            .fold(0.0, f64::max);
+        let at = self.warnings.iter().position(|w| w.code == "outside-tolerance").unwrap_or(self.warnings.len());
+        self.warnings.retain(|w| w.code != "outside-tolerance");
+        let indices: Vec<usize> = off.iter().map(|s| s.index).collect();
+        self.warnings.insert(
+            at.min(self.warnings.len()),
+            Warning {
+                code: "outside-tolerance",
+                step: Some(indices[0]),
+                message: format!(
+                    "Steps {} ({} steps) land a little off their targets, by up to {}%: each is the nearest dose the products make, or the nearest made the way the step before was made, and stays within the pace. The Error column shows each.",
+                    ranges(&indices),
+                    indices.len(),
+                    n((10.0 * most).round() / 10.0)
+                ),
+            },
+        );
     }
 
     /// One line for the steps taken larger than asked and held longer (`stretched`).
@@ -1465,4 +1552,19 @@ impl<'m> Ladder<'m> {
             _ => self.cursor = if self.reached_end { self.previous_ideal } else { realised },
         }
     }
+}
+
+/// "3, 6–9, 12": step numbers with runs joined.
+fn ranges(indices: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < indices.len() {
+        let mut j = i;
+        while j + 1 < indices.len() && indices[j + 1] == indices[j] + 1 {
+            j += 1;
+        }
+        out.push(if j > i { format!("{}–{}", indices[i], indices[j]) } else { indices[i].to_string() });
+        i = j + 1;
+    }
+    out.join(", ")
 }

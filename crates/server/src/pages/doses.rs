@@ -28,22 +28,23 @@ fn days(course: &Course, today: Date) -> (Date, Date) {
 }
 
 /// `raw` as a day that may be recorded, or a clear refusal that names the days that may.
-fn day_asked(raw: &str, course: &Course, today: Date) -> AppResult<Date> {
+fn day_asked(raw: &str, course: &Course, today: Date) -> Result<Date, String> {
     let (from, to) = days(course, today);
     let allowed = format!("from {} to today, {}", long_date(from), long_date(to));
     let date: Date = raw.trim().parse().map_err(|_| {
-        AppError::BadRequest(format!(
-            "'{}' is not a date (write it as 2026-12-01). Doses can be recorded {allowed}.",
-            raw.trim()
-        ))
+        format!("'{}' is not a date (write it as 2026-12-01). Doses can be recorded {allowed}.", raw.trim())
     })?;
     if date < from || date > to {
-        return Err(AppError::BadRequest(format!(
-            "Doses can be recorded {allowed}; {} is outside those days.",
-            long_date(date)
-        )));
+        return Err(format!("Doses can be recorded {allowed}; {} is outside those days.", long_date(date)));
     }
     Ok(date)
+}
+
+/// The calendar again with `error` at the top, for a day that cannot be recorded: the person
+/// stays signed in and one tap from the days that can (a walk: a bare error page read as signed out).
+async fn refused(state: &AppState, person: &Person, error: String) -> AppResult<Response> {
+    let page = calendar_page(state, person, Some(error)).await?;
+    Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
 }
 
 /// One dose of a day, as planned, with what was recorded for it.
@@ -78,43 +79,51 @@ fn planned(person: &Person, course: &Course, date: Date, records: &[DoseRecord])
 
 /// The dose calendar: each day the plan gave a dose, newest first, with each time's record.
 pub async fn calendar(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    Ok(calendar_page(&state, &person, None).await?.into_response())
+}
+
+async fn calendar_page(state: &AppState, person: &Person, error: Option<String>) -> AppResult<DosesPage> {
     let today = person.today();
-    let Some(course) = Course::load(&state, person.id()).await? else {
-        return Ok(DosesPage {
-            chrome: person.chrome("today"),
-            has_plan: false,
-            drug: String::new(),
-            days: Vec::new(),
-            unrecorded: 0,
-        }
-        .into_response());
-    };
+    let chrome = person.chrome("today");
+    let mut page = DosesPage { chrome, has_plan: false, drug: String::new(), days: Vec::new(), unrecorded: 0, error };
+    let Some(course) = Course::load(state, person.id()).await? else { return Ok(page) };
     let (from, to) = days(&course, today);
     let records = state.store.doses_between(person.id(), course.plan_id, from, to).await?;
-    let mut list = Vec::new();
     let mut date = to;
     while date >= from {
-        list.extend(planned(&person, &course, date, &records));
+        page.days.extend(planned(person, &course, date, &records));
         let Ok(before) = date.yesterday() else { break };
         date = before;
     }
-    let unrecorded = list.iter().flat_map(|d| &d.times).filter(|t| t.recorded.is_none()).count();
-    let drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
-    Ok(DosesPage { chrome: person.chrome("today"), has_plan: true, drug, days: list, unrecorded }.into_response())
+    // Today's doses may not be due yet: only earlier days count as unrecorded.
+    let today_iso = today.to_string();
+    page.unrecorded =
+        page.days.iter().filter(|d| d.iso != today_iso).flat_map(|d| &d.times).filter(|t| t.recorded.is_none()).count();
+    page.drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
+    page.has_plan = true;
+    Ok(page)
 }
 
 /// One day's doses, each with "I took it" / "I missed it" to record or correct.
 pub async fn day(State(state): State<AppState>, person: Person, Path(raw): Path<String>) -> AppResult<Response> {
-    Ok(day_page(&state, &person, &raw, None).await?.into_response())
+    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    match day_asked(&raw, &course, person.today()) {
+        Ok(date) => Ok(day_page(&state, &person, &course, date, None).await?.into_response()),
+        Err(e) => refused(&state, &person, e).await,
+    }
 }
 
-async fn day_page(state: &AppState, person: &Person, raw: &str, notice: Option<String>) -> AppResult<DayPage> {
+async fn day_page(
+    state: &AppState,
+    person: &Person,
+    course: &Course,
+    date: Date,
+    notice: Option<String>,
+) -> AppResult<DayPage> {
     let today = person.today();
-    let course = Course::load(state, person.id()).await?.ok_or(AppError::NotFound)?;
-    let date = day_asked(raw, &course, today)?;
     let records = state.store.doses_between(person.id(), course.plan_id, date, date).await?;
-    let day = planned(person, &course, date, &records).ok_or(AppError::NotFound)?;
-    let new_way = new_way_pending(state, person, &course, today).await?.filter(|since| date >= *since).map(long_date);
+    let day = planned(person, course, date, &records).ok_or(AppError::NotFound)?;
+    let new_way = new_way_pending(state, person, course, today).await?.filter(|since| date >= *since).map(long_date);
     Ok(DayPage { chrome: person.chrome("today"), is_today: date == today, day, new_way, notice })
 }
 
@@ -142,15 +151,18 @@ pub async fn record(
     };
     let today = person.today();
     let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
-    let date = day_asked(&raw, &course, today)?;
+    let date = match day_asked(&raw, &course, today) {
+        Ok(d) => d,
+        Err(e) => return refused(&state, &person, e).await,
+    };
     let (on, step) = course.on(date).ok_or(AppError::NotFound)?;
     // A day of a new way of preparing, not yet confirmed: the same question as Today asks.
     if status == DoseStatus::Taken
         && f.read_new_way != "yes"
         && new_way_pending(&state, &person, &course, today).await?.is_some_and(|since| date >= since)
     {
-        let notice = "Not recorded yet. This day's dose was prepared a new way: read how below, tick \"I have read the new way to prepare it\", then press \"I took it\".".to_string();
-        return Ok(crate::views::again(day_page(&state, &person, &raw, Some(notice)).await?));
+        let notice = "Not recorded yet. This day's dose was prepared a new way: read how below, tick \"I have read the new way to prepare it\", then press the button for the dose you took.".to_string();
+        return Ok(crate::views::again(day_page(&state, &person, &course, date, Some(notice)).await?));
     }
     let (time, dose_mg) = dose_time(&course, &on, step, &f.time)?;
     let dose = NewDose { plan: course.plan_id, date, time, status, dose_mg };
@@ -184,8 +196,10 @@ pub struct DosesPage {
     pub has_plan: bool,
     pub drug: String,
     pub days: Vec<PlannedDay>,
-    /// Doses with nothing recorded, over the days listed.
+    /// Doses with nothing recorded, over the days listed before today.
     pub unrecorded: usize,
+    /// Why a day asked for cannot be recorded.
+    pub error: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]

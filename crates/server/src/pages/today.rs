@@ -67,7 +67,13 @@ pub(crate) fn said(person: &Person, r: &DoseRecord) -> String {
     match r.status {
         // When it was marked, not when it was taken (a walk read "taken at 17:40" for a morning dose).
         DoseStatus::Taken => {
-            format!("taken (marked at {})", r.recorded_at.to_zoned_datetime(person.tz.clone()).strftime("%H:%M"))
+            let marked = r.recorded_at.to_zoned_datetime(person.tz.clone());
+            // Marked on another day (recorded later, from Your doses): that day too.
+            if marked.date() == r.date {
+                format!("taken (marked at {})", marked.strftime("%H:%M"))
+            } else {
+                format!("taken (marked on {} at {})", marked.strftime("%-d %B"), marked.strftime("%H:%M"))
+            }
         }
         DoseStatus::Missed => "missed".to_string(),
     }
