@@ -161,6 +161,24 @@ impl PlanSettings {
 /// The markets the plan form can list products for.
 pub const MARKETS: [&str; 3] = ["UK", "EU", "US"];
 
+/// The member states of the European Union, whose products the catalogue lists as "EU".
+const EU_COUNTRIES: [&str; 27] = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
+    "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+];
+
+/// The market whose products a plan form offers first, from the country the person gave at
+/// sign-up ("" for every country where the catalogue has no market of its own): a walk chose the
+/// UK and was offered US-only products.
+pub fn market_of(country: Option<&str>) -> &'static str {
+    match country {
+        Some("GB") => "UK",
+        Some("US") => "US",
+        Some(c) if EU_COUNTRIES.contains(&c) => "EU",
+        _ => "",
+    }
+}
+
 /// What the form sends. Fields are text so a bad value can be shown back as typed.
 #[derive(Debug, Clone, Default)]
 pub struct PlanForm {

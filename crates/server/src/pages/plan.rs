@@ -174,6 +174,10 @@ pub async fn new(
 ) -> AppResult<Response> {
     let replacing = !state.store.plans(person.id()).await?.is_empty();
     let mut f = PlanForm::from_pairs(&pairs);
+    if !pairs.iter().any(|(k, _)| k == "market") {
+        // First asked: the products of the person's own country ("every country" stays a choice).
+        f.market = crate::settings::market_of(person.user.country.as_deref()).to_string();
+    }
     let advice = super::history::advice_for(&state, person.id(), person.today()).await?;
     if !pairs.iter().any(|(k, _)| k == "dose") {
         // Only a drug was chosen: start from the defaults, slowed by the person's history.
@@ -264,7 +268,7 @@ fn past_start_problem(
             Field::error(
                 "confirm_past_start",
                 format!(
-                    "If you began this plan on {began} and already take {} today (not the dose typed above), tick the box; otherwise choose today or a later day.",
+                    "Tick the box only if your taper really began on {began} and you already take {} today. If you take {now} today, do not tick it: choose today or a later day as the first day, or ticking would cut your dose at once.",
                     mg(dose_mg)
                 ),
             ),

@@ -570,8 +570,8 @@ async fn a_market_with_no_products_says_so_and_offers_every_country() {
             "{}",
             visible(&form)
         );
-        assert!(form.has("href=\"/plan/new?drug=quetiapine\""));
-        let every = b.get("/plan/new?drug=quetiapine").await;
+        assert!(form.has("href=\"/plan/new?drug=quetiapine&amp;market=\""));
+        let every = b.get("/plan/new?drug=quetiapine&market=").await;
         assert!(!every.has("id=\"no-products\"") && every.has("oral suspension 20 mg/mL"), "{}", visible(&every));
         app
     })
@@ -892,6 +892,42 @@ async fn a_first_check_in_is_drawn_on_the_progress_chart() {
         let chart = b.get("/progress").await;
         let dose_panel = chart.body.split("mg per day").nth(1).unwrap_or_default();
         assert!(dose_panel.contains("\n20.0\n"), "the 20 mg dose on its axis: {}", chart.body);
+        app
+    })
+    .await;
+}
+
+/// A walk chose the UK at sign-up and was offered US-only products: a new plan form now offers
+/// the products of the person's own country first, and "every country" stays one choice away.
+#[tokio::test]
+async fn the_plan_form_offers_the_persons_own_countrys_products_first() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        let signed = b
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("email", "uk@example.org"),
+                    ("display_name", "Sam"),
+                    ("role", "person"),
+                    ("password", "correct horse battery"),
+                    ("confirm", "correct horse battery"),
+                    ("time_zone", "Europe/London"),
+                    ("country", "GB"),
+                ],
+            )
+            .await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+        let form = b.get("/plan/new?drug=temazepam").await;
+        assert!(form.has("<option value=\"UK\" selected>"), "{}", visible(&form));
+        assert!(
+            form.has("oral solution 10 mg/5 mL") && !form.has("value=\"temazepam-cap-22.5mg\""),
+            "{}",
+            visible(&form)
+        );
+        let every = b.get("/plan/new?drug=temazepam&market=").await;
+        assert!(every.has("<option value=\"\" selected>every country</option>"), "{}", visible(&every));
         app
     })
     .await;
