@@ -136,3 +136,36 @@ fn uneven_split(cutter: bool) {
         "cutter {cutter}: both times kept"
     );
 }
+
+/// A walk read "No step is larger than 11 %" above a last step of 3.6 mg to zero: a limit in
+/// percent names the stop as its exception; a limit in occupancy points needs none.
+#[test]
+fn the_step_limit_names_the_stop_as_its_exception() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["pregabalin-cap-25mg", "pregabalin-oral-solution-20mg-ml"];
+    let p = taper_core::plan(
+        &c,
+        &request(&c, "pregabalin", 150.0, &ids, false, Strategy::Proportional { step_percent: 10.0 }),
+    )
+    .unwrap();
+    let last = p.steps[p.steps.len() - 2].dose_mg.get();
+    assert_eq!(p.steps.last().unwrap().dose_mg.get(), 0.0);
+    let except = p.step_limit_except();
+    assert!(
+        except.contains(&format!("the last step, from {} mg to zero", taper_core::units::trim_number(last))),
+        "{except}"
+    );
+    let s = taper_core::plan(
+        &c,
+        &request(
+            &c,
+            "sertraline",
+            50.0,
+            &["sertraline-concentrate-20mg-ml"],
+            false,
+            Strategy::Hyperbolic { step_pp: 5.0 },
+        ),
+    )
+    .unwrap();
+    assert!(!s.step_limit_except().contains("last step"), "{}", s.step_limit_except());
+}

@@ -31,11 +31,7 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
             StepSize::PercentagePoints(_) => " percentage points of occupancy",
             StepSize::Percent(_) | StepSize::Milligrams(_) => "% of the dose",
         };
-        let except = if plan.warnings.iter().any(|w| w.code == "held-longer") {
-            ", except the steps held longer (see the notes)"
-        } else {
-            ""
-        };
+        let except = plan.step_limit_except();
         out.push_str(&format!(
             "No step is larger than {}{unit} (the step asked for, plus a tenth for measuring){except}.\n",
             n(limit.value())

@@ -682,11 +682,7 @@ impl StoredPlan {
                     units::StepSize::PercentagePoints(v) => format!("{} percentage points", n(v)),
                     units::StepSize::Percent(v) | units::StepSize::Milligrams(v) => format!("{} %", n(v)),
                 };
-                if plan.warnings.iter().any(|w| w.code == "held-longer") {
-                    format!("{limit}, except the steps held longer (see the notes)")
-                } else {
-                    limit
-                }
+                format!("{limit}{}", plan.step_limit_except())
             }),
             model: j
                 .occupancy_model

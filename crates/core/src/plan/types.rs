@@ -337,6 +337,24 @@ impl Plan {
         self.steps.last().map_or(0, |s| s.day)
     }
 
+    /// What the plan's step limit does not cover, in words to follow "No step is larger than
+    /// …": steps held longer, and for a limit in percent the last step, to zero (a walk read "No
+    /// step is larger than 11 %" above a last step of 3.6 mg to 0). Empty when nothing is excepted.
+    pub fn step_limit_except(&self) -> String {
+        let mut out = Vec::new();
+        if self.warnings.iter().any(|w| w.code == "held-longer") {
+            out.push("the steps held longer (see the notes)".to_string());
+        }
+        let percent = self.step_limit.is_some_and(|l| !matches!(l, StepSize::PercentagePoints(_)));
+        if let [.., before, last] = self.steps.as_slice()
+            && percent
+            && last.dose_mg.is_zero()
+        {
+            out.push(format!("the last step, from {} mg to zero, the stop", n(before.dose_mg.get())));
+        }
+        if out.is_empty() { String::new() } else { format!(", except {}", out.join(" and ")) }
+    }
+
     /// Days `step` is held before the next one: the interval, or longer in proportion where the
     /// cut into it (from `before`) went past the plan's step limit (see `days_held` below).
     pub fn days_held(&self, before: Option<&Step>, step: &Step) -> u32 {
