@@ -228,6 +228,8 @@ fn routes() -> Router<AppState> {
         .route("/plan/new", get(pages::plan::new))
         .route("/plan/preview", post(pages::plan::preview))
         .route("/plan/chart.svg", get(pages::plan::chart))
+        .route("/plan/hold", post(pages::pause::hold))
+        .route("/plan/resume", post(pages::pause::resume))
         .route("/switch", get(pages::switch::form).post(pages::switch::change))
         .route("/switch/preview", post(pages::switch::preview))
         .route("/learn", get(pages::learn::index))

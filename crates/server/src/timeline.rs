@@ -215,18 +215,18 @@ impl From<StoredAction> for Action {
 /// Asks the core for a proposal and records it as pending unless the same rule is already
 /// pending, or was declined lately, on the current revision. Returns the pending proposals of
 /// the current revision.
-pub async fn refresh_proposals(
+/// Where the person stands today, as the adaptive rules and the readiness reading see it.
+pub async fn situation<'a>(
     state: &AppState,
     user: taper_store::UserId,
     course: &Course,
-    analysis: &Analysis,
+    analysis: &'a Analysis,
     today: Date,
-    now: jiff::Timestamp,
-) -> AppResult<Vec<ProposalRecord>> {
+) -> AppResult<Situation<'a>> {
     let cur = course.current();
     let on = course.on(today);
     let last_change = course.changes(today).last().copied();
-    let situation = Situation {
+    Ok(Situation {
         today,
         analysis,
         dose_mg: on.map_or(cur.settings.start_mg, |(o, _)| o.dose_mg),
@@ -242,7 +242,19 @@ pub async fn refresh_proposals(
             last_change,
             course.settle_days(&state.catalogue),
         ),
-    };
+    })
+}
+
+pub async fn refresh_proposals(
+    state: &AppState,
+    user: taper_store::UserId,
+    course: &Course,
+    analysis: &Analysis,
+    today: Date,
+    now: jiff::Timestamp,
+) -> AppResult<Vec<ProposalRecord>> {
+    let cur = course.current();
+    let situation = situation(state, user, course, analysis, today).await?;
     let mut existing = state.store.proposals(user, course.plan_id).await?;
     if let Some(p) = adapt::propose(&situation) {
         let rule = adapt::Origin::Rule(p.rule);

@@ -300,6 +300,29 @@ pub fn propose(s: &Situation) -> Option<Proposal> {
     }
 }
 
+/// The step to go on with after a hold: the plan's own, halved after an earlier hold or return
+/// (reduce more slowly after a hold; Horowitz & Taylor 2019), never below the floor.
+pub fn resume_step(s: &Situation) -> f64 {
+    if s.holds > 0 { (s.step / 2.0).max(s.unit.min_step()).min(s.step) } else { s.step }
+}
+
+/// Why the plan changed when the person held or went on by their own choice, in the words kept
+/// with the new revision (issue 20: "pausing by oneself").
+pub fn own_reason(action: Action, unit: StepUnit) -> String {
+    match action {
+        Action::Hold { dose_mg } | Action::Return { dose_mg } => {
+            format!("Held at {} mg by your own choice", n(dose_mg))
+        }
+        Action::NextStep { step, .. } | Action::Slower { step, .. } => {
+            format!(
+                "You said you were ready for the next step: {}{} per step from now on",
+                n(step),
+                unit.after_number()
+            )
+        }
+    }
+}
+
 /// The proposal the check-ins alone call for.
 fn from_checkins(s: &Situation) -> Option<Proposal> {
     let a = s.analysis;
@@ -430,7 +453,7 @@ fn step_when_stable(s: &Situation, mut data: Vec<String>) -> Option<Proposal> {
     if recent.len() < STABLE_MIN_CHECKINS || recent.iter().any(|d| d.state == State::Above) {
         return None;
     }
-    let step = if s.holds > 0 { (s.step / 2.0).max(s.unit.min_step()).min(s.step) } else { s.step };
+    let step = resume_step(s);
     data.push(format!("On hold since {since}; {} check-ins in the last {STABLE_DAYS} days, none raised", recent.len()));
     if step < s.step {
         data.push(format!(

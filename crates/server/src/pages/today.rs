@@ -21,12 +21,17 @@ pub struct Saved {
 }
 
 pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<Saved>) -> AppResult<Response> {
-    let notice = (q.saved.as_deref() == Some("plan")).then(|| "Your plan is saved. Here is today's dose.".to_string());
+    let notice = match q.saved.as_deref() {
+        Some("plan") => Some("Your plan is saved. Here is today's dose.".to_string()),
+        Some("held") => Some("Your plan holds at today's dose from today. When you are ready, press \"I'm ready for the next step\" here.".to_string()),
+        Some("resumed") => Some("Your next step starts today: here is today's dose.".to_string()),
+        _ => None,
+    };
     Ok(page(&state, &person, notice).await?.into_response())
 }
 
 /// Today as the person sees it, with `notice` at the top when there is something to say.
-async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppResult<Today> {
+pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppResult<Today> {
     let today = person.today();
     let course = Course::load(state, person.id()).await?;
     let checked_in = state.store.checkin_on(person.id(), today).await?.is_some();
@@ -42,24 +47,66 @@ async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppR
         proposals: 0,
         suggested_by: None,
         notice,
+        readiness: None,
     };
     let Some(course) = course else { return Ok(page) };
     page.drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
+    let mut next = None;
     match course.on(today) {
         None => page.starts = Some(long_date(course.revs[0].record.effective)),
         Some((on, step)) => {
             let records = state.store.doses_on(person.id(), course.plan_id, today).await?;
             let new_way = new_way_pending(state, person, &course, today).await?;
             page.dose = Some(today_dose(person, &course, today, &on, step, &records, new_way));
+            next = on.next.map(|(d, _)| d);
         }
     }
     let checkins = state.store.checkins(person.id()).await?;
     let analysis = timeline::analyse(&checkins, Some(&course), today).await?;
+    page.readiness = readiness_view(state, person, &course, &analysis, next).await?;
     let pending = timeline::refresh_proposals(state, person.id(), &course, &analysis, today, person.now()).await?;
     page.proposals = pending.len();
     // Who is suggesting: a supporter by name, else the person's own check-ins.
     page.suggested_by = pending.iter().find_map(|p| p.proposer_name.clone());
     Ok(page)
+}
+
+/// Proceed / Caution / Hold before the next step, a week ahead, and all the while the plan holds
+/// (issue 20), with the person's own "hold here" or "I'm ready". Not for a plan that falls every
+/// day (its next change is always tomorrow) unless it holds.
+pub(crate) async fn readiness_view(
+    state: &AppState,
+    person: &Person,
+    course: &Course,
+    analysis: &taper_core::waves::Analysis,
+    next: Option<jiff::civil::Date>,
+) -> AppResult<Option<ReadinessView>> {
+    use taper_core::readiness::{self, Level};
+    let today = person.today();
+    let holding = course.current().record.hold;
+    let daily = course.current().plan.steps.iter().any(|s| !s.daily.is_empty());
+    let soon = next.filter(|d| !daily && (*d - today).get_days() <= readiness::SHOW_BEFORE_STEP_DAYS);
+    if !holding && soon.is_none() {
+        return Ok(None);
+    }
+    let s = timeline::situation(state, person.id(), course, analysis, today).await?;
+    if holding && !s.has_next_step {
+        return Ok(None);
+    }
+    let r = readiness::read(&s);
+    Ok(Some(ReadinessView {
+        level: r.level.word(),
+        meaning: r.level.meaning(),
+        signals: r.signals.iter().map(|x| (x.level.word(), x.text.clone())).collect(),
+        sources: r.sources.iter().filter_map(|k| state.catalogue.source(k).map(|s| s.citation.clone())).collect(),
+        when: match soon {
+            Some(d) if !holding => format!("Before your next step, on {}", long_date(d)),
+            _ => format!("While you hold at {}", mg(s.dose_mg)),
+        },
+        holding,
+        confirm: holding && r.level == Level::Hold,
+        version: readiness::RULE_VERSION,
+    }))
 }
 
 /// "taken at 08:02" or "missed", in the person's time zone.
@@ -263,6 +310,22 @@ pub struct TodayDose {
     pub missed: bool,
 }
 
+/// The readiness reading as Today shows it.
+pub struct ReadinessView {
+    /// "Proceed", "Caution" or "Hold".
+    pub level: &'static str,
+    pub meaning: &'static str,
+    /// Each signal: its level and what it says.
+    pub signals: Vec<(&'static str, String)>,
+    pub sources: Vec<String>,
+    /// "Before your next step, on …" or "While you hold at 12 mg".
+    pub when: String,
+    pub holding: bool,
+    /// Going on while the reading says Hold asks the person to confirm they talked it through.
+    pub confirm: bool,
+    pub version: u32,
+}
+
 /// One dose time of a day taken in parts, with what has been recorded for it.
 pub struct TimeRow {
     pub time: String,
@@ -288,4 +351,5 @@ pub struct Today {
     /// A supporter's name when one of the pending suggestions is theirs.
     pub suggested_by: Option<String>,
     pub notice: Option<String>,
+    pub readiness: Option<ReadinessView>,
 }

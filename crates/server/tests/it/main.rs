@@ -12,6 +12,7 @@ mod import;
 mod limits;
 mod logs;
 mod pace;
+mod readiness;
 mod reinstate;
 mod safety;
 mod sharing;

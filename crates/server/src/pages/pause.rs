@@ -1,0 +1,66 @@
+//! Pausing by oneself (issue 20): "hold here" keeps today's dose until the person says they are
+//! ready; "I'm ready for the next step" goes on, more slowly after a hold as the adaptive rule
+//! would. Each is a new revision of the plan with its reason, as a proposal accepted is.
+
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use taper_core::adapt::{self, Action};
+
+use crate::AppState;
+use crate::auth::Person;
+use crate::error::{AppError, AppResult};
+use crate::timeline::{self, Course, StoredAction};
+
+/// Holds at today's dose from today. Holding twice is holding once.
+pub async fn hold(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let today = person.today();
+    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    if course.current().record.hold {
+        return Ok(Redirect::to("/today?saved=held").into_response());
+    }
+    let (on, _) = course.on(today).ok_or_else(|| AppError::BadRequest("Your plan has not started yet.".into()))?;
+    if on.dose_mg <= 0.0 {
+        return Err(AppError::BadRequest("Your plan has ended: there is no dose to hold.".into()));
+    }
+    let action = StoredAction::Hold { dose_mg: on.dose_mg };
+    let mut built = timeline::revision_for(&state, &course, action, today).await?;
+    built.4 = adapt::own_reason(Action::from(action), course.current().settings.unit());
+    timeline::add_revision(&state, person.id(), &course, built, today, None, person.now()).await?;
+    tracing::info!(user = %person.id(), "plan held by the person");
+    Ok(Redirect::to("/today?saved=held").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ResumeForm {
+    /// "yes" when the person confirmed going on although the reading says Hold.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Ends the person's hold: the next step today, with the step the adaptive rule would take.
+pub async fn resume(State(state): State<AppState>, person: Person, Form(f): Form<ResumeForm>) -> AppResult<Response> {
+    let today = person.today();
+    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    if !course.current().record.hold {
+        return Err(AppError::BadRequest("Your plan is not on hold: its next step comes as planned.".into()));
+    }
+    let checkins = state.store.checkins(person.id()).await?;
+    let analysis = timeline::analyse(&checkins, Some(&course), today).await?;
+    let s = timeline::situation(&state, person.id(), &course, &analysis, today).await?;
+    if !s.has_next_step {
+        return Err(AppError::BadRequest("Your plan has ended: there is no next step.".into()));
+    }
+    if taper_core::readiness::read(&s).level == taper_core::readiness::Level::Hold && f.confirm != "yes" {
+        // Today again with the reading and what to do: nothing changed.
+        let notice = "Not changed yet. Your own recent data suggest holding (see why below). To go on anyway, tick that you have talked it through with your prescriber, then press \"I'm ready for the next step\" again.".to_string();
+        return Ok(crate::views::again(super::today::page(&state, &person, Some(notice)).await?));
+    }
+    let action = StoredAction::NextStep { from_mg: s.dose_mg, step: adapt::resume_step(&s) };
+    let mut built = timeline::revision_for(&state, &course, action, today).await?;
+    built.4 = adapt::own_reason(Action::from(action), course.current().settings.unit());
+    timeline::add_revision(&state, person.id(), &course, built, today, None, person.now()).await?;
+    tracing::info!(user = %person.id(), "plan resumed by the person");
+    Ok(Redirect::to("/today?saved=resumed").into_response())
+}

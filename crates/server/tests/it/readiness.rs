@@ -1,0 +1,82 @@
+//! Issue 20: "a Proceed / Caution / Hold view before each scheduled step … with every signal and
+//! the rule's source shown; 'hold here', 'I'm ready for the next step' … each a new revision with
+//! its reason".
+
+use super::helpers::{TestApp, on_both};
+use super::{days_ago, make_plan, rising_after_a_step};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn the_reading_before_a_step_and_holding_and_going_on_by_oneself() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("r@example.org").await;
+        // Citalopram from 20 mg, begun 10 days ago, a step every 14 days: the first cut is in 4 days.
+        make_plan(&b, &days_ago(10), "14").await;
+        let user = app.store.user_by_email("r@example.org").await.unwrap().unwrap().id;
+        let plan = app.store.plans(user).await.unwrap()[0].id;
+        let today = b.get("/today").await;
+        assert!(today.has("id=\"readiness\"") && today.has("Before your next step, on "), "{}", today.body);
+        // No check-ins yet: Taper cannot tell, and says why, with the rule's sources.
+        assert!(today.has("<span class=\"level\">Caution</span>"), "{}", today.body);
+        assert!(today.has("Not enough check-ins yet to know your own baseline"));
+        assert!(today.has("Taper's readiness rule, version 1") && today.has("Horowitz"), "{}", today.body);
+
+        // Hold here: a new revision holding today's dose, with the person's own reason.
+        let held = b.submit("/today", "/plan/hold", &[]).await;
+        assert_eq!(held.location.as_deref(), Some("/today?saved=held"));
+        let revisions = app.store.plan(user, plan).await.unwrap().revisions;
+        assert_eq!(revisions.len(), 2);
+        let last = revisions.last().unwrap();
+        assert!(last.hold && last.reason == "Held at 20 mg by your own choice", "{last:?}");
+        let today = b.get("/today?saved=held").await;
+        assert!(today.has("Your plan holds at today") && today.has("While you hold at 20 mg"), "{}", today.body);
+        assert!(today.has("I&#39;m ready for the next step") && !today.has(">Hold here<"), "{}", today.body);
+        assert!(b.get("/plan").await.has("Held at 20 mg by your own choice"), "the history says whose choice");
+        // Holding twice is holding once.
+        b.submit("/today", "/plan/hold", &[]).await;
+        assert_eq!(app.store.plan(user, plan).await.unwrap().revisions.len(), 2);
+
+        // Ready: the next step from today, more slowly after a hold (10 pp halved to 5 pp).
+        let resumed = b.submit("/today", "/plan/resume", &[]).await;
+        assert_eq!(resumed.location.as_deref(), Some("/today?saved=resumed"), "{}", resumed.body);
+        let revisions = app.store.plan(user, plan).await.unwrap().revisions;
+        let last = revisions.last().unwrap();
+        assert!(!last.hold && last.reason.contains("You said you were ready for the next step: 5 pp"), "{last:?}");
+        let today = b.get("/today").await;
+        assert!(
+            !today.has("agreed dose today: <span class=\"big\" id=\"today-dose\">20 mg"),
+            "the step is taken today"
+        );
+        // Not on hold any more: going on again is refused by name.
+        let again = b.submit("/today", "/plan/resume", &[]).await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST);
+        assert!(again.has("not on hold"), "{}", again.body);
+        app
+    })
+    .await;
+}
+
+/// Raised check-ins after a cut: the reading says Hold; going on anyway asks the person to
+/// confirm they talked it through, and nothing changes until they do.
+#[tokio::test]
+async fn going_on_against_a_hold_reading_is_confirmed_first() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        let rising = rising_after_a_step(&app, &p, "h@example.org").await;
+        assert_eq!(p.submit("/today", "/plan/hold", &[]).await.status, StatusCode::SEE_OTHER);
+        let today = p.get("/today").await;
+        assert!(today.has("<span class=\"level\">Hold</span>") && today.has("name=\"confirm\""), "{}", today.body);
+        assert!(today.has("raised above your baseline"), "{}", today.body);
+        let before = app.store.plan(rising.user, rising.plan).await.unwrap().revisions.len();
+        let refused = p.submit("/today", "/plan/resume", &[]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.has("Not changed yet"), "{}", refused.body);
+        assert_eq!(app.store.plan(rising.user, rising.plan).await.unwrap().revisions.len(), before);
+        let gone_on = p.submit("/today", "/plan/resume", &[("confirm", "yes")]).await;
+        assert_eq!(gone_on.location.as_deref(), Some("/today?saved=resumed"), "{}", gone_on.body);
+        assert_eq!(app.store.plan(rising.user, rising.plan).await.unwrap().revisions.len(), before + 1);
+        app
+    })
+    .await;
+}
