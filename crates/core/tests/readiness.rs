@@ -39,7 +39,7 @@ fn settled_and_checked_in_reads_proceed_with_its_reasons() {
     let entries: Vec<Entry> = (1..=40).map(|d| Entry { date: day(d), burden: 4.0 }).collect();
     let cut = Change { date: day(12), from_mg: 20.0, to_mg: 18.0 };
     let a = analyse(&entries, Some(cut.date));
-    let r = read(&situation(&a, 40, cut));
+    let r = read(&situation(&a, 40, cut), true);
     assert_eq!(r.level, Level::Proceed, "{}", texts(&r));
     let t = texts(&r);
     assert!(t.contains("14 check-ins in the last 14 days, 0 raised") && t.contains("near your baseline"), "{t}");
@@ -58,7 +58,7 @@ fn a_rise_after_a_cut_reads_hold() {
     entries.extend((21..=25).map(|d| Entry { date: day(d), burden: 14.0 }));
     let cut = Change { date: day(20), from_mg: 20.0, to_mg: 18.0 };
     let a = analyse(&entries, Some(cut.date));
-    let r = read(&situation(&a, 25, cut));
+    let r = read(&situation(&a, 25, cut), false);
     assert_eq!(r.level, Level::Hold, "{}", texts(&r));
     assert!(texts(&r).contains("[Hold] Consider going back to 20 mg"), "the rule's own proposal: {}", texts(&r));
     assert!(texts(&r).contains("raised above your baseline"), "{}", texts(&r));
@@ -71,7 +71,7 @@ fn a_rise_after_a_cut_reads_hold() {
     let cut = Change { date: day(36), from_mg: 20.0, to_mg: 18.0 };
     let score = |d: i64, total: u32| Score { instrument: Instrument::Phq9, date: day(d), total, item9: Some(0) };
     let rise = taper_core::adapt::score_rise(&[score(20, 5), score(38, 17)], &m, Some(cut), 7.0);
-    let r = read(&Situation { score_rise: rise, ..situation(&a, 40, cut) });
+    let r = read(&Situation { score_rise: rise, ..situation(&a, 40, cut) }, true);
     assert_eq!(r.level, Level::Hold, "{}", texts(&r));
     assert!(texts(&r).contains("PHQ-9 rose reliably, from 5 to 17"), "{}", texts(&r));
 }
@@ -81,13 +81,14 @@ fn a_rise_after_a_cut_reads_hold() {
 fn too_little_or_stale_data_reads_caution() {
     let cut = Change { date: day(5), from_mg: 20.0, to_mg: 18.0 };
     let a = analyse(&[], Some(cut.date));
-    let r = read(&situation(&a, 30, cut));
+    let r = read(&situation(&a, 30, cut), false);
     assert_eq!(r.level, Level::Caution, "{}", texts(&r));
     assert!(texts(&r).contains("Not enough check-ins yet to know your own baseline"), "{}", texts(&r));
+    assert!(!texts(&r).contains("PHQ-9"), "nothing said of questionnaires none answered: {}", texts(&r));
 
     let entries: Vec<Entry> = (1..=20).map(|d| Entry { date: day(d), burden: 4.0 }).collect();
     let a = analyse(&entries, Some(cut.date));
-    let r = read(&situation(&a, 26, cut));
+    let r = read(&situation(&a, 26, cut), false);
     assert_eq!(r.level, Level::Caution, "{}", texts(&r));
     let t = texts(&r);
     assert!(t.contains("latest check-in is 6 days old") && t.contains("8 check-ins in the last 14 days"), "{t}");
@@ -103,6 +104,12 @@ fn going_on_by_ones_own_choice_is_said_so_and_slower_after_a_hold() {
     assert_eq!(resume_step(&s), 5.0);
     assert_eq!(resume_step(&Situation { holds: 0, ..s }), 10.0);
     use taper_core::adapt::Action;
-    assert_eq!(own_reason(Action::Hold { dose_mg: 18.0 }, StepUnit::Percent), "Held at 18 mg by your own choice");
-    assert!(own_reason(Action::NextStep { from_mg: 18.0, step: 5.0 }, StepUnit::Percent).contains("5% per step"));
+    assert_eq!(
+        own_reason(Action::Hold { dose_mg: 18.0 }, StepUnit::Percent, 10.0, false),
+        "Held at 18 mg by your own choice"
+    );
+    let on = own_reason(Action::NextStep { from_mg: 18.0, step: 5.0 }, StepUnit::Percent, 10.0, true);
+    assert!(on.contains("5% per step") && on.contains("half the 10% before") && on.contains("said Hold"), "{on}");
+    let plain = own_reason(Action::NextStep { from_mg: 18.0, step: 10.0 }, StepUnit::Percent, 10.0, false);
+    assert!(!plain.contains("half") && !plain.contains("Hold"), "{plain}");
 }

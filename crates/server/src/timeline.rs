@@ -110,6 +110,21 @@ impl Course {
         course::changes(&self.segments, until)
     }
 
+    /// While the plan holds: the day its next step would have come before the hold, from the
+    /// revision before it (so going on is never sooner than the prescriber agreed).
+    pub fn step_due_before_hold(&self) -> Option<Date> {
+        let hold = self.current();
+        let (_, earlier) = self.revs.split_last()?;
+        let before = earlier.last().filter(|_| hold.record.hold)?;
+        before
+            .plan
+            .steps
+            .iter()
+            .filter(|s| s.day > before.record.day_offset)
+            .map(|s| course::after(before.record.effective, s.day - before.record.day_offset))
+            .find(|d| *d > hold.record.effective)
+    }
+
     pub fn holds(&self) -> u32 {
         self.revs.iter().filter(|r| r.record.hold).count() as u32
     }
@@ -243,6 +258,12 @@ pub async fn situation<'a>(
             course.settle_days(&state.catalogue),
         ),
     })
+}
+
+/// Whether a PHQ-9 or GAD-7 was answered on or after `since` (any, when there is no change yet).
+pub async fn answered_since(state: &AppState, user: taper_store::UserId, since: Option<Date>) -> AppResult<bool> {
+    let qs = state.store.questionnaires(user).await?;
+    Ok(qs.iter().any(|q| since.is_none_or(|d| q.date >= d)))
 }
 
 pub async fn refresh_proposals(

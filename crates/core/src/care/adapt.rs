@@ -307,18 +307,27 @@ pub fn resume_step(s: &Situation) -> f64 {
 }
 
 /// Why the plan changed when the person held or went on by their own choice, in the words kept
-/// with the new revision (issue 20: "pausing by oneself").
-pub fn own_reason(action: Action, unit: StepUnit) -> String {
+/// with the new revision (issue 20: "pausing by oneself"): a step smaller than `before` says
+/// why, and going on while the reading said Hold (`against_hold`) says so, for whoever reads the
+/// history later.
+pub fn own_reason(action: Action, unit: StepUnit, before: f64, against_hold: bool) -> String {
+    let u = unit.after_number();
     match action {
         Action::Hold { dose_mg } | Action::Return { dose_mg } => {
             format!("Held at {} mg by your own choice", n(dose_mg))
         }
         Action::NextStep { step, .. } | Action::Slower { step, .. } => {
-            format!(
-                "You said you were ready for the next step: {}{} per step from now on",
-                n(step),
-                unit.after_number()
-            )
+            let slower = if step < before {
+                format!(", half the {}{u} before: after a hold, published advice is to go on more slowly", n(before))
+            } else {
+                String::new()
+            };
+            let against = if against_hold {
+                "; the readiness reading said Hold, and you confirmed you had talked it through with your prescriber"
+            } else {
+                ""
+            };
+            format!("You said you were ready for the next step: {}{u} per step from now on{slower}{against}", n(step))
         }
     }
 }

@@ -68,8 +68,10 @@ pub struct Readiness {
     pub sources: Vec<&'static str>,
 }
 
-/// Reads `s` as the rule above says.
-pub fn read(s: &Situation) -> Readiness {
+/// Reads `s` as the rule above says. `answered` is whether a PHQ-9 or GAD-7 was answered since
+/// the last change: without one, the questionnaires say nothing either way (a walk read "no
+/// reliable worsening" where none had been answered).
+pub fn read(s: &Situation, answered: bool) -> Readiness {
     let mut signals = Vec::new();
     if let Some(p) = propose(s).filter(|p| p.rule != Rule::StepWhenStable) {
         signals.push(Signal { level: Level::Hold, text: format!("{}: {}", p.title, first_sentence(&p.reason)) });
@@ -80,7 +82,7 @@ pub fn read(s: &Situation) -> Readiness {
             level: Level::Hold,
             text: format!("Your {} rose reliably, from {} to {}, after your last step", r.name, r.before.1, r.after.1),
         });
-    } else {
+    } else if answered {
         signals.push(Signal {
             level: Level::Proceed,
             text: "No reliable worsening on PHQ-9 or GAD-7 since your last step".to_string(),

@@ -577,6 +577,8 @@ struct Among<'a> {
     only: Option<&'a [usize]>,
     /// The stocks the step before used: a new way from one of them is preferred.
     used: &'a [usize],
+    /// Only liquids measured at this strength (mg per mL as counted).
+    strength: Option<f64>,
 }
 /// A new bottle is one more thing to get and to tell apart: as much as a change of method, so a
 /// dilution of the bottle in use is preferred to one of another, even at more millilitres.
@@ -593,7 +595,8 @@ const MAX_PART_STRAY: f64 = 0.5;
 /// 1.5 mg at night) keep both doses between ten syringe marks and a syringe-full at one strength:
 /// with only 1 in 10 and 1 in 100, a morning dose under ten marks of the one needed the other, too
 /// weak for the night dose (a walk: the split then broke down).
-const DILUTIONS: &[f64] = &[10.0, 20.0, 50.0, 100.0];
+/// Weakest first, so that of two that make a dose alike, the one that lasts longer is taken.
+const DILUTIONS: &[f64] = &[100.0, 50.0, 20.0, 10.0];
 
 // Each source below counts doses in tablet-equivalent mg where a product's exposure differs
 // (`relative_exposure`).
@@ -923,6 +926,7 @@ impl Solver {
             fewest: MIN_GRADUATIONS,
             only: Some(&only),
             used: &only,
+            strength: None,
         };
         let mut c = self.solve_among(target, smaller, loose, &same).filter(|c| c.within_tolerance)?;
         c.within_tolerance = (c.preparation.dose_mg - target).abs() <= tolerance + 1e-12;
@@ -945,6 +949,19 @@ impl Solver {
         tolerance: f64,
         like: Option<&Preparation>,
     ) -> Option<Choice> {
+        self.solve_like_as(target, window, tolerance, like, true)
+    }
+
+    /// `solve_like`; `longest`: a new weaker strength is the longest-lasting one that makes the
+    /// dose (for a whole day; a day's parts share the strength their smallest needs instead).
+    fn solve_like_as(
+        &self,
+        target: f64,
+        window: Window,
+        tolerance: f64,
+        like: Option<&Preparation>,
+        longest: bool,
+    ) -> Option<Choice> {
         let fewest = MIN_GRADUATIONS;
         let method = like.map(|p| p.method.as_str());
         let used = like.map(|p| self.stocks_in(p)).unwrap_or_default();
@@ -953,7 +970,7 @@ impl Solver {
             target,
             window,
             tolerance,
-            &Among { like, keep_strength: true, fewest, only: None, used: &used },
+            &Among { like, keep_strength: true, fewest, only: None, used: &used, strength: None },
         );
         if keep.as_ref().is_some_and(|c| c.within_tolerance) {
             return keep;
@@ -962,7 +979,7 @@ impl Solver {
             target,
             window,
             tolerance,
-            &Among { like, keep_strength: false, fewest, only: None, used: &used },
+            &Among { like, keep_strength: false, fewest, only: None, used: &used, strength: None },
         );
         let chosen = match (keep, change) {
             (Some(k), Some(c)) => {
@@ -970,7 +987,8 @@ impl Solver {
                 Some(if c.within_tolerance || err(&c) < err(&k) - 1e-12 { c } else { k })
             }
             (k, c) => k.or(c),
-        };
+        }
+        .map(|c| if longest { self.longest_lasting(c, target, window, tolerance, like, &used) } else { c });
         chosen.or_else(|| {
             // Only when no strength the person has gives ten graduations: fewer, said plainly.
             // The caution stands in the step's own instruction, where the volume is read.
@@ -978,7 +996,7 @@ impl Solver {
                 target,
                 window,
                 tolerance,
-                &Among { like, keep_strength: false, fewest: 1, only: None, used: &used },
+                &Among { like, keep_strength: false, fewest: 1, only: None, used: &used, strength: None },
             )?;
             let least = self.least_ml();
             for item in c.preparation.items.iter_mut().filter(|i| i.unit == Unit::Ml && i.quantity < least) {
@@ -987,6 +1005,43 @@ impl Solver {
             }
             Some(c)
         })
+    }
+
+    /// `c` again, or where it takes up a weaker liquid strength than the plan measures now, the
+    /// weakest that makes the dose as well: of two new strengths the one that lasts longer, so the
+    /// plan changes strength as few times as it can (a sertraline plan went neat, 1 in 10, 1 in
+    /// 20, 1 in 50 where neat, 1 in 10, 1 in 100 would do).
+    fn longest_lasting(
+        &self,
+        c: Choice,
+        target: f64,
+        window: Window,
+        tolerance: f64,
+        like: Option<&str>,
+        used: &[usize],
+    ) -> Choice {
+        let now = self.ceiling.iter().copied().fold(f64::INFINITY, f64::min);
+        let Some(taken) = self.strengths_of(&c.preparation).into_iter().map(|(_, s)| s).reduce(f64::min) else {
+            return c;
+        };
+        if taken >= now * (1.0 - 1e-9) {
+            return c;
+        }
+        let mut weaker: Vec<f64> =
+            self.fine.iter().filter_map(|f| f.strength).filter(|s| *s < taken * (1.0 - 1e-9)).collect();
+        weaker.sort_by(f64::total_cmp);
+        weaker.dedup_by(|a, b| (*a - *b).abs() <= *b * 1e-9);
+        let err = |x: &Choice| (x.preparation.dose_mg - target).abs();
+        for w in weaker {
+            let among =
+                Among { like, keep_strength: false, fewest: MIN_GRADUATIONS, only: None, used, strength: Some(w) };
+            if let Some(alt) = self.solve_among(target, window, tolerance, &among)
+                && (alt.within_tolerance || (!c.within_tolerance && err(&alt) <= err(&c) + 1e-12))
+            {
+                return alt;
+            }
+        }
+        c
     }
 
     /// The smallest volume measured without a caution: [`MIN_GRADUATIONS`] of the syringe's marks.
@@ -1022,7 +1077,7 @@ impl Solver {
     }
 
     fn solve_among(&self, target: f64, window: Window, tolerance: f64, among: &Among) -> Option<Choice> {
-        let Among { like, keep_strength, fewest, only, used } = *among;
+        let Among { like, keep_strength, fewest, only, used, strength } = *among;
         let mut best_tol: Option<(u32, f64, Candidate)> = None;
         let mut best_any: Option<(f64, u32, Candidate)> = None;
         let mut consider = |mut cand: Candidate| {
@@ -1068,6 +1123,7 @@ impl Solver {
                 if matches!(fine.kind, FineKind::Compounded | FineKind::Strip) && coarse.mg > 0.0
                     || !self.allowed(fine, keep_strength)
                     || !self.carries(fine, window)
+                    || strength.is_some_and(|s| fine.strength.is_none_or(|f| (f - s).abs() > s * 1e-9))
                 {
                     continue;
                 }
@@ -1256,19 +1312,28 @@ impl Solver {
         keeping: bool,
     ) -> Option<(Parts, bool)> {
         let least = self.least_ml();
-        let mut parts: Parts = Vec::new();
+        let mut made: Vec<Option<Preparation>> = vec![None; times.len()];
         let mut kept = false;
-        for (k, when) in times.iter().enumerate() {
+        // The smallest dose first: when it needs a weaker liquid, it takes the strongest weaker
+        // one that makes it, and the larger doses of the day then share that strength (never two
+        // strengths in one day); a night dose three times the morning's fits the same syringe.
+        let mut order: Vec<usize> = (0..times.len()).collect();
+        order.sort_by(|a, b| shares.get(*a).unwrap_or(&0.0).total_cmp(shares.get(*b).unwrap_or(&0.0)));
+        for k in order {
             let share = *shares.get(k)?;
-            let same = shares[..k].iter().position(|s| (s - share).abs() <= 1e-9);
+            let same = made
+                .iter()
+                .enumerate()
+                .find(|(j, p)| p.is_some() && shares.get(*j).is_some_and(|s| (s - share).abs() <= 1e-9))
+                .and_then(|(_, p)| p.clone());
             let part = match same {
-                Some(j) => parts[j].1.clone(),
+                Some(p) => p,
                 None => {
                     let w = Window { low: window.low * share, high: window.high * share, ..window };
                     let like = likes.get(k);
                     let (part_aim, part_tolerance) = (aim * share, tolerance * share);
                     let same_way = if keeping { self.solve_keeping(part_aim, w, part_tolerance, like) } else { None };
-                    let c = same_way.or_else(|| self.solve_like(part_aim, w, part_tolerance, like))?;
+                    let c = same_way.or_else(|| self.solve_like_as(part_aim, w, part_tolerance, like, false))?;
                     kept |= c.kept_way;
                     let p = c.preparation;
                     if p.items.is_empty()
@@ -1281,8 +1346,9 @@ impl Solver {
                 }
             };
             self.settle(&part);
-            parts.push((*when, part));
+            made[k] = Some(part);
         }
+        let parts: Parts = times.iter().zip(made).map(|(t, p)| p.map(|p| (*t, p))).collect::<Option<Parts>>()?;
         Some((parts, kept))
     }
 

@@ -26,7 +26,8 @@ pub async fn hold(State(state): State<AppState>, person: Person) -> AppResult<Re
     }
     let action = StoredAction::Hold { dose_mg: on.dose_mg };
     let mut built = timeline::revision_for(&state, &course, action, today).await?;
-    built.4 = adapt::own_reason(Action::from(action), course.current().settings.unit());
+    let settings = &course.current().settings;
+    built.4 = adapt::own_reason(Action::from(action), settings.unit(), settings.step, false);
     timeline::add_revision(&state, person.id(), &course, built, today, None, person.now()).await?;
     tracing::info!(user = %person.id(), "plan held by the person");
     Ok(Redirect::to("/today?saved=held").into_response())
@@ -52,14 +53,22 @@ pub async fn resume(State(state): State<AppState>, person: Person, Form(f): Form
     if !s.has_next_step {
         return Err(AppError::BadRequest("Your plan has ended: there is no next step.".into()));
     }
-    if taper_core::readiness::read(&s).level == taper_core::readiness::Level::Hold && f.confirm != "yes" {
+    let answered = timeline::answered_since(&state, person.id(), s.last_change.map(|c| c.date)).await?;
+    let against_hold = taper_core::readiness::read(&s, answered).level == taper_core::readiness::Level::Hold;
+    if against_hold && f.confirm != "yes" {
         // Today again with the reading and what to do: nothing changed.
         let notice = "Not changed yet. Your own recent data suggest holding (see why below). To go on anyway, tick that you have talked it through with your prescriber, then press \"I'm ready for the next step\" again.".to_string();
         return Ok(crate::views::again(super::today::page(&state, &person, Some(notice)).await?));
     }
     let action = StoredAction::NextStep { from_mg: s.dose_mg, step: adapt::resume_step(&s) };
     let mut built = timeline::revision_for(&state, &course, action, today).await?;
-    built.4 = adapt::own_reason(Action::from(action), course.current().settings.unit());
+    let settings = &course.current().settings;
+    built.4 = adapt::own_reason(Action::from(action), settings.unit(), settings.step, against_hold);
+    // Not sooner than the step the plan had before the hold: today's dose stays until then.
+    if let Some(due) = course.step_due_before_hold().filter(|d| *d > today) {
+        let wait = u32::try_from((due - today).get_days()).unwrap_or(0);
+        built.2 = built.2.saturating_sub(wait);
+    }
     timeline::add_revision(&state, person.id(), &course, built, today, None, person.now()).await?;
     tracing::info!(user = %person.id(), "plan resumed by the person");
     Ok(Redirect::to("/today?saved=resumed").into_response())

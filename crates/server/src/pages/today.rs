@@ -48,6 +48,7 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
         suggested_by: None,
         notice,
         readiness: None,
+        can_hold: false,
     };
     let Some(course) = course else { return Ok(page) };
     page.drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
@@ -64,6 +65,9 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
     let checkins = state.store.checkins(person.id()).await?;
     let analysis = timeline::analyse(&checkins, Some(&course), today).await?;
     page.readiness = readiness_view(state, person, &course, &analysis, next).await?;
+    // Holding is the person's choice at any time, not only when a step is near (a walk found no
+    // way to hold after going on).
+    page.can_hold = !course.current().record.hold && next.is_some() && page.readiness.is_none();
     let pending = timeline::refresh_proposals(state, person.id(), &course, &analysis, today, person.now()).await?;
     page.proposals = pending.len();
     // Who is suggesting: a supporter by name, else the person's own check-ins.
@@ -93,7 +97,9 @@ pub(crate) async fn readiness_view(
     if holding && !s.has_next_step {
         return Ok(None);
     }
-    let r = readiness::read(&s);
+    let answered = timeline::answered_since(state, person.id(), s.last_change.map(|c| c.date)).await?;
+    let r = readiness::read(&s, answered);
+    let resumes = course.step_due_before_hold().filter(|d| *d > today);
     Ok(Some(ReadinessView {
         level: r.level.word(),
         meaning: r.level.meaning(),
@@ -106,6 +112,16 @@ pub(crate) async fn readiness_view(
         holding,
         confirm: holding && r.level == Level::Hold,
         version: readiness::RULE_VERSION,
+        // Going on never comes sooner than the step the plan had before the hold (a walk: "I'm
+        // ready" cut the dose at once, four days early).
+        resumes: if holding {
+            Some(match resumes {
+                Some(d) => format!("Your next step would then come on {}, as planned before you held.", long_date(d)),
+                None => "Your next step would then start today.".to_string(),
+            })
+        } else {
+            None
+        },
     }))
 }
 
@@ -324,6 +340,8 @@ pub struct ReadinessView {
     /// Going on while the reading says Hold asks the person to confirm they talked it through.
     pub confirm: bool,
     pub version: u32,
+    /// While holding: when going on would bring the next step.
+    pub resumes: Option<String>,
 }
 
 /// One dose time of a day taken in parts, with what has been recorded for it.
@@ -352,4 +370,6 @@ pub struct Today {
     pub suggested_by: Option<String>,
     pub notice: Option<String>,
     pub readiness: Option<ReadinessView>,
+    /// "Hold here" offered on its own, when no reading is shown and the plan has a next step.
+    pub can_hold: bool,
 }

@@ -32,22 +32,27 @@ async fn the_reading_before_a_step_and_holding_and_going_on_by_oneself() {
         let today = b.get("/today?saved=held").await;
         assert!(today.has("Your plan holds at today") && today.has("While you hold at 20 mg"), "{}", today.body);
         assert!(today.has("I&#39;m ready for the next step") && !today.has(">Hold here<"), "{}", today.body);
+        let due = super::london_today().checked_add(jiff::ToSpan::days(4)).unwrap();
+        let due_words = due.strftime("%A %-d %B %Y").to_string();
+        let then = format!("Your next step would then come on {due_words}, as planned before you held");
+        assert!(today.has(&then), "{}", today.body);
         assert!(b.get("/plan").await.has("Held at 20 mg by your own choice"), "the history says whose choice");
         // Holding twice is holding once.
         b.submit("/today", "/plan/hold", &[]).await;
         assert_eq!(app.store.plan(user, plan).await.unwrap().revisions.len(), 2);
 
-        // Ready: the next step from today, more slowly after a hold (10 pp halved to 5 pp).
+        // Ready: the next step, more slowly after a hold (10 pp halved to 5 pp, and said why), and
+        // never sooner than planned before the hold (a walk: it cut the dose at once, days early).
         let resumed = b.submit("/today", "/plan/resume", &[]).await;
         assert_eq!(resumed.location.as_deref(), Some("/today?saved=resumed"), "{}", resumed.body);
         let revisions = app.store.plan(user, plan).await.unwrap().revisions;
         let last = revisions.last().unwrap();
         assert!(!last.hold && last.reason.contains("You said you were ready for the next step: 5 pp"), "{last:?}");
+        assert!(last.reason.contains("half the 10 pp before") && !last.reason.contains("said Hold"), "{last:?}");
         let today = b.get("/today").await;
-        assert!(
-            !today.has("agreed dose today: <span class=\"big\" id=\"today-dose\">20 mg"),
-            "the step is taken today"
-        );
+        let stays = "agreed dose today: <span class=\"big\" id=\"today-dose\">20 mg";
+        assert!(today.has(stays), "today's dose stays: {}", today.body);
+        assert!(today.has(&format!("on {due_words}")), "the step comes when it was due: {}", today.body);
         // Not on hold any more: going on again is refused by name.
         let again = b.submit("/today", "/plan/resume", &[]).await;
         assert_eq!(again.status, StatusCode::BAD_REQUEST);
@@ -75,7 +80,27 @@ async fn going_on_against_a_hold_reading_is_confirmed_first() {
         assert_eq!(app.store.plan(rising.user, rising.plan).await.unwrap().revisions.len(), before);
         let gone_on = p.submit("/today", "/plan/resume", &[("confirm", "yes")]).await;
         assert_eq!(gone_on.location.as_deref(), Some("/today?saved=resumed"), "{}", gone_on.body);
-        assert_eq!(app.store.plan(rising.user, rising.plan).await.unwrap().revisions.len(), before + 1);
+        let revisions = app.store.plan(rising.user, rising.plan).await.unwrap().revisions;
+        assert_eq!(revisions.len(), before + 1);
+        assert!(revisions.last().unwrap().reason.contains("the readiness reading said Hold"), "the history says so");
+        app
+    })
+    .await;
+}
+
+/// A walk found no way to hold once the next step was more than a week away: "Hold here" is
+/// offered on its own then, without a reading.
+#[tokio::test]
+async fn holding_is_offered_at_any_time_between_steps() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("a@example.org").await;
+        make_plan(&b, &days_ago(0), "28").await;
+        let today = b.get("/today").await;
+        assert!(today.has("id=\"hold-anytime\"") && !today.has("id=\"readiness\""), "{}", today.body);
+        assert_eq!(b.submit("/today", "/plan/hold", &[]).await.location.as_deref(), Some("/today?saved=held"));
+        let held = b.get("/today").await;
+        assert!(held.has("id=\"readiness\"") && !held.has("id=\"hold-anytime\""), "{}", held.body);
         app
     })
     .await;
