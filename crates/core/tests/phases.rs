@@ -169,3 +169,31 @@ fn the_step_limit_names_the_stop_as_its_exception() {
     .unwrap();
     assert!(!s.step_limit_except().contains("last step"), "{}", s.step_limit_except());
 }
+
+/// A walk saw a plan's chart draw the whole re-plan from its first day after going on from a
+/// hold, though Today and the table had moved on: a revision taking effect part-way shows its
+/// plan from the step then in force; a hold shows that dose alone.
+#[test]
+fn a_revised_plan_is_drawn_from_where_it_took_effect() {
+    let c = Catalogue::builtin().unwrap();
+    let mut req = request(
+        &c,
+        "sertraline",
+        50.0,
+        &["sertraline-concentrate-20mg-ml"],
+        false,
+        Strategy::Proportional { step_percent: 10.0 },
+    );
+    req.interval_days = 14;
+    let p = taper_core::plan(&c, &req).unwrap();
+    let days: Vec<u32> = p.steps.iter().map(|s| s.day).collect();
+    assert_eq!(&days[..3], &[0, 14, 28]);
+    let shifted = p.clone().as_revised(10, false);
+    assert_eq!(shifted.steps[0].dose_mg, p.steps[0].dose_mg, "the dose in force on day 10 first");
+    assert_eq!(shifted.steps.iter().map(|s| s.day).take(3).collect::<Vec<_>>(), [0, 4, 18]);
+    let on_step = p.clone().as_revised(14, false);
+    assert_eq!(on_step.steps[0].dose_mg, p.steps[1].dose_mg);
+    assert_eq!(on_step.steps[1].day, 14);
+    let held = p.as_revised(0, true);
+    assert_eq!(held.steps.len(), 1);
+}

@@ -337,6 +337,29 @@ impl Plan {
         self.steps.last().map_or(0, |s| s.day)
     }
 
+    /// The plan as a revision that took effect `day_offset` days into it shows it: the steps
+    /// from the one in force on that day, counted from it; with `hold`, that dose alone (a
+    /// plan's chart drew the whole re-plan from its first day, though Today and the table had
+    /// moved on: a walk).
+    pub fn as_revised(mut self, day_offset: u32, hold: bool) -> Plan {
+        let first = self.steps.iter().rposition(|s| s.day <= day_offset).unwrap_or(0);
+        self.steps.drain(..first);
+        for s in &mut self.steps {
+            s.day = s.day.saturating_sub(day_offset);
+            s.daily.retain(|d| d.day >= day_offset);
+            for d in &mut s.daily {
+                d.day -= day_offset;
+            }
+        }
+        if hold {
+            self.steps.truncate(1);
+            if let Some(s) = self.steps.first_mut() {
+                s.daily.clear();
+            }
+        }
+        self
+    }
+
     /// What the plan's step limit does not cover, in words to follow "No step is larger than
     /// …": steps held longer, and for a limit in percent the last step, to zero (a walk read "No
     /// step is larger than 11 %" above a last step of 3.6 mg to 0). Empty when nothing is excepted.

@@ -501,6 +501,8 @@ pub async fn chart(State(state): State<AppState>, person: Person) -> AppResult<R
         .request(&state.catalogue)
         .map_err(|e| AppError::internal("rebuilding a stored plan's request", e))?;
     let plan = state.plan(req).await?.map_err(|e| AppError::internal("rebuilding a stored plan's request", e))?;
+    // As the revision in force has it: from the step it took effect on, or held.
+    let plan = plan.as_revised(cur.record.day_offset, cur.record.hold);
     let svg = taper_report::chart::plan_svg(&plan)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
