@@ -78,7 +78,17 @@ fn page(
         safety_value: t.selfharm,
         crisis: urgent.crisis,
         alert_words: urgent.words,
+        raised: false,
     }
+}
+
+/// Whether the check-in saved for `day` reads as raised above the person's own baseline (core's
+/// wave reading): then the saved page says what can help (a walk saved every item as severe and
+/// read only "Saved").
+async fn raised_on(state: &AppState, person: &Person, recent: &[CheckInRecord], day: Date) -> AppResult<bool> {
+    let course = crate::timeline::Course::load(state, person.id()).await?;
+    let analysis = crate::timeline::analyse(recent, course.as_ref(), person.today()).await?;
+    Ok(analysis.days.iter().any(|d| d.date == day && d.state == taper_core::waves::State::Above))
 }
 
 /// A "yes" to the daily question is kept before anything else can go wrong, and the person is
@@ -114,7 +124,9 @@ pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query
             selfharm: String::new(),
         },
     };
-    Ok(page(&person, t, existing.is_some(), vec![], q.saved.is_some(), &recent, Urgent::default()).into_response())
+    let mut shown = page(&person, t, existing.is_some(), vec![], q.saved.is_some(), &recent, Urgent::default());
+    shown.raised = q.saved.is_some() && existing.is_some() && raised_on(&state, &person, &recent, day).await?;
+    Ok(shown.into_response())
 }
 
 pub async fn save(
@@ -221,6 +233,8 @@ pub struct CheckIn {
     /// Shown at once after a "yes", with who was alerted.
     pub crisis: Vec<crate::crisis::Country>,
     pub alert_words: String,
+    /// Just saved, and raised above the person's own baseline: what can help is said.
+    pub raised: bool,
 }
 
 impl CheckIn {

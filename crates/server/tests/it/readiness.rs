@@ -105,3 +105,21 @@ async fn holding_is_offered_at_any_time_between_steps() {
     })
     .await;
 }
+
+/// A walk saved a check-in with every item severe and read only "Saved": a day raised above the
+/// person's own baseline now says what can help (hold, the prescriber, the withdrawal-or-return
+/// aid, help now); a quiet day says nothing more.
+#[tokio::test]
+async fn a_raised_check_in_says_what_can_help() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        rising_after_a_step(&app, &p, "c@example.org").await;
+        let raised = p.get(&format!("/checkin?date={}&saved=1", days_ago(0))).await;
+        assert!(raised.has("id=\"raised-help\"") && raised.has("href=\"/crisis\""), "{}", raised.body);
+        assert!(raised.has("hold at your current dose") && !raised.has("relapse"), "{}", raised.body);
+        let quiet = p.get(&format!("/checkin?date={}&saved=1", days_ago(6))).await;
+        assert!(!quiet.has("id=\"raised-help\""), "{}", quiet.body);
+        app
+    })
+    .await;
+}
