@@ -266,6 +266,7 @@ fn routes() -> Router<AppState> {
         .route("/account/sign-out-others", post(pages::account::sign_out_others))
         .route("/account/export.json", get(pages::account::export_json))
         .route("/account/export.csv", get(pages::account::export_csv))
+        .route("/account/doses.csv", get(pages::doses::csv))
         .route("/account/delete", post(pages::account::delete))
 }
 

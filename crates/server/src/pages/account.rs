@@ -384,7 +384,7 @@ fn share_json(s: taper_store::Share) -> serde_json::Value {
     })
 }
 
-fn download(content_type: &'static str, name: &str, body: String) -> Response {
+pub(crate) fn download(content_type: &'static str, name: &str, body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
