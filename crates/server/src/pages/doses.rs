@@ -200,7 +200,7 @@ pub async fn csv(State(state): State<AppState>, person: Person) -> AppResult<Res
 
 /// One day's planned doses as CSV rows: date, time ("" for the day's one dose), planned mg, and
 /// what was recorded ("taken", "missed" or ""), its mg and when it was marked.
-fn planned_rows(person: &Person, course: &Course, date: Date, records: &[DoseRecord]) -> Vec<[String; 6]> {
+fn planned_rows(person: &Person, course: &Course, date: Date, records: &[DoseRecord]) -> Vec<Vec<String>> {
     let Some((on, step)) = course.on(date) else { return Vec::new() };
     let times: Vec<(String, Option<u16>, f64)> = if course.day_of(&on).is_some() || step.doses.is_empty() {
         vec![(String::new(), None, on.dose_mg)]
@@ -217,7 +217,7 @@ fn planned_rows(person: &Person, course: &Course, date: Date, records: &[DoseRec
         .into_iter()
         .map(|(time, minutes, mg)| {
             let r = records.iter().find(|r| r.date == date && r.time == minutes);
-            [
+            vec![
                 date.to_string(),
                 time,
                 taper_core::units::trim_number(mg),
