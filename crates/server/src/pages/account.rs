@@ -1,7 +1,7 @@
 //! The account: time zone, download everything (JSON, CSV), delete everything.
 
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::tz::TimeZone;
@@ -55,8 +55,25 @@ async fn sessions(state: &AppState, person: &Person) -> AppResult<Vec<SessionVie
         .collect())
 }
 
-pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
-    Ok(page(&state, &person, None, None).await?.into_response())
+/// `?saved=…` after a setting is changed, so the page says so (walk-through N14: nothing said
+/// "Saved").
+#[derive(Deserialize)]
+pub struct Saved {
+    saved: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<Saved>) -> AppResult<Response> {
+    let notice = match q.saved.as_deref() {
+        Some("time-zone") => Some(format!("Saved: your time zone is {}.", person.user.time_zone)),
+        Some("country") => Some("Saved: where you live. Crisis help for it comes first.".to_string()),
+        Some("daily-safety") => Some(if person.user.daily_safety {
+            "Saved: you will be asked the daily question.".to_string()
+        } else {
+            "Saved: the daily question is off.".to_string()
+        }),
+        _ => None,
+    };
+    Ok(page(&state, &person, None, notice).await?.into_response())
 }
 
 /// Signs out every other browser; this one stays signed in.
@@ -128,7 +145,7 @@ pub async fn time_zone(State(state): State<AppState>, person: Person, Form(f): F
         ));
     }
     state.store.set_time_zone(person.id(), tz).await?;
-    Ok(Redirect::to("/account").into_response())
+    Ok(Redirect::to("/account?saved=time-zone").into_response())
 }
 
 #[derive(Deserialize)]
@@ -141,7 +158,7 @@ pub async fn country(State(state): State<AppState>, person: Person, Form(f): For
     match crate::crisis::parse_country(&f.country) {
         Ok(c) => {
             state.store.set_country(person.id(), c.as_deref()).await?;
-            Ok(Redirect::to("/account").into_response())
+            Ok(Redirect::to("/account?saved=country").into_response())
         }
         Err(m) => Ok(views::again(page(&state, &person, Some(m), None).await?)),
     }
@@ -168,7 +185,7 @@ pub async fn daily_safety(
         }
     };
     state.store.set_daily_safety(person.id(), on).await?;
-    Ok(Redirect::to("/account").into_response())
+    Ok(Redirect::to("/account?saved=daily-safety").into_response())
 }
 
 #[derive(Serialize)]

@@ -1031,3 +1031,25 @@ async fn the_export_holds_supporters_flag_notes_and_pending_invitations() {
     })
     .await;
 }
+
+/// Walk-through N14: account settings changed without a word. Each now says it is saved.
+#[tokio::test]
+async fn account_settings_say_they_are_saved() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("saved@example.org").await;
+        for (action, field, value, says) in [
+            ("/account/time-zone", "time_zone", "Europe/Paris", "Saved: your time zone is Europe/Paris."),
+            ("/account/country", "country", "FR", "Saved: where you live."),
+            ("/account/daily-safety", "daily_safety", "on", "Saved: you will be asked the daily question."),
+        ] {
+            let done = b.submit("/account", action, &[(field, value)]).await;
+            let to = done.location.clone().unwrap_or_default();
+            assert!(to.starts_with("/account?saved="), "{action}: {to}");
+            assert!(b.get(&to).await.has(says), "{action}");
+        }
+        assert!(!b.get("/account").await.has("Saved:"), "said once, after the change");
+        app
+    })
+    .await;
+}
