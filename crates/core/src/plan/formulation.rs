@@ -327,6 +327,20 @@ struct DayAim<'a> {
     shares: &'a [f64],
 }
 
+/// A day taken in parts, each its share of the day (`Solver::solve_scaled_parts`): the day's
+/// aim, window and tolerance, the times and shares, the way each part was made the step before,
+/// and whether a part may land short of its aim to keep that way (`Solver::solve_keeping`).
+#[derive(Clone, Copy)]
+pub struct ScaledDay<'a> {
+    pub aim: f64,
+    pub window: Window,
+    pub tolerance: f64,
+    pub times: &'a [DoseTime],
+    pub shares: &'a [f64],
+    pub likes: &'a [Preparation],
+    pub keeping: bool,
+}
+
 /// One thing to measure out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
@@ -1278,39 +1292,22 @@ impl Solver {
     /// split included), made the way that part was made before (`likes`, one per time) where it
     /// can be, and parts of equal share made identically. `None` when a part cannot land in its
     /// share of the window, measurably, without modified-release units; nothing is settled then.
-    pub fn solve_scaled_parts(
-        &mut self,
-        aim: f64,
-        window: Window,
-        tolerance: f64,
-        times: &[DoseTime],
-        shares: &[f64],
-        likes: &[Preparation],
-        keeping: bool,
-    ) -> Option<Choice> {
+    pub fn solve_scaled_parts(&mut self, day: &ScaledDay) -> Option<Choice> {
         let before = self.ceiling.clone();
         let draws = std::mem::replace(&mut self.draws, 1);
-        let parts = self.scaled_parts(aim, window, tolerance, times, shares, likes, keeping);
+        let parts = self.scaled_parts(day);
         self.draws = draws;
         let Some((parts, kept)) = parts else {
             self.ceiling = before;
             return None;
         };
         let preparation = Preparation::of_parts(parts);
-        let within = (preparation.dose_mg - aim).abs() <= tolerance + 1e-9;
+        let within = (preparation.dose_mg - day.aim).abs() <= day.tolerance + 1e-9;
         Some(Choice { preparation, within_tolerance: within, kept_way: kept && !within })
     }
 
-    fn scaled_parts(
-        &mut self,
-        aim: f64,
-        window: Window,
-        tolerance: f64,
-        times: &[DoseTime],
-        shares: &[f64],
-        likes: &[Preparation],
-        keeping: bool,
-    ) -> Option<(Parts, bool)> {
+    fn scaled_parts(&mut self, day: &ScaledDay) -> Option<(Parts, bool)> {
+        let ScaledDay { aim, window, tolerance, times, shares, likes, keeping } = *day;
         let least = self.least_ml();
         let mut made: Vec<Option<Preparation>> = vec![None; times.len()];
         let mut kept = false;

@@ -672,13 +672,28 @@ impl<'a> Context<'a> {
             return c;
         }
         let times = wanted.times().to_vec();
+        let likes = vec![like.cloned().unwrap_or_else(|| c.preparation.clone()); times.len()];
+        self.parts_at(aim, window, tolerance, &times, &likes, keeping).unwrap_or(c)
+    }
+
+    /// The day as its doses at `times`, each the person's share of it (else equal shares), made
+    /// as `likes` were (`Solver::solve_scaled_parts`).
+    fn parts_at(
+        &mut self,
+        aim: f64,
+        window: Window,
+        tolerance: f64,
+        times: &[crate::units::DoseTime],
+        likes: &[Preparation],
+        keeping: bool,
+    ) -> Option<Choice> {
         let shares = self
             .shares
             .clone()
             .filter(|s| s.len() == times.len())
             .unwrap_or_else(|| vec![1.0 / times.len() as f64; times.len()]);
-        let likes = vec![like.cloned().unwrap_or_else(|| c.preparation.clone()); times.len()];
-        self.solver.solve_scaled_parts(aim, window, tolerance, &times, &shares, &likes, keeping).unwrap_or(c)
+        let day = crate::formulation::ScaledDay { aim, window, tolerance, times, shares: &shares, likes, keeping };
+        self.solver.solve_scaled_parts(&day)
     }
 
     /// A day taken at the times the step before was taken at, each dose cut in the same
@@ -700,12 +715,7 @@ impl<'a> Context<'a> {
         }
         let times: Vec<crate::units::DoseTime> = before.iter().map(|(t, _)| *t).collect();
         let likes: Vec<Preparation> = before.iter().map(|(_, p)| p.clone()).collect();
-        let shares = self
-            .shares
-            .clone()
-            .filter(|s| s.len() == times.len())
-            .unwrap_or_else(|| vec![1.0 / times.len() as f64; times.len()]);
-        self.solver.solve_scaled_parts(aim, window, tolerance, &times, &shares, &likes, keeping)
+        self.parts_at(aim, window, tolerance, &times, &likes, keeping)
     }
 
     /// A day more units than one preparation holds, made directly as its parts at the day's

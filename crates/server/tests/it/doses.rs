@@ -2,26 +2,10 @@
 //! today only; `/doses` lists each day of the plan with what was recorded, and a day's page
 //! records a dose not recorded or corrects one, per dose time.
 
-use super::helpers::{Page, TestApp, on_both};
+use super::forms::visible;
+use super::helpers::{TestApp, on_both};
 use super::{days_ago, make_plan};
 use reqwest::StatusCode;
-
-fn visible(page: &Page) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for ch in page.body.chars() {
-        match ch {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                out.push(' ');
-            }
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
 
 #[tokio::test]
 async fn an_earlier_days_dose_is_recorded_and_corrected_from_the_calendar() {

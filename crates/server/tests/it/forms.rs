@@ -9,7 +9,7 @@ use crate::helpers::{Page, TestApp, on_both, on_sqlite};
 
 /// The text a person reads: tags (and so attribute values such as product ids in form fields)
 /// removed.
-fn visible(page: &Page) -> String {
+pub fn visible(page: &Page) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     for ch in page.body.chars() {
