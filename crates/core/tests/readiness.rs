@@ -113,3 +113,26 @@ fn going_on_by_ones_own_choice_is_said_so_and_slower_after_a_hold() {
     let plain = own_reason(Action::NextStep { from_mg: 18.0, step: 10.0 }, StepUnit::Percent, 10.0, false);
     assert!(!plain.contains("half") && !plain.contains("Hold"), "{plain}");
 }
+
+/// A walk checked in every item "severe" for a week and read "Proceed … near your baseline": the
+/// baseline was built on those days. A burden very high in itself reads Hold whatever the
+/// baseline; high in itself, Caution; with no baseline yet, never Proceed.
+#[test]
+fn a_burden_high_in_itself_is_never_proceed() {
+    use taper_core::symptoms::{HIGH_IN_ITSELF, MAX_BURDEN};
+    let cut = Change { date: day(2), from_mg: 20.0, to_mg: 18.0 };
+    let severe: Vec<Entry> = (1..=20).map(|d| Entry { date: day(d), burden: f64::from(MAX_BURDEN) }).collect();
+    let a = analyse(&severe, Some(cut.date));
+    let r = read(&situation(&a, 20, cut), false);
+    assert_eq!(r.level, Level::Hold, "{}", texts(&r));
+    assert!(texts(&r).contains("very high in itself, whatever your usual level"), "{}", texts(&r));
+    let mild: Vec<Entry> = (1..=20).map(|d| Entry { date: day(d), burden: HIGH_IN_ITSELF + 1.0 }).collect();
+    let a = analyse(&mild, Some(cut.date));
+    let r = read(&situation(&a, 20, cut), false);
+    assert_eq!(r.level, Level::Caution, "{}", texts(&r));
+    assert!(texts(&r).contains("high in itself"), "{}", texts(&r));
+    let first = [Entry { date: day(20), burden: f64::from(MAX_BURDEN) }];
+    let a = analyse(&first, Some(cut.date));
+    let r = read(&situation(&a, 20, cut), false);
+    assert_ne!(r.level, Level::Proceed, "no baseline yet, and never Proceed: {}", texts(&r));
+}

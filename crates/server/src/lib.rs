@@ -213,6 +213,7 @@ fn routes() -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/health", get(|| async { "ok" }))
         .route("/assets/app.css", get(pages::stylesheet))
+        .route("/favicon.ico", get(pages::favicon))
         .route("/signup", get(auth::signup_form).post(auth::signup))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))

@@ -317,8 +317,13 @@ pub fn own_reason(action: Action, unit: StepUnit, before: f64, against_hold: boo
             format!("Held at {} mg by your own choice", n(dose_mg))
         }
         Action::NextStep { step, .. } | Action::Slower { step, .. } => {
-            let slower = if step < before {
+            let slower = if (step - before / 2.0).abs() <= 1e-9 {
                 format!(", half the {}{u} before: after a hold, published advice is to go on more slowly", n(before))
+            } else if step < before {
+                format!(
+                    ", smaller than the {}{u} before: after a hold, published advice is to go on more slowly",
+                    n(before)
+                )
             } else {
                 String::new()
             };

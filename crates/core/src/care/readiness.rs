@@ -4,8 +4,10 @@
 //! with every signal and the rule's source shown"). It describes; the person decides, with their
 //! prescriber, and may hold or go on whatever it says.
 //!
-//! The rule, version 1: Hold when the check-ins or a questionnaire call for a hold or a return
-//! (`adapt::propose`), or when the latest 3-day average is raised; else Caution when Taper
+//! The rule, version 2 (version 1 read only against the baseline): Hold when the check-ins or a questionnaire call for a hold or a return
+//! (`adapt::propose`), or when the latest 3-day average is raised, or very high in itself
+//! (`symptoms::VERY_HIGH_IN_ITSELF`, whatever the baseline); else Caution when it is high in
+//! itself (`symptoms::HIGH_IN_ITSELF`), when Taper
 //! cannot tell (no baseline yet, no check-in in `FRESH_DAYS`, fewer than `STABLE_MIN_CHECKINS` in
 //! the last `STABLE_DAYS`), when the latest average is neither raised nor settled, or when a wave
 //! ended less than `STABLE_DAYS` ago; else Proceed. Published advice behind it: do not reduce
@@ -13,10 +15,11 @@
 //! 2019; Maudsley 2024); the numbers are Taper's own (`taper_policy`), the same as `adapt`'s.
 
 use crate::adapt::{FRESH_DAYS, Rule, STABLE_DAYS, STABLE_MIN_CHECKINS, Situation, propose};
+use crate::symptoms::{HIGH_IN_ITSELF, MAX_BURDEN, VERY_HIGH_IN_ITSELF};
 use crate::waves::State;
 
 /// The version of the rule above, kept with what it says so a reading can be traced.
-pub const RULE_VERSION: u32 = 1;
+pub const RULE_VERSION: u32 = 2;
 
 /// How many days before a scheduled step the reading is shown (ours: a week to notice and to
 /// talk to the prescriber), and always while the plan holds.
@@ -95,14 +98,35 @@ pub fn read(s: &Situation, answered: bool) -> Readiness {
 /// What the check-ins say: how fresh and how many they are, and where the latest one stands.
 fn checkin_signals(s: &Situation) -> Vec<Signal> {
     let a = s.analysis;
+    let mut out = Vec::new();
+    if let Some(latest) = a.latest() {
+        // High in itself, whatever the baseline: a baseline built on hard days reads hard days as usual.
+        if latest.rolling >= VERY_HIGH_IN_ITSELF {
+            out.push(Signal {
+                level: Level::Hold,
+                text: format!(
+                    "Your latest 3-day average ({:.1} of {MAX_BURDEN}) is very high in itself, whatever your usual level: reduce only once you are steadier",
+                    latest.rolling
+                ),
+            });
+        } else if latest.rolling >= HIGH_IN_ITSELF {
+            out.push(Signal {
+                level: Level::Caution,
+                text: format!(
+                    "Your latest 3-day average ({:.1} of {MAX_BURDEN}) is high in itself, whatever your usual level",
+                    latest.rolling
+                ),
+            });
+        }
+    }
     let (Some(_), Some(latest)) = (a.baseline, a.latest()) else {
-        return vec![Signal {
+        out.push(Signal {
             level: Level::Caution,
             text: "Not enough check-ins yet to know your own baseline, so Taper cannot compare how you are now"
                 .to_string(),
-        }];
+        });
+        return out;
     };
-    let mut out = Vec::new();
     let age = (s.today - latest.date).get_days();
     if age > FRESH_DAYS {
         out.push(Signal {

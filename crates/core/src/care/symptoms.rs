@@ -72,6 +72,14 @@ pub const MAX_BURDEN: u32 = 3 * CHECKLIST.len() as u32;
 /// The wellbeing scale runs from 0 (worst) to this (best).
 pub const MAX_WELLBEING: u8 = 10;
 
+/// A burden high in itself, whatever the person's own baseline: every item "mild" on average
+/// (Taper's own line, `taper_policy`; the checklist is not a validated scale). Readings relative
+/// to a baseline miss someone who is struggling all the time (a walk: every item severe for a
+/// week read "near your baseline").
+pub const HIGH_IN_ITSELF: f64 = CHECKLIST.len() as f64;
+/// Every item "moderate" on average: too high to reduce, whatever the baseline (Taper's own line).
+pub const VERY_HIGH_IN_ITSELF: f64 = 2.0 * CHECKLIST.len() as f64;
+
 /// Hours of sleep in a day can be at most this.
 pub const MAX_SLEEP_HOURS: f64 = 24.0;
 

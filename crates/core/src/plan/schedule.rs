@@ -927,7 +927,7 @@ impl<'a> Context<'a> {
                 code: "outside-tolerance",
                 step: Some(indices[0]),
                 message: format!(
-                    "Steps {} ({} steps) land off their targets, by up to {}%: each is the nearest dose the products make, or the nearest made the way the step before was made, and stays within the pace. The table shows each step's dose beside its target.",
+                    "Steps {} ({} steps) land off their targets, by up to {}%: each is the nearest dose the products make, or the nearest made the way the step before was made, and stays within the pace; each step's dose is in the table.",
                     ranges(&indices),
                     indices.len(),
                     n((10.0 * most).round() / 10.0)

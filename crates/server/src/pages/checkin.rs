@@ -86,6 +86,12 @@ fn page(
 /// wave reading): then the saved page says what can help (a walk saved every item as severe and
 /// read only "Saved").
 async fn raised_on(state: &AppState, person: &Person, recent: &[CheckInRecord], day: Date) -> AppResult<bool> {
+    // High in itself (a first check-in has no baseline to be raised above: a walk saved every
+    // item severe and read nothing more), or raised above the person's own baseline.
+    let high = taper_core::symptoms::HIGH_IN_ITSELF;
+    if recent.iter().any(|c| c.date == day && f64::from(c.burden) >= high) {
+        return Ok(true);
+    }
     let course = crate::timeline::Course::load(state, person.id()).await?;
     let analysis = crate::timeline::analyse(recent, course.as_ref(), person.today()).await?;
     Ok(analysis.days.iter().any(|d| d.date == day && d.state == taper_core::waves::State::Above))

@@ -222,7 +222,12 @@ fn planned_rows(person: &Person, course: &Course, date: Date, records: &[DoseRec
                 time,
                 taper_core::units::trim_number(mg),
                 r.map(|r| r.status.as_str().to_string()).unwrap_or_default(),
-                r.map(|r| taper_core::units::trim_number(r.dose_mg)).unwrap_or_default(),
+                // A missed dose is none taken (a walk summed recorded_mg and counted it).
+                r.map(|r| match r.status {
+                    DoseStatus::Missed => "0".to_string(),
+                    DoseStatus::Taken => taper_core::units::trim_number(r.dose_mg),
+                })
+                .unwrap_or_default(),
                 r.map(|r| r.recorded_at.to_zoned_datetime(person.tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
                     .unwrap_or_default(),
             ]

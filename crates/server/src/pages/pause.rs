@@ -60,7 +60,11 @@ pub async fn resume(State(state): State<AppState>, person: Person, Form(f): Form
         let notice = "Not changed yet. Your own recent data suggest holding (see why below). To go on anyway, tick that you have talked it through with your prescriber, then press \"I'm ready for the next step\" again.".to_string();
         return Ok(crate::views::again(super::today::page(&state, &person, Some(notice)).await?));
     }
-    let action = StoredAction::NextStep { from_mg: s.dose_mg, step: adapt::resume_step(&s) };
+    // Slower after a hold, but once: each hold and go-on halving again took a walk's plan from
+    // 5 pp to 1 pp in three holds. Halved from the plan's first step, never below the current.
+    let first = course.revs[0].settings.step;
+    let step = adapt::resume_step(&adapt::Situation { step: first, ..s }).min(s.step);
+    let action = StoredAction::NextStep { from_mg: s.dose_mg, step };
     let mut built = timeline::revision_for(&state, &course, action, today).await?;
     let settings = &course.current().settings;
     built.4 = adapt::own_reason(Action::from(action), settings.unit(), settings.step, against_hold);

@@ -24,10 +24,18 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     let notice = match q.saved.as_deref() {
         Some("plan") => Some("Your plan is saved. Here is today's dose.".to_string()),
         Some("held") => Some("Your plan holds at today's dose from today. When you are ready, press \"I'm ready for the next step\" here.".to_string()),
-        Some("resumed") => Some("Your next step starts today: here is today's dose.".to_string()),
+        Some("resumed") => Some("Your plan goes on.".to_string()),
         _ => None,
     };
-    Ok(page(&state, &person, notice).await?.into_response())
+    let mut shown = page(&state, &person, notice).await?;
+    // Going on says when the next step comes (a walk read "starts today" and cut at once, though
+    // the dose stays until the planned day).
+    if q.saved.as_deref() == Some("resumed")
+        && let Some(next) = shown.dose.as_ref().and_then(|d| d.next.clone())
+    {
+        shown.notice = Some(format!("Your plan goes on. Keep today's dose as below; your next step: {next}."));
+    }
+    Ok(shown.into_response())
 }
 
 /// Today as the person sees it, with `notice` at the top when there is something to say.
@@ -104,7 +112,12 @@ pub(crate) async fn readiness_view(
         level: r.level.word(),
         meaning: r.level.meaning(),
         signals: r.signals.iter().map(|x| (x.level.word(), x.text.clone())).collect(),
-        sources: r.sources.iter().filter_map(|k| state.catalogue.source(k).map(|s| s.citation.clone())).collect(),
+        // Without their closing full stops, to be joined with "; " (a walk read ".;").
+        sources: r
+            .sources
+            .iter()
+            .filter_map(|k| state.catalogue.source(k).map(|s| s.citation.trim_end_matches('.').to_string()))
+            .collect(),
         when: match soon {
             Some(d) if !holding => format!("Before your next step, on {}", long_date(d)),
             _ => format!("While you hold at {}", mg(s.dose_mg)),

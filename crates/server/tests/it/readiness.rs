@@ -20,7 +20,7 @@ async fn the_reading_before_a_step_and_holding_and_going_on_by_oneself() {
         // No check-ins yet: Taper cannot tell, and says why, with the rule's sources.
         assert!(today.has("<span class=\"level\">Caution</span>"), "{}", today.body);
         assert!(today.has("Not enough check-ins yet to know your own baseline"));
-        assert!(today.has("Taper's readiness rule, version 1") && today.has("Horowitz"), "{}", today.body);
+        assert!(today.has("Taper's readiness rule, version 2") && today.has("Horowitz"), "{}", today.body);
 
         // Hold here: a new revision holding today's dose, with the person's own reason.
         let held = b.submit("/today", "/plan/hold", &[]).await;
@@ -49,7 +49,8 @@ async fn the_reading_before_a_step_and_holding_and_going_on_by_oneself() {
         let last = revisions.last().unwrap();
         assert!(!last.hold && last.reason.contains("You said you were ready for the next step: 5 pp"), "{last:?}");
         assert!(last.reason.contains("half the 10 pp before") && !last.reason.contains("said Hold"), "{last:?}");
-        let today = b.get("/today").await;
+        let today = b.get("/today?saved=resumed").await;
+        assert!(today.has("Your plan goes on. Keep today&#39;s dose as below; your next step:"), "{}", today.body);
         let stays = "agreed dose today: <span class=\"big\" id=\"today-dose\">20 mg";
         assert!(today.has(stays), "today's dose stays: {}", today.body);
         assert!(today.has(&format!("on {due_words}")), "the step comes when it was due: {}", today.body);
@@ -57,6 +58,11 @@ async fn the_reading_before_a_step_and_holding_and_going_on_by_oneself() {
         let again = b.submit("/today", "/plan/resume", &[]).await;
         assert_eq!(again.status, StatusCode::BAD_REQUEST);
         assert!(again.has("not on hold"), "{}", again.body);
+        // Holding and going on again does not halve the step again (a walk: 5 → 2.5 → 1.25 → 1 pp).
+        b.submit("/today", "/plan/hold", &[]).await;
+        b.submit("/today", "/plan/resume", &[]).await;
+        let last = app.store.plan(user, plan).await.unwrap().revisions.pop().unwrap();
+        assert!(last.reason.contains("ready for the next step: 5 pp per step"), "{last:?}");
         app
     })
     .await;
@@ -119,6 +125,12 @@ async fn a_raised_check_in_says_what_can_help() {
         assert!(raised.has("hold at your current dose") && !raised.has("relapse"), "{}", raised.body);
         let quiet = p.get(&format!("/checkin?date={}&saved=1", days_ago(6))).await;
         assert!(!quiet.has("id=\"raised-help\""), "{}", quiet.body);
+        // A first check-in, with no baseline yet, every item severe: said too (a walk read only "Saved").
+        let q = app.browser();
+        q.sign_up("first@example.org").await;
+        super::check_in(&q, &days_ago(0), 17, "3").await;
+        let first = q.get(&format!("/checkin?date={}&saved=1", days_ago(0))).await;
+        assert!(first.has("id=\"raised-help\""), "{}", first.body);
         app
     })
     .await;
