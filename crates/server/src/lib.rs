@@ -231,6 +231,7 @@ fn routes() -> Router<AppState> {
         .route("/plan/chart.svg", get(pages::plan::chart))
         .route("/plan/hold", post(pages::pause::hold))
         .route("/plan/resume", post(pages::pause::resume))
+        .route("/plan/move", post(pages::pause::move_later))
         .route("/switch", get(pages::switch::form).post(pages::switch::change))
         .route("/switch/preview", post(pages::switch::preview))
         .route("/learn", get(pages::learn::index))

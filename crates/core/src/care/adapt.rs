@@ -337,6 +337,12 @@ pub fn own_reason(action: Action, unit: StepUnit, before: f64, against_hold: boo
     }
 }
 
+/// Why the plan changed when the person moved their next step later, in the words kept with the
+/// new revision (issue 20: "shift later steps by N days").
+pub fn moved_reason(days: u32, to: jiff::civil::Date) -> String {
+    format!("Next step moved {days} day{} later, to {to}, by your own choice", if days == 1 { "" } else { "s" })
+}
+
 /// The proposal the check-ins alone call for.
 fn from_checkins(s: &Situation) -> Option<Proposal> {
     let a = s.analysis;

@@ -77,3 +77,46 @@ pub async fn resume(State(state): State<AppState>, person: Person, Form(f): Form
     tracing::info!(user = %person.id(), "plan resumed by the person");
     Ok(Redirect::to("/today?saved=resumed").into_response())
 }
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    days: String,
+}
+
+/// Moves the next step later by the days asked, keeping today's dose until then; later steps move
+/// with it. At most one interval (longer is a hold, which waits for the person instead).
+pub async fn move_later(State(state): State<AppState>, person: Person, Form(f): Form<MoveForm>) -> AppResult<Response> {
+    let today = person.today();
+    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let cur = course.current();
+    let interval = cur.settings.interval_days;
+    let days: u32 = f.days.trim().parse().ok().filter(|d| (1..=interval).contains(d)).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "Days to move the next step: give a whole number from 1 to {interval} (one interval); to wait longer, hold instead. Nothing was changed."
+        ))
+    })?;
+    let (on, _) = course.on(today).ok_or_else(|| AppError::BadRequest("Your plan has not started yet.".into()))?;
+    let next = on.next.map(|(d, _)| d).filter(|_| !cur.record.hold && on.dose_mg > 0.0).ok_or_else(|| {
+        AppError::BadRequest("There is no next step to move: your plan holds or has ended. Nothing was changed.".into())
+    })?;
+    let to = taper_core::course::after(next, days);
+    let action = StoredAction::NextStep { from_mg: on.dose_mg, step: cur.settings.step };
+    let mut built = timeline::revision_for(&state, &course, action, today).await?;
+    built.4 = adapt::moved_reason(days, to);
+    // Today's dose until `to`, then the steps at the plan's own pace: no further than one of the
+    // re-planned intervals from today (a longer wait is a hold).
+    let wait = u32::try_from((to - today).get_days()).unwrap_or(0);
+    if wait > built.2 {
+        let most = days.saturating_sub(wait - built.2);
+        return Err(AppError::BadRequest(format!(
+            "Your next step can move at most {most} day{} from {}, one interval from today; to wait longer, hold instead. Nothing was changed.",
+            if most == 1 { "" } else { "s" },
+            super::long_date(next)
+        )));
+    }
+    built.2 -= wait;
+    timeline::add_revision(&state, person.id(), &course, built, today, None, person.now()).await?;
+    tracing::info!(user = %person.id(), days, "next step moved later by the person");
+    Ok(Redirect::to("/today?saved=moved").into_response())
+}

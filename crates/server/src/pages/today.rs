@@ -25,15 +25,23 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
         Some("plan") => Some("Your plan is saved. Here is today's dose.".to_string()),
         Some("held") => Some("Your plan holds at today's dose from today. When you are ready, press \"I'm ready for the next step\" here.".to_string()),
         Some("resumed") => Some("Your plan goes on.".to_string()),
+        Some("moved") => Some("Your next step is moved.".to_string()),
         _ => None,
     };
     let mut shown = page(&state, &person, notice).await?;
     // Going on says when the next step comes (a walk read "starts today" and cut at once, though
     // the dose stays until the planned day).
-    if q.saved.as_deref() == Some("resumed")
-        && let Some(next) = shown.dose.as_ref().and_then(|d| d.next.clone())
-    {
-        shown.notice = Some(format!("Your plan goes on. Keep today's dose as below; your next step: {next}."));
+    if let Some(next) = shown.dose.as_ref().and_then(|d| d.next.clone()) {
+        match q.saved.as_deref() {
+            Some("resumed") => {
+                shown.notice = Some(format!("Your plan goes on. Keep today's dose as below; your next step: {next}."));
+            }
+            Some("moved") => {
+                shown.notice =
+                    Some(format!("Your next step is moved. Keep today's dose as below; your next step: {next}."));
+            }
+            _ => {}
+        }
     }
     Ok(shown.into_response())
 }

@@ -135,3 +135,40 @@ async fn a_raised_check_in_says_what_can_help() {
     })
     .await;
 }
+
+/// Issue 20: "shift later steps by N days" as a revision with its reason. The next step moves by
+/// the days asked, today's dose stays, and a move past one interval from today, or a number that
+/// is not one, is refused with nothing changed.
+#[tokio::test]
+async fn the_next_step_moves_later_by_the_days_asked() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("m@example.org").await;
+        // A step every 14 days, begun 10 days ago: the next step is in 4 days.
+        make_plan(&b, &days_ago(10), "14").await;
+        let user = app.store.user_by_email("m@example.org").await.unwrap().unwrap().id;
+        let plan = app.store.plans(user).await.unwrap()[0].id;
+        assert!(b.get("/today").await.has("id=\"move-later\""));
+        for bad in ["0", "15", "soon"] {
+            let refused = b.submit("/today", "/plan/move", &[("days", bad)]).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+            assert!(refused.has("from 1 to 14") && refused.has("Nothing was changed"), "{bad}: {}", refused.body);
+        }
+        let too_far = b.submit("/today", "/plan/move", &[("days", "12")]).await;
+        assert_eq!(too_far.status, StatusCode::BAD_REQUEST);
+        assert!(too_far.has("can move at most 10 days"), "{}", too_far.body);
+        assert_eq!(app.store.plan(user, plan).await.unwrap().revisions.len(), 1, "nothing changed");
+
+        let moved = b.submit("/today", "/plan/move", &[("days", "7")]).await;
+        assert_eq!(moved.location.as_deref(), Some("/today?saved=moved"));
+        let to = super::london_today().checked_add(jiff::ToSpan::days(11)).unwrap();
+        let last = app.store.plan(user, plan).await.unwrap().revisions.pop().unwrap();
+        assert_eq!(last.reason, format!("Next step moved 7 days later, to {to}, by your own choice"));
+        let today = b.get("/today?saved=moved").await;
+        let to_words = to.strftime("%A %-d %B %Y").to_string();
+        assert!(today.has("agreed dose today: <span class=\"big\" id=\"today-dose\">20 mg"), "{}", today.body);
+        assert!(today.has(&format!("on {to_words}")) && today.has("Your next step is moved."), "{}", today.body);
+        app
+    })
+    .await;
+}
