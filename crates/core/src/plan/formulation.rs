@@ -746,14 +746,14 @@ pub struct Solver {
     fine: Vec<Fine>,
     /// The mg of each kind of whole or cut unit, to say when the unit count is what stops a plan.
     piece_mg: Vec<f64>,
-    /// Per stock, the strongest liquid strength still allowed: once a plan measures a liquid at
-    /// a weaker strength (a dilution), it never goes back to a stronger one, of that bottle or
-    /// another (clinical review D1: a person who carries on drawing from the bottle takes ten
-    /// times the dose). The same for every stock since `settle` crosses bottles.
-    ceiling: Vec<f64>,
+    /// The strongest liquid strength still allowed: once a plan measures a liquid at a weaker
+    /// strength (a dilution), it never goes back to a stronger one, of that bottle or another
+    /// (clinical review D1: a person who carries on drawing from the bottle takes ten times the
+    /// dose).
+    ceiling: f64,
     /// Per stock, the weakest strength allowed (for days between two steps already fixed: never
     /// weaker than what the next step measures).
-    floor: Vec<f64>,
+    floor: f64,
     /// How many syringe draws a day's dose may be measured in: a day taken in `n` parts is
     /// drawn `n` times, each within the syringe (clinical review W6). One unless divided.
     draws: u32,
@@ -776,8 +776,7 @@ impl Solver {
             }
         }
         let coarse = coarse_combinations(&pieces, kit.stocks.len());
-        let ceiling = vec![f64::INFINITY; kit.stocks.len()];
-        let floor = vec![0.0; kit.stocks.len()];
+        let (ceiling, floor) = (f64::INFINITY, 0.0);
         let piece_mg = pieces.iter().map(|p| p.mg).collect();
         Solver { stocks: kit.stocks.clone(), equipment: eq.clone(), coarse, fine, piece_mg, ceiling, floor, draws: 1 }
     }
@@ -839,9 +838,7 @@ impl Solver {
     /// the dose).
     pub fn settle(&mut self, prep: &Preparation) {
         let weakest = self.measured(prep).into_iter().map(|(_, s)| s).fold(f64::INFINITY, f64::min);
-        for c in &mut self.ceiling {
-            *c = c.min(weakest);
-        }
+        self.ceiling = self.ceiling.min(weakest);
     }
 
     /// Lets a day's dose be measured in up to `n` syringe draws (a day taken in `n` parts); the
@@ -870,29 +867,27 @@ impl Solver {
     }
 
     /// The strongest strength still allowed, per stock.
-    pub fn ceiling(&self) -> &[f64] {
-        &self.ceiling
+    pub fn ceiling(&self) -> f64 {
+        self.ceiling
     }
 
     /// Puts back the strengths allowed before an attempt that was discarded.
-    pub fn set_ceiling(&mut self, ceiling: Vec<f64>) {
+    pub fn set_ceiling(&mut self, ceiling: f64) {
         self.ceiling = ceiling;
     }
 
-    /// Bounds for solving the days between two fixed steps: no liquid stronger than the weakest
-    /// of `ceiling`, none weaker than the strongest of `floor` (as `settle`, across bottles).
-    pub fn bound(&mut self, ceiling: &[f64], floor: &[f64]) {
-        let low = ceiling.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = floor.iter().copied().fold(0.0, f64::max);
-        self.ceiling = vec![low; ceiling.len()];
-        self.floor = vec![high; floor.len()];
+    /// Bounds for solving the days between two fixed steps: no liquid stronger than `ceiling`,
+    /// none weaker than `floor` (across bottles, as `settle`).
+    pub fn bound(&mut self, ceiling: f64, floor: f64) {
+        self.ceiling = ceiling;
+        self.floor = floor;
     }
 
     /// A liquid taken up at a new strength must be able to carry the whole dose alone: doses only
     /// fall, so when the tablets beside it drop out it can go on, and the plan never needs a
     /// stronger one again (a remainder measured from a weak dilution stalled plans otherwise).
     fn carries(&self, fine: &Fine, window: Window) -> bool {
-        let current = |s: f64| self.ceiling.get(fine.stock).is_some_and(|c| (s - c).abs() <= c * 1e-9);
+        let current = |s: f64| (s - self.ceiling).abs() <= self.ceiling * 1e-9;
         fine.strength.is_none_or(|s| current(s) || self.fine_max_mg(fine) >= window.low - 1e-9)
     }
 
@@ -900,8 +895,7 @@ impl Solver {
     /// a liquid already measured only at that same strength.
     fn allowed(&self, fine: &Fine, keep_strength: bool) -> bool {
         fine.strength.is_none_or(|s| {
-            let ceiling = self.ceiling.get(fine.stock).copied().unwrap_or(f64::INFINITY);
-            let floor = self.floor.get(fine.stock).copied().unwrap_or(0.0);
+            let (ceiling, floor) = (self.ceiling, self.floor);
             let floor = if keep_strength && ceiling.is_finite() { floor.max(ceiling) } else { floor };
             s <= ceiling * (1.0 + 1e-9) && s >= floor * (1.0 - 1e-9)
         })
@@ -1034,7 +1028,7 @@ impl Solver {
         like: Option<&str>,
         used: &[usize],
     ) -> Choice {
-        let now = self.ceiling.iter().copied().fold(f64::INFINITY, f64::min);
+        let now = self.ceiling;
         let Some(taken) = self.strengths_of(&c.preparation).into_iter().map(|(_, s)| s).reduce(f64::min) else {
             return c;
         };
@@ -1174,15 +1168,15 @@ impl Solver {
     /// Each part is settled as it is made, so the parts of one day are measured at one strength
     /// or going weaker; nothing is settled when the day cannot be divided.
     pub fn divide(&mut self, prep: &Preparation, times: &DoseTimes, shares: &[f64], exact: bool) -> Option<Parts> {
-        let before = self.ceiling.clone();
+        let before = self.ceiling;
         let draws = std::mem::replace(&mut self.draws, 1);
         // Aiming every part but the last a little off its share can leave a remainder the
         // products make; of the ways that work, the one measuring the fewest strengths a day,
         // then the closest to the shares, is kept. No part is drawn under ten syringe marks.
-        let mut best: Option<(usize, f64, Parts, Vec<f64>)> = None;
+        let mut best: Option<(usize, f64, Parts, f64)> = None;
         let leans: &[f64] = if exact { &[0.0] } else { &[0.0, -0.05, 0.05, -0.1, 0.1, -0.15, 0.15] };
         for lean in leans {
-            self.ceiling = before.clone();
+            self.ceiling = before;
             let Some(parts) = self.divide_settling(prep, times, shares, 1.0 + lean, exact) else { continue };
             // A part under ten syringe marks is refused: fewer parts, each measurable, instead.
             let least = self.least_ml();
@@ -1211,7 +1205,7 @@ impl Solver {
                 .map(|((_, p), share)| (p.dose_mg - prep.dose_mg * share).abs())
                 .fold(0.0, f64::max);
             if best.as_ref().is_none_or(|b| (strengths, spread) < (b.0, b.1)) {
-                best = Some((strengths, spread, parts, self.ceiling.clone()));
+                best = Some((strengths, spread, parts, self.ceiling));
             }
         }
         self.draws = draws;
@@ -1247,7 +1241,7 @@ impl Solver {
 
     fn parts_within(&mut self, day: &DayAim, part_fraction: f64) -> Option<Choice> {
         let DayAim { aim, window, tolerance, times, shares } = *day;
-        let before = self.ceiling.clone();
+        let before = self.ceiling;
         let draws = std::mem::replace(&mut self.draws, 1);
         let n = times.len();
         let mut parts: Parts = Vec::new();
@@ -1293,7 +1287,7 @@ impl Solver {
     /// can be, and parts of equal share made identically. `None` when a part cannot land in its
     /// share of the window, measurably, without modified-release units; nothing is settled then.
     pub fn solve_scaled_parts(&mut self, day: &ScaledDay) -> Option<Choice> {
-        let before = self.ceiling.clone();
+        let before = self.ceiling;
         let draws = std::mem::replace(&mut self.draws, 1);
         let parts = self.scaled_parts(day);
         self.draws = draws;

@@ -771,19 +771,19 @@ impl<'a> Context<'a> {
         own: &[f64],
         equal: &[f64],
     ) -> Option<crate::formulation::Parts> {
-        let before = self.solver.ceiling().to_vec();
+        let before = self.solver.ceiling();
         // The first split that divides at all, kept in case none keeps the strength.
-        let mut weaker: Option<(crate::formulation::Parts, Vec<f64>, f64)> = None;
+        let mut weaker: Option<(crate::formulation::Parts, f64, f64)> = None;
         for towards_equal in [0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0] {
             let shares: Vec<f64> = own.iter().zip(equal).map(|(o, e)| o + (e - o) * towards_equal).collect();
-            self.solver.set_ceiling(before.clone());
+            self.solver.set_ceiling(before);
             let Some(parts) = self.solver.divide(prep, times, &shares, false) else { continue };
-            if self.solver.ceiling() == before.as_slice() {
+            if self.solver.ceiling().to_bits() == before.to_bits() {
                 self.note_split_moved(index, &parts, own);
                 return Some(parts);
             }
             if weaker.is_none() {
-                weaker = Some((parts, self.solver.ceiling().to_vec(), towards_equal));
+                weaker = Some((parts, self.solver.ceiling(), towards_equal));
             }
         }
         self.solver.set_ceiling(before);
@@ -856,7 +856,7 @@ impl<'a> Context<'a> {
         // What a discarded attempt changed is undone with its warnings: the doses a day it
         // noted and the strengths it settled (a property test found a fewer-times warning lost
         // while its state stayed).
-        let (mark, doses_a_day, ceiling) = (self.warnings.len(), self.doses_a_day, self.solver.ceiling().to_vec());
+        let (mark, doses_a_day, ceiling) = (self.warnings.len(), self.doses_a_day, self.solver.ceiling());
         let step = self.realise(index, day, prev, next, window, like)?;
         let quarter = self.catalogue.policy.step_cap.snri_at_usual_dose_max_cut_fraction;
         let most = prev * (1.0 - quarter);
@@ -1072,18 +1072,12 @@ impl<'a> Context<'a> {
         // Days between step k and k+1 measure a liquid no stronger than any step up to k did and
         // no weaker than any later step will (never back up in strength, clinical review D1).
         let mut solver = self.solver.clone();
-        let stocks = self.req.kit.stocks.len();
         let measured: Vec<Vec<(usize, f64)>> = steps.iter().map(|s| solver.measured(&s.preparation)).collect();
-        let mut ceiling = vec![f64::INFINITY; stocks];
+        let mut ceiling = f64::INFINITY;
         for k in 0..steps.len().saturating_sub(1) {
-            for &(stock, strength) in &measured[k] {
-                ceiling[stock] = ceiling[stock].min(strength);
-            }
-            let mut floor = vec![0.0; stocks];
-            for &(stock, strength) in measured[k + 1..].iter().flatten() {
-                floor[stock] = f64::max(floor[stock], strength);
-            }
-            solver.bound(&ceiling, &floor);
+            ceiling = measured[k].iter().map(|(_, s)| *s).fold(ceiling, f64::min);
+            let floor = measured[k + 1..].iter().flatten().map(|(_, s)| *s).fold(0.0, f64::max);
+            solver.bound(ceiling, floor);
             let (from, to) = (steps[k].dose_mg.get(), steps[k + 1].dose_mg.get());
             // A step held longer (`next_day`) has more days between.
             let interval = steps[k + 1].day - steps[k].day;
@@ -1112,7 +1106,7 @@ impl<'a> Context<'a> {
             }
             steps[k].daily = daily;
             // What these days measured bounds the days after them too.
-            ceiling = solver.ceiling().to_vec();
+            ceiling = solver.ceiling();
         }
     }
 
