@@ -238,10 +238,21 @@ pub async fn situation<'a>(
     analysis: &'a Analysis,
     today: Date,
 ) -> AppResult<Situation<'a>> {
+    let scored = results(&state.store.questionnaires(user).await?);
+    Ok(situation_from(state, course, analysis, today, &scored))
+}
+
+fn situation_from<'a>(
+    state: &AppState,
+    course: &Course,
+    analysis: &'a Analysis,
+    today: Date,
+    scored: &[taper_core::flags::Result],
+) -> Situation<'a> {
     let cur = course.current();
     let on = course.on(today);
     let last_change = course.changes(today).last().copied();
-    Ok(Situation {
+    Situation {
         today,
         analysis,
         dose_mg: on.map_or(cur.settings.start_mg, |(o, _)| o.dose_mg),
@@ -251,19 +262,26 @@ pub async fn situation<'a>(
         step: cur.settings.step,
         unit: cur.settings.unit(),
         has_next_step: on.is_some_and(|(o, _)| o.dose_mg > 0.0),
-        score_rise: adapt::score_rise(
-            &results(&state.store.questionnaires(user).await?),
-            &state.measures,
-            last_change,
-            course.settle_days(&state.catalogue),
-        ),
-    })
+        score_rise: adapt::score_rise(scored, &state.measures, last_change, course.settle_days(&state.catalogue)),
+    }
 }
 
-/// Whether a PHQ-9 or GAD-7 was answered on or after `since` (any, when there is no change yet).
-pub async fn answered_since(state: &AppState, user: taper_store::UserId, since: Option<Date>) -> AppResult<bool> {
-    let qs = state.store.questionnaires(user).await?;
-    Ok(qs.iter().any(|q| since.is_none_or(|d| q.date >= d)))
+/// Where the person stands today and core's readiness reading of it (`readiness::read`), the
+/// questionnaires read once for both.
+pub async fn reading<'a>(
+    state: &AppState,
+    user: taper_store::UserId,
+    course: &Course,
+    analysis: &'a Analysis,
+    today: Date,
+) -> AppResult<(Situation<'a>, taper_core::readiness::Readiness)> {
+    let scored = results(&state.store.questionnaires(user).await?);
+    let s = situation_from(state, course, analysis, today, &scored);
+    // Questionnaires say something only when one was answered since the last change.
+    let since = s.last_change.map(|c| c.date);
+    let answered = scored.iter().any(|q| since.is_none_or(|d| q.date >= d));
+    let r = taper_core::readiness::read(&s, answered);
+    Ok((s, r))
 }
 
 pub async fn refresh_proposals(

@@ -227,8 +227,8 @@ impl<'a> Context<'a> {
                 next.tolerance = 1e-6;
             }
             let capped_here = self.aim(prev, &mut next, window, ladder.reached_end);
-            let like = steps.last().map(|s: &Step| s.preparation.clone());
-            match self.realise_release_safely(index, day, prev, &next, window, like.as_ref()) {
+            let like = steps.last().map(|s: &Step| &s.preparation);
+            match self.realise_release_safely(index, day, prev, &next, window, like) {
                 Ok(step) => {
                     self.last_preparation = step.preparation.clone();
                     if capped_here {
@@ -676,6 +676,11 @@ impl<'a> Context<'a> {
         self.parts_at(aim, window, tolerance, &times, &likes, keeping).unwrap_or(c)
     }
 
+    /// The person's own shares of the day for `n` times, else equal shares.
+    fn shares_for(&self, n: usize) -> Vec<f64> {
+        self.shares.clone().filter(|s| s.len() == n).unwrap_or_else(|| vec![1.0 / n as f64; n])
+    }
+
     /// The day as its doses at `times`, each the person's share of it (else equal shares), made
     /// as `likes` were (`Solver::solve_scaled_parts`).
     fn parts_at(
@@ -687,11 +692,7 @@ impl<'a> Context<'a> {
         likes: &[Preparation],
         keeping: bool,
     ) -> Option<Choice> {
-        let shares = self
-            .shares
-            .clone()
-            .filter(|s| s.len() == times.len())
-            .unwrap_or_else(|| vec![1.0 / times.len() as f64; times.len()]);
+        let shares = self.shares_for(times.len());
         let day = crate::formulation::ScaledDay { aim, window, tolerance, times, shares: &shares, likes, keeping };
         self.solver.solve_scaled_parts(&day)
     }
@@ -729,11 +730,7 @@ impl<'a> Context<'a> {
         let times = self.req.times.clone().unwrap_or_else(|| {
             crate::units::DoseTimes::usual(u8::try_from(most).unwrap_or(crate::units::MAX_DOSE_TIMES as u8))
         });
-        let shares = self
-            .shares
-            .clone()
-            .filter(|s| s.len() == times.len())
-            .unwrap_or_else(|| vec![1.0 / times.len() as f64; times.len()]);
+        let shares = self.shares_for(times.len());
         self.solver.solve_in_parts(aim, window, tolerance, &times, &shares)
     }
 
@@ -773,7 +770,7 @@ impl<'a> Context<'a> {
     ) -> Option<crate::formulation::Parts> {
         let before = self.solver.ceiling();
         // The first split that divides at all, kept in case none keeps the strength.
-        let mut weaker: Option<(crate::formulation::Parts, f64, f64)> = None;
+        let mut weaker: Option<(crate::formulation::Parts, f64)> = None;
         for towards_equal in [0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0] {
             let shares: Vec<f64> = own.iter().zip(equal).map(|(o, e)| o + (e - o) * towards_equal).collect();
             self.solver.set_ceiling(before);
@@ -783,11 +780,11 @@ impl<'a> Context<'a> {
                 return Some(parts);
             }
             if weaker.is_none() {
-                weaker = Some((parts, self.solver.ceiling(), towards_equal));
+                weaker = Some((parts, self.solver.ceiling()));
             }
         }
         self.solver.set_ceiling(before);
-        let (parts, ceiling, _) = weaker?;
+        let (parts, ceiling) = weaker?;
         self.solver.set_ceiling(ceiling);
         self.note_split_moved(index, &parts, own);
         Some(parts)
@@ -904,7 +901,7 @@ impl<'a> Context<'a> {
     }
 
     /// More than two steps off their targets are said in one line, not one each (a walk: 25 such
-    /// lines before the table on a phone); the table's Error column shows each.
+    /// lines before the table on a phone); the table gives each step's dose.
     fn note_off_target(&mut self, steps: &[Step]) {
         let off: Vec<&Step> = steps
             .iter()

@@ -49,12 +49,11 @@ pub async fn resume(State(state): State<AppState>, person: Person, Form(f): Form
     }
     let checkins = state.store.checkins(person.id()).await?;
     let analysis = timeline::analyse(&checkins, Some(&course), today).await?;
-    let s = timeline::situation(&state, person.id(), &course, &analysis, today).await?;
+    let (s, r) = timeline::reading(&state, person.id(), &course, &analysis, today).await?;
     if !s.has_next_step {
         return Err(AppError::BadRequest("Your plan has ended: there is no next step.".into()));
     }
-    let answered = timeline::answered_since(&state, person.id(), s.last_change.map(|c| c.date)).await?;
-    let against_hold = taper_core::readiness::read(&s, answered).level == taper_core::readiness::Level::Hold;
+    let against_hold = r.level == taper_core::readiness::Level::Hold;
     if against_hold && f.confirm != "yes" {
         // Today again with the reading and what to do: nothing changed.
         let notice = "Not changed yet. Your own recent data suggest holding (see why below). To go on anyway, tick that you have talked it through with your prescriber, then press \"I'm ready for the next step\" again.".to_string();

@@ -109,12 +109,10 @@ pub(crate) async fn readiness_view(
     if !holding && soon.is_none() {
         return Ok(None);
     }
-    let s = timeline::situation(state, person.id(), course, analysis, today).await?;
+    let (s, r) = timeline::reading(state, person.id(), course, analysis, today).await?;
     if holding && !s.has_next_step {
         return Ok(None);
     }
-    let answered = timeline::answered_since(state, person.id(), s.last_change.map(|c| c.date)).await?;
-    let r = readiness::read(&s, answered);
     let resumes = course.step_due_before_hold().filter(|d| *d > today);
     Ok(Some(ReadinessView {
         level: r.level.word(),
