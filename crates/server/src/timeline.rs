@@ -21,6 +21,15 @@ pub struct Rev {
     pub plan: StoredPlan,
 }
 
+/// One dose of a day (`Course::doses_of`): its time ("" and `None` for the day's one dose), in
+/// minutes as dose records store it, the amount and how it is taken.
+pub struct DayDose {
+    pub time: String,
+    pub minutes: Option<u16>,
+    pub mg: f64,
+    pub take: String,
+}
+
 pub struct Course {
     pub plan_id: taper_store::PlanId,
     pub revs: Vec<Rev>,
@@ -98,6 +107,31 @@ impl Course {
             }
         }
         None
+    }
+
+    /// The doses `date` is taken in, as the stored plan gives them: each dose time of its step,
+    /// or the day's one dose (a step without times, or a day between steps, which has one
+    /// preparation of its own). `None` outside the plan.
+    pub fn doses_of(&self, date: Date) -> Option<Vec<DayDose>> {
+        let (on, step) = self.on(date)?;
+        Some(match self.day_of(&on) {
+            None if !step.doses.is_empty() => step
+                .doses
+                .iter()
+                .map(|d| DayDose {
+                    time: d.time.clone(),
+                    minutes: taper_core::units::DoseTime::parse("time", &d.time).ok().map(|t| t.minutes()),
+                    mg: d.mg,
+                    take: d.take.clone(),
+                })
+                .collect(),
+            between => vec![DayDose {
+                time: String::new(),
+                minutes: None,
+                mg: on.dose_mg,
+                take: between.map_or_else(|| step.instruction.clone(), |d| d.instruction.clone()),
+            }],
+        })
     }
 
     /// The day between steps that `on` falls on, where the plan falls every day.

@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use serde::Deserialize;
 use taper_store::{DoseRecord, DoseStatus, NewDose};
 
-use super::today::{dose_time, new_way_pending, said};
+use super::today::{TimeRow, dose_time, new_way_pending};
 use super::{long_date, mg};
 use crate::AppState;
 use crate::auth::Person;
@@ -47,33 +47,17 @@ async fn refused(state: &AppState, person: &Person, error: String) -> AppResult<
     Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
 }
 
-/// One dose of a day, as planned, with what was recorded for it.
+/// A day of the plan: each dose, as planned, with what was recorded for it.
 fn planned(person: &Person, course: &Course, date: Date, records: &[DoseRecord]) -> Option<PlannedDay> {
-    let (on, step) = course.on(date)?;
-    let of_day: Vec<&DoseRecord> = records.iter().filter(|r| r.date == date).collect();
-    // A day between two steps has one preparation of its own (Today shows it so).
-    let between = course.day_of(&on);
-    let times: Vec<PlannedDose> = if between.is_some() || step.doses.is_empty() {
-        vec![PlannedDose {
-            time: String::new(),
-            amount: mg(on.dose_mg),
-            take: between.map_or_else(|| step.instruction.clone(), |d| d.instruction.clone()),
-            recorded: of_day.iter().find(|r| r.time.is_none()).map(|r| said(person, r)),
-        }]
-    } else {
-        step.doses
-            .iter()
-            .map(|d| {
-                let minutes = taper_core::units::DoseTime::parse("time", &d.time).ok().map(|t| t.minutes());
-                PlannedDose {
-                    time: d.time.clone(),
-                    amount: mg(d.mg),
-                    take: d.take.clone(),
-                    recorded: of_day.iter().find(|r| r.time.is_some() && r.time == minutes).map(|r| said(person, r)),
-                }
-            })
-            .collect()
-    };
+    let (on, _) = course.on(date)?;
+    let times = course
+        .doses_of(date)?
+        .into_iter()
+        .map(|d| {
+            let record = records.iter().find(|r| r.date == date && r.time == d.minutes);
+            TimeRow::of(person, d, record)
+        })
+        .collect();
     Some(PlannedDay { iso: date.to_string(), date: long_date(date), dose: mg(on.dose_mg), times })
 }
 
@@ -201,26 +185,16 @@ pub async fn csv(State(state): State<AppState>, person: Person) -> AppResult<Res
 /// One day's planned doses as CSV rows: date, time ("" for the day's one dose), planned mg, and
 /// what was recorded ("taken", "missed" or ""), its mg and when it was marked.
 fn planned_rows(person: &Person, course: &Course, date: Date, records: &[DoseRecord]) -> Vec<Vec<String>> {
-    let Some((on, step)) = course.on(date) else { return Vec::new() };
-    let times: Vec<(String, Option<u16>, f64)> = if course.day_of(&on).is_some() || step.doses.is_empty() {
-        vec![(String::new(), None, on.dose_mg)]
-    } else {
-        step.doses
-            .iter()
-            .map(|d| {
-                let minutes = taper_core::units::DoseTime::parse("time", &d.time).ok().map(|t| t.minutes());
-                (d.time.clone(), minutes, d.mg)
-            })
-            .collect()
-    };
-    times
+    course
+        .doses_of(date)
+        .unwrap_or_default()
         .into_iter()
-        .map(|(time, minutes, mg)| {
-            let r = records.iter().find(|r| r.date == date && r.time == minutes);
+        .map(|d| {
+            let r = records.iter().find(|r| r.date == date && r.time == d.minutes);
             vec![
                 date.to_string(),
-                time,
-                taper_core::units::trim_number(mg),
+                d.time,
+                taper_core::units::trim_number(d.mg),
                 r.map(|r| r.status.as_str().to_string()).unwrap_or_default(),
                 // A missed dose is none taken (a walk summed recorded_mg and counted it).
                 r.map(|r| match r.status {
@@ -237,21 +211,12 @@ fn planned_rows(person: &Person, course: &Course, date: Date, records: &[DoseRec
 
 // View models: what this area's templates show.
 
-/// One dose of a day: its time (empty for a day taken once), amount, how it is taken, and what
-/// was recorded ("taken (marked at 08:02)", "missed"), if anything.
-pub struct PlannedDose {
-    pub time: String,
-    pub amount: String,
-    pub take: String,
-    pub recorded: Option<String>,
-}
-
 pub struct PlannedDay {
     /// 2026-12-01, for the day's address.
     pub iso: String,
     pub date: String,
     pub dose: String,
-    pub times: Vec<PlannedDose>,
+    pub times: Vec<TimeRow>,
 }
 
 #[derive(Template, WebTemplate)]

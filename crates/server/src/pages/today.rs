@@ -145,7 +145,7 @@ pub(crate) async fn readiness_view(
 }
 
 /// "taken at 08:02" or "missed", in the person's time zone.
-pub(crate) fn said(person: &Person, r: &DoseRecord) -> String {
+fn said(person: &Person, r: &DoseRecord) -> String {
     match r.status {
         // When it was marked, not when it was taken (a walk read "taken at 17:40" for a morning dose).
         DoseStatus::Taken => {
@@ -176,25 +176,17 @@ fn today_dose(
     let as_taken = day.map_or(step.as_taken_mg, |d| d.as_taken_mg);
     let whole = records.iter().find(|r| r.time.is_none());
     // A day in parts lists each time with its own amount (clinical review W6); a day between
-    // steps has one preparation of its own.
-    let times: Vec<TimeRow> = if day.is_some() {
-        Vec::new()
-    } else {
-        step.doses
-            .iter()
-            .map(|d| {
-                let minutes = taper_core::units::DoseTime::parse("time", &d.time).ok().map(|t| t.minutes());
-                let record = records.iter().find(|r| r.time.is_some() && r.time == minutes);
-                TimeRow {
-                    time: d.time.clone(),
-                    amount: mg(d.mg),
-                    take: d.take.clone(),
-                    recorded: record.map(|r| said(person, r)),
-                    missed: record.is_some_and(|r| r.status == DoseStatus::Missed),
-                }
-            })
-            .collect()
-    };
+    // steps has one preparation of its own, shown whole.
+    let times: Vec<TimeRow> = course
+        .doses_of(today)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| d.minutes.is_some())
+        .map(|d| {
+            let record = records.iter().find(|r| r.time.is_some() && r.time == d.minutes);
+            TimeRow::of(person, d, record)
+        })
+        .collect();
     TodayDose {
         new_way: new_way.map(long_date),
         as_taken: as_taken.map(mg),
@@ -370,6 +362,19 @@ pub struct TimeRow {
     pub take: String,
     pub recorded: Option<String>,
     pub missed: bool,
+}
+
+impl TimeRow {
+    /// `dose` as shown, with `record`, the record for its time, if any.
+    pub(crate) fn of(person: &Person, dose: timeline::DayDose, record: Option<&DoseRecord>) -> TimeRow {
+        TimeRow {
+            time: dose.time,
+            amount: mg(dose.mg),
+            take: dose.take,
+            recorded: record.map(|r| said(person, r)),
+            missed: record.is_some_and(|r| r.status == DoseStatus::Missed),
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
