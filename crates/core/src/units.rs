@@ -71,7 +71,7 @@ pub fn trim_number(value: f64) -> String {
 /// A decimal comma read as a point ("12,5" is 12.5; walk-through: it was "unknown unit ',5mg'").
 /// A comma followed by three digits after a non-zero whole part ("1,000") could be a thousands
 /// separator, a thousandfold difference, so it is left for the parser to refuse.
-fn decimal_comma(input: &str) -> String {
+pub(crate) fn decimal_comma(input: &str) -> String {
     let s = input.trim();
     let Some(at) = s.find(',') else { return s.to_string() };
     let (whole, rest) = (&s[..at], &s[at + 1..]);

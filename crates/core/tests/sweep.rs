@@ -64,7 +64,11 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
                         }
                         // Clinical review minor 15: a way of measuring taken up again after
                         // it was left (counted, for the notes; phases.rs asserts the cases).
-                        returns += usize::from(returns_to_a_way_left(&p));
+                        let returned = returns_to_a_way_left(&p);
+                        returns += usize::from(returned);
+                        if returned && std::env::var_os("SWEEP_DETAIL").is_some() {
+                            eprintln!("    returns: {} {start} mg {strategy:?} cutter={cutter} kit={k}", drug.id);
+                        }
                         all_made += usize::from(k == 0);
                         if let PlanStatus::Incomplete { reason, suggestion } = &p.status {
                             // No one is left without a way on: a stop names a concrete option.

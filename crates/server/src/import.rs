@@ -28,7 +28,7 @@ use taper_core::measures::{Answers, Instrument, MAX_ANSWER};
 use taper_core::symptoms::{CHECKLIST, CheckIn as Scores};
 use taper_store::{
     AccountRecords, DoseStatus, ImportedAssessment, ImportedDose, ImportedMedEvent, ImportedPlan,
-    ImportedQuestionnaire, NewCheckIn, NewRevision, Store, StoreError,
+    ImportedQuestionnaire, NewCheckIn, NewRevision, NewSupply, Store, StoreError,
 };
 
 use crate::pages::history::{MAX_CONCURRENT, StoredBackground};
@@ -71,6 +71,7 @@ pub const ITEM9_ANSWERS: Bound = Bound { what: "item-9 answers", most: 4000 };
 pub const DAILY_ANSWERS: Bound = Bound { what: "daily safety answers", most: 4000 };
 pub const ASSESSMENTS: Bound = Bound { what: "withdrawal-or-return answers", most: 500 };
 pub const MED_EVENTS: Bound = Bound { what: "medication history events", most: 500 };
+pub const SUPPLIES: Bound = Bound { what: "supply counts", most: 100 };
 /// The most characters in a note or reason: what the forms take.
 pub const MAX_TEXT: usize = crate::checkin_form::MAX_NOTE;
 
@@ -90,6 +91,18 @@ struct Export {
     item9_answers: Vec<Signal>,
     #[serde(default)]
     daily_safety_answers: Vec<Signal>,
+    /// Files from before supply was counted have none.
+    #[serde(default)]
+    supplies: Vec<Supply>,
+}
+
+#[derive(Deserialize)]
+struct Supply {
+    product_id: String,
+    unit: String,
+    amount: f64,
+    counted_on: Date,
+    lead_days: u32,
 }
 
 #[derive(Deserialize)]
@@ -550,6 +563,39 @@ struct Checked {
     events: Vec<CheckedEvent>,
     background: Option<String>,
     safety_plan: Option<String>,
+    supplies: Vec<Supply>,
+}
+
+/// Supply counts: a catalogue product, a shelf unit, and an amount, day and lead time core
+/// accepts (the day no older than a count may be).
+fn supplies(catalogue: &Catalogue, e: &Export, days: &Days) -> Result<Vec<Supply>, ImportError> {
+    use taper_core::formulation::Unit;
+    use taper_core::supply::{Count, shelf_unit};
+    count_limit(SUPPLIES, e.supplies.len())?;
+    let units =
+        [Unit::Tablet, Unit::Capsule, Unit::Ml, Unit::Drop, Unit::Bead, Unit::PowderMg, Unit::Mg].map(shelf_unit);
+    e.supplies
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let what = format!("supply count {} ({})", i + 1, s.product_id);
+            if catalogue.product(&s.product_id).is_none() {
+                return Err(invalid(format!("{what}: not a product Taper knows")));
+            }
+            if !units.contains(&s.unit.as_str()) {
+                return Err(invalid(format!("{what}: unit '{}' is not one of: {}", s.unit, units.join(", "))));
+            }
+            let c = Count::parse(s.amount, s.counted_on, s.lead_days, days.today)
+                .map_err(|err| invalid(format!("{what}: {}", err.message)))?;
+            Ok(Supply {
+                product_id: s.product_id.clone(),
+                unit: s.unit.clone(),
+                amount: c.amount,
+                counted_on: c.counted,
+                lead_days: c.lead_days,
+            })
+        })
+        .collect()
 }
 
 /// Reads and checks the whole file; `now` decides which days have happened (in the account's
@@ -585,6 +631,7 @@ fn check(catalogue: &Catalogue, json: &str, now: jiff::Timestamp) -> Result<Chec
         events: med_events(catalogue, &e, &days)?,
         background,
         safety_plan,
+        supplies: supplies(catalogue, &e, &days)?,
     })
 }
 
@@ -652,6 +699,15 @@ impl Checked {
                 .collect(),
             med_background: self.background.as_deref(),
             safety_plan: self.safety_plan.as_deref(),
+            supplies: (self.supplies.iter())
+                .map(|s| NewSupply {
+                    product_id: &s.product_id,
+                    unit: &s.unit,
+                    amount: s.amount,
+                    counted_on: s.counted_on,
+                    lead_days: s.lead_days,
+                })
+                .collect(),
         }
     }
 }

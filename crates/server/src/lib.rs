@@ -221,6 +221,7 @@ fn routes() -> Router<AppState> {
         .route("/today/dose", post(pages::today::record))
         .route("/doses", get(pages::doses::calendar))
         .route("/doses/{date}", get(pages::doses::day).post(pages::doses::record))
+        .route("/supply", get(pages::supply::show).post(pages::supply::save))
         .route("/checkin", get(pages::checkin::form).post(pages::checkin::save))
         .route("/progress", get(pages::progress::show))
         .route("/proposals/{proposal}/accept", post(pages::progress::accept))

@@ -631,6 +631,35 @@ pub struct StoredStep {
     pub first: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub doses: Vec<StoredDose>,
+    /// What a day of the step uses up, product by product (core's `supply::day_use`); `None` in
+    /// plans stored before supply was counted.
+    #[serde(default)]
+    pub uses: Option<Vec<StoredUse>>,
+}
+
+/// What one day takes from one product, as the person counts it on the shelf.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredUse {
+    pub product_id: String,
+    /// The product as a person reads it ("50 mg tablet").
+    pub name: String,
+    /// "tablets", "mL", … (core's `supply::shelf_unit`).
+    pub unit: String,
+    pub amount: f64,
+}
+
+impl StoredUse {
+    fn of(prep: &taper_core::formulation::Preparation, catalogue: &Catalogue) -> Vec<StoredUse> {
+        taper_core::supply::day_use(prep, catalogue)
+            .into_iter()
+            .map(|u| StoredUse {
+                name: catalogue.product(&u.product_id).map_or_else(|| u.product_id.clone(), |p| p.describe()),
+                product_id: u.product_id,
+                unit: u.unit.to_string(),
+                amount: u.amount,
+            })
+            .collect()
+    }
 }
 
 /// One dose time of a day taken in parts.
@@ -653,6 +682,8 @@ pub struct StoredDay {
     pub method: Option<String>,
     #[serde(default)]
     pub as_taken_mg: Option<f64>,
+    #[serde(default)]
+    pub uses: Option<Vec<StoredUse>>,
 }
 
 /// The computed plan kept with a revision, so later catalogue changes never alter an agreed plan.
@@ -722,6 +753,7 @@ impl StoredPlan {
                             as_taken_mg: d
                                 .preparation
                                 .as_taken_mg(|id| catalogue.product(id).map_or(1.0, |p| p.relative_exposure)),
+                            uses: Some(StoredUse::of(&d.preparation, catalogue)),
                         })
                         .collect(),
                     method: Some(core.preparation.method.clone()),
@@ -736,6 +768,7 @@ impl StoredPlan {
                     as_taken_mg: core
                         .preparation
                         .as_taken_mg(|id| catalogue.product(id).map_or(1.0, |p| p.relative_exposure)),
+                    uses: Some(StoredUse::of(&core.preparation, catalogue)),
                 })
                 .collect(),
         }

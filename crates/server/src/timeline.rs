@@ -134,6 +134,45 @@ impl Course {
         })
     }
 
+    /// What `date` uses up, product by product, as the stored plan gives it: `None` outside the
+    /// plan, and from the stop on (a last step that uses nothing); empty where the plan was
+    /// stored before supply was counted (`counts_supply`).
+    pub fn uses_on(&self, date: Date) -> Option<&[crate::settings::StoredUse]> {
+        let (on, step) = self.on(date)?;
+        let uses = match self.day_of(&on) {
+            Some(d) => d.uses.as_deref(),
+            None => step.uses.as_deref(),
+        }
+        .unwrap_or_default();
+        if uses.is_empty() && on.next.is_none() && !on.hold {
+            return None;
+        }
+        Some(uses)
+    }
+
+    /// Whether the revision in force was stored with what each day uses up.
+    pub fn counts_supply(&self) -> bool {
+        self.current().plan.steps.iter().all(|s| s.uses.is_some())
+    }
+
+    /// Every product the plan uses from `from` on, in order of first use, with that first day.
+    /// Walks at most `supply::HORIZON_DAYS` days.
+    pub fn products_from(&self, from: Date) -> Vec<(Date, &crate::settings::StoredUse)> {
+        let mut out: Vec<(Date, &crate::settings::StoredUse)> = Vec::new();
+        let mut day = from;
+        for _ in 0..taper_core::supply::HORIZON_DAYS {
+            let Some(uses) = self.uses_on(day) else { break };
+            for u in uses {
+                if !out.iter().any(|(_, seen)| seen.product_id == u.product_id) {
+                    out.push((day, u));
+                }
+            }
+            let Ok(next) = day.tomorrow() else { break };
+            day = next;
+        }
+        out
+    }
+
     /// The day between steps that `on` falls on, where the plan falls every day.
     pub fn day_of(&self, on: &OnDate) -> Option<&crate::settings::StoredDay> {
         let i = on.daily?;

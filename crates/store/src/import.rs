@@ -69,6 +69,7 @@ pub struct AccountRecords<'a> {
     pub med_events: Vec<ImportedMedEvent<'a>>,
     pub med_background: Option<&'a str>,
     pub safety_plan: Option<&'a str>,
+    pub supplies: Vec<crate::NewSupply<'a>>,
 }
 
 impl Store {
@@ -121,6 +122,9 @@ impl Store {
         }
         for c in &r.checkins {
             self.save_checkin_on(conn, user, c, now).await?;
+        }
+        for s in &r.supplies {
+            self.save_supply_on(conn, user, s, now).await?;
         }
         for q in &r.questionnaires {
             self.save_questionnaire_on(

@@ -31,6 +31,7 @@ pub mod scratch;
 pub mod seal;
 mod sessions;
 mod sharing;
+mod supplies;
 mod throttle;
 
 use std::str::FromStr as _;

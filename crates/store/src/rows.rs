@@ -185,6 +185,26 @@ pub struct DoseRecord {
     pub recorded_at: Timestamp,
 }
 
+/// A count of one product (see `Store::save_supply`).
+pub struct NewSupply<'a> {
+    pub product_id: &'a str,
+    /// The unit the plan measures it in ("tablet", "mL", …).
+    pub unit: &'a str,
+    pub amount: f64,
+    /// Counted on this day, before its doses.
+    pub counted_on: Date,
+    pub lead_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupplyRecord {
+    pub product_id: String,
+    pub unit: String,
+    pub amount: f64,
+    pub counted_on: Date,
+    pub lead_days: u32,
+}
+
 pub struct NewCheckIn<'a> {
     pub date: Date,
     pub scores: &'a [u8],

@@ -45,6 +45,11 @@ const REFUSED: &[&str] = &[
     "UPDATE med_events SET kind = 'paused'",
     // 0017: a dose time is a minute of the day, or -1 for the whole day.
     "UPDATE doses SET dose_time = 1440",
+    // 0018: a count is never negative; the pharmacy's days are 0 to 90.
+    "INSERT INTO supplies (id, user_id, product_id, unit, amount, counted_on, lead_days, updated_at) \
+     VALUES ('s1', '0195d000-0000-7000-8000-000000000001', 'x', 'mL', -1, '2026-11-01', 14, 1)",
+    "INSERT INTO supplies (id, user_id, product_id, unit, amount, counted_on, lead_days, updated_at) \
+     VALUES ('s2', '0195d000-0000-7000-8000-000000000001', 'x', 'mL', 1, '2026-11-01', 91, 1)",
 ];
 
 async fn check(url: &str) {

@@ -2,7 +2,8 @@
 //! `types` holds the request and the plan; `schedule` builds one (ladder, window, solver);
 //! `safety` re-checks it; `formulation` turns a target into something to measure; `occupancy`
 //! and `pace` are the models and limits; `crossover` switches benzodiazepines; `course` puts
-//! revisions on the calendar; `times` divides the day's dose among its times.
+//! revisions on the calendar; `times` divides the day's dose among its times; `supply` counts
+//! down what the person has.
 
 pub mod course;
 pub mod crossover;
@@ -12,5 +13,6 @@ pub mod occupancy;
 pub mod pace;
 pub mod safety;
 pub mod schedule;
+pub mod supply;
 pub mod times;
 pub mod types;

@@ -195,6 +195,8 @@ struct Export {
     account: ExportAccount,
     plans: Vec<ExportPlan>,
     doses: Vec<ExportDose>,
+    /// What the person counted of each product (issue 20: supply).
+    supplies: Vec<serde_json::Value>,
     checkins: Vec<ExportCheckIn>,
     checklist: Vec<&'static str>,
     questionnaires: Vec<serde_json::Value>,
@@ -270,6 +272,17 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
         },
         plans: export_plans(state, id).await?,
         doses: store.doses(id).await?.into_iter().map(ExportDose::from).collect(),
+        supplies: store
+            .supplies(id)
+            .await?
+            .into_iter()
+            .map(|s| {
+                serde_json::json!({
+                    "product_id": s.product_id, "unit": s.unit, "amount": s.amount,
+                    "counted_on": s.counted_on.to_string(), "lead_days": s.lead_days,
+                })
+            })
+            .collect(),
         checkins: store.checkins(id).await?.into_iter().map(ExportCheckIn::from).collect(),
         checklist: CHECKLIST.iter().map(|i| i.key).collect(),
         questionnaires: store.questionnaires(id).await?.into_iter().map(questionnaire_json).collect(),

@@ -13,6 +13,7 @@ pub mod questionnaires;
 pub mod reinstate;
 pub mod safety_plan;
 pub mod sharing;
+pub mod supply;
 pub mod switch;
 pub mod today;
 

@@ -65,6 +65,7 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
         notice,
         readiness: None,
         can_hold: false,
+        supply: Vec::new(),
     };
     let Some(course) = course else { return Ok(page) };
     page.drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
@@ -78,6 +79,7 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
             next = on.next.map(|(d, _)| d);
         }
     }
+    page.supply = super::supply::today_alerts(state, person, &course).await?;
     let checkins = state.store.checkins(person.id()).await?;
     let analysis = timeline::analyse(&checkins, Some(&course), today).await?;
     page.readiness = readiness_view(state, person, &course, &analysis, next).await?;
@@ -396,4 +398,6 @@ pub struct Today {
     pub readiness: Option<ReadinessView>,
     /// "Hold here" offered on its own, when no reading is shown and the plan has a next step.
     pub can_hold: bool,
+    /// Products running low or needed soon (`supply::today_alerts`).
+    pub supply: Vec<String>,
 }

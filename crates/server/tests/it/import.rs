@@ -24,6 +24,8 @@ async fn an_export(app: &TestApp) -> Value {
     sam.submit("/safety-plan", "/safety-plan", &[("reasons", "My sister")]).await;
     let event = [("date", "2022-02-01"), ("drug", "citalopram"), ("kind", "stop"), ("abrupt", "yes")];
     sam.submit("/history", "/history/events", &event).await;
+    let count = [("product", "citalopram-oral-drops-40mg-ml"), ("amount", "20"), ("counted", &days_ago(0))];
+    sam.submit("/supply", "/supply", &count).await;
     serde_json::from_str(&sam.get("/account/export.json").await.body).unwrap()
 }
 
@@ -76,6 +78,9 @@ async fn a_tampered_export_is_refused_naming_the_record_and_writes_nothing() {
             (tamper(&|v| v["doses"][0]["dose_mg"] = json!(999.0)), "dose 1"),
             (tamper(&|v| v["doses"][0]["status"] = json!("exploded")), "taken, missed"),
             (tamper(&|v| v["doses"][0]["time"] = json!("25:00")), "dose 1"),
+            (tamper(&|v| v["supplies"][0]["amount"] = json!(-3.0)), "supply count 1"),
+            (tamper(&|v| v["supplies"][0]["product_id"] = json!("made-up")), "supply count 1 (made-up)"),
+            (tamper(&|v| v["supplies"][0]["unit"] = json!("crates")), "unit 'crates'"),
             (tamper(&|v| v["medication_history"]["events"][0]["drug"] = json!("nosuchdrug")), "no drug 'nosuchdrug'"),
             (tamper(&|v| v["safety_plan"]["reasons"] = json!("x".repeat(3000))), "the safety plan"),
             (

@@ -16,6 +16,7 @@ mod readiness;
 mod reinstate;
 mod safety;
 mod sharing;
+mod supply;
 mod switch;
 
 use helpers::{Browser, TestApp, on_both, on_sqlite};
@@ -916,7 +917,17 @@ async fn an_export_imported_elsewhere_exports_the_same() {
         let event = [("date", "2022-02-01"), ("drug", "citalopram"), ("kind", "stop"), ("abrupt", "yes")];
         sam.submit("/history", "/history/events", &event).await;
         assess(&sam, "zaps").await;
+        let count = [
+            ("product", "citalopram-oral-drops-40mg-ml"),
+            ("amount", "12.5"),
+            ("counted", &today),
+            ("lead_days", "10"),
+        ];
+        let counted = sam.submit("/supply", "/supply", &count).await;
+        assert_eq!(counted.status, reqwest::StatusCode::SEE_OTHER, "{}", counted.body);
         let first = sam.get("/account/export.json").await.body;
+        let exported: serde_json::Value = serde_json::from_str(&first).unwrap();
+        assert_eq!(exported["supplies"][0]["amount"], 12.5, "the supply count is exported: {first}");
 
         // Another server, a new account, the file brought across.
         let elsewhere = taper_store::scratch::Scratch::sqlite();

@@ -1,0 +1,282 @@
+//! Supply (issue 20): what the person has of each product their plan uses, counted down by the
+//! plan and the doses recorded as missed, with the day it runs out and the day to ask the
+//! pharmacy by. Core decides the arithmetic (`taper_core::supply`); this module reads the stored
+//! plan and records and says it in words.
+
+use std::collections::BTreeSet;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use serde::Deserialize;
+use taper_core::supply::{self, Count, Outlook, Urgency};
+use taper_core::units::trim_number as n;
+use taper_store::{DoseStatus, NewSupply, SupplyRecord};
+
+use super::long_date;
+use crate::AppState;
+use crate::auth::Person;
+use crate::error::{AppError, AppResult};
+use crate::settings::StoredUse;
+use crate::timeline::Course;
+use askama::Template;
+use askama_web::WebTemplate;
+
+/// The days before `today` whose every planned dose was recorded as missed, from `from` on:
+/// nothing was taken from the shelf on them.
+async fn missed_days(state: &AppState, person: &Person, course: &Course, from: Date) -> AppResult<BTreeSet<Date>> {
+    let today = person.today();
+    let Ok(until) = today.yesterday() else { return Ok(BTreeSet::new()) };
+    if from > until {
+        return Ok(BTreeSet::new());
+    }
+    let records = state.store.doses_between(person.id(), course.plan_id, from, until).await?;
+    let days: BTreeSet<Date> = records.iter().map(|r| r.date).collect();
+    Ok(days
+        .into_iter()
+        .filter(|day| {
+            let planned = course.doses_of(*day).map_or(0, |d| d.len());
+            let missed = records.iter().filter(|r| r.date == *day && r.status == DoseStatus::Missed).count();
+            planned > 0 && missed >= planned
+        })
+        .collect())
+}
+
+/// A count walked through the plan for one product.
+fn outlook_of(course: &Course, product: &str, count: Count, today: Date, missed: &BTreeSet<Date>) -> Outlook {
+    supply::outlook(count, today, |day| {
+        if day < today && missed.contains(&day) {
+            return Some(0.0);
+        }
+        course.uses_on(day).map(|uses| uses.iter().find(|u| u.product_id == product).map_or(0.0, |u| u.amount))
+    })
+}
+
+/// What a count means, in words: what is left, and when to ask for more.
+fn said(o: &Outlook, unit: &str, lead_days: u32) -> String {
+    let left = format!("About {} left before today's doses.", supply::amount_words(o.left, unit));
+    let lead = match lead_days {
+        1 => "1 day".to_string(),
+        d => format!("{d} days"),
+    };
+    match (o.runs_out, o.order_by, o.urgency) {
+        (Some(out), Some(by), Urgency::OrderNow) => format!(
+            "{left} It runs out on {}: ask your prescriber and pharmacy for more now (the pharmacy needs {lead}; the day to ask was {}).",
+            long_date(out),
+            long_date(by)
+        ),
+        (Some(out), Some(by), _) => format!(
+            "{left} It runs out on {}: ask for more by {} (the pharmacy needs {lead}).",
+            long_date(out),
+            long_date(by)
+        ),
+        _ if o.past_horizon => format!("{left} At this plan it lasts more than two years."),
+        _ => format!("{left} It lasts to the end of your plan."),
+    }
+}
+
+fn urgency_class(u: Urgency) -> &'static str {
+    match u {
+        Urgency::Fine => "fine",
+        Urgency::OrderSoon => "soon",
+        Urgency::OrderNow => "now",
+    }
+}
+
+/// One product's row: its use now, its count and what the count means.
+fn row(
+    course: &Course,
+    first: Date,
+    u: &StoredUse,
+    record: Option<&SupplyRecord>,
+    today: Date,
+    missed: &BTreeSet<Date>,
+) -> SupplyRow {
+    let now = course.uses_on(today).and_then(|us| us.iter().find(|x| x.product_id == u.product_id));
+    let mut r = SupplyRow {
+        product_id: u.product_id.clone(),
+        name: u.name.clone(),
+        unit: u.unit.clone(),
+        from: (first > today).then(|| long_date(first)),
+        use_now: now.map(|x| supply::amount_words(x.amount, &x.unit)),
+        status: "Not counted yet: count what you have and enter it below to see how long it lasts.".to_string(),
+        urgency: "none",
+        amount: String::new(),
+        counted: today.to_string(),
+        lead: supply::DEFAULT_LEAD_DAYS.to_string(),
+        error: None,
+    };
+    if let Some(rec) = record {
+        let count = Count { amount: rec.amount, counted: rec.counted_on, lead_days: rec.lead_days };
+        let o = outlook_of(course, &u.product_id, count, today, missed);
+        r.status = format!(
+            "You counted {} on {}. {}",
+            supply::amount_words(rec.amount, &rec.unit),
+            long_date(rec.counted_on),
+            said(&o, &u.unit, rec.lead_days)
+        );
+        r.urgency = urgency_class(o.urgency);
+        r.amount = n(rec.amount);
+        r.counted = rec.counted_on.to_string();
+        r.lead = rec.lead_days.to_string();
+    }
+    r
+}
+
+/// The page: every product the plan uses from today on, each with its count and outlook.
+async fn supply_page(state: &AppState, person: &Person, saved: bool) -> AppResult<SupplyPage> {
+    let today = person.today();
+    let mut page = SupplyPage {
+        chrome: person.chrome("today"),
+        has_plan: false,
+        counts: true,
+        drug: String::new(),
+        rows: Vec::new(),
+        saved,
+    };
+    let Some(course) = Course::load(state, person.id()).await? else { return Ok(page) };
+    page.has_plan = true;
+    page.counts = course.counts_supply();
+    page.drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
+    let records = state.store.supplies(person.id()).await?;
+    let oldest = records.iter().map(|r| r.counted_on).min().unwrap_or(today);
+    let missed = missed_days(state, person, &course, oldest).await?;
+    page.rows = course
+        .products_from(today)
+        .into_iter()
+        .map(|(first, u)| row(&course, first, u, records.iter().find(|r| r.product_id == u.product_id), today, &missed))
+        .collect();
+    Ok(page)
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<SavedQuery>) -> AppResult<Response> {
+    Ok(supply_page(&state, &person, q.saved.is_some()).await?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SupplyForm {
+    #[serde(default)]
+    product: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    counted: String,
+    #[serde(default)]
+    lead_days: String,
+    #[serde(default)]
+    remove: String,
+}
+
+/// Saves (or removes) the count of one product the plan uses; a refusal shows the page again
+/// with the message on that product's form and what was typed kept.
+pub async fn save(State(state): State<AppState>, person: Person, Form(f): Form<SupplyForm>) -> AppResult<Response> {
+    let today = person.today();
+    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let products = course.products_from(today);
+    let Some((_, used)) = products.iter().find(|(_, u)| u.product_id == f.product) else {
+        return Err(AppError::BadRequest("Choose a product your plan uses from today on.".into()));
+    };
+    if f.remove == "yes" {
+        state.store.remove_supply(person.id(), &f.product).await?;
+        return Ok(Redirect::to("/supply?saved=1").into_response());
+    }
+    match Count::from_form(&f.amount, &f.counted, &f.lead_days, today) {
+        Ok(c) => {
+            let new = NewSupply {
+                product_id: &used.product_id,
+                unit: &used.unit,
+                amount: c.amount,
+                counted_on: c.counted,
+                lead_days: c.lead_days,
+            };
+            state.store.save_supply(person.id(), &new, person.now()).await?;
+            Ok(Redirect::to(&format!("/supply?saved=1#supply-{}", used.product_id)).into_response())
+        }
+        Err(e) => {
+            let mut page = supply_page(&state, &person, false).await?;
+            if let Some(r) = page.rows.iter_mut().find(|r| r.product_id == f.product) {
+                let field = match e.field.as_str() {
+                    "counted" => "Day you counted",
+                    "lead_days" => "Days the pharmacy needs",
+                    _ => "How much you have",
+                };
+                r.error = Some(format!("{field}: '{}' — {}.", e.value, e.message));
+                (r.amount, r.counted, r.lead) = (f.amount.clone(), f.counted.clone(), f.lead_days.clone());
+            }
+            Ok(crate::views::again(page))
+        }
+    }
+}
+
+/// What Today says about supply: each counted product whose day to ask for more is near or
+/// past, and each product a coming step needs that the person has not counted.
+pub(crate) async fn today_alerts(state: &AppState, person: &Person, course: &Course) -> AppResult<Vec<String>> {
+    let today = person.today();
+    let records = state.store.supplies(person.id()).await?;
+    let products = course.products_from(today);
+    let oldest = records.iter().map(|r| r.counted_on).min().unwrap_or(today);
+    let missed = if records.is_empty() { BTreeSet::new() } else { missed_days(state, person, course, oldest).await? };
+    let mut out = Vec::new();
+    for (first, u) in products {
+        match records.iter().find(|r| r.product_id == u.product_id) {
+            Some(rec) => {
+                let count = Count { amount: rec.amount, counted: rec.counted_on, lead_days: rec.lead_days };
+                let o = outlook_of(course, &u.product_id, count, today, &missed);
+                if let (Some(out_on), Some(by), Urgency::OrderSoon | Urgency::OrderNow) =
+                    (o.runs_out, o.order_by, o.urgency)
+                {
+                    out.push(format!(
+                        "Your {} runs out on {}: ask for more by {}.",
+                        u.name,
+                        long_date(out_on),
+                        long_date(by)
+                    ));
+                }
+            }
+            None if first > today && supply::new_product_due(first, today, supply::DEFAULT_LEAD_DAYS) => {
+                out.push(format!("From {} your plan uses the {}: check you have it.", long_date(first), u.name));
+            }
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+// View models: what this area's templates show.
+
+pub struct SupplyRow {
+    pub product_id: String,
+    pub name: String,
+    /// "tablets", "mL", …
+    pub unit: String,
+    /// The first day it is used, when after today.
+    pub from: Option<String>,
+    /// "1.5 tablets", where today uses it.
+    pub use_now: Option<String>,
+    pub status: String,
+    /// "none" (not counted), "fine", "soon" or "now".
+    pub urgency: &'static str,
+    /// The form's values: the count, the day counted (ISO) and the pharmacy's days.
+    pub amount: String,
+    pub counted: String,
+    pub lead: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "supply.html")]
+pub struct SupplyPage {
+    pub chrome: crate::views::Chrome,
+    pub has_plan: bool,
+    /// Whether the plan was stored with what each day uses (plans saved before supply was not).
+    pub counts: bool,
+    pub drug: String,
+    pub rows: Vec<SupplyRow>,
+    pub saved: bool,
+}
