@@ -14,7 +14,7 @@ pub fn answers_of(inst: Instrument, pairs: &[(String, String)]) -> Vec<Option<u8
     (1..=inst.items().len()).map(|n| choice(pairs, &format!("item{n}"))).collect()
 }
 
-/// PHQ-9's unscored closing answer, 0–3, if the form sent one; None for other instruments.
+/// The questionnaire's unscored closing answer, 0–3, if the form sent one.
 pub fn difficulty_of(inst: Instrument, pairs: &[(String, String)]) -> Option<u8> {
     inst.asks_difficulty().then(|| choice(pairs, "difficulty")).flatten()
 }

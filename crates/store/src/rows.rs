@@ -396,7 +396,7 @@ pub struct QuestionnaireRecord {
     pub answers: Vec<u8>,
     pub total: u32,
     pub item9: Option<u8>,
-    /// PHQ-9's unscored closing question, 0–3, if answered.
+    /// The unscored closing question (PHQ-9 or GAD-7), 0–3, if answered.
     pub difficulty: Option<u8>,
     pub created_at: Timestamp,
 }

@@ -49,7 +49,12 @@ const PHQ9_ITEMS: [&str; 9] = [
 /// the problems weigh on daily life (Kroenke, Spitzer & Williams 2001, the published form).
 pub const DIFFICULTY_QUESTION: &str = "If you checked off any problems, how difficult have these problems made it \
      for you to do your work, take care of things at home, or get along with other people?";
-/// Its four answers, stored as 0–3.
+/// GAD-7's closing question, unscored like PHQ-9's, in the published form's own words (Spitzer,
+/// Kroenke, Williams & Löwe 2006; the form reads "have these made it" where PHQ-9's reads "have
+/// these problems made it").
+pub const GAD7_DIFFICULTY_QUESTION: &str = "If you checked off any problems, how difficult have these made it for \
+     you to do your work, take care of things at home, or get along with other people?";
+/// The four answers of either closing question, stored as 0–3.
 pub const DIFFICULTY_ANSWERS: [&str; 4] =
     ["Not difficult at all", "Somewhat difficult", "Very difficult", "Extremely difficult"];
 
@@ -109,9 +114,18 @@ impl Instrument {
             Instrument::Gad7 => "Over the last 2 weeks, how often have you been bothered by the following problems?",
         }
     }
-    /// Whether the instrument ends with PHQ-9's unscored difficulty question.
+    /// Whether the instrument ends with an unscored difficulty question: both do, as their
+    /// published forms do (walk-through N15: GAD-7 lacked it).
     pub fn asks_difficulty(self) -> bool {
-        self == Instrument::Phq9
+        true
+    }
+
+    /// The instrument's own closing question.
+    pub fn difficulty_question(self) -> &'static str {
+        match self {
+            Instrument::Phq9 => DIFFICULTY_QUESTION,
+            Instrument::Gad7 => GAD7_DIFFICULTY_QUESTION,
+        }
     }
 
     pub fn items(self) -> &'static [&'static str] {
@@ -311,8 +325,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn phq9_alone_ends_with_the_unscored_difficulty_question() {
-        assert!(Instrument::Phq9.asks_difficulty() && !Instrument::Gad7.asks_difficulty());
+    fn both_end_with_their_own_unscored_difficulty_question() {
+        assert!(Instrument::Phq9.asks_difficulty() && Instrument::Gad7.asks_difficulty());
+        assert!(Instrument::Gad7.difficulty_question().contains("how difficult have these made it"));
+        assert!(Instrument::Phq9.difficulty_question().contains("how difficult have these problems made it"));
         assert_eq!(difficulty_words(0), Some("Not difficult at all"));
         assert_eq!(difficulty_words(3), Some("Extremely difficult"));
         assert_eq!(difficulty_words(4), None);

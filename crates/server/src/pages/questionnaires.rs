@@ -5,9 +5,7 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use taper_core::measures::{
-    ANSWERS, ATTRIBUTION, Change, DIFFICULTY_ANSWERS, DIFFICULTY_QUESTION, Instrument, difficulty_words,
-};
+use taper_core::measures::{ANSWERS, ATTRIBUTION, Change, DIFFICULTY_ANSWERS, Instrument, difficulty_words};
 use taper_store::QuestionnaireRecord;
 
 use crate::AppState;
@@ -161,7 +159,7 @@ fn form_page(
             .map(|(i, text)| QuestionView { n: i + 1, text, value: values.get(i).copied().flatten().map(usize::from) })
             .collect(),
         answers: ANSWERS,
-        difficulty: inst.asks_difficulty().then_some((DIFFICULTY_QUESTION, DIFFICULTY_ANSWERS)),
+        difficulty: inst.asks_difficulty().then_some((inst.difficulty_question(), DIFFICULTY_ANSWERS)),
         difficulty_value: difficulty.map(usize::from),
         attribution: ATTRIBUTION,
         errors,
@@ -249,7 +247,7 @@ pub struct QuestionnaireForm {
     pub stem: &'static str,
     pub questions: Vec<QuestionView>,
     pub answers: [&'static str; 4],
-    /// PHQ-9's unscored closing question and its answers.
+    /// The unscored closing question and its answers.
     pub difficulty: Option<(&'static str, [&'static str; 4])>,
     pub difficulty_value: Option<usize>,
     pub attribution: &'static str,
@@ -276,7 +274,7 @@ pub struct ScoreView {
     pub max: u32,
     pub band: String,
     pub change: String,
-    /// PHQ-9's unscored closing answer, in words; empty when not answered.
+    /// The unscored closing answer, in words; empty when not answered.
     pub difficulty: &'static str,
     /// A worsening soon after a cut: point to the withdrawal-or-return aid.
     pub withdrawal: bool,

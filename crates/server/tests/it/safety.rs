@@ -422,12 +422,14 @@ async fn the_country_a_person_chooses_decides_whose_crisis_help_comes_first() {
 }
 
 #[tokio::test]
-async fn phq9_asks_its_unscored_closing_question_and_the_supporter_sees_the_answer() {
+async fn each_questionnaire_asks_its_unscored_closing_question_and_the_supporter_sees_the_answer() {
     on_both(|app: TestApp| async move {
         let (sam, dr) = sam_shares_with_dr_lee(&app).await;
         let form = sam.get("/questionnaires/phq9").await;
         assert!(form.has("how difficult have these problems made it") && form.has("Extremely difficult"));
-        assert!(!sam.get("/questionnaires/gad7").await.has("how difficult have these problems"));
+        // GAD-7 ends with its own closing question, in its published form's words (N15).
+        let gad7 = sam.get("/questionnaires/gad7").await;
+        assert!(gad7.has("how difficult have these made it") && gad7.has("Extremely difficult"), "{}", gad7.body);
         let mut answers: Vec<(String, String)> = (1..=9).map(|n| (format!("item{n}"), "1".to_string())).collect();
         answers[8].1 = "0".into();
         answers.push(("difficulty".into(), "2".into()));
@@ -447,6 +449,15 @@ async fn phq9_asks_its_unscored_closing_question_and_the_supporter_sees_the_answ
         *odd.last_mut().unwrap() = ("difficulty", "7");
         sam.submit("/questionnaires/phq9", "/questionnaires/phq9", &odd).await;
         assert_eq!(app.store.questionnaires(id).await.unwrap()[1].difficulty, None);
+        // GAD-7's answer is kept the same way, apart from its score.
+        let mut gad: Vec<(String, String)> = (1..=7).map(|n| (format!("item{n}"), "1".to_string())).collect();
+        gad.push(("difficulty".into(), "1".into()));
+        let pairs: Vec<(&str, &str)> = gad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let saved = sam.submit("/questionnaires/gad7", "/questionnaires/gad7", &pairs).await;
+        assert!(saved.has("Somewhat difficult (not part of the score)"), "{}", saved.body);
+        let kept = app.store.questionnaires(id).await.unwrap();
+        let g = kept.iter().find(|q| q.instrument == "gad7").unwrap();
+        assert_eq!((g.total, g.difficulty), (7, Some(1)));
         app
     })
     .await;
