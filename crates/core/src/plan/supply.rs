@@ -108,9 +108,13 @@ impl Count {
     /// and the pharmacy's days; each refusal names its field and what is allowed.
     pub fn from_form(amount: &str, counted: &str, lead_days: &str, today: Date) -> Result<Count, InputError> {
         let a = amount.trim();
-        let value: f64 = crate::units::decimal_comma(a)
-            .parse()
-            .map_err(|_| InputError::new("amount", a, "write how much you have as a number, such as 40 or 12.5"))?;
+        let plain = crate::units::decimal_comma(a);
+        // Digits and one decimal point only: "1e3" or "1.000.5" are not counts a person writes.
+        let digits = !plain.is_empty() && plain.chars().all(|c| c.is_ascii_digit() || c == '.');
+        let value: f64 =
+            plain.parse().ok().filter(|_| digits && plain.matches('.').count() <= 1).ok_or_else(|| {
+                InputError::new("amount", a, "write how much you have as a number, such as 40 or 12.5")
+            })?;
         let c = counted.trim();
         let day: Date = c
             .parse()
@@ -183,6 +187,9 @@ pub struct Outlook {
     pub order_by: Option<Date>,
     /// Whether the walk stopped at the horizon with the count still lasting.
     pub past_horizon: bool,
+    /// The last day the plan uses the product that the count covers (from today); `None` when
+    /// no day from today uses it.
+    pub last_covered: Option<Date>,
     pub urgency: Urgency,
 }
 
@@ -201,6 +208,7 @@ pub fn outlook(count: Count, today: Date, mut use_on: impl FnMut(Date) -> Option
     let now = left;
     let mut runs_out = None;
     let mut ended = false;
+    let mut last_covered = None;
     for _ in 0..HORIZON_DAYS {
         match use_on(day) {
             None => {
@@ -212,7 +220,12 @@ pub fn outlook(count: Count, today: Date, mut use_on: impl FnMut(Date) -> Option
                 runs_out = Some(day);
                 break;
             }
-            Some(u) => left -= u,
+            Some(u) => {
+                left -= u;
+                if u > 0.0 {
+                    last_covered = Some(day);
+                }
+            }
         }
         let Ok(next) = day.tomorrow() else { break };
         day = next;
@@ -223,7 +236,7 @@ pub fn outlook(count: Count, today: Date, mut use_on: impl FnMut(Date) -> Option
         Some(o) if o <= today.checked_add(i64::from(NOTICE_DAYS).days()).unwrap_or(today) => Urgency::OrderSoon,
         _ => Urgency::Fine,
     };
-    Outlook { left: now, runs_out, order_by, past_horizon: runs_out.is_none() && !ended, urgency }
+    Outlook { left: now, runs_out, order_by, past_horizon: runs_out.is_none() && !ended, last_covered, urgency }
 }
 
 /// Whether a step that first uses a product the person has not counted, starting on `starts`,
@@ -246,7 +259,7 @@ mod tests {
         // 10 tablets counted on the 1st, one a day: the 1st to the 10th are covered.
         let c = Count::parse(10.0, d(1), 3, d(4)).unwrap();
         let o = outlook(c, d(4), |_| Some(1.0));
-        assert_eq!((o.left, o.runs_out, o.order_by), (7.0, Some(d(11)), Some(d(8))));
+        assert_eq!((o.left, o.runs_out, o.order_by, o.last_covered), (7.0, Some(d(11)), Some(d(8)), Some(d(10))));
         assert_eq!(o.urgency, Urgency::OrderSoon);
     }
 
@@ -260,6 +273,7 @@ mod tests {
             _ => None,
         });
         assert_eq!((o.left, o.runs_out, o.urgency, o.past_horizon), (2.0, None, Urgency::Fine, false));
+        assert_eq!(o.last_covered, Some(d(4)), "the last day the plan uses it");
     }
 
     #[test]
@@ -290,6 +304,7 @@ mod tests {
         let c = Count::from_form("12,5", "2026-12-01", "", d(1)).unwrap();
         assert_eq!((c.amount, c.lead_days), (12.5, DEFAULT_LEAD_DAYS));
         assert_eq!(Count::from_form("lots", "2026-12-01", "", d(1)).unwrap_err().field, "amount");
+        assert_eq!(Count::from_form("1e3", "2026-12-01", "", d(1)).unwrap_err().field, "amount");
         assert_eq!(Count::from_form("1", "yesterday", "", d(1)).unwrap_err().field, "counted");
         assert_eq!(Count::from_form("1", "2026-12-01", "2.5", d(1)).unwrap_err().field, "lead_days");
     }

@@ -23,11 +23,10 @@ use crate::timeline::Course;
 use askama::Template;
 use askama_web::WebTemplate;
 
-/// The days before `today` whose every planned dose was recorded as missed, from `from` on:
-/// nothing was taken from the shelf on them.
+/// The days from `from` to today whose every planned dose was recorded as missed: nothing was
+/// taken from the shelf on them (today too, once its doses are recorded missed; a walk).
 async fn missed_days(state: &AppState, person: &Person, course: &Course, from: Date) -> AppResult<BTreeSet<Date>> {
-    let today = person.today();
-    let Ok(until) = today.yesterday() else { return Ok(BTreeSet::new()) };
+    let until = person.today();
     if from > until {
         return Ok(BTreeSet::new());
     }
@@ -46,7 +45,7 @@ async fn missed_days(state: &AppState, person: &Person, course: &Course, from: D
 /// A count walked through the plan for one product.
 fn outlook_of(course: &Course, product: &str, count: Count, today: Date, missed: &BTreeSet<Date>) -> Outlook {
     supply::outlook(count, today, |day| {
-        if day < today && missed.contains(&day) {
+        if missed.contains(&day) {
             return Some(0.0);
         }
         course.uses_on(day).map(|uses| uses.iter().find(|u| u.product_id == product).map_or(0.0, |u| u.amount))
@@ -54,25 +53,33 @@ fn outlook_of(course: &Course, product: &str, count: Count, today: Date, missed:
 }
 
 /// What a count means, in words: what is left, and when to ask for more.
-fn said(o: &Outlook, unit: &str, lead_days: u32) -> String {
-    let left = format!("About {} left before today's doses.", supply::amount_words(o.left, unit));
+fn said(o: &Outlook, unit: &str, lead_days: u32, today: Date) -> String {
+    let left = if o.left <= 0.0 {
+        "You have none left.".to_string()
+    } else {
+        format!("About {} left before today's doses.", supply::amount_words(o.left, unit))
+    };
     let lead = match lead_days {
         1 => "1 day".to_string(),
         d => format!("{d} days"),
     };
+    let enough = |out: Date| match out.yesterday() {
+        Ok(last) if out > today => format!("Enough up to and including {}", long_date(last)),
+        _ => "Not enough for today's doses".to_string(),
+    };
     match (o.runs_out, o.order_by, o.urgency) {
-        (Some(out), Some(by), Urgency::OrderNow) => format!(
-            "{left} It runs out on {}: ask your prescriber and pharmacy for more now (the pharmacy needs {lead}; the day to ask was {}).",
-            long_date(out),
-            long_date(by)
+        (Some(out), _, Urgency::OrderNow) => format!(
+            "{left} {}: ask your prescriber and pharmacy for more now (the pharmacy needs {lead}).",
+            enough(out)
         ),
-        (Some(out), Some(by), _) => format!(
-            "{left} It runs out on {}: ask for more by {} (the pharmacy needs {lead}).",
-            long_date(out),
-            long_date(by)
-        ),
+        (Some(out), Some(by), _) => {
+            format!("{left} {}: ask for more by {} (the pharmacy needs {lead}).", enough(out), long_date(by))
+        }
         _ if o.past_horizon => format!("{left} At this plan it lasts more than two years."),
-        _ => format!("{left} It lasts to the end of your plan."),
+        _ => match o.last_covered {
+            Some(last) => format!("{left} Enough for every day your plan uses it; the last is {}.", long_date(last)),
+            None => format!("{left} Your plan does not use it from today on."),
+        },
     }
 }
 
@@ -114,7 +121,7 @@ fn row(
             "You counted {} on {}. {}",
             supply::amount_words(rec.amount, &rec.unit),
             long_date(rec.counted_on),
-            said(&o, &u.unit, rec.lead_days)
+            said(&o, &u.unit, rec.lead_days, today)
         );
         r.urgency = urgency_class(o.urgency);
         r.amount = n(rec.amount);
@@ -125,7 +132,7 @@ fn row(
 }
 
 /// The page: every product the plan uses from today on, each with its count and outlook.
-async fn supply_page(state: &AppState, person: &Person, saved: bool) -> AppResult<SupplyPage> {
+async fn supply_page(state: &AppState, person: &Person, shown: Shown) -> AppResult<SupplyPage> {
     let today = person.today();
     let mut page = SupplyPage {
         chrome: person.chrome("today"),
@@ -133,7 +140,12 @@ async fn supply_page(state: &AppState, person: &Person, saved: bool) -> AppResul
         counts: true,
         drug: String::new(),
         rows: Vec::new(),
-        saved,
+        notice: match shown {
+            Shown::Plain => None,
+            Shown::Saved => Some("Saved."),
+            Shown::Removed => Some("Taper no longer counts that product. Enter a count again at any time."),
+        },
+        error: None,
     };
     let Some(course) = Course::load(state, person.id()).await? else { return Ok(page) };
     page.has_plan = true;
@@ -150,13 +162,27 @@ async fn supply_page(state: &AppState, person: &Person, saved: bool) -> AppResul
     Ok(page)
 }
 
+/// What the page says at its top after a form.
+#[derive(Clone, Copy)]
+enum Shown {
+    Plain,
+    Saved,
+    Removed,
+}
+
 #[derive(Deserialize)]
 pub struct SavedQuery {
     saved: Option<String>,
+    removed: Option<String>,
 }
 
 pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<SavedQuery>) -> AppResult<Response> {
-    Ok(supply_page(&state, &person, q.saved.is_some()).await?.into_response())
+    let shown = match (q.saved, q.removed) {
+        (_, Some(_)) => Shown::Removed,
+        (Some(_), None) => Shown::Saved,
+        (None, None) => Shown::Plain,
+    };
+    Ok(supply_page(&state, &person, shown).await?.into_response())
 }
 
 #[derive(Deserialize)]
@@ -184,9 +210,21 @@ pub async fn save(State(state): State<AppState>, person: Person, Form(f): Form<S
     };
     if f.remove == "yes" {
         state.store.remove_supply(person.id(), &f.product).await?;
-        return Ok(Redirect::to("/supply?saved=1").into_response());
+        return Ok(Redirect::to("/supply?removed=1").into_response());
     }
-    match Count::from_form(&f.amount, &f.counted, &f.lead_days, today) {
+    // An empty box keeps the pharmacy's days already saved (a walk: it fell back to 14).
+    let saved_lead = match f.lead_days.trim() {
+        "" => state
+            .store
+            .supplies(person.id())
+            .await?
+            .into_iter()
+            .find(|r| r.product_id == f.product)
+            .map(|r| r.lead_days.to_string()),
+        _ => None,
+    };
+    let lead = saved_lead.unwrap_or_else(|| f.lead_days.clone());
+    match Count::from_form(&f.amount, &f.counted, &lead, today) {
         Ok(c) => {
             let new = NewSupply {
                 product_id: &used.product_id,
@@ -199,8 +237,9 @@ pub async fn save(State(state): State<AppState>, person: Person, Form(f): Form<S
             Ok(Redirect::to(&format!("/supply?saved=1#supply-{}", used.product_id)).into_response())
         }
         Err(e) => {
-            let mut page = supply_page(&state, &person, false).await?;
+            let mut page = supply_page(&state, &person, Shown::Plain).await?;
             if let Some(r) = page.rows.iter_mut().find(|r| r.product_id == f.product) {
+                page.error = Some((r.product_id.clone(), r.name.clone()));
                 let field = match e.field.as_str() {
                     "counted" => "Day you counted",
                     "lead_days" => "Days the pharmacy needs",
@@ -228,15 +267,17 @@ pub(crate) async fn today_alerts(state: &AppState, person: &Person, course: &Cou
             Some(rec) => {
                 let count = Count { amount: rec.amount, counted: rec.counted_on, lead_days: rec.lead_days };
                 let o = outlook_of(course, &u.product_id, count, today, &missed);
-                if let (Some(out_on), Some(by), Urgency::OrderSoon | Urgency::OrderNow) =
-                    (o.runs_out, o.order_by, o.urgency)
-                {
-                    out.push(format!(
-                        "Your {} runs out on {}: ask for more by {}.",
+                match (o.runs_out, o.order_by, o.urgency) {
+                    (Some(_), _, Urgency::OrderNow) => {
+                        out.push(format!("What you have of the {} runs out soon: ask for more now.", u.name));
+                    }
+                    (Some(out_on), Some(by), Urgency::OrderSoon) => out.push(format!(
+                        "What you have of the {} lasts until {}: ask for more by {}.",
                         u.name,
-                        long_date(out_on),
+                        out_on.yesterday().map_or_else(|_| long_date(out_on), long_date),
                         long_date(by)
-                    ));
+                    )),
+                    _ => {}
                 }
             }
             None if first > today && supply::new_product_due(first, today, supply::DEFAULT_LEAD_DAYS) => {
@@ -278,5 +319,8 @@ pub struct SupplyPage {
     pub counts: bool,
     pub drug: String,
     pub rows: Vec<SupplyRow>,
-    pub saved: bool,
+    /// "Saved." or what removing a count did.
+    pub notice: Option<&'static str>,
+    /// The product whose form was refused: (id, name), for the summary at the top.
+    pub error: Option<(String, String)>,
 }

@@ -51,11 +51,11 @@ async fn a_count_runs_down_by_the_plan_and_today_says_when_to_ask_for_more() {
             .await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER);
         let page = b.get("/supply?saved=1").await;
-        let expect = format!("It runs out on {}: ask for more by {}", long(in_days(10)), long(in_days(3)));
+        let expect = format!("Enough up to and including {}: ask for more by {}", long(in_days(9)), long(in_days(3)));
         assert!(page.has("About 10 tablets left") && page.has(&expect), "{}", visible(&page));
         let today = b.get("/today").await;
         assert!(
-            today.has(&format!("runs out on {}: ask for more by {}", long(in_days(10)), long(in_days(3)))),
+            today.has(&format!("lasts until {}: ask for more by {}", long(in_days(9)), long(in_days(3)))),
             "{}",
             visible(&today)
         );
@@ -67,8 +67,16 @@ async fn a_count_runs_down_by_the_plan_and_today_says_when_to_ask_for_more() {
             &[("product", "citalopram-tab-20mg"), ("amount", "20"), ("counted", &days_ago(0)), ("lead_days", "7")],
         )
         .await;
-        assert!(b.get("/supply").await.has("It lasts to the end of your plan."));
-        assert!(!b.get("/today").await.has("tablet runs out"));
+        // Tablets stop at the first cut, on day 14: the last day they are used is day 13.
+        let lasting = b.get("/supply").await;
+        let last = format!("Enough for every day your plan uses it; the last is {}.", long(in_days(13)));
+        assert!(lasting.has(&last), "{}", visible(&lasting));
+        assert!(!b.get("/today").await.has("lasts until"));
+        // An empty pharmacy box keeps the days saved (a walk: it fell back to 14).
+        let count =
+            [("product", "citalopram-tab-20mg"), ("amount", "20"), ("counted", &days_ago(0)), ("lead_days", "")];
+        b.submit("/supply", "/supply", &count).await;
+        assert_eq!(app.store.supplies(user).await.unwrap()[0].lead_days, 7);
 
         // A bad count is refused on its field, what was typed is kept, and the saved count stays.
         let bad = b
@@ -81,6 +89,8 @@ async fn a_count_runs_down_by_the_plan_and_today_says_when_to_ask_for_more() {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.has("How much you have: &#39;lots&#39;"), "{}", visible(&bad));
         assert!(bad.has("value=\"lots\""), "what was typed is kept");
+        // Said at the top as well, the field marked, the page opened at the product (a walk).
+        assert!(bad.has("id=\"supply-error\"") && bad.has("aria-invalid=\"true\""), "{}", visible(&bad));
         let future = b
             .submit(
                 "/supply",
@@ -98,7 +108,9 @@ async fn a_count_runs_down_by_the_plan_and_today_says_when_to_ask_for_more() {
         assert_eq!(other.status, StatusCode::BAD_REQUEST);
 
         // Stopping the count removes it.
-        b.submit("/supply", "/supply", &[("product", "citalopram-tab-20mg"), ("remove", "yes")]).await;
+        let removed = b.submit("/supply", "/supply", &[("product", "citalopram-tab-20mg"), ("remove", "yes")]).await;
+        assert_eq!(removed.location.as_deref(), Some("/supply?removed=1"));
+        assert!(b.get("/supply?removed=1").await.has("Taper no longer counts that product"));
         assert!(app.store.supplies(user).await.unwrap().is_empty());
         app
     })
@@ -131,6 +143,10 @@ async fn days_recorded_as_missed_take_nothing_from_the_count() {
             "{}",
             visible(&page)
         );
+        // Today's dose recorded missed takes nothing either (a walk: it still counted).
+        b.submit("/today", "/today/dose", &[("date", &days_ago(0)), ("status", "missed")]).await;
+        let page = b.get("/supply").await;
+        assert!(page.has(&format!("Enough up to and including {}", long(in_days(7)))), "{}", visible(&page));
         app
     })
     .await;
