@@ -134,6 +134,54 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
     ))
 }
 
+/// Where `taper mail-queue` looks: the server's database and key, as for `taper serve`.
+#[cfg(feature = "serve")]
+#[derive(clap::Args)]
+pub struct QueueArgs {
+    /// Where the SQLite database lives (as for `taper serve`).
+    #[arg(long, env = "TAPER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A PostgreSQL URL instead of the SQLite file (as for `taper serve`).
+    #[arg(long, env = "TAPER_DATABASE_URL")]
+    pub database: Option<String>,
+    /// The key file the server uses (as for `taper serve`).
+    #[arg(long, env = "TAPER_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+}
+
+/// The e-mail not yet sent: waiting, being retried (with the last error) or failed for good.
+/// Addresses and messages are not shown: they are sealed, and the operator needs only the state.
+#[cfg(feature = "serve")]
+pub fn mail_queue(args: &QueueArgs) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let url = match &args.database {
+        Some(u) => u.clone(),
+        None => format!("sqlite:{}", sqlite_file(args.data_dir.as_ref())?.display()),
+    };
+    let key = read_key(args.key_file.as_ref(), &sqlite_file(args.data_dir.as_ref())?)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let jobs = runtime.block_on(async {
+        let store = Store::connect_sealed(&url, &key).await.map_err(explain)?;
+        let jobs = store.jobs_pending().await.map_err(explain);
+        store.close().await;
+        jobs
+    })?;
+    if jobs.is_empty() {
+        return Ok("Nothing waiting: every queued e-mail has been sent.\n".to_string());
+    }
+    let mut out = String::new();
+    for j in &jobs {
+        let state = match j.failed_at {
+            Some(t) => format!("FAILED for good at {t}"),
+            None if j.attempts == 0 => format!("waiting, due {}", j.run_at),
+            None => format!("to be tried again at {}", j.run_at),
+        };
+        let error = j.last_error.as_deref().map(|e| format!(" — last error: {e}")).unwrap_or_default();
+        let _ = writeln!(out, "{} {} after {} attempt(s): {state}{error}", j.id, j.kind, j.attempts);
+    }
+    Ok(out)
+}
+
 /// The server's key: `--key-file`, else `taper.key` beside the database file `db`.
 fn read_key(key_file: Option<&PathBuf>, db: &std::path::Path) -> anyhow::Result<taper_store::seal::Key> {
     let key_file = key_file.cloned().unwrap_or_else(|| db.with_file_name("taper.key"));

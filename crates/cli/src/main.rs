@@ -48,6 +48,9 @@ enum Command {
     /// Bring a person's own JSON export into their new, empty account on this server.
     #[cfg(feature = "serve")]
     Import(backup_args::ImportArgs),
+    /// Show the e-mail the web app has not sent yet: waiting, being retried, or failed for good.
+    #[cfg(feature = "serve")]
+    MailQueue(backup_args::QueueArgs),
 }
 
 #[derive(clap::Args)]
@@ -109,6 +112,8 @@ fn run(cli: Cli) -> anyhow::Result<String> {
         Command::Restore(args) => backup_args::restore(&args),
         #[cfg(feature = "serve")]
         Command::Import(args) => backup_args::import(&args),
+        #[cfg(feature = "serve")]
+        Command::MailQueue(args) => backup_args::mail_queue(&args),
     }
 }
 

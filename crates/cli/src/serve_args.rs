@@ -38,6 +38,18 @@ pub struct ServeArgs {
     /// Your terms of use, as plain text. Shown at /terms and linked on every page.
     #[arg(long, env = "TAPER_TERMS")]
     pub terms: Option<PathBuf>,
+    /// Send e-mail (password-reset links) through this SMTP server: smtps://user:pass@host
+    /// (TLS), smtp://user:pass@host?tls=required (STARTTLS) or smtp://127.0.0.1:25 (a relay on
+    /// this machine). Without it e-mail is off, and the pages that would use it say so.
+    #[arg(long, env = "TAPER_SMTP_URL", requires_all = ["mail_from", "public_url"])]
+    pub smtp_url: Option<String>,
+    /// The sender of Taper's e-mail, e.g. "Taper <taper@example.org>".
+    #[arg(long, env = "TAPER_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// The address people open this server at (links in e-mail start with it), e.g.
+    /// https://taper.example.org.
+    #[arg(long, env = "TAPER_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
@@ -74,12 +86,26 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
     };
     let notices = taper_server::notices::Notices::read(args.privacy_notice.as_deref(), args.terms.as_deref())
         .map_err(UsageError)?;
+    let mail = match (&args.smtp_url, &args.mail_from, &args.public_url) {
+        (Some(smtp_url), Some(from), Some(public_url)) => {
+            let m = taper_server::mail::MailConfig {
+                smtp_url: smtp_url.clone(),
+                from: from.clone(),
+                public_url: public_url.trim_end_matches('/').to_string(),
+                poll: std::time::Duration::from_secs(5),
+            };
+            m.check().map_err(UsageError)?;
+            Some(m)
+        }
+        _ => None,
+    };
     let config = taper_server::Config {
         bind: SocketAddr::new(args.bind, args.port),
         database_url,
         secure_cookies: args.secure_cookies,
         key,
         notices,
+        mail,
     };
     runtime.block_on(taper_server::serve(config, |addr| {
         eprintln!("Taper is running at http://{addr}/ (database: {shown}). Press Ctrl-C to stop.");

@@ -81,3 +81,32 @@ fn a_persons_export_is_imported_into_their_new_empty_account() {
     run("nobody@example.org").code(2).stderr(contains("sign up first"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 20: the operator sees e-mail that has not gone out, and why, without the message.
+#[test]
+fn the_mail_queue_shows_what_waits_and_what_failed_without_the_message() {
+    let dir = std::env::temp_dir().join(format!("taper-cli-queue-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = taper_store::seal::Key::generate();
+    std::fs::write(dir.join("taper.key"), key.to_hex()).unwrap();
+    let url = format!("sqlite:{}", dir.join("taper.db").display());
+    let queue = || taper().args(["mail-queue", "--data-dir"]).arg(&dir).assert().success();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(taper_store::Store::connect_sealed(&url, &key)).unwrap();
+    rt.block_on(store.close());
+    queue().stdout(predicates::str::contains("Nothing waiting"));
+    rt.block_on(async {
+        let store = taper_store::Store::connect_sealed(&url, &key).await.unwrap();
+        let now = jiff::Timestamp::now();
+        store.enqueue("email", None, "{\"to\":\"secret@example.org\"}", now, now).await.unwrap();
+        let job = store.claim_job("w", now, jiff::SignedDuration::from_mins(5)).await.unwrap().unwrap();
+        store.job_failed(&job.id, "w", "connection refused", None, now).await.unwrap();
+        store.close().await;
+    });
+    queue()
+        .stdout(predicates::str::contains("FAILED for good"))
+        .stdout(predicates::str::contains("connection refused"))
+        .stdout(predicates::str::contains("secret@example.org").not());
+    let _ = std::fs::remove_dir_all(&dir);
+}

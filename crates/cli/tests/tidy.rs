@@ -376,13 +376,16 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/sessions.rs", &["1000", "600", "24"]), // milliseconds, clean-up tick, a day
     ("crates/server/src/settings.rs", &["365", "3", "27"]),    // a start date within a year; markets; EU states
     // limits and waits, words for a wait; device cookie lifetime: days, hours a day, seconds an hour
-    ("crates/server/src/throttle.rs", &["10", "30", "50", "600", "15", "12", "90", "59", "60", "24", "3600", "2"]),
+    ("crates/server/src/throttle.rs", &["10", "30", "50", "600", "15", "12", "90", "59", "60", "24", "3600", "2", "3"]),
+    // e-mail: attempts, the lease in minutes, the backoff (1 minute doubling six times, an hour)
+    ("crates/server/src/mail.rs", &["8", "5", "1_", "6", "60"]),
+    ("crates/server/src/pages/password.rs", &["64"]), // a reset token's length in hex digits
     ("crates/server/src/pages/questionnaires.rs", &["4"]), // array size of the answer words
-    ("crates/server/src/views.rs", &["43"]),               // the number of time zones offered
-    ("crates/cli/src/main.rs", &["2"]),                    // exit code
-    ("crates/cli/src/pk_args.rs", &["2"]),                 // pairs of times
-    ("crates/cli/src/plan_args.rs", &["20"]),              // file size shift
-    ("crates/cli/src/serve_args.rs", &["8080", "3"]),      // port, "://"
+    ("crates/server/src/views.rs", &["43"]),          // the number of time zones offered
+    ("crates/cli/src/main.rs", &["2"]),               // exit code
+    ("crates/cli/src/pk_args.rs", &["2"]),            // pairs of times
+    ("crates/cli/src/plan_args.rs", &["20"]),         // file size shift
+    ("crates/cli/src/serve_args.rs", &["8080", "3", "5"]), // port, "://", seconds between mail-queue looks
 ];
 
 #[test]

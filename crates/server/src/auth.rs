@@ -493,12 +493,22 @@ pub struct LoginForm {
     pub password: String,
 }
 
-pub async fn login_form(ctx: Ctx, Extension(secure): Extension<csrf::SecureCookies>) -> AppResult<Response> {
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    reset: Option<String>,
+}
+
+pub async fn login_form(
+    ctx: Ctx,
+    Extension(secure): Extension<csrf::SecureCookies>,
+    axum::extract::Query(q): axum::extract::Query<LoginQuery>,
+) -> AppResult<Response> {
     if let Some(u) = &ctx.user {
         return Ok(Redirect::to(home_of(u)).into_response());
     }
     let ctx = ctx.with_token(secure);
-    Ok(ctx.send(Login { chrome: ctx.chrome("login"), email: String::new(), error: None }))
+    let notice = q.reset.map(|_| "Your new password is saved. Sign in with it.".to_string());
+    Ok(ctx.send(Login { chrome: ctx.chrome("login"), email: String::new(), error: None, notice }))
 }
 
 pub async fn login(
@@ -511,7 +521,7 @@ pub async fn login(
 ) -> AppResult<Response> {
     let email = f.email.trim().to_lowercase();
     let wrong = |chrome, msg: &str| {
-        Login { chrome, email: f.email.trim().to_string(), error: Some(msg.to_string()) }.into_response()
+        Login { chrome, email: f.email.trim().to_string(), error: Some(msg.to_string()), notice: None }.into_response()
     };
     // A wait already running refuses the attempt before any password is checked; only a wrong
     // password is counted, after the check (the hashers are a fixed pool, so a burst that
@@ -602,6 +612,8 @@ pub struct Login {
     pub chrome: Chrome,
     pub email: String,
     pub error: Option<String>,
+    /// Said above the form (a password just reset).
+    pub notice: Option<String>,
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod form;
 pub mod import;
 pub mod lapsed;
 pub mod listen;
+pub mod mail;
 pub mod notices;
 pub mod pages;
 pub mod self_harm;
@@ -54,6 +55,8 @@ pub struct Config {
     pub key: taper_store::seal::Key,
     /// The operator's privacy notice and terms.
     pub notices: notices::Notices,
+    /// E-mail, when the operator gave an SMTP server; off otherwise.
+    pub mail: Option<mail::MailConfig>,
 }
 
 pub struct Inner {
@@ -70,6 +73,9 @@ pub struct Inner {
     pub plan_deadline: std::time::Duration,
     /// The operator's privacy notice and terms.
     pub notices: notices::Notices,
+    /// E-mail settings when the server sends e-mail (`mail`); pages that would use it say when
+    /// it is off.
+    pub mail: Option<mail::MailConfig>,
 }
 
 /// How long a request waits for a plan before saying so; the planner's own limits keep real
@@ -124,6 +130,7 @@ impl AppState {
             idle,
             plan_deadline: PLAN_DEADLINE,
             notices: notices::Notices::default(),
+            mail: None,
         })))
     }
 
@@ -132,6 +139,15 @@ impl AppState {
     pub fn with_notices(mut self, notices: notices::Notices) -> AppState {
         if let Some(inner) = Arc::get_mut(&mut self.0) {
             inner.notices = notices;
+        }
+        self
+    }
+
+    /// The same state sending e-mail with `mail` (links in messages, and the worker's settings).
+    #[must_use]
+    pub fn with_mail(mut self, mail: mail::MailConfig) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.mail = Some(mail);
         }
         self
     }
@@ -222,6 +238,8 @@ fn routes() -> Router<AppState> {
         .route("/doses", get(pages::doses::calendar))
         .route("/doses/{date}", get(pages::doses::day).post(pages::doses::record))
         .route("/supply", get(pages::supply::show).post(pages::supply::save))
+        .route("/password/forgot", get(pages::password::forgot_form).post(pages::password::forgot))
+        .route("/password/reset/{token}", get(pages::password::reset_form).post(pages::password::reset))
         .route("/checkin", get(pages::checkin::form).post(pages::checkin::save))
         .route("/progress", get(pages::progress::show))
         .route("/proposals/{proposal}/accept", post(pages::progress::accept))
@@ -314,7 +332,11 @@ fn security_headers(router: Router<AppState>, secure_cookies: bool) -> Router<Ap
 /// address actually bound (useful with port 0).
 pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), StartError> {
     let store = Store::connect_sealed(&config.database_url, &config.key).await?;
-    let state = AppState::new(store.clone())?.with_notices(config.notices.clone());
+    let mut state = AppState::new(store.clone())?.with_notices(config.notices.clone());
+    if let Some(mail) = config.mail.clone() {
+        state = state.with_mail(mail.clone());
+        tokio::spawn(mail::run(store.clone(), mail, format!("worker-{}", uuid::Uuid::now_v7())));
+    }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|source| StartError::Bind { addr: config.bind, source })?;

@@ -26,6 +26,8 @@ pub enum Limit {
     Redeem,
     /// Forms sent by one signed-in account.
     Post,
+    /// Password-reset links asked for one address.
+    Reset,
 }
 
 impl Limit {
@@ -36,6 +38,8 @@ impl Limit {
             // A clinic's shared connection may sign many people up in an hour.
             Limit::SignUpAddress => 30,
             Limit::SignInAddress => 50,
+            // A person who lost one e-mail asks again; more is someone filling their inbox.
+            Limit::Reset => 3,
             // Far above what a person does by hand (a check-in, a dose and a questionnaire a day).
             Limit::Post => 600,
         }
@@ -48,7 +52,7 @@ impl Limit {
     /// The longest wait one attempt can cause.
     fn max_delay(self) -> SignedDuration {
         match self {
-            Limit::SignUpAddress => SignedDuration::from_hours(1),
+            Limit::SignUpAddress | Limit::Reset => SignedDuration::from_hours(1),
             Limit::Post => SignedDuration::from_mins(1),
             _ => SignedDuration::from_mins(15),
         }
@@ -62,6 +66,7 @@ impl Limit {
             Limit::SignUpAddress => "signup:address",
             Limit::Redeem => "redeem:account",
             Limit::Post => "post:account",
+            Limit::Reset => "reset:account",
         }
     }
 }

@@ -23,8 +23,10 @@ mod form_owners;
 mod history;
 mod ids;
 mod import;
+mod jobs;
 mod plans;
 mod proposals;
+mod resets;
 mod rows;
 #[cfg(feature = "test-support")]
 pub mod scratch;
@@ -47,6 +49,7 @@ pub use ids::{MedEventId, PlanId, ProposalId, RevisionId, ShareId, UserId};
 pub use import::{
     AccountRecords, ImportedAssessment, ImportedDose, ImportedMedEvent, ImportedPlan, ImportedQuestionnaire,
 };
+pub use jobs::{ClaimedJob, JobState};
 pub use rows::*;
 
 pub type Result<T> = std::result::Result<T, StoreError>;

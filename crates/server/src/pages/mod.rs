@@ -6,6 +6,7 @@ pub mod checkin;
 pub mod doses;
 pub mod history;
 pub mod learn;
+pub mod password;
 pub mod pause;
 pub mod plan;
 pub mod progress;

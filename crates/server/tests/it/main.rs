@@ -11,6 +11,7 @@ mod helpers;
 mod import;
 mod limits;
 mod logs;
+mod mail;
 mod pace;
 mod readiness;
 mod reinstate;

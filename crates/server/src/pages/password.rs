@@ -1,0 +1,170 @@
+//! A forgotten password, reset by e-mail (issue 20): the same answer whether or not an account
+//! uses the address; a single-use link that expires after an hour, kept only as its hash; a new
+//! password ends every session of the account. Off, and said so, without e-mail on the server.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{Ctx, check_password, hash_password};
+use crate::cookies::{fresh_token, stored_hash};
+use crate::csrf;
+use crate::error::AppResult;
+use crate::mail::{self, Email};
+use crate::throttle::{self, Limit};
+use askama::Template;
+use askama_web::WebTemplate;
+
+/// How long a reset link works.
+pub const LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(1);
+
+pub async fn forgot_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Extension(secure): Extension<csrf::SecureCookies>,
+) -> AppResult<Response> {
+    let ctx = ctx.with_token(secure);
+    Ok(ctx.send(Forgot { chrome: ctx.chrome("login"), mail_on: state.mail.is_some(), sent: None }))
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Queues a reset link when an account uses the address (and the address has not asked too
+/// often); says the same either way.
+pub async fn forgot(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ForgotForm>) -> AppResult<Response> {
+    let email = f.email.trim().to_lowercase();
+    let page = |sent: &str| Forgot {
+        chrome: ctx.chrome("login"),
+        mail_on: state.mail.is_some(),
+        sent: Some(sent.to_string()),
+    };
+    let Some(settings) = state.mail.as_ref() else { return Ok(page("").into_response()) };
+    let said = format!(
+        "If an account uses {email}, a link to choose a new password is on its way to it. The link works once, for one hour. Nothing arrived? Look in your spam folder, or ask again in a while."
+    );
+    let account = throttle::account_key(&email);
+    if throttle::attempt(&state, Limit::Reset, &account).await?.is_some() {
+        tracing::warn!(account = %account, "password reset not sent: asked too often");
+        return Ok(page(&said).into_response());
+    }
+    if let Some(user) = state.store.user_by_email(&email).await? {
+        let token = fresh_token();
+        let now = Timestamp::now();
+        let expires = now.checked_add(LINK_LIFETIME).unwrap_or(now);
+        state.store.create_reset(&stored_hash(&token), user.id, expires, now).await?;
+        let body = format!(
+            "Someone, we hope you, asked to choose a new password for your Taper account.\n\nTo choose one, open this link within one hour. It works once:\n{}/password/reset/{token}\n\nIf you did not ask, you can ignore this e-mail: your password stays as it is.\n",
+            settings.public_url
+        );
+        let email = Email { to: user.email.clone(), subject: "Choose a new Taper password".into(), body };
+        mail::queue(&state.store, &email, now).await?;
+        tracing::info!(user = %user.id, "password reset link queued");
+    }
+    Ok(page(&said).into_response())
+}
+
+/// The link's token, if it is one Taper could have made.
+fn token_of(raw: &str) -> Option<&str> {
+    (raw.len() == 64 && raw.chars().all(|c| c.is_ascii_hexdigit())).then_some(raw)
+}
+
+pub async fn reset_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Extension(secure): Extension<csrf::SecureCookies>,
+    Path(raw): Path<String>,
+) -> AppResult<Response> {
+    let ctx = ctx.with_token(secure);
+    let valid = match token_of(&raw) {
+        Some(t) => state.store.reset_owner(&stored_hash(t), Timestamp::now()).await?.is_some(),
+        None => false,
+    };
+    Ok(ctx.send(Reset { chrome: ctx.chrome("login"), token: raw, valid, error: None, min: crate::auth::MIN_PASSWORD }))
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    again: String,
+}
+
+/// Sets the new password, uses the link, ends every session, and sends the person to sign in.
+pub async fn reset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+    Form(f): Form<ResetForm>,
+) -> AppResult<Response> {
+    let again = |error: String| {
+        crate::views::again(Reset {
+            chrome: ctx.chrome("login"),
+            token: raw.clone(),
+            valid: true,
+            error: Some(error),
+            min: crate::auth::MIN_PASSWORD,
+        })
+    };
+    let Some(token) = token_of(&raw) else {
+        return Ok(Reset {
+            chrome: ctx.chrome("login"),
+            token: raw.clone(),
+            valid: false,
+            error: None,
+            min: crate::auth::MIN_PASSWORD,
+        }
+        .into_response());
+    };
+    if let Err(e) = check_password(&f.password) {
+        return Ok(again(e));
+    }
+    if f.password != f.again {
+        return Ok(again("The two passwords are not the same: type the new one twice.".into()));
+    }
+    let hash = hash_password(f.password).await?;
+    match state.store.use_reset(&stored_hash(token), &hash, Timestamp::now()).await? {
+        Some(user) => {
+            tracing::info!(user = %user, "password reset");
+            Ok(Redirect::to("/login?reset=1").into_response())
+        }
+        None => Ok(Reset {
+            chrome: ctx.chrome("login"),
+            token: raw.clone(),
+            valid: false,
+            error: None,
+            min: crate::auth::MIN_PASSWORD,
+        }
+        .into_response()),
+    }
+}
+
+// View models: what this area's templates show.
+
+#[derive(Template, WebTemplate)]
+#[template(path = "forgot.html")]
+pub struct Forgot {
+    pub chrome: crate::views::Chrome,
+    pub mail_on: bool,
+    /// What was said after the form was sent (the same whether or not the account exists).
+    pub sent: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "reset.html")]
+pub struct Reset {
+    pub chrome: crate::views::Chrome,
+    pub token: String,
+    /// Whether the link still works.
+    pub valid: bool,
+    pub error: Option<String>,
+    /// The fewest characters a password may have.
+    pub min: usize,
+}
