@@ -380,11 +380,14 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     // e-mail: attempts, the lease in minutes, the backoff (1 minute doubling six times, an hour)
     ("crates/server/src/mail.rs", &["8", "5", "1_", "6", "60"]),
     ("crates/server/src/pages/password.rs", &["64"]), // a reset token's length in hex digits
+    ("crates/server/src/pages/reminders.rs", &["64"]), // a dose link's token length in hex digits
+    // reminders: the hours they go out, minutes an hour, a link's hours, seconds between looks
+    ("crates/server/src/reminders.rs", &["9", "60", "20", "18", "10", "24"]),
     ("crates/server/src/pages/questionnaires.rs", &["4"]), // array size of the answer words
-    ("crates/server/src/views.rs", &["43"]),          // the number of time zones offered
-    ("crates/cli/src/main.rs", &["2"]),               // exit code
-    ("crates/cli/src/pk_args.rs", &["2"]),            // pairs of times
-    ("crates/cli/src/plan_args.rs", &["20"]),         // file size shift
+    ("crates/server/src/views.rs", &["43"]),               // the number of time zones offered
+    ("crates/cli/src/main.rs", &["2"]),                    // exit code
+    ("crates/cli/src/pk_args.rs", &["2"]),                 // pairs of times
+    ("crates/cli/src/plan_args.rs", &["20"]),              // file size shift
     ("crates/cli/src/serve_args.rs", &["8080", "3", "5"]), // port, "://", seconds between mail-queue looks
 ];
 

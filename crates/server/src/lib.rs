@@ -19,6 +19,7 @@ pub mod listen;
 pub mod mail;
 pub mod notices;
 pub mod pages;
+pub mod reminders;
 pub mod self_harm;
 pub mod sessions;
 pub mod settings;
@@ -238,6 +239,8 @@ fn routes() -> Router<AppState> {
         .route("/doses", get(pages::doses::calendar))
         .route("/doses/{date}", get(pages::doses::day).post(pages::doses::record))
         .route("/supply", get(pages::supply::show).post(pages::supply::save))
+        .route("/account/reminders", post(pages::reminders::save))
+        .route("/dose-taken/{token}", get(pages::reminders::taken_form).post(pages::reminders::taken))
         .route("/password/forgot", get(pages::password::forgot_form).post(pages::password::forgot))
         .route("/password/reset/{token}", get(pages::password::reset_form).post(pages::password::reset))
         .route("/checkin", get(pages::checkin::form).post(pages::checkin::save))
@@ -336,6 +339,7 @@ pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(),
     if let Some(mail) = config.mail.clone() {
         state = state.with_mail(mail.clone());
         tokio::spawn(mail::run(store.clone(), mail, format!("worker-{}", uuid::Uuid::now_v7())));
+        tokio::spawn(reminders::run(state.clone()));
     }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

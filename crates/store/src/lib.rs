@@ -26,6 +26,7 @@ mod import;
 mod jobs;
 mod plans;
 mod proposals;
+mod reminders;
 mod resets;
 mod rows;
 #[cfg(feature = "test-support")]

@@ -185,6 +185,27 @@ pub struct DoseRecord {
     pub recorded_at: Timestamp,
 }
 
+/// What a person asked to be reminded of by e-mail, and when not to be (minutes of their own
+/// day, from and to; the quiet hours may run past midnight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Reminders {
+    pub doses: bool,
+    pub checkin: bool,
+    pub step: bool,
+    pub supply: bool,
+    pub quiet: Option<(u16, u16)>,
+}
+
+/// The one dose a reminder's link records as taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DoseLink {
+    pub user: UserId,
+    pub plan: PlanId,
+    pub date: Date,
+    /// The dose time (minute of the day), or `None` for the day's one dose.
+    pub time: Option<u16>,
+}
+
 /// A count of one product (see `Store::save_supply`).
 pub struct NewSupply<'a> {
     pub product_id: &'a str,

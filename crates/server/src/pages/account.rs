@@ -15,7 +15,12 @@ use crate::views::{self, ZONES};
 use askama::Template;
 use askama_web::WebTemplate;
 
-async fn page(state: &AppState, person: &Person, error: Option<String>, notice: Option<String>) -> AppResult<Account> {
+pub(crate) async fn page(
+    state: &AppState,
+    person: &Person,
+    error: Option<String>,
+    notice: Option<String>,
+) -> AppResult<Account> {
     Ok(Account {
         chrome: person.chrome("account"),
         email: person.user.email.clone(),
@@ -29,6 +34,7 @@ async fn page(state: &AppState, person: &Person, error: Option<String>, notice: 
         is_person: !person.user.role.is_supporter(),
         created: person.user.created_at.to_zoned_datetime(person.tz.clone()).date().to_string(),
         sessions: sessions(state, person).await?,
+        reminders: super::reminders::view(state, person).await?,
         error,
         notice,
     })
@@ -66,6 +72,7 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     let notice = match q.saved.as_deref() {
         Some("time-zone") => Some(format!("Saved: your time zone is {}.", person.user.time_zone)),
         Some("country") => Some("Saved: where you live. Crisis help for it comes first.".to_string()),
+        Some("reminders") => Some("Saved: your reminders.".to_string()),
         Some("daily-safety") => Some(if person.user.daily_safety {
             "Saved: you will be asked the daily question.".to_string()
         } else {
@@ -197,6 +204,8 @@ struct Export {
     doses: Vec<ExportDose>,
     /// What the person counted of each product (issue 20: supply).
     supplies: Vec<serde_json::Value>,
+    /// Which reminders they asked for, and their quiet hours.
+    reminders: serde_json::Value,
     checkins: Vec<ExportCheckIn>,
     checklist: Vec<&'static str>,
     questionnaires: Vec<serde_json::Value>,
@@ -283,6 +292,14 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
                 })
             })
             .collect(),
+        reminders: {
+            let r = store.reminders(id).await?;
+            serde_json::json!({
+                "doses": r.doses, "checkin": r.checkin, "step": r.step, "supply": r.supply,
+                "quiet_from": r.quiet.map(|(a, _)| crate::reminders::clock(a)),
+                "quiet_to": r.quiet.map(|(_, b)| crate::reminders::clock(b)),
+            })
+        },
         checkins: store.checkins(id).await?.into_iter().map(ExportCheckIn::from).collect(),
         checklist: CHECKLIST.iter().map(|i| i.key).collect(),
         questionnaires: store.questionnaires(id).await?.into_iter().map(questionnaire_json).collect(),
@@ -529,6 +546,7 @@ pub struct Account {
     pub is_person: bool,
     pub created: String,
     pub sessions: Vec<SessionView>,
+    pub reminders: super::reminders::RemindersView,
     pub error: Option<String>,
     pub notice: Option<String>,
 }

@@ -107,7 +107,8 @@ async fn day_page(
     let today = person.today();
     let records = state.store.doses_between(person.id(), course.plan_id, date, date).await?;
     let day = planned(person, course, date, &records).ok_or(AppError::NotFound)?;
-    let new_way = new_way_pending(state, person, course, today).await?.filter(|since| date >= *since).map(long_date);
+    let new_way =
+        new_way_pending(state, person.id(), course, today).await?.filter(|since| date >= *since).map(long_date);
     Ok(DayPage { chrome: person.chrome("today"), is_today: date == today, day, new_way, notice })
 }
 
@@ -143,7 +144,7 @@ pub async fn record(
     // A day of a new way of preparing, not yet confirmed: the same question as Today asks.
     if status == DoseStatus::Taken
         && f.read_new_way != "yes"
-        && new_way_pending(&state, &person, &course, today).await?.is_some_and(|since| date >= since)
+        && new_way_pending(&state, person.id(), &course, today).await?.is_some_and(|since| date >= since)
     {
         let notice = "Not recorded yet. This day's dose was prepared a new way: read how below, tick \"I have read the new way to prepare it\", then press the button for the dose you took.".to_string();
         return Ok(crate::views::again(day_page(&state, &person, &course, date, Some(notice)).await?));

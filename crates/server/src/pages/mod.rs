@@ -12,6 +12,7 @@ pub mod plan;
 pub mod progress;
 pub mod questionnaires;
 pub mod reinstate;
+pub mod reminders;
 pub mod safety_plan;
 pub mod sharing;
 pub mod supply;

@@ -25,12 +25,18 @@ use askama_web::WebTemplate;
 
 /// The days from `from` to today whose every planned dose was recorded as missed: nothing was
 /// taken from the shelf on them (today too, once its doses are recorded missed; a walk).
-async fn missed_days(state: &AppState, person: &Person, course: &Course, from: Date) -> AppResult<BTreeSet<Date>> {
-    let until = person.today();
+async fn missed_days(
+    state: &AppState,
+    user: taper_store::UserId,
+    today: Date,
+    course: &Course,
+    from: Date,
+) -> AppResult<BTreeSet<Date>> {
+    let until = today;
     if from > until {
         return Ok(BTreeSet::new());
     }
-    let records = state.store.doses_between(person.id(), course.plan_id, from, until).await?;
+    let records = state.store.doses_between(user, course.plan_id, from, until).await?;
     let days: BTreeSet<Date> = records.iter().map(|r| r.date).collect();
     Ok(days
         .into_iter()
@@ -153,7 +159,7 @@ async fn supply_page(state: &AppState, person: &Person, shown: Shown) -> AppResu
     page.drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
     let records = state.store.supplies(person.id()).await?;
     let oldest = records.iter().map(|r| r.counted_on).min().unwrap_or(today);
-    let missed = missed_days(state, person, &course, oldest).await?;
+    let missed = missed_days(state, person.id(), today, &course, oldest).await?;
     page.rows = course
         .products_from(today)
         .into_iter()
@@ -255,12 +261,17 @@ pub async fn save(State(state): State<AppState>, person: Person, Form(f): Form<S
 
 /// What Today says about supply: each counted product whose day to ask for more is near or
 /// past, and each product a coming step needs that the person has not counted.
-pub(crate) async fn today_alerts(state: &AppState, person: &Person, course: &Course) -> AppResult<Vec<String>> {
-    let today = person.today();
-    let records = state.store.supplies(person.id()).await?;
+pub(crate) async fn today_alerts(
+    state: &AppState,
+    user: taper_store::UserId,
+    today: Date,
+    course: &Course,
+) -> AppResult<Vec<String>> {
+    let records = state.store.supplies(user).await?;
     let products = course.products_from(today);
     let oldest = records.iter().map(|r| r.counted_on).min().unwrap_or(today);
-    let missed = if records.is_empty() { BTreeSet::new() } else { missed_days(state, person, course, oldest).await? };
+    let missed =
+        if records.is_empty() { BTreeSet::new() } else { missed_days(state, user, today, course, oldest).await? };
     let mut out = Vec::new();
     for (first, u) in products {
         match records.iter().find(|r| r.product_id == u.product_id) {

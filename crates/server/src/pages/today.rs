@@ -74,12 +74,12 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
         None => page.starts = Some(long_date(course.revs[0].record.effective)),
         Some((on, step)) => {
             let records = state.store.doses_on(person.id(), course.plan_id, today).await?;
-            let new_way = new_way_pending(state, person, &course, today).await?;
+            let new_way = new_way_pending(state, person.id(), &course, today).await?;
             page.dose = Some(today_dose(person, &course, today, &on, step, &records, new_way));
             next = on.next.map(|(d, _)| d);
         }
     }
-    page.supply = super::supply::today_alerts(state, person, &course).await?;
+    page.supply = super::supply::today_alerts(state, person.id(), today, &course).await?;
     let checkins = state.store.checkins(person.id()).await?;
     let analysis = timeline::analyse(&checkins, Some(&course), today).await?;
     page.readiness = readiness_view(state, person, &course, &analysis, next).await?;
@@ -224,12 +224,12 @@ fn today_dose(
 /// it began: until then Today asks the person to confirm they have read it (clinical review D1).
 pub(crate) async fn new_way_pending(
     state: &AppState,
-    person: &Person,
+    user: taper_store::UserId,
     course: &Course,
     today: jiff::civil::Date,
 ) -> AppResult<Option<jiff::civil::Date>> {
     let Some(since) = course.new_way_since(today) else { return Ok(None) };
-    let taken_since = state.store.taken_since(person.id(), course.plan_id, since).await?;
+    let taken_since = state.store.taken_since(user, course.plan_id, since).await?;
     Ok((!taken_since).then_some(since))
 }
 
@@ -256,7 +256,7 @@ pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form
     let (on, step) = course.on(today).ok_or_else(|| AppError::BadRequest("Your plan has not started yet.".into()))?;
     if status == DoseStatus::Taken
         && f.read_new_way != "yes"
-        && let Some(since) = new_way_pending(&state, &person, &course, today).await?
+        && let Some(since) = new_way_pending(&state, person.id(), &course, today).await?
     {
         // Today again, with what to do at the top: nothing recorded, nothing lost (walk-through
         // round 4: an error page with the signed-out menu looked like being logged out).

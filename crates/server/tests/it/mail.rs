@@ -18,7 +18,7 @@ use super::forms::visible;
 use super::helpers::{TestApp, on_both};
 
 /// An SMTP server on a free port that keeps every message in a maildir.
-struct Sink {
+pub struct Sink {
     child: Child,
     dir: PathBuf,
     port: u16,
@@ -27,7 +27,7 @@ struct Sink {
 impl Sink {
     /// The sink, or `None` (said loudly) where scripts/test-deps has not installed it; in CI a
     /// missing sink fails the test instead.
-    fn start() -> Option<Sink> {
+    pub fn start() -> Option<Sink> {
         let Ok(python) = std::env::var("TAPER_TEST_SMTP_PYTHON") else {
             assert!(
                 !taper_store::scratch::postgres_required(),
@@ -56,7 +56,7 @@ impl Sink {
         panic!("aiosmtpd did not start on port {port}");
     }
 
-    fn config(&self) -> MailConfig {
+    pub fn config(&self) -> MailConfig {
         MailConfig {
             smtp_url: format!("smtp://127.0.0.1:{}", self.port),
             from: "Taper <taper@example.org>".into(),
@@ -66,13 +66,13 @@ impl Sink {
     }
 
     /// Every message received so far, as raw text.
-    fn messages(&self) -> Vec<String> {
+    pub fn messages(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(self.dir.join("new")) else { return Vec::new() };
         entries.filter_map(Result::ok).filter_map(|e| std::fs::read_to_string(e.path()).ok()).collect()
     }
 
     /// Waits until `n` messages have arrived (or a few seconds have passed) and returns them all.
-    async fn wait_for(&self, n: usize) -> Vec<String> {
+    pub async fn wait_for(&self, n: usize) -> Vec<String> {
         for _ in 0..200 {
             if self.messages().len() >= n {
                 break;
@@ -93,10 +93,16 @@ impl Drop for Sink {
 
 /// The app on `url` sending e-mail through `sink`, with its worker running.
 async fn with_mail(url: &str, sink: &Sink) -> (TestApp, tokio::task::JoinHandle<()>) {
+    let (app, _, worker) = with_mail_state(url, sink).await;
+    (app, worker)
+}
+
+/// As `with_mail`, with the app's state (to run the reminders' look by hand).
+pub async fn with_mail_state(url: &str, sink: &Sink) -> (TestApp, AppState, tokio::task::JoinHandle<()>) {
     let store = Store::connect_sealed(url, &taper_store::seal::Key::generate()).await.unwrap();
     let state = AppState::build(store.clone(), 2, Duration::from_secs(1800)).unwrap().with_mail(sink.config());
     let worker = tokio::spawn(mail::run(store.clone(), sink.config(), "worker-a".into()));
-    (TestApp::serve_state(state, store, url).await, worker)
+    (TestApp::serve_state(state.clone(), store, url).await, state, worker)
 }
 
 /// The link in a reset message, as a path on the app.

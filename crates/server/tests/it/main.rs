@@ -15,6 +15,7 @@ mod mail;
 mod pace;
 mod readiness;
 mod reinstate;
+mod reminders;
 mod safety;
 mod sharing;
 mod supply;

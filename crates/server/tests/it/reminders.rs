@@ -1,0 +1,95 @@
+//! Issue 20, reminders by e-mail: at the person's own times and time zone, never in their quiet
+//! hours, each once however often the server looks, with a single-use link that records the dose
+//! as taken (opening it records nothing; the button does).
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use reqwest::StatusCode;
+use taper_server::reminders::tick;
+use taper_store::scratch::Scratch;
+
+use super::forms::visible;
+use super::helpers::{TestApp, on_both};
+use super::mail::{Sink, with_mail_state};
+use super::{days_ago, london_today, make_plan};
+
+/// `hh:mm` today in London, as a moment.
+fn london(today: Date, hour: i8, minute: i8) -> Timestamp {
+    today.at(hour, minute, 0, 0).in_tz("Europe/London").unwrap().timestamp()
+}
+
+fn link_path(message: &str) -> String {
+    let text = message.replace("=\r\n", "").replace("=\n", "");
+    let start = text.find("http://taper.test/dose-taken/").expect("a dose link");
+    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    link.trim_start_matches("http://taper.test").to_string()
+}
+
+#[tokio::test]
+async fn a_dose_reminder_comes_once_at_its_time_and_its_link_records_the_dose() {
+    let Some(sink) = Sink::start() else { return };
+    for scratch in [Some(Scratch::sqlite()), Scratch::postgres().await.ok()].into_iter().flatten() {
+        let (app, state, worker) = with_mail_state(&scratch.url, &sink).await;
+        let before = sink.messages().len();
+        let email = format!("remind-{}@example.org", uuid::Uuid::now_v7().simple());
+        let b = app.browser();
+        b.sign_up(&email).await;
+        // Citalopram 20 mg once a day, from today: no dose time in the plan, so 09:00.
+        make_plan(&b, &days_ago(0), "14").await;
+        let user = app.store.user_by_email(&email).await.unwrap().unwrap().id;
+        let account = b.get("/account").await;
+        assert!(account.has("id=\"reminders-h\"") && account.has("name=\"doses\""), "{}", visible(&account));
+        let saved = b.submit("/account", "/account/reminders", &[("doses", "on"), ("checkin", "on")]).await;
+        assert_eq!(saved.location.as_deref(), Some("/account?saved=reminders#reminders-h"));
+
+        let today = london_today();
+        assert_eq!(tick(&state, london(today, 8, 59)).await.unwrap(), 0, "not before its time");
+        assert_eq!(tick(&state, london(today, 9, 5)).await.unwrap(), 1, "the 09:00 dose");
+        assert_eq!(tick(&state, london(today, 9, 6)).await.unwrap(), 0, "once, however often the server looks");
+        let got = sink.wait_for(before + 1).await;
+        let message = got.iter().find(|m| m.contains(&email)).expect("the reminder");
+        assert!(message.contains("Subject: Your 09:00 dose"), "{message}");
+        assert!(!message.contains("citalopram") && !message.contains("20 mg"), "no medicine or dose in an e-mail");
+        let path = link_path(message);
+
+        // Opening the link records nothing; the button records the dose, once.
+        let page = b.get(&path).await;
+        assert!(page.has("Yes, I took it"), "{}", visible(&page));
+        assert!(app.store.doses(user).await.unwrap().is_empty(), "opening the link records nothing");
+        let stranger = app.browser();
+        let done = stranger.submit(&path, &path, &[]).await;
+        assert!(done.has("Recorded: your dose on"), "{}", visible(&done));
+        let doses = app.store.doses(user).await.unwrap();
+        assert_eq!((doses.len(), doses[0].dose_mg), (1, 20.0));
+        assert!(stranger.get(&path).await.has("id=\"link-invalid\""), "single use");
+        assert!(stranger.submit("/login", &path, &[]).await.has("id=\"link-invalid\""));
+
+        // The check-in at 20:00, not in quiet hours, and not once it is done.
+        let quiet = [("checkin", "on"), ("quiet_from", "19:30"), ("quiet_to", "21:00")];
+        b.submit("/account", "/account/reminders", &quiet).await;
+        assert_eq!(tick(&state, london(today, 20, 10)).await.unwrap(), 0, "quiet hours");
+        b.submit("/account", "/account/reminders", &[("checkin", "on")]).await;
+        assert_eq!(tick(&state, london(today, 20, 10)).await.unwrap(), 1, "the check-in");
+        // Half a quiet time is refused and nothing changes.
+        let half = b.submit("/account", "/account/reminders", &[("doses", "on"), ("quiet_from", "22:00")]).await;
+        assert_eq!(half.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(half.has("Give both ends of the quiet hours"), "{}", visible(&half));
+        let kept = app.store.reminders(user).await.unwrap();
+        assert!(kept.checkin && !kept.doses && kept.quiet.is_none(), "{kept:?}");
+        worker.abort();
+        app.stop().await;
+        scratch.remove().await;
+    }
+}
+
+#[tokio::test]
+async fn without_e_mail_the_account_says_reminders_are_off() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("off@example.org").await;
+        let account = b.get("/account").await;
+        assert!(account.has("id=\"reminders-off\"") && !account.has("name=\"doses\""), "{}", visible(&account));
+        app
+    })
+    .await;
+}
