@@ -182,6 +182,54 @@ pub fn mail_queue(args: &QueueArgs) -> anyhow::Result<String> {
     Ok(out)
 }
 
+/// `taper reset-link`: a single-use link for a person who cannot get e-mail from this server.
+#[cfg(feature = "serve")]
+#[derive(clap::Args)]
+pub struct ResetLinkArgs {
+    /// The e-mail address of the account.
+    #[arg(long)]
+    pub email: String,
+    /// Where people open this server, put before the link (e.g. https://taper.example.org).
+    #[arg(long, env = "TAPER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    #[command(flatten)]
+    pub at: QueueArgs,
+}
+
+/// Makes a link that lets the account's owner choose a new password, once, within an hour; the
+/// operator hands it over in person or by a channel they trust (never a ticket others can read).
+#[cfg(feature = "serve")]
+pub fn reset_link(args: &ResetLinkArgs) -> anyhow::Result<String> {
+    let url = match &args.at.database {
+        Some(u) => u.clone(),
+        None => format!("sqlite:{}", sqlite_file(args.at.data_dir.as_ref())?.display()),
+    };
+    let key = read_key(args.at.key_file.as_ref(), &sqlite_file(args.at.data_dir.as_ref())?)?;
+    let email = args.email.trim().to_lowercase();
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let token = runtime.block_on(async {
+        let store = Store::connect_sealed(&url, &key).await.map_err(explain)?;
+        let user = store.user_by_email(&email).await.map_err(explain)?;
+        let made = match user {
+            Some(u) => {
+                let token = taper_server::cookies::fresh_token();
+                let now = jiff::Timestamp::now();
+                let expires = now.checked_add(taper_server::pages::password::LINK_LIFETIME).unwrap_or(now);
+                let hash = taper_server::cookies::stored_hash(&token);
+                store.create_reset(&hash, u.id, expires, now).await.map_err(explain).map(|()| token)
+            }
+            None => Err(UsageError(format!("no account {email} on this server")).into()),
+        };
+        store.close().await;
+        made
+    })?;
+    let base = args.public_url.as_deref().unwrap_or_default().trim_end_matches('/');
+    Ok(format!(
+        "A link for {email} to choose a new password; it works once, within one hour:\n{base}/password/reset/{token}\n{}",
+        if base.is_empty() { "(put this server's address before it)\n" } else { "" }
+    ))
+}
+
 /// The server's key: `--key-file`, else `taper.key` beside the database file `db`.
 fn read_key(key_file: Option<&PathBuf>, db: &std::path::Path) -> anyhow::Result<taper_store::seal::Key> {
     let key_file = key_file.cloned().unwrap_or_else(|| db.with_file_name("taper.key"));

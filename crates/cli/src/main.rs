@@ -51,6 +51,9 @@ enum Command {
     /// Show the e-mail the web app has not sent yet: waiting, being retried, or failed for good.
     #[cfg(feature = "serve")]
     MailQueue(backup_args::QueueArgs),
+    /// Make a single-use link for a person to choose a new password (when e-mail cannot reach them).
+    #[cfg(feature = "serve")]
+    ResetLink(backup_args::ResetLinkArgs),
 }
 
 #[derive(clap::Args)]
@@ -114,6 +117,8 @@ fn run(cli: Cli) -> anyhow::Result<String> {
         Command::Import(args) => backup_args::import(&args),
         #[cfg(feature = "serve")]
         Command::MailQueue(args) => backup_args::mail_queue(&args),
+        #[cfg(feature = "serve")]
+        Command::ResetLink(args) => backup_args::reset_link(&args),
     }
 }
 

@@ -110,3 +110,54 @@ fn the_mail_queue_shows_what_waits_and_what_failed_without_the_message() {
         .stdout(predicates::str::contains("secret@example.org").not());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Walk: a server without e-mail left a person who forgot their password with no way back. The
+/// operator makes a single-use link; the wrong address is refused.
+#[test]
+fn an_operator_makes_a_single_use_reset_link() {
+    let dir = std::env::temp_dir().join(format!("taper-cli-reset-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = taper_store::seal::Key::generate();
+    std::fs::write(dir.join("taper.key"), key.to_hex()).unwrap();
+    let url = format!("sqlite:{}", dir.join("taper.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let user = rt.block_on(async {
+        let store = taper_store::Store::connect_sealed(&url, &key).await.unwrap();
+        let new = taper_store::NewUser {
+            email: "lost@example.org",
+            display_name: "Lost",
+            password_hash: "$argon2id$x",
+            time_zone: "UTC",
+            role: taper_core::role::Role::Person,
+            country: None,
+        };
+        let u = store.create_user(&new, jiff::Timestamp::now()).await.unwrap();
+        store.close().await;
+        u.id
+    });
+    let out = taper()
+        .args(["reset-link", "--email", "Lost@Example.org", "--public-url", "https://taper.example.org/", "--data-dir"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let token =
+        text.split("https://taper.example.org/password/reset/").nth(1).unwrap().split_whitespace().next().unwrap();
+    let hash = taper_server::cookies::stored_hash(token);
+    rt.block_on(async {
+        let store = taper_store::Store::connect_sealed(&url, &key).await.unwrap();
+        assert_eq!(store.reset_owner(&hash, jiff::Timestamp::now()).await.unwrap(), Some(user));
+        store.close().await;
+    });
+    taper()
+        .args(["reset-link", "--email", "nobody@example.org", "--data-dir"])
+        .arg(&dir)
+        .assert()
+        .failure()
+        .stderr(contains("no account"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

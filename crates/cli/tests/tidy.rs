@@ -378,9 +378,9 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     // limits and waits, words for a wait; device cookie lifetime: days, hours a day, seconds an hour
     ("crates/server/src/throttle.rs", &["10", "30", "50", "600", "15", "12", "90", "59", "60", "24", "3600", "2", "3"]),
     // e-mail: attempts, the lease in minutes, the backoff (1 minute doubling six times, an hour)
-    ("crates/server/src/mail.rs", &["8", "5", "1_", "6", "60"]),
-    ("crates/server/src/pages/password.rs", &["64"]), // a reset token's length in hex digits
-    ("crates/server/src/pages/reminders.rs", &["64"]), // a dose link's token length in hex digits
+    ("crates/server/src/mail.rs", &["8", "5", "1_", "6", "60", "990"]), // and SMTP's line length
+    ("crates/server/src/pages/password.rs", &["64", "10"]), // a reset token's hex digits; minutes between links
+    ("crates/server/src/pages/reminders.rs", &["64"]),      // a dose link's token length in hex digits
     // reminders: the hours they go out, minutes an hour, a link's hours, seconds between looks
     ("crates/server/src/reminders.rs", &["9", "60", "20", "18", "10", "24"]),
     ("crates/server/src/pages/questionnaires.rs", &["4"]), // array size of the answer words

@@ -379,7 +379,10 @@ pub fn normalise_email(raw: &str) -> Result<String, String> {
 
 pub fn check_password(p: &str) -> Result<(), String> {
     let n = p.chars().count();
-    if n < MIN_PASSWORD {
+    if p.trim().is_empty() && n > 0 {
+        // A walk signed up with twelve spaces.
+        Err("Use letters, numbers or other characters, not only spaces.".into())
+    } else if n < MIN_PASSWORD {
         Err(format!("Use at least {MIN_PASSWORD} characters (you typed {n}). A few words in a row work well."))
     } else if n > MAX_PASSWORD {
         Err(format!("Use at most {MAX_PASSWORD} characters."))

@@ -16,6 +16,9 @@ pub const EMAIL_JOB: &str = "email";
 /// How many times a message is tried before it is kept as failed.
 pub const MAX_ATTEMPTS: u32 = 8;
 
+/// The longest line SMTP carries (RFC 5321 §4.5.3.1.6: 1000 octets with CRLF), less a margin.
+const SMTP_LINE: usize = 990;
+
 /// How long a worker holds a claimed message before another may take it (a worker that died
 /// mid-send): longer than any SMTP exchange takes.
 const LEASE: SignedDuration = SignedDuration::from_mins(5);
@@ -122,12 +125,24 @@ async fn step(
 }
 
 async fn send(transport: &AsyncSmtpTransport<Tokio1Executor>, from: &Mailbox, email: &Email) -> Result<(), String> {
+    use lettre::message::header::{ContentTransferEncoding, ContentType};
+    use lettre::message::{Body, SinglePart};
     let to: Mailbox = email.to.parse().map_err(|e| format!("address: {e}"))?;
+    // Plain UTF-8 text sent as 8bit, so a link is never split across lines by quoted-printable
+    // (a walk: the reset link broke at 76 characters); lines stay far below SMTP's limit.
+    let crlf = email.body.replace("\r\n", "\n").replace('\n', "\r\n");
+    let body = if crlf.split("\r\n").all(|line| line.len() < SMTP_LINE) && !crlf.contains('\0') {
+        Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::EightBit)
+    } else {
+        Body::new(email.body.clone())
+    };
+    let part = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(body);
     let message = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(email.subject.clone())
-        .body(email.body.clone())
+        .message_id(None)
+        .singlepart(part)
         .map_err(|e| format!("building the message: {e}"))?;
     transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
 }

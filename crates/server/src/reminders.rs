@@ -131,7 +131,8 @@ impl Due<'_> {
                 self.public
             );
             let key = format!("dose:{}", clock(at));
-            if self.queue(&key, &format!("Your {} dose", clock(at)), body).await? {
+            // The subject names no medicine or dose: it shows on a locked phone.
+            if self.queue(&key, &format!("Your {} reminder", clock(at)), body).await? {
                 let link = DoseLink { user: self.user, plan: course.plan_id, date: self.today, time: d.minutes };
                 let expires = self.now.checked_add(LINK_LIFETIME).unwrap_or(self.now);
                 self.state.store.create_dose_link(&stored_hash(&token), &link, expires, self.now).await?;

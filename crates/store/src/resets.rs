@@ -25,6 +25,17 @@ impl Store {
         Ok(())
     }
 
+    /// Whether a reset link was made for `user` at `since` or later.
+    pub async fn reset_since(&self, user: UserId, since: Timestamp) -> Result<bool> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM password_resets WHERE user_id = $1 AND created_at >= $2 LIMIT 1")
+                .bind(user.to_string())
+                .bind(micros(since))
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.is_some())
+    }
+
     /// Whose unused, unexpired token this is, without using it (to show the form).
     pub async fn reset_owner(&self, token_hash: &str, now: Timestamp) -> Result<Option<UserId>> {
         let row: Option<(String,)> = sqlx::query_as(

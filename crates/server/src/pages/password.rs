@@ -21,13 +21,23 @@ use askama_web::WebTemplate;
 /// How long a reset link works.
 pub const LINK_LIFETIME: SignedDuration = SignedDuration::from_hours(1);
 
+/// One link per address in this time: asking again sooner sends nothing more (a walk got four
+/// e-mails with four different links from quick asks).
+pub const RESEND_AFTER: SignedDuration = SignedDuration::from_mins(10);
+
 pub async fn forgot_form(
     State(state): State<AppState>,
     ctx: Ctx,
     Extension(secure): Extension<csrf::SecureCookies>,
 ) -> AppResult<Response> {
     let ctx = ctx.with_token(secure);
-    Ok(ctx.send(Forgot { chrome: ctx.chrome("login"), mail_on: state.mail.is_some(), sent: None }))
+    Ok(ctx.send(Forgot {
+        chrome: ctx.chrome("login"),
+        mail_on: state.mail.is_some(),
+        sent: None,
+        error: None,
+        email: String::new(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -39,35 +49,44 @@ pub struct ForgotForm {
 /// Queues a reset link when an account uses the address (and the address has not asked too
 /// often); says the same either way.
 pub async fn forgot(State(state): State<AppState>, ctx: Ctx, Form(f): Form<ForgotForm>) -> AppResult<Response> {
-    let email = f.email.trim().to_lowercase();
-    let page = |sent: &str| Forgot {
+    let page = |sent: Option<String>, error: Option<String>| Forgot {
         chrome: ctx.chrome("login"),
         mail_on: state.mail.is_some(),
-        sent: Some(sent.to_string()),
+        sent,
+        error,
+        email: f.email.trim().to_string(),
     };
-    let Some(settings) = state.mail.as_ref() else { return Ok(page("").into_response()) };
-    let said = format!(
-        "If an account uses {email}, a link to choose a new password is on its way to it. The link works once, for one hour. Nothing arrived? Look in your spam folder, or ask again in a while."
-    );
+    let Some(settings) = state.mail.as_ref() else { return Ok(page(None, None).into_response()) };
+    let email = match crate::auth::normalise_email(&f.email) {
+        Ok(e) => e,
+        Err(e) => return Ok(crate::views::again(page(None, Some(e)))),
+    };
+    let said = Some(format!(
+        "If an account uses {email}, we have sent it a link to choose a new password. The link works once, for one hour. It can take a few minutes to arrive: look in your spam folder too. A new link is sent at most every {} minutes.",
+        RESEND_AFTER.as_mins()
+    ));
     let account = throttle::account_key(&email);
     if throttle::attempt(&state, Limit::Reset, &account).await?.is_some() {
         tracing::warn!(account = %account, "password reset not sent: asked too often");
-        return Ok(page(&said).into_response());
+        return Ok(page(said, None).into_response());
     }
-    if let Some(user) = state.store.user_by_email(&email).await? {
+    let now = Timestamp::now();
+    let recent = now.checked_sub(RESEND_AFTER).unwrap_or(now);
+    if let Some(user) = state.store.user_by_email(&email).await?
+        && !state.store.reset_since(user.id, recent).await?
+    {
         let token = fresh_token();
-        let now = Timestamp::now();
         let expires = now.checked_add(LINK_LIFETIME).unwrap_or(now);
         state.store.create_reset(&stored_hash(&token), user.id, expires, now).await?;
         let body = format!(
             "Someone, we hope you, asked to choose a new password for your Taper account.\n\nTo choose one, open this link within one hour. It works once:\n{}/password/reset/{token}\n\nIf you did not ask, you can ignore this e-mail: your password stays as it is.\n",
             settings.public_url
         );
-        let email = Email { to: user.email.clone(), subject: "Choose a new Taper password".into(), body };
+        let email = Email { to: user.email.clone(), subject: "Choose a new password".into(), body };
         mail::queue(&state.store, &email, now).await?;
         tracing::info!(user = %user.id, "password reset link queued");
     }
-    Ok(page(&said).into_response())
+    Ok(page(said, None).into_response())
 }
 
 /// The link's token, if it is one Taper could have made.
@@ -86,7 +105,14 @@ pub async fn reset_form(
         Some(t) => state.store.reset_owner(&stored_hash(t), Timestamp::now()).await?.is_some(),
         None => false,
     };
-    Ok(ctx.send(Reset { chrome: ctx.chrome("login"), token: raw, valid, error: None, min: crate::auth::MIN_PASSWORD }))
+    Ok(ctx.send(Reset {
+        chrome: ctx.chrome("login"),
+        token: raw,
+        valid,
+        error: None,
+        min: crate::auth::MIN_PASSWORD,
+        max: crate::auth::MAX_PASSWORD,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -111,6 +137,7 @@ pub async fn reset(
             valid: true,
             error: Some(error),
             min: crate::auth::MIN_PASSWORD,
+            max: crate::auth::MAX_PASSWORD,
         })
     };
     let Some(token) = token_of(&raw) else {
@@ -120,6 +147,7 @@ pub async fn reset(
             valid: false,
             error: None,
             min: crate::auth::MIN_PASSWORD,
+            max: crate::auth::MAX_PASSWORD,
         }
         .into_response());
     };
@@ -141,6 +169,7 @@ pub async fn reset(
             valid: false,
             error: None,
             min: crate::auth::MIN_PASSWORD,
+            max: crate::auth::MAX_PASSWORD,
         }
         .into_response()),
     }
@@ -155,6 +184,10 @@ pub struct Forgot {
     pub mail_on: bool,
     /// What was said after the form was sent (the same whether or not the account exists).
     pub sent: Option<String>,
+    /// Why the address given cannot be used.
+    pub error: Option<String>,
+    /// The address as typed.
+    pub email: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -165,6 +198,7 @@ pub struct Reset {
     /// Whether the link still works.
     pub valid: bool,
     pub error: Option<String>,
-    /// The fewest characters a password may have.
+    /// The fewest and most characters a password may have.
     pub min: usize,
+    pub max: usize,
 }

@@ -48,7 +48,7 @@ async fn a_dose_reminder_comes_once_at_its_time_and_its_link_records_the_dose() 
         assert_eq!(tick(&state, london(today, 9, 6)).await.unwrap(), 0, "once, however often the server looks");
         let got = sink.wait_for(before + 1).await;
         let message = got.iter().find(|m| m.contains(&email)).expect("the reminder");
-        assert!(message.contains("Subject: Your 09:00 dose"), "{message}");
+        assert!(message.contains("Subject: Your 09:00 reminder"), "{message}");
         assert!(!message.contains("citalopram") && !message.contains("20 mg"), "no medicine or dose in an e-mail");
         let path = link_path(message);
 
