@@ -103,13 +103,23 @@ pub struct ImportArgs {
     pub key_file: Option<PathBuf>,
 }
 
+/// The server's database URL and key, from the same options as `taper serve`.
+#[cfg(feature = "serve")]
+fn server_database(
+    data_dir: Option<&PathBuf>,
+    database: Option<&String>,
+    key_file: Option<&PathBuf>,
+) -> anyhow::Result<(String, taper_store::seal::Key)> {
+    let url = match database {
+        Some(u) => u.clone(),
+        None => format!("sqlite:{}", sqlite_file(data_dir)?.display()),
+    };
+    Ok((url, read_key(key_file, &sqlite_file(data_dir)?)?))
+}
+
 #[cfg(feature = "serve")]
 pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
-    let url = match &args.database {
-        Some(u) => u.clone(),
-        None => format!("sqlite:{}", sqlite_file(args.data_dir.as_ref())?.display()),
-    };
-    let key = read_key(args.key_file.as_ref(), &sqlite_file(args.data_dir.as_ref())?)?;
+    let (url, key) = server_database(args.data_dir.as_ref(), args.database.as_ref(), args.key_file.as_ref())?;
     let json = taper_server::import::read_file(&args.from).map_err(|e| UsageError(e.to_string()))?;
     let catalogue = taper_core::Catalogue::builtin().context("loading the catalogue")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -154,11 +164,7 @@ pub struct QueueArgs {
 #[cfg(feature = "serve")]
 pub fn mail_queue(args: &QueueArgs) -> anyhow::Result<String> {
     use std::fmt::Write as _;
-    let url = match &args.database {
-        Some(u) => u.clone(),
-        None => format!("sqlite:{}", sqlite_file(args.data_dir.as_ref())?.display()),
-    };
-    let key = read_key(args.key_file.as_ref(), &sqlite_file(args.data_dir.as_ref())?)?;
+    let (url, key) = server_database(args.data_dir.as_ref(), args.database.as_ref(), args.key_file.as_ref())?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let jobs = runtime.block_on(async {
         let store = Store::connect_sealed(&url, &key).await.map_err(explain)?;
@@ -200,11 +206,8 @@ pub struct ResetLinkArgs {
 /// operator hands it over in person or by a channel they trust (never a ticket others can read).
 #[cfg(feature = "serve")]
 pub fn reset_link(args: &ResetLinkArgs) -> anyhow::Result<String> {
-    let url = match &args.at.database {
-        Some(u) => u.clone(),
-        None => format!("sqlite:{}", sqlite_file(args.at.data_dir.as_ref())?.display()),
-    };
-    let key = read_key(args.at.key_file.as_ref(), &sqlite_file(args.at.data_dir.as_ref())?)?;
+    let at = &args.at;
+    let (url, key) = server_database(at.data_dir.as_ref(), at.database.as_ref(), at.key_file.as_ref())?;
     let email = args.email.trim().to_lowercase();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let token = runtime.block_on(async {

@@ -353,7 +353,7 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     // the idle time, e-mail length, name length
     ("crates/server/src/auth.rs", &["12", "128", "19_456", "2", "32", "10", "3600", "4", "254", "60"]),
     ("crates/server/src/crisis.rs", &["41"]),  // the number of country files
-    ("crates/server/src/cookies.rs", &["64"]), // a token's length
+    ("crates/server/src/cookies.rs", &["64"]), // a token's length (cookies and links)
     ("crates/server/src/notices.rs", &["64", "1024", "5"]), // a notice's size in KiB; sentences listed
     ("crates/server/src/csrf.rs", &["64", "1024", "60"]), // form body limit, token length; seconds per minute
     ("crates/server/src/lapsed.rs", &["7", "24"]), // how long a form names its owner: days, hours a day
@@ -379,8 +379,7 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/throttle.rs", &["10", "30", "50", "600", "15", "12", "90", "59", "60", "24", "3600", "2", "3"]),
     // e-mail: attempts, the lease in minutes, the backoff (1 minute doubling six times, an hour)
     ("crates/server/src/mail.rs", &["8", "5", "1_", "6", "60", "990"]), // and SMTP's line length
-    ("crates/server/src/pages/password.rs", &["64", "10"]), // a reset token's hex digits; minutes between links
-    ("crates/server/src/pages/reminders.rs", &["64"]),      // a dose link's token length in hex digits
+    ("crates/server/src/pages/password.rs", &["10"]),                   // minutes between reset links
     // reminders: the hours they go out, minutes an hour, a link's hours, seconds between looks
     ("crates/server/src/reminders.rs", &["9", "60", "20", "18", "10", "24"]),
     ("crates/server/src/pages/questionnaires.rs", &["4"]), // array size of the answer words

@@ -41,7 +41,13 @@ pub fn token(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
         .filter_map(|c| c.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|v| is_token(v))
+}
+
+/// Whether `raw` is something `fresh_token` could have made (64 hex digits): a link's token is
+/// looked up only then.
+pub fn is_token(raw: &str) -> bool {
+    raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]

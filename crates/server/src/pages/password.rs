@@ -91,7 +91,7 @@ pub async fn forgot(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Forgo
 
 /// The link's token, if it is one Taper could have made.
 fn token_of(raw: &str) -> Option<&str> {
-    (raw.len() == 64 && raw.chars().all(|c| c.is_ascii_hexdigit())).then_some(raw)
+    crate::cookies::is_token(raw).then_some(raw)
 }
 
 pub async fn reset_form(
@@ -105,14 +105,7 @@ pub async fn reset_form(
         Some(t) => state.store.reset_owner(&stored_hash(t), Timestamp::now()).await?.is_some(),
         None => false,
     };
-    Ok(ctx.send(Reset {
-        chrome: ctx.chrome("login"),
-        token: raw,
-        valid,
-        error: None,
-        min: crate::auth::MIN_PASSWORD,
-        max: crate::auth::MAX_PASSWORD,
-    }))
+    Ok(ctx.send(Reset::new(ctx.chrome("login"), raw, valid, None)))
 }
 
 #[derive(Deserialize)]
@@ -130,27 +123,9 @@ pub async fn reset(
     Path(raw): Path<String>,
     Form(f): Form<ResetForm>,
 ) -> AppResult<Response> {
-    let again = |error: String| {
-        crate::views::again(Reset {
-            chrome: ctx.chrome("login"),
-            token: raw.clone(),
-            valid: true,
-            error: Some(error),
-            min: crate::auth::MIN_PASSWORD,
-            max: crate::auth::MAX_PASSWORD,
-        })
-    };
-    let Some(token) = token_of(&raw) else {
-        return Ok(Reset {
-            chrome: ctx.chrome("login"),
-            token: raw.clone(),
-            valid: false,
-            error: None,
-            min: crate::auth::MIN_PASSWORD,
-            max: crate::auth::MAX_PASSWORD,
-        }
-        .into_response());
-    };
+    let again = |error: String| crate::views::again(Reset::new(ctx.chrome("login"), raw.clone(), true, Some(error)));
+    let gone = || Reset::new(ctx.chrome("login"), raw.clone(), false, None).into_response();
+    let Some(token) = token_of(&raw) else { return Ok(gone()) };
     if let Err(e) = check_password(&f.password) {
         return Ok(again(e));
     }
@@ -163,15 +138,7 @@ pub async fn reset(
             tracing::info!(user = %user, "password reset");
             Ok(Redirect::to("/login?reset=1").into_response())
         }
-        None => Ok(Reset {
-            chrome: ctx.chrome("login"),
-            token: raw.clone(),
-            valid: false,
-            error: None,
-            min: crate::auth::MIN_PASSWORD,
-            max: crate::auth::MAX_PASSWORD,
-        }
-        .into_response()),
+        None => Ok(gone()),
     }
 }
 
@@ -201,4 +168,10 @@ pub struct Reset {
     /// The fewest and most characters a password may have.
     pub min: usize,
     pub max: usize,
+}
+
+impl Reset {
+    fn new(chrome: crate::views::Chrome, token: String, valid: bool, error: Option<String>) -> Reset {
+        Reset { chrome, token, valid, error, min: crate::auth::MIN_PASSWORD, max: crate::auth::MAX_PASSWORD }
+    }
 }

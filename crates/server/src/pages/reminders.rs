@@ -146,7 +146,7 @@ fn describe(date: jiff::civil::Date, time: Option<u16>) -> String {
 
 /// The link's token, if it is one Taper could have made.
 fn token_of(raw: &str) -> Option<&str> {
-    (raw.len() == 64 && raw.chars().all(|c| c.is_ascii_hexdigit())).then_some(raw)
+    crate::cookies::is_token(raw).then_some(raw)
 }
 
 // View models: what this area's templates show.
