@@ -338,6 +338,26 @@ pub struct SignupForm {
     /// Whose crisis services come first; empty: guess from the time zone.
     #[serde(default)]
     pub country: String,
+    /// The country the form suggested from the browser's language (see `country_question`).
+    #[serde(default)]
+    pub country_suggested: String,
+}
+
+/// When "Where you live" was left at the browser language's suggestion and the chosen time zone
+/// lies in another country, the question to ask before crisis help is set (a walk: an en-US
+/// browser in Asia/Kolkata would have seen 911 and 988 first).
+fn country_question(f: &SignupForm) -> Option<String> {
+    let suggested = f.country_suggested.trim();
+    let zone = crate::crisis::country_of_zone(f.time_zone.trim())?;
+    if suggested.is_empty() || f.country.trim() != suggested || zone == suggested {
+        return None;
+    }
+    let name = |code: &str| crate::crisis::CHOICES.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone());
+    Some(format!(
+        "Your time zone is in {}, but this says {}. Choose where you live: its crisis help comes first.",
+        name(zone)?,
+        name(suggested)?
+    ))
 }
 
 /// The roles an account can have, with the words shown for them (the sign-up form's choices).
@@ -361,7 +381,13 @@ pub async fn signup_form(
     let country = language.and_then(crate::crisis::country_of_language).unwrap_or_default().to_string();
     Ok(ctx.send(Signup::new(
         ctx.chrome("signup"),
-        &SignupForm { time_zone: "UTC".into(), role: Role::Person.key().into(), country, ..Default::default() },
+        &SignupForm {
+            time_zone: "UTC".into(),
+            role: Role::Person.key().into(),
+            country_suggested: country.clone(),
+            country,
+            ..Default::default()
+        },
         vec![],
     )))
 }
@@ -418,6 +444,7 @@ pub async fn signup(
         errors.push(Field::error("time_zone", "Choose your time zone from the list."));
     }
     let country = crate::crisis::parse_country(&f.country).map_err(|m| errors.push(Field::error("country", m))).ok();
+    errors.extend(country_question(&f).map(|m| Field::error("country", m)));
     let role = Role::from_key(&f.role).unwrap_or_else(|| {
         errors.push(Field::error("role", "Choose how you will use Taper."));
         Role::Person
@@ -582,6 +609,7 @@ pub struct Signup {
     pub role: String,
     pub roles: Vec<(&'static str, &'static str)>,
     pub country: String,
+    pub country_suggested: String,
     pub countries: &'static [(String, String)],
     pub errors: Vec<Field>,
 }
@@ -597,6 +625,8 @@ impl Signup {
             role: f.role.clone(),
             roles: crate::auth::roles(),
             country: f.country.trim().to_string(),
+            // Asked once: shown again, the form no longer carries the suggestion.
+            country_suggested: if errors.is_empty() { f.country_suggested.clone() } else { String::new() },
             countries: &crate::crisis::CHOICES,
             errors,
         }

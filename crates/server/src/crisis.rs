@@ -205,7 +205,7 @@ pub fn parse_country(raw: &str) -> Result<Option<String>, String> {
     }
 }
 
-fn country_of_zone(tz: &str) -> Option<&'static str> {
+pub fn country_of_zone(tz: &str) -> Option<&'static str> {
     Some(match tz {
         "Europe/London" | "Europe/Belfast" => "GB",
         "Europe/Dublin" => "IE",

@@ -124,6 +124,12 @@ async fn step(
     Ok(true)
 }
 
+/// A Message-ID in the sender's own domain (lettre's default names "localhost", which spam
+/// filters distrust; a walk).
+fn message_id(from: &Mailbox) -> String {
+    format!("<{}@{}>", uuid::Uuid::new_v4().simple(), from.email.domain())
+}
+
 async fn send(transport: &AsyncSmtpTransport<Tokio1Executor>, from: &Mailbox, email: &Email) -> Result<(), String> {
     use lettre::message::header::{ContentTransferEncoding, ContentType};
     use lettre::message::{Body, SinglePart};
@@ -141,7 +147,7 @@ async fn send(transport: &AsyncSmtpTransport<Tokio1Executor>, from: &Mailbox, em
         .from(from.clone())
         .to(to)
         .subject(email.subject.clone())
-        .message_id(None)
+        .message_id(Some(message_id(from)))
         .singlepart(part)
         .map_err(|e| format!("building the message: {e}"))?;
     transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())

@@ -125,7 +125,7 @@ impl Due<'_> {
             }
             let token = fresh_token();
             let body = format!(
-                "It is {} — time for your dose. How to prepare it is on Today: {}/today\n\nTaken it? Record it as taken with this link (it works once, for a day): {}/dose-taken/{token}\n\nMissed it? Do not take extra later to make up for it.\n",
+                "Your {} dose is due. How to prepare it is on Today: {}/today\n\nTaken it? Record it as taken with this link (it works once, for a day): {}/dose-taken/{token}\n\nMissed it? Do not take extra later to make up for it.\n",
                 clock(at),
                 self.public,
                 self.public
@@ -144,7 +144,10 @@ impl Due<'_> {
 
     /// Queues one reminder unless it was queued already (by any instance): true when queued now.
     async fn queue(&self, kind: &str, subject: &str, body: String) -> AppResult<bool> {
-        let footer = "\nYou get this because you switched this reminder on in Taper (Account → Reminders).\n";
+        let footer = format!(
+            "\nYou get this because you switched this reminder on in Taper. To change or stop reminders: {}/account#reminders-h\n",
+            self.public
+        );
         let email = Email { to: self.to.to_string(), subject: subject.to_string(), body: format!("{body}{footer}") };
         let payload = serde_json::to_string(&email).map_err(|e| crate::error::AppError::internal("a reminder", e))?;
         let dedupe = format!("reminder:{}:{}:{kind}", self.user, self.today);

@@ -133,6 +133,17 @@ impl Store {
         row.map(LinkRow::read).transpose()
     }
 
+    /// The dose of a link that has been used (to say that it is recorded).
+    pub async fn dose_link_used(&self, token_hash: &str) -> Result<Option<DoseLink>> {
+        let row: Option<LinkRow> = sqlx::query_as(
+            "SELECT user_id, plan_id, date, dose_time FROM dose_links WHERE token_hash = $1 AND used_at IS NOT NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(LinkRow::read).transpose()
+    }
+
     /// Uses a link: the dose it records, or `None` when it is unknown, used or expired (two
     /// uses at once: one wins).
     pub async fn use_dose_link(&self, token_hash: &str, now: Timestamp) -> Result<Option<DoseLink>> {

@@ -52,15 +52,10 @@ pub async fn save(State(state): State<AppState>, person: Person, Form(f): Form<R
     let quiet = match (minute_of("Quiet from", &f.quiet_from), minute_of("Quiet until", &f.quiet_to)) {
         (Ok(Some(a)), Ok(Some(b))) if a != b => Some((a, b)),
         (Ok(None), Ok(None)) => None,
-        (Err(e), _) | (_, Err(e)) => return again(&state, &person, e).await,
+        (Err(e), _) | (_, Err(e)) => return again(&state, &person, &f, e).await,
         _ => {
-            return again(
-                &state,
-                &person,
-                "Give both ends of the quiet hours (for example 22:00 and 07:00), two different times, or neither."
-                    .into(),
-            )
-            .await;
+            let e = "Give both ends of the quiet hours (for example 22:00 and 07:00), two different times, or neither.";
+            return again(&state, &person, &f, e.into()).await;
         }
     };
     let r = Reminders {
@@ -74,8 +69,15 @@ pub async fn save(State(state): State<AppState>, person: Person, Form(f): Form<R
     Ok(Redirect::to("/account?saved=reminders#reminders-h").into_response())
 }
 
-async fn again(state: &AppState, person: &Person, error: String) -> AppResult<Response> {
-    Ok(crate::views::again(super::account::page(state, person, Some(error), None).await?))
+/// The Account page again with what was typed kept and the message beside the reminders' form
+/// (a walk: the boxes went back to what was saved and the message sat at the page's top).
+async fn again(state: &AppState, person: &Person, f: &ReminderForm, error: String) -> AppResult<Response> {
+    let mut page = super::account::page(state, person, None, None).await?;
+    let r = &mut page.reminders;
+    (r.doses, r.checkin, r.step, r.supply) = (f.doses == "on", f.checkin == "on", f.step == "on", f.supply == "on");
+    (r.quiet_from, r.quiet_to) = (f.quiet_from.trim().to_string(), f.quiet_to.trim().to_string());
+    r.error = Some(error);
+    Ok(crate::views::again(page))
 }
 
 /// The choices as the Account page shows them.
@@ -93,6 +95,8 @@ pub async fn view(state: &AppState, person: &Person) -> AppResult<RemindersView>
         checkin_at: clock(crate::reminders::CHECKIN_AT),
         step_at: clock(crate::reminders::STEP_AT),
         supply_at: clock(crate::reminders::SUPPLY_AT),
+        to: person.user.email.clone(),
+        error: None,
     })
 }
 
@@ -109,7 +113,17 @@ pub async fn taken_form(
         None => None,
     };
     let dose = link.map(|l| describe(l.date, l.time));
-    Ok(ctx.send(DoseTaken { chrome: ctx.chrome("today"), token: raw, dose, done: None }))
+    // A link already used says what became of its dose, so nobody wonders whether it counted.
+    let done = match (&dose, token_of(&raw)) {
+        (None, Some(t)) => match state.store.dose_link_used(&stored_hash(t)).await? {
+            Some(l) if state.store.dose_recorded(l.user, l.plan, l.date, l.time).await? => {
+                Some(format!("This link was used: your {} is recorded.", describe(l.date, l.time)))
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    Ok(ctx.send(DoseTaken { chrome: ctx.chrome("today"), token: raw, dose, done }))
 }
 
 /// Records the link's dose as taken, once; the same dose already recorded is left as it is.
@@ -164,6 +178,10 @@ pub struct RemindersView {
     pub checkin_at: String,
     pub step_at: String,
     pub supply_at: String,
+    /// The address reminders go to.
+    pub to: String,
+    /// Why the choices sent could not be saved.
+    pub error: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]

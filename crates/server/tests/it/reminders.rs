@@ -49,6 +49,9 @@ async fn a_dose_reminder_comes_once_at_its_time_and_its_link_records_the_dose() 
         let got = sink.wait_for(before + 1).await;
         let message = got.iter().find(|m| m.contains(&email)).expect("the reminder");
         assert!(message.contains("Subject: Your 09:00 reminder"), "{message}");
+        assert!(message.contains("Your 09:00 dose is due") && message.contains("/account#reminders-h"), "{message}");
+        let id = message.lines().find(|l| l.starts_with("Message-ID: <")).expect("a Message-ID");
+        assert!(id.trim_end().ends_with("@example.org>"), "in the sender's domain: {id}");
         assert!(!message.contains("citalopram") && !message.contains("20 mg"), "no medicine or dose in an e-mail");
         let path = link_path(message);
 
@@ -61,7 +64,8 @@ async fn a_dose_reminder_comes_once_at_its_time_and_its_link_records_the_dose() 
         assert!(done.has("Recorded: your dose on"), "{}", visible(&done));
         let doses = app.store.doses(user).await.unwrap();
         assert_eq!((doses.len(), doses[0].dose_mg), (1, 20.0));
-        assert!(stranger.get(&path).await.has("id=\"link-invalid\""), "single use");
+        // Single use; opened again, it says the dose is recorded (a walk could not tell).
+        assert!(stranger.get(&path).await.has("This link was used: your dose on"), "single use");
         assert!(stranger.submit("/login", &path, &[]).await.has("id=\"link-invalid\""));
 
         // The check-in at 20:00, not in quiet hours, and not once it is done.
@@ -74,6 +78,9 @@ async fn a_dose_reminder_comes_once_at_its_time_and_its_link_records_the_dose() 
         let half = b.submit("/account", "/account/reminders", &[("doses", "on"), ("quiet_from", "22:00")]).await;
         assert_eq!(half.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(half.has("Give both ends of the quiet hours"), "{}", visible(&half));
+        // What was typed stays on the form, beside the message.
+        assert!(half.has("id=\"reminders-error\"") && half.has("value=\"on\" checked> Each dose"), "{}", half.body);
+        assert!(half.has("name=\"quiet_from\" type=\"time\" value=\"22:00\""));
         let kept = app.store.reminders(user).await.unwrap();
         assert!(kept.checkin && !kept.doses && kept.quiet.is_none(), "{kept:?}");
         worker.abort();

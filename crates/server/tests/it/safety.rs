@@ -598,3 +598,50 @@ async fn sign_up_offers_the_country_the_browsers_language_names() {
     })
     .await;
 }
+
+/// Walk: an en-US browser with the time zone Asia/Kolkata kept "United States" and would have
+/// shown 911 and 988 first. Left at the browser's suggestion while the time zone lies elsewhere,
+/// the form asks once; what the person then chooses is kept.
+#[tokio::test]
+async fn sign_up_asks_when_the_suggested_country_and_the_time_zone_disagree() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        let page = b.get("/signup").await;
+        let token = page.csrf();
+        let form = |tz: &'static str, suggested: &'static str| {
+            vec![
+                ("csrf", token.clone()),
+                ("email", "kolkata@example.org".to_string()),
+                ("display_name", "Asha".to_string()),
+                ("role", "person".to_string()),
+                ("password", "correct horse battery".to_string()),
+                ("confirm", "correct horse battery".to_string()),
+                ("time_zone", tz.to_string()),
+                ("country", "US".to_string()),
+                ("country_suggested", suggested.to_string()),
+            ]
+        };
+        let post = |f: Vec<(&'static str, String)>| {
+            let b = &b;
+            async move {
+                let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                b.post_raw("/signup", &pairs).await
+            }
+        };
+        let asked = post(form("Asia/Kolkata", "US")).await;
+        assert!(
+            asked.has("Your time zone is in India, but this says United States"),
+            "{}",
+            crate::forms::visible(&asked)
+        );
+        assert!(asked.has("name=\"country_suggested\" value=\"\""), "asked once");
+        assert!(app.store.user_by_email("kolkata@example.org").await.unwrap().is_none(), "nothing made yet");
+        // The person keeps the United States on purpose: the form sent again carries no suggestion.
+        let made = post(form("Asia/Kolkata", "")).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", crate::forms::visible(&made));
+        let user = app.store.user_by_email("kolkata@example.org").await.unwrap().unwrap();
+        assert_eq!(user.country.as_deref(), Some("US"));
+        app
+    })
+    .await;
+}
