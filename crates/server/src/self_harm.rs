@@ -98,16 +98,35 @@ pub async fn alerted(state: &AppState, user: taper_store::UserId) -> AppResult<A
 }
 
 /// Who an urgent flag from `about` reaches: the active supporters who see that part of the record.
+/// Each of them is also e-mailed, when the server sends e-mail (issue 20), once a day at most
+/// per person and supporter, with no name and no health detail: only that a flag waits.
 pub async fn alerted_about(state: &AppState, user: taper_store::UserId, about: Category) -> AppResult<Alerts> {
     let mut a = Alerts::default();
     for s in state.store.shares_of(user).await?.into_iter().filter(|s| s.revoked_at.is_none()) {
         if s.scope.contains(about) {
+            email_supporter(state, user, s.grantee).await?;
             a.told.push(s.grantee_name);
         } else {
             a.not_told.push(s.grantee_name);
         }
     }
     Ok(a)
+}
+
+async fn email_supporter(state: &AppState, user: taper_store::UserId, supporter: taper_store::UserId) -> AppResult<()> {
+    let Some(mail) = state.mail.as_ref() else { return Ok(()) };
+    let to = state.store.user(supporter).await?;
+    let now = jiff::Timestamp::now();
+    let body = format!(
+        "Someone who shares their Taper record with you has a new urgent flag. Please look at your caseload soon: {}/caseload\n\nTaper is not watched by anyone in real time. If you think someone is in danger now, call the emergency number.\n",
+        mail.public_url
+    );
+    let email = crate::mail::Email { to: to.email, subject: "An urgent flag in Taper".into(), body };
+    let payload = serde_json::to_string(&email).map_err(|e| AppError::internal("an urgent e-mail", e))?;
+    let day = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let dedupe = format!("urgent:{user}:{supporter}:{day}");
+    state.store.enqueue(crate::mail::EMAIL_JOB, Some(&dedupe), &payload, now, now).await?;
+    Ok(())
 }
 
 /// What the person is told when an item-9 answer was kept before the rest was answered.

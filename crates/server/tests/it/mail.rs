@@ -258,3 +258,35 @@ async fn two_instances_send_each_message_once_and_failures_are_kept_for_the_oper
     b.close().await;
     pg.remove().await;
 }
+
+/// Issue 20: "urgent flags e-mail the consented supporters with no health detail in the message".
+/// An item-9 answer above zero e-mails the supporter who sees questionnaires, once that day; the
+/// message names nobody and says nothing of the answer.
+#[tokio::test]
+async fn an_urgent_flag_e_mails_the_consented_supporter_without_detail() {
+    let Some(sink) = Sink::start() else { return };
+    for scratch in [Some(Scratch::sqlite()), Scratch::postgres().await.ok()].into_iter().flatten() {
+        let (app, worker) = with_mail(&scratch.url, &sink).await;
+        let before = sink.messages().len();
+        let tag = uuid::Uuid::now_v7().simple().to_string();
+        let sam = app.browser();
+        sam.sign_up_as(&format!("sam-{tag}@example.org"), "Sam Rivers", "person").await;
+        let dr = app.browser();
+        let dr_email = format!("dr-{tag}@example.org");
+        dr.sign_up_as(&dr_email, "Dr Lee", "clinician").await;
+        crate::sharing::share_with(&sam, &dr).await;
+        crate::sharing::phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "2"]).await;
+        crate::sharing::phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "3"]).await;
+        let got = sink.wait_for(before + 1).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(sink.messages().len(), before + 1, "one e-mail that day, to the supporter only");
+        let message = got.iter().find(|m| m.contains(&dr_email)).expect("the supporter's e-mail");
+        assert!(message.contains("Subject: An urgent flag in Taper") && message.contains("/caseload"), "{message}");
+        for detail in ["Sam", "Rivers", "question 9", "PHQ", "self-harm", "suicid"] {
+            assert!(!message.contains(detail), "no name or detail ({detail}): {message}");
+        }
+        worker.abort();
+        app.stop().await;
+        scratch.remove().await;
+    }
+}
