@@ -422,6 +422,7 @@ pub async fn signup(
     ctx: Ctx,
     addr: ClientAddr,
     Extension(secure): Extension<csrf::SecureCookies>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<SignupForm>,
 ) -> AppResult<Response> {
     if let Some(wait) = throttle::attempt(&state, Limit::SignUpAddress, &addr.key()).await? {
@@ -465,7 +466,7 @@ pub async fn signup(
     match state.store.create_user(&new, Timestamp::now()).await {
         Ok(user) => {
             tracing::info!(user = %user.id, "account created");
-            start_session(&ctx.session, user.id).await?;
+            start_session(&ctx.session, user.id, &headers).await?;
             let page =
                 signed_in(Redirect::to(if user.role.is_supporter() { "/caseload" } else { "/plan/new" }), secure);
             Ok(remember_device(&state, page, user.id, None, None, secure).await?)
@@ -504,12 +505,14 @@ fn signed_in(page: impl IntoResponse, secure: csrf::SecureCookies) -> Response {
     crate::cookies::append(page.into_response(), &csrf::clear_form_cookie(secure.0))
 }
 
-async fn start_session(session: &Session, user: taper_store::UserId) -> AppResult<()> {
+async fn start_session(session: &Session, user: taper_store::UserId, headers: &axum::http::HeaderMap) -> AppResult<()> {
     // A new id at sign-in, so a session id known before sign-in is worthless after it.
     session.cycle_id().await?;
     crate::csrf::rotate(session).await?;
     session.insert(USER_KEY, user).await?;
     session.insert(SIGNED_IN_AT, Timestamp::now().as_second()).await?;
+    let agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    session.insert(crate::sessions::DEVICE, crate::sessions::device_of(agent)).await?;
     Ok(())
 }
 
@@ -571,7 +574,7 @@ pub async fn login(
         Some(u) if ok => {
             tracing::info!(user = %u.id, "signed in");
             throttle::clear(&state, Limit::SignInAccount, &account).await?;
-            start_session(&ctx.session, u.id).await?;
+            start_session(&ctx.session, u.id, &headers).await?;
             let page = signed_in(Redirect::to(home_of(&u)), secure);
             let known = keys.device().map(str::to_string);
             Ok(remember_device(&state, page, u.id, known, device.as_deref(), secure).await?)

@@ -22,6 +22,48 @@ pub const USER_KEY: &str = "user";
 pub const SIGNED_IN_AT: &str = "signed_in_at";
 /// When the session was last saved because the person was active, in milliseconds.
 pub const SEEN_AT: &str = "seen_at";
+/// The browser and device that signed in, in words ("Firefox on Windows").
+pub const DEVICE: &str = "device";
+
+/// A browser's User-Agent in words, for the list of places an account is signed in (walk-through
+/// N17: the list showed only times). Coarse on purpose: the browser's family and the system.
+pub fn device_of(user_agent: &str) -> String {
+    let ua = user_agent;
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("FxiOS", "Firefox"),
+        ("CriOS", "Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(mark, _)| ua.contains(mark))
+    .map_or("A browser", |(_, name)| name);
+    let system = [
+        ("iPhone", "an iPhone"),
+        ("iPad", "an iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("CrOS", "ChromeOS"),
+        ("Macintosh", "a Mac"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(mark, _)| ua.contains(mark))
+    .map(|(_, name)| *name);
+    match system {
+        Some(s) => format!("{browser} on {s}"),
+        None => browser.to_string(),
+    }
+}
+
+/// The device a stored session signed in from, where it was kept.
+pub fn session_device(data: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
+    v.get(DEVICE).and_then(serde_json::Value::as_str).map(str::to_string)
+}
 
 /// When a stored session's browser signed in and was last active, in seconds, read from the
 /// session's stored data; last active falls back to the sign-in.
@@ -106,6 +148,34 @@ pub async fn sweep_expired(store: Store) {
         }
         if let Err(e) = store.devices_sweep(crate::throttle::devices_since(now)).await {
             tracing::warn!("could not sweep old device cookies: {e}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device_of;
+
+    #[test]
+    fn a_user_agent_reads_as_browser_and_system() {
+        let cases = [
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1",
+                "Safari on an iPhone",
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36",
+                "Chrome on Android",
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0",
+                "Edge on Windows",
+            ),
+            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0; rv:133.0) Gecko/20100101 Firefox/133.0", "Firefox on a Mac"),
+            ("", "A browser"),
+        ];
+        for (ua, words) in cases {
+            assert_eq!(device_of(ua), words, "{ua}");
         }
     }
 }

@@ -56,7 +56,8 @@ async fn sessions(state: &AppState, person: &Person) -> AppResult<Vec<SessionVie
         .into_iter()
         .map(|(key, data, _)| {
             let (signed_in, seen) = crate::sessions::session_times(&data);
-            SessionView { signed_in: when(signed_in), last_active: when(seen), this: key == mine }
+            let device = crate::sessions::session_device(&data).unwrap_or_else(|| "A browser".to_string());
+            SessionView { device, signed_in: when(signed_in), last_active: when(seen), this: key == mine }
         })
         .collect())
 }
@@ -526,6 +527,8 @@ pub async fn delete(State(state): State<AppState>, person: Person, Form(f): Form
 
 /// One browser signed in to the account.
 pub struct SessionView {
+    /// "Firefox on Windows".
+    pub device: String,
     pub signed_in: String,
     pub last_active: String,
     pub this: bool,

@@ -797,11 +797,20 @@ async fn account_lists_sessions_signs_out_others_and_changes_the_password() {
     on_both(|app: TestApp| async move {
         let here = app.browser();
         here.sign_up("pw@example.org").await;
-        let there = app.browser();
+        // Walk-through N17: each place is named by its browser and system.
+        let firefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(firefox)
+            .build()
+            .unwrap();
+        let there = helpers::Browser { base: app.base.clone(), client };
         let signed = there.sign_in("pw@example.org").await;
         assert_eq!(signed.status, StatusCode::SEE_OTHER);
         let account = here.get("/account").await;
-        assert_eq!(account.body.matches("Signed in ").count(), 2, "{}", account.body);
+        assert_eq!(account.body.matches(": signed in ").count(), 2, "{}", account.body);
+        assert!(account.has("<li>Firefox on Windows: signed in"), "{}", account.body);
         assert!(account.has("this browser"));
         let id = app.store.user_by_email("pw@example.org").await.unwrap().unwrap().id;
         let stored = app.store.sessions_of_user(id, jiff::Timestamp::now()).await.unwrap();
