@@ -14,7 +14,8 @@ use crate::error::AppResult;
 use crate::mail::{EMAIL_JOB, Email};
 use crate::timeline::Course;
 
-/// When the day's one dose is reminded of where the plan gives it no time: 09:00.
+/// When the day's one dose is reminded of where the plan gives it no time, unless the person
+/// chose another time: 09:00.
 pub const ONCE_A_DAY_AT: u16 = 9 * 60;
 /// When the daily check-in is reminded of, if none is saved yet that day: 20:00.
 pub const CHECKIN_AT: u16 = 20 * 60;
@@ -81,7 +82,7 @@ impl Due<'_> {
     async fn all(&self, course: &Course, prefs: Reminders) -> AppResult<usize> {
         let mut n = 0;
         if prefs.doses {
-            n += self.doses(course).await?;
+            n += self.doses(course, prefs.once_at.unwrap_or(ONCE_A_DAY_AT)).await?;
         }
         if prefs.checkin
             && due(CHECKIN_AT, self.minute)
@@ -114,10 +115,10 @@ impl Due<'_> {
     }
 
     /// Each dose time due now and not yet recorded, with a link that records it as taken.
-    async fn doses(&self, course: &Course) -> AppResult<usize> {
+    async fn doses(&self, course: &Course, once_at: u16) -> AppResult<usize> {
         let mut n = 0;
         for d in course.doses_of(self.today).unwrap_or_default() {
-            let at = d.minutes.unwrap_or(ONCE_A_DAY_AT);
+            let at = d.minutes.unwrap_or(once_at);
             if !due(at, self.minute)
                 || self.state.store.dose_recorded(self.user, course.plan_id, self.today, d.minutes).await?
             {

@@ -9,6 +9,8 @@ CREATE TABLE reminders (
     supply BIGINT NOT NULL DEFAULT 0 CHECK (supply IN (0, 1)),
     quiet_from BIGINT CHECK (quiet_from BETWEEN 0 AND 1439),
     quiet_to BIGINT CHECK (quiet_to BETWEEN 0 AND 1439),
+    -- When a dose taken once a day with no time in the plan is reminded of; NULL: 09:00.
+    once_at BIGINT CHECK (once_at BETWEEN 0 AND 1439),
     updated_at BIGINT NOT NULL
 );
 

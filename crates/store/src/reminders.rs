@@ -14,6 +14,7 @@ struct RemindersRow {
     supply: i64,
     quiet_from: Option<i64>,
     quiet_to: Option<i64>,
+    once_at: Option<i64>,
 }
 
 impl RemindersRow {
@@ -29,6 +30,7 @@ impl RemindersRow {
             step: self.step == 1,
             supply: self.supply == 1,
             quiet,
+            once_at: minute(self.once_at),
         };
         Ok((uuid(&self.user_id)?, r))
     }
@@ -56,10 +58,11 @@ impl LinkRow {
 impl Store {
     pub async fn set_reminders(&self, user: UserId, r: &Reminders, now: Timestamp) -> Result<()> {
         sqlx::query(
-            "INSERT INTO reminders (user_id, doses, checkin, step, supply, quiet_from, quiet_to, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id) DO UPDATE SET doses = excluded.doses, \
+            "INSERT INTO reminders (user_id, doses, checkin, step, supply, quiet_from, quiet_to, once_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (user_id) DO UPDATE SET doses = excluded.doses, \
              checkin = excluded.checkin, step = excluded.step, supply = excluded.supply, \
-             quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, updated_at = excluded.updated_at",
+             quiet_from = excluded.quiet_from, quiet_to = excluded.quiet_to, once_at = excluded.once_at, \
+             updated_at = excluded.updated_at",
         )
         .bind(user.to_string())
         .bind(i64::from(r.doses))
@@ -68,6 +71,7 @@ impl Store {
         .bind(i64::from(r.supply))
         .bind(r.quiet.map(|(a, _)| i64::from(a)))
         .bind(r.quiet.map(|(_, b)| i64::from(b)))
+        .bind(r.once_at.map(i64::from))
         .bind(micros(now))
         .execute(&self.pool)
         .await?;
@@ -77,7 +81,7 @@ impl Store {
     /// The person's reminder choices; all off when they never chose.
     pub async fn reminders(&self, user: UserId) -> Result<Reminders> {
         let row: Option<RemindersRow> = sqlx::query_as(
-            "SELECT user_id, doses, checkin, step, supply, quiet_from, quiet_to FROM reminders WHERE user_id = $1",
+            "SELECT user_id, doses, checkin, step, supply, quiet_from, quiet_to, once_at FROM reminders WHERE user_id = $1",
         )
         .bind(user.to_string())
         .fetch_optional(&self.pool)
@@ -88,7 +92,7 @@ impl Store {
     /// Everyone with at least one reminder on.
     pub async fn reminded(&self) -> Result<Vec<(UserId, Reminders)>> {
         let rows: Vec<RemindersRow> = sqlx::query_as(
-            "SELECT user_id, doses, checkin, step, supply, quiet_from, quiet_to FROM reminders \
+            "SELECT user_id, doses, checkin, step, supply, quiet_from, quiet_to, once_at FROM reminders \
              WHERE doses = 1 OR checkin = 1 OR step = 1 OR supply = 1 ORDER BY user_id",
         )
         .fetch_all(&self.pool)

@@ -194,6 +194,8 @@ pub struct Reminders {
     pub step: bool,
     pub supply: bool,
     pub quiet: Option<(u16, u16)>,
+    /// When a dose taken once a day with no time in the plan is reminded of (minute of the day).
+    pub once_at: Option<u16>,
 }
 
 /// The one dose a reminder's link records as taken.

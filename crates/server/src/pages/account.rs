@@ -299,6 +299,7 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
                 "doses": r.doses, "checkin": r.checkin, "step": r.step, "supply": r.supply,
                 "quiet_from": r.quiet.map(|(a, _)| crate::reminders::clock(a)),
                 "quiet_to": r.quiet.map(|(_, b)| crate::reminders::clock(b)),
+                "once_at": r.once_at.map(crate::reminders::clock),
             })
         },
         checkins: store.checkins(id).await?.into_iter().map(ExportCheckIn::from).collect(),

@@ -34,6 +34,8 @@ pub struct ReminderForm {
     quiet_from: String,
     #[serde(default)]
     quiet_to: String,
+    #[serde(default)]
+    once_at: String,
 }
 
 /// "22:00" as a minute of the day; empty is none.
@@ -58,7 +60,12 @@ pub async fn save(State(state): State<AppState>, person: Person, Form(f): Form<R
             return again(&state, &person, &f, e.into()).await;
         }
     };
+    let once_at = match minute_of("Once-a-day dose at", &f.once_at) {
+        Ok(m) => m,
+        Err(e) => return again(&state, &person, &f, e).await,
+    };
     let r = Reminders {
+        once_at,
         doses: f.doses == "on",
         checkin: f.checkin == "on",
         step: f.step == "on",
@@ -76,6 +83,7 @@ async fn again(state: &AppState, person: &Person, f: &ReminderForm, error: Strin
     let r = &mut page.reminders;
     (r.doses, r.checkin, r.step, r.supply) = (f.doses == "on", f.checkin == "on", f.step == "on", f.supply == "on");
     (r.quiet_from, r.quiet_to) = (f.quiet_from.trim().to_string(), f.quiet_to.trim().to_string());
+    r.once_at = f.once_at.trim().to_string();
     r.error = Some(error);
     Ok(crate::views::again(page))
 }
@@ -91,7 +99,7 @@ pub async fn view(state: &AppState, person: &Person) -> AppResult<RemindersView>
         supply: r.supply,
         quiet_from: r.quiet.map(|(a, _)| clock(a)).unwrap_or_default(),
         quiet_to: r.quiet.map(|(_, b)| clock(b)).unwrap_or_default(),
-        once_at: clock(crate::reminders::ONCE_A_DAY_AT),
+        once_at: clock(r.once_at.unwrap_or(crate::reminders::ONCE_A_DAY_AT)),
         checkin_at: clock(crate::reminders::CHECKIN_AT),
         step_at: clock(crate::reminders::STEP_AT),
         supply_at: clock(crate::reminders::SUPPLY_AT),

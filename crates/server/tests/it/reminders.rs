@@ -68,6 +68,12 @@ async fn a_dose_reminder_comes_once_at_its_time_and_its_link_records_the_dose() 
         assert!(stranger.get(&path).await.has("This link was used: your dose on"), "single use");
         assert!(stranger.submit("/login", &path, &[]).await.has("id=\"link-invalid\""));
 
+        // A time of the person's own for a once-a-day dose (a walk: 09:00 was fixed).
+        b.submit("/account", "/account/reminders", &[("doses", "on"), ("once_at", "07:30")]).await;
+        let tomorrow = today.tomorrow().unwrap();
+        assert_eq!(tick(&state, london(tomorrow, 7, 35)).await.unwrap(), 1, "tomorrow's dose at 07:30");
+        assert_eq!(tick(&state, london(tomorrow, 9, 5)).await.unwrap(), 0, "not again at 09:00");
+
         // The check-in at 20:00, not in quiet hours, and not once it is done.
         let quiet = [("checkin", "on"), ("quiet_from", "19:30"), ("quiet_to", "21:00")];
         b.submit("/account", "/account/reminders", &quiet).await;
