@@ -41,6 +41,7 @@ fn flag_views(state: &AppState, r: &Record, viewer: &Person, scope: Scope) -> Ve
                 .filter(|n| n.flag_key == f.key && n.by != viewer.id())
                 .map(|n| format!("{}: {}", n.by_name, n.note))
                 .collect(),
+            waited: waited(f.date, viewer.today(), r.notes.iter().any(|n| n.flag_key == f.key)),
             key: f.key.clone(),
             urgency: f.urgency.label(),
             title: f.title.clone(),
@@ -48,6 +49,22 @@ fn flag_views(state: &AppState, r: &Record, viewer: &Person, scope: Scope) -> Ve
             source: state.catalogue.source(f.source).map_or_else(|| f.source.to_string(), |s| s.citation.clone()),
         })
         .collect()
+}
+
+/// How long an open flag has waited, from the day it was raised, and whether anyone who supports
+/// the person has answered it yet (issue 20: the caseload shows how long each flag has waited).
+fn waited(raised: jiff::civil::Date, today: jiff::civil::Date, answered: bool) -> String {
+    let days = (today - raised).get_days().max(0);
+    let since = match days {
+        0 => "Raised today".to_string(),
+        1 => "Waiting 1 day".to_string(),
+        d => format!("Waiting {d} days"),
+    };
+    if answered {
+        format!("{since}; someone who supports them has written on it.")
+    } else {
+        format!("{since}; no one has answered it yet.")
+    }
 }
 
 fn dose_line(r: &Record, scope: Scope) -> String {
@@ -476,6 +493,8 @@ fn flag_words(key: &str) -> String {
 // View models: what this area's templates show.
 
 pub struct FlagView {
+    /// "Waiting 3 days; no one has answered it yet."
+    pub waited: String,
     pub key: String,
     pub urgency: &'static str,
     pub title: String,
@@ -525,4 +544,20 @@ pub struct PersonPage {
     pub mine: Vec<(String, String, String)>,
     /// Which flags this supporter cannot see, and why.
     pub kept_back: Option<String>,
+}
+
+#[cfg(test)]
+mod waited_tests {
+    use jiff::civil::date;
+
+    #[test]
+    fn a_flag_says_how_long_it_has_waited_and_whether_anyone_answered() {
+        let today = date(2026, 12, 6);
+        assert_eq!(super::waited(today, today, false), "Raised today; no one has answered it yet.");
+        assert_eq!(
+            super::waited(date(2026, 12, 3), today, true),
+            "Waiting 3 days; someone who supports them has written on it."
+        );
+        assert_eq!(super::waited(date(2026, 12, 5), today, false), "Waiting 1 day; no one has answered it yet.");
+    }
 }

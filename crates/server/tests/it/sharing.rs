@@ -64,10 +64,13 @@ async fn item_9_shows_crisis_help_in_the_same_response_and_puts_an_urgent_flag_f
         let casey_at = caseload.body.find(">Casey</a>").unwrap();
         assert!(sam_at < casey_at, "the person with an urgent flag comes first");
         assert!(caseload.has("urgent:</strong> PHQ-9 item 9 answered above zero"));
+        // How long it has waited, and that no one has answered it (issue 20).
+        assert!(caseload.has("Raised today; no one has answered it yet."), "{}", caseload.body);
 
         let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
         let page = dr.get(&format!("/people/{sam_id}")).await;
         assert!(page.has("Several days") && page.has("item 9 = 1"));
+        assert!(page.has("<p class=\"waited\">Raised today; no one has answered it yet.</p>"), "{}", page.body);
         let key = format!("item9:{}", crate::london_today());
         let resolved = dr
             .submit(
