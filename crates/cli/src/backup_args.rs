@@ -92,34 +92,23 @@ pub struct ImportArgs {
     /// The e-mail address of their new, empty account on this server.
     #[arg(long)]
     pub email: String,
-    /// Where the SQLite database lives (as for `taper serve`).
-    #[arg(long, env = "TAPER_DATA_DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// A PostgreSQL URL instead of the SQLite file (as for `taper serve`).
-    #[arg(long, env = "TAPER_DATABASE_URL")]
-    pub database: Option<String>,
-    /// The key file the server uses (as for `taper serve`).
-    #[arg(long, env = "TAPER_KEY_FILE")]
-    pub key_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub at: DatabaseArgs,
 }
 
 /// The server's database URL and key, from the same options as `taper serve`.
 #[cfg(feature = "serve")]
-fn server_database(
-    data_dir: Option<&PathBuf>,
-    database: Option<&String>,
-    key_file: Option<&PathBuf>,
-) -> anyhow::Result<(String, taper_store::seal::Key)> {
-    let url = match database {
+fn server_database(at: &DatabaseArgs) -> anyhow::Result<(String, taper_store::seal::Key)> {
+    let url = match &at.database {
         Some(u) => u.clone(),
-        None => format!("sqlite:{}", sqlite_file(data_dir)?.display()),
+        None => format!("sqlite:{}", sqlite_file(at.data_dir.as_ref())?.display()),
     };
-    Ok((url, read_key(key_file, &sqlite_file(data_dir)?)?))
+    Ok((url, read_key(at.key_file.as_ref(), &sqlite_file(at.data_dir.as_ref())?)?))
 }
 
 #[cfg(feature = "serve")]
 pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
-    let (url, key) = server_database(args.data_dir.as_ref(), args.database.as_ref(), args.key_file.as_ref())?;
+    let (url, key) = server_database(&args.at)?;
     let json = taper_server::import::read_file(&args.from).map_err(|e| UsageError(e.to_string()))?;
     let catalogue = taper_core::Catalogue::builtin().context("loading the catalogue")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
@@ -144,10 +133,10 @@ pub fn import(args: &ImportArgs) -> anyhow::Result<String> {
     ))
 }
 
-/// Where `taper mail-queue` looks: the server's database and key, as for `taper serve`.
+/// The server's database and key, as for `taper serve` (for `import`, `mail-queue`, `reset-link`).
 #[cfg(feature = "serve")]
 #[derive(clap::Args)]
-pub struct QueueArgs {
+pub struct DatabaseArgs {
     /// Where the SQLite database lives (as for `taper serve`).
     #[arg(long, env = "TAPER_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
@@ -162,9 +151,9 @@ pub struct QueueArgs {
 /// The e-mail not yet sent: waiting, being retried (with the last error) or failed for good.
 /// Addresses and messages are not shown: they are sealed, and the operator needs only the state.
 #[cfg(feature = "serve")]
-pub fn mail_queue(args: &QueueArgs) -> anyhow::Result<String> {
+pub fn mail_queue(args: &DatabaseArgs) -> anyhow::Result<String> {
     use std::fmt::Write as _;
-    let (url, key) = server_database(args.data_dir.as_ref(), args.database.as_ref(), args.key_file.as_ref())?;
+    let (url, key) = server_database(args)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let jobs = runtime.block_on(async {
         let store = Store::connect_sealed(&url, &key).await.map_err(explain)?;
@@ -199,15 +188,14 @@ pub struct ResetLinkArgs {
     #[arg(long, env = "TAPER_PUBLIC_URL")]
     pub public_url: Option<String>,
     #[command(flatten)]
-    pub at: QueueArgs,
+    pub at: DatabaseArgs,
 }
 
 /// Makes a link that lets the account's owner choose a new password, once, within an hour; the
 /// operator hands it over in person or by a channel they trust (never a ticket others can read).
 #[cfg(feature = "serve")]
 pub fn reset_link(args: &ResetLinkArgs) -> anyhow::Result<String> {
-    let at = &args.at;
-    let (url, key) = server_database(at.data_dir.as_ref(), at.database.as_ref(), at.key_file.as_ref())?;
+    let (url, key) = server_database(&args.at)?;
     let email = args.email.trim().to_lowercase();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let token = runtime.block_on(async {

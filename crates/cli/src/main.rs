@@ -50,7 +50,7 @@ enum Command {
     Import(backup_args::ImportArgs),
     /// Show the e-mail the web app has not sent yet: waiting, being retried, or failed for good.
     #[cfg(feature = "serve")]
-    MailQueue(backup_args::QueueArgs),
+    MailQueue(backup_args::DatabaseArgs),
     /// Make a single-use link for a person to choose a new password (when e-mail cannot reach them).
     #[cfg(feature = "serve")]
     ResetLink(backup_args::ResetLinkArgs),
