@@ -1,5 +1,6 @@
 //! `taper backup` and `taper restore` as a person runs them: copy, refuse to overwrite, put back
 //! with the replaced file kept, and point PostgreSQL users at pg_dump.
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -7,6 +8,33 @@ use predicates::str::contains;
 
 fn taper() -> Command {
     Command::cargo_bin("taper").expect("binary built")
+}
+
+/// A data directory as `taper serve` leaves it (a key file, an SQLite database URL), empty.
+fn server_dir(name: &str) -> (std::path::PathBuf, taper_store::seal::Key, String) {
+    let dir = std::env::temp_dir().join(format!("taper-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = taper_store::seal::Key::generate();
+    std::fs::write(dir.join("taper.key"), key.to_hex()).unwrap();
+    let url = format!("sqlite:{}", dir.join("taper.db").display());
+    (dir, key, url)
+}
+
+/// A person's account, made in the database at `url`.
+async fn account(url: &str, key: &taper_store::seal::Key, email: &str) -> taper_store::UserId {
+    let store = taper_store::Store::connect_sealed(url, key).await.unwrap();
+    let new = taper_store::NewUser {
+        email,
+        display_name: "New",
+        password_hash: "$argon2id$x",
+        time_zone: "UTC",
+        role: taper_core::role::Role::Person,
+        country: None,
+    };
+    let id = store.create_user(&new, jiff::Timestamp::now()).await.unwrap().id;
+    store.close().await;
+    id
 }
 
 #[test]
@@ -39,26 +67,9 @@ fn a_backup_is_made_refuses_to_overwrite_and_restores_with_the_old_file_kept() {
 
 #[test]
 fn a_persons_export_is_imported_into_their_new_empty_account() {
-    let dir = std::env::temp_dir().join(format!("taper-cli-import-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let key = taper_store::seal::Key::generate();
-    std::fs::write(dir.join("taper.key"), key.to_hex()).unwrap();
-    let url = format!("sqlite:{}", dir.join("taper.db").display());
+    let (dir, key, url) = server_dir("import");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let store = taper_store::Store::connect_sealed(&url, &key).await.unwrap();
-        let new = taper_store::NewUser {
-            email: "new@example.org",
-            display_name: "New",
-            password_hash: "$argon2id$x",
-            time_zone: "UTC",
-            role: taper_core::role::Role::Person,
-            country: None,
-        };
-        store.create_user(&new, jiff::Timestamp::now()).await.unwrap();
-        store.close().await;
-    });
+    rt.block_on(account(&url, &key, "new@example.org"));
     let checklist: Vec<&str> = taper_core::symptoms::CHECKLIST.iter().map(|i| i.key).collect();
     let scores = vec![1u8; checklist.len()];
     let export = serde_json::json!({
@@ -85,12 +96,7 @@ fn a_persons_export_is_imported_into_their_new_empty_account() {
 /// Issue 20: the operator sees e-mail that has not gone out, and why, without the message.
 #[test]
 fn the_mail_queue_shows_what_waits_and_what_failed_without_the_message() {
-    let dir = std::env::temp_dir().join(format!("taper-cli-queue-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let key = taper_store::seal::Key::generate();
-    std::fs::write(dir.join("taper.key"), key.to_hex()).unwrap();
-    let url = format!("sqlite:{}", dir.join("taper.db").display());
+    let (dir, key, url) = server_dir("queue");
     let queue = || taper().args(["mail-queue", "--data-dir"]).arg(&dir).assert().success();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let store = rt.block_on(taper_store::Store::connect_sealed(&url, &key)).unwrap();
@@ -115,27 +121,9 @@ fn the_mail_queue_shows_what_waits_and_what_failed_without_the_message() {
 /// operator makes a single-use link; the wrong address is refused.
 #[test]
 fn an_operator_makes_a_single_use_reset_link() {
-    let dir = std::env::temp_dir().join(format!("taper-cli-reset-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let key = taper_store::seal::Key::generate();
-    std::fs::write(dir.join("taper.key"), key.to_hex()).unwrap();
-    let url = format!("sqlite:{}", dir.join("taper.db").display());
+    let (dir, key, url) = server_dir("reset");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let user = rt.block_on(async {
-        let store = taper_store::Store::connect_sealed(&url, &key).await.unwrap();
-        let new = taper_store::NewUser {
-            email: "lost@example.org",
-            display_name: "Lost",
-            password_hash: "$argon2id$x",
-            time_zone: "UTC",
-            role: taper_core::role::Role::Person,
-            country: None,
-        };
-        let u = store.create_user(&new, jiff::Timestamp::now()).await.unwrap();
-        store.close().await;
-        u.id
-    });
+    let user = rt.block_on(account(&url, &key, "lost@example.org"));
     let out = taper()
         .args(["reset-link", "--email", "Lost@Example.org", "--public-url", "https://taper.example.org/", "--data-dir"])
         .arg(&dir)

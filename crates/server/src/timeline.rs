@@ -155,12 +155,12 @@ impl Course {
         self.current().plan.steps.iter().all(|s| s.uses.is_some())
     }
 
-    /// Every product the plan uses from `from` on, in order of first use, with that first day.
-    /// Walks at most `supply::HORIZON_DAYS` days.
-    pub fn products_from(&self, from: Date) -> Vec<(Date, &crate::settings::StoredUse)> {
+    /// Every product the plan uses from `from` on, for at most `days` days, in order of first
+    /// use, with that first day.
+    pub fn products_from(&self, from: Date, days: u32) -> Vec<(Date, &crate::settings::StoredUse)> {
         let mut out: Vec<(Date, &crate::settings::StoredUse)> = Vec::new();
         let mut day = from;
-        for _ in 0..taper_core::supply::HORIZON_DAYS {
+        for _ in 0..days {
             let Some(uses) = self.uses_on(day) else { break };
             for u in uses {
                 if !out.iter().any(|(_, seen)| seen.product_id == u.product_id) {

@@ -239,6 +239,12 @@ pub fn outlook(count: Count, today: Date, mut use_on: impl FnMut(Date) -> Option
     Outlook { left: now, runs_out, order_by, past_horizon: runs_out.is_none() && !ended, last_covered, urgency }
 }
 
+/// How many days from today decide whether to act on a count with `lead_days`: a run-out any
+/// later leaves its order-by day past the notice, so a look for reminders need not walk further.
+pub fn days_that_decide(lead_days: u32) -> u32 {
+    lead_days + NOTICE_DAYS + 1
+}
+
 /// Whether a step that first uses a product the person has not counted, starting on `starts`,
 /// should be pointed out on `today`: when fewer than the lead time and the notice remain.
 pub fn new_product_due(starts: Date, today: Date, lead_days: u32) -> bool {
@@ -315,6 +321,17 @@ mod tests {
         assert_eq!(amount_words(1.5, "tablets"), "1.5 tablets");
         assert_eq!(amount_words(1.0, "mL"), "1 mL");
         assert_eq!(amount_words(0.25, "daily doses"), "0.25 daily doses");
+    }
+
+    #[test]
+    fn a_walk_cut_at_the_deciding_days_urges_as_the_whole_walk_does() {
+        for (amount, lead) in [(3.0, 0), (10.0, 3), (21.0, 14), (22.0, 14), (400.0, 14)] {
+            let c = Count::parse(amount, d(1), lead, d(1)).unwrap();
+            let whole = outlook(c, d(1), |_| Some(1.0));
+            let last = d(1).checked_add(i64::from(days_that_decide(lead)).days()).unwrap();
+            let cut = outlook(c, d(1), |day| (day < last).then_some(1.0));
+            assert_eq!(cut.urgency, whole.urgency, "{amount} with {lead} days' lead");
+        }
     }
 
     #[test]

@@ -129,11 +129,7 @@ pub async fn record(
     Path(raw): Path<String>,
     Form(f): Form<DayForm>,
 ) -> AppResult<Response> {
-    let status = match f.status.as_str() {
-        "taken" => DoseStatus::Taken,
-        "missed" => DoseStatus::Missed,
-        _ => return Err(AppError::BadRequest("Choose 'I took it' or 'I missed it'.".into())),
-    };
+    let status = super::today::status_asked(&f.status)?;
     let today = person.today();
     let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
     let date = match day_asked(&raw, &course, today) {

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use jiff::ToSpan as _;
 use jiff::civil::Date;
 use serde::Deserialize;
 use taper_core::supply::{self, Count, Outlook, Urgency};
@@ -48,9 +49,19 @@ async fn missed_days(
         .collect())
 }
 
-/// A count walked through the plan for one product.
-fn outlook_of(course: &Course, product: &str, count: Count, today: Date, missed: &BTreeSet<Date>) -> Outlook {
+/// A count walked through the plan for one product, up to `until` (Today needs only the days
+/// within a lead time and the notice; the supply page, the whole horizon).
+fn outlook_of(
+    course: &Course,
+    product: &str,
+    (count, until): (Count, Option<Date>),
+    today: Date,
+    missed: &BTreeSet<Date>,
+) -> Outlook {
     supply::outlook(count, today, |day| {
+        if until.is_some_and(|u| day > u) {
+            return None;
+        }
         if missed.contains(&day) {
             return Some(0.0);
         }
@@ -122,7 +133,7 @@ fn row(
     };
     if let Some(rec) = record {
         let count = Count { amount: rec.amount, counted: rec.counted_on, lead_days: rec.lead_days };
-        let o = outlook_of(course, &u.product_id, count, today, missed);
+        let o = outlook_of(course, &u.product_id, (count, None), today, missed);
         r.status = format!(
             "You counted {} on {}. {}",
             supply::amount_words(rec.amount, &rec.unit),
@@ -161,7 +172,7 @@ async fn supply_page(state: &AppState, person: &Person, shown: Shown) -> AppResu
     let oldest = records.iter().map(|r| r.counted_on).min().unwrap_or(today);
     let missed = missed_days(state, person.id(), today, &course, oldest).await?;
     page.rows = course
-        .products_from(today)
+        .products_from(today, supply::HORIZON_DAYS)
         .into_iter()
         .map(|(first, u)| row(&course, first, u, records.iter().find(|r| r.product_id == u.product_id), today, &missed))
         .collect();
@@ -210,7 +221,7 @@ pub struct SupplyForm {
 pub async fn save(State(state): State<AppState>, person: Person, Form(f): Form<SupplyForm>) -> AppResult<Response> {
     let today = person.today();
     let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
-    let products = course.products_from(today);
+    let products = course.products_from(today, supply::HORIZON_DAYS);
     let Some((_, used)) = products.iter().find(|(_, u)| u.product_id == f.product) else {
         return Err(AppError::BadRequest("Choose a product your plan uses from today on.".into()));
     };
@@ -268,7 +279,10 @@ pub(crate) async fn today_alerts(
     course: &Course,
 ) -> AppResult<Vec<String>> {
     let records = state.store.supplies(user).await?;
-    let products = course.products_from(today);
+    // Only the days that can make something urgent (a lead time and the notice), not the whole
+    // horizon: Today asks this on every view.
+    let lead = records.iter().map(|r| r.lead_days).max().unwrap_or(0).max(supply::DEFAULT_LEAD_DAYS);
+    let products = course.products_from(today, supply::days_that_decide(lead));
     let oldest = records.iter().map(|r| r.counted_on).min().unwrap_or(today);
     let missed =
         if records.is_empty() { BTreeSet::new() } else { missed_days(state, user, today, course, oldest).await? };
@@ -277,7 +291,8 @@ pub(crate) async fn today_alerts(
         match records.iter().find(|r| r.product_id == u.product_id) {
             Some(rec) => {
                 let count = Count { amount: rec.amount, counted: rec.counted_on, lead_days: rec.lead_days };
-                let o = outlook_of(course, &u.product_id, count, today, &missed);
+                let until = today.checked_add(i64::from(supply::days_that_decide(rec.lead_days)).days()).ok();
+                let o = outlook_of(course, &u.product_id, (count, until), today, &missed);
                 match (o.runs_out, o.order_by, o.urgency) {
                     (Some(_), _, Urgency::OrderNow) => {
                         out.push(format!("What you have of the {} runs out soon: ask for more now.", u.name));

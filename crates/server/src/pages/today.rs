@@ -66,6 +66,7 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
         readiness: None,
         can_hold: false,
         supply: Vec::new(),
+        after_hold: taper_core::adapt::AFTER_HOLD,
     };
     let Some(course) = course else { return Ok(page) };
     page.drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
@@ -245,12 +246,13 @@ pub struct DoseForm {
     time: String,
 }
 
+/// The button pressed on a dose form: "I took it" or "I missed it", nothing else.
+pub(crate) fn status_asked(raw: &str) -> AppResult<DoseStatus> {
+    DoseStatus::parse(raw).map_err(|_| AppError::BadRequest("Choose 'I took it' or 'I missed it'.".into()))
+}
+
 pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form<DoseForm>) -> AppResult<Response> {
-    let status = match f.status.as_str() {
-        "taken" => DoseStatus::Taken,
-        "missed" => DoseStatus::Missed,
-        _ => return Err(AppError::BadRequest("Choose 'I took it' or 'I missed it'.".into())),
-    };
+    let status = status_asked(&f.status)?;
     let today = person.today();
     let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
     let (on, step) = course.on(today).ok_or_else(|| AppError::BadRequest("Your plan has not started yet.".into()))?;
@@ -400,4 +402,6 @@ pub struct Today {
     pub can_hold: bool,
     /// Products running low or needed soon (`supply::today_alerts`).
     pub supply: Vec<String>,
+    /// What going on after a hold does, said beside the hold buttons (core's rule).
+    pub after_hold: &'static str,
 }
