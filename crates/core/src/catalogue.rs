@@ -1349,6 +1349,10 @@ mod tests {
                 assert!(c.source(&p.source).is_some(), "{} cites {}", p.id, p.source);
             }
         }
+        // The rules in code that name their sources by key.
+        for k in crate::regimen::SOURCES {
+            assert!(c.source(k).is_some(), "regimen cites {k}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod units;
 // The folders group the domain by subdomain (plan, pk, care); these keep each module reachable
 // by its short name too (`taper_core::schedule`), as the other crates use it.
 pub use care::{
-    adapt, assess, consent, flags, history, measures, readiness, reinstate, role, symptoms, teaching, waves,
+    adapt, assess, consent, flags, history, measures, readiness, regimen, reinstate, role, symptoms, teaching, waves,
 };
 pub use pk::exposure;
 pub use plan::{course, crossover, formulation, justification, occupancy, pace, safety, schedule, supply, times};

@@ -115,6 +115,12 @@ struct Account {
 struct Plan {
     drug: String,
     created_at: jiff::Timestamp,
+    /// Whether the plan was in force when exported; files from before several plans at once
+    /// have none (then only the newest was).
+    #[serde(default)]
+    in_force: Option<bool>,
+    #[serde(default)]
+    replaced_at: Option<jiff::Timestamp>,
     revisions: Vec<Revision>,
 }
 
@@ -130,6 +136,10 @@ struct Revision {
 
 #[derive(Deserialize)]
 struct Dose {
+    /// Which plan of the file's `plans` (newest first, from 0) the dose belongs to; files from
+    /// before several plans at once have none (then the newest).
+    #[serde(default)]
+    plan: Option<usize>,
     date: Date,
     /// "08:00" for one dose time of a day taken in parts (files from before have none).
     #[serde(default)]
@@ -251,6 +261,7 @@ struct PreparedRevision {
 struct PreparedPlan {
     drug: String,
     created_at: jiff::Timestamp,
+    replaced_at: Option<jiff::Timestamp>,
     revisions: Vec<PreparedRevision>,
 }
 
@@ -306,9 +317,11 @@ fn derive(
 /// The plans, oldest first, each revision worked out again.
 fn plans(catalogue: &Catalogue, e: &Export, days: &Days) -> Result<Vec<PreparedPlan>, ImportError> {
     count_limit(PLANS, e.plans.len())?;
-    let mut out = Vec::new();
+    let mut out: Vec<PreparedPlan> = Vec::new();
     // The export lists plans newest first; they are made oldest first, so the order holds.
     for (i, p) in e.plans.iter().rev().enumerate() {
+        // The plan after it in time: what replaced it, in a file from before several plans.
+        let newer = e.plans.len().checked_sub(i + 1).and_then(|k| k.checked_sub(1)).and_then(|k| e.plans.get(k));
         count_limit(REVISIONS, p.revisions.len())?;
         if p.revisions.is_empty() {
             return Err(invalid(format!("plan {} ({}) has no revision", i + 1, p.drug)));
@@ -319,15 +332,23 @@ fn plans(catalogue: &Catalogue, e: &Export, days: &Days) -> Result<Vec<PreparedP
             })
             .collect::<Result<Vec<_>, _>>()?;
         let drug = catalogue.find_drug("drug", &p.drug).map_err(|e| invalid(e.to_string()))?.id.clone();
-        out.push(PreparedPlan { drug, created_at: p.created_at, revisions });
+        let replaced_at = match (p.in_force, newer) {
+            (Some(true), _) | (None, None) => None,
+            (Some(false), _) => Some(p.replaced_at.or(newer.map(|n| n.created_at)).unwrap_or(p.created_at)),
+            (None, Some(n)) => Some(n.created_at),
+        };
+        if replaced_at.is_none() && out.iter().any(|o| o.replaced_at.is_none() && o.drug == drug) {
+            return Err(invalid(format!("plan {} ({}): two plans of one drug cannot both be in force", i + 1, p.drug)));
+        }
+        out.push(PreparedPlan { drug, created_at: p.created_at, replaced_at, revisions });
     }
     Ok(out)
 }
 
-/// Doses: a known status, a real amount no larger than the newest plan's largest dose, a past day.
-fn doses(e: &Export, newest: Option<&PreparedPlan>, days: &Days) -> Result<Vec<ImportedDose>, ImportError> {
+/// Doses: a known status, a plan of the file, a real amount no larger than that plan's largest
+/// dose, a past day.
+fn doses(e: &Export, plans: &[PreparedPlan], days: &Days) -> Result<Vec<ImportedDose>, ImportError> {
     count_limit(DOSES, e.doses.len())?;
-    let largest = newest.map_or(0.0, |p| p.revisions.iter().map(|r| r.largest_mg).fold(0.0, f64::max));
     e.doses
         .iter()
         .enumerate()
@@ -335,9 +356,18 @@ fn doses(e: &Export, newest: Option<&PreparedPlan>, days: &Days) -> Result<Vec<I
             let what = format!("dose {} ({})", i + 1, d.date);
             let status = DoseStatus::parse(&d.status)
                 .map_err(|_| invalid(format!("{what}: status '{}' is not one of: taken, missed", d.status)))?;
-            if newest.is_none() {
-                return Err(invalid(format!("{what}: there is no plan for it to belong to")));
-            }
+            // The file counts plans newest first; they are made oldest first.
+            let index = match d.plan {
+                None => plans.len().checked_sub(1),
+                Some(k) => plans.len().checked_sub(k + 1),
+            };
+            let Some(plan) = index.and_then(|k| plans.get(k)) else {
+                return Err(invalid(match d.plan {
+                    None => format!("{what}: there is no plan for it to belong to"),
+                    Some(k) => format!("{what}: plan {k} is not one of the file's plans (0 to {})", plans.len()),
+                }));
+            };
+            let largest = plan.revisions.iter().map(|r| r.largest_mg).fold(0.0, f64::max);
             if !d.dose_mg.is_finite() || d.dose_mg < 0.0 || d.dose_mg > largest {
                 return Err(invalid(format!(
                     "{what}: {} mg is not a dose of the plan (0 to {} mg)",
@@ -355,6 +385,7 @@ fn doses(e: &Export, newest: Option<&PreparedPlan>, days: &Days) -> Result<Vec<I
                 })
                 .transpose()?;
             Ok(ImportedDose {
+                plan: index,
                 date: days.past(&what, d.date)?,
                 time,
                 status,
@@ -621,7 +652,7 @@ fn check(catalogue: &Catalogue, json: &str, now: jiff::Timestamp) -> Result<Chec
     Ok(Checked {
         time_zone,
         country,
-        doses: doses(&e, plans.last(), &days)?,
+        doses: doses(&e, &plans, &days)?,
         plans,
         checkins: checkins(&e, &days)?,
         questionnaires: questionnaires(&e, &days)?,
@@ -656,6 +687,7 @@ impl PreparedPlan {
         ImportedPlan {
             drug: &self.drug,
             created_at: self.created_at,
+            replaced_at: self.replaced_at,
             revisions: self.revisions.iter().map(PreparedRevision::record).collect(),
         }
     }

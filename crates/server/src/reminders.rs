@@ -60,9 +60,12 @@ pub async fn tick(state: &AppState, now: Timestamp) -> AppResult<usize> {
         if quiet_at(prefs.quiet, minute) {
             continue;
         }
-        let Some(course) = Course::load(state, user).await? else { continue };
+        let courses = Course::load_all(state, user).await?;
+        if courses.is_empty() {
+            continue;
+        }
         let ctx = Due { state, user, to: &account.email, public: &mail.public_url, today: local.date(), minute, now };
-        queued += ctx.all(&course, prefs).await?;
+        queued += ctx.all(&courses, prefs).await?;
     }
     Ok(queued)
 }
@@ -79,10 +82,14 @@ struct Due<'a> {
 }
 
 impl Due<'_> {
-    async fn all(&self, course: &Course, prefs: Reminders) -> AppResult<usize> {
+    /// Everything due now for the plans in force (several at once: each plan's doses, one
+    /// check-in, one step and one supply reminder for them all).
+    async fn all(&self, courses: &[Course], prefs: Reminders) -> AppResult<usize> {
         let mut n = 0;
         if prefs.doses {
-            n += self.doses(course, prefs.once_at.unwrap_or(ONCE_A_DAY_AT)).await?;
+            for (i, course) in courses.iter().enumerate() {
+                n += self.doses(course, prefs.once_at.unwrap_or(ONCE_A_DAY_AT), (i, courses.len())).await?;
+            }
         }
         if prefs.checkin
             && due(CHECKIN_AT, self.minute)
@@ -93,7 +100,9 @@ impl Due<'_> {
             n += usize::from(self.queue("checkin", "Your check-in today", body).await?);
         }
         let tomorrow = self.today.tomorrow().ok();
-        let step_tomorrow = course.on(self.today).and_then(|(on, _)| on.next).is_some_and(|(d, _)| Some(d) == tomorrow);
+        let step_tomorrow = courses
+            .iter()
+            .any(|c| c.on(self.today).and_then(|(on, _)| on.next).is_some_and(|(d, _)| Some(d) == tomorrow));
         if prefs.step && due(STEP_AT, self.minute) && step_tomorrow {
             let body = format!(
                 "Your plan's next step is tomorrow. Before it, Taper shows how you have been and how to prepare the new dose: {}/today\nIf you are not ready, you can hold there.\n",
@@ -101,10 +110,7 @@ impl Due<'_> {
             );
             n += usize::from(self.queue("step", "Your next step is tomorrow", body).await?);
         }
-        if prefs.supply
-            && due(SUPPLY_AT, self.minute)
-            && !crate::pages::supply::today_alerts(self.state, self.user, self.today, course).await?.is_empty()
-        {
+        if prefs.supply && due(SUPPLY_AT, self.minute) && self.supply_low(courses).await? {
             let body = format!(
                 "Something you count in Taper runs low, or a coming step needs a product: {}/supply\n",
                 self.public
@@ -114,8 +120,19 @@ impl Due<'_> {
         Ok(n)
     }
 
-    /// Each dose time due now and not yet recorded, with a link that records it as taken.
-    async fn doses(&self, course: &Course, once_at: u16) -> AppResult<usize> {
+    /// Whether any plan's supply needs saying.
+    async fn supply_low(&self, courses: &[Course]) -> AppResult<bool> {
+        for c in courses {
+            if !crate::pages::supply::today_alerts(self.state, self.user, self.today, c).await?.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Each dose time of `course` due now and not yet recorded, with a link that records it as
+    /// taken; `(i, of)`: the plan's place among the plans in force.
+    async fn doses(&self, course: &Course, once_at: u16, (i, of): (usize, usize)) -> AppResult<usize> {
         let mut n = 0;
         for d in course.doses_of(self.today).unwrap_or_default() {
             let at = d.minutes.unwrap_or(once_at);
@@ -125,13 +142,20 @@ impl Due<'_> {
                 continue;
             }
             let token = fresh_token();
+            // No medicine is named (the message may show on a locked phone): with several plans,
+            // which one by its place on Today.
+            let which = if of > 1 {
+                format!("One of your {} doses is due: plan {} of {} on Today", clock(at), i + 1, of)
+            } else {
+                format!("Your {} dose is due", clock(at))
+            };
             let body = format!(
-                "Your {} dose is due. How to prepare it is on Today: {}/today\n\nTaken it? Record it as taken with this link (it works once, for a day): {}/dose-taken/{token}\n\nMissed it? Do not take extra later to make up for it.\n",
-                clock(at),
-                self.public,
-                self.public
+                "{which}. How to prepare it is on Today: {}/today\n\nTaken it? Record it as taken with this link (it works once, for a day): {}/dose-taken/{token}\n\nMissed it? Do not take extra later to make up for it.\n",
+                self.public, self.public
             );
-            let key = format!("dose:{}", clock(at));
+            // The first plan keeps the key reminders had before several plans.
+            let key =
+                if i == 0 { format!("dose:{}", clock(at)) } else { format!("dose:{}:{}", clock(at), course.plan_id) };
             // The subject names no medicine or dose: it shows on a locked phone.
             if self.queue(&key, &format!("Your {} reminder", clock(at)), body).await? {
                 let link = DoseLink { user: self.user, plan: course.plan_id, date: self.today, time: d.minutes };

@@ -114,6 +114,22 @@ pub struct PlanSettings {
 }
 
 impl PlanSettings {
+    /// These settings as the planner uses them: a hyperbolic plan of a drug with no occupancy
+    /// model is a proportional one at core's step (`schedule::strategy_used`), so that halving
+    /// the step after a hold halves the step in use.
+    pub fn effective(mut self, catalogue: &Catalogue) -> PlanSettings {
+        let Some(drug) = catalogue.drug(&self.drug) else { return self };
+        let asked = self.strategy.with_step(self.step);
+        if let taper_core::Strategy::Proportional { step_percent } =
+            taper_core::schedule::strategy_used(catalogue, drug, &asked)
+            && self.strategy == FormStrategy::Hyperbolic
+        {
+            self.strategy = FormStrategy::Proportional;
+            self.step = step_percent;
+        }
+        self
+    }
+
     pub fn unit(&self) -> StepUnit {
         self.strategy.unit()
     }

@@ -37,39 +37,70 @@ pub struct Course {
 }
 
 impl Course {
-    pub fn from_record(p: PlanWithRevisions) -> AppResult<Course> {
+    pub fn from_record(p: PlanWithRevisions, catalogue: &taper_core::Catalogue) -> AppResult<Course> {
         let mut revs = Vec::new();
         for r in p.revisions {
             let settings: PlanSettings = AppError::stored("plan settings", &r.settings)?;
+            let settings = settings.effective(catalogue);
             let plan: StoredPlan = AppError::stored("plan", &r.steps)?;
             revs.push(Rev { record: r, settings, plan });
         }
         if revs.is_empty() {
             return Err(AppError::bug("reading a stored plan: it has no revisions"));
         }
-        let segments = revs
-            .iter()
-            .map(|r| Segment {
-                effective: r.record.effective,
-                day_offset: r.record.day_offset,
-                hold: r.record.hold,
-                steps: r.plan.steps.iter().map(|s| ScheduledDose { day: s.day, dose_mg: s.dose_mg }).collect(),
-                daily: r
-                    .plan
-                    .steps
-                    .iter()
-                    .flat_map(|s| &s.daily)
-                    .map(|d| ScheduledDose { day: d.day, dose_mg: d.dose_mg })
-                    .collect(),
-            })
-            .collect();
+        let segments =
+            revs.iter().map(|r| segment(r.record.effective, r.record.day_offset, r.record.hold, &r.plan)).collect();
         Ok(Course { plan_id: p.plan.id, revs, segments })
     }
 
-    /// The person's latest plan, if they have one.
+    /// The person's first plan in force, if they have one: what a page about one plan shows when
+    /// none is chosen.
     pub async fn load(state: &AppState, user: taper_store::UserId) -> AppResult<Option<Course>> {
-        let Some(latest) = state.store.plans(user).await?.into_iter().next() else { return Ok(None) };
-        Ok(Some(Course::from_record(state.store.plan(user, latest.id).await?)?))
+        let Some(first) = state.store.active_plans(user).await?.into_iter().next() else { return Ok(None) };
+        Ok(Some(Course::from_record(state.store.plan(user, first.id).await?, &state.catalogue)?))
+    }
+
+    /// Every plan the person has in force (several at once: issue 20), oldest first.
+    pub async fn load_all(state: &AppState, user: taper_store::UserId) -> AppResult<Vec<Course>> {
+        let mut out = Vec::new();
+        for p in state.store.active_plans(user).await? {
+            out.push(Course::from_record(state.store.plan(user, p.id).await?, &state.catalogue)?);
+        }
+        Ok(out)
+    }
+
+    /// The plan in force a page or form names (`plan`, its id), or the first when a page names
+    /// none (`None`); a form's empty field (`Some("")`) is refused when there are several. A plan
+    /// that is not the person's, or no longer in force, is not found.
+    pub async fn load_chosen(
+        state: &AppState,
+        user: taper_store::UserId,
+        plan: Option<&str>,
+    ) -> AppResult<Option<Course>> {
+        let Some(raw) = plan.map(str::trim).filter(|p| !p.is_empty()) else {
+            // A form that names no plan, from a person with several, acts on none of them.
+            if plan.is_some() && state.store.active_plans(user).await?.len() > 1 {
+                return Err(AppError::BadRequest(
+                    "You have more than one plan: use the buttons on Today, which say which medicine each is for. Nothing was changed.".into(),
+                ));
+            }
+            return Course::load(state, user).await;
+        };
+        let id: taper_store::PlanId = raw.parse().map_err(|_| AppError::NotFound)?;
+        if !state.store.active_plans(user).await?.iter().any(|p| p.id == id) {
+            return Err(AppError::NotFound);
+        }
+        Ok(Some(Course::from_record(state.store.plan(user, id).await?, &state.catalogue)?))
+    }
+
+    /// The plan as the several-plans rule reads it (`regimen::Taper`): its cuts from `today` on.
+    pub fn as_taper<'a>(
+        &self,
+        catalogue: &taper_core::Catalogue,
+        name: &'a str,
+        today: Date,
+    ) -> Option<taper_core::regimen::Taper<'a>> {
+        taper_of(catalogue, self.drug(), &self.segments, name, today)
     }
 
     pub fn current(&self) -> &Rev {
@@ -206,6 +237,11 @@ impl Course {
         &self.current().settings.drug
     }
 
+    /// The name a person reads for the plan's drug.
+    pub fn drug_name(&self, catalogue: &taper_core::Catalogue) -> String {
+        catalogue.drug(self.drug()).map_or_else(|| self.drug().to_string(), |d| d.name.clone())
+    }
+
     /// Days the plan's drug takes to settle after a change (core's `HalfLife::days_to_settle`);
     /// 0 for a drug the catalogue no longer knows.
     pub fn settle_days(&self, catalogue: &taper_core::Catalogue) -> f64 {
@@ -242,6 +278,44 @@ pub fn entries(checkins: &[CheckInRecord]) -> Vec<Entry> {
 /// The waves-and-windows reading of `checkins`, worked out on a blocking thread: its cost grows
 /// with the years of check-ins, and the async threads answer everyone else meanwhile (issue 19,
 /// N4: one account's Progress stalled /health for 12 s).
+/// One revision as the calendar reads it.
+pub fn segment(effective: Date, day_offset: u32, hold: bool, plan: &StoredPlan) -> Segment {
+    Segment {
+        effective,
+        day_offset,
+        hold,
+        steps: plan.steps.iter().map(|s| ScheduledDose { day: s.day, dose_mg: s.dose_mg }).collect(),
+        daily: plan
+            .steps
+            .iter()
+            .flat_map(|s| &s.daily)
+            .map(|d| ScheduledDose { day: d.day, dose_mg: d.dose_mg })
+            .collect(),
+    }
+}
+
+/// A plan of `drug` (its revisions as `segments`) as the several-plans rule reads it: its cuts
+/// from `today` on. `None` for a drug the catalogue no longer knows.
+pub fn taper_of<'a>(
+    catalogue: &taper_core::Catalogue,
+    drug: &str,
+    segments: &[Segment],
+    name: &'a str,
+    today: Date,
+) -> Option<taper_core::regimen::Taper<'a>> {
+    let drug = catalogue.drug(drug)?;
+    let until = today.checked_add(jiff::Span::new().days(taper_core::regimen::LOOK_AHEAD_DAYS)).ok()?;
+    let changes: Vec<course::Change> =
+        course::changes(segments, until).into_iter().filter(|c| c.date >= today && c.to_mg < c.from_mg).collect();
+    Some(taper_core::regimen::Taper {
+        name,
+        class: drug.class,
+        stops: changes.last().is_some_and(|c| c.to_mg <= 0.0),
+        cuts: changes.into_iter().map(|c| c.date).collect(),
+        settle_days: drug.half_life.days_to_settle(),
+    })
+}
+
 pub async fn analyse(checkins: &[CheckInRecord], course: Option<&Course>, today: Date) -> AppResult<Analysis> {
     let first_change = course.and_then(|c| c.changes(today).first().map(|ch| ch.date));
     let entries = entries(checkins);
@@ -461,14 +535,16 @@ pub async fn add_revision(
         reason: &reason,
         proposal,
     };
-    Ok(state.store.add_revision(user, course.plan_id, &rev, now).await?)
+    Ok(state.store.add_revision(user, course.plan_id, &rev, course.current().record.number, now).await?)
 }
 
 /// Everything a supporter's views need about one person, computed by the core.
 pub struct Record {
     pub owner: taper_store::User,
     pub today: Date,
+    /// The first plan in force (what the flags and suggestions read), and the others.
     pub course: Option<Course>,
+    pub others: Vec<Course>,
     pub checkins: Vec<CheckInRecord>,
     pub analysis: Analysis,
     pub questionnaires: Vec<taper_store::QuestionnaireRecord>,
@@ -518,7 +594,9 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
     let owner = state.store.user(owner).await?;
     let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let today = now.to_zoned_datetime(tz).date();
-    let course = Course::load(state, owner.id).await?;
+    let mut all = Course::load_all(state, owner.id).await?.into_iter();
+    let course = all.next();
+    let others: Vec<Course> = all.collect();
     let checkins = state.store.checkins(owner.id).await?;
     let analysis = analyse(&checkins, course.as_ref(), today).await?;
     let questionnaires = state.store.questionnaires(owner.id).await?;
@@ -544,5 +622,5 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
     };
     let flags = taper_core::flags::flags(&input);
     let notes = state.store.flag_notes(owner.id).await?;
-    Ok(Record { owner, today, course, checkins, analysis, questionnaires, flags, notes })
+    Ok(Record { owner, today, course, others, checkins, analysis, questionnaires, flags, notes })
 }

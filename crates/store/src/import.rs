@@ -14,12 +14,16 @@ use crate::{DoseStatus, NewCheckIn, NewDose, NewRevision, PlanId, Result, Store,
 pub struct ImportedPlan<'a> {
     pub drug: &'a str,
     pub created_at: Timestamp,
+    /// When a newer plan took its place; `None` while it is in force.
+    pub replaced_at: Option<Timestamp>,
     pub revisions: Vec<(NewRevision<'a>, Timestamp)>,
 }
 
-/// A dose record; it belongs to the newest plan imported.
+/// A dose record of one imported plan (`plan`: its place in `AccountRecords::plans`; `None` for
+/// an export from before several plans, whose doses all belong to the newest plan).
 #[derive(Debug, Clone)]
 pub struct ImportedDose {
+    pub plan: Option<usize>,
     pub date: Date,
     /// See `NewDose::time`.
     pub time: Option<u16>,
@@ -89,15 +93,15 @@ impl Store {
         }
         self.set_time_zone_on(&mut tx, user, records.time_zone).await?;
         self.set_country_on(&mut tx, user, records.country).await?;
-        let mut newest = None;
+        let mut ids = Vec::new();
         for p in &records.plans {
-            let id = insert_plan(&mut tx, user, p.drug, p.created_at).await?;
+            let id = insert_plan(&mut tx, user, p.drug, p.created_at, p.replaced_at).await?;
             for (number, (rev, at)) in (1..).zip(&p.revisions) {
                 insert_revision(&mut tx, id, number, rev, *at).await?;
             }
-            newest = Some(id);
+            ids.push(id);
         }
-        self.import_records(&mut tx, user, records, newest, now).await?;
+        self.import_records(&mut tx, user, records, &ids, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -107,18 +111,17 @@ impl Store {
         conn: &mut sqlx::AnyConnection,
         user: UserId,
         r: &AccountRecords<'_>,
-        newest: Option<PlanId>,
+        plans: &[PlanId],
         now: Timestamp,
     ) -> Result<()> {
-        match newest {
-            Some(plan) => {
-                for d in &r.doses {
-                    let dose = NewDose { plan, date: d.date, time: d.time, status: d.status, dose_mg: d.dose_mg };
-                    self.record_dose_on(conn, user, &dose, d.recorded_at).await?;
-                }
+        for d in &r.doses {
+            let plan = match d.plan {
+                Some(i) => plans.get(i),
+                None => plans.last(),
             }
-            None if !r.doses.is_empty() => return Err(StoreError::Conflict("doses without a plan".into())),
-            None => {}
+            .ok_or_else(|| StoreError::Conflict("a dose without its plan".into()))?;
+            let dose = NewDose { plan: *plan, date: d.date, time: d.time, status: d.status, dose_mg: d.dose_mg };
+            self.record_dose_on(conn, user, &dose, d.recorded_at).await?;
         }
         for c in &r.checkins {
             self.save_checkin_on(conn, user, c, now).await?;

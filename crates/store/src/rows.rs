@@ -71,6 +71,8 @@ pub struct PlanRecord {
     pub id: PlanId,
     pub drug: String,
     pub created_at: Timestamp,
+    /// When a newer plan took its place; `None` while it is in force.
+    pub replaced_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -88,7 +88,7 @@ async fn accounts_are_unique_by_email_and_deletion_removes_everything() {
         assert_eq!(store.user_by_email("sam@example.org").await.unwrap().unwrap().id, id);
         assert_eq!(store.user(id).await.unwrap().created_at, now());
 
-        let plan = store.create_plan(id, "citalopram", &revision("Plan created", None), now()).await.unwrap();
+        let plan = store.create_plan(id, "citalopram", &revision("Plan created", None), &[], now()).await.unwrap();
         let c = NewCheckIn {
             date: date(2026, 11, 2),
             scores: &[1, 2],
@@ -113,13 +113,40 @@ async fn accounts_are_unique_by_email_and_deletion_removes_everything() {
 }
 
 #[tokio::test]
+async fn plans_stay_in_force_together_until_one_replaces_another() {
+    on_both(|store| async move {
+        let a = user(&store, "a@example.org").await;
+        let b = user(&store, "b@example.org").await;
+        let first = store.create_plan(a, "sertraline", &revision("Plan created", None), &[], now()).await.unwrap();
+        let second = store.create_plan(a, "clonazepam", &revision("Plan created", None), &[], now()).await.unwrap();
+        let ids = |v: Vec<taper_store::PlanRecord>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
+        assert_eq!(ids(store.active_plans(a).await.unwrap()), vec![first, second], "both in force, oldest first");
+        // Someone else's plan cannot be replaced, and nothing is made when it is tried.
+        let theirs = store.create_plan(b, "sertraline", &revision("Plan created", None), &[], now()).await.unwrap();
+        let r = store.create_plan(a, "sertraline", &revision("Plan created", None), &[theirs], now()).await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+        assert_eq!(store.plans(a).await.unwrap().len(), 2, "nothing made");
+        assert_eq!(ids(store.active_plans(b).await.unwrap()), vec![theirs]);
+        let third = store.create_plan(a, "sertraline", &revision("Plan created", None), &[first], now()).await.unwrap();
+        assert_eq!(ids(store.active_plans(a).await.unwrap()), vec![second, third]);
+        let old = store.plan(a, first).await.unwrap().plan;
+        assert_eq!(old.replaced_at, Some(now()), "kept, and said when it was replaced");
+        // A plan already replaced cannot be replaced again (two saves at once).
+        let r = store.create_plan(a, "sertraline", &revision("Plan created", None), &[first], now()).await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+        assert_eq!(store.plans(a).await.unwrap().len(), 3);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_person_reaches_only_their_own_records() {
     on_both(|store| async move {
         let a = user(&store, "a@example.org").await;
         let b = user(&store, "b@example.org").await;
-        let plan = store.create_plan(a, "sertraline", &revision("Plan created", None), now()).await.unwrap();
+        let plan = store.create_plan(a, "sertraline", &revision("Plan created", None), &[], now()).await.unwrap();
         assert!(matches!(store.plan(b, plan).await, Err(StoreError::NotFound)));
-        assert!(matches!(store.add_revision(b, plan, &revision("x", None), now()).await, Err(StoreError::NotFound)));
+        assert!(matches!(store.add_revision(b, plan, &revision("x", None), 1, now()).await, Err(StoreError::NotFound)));
         let d = NewDose { plan, date: date(2026, 11, 2), time: None, status: DoseStatus::Taken, dose_mg: 50.0 };
         assert!(matches!(store.record_dose(b, &d, now()).await, Err(StoreError::NotFound)));
         assert!(store.proposals(b, plan).await.unwrap().is_empty());
@@ -135,7 +162,7 @@ async fn a_person_reaches_only_their_own_records() {
         };
         // Another person cannot add a proposal to this plan, nor on a revision of another plan.
         assert!(matches!(store.insert_proposal(b, &p, now()).await, Err(StoreError::NotFound)));
-        let other = store.create_plan(b, "sertraline", &revision("Plan created", None), now()).await.unwrap();
+        let other = store.create_plan(b, "sertraline", &revision("Plan created", None), &[], now()).await.unwrap();
         let other_rev = store.plan(b, other).await.unwrap().revisions[0].id;
         let mixed = NewProposal { revision: other_rev, ..p };
         assert!(matches!(store.insert_proposal(a, &mixed, now()).await, Err(StoreError::NotFound)));
@@ -151,7 +178,7 @@ async fn a_person_reaches_only_their_own_records() {
 async fn revisions_accumulate_and_accepting_a_proposal_happens_once() {
     on_both(|store| async move {
         let a = user(&store, "a@example.org").await;
-        let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), now()).await.unwrap();
+        let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), &[], now()).await.unwrap();
         let first = store.plan(a, plan).await.unwrap().revisions[0].clone();
         assert_eq!((first.number, first.effective, first.hold), (1, date(2026, 11, 1), false));
 
@@ -166,11 +193,15 @@ async fn revisions_accumulate_and_accepting_a_proposal_happens_once() {
         };
         let pid = store.insert_proposal(a, &p, now()).await.unwrap();
         let hold = NewRevision { hold: true, day_offset: 3, ..revision("Hold: symptoms rose", Some(pid)) };
-        assert_eq!(store.add_revision(a, plan, &hold, now()).await.unwrap(), 2);
+        assert_eq!(store.add_revision(a, plan, &hold, 1, now()).await.unwrap(), 2);
         // The same proposal cannot be accepted twice (double submit): nothing is added.
-        assert!(matches!(store.add_revision(a, plan, &hold, now()).await, Err(StoreError::Conflict(_))));
+        assert!(matches!(store.add_revision(a, plan, &hold, 2, now()).await, Err(StoreError::Conflict(_))));
+        // A revision worked out from one that is no longer the latest is refused, not stacked.
+        let plain = revision("Held by the person", None);
+        assert!(matches!(store.add_revision(a, plan, &plain, 1, now()).await, Err(StoreError::Conflict(_))));
+        assert_eq!(store.add_revision(a, plan, &plain, 2, now()).await.unwrap(), 3);
         let all = store.plan(a, plan).await.unwrap().revisions;
-        assert_eq!(all.len(), 2);
+        assert_eq!(all.len(), 3);
         assert_eq!((all[1].hold, all[1].day_offset, all[1].proposal), (true, 3, Some(pid)));
         assert_eq!(all[1].reason, "Hold: symptoms rose");
         let props = store.proposals(a, plan).await.unwrap();
@@ -184,7 +215,7 @@ async fn revisions_accumulate_and_accepting_a_proposal_happens_once() {
 async fn check_ins_and_doses_are_one_per_day_and_can_be_corrected() {
     on_both(|store| async move {
         let a = user(&store, "a@example.org").await;
-        let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), now()).await.unwrap();
+        let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), &[], now()).await.unwrap();
         let day = date(2026, 11, 3);
         let scores = [0u8, 1, 2, 3];
         let c =
@@ -389,7 +420,7 @@ async fn assessments_history_and_supporter_proposals_round_trip() {
         store.set_med_background(a, "{\"x\":2}", now()).await.unwrap();
         assert_eq!(store.med_background(a).await.unwrap().as_deref(), Some("{\"x\":2}"));
 
-        let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), now()).await.unwrap();
+        let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), &[], now()).await.unwrap();
         let rev = store.plan(a, plan).await.unwrap().revisions[0].id;
         let p = NewProposal {
             plan,

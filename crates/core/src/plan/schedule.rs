@@ -1149,20 +1149,28 @@ fn method_change(index: usize, before: &str, after: &str) -> String {
     )
 }
 
-/// The strategy actually used: hyperbolic needs a model, else proportional by the same number.
-fn strategy_for(
-    catalogue: &Catalogue,
+/// The strategy the planner uses for `requested` on `drug` (the usual region): hyperbolic needs
+/// an occupancy model, else the class's suggested proportional step. A revision that changes the
+/// step (halved after a hold) changes this one, not the step asked for and not used (clinical:
+/// a walk's alprazolam "halved" 5 pp it never used and went on at 10 %).
+pub fn strategy_used(catalogue: &Catalogue, drug: &Drug, requested: &Strategy) -> Strategy {
+    let has_model = drug.occupancy_model(None).ok().flatten().is_some();
+    fallback(catalogue, drug, requested, has_model).map_or_else(|| requested.clone(), |(s, _)| s)
+}
+
+/// Without a model, hyperbolic becomes proportional at the class's suggested step (the class's
+/// suggested step, not the percentage points read as percent: clinical review minor 20 —
+/// benzodiazepines fell back to 5 %, so alprazolam 4 mg took 2,912 days while `crossover` used
+/// 10 %; ASAM 2025 starts at 5–10 %), with that step's source.
+fn fallback<'c>(
+    catalogue: &'c Catalogue,
     drug: &Drug,
-    req: &PlanRequest,
+    requested: &Strategy,
     has_model: bool,
-    warnings: &mut Vec<Warning>,
-) -> (Strategy, Option<&'static str>) {
+) -> Option<(Strategy, &'c str)> {
     let policy = &catalogue.policy;
-    match req.strategy {
-        Strategy::Hyperbolic { step_pp } if !has_model => {
-            // The class's suggested step, not the percentage points read as percent (clinical
-            // review minor 20: benzodiazepines fell back to 5 %, so alprazolam 4 mg took 2,912
-            // days while `crossover` used 10 %; ASAM 2025 starts at 5–10 %).
+    match requested {
+        Strategy::Hyperbolic { .. } if !has_model => {
             let (percent, source) = match policy.percent_pace(drug.class) {
                 Some(c) => (c.suggested_max_step_percent, c.suggested_step_source),
                 None => (
@@ -1170,10 +1178,30 @@ fn strategy_for(
                     policy.antidepressant.suggested_step_source.as_str(),
                 ),
             };
+            Some((Strategy::Proportional { step_percent: percent }, source))
+        }
+        _ => None,
+    }
+}
+
+/// The strategy actually used: hyperbolic needs a model, else proportional (`fallback`), said.
+fn strategy_for(
+    catalogue: &Catalogue,
+    drug: &Drug,
+    req: &PlanRequest,
+    has_model: bool,
+    warnings: &mut Vec<Warning>,
+) -> (Strategy, Option<&'static str>) {
+    match (fallback(catalogue, drug, &req.strategy, has_model), &req.strategy) {
+        (Some((used, source)), Strategy::Hyperbolic { step_pp }) => {
+            let percent = match used {
+                Strategy::Proportional { step_percent } => step_percent,
+                _ => 0.0,
+            };
             warnings.push(Warning::plan("no-occupancy-model", format!(
                 "Taper has no occupancy model for {}, so this plan cuts {}% of the current dose per step ({}) instead of {} percentage points of occupancy; choose a proportional plan for a smaller step.",
-                drug.name, n(percent), catalogue.cite(source), n(step_pp))));
-            (Strategy::Proportional { step_percent: percent }, Some("hyperbolic"))
+                drug.name, n(percent), catalogue.cite(source), n(*step_pp))));
+            (used, Some("hyperbolic"))
         }
         _ => (req.strategy.clone(), None),
     }

@@ -209,6 +209,10 @@ pub fn outlook(count: Count, today: Date, mut use_on: impl FnMut(Date) -> Option
     let mut runs_out = None;
     let mut ended = false;
     let mut last_covered = None;
+    // Whether the product was still in use on the last day walked: only then does a count that
+    // outlasts the walk last "more than two years" (a walk: 90 tablets a plan used for 28 days
+    // of a longer plan read so).
+    let mut in_use = false;
     for _ in 0..HORIZON_DAYS {
         match use_on(day) {
             None => {
@@ -222,7 +226,8 @@ pub fn outlook(count: Count, today: Date, mut use_on: impl FnMut(Date) -> Option
             }
             Some(u) => {
                 left -= u;
-                if u > 0.0 {
+                in_use = u > 0.0;
+                if in_use {
                     last_covered = Some(day);
                 }
             }
@@ -236,7 +241,14 @@ pub fn outlook(count: Count, today: Date, mut use_on: impl FnMut(Date) -> Option
         Some(o) if o <= today.checked_add(i64::from(NOTICE_DAYS).days()).unwrap_or(today) => Urgency::OrderSoon,
         _ => Urgency::Fine,
     };
-    Outlook { left: now, runs_out, order_by, past_horizon: runs_out.is_none() && !ended, last_covered, urgency }
+    Outlook {
+        left: now,
+        runs_out,
+        order_by,
+        past_horizon: runs_out.is_none() && !ended && in_use,
+        last_covered,
+        urgency,
+    }
 }
 
 /// How many days from today decide whether to act on a count with `lead_days`: a run-out any
@@ -294,6 +306,17 @@ mod tests {
         let c = Count::parse(10_000.0, d(1), 14, d(1)).unwrap();
         let o = outlook(c, d(1), |_| Some(1.0));
         assert!(o.past_horizon && o.runs_out.is_none() && o.urgency == Urgency::Fine);
+    }
+
+    #[test]
+    fn a_product_a_long_plan_stops_using_early_is_covered_to_its_last_day_not_past_the_horizon() {
+        // 90 tablets, one a day for the plan's first 28 days; the plan goes on for years with
+        // other products (the use is 0, not "the plan has ended").
+        let c = Count::parse(90.0, d(1), 14, d(1)).unwrap();
+        let first = d(1);
+        let o = outlook(c, first, |day| Some(if (day - first).get_days() < 28 { 1.0 } else { 0.0 }));
+        assert!(!o.past_horizon, "{o:?}");
+        assert_eq!(o.last_covered, first.checked_add(27.days()).ok());
     }
 
     #[test]

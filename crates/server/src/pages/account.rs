@@ -239,12 +239,18 @@ struct ExportAccount {
 struct ExportPlan {
     drug: String,
     created_at: String,
+    /// Whether it is in force (several plans can be), and when a newer one replaced it if not.
+    in_force: bool,
+    replaced_at: Option<String>,
     revisions: Vec<serde_json::Value>,
     proposals: Vec<serde_json::Value>,
 }
 
 #[derive(Serialize)]
 struct ExportDose {
+    /// Which of `plans` (newest first, from 0) it belongs to, and that plan's drug.
+    plan: usize,
+    drug: String,
     date: String,
     /// The dose time ("08:00") for a day taken in parts; absent for the day's whole dose.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -281,7 +287,18 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
             created_at: person.user.created_at.to_string(),
         },
         plans: export_plans(state, id).await?,
-        doses: store.doses(id).await?.into_iter().map(ExportDose::from).collect(),
+        doses: {
+            let order = store.plans(id).await?;
+            store
+                .doses(id)
+                .await?
+                .into_iter()
+                .map(|d| {
+                    let at = order.iter().position(|p| p.id == d.plan).unwrap_or_default();
+                    ExportDose::of(at, order.get(at).map(|p| p.drug.clone()).unwrap_or_default(), d)
+                })
+                .collect()
+        },
         supplies: store
             .supplies(id)
             .await?
@@ -336,6 +353,8 @@ async fn export_plans(state: &AppState, id: taper_store::UserId) -> AppResult<Ve
         plans.push(ExportPlan {
             drug: p.drug,
             created_at: p.created_at.to_string(),
+            in_force: p.replaced_at.is_none(),
+            replaced_at: p.replaced_at.map(|t| t.to_string()),
             revisions: full.revisions.iter().map(revision_json).collect(),
             proposals: proposals.iter().map(proposal_json).collect(),
         });
@@ -368,9 +387,12 @@ fn proposal_json(x: &taper_store::ProposalRecord) -> serde_json::Value {
     })
 }
 
-impl From<taper_store::DoseRecord> for ExportDose {
-    fn from(d: taper_store::DoseRecord) -> ExportDose {
+impl ExportDose {
+    /// `d`, the record of the `plan`th plan of the export.
+    fn of(plan: usize, drug: String, d: taper_store::DoseRecord) -> ExportDose {
         ExportDose {
+            plan,
+            drug,
             date: d.date.to_string(),
             time: d.time.and_then(taper_core::units::DoseTime::from_minutes).map(|t| t.to_string()),
             status: d.status.as_str(),
@@ -465,19 +487,27 @@ pub async fn export_csv(State(state): State<AppState>, person: Person) -> AppRes
     days.sort();
     days.dedup();
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> =
-        ["date", "dose_mg", "dose_status", "burden", "wellbeing", "sleep_hours"].map(String::from).to_vec();
+    // Every dose recorded that day, of every plan, in one cell ("sertraline 50 mg taken;
+    // alprazolam 08:00 0.5 mg taken"); doses.csv has one row per planned dose.
+    let mut header: Vec<String> = ["date", "doses", "burden", "wellbeing", "sleep_hours"].map(String::from).to_vec();
     header.extend(CHECKLIST.iter().map(|i| i.key.to_string()));
     header.push("note".into());
     let csv_err = |e: csv::Error| AppError::internal("writing CSV", e);
     w.write_record(&header).map_err(csv_err)?;
     for day in days {
-        let dose = data.doses.iter().rev().find(|d| d.date == day);
+        let doses: Vec<String> = data
+            .doses
+            .iter()
+            .filter(|d| d.date == day)
+            .map(|d| {
+                let time = d.time.as_deref().map(|t| format!("{t} ")).unwrap_or_default();
+                format!("{} {time}{} mg {}", d.drug, taper_core::units::trim_number(d.dose_mg), d.status)
+            })
+            .collect();
         let c = data.checkins.iter().find(|c| c.date == day);
         let mut row = vec![
             day.clone(),
-            dose.map(|d| d.dose_mg.to_string()).unwrap_or_default(),
-            dose.map(|d| d.status.to_string()).unwrap_or_default(),
+            doses.join("; "),
             c.map(|c| c.burden.to_string()).unwrap_or_default(),
             c.map(|c| c.wellbeing.to_string()).unwrap_or_default(),
             c.and_then(|c| c.sleep_hours).map(|h| h.to_string()).unwrap_or_default(),

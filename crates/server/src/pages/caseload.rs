@@ -71,13 +71,19 @@ fn dose_line(r: &Record, scope: Scope) -> String {
     if !scope.contains(Category::PlanAndDoses) {
         return "They have not shared their plan and doses with you.".into();
     }
-    match r.course.as_ref().and_then(|c| c.on(r.today).map(|(on, _)| (c, on))) {
-        Some((c, on)) => {
-            format!("{} {} a day{}", state_drug(c), mg(on.dose_mg), if on.hold { ", holding" } else { "" })
-        }
-        None if r.course.is_some() => "Plan not started yet".into(),
-        None => "No plan yet".into(),
-    }
+    // Each plan in force (several at once: issue 20).
+    let lines: Vec<String> = r
+        .course
+        .iter()
+        .chain(&r.others)
+        .map(|c| match c.on(r.today) {
+            Some((on, _)) => {
+                format!("{} {} a day{}", state_drug(c), mg(on.dose_mg), if on.hold { ", holding" } else { "" })
+            }
+            None => format!("{}: plan not started yet", state_drug(c)),
+        })
+        .collect();
+    if lines.is_empty() { "No plan yet".into() } else { lines.join("; ") }
 }
 
 fn state_drug(c: &timeline::Course) -> String {

@@ -3,7 +3,7 @@
 //! last 60 days can be recorded or corrected; a dose calendar"). Today records today only.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -42,8 +42,8 @@ fn day_asked(raw: &str, course: &Course, today: Date) -> Result<Date, String> {
 
 /// The calendar again with `error` at the top, for a day that cannot be recorded: the person
 /// stays signed in and one tap from the days that can (a walk: a bare error page read as signed out).
-async fn refused(state: &AppState, person: &Person, error: String) -> AppResult<Response> {
-    let page = calendar_page(state, person, Some(error)).await?;
+async fn refused(state: &AppState, person: &Person, plan: Option<&str>, error: String) -> AppResult<Response> {
+    let page = calendar_page(state, person, plan, Some(error)).await?;
     Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
 }
 
@@ -62,15 +62,35 @@ fn planned(person: &Person, course: &Course, date: Date, records: &[DoseRecord])
 }
 
 /// The dose calendar: each day the plan gave a dose, newest first, with each time's record.
-pub async fn calendar(State(state): State<AppState>, person: Person) -> AppResult<Response> {
-    Ok(calendar_page(&state, &person, None).await?.into_response())
+pub async fn calendar(
+    State(state): State<AppState>,
+    person: Person,
+    Query(q): Query<super::PlanQuery>,
+) -> AppResult<Response> {
+    Ok(calendar_page(&state, &person, q.plan.as_deref(), None).await?.into_response())
 }
 
-async fn calendar_page(state: &AppState, person: &Person, error: Option<String>) -> AppResult<DosesPage> {
+async fn calendar_page(
+    state: &AppState,
+    person: &Person,
+    plan: Option<&str>,
+    error: Option<String>,
+) -> AppResult<DosesPage> {
     let today = person.today();
     let chrome = person.chrome("today");
-    let mut page = DosesPage { chrome, has_plan: false, drug: String::new(), days: Vec::new(), unrecorded: 0, error };
-    let Some(course) = Course::load(state, person.id()).await? else { return Ok(page) };
+    let mut page = DosesPage {
+        chrome,
+        has_plan: false,
+        drug: String::new(),
+        plan: String::new(),
+        plans: Vec::new(),
+        days: Vec::new(),
+        unrecorded: 0,
+        error,
+    };
+    let Some(course) = Course::load_chosen(state, person.id(), plan).await? else { return Ok(page) };
+    page.plan = course.plan_id.to_string();
+    page.plans = super::plan_links(state, person.id(), "/doses", course.plan_id).await?;
     let (from, to) = days(&course, today);
     let records = state.store.doses_between(person.id(), course.plan_id, from, to).await?;
     let mut date = to;
@@ -89,11 +109,16 @@ async fn calendar_page(state: &AppState, person: &Person, error: Option<String>)
 }
 
 /// One day's doses, each with "I took it" / "I missed it" to record or correct.
-pub async fn day(State(state): State<AppState>, person: Person, Path(raw): Path<String>) -> AppResult<Response> {
-    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+pub async fn day(
+    State(state): State<AppState>,
+    person: Person,
+    Path(raw): Path<String>,
+    Query(q): Query<super::PlanQuery>,
+) -> AppResult<Response> {
+    let course = Course::load_chosen(&state, person.id(), q.plan.as_deref()).await?.ok_or(AppError::NotFound)?;
     match day_asked(&raw, &course, person.today()) {
         Ok(date) => Ok(day_page(&state, &person, &course, date, None).await?.into_response()),
-        Err(e) => refused(&state, &person, e).await,
+        Err(e) => refused(&state, &person, q.plan.as_deref(), e).await,
     }
 }
 
@@ -109,7 +134,15 @@ async fn day_page(
     let day = planned(person, course, date, &records).ok_or(AppError::NotFound)?;
     let new_way =
         new_way_pending(state, person.id(), course, today).await?.filter(|since| date >= *since).map(long_date);
-    Ok(DayPage { chrome: person.chrome("today"), is_today: date == today, day, new_way, notice })
+    Ok(DayPage {
+        chrome: person.chrome("today"),
+        is_today: date == today,
+        day,
+        new_way,
+        notice,
+        plan: course.plan_id.to_string(),
+        drug: course.drug_name(&state.catalogue),
+    })
 }
 
 #[derive(Deserialize)]
@@ -120,6 +153,8 @@ pub struct DayForm {
     time: String,
     #[serde(default)]
     read_new_way: String,
+    #[serde(default)]
+    plan: String,
 }
 
 /// Records (or corrects) one dose of an earlier day; the day's page again, saying so.
@@ -131,10 +166,10 @@ pub async fn record(
 ) -> AppResult<Response> {
     let status = super::today::status_asked(&f.status)?;
     let today = person.today();
-    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let course = Course::load_chosen(&state, person.id(), Some(&f.plan)).await?.ok_or(AppError::NotFound)?;
     let date = match day_asked(&raw, &course, today) {
         Ok(d) => d,
-        Err(e) => return refused(&state, &person, e).await,
+        Err(e) => return refused(&state, &person, Some(&f.plan), e).await,
     };
     let (on, step) = course.on(date).ok_or(AppError::NotFound)?;
     // A day of a new way of preparing, not yet confirmed: the same question as Today asks.
@@ -148,7 +183,7 @@ pub async fn record(
     let (time, dose_mg) = dose_time(&course, &on, step, &f.time)?;
     let dose = NewDose { plan: course.plan_id, date, time, status, dose_mg };
     state.store.record_dose(person.id(), &dose, person.now()).await?;
-    Ok(Redirect::to(&format!("/doses/{date}#recorded")).into_response())
+    Ok(Redirect::to(&format!("/doses/{date}?plan={}#recorded", course.plan_id)).into_response())
 }
 
 /// Every planned dose of the plan, day by day and time by time from its first day to today, with
@@ -157,15 +192,19 @@ pub async fn record(
 pub async fn csv(State(state): State<AppState>, person: Person) -> AppResult<Response> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| AppError::internal("writing CSV", e);
-    w.write_record(["date", "time", "planned_mg", "recorded", "recorded_mg", "marked_at"]).map_err(csv_err)?;
-    if let Some(course) = Course::load(&state, person.id()).await? {
+    w.write_record(["medicine", "date", "time", "planned_mg", "recorded", "recorded_mg", "marked_at"])
+        .map_err(csv_err)?;
+    // Every plan in force, one after the other (several at once: issue 20).
+    for course in Course::load_all(&state, person.id()).await? {
+        let name = course.drug_name(&state.catalogue);
         let today = person.today();
         let first = course.revs[0].record.effective;
         let records = state.store.doses_between(person.id(), course.plan_id, first, today).await?;
         let mut date = first;
         while date <= today {
             for row in planned_rows(&person, &course, date, &records) {
-                w.write_record(&row).map_err(csv_err)?;
+                w.write_record(std::iter::once(name.as_str()).chain(row.iter().map(String::as_str)))
+                    .map_err(csv_err)?;
             }
             let Ok(next) = date.tomorrow() else { break };
             date = next;
@@ -222,6 +261,9 @@ pub struct DosesPage {
     pub chrome: crate::views::Chrome,
     pub has_plan: bool,
     pub drug: String,
+    /// The plan shown, and the others in force.
+    pub plan: String,
+    pub plans: Vec<super::PlanLink>,
     pub days: Vec<PlannedDay>,
     /// Doses with nothing recorded, over the days listed before today.
     pub unrecorded: usize,
@@ -238,4 +280,7 @@ pub struct DayPage {
     /// The first day of a new way of preparing, not yet confirmed, when this day is on or after it.
     pub new_way: Option<String>,
     pub notice: Option<String>,
+    /// The plan the day is of, sent with each button, and its drug.
+    pub plan: String,
+    pub drug: String,
 }

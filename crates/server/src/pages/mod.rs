@@ -63,7 +63,42 @@ pub fn long_date(d: jiff::civil::Date) -> String {
     d.strftime("%A %-d %B %Y").to_string()
 }
 
+/// `?plan=` on a page about one plan, where the person has several in force.
+#[derive(serde::Deserialize, Default)]
+pub struct PlanQuery {
+    pub plan: Option<String>,
+}
+
+/// Links to the same page for each plan in force, when there is more than one (`base` is the
+/// page's path); empty otherwise.
+pub async fn plan_links(
+    state: &crate::AppState,
+    user: taper_store::UserId,
+    base: &str,
+    current: taper_store::PlanId,
+) -> AppResult<Vec<PlanLink>> {
+    let active = state.store.active_plans(user).await?;
+    if active.len() <= 1 {
+        return Ok(Vec::new());
+    }
+    Ok(active
+        .into_iter()
+        .map(|p| PlanLink {
+            href: format!("{base}?plan={}", p.id),
+            name: state.catalogue.drug(&p.drug).map_or_else(|| p.drug.clone(), |d| d.name.clone()),
+            current: p.id == current,
+        })
+        .collect())
+}
+
 // View models: what this area's templates show.
+
+/// One plan in force, linked from a page about another (`plan_links`).
+pub struct PlanLink {
+    pub href: String,
+    pub name: String,
+    pub current: bool,
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]

@@ -13,12 +13,31 @@ use crate::auth::Person;
 use crate::error::{AppError, AppResult};
 use crate::timeline::{self, Course, StoredAction};
 
+/// A revision refused because another was added meanwhile (a double tap, a second tab): Today
+/// again, showing the plan as it now is, with nothing changed twice.
+fn changed_meanwhile(added: AppResult<i64>, course: &Course) -> AppResult<Option<Response>> {
+    match added {
+        Ok(_) => Ok(None),
+        Err(AppError::Conflict(_)) => {
+            Ok(Some(Redirect::to(&format!("/today?saved=unchanged&plan={}", course.plan_id)).into_response()))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Which of the person's plans in force a button is for (several at once); the first when none.
+#[derive(Deserialize)]
+pub struct HoldForm {
+    #[serde(default)]
+    plan: String,
+}
+
 /// Holds at today's dose from today. Holding twice is holding once.
-pub async fn hold(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+pub async fn hold(State(state): State<AppState>, person: Person, Form(f): Form<HoldForm>) -> AppResult<Response> {
     let today = person.today();
-    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let course = Course::load_chosen(&state, person.id(), Some(&f.plan)).await?.ok_or(AppError::NotFound)?;
     if course.current().record.hold {
-        return Ok(Redirect::to("/today?saved=held").into_response());
+        return Ok(Redirect::to(&format!("/today?saved=held&plan={}", course.plan_id)).into_response());
     }
     let (on, _) = course.on(today).ok_or_else(|| AppError::BadRequest("Your plan has not started yet.".into()))?;
     if on.dose_mg <= 0.0 {
@@ -28,9 +47,14 @@ pub async fn hold(State(state): State<AppState>, person: Person) -> AppResult<Re
     let mut built = timeline::revision_for(&state, &course, action, today).await?;
     let settings = &course.current().settings;
     built.4 = adapt::own_reason(Action::from(action), settings.unit(), settings.step, false);
-    timeline::add_revision(&state, person.id(), &course, built, today, None, person.now()).await?;
+    if let Some(again) = changed_meanwhile(
+        timeline::add_revision(&state, person.id(), &course, built, today, None, person.now()).await,
+        &course,
+    )? {
+        return Ok(again);
+    }
     tracing::info!(user = %person.id(), "plan held by the person");
-    Ok(Redirect::to("/today?saved=held").into_response())
+    Ok(Redirect::to(&format!("/today?saved=held&plan={}", course.plan_id)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -38,12 +62,14 @@ pub struct ResumeForm {
     /// "yes" when the person confirmed going on although the reading says Hold.
     #[serde(default)]
     confirm: String,
+    #[serde(default)]
+    plan: String,
 }
 
 /// Ends the person's hold: the next step today, with the step the adaptive rule would take.
 pub async fn resume(State(state): State<AppState>, person: Person, Form(f): Form<ResumeForm>) -> AppResult<Response> {
     let today = person.today();
-    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let course = Course::load_chosen(&state, person.id(), Some(&f.plan)).await?.ok_or(AppError::NotFound)?;
     if !course.current().record.hold {
         return Err(AppError::BadRequest("Your plan is not on hold: its next step comes as planned.".into()));
     }
@@ -72,22 +98,29 @@ pub async fn resume(State(state): State<AppState>, person: Person, Form(f): Form
         let wait = u32::try_from((due - today).get_days()).unwrap_or(0);
         built.2 = built.2.saturating_sub(wait);
     }
-    timeline::add_revision(&state, person.id(), &course, built, today, None, person.now()).await?;
+    if let Some(again) = changed_meanwhile(
+        timeline::add_revision(&state, person.id(), &course, built, today, None, person.now()).await,
+        &course,
+    )? {
+        return Ok(again);
+    }
     tracing::info!(user = %person.id(), "plan resumed by the person");
-    Ok(Redirect::to("/today?saved=resumed").into_response())
+    Ok(Redirect::to(&format!("/today?saved=resumed&plan={}", course.plan_id)).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct MoveForm {
     #[serde(default)]
     days: String,
+    #[serde(default)]
+    plan: String,
 }
 
 /// Moves the next step later by the days asked, keeping today's dose until then; later steps move
 /// with it. At most one interval (longer is a hold, which waits for the person instead).
 pub async fn move_later(State(state): State<AppState>, person: Person, Form(f): Form<MoveForm>) -> AppResult<Response> {
     let today = person.today();
-    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let course = Course::load_chosen(&state, person.id(), Some(&f.plan)).await?.ok_or(AppError::NotFound)?;
     let cur = course.current();
     let interval = cur.settings.interval_days;
     let days: u32 = f.days.trim().parse().ok().filter(|d| (1..=interval).contains(d)).ok_or_else(|| {
@@ -115,7 +148,12 @@ pub async fn move_later(State(state): State<AppState>, person: Person, Form(f): 
         )));
     }
     built.2 -= wait;
-    timeline::add_revision(&state, person.id(), &course, built, today, None, person.now()).await?;
+    if let Some(again) = changed_meanwhile(
+        timeline::add_revision(&state, person.id(), &course, built, today, None, person.now()).await,
+        &course,
+    )? {
+        return Ok(again);
+    }
     tracing::info!(user = %person.id(), days, "next step moved later by the person");
-    Ok(Redirect::to("/today?saved=moved").into_response())
+    Ok(Redirect::to(&format!("/today?saved=moved&plan={}", course.plan_id)).into_response())
 }

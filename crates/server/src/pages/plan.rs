@@ -363,16 +363,25 @@ pub async fn preview(
         Ok(x) => x,
         Err(page) => return Ok(views::again(*page)),
     };
-    let stored = StoredPlan::new(&plan, &state.catalogue);
-    let chart = taper_report::chart::plan_svg(&plan)?;
-    // One plan at a time for now: saving a new one replaces the current one, said before it is
-    // saved (a walk lost a lorazepam plan to an alprazolam one without warning).
-    let replaces = crate::timeline::Course::load(&state, person.id())
-        .await?
-        .map(|c| state.catalogue.drug(c.drug()).map_or_else(|| c.drug().to_string(), |d| d.name.clone()));
-    // Everything the person sent, to save or to change it.
-    let hidden: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "csrf").cloned().collect();
-    let try_with = PlanJson::new(&plan, &state.catalogue).suggestion_option.and_then(|s| {
+    Ok(preview_page(&state, &person, &pairs, &settings, &plan, None).await?.into_response())
+}
+
+/// The preview of a planned form; `problem` when saving it was refused (the choice of what it
+/// replaces), said beside that choice.
+async fn preview_page(
+    state: &AppState,
+    person: &Person,
+    pairs: &[(String, String)],
+    settings: &PlanSettings,
+    plan: &Plan,
+    problem: Option<String>,
+) -> AppResult<PlanPreview> {
+    let stored = StoredPlan::new(plan, &state.catalogue);
+    let chart = taper_report::chart::plan_svg(plan)?;
+    // Everything the person sent, to save or to change it (the choice of what it replaces is
+    // asked again on this page).
+    let hidden: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "csrf" && k != "replaces").cloned().collect();
+    let try_with = PlanJson::new(plan, &state.catalogue).suggestion_option.and_then(|s| {
         let mut with = hidden.clone();
         match (s.kind, s.product) {
             ("product", Some(id)) => with.push(("products".into(), id)),
@@ -382,7 +391,9 @@ pub async fn preview(
         }
         Some((s.description, with))
     });
-    let page = PlanPreview {
+    let active = Course::load_all(state, person.id()).await?;
+    let chosen = crate::form::value(pairs, "replaces");
+    Ok(PlanPreview {
         chrome: person.chrome("plan"),
         drug_name: stored.drug_name.clone(),
         strategy: stored.strategy.clone(),
@@ -395,9 +406,64 @@ pub async fn preview(
         can_save: stored.steps.len() > 1,
         hidden,
         try_with,
-        replaces,
+        choices: replace_choices(state, &active, &settings.drug, &chosen),
+        alongside: alongside_advice(state, &active, settings, &stored, person.today()),
+        problem,
+    })
+}
+
+/// What saving may do with the plans in force: replace one of them, or keep them all (not when
+/// one is of the same drug: that one can only be replaced). Empty with no plan in force.
+fn replace_choices(state: &AppState, active: &[Course], drug: &str, chosen: &str) -> Vec<Choice> {
+    let same = active.iter().find(|c| c.drug() == drug);
+    let mut out: Vec<Choice> = active
+        .iter()
+        .filter(|c| same.is_none_or(|s| s.plan_id == c.plan_id))
+        .map(|c| Choice {
+            value: c.plan_id.to_string(),
+            label: format!("It replaces my {} plan (kept in my records)", c.drug_name(&state.catalogue)),
+            checked: chosen == c.plan_id.to_string() || same.is_some(),
+        })
+        .collect();
+    if same.is_none() && !active.is_empty() {
+        out.push(Choice {
+            value: ALONGSIDE.into(),
+            label: if active.len() > 1 {
+                "I take them all: keep my other plans too".into()
+            } else {
+                "I take both: keep my other plan too".into()
+            },
+            checked: chosen == ALONGSIDE,
+        });
+    }
+    out
+}
+
+/// The choice that keeps every plan in force beside the new one.
+const ALONGSIDE: &str = "alongside";
+
+/// What core's several-plans rule says of the new plan beside each plan in force of another drug.
+fn alongside_advice(
+    state: &AppState,
+    active: &[Course],
+    settings: &PlanSettings,
+    stored: &StoredPlan,
+    today: Date,
+) -> Vec<String> {
+    let new = [crate::timeline::segment(settings.start_date, 0, false, stored)];
+    let name = stored.drug_name.clone();
+    let Some(mine) = crate::timeline::taper_of(&state.catalogue, &settings.drug, &new, &name, today) else {
+        return Vec::new();
     };
-    Ok(page.into_response())
+    let names: Vec<String> = active.iter().map(|c| c.drug_name(&state.catalogue)).collect();
+    active
+        .iter()
+        .zip(&names)
+        .filter(|(c, _)| c.drug() != settings.drug)
+        .filter_map(|(c, n)| c.as_taper(&state.catalogue, n, today))
+        .filter_map(|other| taper_core::regimen::review(&mine, &other))
+        .map(|a| a.text)
+        .collect()
 }
 
 pub async fn save(
@@ -419,6 +485,13 @@ pub async fn save(
         );
         return Ok(views::again(form_page(&state, &person, &f, vec![Field::error("products", why)], false)));
     }
+    let replaces = match replaced(&state, &person, &pairs, &settings.drug).await? {
+        Ok(r) => r,
+        Err(problem) => {
+            let page = preview_page(&state, &person, &pairs, &settings, &plan, Some(problem)).await?;
+            return Ok(views::again(page));
+        }
+    };
     let settings_json = serde_json::to_string(&settings).map_err(|e| AppError::internal("encoding JSON", e))?;
     let steps_json = serde_json::to_string(&stored).map_err(|e| AppError::internal("encoding JSON", e))?;
     let first = taper_store::NewRevision {
@@ -430,17 +503,72 @@ pub async fn save(
         reason: "Plan created",
         proposal: None,
     };
-    state.store.create_plan(person.id(), &settings.drug, &first, person.now()).await?;
+    match state.store.create_plan(person.id(), &settings.drug, &first, &replaces, person.now()).await {
+        Ok(_) => {}
+        // Replaced meanwhile (another tab): asked again with the plans now in force.
+        Err(taper_store::StoreError::Conflict(_)) => {
+            let why = "Your plans changed while this page was open: choose again what this plan replaces.";
+            let page = preview_page(&state, &person, &pairs, &settings, &plan, Some(why.into())).await?;
+            return Ok(views::again(page));
+        }
+        Err(e) => return Err(e.into()),
+    }
     tracing::info!(user = %person.id(), "plan saved");
     // Said on Today (a walk: nothing said the plan was saved).
     Ok(Redirect::to("/today?saved=plan").into_response())
 }
 
-pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
-    let Some(course) = Course::load(&state, person.id()).await? else {
+/// The plans in force the new one replaces, from the form's `replaces`: none with no plan in
+/// force; the plan of the same drug, which only it can replace; else the one chosen, or none
+/// when the person takes both. `Err` with what to choose when the form does not say.
+async fn replaced(
+    state: &AppState,
+    person: &Person,
+    pairs: &[(String, String)],
+    drug: &str,
+) -> AppResult<Result<Vec<taper_store::PlanId>, String>> {
+    let active = state.store.active_plans(person.id()).await?;
+    let given = crate::form::value(pairs, "replaces");
+    let given = given.trim();
+    if let Some(same) = active.iter().find(|p| p.drug == drug) {
+        // A second plan of one drug would give two doses a day of it: it can only replace.
+        return Ok(if given.is_empty() || given == same.id.to_string() {
+            Ok(vec![same.id])
+        } else {
+            Err(format!("You have a {} plan in force: this plan can only replace it.", drug_label(state, &same.drug)))
+        });
+    }
+    if active.is_empty() {
+        return Ok(Ok(Vec::new()));
+    }
+    if given == ALONGSIDE {
+        return Ok(Ok(Vec::new()));
+    }
+    Ok(match active.iter().find(|p| p.id.to_string() == given) {
+        Some(p) => Ok(vec![p.id]),
+        None => Err(format!(
+            "Choose whether this plan replaces your {} plan or you take both.",
+            active.iter().map(|p| drug_label(state, &p.drug)).collect::<Vec<_>>().join(" or ")
+        )),
+    })
+}
+
+fn drug_label(state: &AppState, id: &str) -> String {
+    state.catalogue.drug(id).map_or_else(|| id.to_string(), |d| d.name.clone())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    person: Person,
+    Query(q): Query<super::PlanQuery>,
+) -> AppResult<Response> {
+    let Some(course) = Course::load_chosen(&state, person.id(), q.plan.as_deref()).await? else {
         return Ok(PlanPage {
             chrome: person.chrome("plan"),
             has_plan: false,
+            plan: String::new(),
+            plans: vec![],
+            together: vec![],
             drug_name: String::new(),
             strategy: String::new(),
             step_limit: String::new(),
@@ -458,6 +586,9 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
     let page = PlanPage {
         chrome: person.chrome("plan"),
         has_plan: true,
+        plan: course.plan_id.to_string(),
+        plans: super::plan_links(&state, person.id(), "/plan", course.plan_id).await?,
+        together: together_advice(&state, &person).await?,
         drug_name: cur.plan.drug_name.clone(),
         strategy: cur.plan.strategy.clone(),
         step_limit: cur.plan.step_limit.clone().unwrap_or_default(),
@@ -491,10 +622,23 @@ pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Re
     Ok(page.into_response())
 }
 
+/// What core's several-plans rule says of the plans in force, pair by pair (empty with one).
+async fn together_advice(state: &AppState, person: &Person) -> AppResult<Vec<String>> {
+    let all = Course::load_all(state, person.id()).await?;
+    let names: Vec<String> = all.iter().map(|c| c.drug_name(&state.catalogue)).collect();
+    let tapers: Vec<_> =
+        all.iter().zip(&names).filter_map(|(c, n)| c.as_taper(&state.catalogue, n, person.today())).collect();
+    Ok(taper_core::regimen::review_all(&tapers).into_iter().map(|a| a.text).collect())
+}
+
 /// The current revision's dose and occupancy chart, as an SVG image (used by the plan page and
 /// its printout).
-pub async fn chart(State(state): State<AppState>, person: Person) -> AppResult<Response> {
-    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+pub async fn chart(
+    State(state): State<AppState>,
+    person: Person,
+    Query(q): Query<super::PlanQuery>,
+) -> AppResult<Response> {
+    let course = Course::load_chosen(&state, person.id(), q.plan.as_deref()).await?.ok_or(AppError::NotFound)?;
     let cur = course.current();
     let req = cur
         .settings
@@ -631,8 +775,19 @@ pub struct PlanPreview {
     pub can_save: bool,
     /// What would let a stopped plan go on, offered as a button: its words and the form it sends.
     pub try_with: Option<(String, Vec<(String, String)>)>,
-    /// The medication of the plan that saving this one replaces, if there is one.
-    pub replaces: Option<String>,
+    /// What saving does with the plans in force (`replaces`); empty with none.
+    pub choices: Vec<Choice>,
+    /// Core's several-plans rule on this plan beside the others in force.
+    pub alongside: Vec<String>,
+    /// Why saving was refused, said beside the choice.
+    pub problem: Option<String>,
+}
+
+/// One radio button.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -640,6 +795,11 @@ pub struct PlanPreview {
 pub struct PlanPage {
     pub chrome: crate::views::Chrome,
     pub has_plan: bool,
+    /// The plan shown, and links to the others in force.
+    pub plan: String,
+    pub plans: Vec<super::PlanLink>,
+    /// Core's several-plans rule on the plans in force.
+    pub together: Vec<String>,
     pub drug_name: String,
     pub strategy: String,
     pub step_limit: String,

@@ -20,6 +20,8 @@ use taper_core::adapt::FirstCut;
 #[derive(Deserialize)]
 pub struct Notice {
     done: Option<String>,
+    /// Which plan in force, where the person has several.
+    plan: Option<String>,
 }
 
 fn cite(state: &AppState, key: &str) -> String {
@@ -76,36 +78,19 @@ fn proposal_view(
 
 pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<Notice>) -> AppResult<Response> {
     let today = person.today();
-    let course = Course::load(&state, person.id()).await?;
+    let course = Course::load_chosen(&state, person.id(), q.plan.as_deref()).await?;
     let checkins = state.store.checkins(person.id()).await?;
     let analysis = timeline::analyse(&checkins, course.as_ref(), today).await?;
+    let plans = match &course {
+        Some(c) => super::plan_links(&state, person.id(), "/progress", c.plan_id).await?,
+        None => Vec::new(),
+    };
+    let drug = course.as_ref().map(|c| c.drug_name(&state.catalogue)).unwrap_or_default();
 
-    let mut pending = Vec::new();
-    let mut history = Vec::new();
-    let mut revisions = Vec::new();
-    if let Some(c) = &course {
-        let open = timeline::refresh_proposals(&state, person.id(), c, &analysis, today, person.now()).await?;
-        pending = open.iter().map(|p| proposal_view(&state, p, &person, Some(c))).collect::<AppResult<_>>()?;
-        history = state
-            .store
-            .proposals(person.id(), c.plan_id)
-            .await?
-            .iter()
-            .filter(|p| p.status != ProposalStatus::Pending)
-            .map(|p| proposal_view(&state, p, &person, Some(c)))
-            .collect::<AppResult<_>>()?;
-        revisions = c
-            .revs
-            .iter()
-            .rev()
-            .map(|r| RevisionView {
-                number: r.record.number,
-                effective: long_date(r.record.effective),
-                reason: r.record.reason.clone(),
-                summary: revision_summary(r),
-            })
-            .collect();
-    }
+    let (pending, history, revisions) = match &course {
+        Some(c) => suggestions_and_revisions(&state, &person, c, &analysis).await?,
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    };
 
     let first = [checkins.first().map(|c| c.date), course.as_ref().map(|c| c.revs[0].record.effective)]
         .into_iter()
@@ -128,6 +113,8 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     let page = Progress {
         chrome: person.chrome("progress"),
         has_plan: course.is_some(),
+        plans,
+        drug,
         chart,
         summary: analysis.summary(),
         method: taper_core::waves::method(),
@@ -153,6 +140,39 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     Ok(page.into_response())
 }
 
+/// A plan's pending suggestions (refreshed from today's reading), its decided ones, and its
+/// revisions, newest first.
+async fn suggestions_and_revisions(
+    state: &AppState,
+    person: &Person,
+    c: &Course,
+    analysis: &taper_core::waves::Analysis,
+) -> AppResult<(Vec<ProposalView>, Vec<ProposalView>, Vec<RevisionView>)> {
+    let today = person.today();
+    let open = timeline::refresh_proposals(state, person.id(), c, analysis, today, person.now()).await?;
+    let pending = open.iter().map(|p| proposal_view(state, p, person, Some(c))).collect::<AppResult<_>>()?;
+    let history = state
+        .store
+        .proposals(person.id(), c.plan_id)
+        .await?
+        .iter()
+        .filter(|p| p.status != ProposalStatus::Pending)
+        .map(|p| proposal_view(state, p, person, Some(c)))
+        .collect::<AppResult<_>>()?;
+    let revisions = c
+        .revs
+        .iter()
+        .rev()
+        .map(|r| RevisionView {
+            number: r.record.number,
+            effective: long_date(r.record.effective),
+            reason: r.record.reason.clone(),
+            summary: revision_summary(r),
+        })
+        .collect();
+    Ok((pending, history, revisions))
+}
+
 pub fn revision_summary(r: &timeline::Rev) -> String {
     let s = &r.settings;
     if r.record.hold {
@@ -172,14 +192,16 @@ pub fn revision_summary(r: &timeline::Rev) -> String {
 
 pub async fn accept(State(state): State<AppState>, person: Person, Path(id): Path<String>) -> AppResult<Response> {
     let id: taper_store::ProposalId = id.parse().map_err(|_| AppError::NotFound)?;
-    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
-    let proposal = state
-        .store
-        .proposals(person.id(), course.plan_id)
-        .await?
-        .into_iter()
-        .find(|p| p.id == id)
-        .ok_or(AppError::NotFound)?;
+    // Of whichever plan in force it was made for (several at once).
+    let mut found = None;
+    for course in Course::load_all(&state, person.id()).await? {
+        let of = state.store.proposals(person.id(), course.plan_id).await?.into_iter().find(|p| p.id == id);
+        if let Some(p) = of {
+            found = Some((course, p));
+            break;
+        }
+    }
+    let (course, proposal) = found.ok_or(AppError::NotFound)?;
     if proposal.status != ProposalStatus::Pending || proposal.revision != course.current().record.id {
         return Err(AppError::Conflict("proposal".into()));
     }
@@ -188,7 +210,7 @@ pub async fn accept(State(state): State<AppState>, person: Person, Path(id): Pat
     let built = timeline::revision_for(&state, &course, details.action, today).await?;
     timeline::add_revision(&state, person.id(), &course, built, today, Some(id), person.now()).await?;
     tracing::info!(user = %person.id(), rule = %proposal.rule, "proposal accepted");
-    Ok(Redirect::to("/progress?done=accepted").into_response())
+    Ok(Redirect::to(&format!("/progress?done=accepted&plan={}", course.plan_id)).into_response())
 }
 
 pub async fn decline(State(state): State<AppState>, person: Person, Path(id): Path<String>) -> AppResult<Response> {
@@ -233,6 +255,9 @@ pub struct RevisionView {
 pub struct Progress {
     pub chrome: crate::views::Chrome,
     pub has_plan: bool,
+    /// The plans in force, where there are several, and the drug of the one shown.
+    pub plans: Vec<super::PlanLink>,
+    pub drug: String,
     pub chart: String,
     pub summary: String,
     pub method: String,

@@ -147,7 +147,8 @@ pub async fn taken(State(state): State<AppState>, ctx: Ctx, Path(raw): Path<Stri
     if state.store.dose_recorded(link.user, link.plan, link.date, link.time).await? {
         return Ok(page(None, Some(format!("Your {said} was already recorded; nothing was changed."))));
     }
-    let Some(course) = Course::load(&state, link.user).await?.filter(|c| c.plan_id == link.plan) else {
+    let active = Course::load_all(&state, link.user).await?;
+    let Some(course) = active.into_iter().find(|c| c.plan_id == link.plan) else {
         return Ok(page(None, Some("Your plan has changed since this reminder: record the dose on Today.".into())));
     };
     let Some(d) = course.doses_of(link.date).unwrap_or_default().into_iter().find(|d| d.minutes == link.time) else {

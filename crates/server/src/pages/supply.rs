@@ -111,6 +111,7 @@ fn urgency_class(u: Urgency) -> &'static str {
 /// One product's row: its use now, its count and what the count means.
 fn row(
     course: &Course,
+    drug: &str,
     first: Date,
     u: &StoredUse,
     record: Option<&SupplyRecord>,
@@ -120,7 +121,9 @@ fn row(
     let now = course.uses_on(today).and_then(|us| us.iter().find(|x| x.product_id == u.product_id));
     let mut r = SupplyRow {
         product_id: u.product_id.clone(),
-        name: u.name.clone(),
+        // Named with its drug: two plans' "0.5 mg tablet" are told apart (a walk).
+        name: format!("{drug} {}", u.name),
+        drug: drug.to_string(),
         unit: u.unit.clone(),
         from: (first > today).then(|| long_date(first)),
         use_now: now.map(|x| supply::amount_words(x.amount, &x.unit)),
@@ -164,18 +167,27 @@ async fn supply_page(state: &AppState, person: &Person, shown: Shown) -> AppResu
         },
         error: None,
     };
-    let Some(course) = Course::load(state, person.id()).await? else { return Ok(page) };
+    // Every plan in force, each with its own products (several at once: issue 20).
+    let courses = Course::load_all(state, person.id()).await?;
+    if courses.is_empty() {
+        return Ok(page);
+    }
     page.has_plan = true;
-    page.counts = course.counts_supply();
-    page.drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
+    page.counts = courses.iter().all(Course::counts_supply);
+    let names: Vec<String> = courses.iter().map(|c| c.drug_name(&state.catalogue)).collect();
+    page.drug = match names.split_last() {
+        Some((last, [])) => format!("{last} plan"),
+        Some((last, rest)) => format!("{} and {last} plans", rest.join(", ")),
+        None => String::new(),
+    };
     let records = state.store.supplies(person.id()).await?;
     let oldest = records.iter().map(|r| r.counted_on).min().unwrap_or(today);
-    let missed = missed_days(state, person.id(), today, &course, oldest).await?;
-    page.rows = course
-        .products_from(today, supply::HORIZON_DAYS)
-        .into_iter()
-        .map(|(first, u)| row(&course, first, u, records.iter().find(|r| r.product_id == u.product_id), today, &missed))
-        .collect();
+    for (course, name) in courses.iter().zip(&names) {
+        let missed = missed_days(state, person.id(), today, course, oldest).await?;
+        page.rows.extend(course.products_from(today, supply::HORIZON_DAYS).into_iter().map(|(first, u)| {
+            row(course, name, first, u, records.iter().find(|r| r.product_id == u.product_id), today, &missed)
+        }));
+    }
     Ok(page)
 }
 
@@ -220,10 +232,13 @@ pub struct SupplyForm {
 /// with the message on that product's form and what was typed kept.
 pub async fn save(State(state): State<AppState>, person: Person, Form(f): Form<SupplyForm>) -> AppResult<Response> {
     let today = person.today();
-    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
-    let products = course.products_from(today, supply::HORIZON_DAYS);
+    let courses = Course::load_all(&state, person.id()).await?;
+    if courses.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let products: Vec<_> = courses.iter().flat_map(|c| c.products_from(today, supply::HORIZON_DAYS)).collect();
     let Some((_, used)) = products.iter().find(|(_, u)| u.product_id == f.product) else {
-        return Err(AppError::BadRequest("Choose a product your plan uses from today on.".into()));
+        return Err(AppError::BadRequest("Choose a product one of your plans uses from today on.".into()));
     };
     if f.remove == "yes" {
         state.store.remove_supply(person.id(), &f.product).await?;
@@ -279,6 +294,7 @@ pub(crate) async fn today_alerts(
     course: &Course,
 ) -> AppResult<Vec<String>> {
     let records = state.store.supplies(user).await?;
+    let drug = course.drug_name(&state.catalogue);
     // Only the days that can make something urgent (a lead time and the notice), not the whole
     // horizon: Today asks this on every view.
     let lead = records.iter().map(|r| r.lead_days).max().unwrap_or(0).max(supply::DEFAULT_LEAD_DAYS);
@@ -295,10 +311,10 @@ pub(crate) async fn today_alerts(
                 let o = outlook_of(course, &u.product_id, (count, until), today, &missed);
                 match (o.runs_out, o.order_by, o.urgency) {
                     (Some(_), _, Urgency::OrderNow) => {
-                        out.push(format!("What you have of the {} runs out soon: ask for more now.", u.name));
+                        out.push(format!("What you have of the {drug} {} runs out soon: ask for more now.", u.name));
                     }
                     (Some(out_on), Some(by), Urgency::OrderSoon) => out.push(format!(
-                        "What you have of the {} lasts until {}: ask for more by {}.",
+                        "What you have of the {drug} {} lasts until {}: ask for more by {}.",
                         u.name,
                         out_on.yesterday().map_or_else(|_| long_date(out_on), long_date),
                         long_date(by)
@@ -307,7 +323,7 @@ pub(crate) async fn today_alerts(
                 }
             }
             None if first > today && supply::new_product_due(first, today, supply::DEFAULT_LEAD_DAYS) => {
-                out.push(format!("From {} your plan uses the {}: check you have it.", long_date(first), u.name));
+                out.push(format!("From {} your {drug} plan uses the {}: check you have it.", long_date(first), u.name));
             }
             None => {}
         }
@@ -319,7 +335,9 @@ pub(crate) async fn today_alerts(
 
 pub struct SupplyRow {
     pub product_id: String,
+    /// The product with its drug ("Sertraline 50 mg tablet"), and the drug alone.
     pub name: String,
+    pub drug: String,
     /// "tablets", "mL", …
     pub unit: String,
     /// The first day it is used, when after today.

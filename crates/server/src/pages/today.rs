@@ -18,80 +18,126 @@ use askama_web::WebTemplate;
 #[derive(Deserialize)]
 pub struct Saved {
     saved: Option<String>,
+    /// Which plan it was said of, where the person has several.
+    plan: Option<String>,
 }
 
 pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<Saved>) -> AppResult<Response> {
-    let notice = match q.saved.as_deref() {
-        Some("plan") => Some("Your plan is saved. Here is today's dose.".to_string()),
-        Some("held") => Some("Your plan holds at today's dose from today. When you are ready, press \"I'm ready for the next step\" here.".to_string()),
-        Some("resumed") => Some("Your plan goes on.".to_string()),
-        Some("moved") => Some("Your next step is moved.".to_string()),
-        _ => None,
-    };
-    let mut shown = page(&state, &person, notice).await?;
-    // Going on says when the next step comes (a walk read "starts today" and cut at once, though
-    // the dose stays until the planned day).
-    if let Some(next) = shown.dose.as_ref().and_then(|d| d.next.clone()) {
-        match q.saved.as_deref() {
-            Some("resumed") => {
-                shown.notice = Some(format!("Your plan goes on. Keep today's dose as below; your next step: {next}."));
-            }
-            Some("moved") => {
-                shown.notice =
-                    Some(format!("Your next step is moved. Keep today's dose as below; your next step: {next}."));
-            }
-            _ => {}
-        }
-    }
+    let mut shown = page(&state, &person, None).await?;
+    shown.notice = saved_notice(&shown, q.saved.as_deref(), q.plan.as_deref());
     Ok(shown.into_response())
 }
 
-/// Today as the person sees it, with `notice` at the top when there is something to say.
+/// What Today says after a form (`saved`), of the plan it was for (`plan`, named when there are
+/// several), and only while it is true of that plan (a held notice for a plan that is not held
+/// is not said, whatever the address says).
+fn saved_notice(shown: &Today, saved: Option<&str>, plan: Option<&str>) -> Option<String> {
+    let several = shown.medicines.len() > 1;
+    let of = shown.medicines.iter().find(|m| plan == Some(m.plan.as_str())).or(shown.medicines.first());
+    let your = match of {
+        Some(m) if several => format!("Your {} plan", m.drug),
+        _ => "Your plan".to_string(),
+    };
+    let holding = of.and_then(|m| m.dose.as_ref()).is_some_and(|d| d.hold);
+    // Going on says when the next step comes (a walk read "starts today" and cut at once, though
+    // the dose stays until the planned day).
+    let next = of.and_then(|m| m.dose.as_ref()).and_then(|d| d.next.clone());
+    let keep = next.map_or_else(String::new, |n| format!(" Keep today's dose as below; your next step: {n}."));
+    match saved? {
+        "plan" if several => Some("Your plan is saved. Here are today's doses.".to_string()),
+        "plan" => Some("Your plan is saved. Here is today's dose.".to_string()),
+        "held" if holding => Some(format!(
+            "{your} holds at today's dose from today. When you are ready, press \"I'm ready for the next step\" here."
+        )),
+        "resumed" if !holding => Some(format!("{your} goes on.{keep}")),
+        "moved" if !holding => Some(format!("{} next step is moved.{keep}", your.trim_end_matches(" plan"))),
+        "unchanged" => Some(format!(
+            "{your} had already changed (perhaps from another tab or a second tap), so nothing was changed again. Here it is as it is now."
+        )),
+        _ => None,
+    }
+}
+
+/// Today as the person sees it, with `notice` at the top when there is something to say: each
+/// plan in force with its dose, readiness and buttons (several at once: issue 20).
 pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppResult<Today> {
     let today = person.today();
-    let course = Course::load(state, person.id()).await?;
+    let courses = Course::load_all(state, person.id()).await?;
     let checked_in = state.store.checkin_on(person.id(), today).await?.is_some();
     let mut page = Today {
         chrome: person.chrome("today"),
         name: person.user.display_name.clone(),
-        has_plan: course.is_some(),
-        drug: String::new(),
-        dose: None,
-        starts: None,
+        has_plan: !courses.is_empty(),
+        medicines: Vec::new(),
         checked_in,
         due: due_questionnaires(state, person).await?,
         proposals: 0,
+        proposals_of: String::new(),
         suggested_by: None,
         notice,
-        readiness: None,
-        can_hold: false,
         supply: Vec::new(),
         after_hold: taper_core::adapt::AFTER_HOLD,
     };
-    let Some(course) = course else { return Ok(page) };
-    page.drug = state.catalogue.drug(course.drug()).map_or_else(|| course.drug().to_string(), |d| d.name.clone());
+    let checkins = state.store.checkins(person.id()).await?;
+    for (i, course) in courses.iter().enumerate() {
+        let analysis = timeline::analyse(&checkins, Some(course), today).await?;
+        let mut m = medicine(state, person, course, &analysis, i).await?;
+        m.several = courses.len() > 1;
+        page.medicines.push(m);
+        for alert in super::supply::today_alerts(state, person.id(), today, course).await? {
+            if !page.supply.contains(&alert) {
+                page.supply.push(alert);
+            }
+        }
+        let pending = timeline::refresh_proposals(state, person.id(), course, &analysis, today, person.now()).await?;
+        page.proposals += pending.len();
+        // Who is suggesting: a supporter by name, else the person's own check-ins; and which
+        // plan's suggestions the link opens.
+        if page.suggested_by.is_none() {
+            page.suggested_by = pending.iter().find_map(|p| p.proposer_name.clone());
+        }
+        if !pending.is_empty() && page.proposals_of.is_empty() {
+            page.proposals_of = course.plan_id.to_string();
+        }
+    }
+    Ok(page)
+}
+
+/// One plan in force as Today shows it; `i`, its place among them (the first keeps the page's
+/// plain element ids).
+async fn medicine(
+    state: &AppState,
+    person: &Person,
+    course: &Course,
+    analysis: &taper_core::waves::Analysis,
+    i: usize,
+) -> AppResult<TodayMedicine> {
+    let today = person.today();
+    let mut m = TodayMedicine {
+        plan: course.plan_id.to_string(),
+        suffix: if i == 0 { String::new() } else { format!("-{}", i + 1) },
+        several: false,
+        drug: course.drug_name(&state.catalogue),
+        dose: None,
+        starts: None,
+        readiness: None,
+        can_hold: false,
+    };
     let mut next = None;
     match course.on(today) {
-        None => page.starts = Some(long_date(course.revs[0].record.effective)),
+        None => m.starts = Some(long_date(course.revs[0].record.effective)),
         Some((on, step)) => {
             let records = state.store.doses_on(person.id(), course.plan_id, today).await?;
-            let new_way = new_way_pending(state, person.id(), &course, today).await?;
-            page.dose = Some(today_dose(person, &course, today, &on, step, &records, new_way));
+            let new_way = new_way_pending(state, person.id(), course, today).await?;
+            m.dose = Some(today_dose(person, course, today, &on, step, &records, new_way));
             next = on.next.map(|(d, _)| d);
         }
     }
-    page.supply = super::supply::today_alerts(state, person.id(), today, &course).await?;
-    let checkins = state.store.checkins(person.id()).await?;
-    let analysis = timeline::analyse(&checkins, Some(&course), today).await?;
-    page.readiness = readiness_view(state, person, &course, &analysis, next).await?;
+    m.readiness = readiness_view(state, person, course, analysis, next).await?;
     // Holding is the person's choice at any time, not only when a step is near (a walk found no
     // way to hold after going on).
-    page.can_hold = !course.current().record.hold && next.is_some() && page.readiness.is_none();
-    let pending = timeline::refresh_proposals(state, person.id(), &course, &analysis, today, person.now()).await?;
-    page.proposals = pending.len();
-    // Who is suggesting: a supporter by name, else the person's own check-ins.
-    page.suggested_by = pending.iter().find_map(|p| p.proposer_name.clone());
-    Ok(page)
+    m.can_hold = !course.current().record.hold && next.is_some() && m.readiness.is_none();
+    Ok(m)
 }
 
 /// Proceed / Caution / Hold before the next step, a week ahead, and all the while the plan holds
@@ -244,6 +290,9 @@ pub struct DoseForm {
     /// For a day taken in parts, the dose time this record is for ("08:00").
     #[serde(default)]
     time: String,
+    /// Which plan in force the dose is of (several at once); the first when none.
+    #[serde(default)]
+    plan: String,
 }
 
 /// The button pressed on a dose form: "I took it" or "I missed it", nothing else.
@@ -254,7 +303,7 @@ pub(crate) fn status_asked(raw: &str) -> AppResult<DoseStatus> {
 pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form<DoseForm>) -> AppResult<Response> {
     let status = status_asked(&f.status)?;
     let today = person.today();
-    let course = Course::load(&state, person.id()).await?.ok_or(AppError::NotFound)?;
+    let course = Course::load_chosen(&state, person.id(), Some(&f.plan)).await?.ok_or(AppError::NotFound)?;
     let (on, step) = course.on(today).ok_or_else(|| AppError::BadRequest("Your plan has not started yet.".into()))?;
     if status == DoseStatus::Taken
         && f.read_new_way != "yes"
@@ -271,7 +320,8 @@ pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form
     let (time, dose_mg) = dose_time(&course, &on, step, &f.time)?;
     let dose = NewDose { plan: course.plan_id, date: today, time, status, dose_mg };
     state.store.record_dose(person.id(), &dose, person.now()).await?;
-    Ok(Redirect::to("/today").into_response())
+    // Back at that plan's dose, where the record is shown (a walk: it was off-screen).
+    Ok(Redirect::to(&format!("/today#plan-{}", course.plan_id)).into_response())
 }
 
 /// The dose time a record is for, with that time's amount; the whole day when none is given.
@@ -282,10 +332,19 @@ pub(crate) fn dose_time(
     step: &crate::settings::StoredStep,
     given: &str,
 ) -> AppResult<(Option<u16>, f64)> {
+    let parts = if course.day_of(on).is_some() { &[][..] } else { step.doses.as_slice() };
     if given.trim().is_empty() {
+        // A day in parts is recorded time by time (a whole-day record beside them showed on
+        // Today but in no calendar or CSV).
+        if !parts.is_empty() {
+            let times: Vec<&str> = parts.iter().map(|d| d.time.as_str()).collect();
+            return Err(AppError::BadRequest(format!(
+                "That day's dose is taken in parts ({}): record each time with its own button.",
+                times.join(", ")
+            )));
+        }
         return Ok((None, on.dose_mg));
     }
-    let parts = if course.day_of(on).is_some() { &[][..] } else { step.doses.as_slice() };
     let wanted = taper_core::units::DoseTime::parse("time", given).ok().map(|t| t.minutes());
     parts
         .iter()
@@ -341,6 +400,22 @@ pub struct TodayDose {
     pub missed: bool,
 }
 
+/// One plan in force on Today.
+pub struct TodayMedicine {
+    /// Its id, sent with each of its buttons.
+    pub plan: String,
+    /// Added to its element ids: empty for the first plan, "-2" for the second.
+    pub suffix: String,
+    /// Whether the person has more than one plan in force (each then says its drug in its buttons).
+    pub several: bool,
+    pub drug: String,
+    pub dose: Option<TodayDose>,
+    pub starts: Option<String>,
+    pub readiness: Option<ReadinessView>,
+    /// "Hold here" offered on its own, when no reading is shown and the plan has a next step.
+    pub can_hold: bool,
+}
+
 /// The readiness reading as Today shows it.
 pub struct ReadinessView {
     /// "Proceed", "Caution" or "Hold".
@@ -387,19 +462,17 @@ pub struct Today {
     pub chrome: crate::views::Chrome,
     pub name: String,
     pub has_plan: bool,
-    pub drug: String,
-    pub dose: Option<TodayDose>,
-    pub starts: Option<String>,
+    /// Each plan in force, oldest first.
+    pub medicines: Vec<TodayMedicine>,
     pub checked_in: bool,
     /// Questionnaires that are due: (key, name).
     pub due: Vec<(&'static str, &'static str)>,
     pub proposals: usize,
+    /// The plan whose suggestions the link opens.
+    pub proposals_of: String,
     /// A supporter's name when one of the pending suggestions is theirs.
     pub suggested_by: Option<String>,
     pub notice: Option<String>,
-    pub readiness: Option<ReadinessView>,
-    /// "Hold here" offered on its own, when no reading is shown and the plan has a next step.
-    pub can_hold: bool,
     /// Products running low or needed soon (`supply::today_alerts`).
     pub supply: Vec<String>,
     /// What going on after a hold does, said beside the hold buttons (core's rule).

@@ -16,15 +16,15 @@ async fn an_earlier_days_dose_is_recorded_and_corrected_from_the_calendar() {
         // measured in drops (a new way of preparing it).
         make_plan(&b, &days_ago(17), "14").await;
         let user = app.store.user_by_email("d@example.org").await.unwrap().unwrap().id;
-        assert!(b.get("/today").await.has("href=\"/doses\""), "Today links to the calendar");
+        assert!(b.get("/today").await.has("href=\"/doses?plan="), "Today links to the calendar");
 
         let calendar = b.get("/doses").await;
         assert_eq!(calendar.status, StatusCode::OK);
         // Every day of the plan so far, newest first, none recorded.
         for n in 0..=17 {
-            assert!(calendar.has(&format!("href=\"/doses/{}\"", days_ago(n))), "day {n}: {}", visible(&calendar));
+            assert!(calendar.has(&format!("href=\"/doses/{}?plan=", days_ago(n))), "day {n}: {}", visible(&calendar));
         }
-        assert!(!calendar.has(&format!("href=\"/doses/{}\"", days_ago(18))), "nothing before the plan began");
+        assert!(!calendar.has(&format!("href=\"/doses/{}?plan=", days_ago(18))), "nothing before the plan began");
         assert!(calendar.has("17 doses before today have nothing recorded"), "{}", visible(&calendar));
 
         // Five days ago, before the cut: recorded taken, then corrected to missed.
@@ -132,11 +132,11 @@ async fn an_earlier_day_in_parts_is_recorded_time_by_time() {
         // The CSV: every planned dose, time by time, with what was recorded (issue 20).
         let csv = b.get("/account/doses.csv").await.body;
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "date,time,planned_mg,recorded,recorded_mg,marked_at");
+        assert_eq!(lines[0], "medicine,date,time,planned_mg,recorded,recorded_mg,marked_at");
         assert_eq!(lines.len(), 1 + 4 * 3, "four days of three doses: {csv}");
-        assert!(lines.iter().any(|l| l.starts_with(&format!("{day},15:00,300,missed,0,"))), "{csv}");
-        assert!(lines.iter().any(|l| l.starts_with(&format!("{day},22:00,300,taken,300,"))), "{csv}");
-        assert!(lines.iter().any(|l| *l == format!("{start},08:00,300,,,")), "{csv}");
+        assert!(lines.iter().any(|l| l.contains(&format!(",{day},15:00,300,missed,0,"))), "{csv}");
+        assert!(lines.iter().any(|l| l.contains(&format!(",{day},22:00,300,taken,300,"))), "{csv}");
+        assert!(lines.iter().any(|l| *l == format!("Gabapentin,{start},08:00,300,,,")), "{csv}");
         app
     })
     .await;

@@ -740,7 +740,7 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
         assert!(!b.get("/today").await.has("agreed dose today"), "nothing saved from a refused form");
 
         let preview = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("07:00, 19:00")).await;
-        assert!(!preview.has("replaces your current plan"), "no plan yet");
+        assert!(!preview.has("name=\"replaces\""), "no plan yet: nothing to replace");
         // Each time on its own line with its amount (a new-user walk: one paragraph ran them together).
         assert!(preview.has("<p>In 2 doses.</p>"), "{}", visible(&preview));
         assert!(
@@ -763,7 +763,7 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
         assert!(plan.has("1 mg, 10% of the current dose per step, every 28 days"), "{}", visible(&plan));
         // A second plan says before saving that it replaces this one (a walk lost a plan so).
         let again = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("")).await;
-        assert!(again.has("replaces your current plan for Alprazolam"), "{}", visible(&again));
+        assert!(again.has("It replaces my Alprazolam plan") && !again.has("I take both"), "{}", visible(&again));
         app
     })
     .await;

@@ -14,6 +14,7 @@ mod logs;
 mod mail;
 mod pace;
 mod readiness;
+mod regimen;
 mod reinstate;
 mod reminders;
 mod safety;
@@ -362,7 +363,7 @@ async fn a_rise_after_a_step_brings_a_hold_proposal_and_accepting_adds_a_revisio
 
         let path = format!("/proposals/{proposal}/accept");
         let accepted = b.submit("/progress", &path, &[]).await;
-        assert_eq!(accepted.location.as_deref(), Some("/progress?done=accepted"));
+        assert!(accepted.location.as_deref().is_some_and(|l| l.starts_with("/progress?done=accepted&plan=")));
         let revs = app.store.plan(user, plan).await.unwrap().revisions;
         assert_eq!(revs.len(), 2);
         assert!(revs[1].hold && revs[1].reason.starts_with("Hold at"));
@@ -458,12 +459,13 @@ async fn everything_can_be_downloaded_and_the_account_deleted() {
         assert_eq!(v["checkins"][0]["burden"], 4);
         assert_eq!(v["plans"][0]["revisions"][0]["settings"]["drug"], "citalopram");
         assert_eq!(v["doses"][0]["status"], "taken");
+        assert_eq!((v["doses"][0]["plan"].as_u64(), v["doses"][0]["drug"].as_str()), (Some(0), Some("citalopram")));
 
         let csv = b.get("/account/export.csv").await.body;
         let mut lines = csv.lines();
-        assert!(lines.next().unwrap().starts_with("date,dose_mg,dose_status,burden,wellbeing,sleep_hours,dizziness"));
-        assert!(lines.next().unwrap().starts_with(&format!("{},,,4,6,7,2,2,0", days_ago(1))));
-        assert!(lines.next().unwrap().starts_with(&format!("{},20,taken,", days_ago(0))));
+        assert!(lines.next().unwrap().starts_with("date,doses,burden,wellbeing,sleep_hours,dizziness"));
+        assert!(lines.next().unwrap().starts_with(&format!("{},,4,6,7,2,2,0", days_ago(1))));
+        assert!(lines.next().unwrap().starts_with(&format!("{},citalopram 20 mg taken,", days_ago(0))), "{csv}");
 
         let wrong =
             b.submit("/account", "/account/delete", &[("password", "not my password"), ("confirm", "yes")]).await;

@@ -32,14 +32,14 @@ async fn a_count_runs_down_by_the_plan_and_today_says_when_to_ask_for_more() {
         assert!(page.has("Today's doses use 1 tablet."), "{}", visible(&page));
         assert!(page.has("Not counted yet"), "{}", visible(&page));
         assert!(
-            page.has(&format!("Your plan uses it from {}.", long(in_days(14)))),
+            page.has(&format!("Your Citalopram plan uses it from {}.", long(in_days(14)))),
             "the drops, from the cut: {}",
             visible(&page)
         );
         assert!(page.has("How much you have (mL)"), "drops are counted as the bottle's mL: {}", visible(&page));
         // Today points out the drops the first cut needs, within the lead time and a week.
         let today = b.get("/today").await;
-        assert!(today.has(&format!("From {} your plan uses the", long(in_days(14)))), "{}", visible(&today));
+        assert!(today.has(&format!("From {} your Citalopram plan uses the", long(in_days(14)))), "{}", visible(&today));
 
         // Ten tablets, a week's lead time: days 0 to 9 are covered; day 10 is not.
         let saved = b
