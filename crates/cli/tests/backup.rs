@@ -105,7 +105,10 @@ fn the_mail_queue_shows_what_waits_and_what_failed_without_the_message() {
     rt.block_on(async {
         let store = taper_store::Store::connect_sealed(&url, &key).await.unwrap();
         let now = jiff::Timestamp::now();
-        store.enqueue("email", None, "{\"to\":\"secret@example.org\"}", now, now).await.unwrap();
+        store
+            .enqueue("email", None, "{\"to\":\"secret@example.org\"}", taper_store::JobPeople::default(), now, now)
+            .await
+            .unwrap();
         let job = store.claim_job("w", now, jiff::SignedDuration::from_mins(5)).await.unwrap().unwrap();
         store.job_failed(&job.id, "w", "connection refused", None, now).await.unwrap();
         store.close().await;

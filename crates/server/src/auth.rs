@@ -382,7 +382,7 @@ pub async fn signup_form(
     Ok(ctx.send(Signup::new(
         ctx.chrome("signup"),
         &SignupForm {
-            time_zone: "UTC".into(),
+            time_zone: zone_of_country(&country).unwrap_or_default().into(),
             role: Role::Person.key().into(),
             country_suggested: country.clone(),
             country,
@@ -390,6 +390,17 @@ pub async fn signup_form(
         },
         vec![],
     )))
+}
+
+/// The time zone to offer first for `country` (the browser language's): the one zone of the list
+/// in that country, or none where it has several or none, so the person chooses (a walk: every
+/// sign-up began at UTC, and reminders and "today" came at the wrong hours for whoever kept it).
+fn zone_of_country(country: &str) -> Option<&'static str> {
+    let mut zones = crate::views::ZONES.iter().filter(|z| crate::crisis::country_of_zone(z) == Some(country));
+    match (zones.next(), zones.next()) {
+        (Some(z), None) => Some(z),
+        _ => None,
+    }
 }
 
 /// Trimmed, lower-case; must look like an address (something@something.something).

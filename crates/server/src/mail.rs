@@ -58,12 +58,39 @@ pub struct Email {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// Where the person turns these messages off (a reminder's List-Unsubscribe, RFC 2369).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribe: Option<String>,
 }
 
-/// Queues `email` to go out now.
-pub async fn queue(store: &Store, email: &Email, now: Timestamp) -> taper_store::Result<()> {
+/// The List-Unsubscribe header (RFC 2369): the page where reminders are turned off.
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl lettre::message::header::Header for ListUnsubscribe {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.trim().trim_start_matches('<').trim_end_matches('>').to_string()))
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// Queues `email` to go out now, to the account `to` (deleted with it) where it is one.
+pub async fn queue(
+    store: &Store,
+    email: &Email,
+    to: Option<taper_store::UserId>,
+    now: Timestamp,
+) -> taper_store::Result<()> {
     let payload = serde_json::to_string(email).map_err(|e| taper_store::StoreError::Corrupt(e.to_string()))?;
-    store.enqueue(EMAIL_JOB, None, &payload, now, now).await?;
+    let people = taper_store::JobPeople { to, about: None };
+    store.enqueue(EMAIL_JOB, None, &payload, people, now, now).await?;
     Ok(())
 }
 
@@ -143,13 +170,12 @@ async fn send(transport: &AsyncSmtpTransport<Tokio1Executor>, from: &Mailbox, em
         Body::new(email.body.clone())
     };
     let part = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(body);
-    let message = Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(email.subject.clone())
-        .message_id(Some(message_id(from)))
-        .singlepart(part)
-        .map_err(|e| format!("building the message: {e}"))?;
+    let mut builder =
+        Message::builder().from(from.clone()).to(to).subject(email.subject.clone()).message_id(Some(message_id(from)));
+    if let Some(url) = &email.unsubscribe {
+        builder = builder.header(ListUnsubscribe(url.clone()));
+    }
+    let message = builder.singlepart(part).map_err(|e| format!("building the message: {e}"))?;
     transport.send(message).await.map(|_| ()).map_err(|e| e.to_string())
 }
 

@@ -173,12 +173,18 @@ impl Due<'_> {
             "\nYou get this because you switched this reminder on in Taper. To change or stop reminders: {}/account#reminders-h\n",
             self.public
         );
-        let email = Email { to: self.to.to_string(), subject: subject.to_string(), body: format!("{body}{footer}") };
+        let email = Email {
+            to: self.to.to_string(),
+            subject: subject.to_string(),
+            body: format!("{body}{footer}"),
+            unsubscribe: Some(format!("{}/account#reminders-h", self.public)),
+        };
         let payload = serde_json::to_string(&email).map_err(|e| crate::error::AppError::internal("a reminder", e))?;
         let dedupe = format!("reminder:{}:{}:{kind}", self.user, self.today);
         // Sent as soon as a worker is free: the look decided it is due.
         let now = Timestamp::now();
-        Ok(self.state.store.enqueue(EMAIL_JOB, Some(&dedupe), &payload, now, now).await?)
+        let people = taper_store::JobPeople { to: Some(self.user), about: None };
+        Ok(self.state.store.enqueue(EMAIL_JOB, Some(&dedupe), &payload, people, now, now).await?)
     }
 }
 

@@ -121,11 +121,12 @@ async fn email_supporter(state: &AppState, user: taper_store::UserId, supporter:
         "Someone who shares their Taper record with you has a new urgent flag. Please look at your caseload soon: {}/caseload\n\nTaper is not watched by anyone in real time. If you think someone is in danger now, call the emergency number.\n",
         mail.public_url
     );
-    let email = crate::mail::Email { to: to.email, subject: "An urgent flag in Taper".into(), body };
+    let email = crate::mail::Email { to: to.email, subject: "An urgent flag in Taper".into(), body, unsubscribe: None };
     let payload = serde_json::to_string(&email).map_err(|e| AppError::internal("an urgent e-mail", e))?;
     let day = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     let dedupe = format!("urgent:{user}:{supporter}:{day}");
-    state.store.enqueue(crate::mail::EMAIL_JOB, Some(&dedupe), &payload, now, now).await?;
+    let people = taper_store::JobPeople { to: Some(supporter), about: Some(user) };
+    state.store.enqueue(crate::mail::EMAIL_JOB, Some(&dedupe), &payload, people, now, now).await?;
     Ok(())
 }
 

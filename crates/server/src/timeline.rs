@@ -556,24 +556,40 @@ pub struct Record {
 
 impl Record {
     /// The flags `viewer` has not resolved: one supporter's resolution never hides a flag from
-    /// another.
-    pub fn open_for(&self, viewer: taper_store::UserId) -> Vec<&taper_core::flags::Flag> {
+    /// another, except that an urgent flag a clinician resolved is closed for a supporter who
+    /// cannot resolve urgent flags (`resolves_urgent` false: a peer), who could otherwise never
+    /// clear it (walk-through N9: it sat at the top of a peer's caseload for 90 days).
+    pub fn open_for(&self, viewer: taper_store::UserId, resolves_urgent: bool) -> Vec<&taper_core::flags::Flag> {
+        use taper_store::FlagNoteKind::Resolved;
         self.flags
             .iter()
             .filter(|f| {
-                !self
-                    .notes
-                    .iter()
-                    .any(|n| n.flag_key == f.key && n.by == viewer && n.kind == taper_store::FlagNoteKind::Resolved)
+                !self.notes.iter().any(|n| {
+                    n.flag_key == f.key
+                        && n.kind == Resolved
+                        && (n.by == viewer || (!resolves_urgent && f.urgency == taper_core::flags::Urgency::Urgent))
+                })
             })
             .collect()
+    }
+
+    /// Whether the note closed, for `viewer`, an urgent flag someone else (a clinician) resolved.
+    pub fn closed_for_peer(&self, n: &taper_store::FlagNote, resolves_urgent: bool) -> bool {
+        !resolves_urgent
+            && n.kind == taper_store::FlagNoteKind::Resolved
+            && self.flags.iter().any(|f| f.key == n.flag_key && f.urgency == taper_core::flags::Urgency::Urgent)
     }
 }
 
 impl Record {
     /// The flags `viewer` has not resolved, among those about what the person lets them see.
-    pub fn open_for_share(&self, viewer: taper_store::UserId, scope: Scope) -> Vec<&taper_core::flags::Flag> {
-        self.open_for(viewer).into_iter().filter(|f| scope.contains(f.about())).collect()
+    pub fn open_for_share(
+        &self,
+        viewer: taper_store::UserId,
+        resolves_urgent: bool,
+        scope: Scope,
+    ) -> Vec<&taper_core::flags::Flag> {
+        self.open_for(viewer, resolves_urgent).into_iter().filter(|f| scope.contains(f.about())).collect()
     }
 }
 

@@ -5,7 +5,15 @@
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
-use crate::{Backend, Result, Store, StoreError, micros, ts};
+use crate::{Backend, Result, Store, StoreError, UserId, micros, ts};
+
+/// Whose a queued job is: the account it is sent to, and the account it is about (an urgent
+/// flag's message to a supporter); the job is deleted with either.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct JobPeople {
+    pub to: Option<UserId>,
+    pub about: Option<UserId>,
+}
 
 /// A job claimed for running: its id, payload (opened) and which attempt this is (1 = first).
 #[derive(Debug, Clone, PartialEq)]
@@ -58,24 +66,28 @@ struct StateRow {
 }
 
 impl Store {
-    /// Queues a job to run from `run_at`. With a `dedupe` key, a second job with the same key is
-    /// not queued (false), whichever instance tries.
+    /// Queues a job to run from `run_at`, for `people` (deleted with either's account); with a
+    /// `dedupe` key already queued, nothing is added and the answer is false (two instances, or
+    /// one looking twice, queue a message once).
     pub async fn enqueue(
         &self,
         kind: &str,
         dedupe: Option<&str>,
         payload: &str,
+        people: JobPeople,
         run_at: Timestamp,
         now: Timestamp,
     ) -> Result<bool> {
         let r = sqlx::query(
-            "INSERT INTO jobs (id, kind, dedupe, payload, run_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (dedupe) DO NOTHING",
+            "INSERT INTO jobs (id, kind, dedupe, payload, user_id, about_id, run_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe) DO NOTHING",
         )
         .bind(Uuid::now_v7().to_string())
         .bind(kind)
         .bind(dedupe)
         .bind(self.seal(payload)?)
+        .bind(people.to.map(|u| u.to_string()))
+        .bind(people.about.map(|u| u.to_string()))
         .bind(micros(run_at))
         .bind(micros(now))
         .execute(&self.pool)

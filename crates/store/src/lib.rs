@@ -50,7 +50,7 @@ pub use ids::{MedEventId, PlanId, ProposalId, RevisionId, ShareId, UserId};
 pub use import::{
     AccountRecords, ImportedAssessment, ImportedDose, ImportedMedEvent, ImportedPlan, ImportedQuestionnaire,
 };
-pub use jobs::{ClaimedJob, JobState};
+pub use jobs::{ClaimedJob, JobPeople, JobState};
 pub use rows::*;
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -113,6 +113,26 @@ async fn accounts_are_unique_by_email_and_deletion_removes_everything() {
 }
 
 #[tokio::test]
+async fn a_deleted_account_takes_the_messages_queued_to_or_about_it_with_it() {
+    on_both(|store| async move {
+        let a = user(&store, "a@example.org").await;
+        let b = user(&store, "b@example.org").await;
+        let job = |to, about| taper_store::JobPeople { to, about };
+        store.enqueue("email", None, "{\"to\":\"a@example.org\"}", job(Some(a), None), now(), now()).await.unwrap();
+        store.enqueue("email", None, "{\"to\":\"b@example.org\"}", job(Some(b), Some(a)), now(), now()).await.unwrap();
+        store.enqueue("email", None, "{\"to\":\"b@example.org\"}", job(Some(b), None), now(), now()).await.unwrap();
+        assert_eq!(store.jobs_pending().await.unwrap().len(), 3);
+        store.delete_user(a).await.unwrap();
+        // Only b's own message is left: a's reminder, and b's message about a, went with a.
+        let left = store.jobs_pending().await.unwrap();
+        assert_eq!(left.len(), 1, "{left:?}");
+        let claimed = store.claim_job("w", now(), jiff::SignedDuration::from_mins(1)).await.unwrap().unwrap();
+        assert!(claimed.payload.contains("b@example.org"));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn plans_stay_in_force_together_until_one_replaces_another() {
     on_both(|store| async move {
         let a = user(&store, "a@example.org").await;

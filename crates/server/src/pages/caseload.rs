@@ -29,7 +29,7 @@ async fn shared(state: &AppState, viewer: &Person, owner: &str) -> AppResult<Sha
 }
 
 fn flag_views(state: &AppState, r: &Record, viewer: &Person, scope: Scope) -> Vec<FlagView> {
-    r.open_for_share(viewer.id(), scope)
+    r.open_for_share(viewer.id(), viewer.user.role.may_resolve_urgent_flags(), scope)
         .into_iter()
         .map(|f| FlagView {
             // Only a clinician closes an urgent flag, and only for themselves; anyone may say
@@ -90,43 +90,129 @@ fn state_drug(c: &timeline::Course) -> String {
     c.current().plan.drug_name.clone()
 }
 
-pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<Response> {
-    let now = person.now();
+/// How the caseload is ordered and narrowed (`?sort=&show=`), from a plain form.
+#[derive(Deserialize, Default)]
+pub struct CaseloadQuery {
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    show: String,
+}
+
+/// The orders the caseload offers: (value, words).
+const SORTS: &[(&str, &str)] = &[
+    ("urgent", "Most urgent first"),
+    ("waiting", "Longest-waiting flag first"),
+    ("checkin", "Longest since a check-in first"),
+    ("name", "By name"),
+];
+/// Who it shows: (value, words).
+const SHOWS: &[(&str, &str)] =
+    &[("all", "Everyone"), ("flags", "People with open flags"), ("urgent", "People with an urgent flag")];
+
+/// One person on the caseload with what it is sorted and narrowed by.
+struct Case {
+    top: Option<Urgency>,
+    oldest_flag: Option<jiff::civil::Date>,
+    last_checkin: Option<jiff::civil::Date>,
+    view: CaseView,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    person: Person,
+    Query(q): Query<CaseloadQuery>,
+) -> AppResult<Response> {
+    let sort = SORTS.iter().find(|s| s.0 == q.sort).map_or("urgent", |s| s.0);
+    let show = SHOWS.iter().find(|s| s.0 == q.show).map_or("all", |s| s.0);
     let mut people = Vec::new();
     for share in state.store.shared_with(person.id()).await? {
-        let r = timeline::record_of(&state, share.owner, now).await?;
-        state
-            .store
-            .audit_once_since(
-                share.owner,
-                person.id(),
-                &person.user.display_name,
-                "saw your flags on their caseload",
-                now,
-                now.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap_or(now),
-            )
-            .await?;
-        let top = r.open_for_share(person.id(), share.scope).first().map(|f| f.urgency);
-        people.push((
-            top,
-            CaseView {
-                id: share.owner.to_string(),
-                name: share.owner_name.clone(),
-                dose: dose_line(&r, share.scope),
-                flags: flag_views(&state, &r, &person, share.scope),
-                kept_back: kept_back(share.scope),
-            },
-        ));
+        people.push(case(&state, &person, &share).await?);
     }
-    // Most urgent first; people without flags last; then by name.
-    people.sort_by(|a, b| match (a.0, b.0) {
-        (Some(x), Some(y)) => x.cmp(&y).then(a.1.name.cmp(&b.1.name)),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.1.name.cmp(&b.1.name),
+    let total = people.len();
+    people.retain(|c| match show {
+        "flags" => c.top.is_some(),
+        "urgent" => c.top == Some(Urgency::Urgent),
+        _ => true,
     });
-    Ok(Caseload { chrome: person.chrome("caseload"), people: people.into_iter().map(|p| p.1).collect() }
-        .into_response())
+    people.sort_by(|a, b| {
+        let by_name = a.view.name.cmp(&b.view.name);
+        match sort {
+            "name" => by_name,
+            // Never checked in first, then the longest ago.
+            "checkin" => a.last_checkin.cmp(&b.last_checkin).then(by_name),
+            "waiting" => match (a.oldest_flag, b.oldest_flag) {
+                (Some(x), Some(y)) => x.cmp(&y).then(by_name),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => by_name,
+            },
+            // Most urgent first; people without flags last; then by name.
+            _ => match (a.top, b.top) {
+                (Some(x), Some(y)) => x.cmp(&y).then(by_name),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => by_name,
+            },
+        }
+    });
+    let options = |list: &[(&'static str, &'static str)], chosen: &str| {
+        list.iter().map(|(v, w)| (*v, *w, *v == chosen)).collect::<Vec<_>>()
+    };
+    Ok(Caseload {
+        chrome: person.chrome("caseload"),
+        hidden: total - people.len(),
+        people: people.into_iter().map(|c| c.view).collect(),
+        sorts: options(SORTS, sort),
+        shows: options(SHOWS, show),
+    }
+    .into_response())
+}
+
+/// "today", "yesterday", or the day and how many days ago.
+fn checked_in_words(day: jiff::civil::Date, today: jiff::civil::Date) -> String {
+    match (today - day).get_days() {
+        d if d <= 0 => "today".to_string(),
+        1 => "yesterday".to_string(),
+        d => format!("{} ({d} days ago)", super::long_date(day)),
+    }
+}
+
+/// One person's line on the caseload, its look written in their access log.
+async fn case(state: &AppState, person: &Person, share: &Share) -> AppResult<Case> {
+    let now = person.now();
+    let r = timeline::record_of(state, share.owner, now).await?;
+    state
+        .store
+        .audit_once_since(
+            share.owner,
+            person.id(),
+            &person.user.display_name,
+            "saw your flags on their caseload",
+            now,
+            now.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap_or(now),
+        )
+        .await?;
+    let open = r.open_for_share(person.id(), person.user.role.may_resolve_urgent_flags(), share.scope);
+    // A check-in's day is shown only to whom the person shows their check-ins.
+    let sees_checkins = share.scope.contains(Category::CheckinScores) || share.scope.contains(Category::CheckinNotes);
+    let last_checkin = r.checkins.last().map(|c| c.date).filter(|_| sees_checkins);
+    Ok(Case {
+        top: open.first().map(|f| f.urgency),
+        oldest_flag: open.iter().map(|f| f.date).min(),
+        last_checkin,
+        view: CaseView {
+            id: share.owner.to_string(),
+            name: share.owner_name.clone(),
+            dose: dose_line(&r, share.scope),
+            flags: flag_views(state, &r, person, share.scope),
+            kept_back: kept_back(share.scope),
+            last_checkin: sees_checkins.then(|| match last_checkin {
+                Some(d) => format!("Last check-in: {}.", checked_in_words(d, r.today)),
+                None => "No check-in yet.".to_string(),
+            }),
+        },
+    })
 }
 
 #[derive(Deserialize)]
@@ -349,7 +435,10 @@ fn resolved_by(r: &Record, viewer: &Person, scope: Scope) -> Vec<(String, String
     let shared = |key: &str| taper_core::flags::FlagKind::of_key(key).is_some_and(|k| scope.contains(k.about()));
     r.notes
         .iter()
-        .filter(|n| n.by == viewer.id() && n.kind == FlagNoteKind::Resolved && shared(&n.flag_key))
+        .filter(|n| {
+            let mine = n.by == viewer.id() && n.kind == FlagNoteKind::Resolved;
+            (mine || r.closed_for_peer(n, viewer.user.role.may_resolve_urgent_flags())) && shared(&n.flag_key)
+        })
         .map(|x| {
             (
                 x.at.to_zoned_datetime(viewer.tz.clone()).date().to_string(),
@@ -385,8 +474,11 @@ pub async fn resolve(
     }
     let now = viewer.now();
     let r = timeline::record_of(&state, share.owner, now).await?;
-    let flag =
-        r.open_for_share(viewer.id(), share.scope).into_iter().find(|x| x.key == f.key).ok_or(AppError::NotFound)?;
+    let flag = r
+        .open_for_share(viewer.id(), viewer.user.role.may_resolve_urgent_flags(), share.scope)
+        .into_iter()
+        .find(|x| x.key == f.key)
+        .ok_or(AppError::NotFound)?;
     let kind = match f.kind.as_str() {
         "reached_out" => FlagNoteKind::ReachedOut,
         _ if flag.urgency == Urgency::Urgent && !viewer.user.role.may_resolve_urgent_flags() => {
@@ -519,6 +611,8 @@ pub struct CaseView {
     pub flags: Vec<FlagView>,
     /// Which flags this supporter cannot see, and why.
     pub kept_back: Option<String>,
+    /// When they last checked in, where they share their check-ins.
+    pub last_checkin: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -526,6 +620,11 @@ pub struct CaseView {
 pub struct Caseload {
     pub chrome: crate::views::Chrome,
     pub people: Vec<CaseView>,
+    /// People left out by the "show" choice.
+    pub hidden: usize,
+    /// The choices of order and of who is shown: (value, words, chosen).
+    pub sorts: Vec<(&'static str, &'static str, bool)>,
+    pub shows: Vec<(&'static str, &'static str, bool)>,
 }
 
 #[derive(Template, WebTemplate)]

@@ -82,8 +82,8 @@ pub async fn forgot(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Forgo
             "Someone, we hope you, asked to choose a new password for your Taper account.\n\nTo choose one, open this link within one hour. It works once:\n{}/password/reset/{token}\n\nIf you did not ask, you can ignore this e-mail: your password stays as it is.\n",
             settings.public_url
         );
-        let email = Email { to: user.email.clone(), subject: "Choose a new password".into(), body };
-        mail::queue(&state.store, &email, now).await?;
+        let email = Email { to: user.email.clone(), subject: "Choose a new password".into(), body, unsubscribe: None };
+        mail::queue(&state.store, &email, Some(user.id), now).await?;
         tracing::info!(user = %user.id, "password reset link queued");
     }
     Ok(page(said, None).into_response())

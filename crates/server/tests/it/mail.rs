@@ -218,8 +218,13 @@ async fn two_instances_send_each_message_once_and_failures_are_kept_for_the_oper
     let b = Store::connect_sealed(&pg.url, &key).await.unwrap();
     let now = Timestamp::now();
     for n in 0..20 {
-        let email = Email { to: format!("p{n}@example.org"), subject: format!("Message {n}"), body: "Hello".into() };
-        mail::queue(&a, &email, now).await.unwrap();
+        let email = Email {
+            to: format!("p{n}@example.org"),
+            subject: format!("Message {n}"),
+            body: "Hello".into(),
+            unsubscribe: None,
+        };
+        mail::queue(&a, &email, None, now).await.unwrap();
     }
     let first = tokio::spawn(mail::run(a.clone(), sink.config(), "worker-a".into()));
     let second = tokio::spawn(mail::run(b.clone(), sink.config(), "worker-b".into()));
@@ -239,8 +244,9 @@ async fn two_instances_send_each_message_once_and_failures_are_kept_for_the_oper
     // Nobody listening: the message is kept, retried later, and the operator sees why.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let down = MailConfig { smtp_url: format!("smtp://127.0.0.1:{closed}"), ..sink.config() };
-    let email = Email { to: "late@example.org".into(), subject: "Later".into(), body: "Hello".into() };
-    mail::queue(&a, &email, Timestamp::now()).await.unwrap();
+    let email =
+        Email { to: "late@example.org".into(), subject: "Later".into(), body: "Hello".into(), unsubscribe: None };
+    mail::queue(&a, &email, None, Timestamp::now()).await.unwrap();
     let worker = tokio::spawn(mail::run(a.clone(), down, "worker-c".into()));
     let mut pending = Vec::new();
     for _ in 0..100 {

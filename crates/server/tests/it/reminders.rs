@@ -49,6 +49,7 @@ async fn a_dose_reminder_comes_once_at_its_time_and_its_link_records_the_dose() 
         let got = sink.wait_for(before + 1).await;
         let message = got.iter().find(|m| m.contains(&email)).expect("the reminder");
         assert!(message.contains("Subject: Your 09:00 reminder"), "{message}");
+        assert!(message.contains("List-Unsubscribe: <http://taper.test/account#reminders-h>"), "{message}");
         assert!(message.contains("Your 09:00 dose is due") && message.contains("/account#reminders-h"), "{message}");
         let id = message.lines().find(|l| l.starts_with("Message-ID: <")).expect("a Message-ID");
         assert!(id.trim_end().ends_with("@example.org>"), "in the sender's domain: {id}");

@@ -83,14 +83,16 @@ async fn a_view_only_peer_cannot_close_a_clinicians_flag() {
         assert_eq!(noted.status, StatusCode::SEE_OTHER);
         let seen = dr.get(&person).await;
         assert!(seen.has("urgent: PHQ-9 item 9") && seen.has("Val: Texted Sam, no reply yet"), "{}", seen.body);
-        // The clinician resolves it for themselves only: the peer still sees it open.
+        // The clinician resolves it: the peer, who cannot, no longer sees it open, and reads who
+        // resolved it and how (walk-through N9: it sat open on a peer's caseload for 90 days).
         let done = dr
             .submit(&person, &resolve, &[("key", &key), ("note", "Phoned; safety plan made"), ("kind", "resolved")])
             .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER);
         assert!(!dr.get(&person).await.has("urgent: PHQ-9 item 9"));
-        let still = val.get(&person).await;
-        assert!(still.has("urgent: PHQ-9 item 9") && still.has("Dr Lee: Phoned; safety plan made"), "{}", still.body);
+        let after = val.get(&person).await;
+        assert!(!after.has("urgent: PHQ-9 item 9"), "{}", after.body);
+        assert!(after.has("Phoned; safety plan made") && after.has("Dr Lee"), "{}", after.body);
         app
     })
     .await;
@@ -641,6 +643,39 @@ async fn sign_up_asks_when_the_suggested_country_and_the_time_zone_disagree() {
         assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", crate::forms::visible(&made));
         let user = app.store.user_by_email("kolkata@example.org").await.unwrap().unwrap();
         assert_eq!(user.country.as_deref(), Some("US"));
+        app
+    })
+    .await;
+}
+
+/// Sign-up offers first the time zone of the browser language's country where it has one zone
+/// of the list (en-GB → Europe/London), and none where it has several (en-US): never UTC by
+/// default, which put "today" and reminders at the wrong hours for whoever kept it.
+#[tokio::test]
+async fn sign_up_starts_from_the_language_countrys_time_zone_or_asks() {
+    on_both(|app: TestApp| async move {
+        let anon = app.browser();
+        let signup = |lang: &'static str| {
+            let c = anon.client.get(format!("{}/signup", anon.base)).header("accept-language", lang).send();
+            async move { c.await.unwrap().text().await.unwrap() }
+        };
+        let gb = signup("en-GB,en;q=0.8").await;
+        assert!(gb.contains("<option value=\"Europe/London\" selected>"), "{gb}");
+        let us = signup("en-US,en;q=0.8").await;
+        assert!(us.contains("<option value=\"\" selected>Choose your time zone</option>"), "{us}");
+        assert!(!us.contains("<option value=\"UTC\" selected>"));
+        // Sent without one, the form says what to do and keeps the rest.
+        let form = [
+            ("email", "tz@example.org"),
+            ("display_name", "Tz"),
+            ("role", "person"),
+            ("password", "correct horse battery"),
+            ("confirm", "correct horse battery"),
+            ("time_zone", ""),
+        ];
+        let refused = anon.submit("/signup", "/signup", &form).await;
+        assert!(refused.has("Choose your time zone from the list."), "{}", refused.body);
+        assert!(app.store.user_by_email("tz@example.org").await.unwrap().is_none());
         app
     })
     .await;

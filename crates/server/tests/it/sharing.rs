@@ -381,3 +381,56 @@ async fn reloading_a_caseload_cannot_flood_the_access_log() {
     })
     .await;
 }
+
+/// Issue 20: the caseload sorts and narrows by a plain form, and says when each person last
+/// checked in; walk-through N9: an urgent flag a clinician resolved leaves a peer's open list
+/// (the peer cannot resolve it, and it sat at the top for 90 days).
+#[tokio::test]
+async fn the_caseload_sorts_and_narrows_and_a_peer_sees_an_urgent_flag_a_clinician_resolved() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("sam@example.org", "Sam", "person").await;
+        let casey = app.browser();
+        casey.sign_up_as("casey@example.org", "Casey", "person").await;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        let pat = app.browser();
+        pat.sign_up_as("pat@example.org", "Pat", "peer").await;
+        for supporter in [&dr, &pat] {
+            share_with(&sam, supporter).await;
+            share_with(&casey, supporter).await;
+        }
+        crate::check_in_with_note(&casey, &days_ago(1), "").await;
+        phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
+
+        let all = dr.get("/caseload").await;
+        assert!(all.has("Last check-in: yesterday.") && all.has("No check-in yet."), "{}", all.body);
+        assert!(all.has("<option value=\"urgent\" selected>Most urgent first</option>"));
+        let urgent = dr.get("/caseload?show=urgent").await;
+        assert!(urgent.has(">Sam</a>") && !urgent.has(">Casey</a>"), "{}", urgent.body);
+        assert!(urgent.has("1 person is not shown by this choice."));
+        let by_name = dr.get("/caseload?sort=name").await;
+        assert!(by_name.body.find(">Casey</a>").unwrap() < by_name.body.find(">Sam</a>").unwrap());
+        // Longest since a check-in first: Sam never checked in.
+        let by_checkin = dr.get("/caseload?sort=checkin").await;
+        assert!(by_checkin.body.find(">Sam</a>").unwrap() < by_checkin.body.find(">Casey</a>").unwrap());
+        // Anything else is the default order, never an error.
+        assert_eq!(dr.get("/caseload?sort=%3Cscript%3E&show=x").await.status, StatusCode::OK);
+
+        // The peer reaches out: the flag stays open for them (they cannot resolve it).
+        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        let key = format!("item9:{}", crate::london_today());
+        let person = format!("/people/{sam_id}");
+        let resolve = format!("/people/{sam_id}/flags/resolve");
+        pat.submit(&person, &resolve, &[("key", &key), ("note", "Messaged Sam"), ("kind", "reached_out")]).await;
+        assert!(pat.get("/caseload").await.has("urgent:</strong> PHQ-9 item 9"), "open until a clinician resolves it");
+        // The clinician resolves it: it leaves the peer's open list, and the peer reads who did.
+        dr.submit(&person, &resolve, &[("key", &key), ("note", "Phoned Sam"), ("kind", "resolved")]).await;
+        let peer = pat.get("/caseload").await;
+        assert!(!peer.has("urgent:</strong> PHQ-9 item 9"), "{}", peer.body);
+        let page = pat.get(&person).await;
+        assert!(page.has("Phoned Sam") && page.has("Dr Lee"), "{}", page.body);
+        app
+    })
+    .await;
+}
