@@ -36,6 +36,71 @@ pub struct RestoreArgs {
     pub key_file: Option<PathBuf>,
 }
 
+#[cfg(feature = "serve")]
+#[derive(Args)]
+pub struct KitArgs {
+    /// Where the SQLite database lives (as for `taper serve`).
+    #[arg(long, env = "TAPER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The key file the server uses (as for `taper serve`).
+    #[arg(long, env = "TAPER_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Where the automatic backups go (as for `taper serve`).
+    #[arg(long, env = "TAPER_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+}
+
+/// The emergency kit: what an operator needs, printed, to bring the server back after losing
+/// the machine (issue 21; Home Assistant gives its owners one). It names the key by its
+/// fingerprint, never its contents.
+#[cfg(feature = "serve")]
+pub fn emergency_kit(args: &KitArgs) -> anyhow::Result<String> {
+    let db = sqlite_file(args.data_dir.as_ref())?;
+    let key_file = args.key_file.clone().unwrap_or_else(|| db.with_file_name("taper.key"));
+    let key = read_key(Some(&key_file), &db)?;
+    let dir = match &args.backup_dir {
+        Some(d) => d.clone(),
+        None => crate::serve_args::backup_dir(args.data_dir.as_ref())?,
+    };
+    let newest = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter_map(|n| taper_server::backups::taken_at(&n).map(|t| (t, n)))
+                .max()
+        })
+        .ok()
+        .flatten();
+    Ok(format!(
+        "TAPER EMERGENCY KIT — printed {now}\n\
+         Keep this page apart from the server. It holds no secret.\n\n\
+         Database (SQLite):   {db}\n\
+         Key file:            {key_file}\n\
+         Key fingerprint:     {fp}\n\
+         Automatic backups:   {dir} (one a day, the newest {keep} kept)\n\
+         Newest backup:       {newest}\n\
+         Schema version:      {schema} (Taper {version})\n\n\
+         The key seals people's notes: without it a backup's notes cannot be read. Keep a copy of\n\
+         the key file somewhere other than the backups (a password manager, a safe), and check it\n\
+         by its fingerprint: `taper emergency-kit --key-file <copy>` prints the same fingerprint.\n\n\
+         To restore on a new machine:\n\
+         1. Install Taper {version} or later, and put the key file copy in place.\n\
+         2. Stop `taper serve` if it is running.\n\
+         3. taper restore --from <backup file> --data-dir <data directory> --key-file <key file>\n\
+         4. Start `taper serve` again and sign in to check.\n",
+        now = jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M UTC"),
+        db = db.display(),
+        key_file = key_file.display(),
+        fp = key.fingerprint(),
+        dir = dir.display(),
+        keep = taper_server::backups::DEFAULT_KEEP,
+        newest = newest.map_or_else(|| "none yet".to_string(), |(_, n)| n),
+        schema = taper_store::schema_version(),
+        version = env!("CARGO_PKG_VERSION"),
+    ))
+}
+
 /// Store errors that are the person's to fix (a file in the way, a server still running)
 /// become usage errors, printed as they are.
 fn explain(e: StoreError) -> anyhow::Error {

@@ -45,6 +45,10 @@ enum Command {
     Backup(backup_args::BackupArgs),
     /// Put a backup back in place of the SQLite database (stop `taper serve` first).
     Restore(backup_args::RestoreArgs),
+    /// Print the operator's emergency kit: where the database, key and backups are, the key's
+    /// fingerprint, and how to restore. Print it and keep it apart from the server.
+    #[cfg(feature = "serve")]
+    EmergencyKit(backup_args::KitArgs),
     /// Bring a person's own JSON export into their new, empty account on this server.
     #[cfg(feature = "serve")]
     Import(backup_args::ImportArgs),
@@ -113,6 +117,8 @@ fn run(cli: Cli) -> anyhow::Result<String> {
         Command::Serve(args) => serve_args::run(&args),
         Command::Backup(args) => backup_args::backup(&args),
         Command::Restore(args) => backup_args::restore(&args),
+        #[cfg(feature = "serve")]
+        Command::EmergencyKit(args) => backup_args::emergency_kit(&args),
         #[cfg(feature = "serve")]
         Command::Import(args) => backup_args::import(&args),
         #[cfg(feature = "serve")]

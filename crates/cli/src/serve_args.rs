@@ -50,6 +50,17 @@ pub struct ServeArgs {
     /// https://taper.example.org.
     #[arg(long, env = "TAPER_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Where the automatic daily backups of the SQLite database go (default: backups/ beside
+    /// the database). Each is readable by this user only; restore one with `taper restore`.
+    #[arg(long, env = "TAPER_BACKUP_DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// How many automatic backups to keep (the oldest beyond this are deleted).
+    #[arg(long, env = "TAPER_KEEP_BACKUPS", default_value_t = taper_server::backups::DEFAULT_KEEP,
+          value_parser = clap::value_parser!(usize))]
+    pub keep_backups: usize,
+    /// Turn the automatic backups off (back the database up another way).
+    #[arg(long, env = "TAPER_NO_BACKUPS")]
+    pub no_backups: bool,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
@@ -99,8 +110,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
         }
         _ => None,
     };
+    let backups = backups_of(args, &database_url)?;
     let config = taper_server::Config {
         bind: SocketAddr::new(args.bind, args.port),
+        backups,
         database_url,
         secure_cookies: args.secure_cookies,
         key,
@@ -111,6 +124,30 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
         eprintln!("Taper is running at http://{addr}/ (database: {shown}). Press Ctrl-C to stop.");
     }))?;
     Ok(String::new())
+}
+
+/// The automatic backups: on for the SQLite file unless turned off, never for PostgreSQL.
+fn backups_of(args: &ServeArgs, database_url: &str) -> anyhow::Result<Option<taper_server::backups::BackupConfig>> {
+    if args.no_backups || !database_url.starts_with("sqlite:") {
+        return Ok(None);
+    }
+    if args.keep_backups == 0 {
+        return Err(UsageError("--keep-backups: keep at least 1, or turn backups off with --no-backups".into()).into());
+    }
+    let dir = match &args.backup_dir {
+        Some(d) => d.clone(),
+        None => backup_dir(args.data_dir.as_ref())?,
+    };
+    Ok(Some(taper_server::backups::BackupConfig {
+        dir,
+        keep: args.keep_backups,
+        every: taper_server::backups::DEFAULT_EVERY,
+    }))
+}
+
+/// backups/ beside the SQLite file.
+pub fn backup_dir(data_dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+    Ok(sqlite_file(data_dir)?.with_file_name("backups"))
 }
 
 /// The key in `file`; None when there is no such file yet.

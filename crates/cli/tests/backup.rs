@@ -152,3 +152,63 @@ fn an_operator_makes_a_single_use_reset_link() {
         .stderr(contains("no account"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 21: `taper serve` on SQLite takes a backup at start (none yet) into backups/ beside the
+/// database, readable by its user only; the emergency kit names it and the key's fingerprint;
+/// and the restore drill: the database lost, `taper restore` brings the account back from it.
+#[test]
+fn serve_backs_up_by_itself_and_the_backup_restores() {
+    let (dir, key, url) = server_dir("auto");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let id = runtime.block_on(account(&url, &key, "drill@example.org"));
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("taper"))
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let backups = dir.join("backups");
+    let mut found = None;
+    for _ in 0..300 {
+        found = std::fs::read_dir(&backups)
+            .ok()
+            .and_then(|mut e| e.find_map(|f| f.ok().map(|f| f.path())))
+            .filter(|p| p.extension().is_some_and(|x| x == "db"));
+        // Made empty first, then written by VACUUM INTO: ready once it reads as a database.
+        let written =
+            found.as_ref().and_then(|p| std::fs::read(p).ok()).is_some_and(|b| b.starts_with(b"SQLite format 3\0"));
+        if written {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let backup = found.expect("a backup in backups/ within 30 s of starting");
+    let name = backup.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with(&format!("taper-{}-schema", env!("CARGO_PKG_VERSION"))), "{name}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    let kit = taper().args(["emergency-kit", "--data-dir"]).arg(&dir).assert().success();
+    let text = String::from_utf8(kit.get_output().stdout.clone()).unwrap();
+    assert!(text.contains(&key.fingerprint()) && text.contains(&name), "{text}");
+    assert!(!text.contains(&key.to_hex()), "the kit never prints the key");
+
+    // The drill: the database is lost; the backup brings the account back.
+    std::fs::remove_file(dir.join("taper.db")).unwrap();
+    taper().args(["restore", "--data-dir"]).arg(&dir).arg("--from").arg(&backup).assert().success();
+    let back = runtime.block_on(async {
+        let store = taper_store::Store::connect_sealed(&url, &key).await.unwrap();
+        let u = store.user(id).await.unwrap();
+        store.close().await;
+        u
+    });
+    assert_eq!(back.email, "drill@example.org");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -383,10 +383,12 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     // reminders: the hours they go out, minutes an hour, a link's hours, seconds between looks
     ("crates/server/src/reminders.rs", &["9", "60", "20", "18", "10", "24"]),
     ("crates/server/src/pages/questionnaires.rs", &["4"]), // array size of the answer words
-    ("crates/server/src/views.rs", &["43"]),               // the number of time zones offered
-    ("crates/cli/src/main.rs", &["2"]),                    // exit code
-    ("crates/cli/src/pk_args.rs", &["2"]),                 // pairs of times
-    ("crates/cli/src/plan_args.rs", &["20"]),              // file size shift
+    // backups: minutes and seconds of an hour between looks, backups kept, hours between them
+    ("crates/server/src/backups.rs", &["60", "14", "24"]),
+    ("crates/server/src/views.rs", &["43"]),  // the number of time zones offered
+    ("crates/cli/src/main.rs", &["2"]),       // exit code
+    ("crates/cli/src/pk_args.rs", &["2"]),    // pairs of times
+    ("crates/cli/src/plan_args.rs", &["20"]), // file size shift
     ("crates/cli/src/serve_args.rs", &["8080", "3", "5"]), // port, "://", seconds between mail-queue looks
 ];
 

@@ -7,6 +7,7 @@
 //! database ([`sessions`]) with an idle timeout and are rotated at sign-in.
 
 pub mod auth;
+pub mod backups;
 pub mod checkin_form;
 pub mod cookies;
 pub mod crisis;
@@ -58,6 +59,8 @@ pub struct Config {
     pub notices: notices::Notices,
     /// E-mail, when the operator gave an SMTP server; off otherwise.
     pub mail: Option<mail::MailConfig>,
+    /// Automatic backups of a SQLite database; off for PostgreSQL (pg_dump's job).
+    pub backups: Option<backups::BackupConfig>,
 }
 
 pub struct Inner {
@@ -224,11 +227,25 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
     security_headers(router, secure_cookies).with_state(state)
 }
 
+/// 200 "ready" while the database answers a query, else 503 with no detail.
+async fn ready(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    match state.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "the database does not answer").into_response()
+        }
+    }
+}
+
 /// Every page and form of the app (tests/authz.toml lists each one with who may use it).
 fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
         .route("/health", get(|| async { "ok" }))
+        // For a load balancer or orchestrator: ready only while the database answers.
+        .route("/ready", get(ready))
         .route("/assets/app.css", get(pages::stylesheet))
         .route("/favicon.ico", get(pages::favicon))
         .route("/signup", get(auth::signup_form).post(auth::signup))
@@ -347,6 +364,9 @@ pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(),
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     ready(addr);
     tokio::spawn(sessions::sweep_expired(store.clone()));
+    if let Some(b) = config.backups.clone().filter(|_| store.backend() == taper_store::Backend::Sqlite) {
+        tokio::spawn(backups::run(store.clone(), b));
+    }
     // With each connection's address, for the per-address limits (`throttle::ClientAddr`).
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -59,6 +59,11 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// gaining a CHECK is rebuilt, which both accept), so there is one folder, not two copies.
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The schema this version of Taper writes: its newest migration's number (named in backups).
+pub fn schema_version() -> i64 {
+    MIGRATIONS.iter().map(|m| m.version).max().unwrap_or_default()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -260,6 +265,12 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Whether the database answers (for a readiness probe).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     pub async fn close(&self) {

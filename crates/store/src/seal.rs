@@ -35,6 +35,16 @@ impl Key {
         Key(out)
     }
 
+    /// A fingerprint that names the key without revealing it (for an operator's emergency kit:
+    /// which key file goes with which backups): the first 16 hex characters of the SHA-256 of
+    /// the key, in groups of four.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(self.0);
+        let h = hex(&digest[..8]);
+        h.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
+    }
+
     /// The key as 64 hex characters, for its file.
     pub fn to_hex(&self) -> String {
         hex(&self.0)

@@ -302,8 +302,9 @@ pub fn propose(s: &Situation) -> Option<Proposal> {
 
 /// What holding does to the steps after it, in words for the person before they hold: the rule
 /// is `resume_step`'s, so the page says what the planner does (a walk held without knowing it).
-pub const AFTER_HOLD: &str = "When you go on after a hold, the steps that follow are half the size, as published \
-     advice is to go on more slowly after a hold (Horowitz & Taylor 2019); your prescriber can set another pace.";
+pub const AFTER_HOLD: &str = "When you go on after a hold, the steps that follow are half the size of your plan's \
+     first steps (once: a later hold does not halve them again), as published advice is to go on more slowly after a \
+     hold (Horowitz & Taylor 2019); your prescriber can set another pace.";
 
 /// The step to go on with after a hold: the plan's own, halved after an earlier hold or return
 /// (reduce more slowly after a hold; Horowitz & Taylor 2019), never below the floor.

@@ -35,11 +35,12 @@ fn flag_views(state: &AppState, r: &Record, viewer: &Person, scope: Scope) -> Ve
             // Only a clinician closes an urgent flag, and only for themselves; anyone may say
             // they reached out.
             can_resolve: f.urgency != Urgency::Urgent || viewer.user.role.may_resolve_urgent_flags(),
+            // Every note on it, the viewer's own too (a walk: a peer never saw theirs again).
             others: r
                 .notes
                 .iter()
-                .filter(|n| n.flag_key == f.key && n.by != viewer.id())
-                .map(|n| format!("{}: {}", n.by_name, n.note))
+                .filter(|n| n.flag_key == f.key)
+                .map(|n| format!("{}: {}", if n.by == viewer.id() { "You" } else { n.by_name.as_str() }, n.note))
                 .collect(),
             waited: waited(f.date, viewer.today(), r.notes.iter().any(|n| n.flag_key == f.key)),
             key: f.key.clone(),
@@ -91,11 +92,8 @@ fn state_drug(c: &timeline::Course) -> String {
 }
 
 /// How the caseload is ordered and narrowed (`?sort=&show=`), from a plain form.
-#[derive(Deserialize, Default)]
-pub struct CaseloadQuery {
-    #[serde(default)]
+struct CaseloadQuery {
     sort: String,
-    #[serde(default)]
     show: String,
 }
 
@@ -121,8 +119,10 @@ struct Case {
 pub async fn index(
     State(state): State<AppState>,
     person: Person,
-    Query(q): Query<CaseloadQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
+    // Read by hand: a repeated or unknown choice is the default, never an error page.
+    let q = CaseloadQuery { sort: crate::form::value(&pairs, "sort"), show: crate::form::value(&pairs, "show") };
     let sort = SORTS.iter().find(|s| s.0 == q.sort).map_or("urgent", |s| s.0);
     let show = SHOWS.iter().find(|s| s.0 == q.show).map_or("all", |s| s.0);
     let mut people = Vec::new();
@@ -218,6 +218,7 @@ async fn case(state: &AppState, person: &Person, share: &Share) -> AppResult<Cas
 #[derive(Deserialize)]
 pub struct Notice {
     resolved: Option<String>,
+    noted: Option<String>,
     proposed: Option<String>,
 }
 
@@ -249,7 +250,9 @@ pub async fn person(
     let course = r.course.as_ref().filter(|_| sees(Category::PlanAndDoses));
     let chart = shared_chart(&r, analysis, course, checkins, questionnaires)?;
     let score_views = score_views(&state, questionnaires);
-    let mine = my_suggestions(&state, &viewer, share.owner, course).await?;
+    let plans: Vec<&timeline::Course> =
+        r.course.iter().chain(&r.others).filter(|_| sees(Category::PlanAndDoses)).collect();
+    let mine = my_suggestions(&state, &viewer, share.owner, &plans).await?;
     let page = PersonPage {
         mine,
         kept_back: kept_back(share.scope),
@@ -264,9 +267,12 @@ pub async fn person(
         resolved: resolved_by(&r, &viewer, share.scope),
         scores: score_views,
         checkins: checkin_rows(checkins, share.scope),
-        notice: match (q.resolved, q.proposed) {
-            (Some(_), _) => Some("Flag resolved; your note is kept with it.".to_string()),
-            (_, Some(_)) => Some("Suggestion sent. It waits for them to accept or decline.".to_string()),
+        notice: match (q.resolved, q.noted, q.proposed) {
+            (Some(_), _, _) => Some("Flag resolved; your note is kept with it.".to_string()),
+            (_, Some(_), _) => {
+                Some("Noted. Your note is shown to the others who support them, and the flag stays open.".to_string())
+            }
+            (_, _, Some(_)) => Some("Suggestion sent. It waits for them to accept or decline.".to_string()),
             _ => None,
         },
         assessments: if sees(Category::WithdrawalOrReturn) {
@@ -283,6 +289,7 @@ pub async fn person(
             "They have not shared their medication history with you.".into()
         },
         step_unit: course.map(|c| c.current().settings.step_unit().trim().to_string()).unwrap_or_default(),
+        plans: suggestion_plans(&plans),
     };
     Ok(page.into_response())
 }
@@ -370,23 +377,29 @@ async fn my_suggestions(
     state: &AppState,
     viewer: &Person,
     owner: taper_store::UserId,
-    course: Option<&timeline::Course>,
+    courses: &[&timeline::Course],
 ) -> AppResult<Vec<(String, String, String)>> {
-    let Some(c) = course else { return Ok(vec![]) };
-    Ok(state
-        .store
-        .proposals(owner, c.plan_id)
-        .await?
-        .into_iter()
-        .filter(|p| p.proposed_by == Some(viewer.id()))
-        .map(|p| {
-            let outcome = match p.status {
-                taper_store::ProposalStatus::Pending => "waiting for them to decide".to_string(),
-                other => other.as_str().to_string(),
-            };
-            (p.created_at.to_zoned_datetime(viewer.tz.clone()).date().to_string(), p.title, outcome)
-        })
-        .collect())
+    let mut out = Vec::new();
+    for c in courses {
+        let drug = c.current().plan.drug_name.clone();
+        out.extend(
+            state
+                .store
+                .proposals(owner, c.plan_id)
+                .await?
+                .into_iter()
+                .filter(|p| p.proposed_by == Some(viewer.id()))
+                .map(|p| {
+                    let outcome = match p.status {
+                        taper_store::ProposalStatus::Pending => "waiting for them to decide".to_string(),
+                        other => other.as_str().to_string(),
+                    };
+                    let title = if courses.len() > 1 { format!("{drug}: {}", p.title) } else { p.title };
+                    (p.created_at.to_zoned_datetime(viewer.tz.clone()).date().to_string(), title, outcome)
+                }),
+        );
+    }
+    Ok(out)
 }
 
 /// The last 14 check-ins, each part shown only when shared.
@@ -481,19 +494,26 @@ pub async fn resolve(
         .ok_or(AppError::NotFound)?;
     let kind = match f.kind.as_str() {
         "reached_out" => FlagNoteKind::ReachedOut,
-        _ if flag.urgency == Urgency::Urgent && !viewer.user.role.may_resolve_urgent_flags() => {
+        "resolved" | "" if flag.urgency == Urgency::Urgent && !viewer.user.role.may_resolve_urgent_flags() => {
             return Err(AppError::BadRequest(
                 "Only a clinician can resolve an urgent flag. Say that you reached out instead: your note is shown to the others, and their flags stay open."
                     .into(),
             ));
         }
-        _ => FlagNoteKind::Resolved,
+        "resolved" | "" => FlagNoteKind::Resolved,
+        _ => {
+            return Err(AppError::BadRequest(
+                "That is not an action on a flag: press \"I reached out\" or \"Resolve it\". Nothing was noted.".into(),
+            ));
+        }
     };
     match state.store.note_flag(share.owner, &flag.key, viewer.id(), &viewer.user.display_name, kind, note, now).await {
         Ok(()) | Err(StoreError::Conflict(_)) => {}
         Err(e) => return Err(e.into()),
     }
     let what = match kind {
+        // A clinician's resolution of an urgent flag also closes it for peers (`Record::open_for`).
+        FlagNoteKind::Resolved if flag.urgency == Urgency::Urgent => "resolved an urgent flag",
         FlagNoteKind::Resolved => "resolved a flag for themselves",
         FlagNoteKind::ReachedOut => "noted that they reached out about a flag",
     };
@@ -501,17 +521,49 @@ pub async fn resolve(
         .store
         .audit(share.owner, viewer.id(), &viewer.user.display_name, &format!("{what}: {}", flag.title), now)
         .await?;
-    Ok(Redirect::to(&format!("/people/{}?resolved=1", share.owner)).into_response())
+    // Said as it is: reaching out leaves the flag open (a walk read "Flag resolved" after it).
+    let said = if kind == FlagNoteKind::ReachedOut { "noted" } else { "resolved" };
+    Ok(Redirect::to(&format!("/people/{}?{said}=1", share.owner)).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct ProposeForm {
+    /// Which of their plans in force (several at once); may be left out when they have one.
+    #[serde(default)]
+    plan: String,
     #[serde(default)]
     kind: String,
     #[serde(default)]
     step: String,
     #[serde(default)]
     reason: String,
+}
+
+/// With several plans, which one a suggestion may be for, each with its step's unit; none with one.
+fn suggestion_plans(plans: &[&timeline::Course]) -> Vec<(String, String)> {
+    if plans.len() <= 1 {
+        return Vec::new();
+    }
+    plans
+        .iter()
+        .map(|c| {
+            let unit = c.current().settings.step_unit().trim().to_string();
+            (c.plan_id.to_string(), format!("{} (steps in {unit})", c.current().plan.drug_name))
+        })
+        .collect()
+}
+
+/// The plan in force a suggestion is for: the one named, or the only one.
+fn chosen_plan<'r>(r: &'r Record, plan: &str) -> AppResult<&'r timeline::Course> {
+    let all: Vec<&timeline::Course> = r.course.iter().chain(&r.others).collect();
+    match (plan.trim(), all.as_slice()) {
+        (_, []) => Err(AppError::BadRequest("They have no plan to change yet.".into())),
+        ("", [one]) => Ok(one),
+        ("", _) => Err(AppError::BadRequest(
+            "They have more than one plan: choose which one your suggestion is for. Nothing was sent.".into(),
+        )),
+        (id, _) => all.into_iter().find(|c| c.plan_id.to_string() == id).ok_or(AppError::NotFound),
+    }
 }
 
 /// A supporter with permission suggests a change; it waits for the person like any proposal.
@@ -528,7 +580,7 @@ pub async fn propose(
     }
     let now = viewer.now();
     let r = timeline::record_of(&state, share.owner, now).await?;
-    let course = r.course.as_ref().ok_or_else(|| AppError::BadRequest("They have no plan to change yet.".into()))?;
+    let course = chosen_plan(&r, &f.plan)?;
     let (on, _) = course.on(r.today).ok_or_else(|| AppError::BadRequest("Their plan has not started yet.".into()))?;
     let reason = f.reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
@@ -645,6 +697,8 @@ pub struct PersonPage {
     pub assessments: Vec<(String, String, String)>,
     pub pace: String,
     pub step_unit: String,
+    /// The plans a suggestion may be for, when there are several: (id, words).
+    pub plans: Vec<(String, String)>,
     /// This supporter's own suggestions and what became of them: (date, title, outcome).
     pub mine: Vec<(String, String, String)>,
     /// Which flags this supporter cannot see, and why.

@@ -71,7 +71,8 @@ pub async fn resume(State(state): State<AppState>, person: Person, Form(f): Form
     let today = person.today();
     let course = Course::load_chosen(&state, person.id(), Some(&f.plan)).await?.ok_or(AppError::NotFound)?;
     if !course.current().record.hold {
-        return Err(AppError::BadRequest("Your plan is not on hold: its next step comes as planned.".into()));
+        // Gone on already (another tab, a second tap): Today as the plan now is.
+        return Ok(Redirect::to(&format!("/today?saved=unchanged&plan={}", course.plan_id)).into_response());
     }
     let checkins = state.store.checkins(person.id()).await?;
     let analysis = timeline::analyse(&checkins, Some(&course), today).await?;

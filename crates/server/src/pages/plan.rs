@@ -343,7 +343,7 @@ fn status_line(p: &StoredPlan, effective: Date, day_offset: u32) -> String {
     let mut s = if steps == 0 {
         "No step can be planned yet".to_string()
     } else {
-        format!("Holds after {steps} steps, {length} in, from {ends}")
+        format!("Holds after {steps} step{}, {length} in, from {ends}", if steps == 1 { "" } else { "s" })
     };
     if let Some(why) = &p.stopped_because {
         s.push_str(&format!(": {why}."));

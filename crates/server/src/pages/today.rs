@@ -320,8 +320,14 @@ pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form
     let (time, dose_mg) = dose_time(&course, &on, step, &f.time)?;
     let dose = NewDose { plan: course.plan_id, date: today, time, status, dose_mg };
     state.store.record_dose(person.id(), &dose, person.now()).await?;
-    // Back at that plan's dose, where the record is shown (a walk: it was off-screen).
-    Ok(Redirect::to(&format!("/today#plan-{}", course.plan_id)).into_response())
+    // Back at that dose, where the record is shown (walks: it was off-screen).
+    let at = time.and_then(taper_core::units::DoseTime::from_minutes).map(|t| anchor(&t.to_string()));
+    Ok(Redirect::to(&format!("/today#plan-{}{}", course.plan_id, at.unwrap_or_default())).into_response())
+}
+
+/// The part of an element id that names a dose time: "-0800" for 08:00.
+fn anchor(time: &str) -> String {
+    format!("-{}", time.replace(':', ""))
 }
 
 /// The dose time a record is for, with that time's amount; the whole day when none is given.
@@ -437,6 +443,8 @@ pub struct ReadinessView {
 /// One dose time of a day taken in parts, with what has been recorded for it.
 pub struct TimeRow {
     pub time: String,
+    /// Its element id's ending ("-0800").
+    pub anchor: String,
     pub amount: String,
     pub take: String,
     pub recorded: Option<String>,
@@ -447,6 +455,7 @@ impl TimeRow {
     /// `dose` as shown, with `record`, the record for its time, if any.
     pub(crate) fn of(person: &Person, dose: timeline::DayDose, record: Option<&DoseRecord>) -> TimeRow {
         TimeRow {
+            anchor: anchor(&dose.time),
             time: dose.time,
             amount: mg(dose.mg),
             take: dose.take,

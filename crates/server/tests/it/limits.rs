@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::helpers::{TestApp, on_sqlite};
+use crate::helpers::{TestApp, on_both, on_sqlite};
 
 /// Everything the server sends before it closes the connection (bounded, so a server that never
 /// closes fails the test rather than hanging it).
@@ -35,6 +35,23 @@ async fn slow_headers_and_missing_bodies_are_cut_off() {
         assert!(answer.contains("took too long to arrive"), "{answer}");
         // Everyone else is still served.
         assert_eq!(app.browser().get("/health").await.body, "ok");
+        app
+    })
+    .await;
+}
+
+/// Issue 21: `/ready` answers "ready" while the database answers, and 503 once it cannot (here,
+/// its connections closed), with no detail for whoever asks.
+#[tokio::test]
+async fn ready_says_whether_the_database_answers() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        let ok = b.get("/ready").await;
+        assert_eq!((ok.status, ok.body.as_str()), (reqwest::StatusCode::OK, "ready"));
+        app.store.close().await;
+        let down = b.get("/ready").await;
+        assert_eq!(down.status, reqwest::StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(b.get("/health").await.body, "ok", "alive, though not ready");
         app
     })
     .await;

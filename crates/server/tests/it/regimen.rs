@@ -155,7 +155,8 @@ async fn two_plans_each_keep_their_own_doses_holds_and_pages() {
         let alp_id = alp.to_string();
         let took = [("plan", alp_id.as_str()), ("time", "08:00"), ("status", "taken")];
         let took = b.submit("/today", "/today/dose", &took).await;
-        assert_eq!(took.location, Some(format!("/today#plan-{alp}")), "back at that plan's dose");
+        assert_eq!(took.location, Some(format!("/today#plan-{alp}-0800")), "back at that dose");
+        assert!(b.get("/today").await.has(&format!("<li id=\"plan-{alp}-0800\">")));
         let doses = app.store.doses(user).await.unwrap();
         assert_eq!(doses.len(), 1);
         assert!(doses[0].plan == alp && doses[0].dose_mg == 0.5, "{doses:?}");
@@ -315,6 +316,37 @@ async fn holds_at_once_hold_once_and_going_on_halves_the_step_in_use() {
         // Today's dose is kept until the step the plan had before the hold.
         let t = b.get("/today").await;
         assert!(t.has("id=\"today-dose\">1.5 mg"), "{}", visible(&t));
+        app
+    })
+    .await;
+}
+
+/// A supporter's suggestion names the plan it is for when the person has several (a walk: it
+/// went to the first plan, in the first plan's step unit, without saying so).
+#[tokio::test]
+async fn a_supporters_suggestion_names_which_plan_it_is_for() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        let (sert, alp) = both(&app, &b, "sam2@example.org").await;
+        let dr = app.browser();
+        dr.sign_up_as("lee@example.org", "Dr Lee", "clinician").await;
+        crate::sharing::share_with(&b, &dr).await;
+        let user = app.store.user_by_email("sam2@example.org").await.unwrap().unwrap().id;
+        let page = format!("/people/{user}");
+        let shown = dr.get(&page).await;
+        assert!(shown.has("Which plan") && shown.has("Alprazolam (steps in %)"), "{}", visible(&shown));
+        let send = format!("/people/{user}/proposals");
+        let unnamed = dr.submit(&page, &send, &[("kind", "hold"), ("reason", "a hard week")]).await;
+        assert_eq!(unnamed.status, StatusCode::BAD_REQUEST);
+        assert!(unnamed.has("more than one plan"), "{}", visible(&unnamed));
+        let alp_id = alp.to_string();
+        let sent = dr.submit(&page, &send, &[("plan", &alp_id), ("kind", "hold"), ("reason", "a hard week")]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.store.proposals(user, alp).await.unwrap().len(), 1, "on alprazolam's plan");
+        assert!(app.store.proposals(user, sert).await.unwrap().is_empty());
+        let today = b.get("/today").await;
+        assert!(today.has("Dr Lee suggests a change") && today.has(&format!("/progress?plan={alp}#proposals")));
+        assert!(dr.get(&page).await.has("Alprazolam: Dr Lee suggests holding"), "the supporter's list names it");
         app
     })
     .await;

@@ -445,7 +445,7 @@ async fn each_questionnaire_asks_its_unscored_closing_question_and_the_supporter
         let id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
         let q = &app.store.questionnaires(id).await.unwrap()[0];
         assert_eq!((q.total, q.difficulty), (8, Some(2)), "stored apart from the score");
-        assert!(dr.get(&format!("/people/{id}")).await.has("<td>Very difficult</td>"));
+        assert!(dr.get(&format!("/people/{id}")).await.has("<td data-label=\"Daily life\">Very difficult</td>"));
         // An answer outside the four is not kept (and the score is still saved).
         let mut odd = pairs.clone();
         *odd.last_mut().unwrap() = ("difficulty", "7");

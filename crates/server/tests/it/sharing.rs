@@ -94,7 +94,7 @@ async fn item_9_shows_crisis_help_in_the_same_response_and_puts_an_urgent_flag_f
         assert_eq!(empty_note.status, StatusCode::BAD_REQUEST);
 
         let log = sam.get("/sharing").await;
-        assert!(log.has("Dr Lee") && log.has("viewed your record") && log.has("resolved a flag for themselves"));
+        assert!(log.has("Dr Lee") && log.has("viewed your record") && log.has("resolved an urgent flag"));
         let export: serde_json::Value = serde_json::from_str(&sam.get("/account/export.json").await.body).unwrap();
         assert_eq!(export["questionnaires"][0]["item9"], 1);
         assert_eq!(export["sharing"][0]["with"], "Dr Lee");
@@ -422,14 +422,23 @@ async fn the_caseload_sorts_and_narrows_and_a_peer_sees_an_urgent_flag_a_clinici
         let key = format!("item9:{}", crate::london_today());
         let person = format!("/people/{sam_id}");
         let resolve = format!("/people/{sam_id}/flags/resolve");
-        pat.submit(&person, &resolve, &[("key", &key), ("note", "Messaged Sam"), ("kind", "reached_out")]).await;
+        let odd = pat.submit(&person, &resolve, &[("key", &key), ("note", "x"), ("kind", "zzz")]).await;
+        assert_eq!(odd.status, StatusCode::BAD_REQUEST, "an unknown action is not a resolve");
+        let noted =
+            pat.submit(&person, &resolve, &[("key", &key), ("note", "Messaged Sam"), ("kind", "reached_out")]).await;
+        let said = pat.get(noted.location.as_deref().unwrap()).await;
+        assert!(said.has("the flag stays open") && !said.has("Flag resolved"), "{}", said.body);
+        assert!(said.has("You: Messaged Sam"), "the peer reads their own note: {}", said.body);
+        assert!(said.has("Only a clinician can resolve an urgent flag"), "and why they cannot resolve it");
         assert!(pat.get("/caseload").await.has("urgent:</strong> PHQ-9 item 9"), "open until a clinician resolves it");
+        // Repeated choices are the default order, never an error page.
+        assert_eq!(dr.get("/caseload?sort=urgent&sort=name").await.status, StatusCode::OK);
         // The clinician resolves it: it leaves the peer's open list, and the peer reads who did.
         dr.submit(&person, &resolve, &[("key", &key), ("note", "Phoned Sam"), ("kind", "resolved")]).await;
         let peer = pat.get("/caseload").await;
         assert!(!peer.has("urgent:</strong> PHQ-9 item 9"), "{}", peer.body);
         let page = pat.get(&person).await;
-        assert!(page.has("Phoned Sam") && page.has("Dr Lee"), "{}", page.body);
+        assert!(page.has("Resolved flags") && page.has("Phoned Sam (resolved by Dr Lee)"), "{}", page.body);
         app
     })
     .await;
