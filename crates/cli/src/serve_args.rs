@@ -61,6 +61,10 @@ pub struct ServeArgs {
     /// Turn the automatic backups off (back the database up another way).
     #[arg(long, env = "TAPER_NO_BACKUPS")]
     pub no_backups: bool,
+    /// Open /metrics (Prometheus text format) to requests with `Authorization: Bearer TOKEN`;
+    /// without it /metrics is off. Use a long random token and keep it with your monitoring.
+    #[arg(long, env = "TAPER_METRICS_TOKEN")]
+    pub metrics_token: Option<String>,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
@@ -114,6 +118,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
     let config = taper_server::Config {
         bind: SocketAddr::new(args.bind, args.port),
         backups,
+        metrics_token: args.metrics_token.clone(),
         database_url,
         secure_cookies: args.secure_cookies,
         key,

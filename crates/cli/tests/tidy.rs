@@ -383,6 +383,11 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     // reminders: the hours they go out, minutes an hour, a link's hours, seconds between looks
     ("crates/server/src/reminders.rs", &["9", "60", "20", "18", "10", "24"]),
     ("crates/server/src/pages/questionnaires.rs", &["4"]), // array size of the answer words
+    // the latency buckets (the Prometheus clients' defaults) and how many there are
+    (
+        "crates/server/src/metrics.rs",
+        &["11", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "2.5", "5.0", "10.0"],
+    ),
     // backups: minutes and seconds of an hour between looks, backups kept, hours between them
     ("crates/server/src/backups.rs", &["60", "14", "24"]),
     ("crates/server/src/views.rs", &["43"]),  // the number of time zones offered

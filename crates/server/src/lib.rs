@@ -18,6 +18,7 @@ pub mod import;
 pub mod lapsed;
 pub mod listen;
 pub mod mail;
+pub mod metrics;
 pub mod notices;
 pub mod pages;
 pub mod reminders;
@@ -61,6 +62,8 @@ pub struct Config {
     pub mail: Option<mail::MailConfig>,
     /// Automatic backups of a SQLite database; off for PostgreSQL (pg_dump's job).
     pub backups: Option<backups::BackupConfig>,
+    /// The token that opens `/metrics`; off without one.
+    pub metrics_token: Option<String>,
 }
 
 pub struct Inner {
@@ -80,6 +83,9 @@ pub struct Inner {
     /// E-mail settings when the server sends e-mail (`mail`); pages that would use it say when
     /// it is off.
     pub mail: Option<mail::MailConfig>,
+    /// What `/metrics` counts, and the token that opens it (off without one).
+    pub metrics: Arc<metrics::Metrics>,
+    pub metrics_token: Option<String>,
 }
 
 /// How long a request waits for a plan before saying so; the planner's own limits keep real
@@ -135,6 +141,8 @@ impl AppState {
             plan_deadline: PLAN_DEADLINE,
             notices: notices::Notices::default(),
             mail: None,
+            metrics: Arc::new(metrics::Metrics::with_planners(planners)),
+            metrics_token: None,
         })))
     }
 
@@ -152,6 +160,15 @@ impl AppState {
     pub fn with_mail(mut self, mail: mail::MailConfig) -> AppState {
         if let Some(inner) = Arc::get_mut(&mut self.0) {
             inner.mail = Some(mail);
+        }
+        self
+    }
+
+    /// The same state opening `/metrics` to `token` (an empty token keeps it off).
+    #[must_use]
+    pub fn with_metrics_token(mut self, token: Option<String>) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.metrics_token = token.filter(|t| !t.trim().is_empty());
         }
         self
     }
@@ -219,6 +236,7 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
             time::Duration::try_from(state.idle).unwrap_or(time::Duration::minutes(IDLE_MINUTES)),
         ));
     let router = routes()
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(sessions)
@@ -246,6 +264,7 @@ fn routes() -> Router<AppState> {
         .route("/health", get(|| async { "ok" }))
         // For a load balancer or orchestrator: ready only while the database answers.
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics::show))
         .route("/assets/app.css", get(pages::stylesheet))
         .route("/favicon.ico", get(pages::favicon))
         .route("/signup", get(auth::signup_form).post(auth::signup))
@@ -352,7 +371,9 @@ fn security_headers(router: Router<AppState>, secure_cookies: bool) -> Router<Ap
 /// address actually bound (useful with port 0).
 pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), StartError> {
     let store = Store::connect_sealed(&config.database_url, &config.key).await?;
-    let mut state = AppState::new(store.clone())?.with_notices(config.notices.clone());
+    let mut state = AppState::new(store.clone())?
+        .with_notices(config.notices.clone())
+        .with_metrics_token(config.metrics_token.clone());
     if let Some(mail) = config.mail.clone() {
         state = state.with_mail(mail.clone());
         tokio::spawn(mail::run(store.clone(), mail, format!("worker-{}", uuid::Uuid::now_v7())));

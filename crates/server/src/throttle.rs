@@ -189,6 +189,9 @@ pub async fn attempt(state: &AppState, limit: Limit, key: &str) -> taper_store::
     let now = Timestamp::now();
     let full = format!("{}:{key}", limit.prefix());
     let until = state.store.throttle_attempt(&full, now, limit.free(), limit.window(), limit.max_delay()).await?;
+    if until.is_some() {
+        state.metrics.refused(limit.prefix());
+    }
     Ok(until.map(|t| t.duration_since(now).as_secs().max(1)))
 }
 

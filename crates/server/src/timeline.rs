@@ -278,6 +278,22 @@ pub fn entries(checkins: &[CheckInRecord]) -> Vec<Entry> {
 /// The waves-and-windows reading of `checkins`, worked out on a blocking thread: its cost grows
 /// with the years of check-ins, and the async threads answer everyone else meanwhile (issue 19,
 /// N4: one account's Progress stalled /health for 12 s).
+/// Every dose change of every plan in force up to `today`, in date order, with the longest time
+/// any of their drugs takes to settle: what reads a rise "after a cut" with several plans (a cut
+/// of the second drug counts as much as one of the first). Dates only are to be read from it:
+/// the milligrams are of different drugs.
+pub async fn cuts_of_all(
+    state: &AppState,
+    user: taper_store::UserId,
+    today: Date,
+) -> AppResult<(Vec<course::Change>, f64)> {
+    let courses = Course::load_all(state, user).await?;
+    let mut changes: Vec<course::Change> = courses.iter().flat_map(|c| c.changes(today)).collect();
+    changes.sort_by_key(|c| c.date);
+    let settle = courses.iter().map(|c| c.settle_days(&state.catalogue)).fold(0.0, f64::max);
+    Ok((changes, settle))
+}
+
 /// One revision as the calendar reads it.
 pub fn segment(effective: Date, day_offset: u32, hold: bool, plan: &StoredPlan) -> Segment {
     Segment {

@@ -267,6 +267,11 @@ impl Store {
         self.backend
     }
 
+    /// Database connections open, and of those idle (for `/metrics`).
+    pub fn pool_use(&self) -> (u64, u64) {
+        (u64::from(self.pool.size()), self.pool.num_idle() as u64)
+    }
+
     /// Whether the database answers (for a readiness probe).
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -283,10 +283,10 @@ pub async fn assess_save(
     let course = crate::timeline::Course::load(&state, person.id()).await?;
     let checkins = state.store.checkins(person.id()).await?;
     let analysis = crate::timeline::analyse(&checkins, course.as_ref(), person.today()).await?;
-    let cuts: Vec<jiff::civil::Date> = course
-        .as_ref()
-        .map(|c| c.changes(person.today()).into_iter().filter(|ch| ch.to_mg < ch.from_mg).map(|ch| ch.date).collect())
-        .unwrap_or_default();
+    // A cut of any plan in force (several at once).
+    let (changes, _) = crate::timeline::cuts_of_all(&state, person.id(), person.today()).await?;
+    let cuts: Vec<jiff::civil::Date> =
+        changes.into_iter().filter(|ch| ch.to_mg < ch.from_mg).map(|ch| ch.date).collect();
     let known = assess::Known {
         past_withdrawal: stored.past_severe,
         rise_after_cut: analysis.ongoing_wave().is_some_and(|w| {

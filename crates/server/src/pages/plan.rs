@@ -606,17 +606,7 @@ pub async fn show(
         }),
         warnings: cur.plan.warnings.clone(),
         steps: step_views(&cur.plan.steps, cur.record.effective, cur.record.day_offset, Some(today)),
-        revisions: course
-            .revs
-            .iter()
-            .rev()
-            .map(|r| RevisionView {
-                number: r.record.number,
-                effective: long_date(r.record.effective),
-                reason: r.record.reason.clone(),
-                summary: super::progress::revision_summary(r),
-            })
-            .collect(),
+        revisions: RevisionView::all_of(&course),
         disclaimer: taper_report::DISCLAIMER,
     };
     Ok(page.into_response())

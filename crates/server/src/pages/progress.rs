@@ -159,18 +159,7 @@ async fn suggestions_and_revisions(
         .filter(|p| p.status != ProposalStatus::Pending)
         .map(|p| proposal_view(state, p, person, Some(c)))
         .collect::<AppResult<_>>()?;
-    let revisions = c
-        .revs
-        .iter()
-        .rev()
-        .map(|r| RevisionView {
-            number: r.record.number,
-            effective: long_date(r.record.effective),
-            reason: r.record.reason.clone(),
-            summary: revision_summary(r),
-        })
-        .collect();
-    Ok((pending, history, revisions))
+    Ok((pending, history, RevisionView::all_of(c)))
 }
 
 pub fn revision_summary(r: &timeline::Rev) -> String {
@@ -248,6 +237,22 @@ pub struct RevisionView {
     pub effective: String,
     pub reason: String,
     pub summary: String,
+}
+
+impl RevisionView {
+    /// Every revision of `c`, newest first.
+    pub fn all_of(c: &Course) -> Vec<RevisionView> {
+        c.revs
+            .iter()
+            .rev()
+            .map(|r| RevisionView {
+                number: r.record.number,
+                effective: long_date(r.record.effective),
+                reason: r.record.reason.clone(),
+                summary: revision_summary(r),
+            })
+            .collect()
+    }
 }
 
 #[derive(Template, WebTemplate)]

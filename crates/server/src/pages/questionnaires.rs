@@ -30,11 +30,9 @@ struct Cuts {
 
 impl Cuts {
     async fn load(state: &AppState, person: &Person) -> AppResult<Cuts> {
-        let course = crate::timeline::Course::load(state, person.id()).await?;
-        Ok(Cuts {
-            changes: course.as_ref().map(|c| c.changes(person.today())).unwrap_or_default(),
-            settle_days: course.as_ref().map_or(0.0, |c| c.settle_days(&state.catalogue)),
-        })
+        // Every plan's cuts (several at once): only their dates are read here.
+        let (changes, settle_days) = crate::timeline::cuts_of_all(state, person.id(), person.today()).await?;
+        Ok(Cuts { changes, settle_days })
     }
 
     fn worsened_after_cut(

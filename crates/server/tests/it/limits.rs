@@ -56,3 +56,58 @@ async fn ready_says_whether_the_database_answers() {
     })
     .await;
 }
+
+/// Issue 21: `/metrics` is off without a token (404), refuses a wrong one (401), and with the
+/// token answers in the Prometheus text format, read back by an independent parser (PyPI's
+/// prometheus_client, installed by scripts/test-deps): each route's latency, answers by status
+/// class, the planners, the e-mail queue, the database pool, the attempt-limit refusals.
+#[tokio::test]
+async fn metrics_answer_only_to_the_token_in_a_format_prometheus_reads() {
+    use taper_store::scratch::Scratch;
+    let scratch = Scratch::sqlite();
+    let off = TestApp::spawn(&scratch.url).await;
+    assert_eq!(off.browser().get("/metrics").await.status, reqwest::StatusCode::NOT_FOUND, "off without a token");
+
+    let on = Scratch::sqlite();
+    let store = taper_store::Store::connect_sealed(&on.url, &taper_store::seal::Key::generate()).await.unwrap();
+    let state = taper_server::AppState::build(store.clone(), 2, Duration::from_secs(1800))
+        .unwrap()
+        .with_metrics_token(Some("s3cret-token".into()));
+    let app = TestApp::serve_state(state, store, &on.url).await;
+    let b = app.browser();
+    b.sign_up("m@example.org").await;
+    b.get("/today").await;
+    b.get("/nowhere").await;
+    let get = |token: &'static str| {
+        b.client.get(format!("{}/metrics", b.base)).header("authorization", format!("Bearer {token}")).send()
+    };
+    assert_eq!(get("wrong").await.unwrap().status(), reqwest::StatusCode::UNAUTHORIZED);
+    let text = get("s3cret-token").await.unwrap().text().await.unwrap();
+    assert!(text.contains("taper_http_request_duration_seconds_bucket{method=\"GET\",route=\"/today\",le=\"0.005\"}"));
+    assert!(!text.contains("/nowhere") && !text.contains("m@example.org"), "routes, never addresses or people");
+
+    let Ok(python) = std::env::var("TAPER_TEST_SMTP_PYTHON") else {
+        assert!(!taper_store::scratch::postgres_required(), "no prometheus_client (scripts/test-deps installs it)");
+        eprintln!("\n!!! SKIPPED parsing /metrics: no prometheus_client (run scripts/test) !!!\n");
+        return;
+    };
+    let file = std::env::temp_dir().join(format!("taper-metrics-{}.txt", uuid::Uuid::now_v7()));
+    std::fs::write(&file, &text).unwrap();
+    let script = "import sys\nfrom prometheus_client.parser import text_string_to_metric_families as p\n\
+                  for f in p(open(sys.argv[1]).read()):\n    print(f.name, f.type, len(f.samples))\n";
+    let out = std::process::Command::new(python).arg("-c").arg(script).arg(&file).output().unwrap();
+    let _ = std::fs::remove_file(&file);
+    let families = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "prometheus_client could not read it: {}", String::from_utf8_lossy(&out.stderr));
+    for (name, kind) in [
+        ("taper_http_request_duration_seconds", "histogram"),
+        ("taper_http_responses", "counter"),
+        ("taper_planners", "gauge"),
+        ("taper_planners_busy", "gauge"),
+        ("taper_jobs_waiting", "gauge"),
+        ("taper_jobs_failed", "gauge"),
+        ("taper_db_connections", "gauge"),
+    ] {
+        assert!(families.lines().any(|l| l.starts_with(&format!("{name} {kind} "))), "{name} {kind} in:\n{families}");
+    }
+}

@@ -262,10 +262,7 @@ async fn each_plans_doses_are_reminded_of_and_the_link_records_on_that_plan() {
         for m in &mine {
             assert!(!m.to_lowercase().contains("alprazolam") && !m.to_lowercase().contains("sertraline"), "{m}");
         }
-        let text = eight.replace("=\r\n", "").replace("=\n", "");
-        let start = text.find("http://taper.test/dose-taken/").expect("a link");
-        let path: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
-        let path = path.trim_start_matches("http://taper.test").to_string();
+        let path = crate::reminders::link_path(eight);
         b.submit(&path, &path, &[]).await;
         let user = app.store.user_by_email(&email).await.unwrap().unwrap().id;
         let doses = app.store.doses(user).await.unwrap();
@@ -347,6 +344,42 @@ async fn a_supporters_suggestion_names_which_plan_it_is_for() {
         let today = b.get("/today").await;
         assert!(today.has("Dr Lee suggests a change") && today.has(&format!("/progress?plan={alp}#proposals")));
         assert!(dr.get(&page).await.has("Alprazolam: Dr Lee suggests holding"), "the supporter's list names it");
+        app
+    })
+    .await;
+}
+
+/// A questionnaire's rise three days after a cut of the *second* plan is read with withdrawal in
+/// mind, as one after the first plan's cut is (clinical review W8): with several plans, every
+/// plan's cuts count.
+#[tokio::test]
+async fn a_rise_after_the_second_plans_cut_is_read_with_withdrawal_in_mind() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("w8@example.org").await;
+        b.submit("/plan/new?drug=sertraline", "/plan", &sertraline(&days_ago(0))).await;
+        // Citalopram from 17 days ago, a step every 14 days: its cut was 3 days ago.
+        let start = days_ago(17);
+        let citalopram = [
+            ("drug", "citalopram"),
+            ("dose_as", "tablets"),
+            ("dose", "20"),
+            ("strategy", "hyperbolic"),
+            ("step", "10"),
+            ("every", "14"),
+            ("start_date", start.as_str()),
+            ("syringe", "0.1"),
+            ("products", "citalopram-tab-20mg"),
+            ("products", "citalopram-oral-drops-40mg-ml"),
+            ("confirm_past_start", "yes"),
+            ("replaces", "alongside"),
+        ];
+        let saved = b.submit("/plan/new?drug=citalopram", "/plan", &citalopram).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        crate::sharing::phq9(&b, ["0", "1", "1", "0", "0", "0", "0", "0", "0"]).await;
+        let second = crate::sharing::phq9(&b, ["2", "2", "1", "1", "1", "1", "0", "0", "0"]).await;
+        assert!(second.has("reliable worsening"), "{}", visible(&second));
+        assert!(second.has("Withdrawal raises PHQ-9 scores too"), "{}", visible(&second));
         app
     })
     .await;

@@ -18,7 +18,7 @@ fn london(today: Date, hour: i8, minute: i8) -> Timestamp {
     today.at(hour, minute, 0, 0).in_tz("Europe/London").unwrap().timestamp()
 }
 
-fn link_path(message: &str) -> String {
+pub fn link_path(message: &str) -> String {
     let text = message.replace("=\r\n", "").replace("=\n", "");
     let start = text.find("http://taper.test/dose-taken/").expect("a dose link");
     let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
