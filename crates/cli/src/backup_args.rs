@@ -48,6 +48,12 @@ pub struct KitArgs {
     /// Where the automatic backups go (as for `taper serve`).
     #[arg(long, env = "TAPER_BACKUP_DIR")]
     pub backup_dir: Option<PathBuf>,
+    /// How many automatic backups the server keeps (as for `taper serve`).
+    #[arg(long, env = "TAPER_KEEP_BACKUPS", default_value_t = taper_server::backups::DEFAULT_KEEP)]
+    pub keep_backups: usize,
+    /// The server runs with its automatic backups off (as for `taper serve`).
+    #[arg(long, env = "TAPER_NO_BACKUPS")]
+    pub no_backups: bool,
 }
 
 /// The emergency kit: what an operator needs, printed, to bring the server back after losing
@@ -58,6 +64,16 @@ pub fn emergency_kit(args: &KitArgs) -> anyhow::Result<String> {
     let db = sqlite_file(args.data_dir.as_ref())?;
     let key_file = args.key_file.clone().unwrap_or_else(|| db.with_file_name("taper.key"));
     let key = read_key(Some(&key_file), &db)?;
+    // The fingerprint printed must be of the key that opens this database (an operator walk
+    // printed another key's without a word).
+    if db.is_file() {
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        runtime.block_on(async {
+            let store = Store::connect_sealed(&format!("sqlite:{}", db.display()), &key).await.map_err(explain)?;
+            store.close().await;
+            Ok::<(), anyhow::Error>(())
+        })?;
+    }
     let dir = match &args.backup_dir {
         Some(d) => d.clone(),
         None => crate::serve_args::backup_dir(args.data_dir.as_ref())?,
@@ -78,7 +94,7 @@ pub fn emergency_kit(args: &KitArgs) -> anyhow::Result<String> {
          Database (SQLite):   {db}\n\
          Key file:            {key_file}\n\
          Key fingerprint:     {fp}\n\
-         Automatic backups:   {dir} (one a day, the newest {keep} kept)\n\
+         Automatic backups:   {backups}\n\
          Newest backup:       {newest}\n\
          Schema version:      {schema} (Taper {version})\n\n\
          The key seals people's notes: without it a backup's notes cannot be read. Keep a copy of\n\
@@ -93,8 +109,11 @@ pub fn emergency_kit(args: &KitArgs) -> anyhow::Result<String> {
         db = db.display(),
         key_file = key_file.display(),
         fp = key.fingerprint(),
-        dir = dir.display(),
-        keep = taper_server::backups::DEFAULT_KEEP,
+        backups = if args.no_backups {
+            "off (--no-backups): back the database up another way".to_string()
+        } else {
+            format!("{} (one a day, the newest {} kept)", dir.display(), args.keep_backups)
+        },
         newest = newest.map_or_else(|| "none yet".to_string(), |(_, n)| n),
         schema = taper_store::schema_version(),
         version = env!("CARGO_PKG_VERSION"),
@@ -115,6 +134,15 @@ pub fn backup(args: &BackupArgs) -> anyhow::Result<String> {
         return Err(UsageError(PG_BACKUP.to_string()).into());
     }
     let file = sqlite_file(args.data_dir.as_ref())?;
+    // A mistyped --data-dir would otherwise make an empty database there and "back it up"
+    // (an operator walk): nothing there, nothing made.
+    if !file.is_file() {
+        return Err(UsageError(format!(
+            "there is no database at {}: give the --data-dir that taper serve uses. Nothing was written.",
+            file.display()
+        ))
+        .into());
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let store = Store::connect(&format!("sqlite:{}", file.display())).await?;
@@ -290,7 +318,11 @@ pub fn reset_link(args: &ResetLinkArgs) -> anyhow::Result<String> {
 fn read_key(key_file: Option<&PathBuf>, db: &std::path::Path) -> anyhow::Result<taper_store::seal::Key> {
     let key_file = key_file.cloned().unwrap_or_else(|| db.with_file_name("taper.key"));
     let key_text = std::fs::read_to_string(&key_file).map_err(|e| {
-        UsageError(format!("reading the key file {}: {e} (start taper serve once first)", key_file.display()))
+        UsageError(format!(
+            "reading the key file {}: {e}. Put back the key file you kept apart from the backups (on a new machine, \
+             copy it here first) or pass --key-file; a new key cannot open what the old one sealed.",
+            key_file.display()
+        ))
     })?;
     taper_store::seal::Key::from_hex(&key_text).map_err(explain)
 }

@@ -83,6 +83,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
         }
         None => format!("sqlite:{}", sqlite_file(args.data_dir.as_ref())?.display()),
     };
+    // Checked before anything is made (an operator walk: a refused --keep-backups 0 had already
+    // made the data directory, its key and database).
+    let backups = backups_of(args, &database_url)?;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TAPER_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
@@ -114,7 +117,6 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
         }
         _ => None,
     };
-    let backups = backups_of(args, &database_url)?;
     let config = taper_server::Config {
         bind: SocketAddr::new(args.bind, args.port),
         backups,
@@ -143,6 +145,9 @@ fn backups_of(args: &ServeArgs, database_url: &str) -> anyhow::Result<Option<tap
         Some(d) => d.clone(),
         None => backup_dir(args.data_dir.as_ref())?,
     };
+    if dir.exists() && !dir.is_dir() {
+        return Err(UsageError(format!("--backup-dir {}: that is a file, not a folder", dir.display())).into());
+    }
     Ok(Some(taper_server::backups::BackupConfig {
         dir,
         keep: args.keep_backups,

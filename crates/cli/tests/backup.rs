@@ -46,6 +46,13 @@ fn a_backup_is_made_refuses_to_overwrite_and_restores_with_the_old_file_kept() {
     let backup = || taper().args(["backup", "--data-dir"]).arg(&data).arg("--to").arg(&copy).assert();
     let restore =
         |from: &std::path::Path| taper().args(["restore", "--data-dir"]).arg(&data).arg("--from").arg(from).assert();
+    // Nothing to back up yet: refused, nothing made.
+    backup().code(2).stderr(contains("there is no database at"));
+    std::fs::create_dir_all(&data).unwrap();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let url = format!("sqlite:{}", data.join("taper.db").display());
+        taper_store::Store::connect(&url).await.unwrap().close().await;
+    });
     backup().success().stdout(contains("Backed up").and(contains("keep it safe")));
     assert!(copy.is_file());
     // Restoring checks the copy opens with the server's key (issue 19, N7).
@@ -199,6 +206,35 @@ fn serve_backs_up_by_itself_and_the_backup_restores() {
     let text = String::from_utf8(kit.get_output().stdout.clone()).unwrap();
     assert!(text.contains(&key.fingerprint()) && text.contains(&name), "{text}");
     assert!(!text.contains(&key.to_hex()), "the kit never prints the key");
+
+    // The kit checks the key against the database, and says when backups are off.
+    let other = dir.join("other.key");
+    std::fs::write(&other, taper_store::seal::Key::generate().to_hex()).unwrap();
+    taper().args(["emergency-kit", "--data-dir"]).arg(&dir).arg("--key-file").arg(&other).assert().code(2);
+    let off = taper().args(["emergency-kit", "--no-backups", "--data-dir"]).arg(&dir).assert().success();
+    assert!(String::from_utf8_lossy(&off.get_output().stdout).contains("off (--no-backups)"));
+    // A mistyped --data-dir backs nothing up, and makes no empty database to copy.
+    let nowhere = dir.join("typo");
+    let to = dir.join("typo-copy.db");
+    taper()
+        .args(["backup", "--data-dir"])
+        .arg(&nowhere)
+        .arg("--to")
+        .arg(&to)
+        .assert()
+        .code(2)
+        .stderr(contains("there is no database at"));
+    assert!(!to.exists() && !nowhere.join("taper.db").exists());
+
+    // Two restores one after the other keep both databases they replaced.
+    taper().args(["restore", "--data-dir"]).arg(&dir).arg("--from").arg(&backup).assert().success();
+    taper().args(["restore", "--data-dir"]).arg(&dir).arg("--from").arg(&backup).assert().success();
+    let kept = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("before-restore"))
+        .count();
+    assert_eq!(kept, 2, "each replaced database kept");
 
     // The drill: the database is lost; the backup brings the account back.
     std::fs::remove_file(dir.join("taper.db")).unwrap();

@@ -575,6 +575,7 @@ pub async fn login(
     let account = throttle::account_key(&email);
     if let Some(wait) = keys.wait(&state).await? {
         tracing::warn!(account = %account, addr = %addr.key(), wait, "sign-in refused: too many attempts");
+        state.metrics.refused("signin");
         return Ok(throttle::refused(wrong(ctx.chrome("login"), &throttle::wait_words(wait)), wait));
     }
     let user = state.store.user_by_email(&email).await?;

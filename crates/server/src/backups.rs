@@ -97,13 +97,21 @@ fn create_private_dir(dir: &Path) -> Result<(), String> {
     b.create(dir).map_err(|e| format!("making {}: {e}", dir.display()))
 }
 
-/// Looks every hour until the process ends; a failure is logged and tried again next hour.
-pub async fn run(store: Store, config: BackupConfig) {
+/// Looks every hour until the process ends; a failure is logged, counted in `/metrics` and
+/// tried again next hour.
+pub async fn run(store: Store, config: BackupConfig, metrics: std::sync::Arc<crate::metrics::Metrics>) {
     loop {
-        match take_if_due(&store, &config, Timestamp::now()).await {
-            Ok(Some(path)) => tracing::info!(file = %path.display(), "backup taken"),
+        let now = Timestamp::now();
+        match take_if_due(&store, &config, now).await {
+            Ok(Some(path)) => {
+                metrics.backup_taken(now);
+                tracing::info!(file = %path.display(), "backup taken");
+            }
             Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "the automatic backup failed; trying again in an hour"),
+            Err(e) => {
+                metrics.backup_failed();
+                tracing::warn!(error = %e, "the automatic backup failed; trying again in an hour");
+            }
         }
         tokio::time::sleep(LOOK_EVERY).await;
     }

@@ -386,7 +386,7 @@ pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(),
     ready(addr);
     tokio::spawn(sessions::sweep_expired(store.clone()));
     if let Some(b) = config.backups.clone().filter(|_| store.backend() == taper_store::Backend::Sqlite) {
-        tokio::spawn(backups::run(store.clone(), b));
+        tokio::spawn(backups::run(store.clone(), b, state.metrics.clone()));
     }
     // With each connection's address, for the per-address limits (`throttle::ClientAddr`).
     let shutdown = async {

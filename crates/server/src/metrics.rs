@@ -37,6 +37,10 @@ pub struct Metrics {
     /// Attempt-limit refusals by limit.
     refusals: Mutex<BTreeMap<&'static str, u64>>,
     planners_total: AtomicU64,
+    /// The automatic backups: when the last one was taken (Unix seconds; 0 none yet), and how
+    /// many tries failed (an operator walk: a failing backup showed only in an hourly log line).
+    backup_taken_at: AtomicU64,
+    backup_failures: AtomicU64,
 }
 
 fn class(status: StatusCode) -> &'static str {
@@ -72,6 +76,16 @@ impl Metrics {
         if let Ok(mut a) = self.answers.lock() {
             *a.entry((method.to_string(), route.to_string(), class(status))).or_default() += 1;
         }
+    }
+
+    /// An automatic backup taken at `at`.
+    pub fn backup_taken(&self, at: jiff::Timestamp) {
+        self.backup_taken_at.store(u64::try_from(at.as_second()).unwrap_or_default(), Ordering::Relaxed);
+    }
+
+    /// An automatic backup that failed.
+    pub fn backup_failed(&self) {
+        self.backup_failures.fetch_add(1, Ordering::Relaxed);
     }
 
     /// One refusal by the attempt limit named `limit`.
@@ -112,7 +126,8 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap) -> Response
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        // The scheme's name is case-insensitive (RFC 9110 11.1).
+        .and_then(|v| v.split_once(' ').filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")).map(|(_, t)| t))
         .unwrap_or_default();
     if !same(given.trim().as_bytes(), token.as_bytes()) {
         return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "A token is needed.\n")
@@ -169,6 +184,15 @@ pub async fn render(state: &AppState) -> taper_store::Result<String> {
     let failed = jobs.iter().filter(|j| j.failed_at.is_some()).count() as u64;
     gauge(&mut out, "taper_jobs_waiting", "Messages queued to send, or to try again.", jobs.len() as u64 - failed);
     gauge(&mut out, "taper_jobs_failed", "Messages that failed for good and wait for the operator.", failed);
+    gauge(
+        &mut out,
+        "taper_backup_last_taken_seconds",
+        "When the last automatic backup was taken (Unix time; 0: none since start).",
+        m.backup_taken_at.load(Ordering::Relaxed),
+    );
+    let _ = writeln!(out, "# HELP taper_backup_failures_total Automatic backups that failed since start.");
+    let _ = writeln!(out, "# TYPE taper_backup_failures_total counter");
+    let _ = writeln!(out, "taper_backup_failures_total {}", m.backup_failures.load(Ordering::Relaxed));
     let (size, idle) = state.store.pool_use();
     gauge(&mut out, "taper_db_connections", "Database connections open.", size);
     gauge(&mut out, "taper_db_connections_idle", "Database connections open and idle.", idle);

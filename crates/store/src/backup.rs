@@ -81,7 +81,13 @@ impl Store {
             return Err(e);
         }
         let kept = if target.exists() {
-            let aside = target.with_extension(format!("db.before-restore-{}", now.as_second()));
+            // Never over an earlier one (two restores in one second lost the first database).
+            let mut aside = target.with_extension(format!("db.before-restore-{}", now.as_second()));
+            let mut n = 1;
+            while aside.exists() {
+                n += 1;
+                aside = target.with_extension(format!("db.before-restore-{}-{n}", now.as_second()));
+            }
             std::fs::rename(target, &aside).map_err(|e| io("keeping the current database", e))?;
             Some(aside)
         } else {

@@ -82,6 +82,9 @@ async fn metrics_answer_only_to_the_token_in_a_format_prometheus_reads() {
         b.client.get(format!("{}/metrics", b.base)).header("authorization", format!("Bearer {token}")).send()
     };
     assert_eq!(get("wrong").await.unwrap().status(), reqwest::StatusCode::UNAUTHORIZED);
+    // The scheme's name in any case (RFC 9110).
+    let lower = b.client.get(format!("{}/metrics", b.base)).header("authorization", "bearer s3cret-token").send();
+    assert_eq!(lower.await.unwrap().status(), reqwest::StatusCode::OK);
     let text = get("s3cret-token").await.unwrap().text().await.unwrap();
     assert!(text.contains("taper_http_request_duration_seconds_bucket{method=\"GET\",route=\"/today\",le=\"0.005\"}"));
     assert!(!text.contains("/nowhere") && !text.contains("m@example.org"), "routes, never addresses or people");
@@ -107,6 +110,8 @@ async fn metrics_answer_only_to_the_token_in_a_format_prometheus_reads() {
         ("taper_jobs_waiting", "gauge"),
         ("taper_jobs_failed", "gauge"),
         ("taper_db_connections", "gauge"),
+        ("taper_backup_last_taken_seconds", "gauge"),
+        ("taper_backup_failures", "counter"),
     ] {
         assert!(families.lines().any(|l| l.starts_with(&format!("{name} {kind} "))), "{name} {kind} in:\n{families}");
     }
