@@ -91,6 +91,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
             tracing_subscriber::EnvFilter::try_from_env("TAPER_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour only for a terminal: a log file keeps plain text (an operator walk).
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let shown = if database_url.starts_with("sqlite:") { database_url.clone() } else { redact(&database_url) };
     let key_file = match &args.key_file {
@@ -164,10 +166,31 @@ pub fn backup_dir(data_dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
 fn load_key(file: &std::path::Path) -> anyhow::Result<Option<taper_store::seal::Key>> {
     use taper_store::seal::Key;
     match std::fs::read_to_string(file) {
-        Ok(text) => Key::from_hex(&text).map(Some).map_err(|e| UsageError(format!("{}: {e}", file.display())).into()),
+        Ok(text) => {
+            let key = Key::from_hex(&text).map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+            keep_private(file);
+            Ok(Some(key))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(anyhow::Error::new(e).context(format!("reading the key file {}", file.display()))),
     }
+}
+
+/// A key file others can read is made readable by its owner only, and said (an operator walk:
+/// a 0644 key stayed so, though the database beside it is kept 0600).
+fn keep_private(file: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(file)
+            && meta.permissions().mode() & 0o077 != 0
+            && std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).is_ok()
+        {
+            eprintln!("The key file {} was readable by others; it is now readable by its owner only.", file.display());
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = file;
 }
 
 /// A new key for a database that has none yet, written to `file` (readable by this user only)

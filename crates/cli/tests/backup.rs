@@ -168,6 +168,12 @@ fn serve_backs_up_by_itself_and_the_backup_restores() {
     let (dir, key, url) = server_dir("auto");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let id = runtime.block_on(account(&url, &key, "drill@example.org"));
+    // A key file left readable by others is made the owner's only at start.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir.join("taper.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
     let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("taper"))
         .args(["serve", "--port", "0", "--data-dir"])
         .arg(&dir)
@@ -200,6 +206,7 @@ fn serve_backs_up_by_itself_and_the_backup_restores() {
     {
         use std::os::unix::fs::PermissionsExt as _;
         assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(dir.join("taper.key")).unwrap().permissions().mode() & 0o777, 0o600);
     }
 
     let kit = taper().args(["emergency-kit", "--data-dir"]).arg(&dir).assert().success();
