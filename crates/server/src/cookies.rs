@@ -9,6 +9,11 @@ pub fn fresh_token() -> String {
     format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())
 }
 
+/// `raw` (from a link's address) as a token, if it is one Taper could have made.
+pub fn token_of(raw: &str) -> Option<&str> {
+    is_token(raw).then_some(raw)
+}
+
 /// How a token is stored: its SHA-256 in hex, so a copied table cannot be used to act with it.
 pub fn stored_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()

@@ -89,11 +89,6 @@ pub async fn forgot(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Forgo
     Ok(page(said, None).into_response())
 }
 
-/// The link's token, if it is one Taper could have made.
-fn token_of(raw: &str) -> Option<&str> {
-    crate::cookies::is_token(raw).then_some(raw)
-}
-
 pub async fn reset_form(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -101,7 +96,7 @@ pub async fn reset_form(
     Path(raw): Path<String>,
 ) -> AppResult<Response> {
     let ctx = ctx.with_token(secure);
-    let valid = match token_of(&raw) {
+    let valid = match crate::cookies::token_of(&raw) {
         Some(t) => state.store.reset_owner(&stored_hash(t), Timestamp::now()).await?.is_some(),
         None => false,
     };
@@ -125,7 +120,7 @@ pub async fn reset(
 ) -> AppResult<Response> {
     let again = |error: String| crate::views::again(Reset::new(ctx.chrome("login"), raw.clone(), true, Some(error)));
     let gone = || Reset::new(ctx.chrome("login"), raw.clone(), false, None).into_response();
-    let Some(token) = token_of(&raw) else { return Ok(gone()) };
+    let Some(token) = crate::cookies::token_of(&raw) else { return Ok(gone()) };
     if let Err(e) = check_password(&f.password) {
         return Ok(again(e));
     }

@@ -116,13 +116,13 @@ pub async fn taken_form(
     Path(raw): Path<String>,
 ) -> AppResult<Response> {
     let ctx = ctx.with_token(secure);
-    let link = match token_of(&raw) {
+    let link = match crate::cookies::token_of(&raw) {
         Some(t) => state.store.dose_link(&stored_hash(t), Timestamp::now()).await?,
         None => None,
     };
     let dose = link.map(|l| describe(l.date, l.time));
     // A link already used says what became of its dose, so nobody wonders whether it counted.
-    let done = match (&dose, token_of(&raw)) {
+    let done = match (&dose, crate::cookies::token_of(&raw)) {
         (None, Some(t)) => match state.store.dose_link_used(&stored_hash(t)).await? {
             Some(l) if state.store.dose_recorded(l.user, l.plan, l.date, l.time).await? => {
                 Some(format!("This link was used: your {} is recorded.", describe(l.date, l.time)))
@@ -139,7 +139,7 @@ pub async fn taken(State(state): State<AppState>, ctx: Ctx, Path(raw): Path<Stri
     let page = |dose: Option<String>, done: Option<String>| {
         DoseTaken { chrome: ctx.chrome("today"), token: raw.clone(), dose, done }.into_response()
     };
-    let Some(token) = token_of(&raw) else { return Ok(page(None, None)) };
+    let Some(token) = crate::cookies::token_of(&raw) else { return Ok(page(None, None)) };
     let Some(link) = state.store.use_dose_link(&stored_hash(token), Timestamp::now()).await? else {
         return Ok(page(None, None));
     };
@@ -165,11 +165,6 @@ fn describe(date: jiff::civil::Date, time: Option<u16>) -> String {
         Some(m) => format!("{} dose on {}", clock(m), long_date(date)),
         None => format!("dose on {}", long_date(date)),
     }
-}
-
-/// The link's token, if it is one Taper could have made.
-fn token_of(raw: &str) -> Option<&str> {
-    crate::cookies::is_token(raw).then_some(raw)
 }
 
 // View models: what this area's templates show.
