@@ -56,6 +56,12 @@ pub fn round_sig(x: f64, digits: i32) -> String {
     trim_number((x * scale).round() / scale)
 }
 
+/// A sentence's first letter in upper case ("the dose" → "The dose").
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
 pub fn trim_number(value: f64) -> String {
     let rounded = (value * 10_000.0).round() / 10_000.0;
     let mut s = format!("{rounded:.4}");

@@ -6,7 +6,7 @@ use jiff::civil::{Date, date};
 use proptest::prelude::*;
 use taper_core::consent::Category;
 use taper_core::flags::FlagKind;
-use taper_core::flags::{self, Input, Urgency};
+use taper_core::flags::{self, Input, PlanInput, Urgency};
 use taper_core::measures::{Answers, Instrument, Measures};
 use taper_core::waves::analyse;
 
@@ -55,14 +55,11 @@ proptest! {
             measures: &m,
             results: &rs,
             analysis: &analysis,
-            changes: &[],
-            hold_since: None,
+            plans: &[PlanInput { name: "sertraline", changes: &[], hold_since: None, settle_days: 7.3 }],
             last_checkin: None,
-            has_plan: true,
             questionnaire_every_days: 14,
             item9_answers: &alone.iter().map(|(d, v)| (day(*d), *v)).collect::<Vec<_>>(),
             daily_safety: &daily.iter().map(|d| day(*d)).collect::<Vec<_>>(),
-            settle_days: 7.3,
         };
         let fl = flags::flags(&input);
         // An item-9 answer kept on its own (an incomplete PHQ-9) flags like a completed one.
@@ -111,14 +108,11 @@ fn deterioration_after_a_step_is_flagged_with_the_dose_context() {
         measures: &m,
         results: &rs,
         analysis: &analysis,
-        changes: &changes,
-        hold_since: None,
+        plans: &[PlanInput { name: "sertraline", changes: &changes, hold_since: None, settle_days: 7.3 }],
         last_checkin: Some(day(14)),
-        has_plan: true,
         questionnaire_every_days: 14,
         item9_answers: &[],
         daily_safety: &[],
-        settle_days: 7.3,
     };
     let fl = flags::flags(&input);
     let f = fl.iter().find(|f| f.key == "deterioration:phq9:2026-01-15").unwrap();
@@ -133,9 +127,81 @@ fn deterioration_after_a_step_is_flagged_with_the_dose_context() {
         "{:?}",
         f.data
     );
-    let later = Input { settle_days: 3.0, ..input };
+    let settled = [PlanInput { name: "sertraline", changes: &changes, hold_since: None, settle_days: 3.0 }];
+    let later = Input { plans: &settled, ..input };
     let fl = flags::flags(&later);
     let f = fl.iter().find(|f| f.key == "deterioration:phq9:2026-01-15").unwrap();
     assert!(f.data.iter().all(|d| !d.contains("Withdrawal raises")), "settled a week before: {:?}", f.data);
     assert!(fl.iter().any(|f| f.key.starts_with("overdue:gad7")), "GAD-7 never done");
+}
+
+/// Walk-through N8: item 9 kept on its own ("More than half the days") and, the same day, a
+/// completed PHQ-9 with item 9 "Several days" (total 16). The flag says each answer with where it
+/// came from; it never pairs one answer's words with the other's total.
+#[test]
+fn two_item9_answers_on_one_day_are_said_apart() {
+    let m = Measures::builtin().unwrap();
+    let rs = [flags::Result { instrument: Instrument::Phq9, date: day(10), total: 16, item9: Some(1) }];
+    let analysis = analyse(&[], None);
+    let input = Input {
+        today: day(10),
+        measures: &m,
+        results: &rs,
+        analysis: &analysis,
+        plans: &[PlanInput { name: "sertraline", changes: &[], hold_since: None, settle_days: 7.3 }],
+        last_checkin: Some(day(10)),
+        questionnaire_every_days: 14,
+        item9_answers: &[(day(10), 2)],
+        daily_safety: &[],
+    };
+    let fl = flags::flags(&input);
+    let f = fl.iter().find(|f| f.kind == FlagKind::Item9).unwrap();
+    assert_eq!(fl.iter().filter(|f| f.kind == FlagKind::Item9).count(), 1, "one flag for the day");
+    let completed = f.data.iter().find(|d| d.contains("total 16")).unwrap();
+    assert!(completed.contains("\"Several days\""), "{completed}");
+    assert!(!completed.contains("More than half"), "{completed}");
+    let alone = f.data.iter().find(|d| d.contains("kept on its own")).unwrap();
+    assert!(alone.contains("\"More than half the days\""), "{alone}");
+    assert!(!alone.contains("total"), "{alone}");
+}
+
+/// Several plans at once (issue 20): a rise after the second drug's cut is read against that cut,
+/// its milligrams are said with its name, the settling time is that drug's, and a long hold of
+/// either plan is flagged.
+#[test]
+fn with_two_plans_each_change_is_named_and_each_hold_is_seen() {
+    let m = Measures::builtin().unwrap();
+    let rs = [
+        flags::Result { instrument: Instrument::Phq9, date: day(0), total: 5, item9: Some(0) },
+        flags::Result { instrument: Instrument::Phq9, date: day(70), total: 12, item9: Some(0) },
+    ];
+    let sertraline = [taper_core::course::Change { date: day(1), from_mg: 50.0, to_mg: 40.0 }];
+    let alprazolam = [taper_core::course::Change { date: day(66), from_mg: 1.5, to_mg: 1.25 }];
+    let analysis = analyse(&[], None);
+    let plans = [
+        PlanInput { name: "Sertraline", changes: &sertraline, hold_since: Some(day(2)), settle_days: 5.0 },
+        PlanInput { name: "Alprazolam", changes: &alprazolam, hold_since: None, settle_days: 2.0 },
+    ];
+    let input = Input {
+        today: day(70),
+        measures: &m,
+        results: &rs,
+        analysis: &analysis,
+        plans: &plans,
+        last_checkin: Some(day(70)),
+        questionnaire_every_days: 14,
+        item9_answers: &[],
+        daily_safety: &[],
+    };
+    let fl = flags::flags(&input);
+    let f = fl.iter().find(|f| f.kind == FlagKind::Deterioration).unwrap();
+    assert!(
+        f.data.iter().any(|d| d.contains("4 days after the Alprazolam dose changed from 1.5 mg to 1.25 mg")),
+        "{:?}",
+        f.data
+    );
+    // Four days after the cut is past alprazolam's two days to settle, though within sertraline's five.
+    assert!(f.data.iter().all(|d| !d.contains("Withdrawal raises")), "{:?}", f.data);
+    let hold = fl.iter().find(|f| f.kind == FlagKind::LongHold).unwrap();
+    assert!(hold.data[0].starts_with("Sertraline: holding since 2026-01-03"), "{:?}", hold.data);
 }

@@ -282,16 +282,11 @@ pub fn entries(checkins: &[CheckInRecord]) -> Vec<Entry> {
 /// any of their drugs takes to settle: what reads a rise "after a cut" with several plans (a cut
 /// of the second drug counts as much as one of the first). Dates only are to be read from it:
 /// the milligrams are of different drugs.
-pub async fn cuts_of_all(
-    state: &AppState,
-    user: taper_store::UserId,
-    today: Date,
-) -> AppResult<(Vec<course::Change>, f64)> {
-    let courses = Course::load_all(state, user).await?;
+pub fn cuts_of_all(courses: &[Course], catalogue: &taper_core::Catalogue, today: Date) -> (Vec<course::Change>, f64) {
     let mut changes: Vec<course::Change> = courses.iter().flat_map(|c| c.changes(today)).collect();
     changes.sort_by_key(|c| c.date);
-    let settle = courses.iter().map(|c| c.settle_days(&state.catalogue)).fold(0.0, f64::max);
-    Ok((changes, settle))
+    let settle = courses.iter().map(|c| c.settle_days(catalogue)).fold(0.0, f64::max);
+    (changes, settle)
 }
 
 /// One revision as the calendar reads it.
@@ -332,8 +327,15 @@ pub fn taper_of<'a>(
     })
 }
 
-pub async fn analyse(checkins: &[CheckInRecord], course: Option<&Course>, today: Date) -> AppResult<Analysis> {
-    let first_change = course.and_then(|c| c.changes(today).first().map(|ch| ch.date));
+/// The first dose change of any plan in `courses` up to `today`: where the person's own baseline
+/// ends (with several plans, the check-ins before the first cut of either).
+pub fn first_change<'a>(courses: impl IntoIterator<Item = &'a Course>, today: Date) -> Option<Date> {
+    courses.into_iter().filter_map(|c| c.changes(today).first().map(|ch| ch.date)).min()
+}
+
+/// The person's waves-and-windows reading, with the baseline before `first_change`
+/// (`first_change`): one reading of the person, whichever plan a page is about.
+pub async fn analyse(checkins: &[CheckInRecord], first_change: Option<Date>) -> AppResult<Analysis> {
     let entries = entries(checkins);
     tokio::task::spawn_blocking(move || waves::analyse(&entries, first_change))
         .await
@@ -630,11 +632,23 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
     let course = all.next();
     let others: Vec<Course> = all.collect();
     let checkins = state.store.checkins(owner.id).await?;
-    let analysis = analyse(&checkins, course.as_ref(), today).await?;
+    let analysis = analyse(&checkins, first_change(course.iter().chain(&others), today)).await?;
     let questionnaires = state.store.questionnaires(owner.id).await?;
     let results = results(&questionnaires);
-    let changes = course.as_ref().map(|c| c.changes(today)).unwrap_or_default();
-    let cur = course.as_ref().map(|c| c.current());
+    let all: Vec<&Course> = course.iter().chain(&others).collect();
+    let names: Vec<String> = all.iter().map(|c| c.drug_name(&state.catalogue)).collect();
+    let changes: Vec<Vec<course::Change>> = all.iter().map(|c| c.changes(today)).collect();
+    let plans: Vec<taper_core::flags::PlanInput> = all
+        .iter()
+        .zip(&names)
+        .zip(&changes)
+        .map(|((c, name), changes)| taper_core::flags::PlanInput {
+            name,
+            changes,
+            hold_since: c.current().record.hold.then_some(c.current().record.effective),
+            settle_days: c.settle_days(&state.catalogue),
+        })
+        .collect();
     let signals: Vec<(Date, u8)> =
         state.store.signals(owner.id).await?.into_iter().map(|s| (s.date, s.value)).collect();
     let daily: Vec<Date> = state.store.daily_safety_answers(owner.id).await?.into_iter().map(|s| s.date).collect();
@@ -643,14 +657,11 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
         measures: &state.measures,
         results: &results,
         analysis: &analysis,
-        changes: &changes,
-        hold_since: cur.filter(|r| r.record.hold).map(|r| r.record.effective),
+        plans: &plans,
         last_checkin: checkins.last().map(|c| c.date),
-        has_plan: course.is_some(),
         questionnaire_every_days: taper_core::measures::QUESTIONNAIRE_EVERY_DAYS,
         item9_answers: &signals,
         daily_safety: &daily,
-        settle_days: course.as_ref().map_or(0.0, |c| c.settle_days(&state.catalogue)),
     };
     let flags = taper_core::flags::flags(&input);
     let notes = state.store.flag_notes(owner.id).await?;

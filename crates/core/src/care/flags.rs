@@ -132,28 +132,64 @@ pub struct Input<'a> {
     /// Oldest first.
     pub results: &'a [Result],
     pub analysis: &'a Analysis,
-    pub changes: &'a [DoseChange],
-    pub hold_since: Option<Date>,
+    /// Every plan in force (several at once: issue 20), oldest first; empty without a plan.
+    pub plans: &'a [PlanInput<'a>],
     pub last_checkin: Option<Date>,
-    pub has_plan: bool,
     pub questionnaire_every_days: u32,
     /// Item-9 answers above zero kept on their own (complete questionnaire or not), oldest first.
     pub item9_answers: &'a [(Date, u8)],
     /// Days the optional daily check-in question about self-harm was answered "yes".
     pub daily_safety: &'a [Date],
-    /// Days the drug takes to settle after a change (`HalfLife::days_to_settle`); 0 without a plan.
+}
+
+/// One plan in force, as the flags read it.
+pub struct PlanInput<'a> {
+    /// The medicine's name, said beside its milligrams when there are several plans.
+    pub name: &'a str,
+    /// Its dose changes up to today, oldest first.
+    pub changes: &'a [DoseChange],
+    pub hold_since: Option<Date>,
+    /// Days the drug takes to settle after a change (`HalfLife::days_to_settle`).
     pub settle_days: f64,
+}
+
+/// A dose change and the plan it belongs to.
+struct PlanChange<'a> {
+    plan: &'a PlanInput<'a>,
+    change: &'a DoseChange,
+}
+
+impl Input<'_> {
+    fn has_plan(&self) -> bool {
+        !self.plans.is_empty()
+    }
+
+    /// "the dose" with one plan, "the Sertraline dose" with several: milligrams of different
+    /// drugs are never said without their name.
+    fn dose_of(&self, plan: &PlanInput) -> String {
+        if self.plans.len() > 1 { format!("the {} dose", plan.name) } else { "the dose".to_string() }
+    }
+
+    /// The latest change of any plan on or before `on` (a cut only, with `cut`).
+    fn latest_change(&self, on: Date, cut: bool) -> Option<PlanChange<'_>> {
+        self.plans
+            .iter()
+            .flat_map(|plan| plan.changes.iter().map(move |change| PlanChange { plan, change }))
+            .filter(|c| c.change.date <= on && (!cut || c.change.to_mg < c.change.from_mg))
+            .max_by_key(|c| c.change.date)
+    }
 }
 
 fn days(a: Date, b: Date) -> i32 {
     (a - b).get_days()
 }
 
-fn dose_context(changes: &[DoseChange], on: Date) -> Option<String> {
-    changes.iter().rev().find(|c| c.date <= on).map(|c| {
+fn dose_context(i: &Input, on: Date) -> Option<String> {
+    i.latest_change(on, false).map(|PlanChange { plan, change: c }| {
         format!(
-            "{} days after the dose changed from {} mg to {} mg on {}",
+            "{} days after {} changed from {} mg to {} mg on {}",
             days(on, c.date),
+            i.dose_of(plan),
             n(c.from_mg),
             n(c.to_mg),
             c.date
@@ -163,19 +199,31 @@ fn dose_context(changes: &[DoseChange], on: Date) -> Option<String> {
 
 /// The highest item-9 answer above zero on each day, from completed questionnaires and from the
 /// answers kept on their own.
-fn item9_by_day(i: &Input) -> Vec<(Date, u8)> {
-    let mut days: Vec<(Date, u8)> = i
+/// One answer to item 9 above zero and where it was given: in a completed PHQ-9 (its total) or
+/// kept on its own (`None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Item9Answer {
+    value: u8,
+    total: Option<u32>,
+}
+
+/// Each day with an answer above zero, and every such answer of that day (walk-through N8: two
+/// answers on one day are said apart, never a mix of one's words and the other's total).
+fn item9_by_day(i: &Input) -> Vec<(Date, Vec<Item9Answer>)> {
+    let mut all: Vec<(Date, Item9Answer)> = i
         .results
         .iter()
-        .filter_map(|r| r.item9.filter(|v| *v > 0).map(|v| (r.date, v)))
-        .chain(i.item9_answers.iter().copied().filter(|(_, v)| *v > 0))
+        .filter(|r| r.instrument == Instrument::Phq9)
+        .filter_map(|r| r.item9.filter(|v| *v > 0).map(|v| (r.date, Item9Answer { value: v, total: Some(r.total) })))
+        .chain(i.item9_answers.iter().filter(|(_, v)| *v > 0).map(|&(d, v)| (d, Item9Answer { value: v, total: None })))
         .collect();
-    days.sort();
-    let mut out: Vec<(Date, u8)> = Vec::new();
-    for (d, v) in days {
+    all.sort();
+    all.dedup();
+    let mut out: Vec<(Date, Vec<Item9Answer>)> = Vec::new();
+    for (d, a) in all {
         match out.last_mut() {
-            Some(last) if last.0 == d => last.1 = last.1.max(v),
-            _ => out.push((d, v)),
+            Some(last) if last.0 == d => last.1.push(a),
+            _ => out.push((d, vec![a])),
         }
     }
     out
@@ -196,27 +244,30 @@ pub fn flags(i: &Input) -> Vec<Flag> {
 /// PHQ-9 item 9 above zero, completed or kept on its own: urgent, for each day (Simon et al. 2013).
 fn item9_flags(i: &Input) -> Vec<Flag> {
     let mut out = Vec::new();
-    for (date, value) in item9_by_day(i) {
+    for (date, answers) in item9_by_day(i) {
         if days(i.today, date) > ITEM9_LOOKBACK_DAYS {
             continue;
         }
-        let answer = crate::measures::ANSWERS[usize::from(value.min(3))];
-        let total = i.results.iter().rev().find(|r| r.date == date && r.instrument == Instrument::Phq9);
+        let word = |v: u8| crate::measures::ANSWERS[usize::from(v.min(3))];
+        let mut data: Vec<String> = answers
+            .iter()
+            .map(|a| match a.total {
+                Some(total) => format!(
+                    "On {date}, in a completed PHQ-9 (total {total}), thoughts of being better off dead or of self-harm: \"{}\"",
+                    word(a.value)
+                ),
+                None => format!(
+                    "On {date}, thoughts of being better off dead or of self-harm: \"{}\"; the rest of that PHQ-9 was not completed, and this answer was kept on its own.",
+                    word(a.value)
+                ),
+            })
+            .collect();
+        data.push("Any answer above zero calls for a structured risk assessment; it is not a diagnosis.".into());
         out.push(Flag {
             key: format!("item9:{date}"),
             urgency: Urgency::Urgent,
             title: "PHQ-9 item 9 answered above zero: check in with them about safety".into(),
-            data: vec![
-                format!("On {date}, thoughts of being better off dead or of self-harm: \"{answer}\""),
-                total.map_or_else(
-                    || {
-                        "The rest of that PHQ-9 was not completed; the answer to item 9 was kept on its own."
-                            .to_string()
-                    },
-                    |r| format!("PHQ-9 total {}", r.total),
-                ),
-                "Any answer above zero calls for a structured risk assessment; it is not a diagnosis.".into(),
-            ],
+            data,
             source: "simon2013",
             date,
             kind: FlagKind::Item9,
@@ -270,12 +321,12 @@ fn questionnaire_flags(i: &Input) -> Vec<Flag> {
                     format!("First score {} on {}; previous {} on {}", first.total, first.date, prev.total, prev.date),
                     format!("A rise of {} points or more is reliable for {}", scoring.reliable_change, scoring.name),
                 ];
-                data.extend(dose_context(i.changes, last.date));
-                let cut = crate::course::last_cut(i.changes, last.date);
+                data.extend(dose_context(i, last.date));
+                let cut = i.latest_change(last.date, true);
                 data.extend(crate::measures::withdrawal_caution(
                     inst,
-                    cut.map(|c| days(last.date, c.date)),
-                    i.settle_days,
+                    cut.as_ref().map(|c| days(last.date, c.change.date)),
+                    cut.as_ref().map_or(0.0, |c| c.plan.settle_days),
                 ));
                 out.push(Flag {
                     key: format!("deterioration:{}:{}", inst.key(), last.date),
@@ -289,7 +340,7 @@ fn questionnaire_flags(i: &Input) -> Vec<Flag> {
             }
         }
         let due = mine.last().map(|r| crate::course::after(r.date, i.questionnaire_every_days));
-        if i.has_plan && due.is_none_or(|d| days(i.today, d) > OVERDUE_GRACE_DAYS) {
+        if i.has_plan() && due.is_none_or(|d| days(i.today, d) > OVERDUE_GRACE_DAYS) {
             let since = due.unwrap_or(i.today);
             out.push(Flag {
                 key: format!("overdue:{}:{}", inst.key(), since),
@@ -311,8 +362,7 @@ fn questionnaire_flags(i: &Input) -> Vec<Flag> {
 /// Symptom burden rising in a wave that began soon after a dose cut.
 fn burden_flags(i: &Input) -> Vec<Flag> {
     let mut out = Vec::new();
-    let cut = crate::course::last_cut(i.changes, i.today);
-    if let (Some(w), Some(c)) = (i.analysis.ongoing_wave(), cut)
+    if let (Some(w), Some(PlanChange { plan, change: c })) = (i.analysis.ongoing_wave(), i.latest_change(i.today, true))
         && w.start >= c.date
         && days(w.start, c.date) <= crate::adapt::AFTER_CHANGE_DAYS
     {
@@ -322,7 +372,13 @@ fn burden_flags(i: &Input) -> Vec<Flag> {
             urgency: Urgency::Medium,
             title: "Symptom burden rising after a dose step".into(),
             data: vec![
-                format!("Dose changed from {} mg to {} mg on {}", n(c.from_mg), n(c.to_mg), c.date),
+                format!(
+                    "{} changed from {} mg to {} mg on {}",
+                    crate::units::capitalise(&i.dose_of(plan)),
+                    n(c.from_mg),
+                    n(c.to_mg),
+                    c.date
+                ),
                 format!(
                     "Raised since {} ({} days); 3-day average up to {:.1} against a baseline of {:.1}",
                     w.start,
@@ -339,22 +395,29 @@ fn burden_flags(i: &Input) -> Vec<Flag> {
     out
 }
 
-/// A hold longer than [`LONG_HOLD_DAYS`].
+/// A hold longer than [`LONG_HOLD_DAYS`], one flag for each day a hold began (two plans held
+/// since the same day are one flag, which names both).
 fn hold_flags(i: &Input) -> Vec<Flag> {
-    let mut out = Vec::new();
-    if let Some(since) = i.hold_since
-        && days(i.today, since) > LONG_HOLD_DAYS
-    {
+    let mut since: Vec<(Date, &str)> = i
+        .plans
+        .iter()
+        .filter_map(|p| p.hold_since.filter(|d| days(i.today, *d) > LONG_HOLD_DAYS).map(|d| (d, p.name)))
+        .collect();
+    since.sort_unstable();
+    let mut out: Vec<Flag> = Vec::new();
+    for (date, name) in since {
+        if let Some(f) = out.iter_mut().find(|f| f.date == date) {
+            f.data.push(format!("{name} is held since then too"));
+            continue;
+        }
+        let what = if i.plans.len() > 1 { format!("{name}: holding") } else { "Holding".to_string() };
         out.push(Flag {
-            key: format!("hold:{since}"),
+            key: format!("hold:{date}"),
             urgency: Urgency::Low,
             title: "On hold for a long time".into(),
-            data: vec![format!(
-                "Holding since {since} ({} days); review whether and how to go on",
-                days(i.today, since)
-            )],
+            data: vec![format!("{what} since {date} ({} days); review whether and how to go on", days(i.today, date))],
             source: "taper_policy",
-            date: since,
+            date,
             kind: FlagKind::LongHold,
         });
     }
@@ -364,7 +427,7 @@ fn hold_flags(i: &Input) -> Vec<Flag> {
 /// No check-in for [`MISSED_CHECKIN_DAYS`] days while a plan runs.
 fn checkin_flags(i: &Input) -> Vec<Flag> {
     let mut out = Vec::new();
-    if i.has_plan && i.last_checkin.is_none_or(|d| days(i.today, d) >= MISSED_CHECKIN_DAYS) {
+    if i.has_plan() && i.last_checkin.is_none_or(|d| days(i.today, d) >= MISSED_CHECKIN_DAYS) {
         out.push(Flag {
             key: format!("checkins:{}", i.last_checkin.map_or_else(|| "never".to_string(), |d| d.to_string())),
             urgency: Urgency::Low,

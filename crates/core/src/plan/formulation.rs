@@ -1610,16 +1610,11 @@ fn weigh_text(p: &Product, powder: f64, fill_mg: f64, scale_mg: f64, notes: &mut
 /// The product's own note (label cautions, alcohol content, how long it keeps), once.
 fn note_product(p: &Product, notes: &mut Vec<String>) {
     if let Some(note) = &p.note {
-        let line = format!("{}: {note}", capitalise(&p.describe()));
+        let line = format!("{}: {note}", crate::units::capitalise(&p.describe()));
         if !notes.contains(&line) {
             notes.push(line);
         }
     }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| f.to_uppercase().collect::<String>() + c.as_str())
 }
 
 /// For a product whose exposure per mg differs from the tablets', what the amount is as tablets.

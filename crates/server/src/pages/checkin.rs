@@ -92,8 +92,9 @@ async fn raised_on(state: &AppState, person: &Person, recent: &[CheckInRecord], 
     if recent.iter().any(|c| c.date == day && f64::from(c.burden) >= high) {
         return Ok(true);
     }
-    let course = crate::timeline::Course::load(state, person.id()).await?;
-    let analysis = crate::timeline::analyse(recent, course.as_ref(), person.today()).await?;
+    let courses = crate::timeline::Course::load_all(state, person.id()).await?;
+    let first = crate::timeline::first_change(&courses, person.today());
+    let analysis = crate::timeline::analyse(recent, first).await?;
     Ok(analysis.days.iter().any(|d| d.date == day && d.state == taper_core::waves::State::Above))
 }
 

@@ -75,7 +75,8 @@ pub async fn resume(State(state): State<AppState>, person: Person, Form(f): Form
         return Ok(Redirect::to(&format!("/today?saved=unchanged&plan={}", course.plan_id)).into_response());
     }
     let checkins = state.store.checkins(person.id()).await?;
-    let analysis = timeline::analyse(&checkins, Some(&course), today).await?;
+    let all = Course::load_all(&state, person.id()).await?;
+    let analysis = timeline::analyse(&checkins, timeline::first_change(&all, today)).await?;
     let (s, r) = timeline::reading(&state, person.id(), &course, &analysis, today).await?;
     if !s.has_next_step {
         return Err(AppError::BadRequest("Your plan has ended: there is no next step.".into()));

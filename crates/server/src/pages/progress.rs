@@ -80,7 +80,8 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     let today = person.today();
     let course = Course::load_chosen(&state, person.id(), q.plan.as_deref()).await?;
     let checkins = state.store.checkins(person.id()).await?;
-    let analysis = timeline::analyse(&checkins, course.as_ref(), today).await?;
+    let all = Course::load_all(&state, person.id()).await?;
+    let analysis = timeline::analyse(&checkins, timeline::first_change(&all, today)).await?;
     let plans = match &course {
         Some(c) => super::plan_links(&state, person.id(), "/progress", c.plan_id).await?,
         None => Vec::new(),

@@ -31,7 +31,8 @@ struct Cuts {
 impl Cuts {
     async fn load(state: &AppState, person: &Person) -> AppResult<Cuts> {
         // Every plan's cuts (several at once): only their dates are read here.
-        let (changes, settle_days) = crate::timeline::cuts_of_all(state, person.id(), person.today()).await?;
+        let courses = crate::timeline::Course::load_all(state, person.id()).await?;
+        let (changes, settle_days) = crate::timeline::cuts_of_all(&courses, &state.catalogue, person.today());
         Ok(Cuts { changes, settle_days })
     }
 

@@ -100,7 +100,7 @@ pub async fn show(State(state): State<AppState>, person: Person, Form(pairs): Fo
             page.into_response()
         }
         Some(Err(e)) => {
-            page.errors = vec![Field::error(e.field.clone(), capitalised(&e.message))];
+            page.errors = vec![Field::error(e.field.clone(), taper_core::units::capitalise(&e.message))];
             crate::views::again(page)
         }
         None => {
@@ -108,13 +108,6 @@ pub async fn show(State(state): State<AppState>, person: Person, Form(pairs): Fo
             crate::views::again(page)
         }
     }
-}
-
-/// Core's messages start in lower case, to follow a field name; on their own they start a
-/// sentence.
-fn capitalised(message: &str) -> String {
-    let mut chars = message.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 // View models: what this area's templates show.

@@ -380,6 +380,14 @@ async fn a_rise_after_the_second_plans_cut_is_read_with_withdrawal_in_mind() {
         let second = crate::sharing::phq9(&b, ["2", "2", "1", "1", "1", "1", "0", "0", "0"]).await;
         assert!(second.has("reliable worsening"), "{}", visible(&second));
         assert!(second.has("Withdrawal raises PHQ-9 scores too"), "{}", visible(&second));
+        // The supporter's flag reads the same cut, naming its medicine beside its milligrams.
+        let dr = app.browser();
+        dr.sign_up_as("w8dr@example.org", "Dr Lee", "clinician").await;
+        crate::sharing::share_with(&b, &dr).await;
+        let user = app.store.user_by_email("w8@example.org").await.unwrap().unwrap().id;
+        let person = dr.get(&format!("/people/{user}")).await;
+        assert!(person.has("3 days after the Citalopram dose changed from 20 mg to"), "{}", visible(&person));
+        assert!(person.has("Withdrawal raises PHQ-9 scores too"), "{}", visible(&person));
         app
     })
     .await;

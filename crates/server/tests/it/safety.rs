@@ -48,7 +48,7 @@ async fn item_9_alone_is_kept_and_flags_every_supporter() {
             assert!(caseload.has("urgent:</strong> PHQ-9 item 9 answered above zero"), "{}", caseload.body);
         }
         let page = dr.get(&format!("/people/{sam_id}")).await;
-        assert!(page.has("The rest of that PHQ-9 was not completed"));
+        assert!(page.has("the rest of that PHQ-9 was not completed, and this answer was kept on its own"));
         app
     })
     .await;

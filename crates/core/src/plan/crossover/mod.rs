@@ -127,15 +127,10 @@ fn above_label(to: &Drug, switched: f64, req: &CrossoverRequest) -> Result<Optio
             step: None,
             message: format!(
                 "{}: planned for the recorded reason \u{201c}{r}\u{201d}. Equivalents are a guide (ASAM 2025).",
-                capitalise(&what)
+                crate::units::capitalise(&what)
             ),
         })),
     }
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
 /// The new drug's dose-times: as asked, or today's.
