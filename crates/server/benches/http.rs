@@ -56,11 +56,11 @@ fn bench(c: &mut Criterion) {
         client.post(format!("{base}/plan")).form(&plan).send().await.expect("plan");
         let user = store.user_by_email("bench@example.org").await.expect("query").expect("user").id;
         for d in 0..60i64 {
-            let scores = [u8::try_from(d % 3).expect("small"); 17];
+            let scores = [Some(u8::try_from(d % 3).expect("small")); 17];
             let c = NewCheckIn {
                 date: today.checked_sub(d.days()).expect("date"),
                 scores: &scores,
-                burden: scores.iter().map(|&s| u32::from(s)).sum(),
+                burden: scores.iter().flatten().map(|&s| u32::from(s)).sum(),
                 wellbeing: 6,
                 sleep_hours: Some(7.0),
                 note: "",

@@ -21,7 +21,8 @@ pub struct Typed {
     /// The day the form was shown for: saving it for another day that already has a check-in
     /// asks first (new-user walk: changing the day silently replaced that day's check-in).
     pub shown_for: String,
-    pub scores: Vec<usize>,
+    /// One per checklist item, `None` for not answered.
+    pub scores: Vec<Option<u8>>,
     pub wellbeing: String,
     pub sleep_hours: String,
     pub note: String,
@@ -36,7 +37,7 @@ impl Typed {
             date: get("date"),
             shown_for: get("shown_for"),
             scores: (CHECKLIST.iter())
-                .map(|i| symptoms::parse_score(i.key, &get(&format!("s_{}", i.key))).map_or(0, usize::from))
+                .map(|i| symptoms::parse_score(i.key, &get(&format!("s_{}", i.key))).ok().flatten())
                 .collect(),
             wellbeing: get("wellbeing"),
             sleep_hours: get("sleep_hours"),
@@ -50,7 +51,7 @@ impl Typed {
         Typed {
             date: c.date.to_string(),
             shown_for: c.date.to_string(),
-            scores: c.scores.iter().map(|&s| usize::from(s)).collect(),
+            scores: c.scores.clone(),
             wellbeing: c.wellbeing.to_string(),
             sleep_hours: c.sleep_hours.map(|h| h.to_string()).unwrap_or_default(),
             note: c.note.clone(),
@@ -119,7 +120,7 @@ pub async fn store_form(
     let record = NewCheckIn {
         date: day,
         scores: a.scores(),
-        burden: a.burden(),
+        burden: a.sum(),
         wellbeing: a.wellbeing(),
         sleep_hours: a.sleep_hours(),
         note: note.trim(),
@@ -156,7 +157,7 @@ fn parse_form(pairs: &[(String, String)], today: Date) -> Result<(Date, Answers,
     let typed = Typed {
         date: get("date"),
         shown_for: get("shown_for"),
-        scores: scores.iter().map(|&s| usize::from(s)).collect(),
+        scores,
         wellbeing: get("wellbeing"),
         sleep_hours: get("sleep_hours"),
         note,
@@ -165,8 +166,9 @@ fn parse_form(pairs: &[(String, String)], today: Date) -> Result<(Date, Answers,
     Err(Box::new(Refused { errors, typed }))
 }
 
-/// One 0–3 answer per checklist item; a missing or odd one is an error naming the item.
-fn parse_scores(pairs: &[(String, String)], errors: &mut Vec<Field>) -> Vec<u8> {
+/// One 0–3 answer per checklist item, `None` for not answered; an odd one is an error naming the
+/// item.
+fn parse_scores(pairs: &[(String, String)], errors: &mut Vec<Field>) -> Vec<Option<u8>> {
     CHECKLIST
         .iter()
         .map(|item| match symptoms::parse_score(item.key, &crate::form::value(pairs, &format!("s_{}", item.key))) {
@@ -174,7 +176,7 @@ fn parse_scores(pairs: &[(String, String)], errors: &mut Vec<Field>) -> Vec<u8> 
             Err(e) => {
                 let msg = format!("{}: {} is not one of the answers; {}", item.label, e.value, e.message);
                 errors.push(Field::error(item.key, msg));
-                0
+                None
             }
         })
         .collect()

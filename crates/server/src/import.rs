@@ -152,7 +152,8 @@ struct Dose {
 #[derive(Deserialize)]
 struct CheckIn {
     date: Date,
-    scores: Vec<u8>,
+    /// Null for not answered (files from before had an answer for every item).
+    scores: Vec<Option<u8>>,
     wellbeing: u8,
     sleep_hours: Option<f64>,
     note: String,
@@ -406,7 +407,8 @@ struct CheckedCheckIn {
 
 fn checkins(e: &Export, days: &Days) -> Result<Vec<CheckedCheckIn>, ImportError> {
     let ours: Vec<&str> = CHECKLIST.iter().map(|i| i.key).collect();
-    if e.checklist != ours {
+    // A file from before items were added has the first of ours; their answers are not answered.
+    if e.checklist.len() > ours.len() || e.checklist.iter().zip(&ours).any(|(theirs, ours)| theirs != ours) {
         return Err(invalid("its check-in checklist is not this version's"));
     }
     count_limit(CHECKINS, e.checkins.len())?;
@@ -705,7 +707,7 @@ impl Checked {
                 .map(|c| NewCheckIn {
                     date: c.date,
                     scores: c.scores.scores(),
-                    burden: c.scores.burden(),
+                    burden: c.scores.sum(),
                     wellbeing: c.scores.wellbeing(),
                     sleep_hours: c.scores.sleep_hours(),
                     note: &c.note,

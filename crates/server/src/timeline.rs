@@ -271,8 +271,17 @@ impl Course {
     }
 }
 
+/// Each check-in with a burden (core's `burden_of`: one with no item answered has none).
 pub fn entries(checkins: &[CheckInRecord]) -> Vec<Entry> {
-    checkins.iter().map(|c| Entry { date: c.date, burden: f64::from(c.burden) }).collect()
+    checkins
+        .iter()
+        .filter_map(|c| taper_core::symptoms::burden_of(&c.scores).map(|burden| Entry { date: c.date, burden }))
+        .collect()
+}
+
+/// The burden of each check-in that has one, for a chart.
+pub fn burden_points(checkins: &[CheckInRecord]) -> Vec<(Date, f64)> {
+    entries(checkins).into_iter().map(|e| (e.date, e.burden)).collect()
 }
 
 /// The waves-and-windows reading of `checkins`, worked out on a blocking thread: its cost grows

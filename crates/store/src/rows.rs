@@ -232,7 +232,9 @@ pub struct SupplyRecord {
 
 pub struct NewCheckIn<'a> {
     pub date: Date,
-    pub scores: &'a [u8],
+    /// One answer per checklist item in core's order, `None` for not answered.
+    pub scores: &'a [Option<u8>],
+    /// The answered items' plain sum (core's `burden_of` is what the readings use).
     pub burden: u32,
     pub wellbeing: u8,
     pub sleep_hours: Option<f64>,
@@ -242,7 +244,9 @@ pub struct NewCheckIn<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckInRecord {
     pub date: Date,
-    pub scores: Vec<u8>,
+    /// As kept: shorter than today's checklist for a check-in kept before items were added.
+    pub scores: Vec<Option<u8>>,
+    /// The answered items' plain sum (core's `burden_of` is what the readings use).
     pub burden: u32,
     pub wellbeing: u8,
     pub sleep_hours: Option<f64>,

@@ -91,7 +91,7 @@ async fn accounts_are_unique_by_email_and_deletion_removes_everything() {
         let plan = store.create_plan(id, "citalopram", &revision("Plan created", None), &[], now()).await.unwrap();
         let c = NewCheckIn {
             date: date(2026, 11, 2),
-            scores: &[1, 2],
+            scores: &[Some(1), Some(2)],
             burden: 3,
             wellbeing: 6,
             sleep_hours: None,
@@ -237,18 +237,20 @@ async fn check_ins_and_doses_are_one_per_day_and_can_be_corrected() {
         let a = user(&store, "a@example.org").await;
         let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), &[], now()).await.unwrap();
         let day = date(2026, 11, 3);
-        let scores = [0u8, 1, 2, 3];
+        let scores = [Some(0u8), Some(1), None, Some(2), Some(3)];
         let c =
             NewCheckIn { date: day, scores: &scores, burden: 6, wellbeing: 4, sleep_hours: Some(6.5), note: "tired" };
         store.save_checkin(a, &c, now()).await.unwrap();
+        // Not answered comes back not answered, never as "none".
+        assert_eq!(store.checkin_on(a, day).await.unwrap().unwrap().scores, scores);
         let later = Timestamp::from_second(1_800_000_600).unwrap();
-        let c2 = NewCheckIn { burden: 1, scores: &[1], note: "better", sleep_hours: None, ..c };
+        let c2 = NewCheckIn { burden: 1, scores: &[Some(1)], note: "better", sleep_hours: None, ..c };
         store.save_checkin(a, &c2, later).await.unwrap();
         let all = store.checkins(a).await.unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!((all[0].burden, all[0].note.as_str(), all[0].sleep_hours), (1, "better", None));
         assert_eq!((all[0].created_at, all[0].updated_at), (now(), later));
-        assert_eq!(store.checkin_on(a, day).await.unwrap().unwrap().scores, vec![1]);
+        assert_eq!(store.checkin_on(a, day).await.unwrap().unwrap().scores, vec![Some(1)]);
 
         let d = NewDose { plan, date: day, time: None, status: DoseStatus::Missed, dose_mg: 12.0 };
         store.record_dose(a, &d, now()).await.unwrap();
@@ -664,7 +666,7 @@ async fn sqlx_free_check(url: &str, needle: &str) {
 async fn an_import_that_fails_part_way_writes_nothing() {
     on_both(|store| async move {
         let u = user(&store, "import@example.org").await;
-        let scores = [1u8; 17];
+        let scores = [Some(1u8); 17];
         let checkins: Vec<NewCheckIn> = (1..=3)
             .map(|d| NewCheckIn {
                 date: date(2026, 3, d),

@@ -2,9 +2,16 @@
 //!
 //! The checklist is written by Taper from symptom names common in the withdrawal literature
 //! (Black et al. 2000 list dizziness, shock-like sensations, anxiety, fatigue, headache, insomnia,
-//! irritability, nausea, tremor, visual disturbance). It is **not validated**: it describes how a
-//! person feels from day to day and is never a diagnosis or a substitute for DESS or BWSQ, which
-//! may not be embedded without a licence.
+//! irritability, nausea, tremor, visual disturbance; the six items added in issue 20 — tiredness,
+//! flu-like feelings, tinnitus, appetite, akathisia, sexual changes — are in NHS Scotland's table
+//! of withdrawal symptoms, `nhs_scotland_withdrawal`, and Fava et al. 2015). It is **not
+//! validated**: it describes how a person feels from day to day and is never a diagnosis or a
+//! substitute for DESS or BWSQ, which may not be embedded without a licence.
+//!
+//! An item left untouched is *not answered*, never "none". The day's burden is the average of the
+//! answered items on the scale of the first checklist's [`REFERENCE_ITEMS`] items (0 to
+//! [`MAX_BURDEN`]): a skipped item neither lowers nor raises it, and days before and after the
+//! checklist grew read alike.
 
 use crate::error::InputError;
 
@@ -42,8 +49,9 @@ const fn item(key: &'static str, label: &'static str, domain: Domain) -> Item {
     Item { key, label, domain }
 }
 
-/// The checklist, in the order it is shown.
-pub const CHECKLIST: [Item; 17] = [
+/// The checklist in stored order (check-ins keep one answer per position, so items are only ever
+/// added at the end); shown grouped by [`Domain`].
+pub const CHECKLIST: [Item; 23] = [
     item("dizziness", "Dizziness or light-headedness", Domain::Physical),
     item("shocks", "Electric-shock sensations (\"brain zaps\")", Domain::Physical),
     item("nausea", "Nausea or upset stomach", Domain::Physical),
@@ -61,13 +69,23 @@ pub const CHECKLIST: [Item; 17] = [
     item("unreal", "Feeling unreal or detached", Domain::Cognitive),
     item("insomnia", "Trouble falling or staying asleep", Domain::Sleep),
     item("dreams", "Vivid dreams or nightmares", Domain::Sleep),
+    // Added in issue 20 (a new user's walk: commonly reported and missing).
+    item("fatigue", "Tiredness or lack of energy", Domain::Physical),
+    item("flu", "Flu-like feelings (chills, aches, runny nose)", Domain::Physical),
+    item("tinnitus", "Ringing or buzzing in the ears", Domain::Physical),
+    item("appetite", "Change in appetite", Domain::Physical),
+    item("akathisia", "Restlessness you cannot sit still with (akathisia)", Domain::Physical),
+    item("sexual", "Changes in sexual feeling or function", Domain::Physical),
 ];
+
+/// Items of the first checklist, whose sum of answers (0 to 51) the burden's scale keeps.
+pub const REFERENCE_ITEMS: usize = 17;
 
 /// The words for 0–3, shown beside every item.
 pub const SEVERITY_LABELS: [&str; 4] = ["none", "mild", "moderate", "severe"];
 
-/// The highest possible burden: every item at 3.
-pub const MAX_BURDEN: u32 = 3 * CHECKLIST.len() as u32;
+/// The highest possible burden: every answered item at 3.
+pub const MAX_BURDEN: u32 = 3 * REFERENCE_ITEMS as u32;
 
 /// The wellbeing scale runs from 0 (worst) to this (best).
 pub const MAX_WELLBEING: u8 = 10;
@@ -76,9 +94,9 @@ pub const MAX_WELLBEING: u8 = 10;
 /// (Taper's own line, `taper_policy`; the checklist is not a validated scale). Readings relative
 /// to a baseline miss someone who is struggling all the time (a walk: every item severe for a
 /// week read "near your baseline").
-pub const HIGH_IN_ITSELF: f64 = CHECKLIST.len() as f64;
+pub const HIGH_IN_ITSELF: f64 = REFERENCE_ITEMS as f64;
 /// Every item "moderate" on average: too high to reduce, whatever the baseline (Taper's own line).
-pub const VERY_HIGH_IN_ITSELF: f64 = 2.0 * CHECKLIST.len() as f64;
+pub const VERY_HIGH_IN_ITSELF: f64 = 2.0 * REFERENCE_ITEMS as f64;
 
 /// Hours of sleep in a day can be at most this.
 pub const MAX_SLEEP_HOURS: f64 = 24.0;
@@ -91,25 +109,33 @@ pub fn plausible_sleep(hours: f64) -> bool {
 /// One day's answers, checked once at the edge.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckIn {
-    scores: [u8; CHECKLIST.len()],
+    scores: [Option<u8>; CHECKLIST.len()],
     wellbeing: u8,
     sleep_hours: Option<f64>,
 }
 
 impl CheckIn {
-    /// `scores` are in checklist order. Each must be 0–3, wellbeing 0–10, sleep 0–24 hours.
-    pub fn new(scores: &[u8], wellbeing: u8, sleep_hours: Option<f64>) -> Result<Self, InputError> {
-        if scores.len() != CHECKLIST.len() {
+    /// `scores` are in checklist order, `None` for not answered; fewer than the checklist's items
+    /// (a check-in kept before items were added) leaves the rest not answered. Each answer must be
+    /// 0–3, wellbeing 0–10, sleep 0–24 hours.
+    pub fn new(scores: &[Option<u8>], wellbeing: u8, sleep_hours: Option<f64>) -> Result<Self, InputError> {
+        if scores.len() > CHECKLIST.len() {
             return Err(InputError::new(
                 "symptoms",
                 scores.len().to_string(),
-                format!("expected {} answers, one per checklist item", CHECKLIST.len()),
+                format!("expected at most {} answers, one per checklist item", CHECKLIST.len()),
             ));
         }
-        let mut out = [0u8; CHECKLIST.len()];
+        let mut out = [None; CHECKLIST.len()];
         for (i, (&s, item)) in scores.iter().zip(CHECKLIST.iter()).enumerate() {
-            if s > 3 {
-                return Err(InputError::new(item.key, s.to_string(), "must be 0 (none) to 3 (severe)"));
+            if let Some(v) = s
+                && v > 3
+            {
+                return Err(InputError::new(
+                    item.key,
+                    v.to_string(),
+                    "must be 0 (none) to 3 (severe), or not answered",
+                ));
             }
             out[i] = s;
         }
@@ -128,7 +154,7 @@ impl CheckIn {
         Ok(CheckIn { scores: out, wellbeing, sleep_hours })
     }
 
-    pub fn scores(&self) -> &[u8] {
+    pub fn scores(&self) -> &[Option<u8>] {
         &self.scores
     }
     pub fn wellbeing(&self) -> u8 {
@@ -138,26 +164,59 @@ impl CheckIn {
         self.sleep_hours
     }
 
-    /// Sum of all items, 0 to [`MAX_BURDEN`].
-    pub fn burden(&self) -> u32 {
-        self.scores.iter().map(|&s| u32::from(s)).sum()
+    /// Sum of the answered items (what was said, unscaled).
+    pub fn sum(&self) -> u32 {
+        self.scores.iter().flatten().map(|&s| u32::from(s)).sum()
     }
 
-    /// Sum of the items of one domain.
+    /// The day's burden (`burden_of`).
+    pub fn burden(&self) -> Option<f64> {
+        burden_of(&self.scores)
+    }
+
+    /// Sum of the answered items of one domain.
     pub fn domain_burden(&self, domain: Domain) -> u32 {
-        CHECKLIST.iter().zip(self.scores.iter()).filter(|(i, _)| i.domain == domain).map(|(_, &s)| u32::from(s)).sum()
+        CHECKLIST
+            .iter()
+            .zip(self.scores.iter())
+            .filter(|(i, _)| i.domain == domain)
+            .filter_map(|(_, s)| s.map(u32::from))
+            .sum()
     }
 }
 
-/// Parses one answer as typed in a form: "0" to "3"; blank means 0 (not ticked).
-pub fn parse_score(field: &str, value: &str) -> Result<u8, InputError> {
+/// How many of `scores` were answered.
+pub fn answered(scores: &[Option<u8>]) -> usize {
+    scores.iter().flatten().count()
+}
+
+/// A day's burden from its stored answers: the average answered item times
+/// [`REFERENCE_ITEMS`], 0 to [`MAX_BURDEN`] (the sum the first checklist would give at that
+/// average); `None` when nothing was answered. A check-in of the first checklist with every item
+/// answered reads as its plain sum.
+pub fn burden_of(scores: &[Option<u8>]) -> Option<f64> {
+    let n = answered(scores);
+    if n == 0 {
+        return None;
+    }
+    let sum: u32 = scores.iter().flatten().map(|&s| u32::from(s.min(3))).sum();
+    Some(f64::from(sum) / n as f64 * REFERENCE_ITEMS as f64)
+}
+
+/// A day's burden as people read it (`burden_of` to one decimal).
+pub fn burden_shown(scores: &[Option<u8>]) -> Option<f64> {
+    burden_of(scores).map(|b| (b * 10.0).round() / 10.0)
+}
+
+/// Parses one answer as typed in a form: "0" to "3"; blank means not answered.
+pub fn parse_score(field: &str, value: &str) -> Result<Option<u8>, InputError> {
     let v = value.trim();
     if v.is_empty() {
-        return Ok(0);
+        return Ok(None);
     }
     match v.parse::<u8>() {
-        Ok(s) if s <= 3 => Ok(s),
-        _ => Err(InputError::new(field, value, "choose none (0), mild (1), moderate (2) or severe (3)")),
+        Ok(s) if s <= 3 => Ok(Some(s)),
+        _ => Err(InputError::new(field, value, "choose none (0), mild (1), moderate (2), severe (3) or not answered")),
     }
 }
 
@@ -165,14 +224,19 @@ pub fn parse_score(field: &str, value: &str) -> Result<u8, InputError> {
 mod tests {
     use super::*;
 
+    fn none() -> [Option<u8>; CHECKLIST.len()] {
+        [None; CHECKLIST.len()]
+    }
+
     #[test]
     fn burden_sums_items_and_domains() {
-        let mut scores = [0u8; CHECKLIST.len()];
-        scores[0] = 3; // dizziness, physical
-        scores[8] = 2; // anxiety, emotional
-        scores[15] = 1; // insomnia, sleep
+        let mut scores = [Some(0u8); REFERENCE_ITEMS];
+        scores[0] = Some(3); // dizziness, physical
+        scores[8] = Some(2); // anxiety, emotional
+        scores[15] = Some(1); // insomnia, sleep
         let c = CheckIn::new(&scores, 5, Some(6.5)).unwrap();
-        assert_eq!(c.burden(), 6);
+        // A check-in of the first checklist, every item answered: the plain sum.
+        assert_eq!((c.sum(), c.burden()), (6, Some(6.0)));
         assert_eq!(c.domain_burden(Domain::Physical), 3);
         assert_eq!(c.domain_burden(Domain::Emotional), 2);
         assert_eq!(c.domain_burden(Domain::Cognitive), 0);
@@ -181,15 +245,36 @@ mod tests {
     }
 
     #[test]
+    fn an_item_not_answered_neither_lowers_nor_raises_the_burden() {
+        // Every answered item "moderate": 34 of 51 however many were answered.
+        let mut some = none();
+        for s in some.iter_mut().take(5) {
+            *s = Some(2);
+        }
+        let all = [Some(2u8); CHECKLIST.len()];
+        assert_eq!(burden_of(&some), Some(34.0));
+        assert_eq!(burden_of(&all), Some(34.0));
+        // Not answered is not "none": one severe answer alone is a severe day.
+        let mut one = none();
+        one[0] = Some(3);
+        assert_eq!(burden_of(&one), Some(f64::from(MAX_BURDEN)));
+        assert_eq!(burden_of(&none()), None, "nothing answered: no burden");
+        assert_eq!(answered(&one), 1);
+    }
+
+    #[test]
     fn out_of_range_answers_name_the_field() {
-        let mut scores = [0u8; CHECKLIST.len()];
-        scores[2] = 4;
+        let mut scores = none();
+        scores[2] = Some(4);
         assert_eq!(CheckIn::new(&scores, 5, None).unwrap_err().field, "nausea");
-        assert_eq!(CheckIn::new(&[0; 17], 11, None).unwrap_err().field, "wellbeing");
-        assert_eq!(CheckIn::new(&[0; 17], 5, Some(25.0)).unwrap_err().field, "sleep_hours");
-        assert_eq!(CheckIn::new(&[0; 3], 5, None).unwrap_err().field, "symptoms");
-        assert_eq!(parse_score("x", "").unwrap(), 0);
-        assert_eq!(parse_score("x", "2").unwrap(), 2);
+        assert_eq!(CheckIn::new(&none(), 11, None).unwrap_err().field, "wellbeing");
+        assert_eq!(CheckIn::new(&none(), 5, Some(25.0)).unwrap_err().field, "sleep_hours");
+        assert_eq!(CheckIn::new(&[None; 30], 5, None).unwrap_err().field, "symptoms");
+        // A check-in kept with the first checklist reads, its new items not answered.
+        let old = CheckIn::new(&[Some(1); REFERENCE_ITEMS], 5, None).unwrap();
+        assert_eq!(answered(old.scores()), REFERENCE_ITEMS);
+        assert_eq!(parse_score("x", "").unwrap(), None);
+        assert_eq!(parse_score("x", "2").unwrap(), Some(2));
         assert!(parse_score("x", "severe").is_err());
     }
 
@@ -207,6 +292,6 @@ mod tests {
         for bad in [-0.5, 24.01, f64::NAN, f64::INFINITY] {
             assert!(!plausible_sleep(bad), "{bad}");
         }
-        assert!(CheckIn::new(&[0; 17], MAX_WELLBEING, Some(MAX_SLEEP_HOURS)).is_ok());
+        assert!(CheckIn::new(&none(), MAX_WELLBEING, Some(MAX_SLEEP_HOURS)).is_ok());
     }
 }

@@ -263,8 +263,11 @@ struct ExportDose {
 #[derive(Serialize)]
 struct ExportCheckIn {
     date: String,
-    burden: u32,
-    scores: Vec<u8>,
+    /// The day's burden as Taper reads it (core's `burden_of`, to one decimal); null when no item
+    /// was answered.
+    burden: Option<f64>,
+    /// One per checklist item, null for not answered.
+    scores: Vec<Option<u8>>,
     wellbeing: u8,
     sleep_hours: Option<f64>,
     note: String,
@@ -406,7 +409,7 @@ impl From<taper_store::CheckInRecord> for ExportCheckIn {
     fn from(c: taper_store::CheckInRecord) -> ExportCheckIn {
         ExportCheckIn {
             date: c.date.to_string(),
-            burden: c.burden,
+            burden: taper_core::symptoms::burden_shown(&c.scores),
             scores: c.scores,
             wellbeing: c.wellbeing,
             sleep_hours: c.sleep_hours,
@@ -508,12 +511,13 @@ pub async fn export_csv(State(state): State<AppState>, person: Person) -> AppRes
         let mut row = vec![
             day.clone(),
             doses.join("; "),
-            c.map(|c| c.burden.to_string()).unwrap_or_default(),
+            c.and_then(|c| taper_core::symptoms::burden_shown(&c.scores)).map(|b| b.to_string()).unwrap_or_default(),
             c.map(|c| c.wellbeing.to_string()).unwrap_or_default(),
             c.and_then(|c| c.sleep_hours).map(|h| h.to_string()).unwrap_or_default(),
         ];
         for k in 0..CHECKLIST.len() {
-            row.push(c.and_then(|c| c.scores.get(k)).map(|s| s.to_string()).unwrap_or_default());
+            // Blank: not answered.
+            row.push(c.and_then(|c| c.scores.get(k).copied().flatten()).map(|s| s.to_string()).unwrap_or_default());
         }
         row.push(c.map(|c| spreadsheet_safe(&c.note)).unwrap_or_default());
         w.write_record(&row).map_err(csv_err)?;

@@ -326,7 +326,7 @@ fn shared_chart(
             (i.name(), pts)
         })
         .collect();
-    let burden: Vec<(jiff::civil::Date, f64)> = checkins.iter().map(|c| (c.date, f64::from(c.burden))).collect();
+    let burden = crate::timeline::burden_points(checkins);
     Ok(waves_svg(&Timeline {
         analysis,
         dose: &dose,
@@ -411,7 +411,8 @@ fn checkin_rows(checkins: &[taper_store::CheckInRecord], scope: Scope) -> Vec<(S
         .take(14)
         .map(|c| {
             let (burden, wellbeing) = if scope.contains(Category::CheckinScores) {
-                (c.burden.to_string(), c.wellbeing.to_string())
+                let burden = taper_core::symptoms::burden_shown(&c.scores);
+                (burden.map_or_else(|| "not answered".to_string(), |b| b.to_string()), c.wellbeing.to_string())
             } else {
                 (hidden(), hidden())
             };

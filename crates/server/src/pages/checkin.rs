@@ -49,7 +49,11 @@ fn page(
                 .iter()
                 .enumerate()
                 .filter(|(_, i)| i.domain == d)
-                .map(|(k, i)| ItemView { key: i.key, label: i.label, value: t.scores.get(k).copied().unwrap_or(0) })
+                .map(|(k, i)| ItemView {
+                    key: i.key,
+                    label: i.label,
+                    value: t.scores.get(k).copied().flatten().map(usize::from),
+                })
                 .collect(),
         })
         .collect();
@@ -71,7 +75,11 @@ fn page(
             .iter()
             .rev()
             .take(14)
-            .map(|c| (c.date.to_string(), c.burden.to_string(), c.wellbeing.to_string()))
+            .map(|c| {
+                let burden = taper_core::symptoms::burden_shown(&c.scores)
+                    .map_or_else(|| "not answered".to_string(), |b| b.to_string());
+                (c.date.to_string(), burden, c.wellbeing.to_string())
+            })
             .collect(),
         safety_question: person.user.daily_safety.then_some(DAILY_SAFETY_QUESTION),
         safety_answers: DAILY_SAFETY_ANSWERS,
@@ -89,7 +97,7 @@ async fn raised_on(state: &AppState, person: &Person, recent: &[CheckInRecord], 
     // High in itself (a first check-in has no baseline to be raised above: a walk saved every
     // item severe and read nothing more), or raised above the person's own baseline.
     let high = taper_core::symptoms::HIGH_IN_ITSELF;
-    if recent.iter().any(|c| c.date == day && f64::from(c.burden) >= high) {
+    if recent.iter().any(|c| c.date == day && taper_core::symptoms::burden_of(&c.scores).is_some_and(|b| b >= high)) {
         return Ok(true);
     }
     let courses = crate::timeline::Course::load_all(state, person.id()).await?;
@@ -124,7 +132,8 @@ pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query
         None => Typed {
             date: day.to_string(),
             shown_for: day.to_string(),
-            scores: vec![0; CHECKLIST.len()],
+            // Nothing chosen for the person: an untouched item is not answered, never "none".
+            scores: vec![None; CHECKLIST.len()],
             wellbeing: String::new(),
             sleep_hours: String::new(),
             note: String::new(),
@@ -206,7 +215,15 @@ pub async fn save(
 pub struct ItemView {
     pub key: &'static str,
     pub label: &'static str,
-    pub value: usize,
+    /// The answer chosen, `None` for not answered.
+    pub value: Option<usize>,
+}
+
+impl ItemView {
+    /// Whether answer `s` is the one chosen (the template's loop hands it by reference).
+    pub fn chosen(&self, s: impl std::borrow::Borrow<usize>) -> bool {
+        self.value == Some(*s.borrow())
+    }
 }
 
 pub struct DomainView {

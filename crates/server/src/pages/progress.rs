@@ -101,7 +101,7 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     let start = first.min(today);
     let (dose, occ) =
         course.as_ref().map_or((vec![], vec![]), |c| (c.dose_points(start, today), c.occupancy_points(start, today)));
-    let burden: Vec<(jiff::civil::Date, f64)> = checkins.iter().map(|c| (c.date, f64::from(c.burden))).collect();
+    let burden = timeline::burden_points(&checkins);
     let chart = waves_svg(&Timeline {
         analysis: &analysis,
         dose: &dose,

@@ -456,7 +456,8 @@ async fn everything_can_be_downloaded_and_the_account_deleted() {
         assert!(json.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
         let v: serde_json::Value = serde_json::from_str(&json.text().await.unwrap()).unwrap();
         assert_eq!(v["account"]["email"], "d@example.org");
-        assert_eq!(v["checkins"][0]["burden"], 4);
+        assert_eq!(v["checkins"][0]["burden"].as_f64(), Some(4.0));
+        assert_eq!(v["checkins"][0]["scores"].as_array().unwrap().len(), v["checklist"].as_array().unwrap().len());
         assert_eq!(v["plans"][0]["revisions"][0]["settings"]["drug"], "citalopram");
         assert_eq!(v["doses"][0]["status"], "taken");
         assert_eq!((v["doses"][0]["plan"].as_u64(), v["doses"][0]["drug"].as_str()), (Some(0), Some("citalopram")));
@@ -1073,6 +1074,54 @@ async fn account_settings_say_they_are_saved() {
             assert!(b.get(&to).await.has(says), "{action}");
         }
         assert!(!b.get("/account").await.has("Saved:"), "said once, after the change");
+        app
+    })
+    .await;
+}
+
+/// Issue 20: an untouched item is "not answered", never a silent "none"; the burden is the
+/// average of what was answered; the commonly reported symptoms that were missing are asked.
+#[tokio::test]
+async fn an_item_left_untouched_is_not_answered_and_does_not_lower_the_burden() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("na@example.org").await;
+        let form = b.get("/checkin").await;
+        for v in ["0", "1", "2", "3"] {
+            assert!(!form.body.contains(&format!("value=\"{v}\" checked")), "nothing is chosen for the person");
+        }
+        assert!(form.body.contains("name=\"s_dizziness\" value=\"\" checked> not answered"));
+        for item in [
+            "Tiredness or lack of energy",
+            "Flu-like feelings",
+            "Ringing or buzzing in the ears",
+            "Change in appetite",
+            "(akathisia)",
+            "Changes in sexual feeling or function",
+        ] {
+            assert!(form.has(item), "{item} is asked");
+        }
+        // Two items answered "severe", the rest untouched.
+        let today = days_ago(0);
+        let saved = b
+            .submit(
+                "/checkin",
+                "/checkin",
+                &[("date", today.as_str()), ("wellbeing", "3"), ("s_fatigue", "3"), ("s_shocks", "3")],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let u = app.store.user_by_email("na@example.org").await.unwrap().unwrap();
+        let kept = &app.store.checkins(u.id).await.unwrap()[0];
+        assert_eq!(kept.scores.iter().flatten().count(), 2, "the rest kept as not answered: {:?}", kept.scores);
+        // Severe on everything answered is the top of the scale, not 6 of 51.
+        let again = b.get("/checkin").await;
+        assert!(again.has(&format!("{today}</a></td><td>51</td>")), "{}", again.body);
+        assert!(again.body.contains("name=\"s_fatigue\" value=\"3\" checked"));
+        assert!(again.body.contains("name=\"s_dizziness\" value=\"\" checked"), "shown as not answered");
+        let v: serde_json::Value = serde_json::from_str(&b.get("/account/export.json").await.body).unwrap();
+        assert_eq!(v["checkins"][0]["scores"][0], serde_json::Value::Null);
+        assert_eq!(v["checkins"][0]["burden"].as_f64(), Some(51.0));
         app
     })
     .await;
