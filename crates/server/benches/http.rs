@@ -61,6 +61,7 @@ fn bench(c: &mut Criterion) {
                 date: today.checked_sub(d.days()).expect("date"),
                 scores: &scores,
                 burden: scores.iter().flatten().map(|&s| u32::from(s)).sum(),
+                own: &[],
                 wellbeing: 6,
                 sleep_hours: Some(7.0),
                 note: "",

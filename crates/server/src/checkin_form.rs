@@ -5,7 +5,7 @@
 
 use jiff::civil::Date;
 use taper_core::symptoms::{self, CHECKLIST, CheckIn as Answers};
-use taper_store::NewCheckIn;
+use taper_store::{NewCheckIn, OwnScore};
 
 use crate::AppState;
 use crate::error::AppResult;
@@ -27,6 +27,8 @@ pub struct Typed {
     pub sleep_hours: String,
     pub note: String,
     pub selfharm: String,
+    /// The person's own symptoms as the form sent them (name, answer).
+    pub own: Vec<(String, Option<u8>)>,
 }
 
 impl Typed {
@@ -43,6 +45,7 @@ impl Typed {
             sleep_hours: get("sleep_hours"),
             note: get("note"),
             selfharm: get("selfharm"),
+            own: own_as_sent(pairs),
         }
     }
 
@@ -56,8 +59,64 @@ impl Typed {
             sleep_hours: c.sleep_hours.map(|h| h.to_string()).unwrap_or_default(),
             note: c.note.clone(),
             selfharm: selfharm.to_string(),
+            own: c.own.iter().map(|o| (o.name.clone(), Some(o.score))).collect(),
         }
     }
+
+    /// The own symptoms to show: each of the person's current ones with its answer here, then any
+    /// answered here under a name no longer on their list (so saving again loses nothing).
+    pub fn own_shown(&self, names: &[String]) -> Vec<(String, Option<u8>)> {
+        let answer = |n: &str| self.own.iter().find(|(m, _)| m == n).and_then(|(_, a)| *a);
+        let mut out: Vec<(String, Option<u8>)> = names.iter().map(|n| (n.clone(), answer(n))).collect();
+        out.extend(self.own.iter().filter(|(n, a)| a.is_some() && !names.contains(n)).cloned());
+        out
+    }
+}
+
+/// The form's own symptoms: `own_<i>` names each, `o_<i>` answers it; a name too long or an odd
+/// answer is dropped here and refused by `parse_form`.
+fn own_as_sent(pairs: &[(String, String)]) -> Vec<(String, Option<u8>)> {
+    (0..OWN_FIELDS)
+        .filter_map(|i| {
+            let name = crate::form::value(pairs, &format!("own_{i}")).trim().to_string();
+            let answer = symptoms::parse_score("own", &crate::form::value(pairs, &format!("o_{i}"))).ok().flatten();
+            (!name.is_empty()).then_some((name, answer))
+        })
+        .collect()
+}
+
+/// Own-symptom fields a form may hold (core's limit).
+pub const OWN_FIELDS: usize = symptoms::MAX_OWN_PER_CHECKIN;
+
+/// The answered own symptoms of a form, or why one is refused.
+fn parse_own(pairs: &[(String, String)], errors: &mut Vec<Field>) -> Vec<OwnScore> {
+    let mut out = Vec::new();
+    for i in 0..OWN_FIELDS {
+        let name = crate::form::value(pairs, &format!("own_{i}")).trim().to_string();
+        if name.is_empty() {
+            continue;
+        }
+        if name.chars().count() > symptoms::MAX_OWN_NAME {
+            errors.push(Field::error(
+                "own",
+                format!("Keep each symptom's name to {} characters.", symptoms::MAX_OWN_NAME),
+            ));
+            continue;
+        }
+        match symptoms::parse_score("own", &crate::form::value(pairs, &format!("o_{i}"))) {
+            Ok(Some(score)) => out.push(OwnScore { name, score }),
+            Ok(None) => {}
+            Err(e) => errors
+                .push(Field::error("own", format!("{name}: {} is not one of the answers; {}", e.value, e.message))),
+        }
+    }
+    out
+}
+
+/// A check-in's own symptoms in words: "jaw clenching: moderate; burning skin: mild".
+pub fn own_words(own: &[OwnScore]) -> String {
+    let word = |s: u8| symptoms::SEVERITY_LABELS.get(usize::from(s)).copied().unwrap_or_default();
+    own.iter().map(|o| format!("{}: {}", o.name, word(o.score))).collect::<Vec<_>>().join("; ")
 }
 
 /// The earliest day a check-in may be for.
@@ -113,7 +172,7 @@ pub async fn store_form(
     today: Date,
     now: jiff::Timestamp,
 ) -> AppResult<Result<Date, Box<Refused>>> {
-    let (day, a, note) = match parse_form(pairs, today) {
+    let (day, a, note, own) = match parse_form(pairs, today) {
         Ok(parsed) => parsed,
         Err(refused) => return Ok(Err(refused)),
     };
@@ -124,17 +183,21 @@ pub async fn store_form(
         wellbeing: a.wellbeing(),
         sleep_hours: a.sleep_hours(),
         note: note.trim(),
+        own: &own,
     };
     state.store.save_checkin(user, &record, now).await?;
     Ok(Ok(day))
 }
 
 /// What a check-in form held: the day, the answers and the note when they all read.
-fn parse_form(pairs: &[(String, String)], today: Date) -> Result<(Date, Answers, String), Box<Refused>> {
+type Parsed = (Date, Answers, String, Vec<OwnScore>);
+
+fn parse_form(pairs: &[(String, String)], today: Date) -> Result<Parsed, Box<Refused>> {
     let get = |k: &str| crate::form::value(pairs, k);
     let mut errors = Vec::new();
     let day = parse_day(&get("date"), today).map_err(|m| errors.push(Field::error("date", m))).ok();
     let scores = parse_scores(pairs, &mut errors);
+    let own = parse_own(pairs, &mut errors);
     let wellbeing = match get("wellbeing").trim().parse::<u8>() {
         Ok(w) if w <= symptoms::MAX_WELLBEING => Some(w),
         _ => {
@@ -150,7 +213,7 @@ fn parse_form(pairs: &[(String, String)], today: Date) -> Result<(Date, Answers,
     }
     if let (Some(d), Some(w), Some(sleep), true) = (day, wellbeing, sleep, errors.is_empty()) {
         match Answers::new(&scores, w, sleep) {
-            Ok(a) => return Ok((d, a, note)),
+            Ok(a) => return Ok((d, a, note, own)),
             Err(e) => errors.push(Field::error(e.field.clone(), e.message)),
         }
     }
@@ -162,6 +225,7 @@ fn parse_form(pairs: &[(String, String)], today: Date) -> Result<(Date, Answers,
         sleep_hours: get("sleep_hours"),
         note,
         selfharm: get("selfharm"),
+        own: own_as_sent(pairs),
     };
     Err(Box::new(Refused { errors, typed }))
 }

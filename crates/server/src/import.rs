@@ -94,6 +94,9 @@ struct Export {
     /// Files from before supply was counted have none.
     #[serde(default)]
     supplies: Vec<Supply>,
+    /// Files from before own symptoms have none.
+    #[serde(default)]
+    own_symptoms: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +157,8 @@ struct CheckIn {
     date: Date,
     /// Null for not answered (files from before had an answer for every item).
     scores: Vec<Option<u8>>,
+    #[serde(default)]
+    own: Vec<taper_store::OwnScore>,
     wellbeing: u8,
     sleep_hours: Option<f64>,
     note: String,
@@ -231,6 +236,31 @@ impl Days {
 fn text_limit(what: &str, s: &str) -> Result<(), ImportError> {
     let n = s.chars().count();
     if n > MAX_TEXT { Err(invalid(format!("{what}: {n} characters, at most {MAX_TEXT}"))) } else { Ok(()) }
+}
+
+/// A check-in's answers to own symptoms: as many as a form may send, short names, 0–3.
+fn own_limit(what: &str, own: &[taper_store::OwnScore]) -> Result<(), ImportError> {
+    use taper_core::symptoms::MAX_OWN_NAME;
+    if own.len() > crate::checkin_form::OWN_FIELDS {
+        return Err(invalid(format!(
+            "{what}: {} own symptoms, at most {}",
+            own.len(),
+            crate::checkin_form::OWN_FIELDS
+        )));
+    }
+    for o in own {
+        if o.name.trim().is_empty()
+            || o.name.chars().count() > MAX_OWN_NAME
+            || o.score > taper_core::symptoms::MAX_SCORE
+        {
+            return Err(invalid(format!(
+                "{what}: own symptom \"{}\" needs a name of 1 to {MAX_OWN_NAME} characters and an answer 0 to {}",
+                o.name.chars().take(MAX_OWN_NAME).collect::<String>(),
+                taper_core::symptoms::MAX_SCORE
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn count_limit(bound: Bound, n: usize) -> Result<(), ImportError> {
@@ -403,6 +433,7 @@ struct CheckedCheckIn {
     date: Date,
     scores: Scores,
     note: String,
+    own: Vec<taper_store::OwnScore>,
 }
 
 fn checkins(e: &Export, days: &Days) -> Result<Vec<CheckedCheckIn>, ImportError> {
@@ -420,7 +451,8 @@ fn checkins(e: &Export, days: &Days) -> Result<Vec<CheckedCheckIn>, ImportError>
             let scores = Scores::new(&c.scores, c.wellbeing, c.sleep_hours)
                 .map_err(|err| invalid(format!("{what}: {}: {} {}", err.field, err.value, err.message)))?;
             text_limit(&format!("{what}: the note"), &c.note)?;
-            Ok(CheckedCheckIn { date: days.past(&what, c.date)?, scores, note: c.note.clone() })
+            own_limit(&what, &c.own)?;
+            Ok(CheckedCheckIn { date: days.past(&what, c.date)?, scores, note: c.note.clone(), own: c.own.clone() })
         })
         .collect()
 }
@@ -597,6 +629,7 @@ struct Checked {
     background: Option<String>,
     safety_plan: Option<String>,
     supplies: Vec<Supply>,
+    own_symptoms: Vec<String>,
 }
 
 /// Supply counts: a catalogue product, a shelf unit, and an amount, day and lead time core
@@ -665,6 +698,9 @@ fn check(catalogue: &Catalogue, json: &str, now: jiff::Timestamp) -> Result<Chec
         background,
         safety_plan,
         supplies: supplies(catalogue, &e, &days)?,
+        // Core's rule for the list (at most five short, distinct names).
+        own_symptoms: taper_core::symptoms::parse_own(&e.own_symptoms.join("\n"))
+            .map_err(|err| invalid(format!("own symptoms: {}: {}", err.value, err.message)))?,
     })
 }
 
@@ -711,6 +747,7 @@ impl Checked {
                     wellbeing: c.scores.wellbeing(),
                     sleep_hours: c.scores.sleep_hours(),
                     note: &c.note,
+                    own: &c.own,
                 })
                 .collect(),
             questionnaires: (self.questionnaires.iter())
@@ -742,6 +779,7 @@ impl Checked {
                     lead_days: s.lead_days,
                 })
                 .collect(),
+            own_symptoms: &self.own_symptoms,
         }
     }
 }

@@ -280,6 +280,7 @@ fn routes() -> Router<AppState> {
         .route("/password/forgot", get(pages::password::forgot_form).post(pages::password::forgot))
         .route("/password/reset/{token}", get(pages::password::reset_form).post(pages::password::reset))
         .route("/checkin", get(pages::checkin::form).post(pages::checkin::save))
+        .route("/checkin/own", get(pages::checkin::own_form).post(pages::checkin::own_save))
         .route("/progress", get(pages::progress::show))
         .route("/proposals/{proposal}/accept", post(pages::progress::accept))
         .route("/proposals/{proposal}/decline", post(pages::progress::decline))

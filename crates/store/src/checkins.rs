@@ -22,12 +22,17 @@ impl Store {
         now: Timestamp,
     ) -> Result<()> {
         let scores = serde_json::to_string(c.scores).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let own = if c.own.is_empty() {
+            String::new()
+        } else {
+            self.seal(&serde_json::to_string(c.own).map_err(|e| StoreError::Corrupt(e.to_string()))?)?
+        };
         sqlx::query(
-            "INSERT INTO checkins (id, user_id, date, scores, burden, wellbeing, sleep_hours, note, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+            "INSERT INTO checkins (id, user_id, date, scores, burden, wellbeing, sleep_hours, note, own_scores, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
              ON CONFLICT (user_id, date) DO UPDATE SET scores = excluded.scores, burden = excluded.burden, \
              wellbeing = excluded.wellbeing, sleep_hours = excluded.sleep_hours, note = excluded.note, \
-             updated_at = excluded.updated_at",
+             own_scores = excluded.own_scores, updated_at = excluded.updated_at",
         )
         .bind(Uuid::now_v7().to_string())
         .bind(user.to_string())
@@ -37,6 +42,7 @@ impl Store {
         .bind(i64::from(c.wellbeing))
         .bind(c.sleep_hours)
         .bind(self.seal(c.note)?)
+        .bind(own)
         .bind(micros(now))
         .execute(&mut *conn)
         .await?;
@@ -50,7 +56,7 @@ impl Store {
                 .bind(user.to_string())
                 .fetch_all(&self.pool)
                 .await?;
-        rows.into_iter().map(|r| CheckInRecord::try_from(r).and_then(|c| self.open_checkin(c))).collect()
+        rows.into_iter().map(|r| self.checkin_of(r)).collect()
     }
 
     pub async fn checkin_on(&self, user: UserId, on: Date) -> Result<Option<CheckInRecord>> {
@@ -60,6 +66,48 @@ impl Store {
                 .bind(on.to_string())
                 .fetch_optional(&self.pool)
                 .await?;
-        row.map(|r| CheckInRecord::try_from(r).and_then(|c| self.open_checkin(c))).transpose()
+        row.map(|r| self.checkin_of(r)).transpose()
+    }
+}
+
+impl Store {
+    /// The person's own symptoms (at most what the server allows), in their order.
+    pub async fn own_symptoms(&self, user: UserId) -> Result<Vec<String>> {
+        let stored: Option<String> = sqlx::query_scalar("SELECT own_symptoms FROM users WHERE id = $1")
+            .bind(user.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        let stored = stored.ok_or(StoreError::NotFound)?;
+        if stored.is_empty() {
+            return Ok(Vec::new());
+        }
+        serde_json::from_str(&self.open(stored)?).map_err(|e| StoreError::Corrupt(format!("own symptoms: {e}")))
+    }
+
+    /// Replaces the person's own symptoms; past check-ins keep the names they were answered under.
+    pub async fn set_own_symptoms(&self, user: UserId, names: &[String]) -> Result<()> {
+        self.set_own_symptoms_on(&mut *self.pool.acquire().await?, user, names).await
+    }
+
+    pub(crate) async fn set_own_symptoms_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        user: UserId,
+        names: &[String],
+    ) -> Result<()> {
+        let stored = if names.is_empty() {
+            String::new()
+        } else {
+            self.seal(&serde_json::to_string(names).map_err(|e| StoreError::Corrupt(e.to_string()))?)?
+        };
+        let done = sqlx::query("UPDATE users SET own_symptoms = $1 WHERE id = $2")
+            .bind(stored)
+            .bind(user.to_string())
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 }

@@ -74,6 +74,8 @@ pub struct AccountRecords<'a> {
     pub med_background: Option<&'a str>,
     pub safety_plan: Option<&'a str>,
     pub supplies: Vec<crate::NewSupply<'a>>,
+    /// The person's own symptoms beside the checklist.
+    pub own_symptoms: &'a [String],
 }
 
 impl Store {
@@ -93,6 +95,7 @@ impl Store {
         }
         self.set_time_zone_on(&mut tx, user, records.time_zone).await?;
         self.set_country_on(&mut tx, user, records.country).await?;
+        self.set_own_symptoms_on(&mut tx, user, records.own_symptoms).await?;
         let mut ids = Vec::new();
         for p in &records.plans {
             let id = insert_plan(&mut tx, user, p.drug, p.created_at, p.replaced_at).await?;

@@ -258,8 +258,16 @@ impl Store {
         seal::open(self.sealer.as_deref(), stored)
     }
 
-    fn open_checkin(&self, mut c: CheckInRecord) -> Result<CheckInRecord> {
+    /// A stored check-in, its note and own symptoms opened.
+    fn checkin_of(&self, mut r: CheckInRow) -> Result<CheckInRecord> {
+        let own = std::mem::take(&mut r.own_scores);
+        let mut c = CheckInRecord::try_from(r)?;
         c.note = self.open(std::mem::take(&mut c.note))?;
+        if !own.is_empty() {
+            let plain = self.open(own)?;
+            c.own = serde_json::from_str(&plain)
+                .map_err(|e| StoreError::Corrupt(format!("check-in {}: own symptoms: {e}", c.date)))?;
+        }
         Ok(c)
     }
 

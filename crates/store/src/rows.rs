@@ -239,6 +239,16 @@ pub struct NewCheckIn<'a> {
     pub wellbeing: u8,
     pub sleep_hours: Option<f64>,
     pub note: &'a str,
+    /// Answers to the person's own symptoms, by name (answered ones only).
+    pub own: &'a [OwnScore],
+}
+
+/// An answer to one of the person's own symptoms, kept with its name as it was that day (a
+/// symptom renamed later does not relabel the past).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OwnScore {
+    pub name: String,
+    pub score: u8,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -251,11 +261,13 @@ pub struct CheckInRecord {
     pub wellbeing: u8,
     pub sleep_hours: Option<f64>,
     pub note: String,
+    pub own: Vec<OwnScore>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
-pub(crate) const CHECKIN_COLUMNS: &str = "date, scores, burden, wellbeing, sleep_hours, note, created_at, updated_at";
+pub(crate) const CHECKIN_COLUMNS: &str =
+    "date, scores, burden, wellbeing, sleep_hours, note, own_scores, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CheckInRow {
@@ -265,6 +277,8 @@ pub(crate) struct CheckInRow {
     wellbeing: i64,
     sleep_hours: Option<f64>,
     note: String,
+    /// Sealed JSON of `OwnScore`s, '' for none; opened by `Store::checkin_of`.
+    pub(crate) own_scores: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -280,6 +294,8 @@ impl TryFrom<CheckInRow> for CheckInRecord {
             wellbeing: u8::try_from(r.wellbeing).map_err(|e| corrupt(&e))?,
             sleep_hours: r.sleep_hours,
             note: r.note,
+            // Still sealed here: `Store::checkin_of` opens it with the note.
+            own: Vec::new(),
             created_at: ts(r.created_at)?,
             updated_at: ts(r.updated_at)?,
         })

@@ -96,6 +96,7 @@ async fn accounts_are_unique_by_email_and_deletion_removes_everything() {
             wellbeing: 6,
             sleep_hours: None,
             note: "",
+            own: &[],
         };
         store.save_checkin(id, &c, now()).await.unwrap();
         let d = NewDose { plan, date: date(2026, 11, 2), time: None, status: DoseStatus::Taken, dose_mg: 20.0 };
@@ -238,8 +239,15 @@ async fn check_ins_and_doses_are_one_per_day_and_can_be_corrected() {
         let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), &[], now()).await.unwrap();
         let day = date(2026, 11, 3);
         let scores = [Some(0u8), Some(1), None, Some(2), Some(3)];
-        let c =
-            NewCheckIn { date: day, scores: &scores, burden: 6, wellbeing: 4, sleep_hours: Some(6.5), note: "tired" };
+        let c = NewCheckIn {
+            date: day,
+            scores: &scores,
+            burden: 6,
+            wellbeing: 4,
+            sleep_hours: Some(6.5),
+            note: "tired",
+            own: &[],
+        };
         store.save_checkin(a, &c, now()).await.unwrap();
         // Not answered comes back not answered, never as "none".
         assert_eq!(store.checkin_on(a, day).await.unwrap().unwrap().scores, scores);
@@ -675,6 +683,7 @@ async fn an_import_that_fails_part_way_writes_nothing() {
                 wellbeing: 5,
                 sleep_hours: Some(7.0),
                 note: "kept?",
+                own: &[],
             })
             .collect();
         let mut records = taper_store::AccountRecords {
@@ -691,6 +700,7 @@ async fn an_import_that_fails_part_way_writes_nothing() {
             med_background: None,
             safety_plan: Some("{\"reasons\":\"my sister\"}"),
             supplies: Vec::new(),
+            own_symptoms: &[],
         };
         assert!(store.import_account(u, &records, now()).await.is_err(), "the database refuses 7");
         assert!(store.checkins(u).await.unwrap().is_empty(), "no check-in left behind");

@@ -203,6 +203,44 @@ pub fn burden_of(scores: &[Option<u8>]) -> Option<f64> {
     Some(f64::from(sum) / n as f64 * REFERENCE_ITEMS as f64)
 }
 
+/// A person may add this many symptoms of their own beside the checklist (issue 20).
+pub const MAX_OWN: usize = 5;
+/// Characters in the name of one of a person's own symptoms.
+pub const MAX_OWN_NAME: usize = 60;
+/// Answers to own symptoms one check-in may hold: the person's list and, for a past check-in
+/// edited after the list changed, as many again under names since removed.
+pub const MAX_OWN_PER_CHECKIN: usize = 2 * MAX_OWN;
+/// The highest answer to an item ("severe").
+pub const MAX_SCORE: u8 = 3;
+
+/// The person's own symptoms from a form's text, one per line: blank lines dropped, at most
+/// [`MAX_OWN`], each at most [`MAX_OWN_NAME`] characters, no two alike (ignoring case), none with
+/// control characters. Their answers are kept and shown beside the checklist, never added to the
+/// burden, so the burden means the same from person to person and day to day.
+pub fn parse_own(text: &str) -> Result<Vec<String>, InputError> {
+    let names: Vec<String> =
+        text.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|l| !l.is_empty()).collect();
+    if names.len() > MAX_OWN {
+        return Err(InputError::new(
+            "own",
+            names.len().to_string(),
+            format!("add at most {MAX_OWN} symptoms of your own, one per line"),
+        ));
+    }
+    for (i, n) in names.iter().enumerate() {
+        if n.chars().count() > MAX_OWN_NAME {
+            return Err(InputError::new("own", n.as_str(), format!("keep each name to {MAX_OWN_NAME} characters")));
+        }
+        if n.chars().any(char::is_control) {
+            return Err(InputError::new("own", n.as_str(), "a name cannot hold control characters"));
+        }
+        if names[..i].iter().any(|m| m.to_lowercase() == n.to_lowercase()) {
+            return Err(InputError::new("own", n.as_str(), "this symptom is on the list twice"));
+        }
+    }
+    Ok(names)
+}
+
 /// A day's burden as people read it (`burden_of` to one decimal).
 pub fn burden_shown(scores: &[Option<u8>]) -> Option<f64> {
     burden_of(scores).map(|b| (b * 10.0).round() / 10.0)
@@ -276,6 +314,17 @@ mod tests {
         assert_eq!(parse_score("x", "").unwrap(), None);
         assert_eq!(parse_score("x", "2").unwrap(), Some(2));
         assert!(parse_score("x", "severe").is_err());
+    }
+
+    #[test]
+    fn own_symptoms_are_at_most_five_short_distinct_names() {
+        assert_eq!(parse_own("  jaw   clenching \n\n Burning skin\n").unwrap(), ["jaw clenching", "Burning skin"]);
+        assert_eq!(parse_own("").unwrap(), Vec::<String>::new());
+        assert_eq!(parse_own("a\nb\nc\nd\ne\nf").unwrap_err().field, "own");
+        assert!(parse_own(&"x".repeat(MAX_OWN_NAME + 1)).is_err());
+        assert!(parse_own(&"x".repeat(MAX_OWN_NAME)).is_ok());
+        assert!(parse_own("Jaw pain\njaw PAIN").unwrap_err().message.contains("twice"));
+        assert!(parse_own("bad\u{7}bell").is_err());
     }
 
     #[test]

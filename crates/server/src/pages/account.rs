@@ -209,6 +209,8 @@ struct Export {
     reminders: serde_json::Value,
     checkins: Vec<ExportCheckIn>,
     checklist: Vec<&'static str>,
+    /// Symptoms of the person's own beside the checklist (each check-in keeps its answers by name).
+    own_symptoms: Vec<String>,
     questionnaires: Vec<serde_json::Value>,
     withdrawal_or_relapse: Vec<serde_json::Value>,
     safety_plan: Option<serde_json::Value>,
@@ -271,6 +273,8 @@ struct ExportCheckIn {
     wellbeing: u8,
     sleep_hours: Option<f64>,
     note: String,
+    /// Answers to the person's own symptoms, by name; not part of the burden.
+    own: Vec<taper_store::OwnScore>,
 }
 
 fn json_or_string(s: &str) -> serde_json::Value {
@@ -324,6 +328,7 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
         },
         checkins: store.checkins(id).await?.into_iter().map(ExportCheckIn::from).collect(),
         checklist: CHECKLIST.iter().map(|i| i.key).collect(),
+        own_symptoms: store.own_symptoms(id).await?,
         questionnaires: store.questionnaires(id).await?.into_iter().map(questionnaire_json).collect(),
         withdrawal_or_relapse: store.assessments(id).await?.into_iter().map(assessment_json).collect(),
         safety_plan: store.safety_plan(id).await?.map(|p| json_or_string(&p)),
@@ -414,6 +419,7 @@ impl From<taper_store::CheckInRecord> for ExportCheckIn {
             wellbeing: c.wellbeing,
             sleep_hours: c.sleep_hours,
             note: c.note,
+            own: c.own,
         }
     }
 }
@@ -494,6 +500,7 @@ pub async fn export_csv(State(state): State<AppState>, person: Person) -> AppRes
     // alprazolam 08:00 0.5 mg taken"); doses.csv has one row per planned dose.
     let mut header: Vec<String> = ["date", "doses", "burden", "wellbeing", "sleep_hours"].map(String::from).to_vec();
     header.extend(CHECKLIST.iter().map(|i| i.key.to_string()));
+    header.push("own_symptoms".into());
     header.push("note".into());
     let csv_err = |e: csv::Error| AppError::internal("writing CSV", e);
     w.write_record(&header).map_err(csv_err)?;
@@ -519,6 +526,8 @@ pub async fn export_csv(State(state): State<AppState>, person: Person) -> AppRes
             // Blank: not answered.
             row.push(c.and_then(|c| c.scores.get(k).copied().flatten()).map(|s| s.to_string()).unwrap_or_default());
         }
+        let own = c.map(|c| c.own.iter().map(|o| format!("{}: {}", o.name, o.score)).collect::<Vec<_>>().join("; "));
+        row.push(spreadsheet_safe(&own.unwrap_or_default()));
         row.push(c.map(|c| spreadsheet_safe(&c.note)).unwrap_or_default());
         w.write_record(&row).map_err(csv_err)?;
     }

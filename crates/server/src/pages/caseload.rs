@@ -403,23 +403,38 @@ async fn my_suggestions(
 }
 
 /// The last 14 check-ins, each part shown only when shared.
-fn checkin_rows(checkins: &[taper_store::CheckInRecord], scope: Scope) -> Vec<(String, String, String, String)> {
+fn checkin_rows(checkins: &[taper_store::CheckInRecord], scope: Scope) -> Vec<CheckinRow> {
     let hidden = || "not shared".to_string();
     checkins
         .iter()
         .rev()
         .take(14)
         .map(|c| {
-            let (burden, wellbeing) = if scope.contains(Category::CheckinScores) {
-                let burden = taper_core::symptoms::burden_shown(&c.scores);
-                (burden.map_or_else(|| "not answered".to_string(), |b| b.to_string()), c.wellbeing.to_string())
-            } else {
-                (hidden(), hidden())
-            };
-            let note = if scope.contains(Category::CheckinNotes) { c.note.clone() } else { hidden() };
-            (c.date.to_string(), burden, wellbeing, note)
+            let scores = scope.contains(Category::CheckinScores);
+            let burden = taper_core::symptoms::burden_shown(&c.scores);
+            CheckinRow {
+                day: c.date.to_string(),
+                burden: if scores {
+                    burden.map_or_else(|| "not answered".to_string(), |b| b.to_string())
+                } else {
+                    hidden()
+                },
+                wellbeing: if scores { c.wellbeing.to_string() } else { hidden() },
+                // The person's own symptoms go with their scores.
+                own: if scores { crate::checkin_form::own_words(&c.own) } else { hidden() },
+                note: if scope.contains(Category::CheckinNotes) { c.note.clone() } else { hidden() },
+            }
         })
         .collect()
+}
+
+/// One recent check-in on a supporter's page, each part as shared.
+pub struct CheckinRow {
+    pub day: String,
+    pub burden: String,
+    pub wellbeing: String,
+    pub own: String,
+    pub note: String,
 }
 
 /// What a supporter is told about flags they cannot see: the parts of the record that raise
@@ -693,7 +708,7 @@ pub struct PersonPage {
     pub flags: Vec<FlagView>,
     pub resolved: Vec<(String, String, String, String)>,
     pub scores: Vec<ScoreView>,
-    pub checkins: Vec<(String, String, String, String)>,
+    pub checkins: Vec<CheckinRow>,
     pub notice: Option<String>,
     pub assessments: Vec<(String, String, String)>,
     pub pace: String,

@@ -24,6 +24,22 @@ pub struct Which {
     saved: Option<String>,
 }
 
+/// What every showing of the form reads besides the form: the recent check-ins and the
+/// person's own symptoms.
+struct Context {
+    recent: Vec<CheckInRecord>,
+    own: Vec<String>,
+}
+
+impl Context {
+    async fn load(state: &AppState, person: &Person) -> AppResult<Context> {
+        Ok(Context {
+            recent: state.store.checkins(person.id()).await?,
+            own: state.store.own_symptoms(person.id()).await?,
+        })
+    }
+}
+
 /// Crisis help and who was told, shown after a "yes" to the daily question.
 #[derive(Default)]
 struct Urgent {
@@ -37,10 +53,16 @@ fn page(
     editing: bool,
     errors: Vec<Field>,
     saved: bool,
-    recent: &[CheckInRecord],
+    ctx: &Context,
     urgent: Urgent,
 ) -> CheckIn {
     let today = person.today();
+    let recent = &ctx.recent;
+    let own = t
+        .own_shown(&ctx.own)
+        .into_iter()
+        .map(|(name, value)| OwnView { name, value: value.map(usize::from) })
+        .collect();
     let domains = Domain::ALL
         .iter()
         .map(|&d| DomainView {
@@ -65,6 +87,7 @@ fn page(
         max_date: today.to_string(),
         editing,
         domains,
+        own,
         severities: SEVERITY_LABELS,
         wellbeing: t.wellbeing,
         sleep_hours: t.sleep_hours,
@@ -78,7 +101,7 @@ fn page(
             .map(|c| {
                 let burden = taper_core::symptoms::burden_shown(&c.scores)
                     .map_or_else(|| "not answered".to_string(), |b| b.to_string());
-                (c.date.to_string(), burden, c.wellbeing.to_string())
+                (c.date.to_string(), burden, c.wellbeing.to_string(), crate::checkin_form::own_words(&c.own))
             })
             .collect(),
         safety_question: person.user.daily_safety.then_some(DAILY_SAFETY_QUESTION),
@@ -87,6 +110,7 @@ fn page(
         crisis: urgent.crisis,
         alert_words: urgent.words,
         raised: false,
+        max_own: taper_core::symptoms::MAX_OWN,
     }
 }
 
@@ -126,7 +150,7 @@ pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query
     let today = person.today();
     let day = q.date.as_deref().and_then(|d| parse_day(d, today).ok()).unwrap_or(today);
     let existing = state.store.checkin_on(person.id(), day).await?;
-    let recent = state.store.checkins(person.id()).await?;
+    let ctx = Context::load(&state, &person).await?;
     let t = match &existing {
         Some(c) => Typed::saved(c, ""),
         None => Typed {
@@ -138,10 +162,11 @@ pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query
             sleep_hours: String::new(),
             note: String::new(),
             selfharm: String::new(),
+            own: Vec::new(),
         },
     };
-    let mut shown = page(&person, t, existing.is_some(), vec![], q.saved.is_some(), &recent, Urgent::default());
-    shown.raised = q.saved.is_some() && existing.is_some() && raised_on(&state, &person, &recent, day).await?;
+    let mut shown = page(&person, t, existing.is_some(), vec![], q.saved.is_some(), &ctx, Urgent::default());
+    shown.raised = q.saved.is_some() && existing.is_some() && raised_on(&state, &person, &ctx.recent, day).await?;
     Ok(shown.into_response())
 }
 
@@ -167,8 +192,8 @@ pub async fn save(
                  another day, or open {other} from the list below to change it. To replace it, save again."
             ),
         );
-        let recent = state.store.checkins(person.id()).await?;
-        let page = page(&person, typed, true, vec![why], false, &recent, urgent.unwrap_or_default());
+        let ctx = Context::load(&state, &person).await?;
+        let page = page(&person, typed, true, vec![why], false, &ctx, urgent.unwrap_or_default());
         return Ok(views::again(page));
     }
     let day = match store_form(&state, person.id(), &pairs, today, person.now()).await {
@@ -177,36 +202,99 @@ pub async fn save(
         // with the reason, so nothing the person wrote is lost (security probe I2).
         Err(e @ crate::error::AppError::Internal { .. }) => {
             tracing::error!(error = %e, "a check-in could not be saved");
-            let recent = state.store.checkins(person.id()).await.unwrap_or_default();
+            let ctx = Context::load(&state, &person)
+                .await
+                .unwrap_or_else(|_| Context { recent: Vec::new(), own: Vec::new() });
             let why = Field::error(
                 "date",
                 "Your check-in could not be saved just now: the server could not write it. Everything you typed is \
                  still below; please try again in a little while.",
             );
-            let page =
-                page(&person, Typed::as_sent(&pairs), false, vec![why], false, &recent, urgent.unwrap_or_default());
+            let page = page(&person, Typed::as_sent(&pairs), false, vec![why], false, &ctx, urgent.unwrap_or_default());
             return Ok((axum::http::StatusCode::SERVICE_UNAVAILABLE, page).into_response());
         }
         Err(e) => return Err(e),
         Ok(Err(refused)) => {
             let Refused { errors, typed } = *refused;
-            let recent = state.store.checkins(person.id()).await?;
-            let page = page(&person, typed, false, errors, false, &recent, urgent.unwrap_or_default());
+            let ctx = Context::load(&state, &person).await?;
+            let page = page(&person, typed, false, errors, false, &ctx, urgent.unwrap_or_default());
             return Ok(views::again(page));
         }
     };
     match urgent {
         // Help in the same response, not after a redirect the person may never follow.
         Some(u) => {
-            let recent = state.store.checkins(person.id()).await?;
+            let ctx = Context::load(&state, &person).await?;
             let saved = state.store.checkin_on(person.id(), day).await?;
             let typed = match saved {
                 Some(c) => Typed::saved(&c, "1"),
                 None => return Err(crate::error::AppError::bug("a check-in just saved cannot be read")),
             };
-            Ok(page(&person, typed, true, vec![], true, &recent, u).into_response())
+            Ok(page(&person, typed, true, vec![], true, &ctx, u).into_response())
         }
         None => Ok(Redirect::to(&format!("/checkin?date={day}&saved=1")).into_response()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OwnQuery {
+    saved: Option<String>,
+}
+
+/// The form to name one's own symptoms.
+pub async fn own_form(State(state): State<AppState>, person: Person, Query(q): Query<OwnQuery>) -> AppResult<Response> {
+    let text = state.store.own_symptoms(person.id()).await?.join("\n");
+    Ok(OwnPage::new(&person, text, String::new(), q.saved.is_some()).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct OwnForm {
+    #[serde(default)]
+    own: String,
+}
+
+/// Saves the person's own symptoms (core's `parse_own`), or shows the list again with why not.
+pub async fn own_save(State(state): State<AppState>, person: Person, Form(f): Form<OwnForm>) -> AppResult<Response> {
+    use taper_core::symptoms::MAX_OWN_NAME;
+    match taper_core::symptoms::parse_own(&f.own) {
+        Ok(names) => {
+            state.store.set_own_symptoms(person.id(), &names).await?;
+            Ok(Redirect::to("/checkin/own?saved=1").into_response())
+        }
+        Err(e) => {
+            let why = match e.value.as_str() {
+                "" => taper_core::units::capitalise(&e.message),
+                v if v.chars().count() > MAX_OWN_NAME => {
+                    format!("{}…: {}", v.chars().take(MAX_OWN_NAME).collect::<String>(), e.message)
+                }
+                v => format!("{v}: {}", e.message),
+            };
+            Ok(views::again(OwnPage::new(&person, f.own, why, false)))
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "checkin_own.html")]
+pub struct OwnPage {
+    pub chrome: crate::views::Chrome,
+    pub text: String,
+    pub error: String,
+    pub saved: bool,
+    pub max_own: usize,
+    pub max_name: usize,
+}
+
+impl OwnPage {
+    fn new(person: &Person, text: String, error: String, saved: bool) -> OwnPage {
+        OwnPage {
+            chrome: person.chrome("checkin"),
+            text,
+            error,
+            saved,
+            max_own: taper_core::symptoms::MAX_OWN,
+            max_name: taper_core::symptoms::MAX_OWN_NAME,
+        }
     }
 }
 
@@ -221,6 +309,19 @@ pub struct ItemView {
 
 impl ItemView {
     /// Whether answer `s` is the one chosen (the template's loop hands it by reference).
+    pub fn chosen(&self, s: impl std::borrow::Borrow<usize>) -> bool {
+        self.value == Some(*s.borrow())
+    }
+}
+
+/// One of the person's own symptoms on the form.
+pub struct OwnView {
+    pub name: String,
+    pub value: Option<usize>,
+}
+
+impl OwnView {
+    /// Whether answer `s` is the one chosen.
     pub fn chosen(&self, s: impl std::borrow::Borrow<usize>) -> bool {
         self.value == Some(*s.borrow())
     }
@@ -248,7 +349,9 @@ pub struct CheckIn {
     pub note: String,
     pub errors: Vec<crate::views::Field>,
     pub saved: bool,
-    pub recent: Vec<(String, String, String)>,
+    pub recent: Vec<(String, String, String, String)>,
+    pub own: Vec<OwnView>,
+    pub max_own: usize,
     /// The daily question about self-harm, when the person chose to be asked it.
     pub safety_question: Option<&'static str>,
     pub safety_answers: [&'static str; 2],
@@ -262,6 +365,11 @@ pub struct CheckIn {
 }
 
 impl CheckIn {
+    /// Whether any recent check-in has answers to the person's own symptoms (a column for them).
+    pub fn any_own(&self) -> bool {
+        self.recent.iter().any(|r| !r.3.is_empty())
+    }
+
     /// Under the button: a lapsed session loses nothing sent on this form.
     pub fn lapse_hint(&self) -> String {
         crate::lapsed::hint()

@@ -121,12 +121,17 @@ async fn medicine(
         drug: course.drug_name(&state.catalogue),
         dose: None,
         starts: None,
+        ended: None,
         readiness: None,
         can_hold: false,
     };
     let mut next = None;
     match course.on(today) {
         None => m.starts = Some(long_date(course.revs[0].record.effective)),
+        Some((on, _)) if on.dose_mg <= 0.0 && on.next.is_none() => {
+            let stop = course.changes(today).last().map_or(today, |c| c.date);
+            m.ended = Some(long_date(stop));
+        }
         Some((on, step)) => {
             let records = state.store.doses_on(person.id(), course.plan_id, today).await?;
             let new_way = new_way_pending(state, person.id(), course, today).await?;
@@ -418,6 +423,9 @@ pub struct TodayMedicine {
     pub drug: String,
     pub dose: Option<TodayDose>,
     pub starts: Option<String>,
+    /// The day the plan reached its last dose of nothing, once it has: Today says so instead of
+    /// a dose of 0 mg to record (issue 20: after a plan ends, check-ins go on).
+    pub ended: Option<String>,
     pub readiness: Option<ReadinessView>,
     /// "Hold here" offered on its own, when no reading is shown and the plan has a next step.
     pub can_hold: bool,

@@ -108,13 +108,26 @@ async fn notes_and_the_safety_plan_cannot_be_read_from_the_database_file() {
         sam.submit("/safety-plan", "/safety-plan", &[("reasons", "SEALED-REASONS-MY-DOG")]).await;
         assert_eq!(crate::assess(&sam, "SEALED-ASSESSMENT-NOTE").await.status, StatusCode::OK);
         sam.submit("/sharing", "/sharing/invite", &crate::sharing::with_everything(&[("label", "SEALED-LABEL")])).await;
+        // A symptom of their own, named and answered.
+        sam.submit("/checkin/own", "/checkin/own", &[("own", "SEALED-OWN-SYMPTOM")]).await;
+        let yesterday = crate::london_today().yesterday().unwrap().to_string();
+        let answered =
+            [("date", yesterday.as_str()), ("wellbeing", "5"), ("own_0", "SEALED-OWN-SYMPTOM"), ("o_0", "2")];
+        assert_eq!(sam.submit("/checkin", "/checkin", &answered).await.status, StatusCode::SEE_OTHER);
+        assert!(sam.get("/checkin").await.has("SEALED-OWN-SYMPTOM: moderate"));
         // The app shows them as written …
         assert!(sam.get(&format!("/checkin?date={today}")).await.has("SEALED-NOTE-ABOUT-MY-DAD"));
         assert!(sam.get("/safety-plan").await.has("SEALED-REASONS-MY-DOG"));
         assert!(sam.get("/sharing").await.has("SEALED-LABEL"));
         // … and the database files hold none of them.
         let files = database_bytes(&app);
-        for s in ["SEALED-NOTE-ABOUT-MY-DAD", "SEALED-REASONS-MY-DOG", "SEALED-ASSESSMENT-NOTE", "SEALED-LABEL"] {
+        for s in [
+            "SEALED-NOTE-ABOUT-MY-DAD",
+            "SEALED-REASONS-MY-DOG",
+            "SEALED-ASSESSMENT-NOTE",
+            "SEALED-LABEL",
+            "SEALED-OWN-SYMPTOM",
+        ] {
             assert_eq!(find(&files, s), None, "{s} is readable in the database file");
         }
         app

@@ -1126,3 +1126,94 @@ async fn an_item_left_untouched_is_not_answered_and_does_not_lower_the_burden() 
     })
     .await;
 }
+
+/// Issue 20: up to five symptoms of the person's own, asked at each check-in, kept by name,
+/// shown to a supporter who sees check-in scores, never added to the burden; carried by an
+/// export into a new account.
+#[tokio::test]
+async fn a_person_adds_symptoms_of_their_own_and_they_travel_with_the_check_ins() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("own@example.org").await;
+        assert!(b.get("/checkin").await.has("Add up to 5 symptoms of your own"));
+        let six = b.submit("/checkin/own", "/checkin/own", &[("own", "a\nb\nc\nd\ne\nf")]).await;
+        assert_eq!(six.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(six.has("at most 5") && six.has("a\nb\nc\nd\ne\nf"), "refused, as typed: {}", six.body);
+        let saved = b.submit("/checkin/own", "/checkin/own", &[("own", "Jaw clenching\n\nBurning skin")]).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let form = b.get("/checkin").await;
+        assert!(form.has("<legend>Jaw clenching</legend>") && form.has("<legend>Burning skin</legend>"));
+        let today = days_ago(0);
+        let sent = [
+            ("date", today.as_str()),
+            ("wellbeing", "5"),
+            ("s_dizziness", "1"),
+            ("own_0", "Jaw clenching"),
+            ("o_0", "3"),
+            ("own_1", "Burning skin"),
+        ];
+        assert_eq!(b.submit("/checkin", "/checkin", &sent).await.status, StatusCode::SEE_OTHER);
+        let again = b.get("/checkin").await;
+        // Not part of the burden: one item "mild" answered, so 17 (mild on average).
+        assert!(again.has(&format!("{today}</a></td><td>17</td>")), "{}", again.body);
+        assert!(again.has("Jaw clenching: severe") && !again.has("Burning skin: "), "unanswered is not shown as none");
+        assert!(again.body.contains("name=\"o_0\" value=\"3\" checked"));
+
+        // Removing a symptom keeps the answers already given, and editing that day keeps it.
+        b.submit("/checkin/own", "/checkin/own", &[("own", "Burning skin")]).await;
+        let day = b.get(&format!("/checkin?date={today}")).await;
+        assert!(day.has("<legend>Jaw clenching</legend>"), "a past answer under a removed name is still shown");
+
+        let dr = app.browser();
+        dr.sign_up_as("owndr@example.org", "Dr Lee", "clinician").await;
+        crate::sharing::share_with(&b, &dr).await;
+        let u = app.store.user_by_email("own@example.org").await.unwrap().unwrap().id;
+        assert!(dr.get(&format!("/people/{u}")).await.has("Jaw clenching: severe"));
+
+        let file = b.get("/account/export.json").await.body;
+        let v: serde_json::Value = serde_json::from_str(&file).unwrap();
+        assert_eq!(v["own_symptoms"], serde_json::json!(["Burning skin"]));
+        assert_eq!(v["checkins"][0]["own"][0]["name"], "Jaw clenching");
+        let c = app.browser();
+        c.sign_up("own2@example.org").await;
+        let id = app.store.user_by_email("own2@example.org").await.unwrap().unwrap().id;
+        let catalogue = taper_core::Catalogue::builtin().unwrap();
+        taper_server::import::import(&app.store, &catalogue, id, &file).await.unwrap();
+        assert_eq!(app.store.own_symptoms(id).await.unwrap(), ["Burning skin"]);
+        assert_eq!(app.store.checkins(id).await.unwrap()[0].own[0].score, 3);
+        app
+    })
+    .await;
+}
+
+/// Issue 20: once a plan has reached its last dose of nothing, Today says it ended and asks for
+/// check-ins to go on, instead of a dose of 0 mg to record.
+#[tokio::test]
+async fn after_a_plan_ends_today_says_so_and_check_ins_go_on() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("ended@example.org").await;
+        make_plan(&b, &days_ago(0), "28").await;
+        let user = app.store.user_by_email("ended@example.org").await.unwrap().unwrap().id;
+        let plan = app.store.active_plans(user).await.unwrap()[0].id;
+        let first = app.store.plan(user, plan).await.unwrap().revisions.remove(0);
+        // The same plan, today far past its last step (as a shift would place it).
+        let rev = taper_store::NewRevision {
+            effective: crate::london_today(),
+            day_offset: 100_000,
+            hold: false,
+            settings: &first.settings,
+            steps: &first.steps,
+            reason: "test: the plan has run its course",
+            proposal: None,
+        };
+        app.store.add_revision(user, plan, &rev, first.number, jiff::Timestamp::now()).await.unwrap();
+        let today = b.get("/today").await;
+        assert!(today.has("Your Citalopram plan ended on"), "{}", today.body);
+        assert!(today.has("Keep checking in") && today.has("href=\"/checkin\""));
+        assert!(!today.has("I took it") && !today.has("today-dose"), "no dose of nothing to record");
+        assert_eq!(check_in(&b, &days_ago(0), 2, "1").await.status, StatusCode::SEE_OTHER, "check-ins go on");
+        app
+    })
+    .await;
+}
