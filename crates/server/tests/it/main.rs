@@ -231,6 +231,8 @@ async fn sign_up_mistakes_are_named_and_what_was_typed_is_kept() {
             )
             .await;
         assert!(dup.has("An account with this e-mail address exists"));
+        // The password is never sent back; the page says to type it again (a walk lost it unsaid).
+        assert!(dup.has("Type your password again") && !dup.has("another long password"));
         app
     })
     .await;
