@@ -55,7 +55,7 @@ proptest! {
             measures: &m,
             results: &rs,
             analysis: &analysis,
-            plans: &[PlanInput { name: "sertraline", changes: &[], hold_since: None, settle_days: 7.3 }],
+            plans: &[PlanInput { name: "sertraline", changes: &[], hold_since: None, settle_days: 7.3, started: day(0) }],
             last_checkin: None,
             questionnaire_every_days: 14,
             item9_answers: &alone.iter().map(|(d, v)| (day(*d), *v)).collect::<Vec<_>>(),
@@ -108,7 +108,13 @@ fn deterioration_after_a_step_is_flagged_with_the_dose_context() {
         measures: &m,
         results: &rs,
         analysis: &analysis,
-        plans: &[PlanInput { name: "sertraline", changes: &changes, hold_since: None, settle_days: 7.3 }],
+        plans: &[PlanInput {
+            name: "sertraline",
+            changes: &changes,
+            hold_since: None,
+            settle_days: 7.3,
+            started: day(0),
+        }],
         last_checkin: Some(day(14)),
         questionnaire_every_days: 14,
         item9_answers: &[],
@@ -127,7 +133,8 @@ fn deterioration_after_a_step_is_flagged_with_the_dose_context() {
         "{:?}",
         f.data
     );
-    let settled = [PlanInput { name: "sertraline", changes: &changes, hold_since: None, settle_days: 3.0 }];
+    let settled =
+        [PlanInput { name: "sertraline", changes: &changes, hold_since: None, settle_days: 3.0, started: day(0) }];
     let later = Input { plans: &settled, ..input };
     let fl = flags::flags(&later);
     let f = fl.iter().find(|f| f.key == "deterioration:phq9:2026-01-15").unwrap();
@@ -148,7 +155,7 @@ fn two_item9_answers_on_one_day_are_said_apart() {
         measures: &m,
         results: &rs,
         analysis: &analysis,
-        plans: &[PlanInput { name: "sertraline", changes: &[], hold_since: None, settle_days: 7.3 }],
+        plans: &[PlanInput { name: "sertraline", changes: &[], hold_since: None, settle_days: 7.3, started: day(0) }],
         last_checkin: Some(day(10)),
         questionnaire_every_days: 14,
         item9_answers: &[(day(10), 2)],
@@ -163,6 +170,15 @@ fn two_item9_answers_on_one_day_are_said_apart() {
     let alone = f.data.iter().find(|d| d.contains("kept on its own")).unwrap();
     assert!(alone.contains("\"More than half the days\""), "{alone}");
     assert!(!alone.contains("total"), "{alone}");
+
+    // The answer kept as the completed PHQ-9 was sent is that PHQ-9's, not a second, incomplete
+    // one (a walk: "the rest of that PHQ-9 was not completed" beside the completed one).
+    let kept = [(day(10), 1)];
+    let once = Input { item9_answers: &kept, ..input };
+    let fl = flags::flags(&once);
+    let f = fl.iter().find(|f| f.kind == FlagKind::Item9).unwrap();
+    assert!(f.data.iter().any(|d| d.contains("total 16")), "{:?}", f.data);
+    assert!(f.data.iter().all(|d| !d.contains("not completed")), "{:?}", f.data);
 }
 
 /// Several plans at once (issue 20): a rise after the second drug's cut is read against that cut,
@@ -179,8 +195,14 @@ fn with_two_plans_each_change_is_named_and_each_hold_is_seen() {
     let alprazolam = [taper_core::course::Change { date: day(66), from_mg: 1.5, to_mg: 1.25 }];
     let analysis = analyse(&[], None);
     let plans = [
-        PlanInput { name: "Sertraline", changes: &sertraline, hold_since: Some(day(2)), settle_days: 5.0 },
-        PlanInput { name: "Alprazolam", changes: &alprazolam, hold_since: None, settle_days: 2.0 },
+        PlanInput {
+            name: "Sertraline",
+            changes: &sertraline,
+            hold_since: Some(day(2)),
+            settle_days: 5.0,
+            started: day(0),
+        },
+        PlanInput { name: "Alprazolam", changes: &alprazolam, hold_since: None, settle_days: 2.0, started: day(40) },
     ];
     let input = Input {
         today: day(70),
@@ -204,4 +226,30 @@ fn with_two_plans_each_change_is_named_and_each_hold_is_seen() {
     assert!(f.data.iter().all(|d| !d.contains("Withdrawal raises")), "{:?}", f.data);
     let hold = fl.iter().find(|f| f.kind == FlagKind::LongHold).unwrap();
     assert!(hold.data[0].starts_with("Sertraline: holding since 2026-01-03"), "{:?}", hold.data);
+}
+
+/// A questionnaire never completed is overdue a grace after the first plan's first day, not on the
+/// day the account was made (a walk).
+#[test]
+fn a_questionnaire_never_completed_is_overdue_only_a_grace_after_the_plan_starts() {
+    let m = Measures::builtin().unwrap();
+    let analysis = analyse(&[], None);
+    let plans = [PlanInput { name: "sertraline", changes: &[], hold_since: None, settle_days: 5.0, started: day(0) }];
+    let on = |today: i64| {
+        let input = Input {
+            today: day(today),
+            measures: &m,
+            results: &[],
+            analysis: &analysis,
+            plans: &plans,
+            last_checkin: Some(day(today)),
+            questionnaire_every_days: 14,
+            item9_answers: &[],
+            daily_safety: &[],
+        };
+        flags::flags(&input).iter().filter(|f| f.kind == FlagKind::Overdue).count()
+    };
+    assert_eq!(on(0), 0, "not on the first day");
+    assert_eq!(on(i64::from(flags::OVERDUE_GRACE_DAYS)), 0);
+    assert_eq!(on(i64::from(flags::OVERDUE_GRACE_DAYS) + 1), 2, "PHQ-9 and GAD-7, a grace after the start");
 }

@@ -179,6 +179,8 @@ pub struct Timeline<'a> {
     pub analysis: &'a taper_core::waves::Analysis,
     /// The dose from each date on (breakpoints, oldest first).
     pub dose: &'a [(jiff::civil::Date, f64)],
+    /// The drug whose dose that is, named on its axis (several plans: which one is drawn).
+    pub drug: &'a str,
     /// Modelled occupancy from each date on, where the drug has a model.
     pub occupancy: &'a [(jiff::civil::Date, f64)],
     pub start: jiff::civil::Date,
@@ -347,7 +349,7 @@ fn dose_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
         .y_labels(5)
         .x_labels(4)
         .x_label_formatter(&label)
-        .y_desc("mg per day")
+        .y_desc(if f.t.drug.is_empty() { "mg per day".to_string() } else { format!("{}, mg per day", f.t.drug) })
         .draw()
         .map_err(err)?;
     dc.draw_series(LineSeries::new(dose, COLOURS[3].stroke_width(2))).map_err(err)?;

@@ -656,6 +656,7 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
             changes,
             hold_since: c.current().record.hold.then_some(c.current().record.effective),
             settle_days: c.settle_days(&state.catalogue),
+            started: c.revs[0].record.effective,
         })
         .collect();
     let signals: Vec<(Date, u8)> =

@@ -82,3 +82,7 @@ id!(
     /// An event in a person's medication history.
     MedEventId
 );
+id!(
+    /// A step-by-step switch from one drug to another.
+    SwitchId
+);

@@ -35,6 +35,7 @@ pub mod seal;
 mod sessions;
 mod sharing;
 mod supplies;
+mod switches;
 mod throttle;
 
 use std::str::FromStr as _;
@@ -46,12 +47,13 @@ use sqlx::{AnyPool, Executor as _};
 use uuid::Uuid;
 
 pub use error::StoreError;
-pub use ids::{MedEventId, PlanId, ProposalId, RevisionId, ShareId, UserId};
+pub use ids::{MedEventId, PlanId, ProposalId, RevisionId, ShareId, SwitchId, UserId};
 pub use import::{
     AccountRecords, ImportedAssessment, ImportedDose, ImportedMedEvent, ImportedPlan, ImportedQuestionnaire,
 };
 pub use jobs::{ClaimedJob, JobPeople, JobState};
 pub use rows::*;
+pub use switches::SwitchRecord;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 

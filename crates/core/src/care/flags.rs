@@ -136,7 +136,8 @@ pub struct Input<'a> {
     pub plans: &'a [PlanInput<'a>],
     pub last_checkin: Option<Date>,
     pub questionnaire_every_days: u32,
-    /// Item-9 answers above zero kept on their own (complete questionnaire or not), oldest first.
+    /// Item-9 answers above zero kept on their own (complete questionnaire or not: one that
+    /// matches a completed PHQ-9 of its day is read as that one), oldest first.
     pub item9_answers: &'a [(Date, u8)],
     /// Days the optional daily check-in question about self-harm was answered "yes".
     pub daily_safety: &'a [Date],
@@ -151,6 +152,8 @@ pub struct PlanInput<'a> {
     pub hold_since: Option<Date>,
     /// Days the drug takes to settle after a change (`HalfLife::days_to_settle`).
     pub settle_days: f64,
+    /// The plan's first day: a questionnaire never completed is due from the first plan's.
+    pub started: Date,
 }
 
 /// A dose change and the plan it belongs to.
@@ -215,8 +218,18 @@ fn item9_by_day(i: &Input) -> Vec<(Date, Vec<Item9Answer>)> {
         .iter()
         .filter(|r| r.instrument == Instrument::Phq9)
         .filter_map(|r| r.item9.filter(|v| *v > 0).map(|v| (r.date, Item9Answer { value: v, total: Some(r.total) })))
-        .chain(i.item9_answers.iter().filter(|(_, v)| *v > 0).map(|&(d, v)| (d, Item9Answer { value: v, total: None })))
         .collect();
+    // The answers kept on their own include those of completed questionnaires (kept before the
+    // rest is scored): one the same as a completed PHQ-9's that day is that answer, not a second
+    // (a walk: a completed PHQ-9 read as "not completed" beside itself).
+    let completed = all.clone();
+    all.extend(
+        i.item9_answers
+            .iter()
+            .filter(|(_, v)| *v > 0)
+            .filter(|&&(d, v)| !completed.iter().any(|(cd, a)| *cd == d && a.value == v))
+            .map(|&(d, v)| (d, Item9Answer { value: v, total: None })),
+    );
     all.sort();
     all.dedup();
     let mut out: Vec<(Date, Vec<Item9Answer>)> = Vec::new();
@@ -339,8 +352,11 @@ fn questionnaire_flags(i: &Input) -> Vec<Flag> {
                 });
             }
         }
-        let due = mine.last().map(|r| crate::course::after(r.date, i.questionnaire_every_days));
-        if i.has_plan() && due.is_none_or(|d| days(i.today, d) > OVERDUE_GRACE_DAYS) {
+        // Never completed: due from the first plan's first day (a walk: flagged overdue the day
+        // the account was made).
+        let first_plan = i.plans.iter().map(|p| p.started).min();
+        let due = mine.last().map(|r| crate::course::after(r.date, i.questionnaire_every_days)).or(first_plan);
+        if i.has_plan() && due.is_some_and(|d| days(i.today, d) > OVERDUE_GRACE_DAYS) {
             let since = due.unwrap_or(i.today);
             out.push(Flag {
                 key: format!("overdue:{}:{}", inst.key(), since),

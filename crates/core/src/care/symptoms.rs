@@ -223,8 +223,8 @@ pub fn parse_own(text: &str) -> Result<Vec<String>, InputError> {
     if names.len() > MAX_OWN {
         return Err(InputError::new(
             "own",
-            names.len().to_string(),
-            format!("add at most {MAX_OWN} symptoms of your own, one per line"),
+            "",
+            format!("add at most {MAX_OWN} symptoms of your own, one per line (you gave {})", names.len()),
         ));
     }
     for (i, n) in names.iter().enumerate() {

@@ -32,15 +32,16 @@ pub const MAX_GAP_DAYS: i32 = 3;
 pub fn method() -> String {
     format!(
         "Your baseline is the average of your check-ins before your first dose change (up to {BASELINE_DAYS} of \
-         them), or of your first {BASELINE_DAYS} check-ins. Each day's burden is the average of the checklist items \
-         you answered, counted on a scale of {items} items (0 to {max}), so an item you leave unanswered neither \
-         lowers nor raises it; the line is the average of the last {ROLLING_DAYS} days. A wave is at least {MIN_RUN} \
+         them), or of your first {BASELINE_DAYS} check-ins. Each day's burden runs from 0 to {max}: the average of \
+         the checklist items you answered, scaled so that {mild} is \"mild\" on average and {max} is every answered \
+         item \"severe\"; an item you leave unanswered neither lowers nor raises it. The line is the average of the \
+         last {ROLLING_DAYS} days. A wave is at least {MIN_RUN} \
          check-ins in a row whose {ROLLING_DAYS}-day average is above your baseline by more than twice your \
          baseline's day-to-day variation (and never less than {min} points). A window is at least {MIN_RUN} \
          check-ins in a row, after a wave, back within half that distance of your baseline. This is Taper's own \
          description, modelled on single-person control charts; it is not validated and not a diagnosis.",
         max = crate::symptoms::MAX_BURDEN,
-        items = crate::symptoms::REFERENCE_ITEMS,
+        mild = crate::symptoms::REFERENCE_ITEMS,
         min = crate::units::trim_number(MIN_THRESHOLD),
     )
 }
@@ -423,7 +424,7 @@ mod tests {
     fn the_method_in_words_names_the_rules_numbers() {
         let m = method();
         assert!(m.contains(&format!("up to {BASELINE_DAYS} of them")), "{m}");
-        assert!(m.contains(&format!("(0 to {})", crate::symptoms::MAX_BURDEN)), "{m}");
+        assert!(m.contains(&format!("from 0 to {}", crate::symptoms::MAX_BURDEN)), "{m}");
         assert!(m.contains(&format!("at least {MIN_RUN} check-ins")), "{m}");
         assert!(m.contains("not validated and not a diagnosis"), "{m}");
     }

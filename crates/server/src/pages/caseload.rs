@@ -248,7 +248,8 @@ pub async fn person(
     let questionnaires: &[taper_store::QuestionnaireRecord] =
         if sees(Category::Questionnaires) { &r.questionnaires } else { &[] };
     let course = r.course.as_ref().filter(|_| sees(Category::PlanAndDoses));
-    let chart = shared_chart(&r, analysis, course, checkins, questionnaires)?;
+    let drug = course.map(|c| c.drug_name(&state.catalogue)).unwrap_or_default();
+    let chart = shared_chart(&r, analysis, (course, &drug), checkins, questionnaires)?;
     let score_views = score_views(&state, questionnaires);
     let plans: Vec<&timeline::Course> =
         r.course.iter().chain(&r.others).filter(|_| sees(Category::PlanAndDoses)).collect();
@@ -260,13 +261,14 @@ pub async fn person(
         id: share.owner.to_string(),
         name: share.owner_name.clone(),
         can_propose: share.can_propose && course.is_some(),
-        summary: analysis.summary(),
+        summary: chart_summary(analysis, &drug, plans.len()),
         dose: dose_line(&r, share.scope),
         chart,
         flags: flag_views(&state, &r, &viewer, share.scope),
         resolved: resolved_by(&r, &viewer, share.scope),
         scores: score_views,
         checkins: checkin_rows(checkins, share.scope),
+        max_burden: taper_core::symptoms::MAX_BURDEN,
         notice: match (q.resolved, q.noted, q.proposed) {
             (Some(_), _, _) => Some("Flag resolved; your note is kept with it.".to_string()),
             (_, Some(_), _) => {
@@ -294,12 +296,23 @@ pub async fn person(
     Ok(page.into_response())
 }
 
+/// What the chart shows, in words; with several plans, which one its dose panel draws.
+fn chart_summary(analysis: &taper_core::waves::Analysis, drug: &str, plans: usize) -> String {
+    match plans.saturating_sub(1) {
+        0 => analysis.summary(),
+        1 => format!("{} The dose panel shows {drug}; the 1 other plan is listed below.", analysis.summary()),
+        others => {
+            format!("{} The dose panel shows {drug}; the {others} other plans are listed below.", analysis.summary())
+        }
+    }
+}
+
 /// The chart a supporter sees: dose and occupancy, symptom waves and questionnaire scores, each
 /// only when shared (empty otherwise), from the first shared day to today.
 fn shared_chart(
     r: &Record,
     analysis: &taper_core::waves::Analysis,
-    course: Option<&timeline::Course>,
+    (course, drug): (Option<&timeline::Course>, &str),
     checkins: &[taper_store::CheckInRecord],
     questionnaires: &[taper_store::QuestionnaireRecord],
 ) -> AppResult<String> {
@@ -330,6 +343,7 @@ fn shared_chart(
     Ok(waves_svg(&Timeline {
         analysis,
         dose: &dose,
+        drug,
         occupancy: &occ,
         start: first,
         end: r.today,
@@ -709,6 +723,7 @@ pub struct PersonPage {
     pub resolved: Vec<(String, String, String, String)>,
     pub scores: Vec<ScoreView>,
     pub checkins: Vec<CheckinRow>,
+    pub max_burden: u32,
     pub notice: Option<String>,
     pub assessments: Vec<(String, String, String)>,
     pub pace: String,

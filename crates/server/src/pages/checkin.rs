@@ -111,6 +111,7 @@ fn page(
         alert_words: urgent.words,
         raised: false,
         max_own: taper_core::symptoms::MAX_OWN,
+        max_burden: taper_core::symptoms::MAX_BURDEN,
     }
 }
 
@@ -352,6 +353,7 @@ pub struct CheckIn {
     pub recent: Vec<(String, String, String, String)>,
     pub own: Vec<OwnView>,
     pub max_own: usize,
+    pub max_burden: u32,
     /// The daily question about self-harm, when the person chose to be asked it.
     pub safety_question: Option<&'static str>,
     pub safety_answers: [&'static str; 2],
@@ -365,6 +367,12 @@ pub struct CheckIn {
 }
 
 impl CheckIn {
+    /// The day the form is for, in words ("Sunday 6 December 2026"), or as sent when it does not
+    /// read as a day.
+    pub fn day_words(&self) -> String {
+        self.date.parse::<Date>().map_or_else(|_| self.date.clone(), super::long_date)
+    }
+
     /// Whether any recent check-in has answers to the person's own symptoms (a column for them).
     pub fn any_own(&self) -> bool {
         self.recent.iter().any(|r| !r.3.is_empty())

@@ -105,6 +105,7 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     let chart = waves_svg(&Timeline {
         analysis: &analysis,
         dose: &dose,
+        drug: &drug,
         occupancy: &occ,
         start,
         end: today,
@@ -170,12 +171,13 @@ pub fn revision_summary(r: &timeline::Rev) -> String {
     } else {
         // The strategy the plan used, as core says it: a drug without a model is planned
         // proportionally though hyperbolic was asked (walk: the line said "hyperbolic 5 pp").
+        let steps = r.plan.steps.len().saturating_sub(1);
         format!(
-            "{} mg, {}, every {} days ({} steps)",
+            "{} mg, {}, every {} days ({steps} step{})",
             timeline::fmt(s.start_mg),
             r.plan.strategy,
             s.interval_days,
-            r.plan.steps.len().saturating_sub(1)
+            if steps == 1 { "" } else { "s" }
         )
     }
 }

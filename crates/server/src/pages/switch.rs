@@ -1,6 +1,6 @@
 //! A step-by-step switch to a long-acting benzodiazepine (clinical review D2): the form, with the
 //! pre-switch screen it cannot be planned without, and a preview to take to the prescriber.
-//! Nothing is saved: a switch holds two drugs at once, which a plan here does not yet hold.
+//! Once agreed, the person follows it on Today (`super::switching`).
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -36,7 +36,7 @@ pub struct SwitchForm {
 }
 
 impl SwitchForm {
-    fn from_pairs(pairs: &[(String, String)]) -> SwitchForm {
+    pub(crate) fn from_pairs(pairs: &[(String, String)]) -> SwitchForm {
         let get = |k: &str| crate::form::value(pairs, k);
         let ticked = |k: &str| pairs.iter().any(|(key, v)| key == k && v == "yes");
         SwitchForm {
@@ -54,7 +54,7 @@ impl SwitchForm {
     }
 
     /// Every answer checked at once; core decides what the answers allow.
-    fn request(&self, catalogue: &Catalogue) -> Result<CrossoverRequest, Vec<Field>> {
+    pub(crate) fn request(&self, catalogue: &Catalogue) -> Result<CrossoverRequest, Vec<Field>> {
         let mut errors = Vec::new();
         let doses = self.today(&mut errors);
         let to = catalogue.drug(&self.to).filter(|d| d.single_dose.is_some());
@@ -276,6 +276,24 @@ impl SwitchNew {
 /// A drug switched to and its products: (id, label, ticked).
 pub type ProductGroup = (String, Vec<(String, String, bool)>);
 
+/// A stage of a switch begun on `start`, as shown.
+pub(crate) fn stage_view(c: &Catalogue, start: jiff::civil::Date, s: &taper_core::crossover::Stage) -> StageView {
+    let name = |id: &str| c.drug(id).map_or_else(|| id.to_string(), |d| d.name.clone());
+    StageView {
+        index: s.index,
+        date: super::long_date(taper_core::course::after(start, s.day)),
+        doses: s
+            .doses
+            .iter()
+            .map(|d| {
+                let how = d.preparation.as_ref().map(|p| format!(": {}", p.instruction())).unwrap_or_default();
+                (taper_core::crossover::clock(d.hour), format!("{} {}{how}", super::mg(d.mg), name(&d.drug)))
+            })
+            .collect(),
+        equivalent: super::mg(s.diazepam_equivalent_mg),
+    }
+}
+
 /// One stage of the switch, as shown.
 pub struct StageView {
     pub index: usize,
@@ -317,27 +335,7 @@ impl SwitchPreview {
             screen: plan.screen.risks().map(Risk::label).collect(),
             reason: plan.reason.as_ref().map(|r| r.as_str().to_string()),
             scheme: plan.scheme.label(),
-            stages: plan
-                .stages
-                .iter()
-                .map(|s| StageView {
-                    index: s.index,
-                    date: on(s.day),
-                    doses: s
-                        .doses
-                        .iter()
-                        .map(|d| {
-                            let how =
-                                d.preparation.as_ref().map(|p| format!(": {}", p.instruction())).unwrap_or_default();
-                            (
-                                taper_core::crossover::clock(d.hour),
-                                format!("{} {}{how}", super::mg(d.mg), name(&d.drug)),
-                            )
-                        })
-                        .collect(),
-                    equivalent: super::mg(s.diazepam_equivalent_mg),
-                })
-                .collect(),
+            stages: plan.stages.iter().map(|s| stage_view(c, person.today(), s)).collect(),
             taper: plan
                 .taper
                 .steps

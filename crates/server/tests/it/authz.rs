@@ -101,7 +101,8 @@ async fn every_route_answers_as_the_matrix_says_and_cross_person_reads_are_logge
         p.submit("/sharing", &format!("/sharing/{s2}/revoke"), &[]).await;
         invite_code(&p).await;
         let invite = app.store.pending_invites(pu.id, jiff::Timestamp::now()).await.unwrap()[0].handle.clone();
-        let flag = format!("overdue:phq9:{}", london_today());
+        // Never completed: overdue from the plan's first day, 17 days ago.
+        let flag = format!("overdue:phq9:{}", crate::days_ago(17));
         p.submit("/history", "/history/events", &[("date", "2020-01-01"), ("drug", "citalopram"), ("kind", "start")])
             .await;
         let event = app.store.med_events(pu.id).await.unwrap()[0].id;

@@ -332,6 +332,9 @@ async fn a_supporters_suggestion_names_which_plan_it_is_for() {
         let page = format!("/people/{user}");
         let shown = dr.get(&page).await;
         assert!(shown.has("Which plan") && shown.has("Alprazolam (steps in %)"), "{}", visible(&shown));
+        // The chart's dose panel draws one plan and says which (a walk: one unnamed line).
+        assert!(shown.has("The dose panel shows Sertraline; the 1 other plan is listed below"), "{}", visible(&shown));
+        assert!(shown.has("Sertraline, mg per day"), "the axis names it");
         let send = format!("/people/{user}/proposals");
         let unnamed = dr.submit(&page, &send, &[("kind", "hold"), ("reason", "a hard week")]).await;
         assert_eq!(unnamed.status, StatusCode::BAD_REQUEST);

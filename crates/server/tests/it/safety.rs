@@ -72,6 +72,9 @@ async fn a_view_only_peer_cannot_close_a_clinicians_flag() {
         let key = format!("item9:{}", crate::london_today());
         let person = format!("/people/{sam_id}");
         let resolve = format!("/people/{sam_id}/flags/resolve");
+        // A completed PHQ-9's item 9 is said once, as completed (a walk: also as "not completed").
+        let shown = val.get(&person).await;
+        assert!(shown.has("in a completed PHQ-9 (total 5)") && !shown.has("not completed"), "{}", shown.body);
         // The peer may not resolve an urgent flag, for anyone.
         let tried = val.submit(&person, &resolve, &[("key", &key), ("note", "all fine"), ("kind", "resolved")]).await;
         assert_eq!(tried.status, StatusCode::BAD_REQUEST);

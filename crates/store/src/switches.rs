@@ -1,0 +1,119 @@
+//! Switches a person follows: the form's answers and the day it began; one in force at a time.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::{PlanId, Result, Store, StoreError, SwitchId, UserId, micros};
+
+/// A switch as kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SwitchRecord {
+    pub id: SwitchId,
+    /// The switch form's answers, as the server wrote them (JSON).
+    pub form: String,
+    pub start: Date,
+    pub created_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SwitchRow {
+    id: String,
+    form: String,
+    start_date: String,
+    created_at: i64,
+    ended_at: Option<i64>,
+}
+
+impl TryFrom<SwitchRow> for SwitchRecord {
+    type Error = StoreError;
+    fn try_from(r: SwitchRow) -> Result<SwitchRecord> {
+        let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("switch {}: {e}", r.id));
+        Ok(SwitchRecord {
+            id: r.id.parse().map_err(|e| corrupt(&e))?,
+            start: r.start_date.parse().map_err(|e| corrupt(&e))?,
+            form: r.form,
+            created_at: crate::ts(r.created_at)?,
+            ended_at: r.ended_at.map(crate::ts).transpose()?,
+        })
+    }
+}
+
+impl Store {
+    /// Starts a switch from `start`, ending the plans it `replaces` (the drug switched from) in
+    /// the same transaction. `Conflict` when a switch is already in force, or a plan to end is
+    /// not the person's or no longer in force (a second tab).
+    pub async fn start_switch(
+        &self,
+        user: UserId,
+        form: &str,
+        start: Date,
+        replaces: &[PlanId],
+        now: Timestamp,
+    ) -> Result<SwitchId> {
+        let mut tx = self.begin_write().await?;
+        let open: Option<(String,)> = sqlx::query_as("SELECT id FROM switches WHERE user_id = $1 AND ended_at IS NULL")
+            .bind(user.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if open.is_some() {
+            return Err(StoreError::Conflict("a switch is already in force".into()));
+        }
+        for old in replaces {
+            let r =
+                sqlx::query("UPDATE plans SET replaced_at = $1 WHERE id = $2 AND user_id = $3 AND replaced_at IS NULL")
+                    .bind(micros(now))
+                    .bind(old.to_string())
+                    .bind(user.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            if r.rows_affected() != 1 {
+                return Err(StoreError::Conflict("the plan the switch replaces".into()));
+            }
+        }
+        let id = SwitchId::fresh();
+        sqlx::query("INSERT INTO switches (id, user_id, form, start_date, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id.to_string())
+            .bind(user.to_string())
+            .bind(form)
+            .bind(start.to_string())
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The switch the person follows, if any.
+    pub async fn active_switch(&self, user: UserId) -> Result<Option<SwitchRecord>> {
+        let row: Option<SwitchRow> = sqlx::query_as(
+            "SELECT id, form, start_date, created_at, ended_at FROM switches WHERE user_id = $1 AND ended_at IS NULL",
+        )
+        .bind(user.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(SwitchRecord::try_from).transpose()
+    }
+
+    /// Every switch of the person, oldest first (for the export).
+    pub async fn switches(&self, user: UserId) -> Result<Vec<SwitchRecord>> {
+        let rows: Vec<SwitchRow> = sqlx::query_as(
+            "SELECT id, form, start_date, created_at, ended_at FROM switches WHERE user_id = $1 ORDER BY created_at, id",
+        )
+        .bind(user.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(SwitchRecord::try_from).collect()
+    }
+
+    /// Ends the person's switch `id`; `NotFound` when it is not theirs or already ended.
+    pub async fn end_switch(&self, user: UserId, id: SwitchId, now: Timestamp) -> Result<()> {
+        let r = sqlx::query("UPDATE switches SET ended_at = $1 WHERE id = $2 AND user_id = $3 AND ended_at IS NULL")
+            .bind(micros(now))
+            .bind(id.to_string())
+            .bind(user.to_string())
+            .execute(&self.pool)
+            .await?;
+        if r.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+    }
+}
