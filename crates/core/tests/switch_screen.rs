@@ -182,3 +182,24 @@ fn the_screen_is_parsed_once_and_refuses_unknown_answers() {
     assert!(e.message.contains("sleep-apnoea"), "{}", e.message);
     assert!(Screen::parse("screen", "").is_err());
 }
+
+/// A switch followed with stays (issue 20): staying longer on a stage moves every later stage and
+/// the taper by exactly those days, keeps every dose, and never moves an earlier stage; a stay
+/// on the last stage moves nothing.
+#[test]
+fn staying_longer_on_a_stage_moves_only_what_comes_after() {
+    let c = Catalogue::builtin().unwrap();
+    let mut req = request("clonazepam", &[(22.0, 2.0)], "diazepam", DIAZEPAM);
+    req.to_times = vec![8.0, 13.0, 18.0, 22.0];
+    let p = crossover::plan(&c, &req).unwrap();
+    assert_eq!(p.stage_days, 14);
+    let stayed = crossover::with_stays(&p, &[(2, 7), (2, 14), (4, 30)]);
+    for (a, b) in p.stages.iter().zip(&stayed.stages) {
+        assert_eq!(a.doses, b.doses, "doses never change");
+        let expected = if a.index > 2 { a.day + 21 } else { a.day };
+        assert_eq!(b.day, expected, "stage {}", a.index);
+    }
+    assert_eq!(stayed.taper_offset_days, p.taper_offset_days + 21, "the last stage (4) stay moves nothing");
+    assert!(stayed.stages.windows(2).all(|w| w[0].day < w[1].day));
+    assert_eq!(crossover::with_stays(&p, &[]), p);
+}

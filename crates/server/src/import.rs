@@ -72,6 +72,9 @@ pub const DAILY_ANSWERS: Bound = Bound { what: "daily safety answers", most: 400
 pub const ASSESSMENTS: Bound = Bound { what: "withdrawal-or-return answers", most: 500 };
 pub const MED_EVENTS: Bound = Bound { what: "medication history events", most: 500 };
 pub const SUPPLIES: Bound = Bound { what: "supply counts", most: 100 };
+pub const SWITCHES: Bound = Bound { what: "switches", most: 50 };
+/// Answers on one switch form (its fields and products).
+pub const SWITCH_ANSWERS: Bound = Bound { what: "answers of one switch", most: 100 };
 /// The most characters in a note or reason: what the forms take.
 pub const MAX_TEXT: usize = crate::checkin_form::MAX_NOTE;
 
@@ -97,6 +100,19 @@ struct Export {
     /// Files from before own symptoms have none.
     #[serde(default)]
     own_symptoms: Vec<String>,
+    /// Files from before switches were followed have none.
+    #[serde(default)]
+    switches: Vec<Switch>,
+}
+
+#[derive(Deserialize)]
+struct Switch {
+    answers: Vec<(String, String)>,
+    start: Date,
+    #[serde(default)]
+    stays: Vec<(usize, u32)>,
+    created_at: jiff::Timestamp,
+    ended_at: Option<jiff::Timestamp>,
 }
 
 #[derive(Deserialize)]
@@ -630,6 +646,58 @@ struct Checked {
     safety_plan: Option<String>,
     supplies: Vec<Supply>,
     own_symptoms: Vec<String>,
+    /// (answers as kept, start, stays, created, ended).
+    switches: Vec<CheckedSwitch>,
+}
+
+struct CheckedSwitch {
+    form: String,
+    start: Date,
+    stays: Vec<(usize, u32)>,
+    created_at: jiff::Timestamp,
+    ended_at: Option<jiff::Timestamp>,
+}
+
+/// Switches: each one core can plan from its answers (so Today can show it), days in the past,
+/// stays within core's bound, at most one not ended.
+fn switches(catalogue: &Catalogue, e: &Export, days: &Days) -> Result<Vec<CheckedSwitch>, ImportError> {
+    count_limit(SWITCHES, e.switches.len())?;
+    if e.switches.iter().filter(|s| s.ended_at.is_none()).count() > 1 {
+        return Err(invalid("more than one switch is followed at once"));
+    }
+    let mut out = Vec::new();
+    for (k, s) in e.switches.iter().enumerate() {
+        let what = format!("switch {}", k + 1);
+        count_limit(SWITCH_ANSWERS, s.answers.len())?;
+        for (key, value) in &s.answers {
+            text_limit(&format!("{what}: an answer"), key)?;
+            text_limit(&format!("{what}: an answer"), value)?;
+        }
+        let req = crate::pages::switch::SwitchForm::from_pairs(&s.answers).request(catalogue).map_err(|errors| {
+            invalid(format!("{what}: {}", errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")))
+        })?;
+        let plan = taper_core::crossover::plan(catalogue, &req).map_err(|err| invalid(format!("{what}: {err}")))?;
+        let most = taper_core::crossover::MAX_STAYS_PER_STAGE;
+        for &(stage, _) in &s.stays {
+            let times = s.stays.iter().filter(|(k, _)| *k == stage).count();
+            if stage >= plan.stages.len() || times > most {
+                return Err(invalid(format!(
+                    "{what}: a stay on stage {stage} that cannot be (at most {most} a stage)"
+                )));
+            }
+        }
+        if s.stays.iter().any(|(_, d)| *d != plan.stage_days) {
+            return Err(invalid(format!("{what}: a stay is one stage's length ({} days)", plan.stage_days)));
+        }
+        out.push(CheckedSwitch {
+            form: serde_json::to_string(&s.answers).map_err(|err| invalid(format!("{what}: {err}")))?,
+            start: days.past(&what, s.start)?,
+            stays: s.stays.clone(),
+            created_at: s.created_at,
+            ended_at: s.ended_at,
+        });
+    }
+    Ok(out)
 }
 
 /// Supply counts: a catalogue product, a shelf unit, and an amount, day and lead time core
@@ -701,6 +769,7 @@ fn check(catalogue: &Catalogue, json: &str, now: jiff::Timestamp) -> Result<Chec
         // Core's rule for the list (at most five short, distinct names).
         own_symptoms: taper_core::symptoms::parse_own(&e.own_symptoms.join("\n"))
             .map_err(|err| invalid(format!("own symptoms: {}: {}", err.value, err.message)))?,
+        switches: switches(catalogue, &e, &days)?,
     })
 }
 
@@ -780,6 +849,15 @@ impl Checked {
                 })
                 .collect(),
             own_symptoms: &self.own_symptoms,
+            switches: (self.switches.iter())
+                .map(|s| taper_store::ImportedSwitch {
+                    form: &s.form,
+                    start: s.start,
+                    stays: &s.stays,
+                    created_at: s.created_at,
+                    ended_at: s.ended_at,
+                })
+                .collect(),
         }
     }
 }

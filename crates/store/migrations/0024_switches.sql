@@ -6,6 +6,8 @@ CREATE TABLE switches (
     user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     form TEXT NOT NULL,
     start_date TEXT NOT NULL,
+    -- JSON [[stage, days], ...]: stages the person stayed on longer; later stages come later.
+    stays TEXT NOT NULL DEFAULT '[]',
     created_at BIGINT NOT NULL,
     ended_at BIGINT
 );

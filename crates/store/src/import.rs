@@ -56,6 +56,16 @@ pub struct ImportedMedEvent<'a> {
     pub abrupt: bool,
 }
 
+/// A switch the person followed or follows.
+pub struct ImportedSwitch<'a> {
+    /// The switch form's answers as JSON, as the server keeps them.
+    pub form: &'a str,
+    pub start: Date,
+    pub stays: &'a [(usize, u32)],
+    pub created_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+}
+
 /// Everything an import brings into one account.
 pub struct AccountRecords<'a> {
     pub time_zone: &'a str,
@@ -76,6 +86,8 @@ pub struct AccountRecords<'a> {
     pub supplies: Vec<crate::NewSupply<'a>>,
     /// The person's own symptoms beside the checklist.
     pub own_symptoms: &'a [String],
+    /// At most one of them not ended.
+    pub switches: Vec<ImportedSwitch<'a>>,
 }
 
 impl Store {
@@ -131,6 +143,9 @@ impl Store {
         }
         for s in &r.supplies {
             self.save_supply_on(conn, user, s, now).await?;
+        }
+        for s in &r.switches {
+            crate::switches::insert_switch(conn, user, s).await?;
         }
         for q in &r.questionnaires {
             self.save_questionnaire_on(

@@ -50,6 +50,7 @@ pub use error::StoreError;
 pub use ids::{MedEventId, PlanId, ProposalId, RevisionId, ShareId, SwitchId, UserId};
 pub use import::{
     AccountRecords, ImportedAssessment, ImportedDose, ImportedMedEvent, ImportedPlan, ImportedQuestionnaire,
+    ImportedSwitch,
 };
 pub use jobs::{ClaimedJob, JobPeople, JobState};
 pub use rows::*;
@@ -307,6 +308,17 @@ impl Store {
             .execute(&self.pool)
             .await?;
         }
+        Ok(())
+    }
+
+    /// Moves a switch's first day (tests of a switch followed for weeks).
+    #[cfg(feature = "test-support")]
+    pub async fn test_set_switch_start(&self, id: &str, start: &str) -> Result<()> {
+        sqlx::query("UPDATE switches SET start_date = $1 WHERE id = $2")
+            .bind(start)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -701,6 +701,7 @@ async fn an_import_that_fails_part_way_writes_nothing() {
             safety_plan: Some("{\"reasons\":\"my sister\"}"),
             supplies: Vec::new(),
             own_symptoms: &[],
+            switches: Vec::new(),
         };
         assert!(store.import_account(u, &records, now()).await.is_err(), "the database refuses 7");
         assert!(store.checkins(u).await.unwrap().is_empty(), "no check-in left behind");

@@ -549,6 +549,8 @@ pub struct CrossoverPlan {
     pub to_drug: String,
     pub scheme: EquivalenceScheme,
     pub stages: Vec<Stage>,
+    /// Days each stage lasts, as asked.
+    pub stage_days: u32,
     /// The taper of the long-acting drug, starting the day after the last stage ends; its days
     /// are counted from the start of the crossover.
     pub taper: Plan,

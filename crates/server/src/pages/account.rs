@@ -211,6 +211,9 @@ struct Export {
     checklist: Vec<&'static str>,
     /// Symptoms of the person's own beside the checklist (each check-in keeps its answers by name).
     own_symptoms: Vec<String>,
+    /// Switches followed on Today: the preview's answers (core plans them again), the first day,
+    /// the stages stayed on longer.
+    switches: Vec<serde_json::Value>,
     questionnaires: Vec<serde_json::Value>,
     withdrawal_or_relapse: Vec<serde_json::Value>,
     safety_plan: Option<serde_json::Value>,
@@ -277,6 +280,13 @@ struct ExportCheckIn {
     own: Vec<taper_store::OwnScore>,
 }
 
+fn switch_json(s: taper_store::SwitchRecord) -> serde_json::Value {
+    serde_json::json!({
+        "answers": json_or_string(&s.form), "start": s.start.to_string(), "stays": s.stays,
+        "created_at": s.created_at.to_string(), "ended_at": s.ended_at.map(|t| t.to_string()),
+    })
+}
+
 fn json_or_string(s: &str) -> serde_json::Value {
     serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.to_string()))
 }
@@ -329,6 +339,7 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
         checkins: store.checkins(id).await?.into_iter().map(ExportCheckIn::from).collect(),
         checklist: CHECKLIST.iter().map(|i| i.key).collect(),
         own_symptoms: store.own_symptoms(id).await?,
+        switches: store.switches(id).await?.into_iter().map(switch_json).collect(),
         questionnaires: store.questionnaires(id).await?.into_iter().map(questionnaire_json).collect(),
         withdrawal_or_relapse: store.assessments(id).await?.into_iter().map(assessment_json).collect(),
         safety_plan: store.safety_plan(id).await?.map(|p| json_or_string(&p)),

@@ -172,7 +172,7 @@ pub async fn preview(
     Ok(match state.switch(req).await? {
         Ok(plan) => {
             let hidden = pairs.into_iter().filter(|(k, _)| k != "csrf").collect();
-            SwitchPreview::new(&state, &person, &plan, hidden).into_response()
+            preview_page(&state, &person, &plan, hidden, None).into_response()
         }
         Err(e) => crate::views::again(form_page(&state, &person, &f, fields_of(&e))),
     })
@@ -322,6 +322,19 @@ pub struct SwitchPreview {
     pub taper: Vec<TaperView>,
     pub warnings: Vec<String>,
     pub hidden: Vec<(String, String)>,
+    /// Why starting it was refused.
+    pub error: Option<String>,
+}
+
+/// The preview of `plan`, its answers `hidden` in the page for changing or starting it.
+pub(crate) fn preview_page(
+    state: &AppState,
+    person: &Person,
+    plan: &CrossoverPlan,
+    hidden: Vec<(String, String)>,
+    error: Option<String>,
+) -> SwitchPreview {
+    SwitchPreview { error, ..SwitchPreview::new(state, person, plan, hidden) }
 }
 
 impl SwitchPreview {
@@ -348,6 +361,7 @@ impl SwitchPreview {
                 .collect(),
             warnings: plan.warnings.iter().chain(&plan.taper.warnings).map(|w| w.message.clone()).collect(),
             hidden,
+            error: None,
         }
     }
 }

@@ -77,6 +77,7 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
         notice,
         supply: Vec::new(),
         after_hold: taper_core::adapt::AFTER_HOLD,
+        switch: super::switching::today_view(state, person).await?,
     };
     let checkins = state.store.checkins(person.id()).await?;
     // One reading of the person's check-ins, whichever plan each row is about.
@@ -495,4 +496,6 @@ pub struct Today {
     pub supply: Vec<String>,
     /// What going on after a hold does, said beside the hold buttons (core's rule).
     pub after_hold: &'static str,
+    /// A step-by-step switch the person follows.
+    pub switch: Option<super::switching::SwitchToday>,
 }

@@ -72,3 +72,97 @@ async fn a_switch_is_asked_with_its_screen_and_the_screen_changes_it() {
     })
     .await;
 }
+
+/// Issue 20, the crossover on the web stage by stage: a previewed switch is started only once the
+/// person says their prescriber agreed; it ends their clonazepam plan; Today shows each day's
+/// stage with what to take at each time; staying longer on a stage moves the later ones; at the
+/// end Today offers the diazepam plan; the switch can be stopped.
+#[tokio::test]
+async fn an_agreed_switch_is_followed_on_today_stage_by_stage() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("sw@example.org").await;
+        let today = crate::days_ago(0);
+        let plan = [
+            ("drug", "clonazepam"),
+            ("dose", "2"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "clonazepam-tab-0.5mg"),
+            ("products", "clonazepam-tab-2mg"),
+        ];
+        let saved = b.submit("/plan/new?drug=clonazepam", "/plan", &plan).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", crate::forms::visible(&saved));
+        let user = app.store.user_by_email("sw@example.org").await.unwrap().unwrap().id;
+        assert_eq!(app.store.active_plans(user).await.unwrap().len(), 1);
+
+        let four = [("to_times", "08:00, 13:00, 18:00, 22:00")];
+        let answers = clonazepam(&["none"], &four);
+        let preview = b.submit("/switch", "/switch/preview", &answers).await;
+        assert!(preview.has("My prescriber and I agreed this switch") && preview.has("Start this switch today"));
+        // Not agreed: nothing starts, and the preview says why.
+        let unagreed = b.submit("/switch", "/switch/start", &answers).await;
+        assert_eq!(unagreed.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unagreed.has("Tick that you and your prescriber agreed this switch"));
+        assert!(app.store.active_switch(user).await.unwrap().is_none());
+
+        let mut agreed = answers.clone();
+        agreed.push(("agreed", "yes"));
+        let started = b.submit("/switch", "/switch/start", &agreed).await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+        assert!(app.store.active_plans(user).await.unwrap().is_empty(), "the clonazepam plan ended with it");
+        let t = b.get("/today").await;
+        assert!(t.has("Your switch from Clonazepam to Diazepam"), "{}", crate::forms::visible(&t));
+        assert!(t.has("Until the first stage, take your doses as now") && t.has("2 mg Clonazepam"));
+        assert!(t.has("Stage 1 starts on"), "{}", crate::forms::visible(&t));
+        assert!(!t.has("You have no plan yet"));
+        let again = b.submit("/switch", "/switch/start", &agreed).await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST, "one switch at a time");
+
+        // Staying on stage 0 moves stage 1 a stage's length later (core's with_stays).
+        let id = app.store.active_switch(user).await.unwrap().unwrap().id.to_string();
+        let first = crate::forms::visible(&t);
+        let stay = b.submit("/today", "/switch/stay", &[("switch", id.as_str()), ("stage", "0")]).await;
+        assert_eq!(stay.status, StatusCode::SEE_OTHER);
+        assert_eq!(app.store.active_switch(user).await.unwrap().unwrap().stays, vec![(0, 14)]);
+        let later = crate::forms::visible(&b.get("/today").await);
+        assert_ne!(first, later, "stage 1 comes later");
+        // A stage of another day (or a second press with a stale page) changes nothing.
+        b.submit("/today", "/switch/stay", &[("switch", id.as_str()), ("stage", "3")]).await;
+        assert_eq!(app.store.active_switch(user).await.unwrap().unwrap().stays.len(), 1);
+
+        // The export carries it, and an import into a new account follows it the same way.
+        let file = b.get("/account/export.json").await.body;
+        let v: serde_json::Value = serde_json::from_str(&file).unwrap();
+        assert_eq!(v["switches"][0]["stays"], serde_json::json!([[0, 14]]));
+        let c = app.browser();
+        c.sign_up("sw2@example.org").await;
+        let other = app.store.user_by_email("sw2@example.org").await.unwrap().unwrap().id;
+        let catalogue = taper_core::Catalogue::builtin().unwrap();
+        taper_server::import::import(&app.store, &catalogue, other, &file).await.unwrap();
+        assert_eq!(crate::forms::visible(&c.get("/today").await), later, "the same switch on the same day");
+
+        // Four stages of 14 days on, plus the stay: the switch is complete, the plan offered.
+        let record = app.store.active_switch(user).await.unwrap().unwrap();
+        sqlx_shift(&app, &record.id.to_string(), 4 * 14 + 14).await;
+        let done = b.get("/today").await;
+        assert!(done.has("The switch was complete on"), "{}", crate::forms::visible(&done));
+        // Diazepam 40 mg a day (Ashton: clonazepam 0.5 mg ≈ diazepam 10 mg), its plan form filled in.
+        assert!(done.has("href=\"/plan/new?drug=diazepam&#38;dose=40\""), "{}", done.body);
+        let ended = b.submit("/today", "/switch/end", &[("switch", id.as_str())]).await;
+        assert_eq!(ended.status, StatusCode::SEE_OTHER);
+        assert!(app.store.active_switch(user).await.unwrap().is_none());
+        assert!(b.get("/today").await.has("You have no plan yet"));
+        app
+    })
+    .await;
+}
+
+/// Moves a switch's first day `days` back, as if it had begun then.
+async fn sqlx_shift(app: &TestApp, id: &str, days: i64) {
+    let start = crate::days_ago(days);
+    app.store.test_set_switch_start(id, &start).await.unwrap();
+}

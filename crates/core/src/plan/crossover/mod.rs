@@ -20,6 +20,25 @@ pub use super::types::{CrossoverPlan, CrossoverRequest, DoseAt, Risk, Screen, St
 pub use screen::{LONG_ACTING_HOURS, long_acting};
 use stages::Switch;
 
+/// Most times a person may stay longer on one stage of a switch they follow: a bound on the work
+/// and the page, not advice (past it, the switch is planned again with the prescriber).
+pub const MAX_STAYS_PER_STAGE: usize = 4;
+
+/// `plan` as followed with stays: each `(stage, days)` keeps the person `days` longer on that
+/// stage, so every later stage, and the taper after the last, comes that much later. Doses never
+/// change; only their dates do. A stay on the last stage moves nothing: the switch is done there,
+/// and the taper after it starts when the person and prescriber make its plan.
+pub fn with_stays(plan: &CrossoverPlan, stays: &[(usize, u32)]) -> CrossoverPlan {
+    let mut out = plan.clone();
+    let shift = |index: usize| -> u32 { stays.iter().filter(|(k, _)| *k < index).map(|(_, d)| *d).sum() };
+    for s in &mut out.stages {
+        s.day = s.day.saturating_add(shift(s.index));
+    }
+    let last = plan.stages.last().map_or(0, |s| s.index);
+    out.taper_offset_days = out.taper_offset_days.saturating_add(shift(last));
+    out
+}
+
 pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPlan, PlanError> {
     let (from, to) = checked_drugs(catalogue, req)?;
     let mut today: Vec<(f64, f64)> = req.doses.iter().map(|(h, mg)| (*h, mg.get())).collect();
@@ -51,6 +70,7 @@ pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPl
         to_drug: to.id.clone(),
         scheme: decision.scheme,
         stages: staged.stages,
+        stage_days: req.stage_days,
         taper,
         taper_offset_days: offset,
         warnings,

@@ -1,0 +1,197 @@
+//! Following a step-by-step switch on Today (issue 20: the crossover the CLI has, in the web app,
+//! stage by stage). The preview's answers are kept as sent and core plans the switch again from
+//! them on every view, so what Today shows is core's, never a stored copy of a number. Starting a
+//! switch ends the plan of the drug switched from; when the last stage is done, Today offers the
+//! new drug's plan.
+
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::Date;
+use serde::Deserialize;
+use taper_core::crossover::CrossoverPlan;
+use taper_store::{StoreError, SwitchRecord};
+
+use super::switch::{StageView, SwitchForm, stage_view};
+use crate::AppState;
+use crate::auth::Person;
+use crate::error::{AppError, AppResult};
+
+/// Form fields that are not the switch's answers.
+const NOT_ANSWERS: &[&str] = &["csrf", "agreed"];
+
+/// Starts the previewed switch today, once the person says it was agreed with their prescriber.
+pub async fn start(
+    State(state): State<AppState>,
+    person: Person,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let answers: Vec<(String, String)> =
+        pairs.iter().filter(|(k, _)| !NOT_ANSWERS.contains(&k.as_str())).cloned().collect();
+    let plan = match plan_of(&state, &answers).await? {
+        Ok(plan) => plan,
+        Err(why) => return Err(AppError::BadRequest(why)),
+    };
+    if crate::form::value(&pairs, "agreed") != "yes" {
+        return Ok(crate::views::again(super::switch::preview_page(
+            &state,
+            &person,
+            &plan,
+            answers,
+            Some("Tick that you and your prescriber agreed this switch: nothing was started.".into()),
+        )));
+    }
+    // The plan of the drug switched from ends as the switch begins: its doses are the switch's now.
+    let replaces: Vec<taper_store::PlanId> = (state.store.active_plans(person.id()).await?.into_iter())
+        .filter(|p| p.drug == plan.from_drug)
+        .map(|p| p.id)
+        .collect();
+    let form = serde_json::to_string(&answers).map_err(|e| AppError::internal("keeping the switch's answers", e))?;
+    match state.store.start_switch(person.id(), &form, person.today(), &replaces, person.now()).await {
+        Ok(id) => {
+            tracing::info!(user = %person.id(), switch = %id, "switch started");
+            Ok(Redirect::to("/today#switch").into_response())
+        }
+        Err(StoreError::Conflict(_)) => Err(AppError::BadRequest(
+            "You already follow a switch, or the plan it replaces changed in another tab: see Today. Nothing was started."
+                .into(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EndForm {
+    #[serde(default)]
+    switch: String,
+}
+
+/// Stops following the switch (done, or stopped with the prescriber).
+pub async fn end(State(state): State<AppState>, person: Person, Form(f): Form<EndForm>) -> AppResult<Response> {
+    let id: taper_store::SwitchId = f.switch.trim().parse().map_err(|_| AppError::NotFound)?;
+    match state.store.end_switch(person.id(), id, person.now()).await {
+        // Already ended (a second tap): Today as it is.
+        Ok(()) | Err(StoreError::NotFound) => Ok(Redirect::to("/today").into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StayForm {
+    #[serde(default)]
+    switch: String,
+    #[serde(default)]
+    stage: String,
+}
+
+/// Stays one stage's length longer on today's stage (core's `with_stays`): the later stages come
+/// later. Only today's stage, before the last, and at most `MAX_STAYS_PER_STAGE` times.
+pub async fn stay(State(state): State<AppState>, person: Person, Form(f): Form<StayForm>) -> AppResult<Response> {
+    use taper_core::crossover::{MAX_STAYS_PER_STAGE, with_stays};
+    let id: taper_store::SwitchId = f.switch.trim().parse().map_err(|_| AppError::NotFound)?;
+    let record = state.store.active_switch(person.id()).await?.filter(|r| r.id == id).ok_or(AppError::NotFound)?;
+    let answers: Vec<(String, String)> = AppError::stored("switch", &record.form)?;
+    let plan = plan_of(&state, &answers).await?.map_err(AppError::BadRequest)?;
+    let followed = with_stays(&plan, &record.stays);
+    let day = u32::try_from((person.today() - record.start).get_days()).unwrap_or(0);
+    let today = followed.stages.iter().rev().find(|s| s.day <= day).map_or(0, |s| s.index);
+    let last = followed.stages.last().map_or(0, |s| s.index);
+    let asked: usize = f.stage.trim().parse().map_err(|_| AppError::BadRequest("Which stage?".into()))?;
+    if asked != today {
+        // Pressed on a page from another day, or twice: Today as it is now.
+        return Ok(Redirect::to("/today#switch").into_response());
+    }
+    if today >= last || record.stays.iter().filter(|(k, _)| *k == today).count() >= MAX_STAYS_PER_STAGE {
+        return Err(AppError::BadRequest(format!(
+            "This stage cannot be made longer here (at most {MAX_STAYS_PER_STAGE} times, and not the last): talk to your prescriber about planning the switch again. Nothing was changed."
+        )));
+    }
+    match state.store.stay_on_stage(person.id(), id, &record.stays, today, plan.stage_days).await {
+        Ok(()) | Err(StoreError::Conflict(_)) => Ok(Redirect::to("/today#switch").into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Core's switch from the kept answers, or why it cannot be worked out.
+async fn plan_of(state: &AppState, answers: &[(String, String)]) -> AppResult<Result<CrossoverPlan, String>> {
+    let f = SwitchForm::from_pairs(answers);
+    let req = match f.request(&state.catalogue) {
+        Ok(r) => r,
+        Err(errors) => {
+            return Ok(Err(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join(" ")));
+        }
+    };
+    Ok(state.switch(req).await?.map_err(|e| e.to_string()))
+}
+
+/// The switch as Today shows it.
+pub struct SwitchToday {
+    pub id: String,
+    pub title: String,
+    /// Today's stage, with what to take at each time.
+    pub stage: Option<StageView>,
+    /// Stages after the doses of the start (stage 0).
+    pub stages: usize,
+    pub next: Option<String>,
+    /// Once every stage is done: the day it was complete.
+    pub complete: Option<String>,
+    /// The new drug's plan form, its dose filled in.
+    pub plan_link: String,
+    /// Days one more stay on today's stage adds, when it may be stayed on longer.
+    pub can_stay: Option<u32>,
+    pub to: String,
+    /// When core can no longer work the switch out (its catalogue changed): said, nothing guessed.
+    pub problem: Option<String>,
+}
+
+/// The switch the person follows, as Today shows it on their day.
+pub(crate) async fn today_view(state: &AppState, person: &Person) -> AppResult<Option<SwitchToday>> {
+    let Some(record) = state.store.active_switch(person.id()).await? else { return Ok(None) };
+    let answers: Vec<(String, String)> = AppError::stored("switch", &record.form)?;
+    Ok(Some(match plan_of(state, &answers).await? {
+        Ok(plan) => on_day(state, &record, &plan, person.today()),
+        Err(why) => SwitchToday {
+            id: record.id.to_string(),
+            title: "Your switch".into(),
+            stage: None,
+            stages: 0,
+            next: None,
+            complete: None,
+            plan_link: String::new(),
+            can_stay: None,
+            to: String::new(),
+            problem: Some(format!(
+                "Taper can no longer work this switch out ({why}). Take the doses your prescriber agreed, and talk to them."
+            )),
+        },
+    }))
+}
+
+fn on_day(state: &AppState, record: &SwitchRecord, plan: &CrossoverPlan, today: Date) -> SwitchToday {
+    let plan = &taper_core::crossover::with_stays(plan, &record.stays);
+    let c = &state.catalogue;
+    let name = |id: &str| c.drug(id).map_or_else(|| id.to_string(), |d| d.name.clone());
+    let day = u32::try_from((today - record.start).get_days()).unwrap_or(0);
+    let after = |d: u32| super::long_date(taper_core::course::after(record.start, d));
+    let current = plan.stages.iter().rev().find(|s| s.day <= day);
+    let next = plan.stages.iter().find(|s| s.day > day);
+    let last = plan.stages.last();
+    let to_mg: f64 = last.map_or(0.0, |s| s.doses.iter().filter(|d| d.drug == plan.to_drug).map(|d| d.mg).sum());
+    let stays_here = |k: usize| record.stays.iter().filter(|(s, _)| *s == k).count();
+    let can_stay = current
+        .filter(|s| last.is_some_and(|l| s.index < l.index))
+        .filter(|s| stays_here(s.index) < taper_core::crossover::MAX_STAYS_PER_STAGE)
+        .map(|_| plan.stage_days);
+    SwitchToday {
+        id: record.id.to_string(),
+        title: format!("Your switch from {} to {}", name(&plan.from_drug), name(&plan.to_drug)),
+        stage: current.map(|s| stage_view(c, record.start, s)),
+        stages: plan.stages.len().saturating_sub(1),
+        next: next.map(|s| format!("Stage {} starts on {}.", s.index, after(s.day))),
+        complete: (day >= plan.taper_offset_days).then(|| after(plan.taper_offset_days)),
+        can_stay,
+        plan_link: format!("/plan/new?drug={}&dose={}", plan.to_drug, taper_core::units::trim_number(to_mg)),
+        to: name(&plan.to_drug),
+        problem: None,
+    }
+}
