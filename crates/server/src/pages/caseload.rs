@@ -254,7 +254,13 @@ pub async fn person(
     let plans: Vec<&timeline::Course> =
         r.course.iter().chain(&r.others).filter(|_| sees(Category::PlanAndDoses)).collect();
     let mine = my_suggestions(&state, &viewer, share.owner, &plans).await?;
+    let switch = if sees(Category::PlanAndDoses) {
+        super::switching::view_of(&state, share.owner, r.today).await?
+    } else {
+        None
+    };
     let page = PersonPage {
+        switch,
         mine,
         kept_back: kept_back(share.scope),
         chrome: viewer.chrome("caseload"),
@@ -713,6 +719,8 @@ pub struct Caseload {
 #[template(path = "person.html")]
 pub struct PersonPage {
     pub chrome: crate::views::Chrome,
+    /// A switch the person follows, when they share their plan.
+    pub switch: Option<super::switching::SwitchToday>,
     pub id: String,
     pub name: String,
     pub can_propose: bool,

@@ -127,7 +127,8 @@ async fn plan_of(state: &AppState, answers: &[(String, String)]) -> AppResult<Re
 /// The switch as Today shows it.
 pub struct SwitchToday {
     pub id: String,
-    pub title: String,
+    /// "from Clonazepam to Diazepam"; empty when core can no longer plan it.
+    pub from_to: String,
     /// Today's stage, with what to take at each time.
     pub stage: Option<StageView>,
     /// Stages after the doses of the start (stage 0).
@@ -146,13 +147,22 @@ pub struct SwitchToday {
 
 /// The switch the person follows, as Today shows it on their day.
 pub(crate) async fn today_view(state: &AppState, person: &Person) -> AppResult<Option<SwitchToday>> {
-    let Some(record) = state.store.active_switch(person.id()).await? else { return Ok(None) };
+    view_of(state, person.id(), person.today()).await
+}
+
+/// The switch `user` follows as it stands on `today` (their day), for them or a supporter.
+pub(crate) async fn view_of(
+    state: &AppState,
+    user: taper_store::UserId,
+    today: Date,
+) -> AppResult<Option<SwitchToday>> {
+    let Some(record) = state.store.active_switch(user).await? else { return Ok(None) };
     let answers: Vec<(String, String)> = AppError::stored("switch", &record.form)?;
     Ok(Some(match plan_of(state, &answers).await? {
-        Ok(plan) => on_day(state, &record, &plan, person.today()),
+        Ok(plan) => on_day(state, &record, &plan, today),
         Err(why) => SwitchToday {
             id: record.id.to_string(),
-            title: "Your switch".into(),
+            from_to: String::new(),
             stage: None,
             stages: 0,
             next: None,
@@ -184,7 +194,7 @@ fn on_day(state: &AppState, record: &SwitchRecord, plan: &CrossoverPlan, today: 
         .map(|_| plan.stage_days);
     SwitchToday {
         id: record.id.to_string(),
-        title: format!("Your switch from {} to {}", name(&plan.from_drug), name(&plan.to_drug)),
+        from_to: format!("from {} to {}", name(&plan.from_drug), name(&plan.to_drug)),
         stage: current.map(|s| stage_view(c, record.start, s)),
         stages: plan.stages.len().saturating_sub(1),
         next: next.map(|s| format!("Stage {} starts on {}.", s.index, after(s.day))),

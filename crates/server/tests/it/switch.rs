@@ -145,6 +145,17 @@ async fn an_agreed_switch_is_followed_on_today_stage_by_stage() {
         taper_server::import::import(&app.store, &catalogue, other, &file).await.unwrap();
         assert_eq!(crate::forms::visible(&c.get("/today").await), later, "the same switch on the same day");
 
+        // A clinician the person shares their plan with sees the switch and today's stage.
+        let dr = app.browser();
+        dr.sign_up_as("swdr@example.org", "Dr Lee", "clinician").await;
+        crate::sharing::share_with(&b, &dr).await;
+        let seen = dr.get(&format!("/people/{user}")).await;
+        assert!(
+            seen.has("Switching from Clonazepam to Diazepam") && seen.has("Before the first stage"),
+            "{}",
+            seen.body
+        );
+
         // Four stages of 14 days on, plus the stay: the switch is complete, the plan offered.
         let record = app.store.active_switch(user).await.unwrap().unwrap();
         sqlx_shift(&app, &record.id.to_string(), 4 * 14 + 14).await;
