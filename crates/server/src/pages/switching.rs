@@ -68,7 +68,10 @@ pub struct EndForm {
 
 /// Stops following the switch (done, or stopped with the prescriber).
 pub async fn end(State(state): State<AppState>, person: Person, Form(f): Form<EndForm>) -> AppResult<Response> {
-    let id: taper_store::SwitchId = f.switch.trim().parse().map_err(|_| AppError::NotFound)?;
+    // No switch named (a stale page): Today as it is.
+    let Ok(id) = f.switch.trim().parse::<taper_store::SwitchId>() else {
+        return Ok(Redirect::to("/today").into_response());
+    };
     match state.store.end_switch(person.id(), id, person.now()).await {
         // Already ended (a second tap): Today as it is.
         Ok(()) | Err(StoreError::NotFound) => Ok(Redirect::to("/today").into_response()),
@@ -88,8 +91,11 @@ pub struct StayForm {
 /// later. Only today's stage, before the last, and at most `MAX_STAYS_PER_STAGE` times.
 pub async fn stay(State(state): State<AppState>, person: Person, Form(f): Form<StayForm>) -> AppResult<Response> {
     use taper_core::crossover::{MAX_STAYS_PER_STAGE, with_stays};
-    let id: taper_store::SwitchId = f.switch.trim().parse().map_err(|_| AppError::NotFound)?;
-    let record = state.store.active_switch(person.id()).await?.filter(|r| r.id == id).ok_or(AppError::NotFound)?;
+    // A page from before the switch ended (or of no switch): Today as it is now.
+    let id: Option<taper_store::SwitchId> = f.switch.trim().parse().ok();
+    let Some(record) = state.store.active_switch(person.id()).await?.filter(|r| Some(r.id) == id) else {
+        return Ok(Redirect::to("/today").into_response());
+    };
     let answers: Vec<(String, String)> = AppError::stored("switch", &record.form)?;
     let plan = plan_of(&state, &answers).await?.map_err(AppError::BadRequest)?;
     let followed = with_stays(&plan, &record.stays);
@@ -106,7 +112,7 @@ pub async fn stay(State(state): State<AppState>, person: Person, Form(f): Form<S
             "This stage cannot be made longer here (at most {MAX_STAYS_PER_STAGE} times, and not the last): talk to your prescriber about planning the switch again. Nothing was changed."
         )));
     }
-    match state.store.stay_on_stage(person.id(), id, &record.stays, today, plan.stage_days).await {
+    match state.store.stay_on_stage(person.id(), record.id, &record.stays, today, plan.stage_days).await {
         Ok(()) | Err(StoreError::Conflict(_)) => Ok(Redirect::to("/today#switch").into_response()),
         Err(e) => Err(e.into()),
     }

@@ -163,6 +163,13 @@ async fn an_agreed_switch_is_followed_on_today_stage_by_stage() {
         assert!(done.has("The switch was complete on"), "{}", crate::forms::visible(&done));
         // Diazepam 40 mg a day (Ashton: clonazepam 0.5 mg ≈ diazepam 10 mg), its plan form filled in.
         assert!(done.has("href=\"/plan/new?drug=diazepam&#38;dose=40\""), "{}", done.body);
+        // Another account naming this switch ends nothing, and stays nothing.
+        let stranger = app.browser();
+        stranger.sign_up("stranger@example.org").await;
+        stranger.submit("/today", "/switch/end", &[("switch", id.as_str())]).await;
+        stranger.submit("/today", "/switch/stay", &[("switch", id.as_str()), ("stage", "4")]).await;
+        let still = app.store.active_switch(user).await.unwrap().unwrap();
+        assert_eq!((still.id.to_string(), still.stays.len()), (id.clone(), 1));
         let ended = b.submit("/today", "/switch/end", &[("switch", id.as_str())]).await;
         assert_eq!(ended.status, StatusCode::SEE_OTHER);
         assert!(app.store.active_switch(user).await.unwrap().is_none());
