@@ -296,6 +296,7 @@ fn routes() -> Router<AppState> {
         .route("/switch/start", post(pages::switching::start))
         .route("/switch/end", post(pages::switching::end))
         .route("/switch/stay", post(pages::switching::stay))
+        .route("/switch/current", get(pages::switching::whole))
         .route("/learn", get(pages::learn::index))
         .route("/learn/glossary", get(pages::learn::glossary))
         .route("/learn/{drug}", get(pages::learn::drug))

@@ -579,6 +579,8 @@ pub struct Record {
     pub flags: Vec<taper_core::flags::Flag>,
     /// Every supporter's notes on the flags, oldest first.
     pub notes: Vec<taper_store::FlagNote>,
+    /// A switch the person follows, in words ("from Clonazepam to Diazepam").
+    pub switching: Option<String>,
 }
 
 impl Record {
@@ -675,5 +677,17 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
     };
     let flags = taper_core::flags::flags(&input);
     let notes = state.store.flag_notes(owner.id).await?;
-    Ok(Record { owner, today, course, others, checkins, analysis, questionnaires, flags, notes })
+    let switching = switch_words(state, owner.id).await?;
+    Ok(Record { owner, today, course, others, checkins, analysis, questionnaires, flags, notes, switching })
+}
+
+/// The switch `user` follows, in words, read from its kept answers.
+async fn switch_words(state: &AppState, user: taper_store::UserId) -> AppResult<Option<String>> {
+    let Some(s) = state.store.active_switch(user).await? else { return Ok(None) };
+    let answers: Vec<(String, String)> = AppError::stored("switch", &s.form)?;
+    let name = |key: &str| {
+        let id = crate::form::value(&answers, key);
+        state.catalogue.drug(&id).map_or(id, |d| d.name.clone())
+    };
+    Ok(Some(format!("from {} to {}", name("from"), name("to"))))
 }

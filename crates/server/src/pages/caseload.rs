@@ -72,8 +72,8 @@ fn dose_line(r: &Record, scope: Scope) -> String {
     if !scope.contains(Category::PlanAndDoses) {
         return "They have not shared their plan and doses with you.".into();
     }
-    // Each plan in force (several at once: issue 20).
-    let lines: Vec<String> = r
+    // Each plan in force (several at once: issue 20), and a switch followed.
+    let mut lines: Vec<String> = r
         .course
         .iter()
         .chain(&r.others)
@@ -84,6 +84,7 @@ fn dose_line(r: &Record, scope: Scope) -> String {
             None => format!("{}: plan not started yet", state_drug(c)),
         })
         .collect();
+    lines.extend(r.switching.as_ref().map(|w| format!("Switching {w}")));
     if lines.is_empty() { "No plan yet".into() } else { lines.join("; ") }
 }
 

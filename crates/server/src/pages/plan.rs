@@ -363,7 +363,9 @@ pub async fn preview(
         Ok(x) => x,
         Err(page) => return Ok(views::again(*page)),
     };
-    Ok(preview_page(&state, &person, &pairs, &settings, &plan, None).await?.into_response())
+    // A switch in force may stop this plan: said now, not after the person has read it all.
+    let problem = super::switching::plan_allowed(&state, &person, &settings.drug).await?.err();
+    Ok(preview_page(&state, &person, &pairs, &settings, &plan, problem).await?.into_response())
 }
 
 /// The preview of a planned form; `problem` when saving it was refused (the choice of what it
@@ -485,6 +487,13 @@ pub async fn save(
         );
         return Ok(views::again(form_page(&state, &person, &f, vec![Field::error("products", why)], false)));
     }
+    let ends_switch = match super::switching::plan_allowed(&state, &person, &settings.drug).await? {
+        Ok(id) => id,
+        Err(problem) => {
+            let page = preview_page(&state, &person, &pairs, &settings, &plan, Some(problem)).await?;
+            return Ok(views::again(page));
+        }
+    };
     let replaces = match replaced(&state, &person, &pairs, &settings.drug).await? {
         Ok(r) => r,
         Err(problem) => {
@@ -512,6 +521,13 @@ pub async fn save(
             return Ok(views::again(page));
         }
         Err(e) => return Err(e.into()),
+    }
+    if let Some(id) = ends_switch {
+        // The new drug's plan takes over from the completed switch.
+        match state.store.end_switch(person.id(), id, person.now()).await {
+            Ok(()) | Err(taper_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     tracing::info!(user = %person.id(), "plan saved");
     // Said on Today (a walk: nothing said the plan was saved).
@@ -562,9 +578,12 @@ pub async fn show(
     person: Person,
     Query(q): Query<super::PlanQuery>,
 ) -> AppResult<Response> {
+    let switching = super::switching::today_view(&state, &person).await?.map(|w| w.from_to);
     let Some(course) = Course::load_chosen(&state, person.id(), q.plan.as_deref()).await? else {
         return Ok(PlanPage {
             chrome: person.chrome("plan"),
+            switching,
+            switch_link: None,
             has_plan: false,
             plan: String::new(),
             plans: vec![],
@@ -585,6 +604,8 @@ pub async fn show(
     let today = person.today();
     let page = PlanPage {
         chrome: person.chrome("plan"),
+        switch_link: switch_link(&state, &course, today),
+        switching,
         has_plan: true,
         plan: course.plan_id.to_string(),
         plans: super::plan_links(&state, person.id(), "/plan", course.plan_id).await?,
@@ -610,6 +631,24 @@ pub async fn show(
         disclaimer: taper_report::DISCLAIMER,
     };
     Ok(page.into_response())
+}
+
+/// For a plan of a short-acting benzodiazepine or z-drug an equivalence table converts: the
+/// switch form with today's doses at their times filled in (a walk found the switch only from
+/// the new-plan form, its doses to type again).
+fn switch_link(state: &AppState, course: &Course, today: jiff::civil::Date) -> Option<String> {
+    let drug = state.catalogue.drug(course.drug())?;
+    let converts = drug.diazepam_equivalent(taper_core::catalogue::EquivalenceScheme::Ashton).is_some();
+    if !drug.class.is_bzra() || drug.single_dose.is_some() || !converts {
+        return None;
+    }
+    let doses = course.doses_of(today)?;
+    let mut link = format!("/switch?from={}", drug.id);
+    // A dose without a time keeps its time blank, for the person to say: never guessed.
+    for (k, d) in doses.iter().filter(|d| d.mg > 0.0).enumerate() {
+        link.push_str(&format!("&time{n}={}&mg{n}={}", d.time, taper_core::units::trim_number(d.mg), n = k + 1));
+    }
+    Some(link)
 }
 
 /// What core's several-plans rule says of the plans in force, pair by pair (empty with one).
@@ -784,6 +823,10 @@ pub struct Choice {
 #[template(path = "plan.html")]
 pub struct PlanPage {
     pub chrome: crate::views::Chrome,
+    /// A switch the person follows ("from Clonazepam to Diazepam").
+    pub switching: Option<String>,
+    /// The switch form with this plan's doses filled in, for a drug that can be switched.
+    pub switch_link: Option<String>,
     pub has_plan: bool,
     /// The plan shown, and links to the others in force.
     pub plan: String,

@@ -324,6 +324,25 @@ pub struct SwitchPreview {
     pub hidden: Vec<(String, String)>,
     /// Why starting it was refused.
     pub error: Option<String>,
+    /// The switch the person follows (no forms to start or change it), from its first day.
+    pub following: Option<String>,
+}
+
+/// The switch the person follows, begun on `start`, as the preview shows a switch.
+pub(crate) fn following_page(
+    state: &AppState,
+    person: &Person,
+    plan: &CrossoverPlan,
+    start: jiff::civil::Date,
+) -> SwitchPreview {
+    let mut page = SwitchPreview::new(state, person, plan, Vec::new());
+    page.stages = plan.stages.iter().map(|s| stage_view(&state.catalogue, start, s)).collect();
+    let on = |day: u32| super::long_date(taper_core::course::after(start, day));
+    for (view, step) in page.taper.iter_mut().zip(&plan.taper.steps) {
+        view.date = on(plan.taper_offset_days + step.day);
+    }
+    page.following = Some(super::long_date(start));
+    page
 }
 
 /// The preview of `plan`, its answers `hidden` in the page for changing or starting it.
@@ -362,6 +381,7 @@ impl SwitchPreview {
             warnings: plan.warnings.iter().chain(&plan.taper.warnings).map(|w| w.message.clone()).collect(),
             hidden,
             error: None,
+            following: None,
         }
     }
 }

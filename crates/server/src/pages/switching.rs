@@ -32,14 +32,16 @@ pub async fn start(
         Ok(plan) => plan,
         Err(why) => return Err(AppError::BadRequest(why)),
     };
-    if crate::form::value(&pairs, "agreed") != "yes" {
-        return Ok(crate::views::again(super::switch::preview_page(
-            &state,
-            &person,
-            &plan,
-            answers,
-            Some("Tick that you and your prescriber agreed this switch: nothing was started.".into()),
-        )));
+    let refused = if state.store.active_switch(person.id()).await?.is_some() {
+        Some("You already follow a switch: see Today. Stop following it first to start another. Nothing was started.")
+    } else if crate::form::value(&pairs, "agreed") != "yes" {
+        Some("Tick that you and your prescriber agreed this switch: nothing was started.")
+    } else {
+        None
+    };
+    if let Some(why) = refused {
+        let page = super::switch::preview_page(&state, &person, &plan, answers, Some(why.into()));
+        return Ok(crate::views::again(page));
     }
     // The plan of the drug switched from ends as the switch begins: its doses are the switch's now.
     let replaces: Vec<taper_store::PlanId> = (state.store.active_plans(person.id()).await?.into_iter())
@@ -50,7 +52,7 @@ pub async fn start(
     match state.store.start_switch(person.id(), &form, person.today(), &replaces, person.now()).await {
         Ok(id) => {
             tracing::info!(user = %person.id(), switch = %id, "switch started");
-            Ok(Redirect::to("/today#switch").into_response())
+            Ok(Redirect::to("/today?saved=switch-started#switch").into_response())
         }
         Err(StoreError::Conflict(_)) => Err(AppError::BadRequest(
             "You already follow a switch, or the plan it replaces changed in another tab: see Today. Nothing was started."
@@ -64,19 +66,49 @@ pub async fn start(
 pub struct EndForm {
     #[serde(default)]
     switch: String,
+    #[serde(default)]
+    confirm: String,
 }
 
-/// Stops following the switch (done, or stopped with the prescriber).
+/// Stops following the switch (done, or stopped with the prescriber): before its last stage,
+/// only once the person has read what stopping means for today's doses (a walk: one tap left
+/// "You have no plan yet" mid-switch).
 pub async fn end(State(state): State<AppState>, person: Person, Form(f): Form<EndForm>) -> AppResult<Response> {
     // No switch named (a stale page): Today as it is.
     let Ok(id) = f.switch.trim().parse::<taper_store::SwitchId>() else {
         return Ok(Redirect::to("/today").into_response());
     };
+    let Some(w) = today_view(&state, &person).await?.filter(|w| w.id == id.to_string()) else {
+        return Ok(Redirect::to("/today").into_response());
+    };
+    if w.complete.is_none() && f.confirm != "yes" {
+        return Ok(EndPage { chrome: person.chrome("today"), w }.into_response());
+    }
     match state.store.end_switch(person.id(), id, person.now()).await {
+        Ok(()) => Ok(Redirect::to("/today?saved=switch-ended").into_response()),
         // Already ended (a second tap): Today as it is.
-        Ok(()) | Err(StoreError::NotFound) => Ok(Redirect::to("/today").into_response()),
+        Err(StoreError::NotFound) => Ok(Redirect::to("/today").into_response()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Asked before a switch is stopped part-way.
+#[derive(askama::Template, askama_web::WebTemplate)]
+#[template(path = "switch_end.html")]
+pub struct EndPage {
+    pub chrome: crate::views::Chrome,
+    pub w: SwitchToday,
+}
+
+/// The whole switch the person follows, with the dates it now has (stays included).
+pub async fn whole(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let Some(record) = state.store.active_switch(person.id()).await? else {
+        return Ok(Redirect::to("/today").into_response());
+    };
+    let answers: Vec<(String, String)> = AppError::stored("switch", &record.form)?;
+    let plan = plan_of(&state, &answers).await?.map_err(AppError::BadRequest)?;
+    let followed = taper_core::crossover::with_stays(&plan, &record.stays);
+    Ok(super::switch::following_page(&state, &person, &followed, record.start).into_response())
 }
 
 #[derive(Deserialize)]
@@ -113,9 +145,39 @@ pub async fn stay(State(state): State<AppState>, person: Person, Form(f): Form<S
         )));
     }
     match state.store.stay_on_stage(person.id(), record.id, &record.stays, today, plan.stage_days).await {
-        Ok(()) | Err(StoreError::Conflict(_)) => Ok(Redirect::to("/today#switch").into_response()),
+        Ok(()) => Ok(Redirect::to("/today?saved=switch-stayed#switch").into_response()),
+        Err(StoreError::Conflict(_)) => Ok(Redirect::to("/today#switch").into_response()),
         Err(e) => Err(e.into()),
     }
+}
+
+/// What a new plan of `drug` does to the switch the person follows: `Ok(None)` nothing (another
+/// drug, or no switch), `Ok(Some(id))` it is the new drug's plan once the switch is complete, so
+/// saving it ends the switch; `Err` why it cannot be saved now (a walk: a second clonazepam plan
+/// beside the switch gave two instructions for one day).
+pub(crate) async fn plan_allowed(
+    state: &AppState,
+    person: &Person,
+    drug: &str,
+) -> AppResult<Result<Option<taper_store::SwitchId>, String>> {
+    let Some(w) = today_view(state, person).await? else { return Ok(Ok(None)) };
+    let id: taper_store::SwitchId = w.id.parse().map_err(|_| AppError::bug("a switch's id"))?;
+    Ok(if w.problem.is_some() || drug == w.from_id {
+        Err(format!(
+            "You follow a switch {}: its doses are on Today. A plan of this drug would give a second instruction for the same day. Stop following the switch first, with your prescriber.",
+            w.from_to
+        ))
+    } else if drug == w.to_id {
+        match w.complete {
+            Some(_) => Ok(Some(id)),
+            None => Err(format!(
+                "You follow a switch {}: the plan of {} comes once its last stage is reached, and Today offers it then.",
+                w.from_to, w.to
+            )),
+        }
+    } else {
+        Ok(None)
+    })
 }
 
 /// Core's switch from the kept answers, or why it cannot be worked out.
@@ -135,6 +197,9 @@ pub struct SwitchToday {
     pub id: String,
     /// "from Clonazepam to Diazepam"; empty when core can no longer plan it.
     pub from_to: String,
+    /// The drugs' ids (empty when core can no longer plan it).
+    pub from_id: String,
+    pub to_id: String,
     /// Today's stage, with what to take at each time.
     pub stage: Option<StageView>,
     /// Stages after the doses of the start (stage 0).
@@ -169,6 +234,8 @@ pub(crate) async fn view_of(
         Err(why) => SwitchToday {
             id: record.id.to_string(),
             from_to: String::new(),
+            from_id: String::new(),
+            to_id: String::new(),
             stage: None,
             stages: 0,
             next: None,
@@ -201,6 +268,8 @@ fn on_day(state: &AppState, record: &SwitchRecord, plan: &CrossoverPlan, today: 
     SwitchToday {
         id: record.id.to_string(),
         from_to: format!("from {} to {}", name(&plan.from_drug), name(&plan.to_drug)),
+        from_id: plan.from_drug.clone(),
+        to_id: plan.to_drug.clone(),
         stage: current.map(|s| stage_view(c, record.start, s)),
         stages: plan.stages.len().saturating_sub(1),
         next: next.map(|s| format!("Stage {} starts on {}.", s.index, after(s.day))),

@@ -51,6 +51,14 @@ fn saved_notice(shown: &Today, saved: Option<&str>, plan: Option<&str>) -> Optio
         )),
         "resumed" if !holding => Some(format!("{your} goes on.{keep}")),
         "moved" if !holding => Some(format!("{} next step is moved.{keep}", your.trim_end_matches(" plan"))),
+        "switch-started" => Some("Your switch has started. Here is what to take today.".to_string()),
+        "switch-stayed" => shown.switch.as_ref().and_then(|w| w.next.clone()).map(|n| {
+            format!("You stay on this stage longer, and every later stage comes later too: {n} Tell your prescriber.")
+        }),
+        "switch-ended" => Some(
+            "You no longer follow the switch. Keep taking the doses you took today until you and your prescriber agree what comes next: never stop a benzodiazepine suddenly. If you take a plan again, make it from the plan page."
+                .to_string(),
+        ),
         "unchanged" => Some(format!(
             "{your} had already changed (perhaps from another tab or a second tap), so nothing was changed again. Here it is as it is now."
         )),

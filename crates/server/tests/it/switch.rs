@@ -98,6 +98,11 @@ async fn an_agreed_switch_is_followed_on_today_stage_by_stage() {
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", crate::forms::visible(&saved));
         let user = app.store.user_by_email("sw@example.org").await.unwrap().unwrap().id;
         assert_eq!(app.store.active_plans(user).await.unwrap().len(), 1);
+        // The plan page offers the switch with today's dose filled in, its time left to say.
+        let shown = b.get("/plan").await;
+        assert!(shown.has("/switch?from=clonazepam&#38;time1=&#38;mg1=2\""), "{}", shown.body);
+        let form = b.get("/switch?from=clonazepam&time1=&mg1=2").await;
+        assert!(form.has("value=\"2\""), "the dose is filled in");
 
         let four = [("to_times", "08:00, 13:00, 18:00, 22:00")];
         let answers = clonazepam(&["none"], &four);
@@ -119,8 +124,21 @@ async fn an_agreed_switch_is_followed_on_today_stage_by_stage() {
         assert!(t.has("Until the first stage, take your doses as now") && t.has("2 mg Clonazepam"));
         assert!(t.has("Stage 1 starts on"), "{}", crate::forms::visible(&t));
         assert!(!t.has("You have no plan yet"));
+        assert_eq!(started.location.as_deref(), Some("/today?saved=switch-started#switch"));
+        assert!(b.get("/today?saved=switch-started").await.has("Your switch has started"));
+        assert!(t.has("href=\"/checkin\""), "the check-in stays on Today");
+        let whole = b.get("/switch/current").await;
+        assert!(whole.has("The switch you follow, begun on") && whole.has("Then the taper of the new drug"));
+        assert!(!whole.has("Start this switch today"), "nothing to start again");
+        // A second clonazepam plan beside the switch is refused (a walk: two instructions a day).
+        let again_plan = b.submit("/plan/new?drug=clonazepam", "/plan", &plan).await;
+        assert_eq!(again_plan.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(again_plan.has("A plan of this drug would give a second instruction for the same day"));
+        assert!(app.store.active_plans(user).await.unwrap().is_empty());
+        assert!(b.get("/plan").await.has("You follow a switch from Clonazepam to Diazepam"));
         let again = b.submit("/switch", "/switch/start", &agreed).await;
-        assert_eq!(again.status, StatusCode::BAD_REQUEST, "one switch at a time");
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "one switch at a time");
+        assert!(again.has("You already follow a switch"));
 
         // Staying on stage 0 moves stage 1 a stage's length later (core's with_stays).
         let id = app.store.active_switch(user).await.unwrap().unwrap().id.to_string();
@@ -130,6 +148,8 @@ async fn an_agreed_switch_is_followed_on_today_stage_by_stage() {
         assert_eq!(app.store.active_switch(user).await.unwrap().unwrap().stays, vec![(0, 14)]);
         let later = crate::forms::visible(&b.get("/today").await);
         assert_ne!(first, later, "stage 1 comes later");
+        let stayed_page = b.get("/today?saved=switch-stayed").await;
+        assert!(stayed_page.has("You stay on this stage longer"), "{}", crate::forms::visible(&stayed_page));
         // A stage of another day (or a second press with a stale page) changes nothing.
         b.submit("/today", "/switch/stay", &[("switch", id.as_str()), ("stage", "3")]).await;
         assert_eq!(app.store.active_switch(user).await.unwrap().unwrap().stays.len(), 1);
@@ -155,6 +175,7 @@ async fn an_agreed_switch_is_followed_on_today_stage_by_stage() {
             "{}",
             seen.body
         );
+        assert!(dr.get("/caseload").await.has("Switching from Clonazepam to Diazepam"), "not \"No plan yet\"");
 
         // Four stages of 14 days on, plus the stay: the switch is complete, the plan offered.
         let record = app.store.active_switch(user).await.unwrap().unwrap();
@@ -170,10 +191,48 @@ async fn an_agreed_switch_is_followed_on_today_stage_by_stage() {
         stranger.submit("/today", "/switch/stay", &[("switch", id.as_str()), ("stage", "4")]).await;
         let still = app.store.active_switch(user).await.unwrap().unwrap();
         assert_eq!((still.id.to_string(), still.stays.len()), (id.clone(), 1));
-        let ended = b.submit("/today", "/switch/end", &[("switch", id.as_str())]).await;
-        assert_eq!(ended.status, StatusCode::SEE_OTHER);
+        // Once complete, the diazepam plan's form takes over from the switch when saved.
+        let diazepam = [
+            ("drug", "diazepam"),
+            ("dose", "40"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "diazepam-tab-2mg"),
+            ("products", "diazepam-tab-5mg"),
+            ("products", "diazepam-tab-10mg"),
+        ];
+        let next = b.submit("/plan/new?drug=diazepam", "/plan", &diazepam).await;
+        assert_eq!(next.status, StatusCode::SEE_OTHER, "{}", crate::forms::visible(&next));
+        assert!(app.store.active_switch(user).await.unwrap().is_none(), "the plan took over");
+        assert_eq!(app.store.active_plans(user).await.unwrap()[0].drug, "diazepam");
+        app
+    })
+    .await;
+}
+
+/// Stopping a switch part-way is asked first, with today's doses and what stopping means (a
+/// walk: one tap left "You have no plan yet" mid-switch).
+#[tokio::test]
+async fn stopping_a_switch_part_way_says_what_to_take_first() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("stop@example.org").await;
+        let mut agreed = clonazepam(&["none"], &[("to_times", "08:00, 13:00, 18:00, 22:00")]);
+        agreed.push(("agreed", "yes"));
+        assert_eq!(b.submit("/switch", "/switch/start", &agreed).await.status, StatusCode::SEE_OTHER);
+        let user = app.store.user_by_email("stop@example.org").await.unwrap().unwrap().id;
+        let id = app.store.active_switch(user).await.unwrap().unwrap().id.to_string();
+        let asked = b.submit("/today", "/switch/end", &[("switch", id.as_str())]).await;
+        assert_eq!(asked.status, StatusCode::OK);
+        assert!(asked.has("never stop a benzodiazepine suddenly") && asked.has("2 mg Clonazepam"), "{}", asked.body);
+        assert!(app.store.active_switch(user).await.unwrap().is_some(), "nothing stopped without the answer");
+        let ended = b.submit("/today", "/switch/end", &[("switch", id.as_str()), ("confirm", "yes")]).await;
+        assert_eq!(ended.location.as_deref(), Some("/today?saved=switch-ended"));
         assert!(app.store.active_switch(user).await.unwrap().is_none());
-        assert!(b.get("/today").await.has("You have no plan yet"));
+        assert!(b.get("/today?saved=switch-ended").await.has("Keep taking the doses you took today"));
         app
     })
     .await;
