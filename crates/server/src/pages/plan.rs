@@ -423,7 +423,11 @@ fn replace_choices(state: &AppState, active: &[Course], drug: &str, chosen: &str
         .filter(|c| same.is_none_or(|s| s.plan_id == c.plan_id))
         .map(|c| Choice {
             value: c.plan_id.to_string(),
-            label: format!("It replaces my {} plan (kept in my records)", c.drug_name(&state.catalogue)),
+            label: if same.is_some() {
+                format!("It changes my {} plan (its history is kept)", c.drug_name(&state.catalogue))
+            } else {
+                format!("It replaces my {} plan (kept in my records)", c.drug_name(&state.catalogue))
+            },
             checked: chosen == c.plan_id.to_string() || same.is_some(),
         })
         .collect();
@@ -512,8 +516,9 @@ pub async fn save(
         reason: "Plan created",
         proposal: None,
     };
-    match state.store.create_plan(person.id(), &settings.drug, &first, &replaces, person.now()).await {
-        Ok(_) => {}
+    let created = keep_plan(&state, &person, &settings, first, &replaces).await?;
+    match created {
+        Ok(()) => {}
         // Replaced meanwhile (another tab): asked again with the plans now in force.
         Err(taper_store::StoreError::Conflict(_)) => {
             let why = "Your plans changed while this page was open: choose again what this plan replaces.";
@@ -532,6 +537,40 @@ pub async fn save(
     tracing::info!(user = %person.id(), "plan saved");
     // Said on Today (a walk: nothing said the plan was saved).
     Ok(Redirect::to("/today?saved=plan").into_response())
+}
+
+/// Keeps a saved plan. A new plan of a drug already in force, from the day its current revision
+/// began or later, is a revision of that plan: today's recorded doses, its supply and suggestions
+/// stay with it (a replacing plan began with nothing recorded today, inviting a second dose).
+/// Otherwise a new plan, replacing `replaces`.
+async fn keep_plan(
+    state: &AppState,
+    person: &Person,
+    settings: &PlanSettings,
+    first: taper_store::NewRevision<'_>,
+    replaces: &[taper_store::PlanId],
+) -> AppResult<Result<(), taper_store::StoreError>> {
+    let (user, now) = (person.id(), person.now());
+    Ok(match same_drug_course(state, person, replaces, &settings.drug).await? {
+        Some(course) if settings.start_date >= course.current().record.effective => {
+            let rev = taper_store::NewRevision { reason: "Changed by you: a new dose, pace or products", ..first };
+            let after = course.current().record.number;
+            state.store.add_revision(user, course.plan_id, &rev, after, now).await.map(|_| ())
+        }
+        _ => state.store.create_plan(user, &settings.drug, &first, replaces, now).await.map(|_| ()),
+    })
+}
+
+/// The plan in force of `drug` among those `replaces` names, as a course.
+async fn same_drug_course(
+    state: &AppState,
+    person: &Person,
+    replaces: &[taper_store::PlanId],
+    drug: &str,
+) -> AppResult<Option<Course>> {
+    let active = state.store.active_plans(person.id()).await?;
+    let Some(same) = active.iter().find(|p| p.drug == drug && replaces.contains(&p.id)) else { return Ok(None) };
+    Ok(Some(Course::from_record(state.store.plan(person.id(), same.id).await?, &state.catalogue)?))
 }
 
 /// The plans in force the new one replaces, from the form's `replaces`: none with no plan in

@@ -761,9 +761,10 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
         // The history line names the strategy the plan used, as core says it.
         let plan = b.get("/plan").await;
         assert!(plan.has("1 mg, 10% of the current dose per step, every 28 days"), "{}", visible(&plan));
-        // A second plan says before saving that it replaces this one (a walk lost a plan so).
+        // A second plan of the drug says before saving that it changes this one (a walk lost a
+        // plan so), and not that both are taken.
         let again = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("")).await;
-        assert!(again.has("It replaces my Alprazolam plan") && !again.has("I take both"), "{}", visible(&again));
+        assert!(again.has("It changes my Alprazolam plan") && !again.has("I take both"), "{}", visible(&again));
         app
     })
     .await;

@@ -395,3 +395,41 @@ async fn a_rise_after_the_second_plans_cut_is_read_with_withdrawal_in_mind() {
     })
     .await;
 }
+
+/// Issue 20, "changes of products or pace, each a new revision with its reason": a new plan of the
+/// drug in force from today is a revision of that plan, so the dose already recorded today stays
+/// recorded (a replacing plan began with nothing recorded, inviting a second dose).
+#[tokio::test]
+async fn a_new_pace_for_the_drug_in_force_is_a_revision_and_keeps_todays_record() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("pace@example.org").await;
+        let today = days_ago(0);
+        assert_eq!(
+            b.submit("/plan/new?drug=sertraline", "/plan", &sertraline(&today)).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let user = app.store.user_by_email("pace@example.org").await.unwrap().unwrap().id;
+        let plan = app.store.active_plans(user).await.unwrap()[0].id;
+        let id = plan.to_string();
+        b.submit("/today", "/today/dose", &[("plan", id.as_str()), ("status", "taken"), ("read_new_way", "yes")]).await;
+        assert!(b.get("/today").await.has("Recorded"), "taken today");
+
+        let mut slower = sertraline(&today);
+        slower.retain(|(k, _)| *k != "step" && *k != "every");
+        slower.extend([("step", "5"), ("every", "42")]);
+        let saved = b.submit("/plan/new?drug=sertraline", "/plan", &slower).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        let active = app.store.active_plans(user).await.unwrap();
+        assert_eq!(active.iter().map(|p| p.id).collect::<Vec<_>>(), [plan], "the same plan, in force");
+        let revs = app.store.plan(user, plan).await.unwrap().revisions;
+        assert_eq!(revs.len(), 2);
+        assert!(revs[1].reason.contains("Changed by you"), "{}", revs[1].reason);
+        let settings: Value = serde_json::from_str(&revs[1].settings).unwrap();
+        assert_eq!(settings["interval_days"].as_u64(), Some(42), "{settings}");
+        let t = b.get("/today").await;
+        assert!(t.has("Recorded"), "today's dose is still recorded: {}", visible(&t));
+        app
+    })
+    .await;
+}
