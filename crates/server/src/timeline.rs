@@ -273,15 +273,22 @@ impl Course {
 
 /// Each check-in with a burden (core's `burden_of`: one with no item answered has none).
 pub fn entries(checkins: &[CheckInRecord]) -> Vec<Entry> {
-    checkins
-        .iter()
-        .filter_map(|c| taper_core::symptoms::burden_of(&c.scores).map(|burden| Entry { date: c.date, burden }))
+    entries_of(checkins.iter().map(|c| (c.date, c.scores.as_slice())))
+}
+
+/// The same from the day scores alone (`Store::day_scores`, which opens no note).
+pub fn day_entries(days: &[taper_store::DayScores]) -> Vec<Entry> {
+    entries_of(days.iter().map(|d| (d.date, d.scores.as_slice())))
+}
+
+fn entries_of<'a>(days: impl Iterator<Item = (Date, &'a [Option<u8>])>) -> Vec<Entry> {
+    days.filter_map(|(date, scores)| taper_core::symptoms::burden_of(scores).map(|burden| Entry { date, burden }))
         .collect()
 }
 
 /// The burden of each check-in that has one, for a chart.
-pub fn burden_points(checkins: &[CheckInRecord]) -> Vec<(Date, f64)> {
-    entries(checkins).into_iter().map(|e| (e.date, e.burden)).collect()
+pub fn burden_points(entries: &[Entry]) -> Vec<(Date, f64)> {
+    entries.iter().map(|e| (e.date, e.burden)).collect()
 }
 
 /// The waves-and-windows reading of `checkins`, worked out on a blocking thread: its cost grows
@@ -344,8 +351,7 @@ pub fn first_change<'a>(courses: impl IntoIterator<Item = &'a Course>, today: Da
 
 /// The person's waves-and-windows reading, with the baseline before `first_change`
 /// (`first_change`): one reading of the person, whichever plan a page is about.
-pub async fn analyse(checkins: &[CheckInRecord], first_change: Option<Date>) -> AppResult<Analysis> {
-    let entries = entries(checkins);
+pub async fn analyse(entries: Vec<Entry>, first_change: Option<Date>) -> AppResult<Analysis> {
     tokio::task::spawn_blocking(move || waves::analyse(&entries, first_change))
         .await
         .map_err(|e| AppError::internal("reading the check-ins for waves", e))
@@ -572,7 +578,8 @@ pub struct Record {
     /// The first plan in force (what the flags and suggestions read), and the others.
     pub course: Option<Course>,
     pub others: Vec<Course>,
-    pub checkins: Vec<CheckInRecord>,
+    /// Every check-in's day and answers (no notes: `Store::recent_checkins` for those).
+    pub checkins: Vec<taper_store::DayScores>,
     pub analysis: Analysis,
     pub questionnaires: Vec<taper_store::QuestionnaireRecord>,
     /// Every flag that applies, most urgent first; each supporter sees those they have not resolved.
@@ -642,8 +649,10 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
     let mut all = Course::load_all(state, owner.id).await?.into_iter();
     let course = all.next();
     let others: Vec<Course> = all.collect();
-    let checkins = state.store.checkins(owner.id).await?;
-    let analysis = analyse(&checkins, first_change(course.iter().chain(&others), today)).await?;
+    // Scores only: the notes are read for the few rows a page shows (issue 21: every note of
+    // every person was opened for the caseload).
+    let checkins = state.store.day_scores(owner.id).await?;
+    let analysis = analyse(day_entries(&checkins), first_change(course.iter().chain(&others), today)).await?;
     let questionnaires = state.store.questionnaires(owner.id).await?;
     let results = results(&questionnaires);
     let all: Vec<&Course> = course.iter().chain(&others).collect();

@@ -5,7 +5,8 @@ use jiff::civil::Date;
 use uuid::Uuid;
 
 use crate::{
-    CHECKIN_COLUMNS, CheckInRecord, CheckInRow, NewCheckIn, Result, Store, StoreError, UserId, micros, trusted,
+    CHECKIN_COLUMNS, CheckInRecord, CheckInRow, DayScores, NewCheckIn, Result, Store, StoreError, UserId, micros,
+    trusted,
 };
 
 impl Store {
@@ -57,6 +58,41 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         rows.into_iter().map(|r| self.checkin_of(r)).collect()
+    }
+
+    /// Each check-in's day, answers and wellbeing, oldest first, without its note or own
+    /// symptoms: what the readings need, read without opening a sealed value (the caseload read
+    /// every note of every person for its flags: issue 21).
+    pub async fn day_scores(&self, user: UserId) -> Result<Vec<DayScores>> {
+        let rows: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT date, scores, wellbeing FROM checkins WHERE user_id = $1 ORDER BY date")
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(date, scores, wellbeing)| {
+                let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("check-in {date}: {e}"));
+                Ok(DayScores {
+                    date: date.parse().map_err(|e| corrupt(&e))?,
+                    scores: serde_json::from_str(&scores).map_err(|e| corrupt(&e))?,
+                    wellbeing: u8::try_from(wellbeing).map_err(|e| corrupt(&e))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The person's last `n` check-ins, oldest first, notes opened.
+    pub async fn recent_checkins(&self, user: UserId, n: u32) -> Result<Vec<CheckInRecord>> {
+        let rows: Vec<CheckInRow> = sqlx::query_as(trusted(format!(
+            "SELECT {CHECKIN_COLUMNS} FROM checkins WHERE user_id = $1 ORDER BY date DESC LIMIT $2"
+        )))
+        .bind(user.to_string())
+        .bind(i64::from(n))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<CheckInRecord> = rows.into_iter().map(|r| self.checkin_of(r)).collect::<Result<_>>()?;
+        out.reverse();
+        Ok(out)
     }
 
     pub async fn checkin_on(&self, user: UserId, on: Date) -> Result<Option<CheckInRecord>> {

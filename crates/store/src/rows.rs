@@ -266,6 +266,14 @@ pub struct CheckInRecord {
     pub updated_at: Timestamp,
 }
 
+/// A check-in as the readings see it: its day, answers and wellbeing (`Store::day_scores`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayScores {
+    pub date: Date,
+    pub scores: Vec<Option<u8>>,
+    pub wellbeing: u8,
+}
+
 pub(crate) const CHECKIN_COLUMNS: &str =
     "date, scores, burden, wellbeing, sleep_hours, note, own_scores, created_at, updated_at";
 

@@ -244,24 +244,21 @@ pub async fn person(
     // tables below are each built from a shared part or left empty.
     let hidden = taper_core::waves::analyse(&[], None);
     let analysis = if sees(Category::CheckinScores) { &r.analysis } else { &hidden };
-    let checkins: &[taper_store::CheckInRecord] =
-        if sees(Category::CheckinScores) || sees(Category::CheckinNotes) { &r.checkins } else { &[] };
+    // The chart's burden only with the scores shared; the table's last rows (notes opened
+    // for them alone) with scores or notes, each part as shared.
+    let days: &[taper_store::DayScores] = if sees(Category::CheckinScores) { &r.checkins } else { &[] };
+    let recent = recent_shared(&state, share.owner, share.scope).await?;
     let questionnaires: &[taper_store::QuestionnaireRecord] =
         if sees(Category::Questionnaires) { &r.questionnaires } else { &[] };
     let course = r.course.as_ref().filter(|_| sees(Category::PlanAndDoses));
     let drug = course.map(|c| c.drug_name(&state.catalogue)).unwrap_or_default();
-    let chart = shared_chart(&r, analysis, (course, &drug), checkins, questionnaires)?;
+    let chart = shared_chart(&r, analysis, (course, &drug), days, questionnaires)?;
     let score_views = score_views(&state, questionnaires);
     let plans: Vec<&timeline::Course> =
         r.course.iter().chain(&r.others).filter(|_| sees(Category::PlanAndDoses)).collect();
     let mine = my_suggestions(&state, &viewer, share.owner, &plans).await?;
-    let switch = if sees(Category::PlanAndDoses) {
-        super::switching::view_of(&state, share.owner, r.today).await?
-    } else {
-        None
-    };
     let page = PersonPage {
-        switch,
+        switch: switch_shared(&state, &r, share.scope).await?,
         mine,
         kept_back: kept_back(share.scope),
         chrome: viewer.chrome("caseload"),
@@ -274,7 +271,7 @@ pub async fn person(
         flags: flag_views(&state, &r, &viewer, share.scope),
         resolved: resolved_by(&r, &viewer, share.scope),
         scores: score_views,
-        checkins: checkin_rows(checkins, share.scope),
+        checkins: checkin_rows(&recent, share.scope),
         max_burden: taper_core::symptoms::MAX_BURDEN,
         notice: match (q.resolved, q.noted, q.proposed) {
             (Some(_), _, _) => Some("Flag resolved; your note is kept with it.".to_string()),
@@ -320,7 +317,7 @@ fn shared_chart(
     r: &Record,
     analysis: &taper_core::waves::Analysis,
     (course, drug): (Option<&timeline::Course>, &str),
-    checkins: &[taper_store::CheckInRecord],
+    checkins: &[taper_store::DayScores],
     questionnaires: &[taper_store::QuestionnaireRecord],
 ) -> AppResult<String> {
     let first = [
@@ -346,7 +343,7 @@ fn shared_chart(
             (i.name(), pts)
         })
         .collect();
-    let burden = crate::timeline::burden_points(checkins);
+    let burden = crate::timeline::burden_points(&crate::timeline::day_entries(checkins));
     Ok(waves_svg(&Timeline {
         analysis,
         dose: &dose,
@@ -424,12 +421,36 @@ async fn my_suggestions(
 }
 
 /// The last 14 check-ins, each part shown only when shared.
+/// The last check-ins, their notes opened, when their scores or notes are shared.
+async fn recent_shared(
+    state: &AppState,
+    owner: taper_store::UserId,
+    scope: Scope,
+) -> AppResult<Vec<taper_store::CheckInRecord>> {
+    if scope.contains(Category::CheckinScores) || scope.contains(Category::CheckinNotes) {
+        Ok(state.store.recent_checkins(owner, RECENT_ROWS).await?)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// The switch the person follows, when they share their plan.
+async fn switch_shared(state: &AppState, r: &Record, scope: Scope) -> AppResult<Option<super::switching::SwitchToday>> {
+    if scope.contains(Category::PlanAndDoses) {
+        super::switching::view_of(state, r.owner.id, r.today).await
+    } else {
+        Ok(None)
+    }
+}
+
+/// Check-ins listed on a supporter's page.
+const RECENT_ROWS: u32 = 14;
+
 fn checkin_rows(checkins: &[taper_store::CheckInRecord], scope: Scope) -> Vec<CheckinRow> {
     let hidden = || "not shared".to_string();
     checkins
         .iter()
         .rev()
-        .take(14)
         .map(|c| {
             let scores = scope.contains(Category::CheckinScores);
             let burden = taper_core::symptoms::burden_shown(&c.scores);

@@ -127,7 +127,7 @@ async fn raised_on(state: &AppState, person: &Person, recent: &[CheckInRecord], 
     }
     let courses = crate::timeline::Course::load_all(state, person.id()).await?;
     let first = crate::timeline::first_change(&courses, person.today());
-    let analysis = crate::timeline::analyse(recent, first).await?;
+    let analysis = crate::timeline::analyse(crate::timeline::entries(recent), first).await?;
     Ok(analysis.days.iter().any(|d| d.date == day && d.state == taper_core::waves::State::Above))
 }
 

@@ -280,9 +280,10 @@ pub async fn assess_save(
     // What the app already knows: a past withdrawal (medication history), and a rise in check-ins
     // within six weeks of a cut (the core's wave reading).
     let stored: StoredBackground = stored_background(&state, person.id()).await?;
-    let checkins = state.store.checkins(person.id()).await?;
+    let checkins = state.store.day_scores(person.id()).await?;
     let all = crate::timeline::Course::load_all(&state, person.id()).await?;
-    let analysis = crate::timeline::analyse(&checkins, crate::timeline::first_change(&all, person.today())).await?;
+    let first = crate::timeline::first_change(&all, person.today());
+    let analysis = crate::timeline::analyse(crate::timeline::day_entries(&checkins), first).await?;
     // A cut of any plan in force (several at once).
     let (changes, _) = crate::timeline::cuts_of_all(&all, &state.catalogue, person.today());
     let cuts: Vec<jiff::civil::Date> =

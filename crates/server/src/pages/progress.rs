@@ -79,9 +79,10 @@ fn proposal_view(
 pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<Notice>) -> AppResult<Response> {
     let today = person.today();
     let course = Course::load_chosen(&state, person.id(), q.plan.as_deref()).await?;
-    let checkins = state.store.checkins(person.id()).await?;
+    let checkins = state.store.day_scores(person.id()).await?;
     let all = Course::load_all(&state, person.id()).await?;
-    let analysis = timeline::analyse(&checkins, timeline::first_change(&all, today)).await?;
+    let entries = timeline::day_entries(&checkins);
+    let analysis = timeline::analyse(entries.clone(), timeline::first_change(&all, today)).await?;
     let plans = match &course {
         Some(c) => super::plan_links(&state, person.id(), "/progress", c.plan_id).await?,
         None => Vec::new(),
@@ -101,7 +102,7 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     let start = first.min(today);
     let (dose, occ) =
         course.as_ref().map_or((vec![], vec![]), |c| (c.dose_points(start, today), c.occupancy_points(start, today)));
-    let burden = timeline::burden_points(&checkins);
+    let burden = timeline::burden_points(&entries);
     let chart = waves_svg(&Timeline {
         analysis: &analysis,
         dose: &dose,

@@ -443,3 +443,33 @@ async fn the_caseload_sorts_and_narrows_and_a_peer_sees_an_urgent_flag_a_clinici
     })
     .await;
 }
+
+/// Shared notes alone show the notes, never the scores: not in the table, and not as points on
+/// the chart (the chart drew every check-in's burden whenever notes were shared).
+#[tokio::test]
+async fn notes_shared_alone_never_draw_the_scores() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up("notes@example.org").await;
+        for d in 0..3 {
+            crate::check_in_with_note(&sam, &crate::days_ago(d), "NOTE-SHARED").await;
+        }
+        let page = sam.submit("/sharing", "/sharing/invite", &[("share", "checkin_notes")]).await;
+        let code = invite_code(&page);
+        let dr = app.browser();
+        dr.sign_up_as("notesdr@example.org", "Dr Lee", "clinician").await;
+        dr.submit("/join", "/join", &[("code", &code)]).await;
+        let user = app.store.user_by_email("notes@example.org").await.unwrap().unwrap().id;
+        let shown = dr.get(&format!("/people/{user}")).await;
+        assert!(shown.has("NOTE-SHARED"), "the notes are shared: {}", shown.body);
+        // The legend's circle only: no check-in's burden is drawn.
+        assert_eq!(shown.body.matches("<circle").count(), 1, "no burden point is drawn: {}", shown.body);
+        // With the scores shared too, the points are drawn (so the check above can fail).
+        let sam_shares = app.store.shares_of(user).await.unwrap();
+        let scope = taper_core::consent::Scope::all();
+        app.store.set_share_scope(user, sam_shares[0].id, scope).await.unwrap();
+        assert_eq!(dr.get(&format!("/people/{user}")).await.body.matches("<circle").count(), 1 + 3);
+        app
+    })
+    .await;
+}
