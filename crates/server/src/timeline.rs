@@ -276,9 +276,9 @@ pub fn entries(checkins: &[CheckInRecord]) -> Vec<Entry> {
     entries_of(checkins.iter().map(|c| (c.date, c.scores.as_slice())))
 }
 
-/// The same from the day scores alone (`Store::day_scores`, which opens no note).
-pub fn day_entries(days: &[taper_store::DayScores]) -> Vec<Entry> {
-    entries_of(days.iter().map(|d| (d.date, d.scores.as_slice())))
+/// The same from the burdens kept on save (`Store::day_levels`, which parses no answers).
+pub fn day_entries(days: &[taper_store::DayLevel]) -> Vec<Entry> {
+    days.iter().filter_map(|d| d.level.map(|burden| Entry { date: d.date, burden })).collect()
 }
 
 fn entries_of<'a>(days: impl Iterator<Item = (Date, &'a [Option<u8>])>) -> Vec<Entry> {
@@ -578,8 +578,8 @@ pub struct Record {
     /// The first plan in force (what the flags and suggestions read), and the others.
     pub course: Option<Course>,
     pub others: Vec<Course>,
-    /// Every check-in's day and answers (no notes: `Store::recent_checkins` for those).
-    pub checkins: Vec<taper_store::DayScores>,
+    /// Every check-in's day and burden (no answers or notes: `Store::recent_checkins` for those).
+    pub checkins: Vec<taper_store::DayLevel>,
     pub analysis: Analysis,
     pub questionnaires: Vec<taper_store::QuestionnaireRecord>,
     /// Every flag that applies, most urgent first; each supporter sees those they have not resolved.
@@ -651,7 +651,7 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
     let others: Vec<Course> = all.collect();
     // Scores only: the notes are read for the few rows a page shows (issue 21: every note of
     // every person was opened for the caseload).
-    let checkins = state.store.day_scores(owner.id).await?;
+    let checkins = state.store.day_levels(owner.id).await?;
     let analysis = analyse(day_entries(&checkins), first_change(course.iter().chain(&others), today)).await?;
     let questionnaires = state.store.questionnaires(owner.id).await?;
     let results = results(&questionnaires);

@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use uuid::Uuid;
 
 use crate::{
-    CHECKIN_COLUMNS, CheckInRecord, CheckInRow, DayScores, NewCheckIn, Result, Store, StoreError, UserId, micros,
+    CHECKIN_COLUMNS, CheckInRecord, CheckInRow, DayLevel, NewCheckIn, Result, Store, StoreError, UserId, micros,
     trusted,
 };
 
@@ -29,9 +29,9 @@ impl Store {
             self.seal(&serde_json::to_string(c.own).map_err(|e| StoreError::Corrupt(e.to_string()))?)?
         };
         sqlx::query(
-            "INSERT INTO checkins (id, user_id, date, scores, burden, wellbeing, sleep_hours, note, own_scores, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
-             ON CONFLICT (user_id, date) DO UPDATE SET scores = excluded.scores, burden = excluded.burden, \
+            "INSERT INTO checkins (id, user_id, date, scores, burden, wellbeing, sleep_hours, note, own_scores, created_at, updated_at, level) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) \
+             ON CONFLICT (user_id, date) DO UPDATE SET scores = excluded.scores, burden = excluded.burden, level = excluded.level, \
              wellbeing = excluded.wellbeing, sleep_hours = excluded.sleep_hours, note = excluded.note, \
              own_scores = excluded.own_scores, updated_at = excluded.updated_at",
         )
@@ -45,6 +45,8 @@ impl Store {
         .bind(self.seal(c.note)?)
         .bind(own)
         .bind(micros(now))
+        // Core's reading of the answers, kept with them (migration 0025).
+        .bind(taper_core::symptoms::burden_of(c.scores))
         .execute(&mut *conn)
         .await?;
         Ok(())
@@ -60,23 +62,19 @@ impl Store {
         rows.into_iter().map(|r| self.checkin_of(r)).collect()
     }
 
-    /// Each check-in's day, answers and wellbeing, oldest first, without its note or own
-    /// symptoms: what the readings need, read without opening a sealed value (the caseload read
-    /// every note of every person for its flags: issue 21).
-    pub async fn day_scores(&self, user: UserId) -> Result<Vec<DayScores>> {
-        let rows: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT date, scores, wellbeing FROM checkins WHERE user_id = $1 ORDER BY date")
+    /// Each check-in's day and burden as core reads it (kept on save), oldest first: what the
+    /// readings need, without parsing answers or opening a sealed note (issue 21: the caseload
+    /// opened every note of every person for its flags).
+    pub async fn day_levels(&self, user: UserId) -> Result<Vec<DayLevel>> {
+        let rows: Vec<(String, Option<f64>)> =
+            sqlx::query_as("SELECT date, level FROM checkins WHERE user_id = $1 ORDER BY date")
                 .bind(user.to_string())
                 .fetch_all(&self.pool)
                 .await?;
         rows.into_iter()
-            .map(|(date, scores, wellbeing)| {
-                let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("check-in {date}: {e}"));
-                Ok(DayScores {
-                    date: date.parse().map_err(|e| corrupt(&e))?,
-                    scores: serde_json::from_str(&scores).map_err(|e| corrupt(&e))?,
-                    wellbeing: u8::try_from(wellbeing).map_err(|e| corrupt(&e))?,
-                })
+            .map(|(date, level)| {
+                let day = date.parse().map_err(|e| StoreError::Corrupt(format!("check-in {date}: {e}")))?;
+                Ok(DayLevel { date: day, level })
             })
             .collect()
     }

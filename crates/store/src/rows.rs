@@ -266,12 +266,12 @@ pub struct CheckInRecord {
     pub updated_at: Timestamp,
 }
 
-/// A check-in as the readings see it: its day, answers and wellbeing (`Store::day_scores`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DayScores {
+/// A check-in as the readings see it (`Store::day_levels`): its day and burden, `None` when no
+/// item was answered.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DayLevel {
     pub date: Date,
-    pub scores: Vec<Option<u8>>,
-    pub wellbeing: u8,
+    pub level: Option<f64>,
 }
 
 pub(crate) const CHECKIN_COLUMNS: &str =

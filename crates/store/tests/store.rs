@@ -251,6 +251,9 @@ async fn check_ins_and_doses_are_one_per_day_and_can_be_corrected() {
         store.save_checkin(a, &c, now()).await.unwrap();
         // Not answered comes back not answered, never as "none".
         assert_eq!(store.checkin_on(a, day).await.unwrap().unwrap().scores, scores);
+        // The day's burden is kept as core reads it: (0 + 1 + 2 + 3) / 4 answered × 17.
+        let levels = store.day_levels(a).await.unwrap();
+        assert_eq!(levels, [taper_store::DayLevel { date: day, level: Some(25.5) }]);
         let later = Timestamp::from_second(1_800_000_600).unwrap();
         let c2 = NewCheckIn { burden: 1, scores: &[Some(1)], note: "better", sleep_hours: None, ..c };
         store.save_checkin(a, &c2, later).await.unwrap();

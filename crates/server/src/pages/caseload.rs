@@ -246,7 +246,7 @@ pub async fn person(
     let analysis = if sees(Category::CheckinScores) { &r.analysis } else { &hidden };
     // The chart's burden only with the scores shared; the table's last rows (notes opened
     // for them alone) with scores or notes, each part as shared.
-    let days: &[taper_store::DayScores] = if sees(Category::CheckinScores) { &r.checkins } else { &[] };
+    let days: &[taper_store::DayLevel] = if sees(Category::CheckinScores) { &r.checkins } else { &[] };
     let recent = recent_shared(&state, share.owner, share.scope).await?;
     let questionnaires: &[taper_store::QuestionnaireRecord] =
         if sees(Category::Questionnaires) { &r.questionnaires } else { &[] };
@@ -317,7 +317,7 @@ fn shared_chart(
     r: &Record,
     analysis: &taper_core::waves::Analysis,
     (course, drug): (Option<&timeline::Course>, &str),
-    checkins: &[taper_store::DayScores],
+    checkins: &[taper_store::DayLevel],
     questionnaires: &[taper_store::QuestionnaireRecord],
 ) -> AppResult<String> {
     let first = [

@@ -280,7 +280,7 @@ pub async fn assess_save(
     // What the app already knows: a past withdrawal (medication history), and a rise in check-ins
     // within six weeks of a cut (the core's wave reading).
     let stored: StoredBackground = stored_background(&state, person.id()).await?;
-    let checkins = state.store.day_scores(person.id()).await?;
+    let checkins = state.store.day_levels(person.id()).await?;
     let all = crate::timeline::Course::load_all(&state, person.id()).await?;
     let first = crate::timeline::first_change(&all, person.today());
     let analysis = crate::timeline::analyse(crate::timeline::day_entries(&checkins), first).await?;

@@ -74,7 +74,7 @@ pub async fn resume(State(state): State<AppState>, person: Person, Form(f): Form
         // Gone on already (another tab, a second tap): Today as the plan now is.
         return Ok(Redirect::to(&format!("/today?saved=unchanged&plan={}", course.plan_id)).into_response());
     }
-    let checkins = state.store.day_scores(person.id()).await?;
+    let checkins = state.store.day_levels(person.id()).await?;
     let all = Course::load_all(&state, person.id()).await?;
     let analysis = timeline::analyse(timeline::day_entries(&checkins), timeline::first_change(&all, today)).await?;
     let (s, r) = timeline::reading(&state, person.id(), &course, &analysis, today).await?;

@@ -79,7 +79,7 @@ fn proposal_view(
 pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<Notice>) -> AppResult<Response> {
     let today = person.today();
     let course = Course::load_chosen(&state, person.id(), q.plan.as_deref()).await?;
-    let checkins = state.store.day_scores(person.id()).await?;
+    let checkins = state.store.day_levels(person.id()).await?;
     let all = Course::load_all(&state, person.id()).await?;
     let entries = timeline::day_entries(&checkins);
     let analysis = timeline::analyse(entries.clone(), timeline::first_change(&all, today)).await?;

@@ -87,7 +87,7 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
         after_hold: taper_core::adapt::AFTER_HOLD,
         switch: super::switching::today_view(state, person).await?,
     };
-    let checkins = state.store.day_scores(person.id()).await?;
+    let checkins = state.store.day_levels(person.id()).await?;
     // One reading of the person's check-ins, whichever plan each row is about.
     let analysis = timeline::analyse(timeline::day_entries(&checkins), timeline::first_change(&courses, today)).await?;
     for (i, course) in courses.iter().enumerate() {
