@@ -5,6 +5,7 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use serde::Deserialize;
 use taper_core::consent::{Category, Scope};
 use taper_core::flags::Urgency;
@@ -109,6 +110,9 @@ const SORTS: &[(&str, &str)] = &[
 const SHOWS: &[(&str, &str)] =
     &[("all", "Everyone"), ("flags", "People with open flags"), ("urgent", "People with an urgent flag")];
 
+/// People of a caseload read at once (database connections a caseload may hold).
+const CASES_AT_ONCE: usize = 4;
+
 /// One person on the caseload with what it is sorted and narrowed by.
 struct Case {
     top: Option<Urgency>,
@@ -126,10 +130,10 @@ pub async fn index(
     let q = CaseloadQuery { sort: crate::form::value(&pairs, "sort"), show: crate::form::value(&pairs, "show") };
     let sort = SORTS.iter().find(|s| s.0 == q.sort).map_or("urgent", |s| s.0);
     let show = SHOWS.iter().find(|s| s.0 == q.show).map_or("all", |s| s.0);
-    let mut people = Vec::new();
-    for share in state.store.shared_with(person.id()).await? {
-        people.push(case(&state, &person, &share).await?);
-    }
+    // A few people read at once: each is mostly waiting on the database (issue 21).
+    let shares = state.store.shared_with(person.id()).await?;
+    let reads: Vec<_> = shares.iter().map(|share| Box::pin(case(&state, &person, share))).collect();
+    let mut people: Vec<Case> = futures_util::stream::iter(reads).buffered(CASES_AT_ONCE).try_collect().await?;
     let total = people.len();
     people.retain(|c| match show {
         "flags" => c.top.is_some(),
