@@ -134,8 +134,35 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
         });
     }
     history.reverse();
-    Ok(Questionnaires { chrome: person.chrome("questionnaires"), due, history, attribution: ATTRIBUTION }
+    let kept = kept_alone(&state, person.id(), &qs).await?;
+    Ok(Questionnaires { chrome: person.chrome("questionnaires"), due, history, kept, attribution: ATTRIBUTION }
         .into_response())
+}
+
+/// Answers to PHQ-9 question 9 kept on their own (the rest not completed), newest first: the
+/// person's own record shows what their supporters see (a walk found them only on the
+/// supporter's side). One matching a completed PHQ-9 of its day is that PHQ-9's.
+async fn kept_alone(
+    state: &AppState,
+    user: taper_store::UserId,
+    qs: &[QuestionnaireRecord],
+) -> AppResult<Vec<(String, &'static str)>> {
+    let completed = |d: jiff::civil::Date, v: u8| {
+        qs.iter().any(|q| q.instrument == Instrument::Phq9.key() && q.date == d && q.item9 == Some(v))
+    };
+    let mut out: Vec<(String, &'static str)> = state
+        .store
+        .signals(user)
+        .await?
+        .into_iter()
+        .filter(|s| s.value > 0 && !completed(s.date, s.value))
+        .map(|s| {
+            let words = taper_core::measures::ANSWERS.get(usize::from(s.value)).copied().unwrap_or_default();
+            (s.date.to_string(), words)
+        })
+        .collect();
+    out.reverse();
+    Ok(out)
 }
 
 fn form_page(
@@ -285,6 +312,8 @@ pub struct Questionnaires {
     pub chrome: crate::views::Chrome,
     pub due: Vec<(&'static str, &'static str, String)>,
     pub history: Vec<ScoreView>,
+    /// Question 9 answered on its own: (day, answer).
+    pub kept: Vec<(String, &'static str)>,
     pub attribution: &'static str,
 }
 

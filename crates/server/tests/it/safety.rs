@@ -47,6 +47,9 @@ async fn item_9_alone_is_kept_and_flags_every_supporter() {
             let caseload = b.get("/caseload").await;
             assert!(caseload.has("urgent:</strong> PHQ-9 item 9 answered above zero"), "{}", caseload.body);
         }
+        // The person's own page shows it too (a walk found it only on the supporter's side).
+        let own = sam.get("/questionnaires").await;
+        assert!(own.has("Question 9 answered on its own") && own.has("\"More than half the days\""), "{}", own.body);
         let page = dr.get(&format!("/people/{sam_id}")).await;
         assert!(page.has("the rest of that PHQ-9 was not completed, and this answer was kept on its own"));
         app
@@ -75,6 +78,7 @@ async fn a_view_only_peer_cannot_close_a_clinicians_flag() {
         // A completed PHQ-9's item 9 is said once, as completed (a walk: also as "not completed").
         let shown = val.get(&person).await;
         assert!(shown.has("in a completed PHQ-9 (total 5)") && !shown.has("not completed"), "{}", shown.body);
+        assert!(!sam.get("/questionnaires").await.has("Question 9 answered on its own"), "it was completed");
         // The peer may not resolve an urgent flag, for anyone.
         let tried = val.submit(&person, &resolve, &[("key", &key), ("note", "all fine"), ("kind", "resolved")]).await;
         assert_eq!(tried.status, StatusCode::BAD_REQUEST);
