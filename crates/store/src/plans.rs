@@ -21,18 +21,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<PlanId> {
         let mut tx = self.begin_write().await?;
-        for old in replaces {
-            let r =
-                sqlx::query("UPDATE plans SET replaced_at = $1 WHERE id = $2 AND user_id = $3 AND replaced_at IS NULL")
-                    .bind(micros(now))
-                    .bind(old.to_string())
-                    .bind(user.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-            if r.rows_affected() != 1 {
-                return Err(StoreError::Conflict("the plan to replace".into()));
-            }
-        }
+        replace_plans(&mut tx, user, replaces, now).await?;
         let id = insert_plan(&mut tx, user, drug, now, None).await?;
         insert_revision(&mut tx, id, 1, first, now).await?;
         tx.commit().await?;
@@ -136,6 +125,28 @@ impl Store {
         Ok(number)
     }
 }
+/// Marks `plans` of `user` replaced at `now`; `Conflict` when one is not theirs or no longer in
+/// force (a second tab).
+pub(crate) async fn replace_plans(
+    conn: &mut sqlx::AnyConnection,
+    user: UserId,
+    plans: &[PlanId],
+    now: Timestamp,
+) -> Result<()> {
+    for old in plans {
+        let r = sqlx::query("UPDATE plans SET replaced_at = $1 WHERE id = $2 AND user_id = $3 AND replaced_at IS NULL")
+            .bind(micros(now))
+            .bind(old.to_string())
+            .bind(user.to_string())
+            .execute(&mut *conn)
+            .await?;
+        if r.rows_affected() != 1 {
+            return Err(StoreError::Conflict("the plan to replace".into()));
+        }
+    }
+    Ok(())
+}
+
 /// A new plan row (its revisions are added after); `replaced` when it is no longer in force.
 pub(crate) async fn insert_plan(
     conn: &mut sqlx::AnyConnection,

@@ -63,18 +63,7 @@ impl Store {
         if open.is_some() {
             return Err(StoreError::Conflict("a switch is already in force".into()));
         }
-        for old in replaces {
-            let r =
-                sqlx::query("UPDATE plans SET replaced_at = $1 WHERE id = $2 AND user_id = $3 AND replaced_at IS NULL")
-                    .bind(micros(now))
-                    .bind(old.to_string())
-                    .bind(user.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-            if r.rows_affected() != 1 {
-                return Err(StoreError::Conflict("the plan the switch replaces".into()));
-            }
-        }
+        crate::plans::replace_plans(&mut tx, user, replaces, now).await?;
         let id = SwitchId::fresh();
         sqlx::query("INSERT INTO switches (id, user_id, form, start_date, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.to_string())
