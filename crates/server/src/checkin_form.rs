@@ -196,7 +196,13 @@ fn parse_form(pairs: &[(String, String)], today: Date) -> Result<Parsed, Box<Ref
     let get = |k: &str| crate::form::value(pairs, k);
     let mut errors = Vec::new();
     let day = parse_day(&get("date"), today).map_err(|m| errors.push(Field::error("date", m))).ok();
-    let scores = parse_scores(pairs, &mut errors);
+    let mut scores = parse_scores(pairs, &mut errors);
+    // "The rest: none", ticked by the person: what they left unanswered is none, said by them.
+    if crate::form::value(pairs, "rest_none") == "yes" {
+        for s in scores.iter_mut().filter(|s| s.is_none()) {
+            *s = Some(0);
+        }
+    }
     let own = parse_own(pairs, &mut errors);
     let wellbeing = match get("wellbeing").trim().parse::<u8>() {
         Ok(w) if w <= symptoms::MAX_WELLBEING => Some(w),

@@ -238,7 +238,21 @@ async fn check_ins_and_doses_are_one_per_day_and_can_be_corrected() {
         let a = user(&store, "a@example.org").await;
         let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), &[], now()).await.unwrap();
         let day = date(2026, 11, 3);
-        let scores = [Some(0u8), Some(1), None, Some(2), Some(3)];
+        let scores = [
+            Some(0u8),
+            Some(1),
+            None,
+            Some(2),
+            Some(3),
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(1),
+            Some(1),
+        ];
         let c = NewCheckIn {
             date: day,
             scores: &scores,
@@ -251,12 +265,15 @@ async fn check_ins_and_doses_are_one_per_day_and_can_be_corrected() {
         store.save_checkin(a, &c, now()).await.unwrap();
         // Not answered comes back not answered, never as "none".
         assert_eq!(store.checkin_on(a, day).await.unwrap().unwrap().scores, scores);
-        // The day's burden is kept as core reads it: (0 + 1 + 2 + 3) / 4 answered × 17.
+        // The day's burden is kept as core reads it: (0 + 1 + 2 + 3 + 8 × 1) / 12 answered × 17.
         let levels = store.day_levels(a).await.unwrap();
-        assert_eq!(levels, [taper_store::DayLevel { date: day, level: Some(25.5) }]);
+        assert_eq!(levels.len(), 1);
+        assert!(levels[0].level.is_some_and(|l| (l - 14.0 / 12.0 * 17.0).abs() < 1e-9), "{levels:?}");
         let later = Timestamp::from_second(1_800_000_600).unwrap();
         let c2 = NewCheckIn { burden: 1, scores: &[Some(1)], note: "better", sleep_hours: None, ..c };
         store.save_checkin(a, &c2, later).await.unwrap();
+        // One answer alone is not read as a burden (fewer than half answered).
+        assert_eq!(store.day_levels(a).await.unwrap()[0].level, None);
         let all = store.checkins(a).await.unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!((all[0].burden, all[0].note.as_str(), all[0].sleep_hours), (1, "better", None));

@@ -81,6 +81,13 @@ pub const CHECKLIST: [Item; 23] = [
 /// Items of the first checklist, whose sum of answers (0 to 51) the burden's scale keeps.
 pub const REFERENCE_ITEMS: usize = 17;
 
+/// A day's burden is read only when at least this many items are answered: half the checklist,
+/// rounded up (Taper's own rule, `taper_policy`). Averaging the answered items ("proration") is
+/// the common practice and assumes the skipped items are like the answered ones (Mazza, Enders &
+/// Ruehlman 2015, `mazza2015`); people skip the symptoms they do not have, so one "mild" answer
+/// alone would read as a day mild on every item (a walk: a false "hard day").
+pub const MIN_ANSWERED: usize = CHECKLIST.len().div_ceil(2);
+
 /// The words for 0–3, shown beside every item.
 pub const SEVERITY_LABELS: [&str; 4] = ["none", "mild", "moderate", "severe"];
 
@@ -192,11 +199,11 @@ pub fn answered(scores: &[Option<u8>]) -> usize {
 
 /// A day's burden from its stored answers: the average answered item times
 /// [`REFERENCE_ITEMS`], 0 to [`MAX_BURDEN`] (the sum the first checklist would give at that
-/// average); `None` when nothing was answered. A check-in of the first checklist with every item
-/// answered reads as its plain sum.
+/// average); `None` when fewer than [`MIN_ANSWERED`] were answered. A check-in of the first
+/// checklist with every item answered reads as its plain sum.
 pub fn burden_of(scores: &[Option<u8>]) -> Option<f64> {
     let n = answered(scores);
-    if n == 0 {
+    if n == 0 || n < MIN_ANSWERED {
         return None;
     }
     let sum: u32 = scores.iter().flatten().map(|&s| u32::from(s.min(3))).sum();
@@ -284,20 +291,24 @@ mod tests {
 
     #[test]
     fn an_item_not_answered_neither_lowers_nor_raises_the_burden() {
-        // Every answered item "moderate": 34 of 51 however many were answered.
+        // Every answered item "moderate": 34 of 51 however many were answered, from half on.
         let mut some = none();
-        for s in some.iter_mut().take(5) {
+        for s in some.iter_mut().take(MIN_ANSWERED) {
             *s = Some(2);
         }
         let all = [Some(2u8); CHECKLIST.len()];
         assert_eq!(burden_of(&some), Some(34.0));
         assert_eq!(burden_of(&all), Some(34.0));
-        // Not answered is not "none": one severe answer alone is a severe day.
+        // Not answered is not "none", and fewer than half answered is not read: one answer alone
+        // says nothing of the day (a walk: one "mild" read as a hard day).
         let mut one = none();
-        one[0] = Some(3);
-        assert_eq!(burden_of(&one), Some(f64::from(MAX_BURDEN)));
+        one[0] = Some(1);
+        assert_eq!(burden_of(&one), None);
+        let mut fewer = some;
+        fewer[0] = None;
+        assert_eq!(burden_of(&fewer), None, "one short of half");
         assert_eq!(burden_of(&none()), None, "nothing answered: no burden");
-        assert_eq!(answered(&one), 1);
+        assert_eq!((answered(&one), MIN_ANSWERED), (1, 12));
     }
 
     #[test]

@@ -34,14 +34,15 @@ pub fn method() -> String {
         "Your baseline is the average of your check-ins before your first dose change (up to {BASELINE_DAYS} of \
          them), or of your first {BASELINE_DAYS} check-ins. Each day's burden runs from 0 to {max}: the average of \
          the checklist items you answered, scaled so that {mild} is \"mild\" on average and {max} is every answered \
-         item \"severe\"; an item you leave unanswered neither lowers nor raises it. The line is the average of the \
-         last {ROLLING_DAYS} days. A wave is at least {MIN_RUN} \
+         item \"severe\"; an item you leave unanswered neither lowers nor raises it, and a day with fewer than \
+         {half} items answered is not read. The line is the average of the last {ROLLING_DAYS} days. A wave is at least {MIN_RUN} \
          check-ins in a row whose {ROLLING_DAYS}-day average is above your baseline by more than twice your \
          baseline's day-to-day variation (and never less than {min} points). A window is at least {MIN_RUN} \
          check-ins in a row, after a wave, back within half that distance of your baseline. This is Taper's own \
          description, modelled on single-person control charts; it is not validated and not a diagnosis.",
         max = crate::symptoms::MAX_BURDEN,
         mild = crate::symptoms::REFERENCE_ITEMS,
+        half = crate::symptoms::MIN_ANSWERED,
         min = crate::units::trim_number(MIN_THRESHOLD),
     )
 }

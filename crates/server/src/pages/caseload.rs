@@ -461,7 +461,7 @@ fn checkin_rows(checkins: &[taper_store::CheckInRecord], scope: Scope) -> Vec<Ch
             CheckinRow {
                 day: c.date.to_string(),
                 burden: if scores {
-                    burden.map_or_else(|| "not answered".to_string(), |b| b.to_string())
+                    burden.map_or_else(|| "too few answered".to_string(), |b| b.to_string())
                 } else {
                     hidden()
                 },

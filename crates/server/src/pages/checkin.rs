@@ -100,7 +100,7 @@ fn page(
             .take(14)
             .map(|c| {
                 let burden = taper_core::symptoms::burden_shown(&c.scores)
-                    .map_or_else(|| "not answered".to_string(), |b| b.to_string());
+                    .map_or_else(|| "too few answered".to_string(), |b| b.to_string());
                 (c.date.to_string(), burden, c.wellbeing.to_string(), crate::checkin_form::own_words(&c.own))
             })
             .collect(),
@@ -112,6 +112,8 @@ fn page(
         raised: false,
         max_own: taper_core::symptoms::MAX_OWN,
         max_burden: taper_core::symptoms::MAX_BURDEN,
+        min_answered: taper_core::symptoms::MIN_ANSWERED,
+        items: CHECKLIST.len(),
     }
 }
 
@@ -354,6 +356,8 @@ pub struct CheckIn {
     pub own: Vec<OwnView>,
     pub max_own: usize,
     pub max_burden: u32,
+    pub min_answered: usize,
+    pub items: usize,
     /// The daily question about self-harm, when the person chose to be asked it.
     pub safety_question: Option<&'static str>,
     pub safety_answers: [&'static str; 2],

@@ -1116,14 +1116,31 @@ async fn an_item_left_untouched_is_not_answered_and_does_not_lower_the_burden() 
         let u = app.store.user_by_email("na@example.org").await.unwrap().unwrap();
         let kept = &app.store.checkins(u.id).await.unwrap()[0];
         assert_eq!(kept.scores.iter().flatten().count(), 2, "the rest kept as not answered: {:?}", kept.scores);
-        // Severe on everything answered is the top of the scale, not 6 of 51.
-        let again = b.get("/checkin").await;
-        assert!(again.has(&format!("{today}</a></td><td>51</td>")), "{}", again.body);
+        // Two answers say nothing of the day: no burden is read (a walk: a false "hard day"),
+        // and nothing is counted as none.
+        let again = b.get(&format!("/checkin?date={today}&saved=1")).await;
+        assert!(again.has(&format!("{today}</a></td><td>too few answered</td>")), "{}", again.body);
+        assert!(!again.has("This day was a hard one"), "not read as a hard day");
         assert!(again.body.contains("name=\"s_fatigue\" value=\"3\" checked"));
         assert!(again.body.contains("name=\"s_dizziness\" value=\"\" checked"), "shown as not answered");
         let v: serde_json::Value = serde_json::from_str(&b.get("/account/export.json").await.body).unwrap();
         assert_eq!(v["checkins"][0]["scores"][0], serde_json::Value::Null);
-        assert_eq!(v["checkins"][0]["burden"].as_f64(), Some(51.0));
+        assert_eq!(v["checkins"][0]["burden"], serde_json::Value::Null);
+
+        // Half the items answered "severe", the rest untouched: the top of the scale, not 36 of 51.
+        let keys: Vec<String> = CHECKLIST_KEYS.iter().take(12).map(|k| format!("s_{k}")).collect();
+        let mut half: Vec<(&str, &str)> = vec![("date", today.as_str()), ("wellbeing", "3")];
+        half.extend(keys.iter().map(|k| (k.as_str(), "3")));
+        b.submit("/checkin", "/checkin", &half).await;
+        assert!(b.get("/checkin").await.has(&format!("{today}</a></td><td>51</td>")));
+
+        // "The rest: none", ticked by the person: the two severe answers among 23 items.
+        let rest =
+            [("date", today.as_str()), ("wellbeing", "3"), ("s_fatigue", "3"), ("s_shocks", "3"), ("rest_none", "yes")];
+        b.submit("/checkin", "/checkin", &rest).await;
+        let kept = &app.store.checkins(u.id).await.unwrap()[0];
+        assert_eq!(kept.scores.iter().flatten().count(), 23, "the rest answered none, by the person");
+        assert!(b.get("/checkin").await.has(&format!("{today}</a></td><td>4.4</td>")), "6 / 23 × 17");
         app
     })
     .await;
@@ -1137,7 +1154,7 @@ async fn a_person_adds_symptoms_of_their_own_and_they_travel_with_the_check_ins(
     on_both(|app: TestApp| async move {
         let b = app.browser();
         b.sign_up("own@example.org").await;
-        assert!(b.get("/checkin").await.has("Add up to 5 symptoms of your own"));
+        assert!(b.get("/checkin").await.has("add up to 5 symptoms of your own"));
         let six = b.submit("/checkin/own", "/checkin/own", &[("own", "a\nb\nc\nd\ne\nf")]).await;
         assert_eq!(six.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(six.has("at most 5") && six.has("a\nb\nc\nd\ne\nf"), "refused, as typed: {}", six.body);
@@ -1150,14 +1167,15 @@ async fn a_person_adds_symptoms_of_their_own_and_they_travel_with_the_check_ins(
             ("date", today.as_str()),
             ("wellbeing", "5"),
             ("s_dizziness", "1"),
+            ("rest_none", "yes"),
             ("own_0", "Jaw clenching"),
             ("o_0", "3"),
             ("own_1", "Burning skin"),
         ];
         assert_eq!(b.submit("/checkin", "/checkin", &sent).await.status, StatusCode::SEE_OTHER);
         let again = b.get("/checkin").await;
-        // Not part of the burden: one item "mild" answered, so 17 (mild on average).
-        assert!(again.has(&format!("{today}</a></td><td>17</td>")), "{}", again.body);
+        // Not part of the burden: one item "mild" and the rest none, 1 / 23 × 17.
+        assert!(again.has(&format!("{today}</a></td><td>0.7</td>")), "{}", again.body);
         assert!(again.has("Jaw clenching: severe") && !again.has("Burning skin: "), "unanswered is not shown as none");
         assert!(again.body.contains("name=\"o_0\" value=\"3\" checked"));
 

@@ -433,3 +433,56 @@ async fn a_new_pace_for_the_drug_in_force_is_a_revision_and_keeps_todays_record(
     })
     .await;
 }
+
+/// A walk: sertraline from 50 mg tablets alone, held, then "I'm ready" — the smaller step after a
+/// hold cannot be made with those tablets. Today says so and what to do; the hold stays.
+#[tokio::test]
+async fn going_on_when_the_smaller_step_cannot_be_made_says_why_and_keeps_the_hold() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("tablets@example.org").await;
+        let today = days_ago(0);
+        let form = [
+            ("drug", "sertraline"),
+            ("dose", "50"),
+            ("strategy", "hyperbolic"),
+            ("step", "5"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "sertraline-tab-50mg"),
+            ("products", "sertraline-tab-25mg"),
+            ("cutter", "yes"),
+        ];
+        let saved = b.submit("/plan/new?drug=sertraline", "/plan", &form).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        let user = app.store.user_by_email("tablets@example.org").await.unwrap().unwrap().id;
+        let plan = app.store.active_plans(user).await.unwrap()[0].id.to_string();
+        b.submit("/today", "/plan/hold", &[("plan", plan.as_str())]).await;
+        // The held revision as if made with 50 mg tablets alone (the walk's products), which
+        // cannot make a step half the size.
+        let id: taper_store::PlanId = plan.parse().unwrap();
+        let held = app.store.plan(user, id).await.unwrap().revisions.pop().unwrap();
+        let mut settings: Value = serde_json::from_str(&held.settings).unwrap();
+        settings["products"] = serde_json::json!(["sertraline-tab-50mg"]);
+        settings["cutter"] = serde_json::json!(false);
+        let settings = settings.to_string();
+        let rev = taper_store::NewRevision {
+            effective: held.effective,
+            day_offset: held.day_offset,
+            hold: true,
+            settings: &settings,
+            steps: &held.steps,
+            reason: "test: 50 mg tablets alone",
+            proposal: None,
+        };
+        app.store.add_revision(user, id, &rev, held.number, jiff::Timestamp::now()).await.unwrap();
+        let went = b.submit("/today", "/plan/resume", &[("plan", plan.as_str()), ("confirm", "yes")]).await;
+        let revs = app.store.plan(user, plan.parse().unwrap()).await.unwrap().revisions;
+        assert_eq!(went.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", visible(&went));
+        assert!(went.has("cannot make the next smaller step"), "{}", visible(&went));
+        assert!(revs.last().unwrap().hold, "still held");
+        app
+    })
+    .await;
+}
