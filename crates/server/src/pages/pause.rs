@@ -44,19 +44,7 @@ pub async fn hold(State(state): State<AppState>, person: Person, Form(f): Form<H
         return Err(AppError::BadRequest("Your plan has ended: there is no dose to hold.".into()));
     }
     let action = StoredAction::Hold { dose_mg: on.dose_mg };
-    let mut built = match timeline::revision_for(&state, &course, action, today).await {
-        Ok(built) => built,
-        // The smaller step cannot be made with the products in the plan (a walk: a bare error
-        // page, the plan on hold, and no way on): Today says why and what to do; nothing changed.
-        Err(AppError::BadRequest(_)) => {
-            let notice = format!(
-                "Not changed: your plan stays on hold. After a hold the steps are smaller, and the products in your {} plan cannot make the next smaller step. Make the plan again from today with a product that measures smaller amounts (such as a liquid), which changes this plan; or talk with your prescriber.",
-                course.drug_name(&state.catalogue)
-            );
-            return Ok(crate::views::again(super::today::page(&state, &person, Some(notice)).await?));
-        }
-        Err(e) => return Err(e),
-    };
+    let mut built = timeline::revision_for(&state, &course, action, today).await?;
     let settings = &course.current().settings;
     built.4 = adapt::own_reason(Action::from(action), settings.unit(), settings.step, false);
     if let Some(again) = changed_meanwhile(
@@ -160,19 +148,7 @@ pub async fn move_later(State(state): State<AppState>, person: Person, Form(f): 
     })?;
     let to = taper_core::course::after(next, days);
     let action = StoredAction::NextStep { from_mg: on.dose_mg, step: cur.settings.step };
-    let mut built = match timeline::revision_for(&state, &course, action, today).await {
-        Ok(built) => built,
-        // The smaller step cannot be made with the products in the plan (a walk: a bare error
-        // page, the plan on hold, and no way on): Today says why and what to do; nothing changed.
-        Err(AppError::BadRequest(_)) => {
-            let notice = format!(
-                "Not changed: your plan stays on hold. After a hold the steps are smaller, and the products in your {} plan cannot make the next smaller step. Make the plan again from today with a product that measures smaller amounts (such as a liquid), which changes this plan; or talk with your prescriber.",
-                course.drug_name(&state.catalogue)
-            );
-            return Ok(crate::views::again(super::today::page(&state, &person, Some(notice)).await?));
-        }
-        Err(e) => return Err(e),
-    };
+    let mut built = timeline::revision_for(&state, &course, action, today).await?;
     built.4 = adapt::moved_reason(days, to);
     // Today's dose until `to`, then the steps at the plan's own pace: no further than one of the
     // re-planned intervals from today (a longer wait is a hold).
