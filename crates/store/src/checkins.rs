@@ -35,6 +35,10 @@ impl Store {
              wellbeing = excluded.wellbeing, sleep_hours = excluded.sleep_hours, note = excluded.note, \
              own_scores = excluded.own_scores, updated_at = excluded.updated_at",
         )
+        // Not prepared once per connection: PostgreSQL fixes a parameter's type at the first run,
+        // and a first NULL (no sleep hours, no burden) then refused a number on the same
+        // connection ("incorrect binary data format in bind parameter 11").
+        .persistent(false)
         .bind(Uuid::now_v7().to_string())
         .bind(user.to_string())
         .bind(c.date.to_string())

@@ -274,6 +274,13 @@ async fn check_ins_and_doses_are_one_per_day_and_can_be_corrected() {
         store.save_checkin(a, &c2, later).await.unwrap();
         // One answer alone is not read as a burden (fewer than half answered).
         assert_eq!(store.day_levels(a).await.unwrap()[0].level, None);
+        // No burden and no sleep, then both, again and again: PostgreSQL fixed a prepared
+        // parameter's type at its first NULL and refused the number after it on that connection.
+        for k in 0..9u8 {
+            let (scores, sleep) = if k % 2 == 0 { (&[Some(1u8)][..], None) } else { (&scores[..], Some(7.5)) };
+            let c3 = NewCheckIn { scores, sleep_hours: sleep, ..c2 };
+            store.save_checkin(a, &c3, later).await.unwrap();
+        }
         let all = store.checkins(a).await.unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!((all[0].burden, all[0].note.as_str(), all[0].sleep_hours), (1, "better", None));

@@ -1137,7 +1137,8 @@ async fn an_item_left_untouched_is_not_answered_and_does_not_lower_the_burden() 
         // "The rest: none", ticked by the person: the two severe answers among 23 items.
         let rest =
             [("date", today.as_str()), ("wellbeing", "3"), ("s_fatigue", "3"), ("s_shocks", "3"), ("rest_none", "yes")];
-        b.submit("/checkin", "/checkin", &rest).await;
+        let sent = b.submit("/checkin", "/checkin", &rest).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", crate::forms::visible(&sent));
         let kept = &app.store.checkins(u.id).await.unwrap()[0];
         assert_eq!(kept.scores.iter().flatten().count(), 23, "the rest answered none, by the person");
         assert!(b.get("/checkin").await.has(&format!("{today}</a></td><td>4.4</td>")), "6 / 23 × 17");
