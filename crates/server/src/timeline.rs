@@ -691,7 +691,7 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
 }
 
 /// The switch `user` follows, in words, read from its kept answers.
-async fn switch_words(state: &AppState, user: taper_store::UserId) -> AppResult<Option<String>> {
+pub async fn switch_words(state: &AppState, user: taper_store::UserId) -> AppResult<Option<String>> {
     let Some(s) = state.store.active_switch(user).await? else { return Ok(None) };
     let answers: Vec<(String, String)> = AppError::stored("switch", &s.form)?;
     let name = |key: &str| {

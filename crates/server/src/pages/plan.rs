@@ -617,7 +617,8 @@ pub async fn show(
     person: Person,
     Query(q): Query<super::PlanQuery>,
 ) -> AppResult<Response> {
-    let switching = super::switching::today_view(&state, &person).await?.map(|w| w.from_to);
+    // Only the words: the switch's stages are not planned again for this page.
+    let switching = crate::timeline::switch_words(&state, person.id()).await?;
     let Some(course) = Course::load_chosen(&state, person.id(), q.plan.as_deref()).await? else {
         return Ok(PlanPage {
             chrome: person.chrome("plan"),

@@ -134,7 +134,12 @@ pub async fn stay(State(state): State<AppState>, person: Person, Form(f): Form<S
     let day = u32::try_from((person.today() - record.start).get_days()).unwrap_or(0);
     let today = followed.stages.iter().rev().find(|s| s.day <= day).map_or(0, |s| s.index);
     let last = followed.stages.last().map_or(0, |s| s.index);
-    let asked: usize = f.stage.trim().parse().map_err(|_| AppError::BadRequest("Which stage?".into()))?;
+    let asked: usize = f.stage.trim().parse().map_err(|_| {
+        AppError::BadRequest(
+        "The stage to stay on was not sent: use \"Stay on this stage\" on Today, which names it. Nothing was changed."
+            .into(),
+    )
+    })?;
     if asked != today {
         // Pressed on a page from another day, or twice: Today as it is now.
         return Ok(Redirect::to("/today#switch").into_response());
