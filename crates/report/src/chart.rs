@@ -194,6 +194,13 @@ pub struct Timeline<'a> {
 }
 
 const WAVE: RGBColor = RGBColor(230, 120, 40);
+/// The baseline's grey (black at 60 %, on white).
+const BASELINE: RGBColor = RGBColor(102, 102, 102);
+/// A panel's title strip.
+const CAPTION_STRIP_PX: u32 = 48;
+/// Legends start where the plot does (its margin and y-label area) and wrap at the margin.
+const LEGEND_LEFT: i32 = 108;
+const LEGEND_WIDTH: i32 = 640 - LEGEND_LEFT - 12;
 const WINDOW: RGBColor = RGBColor(60, 160, 90);
 
 /// Burden over time with the baseline, waves and windows shaded; dose and occupancy as steps
@@ -203,20 +210,35 @@ pub fn waves_svg(t: &Timeline) -> Result<String, ChartError> {
     let mut svg = String::new();
     {
         let has_scores = t.scores.iter().any(|(_, v)| !v.is_empty());
-        let root = SVGBackend::with_string(&mut svg, (640, if has_scores { 960 } else { 760 })).into_drawing_area();
+        let burden_legend = burden_entries(t);
+        let score_legend: Vec<(&str, Swatch)> = (t.scores.iter().enumerate())
+            .filter(|(_, (_, v))| !v.is_empty())
+            .map(|(k, (name, _))| (*name, Swatch::Line(COLOURS[(k + 1) % COLOURS.len()])))
+            .collect();
+        let burden_h = CAPTION_STRIP_PX + legend_height(&burden_legend, LEGEND_WIDTH);
+        let scores_h = if has_scores { 200 + legend_height(&score_legend, LEGEND_WIDTH) } else { 0 };
+        let height = 400 + 360 + burden_h + scores_h;
+        let root = SVGBackend::with_string(&mut svg, (640, height)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let has_occ = !t.occupancy.is_empty();
         // Panels tall enough for their labels at phone-readable sizes.
-        let (root, score_area) = if has_scores { root.split_vertically(760) } else { (root.clone(), root) };
-        let (top, rest) = root.split_vertically(360);
+        let (root, score_area) =
+            if has_scores { root.split_vertically(height - scores_h) } else { (root.clone(), root) };
+        let (top, rest) = root.split_vertically(360 + burden_h);
         let (dose_area, occ_area) = rest.split_vertically(if has_occ { 200 } else { 400 });
+        let (strip, top) = top.split_vertically(burden_h);
+        caption(&strip, "Symptom burden: waves and windows")?;
+        let (_, legend) = strip.split_vertically(CAPTION_STRIP_PX);
+        legend_strip(&legend, &burden_legend, LEGEND_LEFT)?;
         burden_panel(&top, &f)?;
         dose_panel(&dose_area, &f)?;
         if has_occ {
             waves_occupancy_panel(&occ_area, &f)?;
         }
         if has_scores {
-            scores_panel(&score_area, &f)?;
+            let (legend, plot) = score_area.split_vertically(legend_height(&score_legend, LEGEND_WIDTH));
+            legend_strip(&legend, &score_legend, LEGEND_LEFT)?;
+            scores_panel(&plot, &f)?;
         }
         root.present().map_err(err)?;
     }
@@ -267,7 +289,6 @@ fn burden_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
     let hi = a.days.iter().map(|d| d.rolling).chain(f.t.burden.iter().map(|(_, b)| *b)).fold(10.0, f64::max) * 1.15;
     let label = |v: &f64| f.label(v);
     let mut chart = ChartBuilder::on(area)
-        .caption("Symptom burden: waves and windows", ("sans-serif", CAPTION_PX))
         .margin(12)
         .margin_right(DATE_MARGIN_PX)
         .x_label_area_size(56)
@@ -294,41 +315,40 @@ fn burden_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
             .map_err(err)?;
     }
     if let Some(b) = a.baseline {
-        chart
-            .draw_series(LineSeries::new([(0.0, b.mean), (f.days, b.mean)], BLACK.mix(0.6).stroke_width(1)))
-            .map_err(err)?
-            .label("baseline (usual level)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLACK.mix(0.6)));
+        chart.draw_series(LineSeries::new([(0.0, b.mean), (f.days, b.mean)], BASELINE.stroke_width(1))).map_err(err)?;
     }
     chart
         .draw_series(f.t.burden.iter().map(|(d, b)| Circle::new((f.x(*d), *b), 4, COLOURS[0].filled())))
-        .map_err(err)?
-        .label("daily burden")
-        .legend(|(x, y)| Circle::new((x + 8, y), 3, COLOURS[0].filled()));
+        .map_err(err)?;
     chart
         .draw_series(LineSeries::new(a.days.iter().map(|d| (f.x(d.date), d.rolling)), COLOURS[1].stroke_width(2)))
-        .map_err(err)?
-        .label("3-day average")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], COLOURS[1].stroke_width(2)));
-    chart
-        .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
-        .map_err(err)?
-        .label("wave")
-        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], WAVE.mix(0.4).filled()));
-    chart
-        .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())
-        .map_err(err)?
-        .label("window")
-        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], WINDOW.mix(0.4).filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font(("sans-serif", LABEL_PX))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
         .map_err(err)?;
     Ok(())
+}
+
+/// The burden panel's legend: the baseline only once there is one.
+fn burden_entries<'a>(t: &Timeline<'a>) -> Vec<(&'a str, Swatch)> {
+    let mut entries = Vec::new();
+    if t.analysis.baseline.is_some() {
+        entries.push(("baseline (usual level)", Swatch::Line(BASELINE)));
+    }
+    entries.extend([
+        ("daily burden", Swatch::Dot(COLOURS[0])),
+        ("3-day average", Swatch::Line(COLOURS[1])),
+        ("wave", Swatch::Band(WAVE)),
+        ("window", Swatch::Band(WINDOW)),
+    ]);
+    entries
+}
+
+/// A panel's title, centred in the strip above it.
+fn caption(area: &Area, words: &str) -> Result<(), ChartError> {
+    let (w, _) = area.dim_in_pixel();
+    let style = TextStyle::from(("sans-serif", CAPTION_PX).into_font()).pos(plotters::style::text_anchor::Pos::new(
+        plotters::style::text_anchor::HPos::Center,
+        plotters::style::text_anchor::VPos::Top,
+    ));
+    area.draw(&Text::new(words.to_string(), (i32::try_from(w / 2).unwrap_or(320), 8), style)).map_err(err)
 }
 
 /// The dose taken, as steps.
@@ -399,25 +419,128 @@ fn scores_panel(area: &Area, f: &Frame) -> Result<(), ChartError> {
         .y_desc("% of max score")
         .draw()
         .map_err(err)?;
-    for (k, (name, points)) in f.t.scores.iter().enumerate() {
+    for (k, (_, points)) in f.t.scores.iter().enumerate() {
         let colour = COLOURS[(k + 1) % COLOURS.len()];
         let pts: Vec<(f64, f64)> = points.iter().map(|(d, v)| (f.x(*d), *v)).collect();
-        sc.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2)))
-            .map_err(err)?
-            .label(*name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+        sc.draw_series(LineSeries::new(pts.clone(), colour.stroke_width(2))).map_err(err)?;
         sc.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, colour.filled()))).map_err(err)?;
     }
-    sc.configure_series_labels()
-        .label_font(("sans-serif", LABEL_PX))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
+    Ok(())
+}
+
+/// How a legend entry is drawn beside its words.
+#[derive(Clone, Copy)]
+enum Swatch {
+    Line(RGBColor),
+    Dot(RGBColor),
+    Band(RGBColor),
+}
+
+/// One row of a legend strip, in the SVG's pixels.
+const LEGEND_ROW_PX: i32 = 38;
+/// A character's width at `LABEL_PX`, roughly, to wrap the strip's entries (sans-serif averages
+/// a little over half its size).
+const LEGEND_CHAR_PX: f64 = 0.58 * LABEL_PX as f64;
+
+/// The entries laid out left to right in rows `width` wide: each entry's row and left edge.
+fn legend_layout(entries: &[(&str, Swatch)], width: i32) -> Vec<(i32, i32)> {
+    let (mut row, mut x) = (0, 0);
+    let mut out = Vec::new();
+    for (words, _) in entries {
+        let w = 24 + (words.chars().count() as f64 * LEGEND_CHAR_PX) as i32 + 24;
+        if x > 0 && x + w > width {
+            row += 1;
+            x = 0;
+        }
+        out.push((row, x));
+        x += w;
+    }
+    out
+}
+
+/// The height a legend strip of `entries` takes, `width` wide.
+fn legend_height(entries: &[(&str, Swatch)], width: i32) -> u32 {
+    let rows = legend_layout(entries, width).last().map_or(0, |(r, _)| r + 1);
+    u32::try_from(rows * LEGEND_ROW_PX + 8).unwrap_or(0)
+}
+
+/// A panel's legend in a strip of its own above the plot, so it never covers a point: plotters'
+/// box inside the plot hid the newest scores and, with one check-in, the only one (walks).
+fn legend_strip(area: &Area, entries: &[(&str, Swatch)], left: i32) -> Result<(), ChartError> {
+    let width = i32::try_from(area.dim_in_pixel().0).unwrap_or(640) - left - 12;
+    for ((words, swatch), (row, x)) in entries.iter().zip(legend_layout(entries, width)) {
+        let (x, y) = (left + x, 4 + row * LEGEND_ROW_PX + LEGEND_ROW_PX / 2);
+        match swatch {
+            Swatch::Line(c) => area.draw(&PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))),
+            Swatch::Dot(c) => area.draw(&Circle::new((x + 9, y), 5, c.filled())),
+            Swatch::Band(c) => area.draw(&Rectangle::new([(x, y - 8), (x + 18, y + 8)], c.mix(0.4).filled())),
+        }
         .map_err(err)?;
+        let style = TextStyle::from(("sans-serif", LABEL_PX).into_font()).pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Left,
+            plotters::style::text_anchor::VPos::Center,
+        ));
+        area.draw(&Text::new(words.to_string(), (x + 26, y), style)).map_err(err)?;
+    }
     Ok(())
 }
 
 /// The top of a chart's axis: the largest value plus room above it for the line and labels.
 fn with_headroom(largest: f64, factor: f64) -> f64 {
     largest * factor
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use taper_core::waves::{Entry, analyse};
+
+    /// The `y` of the first `<text>` whose words are `words` (plotters writes them on a line
+    /// of their own).
+    fn text_y(svg: &str, words: &str) -> f64 {
+        let end = svg.find(&format!(">\n{words}\n</text>")).expect(words);
+        let start = svg[..end].rfind("<text").unwrap();
+        let tag = &svg[start..end];
+        let y = tag.split(" y=\"").nth(1).unwrap();
+        y[..y.find('"').unwrap()].parse().unwrap()
+    }
+
+    /// The centres of the circles of radius `r` (points: 4 burden, 3 scores; the legend's 5).
+    fn circles_y(svg: &str, r: u32) -> Vec<f64> {
+        let centre = |c: &str| c.split("cy=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+        svg.split("<circle").skip(1).filter(|c| c.contains(&format!(" r=\"{r}\""))).map(centre).collect()
+    }
+
+    /// Walks: the legend's box inside the plot covered the newest questionnaire scores and, with
+    /// one check-in at the top of the scale, the only point. Each legend is now a strip above its
+    /// panel: every word of it lies above the highest point drawn beneath it.
+    #[test]
+    fn legends_sit_above_their_panels_and_cover_no_point() {
+        let day = |n: i64| jiff::civil::date(2026, 11, 1).checked_add(jiff::Span::new().days(n)).unwrap();
+        let entries = [Entry { date: day(0), burden: 51.0 }];
+        let analysis = analyse(&entries, None);
+        let scores = [("PHQ-9", vec![(day(0), 100.0), (day(20), 100.0)]), ("GAD-7", vec![(day(20), 95.0)])];
+        let dose = [(day(0), 20.0)];
+        let svg = waves_svg(&Timeline {
+            analysis: &analysis,
+            dose: &dose,
+            drug: "Citalopram",
+            occupancy: &[],
+            start: day(0),
+            end: day(20),
+            burden: &[(day(0), 51.0)],
+            scores: &scores,
+        })
+        .unwrap();
+        let burden_point = circles_y(&svg, 4)[0];
+        for words in ["daily burden", "3-day average", "wave", "window"] {
+            assert!(text_y(&svg, words) < burden_point - 5.0, "{words} above the burden point at {burden_point}");
+        }
+        assert!(text_y(&svg, "Symptom burden: waves and windows") < text_y(&svg, "daily burden"));
+        let highest_score = circles_y(&svg, 3).into_iter().fold(f64::MAX, f64::min);
+        for words in ["PHQ-9", "GAD-7"] {
+            let y = text_y(&svg, words);
+            assert!(y < highest_score - 5.0 && y > burden_point, "{words} at {y}, between the panels");
+        }
+    }
 }
