@@ -579,7 +579,14 @@ fn view_models_sit_beside_their_handlers() {
             shown.push(part.split('"').next().unwrap_or_default().to_string());
         }
     }
-    let partials = ["base.html", "crisis_block.html", "crisis_contact.html", "plan_links.html", "step_prepare.html"];
+    let partials = [
+        "base.html",
+        "crisis_block.html",
+        "crisis_contact.html",
+        "plan_links.html",
+        "step_prepare.html",
+        "switch_doses.html",
+    ];
     for entry in std::fs::read_dir(root.join("crates/server/templates")).expect("templates") {
         let name = entry.expect("an entry").file_name().to_string_lossy().into_owned();
         let n = shown.iter().filter(|s| **s == name).count();

@@ -277,6 +277,13 @@ impl DoseTime {
         self.0
     }
 
+    /// The earliest time of the same day this dose can be recorded, taken or missed: a dose is
+    /// recorded when it comes, not hours ahead (a walk: the evening dose marked taken at breakfast
+    /// showed as taken all day). `RECORD_EARLY_MINUTES` before it, or midnight.
+    pub fn recordable_from(self) -> DoseTime {
+        DoseTime(self.0.saturating_sub(RECORD_EARLY_MINUTES))
+    }
+
     /// Parses "08:00", "8:30" or "20" (24-hour clock).
     pub fn parse(field: &str, input: &str) -> Result<DoseTime, InputError> {
         let bad =
@@ -302,6 +309,10 @@ pub const MAX_DOSE_TIMES: usize = 4;
 
 /// Doses closer than this are one dose taken in two goes, not two doses (Taper's own floor).
 pub const MIN_HOURS_BETWEEN_DOSES: u16 = 2;
+
+/// How long before its time a dose can be recorded: a dose taken a little early is a dose taken;
+/// one hours away has not been taken yet. Not a dosing rule, a recording one.
+pub const RECORD_EARLY_MINUTES: u16 = 60;
 
 /// The times of day the day's dose is taken: one to `MAX_DOSE_TIMES`, in order, at least
 /// `MIN_HOURS_BETWEEN_DOSES` apart.
@@ -411,6 +422,16 @@ mod decimal_comma_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dose_is_recordable_from_an_hour_before_its_time_and_never_the_day_before() {
+        let at = |h, m| DoseTime::at(h, m).unwrap();
+        assert_eq!(at(20, 0).recordable_from(), at(19, 0));
+        assert_eq!(at(8, 30).recordable_from(), at(7, 30));
+        // Early in the day it is midnight, not a time of the day before.
+        assert_eq!(at(0, 30).recordable_from(), at(0, 0));
+        assert_eq!(at(0, 0).recordable_from(), at(0, 0));
+    }
 
     #[test]
     fn dose_times_parse_order_and_refuse_what_cannot_be_taken() {

@@ -202,4 +202,11 @@ fn staying_longer_on_a_stage_moves_only_what_comes_after() {
     assert_eq!(stayed.taper_offset_days, p.taper_offset_days + 21, "the last stage (4) stay moves nothing");
     assert!(stayed.stages.windows(2).all(|w| w[0].day < w[1].day));
     assert_eq!(crossover::with_stays(&p, &[]), p);
+    // The stage in force on a day: stage 2 on its first day and up to the day before stage 3,
+    // which comes 21 days later with the stays.
+    let stage2 = stayed.stages[2].day;
+    assert_eq!(crossover::stage_on(&stayed, stage2).map(|s| s.index), Some(2));
+    assert_eq!(crossover::stage_on(&stayed, stage2 + 14 + 21 - 1).map(|s| s.index), Some(2));
+    assert_eq!(crossover::stage_on(&stayed, stage2 + 14 + 21).map(|s| s.index), Some(3));
+    assert_eq!(crossover::stage_on(&stayed, 0).map(|s| s.index), Some(0));
 }

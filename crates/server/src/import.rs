@@ -113,6 +113,19 @@ struct Switch {
     stays: Vec<(usize, u32)>,
     created_at: jiff::Timestamp,
     ended_at: Option<jiff::Timestamp>,
+    /// Files from before a switch's doses were recorded have none.
+    #[serde(default)]
+    doses: Vec<SwitchDoseIn>,
+}
+
+#[derive(Deserialize)]
+struct SwitchDoseIn {
+    date: Date,
+    drug: String,
+    time: String,
+    status: String,
+    dose_mg: f64,
+    recorded_at: jiff::Timestamp,
 }
 
 #[derive(Deserialize)]
@@ -656,6 +669,63 @@ struct CheckedSwitch {
     stays: Vec<(usize, u32)>,
     created_at: jiff::Timestamp,
     ended_at: Option<jiff::Timestamp>,
+    doses: Vec<CheckedSwitchDose>,
+}
+
+struct CheckedSwitchDose {
+    date: Date,
+    drug: String,
+    time: u16,
+    status: DoseStatus,
+    dose_mg: f64,
+    recorded_at: jiff::Timestamp,
+}
+
+/// A switch's recorded doses: of its two medicines, from its first day, at times of the day,
+/// no more than the largest dose of that medicine the switch plans.
+fn switch_doses(
+    what: &str,
+    s: &Switch,
+    plan: &taper_core::crossover::CrossoverPlan,
+    days: &Days,
+) -> Result<Vec<CheckedSwitchDose>, ImportError> {
+    count_limit(DOSES, s.doses.len())?;
+    let largest = |drug: &str| {
+        let planned = plan.stages.iter().flat_map(|st| &st.doses).filter(|d| d.drug == drug);
+        planned.map(|d| d.mg).fold(0.0, f64::max)
+    };
+    s.doses
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let what = format!("{what}, dose {} ({})", i + 1, d.date);
+            if d.drug != plan.from_drug && d.drug != plan.to_drug {
+                return Err(invalid(format!("{what}: '{}' is not one of the switch's medicines", d.drug)));
+            }
+            let most = largest(&d.drug);
+            if !d.dose_mg.is_finite() || d.dose_mg < 0.0 || d.dose_mg > most {
+                return Err(invalid(format!(
+                    "{what}: {} mg is not a dose of the switch (0 to {} mg)",
+                    d.dose_mg,
+                    crate::timeline::fmt(most)
+                )));
+            }
+            if d.date < s.start {
+                return Err(invalid(format!("{what}: before the switch began ({})", s.start)));
+            }
+            Ok(CheckedSwitchDose {
+                date: days.past(&what, d.date)?,
+                drug: d.drug.clone(),
+                time: taper_core::units::DoseTime::parse("time", &d.time)
+                    .map_err(|e| invalid(format!("{what}: {}", e.message)))?
+                    .minutes(),
+                status: DoseStatus::parse(&d.status)
+                    .map_err(|_| invalid(format!("{what}: status '{}' is not one of: taken, missed", d.status)))?,
+                dose_mg: d.dose_mg,
+                recorded_at: d.recorded_at,
+            })
+        })
+        .collect()
 }
 
 /// Switches: each one core can plan from its answers (so Today can show it), days in the past,
@@ -690,6 +760,7 @@ fn switches(catalogue: &Catalogue, e: &Export, days: &Days) -> Result<Vec<Checke
             return Err(invalid(format!("{what}: a stay is one stage's length ({} days)", plan.stage_days)));
         }
         out.push(CheckedSwitch {
+            doses: switch_doses(&what, s, &plan, days)?,
             form: serde_json::to_string(&s.answers).map_err(|err| invalid(format!("{what}: {err}")))?,
             start: days.past(&what, s.start)?,
             stays: s.stays.clone(),
@@ -856,6 +927,16 @@ impl Checked {
                     stays: &s.stays,
                     created_at: s.created_at,
                     ended_at: s.ended_at,
+                    doses: (s.doses.iter())
+                        .map(|d| taper_store::ImportedSwitchDose {
+                            date: d.date,
+                            drug: &d.drug,
+                            time: d.time,
+                            status: d.status,
+                            dose_mg: d.dose_mg,
+                            recorded_at: d.recorded_at,
+                        })
+                        .collect(),
                 })
                 .collect(),
         }

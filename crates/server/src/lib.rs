@@ -12,6 +12,7 @@ pub mod checkin_form;
 pub mod cookies;
 pub mod crisis;
 pub mod csrf;
+mod dose_records;
 pub mod error;
 pub mod form;
 pub mod import;
@@ -296,6 +297,8 @@ fn routes() -> Router<AppState> {
         .route("/switch/start", post(pages::switching::start))
         .route("/switch/end", post(pages::switching::end))
         .route("/switch/stay", post(pages::switching::stay))
+        .route("/switch/dose", post(pages::switch_doses::record))
+        .route("/switch/doses", get(pages::switch_doses::day))
         .route("/switch/current", get(pages::switching::whole))
         .route("/learn", get(pages::learn::index))
         .route("/learn/glossary", get(pages::learn::glossary))

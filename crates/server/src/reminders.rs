@@ -61,11 +61,22 @@ pub async fn tick(state: &AppState, now: Timestamp) -> AppResult<usize> {
             continue;
         }
         let courses = Course::load_all(state, user).await?;
-        if courses.is_empty() {
+        // A switch core can no longer plan is said on Today; it has no doses to remind of.
+        let switch = match crate::pages::switching::followed(state, user).await {
+            Ok(s) => s,
+            Err(crate::error::AppError::BadRequest(_)) => None,
+            Err(e) => return Err(e),
+        };
+        if courses.is_empty() && switch.is_none() {
             continue;
         }
         let ctx = Due { state, user, to: &account.email, public: &mail.public_url, today: local.date(), minute, now };
         queued += ctx.all(&courses, prefs).await?;
+        if prefs.doses
+            && let Some((record, plan)) = switch
+        {
+            queued += usize::from(ctx.switch_doses(&record, &plan).await?);
+        }
     }
     Ok(queued)
 }
@@ -165,6 +176,34 @@ impl Due<'_> {
             }
         }
         Ok(n)
+    }
+
+    /// The switch's doses due now, one reminder a time of day while any of that time's doses is
+    /// not recorded. No link records them (they are recorded one by one on Today) and no medicine
+    /// is named.
+    async fn switch_doses(
+        &self,
+        record: &taper_store::SwitchRecord,
+        plan: &taper_core::crossover::CrossoverPlan,
+    ) -> AppResult<bool> {
+        let day = u32::try_from((self.today - record.start).get_days()).unwrap_or(0);
+        let Some(stage) = taper_core::crossover::stage_on(plan, day) else { return Ok(false) };
+        let recorded = self.state.store.switch_doses_on(self.user, record.id, self.today).await?;
+        let minutes =
+            stage.doses.iter().filter_map(|d| taper_core::units::DoseTime::from_hours(d.hour).map(|t| (d, t)));
+        let Some(at) = minutes
+            .filter(|(d, t)| !recorded.iter().any(|r| r.drug == d.drug && r.time == t.minutes()))
+            .map(|(_, t)| t.minutes())
+            .find(|&at| due(at, self.minute))
+        else {
+            return Ok(false);
+        };
+        let body = format!(
+            "Your {} switch doses are due. What to take is on Today: {}/today#switch\n\nRecord each one there as taken or missed. Missed one? Do not take extra later to make up for it.\n",
+            clock(at),
+            self.public
+        );
+        self.queue(&format!("switch-dose:{}", clock(at)), &format!("Your {} reminder", clock(at)), body).await
     }
 
     /// Queues one reminder unless it was queued already (by any instance): true when queued now.

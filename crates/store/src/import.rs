@@ -64,6 +64,19 @@ pub struct ImportedSwitch<'a> {
     pub stays: &'a [(usize, u32)],
     pub created_at: Timestamp,
     pub ended_at: Option<Timestamp>,
+    /// Its doses as recorded.
+    pub doses: Vec<ImportedSwitchDose<'a>>,
+}
+
+/// A recorded dose of an imported switch.
+pub struct ImportedSwitchDose<'a> {
+    pub date: Date,
+    pub drug: &'a str,
+    /// Minutes after midnight.
+    pub time: u16,
+    pub status: crate::DoseStatus,
+    pub dose_mg: f64,
+    pub recorded_at: Timestamp,
 }
 
 /// Everything an import brings into one account.

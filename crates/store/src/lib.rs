@@ -35,6 +35,7 @@ pub mod seal;
 mod sessions;
 mod sharing;
 mod supplies;
+mod switch_doses;
 mod switches;
 mod throttle;
 
@@ -50,10 +51,11 @@ pub use error::StoreError;
 pub use ids::{MedEventId, PlanId, ProposalId, RevisionId, ShareId, SwitchId, UserId};
 pub use import::{
     AccountRecords, ImportedAssessment, ImportedDose, ImportedMedEvent, ImportedPlan, ImportedQuestionnaire,
-    ImportedSwitch,
+    ImportedSwitch, ImportedSwitchDose,
 };
 pub use jobs::{ClaimedJob, JobPeople, JobState};
 pub use rows::*;
+pub use switch_doses::SwitchDose;
 pub use switches::SwitchRecord;
 
 pub type Result<T> = std::result::Result<T, StoreError>;

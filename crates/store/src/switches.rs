@@ -144,18 +144,19 @@ impl Store {
     }
 }
 
-/// Writes an imported switch as it was.
+/// Writes an imported switch as it was, with its recorded doses.
 pub(crate) async fn insert_switch(
     conn: &mut sqlx::AnyConnection,
     user: UserId,
     s: &crate::ImportedSwitch<'_>,
 ) -> Result<()> {
     let stays = serde_json::to_string(s.stays).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let id = SwitchId::fresh();
     sqlx::query(
         "INSERT INTO switches (id, user_id, form, start_date, stays, created_at, ended_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(SwitchId::fresh().to_string())
+    .bind(id.to_string())
     .bind(user.to_string())
     .bind(s.form)
     .bind(s.start.to_string())
@@ -164,5 +165,17 @@ pub(crate) async fn insert_switch(
     .bind(s.ended_at.map(micros))
     .execute(&mut *conn)
     .await?;
+    for d in &s.doses {
+        let dose = crate::SwitchDose {
+            switch: id,
+            date: d.date,
+            drug: d.drug.to_string(),
+            time: d.time,
+            status: d.status,
+            dose_mg: d.dose_mg,
+            recorded_at: d.recorded_at,
+        };
+        crate::switch_doses::insert(conn, user, &dose).await?;
+    }
     Ok(())
 }

@@ -744,3 +744,53 @@ async fn an_import_that_fails_part_way_writes_nothing() {
     })
     .await;
 }
+
+/// A switch's doses (issue 20): one record per day, medicine and time, a second replacing the
+/// first; only the owner's switch in force takes one; a time outside the day is refused; deleting
+/// the account takes them with it.
+#[tokio::test]
+async fn switch_doses_are_one_per_time_and_only_on_ones_own_switch_in_force() {
+    on_both(|store| async move {
+        let id = user(&store, "switcher@example.org").await;
+        let other = user(&store, "other@example.org").await;
+        let switch = store.start_switch(id, "[]", date(2026, 11, 1), &[], now()).await.unwrap();
+        let dose = |time: u16, status: DoseStatus| taper_store::SwitchDose {
+            switch,
+            date: date(2026, 11, 2),
+            drug: "clonazepam".into(),
+            time,
+            status,
+            dose_mg: 0.5,
+            recorded_at: now(),
+        };
+        store.record_switch_dose(id, &dose(480, DoseStatus::Taken), now()).await.unwrap();
+        store.record_switch_dose(id, &dose(480, DoseStatus::Missed), now()).await.unwrap();
+        store.record_switch_dose(id, &dose(1320, DoseStatus::Taken), now()).await.unwrap();
+        let kept = store.switch_doses(id).await.unwrap();
+        assert_eq!(
+            kept.iter().map(|d| (d.time, d.status)).collect::<Vec<_>>(),
+            [(480, DoseStatus::Missed), (1320, DoseStatus::Taken)]
+        );
+        assert_eq!(store.switch_doses_on(id, switch, date(2026, 11, 2)).await.unwrap().len(), 2);
+        assert!(store.switch_doses_on(id, switch, date(2026, 11, 3)).await.unwrap().is_empty());
+        // Not one's own, or not a minute of the day: refused, nothing written.
+        assert!(matches!(
+            store.record_switch_dose(other, &dose(600, DoseStatus::Taken), now()).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.record_switch_dose(id, &dose(1440, DoseStatus::Taken), now()).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(store.switch_doses(other).await.unwrap().is_empty());
+        // Ended: no more records.
+        store.end_switch(id, switch, now()).await.unwrap();
+        assert!(matches!(
+            store.record_switch_dose(id, &dose(600, DoseStatus::Taken), now()).await,
+            Err(StoreError::NotFound)
+        ));
+        store.delete_user(id).await.unwrap();
+        assert!(store.switch_doses(id).await.unwrap().is_empty());
+    })
+    .await;
+}

@@ -280,10 +280,21 @@ struct ExportCheckIn {
     own: Vec<taper_store::OwnScore>,
 }
 
-fn switch_json(s: taper_store::SwitchRecord) -> serde_json::Value {
+/// A switch with the doses recorded for it (`doses` holds every switch's).
+fn switch_json(s: taper_store::SwitchRecord, doses: &[taper_store::SwitchDose]) -> serde_json::Value {
+    let doses: Vec<serde_json::Value> = (doses.iter().filter(|d| d.switch == s.id))
+        .map(|d| {
+            serde_json::json!({
+                "date": d.date.to_string(), "drug": d.drug,
+                "time": taper_core::units::DoseTime::from_minutes(d.time).map(|t| t.to_string()),
+                "status": d.status.as_str(), "dose_mg": d.dose_mg, "recorded_at": d.recorded_at.to_string(),
+            })
+        })
+        .collect();
     serde_json::json!({
         "answers": json_or_string(&s.form), "start": s.start.to_string(), "stays": s.stays,
         "created_at": s.created_at.to_string(), "ended_at": s.ended_at.map(|t| t.to_string()),
+        "doses": doses,
     })
 }
 
@@ -339,7 +350,10 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
         checkins: store.checkins(id).await?.into_iter().map(ExportCheckIn::from).collect(),
         checklist: CHECKLIST.iter().map(|i| i.key).collect(),
         own_symptoms: store.own_symptoms(id).await?,
-        switches: store.switches(id).await?.into_iter().map(switch_json).collect(),
+        switches: {
+            let doses = store.switch_doses(id).await?;
+            store.switches(id).await?.into_iter().map(|s| switch_json(s, &doses)).collect()
+        },
         questionnaires: store.questionnaires(id).await?.into_iter().map(questionnaire_json).collect(),
         withdrawal_or_relapse: store.assessments(id).await?.into_iter().map(assessment_json).collect(),
         safety_plan: store.safety_plan(id).await?.map(|p| json_or_string(&p)),

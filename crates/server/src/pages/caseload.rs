@@ -441,7 +441,8 @@ async fn recent_shared(
 /// The switch the person follows, when they share their plan.
 async fn switch_shared(state: &AppState, r: &Record, scope: Scope) -> AppResult<Option<super::switching::SwitchToday>> {
     if scope.contains(Category::PlanAndDoses) {
-        super::switching::view_of(state, r.owner.id, r.today).await
+        let tz = jiff::tz::TimeZone::get(&r.owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        super::switching::view_of(state, r.owner.id, &tz, r.today).await
     } else {
         Ok(None)
     }

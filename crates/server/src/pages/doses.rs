@@ -55,7 +55,7 @@ fn planned(person: &Person, course: &Course, date: Date, records: &[DoseRecord])
         .into_iter()
         .map(|d| {
             let record = records.iter().find(|r| r.date == date && r.time == d.minutes);
-            TimeRow::of(person, d, record)
+            TimeRow::of(person, date, d, record)
         })
         .collect();
     Some(PlannedDay { iso: date.to_string(), date: long_date(date), dose: mg(on.dose_mg), times })
@@ -181,6 +181,11 @@ pub async fn record(
         return Ok(crate::views::again(day_page(&state, &person, &course, date, Some(notice)).await?));
     }
     let (time, dose_mg) = dose_time(&course, &on, step, &f.time)?;
+    if let (Some(t), Some(from)) = (time, crate::dose_records::too_early(&person, date, time)) {
+        let at = taper_core::units::DoseTime::from_minutes(t).map(|t| t.to_string()).unwrap_or_default();
+        let notice = format!("Not recorded yet. The {at} dose is later today: you can record it from {from}.");
+        return Ok(crate::views::again(day_page(&state, &person, &course, date, Some(notice)).await?));
+    }
     let dose = NewDose { plan: course.plan_id, date, time, status, dose_mg };
     state.store.record_dose(person.id(), &dose, person.now()).await?;
     Ok(Redirect::to(&format!("/doses/{date}?plan={}#recorded", course.plan_id)).into_response())
@@ -210,6 +215,9 @@ pub async fn csv(State(state): State<AppState>, person: Person) -> AppResult<Res
             date = next;
         }
     }
+    for row in super::switch_doses::csv_rows(&state, &person).await? {
+        w.write_record(&row).map_err(csv_err)?;
+    }
     let bytes = w.into_inner().map_err(|e| AppError::internal("finishing CSV", e))?;
     Ok(super::account::download(
         "text/csv; charset=utf-8",
@@ -227,20 +235,9 @@ fn planned_rows(person: &Person, course: &Course, date: Date, records: &[DoseRec
         .into_iter()
         .map(|d| {
             let r = records.iter().find(|r| r.date == date && r.time == d.minutes);
-            vec![
-                date.to_string(),
-                d.time,
-                taper_core::units::trim_number(d.mg),
-                r.map(|r| r.status.as_str().to_string()).unwrap_or_default(),
-                // A missed dose is none taken (a walk summed recorded_mg and counted it).
-                r.map(|r| match r.status {
-                    DoseStatus::Missed => "0".to_string(),
-                    DoseStatus::Taken => taper_core::units::trim_number(r.dose_mg),
-                })
-                .unwrap_or_default(),
-                r.map(|r| r.recorded_at.to_zoned_datetime(person.tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
-                    .unwrap_or_default(),
-            ]
+            let (status, taken, marked) =
+                crate::dose_records::recorded_cells(&person.tz, r.map(|r| (r.status, r.dose_mg, r.recorded_at)));
+            vec![date.to_string(), d.time, taper_core::units::trim_number(d.mg), status, taken, marked]
         })
         .collect()
 }

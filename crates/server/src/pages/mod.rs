@@ -17,6 +17,7 @@ pub mod safety_plan;
 pub mod sharing;
 pub mod supply;
 pub mod switch;
+pub mod switch_doses;
 pub mod switching;
 pub mod today;
 

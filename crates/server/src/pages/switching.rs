@@ -102,13 +102,23 @@ pub struct EndPage {
 
 /// The whole switch the person follows, with the dates it now has (stays included).
 pub async fn whole(State(state): State<AppState>, person: Person) -> AppResult<Response> {
-    let Some(record) = state.store.active_switch(person.id()).await? else {
+    let Some((record, plan)) = followed(&state, person.id()).await? else {
         return Ok(Redirect::to("/today").into_response());
     };
+    Ok(super::switch::following_page(&state, &person, &plan, record.start).into_response())
+}
+
+/// The switch `user` follows and core's plan of it with their stays; refused (said) when core
+/// can no longer work it out.
+pub(crate) async fn followed(
+    state: &AppState,
+    user: taper_store::UserId,
+) -> AppResult<Option<(SwitchRecord, CrossoverPlan)>> {
+    let Some(record) = state.store.active_switch(user).await? else { return Ok(None) };
     let answers: Vec<(String, String)> = AppError::stored("switch", &record.form)?;
-    let plan = plan_of(&state, &answers).await?.map_err(AppError::BadRequest)?;
-    let followed = taper_core::crossover::with_stays(&plan, &record.stays);
-    Ok(super::switch::following_page(&state, &person, &followed, record.start).into_response())
+    let plan = plan_of(state, &answers).await?.map_err(AppError::BadRequest)?;
+    let plan = taper_core::crossover::with_stays(&plan, &record.stays);
+    Ok(Some((record, plan)))
 }
 
 #[derive(Deserialize)]
@@ -122,18 +132,15 @@ pub struct StayForm {
 /// Stays one stage's length longer on today's stage (core's `with_stays`): the later stages come
 /// later. Only today's stage, before the last, and at most `MAX_STAYS_PER_STAGE` times.
 pub async fn stay(State(state): State<AppState>, person: Person, Form(f): Form<StayForm>) -> AppResult<Response> {
-    use taper_core::crossover::{MAX_STAYS_PER_STAGE, with_stays};
+    use taper_core::crossover::MAX_STAYS_PER_STAGE;
     // A page from before the switch ended (or of no switch): Today as it is now.
     let id: Option<taper_store::SwitchId> = f.switch.trim().parse().ok();
-    let Some(record) = state.store.active_switch(person.id()).await?.filter(|r| Some(r.id) == id) else {
+    let Some((record, plan)) = followed(&state, person.id()).await?.filter(|(r, _)| Some(r.id) == id) else {
         return Ok(Redirect::to("/today").into_response());
     };
-    let answers: Vec<(String, String)> = AppError::stored("switch", &record.form)?;
-    let plan = plan_of(&state, &answers).await?.map_err(AppError::BadRequest)?;
-    let followed = with_stays(&plan, &record.stays);
     let day = u32::try_from((person.today() - record.start).get_days()).unwrap_or(0);
-    let today = followed.stages.iter().rev().find(|s| s.day <= day).map_or(0, |s| s.index);
-    let last = followed.stages.last().map_or(0, |s| s.index);
+    let today = taper_core::crossover::stage_on(&plan, day).map_or(0, |s| s.index);
+    let last = plan.stages.last().map_or(0, |s| s.index);
     let asked: usize = f.stage.trim().parse().map_err(|_| {
         AppError::BadRequest(
         "The stage to stay on was not sent: use \"Stay on this stage\" on Today, which names it. Nothing was changed."
@@ -207,6 +214,10 @@ pub struct SwitchToday {
     pub to_id: String,
     /// Today's stage, with what to take at each time.
     pub stage: Option<StageView>,
+    /// Today's doses, each with what was recorded for it.
+    pub doses: Vec<SwitchDoseRow>,
+    /// Today (ISO), the day `doses` are of.
+    pub day: String,
     /// Stages after the doses of the start (stage 0).
     pub stages: usize,
     pub next: Option<String>,
@@ -223,25 +234,36 @@ pub struct SwitchToday {
 
 /// The switch the person follows, as Today shows it on their day.
 pub(crate) async fn today_view(state: &AppState, person: &Person) -> AppResult<Option<SwitchToday>> {
-    view_of(state, person.id(), person.today()).await
+    let mut w = view_of(state, person.id(), &person.tz, person.today()).await?;
+    for d in w.iter_mut().flat_map(|w| w.doses.iter_mut()) {
+        d.from = crate::dose_records::too_early(person, person.today(), Some(d.minutes));
+    }
+    Ok(w)
 }
 
 /// The switch `user` follows as it stands on `today` (their day), for them or a supporter.
 pub(crate) async fn view_of(
     state: &AppState,
     user: taper_store::UserId,
+    tz: &jiff::tz::TimeZone,
     today: Date,
 ) -> AppResult<Option<SwitchToday>> {
     let Some(record) = state.store.active_switch(user).await? else { return Ok(None) };
     let answers: Vec<(String, String)> = AppError::stored("switch", &record.form)?;
     Ok(Some(match plan_of(state, &answers).await? {
-        Ok(plan) => on_day(state, &record, &plan, today),
+        Ok(plan) => {
+            let mut w = on_day(state, &record, &plan, today);
+            fill_records(state, user, tz, record.id, today, &mut w.doses).await?;
+            w
+        }
         Err(why) => SwitchToday {
             id: record.id.to_string(),
             from_to: String::new(),
             from_id: String::new(),
             to_id: String::new(),
             stage: None,
+            doses: Vec::new(),
+            day: today.to_string(),
             stages: 0,
             next: None,
             complete: None,
@@ -261,7 +283,7 @@ fn on_day(state: &AppState, record: &SwitchRecord, plan: &CrossoverPlan, today: 
     let name = |id: &str| c.drug(id).map_or_else(|| id.to_string(), |d| d.name.clone());
     let day = u32::try_from((today - record.start).get_days()).unwrap_or(0);
     let after = |d: u32| super::long_date(taper_core::course::after(record.start, d));
-    let current = plan.stages.iter().rev().find(|s| s.day <= day);
+    let current = taper_core::crossover::stage_on(plan, day);
     let next = plan.stages.iter().find(|s| s.day > day);
     let last = plan.stages.last();
     let to_mg: f64 = last.map_or(0.0, |s| s.doses.iter().filter(|d| d.drug == plan.to_drug).map(|d| d.mg).sum());
@@ -276,6 +298,8 @@ fn on_day(state: &AppState, record: &SwitchRecord, plan: &CrossoverPlan, today: 
         from_id: plan.from_drug.clone(),
         to_id: plan.to_drug.clone(),
         stage: current.map(|s| stage_view(c, record.start, s)),
+        day: today.to_string(),
+        doses: current.map(|s| rows_of(c, s, &stage_view(c, record.start, s).doses)).unwrap_or_default(),
         stages: plan.stages.len().saturating_sub(1),
         next: next.map(|s| format!("Stage {} starts on {}.", s.index, after(s.day))),
         complete: (day >= plan.taper_offset_days).then(|| after(plan.taper_offset_days)),
@@ -284,4 +308,66 @@ fn on_day(state: &AppState, record: &SwitchRecord, plan: &CrossoverPlan, today: 
         to: name(&plan.to_drug),
         problem: None,
     }
+}
+
+/// One dose of today's stage, as Today and the supporter's page show it.
+pub struct SwitchDoseRow {
+    /// "08:00".
+    pub time: String,
+    pub minutes: u16,
+    /// The catalogue's id of the medicine, and its name.
+    pub drug: String,
+    pub name: String,
+    /// "0.5 mg Clonazepam: …", what to take.
+    pub what: String,
+    /// Its element id on Today: "switch-clonazepam-0800".
+    pub anchor: String,
+    /// "taken (marked at 08:02)" or "missed", once recorded.
+    pub recorded: Option<String>,
+    pub missed: bool,
+    /// Still too far ahead to record: the time it can be recorded from.
+    pub from: Option<String>,
+}
+
+/// The doses of `stage`, nothing recorded yet; `what` names each as the stage view does.
+pub(crate) fn rows_of(
+    c: &taper_core::Catalogue,
+    stage: &taper_core::crossover::Stage,
+    what: &[(String, String)],
+) -> Vec<SwitchDoseRow> {
+    (stage.doses.iter().zip(what))
+        .filter_map(|(d, (time, what))| {
+            let at = taper_core::units::DoseTime::from_hours(d.hour)?;
+            Some(SwitchDoseRow {
+                time: time.clone(),
+                minutes: at.minutes(),
+                anchor: format!("switch-{}-{}", d.drug, time.replace(':', "")),
+                name: c.drug(&d.drug).map_or_else(|| d.drug.clone(), |x| x.name.clone()),
+                drug: d.drug.clone(),
+                what: what.clone(),
+                recorded: None,
+                missed: false,
+                from: None,
+            })
+        })
+        .collect()
+}
+
+/// Fills in what `user` recorded for each of `rows` on `on`.
+pub(crate) async fn fill_records(
+    state: &AppState,
+    user: taper_store::UserId,
+    tz: &jiff::tz::TimeZone,
+    switch: taper_store::SwitchId,
+    on: Date,
+    rows: &mut [SwitchDoseRow],
+) -> AppResult<()> {
+    let records = state.store.switch_doses_on(user, switch, on).await?;
+    for row in rows.iter_mut() {
+        if let Some(r) = records.iter().find(|r| r.drug == row.drug && r.time == row.minutes) {
+            row.recorded = Some(crate::dose_records::said_of(tz, r.status, r.date, r.recorded_at));
+            row.missed = r.status == taper_store::DoseStatus::Missed;
+        }
+    }
+    Ok(())
 }

@@ -93,6 +93,8 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
     for (i, course) in courses.iter().enumerate() {
         let mut m = medicine(state, person, course, &analysis, i).await?;
         m.several = courses.len() > 1;
+        let offers_hold = m.can_hold || m.readiness.as_ref().is_some_and(|r| !r.holding);
+        m.explain_hold = offers_hold && !page.medicines.iter().any(|o: &TodayMedicine| o.explain_hold);
         page.medicines.push(m);
         for alert in super::supply::today_alerts(state, person.id(), today, course).await? {
             if !page.supply.contains(&alert) {
@@ -133,6 +135,7 @@ async fn medicine(
         ended: None,
         readiness: None,
         can_hold: false,
+        explain_hold: false,
     };
     let mut next = None;
     match course.on(today) {
@@ -208,21 +211,9 @@ pub(crate) async fn readiness_view(
     }))
 }
 
-/// "taken at 08:02" or "missed", in the person's time zone.
+/// "taken (marked at 08:02)" or "missed", in the person's time zone.
 fn said(person: &Person, r: &DoseRecord) -> String {
-    match r.status {
-        // When it was marked, not when it was taken (a walk read "taken at 17:40" for a morning dose).
-        DoseStatus::Taken => {
-            let marked = r.recorded_at.to_zoned_datetime(person.tz.clone());
-            // Marked on another day (recorded later, from Your doses): that day too.
-            if marked.date() == r.date {
-                format!("taken (marked at {})", marked.strftime("%H:%M"))
-            } else {
-                format!("taken (marked on {} at {})", marked.strftime("%-d %B"), marked.strftime("%H:%M"))
-            }
-        }
-        DoseStatus::Missed => "missed".to_string(),
-    }
+    crate::dose_records::said_of(&person.tz, r.status, r.date, r.recorded_at)
 }
 
 /// Today's dose as the page shows it: the amount, how to prepare it, and what has been recorded
@@ -248,7 +239,7 @@ fn today_dose(
         .filter(|d| d.minutes.is_some())
         .map(|d| {
             let record = records.iter().find(|r| r.time.is_some() && r.time == d.minutes);
-            TimeRow::of(person, d, record)
+            TimeRow::of(person, today, d, record)
         })
         .collect();
     TodayDose {
@@ -333,11 +324,21 @@ pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form
         return Ok(crate::views::again(page(&state, &person, Some(notice)).await?));
     }
     let (time, dose_mg) = dose_time(&course, &on, step, &f.time)?;
+    if let (Some(t), Some(from)) = (time, crate::dose_records::too_early(&person, today, time)) {
+        return early_again(&state, &person, t, &from).await;
+    }
     let dose = NewDose { plan: course.plan_id, date: today, time, status, dose_mg };
     state.store.record_dose(person.id(), &dose, person.now()).await?;
     // Back at that dose, where the record is shown (walks: it was off-screen).
     let at = time.and_then(taper_core::units::DoseTime::from_minutes).map(|t| anchor(&t.to_string()));
     Ok(Redirect::to(&format!("/today#plan-{}{}", course.plan_id, at.unwrap_or_default())).into_response())
+}
+
+/// Today again, saying the dose at `time` cannot be recorded before `from`; nothing recorded.
+async fn early_again(state: &AppState, person: &Person, time: u16, from: &str) -> AppResult<Response> {
+    let at = taper_core::units::DoseTime::from_minutes(time).map(|t| t.to_string()).unwrap_or_default();
+    let notice = format!("Not recorded yet. Your {at} dose is later today: you can record it from {from}.");
+    Ok(crate::views::again(page(state, person, Some(notice)).await?))
 }
 
 /// The part of an element id that names a dose time: "-0800" for 08:00.
@@ -438,6 +439,9 @@ pub struct TodayMedicine {
     pub readiness: Option<ReadinessView>,
     /// "Hold here" offered on its own, when no reading is shown and the plan has a next step.
     pub can_hold: bool,
+    /// Whether its "Hold here" says in full what holding does: the first plan offering it only
+    /// (a walk: with two plans, the same paragraph twice).
+    pub explain_hold: bool,
 }
 
 /// The readiness reading as Today shows it.
@@ -467,12 +471,20 @@ pub struct TimeRow {
     pub take: String,
     pub recorded: Option<String>,
     pub missed: bool,
+    /// Still too far ahead to record: the time it can be recorded from.
+    pub from: Option<String>,
 }
 
 impl TimeRow {
-    /// `dose` as shown, with `record`, the record for its time, if any.
-    pub(crate) fn of(person: &Person, dose: timeline::DayDose, record: Option<&DoseRecord>) -> TimeRow {
+    /// `dose` of `date` as shown, with `record`, the record for its time, if any.
+    pub(crate) fn of(
+        person: &Person,
+        date: jiff::civil::Date,
+        dose: timeline::DayDose,
+        record: Option<&DoseRecord>,
+    ) -> TimeRow {
         TimeRow {
+            from: crate::dose_records::too_early(person, date, dose.minutes),
             anchor: anchor(&dose.time),
             time: dose.time,
             amount: mg(dose.mg),

@@ -779,7 +779,11 @@ async fn each_dose_time_is_recorded_on_its_own() {
     on_both(|app: TestApp| async move {
         let b = app.browser();
         b.sign_up("g@example.org").await;
-        let today = days_ago(0);
+        // Late in the evening where the person lives: every dose of the day can be recorded.
+        let (zone, date) = crate::zone_at(22);
+        let user = app.store.user_by_email("g@example.org").await.unwrap().unwrap().id;
+        app.store.set_time_zone(user, &zone).await.unwrap();
+        let today = date.to_string();
         let plan = vec![
             ("drug", "gabapentin"),
             ("dose", "900"),
@@ -819,6 +823,62 @@ async fn each_dose_time_is_recorded_on_its_own() {
         assert_eq!(times, vec![("08:00", "taken"), ("15:00", "missed")]);
         // Each part's own amount is kept: 300 mg, not the day's 900 mg.
         assert!(export["doses"].as_array().unwrap().iter().all(|d| d["dose_mg"] == 300.0), "{export}");
+        app
+    })
+    .await;
+}
+
+/// A walk: the evening dose could be marked taken at breakfast, and showed as taken all day. A
+/// dose is recorded from an hour before its time (core's `RECORD_EARLY_MINUTES`); before that
+/// Today says when, and a press records nothing.
+#[tokio::test]
+async fn a_dose_hours_ahead_is_not_recorded_yet() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("early@example.org").await;
+        // Noon where the person lives: 08:00 is past, 15:00 and 22:00 are to come.
+        let (zone, date) = crate::zone_at(12);
+        let user = app.store.user_by_email("early@example.org").await.unwrap().unwrap().id;
+        app.store.set_time_zone(user, &zone).await.unwrap();
+        let today = date.to_string();
+        let plan = vec![
+            ("drug", "gabapentin"),
+            ("dose", "900"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "gabapentin-cap-300mg"),
+            ("products", "gabapentin-cap-100mg"),
+        ];
+        assert_eq!(b.submit("/plan/new?drug=gabapentin", "/plan", &plan).await.status, StatusCode::SEE_OTHER);
+        let t = b.get("/today").await;
+        assert!(t.has("I took the 08:00 dose"), "{}", visible(&t));
+        assert!(
+            !t.has("I took the 22:00 dose") && t.has("Later today: you can record it from 21:00."),
+            "{}",
+            visible(&t)
+        );
+        let early = b.submit("/today", "/today/dose", &[("time", "22:00"), ("status", "taken")]).await;
+        assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            early.has("Not recorded yet. Your 22:00 dose is later today: you can record it from 21:00."),
+            "{}",
+            visible(&early)
+        );
+        let early = b.submit("/today", "/today/dose", &[("time", "15:00"), ("status", "missed")]).await;
+        assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY, "missed ahead of time is not known yet either");
+        assert!(app.store.doses(user).await.unwrap().is_empty(), "nothing recorded");
+        // The day's page refuses it the same way.
+        let day = b
+            .submit(&format!("/doses/{today}"), &format!("/doses/{today}"), &[("time", "22:00"), ("status", "taken")])
+            .await;
+        assert_eq!(day.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(day.has("The 22:00 dose is later today: you can record it from 21:00."), "{}", visible(&day));
+        // The morning's dose is recorded as ever.
+        b.submit("/today", "/today/dose", &[("time", "08:00"), ("status", "taken")]).await;
+        assert_eq!(app.store.doses(user).await.unwrap().len(), 1);
         app
     })
     .await;

@@ -31,6 +31,26 @@ pub fn london_today() -> Date {
     jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::get("Europe/London").unwrap()).date()
 }
 
+/// A fixed-offset time zone where it is now `hour` o'clock, and the date there: a test that
+/// records doses by the time of day (a dose is recorded from an hour before its time) is the same
+/// whenever it runs.
+pub fn zone_at(hour: i32) -> (String, Date) {
+    let now = jiff::Timestamp::now();
+    let utc = now.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let mut offset = (hour - i32::from(utc.hour())).rem_euclid(24);
+    if offset > 14 {
+        offset -= 24;
+    }
+    // The tz database's Etc zones count the other way: Etc/GMT-2 is two hours ahead of UTC.
+    let name = match offset {
+        0 => "Etc/GMT".to_string(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    };
+    let date = now.to_zoned_datetime(jiff::tz::TimeZone::get(&name).unwrap()).date();
+    (name, date)
+}
+
 pub fn days_ago(n: i64) -> String {
     london_today().checked_sub(n.days()).unwrap().to_string()
 }

@@ -42,7 +42,21 @@ fn alprazolam(start: &str) -> Vec<(&str, &str)> {
 /// Sertraline saved, then alprazolam beside it; the two plan ids, sertraline's first.
 async fn both(app: &TestApp, b: &Browser, email: &str) -> (taper_store::PlanId, taper_store::PlanId) {
     b.sign_up(email).await;
-    let today = days_ago(0);
+    both_from(app, b, email, &days_ago(0)).await
+}
+
+/// As `both`, for a person whose evening it is (every dose of the day can be recorded, whenever
+/// the test runs: a dose is recorded from an hour before its time).
+async fn both_in_the_evening(app: &TestApp, b: &Browser, email: &str) -> (taper_store::PlanId, taper_store::PlanId) {
+    b.sign_up(email).await;
+    let (zone, date) = crate::zone_at(22);
+    let user = app.store.user_by_email(email).await.unwrap().unwrap().id;
+    app.store.set_time_zone(user, &zone).await.unwrap();
+    both_from(app, b, email, &date.to_string()).await
+}
+
+async fn both_from(app: &TestApp, b: &Browser, email: &str, today: &str) -> (taper_store::PlanId, taper_store::PlanId) {
+    let today = today.to_string();
     assert_eq!(b.submit("/plan/new?drug=sertraline", "/plan", &sertraline(&today)).await.status, StatusCode::SEE_OTHER);
     let mut form = alprazolam(&today);
     form.push(("replaces", "alongside"));
@@ -122,7 +136,7 @@ async fn a_second_medicine_is_added_beside_the_first_only_when_the_person_says_s
 async fn two_plans_each_keep_their_own_doses_holds_and_pages() {
     on_both(|app: TestApp| async move {
         let b = app.browser();
-        let (sert, alp) = both(&app, &b, "both@example.org").await;
+        let (sert, alp) = both_in_the_evening(&app, &b, "both@example.org").await;
         let user = app.store.user_by_email("both@example.org").await.unwrap().unwrap().id;
 
         // Today: each plan with its own dose and buttons, the second with ids of its own.
@@ -138,6 +152,8 @@ async fn two_plans_each_keep_their_own_doses_holds_and_pages() {
             visible(&t)
         );
         assert!(t.has("I took the 08:00 dose of Alprazolam") && t.has("I took it: Sertraline"), "{}", visible(&t));
+        // What holding does is said once, not once per plan (a walk).
+        assert_eq!(t.body.matches("your plan's steps wait").count(), 1, "{}", visible(&t));
         assert!(t.has(&format!("name=\"plan\" value=\"{alp}\"")) && t.has(&format!("name=\"plan\" value=\"{sert}\"")));
 
         // A form that names no plan acts on none when there are two; a day in parts is recorded
@@ -207,7 +223,7 @@ async fn two_plans_each_keep_their_own_doses_holds_and_pages() {
 async fn an_export_of_two_plans_comes_back_as_two_plans_with_each_dose_on_its_own() {
     on_both(|app: TestApp| async move {
         let b = app.browser();
-        let (_, alp) = both(&app, &b, "from@example.org").await;
+        let (_, alp) = both_in_the_evening(&app, &b, "from@example.org").await;
         let alp_id = alp.to_string();
         b.submit("/today", "/today/dose", &[("plan", alp_id.as_str()), ("time", "08:00"), ("status", "taken")]).await;
         let file = b.get("/account/export.json").await.body;

@@ -107,3 +107,63 @@ async fn without_e_mail_the_account_says_reminders_are_off() {
     })
     .await;
 }
+
+/// A person following a switch has no plan in force (the switch ended it): its doses are
+/// reminded of all the same, once a time of day, naming no medicine, and not once recorded.
+#[tokio::test]
+async fn a_switchs_doses_are_reminded_of_at_their_times() {
+    let Some(sink) = Sink::start() else { return };
+    for scratch in [Some(Scratch::sqlite()), Scratch::postgres().await.ok()].into_iter().flatten() {
+        let (app, state, worker) = with_mail_state(&scratch.url, &sink).await;
+        let before = sink.messages().len();
+        let email = format!("remind-switch-{}@example.org", uuid::Uuid::now_v7().simple());
+        let b = app.browser();
+        b.sign_up(&email).await;
+        let form = [
+            ("from", "clonazepam"),
+            ("time1", "08:00"),
+            ("mg1", "1"),
+            ("time2", "20:00"),
+            ("mg2", "1"),
+            ("to", "diazepam"),
+            ("products", "diazepam-tab-2mg"),
+            ("products", "diazepam-tab-5mg"),
+            ("scheme", "ashton"),
+            ("screen", "none"),
+            ("to_times", "08:00, 13:00, 18:00, 22:00"),
+            ("agreed", "yes"),
+        ];
+        assert_eq!(b.submit("/switch", "/switch/start", &form).await.status, StatusCode::SEE_OTHER);
+        let user = app.store.user_by_email(&email).await.unwrap().unwrap().id;
+        assert!(app.store.active_plans(user).await.unwrap().is_empty());
+        b.submit("/account", "/account/reminders", &[("doses", "on")]).await;
+
+        let today = london_today();
+        assert_eq!(tick(&state, london(today, 7, 55)).await.unwrap(), 0, "not before its time");
+        assert_eq!(tick(&state, london(today, 8, 5)).await.unwrap(), 1, "the 08:00 doses");
+        assert_eq!(tick(&state, london(today, 8, 6)).await.unwrap(), 0, "once");
+        let got = sink.wait_for(before + 1).await;
+        let message = got.iter().find(|m| m.contains(&email)).expect("the reminder");
+        assert!(
+            message.contains("Subject: Your 08:00 reminder") && message.contains("switch doses are due"),
+            "{message}"
+        );
+        assert!(!message.to_lowercase().contains("clonazepam") && !message.contains("1 mg"), "no medicine or dose");
+        // Recorded before its reminder: no reminder.
+        let switch = app.store.active_switch(user).await.unwrap().unwrap();
+        let dose = taper_store::SwitchDose {
+            switch: switch.id,
+            date: today,
+            drug: "clonazepam".into(),
+            time: 20 * 60,
+            status: taper_store::DoseStatus::Taken,
+            dose_mg: 1.0,
+            recorded_at: Timestamp::now(),
+        };
+        app.store.record_switch_dose(user, &dose, Timestamp::now()).await.unwrap();
+        assert_eq!(tick(&state, london(today, 20, 5)).await.unwrap(), 0, "recorded already");
+        worker.abort();
+        app.stop().await;
+        scratch.remove().await;
+    }
+}

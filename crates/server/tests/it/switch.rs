@@ -243,3 +243,134 @@ async fn sqlx_shift(app: &TestApp, id: &str, days: i64) {
     let start = crate::days_ago(days);
     app.store.test_set_switch_start(id, &start).await.unwrap();
 }
+
+/// Issue 20 and a walk: Today told a person following a switch to note a missed dose in their
+/// check-in. Each dose of the switch is now recorded on its own, with the amount core plans
+/// (never one the form sends), corrected by a second press, back-dated within the switch's days,
+/// refused ahead of its time, shown to a supporter who sees the plan, in the CSV, the export and
+/// an import.
+#[tokio::test]
+async fn a_switchs_doses_are_recorded_one_by_one() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("swd@example.org").await;
+        let user = app.store.user_by_email("swd@example.org").await.unwrap().unwrap().id;
+        // Noon where the person lives: the 08:00 dose is past, the 20:00 one to come.
+        let (zone, date) = crate::zone_at(12);
+        app.store.set_time_zone(user, &zone).await.unwrap();
+        let mut agreed =
+            clonazepam(&["none"], &[("time2", "20:00"), ("mg2", "1"), ("to_times", "08:00, 13:00, 18:00, 22:00")]);
+        agreed.retain(|(k, _)| *k != "time1" && *k != "mg1");
+        agreed.extend([("time1", "08:00"), ("mg1", "1"), ("agreed", "yes")]);
+        let started = b.submit("/switch", "/switch/start", &agreed).await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", crate::forms::visible(&started));
+        let id = app.store.active_switch(user).await.unwrap().unwrap().id.to_string();
+        // Begun yesterday: yesterday's doses can be recorded too.
+        sqlx_shift(&app, &id, 1).await;
+
+        let t = b.get("/today").await;
+        assert!(t.has("I took the 08:00 Clonazepam"), "{}", crate::forms::visible(&t));
+        assert!(!t.has("Taper does not record the doses of a switch"));
+        assert!(!t.has("I took the 20:00 Clonazepam") && t.has("Later today: you can record it from 19:00."));
+        let day = date.to_string();
+        let dose = |time: &'static str, status: &'static str, on: String| {
+            vec![
+                ("switch", id.clone()),
+                ("drug", "clonazepam".into()),
+                ("time", time.into()),
+                ("status", status.into()),
+                ("date", on),
+            ]
+        };
+        let send = |form: Vec<(&'static str, String)>| {
+            let b = &b;
+            async move {
+                let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                b.submit("/today", "/switch/dose", &pairs).await
+            }
+        };
+        let taken = send(dose("08:00", "taken", day.clone())).await;
+        assert_eq!(taken.location.as_deref(), Some("/today#switch-clonazepam-0800"));
+        let t = b.get("/today").await;
+        assert!(t.has("Recorded for 08:00: taken (marked at"), "{}", crate::forms::visible(&t));
+        // A second press corrects it; the amount is core's 1 mg whatever the form says.
+        send(dose("08:00", "missed", day.clone())).await;
+        let records = app.store.switch_doses(user).await.unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(
+            (records[0].status, records[0].dose_mg, records[0].time),
+            (taper_store::DoseStatus::Missed, 1.0, 480)
+        );
+        // Ahead of its time, not of the day, or before the switch: refused, nothing recorded.
+        let early = send(dose("20:00", "taken", day.clone())).await;
+        assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(early.has("Your 20:00 dose is later today: you can record it from 19:00."));
+        let wrong = send(dose("09:00", "taken", day.clone())).await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+        assert!(wrong.has("not one of that day&#39;s doses of your switch"), "{}", wrong.body);
+        let before = date.checked_sub(jiff::Span::new().days(2)).unwrap().to_string();
+        let refused = send(dose("08:00", "taken", before)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.has("Doses of your switch can be recorded from"), "{}", crate::forms::visible(&refused));
+        assert_eq!(app.store.switch_doses(user).await.unwrap().len(), 1);
+        // Yesterday, from the day's page: the evening dose is past there.
+        let yesterday = date.yesterday().unwrap().to_string();
+        let page = b.get(&format!("/switch/doses?day={yesterday}")).await;
+        assert!(
+            page.has("I took the 20:00 Clonazepam") && !page.has("Later today"),
+            "{}",
+            crate::forms::visible(&page)
+        );
+        let back = send(dose("20:00", "taken", yesterday.clone())).await;
+        assert_eq!(
+            back.location.as_deref(),
+            Some(format!("/switch/doses?day={yesterday}#switch-clonazepam-2000").as_str())
+        );
+        assert!(b.get(&format!("/switch/doses?day={yesterday}")).await.has("Recorded for 20:00: taken (marked on"));
+        // Another account naming this switch records nothing.
+        let stranger = app.browser();
+        stranger.sign_up("swd-stranger@example.org").await;
+        let pairs = [("switch", id.as_str()), ("drug", "clonazepam"), ("time", "08:00"), ("status", "taken")];
+        stranger.submit("/today", "/switch/dose", &pairs).await;
+        assert_eq!(app.store.switch_doses(user).await.unwrap().len(), 2);
+
+        // The CSV lists each planned dose of the switch with its record.
+        let csv = b.get("/account/doses.csv").await.body;
+        assert!(csv.contains(&format!("Clonazepam (switch),{yesterday},20:00,1,taken,1,")), "{csv}");
+        assert!(csv.contains(&format!("Clonazepam (switch),{day},08:00,1,missed,0,")), "{csv}");
+        assert!(csv.contains(&format!("Clonazepam (switch),{day},20:00,1,,,")), "{csv}");
+        // A clinician the person shares their plan with sees today's records.
+        let dr = app.browser();
+        dr.sign_up_as("swd-dr@example.org", "Dr Lee", "clinician").await;
+        crate::sharing::share_with(&b, &dr).await;
+        let seen = dr.get(&format!("/people/{user}")).await;
+        assert!(
+            seen.has("Recorded: missed.") && seen.has("Not recorded yet today."),
+            "{}",
+            crate::forms::visible(&seen)
+        );
+        // The export carries them; an import brings them into a new account as they were.
+        let file = b.get("/account/export.json").await.body;
+        let v: serde_json::Value = serde_json::from_str(&file).unwrap();
+        assert_eq!(v["switches"][0]["doses"].as_array().map(Vec::len), Some(2), "{v}");
+        assert_eq!(v["switches"][0]["doses"][0]["time"], "20:00");
+        let c = app.browser();
+        c.sign_up("swd2@example.org").await;
+        let other = app.store.user_by_email("swd2@example.org").await.unwrap().unwrap().id;
+        let catalogue = taper_core::Catalogue::builtin().unwrap();
+        taper_server::import::import(&app.store, &catalogue, other, &file).await.unwrap();
+        let theirs = app.store.switch_doses(other).await.unwrap();
+        let mine = app.store.switch_doses(user).await.unwrap();
+        let key = |d: &taper_store::SwitchDose| (d.date, d.drug.clone(), d.time, d.status, d.dose_mg, d.recorded_at);
+        assert_eq!(theirs.iter().map(key).collect::<Vec<_>>(), mine.iter().map(key).collect::<Vec<_>>());
+        // A file whose switch dose names another medicine is refused by name.
+        let bad = file.replacen("\"drug\": \"clonazepam\"", "\"drug\": \"sertraline\"", 1);
+        let d = app.browser();
+        d.sign_up("swd3@example.org").await;
+        let third = app.store.user_by_email("swd3@example.org").await.unwrap().unwrap().id;
+        let err = taper_server::import::import(&app.store, &catalogue, third, &bad).await.unwrap_err();
+        assert!(err.to_string().contains("'sertraline' is not one of the switch's medicines"), "{err}");
+        app
+    })
+    .await;
+}

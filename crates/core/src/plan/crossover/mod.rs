@@ -39,6 +39,11 @@ pub fn with_stays(plan: &CrossoverPlan, stays: &[(usize, u32)]) -> CrossoverPlan
     out
 }
 
+/// The stage in force on day `day` of the switch (stage 0 from its first day on).
+pub fn stage_on(plan: &CrossoverPlan, day: u32) -> Option<&Stage> {
+    plan.stages.iter().rev().find(|s| s.day <= day)
+}
+
 pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPlan, PlanError> {
     let (from, to) = checked_drugs(catalogue, req)?;
     let mut today: Vec<(f64, f64)> = req.doses.iter().map(|(h, mg)| (*h, mg.get())).collect();
