@@ -186,6 +186,7 @@ pub async fn store_form(
         own: &own,
     };
     state.store.save_checkin(user, &record, now).await?;
+    crate::timeline::refresh_readings(state, user, today, now).await?;
     Ok(Ok(day))
 }
 

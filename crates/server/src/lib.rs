@@ -22,6 +22,7 @@ pub mod mail;
 pub mod metrics;
 pub mod notices;
 pub mod pages;
+pub mod readings;
 pub mod reminders;
 pub mod self_harm;
 pub mod sessions;
@@ -393,6 +394,7 @@ pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(),
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     ready(addr);
     tokio::spawn(sessions::sweep_expired(store.clone()));
+    tokio::spawn(readings::run(state.clone()));
     if let Some(b) = config.backups.clone().filter(|_| store.backend() == taper_store::Backend::Sqlite) {
         tokio::spawn(backups::run(store.clone(), b, state.metrics.clone()));
     }

@@ -64,6 +64,7 @@ pub async fn keep(
             now,
         )
         .await?;
+    crate::timeline::refresh_readings(state, user, today, now).await?;
     Ok(Some(answers))
 }
 

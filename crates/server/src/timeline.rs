@@ -464,7 +464,41 @@ pub async fn reading<'a>(
     Ok((s, r))
 }
 
-pub async fn refresh_proposals(
+/// Works out each plan's suggestions from the person's data as they are now. Called when the
+/// data change (a check-in, a questionnaire, a plan or a revision saved, an import) and by the
+/// hourly sweep (`readings::run`) for what the passing days alone bring, never by a page view
+/// (issue 21: GET requests never write). Bounded: one read of the person's day levels and
+/// questionnaires, one wave analysis (linear in the days), one rule per plan.
+pub async fn refresh_readings(
+    state: &AppState,
+    user: taper_store::UserId,
+    today: Date,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    let courses = Course::load_all(state, user).await?;
+    if courses.is_empty() {
+        return Ok(());
+    }
+    let levels = state.store.day_levels(user).await?;
+    let analysis = analyse(day_entries(&levels), first_change(&courses, today)).await?;
+    for course in &courses {
+        refresh_proposals(state, user, course, &analysis, today, now).await?;
+    }
+    Ok(())
+}
+
+/// The suggestions pending on a plan's current revision, as the data last left them.
+pub async fn pending_proposals(
+    state: &AppState,
+    user: taper_store::UserId,
+    course: &Course,
+) -> AppResult<Vec<ProposalRecord>> {
+    let cur = course.current().record.id;
+    let all = state.store.proposals(user, course.plan_id).await?;
+    Ok(all.into_iter().filter(|p| p.status == ProposalStatus::Pending && p.revision == cur).collect())
+}
+
+async fn refresh_proposals(
     state: &AppState,
     user: taper_store::UserId,
     course: &Course,
@@ -505,7 +539,11 @@ pub async fn refresh_proposals(
                 details: &details,
                 proposed_by: None,
             };
-            state.store.insert_proposal(user, &new, now).await?;
+            match state.store.insert_proposal(user, &new, now).await {
+                // Made by another instance's sweep or a second tab meanwhile: the one is kept.
+                Ok(_) | Err(taper_store::StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
             // Read back only when something was added.
             existing = state.store.proposals(user, course.plan_id).await?;
         }
@@ -568,7 +606,9 @@ pub async fn add_revision(
         reason: &reason,
         proposal,
     };
-    Ok(state.store.add_revision(user, course.plan_id, &rev, course.current().record.number, now).await?)
+    let number = state.store.add_revision(user, course.plan_id, &rev, course.current().record.number, now).await?;
+    refresh_readings(state, user, today, now).await?;
+    Ok(number)
 }
 
 /// Everything a supporter's views need about one person, computed by the core.

@@ -41,6 +41,17 @@ impl Store {
         rows.into_iter().map(PlanRecord::try_from).collect()
     }
 
+    /// Everyone with a plan in force, with their time zone (the hourly readings sweep).
+    pub async fn people_with_plans(&self) -> Result<Vec<(UserId, String)>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT DISTINCT u.id, u.time_zone FROM users u JOIN plans p ON p.user_id = u.id \
+             WHERE p.replaced_at IS NULL ORDER BY u.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(|(id, tz)| Ok((crate::uuid(&id)?, tz))).collect()
+    }
+
     /// The person's plans, newest first.
     pub async fn plans(&self, user: UserId) -> Result<Vec<PlanRecord>> {
         let rows: Vec<PlanRow> = sqlx::query_as(

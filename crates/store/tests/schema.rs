@@ -1,6 +1,6 @@
 //! The schema itself, on both backends: migration 0013 rebuilt four tables to give their status
 //! columns `CHECK`s; rows written before it must survive it, and a value the code never writes
-//! is refused by the database (issue 13).
+//! is refused by the database (issue 13); later migrations' checks and clean-ups likewise.
 #![allow(clippy::unwrap_used)]
 
 use jiff::civil::date;
@@ -28,6 +28,11 @@ const BEFORE: &[&str] = &[
      proposed_by, proposer_name) VALUES ('0195d000-0000-7000-8000-000000000005', \
      '0195d000-0000-7000-8000-000000000002', '0195d000-0000-7000-8000-000000000003', 'hold', 'pending', \
      'Hold', 'Symptoms rose', '{}', 3, NULL, NULL)",
+    // The same suggestion again, as a page viewed in two tabs once made it: 0027 keeps the first.
+    "INSERT INTO proposals (id, plan_id, revision_id, rule, status, title, reason, details, created_at, \
+     proposed_by, proposer_name) VALUES ('0195d000-0000-7000-8000-000000000008', \
+     '0195d000-0000-7000-8000-000000000002', '0195d000-0000-7000-8000-000000000003', 'hold', 'pending', \
+     'Hold', 'Symptoms rose', '{}', 4, NULL, NULL)",
     "INSERT INTO questionnaires (id, user_id, instrument, date, answers, total, item9, created_at, difficulty) \
      VALUES ('0195d000-0000-7000-8000-000000000006', '0195d000-0000-7000-8000-000000000001', 'phq9', \
      '2026-11-03', '[0,1,0,0,0,0,0,0,2]', 3, 2, 4, 1)",
@@ -45,6 +50,10 @@ const REFUSED: &[&str] = &[
     "UPDATE med_events SET kind = 'paused'",
     // 0017: a dose time is a minute of the day, or -1 for the whole day.
     "UPDATE doses SET dose_time = 1440",
+    // 0027: one pending suggestion of a rule per plan and revision.
+    "INSERT INTO proposals (id, plan_id, revision_id, rule, status, title, reason, details, created_at) \
+     VALUES ('p2', '0195d000-0000-7000-8000-000000000002', '0195d000-0000-7000-8000-000000000003', 'hold', \
+     'pending', 'Hold', 'x', '{}', 9)",
     // 0018: a count is never negative; the pharmacy's days are 0 to 90.
     "INSERT INTO supplies (id, user_id, product_id, unit, amount, counted_on, lead_days, updated_at) \
      VALUES ('s1', '0195d000-0000-7000-8000-000000000001', 'x', 'mL', -1, '2026-11-01', 14, 1)",
@@ -72,6 +81,7 @@ async fn check(url: &str) {
         (proposals.len(), proposals[0].rule.key(), proposals[0].revision),
         (1, "hold", REVISION.parse::<RevisionId>().unwrap())
     );
+    assert_eq!(proposals[0].id.to_string(), "0195d000-0000-7000-8000-000000000005", "the earlier one is kept");
     let q = store.questionnaires(user).await.unwrap();
     assert_eq!((q.len(), q[0].item9, q[0].difficulty), (1, Some(2), Some(1)));
     let ev = store.med_events(user).await.unwrap();

@@ -551,14 +551,18 @@ async fn keep_plan(
     replaces: &[taper_store::PlanId],
 ) -> AppResult<Result<(), taper_store::StoreError>> {
     let (user, now) = (person.id(), person.now());
-    Ok(match same_drug_course(state, person, replaces, &settings.drug).await? {
+    let kept = match same_drug_course(state, person, replaces, &settings.drug).await? {
         Some(course) if settings.start_date >= course.current().record.effective => {
             let rev = taper_store::NewRevision { reason: "Changed by you: a new dose, pace or products", ..first };
             let after = course.current().record.number;
             state.store.add_revision(user, course.plan_id, &rev, after, now).await.map(|_| ())
         }
         _ => state.store.create_plan(user, &settings.drug, &first, replaces, now).await.map(|_| ()),
-    })
+    };
+    if kept.is_ok() {
+        crate::timeline::refresh_readings(state, user, person.today(), now).await?;
+    }
+    Ok(kept)
 }
 
 /// The plan in force of `drug` among those `replaces` names, as a course.

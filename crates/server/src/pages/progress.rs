@@ -90,7 +90,7 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     let drug = course.as_ref().map(|c| c.drug_name(&state.catalogue)).unwrap_or_default();
 
     let (pending, history, revisions) = match &course {
-        Some(c) => suggestions_and_revisions(&state, &person, c, &analysis).await?,
+        Some(c) => suggestions_and_revisions(&state, &person, c).await?,
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
 
@@ -143,16 +143,14 @@ pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query
     Ok(page.into_response())
 }
 
-/// A plan's pending suggestions (refreshed from today's reading), its decided ones, and its
+/// A plan's pending suggestions (as the last change of data left them), its decided ones, and its
 /// revisions, newest first.
 async fn suggestions_and_revisions(
     state: &AppState,
     person: &Person,
     c: &Course,
-    analysis: &taper_core::waves::Analysis,
 ) -> AppResult<(Vec<ProposalView>, Vec<ProposalView>, Vec<RevisionView>)> {
-    let today = person.today();
-    let open = timeline::refresh_proposals(state, person.id(), c, analysis, today, person.now()).await?;
+    let open = timeline::pending_proposals(state, person.id(), c).await?;
     let pending = open.iter().map(|p| proposal_view(state, p, person, Some(c))).collect::<AppResult<_>>()?;
     let history = state
         .store

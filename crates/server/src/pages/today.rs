@@ -101,7 +101,7 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
                 page.supply.push(alert);
             }
         }
-        let pending = timeline::refresh_proposals(state, person.id(), course, &analysis, today, person.now()).await?;
+        let pending = timeline::pending_proposals(state, person.id(), course).await?;
         page.proposals += pending.len();
         // Who is suggesting: a supporter by name, else the person's own check-ins; and which
         // plan's suggestions the link opens.

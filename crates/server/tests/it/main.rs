@@ -14,6 +14,7 @@ mod logs;
 mod mail;
 mod pace;
 mod readiness;
+mod reads;
 mod regimen;
 mod reinstate;
 mod reminders;

@@ -1,0 +1,124 @@
+//! Issue 21: GET requests never write. Suggestions are worked out when data change (a check-in,
+//! a questionnaire, a plan or revision saved) and by the hourly sweep, never when a page is
+//! opened.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, on_both};
+use crate::{check_in, days_ago, make_plan};
+
+/// What a GET may write, by design: the session store (a session is kept where it is used), the
+/// audit of a supporter's reads of a person's record, the devices a person is signed in on (when
+/// each was last used), and the owner of each form handed out (so that a check-in sent after its
+/// session ended is kept for the account it was shown to, and no other).
+const WRITTEN_BY_DESIGN: &[&str] = &["sessions", "audit", "devices", "form_owners"];
+
+/// Four raised days after a cut, written straight to the store (as data that came by a path that
+/// did not work the readings out): opening every page leaves the database as it was, and no
+/// suggestion appears until the sweep runs, which makes it once however often it runs.
+#[tokio::test]
+async fn pages_read_the_data_and_never_write_them() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("reads@example.org").await;
+        make_plan(&b, &days_ago(17), "14").await;
+        for d in (4..=10).rev() {
+            assert_eq!(check_in(&b, &days_ago(d), 2, "1").await.status, StatusCode::SEE_OTHER);
+        }
+        let user = app.store.user_by_email("reads@example.org").await.unwrap().unwrap().id;
+        let plan = app.store.plans(user).await.unwrap()[0].id;
+        let scores = raised_scores();
+        for d in (0..=3).rev() {
+            let c = taper_store::NewCheckIn {
+                date: days_ago(d).parse().unwrap(),
+                scores: &scores,
+                burden: 7,
+                wellbeing: 6,
+                sleep_hours: Some(7.0),
+                note: "",
+                own: &[],
+            };
+            app.store.save_checkin(user, &c, jiff::Timestamp::now()).await.unwrap();
+        }
+        let dr = app.browser();
+        dr.sign_up_as("reads-dr@example.org", "Dr Lee", "clinician").await;
+        crate::sharing::share_with(&b, &dr).await;
+
+        let before = app.store.test_contents(WRITTEN_BY_DESIGN).await.unwrap();
+        for path in ["/today", "/progress", "/plan", "/doses", "/checkin", "/questionnaires", "/account", "/supply"] {
+            assert_eq!(b.get(path).await.status, StatusCode::OK, "{path}");
+        }
+        for path in ["/caseload".to_string(), format!("/people/{user}")] {
+            assert_eq!(dr.get(&path).await.status, StatusCode::OK, "{path}");
+        }
+        let after = app.store.test_contents(WRITTEN_BY_DESIGN).await.unwrap();
+        assert_eq!(before.len(), after.len());
+        for ((table, was), (_, now)) in before.iter().zip(&after) {
+            assert_eq!(was, now, "a page view changed the table {table}");
+        }
+        assert!(before.iter().any(|(t, rows)| t == "checkins" && !rows.is_empty()), "the tables were read");
+        assert!(app.store.proposals(user, plan).await.unwrap().is_empty(), "no suggestion made by a view");
+
+        // The sweep works the suggestion out, once however often (or however many instances) run it.
+        let state = taper_server::AppState::build(app.store.clone(), 1, std::time::Duration::from_secs(1800)).unwrap();
+        for _ in 0..3 {
+            assert!(taper_server::readings::sweep(&state, jiff::Timestamp::now()).await.unwrap() >= 1);
+        }
+        let made = app.store.proposals(user, plan).await.unwrap();
+        assert_eq!(made.len(), 1, "{made:?}");
+        assert!(b.get("/today").await.has("A suggestion for you"));
+        app
+    })
+    .await;
+}
+
+/// Seven of the first 17 items at "mild", the rest of them none, the later items not answered:
+/// as `check_in(b, day, 7, "1")` sends.
+fn raised_scores() -> Vec<Option<u8>> {
+    let mut scores = vec![None; taper_core::symptoms::CHECKLIST.len()];
+    scores[..17].fill(Some(0));
+    scores[..7].fill(Some(1));
+    scores
+}
+
+/// Two refreshes at once (two instances' sweeps, or a check-in saved in two tabs) make one
+/// suggestion: the store keeps one pending suggestion per plan, revision and rule.
+#[tokio::test]
+async fn a_suggestion_is_made_once_when_two_work_it_out_at_once() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("twice@example.org").await;
+        make_plan(&b, &days_ago(17), "14").await;
+        for d in (4..=10).rev() {
+            check_in(&b, &days_ago(d), 2, "1").await;
+        }
+        let user = app.store.user_by_email("twice@example.org").await.unwrap().unwrap().id;
+        let plan = app.store.plans(user).await.unwrap()[0].id;
+        let scores = raised_scores();
+        for d in (0..=3).rev() {
+            let c = taper_store::NewCheckIn {
+                date: days_ago(d).parse().unwrap(),
+                scores: &scores,
+                burden: 7,
+                wellbeing: 6,
+                sleep_hours: Some(7.0),
+                note: "",
+                own: &[],
+            };
+            app.store.save_checkin(user, &c, jiff::Timestamp::now()).await.unwrap();
+        }
+        let state = taper_server::AppState::build(app.store.clone(), 2, std::time::Duration::from_secs(1800)).unwrap();
+        let now = jiff::Timestamp::now();
+        let (x, y, z) = tokio::join!(
+            taper_server::readings::sweep(&state, now),
+            taper_server::readings::sweep(&state, now),
+            taper_server::readings::sweep(&state, now)
+        );
+        for r in [x, y, z] {
+            r.unwrap();
+        }
+        assert_eq!(app.store.proposals(user, plan).await.unwrap().len(), 1);
+        app
+    })
+    .await;
+}
