@@ -65,6 +65,16 @@ pub struct ServeArgs {
     /// without it /metrics is off. Use a long random token and keep it with your monitoring.
     #[arg(long, env = "TAPER_METRICS_TOKEN")]
     pub metrics_token: Option<String>,
+    /// How the log on standard error is written: text (for a person reading it) or json (one
+    /// object a line, for a log collector).
+    #[arg(long, env = "TAPER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
@@ -86,14 +96,14 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
     // Checked before anything is made (an operator walk: a refused --keep-backups 0 had already
     // made the data directory, its key and database).
     let backups = backups_of(args, &database_url)?;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TAPER_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TAPER_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+    let log = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match args.log_format {
         // Colour only for a terminal: a log file keeps plain text (an operator walk).
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        LogFormat::Text => log.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        // One JSON object a line, the event's fields flattened beside its level and time.
+        LogFormat::Json => log.json().flatten_event(true).with_current_span(false).init(),
+    }
     let shown = if database_url.starts_with("sqlite:") { database_url.clone() } else { redact(&database_url) };
     let key_file = match &args.key_file {
         Some(f) => f.clone(),
@@ -130,7 +140,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<String> {
         mail,
     };
     runtime.block_on(taper_server::serve(config, |addr| {
-        eprintln!("Taper is running at http://{addr}/ (database: {shown}). Press Ctrl-C to stop.");
+        // Through the log, so a JSON log stays one object a line.
+        tracing::info!("Taper is running at http://{addr}/ (database: {shown}). Press Ctrl-C to stop.");
     }))?;
     Ok(String::new())
 }
@@ -186,7 +197,10 @@ fn keep_private(file: &std::path::Path) {
             && meta.permissions().mode() & 0o077 != 0
             && std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).is_ok()
         {
-            eprintln!("The key file {} was readable by others; it is now readable by its owner only.", file.display());
+            tracing::warn!(
+                "The key file {} was readable by others; it is now readable by its owner only.",
+                file.display()
+            );
         }
     }
     #[cfg(not(unix))]
@@ -221,7 +235,7 @@ async fn make_key(file: &std::path::Path, database_url: &str) -> anyhow::Result<
     let mut f = options.open(file).with_context(|| format!("creating the key file {}", file.display()))?;
     std::io::Write::write_all(&mut f, format!("{}\n", key.to_hex()).as_bytes())
         .with_context(|| format!("writing the key file {}", file.display()))?;
-    eprintln!(
+    tracing::warn!(
         "Made a new key at {}: it seals notes in the database. Back it up apart from the database.",
         file.display()
     );

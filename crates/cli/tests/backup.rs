@@ -255,3 +255,58 @@ fn serve_backs_up_by_itself_and_the_backup_restores() {
     assert_eq!(back.email, "drill@example.org");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 21, observability: `--log-format json` writes the log one JSON object a line (level,
+/// time and the event's own fields), for a log collector; the default stays text.
+#[test]
+fn serve_writes_its_log_as_json_when_asked() {
+    use std::io::BufRead as _;
+    let (dir, _key, _url) = server_dir("jsonlog");
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("taper"))
+        .args(["serve", "--port", "0", "--log-format", "json", "--data-dir"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The backup taken at start is logged; read until it is, or the server's log ends.
+    let stderr = server.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            let done = line.contains("backup taken");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    });
+    let mut lines = None;
+    for _ in 0..300 {
+        if reader.is_finished() {
+            lines = Some(reader.join().unwrap());
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let lines = lines.unwrap_or_else(|| panic!("no 'backup taken' line within 30 s"));
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(v["level"].is_string() && v["timestamp"].is_string(), "{line}");
+    }
+    let taken: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(taken["message"], "backup taken", "{taken}");
+    assert!(taken["file"].as_str().is_some_and(|f| f.ends_with(".db")), "the event's fields, flattened: {taken}");
+    // Anything else is refused by name.
+    taper()
+        .args(["serve", "--log-format", "xml", "--data-dir"])
+        .arg(&dir)
+        .assert()
+        .failure()
+        .stderr(contains("--log-format").and(contains("json")));
+    let _ = std::fs::remove_dir_all(&dir);
+}
