@@ -103,6 +103,8 @@ fn going_on_by_ones_own_choice_is_said_so_and_slower_after_a_hold() {
     let s = Situation { holds: 1, hold_since: Some(day(10)), ..situation(&a, 30, cut) };
     assert_eq!(resume_step(&s), 5.0);
     assert_eq!(resume_step(&Situation { holds: 0, ..s }), 10.0);
+    // Held before any cut (the plan's first day): nothing to go on more slowly from.
+    assert_eq!(resume_step(&Situation { last_change: None, ..s }), 10.0);
     use taper_core::adapt::Action;
     assert_eq!(
         own_reason(Action::Hold { dose_mg: 18.0 }, StepUnit::Percent, 10.0, false),

@@ -240,6 +240,7 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
     let router = routes()
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::opened_again)
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(sessions)
         .layer(axum::Extension(csrf::SecureCookies(secure_cookies)))

@@ -303,13 +303,17 @@ pub fn propose(s: &Situation) -> Option<Proposal> {
 /// What holding does to the steps after it, in words for the person before they hold: the rule
 /// is `resume_step`'s, so the page says what the planner does (a walk held without knowing it).
 pub const AFTER_HOLD: &str = "When you go on after a hold, the steps that follow are half the size of your plan's \
-     first steps (once: a later hold does not halve them again), as published advice is to go on more slowly after a \
-     hold (Horowitz & Taylor 2019); your prescriber can set another pace.";
+     first steps (once: a later hold does not halve them again; a hold before your first step changes nothing), as \
+     published advice is to go on more slowly after a hold (Horowitz & Taylor 2019); your prescriber can set another \
+     pace.";
 
 /// The step to go on with after a hold: the plan's own, halved after an earlier hold or return
-/// (reduce more slowly after a hold; Horowitz & Taylor 2019), never below the floor.
+/// (reduce more slowly after a hold; Horowitz & Taylor 2019), never below the floor. A hold
+/// before the plan's first cut leaves the step as it was: there is no step yet to go on more
+/// slowly from (a walk: a hold and "ready" on the first day, before any cut, halved every step
+/// and doubled the plan's length).
 pub fn resume_step(s: &Situation) -> f64 {
-    if s.holds > 0 { (s.step / 2.0).max(s.unit.min_step()).min(s.step) } else { s.step }
+    if s.holds > 0 && s.last_change.is_some() { (s.step / 2.0).max(s.unit.min_step()).min(s.step) } else { s.step }
 }
 
 /// Why the plan changed when the person held or went on by their own choice, in the words kept

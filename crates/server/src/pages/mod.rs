@@ -55,6 +55,26 @@ pub async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, views::message_page("Not found", "There is no page at this address.")).into_response()
 }
 
+/// A form's address opened as a page (a reload, a restored tab, Back, a bookmark): the page the
+/// form belongs to, not a bare 405 (a walk: "This page isn't working" after a switch preview).
+/// Other methods than GET and HEAD stay refused.
+pub async fn opened_again(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, views::message_page("Not allowed", "This address takes a form only."))
+            .into_response();
+    }
+    let path = uri.path();
+    let to = match path {
+        "/plan/preview" => "/plan/new",
+        "/switch/preview" => "/switch",
+        p if p.starts_with("/switch/") || p.starts_with("/today/") || p.starts_with("/plan/") => "/today",
+        p if p.starts_with("/proposals/") => "/progress",
+        p if p.starts_with("/people/") => "/caseload",
+        _ => "/",
+    };
+    axum::response::Redirect::to(to).into_response()
+}
+
 /// Formats a dose for people: "12 mg", "0.31 mg".
 pub fn mg(v: f64) -> String {
     format!("{} mg", taper_core::units::trim_number(v))

@@ -64,6 +64,9 @@ pub struct ResumeForm {
     confirm: String,
     #[serde(default)]
     plan: String,
+    /// "yes" to go on at the plan's own step when its products cannot make the smaller one.
+    #[serde(default)]
+    own_step: String,
 }
 
 /// Ends the person's hold: the next step today, with the step the adaptive rule would take.
@@ -90,18 +93,44 @@ pub async fn resume(State(state): State<AppState>, person: Person, Form(f): Form
     // Slower after a hold, but once: each hold and go-on halving again took a walk's plan from
     // 5 pp to 1 pp in three holds. Halved from the plan's first step, never below the current.
     let first = course.revs[0].settings.step;
-    let step = adapt::resume_step(&adapt::Situation { step: first, ..s }).min(s.step);
+    let halved = adapt::resume_step(&adapt::Situation { step: first, ..s }).min(s.step);
+    // Asked for by the person once the smaller step could not be made (a walk: held for good).
+    let step = if f.own_step == "yes" { s.step } else { halved };
+    if f.own_step == "yes" && f.confirm != "yes" {
+        let notice = "Not changed yet. To go on at your plan's own step, tick that you have talked it through with your prescriber.".to_string();
+        return Ok(crate::views::again(super::today::page(&state, &person, Some(notice)).await?));
+    }
     let action = StoredAction::NextStep { from_mg: s.dose_mg, step };
     let mut built = match timeline::revision_for(&state, &course, action, today).await {
         Ok(built) => built,
         // The smaller step cannot be made with the products in the plan (a walk: a bare error
         // page, the plan on hold, and no way on): Today says why and what to do; nothing changed.
         Err(AppError::BadRequest(_)) => {
-            let notice = format!(
-                "Not changed: your plan stays on hold. After a hold the steps are smaller, and the products in your {} plan cannot make the next smaller step. Make the plan again from today with a product that measures smaller amounts (such as a liquid), which changes this plan; or talk with your prescriber.",
-                course.drug_name(&state.catalogue)
-            );
-            return Ok(crate::views::again(super::today::page(&state, &person, Some(notice)).await?));
+            // The plan's own step is offered only where it can be made (a walk: offered a way
+            // on that failed the same way, the plan held for good).
+            let own = step < s.step
+                && timeline::revision_for(
+                    &state,
+                    &course,
+                    StoredAction::NextStep { from_mg: s.dose_mg, step: s.step },
+                    today,
+                )
+                .await
+                .is_ok();
+            let drug = course.drug_name(&state.catalogue);
+            let notice = if own {
+                format!(
+                    "Not changed: your plan stays on hold. After a hold the steps are smaller, and the products in your {drug} plan cannot make the next smaller step. Make the plan again from today with a product that measures smaller amounts (such as a liquid), which changes this plan; or, with your prescriber, go on at your plan's own step below."
+                )
+            } else {
+                format!(
+                    "Not changed: your plan stays on hold. The products in your {drug} plan cannot make its next step, smaller or as planned, within the pace limits. Make the plan again from today with a product that measures smaller amounts (such as a liquid), which changes this plan, and talk with your prescriber."
+                )
+            };
+            let mut page = super::today::page(&state, &person, Some(notice)).await?;
+            let unit = course.current().settings.unit().after_number();
+            page.own_step = own.then(|| (course.plan_id.to_string(), format!("{}{unit}", timeline::fmt(s.step))));
+            return Ok(crate::views::again(page));
         }
         Err(e) => return Err(e),
     };

@@ -194,19 +194,33 @@ pub struct SwitchDosesPage {
 /// planned dose with what was recorded: the medicine ("Clonazepam (switch)"), then the columns of
 /// a plan's rows.
 pub(crate) async fn csv_rows(state: &AppState, person: &Person) -> AppResult<Vec<Vec<String>>> {
-    // A switch core can no longer plan has no planned doses to list; its records stay in the export.
-    let (record, plan) = match super::switching::followed(state, person.id()).await {
-        Ok(Some(followed)) => followed,
-        Ok(None) | Err(AppError::BadRequest(_)) => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
     let records = state.store.switch_doses(person.id()).await?;
-    let today = person.today();
+    let mut rows = Vec::new();
+    // Every switch, the ended ones up to the day they ended (a walk: stopping a switch took its
+    // doses out of the CSV).
+    for record in state.store.switches(person.id()).await? {
+        // A switch core can no longer plan has no planned doses to list; its records stay in the export.
+        let Ok(plan) = super::switching::planned(state, &record).await? else { continue };
+        let last = record.ended_at.map_or_else(|| person.today(), |t| t.to_zoned_datetime(person.tz.clone()).date());
+        rows.extend(switch_rows(state, person, &record, &plan, last, &records));
+    }
+    Ok(rows)
+}
+
+/// One switch's planned doses from its first day to `last`, each with its record.
+fn switch_rows(
+    state: &AppState,
+    person: &Person,
+    record: &SwitchRecord,
+    plan: &CrossoverPlan,
+    last: Date,
+    records: &[SwitchDose],
+) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let mut date = record.start;
-    while date <= today {
+    while date <= last {
         let day = u32::try_from((date - record.start).get_days()).unwrap_or(0);
-        for d in taper_core::crossover::stage_on(&plan, day).map(|s| s.doses.as_slice()).unwrap_or_default() {
+        for d in taper_core::crossover::stage_on(plan, day).map(|s| s.doses.as_slice()).unwrap_or_default() {
             let Some(at) = DoseTime::from_hours(d.hour) else { continue };
             let r = (records.iter())
                 .find(|r| r.switch == record.id && r.date == date && r.drug == d.drug && r.time == at.minutes());
@@ -227,5 +241,5 @@ pub(crate) async fn csv_rows(state: &AppState, person: &Person) -> AppResult<Vec
         let Ok(next) = date.tomorrow() else { break };
         date = next;
     }
-    Ok(rows)
+    rows
 }

@@ -115,10 +115,14 @@ pub(crate) async fn followed(
     user: taper_store::UserId,
 ) -> AppResult<Option<(SwitchRecord, CrossoverPlan)>> {
     let Some(record) = state.store.active_switch(user).await? else { return Ok(None) };
-    let answers: Vec<(String, String)> = AppError::stored("switch", &record.form)?;
-    let plan = plan_of(state, &answers).await?.map_err(AppError::BadRequest)?;
-    let plan = taper_core::crossover::with_stays(&plan, &record.stays);
+    let plan = planned(state, &record).await?.map_err(AppError::BadRequest)?;
     Ok(Some((record, plan)))
+}
+
+/// Core's plan of a kept switch, followed or ended, with its stays; or why it cannot be worked out.
+pub(crate) async fn planned(state: &AppState, record: &SwitchRecord) -> AppResult<Result<CrossoverPlan, String>> {
+    let answers: Vec<(String, String)> = AppError::stored("switch", &record.form)?;
+    Ok(plan_of(state, &answers).await?.map(|plan| taper_core::crossover::with_stays(&plan, &record.stays)))
 }
 
 #[derive(Deserialize)]

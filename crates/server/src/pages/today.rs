@@ -86,6 +86,7 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
         supply: Vec::new(),
         after_hold: taper_core::adapt::AFTER_HOLD,
         switch: super::switching::today_view(state, person).await?,
+        own_step: None,
     };
     let checkins = state.store.day_levels(person.id()).await?;
     // One reading of the person's check-ins, whichever plan each row is about.
@@ -518,4 +519,7 @@ pub struct Today {
     pub after_hold: &'static str,
     /// A step-by-step switch the person follows.
     pub switch: Option<super::switching::SwitchToday>,
+    /// After a hold whose smaller step cannot be made: the plan, and its own step in words, to go
+    /// on at it instead (the person's choice, with their prescriber).
+    pub own_step: Option<(String, String)>,
 }

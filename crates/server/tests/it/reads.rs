@@ -122,3 +122,29 @@ async fn a_suggestion_is_made_once_when_two_work_it_out_at_once() {
     })
     .await;
 }
+
+/// A walk: reloading a preview, or restoring its tab, showed the browser's bare "HTTP ERROR
+/// 405". A form's address opened as a page now leads to the page the form belongs to; nothing is
+/// done, and other methods stay refused.
+#[tokio::test]
+async fn a_forms_address_opened_as_a_page_leads_back_to_its_page() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("again@example.org").await;
+        for (path, to) in [
+            ("/plan/preview", "/plan/new"),
+            ("/switch/preview", "/switch"),
+            ("/switch/start", "/today"),
+            ("/plan/resume", "/today"),
+            ("/today/dose", "/today"),
+        ] {
+            let page = b.get(path).await;
+            assert_eq!((page.status, page.location.as_deref()), (StatusCode::SEE_OTHER, Some(to)), "{path}");
+        }
+        // Another method is refused (by the CSRF guard first, as any form without its token).
+        let put = b.client.put(format!("{}/plan/preview", b.base)).send().await.unwrap();
+        assert!(put.status().is_client_error() && put.headers().get("location").is_none(), "{}", put.status());
+        app
+    })
+    .await;
+}

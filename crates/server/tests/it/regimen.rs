@@ -457,47 +457,85 @@ async fn going_on_when_the_smaller_step_cannot_be_made_says_why_and_keeps_the_ho
     on_both(|app: TestApp| async move {
         let b = app.browser();
         b.sign_up("tablets@example.org").await;
-        let today = days_ago(0);
-        let form = [
-            ("drug", "sertraline"),
-            ("dose", "50"),
-            ("strategy", "hyperbolic"),
-            ("step", "5"),
-            ("every", "28"),
-            ("start_date", today.as_str()),
-            ("syringe", "0.1"),
-            ("products", "sertraline-tab-50mg"),
-            ("products", "sertraline-tab-25mg"),
-            ("cutter", "yes"),
-        ];
-        let saved = b.submit("/plan/new?drug=sertraline", "/plan", &form).await;
+        // Sertraline 50 mg tablets and a cutter alone (the walk's products), begun 30 days ago:
+        // the first cut came two days ago, then a hold.
+        let start = days_ago(30);
+        let form = |start: &str| {
+            vec![
+                ("drug", "sertraline".to_string()),
+                ("dose", "50".into()),
+                ("strategy", "hyperbolic".into()),
+                ("step", "5".into()),
+                ("every", "28".into()),
+                ("start_date", start.to_string()),
+                ("confirm_past_start", "yes".into()),
+                ("syringe", "0.1".into()),
+                ("products", "sertraline-tab-50mg".into()),
+                ("cutter", "yes".into()),
+            ]
+        };
+        let pairs = |f: &[(&'static str, String)]| f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+        let send = |f: Vec<(&'static str, String)>| {
+            let b = &b;
+            async move {
+                let p: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                b.submit("/plan/new?drug=sertraline", "/plan", &p).await
+            }
+        };
+        let saved = send(pairs(&form(&start))).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
         let user = app.store.user_by_email("tablets@example.org").await.unwrap().unwrap().id;
         let plan = app.store.active_plans(user).await.unwrap()[0].id.to_string();
         b.submit("/today", "/plan/hold", &[("plan", plan.as_str())]).await;
-        // The held revision as if made with 50 mg tablets alone (the walk's products), which
-        // cannot make a step half the size.
-        let id: taper_store::PlanId = plan.parse().unwrap();
-        let held = app.store.plan(user, id).await.unwrap().revisions.pop().unwrap();
-        let mut settings: Value = serde_json::from_str(&held.settings).unwrap();
-        settings["products"] = serde_json::json!(["sertraline-tab-50mg"]);
-        settings["cutter"] = serde_json::json!(false);
-        let settings = settings.to_string();
-        let rev = taper_store::NewRevision {
-            effective: held.effective,
-            day_offset: held.day_offset,
-            hold: true,
-            settings: &settings,
-            steps: &held.steps,
-            reason: "test: 50 mg tablets alone",
-            proposal: None,
-        };
-        app.store.add_revision(user, id, &rev, held.number, jiff::Timestamp::now()).await.unwrap();
         let went = b.submit("/today", "/plan/resume", &[("plan", plan.as_str()), ("confirm", "yes")]).await;
         let revs = app.store.plan(user, plan.parse().unwrap()).await.unwrap().revisions;
         assert_eq!(went.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", visible(&went));
-        assert!(went.has("cannot make the next smaller step"), "{}", visible(&went));
+        // Neither a smaller step nor the plan's own can be made from 37.5 mg with 50 mg tablets:
+        // said so, and no way on is offered that would fail the same way.
+        assert!(went.has("cannot make its next step, smaller or as planned"), "{}", visible(&went));
+        assert!(!went.has("id=\"own-step\""), "{}", visible(&went));
+        // Said as a refusal, not as news (a walk read it in the green "done" box).
+        assert!(went.has("<p class=\"error\" role=\"status\">Not changed: your plan stays on hold."), "{}", went.body);
         assert!(revs.last().unwrap().hold, "still held");
+        // Asked for without the prescriber's word: nothing changes.
+        let own = [("plan", plan.as_str()), ("own_step", "yes")];
+        let unticked = b.submit("/today", "/plan/resume", &own).await;
+        assert_eq!(unticked.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unticked.has("tick that you have talked it through with your prescriber"), "{}", visible(&unticked));
+        assert!(app.store.plan(user, plan.parse().unwrap()).await.unwrap().revisions.last().unwrap().hold);
+
+        // With a liquid both steps can be made: going on at the plan's own step, asked for with
+        // the prescriber's word, takes that step, not the halved one.
+        let l = app.browser();
+        l.sign_up("liquid@example.org").await;
+        let liquid_user = app.store.user_by_email("liquid@example.org").await.unwrap().unwrap().id;
+        let mut f = form(&start);
+        f.push(("products", "sertraline-concentrate-20mg-ml".into()));
+        let p: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(l.submit("/plan/new?drug=sertraline", "/plan", &p).await.status, StatusCode::SEE_OTHER);
+        let lp = app.store.active_plans(liquid_user).await.unwrap()[0].id.to_string();
+        l.submit("/today", "/plan/hold", &[("plan", lp.as_str())]).await;
+        let on =
+            l.submit("/today", "/plan/resume", &[("plan", lp.as_str()), ("own_step", "yes"), ("confirm", "yes")]).await;
+        assert_eq!(on.status, StatusCode::SEE_OTHER, "{}", visible(&on));
+        let last = app.store.plan(liquid_user, lp.parse().unwrap()).await.unwrap().revisions.pop().unwrap();
+        assert!(!last.hold && last.settings.contains("\"step\":5.0"), "{}", last.settings);
+
+        // Held on the first day, before any cut, and gone on: the step is the plan's own (a
+        // walk's plan doubled in length from one tap).
+        let c = app.browser();
+        c.sign_up("first-day@example.org").await;
+        let other = app.store.user_by_email("first-day@example.org").await.unwrap().unwrap().id;
+        let f = form(&days_ago(0));
+        let p: Vec<(&str, &str)> =
+            f.iter().filter(|(k, _)| *k != "confirm_past_start").map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(c.submit("/plan/new?drug=sertraline", "/plan", &p).await.status, StatusCode::SEE_OTHER);
+        let first = app.store.active_plans(other).await.unwrap()[0].id.to_string();
+        c.submit("/today", "/plan/hold", &[("plan", first.as_str())]).await;
+        let resumed = c.submit("/today", "/plan/resume", &[("plan", first.as_str())]).await;
+        assert_eq!(resumed.status, StatusCode::SEE_OTHER, "{}", visible(&resumed));
+        let last = app.store.plan(other, first.parse().unwrap()).await.unwrap().revisions.pop().unwrap();
+        assert!(!last.hold && last.settings.contains("\"step\":5.0"), "not halved: {}", last.settings);
         app
     })
     .await;

@@ -370,6 +370,12 @@ async fn a_switchs_doses_are_recorded_one_by_one() {
         let third = app.store.user_by_email("swd3@example.org").await.unwrap().unwrap().id;
         let err = taper_server::import::import(&app.store, &catalogue, third, &bad).await.unwrap_err();
         assert!(err.to_string().contains("'sertraline' is not one of the switch's medicines"), "{err}");
+        // Stopped, the switch's doses stay in the CSV up to the day it ended (a walk: they went).
+        let ended = b.submit("/today", "/switch/end", &[("switch", id.as_str()), ("confirm", "yes")]).await;
+        assert_eq!(ended.status, StatusCode::SEE_OTHER);
+        let csv = b.get("/account/doses.csv").await.body;
+        assert!(csv.contains(&format!("Clonazepam (switch),{yesterday},20:00,1,taken,1,")), "{csv}");
+        assert!(csv.contains(&format!("Clonazepam (switch),{day},08:00,1,missed,0,")), "{csv}");
         app
     })
     .await;
