@@ -146,7 +146,8 @@ impl Due<'_> {
     async fn doses(&self, course: &Course, once_at: u16, (i, of): (usize, usize)) -> AppResult<usize> {
         let mut n = 0;
         for d in course.doses_of(self.today).unwrap_or_default() {
-            let at = d.minutes.unwrap_or(once_at);
+            // A once-a-day plan's own time first (a walk: 08:00 given, reminded at 09:00).
+            let at = d.minutes.or_else(|| course.once_a_day_at()).unwrap_or(once_at);
             if !due(at, self.minute)
                 || self.state.store.dose_recorded(self.user, course.plan_id, self.today, d.minutes).await?
             {

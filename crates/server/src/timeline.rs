@@ -103,6 +103,17 @@ impl Course {
         taper_of(catalogue, self.drug(), &self.segments, name, today)
     }
 
+    /// The one time of day a once-a-day plan was given ("08:00" in the form's times), in minutes;
+    /// `None` for a plan taken at several times or at no given time.
+    pub fn once_a_day_at(&self) -> Option<u16> {
+        let times = self.current().settings.times.as_deref()?;
+        let parsed = taper_core::units::DoseTimes::parse("times", times).ok()?;
+        match parsed.times() {
+            [one] => Some(one.minutes()),
+            _ => None,
+        }
+    }
+
     pub fn current(&self) -> &Rev {
         // from_record refuses an empty list.
         &self.revs[self.revs.len() - 1]

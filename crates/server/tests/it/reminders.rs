@@ -167,3 +167,39 @@ async fn a_switchs_doses_are_reminded_of_at_their_times() {
         scratch.remove().await;
     }
 }
+
+/// A walk: a once-a-day plan given 08:00 was reminded at 09:00 (the default for a plan with no
+/// time). The plan's own time comes first.
+#[tokio::test]
+async fn a_once_a_day_plans_own_time_is_when_it_is_reminded() {
+    let Some(sink) = Sink::start() else { return };
+    let scratch = Scratch::sqlite();
+    let (app, state, worker) = with_mail_state(&scratch.url, &sink).await;
+    let email = format!("remind-once-{}@example.org", uuid::Uuid::now_v7().simple());
+    let b = app.browser();
+    b.sign_up(&email).await;
+    let today = days_ago(0);
+    let form = [
+        ("drug", "citalopram"),
+        ("dose_as", "tablets"),
+        ("dose", "20"),
+        ("strategy", "hyperbolic"),
+        ("step", "10"),
+        ("every", "28"),
+        ("start_date", today.as_str()),
+        ("times", "08:00"),
+        ("syringe", "0.1"),
+        ("products", "citalopram-tab-20mg"),
+        ("products", "citalopram-oral-drops-40mg-ml"),
+    ];
+    let saved = b.submit("/plan/new?drug=citalopram", "/plan", &form).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+    b.submit("/account", "/account/reminders", &[("doses", "on")]).await;
+    let day = london_today();
+    assert_eq!(tick(&state, london(day, 7, 55)).await.unwrap(), 0, "not before its time");
+    assert_eq!(tick(&state, london(day, 8, 5)).await.unwrap(), 1, "at the plan's 08:00");
+    assert_eq!(tick(&state, london(day, 9, 5)).await.unwrap(), 0, "not again at 09:00");
+    worker.abort();
+    app.stop().await;
+    scratch.remove().await;
+}
