@@ -104,6 +104,22 @@ impl Store {
     /// server's key (a backup sealed with another key would leave a server that cannot start:
     /// security probe N7).
     async fn check_staged(staged: &std::path::Path, key: &crate::seal::Key) -> Result<()> {
+        // One plain connection, read-only, first: a file cut short fails here at once, where the
+        // pool behind `Store::connect` kept retrying until its timeout (an operator walk).
+        install_default_drivers();
+        let damaged = |e: &dyn std::fmt::Display| {
+            StoreError::Corrupt(format!("the backup is damaged or cut short, so it cannot be restored ({e})"))
+        };
+        let mut conn = sqlx::AnyConnection::connect(&format!("sqlite:{}?mode=ro", staged.display()))
+            .await
+            .map_err(|e| damaged(&e))?;
+        let quick: std::result::Result<(String,), _> = sqlx::query_as("PRAGMA quick_check").fetch_one(&mut conn).await;
+        let _ = conn.close().await;
+        match quick {
+            Ok((v,)) if v == "ok" => {}
+            Ok((v,)) => return Err(damaged(&v)),
+            Err(e) => return Err(damaged(&e)),
+        }
         let check = Store::connect(&format!("sqlite:{}", staged.display())).await?;
         let (verdict,): (String,) = sqlx::query_as("PRAGMA integrity_check").fetch_one(&check.pool).await?;
         check.close().await;

@@ -628,6 +628,13 @@ async fn a_backup_restores_to_the_same_contents() {
     std::fs::write(&text, "not a database at all").unwrap();
     let not_db = Store::restore_sqlite(&text, &path, &key, now()).await.unwrap_err();
     assert!(not_db.to_string().contains("is not a Taper backup"), "{not_db}");
+    // A backup cut short (a copy stopped half-way) is refused with the reason, at once (an
+    // operator walk: it waited for the pool's timeout and said only that).
+    let cut = dir.join("cut.db");
+    let bytes = std::fs::read(&backup).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let short = Store::restore_sqlite(&cut, &path, &key, now()).await.unwrap_err();
+    assert!(short.to_string().contains("damaged or cut short"), "{short}");
     let still = Store::connect_sealed(&s.url, &key).await.unwrap();
     assert!(still.user_by_email("late@example.org").await.unwrap().is_some(), "nothing replaced");
     still.close().await;

@@ -41,8 +41,9 @@ async fn the_reading_before_a_step_and_holding_and_going_on_by_oneself() {
         b.submit("/today", "/plan/hold", &[]).await;
         assert_eq!(app.store.plan(user, plan).await.unwrap().revisions.len(), 2);
 
-        // Ready: the next step, more slowly after a hold (10 pp halved to 5 pp, and said why), and
-        // never sooner than planned before the hold (a walk: it cut the dose at once, days early).
+        // Ready: the next step, never sooner than planned before the hold (a walk: it cut the dose
+        // at once, days early); at the plan's own 10 pp, as the hold came before any cut (a walk: a
+        // hold on the first day halved every step). The halving after a cut: regimen.rs.
         let resumed = b.submit("/today", "/plan/resume", &[]).await;
         assert!(
             resumed.location.as_deref().is_some_and(|l| l.starts_with("/today?saved=resumed&plan=")),
@@ -51,8 +52,8 @@ async fn the_reading_before_a_step_and_holding_and_going_on_by_oneself() {
         );
         let revisions = app.store.plan(user, plan).await.unwrap().revisions;
         let last = revisions.last().unwrap();
-        assert!(!last.hold && last.reason.contains("You said you were ready for the next step: 5 pp"), "{last:?}");
-        assert!(last.reason.contains("half the 10 pp before") && !last.reason.contains("said Hold"), "{last:?}");
+        assert!(!last.hold && last.reason.contains("You said you were ready for the next step: 10 pp"), "{last:?}");
+        assert!(!last.reason.contains("half") && !last.reason.contains("said Hold"), "{last:?}");
         let today = b.get("/today?saved=resumed").await;
         assert!(today.has("Your plan goes on. Keep today&#39;s dose as below; your next step:"), "{}", today.body);
         let stays = "agreed dose today: <span class=\"big\" id=\"today-dose\">20 mg";
@@ -66,11 +67,11 @@ async fn the_reading_before_a_step_and_holding_and_going_on_by_oneself() {
         assert!(back.starts_with("/today?saved=unchanged&plan="), "{back}");
         assert!(b.get(&back).await.has("had already changed"));
         assert_eq!(app.store.plan(user, plan).await.unwrap().revisions.len(), revisions, "nothing added");
-        // Holding and going on again does not halve the step again (a walk: 5 → 2.5 → 1.25 → 1 pp).
+        // Holding and going on again, still before the first cut, leaves the step as it is.
         b.submit("/today", "/plan/hold", &[]).await;
         b.submit("/today", "/plan/resume", &[]).await;
         let last = app.store.plan(user, plan).await.unwrap().revisions.pop().unwrap();
-        assert!(last.reason.contains("ready for the next step: 5 pp per step"), "{last:?}");
+        assert!(last.reason.contains("ready for the next step: 10 pp per step"), "{last:?}");
         app
     })
     .await;
