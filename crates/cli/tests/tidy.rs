@@ -358,7 +358,7 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/notices.rs", &["64", "1024", "5"]), // a notice's size in KiB; sentences listed
     ("crates/server/src/csrf.rs", &["64", "1024", "60"]), // form body limit, token length; seconds per minute
     ("crates/server/src/lapsed.rs", &["7", "24"]), // how long a form names its owner: days, hours a day
-    ("crates/server/src/lib.rs", &["30", "12", "20", "60"]), // session timeouts, plan deadline
+    ("crates/server/src/lib.rs", &["30", "12", "20", "60", "2"]), // session timeouts, plan deadline, /ready's wait
     // connections at once, seconds for headers and body, milliseconds after a failed accept
     ("crates/server/src/listen.rs", &["1024", "10", "30", "100"]),
     // import: the file's size in MiB, records of each kind, the earliest year

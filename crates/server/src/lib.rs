@@ -251,14 +251,21 @@ pub fn app(state: AppState, secure_cookies: bool) -> Router {
 /// 200 "ready" while the database answers a query, else 503 with no detail.
 async fn ready(axum::extract::State(state): axum::extract::State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse as _;
-    match state.store.ping().await {
-        Ok(()) => "ready".into_response(),
-        Err(e) => {
+    match tokio::time::timeout(READY_WITHIN, state.store.can_write()).await {
+        Ok(Ok(())) => "ready".into_response(),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "not ready: the database does not answer");
             (axum::http::StatusCode::SERVICE_UNAVAILABLE, "the database does not answer").into_response()
         }
+        Err(_) => {
+            tracing::warn!("not ready: the database takes no writes now (its write lock is held)");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "the database takes no writes now").into_response()
+        }
     }
 }
+
+/// How long `/ready` waits for the database to take a write before saying it is not ready.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Every page and form of the app (tests/authz.toml lists each one with who may use it).
 fn routes() -> Router<AppState> {

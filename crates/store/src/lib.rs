@@ -291,6 +291,17 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the database would take a write now: on SQLite the write lock is taken and let go
+    /// at once, writing nothing (an operator walk: a held lock still read "ready"); on PostgreSQL,
+    /// whose writes take no lock of the whole database, that it answers.
+    pub async fn can_write(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => self.begin_write().await?.rollback().await?,
+            Backend::Postgres => self.ping().await?,
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -311,6 +322,13 @@ impl Store {
             .await?;
         }
         Ok(())
+    }
+
+    /// Holds the database's write lock until the transaction is rolled back or dropped (SQLite; on
+    /// PostgreSQL an open transaction), for tests of what waits on it.
+    #[cfg(feature = "test-support")]
+    pub async fn test_hold_write_lock(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        self.begin_write().await
     }
 
     /// Moves a switch's first day (tests of a switch followed for weeks).

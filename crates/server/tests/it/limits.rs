@@ -41,13 +41,22 @@ async fn slow_headers_and_missing_bodies_are_cut_off() {
 }
 
 /// Issue 21: `/ready` answers "ready" while the database answers, and 503 once it cannot (here,
-/// its connections closed), with no detail for whoever asks.
+/// its connections closed), with no detail for whoever asks; on SQLite also while another holds
+/// its write lock (an operator walk: a held lock still read "ready"), and ready again after.
 #[tokio::test]
 async fn ready_says_whether_the_database_answers() {
     on_both(|app: TestApp| async move {
         let b = app.browser();
         let ok = b.get("/ready").await;
         assert_eq!((ok.status, ok.body.as_str()), (reqwest::StatusCode::OK, "ready"));
+        if app.url.starts_with("sqlite:") {
+            let lock = app.store.test_hold_write_lock().await.unwrap();
+            let locked = b.get("/ready").await;
+            assert_eq!(locked.status, reqwest::StatusCode::SERVICE_UNAVAILABLE, "{}", locked.body);
+            assert_eq!(b.get("/health").await.body, "ok", "alive meanwhile");
+            lock.rollback().await.unwrap();
+            assert_eq!(b.get("/ready").await.status, reqwest::StatusCode::OK, "ready again");
+        }
         app.store.close().await;
         let down = b.get("/ready").await;
         assert_eq!(down.status, reqwest::StatusCode::SERVICE_UNAVAILABLE);
