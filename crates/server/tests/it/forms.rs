@@ -770,6 +770,34 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
     .await;
 }
 
+/// Signs up `email` in a zone where it is now `hour` o'clock, with gabapentin 900 mg a day
+/// (08:00, 15:00, 22:00) from that day; the person's id and that day.
+async fn gabapentin_at(
+    app: &TestApp,
+    b: &crate::helpers::Browser,
+    email: &str,
+    hour: i32,
+) -> (taper_store::UserId, jiff::civil::Date) {
+    b.sign_up(email).await;
+    let (zone, date) = crate::zone_at(hour);
+    let user = app.store.user_by_email(email).await.unwrap().unwrap().id;
+    app.store.set_time_zone(user, &zone).await.unwrap();
+    let today = date.to_string();
+    let plan = [
+        ("drug", "gabapentin"),
+        ("dose", "900"),
+        ("strategy", "proportional"),
+        ("step", "10"),
+        ("every", "28"),
+        ("start_date", today.as_str()),
+        ("syringe", "0.1"),
+        ("products", "gabapentin-cap-300mg"),
+        ("products", "gabapentin-cap-100mg"),
+    ];
+    assert_eq!(b.submit("/plan/new?drug=gabapentin", "/plan", &plan).await.status, StatusCode::SEE_OTHER);
+    (user, date)
+}
+
 /// Issue 20 and a new-user walk: "Today has one 'I took it' pair for gabapentin's three doses, so
 /// a missed afternoon dose can't be recorded on its own." Each time now has its own record; a
 /// missed one brings the never-double-up advice; a time that is not today's is refused by name;
@@ -778,24 +806,8 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
 async fn each_dose_time_is_recorded_on_its_own() {
     on_both(|app: TestApp| async move {
         let b = app.browser();
-        b.sign_up("g@example.org").await;
         // Late in the evening where the person lives: every dose of the day can be recorded.
-        let (zone, date) = crate::zone_at(22);
-        let user = app.store.user_by_email("g@example.org").await.unwrap().unwrap().id;
-        app.store.set_time_zone(user, &zone).await.unwrap();
-        let today = date.to_string();
-        let plan = vec![
-            ("drug", "gabapentin"),
-            ("dose", "900"),
-            ("strategy", "proportional"),
-            ("step", "10"),
-            ("every", "28"),
-            ("start_date", today.as_str()),
-            ("syringe", "0.1"),
-            ("products", "gabapentin-cap-300mg"),
-            ("products", "gabapentin-cap-100mg"),
-        ];
-        assert_eq!(b.submit("/plan/new?drug=gabapentin", "/plan", &plan).await.status, StatusCode::SEE_OTHER);
+        gabapentin_at(&app, &b, "g@example.org", 22).await;
         let t = b.get("/today").await;
         for time in ["08:00", "15:00", "22:00"] {
             assert!(t.has(&format!("I took the {time} dose")), "{time}: {}", visible(&t));
@@ -835,24 +847,9 @@ async fn each_dose_time_is_recorded_on_its_own() {
 async fn a_dose_hours_ahead_is_not_recorded_yet() {
     on_both(|app: TestApp| async move {
         let b = app.browser();
-        b.sign_up("early@example.org").await;
         // Noon where the person lives: 08:00 is past, 15:00 and 22:00 are to come.
-        let (zone, date) = crate::zone_at(12);
-        let user = app.store.user_by_email("early@example.org").await.unwrap().unwrap().id;
-        app.store.set_time_zone(user, &zone).await.unwrap();
+        let (user, date) = gabapentin_at(&app, &b, "early@example.org", 12).await;
         let today = date.to_string();
-        let plan = vec![
-            ("drug", "gabapentin"),
-            ("dose", "900"),
-            ("strategy", "proportional"),
-            ("step", "10"),
-            ("every", "28"),
-            ("start_date", today.as_str()),
-            ("syringe", "0.1"),
-            ("products", "gabapentin-cap-300mg"),
-            ("products", "gabapentin-cap-100mg"),
-        ];
-        assert_eq!(b.submit("/plan/new?drug=gabapentin", "/plan", &plan).await.status, StatusCode::SEE_OTHER);
         let t = b.get("/today").await;
         assert!(t.has("I took the 08:00 dose"), "{}", visible(&t));
         assert!(

@@ -20,26 +20,7 @@ const WRITTEN_BY_DESIGN: &[&str] = &["sessions", "audit", "devices", "form_owner
 async fn pages_read_the_data_and_never_write_them() {
     on_both(|app: TestApp| async move {
         let b = app.browser();
-        b.sign_up("reads@example.org").await;
-        make_plan(&b, &days_ago(17), "14").await;
-        for d in (4..=10).rev() {
-            assert_eq!(check_in(&b, &days_ago(d), 2, "1").await.status, StatusCode::SEE_OTHER);
-        }
-        let user = app.store.user_by_email("reads@example.org").await.unwrap().unwrap().id;
-        let plan = app.store.plans(user).await.unwrap()[0].id;
-        let scores = raised_scores();
-        for d in (0..=3).rev() {
-            let c = taper_store::NewCheckIn {
-                date: days_ago(d).parse().unwrap(),
-                scores: &scores,
-                burden: 7,
-                wellbeing: 6,
-                sleep_hours: Some(7.0),
-                note: "",
-                own: &[],
-            };
-            app.store.save_checkin(user, &c, jiff::Timestamp::now()).await.unwrap();
-        }
+        let (user, plan) = raised_past_the_refresh(&app, &b, "reads@example.org").await;
         let dr = app.browser();
         dr.sign_up_as("reads-dr@example.org", "Dr Lee", "clinician").await;
         crate::sharing::share_with(&b, &dr).await;
@@ -72,6 +53,37 @@ async fn pages_read_the_data_and_never_write_them() {
     .await;
 }
 
+/// A citalopram plan begun 17 days ago (its first cut 3 days ago), seven quiet check-ins sent
+/// through the form, then four raised ones written straight to the store, past the refresh a
+/// form's save brings: the person and plan.
+async fn raised_past_the_refresh(
+    app: &TestApp,
+    b: &crate::helpers::Browser,
+    email: &str,
+) -> (taper_store::UserId, taper_store::PlanId) {
+    b.sign_up(email).await;
+    make_plan(b, &days_ago(17), "14").await;
+    for d in (4..=10).rev() {
+        assert_eq!(check_in(b, &days_ago(d), 2, "1").await.status, StatusCode::SEE_OTHER);
+    }
+    let user = app.store.user_by_email(email).await.unwrap().unwrap().id;
+    let plan = app.store.plans(user).await.unwrap()[0].id;
+    let scores = raised_scores();
+    for d in (0..=3).rev() {
+        let c = taper_store::NewCheckIn {
+            date: days_ago(d).parse().unwrap(),
+            scores: &scores,
+            burden: 7,
+            wellbeing: 6,
+            sleep_hours: Some(7.0),
+            note: "",
+            own: &[],
+        };
+        app.store.save_checkin(user, &c, jiff::Timestamp::now()).await.unwrap();
+    }
+    (user, plan)
+}
+
 /// Seven of the first 17 items at "mild", the rest of them none, the later items not answered:
 /// as `check_in(b, day, 7, "1")` sends.
 fn raised_scores() -> Vec<Option<u8>> {
@@ -87,26 +99,7 @@ fn raised_scores() -> Vec<Option<u8>> {
 async fn a_suggestion_is_made_once_when_two_work_it_out_at_once() {
     on_both(|app: TestApp| async move {
         let b = app.browser();
-        b.sign_up("twice@example.org").await;
-        make_plan(&b, &days_ago(17), "14").await;
-        for d in (4..=10).rev() {
-            check_in(&b, &days_ago(d), 2, "1").await;
-        }
-        let user = app.store.user_by_email("twice@example.org").await.unwrap().unwrap().id;
-        let plan = app.store.plans(user).await.unwrap()[0].id;
-        let scores = raised_scores();
-        for d in (0..=3).rev() {
-            let c = taper_store::NewCheckIn {
-                date: days_ago(d).parse().unwrap(),
-                scores: &scores,
-                burden: 7,
-                wellbeing: 6,
-                sleep_hours: Some(7.0),
-                note: "",
-                own: &[],
-            };
-            app.store.save_checkin(user, &c, jiff::Timestamp::now()).await.unwrap();
-        }
+        let (user, plan) = raised_past_the_refresh(&app, &b, "twice@example.org").await;
         let state = taper_server::AppState::build(app.store.clone(), 2, std::time::Duration::from_secs(1800)).unwrap();
         let now = jiff::Timestamp::now();
         let (x, y, z) = tokio::join!(
