@@ -220,8 +220,9 @@ pub struct SwitchToday {
     pub stage: Option<StageView>,
     /// Today's doses, each with what was recorded for it.
     pub doses: Vec<SwitchDoseRow>,
-    /// Today (ISO), the day `doses` are of.
+    /// Today (ISO), the day `doses` are of, and in words.
     pub day: String,
+    pub date: String,
     /// Stages after the doses of the start (stage 0).
     pub stages: usize,
     pub next: Option<String>,
@@ -268,6 +269,7 @@ pub(crate) async fn view_of(
             stage: None,
             doses: Vec::new(),
             day: today.to_string(),
+            date: super::long_date(today),
             stages: 0,
             next: None,
             complete: None,
@@ -303,6 +305,7 @@ fn on_day(state: &AppState, record: &SwitchRecord, plan: &CrossoverPlan, today: 
         to_id: plan.to_drug.clone(),
         stage: current.map(|s| stage_view(c, record.start, s)),
         day: today.to_string(),
+        date: super::long_date(today),
         doses: current.map(|s| rows_of(c, s, &stage_view(c, record.start, s).doses)).unwrap_or_default(),
         stages: plan.stages.len().saturating_sub(1),
         next: next.map(|s| format!("Stage {} starts on {}.", s.index, after(s.day))),

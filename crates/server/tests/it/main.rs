@@ -353,7 +353,10 @@ async fn a_plan_is_previewed_saved_and_today_says_what_to_take_and_how() {
 
         let taken = b.submit("/today", "/today/dose", &[("status", "taken")]).await;
         assert_eq!(taken.status, StatusCode::SEE_OTHER);
-        assert!(b.get("/today").await.has("Recorded: taken (marked at"));
+        let recorded = b.get("/today").await;
+        assert!(recorded.has("Recorded: taken (marked at"));
+        // How to put it right, as a day in parts says (a walk: only those said it).
+        assert!(recorded.has("Recorded wrongly? Press the right button below to correct it."));
         b.submit("/today", "/today/dose", &[("status", "missed")]).await;
         let missed = b.get("/today").await;
         assert!(missed.has("Recorded: missed"));

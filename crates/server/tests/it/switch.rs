@@ -270,6 +270,7 @@ async fn a_switchs_doses_are_recorded_one_by_one() {
 
         let t = b.get("/today").await;
         assert!(t.has("I took the 08:00 Clonazepam"), "{}", crate::forms::visible(&t));
+        assert!(t.has(&format!("<p class=\"date\">{}</p>", date.strftime("%A %-d %B %Y"))), "the day it shows");
         assert!(!t.has("Taper does not record the doses of a switch"));
         assert!(!t.has("I took the 20:00 Clonazepam") && t.has("Later today: you can record it from 19:00."));
         let day = date.to_string();
