@@ -258,6 +258,13 @@ fn today_dose(
         times,
         notes: step.notes.clone(),
         hold: on.hold,
+        // The plan stops above zero: its products cannot make a next step within the pace (a
+        // walk: Today said nothing, the reason was only on the plan page).
+        // A plan asked to end at this dose ("end at") is where it meant to be.
+        stalled: on.next.is_none()
+            && on.dose_mg > 0.0
+            && !on.hold
+            && course.current().settings.end_mg.is_none_or(|end| on.dose_mg > end),
         // In the same units as the headline: the next dose as measured, where it is drops too
         // (walk-through round 5: "20 mg" then "14 mg (counted as tablets)").
         next: on.next.map(|(d, dose)| {
@@ -416,6 +423,8 @@ pub struct TodayDose {
     /// The products' own cautions for today's preparation.
     pub notes: Vec<String>,
     pub hold: bool,
+    /// The plan goes no lower than today's dose with its products.
+    pub stalled: bool,
     pub next: Option<String>,
     /// The whole day's record: "taken at 08:02", "missed", or empty.
     pub recorded: Option<String>,

@@ -47,7 +47,10 @@ async fn pages_read_the_data_and_never_write_them() {
         }
         let made = app.store.proposals(user, plan).await.unwrap();
         assert_eq!(made.len(), 1, "{made:?}");
-        assert!(b.get("/today").await.has("A suggestion for you"));
+        let today = b.get("/today").await.body;
+        // First on the page, above the doses (a walk found it 1,300 px down on a phone).
+        let (said, dose) = (today.find("A suggestion for you"), today.find("agreed dose today"));
+        assert!(said.is_some() && said < dose, "{today}");
         app
     })
     .await;

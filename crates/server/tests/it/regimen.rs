@@ -493,6 +493,10 @@ async fn going_on_when_the_smaller_step_cannot_be_made_says_why_and_keeps_the_ho
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
         let user = app.store.user_by_email("tablets@example.org").await.unwrap().unwrap().id;
         let plan = app.store.active_plans(user).await.unwrap()[0].id.to_string();
+        // The plan itself goes no lower than 37.5 mg with these products: Today says so, with
+        // where to read why (a walk: it was said only on the plan page).
+        let t = b.get("/today").await;
+        assert!(t.has("Your plan goes no lower than this dose") && t.has("do not stop suddenly"), "{}", visible(&t));
         b.submit("/today", "/plan/hold", &[("plan", plan.as_str())]).await;
         let went = b.submit("/today", "/plan/resume", &[("plan", plan.as_str()), ("confirm", "yes")]).await;
         let revs = app.store.plan(user, plan.parse().unwrap()).await.unwrap().revisions;
