@@ -199,14 +199,19 @@ pub async fn csv(State(state): State<AppState>, person: Person) -> AppResult<Res
     let csv_err = |e: csv::Error| AppError::internal("writing CSV", e);
     w.write_record(["medicine", "date", "time", "planned_mg", "recorded", "recorded_mg", "marked_at"])
         .map_err(csv_err)?;
-    // Every plan in force, one after the other (several at once: issue 20).
-    for course in Course::load_all(&state, person.id()).await? {
+    // Every plan, oldest first, one after the other (several at once: issue 20); a plan another
+    // replaced up to the day it was replaced (a walk: starting a switch took the replaced plan's
+    // doses out of the CSV).
+    let mut plans = state.store.plans(person.id()).await?;
+    plans.reverse();
+    for p in plans {
+        let course = Course::from_record(state.store.plan(person.id(), p.id).await?, &state.catalogue)?;
         let name = course.drug_name(&state.catalogue);
-        let today = person.today();
+        let last = p.replaced_at.map_or_else(|| person.today(), |t| t.to_zoned_datetime(person.tz.clone()).date());
         let first = course.revs[0].record.effective;
-        let records = state.store.doses_between(person.id(), course.plan_id, first, today).await?;
+        let records = state.store.doses_between(person.id(), course.plan_id, first, last).await?;
         let mut date = first;
-        while date <= today {
+        while date <= last {
             for row in planned_rows(&person, &course, date, &records) {
                 w.write_record(std::iter::once(name.as_str()).chain(row.iter().map(String::as_str)))
                     .map_err(csv_err)?;

@@ -52,6 +52,7 @@ pub async fn start(
     match state.store.start_switch(person.id(), &form, person.today(), &replaces, person.now()).await {
         Ok(id) => {
             tracing::info!(user = %person.id(), switch = %id, "switch started");
+            carry_todays_records(&state, &person, id, &plan, &replaces).await?;
             Ok(Redirect::to("/today?saved=switch-started#switch").into_response())
         }
         Err(StoreError::Conflict(_)) => Err(AppError::BadRequest(
@@ -60,6 +61,46 @@ pub async fn start(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Today's doses already recorded on the plans the switch replaces, carried onto the switch's
+/// same doses (its first stage is the doses taken now): a walk started a switch after taking the
+/// 08:00 dose and Today then showed that dose as not recorded, inviting a second. A day taken
+/// whole is carried onto the switch's one dose of that drug, where it has one.
+async fn carry_todays_records(
+    state: &AppState,
+    person: &Person,
+    switch: taper_store::SwitchId,
+    plan: &CrossoverPlan,
+    replaced: &[taper_store::PlanId],
+) -> AppResult<()> {
+    let today = person.today();
+    let Some(stage) = taper_core::crossover::stage_on(plan, 0) else { return Ok(()) };
+    let from: Vec<(u16, f64)> = (stage.doses.iter())
+        .filter(|d| d.drug == plan.from_drug)
+        .filter_map(|d| taper_core::units::DoseTime::from_hours(d.hour).map(|t| (t.minutes(), d.mg)))
+        .collect();
+    for plan_id in replaced {
+        for r in state.store.doses_on(person.id(), *plan_id, today).await? {
+            let at = match r.time {
+                Some(t) => from.iter().find(|(m, _)| *m == t),
+                None if from.len() == 1 => from.first(),
+                None => None,
+            };
+            let Some(&(time, mg)) = at else { continue };
+            let dose = taper_store::SwitchDose {
+                switch,
+                date: today,
+                drug: plan.from_drug.clone(),
+                time,
+                status: r.status,
+                dose_mg: mg,
+                recorded_at: r.recorded_at,
+            };
+            state.store.record_switch_dose(person.id(), &dose, r.recorded_at).await?;
+        }
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]

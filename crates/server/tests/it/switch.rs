@@ -114,10 +114,23 @@ async fn an_agreed_switch_is_followed_on_today_stage_by_stage() {
         assert!(unagreed.has("Tick that you and your prescriber agreed this switch"));
         assert!(app.store.active_switch(user).await.unwrap().is_none());
 
+        // Today's dose was taken before the switch began: it stays recorded, on the switch's
+        // same dose (a walk: shown as not recorded, inviting a second).
+        assert_eq!(b.submit("/today", "/today/dose", &[("status", "taken")]).await.status, StatusCode::SEE_OTHER);
         let mut agreed = answers.clone();
         agreed.push(("agreed", "yes"));
         let started = b.submit("/switch", "/switch/start", &agreed).await;
         assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+        let carried = app.store.switch_doses(user).await.unwrap();
+        assert_eq!(carried.len(), 1, "{carried:?}");
+        assert_eq!(
+            (carried[0].time, carried[0].status, carried[0].dose_mg),
+            (22 * 60, taper_store::DoseStatus::Taken, 2.0)
+        );
+        // The replaced plan's doses stay in the dose CSV, up to the day it was replaced.
+        let csv = b.get("/account/doses.csv").await.body;
+        assert!(csv.contains(&format!("Clonazepam,{today},,2,taken,2,")), "{csv}");
+        assert!(csv.contains(&format!("Clonazepam (switch),{today},22:00,2,taken,2,")), "{csv}");
         assert!(app.store.active_plans(user).await.unwrap().is_empty(), "the clonazepam plan ended with it");
         let t = b.get("/today").await;
         assert!(t.has("Your switch from Clonazepam to Diazepam"), "{}", crate::forms::visible(&t));
