@@ -370,7 +370,8 @@ fn from_checkins(s: &Situation) -> Option<Proposal> {
         format!(
             "Your latest check-in ({}): {} points; 3-day average {:.1}",
             latest.date,
-            n(latest.burden),
+            // To a tenth, as the baseline and average beside it (a walk read "38.4348 points").
+            n((latest.burden * 10.0).round() / 10.0),
             latest.rolling
         ),
     ];
