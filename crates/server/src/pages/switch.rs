@@ -172,7 +172,10 @@ pub async fn preview(
     Ok(match state.switch(req).await? {
         Ok(plan) => {
             let hidden = pairs.into_iter().filter(|(k, _)| k != "csrf").collect();
-            preview_page(&state, &person, &plan, hidden, None).into_response()
+            let mut page = preview_page(&state, &person, &plan, hidden, None);
+            // Said before agreeing, not after (a walk: refused only once started).
+            page.already = state.store.active_switch(person.id()).await?.is_some();
+            page.into_response()
         }
         Err(e) => crate::views::again(form_page(&state, &person, &f, fields_of(&e))),
     })
@@ -326,6 +329,8 @@ pub struct SwitchPreview {
     pub error: Option<String>,
     /// The switch the person follows (no forms to start or change it), from its first day.
     pub following: Option<String>,
+    /// The person follows another switch already: this one cannot start until that one stops.
+    pub already: bool,
 }
 
 /// The switch the person follows, begun on `start`, as the preview shows a switch.
@@ -382,6 +387,7 @@ impl SwitchPreview {
             hidden,
             error: None,
             following: None,
+            already: false,
         }
     }
 }

@@ -152,6 +152,9 @@ async fn an_agreed_switch_is_followed_on_today_stage_by_stage() {
         let again = b.submit("/switch", "/switch/start", &agreed).await;
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "one switch at a time");
         assert!(again.has("You already follow a switch"));
+        // Said on the preview already, before agreeing (a walk: refused only once started).
+        let second = b.submit("/switch", "/switch/preview", &answers).await;
+        assert!(second.has("id=\"already\"") && !second.has("Start this switch today"), "{}", second.body);
 
         // Staying on stage 0 moves stage 1 a stage's length later (core's with_stays).
         let id = app.store.active_switch(user).await.unwrap().unwrap().id.to_string();
