@@ -8,6 +8,28 @@ use taper_core::units::DoseTime;
 use taper_store::DoseStatus;
 
 use crate::auth::Person;
+use crate::checkin_form::BACKFILL_DAYS;
+use crate::pages::long_date;
+
+/// The first day whose doses may be recorded or corrected: the plan's or switch's `first` day, at
+/// most `BACKFILL_DAYS` back (as check-ins). The last is today.
+pub(crate) fn earliest_recordable(first: Date, today: Date) -> Date {
+    today.checked_sub(jiff::Span::new().days(BACKFILL_DAYS - 1)).unwrap_or(today).max(first)
+}
+
+/// `raw` as a day whose doses (of `what`: "Doses", "Doses of your switch") may be recorded, from
+/// `first` on, or a refusal that names the days that may.
+pub(crate) fn day_asked(raw: &str, what: &str, first: Date, today: Date) -> Result<Date, String> {
+    let from = earliest_recordable(first, today);
+    let allowed = format!("from {} to today, {}", long_date(from), long_date(today));
+    let date: Date = raw.trim().parse().map_err(|_| {
+        format!("'{}' is not a date (write it as 2026-12-01). {what} can be recorded {allowed}.", raw.trim())
+    })?;
+    if date < from || date > today {
+        return Err(format!("{what} can be recorded {allowed}; {} is outside those days.", long_date(date)));
+    }
+    Ok(date)
+}
 
 /// When the dose at `minutes` on `date` is still too far ahead to record, the time it can be
 /// recorded from (core's rule); `None` once it can be, and for a day's one dose (no time).

@@ -23,12 +23,14 @@ pub async fn sweep(state: &AppState, now: Timestamp) -> AppResult<usize> {
     Ok(people.len())
 }
 
-/// Sweeps at start and then every `SWEEP_EVERY` until the process ends.
+/// Sweeps every `SWEEP_EVERY` until the process ends; the first an hour after start, not at it
+/// (every instance starting at once would each read everyone; what data changes bring is made
+/// when they change).
 pub async fn run(state: AppState) {
     loop {
+        tokio::time::sleep(SWEEP_EVERY).await;
         if let Err(e) = sweep(&state, Timestamp::now()).await {
             tracing::warn!(error = %e, "readings could not be refreshed");
         }
-        tokio::time::sleep(SWEEP_EVERY).await;
     }
 }

@@ -61,20 +61,22 @@ pub async fn tick(state: &AppState, now: Timestamp) -> AppResult<usize> {
             continue;
         }
         let courses = Course::load_all(state, user).await?;
-        // A switch core can no longer plan is said on Today; it has no doses to remind of.
-        let switch = match crate::pages::switching::followed(state, user).await {
-            Ok(s) => s,
-            Err(crate::error::AppError::BadRequest(_)) => None,
-            Err(e) => return Err(e),
+        // Planned again only for someone reminded of doses (this runs every minute). A switch core
+        // can no longer plan is said on Today; it has no doses to remind of.
+        let switch = match prefs.doses {
+            false => None,
+            true => match crate::pages::switching::followed(state, user).await {
+                Ok(s) => s,
+                Err(crate::error::AppError::BadRequest(_)) => None,
+                Err(e) => return Err(e),
+            },
         };
         if courses.is_empty() && switch.is_none() {
             continue;
         }
         let ctx = Due { state, user, to: &account.email, public: &mail.public_url, today: local.date(), minute, now };
         queued += ctx.all(&courses, prefs).await?;
-        if prefs.doses
-            && let Some((record, plan)) = switch
-        {
+        if let Some((record, plan)) = switch {
             queued += usize::from(ctx.switch_doses(&record, &plan).await?);
         }
     }

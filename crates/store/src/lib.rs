@@ -346,43 +346,24 @@ impl Store {
     /// a request writes nothing: issue 21, GET requests never write).
     #[cfg(feature = "test-support")]
     pub async fn test_contents(&self, except: &[&str]) -> Result<Vec<(String, String)>> {
-        let tables: Vec<(String,)> =
-            match self.backend() {
-                Backend::Sqlite => sqlx::query_as(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-                )
-                .fetch_all(&self.pool)
-                .await?,
-                Backend::Postgres => {
-                    sqlx::query_as(
-                        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
-                     AND table_type = 'BASE TABLE' ORDER BY table_name",
-                    )
-                    .fetch_all(&self.pool)
-                    .await?
-                }
-            };
+        let kept = |t: &str| !except.contains(&t);
+        if self.backend() == Backend::Sqlite {
+            // The backups' comparison, the one way SQLite's rows are read as text.
+            let all = self.sqlite_contents().await?;
+            return Ok(all.into_iter().filter(|(t, _, _)| kept(t)).map(|(t, _, rows)| (t, rows)).collect());
+        }
+        let tables: Vec<(String,)> = sqlx::query_as(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+             AND table_type = 'BASE TABLE' ORDER BY table_name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut out = Vec::new();
-        for (table,) in tables.into_iter().filter(|(t,)| !except.contains(&t.as_str())) {
+        for (table,) in tables.into_iter().filter(|(t,)| kept(t)) {
             if !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(StoreError::Config(format!("not a table name: {table}")));
             }
-            let sql = match self.backend() {
-                Backend::Sqlite => {
-                    let columns: Vec<(String,)> = sqlx::query_as("SELECT name FROM pragma_table_info($1)")
-                        .bind(&table)
-                        .fetch_all(&self.pool)
-                        .await?;
-                    let row =
-                        columns.iter().map(|(c,)| format!("quote(\"{c}\")")).collect::<Vec<_>>().join(" || ',' || ");
-                    format!(
-                        "SELECT coalesce(group_concat(r, '|'), '') FROM (SELECT {row} AS r FROM \"{table}\" ORDER BY 1)"
-                    )
-                }
-                Backend::Postgres => {
-                    format!("SELECT coalesce(string_agg(x::text, '|' ORDER BY x::text), '') FROM \"{table}\" x")
-                }
-            };
+            let sql = format!("SELECT coalesce(string_agg(x::text, '|' ORDER BY x::text), '') FROM \"{table}\" x");
             let (text,): (String,) = sqlx::query_as(trusted(sql)).fetch_one(&self.pool).await?;
             out.push((table, text));
         }

@@ -13,31 +13,20 @@ use super::today::{TimeRow, dose_time, new_way_pending};
 use super::{long_date, mg};
 use crate::AppState;
 use crate::auth::Person;
-use crate::checkin_form::BACKFILL_DAYS;
 use crate::error::{AppError, AppResult};
 use crate::timeline::Course;
 use askama::Template;
 use askama_web::WebTemplate;
 
-/// The days that may be recorded or corrected: from the plan's first day, at most
-/// `BACKFILL_DAYS` back (as check-ins), to today.
+/// The days that may be recorded or corrected: from the plan's first day (within
+/// `dose_records::earliest_recordable`) to today.
 fn days(course: &Course, today: Date) -> (Date, Date) {
-    let first = course.revs[0].record.effective;
-    let earliest = today.checked_sub(jiff::Span::new().days(BACKFILL_DAYS - 1)).unwrap_or(today);
-    (first.max(earliest), today)
+    (crate::dose_records::earliest_recordable(course.revs[0].record.effective, today), today)
 }
 
 /// `raw` as a day that may be recorded, or a clear refusal that names the days that may.
 fn day_asked(raw: &str, course: &Course, today: Date) -> Result<Date, String> {
-    let (from, to) = days(course, today);
-    let allowed = format!("from {} to today, {}", long_date(from), long_date(to));
-    let date: Date = raw.trim().parse().map_err(|_| {
-        format!("'{}' is not a date (write it as 2026-12-01). Doses can be recorded {allowed}.", raw.trim())
-    })?;
-    if date < from || date > to {
-        return Err(format!("Doses can be recorded {allowed}; {} is outside those days.", long_date(date)));
-    }
-    Ok(date)
+    crate::dose_records::day_asked(raw, "Doses", course.revs[0].record.effective, today)
 }
 
 /// The calendar again with `error` at the top, for a day that cannot be recorded: the person

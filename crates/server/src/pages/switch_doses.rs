@@ -15,7 +15,6 @@ use taper_core::units::DoseTime;
 use taper_store::{StoreError, SwitchDose, SwitchId, SwitchRecord};
 
 use super::long_date;
-use crate::checkin_form::BACKFILL_DAYS;
 
 use crate::AppState;
 use crate::auth::Person;
@@ -36,24 +35,9 @@ pub struct DoseForm {
     date: String,
 }
 
-/// `raw` as a day of the switch that may be recorded: from its first day, at most
-/// `BACKFILL_DAYS` back (as a plan's doses), to today; else why not.
+/// `raw` as a day of the switch that may be recorded (as a plan's doses); else why not.
 fn day_asked(raw: &str, start: Date, today: Date) -> Result<Date, String> {
-    let earliest = today.checked_sub(jiff::Span::new().days(BACKFILL_DAYS - 1)).unwrap_or(today).max(start);
-    let allowed = format!("from {} to today, {}", long_date(earliest), long_date(today));
-    let date: Date = raw.trim().parse().map_err(|_| {
-        format!(
-            "'{}' is not a date (write it as 2026-12-01). Doses of your switch can be recorded {allowed}.",
-            raw.trim()
-        )
-    })?;
-    if date < earliest || date > today {
-        return Err(format!(
-            "Doses of your switch can be recorded {allowed}; {} is outside those days.",
-            long_date(date)
-        ));
-    }
-    Ok(date)
+    crate::dose_records::day_asked(raw, "Doses of your switch", start, today)
 }
 
 /// Records one of today's switch doses as taken or missed (a second press corrects the first).
@@ -73,14 +57,21 @@ pub async fn record(State(state): State<AppState>, person: Person, Form(f): Form
     };
     let day = u32::try_from((date - record.start).get_days()).unwrap_or(0);
     let wanted = DoseTime::parse("time", &f.time).ok();
-    let dose = taper_core::crossover::stage_on(&plan, day)
-        .and_then(|s| s.doses.iter().find(|d| d.drug == f.drug && DoseTime::from_hours(d.hour) == wanted))
-        .ok_or_else(|| {
-            AppError::BadRequest(
-                "That is not one of that day's doses of your switch: record it with its own button. Nothing was recorded."
-                    .into(),
-            )
-        })?;
+    let stage = taper_core::crossover::stage_on(&plan, day);
+    let doses = stage.map(|s| s.doses.as_slice()).unwrap_or_default();
+    let dose = doses.iter().find(|d| d.drug == f.drug && DoseTime::from_hours(d.hour) == wanted).ok_or_else(|| {
+        // Which was sent, and the doses of that day that may be recorded.
+        let name = |id: &str| state.catalogue.drug(id).map_or_else(|| id.to_string(), |d| d.name.clone());
+        let those: Vec<String> = (doses.iter())
+            .filter_map(|d| DoseTime::from_hours(d.hour).map(|t| format!("{t} {}", name(&d.drug))))
+            .collect();
+        AppError::BadRequest(format!(
+            "'{} {}' is not one of that day's doses of your switch ({}): record each with its own button. Nothing was recorded.",
+            f.time.trim(),
+            name(f.drug.trim()),
+            those.join(", ")
+        ))
+    })?;
     let at = wanted.ok_or_else(|| AppError::bug("a switch dose's time"))?;
     if let Some(from) = crate::dose_records::too_early(&person, date, Some(at.minutes())) {
         let why = format!("Not recorded yet. Your {at} dose is later today: you can record it from {from}.");
@@ -157,7 +148,7 @@ async fn day_page(
     for d in &mut doses {
         d.from = crate::dose_records::too_early(person, date, Some(d.minutes));
     }
-    let earliest = today.checked_sub(jiff::Span::new().days(BACKFILL_DAYS - 1)).unwrap_or(today).max(record.start);
+    let earliest = crate::dose_records::earliest_recordable(record.start, today);
     Ok(SwitchDosesPage {
         chrome: person.chrome("today"),
         error,

@@ -325,6 +325,12 @@ async fn a_switchs_doses_are_recorded_one_by_one() {
         let wrong = send(dose("09:00", "taken", day.clone())).await;
         assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
         assert!(wrong.has("not one of that day&#39;s doses of your switch"), "{}", wrong.body);
+        // It names what was sent and the doses that may be recorded.
+        assert!(
+            wrong.has("&#39;09:00 Clonazepam&#39;") && wrong.has("(08:00 Clonazepam, 20:00 Clonazepam)"),
+            "{}",
+            wrong.body
+        );
         let before = date.checked_sub(jiff::Span::new().days(2)).unwrap().to_string();
         let refused = send(dose("08:00", "taken", before)).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
