@@ -393,6 +393,13 @@ async fn a_switchs_doses_are_recorded_one_by_one() {
         let third = app.store.user_by_email("swd3@example.org").await.unwrap().unwrap().id;
         let err = taper_server::import::import(&app.store, &catalogue, third, &bad).await.unwrap_err();
         assert!(err.to_string().contains("'sertraline' is not one of the switch's medicines"), "{err}");
+        // Security probe N2's way, on a switch: a recorded dose set to 999 mg is refused, naming
+        // the largest the switch plans, and nothing is written.
+        assert!(file.contains("\"dose_mg\": 1.0"), "{file}");
+        let big = file.replacen("\"dose_mg\": 1.0", "\"dose_mg\": 999.0", 1);
+        let err = taper_server::import::import(&app.store, &catalogue, third, &big).await.unwrap_err();
+        assert!(err.to_string().contains("999 mg is not a dose of the switch (0 to 1 mg)"), "{err}");
+        assert!(app.store.switch_doses(third).await.unwrap().is_empty());
         // Stopped, the switch's doses stay in the CSV up to the day it ended (a walk: they went).
         let ended = b.submit("/today", "/switch/end", &[("switch", id.as_str()), ("confirm", "yes")]).await;
         assert_eq!(ended.status, StatusCode::SEE_OTHER);
