@@ -5,7 +5,10 @@
 //! baseline lasting at least three days:
 //!
 //! * baseline: the person's check-ins before their first dose change (the last 7 of them), or
-//!   else their first 7 check-ins; at least 3 are needed;
+//!   else their first 7 check-ins; at least 3 are needed. A check-in far from the others (more
+//!   than 3 median absolute deviations from their median, and more than the smallest threshold)
+//!   is set aside before the mean and spread are taken: one hard day just before the first cut
+//!   must not lift the line a wave is read against (Leys et al. 2013, J Exp Soc Psychol 49:764);
 //! * threshold: twice the baseline's standard deviation, and never less than 3 points;
 //! * a **wave**: at least 3 check-ins in a row whose 3-day rolling mean is above baseline +
 //!   threshold;
@@ -22,6 +25,13 @@ pub const MIN_BASELINE: usize = 3;
 pub const MIN_RUN: usize = 3;
 /// Smallest threshold, in checklist points.
 pub const MIN_THRESHOLD: f64 = 3.0;
+/// A baseline check-in further than this many median absolute deviations (scaled to a standard
+/// deviation) from the baseline's median is set aside. Leys et al. 2013 (J Exp Soc Psychol 49:764)
+/// call 3 very conservative and 2.5 moderately so; Taper takes the conservative one, so only a
+/// clearly odd day is left out.
+pub const SET_ASIDE_MADS: f64 = 3.0;
+/// Scales a median absolute deviation to estimate a standard deviation (normal data; Leys et al. 2013).
+const MAD_TO_SD: f64 = 1.4826;
 /// Calendar days the rolling mean looks back over (inclusive of the day itself).
 pub const ROLLING_DAYS: i32 = 3;
 /// A gap longer than this many days between check-ins ends a run.
@@ -32,7 +42,8 @@ pub const MAX_GAP_DAYS: i32 = 3;
 pub fn method() -> String {
     format!(
         "Your baseline is the average of your check-ins before your first dose change (up to {BASELINE_DAYS} of \
-         them), or of your first {BASELINE_DAYS} check-ins. Each day's burden runs from 0 to {max}: the average of \
+         them), or of your first {BASELINE_DAYS} check-ins; a check-in far from the others in that set (one hard day \
+         just before the first cut, say) is set aside so that it does not lift the line. Each day's burden runs from 0 to {max}: the average of \
          the checklist items you answered, scaled so that {mild} is \"mild\" on average and {max} is every answered \
          item \"severe\"; an item you leave unanswered neither lowers nor raises it, and a day with fewer than \
          {half} items answered is not read. The line is the average of the last {ROLLING_DAYS} days. A wave is at least {MIN_RUN} \
@@ -58,6 +69,8 @@ pub struct Baseline {
     pub mean: f64,
     pub sd: f64,
     pub entries: usize,
+    /// Check-ins of the baseline's span left out as far from the others (`SET_ASIDE_MADS`).
+    pub set_aside: usize,
     pub from: Date,
     pub to: Date,
     /// True when the baseline comes from check-ins before the first dose change.
@@ -160,12 +173,17 @@ impl Analysis {
         let waves: Vec<_> = self.waves().collect();
         let windows = self.windows().count();
         let mut s = format!(
-            "Baseline {:.1} points (from {} check-ins, {} to {}{}). ",
+            "Baseline {:.1} points (from {} check-ins, {} to {}{}{}). ",
             b.mean,
             b.entries,
             b.from,
             b.to,
-            if b.before_first_change { ", before the first dose change" } else { "" }
+            if b.before_first_change { ", before the first dose change" } else { "" },
+            match b.set_aside {
+                0 => String::new(),
+                1 => "; one check-in far from the others set aside".to_owned(),
+                n => format!("; {n} check-ins far from the others set aside"),
+            }
         );
         if waves.is_empty() {
             s.push_str("No waves so far. ");
@@ -245,17 +263,34 @@ fn baseline(sorted: &[Entry], first_change: Option<Date>) -> Option<Baseline> {
     if chosen.len() < MIN_BASELINE {
         return None;
     }
-    let n = chosen.len() as f64;
-    let mean = chosen.iter().map(|e| e.burden).sum::<f64>() / n;
-    let var = chosen.iter().map(|e| (e.burden - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let values: Vec<f64> = chosen.iter().map(|e| e.burden).collect();
+    let centre = median(&values);
+    let mad = median(&values.iter().map(|v| (v - centre).abs()).collect::<Vec<_>>());
+    // Never closer than the smallest threshold: burdens come in small steps, so many baselines
+    // have a deviation of 0, and an ordinary day must not count as odd.
+    let reach = (SET_ASIDE_MADS * MAD_TO_SD * mad).max(MIN_THRESHOLD);
+    // Fewer than half can lie beyond the median's reach, so at least 2 of 3 are kept.
+    let kept: Vec<f64> = values.iter().copied().filter(|v| (v - centre).abs() <= reach).collect();
+    let n = kept.len() as f64;
+    let mean = kept.iter().sum::<f64>() / n;
+    let var = if kept.len() > 1 { kept.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
     Some(Baseline {
         mean,
         sd: var.sqrt(),
-        entries: chosen.len(),
+        entries: kept.len(),
+        set_aside: values.len() - kept.len(),
         from: chosen[0].date,
         to: chosen[chosen.len() - 1].date,
         before_first_change,
     })
+}
+
+/// The middle value (the mean of the middle two for an even count); `values` is not empty.
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    if v.len() % 2 == 0 { (v[mid - 1] + v[mid]) / 2.0 } else { v[mid] }
 }
 
 /// The mean over the window ending at `date`; `upto` is the sorted entries up to and including
@@ -400,6 +435,51 @@ mod tests {
         let windows: Vec<_> = a.windows().collect();
         assert_eq!(windows.len(), 1);
         assert!(windows[0].ongoing);
+    }
+
+    /// Walk 2 of issue 20 (2026-12-06): six calm check-ins, a hard day the day before the first
+    /// cut, then a rise. The hard day had lifted the baseline's mean and doubled its spread, so the
+    /// rise read as "steady" and nothing was suggested.
+    #[test]
+    fn a_hard_day_before_the_first_cut_does_not_hide_the_rise_after_it() {
+        let v = [5.0, 5.0, 5.0, 5.0, 5.0, 5.0, 22.0, 14.0, 15.0, 15.0, 16.0, 15.0];
+        let a = analyse(&series(date(2026, 1, 1), &v), Some(date(2026, 1, 8)));
+        let b = a.baseline.unwrap();
+        assert!(b.before_first_change);
+        assert_eq!((b.mean, b.entries, b.set_aside), (5.0, 6, 1));
+        assert_eq!(a.threshold, MIN_THRESHOLD);
+        let wave = a.ongoing_wave().expect("the rise after the cut is a wave");
+        assert!(wave.start <= date(2026, 1, 8), "{wave:?}");
+        assert!(a.summary().contains("one check-in far from the others set aside"), "{}", a.summary());
+        // Without the setting aside the line would be about 18: mean 7.4, spread 6.4.
+        assert!(b.mean + a.threshold < 14.0);
+    }
+
+    #[test]
+    fn an_ordinary_spread_sets_nothing_aside() {
+        let v = [3.0, 6.0, 4.0, 8.0, 5.0, 2.0, 7.0];
+        let b = analyse(&series(date(2026, 1, 1), &v), None).baseline.unwrap();
+        assert_eq!((b.entries, b.set_aside), (7, 0));
+        assert!((b.mean - 5.0).abs() < 1e-9);
+    }
+
+    proptest::proptest! {
+        /// However odd one baseline day is, six calm ones (within a point of each other) keep the
+        /// line a wave is read against within 5 points of their highest.
+        #[test]
+        fn one_odd_baseline_day_cannot_lift_the_line_far(
+            low in 0.0f64..40.0,
+            calm in proptest::collection::vec(0.0f64..=1.0, 6),
+            odd in 0.0f64..=51.0,
+            at in 0usize..7,
+        ) {
+            let mut v: Vec<f64> = calm.iter().map(|c| low + c).collect();
+            v.insert(at, odd);
+            let a = analyse(&series(date(2026, 1, 1), &v), None);
+            let b = a.baseline.unwrap();
+            let highest = calm.iter().map(|c| low + c).fold(f64::MIN, f64::max);
+            proptest::prop_assert!(b.mean + a.threshold <= highest + 5.0, "{b:?} {}", a.threshold);
+        }
     }
 
     #[test]
