@@ -81,6 +81,31 @@ pub struct Service {
     pub url: Option<String>,
     pub when: String,
     pub source: String,
+    /// What the source is. Clinical review W9 asks for the service's own page; where that page
+    /// could not be reached when the entry was reviewed, the entry says its source is a report
+    /// (docs/research/crisis-sources.md lists them), and the page says so beside the link.
+    #[serde(default)]
+    pub source_kind: SourceKind,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// The service's own page, or an official page of the government that runs or funds it.
+    #[default]
+    Own,
+    /// A news report or another organisation's page: the own page was not reachable when reviewed.
+    Report,
+}
+
+impl Service {
+    /// The words of the link to the source.
+    pub fn source_label(&self) -> &'static str {
+        match self.source_kind {
+            SourceKind::Own => "source",
+            SourceKind::Report => "source (not the service's own page)",
+        }
+    }
 }
 
 impl Service {
@@ -398,6 +423,22 @@ mod tests {
         }
         let be = d.countries.iter().find(|c| c.code == "BE").unwrap();
         assert!(be.services.iter().all(|s| !s.when.contains("648 40 14")), "another service's number");
+        // Every source that is not the service's own page says so, and the research note names it
+        // for a live check (W9); an own page is never labelled a report.
+        let doc = include_str!("../../../docs/research/crisis-sources.md");
+        let listed = doc.split("## Entries whose own page is not in the corpus").nth(1).unwrap();
+        let listed = listed.split("\n## ").next().unwrap();
+        let reports: Vec<(&str, &Service)> = (d.countries.iter())
+            .flat_map(|c| c.services.iter().map(move |s| (c.code.as_str(), s)))
+            .filter(|(_, s)| s.source_kind == SourceKind::Report)
+            .collect();
+        assert_eq!(reports.len(), 18);
+        for (code, s) in &reports {
+            assert!(listed.contains(&format!("{code} ")), "{code} {} is not in the research note's list", s.name);
+            assert!(s.source_label().contains("not the service's own page"));
+        }
+        let samaritans = d.countries.iter().find(|c| c.code == "GB").unwrap();
+        assert!(samaritans.services.iter().all(|s| s.source_kind == SourceKind::Own && s.source_label() == "source"));
         let ch = d.countries.iter().find(|c| c.code == "CH").unwrap();
         assert!(ch.services.iter().filter(|s| s.phone.as_deref() == Some("143")).all(|s| s.source.contains("143.ch")));
         let mut only_emergency = Country {
