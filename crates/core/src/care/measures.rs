@@ -18,6 +18,10 @@ pub const ATTRIBUTION: &str = "PHQ-9 and GAD-7 developed by Drs. Robert L. Spitz
 /// 2001; Spitzer et al. 2006), so asking every two weeks covers every day once.
 pub const QUESTIONNAIRE_EVERY_DAYS: u32 = 14;
 
+/// Days each questionnaire asks about: "over the last 2 weeks" (Kroenke et al. 2001; Spitzer
+/// et al. 2006). A questionnaire answered this long after the settling time still covers it.
+pub const RECALL_DAYS: u32 = 14;
+
 /// The four answers both instruments use, scored 0–3.
 /// Where PHQ-9's item 9 sits among its answers (0-based).
 pub const ITEM9_INDEX: usize = 8;
@@ -230,16 +234,28 @@ pub fn withdrawal_items(inst: Instrument) -> &'static [(u8, &'static str)] {
     }
 }
 
-/// What to say beside a reliable deterioration that came within the settling time after a cut
-/// (clinical review W8: a rise after a cut was flagged with no word that withdrawal raises these
-/// scores). `days_since_cut`: days from the latest cut to the questionnaire; `settle_days`: how
-/// long the drug takes to settle after a change.
+/// What to say beside a reliable deterioration whose two weeks asked about include days when
+/// levels were still settling after a cut (clinical review W8: a rise after a cut was flagged with
+/// no word that withdrawal raises these scores; a re-run found a PHQ-9 12 days after a citalopram
+/// cut without it, though its two weeks covered the cut). `days_since_cut`: days from the latest
+/// cut to the questionnaire; `settle_days`: how long the drug takes to settle after a change.
 pub fn withdrawal_caution(inst: Instrument, days_since_cut: Option<i32>, settle_days: f64) -> Option<String> {
-    let d = days_since_cut.filter(|d| *d >= 0 && f64::from(*d) <= settle_days.ceil())?;
+    let reach = settle_days.ceil() + f64::from(RECALL_DAYS);
+    let d = days_since_cut.filter(|d| *d >= 0 && f64::from(*d) <= reach)?;
     let items = withdrawal_items(inst).iter().map(|(n, what)| format!("{what} (item {n})")).collect::<Vec<_>>();
+    let when = if f64::from(d) <= settle_days.ceil() {
+        format!(
+            "This came {d} days after a cut, while levels were still settling (about {} days).",
+            settle_days.round()
+        )
+    } else {
+        format!(
+            "This came {d} days after a cut: the {RECALL_DAYS} days it asks about include days when levels were still settling (about {} days).",
+            settle_days.round()
+        )
+    };
     Some(format!(
-        "This came {d} days after a cut, while levels were still settling (about {} days). Withdrawal raises {} scores too, on {} (Fava et al. 2015; 2018), so the rise may be withdrawal rather than a return of the condition. The withdrawal-or-return aid helps tell them apart; talk it through before the next cut.",
-        settle_days.round(),
+        "{when} Withdrawal raises {} scores too, on {} (Fava et al. 2015; 2018), so the rise may be withdrawal rather than a return of the condition. The withdrawal-or-return aid helps tell them apart; talk it through before the next cut.",
         inst.name(),
         items.join(", ")
     ))
@@ -369,8 +385,13 @@ mod tests {
         let c = withdrawal_caution(Instrument::Phq9, Some(6), 7.3).unwrap();
         assert!(c.contains("6 days after a cut") && c.contains("sleep (item 3)") && c.contains("Fava"), "{c}");
         assert!(withdrawal_caution(Instrument::Gad7, Some(3), 7.0).unwrap().contains("irritability (item 6)"));
-        // Outside the settling time, before the cut, or with no cut: nothing to add.
-        assert_eq!(withdrawal_caution(Instrument::Phq9, Some(9), 7.3), None);
+        // Later, but its two weeks still reach back into the settling time (a re-run of W8:
+        // 12 days after a citalopram cut there was no caution).
+        let later = withdrawal_caution(Instrument::Phq9, Some(12), 7.3).unwrap();
+        assert!(later.contains("12 days after a cut: the 14 days it asks about include days"), "{later}");
+        assert!(withdrawal_caution(Instrument::Phq9, Some(22), 7.3).is_some());
+        // Past the settling time and the two weeks, before the cut, or with no cut: nothing to add.
+        assert_eq!(withdrawal_caution(Instrument::Phq9, Some(23), 7.3), None);
         assert_eq!(withdrawal_caution(Instrument::Phq9, Some(-1), 7.3), None);
         assert_eq!(withdrawal_caution(Instrument::Phq9, None, 7.3), None);
         // A rise mostly in mood items (1, 2, 6) says a return is possible too; one mostly in sleep,
