@@ -30,6 +30,11 @@ pub struct PlanArgs {
     /// The daily dose taken now, e.g. 20mg.
     #[arg(long, allow_hyphen_values = true)]
     pub from: String,
+    /// What the --from dose is taken as now: tablets, or the id of a product that counts
+    /// differently (citalopram drops: 1 mg counts as 1.25 mg of tablets). Asked when you --have
+    /// such a product.
+    #[arg(long = "taken-as", value_name = "tablets|PRODUCT")]
+    pub taken_as: Option<String>,
     #[arg(long, value_enum, default_value_t = StrategyName::Hyperbolic)]
     pub strategy: StrategyName,
     /// Step size: 5pp (hyperbolic, default 5pp), 10% (proportional, default 10%), 2.5mg or 10% of the start (linear).
@@ -132,7 +137,21 @@ const MAX_PRODUCTS_FILE_BYTES: u64 = 1 << 20;
 
 pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanRequest> {
     let drug = catalogue.find_drug("drug", &args.drug).map_err(input)?;
-    let start = units::parse_positive_dose("from", &args.from).map_err(input)?;
+    let typed = units::parse_positive_dose("from", &args.from).map_err(input)?;
+    let offered: Vec<&str> = args.have.iter().map(String::as_str).collect();
+    if let Some(t) = args.taken_as.as_deref().filter(|t| *t != "tablets" && !drug.products.iter().any(|p| p.id == *t)) {
+        return Err(usage(format!(
+            "--taken-as '{t}': say tablets, or one of {}'s products (see `taper drugs`)",
+            drug.id
+        )));
+    }
+    let start =
+        drug.dose_now_mg(typed.get(), args.taken_as.as_deref(), &offered).ok().and_then(units::Mg::new).ok_or_else(
+            || {
+                let question = drug.dose_now_mg(typed.get(), None, &offered).err().unwrap_or_default();
+                usage(format!("--taken-as: {question} Add --taken-as tablets or --taken-as with the product's id."))
+            },
+        )?;
     let interval_days = units::parse_days("every", &args.every).map_err(input)?;
     let strategy = strategy(args, start)?;
     if args.strategy != StrategyName::Manual && !args.doses.is_empty() {

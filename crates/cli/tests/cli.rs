@@ -28,6 +28,8 @@ const CITALOPRAM: &[&str] = &[
     "28d",
     "--have",
     "citalopram-oral-drops-40mg-ml",
+    "--taken-as",
+    "tablets",
 ];
 const SERTRALINE: &[&str] = &[
     "plan",
@@ -199,9 +201,30 @@ fn fails_with(args: &[&str], needles: &[&str]) {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// Clinical review minor 23: "20mg" typed by someone on citalopram drops was read as tablets, a
+/// silent 20 % cut. With drops among the products the command asks which, and drops count × 1.25.
+#[test]
+fn the_dose_now_is_asked_as_drops_or_tablets() {
+    let base = ["plan", "--drug", "citalopram", "--from", "20mg", "--have", "citalopram-oral-drops-40mg-ml"];
+    fails_with(&base, &["--taken-as", "as tablets or as the oral drops 40 mg/mL", "1.25"]);
+    let mut wrong = base.to_vec();
+    wrong.extend(["--taken-as", "drops"]);
+    fails_with(&wrong, &["--taken-as 'drops'", "tablets, or one of citalopram's products"]);
+    let mut drops = base.to_vec();
+    drops.extend(["--taken-as", "citalopram-oral-drops-40mg-ml"]);
+    let plan = json(&drops);
+    assert_eq!(plan["steps"][0]["dose_mg"].as_f64().unwrap(), 25.0, "20 mg of drops counts as 25 mg of tablets");
+    let mut tablets = base.to_vec();
+    tablets.extend(["--taken-as", "tablets"]);
+    assert_eq!(json(&tablets)["steps"][0]["dose_mg"].as_f64().unwrap(), 20.0);
+    // Tablets alone: nothing to ask.
+    let only = json(&["plan", "--drug", "citalopram", "--from", "20mg", "--have", "citalopram-tab-20mg"]);
+    assert_eq!(only["steps"][0]["dose_mg"].as_f64().unwrap(), 20.0);
+}
+
 #[test]
 fn bad_input_gets_a_specific_error_and_exit_code_2() {
-    let have = ["--have", "citalopram-oral-drops-40mg-ml"];
+    let have = ["--have", "citalopram-oral-drops-40mg-ml", "--taken-as", "tablets"];
     let with = |extra: &[&str]| -> Vec<String> {
         let mut v: Vec<String> =
             ["plan", "--drug", "citalopram", "--from", "20mg"].iter().map(|s| s.to_string()).collect();
@@ -300,6 +323,8 @@ fn a_too_fast_antidepressant_plan_needs_a_recorded_justification() {
         "7d",
         "--have",
         "citalopram-oral-drops-40mg-ml",
+        "--taken-as",
+        "tablets",
     ];
     // The review's 20 pp every 7 days (A3): refused, naming the flag and the minimum.
     fails_with(&fast, &["--every", "minimum of 14 days", "justification"]);
@@ -334,6 +359,8 @@ fn a_too_fast_antidepressant_plan_needs_a_recorded_justification() {
         "14d",
         "--have",
         "citalopram-oral-drops-40mg-ml",
+        "--taken-as",
+        "tablets",
     ]);
     let faster = plan["warnings"].as_array().unwrap().iter().filter(|w| w["code"] == "faster-than-suggested").count();
     assert_eq!(faster, 2, "both the step and the interval are faster than suggested");

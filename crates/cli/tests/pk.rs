@@ -251,6 +251,8 @@ fn simulate_outputs_csv_and_svg() {
         "20mg",
         "--have",
         "citalopram-oral-drops-40mg-ml",
+        "--taken-as",
+        "tablets",
         "--format",
         "svg",
     ]);

@@ -652,6 +652,29 @@ pub struct Drug {
 }
 
 impl Drug {
+    /// The dose taken now, `typed_mg`, in the tablet-equivalent mg plans count in. Where a
+    /// product among `offered` (the ids the person has) counts differently from tablets
+    /// (citalopram drops, × 1.25 by its label), the person must say which they take now:
+    /// `taken_as` is "tablets" or that product's id; `Err` is the question to ask (walk-through
+    /// N2, clinical review minor 23: "20 mg" typed for drops was read as tablets, a silent cut).
+    pub fn dose_now_mg(&self, typed_mg: f64, taken_as: Option<&str>, offered: &[&str]) -> Result<f64, String> {
+        let differ: Vec<&Product> = self.products.iter().filter(|p| p.exposure_differs()).collect();
+        if let Some(p) = differ.iter().find(|p| Some(p.id.as_str()) == taken_as) {
+            return Ok(p.tablet_equivalent_mg(typed_mg));
+        }
+        // Asked only when such a product is offered (walk-through round 4: a person with only
+        // tablets was stopped by the question).
+        if taken_as == Some("tablets") || !differ.iter().any(|p| offered.contains(&p.id.as_str())) {
+            return Ok(typed_mg);
+        }
+        Err(format!(
+            "Say whether you take your {} now as tablets or as the {}: 1 mg of it counts as {} mg of tablets (its label), so the plan must know which.",
+            self.name,
+            differ.iter().map(|p| p.describe()).collect::<Vec<_>>().join(" or the "),
+            crate::units::trim_number(differ[0].tablet_equivalent_mg(1.0))
+        ))
+    }
+
     /// The fit shown on its own (Learn, `taper drugs`), if the drug has one.
     pub fn default_occupancy(&self) -> Option<&OccupancyFit> {
         self.occupancy.iter().find(|f| f.default)

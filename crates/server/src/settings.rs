@@ -387,25 +387,12 @@ impl PlanForm {
     /// (citalopram drops), the form must say which the person takes, and drops are converted by
     /// core's rule (walk-through N2, clinical review minor 23).
     fn as_tablets(&self, drug: &taper_core::Drug, typed_mg: f64, errors: &mut Vec<Field>) -> f64 {
-        let differ: Vec<&taper_core::Product> = drug.products.iter().filter(|p| p.exposure_differs()).collect();
-        if let Some(p) = differ.iter().find(|p| p.id == self.dose_as) {
-            return p.tablet_equivalent_mg(typed_mg);
-        }
-        // Asked only when such a product is among those ticked (walk-through round 4: a person
-        // with only tablets was stopped by the question).
-        if self.dose_as == "tablets" || !differ.iter().any(|p| self.products.contains(&p.id)) {
-            return typed_mg;
-        }
-        errors.push(Field::error(
-            "dose_as",
-            format!(
-                "Say whether you take your {} now as tablets or as the {}: 1 mg of it counts as {} mg of tablets (its label), so the plan must know which.",
-                drug.name,
-                differ.iter().map(|p| p.describe()).collect::<Vec<_>>().join(" or the "),
-                n(differ[0].tablet_equivalent_mg(1.0))
-            ),
-        ));
-        typed_mg
+        let offered: Vec<&str> = self.products.iter().map(String::as_str).collect();
+        let taken_as = Some(self.dose_as.as_str()).filter(|a| !a.is_empty());
+        drug.dose_now_mg(typed_mg, taken_as, &offered).unwrap_or_else(|question| {
+            errors.push(Field::error("dose_as", question));
+            typed_mg
+        })
     }
 
     /// The strategy and its step; only the form of the number is checked here, how large a step
