@@ -262,6 +262,50 @@ impl Store {
         Ok(())
     }
 
+    /// `audit_once_since` for many owners at once (a caseload): one read of what `actor` already
+    /// logged since `since`, then one transaction for the rest, or none when nothing is missing
+    /// (issue 21: a write per person on every caseload view).
+    pub async fn audit_once_since_many(
+        &self,
+        owners: &[UserId],
+        actor: UserId,
+        actor_name: &str,
+        action: &str,
+        now: Timestamp,
+        since: Timestamp,
+    ) -> Result<()> {
+        let logged: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT owner_id FROM audit WHERE actor_id = $1 AND action = $2 AND at > $3")
+                .bind(actor.to_string())
+                .bind(action)
+                .bind(micros(since))
+                .fetch_all(&self.pool)
+                .await?;
+        let missing: Vec<String> = owners.iter().map(UserId::to_string).filter(|o| !logged.contains(o)).collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for owner in missing {
+            sqlx::query(
+                "INSERT INTO audit (id, owner_id, actor_id, actor_name, action, at) \
+                 SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM audit \
+                 WHERE owner_id = $2 AND actor_id = $3 AND action = $5 AND at > $7)",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(owner)
+            .bind(actor.to_string())
+            .bind(actor_name)
+            .bind(action)
+            .bind(micros(now))
+            .bind(micros(since))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Appends to the owner's access log, or — when the same person logged the same action there
     /// since `since` — counts one more time on that row: a burst of reads is recorded with how
     /// many there were, in one row per window (security probe L5).

@@ -269,6 +269,26 @@ async fn check_ins_and_doses_are_one_per_day_and_can_be_corrected() {
         let levels = store.day_levels(a).await.unwrap();
         assert_eq!(levels.len(), 1);
         assert!(levels[0].level.is_some_and(|l| (l - 14.0 / 12.0 * 17.0).abs() < 1e-9), "{levels:?}");
+        // Read back as core computed it, to within a unit in the last place (they travel as text
+        // in one row: issue 21), over days saved out of order.
+        let b = user(&store, "levels@example.org").await;
+        let mut expected = Vec::new();
+        for k in [5u8, 1, 9, 3, 0, 7] {
+            let scores: Vec<Option<u8>> =
+                (0..23).map(|i| Some((i * 7 + k) % 4).filter(|v| *v != 3 || k != 9)).collect();
+            let on = date(2026, 11, 1 + i8::try_from(k).unwrap());
+            store.save_checkin(b, &NewCheckIn { date: on, scores: &scores, ..c }, now()).await.unwrap();
+            expected.push((on, taper_core::symptoms::burden_of(&scores)));
+        }
+        expected.sort_by_key(|e| e.0);
+        let got = store.day_levels(b).await.unwrap();
+        assert_eq!(got.iter().map(|d| d.date).collect::<Vec<_>>(), expected.iter().map(|e| e.0).collect::<Vec<_>>());
+        for (g, (_, e)) in got.iter().zip(&expected) {
+            match (g.level, e) {
+                (Some(g), Some(e)) => assert!((g - e).abs() <= e.abs() * 4.0 * f64::EPSILON, "{g} {e}"),
+                (g, e) => assert_eq!(g, *e),
+            }
+        }
         let later = Timestamp::from_second(1_800_000_600).unwrap();
         let c2 = NewCheckIn { burden: 1, scores: &[Some(1)], note: "better", sleep_hours: None, ..c };
         store.save_checkin(a, &c2, later).await.unwrap();

@@ -110,6 +110,9 @@ const SORTS: &[(&str, &str)] = &[
 const SHOWS: &[(&str, &str)] =
     &[("all", "Everyone"), ("flags", "People with open flags"), ("urgent", "People with an urgent flag")];
 
+/// What a person's access log says when a supporter's caseload showed their flags.
+const SAW_FLAGS: &str = "saw your flags on their caseload";
+
 /// People of a caseload read at once (database connections a caseload may hold).
 const CASES_AT_ONCE: usize = 4;
 
@@ -132,6 +135,14 @@ pub async fn index(
     let show = SHOWS.iter().find(|s| s.0 == q.show).map_or("all", |s| s.0);
     // A few people read at once: each is mostly waiting on the database (issue 21).
     let shares = state.store.shared_with(person.id()).await?;
+    // Each person's access log says the viewer saw their flags, at most once an hour, written
+    // for the whole caseload at once.
+    let now = person.now();
+    let owners: Vec<taper_store::UserId> = shares.iter().map(|s| s.owner).collect();
+    let hour_ago = now.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap_or(now);
+    (state.store)
+        .audit_once_since_many(&owners, person.id(), &person.user.display_name, SAW_FLAGS, now, hour_ago)
+        .await?;
     let reads: Vec<_> = shares.iter().map(|share| Box::pin(case(&state, &person, share))).collect();
     let mut people: Vec<Case> = futures_util::stream::iter(reads).buffered(CASES_AT_ONCE).try_collect().await?;
     let total = people.len();
@@ -187,17 +198,6 @@ fn checked_in_words(day: jiff::civil::Date, today: jiff::civil::Date) -> String 
 async fn case(state: &AppState, person: &Person, share: &Share) -> AppResult<Case> {
     let now = person.now();
     let r = timeline::record_of(state, share.owner, now).await?;
-    state
-        .store
-        .audit_once_since(
-            share.owner,
-            person.id(),
-            &person.user.display_name,
-            "saw your flags on their caseload",
-            now,
-            now.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap_or(now),
-        )
-        .await?;
     let open = r.open_for_share(person.id(), person.user.role.may_resolve_urgent_flags(), share.scope);
     // A check-in's day is shown only to whom the person shows their check-ins.
     let sees_checkins = share.scope.contains(Category::CheckinScores) || share.scope.contains(Category::CheckinNotes);
