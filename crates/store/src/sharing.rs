@@ -233,38 +233,10 @@ impl Store {
         insert_audit(&mut *self.pool.acquire().await?, owner, actor, actor_name, action, now).await
     }
 
-    /// Appends to the owner's access log unless the same person logged the same action there
-    /// since `since`: a supporter reloading their caseload makes one row an hour, not thousands
-    /// (security probe L5). One statement, so concurrent views cannot both slip in.
-    pub async fn audit_once_since(
-        &self,
-        owner: UserId,
-        actor: UserId,
-        actor_name: &str,
-        action: &str,
-        now: Timestamp,
-        since: Timestamp,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit (id, owner_id, actor_id, actor_name, action, at) \
-             SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM audit \
-             WHERE owner_id = $2 AND actor_id = $3 AND action = $5 AND at > $7)",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(owner.to_string())
-        .bind(actor.to_string())
-        .bind(actor_name)
-        .bind(action)
-        .bind(micros(now))
-        .bind(micros(since))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// `audit_once_since` for many owners at once (a caseload): one read of what `actor` already
-    /// logged since `since`, then one transaction for the rest, or none when nothing is missing
-    /// (issue 21: a write per person on every caseload view).
+    /// Logs `action` by `actor` in each owner's access log, unless it is there since `since`
+    /// (security probe L5): one read of what `actor` already logged, then one transaction for
+    /// the rest, or none when nothing is missing (issue 21: a write per person on every caseload
+    /// view).
     pub async fn audit_once_since_many(
         &self,
         owners: &[UserId],
