@@ -149,6 +149,52 @@ fn a_rise_after_a_step_proposes_a_hold_then_a_return_and_stability_a_smaller_ste
     assert_eq!(propose(&s4), None);
 }
 
+/// Two new-user walks (2026-12-06): six calm days, a very hard day the day before the first cut,
+/// then hard days after it. The wave's 3-day average began the day before the cut, and the rule
+/// read only waves begun on or after it: Progress showed an ongoing wave and "No suggestions
+/// right now". A wave that runs past the cut is answered with a hold; going back is only for a
+/// rise the cut brought, or one begun more than a 3-day average earlier would count too.
+#[test]
+fn a_rise_begun_the_day_before_a_cut_and_running_past_it_is_answered() {
+    let mut entries: Vec<Entry> = (1..=6).map(|d| Entry { date: day(d), burden: 1.5 }).collect();
+    entries.push(Entry { date: day(7), burden: 30.0 });
+    entries.extend((8..=15).map(|d| Entry { date: day(d), burden: 16.0 }));
+    let a = analyse(&entries, Some(day(8)));
+    let wave = a.ongoing_wave().unwrap();
+    assert_eq!(wave.start, day(7), "the hard day lifts the average from the day before the cut");
+    let s = Situation {
+        today: day(15),
+        analysis: &a,
+        dose_mg: 12.5,
+        last_change: Some(Change { date: day(8), from_mg: 20.0, to_mg: 12.5 }),
+        hold_since: None,
+        holds: 0,
+        step: 5.0,
+        unit: StepUnit::PercentagePoints,
+        has_next_step: true,
+        score_rise: None,
+    };
+    let p = propose(&s).expect("a hold, not silence");
+    assert_eq!(p.rule, Rule::ReturnToTolerated, "severe, and begun with the cut: {p:?}");
+    // Begun well before the cut (a week of hard days), the dose before was not tolerated either:
+    // a hold, never "go back".
+    let mut early: Vec<Entry> = (1..=6).map(|d| Entry { date: day(d), burden: 1.5 }).collect();
+    early.extend((7..=22).map(|d| Entry { date: day(d), burden: 16.0 }));
+    let a = analyse(&early, Some(day(7)));
+    let s = Situation {
+        today: day(22),
+        analysis: &a,
+        last_change: Some(Change { date: day(15), from_mg: 20.0, to_mg: 12.5 }),
+        ..s
+    };
+    assert!(a.ongoing_wave().is_some_and(|w| w.start < day(13)));
+    let p = propose(&s).expect("a hold");
+    assert_eq!(p.action, Action::Hold { dose_mg: 12.5 }, "{p:?}");
+    // Already holding: nothing more to suggest while it stands.
+    let held = Situation { hold_since: Some(day(16)), holds: 1, ..s };
+    assert_eq!(propose(&held), None);
+}
+
 /// Walk-through round 3: a PHQ-9 from 6 to 18 three days after a cut left "No suggestions right
 /// now" and the next cut on Today. A questionnaire rise while the drug settles proposes a hold
 /// like a rise in check-ins, and blocks the next step while it stands.

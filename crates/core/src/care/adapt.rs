@@ -362,9 +362,13 @@ fn from_checkins(s: &Situation) -> Option<Proposal> {
         return None;
     }
     let cut = s.last_change.filter(|c| c.to_mg < c.from_mg);
+    // An ongoing wave that runs past a cut, begun no later than six weeks after it. It may have
+    // begun before the cut: one hard day the day before lifts the 3-day average from that day
+    // (two walks: the rise after the cut then answered "No suggestions right now"), and a cut
+    // made during a rise is no reason to cut again.
     let wave_after_cut = a
         .ongoing_wave()
-        .filter(|w| cut.is_some_and(|c| w.start >= c.date && (w.start - c.date).get_days() <= AFTER_CHANGE_DAYS));
+        .filter(|w| cut.is_some_and(|c| w.end >= c.date && (w.start - c.date).get_days() <= AFTER_CHANGE_DAYS));
     let data = vec![
         format!("Your baseline: {:.1} points (from {} check-ins)", b.mean, b.entries),
         format!(
@@ -426,7 +430,10 @@ fn return_to_tolerated(s: &Situation, w: &Episode, c: &Change, mut data: Vec<Str
     let severe_line = b.mean + SEVERE_THRESHOLDS * a.threshold;
     let severe = latest.rolling >= severe_line;
     let persistent = w.days() >= PERSISTENT_DAYS;
-    if !((severe || persistent) && s.dose_mg < c.from_mg) {
+    // Going back is for a rise the cut brought: one begun more than a 3-day average before it
+    // was there at the dose before too, so that dose was not "tolerated"; holding answers it.
+    let began_with_cut = (c.date - w.start).get_days() < crate::waves::ROLLING_DAYS;
+    if !((severe || persistent) && began_with_cut && s.dose_mg < c.from_mg) {
         return None;
     }
     rise_facts(s, w, c, &mut data);
