@@ -177,23 +177,21 @@ impl PlanSettings {
 /// The markets the plan form can list products for.
 pub const MARKETS: [&str; 3] = ["UK", "EU", "US"];
 
-/// The member states of the European Union, whose products the catalogue lists as "EU".
-const EU_COUNTRIES: [&str; 27] = [
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
-    "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
-];
-
 /// The market whose products a plan form offers first, from the country the person gave at
-/// sign-up ("" for every country where the catalogue has no market of its own): a walk chose the
-/// UK and was offered US-only products.
+/// sign-up ("" for every country where the catalogue has no complete market of its own): a walk
+/// chose the UK and was offered US-only products. The catalogue's EU lists are not complete (a
+/// walk from Lithuania was offered citalopram drops and no tablets), so an EU country starts
+/// from every country's products; "EU" stays a choice, with a word that its list is partial.
 pub fn market_of(country: Option<&str>) -> &'static str {
     match country {
         Some("GB") => "UK",
         Some("US") => "US",
-        Some(c) if EU_COUNTRIES.contains(&c) => "EU",
         _ => "",
     }
 }
+
+/// Markets whose lists in the catalogue are known to be incomplete.
+pub const PARTIAL_MARKETS: [&str; 1] = ["EU"];
 
 /// What the form sends. Fields are text so a bad value can be shown back as typed.
 #[derive(Debug, Clone, Default)]

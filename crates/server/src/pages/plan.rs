@@ -89,6 +89,7 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
                     .collect()
             })
             .unwrap_or_default(),
+        partial_market: crate::settings::PARTIAL_MARKETS.contains(&market.as_str()),
         market,
         markets: MARKETS.to_vec(),
         compounded: f.compounded.clone(),
@@ -785,6 +786,8 @@ pub struct PlanNew {
     /// Which market's products are listed ("" for all), and the choices.
     pub market: String,
     pub markets: Vec<&'static str>,
+    /// The market chosen is one whose list the catalogue knows to be incomplete.
+    pub partial_market: bool,
 }
 
 pub struct CapsuleOption {

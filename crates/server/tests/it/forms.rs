@@ -556,6 +556,26 @@ async fn products_sold_in_keeps_its_choice_and_only_offers_what_is_sold_there() 
     .await;
 }
 
+/// A walk from Lithuania (2026-12-06): the form chose "EU" and offered citalopram drops alone,
+/// so tablets could not be ticked. The catalogue's EU lists are partial: an EU country starts
+/// from every country's products, and choosing EU says its list is incomplete.
+#[tokio::test]
+async fn a_person_in_the_eu_is_offered_their_tablets() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("lt@example.org").await;
+        b.submit("/account", "/account/country", &[("country", "LT")]).await;
+        let form = b.get("/plan/new?drug=citalopram").await;
+        assert!(form.has("value=\"citalopram-tab-20mg\""), "{}", visible(&form));
+        assert!(form.has("<option value=\"\" selected>every country</option>"), "{}", visible(&form));
+        let eu = b.get("/plan/new?drug=citalopram&market=EU").await;
+        assert!(eu.has("value=\"citalopram-tab-20mg\"") && eu.has("oral drops 40 mg/mL"), "{}", visible(&eu));
+        assert!(eu.has("id=\"partial-market\"") && eu.has("is not complete yet"), "{}", visible(&eu));
+        app
+    })
+    .await;
+}
+
 /// Walk-through (new drugs): choosing EU for quetiapine left "What you have or can get" empty
 /// with no word why. The form now says none is listed there and links to every country's.
 #[tokio::test]
