@@ -269,7 +269,11 @@ pub fn rise_mostly_elsewhere(inst: Instrument, before: &[u8], after: &[u8]) -> O
         return None;
     }
     let overlap: Vec<usize> = withdrawal_items(inst).iter().map(|(n, _)| usize::from(*n) - 1).collect();
-    let rise = |i: usize| i32::from(after[i]) - i32::from(before[i]);
+    // PHQ-9's question 9 leans neither way: thoughts of self-harm come with agitation in
+    // withdrawal as well as with depression, and a walk read its rise as "a return … is
+    // possible". It is answered by its own urgent routing, not weighed here.
+    let neutral = |i: usize| inst == Instrument::Phq9 && i == ITEM9_INDEX;
+    let rise = |i: usize| if neutral(i) { 0 } else { i32::from(after[i]) - i32::from(before[i]) };
     let total: i32 = (0..after.len()).map(rise).filter(|r| *r > 0).sum();
     let on_overlap: i32 = overlap.iter().map(|i| rise(*i)).filter(|r| *r > 0).sum();
     if total <= 0 || 2 * on_overlap >= total {
@@ -399,6 +403,10 @@ mod tests {
         let mood = rise_mostly_elsewhere(Instrument::Phq9, &[0; 9], &[3, 3, 1, 0, 0, 3, 0, 0, 0]).unwrap();
         assert!(mood.contains("item 1, 2, 6") && mood.contains("return"), "{mood}");
         assert_eq!(rise_mostly_elsewhere(Instrument::Phq9, &[0; 9], &[0, 1, 3, 3, 0, 0, 3, 0, 0]), None);
+        // Question 9 is weighed neither way (a walk: a rise on it read as "a return is possible").
+        assert_eq!(rise_mostly_elsewhere(Instrument::Phq9, &[0; 9], &[0, 0, 1, 1, 0, 0, 0, 0, 3]), None);
+        let with9 = rise_mostly_elsewhere(Instrument::Phq9, &[0; 9], &[3, 3, 0, 0, 0, 1, 0, 0, 3]).unwrap();
+        assert!(with9.contains("item 1, 2, 6)") && !with9.contains('9'), "{with9}");
         assert_eq!(rise_mostly_elsewhere(Instrument::Phq9, &[0; 9], &[0; 7]), None);
     }
 
