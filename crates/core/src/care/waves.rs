@@ -71,6 +71,8 @@ pub struct Baseline {
     pub entries: usize,
     /// Check-ins of the baseline's span left out as far from the others (`SET_ASIDE_MADS`).
     pub set_aside: usize,
+    /// The first of them, to name it.
+    pub first_set_aside: Option<Date>,
     pub from: Date,
     pub to: Date,
     /// True when the baseline comes from check-ins before the first dose change.
@@ -181,8 +183,14 @@ impl Analysis {
             if b.before_first_change { ", before the first dose change" } else { "" },
             match b.set_aside {
                 0 => String::new(),
-                1 => "; one check-in far from the others set aside".to_owned(),
-                n => format!("; {n} check-ins far from the others set aside"),
+                1 => format!(
+                    "; one check-in far from the others, on {}, set aside",
+                    b.first_set_aside.map_or_else(String::new, |d| d.to_string())
+                ),
+                n => format!(
+                    "; {n} check-ins far from the others set aside, the first on {}",
+                    b.first_set_aside.map_or_else(String::new, |d| d.to_string())
+                ),
             }
         );
         if waves.is_empty() {
@@ -264,13 +272,15 @@ fn baseline(sorted: &[Entry], first_change: Option<Date>) -> Option<Baseline> {
         return None;
     }
     let values: Vec<f64> = chosen.iter().map(|e| e.burden).collect();
+    let far = |v: f64, centre: f64, reach: f64| (v - centre).abs() > reach;
     let centre = median(&values);
     let mad = median(&values.iter().map(|v| (v - centre).abs()).collect::<Vec<_>>());
     // Never closer than the smallest threshold: burdens come in small steps, so many baselines
     // have a deviation of 0, and an ordinary day must not count as odd.
     let reach = (SET_ASIDE_MADS * MAD_TO_SD * mad).max(MIN_THRESHOLD);
     // Fewer than half can lie beyond the median's reach, so at least 2 of 3 are kept.
-    let kept: Vec<f64> = values.iter().copied().filter(|v| (v - centre).abs() <= reach).collect();
+    let kept: Vec<f64> = values.iter().copied().filter(|v| !far(*v, centre, reach)).collect();
+    let first_set_aside = chosen.iter().find(|e| far(e.burden, centre, reach)).map(|e| e.date);
     let n = kept.len() as f64;
     let mean = kept.iter().sum::<f64>() / n;
     let var = if kept.len() > 1 { kept.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
@@ -279,6 +289,7 @@ fn baseline(sorted: &[Entry], first_change: Option<Date>) -> Option<Baseline> {
         sd: var.sqrt(),
         entries: kept.len(),
         set_aside: values.len() - kept.len(),
+        first_set_aside,
         from: chosen[0].date,
         to: chosen[chosen.len() - 1].date,
         before_first_change,
@@ -450,7 +461,7 @@ mod tests {
         assert_eq!(a.threshold, MIN_THRESHOLD);
         let wave = a.ongoing_wave().expect("the rise after the cut is a wave");
         assert!(wave.start <= date(2026, 1, 8), "{wave:?}");
-        assert!(a.summary().contains("one check-in far from the others set aside"), "{}", a.summary());
+        assert!(a.summary().contains("one check-in far from the others, on 2026-01-07, set aside"), "{}", a.summary());
         // Without the setting aside the line would be about 18: mean 7.4, spread 6.4.
         assert!(b.mean + a.threshold < 14.0);
     }
