@@ -1138,12 +1138,23 @@ impl<'a> Context<'a> {
     }
 }
 
-/// The line that announces a change in how the dose is measured.
+/// The line that announces a change in how the dose is measured: the new way first, then the old
+/// one in a sentence of its own, and in plain words when the dose moves between drops and the
+/// syringe (a walk read "… instead of the oral drops 40 mg/mL, counted in drops" as the new way).
 fn method_change(index: usize, before: &str, after: &str) -> String {
     let words =
         |m: &str| if m.is_empty() { "whole or cut tablets or capsules alone".to_string() } else { m.to_string() };
+    let drops = |m: &str| m.ends_with(", counted in drops");
+    let syringe = |m: &str| m.contains(" dilution of ") || m.ends_with(", undiluted");
+    let plainly = if drops(before) && syringe(after) {
+        " The dose is no longer counted in drops: draw it up in mL with the oral syringe."
+    } else if syringe(before) && drops(after) {
+        " The dose is now counted in drops, not drawn up in mL."
+    } else {
+        ""
+    };
     format!(
-        "From step {index} the dose is measured with {} instead of {}. Check the new instruction carefully the first time.",
+        "From step {index} the dose is measured a new way: with {}. Until then it was measured with {}.{plainly} Check the new instruction carefully the first time.",
         words(after),
         words(before)
     )
@@ -1596,4 +1607,32 @@ fn ranges(indices: &[usize]) -> String {
         i = j + 1;
     }
     out.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::method_change;
+
+    /// A walk read "… instead of the oral drops 40 mg/mL, counted in drops" as the new way: the
+    /// new way comes first, the old one in its own sentence, and drops → syringe said plainly.
+    #[test]
+    fn a_new_way_of_measuring_is_named_first_and_drops_to_syringe_said_plainly() {
+        let m = method_change(
+            4,
+            "the oral drops 40 mg/mL, counted in drops",
+            "a 1 in 50 dilution of the oral drops 40 mg/mL (0.8 mg/mL)",
+        );
+        assert!(m.starts_with("From step 4 the dose is measured a new way: with a 1 in 50 dilution"), "{m}");
+        assert!(m.contains("Until then it was measured with the oral drops 40 mg/mL, counted in drops."), "{m}");
+        assert!(m.contains("no longer counted in drops: draw it up in mL with the oral syringe"), "{m}");
+        let back =
+            method_change(9, "the oral drops 40 mg/mL (0.8 mg/mL), undiluted", "the oral drops, counted in drops");
+        assert!(back.contains("now counted in drops, not drawn up in mL"), "{back}");
+        let tablets = method_change(1, "", "the oral concentrate 20 mg/mL, undiluted");
+        assert!(
+            tablets.contains("Until then it was measured with whole or cut tablets or capsules alone.")
+                && !tablets.contains("drops"),
+            "{tablets}"
+        );
+    }
 }
