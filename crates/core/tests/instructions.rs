@@ -304,6 +304,20 @@ fn a_hold_names_the_larger_step_the_products_make() {
     assert!(reason.contains("keep taking 50 mg and do not stop suddenly"), "{reason}");
 }
 
+/// A walk: citalopram with 10 mg tablets and a cutter went 20 -> 12.5 mg (37.5 %) and then was
+/// refused 7.5 -> 5 mg (33 %) as "larger than the pace limits allow", which read as inconsistent.
+/// On an occupancy plan the hold says the limit is in occupancy.
+#[test]
+fn a_hyperbolic_hold_says_its_limit_is_in_occupancy() {
+    let c = catalogue();
+    let mut k = kit(&c, &["citalopram-tab-10mg"]);
+    k.equipment.cutter = true;
+    let p = plan_of(&c, "citalopram", 20.0, Strategy::Hyperbolic { step_pp: 5.0 }, k);
+    let taper_core::schedule::PlanStatus::Incomplete { reason, .. } = &p.status else { panic!("{:?}", p.status) };
+    assert!(reason.contains("make 5 mg next, a cut of 33.3 %"), "{reason}");
+    assert!(reason.contains("the limit is in occupancy"), "{reason}");
+}
+
 /// Clinical review minor 24: "Vortioxetine drops have no mg-per-drop." One drop is 1 mg (the
 /// source is cited in data/sources.toml, `brintellix_drops`), so 10 mg is ten drops.
 #[test]
