@@ -693,18 +693,84 @@ pub fn results(qs: &[taper_store::QuestionnaireRecord]) -> Vec<taper_core::flags
         .collect()
 }
 
+/// What a person's reading is made from, as read from the store.
+struct Reads {
+    owner: taper_store::User,
+    plans: Vec<taper_store::PlanWithRevisions>,
+    checkins: Vec<taper_store::DayLevel>,
+    questionnaires: Vec<taper_store::QuestionnaireRecord>,
+    signals: Vec<taper_store::SafetySignal>,
+    daily: Vec<taper_store::SafetySignal>,
+    notes: Vec<taper_store::FlagNote>,
+    switch: Option<taper_store::SwitchRecord>,
+}
+
 pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::Timestamp) -> AppResult<Record> {
-    let owner = state.store.user(owner).await?;
-    let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let today = now.to_zoned_datetime(tz).date();
-    let mut all = Course::load_all(state, owner.id).await?.into_iter();
-    let course = all.next();
-    let others: Vec<Course> = all.collect();
+    let user = state.store.user(owner).await?;
+    let mut plans = Vec::new();
+    for p in state.store.active_plans(owner).await? {
+        plans.push(state.store.plan(owner, p.id).await?);
+    }
     // Scores only: the notes are read for the few rows a page shows (issue 21: every note of
     // every person was opened for the caseload).
-    let checkins = state.store.day_levels(owner.id).await?;
+    let reads = Reads {
+        owner: user,
+        plans,
+        checkins: state.store.day_levels(owner).await?,
+        questionnaires: state.store.questionnaires(owner).await?,
+        signals: state.store.signals(owner).await?,
+        daily: state.store.daily_safety_answers(owner).await?,
+        notes: state.store.flag_notes(owner).await?,
+        switch: state.store.active_switch(owner).await?,
+    };
+    record_from(state, reads, now).await
+}
+
+/// The records of `owners` that exist, in their order: each table read once for all of them
+/// (issue 21: a caseload read about ten queries a person), then each made as `record_of` makes
+/// one.
+pub async fn records_of(
+    state: &AppState,
+    owners: &[taper_store::UserId],
+    now: jiff::Timestamp,
+) -> AppResult<Vec<Record>> {
+    let store = &state.store;
+    let mut users = store.users_of(owners).await?;
+    let mut plans = store.active_plans_of(owners).await?;
+    let mut checkins = store.day_levels_of(owners).await?;
+    let mut questionnaires = store.questionnaires_of(owners).await?;
+    let mut signals = store.signals_of(owners).await?;
+    let mut daily = store.daily_safety_answers_of(owners).await?;
+    let mut notes = store.flag_notes_of(owners).await?;
+    let mut switches = store.active_switches_of(owners).await?;
+    let mut out = Vec::with_capacity(owners.len());
+    for id in owners {
+        let Some(owner) = users.remove(id) else { continue };
+        let reads = Reads {
+            owner,
+            plans: plans.remove(id).unwrap_or_default(),
+            checkins: checkins.remove(id).unwrap_or_default(),
+            questionnaires: questionnaires.remove(id).unwrap_or_default(),
+            signals: signals.remove(id).unwrap_or_default(),
+            daily: daily.remove(id).unwrap_or_default(),
+            notes: notes.remove(id).unwrap_or_default(),
+            switch: switches.remove(id),
+        };
+        out.push(record_from(state, reads, now).await?);
+    }
+    Ok(out)
+}
+
+/// A person's record from what was read: their plans, the wave reading and the flags.
+async fn record_from(state: &AppState, reads: Reads, now: jiff::Timestamp) -> AppResult<Record> {
+    let Reads { owner, plans, checkins, questionnaires, signals, daily, notes, switch } = reads;
+    let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = now.to_zoned_datetime(tz).date();
+    let courses = plans.into_iter().map(|p| Course::from_record(p, &state.catalogue)).collect::<AppResult<Vec<_>>>()?;
+    let mut all = courses.into_iter();
+    let course = all.next();
+    let others: Vec<Course> = all.collect();
     let analysis = analyse(day_entries(&checkins), first_change(course.iter().chain(&others), today)).await?;
-    let questionnaires = state.store.questionnaires(owner.id).await?;
     let results = results(&questionnaires);
     let all: Vec<&Course> = course.iter().chain(&others).collect();
     let names: Vec<String> = all.iter().map(|c| c.drug_name(&state.catalogue)).collect();
@@ -721,9 +787,8 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
             started: c.revs[0].record.effective,
         })
         .collect();
-    let signals: Vec<(Date, u8)> =
-        state.store.signals(owner.id).await?.into_iter().map(|s| (s.date, s.value)).collect();
-    let daily: Vec<Date> = state.store.daily_safety_answers(owner.id).await?.into_iter().map(|s| s.date).collect();
+    let signals: Vec<(Date, u8)> = signals.into_iter().map(|s| (s.date, s.value)).collect();
+    let daily: Vec<Date> = daily.into_iter().map(|s| s.date).collect();
     let input = taper_core::flags::Input {
         today,
         measures: &state.measures,
@@ -736,18 +801,21 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
         daily_safety: &daily,
     };
     let flags = taper_core::flags::flags(&input);
-    let notes = state.store.flag_notes(owner.id).await?;
-    let switching = switch_words(state, owner.id).await?;
+    let switching = switch.map(|s| words_of_switch(state, &s)).transpose()?;
     Ok(Record { owner, today, course, others, checkins, analysis, questionnaires, flags, notes, switching })
 }
 
 /// The switch `user` follows, in words, read from its kept answers.
 pub async fn switch_words(state: &AppState, user: taper_store::UserId) -> AppResult<Option<String>> {
-    let Some(s) = state.store.active_switch(user).await? else { return Ok(None) };
+    state.store.active_switch(user).await?.map(|s| words_of_switch(state, &s)).transpose()
+}
+
+/// A switch in words ("from Clonazepam to Diazepam").
+fn words_of_switch(state: &AppState, s: &taper_store::SwitchRecord) -> AppResult<String> {
     let answers: Vec<(String, String)> = AppError::stored("switch", &s.form)?;
     let name = |key: &str| {
         let id = crate::form::value(&answers, key);
         state.catalogue.drug(&id).map_or(id, |d| d.name.clone())
     };
-    Ok(Some(format!("from {} to {}", name("from"), name("to"))))
+    Ok(format!("from {} to {}", name("from"), name("to")))
 }

@@ -14,7 +14,7 @@ pub(crate) const DAILY_SAFETY_INSERT: &str =
     "INSERT INTO daily_safety_answers (id, user_id, value, date, created_at) VALUES ($1, $2, $3, $4, $5)";
 
 #[derive(sqlx::FromRow)]
-struct QuestionnaireRow {
+pub(crate) struct QuestionnaireRow {
     id: String,
     instrument: String,
     date: String,
@@ -23,6 +23,48 @@ struct QuestionnaireRow {
     item9: Option<i64>,
     difficulty: Option<i64>,
     created_at: i64,
+}
+
+impl TryFrom<QuestionnaireRow> for QuestionnaireRecord {
+    type Error = StoreError;
+    fn try_from(r: QuestionnaireRow) -> Result<QuestionnaireRecord> {
+        let QuestionnaireRow { id, instrument, date: d, answers: a, total, item9, difficulty, created_at: c } = r;
+        let bad = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("questionnaire {id}: {e}"));
+        Ok(QuestionnaireRecord {
+            id: uuid(&id)?,
+            instrument,
+            date: date(&d)?,
+            answers: serde_json::from_str(&a).map_err(|e| bad(&e))?,
+            total: u32::try_from(total).map_err(|e| bad(&e))?,
+            item9: item9.map(u8::try_from).transpose().map_err(|e| bad(&e))?,
+            difficulty: difficulty.map(u8::try_from).transpose().map_err(|e| bad(&e))?,
+            created_at: ts(c)?,
+        })
+    }
+}
+
+/// The tables of answers about self-harm kept on their own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AnswerTable {
+    /// PHQ-9 item-9 answers above zero.
+    Signals,
+    /// Answers above "no" to the daily question.
+    DailySafety,
+}
+
+impl AnswerTable {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            AnswerTable::Signals => "safety_signals",
+            AnswerTable::DailySafety => "daily_safety_answers",
+        }
+    }
+}
+
+/// One kept answer, as stored.
+pub(crate) fn signal(d: &str, v: i64) -> Result<SafetySignal> {
+    let value = u8::try_from(v).map_err(|_| StoreError::Corrupt(format!("safety answer value {v}")))?;
+    Ok(SafetySignal { date: date(d)?, value })
 }
 
 impl Store {
@@ -87,40 +129,7 @@ impl Store {
 
     /// The person's questionnaires, oldest first.
     pub async fn questionnaires(&self, user: UserId) -> Result<Vec<QuestionnaireRecord>> {
-        let rows: Vec<QuestionnaireRow> = sqlx::query_as(
-            "SELECT id, instrument, date, answers, total, item9, difficulty, created_at FROM questionnaires \
-             WHERE user_id = $1 \
-             ORDER BY date, created_at",
-        )
-        .bind(user.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(
-                |QuestionnaireRow {
-                     id,
-                     instrument: inst,
-                     date: d,
-                     answers: a,
-                     total,
-                     item9,
-                     difficulty,
-                     created_at: c,
-                 }| {
-                    let bad = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("questionnaire {id}: {e}"));
-                    Ok(QuestionnaireRecord {
-                        id: uuid(&id)?,
-                        instrument: inst,
-                        date: date(&d)?,
-                        answers: serde_json::from_str(&a).map_err(|e| bad(&e))?,
-                        total: u32::try_from(total).map_err(|e| bad(&e))?,
-                        item9: item9.map(u8::try_from).transpose().map_err(|e| bad(&e))?,
-                        difficulty: difficulty.map(u8::try_from).transpose().map_err(|e| bad(&e))?,
-                        created_at: ts(c)?,
-                    })
-                },
-            )
-            .collect()
+        Ok(self.questionnaires_of(&[user]).await?.remove(&user).unwrap_or_default())
     }
 
     /// Keeps an item-9 answer above zero on its own, complete questionnaire or not.
@@ -160,23 +169,11 @@ impl Store {
 
     /// The person's answers above "no" to the daily question, oldest first.
     pub async fn daily_safety_answers(&self, user: UserId) -> Result<Vec<SafetySignal>> {
-        self.answers("SELECT date, value FROM daily_safety_answers WHERE user_id = $1 ORDER BY date, created_at", user)
-            .await
-    }
-
-    /// Answers about self-harm kept on their own, oldest first.
-    async fn answers(&self, sql: &'static str, user: UserId) -> Result<Vec<SafetySignal>> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(sql).bind(user.to_string()).fetch_all(&self.pool).await?;
-        rows.into_iter()
-            .map(|(d, v)| {
-                let value = u8::try_from(v).map_err(|_| StoreError::Corrupt(format!("safety answer value {v}")))?;
-                Ok(SafetySignal { date: date(&d)?, value })
-            })
-            .collect()
+        Ok(self.daily_safety_answers_of(&[user]).await?.remove(&user).unwrap_or_default())
     }
 
     /// The person's item-9 answers above zero, oldest first.
     pub async fn signals(&self, user: UserId) -> Result<Vec<SafetySignal>> {
-        self.answers("SELECT date, value FROM safety_signals WHERE user_id = $1 ORDER BY date, created_at", user).await
+        Ok(self.signals_of(&[user]).await?.remove(&user).unwrap_or_default())
     }
 }

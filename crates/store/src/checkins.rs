@@ -70,30 +70,32 @@ impl Store {
     /// readings need, without parsing answers or opening a sealed note (issue 21: the caseload
     /// opened every note of every person for its flags).
     pub async fn day_levels(&self, user: UserId) -> Result<Vec<DayLevel>> {
-        // One row, not one a day: each row crosses from SQLite's worker thread on its own, and
-        // two years of check-ins were most of the caseload's time (issue 21). The numbers travel
-        // as text with 17 significant digits: exact from PostgreSQL, within a unit in the last
-        // place from SQLite's printf (a burden is read to a tenth of a point).
-        let sql = match self.backend {
-            Backend::Sqlite => {
-                "SELECT group_concat(date || '=' || CASE WHEN level IS NULL THEN '' ELSE printf('%.17g', level) END, ',') \
-                 FROM checkins WHERE user_id = $1"
-            }
-            Backend::Postgres => {
-                "SELECT string_agg(date || '=' || COALESCE(level::text, ''), ',') FROM checkins WHERE user_id = $1"
-            }
-        };
-        let joined: Option<String> = sqlx::query_scalar(sql).bind(user.to_string()).fetch_one(&self.pool).await?;
-        let mut out = joined
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .filter(|d| !d.is_empty())
-            .map(day_level)
-            .collect::<Result<Vec<_>>>()?;
-        out.sort_by_key(|d| d.date);
-        Ok(out)
+        Ok(self.day_levels_of(&[user]).await?.remove(&user).unwrap_or_default())
     }
+
+    /// A person's check-in levels in one aggregated text, "date=micropoints,…": each row crosses
+    /// from SQLite's worker thread on its own, and two years of check-ins were most of the
+    /// caseload's time (issue 21). Levels travel as whole millionths of a point: turning a float
+    /// into text cost SQLite more than the rest of the read, and a burden is read to a tenth.
+    pub(crate) fn levels_aggregate(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => {
+                "group_concat(date || '=' || COALESCE(CAST(ROUND(level * 1000000) AS INTEGER), ''), ',')"
+            }
+            Backend::Postgres => "string_agg(date || '=' || COALESCE(ROUND(level * 1000000)::bigint::text, ''), ',')",
+        }
+    }
+}
+
+/// Levels travel as whole millionths of a point.
+const MICRO: f64 = 1_000_000.0;
+
+/// The days of `levels_aggregate`'s text, oldest first.
+pub(crate) fn day_levels_from(joined: Option<&str>) -> Result<Vec<DayLevel>> {
+    let mut out =
+        joined.unwrap_or("").split(',').filter(|d| !d.is_empty()).map(day_level).collect::<Result<Vec<_>>>()?;
+    out.sort_by_key(|d| d.date);
+    Ok(out)
 }
 
 /// "2026-01-02=7.25" (or "2026-01-02=" with no level), as `day_levels` reads it.
@@ -103,7 +105,7 @@ fn day_level(text: &str) -> Result<DayLevel> {
     let date = date.parse().map_err(|e| bad(format!("{e}")))?;
     let level = match level {
         "" => None,
-        l => Some(l.parse::<f64>().map_err(|e| bad(format!("{e}")))?),
+        l => Some(l.parse::<i64>().map_err(|e| bad(format!("{e}")))? as f64 / MICRO),
     };
     Ok(DayLevel { date, level })
 }

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use uuid::Uuid;
 
-use crate::{FlagNote, FlagNoteKind, Result, Store, StoreError, UserId, micros, ts, uuid};
+use crate::{FlagNote, FlagNoteKind, Result, Store, StoreError, UserId, micros};
 
 impl Store {
     /// A supporter's note on a flag of the owner's record; Conflict if they already resolved it.
@@ -38,27 +38,6 @@ impl Store {
 
     /// Every supporter's notes on the owner's flags, oldest first.
     pub async fn flag_notes(&self, owner: UserId) -> Result<Vec<FlagNote>> {
-        #[derive(sqlx::FromRow)]
-        struct FlagNoteRow {
-            flag_key: String,
-            by_id: String,
-            by_name: String,
-            kind: String,
-            note: String,
-            at: i64,
-        }
-        let rows: Vec<FlagNoteRow> = sqlx::query_as(
-            "SELECT flag_key, by_id, by_name, kind, note, at FROM flag_notes WHERE owner_id = $1 ORDER BY at",
-        )
-        .bind(owner.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|FlagNoteRow { flag_key: k, by_id: by, by_name: name, kind, note, at }| {
-                let kind = FlagNoteKind::from_key(&kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("flag note kind {kind}")))?;
-                Ok(FlagNote { flag_key: k, by: uuid(&by)?, by_name: name, kind, note: self.open(note)?, at: ts(at)? })
-            })
-            .collect()
+        Ok(self.flag_notes_of(&[owner]).await?.remove(&owner).unwrap_or_default())
     }
 }

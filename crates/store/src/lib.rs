@@ -12,6 +12,7 @@
 mod accounts;
 mod answers;
 mod backup;
+mod batch;
 mod checkins;
 mod devices;
 mod documents;

@@ -206,8 +206,8 @@ pub(crate) async fn insert_revision(
 }
 
 #[derive(sqlx::FromRow)]
-struct PlanRow {
-    id: String,
+pub(crate) struct PlanRow {
+    pub(crate) id: String,
     drug: String,
     created_at: i64,
     replaced_at: Option<i64>,

@@ -19,7 +19,7 @@ pub struct SwitchRecord {
 }
 
 #[derive(sqlx::FromRow)]
-struct SwitchRow {
+pub(crate) struct SwitchRow {
     id: String,
     form: String,
     start_date: String,
@@ -79,13 +79,7 @@ impl Store {
 
     /// The switch the person follows, if any.
     pub async fn active_switch(&self, user: UserId) -> Result<Option<SwitchRecord>> {
-        let row: Option<SwitchRow> = sqlx::query_as(
-            "SELECT id, form, start_date, stays, created_at, ended_at FROM switches WHERE user_id = $1 AND ended_at IS NULL",
-        )
-        .bind(user.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(SwitchRecord::try_from).transpose()
+        Ok(self.active_switches_of(&[user]).await?.remove(&user))
     }
 
     /// Every switch of the person, oldest first (for the export).

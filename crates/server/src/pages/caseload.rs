@@ -5,7 +5,6 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use futures_util::{StreamExt as _, TryStreamExt as _};
 use serde::Deserialize;
 use taper_core::consent::{Category, Scope};
 use taper_core::flags::Urgency;
@@ -113,9 +112,6 @@ const SHOWS: &[(&str, &str)] =
 /// What a person's access log says when a supporter's caseload showed their flags.
 const SAW_FLAGS: &str = "saw your flags on their caseload";
 
-/// People of a caseload read at once (database connections a caseload may hold).
-const CASES_AT_ONCE: usize = 4;
-
 /// One person on the caseload with what it is sorted and narrowed by.
 struct Case {
     top: Option<Urgency>,
@@ -133,7 +129,6 @@ pub async fn index(
     let q = CaseloadQuery { sort: crate::form::value(&pairs, "sort"), show: crate::form::value(&pairs, "show") };
     let sort = SORTS.iter().find(|s| s.0 == q.sort).map_or("urgent", |s| s.0);
     let show = SHOWS.iter().find(|s| s.0 == q.show).map_or("all", |s| s.0);
-    // A few people read at once: each is mostly waiting on the database (issue 21).
     let shares = state.store.shared_with(person.id()).await?;
     // Each person's access log says the viewer saw their flags, at most once an hour, written
     // for the whole caseload at once.
@@ -143,8 +138,12 @@ pub async fn index(
     (state.store)
         .audit_once_since_many(&owners, person.id(), &person.user.display_name, SAW_FLAGS, now, hour_ago)
         .await?;
-    let reads: Vec<_> = shares.iter().map(|share| Box::pin(case(&state, &person, share))).collect();
-    let mut people: Vec<Case> = futures_util::stream::iter(reads).buffered(CASES_AT_ONCE).try_collect().await?;
+    // Everyone's tables read at once, a query a table (issue 21).
+    let records = timeline::records_of(&state, &owners, now).await?;
+    let mut people: Vec<Case> = records
+        .iter()
+        .filter_map(|r| shares.iter().find(|s| s.owner == r.owner.id).map(|share| case(&state, &person, share, r)))
+        .collect();
     let total = people.len();
     people.retain(|c| match show {
         "flags" => c.top.is_some(),
@@ -194,30 +193,28 @@ fn checked_in_words(day: jiff::civil::Date, today: jiff::civil::Date) -> String 
     }
 }
 
-/// One person's line on the caseload, its look written in their access log.
-async fn case(state: &AppState, person: &Person, share: &Share) -> AppResult<Case> {
-    let now = person.now();
-    let r = timeline::record_of(state, share.owner, now).await?;
+/// One person's line on the caseload.
+fn case(state: &AppState, person: &Person, share: &Share, r: &Record) -> Case {
     let open = r.open_for_share(person.id(), person.user.role.may_resolve_urgent_flags(), share.scope);
     // A check-in's day is shown only to whom the person shows their check-ins.
     let sees_checkins = share.scope.contains(Category::CheckinScores) || share.scope.contains(Category::CheckinNotes);
     let last_checkin = r.checkins.last().map(|c| c.date).filter(|_| sees_checkins);
-    Ok(Case {
+    Case {
         top: open.first().map(|f| f.urgency),
         oldest_flag: open.iter().map(|f| f.date).min(),
         last_checkin,
         view: CaseView {
             id: share.owner.to_string(),
             name: share.owner_name.clone(),
-            dose: dose_line(&r, share.scope),
-            flags: flag_views(state, &r, person, share.scope),
+            dose: dose_line(r, share.scope),
+            flags: flag_views(state, r, person, share.scope),
             kept_back: kept_back(share.scope),
             last_checkin: sees_checkins.then(|| match last_checkin {
                 Some(d) => format!("Last check-in: {}.", checked_in_words(d, r.today)),
                 None => "No check-in yet.".to_string(),
             }),
         },
-    })
+    }
 }
 
 #[derive(Deserialize)]

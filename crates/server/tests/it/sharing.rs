@@ -444,6 +444,72 @@ async fn the_caseload_sorts_and_narrows_and_a_peer_sees_an_urgent_flag_a_clinici
     .await;
 }
 
+/// Issue 21: the caseload reads every person's tables at once. What it reads for each person must
+/// be exactly what reading that person alone gives, so no one's plan, check-ins, answers or
+/// notes can land on another's line; an id with no account is left out.
+#[tokio::test]
+async fn the_caseloads_reads_for_many_equal_each_persons_own() {
+    on_both(|app: TestApp| async move {
+        let sam = app.browser();
+        sam.sign_up_as("many-sam@example.org", "Sam", "person").await;
+        let saved = make_plan(&sam, &days_ago(17), "14").await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        for d in (1..12).rev() {
+            crate::check_in_with_note(&sam, &days_ago(d), "").await;
+        }
+        phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
+        let casey = app.browser();
+        casey.sign_up_as("many-casey@example.org", "Casey", "person").await;
+        crate::check_in_with_note(&casey, &days_ago(2), "").await;
+        let robin = app.browser();
+        robin.sign_up_as("many-robin@example.org", "Robin", "person").await;
+        let dr = app.browser();
+        dr.sign_up_as("many-dr@example.org", "Dr Lee", "clinician").await;
+        share_with(&sam, &dr).await;
+        let sam_id = app.store.user_by_email("many-sam@example.org").await.unwrap().unwrap().id;
+        let key = format!("item9:{}", crate::london_today());
+        let resolve = format!("/people/{sam_id}/flags/resolve");
+        dr.submit(&format!("/people/{sam_id}"), &resolve, &[("key", &key), ("note", "Phoned"), ("kind", "resolved")])
+            .await;
+
+        let state = taper_server::AppState::new(app.store.clone()).unwrap();
+        let mut ids = Vec::new();
+        for email in ["many-sam@example.org", "many-casey@example.org", "many-robin@example.org"] {
+            ids.push(app.store.user_by_email(email).await.unwrap().unwrap().id);
+        }
+        let nobody: taper_store::UserId = "00000000-0000-7000-8000-000000000000".parse().unwrap();
+        let mut asked = ids.clone();
+        asked.insert(1, nobody);
+        let now = jiff::Timestamp::now();
+        let many = taper_server::timeline::records_of(&state, &asked, now).await.unwrap();
+        assert_eq!(many.iter().map(|r| r.owner.id).collect::<Vec<_>>(), ids);
+        let shape = |r: &taper_server::timeline::Record| {
+            format!(
+                "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+                r.today,
+                r.course.as_ref().map(|c| c.current().record.id),
+                r.others.len(),
+                r.checkins,
+                r.analysis,
+                r.questionnaires,
+                r.flags,
+                r.notes,
+                r.switching
+            )
+        };
+        for (id, batched) in ids.iter().zip(&many) {
+            let alone = taper_server::timeline::record_of(&state, *id, now).await.unwrap();
+            assert_eq!(shape(batched), shape(&alone));
+        }
+        // The readings differ between people, so the comparison above can fail.
+        assert!(many[0].course.is_some() && many[1].course.is_none());
+        assert!(!many[0].notes.is_empty() && many[1].notes.is_empty());
+        assert_eq!((many[0].checkins.len(), many[1].checkins.len(), many[2].checkins.len()), (11, 1, 0));
+        app
+    })
+    .await;
+}
+
 /// Shared notes alone show the notes, never the scores: not in the table, and not as points on
 /// the chart (the chart drew every check-in's burden whenever notes were shared).
 #[tokio::test]
