@@ -374,17 +374,17 @@ fn score_views(state: &AppState, questionnaires: &[taper_store::QuestionnaireRec
             Some((p, _)) => format!("no reliable change from {}", p.total),
             None => "first".into(),
         };
-        let item9 = qr.item9.filter(|v| *v > 0).map(|v| format!("; item 9 = {v}")).unwrap_or_default();
         views.push(ScoreView {
             date: qr.date.to_string(),
             name: inst.name(),
             total: qr.total,
             max: inst.max(),
             band: s.band(qr.total).to_string(),
-            change: format!("{change}{item9}"),
+            change,
             difficulty: qr.difficulty.and_then(taper_core::measures::difficulty_words).unwrap_or_default(),
             // The supporter reads the flag, which carries core's withdrawal caution.
             withdrawal: false,
+            item9: super::questionnaires::item9_words(qr.item9),
         });
     }
     views.reverse();

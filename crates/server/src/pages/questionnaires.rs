@@ -131,12 +131,21 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
             withdrawal: cuts.worsened_after_cut(&state, inst, (first, prev), q.total, q.date),
             change: change_text(&state, inst, (first, prev), (q.total, &q.answers), (&cuts, q.date)),
             difficulty: q.difficulty.and_then(difficulty_words).unwrap_or_default(),
+            item9: item9_words(q.item9),
         });
     }
     history.reverse();
     let kept = kept_alone(&state, person.id(), &qs).await?;
-    Ok(Questionnaires { chrome: person.chrome("questionnaires"), due, history, kept, attribution: ATTRIBUTION }
-        .into_response())
+    let any_item9 = history.iter().any(|h| !h.item9.is_empty());
+    Ok(Questionnaires {
+        chrome: person.chrome("questionnaires"),
+        due,
+        history,
+        any_item9,
+        kept,
+        attribution: ATTRIBUTION,
+    }
+    .into_response())
 }
 
 /// Answers to PHQ-9 question 9 kept on their own (the rest not completed), newest first: the
@@ -241,6 +250,9 @@ pub async fn save(
             withdrawal: cuts.worsened_after_cut(&state, inst, (first, previous), answers.total(), today),
             change: change_text(&state, inst, (first, previous), (answers.total(), answers.items()), (&cuts, today)),
             difficulty: difficulty.and_then(difficulty_words).unwrap_or_default(),
+            item9: item9_words(
+                answers.items().get(taper_core::measures::ITEM9_INDEX).copied().filter(|_| inst == Instrument::Phq9),
+            ),
         },
         item9: item9_raised,
         alerted,
@@ -304,6 +316,17 @@ pub struct ScoreView {
     pub difficulty: &'static str,
     /// A worsening soon after a cut: point to the withdrawal-or-return aid.
     pub withdrawal: bool,
+    /// PHQ-9's question 9 answered above zero, in its answer's words; empty otherwise. Shown
+    /// wherever the score is (a walk: after the result page nothing marked it).
+    pub item9: &'static str,
+}
+
+/// The words of a PHQ-9 question-9 answer above zero; empty for zero or none.
+pub fn item9_words(item9: Option<u8>) -> &'static str {
+    item9
+        .filter(|v| *v > 0)
+        .and_then(|v| taper_core::measures::ANSWERS.get(usize::from(v)).copied())
+        .unwrap_or_default()
 }
 
 #[derive(Template, WebTemplate)]
@@ -312,6 +335,8 @@ pub struct Questionnaires {
     pub chrome: crate::views::Chrome,
     pub due: Vec<(&'static str, &'static str, String)>,
     pub history: Vec<ScoreView>,
+    /// Some score above has question 9 above zero.
+    pub any_item9: bool,
     /// Question 9 answered on its own: (day, answer).
     pub kept: Vec<(String, &'static str)>,
     pub attribution: &'static str,

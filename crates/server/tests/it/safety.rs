@@ -78,7 +78,11 @@ async fn a_view_only_peer_cannot_close_a_clinicians_flag() {
         // A completed PHQ-9's item 9 is said once, as completed (a walk: also as "not completed").
         let shown = val.get(&person).await;
         assert!(shown.has("in a completed PHQ-9 (total 5)") && !shown.has("not completed"), "{}", shown.body);
-        assert!(!sam.get("/questionnaires").await.has("Question 9 answered on its own"), "it was completed");
+        let own = sam.get("/questionnaires").await;
+        assert!(!own.has("Question 9 answered on its own"), "it was completed");
+        // A walk: after the result page nothing marked question 9 on the person's own scores.
+        assert!(own.has("<strong class=\"item9\">Question 9: Several days</strong>"), "{}", own.body);
+        assert!(own.has("id=\"item9-note\"") && own.has("href=\"/crisis\">get help now</a>"), "{}", own.body);
         // The peer may not resolve an urgent flag, for anyone.
         let tried = val.submit(&person, &resolve, &[("key", &key), ("note", "all fine"), ("kind", "resolved")]).await;
         assert_eq!(tried.status, StatusCode::BAD_REQUEST);
