@@ -378,6 +378,9 @@ async fn a_rise_after_a_step_brings_a_hold_proposal_and_accepting_adds_a_revisio
         assert!(progress.has("Consider holding at"), "{}", progress.body);
         assert!(progress.has("Horowitz MA, Taylor D"), "the source is named");
         assert!(progress.has("Dose changed on"), "the data behind it are shown");
+        // With the day they are from (a walk read a suggestion's "latest check-in" beside a newer one).
+        let from = format!("The data behind it, on {} when it was suggested", london_today());
+        assert!(progress.has(&from), "{}", progress.body);
         assert!(progress.has("1 wave"), "{}", progress.body);
         assert!(progress.has("<svg"));
         // The same chart is drawn for supporters: its legend speaks to neither (walkthrough minor 14).
