@@ -176,6 +176,7 @@ fn a_rise_begun_the_day_before_a_cut_and_running_past_it_is_answered() {
     };
     let p = propose(&s).expect("a hold, not silence");
     assert_eq!(p.rule, Rule::ReturnToTolerated, "severe, and begun with the cut: {p:?}");
+    assert!(p.reason.starts_with("Your symptoms rose around the step to 12.5 mg"), "{}", p.reason);
     // Begun well before the cut (a week of hard days), the dose before was not tolerated either:
     // a hold, never "go back".
     let mut early: Vec<Entry> = (1..=6).map(|d| Entry { date: day(d), burden: 1.5 }).collect();

@@ -448,9 +448,11 @@ fn return_to_tolerated(s: &Situation, w: &Episode, c: &Change, mut data: Vec<Str
         action: Action::Return { dose_mg: c.from_mg },
         title: format!("Consider going back to {} mg, the last dose you tolerated", n(c.from_mg)),
         reason: format!(
-            "Your symptoms rose after the step to {} mg and are {}. Published advice is to return to the \
+            "Your symptoms rose {} the step to {} mg and are {}. Published advice is to return to the \
              last dose at which symptoms were tolerable, hold there until stable, and then reduce more \
              slowly. Please talk this through with your prescriber.",
+            // Begun a day or two before the cut (a walk saw "after" beside "Raised since" the day before).
+            if w.start < c.date { "around" } else { "after" },
             n(c.to_mg),
             if severe { "severe compared with your baseline" } else { "not settling" }
         ),

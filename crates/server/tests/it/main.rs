@@ -381,6 +381,10 @@ async fn a_rise_after_a_step_brings_a_hold_proposal_and_accepting_adds_a_revisio
         // With the day they are from (a walk read a suggestion's "latest check-in" beside a newer one).
         let from = format!("The data behind it, on {} when it was suggested", london_today());
         assert!(progress.has(&from), "{}", progress.body);
+        // Today's next planned change says the suggestion may change it (a walk read it above the
+        // advice to hold as if it still stood).
+        let today = b.get("/today").await;
+        assert!(today.has("unless you accept the suggestion above."), "{}", today.body);
         assert!(progress.has("1 wave"), "{}", progress.body);
         assert!(progress.has("<svg"));
         // The same chart is drawn for supporters: its legend speaks to neither (walkthrough minor 14).
