@@ -172,6 +172,9 @@ impl Store {
         };
         let mut opts = AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 4 } else { 8 });
         if backend == Backend::Sqlite {
+            // A connection to a local file cannot go stale, and pinging it before each use was a
+            // round trip to its worker thread for every query (issue 21's load benchmark).
+            opts = opts.test_before_acquire(false);
             // Every write that returns success is on disk: WAL with a full sync at each commit.
             opts = opts.after_connect(|conn, _| {
                 Box::pin(async move {
