@@ -318,6 +318,33 @@ fn a_hyperbolic_hold_says_its_limit_is_in_occupancy() {
     assert!(reason.contains("the limit is in occupancy"), "{reason}");
 }
 
+/// A walk: 1¼ and ¾ of a 10 mg tablet with no word that cut pieces vary. The first step on
+/// quarters says so once, with its sources; whole and half tablets say nothing of it.
+#[test]
+fn quarter_tablets_are_said_once_with_why() {
+    let c = catalogue();
+    let mut k = kit(&c, &["citalopram-tab-10mg"]);
+    k.equipment.cutter = true;
+    let p = plan_of(&c, "citalopram", 20.0, Strategy::Hyperbolic { step_pp: 5.0 }, k);
+    let quarters: Vec<_> = p.warnings.iter().filter(|w| w.code == "quarter-tablets").collect();
+    assert_eq!(quarters.len(), 1, "{:?}", p.warnings);
+    let first = p
+        .steps
+        .iter()
+        .find(|s| s.preparation.items.iter().any(|i| (i.quantity * 2.0).fract().abs() > 1e-9))
+        .expect("a step on quarters");
+    assert_eq!(quarters[0].step, Some(first.index));
+    assert!(quarters[0].message.contains("Habib") && quarters[0].message.contains("Teng"), "{}", quarters[0].message);
+    let whole = plan_of(
+        &c,
+        "citalopram",
+        20.0,
+        Strategy::Proportional { step_percent: 10.0 },
+        kit(&c, &["citalopram-tab-10mg", "citalopram-oral-drops-40mg-ml"]),
+    );
+    assert!(whole.warnings.iter().all(|w| w.code != "quarter-tablets"), "no cutter, no quarters");
+}
+
 /// Clinical review minor 24: "Vortioxetine drops have no mg-per-drop." One drop is 1 mg (the
 /// source is cited in data/sources.toml, `brintellix_drops`), so 10 mg is ten drops.
 #[test]

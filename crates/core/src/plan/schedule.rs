@@ -11,7 +11,7 @@ pub use super::types::*;
 pub use crate::catalogue::short_citation;
 use crate::catalogue::{Catalogue, Drug};
 use crate::error::{InputError, PlanError};
-use crate::formulation::{Choice, Preparation, Solver, Stock, Window};
+use crate::formulation::{Choice, Preparation, Solver, Stock, Unit, Window};
 use crate::occupancy::Occupancy;
 use crate::pace::{CutRule, Pace};
 use crate::units::{Mg, trim_number as n};
@@ -544,6 +544,13 @@ impl<'a> Context<'a> {
                     n(if target > 0.0 { (1000.0 * (dose - target).abs() / target).round() / 10.0 } else { 0.0 }),
                     if dose >= target { "above" } else { "below" }
                 ),
+            });
+        }
+        if uses_quarters(&choice.preparation) && !self.warnings.iter().any(|w| w.code == "quarter-tablets") {
+            self.warnings.push(Warning {
+                code: "quarter-tablets",
+                step: Some(index),
+                message: format!("From step {index} the dose uses quarter tablets. {QUARTER_CAUTION}"),
             });
         }
         for note in &choice.preparation.notes {
@@ -1141,6 +1148,21 @@ impl<'a> Context<'a> {
             }
         }
     }
+}
+
+/// Why quarter tablets are said (a walk: 1¼ and ¾ of a 10 mg tablet, with no word that cut
+/// pieces vary). The figures are for halves; quarters, smaller, vary at least as much.
+pub const QUARTER_CAUTION: &str = "Cut pieces are uneven: halves cut with a tablet cutter differed by up to about 7 % \
+     of the tablet's dose, and by up to 21 % when broken by hand (Habib et al., Saudi Pharm J 2014;22:454), and most \
+     split tablets fail a dose-uniformity test (Teng et al., J Am Pharm Assoc 2002;42:195); quarters are smaller \
+     still. Use the cutter every time, and ask your pharmacist whether a liquid or a made-to-order dose would be \
+     more even.";
+
+/// Whether a preparation (or any of its parts) takes a quarter or three quarters of a tablet.
+fn uses_quarters(p: &Preparation) -> bool {
+    let quarter = |q: f64| ((q * 4.0).round() - q * 4.0).abs() < 1e-9 && ((q * 2.0).round() - q * 2.0).abs() > 1e-9;
+    p.items.iter().any(|i| i.unit == Unit::Tablet && quarter(i.quantity))
+        || p.parts.iter().any(|(_, part)| uses_quarters(part))
 }
 
 /// The line that announces a change in how the dose is measured: the new way first, then the old
