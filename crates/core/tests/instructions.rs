@@ -316,6 +316,17 @@ fn a_hyperbolic_hold_says_its_limit_is_in_occupancy() {
     let taper_core::schedule::PlanStatus::Incomplete { reason, .. } = &p.status else { panic!("{:?}", p.status) };
     assert!(reason.contains("make 5 mg next, a cut of 33.3 %"), "{reason}");
     assert!(reason.contains("the limit is in occupancy"), "{reason}");
+    // With a reason recorded for a faster pace, the hold does not say the reason is missing.
+    let mut k = kit(&c, &["citalopram-tab-10mg"]);
+    k.equipment.cutter = true;
+    let mut req = PlanRequest::new("citalopram", Mg::new(20.0).unwrap(), Strategy::Hyperbolic { step_pp: 5.0 }, k);
+    req.interval_days = 7;
+    req.pace_override =
+        Some(taper_core::Justification::parse("reason", "agreed with Dr Lee after two weeks of review").unwrap());
+    let p = plan(&c, &req).unwrap();
+    let taper_core::schedule::PlanStatus::Incomplete { reason, .. } = &p.status else { panic!("{:?}", p.status) };
+    assert!(reason.contains("the recorded reason allows the pace chosen, not a larger step"), "{reason}");
+    assert!(!reason.contains("without a prescriber's recorded reason"), "{reason}");
 }
 
 /// A walk: 1¼ and ¾ of a 10 mg tablet with no word that cut pieces vary. The first step on

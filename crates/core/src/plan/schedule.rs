@@ -435,7 +435,12 @@ impl<'a> Context<'a> {
                 n(c.preparation.dose_mg),
                 // One decimal: "11 %" read beside a limit of 11 % looked allowed (walk-through).
                 n((1000.0 * cut).round() / 10.0),
-                if cut <= half + 1e-9 && matches!(self.strategy, Strategy::Hyperbolic { .. }) {
+                if cut <= half + 1e-9 && self.req.pace_override.is_some() {
+                    // A re-walk: a reason was recorded, yet the hold said "without a prescriber's
+                    // recorded reason". The reason allows the pace chosen, not a larger step.
+                    "larger than the step this plan takes: the recorded reason allows the pace chosen, not a \
+                     larger step than it (choose a larger step, with your prescriber, to take it)"
+                } else if cut <= half + 1e-9 && matches!(self.strategy, Strategy::Hyperbolic { .. }) {
                     // A walk: 20 -> 12.5 mg (37.5 %) was planned and 7.5 -> 5 mg (33 %) refused.
                     "larger than the pace limits allow without a prescriber's recorded reason (the limit is in \
                      occupancy: near the bottom each mg holds more of it, so a percentage allowed higher up is \
