@@ -453,6 +453,20 @@ mod tests {
         assert!(validate(&only_emergency).unwrap_err().contains("no_helpline"));
     }
 
+    /// A walk from Lithuania found no Europe/Vilnius at sign-up and chose Helsinki: every country
+    /// with crisis help is reachable from a zone offered there.
+    #[test]
+    fn every_country_with_crisis_help_has_a_zone_offered_at_sign_up() {
+        let d = Directory::builtin().unwrap();
+        for c in d.countries.iter().filter(|c| c.code != FALLBACK_CODE) {
+            assert!(
+                crate::views::ZONES.iter().any(|z| country_of_zone(z) == Some(c.code.as_str())),
+                "{} has no zone offered at sign-up",
+                c.code
+            );
+        }
+    }
+
     #[test]
     fn the_urgent_panel_holds_the_persons_country_and_the_fallback_only() {
         let d = Directory::builtin().unwrap();

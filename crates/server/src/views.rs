@@ -67,7 +67,8 @@ pub fn message_page(title: &str, message: &str) -> Html<String> {
 }
 
 /// Time zones offered at sign-up; any IANA name is accepted.
-pub const ZONES: [&str; 43] = [
+/// Every country with crisis help has a zone here (a walk from Lithuania had to pick Helsinki).
+pub const ZONES: [&str; 55] = [
     "UTC",
     "Europe/London",
     "Europe/Dublin",
@@ -88,7 +89,19 @@ pub const ZONES: [&str; 43] = [
     "Europe/Oslo",
     "Europe/Copenhagen",
     "Europe/Helsinki",
+    "Europe/Tallinn",
+    "Europe/Riga",
+    "Europe/Vilnius",
     "Europe/Athens",
+    "Europe/Sofia",
+    "Europe/Zagreb",
+    "Europe/Ljubljana",
+    "Europe/Bratislava",
+    "Europe/Luxembourg",
+    "Europe/Vaduz",
+    "Europe/Malta",
+    "Asia/Nicosia",
+    "Atlantic/Reykjavik",
     "Africa/Johannesburg",
     "Asia/Kolkata",
     "Asia/Singapore",
