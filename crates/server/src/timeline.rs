@@ -632,7 +632,9 @@ pub struct Record {
     /// Every check-in's day and burden (no answers or notes: `Store::recent_checkins` for those).
     pub checkins: Vec<taper_store::DayLevel>,
     pub analysis: Analysis,
-    pub questionnaires: Vec<taper_store::QuestionnaireRecord>,
+    /// Every questionnaire with its answers (`record_of`); `None` when read for a caseload
+    /// (`records_of`), which shows no answers.
+    pub questionnaires: Option<Vec<taper_store::QuestionnaireRecord>>,
     /// Every flag that applies, most urgent first; each supporter sees those they have not resolved.
     pub flags: Vec<taper_core::flags::Flag>,
     /// Every supporter's notes on the flags, oldest first.
@@ -681,7 +683,18 @@ impl Record {
 }
 
 pub fn results(qs: &[taper_store::QuestionnaireRecord]) -> Vec<taper_core::flags::Result> {
-    qs.iter()
+    scored(&qs.iter().map(score_of).collect::<Vec<_>>())
+}
+
+/// A questionnaire's score alone.
+fn score_of(q: &taper_store::QuestionnaireRecord) -> taper_store::QuestionnaireScore {
+    taper_store::QuestionnaireScore { instrument: q.instrument.clone(), date: q.date, total: q.total, item9: q.item9 }
+}
+
+/// The scores as the flags read them (an unknown instrument is left out).
+fn scored(scores: &[taper_store::QuestionnaireScore]) -> Vec<taper_core::flags::Result> {
+    scores
+        .iter()
         .filter_map(|q| {
             taper_core::measures::Instrument::from_key(&q.instrument).map(|instrument| taper_core::flags::Result {
                 instrument,
@@ -698,7 +711,9 @@ struct Reads {
     owner: taper_store::User,
     plans: Vec<taper_store::PlanWithRevisions>,
     checkins: Vec<taper_store::DayLevel>,
-    questionnaires: Vec<taper_store::QuestionnaireRecord>,
+    /// Every questionnaire with its answers, for one person's page; none for a caseload.
+    questionnaires: Option<Vec<taper_store::QuestionnaireRecord>>,
+    scores: Vec<taper_store::QuestionnaireScore>,
     signals: Vec<taper_store::SafetySignal>,
     daily: Vec<taper_store::SafetySignal>,
     notes: Vec<taper_store::FlagNote>,
@@ -713,11 +728,13 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
     }
     // Scores only: the notes are read for the few rows a page shows (issue 21: every note of
     // every person was opened for the caseload).
+    let questionnaires = state.store.questionnaires(owner).await?;
     let reads = Reads {
         owner: user,
         plans,
         checkins: state.store.day_levels(owner).await?,
-        questionnaires: state.store.questionnaires(owner).await?,
+        scores: questionnaires.iter().map(score_of).collect(),
+        questionnaires: Some(questionnaires),
         signals: state.store.signals(owner).await?,
         daily: state.store.daily_safety_answers(owner).await?,
         notes: state.store.flag_notes(owner).await?,
@@ -738,7 +755,8 @@ pub async fn records_of(
     let mut users = store.users_of(owners).await?;
     let mut plans = store.active_plans_of(owners).await?;
     let mut checkins = store.day_levels_of(owners).await?;
-    let mut questionnaires = store.questionnaires_of(owners).await?;
+    // Scores alone: the caseload shows no answers (issue 21: they were a third of its time).
+    let mut scores = store.questionnaire_scores_of(owners).await?;
     let mut signals = store.signals_of(owners).await?;
     let mut daily = store.daily_safety_answers_of(owners).await?;
     let mut notes = store.flag_notes_of(owners).await?;
@@ -750,7 +768,8 @@ pub async fn records_of(
             owner,
             plans: plans.remove(id).unwrap_or_default(),
             checkins: checkins.remove(id).unwrap_or_default(),
-            questionnaires: questionnaires.remove(id).unwrap_or_default(),
+            questionnaires: None,
+            scores: scores.remove(id).unwrap_or_default(),
             signals: signals.remove(id).unwrap_or_default(),
             daily: daily.remove(id).unwrap_or_default(),
             notes: notes.remove(id).unwrap_or_default(),
@@ -763,7 +782,7 @@ pub async fn records_of(
 
 /// A person's record from what was read: their plans, the wave reading and the flags.
 async fn record_from(state: &AppState, reads: Reads, now: jiff::Timestamp) -> AppResult<Record> {
-    let Reads { owner, plans, checkins, questionnaires, signals, daily, notes, switch } = reads;
+    let Reads { owner, plans, checkins, questionnaires, scores, signals, daily, notes, switch } = reads;
     let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let today = now.to_zoned_datetime(tz).date();
     let courses = plans.into_iter().map(|p| Course::from_record(p, &state.catalogue)).collect::<AppResult<Vec<_>>>()?;
@@ -771,7 +790,7 @@ async fn record_from(state: &AppState, reads: Reads, now: jiff::Timestamp) -> Ap
     let course = all.next();
     let others: Vec<Course> = all.collect();
     let analysis = analyse(day_entries(&checkins), first_change(course.iter().chain(&others), today)).await?;
-    let results = results(&questionnaires);
+    let results = scored(&scores);
     let all: Vec<&Course> = course.iter().chain(&others).collect();
     let names: Vec<String> = all.iter().map(|c| c.drug_name(&state.catalogue)).collect();
     let changes: Vec<Vec<course::Change>> = all.iter().map(|c| c.changes(today)).collect();

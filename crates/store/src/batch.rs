@@ -55,6 +55,27 @@ pub(crate) struct FlagNoteRow {
     at: i64,
 }
 
+/// The scores of `questionnaire_scores_of`'s text, oldest first (by day, then as saved).
+fn scores_from(joined: Option<&str>) -> Result<Vec<crate::QuestionnaireScore>> {
+    let mut out = Vec::new();
+    for entry in joined.unwrap_or("").split(',').filter(|e| !e.is_empty()) {
+        let bad = |why: &str| crate::StoreError::Corrupt(format!("questionnaire score '{entry}': {why}"));
+        let f: Vec<&str> = entry.split(':').collect();
+        let [instrument, date, total, item9, created] = f[..] else { return Err(bad("not five fields")) };
+        let score = crate::QuestionnaireScore {
+            instrument: instrument.to_string(),
+            date: date.parse().map_err(|_| bad("date"))?,
+            total: total.parse().map_err(|_| bad("total"))?,
+            item9: if item9.is_empty() { None } else { Some(item9.parse().map_err(|_| bad("item 9"))?) },
+        };
+        let created: i64 = created.parse().map_err(|_| bad("saved at"))?;
+        out.push((score.date, created, score));
+    }
+    out.sort_by_key(|e| (e.0, e.1));
+    Ok(out.into_iter().map(|(_, _, s)| s).collect())
+}
+
+/// One aggregated text column.
 #[derive(sqlx::FromRow)]
 struct LevelsRow {
     levels: Option<String>,
@@ -142,6 +163,29 @@ impl Store {
         let decoded: Vec<(String, QuestionnaireRecord)> =
             rows.into_iter().map(|(k, r)| Ok((k, QuestionnaireRecord::try_from(r)?))).collect::<Result<_>>()?;
         by_person(grouped(decoded))
+    }
+
+    /// Each person's questionnaire scores, oldest first, without their answers: one aggregated
+    /// row each ("instrument:date:total:item9:created", integers and keys only, so SQLite turns
+    /// no float into text), for the caseload's flags (issue 21).
+    pub async fn questionnaire_scores_of(
+        &self,
+        people: &[UserId],
+    ) -> Result<HashMap<UserId, Vec<crate::QuestionnaireScore>>> {
+        let entry = match self.backend {
+            crate::Backend::Sqlite => {
+                "group_concat(instrument || ':' || date || ':' || total || ':' || COALESCE(item9, '') || ':' || created_at, ',')"
+            }
+            crate::Backend::Postgres => {
+                "string_agg(instrument || ':' || date || ':' || total::text || ':' || COALESCE(item9::text, '') || ':' \
+                 || created_at::text, ',')"
+            }
+        };
+        let sql = format!(
+            "SELECT user_id AS owner_key, {entry} AS levels FROM questionnaires WHERE user_id IN ({{keys}}) GROUP BY user_id"
+        );
+        let rows: Vec<(String, LevelsRow)> = self.keyed_people(people, &sql).await?;
+        rows.into_iter().map(|(k, r)| Ok((uuid(&k)?, scores_from(r.levels.as_deref())?))).collect()
     }
 
     /// Each person's answers kept on their own in `table` (`safety_signals` or

@@ -441,6 +441,15 @@ pub struct AuditRecord {
     pub times: u32,
 }
 
+/// A questionnaire's score alone, as the flags read it (no answers): `Store::questionnaire_scores_of`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionnaireScore {
+    pub instrument: String,
+    pub date: Date,
+    pub total: u32,
+    pub item9: Option<u8>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuestionnaireRecord {
     pub id: Uuid,

@@ -440,6 +440,13 @@ async fn the_access_log_questionnaires_and_resolutions_belong_to_their_owner() {
         let q = store.questionnaires(owner).await.unwrap();
         assert_eq!((q[0].total, q[0].item9, q[0].difficulty, q[0].answers.len()), (9, Some(1), Some(2), 9));
         assert!(store.questionnaires(clin).await.unwrap().is_empty());
+        // The caseload's scores alone (issue 21) are the questionnaires' own, oldest first, for
+        // their owner only; an earlier day saved later comes first, and a GAD-7 has no item 9.
+        store.save_questionnaire(owner, "gad7", date(2026, 11, 1), &[2; 7], 14, None, None, now()).await.unwrap();
+        let scores = store.questionnaire_scores_of(&[owner, clin]).await.unwrap();
+        let mine: Vec<_> = scores[&owner].iter().map(|s| (s.instrument.as_str(), s.date, s.total, s.item9)).collect();
+        assert_eq!(mine, vec![("gad7", date(2026, 11, 1), 14, None), ("phq9", date(2026, 11, 2), 9, Some(1))]);
+        assert!(!scores.contains_key(&clin));
 
         store
             .note_flag(owner, "item9:2026-11-02", clin, "Dr Lee", FlagNoteKind::Resolved, "Called; safe", now())

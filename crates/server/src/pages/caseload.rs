@@ -250,7 +250,7 @@ pub async fn person(
     let days: &[taper_store::DayLevel] = if sees(Category::CheckinScores) { &r.checkins } else { &[] };
     let recent = recent_shared(&state, share.owner, share.scope).await?;
     let questionnaires: &[taper_store::QuestionnaireRecord] =
-        if sees(Category::Questionnaires) { &r.questionnaires } else { &[] };
+        if sees(Category::Questionnaires) { r.questionnaires.as_deref().unwrap_or_default() } else { &[] };
     let course = r.course.as_ref().filter(|_| sees(Category::PlanAndDoses));
     let drug = course.map(|c| c.drug_name(&state.catalogue)).unwrap_or_default();
     let chart = shared_chart(&r, analysis, (course, &drug), days, questionnaires)?;
