@@ -726,12 +726,12 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
     for p in state.store.active_plans(owner).await? {
         plans.push(state.store.plan(owner, p.id).await?);
     }
-    // Scores only: the notes are read for the few rows a page shows (issue 21: every note of
-    // every person was opened for the caseload).
     let questionnaires = state.store.questionnaires(owner).await?;
     let reads = Reads {
         owner: user,
         plans,
+        // Levels only: check-in notes are read for the few rows a page shows (issue 21: every
+        // note of every person was opened for the caseload).
         checkins: state.store.day_levels(owner).await?,
         scores: questionnaires.iter().map(score_of).collect(),
         questionnaires: Some(questionnaires),
