@@ -145,13 +145,11 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
             drug.id
         )));
     }
-    let start =
-        drug.dose_now_mg(typed.get(), args.taken_as.as_deref(), &offered).ok().and_then(units::Mg::new).ok_or_else(
-            || {
-                let question = drug.dose_now_mg(typed.get(), None, &offered).err().unwrap_or_default();
-                usage(format!("--taken-as: {question} Add --taken-as tablets or --taken-as with the product's id."))
-            },
-        )?;
+    let start = drug
+        .dose_now_mg(typed.get(), args.taken_as.as_deref(), &offered)
+        .map_err(|question| usage(format!("--taken-as: {question} Add --taken-as tablets or the product's id.")))?;
+    // Tablet-equivalent mg of a positive dose is positive.
+    let start = units::Mg::new(start).ok_or_else(|| usage(format!("--from '{}': not a dose", args.from)))?;
     let interval_days = units::parse_days("every", &args.every).map_err(input)?;
     let strategy = strategy(args, start)?;
     if args.strategy != StrategyName::Manual && !args.doses.is_empty() {
