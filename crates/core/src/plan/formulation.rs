@@ -737,6 +737,12 @@ pub const FEW_GRADUATIONS: &str = "This volume is fewer than ten marks on the sy
      of the dose or more: measure it in good light with the smallest syringe you have, and ask your pharmacist for a \
      weaker dilution or a made-to-order liquid.";
 
+/// How `Solver::method` ends or joins its words, so the ways of measuring can be told apart
+/// from the method alone (`Solver::counts_drops`, `Solver::uses_syringe`).
+const UNDILUTED: &str = ", undiluted";
+const DILUTION_OF: &str = " dilution of the ";
+const IN_DROPS: &str = ", counted in drops";
+
 /// A kit prepared for repeated solving: its coarse combinations and fine sources computed once.
 #[derive(Debug, Clone)]
 pub struct Solver {
@@ -1386,16 +1392,26 @@ impl Solver {
         let Some(f) = fine.map(|fi| &self.fine[fi]) else { return String::new() };
         let desc = self.stocks[f.stock].product.describe();
         match &f.kind {
-            FineKind::Syringe { dilution: None, .. } => format!("the {desc}, undiluted"),
+            FineKind::Syringe { dilution: None, .. } => format!("the {desc}{UNDILUTED}"),
             FineKind::Syringe { dilution: Some(d), .. } => {
-                format!("a 1 in {} dilution of the {desc} ({} mg/mL)", n(d.stock_ml + d.water_ml), n(d.mg_per_ml))
+                format!("a 1 in {}{DILUTION_OF}{desc} ({} mg/mL)", n(d.stock_ml + d.water_ml), n(d.mg_per_ml))
             }
-            FineKind::Drops { .. } => format!("the {desc}, counted in drops"),
+            FineKind::Drops { .. } => format!("the {desc}{IN_DROPS}"),
             FineKind::Beads { .. } => format!("beads counted from a {desc}"),
             FineKind::Weigh { .. } => format!("contents weighed from a {desc}"),
             FineKind::Compounded => "a compounded preparation".to_string(),
             FineKind::Strip => "tapering strips".to_string(),
         }
+    }
+
+    /// Whether a method (`Preparation::method`) counts drops.
+    pub fn counts_drops(method: &str) -> bool {
+        method.ends_with(IN_DROPS)
+    }
+
+    /// Whether a method draws a liquid up with the oral syringe, neat or diluted.
+    pub fn uses_syringe(method: &str) -> bool {
+        method.ends_with(UNDILUTED) || method.contains(DILUTION_OF)
     }
 
     /// Measuring more liquid or counting many drops is more work, so tablets carry the bulk of a

@@ -1176,8 +1176,7 @@ fn uses_quarters(p: &Preparation) -> bool {
 fn method_change(index: usize, before: &str, after: &str) -> String {
     let words =
         |m: &str| if m.is_empty() { "whole or cut tablets or capsules alone".to_string() } else { m.to_string() };
-    let drops = |m: &str| m.ends_with(", counted in drops");
-    let syringe = |m: &str| m.contains(" dilution of ") || m.ends_with(", undiluted");
+    let (drops, syringe) = (Solver::counts_drops, Solver::uses_syringe);
     let plainly = if drops(before) && syringe(after) {
         " The dose is no longer counted in drops: draw it up in mL with the oral syringe."
     } else if syringe(before) && drops(after) {
