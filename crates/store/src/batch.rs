@@ -75,10 +75,10 @@ fn scores_from(joined: Option<&str>) -> Result<Vec<crate::QuestionnaireScore>> {
     Ok(out.into_iter().map(|(_, _, s)| s).collect())
 }
 
-/// One aggregated text column.
+/// One aggregated text column (`joined`).
 #[derive(sqlx::FromRow)]
-struct LevelsRow {
-    levels: Option<String>,
+struct JoinedRow {
+    joined: Option<String>,
 }
 
 impl Store {
@@ -144,11 +144,11 @@ impl Store {
     /// Each person's check-in days and levels (as `day_levels`), one aggregated row each.
     pub async fn day_levels_of(&self, people: &[UserId]) -> Result<HashMap<UserId, Vec<crate::DayLevel>>> {
         let sql = format!(
-            "SELECT user_id AS owner_key, {} AS levels FROM checkins WHERE user_id IN ({{keys}}) GROUP BY user_id",
+            "SELECT user_id AS owner_key, {} AS joined FROM checkins WHERE user_id IN ({{keys}}) GROUP BY user_id",
             self.levels_aggregate()
         );
-        let rows: Vec<(String, LevelsRow)> = self.keyed_people(people, &sql).await?;
-        rows.into_iter().map(|(k, r)| Ok((uuid(&k)?, crate::checkins::day_levels_from(r.levels.as_deref())?))).collect()
+        let rows: Vec<(String, JoinedRow)> = self.keyed_people(people, &sql).await?;
+        rows.into_iter().map(|(k, r)| Ok((uuid(&k)?, crate::checkins::day_levels_from(r.joined.as_deref())?))).collect()
     }
 
     /// Each person's questionnaires, oldest first (as `questionnaires`).
@@ -182,10 +182,10 @@ impl Store {
             }
         };
         let sql = format!(
-            "SELECT user_id AS owner_key, {entry} AS levels FROM questionnaires WHERE user_id IN ({{keys}}) GROUP BY user_id"
+            "SELECT user_id AS owner_key, {entry} AS joined FROM questionnaires WHERE user_id IN ({{keys}}) GROUP BY user_id"
         );
-        let rows: Vec<(String, LevelsRow)> = self.keyed_people(people, &sql).await?;
-        rows.into_iter().map(|(k, r)| Ok((uuid(&k)?, scores_from(r.levels.as_deref())?))).collect()
+        let rows: Vec<(String, JoinedRow)> = self.keyed_people(people, &sql).await?;
+        rows.into_iter().map(|(k, r)| Ok((uuid(&k)?, scores_from(r.joined.as_deref())?))).collect()
     }
 
     /// Each person's answers kept on their own in `table` (`safety_signals` or
