@@ -1539,7 +1539,19 @@ fn whole_or_cut_item(p: &Product, qty: f64) -> Item {
         unit,
         mg: eq,
         dilution: None,
-        text: format!("{} × {} mg {noun}{cut}{}", fraction_text(qty), n(strength), as_tablets(p, eq)),
+        text: if qty.fract() == 0.0 {
+            format!("{} × {} mg {noun}{}", n(qty), n(strength), as_tablets(p, eq))
+        } else {
+            // In words with the milligrams beside them, not "1½ ×": a tired reader took the small
+            // fraction for "1" or "12" (a walk).
+            let cut = cut.trim_start().trim_start_matches('(').trim_end_matches(')');
+            format!(
+                "{} ({} mg; {cut}){}",
+                pieces_in_words(qty, &format!("{} mg {noun}", n(strength))),
+                n(qty * strength),
+                as_tablets(p, eq)
+            )
+        },
         drawn: None,
     }
 }
@@ -1658,18 +1670,20 @@ fn round_qty(v: f64) -> f64 {
     (v * 10_000.0).round() / 10_000.0
 }
 
-fn fraction_text(q: f64) -> String {
-    let whole = q.trunc();
-    let frac = match ((q - whole) * 4.0).round() as i64 {
-        1 => "¼",
-        2 => "½",
-        3 => "¾",
-        _ => "",
+/// A cut quantity of `unit` in words: "half a 10 mg tablet", "three quarters of a …",
+/// "1 and a half 10 mg tablets". Pieces are quarters at the finest.
+#[allow(clippy::cast_possible_truncation)] // a few pieces
+fn pieces_in_words(q: f64, unit: &str) -> String {
+    let whole = q.trunc() as i64;
+    let part = match ((q - q.trunc()) * 4.0).round() as i64 {
+        1 => "a quarter",
+        2 => "a half",
+        _ => "three quarters",
     };
-    match (whole as i64, frac) {
-        (0, "") => "0".into(),
-        (0, f) => f.into(),
-        (w, f) => format!("{w}{f}"),
+    match whole {
+        0 if part == "a half" => format!("half a {unit}"),
+        0 => format!("{part} of a {unit}"),
+        w => format!("{w} and {part} {unit}s"),
     }
 }
 
@@ -1781,7 +1795,7 @@ mod tests {
     fn scored_tablets_halve_without_a_cutter_but_unscored_need_one() {
         let solver = Solver::new(&kit(&["diazepam-tab-5mg"]));
         let c = solver.solve(2.5, open(2.0, 5.0), 0.1).unwrap();
-        assert_eq!(c.preparation.instruction(), "½ × 5 mg tablet (break on the score line)");
+        assert_eq!(c.preparation.instruction(), "half a 5 mg tablet (2.5 mg; break on the score line)");
         // Celexa 10 mg is not scored (its 20 and 40 mg tablets are).
         let solver = Solver::new(&kit(&["citalopram-tab-10mg"]));
         assert!(solver.solve(5.0, open(4.0, 10.0), 0.1).is_none());
@@ -1789,6 +1803,23 @@ mod tests {
         with_cutter.equipment.cutter = true;
         let c = Solver::new(&with_cutter).solve(5.0, open(4.0, 10.0), 0.1).unwrap();
         assert!(c.preparation.instruction().contains("tablet cutter"));
+    }
+
+    /// A walk: "1½ × 10 mg tablet" and "¾ × 10 mg tablet", whose small fractions a tired reader
+    /// can take for "1" or "12". Cut pieces are written in words, with their milligrams.
+    #[test]
+    fn cut_tablets_are_written_in_words_with_their_milligrams() {
+        assert_eq!(pieces_in_words(0.25, "10 mg tablet"), "a quarter of a 10 mg tablet");
+        assert_eq!(pieces_in_words(0.5, "10 mg tablet"), "half a 10 mg tablet");
+        assert_eq!(pieces_in_words(0.75, "10 mg tablet"), "three quarters of a 10 mg tablet");
+        assert_eq!(pieces_in_words(1.25, "10 mg tablet"), "1 and a quarter 10 mg tablets");
+        assert_eq!(pieces_in_words(2.5, "10 mg tablet"), "2 and a half 10 mg tablets");
+        let mut with_cutter = kit(&["citalopram-tab-10mg"]);
+        with_cutter.equipment.cutter = true;
+        let c = Solver::new(&with_cutter).solve(7.5, open(7.0, 8.0), 0.1).unwrap();
+        let text = c.preparation.instruction();
+        assert_eq!(text, "three quarters of a 10 mg tablet (7.5 mg; cut with a tablet cutter)");
+        assert!(!text.contains(['¼', '½', '¾']));
     }
 
     #[test]
