@@ -57,6 +57,18 @@ pub fn round_sig(x: f64, digits: i32) -> String {
 }
 
 /// A sentence's first letter in upper case ("the dose" → "The dose").
+/// "a", "a and b", "a, b and c".
+pub fn join_and<S: AsRef<str>>(parts: &[S]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., last] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{} and {}", rest.join(", "), last.as_ref())
+        }
+    }
+}
+
 pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())

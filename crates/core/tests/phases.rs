@@ -95,6 +95,51 @@ fn venlafaxine_with_every_product_measures_from_one_bottle() {
     assert_eq!(p.steps.last().unwrap().dose_mg.get(), 0.0, "the plan still reaches zero");
 }
 
+/// The products a plan takes up, step by step: a step that uses a product the steps since the
+/// last change have not used begins a new phase.
+fn phase_starts(p: &Plan) -> Vec<usize> {
+    let mut phase: Vec<String> = Vec::new();
+    let mut starts = Vec::new();
+    for s in p.steps.iter().filter(|s| !s.preparation.items.is_empty()) {
+        let ids: Vec<String> = s.preparation.items.iter().map(|i| i.product_id.clone()).collect();
+        if !ids.iter().all(|id| phase.contains(id)) {
+            // A dose taken now that the products do not make has no phase to change from.
+            if s.index > 0 && !phase.is_empty() {
+                starts.push(s.index);
+            }
+            phase = ids;
+        }
+    }
+    starts
+}
+
+/// Clinical review minor 15, the review's own case: venlafaxine 225 mg with every product
+/// changed product or form at steps 1, 2, 3, 4 and 6 (ER tablet → XR capsule + IR tablet → XR
+/// capsule → 112.5 mg ER tablet → IR tablet + solution → solution). A forced change now weighs
+/// how long each new way lasts, keeps the release form taken now where it can, and counts every
+/// product the phase has used as at hand: 37.5 mg and 150 mg capsules carry the plan from 187.5
+/// to 112.5 mg, then the immediate-release products to the end. Each new product is said, with
+/// why; the step that lands off its target to last longer says so.
+#[test]
+fn venlafaxine_with_every_product_changes_products_only_twice() {
+    let c = Catalogue::builtin().unwrap();
+    let drug = c.drug("venlafaxine").unwrap();
+    let ids: Vec<&str> = drug.products.iter().map(|p| p.id.as_str()).collect();
+    let p = taper_core::plan(&c, &request(&c, "venlafaxine", 225.0, &ids, true, Strategy::Hyperbolic { step_pp: 5.0 }))
+        .unwrap();
+    let starts = phase_starts(&p);
+    assert_eq!(starts.len(), 2, "phases begin at steps {starts:?}");
+    let said: Vec<usize> = p.warnings.iter().filter(|w| w.code == "product-change").filter_map(|w| w.step).collect();
+    assert_eq!(said, starts, "every new product is said at the step that takes it up");
+    let first = &p.steps[starts[0]].preparation;
+    let modified = |id: &str| c.product(id).unwrap().is_modified_release();
+    assert!(first.items.iter().all(|i| modified(&i.product_id)), "the first change keeps extended release: {first:?}");
+    let lasting = p.warnings.iter().find(|w| w.code == "product-change" && w.step == Some(starts[0])).unwrap();
+    assert!(lasting.message.contains("also makes the"), "{}", lasting.message);
+    assert!(!p.warnings.iter().any(|w| w.code == "release-mix"), "no day mixes release forms");
+    assert_eq!(p.steps.last().unwrap().dose_mg.get(), 0.0, "the plan still reaches zero");
+}
+
 /// Lorazepam taken as 0.5 mg in the morning and 1.5 mg at night: each dose is cut in the same
 /// proportion as the day (the per-dose pace), so the night dose stays about three times the
 /// morning's while both can be measured; where they cannot, the plan says the split moved.

@@ -22,6 +22,8 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
     let c = Catalogue::builtin().unwrap();
     let (mut sampled, mut made, mut steps, mut refused) = (0, 0, 0, 0);
     let (mut all_made, mut all_early, mut returns) = (0, 0, 0);
+    // Clinical review minor 15: how many times the plans with every product take up a new one.
+    let (mut all_changes, mut all_most) = (0, 0);
     let mut early: BTreeMap<String, usize> = BTreeMap::new();
     for drug in c.drugs() {
         let base = drug.usual_min_dose_mg.unwrap_or_else(|| drug.max_dose_mg / 8.0);
@@ -69,6 +71,15 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
                         if returned && std::env::var_os("SWEEP_DETAIL").is_some() {
                             eprintln!("    returns: {} {start} mg {strategy:?} cutter={cutter} kit={k}", drug.id);
                         }
+                        // Every new product is said at the step that takes it up, with why.
+                        let starts = phase_starts(&p);
+                        let said: Vec<usize> =
+                            (p.warnings.iter()).filter(|w| w.code == "product-change").filter_map(|w| w.step).collect();
+                        assert_eq!(said, starts, "{} {start} mg {strategy:?} cutter={cutter} kit={k}", drug.id);
+                        if k == 0 {
+                            all_changes += starts.len();
+                            all_most = all_most.max(starts.len());
+                        }
                         all_made += usize::from(k == 0);
                         if let PlanStatus::Incomplete { reason, suggestion } = &p.status {
                             // No one is left without a way on: a stop names a concrete option.
@@ -99,10 +110,31 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
     );
     eprintln!("  with every catalogue product of the drug: {all_made} plans, {all_early} end early");
     eprintln!("  {returns} plans take up again a way of measuring they had left (minor 15)");
+    eprintln!(
+        "  with every product: {all_changes} changes of products in {all_made} plans ({:.2} a plan, at most {all_most})",
+        all_changes as f64 / all_made.max(1) as f64
+    );
     for (what, count) in &early {
         eprintln!("  ends early: {what}: {count}");
     }
     assert!(made > sampled / 2, "only {made} of {sampled} requests made a plan");
+}
+
+/// The steps that take up a product the steps since the last change have not used.
+fn phase_starts(p: &taper_core::Plan) -> Vec<usize> {
+    let mut phase: Vec<&str> = Vec::new();
+    let mut starts = Vec::new();
+    for s in p.steps.iter().filter(|s| !s.preparation.items.is_empty()) {
+        let ids: Vec<&str> = s.preparation.items.iter().map(|i| i.product_id.as_str()).collect();
+        if !ids.iter().all(|id| phase.contains(id)) {
+            // A dose taken now that the products do not make has no phase to change from.
+            if s.index > 0 && !phase.is_empty() {
+                starts.push(s.index);
+            }
+            phase = ids;
+        }
+    }
+    starts
 }
 
 /// Whether a plan's steps go back to a way of measuring they had left (tablets alone → a liquid

@@ -432,7 +432,7 @@ mod tests {
             .flat_map(|c| c.services.iter().map(move |s| (c.code.as_str(), s)))
             .filter(|(_, s)| s.source_kind == SourceKind::Report)
             .collect();
-        assert_eq!(reports.len(), 18);
+        assert_eq!(reports.len(), 17);
         for (code, s) in &reports {
             assert!(listed.contains(&format!("{code} ")), "{code} {} is not in the research note's list", s.name);
             assert!(s.source_label().contains("not the service's own page"));

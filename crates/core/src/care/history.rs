@@ -121,7 +121,7 @@ pub fn advise(events: &[Event], bg: &Background, today: Date) -> PaceAdvice {
             "Because of {}, Taper suggests starting more slowly than usual: steps half the usual size{}. People \
              with these histories are thought more likely to have difficult withdrawal; go more slowly still if \
              symptoms rise.",
-            join(&factors.iter().map(|f| f.text.as_str()).collect::<Vec<_>>()),
+            crate::units::join_and(&factors.iter().map(|f| f.text.as_str()).collect::<Vec<_>>()),
             if interval_days > USUAL_INTERVAL_DAYS { format!(", every {interval_days} days") } else { String::new() }
         )
     };
@@ -200,14 +200,6 @@ fn past_severe_withdrawal(bg: &Background) -> Option<RiskFactor> {
         text: "a past withdrawal that was severe".into(),
         source: "maudsley2024",
     })
-}
-
-fn join(parts: &[&str]) -> String {
-    match parts {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 #[cfg(test)]

@@ -522,9 +522,22 @@ pub struct Choice {
     pub preparation: Preparation,
     /// Whether the error is within the tolerance the planner asked for.
     pub within_tolerance: bool,
-    /// Made with the products and way of measuring of the step before, off its target by more
-    /// than the tolerance (`Solver::solve_like`): the note says so instead of "the nearest".
-    pub kept_way: bool,
+    /// Why the dose lands where it does, when off its target by more than the tolerance: the
+    /// note says so instead of "the nearest" where that would not be true.
+    pub landing: Landing,
+}
+
+/// Why a step's dose may be further from its target than the tolerance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Landing {
+    /// The nearest dose the products make.
+    #[default]
+    Nearest,
+    /// Made with the products and way of measuring of the step before (`Solver::solve_keeping`).
+    KeptWay,
+    /// A new way chosen because it makes this many steps after it too, where the nearest would
+    /// need another change sooner (`Solver::alternatives`; clinical review minor 15).
+    Lasting { steps: usize },
 }
 
 #[derive(Debug, Clone)]
@@ -579,6 +592,9 @@ const METHOD_CHANGE_COST: u32 = 4;
 /// review minor 15). Ours.
 const KEEP_PRODUCTS_TOLERANCE: f64 = 5.0;
 const KEEP_PRODUCTS_STEP: f64 = 0.5;
+/// How many new ways of making a step the planner weighs when a change is forced: enough for
+/// each family of products (tablets, capsules, a liquid, their mixes), few enough to stay quick.
+const MAX_ALTERNATIVES: usize = 8;
 /// Which candidates `Solver::solve_among` considers: `like` the previous way of measuring (a
 /// change costs [`METHOD_CHANGE_COST`]); `keep_strength` only liquids at the strength already
 /// measured (or not yet measured); `fewest` the fewest syringe graduations a volume may be;
@@ -751,7 +767,9 @@ pub struct Solver {
     coarse: Vec<Coarse>,
     fine: Vec<Fine>,
     /// The mg of each kind of whole or cut unit, to say when the unit count is what stops a plan.
-    piece_mg: Vec<f64>,
+    pieces: Vec<Piece>,
+    /// Per stock, whether it is modified-release.
+    modified: Vec<bool>,
     /// The strongest liquid strength still allowed: once a plan measures a liquid at a weaker
     /// strength (a dilution), it never goes back to a stronger one, of that bottle or another
     /// (clinical review D1: a person who carries on drawing from the bottle takes ten times the
@@ -781,10 +799,20 @@ impl Solver {
                 Form::Compounded { .. } | Form::Strip { .. } => fine.extend(made_to_order(i, stock)),
             }
         }
-        let coarse = coarse_combinations(&pieces, kit.stocks.len());
+        let modified: Vec<bool> = kit.stocks.iter().map(|s| s.product.is_modified_release()).collect();
+        let coarse = coarse_combinations(&pieces, &modified);
         let (ceiling, floor) = (f64::INFINITY, 0.0);
-        let piece_mg = pieces.iter().map(|p| p.mg).collect();
-        Solver { stocks: kit.stocks.clone(), equipment: eq.clone(), coarse, fine, piece_mg, ceiling, floor, draws: 1 }
+        Solver {
+            stocks: kit.stocks.clone(),
+            equipment: eq.clone(),
+            coarse,
+            fine,
+            pieces,
+            modified,
+            ceiling,
+            floor,
+            draws: 1,
+        }
     }
 
     /// When no preparation lands in `window` but more than `MAX_PIECES` whole or cut units
@@ -795,7 +823,7 @@ impl Solver {
         for count in 1..=limit {
             let mut next: Vec<f64> = Vec::new();
             for s in &sums {
-                for p in &self.piece_mg {
+                for p in self.pieces.iter().map(|p| p.mg) {
                     let v = s + p;
                     if v <= window.high + 1e-9 && !next.iter().any(|x| (x - v).abs() < 1e-6) {
                         next.push(v);
@@ -893,7 +921,8 @@ impl Solver {
     /// fall, so when the tablets beside it drop out it can go on, and the plan never needs a
     /// stronger one again (a remainder measured from a weak dilution stalled plans otherwise).
     fn carries(&self, fine: &Fine, window: Window) -> bool {
-        let current = |s: f64| (s - self.ceiling).abs() <= self.ceiling * 1e-9;
+        // Before any liquid is measured the ceiling is unbounded, and no strength is current.
+        let current = |s: f64| self.ceiling.is_finite() && (s - self.ceiling).abs() <= self.ceiling * 1e-9;
         fine.strength.is_none_or(|s| current(s) || self.fine_max_mg(fine) >= window.low - 1e-9)
     }
 
@@ -944,8 +973,56 @@ impl Solver {
         };
         let mut c = self.solve_among(target, smaller, loose, &same).filter(|c| c.within_tolerance)?;
         c.within_tolerance = (c.preparation.dose_mg - target).abs() <= tolerance + 1e-12;
-        c.kept_way = !c.within_tolerance;
+        c.landing = if c.within_tolerance { Landing::Nearest } else { Landing::KeptWay };
         Some(c)
+    }
+
+    /// The ways of making a step down that a change of products or form could take: in
+    /// `window`, never below `target` by more than `tolerance` and never above it by more than
+    /// `solve_keeping` allows a kept way; the cheapest per set of products and way of measuring,
+    /// cheapest first, at most [`MAX_ALTERNATIVES`]. The planner weighs how many steps after each
+    /// can be made the same way (clinical review minor 15: a new product almost every month).
+    pub fn alternatives(&self, target: f64, window: Window, tolerance: f64, like: Option<&Preparation>) -> Vec<Choice> {
+        if window.high >= crate::units::ABSURD_DOSE_MG || target >= window.high {
+            return Vec::new();
+        }
+        let loose = (tolerance * KEEP_PRODUCTS_TOLERANCE).max((window.high - target) * KEEP_PRODUCTS_STEP);
+        let smaller = Window { low: window.low.max(target - tolerance), ..window };
+        let used = like.map(|p| self.stocks_in(p)).unwrap_or_default();
+        let among = Among {
+            like: like.map(|p| p.method.as_str()),
+            keep_strength: false,
+            fewest: MIN_GRADUATIONS,
+            only: None,
+            used: &used,
+            strength: None,
+        };
+        // Per set of stocks and way of measuring: the cheapest, then the nearest.
+        let mut best: Vec<(Vec<usize>, String, Candidate)> = Vec::new();
+        self.each_candidate(&self.coarse, target, smaller, &among, &mut |cand: Candidate| {
+            if (cand.mg - target).abs() > loose + 1e-12 {
+                return;
+            }
+            let mut stocks: Vec<usize> = cand.coarse.counts.iter().map(|(s, _)| *s).collect();
+            stocks.extend(cand.fine.map(|(fi, _)| self.fine[fi].stock));
+            stocks.sort_unstable();
+            stocks.dedup();
+            let method = self.method(cand.fine.map(|(fi, _)| fi));
+            let key = |c: &Candidate| (c.cost, ((c.mg - target).abs() * 1e6).round() as i64);
+            match best.iter_mut().find(|(s, m, _)| *s == stocks && *m == method) {
+                Some(entry) if key(&cand) < key(&entry.2) => entry.2 = cand,
+                Some(_) => {}
+                None => best.push((stocks, method, cand)),
+            }
+        });
+        best.sort_by_key(|(_, _, c)| (c.cost, ((c.mg - target).abs() * 1e6).round() as i64));
+        best.truncate(MAX_ALTERNATIVES);
+        best.into_iter()
+            .map(|(_, _, cand)| {
+                let within = (cand.mg - target).abs() <= tolerance + 1e-12;
+                Choice { preparation: self.build(&cand), within_tolerance: within, landing: Landing::Nearest }
+            })
+            .collect()
     }
 
     /// As `solve`, but keeping to `like` (the previous step's `Preparation::method`) unless
@@ -1072,10 +1149,17 @@ impl Solver {
         out
     }
 
+    /// The whole and cut unit combinations of the stocks `only` alone. The solver's own list
+    /// keeps the simplest way per dose of all the products, which can hide the way a kept set
+    /// makes it (three 37.5 mg capsules behind one 112.5 mg tablet).
+    fn combinations_of(&self, only: &[usize]) -> Vec<Coarse> {
+        let pieces: Vec<Piece> = self.pieces.iter().filter(|p| only.contains(&p.stock)).cloned().collect();
+        coarse_combinations(&pieces, &self.modified)
+    }
+
     /// Whether a candidate takes extended- and immediate-release units together.
     fn mixes_release(&self, cand: &Candidate) -> bool {
-        let stocks =
-            self.coarse[cand.coarse].counts.iter().map(|(s, _)| *s).chain(cand.fine.map(|(fi, _)| self.fine[fi].stock));
+        let stocks = cand.coarse.counts.iter().map(|(s, _)| *s).chain(cand.fine.map(|(fi, _)| self.fine[fi].stock));
         let (mut mr, mut ir) = (false, false);
         for s in stocks {
             if self.stocks[s].product.is_modified_release() { mr = true } else { ir = true }
@@ -1085,30 +1169,23 @@ impl Solver {
 
     /// Whether a candidate uses only the stocks `only` and measures as `like` does.
     fn keeps_to(&self, cand: &Candidate, like: Option<&str>, only: &[usize]) -> bool {
-        let coarse = self.coarse[cand.coarse].counts.iter().all(|(stock, _)| only.contains(stock));
+        let coarse = cand.coarse.counts.iter().all(|(stock, _)| only.contains(stock));
         let fine = cand.fine.is_none_or(|(fi, _)| only.contains(&self.fine[fi].stock));
         coarse && fine && like.is_none_or(|m| m == self.method(cand.fine.map(|(fi, _)| fi)))
     }
 
     fn solve_among(&self, target: f64, window: Window, tolerance: f64, among: &Among) -> Option<Choice> {
-        let Among { like, keep_strength, fewest, only, used, strength } = *among;
         let mut best_tol: Option<(u32, f64, Candidate)> = None;
         let mut best_any: Option<(f64, u32, Candidate)> = None;
-        let mut consider = |mut cand: Candidate| {
-            if !window.contains(cand.mg) || only.is_some_and(|o| !self.keeps_to(&cand, like, o)) {
-                return;
+        let local;
+        let combos = match among.only {
+            Some(only) => {
+                local = self.combinations_of(only);
+                &local
             }
-            if like.is_some_and(|m| m != self.method(cand.fine.map(|(fi, _)| fi))) {
-                cand.cost += METHOD_CHANGE_COST;
-                // Between two new ways, the one from a bottle already in use (a 1 in 100 dilution
-                // of the same solution rather than a 1 in 50 of another, at the same strength).
-                if cand.fine.is_some_and(|(fi, _)| !used.is_empty() && !used.contains(&self.fine[fi].stock)) {
-                    cand.cost += BOTTLE_CHANGE_COST;
-                }
-            }
-            if self.mixes_release(&cand) {
-                cand.cost += RELEASE_MIX_COST;
-            }
+            None => &self.coarse,
+        };
+        self.each_candidate(combos, target, window, among, &mut |cand: Candidate| {
             let err = (cand.mg - target).abs();
             if err <= tolerance + 1e-12 {
                 let better = best_tol.as_ref().is_none_or(|(c, e, _)| {
@@ -1124,13 +1201,49 @@ impl Solver {
             if better {
                 best_any = Some((err, cand.cost, cand));
             }
+        });
+        let (cand, within) = match (best_tol, best_any) {
+            (Some((_, _, c)), _) => (c, true),
+            (None, Some((_, _, c))) => (c, false),
+            (None, None) => return None,
         };
-        for (ci, coarse) in self.coarse.iter().enumerate() {
+        Some(Choice { preparation: self.build(&cand), within_tolerance: within, landing: Landing::Nearest })
+    }
+
+    /// Every candidate in `window` that `among` allows, its cost raised for a change of method,
+    /// of bottle or a mix of release forms, handed to `consider`.
+    fn each_candidate<'c>(
+        &self,
+        combos: &'c [Coarse],
+        target: f64,
+        window: Window,
+        among: &Among,
+        consider: &mut dyn FnMut(Candidate<'c>),
+    ) {
+        let Among { like, keep_strength, fewest, only, used, strength } = *among;
+        let mut weigh = |mut cand: Candidate<'c>| {
+            if !window.contains(cand.mg) || only.is_some_and(|o| !self.keeps_to(&cand, like, o)) {
+                return;
+            }
+            if like.is_some_and(|m| m != self.method(cand.fine.map(|(fi, _)| fi))) {
+                cand.cost += METHOD_CHANGE_COST;
+                // Between two new ways, the one from a bottle already in use (a 1 in 100 dilution
+                // of the same solution rather than a 1 in 50 of another, at the same strength).
+                if cand.fine.is_some_and(|(fi, _)| !used.is_empty() && !used.contains(&self.fine[fi].stock)) {
+                    cand.cost += BOTTLE_CHANGE_COST;
+                }
+            }
+            if self.mixes_release(&cand) {
+                cand.cost += RELEASE_MIX_COST;
+            }
+            consider(cand);
+        };
+        for coarse in combos {
             if coarse.mg > window.high + 1e-9 {
                 continue;
             }
             if coarse.mg > 0.0 {
-                consider(Candidate { coarse: ci, fine: None, mg: coarse.mg, cost: coarse.cost });
+                weigh(Candidate { coarse, fine: None, mg: coarse.mg, cost: coarse.cost });
             }
             let remainder = target - coarse.mg;
             for (fi, fine) in self.fine.iter().enumerate() {
@@ -1155,16 +1268,10 @@ impl Solver {
                     };
                     let mg = coarse.mg + f64::from(units) * fine.quantum;
                     let cost = coarse.cost + self.fine_cost(fine, units);
-                    consider(Candidate { coarse: ci, fine: Some((fi, units)), mg, cost });
+                    weigh(Candidate { coarse, fine: Some((fi, units)), mg, cost });
                 }
             }
         }
-        let (cand, within) = match (best_tol, best_any) {
-            (Some((_, _, c)), _) => (c, true),
-            (None, Some((_, _, c))) => (c, false),
-            (None, None) => return None,
-        };
-        Some(Choice { preparation: self.build(&cand), within_tolerance: within, kept_way: false })
     }
 
     /// The day's dose `prep` in one part per time of `times`, each the nearest preparable
@@ -1284,7 +1391,7 @@ impl Solver {
         }
         let preparation = Preparation::of_parts(parts);
         let within = (sum - aim).abs() <= tolerance + 1e-9;
-        Some(Choice { preparation, within_tolerance: within, kept_way: false })
+        Some(Choice { preparation, within_tolerance: within, landing: Landing::Nearest })
     }
 
     /// A day taken in parts as the day before it was: each part its `shares` of `aim`, within
@@ -1303,7 +1410,8 @@ impl Solver {
         };
         let preparation = Preparation::of_parts(parts);
         let within = (preparation.dose_mg - day.aim).abs() <= day.tolerance + 1e-9;
-        Some(Choice { preparation, within_tolerance: within, kept_way: kept && !within })
+        let landing = if kept && !within { Landing::KeptWay } else { Landing::Nearest };
+        Some(Choice { preparation, within_tolerance: within, landing })
     }
 
     fn scaled_parts(&mut self, day: &ScaledDay) -> Option<(Parts, bool)> {
@@ -1331,7 +1439,7 @@ impl Solver {
                     let (part_aim, part_tolerance) = (aim * share, tolerance * share);
                     let same_way = if keeping { self.solve_keeping(part_aim, w, part_tolerance, like) } else { None };
                     let c = same_way.or_else(|| self.solve_like_as(part_aim, w, part_tolerance, like, false))?;
-                    kept |= c.kept_way;
+                    kept |= c.landing == Landing::KeptWay;
                     let p = c.preparation;
                     if p.items.is_empty()
                         || p.items.iter().any(|i| i.unit == Unit::Ml && i.quantity < least)
@@ -1450,7 +1558,7 @@ impl Solver {
     }
 
     fn build(&self, cand: &Candidate) -> Preparation {
-        let coarse = &self.coarse[cand.coarse];
+        let coarse = cand.coarse;
         let mut items = Vec::new();
         let mut notes = Vec::new();
         for (stock, qty) in &coarse.counts {
@@ -1659,8 +1767,8 @@ fn as_tablets(p: &Product, equivalent_mg: f64) -> String {
 }
 
 #[derive(Debug, Clone)]
-struct Candidate {
-    coarse: usize,
+struct Candidate<'c> {
+    coarse: &'c Coarse,
     fine: Option<(usize, u32)>,
     mg: f64,
     cost: u32,
@@ -1689,7 +1797,12 @@ fn pieces_in_words(q: f64, unit: &str) -> String {
 
 /// All combinations of up to `MAX_PIECES` pieces, at most one cut piece per product, keeping
 /// the simplest combination for each distinct total.
-fn coarse_combinations(pieces: &[Piece], stocks: usize) -> Vec<Coarse> {
+/// Every way of making a dose from at most [`MAX_PIECES`] whole or cut units, the simplest per
+/// dose; `modified` says per stock whether it is modified-release, so that of two equally simple
+/// ways the one that does not mix release forms is kept (a 37.5 mg immediate-release tablet
+/// beside a 150 mg capsule had hidden two capsules).
+fn coarse_combinations(pieces: &[Piece], modified: &[bool]) -> Vec<Coarse> {
+    let stocks = modified.len();
     let mut out: Vec<Coarse> = vec![Coarse { mg: 0.0, counts: Vec::new(), cost: 0 }];
     let mut counts = vec![0.0_f64; stocks];
     let mut cut_used = vec![false; stocks];
@@ -1730,7 +1843,11 @@ fn coarse_combinations(pieces: &[Piece], stocks: usize) -> Vec<Coarse> {
         }
     }
     walk(pieces, 0, 0, 0.0, 0, &mut counts, &mut cut_used, &mut out);
-    out.sort_by(|a, b| a.mg.total_cmp(&b.mg).then(a.cost.cmp(&b.cost)));
+    let mixes = |c: &Coarse| {
+        let mr = c.counts.iter().filter(|(s, _)| modified[*s]).count();
+        mr > 0 && mr < c.counts.len()
+    };
+    out.sort_by(|a, b| a.mg.total_cmp(&b.mg).then(a.cost.cmp(&b.cost)).then(mixes(a).cmp(&mixes(b))));
     out.dedup_by(|later, earlier| (later.mg - earlier.mg).abs() < 1e-9);
     out
 }
@@ -1763,6 +1880,25 @@ mod tests {
         let liquid = choice.preparation.items.iter().find(|i| i.unit == Unit::Ml).expect("a measured liquid");
         assert!(liquid.quantity >= 1.0 - 1e-9, "{liquid:?}");
         assert_eq!(liquid.text, "3.3 mL (66 mg) of the oral concentrate 20 mg/mL, undiluted");
+    }
+
+    #[test]
+    fn a_first_liquid_taken_up_can_carry_the_whole_dose_alone() {
+        // The sweep found nortriptyline plans taking up a 1 in 20 dilution beside a tablet,
+        // then stuck at 5 mg: the dilution could never carry the dose once the tablet dropped
+        // out, and no stronger liquid may follow a weaker one. Before any liquid was measured,
+        // every strength counted as the current one, so the rule never applied to the first.
+        let ids = ["nortriptyline-cap-10mg", "nortriptyline-oral-solution-10mg-5ml"];
+        let solver = Solver::new(&kit(&ids));
+        for target in [10.12, 9.11, 8.2, 6.84, 5.14] {
+            let window = open(target * 0.9, target * 1.1);
+            let Some(choice) = solver.solve(target, window, target * 0.01) else { continue };
+            for item in choice.preparation.items.iter().filter(|i| i.unit == Unit::Ml) {
+                let strength = item.dilution.as_ref().map_or(2.0, |d| d.mg_per_ml);
+                let most = strength * Equipment::default().syringe_max_ml;
+                assert!(most >= window.low - 1e-9, "{target} mg: {strength} mg/mL carries {most} mg: {item:?}");
+            }
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub use super::types::*;
 pub use crate::catalogue::short_citation;
 use crate::catalogue::{Catalogue, Drug};
 use crate::error::{InputError, PlanError};
-use crate::formulation::{Choice, Preparation, Solver, Stock, Unit, Window};
+use crate::formulation::{Choice, Item, Landing, Preparation, Solver, Stock, Unit, Window};
 use crate::occupancy::Occupancy;
 use crate::pace::{CutRule, Pace};
 use crate::units::{Mg, trim_number as n};
@@ -19,6 +19,9 @@ use crate::units::{Mg, trim_number as n};
 /// How far a dose may stray from the person's own share of the day, as a fraction of that share,
 /// before the plan says the split moved. Ours: a tenth is a measuring difference, more is a change.
 const SPLIT_STRAY: f64 = 0.1;
+/// How many steps ahead a forced change of products or form is weighed: about half a year at
+/// the usual pace, far enough to tell a way that lasts from one that needs changing next month.
+const LOOKAHEAD_STEPS: usize = 6;
 
 /// Checks the request, plans it and proves the result against the safety invariants.
 pub fn plan(catalogue: &Catalogue, req: &PlanRequest) -> Result<Plan, PlanError> {
@@ -59,6 +62,12 @@ struct Context<'a> {
     /// Steps larger than asked because nothing measurable lay within the step: (step, cut in
     /// percent, days held), said once at the end.
     held_longer: Vec<(usize, f64, u32)>,
+    /// Where the ladder stood when the step being solved was asked for, to look ahead from.
+    rung: Rung,
+    /// What the steps since the plan last took up a new product used: the person has them all,
+    /// so a step may be made with any of them without a change (a phase; clinical review minor
+    /// 15: 150 mg and 37.5 mg capsules, then one 150 mg, then three 37.5 mg).
+    phase: Vec<Item>,
 }
 
 fn product_list(drug: &Drug) -> String {
@@ -183,6 +192,8 @@ impl<'a> Context<'a> {
             shares,
             split_moved: false,
             held_longer: Vec::new(),
+            rung: Rung::default(),
+            phase: Vec::new(),
         })
     }
 
@@ -193,6 +204,7 @@ impl<'a> Context<'a> {
     fn run(mut self) -> Plan {
         let start = self.req.start.get();
         let mut steps = vec![self.first_step(start)];
+        grow_phase(&mut self.phase, &steps[0].preparation);
         let mut status = PlanStatus::Complete;
         // The ladder reads its own copies, so the context stays free to record warnings.
         let (strategy, model) = (self.strategy.clone(), self.model.clone());
@@ -211,7 +223,8 @@ impl<'a> Context<'a> {
             let prev = steps.last().map_or(start, |s: &Step| s.dose_mg.get());
             let index = steps.len();
             let day = self.next_day(&steps);
-            if prev <= 1e-12 || self.req.end_at.is_some_and(|e| (prev - e.get()).abs() < 1e-9 || ladder.reached_end) {
+            if prev <= 1e-12 || self.req.end_at.is_some_and(|e| (prev - e.get()).abs() < 1e-9 || ladder.at.reached_end)
+            {
                 break;
             }
             let Some(mut next) = ladder.next(prev, self.final_dose, self.req.end_at.map(Mg::get)) else { break };
@@ -220,13 +233,14 @@ impl<'a> Context<'a> {
                 break;
             }
             let mut window = self.window(prev, next.direction);
-            if let Some(end) = self.req.end_at.filter(|_| ladder.reached_end) {
+            if let Some(end) = self.req.end_at.filter(|_| ladder.at.reached_end) {
                 // Walk-through N10: "end at 25 mg" ended at 24.5 mg. The step to the end dose
                 // lands on it, or as near above it as can be made, never below.
                 window.low = window.low.max(end.get());
                 next.tolerance = 1e-6;
             }
-            let capped_here = self.aim(prev, &mut next, window, ladder.reached_end);
+            let capped_here = self.aim(prev, &mut next, window, ladder.at.reached_end);
+            self.rung = ladder.at;
             let like = steps.last().map(|s: &Step| &s.preparation);
             match self.realise_release_safely(index, day, prev, &next, window, like) {
                 Ok(step) => {
@@ -235,6 +249,7 @@ impl<'a> Context<'a> {
                         capped.push((index, self.pace.cut_rule(prev)));
                     }
                     ladder.accept(step.dose_mg.get());
+                    grow_phase(&mut self.phase, &step.preparation);
                     steps.push(step);
                 }
                 Err(incomplete) => {
@@ -243,13 +258,18 @@ impl<'a> Context<'a> {
                 }
             }
         }
+        self.finish(steps, status, &capped)
+    }
+
+    /// The plan from its steps: daily micro-steps where asked, and the notes read across steps.
+    fn finish(mut self, mut steps: Vec<Step>, status: PlanStatus, capped: &[(usize, CutRule)]) -> Plan {
         if self.req.micro_taper || self.strips() {
             self.add_daily(&mut steps);
         }
         if let Strategy::Linear { .. } = self.strategy {
             self.flag_linear(&steps);
         }
-        self.note_capped(&steps, &capped);
+        self.note_capped(&steps, capped);
         self.note_held_longer(&steps);
         self.note_off_target(&steps);
         self.warnings.extend(crate::times::trough_warnings(self.drug, &self.req.kit, &steps));
@@ -534,22 +554,27 @@ impl<'a> Context<'a> {
         if !choice.within_tolerance {
             // Kept to the way the step before was made (clinical review minor 15), a nearer dose
             // another way may exist: "the nearest you can prepare" would not be true.
-            let what = if choice.kept_way {
-                "the nearest dose made the way the step before was made"
-            } else {
-                "the nearest dose you can prepare"
+            let off = format!(
+                "{} mg for a target of {} mg ({}% {} it)",
+                n(dose),
+                crate::units::round_sig(target, 3),
+                n(if target > 0.0 { (1000.0 * (dose - target).abs() / target).round() / 10.0 } else { 0.0 }),
+                if dose >= target { "above" } else { "below" }
+            );
+            let message = match choice.landing {
+                Landing::KeptWay => {
+                    Some(format!("Step {index}: the nearest dose made the way the step before was made is {off}."))
+                }
+                Landing::Nearest => Some(format!("Step {index}: the nearest dose you can prepare is {off}.")),
+                // Said with the change of products, which is why it lands there.
+                Landing::Lasting { .. } => None,
             };
-            self.warnings.push(Warning {
-                code: "outside-tolerance",
-                step: Some(index),
-                message: format!(
-                    "Step {index}: {what} is {} mg for a target of {} mg ({}% {} it).",
-                    n(dose),
-                    crate::units::round_sig(target, 3),
-                    n(if target > 0.0 { (1000.0 * (dose - target).abs() / target).round() / 10.0 } else { 0.0 }),
-                    if dose >= target { "above" } else { "below" }
-                ),
-            });
+            if let Some(message) = message {
+                self.warnings.push(Warning { code: "outside-tolerance", step: Some(index), message });
+            }
+        }
+        if let Some(w) = self.product_change(index, target, choice, like) {
+            self.warnings.push(w);
         }
         if uses_quarters(&choice.preparation) && !self.warnings.iter().any(|w| w.code == "quarter-tablets") {
             self.warnings.push(Warning {
@@ -573,6 +598,55 @@ impl<'a> Context<'a> {
                 message: method_change(index, before, &choice.preparation.method),
             });
         }
+    }
+
+    /// The first step that takes up a product the phase has not used: which, instead of what,
+    /// and why (what the person has cannot make the step; clinical review D1 and minor 15). A
+    /// step off its target to last longer says so here.
+    fn product_change(
+        &self,
+        index: usize,
+        target: f64,
+        choice: &Choice,
+        like: Option<&Preparation>,
+    ) -> Option<Warning> {
+        like.filter(|p| !p.items.is_empty())?;
+        let name = |id: &str| {
+            let stock = self.req.kit.stocks.iter().find(|s| s.product.id == id);
+            stock.map_or_else(|| id.to_string(), |s| s.product.describe())
+        };
+        let names = |items: &mut dyn Iterator<Item = &Item>| {
+            let mut list: Vec<String> = Vec::new();
+            for item in items {
+                let named = name(&item.product_id);
+                if !list.contains(&named) {
+                    list.push(named);
+                }
+            }
+            crate::units::join_and(&list)
+        };
+        let prep = &choice.preparation;
+        let mut new = prep.items.iter().filter(|i| !self.phase.iter().any(|p| p.product_id == i.product_id)).peekable();
+        new.peek()?;
+        let taken = names(&mut new);
+        let before = names(&mut self.phase.iter());
+        let keeps_some = prep.items.iter().any(|i| self.phase.iter().any(|p| p.product_id == i.product_id));
+        let change = if keeps_some {
+            format!("also uses the {taken} (until now only the {before})")
+        } else {
+            format!("is made with the {taken} instead of the {before}")
+        };
+        let mut message =
+            format!("From step {index} the dose {change}: what you use now cannot make it within the pace.");
+        if let Landing::Lasting { steps } = choice.landing {
+            let after = if steps == 1 { "step after it".to_string() } else { format!("{steps} steps after it") };
+            message.push_str(&format!(
+                " Of the new ways, this one also makes the {after}, so it is {} mg for a target of {} mg: a smaller step than asked, within the pace, and the plan catches up after it.",
+                n(prep.dose_mg),
+                crate::units::round_sig(target, 3)
+            ));
+        }
+        Some(Warning { code: "product-change", step: Some(index), message })
     }
 
     /// Divides the day's dose as its label says, and settles what is measured (the parts, or the
@@ -661,14 +735,100 @@ impl<'a> Context<'a> {
             return Some(c);
         }
         let keep = if exact { None } else { like };
-        let whole = self
-            .solver
-            .solve_keeping(aim, window, tolerance, keep)
-            .or_else(|| self.solver.solve_like(aim, window, tolerance, like));
+        let whole = match (self.solver.solve_keeping(aim, window, tolerance, keep), keep) {
+            (Some(c), _) => Some(c),
+            // Else what the phase already has, measured the same way (three 37.5 mg capsules
+            // after one 150 mg: no new product), else a change that lasts.
+            (None, Some(before)) => {
+                let way = phase_way(&self.phase, before);
+                (self.solver.solve_keeping(aim, window, tolerance, Some(&way)))
+                    .or_else(|| self.lasting_change(aim, window, tolerance, like))
+            }
+            (None, None) => self.solver.solve_like(aim, window, tolerance, like),
+        };
         match whole {
             Some(c) => Some(self.as_even_parts(c, aim, window, tolerance, like, !exact)),
             None => self.in_parts(aim, window, tolerance),
         }
+    }
+
+    /// A change of products or form, forced because the way of the step before cannot make
+    /// this step: of the solver's own choice and its alternatives, the one whose products and
+    /// way of measuring go on making the most steps after it; the solver's own on a tie. Without
+    /// this, a venlafaxine plan with every product changed product or form almost every month
+    /// (clinical review minor 15).
+    fn lasting_change(
+        &mut self,
+        aim: f64,
+        window: Window,
+        tolerance: f64,
+        like: Option<&Preparation>,
+    ) -> Option<Choice> {
+        let first = self.solver.solve_like(aim, window, tolerance, like);
+        let Some(before) = like.filter(|p| !p.items.is_empty()) else { return first };
+        let own = first?;
+        let (cost, mixes) = (own.preparation.complexity, self.release_mix(&own.preparation));
+        // Keeping the release form the person takes now comes first (a change of release is a
+        // change of how the level rises and falls; clinical review W1), then lasting longest.
+        let release = self.release_kinds(before);
+        let score = |ctx: &mut Self, c: &Choice| (ctx.release_kinds(&c.preparation) == release, ctx.keeps_ahead(c));
+        let mut best = (score(self, &own), own);
+        // Never a way harder to prepare than the solver's own, nor one that mixes release forms
+        // where it does not: lasting is worth no more work each day.
+        for mut alt in self.solver.alternatives(aim, window, tolerance, Some(before)) {
+            if alt.preparation.complexity > cost || (!mixes && self.release_mix(&alt.preparation)) {
+                continue;
+            }
+            let (same, steps) = score(self, &alt);
+            if (same, steps) > best.0 {
+                if !alt.within_tolerance {
+                    alt.landing = Landing::Lasting { steps };
+                }
+                best = ((same, steps), alt);
+            }
+        }
+        Some(best.1)
+    }
+
+    /// Whether `p` takes extended- and immediate-release units on one day.
+    fn release_mix(&self, p: &Preparation) -> bool {
+        self.release_kinds(p) == (true, true)
+    }
+
+    /// How many of the steps after `c` its products and way of measuring make as
+    /// `Solver::solve_keeping` would, up to [`LOOKAHEAD_STEPS`]; reaching the end of the plan
+    /// counts as all of them. Nothing the look changes is kept.
+    fn keeps_ahead(&mut self, c: &Choice) -> usize {
+        let ceiling = self.solver.ceiling();
+        let end_at = self.req.end_at.map(Mg::get);
+        let mut ladder =
+            Ladder { strategy: &self.strategy, model: self.model.as_ref().map(|m| &m.occupancy), at: self.rung };
+        let (mut prev, mut like) = (c.preparation.dose_mg, c.preparation.clone());
+        let mut phase = self.phase.clone();
+        let mut kept = 0;
+        while kept < LOOKAHEAD_STEPS {
+            self.solver.settle(&like);
+            grow_phase(&mut phase, &like);
+            ladder.accept(prev);
+            let Some(mut next) = ladder.next(prev, self.final_dose, end_at) else { break };
+            if next.target <= 1e-12 && self.zero_allowed(prev) {
+                kept = LOOKAHEAD_STEPS;
+                break;
+            }
+            if next.exact || next.direction != Direction::Down {
+                break;
+            }
+            let window = self.window(prev, next.direction);
+            self.aim(prev, &mut next, window, ladder.at.reached_end);
+            let aim = next.target.max(window.low.min(prev));
+            match self.solver.solve_keeping(aim, window, next.tolerance.max(1e-6), Some(&phase_way(&phase, &like))) {
+                Some(k) => (prev, like) = (k.preparation.dose_mg, k.preparation),
+                None => break,
+            }
+            kept += 1;
+        }
+        self.solver.set_ceiling(ceiling);
+        kept
     }
 
     /// The first day taken in parts, made as its doses (each its share of the day, made alike)
@@ -1164,6 +1324,25 @@ pub const QUARTER_CAUTION: &str = "Cut pieces are uneven: halves cut with a tabl
      more even.";
 
 /// Whether a preparation (or any of its parts) takes a quarter or three quarters of a tablet.
+/// `phase` after a step made as `prep`: the same while the step uses only what it holds, else
+/// begun again with the step's products.
+fn grow_phase(phase: &mut Vec<Item>, prep: &Preparation) {
+    if !prep.items.iter().all(|i| phase.iter().any(|p| p.product_id == i.product_id)) {
+        *phase = prep.items.clone();
+    }
+}
+
+/// The way of `like` (its method), with every product of the phase it belongs to.
+fn phase_way(phase: &[Item], like: &Preparation) -> Preparation {
+    let mut way = like.clone();
+    for item in phase {
+        if !way.items.iter().any(|i| i.product_id == item.product_id) {
+            way.items.push(item.clone());
+        }
+    }
+    way
+}
+
 fn uses_quarters(p: &Preparation) -> bool {
     let quarter = |q: f64| ((q * 4.0).round() - q * 4.0).abs() < 1e-9 && ((q * 2.0).round() - q * 2.0).abs() > 1e-9;
     p.items.iter().any(|i| i.unit == Unit::Tablet && quarter(i.quantity))
@@ -1522,6 +1701,12 @@ fn check_manual(pace: &Pace, start: f64, doses: &[Mg], model: Option<&ModelUsed>
 struct Ladder<'m> {
     strategy: &'m Strategy,
     model: Option<&'m Occupancy>,
+    at: Rung,
+}
+
+/// Where a ladder stands: copied, so the planner can look a few steps ahead from it.
+#[derive(Clone, Copy, Default)]
+struct Rung {
     /// Hyperbolic: the next grid occupancy. Proportional/linear: the previous ideal dose.
     cursor: f64,
     previous_ideal: f64,
@@ -1559,23 +1744,23 @@ impl<'m> Ladder<'m> {
             }
             _ => start,
         };
-        Ladder { strategy, model, cursor, previous_ideal: start, manual_index: 0, reached_end: false }
+        Ladder { strategy, model, at: Rung { cursor, previous_ideal: start, manual_index: 0, reached_end: false } }
     }
 
     fn next(&mut self, prev: f64, final_dose: Option<f64>, end_at: Option<f64>) -> Option<Next> {
         let mut ideal = match (self.strategy, self.model) {
             // Less than half a step left above zero: the next step is to zero.
-            (Strategy::Hyperbolic { step_pp }, Some(_)) if self.cursor < step_pp / 2.0 => 0.0,
-            (Strategy::Hyperbolic { .. }, Some(m)) => m.dose_for(self.cursor.max(0.0)).unwrap_or(0.0),
+            (Strategy::Hyperbolic { step_pp }, Some(_)) if self.at.cursor < step_pp / 2.0 => 0.0,
+            (Strategy::Hyperbolic { .. }, Some(m)) => m.dose_for(self.at.cursor.max(0.0)).unwrap_or(0.0),
             (Strategy::Proportional { step_percent }, _) | (Strategy::Hyperbolic { step_pp: step_percent }, None) => {
-                self.cursor * (1.0 - step_percent / 100.0)
+                self.at.cursor * (1.0 - step_percent / 100.0)
             }
-            (Strategy::Linear { step_mg }, _) => (self.cursor - step_mg).max(0.0),
+            (Strategy::Linear { step_mg }, _) => (self.at.cursor - step_mg).max(0.0),
             (Strategy::Manual { doses }, _) => {
-                let d = doses.get(self.manual_index)?.get();
-                self.manual_index += 1;
-                let listed_before = self.previous_ideal;
-                self.previous_ideal = d;
+                let d = doses.get(self.at.manual_index)?.get();
+                self.at.manual_index += 1;
+                let listed_before = self.at.previous_ideal;
+                self.at.previous_ideal = d;
                 let direction = if d < listed_before - 1e-9 {
                     Direction::Down
                 } else if d > listed_before + 1e-9 {
@@ -1586,13 +1771,13 @@ impl<'m> Ladder<'m> {
                 return Some(Next { target: d, tolerance: (0.02 * d).max(1e-6), direction, exact: true });
             }
         };
-        let tolerance = (0.1 * (self.previous_ideal - ideal)).abs();
+        let tolerance = (0.1 * (self.at.previous_ideal - ideal)).abs();
         let mut exact = false;
         if let Some(end) = end_at {
             // Within measuring distance of the end: aim at the end itself.
             if ideal <= end + tolerance + 1e-9 {
                 ideal = end;
-                self.reached_end = true;
+                self.at.reached_end = true;
                 exact = true;
             }
         } else if let Some(f) = final_dose {
@@ -1603,7 +1788,7 @@ impl<'m> Ladder<'m> {
                 ideal = 0.0;
             }
         }
-        self.previous_ideal = ideal;
+        self.at.previous_ideal = ideal;
         Some(Next { target: ideal, tolerance, direction: Direction::Down, exact })
     }
 
@@ -1612,15 +1797,15 @@ impl<'m> Ladder<'m> {
         match (self.strategy, self.model) {
             (Strategy::Hyperbolic { step_pp }, Some(m)) => {
                 let occ = m.occupancy(realised);
-                self.cursor -= step_pp;
+                self.at.cursor -= step_pp;
                 // Never target a grid point at or above where the person already is.
-                while self.cursor >= occ - 1e-9 && self.cursor > 0.0 {
-                    self.cursor -= step_pp;
+                while self.at.cursor >= occ - 1e-9 && self.at.cursor > 0.0 {
+                    self.at.cursor -= step_pp;
                 }
             }
             // Proportional and linear steps count from the dose really taken, so targets do not
             // drift away from what is prepared (review finding A10).
-            _ => self.cursor = if self.reached_end { self.previous_ideal } else { realised },
+            _ => self.at.cursor = if self.at.reached_end { self.at.previous_ideal } else { realised },
         }
     }
 }
