@@ -242,3 +242,28 @@ fn a_revised_plan_is_drawn_from_where_it_took_effect() {
     let held = p.as_revised(0, true);
     assert_eq!(held.steps.len(), 1);
 }
+
+/// Walk-through N10 again, found by the server's test once plans kept their products longer:
+/// sertraline 100 mg "ending at 25 mg" reached the step toward 25 mg with 50 mg taken, where the
+/// pace allowed no lower than 32.5 mg, and the plan ended there. A step toward the end that the
+/// pace holds above it is followed by more, and its target is the step the pace allows.
+#[test]
+fn a_plan_ending_at_a_dose_goes_on_until_it_is_there() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["sertraline-tab-50mg", "sertraline-tab-25mg", "sertraline-concentrate-20mg-ml"];
+    let mut req = request(&c, "sertraline", 100.0, &ids, false, Strategy::Hyperbolic { step_pp: 5.0 });
+    req.end_at = Some(Mg::new(25.0).unwrap());
+    let p = taper_core::plan(&c, &req).unwrap();
+    let last = p.steps.last().unwrap();
+    assert!((last.dose_mg.get() - 25.0).abs() < 1e-9, "ends at {} mg", last.dose_mg);
+    for s in &p.steps {
+        assert!(s.dose_mg.get() >= 25.0 - 1e-9, "step {} below the end: {} mg", s.index, s.dose_mg);
+        let aims_at_end = (s.target_mg - 25.0).abs() < 1e-9;
+        assert!(
+            !aims_at_end || (s.dose_mg.get() - 25.0).abs() < 1e-9,
+            "step {} aims at 25 mg, gives {}",
+            s.index,
+            s.dose_mg
+        );
+    }
+}

@@ -223,8 +223,9 @@ impl<'a> Context<'a> {
             let prev = steps.last().map_or(start, |s: &Step| s.dose_mg.get());
             let index = steps.len();
             let day = self.next_day(&steps);
-            if prev <= 1e-12 || self.req.end_at.is_some_and(|e| (prev - e.get()).abs() < 1e-9 || ladder.at.reached_end)
-            {
+            // The end is reached when the dose is there: a step toward it that the pace held
+            // above it is followed by more (a sertraline plan "ended" at 32.5 mg, not 25).
+            if prev <= 1e-12 || self.req.end_at.is_some_and(|e| prev <= e.get() + 1e-9) {
                 break;
             }
             let Some(mut next) = ladder.next(prev, self.final_dose, self.req.end_at.map(Mg::get)) else { break };
@@ -238,6 +239,9 @@ impl<'a> Context<'a> {
                 // lands on it, or as near above it as can be made, never below.
                 window.low = window.low.max(end.get());
                 next.tolerance = 1e-6;
+                // Where the pace does not reach the end in one step, the target is the step it
+                // allows (clinical review W2: the target shown is the dose intended).
+                next.target = next.target.max(window.low);
             }
             let capped_here = self.aim(prev, &mut next, window, ladder.at.reached_end);
             self.rung = ladder.at;
