@@ -125,7 +125,9 @@ pub fn score_rise(
         // The latest score since the cut, against the one before it: a later, calmer score (or
         // one after the drug settled) lets the check-ins speak again.
         let at = mine.iter().rposition(|r| r.date >= cut.date)?;
-        let (before, after) = (mine.get(at.checked_sub(1)?)?, mine[at]);
+        let after = mine[at];
+        // Never a retake the same day: it answers for the same fortnight.
+        let before = *crate::measures::compared_with(&mine[..at], after.date, |r| r.date).1?;
         let within = f64::from((after.date - cut.date).get_days()) <= settle_days.ceil();
         if !(within && scoring.change(before.total, after.total) == crate::measures::Change::ReliableDeterioration) {
             return None;

@@ -322,10 +322,9 @@ fn questionnaire_flags(i: &Input) -> Vec<Flag> {
     for inst in Instrument::ALL {
         let scoring = i.measures.of(inst);
         let mine: Vec<&Result> = i.results.iter().filter(|r| r.instrument == inst).collect();
-        if let (Some(first), Some(last)) = (mine.first(), mine.last())
-            && mine.len() >= 2
-        {
-            let prev = mine[mine.len() - 2];
+        let (last, earlier) = mine.split_last().map_or((None, &[][..]), |(l, e)| (Some(*l), e));
+        let (first, prev) = last.map_or((None, None), |l| crate::measures::compared_with(earlier, l.date, |r| r.date));
+        if let (Some(last), Some(first), Some(prev)) = (last, first, prev) {
             let from_baseline = scoring.change(first.total, last.total) == Change::ReliableDeterioration;
             let from_previous = scoring.change(prev.total, last.total) == Change::ReliableDeterioration;
             if from_baseline || from_previous {

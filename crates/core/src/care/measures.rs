@@ -22,6 +22,20 @@ pub const QUESTIONNAIRE_EVERY_DAYS: u32 = 14;
 /// et al. 2006). A questionnaire answered this long after the settling time still covers it.
 pub const RECALL_DAYS: u32 = 14;
 
+/// What a score taken on `on` is read against, from the same questionnaire's scores before it
+/// (oldest first): the first and the latest taken on an earlier day. A retake the same day
+/// answers for the same fortnight ([`RECALL_DAYS`]), so it is never read as a change: a walk
+/// retook a PHQ-9 within the hour and was shown "a reliable worsening".
+pub fn compared_with<T>(
+    earlier: &[T],
+    on: jiff::civil::Date,
+    day: impl Fn(&T) -> jiff::civil::Date,
+) -> (Option<&T>, Option<&T>) {
+    let first = earlier.iter().find(|r| day(r) < on);
+    let previous = earlier.iter().rev().find(|r| day(r) < on);
+    (first, previous)
+}
+
 /// The four answers both instruments use, scored 0–3.
 /// Where PHQ-9's item 9 sits among its answers (0-based).
 pub const ITEM9_INDEX: usize = 8;
@@ -372,6 +386,17 @@ mod tests {
         }
         let g = Answers::new(Instrument::Gad7, &[3; 7]).unwrap();
         assert_eq!((g.total(), g.item9()), (21, None));
+    }
+
+    #[test]
+    fn a_retake_the_same_day_is_not_what_a_score_is_read_against() {
+        let d = |day: i8| jiff::civil::date(2026, 3, day);
+        let earlier = [(d(1), 4), (d(9), 6), (d(9), 16)];
+        let (first, previous) = compared_with(&earlier, d(9), |r| r.0);
+        assert_eq!((first, previous), (Some(&(d(1), 4)), Some(&(d(1), 4))));
+        let (first, previous) = compared_with(&earlier, d(10), |r| r.0);
+        assert_eq!((first, previous), (Some(&(d(1), 4)), Some(&(d(9), 16))));
+        assert_eq!(compared_with(&earlier[..1], d(1), |r| r.0), (None, None), "only a same-day score before");
     }
 
     #[test]

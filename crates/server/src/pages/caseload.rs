@@ -363,7 +363,10 @@ fn score_views(state: &AppState, questionnaires: &[taper_store::QuestionnaireRec
     for (k, qr) in questionnaires.iter().enumerate() {
         let Some(inst) = Instrument::from_key(&qr.instrument) else { continue };
         let s = state.measures.of(inst);
-        let prev = questionnaires[..k].iter().rev().find(|p| p.instrument == qr.instrument);
+        let earlier: Vec<&taper_store::QuestionnaireRecord> =
+            questionnaires[..k].iter().filter(|p| p.instrument == qr.instrument).collect();
+        // Never a retake the same day: it answers for the same fortnight.
+        let prev = taper_core::measures::compared_with(&earlier, qr.date, |r| r.date).1.copied();
         let change = match prev.map(|p| (p, s.change(p.total, qr.total))) {
             Some((p, taper_core::measures::Change::ReliableDeterioration)) => {
                 format!("reliable deterioration from {}", p.total)

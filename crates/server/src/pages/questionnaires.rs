@@ -40,12 +40,15 @@ impl Cuts {
         &self,
         state: &AppState,
         inst: Instrument,
-        (first, previous): (Option<&QuestionnaireRecord>, Option<&QuestionnaireRecord>),
+        against: Against,
         total: u32,
         date: jiff::civil::Date,
     ) -> bool {
         let s = state.measures.of(inst);
-        [first, previous].into_iter().flatten().any(|p| s.change(p.total, total) == Change::ReliableDeterioration)
+        [against.first, against.previous]
+            .into_iter()
+            .flatten()
+            .any(|p| s.change(p.total, total) == Change::ReliableDeterioration)
             && self.caution(inst, date).is_some()
     }
 
@@ -56,18 +59,38 @@ impl Cuts {
     }
 }
 
+/// What a score is read against (`measures::compared_with`: never a retake the same day), and
+/// whether it retakes one taken that day.
+#[derive(Clone, Copy)]
+struct Against<'a> {
+    first: Option<&'a QuestionnaireRecord>,
+    previous: Option<&'a QuestionnaireRecord>,
+    retake: bool,
+}
+
+impl<'a> Against<'a> {
+    /// `earlier`: the same questionnaire's scores before this one, oldest first.
+    fn of(earlier: &[&'a QuestionnaireRecord], on: jiff::civil::Date) -> Against<'a> {
+        let (first, previous) = taper_core::measures::compared_with(earlier, on, |r| r.date);
+        Against { first: first.copied(), previous: previous.copied(), retake: earlier.iter().any(|r| r.date == on) }
+    }
+}
+
 /// The score against the last one and, when they differ, the first (walk-through round 3: the
 /// first result says later ones are compared with it, so they are — 4, 13, 14 read "no reliable
 /// change" against 13 only).
 fn change_text(
     state: &AppState,
     inst: Instrument,
-    (first, previous): (Option<&QuestionnaireRecord>, Option<&QuestionnaireRecord>),
+    against: Against,
     (total, items): (u32, &[u8]),
     (cuts, date): (&Cuts, jiff::civil::Date),
 ) -> String {
     let s = state.measures.of(inst);
-    let (Some(first), Some(p)) = (first, previous) else {
+    let (Some(first), Some(p)) = (against.first, against.previous) else {
+        if against.retake {
+            return "Taken again the same day: both ask about the same two weeks, so this one is not read as a change from the other. Later scores are compared with it.".into();
+        }
         return "Your first score: later ones are compared with it and with the one before.".into();
     };
     let mut t = match s.change(p.total, total) {
@@ -120,16 +143,16 @@ pub async fn index(State(state): State<AppState>, person: Person) -> AppResult<R
     let mut history = Vec::new();
     for (k, q) in qs.iter().enumerate() {
         let Some(inst) = Instrument::from_key(&q.instrument) else { continue };
-        let prev = qs[..k].iter().rev().find(|p| p.instrument == q.instrument);
-        let first = qs[..k].iter().find(|p| p.instrument == q.instrument);
+        let earlier: Vec<&QuestionnaireRecord> = qs[..k].iter().filter(|p| p.instrument == q.instrument).collect();
+        let against = Against::of(&earlier, q.date);
         history.push(ScoreView {
             date: q.date.to_string(),
             name: inst.name(),
             total: q.total,
             max: inst.max(),
             band: state.measures.of(inst).band(q.total).to_string(),
-            withdrawal: cuts.worsened_after_cut(&state, inst, (first, prev), q.total, q.date),
-            change: change_text(&state, inst, (first, prev), (q.total, &q.answers), (&cuts, q.date)),
+            withdrawal: cuts.worsened_after_cut(&state, inst, against, q.total, q.date),
+            change: change_text(&state, inst, against, (q.total, &q.answers), (&cuts, q.date)),
             difficulty: q.difficulty.and_then(difficulty_words).unwrap_or_default(),
             item9: item9_words(q.item9),
         });
@@ -219,8 +242,9 @@ pub async fn save(
     let item9_raised = item9_of(inst, &values).is_some();
     let mine: Vec<QuestionnaireRecord> =
         state.store.questionnaires(person.id()).await?.into_iter().filter(|q| q.instrument == inst.key()).collect();
-    let (first, previous) = (mine.first(), mine.last());
     let today = person.today();
+    let earlier: Vec<&QuestionnaireRecord> = mine.iter().collect();
+    let against = Against::of(&earlier, today);
     // Before anything can go wrong: an item-9 answer is kept and flags every supporter.
     let difficulty = difficulty_of(inst, &pairs);
     let saved = keep(&state, person.id(), inst, &values, difficulty, today, person.now()).await?;
@@ -247,8 +271,8 @@ pub async fn save(
             total: answers.total(),
             max: inst.max(),
             band: state.measures.of(inst).band(answers.total()).to_string(),
-            withdrawal: cuts.worsened_after_cut(&state, inst, (first, previous), answers.total(), today),
-            change: change_text(&state, inst, (first, previous), (answers.total(), answers.items()), (&cuts, today)),
+            withdrawal: cuts.worsened_after_cut(&state, inst, against, answers.total(), today),
+            change: change_text(&state, inst, against, (answers.total(), answers.items()), (&cuts, today)),
             difficulty: difficulty.and_then(difficulty_words).unwrap_or_default(),
             item9: item9_words(
                 answers.items().get(taper_core::measures::ITEM9_INDEX).copied().filter(|_| inst == Instrument::Phq9),

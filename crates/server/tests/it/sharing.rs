@@ -34,6 +34,15 @@ pub async fn phq9(b: &Browser, answers: [&str; 9]) -> crate::helpers::Page {
     b.submit("/questionnaires/phq9", "/questionnaires/phq9", &form).await
 }
 
+/// A PHQ-9 taken `days` ago, as the store keeps it (the form only takes today's).
+pub async fn earlier_phq9(app: &TestApp, email: &str, days: i64, answers: [u8; 9]) {
+    let user = app.store.user_by_email(email).await.unwrap().unwrap().id;
+    let on: jiff::civil::Date = days_ago(days).parse().unwrap();
+    let total = answers.iter().map(|a| u32::from(*a)).sum();
+    let (item9, now) = (Some(answers[8]), jiff::Timestamp::now());
+    app.store.save_questionnaire(user, "phq9", on, &answers, total, item9, None, now).await.unwrap();
+}
+
 #[tokio::test]
 async fn item_9_shows_crisis_help_in_the_same_response_and_puts_an_urgent_flag_first() {
     on_both(|app: TestApp| async move {
@@ -148,7 +157,7 @@ async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
         let dr = app.browser();
         dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
         share_with(&p, &dr).await;
-        phq9(&p, ["0", "1", "1", "0", "0", "0", "0", "0", "0"]).await;
+        earlier_phq9(&app, "p@example.org", 5, [0, 1, 1, 0, 0, 0, 0, 0, 0]).await;
         let second = phq9(&p, ["2", "2", "1", "1", "1", "1", "0", "0", "0"]).await;
         assert!(second.has("Up 6 from 2") && second.has("reliable worsening"));
         let caseload = dr.get("/caseload").await;
@@ -175,8 +184,26 @@ async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
             "{}",
             history.body
         );
-        // A third score a point higher: no reliable change since last time, but the first result
-        // promised comparison with the first score, and against it this is a reliable worsening.
+        // A retake the same day answers for the same two weeks: read against the score before
+        // that day, never against the one an hour ago (a walk read a retake as a change).
+        let third = phq9(&p, ["2", "2", "1", "1", "1", "1", "1", "0", "0"]).await;
+        assert!(third.has("Up 7 from 2 on ") && !third.has("from 8"), "{}", third.body);
+        app
+    })
+    .await;
+}
+
+/// The first result promises comparison with the first score as well as the last: 2, then 8,
+/// then 9 reads "no reliable change" since last time and "up 7, a reliable worsening" since the
+/// first (walk-through round 3). A questionnaire retaken the same day as the first is not read
+/// as a change at all, and raises no flag.
+#[tokio::test]
+async fn a_score_is_read_against_the_first_and_the_last_day_before_it() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up_as("p@example.org", "Pat", "person").await;
+        earlier_phq9(&app, "p@example.org", 30, [0, 1, 1, 0, 0, 0, 0, 0, 0]).await;
+        earlier_phq9(&app, "p@example.org", 10, [2, 2, 1, 1, 1, 1, 0, 0, 0]).await;
         let third = phq9(&p, ["2", "2", "1", "1", "1", "1", "1", "0", "0"]).await;
         assert!(
             third.has("8 on ")
@@ -185,6 +212,20 @@ async fn a_reliable_rise_in_phq9_is_flagged_with_the_dose_it_followed() {
             "{}",
             third.body
         );
+
+        let q = app.browser();
+        q.sign_up_as("q@example.org", "Quinn", "person").await;
+        make_plan(&q, &days_ago(17), "14").await;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        share_with(&q, &dr).await;
+        phq9(&q, ["0", "1", "1", "0", "0", "0", "0", "0", "0"]).await;
+        let again = phq9(&q, ["2", "2", "1", "1", "1", "1", "0", "0", "0"]).await;
+        assert!(again.has("Taken again the same day") && !again.has("reliable worsening"), "{}", again.body);
+        let history = q.get("/questionnaires").await;
+        assert!(history.has("Taken again the same day") && !history.has("reliable worsening"), "{}", history.body);
+        let caseload = dr.get("/caseload").await;
+        assert!(!caseload.has("Reliable deterioration"), "{}", caseload.body);
         app
     })
     .await;
