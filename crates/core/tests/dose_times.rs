@@ -221,3 +221,18 @@ fn an_uneven_split_moves_toward_equal_rather_than_stall() {
     let e = taper_core::plan(&c, &wrong).unwrap_err().to_string();
     assert!(e.contains("amounts") && e.contains("add up to 1.5 mg"), "{e}");
 }
+
+/// A walk: venlafaxine 225 mg taken as the extended-release tablet was told its levels "fall to
+/// about 42 %" before the next dose and to "ask the prescriber about … a longer-acting form". The
+/// extended-release form was simulated as if released at once (no labelled peak time), and one
+/// absorption rate overstates an extended-release swing anyway (clinical review minor 28): no
+/// trough is claimed while a step takes a modified-release unit. Once the plan moves to
+/// immediate release taken once a day, the check runs again.
+#[test]
+fn an_extended_release_step_claims_no_trough_and_immediate_release_is_read_again() {
+    let c = Catalogue::builtin().unwrap();
+    let er = plan(&c, "venlafaxine", 225.0, &["venlafaxine-er-tab-225mg"], None);
+    assert!(er.warnings.iter().all(|w| w.code != "interdose-trough"), "{:?}", er.warnings);
+    let ir = plan(&c, "venlafaxine", 75.0, &["venlafaxine-tab-75mg", "venlafaxine-tab-37.5mg"], Some("08:00"));
+    assert!(ir.warnings.iter().any(|w| w.code == "interdose-trough" && w.step == Some(0)), "{:?}", ir.warnings);
+}

@@ -527,6 +527,14 @@ pub struct Choice {
     pub landing: Landing,
 }
 
+/// Which alternatives `Solver::alternatives` offers: none harder to prepare than `most_cost`,
+/// and none mixing release forms unless `mixed_release`.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    pub most_cost: u32,
+    pub mixed_release: bool,
+}
+
 /// Why a step's dose may be further from its target than the tolerance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Landing {
@@ -594,7 +602,7 @@ const KEEP_PRODUCTS_TOLERANCE: f64 = 5.0;
 const KEEP_PRODUCTS_STEP: f64 = 0.5;
 /// How many new ways of making a step the planner weighs when a change is forced: enough for
 /// each family of products (tablets, capsules, a liquid, their mixes), few enough to stay quick.
-const MAX_ALTERNATIVES: usize = 8;
+const MAX_ALTERNATIVES: usize = 12;
 /// Which candidates `Solver::solve_among` considers: `like` the previous way of measuring (a
 /// change costs [`METHOD_CHANGE_COST`]); `keep_strength` only liquids at the strength already
 /// measured (or not yet measured); `fewest` the fewest syringe graduations a volume may be;
@@ -770,6 +778,8 @@ pub struct Solver {
     pieces: Vec<Piece>,
     /// Per stock, whether it is modified-release.
     modified: Vec<bool>,
+    /// `combinations_per_set`, made the first time a change of products is weighed.
+    per_set: std::sync::OnceLock<Vec<Coarse>>,
     /// The strongest liquid strength still allowed: once a plan measures a liquid at a weaker
     /// strength (a dilution), it never goes back to a stronger one, of that bottle or another
     /// (clinical review D1: a person who carries on drawing from the bottle takes ten times the
@@ -809,6 +819,7 @@ impl Solver {
             fine,
             pieces,
             modified,
+            per_set: std::sync::OnceLock::new(),
             ceiling,
             floor,
             draws: 1,
@@ -982,15 +993,22 @@ impl Solver {
     /// `solve_keeping` allows a kept way; the cheapest per set of products and way of measuring,
     /// cheapest first, at most [`MAX_ALTERNATIVES`]. The planner weighs how many steps after each
     /// can be made the same way (clinical review minor 15: a new product almost every month).
-    pub fn alternatives(&self, target: f64, window: Window, tolerance: f64, like: Option<&Preparation>) -> Vec<Choice> {
+    pub fn alternatives(
+        &self,
+        target: f64,
+        window: Window,
+        tolerance: f64,
+        like: &Preparation,
+        within: Bounds,
+    ) -> Vec<Choice> {
         if window.high >= crate::units::ABSURD_DOSE_MG || target >= window.high {
             return Vec::new();
         }
         let loose = (tolerance * KEEP_PRODUCTS_TOLERANCE).max((window.high - target) * KEEP_PRODUCTS_STEP);
         let smaller = Window { low: window.low.max(target - tolerance), ..window };
-        let used = like.map(|p| self.stocks_in(p)).unwrap_or_default();
+        let used = self.stocks_in(like);
         let among = Among {
-            like: like.map(|p| p.method.as_str()),
+            like: Some(like.method.as_str()),
             keep_strength: false,
             fewest: MIN_GRADUATIONS,
             only: None,
@@ -999,8 +1017,12 @@ impl Solver {
         };
         // Per set of stocks and way of measuring: the cheapest, then the nearest.
         let mut best: Vec<(Vec<usize>, String, Candidate)> = Vec::new();
-        self.each_candidate(&self.coarse, target, smaller, &among, &mut |cand: Candidate| {
-            if (cand.mg - target).abs() > loose + 1e-12 {
+        let combos = self.per_set.get_or_init(|| combinations_per_set(&self.pieces, self.stocks.len()));
+        self.each_candidate(combos, target, smaller, &among, &mut |cand: Candidate| {
+            if (cand.mg - target).abs() > loose + 1e-12
+                || cand.cost > within.most_cost
+                || (!within.mixed_release && self.mixes_release(&cand))
+            {
                 return;
             }
             let mut stocks: Vec<usize> = cand.coarse.counts.iter().map(|(s, _)| *s).collect();
@@ -1648,7 +1670,10 @@ fn whole_or_cut_item(p: &Product, qty: f64) -> Item {
         mg: eq,
         dilution: None,
         text: if qty.fract() == 0.0 {
-            format!("{} × {} mg {noun}{}", n(qty), n(strength), as_tablets(p, eq))
+            // An extended-release unit says so: a walk read "1 × 225 mg tablet" and "1 × 37.5 mg
+            // capsule" as the same release as the tablets beside them.
+            let name = if p.is_modified_release() { p.describe() } else { format!("{} mg {noun}", n(strength)) };
+            format!("{} × {name}{}", n(qty), as_tablets(p, eq))
         } else {
             // In words with the milligrams beside them, not "1½ ×": a tired reader took the small
             // fraction for "1" or "12" (a walk).
@@ -1802,7 +1827,29 @@ fn pieces_in_words(q: f64, unit: &str) -> String {
 /// ways the one that does not mix release forms is kept (a 37.5 mg immediate-release tablet
 /// beside a 150 mg capsule had hidden two capsules).
 fn coarse_combinations(pieces: &[Piece], modified: &[bool]) -> Vec<Coarse> {
-    let stocks = modified.len();
+    let mut out = every_combination(pieces, modified.len());
+    let mixes = |c: &Coarse| {
+        let mr = c.counts.iter().filter(|(s, _)| modified[*s]).count();
+        mr > 0 && mr < c.counts.len()
+    };
+    out.sort_by(|a, b| a.mg.total_cmp(&b.mg).then(a.cost.cmp(&b.cost)).then(mixes(a).cmp(&mixes(b))));
+    out.dedup_by(|later, earlier| (later.mg - earlier.mg).abs() < 1e-9);
+    out
+}
+
+/// As `coarse_combinations`, the simplest per dose and set of products: the ways a change of
+/// products could take (`Solver::alternatives`), which the list per dose alone hides (two
+/// 187.5 mg ways: extended-release tablets or capsules).
+fn combinations_per_set(pieces: &[Piece], stocks: usize) -> Vec<Coarse> {
+    let mut out = every_combination(pieces, stocks);
+    let set = |c: &Coarse| c.counts.iter().map(|(s, _)| *s).collect::<Vec<usize>>();
+    out.sort_by(|a, b| a.mg.total_cmp(&b.mg).then(set(a).cmp(&set(b))).then(a.cost.cmp(&b.cost)));
+    out.dedup_by(|later, earlier| (later.mg - earlier.mg).abs() < 1e-9 && set(later) == set(earlier));
+    out
+}
+
+/// Every combination of at most [`MAX_PIECES`] whole or cut units (each cut piece once).
+fn every_combination(pieces: &[Piece], stocks: usize) -> Vec<Coarse> {
     let mut out: Vec<Coarse> = vec![Coarse { mg: 0.0, counts: Vec::new(), cost: 0 }];
     let mut counts = vec![0.0_f64; stocks];
     let mut cut_used = vec![false; stocks];
@@ -1843,12 +1890,6 @@ fn coarse_combinations(pieces: &[Piece], modified: &[bool]) -> Vec<Coarse> {
         }
     }
     walk(pieces, 0, 0, 0.0, 0, &mut counts, &mut cut_used, &mut out);
-    let mixes = |c: &Coarse| {
-        let mr = c.counts.iter().filter(|(s, _)| modified[*s]).count();
-        mr > 0 && mr < c.counts.len()
-    };
-    out.sort_by(|a, b| a.mg.total_cmp(&b.mg).then(a.cost.cmp(&b.cost)).then(mixes(a).cmp(&mixes(b))));
-    out.dedup_by(|later, earlier| (later.mg - earlier.mg).abs() < 1e-9);
     out
 }
 

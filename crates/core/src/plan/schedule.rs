@@ -633,8 +633,9 @@ impl<'a> Context<'a> {
         let mut new = prep.items.iter().filter(|i| !self.phase.iter().any(|p| p.product_id == i.product_id)).peekable();
         new.peek()?;
         let taken = names(&mut new);
-        let before = names(&mut self.phase.iter());
-        let keeps_some = prep.items.iter().any(|i| self.phase.iter().any(|p| p.product_id == i.product_id));
+        let before = names(&mut like?.items.iter());
+        let keeps_some =
+            prep.items.iter().any(|i| like.is_some_and(|l| l.items.iter().any(|p| p.product_id == i.product_id)));
         let change = if keeps_some {
             format!("also uses the {taken} (until now only the {before})")
         } else {
@@ -647,7 +648,7 @@ impl<'a> Context<'a> {
             message.push_str(&format!(
                 " Of the new ways, this one also makes the {after}, so it is {} mg for a target of {} mg: a smaller step than asked, within the pace, and the plan catches up after it.",
                 n(prep.dose_mg),
-                crate::units::round_sig(target, 3)
+                n(target)
             ));
         }
         Some(Warning { code: "product-change", step: Some(index), message })
@@ -774,24 +775,39 @@ impl<'a> Context<'a> {
         let (cost, mixes) = (own.preparation.complexity, self.release_mix(&own.preparation));
         // Keeping the release form the person takes now comes first (a change of release is a
         // change of how the level rises and falls; clinical review W1), then lasting longest.
+        // Then, of ways lasting alike, the form taken now (tablets stay tablets: a walk saw an
+        // extended-release tablet changed for capsules that tablets could have made).
         let release = self.release_kinds(before);
-        let score = |ctx: &mut Self, c: &Choice| (ctx.release_kinds(&c.preparation) == release, ctx.keeps_ahead(c));
+        let forms = self.forms_of(before);
+        let score = |ctx: &mut Self, c: &Choice| {
+            let same_release = ctx.release_kinds(&c.preparation) == release;
+            (same_release, ctx.keeps_ahead(c), ctx.forms_of(&c.preparation) == forms)
+        };
         let mut best = (score(self, &own), own);
         // Never a way harder to prepare than the solver's own, nor one that mixes release forms
         // where it does not: lasting is worth no more work each day.
-        for mut alt in self.solver.alternatives(aim, window, tolerance, Some(before)) {
-            if alt.preparation.complexity > cost || (!mixes && self.release_mix(&alt.preparation)) {
-                continue;
-            }
-            let (same, steps) = score(self, &alt);
-            if (same, steps) > best.0 {
+        let bounds = crate::formulation::Bounds { most_cost: cost, mixed_release: mixes };
+        for mut alt in self.solver.alternatives(aim, window, tolerance, before, bounds) {
+            let scored = score(self, &alt);
+            if scored > best.0 {
                 if !alt.within_tolerance {
-                    alt.landing = Landing::Lasting { steps };
+                    alt.landing = Landing::Lasting { steps: scored.1 };
                 }
-                best = ((same, steps), alt);
+                best = (scored, alt);
             }
         }
         Some(best.1)
+    }
+
+    /// The forms `p` is made of (tablet, capsule, liquid …), in kit order.
+    fn forms_of(&self, p: &Preparation) -> Vec<&'static str> {
+        let mut forms: Vec<&'static str> = (self.req.kit.stocks.iter())
+            .filter(|s| p.items.iter().any(|i| i.product_id == s.product.id))
+            .map(|s| s.product.form.kind())
+            .collect();
+        forms.sort_unstable();
+        forms.dedup();
+        forms
     }
 
     /// Whether `p` takes extended- and immediate-release units on one day.
@@ -1357,8 +1373,7 @@ fn uses_quarters(p: &Preparation) -> bool {
 /// one in a sentence of its own, and in plain words when the dose moves between drops and the
 /// syringe (a walk read "… instead of the oral drops 40 mg/mL, counted in drops" as the new way).
 fn method_change(index: usize, before: &str, after: &str) -> String {
-    let words =
-        |m: &str| if m.is_empty() { "whole or cut tablets or capsules alone".to_string() } else { m.to_string() };
+    let words = |m: &str| if m.is_empty() { "tablets or capsules alone".to_string() } else { m.to_string() };
     let (drops, syringe) = (Solver::counts_drops, Solver::uses_syringe);
     let plainly = if drops(before) && syringe(after) {
         " The dose is no longer counted in drops: draw it up in mL with the oral syringe."
@@ -1850,7 +1865,7 @@ mod tests {
         assert!(back.contains("now counted in drops, not drawn up in mL"), "{back}");
         let tablets = method_change(1, "", "the oral concentrate 20 mg/mL, undiluted");
         assert!(
-            tablets.contains("Until then it was measured with whole or cut tablets or capsules alone.")
+            tablets.contains("Until then it was measured with tablets or capsules alone.")
                 && !tablets.contains("drops"),
             "{tablets}"
         );

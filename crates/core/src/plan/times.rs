@@ -104,17 +104,24 @@ pub(crate) fn trough_warnings(drug: &Drug, kit: &Kit, steps: &[Step]) -> Vec<War
     let mut doses_before = None;
     for step in steps.iter().filter(|s| !s.dose_mg.is_zero() && !s.preparation.items.is_empty()) {
         let (hours, mgs) = step_times(step);
-        if doses_before == Some(hours.len()) {
+        let products: Vec<&crate::catalogue::Product> = (step.preparation.items.iter())
+            .filter_map(|i| kit.stocks.iter().find(|s| s.product.id == i.product_id))
+            .map(|s| &s.product)
+            .collect();
+        let modified = products.iter().any(|p| p.is_modified_release());
+        // Read again where the doses a day or the release form change.
+        if doses_before == Some((hours.len(), modified)) {
             continue;
         }
-        doses_before = Some(hours.len());
-        let product = step
-            .preparation
-            .items
-            .first()
-            .and_then(|i| kit.stocks.iter().find(|s| s.product.id == i.product_id))
-            .map(|s| &s.product);
-        let (absorption, _) = exposure::absorption(drug, product);
+        doses_before = Some((hours.len(), modified));
+        // An extended-release form is modelled with one absorption rate, which overstates its
+        // swing (clinical review minor 28), and without a labelled peak time as if released at
+        // once: a walk was told to ask for "a longer-acting form" while taking one. No warning
+        // is better than a wrong one here.
+        if modified {
+            continue;
+        }
+        let (absorption, _) = exposure::absorption(drug, products.first().copied());
         let Some(trough) = exposure::steady_trough_percent(drug, &absorption, &hours, &mgs) else { continue };
         if trough >= INTERDOSE_TROUGH_PERCENT {
             continue;
