@@ -345,6 +345,17 @@ fn routes() -> Router<AppState> {
         .route("/account/export.csv", get(pages::account::export_csv))
         .route("/account/doses.csv", get(pages::doses::csv))
         .route("/account/delete", post(pages::account::delete))
+        .merge(handoff_routes())
+}
+
+/// What hands the taper to other places: the person's calendar (file and secret address).
+fn handoff_routes() -> Router<AppState> {
+    Router::new()
+        .route("/calendar", get(pages::calendar::show))
+        .route("/calendar.ics", get(pages::calendar::file))
+        .route("/calendar/link", post(pages::calendar::make_link))
+        .route("/calendar/link/stop", post(pages::calendar::stop_link))
+        .route("/calendar/feed/{token}", get(pages::calendar::feed))
 }
 
 /// The headers every response carries; Strict-Transport-Security only behind TLS (which is

@@ -156,6 +156,7 @@ impl Store {
             "DELETE FROM shares WHERE owner_id = $1 OR grantee_id = $1",
             "DELETE FROM form_owners WHERE user_id = $1",
             "DELETE FROM devices WHERE user_id = $1",
+            "DELETE FROM calendar_feeds WHERE user_id = $1",
         ] {
             sqlx::query(sql).bind(user.to_string()).execute(&mut *tx).await?;
         }

@@ -13,6 +13,7 @@ mod accounts;
 mod answers;
 mod backup;
 mod batch;
+mod calendar_feeds;
 mod checkins;
 mod devices;
 mod documents;

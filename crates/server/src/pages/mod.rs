@@ -1,6 +1,7 @@
 //! One module per area of the app, named for what the person does there.
 
 pub mod account;
+pub mod calendar;
 pub mod caseload;
 pub mod checkin;
 pub mod doses;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod authz;
+mod calendar;
 mod care;
 mod doses;
 mod erasure;

@@ -1,0 +1,132 @@
+//! iCalendar (RFC 5545) for a person's taper: each change of dose on its day, and what is due
+//! again and again (the check-in, the questionnaires). Written here rather than with a crate: the
+//! part of the format a calendar file needs is small, and its traps (escaping, folding at 75
+//! octets, CRLF) are each one function with a test.
+//!
+//! Every event is a whole day (`DTSTART;VALUE=DATE`): a dose changes on a date, not at a moment,
+//! and a whole-day event needs no time zone. No alarms: most calendar apps ignore alarms in a
+//! subscribed feed, so reminders stay with Taper's own (docs say so).
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+/// One whole-day event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Stable across downloads, so a calendar updates the event rather than adding another.
+    pub uid: String,
+    pub date: Date,
+    pub summary: String,
+    pub description: String,
+    /// Repeats every this many days from `date`, when it does (`RRULE:FREQ=DAILY;INTERVAL=n`).
+    pub every_days: Option<u32>,
+}
+
+/// The calendar `name` holding `events`, stamped `now`. Lines end in CRLF and are folded at 75
+/// octets, as RFC 5545 §3.1 asks.
+pub fn calendar(name: &str, events: &[Event], now: Timestamp) -> String {
+    let stamp = now.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".to_string(),
+        "PRODID:-//Taper//Taper taper calendar//EN".to_string(),
+        "CALSCALE:GREGORIAN".to_string(),
+        "METHOD:PUBLISH".to_string(),
+        format!("X-WR-CALNAME:{}", text(name)),
+    ];
+    for e in events {
+        lines.push("BEGIN:VEVENT".into());
+        lines.push(format!("UID:{}", text(&e.uid)));
+        lines.push(format!("DTSTAMP:{stamp}"));
+        lines.push(format!("DTSTART;VALUE=DATE:{}", day(e.date)));
+        lines.push(format!("DTEND;VALUE=DATE:{}", day(e.date.tomorrow().unwrap_or(e.date))));
+        if let Some(n) = e.every_days {
+            lines.push(format!("RRULE:FREQ=DAILY;INTERVAL={}", n.max(1)));
+        }
+        lines.push(format!("SUMMARY:{}", text(&e.summary)));
+        lines.push(format!("DESCRIPTION:{}", text(&e.description)));
+        lines.push("TRANSP:TRANSPARENT".into());
+        lines.push("END:VEVENT".into());
+    }
+    lines.push("END:VCALENDAR".into());
+    lines.iter().map(|l| fold(l)).collect::<Vec<_>>().join("")
+}
+
+/// A date as iCalendar writes it: 20270228.
+fn day(d: Date) -> String {
+    format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+}
+
+/// A TEXT value (§3.3.11): backslash, semicolon and comma escaped, a new line as `\n`; other
+/// control characters dropped (they cannot appear in a content line).
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `line` as content lines of at most 75 octets each, every continuation beginning with one
+/// space, each ended by CRLF (§3.1); never splitting a UTF-8 character.
+fn fold(line: &str) -> String {
+    const MOST: usize = 75;
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut width = 0;
+    for c in line.chars() {
+        let len = c.len_utf8();
+        if width + len > MOST {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += len;
+    }
+    out.push_str("\r\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_as_the_rfc_asks() {
+        assert_eq!(text("a, b; c\\d\nnext\r"), "a\\, b\\; c\\\\d\\nnext");
+    }
+
+    #[test]
+    fn long_lines_fold_at_75_octets_without_splitting_a_character() {
+        let line = format!("DESCRIPTION:{}", "é".repeat(60));
+        let folded = fold(&line);
+        for l in folded.split("\r\n").filter(|l| !l.is_empty()) {
+            assert!(l.len() <= 75, "{} octets: {l}", l.len());
+        }
+        let unfolded = folded.trim_end_matches("\r\n").replace("\r\n ", "");
+        assert_eq!(unfolded, line);
+    }
+
+    #[test]
+    fn an_event_is_a_whole_day_and_repeats_when_asked() {
+        let e = Event {
+            uid: "step-1@taper".into(),
+            date: jiff::civil::date(2027, 2, 28),
+            summary: "Citalopram: 20 mg → 16 mg".into(),
+            description: "0.4 mL, counted".into(),
+            every_days: Some(28),
+        };
+        let cal = calendar("Taper", &[e], Timestamp::UNIX_EPOCH);
+        assert!(cal.starts_with("BEGIN:VCALENDAR\r\n") && cal.ends_with("END:VCALENDAR\r\n"));
+        assert!(cal.contains("DTSTART;VALUE=DATE:20270228\r\n") && cal.contains("DTEND;VALUE=DATE:20270301\r\n"));
+        assert!(cal.contains("RRULE:FREQ=DAILY;INTERVAL=28\r\n") && cal.contains("DTSTAMP:19700101T000000Z\r\n"));
+        assert!(cal.contains("DESCRIPTION:0.4 mL\\, counted\r\n"));
+        assert!(!cal.replace("\r\n", "").contains('\n'), "every line ends in CRLF");
+    }
+}

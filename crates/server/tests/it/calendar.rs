@@ -1,0 +1,106 @@
+//! Issue 22: the person's taper in their calendar, as a file and at a secret address, read back
+//! by an independent parser (PyPI `icalendar`, installed by scripts/test-deps).
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Browser, TestApp, on_both};
+use crate::{days_ago, make_plan};
+
+/// One event as `icalendar` reads it: (summary, start date, repeat rule, description).
+type Read = (String, String, String, String);
+
+/// The events of `text`, as PyPI `icalendar` reads them; `None` (said loudly) where the parser
+/// is not installed, which fails in CI.
+fn parsed(text: &str) -> Option<Vec<Read>> {
+    let Ok(python) = std::env::var("TAPER_TEST_SMTP_PYTHON") else {
+        assert!(!taper_store::scratch::postgres_required(), "no icalendar parser (scripts/test-deps installs it)");
+        eprintln!("\n!!! SKIPPED reading a calendar with icalendar (run scripts/test) !!!\n");
+        return None;
+    };
+    let file = std::env::temp_dir().join(format!("taper-calendar-{}.ics", uuid::Uuid::now_v7()));
+    std::fs::write(&file, text).unwrap();
+    let script = "import sys, json\nfrom icalendar import Calendar\n\
+                  cal = Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+                  out = []\n\
+                  for e in cal.walk('VEVENT'):\n\
+                  \x20   rule = e.get('RRULE')\n\
+                  \x20   out.append([str(e.get('SUMMARY')), e.decoded('DTSTART').isoformat(), rule.to_ical().decode() if rule else '', str(e.get('DESCRIPTION'))])\n\
+                  print(json.dumps(out))\n";
+    let out = std::process::Command::new(python).arg("-c").arg(script).arg(&file).output().unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "icalendar could not read it: {}\n{text}", String::from_utf8_lossy(&out.stderr));
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// The address a page shows once, right after it was made.
+fn address_on(page: &crate::helpers::Page) -> String {
+    let at = page.body.find("id=\"calendar-address\" readonly value=\"").expect("the address is shown");
+    let rest = &page.body[at + "id=\"calendar-address\" readonly value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+async fn feed(b: &Browser, address: &str) -> reqwest::Response {
+    let path = &address[address.find("/calendar/feed/").unwrap()..];
+    b.client.get(format!("{}{path}", b.base)).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_plan_is_a_calendar_file_and_a_secret_address_that_can_be_replaced_and_stopped() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up_as("p@example.org", "Pat", "person").await;
+        make_plan(&p, &days_ago(0), "28").await;
+        let page = p.get("/calendar").await;
+        assert!(page.has("id=\"calendar-file\"") && !page.has("id=\"calendar-link-status\""), "{}", page.body);
+
+        let file = p.client.get(format!("{}/calendar.ics", p.base)).send().await.unwrap();
+        assert_eq!(file.status(), StatusCode::OK);
+        assert!(file.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+        let text = file.text().await.unwrap();
+        if let Some(events) = parsed(&text) {
+            // The first cut, 28 days from today, with the new dose and how to prepare it.
+            let cut = days_ago(-28);
+            let step = events.iter().find(|e| e.1 == cut).unwrap_or_else(|| panic!("no event on {cut}: {events:?}"));
+            assert!(step.0.starts_with("Citalopram: 20 mg → ") && step.0.ends_with(" mg a day"), "{step:?}");
+            assert!(step.3.contains("How to prepare it:") && step.3.contains("not a prescription"), "{step:?}");
+            // Each later change has its own event, every dose lower than the one before.
+            let changes: Vec<&Read> = events.iter().filter(|e| e.0.starts_with("Citalopram:")).collect();
+            assert!(changes.len() > 3, "{changes:?}");
+            let phq = events.iter().find(|e| e.0 == "PHQ-9 due on Taper").unwrap();
+            assert_eq!((phq.1.as_str(), phq.2.as_str()), (days_ago(0).as_str(), "FREQ=DAILY;INTERVAL=14"));
+            assert!(events.iter().any(|e| e.0.starts_with("Taper check-in") && e.2 == "FREQ=DAILY;INTERVAL=1"));
+        }
+
+        // A secret address: shown once, read without a session, the same calendar.
+        let made = p.submit("/calendar", "/calendar/link", &[]).await;
+        let first = address_on(&made);
+        let anon = app.browser();
+        let read = feed(&anon, &first).await;
+        assert_eq!(read.status(), StatusCode::OK);
+        let fed = read.text().await.unwrap();
+        if let (Some(a), Some(b)) = (parsed(&fed), parsed(&text)) {
+            assert_eq!(a, b, "the address serves the same calendar as the file");
+        }
+        let status = p.get("/calendar").await;
+        assert!(status.has("id=\"calendar-link-status\"") && !status.has(&first), "shown once: {}", status.body);
+
+        // A new address stops the one before; stopping stops the new one.
+        let second = address_on(&p.submit("/calendar", "/calendar/link", &[]).await);
+        assert_ne!(first, second);
+        assert_eq!(feed(&anon, &first).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(feed(&anon, &second).await.status(), StatusCode::OK);
+        let stopped = p.submit("/calendar", "/calendar/link/stop", &[]).await;
+        assert_eq!(stopped.status, StatusCode::SEE_OTHER);
+        assert_eq!(feed(&anon, &second).await.status(), StatusCode::NOT_FOUND);
+        let after = p.get(stopped.location.as_deref().unwrap()).await;
+        assert!(after.has("The calendar address is stopped") && !after.has("id=\"calendar-link-status\""));
+
+        // Deleting the account leaves no address behind.
+        let third = address_on(&p.submit("/calendar", "/calendar/link", &[]).await);
+        let id = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        app.store.delete_user(id).await.unwrap();
+        assert_eq!(feed(&anon, &third).await.status(), StatusCode::NOT_FOUND);
+        app
+    })
+    .await;
+}
