@@ -384,7 +384,7 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/pages/password.rs", &["10"]),                   // minutes between reset links
     // reminders: the hours they go out, minutes an hour, a link's hours, seconds between looks
     ("crates/server/src/reminders.rs", &["9", "60", "20", "18", "10", "24"]),
-    ("crates/server/src/pages/questionnaires.rs", &["4"]), // array size of the answer words
+    ("crates/server/src/pages/questionnaires.rs", &["4", "10"]), // answer words; minutes a resent form is a reload
     // the latency buckets (the Prometheus clients' defaults) and how many there are
     (
         "crates/server/src/metrics.rs",

@@ -5,7 +5,7 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use taper_core::measures::{ANSWERS, ATTRIBUTION, Change, DIFFICULTY_ANSWERS, Instrument, difficulty_words};
+use taper_core::measures::{ANSWERS, ATTRIBUTION, Answers, Change, DIFFICULTY_ANSWERS, Instrument, difficulty_words};
 use taper_store::QuestionnaireRecord;
 
 use crate::AppState;
@@ -230,6 +230,10 @@ pub async fn form(person: Person, Path(key): Path<String>) -> AppResult<Response
     Ok(form_page(&person, inst, &[], None, vec![], vec![]).into_response())
 }
 
+/// How soon the same answers sent again are taken for a reload of the result page rather than
+/// the questionnaire taken again.
+const RESENT_WITHIN: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
+
 pub async fn save(
     State(state): State<AppState>,
     person: Person,
@@ -243,11 +247,23 @@ pub async fn save(
     let mine: Vec<QuestionnaireRecord> =
         state.store.questionnaires(person.id()).await?.into_iter().filter(|q| q.instrument == inst.key()).collect();
     let today = person.today();
-    let earlier: Vec<&QuestionnaireRecord> = mine.iter().collect();
-    let against = Against::of(&earlier, today);
-    // Before anything can go wrong: an item-9 answer is kept and flags every supporter.
     let difficulty = difficulty_of(inst, &pairs);
-    let saved = keep(&state, person.id(), inst, &values, difficulty, today, person.now()).await?;
+    // A reload of the result page sends the same answers again (a walk stored a second GAD-7):
+    // the same submission, kept once and read as it was the first time.
+    let resent = mine.last().filter(|last| {
+        let same: Option<Vec<u8>> = values.iter().copied().collect();
+        let recent = person.now().duration_since(last.created_at) < RESENT_WITHIN;
+        last.date == today && same.as_deref() == Some(&last.answers[..]) && last.difficulty == difficulty && recent
+    });
+    let before = if resent.is_some() { &mine[..mine.len() - 1] } else { &mine[..] };
+    let earlier: Vec<&QuestionnaireRecord> = before.iter().collect();
+    let against = Against::of(&earlier, today);
+    // Before anything can go wrong: an item-9 answer is kept and flags every supporter (a
+    // resubmission's was kept the first time).
+    let saved = match resent {
+        Some(last) => Some(Answers::new(inst, &last.answers).map_err(|e| AppError::BadRequest(e.to_string()))?),
+        None => keep(&state, person.id(), inst, &values, difficulty, today, person.now()).await?,
+    };
     let alerted = if item9_raised { alerted(&state, person.id()).await? } else { Alerts::default() };
     let Some(answers) = saved else {
         let mut missing: Vec<Field> = values

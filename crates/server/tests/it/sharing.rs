@@ -583,3 +583,25 @@ async fn notes_shared_alone_never_draw_the_scores() {
     })
     .await;
 }
+
+/// A walk reloaded a GAD-7 result page: the browser sent the answers again and a second score
+/// was stored. The same answers again within minutes are the same submission, kept once and
+/// read as the first time; different answers the same day are a retake.
+#[tokio::test]
+async fn a_reloaded_result_page_stores_the_answers_once() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up_as("p@example.org", "Pat", "person").await;
+        let answers = ["1", "1", "0", "0", "1", "0", "0", "0", "0"];
+        let first = phq9(&p, answers).await;
+        let again = phq9(&p, answers).await;
+        assert!(first.has("Your first score") && again.has("Your first score"), "{}", again.body);
+        let id = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        assert_eq!(app.store.questionnaires(id).await.unwrap().len(), 1, "kept once");
+        let retake = phq9(&p, ["2", "1", "0", "0", "1", "0", "0", "0", "0"]).await;
+        assert!(retake.has("Taken again the same day"), "{}", retake.body);
+        assert_eq!(app.store.questionnaires(id).await.unwrap().len(), 2, "a retake is kept");
+        app
+    })
+    .await;
+}
