@@ -67,14 +67,38 @@ fn names_in(dir: &Path) -> std::io::Result<Vec<String>> {
     }
 }
 
+/// The lease that makes one instance take the backup when several share a database.
+const LEASE: &str = "backup";
+
 /// Takes a backup into `config.dir` when one is due at `now` and deletes those beyond the
-/// number kept; the new file, if one was taken.
-pub async fn take_if_due(store: &Store, config: &BackupConfig, now: Timestamp) -> Result<Option<PathBuf>, String> {
+/// number kept; the new file, if one was taken. Of several instances sharing the database, the
+/// one (`holder`) that claims the day's lease takes it; a failed backup gives the lease back
+/// so the next look, by any instance, tries again.
+pub async fn take_if_due(
+    store: &Store,
+    config: &BackupConfig,
+    now: Timestamp,
+    holder: &str,
+) -> Result<Option<PathBuf>, String> {
     let names = names_in(&config.dir).map_err(|e| format!("reading {}: {e}", config.dir.display()))?;
     let newest = names.iter().filter_map(|n| taken_at(n)).max();
     if !due(newest, now, config.every) {
         return Ok(None);
     }
+    let until = now.checked_add(config.every).map_err(|e| format!("the next backup's time: {e}"))?;
+    match store.claim_lease(LEASE, holder, now, until).await {
+        Ok(true) => {}
+        Ok(false) => return Ok(None),
+        Err(e) => return Err(format!("claiming the backup: {e}")),
+    }
+    let taken = take(store, config, now).await;
+    if taken.is_err() {
+        let _ = store.release_lease(LEASE, holder).await;
+    }
+    taken.map(Some)
+}
+
+async fn take(store: &Store, config: &BackupConfig, now: Timestamp) -> Result<PathBuf, String> {
     create_private_dir(&config.dir)?;
     let path = config.dir.join(file_name(now, taper_store::schema_version()));
     store.backup_to(&path).await.map_err(|e| format!("backing up to {}: {e}", path.display()))?;
@@ -82,7 +106,7 @@ pub async fn take_if_due(store: &Store, config: &BackupConfig, now: Timestamp) -
     for old in beyond_keep(&names, config.keep) {
         std::fs::remove_file(config.dir.join(&old)).map_err(|e| format!("deleting the old backup {old}: {e}"))?;
     }
-    Ok(Some(path))
+    Ok(path)
 }
 
 /// The backup folder, readable by this user only when it is made here.
@@ -100,9 +124,10 @@ fn create_private_dir(dir: &Path) -> Result<(), String> {
 /// Looks every hour until the process ends; a failure is logged, counted in `/metrics` and
 /// tried again next hour.
 pub async fn run(store: Store, config: BackupConfig, metrics: std::sync::Arc<crate::metrics::Metrics>) {
+    let holder = uuid::Uuid::now_v7().to_string();
     loop {
         let now = Timestamp::now();
-        match take_if_due(&store, &config, now).await {
+        match take_if_due(&store, &config, now, &holder).await {
             Ok(Some(path)) => {
                 metrics.backup_taken(now);
                 tracing::info!(file = %path.display(), "backup taken");

@@ -26,6 +26,7 @@ mod history;
 mod ids;
 mod import;
 mod jobs;
+mod leases;
 mod plans;
 mod proposals;
 mod reminders;

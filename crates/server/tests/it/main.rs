@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod authz;
+mod backups;
 mod calendar;
 mod care;
 mod doses;
