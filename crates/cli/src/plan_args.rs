@@ -101,9 +101,13 @@ pub struct PlanArgs {
     /// product (plans with such a dose are refused without this).
     #[arg(long)]
     pub confirm_dose: bool,
-    /// table, json, csv, or svg (a chart of dose and occupancy over time).
+    /// table, json, csv, svg (a chart of dose and occupancy over time) or ics (a calendar of the
+    /// changes of dose, from --first-day).
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
+    /// The plan's first day, YYYY-MM-DD, for --format ics (today if not given).
+    #[arg(long, value_name = "DATE")]
+    pub first_day: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -112,6 +116,7 @@ pub enum PlanFormat {
     Json,
     Csv,
     Svg,
+    Ics,
 }
 
 pub fn usage(e: impl std::fmt::Display) -> anyhow::Error {
@@ -311,5 +316,15 @@ pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<String> {
         PlanFormat::Json => serde_json::to_string_pretty(&taper_report::PlanJson::new(&plan, catalogue))? + "\n",
         PlanFormat::Csv => taper_report::plan_csv(&plan)?,
         PlanFormat::Svg => taper_report::chart::plan_svg(&plan)?,
+        PlanFormat::Ics => {
+            let first_day = match &args.first_day {
+                Some(d) => d.trim().parse::<jiff::civil::Date>().map_err(|_| {
+                    usage(format!("--first-day '{d}': give the plan's first day as YYYY-MM-DD, e.g. 2027-01-04"))
+                })?,
+                None => jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::system()).date(),
+            };
+            let events = taper_report::ics::plan_events(&plan, first_day);
+            taper_report::ics::calendar(&format!("Taper: {}", plan.drug_name), &events, jiff::Timestamp::now())
+        }
     })
 }

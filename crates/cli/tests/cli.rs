@@ -536,3 +536,33 @@ fn serve_refuses_a_database_it_cannot_use_and_a_busy_port() {
     assert!(!dir.join("taper.key").exists(), "no new key written beside the database");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Issue 22: a plan made on the command line as a calendar: each change of dose on its day from
+/// --first-day, with how to prepare it; read back by PyPI icalendar where scripts/test-deps
+/// installed it. A first day that is not a date is refused by name.
+#[test]
+fn a_plan_exports_as_a_calendar_from_its_first_day() {
+    let out = taper().args(CITALOPRAM).args(["--format", "ics", "--first-day", "2027-01-04"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let json = json(CITALOPRAM);
+    let first_cut = json["steps"][1]["day"].as_u64().unwrap();
+    let on = jiff::civil::date(2027, 1, 4).checked_add(jiff::Span::new().days(first_cut as i64)).unwrap();
+    let stamp = format!("DTSTART;VALUE=DATE:{}", on.strftime("%Y%m%d"));
+    assert!(text.contains(&stamp), "{stamp} in:\n{text}");
+    assert!(text.contains("SUMMARY:Citalopram: 20 mg → ") && text.contains("How to prepa"), "{text}");
+    assert!(text.ends_with("\r\n") && !text.replace("\r\n", "").contains('\n'), "CRLF line ends");
+    if let Ok(python) = std::env::var("TAPER_TEST_SMTP_PYTHON") {
+        let file = std::env::temp_dir().join(format!("taper-cli-{}.ics", std::process::id()));
+        std::fs::write(&file, &text).unwrap();
+        let script = "import sys\nfrom icalendar import Calendar\n\
+                      c = Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+                      print(len(list(c.walk('VEVENT'))))\n";
+        let parsed = std::process::Command::new(python).arg("-c").arg(script).arg(&file).output().unwrap();
+        let _ = std::fs::remove_file(&file);
+        assert!(parsed.status.success(), "{}", String::from_utf8_lossy(&parsed.stderr));
+        let events: usize = String::from_utf8_lossy(&parsed.stdout).trim().parse().unwrap();
+        assert_eq!(events, text.matches("BEGIN:VEVENT").count());
+    }
+    let bad = taper().args(CITALOPRAM).args(["--format", "ics", "--first-day", "next monday"]).assert().failure();
+    assert!(String::from_utf8_lossy(&bad.get_output().stderr).contains("--first-day 'next monday'"));
+}

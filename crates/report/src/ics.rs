@@ -52,6 +52,40 @@ pub fn calendar(name: &str, events: &[Event], now: Timestamp) -> String {
     lines.iter().map(|l| fold(l)).collect::<Vec<_>>().join("")
 }
 
+/// A plan's changes of dose as events from `first_day` (the CLI's `--format ics`): each step
+/// whose dose differs from the one before, on its day, with how to prepare it.
+pub fn plan_events(plan: &taper_core::Plan, first_day: Date) -> Vec<Event> {
+    use taper_core::units::trim_number as n;
+    let mut out = Vec::new();
+    for pair in plan.steps.windows(2) {
+        let (before, step) = (&pair[0], &pair[1]);
+        // A held step (a manual plan may list one) changes nothing.
+        if before.dose_mg == step.dose_mg {
+            continue;
+        }
+        let Ok(date) = first_day.checked_add(jiff::Span::new().days(i64::from(step.day))) else { break };
+        let (from, to) = (n(before.dose_mg.get()), n(step.dose_mg.get()));
+        let summary = if step.dose_mg.is_zero() {
+            format!("{}: stop ({from} mg to none)", plan.drug_name)
+        } else {
+            format!("{}: {from} mg → {to} mg a day", plan.drug_name)
+        };
+        let mut description = format!("Step {}: from today, {to} mg of {} a day.", step.index, plan.drug_name);
+        if !step.dose_mg.is_zero() {
+            description.push_str(&format!("\nHow to prepare it: {}", step.preparation.instruction()));
+        }
+        description.push_str("\nHold or slow down if withdrawal symptoms rise. Decision support for a conversation with your prescriber, not a prescription.");
+        out.push(Event {
+            uid: format!("{}-step{}-{}@taper", plan.drug_id, step.index, day(first_day)),
+            date,
+            summary,
+            description,
+            every_days: None,
+        });
+    }
+    out
+}
+
 /// A date as iCalendar writes it: 20270228.
 fn day(d: Date) -> String {
     format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
