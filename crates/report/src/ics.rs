@@ -18,8 +18,10 @@ pub struct Event {
     pub date: Date,
     pub summary: String,
     pub description: String,
-    /// Repeats every this many days from `date`, when it does (`RRULE:FREQ=DAILY;INTERVAL=n`).
+    /// Repeats every this many days from `date`, when it does (`RRULE:FREQ=DAILY;INTERVAL=n`),
+    /// up to and including `until` where given.
     pub every_days: Option<u32>,
+    pub until: Option<Date>,
 }
 
 /// The calendar `name` holding `events`, stamped `now`. Lines end in CRLF and are folded at 75
@@ -41,7 +43,8 @@ pub fn calendar(name: &str, events: &[Event], now: Timestamp) -> String {
         lines.push(format!("DTSTART;VALUE=DATE:{}", day(e.date)));
         lines.push(format!("DTEND;VALUE=DATE:{}", day(e.date.tomorrow().unwrap_or(e.date))));
         if let Some(n) = e.every_days {
-            lines.push(format!("RRULE:FREQ=DAILY;INTERVAL={}", n.max(1)));
+            let until = e.until.map(|u| format!(";UNTIL={}", day(u))).unwrap_or_default();
+            lines.push(format!("RRULE:FREQ=DAILY;INTERVAL={}{until}", n.max(1)));
         }
         lines.push(format!("SUMMARY:{}", text(&e.summary)));
         lines.push(format!("DESCRIPTION:{}", text(&e.description)));
@@ -81,6 +84,7 @@ pub fn plan_events(plan: &taper_core::Plan, first_day: Date) -> Vec<Event> {
             summary,
             description,
             every_days: None,
+            until: None,
         });
     }
     out
@@ -155,11 +159,13 @@ mod tests {
             summary: "Citalopram: 20 mg → 16 mg".into(),
             description: "0.4 mL, counted".into(),
             every_days: Some(28),
+            until: Some(jiff::civil::date(2027, 6, 30)),
         };
         let cal = calendar("Taper", &[e], Timestamp::UNIX_EPOCH);
         assert!(cal.starts_with("BEGIN:VCALENDAR\r\n") && cal.ends_with("END:VCALENDAR\r\n"));
         assert!(cal.contains("DTSTART;VALUE=DATE:20270228\r\n") && cal.contains("DTEND;VALUE=DATE:20270301\r\n"));
-        assert!(cal.contains("RRULE:FREQ=DAILY;INTERVAL=28\r\n") && cal.contains("DTSTAMP:19700101T000000Z\r\n"));
+        assert!(cal.contains("RRULE:FREQ=DAILY;INTERVAL=28;UNTIL=20270630\r\n"));
+        assert!(cal.contains("DTSTAMP:19700101T000000Z\r\n"));
         assert!(cal.contains("DESCRIPTION:0.4 mL\\, counted\r\n"));
         assert!(!cal.replace("\r\n", "").contains('\n'), "every line ends in CRLF");
     }

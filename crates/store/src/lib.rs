@@ -14,6 +14,7 @@ mod answers;
 mod backup;
 mod batch;
 mod calendar_feeds;
+pub use calendar_feeds::CalendarFeed;
 mod checkins;
 mod devices;
 mod documents;
@@ -93,7 +94,7 @@ impl std::fmt::Debug for Store {
 }
 
 /// The free-text columns that are sealed, with each table's key column.
-const SEALED: [(&str, &str, &str); 8] = [
+const SEALED: [(&str, &str, &str); 9] = [
     ("checkins", "id", "note"),
     ("proposals", "id", "reason"),
     ("proposals", "id", "details"),
@@ -102,6 +103,7 @@ const SEALED: [(&str, &str, &str); 8] = [
     ("safety_plans", "user_id", "data"),
     ("med_background", "user_id", "data"),
     ("invites", "code_hash", "label"),
+    ("calendar_feeds", "user_id", "token_sealed"),
 ];
 /// What the key check row holds, sealed.
 const KEY_CHECK: &str = "taper key check";

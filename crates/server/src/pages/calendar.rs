@@ -29,10 +29,10 @@ const AHEAD_YEARS: i16 = 10;
 pub struct CalendarPage {
     pub chrome: crate::views::Chrome,
     pub has_plan: bool,
+    /// The address in use, to copy (https) and to tap on a phone (webcal), when there is one.
+    pub address: Option<(String, String)>,
     /// When the address in use was made and last read by a calendar app, in words.
     pub link: Option<(String, String)>,
-    /// The new address, shown once, right after it was made.
-    pub new_address: Option<String>,
     pub notice: Option<&'static str>,
 }
 
@@ -40,43 +40,45 @@ pub struct CalendarPage {
 pub struct Shown {
     #[serde(default)]
     stopped: Option<String>,
+    #[serde(default)]
+    made: Option<String>,
 }
 
-pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<Shown>) -> AppResult<Response> {
-    let notice = q.stopped.map(|_| "The calendar address is stopped: calendars that used it get nothing more.");
-    Ok(page(&state, &person, None, notice).await?.into_response())
-}
-
-async fn page(
-    state: &AppState,
-    person: &Person,
-    new_address: Option<String>,
-    notice: Option<&'static str>,
-) -> AppResult<CalendarPage> {
-    let has_plan = !Course::load_all(state, person.id()).await?.is_empty();
-    let zone = person.tz.clone();
-    let when = |t: Timestamp| super::long_date(t.to_zoned_datetime(zone.clone()).date());
-    let link = state
-        .store
-        .calendar_feed_of(person.id())
-        .await?
-        .map(|(made, read)| (when(made), read.map_or_else(|| "not yet".to_string(), when)));
-    Ok(CalendarPage { chrome: person.chrome("today"), has_plan, link, new_address, notice })
-}
-
-/// Makes a new secret address (the one before stops working) and shows it once.
-pub async fn make_link(
+pub async fn show(
     State(state): State<AppState>,
     person: Person,
     Extension(secure): Extension<crate::csrf::SecureCookies>,
     headers: HeaderMap,
+    Query(q): Query<Shown>,
 ) -> AppResult<Response> {
+    let notice = match (q.stopped, q.made.as_deref()) {
+        (Some(_), _) => Some("The calendar address is stopped: calendars that used it get nothing more."),
+        (None, Some("new")) => Some("A new calendar address is made; the one before it has stopped working."),
+        (None, Some(_)) => Some("Your calendar address is made."),
+        (None, None) => None,
+    };
+    let has_plan = !Course::load_all(&state, person.id()).await?.is_empty();
+    let feed = state.store.calendar_feed_of(person.id()).await?;
+    let zone = person.tz.clone();
+    let when = |t: Timestamp| super::long_date(t.to_zoned_datetime(zone.clone()).date());
+    let base = public_base(&state, &headers, secure.0);
+    let address = feed.as_ref().map(|f| {
+        let https = format!("{base}/calendar/feed/{}", f.token);
+        let webcal = format!("webcal://{}", https.split_once("://").map_or(https.as_str(), |(_, rest)| rest));
+        (https, webcal)
+    });
+    let link = feed.map(|f| (when(f.made), f.read.map_or_else(|| "not yet".to_string(), when)));
+    Ok(CalendarPage { chrome: person.chrome("today"), has_plan, address, link, notice }.into_response())
+}
+
+/// Makes a new secret address (the one before stops working). The page is shown by a redirect,
+/// so a reload does not make yet another address (a walk's reload stopped the one just made).
+pub async fn make_link(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let before = state.store.calendar_feed_of(person.id()).await?.is_some();
     let token = fresh_token();
-    state.store.calendar_feed_set(person.id(), &stored_hash(&token), person.now()).await?;
+    state.store.calendar_feed_set(person.id(), &token, &stored_hash(&token), person.now()).await?;
     tracing::info!(user = %person.id(), "calendar address made");
-    let address = format!("{}/calendar/feed/{token}", public_base(&state, &headers, secure.0));
-    let notice = Some("A new calendar address is made; any address before it has stopped working.");
-    Ok(page(&state, &person, Some(address), notice).await?.into_response())
+    Ok(Redirect::to(if before { "/calendar?made=new" } else { "/calendar?made=first" }).into_response())
 }
 
 /// Stops the secret address.
@@ -134,13 +136,18 @@ async fn calendar_of(state: &AppState, user: &taper_store::User, today: Date) ->
         events.extend(dose_changes(state, course, today));
     }
     if !courses.is_empty() {
-        events.extend(questionnaires_due(state, user.id, today).await?);
+        // What repeats ends two questionnaires after the last change of dose (a download or the
+        // next read of the address carries it further when the plan changes).
+        let last = events.iter().map(|e| e.date).max().unwrap_or(today).max(today);
+        let until = taper_core::course::after(last, 2 * QUESTIONNAIRE_EVERY_DAYS);
+        events.extend(questionnaires_due(state, user.id, today, until).await?);
         events.push(Event {
             uid: format!("{}-checkin@taper", user.id),
             date: today,
             summary: "Taper check-in: how are you today?".into(),
             description: "A minute on Taper's check-in shows waves and windows and when to hold.".into(),
             every_days: Some(1),
+            until: Some(until),
         });
     }
     Ok(ics::calendar("Taper", &events, Timestamp::now()))
@@ -151,7 +158,9 @@ fn dose_changes(state: &AppState, course: &Course, today: Date) -> Vec<Event> {
     let until = today.saturating_add(AHEAD_YEARS.years());
     let drug = course.drug_name(&state.catalogue);
     let mut out = Vec::new();
-    for change in course.changes(until) {
+    let changes = course.changes(until);
+    let last = changes.len().checked_sub(1);
+    for (k, change) in changes.into_iter().enumerate() {
         let (from, to) = (taper_core::units::trim_number(change.from_mg), taper_core::units::trim_number(change.to_mg));
         let summary = if change.to_mg <= 0.0 {
             format!("{drug}: stop ({from} mg to none)")
@@ -159,11 +168,15 @@ fn dose_changes(state: &AppState, course: &Course, today: Date) -> Vec<Event> {
             format!("{drug}: {from} mg → {to} mg a day")
         };
         let mut description = format!("From today, {to} mg of {drug} a day.");
-        if let Some((_, step)) = course.on(change.date) {
+        // The one-line instruction says the whole day (its parts, any dilution): the step's
+        // details repeat its items, which a walk read as extra doses.
+        if let Some((_, step)) = course.on(change.date).filter(|_| change.to_mg > 0.0) {
             description.push_str(&format!("\nHow to prepare it: {}", step.instruction));
-            for d in &step.details {
-                description.push_str(&format!("\n{d}"));
-            }
+        }
+        if Some(k) == last && change.to_mg > 0.0 {
+            description.push_str(&format!(
+                "\nThis is the last change your plan makes for now: keep taking {to} mg a day until you and your prescriber decide the next step; do not stop suddenly."
+            ));
         }
         description.push_str(
             "\nHold or slow down if withdrawal symptoms rise. Decision support for a conversation with your prescriber, not a prescription.",
@@ -174,13 +187,19 @@ fn dose_changes(state: &AppState, course: &Course, today: Date) -> Vec<Event> {
             summary,
             description,
             every_days: None,
+            until: None,
         });
     }
     out
 }
 
 /// PHQ-9 and GAD-7, each from the day it is next due, again every so many days.
-async fn questionnaires_due(state: &AppState, user: taper_store::UserId, today: Date) -> AppResult<Vec<Event>> {
+async fn questionnaires_due(
+    state: &AppState,
+    user: taper_store::UserId,
+    today: Date,
+    until: Date,
+) -> AppResult<Vec<Event>> {
     let done = state.store.questionnaires(user).await?;
     let mut out = Vec::new();
     for inst in Instrument::ALL {
@@ -194,6 +213,7 @@ async fn questionnaires_due(state: &AppState, user: taper_store::UserId, today: 
                 "A few questions about the last two weeks, every {QUESTIONNAIRE_EVERY_DAYS} days: Taper compares each score with the ones before it."
             ),
             every_days: Some(QUESTIONNAIRE_EVERY_DAYS),
+            until: Some(until),
         });
     }
     Ok(out)

@@ -32,11 +32,17 @@ fn parsed(text: &str) -> Option<Vec<Read>> {
     Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
-/// The address a page shows once, right after it was made.
-fn address_on(page: &crate::helpers::Page) -> String {
+/// The address the calendar page shows, after making one (a redirect, so a reload makes none).
+async fn make_address(b: &Browser) -> String {
+    let made = b.submit("/calendar", "/calendar/link", &[]).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER);
+    let page = b.get(made.location.as_deref().unwrap()).await;
     let at = page.body.find("id=\"calendar-address\" readonly value=\"").expect("the address is shown");
     let rest = &page.body[at + "id=\"calendar-address\" readonly value=\"".len()..];
-    rest[..rest.find('"').unwrap()].to_string()
+    let address = rest[..rest.find('"').unwrap()].to_string();
+    let webcal = format!("href=\"webcal://{}", address.split_once("://").unwrap().1);
+    assert!(page.has(&webcal), "a tap to subscribe on a phone: {}", page.body);
+    address
 }
 
 async fn feed(b: &Browser, address: &str) -> reqwest::Response {
@@ -63,17 +69,30 @@ async fn the_plan_is_a_calendar_file_and_a_secret_address_that_can_be_replaced_a
             let step = events.iter().find(|e| e.1 == cut).unwrap_or_else(|| panic!("no event on {cut}: {events:?}"));
             assert!(step.0.starts_with("Citalopram: 20 mg → ") && step.0.ends_with(" mg a day"), "{step:?}");
             assert!(step.3.contains("How to prepare it:") && step.3.contains("not a prescription"), "{step:?}");
+            // The instruction once: its items are not listed again under it (a walk read them as
+            // more doses).
+            let how = step.3.split("How to prepare it: ").nth(1).unwrap().lines().next().unwrap();
+            assert_eq!(step.3.matches(how).count(), 1, "{step:?}");
             // Each later change has its own event, every dose lower than the one before.
             let changes: Vec<&Read> = events.iter().filter(|e| e.0.starts_with("Citalopram:")).collect();
             assert!(changes.len() > 3, "{changes:?}");
+            // What repeats ends two questionnaires after the last change, which says to keep
+            // taking the dose where the plan stops short of zero.
+            let last = changes.iter().map(|e| e.1.clone()).max().unwrap();
+            let until: jiff::civil::Date = last.parse::<jiff::civil::Date>().unwrap() + jiff::Span::new().days(28);
+            let until = format!("UNTIL={}", until.strftime("%Y%m%d"));
             let phq = events.iter().find(|e| e.0 == "PHQ-9 due on Taper").unwrap();
-            assert_eq!((phq.1.as_str(), phq.2.as_str()), (days_ago(0).as_str(), "FREQ=DAILY;INTERVAL=14"));
-            assert!(events.iter().any(|e| e.0.starts_with("Taper check-in") && e.2 == "FREQ=DAILY;INTERVAL=1"));
+            assert_eq!(phq.1, days_ago(0));
+            assert!(phq.2.contains("INTERVAL=14") && phq.2.contains(&until), "{phq:?} {until}");
+            let daily = events.iter().find(|e| e.0.starts_with("Taper check-in")).unwrap();
+            assert!(daily.2.contains("INTERVAL=1;") || daily.2.ends_with("INTERVAL=1"), "{daily:?}");
+            assert!(daily.2.contains(&until), "{daily:?}");
+            let final_change = changes.iter().max_by_key(|e| e.1.clone()).unwrap();
+            assert!(final_change.0.contains("stop") || final_change.3.contains("keep taking"), "{final_change:?}");
         }
 
-        // A secret address: shown once, read without a session, the same calendar.
-        let made = p.submit("/calendar", "/calendar/link", &[]).await;
-        let first = address_on(&made);
+        // A secret address: read without a session, the same calendar.
+        let first = make_address(&p).await;
         let anon = app.browser();
         let read = feed(&anon, &first).await;
         assert_eq!(read.status(), StatusCode::OK);
@@ -82,10 +101,10 @@ async fn the_plan_is_a_calendar_file_and_a_secret_address_that_can_be_replaced_a
             assert_eq!(a, b, "the address serves the same calendar as the file");
         }
         let status = p.get("/calendar").await;
-        assert!(status.has("id=\"calendar-link-status\"") && !status.has(&first), "shown once: {}", status.body);
+        assert!(status.has("id=\"calendar-link-status\"") && status.has(&first), "{}", status.body);
 
         // A new address stops the one before; stopping stops the new one.
-        let second = address_on(&p.submit("/calendar", "/calendar/link", &[]).await);
+        let second = make_address(&p).await;
         assert_ne!(first, second);
         assert_eq!(feed(&anon, &first).await.status(), StatusCode::NOT_FOUND);
         assert_eq!(feed(&anon, &second).await.status(), StatusCode::OK);
@@ -96,7 +115,7 @@ async fn the_plan_is_a_calendar_file_and_a_secret_address_that_can_be_replaced_a
         assert!(after.has("The calendar address is stopped") && !after.has("id=\"calendar-link-status\""));
 
         // Deleting the account leaves no address behind.
-        let third = address_on(&p.submit("/calendar", "/calendar/link", &[]).await);
+        let third = make_address(&p).await;
         let id = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
         app.store.delete_user(id).await.unwrap();
         assert_eq!(feed(&anon, &third).await.status(), StatusCode::NOT_FOUND);
