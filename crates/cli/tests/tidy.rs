@@ -365,7 +365,7 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/import.rs", &["16", "1024", "20", "200", "8000", "4000", "1000", "500", "1900", "100", "50"]),
     // percent of a questionnaire's maximum on the chart, check-ins listed, note length
     ("crates/server/src/pages/caseload.rs", &["100.0", "14", "2000"]),
-    ("crates/server/src/pages/calendar.rs", &["10"]), // years of dose changes a calendar holds
+    ("crates/server/src/pages/calendar.rs", &["10", "2"]), // years a calendar holds; questionnaires after the last change
     // list; array sizes of the severity and yes/no words
     ("crates/server/src/pages/checkin.rs", &["14", "4", "2"]),
     ("crates/server/src/checkin_form.rs", &["60", "2000"]), // back-filling, note length

@@ -236,3 +236,36 @@ fn an_extended_release_step_claims_no_trough_and_immediate_release_is_read_again
     let ir = plan(&c, "venlafaxine", 75.0, &["venlafaxine-tab-75mg", "venlafaxine-tab-37.5mg"], Some("08:00"));
     assert!(ir.warnings.iter().any(|w| w.code == "interdose-trough" && w.step == Some(0)), "{:?}", ir.warnings);
 }
+
+/// A walk: venlafaxine 225 mg with every US product and no cutter went to immediate release,
+/// then at 37.5 mg took one immediate-release tablet once a day (too small to split into the
+/// label's two doses) and was told to ask for "a longer-acting form", with extended-release
+/// capsules ticked. Such a day is now made with the extended-release products where they make
+/// it, once a day, and no step is left on immediate release taken fewer times than its label.
+#[test]
+fn an_immediate_release_day_too_small_to_divide_is_made_extended_release_where_it_can_be() {
+    let c = Catalogue::builtin().unwrap();
+    let drug = c.drug("venlafaxine").unwrap();
+    let ids: Vec<&str> = drug
+        .products
+        .iter()
+        .filter(|p| {
+            p.markets.iter().any(|m| m == "US") && !matches!(p.form, taper_core::catalogue::Form::Liquid { .. })
+        })
+        .map(|p| p.id.as_str())
+        .collect();
+    let req =
+        PlanRequest::new("venlafaxine", Mg::new(225.0).unwrap(), Strategy::Hyperbolic { step_pp: 5.0 }, kit(&c, &ids));
+    let p = taper_core::plan(&c, &req).unwrap();
+    let modified = |id: &str| c.product(id).unwrap().is_modified_release();
+    for s in p.steps.iter().filter(|s| !s.preparation.items.is_empty()) {
+        let ir = s.preparation.items.iter().all(|i| !modified(&i.product_id));
+        assert!(
+            !ir || s.preparation.parts.len() >= 2,
+            "step {}: immediate release once a day: {}",
+            s.index,
+            s.preparation.instruction()
+        );
+    }
+    assert!(p.warnings.iter().all(|w| !w.message.contains("longer-acting form")), "{:?}", p.warnings);
+}

@@ -43,11 +43,20 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
         out.push_str("Daily micro-taper: each step's doses fall a little every day; see --format csv or json for the daily list.\n");
     }
     match &plan.status {
-        PlanStatus::Complete => out.push_str(&format!(
-            "Ends on day {}, {} from the first day.\n",
-            plan.total_days(),
-            crate::duration_words(plan.total_days())
-        )),
+        PlanStatus::Complete => {
+            out.push_str(&format!(
+                "Ends on day {}, {} from the first day",
+                plan.total_days(),
+                crate::duration_words(plan.total_days())
+            ));
+            // A plan that ends at a dose says to stay on it (review of walk-through N10).
+            match plan.steps.last().map(|s| s.dose_mg).filter(|d| !d.is_zero()) {
+                Some(d) => {
+                    out.push_str(&format!(", then stays at {d} a day until you and your prescriber decide more.\n"))
+                }
+                None => out.push_str(".\n"),
+            }
+        }
         PlanStatus::Incomplete { reason, suggestion } => {
             out.push_str(&format!("The plan cannot go lower yet: {reason}.\n"));
             if let Some(s) = suggestion {

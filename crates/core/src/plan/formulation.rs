@@ -764,6 +764,8 @@ pub const FEW_GRADUATIONS: &str = "This volume is fewer than ten marks on the sy
 /// How `Solver::method` ends or joins its words, so the ways of measuring can be told apart
 /// from the method alone (`Solver::counts_drops`, `Solver::uses_syringe`).
 const UNDILUTED: &str = ", undiluted";
+/// Measured from the bottle as it is, but mixed into a drink before it is taken (its label).
+const MEASURED_NEAT: &str = ", measured neat and mixed into a drink";
 const DILUTION_OF: &str = " dilution of the ";
 const IN_DROPS: &str = ", counted in drops";
 
@@ -1045,6 +1047,25 @@ impl Solver {
                 Choice { preparation: self.build(&cand), within_tolerance: within, landing: Landing::Nearest }
             })
             .collect()
+    }
+
+    /// `dose` exactly, from the modified-release products alone, if they make it: for a day of
+    /// immediate release that cannot be taken at its label's times.
+    pub fn solve_modified_release(&self, dose: f64) -> Option<Choice> {
+        let modified: Vec<usize> = (0..self.stocks.len()).filter(|s| self.modified[*s]).collect();
+        if modified.is_empty() {
+            return None;
+        }
+        let exactly = Window { low: dose, high: dose, high_inclusive: true };
+        let among = Among {
+            like: None,
+            keep_strength: true,
+            fewest: MIN_GRADUATIONS,
+            only: Some(&modified),
+            used: &[],
+            strength: None,
+        };
+        self.solve_among(dose, exactly, 1e-9, &among).filter(|c| (c.preparation.dose_mg - dose).abs() <= 1e-9)
     }
 
     /// As `solve`, but keeping to `like` (the previous step's `Preparation::method`) unless
@@ -1522,6 +1543,9 @@ impl Solver {
         let Some(f) = fine.map(|fi| &self.fine[fi]) else { return String::new() };
         let desc = self.stocks[f.stock].product.describe();
         match &f.kind {
+            FineKind::Syringe { dilution: None, .. } if self.stocks[f.stock].product.mix_just_before => {
+                format!("the {desc}{MEASURED_NEAT}")
+            }
             FineKind::Syringe { dilution: None, .. } => format!("the {desc}{UNDILUTED}"),
             FineKind::Syringe { dilution: Some(d), .. } => {
                 format!("a 1 in {}{DILUTION_OF}{desc} ({} mg/mL)", n(d.stock_ml + d.water_ml), n(d.mg_per_ml))
@@ -1541,7 +1565,7 @@ impl Solver {
 
     /// Whether a method draws a liquid up with the oral syringe, neat or diluted.
     pub fn uses_syringe(method: &str) -> bool {
-        method.ends_with(UNDILUTED) || method.contains(DILUTION_OF)
+        method.ends_with(UNDILUTED) || method.ends_with(MEASURED_NEAT) || method.contains(DILUTION_OF)
     }
 
     /// Measuring more liquid or counting many drops is more work, so tablets carry the bulk of a
@@ -1717,6 +1741,11 @@ fn syringe_text(p: &Product, ml: f64, mg: f64, dilution: Option<&Dilution>) -> S
     let desc = p.describe();
     let amount = drawn_amount(p, ml, mg);
     match dilution {
+        // Measured neat but never taken neat (clinical review minor 18: the row said "undiluted"
+        // beside a note saying "never take it neat").
+        None if p.mix_just_before => {
+            format!("{amount} of the {desc}, measured neat, then mixed into a drink just before you take it")
+        }
         None => format!("{amount} of the {desc}, undiluted"),
         Some(d) if p.mix_just_before => format!(
             "Just before the dose, make the dilution: {}. Draw up {amount} with the oral syringe at once and take only that. Throw the rest away ({JUST_BEFORE}).",
@@ -1920,7 +1949,10 @@ mod tests {
         // The concentrate alone is measured instead, with its milligrams beside the volume.
         let liquid = choice.preparation.items.iter().find(|i| i.unit == Unit::Ml).expect("a measured liquid");
         assert!(liquid.quantity >= 1.0 - 1e-9, "{liquid:?}");
-        assert_eq!(liquid.text, "3.3 mL (66 mg) of the oral concentrate 20 mg/mL, undiluted");
+        assert_eq!(
+            liquid.text,
+            "3.3 mL (66 mg) of the oral concentrate 20 mg/mL, measured neat, then mixed into a drink just before you take it"
+        );
     }
 
     #[test]

@@ -694,6 +694,17 @@ impl<'a> Context<'a> {
                 break;
             }
         }
+        if kept < wanted.len() && self.req.times.is_none() && !self.release_kinds(prep).0 {
+            // Immediate release that cannot be taken at its label's times: the extended-release
+            // products the person has, where they make the dose, once a day as their label
+            // gives (a walk: 37.5 mg of immediate release once a day, then a note to ask for "a
+            // longer-acting form" the person had ticked).
+            if let Some(c) = self.solver.solve_modified_release(prep.dose_mg) {
+                *prep = c.preparation;
+                self.doses_a_day = Some(1);
+                return;
+            }
+        }
         if kept == 1 && wanted.len() > 1 {
             // Solved as a day of several draws; taken once, it must fit one draw.
             match self.solver.in_single_draws(prep) {
@@ -716,7 +727,7 @@ impl<'a> Context<'a> {
                 code: "divided-dose",
                 step: Some(index),
                 message: format!(
-                    "From step {index} the day's dose is too small to take {why} with what you have: each part must be one you can measure (a syringe draw of at least ten marks), so it is {}. Ask the prescriber whether that suits you, or whether another form could keep the times.",
+                    "From step {index} the day's dose is too small to take {why} with what you have: each part must be one you can make (whole or cut tablets, or a syringe draw of at least ten marks), so it is {}. Ask the prescriber whether that suits you, or whether another form could keep the times.",
                     crate::times::taken(&wanted.fewer(kept))
                 ),
             });
@@ -1121,9 +1132,16 @@ impl<'a> Context<'a> {
                 code: "outside-tolerance",
                 step: Some(indices[0]),
                 message: format!(
-                    "Steps {} ({} steps) land off their targets, by up to {}%: each is the nearest dose the products make, or the nearest made the way the step before was made, and stays within the pace; each step's dose is in the table.",
+                    "Steps {} ({} steps) land {}, by up to {}%: each is the nearest dose the products make, or the nearest made the way the step before was made, and stays within the pace; each step's dose is in the table.",
                     ranges(&indices),
                     indices.len(),
+                    // Above is a smaller step than asked, and said so (a walk read "off by 47 %"
+                    // as alarming).
+                    if off.iter().all(|s| s.dose_mg.get() >= s.target_mg) {
+                        "above their targets (smaller steps than asked)"
+                    } else {
+                        "off their targets"
+                    },
                     n((10.0 * most).round() / 10.0)
                 ),
             },
