@@ -30,9 +30,10 @@ pub struct PlanArgs {
     /// The daily dose taken now, e.g. 20mg.
     #[arg(long, allow_hyphen_values = true)]
     pub from: String,
-    /// What the --from dose is taken as now: tablets, or the id of a product that counts
-    /// differently (citalopram drops: 1 mg counts as 1.25 mg of tablets). Asked when you --have
-    /// such a product.
+    /// What the --from dose is taken as now: tablets, or the id of the product taken (e.g.
+    /// venlafaxine-xr-cap-75mg: step 0 is made from it, and a later change of release form is
+    /// read against it). Asked when you --have a product that counts differently (citalopram
+    /// drops: 1 mg counts as 1.25 mg of tablets).
     #[arg(long = "taken-as", value_name = "tablets|PRODUCT")]
     pub taken_as: Option<String>,
     #[arg(long, value_enum, default_value_t = StrategyName::Hyperbolic)]
@@ -174,6 +175,7 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
         pace_override: justification(args.override_pace.as_deref())?,
         confirm_dose: args.confirm_dose,
         market: None,
+        taken_now: args.taken_as.clone().filter(|t| t != "tablets"),
         times: args.times.as_deref().map(|t| units::DoseTimes::parse("times", t)).transpose().map_err(input)?,
         amounts: if args.amounts.is_empty() {
             None
@@ -252,7 +254,9 @@ fn own_products(args: &PlanArgs) -> anyhow::Result<Vec<Product>> {
 fn kit(catalogue: &Catalogue, drug: &taper_core::Drug, args: &PlanArgs) -> anyhow::Result<Kit> {
     let own = own_products(args)?;
     let mut products: Vec<Product> = Vec::new();
-    for id in &args.have {
+    // What the person takes now is a product they have, listed or not.
+    let taken = args.taken_as.iter().filter(|t| *t != "tablets" && !args.have.contains(t));
+    for id in args.have.iter().chain(taken) {
         let product = own.iter().find(|p| &p.id == id).or_else(|| catalogue.product(id)).cloned().ok_or_else(|| {
             let names = drug.products.iter().map(|p| p.id.as_str()).chain(own.iter().map(|p| p.id.as_str()));
             let near = nearest(id, names);

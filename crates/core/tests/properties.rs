@@ -100,6 +100,7 @@ fn case() -> impl Strategy<Value = Case> {
                         // must be refused until they are.
                         confirm_dose: scale > 2.5,
                         market: None,
+                        taken_now: None,
                         // Half the plans at times of their own (clinical review W6), half at the label's;
                         // half of those taken unevenly now (1 : 2 : 3 …), as a person may.
                         amounts: hours.as_ref().filter(|h| split && h.len() > 1).map(|h| {
@@ -323,6 +324,7 @@ proptest! {
             market: None,
             times: None,
             amounts: None,
+            taken_now: None,
         };
         let p = plan(c, &req).unwrap();
         prop_assert!(p.is_complete());

@@ -67,3 +67,28 @@ fn the_last_extended_release_dose_stops_announced_and_never_with_a_large_cut() {
     }
     assert!(switches >= 3, "the kits must exercise the switch: {switches}");
 }
+
+/// The clinical review's re-run (its new problem N-1): venlafaxine 75 mg with every product was
+/// planned from two 37.5 mg immediate-release tablets, so a person on the 75 mg XR capsule
+/// moved to the oral solution with no release-change note, and saying which product they take
+/// changed nothing. Step 0 is now made from the product taken now, and the change is announced.
+#[test]
+fn the_product_taken_now_is_step_0_and_a_change_of_release_from_it_is_said() {
+    let c = Catalogue::builtin().unwrap();
+    let drug = c.drug("venlafaxine").unwrap();
+    let kit =
+        Kit { stocks: drug.products.iter().map(|p| Stock::new(p.clone())).collect(), equipment: Default::default() };
+    let mut req = PlanRequest::new("venlafaxine", Mg::new(75.0).unwrap(), Strategy::Hyperbolic { step_pp: 5.0 }, kit);
+    req.taken_now = Some("venlafaxine-xr-cap-75mg".into());
+    let p = taper_core::plan(&c, &req).unwrap();
+    let first = &p.steps[0].preparation;
+    assert!(first.items.iter().all(|i| i.product_id == "venlafaxine-xr-cap-75mg"), "{}", first.instruction());
+    let modified = |id: &str| c.product(id).unwrap().is_modified_release();
+    let switch = p.steps.iter().find(|s| s.preparation.items.iter().any(|i| !modified(&i.product_id))).unwrap();
+    assert!(
+        p.warnings.iter().any(|w| w.code == "release-change" && w.step == Some(switch.index)),
+        "the move to immediate release at step {} is said: {:?}",
+        switch.index,
+        p.warnings
+    );
+}

@@ -111,6 +111,9 @@ pub struct PlanSettings {
     /// With `times`: the mg taken now at each, in order ("0.5, 1.5"); `None`: equal shares.
     #[serde(default)]
     pub amounts: Option<String>,
+    /// The product the dose is taken as now, when the person said (step 0 is made from it).
+    #[serde(default)]
+    pub taken_now: Option<String>,
 }
 
 impl PlanSettings {
@@ -170,6 +173,7 @@ impl PlanSettings {
         req.market = self.market.clone();
         req.times = self.times.as_deref().map(|t| units::DoseTimes::parse("times", t)).transpose()?;
         req.amounts = self.amounts.as_deref().map(parse_amounts).transpose()?;
+        req.taken_now = self.taken_now.clone();
         Ok(req)
     }
 }
@@ -320,6 +324,10 @@ impl PlanForm {
         let (beads, fills) = self.beads_and_fills(&mut errors);
         let justification = self.justification(&mut errors);
         let (times, split) = self.dose_times(&mut errors);
+        // What the person takes now is a product they have, ticked or not.
+        let taken_now = drug.and_then(|d| d.products.iter().find(|p| p.id == self.dose_as)).map(|p| p.id.clone());
+        let mut products = self.products.clone();
+        products.extend(taken_now.clone().filter(|t| !products.contains(t)));
         match (drug, strategy, errors.is_empty()) {
             (Some(d), Some(strategy), true) => Ok(PlanSettings {
                 drug: d.id.clone(),
@@ -327,7 +335,7 @@ impl PlanForm {
                 strategy,
                 step,
                 interval_days,
-                products: self.products.clone(),
+                products,
                 cutter: self.cutter,
                 syringe_ml,
                 start_date,
@@ -344,6 +352,7 @@ impl PlanForm {
                 market: MARKETS.iter().find(|m| **m == self.market).map(|m| (*m).to_string()),
                 times,
                 amounts: split,
+                taken_now,
             }),
             _ => Err(errors),
         }

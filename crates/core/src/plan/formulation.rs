@@ -1049,11 +1049,15 @@ impl Solver {
             .collect()
     }
 
-    /// `dose` exactly, from the modified-release products alone, if they make it: for a day of
-    /// immediate release that cannot be taken at its label's times.
-    pub fn solve_modified_release(&self, dose: f64) -> Option<Choice> {
-        let modified: Vec<usize> = (0..self.stocks.len()).filter(|s| self.modified[*s]).collect();
-        if modified.is_empty() {
+    /// `dose` exactly, from the product `id` alone, if it makes it: the dose as the person takes
+    /// it now.
+    pub fn solve_from(&self, dose: f64, id: &str) -> Option<Choice> {
+        let only: Vec<usize> = (0..self.stocks.len()).filter(|s| self.stocks[*s].product.id == id).collect();
+        self.solve_exactly_from(dose, &only)
+    }
+
+    fn solve_exactly_from(&self, dose: f64, only: &[usize]) -> Option<Choice> {
+        if only.is_empty() {
             return None;
         }
         let exactly = Window { low: dose, high: dose, high_inclusive: true };
@@ -1061,11 +1065,18 @@ impl Solver {
             like: None,
             keep_strength: true,
             fewest: MIN_GRADUATIONS,
-            only: Some(&modified),
+            only: Some(only),
             used: &[],
             strength: None,
         };
         self.solve_among(dose, exactly, 1e-9, &among).filter(|c| (c.preparation.dose_mg - dose).abs() <= 1e-9)
+    }
+
+    /// `dose` exactly, from the modified-release products alone, if they make it: for a day of
+    /// immediate release that cannot be taken at its label's times.
+    pub fn solve_modified_release(&self, dose: f64) -> Option<Choice> {
+        let modified: Vec<usize> = (0..self.stocks.len()).filter(|s| self.modified[*s]).collect();
+        self.solve_exactly_from(dose, &modified)
     }
 
     /// As `solve`, but keeping to `like` (the previous step's `Preparation::method`) unless

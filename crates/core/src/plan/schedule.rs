@@ -297,7 +297,21 @@ impl<'a> Context<'a> {
     /// Step 0: the dose taken now.
     fn first_step(&mut self, start: f64) -> Step {
         let exactly = Window { low: start, high: start, high_inclusive: true };
-        let first = self.solver.solve(start, exactly, 0.0).or_else(|| self.in_parts(start, exactly, 0.0));
+        // As the person takes it now, where they said and that product makes it.
+        let now = self.req.taken_now.as_deref().and_then(|id| self.solver.solve_from(start, id));
+        if let (Some(id), None) = (self.req.taken_now.as_deref(), &now) {
+            self.warnings.push(Warning {
+                code: "start-not-preparable",
+                step: Some(0),
+                message: format!(
+                    "Your current {} cannot be made from the {} alone as Taper counts it; step 0 shows a way the products listed make it. Check with your pharmacist how you take it now.",
+                    self.req.start,
+                    self.req.kit.stocks.iter().find(|s| s.product.id == id).map_or(id.to_string(), |s| s.product.describe())
+                ),
+            });
+        }
+        let first =
+            now.or_else(|| self.solver.solve(start, exactly, 0.0)).or_else(|| self.in_parts(start, exactly, 0.0));
         let preparation = match first {
             Some(mut c) => {
                 self.divide(0, &mut c.preparation);

@@ -118,6 +118,11 @@ pub struct PlanRequest {
     /// With `times`: the dose taken now at each of them, as the person takes it; step 0 shows
     /// it so, and later days keep the same shares. `None`: equal shares.
     pub amounts: Option<Vec<Mg>>,
+    /// The product the dose is taken as now, when the person says: step 0 is made from it, so
+    /// a later change of release form or product is read against what they really take
+    /// (clinical review re-run: a person on a 75 mg XR capsule was planned from immediate-release
+    /// tablets, and the move to the oral solution went unannounced). `None`: the planner's own.
+    pub taken_now: Option<String>,
 }
 
 impl PlanRequest {
@@ -139,6 +144,7 @@ impl PlanRequest {
             market: None,
             times: None,
             amounts: None,
+            taken_now: None,
         }
     }
 }

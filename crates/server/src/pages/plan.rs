@@ -48,10 +48,10 @@ fn times_hint(drug: Option<&taper_core::Drug>) -> String {
 fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>, replacing: bool) -> PlanNew {
     let drug = state.catalogue.drug(&f.drug);
     let market = MARKETS.iter().find(|m| **m == f.market).map_or(String::new(), |m| (*m).to_string());
-    let value = |list: &[(String, String)], id: &str| list.iter().find(|(k, _)| k == id).map(|(_, v)| v.clone());
     PlanNew {
         chrome: person.chrome("plan"),
         dose_forms: dose_forms(drug, f),
+        taken_now: taken_now_choices(drug, f),
         drugs: drug_options(state, drug),
         drug: drug.map(|d| d.id.clone()).unwrap_or_default(),
         drug_name: drug.map(|d| d.name.clone()).unwrap_or_default(),
@@ -72,23 +72,7 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
                     .collect()
             })
             .unwrap_or_default(),
-        capsules: drug
-            .map(|d| {
-                d.products
-                    .iter()
-                    .filter(|p| matches!(p.form, taper_core::catalogue::Form::Capsule { .. }))
-                    // Only capsules of the market offered above (a walk: a UK zolpidem form asked
-                    // for beads of a US-only capsule).
-                    .filter(|p| market.is_empty() || p.markets.contains(&market) || f.products.contains(&p.id))
-                    .map(|p| CapsuleOption {
-                        id: p.id.clone(),
-                        label: p.describe(),
-                        beads: value(&f.beads, &p.id).unwrap_or_default(),
-                        fill: value(&f.fills, &p.id).unwrap_or_default(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        capsules: capsule_options(drug, f, &market),
         partial_market: crate::settings::PARTIAL_MARKETS.contains(&market.as_str()),
         market,
         markets: MARKETS.to_vec(),
@@ -126,6 +110,26 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
     }
 }
 
+/// The drug's capsules whose beads can be counted or contents weighed: only those of the market
+/// offered (a walk: a UK zolpidem form asked for beads of a US-only capsule).
+fn capsule_options(drug: Option<&taper_core::Drug>, f: &PlanForm, market: &String) -> Vec<CapsuleOption> {
+    let value = |list: &[(String, String)], id: &str| list.iter().find(|(k, _)| k == id).map(|(_, v)| v.clone());
+    drug.map(|d| {
+        d.products
+            .iter()
+            .filter(|p| matches!(p.form, taper_core::catalogue::Form::Capsule { .. }))
+            .filter(|p| market.is_empty() || p.markets.contains(market) || f.products.contains(&p.id))
+            .map(|p| CapsuleOption {
+                id: p.id.clone(),
+                label: p.describe(),
+                beads: value(&f.beads, &p.id).unwrap_or_default(),
+                fill: value(&f.fills, &p.id).unwrap_or_default(),
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// Every drug, by name and brand, the chosen one selected.
 fn drug_options(state: &AppState, drug: Option<&taper_core::Drug>) -> Vec<DrugOption> {
     let mut drugs: Vec<DrugOption> = state
@@ -144,6 +148,26 @@ fn drug_options(state: &AppState, drug: Option<&taper_core::Drug>) -> Vec<DrugOp
         .collect();
     drugs.sort_by(|a, b| a.label.cmp(&b.label));
     drugs
+}
+
+/// For any other drug, which product the dose is taken as now, if the person says (step 0 is
+/// made from it, and a later change of release form is read against it: a person on a 75 mg XR
+/// capsule was planned from immediate-release tablets).
+fn taken_now_choices(drug: Option<&taper_core::Drug>, f: &PlanForm) -> Vec<ProductOption> {
+    drug.filter(|d| !d.products.iter().any(|p| p.exposure_differs()))
+        .map(|d| {
+            let market = Some(f.market.as_str()).filter(|m| !m.is_empty());
+            let unsaid = ProductOption { id: String::new(), label: "not said".into(), checked: f.dose_as.is_empty() };
+            std::iter::once(unsaid)
+                .chain(
+                    d.products
+                        .iter()
+                        .filter(|p| market.is_none_or(|m| p.markets.iter().any(|x| x == m)))
+                        .map(|p| ProductOption { id: p.id.clone(), label: p.describe(), checked: f.dose_as == p.id }),
+                )
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Where a product's milligrams count differently from tablets, how the dose now is taken
@@ -744,6 +768,8 @@ pub struct ProductOption {
 pub struct PlanNew {
     /// How the dose now is taken, where products count differently; empty when not asked.
     pub dose_forms: Vec<ProductOption>,
+    /// Which product the dose is taken as now, for drugs with no product counted differently.
+    pub taken_now: Vec<ProductOption>,
     pub chrome: crate::views::Chrome,
     pub drugs: Vec<DrugOption>,
     pub drug: String,

@@ -1010,3 +1010,37 @@ async fn the_plan_form_offers_the_persons_own_countrys_products_first() {
     })
     .await;
 }
+
+/// The clinical review's re-run (N-1): a person on a 75 mg venlafaxine XR capsule could not say
+/// so, was planned from immediate-release tablets, and the move to the oral solution went
+/// unannounced. The form asks which product the dose is taken as now (optional); the preview's
+/// first row is then that product, even when it was not ticked, and the change is said.
+#[tokio::test]
+async fn the_product_taken_now_is_the_first_row_and_a_change_of_release_from_it_is_said() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("xr@example.org").await;
+        let form_page = b.get("/plan/new?drug=venlafaxine").await;
+        assert!(form_page.has("You take that dose now as (optional)"), "{}", visible(&form_page));
+        let today = days_ago(0);
+        let form = vec![
+            ("drug", "venlafaxine"),
+            ("dose", "75"),
+            ("dose_as", "venlafaxine-xr-cap-75mg"),
+            ("strategy", "hyperbolic"),
+            ("step", "5"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "venlafaxine-tab-37.5mg"),
+            ("products", "venlafaxine-oral-solution-75mg-5ml"),
+        ];
+        let preview = b.submit("/plan/new?drug=venlafaxine", "/plan/preview", &form).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", visible(&preview));
+        let text = visible(&preview);
+        assert!(text.contains("1 × 75 mg extended-release capsule"), "{text}");
+        assert!(text.contains("is immediate-release instead of extended-release"), "{text}");
+        app
+    })
+    .await;
+}
