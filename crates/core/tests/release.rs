@@ -92,3 +92,21 @@ fn the_product_taken_now_is_step_0_and_a_change_of_release_from_it_is_said() {
         p.warnings
     );
 }
+
+/// The clinical review's re-run (N-8): a plan held at venlafaxine 150 mg, where the SNRI quarter
+/// cap binds, explained itself with occupancy "near the bottom". The hold names the limit that
+/// binds.
+#[test]
+fn a_hold_names_the_limit_that_binds() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["venlafaxine-xr-cap-150mg", "venlafaxine-tab-75mg"];
+    let kit = Kit {
+        stocks: ids.iter().map(|id| Stock::new(c.product(id).unwrap().clone())).collect(),
+        equipment: Default::default(),
+    };
+    let req = PlanRequest::new("venlafaxine", Mg::new(150.0).unwrap(), Strategy::Hyperbolic { step_pp: 5.0 }, kit);
+    let p = taper_core::plan(&c, &req).unwrap();
+    let hold = p.warnings.iter().find(|w| w.code == "cannot-prepare").expect("a hold");
+    assert!(hold.message.contains("the limit here is at most a quarter"), "{}", hold.message);
+    assert!(!hold.message.contains("limit is in occupancy"), "{}", hold.message);
+}

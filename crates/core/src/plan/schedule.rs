@@ -466,6 +466,16 @@ impl<'a> Context<'a> {
         // the products do make is named, as a prescriber's decision.
         let larger = Window { low: 1e-9, high: window.low, high_inclusive: false };
         let half = self.catalogue.policy.step_cap.max_cut_fraction;
+        // What binds: the milligram cap where it is the higher bound (the SNRI quarter at the
+        // usual dose), else the occupancy limit (the re-run read "near the bottom" at 150 mg).
+        let mg_cap = self.pace.mg_floor(prev);
+        let bound = if mg_cap >= window.low - 1e-9 {
+            format!("(the limit here is {})", self.pace.cut_rule_words(prev))
+        } else {
+            "(the limit is in occupancy: the lower the dose, the more of it each mg holds, so a percentage allowed \
+             higher up is too large a step here)"
+                .to_string()
+        };
         let bigger = self.solver.solve(window.low, larger, 1e-6).map_or_else(String::new, |c| {
             let cut = (prev - c.preparation.dose_mg) / prev;
             format!(
@@ -478,15 +488,14 @@ impl<'a> Context<'a> {
                     // recorded reason". The reason allows the pace chosen, not a larger step.
                     "larger than the step this plan takes: the recorded reason allows the pace chosen, not a \
                      larger step than it (choose a larger step, with your prescriber, to take it)"
+                        .to_string()
                 } else if cut <= half + 1e-9 && matches!(self.strategy, Strategy::Hyperbolic { .. }) {
                     // A walk: 20 -> 12.5 mg (37.5 %) was planned and 7.5 -> 5 mg (33 %) refused.
-                    "larger than the pace limits allow without a prescriber's recorded reason (the limit is in \
-                     occupancy: near the bottom each mg holds more of it, so a percentage allowed higher up is \
-                     too large a step here)"
+                    format!("larger than the pace limits allow without a prescriber's recorded reason {bound}")
                 } else if cut <= half + 1e-9 {
-                    "larger than the pace limits allow without a prescriber's recorded reason"
+                    "larger than the pace limits allow without a prescriber's recorded reason".to_string()
                 } else {
-                    "more than any single step Taper plans"
+                    "more than any single step Taper plans".to_string()
                 }
             )
         });
