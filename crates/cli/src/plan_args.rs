@@ -318,7 +318,7 @@ pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<String> {
     Ok(match args.format {
         PlanFormat::Table => taper_report::table::plan(&plan, catalogue),
         PlanFormat::Json => serde_json::to_string_pretty(&taper_report::PlanJson::new(&plan, catalogue))? + "\n",
-        PlanFormat::Csv => taper_report::plan_csv(&plan)?,
+        PlanFormat::Csv => taper_report::plan_csv(&plan, catalogue)?,
         PlanFormat::Svg => taper_report::chart::plan_svg(&plan)?,
         PlanFormat::Ics => {
             let first_day = match &args.first_day {

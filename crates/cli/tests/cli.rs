@@ -127,7 +127,7 @@ fn csv_has_a_row_per_step() {
     let out = taper().args(CITALOPRAM).args(["--format", "csv"]).assert().success().get_output().stdout.clone();
     let text = String::from_utf8(out).unwrap();
     let plan = json(CITALOPRAM);
-    assert!(text.starts_with("step,day,target_mg,dose_mg,error_mg,occupancy_percent,preparation\n"));
+    assert!(text.starts_with("step,day,target_mg,dose_mg,error_mg,occupancy_percent,preparation,stock\n"));
     assert_eq!(text.lines().count(), 1 + plan["steps"].as_array().unwrap().len());
 }
 

@@ -269,3 +269,16 @@ fn an_immediate_release_day_too_small_to_divide_is_made_extended_release_where_i
     }
     assert!(p.warnings.iter().all(|w| !w.message.contains("longer-acting form")), "{:?}", p.warnings);
 }
+
+/// Taken once a day by the person's own times, immediate release is left as given, and the
+/// trough note does not send someone who has extended release listed to ask for "a longer-acting
+/// form": it says that form cannot make this dose (a walk).
+#[test]
+fn a_trough_note_does_not_ask_for_the_extended_release_listed() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["venlafaxine-tab-25mg", "venlafaxine-xr-cap-37.5mg"];
+    let p = plan(&c, "venlafaxine", 50.0, &ids, Some("08:00"));
+    let w = p.warnings.iter().find(|w| w.code == "interdose-trough").expect("a trough note");
+    assert!(w.message.contains("the extended-release products listed cannot make this dose"), "{}", w.message);
+    assert!(!w.message.contains("longer-acting form"), "{}", w.message);
+}

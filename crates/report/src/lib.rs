@@ -31,6 +31,12 @@ pub fn duration_words(days: u32) -> String {
 
 /// What a step uses up over `days`, in words: "For these 28 days: 42 × 0.5 mg tablet; 30 mL
 /// of the oral solution 1 mg/mL" (clinical review minor 17); `None` for a step that uses nothing.
+/// The days step `i` of `plan` lasts: to the next step, or one interval for the last.
+pub fn step_days(plan: &taper_core::Plan, i: usize) -> u32 {
+    let day = plan.steps.get(i).map_or(0, |s| s.day);
+    plan.steps.get(i + 1).map_or(plan.interval_days, |next| next.day - day)
+}
+
 pub fn stock_line(step: &taper_core::schedule::Step, days: u32, catalogue: &taper_core::Catalogue) -> Option<String> {
     use taper_core::formulation::Unit;
     use taper_core::units::trim_number as n;
@@ -70,11 +76,14 @@ pub fn years_note(days: u32) -> &'static str {
     if days >= 365 { " At this pace the plan runs for more than a year." } else { "" }
 }
 
-pub fn plan_csv(plan: &taper_core::Plan) -> Result<String, csv::Error> {
+pub fn plan_csv(plan: &taper_core::Plan, catalogue: &taper_core::Catalogue) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["step", "day", "target_mg", "dose_mg", "error_mg", "occupancy_percent", "preparation"])?;
+    w.write_record(["step", "day", "target_mg", "dose_mg", "error_mg", "occupancy_percent", "preparation", "stock"])?;
     let occ = |o: Option<f64>| o.map(|v| format!("{:.2}", v)).unwrap_or_default();
-    for s in &plan.steps {
+    for (i, s) in plan.steps.iter().enumerate() {
+        // What the step's days use up, for the pharmacy (clinical review minor 17: it was in
+        // JSON and the web app only).
+        let stock = stock_line(s, step_days(plan, i), catalogue).unwrap_or_default();
         w.write_record([
             s.index.to_string(),
             s.day.to_string(),
@@ -83,6 +92,7 @@ pub fn plan_csv(plan: &taper_core::Plan) -> Result<String, csv::Error> {
             wire::round4(s.error_mg()).to_string(),
             occ(s.occupancy),
             s.preparation.instruction(),
+            stock,
         ])?;
         for d in &s.daily {
             w.write_record([
@@ -93,6 +103,7 @@ pub fn plan_csv(plan: &taper_core::Plan) -> Result<String, csv::Error> {
                 wire::round4(d.error_mg()).to_string(),
                 String::new(),
                 d.preparation.instruction(),
+                String::new(),
             ])?;
         }
     }
@@ -164,14 +175,16 @@ mod tests {
         };
         let req = PlanRequest::new("citalopram", Mg::new(20.0).unwrap(), Strategy::Hyperbolic { step_pp: 10.0 }, kit);
         let p = plan(&c, &req).unwrap();
-        let text = super::plan_csv(&p).unwrap();
+        let text = super::plan_csv(&p, &c).unwrap();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), p.steps.len());
-        for (row, step) in rows.iter().zip(&p.steps) {
-            assert_eq!(row.len(), 7);
+        for (i, (row, step)) in rows.iter().zip(&p.steps).enumerate() {
+            assert_eq!(row.len(), 8);
             assert_eq!(&row[6], step.preparation.instruction());
+            assert_eq!(row[7], super::stock_line(step, super::step_days(&p, i), &c).unwrap_or_default());
         }
+        assert!(rows.iter().any(|r| r[7].starts_with("For these ")), "a step's stock is there");
         assert!(rows.iter().any(|r| r[6].contains(", ") || r[6].contains("dilution")), "a dilution recipe is present");
     }
 }

@@ -243,11 +243,7 @@ impl PlanJson {
                 .iter()
                 .enumerate()
                 .map(|(i, s)| StepJson {
-                    stock: crate::stock_line(
-                        s,
-                        plan.steps.get(i + 1).map_or(plan.interval_days, |next| next.day - s.day),
-                        catalogue,
-                    ),
+                    stock: crate::stock_line(s, crate::step_days(plan, i), catalogue),
                     index: s.index,
                     day: s.day,
                     target_mg: round4(s.target_mg),

@@ -137,13 +137,20 @@ impl Course {
     /// The first day of a new way of preparing the dose in force on `today`, when the way changed
     /// within the last `course::NEW_WAY_LOOKBACK_DAYS` (clinical review D1: the first day of a new phase
     /// asks the person to confirm they have read the new way).
+    /// A product taken up counts as a new way too (a walk: the day an extended-release capsule
+    /// gave way to immediate-release tablets, Today said nothing).
     pub fn new_way_since(&self, today: Date) -> Option<Date> {
         let now = self.method_on(today)?;
+        let products = |d: Date| -> Vec<&str> {
+            self.uses_on(d).map(|u| u.iter().map(|x| x.product_id.as_str()).collect()).unwrap_or_default()
+        };
+        let taken_now = products(today);
         let mut day = today;
         for _ in 0..course::NEW_WAY_LOOKBACK_DAYS {
             let before = day.yesterday().ok()?;
+            let had = products(before);
             match self.method_on(before) {
-                Some(m) if m == now => day = before,
+                Some(m) if m == now && taken_now.iter().all(|p| had.is_empty() || had.contains(p)) => day = before,
                 Some(_) => return Some(day),
                 None => return None,
             }

@@ -721,7 +721,8 @@ impl<'a> Context<'a> {
             // Immediate release that cannot be taken at its label's times: the extended-release
             // products the person has, where they make the dose, once a day as their label
             // gives (a walk: 37.5 mg of immediate release once a day, then a note to ask for "a
-            // longer-acting form" the person had ticked).
+            // longer-acting form" they had ticked). Times the person gave are kept as given: a
+            // plan going back and forth between releases step by step is worse.
             if let Some(c) = self.solver.solve_modified_release(prep.dose_mg) {
                 *prep = c.preparation;
                 self.doses_a_day = Some(1);

@@ -129,8 +129,13 @@ pub(crate) fn trough_warnings(drug: &Drug, kit: &Kit, steps: &[Step]) -> Vec<War
         let when = if step.index == 0 { "As taken now".to_string() } else { format!("From step {}", step.index) };
         let how = DoseTimes::new(step.preparation.parts.iter().map(|(t, _)| *t).collect())
             .map_or_else(|_| "taken once a day".to_string(), |t| taken(&t));
+        let has_modified = kit.stocks.iter().any(|s| s.product.is_modified_release());
         let suggestion = if drug.class.is_benzodiazepine() {
             "more, smaller doses spread over the day, or a step-by-step switch to a long-acting benzodiazepine such as diazepam (ASAM 2025)"
+        } else if has_modified {
+            // The extended release the person has cannot make this step, or the plan would use
+            // it (a walk was told to ask for the form it had just left).
+            "more doses spread over the day (the extended-release products listed cannot make this dose)"
         } else {
             "more doses spread over the day, or a longer-acting form"
         };

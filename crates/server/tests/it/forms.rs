@@ -1044,3 +1044,34 @@ async fn the_product_taken_now_is_the_first_row_and_a_change_of_release_from_it_
     })
     .await;
 }
+
+/// A walk: the day an extended-release capsule gave way to immediate-release tablets, Today said
+/// nothing, since both are whole units (no new way of measuring). A product taken up is a new
+/// way to prepare the dose too, confirmed on Today.
+#[tokio::test]
+async fn a_change_of_product_is_a_new_way_on_today() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("xrway@example.org").await;
+        let start = days_ago(30);
+        let form = vec![
+            ("drug", "venlafaxine"),
+            ("dose", "75"),
+            ("dose_as", "venlafaxine-xr-cap-75mg"),
+            ("strategy", "hyperbolic"),
+            ("step", "5"),
+            ("every", "28"),
+            ("start_date", start.as_str()),
+            ("syringe", "0.1"),
+            ("cutter", "yes"),
+            ("products", "venlafaxine-tab-37.5mg"),
+            ("confirm_past_start", "yes"),
+        ];
+        let saved = b.submit("/plan/new?drug=venlafaxine", "/plan", &form).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        let today = b.get("/today").await;
+        assert!(today.has("37.5 mg tablet") && today.has("id=\"new-way\""), "{}", visible(&today));
+        app
+    })
+    .await;
+}
