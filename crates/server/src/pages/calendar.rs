@@ -34,6 +34,8 @@ pub struct CalendarPage {
     /// When the address in use was made and last read by a calendar app, in words.
     pub link: Option<(String, String)>,
     pub notice: Option<&'static str>,
+    /// Whether this server sends e-mail, and so reminders (the page points to them only then).
+    pub reminders: bool,
 }
 
 #[derive(Deserialize)]
@@ -68,7 +70,8 @@ pub async fn show(
         (https, webcal)
     });
     let link = feed.map(|f| (when(f.made), f.read.map_or_else(|| "not yet".to_string(), when)));
-    Ok(CalendarPage { chrome: person.chrome("today"), has_plan, address, link, notice }.into_response())
+    let reminders = state.mail.is_some();
+    Ok(CalendarPage { chrome: person.chrome("today"), has_plan, address, link, notice, reminders }.into_response())
 }
 
 /// Makes a new secret address (the one before stops working). The page is shown by a redirect,

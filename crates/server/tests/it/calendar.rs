@@ -37,8 +37,9 @@ async fn make_address(b: &Browser) -> String {
     let made = b.submit("/calendar", "/calendar/link", &[]).await;
     assert_eq!(made.status, StatusCode::SEE_OTHER);
     let page = b.get(made.location.as_deref().unwrap()).await;
-    let at = page.body.find("id=\"calendar-address\" readonly value=\"").expect("the address is shown");
-    let rest = &page.body[at + "id=\"calendar-address\" readonly value=\"".len()..];
+    let at =
+        page.body.find("id=\"calendar-address\" class=\"address\" readonly value=\"").expect("the address is shown");
+    let rest = &page.body[at + "id=\"calendar-address\" class=\"address\" readonly value=\"".len()..];
     let address = rest[..rest.find('"').unwrap()].to_string();
     let webcal = format!("href=\"webcal://{}", address.split_once("://").unwrap().1);
     assert!(page.has(&webcal), "a tap to subscribe on a phone: {}", page.body);
@@ -58,6 +59,8 @@ async fn the_plan_is_a_calendar_file_and_a_secret_address_that_can_be_replaced_a
         make_plan(&p, &days_ago(0), "28").await;
         let page = p.get("/calendar").await;
         assert!(page.has("id=\"calendar-file\"") && !page.has("id=\"calendar-link-status\""), "{}", page.body);
+        // This test server sends no e-mail, so the page points to no reminders (a walk).
+        assert!(page.has("none carries an alarm.") && !page.has("own reminders do that"), "{}", page.body);
 
         let file = p.client.get(format!("{}/calendar.ics", p.base)).send().await.unwrap();
         assert_eq!(file.status(), StatusCode::OK);
