@@ -68,7 +68,7 @@ pub fn message_page(title: &str, message: &str) -> Html<String> {
 
 /// Time zones offered at sign-up; any IANA name is accepted.
 /// Every country with crisis help has a zone here (a walk from Lithuania had to pick Helsinki).
-pub const ZONES: [&str; 55] = [
+pub const ZONES: [&str; 56] = [
     "UTC",
     "Europe/London",
     "Europe/Dublin",
@@ -121,6 +121,8 @@ pub const ZONES: [&str; 55] = [
     "America/Mexico_City",
     "America/Sao_Paulo",
     "America/Denver",
+    // Arizona keeps standard time all year (a walk found no zone for it).
+    "America/Phoenix",
     "America/Los_Angeles",
     "America/Anchorage",
     "Pacific/Honolulu",
