@@ -314,9 +314,14 @@ async fn holds_at_once_hold_once_and_going_on_halves_the_step_in_use() {
                 .send()
         };
         let (w, x, y, z) = tokio::join!(hold(), hold(), hold(), hold());
-        for r in [w, x, y, z] {
-            assert_eq!(r.unwrap().status(), StatusCode::SEE_OTHER, "each press lands on Today");
-        }
+        // Each press lands on Today, or, where every planner is busy with the others (planners
+        // are bounded and nothing queues), is refused with nothing stored.
+        let statuses: Vec<StatusCode> = [w, x, y, z].into_iter().map(|r| r.unwrap().status()).collect();
+        assert!(
+            statuses.iter().all(|s| *s == StatusCode::SEE_OTHER || *s == StatusCode::SERVICE_UNAVAILABLE),
+            "{statuses:?}"
+        );
+        assert!(statuses.contains(&StatusCode::SEE_OTHER), "one press at least is taken: {statuses:?}");
         let revs = app.store.plan(user, plan).await.unwrap().revisions;
         assert_eq!(revs.iter().filter(|r| r.hold).count(), 1, "one hold, however many presses");
         let held_dose = visible(&b.get("/today").await)
