@@ -55,37 +55,63 @@ pub fn calendar(name: &str, events: &[Event], now: Timestamp) -> String {
     lines.iter().map(|l| fold(l)).collect::<Vec<_>>().join("")
 }
 
+/// One change of a day's dose, to be written as a whole-day event.
+#[derive(Debug, Clone, Copy)]
+pub struct DoseChange<'a> {
+    pub date: Date,
+    pub drug: &'a str,
+    pub from_mg: f64,
+    pub to_mg: f64,
+    /// How to prepare the new dose, in one line (its parts and any dilution said once; a walk
+    /// read the items listed again under it as extra doses).
+    pub instruction: Option<&'a str>,
+    /// The last change the plan makes: a dose above zero is then kept, and said so.
+    pub last: bool,
+}
+
+/// The event for a change of dose, worded one way for the CLI's file and the web's calendar.
+pub fn dose_change(uid: String, c: &DoseChange) -> Event {
+    use taper_core::units::trim_number as n;
+    let (from, to, drug) = (n(c.from_mg), n(c.to_mg), c.drug);
+    let stops = c.to_mg <= 0.0;
+    let summary = if stops {
+        format!("{drug}: stop ({from} mg to none)")
+    } else {
+        format!("{drug}: {from} mg → {to} mg a day")
+    };
+    let mut description = format!("From today, {to} mg of {drug} a day.");
+    if let Some(how) = c.instruction.filter(|_| !stops) {
+        description.push_str(&format!("\nHow to prepare it: {how}"));
+    }
+    if c.last && !stops {
+        description.push_str(&format!(
+            "\nThis is the last change your plan makes for now: keep taking {to} mg a day until you and your prescriber decide the next step; do not stop suddenly."
+        ));
+    }
+    description.push_str("\nHold or slow down if withdrawal symptoms rise. Decision support for a conversation with your prescriber, not a prescription.");
+    Event { uid, date: c.date, summary, description, every_days: None, until: None }
+}
+
 /// A plan's changes of dose as events from `first_day` (the CLI's `--format ics`): each step
 /// whose dose differs from the one before, on its day, with how to prepare it.
 pub fn plan_events(plan: &taper_core::Plan, first_day: Date) -> Vec<Event> {
-    use taper_core::units::trim_number as n;
-    let mut out = Vec::new();
-    for pair in plan.steps.windows(2) {
-        let (before, step) = (&pair[0], &pair[1]);
+    let changes: Vec<&[taper_core::schedule::Step]> =
         // A held step (a manual plan may list one) changes nothing.
-        if before.dose_mg == step.dose_mg {
-            continue;
-        }
+        plan.steps.windows(2).filter(|pair| pair[0].dose_mg != pair[1].dose_mg).collect();
+    let mut out = Vec::new();
+    for (k, pair) in changes.iter().enumerate() {
+        let (before, step) = (&pair[0], &pair[1]);
         let Ok(date) = first_day.checked_add(jiff::Span::new().days(i64::from(step.day))) else { break };
-        let (from, to) = (n(before.dose_mg.get()), n(step.dose_mg.get()));
-        let summary = if step.dose_mg.is_zero() {
-            format!("{}: stop ({from} mg to none)", plan.drug_name)
-        } else {
-            format!("{}: {from} mg → {to} mg a day", plan.drug_name)
-        };
-        let mut description = format!("Step {}: from today, {to} mg of {} a day.", step.index, plan.drug_name);
-        if !step.dose_mg.is_zero() {
-            description.push_str(&format!("\nHow to prepare it: {}", step.preparation.instruction()));
-        }
-        description.push_str("\nHold or slow down if withdrawal symptoms rise. Decision support for a conversation with your prescriber, not a prescription.");
-        out.push(Event {
-            uid: format!("{}-step{}-{}@taper", plan.drug_id, step.index, day(first_day)),
+        let instruction = step.preparation.instruction();
+        let change = DoseChange {
             date,
-            summary,
-            description,
-            every_days: None,
-            until: None,
-        });
+            drug: &plan.drug_name,
+            from_mg: before.dose_mg.get(),
+            to_mg: step.dose_mg.get(),
+            instruction: Some(&instruction),
+            last: k + 1 == changes.len(),
+        };
+        out.push(dose_change(format!("{}-step{}-{}@taper", plan.drug_id, step.index, day(first_day)), &change));
     }
     out
 }
@@ -149,6 +175,25 @@ mod tests {
         }
         let unfolded = folded.trim_end_matches("\r\n").replace("\r\n ", "");
         assert_eq!(unfolded, line);
+    }
+
+    #[test]
+    fn a_change_of_dose_says_how_to_prepare_it_and_a_last_dose_is_kept() {
+        let c = DoseChange {
+            date: jiff::civil::date(2027, 2, 28),
+            drug: "Citalopram",
+            from_mg: 20.0,
+            to_mg: 16.0,
+            instruction: Some("0.4 mL of the drops"),
+            last: true,
+        };
+        let kept = dose_change("a@taper".into(), &c);
+        assert_eq!(kept.summary, "Citalopram: 20 mg → 16 mg a day");
+        assert!(kept.description.contains("How to prepare it: 0.4 mL of the drops"));
+        assert!(kept.description.contains("keep taking 16 mg a day"));
+        let stop = dose_change("b@taper".into(), &DoseChange { to_mg: 0.0, ..c });
+        assert_eq!(stop.summary, "Citalopram: stop (20 mg to none)");
+        assert!(!stop.description.contains("How to prepare") && !stop.description.contains("keep taking"));
     }
 
     #[test]

@@ -1018,6 +1018,7 @@ impl Solver {
             strength: None,
         };
         // Per set of stocks and way of measuring: the cheapest, then the nearest.
+        let key = |c: &Candidate| (c.cost, ((c.mg - target).abs() * 1e6).round() as i64);
         let mut best: Vec<(Vec<usize>, String, Candidate)> = Vec::new();
         let combos = self.per_set.get_or_init(|| combinations_per_set(&self.pieces, self.stocks.len()));
         self.each_candidate(combos, target, smaller, &among, &mut |cand: Candidate| {
@@ -1027,19 +1028,17 @@ impl Solver {
             {
                 return;
             }
-            let mut stocks: Vec<usize> = cand.coarse.counts.iter().map(|(s, _)| *s).collect();
-            stocks.extend(cand.fine.map(|(fi, _)| self.fine[fi].stock));
+            let mut stocks: Vec<usize> = self.stocks_of(&cand).collect();
             stocks.sort_unstable();
             stocks.dedup();
             let method = self.method(cand.fine.map(|(fi, _)| fi));
-            let key = |c: &Candidate| (c.cost, ((c.mg - target).abs() * 1e6).round() as i64);
             match best.iter_mut().find(|(s, m, _)| *s == stocks && *m == method) {
                 Some(entry) if key(&cand) < key(&entry.2) => entry.2 = cand,
                 Some(_) => {}
                 None => best.push((stocks, method, cand)),
             }
         });
-        best.sort_by_key(|(_, _, c)| (c.cost, ((c.mg - target).abs() * 1e6).round() as i64));
+        best.sort_by_key(|(_, _, c)| key(c));
         best.truncate(MAX_ALTERNATIVES);
         best.into_iter()
             .map(|(_, _, cand)| {
@@ -1213,12 +1212,17 @@ impl Solver {
 
     /// Whether a candidate takes extended- and immediate-release units together.
     fn mixes_release(&self, cand: &Candidate) -> bool {
-        let stocks = cand.coarse.counts.iter().map(|(s, _)| *s).chain(cand.fine.map(|(fi, _)| self.fine[fi].stock));
         let (mut mr, mut ir) = (false, false);
-        for s in stocks {
+        for s in self.stocks_of(cand) {
             if self.stocks[s].product.is_modified_release() { mr = true } else { ir = true }
         }
         mr && ir
+    }
+
+    /// The stocks a candidate uses (a stock may come twice: as units and as its fine part).
+    /// An iterator: `mixes_release` asks it of every candidate.
+    fn stocks_of<'c>(&'c self, cand: &'c Candidate) -> impl Iterator<Item = usize> + 'c {
+        cand.coarse.counts.iter().map(|(s, _)| *s).chain(cand.fine.map(|(fi, _)| self.fine[fi].stock))
     }
 
     /// Whether a candidate uses only the stocks `only` and measures as `like` does.

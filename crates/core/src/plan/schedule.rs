@@ -637,7 +637,7 @@ impl<'a> Context<'a> {
         choice: &Choice,
         like: Option<&Preparation>,
     ) -> Option<Warning> {
-        like.filter(|p| !p.items.is_empty())?;
+        let before = like.filter(|p| !p.items.is_empty())?;
         let name = |id: &str| {
             let stock = self.req.kit.stocks.iter().find(|s| s.product.id == id);
             stock.map_or_else(|| id.to_string(), |s| s.product.describe())
@@ -656,9 +656,8 @@ impl<'a> Context<'a> {
         let mut new = prep.items.iter().filter(|i| !self.phase.iter().any(|p| p.product_id == i.product_id)).peekable();
         new.peek()?;
         let taken = names(&mut new);
-        let before = names(&mut like?.items.iter());
-        let keeps_some =
-            prep.items.iter().any(|i| like.is_some_and(|l| l.items.iter().any(|p| p.product_id == i.product_id)));
+        let keeps_some = prep.items.iter().any(|i| before.items.iter().any(|p| p.product_id == i.product_id));
+        let before = names(&mut before.items.iter());
         let change = if keeps_some {
             format!("also uses the {taken} (until now only the {before})")
         } else {
@@ -1385,7 +1384,6 @@ pub const QUARTER_CAUTION: &str = "Cut pieces are uneven: halves cut with a tabl
      still. Use the cutter every time, and ask your pharmacist whether a liquid or a made-to-order dose would be \
      more even.";
 
-/// Whether a preparation (or any of its parts) takes a quarter or three quarters of a tablet.
 /// `phase` after a step made as `prep`: the same while the step uses only what it holds, else
 /// begun again with the step's products.
 fn grow_phase(phase: &mut Vec<Item>, prep: &Preparation) {
@@ -1405,6 +1403,7 @@ fn phase_way(phase: &[Item], like: &Preparation) -> Preparation {
     way
 }
 
+/// Whether a preparation (or any of its parts) takes a quarter or three quarters of a tablet.
 fn uses_quarters(p: &Preparation) -> bool {
     let quarter = |q: f64| ((q * 4.0).round() - q * 4.0).abs() < 1e-9 && ((q * 2.0).round() - q * 2.0).abs() > 1e-9;
     p.items.iter().any(|i| i.unit == Unit::Tablet && quarter(i.quantity))

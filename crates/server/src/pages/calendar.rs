@@ -160,38 +160,20 @@ async fn calendar_of(state: &AppState, user: &taper_store::User, today: Date) ->
 fn dose_changes(state: &AppState, course: &Course, today: Date) -> Vec<Event> {
     let until = today.saturating_add(AHEAD_YEARS.years());
     let drug = course.drug_name(&state.catalogue);
-    let mut out = Vec::new();
     let changes = course.changes(until);
     let last = changes.len().checked_sub(1);
-    for (k, change) in changes.into_iter().enumerate() {
-        let (from, to) = (taper_core::units::trim_number(change.from_mg), taper_core::units::trim_number(change.to_mg));
-        let summary = if change.to_mg <= 0.0 {
-            format!("{drug}: stop ({from} mg to none)")
-        } else {
-            format!("{drug}: {from} mg → {to} mg a day")
-        };
-        let mut description = format!("From today, {to} mg of {drug} a day.");
-        // The one-line instruction says the whole day (its parts, any dilution): the step's
-        // details repeat its items, which a walk read as extra doses.
-        if let Some((_, step)) = course.on(change.date).filter(|_| change.to_mg > 0.0) {
-            description.push_str(&format!("\nHow to prepare it: {}", step.instruction));
-        }
-        if Some(k) == last && change.to_mg > 0.0 {
-            description.push_str(&format!(
-                "\nThis is the last change your plan makes for now: keep taking {to} mg a day until you and your prescriber decide the next step; do not stop suddenly."
-            ));
-        }
-        description.push_str(
-            "\nHold or slow down if withdrawal symptoms rise. Decision support for a conversation with your prescriber, not a prescription.",
-        );
-        out.push(Event {
-            uid: format!("{}-{}@taper", course.plan_id, change.date),
+    let mut out = Vec::new();
+    for (k, change) in changes.iter().enumerate() {
+        let instruction = course.on(change.date).map(|(_, step)| step.instruction.as_str());
+        let c = ics::DoseChange {
             date: change.date,
-            summary,
-            description,
-            every_days: None,
-            until: None,
-        });
+            drug: &drug,
+            from_mg: change.from_mg,
+            to_mg: change.to_mg,
+            instruction,
+            last: Some(k) == last,
+        };
+        out.push(ics::dose_change(format!("{}-{}@taper", course.plan_id, change.date), &c));
     }
     out
 }

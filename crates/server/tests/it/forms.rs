@@ -1011,6 +1011,22 @@ async fn the_plan_form_offers_the_persons_own_countrys_products_first() {
     .await;
 }
 
+/// Venlafaxine 75 mg taken now as one 75 mg XR capsule, from `start`, with the 37.5 mg
+/// immediate-release tablets to taper with.
+fn taken_as_xr_75(start: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("drug", "venlafaxine"),
+        ("dose", "75"),
+        ("dose_as", "venlafaxine-xr-cap-75mg"),
+        ("strategy", "hyperbolic"),
+        ("step", "5"),
+        ("every", "28"),
+        ("start_date", start),
+        ("syringe", "0.1"),
+        ("products", "venlafaxine-tab-37.5mg"),
+    ]
+}
+
 /// The clinical review's re-run (N-1): a person on a 75 mg venlafaxine XR capsule could not say
 /// so, was planned from immediate-release tablets, and the move to the oral solution went
 /// unannounced. The form asks which product the dose is taken as now (optional); the preview's
@@ -1023,18 +1039,8 @@ async fn the_product_taken_now_is_the_first_row_and_a_change_of_release_from_it_
         let form_page = b.get("/plan/new?drug=venlafaxine").await;
         assert!(form_page.has("You take that dose now as (optional)"), "{}", visible(&form_page));
         let today = days_ago(0);
-        let form = vec![
-            ("drug", "venlafaxine"),
-            ("dose", "75"),
-            ("dose_as", "venlafaxine-xr-cap-75mg"),
-            ("strategy", "hyperbolic"),
-            ("step", "5"),
-            ("every", "28"),
-            ("start_date", today.as_str()),
-            ("syringe", "0.1"),
-            ("products", "venlafaxine-tab-37.5mg"),
-            ("products", "venlafaxine-oral-solution-75mg-5ml"),
-        ];
+        let mut form = taken_as_xr_75(&today);
+        form.push(("products", "venlafaxine-oral-solution-75mg-5ml"));
         let preview = b.submit("/plan/new?drug=venlafaxine", "/plan/preview", &form).await;
         assert_eq!(preview.status, StatusCode::OK, "{}", visible(&preview));
         let text = visible(&preview);
@@ -1054,19 +1060,8 @@ async fn a_change_of_product_is_a_new_way_on_today() {
         let b = app.browser();
         b.sign_up("xrway@example.org").await;
         let start = days_ago(30);
-        let form = vec![
-            ("drug", "venlafaxine"),
-            ("dose", "75"),
-            ("dose_as", "venlafaxine-xr-cap-75mg"),
-            ("strategy", "hyperbolic"),
-            ("step", "5"),
-            ("every", "28"),
-            ("start_date", start.as_str()),
-            ("syringe", "0.1"),
-            ("cutter", "yes"),
-            ("products", "venlafaxine-tab-37.5mg"),
-            ("confirm_past_start", "yes"),
-        ];
+        let mut form = taken_as_xr_75(&start);
+        form.extend([("cutter", "yes"), ("confirm_past_start", "yes")]);
         let saved = b.submit("/plan/new?drug=venlafaxine", "/plan", &form).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
         let today = b.get("/today").await;
