@@ -88,7 +88,12 @@ pub fn dose_change(uid: String, c: &DoseChange) -> Event {
             "\nThis is the last change your plan makes for now: keep taking {to} mg a day until you and your prescriber decide the next step; do not stop suddenly."
         ));
     }
-    description.push_str("\nHold or slow down if withdrawal symptoms rise. Decision support for a conversation with your prescriber, not a prescription.");
+    // Nothing is left to hold at zero (a walk): after the stop, the prescriber and the check-in.
+    description.push_str(if stops {
+        "\nIf withdrawal symptoms rise after stopping, talk to your prescriber; keep checking in on Taper. Decision support for a conversation with your prescriber, not a prescription."
+    } else {
+        "\nHold or slow down if withdrawal symptoms rise. Decision support for a conversation with your prescriber, not a prescription."
+    });
     Event { uid, date: c.date, summary, description, every_days: None, until: None }
 }
 
@@ -194,6 +199,7 @@ mod tests {
         let stop = dose_change("b@taper".into(), &DoseChange { to_mg: 0.0, ..c });
         assert_eq!(stop.summary, "Citalopram: stop (20 mg to none)");
         assert!(!stop.description.contains("How to prepare") && !stop.description.contains("keep taking"));
+        assert!(stop.description.contains("talk to your prescriber") && !stop.description.contains("Hold or slow"));
     }
 
     #[test]

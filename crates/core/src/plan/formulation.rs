@@ -765,7 +765,7 @@ pub const FEW_GRADUATIONS: &str = "This volume is fewer than ten marks on the sy
 /// from the method alone (`Solver::counts_drops`, `Solver::uses_syringe`).
 const UNDILUTED: &str = ", undiluted";
 /// Measured from the bottle as it is, but mixed into a drink before it is taken (its label).
-const MEASURED_NEAT: &str = ", measured neat and mixed into a drink";
+const MEASURED_NEAT: &str = ", drawn up as it comes and mixed into a drink";
 const DILUTION_OF: &str = " dilution of the ";
 const IN_DROPS: &str = ", counted in drops";
 
@@ -1759,11 +1759,13 @@ fn syringe_text(p: &Product, ml: f64, mg: f64, dilution: Option<&Dilution>) -> S
         // Measured neat but never taken neat (clinical review minor 18: the row said "undiluted"
         // beside a note saying "never take it neat").
         None if p.mix_just_before => {
-            format!("{amount} of the {desc}, measured neat, then mixed into a drink just before you take it")
+            format!("{amount} of the {desc}, drawn up as it comes, then mixed into a drink just before you take it")
         }
         None => format!("{amount} of the {desc}, undiluted"),
+        // The dose drawn from it is mixed into a drink as the concentrate's own is (its label):
+        // a walk found the calendar's dilution steps saying only "take only that".
         Some(d) if p.mix_just_before => format!(
-            "Just before the dose, make the dilution: {}. Draw up {amount} with the oral syringe at once and take only that. Throw the rest away ({JUST_BEFORE}).",
+            "Just before the dose, make the dilution: {}. Draw up {amount} with the oral syringe at once; mix only that into a drink and drink it all. Throw the rest of the dilution away ({JUST_BEFORE}).",
             recipe_text(&desc, d)
         ),
         Some(d) => format!(
@@ -1966,7 +1968,7 @@ mod tests {
         assert!(liquid.quantity >= 1.0 - 1e-9, "{liquid:?}");
         assert_eq!(
             liquid.text,
-            "3.3 mL (66 mg) of the oral concentrate 20 mg/mL, measured neat, then mixed into a drink just before you take it"
+            "3.3 mL (66 mg) of the oral concentrate 20 mg/mL, drawn up as it comes, then mixed into a drink just before you take it"
         );
     }
 
