@@ -428,7 +428,7 @@ impl Preparation {
             .map(|d| {
                 if d.just_before {
                     format!(
-                        "Before each dose, make a fresh {} mg/mL dilution: {}; draw that dose from it with the oral syringe at once and throw the rest away ({JUST_BEFORE}).",
+                        "Before each dose, make a fresh {} mg/mL dilution: {}; draw that dose from it with the oral syringe at once, mix only that into a drink and drink it all, and throw the rest of the dilution away ({JUST_BEFORE}).",
                         n(d.dilution.mg_per_ml),
                         recipe_text(&d.product, &d.dilution)
                     )
