@@ -271,3 +271,38 @@ fn a_plan_ending_at_a_dose_goes_on_until_it_is_there() {
         );
     }
 }
+
+/// The D1 reproduction left after the lookahead (issue 18): quetiapine 100 mg with every
+/// product and a cutter went tablets → the 20 mg/mL suspension (which is not diluted) → three
+/// quarters of a 25 mg tablet → 0.9 mL of suspension → half a tablet → …, because a volume under
+/// ten syringe marks made a quarter tablet look better for one step. Now the suspension phase goes
+/// on, each volume under ten marks said in its own instruction, and tablets alone never return.
+/// Diazepam 40 mg with every product did the same between its tablets and solutions.
+#[test]
+fn a_liquid_that_cannot_be_diluted_goes_on_rather_than_back_to_tablets() {
+    let c = Catalogue::builtin().unwrap();
+    for (drug, start) in [("quetiapine", 100.0), ("diazepam", 40.0)] {
+        let ids: Vec<&str> = c.drug(drug).unwrap().products.iter().map(|p| p.id.as_str()).collect();
+        for cutter in [false, true] {
+            for strategy in [Strategy::Proportional { step_percent: 10.0 }, Strategy::Hyperbolic { step_pp: 5.0 }] {
+                let p = taper_core::plan(&c, &request(&c, drug, start, &ids, cutter, strategy.clone())).unwrap();
+                let w = ways(&p);
+                let mut seen = w.clone();
+                seen.sort();
+                seen.dedup();
+                assert_eq!(seen.len(), w.len(), "{drug} {strategy:?} cutter={cutter}: a way taken up again: {w:#?}");
+                for s in &p.steps {
+                    for i in s.preparation.items.iter().filter(|i| i.unit == Unit::Ml && i.quantity < 1.0 - 1e-9) {
+                        assert!(
+                            i.text.contains(taper_core::formulation::FEW_GRADUATIONS),
+                            "{drug} step {}: {} mL unannounced: {}",
+                            s.index,
+                            i.quantity,
+                            i.text
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

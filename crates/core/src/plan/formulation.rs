@@ -967,6 +967,46 @@ impl Solver {
         tolerance: f64,
         like: Option<&Preparation>,
     ) -> Option<Choice> {
+        self.keeping(target, window, tolerance, like, MIN_GRADUATIONS)
+    }
+
+    /// `solve_keeping`, with volumes under ten syringe marks allowed and said plainly: for when
+    /// the way of the step before can go on only so, and every other way is one the plan has
+    /// already left (a quetiapine plan went tablets → suspension → a quarter tablet → 0.9 mL of
+    /// suspension → a quarter tablet and 0.5 mL; clinical review D1).
+    pub fn solve_keeping_few(
+        &self,
+        target: f64,
+        window: Window,
+        tolerance: f64,
+        like: Option<&Preparation>,
+    ) -> Option<Choice> {
+        let mut c = self.keeping(target, window, tolerance, like, 1)?;
+        self.mark_few(&mut c);
+        Some(c)
+    }
+
+    /// Adds [`FEW_GRADUATIONS`] to each volume of `c` under ten syringe marks, in the step's own
+    /// instruction, where the volume is read.
+    fn mark_few(&self, c: &mut Choice) {
+        let least = self.least_ml();
+        for item in c.preparation.items.iter_mut().filter(|i| i.unit == Unit::Ml && i.quantity < least) {
+            if item.text.contains(FEW_GRADUATIONS) {
+                continue;
+            }
+            let stop = if item.text.ends_with('.') { "" } else { "." };
+            item.text = format!("{}{stop} {FEW_GRADUATIONS}", item.text);
+        }
+    }
+
+    fn keeping(
+        &self,
+        target: f64,
+        window: Window,
+        tolerance: f64,
+        like: Option<&Preparation>,
+        fewest: u32,
+    ) -> Option<Choice> {
         // Only for a step down (the window's top is the dose before), and only on its side of
         // the target: a smaller step than asked, never a larger one.
         let down = window.high < crate::units::ABSURD_DOSE_MG && target < window.high;
@@ -979,7 +1019,7 @@ impl Solver {
         let same = Among {
             like: Some(prev.method.as_str()),
             keep_strength: true,
-            fewest: MIN_GRADUATIONS,
+            fewest,
             only: Some(&only),
             used: &only,
             strength: None,
@@ -1142,11 +1182,7 @@ impl Solver {
                 tolerance,
                 &Among { like, keep_strength: false, fewest: 1, only: None, used: &used, strength: None },
             )?;
-            let least = self.least_ml();
-            for item in c.preparation.items.iter_mut().filter(|i| i.unit == Unit::Ml && i.quantity < least) {
-                let stop = if item.text.ends_with('.') { "" } else { "." };
-                item.text = format!("{}{stop} {FEW_GRADUATIONS}", item.text);
-            }
+            self.mark_few(&mut c);
             Some(c)
         })
     }

@@ -68,6 +68,9 @@ struct Context<'a> {
     /// so a step may be made with any of them without a change (a phase; clinical review minor
     /// 15: 150 mg and 37.5 mg capsules, then one 150 mg, then three 37.5 mg).
     phase: Vec<Item>,
+    /// The ways of measuring (`Preparation::method`) the plan has measured with and then left:
+    /// a plan does not take one up again while the way it has now can go on (clinical review D1).
+    left: Vec<String>,
 }
 
 fn product_list(drug: &Drug) -> String {
@@ -194,6 +197,7 @@ impl<'a> Context<'a> {
             held_longer: Vec::new(),
             rung: Rung::default(),
             phase: Vec::new(),
+            left: Vec::new(),
         })
     }
 
@@ -254,6 +258,11 @@ impl<'a> Context<'a> {
                     }
                     ladder.accept(step.dose_mg.get());
                     grow_phase(&mut self.phase, &step.preparation);
+                    if let Some(before) = like.filter(|b| !b.items.is_empty() && b.method != step.preparation.method)
+                        && !self.left.contains(&before.method)
+                    {
+                        self.left.push(before.method.clone());
+                    }
                     steps.push(step);
                 }
                 Err(incomplete) => {
@@ -442,6 +451,13 @@ impl<'a> Context<'a> {
         let wider = Window { low, high: window.low, high_inclusive: false };
         // The nearest dose below the asked window (the smallest extra cut), not the simplest.
         let mut choice = self.solver.solve_like(window.low, wider, 1e-9, like)?;
+        if let Some(before) = like.filter(|b| self.takes_up_a_way_left(&choice.preparation, b)) {
+            // As in `find`: the way measured now, under ten marks if need be, before one left.
+            let below = window.low - 1e-9;
+            if let Some(kept) = self.solver.solve_keeping_few(below, wider, below - low, Some(before)) {
+                choice = kept;
+            }
+        }
         choice.within_tolerance = true;
         let dose = choice.preparation.dose_mg;
         let cut = 100.0 * (prev - dose) / prev;
@@ -785,10 +801,24 @@ impl<'a> Context<'a> {
             }
             (None, None) => self.solver.solve_like(aim, window, tolerance, like),
         };
+        let whole = match (whole, keep) {
+            (Some(c), Some(before)) if self.takes_up_a_way_left(&c.preparation, before) => {
+                let way = phase_way(&self.phase, before);
+                let few = |b: &Preparation| self.solver.solve_keeping_few(aim, window, tolerance, Some(b));
+                Some(few(before).or_else(|| few(&way)).unwrap_or(c))
+            }
+            (whole, _) => whole,
+        };
         match whole {
             Some(c) => Some(self.as_even_parts(c, aim, window, tolerance, like, !exact)),
             None => self.in_parts(aim, window, tolerance),
         }
+    }
+
+    /// Whether `p` measures a way the plan measured with and left, rather than the way of the
+    /// step before (tablets → a liquid → tablets again).
+    fn takes_up_a_way_left(&self, p: &Preparation, before: &Preparation) -> bool {
+        p.method != before.method && self.left.contains(&p.method)
     }
 
     /// A change of products or form, forced because the way of the step before cannot make
