@@ -64,13 +64,15 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
                         if let Some(breach) = support::strength::first_breach(&c, &p, req.kit.equipment.syringe_ml) {
                             panic!("{} {start} mg {strategy:?}: {breach}", drug.id);
                         }
-                        // Clinical review minor 15: a way of measuring taken up again after
-                        // it was left (counted, for the notes; phases.rs asserts the cases).
+                        // Clinical review D1 and minor 15: never a way of measuring taken up
+                        // again after it was left (tablets → a liquid → tablets).
                         let returned = returns_to_a_way_left(&p);
                         returns += usize::from(returned);
-                        if returned && std::env::var_os("SWEEP_DETAIL").is_some() {
-                            eprintln!("    returns: {} {start} mg {strategy:?} cutter={cutter} kit={k}", drug.id);
-                        }
+                        assert!(
+                            !returned,
+                            "{} {start} mg {strategy:?} cutter={cutter} kit={k}: a way of measuring taken up again",
+                            drug.id
+                        );
                         // Every new product is said at the step that takes it up, with why.
                         let starts = phase_starts(&p);
                         let said: Vec<usize> =
@@ -109,7 +111,7 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
         "sweep: {sampled} requests, {made} plans ({refused} refused with a reason), {steps} steps checked, 0 violations, 0 plans back up to a stronger liquid, {ended_early} plans end early"
     );
     eprintln!("  with every catalogue product of the drug: {all_made} plans, {all_early} end early");
-    eprintln!("  {returns} plans take up again a way of measuring they had left (minor 15)");
+    eprintln!("  {returns} plans take up again a way of measuring they had left (D1, minor 15)");
     eprintln!(
         "  with every product: {all_changes} changes of products in {all_made} plans ({:.2} a plan, at most {all_most})",
         all_changes as f64 / all_made.max(1) as f64

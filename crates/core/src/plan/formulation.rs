@@ -593,6 +593,9 @@ pub const MAX_PIECES: u32 = 4;
 /// What changing the way a dose is measured costs, in the solver's units of effort (a cut tablet
 /// costs 2, a dilution 3): a change must save more than a dilution's worth of work.
 const METHOD_CHANGE_COST: u32 = 4;
+/// Going back to a way of measuring the plan has left is a change the person has already made
+/// once and must now undo: weighed as two changes more than a new way.
+const WAY_LEFT_COST: u32 = 8;
 /// How far from its target a step may land to keep to the products and way of measuring of the
 /// step before: five times the planner's tolerance, or half the step asked. A step smaller than
 /// asked is safe (the window keeps every step within the pace, and the next target comes from
@@ -793,6 +796,10 @@ pub struct Solver {
     /// How many syringe draws a day's dose may be measured in: a day taken in `n` parts is
     /// drawn `n` times, each within the syringe (clinical review W6). One unless divided.
     draws: u32,
+    /// The ways of measuring (`Preparation::method`) the plan has left: taken up again only where
+    /// nothing else in reach makes the dose (clinical review D1: concentrate → tablets → a
+    /// dilution of the concentrate).
+    left: Vec<String>,
 }
 
 impl Solver {
@@ -825,6 +832,7 @@ impl Solver {
             ceiling,
             floor,
             draws: 1,
+            left: Vec::new(),
         }
     }
 
@@ -883,6 +891,13 @@ impl Solver {
     /// on to another bottle stronger than the one measured (a venlafaxine plan drew its 1 in 10
     /// dilution from the 7.5 mg/mL solution, then from the 15 mg/mL one: the same volumes, twice
     /// the dose).
+    /// Records that the plan has left the way of measuring `method`.
+    pub fn leave(&mut self, method: &str) {
+        if !self.left.iter().any(|m| m == method) {
+            self.left.push(method.to_string());
+        }
+    }
+
     pub fn settle(&mut self, prep: &Preparation) {
         let weakest = self.measured(prep).into_iter().map(|(_, s)| s).fold(f64::INFINITY, f64::min);
         self.ceiling = self.ceiling.min(weakest);
@@ -1156,7 +1171,9 @@ impl Solver {
             tolerance,
             &Among { like, keep_strength: true, fewest, only: None, used: &used, strength: None },
         );
-        if keep.as_ref().is_some_and(|c| c.within_tolerance) {
+        // A way the plan has left, found at the strength measured now, is weighed against the
+        // other strengths first.
+        if keep.as_ref().is_some_and(|c| c.within_tolerance && !self.left.contains(&c.preparation.method)) {
             return keep;
         }
         let change = self.solve_among(
@@ -1319,7 +1336,14 @@ impl Solver {
             if !window.contains(cand.mg) || only.is_some_and(|o| !self.keeps_to(&cand, like, o)) {
                 return;
             }
-            if like.is_some_and(|m| m != self.method(cand.fine.map(|(fi, _)| fi))) {
+            let method = (like.is_some() || !self.left.is_empty()).then(|| self.method(cand.fine.map(|(fi, _)| fi)));
+            // Also where no way is asked for (each dose of a divided day is solved afresh).
+            if method.as_ref().is_some_and(|new| like != Some(new.as_str()) && self.left.contains(new)) {
+                cand.cost += WAY_LEFT_COST;
+            }
+            if let (Some(m), Some(new)) = (like, &method)
+                && m != new
+            {
                 cand.cost += METHOD_CHANGE_COST;
                 // Between two new ways, the one from a bottle already in use (a 1 in 100 dilution
                 // of the same solution rather than a 1 in 50 of another, at the same strength).

@@ -262,6 +262,7 @@ impl<'a> Context<'a> {
                         && !self.left.contains(&before.method)
                     {
                         self.left.push(before.method.clone());
+                        self.solver.leave(&before.method);
                     }
                     steps.push(step);
                 }
