@@ -102,11 +102,12 @@ pub struct PlanArgs {
     /// product (plans with such a dose are refused without this).
     #[arg(long)]
     pub confirm_dose: bool,
-    /// table, json, csv, svg (a chart of dose and occupancy over time) or ics (a calendar of the
-    /// changes of dose, from --first-day).
+    /// table, json, csv, svg (a chart of dose and occupancy over time), ics (a calendar of the
+    /// changes of dose, from --first-day) or fhir (a FHIR R4 Bundle: the plan as a
+    /// MedicationRequest with one dosage instruction per step, from --first-day).
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
-    /// The plan's first day, YYYY-MM-DD, for --format ics (today if not given).
+    /// The plan's first day, YYYY-MM-DD, for --format ics or fhir (today if not given).
     #[arg(long, value_name = "DATE")]
     pub first_day: Option<String>,
 }
@@ -118,6 +119,7 @@ pub enum PlanFormat {
     Csv,
     Svg,
     Ics,
+    Fhir,
 }
 
 pub fn usage(e: impl std::fmt::Display) -> anyhow::Error {
@@ -321,14 +323,25 @@ pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<String> {
         PlanFormat::Csv => taper_report::plan_csv(&plan, catalogue)?,
         PlanFormat::Svg => taper_report::chart::plan_svg(&plan)?,
         PlanFormat::Ics => {
-            let first_day = match &args.first_day {
-                Some(d) => d.trim().parse::<jiff::civil::Date>().map_err(|_| {
-                    usage(format!("--first-day '{d}': give the plan's first day as YYYY-MM-DD, e.g. 2027-01-04"))
-                })?,
-                None => jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::system()).date(),
-            };
-            let events = taper_report::ics::plan_events(&plan, first_day);
+            let events = taper_report::ics::plan_events(&plan, first_day(args)?);
             taper_report::ics::calendar(&format!("Taper: {}", plan.drug_name), &events, jiff::Timestamp::now())
         }
+        PlanFormat::Fhir => {
+            // A plan made here belongs to no account: a new Patient id each export.
+            let id = uuid::Uuid::new_v4().to_string();
+            let subject = taper_report::fhir::Subject { id: &id };
+            let bundle = taper_report::fhir::plan_bundle(&plan, first_day(args)?, subject, jiff::Timestamp::now());
+            serde_json::to_string_pretty(&bundle)? + "\n"
+        }
+    })
+}
+
+/// `--first-day`, else today here.
+fn first_day(args: &PlanArgs) -> anyhow::Result<jiff::civil::Date> {
+    Ok(match &args.first_day {
+        Some(d) => d.trim().parse::<jiff::civil::Date>().map_err(|_| {
+            usage(format!("--first-day '{d}': give the plan's first day as YYYY-MM-DD, e.g. 2027-01-04"))
+        })?,
+        None => jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::system()).date(),
     })
 }

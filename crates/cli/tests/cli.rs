@@ -569,3 +569,86 @@ fn a_plan_exports_as_a_calendar_from_its_first_day() {
     let bad = taper().args(CITALOPRAM).args(["--format", "ics", "--first-day", "next monday"]).assert().failure();
     assert!(String::from_utf8_lossy(&bad.get_output().stderr).contains("--first-day 'next monday'"));
 }
+
+/// Issue 22: a plan made on the command line as a FHIR R4 Bundle: one MedicationRequest whose
+/// dosage instructions follow the steps in order, each bounded to its days from --first-day with
+/// its milligrams, and valid against the R4 models of PyPI fhir.resources 6.1 where
+/// scripts/test-deps installed them (in CI, a missing validator fails here).
+#[test]
+fn a_plan_exports_as_a_fhir_r4_bundle_that_validates() {
+    let out = taper().args(CITALOPRAM).args(["--format", "fhir", "--first-day", "2027-01-04"]).assert().success();
+    let bundle: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let plan = json(CITALOPRAM);
+    let request = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|r| r["resourceType"] == "MedicationRequest")
+        .expect("a MedicationRequest");
+    assert_eq!(request["intent"], "plan");
+    let dosages = request["dosageInstruction"].as_array().unwrap();
+    let dosed: Vec<&serde_json::Value> =
+        plan["steps"].as_array().unwrap().iter().filter(|s| s["dose_mg"].as_f64().unwrap() > 0.0).collect();
+    assert_eq!(dosages.len(), dosed.len(), "one dosage per step with a dose (taken once a day)");
+    for (k, (d, step)) in dosages.iter().zip(&dosed).enumerate() {
+        assert_eq!(d["sequence"], k + 1);
+        assert_eq!(d["doseAndRate"][0]["doseQuantity"]["code"], "mg");
+        let mg = d["doseAndRate"][0]["doseQuantity"]["value"].as_f64().unwrap();
+        assert!((mg - step["dose_mg"].as_f64().unwrap()).abs() < 1e-6, "step {k}: {mg} mg");
+        let start: jiff::civil::Date =
+            d["timing"]["repeat"]["boundsPeriod"]["start"].as_str().unwrap().parse().unwrap();
+        let day = step["day"].as_i64().unwrap();
+        assert_eq!(start, jiff::civil::date(2027, 1, 4).checked_add(jiff::Span::new().days(day)).unwrap());
+        assert!(!d["patientInstruction"].as_str().unwrap().is_empty());
+    }
+    // Each period ends the day before the next begins: no day without a dose, none with two.
+    for pair in dosages.windows(2) {
+        let end: jiff::civil::Date =
+            pair[0]["timing"]["repeat"]["boundsPeriod"]["end"].as_str().unwrap().parse().unwrap();
+        let next: jiff::civil::Date =
+            pair[1]["timing"]["repeat"]["boundsPeriod"]["start"].as_str().unwrap().parse().unwrap();
+        assert_eq!(end.tomorrow().unwrap(), next);
+    }
+    let python = std::env::var("TAPER_TEST_SMTP_PYTHON");
+    assert!(python.is_ok() || !taper_store::scratch::postgres_required(), "no FHIR validator in CI");
+    if let Ok(python) = python {
+        let checked = fhir_check(&python, &out.get_output().stdout);
+        assert_eq!(checked["resources"]["MedicationRequest"], 1, "{checked}");
+        assert_eq!(checked["dosages"], dosages.len());
+        // The validator is not a rubber stamp: a dosage whose sequence is not a number fails.
+        let mut bad = bundle.clone();
+        let at =
+            bad["entry"].as_array().unwrap().iter().position(|e| e["resource"]["resourceType"] == "MedicationRequest");
+        bad["entry"][at.unwrap()]["resource"]["dosageInstruction"][0]["sequence"] = "first".into();
+        let refused = std::process::Command::new(&python)
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/fhir_check.py"))
+            .arg("-")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write as _;
+                child.stdin.take().unwrap().write_all(bad.to_string().as_bytes())?;
+                child.wait_with_output()
+            })
+            .unwrap();
+        assert!(!refused.status.success(), "an invalid bundle passed the validator");
+    }
+}
+
+/// What scripts/fhir_check.py makes of `bundle`: it fails the test where the bundle is not
+/// valid FHIR R4.
+fn fhir_check(python: &str, bundle: &[u8]) -> serde_json::Value {
+    let file = std::env::temp_dir().join(format!("taper-cli-{}.fhir.json", std::process::id()));
+    std::fs::write(&file, bundle).unwrap();
+    let out = std::process::Command::new(python)
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/fhir_check.py"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}

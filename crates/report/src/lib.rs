@@ -4,6 +4,7 @@
 //! (`wire`), documented in docs/cli.md, so the domain can change without breaking consumers.
 
 pub mod chart;
+pub mod fhir;
 pub mod ics;
 pub mod table;
 pub mod wire;
