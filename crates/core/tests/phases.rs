@@ -306,3 +306,45 @@ fn a_liquid_that_cannot_be_diluted_goes_on_rather_than_back_to_tablets() {
         }
     }
 }
+
+/// The re-run's reproduction (issue 18, D1): diazepam 10 mg at 5 % with 2, 5 and 10 mg tablets,
+/// the 1 mg/mL solution and a cutter went, below 2 mg, solution → quarter tablets → solution →
+/// a quarter tablet and 0.4 mL → solution → … Once the solution is measured, the plan now stays
+/// with it, a cut of one syringe mark held longer where 5 % cannot be measured, and no product
+/// left comes back.
+#[test]
+fn once_a_liquid_is_measured_no_product_left_comes_back() {
+    let c = Catalogue::builtin().unwrap();
+    let cases: [(&str, f64, &[&str]); 2] = [
+        (
+            "diazepam",
+            10.0,
+            &["diazepam-tab-2mg", "diazepam-tab-5mg", "diazepam-tab-10mg", "diazepam-oral-solution-1mg-ml"],
+        ),
+        ("quetiapine", 100.0, &["quetiapine-tab-25mg", "quetiapine-tab-100mg", "quetiapine-oral-suspension-20mg-ml"]),
+    ];
+    for (drug, start, ids) in cases {
+        let req = request(&c, drug, start, ids, true, Strategy::Proportional { step_percent: 5.0 });
+        let p = taper_core::plan(&c, &req).unwrap();
+        let measured = |s: &taper_core::schedule::Step| !s.preparation.method.is_empty();
+        let first = p.steps.iter().position(measured).expect("the plan measures the liquid");
+        let mut used: Vec<&str> = Vec::new();
+        let mut before: Vec<&str> = Vec::new();
+        for s in p.steps.iter().filter(|s| !s.preparation.items.is_empty()) {
+            let now: Vec<&str> = s.preparation.items.iter().map(|i| i.product_id.as_str()).collect();
+            if s.index > first {
+                assert!(measured(s), "{drug} step {}: tablets alone again: {}", s.index, s.preparation.instruction());
+                for id in &now {
+                    assert!(
+                        before.contains(id) || !used.contains(id),
+                        "{drug} step {}: {id} taken up again: {}",
+                        s.index,
+                        s.preparation.instruction()
+                    );
+                }
+            }
+            used.extend(now.iter().copied());
+            before = now;
+        }
+    }
+}

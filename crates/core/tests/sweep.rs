@@ -34,6 +34,7 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
         let strategies = [
             Strategy::Hyperbolic { step_pp: 5.0 },
             Strategy::Hyperbolic { step_pp: 10.0 },
+            Strategy::Proportional { step_percent: 5.0 },
             Strategy::Proportional { step_percent: 10.0 },
             Strategy::Proportional { step_percent: 25.0 },
         ];

@@ -71,6 +71,8 @@ struct Context<'a> {
     /// The ways of measuring (`Preparation::method`) the plan has measured with and then left:
     /// a plan does not take one up again while the way it has now can go on (clinical review D1).
     left: Vec<String>,
+    /// Every product a step so far has used.
+    used: Vec<String>,
 }
 
 fn product_list(drug: &Drug) -> String {
@@ -198,6 +200,7 @@ impl<'a> Context<'a> {
             rung: Rung::default(),
             phase: Vec::new(),
             left: Vec::new(),
+            used: Vec::new(),
         })
     }
 
@@ -209,6 +212,7 @@ impl<'a> Context<'a> {
         let start = self.req.start.get();
         let mut steps = vec![self.first_step(start)];
         grow_phase(&mut self.phase, &steps[0].preparation);
+        self.note_used(&steps[0].preparation);
         let mut status = PlanStatus::Complete;
         // The ladder reads its own copies, so the context stays free to record warnings.
         let (strategy, model) = (self.strategy.clone(), self.model.clone());
@@ -264,6 +268,7 @@ impl<'a> Context<'a> {
                         self.left.push(before.method.clone());
                         self.solver.leave(&before.method);
                     }
+                    self.note_used(&step.preparation);
                     steps.push(step);
                 }
                 Err(incomplete) => {
@@ -436,7 +441,15 @@ impl<'a> Context<'a> {
     /// the products make, as long as the cut stays within the class's hard limit, the
     /// milligram cap and (where modelled) the occupancy limit. Only proportional plans: the step
     /// is then held longer in proportion (`next_day`), and the warning says so.
-    fn stretched(&mut self, index: usize, prev: f64, window: Window, like: Option<&Preparation>) -> Option<Choice> {
+    /// `any_way`: false to refuse (`None`) a dose made only by a way of measuring already left.
+    fn stretched(
+        &mut self,
+        index: usize,
+        prev: f64,
+        window: Window,
+        like: Option<&Preparation>,
+        any_way: bool,
+    ) -> Option<Choice> {
         let Strategy::Proportional { step_percent } = self.strategy else { return None };
         // Never past the class's held-step limit (its hard limit unless policy.toml gives one),
         // and said plainly.
@@ -452,12 +465,15 @@ impl<'a> Context<'a> {
         let wider = Window { low, high: window.low, high_inclusive: false };
         // The nearest dose below the asked window (the smallest extra cut), not the simplest.
         let mut choice = self.solver.solve_like(window.low, wider, 1e-9, like)?;
-        if let Some(before) = like.filter(|b| self.takes_up_a_way_left(&choice.preparation, b)) {
+        if let Some(before) = like.filter(|b| self.takes_up_again(&choice.preparation, b)) {
             // As in `find`: the way measured now, under ten marks if need be, before one left.
             let below = window.low - 1e-9;
             if let Some(kept) = self.solver.solve_keeping_few(below, wider, below - low, Some(before)) {
                 choice = kept;
             }
+        }
+        if !any_way && like.is_some_and(|b| self.takes_up_again(&choice.preparation, b)) {
+            return None;
         }
         choice.within_tolerance = true;
         let dose = choice.preparation.dose_mg;
@@ -551,9 +567,20 @@ impl<'a> Context<'a> {
         let aim = target.max(window.low.min(prev));
         let tolerance = next.tolerance.max(1e-6);
         let found = self.find(aim, window, tolerance, like, next.exact);
+        let left = |ctx: &Self, c: &Choice| like.is_some_and(|b| ctx.takes_up_again(&c.preparation, b));
         let (choice, target) = match found {
+            // A way already left, where the way of now can make a slightly larger cut held
+            // longer: that, rather than back to tablets for a step (a walk: diazepam at 5 % went
+            // solution → quarter tablets → solution below 2 mg).
+            Some(c) if left(self, &c) => match self.stretched(index, prev, window, like, false) {
+                Some(s) => {
+                    let d = s.preparation.dose_mg;
+                    (s, d)
+                }
+                None => (c, target),
+            },
             Some(c) => (c, target),
-            None => match self.stretched(index, prev, window, like) {
+            None => match self.stretched(index, prev, window, like, true) {
                 // The stretched dose is the dose the plan intends (clinical review W2).
                 Some(c) => {
                     let d = c.preparation.dose_mg;
@@ -803,7 +830,7 @@ impl<'a> Context<'a> {
             (None, None) => self.solver.solve_like(aim, window, tolerance, like),
         };
         let whole = match (whole, keep) {
-            (Some(c), Some(before)) if self.takes_up_a_way_left(&c.preparation, before) => {
+            (Some(c), Some(before)) if self.takes_up_again(&c.preparation, before) => {
                 let way = phase_way(&self.phase, before);
                 let few = |b: &Preparation| self.solver.solve_keeping_few(aim, window, tolerance, Some(b));
                 Some(few(before).or_else(|| few(&way)).unwrap_or(c))
@@ -816,10 +843,26 @@ impl<'a> Context<'a> {
         }
     }
 
+    fn note_used(&mut self, p: &Preparation) {
+        for item in &p.items {
+            if !self.used.contains(&item.product_id) {
+                self.used.push(item.product_id.clone());
+            }
+        }
+    }
+
     /// Whether `p` measures a way the plan measured with and left, rather than the way of the
-    /// step before (tablets → a liquid → tablets again).
-    fn takes_up_a_way_left(&self, p: &Preparation, before: &Preparation) -> bool {
-        p.method != before.method && self.left.contains(&p.method)
+    /// step before (tablets → a liquid → tablets again), or, once a liquid is measured, takes up
+    /// again a product an earlier step used and the step before did not (a walk: diazepam at 5 %
+    /// below 2 mg went solution → a quarter tablet and solution → solution → a quarter tablet and
+    /// solution …).
+    fn takes_up_again(&self, p: &Preparation, before: &Preparation) -> bool {
+        let dropped = |id: &str| self.used.iter().any(|u| u == id) && !before.items.iter().any(|b| b.product_id == id);
+        // Products only once a liquid is measured: between tablets alone, a strength coming back
+        // is how small cuts are made (2 mg tablets beside 5 mg ones), not a swing.
+        let measured = !before.method.is_empty();
+        (p.method != before.method && self.left.contains(&p.method))
+            || (measured && p.items.iter().any(|i| dropped(&i.product_id)))
     }
 
     /// A change of products or form, forced because the way of the step before cannot make
