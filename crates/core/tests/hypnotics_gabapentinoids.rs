@@ -7,7 +7,7 @@
 
 use taper_core::formulation::{Equipment, Kit, Stock};
 use taper_core::units::DoseTimes;
-use taper_core::{Catalogue, DrugClass, Mg, Plan, PlanError, PlanRequest, Product, Strategy};
+use taper_core::{Catalogue, DrugClass, Mg, Plan, PlanError, PlanRequest, Product, Strategy, plan};
 
 fn kit(c: &Catalogue, ids: &[&str], compounded: Option<(&str, f64)>) -> Kit {
     let mut stocks: Vec<Stock> = ids.iter().map(|id| Stock::new(c.product(id).unwrap().clone())).collect();
@@ -301,4 +301,51 @@ fn zolpidem_from_tablets_and_a_cutter_is_planned_with_longer_holds() {
         )
         .is_empty()
     );
+}
+
+/// The re-run's finding: Lyrica CR was counted milligram for milligram with capsules, though its
+/// label converts 150 mg a day of capsules to 165 mg of CR (lyrica_cr_conversion). One 165 mg CR
+/// tablet now counts as 150 mg, a person taking CR is asked which form the dose is, and no plan
+/// steps from 150 mg of capsules to "165 mg of CR" as if that were a cut.
+#[test]
+fn lyrica_cr_counts_a_tenth_less_than_its_milligrams() {
+    let c = Catalogue::builtin().unwrap();
+    let drug = c.drug("pregabalin").unwrap();
+    let cr = c.product("pregabalin-er-tab-165mg").unwrap();
+    assert!((cr.tablet_equivalent_mg(165.0) - 150.0).abs() < 1e-6);
+    let offered = ["pregabalin-cap-75mg", "pregabalin-er-tab-165mg"];
+    let asked = drug.dose_now_mg(165.0, None, &offered).unwrap_err();
+    assert!(asked.contains("165 mg extended-release tablet"), "{asked}");
+    assert!((drug.dose_now_mg(165.0, Some("pregabalin-er-tab-165mg"), &offered).unwrap() - 150.0).abs() < 1e-6);
+    let ids: Vec<&str> = drug.products.iter().filter(|p| !p.id.contains("oral")).map(|p| p.id.as_str()).collect();
+    let kit = Kit {
+        stocks: ids.iter().map(|id| Stock::new(c.product(id).unwrap().clone())).collect(),
+        equipment: Equipment::default(),
+    };
+    let req =
+        PlanRequest::new("pregabalin", Mg::new(150.0).unwrap(), Strategy::Proportional { step_percent: 10.0 }, kit);
+    let p = plan(&c, &req).unwrap();
+    for pair in p.steps.windows(2) {
+        assert!(pair[1].dose_mg.get() < pair[0].dose_mg.get() - 1e-6, "step {} does not go down", pair[1].index);
+    }
+    for s in &p.steps {
+        let counted: f64 = s.preparation.items.iter().map(|i| i.mg).sum();
+        assert!(
+            (counted - s.dose_mg.get()).abs() < 1e-6,
+            "step {}: items {counted} mg, dose {}",
+            s.index,
+            s.dose_mg.get()
+        );
+        for i in s.preparation.items.iter().filter(|i| i.product_id.starts_with("pregabalin-er-tab")) {
+            let labelled: f64 =
+                i.product_id.trim_start_matches("pregabalin-er-tab-").trim_end_matches("mg").parse().unwrap();
+            assert!(
+                (i.mg - i.quantity * labelled / 1.1).abs() < 1e-6,
+                "step {}: {} counted {} mg",
+                s.index,
+                i.product_id,
+                i.mg
+            );
+        }
+    }
 }

@@ -508,10 +508,15 @@ pub struct Window {
 
 impl Window {
     const EPS: f64 = 1e-9;
+    /// Under an exclusive top (the dose before), a dose this close to it is no step: as the
+    /// safety check reads it (165 mg of Lyrica CR counted at 1/1.1 came to 149.99999998 mg
+    /// after 150 mg).
+    const NOT_A_STEP: f64 = 1e-7;
 
     pub fn contains(&self, dose: f64) -> bool {
         let above = dose >= self.low - Self::EPS;
-        let below = if self.high_inclusive { dose <= self.high + Self::EPS } else { dose < self.high - Self::EPS };
+        let below =
+            if self.high_inclusive { dose <= self.high + Self::EPS } else { dose < self.high - Self::NOT_A_STEP };
         above && below
     }
 }

@@ -814,7 +814,10 @@ impl<'a> Context<'a> {
         like: Option<&Preparation>,
         exact: bool,
     ) -> Option<Choice> {
-        if let Some(c) = self.in_kept_parts(aim, window, tolerance, !exact) {
+        // Kept parts keep the way of measuring too: a pregabalin day of capsules and solution
+        // went to capsules alone for one step, then back to the solution.
+        let same_way = |c: &Choice| like.is_none_or(|b| b.items.is_empty() || c.preparation.method == b.method);
+        if let Some(c) = self.in_kept_parts(aim, window, tolerance, !exact).filter(same_way) {
             return Some(c);
         }
         let keep = if exact { None } else { like };
