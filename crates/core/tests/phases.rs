@@ -348,3 +348,20 @@ fn once_a_liquid_is_measured_no_product_left_comes_back() {
         }
     }
 }
+
+/// A full-suite failure on the way (issue 18): venlafaxine 75 mg, 10 %, 37.5 and 75 mg XR
+/// capsules with 60 beads counted, ending at 37.5 mg, stepped from 39.375 mg to 30 mg, because
+/// a larger cut held longer (taken rather than measuring again a way left) did not stop at the
+/// end dose. It ends at 37.5 mg, one whole capsule.
+#[test]
+fn a_larger_cut_held_longer_never_passes_the_end_dose() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["venlafaxine-xr-cap-37.5mg", "venlafaxine-xr-cap-75mg"];
+    let mut req = request(&c, "venlafaxine", 75.0, &ids, false, Strategy::Proportional { step_percent: 10.0 });
+    req.kit.stocks[0].beads_per_capsule = Some(60);
+    req.end_at = Some(Mg::new(37.5).unwrap());
+    let p = taper_core::plan(&c, &req).unwrap();
+    assert!(p.is_complete(), "{:?}", p.status);
+    assert!((p.steps.last().unwrap().dose_mg.get() - 37.5).abs() < 1e-9);
+    assert!(p.steps.iter().all(|s| s.dose_mg.get() >= 37.5 - 1e-9));
+}

@@ -483,7 +483,9 @@ impl Preparation {
             return "none (stop)".to_string();
         }
         if self.items.is_empty() {
-            return format!("{} mg, prepared as you do today (the products listed cannot make it)", n(self.dose_mg));
+            // Often a count of units, not an impossibility (clinical review minor 13: five 2 mg
+            // tablets make 10 mg): the step's note says which.
+            return format!("{} mg, prepared as you do today (not worked out here: see the notes)", n(self.dose_mg));
         }
         if !self.parts.is_empty() {
             return self.divided_instruction();

@@ -458,7 +458,9 @@ impl<'a> Context<'a> {
             (Some(m), Some(pp)) => m.occupancy.lowest_within(prev, pp),
             _ => 0.0,
         };
-        let low = (prev * (1.0 - hard / 100.0)).max(self.pace.mg_floor(prev)).max(by_model);
+        // Never below the dose the plan ends at (a walk's venlafaxine "end at 37.5 mg" went to 30).
+        let end = self.req.end_at.map_or(0.0, Mg::get);
+        let low = (prev * (1.0 - hard / 100.0)).max(self.pace.mg_floor(prev)).max(by_model).max(end);
         if low >= window.low - 1e-12 {
             return None;
         }
