@@ -417,6 +417,39 @@ impl Product {
         (self.relative_exposure - 1.0).abs() > 1e-9
     }
 
+    /// What the milligrams a plan counts in are, for this product's drug: "tablets" (citalopram
+    /// drops count against them), "immediate release" for a modified-release product whose
+    /// label converts from it (Lyrica CR against capsules; a walk read "as tablets" for a drug
+    /// sold as capsules).
+    pub fn counted_against(&self) -> &'static str {
+        if self.is_modified_release() { "immediate release" } else { "tablets" }
+    }
+
+    /// What a dose measured from this product is "of", where its milligrams count differently:
+    /// "the liquid", "the extended-release tablets".
+    pub fn taken_as_noun(&self) -> String {
+        match &self.form {
+            Form::Liquid { .. } => "the liquid".to_string(),
+            f => {
+                let mr = if self.is_modified_release() { "extended-release " } else { "" };
+                format!("the {mr}{}s", f.kind())
+            }
+        }
+    }
+
+    /// How this product's milligrams count, in words a person can check against the label:
+    /// "165 mg of it counts as 150 mg of immediate release", "1 mg of it counts as 1.25 mg of
+    /// tablets" (a walk found "1 mg of it counts as 0.9091 mg" cryptic).
+    pub fn exposure_words(&self) -> String {
+        use crate::units::trim_number as n;
+        let mg = match self.form {
+            Form::Tablet { strength_mg, .. } | Form::Capsule { strength_mg, .. } => strength_mg,
+            _ => 1.0,
+        };
+        let counted = (self.tablet_equivalent_mg(mg) * 100.0).round() / 100.0;
+        format!("{} mg of it counts as {} mg of {}", n(mg), n(counted), self.counted_against())
+    }
+
     /// A short human name: "20 mg tablet", "40 mg/mL oral drops".
     pub fn describe(&self) -> String {
         use crate::units::trim_number as n;
@@ -667,11 +700,12 @@ impl Drug {
         if taken_as == Some("tablets") || !differ.iter().any(|p| offered.contains(&p.id.as_str())) {
             return Ok(typed_mg);
         }
+        let reference = if differ[0].is_modified_release() { "immediate release" } else { "tablets" };
         Err(format!(
-            "Say whether you take your {} now as tablets or as the {}: 1 mg of it counts as {} mg of tablets (its label), so the plan must know which.",
+            "Say whether you take your {} now as {reference} or as the {}: {} (its label), so the plan must know which.",
             self.name,
             differ.iter().map(|p| p.describe()).collect::<Vec<_>>().join(" or the "),
-            crate::units::trim_number(differ[0].tablet_equivalent_mg(1.0))
+            differ[0].exposure_words()
         ))
     }
 

@@ -313,6 +313,12 @@ fn lyrica_cr_counts_a_tenth_less_than_its_milligrams() {
     let drug = c.drug("pregabalin").unwrap();
     let cr = c.product("pregabalin-er-tab-165mg").unwrap();
     assert!((cr.tablet_equivalent_mg(165.0) - 150.0).abs() < 1e-6);
+    // Said in the label's own numbers (a walk found "1 mg of it counts as 0.9091 mg" cryptic).
+    assert_eq!(cr.exposure_words(), "165 mg of it counts as 150 mg of immediate release");
+    assert_eq!(cr.taken_as_noun(), "the extended-release tablets");
+    let drops = c.product("citalopram-oral-drops-40mg-ml").unwrap();
+    assert_eq!(drops.exposure_words(), "1 mg of it counts as 1.25 mg of tablets");
+    assert_eq!(drops.taken_as_noun(), "the liquid");
     let offered = ["pregabalin-cap-75mg", "pregabalin-er-tab-165mg"];
     let asked = drug.dose_now_mg(165.0, None, &offered).unwrap_err();
     assert!(asked.contains("165 mg extended-release tablet"), "{asked}");

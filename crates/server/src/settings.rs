@@ -631,6 +631,11 @@ pub struct StoredStep {
     /// taken, shown before the tablet-equivalent dose.
     #[serde(default)]
     pub as_taken_mg: Option<f64>,
+    /// With `as_taken_mg`: what it is of ("the liquid", "the extended-release tablets") and
+    /// what the plan's milligrams count against ("tablets", "immediate release"). `None` in
+    /// plans stored before (read as the liquid and tablets, all there was then).
+    #[serde(default)]
+    pub as_taken_words: Option<(String, String)>,
     /// How the fine part of the dose is measured (core's `Preparation::method`); a change of it
     /// starts a new way of preparing, confirmed on Today. `None` in plans stored before it.
     #[serde(default)]
@@ -778,6 +783,7 @@ impl StoredPlan {
                     as_taken_mg: core
                         .preparation
                         .as_taken_mg(|id| catalogue.product(id).map_or(1.0, |p| p.relative_exposure)),
+                    as_taken_words: as_taken_words(&core.preparation, catalogue),
                     uses: Some(StoredUse::of(&core.preparation, catalogue)),
                 })
                 .collect(),
@@ -792,6 +798,19 @@ impl StoredPlan {
         }
         self
     }
+}
+
+/// What a dose counted differently is of, and what it counts against, from the first product in
+/// `p` whose milligrams count differently (see `StoredStep::as_taken_words`).
+fn as_taken_words(p: &taper_core::formulation::Preparation, catalogue: &Catalogue) -> Option<(String, String)> {
+    let preps: Vec<&taper_core::formulation::Preparation> =
+        if p.parts.is_empty() { vec![p] } else { p.parts.iter().map(|(_, part)| part).collect() };
+    preps
+        .iter()
+        .flat_map(|part| &part.items)
+        .filter_map(|i| catalogue.product(&i.product_id))
+        .find(|product| product.exposure_differs())
+        .map(|product| (product.taken_as_noun(), product.counted_against().to_string()))
 }
 
 #[cfg(test)]

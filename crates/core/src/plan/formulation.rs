@@ -1901,7 +1901,8 @@ fn as_tablets(p: &Product, equivalent_mg: f64) -> String {
         Form::Capsule { .. } => "as capsules",
         Form::Tablet { .. } | Form::Compounded { .. } | Form::Strip { .. } => "as this form",
     };
-    format!(" ({} mg {form}, counted as {} mg of tablets)", n(equivalent_mg / p.relative_exposure), n(equivalent_mg))
+    let against = p.counted_against();
+    format!(" ({} mg {form}, counted as {} mg of {against})", n(equivalent_mg / p.relative_exposure), n(equivalent_mg))
 }
 
 #[derive(Debug, Clone)]

@@ -150,46 +150,47 @@ fn drug_options(state: &AppState, drug: Option<&taper_core::Drug>) -> Vec<DrugOp
     drugs
 }
 
+/// The drug's products sold where the person said (all of them where they did not).
+fn in_market<'d>(d: &'d taper_core::Drug, f: &PlanForm) -> impl Iterator<Item = &'d taper_core::Product> {
+    let market = Some(f.market.clone()).filter(|m| !m.is_empty());
+    d.products.iter().filter(move |p| market.as_ref().is_none_or(|m| p.markets.iter().any(|x| x == m)))
+}
+
 /// For any other drug, which product the dose is taken as now, if the person says (step 0 is
 /// made from it, and a later change of release form is read against it: a person on a 75 mg XR
 /// capsule was planned from immediate-release tablets).
 fn taken_now_choices(drug: Option<&taper_core::Drug>, f: &PlanForm) -> Vec<ProductOption> {
-    drug.filter(|d| !d.products.iter().any(|p| p.exposure_differs()))
+    drug.filter(|d| !in_market(d, f).any(|p| p.exposure_differs()))
         .map(|d| {
-            let market = Some(f.market.as_str()).filter(|m| !m.is_empty());
             let unsaid = ProductOption { id: String::new(), label: "not said".into(), checked: f.dose_as.is_empty() };
             std::iter::once(unsaid)
-                .chain(
-                    d.products
-                        .iter()
-                        .filter(|p| market.is_none_or(|m| p.markets.iter().any(|x| x == m)))
-                        .map(|p| ProductOption { id: p.id.clone(), label: p.describe(), checked: f.dose_as == p.id }),
-                )
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Where a product's milligrams count differently from tablets, how the dose now is taken
-/// (walk-through N2): tablets first, then each such product; empty when not asked.
-fn dose_forms(drug: Option<&taper_core::Drug>, f: &PlanForm) -> Vec<ProductOption> {
-    drug.filter(|d| d.products.iter().any(|p| p.exposure_differs()))
-        .map(|d| {
-            let tablets =
-                ProductOption { id: "tablets".into(), label: "as tablets".into(), checked: f.dose_as == "tablets" };
-            std::iter::once(tablets)
-                .chain(d.products.iter().filter(|p| p.exposure_differs()).map(|p| ProductOption {
+                .chain(in_market(d, f).map(|p| ProductOption {
                     id: p.id.clone(),
-                    label: format!(
-                        "as the {} (1 mg of it counts as {} mg of tablets, its label)",
-                        p.describe(),
-                        taper_core::units::trim_number(p.tablet_equivalent_mg(1.0))
-                    ),
+                    label: p.describe(),
                     checked: f.dose_as == p.id,
                 }))
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Where a product sold in the person's market counts its milligrams differently (walk-through
+/// N2), how the dose now is taken: the form the plan counts in first, then each such product
+/// with how it counts; empty when not asked (a walk saw Lyrica CR, sold in the US, asked in the
+/// UK).
+fn dose_forms(drug: Option<&taper_core::Drug>, f: &PlanForm) -> Vec<ProductOption> {
+    let differ: Vec<&taper_core::Product> =
+        drug.map(|d| in_market(d, f).filter(|p| p.exposure_differs()).collect()).unwrap_or_default();
+    let Some(first) = differ.first() else { return Vec::new() };
+    let reference = format!("as {}", first.counted_against());
+    let counted = ProductOption { id: "tablets".into(), label: reference, checked: f.dose_as == "tablets" };
+    std::iter::once(counted)
+        .chain(differ.iter().map(|p| ProductOption {
+            id: p.id.clone(),
+            label: format!("as the {} ({}, its label)", p.describe(), p.exposure_words()),
+            checked: f.dose_as == p.id,
+        }))
+        .collect()
 }
 
 pub async fn new(
@@ -271,9 +272,11 @@ fn past_start_problem(
     // (the typed text may carry a unit, so it is not re-read here).
     let now = match catalogue.product(&f.dose_as).filter(|p| p.exposure_differs()) {
         Some(p) => format!(
-            "{} of the liquid (counted as {} of tablets)",
+            "{} of {} (counted as {} of {})",
             mg(p.product_mg(settings.start_mg)),
-            mg(settings.start_mg)
+            p.taken_as_noun(),
+            mg(settings.start_mg),
+            p.counted_against()
         ),
         None => mg(settings.start_mg),
     };

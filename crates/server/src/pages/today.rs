@@ -230,6 +230,9 @@ fn today_dose(
 ) -> TodayDose {
     let day = course.day_of(on);
     let as_taken = day.map_or(step.as_taken_mg, |d| d.as_taken_mg);
+    // Plans stored before the words were kept only counted drops this way.
+    let (taken_of, against) =
+        step.as_taken_words.clone().unwrap_or_else(|| ("the liquid".to_string(), "tablets".to_string()));
     let whole = records.iter().find(|r| r.time.is_none());
     // A day in parts lists each time with its own amount (clinical review W6); a day between
     // steps has one preparation of its own, shown whole.
@@ -246,6 +249,8 @@ fn today_dose(
     TodayDose {
         new_way: new_way.map(long_date),
         as_taken: as_taken.map(mg),
+        taken_of: taken_of.clone(),
+        counted_against: against.clone(),
         date: long_date(today),
         dose: mg(on.dose_mg),
         // A day between steps has its own amount and preparation (walk-through N1).
@@ -271,9 +276,9 @@ fn today_dose(
             let taken = course.on(d).and_then(|(o, s)| course.day_of(&o).map_or(s.as_taken_mg, |x| x.as_taken_mg));
             match (as_taken, taken) {
                 (Some(_), Some(t)) => {
-                    format!("{} of the liquid (counted as {} of tablets) on {}", mg(t), mg(dose), long_date(d))
+                    format!("{} of {taken_of} (counted as {} of {against}) on {}", mg(t), mg(dose), long_date(d))
                 }
-                (Some(_), None) => format!("{} (as tablets) on {}", mg(dose), long_date(d)),
+                (Some(_), None) => format!("{} (as {against}) on {}", mg(dose), long_date(d)),
                 _ => format!("{} on {}", mg(dose), long_date(d)),
             }
         }),
@@ -413,6 +418,9 @@ pub struct TodayDose {
     pub new_way: Option<String>,
     /// Where the whole dose is drops (counted differently from tablets): the amount of drops.
     pub as_taken: Option<String>,
+    /// With `as_taken`: what it is of ("the liquid") and what the plan counts in ("tablets").
+    pub taken_of: String,
+    pub counted_against: String,
     pub date: String,
     pub dose: String,
     pub instruction: String,

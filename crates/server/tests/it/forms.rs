@@ -693,6 +693,56 @@ async fn the_form_asks_whether_the_dose_now_is_drops_or_tablets() {
     .await;
 }
 
+/// The clinical re-run: Lyrica CR was counted milligram for milligram with capsules; its label
+/// converts 150 mg a day of capsules to 165 mg of CR. A walk then found the question worded for
+/// tablets and drops ("as tablets", "1 mg of it counts as 0.9091 mg"), and asked in the UK where
+/// CR is not sold. Now it is asked only where CR is sold, in the label's own numbers, and Today
+/// names what is taken.
+#[tokio::test]
+async fn lyrica_cr_taken_now_is_asked_in_its_own_words_where_it_is_sold() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("sam@example.org").await;
+        let uk = b.get("/plan/new?drug=pregabalin&market=UK").await;
+        assert!(!uk.has("id=\"dose_as\""), "{}", visible(&uk));
+        let us = b.get("/plan/new?drug=pregabalin&market=US").await;
+        assert!(us.has("82.5 mg of it counts as 75 mg of immediate release"), "{}", visible(&us));
+        assert!(us.has("as immediate release"), "{}", visible(&us));
+        let today = days_ago(0);
+        let form = vec![
+            ("drug", "pregabalin"),
+            ("dose", "165"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("market", "US"),
+            ("products", "pregabalin-er-tab-165mg"),
+            ("products", "pregabalin-er-tab-82.5mg"),
+            ("products", "pregabalin-cap-25mg"),
+            ("products", "pregabalin-cap-50mg"),
+            ("products", "pregabalin-cap-75mg"),
+            ("dose_as", "pregabalin-er-tab-165mg"),
+        ];
+        let preview = b.submit("/plan/new?drug=pregabalin", "/plan/preview", &form).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", visible(&preview));
+        assert!(preview.has("counted as 150 mg of immediate release"), "{}", visible(&preview));
+        let saved = b.submit("/plan/new?drug=pregabalin", "/plan", &form).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        let page = b.get("/today").await;
+        assert!(
+            page.has("id=\"today-dose\">165 mg<") && page.has("of the extended-release tablets"),
+            "{}",
+            visible(&page)
+        );
+        assert!(page.has("Counted as 150 mg of immediate release"), "{}", visible(&page));
+        assert!(!page.has("of the liquid"), "{}", visible(&page));
+        app
+    })
+    .await;
+}
+
 /// Clinical review D1 (item 1): the first day of a new way of preparing the dose asks the person,
 /// on Today, to confirm they have read it before the dose is recorded as taken.
 #[tokio::test]
