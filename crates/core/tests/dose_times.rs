@@ -282,3 +282,26 @@ fn a_trough_note_does_not_ask_for_the_extended_release_listed() {
     assert!(w.message.contains("the extended-release products listed cannot make this dose"), "{}", w.message);
     assert!(!w.message.contains("longer-acting form"), "{}", w.message);
 }
+
+/// A walk: pregabalin 36 mg (and 44 mg) from the 20 mg/mL solution, two doses a day as the
+/// label gives and no amounts typed ("equal amounts"), showed step 0 as 17 mg and 19 mg, so the
+/// next evening dose fell by 15 %. Step 0 is what the person takes now: equal where equal parts
+/// can be measured.
+#[test]
+fn the_dose_taken_now_is_split_equally_where_it_can_be() {
+    let c = Catalogue::builtin().unwrap();
+    for start in [36.0, 44.0] {
+        let req = PlanRequest::new(
+            "pregabalin",
+            Mg::new(start).unwrap(),
+            Strategy::Proportional { step_percent: 10.0 },
+            kit(&c, &["pregabalin-oral-solution-20mg-ml"]),
+        );
+        let p = taper_core::plan(&c, &req).unwrap();
+        let parts = &p.steps[0].preparation.parts;
+        assert_eq!(parts.len(), 2, "{start} mg: {}", p.steps[0].preparation.instruction());
+        for (t, part) in parts {
+            assert!((part.dose_mg - start / 2.0).abs() < 1e-9, "{start} mg at {t}: {} mg", part.dose_mg);
+        }
+    }
+}

@@ -1056,6 +1056,13 @@ impl<'a> Context<'a> {
         let times = wanted.fewer(k);
         let equal = vec![1.0 / k as f64; k];
         let Some(own) = self.shares.clone().filter(|s| s.len() == k) else {
+            // The dose taken now is what the person takes: equal parts exactly where they can be
+            // made (a walk: 36 mg of solution in two equal doses became 17 and 19 mg on step 0).
+            if index == 0
+                && let Some(parts) = self.solver.divide(prep, &times, &equal, true)
+            {
+                return Some(parts);
+            }
             return self.solver.divide(prep, &times, &equal, false);
         };
         if index == 0
