@@ -437,6 +437,21 @@ impl<'a> Context<'a> {
         last.day.saturating_add(held)
     }
 
+    /// The lowest dose a step held longer may reach from `prev` (proportional plans only): the
+    /// class's held-step limit (its hard limit unless policy.toml gives one), the milligram cap,
+    /// the occupancy limit where modelled, and never below the dose the plan ends at (a walk's
+    /// venlafaxine "end at 37.5 mg" went to 30).
+    fn held_low(&self, prev: f64) -> Option<f64> {
+        let Strategy::Proportional { .. } = self.strategy else { return None };
+        let hard = self.pace.held_step_limit(&self.strategy)?;
+        let by_model = match (&self.model, self.pace.max_drop_pp(&self.strategy, None, false)) {
+            (Some(m), Some(pp)) => m.occupancy.lowest_within(prev, pp),
+            _ => 0.0,
+        };
+        let end = self.req.end_at.map_or(0.0, Mg::get);
+        Some((prev * (1.0 - hard / 100.0)).max(self.pace.mg_floor(prev)).max(by_model).max(end))
+    }
+
     /// Where nothing measurable lies within the step asked for, the largest dose below it that
     /// the products make, as long as the cut stays within the class's hard limit, the
     /// milligram cap and (where modelled) the occupancy limit. Only proportional plans: the step
@@ -451,16 +466,7 @@ impl<'a> Context<'a> {
         any_way: bool,
     ) -> Option<Choice> {
         let Strategy::Proportional { step_percent } = self.strategy else { return None };
-        // Never past the class's held-step limit (its hard limit unless policy.toml gives one),
-        // and said plainly.
-        let hard = self.pace.held_step_limit(&self.strategy)?;
-        let by_model = match (&self.model, self.pace.max_drop_pp(&self.strategy, None, false)) {
-            (Some(m), Some(pp)) => m.occupancy.lowest_within(prev, pp),
-            _ => 0.0,
-        };
-        // Never below the dose the plan ends at (a walk's venlafaxine "end at 37.5 mg" went to 30).
-        let end = self.req.end_at.map_or(0.0, Mg::get);
-        let low = (prev * (1.0 - hard / 100.0)).max(self.pace.mg_floor(prev)).max(by_model).max(end);
+        let low = self.held_low(prev)?;
         if low >= window.low - 1e-12 {
             return None;
         }
@@ -536,9 +542,18 @@ impl<'a> Context<'a> {
         });
         // Walk-through (round 3): "the plan stops at 0.375 mg" read as "stop the drug". It
         // holds there; stopping from it would be the abrupt stop the plan exists to avoid.
+        // A walk read "as low as one step may go" as contradicting the larger steps held longer
+        // just before: both bounds are said.
+        let lowest = match self.held_low(prev).filter(|l| *l < window.low - 1e-9) {
+            Some(l) => format!(
+                "{} mg (as low as one step may go; {} mg for a step held longer)",
+                crate::units::round_sig(window.low, 3),
+                crate::units::round_sig(l, 3)
+            ),
+            None => format!("{} mg (as low as one step may go)", crate::units::round_sig(window.low, 3)),
+        };
         let reason = format!(
-            "the next step must land between {} mg (as low as one step may go) and {} mg, and nothing the products listed make falls there{units}{bigger}, so the plan holds at {} mg: keep taking {} mg and do not stop suddenly",
-            crate::units::round_sig(window.low, 3),
+            "the next step must land between {lowest} and {} mg, and nothing the products listed make falls there{units}{bigger}, so the plan holds at {} mg: keep taking {} mg and do not stop suddenly",
             n(prev),
             n(prev),
             n(prev)

@@ -314,6 +314,13 @@ fn past_start_problem(
     }
 }
 
+/// The note on a plan's last step above zero: it is not an end.
+fn last_step_hold(last_above_zero: bool) -> Option<String> {
+    last_above_zero.then(|| {
+        "Your plan stays at this dose from here: keep taking it until you and your prescriber decide the next step; do not stop suddenly.".to_string()
+    })
+}
+
 fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Option<Date>) -> Vec<StepView> {
     let mut out: Vec<StepView> = Vec::new();
     for (i, s) in steps.iter().enumerate() {
@@ -332,9 +339,17 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
             instruction: s.instruction.clone(),
             first: s.first.clone(),
             times: s.doses.iter().map(|d| (d.time.clone(), mg(d.mg), d.take.clone())).collect(),
-            notes: s.notes.iter().filter(|n| i == 0 || !steps[i - 1].notes.contains(n)).cloned().collect(),
+            notes: last_step_hold(i + 1 == steps.len() && s.dose_mg > 0.0)
+                .into_iter()
+                .chain(s.notes.iter().filter(|n| i == 0 || !steps[i - 1].notes.contains(n)).cloned())
+                .collect(),
             current: today.is_some_and(|t| date <= t && ends.is_none_or(|e| t < e)),
-            stock: s.stock.clone(),
+            // The last step lasts until the next decision: its stock is for each such span (a
+            // walk read "For these 28 days" on a plan's last card as its end).
+            stock: s
+                .stock
+                .clone()
+                .map(|st| if i + 1 == steps.len() { st.replacen("For these ", "For each ", 1) } else { st }),
             daily: s
                 .daily
                 .iter()

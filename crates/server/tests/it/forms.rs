@@ -743,6 +743,42 @@ async fn lyrica_cr_taken_now_is_asked_in_its_own_words_where_it_is_sold() {
     .await;
 }
 
+/// A walk: pregabalin 150 mg with 25, 50 and 75 mg capsules holds at 75 mg. Its last card read
+/// "For these 28 days" with nothing about holding, and the hold's reason said "as low as one
+/// step may go" just after three larger steps held longer. The last card now says the plan stays
+/// there, its stock is for each span, and both bounds are named.
+#[tokio::test]
+async fn a_plan_that_holds_says_so_on_its_last_step() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("kit@example.org").await;
+        let today = days_ago(0);
+        let form = vec![
+            ("drug", "pregabalin"),
+            ("dose", "150"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("market", "UK"),
+            ("products", "pregabalin-cap-25mg"),
+            ("products", "pregabalin-cap-50mg"),
+            ("products", "pregabalin-cap-75mg"),
+        ];
+        let preview = b.submit("/plan/new?drug=pregabalin", "/plan/preview", &form).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", visible(&preview));
+        let text = visible(&preview);
+        let hold = text.rfind("Your plan stays at this dose from here").expect("the hold on the last step");
+        let each = text.find("For each ").expect("the last step's stock for each span");
+        assert!(text.rfind("For these ").is_some_and(|these| these < each) && each < hold, "{text}");
+        assert_eq!(text.matches("Your plan stays at this dose from here").count(), 1, "{text}");
+        assert!(text.contains("for a step held longer"), "{text}");
+        app
+    })
+    .await;
+}
+
 /// Clinical review D1 (item 1): the first day of a new way of preparing the dose asks the person,
 /// on Today, to confirm they have read it before the dose is recorded as taken.
 #[tokio::test]
