@@ -329,6 +329,7 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
         }
         let date = course::after(effective, s.day.saturating_sub(day_offset));
         let ends = steps.get(i + 1).map(|n| course::after(effective, n.day.saturating_sub(day_offset)));
+        let last = ends.is_none();
         out.push(StepView {
             index: i,
             date: date.to_string(),
@@ -339,17 +340,14 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
             instruction: s.instruction.clone(),
             first: s.first.clone(),
             times: s.doses.iter().map(|d| (d.time.clone(), mg(d.mg), d.take.clone())).collect(),
-            notes: last_step_hold(i + 1 == steps.len() && s.dose_mg > 0.0)
+            notes: last_step_hold(last && s.dose_mg > 0.0)
                 .into_iter()
                 .chain(s.notes.iter().filter(|n| i == 0 || !steps[i - 1].notes.contains(n)).cloned())
                 .collect(),
             current: today.is_some_and(|t| date <= t && ends.is_none_or(|e| t < e)),
             // The last step lasts until the next decision: its stock is for each such span (a
             // walk read "For these 28 days" on a plan's last card as its end).
-            stock: s
-                .stock
-                .clone()
-                .map(|st| if i + 1 == steps.len() { st.replacen("For these ", "For each ", 1) } else { st }),
+            stock: s.stock.clone().map(|st| if last { st.replacen("For these ", "For each ", 1) } else { st }),
             daily: s
                 .daily
                 .iter()
