@@ -64,6 +64,7 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
             }
         }
     }
+    out.push_str(&supply_lines(plan, catalogue));
     out.push_str(&notes("Please note", &plan.warnings));
     out.push('\n');
     out.push_str(crate::DISCLAIMER);
@@ -125,6 +126,21 @@ fn steps_table(plan: &Plan) -> String {
         ]);
     }
     t.to_string()
+}
+
+/// What each step uses until the next, for the pharmacy (clinical review minor 17: the CSV and
+/// the web said it, the table did not); the last step's is for each span it is kept.
+fn supply_lines(plan: &Plan, catalogue: &Catalogue) -> String {
+    let mut lines = Vec::new();
+    for (i, s) in plan.steps.iter().enumerate() {
+        let Some(line) = crate::stock_line(s, crate::step_days(plan, i), catalogue) else { continue };
+        let line = if i + 1 == plan.steps.len() { line.replacen("For these ", "For each ", 1) } else { line };
+        lines.push(format!("  Step {}: {line}", s.index));
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!("\nWhat each step uses:\n{}\n", lines.join("\n"))
 }
 
 /// Warnings as a bulleted list under a heading; empty when there are none.

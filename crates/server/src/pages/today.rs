@@ -282,8 +282,23 @@ fn today_dose(
                 _ => format!("{} on {}", mg(dose), long_date(d)),
             }
         }),
+        next_needs: on.next.and_then(|(d, _)| course.on(d)).and_then(|(_, next)| new_products(step, next)),
         recorded: whole.map(|r| said(person, r)),
     }
+}
+
+/// What the next step uses that this one does not, said so the person can get it in time (a
+/// walk: Today's next change said nothing of the oral solution it needs, a new prescription).
+fn new_products(now: &crate::settings::StoredStep, next: &crate::settings::StoredStep) -> Option<String> {
+    let has = |id: &str| now.uses.iter().flatten().any(|u| u.product_id == id);
+    let names: Vec<&str> =
+        next.uses.iter().flatten().filter(|u| !has(&u.product_id)).map(|u| u.name.as_str()).collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "That step uses the {}, which you do not use now: make sure you have it by then (ask your prescriber or pharmacy in good time).",
+            names.join(" and the ")
+        )
+    })
 }
 
 /// The first day of a new way of preparing the dose, while no dose has been recorded taken since
@@ -418,6 +433,8 @@ pub struct TodayDose {
     pub new_way: Option<String>,
     /// Where the whole dose is drops (counted differently from tablets): the amount of drops.
     pub as_taken: Option<String>,
+    /// What the next step uses that today's does not, to get in time.
+    pub next_needs: Option<String>,
     /// With `as_taken`: what it is of ("the liquid") and what the plan counts in ("tablets").
     pub taken_of: String,
     pub counted_against: String,

@@ -779,6 +779,35 @@ async fn a_plan_that_holds_says_so_on_its_last_step() {
     .await;
 }
 
+/// A walk: Today's "Next planned change: 136 mg on …" said nothing of the oral solution that
+/// step needs, a new prescription. It now names what the next step uses that today's does not.
+#[tokio::test]
+async fn today_names_a_product_the_next_step_needs() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("noor@example.org").await;
+        let today = days_ago(0);
+        let form = vec![
+            ("drug", "pregabalin"),
+            ("dose", "150"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("market", "UK"),
+            ("products", "pregabalin-cap-75mg"),
+            ("products", "pregabalin-oral-solution-20mg-ml"),
+        ];
+        let saved = b.submit("/plan/new?drug=pregabalin", "/plan", &form).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        let page = b.get("/today").await;
+        assert!(page.has("That step uses the oral solution 20 mg/mL, which you do not use now"), "{}", visible(&page));
+        app
+    })
+    .await;
+}
+
 /// Clinical review D1 (item 1): the first day of a new way of preparing the dose asks the person,
 /// on Today, to confirm they have read it before the dose is recorded as taken.
 #[tokio::test]
