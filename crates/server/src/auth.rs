@@ -354,7 +354,7 @@ fn country_question(f: &SignupForm) -> Option<String> {
     }
     let name = |code: &str| crate::crisis::CHOICES.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone());
     Some(format!(
-        "Your time zone is in {}, but this says {}. Choose where you live: its crisis help comes first.",
+        "Your time zone is in {}, but this said {}. It now says {0}: check it and send the form again, or choose where you live if it is elsewhere (its crisis help comes first).",
         name(zone)?,
         name(suggested)?
     ))
@@ -434,7 +434,7 @@ pub async fn signup(
     addr: ClientAddr,
     Extension(secure): Extension<csrf::SecureCookies>,
     headers: axum::http::HeaderMap,
-    Form(f): Form<SignupForm>,
+    Form(mut f): Form<SignupForm>,
 ) -> AppResult<Response> {
     if let Some(wait) = throttle::attempt(&state, Limit::SignUpAddress, &addr.key()).await? {
         tracing::warn!(addr = %addr.key(), wait, "sign-up refused: too many from one address");
@@ -456,7 +456,14 @@ pub async fn signup(
         errors.push(Field::error("time_zone", "Choose your time zone from the list."));
     }
     let country = crate::crisis::parse_country(&f.country).map_err(|m| errors.push(Field::error("country", m))).ok();
-    errors.extend(country_question(&f).map(|m| Field::error("country", m)));
+    if let Some(m) = country_question(&f) {
+        errors.push(Field::error("country", m));
+        // Shown again with the time zone's country chosen, to check and send (a walk: an en-US
+        // browser in London had to find the United Kingdom in the list itself).
+        if let Some(zone) = crate::crisis::country_of_zone(f.time_zone.trim()) {
+            f.country = zone.to_string();
+        }
+    }
     let role = Role::from_key(&f.role).unwrap_or_else(|| {
         errors.push(Field::error("role", "Choose how you will use Taper."));
         Role::Person

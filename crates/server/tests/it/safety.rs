@@ -643,10 +643,12 @@ async fn sign_up_asks_when_the_suggested_country_and_the_time_zone_disagree() {
         };
         let asked = post(form("Asia/Kolkata", "US")).await;
         assert!(
-            asked.has("Your time zone is in India, but this says United States"),
+            asked.has("Your time zone is in India, but this said United States. It now says India"),
             "{}",
             crate::forms::visible(&asked)
         );
+        // Shown again with India chosen, to check and send (a walk had to find its country).
+        assert!(asked.has("<option value=\"IN\" selected>"), "{}", asked.body);
         assert!(asked.has("name=\"country_suggested\" value=\"\""), "asked once");
         assert!(app.store.user_by_email("kolkata@example.org").await.unwrap().is_none(), "nothing made yet");
         // The person keeps the United States on purpose: the form sent again carries no suggestion.
