@@ -330,7 +330,8 @@ pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<String> {
             // A plan made here belongs to no account: a new Patient id each export.
             let id = uuid::Uuid::new_v4().to_string();
             let subject = taper_report::fhir::Subject { id: &id };
-            let bundle = taper_report::fhir::plan_bundle(&plan, first_day(args)?, subject, jiff::Timestamp::now());
+            let plans = [taper_report::fhir::plan_of(&plan, first_day(args)?, catalogue)];
+            let bundle = taper_report::fhir::bundle(subject, &plans, &[], jiff::Timestamp::now());
             serde_json::to_string_pretty(&bundle)? + "\n"
         }
     })

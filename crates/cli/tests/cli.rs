@@ -591,8 +591,19 @@ fn a_plan_exports_as_a_fhir_r4_bundle_that_validates() {
     let dosed: Vec<&serde_json::Value> =
         plan["steps"].as_array().unwrap().iter().filter(|s| s["dose_mg"].as_f64().unwrap() > 0.0).collect();
     assert_eq!(dosages.len(), dosed.len(), "one dosage per step with a dose (taken once a day)");
+    let mut in_words = 0;
     for (k, (d, step)) in dosages.iter().zip(&dosed).enumerate() {
         assert_eq!(d["sequence"], k + 1);
+        let text = d["text"].as_str().unwrap();
+        let dose = taper_core::units::trim_number(step["dose_mg"].as_f64().unwrap());
+        assert!(text.contains(&format!(": {dose} mg a day")), "step {k}: {text}");
+        if d["doseAndRate"].is_null() {
+            // Drops count differently from tablets: never a quantity a pharmacy could dispense
+            // as the drops' own milligrams.
+            assert!(text.contains("counted as mg of tablets"), "step {k}: {text}");
+            in_words += 1;
+            continue;
+        }
         assert_eq!(d["doseAndRate"][0]["doseQuantity"]["code"], "mg");
         let mg = d["doseAndRate"][0]["doseQuantity"]["value"].as_f64().unwrap();
         assert!((mg - step["dose_mg"].as_f64().unwrap()).abs() < 1e-6, "step {k}: {mg} mg");
@@ -602,6 +613,7 @@ fn a_plan_exports_as_a_fhir_r4_bundle_that_validates() {
         assert_eq!(start, jiff::civil::date(2027, 1, 4).checked_add(jiff::Span::new().days(day)).unwrap());
         assert!(!d["patientInstruction"].as_str().unwrap().is_empty());
     }
+    assert!(in_words > 0, "the drops steps are said in words");
     // Each period ends the day before the next begins: no day without a dose, none with two.
     for pair in dosages.windows(2) {
         let end: jiff::civil::Date =

@@ -366,6 +366,7 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     // percent of a questionnaire's maximum on the chart, check-ins listed, note length
     ("crates/server/src/pages/caseload.rs", &["100.0", "14", "2000"]),
     ("crates/server/src/pages/calendar.rs", &["10", "2"]), // years a calendar holds; questionnaires after the last change
+    ("crates/server/src/pages/fhir.rs", &["10"]),          // years of doses a FHIR export holds
     // list; array sizes of the severity and yes/no words
     ("crates/server/src/pages/checkin.rs", &["14", "4", "2"]),
     ("crates/server/src/checkin_form.rs", &["60", "2000"]), // back-filling, note length

@@ -356,6 +356,7 @@ fn handoff_routes() -> Router<AppState> {
         .route("/calendar/link", post(pages::calendar::make_link))
         .route("/calendar/link/stop", post(pages::calendar::stop_link))
         .route("/calendar/feed/{token}", get(pages::calendar::feed))
+        .route("/handoff/fhir.json", get(pages::fhir::download))
 }
 
 /// The headers every response carries; Strict-Transport-Security only behind TLS (which is

@@ -124,6 +124,17 @@ impl Instrument {
             Instrument::Gad7 => "GAD-7",
         }
     }
+    /// The LOINC code of the total score, as US Core's screening-assessment examples use it
+    /// (PHQ-9 44261-6; GAD-7 70274-6, not its panel 69737-5; shared/clinical/measures-and-security.md).
+    pub fn loinc_total(self) -> &'static str {
+        match self {
+            Instrument::Phq9 => "44261-6",
+            Instrument::Gad7 => "70274-6",
+        }
+    }
+    /// The LOINC code of PHQ-9 item 9 (thoughts of being better off dead or of self-harm), sent
+    /// as its own observation so it is never lost inside a total.
+    pub const PHQ9_ITEM9_LOINC: &'static str = "44260-8";
     pub fn stem(self) -> &'static str {
         match self {
             Instrument::Phq9 => {

@@ -287,6 +287,12 @@ struct DayDilution {
 }
 
 impl Preparation {
+    /// The ids of the products the dose uses, its parts' too (with repeats).
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        let parts = self.parts.iter().flat_map(|(_, p)| &p.items);
+        self.items.iter().chain(parts).map(|i| i.product_id.as_str())
+    }
+
     /// Where the whole dose is measured from products whose milligrams count differently from
     /// tablets (citalopram drops), the amount of those products taken: 20 mg of drops for a dose
     /// counted as 25 mg of tablets (walk-through round 4: the headline showed the 25). `None`

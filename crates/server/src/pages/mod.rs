@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod caseload;
 pub mod checkin;
 pub mod doses;
+pub mod fhir;
 pub mod history;
 pub mod learn;
 pub mod password;

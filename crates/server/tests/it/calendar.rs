@@ -126,3 +126,58 @@ async fn the_plan_is_a_calendar_file_and_a_secret_address_that_can_be_replaced_a
     })
     .await;
 }
+
+/// Issue 22: the person's plans and scores as a FHIR R4 Bundle, valid against the R4 models of
+/// PyPI fhir.resources 6.1 (scripts/fhir_check.py; in CI a missing validator fails): the plan's
+/// doses from today, one dosage instruction each with its milligrams, and a PHQ-9 total with item
+/// 9 as its own Observation. No name travels.
+#[tokio::test]
+async fn the_plan_and_scores_download_as_a_valid_fhir_r4_bundle() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up_as("f@example.org", "Frankie Example", "person").await;
+        make_plan(&p, &days_ago(0), "28").await;
+        crate::sharing::phq9(&p, ["1", "1", "1", "1", "1", "1", "1", "1", "1"]).await;
+        let account = p.get("/account").await;
+        assert!(account.has("id=\"fhir-file\""), "{}", account.body);
+        let got = p.client.get(format!("{}/handoff/fhir.json", p.base)).send().await.unwrap();
+        assert_eq!(got.status(), StatusCode::OK);
+        assert!(got.headers()["content-type"].to_str().unwrap().starts_with("application/fhir+json"));
+        let text = got.text().await.unwrap();
+        assert!(!text.contains("Frankie") && !text.contains("f@example.org"), "no name or e-mail: {text}");
+        let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let resources: Vec<&serde_json::Value> =
+            bundle["entry"].as_array().unwrap().iter().map(|e| &e["resource"]).collect();
+        let request = resources.iter().find(|r| r["resourceType"] == "MedicationRequest").expect("the plan");
+        assert_eq!(request["medicationCodeableConcept"]["text"], "Citalopram");
+        let dosages = request["dosageInstruction"].as_array().unwrap();
+        assert!(dosages.len() > 3, "{dosages:?}");
+        assert_eq!(dosages[0]["timing"]["repeat"]["boundsPeriod"]["start"], days_ago(0));
+        assert_eq!(dosages[0]["doseAndRate"][0]["doseQuantity"]["value"], 20.0);
+        assert_eq!(dosages[1]["timing"]["repeat"]["boundsPeriod"]["start"], days_ago(-28));
+        let codes: Vec<&str> = resources
+            .iter()
+            .filter(|r| r["resourceType"] == "Observation")
+            .map(|r| r["code"]["coding"][0]["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["44261-6", "44260-8"], "the PHQ-9 total and item 9");
+        let item9 = resources.iter().find(|r| r["code"]["coding"][0]["code"] == "44260-8").unwrap();
+        assert_eq!(item9["valueInteger"], 1);
+        match std::env::var("TAPER_TEST_SMTP_PYTHON") {
+            Ok(python) => {
+                let file = std::env::temp_dir().join(format!("taper-fhir-{}.json", uuid::Uuid::now_v7()));
+                std::fs::write(&file, &text).unwrap();
+                let checker = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/fhir_check.py");
+                let out = std::process::Command::new(python).arg(checker).arg(&file).output().unwrap();
+                let _ = std::fs::remove_file(&file);
+                assert!(out.status.success(), "not valid FHIR R4: {}", String::from_utf8_lossy(&out.stderr));
+                let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                assert_eq!(read["resources"]["Observation"], 2);
+                assert_eq!(read["dosages"], dosages.len());
+            }
+            Err(_) => assert!(!taper_store::scratch::postgres_required(), "no FHIR validator (scripts/test-deps)"),
+        }
+        app
+    })
+    .await;
+}

@@ -1,0 +1,76 @@
+//! The person's taper for a prescriber's or pharmacy's system (issue 22): a FHIR R4 Bundle to
+//! download, with each plan from today on (one dosage instruction per dose, with how to prepare
+//! it), the questionnaire totals with PHQ-9 item 9 on its own, and no name or identifier.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use jiff::ToSpan as _;
+use jiff::civil::Date;
+use taper_core::measures::Instrument;
+use taper_report::fhir::{self, Dosing, MedicationPlan, Score, Subject};
+
+use crate::AppState;
+use crate::auth::Person;
+use crate::error::AppResult;
+use crate::timeline::Course;
+
+/// How far ahead a plan's doses are written: the plans Taper makes fit in it.
+const AHEAD_YEARS: i16 = 10;
+
+/// The bundle, as a file to keep or hand on.
+pub async fn download(State(state): State<AppState>, person: Person) -> AppResult<Response> {
+    let today = person.today();
+    let plans: Vec<MedicationPlan> =
+        Course::load_all(&state, person.id()).await?.iter().map(|c| plan_of(&state, c, today)).collect();
+    let scores: Vec<Score> = (state.store.questionnaires(person.id()).await?.into_iter())
+        .filter_map(|q| {
+            let instrument = Instrument::from_key(&q.instrument)?;
+            Some(Score { key: q.id.to_string(), instrument, date: q.date, total: q.total, item9: q.item9 })
+        })
+        .collect();
+    let id = person.id().to_string();
+    let bundle = fhir::bundle(Subject { id: &id }, &plans, &scores, jiff::Timestamp::now());
+    let mut response = ([(header::CONTENT_TYPE, "application/fhir+json")], bundle.to_string()).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_DISPOSITION, header::HeaderValue::from_static("attachment; filename=\"taper-fhir.json\""));
+    h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// One plan from `today`: today's dose, then each change, each to the day before the next.
+fn plan_of(state: &AppState, course: &Course, today: Date) -> MedicationPlan {
+    let changes = course.changes(today.saturating_add(AHEAD_YEARS.years()));
+    let starts: Vec<Date> =
+        std::iter::once(today).chain(changes.iter().map(|c| c.date).filter(|d| *d > today)).collect();
+    let stops_on = changes.iter().find(|c| c.date > today && c.to_mg <= 0.0).map(|c| c.date);
+    let mut dosings = Vec::new();
+    for (k, start) in starts.iter().enumerate() {
+        let Some((on, step)) = course.on(*start) else { continue };
+        if on.dose_mg <= 0.0 {
+            continue;
+        }
+        let instruction = course.day_of(&on).map_or_else(|| step.instruction.clone(), |d| d.instruction.clone());
+        dosings.push(Dosing {
+            start: *start,
+            end: starts.get(k + 1).and_then(|next| next.yesterday().ok()),
+            label: format!("Step {}", on.step),
+            dose_mg: on.dose_mg,
+            instruction,
+            times: step.doses.iter().map(|d| (d.time.clone(), d.mg, d.take.clone())).collect(),
+            counted_against: fhir::counted_against(
+                step.uses.iter().flatten().map(|u| u.product_id.as_str()),
+                &state.catalogue,
+            )
+            // Plans stored before the products were kept counted only drops differently.
+            .or_else(|| step.as_taken_mg.map(|_| "tablets")),
+        });
+    }
+    MedicationPlan {
+        key: format!("plan:{}", course.plan_id),
+        drug_name: course.drug_name(&state.catalogue),
+        dosings,
+        stops_on,
+        notes: vec![taper_report::DISCLAIMER.to_string()],
+    }
+}
