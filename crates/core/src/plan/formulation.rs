@@ -911,6 +911,11 @@ impl Solver {
         }
     }
 
+    /// Whether the plan has left the way of measuring `method` (see `leave`).
+    pub fn has_left(&self, method: &str) -> bool {
+        self.left.iter().any(|m| m == method)
+    }
+
     pub fn settle(&mut self, prep: &Preparation) {
         let weakest = self.measured(prep).into_iter().map(|(_, s)| s).fold(f64::INFINITY, f64::min);
         self.ceiling = self.ceiling.min(weakest);

@@ -68,10 +68,8 @@ struct Context<'a> {
     /// so a step may be made with any of them without a change (a phase; clinical review minor
     /// 15: 150 mg and 37.5 mg capsules, then one 150 mg, then three 37.5 mg).
     phase: Vec<Item>,
-    /// The ways of measuring (`Preparation::method`) the plan has measured with and then left:
-    /// a plan does not take one up again while the way it has now can go on (clinical review D1).
-    left: Vec<String>,
-    /// Every product a step so far has used.
+    /// Every product a step so far has used (the ways of measuring left are the solver's:
+    /// `Solver::leave`).
     used: Vec<String>,
 }
 
@@ -199,7 +197,6 @@ impl<'a> Context<'a> {
             held_longer: Vec::new(),
             rung: Rung::default(),
             phase: Vec::new(),
-            left: Vec::new(),
             used: Vec::new(),
         })
     }
@@ -262,10 +259,7 @@ impl<'a> Context<'a> {
                     }
                     ladder.accept(step.dose_mg.get());
                     grow_phase(&mut self.phase, &step.preparation);
-                    if let Some(before) = like.filter(|b| !b.items.is_empty() && b.method != step.preparation.method)
-                        && !self.left.contains(&before.method)
-                    {
-                        self.left.push(before.method.clone());
+                    if let Some(before) = like.filter(|b| !b.items.is_empty() && b.method != step.preparation.method) {
                         self.solver.leave(&before.method);
                     }
                     self.note_used(&step.preparation);
@@ -863,6 +857,7 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Records the products `p` uses as used by the plan.
     fn note_used(&mut self, p: &Preparation) {
         for item in &p.items {
             if !self.used.contains(&item.product_id) {
@@ -881,7 +876,7 @@ impl<'a> Context<'a> {
         // Products only once a liquid is measured: between tablets alone, a strength coming back
         // is how small cuts are made (2 mg tablets beside 5 mg ones), not a swing.
         let measured = !before.method.is_empty();
-        (p.method != before.method && self.left.contains(&p.method))
+        (p.method != before.method && self.solver.has_left(&p.method))
             || (measured && p.items.iter().any(|i| dropped(&i.product_id)))
     }
 
