@@ -596,14 +596,15 @@ fn a_plan_exports_as_a_fhir_r4_bundle_that_validates() {
         assert_eq!(d["sequence"], k + 1);
         let text = d["text"].as_str().unwrap();
         let dose = taper_core::units::trim_number(step["dose_mg"].as_f64().unwrap());
-        assert!(text.contains(&format!(": {dose} mg a day")), "step {k}: {text}");
         if d["doseAndRate"].is_null() {
             // Drops count differently from tablets: never a quantity a pharmacy could dispense
             // as the drops' own milligrams.
-            assert!(text.contains("counted as mg of tablets"), "step {k}: {text}");
+            assert!(text.contains(" mg of the oral drops 40 mg/mL a day (the plan counts it as "), "step {k}: {text}");
+            assert!(!text.contains(&format!(": {dose} mg a day")), "the plan's mg are not the drops' own: {text}");
             in_words += 1;
             continue;
         }
+        assert!(text.contains(&format!(": {dose} mg a day")), "step {k}: {text}");
         assert_eq!(d["doseAndRate"][0]["doseQuantity"]["code"], "mg");
         let mg = d["doseAndRate"][0]["doseQuantity"]["value"].as_f64().unwrap();
         assert!((mg - step["dose_mg"].as_f64().unwrap()).abs() < 1e-6, "step {k}: {mg} mg");

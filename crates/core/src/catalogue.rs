@@ -693,6 +693,23 @@ impl Drug {
     pub fn dose_now_mg(&self, typed_mg: f64, taken_as: Option<&str>, offered: &[&str]) -> Result<f64, String> {
         let differ: Vec<&Product> = self.products.iter().filter(|p| p.exposure_differs()).collect();
         if let Some(p) = differ.iter().find(|p| Some(p.id.as_str()) == taken_as) {
+            // A modified-release unit is never split: a dose of it that is not a whole number of
+            // units was typed in the other form's milligrams (a walk: 150 typed for one 165 mg
+            // Lyrica CR tablet became 136.36 mg, and the first cut 18 %).
+            if let (true, Form::Tablet { strength_mg, .. } | Form::Capsule { strength_mg, .. }) =
+                (p.is_modified_release(), &p.form)
+            {
+                let units = typed_mg / strength_mg;
+                if (units - units.round()).abs() > 1e-6 || units.round() < 1.0 {
+                    return Err(format!(
+                        "{} mg is not a whole number of the {}, which is never split: type the milligrams on its label ({} mg for one, {} mg for two), or choose how you take it if it is another form",
+                        crate::units::trim_number(typed_mg),
+                        p.describe(),
+                        crate::units::trim_number(*strength_mg),
+                        crate::units::trim_number(strength_mg * 2.0)
+                    ));
+                }
+            }
             return Ok(p.tablet_equivalent_mg(typed_mg));
         }
         // Asked only when such a product is offered (walk-through round 4: a person with only

@@ -355,3 +355,16 @@ fn lyrica_cr_counts_a_tenth_less_than_its_milligrams() {
         }
     }
 }
+
+/// A walk: a person taking one 165 mg Lyrica CR tablet typed 150 (the capsule-equivalent the
+/// form had just shown) and chose CR; the plan read 150 mg of CR, 136.36 mg, and its first cut
+/// from the real 150 was 18 %. A modified-release dose that is not whole units is asked again.
+#[test]
+fn a_modified_release_dose_that_is_not_whole_units_is_asked_again() {
+    let c = Catalogue::builtin().unwrap();
+    let drug = c.drug("pregabalin").unwrap();
+    let offered = ["pregabalin-er-tab-165mg"];
+    let asked = drug.dose_now_mg(150.0, Some("pregabalin-er-tab-165mg"), &offered).unwrap_err();
+    assert!(asked.contains("150 mg is not a whole number of the 165 mg extended-release tablet"), "{asked}");
+    assert!((drug.dose_now_mg(330.0, Some("pregabalin-er-tab-165mg"), &offered).unwrap() - 300.0).abs() < 1e-6);
+}

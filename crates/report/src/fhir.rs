@@ -27,7 +27,7 @@ const LOINC: &str = "http://loinc.org";
 /// `urn:uuid:` so the bundle can travel without an account.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
-    /// A UUID, as text: the `Patient` and every reference to it use `urn:uuid:{id}`.
+    /// A stable id of the person; the `Patient` is named by a hash of it, never by it.
     pub id: &'a str,
 }
 
@@ -59,6 +59,9 @@ pub struct Dosing {
     /// CR), what the plan's milligrams count against ("tablets"): the dose is then sent in
     /// words only, never as a `doseQuantity` a pharmacy could dispense as the product's own mg.
     pub counted_against: Option<&'static str>,
+    /// With `counted_against`, where the whole dose is of that one product: its own milligrams
+    /// and what it is ("the liquid"), said first so nobody dispenses the plan's milligrams of it.
+    pub taken: Option<(f64, String)>,
 }
 
 /// A questionnaire's total on its day, and PHQ-9's item 9 where answered.
@@ -93,6 +96,7 @@ pub fn plan_of(plan: &Plan, first_day: Date, catalogue: &taper_core::Catalogue) 
             instruction: step.preparation.instruction(),
             times,
             counted_against: counted_against(step.preparation.ids(), catalogue),
+            taken: taken_as(&step.preparation, catalogue),
         });
     }
     let stops_on = plan.steps.iter().skip(1).find(|s| s.dose_mg.is_zero()).and_then(|s| on(s.day));
@@ -118,11 +122,20 @@ pub fn counted_against<'a>(
     ids.find_map(|id| catalogue.product(id).filter(|p| p.exposure_differs()).map(|p| p.counted_against()))
 }
 
+/// Where the whole of `prep` is of products counted differently, their own milligrams (core's
+/// `Preparation::as_taken_mg`) and what they are.
+fn taken_as(prep: &taper_core::formulation::Preparation, catalogue: &taper_core::Catalogue) -> Option<(f64, String)> {
+    let mg = prep.as_taken_mg(|id| catalogue.product(id).map_or(1.0, |p| p.relative_exposure))?;
+    let product = prep.ids().find_map(|id| catalogue.product(id).filter(|p| p.exposure_differs()))?;
+    Some((mg, product.describe()))
+}
+
 /// A FHIR R4 `Bundle` of type `collection`: the `Patient`, each plan's `MedicationRequest`, each
 /// score's `Observation`s and a `Provenance`, stamped `now`.
 pub fn bundle(subject: Subject, plans: &[MedicationPlan], scores: &[Score], now: Timestamp) -> Value {
     let now = instant(now);
-    let patient = format!("urn:uuid:{}", subject.id);
+    // Not the account's own id (a walk: a time-ordered id told when the account was made).
+    let patient = format!("urn:uuid:{}", derived_uuid(subject.id, "patient"));
     let mut entries = vec![json!({ "fullUrl": patient, "resource": { "resourceType": "Patient" } })];
     let mut made = Vec::new();
     for plan in plans {
@@ -163,8 +176,22 @@ fn medication_request(plan: &MedicationPlan, patient: &str, now: &str) -> Value 
     }
     let mut dosages = Vec::new();
     for (sequence, d) in (1..).zip(&plan.dosings) {
-        let counted = d.counted_against.map(|a| format!(", counted as mg of {a}")).unwrap_or_default();
-        let text = format!("{} from {}: {} mg a day{counted}.", d.label, d.start, n(d.dose_mg));
+        let text = match (&d.taken, d.counted_against) {
+            (Some((mg, what)), Some(a)) => format!(
+                "{} from {}: {} mg of the {what} a day (the plan counts it as {} mg of {a}).",
+                d.label,
+                d.start,
+                n(*mg),
+                n(d.dose_mg)
+            ),
+            (None, Some(a)) => format!(
+                "{} from {}: as prepared below (the plan counts the day as {} mg of {a}; some of it is a product counted differently).",
+                d.label,
+                d.start,
+                n(d.dose_mg)
+            ),
+            _ => format!("{} from {}: {} mg a day.", d.label, d.start, n(d.dose_mg)),
+        };
         if d.times.is_empty() {
             dosages.push(dosage(sequence, &text, d, None, d.dose_mg, &d.instruction));
         }

@@ -647,8 +647,14 @@ impl Signup {
             role: f.role.clone(),
             roles: crate::auth::roles(),
             country: f.country.trim().to_string(),
-            // Asked once: shown again, the form no longer carries the suggestion.
-            country_suggested: if errors.is_empty() { f.country_suggested.clone() } else { String::new() },
+            // Asked once: shown again after the question, the form no longer carries the
+            // suggestion; after any other error it still does (a walk: a missing time zone
+            // cleared it, and US crisis lines came first for someone in London).
+            country_suggested: if errors.iter().any(|e| e.name == "country") {
+                String::new()
+            } else {
+                f.country_suggested.clone()
+            },
             countries: &crate::crisis::CHOICES,
             errors,
         }

@@ -827,8 +827,14 @@ impl<'a> Context<'a> {
     ) -> Option<Choice> {
         // Kept parts keep the way of measuring too: a pregabalin day of capsules and solution
         // went to capsules alone for one step, then back to the solution.
-        let same_way = |c: &Choice| like.is_none_or(|b| b.items.is_empty() || c.preparation.method == b.method);
-        if let Some(c) = self.in_kept_parts(aim, window, tolerance, !exact).filter(same_way) {
+        // Nor take up again, dose by dose, a product left (a re-run: lorazepam's 0.5 mg tablet,
+        // dropped at step 2, came back at step 40 beside a dilution).
+        let same_way = |ctx: &Self, c: &Choice| {
+            like.is_none_or(|b| {
+                b.items.is_empty() || (c.preparation.method == b.method && !ctx.takes_up_again(&c.preparation, b))
+            })
+        };
+        if let Some(c) = self.in_kept_parts(aim, window, tolerance, !exact).filter(|c| same_way(self, c)) {
             return Some(c);
         }
         let keep = if exact { None } else { like };

@@ -64,6 +64,9 @@ fn plan_of(state: &AppState, course: &Course, today: Date) -> MedicationPlan {
             )
             // Plans stored before the products were kept counted only drops differently.
             .or_else(|| step.as_taken_mg.map(|_| "tablets")),
+            taken: step
+                .as_taken_mg
+                .zip(step.as_taken_words.as_ref().map(|(of, _)| of.trim_start_matches("the ").to_string())),
         });
     }
     MedicationPlan {

@@ -314,11 +314,18 @@ fn past_start_problem(
     }
 }
 
-/// The note on a plan's last step above zero: it is not an end.
-fn last_step_hold(last_above_zero: bool) -> Option<String> {
-    last_above_zero.then(|| {
-        "Your plan stays at this dose from here: keep taking it until you and your prescriber decide the next step; do not stop suddenly.".to_string()
-    })
+/// The note on a plan's last step: above zero it is not an end; at zero, what comes after.
+fn last_step_note(last: bool, above_zero: bool) -> Option<String> {
+    match (last, above_zero) {
+        (true, true) => Some(
+            "Your plan stays at this dose from here: keep taking it until you and your prescriber decide the next step; do not stop suddenly.".to_string(),
+        ),
+        // A walk: the stop row said nothing of the weeks after it.
+        (true, false) => Some(
+            "After the last dose, keep checking in: withdrawal symptoms can begin days or weeks later and can be mistaken for a return of what the medicine treated. If they come, see Symptoms after stopping (on Today) and talk to your prescriber. Ask your pharmacy how to return what is left.".to_string(),
+        ),
+        (false, _) => None,
+    }
 }
 
 fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Option<Date>) -> Vec<StepView> {
@@ -340,7 +347,7 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
             instruction: s.instruction.clone(),
             first: s.first.clone(),
             times: s.doses.iter().map(|d| (d.time.clone(), mg(d.mg), d.take.clone())).collect(),
-            notes: last_step_hold(last && s.dose_mg > 0.0)
+            notes: last_step_note(last, s.dose_mg > 0.0)
                 .into_iter()
                 .chain(s.notes.iter().filter(|n| i == 0 || !steps[i - 1].notes.contains(n)).cloned())
                 .collect(),

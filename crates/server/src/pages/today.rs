@@ -295,8 +295,9 @@ fn new_products(now: &crate::settings::StoredStep, next: &crate::settings::Store
         next.uses.iter().flatten().filter(|u| !has(&u.product_id)).map(|u| u.name.as_str()).collect();
     (!names.is_empty()).then(|| {
         format!(
-            "That step uses the {}, which you do not use now: make sure you have it by then (ask your prescriber or pharmacy in good time).",
-            names.join(" and the ")
+            "That step uses the {}, which you do not use now: make sure you have {} by then (ask your prescriber or pharmacy in good time).",
+            names.join(" and the "),
+            if names.len() > 1 { "them" } else { "it" }
         )
     })
 }

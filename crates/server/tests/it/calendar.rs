@@ -145,6 +145,8 @@ async fn the_plan_and_scores_download_as_a_valid_fhir_r4_bundle() {
         assert!(got.headers()["content-type"].to_str().unwrap().starts_with("application/fhir+json"));
         let text = got.text().await.unwrap();
         assert!(!text.contains("Frankie") && !text.contains("f@example.org"), "no name or e-mail: {text}");
+        let account = app.store.user_by_email("f@example.org").await.unwrap().unwrap().id.to_string();
+        assert!(!text.contains(&account), "not the account's id (it tells when it was made): {text}");
         let bundle: serde_json::Value = serde_json::from_str(&text).unwrap();
         let resources: Vec<&serde_json::Value> =
             bundle["entry"].as_array().unwrap().iter().map(|e| &e["resource"]).collect();

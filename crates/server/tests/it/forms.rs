@@ -4,8 +4,8 @@
 
 use reqwest::StatusCode;
 
-use crate::days_ago;
 use crate::helpers::{Page, TestApp, on_both, on_sqlite};
+use crate::{days_ago, make_plan};
 
 /// The text a person reads: tags (and so attribute values such as product ids in form fields)
 /// removed.
@@ -774,6 +774,25 @@ async fn a_plan_that_holds_says_so_on_its_last_step() {
         assert!(text.rfind("For these ").is_some_and(|these| these < each) && each < hold, "{text}");
         assert_eq!(text.matches("Your plan stays at this dose from here").count(), 1, "{text}");
         assert!(text.contains("for a step held longer"), "{text}");
+        app
+    })
+    .await;
+}
+
+/// A walk: a plan's last row, "0 mg · none (stop)", said nothing of the weeks after it. It now
+/// says to keep checking in, that withdrawal can come later, and where to look.
+#[tokio::test]
+async fn the_stop_says_what_comes_after_it() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("lee@example.org").await;
+        make_plan(&b, &days_ago(0), "28").await;
+        let page = b.get("/plan").await;
+        let text = visible(&page);
+        assert!(text.contains("none (stop)"), "{text}");
+        let stop = text.rfind("none (stop)").unwrap();
+        assert!(text[stop..].contains("After the last dose, keep checking in"), "{}", &text[stop..]);
+        assert_eq!(text.matches("After the last dose, keep checking in").count(), 1, "{text}");
         app
     })
     .await;
