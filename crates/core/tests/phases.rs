@@ -365,3 +365,30 @@ fn a_larger_cut_held_longer_never_passes_the_end_dose() {
     assert!((p.steps.last().unwrap().dose_mg.get() - 37.5).abs() < 1e-9);
     assert!(p.steps.iter().all(|s| s.dose_mg.get() >= 37.5 - 1e-9));
 }
+
+/// The final re-run (issue 18, D1): escitalopram 10 mg at 5 % with every product measured the
+/// 1 mg/mL solution, then a 1 in 100 dilution of the 20 mg/mL drops, a bottle that drawn from by
+/// mistake is twenty times the dose; venlafaxine 225 mg went from the 37.5 mg/5 mL solution to
+/// a dilution of the 75 mg/5 mL one. A plan never measures from a stronger bottle after a
+/// weaker one, neat or diluted.
+#[test]
+fn no_stronger_bottle_after_a_weaker_one() {
+    let c = Catalogue::builtin().unwrap();
+    for (drug, start) in [("escitalopram", 10.0), ("venlafaxine", 225.0)] {
+        let ids: Vec<&str> = c.drug(drug).unwrap().products.iter().map(|p| p.id.as_str()).collect();
+        let p =
+            taper_core::plan(&c, &request(&c, drug, start, &ids, false, Strategy::Proportional { step_percent: 5.0 }))
+                .unwrap();
+        let strength = |id: &str| match c.product(id).unwrap().form {
+            Form::Liquid { mg_per_ml, .. } => mg_per_ml * c.product(id).unwrap().relative_exposure,
+            _ => f64::INFINITY,
+        };
+        let mut weakest = f64::INFINITY;
+        for s in &p.steps {
+            for i in s.preparation.ids().filter(|id| strength(id).is_finite()) {
+                assert!(strength(i) <= weakest * (1.0 + 1e-9), "{drug} step {}: {i} after a weaker bottle", s.index);
+                weakest = weakest.min(strength(i));
+            }
+        }
+    }
+}

@@ -813,6 +813,14 @@ pub struct Solver {
     /// nothing else in reach makes the dose (clinical review D1: concentrate → tablets → a
     /// dilution of the concentrate).
     left: Vec<String>,
+    /// The weakest bottle (its own strength, as counted) the plan has measured from: a liquid is
+    /// never measured from a stronger bottle after it, neat or diluted (a re-run: escitalopram
+    /// went from the 1 mg/mL solution to a dilution of the 20 mg/mL drops, a bottle that drawn
+    /// from by mistake is twenty times the dose). Set by the plan's steps only, not by looks
+    /// ahead, so it needs no restoring.
+    bottle_ceiling: f64,
+    /// For days between two fixed steps: no bottle weaker than the later step measures from.
+    bottle_floor: f64,
 }
 
 impl Solver {
@@ -846,6 +854,8 @@ impl Solver {
             floor,
             draws: 1,
             left: Vec::new(),
+            bottle_ceiling: f64::INFINITY,
+            bottle_floor: 0.0,
         }
     }
 
@@ -908,6 +918,39 @@ impl Solver {
     pub fn leave(&mut self, method: &str) {
         if !self.left.iter().any(|m| m == method) {
             self.left.push(method.to_string());
+        }
+    }
+
+    /// Records the bottles `prep` measures from: none stronger is measured from after it.
+    pub fn settle_bottles(&mut self, prep: &Preparation) {
+        let bottles: Vec<usize> = self.measured(prep).into_iter().map(|(stock, _)| stock).collect();
+        for stock in bottles {
+            self.bottle_ceiling = self.bottle_ceiling.min(self.bottle_strength(stock));
+        }
+    }
+
+    /// The strengths of the bottles `prep` measures from.
+    pub fn bottles_of(&self, prep: &Preparation) -> Vec<f64> {
+        self.measured(prep).into_iter().map(|(stock, _)| self.bottle_strength(stock)).collect()
+    }
+
+    /// The weakest bottle measured from so far (unbounded before any).
+    pub fn bottle_ceiling(&self) -> f64 {
+        self.bottle_ceiling
+    }
+
+    /// Bounds the bottles for the days between two fixed steps, as `bound` does strengths.
+    pub fn bound_bottles(&mut self, ceiling: f64, floor: f64) {
+        self.bottle_ceiling = ceiling;
+        self.bottle_floor = floor;
+    }
+
+    /// A liquid stock's own strength, as counted (mg per mL × its relative exposure).
+    fn bottle_strength(&self, stock: usize) -> f64 {
+        let product = &self.stocks[stock].product;
+        match product.form {
+            Form::Liquid { mg_per_ml, .. } => mg_per_ml * product.relative_exposure,
+            _ => f64::INFINITY,
         }
     }
 
@@ -975,6 +1018,12 @@ impl Solver {
     /// Whether `fine` is allowed after what the plan has measured so far; with `keep_strength`,
     /// a liquid already measured only at that same strength.
     fn allowed(&self, fine: &Fine, keep_strength: bool) -> bool {
+        let bottle = self.bottle_strength(fine.stock);
+        if fine.strength.is_some()
+            && (bottle > self.bottle_ceiling * (1.0 + 1e-9) || bottle < self.bottle_floor * (1.0 - 1e-9))
+        {
+            return false;
+        }
         fine.strength.is_none_or(|s| {
             let (ceiling, floor) = (self.ceiling, self.floor);
             let floor = if keep_strength && ceiling.is_finite() { floor.max(ceiling) } else { floor };

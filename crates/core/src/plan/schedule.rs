@@ -210,6 +210,7 @@ impl<'a> Context<'a> {
         let mut steps = vec![self.first_step(start)];
         grow_phase(&mut self.phase, &steps[0].preparation);
         self.note_used(&steps[0].preparation);
+        self.solver.settle_bottles(&steps[0].preparation);
         let mut status = PlanStatus::Complete;
         // The ladder reads its own copies, so the context stays free to record warnings.
         let (strategy, model) = (self.strategy.clone(), self.model.clone());
@@ -263,6 +264,7 @@ impl<'a> Context<'a> {
                         self.solver.leave(&before.method);
                     }
                     self.note_used(&step.preparation);
+                    self.solver.settle_bottles(&step.preparation);
                     steps.push(step);
                 }
                 Err(incomplete) => {
@@ -1410,11 +1412,15 @@ impl<'a> Context<'a> {
         // no weaker than any later step will (never back up in strength, clinical review D1).
         let mut solver = self.solver.clone();
         let measured: Vec<Vec<(usize, f64)>> = steps.iter().map(|s| solver.measured(&s.preparation)).collect();
-        let mut ceiling = f64::INFINITY;
+        // The bottles alike: none stronger than any step up to k, none weaker than a later one.
+        let bottles: Vec<Vec<f64>> = steps.iter().map(|s| solver.bottles_of(&s.preparation)).collect();
+        let (mut ceiling, mut bottle_ceiling) = (f64::INFINITY, f64::INFINITY);
         for k in 0..steps.len().saturating_sub(1) {
             ceiling = measured[k].iter().map(|(_, s)| *s).fold(ceiling, f64::min);
             let floor = measured[k + 1..].iter().flatten().map(|(_, s)| *s).fold(0.0, f64::max);
             solver.bound(ceiling, floor);
+            bottle_ceiling = bottles[k].iter().copied().fold(bottle_ceiling, f64::min);
+            solver.bound_bottles(bottle_ceiling, bottles[k + 1..].iter().flatten().copied().fold(0.0, f64::max));
             let (from, to) = (steps[k].dose_mg.get(), steps[k + 1].dose_mg.get());
             // A step held longer (`next_day`) has more days between.
             let interval = steps[k + 1].day - steps[k].day;
@@ -1431,6 +1437,7 @@ impl<'a> Context<'a> {
                 let (dose, prep) = match solver.solve(target, window, tol) {
                     Some(c) => {
                         solver.settle(&c.preparation);
+                        solver.settle_bottles(&c.preparation);
                         (c.preparation.dose_mg, c.preparation)
                     }
                     None => (prev, prev_prep.clone()),
@@ -1444,6 +1451,7 @@ impl<'a> Context<'a> {
             steps[k].daily = daily;
             // What these days measured bounds the days after them too.
             ceiling = solver.ceiling();
+            bottle_ceiling = solver.bottle_ceiling();
         }
     }
 

@@ -22,8 +22,34 @@ pub fn measured(p: &Plan) -> Vec<&Preparation> {
     out
 }
 
+/// A bottle stronger than one measured from on an earlier day, in words (a re-run: a dilution of
+/// the 20 mg/mL drops after the 1 mg/mL solution); None when there is none. Two bottles on one
+/// day (the dose taken now may be so) are not judged here.
+pub fn stronger_bottle(c: &Catalogue, p: &Plan) -> Option<String> {
+    let bottle = |id: &str| {
+        c.product(id).and_then(|product| match product.form {
+            Form::Liquid { mg_per_ml, .. } => Some(mg_per_ml * product.relative_exposure),
+            _ => None,
+        })
+    };
+    let mut weakest = f64::INFINITY;
+    let days =
+        p.steps.iter().flat_map(|s| std::iter::once(&s.preparation).chain(s.daily.iter().map(|d| &d.preparation)));
+    for day in days {
+        let ids: Vec<&str> = day.ids().collect();
+        if let Some(b) = ids.iter().filter_map(|id| bottle(id)).find(|b| *b > weakest * (1.0 + 1e-9)) {
+            return Some(format!("a {b} mg/mL bottle after a {weakest} mg/mL one: {}", day.instruction()));
+        }
+        weakest = ids.iter().filter_map(|id| bottle(id)).fold(weakest, f64::min);
+    }
+    None
+}
+
 /// The first way `p` breaks the rule, in words; None when it keeps it.
 pub fn first_breach(c: &Catalogue, p: &Plan, syringe_ml: f64) -> Option<String> {
+    if let Some(b) = stronger_bottle(c, p) {
+        return Some(b);
+    }
     let least = 10.0 * syringe_ml - 1e-9;
     let mut weakest: Option<f64> = None;
     for prep in measured(p) {
