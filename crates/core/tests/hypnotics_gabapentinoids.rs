@@ -368,3 +368,17 @@ fn a_modified_release_dose_that_is_not_whole_units_is_asked_again() {
     assert!(asked.contains("150 mg is not a whole number of the 165 mg extended-release tablet"), "{asked}");
     assert!((drug.dose_now_mg(330.0, Some("pregabalin-er-tab-165mg"), &offered).unwrap() - 300.0).abs() < 1e-6);
 }
+
+/// The final re-run: beads were accepted for temazepam capsules, which hold powder, and the plan
+/// said "open a 15 mg capsule (about 150 beads), take out 15 beads". A bead count for a powder
+/// capsule is refused, naming the capsule and what to do instead.
+#[test]
+fn beads_are_refused_for_a_capsule_of_powder() {
+    let c = Catalogue::builtin().unwrap();
+    let mut stock = Stock::new(c.product("temazepam-cap-15mg").unwrap().clone());
+    stock.beads_per_capsule = Some(150);
+    let kit = Kit { stocks: vec![stock], equipment: Equipment::default() };
+    let req = PlanRequest::new("temazepam", Mg::new(15.0).unwrap(), Strategy::Proportional { step_percent: 10.0 }, kit);
+    let refused = plan(&c, &req).unwrap_err().to_string();
+    assert!(refused.contains("holds powder, not beads"), "{refused}");
+}

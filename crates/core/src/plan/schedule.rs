@@ -9,7 +9,7 @@
 
 pub use super::types::*;
 pub use crate::catalogue::short_citation;
-use crate::catalogue::{Catalogue, Drug};
+use crate::catalogue::{CapsuleContents, Catalogue, Drug, Form};
 use crate::error::{InputError, PlanError};
 use crate::formulation::{Choice, Item, Landing, Preparation, Solver, Stock, Unit, Window};
 use crate::occupancy::Occupancy;
@@ -97,6 +97,16 @@ fn check_kit(drug: &Drug, req: &PlanRequest) -> Result<(), PlanError> {
                 product_list(drug)
             );
             return Err(InputError::new("have", &stock.product.id, msg).into());
+        }
+        // Powder cannot be counted (a re-run: "open a 15 mg capsule (about 150 beads), take out
+        // 15 beads" for temazepam, whose capsules hold powder).
+        let powder = matches!(stock.product.form, Form::Capsule { contents: CapsuleContents::Powder, .. });
+        if powder && stock.beads_per_capsule.is_some() {
+            let msg = format!(
+                "the {} holds powder, not beads that can be counted: leave the bead count out, or weigh its contents instead (the weight of one capsule's contents and your scale's readability)",
+                stock.product.describe()
+            );
+            return Err(InputError::new("beads", &stock.product.id, msg).into());
         }
     }
     Ok(())
