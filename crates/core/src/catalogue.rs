@@ -717,10 +717,10 @@ impl Drug {
         if taken_as == Some("tablets") || !differ.iter().any(|p| offered.contains(&p.id.as_str())) {
             return Ok(typed_mg);
         }
-        let reference = if differ[0].is_modified_release() { "immediate release" } else { "tablets" };
         Err(format!(
-            "Say whether you take your {} now as {reference} or as the {}: {} (its label), so the plan must know which.",
+            "Say whether you take your {} now as {} or as the {}: {} (its label), so the plan must know which.",
             self.name,
+            differ[0].counted_against(),
             differ.iter().map(|p| p.describe()).collect::<Vec<_>>().join(" or the "),
             differ[0].exposure_words()
         ))

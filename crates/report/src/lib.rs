@@ -30,14 +30,20 @@ pub fn duration_words(days: u32) -> String {
     }
 }
 
-/// What a step uses up over `days`, in words: "For these 28 days: 42 × 0.5 mg tablet; 30 mL
-/// of the oral solution 1 mg/mL" (clinical review minor 17); `None` for a step that uses nothing.
 /// The days step `i` of `plan` lasts: to the next step, or one interval for the last.
 pub fn step_days(plan: &taper_core::Plan, i: usize) -> u32 {
     let day = plan.steps.get(i).map_or(0, |s| s.day);
     plan.steps.get(i + 1).map_or(plan.interval_days, |next| next.day - day)
 }
 
+/// `stock_line` for a plan's last step, which lasts until the next decision: for each span of
+/// its days, not "these" (a walk read "For these 28 days" on the last card as the plan's end).
+pub fn for_each_span(line: String) -> String {
+    line.replacen("For these ", "For each ", 1)
+}
+
+/// What a step uses up over `days`, in words: "For these 28 days: 42 × 0.5 mg tablet; 30 mL
+/// of the oral solution 1 mg/mL" (clinical review minor 17); `None` for a step that uses nothing.
 pub fn stock_line(step: &taper_core::schedule::Step, days: u32, catalogue: &taper_core::Catalogue) -> Option<String> {
     use taper_core::formulation::Unit;
     use taper_core::units::trim_number as n;

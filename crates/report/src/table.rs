@@ -134,7 +134,7 @@ fn supply_lines(plan: &Plan, catalogue: &Catalogue) -> String {
     let mut lines = Vec::new();
     for (i, s) in plan.steps.iter().enumerate() {
         let Some(line) = crate::stock_line(s, crate::step_days(plan, i), catalogue) else { continue };
-        let line = if i + 1 == plan.steps.len() { line.replacen("For these ", "For each ", 1) } else { line };
+        let line = if i + 1 == plan.steps.len() { crate::for_each_span(line) } else { line };
         lines.push(format!("  Step {}: {line}", s.index));
     }
     if lines.is_empty() {

@@ -354,7 +354,7 @@ fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Opt
             current: today.is_some_and(|t| date <= t && ends.is_none_or(|e| t < e)),
             // The last step lasts until the next decision: its stock is for each such span (a
             // walk read "For these 28 days" on a plan's last card as its end).
-            stock: s.stock.clone().map(|st| if last { st.replacen("For these ", "For each ", 1) } else { st }),
+            stock: s.stock.clone().map(|st| if last { taper_report::for_each_span(st) } else { st }),
             daily: s
                 .daily
                 .iter()
