@@ -68,10 +68,15 @@ fn given_times_are_kept_and_long_acting_drugs_stay_once_a_day() {
 
 /// A day too small for three measurable parts is taken at fewer of the times, said once, at the
 /// step where it starts; each part that is a liquid is drawn from one dilution made for the day.
+/// With a syringe marked in 0.5 mL, ten marks of the weakest dilution (1 in 500) are 0.01 mg, so
+/// the last days, under 0.03 mg, cannot be three parts.
 #[test]
 fn fewer_times_are_said_and_a_divided_day_makes_its_dilution_once() {
     let c = Catalogue::builtin().unwrap();
-    let p = plan(&c, "alprazolam", 1.0, &["alprazolam-tab-0.25mg", "alprazolam-oral-solution-1mg-ml"], None);
+    let mut kit = kit(&c, &["alprazolam-tab-0.25mg", "alprazolam-oral-solution-1mg-ml"]);
+    kit.equipment.syringe_ml = 0.5;
+    let req = PlanRequest::new("alprazolam", Mg::new(1.0).unwrap(), Strategy::Proportional { step_percent: 10.0 }, kit);
+    let p = taper_core::plan(&c, &req).unwrap();
     let fewer: Vec<_> = p.warnings.iter().filter(|w| w.code == "divided-dose").collect();
     assert!(!fewer.is_empty(), "the last small doses cannot be three parts");
     let first_fewer = fewer[0].step.unwrap();

@@ -22,6 +22,8 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
     let c = Catalogue::builtin().unwrap();
     let (mut sampled, mut made, mut steps, mut refused) = (0, 0, 0, 0);
     let (mut all_made, mut all_early, mut returns) = (0, 0, 0);
+    // Clinical review minor 16: plans that draw a volume under ten syringe marks (each said so).
+    let mut few_marks: BTreeMap<String, usize> = BTreeMap::new();
     // Clinical review minor 15: how many times the plans with every product take up a new one.
     let (mut all_changes, mut all_most) = (0, 0);
     let mut early: BTreeMap<String, usize> = BTreeMap::new();
@@ -64,6 +66,12 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
                         // Clinical review D1: never back up to a stronger liquid; ten graduations.
                         if let Some(breach) = support::strength::first_breach(&c, &p, req.kit.equipment.syringe_ml) {
                             panic!("{} {start} mg {strategy:?}: {breach}", drug.id);
+                        }
+                        if p.steps
+                            .iter()
+                            .any(|s| s.preparation.instruction().contains(taper_core::formulation::FEW_GRADUATIONS))
+                        {
+                            *few_marks.entry(drug.id.clone()).or_default() += 1;
                         }
                         // Clinical review D1 and minor 15: never a way of measuring taken up
                         // again after it was left (tablets → a liquid → tablets).
@@ -112,6 +120,8 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
         "sweep: {sampled} requests, {made} plans ({refused} refused with a reason), {steps} steps checked, 0 violations, 0 plans back up to a stronger liquid, {ended_early} plans end early"
     );
     eprintln!("  with every catalogue product of the drug: {all_made} plans, {all_early} end early");
+    let few: usize = few_marks.values().sum();
+    eprintln!("  {few} plans draw a volume under ten syringe marks, each said so (minor 16): {few_marks:?}");
     eprintln!("  {returns} plans take up again a way of measuring they had left (D1, minor 15)");
     eprintln!(
         "  with every product: {all_changes} changes of products in {all_made} plans ({:.2} a plan, at most {all_most})",

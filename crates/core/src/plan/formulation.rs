@@ -645,12 +645,15 @@ const RELEASE_MIX_COST: u32 = 4;
 /// day is taken at fewer times instead.
 const MAX_PART_STRAY: f64 = 0.5;
 /// One recipe at a time is easier to keep to than a new one every step: 1 + 9 mL, 1 + 19 mL,
-/// 1 + 49 mL or 1 + 99 mL. The two in between let a day split unevenly (0.5 mg in the morning,
+/// 1 + 49 mL, 1 + 99 mL, 1 + 199 mL or 1 + 499 mL. The two weakest keep the last, smallest doses
+/// at ten syringe marks or more (escitalopram 0.04 mg was 0.2 mL of a 1 in 100 dilution of the
+/// drops, a quarter of the dose per mark misread: clinical review minor 16); the cup still holds
+/// no more than 1 mL of the stock. The two between 10 and 100 let a day split unevenly (0.5 mg in the morning,
 /// 1.5 mg at night) keep both doses between ten syringe marks and a syringe-full at one strength:
 /// with only 1 in 10 and 1 in 100, a morning dose under ten marks of the one needed the other, too
 /// weak for the night dose (a walk: the split then broke down).
 /// Weakest first, so that of two that make a dose alike, the one that lasts longer is taken.
-const DILUTIONS: &[f64] = &[100.0, 50.0, 20.0, 10.0];
+const DILUTIONS: &[f64] = &[500.0, 200.0, 100.0, 50.0, 20.0, 10.0];
 
 // Each source below counts doses in tablet-equivalent mg where a product's exposure differs
 // (`relative_exposure`).
@@ -736,7 +739,9 @@ fn liquid_fine(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Fine> {
                 dilution: Some(Dilution { stock_ml: 1.0, water_ml: f - 1.0, mg_per_ml: c / x }),
                 max_units,
             },
-            cost: 3,
+            // Half a litre of water a day is more trouble than a tenth of one: the two weakest
+            // only where the others cannot give ten marks.
+            cost: if *f > 100.0 { 4 } else { 3 },
             max_mg: c * eq.syringe_max_ml,
             strength: Some(c),
         });
@@ -2126,12 +2131,19 @@ mod tests {
         let item = &choice.preparation.items[0];
         assert!(item.dilution.is_some() && item.quantity >= 1.0 - 1e-9, "{item:?}");
         assert!((choice.preparation.dose_mg - 0.5).abs() <= 0.04);
-        // 0.31 mg would be 0.8 mL of the weakest dilution: fewer than ten graduations, so the
+        // 0.31 mg was 0.8 mL of a 1 in 100 dilution (clinical review minor 16): a weaker one
+        // measures it in ten graduations or more.
+        let small = solver.solve(0.31, open(0.25, 0.73), 0.04).unwrap();
+        let item = &small.preparation.items[0];
+        let weak = item.dilution.as_ref().is_some_and(|d| d.stock_ml + d.water_ml > 100.0);
+        assert!(small.within_tolerance && weak && item.quantity >= 1.0 - 1e-9, "{item:?}");
+        // 0.06 mg would be 0.6 mL of the weakest dilution (0.1 mg/mL counted as tablets): the
         // nearest dose ten graduations can give is offered instead, never a smaller volume.
-        let near = solver.solve(0.31, open(0.25, 0.73), 0.04).unwrap();
+        let near = solver.solve(0.06, open(0.05, 0.2), 0.006).unwrap();
         assert!(
             !near.within_tolerance
-                && near.preparation.items.iter().all(|i| i.unit != Unit::Ml || i.quantity >= 1.0 - 1e-9)
+                && near.preparation.items.iter().all(|i| i.unit != Unit::Ml || i.quantity >= 1.0 - 1e-9),
+            "{near:?}"
         );
     }
 

@@ -281,8 +281,9 @@ async fn a_switchs_doses_are_recorded_one_by_one() {
         let started = b.submit("/switch", "/switch/start", &agreed).await;
         assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", crate::forms::visible(&started));
         let id = app.store.active_switch(user).await.unwrap().unwrap().id.to_string();
-        // Begun yesterday: yesterday's doses can be recorded too.
-        sqlx_shift(&app, &id, 1).await;
+        // Begun yesterday where the person lives (not in London: at 22:00 UTC the zone where it
+        // is noon is already on the next day): yesterday's doses can be recorded too.
+        app.store.test_set_switch_start(&id, &date.yesterday().unwrap().to_string()).await.unwrap();
 
         let t = b.get("/today").await;
         assert!(t.has("I took the 08:00 Clonazepam"), "{}", crate::forms::visible(&t));
