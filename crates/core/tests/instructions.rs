@@ -302,6 +302,37 @@ fn a_hold_names_the_larger_step_the_products_make() {
         "{reason}"
     );
     assert!(reason.contains("keep taking 50 mg and do not stop suddenly"), "{reason}");
+    // The hold names the step size that takes it; following it with a reason takes it, under
+    // both strategies, and without the reason the same step is refused.
+    for strategy in [Strategy::Proportional { step_percent: 10.0 }, Strategy::Hyperbolic { step_pp: 5.0 }] {
+        let mut req = PlanRequest::new(
+            "desvenlafaxine",
+            Mg::new(50.0).unwrap(),
+            strategy.clone(),
+            kit(&c, &["desvenlafaxine-er-tab-25mg", "desvenlafaxine-er-tab-50mg"]),
+        );
+        let p = plan(&c, &req).unwrap();
+        let taper_core::schedule::PlanStatus::Incomplete { reason, .. } = &p.status else { panic!("{:?}", p.status) };
+        let size: f64 = reason
+            .split("with that reason, a step size of ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        req.strategy = match strategy {
+            Strategy::Proportional { .. } => Strategy::Proportional { step_percent: size },
+            _ => Strategy::Hyperbolic { step_pp: size },
+        };
+        let without = plan(&c, &req);
+        assert!(without.as_ref().map_or(true, |p| p.steps.len() == 1), "{strategy:?}: taken without a reason");
+        req.pace_override =
+            Some(taper_core::Justification::parse("reason", "no compounding pharmacy within reach").unwrap());
+        let with = plan(&c, &req).unwrap();
+        assert_eq!(with.steps[1].dose_mg.get(), 25.0, "{strategy:?} with a step size of {size}: {:?}", with.status);
+    }
 }
 
 /// A walk: citalopram with 10 mg tablets and a cutter went 20 -> 12.5 mg (37.5 %) and then was

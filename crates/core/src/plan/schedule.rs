@@ -524,25 +524,17 @@ impl<'a> Context<'a> {
                 .to_string()
         };
         let bigger = self.solver.solve(window.low, larger, 1e-6).map_or_else(String::new, |c| {
-            let cut = (prev - c.preparation.dose_mg) / prev;
+            let dose = c.preparation.dose_mg;
+            let cut = (prev - dose) / prev;
             format!(
                 "; the products listed make {} mg next, a cut of {} %, {}",
-                n(c.preparation.dose_mg),
+                n(dose),
                 // One decimal: "11 %" read beside a limit of 11 % looked allowed (walk-through).
                 n((1000.0 * cut).round() / 10.0),
-                if cut <= half + 1e-9 && self.req.pace_override.is_some() {
-                    // A re-walk: a reason was recorded, yet the hold said "without a prescriber's
-                    // recorded reason". The reason allows the pace chosen, not a larger step.
-                    "larger than the step this plan takes: the recorded reason allows the pace chosen, not a \
-                     larger step than it (choose a larger step, with your prescriber, to take it)"
-                        .to_string()
-                } else if cut <= half + 1e-9 && matches!(self.strategy, Strategy::Hyperbolic { .. }) {
-                    // A walk: 20 -> 12.5 mg (37.5 %) was planned and 7.5 -> 5 mg (33 %) refused.
-                    format!("larger than the pace limits allow without a prescriber's recorded reason {bound}")
-                } else if cut <= half + 1e-9 {
-                    "larger than the pace limits allow without a prescriber's recorded reason".to_string()
-                } else {
+                if cut > half + 1e-9 {
                     "more than any single step Taper plans".to_string()
+                } else {
+                    self.larger_step_words(prev, dose, &bound)
                 }
             )
         });
@@ -573,6 +565,36 @@ impl<'a> Context<'a> {
             ),
         });
         PlanStatus::Incomplete { reason, suggestion }
+    }
+
+    /// Why a cut the products make, within the milligram cap, is not taken, and the step size
+    /// that takes it with a prescriber's recorded reason (clinical review minor 22: desvenlafaxine
+    /// 50 mg with 25 mg tablets should "mention the 25 mg tablet with a recorded reason").
+    fn larger_step_words(&self, prev: f64, dose: f64, bound: &str) -> String {
+        let needed = match (&self.strategy, &self.model) {
+            (Strategy::Hyperbolic { .. }, Some(m)) => {
+                Some(format!("a step size of {} percentage points", m.occupancy.largest_drop(prev, dose).ceil()))
+            }
+            (Strategy::Proportional { .. }, _) => {
+                Some(format!("a step size of {} %", (100.0 * (prev - dose) / prev).ceil()))
+            }
+            _ => None,
+        };
+        if self.req.pace_override.is_some() {
+            // A re-walk: a reason was recorded, yet the hold said "without a prescriber's
+            // recorded reason". The reason allows the pace chosen, not a larger step.
+            let take = needed.unwrap_or_else(|| "a larger step".to_string());
+            format!(
+                "larger than the step this plan takes: the recorded reason allows the pace chosen, not a larger \
+                 step than it ({take}, agreed with your prescriber, takes it)"
+            )
+        } else {
+            // A walk: 20 -> 12.5 mg (37.5 %) was planned and 7.5 -> 5 mg (33 %) refused.
+            let bound =
+                if matches!(self.strategy, Strategy::Hyperbolic { .. }) { format!(" {bound}") } else { String::new() };
+            let with = needed.map_or_else(String::new, |s| format!("; with that reason, {s} takes it"));
+            format!("larger than the pace limits allow without a prescriber's recorded reason{bound}{with}")
+        }
     }
 
     /// Solves one step, or says why the plan stops here.
