@@ -392,3 +392,44 @@ fn no_stronger_bottle_after_a_weaker_one() {
         }
     }
 }
+
+/// Paroxetine 60 mg at 5 % a month with 20 and 40 mg tablets and the 2 mg/mL suspension took
+/// cuts of 17 to 25 % on tablets alone, each held longer (60 → 50 → 40 → 30 mg): the suspension
+/// was refused beside the tablets because ten millilitres of it cannot carry the whole dose. It
+/// is the strongest liquid there is, so nothing stronger can be needed after it: it now tops the
+/// tablets up, and every step keeps to the 5 % asked (plus a tenth for measuring).
+#[test]
+fn the_strongest_liquid_tops_up_tablets_rather_than_larger_cuts_held_longer() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["paroxetine-tab-20mg", "paroxetine-tab-40mg", "paroxetine-oral-suspension-2mg-ml"];
+    let strategy = Strategy::Proportional { step_percent: 5.0 };
+    let p = taper_core::plan(&c, &request(&c, "paroxetine", 60.0, &ids, false, strategy)).unwrap();
+    for w in p.steps.windows(2).take_while(|w| w[1].dose_mg.get() >= 20.0) {
+        let (before, after) = (w[0].dose_mg.get(), w[1].dose_mg.get());
+        assert!(after >= before * (1.0 - 0.055) - 1e-9, "step {}: {before} → {after} mg", w[1].index);
+    }
+    assert!(p.steps.iter().take(4).skip(1).all(|s| s.preparation.items.iter().any(|i| i.unit == Unit::Ml)));
+}
+
+/// With every paroxetine product, the same plan went 20 mg + 37.5 mg controlled release, then
+/// 30 mg + 25 mg controlled release, then 40 mg + 12.5 mg controlled release: a new pair of
+/// tablets each month, and the two release forms in one day (their doses do not match mg for mg,
+/// the controlled-release note says). It now keeps the ordinary tablets and the suspension.
+#[test]
+fn every_paroxetine_product_does_not_mix_controlled_release_into_each_step() {
+    let c = Catalogue::builtin().unwrap();
+    let ids: Vec<&str> = c.drug("paroxetine").unwrap().products.iter().map(|p| p.id.as_str()).collect();
+    let p = taper_core::plan(
+        &c,
+        &request(&c, "paroxetine", 60.0, &ids, false, Strategy::Proportional { step_percent: 5.0 }),
+    )
+    .unwrap();
+    let mixed: Vec<usize> = (p.steps.iter())
+        .filter(|s| {
+            let cr = |i: &taper_core::formulation::Item| i.product_id.contains("-cr-");
+            s.preparation.items.iter().any(cr) && !s.preparation.items.iter().all(cr)
+        })
+        .map(|s| s.index)
+        .collect();
+    assert_eq!(mixed, Vec::<usize>::new(), "steps mixing controlled and immediate release");
+}

@@ -88,6 +88,12 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
                             (p.warnings.iter()).filter(|w| w.code == "product-change").filter_map(|w| w.step).collect();
                         assert_eq!(said, starts, "{} {start} mg {strategy:?} cutter={cutter} kit={k}", drug.id);
                         if k == 0 {
+                            if starts.len() > 5 && std::env::var_os("SWEEP_DETAIL").is_some() {
+                                eprintln!(
+                                    "    {} {start} mg {strategy:?} cutter={cutter}: changes at {starts:?}",
+                                    drug.id
+                                );
+                            }
                             all_changes += starts.len();
                             all_most = all_most.max(starts.len());
                         }

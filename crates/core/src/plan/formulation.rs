@@ -779,7 +779,7 @@ pub const MIN_GRADUATIONS: u32 = 10;
 
 /// What a syringe item says, after its volume, when it is under ten graduations.
 pub const FEW_GRADUATIONS: &str = "This volume is fewer than ten marks on the syringe, so one mark misread is a tenth \
-     of the dose or more: measure it in good light with the smallest syringe you have, and ask your pharmacist for a \
+     of what you draw or more: measure it in good light with the smallest syringe you have, and ask your pharmacist for a \
      weaker dilution or a made-to-order liquid.";
 
 /// How `Solver::method` ends or joins its words, so the ways of measuring can be told apart
@@ -1014,10 +1014,26 @@ impl Solver {
     /// A liquid taken up at a new strength must be able to carry the whole dose alone: doses only
     /// fall, so when the tablets beside it drop out it can go on, and the plan never needs a
     /// stronger one again (a remainder measured from a weak dilution stalled plans otherwise).
-    fn carries(&self, fine: &Fine, window: Window) -> bool {
+    /// The strongest bottle, measured neat, is the exception for a step after the dose taken
+    /// now (`after_now`): nothing stronger could be needed after it, and until it carries the
+    /// dose alone the tablets beside it stay (paroxetine 60 mg with 20 and 40 mg tablets and the
+    /// 2 mg/mL suspension took cuts of 17 to 25 % on tablets alone, each held longer, rather than
+    /// 40 mg and 8.5 mL). The dose taken now is shown as the units alone make it where they can.
+    fn carries(&self, fine: &Fine, window: Window, after_now: bool) -> bool {
         // Before any liquid is measured the ceiling is unbounded, and no strength is current.
         let current = |s: f64| self.ceiling.is_finite() && (s - self.ceiling).abs() <= self.ceiling * 1e-9;
-        fine.strength.is_none_or(|s| current(s) || self.fine_max_mg(fine) >= window.low - 1e-9)
+        fine.strength.is_none_or(|s| {
+            current(s) || self.fine_max_mg(fine) >= window.low - 1e-9 || (after_now && self.strongest_neat(fine))
+        })
+    }
+
+    /// Whether `fine` measures, undiluted, the strongest liquid the person has.
+    fn strongest_neat(&self, fine: &Fine) -> bool {
+        let neat = matches!(fine.kind, FineKind::Syringe { dilution: None, .. } | FineKind::Drops { .. });
+        let own = self.bottle_strength(fine.stock);
+        let strongest =
+            (0..self.stocks.len()).map(|i| self.bottle_strength(i)).filter(|s| s.is_finite()).fold(0.0, f64::max);
+        neat && own.is_finite() && own >= strongest * (1.0 - 1e-9)
     }
 
     /// Whether `fine` is allowed after what the plan has measured so far; with `keep_strength`,
@@ -1439,7 +1455,7 @@ impl Solver {
             for (fi, fine) in self.fine.iter().enumerate() {
                 if matches!(fine.kind, FineKind::Compounded | FineKind::Strip) && coarse.mg > 0.0
                     || !self.allowed(fine, keep_strength)
-                    || !self.carries(fine, window)
+                    || !self.carries(fine, window, like.is_some())
                     || strength.is_some_and(|s| fine.strength.is_none_or(|f| (f - s).abs() > s * 1e-9))
                 {
                     continue;
