@@ -276,7 +276,7 @@ fn bad_input_gets_a_specific_error_and_exit_code_2() {
     run(&["--to", "5mg", "--final", "0.2mg"], &["contradict"]);
     run(&["--strategy", "manual", "--step", "10pp"], &["--step does not apply"]);
     run(&["--doses", "10mg"], &["--doses only applies"]);
-    run(&["--final", "1mg"], &["--final", "the last dose before zero must be at most 0.1475 mg"]);
+    run(&["--final", "1mg"], &["--final", "the last dose before zero must be at most 0.147 mg"]);
     run(&["--every", "3d"], &["--every", "minimum of 14 days"]);
     run(&["--every", "soon"], &["--every", "expected"]);
     run(&["--beads", "citalopram-oral-drops-40mg-ml=50"], &["--beads", "not a capsule"]);

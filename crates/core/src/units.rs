@@ -56,6 +56,17 @@ pub fn round_sig(x: f64, digits: i32) -> String {
     trim_number((x * scale).round() / scale)
 }
 
+/// `x` to `digits` significant figures rounded down, as text: for a ceiling ("at most 0.147 mg"
+/// for 0.1475, never a figure above it; a walk read "at most 0.5703 mg").
+#[allow(clippy::cast_possible_truncation)] // a float's decimal exponent fits an i32
+pub fn floor_sig(x: f64, digits: i32) -> String {
+    if x <= 0.0 || !x.is_finite() {
+        return trim_number(x);
+    }
+    let scale = 10f64.powi(digits - 1 - x.log10().floor() as i32);
+    trim_number((x * scale).floor() / scale)
+}
+
 /// A sentence's first letter in upper case ("the dose" → "The dose").
 /// "a", "a and b", "a, b and c".
 pub fn join_and<S: AsRef<str>>(parts: &[S]) -> String {

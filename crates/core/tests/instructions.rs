@@ -33,9 +33,19 @@ fn a_one_in_a_hundred_dilution_says_draw_up_take_only_that_throw_the_rest_away()
     let choice = solver.solve(0.5, Window { low: 0.45, high: 0.73, high_inclusive: false }, 0.01).unwrap();
     assert_eq!(
         choice.preparation.instruction(),
-        "Make the dilution: mix 1 mL of the oral drops 40 mg/mL with 99 mL of water (0.4 mg/mL) and shake. \
+        "Make the dilution: mix 1 mL of the oral drops 40 mg/mL (drawn up with the oral syringe, not counted: 1 mL \
+         is 20 drops) with 99 mL of water (0.4 mg/mL) and shake. \
          Draw up 1 mL (0.4 mg as the liquid, counted as 0.5 mg of tablets) with the oral syringe and take only \
          that. Throw the rest away (make it fresh each day)."
+    );
+    // A walk: after months of counting drops, "mix 1 mL of the oral drops" could be read as one
+    // drop (above, the syringe and the count are said); half a litre of water is measured with a
+    // jug, and said so.
+    let weak = solver.solve(0.1, Window { low: 0.09, high: 0.12, high_inclusive: false }, 0.005).unwrap();
+    let text = weak.preparation.instruction();
+    assert!(
+        text.contains("with 499 mL of water (0.08 mg/mL; measure the water with a kitchen measuring jug)"),
+        "{text}"
     );
 }
 
@@ -122,7 +132,10 @@ fn diazepam_solution_is_never_diluted_past_its_solubility() {
     // Under ten marks of the 0.1 mL syringe, and this solution cannot be diluted: the caution
     // stands with the volume.
     let expected = if volume < 1.0 - 1e-9 {
-        format!("{expected}. {}", taper_core::formulation::FEW_GRADUATIONS)
+        format!(
+            "{expected}. {}, and ask your pharmacist for a weaker liquid made to order (this one is not to be diluted).",
+            taper_core::formulation::FEW_GRADUATIONS
+        )
     } else {
         expected
     };
@@ -333,6 +346,12 @@ fn a_hold_names_the_larger_step_the_products_make() {
         let with = plan(&c, &req).unwrap();
         assert_eq!(with.steps[1].dose_mg.get(), 25.0, "{strategy:?} with a step size of {size}: {:?}", with.status);
     }
+    // A step size is the whole plan's: a hold late in a plan names none (a walk followed "a step
+    // size of 34 %", said at paroxetine's hold at 0.6 mg, into 34 % cuts from the start).
+    let ids: Vec<&str> = c.drug("paroxetine").unwrap().products.iter().map(|p| p.id.as_str()).collect();
+    let late = plan_of(&c, "paroxetine", 20.0, Strategy::Proportional { step_percent: 5.0 }, kit(&c, &ids));
+    let taper_core::schedule::PlanStatus::Incomplete { reason, .. } = &late.status else { panic!("{:?}", late.status) };
+    assert!(late.steps.len() > 10 && !reason.contains("step size"), "{reason}");
 }
 
 /// A walk: citalopram with 10 mg tablets and a cutter went 20 -> 12.5 mg (37.5 %) and then was

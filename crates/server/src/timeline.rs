@@ -815,11 +815,12 @@ async fn record_from(state: &AppState, reads: Reads, now: jiff::Timestamp) -> Ap
         .collect();
     let signals: Vec<(Date, u8)> = signals.into_iter().map(|s| (s.date, s.value)).collect();
     let daily: Vec<Date> = daily.into_iter().map(|s| s.date).collect();
+    let reading = analysis.reading();
     let input = taper_core::flags::Input {
         today,
         measures: &state.measures,
         results: &results,
-        analysis: &analysis,
+        reading: &reading,
         plans: &plans,
         last_checkin: checkins.last().map(|c| c.date),
         questionnaire_every_days: taper_core::measures::QUESTIONNAIRE_EVERY_DAYS,

@@ -7,7 +7,7 @@ use crate::consent::Category;
 use crate::course::Change as DoseChange;
 use crate::measures::{Change, Instrument, Measures};
 use crate::units::trim_number as n;
-use crate::waves::Analysis;
+use crate::waves::Reading;
 
 /// A hold longer than this many days is flagged for review.
 pub const LONG_HOLD_DAYS: i32 = 56;
@@ -131,7 +131,8 @@ pub struct Input<'a> {
     pub measures: &'a Measures,
     /// Oldest first.
     pub results: &'a [Result],
-    pub analysis: &'a Analysis,
+    /// What the wave analysis says (`Analysis::reading`).
+    pub reading: &'a Reading,
     /// Every plan in force (several at once: issue 20), oldest first; empty without a plan.
     pub plans: &'a [PlanInput<'a>],
     pub last_checkin: Option<Date>,
@@ -377,11 +378,12 @@ fn questionnaire_flags(i: &Input) -> Vec<Flag> {
 /// Symptom burden rising in a wave that began soon after a dose cut.
 fn burden_flags(i: &Input) -> Vec<Flag> {
     let mut out = Vec::new();
-    if let (Some(w), Some(PlanChange { plan, change: c })) = (i.analysis.ongoing_wave(), i.latest_change(i.today, true))
+    if let (Some(w), Some(PlanChange { plan, change: c })) =
+        (i.reading.ongoing_wave.as_ref(), i.latest_change(i.today, true))
         && w.start >= c.date
         && days(w.start, c.date) <= crate::adapt::AFTER_CHANGE_DAYS
     {
-        let base = i.analysis.baseline.map_or(0.0, |b| b.mean);
+        let base = i.reading.baseline_mean.unwrap_or(0.0);
         out.push(Flag {
             key: format!("burden:{}", w.start),
             urgency: Urgency::Medium,

@@ -149,7 +149,21 @@ pub struct Analysis {
     pub trend: Trend,
 }
 
+/// What the flags read of an analysis: the baseline's mean and the wave running up to the
+/// latest check-in. Small enough to keep per person when their check-ins change, so that a
+/// caseload need not read every check-in of every person (issue 21).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub baseline_mean: Option<f64>,
+    pub ongoing_wave: Option<Episode>,
+}
+
 impl Analysis {
+    /// What the flags read of it.
+    pub fn reading(&self) -> Reading {
+        Reading { baseline_mean: self.baseline.map(|b| b.mean), ongoing_wave: self.ongoing_wave().copied() }
+    }
+
     pub fn waves(&self) -> impl Iterator<Item = &Episode> {
         self.episodes.iter().filter(|e| e.kind == Kind::Wave)
     }

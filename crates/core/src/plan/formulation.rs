@@ -252,7 +252,7 @@ impl Preparation {
                 None => out.push((
                     DayDilution {
                         product_id: item.product_id.clone(),
-                        product: drawn.product.clone(),
+                        product: drawn.stock.clone(),
                         dilution: *d,
                         just_before: drawn.just_before,
                         draws: 1,
@@ -365,6 +365,8 @@ pub struct Item {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Drawn {
     pub product: String,
+    /// The product as the recipe names the millilitres of it mixed (`stock_words`).
+    pub stock: String,
     pub amount: String,
     /// The label asks each dose to be mixed just before it is taken (`Product::mix_just_before`).
     pub just_before: bool,
@@ -779,8 +781,13 @@ pub const MIN_GRADUATIONS: u32 = 10;
 
 /// What a syringe item says, after its volume, when it is under ten graduations.
 pub const FEW_GRADUATIONS: &str = "This volume is fewer than ten marks on the syringe, so one mark misread is a tenth \
-     of what you draw or more: measure it in good light with the smallest syringe you have, and ask your pharmacist for a \
-     weaker dilution or a made-to-order liquid.";
+     of what you draw or more: measure it in good light with the smallest syringe you have";
+/// How [`FEW_GRADUATIONS`] ends for a liquid that may be diluted in water.
+const FEW_ASK_DILUTION: &str = ", and ask your pharmacist for a weaker dilution or a made-to-order liquid.";
+/// How it ends for one that may not (a walk: the suspension's note said "measure it undiluted"
+/// beside a caution asking for a weaker dilution).
+const FEW_ASK_LIQUID: &str =
+    ", and ask your pharmacist for a weaker liquid made to order (this one is not to be diluted).";
 
 /// How `Solver::method` ends or joins its words, so the ways of measuring can be told apart
 /// from the method alone (`Solver::counts_drops`, `Solver::uses_syringe`).
@@ -1098,7 +1105,9 @@ impl Solver {
                 continue;
             }
             let stop = if item.text.ends_with('.') { "" } else { "." };
-            item.text = format!("{}{stop} {FEW_GRADUATIONS}", item.text);
+            let dilutable = self.stocks.iter().any(|s| s.product.id == item.product_id && s.product.dilutable);
+            let ask = if dilutable { FEW_ASK_DILUTION } else { FEW_ASK_LIQUID };
+            item.text = format!("{}{stop} {FEW_GRADUATIONS}{ask}", item.text);
         }
     }
 
@@ -1805,6 +1814,7 @@ impl Solver {
                 if dilution.is_some() {
                     it.drawn = Some(Drawn {
                         product: p.describe(),
+                        stock: stock_words(p),
                         amount: drawn_amount(p, ml, mg),
                         just_before: p.mix_just_before,
                     });
@@ -1889,10 +1899,26 @@ fn drawn_amount(p: &Product, ml: f64, mg: f64) -> String {
 /// is never kept (clinical review minor 18: sertraline concentrate).
 const JUST_BEFORE: &str = "its label asks for each dose to be mixed just before it is taken, never in advance";
 
-/// "mix 1 mL of the … with 9 mL of water (0.1 mg/mL) and shake".
-fn recipe_text(desc: &str, d: &Dilution) -> String {
+/// A product as a recipe names the millilitres of it mixed. Drops are measured by the syringe
+/// here: a walk found that after months of counting drops, "mix 1 mL of the oral drops" could be
+/// read as one drop, a dose twenty times too weak.
+fn stock_words(p: &Product) -> String {
+    match p.form {
+        Form::Liquid { mg_per_ml, mg_per_drop: Some(per_drop), .. } if per_drop > 0.0 => format!(
+            "{} (drawn up with the oral syringe, not counted: 1 mL is {} drops)",
+            p.describe(),
+            n((mg_per_ml / per_drop).round())
+        ),
+        _ => p.describe(),
+    }
+}
+
+/// "mix 1 mL of the … with 9 mL of water (0.1 mg/mL) and shake". Water beyond a glass is
+/// measured with a jug (a walk: "499 mL of water", with nothing said to measure it by).
+fn recipe_text(stock: &str, d: &Dilution) -> String {
+    let jug = if d.water_ml > 100.0 { "; measure the water with a kitchen measuring jug" } else { "" };
     format!(
-        "mix {} mL of the {desc} with {} mL of water ({} mg/mL) and shake",
+        "mix {} mL of the {stock} with {} mL of water ({} mg/mL{jug}) and shake",
         n(d.stock_ml),
         n(d.water_ml),
         n(d.mg_per_ml)
@@ -1914,11 +1940,11 @@ fn syringe_text(p: &Product, ml: f64, mg: f64, dilution: Option<&Dilution>) -> S
         // a walk found the calendar's dilution steps saying only "take only that".
         Some(d) if p.mix_just_before => format!(
             "Just before the dose, make the dilution: {}. Draw up {amount} with the oral syringe at once; mix only that into a drink and drink it all. Throw the rest of the dilution away ({JUST_BEFORE}).",
-            recipe_text(&desc, d)
+            recipe_text(&stock_words(p), d)
         ),
         Some(d) => format!(
             "Make the dilution: {}. Draw up {amount} with the oral syringe and take only that. Throw the rest away (make it fresh each day).",
-            recipe_text(&desc, d)
+            recipe_text(&stock_words(p), d)
         ),
     }
 }

@@ -534,7 +534,7 @@ impl<'a> Context<'a> {
                 if cut > half + 1e-9 {
                     "more than any single step Taper plans".to_string()
                 } else {
-                    self.larger_step_words(prev, dose, &bound)
+                    self.larger_step_words(prev, dose, &bound, index == 1)
                 }
             )
         });
@@ -567,11 +567,14 @@ impl<'a> Context<'a> {
         PlanStatus::Incomplete { reason, suggestion }
     }
 
-    /// Why a cut the products make, within the milligram cap, is not taken, and the step size
-    /// that takes it with a prescriber's recorded reason (clinical review minor 22: desvenlafaxine
-    /// 50 mg with 25 mg tablets should "mention the 25 mg tablet with a recorded reason").
-    fn larger_step_words(&self, prev: f64, dose: f64, bound: &str) -> String {
+    /// Why a cut the products make, within the milligram cap, is not taken, and, on a plan's first
+    /// step (`first`), the step size that takes it with a prescriber's recorded reason (clinical
+    /// review minor 22: desvenlafaxine 50 mg with 25 mg tablets should "mention the 25 mg tablet
+    /// with a recorded reason"). Not later: a step size is the whole plan's, and a walk followed
+    /// "a step size of 34 %" given for paroxetine's last hold at 0.6 mg into 34 % cuts from 60 mg.
+    fn larger_step_words(&self, prev: f64, dose: f64, bound: &str, first: bool) -> String {
         let needed = match (&self.strategy, &self.model) {
+            _ if !first => None,
             (Strategy::Hyperbolic { .. }, Some(m)) => {
                 Some(format!("a step size of {} percentage points", m.occupancy.largest_drop(prev, dose).ceil()))
             }
@@ -583,10 +586,10 @@ impl<'a> Context<'a> {
         if self.req.pace_override.is_some() {
             // A re-walk: a reason was recorded, yet the hold said "without a prescriber's
             // recorded reason". The reason allows the pace chosen, not a larger step.
-            let take = needed.unwrap_or_else(|| "a larger step".to_string());
+            let take = needed.map_or_else(String::new, |s| format!(" ({s}, agreed with your prescriber, takes it)"));
             format!(
                 "larger than the step this plan takes: the recorded reason allows the pace chosen, not a larger \
-                 step than it ({take}, agreed with your prescriber, takes it)"
+                 step than it{take}"
             )
         } else {
             // A walk: 20 -> 12.5 mg (37.5 %) was planned and 7.5 -> 5 mg (33 %) refused.
@@ -1760,8 +1763,8 @@ fn final_dose(
             if let Some(pp) = allowed.filter(|pp| reading > pp + 1e-9) {
                 let most = m.occupancy.dose_read_at_most(pp).unwrap_or(0.0);
                 return Err(InputError::new("final", f.to_string(), format!(
-                    "stopping from {f} would lower modelled occupancy by {} percentage points, more than the {} allowed for the last step; the last dose before zero must be at most {} mg",
-                    n(reading), n(pp), n(most))).into());
+                    "stopping from {f} would lower modelled occupancy by {} percentage points, more than the {} allowed for the last step (a recorded reason for a faster pace does not change this); the last dose before zero must be at most {} mg",
+                    n((reading * 10.0).round() / 10.0), n(pp), crate::units::floor_sig(most, 3))).into());
             }
             Some(f.get())
         }
