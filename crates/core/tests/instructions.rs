@@ -418,7 +418,7 @@ fn vortioxetine_drops_are_counted_at_one_mg_a_drop() {
         Strategy::Proportional { step_percent: 10.0 },
         kit(&c, &["vortioxetine-oral-drops-20mg-ml"]),
     );
-    assert_eq!(p.steps[0].preparation.instruction(), "10 drops of the oral drops 20 mg/mL");
+    assert_eq!(p.steps[0].preparation.instruction(), "10 drops (10 mg) of the oral drops 20 mg/mL");
     let drops = c.product("vortioxetine-oral-drops-20mg-ml").unwrap();
     assert_eq!(c.source(&drops.source).map(|s| s.citation.contains("1 drop = 1 mg")), Some(true));
 }

@@ -1822,11 +1822,13 @@ impl Solver {
                 it
             }
             FineKind::Drops { .. } => {
+                // Every amount carries its milligrams (a re-run: "9 drops of the oral drops").
+                let counted = as_tablets(p, mg);
+                let plain = if counted.is_empty() { format!(" ({} mg)", n(mg)) } else { String::new() };
                 let text = format!(
-                    "{units} drop{} of the {}{}",
+                    "{units} drop{}{plain} of the {}{counted}",
                     if units == 1 { "" } else { "s" },
-                    p.describe(),
-                    as_tablets(p, mg)
+                    p.describe()
                 );
                 item(f64::from(units), Unit::Drop, None, text)
             }

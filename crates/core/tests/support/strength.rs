@@ -65,7 +65,10 @@ pub fn first_breach(c: &Catalogue, p: &Plan, syringe_ml: f64) -> Option<String> 
             if item.unit == Unit::Ml && item.quantity < least && !item.text.contains(FEW_GRADUATIONS) {
                 return Some(format!("{} mL is under ten graduations, unannounced: {}", item.quantity, item.text));
             }
-            if item.unit == Unit::Ml && !item.text.contains(" mg") {
+            // Drops too (a re-run: "9 drops of the oral drops 20 mg/mL").
+            // The product's own "20 mg/mL" is not the amount's milligrams.
+            let has_mg = item.text.contains(" mg)") || item.text.contains(" mg as ");
+            if matches!(item.unit, Unit::Ml | Unit::Drop) && !has_mg {
                 return Some(format!("a volume without its milligrams: {}", item.text));
             }
             // Across bottles too: a weaker bottle then a stronger one is the same volumes at a
