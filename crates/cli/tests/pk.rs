@@ -293,3 +293,14 @@ fn simulate_bad_input() {
         stderr_of_failure(&["simulate", "--drug", "sertaline", "--dose", "50mg"]).contains("did you mean sertraline")
     );
 }
+
+/// A re-run of the clinical review: the switch's notes (the screen, the tables that disagree)
+/// came after a taper table of two hundred lines. They now come under the stages they explain.
+#[test]
+fn the_switchs_notes_come_before_the_taper_table() {
+    let out = stdout(CROSSOVER);
+    let about = out.find("About the switch:").expect("the switch's notes");
+    let then = out.find("Then, from day").expect("the taper after the switch");
+    assert!(about < then, "{out}");
+    assert!(out[about..then].contains("Equivalence tables differ"), "{}", &out[about..then]);
+}

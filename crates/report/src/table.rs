@@ -218,13 +218,16 @@ pub fn crossover(plan: &taper_core::crossover::CrossoverPlan, catalogue: &Catalo
         ]);
     }
     out.push_str(&t.to_string());
+    // The switch's own notes (the screen, how stages split a dose, tables that disagree) right
+    // under its stages: after a taper table of two hundred lines a reader may never reach them
+    // (a re-run of the clinical review).
+    out.push_str(&notes("About the switch", &plan.warnings));
     out.push_str(&format!(
         "\n\nThen, from day {} (days below count from the start of the taper):\n",
         plan.taper_offset_days
     ));
     let taper = self::plan(&plan.taper, catalogue);
     out.push_str(&taper);
-    out.push_str(&notes("About the switch", &plan.warnings));
     out
 }
 
