@@ -315,6 +315,8 @@ fn a_hold_names_the_larger_step_the_products_make() {
         "{reason}"
     );
     assert!(reason.contains("keep taking 50 mg and do not stop suddenly"), "{reason}");
+    // A walk: it never said why a cutter did not help.
+    assert!(reason.contains("extended-release tablets are swallowed whole, never split"), "{reason}");
     // The hold names the step size that takes it; following it with a reason takes it, under
     // both strategies, and without the reason the same step is refused.
     for strategy in [Strategy::Proportional { step_percent: 10.0 }, Strategy::Hyperbolic { step_pp: 5.0 }] {
@@ -464,4 +466,21 @@ fn sertraline_concentrate_is_diluted_just_before_each_dose() {
     let recipe = step.preparation.items.iter().find_map(|i| i.dilution).unwrap();
     let used: f64 = step.preparation.daily_use().iter().filter(|n| n.unit == Unit::Ml).map(|n| n.amount).sum();
     assert!(used >= 2.0 * recipe.stock_ml - 1e-9, "two fresh dilutions a day use {used} mL of concentrate");
+}
+
+/// Clinical review minor 17 (waste and supply) and a walk: the weakest dilutions are half a litre
+/// of water a day, mostly thrown away. The step that takes one up says so, and that a pharmacy
+/// may make up a weaker liquid instead.
+#[test]
+fn a_half_litre_dilution_says_a_pharmacy_may_make_a_weaker_liquid() {
+    let c = catalogue();
+    let ids = ["escitalopram-tab-20mg", "escitalopram-oral-drops-20mg-ml"];
+    let p = plan_of(&c, "escitalopram", 20.0, Strategy::Hyperbolic { step_pp: 5.0 }, kit(&c, &ids));
+    let weakest = p
+        .steps
+        .iter()
+        .find(|s| s.preparation.items.iter().any(|i| i.dilution.is_some_and(|d| d.water_ml > 400.0)))
+        .expect("the last doses from a 1 in 500 dilution");
+    let said = p.warnings.iter().find(|w| w.code == "method-change" && w.step == Some(weakest.index)).unwrap();
+    assert!(said.message.contains("499 mL of water a day") && said.message.contains("a pharmacy may"), "{}", said.message);
 }

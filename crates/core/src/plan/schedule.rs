@@ -550,8 +550,17 @@ impl<'a> Context<'a> {
             ),
             None => format!("{} mg (as low as one step may go)", crate::units::round_sig(window.low, 3)),
         };
+        // A walk: desvenlafaxine's hold never said why a cutter did not help.
+        let stocks = &self.req.kit.stocks;
+        let whole = if !stocks.iter().all(|s| s.product.is_modified_release()) {
+            ""
+        } else if stocks.iter().all(|s| matches!(s.product.form, crate::catalogue::Form::Tablet { .. })) {
+            " (extended-release tablets are swallowed whole, never split, so a cutter does not help)"
+        } else {
+            " (extended-release units are swallowed whole, unless a capsule's beads are counted)"
+        };
         let reason = format!(
-            "the next step must land between {lowest} and {} mg, and nothing the products listed make falls there{units}{bigger}, so the plan holds at {} mg: keep taking {} mg and do not stop suddenly",
+            "the next step must land between {lowest} and {} mg, and nothing the products listed make falls there{whole}{units}{bigger}, so the plan holds at {} mg: keep taking {} mg and do not stop suddenly",
             n(prev),
             n(prev),
             n(prev)
@@ -711,11 +720,19 @@ impl<'a> Context<'a> {
             self.warnings.push(w);
         }
         if let Some(before) = like.map(|p| p.method.as_str()).filter(|m| *m != choice.preparation.method) {
-            self.warnings.push(Warning {
-                code: "method-change",
-                step: Some(index),
-                message: method_change(index, before, &choice.preparation.method),
-            });
+            let mut message = method_change(index, before, &choice.preparation.method);
+            // Clinical review minor 17 (waste and supply): a fresh jug of 200 or 500 mL a day.
+            let most_water =
+                (choice.preparation.items.iter().chain(choice.preparation.parts.iter().flat_map(|(_, p)| &p.items)))
+                    .filter_map(|i| i.dilution.map(|d| d.water_ml))
+                    .fold(0.0, f64::max);
+            if most_water > 100.0 {
+                message.push_str(&format!(
+                    " This dilution is {} mL of water a day, mostly thrown away: a pharmacy may be able to make up a weaker liquid for you instead, to measure from as it comes; ask them.",
+                    n(most_water)
+                ));
+            }
+            self.warnings.push(Warning { code: "method-change", step: Some(index), message });
         }
     }
 
