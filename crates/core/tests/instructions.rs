@@ -482,5 +482,9 @@ fn a_half_litre_dilution_says_a_pharmacy_may_make_a_weaker_liquid() {
         .find(|s| s.preparation.items.iter().any(|i| i.dilution.is_some_and(|d| d.water_ml > 400.0)))
         .expect("the last doses from a 1 in 500 dilution");
     let said = p.warnings.iter().find(|w| w.code == "method-change" && w.step == Some(weakest.index)).unwrap();
-    assert!(said.message.contains("499 mL of water a day") && said.message.contains("a pharmacy may"), "{}", said.message);
+    assert!(
+        said.message.contains("499 mL of water a day") && said.message.contains("a pharmacy may"),
+        "{}",
+        said.message
+    );
 }

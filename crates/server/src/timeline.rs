@@ -497,8 +497,13 @@ pub async fn refresh_readings(
     if courses.is_empty() {
         return Ok(());
     }
+    // The count first: a check-in written while this reads leaves the kept reading stale,
+    // never one that looks current without it.
+    let version = state.store.levels_version(user).await?;
     let levels = state.store.day_levels(user).await?;
-    let analysis = analyse(day_entries(&levels), first_change(&courses, today)).await?;
+    let changed = first_change(&courses, today);
+    let analysis = analyse(day_entries(&levels), changed).await?;
+    state.store.put_reading(user, version, changed, &analysis.reading()).await?;
     for course in &courses {
         refresh_proposals(state, user, course, &analysis, today, now).await?;
     }
@@ -629,6 +634,13 @@ pub async fn add_revision(
     Ok(number)
 }
 
+/// A person's check-ins and the wave reading of them, for one person's page.
+pub struct History {
+    /// Every check-in's day and burden (no answers or notes: `Store::recent_checkins` for those).
+    pub checkins: Vec<taper_store::DayLevel>,
+    pub analysis: Analysis,
+}
+
 /// Everything a supporter's views need about one person, computed by the core.
 pub struct Record {
     pub owner: taper_store::User,
@@ -636,9 +648,11 @@ pub struct Record {
     /// The first plan in force (what the flags and suggestions read), and the others.
     pub course: Option<Course>,
     pub others: Vec<Course>,
-    /// Every check-in's day and burden (no answers or notes: `Store::recent_checkins` for those).
-    pub checkins: Vec<taper_store::DayLevel>,
-    pub analysis: Analysis,
+    /// The day of the latest check-in.
+    pub last_checkin: Option<Date>,
+    /// Every check-in and the wave reading of them (`record_of`); `None` when read for a
+    /// caseload (`records_of`), whose flags read what was kept of them (issue 21).
+    pub history: Option<History>,
     /// Every questionnaire with its answers (`record_of`); `None` when read for a caseload
     /// (`records_of`), which shows no answers.
     pub questionnaires: Option<Vec<taper_store::QuestionnaireRecord>>,
@@ -713,11 +727,23 @@ fn scored(scores: &[taper_store::QuestionnaireScore]) -> Vec<taper_core::flags::
         .collect()
 }
 
+/// A person's check-ins as read: all of them, or for a caseload what was kept of them.
+enum Levels {
+    All(Vec<taper_store::DayLevel>),
+    /// For a caseload: the latest check-in's day, the kept reading, and the check-ins where it
+    /// was stale (`read`).
+    Kept {
+        last: Option<Date>,
+        kept: Option<taper_store::KeptReading>,
+        read: Option<Vec<taper_store::DayLevel>>,
+    },
+}
+
 /// What a person's reading is made from, as read from the store.
 struct Reads {
     owner: taper_store::User,
     plans: Vec<taper_store::PlanWithRevisions>,
-    checkins: Vec<taper_store::DayLevel>,
+    levels: Levels,
     /// Every questionnaire with its answers, for one person's page; none for a caseload.
     questionnaires: Option<Vec<taper_store::QuestionnaireRecord>>,
     scores: Vec<taper_store::QuestionnaireScore>,
@@ -739,7 +765,7 @@ pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::
         plans,
         // Levels only: check-in notes are read for the few rows a page shows (issue 21: every
         // note of every person was opened for the caseload).
-        checkins: state.store.day_levels(owner).await?,
+        levels: Levels::All(state.store.day_levels(owner).await?),
         scores: questionnaires.iter().map(score_of).collect(),
         questionnaires: Some(questionnaires),
         signals: state.store.signals(owner).await?,
@@ -761,7 +787,16 @@ pub async fn records_of(
     let store = &state.store;
     let mut users = store.users_of(owners).await?;
     let mut plans = store.active_plans_of(owners).await?;
-    let mut checkins = store.day_levels_of(owners).await?;
+    // What was kept of each person's check-ins, not the check-ins (issue 21); the check-ins
+    // only of those whose kept reading is stale or missing, all in one read.
+    let mut kept = store.readings_of(owners).await?;
+    let mut last = store.last_checkins_of(owners).await?;
+    let stale: Vec<taper_store::UserId> = owners
+        .iter()
+        .filter(|id| plans.get(id).is_some_and(|p| !p.is_empty()) && kept.get(id).is_none_or(|k| !k.current))
+        .copied()
+        .collect();
+    let mut levels = store.day_levels_of(&stale).await?;
     // Scores alone: the caseload shows no answers (issue 21: they were a third of its time).
     let mut scores = store.questionnaire_scores_of(owners).await?;
     let mut signals = store.signals_of(owners).await?;
@@ -774,7 +809,7 @@ pub async fn records_of(
         let reads = Reads {
             owner,
             plans: plans.remove(id).unwrap_or_default(),
-            checkins: checkins.remove(id).unwrap_or_default(),
+            levels: Levels::Kept { last: last.remove(id), kept: kept.remove(id), read: levels.remove(id) },
             questionnaires: None,
             scores: scores.remove(id).unwrap_or_default(),
             signals: signals.remove(id).unwrap_or_default(),
@@ -789,14 +824,24 @@ pub async fn records_of(
 
 /// A person's record from what was read: their plans, the wave reading and the flags.
 async fn record_from(state: &AppState, reads: Reads, now: jiff::Timestamp) -> AppResult<Record> {
-    let Reads { owner, plans, checkins, questionnaires, scores, signals, daily, notes, switch } = reads;
+    let Reads { owner, plans, levels, questionnaires, scores, signals, daily, notes, switch } = reads;
     let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let today = now.to_zoned_datetime(tz).date();
     let courses = plans.into_iter().map(|p| Course::from_record(p, &state.catalogue)).collect::<AppResult<Vec<_>>>()?;
     let mut all = courses.into_iter();
     let course = all.next();
     let others: Vec<Course> = all.collect();
-    let analysis = analyse(day_entries(&checkins), first_change(course.iter().chain(&others), today)).await?;
+    let changed = first_change(course.iter().chain(&others), today);
+    let (reading, last_checkin, history) = match levels {
+        Levels::All(checkins) => {
+            let analysis = analyse(day_entries(&checkins), changed).await?;
+            (analysis.reading(), checkins.last().map(|c| c.date), Some(History { checkins, analysis }))
+        }
+        Levels::Kept { last, kept, read } => {
+            let courses = courses_of(&course, &others);
+            (kept_or_read(state, owner.id, &courses, changed, kept, read).await?, last, None)
+        }
+    };
     let results = scored(&scores);
     let all: Vec<&Course> = course.iter().chain(&others).collect();
     let names: Vec<String> = all.iter().map(|c| c.drug_name(&state.catalogue)).collect();
@@ -815,21 +860,52 @@ async fn record_from(state: &AppState, reads: Reads, now: jiff::Timestamp) -> Ap
         .collect();
     let signals: Vec<(Date, u8)> = signals.into_iter().map(|s| (s.date, s.value)).collect();
     let daily: Vec<Date> = daily.into_iter().map(|s| s.date).collect();
-    let reading = analysis.reading();
     let input = taper_core::flags::Input {
         today,
         measures: &state.measures,
         results: &results,
         reading: &reading,
         plans: &plans,
-        last_checkin: checkins.last().map(|c| c.date),
+        last_checkin,
         questionnaire_every_days: taper_core::measures::QUESTIONNAIRE_EVERY_DAYS,
         item9_answers: &signals,
         daily_safety: &daily,
     };
     let flags = taper_core::flags::flags(&input);
     let switching = switch.map(|s| words_of_switch(state, &s)).transpose()?;
-    Ok(Record { owner, today, course, others, checkins, analysis, questionnaires, flags, notes, switching })
+    Ok(Record { owner, today, course, others, last_checkin, history, questionnaires, flags, notes, switching })
+}
+
+fn courses_of<'a>(course: &'a Option<Course>, others: &'a [Course]) -> Vec<&'a Course> {
+    course.iter().chain(others).collect()
+}
+
+/// The reading the flags need for a caseload: none without a plan (only a wave after a change of
+/// dose raises a flag), the kept one while it is current, else read from the check-ins now
+/// (never written here: GET requests never write; the next write or the hourly sweep keeps it).
+async fn kept_or_read(
+    state: &AppState,
+    owner: taper_store::UserId,
+    courses: &[&Course],
+    changed: Option<Date>,
+    kept: Option<taper_store::KeptReading>,
+    read: Option<Vec<taper_store::DayLevel>>,
+) -> AppResult<waves::Reading> {
+    if courses.is_empty() {
+        return Ok(waves::Reading { baseline_mean: None, ongoing_wave: None });
+    }
+    match kept.filter(|k| k.current && k.first_change == changed) {
+        Some(k) => Ok(k.reading),
+        None => {
+            // Read with the others where it was known stale; else (kept from another first
+            // change of dose) now.
+            let levels = match read {
+                Some(levels) => levels,
+                None => state.store.day_levels(owner).await?,
+            };
+            Ok(analyse(day_entries(&levels), changed).await?.reading())
+        }
+    }
 }
 
 /// The switch `user` follows, in words, read from its kept answers.

@@ -142,6 +142,7 @@ impl Store {
         }
         for sql in [
             "DELETE FROM checkins WHERE user_id = $1",
+            "DELETE FROM readings WHERE user_id = $1",
             "DELETE FROM plans WHERE user_id = $1",
             "DELETE FROM questionnaires WHERE user_id = $1",
             "DELETE FROM assessments WHERE user_id = $1",

@@ -100,7 +100,7 @@ impl Store {
         Ok(out)
     }
 
-    async fn keyed_people<R>(&self, people: &[UserId], sql: &str) -> Result<Vec<(String, R)>>
+    pub(crate) async fn keyed_people<R>(&self, people: &[UserId], sql: &str) -> Result<Vec<(String, R)>>
     where
         R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {

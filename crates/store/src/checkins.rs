@@ -53,6 +53,11 @@ impl Store {
         .bind(taper_core::symptoms::burden_of(c.scores))
         .execute(&mut *conn)
         .await?;
+        // A kept reading made before this write is no longer current (issue 21).
+        sqlx::query("UPDATE users SET levels_version = levels_version + 1 WHERE id = $1")
+            .bind(user.to_string())
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 

@@ -30,6 +30,8 @@ mod jobs;
 mod leases;
 mod plans;
 mod proposals;
+mod readings;
+pub use readings::KeptReading;
 mod reminders;
 mod resets;
 mod rows;

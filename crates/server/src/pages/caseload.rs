@@ -198,7 +198,7 @@ fn case(state: &AppState, person: &Person, share: &Share, r: &Record) -> Case {
     let open = r.open_for_share(person.id(), person.user.role.may_resolve_urgent_flags(), share.scope);
     // A check-in's day is shown only to whom the person shows their check-ins.
     let sees_checkins = share.scope.contains(Category::CheckinScores) || share.scope.contains(Category::CheckinNotes);
-    let last_checkin = r.checkins.last().map(|c| c.date).filter(|_| sees_checkins);
+    let last_checkin = r.last_checkin.filter(|_| sees_checkins);
     Case {
         top: open.first().map(|f| f.urgency),
         oldest_flag: open.iter().map(|f| f.date).min(),
@@ -244,10 +244,12 @@ pub async fn person(
     // Only what the person shares reaches the page: the chart's lines, its start date and the
     // tables below are each built from a shared part or left empty.
     let hidden = taper_core::waves::analyse(&[], None);
-    let analysis = if sees(Category::CheckinScores) { &r.analysis } else { &hidden };
+    // One person's record is read with its history (`record_of`).
+    let history = r.history.as_ref().ok_or_else(|| AppError::bug("a record read without its check-ins"))?;
+    let analysis = if sees(Category::CheckinScores) { &history.analysis } else { &hidden };
     // The chart's burden only with the scores shared; the table's last rows (notes opened
     // for them alone) with scores or notes, each part as shared.
-    let days: &[taper_store::DayLevel] = if sees(Category::CheckinScores) { &r.checkins } else { &[] };
+    let days: &[taper_store::DayLevel] = if sees(Category::CheckinScores) { &history.checkins } else { &[] };
     let recent = recent_shared(&state, share.owner, share.scope).await?;
     let questionnaires: &[taper_store::QuestionnaireRecord] =
         if sees(Category::Questionnaires) { r.questionnaires.as_deref().unwrap_or_default() } else { &[] };

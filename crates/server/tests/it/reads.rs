@@ -144,3 +144,60 @@ async fn a_forms_address_opened_as_a_page_leads_back_to_its_page() {
     })
     .await;
 }
+
+/// Issue 21: a caseload reads what was kept of each person's check-ins (a reading, one row a
+/// person), not two years of them. Its flags equal those read from scratch whether the kept
+/// reading is stale (check-ins written after it: read afresh, nothing written) or current (kept
+/// by the sweep or a form's save), after every kind of write: new check-ins, an edited one.
+#[tokio::test]
+async fn the_caseload_reads_kept_readings_equal_to_a_reading_from_scratch() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        let (user, _) = raised_past_the_refresh(&app, &b, "kept@example.org").await;
+        let state = taper_server::AppState::build(app.store.clone(), 1, std::time::Duration::from_secs(1800)).unwrap();
+        let now = jiff::Timestamp::now();
+        let keys = |r: &taper_server::timeline::Record| r.flags.iter().map(|f| f.key.clone()).collect::<Vec<_>>();
+        let compare = |state: taper_server::AppState| async move {
+            let scratch = taper_server::timeline::record_of(&state, user, now).await.unwrap();
+            let caseload = taper_server::timeline::records_of(&state, &[user], now).await.unwrap().remove(0);
+            assert_eq!(keys(&caseload), keys(&scratch));
+            assert_eq!(caseload.last_checkin, scratch.history.as_ref().unwrap().checkins.last().map(|c| c.date));
+            scratch
+        };
+        // The form's saves kept a reading; the four raised days written to the store since made
+        // it stale.
+        let kept = app.store.readings_of(&[user]).await.unwrap();
+        assert!(kept.get(&user).is_some_and(|k| !k.current), "{kept:?}");
+        let before = app.store.test_contents(&[]).await.unwrap();
+        let scratch = compare(state.clone()).await;
+        assert_eq!(app.store.test_contents(&[]).await.unwrap(), before, "a stale reading is read, not written");
+        assert!(keys(&scratch).iter().any(|k| k.starts_with("burden:")), "a wave after the cut: {:?}", keys(&scratch));
+
+        // Kept by the sweep: current, the same reading as from scratch, the same flags.
+        taper_server::readings::sweep(&state, now).await.unwrap();
+        let kept = app.store.readings_of(&[user]).await.unwrap().remove(&user).unwrap();
+        assert!(kept.current);
+        assert_eq!(kept.reading, scratch.history.as_ref().unwrap().analysis.reading());
+        compare(state.clone()).await;
+
+        // Today's check-in edited back to quiet: stale again, and read afresh the wave is over.
+        let quiet = vec![Some(0); 17];
+        let c = taper_store::NewCheckIn {
+            date: days_ago(0).parse().unwrap(),
+            scores: &quiet,
+            burden: 0,
+            wellbeing: 8,
+            sleep_hours: None,
+            note: "",
+            own: &[],
+        };
+        app.store.save_checkin(user, &c, jiff::Timestamp::now()).await.unwrap();
+        assert!(!app.store.readings_of(&[user]).await.unwrap()[&user].current);
+        compare(state.clone()).await;
+        taper_server::readings::sweep(&state, now).await.unwrap();
+        assert!(app.store.readings_of(&[user]).await.unwrap()[&user].current);
+        compare(state).await;
+        app
+    })
+    .await;
+}
