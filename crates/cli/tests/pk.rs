@@ -304,3 +304,32 @@ fn the_switchs_notes_come_before_the_taper_table() {
     assert!(about < then, "{out}");
     assert!(out[about..then].contains("Equivalence tables differ"), "{}", &out[about..then]);
 }
+
+/// A walk: clonazepam 2 mg at bedtime becomes 10 mg of diazepam four times a day (its largest
+/// single dose), 08:00 and 13:00 included, and nothing said of being drowsy in the day. It is
+/// now the first of the switch's notes; a switch at the same times says nothing of it.
+#[test]
+fn new_daytime_doses_are_said_first() {
+    let out = stdout(&[
+        "crossover",
+        "--from-drug",
+        "clonazepam",
+        "--dose",
+        "2mg@22:00",
+        "--screen",
+        "none",
+        "--to-drug",
+        "diazepam",
+        "--have",
+        "diazepam-tab-10mg",
+        "--to-times",
+        "08:00,13:00,18:00,22:00",
+    ]);
+    let notes = out.split("About the switch:").nth(1).unwrap();
+    let first = notes.lines().find(|l| l.trim_start().starts_with('•')).unwrap();
+    assert!(
+        first.contains("adds doses of Diazepam at 08:00, 13:00 and 18:00") && first.contains("Do not drive"),
+        "{first}"
+    );
+    assert!(!stdout(CROSSOVER).contains("adds doses of"), "alprazolam's three times are kept");
+}

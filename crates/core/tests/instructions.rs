@@ -329,7 +329,7 @@ fn a_hold_names_the_larger_step_the_products_make() {
         let p = plan(&c, &req).unwrap();
         let taper_core::schedule::PlanStatus::Incomplete { reason, .. } = &p.status else { panic!("{:?}", p.status) };
         let size: f64 = reason
-            .split("with that reason, a step size of ")
+            .split("with that reason, a plan with a step size of ")
             .nth(1)
             .unwrap()
             .split(' ')

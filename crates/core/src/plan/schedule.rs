@@ -602,10 +602,15 @@ impl<'a> Context<'a> {
             )
         } else {
             // A walk: 20 -> 12.5 mg (37.5 %) was planned and 7.5 -> 5 mg (33 %) refused.
-            let bound =
-                if matches!(self.strategy, Strategy::Hyperbolic { .. }) { format!(" {bound}") } else { String::new() };
-            let with = needed.map_or_else(String::new, |s| format!("; with that reason, {s} takes it"));
-            format!("larger than the pace limits allow without a prescriber's recorded reason{bound}{with}")
+            // In one bracket: "…; with that reason, a step size of 17 … takes it, so the plan
+            // holds" read backwards to a walk.
+            let mut said: Vec<String> =
+                needed.map(|s| format!("with that reason, a plan with {s} takes it")).into_iter().collect();
+            if matches!(self.strategy, Strategy::Hyperbolic { .. }) {
+                said.push(bound.trim_start_matches('(').trim_end_matches(')').to_string());
+            }
+            let said = if said.is_empty() { String::new() } else { format!(" ({})", said.join("; ")) };
+            format!("larger than the pace limits allow without a prescriber's recorded reason{said}")
         }
     }
 

@@ -277,10 +277,12 @@ impl Suggestion {
             }
             Suggestion::Cutter => "Cutting tablets with a tablet cutter would make this step possible.".into(),
             Suggestion::Compounding => {
-                "A compounding pharmacy can make this dose; ask your prescriber or pharmacist about it.".into()
+                "A compounding pharmacy can make the next step's dose; ask your prescriber or pharmacist about it."
+                    .into()
             }
             Suggestion::FinerCompounding => {
-                "Your pharmacy would need to make this dose more precisely; ask them how fine they can go.".into()
+                "Your pharmacy would need to make the next step's dose more precisely; ask them how fine they can go."
+                    .into()
             }
         }
     }
@@ -295,7 +297,8 @@ impl Suggestion {
                 "Cutting tablets with a tablet cutter (--cutter) would make this step possible.".into()
             }
             Suggestion::Compounding => {
-                "A compounding pharmacy can make this dose (add a compounded product with --compounded).".into()
+                "A compounding pharmacy can make the next step's dose (add a compounded product with --compounded)."
+                    .into()
             }
             Suggestion::FinerCompounding => "A finer --compounded precision would make this dose possible.".into(),
         }

@@ -70,6 +70,10 @@ pub fn plan(catalogue: &Catalogue, req: &CrossoverRequest) -> Result<CrossoverPl
     // The switched dose is computed, not typed: nobody confirmed it, so the taper must not say so.
     taper.warnings.retain(|w| w.code != "dose-confirmed");
     warnings.extend(closing_warnings(&sw, req.scheme, today_mg, daily_total, &staged.regimen));
+    // First: the one that matters before the first day of the switch.
+    if let Some(w) = daytime_doses(&sw, &today, &staged.regimen) {
+        warnings.insert(0, w);
+    }
     let plan = CrossoverPlan {
         from_drug: from.id.clone(),
         to_drug: to.id.clone(),
@@ -246,6 +250,31 @@ fn closing_warnings(
         "After the switch the {} taper below is of the total daily dose ({} mg, taken as {times}); each cut may come off one dose-time at a time, and no dose of {} above {} mg. {} is no longer taken.",
         to.name, n(daily_total), to.name, n(sw.single.max_mg), from.name) });
     warnings
+}
+
+/// Doses of the new drug at times of day the old one was not taken (a walk: clonazepam 2 mg at
+/// bedtime became 10 mg of diazepam four times a day, 08:00 and 13:00 included, with nothing
+/// said of being drowsy in the day). The labels of both caution against driving or operating
+/// machinery until the person knows how the drug affects them (`diazepam_label`).
+fn daytime_doses(sw: &Switch, today: &[(f64, f64)], regimen: &[DoseAt]) -> Option<Warning> {
+    let new: Vec<String> = regimen
+        .iter()
+        .filter(|d| !today.iter().any(|(h, _)| (h - d.hour).abs() < 1e-9))
+        .map(|d| clock(d.hour))
+        .collect();
+    if new.is_empty() {
+        return None;
+    }
+    Some(Warning {
+        code: "new-dose-times",
+        step: None,
+        message: format!(
+            "This switch adds doses of {} at {}, when you took no {} before: it can make you drowsy and slow in the day. Do not drive or use machines until you know how it affects you, and avoid alcohol (its label). Ask the prescriber whether fewer daytime doses would do.",
+            sw.to.name,
+            crate::units::join_and(&new),
+            sw.from.name
+        ),
+    })
 }
 
 /// The equivalence tables' disagreement in words (clinical review W7): what the switch does to
