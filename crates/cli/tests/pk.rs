@@ -333,3 +333,14 @@ fn new_daytime_doses_are_said_first() {
     );
     assert!(!stdout(CROSSOVER).contains("adds doses of"), "alprazolam's three times are kept");
 }
+
+/// A walk: `crossover --help` offered csv, then refused it. It offers only what it prints.
+#[test]
+fn crossover_offers_only_the_formats_it_prints() {
+    let help = stdout(&["crossover", "--help"]);
+    let line = help.lines().find(|l| l.contains("--format")).unwrap();
+    assert!(line.contains("[possible values: table, json]"), "{line}");
+    let mut args = CROSSOVER.to_vec();
+    args.extend(["--format", "csv"]);
+    assert!(stderr_of_failure(&args).contains("invalid value 'csv'"));
+}
