@@ -120,7 +120,13 @@ impl Store {
             last: Option<String>,
         }
         let rows: Vec<(String, Last)> = self
-            .keyed_people(people, "SELECT user_id AS owner_key, MAX(date) AS last FROM checkins WHERE user_id IN ({keys}) GROUP BY user_id")
+            // A subquery a person: each is one seek to the end of that person's (user_id, date)
+            // index, where a GROUP BY read every check-in of everyone (40 ms of the caseload's 95).
+            .keyed_people(
+                people,
+                "SELECT u.id AS owner_key, (SELECT MAX(c.date) FROM checkins c WHERE c.user_id = u.id) AS last \
+                 FROM users u WHERE u.id IN ({keys})",
+            )
             .await?;
         let mut out = HashMap::new();
         for (k, r) in rows {
