@@ -409,6 +409,13 @@ fn the_strongest_liquid_tops_up_tablets_rather_than_larger_cuts_held_longer() {
         assert!(after >= before * (1.0 - 0.055) - 1e-9, "step {}: {before} → {after} mg", w[1].index);
     }
     assert!(p.steps.iter().take(4).skip(1).all(|s| s.preparation.items.iter().any(|i| i.unit == Unit::Ml)));
+    // Two re-runs: "1 × 40 mg tablet + 0.1 mL (0.2 mg)", one mark the whole draw, rather than
+    // take the 20 mg tablets back beside the suspension. Tablets beside a liquid change as cuts
+    // are made; no draw is under ten marks while the dose is above 20 mg.
+    let under_ten = (p.steps.iter().take_while(|s| s.dose_mg.get() > 20.0))
+        .flat_map(|s| &s.preparation.items)
+        .find(|i| i.unit == Unit::Ml && i.quantity < 1.0 - 1e-9);
+    assert!(under_ten.is_none(), "{under_ten:?}");
 }
 
 /// With every paroxetine product, the same plan went 20 mg + 37.5 mg controlled release, then
