@@ -440,3 +440,19 @@ fn every_paroxetine_product_does_not_mix_controlled_release_into_each_step() {
         .collect();
     assert_eq!(mixed, Vec::<usize>::new(), "steps mixing controlled and immediate release");
 }
+
+/// A re-run: sertraline 100 mg at 5 % with every product went 26 mg → "1 mL (20 mg)" of the
+/// concentrate, a 23 % cut held 130 days, where 1.2 mL made 24 mg: the larger cut held longer
+/// took the cheapest draw, not the nearest dose. It now takes the nearest the way of measuring
+/// makes, so no cut is more than twice the 5 % asked.
+#[test]
+fn a_cut_held_longer_is_the_smallest_the_way_of_measuring_makes() {
+    let c = Catalogue::builtin().unwrap();
+    let ids: Vec<&str> = c.drug("sertraline").unwrap().products.iter().map(|p| p.id.as_str()).collect();
+    let strategy = Strategy::Proportional { step_percent: 5.0 };
+    let p = taper_core::plan(&c, &request(&c, "sertraline", 100.0, &ids, false, strategy)).unwrap();
+    for w in p.steps.windows(2).filter(|w| !w[1].dose_mg.is_zero()) {
+        let (before, after) = (w[0].dose_mg.get(), w[1].dose_mg.get());
+        assert!(after >= before * 0.9 - 1e-9, "step {}: {before} → {after} mg", w[1].index);
+    }
+}

@@ -482,7 +482,9 @@ impl<'a> Context<'a> {
         if let Some(before) = like.filter(|b| self.takes_up_again(&choice.preparation, b)) {
             // As in `find`: the way measured now, under ten marks if need be, before one left.
             let below = window.low - 1e-9;
-            if let Some(kept) = self.solver.solve_keeping_few(below, wider, below - low, Some(before)) {
+            let kept = (self.solver.nearest_keeping(below, wider, before))
+                .or_else(|| self.solver.solve_keeping_few(below, wider, below - low, Some(before)));
+            if let Some(kept) = kept {
                 choice = kept;
             }
         }
