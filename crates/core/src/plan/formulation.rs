@@ -636,6 +636,24 @@ struct Among<'a> {
     /// Only liquids measured at this strength (mg per mL as counted).
     strength: Option<f64>,
 }
+
+impl<'a> Among<'a> {
+    /// The stocks `only` of `prev`, measured its way at the strength measured now.
+    fn kept_way(prev: &'a Preparation, only: &'a [usize], fewest: u32) -> Self {
+        Among {
+            like: Some(prev.method.as_str()),
+            keep_strength: true,
+            fewest,
+            only: Some(only),
+            used: only,
+            strength: None,
+        }
+    }
+}
+
+/// Water beyond a glass: a dilution this large (1 in 200, 1 in 500) costs more to make, is
+/// measured with a jug, and its daily waste is said when a plan takes it up.
+pub const GLASS_ML: f64 = 100.0;
 /// A new bottle is one more thing to get and to tell apart: as much as a change of method, so a
 /// dilution of the bottle in use is preferred to one of another, even at more millilitres.
 const BOTTLE_CHANGE_COST: u32 = 4;
@@ -743,7 +761,7 @@ fn liquid_fine(i: usize, stock: &Stock, eq: &Equipment) -> Vec<Fine> {
             },
             // Half a litre of water a day is more trouble than a tenth of one: the two weakest
             // only where the others cannot give ten marks.
-            cost: if *f > 100.0 { 4 } else { 3 },
+            cost: if *f - 1.0 > GLASS_ML { 4 } else { 3 },
             max_mg: c * eq.syringe_max_ml,
             strength: Some(c),
         });
@@ -833,6 +851,9 @@ pub struct Solver {
     bottle_ceiling: f64,
     /// For days between two fixed steps: no bottle weaker than the later step measures from.
     bottle_floor: f64,
+    /// The strongest bottle the person has (as counted), worked out once: `carries` asks of it
+    /// for every candidate.
+    strongest_bottle: f64,
 }
 
 impl Solver {
@@ -854,7 +875,7 @@ impl Solver {
         let modified: Vec<bool> = kit.stocks.iter().map(|s| s.product.is_modified_release()).collect();
         let coarse = coarse_combinations(&pieces, &modified);
         let (ceiling, floor) = (f64::INFINITY, 0.0);
-        Solver {
+        let mut solver = Solver {
             stocks: kit.stocks.clone(),
             equipment: eq.clone(),
             coarse,
@@ -868,7 +889,11 @@ impl Solver {
             left: Vec::new(),
             bottle_ceiling: f64::INFINITY,
             bottle_floor: 0.0,
-        }
+            strongest_bottle: 0.0,
+        };
+        solver.strongest_bottle =
+            (0..solver.stocks.len()).map(|i| solver.bottle_strength(i)).filter(|s| s.is_finite()).fold(0.0, f64::max);
+        solver
     }
 
     /// When no preparation lands in `window` but more than `MAX_PIECES` whole or cut units
@@ -1038,9 +1063,7 @@ impl Solver {
     fn strongest_neat(&self, fine: &Fine) -> bool {
         let neat = matches!(fine.kind, FineKind::Syringe { dilution: None, .. } | FineKind::Drops { .. });
         let own = self.bottle_strength(fine.stock);
-        let strongest =
-            (0..self.stocks.len()).map(|i| self.bottle_strength(i)).filter(|s| s.is_finite()).fold(0.0, f64::max);
-        neat && own.is_finite() && own >= strongest * (1.0 - 1e-9)
+        neat && own.is_finite() && own >= self.strongest_bottle * (1.0 - 1e-9)
     }
 
     /// Whether `fine` is allowed after what the plan has measured so far; with `keep_strength`,
@@ -1120,16 +1143,8 @@ impl Solver {
             return None;
         }
         let only = self.stocks_in(like);
-        let same = Among {
-            like: Some(like.method.as_str()),
-            keep_strength: true,
-            fewest: MIN_GRADUATIONS,
-            only: Some(&only),
-            used: &only,
-            strength: None,
-        };
         // No tolerance: of the doses in the window, the nearest first, then the cheapest.
-        self.solve_among(target, window, 0.0, &same)
+        self.solve_among(target, window, 0.0, &Among::kept_way(like, &only, MIN_GRADUATIONS))
     }
 
     fn keeping(
@@ -1149,14 +1164,7 @@ impl Solver {
         let half_step = (window.high - target) * KEEP_PRODUCTS_STEP;
         let loose = (tolerance * KEEP_PRODUCTS_TOLERANCE).max(half_step);
         let smaller = Window { low: window.low.max(target - tolerance), ..window };
-        let same = Among {
-            like: Some(prev.method.as_str()),
-            keep_strength: true,
-            fewest,
-            only: Some(&only),
-            used: &only,
-            strength: None,
-        };
+        let same = Among::kept_way(prev, &only, fewest);
         let mut c = self.solve_among(target, smaller, loose, &same).filter(|c| c.within_tolerance)?;
         c.within_tolerance = (c.preparation.dose_mg - target).abs() <= tolerance + 1e-12;
         c.landing = if c.within_tolerance { Landing::Nearest } else { Landing::KeptWay };
@@ -1939,7 +1947,7 @@ fn stock_words(p: &Product) -> String {
 /// "mix 1 mL of the … with 9 mL of water (0.1 mg/mL) and shake". Water beyond a glass is
 /// measured with a jug (a walk: "499 mL of water", with nothing said to measure it by).
 fn recipe_text(stock: &str, d: &Dilution) -> String {
-    let jug = if d.water_ml > 100.0 { "; measure the water with a kitchen measuring jug" } else { "" };
+    let jug = if d.water_ml > GLASS_ML { "; measure the water with a kitchen measuring jug" } else { "" };
     format!(
         "mix {} mL of the {stock} with {} mL of water ({} mg/mL{jug}) and shake",
         n(d.stock_ml),

@@ -519,10 +519,10 @@ impl<'a> Context<'a> {
         // usual dose), else the occupancy limit (the re-run read "near the bottom" at 150 mg).
         let mg_cap = self.pace.mg_floor(prev);
         let bound = if mg_cap >= window.low - 1e-9 {
-            format!("(the limit here is {})", self.pace.cut_rule_words(prev))
+            format!("the limit here is {}", self.pace.cut_rule_words(prev))
         } else {
-            "(the limit is in occupancy: the lower the dose, the more of it each mg holds, so a percentage allowed \
-             higher up is too large a step here)"
+            "the limit is in occupancy: the lower the dose, the more of it each mg holds, so a percentage allowed \
+             higher up is too large a step here"
                 .to_string()
         };
         let bigger = self.solver.solve(window.low, larger, 1e-6).map_or_else(String::new, |c| {
@@ -609,7 +609,7 @@ impl<'a> Context<'a> {
             let mut said: Vec<String> =
                 needed.map(|s| format!("with that reason, a plan with {s} takes it")).into_iter().collect();
             if matches!(self.strategy, Strategy::Hyperbolic { .. }) {
-                said.push(bound.trim_start_matches('(').trim_end_matches(')').to_string());
+                said.push(bound.to_string());
             }
             let said = if said.is_empty() { String::new() } else { format!(" ({})", said.join("; ")) };
             format!("larger than the pace limits allow without a prescriber's recorded reason{said}")
@@ -733,7 +733,7 @@ impl<'a> Context<'a> {
                 (choice.preparation.items.iter().chain(choice.preparation.parts.iter().flat_map(|(_, p)| &p.items)))
                     .filter_map(|i| i.dilution.map(|d| d.water_ml))
                     .fold(0.0, f64::max);
-            if most_water > 100.0 {
+            if most_water > crate::formulation::GLASS_ML {
                 message.push_str(&format!(
                     " This dilution is {} mL of water a day, mostly thrown away: a pharmacy may be able to make up a weaker liquid for you instead, to measure from as it comes; ask them.",
                     n(most_water)
