@@ -825,7 +825,7 @@ pub struct AntidepressantPolicy {
 pub struct StepCapPolicy {
     pub max_cut_fraction: f64,
     pub max_cut_source: String,
-    pub snri_at_usual_dose_max_cut_fraction: f64,
+    pub snri_max_cut_fraction: f64,
     pub snri_source: String,
 }
 
@@ -993,8 +993,8 @@ impl Policy {
             && a.suggested_max_step_percent <= a.max_step_percent
             && a.max_step_percent < 100.0 * self.step_cap.max_cut_fraction + 1e-9
             && fraction(self.step_cap.max_cut_fraction)
-            && self.step_cap.snri_at_usual_dose_max_cut_fraction <= self.step_cap.max_cut_fraction
-            && fraction(self.step_cap.snri_at_usual_dose_max_cut_fraction)
+            && self.step_cap.snri_max_cut_fraction <= self.step_cap.max_cut_fraction
+            && fraction(self.step_cap.snri_max_cut_fraction)
             && self.benzodiazepine.suggested_max_step_percent <= self.benzodiazepine.max_percent_per_two_weeks
             && self.benzodiazepine.default_interval_days >= self.benzodiazepine.min_interval_days
             && self.z_drug.consistent(self.step_cap.max_cut_fraction)

@@ -310,3 +310,40 @@ fn the_dose_taken_now_is_split_equally_where_it_can_be() {
         }
     }
 }
+
+/// Walk (issue 18, noted at stop 38): clonazepam 2 mg at 22:00 switched to diazepam 40 mg at four
+/// times, with 2, 5 and 10 mg tablets and a cutter, tapered at 4 → 3 → 4 → 3 → 2 → 4 → 2 doses a
+/// day near the end. Once a day is taken at fewer of the times, no later step takes more, and
+/// each fall is said once.
+#[test]
+fn doses_a_day_only_fall_once_fewer_times_are_taken() {
+    use taper_core::crossover::{self, CrossoverRequest, Screen};
+    let c = Catalogue::builtin().unwrap();
+    let req = CrossoverRequest {
+        from_drug: "clonazepam".into(),
+        doses: vec![(22.0, Mg::new(2.0).unwrap())],
+        to_drug: "diazepam".into(),
+        scheme: taper_core::catalogue::EquivalenceScheme::Ashton,
+        stage_days: 14,
+        kit: Kit {
+            equipment: taper_core::formulation::Equipment { cutter: true, ..Default::default() },
+            ..kit(&c, &["diazepam-tab-2mg", "diazepam-tab-5mg", "diazepam-tab-10mg"])
+        },
+        taper_step_percent: 10.0,
+        taper_interval_days: 28,
+        pace_override: None,
+        confirm_dose: false,
+        to_times: vec![8.0, 13.0, 18.0, 22.0],
+        screen: Screen::default(),
+        reason: None,
+    };
+    let taper = crossover::plan(&c, &req).unwrap().taper;
+    let counts: Vec<usize> =
+        taper.steps.iter().filter(|s| s.dose_mg.get() > 0.0).map(|s| s.preparation.parts.len().max(1)).collect();
+    assert_eq!(counts[0], 4, "{counts:?}");
+    assert!(counts.windows(2).all(|w| w[1] <= w[0]), "doses a day rose: {counts:?}");
+    assert!(counts.last().unwrap() < &4, "the last doses are too small for four times: {counts:?}");
+    let falls = counts.windows(2).filter(|w| w[1] < w[0]).count();
+    let said = taper.warnings.iter().filter(|w| w.code == "divided-dose").count();
+    assert_eq!(said, falls, "{:?}", taper.warnings);
+}

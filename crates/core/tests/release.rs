@@ -110,3 +110,28 @@ fn a_hold_names_the_limit_that_binds() {
     assert!(hold.message.contains("the limit here is at most a quarter"), "{}", hold.message);
     assert!(!hold.message.contains("limit is in occupancy"), "{}", hold.message);
 }
+
+/// Clinical review minor 14 (§4): "Below 75 mg the half cap allows 56 → 32 mg … I would not
+/// sign": venlafaxine 75 → 56.25 → 31.75 mg and duloxetine 60 → 45 → 28 mg at the hyperbolic
+/// default with every product and a cutter. NICE NG222 1.4.17 asks for smaller reductions (for
+/// example 25 %) as the dose becomes lower, so an SNRI's step removes at most a quarter at any
+/// dose, and the mg-cap note says so.
+#[test]
+fn an_snri_below_its_usual_dose_loses_at_most_a_quarter_a_step() {
+    let c = Catalogue::builtin().unwrap();
+    for (drug, start) in [("venlafaxine", 75.0), ("duloxetine", 60.0), ("venlafaxine", 225.0)] {
+        let kit = Kit {
+            stocks: c.drug(drug).unwrap().products.iter().map(|p| Stock::new(p.clone())).collect(),
+            equipment: taper_core::formulation::Equipment { cutter: true, ..Default::default() },
+        };
+        let req = PlanRequest::new(drug, Mg::new(start).unwrap(), Strategy::Hyperbolic { step_pp: 5.0 }, kit);
+        let p = taper_core::plan(&c, &req).unwrap();
+        let doses: Vec<f64> = p.steps.iter().map(|s| s.dose_mg.get()).collect();
+        for w in doses.windows(2).filter(|w| w[1] > 0.0) {
+            assert!((w[0] - w[1]) / w[0] <= 0.25 + 1e-9, "{drug} from {start}: {w:?} in {doses:?}");
+        }
+        assert!(doses[2] >= start * 0.75 * 0.75 - 1e-9, "{drug}: {doses:?}");
+        let capped = p.warnings.iter().find(|w| w.code == "mg-cap").unwrap();
+        assert!(capped.message.contains("a quarter of the current dose for an SNRI"), "{}", capped.message);
+    }
+}

@@ -22,8 +22,8 @@ pub struct Pace<'a> {
 pub enum CutRule {
     /// NICE NG222: each step a proportion of the previous dose, at most half.
     Half,
-    /// An SNRI at or above its usual dose: a quarter (NICE NG222's smaller example).
-    SnriAtUsualDose,
+    /// An SNRI, at any dose: a quarter (NICE NG222's smaller example).
+    Snri,
     /// The class's own limit: a benzodiazepine or z-drug (ASAM 2025's 25 % every two weeks), a
     /// gabapentinoid (Maudsley 2024's 25 % for low withdrawal risk), an antipsychotic (Horowitz
     /// 2021's 10 % a month).
@@ -117,26 +117,25 @@ impl<'a> Pace<'a> {
         }
     }
 
-    /// The rule bounding the cut from `dose_mg` (any step but the one to zero).
-    pub fn cut_rule(&self, dose_mg: f64) -> CutRule {
+    /// The rule bounding a step's cut (any step but the one to zero).
+    pub fn cut_rule(&self) -> CutRule {
         if self.justified {
             CutRule::Half
         } else if self.percent().is_some() {
             CutRule::ClassLimit
-        } else if self.drug.class == DrugClass::Snri && self.drug.usual_min_dose_mg.is_some_and(|u| dose_mg >= u - 1e-9)
-        {
-            CutRule::SnriAtUsualDose
+        } else if self.drug.class == DrugClass::Snri {
+            CutRule::Snri
         } else {
             CutRule::Half
         }
     }
 
-    /// The largest fraction of `dose_mg` one step (other than the step to zero) may remove.
-    pub fn max_cut_fraction(&self, dose_mg: f64) -> f64 {
+    /// The largest fraction of the dose one step (other than the step to zero) may remove.
+    pub fn max_cut_fraction(&self) -> f64 {
         let p = self.policy();
-        match self.cut_rule(dose_mg) {
+        match self.cut_rule() {
             CutRule::Half => p.step_cap.max_cut_fraction,
-            CutRule::SnriAtUsualDose => p.step_cap.snri_at_usual_dose_max_cut_fraction,
+            CutRule::Snri => p.step_cap.snri_max_cut_fraction,
             // The largest cut any step may make: a step past the class's hard limit is only ever
             // one held longer in proportion (`days_held`), which the sequence check holds to.
             CutRule::ClassLimit => {
@@ -147,13 +146,13 @@ impl<'a> Pace<'a> {
 
     /// The lowest dose the next step may reach from `dose_mg`, by the milligram cap alone.
     pub fn mg_floor(&self, dose_mg: f64) -> f64 {
-        dose_mg * (1.0 - self.max_cut_fraction(dose_mg))
+        dose_mg * (1.0 - self.max_cut_fraction())
     }
 
     /// The milligram cap in words, with its source, e.g. "at most half of the current dose (NICE …)".
-    pub fn cut_rule_words(&self, dose_mg: f64) -> String {
+    pub fn cut_rule_words(&self) -> String {
         let p = self.policy();
-        let (what, source) = match (self.cut_rule(dose_mg), self.percent()) {
+        let (what, source) = match (self.cut_rule(), self.percent()) {
             (CutRule::ClassLimit, Some(c)) => (
                 format!(
                     "at most {}% of the current dose a step, with steps at least {} days apart",
@@ -162,8 +161,8 @@ impl<'a> Pace<'a> {
                 ),
                 c.max_step_source,
             ),
-            (CutRule::SnriAtUsualDose, _) => (
-                "at most a quarter of the current dose for an SNRI at or above its usual dose (its effect on the noradrenaline transporter is not modelled)".to_string(),
+            (CutRule::Snri, _) => (
+                "at most a quarter of the current dose for an SNRI, at any dose: its effect on the noradrenaline transporter is not modelled, and smaller cuts are advised as the dose becomes lower".to_string(),
                 p.step_cap.snri_source.as_str(),
             ),
             _ => ("at most half of the current dose".to_string(), p.step_cap.max_cut_source.as_str()),

@@ -262,7 +262,7 @@ fn check_caps(pace: &Pace, plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violat
     }
     if !to_zero && a.dose_mg.get() > 0.0 {
         let cut = (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get();
-        let cap = pace.max_cut_fraction(a.dose_mg.get());
+        let cap = pace.max_cut_fraction();
         if cut > cap + 1e-9 {
             out.push(Violation::MgCut { step: b.index, cut_percent: 100.0 * cut, cap_percent: 100.0 * cap });
         }

@@ -14,7 +14,7 @@ use crate::error::{InputError, PlanError};
 use crate::formulation::{Choice, Item, Landing, Preparation, Solver, Stock, Unit, Window};
 use crate::occupancy::Occupancy;
 use crate::pace::{CutRule, Pace};
-use crate::units::{Mg, trim_number as n};
+use crate::units::{DoseTimes, Mg, trim_number as n};
 
 /// How far a dose may stray from the person's own share of the day, as a fraction of that share,
 /// before the plan says the split moved. Ours: a tenth is a measuring difference, more is a change.
@@ -55,6 +55,10 @@ struct Context<'a> {
     last_preparation: Preparation,
     /// Doses a day of the step before, so a change in their number is said once.
     doses_a_day: Option<usize>,
+    /// Where a step took the day at fewer of the times wanted: those times and how many were
+    /// kept. Later steps with the same times take no more, so the number of doses a day only
+    /// falls (a walk: a diazepam crossover went 4 → 3 → 4 → 3 → 2 → 4 → 2 doses a day).
+    fewer_times: Option<(DoseTimes, usize)>,
     /// The person's split of the day among their times, as shares of the day (`amounts`).
     shares: Option<Vec<f64>>,
     /// Whether a step has already said that the split moved toward equal.
@@ -202,6 +206,7 @@ impl<'a> Context<'a> {
             first_preparation: Preparation::none(req.start.get()),
             last_preparation: Preparation::none(req.start.get()),
             doses_a_day: None,
+            fewer_times: None,
             shares,
             split_moved: false,
             held_longer: Vec::new(),
@@ -266,7 +271,7 @@ impl<'a> Context<'a> {
                 Ok(step) => {
                     self.last_preparation = step.preparation.clone();
                     if capped_here {
-                        capped.push((index, self.pace.cut_rule(prev)));
+                        capped.push((index, self.pace.cut_rule()));
                     }
                     ladder.accept(step.dose_mg.get());
                     grow_phase(&mut self.phase, &step.preparation);
@@ -294,7 +299,7 @@ impl<'a> Context<'a> {
         if let Strategy::Linear { .. } = self.strategy {
             self.flag_linear(&steps);
         }
-        self.note_capped(&steps, capped);
+        self.note_capped(capped);
         self.note_held_longer(&steps);
         self.note_off_target(&steps);
         self.warnings.extend(crate::times::trough_warnings(self.drug, &self.req.kit, &steps));
@@ -519,7 +524,7 @@ impl<'a> Context<'a> {
         // usual dose), else the occupancy limit (the re-run read "near the bottom" at 150 mg).
         let mg_cap = self.pace.mg_floor(prev);
         let bound = if mg_cap >= window.low - 1e-9 {
-            format!("the limit here is {}", self.pace.cut_rule_words(prev))
+            format!("the limit here is {}", self.pace.cut_rule_words())
         } else {
             "the limit is in occupancy: the lower the dose, the more of it each mg holds, so a percentage allowed \
              higher up is too large a step here"
@@ -813,8 +818,9 @@ impl<'a> Context<'a> {
             return;
         }
         let wanted = crate::times::wanted(self.req.times.as_ref(), prep, &self.req.kit);
+        let most = self.times_allowed(&wanted);
         let mut kept = 1;
-        for k in (2..=wanted.len()).rev() {
+        for k in (2..=most).rev() {
             if let Some(parts) = self.divide_at(index, prep, &wanted, k) {
                 // The day is measured as its parts are: their way of measuring and cautions.
                 prep.method =
@@ -870,6 +876,9 @@ impl<'a> Context<'a> {
                     crate::times::taken(&wanted.fewer(kept))
                 ),
             });
+        }
+        if kept < wanted.len() {
+            self.fewer_times = Some((wanted, kept));
         }
         self.doses_a_day = Some(kept);
     }
@@ -1059,12 +1068,22 @@ impl<'a> Context<'a> {
         keeping: bool,
     ) -> Choice {
         let wanted = crate::times::wanted(self.req.times.as_ref(), &c.preparation, &self.req.kit);
-        if !c.preparation.parts.is_empty() || wanted.len() < 2 {
+        let most = self.times_allowed(&wanted);
+        if !c.preparation.parts.is_empty() || most < 2 {
             return c;
         }
-        let times = wanted.times().to_vec();
+        let times = wanted.fewer(most).times().to_vec();
         let likes = vec![like.cloned().unwrap_or_else(|| c.preparation.clone()); times.len()];
         self.parts_at(aim, window, tolerance, &times, &likes, keeping).unwrap_or(c)
+    }
+
+    /// How many of the `wanted` times a step may take its day at: all, unless an earlier step
+    /// with the same times took fewer (doses a day only fall).
+    fn times_allowed(&self, wanted: &DoseTimes) -> usize {
+        match &self.fewer_times {
+            Some((times, kept)) if times == wanted => *kept,
+            _ => wanted.len(),
+        }
     }
 
     /// The person's own shares of the day for `n` times, else equal shares.
@@ -1121,6 +1140,11 @@ impl<'a> Context<'a> {
         let times = self.req.times.clone().unwrap_or_else(|| {
             crate::units::DoseTimes::usual(u8::try_from(most).unwrap_or(crate::units::MAX_DOSE_TIMES as u8))
         });
+        let allowed = self.times_allowed(&times);
+        if allowed < 2 {
+            return None;
+        }
+        let times = times.fewer(allowed);
         let shares = self.shares_for(times.len());
         self.solver.solve_in_parts(aim, window, tolerance, &times, &shares)
     }
@@ -1252,8 +1276,9 @@ impl<'a> Context<'a> {
         // noted and the strengths it settled (a property test found a fewer-times warning lost
         // while its state stayed).
         let (mark, doses_a_day, ceiling) = (self.warnings.len(), self.doses_a_day, self.solver.ceiling());
+        let fewer_times = self.fewer_times.clone();
         let step = self.realise(index, day, prev, next, window, like)?;
-        let quarter = self.catalogue.policy.step_cap.snri_at_usual_dose_max_cut_fraction;
+        let quarter = self.catalogue.policy.step_cap.snri_max_cut_fraction;
         let most = prev * (1.0 - quarter);
         if self.drug.class != crate::catalogue::DrugClass::Snri
             || step.dose_mg.get() >= most - 1e-9
@@ -1263,6 +1288,7 @@ impl<'a> Context<'a> {
         }
         self.warnings.truncate(mark);
         self.doses_a_day = doses_a_day;
+        self.fewer_times = fewer_times;
         self.solver.set_ceiling(ceiling);
         let narrower = Window { low: window.low.max(most), ..window };
         let aimed = Next { target: next.target.max(narrower.low), ..*next };
@@ -1371,13 +1397,12 @@ impl<'a> Context<'a> {
     }
 
     /// One line per rule naming the steps the milligram cap shaped, with the rule and its source.
-    fn note_capped(&mut self, steps: &[Step], capped: &[(usize, CutRule)]) {
+    fn note_capped(&mut self, capped: &[(usize, CutRule)]) {
         let mut rules: Vec<CutRule> = capped.iter().map(|(_, r)| *r).collect();
         rules.dedup();
         for rule in rules {
             let mine: Vec<usize> = capped.iter().filter(|(_, r)| *r == rule).map(|(i, _)| *i).collect();
             let Some(&first) = mine.first() else { continue };
-            let from = steps.get(first.saturating_sub(1)).map_or(0.0, |s| s.dose_mg.get());
             let list = mine.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
             self.warnings.push(Warning {
                 code: "mg-cap",
@@ -1385,7 +1410,7 @@ impl<'a> Context<'a> {
                 message: format!(
                     "Step{} {list}: the model alone would cut more, but the step removes {}.",
                     if mine.len() > 1 { "s" } else { "" },
-                    self.pace.cut_rule_words(from)
+                    self.pace.cut_rule_words()
                 ),
             });
         }
@@ -1896,13 +1921,13 @@ fn check_manual(pace: &Pace, start: f64, doses: &[Mg], model: Option<&ModelUsed>
                     ),
                 ));
             }
-        } else if d < before && before - d > before * pace.max_cut_fraction(before) + 1e-9 {
+        } else if d < before && before - d > before * pace.max_cut_fraction() + 1e-9 {
             return Err(PlanError::refused(
                 "doses",
                 format!(
                     "{here} cuts {}%; every step may remove {}; use smaller steps{unless}",
                     n((100.0 * (before - d) / before).round()),
-                    pace.cut_rule_words(before)
+                    pace.cut_rule_words()
                 ),
             ));
         }

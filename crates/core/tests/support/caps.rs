@@ -3,7 +3,7 @@
 //! and the web-plan tests: (1) modelled occupancy falls by at most the plan's limit under *every*
 //! fit of the drug (hyperbolic: its step limit; otherwise the hard per-step limit, and the
 //! final-step limit for the step to zero); (2) no step but the one to zero removes more than half
-//! the dose, or a quarter for a benzodiazepine or an SNRI at or above its usual dose. A recorded
+//! the dose, or a quarter for a benzodiazepine or an SNRI. A recorded
 //! justification lifts the limits of (1) for non-hyperbolic plans and the quarter of (2), never
 //! the half. Linear plans are for comparison only and are exempt.
 
@@ -59,8 +59,6 @@ fn caps_to(
             }
         }
         if !to_zero {
-            let snri_high =
-                drug.class == DrugClass::Snri && drug.usual_min_dose_mg.is_some_and(|u| a.dose_mg.get() >= u - 1e-9);
             let cap = if justified {
                 policy.step_cap.max_cut_fraction
             } else if drug.class == DrugClass::Benzodiazepine {
@@ -71,8 +69,8 @@ fn caps_to(
                 policy.gabapentinoid.max_held_step_percent.unwrap_or(policy.gabapentinoid.max_step_percent) / 100.0
             } else if drug.class == DrugClass::Antipsychotic {
                 policy.antipsychotic.max_held_step_percent.unwrap_or(policy.antipsychotic.max_step_percent) / 100.0
-            } else if snri_high {
-                policy.step_cap.snri_at_usual_dose_max_cut_fraction
+            } else if drug.class == DrugClass::Snri {
+                policy.step_cap.snri_max_cut_fraction
             } else {
                 policy.step_cap.max_cut_fraction
             };
