@@ -456,3 +456,26 @@ fn a_cut_held_longer_is_the_smallest_the_way_of_measuring_makes() {
         assert!(after >= before * 0.9 - 1e-9, "step {}: {before} → {after} mg", w[1].index);
     }
 }
+
+/// Noted at stop 38 (minor 16): mirtazapine 30 mg at 10 % with every product and a cutter drew
+/// 0.9, 0.8 and 0.7 mL of the 15 mg/mL solution, each under ten syringe marks, then took the
+/// 1 in 10 dilution that could have made all three. Going back to the tablets left was refused,
+/// and the few-marks draw was the fallback; a way forward now comes first.
+#[test]
+fn a_weaker_dilution_comes_before_a_draw_under_ten_marks() {
+    let c = Catalogue::builtin().unwrap();
+    let ids: Vec<&str> = c.drug("mirtazapine").unwrap().products.iter().map(|p| p.id.as_str()).collect();
+    let p = taper_core::plan(
+        &c,
+        &request(&c, "mirtazapine", 30.0, &ids, true, Strategy::Proportional { step_percent: 10.0 }),
+    )
+    .unwrap();
+    for s in &p.steps {
+        let text = s.preparation.instruction();
+        assert!(!text.contains(taper_core::formulation::FEW_GRADUATIONS), "step {}: {text}", s.index);
+        for i in s.preparation.items.iter().filter(|i| i.unit == Unit::Ml) {
+            assert!(i.quantity >= 1.0 - 1e-9, "step {}: {} mL in {text}", s.index, i.quantity);
+        }
+    }
+    assert!(ways(&p).iter().any(|w| w.contains("1 in 10")), "{:?}", ways(&p));
+}

@@ -980,21 +980,29 @@ impl<'a> Context<'a> {
         // change of how the level rises and falls; clinical review W1), then lasting longest.
         // Then, of ways lasting alike, the form taken now (tablets stay tablets: a walk saw an
         // extended-release tablet changed for capsules that tablets could have made).
+        // Before all of these, a way not yet left: going forward to a weaker dilution rather than
+        // back to tablets left, which `find` would refuse and replace with a draw under ten
+        // marks of the liquid now (a walk: mirtazapine 0.9, 0.8, 0.7 mL of the 15 mg/mL solution,
+        // then the 1 in 10 dilution that could have made all three).
         let release = self.release_kinds(before);
         let forms = self.forms_of(before);
         let score = |ctx: &mut Self, c: &Choice| {
+            let forward = !ctx.takes_up_again(&c.preparation, before);
             let same_release = ctx.release_kinds(&c.preparation) == release;
-            (same_release, ctx.keeps_ahead(c), ctx.forms_of(&c.preparation) == forms)
+            (forward, same_release, ctx.keeps_ahead(c), ctx.forms_of(&c.preparation) == forms)
         };
+        let own_goes_back = self.takes_up_again(&own.preparation, before);
         let mut best = (score(self, &own), own);
         // Never a way harder to prepare than the solver's own, nor one that mixes release forms
-        // where it does not: lasting is worth no more work each day.
-        let bounds = crate::formulation::Bounds { most_cost: cost, mixed_release: mixes };
+        // where it does not: lasting is worth no more work each day. Unless the solver's own
+        // goes back to a way left: then any way forward.
+        let most_cost = if own_goes_back { u32::MAX } else { cost };
+        let bounds = crate::formulation::Bounds { most_cost, mixed_release: mixes };
         for mut alt in self.solver.alternatives(aim, window, tolerance, before, bounds) {
             let scored = score(self, &alt);
             if scored > best.0 {
                 if !alt.within_tolerance {
-                    alt.landing = Landing::Lasting { steps: scored.1 };
+                    alt.landing = Landing::Lasting { steps: scored.2 };
                 }
                 best = (scored, alt);
             }
