@@ -200,7 +200,16 @@ fn escitalopram_takes_the_most_cautious_fit_at_every_rung() {
         assert!((b.target_mg - expected).abs() < 1e-3, "step {}: target {} vs {expected}", b.index, b.target_mg);
         assert!(b.fit.is_some(), "the governing fit is shown");
     }
-    assert!(p.warnings.iter().any(|w| w.code == "fits-disagree"));
+    // Walk: the occupancy shown (the lowest reading) fell by less than the step asked, with no
+    // word why. It does where another fit sets the step, and the note says so.
+    let shown_less = p.steps.windows(2).any(|w| {
+        let (a, b) = (w[0].dose_mg.get(), w[1].dose_mg.get());
+        let fastest = ESCITALOPRAM_FITS.iter().map(|f| occ(*f, a) - occ(*f, b)).fold(0.0, f64::max);
+        b > 0.0 && w[0].occupancy.unwrap() - w[1].occupancy.unwrap() < fastest - 1.0
+    });
+    assert!(shown_less, "no step where another fit falls faster: the note would be idle");
+    let note = p.warnings.iter().find(|w| w.code == "fits-disagree").unwrap();
+    assert!(note.message.contains("where another fit falls faster, the fall shown is smaller"), "{}", note.message);
     // --region still picks one fit.
     let mut one =
         request("escitalopram", 10.0, Strategy::Hyperbolic { step_pp: 10.0 }, compounded("escitalopram", 0.0001));

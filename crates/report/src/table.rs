@@ -86,7 +86,7 @@ fn model_lines(plan: &Plan, catalogue: &Catalogue) -> String {
         .collect();
     if model.combined() {
         out.push_str(
-            "Occupancy model: the most cautious of these fits at each step (its region beside the occupancy):\n",
+            "Occupancy model: these fits read together. The occupancy shown is the lowest any of them reads at the dose (its region beside it); each step is held to its limit under every fit, so where another fit falls faster the fall shown is smaller than the step asked:\n",
         );
         for f in fits {
             out.push_str(&format!("  {f}\n"));

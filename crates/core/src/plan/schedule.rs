@@ -1868,7 +1868,7 @@ fn explain(pace: &Pace, req: &PlanRequest, model: Option<&ModelUsed>, warnings: 
     if let Some(m) = model.filter(|m| m.combined()) {
         let regions = m.fits.iter().map(|f| f.region.as_str()).collect::<Vec<_>>().join(", ");
         warnings.push(Warning::plan("fits-disagree", format!(
-            "{} has {} published occupancy fits ({regions}) and they disagree. Each step uses the fit that gives the highest dose (the most cautious), shown beside it, and no step lowers occupancy by more than its limit under any of them. A single region can be chosen instead.",
+            "{} has {} published occupancy fits ({regions}) and they disagree. Each step's dose is at least the one the most cautious fit gives, and no step lowers occupancy by more than its limit under any of them. The occupancy shown is the lowest any fit reads at the dose (its region beside it): where another fit falls faster, the fall shown is smaller than the step asked, because that other fit set the step. A single region can be chosen instead.",
             drug.name, m.fits.len())));
     }
     let steady_days = drug.half_life.days_to_settle();
