@@ -557,7 +557,7 @@ mod tests {
             ("Europe/Oslo", "116123"),
             ("Europe/Vienna", "142"),
             ("Europe/Zurich", "143"),
-            ("Europe/Lisbon", "213544545"),
+            ("Europe/Lisbon", "1411"),
             ("Europe/Rome", "0223272327"),
             ("Europe/Warsaw", "116123"),
             ("Europe/Athens", "1018"),
