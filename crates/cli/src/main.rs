@@ -36,7 +36,7 @@ enum Command {
     Plan(Box<plan_args::PlanArgs>),
     /// Simulate blood levels (and occupancy) for a dosing pattern: daily, alternate-day, skipped doses.
     Simulate(pk_args::SimulateArgs),
-    /// Switch from a short-acting benzodiazepine to a long-acting one stage by stage, then taper it.
+    /// Switch from a shorter-acting or high-potency benzodiazepine to a long-acting one stage by stage, then taper it.
     Crossover(Box<pk_args::CrossoverArgs>),
     /// Start the web app: accounts, plans, today's dose, check-ins, waves and windows.
     #[cfg(feature = "serve")]

@@ -88,7 +88,7 @@ pub fn simulate(catalogue: &Catalogue, args: &SimulateArgs) -> anyhow::Result<St
 
 #[derive(Args)]
 pub struct CrossoverArgs {
-    /// The short-acting benzodiazepine taken now.
+    /// The benzodiazepine taken now (shorter-acting or high-potency, such as alprazolam or clonazepam).
     #[arg(long)]
     pub from_drug: String,
     /// Each dose-time now, as DOSE@TIME (repeat), e.g. --dose 0.5mg@08:00.

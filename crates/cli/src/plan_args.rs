@@ -156,6 +156,11 @@ pub fn request(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<PlanReq
     let start = drug
         .dose_now_mg(typed.get(), args.taken_as.as_deref(), &offered)
         .map_err(|question| usage(format!("--taken-as: {question} Add --taken-as tablets or the product's id.")))?;
+    drug.release_question(args.taken_as.as_deref(), &offered).map_err(|question| {
+        usage(format!(
+            "--taken-as: {question} Add --taken-as tablets (immediate release) or the id of the product you take."
+        ))
+    })?;
     // Tablet-equivalent mg of a positive dose is positive.
     let start = units::Mg::new(start).ok_or_else(|| usage(format!("--from '{}': not a dose", args.from)))?;
     let interval_days = units::parse_days("every", &args.every).map_err(input)?;

@@ -429,8 +429,9 @@ fn brand_names_and_release_forms() {
     ]);
     assert_eq!(plan["drug"]["id"], "sertraline");
     fails_with(&["plan", "--drug", "Zolof", "--from", "50mg", "--have", "x"], &["--drug", "did you mean Zoloft"]);
-    // Mixing extended- and immediate-release venlafaxine is said; the IR label's divided doses too.
-    let plan = json(&[
+    // With both releases listed, which one is taken now is asked (a re-run: an XR user's step 0
+    // was immediate-release tablets in two doses, with no change of release said).
+    let both = [
         "plan",
         "--drug",
         "Effexor XR",
@@ -440,7 +441,10 @@ fn brand_names_and_release_forms() {
         "venlafaxine-xr-cap-75mg",
         "--have",
         "venlafaxine-tab-37.5mg",
-    ]);
+    ];
+    fails_with(&both, &["--taken-as", "extended-release", "75 mg extended-release capsule", "immediate release"]);
+    // Mixing extended- and immediate-release venlafaxine is said; the IR label's divided doses too.
+    let plan = json(&[both.as_slice(), &["--taken-as", "venlafaxine-xr-cap-75mg"]].concat());
     let warnings = plan["warnings"].as_array().unwrap();
     assert!(warnings.iter().any(|w| w["code"] == "release-mix"), "{warnings:?}");
     assert!(warnings.iter().any(|w| w["message"].as_str().unwrap().contains("two or three doses a day")));

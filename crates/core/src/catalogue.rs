@@ -726,6 +726,32 @@ impl Drug {
         ))
     }
 
+    /// Where the products `offered` include both modified- and immediate-release ones, the
+    /// person must say which they take now: step 0 is made from it and a later change of
+    /// release is read against it (a re-run: venlafaxine XR 75 mg with every product was shown
+    /// as taken now as immediate-release tablets in two doses, and no change of release was
+    /// said). `taken_as` is "tablets" (immediate release) or a product's id; `Err` is the
+    /// question to ask.
+    pub fn release_question(&self, taken_as: Option<&str>, offered: &[&str]) -> Result<(), String> {
+        let listed = |modified: bool| {
+            self.products
+                .iter()
+                .filter(move |p| offered.contains(&p.id.as_str()) && p.is_modified_release() == modified)
+        };
+        if taken_as.is_some() || listed(false).next().is_none() {
+            return Ok(());
+        }
+        let modified: Vec<String> = listed(true).map(Product::describe).collect();
+        if modified.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "Say how you take your {} now: the products listed include extended-release ones ({}) and immediate-release ones, which are absorbed differently, so the plan starts from the one you take and points out any later change of release.",
+            self.name,
+            modified.join(", ")
+        ))
+    }
+
     /// The fit shown on its own (Learn, `taper drugs`), if the drug has one.
     pub fn default_occupancy(&self) -> Option<&OccupancyFit> {
         self.occupancy.iter().find(|f| f.default)

@@ -33,7 +33,7 @@ fn a_one_in_a_hundred_dilution_says_draw_up_take_only_that_throw_the_rest_away()
     let choice = solver.solve(0.5, Window { low: 0.45, high: 0.73, high_inclusive: false }, 0.01).unwrap();
     assert_eq!(
         choice.preparation.instruction(),
-        "Make the dilution: mix 1 mL of the oral drops 40 mg/mL (drawn up with the oral syringe, not counted: 1 mL \
+        "Make the 1 in 100 dilution: mix 1 mL of the oral drops 40 mg/mL (drawn up with the oral syringe, not counted: 1 mL \
          is 20 drops) with 99 mL of water (0.4 mg/mL) and shake. \
          Draw up 1 mL (0.4 mg as the liquid, counted as 0.5 mg of tablets) with the oral syringe and take only \
          that. Throw the rest away (make it fresh each day)."
@@ -234,7 +234,7 @@ fn venlafaxine_immediate_release_is_planned_in_two_doses_a_day() {
         let sum: f64 = parts.iter().map(|(_, p)| p.dose_mg).sum();
         assert!((sum - s.dose_mg.get()).abs() < 1e-9, "step {}: {sum} vs {}", s.index, s.dose_mg.get());
         assert!(s.preparation.instruction().starts_with("In 2 doses. "), "{}", s.preparation.instruction());
-        assert!(s.preparation.instruction().contains("At 08:00: "), "{}", s.preparation.instruction());
+        assert!(s.preparation.instruction().contains("At 08:00, "), "{}", s.preparation.instruction());
     }
     let last = p.steps.iter().rev().find(|s| s.dose_mg.get() > 0.0).map_or(0, |s| s.index);
     assert!(
@@ -440,7 +440,7 @@ fn sertraline_concentrate_is_diluted_just_before_each_dose() {
     assert!(!diluted.is_empty(), "low doses are measured from a dilution");
     for s in &diluted {
         let text = s.preparation.instruction();
-        assert!(text.starts_with("Just before the dose, make the dilution: "), "step {}: {text}", s.index);
+        assert!(text.starts_with("Just before the dose, make the 1 in "), "step {}: {text}", s.index);
         assert!(text.contains("never in advance") && !text.contains("each day"), "step {}: {text}", s.index);
     }
     assert!(once.warnings.iter().any(|w| w.message.contains("120 mL")), "the label's mixing note is shown");
@@ -487,4 +487,28 @@ fn a_half_litre_dilution_says_a_pharmacy_may_make_a_weaker_liquid() {
         "{}",
         said.message
     );
+}
+
+/// Re-run (issue 18): citalopram's drops were counted down to 3 and then 2, where one drop more
+/// or less is a third or half of the dose, with no caution. Every count under ten says so; ten
+/// or more does not.
+#[test]
+fn fewer_than_ten_drops_carry_a_caution() {
+    let c = catalogue();
+    let p = plan_of(
+        &c,
+        "citalopram",
+        20.0,
+        Strategy::Hyperbolic { step_pp: 10.0 },
+        kit(&c, &["citalopram-oral-drops-40mg-ml"]),
+    );
+    let mut few = 0;
+    for s in &p.steps {
+        for i in s.preparation.items.iter().filter(|i| i.unit == Unit::Drop) {
+            let said = i.text.contains(taper_core::formulation::FEW_DROPS);
+            assert_eq!(said, i.quantity < 10.0, "step {}: {}", s.index, i.text);
+            few += usize::from(said);
+        }
+    }
+    assert!(few > 0, "the plan counts fewer than ten drops somewhere: {:?}", p.steps.len());
 }

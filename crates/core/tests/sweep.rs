@@ -158,7 +158,8 @@ fn doses_a_day_rise(p: &taper_core::Plan) -> Option<usize> {
             matches!(x.code, "release-change" | "release-mix")
                 && (x.step == Some(w[1].index) || x.step == Some(w[0].index))
         });
-        (b > a && !release).then_some(w[1].index)
+        // Step 0 is the dose taken now, undivided where how it is split is not known.
+        (b > a && !release && w[0].index > 0).then_some(w[1].index)
     })
 }
 

@@ -396,10 +396,17 @@ impl PlanForm {
     fn as_tablets(&self, drug: &taper_core::Drug, typed_mg: f64, errors: &mut Vec<Field>) -> f64 {
         let offered: Vec<&str> = self.products.iter().map(String::as_str).collect();
         let taken_as = Some(self.dose_as.as_str()).filter(|a| !a.is_empty());
-        drug.dose_now_mg(typed_mg, taken_as, &offered).unwrap_or_else(|question| {
+        let mg = drug.dose_now_mg(typed_mg, taken_as, &offered).unwrap_or_else(|question| {
             errors.push(Field::error("dose_as", question));
             typed_mg
-        })
+        });
+        // Asked once: the exposure question, where there is one, covers the form taken now.
+        if errors.iter().all(|e| e.name != "dose_as")
+            && let Err(question) = drug.release_question(taken_as, &offered)
+        {
+            errors.push(Field::error("dose_as", question));
+        }
+        mg
     }
 
     /// The strategy and its step; only the form of the number is checked here, how large a step

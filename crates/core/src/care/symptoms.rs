@@ -94,6 +94,16 @@ pub const SEVERITY_LABELS: [&str; 4] = ["none", "mild", "moderate", "severe"];
 /// The highest possible burden: every answered item at 3.
 pub const MAX_BURDEN: u32 = 3 * REFERENCE_ITEMS as u32;
 
+/// What the burden's scale is, where a burden is shown beside the checklist (a walk: 23 items
+/// scored 0 to 3, yet a burden "0–51", read as a mistake).
+pub fn burden_scale_words() -> String {
+    format!(
+        "Burden is the average of the items answered that day, shown on the 0 to {MAX_BURDEN} scale of the first \
+         {REFERENCE_ITEMS}-item checklist ({REFERENCE_ITEMS} × 3), so days before and after the checklist grew read \
+         alike. Items left unanswered do not count."
+    )
+}
+
 /// The wellbeing scale runs from 0 (worst) to this (best).
 pub const MAX_WELLBEING: u8 = 10;
 

@@ -190,6 +190,21 @@ pub struct Dilution {
     pub mg_per_ml: f64,
 }
 
+impl Dilution {
+    /// How the dilution is named wherever a dose is drawn from it: its ratio first, then its
+    /// strength ("the 1 in 200 dilution (0.0375 mg/mL)"). A walk found "the 0.375 mg/mL
+    /// dilution" and, a step later, "the 0.0375 mg/mL dilution": one zero apart, a tenfold dose
+    /// if the two are confused by someone tired.
+    pub fn name(&self) -> String {
+        format!("{} dilution ({} mg/mL)", self.ratio(), n(self.mg_per_ml))
+    }
+
+    /// "1 in 20": stock and water together, per part of stock.
+    pub fn ratio(&self) -> String {
+        format!("1 in {}", n(((self.stock_ml + self.water_ml) / self.stock_ml).round()))
+    }
+}
+
 /// How much of one product a run of days uses up (clinical review minor 17: say how much stock a
 /// month needs).
 #[derive(Debug, Clone, PartialEq)]
@@ -423,7 +438,14 @@ impl Preparation {
         let (first, doses) = self.divided();
         let mut out = vec![format!("In {} doses.", self.parts.len())];
         out.extend(first.iter().cloned());
-        out.extend(doses.iter().map(|(when, text)| format!("At {when}: {text}.")));
+        // Each time with its own dose in mg (a walk: "1 × 2 mg tablet + 1 and a quarter 5 mg
+        // tablets" left the 8.25 mg to be added up by the reader).
+        out.extend(
+            doses
+                .iter()
+                .zip(&self.parts)
+                .map(|((when, text), (_, part))| format!("At {when}, {} mg: {text}.", n(part.dose_mg))),
+        );
         out.join(" ")
     }
 
@@ -436,14 +458,14 @@ impl Preparation {
             .map(|d| {
                 if d.just_before {
                     format!(
-                        "Before each dose, make a fresh {} mg/mL dilution: {}; draw that dose from it with the oral syringe at once, mix only that into a drink and drink it all, and throw the rest of the dilution away ({JUST_BEFORE}).",
-                        n(d.dilution.mg_per_ml),
+                        "Before each dose, make a fresh {}: {}; draw that dose from it with the oral syringe at once, mix only that into a drink and drink it all, and throw the rest of the dilution away ({JUST_BEFORE}).",
+                        d.dilution.name(),
                         recipe_text(&d.product, &d.dilution)
                     )
                 } else {
                     format!(
-                        "First make the day's {} mg/mL dilution: {}; each dose is drawn from it with the oral syringe, and what is left is thrown away at the end of the day.",
-                        n(d.dilution.mg_per_ml),
+                        "First make the day's {}: {}; each dose is drawn from it with the oral syringe, and what is left is thrown away at the end of the day.",
+                        d.dilution.name(),
                         recipe_text(&d.product, &d.dilution)
                     )
                 }
@@ -459,7 +481,7 @@ impl Preparation {
                     .items
                     .iter()
                     .map(|i| match (&i.drawn, &i.dilution) {
-                        (Some(drawn), Some(d)) => format!("{} of the {} mg/mL dilution", drawn.amount, n(d.mg_per_ml)),
+                        (Some(drawn), Some(d)) => format!("{} of the {}", drawn.amount, d.name()),
                         _ => i.text.clone(),
                     })
                     .collect();
@@ -800,6 +822,10 @@ pub const MIN_GRADUATIONS: u32 = 10;
 /// What a syringe item says, after its volume, when it is under ten graduations.
 pub const FEW_GRADUATIONS: &str = "This volume is fewer than ten marks on the syringe, so one mark misread is a tenth \
      of what you draw or more: measure it in good light with the smallest syringe you have";
+/// What a drop count under ten says after it (a re-run: citalopram's plan counted 3 drops and
+/// then 2, where one drop more or less is a third or half of the dose, with no caution).
+pub const FEW_DROPS: &str = "Fewer than ten drops: one drop more or less is a tenth of this dose or more, so count      slowly with the bottle held upright, and ask your pharmacist whether a dilution measured with an oral syringe      would be steadier.";
+
 /// How [`FEW_GRADUATIONS`] ends for a liquid that may be diluted in water.
 const FEW_ASK_DILUTION: &str = ", and ask your pharmacist for a weaker dilution or a made-to-order liquid.";
 /// How it ends for one that may not (a walk: the suspension's note said "measure it undiluted"
@@ -1854,8 +1880,9 @@ impl Solver {
                 // Every amount carries its milligrams (a re-run: "9 drops of the oral drops").
                 let counted = as_tablets(p, mg);
                 let plain = if counted.is_empty() { format!(" ({} mg)", n(mg)) } else { String::new() };
+                let few = if units < MIN_GRADUATIONS { format!(". {FEW_DROPS}") } else { String::new() };
                 let text = format!(
-                    "{units} drop{}{plain} of the {}{counted}",
+                    "{units} drop{}{plain} of the {}{counted}{few}",
                     if units == 1 { "" } else { "s" },
                     p.describe()
                 );
@@ -1970,11 +1997,13 @@ fn syringe_text(p: &Product, ml: f64, mg: f64, dilution: Option<&Dilution>) -> S
         // The dose drawn from it is mixed into a drink as the concentrate's own is (its label):
         // a walk found the calendar's dilution steps saying only "take only that".
         Some(d) if p.mix_just_before => format!(
-            "Just before the dose, make the dilution: {}. Draw up {amount} with the oral syringe at once; mix only that into a drink and drink it all. Throw the rest of the dilution away ({JUST_BEFORE}).",
+            "Just before the dose, make the {} dilution: {}. Draw up {amount} with the oral syringe at once; mix only that into a drink and drink it all. Throw the rest of the dilution away ({JUST_BEFORE}).",
+            d.ratio(),
             recipe_text(&stock_words(p), d)
         ),
         Some(d) => format!(
-            "Make the dilution: {}. Draw up {amount} with the oral syringe and take only that. Throw the rest away (make it fresh each day).",
+            "Make the {} dilution: {}. Draw up {amount} with the oral syringe and take only that. Throw the rest away (make it fresh each day).",
+            d.ratio(),
             recipe_text(&stock_words(p), d)
         ),
     }

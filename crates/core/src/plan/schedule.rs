@@ -819,8 +819,13 @@ impl<'a> Context<'a> {
         }
         let wanted = crate::times::wanted(self.req.times.as_ref(), prep, &self.req.kit);
         let most = self.times_allowed(&wanted);
+        // The dose taken now with no times given: at the label's times where equal parts make it
+        // exactly, else undivided (how it is split now is not guessed). Not a step taken at
+        // fewer times, and no bound on the steps after it.
+        let unknown_now = index == 0 && self.req.times.is_none();
+        let least = if unknown_now { most.max(2) } else { 2 };
         let mut kept = 1;
-        for k in (2..=most).rev() {
+        for k in (least..=most).rev() {
             if let Some(parts) = self.divide_at(index, prep, &wanted, k) {
                 // The day is measured as its parts are: their way of measuring and cautions.
                 prep.method =
@@ -861,7 +866,7 @@ impl<'a> Context<'a> {
                 }),
             }
         }
-        if kept < wanted.len() && self.doses_a_day != Some(kept) {
+        if kept < wanted.len() && self.doses_a_day != Some(kept) && !unknown_now {
             let labelled = crate::times::labelled_doses(prep, &self.req.kit);
             let why = if self.req.times.is_some() {
                 format!("at the {} times given", wanted.len())
@@ -877,7 +882,7 @@ impl<'a> Context<'a> {
                 ),
             });
         }
-        if kept < wanted.len() {
+        if kept < wanted.len() && !unknown_now {
             self.fewer_times = Some((wanted, kept));
         }
         self.doses_a_day = Some(kept);
@@ -1175,6 +1180,12 @@ impl<'a> Context<'a> {
                 && let Some(parts) = self.solver.divide(prep, &times, &equal, true)
             {
                 return Some(parts);
+            }
+            // With no times given, the dose taken now is split only where equal parts make it
+            // exactly: how the person takes it is not known, and a guessed uneven split read as
+            // "now: 0.3125, 0.3125 and 0.375 mg" from quarter tablets they do not use (a re-run).
+            if index == 0 && self.req.times.is_none() {
+                return None;
             }
             return self.solver.divide(prep, &times, &equal, false);
         };

@@ -276,6 +276,7 @@ pub async fn person(
         scores: score_views,
         checkins: checkin_rows(&recent, share.scope),
         max_burden: taper_core::symptoms::MAX_BURDEN,
+        burden_scale: taper_core::symptoms::burden_scale_words(),
         notice: match (q.resolved, q.noted, q.proposed) {
             (Some(_), _, _) => Some("Flag resolved; your note is kept with it.".to_string()),
             (_, Some(_), _) => {
@@ -761,6 +762,7 @@ pub struct PersonPage {
     pub scores: Vec<ScoreView>,
     pub checkins: Vec<CheckinRow>,
     pub max_burden: u32,
+    pub burden_scale: String,
     pub notice: Option<String>,
     pub assessments: Vec<(String, String, String)>,
     pub pace: String,

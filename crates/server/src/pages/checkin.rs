@@ -112,6 +112,7 @@ fn page(
         raised: false,
         max_own: taper_core::symptoms::MAX_OWN,
         max_burden: taper_core::symptoms::MAX_BURDEN,
+        burden_scale: taper_core::symptoms::burden_scale_words(),
         min_answered: taper_core::symptoms::MIN_ANSWERED,
         items: CHECKLIST.len(),
     }
@@ -356,6 +357,7 @@ pub struct CheckIn {
     pub own: Vec<OwnView>,
     pub max_own: usize,
     pub max_burden: u32,
+    pub burden_scale: String,
     pub min_answered: usize,
     pub items: usize,
     /// The daily question about self-harm, when the person chose to be asked it.

@@ -368,7 +368,10 @@ async fn changing_the_day_never_silently_replaces_that_days_check_in() {
         crate::check_in_with_note(&sam, &yesterday, "YESTERDAY-LONG-NOTE").await;
         let id = app.store.user_by_email("days@example.org").await.unwrap().unwrap().id;
         // The form as shown for today, its day then changed to yesterday.
-        let token = sam.get("/checkin").await.csrf();
+        let shown = sam.get("/checkin").await;
+        // A walk read "Burden (0–51)" beside 23 items scored 0–3 as a mistake: the scale is said.
+        assert!(shown.has("Burden (0–51)") && shown.has("the average of the items answered"), "{}", visible(&shown));
+        let token = shown.csrf();
         let today = days_ago(0);
         let keys: Vec<String> = crate::CHECKLIST_KEYS.iter().map(|k| format!("s_{k}")).collect();
         let mut form: Vec<(&str, &str)> = vec![
@@ -704,7 +707,7 @@ async fn lyrica_cr_taken_now_is_asked_in_its_own_words_where_it_is_sold() {
         let b = app.browser();
         b.sign_up("sam@example.org").await;
         let uk = b.get("/plan/new?drug=pregabalin&market=UK").await;
-        assert!(!uk.has("id=\"dose_as\""), "{}", visible(&uk));
+        assert!(!uk.has("type=\"radio\" name=\"dose_as\""), "{}", visible(&uk));
         let us = b.get("/plan/new?drug=pregabalin&market=US").await;
         assert!(us.has("82.5 mg of it counts as 75 mg of immediate release"), "{}", visible(&us));
         assert!(us.has("as immediate release"), "{}", visible(&us));
@@ -868,7 +871,9 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
         let form = |times: &'static str| {
             vec![
                 ("drug", "alprazolam"),
-                ("dose", "1"),
+                // Three equal doses of 0.5 mg: with no times given, the dose taken now is split at
+                // the label's times only where equal parts make it exactly.
+                ("dose", "1.5"),
                 ("strategy", "proportional"),
                 ("step", "10"),
                 ("every", "28"),
@@ -914,7 +919,7 @@ async fn dose_times_reach_the_plan_and_today_lists_each() {
         }
         // The history line names the strategy the plan used, as core says it.
         let plan = b.get("/plan").await;
-        assert!(plan.has("1 mg, 10% of the current dose per step, every 28 days"), "{}", visible(&plan));
+        assert!(plan.has("1.5 mg, 10% of the current dose per step, every 28 days"), "{}", visible(&plan));
         // A second plan of the drug says before saving that it changes this one (a walk lost a
         // plan so), and not that both are taken.
         let again = b.submit("/plan/new?drug=alprazolam", "/plan/preview", &form("")).await;
@@ -1163,18 +1168,26 @@ fn taken_as_xr_75(start: &str) -> Vec<(&'static str, &str)> {
 
 /// The clinical review's re-run (N-1): a person on a 75 mg venlafaxine XR capsule could not say
 /// so, was planned from immediate-release tablets, and the move to the oral solution went
-/// unannounced. The form asks which product the dose is taken as now (optional); the preview's
-/// first row is then that product, even when it was not ticked, and the change is said.
+/// unannounced. The form asks which product the dose is taken as now; the preview's first row is
+/// then that product, even when it was not ticked, and the change is said. A second re-run found
+/// the question could be left unanswered with both releases ticked, and step 0 made of
+/// immediate-release tablets: it is then asked, as an error on the form.
 #[tokio::test]
 async fn the_product_taken_now_is_the_first_row_and_a_change_of_release_from_it_is_said() {
     on_both(|app: TestApp| async move {
         let b = app.browser();
         b.sign_up("xr@example.org").await;
         let form_page = b.get("/plan/new?drug=venlafaxine").await;
-        assert!(form_page.has("You take that dose now as (optional)"), "{}", visible(&form_page));
+        assert!(form_page.has("You take that dose now as</label>"), "{}", visible(&form_page));
         let today = days_ago(0);
         let mut form = taken_as_xr_75(&today);
         form.push(("products", "venlafaxine-oral-solution-75mg-5ml"));
+        let mut unsaid: Vec<(&str, &str)> = form.iter().copied().filter(|(k, _)| *k != "dose_as").collect();
+        unsaid.push(("products", "venlafaxine-xr-cap-75mg"));
+        let asked = b.submit("/plan/new?drug=venlafaxine", "/plan/preview", &unsaid).await;
+        assert_eq!(asked.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", visible(&asked));
+        assert!(asked.has("Say how you take your Venlafaxine now"), "{}", visible(&asked));
+        assert!(asked.has("id=\"dose_as-error\""), "{}", visible(&asked));
         let preview = b.submit("/plan/new?drug=venlafaxine", "/plan/preview", &form).await;
         assert_eq!(preview.status, StatusCode::OK, "{}", visible(&preview));
         let text = visible(&preview);
