@@ -360,3 +360,25 @@ fn doses_a_day_only_fall_once_fewer_times_are_taken() {
     let said = taper.warnings.iter().filter(|w| w.code == "divided-dose").count();
     assert_eq!(said, falls, "{:?}", taper.warnings);
 }
+
+/// Re-run (issue 18): `plan` showed diazepam 40 mg as "4 × 10 mg tablet" with no word, where
+/// `crossover` refuses any dose above the label's 10 mg. The first step above it says so, with
+/// no times given or with times that put more than 10 mg in one dose; four times do not.
+#[test]
+fn a_dose_above_the_labels_largest_single_dose_is_said() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["diazepam-tab-10mg", "diazepam-tab-2mg"];
+    let said = |times: Option<&str>| {
+        let p = plan(&c, "diazepam", 40.0, &ids, times);
+        p.warnings.iter().find(|w| w.code == "single-dose").map(|w| (w.step, w.message.clone()))
+    };
+    let (step, message) = said(None).expect("40 mg at one time is said");
+    assert_eq!(step, Some(0));
+    assert!(message.contains("at most 10 mg in one dose") && message.contains("give the times"), "{message}");
+    let (_, message) = said(Some("08:00, 22:00")).expect("20 mg a dose is said");
+    assert!(message.contains("a dose at one of the times given is above it"), "{message}");
+    assert_eq!(said(Some("08:00, 13:00, 18:00, 22:00")), None);
+    // A day within the label's largest dose says nothing.
+    let p = plan(&c, "diazepam", 10.0, &ids, None);
+    assert!(p.warnings.iter().all(|w| w.code != "single-dose"), "{:?}", p.warnings);
+}

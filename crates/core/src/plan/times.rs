@@ -90,6 +90,39 @@ fn step_times(step: &Step) -> (Vec<f64>, Vec<f64>) {
     }
 }
 
+/// Where a dose is above the label's largest single dose (diazepam: 2–10 mg two to four times a
+/// day), the first step where it is, said once: taken at one time with no times given (how the
+/// day is split is the prescriber's, not guessed), or a part at a time given. A re-run found
+/// `plan` showing 40 mg of diazepam as "4 × 10 mg tablet" with no word, where `crossover`
+/// refuses any single dose above 10 mg.
+pub(crate) fn single_dose_warning(drug: &Drug, given: Option<&DoseTimes>, steps: &[Step]) -> Option<Warning> {
+    let single = drug.single_dose.as_ref()?;
+    let above = |mg: f64| mg > single.max_mg + 1e-9;
+    let first = steps.iter().find(|s| {
+        let parts = &s.preparation.parts;
+        if parts.is_empty() { above(s.dose_mg.get()) } else { parts.iter().any(|(_, p)| above(p.dose_mg)) }
+    })?;
+    let how = if given.is_some() {
+        "a dose at one of the times given is above it".to_string()
+    } else {
+        format!(
+            "with no times given, the day's {} mg is shown as one amount; give the times it is taken at to see each dose",
+            n(first.dose_mg.get())
+        )
+    };
+    Some(Warning {
+        code: "single-dose",
+        step: Some(first.index),
+        message: format!(
+            "From step {}, {how}. {}'s label gives at most {} mg in one dose, up to {} doses a day: ask the prescriber how to divide the day.",
+            first.index,
+            drug.name,
+            n(single.max_mg),
+            single.doses_a_day
+        ),
+    })
+}
+
 /// Where levels of what acts fall below `INTERDOSE_TROUGH_PERCENT` of their average before the
 /// next dose, at the plan's own times: read at the first step and wherever the number of doses
 /// a day changes (clinical review W6: an alprazolam plan taken once a day had no warning, though
