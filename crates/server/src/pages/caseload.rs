@@ -112,6 +112,13 @@ const SHOWS: &[(&str, &str)] =
 /// What a person's access log says when a supporter's caseload showed their flags.
 const SAW_FLAGS: &str = "saw your flags on their caseload";
 
+/// A plan the person shares, as its current revision's steps (read-only).
+pub struct SharedPlan {
+    pub drug: String,
+    pub strategy: String,
+    pub steps: Vec<crate::pages::plan::StepView>,
+}
+
 /// One person on the caseload with what it is sorted and narrowed by.
 struct Case {
     top: Option<Urgency>,
@@ -260,7 +267,26 @@ pub async fn person(
     let plans: Vec<&timeline::Course> =
         r.course.iter().chain(&r.others).filter(|_| sees(Category::PlanAndDoses)).collect();
     let mine = my_suggestions(&state, &viewer, share.owner, &plans).await?;
+    // A walk: the clinician saw "Venlafaxine 75 mg a day" and charts, but not the steps, dates
+    // and preparation they are asked to agree to. Each plan's current revision, read-only.
+    let plan_steps: Vec<SharedPlan> = plans
+        .iter()
+        .map(|c| {
+            let cur = c.current();
+            SharedPlan {
+                drug: cur.plan.drug_name.clone(),
+                strategy: cur.plan.strategy.clone(),
+                steps: crate::pages::plan::step_views(
+                    &cur.plan.steps,
+                    cur.record.effective,
+                    cur.record.day_offset,
+                    Some(r.today),
+                ),
+            }
+        })
+        .collect();
     let page = PersonPage {
+        plan_steps,
         switch: switch_shared(&state, &r, share.scope).await?,
         mine,
         kept_back: kept_back(share.scope),
@@ -764,6 +790,7 @@ pub struct PersonPage {
     pub max_burden: u32,
     pub burden_scale: String,
     pub notice: Option<String>,
+    pub plan_steps: Vec<SharedPlan>,
     pub assessments: Vec<(String, String, String)>,
     pub pace: String,
     pub step_unit: String,

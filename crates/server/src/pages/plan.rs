@@ -328,7 +328,7 @@ fn last_step_note(last: bool, above_zero: bool) -> Option<String> {
     }
 }
 
-fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Option<Date>) -> Vec<StepView> {
+pub(crate) fn step_views(steps: &[StoredStep], effective: Date, day_offset: u32, today: Option<Date>) -> Vec<StepView> {
     let mut out: Vec<StepView> = Vec::new();
     for (i, s) in steps.iter().enumerate() {
         if s.day < day_offset && steps.get(i + 1).is_some_and(|n| n.day <= day_offset) {

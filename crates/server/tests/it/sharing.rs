@@ -340,6 +340,10 @@ async fn a_person_chooses_what_each_supporter_sees_and_can_change_it() {
         assert!(seen.has("They have not shared their medication history with you."));
         assert!(seen.has("not shared"), "check-in rows say what is kept back");
         assert!(!seen.has("They have not shared their plan and doses"), "the plan was shared");
+        // A walk: the clinician saw the dose today and charts, not the steps they are asked to
+        // agree to. The shared plan is there step by step, with how each is prepared.
+        assert!(seen.has("Citalopram: the plan step by step"), "{}", seen.body);
+        assert!(seen.has("Citalopram: steps of the current revision") && seen.has("20 mg tablet"), "{}", seen.body);
 
         // Questionnaires shared: item 9 reaches Dr Lee.
         let answered = phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
@@ -375,6 +379,10 @@ async fn a_person_chooses_what_each_supporter_sees_and_can_change_it() {
         assert!(dr.get("/caseload").await.has("They do not share their questionnaires"));
         let again = phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
         assert!(again.has("Dr Lee cannot see your questionnaires, so was not alerted"), "{}", again.body);
+        // Without the plan shared, its steps are not shown either.
+        sam.submit("/sharing", &scope, &[("share", "checkin_notes")]).await;
+        let seen = dr.get(&format!("/people/{sam_id}")).await;
+        assert!(seen.has("They have not shared their plan and doses") && !seen.has("the plan step by step"));
         // A stranger cannot change someone else's share.
         let other = app.browser();
         other.sign_up_as("o@example.org", "O", "person").await;
