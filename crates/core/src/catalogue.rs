@@ -294,6 +294,17 @@ pub struct Bedtime {
     pub source: String,
 }
 
+/// Where the labels pair modified- and immediate-release doses differently (Ambien 5 and 10 mg
+/// with Ambien CR 6.25 and 12.5 mg), what a change between them must say: the same milligrams
+/// may not act the same (a re-run: zolpidem 7.5 mg immediate release to 6.25 mg extended release
+/// read as a 17 % cut, perhaps a third).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleasePairing {
+    pub note: String,
+    pub source: String,
+}
+
 /// What a product physically is, and so how it can be divided.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Form {
@@ -647,6 +658,8 @@ struct DrugRecord {
     divided: Option<DividedDoses>,
     #[serde(default)]
     bedtime: Option<Bedtime>,
+    #[serde(default)]
+    release_pairing: Option<ReleasePairing>,
     /// The label that asks for the drug to be stopped gradually, cited by its learn page.
     #[serde(default)]
     gradual_stop_source: Option<String>,
@@ -679,6 +692,8 @@ pub struct Drug {
     pub divided: Option<DividedDoses>,
     /// Taken once, at bedtime, as its label allows: its levels are meant to fall by morning.
     pub bedtime: Option<Bedtime>,
+    /// Where the labels pair the releases' doses differently, what a change of release says.
+    pub release_pairing: Option<ReleasePairing>,
     /// The source (the drug's own label) that asks for a gradual stop, where one is catalogued.
     pub gradual_stop_source: Option<String>,
     pub products: Vec<Product>,
@@ -1206,6 +1221,9 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
     if let Some(s) = &record.gradual_stop_source {
         cited(sources, s, "gradual_stop_source")?;
     }
+    if let Some(r) = &record.release_pairing {
+        cited(sources, &r.source, "release_pairing")?;
+    }
     let mut products = Vec::new();
     for p in record.products {
         let mut product = build_product(p, &record.id, sources)?;
@@ -1231,6 +1249,7 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         single_dose: record.single_dose,
         divided: record.divided,
         bedtime: record.bedtime,
+        release_pairing: record.release_pairing,
         gradual_stop_source: record.gradual_stop_source,
         products,
     })

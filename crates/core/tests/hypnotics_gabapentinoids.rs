@@ -382,3 +382,28 @@ fn beads_are_refused_for_a_capsule_of_powder() {
     let refused = plan(&c, &req).unwrap_err().to_string();
     assert!(refused.contains("holds powder, not beads"), "{refused}");
 }
+
+/// Re-run (issue 18): zolpidem 10 mg with every product went immediate release → extended
+/// release → immediate release, counting milligrams alike, though the labels' largest doses are
+/// 10 mg and 12.5 mg. Each change of release now says the milligrams may not act the same and
+/// that the prescriber sets that step, with its source; paroxetine's controlled release too.
+#[test]
+fn a_change_of_release_says_when_the_labels_pair_the_doses_differently() {
+    let c = Catalogue::builtin().unwrap();
+    for (drug, start) in [("zolpidem", 10.0), ("paroxetine", 37.5)] {
+        let stocks = c.drug(drug).unwrap().products.iter().map(|p| Stock::new(p.clone())).collect();
+        let kit = Kit { stocks, equipment: Equipment { cutter: true, ..Equipment::default() } };
+        let req = PlanRequest {
+            taken_now: c.drug(drug).unwrap().products.iter().find(|p| p.is_modified_release()).map(|p| p.id.clone()),
+            confirm_dose: true,
+            ..PlanRequest::new(drug, Mg::new(start).unwrap(), Strategy::Proportional { step_percent: 10.0 }, kit)
+        };
+        let p = taper_core::plan(&c, &req).unwrap();
+        let changes: Vec<&str> =
+            p.warnings.iter().filter(|w| w.code == "release-change").map(|w| w.message.as_str()).collect();
+        assert!(!changes.is_empty(), "{drug}: no change of release to read");
+        for m in changes {
+            assert!(m.contains("the prescriber should set the dose of this step"), "{drug}: {m}");
+        }
+    }
+}

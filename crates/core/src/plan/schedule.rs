@@ -1331,11 +1331,16 @@ impl<'a> Context<'a> {
         // so, even after a mixed step (clinical review W1: the switch went unflagged).
         let last = self.release_kinds(&self.last_preparation);
         if (last.0 && !mr && ir) || (!last.0 && last.1 && mr && !ir) {
+            let pairing = self
+                .drug
+                .release_pairing
+                .as_ref()
+                .map_or_else(String::new, |p| format!(" {} ({})", p.note, self.catalogue.cite(&p.source)));
             return Some(Warning {
                 code: "release-change",
                 step: Some(index),
                 message: format!(
-                    "From step {index} the {name} you take is {} instead of {}: the level in the blood rises and falls differently, so watch how you feel in the first days and talk to your prescriber.",
+                    "From step {index} the {name} you take is {} instead of {}: the level in the blood rises and falls differently, so watch how you feel in the first days and talk to your prescriber.{pairing}",
                     if ir { "immediate-release" } else { "extended-release" },
                     if ir { "extended-release" } else { "immediate-release" }
                 ),

@@ -119,6 +119,27 @@ pub struct SharedPlan {
     pub steps: Vec<crate::pages::plan::StepView>,
 }
 
+/// A walk: the clinician saw "Venlafaxine 75 mg a day" and charts, but not the steps, dates and
+/// preparation they are asked to agree to. Each shared plan's current revision, read-only.
+fn shared_plans(plans: &[&timeline::Course], today: jiff::civil::Date) -> Vec<SharedPlan> {
+    plans
+        .iter()
+        .map(|c| {
+            let cur = c.current();
+            SharedPlan {
+                drug: cur.plan.drug_name.clone(),
+                strategy: cur.plan.strategy.clone(),
+                steps: crate::pages::plan::step_views(
+                    &cur.plan.steps,
+                    cur.record.effective,
+                    cur.record.day_offset,
+                    Some(today),
+                ),
+            }
+        })
+        .collect()
+}
+
 /// One person on the caseload with what it is sorted and narrowed by.
 struct Case {
     top: Option<Urgency>,
@@ -267,26 +288,8 @@ pub async fn person(
     let plans: Vec<&timeline::Course> =
         r.course.iter().chain(&r.others).filter(|_| sees(Category::PlanAndDoses)).collect();
     let mine = my_suggestions(&state, &viewer, share.owner, &plans).await?;
-    // A walk: the clinician saw "Venlafaxine 75 mg a day" and charts, but not the steps, dates
-    // and preparation they are asked to agree to. Each plan's current revision, read-only.
-    let plan_steps: Vec<SharedPlan> = plans
-        .iter()
-        .map(|c| {
-            let cur = c.current();
-            SharedPlan {
-                drug: cur.plan.drug_name.clone(),
-                strategy: cur.plan.strategy.clone(),
-                steps: crate::pages::plan::step_views(
-                    &cur.plan.steps,
-                    cur.record.effective,
-                    cur.record.day_offset,
-                    Some(r.today),
-                ),
-            }
-        })
-        .collect();
     let page = PersonPage {
-        plan_steps,
+        plan_steps: shared_plans(&plans, r.today),
         switch: switch_shared(&state, &r, share.scope).await?,
         mine,
         kept_back: kept_back(share.scope),
