@@ -443,6 +443,11 @@ fn brand_names_and_release_forms() {
         "venlafaxine-tab-37.5mg",
     ];
     fails_with(&both, &["--taken-as", "extended-release", "75 mg extended-release capsule", "immediate release"]);
+    // "tablets" is immediate release: step 0 is made of the tablets, not the capsule (a re-run:
+    // "--taken-as tablets" gave "now: 1 × 75 mg extended-release capsule").
+    let tablets = json(&[both.as_slice(), &["--taken-as", "tablets"]].concat());
+    let now = tablets["steps"][0]["preparation"]["items"].as_array().unwrap();
+    assert!(!now.is_empty() && now.iter().all(|i| i["product"] == "venlafaxine-tab-37.5mg"), "{now:?}");
     // Mixing extended- and immediate-release venlafaxine is said; the IR label's divided doses too.
     let plan = json(&[both.as_slice(), &["--taken-as", "venlafaxine-xr-cap-75mg"]].concat());
     let warnings = plan["warnings"].as_array().unwrap();

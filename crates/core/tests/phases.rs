@@ -129,8 +129,11 @@ fn venlafaxine_with_every_product_changes_products_only_twice() {
     let c = Catalogue::builtin().unwrap();
     let drug = c.drug("venlafaxine").unwrap();
     let ids: Vec<&str> = drug.products.iter().map(|p| p.id.as_str()).collect();
-    let p = taper_core::plan(&c, &request(&c, "venlafaxine", 225.0, &ids, true, Strategy::Hyperbolic { step_pp: 5.0 }))
-        .unwrap();
+    // Taken now as the 225 mg extended-release tablet, as in the review (with both releases
+    // listed and none named, the dose now is read as immediate release).
+    let mut req = request(&c, "venlafaxine", 225.0, &ids, true, Strategy::Hyperbolic { step_pp: 5.0 });
+    req.taken_now = Some("venlafaxine-er-tab-225mg".into());
+    let p = taper_core::plan(&c, &req).unwrap();
     let starts = phase_starts(&p);
     assert_eq!(starts.len(), 2, "phases begin at steps {starts:?}");
     let said: Vec<usize> = p.warnings.iter().filter(|w| w.code == "product-change").filter_map(|w| w.step).collect();

@@ -880,6 +880,10 @@ pub struct Solver {
     /// The strongest bottle the person has (as counted), worked out once: `carries` asks of it
     /// for every candidate.
     strongest_bottle: f64,
+    /// While an immediate-release day is divided into its doses: no part of it is made of a
+    /// modified-release unit, which is taken once a day (a re-run: 150 mg of immediate-release
+    /// tablets taken now became "At 08:00, 75 mg: 1 × 75 mg extended-release capsule" twice).
+    immediate_parts: bool,
 }
 
 impl Solver {
@@ -916,6 +920,7 @@ impl Solver {
             bottle_ceiling: f64::INFINITY,
             bottle_floor: 0.0,
             strongest_bottle: 0.0,
+            immediate_parts: false,
         };
         solver.strongest_bottle =
             (0..solver.stocks.len()).map(|i| solver.bottle_strength(i)).filter(|s| s.is_finite()).fold(0.0, f64::max);
@@ -1285,6 +1290,13 @@ impl Solver {
         self.solve_exactly_from(dose, &modified)
     }
 
+    /// `dose` exactly, from the immediate-release products alone, if they make it: the dose taken
+    /// now by someone who said "tablets" (immediate release) with both releases listed.
+    pub fn solve_immediate_release(&self, dose: f64) -> Option<Choice> {
+        let immediate: Vec<usize> = (0..self.stocks.len()).filter(|s| !self.modified[*s]).collect();
+        self.solve_exactly_from(dose, &immediate)
+    }
+
     /// As `solve`, but keeping to `like` (the previous step's `Preparation::method`) unless
     /// another way is simpler by more than a change of method costs: one dilution strength and
     /// one form per phase, rather than a new one every step.
@@ -1488,6 +1500,9 @@ impl Solver {
             if !window.contains(cand.mg) || only.is_some_and(|o| !self.keeps_to(&cand, like, o)) {
                 return;
             }
+            if self.immediate_parts && self.stocks_of(&cand).any(|s| self.modified[s]) {
+                return;
+            }
             let method = (like.is_some() || !self.left.is_empty()).then(|| self.method(cand.fine.map(|(fi, _)| fi)));
             // Also where no way is asked for (each dose of a divided day is solved afresh).
             if method.as_ref().is_some_and(|new| like != Some(new.as_str()) && self.left.contains(new)) {
@@ -1553,6 +1568,8 @@ impl Solver {
     pub fn divide(&mut self, prep: &Preparation, times: &DoseTimes, shares: &[f64], exact: bool) -> Option<Parts> {
         let before = self.ceiling;
         let draws = std::mem::replace(&mut self.draws, 1);
+        let immediate = !self.stocks_in(prep).iter().any(|s| self.modified[*s]);
+        let was_immediate = std::mem::replace(&mut self.immediate_parts, immediate);
         // Aiming every part but the last a little off its share can leave a remainder the
         // products make; of the ways that work, the one measuring the fewest strengths a day,
         // then the closest to the shares, is kept. No part is drawn under ten syringe marks.
@@ -1592,6 +1609,7 @@ impl Solver {
             }
         }
         self.draws = draws;
+        self.immediate_parts = was_immediate;
         match best {
             Some((_, _, parts, ceiling)) => {
                 self.ceiling = ceiling;
@@ -1754,7 +1772,7 @@ impl Solver {
                 (share * lean, Window { low: 1e-9, high: left, high_inclusive: false })
             };
             let tolerance = if last || exact { 1e-9 } else { share * 0.15 };
-            let c = self.solve(target, window, tolerance)?;
+            let c = self.solve_part(target, window, tolerance)?;
             if (last || exact) && (c.preparation.dose_mg - target).abs() > 1e-9 {
                 return None;
             }
@@ -1763,6 +1781,28 @@ impl Solver {
             parts.push((*when, c.preparation));
         }
         Some(parts)
+    }
+
+    /// One dose of a divided day: as `solve`, but from the immediate-release products alone
+    /// while an immediate-release day is divided and the kit has modified-release ones too. The
+    /// solver's own list keeps the simplest way per dose of all the products, which would hide
+    /// two 37.5 mg tablets behind one 75 mg capsule.
+    fn solve_part(&self, target: f64, window: Window, tolerance: f64) -> Option<Choice> {
+        if !self.immediate_parts || !self.modified.iter().any(|m| *m) {
+            return self.solve(target, window, tolerance);
+        }
+        let immediate: Vec<usize> = (0..self.stocks.len()).filter(|s| !self.modified[*s]).collect();
+        let among = |keep_strength| Among {
+            like: None,
+            keep_strength,
+            fewest: MIN_GRADUATIONS,
+            only: Some(&immediate),
+            used: &[],
+            strength: None,
+        };
+        self.solve_among(target, window, tolerance, &among(true))
+            .filter(|c| c.within_tolerance)
+            .or_else(|| self.solve_among(target, window, tolerance, &among(false)))
     }
 
     /// The method of a candidate whose fine source is `fine` (see `Preparation::method`).
