@@ -45,6 +45,8 @@ fn alprazolam_is_planned_at_the_labels_three_times_and_warns_when_taken_once() {
     assert!(one.steps[0].preparation.parts.is_empty(), "{}", one.steps[0].preparation.instruction());
     assert!(one.warnings.iter().all(|w| !(w.code == "divided-dose" && w.step == Some(0))), "{:?}", one.warnings);
     assert_eq!(one.steps[1].preparation.parts.len(), 3, "{}", one.steps[1].preparation.instruction());
+    // Nor is a trough read into the dose now, as if it were taken once a day.
+    assert!(one.warnings.iter().all(|w| !(w.code == "interdose-trough" && w.step == Some(0))), "{:?}", one.warnings);
     assert!(p.warnings.iter().all(|w| w.code != "interdose-trough"), "three doses a day keep levels up");
     let divided = p.steps.iter().filter(|s| s.preparation.parts.len() == 3).count();
     assert!(divided * 4 > p.steps.len() * 3, "most steps keep the three times: {divided} of {}", p.steps.len());

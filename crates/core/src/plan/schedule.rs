@@ -302,7 +302,7 @@ impl<'a> Context<'a> {
         self.note_capped(capped);
         self.note_held_longer(&steps);
         self.note_off_target(&steps);
-        self.warnings.extend(crate::times::trough_warnings(self.drug, &self.req.kit, &steps));
+        self.warnings.extend(crate::times::trough_warnings(self.drug, &self.req.kit, self.req.times.as_ref(), &steps));
         self.warnings.extend(crate::times::single_dose_warning(self.drug, self.req.times.as_ref(), &steps));
         Plan {
             drug_id: self.drug.id.clone(),

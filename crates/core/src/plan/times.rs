@@ -127,8 +127,12 @@ pub(crate) fn single_dose_warning(drug: &Drug, given: Option<&DoseTimes>, steps:
 /// next dose, at the plan's own times: read at the first step and wherever the number of doses
 /// a day changes (clinical review W6: an alprazolam plan taken once a day had no warning, though
 /// `simulate` showed a 36 % trough).
-pub(crate) fn trough_warnings(drug: &Drug, kit: &Kit, steps: &[Step]) -> Vec<Warning> {
+pub(crate) fn trough_warnings(drug: &Drug, kit: &Kit, given: Option<&DoseTimes>, steps: &[Step]) -> Vec<Warning> {
     let mut out = Vec::new();
+    // The dose taken now, left whole because no times were given and it does not split evenly
+    // at the label's: how it is taken is not known, so no trough is read into it (a check found
+    // "As taken now, taken once a day, … levels fall to about 36 %", an assumption never made).
+    let unknown_now = given.is_none() && steps.iter().any(|s| !s.preparation.parts.is_empty());
     if drug.bedtime.is_some() {
         // A hypnotic taken at bedtime is meant to be gone by morning: low levels by day are
         // its purpose, not withdrawal between doses.
@@ -136,6 +140,9 @@ pub(crate) fn trough_warnings(drug: &Drug, kit: &Kit, steps: &[Step]) -> Vec<War
     }
     let mut doses_before = None;
     for step in steps.iter().filter(|s| !s.dose_mg.is_zero() && !s.preparation.items.is_empty()) {
+        if unknown_now && step.index == 0 && step.preparation.parts.is_empty() {
+            continue;
+        }
         let (hours, mgs) = step_times(step);
         let products: Vec<&crate::catalogue::Product> = (step.preparation.items.iter())
             .filter_map(|i| kit.stocks.iter().find(|s| s.product.id == i.product_id))
