@@ -358,6 +358,11 @@ fn doses_a_day_only_fall_once_fewer_times_are_taken() {
     assert_eq!(counts[0], 4, "{counts:?}");
     assert!(counts.windows(2).all(|w| w[1] <= w[0]), "doses a day rose: {counts:?}");
     assert!(counts.last().unwrap() < &4, "the last doses are too small for four times: {counts:?}");
+    // The switch's doses were equal: a later uneven split is not called "more even".
+    assert!(taper.warnings.iter().any(|w| w.code == "split-moved"), "{:?}", taper.warnings);
+    for w in taper.warnings.iter().filter(|w| w.code == "split-moved") {
+        assert!(w.message.contains("no longer in equal doses"), "{}", w.message);
+    }
     let falls = counts.windows(2).filter(|w| w[1] < w[0]).count();
     let said = taper.warnings.iter().filter(|w| w.code == "divided-dose").count();
     assert_eq!(said, falls, "{:?}", taper.warnings);

@@ -1254,11 +1254,15 @@ impl<'a> Context<'a> {
             return;
         }
         self.split_moved = true;
+        // Equal shares now can only move away from equal (a check: "split more evenly (2, 2, 2,
+        // 1.5 mg) than you take it now" after 10 mg four times a day).
+        let equal_now = own.iter().all(|s| (s - own[0]).abs() < 1e-9);
+        let how = if equal_now { "no longer in equal doses" } else { "split more evenly than you take it now" };
         self.warnings.push(Warning {
             code: "split-moved",
             step: Some(index),
             message: format!(
-                "From step {index} the day is split more evenly ({}) than you take it now, so that each dose can still be measured; ask the prescriber whether that suits you.",
+                "From step {index} the day is {how} ({}), so that each dose can still be measured; ask the prescriber whether that suits you.",
                 parts.iter().map(|(t, p)| format!("{} mg at {t}", n(p.dose_mg))).collect::<Vec<_>>().join(", ")
             ),
         });
