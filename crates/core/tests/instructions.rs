@@ -507,6 +507,8 @@ fn fewer_than_ten_drops_carry_a_caution() {
         for i in s.preparation.items.iter().filter(|i| i.unit == Unit::Drop) {
             let said = i.text.contains(taper_core::formulation::FEW_DROPS);
             assert_eq!(said, i.quantity < 10.0, "step {}: {}", s.index, i.text);
+            // A check found "count      slowly" in it: the text as a person reads it.
+            assert!(!i.text.contains("  "), "step {}: {}", s.index, i.text);
             few += usize::from(said);
         }
     }

@@ -824,7 +824,8 @@ pub const FEW_GRADUATIONS: &str = "This volume is fewer than ten marks on the sy
      of what you draw or more: measure it in good light with the smallest syringe you have";
 /// What a drop count under ten says after it (a re-run: citalopram's plan counted 3 drops and
 /// then 2, where one drop more or less is a third or half of the dose, with no caution).
-pub const FEW_DROPS: &str = "Fewer than ten drops: one drop more or less is a tenth of this dose or more, so count      slowly with the bottle held upright, and ask your pharmacist whether a dilution measured with an oral syringe      would be steadier.";
+pub const FEW_DROPS: &str = "Fewer than ten drops: one drop more or less is a tenth of this dose or more, so count slowly with the bottle held upright, and ask your pharmacist whether a dilution measured with an oral \
+     syringe would be steadier.";
 
 /// How [`FEW_GRADUATIONS`] ends for a liquid that may be diluted in water.
 const FEW_ASK_DILUTION: &str = ", and ask your pharmacist for a weaker dilution or a made-to-order liquid.";
@@ -880,10 +881,6 @@ pub struct Solver {
     /// The strongest bottle the person has (as counted), worked out once: `carries` asks of it
     /// for every candidate.
     strongest_bottle: f64,
-    /// While an immediate-release day is divided into its doses: no part of it is made of a
-    /// modified-release unit, which is taken once a day (a re-run: 150 mg of immediate-release
-    /// tablets taken now became "At 08:00, 75 mg: 1 × 75 mg extended-release capsule" twice).
-    immediate_parts: bool,
 }
 
 impl Solver {
@@ -920,7 +917,6 @@ impl Solver {
             bottle_ceiling: f64::INFINITY,
             bottle_floor: 0.0,
             strongest_bottle: 0.0,
-            immediate_parts: false,
         };
         solver.strongest_bottle =
             (0..solver.stocks.len()).map(|i| solver.bottle_strength(i)).filter(|s| s.is_finite()).fold(0.0, f64::max);
@@ -1286,15 +1282,23 @@ impl Solver {
     /// `dose` exactly, from the modified-release products alone, if they make it: for a day of
     /// immediate release that cannot be taken at its label's times.
     pub fn solve_modified_release(&self, dose: f64) -> Option<Choice> {
-        let modified: Vec<usize> = (0..self.stocks.len()).filter(|s| self.modified[*s]).collect();
-        self.solve_exactly_from(dose, &modified)
+        self.solve_exactly_from(dose, &self.stocks_released(true))
     }
 
     /// `dose` exactly, from the immediate-release products alone, if they make it: the dose taken
     /// now by someone who said "tablets" (immediate release) with both releases listed.
     pub fn solve_immediate_release(&self, dose: f64) -> Option<Choice> {
-        let immediate: Vec<usize> = (0..self.stocks.len()).filter(|s| !self.modified[*s]).collect();
-        self.solve_exactly_from(dose, &immediate)
+        self.solve_exactly_from(dose, &self.stocks_released(false))
+    }
+
+    /// The stocks that are (`modified`) or are not modified-release.
+    fn stocks_released(&self, modified: bool) -> Vec<usize> {
+        (0..self.stocks.len()).filter(|s| self.modified[*s] == modified).collect()
+    }
+
+    /// Whether the kit has both modified- and immediate-release products.
+    pub fn has_both_releases(&self) -> bool {
+        self.modified.iter().any(|m| *m) && self.modified.iter().any(|m| !m)
     }
 
     /// As `solve`, but keeping to `like` (the previous step's `Preparation::method`) unless
@@ -1500,9 +1504,6 @@ impl Solver {
             if !window.contains(cand.mg) || only.is_some_and(|o| !self.keeps_to(&cand, like, o)) {
                 return;
             }
-            if self.immediate_parts && self.stocks_of(&cand).any(|s| self.modified[s]) {
-                return;
-            }
             let method = (like.is_some() || !self.left.is_empty()).then(|| self.method(cand.fine.map(|(fi, _)| fi)));
             // Also where no way is asked for (each dose of a divided day is solved afresh).
             if method.as_ref().is_some_and(|new| like != Some(new.as_str()) && self.left.contains(new)) {
@@ -1568,8 +1569,10 @@ impl Solver {
     pub fn divide(&mut self, prep: &Preparation, times: &DoseTimes, shares: &[f64], exact: bool) -> Option<Parts> {
         let before = self.ceiling;
         let draws = std::mem::replace(&mut self.draws, 1);
+        // An immediate-release day is never divided into doses of a modified-release unit, which
+        // is taken once a day (a re-run: 150 mg of immediate-release tablets taken now became
+        // "At 08:00, 75 mg: 1 × 75 mg extended-release capsule" twice).
         let immediate = !self.stocks_in(prep).iter().any(|s| self.modified[*s]);
-        let was_immediate = std::mem::replace(&mut self.immediate_parts, immediate);
         // Aiming every part but the last a little off its share can leave a remainder the
         // products make; of the ways that work, the one measuring the fewest strengths a day,
         // then the closest to the shares, is kept. No part is drawn under ten syringe marks.
@@ -1577,7 +1580,7 @@ impl Solver {
         let leans: &[f64] = if exact { &[0.0] } else { &[0.0, -0.05, 0.05, -0.1, 0.1, -0.15, 0.15] };
         for lean in leans {
             self.ceiling = before;
-            let Some(parts) = self.divide_settling(prep, times, shares, 1.0 + lean, exact) else { continue };
+            let Some(parts) = self.divide_settling(prep, times, shares, 1.0 + lean, exact, immediate) else { continue };
             // A part under ten syringe marks is refused: fewer parts, each measurable, instead.
             let least = self.least_ml();
             if parts.iter().flat_map(|(_, p)| &p.items).any(|i| i.unit == Unit::Ml && i.quantity < least) {
@@ -1609,7 +1612,6 @@ impl Solver {
             }
         }
         self.draws = draws;
-        self.immediate_parts = was_immediate;
         match best {
             Some((_, _, parts, ceiling)) => {
                 self.ceiling = ceiling;
@@ -1759,6 +1761,7 @@ impl Solver {
         shares: &[f64],
         lean: f64,
         exact: bool,
+        immediate: bool,
     ) -> Option<Parts> {
         let n = times.len();
         let mut parts = Vec::new();
@@ -1772,7 +1775,7 @@ impl Solver {
                 (share * lean, Window { low: 1e-9, high: left, high_inclusive: false })
             };
             let tolerance = if last || exact { 1e-9 } else { share * 0.15 };
-            let c = self.solve_part(target, window, tolerance)?;
+            let c = self.solve_part(target, window, tolerance, immediate)?;
             if (last || exact) && (c.preparation.dose_mg - target).abs() > 1e-9 {
                 return None;
             }
@@ -1784,14 +1787,14 @@ impl Solver {
     }
 
     /// One dose of a divided day: as `solve`, but from the immediate-release products alone
-    /// while an immediate-release day is divided and the kit has modified-release ones too. The
+    /// when the day is `immediate` release and the kit has modified-release ones too. The
     /// solver's own list keeps the simplest way per dose of all the products, which would hide
     /// two 37.5 mg tablets behind one 75 mg capsule.
-    fn solve_part(&self, target: f64, window: Window, tolerance: f64) -> Option<Choice> {
-        if !self.immediate_parts || !self.modified.iter().any(|m| *m) {
+    fn solve_part(&self, target: f64, window: Window, tolerance: f64, immediate: bool) -> Option<Choice> {
+        if !immediate || !self.modified.iter().any(|m| *m) {
             return self.solve(target, window, tolerance);
         }
-        let immediate: Vec<usize> = (0..self.stocks.len()).filter(|s| !self.modified[*s]).collect();
+        let immediate = self.stocks_released(false);
         let among = |keep_strength| Among {
             like: None,
             keep_strength,

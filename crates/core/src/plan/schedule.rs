@@ -340,10 +340,10 @@ impl<'a> Context<'a> {
         // No product named with both releases listed: the edges ask, and "tablets" is the answer
         // that leaves it unnamed, so the dose now is immediate release (a re-run: "--taken-as
         // tablets" showed "now: 1 × 75 mg extended-release capsule").
-        let kinds = self.req.kit.stocks.iter().map(|s| s.product.is_modified_release());
-        let both = kinds.clone().any(|m| m) && kinds.clone().any(|m| !m);
         let now = match now {
-            None if self.req.taken_now.is_none() && both => self.solver.solve_immediate_release(start),
+            None if self.req.taken_now.is_none() && self.solver.has_both_releases() => {
+                self.solver.solve_immediate_release(start)
+            }
             now => now,
         };
         let first =
