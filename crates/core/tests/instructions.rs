@@ -349,9 +349,13 @@ fn a_hold_names_the_larger_step_the_products_make() {
         assert_eq!(with.steps[1].dose_mg.get(), 25.0, "{strategy:?} with a step size of {size}: {:?}", with.status);
     }
     // A step size is the whole plan's: a hold late in a plan names none (a walk followed "a step
-    // size of 34 %", said at paroxetine's hold at 0.6 mg, into 34 % cuts from the start).
-    let ids: Vec<&str> = c.drug("paroxetine").unwrap().products.iter().map(|p| p.id.as_str()).collect();
-    let late = plan_of(&c, "paroxetine", 20.0, Strategy::Proportional { step_percent: 5.0 }, kit(&c, &ids));
+    // size of 34 %", said at paroxetine's hold at 0.6 mg, into 34 % cuts from the start). That
+    // plan now reaches zero (`the_last_steps_may_be_as_large_as_the_stop`); oxazepam's quarter
+    // tablets still hold at 3.75 mg.
+    let ids: Vec<&str> = c.drug("oxazepam").unwrap().products.iter().map(|p| p.id.as_str()).collect();
+    let mut k = kit(&c, &ids);
+    k.equipment.cutter = true;
+    let late = plan_of(&c, "oxazepam", 30.0, Strategy::Proportional { step_percent: 5.0 }, k);
     let taper_core::schedule::PlanStatus::Incomplete { reason, .. } = &late.status else { panic!("{:?}", late.status) };
     assert!(late.steps.len() > 10 && !reason.contains("step size"), "{reason}");
 }
@@ -513,4 +517,33 @@ fn fewer_than_ten_drops_carry_a_caution() {
         }
     }
     assert!(few > 0, "the plan counts fewer than ten drops somewhere: {:?}", p.steps.len());
+}
+
+/// Clinical review minor 21 ("proportional 5 % plans stall near the end at syringe resolution":
+/// paroxetine held at 0.6 mg for good) and walk-through B1 (clonazepam with doses compounded to
+/// 0.01 mg held at 0.03 mg). Each last cut is larger than the pace asks but no larger than the
+/// stop the plan ends with, so the plans reach zero and say why.
+#[test]
+fn the_last_steps_may_be_as_large_as_the_stop() {
+    let c = catalogue();
+    let ids = ["paroxetine-tab-20mg", "paroxetine-oral-suspension-2mg-ml"];
+    let p = plan_of(&c, "paroxetine", 20.0, Strategy::Proportional { step_percent: 5.0 }, kit(&c, &ids));
+    assert_eq!(p.status, taper_core::schedule::PlanStatus::Complete);
+    let tail: Vec<f64> = p.steps.iter().rev().take(4).map(|s| (s.dose_mg.get() * 1e6).round() / 1e6).collect();
+    assert_eq!(tail, vec![0.0, 0.2, 0.4, 0.6]);
+    let w = p.warnings.iter().find(|w| w.code == "near-stop").expect("the large last steps are said");
+    assert!(w.message.contains("0.6 → 0.4 mg, 33.3 %") && w.message.contains("0.4 → 0.2 mg, 50 %"), "{}", w.message);
+    assert!(w.message.contains("lowers it by 5"), "{}", w.message);
+    // Each of those steps is held longer in proportion to the 5 % asked.
+    let at = |mg: f64| p.steps.iter().position(|s| (s.dose_mg.get() - mg).abs() < 1e-6).unwrap();
+    assert_eq!(p.steps[at(0.2)].day - p.steps[at(0.4)].day, (28.0_f64 * 33.33 / 5.0).ceil() as u32);
+
+    let mut k = kit(&c, &["clonazepam-tab-0.5mg"]);
+    k.stocks.push(Stock::new(taper_core::catalogue::Product::compounded("clonazepam", 0.01)));
+    let p = plan_of(&c, "clonazepam", 1.0, Strategy::Proportional { step_percent: 10.0 }, k);
+    assert_eq!(p.status, taper_core::schedule::PlanStatus::Complete);
+    let tail: Vec<f64> = p.steps.iter().rev().take(3).map(|s| (s.dose_mg.get() * 1e6).round() / 1e6).collect();
+    assert_eq!(tail, vec![0.0, 0.02, 0.03]);
+    let w = p.warnings.iter().find(|w| w.code == "near-stop").expect("the large last step is said");
+    assert!(w.message.contains("0.5 mg diazepam-equivalent"), "{}", w.message);
 }

@@ -339,3 +339,38 @@ fn violations_say_what_is_wrong_in_words() {
     let v = Violation::IntervalTooShort { days: 7, min: 14 };
     assert!(v.to_string().contains("7 days is below the minimum 14"));
 }
+
+/// Clinical review minor 21 and walk-through B1: near the end, a cut no larger than the plan's own
+/// step to zero (for clonazepam 0.025 mg, 0.5 mg diazepam-equivalent) may pass the class's
+/// percentage limit, never half the dose; higher up the same percentage is refused.
+#[test]
+fn only_a_step_no_larger_than_the_stop_may_pass_the_pace_limit() {
+    let req = request("clonazepam", 1.0, Strategy::Proportional { step_percent: 10.0 });
+    // The first step under 0.035 mg comes from under 0.039 mg (10 % steps, 11 % with measuring).
+    let late = |p: &Plan| p.steps.iter().position(|s| s.dose_mg.get() < 0.035).unwrap();
+    let pace = |v: &Violation| matches!(v, Violation::PercentCut { .. } | Violation::MgCut { .. });
+    // 40 % of a dose under 0.039 mg removes less than 0.025 mg.
+    let vs = verdict(&req, |p| {
+        let i = late(p);
+        let to = p.steps[i - 1].dose_mg.get() * 0.6;
+        set_dose(&mut p.steps[i], to);
+    });
+    assert!(!vs.iter().any(pace), "{vs:?}");
+    // More than half (60 %: under 0.024 mg), even there.
+    let vs = verdict(&req, |p| {
+        let i = late(p);
+        let to = p.steps[i - 1].dose_mg.get() * 0.4;
+        set_dose(&mut p.steps[i], to);
+    });
+    has(
+        &vs,
+        |v| matches!(v, Violation::MgCut { cap_percent, .. } if (*cap_percent - 50.0).abs() < 1e-9),
+        "a 60 % cut near the end",
+    );
+    // 40 % of 0.9 mg removes 0.36 mg, far more than the stop.
+    let vs = verdict(&req, |p| {
+        let to = p.steps[1].dose_mg.get() * 0.6;
+        set_dose(&mut p.steps[2], to);
+    });
+    has(&vs, |v| matches!(v, Violation::PercentCut { step: 2, .. }), "a 40 % cut high up");
+}

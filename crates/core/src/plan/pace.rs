@@ -144,6 +144,17 @@ impl<'a> Pace<'a> {
         }
     }
 
+    /// The largest fraction of the dose a step no larger than the plan's own step to zero may
+    /// remove (`Plan::no_larger_than_stop`): past the class's percentage limit, never past half
+    /// the dose (NICE NG222), nor past the SNRI quarter where it applies.
+    pub fn stop_cut_fraction(&self) -> f64 {
+        let p = self.policy();
+        match self.cut_rule() {
+            CutRule::Snri => p.step_cap.snri_max_cut_fraction,
+            CutRule::Half | CutRule::ClassLimit => p.step_cap.max_cut_fraction.max(self.max_cut_fraction()),
+        }
+    }
+
     /// The lowest dose the next step may reach from `dose_mg`, by the milligram cap alone.
     pub fn mg_floor(&self, dose_mg: f64) -> f64 {
         dose_mg * (1.0 - self.max_cut_fraction())

@@ -260,9 +260,12 @@ fn check_caps(pace: &Pace, plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violat
             out.push(Violation::OccupancyDrop { step: b.index, drop_pp: drop, limit_pp: limit });
         }
     }
+    // Near the end, a cut no larger than the plan's own stop may pass the class's percentage
+    // limit, never half the dose (or an SNRI's quarter).
+    let near_stop = plan.no_larger_than_stop(a.dose_mg.get(), b.dose_mg.get());
     if !to_zero && a.dose_mg.get() > 0.0 {
         let cut = (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get();
-        let cap = pace.max_cut_fraction();
+        let cap = if near_stop { pace.stop_cut_fraction() } else { pace.max_cut_fraction() };
         if cut > cap + 1e-9 {
             out.push(Violation::MgCut { step: b.index, cut_percent: 100.0 * cut, cap_percent: 100.0 * cap });
         }
@@ -273,7 +276,7 @@ fn check_caps(pace: &Pace, plan: &Plan, a: &Step, b: &Step, out: &mut Vec<Violat
         let limit = plan.step_limit.and_then(StepSize::percent).unwrap_or(*step_percent);
         let hard = pace.held_step_limit(&plan.strategy).map_or(limit, |h| h.max(limit));
         let cut = 100.0 * (a.dose_mg.get() - b.dose_mg.get()) / a.dose_mg.get();
-        if cut > hard + 1e-6 {
+        if cut > hard + 1e-6 && !near_stop {
             out.push(Violation::PercentCut { step: b.index, cut_percent: cut, limit_percent: hard });
         }
     }

@@ -66,6 +66,9 @@ struct Context<'a> {
     /// Steps larger than asked because nothing measurable lay within the step: (step, cut in
     /// percent, days held), said once at the end.
     held_longer: Vec<(usize, f64, u32)>,
+    /// Of those, the steps past the class's held-step limit that are no larger than the plan's
+    /// own stop: (step, from mg, to mg).
+    near_stop: Vec<(usize, f64, f64)>,
     /// Where the ladder stood when the step being solved was asked for, to look ahead from.
     rung: Rung,
     /// What the steps since the plan last took up a new product used: the person has them all,
@@ -210,6 +213,7 @@ impl<'a> Context<'a> {
             shares,
             split_moved: false,
             held_longer: Vec::new(),
+            near_stop: Vec::new(),
             rung: Rung::default(),
             phase: Vec::new(),
             used: Vec::new(),
@@ -301,6 +305,7 @@ impl<'a> Context<'a> {
         }
         self.note_capped(capped);
         self.note_held_longer(&steps);
+        self.note_near_stop(&steps);
         self.note_off_target(&steps);
         self.warnings.extend(crate::times::trough_warnings(self.drug, &self.req.kit, self.req.times.as_ref(), &steps));
         self.warnings.extend(crate::times::single_dose_warning(self.drug, self.req.times.as_ref(), &steps));
@@ -470,7 +475,20 @@ impl<'a> Context<'a> {
             _ => 0.0,
         };
         let end = self.req.end_at.map_or(0.0, Mg::get);
-        Some((prev * (1.0 - hard / 100.0)).max(self.pace.mg_floor(prev)).max(by_model).max(end))
+        let held = (prev * (1.0 - hard / 100.0)).max(self.pace.mg_floor(prev)).max(by_model).max(end);
+        Some(self.stop_low(prev).map_or(held, |low| low.min(held)))
+    }
+
+    /// The lowest dose a step from `prev` may reach while no larger than the plan's own step to
+    /// zero (`types::within_stop`), never past half the dose, an SNRI's quarter or the dose the
+    /// plan ends at; `None` where the plan stops by no final dose or `prev` is already at it.
+    fn stop_low(&self, prev: f64) -> Option<f64> {
+        let last = self.final_dose.filter(|f| *f > 0.0 && prev > *f)?;
+        let by_model =
+            self.model.as_ref().map_or(0.0, |m| m.occupancy.lowest_within(prev, m.occupancy.largest_drop(last, 0.0)));
+        let low = (prev - last).max(by_model);
+        let end = self.req.end_at.map_or(0.0, Mg::get);
+        Some(low.max(prev * (1.0 - self.pace.stop_cut_fraction())).max(end))
     }
 
     /// Where nothing measurable lies within the step asked for, the largest dose below it that
@@ -510,6 +528,13 @@ impl<'a> Context<'a> {
         let dose = choice.preparation.dose_mg;
         let cut = 100.0 * (prev - dose) / prev;
         let limit = self.limit.unwrap_or(step_percent);
+        if cut > self.pace.held_step_limit(&self.strategy).map_or(limit, |h| h.max(limit)) + 1e-6 {
+            // Past the class's limit only where no larger than the stop the plan ends with.
+            if !crate::plan::types::within_stop(self.model.as_ref(), self.final_dose, prev, dose) {
+                return None;
+            }
+            self.near_stop.push((index, prev, dose));
+        }
         let held = crate::plan::types::days_held(self.req.interval_days, prev, dose, step_percent, limit);
         self.held_longer.push((index, cut, held));
         Some(choice)
@@ -1407,7 +1432,10 @@ impl<'a> Context<'a> {
         let kept: Vec<(usize, f64, u32)> =
             self.held_longer.iter().copied().filter(|(i, ..)| steps.iter().any(|s| s.index == *i)).collect();
         let (Some(first), Strategy::Proportional { step_percent }) = (kept.first(), &self.strategy) else { return };
-        let most = kept.iter().map(|(_, c, _)| *c).fold(0.0, f64::max);
+        // Steps past the pace limit near the end are said by `note_near_stop`.
+        let past = |i: usize| self.near_stop.iter().any(|(j, ..)| *j == i);
+        let most = kept.iter().filter(|(i, ..)| !past(*i)).map(|(_, c, _)| *c).fold(0.0, f64::max);
+        let beyond = if self.near_stop.is_empty() { "" } else { " (but the last steps, below)" };
         // Days only of steps a later step follows: a plan that holds at its last dose says so
         // itself (a walk read "held 35 to 70 days" where no step lasted 70).
         let held: Vec<u32> =
@@ -1427,9 +1455,62 @@ impl<'a> Context<'a> {
             code: "held-longer",
             step: Some(first.0),
             message: format!(
-                "{which} more than the {}% asked (up to {}%): nothing you can measure lies within the asked step there, so the plan takes the nearest dose below that the products make, never past the pace limit, and holds it longer in proportion{days}, so the pace over time stays as asked. A finer preparation (a weaker dilution, a finer syringe or a compounded dose) would keep the steps even.",
+                "{which} more than the {}% asked (up to {}%): nothing you can measure lies within the asked step there, so the plan takes the nearest dose below that the products make, never past the pace limit{beyond}, and holds it longer in proportion{days}, so the pace over time stays as asked. A finer preparation (a weaker dilution, a finer syringe or a compounded dose) would keep the steps even.",
                 n(*step_percent),
                 n((10.0 * most).round() / 10.0),
+            ),
+        });
+    }
+
+    /// Steps past the class's held-step limit because each is no larger than the plan's own
+    /// step to zero: which, by how much, and why that is no harsher than holding.
+    fn note_near_stop(&mut self, steps: &[Step]) {
+        let kept: Vec<(usize, f64, f64)> =
+            self.near_stop.iter().copied().filter(|(i, ..)| steps.iter().any(|s| s.index == *i)).collect();
+        let (Some(&(first, ..)), Some(last)) = (kept.first(), self.final_dose) else { return };
+        let each: Vec<String> = kept
+            .iter()
+            .map(|(i, a, b)| format!("{i} ({} → {} mg, {} %)", n(*a), n(*b), n((1000.0 * (a - b) / a).round() / 10.0)))
+            .collect();
+        let list = format!("step{} {}", if kept.len() == 1 { "" } else { "s" }, crate::units::join_and(&each));
+        let why = match &self.model {
+            Some(m) => {
+                let drops: Vec<String> =
+                    kept.iter().map(|(_, a, b)| n((10.0 * m.occupancy.largest_drop(*a, *b)).round() / 10.0)).collect();
+                format!(
+                    "{} modelled occupancy by {} percentage points, and stopping from {} mg, which this plan allows, lowers it by {}",
+                    if kept.len() == 1 { "it lowers" } else { "they lower" },
+                    crate::units::join_and(&drops),
+                    crate::units::round_sig(last, 3),
+                    n((10.0 * m.occupancy.largest_drop(last, 0.0)).round() / 10.0)
+                )
+            }
+            None => {
+                let what = if self.pace.benzo_final_cap_mg().is_some() {
+                    format!(
+                        "{} mg diazepam-equivalent",
+                        n(self.catalogue.policy.benzodiazepine.final_step_diazepam_equivalent_mg)
+                    )
+                } else {
+                    "the plan's final dose".to_string()
+                };
+                format!(
+                    "{} no more than {} mg, the dose this plan stops from ({what})",
+                    if kept.len() == 1 { "it removes" } else { "each removes" },
+                    crate::units::round_sig(last, 3)
+                )
+            }
+        };
+        self.warnings.push(Warning {
+            code: "near-stop",
+            step: Some(first),
+            message: format!(
+                "Near the end, {list} cut{} more than the {}% even a step held longer may, because nothing smaller can be measured and {} no larger than the step to zero the plan ends with: {why}. Holding above such a step for good would be no gentler than that stop. {} held longer in proportion, and no step but the stop removes more than {}. A finer preparation would keep the steps even; ask your prescriber or pharmacist.",
+                if kept.len() == 1 { "s" } else { "" },
+                n(self.pace.held_step_limit(&self.strategy).unwrap_or(0.0)),
+                if kept.len() == 1 { "it is" } else { "each is" },
+                if kept.len() == 1 { "It is" } else { "Each is" },
+                if self.pace.stop_cut_fraction() < self.catalogue.policy.step_cap.max_cut_fraction - 1e-9 { "a quarter of the dose" } else { "half the dose" },
             ),
         });
     }

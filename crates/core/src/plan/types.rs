@@ -387,11 +387,34 @@ impl Plan {
         if out.is_empty() { String::new() } else { format!(", except {}", out.join(" and ")) }
     }
 
+    /// A proportional plan's cut from `from` to `to` (not to zero) that is no larger than its own
+    /// step to zero (see `within_stop`).
+    pub fn no_larger_than_stop(&self, from: f64, to: f64) -> bool {
+        matches!(self.strategy, Strategy::Proportional { .. })
+            && within_stop(self.model.as_ref(), self.final_dose_mg, from, to)
+    }
+
     /// Days `step` is held before the next one: the interval, or longer in proportion where the
     /// cut into it (from `before`) went past the plan's step limit (see `days_held` below).
     pub fn days_held(&self, before: Option<&Step>, step: &Step) -> u32 {
         held_after(&self.strategy, self.interval_days, self.step_limit.and_then(StepSize::percent), before, step)
     }
+}
+
+/// A cut from `from` to `to` (both above zero) no larger than stopping from `final_dose`, the
+/// step to zero the plan takes at its end anyway: it removes no more milligrams than that stop
+/// (a benzodiazepine's 0.5 mg diazepam-equivalent, or the final dose), and, where a model is read,
+/// no more modelled occupancy under any fit (milligrams alone would allow large cuts high on the
+/// flat top of the curve; occupancy alone would too). Holding above such a step is no gentler than the stop that
+/// follows it (clinical review minor 21 and walk-through B1: plans held for good at 0.6 mg of
+/// paroxetine and 0.03 mg of clonazepam, a little above the dose they may stop from).
+pub(crate) fn within_stop(model: Option<&ModelUsed>, final_dose: Option<f64>, from: f64, to: f64) -> bool {
+    let Some(last) = final_dose.filter(|f| *f > 0.0) else { return false };
+    if to <= 0.0 || to >= from {
+        return false;
+    }
+    from - to <= last + 1e-9
+        && model.is_none_or(|m| m.occupancy.largest_drop(from, to) <= m.occupancy.largest_drop(last, 0.0) + 1e-9)
 }
 
 /// Days `step` is held under `strategy` (proportional plans only), given the step reached from

@@ -3,7 +3,8 @@
 //! and the web-plan tests: (1) modelled occupancy falls by at most the plan's limit under *every*
 //! fit of the drug (hyperbolic: its step limit; otherwise the hard per-step limit, and the
 //! final-step limit for the step to zero); (2) no step but the one to zero removes more than half
-//! the dose, or a quarter for a benzodiazepine or an SNRI. A recorded
+//! the dose, or a quarter for a benzodiazepine or an SNRI (near the end of a proportional plan, a
+//! benzodiazepine's step no larger than its own stop may take up to half). A recorded
 //! justification lifts the limits of (1) for non-hyperbolic plans and the quarter of (2), never
 //! the half. Linear plans are for comparison only and are exempt.
 
@@ -58,8 +59,20 @@ fn caps_to(
                 return Err(format!("{} step {}: {drop} pp > {limit} under fit {fit:?}", drug.id, b.index));
             }
         }
+        // Near the end of a proportional plan, a cut no larger than its own stop from its final
+        // dose (in occupancy under every fit, else in mg) may pass the class's percentage limit,
+        // never half the dose nor an SNRI's quarter.
+        let near_stop = matches!(p.strategy, Strategy::Proportional { .. })
+            && !to_zero
+            && p.final_dose_mg.is_some_and(|f| {
+                let stop = fits.iter().map(|&fit| occ(fit, f)).fold(0.0, f64::max);
+                let drop = fits.iter().map(|&fit| occ(fit, a.dose_mg.get()) - occ(fit, next)).fold(0.0, f64::max);
+                a.dose_mg.get() - next <= f + 1e-9 && (fits.is_empty() || drop <= stop + 1e-9)
+            });
         if !to_zero {
-            let cap = if justified {
+            let cap = if drug.class == DrugClass::Snri && !justified {
+                policy.step_cap.snri_max_cut_fraction
+            } else if near_stop || justified {
                 policy.step_cap.max_cut_fraction
             } else if drug.class == DrugClass::Benzodiazepine {
                 policy.benzodiazepine.max_percent_per_two_weeks / 100.0
@@ -69,8 +82,6 @@ fn caps_to(
                 policy.gabapentinoid.max_held_step_percent.unwrap_or(policy.gabapentinoid.max_step_percent) / 100.0
             } else if drug.class == DrugClass::Antipsychotic {
                 policy.antipsychotic.max_held_step_percent.unwrap_or(policy.antipsychotic.max_step_percent) / 100.0
-            } else if drug.class == DrugClass::Snri {
-                policy.step_cap.snri_max_cut_fraction
             } else {
                 policy.step_cap.max_cut_fraction
             };
