@@ -88,10 +88,10 @@ impl std::error::Error for UsageError {}
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
-        Ok(text) => {
+        Ok(bytes) => {
             let mut out = std::io::stdout().lock();
             // A closed pipe (e.g. `| head`) is not an error.
-            let _ = out.write_all(text.as_bytes());
+            let _ = out.write_all(&bytes);
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -106,13 +106,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<String> {
+/// What the command prints: text, or a file's bytes (`plan --format pdf`).
+fn run(cli: Cli) -> anyhow::Result<Vec<u8>> {
     let catalogue = Catalogue::builtin()?;
+    if let Command::Plan(args) = &cli.command {
+        return plan_args::run_bytes(&catalogue, args);
+    }
+    text(cli, &catalogue).map(String::into_bytes)
+}
+
+fn text(cli: Cli, catalogue: &Catalogue) -> anyhow::Result<String> {
     match cli.command {
-        Command::Drugs(args) => drugs(&catalogue, args.format),
-        Command::Plan(args) => plan_args::run(&catalogue, &args),
-        Command::Simulate(args) => pk_args::simulate(&catalogue, &args),
-        Command::Crossover(args) => pk_args::crossover(&catalogue, &args),
+        Command::Drugs(args) => drugs(catalogue, args.format),
+        Command::Plan(args) => plan_args::run(catalogue, &args),
+        Command::Simulate(args) => pk_args::simulate(catalogue, &args),
+        Command::Crossover(args) => pk_args::crossover(catalogue, &args),
         #[cfg(feature = "serve")]
         Command::Serve(args) => serve_args::run(&args),
         Command::Backup(args) => backup_args::backup(&args),

@@ -103,11 +103,14 @@ pub struct PlanArgs {
     #[arg(long)]
     pub confirm_dose: bool,
     /// table, json, csv, svg (a chart of dose and occupancy over time), ics (a calendar of the
-    /// changes of dose, from --first-day) or fhir (a FHIR R4 Bundle: the plan as a
-    /// MedicationRequest with one dosage instruction per step, from --first-day).
+    /// changes of dose, from --first-day), fhir (a FHIR R4 Bundle: the plan as a
+    /// MedicationRequest with one dosage instruction per step, from --first-day) or pdf (the plan
+    /// to print or give the prescriber, dated from --first-day if given; send it to a file:
+    /// `> plan.pdf`).
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
-    /// The plan's first day, YYYY-MM-DD, for --format ics or fhir (today if not given).
+    /// The plan's first day, YYYY-MM-DD, for --format ics or fhir (today if not given) or pdf (counted
+    /// in days if not given).
     #[arg(long, value_name = "DATE")]
     pub first_day: Option<String>,
 }
@@ -120,6 +123,7 @@ pub enum PlanFormat {
     Svg,
     Ics,
     Fhir,
+    Pdf,
 }
 
 pub fn usage(e: impl std::fmt::Display) -> anyhow::Error {
@@ -319,10 +323,38 @@ fn input_error(e: InputError) -> anyhow::Error {
     input(e)
 }
 
+/// The plan in its format, as bytes: a PDF is not text.
+pub fn run_bytes(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<Vec<u8>> {
+    if args.format != PlanFormat::Pdf {
+        return run(catalogue, args).map(String::into_bytes);
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return Err(usage(
+            "--format pdf: a PDF would fill the terminal with bytes; send it to a file, e.g. taper plan … --format pdf > plan.pdf",
+        ));
+    }
+    let req = request(catalogue, args)?;
+    let plan = taper_core::plan(catalogue, &req).map_err(plan_error)?;
+    pdf(&plan, catalogue, args)
+}
+
+#[cfg(feature = "pdf")]
+fn pdf(plan: &taper_core::Plan, catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<Vec<u8>> {
+    let first = args.first_day.as_ref().map(|_| first_day(args)).transpose()?;
+    let doc = taper_report::pdf::PlanDocument::of_plan(plan, catalogue, first, today());
+    Ok(taper_report::pdf::plan(&doc)?)
+}
+
+#[cfg(not(feature = "pdf"))]
+fn pdf(_: &taper_core::Plan, _: &Catalogue, _: &PlanArgs) -> anyhow::Result<Vec<u8>> {
+    Err(usage("--format pdf: this taper was built without PDFs (the `pdf` feature); use another format"))
+}
+
 pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<String> {
     let req = request(catalogue, args)?;
     let plan = taper_core::plan(catalogue, &req).map_err(plan_error)?;
     Ok(match args.format {
+        PlanFormat::Pdf => return Err(usage("--format pdf: written as bytes (run_bytes)")),
         PlanFormat::Table => taper_report::table::plan(&plan, catalogue),
         PlanFormat::Json => serde_json::to_string_pretty(&taper_report::PlanJson::new(&plan, catalogue))? + "\n",
         PlanFormat::Csv => taper_report::plan_csv(&plan, catalogue)?,
@@ -348,6 +380,10 @@ fn first_day(args: &PlanArgs) -> anyhow::Result<jiff::civil::Date> {
         Some(d) => d.trim().parse::<jiff::civil::Date>().map_err(|_| {
             usage(format!("--first-day '{d}': give the plan's first day as YYYY-MM-DD, e.g. 2027-01-04"))
         })?,
-        None => jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::system()).date(),
+        None => today(),
     })
+}
+
+fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::system()).date()
 }

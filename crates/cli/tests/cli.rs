@@ -673,3 +673,30 @@ fn fhir_check(python: &str, bundle: &[u8]) -> serde_json::Value {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Issue 22: the plan as a PDF to print or hand to the prescriber, read back by poppler's
+/// `pdftotext` (scripts/test-deps installs it): every step dated from --first-day, with its dose.
+#[test]
+fn a_plan_exports_as_a_pdf_that_reads_back_with_every_step() {
+    let out = taper().args(CITALOPRAM).args(["--format", "pdf", "--first-day", "2027-01-04"]).assert().success();
+    let bytes = &out.get_output().stdout;
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let file = std::env::temp_dir().join(format!("taper-cli-{}.pdf", std::process::id()));
+    std::fs::write(&file, bytes).unwrap();
+    let read = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils; scripts/test-deps installs it)");
+    let _ = std::fs::remove_file(&file);
+    let text = String::from_utf8(read.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains("Citalopram: a taper plan"), "{text}");
+    let plan = json(CITALOPRAM);
+    let first = jiff::civil::date(2027, 1, 4);
+    for s in plan["steps"].as_array().unwrap().iter().skip(1) {
+        let day = s["day"].as_i64().unwrap();
+        let when = first.checked_add(jiff::Span::new().days(day)).unwrap().strftime("%-d %b %Y").to_string();
+        assert!(text.contains(&format!("from {when}")), "step on day {day}: {text}");
+    }
+    assert!(text.contains("Decision support for a conversation with your prescriber"), "{text}");
+}

@@ -389,3 +389,19 @@ fn a_dose_above_the_labels_largest_single_dose_is_said() {
     let p = plan(&c, "diazepam", 10.0, &ids, None);
     assert!(p.warnings.iter().all(|w| w.code != "single-dose"), "{:?}", p.warnings);
 }
+
+/// A re-run: alprazolam 1 mg from 0.25 mg tablets went from once a day at step 0 (its split not
+/// known) to three doses at step 1 with no word. The step where the label's split begins says so.
+#[test]
+fn the_step_where_the_labels_split_begins_says_so() {
+    let c = Catalogue::builtin().unwrap();
+    let p = plan(&c, "alprazolam", 1.0, &["alprazolam-tab-0.25mg"], None);
+    assert!(p.steps[0].preparation.parts.is_empty(), "step 0 is the day's total");
+    let first = p.steps.iter().position(|s| s.preparation.parts.len() > 1).expect("a divided step");
+    let w = p.warnings.iter().find(|w| w.code == "divided-dose" && w.step == Some(first));
+    let w = w.expect("said where the split begins");
+    assert!(w.message.contains("How you split it now is not known"), "{}", w.message);
+    // Times given: nothing to announce.
+    let given = plan(&c, "alprazolam", 1.0, &["alprazolam-tab-0.25mg"], Some("08:00,14:00,20:00"));
+    assert!(!given.warnings.iter().any(|w| w.message.contains("How you split it now is not known")));
+}

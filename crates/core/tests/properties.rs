@@ -200,6 +200,17 @@ proptest! {
         prop_assert!(p.interval_days >= min);
         let have: Vec<&str> = req.kit.stocks.iter().map(|s| s.product.id.as_str()).collect();
         let benzo_cap = drug.from_diazepam_mg(0.5, EquivalenceScheme::Ashton);
+        // A cut no larger than the plan's stop from its final dose: in mg, and in occupancy under
+        // every fit the plan reads (written here from the fits, not through core).
+        let fits: Vec<(f64, f64)> =
+            p.model.iter().flat_map(|m| m.fits.iter().map(|f| (f.emax_percent, f.ed50_mg))).collect();
+        let occ = |(e, d): (f64, f64), x: f64| if x <= 0.0 { 0.0 } else { e * x / (d + x) };
+        let within_stop = |from: f64, to: f64| {
+            p.final_dose_mg.is_some_and(|f| {
+                let stop = fits.iter().map(|&g| occ(g, f)).fold(0.0, f64::max);
+                to > 0.0 && from - to <= f + 1e-9 && fits.iter().all(|&g| occ(g, from) - occ(g, to) <= stop + 1e-9)
+            })
+        };
         for (i, pair) in steps.windows(2).enumerate() {
             let (a, b) = (&pair[0], &pair[1]);
             // No skipped or alternate days: every step follows the last by exactly the interval,
@@ -209,7 +220,8 @@ proptest! {
                 (taper_core::Strategy::Proportional { step_percent }, Some(z)) => {
                     let limit = p.step_limit.and_then(taper_core::units::StepSize::percent).unwrap_or(*step_percent);
                     let cut = 100.0 * (z.dose_mg.get() - a.dose_mg.get()) / z.dose_mg.get();
-                    if a.dose_mg.get() > 0.0 && cut > limit + 1e-6 {
+                    // Held as the stop is where no larger than it (a re-run: 280 days at 0.2 mg).
+                    if a.dose_mg.get() > 0.0 && cut > limit + 1e-6 && !within_stop(z.dose_mg.get(), a.dose_mg.get()) {
                         (f64::from(p.interval_days) * cut / step_percent - 1e-9).ceil() as u32
                     } else {
                         p.interval_days
@@ -242,7 +254,7 @@ proptest! {
                         // Larger only when held longer, and never past the 25 % pace limit, but
                         // near the end: a cut removing no more than the stop from the final dose,
                         // never more than half, and said (clinical review minor 21).
-                        let near_stop = p.final_dose_mg.is_some_and(|f| a.dose_mg.get() - b.dose_mg.get() <= f + 1e-9)
+                        let near_stop = within_stop(a.dose_mg.get(), b.dose_mg.get())
                             && cut <= 50.0 + 1e-6
                             && p.warnings.iter().any(|w| w.code == "near-stop");
                         prop_assert!(

@@ -135,3 +135,40 @@ fn an_snri_below_its_usual_dose_loses_at_most_a_quarter_a_step() {
         assert!(capped.message.contains("a quarter of the current dose for an SNRI"), "{}", capped.message);
     }
 }
+
+/// A re-run (dangerous): with immediate- and extended-release products listed, a person who said
+/// they take the immediate-release tablets now was shown step 0 as extended-release ("now: 4 ×
+/// 1 mg extended-release tablet"), because the label's division of the day could not be made;
+/// step 1 then announced a change "to immediate release", the reverse of what happened. Step 0
+/// is the dose taken now, in the form it is taken.
+#[test]
+fn the_dose_taken_now_keeps_the_form_it_is_taken_in() {
+    let c = Catalogue::builtin().unwrap();
+    let cases = [
+        ("alprazolam", 4.0, "alprazolam-tab-1mg", "alprazolam-er-tab-1mg"),
+        ("alprazolam", 2.0, "alprazolam-tab-0.5mg", "alprazolam-er-tab-1mg"),
+        ("venlafaxine", 150.0, "venlafaxine-tab-50mg", "venlafaxine-xr-cap-150mg"),
+        ("venlafaxine", 75.0, "venlafaxine-tab-75mg", "venlafaxine-xr-cap-75mg"),
+    ];
+    for (drug, start, taken, other) in cases {
+        let kit = Kit {
+            stocks: [taken, other].iter().map(|id| Stock::new(c.product(id).unwrap().clone())).collect(),
+            equipment: Default::default(),
+        };
+        let mut req =
+            PlanRequest::new(drug, Mg::new(start).unwrap(), Strategy::Proportional { step_percent: 10.0 }, kit);
+        req.taken_now = Some(taken.to_string());
+        let p = taper_core::plan(&c, &req).unwrap();
+        let now = &p.steps[0].preparation;
+        assert!(!now.items.is_empty() && now.items.iter().all(|i| i.product_id == taken), "{drug} {start} mg: {now:?}");
+        assert!(!modified_release(&c, now), "{drug} {start} mg");
+        // A later move to extended release is said as that, never as the reverse.
+        for w in p.warnings.iter().filter(|w| w.code == "release-change") {
+            assert!(
+                !w.message.contains("immediate-release instead of extended-release") || w.step != Some(1),
+                "{}",
+                w.message
+            );
+        }
+    }
+}

@@ -6,6 +6,8 @@
 pub mod chart;
 pub mod fhir;
 pub mod ics;
+#[cfg(feature = "pdf")]
+pub mod pdf;
 pub mod table;
 pub mod wire;
 

@@ -201,6 +201,11 @@ impl AppState {
         self.think(move |c| taper_core::crossover::plan(c, &req)).await
     }
 
+    /// A PDF laid out as plans are planned: off the async threads, bounded, with the deadline.
+    pub async fn pdf(&self, doc: taper_report::pdf::PlanDocument) -> Result<Vec<u8>, AppError> {
+        self.think(move |_| taper_report::pdf::plan(&doc)).await?.map_err(|e| AppError::internal("laying out a PDF", e))
+    }
+
     /// Runs `work` on a planner's thread, within the planners allowed at once and the deadline.
     async fn think<T: Send + 'static>(
         &self,
@@ -298,6 +303,7 @@ fn routes() -> Router<AppState> {
         .route("/plan/new", get(pages::plan::new))
         .route("/plan/preview", post(pages::plan::preview))
         .route("/plan/chart.svg", get(pages::plan::chart))
+        .route("/plan.pdf", get(pages::plan::pdf))
         .route("/plan/hold", post(pages::pause::hold))
         .route("/plan/resume", post(pages::pause::resume))
         .route("/plan/move", post(pages::pause::move_later))

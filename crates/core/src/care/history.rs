@@ -114,7 +114,13 @@ pub fn advise(events: &[Event], bg: &Background, today: Date) -> PaceAdvice {
         n if n >= 3 || bg.past_severe_withdrawal => (0.5, SLOW_INTERVAL_DAYS),
         _ => (0.5, USUAL_INTERVAL_DAYS),
     };
-    let explanation = if factors.is_empty() {
+    let explanation = if events.is_empty() && *bg == Background::default() {
+        // A walk: a clinician read "Nothing in this history calls for a slower start" about a
+        // person on paroxetine for nine years who had recorded no history at all.
+        "No history has been recorded yet, so this cannot say whether a slower start is needed: years of use, \
+         earlier attempts to stop and a past severe withdrawal each call for one."
+            .to_string()
+    } else if factors.is_empty() {
         "Nothing in this history calls for a slower start than usual.".to_string()
     } else {
         format!(
@@ -209,6 +215,17 @@ mod tests {
 
     fn ev(y: i16, m: i8, d: i8, kind: EventKind, abrupt: bool) -> Event {
         Event { date: date(y, m, d), drug: "paroxetine".into(), kind, abrupt }
+    }
+
+    /// A walk: no history recorded read as "nothing calls for a slower start" to a clinician.
+    #[test]
+    fn no_history_recorded_is_not_read_as_a_reassuring_one() {
+        let today = date(2026, 12, 7);
+        let none = advise(&[], &Background::default(), today);
+        assert!(none.explanation.starts_with("No history has been recorded yet"), "{}", none.explanation);
+        assert!(!none.explanation.contains("Nothing in this history"));
+        let recent = advise(&[ev(2026, 1, 10, EventKind::Start, false)], &Background::default(), today);
+        assert_eq!(recent.explanation, "Nothing in this history calls for a slower start than usual.");
     }
 
     #[test]

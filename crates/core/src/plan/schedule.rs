@@ -459,7 +459,9 @@ impl<'a> Context<'a> {
     fn next_day(&self, steps: &[Step]) -> u32 {
         let Some(last) = steps.last() else { return 0 };
         let before = steps.len().checked_sub(2).map(|i| &steps[i]);
-        let held = crate::plan::types::held_after(&self.strategy, self.req.interval_days, self.limit, before, last);
+        let stop = crate::plan::types::LastStep { model: self.model.as_ref(), final_dose: self.final_dose };
+        let held =
+            crate::plan::types::held_after(&self.strategy, self.req.interval_days, self.limit, stop, before, last);
         last.day.saturating_add(held)
     }
 
@@ -528,12 +530,14 @@ impl<'a> Context<'a> {
         let dose = choice.preparation.dose_mg;
         let cut = 100.0 * (prev - dose) / prev;
         let limit = self.limit.unwrap_or(step_percent);
-        if cut > self.pace.held_step_limit(&self.strategy).map_or(limit, |h| h.max(limit)) + 1e-6 {
-            // Past the class's limit only where no larger than the stop the plan ends with.
-            if !crate::plan::types::within_stop(self.model.as_ref(), self.final_dose, prev, dose) {
-                return None;
-            }
+        // No larger than the stop the plan ends with: held one interval, as the stop is, and
+        // allowed past the class's limit (never past half the dose: `stop_low`).
+        if crate::plan::types::within_stop(self.model.as_ref(), self.final_dose, prev, dose) {
             self.near_stop.push((index, prev, dose));
+            return Some(choice);
+        }
+        if cut > self.pace.held_step_limit(&self.strategy).map_or(limit, |h| h.max(limit)) + 1e-6 {
+            return None;
         }
         let held = crate::plan::types::days_held(self.req.interval_days, prev, dose, step_percent, limit);
         self.held_longer.push((index, cut, held));
@@ -878,7 +882,9 @@ impl<'a> Context<'a> {
                 break;
             }
         }
-        if kept < wanted.len() && self.req.times.is_none() && !self.release_kinds(prep).0 {
+        // Never at step 0: that is the dose taken now, in the form it is taken (a re-run: an
+        // alprazolam user who said "1 mg tablets" was shown "now: 4 × 1 mg extended-release").
+        if kept < wanted.len() && self.req.times.is_none() && !self.release_kinds(prep).0 && index > 0 {
             // Immediate release that cannot be taken at its label's times: the extended-release
             // products the person has, where they make the dose, once a day as their label
             // gives (a walk: 37.5 mg of immediate release once a day, then a note to ask for "a
@@ -901,6 +907,23 @@ impl<'a> Context<'a> {
                 }),
             }
         }
+        self.note_doses_a_day(index, prep, &wanted, kept, unknown_now);
+        if kept < wanted.len() && !unknown_now {
+            self.fewer_times = Some((wanted, kept));
+        }
+        self.doses_a_day = Some(kept);
+    }
+
+    /// What a change in the number of doses a day says: fewer than the times wanted, or the
+    /// label's split beginning after a step 0 whose split was not known.
+    fn note_doses_a_day(
+        &mut self,
+        index: usize,
+        prep: &Preparation,
+        wanted: &DoseTimes,
+        kept: usize,
+        unknown_now: bool,
+    ) {
         if kept < wanted.len() && self.doses_a_day != Some(kept) && !unknown_now {
             let labelled = crate::times::labelled_doses(prep, &self.req.kit);
             let why = if self.req.times.is_some() {
@@ -917,10 +940,18 @@ impl<'a> Context<'a> {
                 ),
             });
         }
-        if kept < wanted.len() && !unknown_now {
-            self.fewer_times = Some((wanted, kept));
+        if index > 0 && kept > 1 && self.req.times.is_none() && self.doses_a_day == Some(1) {
+            // Step 0 showed the day's total, its split unknown; said where the label's split
+            // begins (a re-run: alprazolam went from once a day to three doses unannounced).
+            self.warnings.push(Warning {
+                code: "divided-dose",
+                step: Some(index),
+                message: format!(
+                    "From step {index} the day's dose is {}, as its label gives. How you split it now is not known, so step 0 shows the day's total: if you take it at other times, give your times and the plan keeps them.",
+                    crate::times::taken(&wanted.fewer(kept))
+                ),
+            });
         }
-        self.doses_a_day = Some(kept);
     }
 
     /// The preparation for a step: as its doses were made the step before (a day in parts), else
@@ -1432,10 +1463,7 @@ impl<'a> Context<'a> {
         let kept: Vec<(usize, f64, u32)> =
             self.held_longer.iter().copied().filter(|(i, ..)| steps.iter().any(|s| s.index == *i)).collect();
         let (Some(first), Strategy::Proportional { step_percent }) = (kept.first(), &self.strategy) else { return };
-        // Steps past the pace limit near the end are said by `note_near_stop`.
-        let past = |i: usize| self.near_stop.iter().any(|(j, ..)| *j == i);
-        let most = kept.iter().filter(|(i, ..)| !past(*i)).map(|(_, c, _)| *c).fold(0.0, f64::max);
-        let beyond = if self.near_stop.is_empty() { "" } else { " (but the last steps, below)" };
+        let most = kept.iter().map(|(_, c, _)| *c).fold(0.0, f64::max);
         // Days only of steps a later step follows: a plan that holds at its last dose says so
         // itself (a walk read "held 35 to 70 days" where no step lasted 70).
         let held: Vec<u32> =
@@ -1455,62 +1483,90 @@ impl<'a> Context<'a> {
             code: "held-longer",
             step: Some(first.0),
             message: format!(
-                "{which} more than the {}% asked (up to {}%): nothing you can measure lies within the asked step there, so the plan takes the nearest dose below that the products make, never past the pace limit{beyond}, and holds it longer in proportion{days}, so the pace over time stays as asked. A finer preparation (a weaker dilution, a finer syringe or a compounded dose) would keep the steps even.",
+                "{which} more than the {}% asked (up to {}%): nothing you can measure lies within the asked step there, so the plan takes the nearest dose below that the products make, never past the pace limit, and holds it longer in proportion{days}, so the pace over time stays as asked. A finer preparation (a weaker dilution, a finer syringe or a compounded dose) would keep the steps even.",
                 n(*step_percent),
                 n((10.0 * most).round() / 10.0),
             ),
         });
     }
 
-    /// Steps past the class's held-step limit because each is no larger than the plan's own
-    /// step to zero: which, by how much, and why that is no harsher than holding.
+    /// Steps larger than asked near the end, each no larger than the plan's own step to zero:
+    /// which, by how much, why that is no harsher than the stop, and that each is held as the
+    /// stop is (a re-run found "lowers it by 5" without a unit, and a threshold read as a dose).
     fn note_near_stop(&mut self, steps: &[Step]) {
         let kept: Vec<(usize, f64, f64)> =
             self.near_stop.iter().copied().filter(|(i, ..)| steps.iter().any(|s| s.index == *i)).collect();
-        let (Some(&(first, ..)), Some(last)) = (kept.first(), self.final_dose) else { return };
-        let each: Vec<String> = kept
-            .iter()
-            .map(|(i, a, b)| format!("{i} ({} → {} mg, {} %)", n(*a), n(*b), n((1000.0 * (a - b) / a).round() / 10.0)))
-            .collect();
-        let list = format!("step{} {}", if kept.len() == 1 { "" } else { "s" }, crate::units::join_and(&each));
+        let (Some(&(first, ..)), Some(last), Strategy::Proportional { step_percent }) =
+            (kept.first(), self.final_dose, &self.strategy)
+        else {
+            return;
+        };
+        let one = kept.len() == 1;
+        let percent = |a: f64, b: f64| (1000.0 * (a - b) / a).round() / 10.0;
+        // A few are named one by one; more as a range (a plan listed seventeen).
+        let list = if kept.len() <= 3 {
+            let each: Vec<String> = kept
+                .iter()
+                .map(|(i, a, b)| format!("{i} ({} → {} mg, {} %)", n(*a), n(*b), n(percent(*a, *b))))
+                .collect();
+            format!("step{} {}", if one { "" } else { "s" }, crate::units::join_and(&each))
+        } else {
+            let cuts = kept.iter().map(|(_, a, b)| percent(*a, *b));
+            let (low, high) = cuts.fold((f64::MAX, 0.0_f64), |(l, h), c| (l.min(c), h.max(c)));
+            format!(
+                "the {} steps from step {first} ({} mg) to {} mg ({} % to {} %)",
+                kept.len(),
+                n(kept[0].1),
+                n(kept[kept.len() - 1].2),
+                n(low),
+                n(high)
+            )
+        };
+        let last_mg = crate::units::round_sig(last, 3);
         let why = match &self.model {
             Some(m) => {
-                let drops: Vec<String> =
-                    kept.iter().map(|(_, a, b)| n((10.0 * m.occupancy.largest_drop(*a, *b)).round() / 10.0)).collect();
+                let drops: Vec<f64> =
+                    kept.iter().map(|(_, a, b)| (10.0 * m.occupancy.largest_drop(*a, *b)).round() / 10.0).collect();
+                let (low, high) = drops.iter().fold((f64::MAX, 0.0_f64), |(l, h), d| (l.min(*d), h.max(*d)));
+                let by = if kept.len() <= 3 {
+                    crate::units::join_and(&drops.iter().map(|d| n(*d)).collect::<Vec<_>>())
+                } else {
+                    format!("{} to {}", n(low), n(high))
+                };
                 format!(
-                    "{} modelled occupancy by {} percentage points, and stopping from {} mg, which this plan allows, lowers it by {}",
-                    if kept.len() == 1 { "it lowers" } else { "they lower" },
-                    crate::units::join_and(&drops),
-                    crate::units::round_sig(last, 3),
+                    "{} modelled occupancy by {by} percentage points, while the plan may stop from any dose up to {last_mg} mg, a fall of up to {} percentage points",
+                    if one { "it lowers" } else { "they lower" },
                     n((10.0 * m.occupancy.largest_drop(last, 0.0)).round() / 10.0)
                 )
             }
             None => {
                 let what = if self.pace.benzo_final_cap_mg().is_some() {
-                    format!(
-                        "{} mg diazepam-equivalent",
-                        n(self.catalogue.policy.benzodiazepine.final_step_diazepam_equivalent_mg)
-                    )
+                    let de = self.catalogue.policy.benzodiazepine.final_step_diazepam_equivalent_mg;
+                    format!(" ({} mg diazepam-equivalent)", n(de))
                 } else {
-                    "the plan's final dose".to_string()
+                    String::new()
                 };
                 format!(
-                    "{} no more than {} mg, the dose this plan stops from ({what})",
-                    if kept.len() == 1 { "it removes" } else { "each removes" },
-                    crate::units::round_sig(last, 3)
+                    "{} no more than {last_mg} mg, and the plan may stop from any dose up to {last_mg} mg{what}",
+                    if one { "it removes" } else { "each removes" }
                 )
             }
+        };
+        let most = if self.pace.stop_cut_fraction() < self.catalogue.policy.step_cap.max_cut_fraction - 1e-9 {
+            "a quarter of the dose"
+        } else {
+            "half the dose"
         };
         self.warnings.push(Warning {
             code: "near-stop",
             step: Some(first),
             message: format!(
-                "Near the end, {list} cut{} more than the {}% even a step held longer may, because nothing smaller can be measured and {} no larger than the step to zero the plan ends with: {why}. Holding above such a step for good would be no gentler than that stop. {} held longer in proportion, and no step but the stop removes more than {}. A finer preparation would keep the steps even; ask your prescriber or pharmacist.",
-                if kept.len() == 1 { "s" } else { "" },
-                n(self.pace.held_step_limit(&self.strategy).unwrap_or(0.0)),
-                if kept.len() == 1 { "it is" } else { "each is" },
-                if kept.len() == 1 { "It is" } else { "Each is" },
-                if self.pace.stop_cut_fraction() < self.catalogue.policy.step_cap.max_cut_fraction - 1e-9 { "a quarter of the dose" } else { "half the dose" },
+                "Near the end, nothing smaller can be measured, so {list} cut{} more than the {}% asked. {} smaller than the plan's own last step: {why}. So {} held {} days, like the last step, and no step but the last removes more than {most}. A finer way of measuring (a syringe with finer marks, a weaker liquid made to order or a compounded dose) would keep the steps even; ask your pharmacist.",
+                if one { "s" } else { "" },
+                n(*step_percent),
+                if one { "It is" } else { "Each is" },
+                if one { "it is" } else { "each is" },
+                self.req.interval_days,
             ),
         });
     }

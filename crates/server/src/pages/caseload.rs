@@ -258,7 +258,33 @@ pub async fn person(
     Path(id): Path<String>,
     Query(q): Query<Notice>,
 ) -> AppResult<Response> {
-    let share = shared(&state, &viewer, &id).await?;
+    Ok(person_page(&state, &viewer, &id, &q, Draft::default()).await?.into_response())
+}
+
+/// A suggestion as typed, and what was wrong with it, for the form shown again (a walk: a bad
+/// step size gave a bare error page, the reason written was lost).
+#[derive(Default)]
+pub struct Draft {
+    pub kind: String,
+    pub step: String,
+    pub reason: String,
+    /// (field, message).
+    pub error: Option<(&'static str, String)>,
+}
+
+impl Draft {
+    pub fn message(&self) -> Option<&str> {
+        self.error.as_ref().map(|(_, m)| m.as_str())
+    }
+
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().filter(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+}
+
+async fn person_page(state: &AppState, viewer: &Person, id: &str, q: &Notice, draft: Draft) -> AppResult<PersonPage> {
+    let state = state.clone();
+    let share = shared(&state, viewer, id).await?;
     let now = viewer.now();
     let r = timeline::record_of(&state, share.owner, now).await?;
     // Every read is counted; reads within a minute share one row (security probe L5).
@@ -287,7 +313,7 @@ pub async fn person(
     let score_views = score_views(&state, questionnaires);
     let plans: Vec<&timeline::Course> =
         r.course.iter().chain(&r.others).filter(|_| sees(Category::PlanAndDoses)).collect();
-    let mine = my_suggestions(&state, &viewer, share.owner, &plans).await?;
+    let mine = my_suggestions(&state, viewer, share.owner, &plans).await?;
     let page = PersonPage {
         plan_steps: shared_plans(&plans, r.today),
         switch: switch_shared(&state, &r, share.scope).await?,
@@ -300,13 +326,13 @@ pub async fn person(
         summary: chart_summary(analysis, &drug, plans.len()),
         dose: dose_line(&r, share.scope),
         chart,
-        flags: flag_views(&state, &r, &viewer, share.scope),
-        resolved: resolved_by(&r, &viewer, share.scope),
+        flags: flag_views(&state, &r, viewer, share.scope),
+        resolved: resolved_by(&r, viewer, share.scope),
         scores: score_views,
         checkins: checkin_rows(&recent, share.scope),
         max_burden: taper_core::symptoms::MAX_BURDEN,
         burden_scale: taper_core::symptoms::burden_scale_words(),
-        notice: match (q.resolved, q.noted, q.proposed) {
+        notice: match (&q.resolved, &q.noted, &q.proposed) {
             (Some(_), _, _) => Some("Flag resolved; your note is kept with it.".to_string()),
             (_, Some(_), _) => {
                 Some("Noted. Your note is shown to the others who support them, and the flag stays open.".to_string())
@@ -329,8 +355,9 @@ pub async fn person(
         },
         step_unit: course.map(|c| c.current().settings.step_unit().trim().to_string()).unwrap_or_default(),
         plans: suggestion_plans(&plans),
+        draft,
     };
-    Ok(page.into_response())
+    Ok(page)
 }
 
 /// What the chart shows, in words; with several plans, which one its dose panel draws.
@@ -621,6 +648,13 @@ pub async fn resolve(
     Ok(Redirect::to(&format!("/people/{}?{said}=1", share.owner)).into_response())
 }
 
+/// The person's page again with the suggestion as typed and its error beside the field.
+async fn shown_again(state: &AppState, viewer: &Person, id: &str, draft: Draft) -> AppResult<Response> {
+    let none = Notice { resolved: None, noted: None, proposed: None };
+    let page = person_page(state, viewer, id, &none, draft).await?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
 #[derive(Deserialize)]
 pub struct ProposeForm {
     /// Which of their plans in force (several at once); may be left out when they have one.
@@ -677,9 +711,16 @@ pub async fn propose(
     let r = timeline::record_of(&state, share.owner, now).await?;
     let course = chosen_plan(&r, &f.plan)?;
     let (on, _) = course.on(r.today).ok_or_else(|| AppError::BadRequest("Their plan has not started yet.".into()))?;
+    let again = |field: &'static str, message: String| Draft {
+        kind: f.kind.clone(),
+        step: f.step.clone(),
+        reason: f.reason.clone(),
+        error: Some((field, message)),
+    };
     let reason = f.reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(AppError::BadRequest("Say why you suggest this (up to 2000 characters).".into()));
+        let draft = again("reason", "Say why you suggest this, in up to 2000 characters.".into());
+        return shown_again(&state, &viewer, &id, draft).await;
     }
     let cur = course.current();
     let unit = cur.settings.step_unit();
@@ -689,7 +730,10 @@ pub async fn propose(
             format!("{} suggests holding at {}", viewer.user.display_name, mg(on.dose_mg)),
         ),
         "slower" => {
-            let step = cur.settings.unit().smaller_step(cur.settings.step, &f.step).map_err(AppError::BadRequest)?;
+            let step = match cur.settings.unit().smaller_step(cur.settings.step, &f.step) {
+                Ok(step) => step,
+                Err(message) => return shown_again(&state, &viewer, &id, again("step", message)).await,
+            };
             (
                 timeline::StoredAction::Slower { from_mg: on.dose_mg, step },
                 format!(
@@ -700,7 +744,7 @@ pub async fn propose(
                 ),
             )
         }
-        _ => return Err(AppError::BadRequest("Choose a hold or smaller steps.".into())),
+        _ => return shown_again(&state, &viewer, &id, again("kind", "Choose a hold or smaller steps.".into())).await,
     };
     let details = timeline::ProposalDetails {
         action,
@@ -799,6 +843,8 @@ pub struct PersonPage {
     pub step_unit: String,
     /// The plans a suggestion may be for, when there are several: (id, words).
     pub plans: Vec<(String, String)>,
+    /// The suggestion form's values and error, when it comes back.
+    pub draft: Draft,
     /// This supporter's own suggestions and what became of them: (date, title, outcome).
     pub mine: Vec<(String, String, String)>,
     /// Which flags this supporter cannot see, and why.

@@ -772,6 +772,67 @@ pub async fn chart(
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
+/// The saved plan (the revision in force) as a PDF to print or hand to the prescriber: the steps,
+/// dates and preparations the plan page shows, the notes, and room for the agreement.
+pub async fn pdf(
+    State(state): State<AppState>,
+    person: Person,
+    Query(q): Query<super::PlanQuery>,
+) -> AppResult<Response> {
+    let course = Course::load_chosen(&state, person.id(), q.plan.as_deref()).await?.ok_or(AppError::NotFound)?;
+    let cur = course.current();
+    let today = person.today();
+    let hold = cur.record.hold.then(|| {
+        format!(
+            "On hold at {} since {}. The next step waits until you are stable and you decide to go on.",
+            mg(cur.settings.start_mg),
+            long_date(cur.record.effective)
+        )
+    });
+    let mut summary = vec![format!("{}.", cur.plan.strategy)];
+    if !cur.record.hold {
+        summary.push(status_line(&cur.plan, cur.record.effective, cur.record.day_offset));
+    }
+    if let Some(limit) = cur.plan.step_limit.as_ref().filter(|l| !l.is_empty()) {
+        summary.push(format!("No step is larger than {limit}."));
+    }
+    let steps = step_views(&cur.plan.steps, cur.record.effective, cur.record.day_offset, None)
+        .into_iter()
+        .map(|s| taper_report::pdf::StepRow {
+            step: if s.index == 0 { "0 (now)".to_string() } else { s.index.to_string() },
+            when: format!(
+                "from {}",
+                s.date.parse::<Date>().map_or_else(|_| s.date.clone(), taper_report::pdf::short_date)
+            ),
+            dose: s.dose,
+            how: s.instruction,
+            first: s.first,
+            times: s
+                .times
+                .into_iter()
+                .map(|(time, dose, take)| taper_report::pdf::TimeRow { time, dose, take })
+                .collect(),
+            stock: s.stock,
+        })
+        .collect();
+    let doc = taper_report::pdf::PlanDocument {
+        title: format!("{}: a taper plan", cur.plan.drug_name),
+        made: format!("Made on {}", taper_report::pdf::short_date(today)),
+        person: None,
+        summary,
+        hold,
+        steps,
+        notes: cur.plan.warnings.clone(),
+        disclaimer: taper_report::DISCLAIMER.to_string(),
+    };
+    let bytes = state.pdf(doc).await?;
+    // A catalogue id, kept to its letters anyway: it goes into a header.
+    let drug: String = cur.settings.drug.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+    let name = format!("attachment; filename=\"taper-plan-{drug}-{today}.pdf\"");
+    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, name)], bytes)
+        .into_response())
+}
+
 // View models: what this area's templates show.
 
 pub struct DrugOption {

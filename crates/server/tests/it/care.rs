@@ -93,9 +93,21 @@ async fn a_supporter_with_permission_suggests_and_the_person_decides() {
         assert!(!viewer.get(&format!("/people/{pid}")).await.has("Suggest a change"));
         let refused = viewer.submit(&format!("/people/{pid}"), &path, &[("kind", "hold"), ("reason", "x")]).await;
         assert_eq!(refused.status, StatusCode::NOT_FOUND, "view-only sharing cannot propose");
-        let too_big =
-            dr.submit(&format!("/people/{pid}"), &path, &[("kind", "slower"), ("step", "20"), ("reason", "x")]).await;
-        assert_eq!(too_big.status, StatusCode::BAD_REQUEST);
+        // A walk: a bad step size gave a bare error page and lost the reason written. The page
+        // comes back with the error beside the field and everything as typed.
+        let reason = "Sleep is poor since the last step";
+        let too_big = dr
+            .submit(&format!("/people/{pid}"), &path, &[("kind", "slower"), ("step", "20"), ("reason", reason)])
+            .await;
+        assert_eq!(too_big.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(too_big.has("id=\"step-error\"") && too_big.has("aria-invalid=\"true\""), "{}", too_big.body);
+        assert!(too_big.has(&format!(">{reason}</textarea>")) && too_big.has("value=\"20\""), "{}", too_big.body);
+        assert!(too_big.has("value=\"slower\" checked") && too_big.has("Your suggestion was not sent"));
+        assert!(too_big.has("Sign out") || too_big.has("/logout"), "still signed in: {}", too_big.body);
+        let no_reason =
+            dr.submit(&format!("/people/{pid}"), &path, &[("kind", "slower"), ("step", "5"), ("reason", "  ")]).await;
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(no_reason.has("id=\"reason-error\"") && no_reason.has("value=\"5\""), "{}", no_reason.body);
         let sent = dr
             .submit(
                 &format!("/people/{pid}"),

@@ -9,6 +9,7 @@ mod care;
 mod doses;
 mod erasure;
 mod forms;
+mod handoff_pdf;
 mod helpers;
 mod import;
 mod limits;

@@ -1,0 +1,82 @@
+//! PDFs laid out by typst, as a library: fonts embedded, no network, no files read.
+//!
+//! **Invariant:** no person's text is ever spliced into typst markup. Each document's values go
+//! to its template as a JSON file (`/data.json`) the template reads with `json()`; a string read
+//! that way is shown as text, so a note such as `#set text(red)` prints as typed.
+
+mod plan_doc;
+mod world;
+
+pub use plan_doc::short_date;
+
+use serde::Serialize;
+
+/// The person's plan: each step, its dose and how to prepare it, the notes, the decision it is for.
+const PLAN_TEMPLATE: &str = include_str!("plan.typ");
+
+/// Why a PDF could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("the document's data could not be written: {0}")]
+    Data(#[from] serde_json::Error),
+    #[error("the PDF could not be laid out: {0}")]
+    Layout(String),
+}
+
+/// The person's plan as the PDF shows it, every value already in words (the server and the CLI
+/// fill it from their own views, so the PDF says what the page says).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanDocument {
+    /// "Paroxetine: a taper plan".
+    pub title: String,
+    /// "Made on 7 December 2026".
+    pub made: String,
+    /// Whose plan, where known ("For Marta"); never an e-mail address.
+    pub person: Option<String>,
+    /// Strategy, pace, length and ending, a line each.
+    pub summary: Vec<String>,
+    /// Where the plan holds, or is on hold, in words.
+    pub hold: Option<String>,
+    pub steps: Vec<StepRow>,
+    /// The plan's notes (warnings, product cautions), in the plan's order.
+    pub notes: Vec<String>,
+    pub disclaimer: String,
+}
+
+/// One step as a row.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRow {
+    /// "0 (now)", "1", …
+    pub step: String,
+    /// "from 4 Jan 2027" or "day 28".
+    pub when: String,
+    pub dose: String,
+    /// How to prepare the day's dose, where it is taken at once.
+    pub how: String,
+    /// A day in parts: what to make first, then each time.
+    pub first: Vec<String>,
+    pub times: Vec<TimeRow>,
+    /// What the step uses up until the next one.
+    pub stock: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimeRow {
+    pub time: String,
+    pub dose: String,
+    pub take: String,
+}
+
+/// The person's plan as a PDF.
+pub fn plan(doc: &PlanDocument) -> Result<Vec<u8>, PdfError> {
+    render(PLAN_TEMPLATE, &serde_json::to_vec(doc)?)
+}
+
+fn render(template: &str, data: &[u8]) -> Result<Vec<u8>, PdfError> {
+    let world = world::DocumentWorld::new(template, data);
+    let document = typst::compile::<typst_layout::PagedDocument>(&world).output.map_err(|errors| {
+        PdfError::Layout(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
+    })?;
+    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
+        .map_err(|errors| PdfError::Layout(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))
+}
