@@ -532,14 +532,14 @@ fn the_last_steps_may_be_as_large_as_the_stop() {
     let tail: Vec<f64> = p.steps.iter().rev().take(4).map(|s| (s.dose_mg.get() * 1e6).round() / 1e6).collect();
     assert_eq!(tail, vec![0.0, 0.2, 0.4, 0.6]);
     let w = p.warnings.iter().find(|w| w.code == "near-stop").expect("the large last steps are said");
-    // Seventeen steps, from 3.6 mg, said as one range: up to 0.4 → 0.2 mg, a 50 % cut.
-    assert!(w.message.contains("to 0.2 mg (") && w.message.contains(" % to 50 %)"), "{}", w.message);
+    assert!(w.message.contains("0.6 → 0.4 mg, 33.3 %") && w.message.contains("0.4 → 0.2 mg, 50 %"), "{}", w.message);
     assert!(w.message.contains("a fall of up to 5 percentage points"), "{}", w.message);
-    // Each is held one interval, as the stop is (a re-run: 0.2 mg held 280 days).
+    assert!(w.message.contains("Rather than hold at 0.6 mg for good"), "{}", w.message);
+    // Each is held longer in proportion to the 5 % asked, as every step past the asked size is:
+    // held one interval, the last steps ran far faster than the pace asked (a walk).
     let at = |mg: f64| p.steps.iter().position(|s| (s.dose_mg.get() - mg).abs() < 1e-6).unwrap();
-    assert_eq!(p.steps[at(0.2)].day - p.steps[at(0.4)].day, 28);
-    assert_eq!(p.steps[at(0.0)].day - p.steps[at(0.2)].day, 28);
-    assert!(w.message.contains("held 28 days, like the last step"), "{}", w.message);
+    assert_eq!(p.steps[at(0.2)].day - p.steps[at(0.4)].day, (28.0_f64 * 100.0 / 3.0 / 5.0 - 1e-9).ceil() as u32);
+    assert_eq!(p.steps[at(0.0)].day - p.steps[at(0.2)].day, 28 * 10);
 
     let mut k = kit(&c, &["clonazepam-tab-0.5mg"]);
     k.stocks.push(Stock::new(taper_core::catalogue::Product::compounded("clonazepam", 0.01)));

@@ -39,6 +39,7 @@ fn row(step: &str, dose: &str, how: &str) -> StepRow {
         first: vec![],
         times: vec![],
         stock: None,
+        notes: vec![],
     }
 }
 
@@ -86,7 +87,7 @@ fn a_day_in_parts_and_a_long_plan_read_back_whole() {
     assert!(text.contains("08:00, 4.25 mg: 5.7 mL (4.25 mg) of the dilution"), "{text}");
     assert!(text.contains("20:00, 4 mg: 5.3 mL (4 mg) of the dilution"), "{text}");
     assert!(text.contains("89 mg"), "the last step: {text}");
-    assert!(text.contains("Prescriber:") && text.contains("Signature:"), "{text}");
+    assert!(text.contains("Prescriber:") && text.contains("Signature:") && text.contains("Name:"), "{text}");
     let pages = read_back(&bytes, "long-pages").iter().filter(|b| **b == 0x0c).count();
     assert!(pages >= 3, "87 steps on {pages} pages");
 }
@@ -112,7 +113,7 @@ fn a_core_plan_prints_each_step_its_date_and_its_preparation() {
     let bytes = pdf::plan(&doc).unwrap();
     let text = text_of(&bytes, "core");
     assert!(text.contains("Paroxetine: a taper plan") && text.contains("Made on 7 Dec 2026"), "{text}");
-    assert!(text.contains("now (until 1 Feb 2027)"), "step 0 lasts one interval: {text}");
+    assert!(text.contains("from 4 Jan 2027 (now)"), "the first day: {text}");
     for s in &p.steps[1..] {
         let when = pdf::short_date(first.checked_add(jiff::Span::new().days(i64::from(s.day))).unwrap());
         assert!(text.contains(&format!("from {when}")), "step {} on {when}: {text}", s.index);

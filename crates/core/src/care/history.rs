@@ -117,8 +117,9 @@ pub fn advise(events: &[Event], bg: &Background, today: Date) -> PaceAdvice {
     let explanation = if events.is_empty() && *bg == Background::default() {
         // A walk: a clinician read "Nothing in this history calls for a slower start" about a
         // person on paroxetine for nine years who had recorded no history at all.
-        "No history has been recorded yet, so this cannot say whether a slower start is needed: years of use, \
-         earlier attempts to stop and a past severe withdrawal each call for one."
+        "No history has been recorded yet, so this cannot say whether a slower start is needed. Years of use, \
+         earlier attempts to stop and a past severe withdrawal are each a reason to go more slowly: ask about \
+         them; they can be recorded under History."
             .to_string()
     } else if factors.is_empty() {
         "Nothing in this history calls for a slower start than usual.".to_string()

@@ -459,9 +459,7 @@ impl<'a> Context<'a> {
     fn next_day(&self, steps: &[Step]) -> u32 {
         let Some(last) = steps.last() else { return 0 };
         let before = steps.len().checked_sub(2).map(|i| &steps[i]);
-        let stop = crate::plan::types::LastStep { model: self.model.as_ref(), final_dose: self.final_dose };
-        let held =
-            crate::plan::types::held_after(&self.strategy, self.req.interval_days, self.limit, stop, before, last);
+        let held = crate::plan::types::held_after(&self.strategy, self.req.interval_days, self.limit, before, last);
         last.day.saturating_add(held)
     }
 
@@ -530,14 +528,13 @@ impl<'a> Context<'a> {
         let dose = choice.preparation.dose_mg;
         let cut = 100.0 * (prev - dose) / prev;
         let limit = self.limit.unwrap_or(step_percent);
-        // No larger than the stop the plan ends with: held one interval, as the stop is, and
-        // allowed past the class's limit (never past half the dose: `stop_low`).
-        if crate::plan::types::within_stop(self.model.as_ref(), self.final_dose, prev, dose) {
-            self.near_stop.push((index, prev, dose));
-            return Some(choice);
-        }
         if cut > self.pace.held_step_limit(&self.strategy).map_or(limit, |h| h.max(limit)) + 1e-6 {
-            return None;
+            // Past the class's limit only where no larger than the stop the plan ends with
+            // (never past half the dose: `stop_low`); held longer in proportion all the same.
+            if !crate::plan::types::within_stop(self.model.as_ref(), self.final_dose, prev, dose) {
+                return None;
+            }
+            self.near_stop.push((index, prev, dose));
         }
         let held = crate::plan::types::days_held(self.req.interval_days, prev, dose, step_percent, limit);
         self.held_longer.push((index, cut, held));
@@ -1463,7 +1460,10 @@ impl<'a> Context<'a> {
         let kept: Vec<(usize, f64, u32)> =
             self.held_longer.iter().copied().filter(|(i, ..)| steps.iter().any(|s| s.index == *i)).collect();
         let (Some(first), Strategy::Proportional { step_percent }) = (kept.first(), &self.strategy) else { return };
-        let most = kept.iter().map(|(_, c, _)| *c).fold(0.0, f64::max);
+        // The last steps past the pace limit are said by `note_near_stop`.
+        let past = |i: usize| self.near_stop.iter().any(|(j, ..)| *j == i);
+        let most = kept.iter().filter(|(i, ..)| !past(*i)).map(|(_, c, _)| *c).fold(0.0, f64::max);
+        let beyond = if self.near_stop.is_empty() { "" } else { " (but the last steps before the stop, below)" };
         // Days only of steps a later step follows: a plan that holds at its last dose says so
         // itself (a walk read "held 35 to 70 days" where no step lasted 70).
         let held: Vec<u32> =
@@ -1483,59 +1483,49 @@ impl<'a> Context<'a> {
             code: "held-longer",
             step: Some(first.0),
             message: format!(
-                "{which} more than the {}% asked (up to {}%): nothing you can measure lies within the asked step there, so the plan takes the nearest dose below that the products make, never past the pace limit, and holds it longer in proportion{days}, so the pace over time stays as asked. A finer preparation (a weaker dilution, a finer syringe or a compounded dose) would keep the steps even.",
+                "{which} more than the {}% asked (up to {}%): nothing you can measure lies within the asked step there, so the plan takes the nearest dose below that the products make, never past the pace limit{beyond}, and holds it longer in proportion{days}, so the pace over time stays as asked. A finer preparation (a weaker dilution, a finer syringe or a compounded dose) would keep the steps even.",
                 n(*step_percent),
                 n((10.0 * most).round() / 10.0),
             ),
         });
     }
 
-    /// Steps larger than asked near the end, each no larger than the plan's own step to zero:
-    /// which, by how much, why that is no harsher than the stop, and that each is held as the
-    /// stop is (a re-run found "lowers it by 5" without a unit, and a threshold read as a dose).
+    /// Steps past the class's held-step limit near the end, each no larger than the plan's own
+    /// step to zero: which, by how much, why that is no harsher than the stop, and how long each
+    /// is held (re-runs: "lowers it by 5" without a unit, a threshold read as a dose, a range
+    /// named by the dose before its first step).
     fn note_near_stop(&mut self, steps: &[Step]) {
         let kept: Vec<(usize, f64, f64)> =
             self.near_stop.iter().copied().filter(|(i, ..)| steps.iter().any(|s| s.index == *i)).collect();
-        let (Some(&(first, ..)), Some(last), Strategy::Proportional { step_percent }) =
+        let (Some(&(first, from, _)), Some(last), Strategy::Proportional { step_percent }) =
             (kept.first(), self.final_dose, &self.strategy)
         else {
             return;
         };
         let one = kept.len() == 1;
-        let percent = |a: f64, b: f64| (1000.0 * (a - b) / a).round() / 10.0;
-        // A few are named one by one; more as a range (a plan listed seventeen).
-        let list = if kept.len() <= 3 {
-            let each: Vec<String> = kept
-                .iter()
-                .map(|(i, a, b)| format!("{i} ({} → {} mg, {} %)", n(*a), n(*b), n(percent(*a, *b))))
-                .collect();
-            format!("step{} {}", if one { "" } else { "s" }, crate::units::join_and(&each))
-        } else {
-            let cuts = kept.iter().map(|(_, a, b)| percent(*a, *b));
-            let (low, high) = cuts.fold((f64::MAX, 0.0_f64), |(l, h), c| (l.min(c), h.max(c)));
-            format!(
-                "the {} steps from step {first} ({} mg) to {} mg ({} % to {} %)",
-                kept.len(),
-                n(kept[0].1),
-                n(kept[kept.len() - 1].2),
-                n(low),
-                n(high)
-            )
+        let step = |(i, a, b): &(usize, f64, f64)| {
+            format!("{i} ({} → {} mg, {} %)", n(*a), n(*b), n((1000.0 * (a - b) / a).round() / 10.0))
+        };
+        let list = match kept.as_slice() {
+            [only] => format!("step {}", step(only)),
+            [a, .., z] if kept.len() > 3 => {
+                format!("the {} steps from step {} to step {}", kept.len(), step(a), step(z))
+            }
+            _ => format!("steps {}", crate::units::join_and(&kept.iter().map(step).collect::<Vec<_>>())),
         };
         let last_mg = crate::units::round_sig(last, 3);
         let why = match &self.model {
             Some(m) => {
-                let drops: Vec<f64> =
-                    kept.iter().map(|(_, a, b)| (10.0 * m.occupancy.largest_drop(*a, *b)).round() / 10.0).collect();
-                let (low, high) = drops.iter().fold((f64::MAX, 0.0_f64), |(l, h), d| (l.min(*d), h.max(*d)));
-                let by = if kept.len() <= 3 {
-                    crate::units::join_and(&drops.iter().map(|d| n(*d)).collect::<Vec<_>>())
-                } else {
-                    format!("{} to {}", n(low), n(high))
-                };
+                let drops: Vec<String> =
+                    kept.iter().map(|(_, a, b)| n((10.0 * m.occupancy.largest_drop(*a, *b)).round() / 10.0)).collect();
                 format!(
-                    "{} modelled occupancy by {by} percentage points, while the plan may stop from any dose up to {last_mg} mg, a fall of up to {} percentage points",
+                    "{} modelled occupancy by {} percentage points, while the plan may stop from any dose up to {last_mg} mg, a fall of up to {} percentage points",
                     if one { "it lowers" } else { "they lower" },
+                    if drops.len() > 3 {
+                        format!("{} to {}", drops[0], drops[drops.len() - 1])
+                    } else {
+                        crate::units::join_and(&drops)
+                    },
                     n((10.0 * m.occupancy.largest_drop(last, 0.0)).round() / 10.0)
                 )
             }
@@ -1552,6 +1542,12 @@ impl<'a> Context<'a> {
                 )
             }
         };
+        let days: Vec<String> = (kept.iter())
+            .filter_map(|(i, ..)| self.held_longer.iter().find(|(j, ..)| j == i))
+            .filter(|(i, ..)| steps.iter().any(|s| s.index == *i + 1))
+            .map(|(.., d)| d.to_string())
+            .collect();
+        let days = if days.is_empty() { String::new() } else { format!(" ({} days)", crate::units::join_and(&days)) };
         let most = if self.pace.stop_cut_fraction() < self.catalogue.policy.step_cap.max_cut_fraction - 1e-9 {
             "a quarter of the dose"
         } else {
@@ -1561,12 +1557,13 @@ impl<'a> Context<'a> {
             code: "near-stop",
             step: Some(first),
             message: format!(
-                "Near the end, nothing smaller can be measured, so {list} cut{} more than the {}% asked. {} smaller than the plan's own last step: {why}. So {} held {} days, like the last step, and no step but the last removes more than {most}. A finer way of measuring (a syringe with finer marks, a weaker liquid made to order or a compounded dose) would keep the steps even; ask your pharmacist.",
+                "Near the end, nothing smaller can be measured, so {list} cut{} more than the {}% a step held longer may otherwise cut. {} smaller than the plan's own last step: {why}. Rather than hold at {} mg for good, the plan takes {}, held longer in proportion to the {}% asked{days}, and no step but the last removes more than {most}. A finer way of measuring (a syringe with finer marks, a weaker liquid made to order or a compounded dose) would keep the steps even and shorter; ask your pharmacist.",
                 if one { "s" } else { "" },
-                n(*step_percent),
+                n(self.pace.held_step_limit(&self.strategy).unwrap_or(0.0)),
                 if one { "It is" } else { "Each is" },
-                if one { "it is" } else { "each is" },
-                self.req.interval_days,
+                n(from),
+                if one { "it" } else { "each" },
+                n(*step_percent),
             ),
         });
     }

@@ -58,6 +58,8 @@ pub struct StepRow {
     pub times: Vec<TimeRow>,
     /// What the step uses up until the next one.
     pub stock: Option<String>,
+    /// Cautions for this step's products, on the first step that uses each.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -22,9 +22,7 @@ impl PlanDocument {
             .map(|(i, s)| {
                 let (first, parts) = s.preparation.divided();
                 let when = match (i, first_day) {
-                    (0, Some(d)) => {
-                        format!("now (until {})", short_date(after(d, plan.steps.get(1).map_or(0, |n| n.day))))
-                    }
+                    (0, Some(d)) => format!("from {} (now)", short_date(d)),
                     (0, None) => "now".to_string(),
                     (_, Some(d)) => format!("from {}", short_date(after(d, s.day))),
                     (_, None) => format!("day {}", s.day),
@@ -50,6 +48,8 @@ impl PlanDocument {
                         .collect(),
                     stock: crate::stock_line(s, days, catalogue)
                         .map(|l| if last { crate::for_each_span(l) } else { l }),
+                    // The plan's notes (below the table) carry the products' cautions.
+                    notes: Vec::new(),
                 }
             })
             .collect();

@@ -710,13 +710,7 @@ pub async fn show(
         } else {
             status_line(&cur.plan, cur.record.effective, cur.record.day_offset)
         },
-        hold: cur.record.hold.then(|| {
-            format!(
-                "On hold at {} since {}. The next step waits until you are stable and you decide to go on.",
-                mg(cur.settings.start_mg),
-                long_date(cur.record.effective)
-            )
-        }),
+        hold: hold_words(&course),
         warnings: cur.plan.warnings.clone(),
         steps: step_views(&cur.plan.steps, cur.record.effective, cur.record.day_offset, Some(today)),
         revisions: RevisionView::all_of(&course),
@@ -772,6 +766,18 @@ pub async fn chart(
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
+/// A plan on hold, in words, for the page and the PDF alike.
+fn hold_words(course: &Course) -> Option<String> {
+    let cur = course.current();
+    cur.record.hold.then(|| {
+        format!(
+            "On hold at {} since {}. The next step waits until you are stable and you decide to go on.",
+            mg(cur.settings.start_mg),
+            long_date(cur.record.effective)
+        )
+    })
+}
+
 /// The saved plan (the revision in force) as a PDF to print or hand to the prescriber: the steps,
 /// dates and preparations the plan page shows, the notes, and room for the agreement.
 pub async fn pdf(
@@ -782,13 +788,7 @@ pub async fn pdf(
     let course = Course::load_chosen(&state, person.id(), q.plan.as_deref()).await?.ok_or(AppError::NotFound)?;
     let cur = course.current();
     let today = person.today();
-    let hold = cur.record.hold.then(|| {
-        format!(
-            "On hold at {} since {}. The next step waits until you are stable and you decide to go on.",
-            mg(cur.settings.start_mg),
-            long_date(cur.record.effective)
-        )
-    });
+    let hold = hold_words(&course);
     let mut summary = vec![format!("{}.", cur.plan.strategy)];
     if !cur.record.hold {
         summary.push(status_line(&cur.plan, cur.record.effective, cur.record.day_offset));
@@ -813,6 +813,7 @@ pub async fn pdf(
                 .map(|(time, dose, take)| taper_report::pdf::TimeRow { time, dose, take })
                 .collect(),
             stock: s.stock,
+            notes: s.notes,
         })
         .collect();
     let doc = taper_report::pdf::PlanDocument {
