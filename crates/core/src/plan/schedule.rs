@@ -1457,12 +1457,13 @@ impl<'a> Context<'a> {
 
     /// One line for the steps taken larger than asked and held longer (`stretched`).
     fn note_held_longer(&mut self, steps: &[Step]) {
-        let kept: Vec<(usize, f64, u32)> =
-            self.held_longer.iter().copied().filter(|(i, ..)| steps.iter().any(|s| s.index == *i)).collect();
-        let (Some(first), Strategy::Proportional { step_percent }) = (kept.first(), &self.strategy) else { return };
         // The last steps past the pace limit are said by `note_near_stop`.
         let past = |i: usize| self.near_stop.iter().any(|(j, ..)| *j == i);
-        let most = kept.iter().filter(|(i, ..)| !past(*i)).map(|(_, c, _)| *c).fold(0.0, f64::max);
+        let kept: Vec<(usize, f64, u32)> = (self.held_longer.iter().copied())
+            .filter(|(i, ..)| steps.iter().any(|s| s.index == *i) && !past(*i))
+            .collect();
+        let (Some(first), Strategy::Proportional { step_percent }) = (kept.first(), &self.strategy) else { return };
+        let most = kept.iter().map(|(_, c, _)| *c).fold(0.0, f64::max);
         let beyond = if self.near_stop.is_empty() { "" } else { " (but the last steps before the stop, below)" };
         // Days only of steps a later step follows: a plan that holds at its last dose says so
         // itself (a walk read "held 35 to 70 days" where no step lasted 70).

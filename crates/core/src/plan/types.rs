@@ -374,7 +374,7 @@ impl Plan {
     /// step is larger than 11 %" above a last step of 3.6 mg to 0). Empty when nothing is excepted.
     pub fn step_limit_except(&self) -> String {
         let mut out = Vec::new();
-        if self.warnings.iter().any(|w| w.code == "held-longer") {
+        if self.warnings.iter().any(|w| w.code == "held-longer" || w.code == "near-stop") {
             out.push("the steps held longer (see the notes)".to_string());
         }
         let percent = self.step_limit.is_some_and(|l| !matches!(l, StepSize::PercentagePoints(_)));
