@@ -110,7 +110,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<Vec<u8>> {
     let catalogue = Catalogue::builtin()?;
     if let Command::Plan(args) = &cli.command {
-        return plan_args::run_bytes(&catalogue, args);
+        return plan_args::run(&catalogue, args);
     }
     text(cli, &catalogue).map(String::into_bytes)
 }
@@ -118,7 +118,8 @@ fn run(cli: Cli) -> anyhow::Result<Vec<u8>> {
 fn text(cli: Cli, catalogue: &Catalogue) -> anyhow::Result<String> {
     match cli.command {
         Command::Drugs(args) => drugs(catalogue, args.format),
-        Command::Plan(args) => plan_args::run(catalogue, &args),
+        // Planned above, as bytes (a PDF is not text).
+        Command::Plan(args) => plan_args::run(catalogue, &args).map(|b| String::from_utf8_lossy(&b).into_owned()),
         Command::Simulate(args) => pk_args::simulate(catalogue, &args),
         Command::Crossover(args) => pk_args::crossover(catalogue, &args),
         #[cfg(feature = "serve")]

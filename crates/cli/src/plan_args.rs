@@ -323,21 +323,6 @@ fn input_error(e: InputError) -> anyhow::Error {
     input(e)
 }
 
-/// The plan in its format, as bytes: a PDF is not text.
-pub fn run_bytes(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<Vec<u8>> {
-    if args.format != PlanFormat::Pdf {
-        return run(catalogue, args).map(String::into_bytes);
-    }
-    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        return Err(usage(
-            "--format pdf: a PDF would fill the terminal with bytes; send it to a file, e.g. taper plan … --format pdf > plan.pdf",
-        ));
-    }
-    let req = request(catalogue, args)?;
-    let plan = taper_core::plan(catalogue, &req).map_err(plan_error)?;
-    pdf(&plan, catalogue, args)
-}
-
 #[cfg(feature = "pdf")]
 fn pdf(plan: &taper_core::Plan, catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<Vec<u8>> {
     let first = args.first_day.as_ref().map(|_| first_day(args)).transpose()?;
@@ -350,11 +335,17 @@ fn pdf(_: &taper_core::Plan, _: &Catalogue, _: &PlanArgs) -> anyhow::Result<Vec<
     Err(usage("--format pdf: this taper was built without PDFs (the `pdf` feature); use another format"))
 }
 
-pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<String> {
+/// The plan in its format, as bytes: a PDF is not text.
+pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<Vec<u8>> {
+    if args.format == PlanFormat::Pdf && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return Err(usage(
+            "--format pdf: a PDF would fill the terminal with bytes; send it to a file, e.g. taper plan … --format pdf > plan.pdf",
+        ));
+    }
     let req = request(catalogue, args)?;
     let plan = taper_core::plan(catalogue, &req).map_err(plan_error)?;
-    Ok(match args.format {
-        PlanFormat::Pdf => return Err(usage("--format pdf: written as bytes (run_bytes)")),
+    let text = match args.format {
+        PlanFormat::Pdf => return pdf(&plan, catalogue, args),
         PlanFormat::Table => taper_report::table::plan(&plan, catalogue),
         PlanFormat::Json => serde_json::to_string_pretty(&taper_report::PlanJson::new(&plan, catalogue))? + "\n",
         PlanFormat::Csv => taper_report::plan_csv(&plan, catalogue)?,
@@ -371,7 +362,8 @@ pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<String> {
             let bundle = taper_report::fhir::bundle(subject, &plans, &[], jiff::Timestamp::now());
             serde_json::to_string_pretty(&bundle)? + "\n"
         }
-    })
+    };
+    Ok(text.into_bytes())
 }
 
 /// `--first-day`, else today here.

@@ -32,6 +32,22 @@ pub fn duration_words(days: u32) -> String {
     }
 }
 
+/// "No step is larger than 11% of the dose (…), except …", for the table and the PDF alike;
+/// `None` for a plan without a step limit or steps.
+pub fn step_limit_line(plan: &taper_core::Plan) -> Option<String> {
+    use taper_core::units::StepSize;
+    let limit = plan.step_limit.filter(|_| plan.steps.len() > 1)?;
+    let unit = match limit {
+        StepSize::PercentagePoints(_) => " percentage points of occupancy",
+        StepSize::Percent(_) | StepSize::Milligrams(_) => "% of the dose",
+    };
+    Some(format!(
+        "No step is larger than {}{unit} (the step asked for, plus a tenth for measuring){}.",
+        taper_core::units::trim_number(limit.value()),
+        plan.step_limit_except()
+    ))
+}
+
 /// The days step `i` of `plan` lasts: to the next step, or one interval for the last.
 pub fn step_days(plan: &taper_core::Plan, i: usize) -> u32 {
     let day = plan.steps.get(i).map_or(0, |s| s.day);

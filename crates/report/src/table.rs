@@ -3,7 +3,7 @@
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use taper_core::catalogue::{Catalogue, Drug};
 use taper_core::schedule::{Plan, PlanStatus, short_citation};
-use taper_core::units::{StepSize, trim_number as n};
+use taper_core::units::trim_number as n;
 
 fn base(headers: &[&str]) -> Table {
     let mut t = Table::new();
@@ -26,16 +26,9 @@ pub fn plan(plan: &Plan, catalogue: &Catalogue) -> String {
         plan.interval_days
     ));
     out.push_str(&model_lines(plan, catalogue));
-    if let Some(limit) = plan.step_limit.filter(|_| plan.steps.len() > 1) {
-        let unit = match limit {
-            StepSize::PercentagePoints(_) => " percentage points of occupancy",
-            StepSize::Percent(_) | StepSize::Milligrams(_) => "% of the dose",
-        };
-        let except = plan.step_limit_except();
-        out.push_str(&format!(
-            "No step is larger than {}{unit} (the step asked for, plus a tenth for measuring){except}.\n",
-            n(limit.value())
-        ));
+    if let Some(line) = crate::step_limit_line(plan) {
+        out.push_str(&line);
+        out.push('\n');
     }
     out.push_str(&steps_table(plan));
     out.push('\n');

@@ -76,9 +76,11 @@ pub fn plan(doc: &PlanDocument) -> Result<Vec<u8>, PdfError> {
 
 fn render(template: &str, data: &[u8]) -> Result<Vec<u8>, PdfError> {
     let world = world::DocumentWorld::new(template, data);
-    let document = typst::compile::<typst_layout::PagedDocument>(&world).output.map_err(|errors| {
-        PdfError::Layout(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
-    })?;
-    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-        .map_err(|errors| PdfError::Layout(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))
+    let document = typst::compile::<typst_layout::PagedDocument>(&world).output.map_err(layout)?;
+    typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(layout)
+}
+
+/// typst's diagnostics, in one message.
+fn layout(errors: typst::diag::EcoVec<typst::diag::SourceDiagnostic>) -> PdfError {
+    PdfError::Layout(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
 }

@@ -2,7 +2,7 @@
 
 use jiff::civil::Date;
 use taper_core::schedule::PlanStatus;
-use taper_core::units::{StepSize, trim_number as n};
+use taper_core::units::trim_number as n;
 use taper_core::{Catalogue, Plan};
 
 use super::{PlanDocument, StepRow, TimeRow};
@@ -78,13 +78,7 @@ fn after(d: Date, days: u32) -> Date {
 
 fn summary(plan: &Plan, first_day: Option<Date>) -> Vec<String> {
     let mut out = vec![format!("{}, a step every {} days.", capitalise(&plan.strategy.describe()), plan.interval_days)];
-    if let Some(limit) = plan.step_limit.filter(|_| plan.steps.len() > 1) {
-        let unit = match limit {
-            StepSize::PercentagePoints(_) => " percentage points of modelled occupancy",
-            StepSize::Percent(_) | StepSize::Milligrams(_) => "% of the dose",
-        };
-        out.push(format!("No step is larger than {}{unit}{}.", n(limit.value()), plan.step_limit_except()));
-    }
+    out.extend(crate::step_limit_line(plan));
     if let PlanStatus::Complete = plan.status {
         let end = first_day.map(|d| format!(" ({})", short_date(after(d, plan.total_days())))).unwrap_or_default();
         let stays = match plan.steps.last().map(|s| s.dose_mg).filter(|d| !d.is_zero()) {
