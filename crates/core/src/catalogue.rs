@@ -165,6 +165,19 @@ pub struct Metabolite {
     pub typical_hours: Option<f64>,
     pub active: bool,
     pub source: String,
+    /// When the metabolite peaks after a dose whose parent peaks at a known time (one labelled
+    /// study); simulations fit how much of it is formed during absorption to it.
+    #[serde(default)]
+    pub peak: Option<MetabolitePeak>,
+}
+
+/// A labelled pair of peak times after the same dose: the parent's and the metabolite's.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetabolitePeak {
+    pub hours: f64,
+    pub parent_hours: f64,
+    pub source: String,
 }
 
 impl Metabolite {
@@ -1311,6 +1324,17 @@ fn check_half_lives(hl: &HalfLife, sources: &BTreeMap<String, Source>) -> Result
     for m in &hl.metabolites {
         cited(sources, &m.source, &format!("metabolite {}", m.name))?;
         check_range(m.low_hours, m.high_hours, m.typical_hours, &m.name)?;
+        if let Some(peak) = &m.peak {
+            cited(sources, &peak.source, &format!("metabolite {} peak", m.name))?;
+            // Formed from the parent, it cannot peak before it; `pk::presystemic_share` fits the
+            // pair (a core test checks every catalogued pair has a fit).
+            if !(peak.parent_hours > 0.0 && peak.hours > peak.parent_hours && peak.hours <= 48.0) {
+                return Err(format!(
+                    "metabolite {}: peak hours {} must come after the parent's {} and within 48 h",
+                    m.name, peak.hours, peak.parent_hours
+                ));
+            }
+        }
     }
     Ok(())
 }
@@ -1525,6 +1549,12 @@ mod tests {
         let no_max = "id = \"x\"\nname = \"X\"\nclass = \"ssri\"\ntarget = \"t\"\nabout = \"a\"\n[half_life]\nparent = { low_hours = 5, high_hours = 6, source = \"asam2025\" }\n";
         let err = Catalogue::from_texts(&[("x.toml", no_max)], SOURCES, POLICY).unwrap_err();
         assert!(err.message.contains("max_dose_mg"), "{}", err.message);
+        // A metabolite peak no share of first-pass formation can give: before the parent's.
+        let too_early = "id = \"x\"\nname = \"X\"\nclass = \"ssri\"\ntarget = \"t\"\nmax_dose_mg = 40\nmax_dose_source = \"label_maxima\"\nabout = \"a\"\n[half_life]\nparent = { low_hours = 5, high_hours = 5, source = \"asam2025\" }\n[[half_life.metabolites]]\nname = \"M\"\nlow_hours = 11\nhigh_hours = 11\nactive = true\nsource = \"asam2025\"\npeak = { hours = 3, parent_hours = 5.5, source = \"effexor_xr_peaks\" }\n";
+        let err = Catalogue::from_texts(&[("x.toml", too_early)], SOURCES, POLICY).unwrap_err();
+        assert!(err.message.contains("metabolite M: peak hours 3 must come after"), "{}", err.message);
+        let fits = too_early.replace("hours = 3,", "hours = 9,");
+        assert!(Catalogue::from_texts(&[("x.toml", &fits)], SOURCES, POLICY).is_ok());
     }
 
     #[test]

@@ -9,9 +9,9 @@ use taper_core::formulation::{Kit, Stock};
 use taper_core::pk::{self, DoseEvent, Species, Swing};
 
 fn species(parent: f64, metabolite: Option<f64>) -> Vec<Species> {
-    let mut v = vec![Species { name: "p".into(), half_life_hours: parent, half_life_derived: false, is_parent: true }];
+    let mut v = vec![Species::new("p", parent, true)];
     if let Some(m) = metabolite {
-        v.push(Species { name: "m".into(), half_life_hours: m, half_life_derived: false, is_parent: false });
+        v.push(Species::new("m", m, false));
     }
     v
 }

@@ -75,6 +75,8 @@ pub struct Absorption {
     pub tmax_hours: Option<f64>,
     /// In words, for the output: "peak 5.5 h after a dose (the extended-release capsule 75 mg)".
     pub basis: String,
+    /// An extended- or delayed-release form, whose swings one absorption rate overstates.
+    pub modified_release: bool,
 }
 
 /// The absorption of `product` (or of the drug's usual immediate-release form): from the
@@ -92,13 +94,23 @@ pub fn absorption(drug: &Drug, product: Option<&Product>) -> (Absorption, Option
     };
     if let Some((t, ka)) = tmax.and_then(|t| pk::ka_for_tmax(t, half_life).map(|ka| (t, ka))) {
         let basis = format!("absorbed to a peak about {} h after it is taken, as the label gives for the {what}", n(t));
-        return (Absorption { ka_per_hour: ka, tmax_hours: Some(t), basis }, None);
+        // One absorption rate reproduces the peak time, not a release spread over the day
+        // (clinical review minor 28): say which way the shown swing errs.
+        let shape = modified.then(|| Warning {
+            code: "release-shape",
+            step: None,
+            message: format!(
+                "The {what} releases its drug over many hours; one absorption rate matching its peak time cannot follow that, so the swings shown are likely larger than they are (the Effexor XR label reports slightly less fluctuation with its capsule than with tablets taken twice a day)."
+            ),
+        });
+        return (Absorption { ka_per_hour: ka, tmax_hours: Some(t), basis, modified_release: modified }, shape);
     }
     let default = Absorption {
         ka_per_hour: pk::DEFAULT_KA_PER_HOUR,
         tmax_hours: None,
         basis: "absorbed at Taper's default rate (peaks 1–4 h after a dose); no labelled peak time is catalogued"
             .into(),
+        modified_release: modified,
     };
     let warning = modified.then(|| Warning {
         code: "release-unknown",
@@ -283,6 +295,19 @@ fn interdose_trough(drug: &Drug, r: &Run, pattern: Pattern, late_swing: Swing) -
     {
         return None;
     }
+    if r.absorption.modified_release {
+        // The release-shape or release-unknown note says the model overstates this form's swings:
+        // raise the question without presenting the modelled fall as a finding.
+        return Some(Warning {
+            code: "interdose-trough",
+            step: None,
+            message: format!(
+                "In this model {} levels (with any active metabolite) fall to {}% of their average before the next dose, more than this extended-release form is likely to give (see the note on its release). If symptoms come before each next dose, they can be withdrawal; splitting the day's dose is a question for the prescriber.",
+                drug.name,
+                n((100.0 * active.trough / active.average).round())
+            ),
+        });
+    }
     let suggestion = if drug.class.is_benzodiazepine() {
         "splitting the day's dose into more, smaller doses, or a step-by-step switch to a long-acting benzodiazepine such as diazepam (ASAM 2025)"
     } else {
@@ -309,6 +334,19 @@ fn model_notes(drug: &Drug, species: &[pk::Species], has_model: bool) -> Vec<War
             step: None,
             message: format!(
                 "Modelled occupancy follows {} and its active metabolite together, counted equally; their exact shares of the effect are not published in our sources.",
+                drug.name
+            ),
+        });
+    }
+    for m in species.iter().filter(|s| s.presystemic_share > 0.0) {
+        warnings.push(Warning {
+            code: "metabolite-formation",
+            step: None,
+            message: format!(
+                "About {}% of {} is modelled as formed while each dose is absorbed, the rest from {} in the blood: the split that reproduces the peak times in {}'s label.",
+                n((100.0 * m.presystemic_share).round()),
+                m.name,
+                drug.name,
                 drug.name
             ),
         });
@@ -435,10 +473,22 @@ mod tests {
         assert!(x.late_swing.fluctuation_percent() < i.late_swing.fluctuation_percent() - 50.0);
         assert!(x.lowest_occupancy.unwrap() > i.lowest_occupancy.unwrap());
         assert!(x.warnings.iter().any(|w| w.code == "active-metabolite"));
+        // The capsule is never told to try "a longer-acting form": its modelled fall is overstated.
+        assert!(
+            x.warnings.iter().filter(|w| w.code == "interdose-trough").all(|w| !w.message.contains("longer-acting"))
+        );
         // An extended-release form with no catalogued peak time says its swings are overstated.
         let er = c.product("venlafaxine-er-tab-75mg").unwrap();
         let (_, warning) = absorption(v, Some(er));
         assert!(warning.is_some_and(|w| w.code == "release-unknown"));
+        // One with a peak time says its single absorption rate overstates the swing; an
+        // immediate-release tablet needs no such note.
+        let (_, capsule) = absorption(v, c.product("venlafaxine-xr-cap-75mg"));
+        assert!(capsule.is_some_and(|w| w.code == "release-shape" && w.message.contains("likely larger")));
+        assert!(absorption(v, c.product("venlafaxine-tab-75mg")).1.is_none());
+        // The metabolite's first-pass share is said with the label it comes from.
+        let note = x.warnings.iter().find(|w| w.code == "metabolite-formation").expect("said");
+        assert!(note.message.contains("O-desmethylvenlafaxine") && note.message.contains("label"), "{}", note.message);
     }
 
     #[test]
