@@ -700,3 +700,26 @@ fn a_plan_exports_as_a_pdf_that_reads_back_with_every_step() {
     }
     assert!(text.contains("Decision support for a conversation with your prescriber"), "{text}");
 }
+
+#[test]
+fn targets_and_their_difference_are_shown_no_finer_than_a_dose_is_measured() {
+    // Clinical review §10: "Target 4.8311 mg" beside "Dose 4.8 mg", in a column called "Error".
+    let out = taper()
+        .args(["plan", "--drug", "sertraline", "--from", "100mg", "--have", "sertraline-tab-25mg"])
+        .args(["--have", "sertraline-tab-100mg", "--have", "sertraline-concentrate-20mg-ml"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("Off target") && !text.contains("Error"), "{text}");
+    let mut rows = 0;
+    for line in text.lines().filter(|l| l.starts_with('│') && l.contains(" mg ┆")) {
+        let cells: Vec<&str> = line.split('┆').map(str::trim).collect();
+        let Some(target) = cells.get(2).and_then(|c| c.strip_suffix(" mg")) else { continue };
+        let Ok(value) = target.parse::<f64>() else { continue };
+        let decimals = target.split('.').nth(1).map_or(0, str::len);
+        let allowed = if value >= 1.0 { 2 } else { 4 };
+        assert!(decimals <= allowed, "target {target} in {line}");
+        rows += 1;
+    }
+    assert!(rows > 10, "{text}");
+}

@@ -2,7 +2,7 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use taper_core::catalogue::{Catalogue, Drug};
-use taper_core::schedule::{Plan, PlanStatus, short_citation};
+use taper_core::schedule::{Plan, PlanStatus, short_citation, target_as_shown};
 use taper_core::units::trim_number as n;
 
 fn base(headers: &[&str]) -> Table {
@@ -92,10 +92,15 @@ fn model_lines(plan: &Plan, catalogue: &Catalogue) -> String {
 
 /// One row per step: target, dose, error, occupancy and how to prepare it.
 fn steps_table(plan: &Plan) -> String {
-    let mut t = base(&["Step", "Day", "Target", "Dose", "Error", "Occupancy", "Prepare"]);
+    // "Off target", not "Error": the dose differs from the ideal where products or a cap allow no
+    // closer dose, which is the plan working (clinical review W2).
+    let mut t = base(&["Step", "Day", "Target", "Dose", "Off target", "Occupancy", "Prepare"]);
     for s in &plan.steps {
-        let err = if s.target_mg > 0.0 && s.error_mg().abs() > 5e-5 {
-            format!("{:+} mg ({:+.1}%)", n(s.error_mg()), s.error_percent().unwrap_or(0.0))
+        // Read from the columns beside it, so the three figures agree (54 − 53.55 = +0.45).
+        let off = target_as_shown(s.dose_mg.get() - target_as_shown(s.target_mg));
+        let err = if s.target_mg > 0.0 && off.abs() >= 5e-5 {
+            let sign = if off > 0.0 { "+" } else { "" };
+            format!("{sign}{} mg ({:+.1}%)", n(off), s.error_percent().unwrap_or(0.0))
         } else {
             "—".to_string()
         };
@@ -107,7 +112,7 @@ fn steps_table(plan: &Plan) -> String {
         t.add_row(vec![
             right(s.index.to_string()),
             right(s.day.to_string()),
-            right(format!("{} mg", n(s.target_mg))),
+            right(format!("{} mg", n(target_as_shown(s.target_mg)))),
             right(format!("{} mg", n(s.dose_mg.get()))),
             right(err),
             right(occ),

@@ -165,11 +165,18 @@ impl DailyDose {
     }
 }
 
-/// An ideal target as shown beside the dose: to a hundredth of a milligram. Targets are not
-/// measured out, only compared with the dose, so finer figures would suggest a precision no
-/// preparation has.
+/// An ideal target as shown beside the dose: to a hundredth of a milligram, or three significant
+/// figures below 1 mg (where hundredths would turn 0.0236 mg into 0.02). Targets are not measured
+/// out, only compared with the dose, so finer figures ("4.8311 mg", clinical review §10) would
+/// suggest a precision no preparation has.
+#[allow(clippy::cast_possible_truncation)] // a float's decimal exponent fits an i32
 pub fn target_as_shown(target_mg: f64) -> f64 {
-    (target_mg * 100.0).round() / 100.0
+    if !target_mg.is_finite() || target_mg == 0.0 {
+        return target_mg;
+    }
+    let decimals = if target_mg.abs() >= 1.0 { 2 } else { 2 - target_mg.abs().log10().floor() as i32 };
+    let scale = 10f64.powi(decimals);
+    (target_mg * scale).round() / scale
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -630,5 +637,23 @@ mod held_tests {
         // Rises, holds and the step to zero are not cuts it speaks for.
         assert_eq!(days_held(28, 1.0, 1.0, 10.0, 11.0), 28);
         assert_eq!(days_held(28, 1.0, 0.0, 10.0, 11.0), 28);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::target_as_shown;
+
+    #[test]
+    fn targets_are_shown_no_finer_than_a_preparation_measures() {
+        // Clinical review §10: a target of "4.8311 mg" beside a dose of 4.8 mg.
+        assert_eq!(target_as_shown(4.8311), 4.83);
+        assert_eq!(target_as_shown(56.25), 56.25);
+        assert_eq!(target_as_shown(4.6875), 4.69);
+        // Below 1 mg, three significant figures keep small targets readable.
+        assert_eq!(target_as_shown(0.023_649), 0.0236);
+        assert_eq!(target_as_shown(0.7157), 0.716);
+        assert_eq!(target_as_shown(-0.0311), -0.0311);
+        assert_eq!(target_as_shown(0.0), 0.0);
     }
 }
