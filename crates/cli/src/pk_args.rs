@@ -58,6 +58,14 @@ pub fn simulate(catalogue: &Catalogue, args: &SimulateArgs) -> anyhow::Result<St
     let pattern = Pattern::parse("pattern", &args.pattern).map_err(input)?;
     if let Some(h) = args.missed {
         exposure::check_late_hours("missed", h).map_err(input)?;
+        // The missed-dose figures are read against steady daily dosing: beside an alternate-day
+        // run they quoted a daily "on time" trough the run above did not have.
+        if pattern != Pattern::Daily {
+            return Err(usage(format!(
+                "--missed: only with --pattern daily (a dose missed on a '{}' schedule is not modelled)",
+                args.pattern
+            )));
+        }
     }
     let product = match &args.product {
         Some(id) => Some(catalogue.product(id).filter(|p| p.drug == drug.id).ok_or_else(|| {

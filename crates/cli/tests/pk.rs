@@ -292,6 +292,11 @@ fn simulate_bad_input() {
     assert!(
         stderr_of_failure(&["simulate", "--drug", "sertaline", "--dose", "50mg"]).contains("did you mean sertraline")
     );
+    // A missed dose is read against daily dosing: beside an alternate-day run it quoted a daily
+    // "on time" trough the run did not have (re-run of the clinical review, §8).
+    let alternate = ["simulate", "--drug", "venlafaxine", "--dose", "75mg", "--pattern", "alternate-day", "--missed"];
+    let e = stderr_of_failure(&alternate);
+    assert!(e.contains("--missed") && e.contains("--pattern daily"), "{e}");
 }
 
 /// A re-run of the clinical review: the switch's notes (the screen, the tables that disagree)

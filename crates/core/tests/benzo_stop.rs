@@ -104,3 +104,42 @@ fn the_default_benzodiazepine_plan_uses_the_suggested_step_and_reaches_zero_with
     let w = p.warnings.iter().find(|w| w.code == "no-occupancy-model").unwrap();
     assert!(w.message.contains("cuts 10% of the current dose per step (ASAM"), "{}", w.message);
 }
+
+/// A re-run of walk-through B1: with US temazepam capsules alone the plan holds at 15 mg and
+/// suggested "Adding the oral solution", sold only in the UK. With no market named, a suggestion
+/// is sold where the products in hand are.
+#[test]
+fn a_suggestion_is_sold_where_the_products_in_hand_are() {
+    let c = Catalogue::builtin().unwrap();
+    let us = Kit {
+        stocks: vec![Stock::new(c.product("temazepam-cap-15mg").unwrap().clone())],
+        equipment: Equipment::default(),
+    };
+    let p = taper_core::plan(
+        &c,
+        &PlanRequest::new("temazepam", Mg::new(15.0).unwrap(), Strategy::Proportional { step_percent: 10.0 }, us),
+    )
+    .unwrap();
+    let taper_core::schedule::PlanStatus::Incomplete { suggestion: Some(s), .. } = &p.status else {
+        panic!("capsules alone cannot make a 10 % step: {:?}", p.status)
+    };
+    if let taper_core::schedule::Suggestion::Product { id, .. } = s {
+        let offered = c.product(id).unwrap();
+        assert!(offered.markets.is_empty() || offered.markets.iter().any(|m| m == "US"), "{id}: {:?}", offered.markets);
+    }
+    // The UK solution is still offered to someone whose products are British.
+    let uk = Kit {
+        stocks: vec![Stock::new(c.product("temazepam-tab-10mg").unwrap().clone())],
+        equipment: Equipment::default(),
+    };
+    let req = PlanRequest::new("temazepam", Mg::new(10.0).unwrap(), Strategy::Proportional { step_percent: 10.0 }, uk);
+    let p = taper_core::plan(&c, &req).unwrap();
+    let taper_core::schedule::PlanStatus::Incomplete {
+        suggestion: Some(taper_core::schedule::Suggestion::Product { id, .. }),
+        ..
+    } = &p.status
+    else {
+        panic!("UK tablets alone: {:?}", p.status)
+    };
+    assert_eq!(id, "temazepam-oral-solution-10mg-5ml");
+}

@@ -93,6 +93,36 @@ fn the_product_taken_now_is_step_0_and_a_change_of_release_from_it_is_said() {
     );
 }
 
+/// A re-run of the clinical review (minor 14): venlafaxine 75 mg with every product and a cutter
+/// read "three quarters of a 37.5 mg tablet" while a 37.5 mg extended-release tablet, never to
+/// be cut, was listed too. With both releases in the kit an immediate-release unit says so.
+#[test]
+fn beside_extended_release_units_an_immediate_release_tablet_is_named_so() {
+    let c = Catalogue::builtin().unwrap();
+    let drug = c.drug("venlafaxine").unwrap();
+    let both = Kit {
+        stocks: drug.products.iter().map(|p| Stock::new(p.clone())).collect(),
+        equipment: taper_core::formulation::Equipment { cutter: true, ..Default::default() },
+    };
+    let mut req = PlanRequest::new("venlafaxine", Mg::new(75.0).unwrap(), Strategy::Hyperbolic { step_pp: 5.0 }, both);
+    req.taken_now = Some("venlafaxine-xr-cap-75mg".into());
+    let p = taper_core::plan(&c, &req).unwrap();
+    let texts: Vec<String> = p.steps.iter().map(|s| s.preparation.instruction()).collect();
+    let cut: Vec<&String> = texts.iter().filter(|t| t.contains("cut with a tablet cutter")).collect();
+    assert!(!cut.is_empty(), "{texts:?}");
+    for t in cut {
+        assert!(t.contains("immediate-release tablet"), "{t}");
+    }
+    // Immediate-release tablets alone need no such word.
+    let ir = Kit {
+        stocks: vec![Stock::new(c.product("venlafaxine-tab-37.5mg").unwrap().clone())],
+        equipment: taper_core::formulation::Equipment { cutter: true, ..Default::default() },
+    };
+    let req = PlanRequest::new("venlafaxine", Mg::new(75.0).unwrap(), Strategy::Hyperbolic { step_pp: 5.0 }, ir);
+    let p = taper_core::plan(&c, &req).unwrap();
+    assert!(p.steps.iter().all(|s| !s.preparation.instruction().contains("immediate-release")));
+}
+
 /// The clinical review's re-run (N-8): a plan held at venlafaxine 150 mg, where the SNRI quarter
 /// cap binds, explained itself with occupancy "near the bottom". The hold names the limit that
 /// binds.

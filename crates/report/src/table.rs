@@ -2,7 +2,7 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use taper_core::catalogue::{Catalogue, Drug};
-use taper_core::schedule::{Plan, PlanStatus, short_citation, target_as_shown};
+use taper_core::schedule::{Plan, PlanStatus, off_target_beside, short_citation, target_beside};
 use taper_core::units::trim_number as n;
 
 fn base(headers: &[&str]) -> Table {
@@ -96,8 +96,8 @@ fn steps_table(plan: &Plan) -> String {
     // closer dose, which is the plan working (clinical review W2).
     let mut t = base(&["Step", "Day", "Target", "Dose", "Off target", "Occupancy", "Prepare"]);
     for s in &plan.steps {
-        // Read from the columns beside it, so the three figures agree (54 − 53.55 = +0.45).
-        let off = target_as_shown(s.dose_mg.get() - target_as_shown(s.target_mg));
+        let shown = target_beside(s.target_mg, s.dose_mg.get());
+        let off = off_target_beside(s.target_mg, s.dose_mg.get());
         let err = if s.target_mg > 0.0 && off.abs() >= 5e-5 {
             let sign = if off > 0.0 { "+" } else { "" };
             format!("{sign}{} mg ({:+.1}%)", n(off), s.error_percent().unwrap_or(0.0))
@@ -112,7 +112,7 @@ fn steps_table(plan: &Plan) -> String {
         t.add_row(vec![
             right(s.index.to_string()),
             right(s.day.to_string()),
-            right(format!("{} mg", n(target_as_shown(s.target_mg)))),
+            right(format!("{} mg", n(shown))),
             right(format!("{} mg", n(s.dose_mg.get()))),
             right(err),
             right(occ),

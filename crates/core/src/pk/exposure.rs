@@ -304,7 +304,7 @@ fn interdose_trough(drug: &Drug, r: &Run, pattern: Pattern, late_swing: Swing) -
             message: format!(
                 "In this model {} levels (with any active metabolite) fall to {}% of their average before the next dose, more than this extended-release form is likely to give (see the note on its release). If symptoms come before each next dose, they can be withdrawal; splitting the day's dose is a question for the prescriber.",
                 drug.name,
-                n((100.0 * active.trough / active.average).round())
+                n(active.trough.round())
             ),
         });
     }
@@ -320,7 +320,7 @@ fn interdose_trough(drug: &Drug, r: &Run, pattern: Pattern, late_swing: Swing) -
             "With a half-life of about {} hours, {} levels (with any active metabolite) fall to {}% of their average before the next dose. Symptoms between doses can be withdrawal; consider {suggestion}.",
             n(parent_half_life.round()),
             drug.name,
-            n((100.0 * active.trough / active.average).round())
+            n(active.trough.round())
         ),
     })
 }

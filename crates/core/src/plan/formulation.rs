@@ -1879,7 +1879,7 @@ impl Solver {
         let mut notes = Vec::new();
         for (stock, qty) in &coarse.counts {
             let p = &self.stocks[*stock].product;
-            items.push(whole_or_cut_item(p, *qty));
+            items.push(whole_or_cut_item(p, *qty, self.has_both_releases()));
             note_product(p, &mut notes);
         }
         if let Some((fi, units)) = cand.fine {
@@ -1946,11 +1946,15 @@ impl Solver {
     }
 }
 
-/// `qty` whole, halved or quartered tablets or capsules of `p`, and how to cut them.
-fn whole_or_cut_item(p: &Product, qty: f64) -> Item {
-    let (unit, noun) = match p.form {
-        Form::Capsule { .. } => (Unit::Capsule, "capsule"),
-        _ => (Unit::Tablet, "tablet"),
+/// `qty` whole, halved or quartered tablets or capsules of `p`, and how to cut them. Where the
+/// kit also holds extended-release units, an immediate-release one says so (a re-run read "three
+/// quarters of a 37.5 mg tablet" beside a 37.5 mg extended-release tablet that must not be cut).
+fn whole_or_cut_item(p: &Product, qty: f64, both_releases: bool) -> Item {
+    let (unit, noun) = match (&p.form, both_releases) {
+        (Form::Capsule { .. }, false) => (Unit::Capsule, "capsule"),
+        (Form::Capsule { .. }, true) => (Unit::Capsule, "immediate-release capsule"),
+        (_, false) => (Unit::Tablet, "tablet"),
+        (_, true) => (Unit::Tablet, "immediate-release tablet"),
     };
     let strength = p.unit_strength_mg().unwrap_or(0.0);
     let eq = qty * strength * p.relative_exposure;
@@ -1976,10 +1980,14 @@ fn whole_or_cut_item(p: &Product, qty: f64) -> Item {
             // In words with the milligrams beside them, not "1½ ×": a tired reader took the small
             // fraction for "1" or "12" (a walk).
             let cut = cut.trim_start().trim_start_matches('(').trim_end_matches(')');
+            // Cut pieces differ by up to about 7 % (`schedule::QUARTER_CAUTION`, Habib 2014), so "28.125 mg"
+            // would claim a precision it has not (a re-run, review §10): three figures, "about".
+            let mg = qty * strength;
+            let shown = crate::units::round_sig(mg, 3);
+            let about = if shown == n(mg) { "" } else { "about " };
             format!(
-                "{} ({} mg; {cut}){}",
+                "{} ({about}{shown} mg; {cut}){}",
                 pieces_in_words(qty, &format!("{} mg {noun}", n(strength))),
-                n(qty * strength),
                 as_tablets(p, eq)
             )
         },
@@ -2331,6 +2339,12 @@ mod tests {
         let text = c.preparation.instruction();
         assert_eq!(text, "three quarters of a 10 mg tablet (7.5 mg; cut with a tablet cutter)");
         assert!(!text.contains(['¼', '½', '¾']));
+        // A piece whose exact share has more figures than a cut piece holds says "about" (a
+        // re-run, review §10: "28.125 mg" from three quarters of a 37.5 mg tablet).
+        let mut quarters = kit(&["venlafaxine-tab-37.5mg"]);
+        quarters.equipment.cutter = true;
+        let c = Solver::new(&quarters).solve(28.125, open(27.0, 29.0), 0.1).unwrap();
+        assert!(c.preparation.instruction().contains("(about 28.1 mg; cut"), "{}", c.preparation.instruction());
     }
 
     #[test]

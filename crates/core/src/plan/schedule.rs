@@ -611,8 +611,10 @@ impl<'a> Context<'a> {
         self.warnings.push(Warning {
             code: "cannot-prepare",
             step: Some(index),
+            // The table ends before this step: "Step 4:" named a row no one could find (a re-run).
             message: format!(
-                "Step {index}: {reason}.{}",
+                "After step {}, {reason}.{}",
+                index.saturating_sub(1),
                 suggestion.as_ref().map(|s| format!(" {}", s.plain())).unwrap_or_default()
             ),
         });
@@ -827,7 +829,7 @@ impl<'a> Context<'a> {
             message.push_str(&format!(
                 " Of the new ways, this one also makes the {after}, so it is {} mg for a target of {} mg: a smaller step than asked, within the pace, and the plan catches up after it.",
                 n(prep.dose_mg),
-                n(target)
+                n(super::types::target_as_shown(target))
             ));
         }
         Some(Warning { code: "product-change", step: Some(index), message })
@@ -1638,8 +1640,12 @@ impl<'a> Context<'a> {
     /// A catalogue product of the same drug that would make the step possible.
     fn suggest(&self, target: f64, window: Window, tolerance: f64) -> Option<Suggestion> {
         let have: Vec<&str> = self.req.kit.stocks.iter().map(|s| s.product.id.as_str()).collect();
-        let sold_here = |p: &&crate::catalogue::Product| {
-            self.req.market.as_ref().is_none_or(|m| p.markets.is_empty() || p.markets.contains(m))
+        // With no market named, the products in hand say where the person is: a re-run was offered
+        // a UK-only solution beside US-only capsules.
+        let shares = |a: &[String], b: &[String]| a.is_empty() || b.is_empty() || a.iter().any(|m| b.contains(m));
+        let sold_here = |p: &&crate::catalogue::Product| match &self.req.market {
+            Some(m) => p.markets.is_empty() || p.markets.contains(m),
+            None => self.req.kit.stocks.iter().all(|s| shares(&s.product.markets, &p.markets)),
         };
         let mut candidates: Vec<_> =
             self.drug.products.iter().filter(|p| !have.contains(&p.id.as_str())).filter(sold_here).collect();

@@ -640,9 +640,36 @@ mod held_tests {
     }
 }
 
+/// The target as shown beside `dose_mg`: the dose itself where they differ by less than the
+/// smallest figure shown (a walk read "Target 1.21 mg, Dose 1.215 mg, +0.005 mg" for a step
+/// exactly on target), else `target_as_shown`.
+pub fn target_beside(target_mg: f64, dose_mg: f64) -> f64 {
+    if (target_mg - dose_mg).abs() < 5e-5 { dose_mg } else { target_as_shown(target_mg) }
+}
+
+/// How far `dose_mg` is from its target as the two are shown side by side, so the three figures
+/// agree (54 mg against 53.55 mg: +0.45 mg).
+pub fn off_target_beside(target_mg: f64, dose_mg: f64) -> f64 {
+    target_as_shown(dose_mg - target_beside(target_mg, dose_mg))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::target_as_shown;
+    use super::{off_target_beside, target_as_shown, target_beside};
+
+    #[test]
+    fn the_difference_shown_is_read_from_the_figures_shown() {
+        assert_eq!(off_target_beside(53.5512, 54.0), 0.45);
+        assert_eq!(off_target_beside(1.214_999_999, 1.215), 0.0);
+        assert_eq!(off_target_beside(0.023_81, 0.0236), -0.0002);
+    }
+
+    #[test]
+    fn a_step_on_its_target_shows_the_same_figure_twice() {
+        assert_eq!(target_beside(1.215, 1.215), 1.215);
+        assert_eq!(target_beside(1.214_999_999, 1.215), 1.215);
+        assert_eq!(target_beside(32.1714, 37.5), 32.17);
+    }
 
     #[test]
     fn targets_are_shown_no_finer_than_a_preparation_measures() {
