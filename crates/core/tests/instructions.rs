@@ -446,6 +446,8 @@ fn sertraline_concentrate_is_diluted_just_before_each_dose() {
         let text = s.preparation.instruction();
         assert!(text.starts_with("Just before the dose, make the 1 in "), "step {}: {text}", s.index);
         assert!(text.contains("never in advance") && !text.contains("each day"), "step {}: {text}", s.index);
+        // The water dilution is the plan's, not the label's: said, for the pharmacist to confirm.
+        assert!(text.contains("not in the label") && text.contains("pharmacist"), "step {}: {text}", s.index);
     }
     assert!(once.warnings.iter().any(|w| w.message.contains("120 mL")), "the label's mixing note is shown");
 

@@ -139,6 +139,10 @@ fn a_hold_names_the_limit_that_binds() {
     let hold = p.warnings.iter().find(|w| w.code == "cannot-prepare").expect("a hold");
     assert!(hold.message.contains("the limit here is at most a quarter"), "{}", hold.message);
     assert!(!hold.message.contains("limit is in occupancy"), "{}", hold.message);
+    // It names the last step in the table, not the one after it that no row shows (a re-run).
+    let last = p.steps.last().unwrap().index;
+    let named = if last == 0 { "From the dose taken now, ".to_string() } else { format!("After step {last}, ") };
+    assert!(hold.message.starts_with(&named), "{}", hold.message);
 }
 
 /// Clinical review minor 14 (§4): "Below 75 mg the half cap allows 56 → 32 mg … I would not

@@ -2006,7 +2006,9 @@ fn drawn_amount(p: &Product, ml: f64, mg: f64) -> String {
 
 /// Why a dilution of a product whose label asks each dose to be mixed just before it is taken
 /// is never kept (clinical review minor 18: sertraline concentrate).
-const JUST_BEFORE: &str = "its label asks for each dose to be mixed just before it is taken, never in advance";
+/// Said only with a dilution: measuring through water is the plan's, not the label's (a re-run of
+/// minor 18 found the plan never said so).
+const JUST_BEFORE: &str = "its label asks for each dose to be mixed just before it is taken, never in advance; measuring a small dose through a water dilution is not in the label, so check this way with your pharmacist";
 
 /// A product as a recipe names the millilitres of it mixed. Drops are measured by the syringe
 /// here: a walk found that after months of counting drops, "mix 1 mL of the oral drops" could be
@@ -2084,6 +2086,14 @@ fn beads_text(p: &Product, per_capsule: u32, units: u32, notes: &mut Vec<String>
 /// readability.
 fn weigh_text(p: &Product, powder: f64, fill_mg: f64, scale_mg: f64, notes: &mut Vec<String>) -> String {
     let desc = p.describe();
+    // A re-run: 10 mg of temazepam powder weighed with no word that this is off-label or that a
+    // part of the powder need not hold its share of the drug.
+    let caution = format!(
+        "Weighing part of the contents of a {desc} is not in its label, and the drug need not be spread evenly through the powder, so a weighed part may hold more or less than its share: ask your pharmacist before relying on it."
+    );
+    if !notes.contains(&caution) {
+        notes.push(caution);
+    }
     if powder < 10.0 * scale_mg {
         notes.push(format!("Weighing {} mg of powder is under ten times your scale's readability ({} mg) and may be unreliable (Inner Compass guide).", n(powder), n(scale_mg)));
     }
@@ -2240,6 +2250,20 @@ mod tests {
 
     fn open(low: f64, high: f64) -> Window {
         Window { low, high, high_inclusive: false }
+    }
+
+    /// A re-run: temazepam powder weighed from a capsule with no word that this is off-label or
+    /// that a weighed part need not hold its share of the drug.
+    #[test]
+    fn weighing_a_capsules_powder_says_it_is_off_label_and_may_be_uneven() {
+        let mut k = kit(&["temazepam-cap-15mg"]);
+        k.stocks[0].fill_weight_mg = Some(150.0);
+        k.equipment.scale_mg = Some(1.0);
+        let c = Solver::new(&k).solve(13.5, open(13.0, 14.0), 0.2).unwrap();
+        assert!(c.preparation.instruction().contains("weigh"), "{}", c.preparation.instruction());
+        let caution: Vec<&String> = c.preparation.notes.iter().filter(|n| n.contains("not in its label")).collect();
+        assert_eq!(caution.len(), 1, "{:?}", c.preparation.notes);
+        assert!(caution[0].contains("spread evenly") && caution[0].contains("pharmacist"), "{}", caution[0]);
     }
 
     #[test]

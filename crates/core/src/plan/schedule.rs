@@ -613,8 +613,8 @@ impl<'a> Context<'a> {
             step: Some(index),
             // The table ends before this step: "Step 4:" named a row no one could find (a re-run).
             message: format!(
-                "After step {}, {reason}.{}",
-                index.saturating_sub(1),
+                "{}, {reason}.{}",
+                if index <= 1 { "From the dose taken now".to_string() } else { format!("After step {}", index - 1) },
                 suggestion.as_ref().map(|s| format!(" {}", s.plain())).unwrap_or_default()
             ),
         });
