@@ -62,7 +62,7 @@ pub fn simulate(catalogue: &Catalogue, args: &SimulateArgs) -> anyhow::Result<St
         // run they quoted a daily "on time" trough the run above did not have.
         if pattern != Pattern::Daily {
             return Err(usage(format!(
-                "--missed: only with --pattern daily (a dose missed on a '{}' schedule is not modelled)",
+                "--missed: only with --pattern daily (a dose missed under the pattern '{}' is not modelled)",
                 args.pattern
             )));
         }

@@ -2,7 +2,9 @@
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use taper_core::catalogue::{Catalogue, Drug};
-use taper_core::schedule::{Plan, PlanStatus, off_target_beside, short_citation, target_beside};
+use taper_core::schedule::{
+    Plan, PlanStatus, off_target_beside, off_target_percent_beside, short_citation, target_beside,
+};
 use taper_core::units::trim_number as n;
 
 fn base(headers: &[&str]) -> Table {
@@ -100,7 +102,11 @@ fn steps_table(plan: &Plan) -> String {
         let off = off_target_beside(s.target_mg, s.dose_mg.get());
         let err = if s.target_mg > 0.0 && off.abs() >= 5e-5 {
             let sign = if off > 0.0 { "+" } else { "" };
-            format!("{sign}{} mg ({:+.1}%)", n(off), s.error_percent().unwrap_or(0.0))
+            format!(
+                "{sign}{} mg ({:+.1}%)",
+                n(off),
+                off_target_percent_beside(s.target_mg, s.dose_mg.get()).unwrap_or(0.0)
+            )
         } else {
             "—".to_string()
         };

@@ -302,7 +302,7 @@ fn interdose_trough(drug: &Drug, r: &Run, pattern: Pattern, late_swing: Swing) -
             code: "interdose-trough",
             step: None,
             message: format!(
-                "In this model {} levels (with any active metabolite) fall to {}% of their average before the next dose, more than this extended-release form is likely to give (see the note on its release). If symptoms come before each next dose, they can be withdrawal; splitting the day's dose is a question for the prescriber.",
+                "In this model {} levels (with any active metabolite) fall to {}% of their average before the next dose, more than this extended-release form is likely to give (see the note on its release). If symptoms come before each next dose, they can be withdrawal; taking the day's amount as two doses is a question for the prescriber (never cut or open an extended-release unit unless its label allows it).",
                 drug.name,
                 n(active.trough.round())
             ),

@@ -1974,7 +1974,11 @@ fn whole_or_cut_item(p: &Product, qty: f64, both_releases: bool) -> Item {
         text: if qty.fract() == 0.0 {
             // An extended-release unit says so: a walk read "1 × 225 mg tablet" and "1 × 37.5 mg
             // capsule" as the same release as the tablets beside them.
-            let name = if p.is_modified_release() { p.describe() } else { format!("{} mg {noun}", n(strength)) };
+            // So does a unit of its own kind: "1 × 0.25 mg tablet" was an orally disintegrating one
+            // (a re-run).
+            let own_kind = matches!(&p.form, Form::Tablet { kind: Some(_), .. } | Form::Capsule { kind: Some(_), .. });
+            let name =
+                if p.is_modified_release() || own_kind { p.describe() } else { format!("{} mg {noun}", n(strength)) };
             format!("{} × {name}{}", n(qty), as_tablets(p, eq))
         } else {
             // In words with the milligrams beside them, not "1½ ×": a tired reader took the small

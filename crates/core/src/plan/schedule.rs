@@ -732,11 +732,14 @@ impl<'a> Context<'a> {
         if !choice.within_tolerance {
             // Kept to the way the step before was made (clinical review minor 15), a nearer dose
             // another way may exist: "the nearest you can prepare" would not be true.
+            // The target as the table shows it, and the share read from the figures shown (a
+            // re-run: "a target of 19 mg (5.2% above it)" beside a table's 19.02 mg).
+            let shown = super::types::target_beside(target, dose);
             let off = format!(
                 "{} mg for a target of {} mg ({}% {} it)",
                 n(dose),
-                crate::units::round_sig(target, 3),
-                n(if target > 0.0 { (1000.0 * (dose - target).abs() / target).round() / 10.0 } else { 0.0 }),
+                n(shown),
+                n(super::types::off_target_percent_beside(target, dose).unwrap_or(0.0).abs()),
                 if dose >= target { "above" } else { "below" }
             );
             let message = match choice.landing {

@@ -653,9 +653,24 @@ pub fn off_target_beside(target_mg: f64, dose_mg: f64) -> f64 {
     target_as_shown(dose_mg - target_beside(target_mg, dose_mg))
 }
 
+/// `off_target_beside` as a share of the target shown, to a tenth of a percent; `None` for a
+/// target of zero.
+pub fn off_target_percent_beside(target_mg: f64, dose_mg: f64) -> Option<f64> {
+    let shown = target_beside(target_mg, dose_mg);
+    (shown > 0.0).then(|| (1000.0 * off_target_beside(target_mg, dose_mg) / shown).round() / 10.0)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{off_target_beside, target_as_shown, target_beside};
+    use super::{off_target_beside, off_target_percent_beside, target_as_shown, target_beside};
+
+    #[test]
+    fn the_share_off_target_is_read_from_the_figures_shown_too() {
+        // A re-run: "1.58 → 1.65, +0.07 mg (+4.8%)", where the figures shown give 4.4 %.
+        assert_eq!(off_target_percent_beside(1.5753, 1.65), Some(4.4));
+        assert_eq!(off_target_percent_beside(19.0212, 20.0), Some(5.2));
+        assert_eq!(off_target_percent_beside(0.0, 0.0), None);
+    }
 
     #[test]
     fn the_difference_shown_is_read_from_the_figures_shown() {
