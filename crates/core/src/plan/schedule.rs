@@ -1860,8 +1860,8 @@ fn strategy_for(
                 _ => 0.0,
             };
             warnings.push(Warning::plan("no-occupancy-model", format!(
-                "Taper has no occupancy model for {}, so this plan cuts {}% of the current dose per step ({}) instead of {} percentage points of occupancy; choose a proportional plan for a smaller step.",
-                drug.name, n(percent), catalogue.cite(source), n(*step_pp))));
+                "Taper has no occupancy model for {}, so this plan cuts {}% of the current dose per step ({}) instead of {} percentage points of occupancy; for smaller steps, ask for a proportional plan with a percentage below {}%.",
+                drug.name, n(percent), catalogue.cite(source), n(*step_pp), n(percent))));
             (used, Some("hyperbolic"))
         }
         _ => (req.strategy.clone(), None),
