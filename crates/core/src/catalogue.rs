@@ -1245,6 +1245,7 @@ fn build_drug(record: DrugRecord, sources: &BTreeMap<String, Source>) -> Result<
         }
         products.push(product);
     }
+    name_immediate_release(&mut products);
     Ok(Drug {
         id: record.id,
         name: record.name,
@@ -1316,6 +1317,26 @@ fn check_doses_and_timing(record: &DrugRecord, sources: &BTreeMap<String, Source
         ));
     }
     Ok(())
+}
+
+/// An immediate-release tablet or capsule with the strength of an extended-release unit of the
+/// same drug is named "immediate-release" everywhere it is named (supply lists, notes): a re-run
+/// read "42 × 37.5 mg tablet" beside a 37.5 mg extended-release tablet that must not be cut.
+fn name_immediate_release(products: &mut [Product]) {
+    let modified: Vec<f64> =
+        products.iter().filter(|p| p.is_modified_release()).filter_map(Product::unit_strength_mg).collect();
+    for p in products.iter_mut().filter(|p| !p.is_modified_release()) {
+        let same = |mg: f64| modified.iter().any(|m| (m - mg).abs() < 1e-9);
+        match &mut p.form {
+            Form::Tablet { strength_mg, kind: kind @ None, .. } if same(*strength_mg) => {
+                *kind = Some("immediate-release tablet".into());
+            }
+            Form::Capsule { strength_mg, kind: kind @ None, .. } if same(*strength_mg) => {
+                *kind = Some("immediate-release capsule".into());
+            }
+            _ => {}
+        }
+    }
 }
 
 fn check_half_lives(hl: &HalfLife, sources: &BTreeMap<String, Source>) -> Result<(), String> {
@@ -1528,6 +1549,17 @@ mod tests {
             assert_eq!(c.drug(brand).map(|d| d.id.as_str()), Some(id), "{brand}");
         }
         assert!(c.find_drug("drug", "Zolof").unwrap_err().message.contains("did you mean"));
+    }
+
+    #[test]
+    fn an_immediate_release_unit_beside_an_extended_release_one_of_its_strength_is_named_so() {
+        let c = builtin();
+        let name = |id: &str| c.product(id).unwrap().describe();
+        assert_eq!(name("venlafaxine-tab-37.5mg"), "37.5 mg immediate-release tablet");
+        assert_eq!(name("venlafaxine-er-tab-37.5mg"), "37.5 mg extended-release tablet");
+        // No extended-release 25 mg unit: plain.
+        assert_eq!(name("venlafaxine-tab-25mg"), "25 mg tablet");
+        assert_eq!(name("sertraline-tab-50mg"), "50 mg tablet");
     }
 
     #[test]

@@ -113,9 +113,9 @@ fn beside_extended_release_units_an_immediate_release_tablet_is_named_so() {
     for t in cut {
         assert!(t.contains("immediate-release tablet"), "{t}");
     }
-    // Immediate-release tablets alone need no such word.
+    // A strength no extended-release unit shares needs no such word when it is all there is.
     let ir = Kit {
-        stocks: vec![Stock::new(c.product("venlafaxine-tab-37.5mg").unwrap().clone())],
+        stocks: vec![Stock::new(c.product("venlafaxine-tab-25mg").unwrap().clone())],
         equipment: taper_core::formulation::Equipment { cutter: true, ..Default::default() },
     };
     let req = PlanRequest::new("venlafaxine", Mg::new(75.0).unwrap(), Strategy::Hyperbolic { step_pp: 5.0 }, ir);

@@ -1951,6 +1951,8 @@ impl Solver {
 /// quarters of a 37.5 mg tablet" beside a 37.5 mg extended-release tablet that must not be cut).
 fn whole_or_cut_item(p: &Product, qty: f64, both_releases: bool) -> Item {
     let (unit, noun) = match (&p.form, both_releases) {
+        (Form::Capsule { kind: Some(kind), .. }, _) => (Unit::Capsule, kind.as_str()),
+        (Form::Tablet { kind: Some(kind), .. }, _) => (Unit::Tablet, kind.as_str()),
         (Form::Capsule { .. }, false) => (Unit::Capsule, "capsule"),
         (Form::Capsule { .. }, true) => (Unit::Capsule, "immediate-release capsule"),
         (_, false) => (Unit::Tablet, "tablet"),

@@ -1212,7 +1212,7 @@ async fn a_change_of_product_is_a_new_way_on_today() {
         let saved = b.submit("/plan/new?drug=venlafaxine", "/plan", &form).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
         let today = b.get("/today").await;
-        assert!(today.has("37.5 mg tablet") && today.has("id=\"new-way\""), "{}", visible(&today));
+        assert!(today.has("37.5 mg immediate-release tablet") && today.has("id=\"new-way\""), "{}", visible(&today));
         app
     })
     .await;
