@@ -95,12 +95,14 @@ pub fn absorption(drug: &Drug, product: Option<&Product>) -> (Absorption, Option
     if let Some((t, ka)) = tmax.and_then(|t| pk::ka_for_tmax(t, half_life).map(|ka| (t, ka))) {
         let basis = format!("absorbed to a peak about {} h after it is taken, as the label gives for the {what}", n(t));
         // One absorption rate reproduces the peak time, not a release spread over the day
-        // (clinical review minor 28): say which way the shown swing errs.
+        // (clinical review minor 28): say which way the shown swing errs. Worded for every
+        // modified release: a delayed-release capsule was told it "releases over many hours" and
+        // pointed to another drug's label (a read-through).
         let shape = modified.then(|| Warning {
             code: "release-shape",
             step: None,
             message: format!(
-                "The {what} releases its drug over many hours; one absorption rate matching its peak time cannot follow that, so the swings shown are likely larger than they are (the Effexor XR label reports slightly less fluctuation with its capsule than with tablets taken twice a day)."
+                "The {what} is modelled with one absorption rate that matches its labelled peak time, not the way it releases its drug, so the swings shown are approximate; where a form releases its drug over many hours they are likely larger than they are."
             ),
         });
         return (Absorption { ka_per_hour: ka, tmax_hours: Some(t), basis, modified_release: modified }, shape);
@@ -302,7 +304,7 @@ fn interdose_trough(drug: &Drug, r: &Run, pattern: Pattern, late_swing: Swing) -
             code: "interdose-trough",
             step: None,
             message: format!(
-                "In this model {} levels (with any active metabolite) fall to {}% of their average before the next dose, more than this extended-release form is likely to give (see the note on its release). If symptoms come before each next dose, they can be withdrawal; taking the day's amount as two doses is a question for the prescriber (never cut or open an extended-release unit unless its label allows it).",
+                "In this model {} levels (with any active metabolite) fall to {}% of their average before the next dose; the model follows only this form's peak time, so the fall may be smaller (see the note on its release). If symptoms come before each next dose, they can be withdrawal; taking the day's amount as two doses is a question for the prescriber (never cut or open an extended-release unit unless its label allows it).",
                 drug.name,
                 n(active.trough.round())
             ),
