@@ -83,7 +83,9 @@ proptest! {
         for f in &fl {
             let expected = match f.kind {
                 FlagKind::Item9 | FlagKind::Deterioration | FlagKind::Overdue => Category::Questionnaires,
-                FlagKind::SelfHarm | FlagKind::Burden | FlagKind::MissedCheckins => Category::CheckinScores,
+                FlagKind::SelfHarm | FlagKind::Burden | FlagKind::HardDays | FlagKind::MissedCheckins => {
+                    Category::CheckinScores
+                }
                 FlagKind::LongHold => Category::PlanAndDoses,
             };
             prop_assert_eq!(f.about(), expected, "{}", f.key);
@@ -259,4 +261,54 @@ fn a_questionnaire_never_completed_is_overdue_only_a_grace_after_the_plan_starts
     assert_eq!(on(0), 0, "not on the first day");
     assert_eq!(on(i64::from(flags::OVERDUE_GRACE_DAYS)), 0);
     assert_eq!(on(i64::from(flags::OVERDUE_GRACE_DAYS) + 1), 2, "PHQ-9 and GAD-7, a grace after the start");
+}
+
+/// A check-in hard in itself reaches the clinician, whatever the person's baseline and whether or
+/// not a dose just changed (a walk: burden 20.7, "zaps, crying, could not work", raised no flag).
+#[test]
+fn a_hard_day_in_the_check_ins_is_flagged_once_for_each_run() {
+    use taper_core::symptoms::HIGH_IN_ITSELF;
+    use taper_core::waves::Entry;
+    let m = Measures::builtin().unwrap();
+    let changes = [taper_core::course::Change { date: day(10), from_mg: 20.0, to_mg: 18.0 }];
+    let plans = [PlanInput { name: "Paroxetine", changes: &changes, hold_since: None, settle_days: 5.0, started: day(0) }];
+    let flags_on = |entries: &[(i64, f64)], today: i64, plans: &[PlanInput]| {
+        let entries: Vec<Entry> = entries.iter().map(|(d, b)| Entry { date: day(*d), burden: *b }).collect();
+        let analysis = analyse(&entries, Some(day(10)));
+        let input = Input {
+            today: day(today),
+            measures: &m,
+            results: &[],
+            reading: &analysis.reading(),
+            plans,
+            last_checkin: entries.last().map(|e| e.date),
+            questionnaire_every_days: 14,
+            item9_answers: &[],
+            daily_safety: &[],
+        };
+        flags::flags(&input).into_iter().filter(|f| f.kind == FlagKind::HardDays).collect::<Vec<_>>()
+    };
+    // The walk's day: the first check-in, so no baseline to rise above, and no wave.
+    let one = flags_on(&[(20, 20.7)], 21, &plans);
+    assert_eq!(one.len(), 1, "{one:?}");
+    assert_eq!(one[0].key, format!("hard:{}", day(20)));
+    assert_eq!(one[0].urgency, Urgency::Medium);
+    assert_eq!(one[0].about(), Category::CheckinScores);
+    assert!(one[0].data[0].starts_with("Burden 20.7 on 2026-01-21 (of 51)"), "{:?}", one[0].data);
+    assert!(one[0].data[1].contains("10 days after the dose changed from 20 mg to 18 mg"), "{:?}", one[0].data);
+    // Just under the line is not hard; the line itself is.
+    assert!(flags_on(&[(20, HIGH_IN_ITSELF - 0.1)], 21, &plans).is_empty());
+    assert_eq!(flags_on(&[(20, HIGH_IN_ITSELF)], 21, &plans).len(), 1);
+    // Three hard check-ins in a row are one flag, keyed by the first, so resolving it holds while
+    // the run goes on; an easier day ends the run, and the next hard day is a new flag.
+    let run = flags_on(&[(15, 5.0), (16, 25.0), (17, 30.5), (18, 19.0)], 19, &plans);
+    assert_eq!(run.len(), 1);
+    assert_eq!(run[0].key, format!("hard:{}", day(16)));
+    assert!(run[0].data[0].starts_with("Burden up to 30.5 on 3 check-ins in a row"), "{:?}", run[0].data);
+    let again = flags_on(&[(16, 25.0), (17, 5.0), (18, 19.0)], 19, &plans);
+    assert_eq!(again[0].key, format!("hard:{}", day(18)));
+    // A week later it is no longer new; without a plan the flags say nothing of check-ins.
+    assert_eq!(flags_on(&[(20, 20.7)], 27, &plans).len(), 1);
+    assert!(flags_on(&[(20, 20.7)], 28, &plans).is_empty());
+    assert!(flags_on(&[(20, 20.7)], 21, &[]).is_empty());
 }

@@ -892,7 +892,7 @@ async fn kept_or_read(
     read: Option<Vec<taper_store::DayLevel>>,
 ) -> AppResult<waves::Reading> {
     if courses.is_empty() {
-        return Ok(waves::Reading { baseline_mean: None, ongoing_wave: None });
+        return Ok(waves::Reading { baseline_mean: None, ongoing_wave: None, hard_days: None });
     }
     match kept.filter(|k| k.current && k.first_change == changed) {
         Some(k) => Ok(k.reading),

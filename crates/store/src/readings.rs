@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use taper_core::waves::{Episode, Kind, Reading};
+use taper_core::waves::{Episode, HardDays, Kind, Reading};
 
 use crate::{Result, Store, StoreError, UserId, date, uuid};
 
@@ -29,6 +29,10 @@ struct ReadingRow {
     wave_end: Option<String>,
     wave_entries: Option<i64>,
     wave_extreme: Option<f64>,
+    hard_start: Option<String>,
+    hard_latest: Option<String>,
+    hard_entries: Option<i64>,
+    hard_highest: Option<f64>,
 }
 
 impl TryFrom<ReadingRow> for KeptReading {
@@ -47,8 +51,18 @@ impl TryFrom<ReadingRow> for KeptReading {
             (None, None, None, None) => None,
             _ => return Err(StoreError::Corrupt("a kept wave with some of its fields missing".into())),
         };
+        let hard_days = match (r.hard_start, r.hard_latest, r.hard_entries, r.hard_highest) {
+            (Some(start), Some(latest), Some(entries), Some(highest)) => Some(HardDays {
+                start: date(&start)?,
+                latest: date(&latest)?,
+                entries: usize::try_from(entries).map_err(|e| StoreError::Corrupt(format!("hard days: {e}")))?,
+                highest,
+            }),
+            (None, None, None, None) => None,
+            _ => return Err(StoreError::Corrupt("kept hard days with some of their fields missing".into())),
+        };
         Ok(KeptReading {
-            reading: Reading { baseline_mean: r.baseline_mean, ongoing_wave },
+            reading: Reading { baseline_mean: r.baseline_mean, ongoing_wave, hard_days },
             first_change: if r.first_change.is_empty() { None } else { Some(date(&r.first_change)?) },
             current: r.kept_version == r.now_version,
         })
@@ -76,13 +90,17 @@ impl Store {
     ) -> Result<()> {
         let wave = reading.ongoing_wave.as_ref();
         let entries = wave.map(|w| i64::try_from(w.entries).unwrap_or(i64::MAX));
+        let hard = reading.hard_days.as_ref();
         sqlx::query(
             "INSERT INTO readings (user_id, levels_version, first_change, baseline_mean, wave_start, wave_end, \
-             wave_entries, wave_extreme) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             wave_entries, wave_extreme, hard_start, hard_latest, hard_entries, hard_highest) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
              ON CONFLICT (user_id) DO UPDATE SET levels_version = excluded.levels_version, \
              first_change = excluded.first_change, baseline_mean = excluded.baseline_mean, \
              wave_start = excluded.wave_start, wave_end = excluded.wave_end, \
-             wave_entries = excluded.wave_entries, wave_extreme = excluded.wave_extreme",
+             wave_entries = excluded.wave_entries, wave_extreme = excluded.wave_extreme, \
+             hard_start = excluded.hard_start, hard_latest = excluded.hard_latest, \
+             hard_entries = excluded.hard_entries, hard_highest = excluded.hard_highest",
         )
         // As for check-ins: PostgreSQL fixes a parameter's type at its first run, and a first
         // NULL would refuse a number later on the same connection.
@@ -95,6 +113,10 @@ impl Store {
         .bind(wave.map(|w| w.end.to_string()))
         .bind(entries)
         .bind(wave.map(|w| w.extreme))
+        .bind(hard.map(|h| h.start.to_string()))
+        .bind(hard.map(|h| h.latest.to_string()))
+        .bind(hard.map(|h| i64::try_from(h.entries).unwrap_or(i64::MAX)))
+        .bind(hard.map(|h| h.highest))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -106,7 +128,8 @@ impl Store {
             .keyed_people(
                 people,
                 "SELECT r.user_id AS owner_key, r.levels_version AS kept_version, u.levels_version AS now_version, \
-                 r.first_change, r.baseline_mean, r.wave_start, r.wave_end, r.wave_entries, r.wave_extreme \
+                 r.first_change, r.baseline_mean, r.wave_start, r.wave_end, r.wave_entries, r.wave_extreme, \
+                 r.hard_start, r.hard_latest, r.hard_entries, r.hard_highest \
                  FROM readings r JOIN users u ON u.id = r.user_id WHERE r.user_id IN ({keys})",
             )
             .await?;

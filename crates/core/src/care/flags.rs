@@ -15,6 +15,8 @@ pub const LONG_HOLD_DAYS: i32 = 56;
 pub const MISSED_CHECKIN_DAYS: i32 = 7;
 /// A questionnaire this many days past due is flagged.
 pub const OVERDUE_GRACE_DAYS: i32 = 7;
+/// A hard day in the check-ins (`symptoms::is_hard`) is flagged while it is this recent.
+pub const HARD_DAY_LOOKBACK_DAYS: i32 = MISSED_CHECKIN_DAYS;
 /// Item-9 answers older than this no longer raise a new flag (they stay in the record).
 pub const ITEM9_LOOKBACK_DAYS: i32 = 90;
 
@@ -58,17 +60,19 @@ pub enum FlagKind {
     Deterioration,
     Overdue,
     Burden,
+    HardDays,
     LongHold,
     MissedCheckins,
 }
 
 impl FlagKind {
-    pub const ALL: [FlagKind; 7] = [
+    pub const ALL: [FlagKind; 8] = [
         FlagKind::Item9,
         FlagKind::SelfHarm,
         FlagKind::Deterioration,
         FlagKind::Overdue,
         FlagKind::Burden,
+        FlagKind::HardDays,
         FlagKind::LongHold,
         FlagKind::MissedCheckins,
     ];
@@ -81,6 +85,7 @@ impl FlagKind {
             FlagKind::Deterioration => "deterioration",
             FlagKind::Overdue => "overdue",
             FlagKind::Burden => "burden",
+            FlagKind::HardDays => "hard",
             FlagKind::LongHold => "hold",
             FlagKind::MissedCheckins => "checkins",
         }
@@ -100,6 +105,7 @@ impl FlagKind {
             FlagKind::Deterioration => "reliable deterioration",
             FlagKind::Overdue => "questionnaire overdue",
             FlagKind::Burden => "burden rising after a step",
+            FlagKind::HardDays => "hard days in the check-ins",
             FlagKind::LongHold => "long hold",
             FlagKind::MissedCheckins => "no recent check-ins",
         }
@@ -110,7 +116,9 @@ impl FlagKind {
     pub fn about(self) -> Category {
         match self {
             FlagKind::Item9 | FlagKind::Deterioration | FlagKind::Overdue => Category::Questionnaires,
-            FlagKind::SelfHarm | FlagKind::Burden | FlagKind::MissedCheckins => Category::CheckinScores,
+            FlagKind::SelfHarm | FlagKind::Burden | FlagKind::HardDays | FlagKind::MissedCheckins => {
+                Category::CheckinScores
+            }
             FlagKind::LongHold => Category::PlanAndDoses,
         }
     }
@@ -246,8 +254,8 @@ fn item9_by_day(i: &Input) -> Vec<(Date, Vec<Item9Answer>)> {
 /// Every flag that applies, most urgent first (then newest first): one function per rule,
 /// each testable and citable on its own.
 pub fn flags(i: &Input) -> Vec<Flag> {
-    let rules: [fn(&Input) -> Vec<Flag>; 6] =
-        [item9_flags, self_harm_flags, questionnaire_flags, burden_flags, hold_flags, checkin_flags];
+    let rules: [fn(&Input) -> Vec<Flag>; 7] =
+        [item9_flags, self_harm_flags, questionnaire_flags, burden_flags, hard_day_flags, hold_flags, checkin_flags];
     let mut out: Vec<Flag> = rules.iter().flat_map(|rule| rule(i)).collect();
     // Two questionnaires on one day raise one flag for that day.
     out.sort_by(|a, b| a.urgency.cmp(&b.urgency).then(b.date.cmp(&a.date)).then(a.key.cmp(&b.key)));
@@ -410,6 +418,37 @@ fn burden_flags(i: &Input) -> Vec<Flag> {
         });
     }
     out
+}
+
+/// Check-ins hard in themselves, the latest within [`HARD_DAY_LOOKBACK_DAYS`]: one flag for each
+/// run of them, whatever the person's baseline and whether or not a dose just changed.
+fn hard_day_flags(i: &Input) -> Vec<Flag> {
+    let Some(h) = i.reading.hard_days.filter(|h| {
+        i.has_plan() && h.latest <= i.today && days(i.today, h.latest) <= HARD_DAY_LOOKBACK_DAYS
+    }) else {
+        return Vec::new();
+    };
+    let when = if h.entries == 1 {
+        format!("on {}", h.latest)
+    } else {
+        format!("on {} check-ins in a row, from {} to {}", h.entries, h.start, h.latest)
+    };
+    let mut data = vec![format!(
+        "Burden {} {when} (of {}); Taper reads a day as hard from {}, every item mild on average",
+        if h.entries == 1 { format!("{:.1}", h.highest) } else { format!("up to {:.1}", h.highest) },
+        crate::symptoms::MAX_BURDEN,
+        n(crate::symptoms::HIGH_IN_ITSELF)
+    )];
+    data.extend(dose_context(i, h.latest));
+    vec![Flag {
+        key: format!("hard:{}", h.start),
+        urgency: Urgency::Medium,
+        title: if h.entries == 1 { "A hard day in the check-ins".into() } else { "Hard days in the check-ins".into() },
+        data,
+        source: "taper_policy",
+        date: h.start,
+        kind: FlagKind::HardDays,
+    }]
 }
 
 /// A hold longer than [`LONG_HOLD_DAYS`], one flag for each day a hold began (two plans held

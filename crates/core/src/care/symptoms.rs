@@ -112,6 +112,12 @@ pub const MAX_WELLBEING: u8 = 10;
 /// to a baseline miss someone who is struggling all the time (a walk: every item severe for a
 /// week read "near your baseline").
 pub const HIGH_IN_ITSELF: f64 = REFERENCE_ITEMS as f64;
+/// Whether a day's burden is hard in itself (at or above `HIGH_IN_ITSELF`): the person is told
+/// what can help when they save it, and the people they share check-ins with are flagged.
+pub fn is_hard(burden: f64) -> bool {
+    burden >= HIGH_IN_ITSELF
+}
+
 /// Every item "moderate" on average: too high to reduce, whatever the baseline (Taper's own line).
 pub const VERY_HIGH_IN_ITSELF: f64 = 2.0 * REFERENCE_ITEMS as f64;
 

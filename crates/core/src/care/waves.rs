@@ -147,6 +147,8 @@ pub struct Analysis {
     pub days: Vec<Day>,
     pub episodes: Vec<Episode>,
     pub trend: Trend,
+    /// The latest run of hard check-ins, read with or without a baseline.
+    pub hard_days: Option<HardDays>,
 }
 
 /// What the flags read of an analysis: the baseline's mean and the wave running up to the
@@ -156,12 +158,31 @@ pub struct Analysis {
 pub struct Reading {
     pub baseline_mean: Option<f64>,
     pub ongoing_wave: Option<Episode>,
+    /// The latest run of hard days, however old (the flags judge its age).
+    pub hard_days: Option<HardDays>,
+}
+
+/// Check-ins one after another whose burden is high in itself (`symptoms::is_hard`), ending at
+/// the latest such check-in. A wave is read against the person's own baseline and after a change
+/// of dose; this is not, so a hard day reaches the clinician even without either (a walk: a
+/// check-in of burden 20.7, "zaps, crying, could not work", raised no flag).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HardDays {
+    pub start: Date,
+    pub latest: Date,
+    /// Check-ins in the run.
+    pub entries: usize,
+    pub highest: f64,
 }
 
 impl Analysis {
     /// What the flags read of it.
     pub fn reading(&self) -> Reading {
-        Reading { baseline_mean: self.baseline.map(|b| b.mean), ongoing_wave: self.ongoing_wave().copied() }
+        Reading {
+            baseline_mean: self.baseline.map(|b| b.mean),
+            ongoing_wave: self.ongoing_wave().copied(),
+            hard_days: self.hard_days,
+        }
     }
 
     pub fn waves(&self) -> impl Iterator<Item = &Episode> {
@@ -269,7 +290,22 @@ pub fn analyse(entries: &[Entry], first_change: Option<Date>) -> Analysis {
     };
     let episodes = episodes(&days);
     let trend = trend(&sorted, threshold);
-    Analysis { baseline, threshold, days, episodes, trend }
+    let hard_days = hard_days(&sorted);
+    Analysis { baseline, threshold, days, episodes, trend, hard_days }
+}
+
+/// The latest run of hard check-ins (see `HardDays`), from entries one a day in date order.
+fn hard_days(sorted: &[Entry]) -> Option<HardDays> {
+    let last = sorted.iter().rposition(|e| crate::symptoms::is_hard(e.burden))?;
+    let run = &sorted[..=last];
+    let first = run.iter().rposition(|e| !crate::symptoms::is_hard(e.burden)).map_or(0, |i| i + 1);
+    let run = &run[first..];
+    Some(HardDays {
+        start: run[0].date,
+        latest: run[run.len() - 1].date,
+        entries: run.len(),
+        highest: run.iter().map(|e| e.burden).fold(f64::MIN, f64::max),
+    })
 }
 
 fn baseline(sorted: &[Entry], first_change: Option<Date>) -> Option<Baseline> {

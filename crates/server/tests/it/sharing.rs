@@ -615,3 +615,33 @@ async fn a_reloaded_result_page_stores_the_answers_once() {
     })
     .await;
 }
+
+/// A first check-in hard in itself reaches the clinician as a flag, with its burden and the dose
+/// it followed (a walk: burden 20.7, "zaps, crying, could not work", reached the person only: no
+/// baseline to rise above and no cut yet, so no wave).
+#[tokio::test]
+async fn a_hard_first_check_in_flags_the_clinician() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up_as("hard@example.org", "Hana", "person").await;
+        make_plan(&p, &days_ago(0), "14").await;
+        let dr = app.browser();
+        dr.sign_up_as("drh@example.org", "Dr Ho", "clinician").await;
+        share_with(&p, &dr).await;
+        assert!(!dr.get("/caseload").await.has("hard day"), "nothing before the check-in");
+        let saved = crate::check_in(&p, &days_ago(0), 15, "2").await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let shown = p.get(&format!("/checkin?date={}&saved=1", days_ago(0))).await;
+        assert!(shown.has("This day was a hard one"), "{}", shown.body);
+        let caseload = dr.get("/caseload").await;
+        assert!(caseload.has("medium:</strong> A hard day in the check-ins"), "{}", caseload.body);
+        // 15 of the 17 items answered "moderate": 30 / 17 × 17 = 30.0 on the 0–51 scale.
+        assert!(
+            caseload.has(&format!("Burden 30.0 on {} (of 51); Taper reads a day as hard from 17", days_ago(0))),
+            "{}",
+            caseload.body
+        );
+        app
+    })
+    .await;
+}
