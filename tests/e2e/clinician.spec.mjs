@@ -51,6 +51,19 @@ test('a therapist and a person share, route an item-9 answer, resolve it and sto
   }
   await expect(clinician.getByRole('heading', { name: 'Sam' })).toBeVisible();
 
+  // Sam has a plan (citalopram 20 mg tablets), which the clinician reads below.
+  await person.goto('/plan/new');
+  await person.selectOption('#drug-choice', 'citalopram');
+  await person.selectOption('#market', '');
+  await person.getByRole('button', { name: 'Choose' }).click();
+  await person.fill('#dose', '20');
+  await person.check('input[name="products"][value="citalopram-tab-20mg"]');
+  await person.check('input[name="products"][value="citalopram-oral-drops-40mg-ml"]');
+  await person.check('input[name="dose_as"][value="tablets"]');
+  await person.getByRole('button', { name: 'Preview the plan' }).click();
+  await person.getByRole('button', { name: 'Save this plan' }).click();
+  await expect(person).toHaveURL(/\/today/);
+
   // The person answers PHQ-9 with item 9 = "Several days".
   await person.getByRole('link', { name: 'Questionnaires' }).click();
   await person.getByRole('link', { name: 'PHQ-9' }).click();
@@ -76,6 +89,12 @@ test('a therapist and a person share, route an item-9 answer, resolve it and sto
   await shot(clinician, '3-caseload');
 
   await clinician.getByRole('link', { name: 'Sam' }).click();
+  // Sam's plan as the clinician reads it on a phone: every step says how the dose is prepared
+  // (a walk: the phone layout hid that column of the clinician's copy).
+  await clinician.locator('details.shared-plan summary').first().click();
+  const prepare = clinician.locator('details.shared-plan td[data-label="How to prepare it"]');
+  await expect(prepare.first()).toBeVisible();
+  await expect(prepare.first()).toContainText('20 mg');
   const flag = clinician.locator('article.flag.urgent');
   await expect(flag).toContainText('Several days');
   await expect(clinician.locator('figure.chart svg')).toBeVisible();
