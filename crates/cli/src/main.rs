@@ -71,7 +71,6 @@ struct DrugsArgs {
 pub enum Format {
     Table,
     Json,
-    Csv,
 }
 
 /// A problem with what the person typed: printed as is, exit code 2.
@@ -144,6 +143,5 @@ fn drugs(catalogue: &Catalogue, format: Format) -> anyhow::Result<String> {
             let list: Vec<_> = catalogue.drugs().iter().map(|d| taper_report::DrugJson::new(d, catalogue)).collect();
             Ok(serde_json::to_string_pretty(&list)? + "\n")
         }
-        Format::Csv => Err(UsageError("format 'csv' is not available for drugs; use table or json".into()).into()),
     }
 }

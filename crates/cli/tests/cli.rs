@@ -138,6 +138,9 @@ fn drugs_lists_the_catalogue_with_sources() {
         .assert()
         .success()
         .stdout(predicate::str::contains("citalopram").and(predicate::str::contains("chlordiazepoxide")));
+    // Its help offers only the formats it writes (a re-run: it listed csv, then refused it).
+    taper().args(["drugs", "--help"]).assert().success().stdout(predicate::str::contains("csv").not());
+    taper().args(["drugs", "--format", "csv"]).assert().code(2).stderr(predicate::str::contains("table, json"));
     let out = taper().args(["drugs", "--format", "json"]).assert().success().get_output().stdout.clone();
     let drugs: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let drugs = drugs.as_array().unwrap();

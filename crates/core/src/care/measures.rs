@@ -268,7 +268,9 @@ pub fn withdrawal_caution(inst: Instrument, days_since_cut: Option<i32>, settle_
     let reach = settle_days.ceil() + f64::from(RECALL_DAYS);
     let d = days_since_cut.filter(|d| *d >= 0 && f64::from(*d) <= reach)?;
     let items = withdrawal_items(inst).iter().map(|(n, what)| format!("{what} (item {n})")).collect::<Vec<_>>();
-    let when = if f64::from(d) <= settle_days.ceil() {
+    // Compared with the figure said, so the sentence never reads "8 days after a cut, while
+    // levels were still settling (about 7 days)" (a re-run: 7.4 days rounded one way, then the other).
+    let when = if f64::from(d) <= settle_days.round() {
         format!(
             "This came {d} days after a cut, while levels were still settling (about {} days).",
             settle_days.round()
@@ -430,6 +432,11 @@ mod tests {
         let later = withdrawal_caution(Instrument::Phq9, Some(12), 7.3).unwrap();
         assert!(later.contains("12 days after a cut: the 14 days it asks about include days"), "{later}");
         assert!(withdrawal_caution(Instrument::Phq9, Some(22), 7.3).is_some());
+        // Never past the settling time it names (a re-run: "8 days after a cut, while levels were
+        // still settling (about 7 days)").
+        let eighth = withdrawal_caution(Instrument::Phq9, Some(8), 7.3).unwrap();
+        assert!(eighth.contains("8 days after a cut: the 14 days") && eighth.contains("(about 7 days)"), "{eighth}");
+        assert!(withdrawal_caution(Instrument::Phq9, Some(7), 7.3).unwrap().contains("while levels were still settling"));
         // Past the settling time and the two weeks, before the cut, or with no cut: nothing to add.
         assert_eq!(withdrawal_caution(Instrument::Phq9, Some(23), 7.3), None);
         assert_eq!(withdrawal_caution(Instrument::Phq9, Some(-1), 7.3), None);
