@@ -271,7 +271,8 @@ fn a_hard_day_in_the_check_ins_is_flagged_once_for_each_run() {
     use taper_core::waves::Entry;
     let m = Measures::builtin().unwrap();
     let changes = [taper_core::course::Change { date: day(10), from_mg: 20.0, to_mg: 18.0 }];
-    let plans = [PlanInput { name: "Paroxetine", changes: &changes, hold_since: None, settle_days: 5.0, started: day(0) }];
+    let plans =
+        [PlanInput { name: "Paroxetine", changes: &changes, hold_since: None, settle_days: 5.0, started: day(0) }];
     let flags_on = |entries: &[(i64, f64)], today: i64, plans: &[PlanInput]| {
         let entries: Vec<Entry> = entries.iter().map(|(d, b)| Entry { date: day(*d), burden: *b }).collect();
         let analysis = analyse(&entries, Some(day(10)));

@@ -482,3 +482,32 @@ fn a_weaker_dilution_comes_before_a_draw_under_ten_marks() {
     }
     assert!(ways(&p).iter().any(|w| w.contains("1 in 10")), "{:?}", ways(&p));
 }
+
+/// A re-run (issue 18, one preparation per phase): sertraline 50 mg at 5 % with every product and
+/// a cutter measured the concentrate alone, then put a quarter, a half and a whole 25 mg tablet
+/// beside it for three steps (the last with 0.3 mL, under ten marks), then went back to the
+/// concentrate alone. Once a liquid is measured alone, no tablet or capsule joins it: a step the
+/// liquid cannot make within the pace is taken a little larger and held longer instead.
+#[test]
+fn once_a_liquid_is_measured_alone_no_tablet_joins_it() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["sertraline-tab-25mg", "sertraline-tab-50mg", "sertraline-tab-100mg", "sertraline-concentrate-20mg-ml"];
+    let strategy = Strategy::Proportional { step_percent: 5.0 };
+    let p = taper_core::plan(&c, &request(&c, "sertraline", 50.0, &ids, true, strategy)).unwrap();
+    let liquid_alone = |s: &taper_core::schedule::Step| {
+        !s.preparation.items.is_empty() && s.preparation.items.iter().all(|i| matches!(i.unit, Unit::Ml | Unit::Drop))
+    };
+    let first = p.steps.iter().position(liquid_alone).expect("the plan measures the concentrate alone");
+    for s in p.steps.iter().skip(first).filter(|s| !s.preparation.items.is_empty()) {
+        assert!(liquid_alone(s), "step {}: {}", s.index, s.preparation.instruction());
+    }
+    // The steps the concentrate cannot make within 5.5 % are a little larger and held longer,
+    // never past the class's held-step limit.
+    // A step's dose is kept longer than the 28 days when it was larger than asked.
+    let held: Vec<_> = p.steps.windows(3).filter(|w| w[2].day - w[1].day > 28).collect();
+    assert!(!held.is_empty());
+    for w in held {
+        let cut = 1.0 - w[1].dose_mg.get() / w[0].dose_mg.get();
+        assert!(cut > 0.055 - 1e-9 && cut < 0.10, "step {}: {cut}", w[1].index);
+    }
+}

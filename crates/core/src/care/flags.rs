@@ -423,9 +423,11 @@ fn burden_flags(i: &Input) -> Vec<Flag> {
 /// Check-ins hard in themselves, the latest within [`HARD_DAY_LOOKBACK_DAYS`]: one flag for each
 /// run of them, whatever the person's baseline and whether or not a dose just changed.
 fn hard_day_flags(i: &Input) -> Vec<Flag> {
-    let Some(h) = i.reading.hard_days.filter(|h| {
-        i.has_plan() && h.latest <= i.today && days(i.today, h.latest) <= HARD_DAY_LOOKBACK_DAYS
-    }) else {
+    let Some(h) = i
+        .reading
+        .hard_days
+        .filter(|h| i.has_plan() && h.latest <= i.today && days(i.today, h.latest) <= HARD_DAY_LOOKBACK_DAYS)
+    else {
         return Vec::new();
     };
     let when = if h.entries == 1 {

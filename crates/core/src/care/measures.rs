@@ -436,7 +436,9 @@ mod tests {
         // still settling (about 7 days)").
         let eighth = withdrawal_caution(Instrument::Phq9, Some(8), 7.3).unwrap();
         assert!(eighth.contains("8 days after a cut: the 14 days") && eighth.contains("(about 7 days)"), "{eighth}");
-        assert!(withdrawal_caution(Instrument::Phq9, Some(7), 7.3).unwrap().contains("while levels were still settling"));
+        assert!(
+            withdrawal_caution(Instrument::Phq9, Some(7), 7.3).unwrap().contains("while levels were still settling")
+        );
         // Past the settling time and the two weeks, before the cut, or with no cut: nothing to add.
         assert_eq!(withdrawal_caution(Instrument::Phq9, Some(23), 7.3), None);
         assert_eq!(withdrawal_caution(Instrument::Phq9, Some(-1), 7.3), None);

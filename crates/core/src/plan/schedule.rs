@@ -515,7 +515,13 @@ impl<'a> Context<'a> {
         if let Some(before) = like.filter(|b| self.takes_up_again(&choice.preparation, b)) {
             // As in `find`: the way measured now, under ten marks if need be, before one left.
             let below = window.low - 1e-9;
+            // A day in parts is kept dose by dose (its items are the parts', which no whole-day
+            // way matches): a re-run's lorazepam went from 1.8 mL of a 1 in 20 dilution twice a
+            // day to a quarter tablet beside a 1 in 100 one.
             let kept = (self.solver.nearest_keeping(below, wider, before))
+                .or_else(|| {
+                    self.in_kept_parts(below, wider, 0.0, true).filter(|c| !self.takes_up_again(&c.preparation, before))
+                })
                 .or_else(|| self.solver.solve_keeping_few(below, wider, below - low, Some(before)));
             if let Some(kept) = kept {
                 choice = kept;
@@ -1029,8 +1035,14 @@ impl<'a> Context<'a> {
         let liquid_alone = !before.method.is_empty()
             && !before.items.is_empty()
             && before.items.iter().all(|i| matches!(i.unit, Unit::Ml | Unit::Drop));
+        // Nor, once the liquid is measured alone, put tablets or capsules beside it, even ones
+        // never used: a re-run's sertraline went concentrate alone, then a quarter, a half and a
+        // whole 25 mg tablet beside it for three steps, then back to the concentrate alone.
+        let solid_beside = |i: &crate::formulation::Item| {
+            !matches!(i.unit, Unit::Ml | Unit::Drop) && !before.items.iter().any(|b| b.product_id == i.product_id)
+        };
         (p.method != before.method && self.solver.has_left(&p.method))
-            || (liquid_alone && p.items.iter().any(|i| dropped(&i.product_id)))
+            || (liquid_alone && p.items.iter().any(|i| dropped(&i.product_id) || solid_beside(i)))
     }
 
     /// A change of products or form, forced because the way of the step before cannot make

@@ -124,7 +124,10 @@ fn page(
 async fn raised_on(state: &AppState, person: &Person, recent: &[CheckInRecord], day: Date) -> AppResult<bool> {
     // High in itself (a first check-in has no baseline to be raised above: a walk saved every
     // item severe and read nothing more), or raised above the person's own baseline.
-    if recent.iter().any(|c| c.date == day && taper_core::symptoms::burden_of(&c.scores).is_some_and(taper_core::symptoms::is_hard)) {
+    if recent
+        .iter()
+        .any(|c| c.date == day && taper_core::symptoms::burden_of(&c.scores).is_some_and(taper_core::symptoms::is_hard))
+    {
         return Ok(true);
     }
     let courses = crate::timeline::Course::load_all(state, person.id()).await?;
