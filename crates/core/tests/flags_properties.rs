@@ -313,3 +313,23 @@ fn a_hard_day_in_the_check_ins_is_flagged_once_for_each_run() {
     assert!(flags_on(&[(20, 20.7)], 28, &plans).is_empty());
     assert!(flags_on(&[(20, 20.7)], 21, &[]).is_empty());
 }
+
+/// Today says a hard day again while it is the person's latest check-in and recent; an easier
+/// check-in after it, or a week gone by, ends that (a walk: after a hard day, Today said only
+/// "You have checked in today", while the clinician had a flag).
+#[test]
+fn the_person_hears_of_a_hard_day_while_it_is_their_latest() {
+    use taper_core::waves::Entry;
+    let read = |entries: &[(i64, f64)]| {
+        let entries: Vec<Entry> = entries.iter().map(|(d, b)| Entry { date: day(*d), burden: *b }).collect();
+        analyse(&entries, None)
+    };
+    let hard = read(&[(9, 3.0), (10, 25.0)]);
+    let now = hard.hard_now(day(10)).unwrap();
+    assert_eq!((now.start, now.latest, now.entries), (day(10), day(10), 1));
+    assert!(hard.hard_now(day(17)).is_some());
+    assert!(hard.hard_now(day(18)).is_none(), "a week on");
+    assert!(read(&[(10, 25.0), (11, 4.0)]).hard_now(day(11)).is_none(), "an easier day since");
+    let run = read(&[(10, 25.0), (11, 18.0)]).hard_now(day(11)).unwrap();
+    assert_eq!((run.start, run.entries), (day(10), 2));
+}

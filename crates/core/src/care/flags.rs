@@ -15,8 +15,7 @@ pub const LONG_HOLD_DAYS: i32 = 56;
 pub const MISSED_CHECKIN_DAYS: i32 = 7;
 /// A questionnaire this many days past due is flagged.
 pub const OVERDUE_GRACE_DAYS: i32 = 7;
-/// A hard day in the check-ins (`symptoms::is_hard`) is flagged while it is this recent.
-pub const HARD_DAY_LOOKBACK_DAYS: i32 = MISSED_CHECKIN_DAYS;
+pub use crate::symptoms::HARD_DAY_LOOKBACK_DAYS;
 /// Item-9 answers older than this no longer raise a new flag (they stay in the record).
 pub const ITEM9_LOOKBACK_DAYS: i32 = 90;
 

@@ -112,6 +112,10 @@ pub const MAX_WELLBEING: u8 = 10;
 /// to a baseline miss someone who is struggling all the time (a walk: every item severe for a
 /// week read "near your baseline").
 pub const HIGH_IN_ITSELF: f64 = REFERENCE_ITEMS as f64;
+/// A hard day (`is_hard`) is flagged to supporters, and said again on the person's Today, while
+/// it is this recent (Taper's own rule, `taper_policy`: a week, as for missed check-ins).
+pub const HARD_DAY_LOOKBACK_DAYS: i32 = 7;
+
 /// Whether a day's burden is hard in itself (at or above `HIGH_IN_ITSELF`): the person is told
 /// what can help when they save it, and the people they share check-ins with are flagged.
 pub fn is_hard(burden: f64) -> bool {

@@ -149,6 +149,8 @@ pub struct Analysis {
     pub trend: Trend,
     /// The latest run of hard check-ins, read with or without a baseline.
     pub hard_days: Option<HardDays>,
+    /// The day of the latest check-in read.
+    pub latest_entry: Option<Date>,
 }
 
 /// What the flags read of an analysis: the baseline's mean and the wave running up to the
@@ -176,6 +178,17 @@ pub struct HardDays {
 }
 
 impl Analysis {
+    /// The hard days the person is in now: their latest check-in is one, and recent (a walk:
+    /// after a hard day Today said only "You have checked in today", while the clinician had a
+    /// flag).
+    pub fn hard_now(&self, today: Date) -> Option<HardDays> {
+        self.hard_days.filter(|h| {
+            Some(h.latest) == self.latest_entry
+                && h.latest <= today
+                && (today - h.latest).get_days() <= crate::symptoms::HARD_DAY_LOOKBACK_DAYS
+        })
+    }
+
     /// What the flags read of it.
     pub fn reading(&self) -> Reading {
         Reading {
@@ -291,7 +304,8 @@ pub fn analyse(entries: &[Entry], first_change: Option<Date>) -> Analysis {
     let episodes = episodes(&days);
     let trend = trend(&sorted, threshold);
     let hard_days = hard_days(&sorted);
-    Analysis { baseline, threshold, days, episodes, trend, hard_days }
+    let latest_entry = sorted.last().map(|e| e.date);
+    Analysis { baseline, threshold, days, episodes, trend, hard_days, latest_entry }
 }
 
 /// The latest run of hard check-ins (see `HardDays`), from entries one a day in date order.

@@ -66,6 +66,22 @@ fn saved_notice(shown: &Today, saved: Option<&str>, plan: Option<&str>) -> Optio
     }
 }
 
+/// The hard days the person is in now, in words (the help that follows is the template's).
+fn hard_day_words(h: &taper_core::waves::HardDays) -> String {
+    let most = taper_core::symptoms::MAX_BURDEN;
+    if h.entries == 1 {
+        format!("Your check-in on {} was a hard day (burden {:.1} of {most}).", super::long_date(h.latest), h.highest)
+    } else {
+        format!(
+            "Your last {} check-ins, from {} to {}, were hard days (burden up to {:.1} of {most}).",
+            h.entries,
+            super::long_date(h.start),
+            super::long_date(h.latest),
+            h.highest
+        )
+    }
+}
+
 /// Today as the person sees it, with `notice` at the top when there is something to say: each
 /// plan in force with its dose, readiness and buttons (several at once: issue 20).
 pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<String>) -> AppResult<Today> {
@@ -87,10 +103,12 @@ pub(crate) async fn page(state: &AppState, person: &Person, notice: Option<Strin
         after_hold: taper_core::adapt::AFTER_HOLD,
         switch: super::switching::today_view(state, person).await?,
         own_step: None,
+        hard_day: None,
     };
     let checkins = state.store.day_levels(person.id()).await?;
     // One reading of the person's check-ins, whichever plan each row is about.
     let analysis = timeline::analyse(timeline::day_entries(&checkins), timeline::first_change(&courses, today)).await?;
+    page.hard_day = analysis.hard_now(today).map(|h| hard_day_words(&h));
     for (i, course) in courses.iter().enumerate() {
         let mut m = medicine(state, person, course, &analysis, i).await?;
         m.several = courses.len() > 1;
@@ -540,6 +558,8 @@ pub struct Today {
     /// Each plan in force, oldest first.
     pub medicines: Vec<TodayMedicine>,
     pub checked_in: bool,
+    /// The hard days the person is in now (`Analysis::hard_now`), in words.
+    pub hard_day: Option<String>,
     /// Questionnaires that are due: (key, name).
     pub due: Vec<(&'static str, &'static str)>,
     pub proposals: usize,

@@ -633,6 +633,10 @@ async fn a_hard_first_check_in_flags_the_clinician() {
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
         let shown = p.get(&format!("/checkin?date={}&saved=1", days_ago(0))).await;
         assert!(shown.has("This day was a hard one"), "{}", shown.body);
+        // Today says it again, not only "You have checked in today" (a walk).
+        let today = p.get("/today").await;
+        assert!(today.has("id=\"hard-day\"") && today.has("was a hard day (burden 30.0 of 51)."), "{}", today.body);
+        assert!(today.has("href=\"/assess\"") && today.has("href=\"/crisis\""));
         let caseload = dr.get("/caseload").await;
         assert!(caseload.has("medium:</strong> A hard day in the check-ins"), "{}", caseload.body);
         // 15 of the 17 items answered "moderate": 30 / 17 × 17 = 30.0 on the 0–51 scale.
