@@ -222,11 +222,23 @@ pub async fn cancel_invite(
 }
 
 pub async fn join_form(person: Person) -> AppResult<Response> {
-    Ok(Join { chrome: person.chrome("join"), code: String::new(), error: None }.into_response())
+    Ok(Join { chrome: person.chrome("join"), code: String::new(), error: None, signed_out: false }.into_response())
 }
 
-pub async fn join_link(person: Person, Path(code): Path<String>) -> AppResult<Response> {
-    Ok(Join { chrome: person.chrome("join"), code: normalise(&code), error: None }.into_response())
+/// An invitation link. Signed out, the page says to sign in or make an account and come back,
+/// with the code shown (a walk: the link went to a bare sign-in page that never mentioned the
+/// invitation, and after signing up the clinician met an empty caseload).
+pub async fn join_link(
+    ctx: crate::auth::Ctx,
+    axum::Extension(secure): axum::Extension<crate::csrf::SecureCookies>,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
+    let code = normalise(&code);
+    if ctx.user.is_some() {
+        return Ok(Join { chrome: ctx.chrome("join"), code, error: None, signed_out: false }.into_response());
+    }
+    let ctx = ctx.with_token(secure);
+    Ok(ctx.send(Join { chrome: ctx.chrome("join"), code, error: None, signed_out: true }))
 }
 
 #[derive(Deserialize)]
@@ -236,8 +248,14 @@ pub struct JoinForm {
 }
 
 pub async fn join(State(state): State<AppState>, person: Person, Form(f): Form<JoinForm>) -> AppResult<Response> {
-    let refuse =
-        |msg: &str| views::again(Join { chrome: person.chrome("join"), code: f.code.clone(), error: Some(msg.into()) });
+    let refuse = |msg: &str| {
+        views::again(Join {
+            chrome: person.chrome("join"),
+            code: f.code.clone(),
+            error: Some(msg.into()),
+            signed_out: false,
+        })
+    };
     // Codes cannot be guessed in any useful time (12 characters of 32), and this keeps it so.
     if let Some(wait) =
         crate::throttle::attempt(&state, crate::throttle::Limit::Redeem, &person.id().to_string()).await?
@@ -329,6 +347,8 @@ pub struct Join {
     pub chrome: crate::views::Chrome,
     pub code: String,
     pub error: Option<String>,
+    /// Opened from an invitation link by someone not signed in.
+    pub signed_out: bool,
 }
 
 #[cfg(test)]

@@ -649,3 +649,32 @@ async fn a_hard_first_check_in_flags_the_clinician() {
     })
     .await;
 }
+
+/// An invitation link opened signed out says what it is and how to accept it, with the code
+/// (a walk: it went to a bare sign-in page, and after signing up the clinician met an empty
+/// caseload and had to find the link again).
+#[tokio::test]
+async fn an_invitation_link_opened_signed_out_says_how_to_accept_it() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up_as("inviter@example.org", "Ines", "person").await;
+        let page = p.submit("/sharing", "/sharing/invite", &crate::sharing::with_everything(&[])).await;
+        let code = invite_code(&page);
+        // Shown as the form keeps it: letters and digits only.
+        let bare = code.replace('-', "");
+        let visitor = app.browser();
+        let shown = visitor.get(&format!("/join/{code}")).await;
+        assert_eq!(shown.status, StatusCode::OK);
+        assert!(shown.has("Someone has invited you to see their Taper record"), "{}", shown.body);
+        assert!(shown.has(&format!("id=\"invite-code-shown\">{bare}</strong>")), "{}", shown.body);
+        assert!(shown.has("href=\"/login\"") && shown.has("href=\"/signup\""));
+        // Nothing is accepted until the visitor is signed in as a supporter.
+        assert!(!shown.has("action=\"/join\""));
+        let dr = app.browser();
+        dr.sign_up_as("drj@example.org", "Dr Jay", "clinician").await;
+        let form = dr.get(&format!("/join/{code}")).await;
+        assert!(form.has("action=\"/join\"") && form.has(&format!("value=\"{bare}\"")), "{}", form.body);
+        app
+    })
+    .await;
+}
