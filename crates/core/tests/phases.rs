@@ -511,3 +511,25 @@ fn once_a_liquid_is_measured_alone_no_tablet_joins_it() {
         assert!(cut > 0.055 - 1e-9 && cut < 0.10, "step {}: {cut}", w[1].index);
     }
 }
+
+/// A re-run (issue 18): alprazolam 10 mg at 10 % with every product measured 1 mL of the solution
+/// three times a day, then put a 0.5 mg tablet beside 4 mL of a 1 in 10 dilution, where 9 mL of
+/// that dilution alone makes the dose. Once the solution is measured alone, each later day is the
+/// liquid alone. Lorazepam's concentrate did the same.
+#[test]
+fn a_day_of_liquid_alone_goes_on_as_a_liquid_when_it_needs_a_weaker_strength() {
+    let c = Catalogue::builtin().unwrap();
+    for drug in ["alprazolam", "lorazepam"] {
+        let ids: Vec<&str> = c.drug(drug).unwrap().products.iter().map(|p| p.id.as_str()).collect();
+        let req = request(&c, drug, 10.0, &ids, false, Strategy::Proportional { step_percent: 10.0 });
+        let p = taper_core::plan(&c, &req).unwrap();
+        let liquid = |s: &taper_core::schedule::Step| {
+            !s.preparation.items.is_empty()
+                && s.preparation.items.iter().all(|i| matches!(i.unit, Unit::Ml | Unit::Drop))
+        };
+        let first = p.steps.iter().position(liquid).expect("the plan measures the liquid alone");
+        for s in p.steps.iter().skip(first).filter(|s| !s.preparation.items.is_empty()) {
+            assert!(liquid(s), "{drug} step {}: {}", s.index, s.preparation.instruction());
+        }
+    }
+}

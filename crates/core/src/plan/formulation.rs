@@ -881,6 +881,10 @@ pub struct Solver {
     /// The strongest bottle the person has (as counted), worked out once: `carries` asks of it
     /// for every candidate.
     strongest_bottle: f64,
+    /// While set, only a liquid alone is a candidate (no tablet, capsule or other way beside it):
+    /// for a plan that measures a liquid alone and whose cheapest next dose would put a tablet
+    /// back beside it (`Schedule::liquid_alone`).
+    pub liquids_only: bool,
 }
 
 impl Solver {
@@ -917,6 +921,7 @@ impl Solver {
             bottle_ceiling: f64::INFINITY,
             bottle_floor: 0.0,
             strongest_bottle: 0.0,
+            liquids_only: false,
         };
         solver.strongest_bottle =
             (0..solver.stocks.len()).map(|i| solver.bottle_strength(i)).filter(|s| s.is_finite()).fold(0.0, f64::max);
@@ -1502,6 +1507,10 @@ impl Solver {
         let Among { like, keep_strength, fewest, only, used, strength } = *among;
         let mut weigh = |mut cand: Candidate<'c>| {
             if !window.contains(cand.mg) || only.is_some_and(|o| !self.keeps_to(&cand, like, o)) {
+                return;
+            }
+            let liquid = |fi: usize| matches!(self.fine[fi].kind, FineKind::Syringe { .. } | FineKind::Drops { .. });
+            if self.liquids_only && (!cand.coarse.counts.is_empty() || cand.fine.is_none_or(|(fi, _)| !liquid(fi))) {
                 return;
             }
             let method = (like.is_some() || !self.left.is_empty()).then(|| self.method(cand.fine.map(|(fi, _)| fi)));

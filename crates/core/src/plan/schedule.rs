@@ -690,7 +690,11 @@ impl<'a> Context<'a> {
                     let d = s.preparation.dose_mg;
                     (s, d)
                 }
-                None => (c, target),
+                // Else the liquid alone at a weaker strength, where it makes the dose.
+                None => {
+                    let alone = self.liquid_alone(aim, window, tolerance, like, next.exact);
+                    (alone.filter(|a| !left(self, a)).unwrap_or(c), target)
+                }
             },
             Some(c) => (c, target),
             None => match self.stretched(index, prev, window, like, true) {
@@ -1010,6 +1014,25 @@ impl<'a> Context<'a> {
             Some(c) => Some(self.as_even_parts(c, aim, window, tolerance, like, !exact)),
             None => self.in_parts(aim, window, tolerance),
         }
+    }
+
+    /// The step made from liquids alone, where the step before measured a liquid alone (a
+    /// re-run: alprazolam 1 mL of the solution three times a day, then a 0.5 mg tablet beside
+    /// 4 mL of a 1 in 10 dilution, where 9 mL of that dilution makes the dose).
+    fn liquid_alone(
+        &mut self,
+        aim: f64,
+        window: Window,
+        tolerance: f64,
+        like: Option<&Preparation>,
+        exact: bool,
+    ) -> Option<Choice> {
+        let before =
+            like.filter(|b| !b.items.is_empty() && b.items.iter().all(|i| matches!(i.unit, Unit::Ml | Unit::Drop)))?;
+        self.solver.liquids_only = true;
+        let found = self.find(aim, window, tolerance, Some(before), exact);
+        self.solver.liquids_only = false;
+        found.filter(|c| c.within_tolerance)
     }
 
     /// Records the products `p` uses as used by the plan.
