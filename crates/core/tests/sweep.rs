@@ -147,8 +147,9 @@ fn every_swept_plan_keeps_both_caps_to_its_last_step() {
         beside.values().sum::<usize>()
     );
     // A ratchet: 32 before a re-run's fixes (a day in parts kept dose by dose; a liquid alone
-    // at a weaker strength before a tablet beside it), 6 now; never more.
-    assert!(beside.values().sum::<usize>() <= 6, "{beside:?}");
+    // at a weaker strength before a tablet beside it, off its aim inside the window), 2 now;
+    // never more.
+    assert!(beside.values().sum::<usize>() <= 2, "{beside:?}");
     eprintln!(
         "  with every product: {all_changes} changes of products in {all_made} plans ({:.2} a plan, at most {all_most})",
         all_changes as f64 / all_made.max(1) as f64

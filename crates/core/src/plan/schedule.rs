@@ -1032,7 +1032,10 @@ impl<'a> Context<'a> {
         self.solver.liquids_only = true;
         let found = self.find(aim, window, tolerance, Some(before), exact);
         self.solver.liquids_only = false;
-        found.filter(|c| c.within_tolerance)
+        // Off the aim is allowed inside the window the pace gives: one way of measuring is
+        // worth more than a point target (a re-run: venlafaxine's solution, 2.9 mL of the
+        // weaker bottle, rather than half a tablet beside 1.2 mL).
+        found.filter(|c| window.contains(c.preparation.dose_mg))
     }
 
     /// Records the products `p` uses as used by the plan.
