@@ -533,3 +533,38 @@ fn a_day_of_liquid_alone_goes_on_as_a_liquid_when_it_needs_a_weaker_strength() {
         }
     }
 }
+
+/// A re-run (issue 18): alprazolam 10 mg taken as 2 mg tablets read "now: 4 × 2 mg tablet + 2 mL
+/// of the oral solution" (five tablets are more than one preparation holds), a liquid the person
+/// does not take, and so the solution's first use at a cut was never announced. Named, step 0 is
+/// the dose as taken, with why it is not worked out; unnamed, it is made from the tablets listed
+/// (in parts if need be). Either way no liquid, and the solution's first step says so.
+#[test]
+fn step_zero_never_puts_in_a_liquid_the_person_does_not_take() {
+    let c = Catalogue::builtin().unwrap();
+    let ids = ["alprazolam-tab-2mg", "alprazolam-tab-0.5mg", "alprazolam-oral-solution-1mg-ml"];
+    for named in [Some("alprazolam-tab-2mg"), None] {
+        let mut req = request(&c, "alprazolam", 10.0, &ids, false, Strategy::Proportional { step_percent: 10.0 });
+        req.taken_now = named.map(str::to_string);
+        let p = taper_core::plan(&c, &req).unwrap();
+        let zero = &p.steps[0];
+        let liquid = |s: &taper_core::schedule::Step| {
+            s.preparation
+                .items
+                .iter()
+                .chain(s.preparation.parts.iter().flat_map(|(_, p)| &p.items))
+                .any(|i| i.unit == Unit::Ml)
+        };
+        assert!(!liquid(zero), "{named:?}: {}", zero.preparation.instruction());
+        if named.is_some() {
+            assert!(zero.preparation.items.is_empty(), "{}", zero.preparation.instruction());
+            let why = p.warnings.iter().find(|w| w.code == "start-not-preparable" && w.step == Some(0)).unwrap();
+            assert!(why.message.contains("5 of the 2 mg immediate-release tablet at once"), "{}", why.message);
+        }
+        let first = p.steps.iter().find(|s| liquid(s)).unwrap().index;
+        assert!(
+            p.warnings.iter().any(|w| w.code == "product-change" && w.step == Some(first)),
+            "{named:?}: the solution's first step {first} is announced"
+        );
+    }
+}

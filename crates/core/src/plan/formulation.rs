@@ -885,6 +885,9 @@ pub struct Solver {
     /// for a plan that measures a liquid alone and whose cheapest next dose would put a tablet
     /// back beside it (`Schedule::liquid_alone`).
     pub liquids_only: bool,
+    /// While set, no liquid is a candidate: for step 0 of someone who named no product, whose
+    /// tablets or capsules make the dose they take now.
+    pub solids_only: bool,
 }
 
 impl Solver {
@@ -922,6 +925,7 @@ impl Solver {
             bottle_floor: 0.0,
             strongest_bottle: 0.0,
             liquids_only: false,
+            solids_only: false,
         };
         solver.strongest_bottle =
             (0..solver.stocks.len()).map(|i| solver.bottle_strength(i)).filter(|s| s.is_finite()).fold(0.0, f64::max);
@@ -1511,6 +1515,9 @@ impl Solver {
             }
             let liquid = |fi: usize| matches!(self.fine[fi].kind, FineKind::Syringe { .. } | FineKind::Drops { .. });
             if self.liquids_only && (!cand.coarse.counts.is_empty() || cand.fine.is_none_or(|(fi, _)| !liquid(fi))) {
+                return;
+            }
+            if self.solids_only && cand.fine.is_some_and(|(fi, _)| liquid(fi)) {
                 return;
             }
             let method = (like.is_some() || !self.left.is_empty()).then(|| self.method(cand.fine.map(|(fi, _)| fi)));

@@ -332,15 +332,7 @@ impl<'a> Context<'a> {
         // As the person takes it now, where they said and that product makes it.
         let now = self.req.taken_now.as_deref().and_then(|id| self.solver.solve_from(start, id));
         if let (Some(id), None) = (self.req.taken_now.as_deref(), &now) {
-            self.warnings.push(Warning {
-                code: "start-not-preparable",
-                step: Some(0),
-                message: format!(
-                    "Your current {} cannot be made from the {} alone as Taper counts it; step 0 shows a way the products listed make it. Check with your pharmacist how you take it now.",
-                    self.req.start,
-                    self.req.kit.stocks.iter().find(|s| s.product.id == id).map_or(id.to_string(), |s| s.product.describe())
-                ),
-            });
+            return self.as_taken_now(start, exactly, id);
         }
         // No product named with both releases listed: the edges ask, and "tablets" is the answer
         // that leaves it unnamed, so the dose now is immediate release (a re-run: "--taken-as
@@ -353,30 +345,93 @@ impl<'a> Context<'a> {
         };
         let first =
             now.or_else(|| self.solver.solve(start, exactly, 0.0)).or_else(|| self.in_parts(start, exactly, 0.0));
-        let preparation = match first {
+        let preparation = match self.without_made_up_liquid(start, exactly, first) {
             Some(mut c) => {
                 self.divide(0, &mut c.preparation);
                 c.preparation
             }
             None => {
-                let window = Window { low: start, high: start, high_inclusive: true };
-                // Clinical review minor 13: diazepam 10 mg from 2 mg tablets is five tablets, not
-                // impossible; the limit is how many one preparation holds.
-                let why = match self.solver.units_needed(window, 12) {
-                    Some(k) => format!(
-                        "would take {k} tablets or capsules, more than the {} one preparation holds here",
-                        crate::formulation::MAX_PIECES
-                    ),
-                    None => "cannot be made exactly from the products listed".to_string(),
-                };
                 self.warnings.push(Warning {
                     code: "start-not-preparable",
                     step: Some(0),
-                    message: format!("Your current {} {why}; keep preparing it as you do now.", self.req.start),
+                    message: format!(
+                        "Your current {} {}; keep preparing it as you do now.",
+                        self.req.start,
+                        self.cannot_make(exactly)
+                    ),
                 });
                 Preparation::none(start)
             }
         };
+        self.step_zero(start, preparation)
+    }
+
+    /// Step 0 when the product the person named cannot make their dose alone: never another
+    /// product in its place, since step 0 is what they take now (a re-run: alprazolam 10 mg taken
+    /// as 2 mg tablets read "now: 4 × 2 mg tablet + 2 mL of the oral solution", and the move to
+    /// the solution at the first cut went unannounced).
+    fn as_taken_now(&mut self, start: f64, exactly: Window, id: &str) -> Step {
+        let product =
+            self.req.kit.stocks.iter().find(|s| s.product.id == id).map_or(id.to_string(), |s| s.product.describe());
+        let why = match self.solver.units_needed(exactly, 12).filter(|k| *k > crate::formulation::MAX_PIECES) {
+            Some(k) => format!(
+                "would take {k} of the {product} at once, more than the {} one preparation holds here",
+                crate::formulation::MAX_PIECES
+            ),
+            None => format!("cannot be made from the {product} alone as Taper counts it"),
+        };
+        self.warnings.push(Warning {
+            code: "start-not-preparable",
+            step: Some(0),
+            message: format!(
+                "Your current {} {why}; keep taking it as you do now. Check with your pharmacist how you take it now.",
+                self.req.start
+            ),
+        });
+        self.step_zero(start, Preparation::none(start))
+    }
+
+    /// `first`, unless it puts a liquid in step 0 beside or instead of the tablets or capsules
+    /// listed when the person named no product: then the tablets or capsules alone (in parts if
+    /// need be), else `None` (a re-run: alprazolam 10 mg, "tablets", read "now: 4 × 2 mg tablet
+    /// + 2 mL of the oral solution", a liquid the person does not take).
+    fn without_made_up_liquid(&mut self, start: f64, exactly: Window, first: Option<Choice>) -> Option<Choice> {
+        let made_up = |c: &Choice| {
+            self.req.taken_now.is_none()
+                && c.preparation.items.iter().any(|i| matches!(i.unit, Unit::Ml | Unit::Drop))
+                && self
+                    .req
+                    .kit
+                    .stocks
+                    .iter()
+                    .any(|s| matches!(s.product.form, Form::Tablet { .. } | Form::Capsule { .. }))
+        };
+        match first {
+            Some(c) if made_up(&c) => {
+                self.solver.solids_only = true;
+                let solid = self.solver.solve(start, exactly, 0.0).or_else(|| self.in_parts(start, exactly, 0.0));
+                self.solver.solids_only = false;
+                solid
+            }
+            first => first,
+        }
+    }
+
+    /// Why the dose now is not shown made from the products listed. Clinical review minor 13:
+    /// diazepam 10 mg from 2 mg tablets is five tablets, not impossible; the limit is how many
+    /// one preparation holds.
+    fn cannot_make(&self, exactly: Window) -> String {
+        match self.solver.units_needed(exactly, 12) {
+            Some(k) => format!(
+                "would take {k} tablets or capsules, more than the {} one preparation holds here",
+                crate::formulation::MAX_PIECES
+            ),
+            None => "cannot be made exactly from the tablets or capsules listed".to_string(),
+        }
+    }
+
+    /// Step 0 made as `preparation`.
+    fn step_zero(&mut self, start: f64, preparation: Preparation) -> Step {
         self.first_preparation = preparation.clone();
         self.last_preparation = preparation.clone();
         Step {
@@ -809,7 +864,6 @@ impl<'a> Context<'a> {
         choice: &Choice,
         like: Option<&Preparation>,
     ) -> Option<Warning> {
-        let before = like.filter(|p| !p.items.is_empty())?;
         let name = |id: &str| {
             let stock = self.req.kit.stocks.iter().find(|s| s.product.id == id);
             stock.map_or_else(|| id.to_string(), |s| s.product.describe())
@@ -825,11 +879,30 @@ impl<'a> Context<'a> {
             crate::units::join_and(&list)
         };
         let prep = &choice.preparation;
-        let mut new = prep.items.iter().filter(|i| !self.phase.iter().any(|p| p.product_id == i.product_id)).peekable();
+        // Step 0 taken as the person takes it, which no preparation here holds: the change is read
+        // against the product they named, else against how they take it now.
+        let named = self.req.taken_now.as_deref().filter(|_| like.is_none_or(|p| p.items.is_empty()));
+        let mut new = prep
+            .items
+            .iter()
+            .filter(|i| {
+                !self.phase.iter().any(|p| p.product_id == i.product_id) && named != Some(i.product_id.as_str())
+            })
+            .peekable();
         new.peek()?;
+        let (keeps_some, before) = match like.filter(|p| !p.items.is_empty()) {
+            Some(b) => (
+                prep.items.iter().any(|i| b.items.iter().any(|p| p.product_id == i.product_id)),
+                names(&mut b.items.iter()),
+            ),
+            None if index != 1 => return None,
+            None => match named {
+                Some(id) => (prep.items.iter().any(|i| i.product_id == id), name(id)),
+                // Nothing named and nothing shown: as a step 0 no product makes (said there).
+                None => return None,
+            },
+        };
         let taken = names(&mut new);
-        let keeps_some = prep.items.iter().any(|i| before.items.iter().any(|p| p.product_id == i.product_id));
-        let before = names(&mut before.items.iter());
         let change = if keeps_some {
             format!("also uses the {taken} (until now only the {before})")
         } else {
