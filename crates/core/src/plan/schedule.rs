@@ -391,27 +391,25 @@ impl<'a> Context<'a> {
         self.step_zero(start, Preparation::none(start))
     }
 
-    /// `first`, unless it puts a liquid in step 0 beside or instead of the tablets or capsules
-    /// listed when the person named no product: then the tablets or capsules alone (in parts if
-    /// need be), else `None` (a re-run: alprazolam 10 mg, "tablets", read "now: 4 × 2 mg tablet
-    /// + 2 mL of the oral solution", a liquid the person does not take).
+    /// `first`, unless it puts a liquid in step 0 beside the tablets or capsules when the person
+    /// named no product and the tablets or capsules alone make the dose (in parts if need be):
+    /// then those (a re-run: alprazolam 10 mg, "tablets", read "now: 4 × 2 mg tablet + 2 mL of
+    /// the oral solution", a liquid the person does not take).
     fn without_made_up_liquid(&mut self, start: f64, exactly: Window, first: Option<Choice>) -> Option<Choice> {
+        // Only a liquid beside tablets or capsules: a liquid alone may be how a revised plan's
+        // person takes it now, and where the tablets alone cannot make it the mix stays.
         let made_up = |c: &Choice| {
+            let liquid = |i: &Item| matches!(i.unit, Unit::Ml | Unit::Drop);
             self.req.taken_now.is_none()
-                && c.preparation.items.iter().any(|i| matches!(i.unit, Unit::Ml | Unit::Drop))
-                && self
-                    .req
-                    .kit
-                    .stocks
-                    .iter()
-                    .any(|s| matches!(s.product.form, Form::Tablet { .. } | Form::Capsule { .. }))
+                && c.preparation.items.iter().any(liquid)
+                && c.preparation.items.iter().any(|i| !liquid(i))
         };
         match first {
             Some(c) if made_up(&c) => {
                 self.solver.solids_only = true;
                 let solid = self.solver.solve(start, exactly, 0.0).or_else(|| self.in_parts(start, exactly, 0.0));
                 self.solver.solids_only = false;
-                solid
+                solid.or(Some(c))
             }
             first => first,
         }
