@@ -168,7 +168,19 @@ pub enum Unit {
     Mg,
 }
 
+impl Preparation {
+    /// Whether every item is measured from a liquid (and there is at least one).
+    pub fn is_liquid_alone(&self) -> bool {
+        !self.items.is_empty() && self.items.iter().all(|i| i.unit.is_liquid())
+    }
+}
+
 impl Unit {
+    /// Measured from a liquid: drawn up in mL or counted in drops.
+    pub fn is_liquid(self) -> bool {
+        matches!(self, Unit::Ml | Unit::Drop)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Unit::Tablet => "tablet",
@@ -881,13 +893,20 @@ pub struct Solver {
     /// The strongest bottle the person has (as counted), worked out once: `carries` asks of it
     /// for every candidate.
     strongest_bottle: f64,
-    /// While set, only a liquid alone is a candidate (no tablet, capsule or other way beside it):
-    /// for a plan that measures a liquid alone and whose cheapest next dose would put a tablet
-    /// back beside it (`Schedule::liquid_alone`).
-    pub liquids_only: bool,
-    /// While set, no liquid is a candidate: for step 0 of someone who named no product, whose
-    /// tablets or capsules make the dose they take now.
-    pub solids_only: bool,
+    /// Which kinds of preparation are candidates (`Kinds::Any` but for the one solve that asks).
+    pub kinds: Kinds,
+}
+
+/// The kinds of preparation a solve may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kinds {
+    Any,
+    /// A liquid alone, no tablet, capsule or other way beside it: for a plan that measures a
+    /// liquid alone and whose cheapest next dose would put a tablet back beside it.
+    LiquidAlone,
+    /// No liquid: for step 0 of someone who named no product, whose tablets or capsules make the
+    /// dose they take now.
+    NoLiquid,
 }
 
 impl Solver {
@@ -924,8 +943,7 @@ impl Solver {
             bottle_ceiling: f64::INFINITY,
             bottle_floor: 0.0,
             strongest_bottle: 0.0,
-            liquids_only: false,
-            solids_only: false,
+            kinds: Kinds::Any,
         };
         solver.strongest_bottle =
             (0..solver.stocks.len()).map(|i| solver.bottle_strength(i)).filter(|s| s.is_finite()).fold(0.0, f64::max);
@@ -1514,10 +1532,12 @@ impl Solver {
                 return;
             }
             let liquid = |fi: usize| matches!(self.fine[fi].kind, FineKind::Syringe { .. } | FineKind::Drops { .. });
-            if self.liquids_only && (!cand.coarse.counts.is_empty() || cand.fine.is_none_or(|(fi, _)| !liquid(fi))) {
-                return;
-            }
-            if self.solids_only && cand.fine.is_some_and(|(fi, _)| liquid(fi)) {
+            let refused = match self.kinds {
+                Kinds::Any => false,
+                Kinds::LiquidAlone => !cand.coarse.counts.is_empty() || cand.fine.is_none_or(|(fi, _)| !liquid(fi)),
+                Kinds::NoLiquid => cand.fine.is_some_and(|(fi, _)| liquid(fi)),
+            };
+            if refused {
                 return;
             }
             let method = (like.is_some() || !self.left.is_empty()).then(|| self.method(cand.fine.map(|(fi, _)| fi)));

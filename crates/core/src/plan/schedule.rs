@@ -11,7 +11,7 @@ pub use super::types::*;
 pub use crate::catalogue::short_citation;
 use crate::catalogue::{CapsuleContents, Catalogue, Drug, Form};
 use crate::error::{InputError, PlanError};
-use crate::formulation::{Choice, Item, Landing, Preparation, Solver, Stock, Unit, Window};
+use crate::formulation::{Choice, Item, Kinds, Landing, Preparation, Solver, Stock, Unit, Window};
 use crate::occupancy::Occupancy;
 use crate::pace::{CutRule, Pace};
 use crate::units::{DoseTimes, Mg, trim_number as n};
@@ -399,16 +399,15 @@ impl<'a> Context<'a> {
         // Only a liquid beside tablets or capsules: a liquid alone may be how a revised plan's
         // person takes it now, and where the tablets alone cannot make it the mix stays.
         let made_up = |c: &Choice| {
-            let liquid = |i: &Item| matches!(i.unit, Unit::Ml | Unit::Drop);
             self.req.taken_now.is_none()
-                && c.preparation.items.iter().any(liquid)
-                && c.preparation.items.iter().any(|i| !liquid(i))
+                && c.preparation.items.iter().any(|i| i.unit.is_liquid())
+                && c.preparation.items.iter().any(|i| !i.unit.is_liquid())
         };
         match first {
             Some(c) if made_up(&c) => {
-                self.solver.solids_only = true;
+                self.solver.kinds = Kinds::NoLiquid;
                 let solid = self.solver.solve(start, exactly, 0.0).or_else(|| self.in_parts(start, exactly, 0.0));
-                self.solver.solids_only = false;
+                self.solver.kinds = Kinds::Any;
                 solid.or(Some(c))
             }
             first => first,
@@ -1098,11 +1097,10 @@ impl<'a> Context<'a> {
         like: Option<&Preparation>,
         exact: bool,
     ) -> Option<Choice> {
-        let before =
-            like.filter(|b| !b.items.is_empty() && b.items.iter().all(|i| matches!(i.unit, Unit::Ml | Unit::Drop)))?;
-        self.solver.liquids_only = true;
+        let before = like.filter(|b| b.is_liquid_alone())?;
+        self.solver.kinds = Kinds::LiquidAlone;
         let found = self.find(aim, window, tolerance, Some(before), exact);
-        self.solver.liquids_only = false;
+        self.solver.kinds = Kinds::Any;
         // Off the aim is allowed inside the window the pace gives: one way of measuring is
         // worth more than a point target (a re-run: venlafaxine's solution, 2.9 mL of the
         // weaker bottle, rather than half a tablet beside 1.2 mL).
@@ -1129,15 +1127,11 @@ impl<'a> Context<'a> {
         let dropped = |id: &str| self.used.iter().any(|u| u == id) && !before.items.iter().any(|b| b.product_id == id);
         // Products only once a liquid is measured: between tablets alone, a strength coming back
         // is how small cuts are made (2 mg tablets beside 5 mg ones), not a swing.
-        let liquid_alone = !before.method.is_empty()
-            && !before.items.is_empty()
-            && before.items.iter().all(|i| matches!(i.unit, Unit::Ml | Unit::Drop));
+        let liquid_alone = !before.method.is_empty() && before.is_liquid_alone();
         // Nor, once the liquid is measured alone, put tablets or capsules beside it, even ones
         // never used: a re-run's sertraline went concentrate alone, then a quarter, a half and a
         // whole 25 mg tablet beside it for three steps, then back to the concentrate alone.
-        let solid_beside = |i: &crate::formulation::Item| {
-            !matches!(i.unit, Unit::Ml | Unit::Drop) && !before.items.iter().any(|b| b.product_id == i.product_id)
-        };
+        let solid_beside = |i: &Item| !i.unit.is_liquid() && !before.items.iter().any(|b| b.product_id == i.product_id);
         (p.method != before.method && self.solver.has_left(&p.method))
             || (liquid_alone && p.items.iter().any(|i| dropped(&i.product_id) || solid_beside(i)))
     }
