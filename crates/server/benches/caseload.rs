@@ -81,13 +81,18 @@ async fn template_plan(base: &str, store: &Store, start: &str) -> (String, Strin
     (rev.settings, rev.steps)
 }
 
-async fn seed(base: &str, store: &Store, people: usize, days: usize) {
+/// A template plan, started today, with the settings and steps of one made through the form.
+struct Template {
+    settings: String,
+    steps: String,
+}
+
+async fn seed(base: &str, store: &Store, people: usize, days: usize) -> Template {
     let today = jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    let start = today.checked_sub(i64::try_from(days).expect("days").days()).expect("start");
     // A start far back is refused as more than one cut at once; the plan starts today and the
     // history is check-ins and questionnaires, which is what the caseload reads for flags.
     let (settings, steps) = template_plan(base, store, &today.to_string()).await;
-    let clinician = store.user_by_email("dr@example.org").await.expect("query").expect("clinician").id;
+    let template = Template { settings, steps };
     let now = jiff::Timestamp::now();
     for p in 0..people {
         let email = format!("p{p}@example.org");
@@ -100,64 +105,75 @@ async fn seed(base: &str, store: &Store, people: usize, days: usize) {
             country: None,
         };
         let user = store.create_user(&new, now).await.expect("user").id;
-        let scores: Vec<Vec<Option<u8>>> =
-            (0..days).map(|d| (0..23).map(|k| Some(u8::try_from((d + k + p) % 3).expect("small"))).collect()).collect();
-        let checkins = (0..days)
-            .map(|d| NewCheckIn {
-                date: start.checked_add(i64::try_from(d).expect("day").days()).expect("date"),
-                scores: &scores[d],
-                burden: scores[d].iter().flatten().map(|&s| u32::from(s)).sum(),
-                wellbeing: 6,
-                sleep_hours: Some(7.0),
-                note: "a note",
-                own: &[],
-            })
-            .collect();
-        let answers = [1u8, 1, 1, 1, 0, 0, 0, 0, 0];
-        let questionnaires = (0..days)
-            .step_by(14)
-            .map(|d| ImportedQuestionnaire {
-                instrument: "phq9",
-                date: start.checked_add(i64::try_from(d).expect("day").days()).expect("date"),
-                answers: &answers,
-                total: 4,
-                item9: Some(0),
-                difficulty: None,
-            })
-            .collect();
-        let records = AccountRecords {
-            time_zone: "UTC",
-            country: None,
-            plans: vec![],
-            doses: vec![],
-            checkins,
-            questionnaires,
-            item9_answers: vec![],
-            daily_safety_answers: vec![],
-            assessments: vec![],
-            med_events: vec![],
-            med_background: None,
-            safety_plan: None,
-            supplies: vec![],
-            own_symptoms: &[],
-            switches: vec![],
-        };
-        store.import_account(user, &records, now).await.expect("import");
-        let rev = NewRevision {
-            effective: today,
-            day_offset: 0,
-            hold: false,
-            settings: &settings,
-            steps: &steps,
-            reason: "Plan created",
-            proposal: None,
-        };
-        store.create_plan(user, "citalopram", &rev, &[], now).await.expect("plan");
-        let code = format!("bench-{p}");
-        let expires = now.checked_add(jiff::SignedDuration::from_hours(24)).expect("expiry");
-        store.create_invite(user, &code, "bench", true, Scope::all(), now, expires).await.expect("invite");
-        store.redeem_invite(&code, clinician, now).await.expect("share");
+        give_history(store, user, p, days, &template).await;
     }
+    template
+}
+
+/// `days` of check-ins up to yesterday, a PHQ-9 every two weeks, the template plan, and a share
+/// with the clinician (`dr@example.org`); `p` varies the scores from person to person.
+async fn give_history(store: &Store, user: taper_store::UserId, p: usize, days: usize, template: &Template) {
+    let now = jiff::Timestamp::now();
+    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    let start = today.checked_sub(i64::try_from(days).expect("days").days()).expect("start");
+    let clinician = store.user_by_email("dr@example.org").await.expect("query").expect("clinician").id;
+    let scores: Vec<Vec<Option<u8>>> =
+        (0..days).map(|d| (0..23).map(|k| Some(u8::try_from((d + k + p) % 3).expect("small"))).collect()).collect();
+    let checkins = (0..days)
+        .map(|d| NewCheckIn {
+            date: start.checked_add(i64::try_from(d).expect("day").days()).expect("date"),
+            scores: &scores[d],
+            burden: scores[d].iter().flatten().map(|&s| u32::from(s)).sum(),
+            wellbeing: 6,
+            sleep_hours: Some(7.0),
+            note: "a note",
+            own: &[],
+        })
+        .collect();
+    let answers = [1u8, 1, 1, 1, 0, 0, 0, 0, 0];
+    let questionnaires = (0..days)
+        .step_by(14)
+        .map(|d| ImportedQuestionnaire {
+            instrument: "phq9",
+            date: start.checked_add(i64::try_from(d).expect("day").days()).expect("date"),
+            answers: &answers,
+            total: 4,
+            item9: Some(0),
+            difficulty: None,
+        })
+        .collect();
+    let records = AccountRecords {
+        time_zone: "UTC",
+        country: None,
+        plans: vec![],
+        doses: vec![],
+        checkins,
+        questionnaires,
+        item9_answers: vec![],
+        daily_safety_answers: vec![],
+        assessments: vec![],
+        med_events: vec![],
+        med_background: None,
+        safety_plan: None,
+        supplies: vec![],
+        own_symptoms: &[],
+        switches: vec![],
+    };
+    store.import_account(user, &records, now).await.expect("import");
+    let rev = NewRevision {
+        effective: today,
+        day_offset: 0,
+        hold: false,
+        settings: &template.settings,
+        steps: &template.steps,
+        reason: "Plan created",
+        proposal: None,
+    };
+    store.create_plan(user, "citalopram", &rev, &[], now).await.expect("plan");
+    let code = format!("bench-{user}");
+    let expires = now.checked_add(jiff::SignedDuration::from_hours(24)).expect("expiry");
+    store.create_invite(user, &code, "bench", true, Scope::all(), now, expires).await.expect("invite");
+    store.redeem_invite(&code, clinician, now).await.expect("share");
 }
 
 /// A bare axum hello-world on a port of its own: the limit the caseload is compared with.
@@ -183,7 +199,7 @@ fn main() {
         tokio::spawn(async move { axum::serve(listener, router).await });
         let dr = signed_up(&base, "dr@example.org", "clinician").await;
         let seeding = Instant::now();
-        seed(&base, &store, people, days).await;
+        let template = seed(&base, &store, people, days).await;
         eprintln!("seeded {people} people × {days} days in {:.1} s", seeding.elapsed().as_secs_f64());
 
         let hello_base = hello().await;
@@ -217,5 +233,36 @@ fn main() {
         taper_server::readings::sweep(&state, jiff::Timestamp::now()).await.expect("sweep");
         eprintln!("readings kept for {people} people in {:.1} s", kept.elapsed().as_secs_f64());
         report("readings kept", median(rounds, view).await);
+
+        // One person's own pages and their clinician's page of them, with 60 days of history
+        // and with `days` (issue 21: each within 1.5× between the two).
+        let mut at = Vec::new();
+        for (n, history) in [60, days].into_iter().enumerate() {
+            let email = format!("page{n}@example.org");
+            let person = signed_up(&base, &email, "person").await;
+            let user = store.user_by_email(&email).await.expect("query").expect("person").id;
+            give_history(&store, user, n, history, &template).await;
+            taper_server::readings::sweep(&state, jiff::Timestamp::now()).await.expect("sweep");
+            let mut times = Vec::new();
+            for path in ["/today", "/progress", "/checkin"] {
+                let url = format!("{base}{path}");
+                times.push(median(rounds * 3, || async { assert!(text(&person, url.clone()).await.contains("</html>")) }).await);
+            }
+            let url = format!("{base}/people/{user}");
+            times.push(median(rounds * 3, || async { assert!(text(&dr, url.clone()).await.contains("</html>")) }).await);
+            at.push((history, times));
+        }
+        for (i, page) in ["/today", "/progress", "/checkin", "/people/{id}"].iter().enumerate() {
+            let (short, long) = (at[0].1[i], at[1].1[i]);
+            println!(
+                "GET {page}: {:.1} ms with {} days, {:.1} ms with {} days ({:.2}× the shorter; {:.0}× hello-world)",
+                short.as_secs_f64() * 1e3,
+                at[0].0,
+                long.as_secs_f64() * 1e3,
+                at[1].0,
+                long.as_secs_f64() / short.as_secs_f64(),
+                long.as_secs_f64() / limit.as_secs_f64()
+            );
+        }
     });
 }

@@ -22,6 +22,7 @@ pub mod mail;
 pub mod metrics;
 pub mod notices;
 pub mod pages;
+pub mod plan_cache;
 pub mod readings;
 pub mod reminders;
 pub mod self_harm;
@@ -88,6 +89,8 @@ pub struct Inner {
     /// What `/metrics` counts, and the token that opens it (off without one).
     pub metrics: Arc<metrics::Metrics>,
     pub metrics_token: Option<String>,
+    /// Plan revisions read and parsed once (`plan_cache`).
+    pub plans: plan_cache::Plans,
 }
 
 /// How long a request waits for a plan before saying so; the planner's own limits keep real
@@ -145,6 +148,7 @@ impl AppState {
             mail: None,
             metrics: Arc::new(metrics::Metrics::with_planners(planners)),
             metrics_token: None,
+            plans: plan_cache::Plans::default(),
         })))
     }
 

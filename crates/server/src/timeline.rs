@@ -3,22 +3,37 @@
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use taper_core::adapt::{self, Action, FirstCut, Situation};
 use taper_core::consent::Scope;
 use taper_core::course::{self, OnDate, ScheduledDose, Segment};
 use taper_core::waves::{self, Analysis, Entry};
+
 use taper_store::{
-    CheckInRecord, NewProposal, NewRevision, PlanWithRevisions, ProposalRecord, ProposalStatus, Revision,
+    CheckInRecord, NewProposal, NewRevision, PlanHeads, PlanWithRevisions, ProposalRecord, ProposalStatus,
+    RevisionBody, RevisionHead,
 };
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
 use crate::settings::{PlanSettings, StoredPlan, StoredStep};
 
+/// One revision of a plan, its settings and steps parsed.
 pub struct Rev {
-    pub record: Revision,
+    pub record: RevisionHead,
+    /// Why this revision was made ("Plan created", a hold, a suggestion taken).
+    pub reason: String,
     pub settings: PlanSettings,
     pub plan: StoredPlan,
+}
+
+impl Rev {
+    fn parse(record: RevisionHead, body: &RevisionBody, catalogue: &taper_core::Catalogue) -> AppResult<Rev> {
+        let settings: PlanSettings = AppError::stored("plan settings", &body.settings)?;
+        let settings = settings.effective(catalogue);
+        let plan: StoredPlan = AppError::stored("plan", &body.steps)?;
+        Ok(Rev { record, reason: body.reason.clone(), settings, plan })
+    }
 }
 
 /// One dose of a day (`Course::doses_of`): its time ("" and `None` for the day's one dose), in
@@ -32,41 +47,96 @@ pub struct DayDose {
 
 pub struct Course {
     pub plan_id: taper_store::PlanId,
-    pub revs: Vec<Rev>,
+    pub revs: Vec<Arc<Rev>>,
     pub segments: Vec<Segment>,
 }
 
 impl Course {
+    /// A plan read whole (its settings and steps with it).
     pub fn from_record(p: PlanWithRevisions, catalogue: &taper_core::Catalogue) -> AppResult<Course> {
-        let mut revs = Vec::new();
-        for r in p.revisions {
-            let settings: PlanSettings = AppError::stored("plan settings", &r.settings)?;
-            let settings = settings.effective(catalogue);
-            let plan: StoredPlan = AppError::stored("plan", &r.steps)?;
-            revs.push(Rev { record: r, settings, plan });
-        }
+        let (heads, bodies): (PlanHeads, Vec<RevisionBody>) = p.into();
+        let revs = heads
+            .revisions
+            .into_iter()
+            .zip(bodies)
+            .map(|(head, body)| Rev::parse(head, &body, catalogue).map(Arc::new))
+            .collect::<AppResult<Vec<_>>>()?;
+        Course::from_revs(heads.plan.id, revs)
+    }
+
+    fn from_revs(plan_id: taper_store::PlanId, revs: Vec<Arc<Rev>>) -> AppResult<Course> {
         if revs.is_empty() {
             return Err(AppError::bug("reading a stored plan: it has no revisions"));
         }
         let segments =
             revs.iter().map(|r| segment(r.record.effective, r.record.day_offset, r.record.hold, &r.plan)).collect();
-        Ok(Course { plan_id: p.plan.id, revs, segments })
+        Ok(Course { plan_id, revs, segments })
+    }
+
+    /// `owner`'s plans from their revisions' heads: each revision's settings and steps as
+    /// parsed before (`plan_cache`), the rest read in one query and kept.
+    pub async fn of_heads(
+        state: &AppState,
+        owner: taper_store::UserId,
+        plans: Vec<PlanHeads>,
+    ) -> AppResult<Vec<Course>> {
+        Ok(Course::of_many(state, vec![(owner, plans)]).await?.pop().unwrap_or_default())
+    }
+
+    /// Each owner's plans from their heads, as `of_heads`, with one read for everyone's
+    /// revisions not known yet.
+    pub async fn of_many(
+        state: &AppState,
+        owners: Vec<(taper_store::UserId, Vec<PlanHeads>)>,
+    ) -> AppResult<Vec<Vec<Course>>> {
+        let heads = || owners.iter().flat_map(|(_, plans)| plans).flat_map(|p| &p.revisions);
+        let missing: Vec<taper_store::RevisionId> =
+            heads().map(|h| h.id).filter(|id| state.plans.get(*id).is_none()).collect();
+        let mut bodies =
+            if missing.is_empty() { Default::default() } else { state.store.revision_bodies(&missing).await? };
+        let mut out = Vec::with_capacity(owners.len());
+        for (owner, plans) in owners {
+            let mut courses = Vec::with_capacity(plans.len());
+            for p in plans {
+                let mut revs = Vec::with_capacity(p.revisions.len());
+                for head in p.revisions {
+                    let rev = match bodies.remove(&head.id) {
+                        Some(body) => {
+                            let rev = Arc::new(Rev::parse(head, &body, &state.catalogue)?);
+                            state.plans.keep(owner, rev.record.id, Arc::clone(&rev));
+                            rev
+                        }
+                        // Known before, or forgotten since (the cache full): read it alone.
+                        None => match state.plans.get(head.id) {
+                            Some(rev) => rev,
+                            None => {
+                                let body = state.store.revision_bodies(&[head.id]).await?.remove(&head.id).ok_or_else(
+                                    || AppError::bug("a plan revision's settings and steps cannot be read"),
+                                )?;
+                                let rev = Arc::new(Rev::parse(head, &body, &state.catalogue)?);
+                                state.plans.keep(owner, rev.record.id, Arc::clone(&rev));
+                                rev
+                            }
+                        },
+                    };
+                    revs.push(rev);
+                }
+                courses.push(Course::from_revs(p.plan.id, revs)?);
+            }
+            out.push(courses);
+        }
+        Ok(out)
     }
 
     /// The person's first plan in force, if they have one: what a page about one plan shows when
     /// none is chosen.
     pub async fn load(state: &AppState, user: taper_store::UserId) -> AppResult<Option<Course>> {
-        let Some(first) = state.store.active_plans(user).await?.into_iter().next() else { return Ok(None) };
-        Ok(Some(Course::from_record(state.store.plan(user, first.id).await?, &state.catalogue)?))
+        Ok(Course::load_all(state, user).await?.into_iter().next())
     }
 
     /// Every plan the person has in force (several at once: issue 20), oldest first.
     pub async fn load_all(state: &AppState, user: taper_store::UserId) -> AppResult<Vec<Course>> {
-        let mut out = Vec::new();
-        for p in state.store.active_plans(user).await? {
-            out.push(Course::from_record(state.store.plan(user, p.id).await?, &state.catalogue)?);
-        }
-        Ok(out)
+        Course::of_heads(state, user, state.store.active_plan_heads(user).await?).await
     }
 
     /// The plan in force a page or form names (`plan`, its id), or the first when a page names
@@ -77,20 +147,23 @@ impl Course {
         user: taper_store::UserId,
         plan: Option<&str>,
     ) -> AppResult<Option<Course>> {
+        let mut heads = state.store.active_plan_heads(user).await?;
         let Some(raw) = plan.map(str::trim).filter(|p| !p.is_empty()) else {
             // A form that names no plan, from a person with several, acts on none of them.
-            if plan.is_some() && state.store.active_plans(user).await?.len() > 1 {
+            if plan.is_some() && heads.len() > 1 {
                 return Err(AppError::BadRequest(
                     "You have more than one plan: use the buttons on Today, which say which medicine each is for. Nothing was changed.".into(),
                 ));
             }
-            return Course::load(state, user).await;
+            heads.truncate(1);
+            return Ok(Course::of_heads(state, user, heads).await?.pop());
         };
         let id: taper_store::PlanId = raw.parse().map_err(|_| AppError::NotFound)?;
-        if !state.store.active_plans(user).await?.iter().any(|p| p.id == id) {
-            return Err(AppError::NotFound);
+        heads.retain(|p| p.plan.id == id);
+        match Course::of_heads(state, user, heads).await?.pop() {
+            Some(course) => Ok(Some(course)),
+            None => Err(AppError::NotFound),
         }
-        Ok(Some(Course::from_record(state.store.plan(user, id).await?, &state.catalogue)?))
     }
 
     /// The plan as the several-plans rule reads it (`regimen::Taper`): its cuts from `today` on.
@@ -742,7 +815,7 @@ enum Levels {
 /// What a person's reading is made from, as read from the store.
 struct Reads {
     owner: taper_store::User,
-    plans: Vec<taper_store::PlanWithRevisions>,
+    plans: Vec<Course>,
     levels: Levels,
     /// Every questionnaire with its answers, for one person's page; none for a caseload.
     questionnaires: Option<Vec<taper_store::QuestionnaireRecord>>,
@@ -755,10 +828,7 @@ struct Reads {
 
 pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::Timestamp) -> AppResult<Record> {
     let user = state.store.user(owner).await?;
-    let mut plans = Vec::new();
-    for p in state.store.active_plans(owner).await? {
-        plans.push(state.store.plan(owner, p.id).await?);
-    }
+    let plans = Course::load_all(state, owner).await?;
     let questionnaires = state.store.questionnaires(owner).await?;
     let reads = Reads {
         owner: user,
@@ -786,7 +856,7 @@ pub async fn records_of(
 ) -> AppResult<Vec<Record>> {
     let store = &state.store;
     let mut users = store.users_of(owners).await?;
-    let mut plans = store.active_plans_of(owners).await?;
+    let mut plans = store.active_plan_heads_of(owners).await?;
     // What was kept of each person's check-ins, not the check-ins (issue 21); the check-ins
     // only of those whose kept reading is stale or missing, all in one read.
     let mut kept = store.readings_of(owners).await?;
@@ -798,17 +868,22 @@ pub async fn records_of(
         .collect();
     let mut levels = store.day_levels_of(&stale).await?;
     // Scores alone: the caseload shows no answers (issue 21: they were a third of its time).
-    let mut scores = store.questionnaire_scores_of(owners).await?;
+    let mut scores =
+        store.questionnaire_scores_of(owners, &taper_core::measures::Instrument::ALL.map(|i| i.key())).await?;
     let mut signals = store.signals_of(owners).await?;
     let mut daily = store.daily_safety_answers_of(owners).await?;
     let mut notes = store.flag_notes_of(owners).await?;
     let mut switches = store.active_switches_of(owners).await?;
+    let heads: Vec<(taper_store::UserId, Vec<PlanHeads>)> =
+        owners.iter().map(|id| (*id, plans.remove(id).unwrap_or_default())).collect();
+    let mut courses: std::collections::HashMap<taper_store::UserId, Vec<Course>> =
+        owners.iter().copied().zip(Course::of_many(state, heads).await?).collect();
     let mut out = Vec::with_capacity(owners.len());
     for id in owners {
         let Some(owner) = users.remove(id) else { continue };
         let reads = Reads {
             owner,
-            plans: plans.remove(id).unwrap_or_default(),
+            plans: courses.remove(id).unwrap_or_default(),
             levels: Levels::Kept { last: last.remove(id), kept: kept.remove(id), read: levels.remove(id) },
             questionnaires: None,
             scores: scores.remove(id).unwrap_or_default(),
@@ -827,8 +902,7 @@ async fn record_from(state: &AppState, reads: Reads, now: jiff::Timestamp) -> Ap
     let Reads { owner, plans, levels, questionnaires, scores, signals, daily, notes, switch } = reads;
     let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let today = now.to_zoned_datetime(tz).date();
-    let courses = plans.into_iter().map(|p| Course::from_record(p, &state.catalogue)).collect::<AppResult<Vec<_>>>()?;
-    let mut all = courses.into_iter();
+    let mut all = plans.into_iter();
     let course = all.next();
     let others: Vec<Course> = all.collect();
     let changed = first_change(course.iter().chain(&others), today);

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use crate::{
-    FlagNote, FlagNoteKind, PlanRecord, PlanWithRevisions, QuestionnaireRecord, REVISION_COLUMNS, Result, Revision,
-    RevisionRow, SafetySignal, Store, SwitchRecord, USER_COLUMNS, User, UserId, UserRow, trusted, uuid,
+    FlagNote, FlagNoteKind, PlanHeads, PlanRecord, QuestionnaireRecord, REVISION_HEAD_COLUMNS, Result, RevisionBody,
+    RevisionHead, RevisionHeadRow, RevisionId, SafetySignal, Store, SwitchRecord, USER_COLUMNS, User, UserId, UserRow,
+    trusted, uuid,
 };
 
 /// People a query names at most: well inside both databases' limits on bound values.
@@ -55,24 +56,28 @@ pub(crate) struct FlagNoteRow {
     at: i64,
 }
 
-/// The scores of `questionnaire_scores_of`'s text, oldest first (by day, then as saved).
-fn scores_from(joined: Option<&str>) -> Result<Vec<crate::QuestionnaireScore>> {
-    let mut out = Vec::new();
-    for entry in joined.unwrap_or("").split(',').filter(|e| !e.is_empty()) {
-        let bad = |why: &str| crate::StoreError::Corrupt(format!("questionnaire score '{entry}': {why}"));
-        let f: Vec<&str> = entry.split(':').collect();
-        let [instrument, date, total, item9, created] = f[..] else { return Err(bad("not five fields")) };
-        let score = crate::QuestionnaireScore {
-            instrument: instrument.to_string(),
-            date: date.parse().map_err(|_| bad("date"))?,
-            total: total.parse().map_err(|_| bad("total"))?,
-            item9: if item9.is_empty() { None } else { Some(item9.parse().map_err(|_| bad("item 9"))?) },
-        };
-        let created: i64 = created.parse().map_err(|_| bad("saved at"))?;
-        out.push((score.date, created, score));
+#[derive(sqlx::FromRow)]
+struct ScoreRow {
+    instrument: String,
+    date: String,
+    total: i64,
+    item9: Option<i64>,
+    /// Read for the order alone.
+    #[allow(dead_code)]
+    created_at: i64,
+}
+
+impl TryFrom<ScoreRow> for crate::QuestionnaireScore {
+    type Error = crate::StoreError;
+    fn try_from(r: ScoreRow) -> Result<crate::QuestionnaireScore> {
+        let bad = |why: &str| crate::StoreError::Corrupt(format!("questionnaire score on '{}': {why}", r.date));
+        Ok(crate::QuestionnaireScore {
+            instrument: r.instrument.clone(),
+            date: r.date.parse().map_err(|_| bad("date"))?,
+            total: u32::try_from(r.total).map_err(|_| bad("total"))?,
+            item9: r.item9.map(|v| u8::try_from(v).map_err(|_| bad("item 9"))).transpose()?,
+        })
     }
-    out.sort_by_key(|e| (e.0, e.1));
-    Ok(out.into_iter().map(|(_, _, s)| s).collect())
 }
 
 /// One aggregated text column (`joined`).
@@ -115,8 +120,10 @@ impl Store {
         rows.into_iter().map(|(k, r)| Ok((uuid(&k)?, User::try_from(r)?))).collect()
     }
 
-    /// Each person's plans in force with their revisions, oldest first (as `active_plans` and `plan`).
-    pub async fn active_plans_of(&self, people: &[UserId]) -> Result<HashMap<UserId, Vec<PlanWithRevisions>>> {
+    /// Each person's plans in force, oldest first, with the heads of their revisions (as
+    /// `active_plan_heads`): the settings and steps are read by `revision_bodies`, only for
+    /// revisions not already known.
+    pub async fn active_plan_heads_of(&self, people: &[UserId]) -> Result<HashMap<UserId, Vec<PlanHeads>>> {
         let plans: Vec<(String, crate::plans::PlanRow)> = self
             .keyed_people(
                 people,
@@ -126,19 +133,42 @@ impl Store {
             .await?;
         let ids: Vec<String> = plans.iter().map(|(_, p)| p.id.clone()).collect();
         let sql = format!(
-            "SELECT plan_id AS owner_key, {REVISION_COLUMNS} FROM plan_revisions WHERE plan_id IN ({{keys}}) \
+            "SELECT plan_id AS owner_key, {REVISION_HEAD_COLUMNS} FROM plan_revisions WHERE plan_id IN ({{keys}}) \
              ORDER BY plan_id, number"
         );
-        let mut revisions = grouped(self.keyed::<RevisionRow>(&ids, &sql).await?);
-        let mut out: HashMap<UserId, Vec<PlanWithRevisions>> = HashMap::new();
+        let mut revisions = grouped(self.keyed::<RevisionHeadRow>(&ids, &sql).await?);
+        let mut out: HashMap<UserId, Vec<PlanHeads>> = HashMap::new();
         for (owner, row) in plans {
             let revs = revisions.remove(&row.id).unwrap_or_default();
-            out.entry(uuid(&owner)?).or_default().push(PlanWithRevisions {
+            out.entry(uuid(&owner)?).or_default().push(PlanHeads {
                 plan: PlanRecord::try_from(row)?,
-                revisions: revs.into_iter().map(Revision::try_from).collect::<Result<_>>()?,
+                revisions: revs.into_iter().map(RevisionHead::try_from).collect::<Result<_>>()?,
             });
         }
         Ok(out)
+    }
+
+    /// The person's plans in force, oldest first, with the heads of their revisions.
+    pub async fn active_plan_heads(&self, user: UserId) -> Result<Vec<PlanHeads>> {
+        Ok(self.active_plan_heads_of(&[user]).await?.remove(&user).unwrap_or_default())
+    }
+
+    /// The settings and steps of the revisions `ids` (of any plan: a revision's id is known only
+    /// from its plan's heads, read for its owner).
+    pub async fn revision_bodies(&self, ids: &[RevisionId]) -> Result<HashMap<RevisionId, RevisionBody>> {
+        #[derive(sqlx::FromRow)]
+        struct BodyRow {
+            settings: String,
+            steps: String,
+            reason: String,
+        }
+        let keys: Vec<String> = ids.iter().map(RevisionId::to_string).collect();
+        let rows: Vec<(String, BodyRow)> = self
+            .keyed(&keys, "SELECT id AS owner_key, settings, steps, reason FROM plan_revisions WHERE id IN ({keys})")
+            .await?;
+        rows.into_iter()
+            .map(|(k, r)| Ok((uuid(&k)?, RevisionBody { settings: r.settings, steps: r.steps, reason: r.reason })))
+            .collect()
     }
 
     /// Each person's check-in days and levels (as `day_levels`), one aggregated row each.
@@ -165,27 +195,56 @@ impl Store {
         by_person(grouped(decoded))
     }
 
-    /// Each person's questionnaire scores, oldest first, without their answers: one aggregated
-    /// row each ("instrument:date:total:item9:created", integers and keys only, so SQLite turns
-    /// no float into text), for the caseload's flags (issue 21).
+    /// The questionnaire scores a caseload's flags read, without their answers, oldest first
+    /// (by day, then as saved): of each person's each questionnaire of `instruments`, those of
+    /// its first day and of its two latest days, and every one with item 9 above zero. The flags compare the latest score
+    /// with the first and with the latest of an earlier day (`measures::compared_with`), count
+    /// from the latest when the next is due, and keep every item-9 answer above zero; two years
+    /// of fortnightly scores were a third of a caseload's time (issue 21). A route test checks
+    /// the caseload's flags equal those read from every score.
     pub async fn questionnaire_scores_of(
         &self,
         people: &[UserId],
+        instruments: &[&str],
     ) -> Result<HashMap<UserId, Vec<crate::QuestionnaireScore>>> {
-        let entry = match self.backend {
-            crate::Backend::Sqlite => {
-                "group_concat(instrument || ':' || date || ':' || total || ':' || COALESCE(item9, '') || ':' || created_at, ',')"
+        // Every step an index seek (`questionnaires_marks`), none a scan of a person's years of
+        // scores: each questionnaire's first and latest day, the latest day before that, then the
+        // rows of the first day, of the two latest, and with item 9 above zero between.
+        const ROWS: &str = "q.user_id AS owner_key, q.instrument, q.date, q.total, q.item9, q.created_at";
+        const OF_MARK: &str =
+            "FROM marks m JOIN questionnaires q ON q.user_id = m.user_id AND q.instrument = m.instrument";
+        let mut decoded = Vec::new();
+        for chunk in people.chunks(CHUNK) {
+            let values =
+                |from: usize, n: usize| (from..from + n).map(|i| format!("(${i})")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "WITH people (user_id) AS (VALUES {people}), kinds (instrument) AS (VALUES {kinds}), \
+                 ends AS MATERIALIZED (SELECT p.user_id, k.instrument, \
+                 (SELECT MIN(q.date) FROM questionnaires q WHERE q.user_id = p.user_id AND q.instrument = k.instrument) AS first_day, \
+                 (SELECT MAX(q.date) FROM questionnaires q WHERE q.user_id = p.user_id AND q.instrument = k.instrument) AS last_day \
+                 FROM people p CROSS JOIN kinds k), \
+                 marks AS MATERIALIZED (SELECT e.user_id, e.instrument, e.first_day, COALESCE((SELECT MAX(q.date) \
+                 FROM questionnaires q WHERE q.user_id = e.user_id AND q.instrument = e.instrument AND q.date < e.last_day), \
+                 e.last_day) AS from_day FROM ends e WHERE e.first_day IS NOT NULL) \
+                 SELECT {ROWS} {OF_MARK} AND q.date = m.first_day \
+                 UNION ALL SELECT {ROWS} {OF_MARK} AND q.date >= m.from_day AND q.date > m.first_day \
+                 UNION ALL SELECT {ROWS} {OF_MARK} AND q.item9 > 0 AND q.date > m.first_day AND q.date < m.from_day \
+                 ORDER BY owner_key, date, created_at",
+                people = values(1, chunk.len()),
+                kinds = values(chunk.len() + 1, instruments.len()),
+            );
+            let mut query = sqlx::query_as::<_, Keyed<ScoreRow>>(trusted(sql));
+            for k in chunk {
+                query = query.bind(k.to_string());
             }
-            crate::Backend::Postgres => {
-                "string_agg(instrument || ':' || date || ':' || total::text || ':' || COALESCE(item9::text, '') || ':' \
-                 || created_at::text, ',')"
+            for i in instruments {
+                query = query.bind((*i).to_string());
             }
-        };
-        let sql = format!(
-            "SELECT user_id AS owner_key, {entry} AS joined FROM questionnaires WHERE user_id IN ({{keys}}) GROUP BY user_id"
-        );
-        let rows: Vec<(String, JoinedRow)> = self.keyed_people(people, &sql).await?;
-        rows.into_iter().map(|(k, r)| Ok((uuid(&k)?, scores_from(r.joined.as_deref())?))).collect()
+            for k in query.fetch_all(&self.pool).await? {
+                decoded.push((k.owner_key, crate::QuestionnaireScore::try_from(k.row)?));
+            }
+        }
+        by_person(grouped(decoded))
     }
 
     /// Each person's answers kept on their own in `table` (`safety_signals` or

@@ -99,6 +99,82 @@ pub struct Revision {
     pub created_at: Timestamp,
 }
 
+/// A revision without its settings and steps: what a page needs to know which revisions a plan
+/// has, so that the server can keep each one's settings and steps as it read them once
+/// (revisions never change; issue 21: every page read and parsed every plan's steps again).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevisionHead {
+    pub id: RevisionId,
+    pub number: i64,
+    pub effective: Date,
+    pub day_offset: u32,
+    pub hold: bool,
+    pub proposal: Option<ProposalId>,
+    pub created_at: Timestamp,
+}
+
+/// A revision's settings and steps, as stored (JSON, defined by the server), and its reason
+/// (up to 2,000 characters, too long for an index entry).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevisionBody {
+    pub settings: String,
+    pub steps: String,
+    pub reason: String,
+}
+
+impl Revision {
+    /// The revision in two parts: which one it is, and its settings and steps.
+    pub fn split(self) -> (RevisionHead, RevisionBody) {
+        let Revision { id, number, effective, day_offset, hold, settings, steps, reason, proposal, created_at } = self;
+        (
+            RevisionHead { id, number, effective, day_offset, hold, proposal, created_at },
+            RevisionBody { settings, steps, reason },
+        )
+    }
+}
+
+/// A plan and the heads of its revisions, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanHeads {
+    pub plan: PlanRecord,
+    pub revisions: Vec<RevisionHead>,
+}
+
+impl From<PlanWithRevisions> for (PlanHeads, Vec<RevisionBody>) {
+    fn from(p: PlanWithRevisions) -> Self {
+        let (revisions, bodies) = p.revisions.into_iter().map(Revision::split).unzip();
+        (PlanHeads { plan: p.plan, revisions }, bodies)
+    }
+}
+
+pub(crate) const REVISION_HEAD_COLUMNS: &str = "id, number, effective_date, day_offset, hold, proposal_id, created_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RevisionHeadRow {
+    id: String,
+    number: i64,
+    effective_date: String,
+    day_offset: i64,
+    hold: i64,
+    proposal_id: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<RevisionHeadRow> for RevisionHead {
+    type Error = StoreError;
+    fn try_from(r: RevisionHeadRow) -> Result<RevisionHead> {
+        Ok(RevisionHead {
+            id: uuid(&r.id)?,
+            number: r.number,
+            effective: date(&r.effective_date)?,
+            day_offset: u32::try_from(r.day_offset).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            hold: r.hold != 0,
+            proposal: r.proposal_id.as_deref().map(uuid).transpose()?,
+            created_at: ts(r.created_at)?,
+        })
+    }
+}
+
 pub struct NewRevision<'a> {
     pub effective: Date,
     pub day_offset: u32,

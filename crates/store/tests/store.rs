@@ -443,10 +443,24 @@ async fn the_access_log_questionnaires_and_resolutions_belong_to_their_owner() {
         // The caseload's scores alone (issue 21) are the questionnaires' own, oldest first, for
         // their owner only; an earlier day saved later comes first, and a GAD-7 has no item 9.
         store.save_questionnaire(owner, "gad7", date(2026, 11, 1), &[2; 7], 14, None, None, now()).await.unwrap();
-        let scores = store.questionnaire_scores_of(&[owner, clin]).await.unwrap();
+        let scores = store.questionnaire_scores_of(&[owner, clin], &["phq9", "gad7"]).await.unwrap();
         let mine: Vec<_> = scores[&owner].iter().map(|s| (s.instrument.as_str(), s.date, s.total, s.item9)).collect();
         assert_eq!(mine, vec![("gad7", date(2026, 11, 1), 14, None), ("phq9", date(2026, 11, 2), 9, Some(1))]);
         assert!(!scores.contains_key(&clin));
+        // Of a longer history, what the flags read: the first, the two latest days (a retake on
+        // the latest day beside it) and every item 9 above zero; the quiet days between, not.
+        let later = [(6, 5, Some(0)), (9, 6, Some(2)), (12, 7, Some(0)), (15, 8, Some(0)), (15, 4, Some(0))];
+        for (i, (day, total, item9)) in (1..).zip(later) {
+            let at = Timestamp::from_second(1_800_000_000 + i).unwrap();
+            store
+                .save_questionnaire(owner, "phq9", date(2026, 11, day), &[0; 9], total, item9, None, at)
+                .await
+                .unwrap();
+        }
+        let scores = store.questionnaire_scores_of(&[owner], &["phq9", "gad7"]).await.unwrap();
+        let phq9: Vec<_> =
+            scores[&owner].iter().filter(|s| s.instrument == "phq9").map(|s| (s.date.day(), s.total)).collect();
+        assert_eq!(phq9, vec![(2, 9), (9, 6), (12, 7), (15, 8), (15, 4)]);
 
         store
             .note_flag(owner, "item9:2026-11-02", clin, "Dr Lee", FlagNoteKind::Resolved, "Called; safe", now())

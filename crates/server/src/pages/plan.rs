@@ -620,9 +620,10 @@ async fn same_drug_course(
     replaces: &[taper_store::PlanId],
     drug: &str,
 ) -> AppResult<Option<Course>> {
-    let active = state.store.active_plans(person.id()).await?;
-    let Some(same) = active.iter().find(|p| p.drug == drug && replaces.contains(&p.id)) else { return Ok(None) };
-    Ok(Some(Course::from_record(state.store.plan(person.id(), same.id).await?, &state.catalogue)?))
+    let mut active = state.store.active_plan_heads(person.id()).await?;
+    active.retain(|p| p.plan.drug == drug && replaces.contains(&p.plan.id));
+    active.truncate(1);
+    Ok(Course::of_heads(state, person.id(), active).await?.pop())
 }
 
 /// The plans in force the new one replaces, from the form's `replaces`: none with no plan in

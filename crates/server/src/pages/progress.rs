@@ -250,7 +250,7 @@ impl RevisionView {
             .map(|r| RevisionView {
                 number: r.record.number,
                 effective: long_date(r.record.effective),
-                reason: r.record.reason.clone(),
+                reason: r.reason.clone(),
                 summary: revision_summary(r),
             })
             .collect()

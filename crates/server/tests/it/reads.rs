@@ -157,10 +157,33 @@ async fn the_caseload_reads_kept_readings_equal_to_a_reading_from_scratch() {
         let state = taper_server::AppState::build(app.store.clone(), 1, std::time::Duration::from_secs(1800)).unwrap();
         let now = jiff::Timestamp::now();
         let keys = |r: &taper_server::timeline::Record| r.flags.iter().map(|f| f.key.clone()).collect::<Vec<_>>();
+        let flags = |r: &taper_server::timeline::Record| {
+            r.flags.iter().map(|f| (f.key.clone(), f.title.clone(), f.data.clone())).collect::<Vec<_>>()
+        };
+        // Fortnightly PHQ-9s over a year: an item 9 above zero long ago, quiet scores, a retake
+        // on the latest day. The caseload reads only the scores its flags need; its flags, each
+        // word and figure, are those read from every score.
+        for (i, weeks) in (0..26i64).rev().enumerate() {
+            let day: jiff::civil::Date = days_ago(weeks * 14 + 1).parse().unwrap();
+            let (total, item9) = match i {
+                3 => (12, 1),
+                25 => (16, 0),
+                _ => (3 + u32::try_from(i % 3).unwrap(), 0),
+            };
+            let mut answers = [0u8; 9];
+            answers[8] = item9;
+            let at = now.checked_sub(jiff::SignedDuration::from_secs(100 - i64::try_from(i).unwrap())).unwrap();
+            app.store.save_questionnaire(user, "phq9", day, &answers, total, Some(item9), None, at).await.unwrap();
+        }
+        let retake = days_ago(1).parse().unwrap();
+        app.store
+            .save_questionnaire(user, "phq9", retake, &[2, 2, 2, 2, 2, 2, 1, 1, 1], 15, Some(1), None, now)
+            .await
+            .unwrap();
         let compare = |state: taper_server::AppState| async move {
             let scratch = taper_server::timeline::record_of(&state, user, now).await.unwrap();
             let caseload = taper_server::timeline::records_of(&state, &[user], now).await.unwrap().remove(0);
-            assert_eq!(keys(&caseload), keys(&scratch));
+            assert_eq!(flags(&caseload), flags(&scratch));
             assert_eq!(caseload.last_checkin, scratch.history.as_ref().unwrap().checkins.last().map(|c| c.date));
             scratch
         };
@@ -171,7 +194,9 @@ async fn the_caseload_reads_kept_readings_equal_to_a_reading_from_scratch() {
         let before = app.store.test_contents(&[]).await.unwrap();
         let scratch = compare(state.clone()).await;
         assert_eq!(app.store.test_contents(&[]).await.unwrap(), before, "a stale reading is read, not written");
-        assert!(keys(&scratch).iter().any(|k| k.starts_with("burden:")), "a wave after the cut: {:?}", keys(&scratch));
+        for kind in ["burden:", "deterioration:phq9:", "item9:"] {
+            assert!(keys(&scratch).iter().any(|k| k.starts_with(kind)), "{kind} {:?}", keys(&scratch));
+        }
 
         // Kept by the sweep: current, the same reading as from scratch, the same flags.
         taper_server::readings::sweep(&state, now).await.unwrap();
