@@ -1,8 +1,9 @@
 //! The caseload at clinic scale (issue 21): one clinician sharing with `TAPER_BENCH_PEOPLE`
 //! people (default 200), each with a plan and `TAPER_BENCH_DAYS` days of check-ins (default 730)
-//! and a PHQ-9 every two weeks, on SQLite. Reported as a ratio to a limit measured in the same
-//! run: a bare axum hello-world on the same machine and runtime. `cargo bench -p taper-server
-//! --bench caseload`.
+//! and a PHQ-9 every two weeks, on SQLite (`TAPER_BENCH_DB=postgres`: on PostgreSQL). Then one
+//! person's own pages and their clinician's page of them, with 60 days and with
+//! `TAPER_BENCH_DAYS`. Reported as a ratio to a limit measured in the same run: a bare axum
+//! hello-world on the same machine and runtime. `cargo bench -p taper-server --bench caseload`.
 
 use std::time::{Duration, Instant};
 
@@ -190,7 +191,15 @@ fn main() {
     let days = env("TAPER_BENCH_DAYS", 730);
     let rounds = env("TAPER_BENCH_ROUNDS", 9);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let scratch = Scratch::sqlite();
+    // `TAPER_BENCH_DB=postgres`: a fresh database on the PostgreSQL of `TAPER_TEST_PG_URL` (else
+    // the local one); SQLite otherwise.
+    let postgres = std::env::var("TAPER_BENCH_DB").is_ok_and(|d| d == "postgres");
+    let scratch = if postgres {
+        rt.block_on(Scratch::postgres()).expect("a PostgreSQL server (TAPER_TEST_PG_URL)")
+    } else {
+        Scratch::sqlite()
+    };
+    let database = if postgres { "PostgreSQL" } else { "SQLite" };
     rt.block_on(async {
         let store = Store::connect(&scratch.url).await.expect("store");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("port");
@@ -218,7 +227,7 @@ fn main() {
         };
         let report = |what: &str, t: Duration| {
             println!(
-                "GET /caseload, {people} people × {days} days, {what}: median {:.1} ms over {rounds}; hello-world {:.3} ms; ratio {:.0}×",
+                "GET /caseload, {people} people × {days} days on {database}, {what}: median {:.1} ms over {rounds}; hello-world {:.3} ms; ratio {:.0}×",
                 t.as_secs_f64() * 1e3,
                 limit.as_secs_f64() * 1e3,
                 t.as_secs_f64() / limit.as_secs_f64()
@@ -265,4 +274,5 @@ fn main() {
             );
         }
     });
+    rt.block_on(scratch.remove());
 }

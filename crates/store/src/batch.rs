@@ -80,6 +80,58 @@ impl TryFrom<ScoreRow> for crate::QuestionnaireScore {
     }
 }
 
+/// `questionnaire_scores_of`'s query for `people` and `kinds` (placeholder lists), every step an
+/// index seek (`questionnaires_marks`), none a scan of a person's years of scores: each
+/// questionnaire's first and latest day, the latest day before that, then the rows of the first
+/// day, of the two latest, and with item 9 above zero between. PostgreSQL is told the order of
+/// the work (`LATERAL`; left to choose, it hashed every row); SQLite has no `LATERAL`, and
+/// materialised marks make it seek.
+fn scores_sql(backend: crate::Backend, people: &str, kinds: &str) -> String {
+    const OF: &str = "FROM questionnaires q WHERE q.user_id = m.user_id AND q.instrument = m.instrument";
+    let rows = "q.instrument, q.date, q.total, q.item9, q.created_at";
+    let parts = [
+        format!("SELECT {rows} {OF} AND q.date = m.first_day"),
+        format!("SELECT {rows} {OF} AND q.date >= m.from_day AND q.date > m.first_day"),
+        format!("SELECT {rows} {OF} AND q.item9 > 0 AND q.date > m.first_day AND q.date < m.from_day"),
+    ];
+    let start = format!("WITH people (user_id) AS (VALUES {people}), kinds (instrument) AS (VALUES {kinds}), ");
+    match backend {
+        crate::Backend::Sqlite => {
+            let parts = parts.map(|p| {
+                p.replacen("SELECT ", "SELECT m.user_id AS owner_key, ", 1).replacen(
+                    "FROM questionnaires q WHERE",
+                    "FROM marks m JOIN questionnaires q ON",
+                    1,
+                )
+            });
+            format!(
+                "{start}ends AS MATERIALIZED (SELECT p.user_id, k.instrument, \
+                 (SELECT MIN(q.date) FROM questionnaires q WHERE q.user_id = p.user_id AND q.instrument = k.instrument) AS first_day, \
+                 (SELECT MAX(q.date) FROM questionnaires q WHERE q.user_id = p.user_id AND q.instrument = k.instrument) AS last_day \
+                 FROM people p CROSS JOIN kinds k), \
+                 marks AS MATERIALIZED (SELECT e.user_id, e.instrument, e.first_day, COALESCE((SELECT MAX(q.date) \
+                 FROM questionnaires q WHERE q.user_id = e.user_id AND q.instrument = e.instrument AND q.date < e.last_day), \
+                 e.last_day) AS from_day FROM ends e WHERE e.first_day IS NOT NULL) \
+                 {} ORDER BY owner_key, date, created_at",
+                parts.join(" UNION ALL ")
+            )
+        }
+        crate::Backend::Postgres => {
+            let of_pair = "FROM questionnaires q WHERE q.user_id = p.user_id AND q.instrument = k.instrument";
+            format!(
+                "{start}marks AS MATERIALIZED (SELECT p.user_id, k.instrument, f.date AS first_day, \
+                 COALESCE(l2.date, l1.date) AS from_day FROM people p CROSS JOIN kinds k \
+                 JOIN LATERAL (SELECT q.date {of_pair} ORDER BY q.date LIMIT 1) f ON true \
+                 JOIN LATERAL (SELECT q.date {of_pair} ORDER BY q.date DESC LIMIT 1) l1 ON true \
+                 LEFT JOIN LATERAL (SELECT q.date {of_pair} AND q.date < l1.date ORDER BY q.date DESC LIMIT 1) l2 ON true) \
+                 SELECT m.user_id AS owner_key, s.instrument, s.date, s.total, s.item9, s.created_at FROM marks m \
+                 CROSS JOIN LATERAL ({}) s ORDER BY owner_key, s.date, s.created_at",
+                parts.join(" UNION ALL ")
+            )
+        }
+    }
+}
+
 /// One aggregated text column (`joined`).
 #[derive(sqlx::FromRow)]
 struct JoinedRow {
@@ -207,32 +259,11 @@ impl Store {
         people: &[UserId],
         instruments: &[&str],
     ) -> Result<HashMap<UserId, Vec<crate::QuestionnaireScore>>> {
-        // Every step an index seek (`questionnaires_marks`), none a scan of a person's years of
-        // scores: each questionnaire's first and latest day, the latest day before that, then the
-        // rows of the first day, of the two latest, and with item 9 above zero between.
-        const ROWS: &str = "q.user_id AS owner_key, q.instrument, q.date, q.total, q.item9, q.created_at";
-        const OF_MARK: &str =
-            "FROM marks m JOIN questionnaires q ON q.user_id = m.user_id AND q.instrument = m.instrument";
         let mut decoded = Vec::new();
         for chunk in people.chunks(CHUNK) {
             let values =
                 |from: usize, n: usize| (from..from + n).map(|i| format!("(${i})")).collect::<Vec<_>>().join(", ");
-            let sql = format!(
-                "WITH people (user_id) AS (VALUES {people}), kinds (instrument) AS (VALUES {kinds}), \
-                 ends AS MATERIALIZED (SELECT p.user_id, k.instrument, \
-                 (SELECT MIN(q.date) FROM questionnaires q WHERE q.user_id = p.user_id AND q.instrument = k.instrument) AS first_day, \
-                 (SELECT MAX(q.date) FROM questionnaires q WHERE q.user_id = p.user_id AND q.instrument = k.instrument) AS last_day \
-                 FROM people p CROSS JOIN kinds k), \
-                 marks AS MATERIALIZED (SELECT e.user_id, e.instrument, e.first_day, COALESCE((SELECT MAX(q.date) \
-                 FROM questionnaires q WHERE q.user_id = e.user_id AND q.instrument = e.instrument AND q.date < e.last_day), \
-                 e.last_day) AS from_day FROM ends e WHERE e.first_day IS NOT NULL) \
-                 SELECT {ROWS} {OF_MARK} AND q.date = m.first_day \
-                 UNION ALL SELECT {ROWS} {OF_MARK} AND q.date >= m.from_day AND q.date > m.first_day \
-                 UNION ALL SELECT {ROWS} {OF_MARK} AND q.item9 > 0 AND q.date > m.first_day AND q.date < m.from_day \
-                 ORDER BY owner_key, date, created_at",
-                people = values(1, chunk.len()),
-                kinds = values(chunk.len() + 1, instruments.len()),
-            );
+            let sql = scores_sql(self.backend, &values(1, chunk.len()), &values(chunk.len() + 1, instruments.len()));
             let mut query = sqlx::query_as::<_, Keyed<ScoreRow>>(trusted(sql));
             for k in chunk {
                 query = query.bind(k.to_string());

@@ -24,7 +24,11 @@ pub struct Which {
     saved: Option<String>,
 }
 
-/// What every showing of the form reads besides the form: the recent check-ins and the
+/// The check-ins the form lists below it, newest first.
+const RECENT_SHOWN: u32 = 14;
+
+/// What every showing of the form reads besides the form: the recent check-ins (newest first;
+/// only those listed: issue 21, two years of notes were opened for fourteen rows) and the
 /// person's own symptoms.
 struct Context {
     recent: Vec<CheckInRecord>,
@@ -34,7 +38,7 @@ struct Context {
 impl Context {
     async fn load(state: &AppState, person: &Person) -> AppResult<Context> {
         Ok(Context {
-            recent: state.store.checkins(person.id()).await?,
+            recent: state.store.recent_checkins(person.id(), RECENT_SHOWN).await?,
             own: state.store.own_symptoms(person.id()).await?,
         })
     }
@@ -96,8 +100,6 @@ fn page(
         saved,
         recent: recent
             .iter()
-            .rev()
-            .take(14)
             .map(|c| {
                 let burden = taper_core::symptoms::burden_shown(&c.scores)
                     .map_or_else(|| "too few answered".to_string(), |b| b.to_string());
@@ -121,18 +123,16 @@ fn page(
 /// Whether the check-in saved for `day` reads as raised above the person's own baseline (core's
 /// wave reading): then the saved page says what can help (a walk saved every item as severe and
 /// read only "Saved").
-async fn raised_on(state: &AppState, person: &Person, recent: &[CheckInRecord], day: Date) -> AppResult<bool> {
+async fn raised_on(state: &AppState, person: &Person, day: Date) -> AppResult<bool> {
+    let levels = state.store.day_levels(person.id()).await?;
     // High in itself (a first check-in has no baseline to be raised above: a walk saved every
     // item severe and read nothing more), or raised above the person's own baseline.
-    if recent
-        .iter()
-        .any(|c| c.date == day && taper_core::symptoms::burden_of(&c.scores).is_some_and(taper_core::symptoms::is_hard))
-    {
+    if levels.iter().any(|d| d.date == day && d.level.is_some_and(taper_core::symptoms::is_hard)) {
         return Ok(true);
     }
     let courses = crate::timeline::Course::load_all(state, person.id()).await?;
     let first = crate::timeline::first_change(&courses, person.today());
-    let analysis = crate::timeline::analyse(crate::timeline::entries(recent), first).await?;
+    let analysis = crate::timeline::analyse(crate::timeline::day_entries(&levels), first).await?;
     Ok(analysis.days.iter().any(|d| d.date == day && d.state == taper_core::waves::State::Above))
 }
 
@@ -172,7 +172,7 @@ pub async fn form(State(state): State<AppState>, person: Person, Query(q): Query
         },
     };
     let mut shown = page(&person, t, existing.is_some(), vec![], q.saved.is_some(), &ctx, Urgent::default());
-    shown.raised = q.saved.is_some() && existing.is_some() && raised_on(&state, &person, &ctx.recent, day).await?;
+    shown.raised = q.saved.is_some() && existing.is_some() && raised_on(&state, &person, day).await?;
     Ok(shown.into_response())
 }
 
