@@ -89,9 +89,15 @@ impl Course {
         state: &AppState,
         owners: Vec<(taper_store::UserId, Vec<PlanHeads>)>,
     ) -> AppResult<Vec<Vec<Course>>> {
-        let heads = || owners.iter().flat_map(|(_, plans)| plans).flat_map(|p| &p.revisions);
-        let missing: Vec<taper_store::RevisionId> =
-            heads().map(|h| h.id).filter(|id| state.plans.get(*id).is_none()).collect();
+        // What is known is taken now (the cache may forget it meanwhile); the rest is read.
+        let mut known: std::collections::HashMap<taper_store::RevisionId, Arc<Rev>> = std::collections::HashMap::new();
+        let mut missing = Vec::new();
+        for head in owners.iter().flat_map(|(_, plans)| plans).flat_map(|p| &p.revisions) {
+            match state.plans.get(head.id) {
+                Some(rev) => drop(known.insert(head.id, rev)),
+                None => missing.push(head.id),
+            }
+        }
         let mut bodies =
             if missing.is_empty() { Default::default() } else { state.store.revision_bodies(&missing).await? };
         let mut out = Vec::with_capacity(owners.len());
@@ -100,24 +106,16 @@ impl Course {
             for p in plans {
                 let mut revs = Vec::with_capacity(p.revisions.len());
                 for head in p.revisions {
-                    let rev = match bodies.remove(&head.id) {
-                        Some(body) => {
+                    let rev = match known.remove(&head.id) {
+                        Some(rev) => rev,
+                        None => {
+                            let body = bodies
+                                .remove(&head.id)
+                                .ok_or_else(|| AppError::bug("a plan revision's settings and steps cannot be read"))?;
                             let rev = Arc::new(Rev::parse(head, &body, &state.catalogue)?);
                             state.plans.keep(owner, rev.record.id, Arc::clone(&rev));
                             rev
                         }
-                        // Known before, or forgotten since (the cache full): read it alone.
-                        None => match state.plans.get(head.id) {
-                            Some(rev) => rev,
-                            None => {
-                                let body = state.store.revision_bodies(&[head.id]).await?.remove(&head.id).ok_or_else(
-                                    || AppError::bug("a plan revision's settings and steps cannot be read"),
-                                )?;
-                                let rev = Arc::new(Rev::parse(head, &body, &state.catalogue)?);
-                                state.plans.keep(owner, rev.record.id, Arc::clone(&rev));
-                                rev
-                            }
-                        },
                     };
                     revs.push(rev);
                 }
@@ -827,21 +825,30 @@ struct Reads {
 }
 
 pub async fn record_of(state: &AppState, owner: taper_store::UserId, now: jiff::Timestamp) -> AppResult<Record> {
-    let user = state.store.user(owner).await?;
-    let plans = Course::load_all(state, owner).await?;
-    let questionnaires = state.store.questionnaires(owner).await?;
+    let store = &state.store;
+    // Each read at once (one round trip's wait on PostgreSQL, not eight).
+    let (user, plans, questionnaires, levels, signals, daily, notes, switch) = tokio::try_join!(
+        async { Ok(store.user(owner).await?) },
+        Course::load_all(state, owner),
+        async { Ok(store.questionnaires(owner).await?) },
+        // Levels only: check-in notes are read for the few rows a page shows (issue 21: every
+        // note of every person was opened for the caseload).
+        async { Ok(store.day_levels(owner).await?) },
+        async { Ok(store.signals(owner).await?) },
+        async { Ok(store.daily_safety_answers(owner).await?) },
+        async { Ok(store.flag_notes(owner).await?) },
+        async { Ok::<_, AppError>(store.active_switch(owner).await?) },
+    )?;
     let reads = Reads {
         owner: user,
         plans,
-        // Levels only: check-in notes are read for the few rows a page shows (issue 21: every
-        // note of every person was opened for the caseload).
-        levels: Levels::All(state.store.day_levels(owner).await?),
+        levels: Levels::All(levels),
         scores: questionnaires.iter().map(score_of).collect(),
         questionnaires: Some(questionnaires),
-        signals: state.store.signals(owner).await?,
-        daily: state.store.daily_safety_answers(owner).await?,
-        notes: state.store.flag_notes(owner).await?,
-        switch: state.store.active_switch(owner).await?,
+        signals,
+        daily,
+        notes,
+        switch,
     };
     record_from(state, reads, now).await
 }
@@ -855,25 +862,28 @@ pub async fn records_of(
     now: jiff::Timestamp,
 ) -> AppResult<Vec<Record>> {
     let store = &state.store;
-    let mut users = store.users_of(owners).await?;
-    let mut plans = store.active_plan_heads_of(owners).await?;
-    // What was kept of each person's check-ins, not the check-ins (issue 21); the check-ins
-    // only of those whose kept reading is stale or missing, all in one read.
-    let mut kept = store.readings_of(owners).await?;
-    let mut last = store.last_checkins_of(owners).await?;
+    let instruments = taper_core::measures::Instrument::ALL.map(|i| i.key());
+    // Each table once for everyone, all at once (on PostgreSQL each read waits a round trip, and
+    // the pool has connections to spare). What was kept of each person's check-ins, not the
+    // check-ins (issue 21); scores alone, without answers (they were a third of its time).
+    let (mut users, mut plans, mut kept, mut last, mut scores, mut signals, mut daily, mut notes, mut switches) = tokio::try_join!(
+        store.users_of(owners),
+        store.active_plan_heads_of(owners),
+        store.readings_of(owners),
+        store.last_checkins_of(owners),
+        store.questionnaire_scores_of(owners, &instruments),
+        store.signals_of(owners),
+        store.daily_safety_answers_of(owners),
+        store.flag_notes_of(owners),
+        store.active_switches_of(owners),
+    )?;
+    // The check-ins only of those whose kept reading is stale or missing, all in one read.
     let stale: Vec<taper_store::UserId> = owners
         .iter()
         .filter(|id| plans.get(id).is_some_and(|p| !p.is_empty()) && kept.get(id).is_none_or(|k| !k.current))
         .copied()
         .collect();
     let mut levels = store.day_levels_of(&stale).await?;
-    // Scores alone: the caseload shows no answers (issue 21: they were a third of its time).
-    let mut scores =
-        store.questionnaire_scores_of(owners, &taper_core::measures::Instrument::ALL.map(|i| i.key())).await?;
-    let mut signals = store.signals_of(owners).await?;
-    let mut daily = store.daily_safety_answers_of(owners).await?;
-    let mut notes = store.flag_notes_of(owners).await?;
-    let mut switches = store.active_switches_of(owners).await?;
     let heads: Vec<(taper_store::UserId, Vec<PlanHeads>)> =
         owners.iter().map(|id| (*id, plans.remove(id).unwrap_or_default())).collect();
     let mut courses: std::collections::HashMap<taper_store::UserId, Vec<Course>> =
