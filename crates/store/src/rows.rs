@@ -190,33 +190,19 @@ pub(crate) const REVISION_COLUMNS: &str =
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RevisionRow {
-    id: String,
-    number: i64,
-    effective_date: String,
-    day_offset: i64,
-    hold: i64,
+    #[sqlx(flatten)]
+    head: RevisionHeadRow,
     settings: String,
     steps: String,
     reason: String,
-    proposal_id: Option<String>,
-    created_at: i64,
 }
 
 impl TryFrom<RevisionRow> for Revision {
     type Error = StoreError;
     fn try_from(r: RevisionRow) -> Result<Revision> {
-        Ok(Revision {
-            id: uuid(&r.id)?,
-            number: r.number,
-            effective: date(&r.effective_date)?,
-            day_offset: u32::try_from(r.day_offset).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            hold: r.hold != 0,
-            settings: r.settings,
-            steps: r.steps,
-            reason: r.reason,
-            proposal: r.proposal_id.as_deref().map(uuid).transpose()?,
-            created_at: ts(r.created_at)?,
-        })
+        let RevisionHead { id, number, effective, day_offset, hold, proposal, created_at } = r.head.try_into()?;
+        let RevisionRow { settings, steps, reason, .. } = r;
+        Ok(Revision { id, number, effective, day_offset, hold, settings, steps, reason, proposal, created_at })
     }
 }
 

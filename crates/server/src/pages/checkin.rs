@@ -27,9 +27,9 @@ pub struct Which {
 /// The check-ins the form lists below it, newest first.
 const RECENT_SHOWN: u32 = 14;
 
-/// What every showing of the form reads besides the form: the recent check-ins (newest first;
-/// only those listed: issue 21, two years of notes were opened for fourteen rows) and the
-/// person's own symptoms.
+/// What every showing of the form reads besides the form: the recent check-ins (oldest first,
+/// as the store gives them; only those listed: issue 21, two years of notes were opened for
+/// fourteen rows) and the person's own symptoms.
 struct Context {
     recent: Vec<CheckInRecord>,
     own: Vec<String>,
@@ -100,6 +100,7 @@ fn page(
         saved,
         recent: recent
             .iter()
+            .rev()
             .map(|c| {
                 let burden = taper_core::symptoms::burden_shown(&c.scores)
                     .map_or_else(|| "too few answered".to_string(), |b| b.to_string());

@@ -226,3 +226,29 @@ async fn the_caseload_reads_kept_readings_equal_to_a_reading_from_scratch() {
     })
     .await;
 }
+
+/// Issue 21: the check-in form reads the check-ins it lists (fourteen, newest first), not every
+/// one with its note opened; an older check-in is still opened from its own address.
+#[tokio::test]
+async fn the_check_in_form_lists_the_fourteen_newest_check_ins() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("recent@example.org").await;
+        for d in (1..=16).rev() {
+            assert_eq!(check_in(&b, &days_ago(d), 0, "0").await.status, StatusCode::SEE_OTHER, "{d}");
+        }
+        let form = b.get("/checkin").await.body;
+        let listed = &form[form.find("Recent check-ins").expect("a list of recent check-ins")..];
+        let dates: Vec<&str> = listed
+            .split("href=\"/checkin?date=")
+            .skip(1)
+            .map(|rest| &rest[..rest.find('"').expect("a closing quote")])
+            .collect();
+        let newest: Vec<String> = (1..=14).map(days_ago).collect();
+        assert_eq!(dates, newest);
+        let oldest = b.get(&format!("/checkin?date={}", days_ago(16))).await.body;
+        assert!(oldest.contains("You already checked in for this day"), "{oldest}");
+        app
+    })
+    .await;
+}
