@@ -2,13 +2,13 @@
 //! calendar, check-ins become a wave/window reading, and the reading becomes proposals.
 
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
 use taper_core::adapt::{self, Action, FirstCut, Situation};
 use taper_core::consent::Scope;
 use taper_core::course::{self, OnDate, ScheduledDose, Segment};
 use taper_core::waves::{self, Analysis, Entry};
-
 use taper_store::{
     CheckInRecord, NewProposal, NewRevision, PlanHeads, PlanWithRevisions, ProposalRecord, ProposalStatus,
     RevisionBody, RevisionHead,
@@ -100,25 +100,23 @@ impl Course {
         }
         let mut bodies =
             if missing.is_empty() { Default::default() } else { state.store.revision_bodies(&missing).await? };
+        // A revision as known, else parsed from the body just read and kept.
+        let mut rev_of = |owner, head: RevisionHead| -> AppResult<Arc<Rev>> {
+            if let Some(rev) = known.remove(&head.id) {
+                return Ok(rev);
+            }
+            let body = bodies
+                .remove(&head.id)
+                .ok_or_else(|| AppError::bug("a plan revision's settings and steps cannot be read"))?;
+            let rev = Arc::new(Rev::parse(head, &body, &state.catalogue)?);
+            state.plans.keep(owner, rev.record.id, Arc::clone(&rev));
+            Ok(rev)
+        };
         let mut out = Vec::with_capacity(owners.len());
         for (owner, plans) in owners {
             let mut courses = Vec::with_capacity(plans.len());
             for p in plans {
-                let mut revs = Vec::with_capacity(p.revisions.len());
-                for head in p.revisions {
-                    let rev = match known.remove(&head.id) {
-                        Some(rev) => rev,
-                        None => {
-                            let body = bodies
-                                .remove(&head.id)
-                                .ok_or_else(|| AppError::bug("a plan revision's settings and steps cannot be read"))?;
-                            let rev = Arc::new(Rev::parse(head, &body, &state.catalogue)?);
-                            state.plans.keep(owner, rev.record.id, Arc::clone(&rev));
-                            rev
-                        }
-                    };
-                    revs.push(rev);
-                }
+                let revs = p.revisions.into_iter().map(|head| rev_of(owner, head)).collect::<AppResult<Vec<_>>>()?;
                 courses.push(Course::from_revs(p.plan.id, revs)?);
             }
             out.push(courses);
