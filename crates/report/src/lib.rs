@@ -8,6 +8,7 @@ pub mod fhir;
 pub mod ics;
 #[cfg(feature = "pdf")]
 pub mod pdf;
+pub mod shl;
 pub mod table;
 pub mod wire;
 

@@ -102,8 +102,17 @@ fn refuse(why: &str) -> Response {
         .into_response()
 }
 
+/// Where SMART Health Links' manifests are (`pages::health_links`): posted to as JSON, not forms.
+pub const MANIFEST_PREFIX: &str = "/shl/";
+
 pub async fn guard(State(state): State<AppState>, session: Session, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    // A SMART Health Link's manifest is an API for viewers on other sites: it reads no cookie or
+    // session, the link's token and passcode are what let a request in, so a forged cross-site
+    // request gains nothing.
+    if req.uri().path().starts_with(MANIFEST_PREFIX) {
         return next.run(req).await;
     }
     let is_form = req

@@ -210,6 +210,17 @@ impl AppState {
         self.think(move |_| taper_report::pdf::plan(&doc)).await?.map_err(|e| AppError::internal("laying out a PDF", e))
     }
 
+    /// The prescriber's summary as a PDF, laid out on a planner's thread like a plan's.
+    pub async fn summary_pdf(
+        &self,
+        doc: taper_report::pdf::SummaryDocument,
+        chart: Option<String>,
+    ) -> Result<Vec<u8>, AppError> {
+        self.think(move |_| taper_report::pdf::summary(&doc, chart.as_deref()))
+            .await?
+            .map_err(|e| AppError::internal("laying out a PDF", e))
+    }
+
     /// Runs `work` on a planner's thread, within the planners allowed at once and the deadline.
     async fn think<T: Send + 'static>(
         &self,
@@ -366,6 +377,13 @@ fn handoff_routes() -> Router<AppState> {
         .route("/calendar/link", post(pages::calendar::make_link))
         .route("/calendar/link/stop", post(pages::calendar::stop_link))
         .route("/calendar/feed/{token}", get(pages::calendar::feed))
+        .route("/handoff", get(pages::handoff::show))
+        .route("/handoff/summary", get(pages::handoff::summary))
+        .route("/handoff/links", post(pages::handoff::make_link))
+        .route("/handoff/links/{link}/revoke", post(pages::handoff::revoke_link))
+        .route("/s/{token}", get(pages::health_links::open_form).post(pages::health_links::open))
+        .route("/shl/{token}", post(pages::health_links::manifest).options(pages::health_links::manifest_preflight))
+        .route("/shl/{token}/file/{ticket}", get(pages::health_links::file))
         .route("/handoff/fhir.json", get(pages::fhir::download))
 }
 

@@ -51,6 +51,11 @@ pub struct Course {
     pub segments: Vec<Segment>,
 }
 
+/// "12 mg" (as `pages::mg`, which this module cannot import: pages import it).
+fn mg_words(v: f64) -> String {
+    format!("{} mg", taper_core::units::trim_number(v))
+}
+
 impl Course {
     /// A plan read whole (its settings and steps with it).
     pub fn from_record(p: PlanWithRevisions, catalogue: &taper_core::Catalogue) -> AppResult<Course> {
@@ -192,6 +197,22 @@ impl Course {
         let on = course::dose_on(&self.segments, date)?;
         let step = self.revs.get(on.segment)?.plan.steps.get(on.step)?;
         Some((on, step))
+    }
+
+    /// The dose on `date` in words a supporter reads, as the person measures it: where the
+    /// product's milligrams count differently from the plan's (citalopram drops), the amount
+    /// taken first and the plan's count beside it, so no one reads a tablet figure as a liquid's.
+    pub fn dose_words(&self, date: Date) -> Option<String> {
+        let (on, step) = self.on(date)?;
+        let dose = mg_words(on.dose_mg);
+        let taken = self.day_of(&on).map_or(step.as_taken_mg, |d| d.as_taken_mg);
+        Some(match (taken, &step.as_taken_words) {
+            (Some(t), Some((of, against))) => {
+                format!("{} of {of} (counted as {dose} of {against})", mg_words(t))
+            }
+            (Some(t), None) => format!("{} of the liquid (counted as {dose} of tablets)", mg_words(t)),
+            (None, _) => dose,
+        })
     }
 
     /// How the dose on `date` is measured (`StoredStep::method`), where the stored plan says.

@@ -158,6 +158,7 @@ impl Store {
             "DELETE FROM form_owners WHERE user_id = $1",
             "DELETE FROM devices WHERE user_id = $1",
             "DELETE FROM calendar_feeds WHERE user_id = $1",
+            "DELETE FROM health_links WHERE user_id = $1",
         ] {
             sqlx::query(sql).bind(user.to_string()).execute(&mut *tx).await?;
         }

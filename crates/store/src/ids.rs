@@ -86,3 +86,7 @@ id!(
     /// A step-by-step switch from one drug to another.
     SwitchId
 );
+id!(
+    /// A SMART Health Link a person made for a prescriber.
+    HealthLinkId
+);

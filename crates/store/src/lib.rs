@@ -23,6 +23,8 @@ mod error;
 mod files;
 mod flag_notes;
 mod form_owners;
+mod health_links;
+pub use health_links::{HealthLink, NewHealthLink};
 mod history;
 mod ids;
 mod import;
@@ -54,7 +56,7 @@ use sqlx::{AnyPool, Executor as _};
 use uuid::Uuid;
 
 pub use error::StoreError;
-pub use ids::{MedEventId, PlanId, ProposalId, RevisionId, ShareId, SwitchId, UserId};
+pub use ids::{HealthLinkId, MedEventId, PlanId, ProposalId, RevisionId, ShareId, SwitchId, UserId};
 pub use import::{
     AccountRecords, ImportedAssessment, ImportedDose, ImportedMedEvent, ImportedPlan, ImportedQuestionnaire,
     ImportedSwitch, ImportedSwitchDose,
@@ -96,7 +98,7 @@ impl std::fmt::Debug for Store {
 }
 
 /// The free-text columns that are sealed, with each table's key column.
-const SEALED: [(&str, &str, &str); 9] = [
+const SEALED: [(&str, &str, &str); 12] = [
     ("checkins", "id", "note"),
     ("proposals", "id", "reason"),
     ("proposals", "id", "details"),
@@ -106,6 +108,9 @@ const SEALED: [(&str, &str, &str); 9] = [
     ("med_background", "user_id", "data"),
     ("invites", "code_hash", "label"),
     ("calendar_feeds", "user_id", "token_sealed"),
+    ("health_links", "id", "token_sealed"),
+    ("health_links", "id", "key_sealed"),
+    ("health_links", "id", "label"),
 ];
 /// What the key check row holds, sealed.
 const KEY_CHECK: &str = "taper key check";

@@ -13,6 +13,8 @@ use serde::Serialize;
 
 /// The person's plan: each step, its dose and how to prepare it, the notes, the decision it is for.
 const PLAN_TEMPLATE: &str = include_str!("plan.typ");
+/// The prescriber's summary: the person's own choice of sections, page one first.
+const SUMMARY_TEMPLATE: &str = include_str!("summary.typ");
 
 /// Why a PDF could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -71,11 +73,50 @@ pub struct TimeRow {
 
 /// The person's plan as a PDF.
 pub fn plan(doc: &PlanDocument) -> Result<Vec<u8>, PdfError> {
-    render(PLAN_TEMPLATE, &serde_json::to_vec(doc)?)
+    render(PLAN_TEMPLATE, &serde_json::to_vec(doc)?, None)
 }
 
-fn render(template: &str, data: &[u8]) -> Result<Vec<u8>, PdfError> {
-    let world = world::DocumentWorld::new(template, data);
+/// A summary for the prescriber (issue 22), in the sections the person chose, every value in
+/// words: the web page and the PDF are filled from the same document, so they say the same.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryDocument {
+    /// "Taper: a summary for the prescriber".
+    pub title: String,
+    /// Whose it is, as they call themselves ("Alex"); never an e-mail address.
+    pub person: String,
+    /// "Made on 7 Dec 2026 by Alex, covering 8 Sep to 7 Dec 2026".
+    pub made: String,
+    pub sections: Vec<Section>,
+    /// What the person chose to leave out, in words, so a reader knows the gaps are chosen.
+    pub left_out: Vec<String>,
+    pub disclaimer: String,
+}
+
+/// A part of the summary: a heading, lines of text, a table, and whether the chart goes here.
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    /// A fragment id for the web page ("doses").
+    pub id: String,
+    pub heading: String,
+    pub lines: Vec<String>,
+    pub table: Option<Table>,
+    /// The wave chart, drawn under the lines.
+    pub chart: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The prescriber's summary as a PDF; `chart` is the SVG drawn where a section asks for it.
+pub fn summary(doc: &SummaryDocument, chart: Option<&str>) -> Result<Vec<u8>, PdfError> {
+    render(SUMMARY_TEMPLATE, &serde_json::to_vec(doc)?, chart)
+}
+
+fn render(template: &str, data: &[u8], chart: Option<&str>) -> Result<Vec<u8>, PdfError> {
+    let world = world::DocumentWorld::new(template, data, chart);
     let document = typst::compile::<typst_layout::PagedDocument>(&world).output.map_err(layout)?;
     typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()).map_err(layout)
 }

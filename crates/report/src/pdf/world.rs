@@ -1,4 +1,4 @@
-//! The one typst `World` Taper needs: a template, its JSON data, the bundled fonts.
+//! The one typst `World` Taper needs: a template, its JSON data, a chart, the bundled fonts.
 
 use std::sync::OnceLock;
 
@@ -30,7 +30,7 @@ fn shared() -> &'static Shared {
 }
 
 fn file_id(path: &str) -> FileId {
-    // Both paths are constants of this module, so they always parse.
+    // Every path is a constant of this module, so it always parses.
     let path = VirtualPath::new(path).expect("a constant path");
     FileId::new(RootedPath::new(VirtualRoot::Project, path))
 }
@@ -39,14 +39,17 @@ pub struct DocumentWorld {
     main: Source,
     data_id: FileId,
     data: Bytes,
+    /// A chart the document draws (`/chart.svg`), made by Taper's own SVG code.
+    chart: Option<(FileId, Bytes)>,
 }
 
 impl DocumentWorld {
-    pub fn new(template: &str, data: &[u8]) -> Self {
+    pub fn new(template: &str, data: &[u8], chart: Option<&str>) -> Self {
         DocumentWorld {
             main: Source::new(file_id("/main.typ"), template.to_string()),
             data_id: file_id("/data.json"),
             data: Bytes::new(data.to_vec()),
+            chart: chart.map(|svg| (file_id("/chart.svg"), Bytes::new(svg.as_bytes().to_vec()))),
         }
     }
 }
@@ -69,7 +72,11 @@ impl World for DocumentWorld {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == self.data_id { Ok(self.data.clone()) } else { Err(FileError::AccessDenied) }
+        match &self.chart {
+            _ if id == self.data_id => Ok(self.data.clone()),
+            Some((chart, bytes)) if id == *chart => Ok(bytes.clone()),
+            _ => Err(FileError::AccessDenied),
+        }
     }
 
     fn font(&self, index: usize) -> Option<Font> {

@@ -122,7 +122,7 @@ fn ics_response(text: String, attachment: Option<&str>) -> Response {
 
 /// Where this server is reached: the address e-mail links use when it is set, else the host
 /// the request came to.
-fn public_base(state: &AppState, headers: &HeaderMap, secure: bool) -> String {
+pub(crate) fn public_base(state: &AppState, headers: &HeaderMap, secure: bool) -> String {
     if let Some(mail) = &state.mail {
         return mail.public_url.trim_end_matches('/').to_string();
     }

@@ -78,9 +78,12 @@ fn dose_line(r: &Record, scope: Scope) -> String {
         .iter()
         .chain(&r.others)
         .map(|c| match c.on(r.today) {
-            Some((on, _)) => {
-                format!("{} {} a day{}", state_drug(c), mg(on.dose_mg), if on.hold { ", holding" } else { "" })
-            }
+            Some((on, _)) => format!(
+                "{} {} a day{}",
+                state_drug(c),
+                c.dose_words(r.today).unwrap_or_else(|| mg(on.dose_mg)),
+                if on.hold { ", holding" } else { "" }
+            ),
             None => format!("{}: plan not started yet", state_drug(c)),
         })
         .collect();
@@ -390,6 +393,18 @@ fn shared_chart(
     .min()
     .unwrap_or(r.today)
     .min(r.today);
+    period_chart(r, analysis, (course, drug), checkins, questionnaires, first)
+}
+
+/// The same chart from `first` to today (a summary's period).
+pub(crate) fn period_chart(
+    r: &Record,
+    analysis: &taper_core::waves::Analysis,
+    (course, drug): (Option<&timeline::Course>, &str),
+    checkins: &[taper_store::DayLevel],
+    questionnaires: &[taper_store::QuestionnaireRecord],
+    first: jiff::civil::Date,
+) -> AppResult<String> {
     let (dose, occ) =
         course.map_or((vec![], vec![]), |c| (c.dose_points(first, r.today), c.occupancy_points(first, r.today)));
     let scores: Vec<(&str, Vec<(jiff::civil::Date, f64)>)> = Instrument::ALL
@@ -417,7 +432,7 @@ fn shared_chart(
 }
 
 /// Each questionnaire with its band and its change from the one before, newest first.
-fn score_views(state: &AppState, questionnaires: &[taper_store::QuestionnaireRecord]) -> Vec<ScoreView> {
+pub(crate) fn score_views(state: &AppState, questionnaires: &[taper_store::QuestionnaireRecord]) -> Vec<ScoreView> {
     let mut views = Vec::new();
     for (k, qr) in questionnaires.iter().enumerate() {
         let Some(inst) = Instrument::from_key(&qr.instrument) else { continue };
@@ -434,6 +449,9 @@ fn score_views(state: &AppState, questionnaires: &[taper_store::QuestionnaireRec
                 format!("reliable improvement from {}", p.total)
             }
             Some((p, _)) => format!("no reliable change from {}", p.total),
+            // A retake the same day answers for the same fortnight (a walk: two the same day
+            // were both called "first").
+            None if !earlier.is_empty() => "retaken the same day, not compared".into(),
             None => "first".into(),
         };
         views.push(ScoreView {
@@ -727,7 +745,11 @@ pub async fn propose(
     let (action, title) = match f.kind.as_str() {
         "hold" => (
             timeline::StoredAction::Hold { dose_mg: on.dose_mg },
-            format!("{} suggests holding at {}", viewer.user.display_name, mg(on.dose_mg)),
+            format!(
+                "{} suggests holding at {}",
+                viewer.user.display_name,
+                course.dose_words(r.today).unwrap_or_else(|| mg(on.dose_mg))
+            ),
         ),
         "slower" => {
             let step = match cur.settings.unit().smaller_step(cur.settings.step, &f.step) {

@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use jiff::ToSpan as _;
 use jiff::civil::Date;
+use taper_core::consent::{Category, Scope};
 use taper_core::measures::Instrument;
 use taper_report::fhir::{self, Dosing, MedicationPlan, Score, Subject};
 
@@ -20,22 +21,34 @@ const AHEAD_YEARS: i16 = 10;
 
 /// The bundle, as a file to keep or hand on.
 pub async fn download(State(state): State<AppState>, person: Person) -> AppResult<Response> {
-    let today = person.today();
-    let plans: Vec<MedicationPlan> =
-        Course::load_all(&state, person.id()).await?.iter().map(|c| plan_of(&state, c, today)).collect();
-    let scores: Vec<Score> = (state.store.questionnaires(person.id()).await?.into_iter())
-        .filter_map(|q| {
-            let instrument = Instrument::from_key(&q.instrument)?;
-            Some(Score { key: q.id.to_string(), instrument, date: q.date, total: q.total, item9: q.item9 })
-        })
-        .collect();
-    let id = person.id().to_string();
-    let bundle = fhir::bundle(Subject { id: &id }, &plans, &scores, jiff::Timestamp::now());
-    let mut response = ([(header::CONTENT_TYPE, "application/fhir+json")], bundle.to_string()).into_response();
+    let bundle = bundle_of(&state, person.id(), person.today(), Scope::all()).await?;
+    let mut response = ([(header::CONTENT_TYPE, "application/fhir+json")], bundle).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_DISPOSITION, header::HeaderValue::from_static("attachment; filename=\"taper-fhir.json\""));
     h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+/// `owner`'s bundle as JSON, with only the parts `scope` holds: plans with "plan and doses",
+/// scores with "questionnaires" (a link made for some parts hands on no others).
+pub async fn bundle_of(state: &AppState, owner: taper_store::UserId, today: Date, scope: Scope) -> AppResult<String> {
+    let plans: Vec<MedicationPlan> = if scope.contains(Category::PlanAndDoses) {
+        Course::load_all(state, owner).await?.iter().map(|c| plan_of(state, c, today)).collect()
+    } else {
+        Vec::new()
+    };
+    let scores: Vec<Score> = if scope.contains(Category::Questionnaires) {
+        (state.store.questionnaires(owner).await?.into_iter())
+            .filter_map(|q| {
+                let instrument = Instrument::from_key(&q.instrument)?;
+                Some(Score { key: q.id.to_string(), instrument, date: q.date, total: q.total, item9: q.item9 })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let id = owner.to_string();
+    Ok(fhir::bundle(Subject { id: &id }, &plans, &scores, jiff::Timestamp::now()).to_string())
 }
 
 /// One plan from `today`: today's dose, then each change, each to the day before the next.

@@ -680,6 +680,17 @@ async fn the_form_asks_whether_the_dose_now_is_drops_or_tablets() {
         );
         // The next change in the same units (walk-through round 5: "20 mg" then "14 mg").
         assert!(today.has("of the liquid (counted as"), "{}", visible(&today));
+        // Their prescriber reads the same two figures, the drops first (a walk found the caseload
+        // and person page saying "Citalopram 25 mg a day" for 20 mg of drops).
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        crate::sharing::share_with(&b, &dr).await;
+        let both = "Citalopram 20 mg of the liquid (counted as 25 mg of tablets) a day";
+        let caseload = dr.get("/caseload").await;
+        assert!(caseload.has(both), "{}", visible(&caseload));
+        let user = app.store.user_by_email("alex@example.org").await.unwrap().unwrap().id;
+        let person = dr.get(&format!("/people/{user}")).await;
+        assert!(person.has(both) && !person.has("Citalopram 25 mg a day"), "{}", visible(&person));
         // A first day in the past names the dose now as typed, "20mg" with its unit included.
         let long_ago = days_ago(40);
         let mut past: Vec<(&str, &str)> =

@@ -3,15 +3,22 @@
 
 use reqwest::StatusCode;
 
+use crate::forms::visible;
 use crate::helpers::{TestApp, on_both};
-use crate::{days_ago, make_plan};
+use crate::{check_in_with_note, days_ago, make_plan, rising_after_a_step};
 
 /// What poppler reads from a PDF, white space made single.
 fn read(bytes: &[u8]) -> String {
+    read_pages(bytes, &[])
+}
+
+/// What poppler reads from the PDF's pages `args` choose (`-f 1 -l 1`: page one).
+pub fn read_pages(bytes: &[u8], args: &[&str]) -> String {
     assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
     let file = std::env::temp_dir().join(format!("taper-plan-{}.pdf", uuid::Uuid::now_v7()));
     std::fs::write(&file, bytes).unwrap();
     let out = std::process::Command::new("pdftotext")
+        .args(args)
         .arg(&file)
         .arg("-")
         .output()
@@ -50,6 +57,105 @@ async fn the_saved_plan_downloads_as_a_pdf_with_its_dates_and_preparations() {
         other.sign_up_as("o@example.org", "Olu", "person").await;
         let theirs = other.client.get(format!("{}{link}", other.base)).send().await.unwrap();
         assert_eq!(theirs.status(), StatusCode::NOT_FOUND);
+        app
+    })
+    .await;
+}
+
+/// Issue 22: a person makes a summary for a prescriber who does not use Taper, choosing its
+/// parts and period; the page and the PDF say the same, page one holds the doses and scores, and
+/// what was left out is named, never shown.
+#[tokio::test]
+async fn a_person_makes_a_prescriber_summary_of_the_parts_they_choose() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        rising_after_a_step(&app, &p, "p@example.org").await;
+        check_in_with_note(&p, &days_ago(0), "Zaps at night #set text(red)").await;
+        // A month ago, then today: a reliable change, read against the earlier score.
+        crate::sharing::earlier_phq9(&app, "p@example.org", 30, [0; 9]).await;
+        crate::sharing::phq9(&p, ["2", "2", "1", "1", "1", "0", "0", "0", "1"]).await;
+        let form = p.get("/handoff").await;
+        assert!(form.has("name=\"part\" value=\"plan\" checked") && form.has("name=\"days\" value=\"90\" checked"));
+        // The notes are the person's own words: not ticked until they tick them.
+        assert!(form.has("name=\"part\" value=\"checkin_notes\">"), "{}", form.body);
+
+        let chosen = "part=plan&part=checkin_scores&part=questionnaires&days=90";
+        let page = p.get(&format!("/handoff/summary?{chosen}&as=page")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let text = visible(&page);
+        for expected in [
+            "Taper: a summary for the prescriber",
+            "Medicines now",
+            "Citalopram",
+            // The hold Progress suggested after the raised check-ins waits for their answer.
+            "Waiting for their decision since",
+            "The plan ahead",
+            "Symptoms: waves and windows",
+            "check-ins in these days",
+            "PHQ-9",
+            "reliable deterioration from 0",
+            "Several days",
+            "Flags that apply now",
+            "Urgent",
+            "Not included",
+        ] {
+            assert!(text.contains(expected), "{expected}: {text}");
+        }
+        assert!(!text.contains("Zaps at night"), "notes were not chosen: {text}");
+        assert!(page.has("<svg"), "the chart, drawn on the server");
+
+        let pdf = p.client.get(format!("{}/handoff/summary?{chosen}&as=pdf", p.base)).send().await.unwrap();
+        assert_eq!(pdf.status(), StatusCode::OK);
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        let bytes = pdf.bytes().await.unwrap();
+        // To look at the pages: TAPER_TEST_KEEP=<dir> keeps the PDF there.
+        if let Ok(dir) = std::env::var("TAPER_TEST_KEEP") {
+            std::fs::write(
+                std::path::Path::new(&dir)
+                    .join(format!("summary-{}.pdf", if app.url.starts_with("postgres") { "pg" } else { "sqlite" })),
+                &bytes,
+            )
+            .unwrap();
+        }
+        let one = read_pages(&bytes, &["-f", "1", "-l", "1"]);
+        for expected in ["Taper: a summary for the prescriber", "Medicines now", "Citalopram", "a day", "PHQ-9"] {
+            assert!(one.contains(expected), "page one lacks {expected}: {one}");
+        }
+        let whole = read(&bytes);
+        assert!(whole.contains("Not included") && whole.contains(taper_report::DISCLAIMER), "{whole}");
+        assert!(!whole.contains("Zaps at night"), "{whole}");
+
+        // Ticked, the notes appear as typed, markup and all.
+        let with_notes = p.client.get(format!("{}/handoff/summary?{chosen}&part=checkin_notes&as=pdf", p.base)).send();
+        let whole = read(&with_notes.await.unwrap().bytes().await.unwrap());
+        assert!(whole.contains("Zaps at night #set text(red)"), "{whole}");
+
+        // Someone else's summary is of their own record: none of Pat's.
+        let other = app.browser();
+        other.sign_up_as("o@example.org", "Olu", "person").await;
+        let theirs = other.get(&format!("/handoff/summary?{chosen}")).await;
+        assert!(theirs.has("No plan in Taper") && !theirs.has("Citalopram"), "{}", visible(&theirs));
+        app
+    })
+    .await;
+}
+
+/// A summary with nothing in it, or for a period not offered, is refused by name and the
+/// choice is offered again.
+#[tokio::test]
+async fn a_summary_with_no_part_or_an_odd_period_is_refused_by_name() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up_as("p@example.org", "Pat", "person").await;
+        let none = p.get("/handoff/summary?days=90&as=pdf").await;
+        assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(none.has("Choose at least one part") && none.has("name=\"part\""), "{}", none.body);
+        let odd = p.get("/handoff/summary?part=plan&days=45").await;
+        assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(odd.has("The period: choose 30, 90, 180, 365 days."), "{}", odd.body);
+        let unknown = p.get("/handoff/summary?part=passwords").await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unknown.has("The parts:"), "{}", unknown.body);
         app
     })
     .await;

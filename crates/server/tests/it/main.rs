@@ -13,6 +13,7 @@ mod handoff_pdf;
 mod helpers;
 mod import;
 mod limits;
+mod links;
 mod logs;
 mod mail;
 mod pace;

@@ -226,6 +226,15 @@ async fn a_score_is_read_against_the_first_and_the_last_day_before_it() {
         assert!(history.has("Taken again the same day") && !history.has("reliable worsening"), "{}", history.body);
         let caseload = dr.get("/caseload").await;
         assert!(!caseload.has("Reliable deterioration"), "{}", caseload.body);
+        // Their clinician reads the first as the first and the retake as a retake (a walk found
+        // both called "first").
+        let qid = app.store.user_by_email("q@example.org").await.unwrap().unwrap().id;
+        let person = dr.get(&format!("/people/{qid}")).await;
+        assert!(
+            person.has("retaken the same day, not compared") && person.body.matches(">first<").count() == 1,
+            "{}",
+            person.body
+        );
         app
     })
     .await;
