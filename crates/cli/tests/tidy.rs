@@ -369,10 +369,12 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/pages/calendar.rs", &["10", "2"]), // years a calendar holds; questionnaires after the last change
     ("crates/server/src/pages/fhir.rs", &["10"]),          // years of doses a FHIR export holds
     // a summary's periods in days (and how many), steps listed ahead, check-in notes quoted
-    ("crates/server/src/pages/summary.rs", &["4", "30", "90", "180", "365", "6", "14"]),
+    // and years of a plan read ahead
+    ("crates/server/src/pages/summary.rs", &["4", "30", "90", "180", "365", "6", "14", "10"]),
     ("crates/server/src/pages/handoff.rs", &["2", "7", "30", "24"]), // a link's lifetimes in days; hours a day
-    // a link's wrong passcodes, a name's length, seconds a minute
-    ("crates/server/src/pages/health_links.rs", &["10", "200", "60"]),
+    ("crates/server/src/pages/pharmacy.rs", &["3", "28", "56", "84"]), // an order's periods in days
+    // a link's wrong passcodes, a name's length, seconds a minute, a token's characters shown
+    ("crates/server/src/pages/health_links.rs", &["10", "200", "60", "6"]),
     // list; array sizes of the severity and yes/no words
     ("crates/server/src/pages/checkin.rs", &["14", "4", "2"]),
     ("crates/server/src/checkin_form.rs", &["60", "2000"]), // back-filling, note length

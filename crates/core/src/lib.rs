@@ -17,7 +17,9 @@ pub use care::{
     adapt, assess, consent, flags, history, measures, readiness, regimen, reinstate, role, symptoms, teaching, waves,
 };
 pub use pk::exposure;
-pub use plan::{course, crossover, formulation, justification, occupancy, pace, safety, schedule, supply, times};
+pub use plan::{
+    course, crossover, formulation, justification, occupancy, order, pace, safety, schedule, supply, times,
+};
 
 pub use catalogue::{Catalogue, Drug, DrugClass, Product};
 pub use error::{CatalogueError, InputError, PlanError};

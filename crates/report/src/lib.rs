@@ -18,6 +18,11 @@ pub use wire::{DrugJson, PlanJson};
 pub const DISCLAIMER: &str = "Decision support for a conversation with your prescriber, not a prescription. \
 Hold or slow down if withdrawal symptoms rise; never double up a missed dose.";
 
+/// What a document made for a prescriber says of itself (the person's own documents say
+/// [`DISCLAIMER`], which speaks to them).
+pub const PRESCRIBER_NOTE: &str = "Made by the person with Taper, decision-support software; not a prescription. \
+Doses are the plan they recorded: check them with the person before acting on them.";
+
 /// CSV of a plan: one row per step (and per day when micro-tapering).
 /// A plan's length in words a person can hold on to (walk-through N7: an 85-step plan never said
 /// it runs for six and a half years): weeks under two months, months under two years, else years.

@@ -379,6 +379,7 @@ fn handoff_routes() -> Router<AppState> {
         .route("/calendar/feed/{token}", get(pages::calendar::feed))
         .route("/handoff", get(pages::handoff::show))
         .route("/handoff/summary", get(pages::handoff::summary))
+        .route("/handoff/order", get(pages::pharmacy::show))
         .route("/handoff/links", post(pages::handoff::make_link))
         .route("/handoff/links/{link}/revoke", post(pages::handoff::revoke_link))
         .route("/s/{token}", get(pages::health_links::open_form).post(pages::health_links::open))

@@ -668,6 +668,10 @@ pub struct StoredUse {
     /// "tablets", "mL", … (core's `supply::shelf_unit`).
     pub unit: String,
     pub amount: f64,
+    /// For a preparation made to order, the milligrams made for the day (core's
+    /// `DayUse::made_mg`); `None` in plans stored before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_mg: Option<f64>,
 }
 
 impl StoredUse {
@@ -679,6 +683,7 @@ impl StoredUse {
                 product_id: u.product_id,
                 unit: u.unit.to_string(),
                 amount: u.amount,
+                made_mg: u.made_mg,
             })
             .collect()
     }

@@ -3,13 +3,14 @@
 //! `safety` re-checks it; `formulation` turns a target into something to measure; `occupancy`
 //! and `pace` are the models and limits; `crossover` switches benzodiazepines; `course` puts
 //! revisions on the calendar; `times` divides the day's dose among its times; `supply` counts
-//! down what the person has.
+//! down what the person has; `order` is what the days ahead take from the pharmacy.
 
 pub mod course;
 pub mod crossover;
 pub mod formulation;
 pub mod justification;
 pub mod occupancy;
+pub mod order;
 pub mod pace;
 pub mod safety;
 pub mod schedule;

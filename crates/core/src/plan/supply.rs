@@ -39,6 +39,9 @@ pub struct DayUse {
     /// See [`shelf_unit`].
     pub unit: &'static str,
     pub amount: f64,
+    /// For a preparation made to order (a compounded dose, a strip's pouch): the milligrams made
+    /// for the day, which may be only part of the day's dose (a tablet beside it).
+    pub made_mg: Option<f64>,
 }
 
 /// How a product is counted on the shelf, in the plural: whole or cut units as fractions of
@@ -54,6 +57,14 @@ pub fn shelf_unit(unit: Unit) -> &'static str {
         Unit::PowderMg => "mg of powder",
         Unit::Mg => "daily doses",
     }
+}
+
+/// A [`shelf_unit`] read back from its words (as a stored plan keeps it).
+pub fn shelf_unit_named(words: &str) -> Option<&'static str> {
+    [Unit::Tablet, Unit::Capsule, Unit::Ml, Unit::Drop, Unit::Bead, Unit::PowderMg, Unit::Mg]
+        .into_iter()
+        .map(shelf_unit)
+        .find(|u| *u == words)
 }
 
 /// An amount with its [`shelf_unit`], singular for exactly one ("1 tablet", "1.5 tablets",
@@ -78,6 +89,7 @@ pub fn amount_words(amount: f64, unit: &str) -> String {
 pub fn day_use(prep: &Preparation, catalogue: &Catalogue) -> Vec<DayUse> {
     let mut out: Vec<DayUse> = Vec::new();
     for n in prep.daily_use() {
+        let made = (n.unit == Unit::Mg).then_some(n.amount);
         let (amount, unit) = match (n.unit, catalogue.product(&n.product_id).map(|p| &p.form)) {
             (Unit::Mg, _) => (1.0, Unit::Mg),
             (Unit::Drop, Some(Form::Liquid { mg_per_ml, mg_per_drop: Some(per_drop), .. })) => {
@@ -87,8 +99,11 @@ pub fn day_use(prep: &Preparation, catalogue: &Catalogue) -> Vec<DayUse> {
         };
         let unit = shelf_unit(unit);
         match out.iter_mut().find(|u| u.product_id == n.product_id && u.unit == unit) {
-            Some(u) => u.amount += amount,
-            None => out.push(DayUse { product_id: n.product_id, unit, amount }),
+            Some(u) => {
+                u.amount += amount;
+                u.made_mg = u.made_mg.zip(made).map(|(a, b)| a + b).or(u.made_mg).or(made);
+            }
+            None => out.push(DayUse { product_id: n.product_id, unit, amount, made_mg: made }),
         }
     }
     out

@@ -90,6 +90,8 @@ pub struct SummaryDocument {
     /// What the person chose to leave out, in words, so a reader knows the gaps are chosen.
     pub left_out: Vec<String>,
     pub disclaimer: String,
+    /// A space for the prescriber to sign (a pharmacy order).
+    pub sign: bool,
 }
 
 /// A part of the summary: a heading, lines of text, a table, and whether the chart goes here.
@@ -98,6 +100,8 @@ pub struct Section {
     /// A fragment id for the web page ("doses").
     pub id: String,
     pub heading: String,
+    /// Lines shown first and marked (an urgent flag).
+    pub alerts: Vec<String>,
     pub lines: Vec<String>,
     pub table: Option<Table>,
     /// The wave chart, drawn under the lines.

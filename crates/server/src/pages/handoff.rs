@@ -18,6 +18,10 @@ use crate::error::{AppError, AppResult};
 use crate::pages::summary::{Choice, DEFAULT_PERIOD, PERIODS, SummaryPage, made_by};
 use crate::views::Chrome;
 
+/// Where a link just made waits, with its passcode, for the page that shows it once (a reload
+/// of that page must not make another link: a walk made two that way).
+const JUST_MADE: &str = "handoff-link-made";
+
 /// The hand-off page: choose what the summary holds, open it or download it; links made for a
 /// prescriber; the FHIR file.
 pub async fn show(
@@ -27,38 +31,82 @@ pub async fn show(
     secure: axum::Extension<crate::csrf::SecureCookies>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let mut page = page(&state, &person, &headers, secure.0.0, None, None).await?;
+    let just_made = person.ctx.session.remove::<(String, String)>(JUST_MADE).await.ok().flatten();
+    let mut page = page(&state, &person, &headers, secure.0.0, Draft::default(), just_made).await?;
     if !crate::form::value(&q, "stopped").is_empty() {
         page.notice = Some("The link is stopped: it opens nothing from now on.".into());
     }
     Ok(page.into_response())
 }
 
-/// The page, with an error in the choice, or a link just made and its passcode (shown once).
+/// The choices as the person made them, shown again with what was wrong (a walk: a refused
+/// form came back with the defaults ticked, and sending it again would share those).
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub parts: Vec<String>,
+    pub days: i64,
+    pub expires: i64,
+    pub label: String,
+    pub error: Option<String>,
+    /// Which form the error is about: the link's (`true`) or the summary's.
+    pub for_link: bool,
+}
+
+impl Default for Draft {
+    fn default() -> Draft {
+        Draft {
+            // Notes are the person's own words: left for them to tick.
+            parts: Category::ALL
+                .iter()
+                .filter(|c| **c != Category::CheckinNotes)
+                .map(|c| c.key().to_string())
+                .collect(),
+            days: DEFAULT_PERIOD,
+            expires: LIFETIMES[0],
+            label: String::new(),
+            error: None,
+            for_link: false,
+        }
+    }
+}
+
+impl Draft {
+    fn again(pairs: &[(String, String)], error: String, for_link: bool) -> Draft {
+        let fallback = Draft::default();
+        Draft {
+            parts: crate::form::values(pairs, "part"),
+            days: crate::form::value(pairs, "days").parse().unwrap_or(fallback.days),
+            expires: crate::form::value(pairs, "expires").parse().unwrap_or(fallback.expires),
+            label: crate::form::value(pairs, "label"),
+            error: Some(error),
+            for_link,
+        }
+    }
+
+    pub fn ticked(&self, key: &str) -> bool {
+        self.parts.iter().any(|p| p == key)
+    }
+}
+
+/// The page, with a refused choice shown again, or a link just made (its id and passcode,
+/// shown this once).
 pub async fn page(
     state: &AppState,
     person: &Person,
     headers: &axum::http::HeaderMap,
     secure: bool,
-    error: Option<String>,
-    passcode: Option<String>,
+    draft: Draft,
+    just_made: Option<(String, String)>,
 ) -> AppResult<HandoffPage> {
     let base = super::calendar::public_base(state, headers, secure);
-    let mut links = super::health_links::views(state, person, &base).await?;
-    // A link just made is the newest; it is shown on its own, with its passcode.
-    let made = match passcode {
-        Some(p) if !links.is_empty() => Some((links.remove(0), p)),
-        _ => None,
-    };
+    let links = super::health_links::views(state, person, &base).await?;
+    let made = just_made.and_then(|(id, passcode)| links.iter().find(|l| l.id == id).map(|l| (l.clone(), passcode)));
     Ok(HandoffPage {
         chrome: person.chrome("sharing"),
-        parts: Category::ALL
-            .iter()
-            // Notes are the person's own words: left for them to tick.
-            .map(|c| (c.key(), c.describe(), *c != Category::CheckinNotes))
-            .collect(),
-        periods: PERIODS.iter().map(|d| (*d, *d == DEFAULT_PERIOD)).collect(),
-        error,
+        parts: Category::ALL.iter().map(|c| (c.key(), c.describe())).collect(),
+        periods: PERIODS.to_vec(),
+        lifetimes: LIFETIMES.to_vec(),
+        draft,
         notice: None,
         made,
         links,
@@ -77,7 +125,8 @@ pub async fn summary(
     let choice = match Choice::parse(&pairs) {
         Ok(c) => c,
         Err(message) => {
-            let page = page(&state, &person, &headers, secure.0.0, Some(message), None).await?;
+            let draft = Draft::again(&pairs, message, false);
+            let page = page(&state, &person, &headers, secure.0.0, draft, None).await?;
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -131,7 +180,7 @@ impl LinkForm {
     }
 }
 
-/// Makes a link and shows it, with its passcode, once.
+/// Makes a link; the page it goes to shows it, with its passcode, once.
 pub async fn make_link(
     State(state): State<AppState>,
     person: Person,
@@ -142,7 +191,8 @@ pub async fn make_link(
     let form = match LinkForm::parse(&pairs) {
         Ok(f) => f,
         Err(message) => {
-            let page = page(&state, &person, &headers, secure.0.0, Some(message), None).await?;
+            let draft = Draft::again(&pairs, message, true);
+            let page = page(&state, &person, &headers, secure.0.0, draft, None).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -160,9 +210,14 @@ pub async fn make_link(
         days: form.choice.days,
         expires: now.checked_add(seconds(form.lifetime)).map_err(|e| AppError::internal("a link's expiry", e))?,
     };
-    state.store.health_link_add(person.id(), &link, now).await?;
-    let page = page(&state, &person, &headers, secure.0.0, None, Some(passcode)).await?;
-    Ok(page.into_response())
+    let id = state.store.health_link_add(person.id(), &link, now).await?;
+    person
+        .ctx
+        .session
+        .insert(JUST_MADE, (id.to_string(), passcode))
+        .await
+        .map_err(|e| AppError::internal("keeping a new link's passcode for its page", e))?;
+    Ok(Redirect::to("/handoff#link-made").into_response())
 }
 
 /// Stops one of the person's links; a link that is not theirs is not found.
@@ -181,15 +236,15 @@ pub async fn revoke_link(State(state): State<AppState>, person: Person, Path(id)
 #[template(path = "handoff.html")]
 pub struct HandoffPage {
     pub chrome: Chrome,
-    /// (field value, words, ticked at first).
-    pub parts: Vec<(&'static str, &'static str, bool)>,
-    /// (days, chosen at first).
-    pub periods: Vec<(i64, bool)>,
-    pub error: Option<String>,
+    /// (field value, words).
+    pub parts: Vec<(&'static str, &'static str)>,
+    pub periods: Vec<i64>,
+    pub lifetimes: Vec<i64>,
+    pub draft: Draft,
     pub notice: Option<String>,
     /// A link just made, with its passcode.
     pub made: Option<(super::health_links::LinkView, String)>,
-    /// The person's other links, newest first.
+    /// The person's links, newest first.
     pub links: Vec<super::health_links::LinkView>,
     pub max_failures: i64,
 }

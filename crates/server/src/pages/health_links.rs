@@ -28,6 +28,8 @@ use crate::views::Chrome;
 
 /// Wrong passcodes a link takes before it stops (the specification's server "limits attempts").
 pub const MAX_FAILURES: i64 = 10;
+/// How many of a token's last characters tell a link apart on the person's page.
+const LINK_ENDING: usize = 6;
 /// A name a viewer gives, at most.
 const NAME_MAX: usize = 200;
 /// The FHIR Bundle's content type, as the manifest names it.
@@ -39,6 +41,7 @@ pub(crate) fn usable(link: &taper_store::HealthLink, now: Timestamp) -> bool {
 }
 
 /// How a link shows on the person's page: its address, QR code and `shlink:/`, its state.
+#[derive(Clone)]
 pub struct LinkView {
     pub id: String,
     pub label: String,
@@ -46,6 +49,10 @@ pub struct LinkView {
     pub shlink: String,
     pub qr: String,
     pub parts: String,
+    /// "the last 90 days".
+    pub period: String,
+    /// The token's last characters, to tell links apart.
+    pub ending: String,
     pub made: String,
     pub state: String,
     pub live: bool,
@@ -80,6 +87,8 @@ pub async fn views(state: &AppState, person: &Person, base: &str) -> AppResult<V
                 id: l.id.to_string(),
                 qr: shl::qr_svg(&shlink).unwrap_or_default(),
                 parts: Scope::from_bits(l.scope).categories().map(|c| c.short()).collect::<Vec<_>>().join(", "),
+                period: format!("the last {} days", l.days),
+                ending: l.token.chars().rev().take(LINK_ENDING).collect::<Vec<_>>().into_iter().rev().collect(),
                 made: day(l.made),
                 live: usable(&l, now),
                 label: l.label,
@@ -105,7 +114,14 @@ async fn live_link(state: &AppState, token: &str, now: Timestamp) -> AppResult<O
 }
 
 fn gone(ctx: &Ctx) -> Response {
-    let page = ViewerPage { chrome: ctx.chrome(""), token: String::new(), error: None, gone: true };
+    let page = ViewerPage {
+        chrome: ctx.chrome(""),
+        token: String::new(),
+        label: String::new(),
+        name: String::new(),
+        error: None,
+        gone: true,
+    };
     (StatusCode::NOT_FOUND, page).into_response()
 }
 
@@ -124,7 +140,8 @@ pub async fn open_form(
         return shown(&state, &ctx, &link, &token, pdf, now).await;
     }
     let ctx = ctx.with_token(secure.0);
-    Ok(ctx.send(ViewerPage { chrome: ctx.chrome(""), token, error: None, gone: false }))
+    let label = link.label.clone();
+    Ok(ctx.send(ViewerPage { chrome: ctx.chrome(""), token, label, name: String::new(), error: None, gone: false }))
 }
 
 /// The passcode given: the summary when it is right, the form again (with the tries left) when
@@ -138,8 +155,9 @@ pub async fn open(
     let now = Timestamp::now();
     let Some(link) = live_link(&state, &token, now).await? else { return Ok(gone(&ctx)) };
     let typed = shl::passcode_typed(&crate::form::value(&pairs, "passcode"));
+    let name: String = crate::form::value(&pairs, "name").trim().chars().take(NAME_MAX).collect();
     if !crate::auth::password_matches(typed, link.passcode_hash.clone()).await? {
-        let failures = state.store.health_link_failed(link.id).await?;
+        let failures = wrong_passcode(&state, &link, &name, now).await?;
         if failures >= MAX_FAILURES {
             return Ok(gone(&ctx));
         }
@@ -149,11 +167,11 @@ pub async fn open(
              the passcode.",
             if left == 1 { "try" } else { "tries" }
         );
-        let page = ViewerPage { chrome: ctx.chrome(""), token, error: Some(error), gone: false };
+        let label = link.label.clone();
+        let page = ViewerPage { chrome: ctx.chrome(""), token, label, name, error: Some(error), gone: false };
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     }
     ctx.session.insert(&opened_key(&link), true).await.map_err(|e| AppError::internal("keeping a link opened", e))?;
-    let name: String = crate::form::value(&pairs, "name").trim().chars().take(NAME_MAX).collect();
     if !name.is_empty() {
         ctx.session
             .insert(&format!("{}:name", opened_key(&link)), name)
@@ -162,6 +180,34 @@ pub async fn open(
     }
     // Shown by a fresh GET, so a reload neither posts the passcode again nor counts a try.
     Ok(Redirect::to(&format!("/s/{token}")).into_response())
+}
+
+/// Counts a wrong passcode and writes it in the person's access log, with the link's stop at
+/// the last one; the failures so far.
+async fn wrong_passcode(
+    state: &AppState,
+    link: &taper_store::HealthLink,
+    name: &str,
+    now: Timestamp,
+) -> AppResult<i64> {
+    let failures = state.store.health_link_failed(link.id).await?;
+    let who = who_of(name, &link.label);
+    let what = if failures >= MAX_FAILURES {
+        format!("gave a wrong passcode; after {MAX_FAILURES} the link has stopped")
+    } else {
+        "gave a wrong passcode".to_string()
+    };
+    state.store.health_link_logged(link, &who, &what, now).await?;
+    Ok(failures)
+}
+
+/// Who looked, as the access log says it.
+fn who_of(name: &str, label: &str) -> String {
+    if name.is_empty() {
+        format!("Someone with your link “{label}”")
+    } else {
+        format!("{name}, through your link “{label}”")
+    }
 }
 
 /// The summary a link opens, as a page or a PDF, noted in the person's access log.
@@ -174,17 +220,15 @@ async fn shown(
     now: Timestamp,
 ) -> AppResult<Response> {
     let name = ctx.session.get::<String>(&format!("{}:name", opened_key(link))).await.ok().flatten();
-    let who = match name {
-        Some(n) => format!("{n}, through your link “{}”", link.label),
-        None => format!("Someone with your link “{}”", link.label),
-    };
+    let who = who_of(name.as_deref().unwrap_or_default(), &link.label);
     let what = if pdf { "downloaded your summary as a PDF" } else { "read your summary" };
     state.store.health_link_viewed(link, &who, what, now).await?;
     let choice = Choice { scope: Scope::from_bits(link.scope), days: link.days };
-    let made = summary::made_by(state, link.owner, now, choice).await?;
+    let mut made = summary::made_by(state, link.owner, now, choice).await?;
+    made.doc.made = format!("{}; shared through the link “{}”", made.doc.made, link.label);
     let mut response = if pdf {
         let bytes = state.summary_pdf(made.doc, made.chart).await?;
-        let disposition = "attachment; filename=\"taper-summary.pdf\"".to_string();
+        let disposition = format!("attachment; filename=\"taper-summary-{}.pdf\"", now.strftime("%Y-%m-%d"));
         ([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
             .into_response()
     } else {
@@ -240,11 +284,11 @@ pub async fn manifest(
         return Ok(answer(StatusCode::BAD_REQUEST, serde_json::json!({ "error": message })));
     }
     if !crate::auth::password_matches(shl::passcode_typed(&request.passcode), link.passcode_hash.clone()).await? {
-        let failures = state.store.health_link_failed(link.id).await?;
+        let failures = wrong_passcode(&state, &link, &recipient, now).await?;
         let left = (MAX_FAILURES - failures).max(0);
         return Ok(answer(StatusCode::UNAUTHORIZED, serde_json::json!({ "remainingAttempts": left })));
     }
-    let who = format!("{recipient}, through your link “{}”", link.label);
+    let who = who_of(&recipient, &link.label);
     state.store.health_link_viewed(&link, &who, "fetched your plans and scores as FHIR", now).await?;
     let owner = state.store.user(link.owner).await?;
     let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
@@ -312,6 +356,10 @@ pub async fn manifest_preflight() -> Response {
 pub struct ViewerPage {
     pub chrome: Chrome,
     pub token: String,
+    /// The link's name, as the person gave it.
+    pub label: String,
+    /// The name the viewer typed, kept when a passcode is wrong.
+    pub name: String,
     pub error: Option<String>,
     /// The link has stopped, expired, or never was.
     pub gone: bool,

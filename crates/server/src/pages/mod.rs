@@ -12,6 +12,7 @@ pub mod history;
 pub mod learn;
 pub mod password;
 pub mod pause;
+pub mod pharmacy;
 pub mod plan;
 pub mod progress;
 pub mod questionnaires;

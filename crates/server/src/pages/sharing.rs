@@ -96,7 +96,12 @@ async fn page(
             expires: when(i.expires_at),
         })
         .collect();
+    // Links made for a prescriber are a way in too: said here, stopped on the hand-off page.
+    let now = jiff::Timestamp::now();
+    let links_open =
+        state.store.health_links_of(person.id()).await?.iter().filter(|l| super::health_links::usable(l, now)).count();
     Ok(Sharing {
+        links_open,
         chrome: person.chrome("sharing"),
         categories: choices(Scope::all()),
         shares,
@@ -313,6 +318,8 @@ pub struct LogView {
 #[template(path = "sharing.html")]
 pub struct Sharing {
     pub chrome: crate::views::Chrome,
+    /// Links for a prescriber that work now.
+    pub links_open: usize,
     /// The invitation form's boxes, all ticked.
     pub categories: Vec<CategoryView>,
     pub shares: Vec<ShareView>,

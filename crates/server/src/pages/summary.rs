@@ -98,6 +98,7 @@ pub async fn made_by(
     let chart = chart(state, &r, choice.scope, from)?;
     if chart.is_some() {
         sections.push(Section {
+            alerts: vec![],
             id: "chart".into(),
             heading: format!("The chart, {} to {}", short(from), short(r.today)),
             lines: vec![],
@@ -118,7 +119,8 @@ pub async fn made_by(
         ),
         sections,
         left_out: Category::ALL.iter().filter(|c| !sees(**c)).map(|c| c.short().to_string()).collect(),
-        disclaimer: taper_report::DISCLAIMER.to_string(),
+        disclaimer: taper_report::PRESCRIBER_NOTE.to_string(),
+        sign: false,
     };
     Ok(Made { doc, chart })
 }
@@ -134,29 +136,19 @@ fn short(d: Date) -> String {
 }
 
 fn section(id: &str, heading: &str, lines: Vec<String>, table: Option<Table>) -> Section {
-    Section { id: id.into(), heading: heading.into(), lines, table, chart: false }
+    Section { id: id.into(), heading: heading.into(), alerts: vec![], lines, table, chart: false }
 }
 
 /// Each plan's dose today as it is measured, holds, a switch followed, and the suggestions that
 /// wait for the person's answer.
 async fn doses_now(state: &AppState, r: &Record) -> AppResult<Section> {
-    let tz = jiff::tz::TimeZone::get(&r.owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let courses: Vec<&Course> = r.course.iter().chain(&r.others).collect();
-    let mut lines: Vec<String> = courses
-        .iter()
-        .map(|c| {
-            let drug = c.drug_name(&state.catalogue);
-            match (c.on(r.today), c.dose_words(r.today)) {
-                (Some((on, _)), Some(words)) if on.hold => format!("{drug}: {words} a day, holding at this dose."),
-                (Some(_), Some(words)) => format!("{drug}: {words} a day."),
-                _ => format!("{drug}: the plan has not started yet."),
-            }
-        })
-        .collect();
+    let mut lines: Vec<String> = courses.iter().flat_map(|c| dose_lines(state, c, r.today)).collect();
     lines.extend(r.switching.as_ref().map(|w| format!("Switching {w}.")));
     if lines.is_empty() {
         lines.push("No plan in Taper.".into());
     }
+    let tz = jiff::tz::TimeZone::get(&r.owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     for c in &courses {
         for p in state.store.proposals(r.owner.id, c.plan_id).await? {
             if p.status == taper_store::ProposalStatus::Pending {
@@ -173,12 +165,48 @@ async fn doses_now(state: &AppState, r: &Record) -> AppResult<Section> {
     Ok(section("doses", "Medicines now", lines, None))
 }
 
+/// How far ahead a plan's changes are read: the plans Taper makes fit in it.
+const AHEAD_YEARS: i16 = 10;
+
+/// One plan today: the dose as measured, how it is prepared (which product, how much), the
+/// step, and when the plan ends (a walk: the form and the product were not named).
+fn dose_lines(state: &AppState, c: &Course, today: Date) -> Vec<String> {
+    let drug = c.drug_name(&state.catalogue);
+    let (Some((on, step)), Some(words)) = (c.on(today), c.dose_words(today)) else {
+        return vec![format!("{drug}: the plan has not started yet.")];
+    };
+    let how = c.day_of(&on).map_or_else(|| step.instruction.clone(), |d| d.instruction.clone());
+    let changes = c.changes(today.saturating_add(AHEAD_YEARS.years()));
+    let last = changes.last().filter(|ch| ch.date > today);
+    let steps = c.current().plan.steps.len().saturating_sub(1);
+    let mut out = vec![format!("{drug}: {words} a day{}.", if on.hold { ", holding at this dose" } else { "" })];
+    out.push(format!("Prepared as: {how}"));
+    out.push(match last {
+        Some(l) if l.to_mg <= 0.0 => {
+            format!("Step {} of {steps}; the plan stops {drug} on {}.", on.step, short(l.date))
+        }
+        Some(l) => format!("Step {} of {steps}; the plan's last change is on {}.", on.step, short(l.date)),
+        None => format!("Step {} of {steps}; no further change is planned.", on.step),
+    });
+    out
+}
+
 /// The next steps of each plan: when, the dose as measured, and how it is prepared.
 fn plan_ahead(r: &Record) -> Option<Section> {
     let mut rows = Vec::new();
+    let mut counted = Vec::new();
     for c in r.course.iter().chain(&r.others) {
-        let ahead = c.changes(r.today.saturating_add(1.years()));
-        for change in ahead.iter().filter(|ch| ch.date > r.today).take(STEPS_AHEAD) {
+        let ahead = c.changes(r.today.saturating_add(AHEAD_YEARS.years()));
+        let coming: Vec<_> = ahead.iter().filter(|ch| ch.date > r.today).collect();
+        if coming.len() > STEPS_AHEAD {
+            counted.push(format!(
+                "{}: the next {STEPS_AHEAD} of {} changes; the last on {}.",
+                c.current().plan.drug_name,
+                coming.len(),
+                coming.last().map_or_else(String::new, |l| short(l.date))
+            ));
+        }
+        for change in coming.into_iter().take(STEPS_AHEAD) {
             let how = c
                 .on(change.date)
                 .map(|(on, step)| c.day_of(&on).map_or_else(|| step.instruction.clone(), |d| d.instruction.clone()));
@@ -194,7 +222,7 @@ fn plan_ahead(r: &Record) -> Option<Section> {
             ]);
         }
     }
-    let lines = if rows.is_empty() { vec!["No change of dose in the next year.".into()] } else { vec![] };
+    let lines = if rows.is_empty() { vec!["No change of dose is planned.".into()] } else { counted };
     let header = ["Medicine", "From", "Each day", "How it is prepared"].map(String::from).to_vec();
     Some(section("ahead", "The plan ahead", lines, (!rows.is_empty()).then_some(Table { header, rows })))
 }
@@ -206,14 +234,10 @@ fn burden(r: &Record, from: Date) -> AppResult<Section> {
     let a = &history.analysis;
     let within: Vec<&taper_store::DayLevel> = history.checkins.iter().filter(|c| c.date >= from).collect();
     let mut lines = vec![match within.last() {
-        Some(last) => format!(
-            "{} check-ins in these days, the latest on {}. Burden is on a scale of 0 to {}.",
-            within.len(),
-            short(last.date),
-            taper_core::symptoms::MAX_BURDEN
-        ),
+        Some(last) => format!("{} check-ins in these days, the latest on {}.", within.len(), short(last.date)),
         None => "No check-ins in these days.".into(),
     }];
+    lines.push(taper_core::symptoms::burden_scale_words());
     lines.push(a.summary());
     for e in a.episodes.iter().filter(|e| e.end >= from) {
         let (what, extreme) = match e.kind {
@@ -267,22 +291,24 @@ fn questionnaires(state: &AppState, r: &Record, from: Date) -> Section {
 fn flags(state: &AppState, r: &Record, scope: Scope) -> Section {
     // Read as the person reads them (they resolve none), so no supporter's resolution hides a
     // flag from a reader outside Taper's caseload.
-    let lines: Vec<String> = r
-        .open_for_share(r.owner.id, true, scope)
-        .into_iter()
-        .map(|f| {
-            let source = state.catalogue.source(f.source).map_or_else(|| f.source.to_string(), |s| s.citation.clone());
-            format!(
-                "{}: {} (since {}). {} Source: {source}.",
-                capitalised(f.urgency.label()),
-                f.title,
-                short(f.date),
-                f.data.join(" ")
-            )
-        })
-        .collect();
-    let lines = if lines.is_empty() { vec!["No flag applies now.".into()] } else { lines };
-    section("flags", "Flags that apply now", lines, None)
+    let mut s = section("flags", "Flags that apply now", vec![], None);
+    for f in r.open_for_share(r.owner.id, true, scope) {
+        let source = state.catalogue.source(f.source).map_or_else(|| f.source.to_string(), |s| s.citation.clone());
+        let line = format!(
+            "{}: {} (since {}). {} Source: {}.",
+            capitalised(f.urgency.label()),
+            f.title,
+            short(f.date),
+            f.data.join(" "),
+            source.trim_end_matches('.')
+        );
+        if f.urgency == taper_core::flags::Urgency::Urgent { s.alerts.push(line) } else { s.lines.push(line) }
+    }
+    if s.alerts.is_empty() && s.lines.is_empty() {
+        // Only of what is included: a flag from a part left out is not known here.
+        s.lines.push("No flag applies now in the parts included.".into());
+    }
+    s
 }
 
 /// Earlier courses, stops and restarts, and what they mean for the pace.

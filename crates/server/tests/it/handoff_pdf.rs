@@ -102,6 +102,9 @@ async fn a_person_makes_a_prescriber_summary_of_the_parts_they_choose() {
             assert!(text.contains(expected), "{expected}: {text}");
         }
         assert!(!text.contains("Zaps at night"), "notes were not chosen: {text}");
+        // The urgent flag is marked, and the person reading their own copy is offered help.
+        assert!(page.has("class=\"alert urgent\"") && page.has("id=\"own-crisis\""), "{}", page.body);
+        assert!(text.contains("Prepared as:") && text.contains("Step 1 of"), "which product, which step: {text}");
         assert!(page.has("<svg"), "the chart, drawn on the server");
 
         let pdf = p.client.get(format!("{}/handoff/summary?{chosen}&as=pdf", p.base)).send().await.unwrap();
@@ -122,13 +125,22 @@ async fn a_person_makes_a_prescriber_summary_of_the_parts_they_choose() {
             assert!(one.contains(expected), "page one lacks {expected}: {one}");
         }
         let whole = read(&bytes);
-        assert!(whole.contains("Not included") && whole.contains(taper_report::DISCLAIMER), "{whole}");
+        assert!(whole.contains("Not included") && whole.contains(taper_report::PRESCRIBER_NOTE), "{whole}");
         assert!(!whole.contains("Zaps at night"), "{whole}");
 
         // Ticked, the notes appear as typed, markup and all.
         let with_notes = p.client.get(format!("{}/handoff/summary?{chosen}&part=checkin_notes&as=pdf", p.base)).send();
         let whole = read(&with_notes.await.unwrap().bytes().await.unwrap());
         assert!(whole.contains("Zaps at night #set text(red)"), "{whole}");
+
+        // Only the plan: no flag is claimed absent beyond the parts included (a walk read "No
+        // flag applies now" while question 9 was answered, left out).
+        let plan_only = visible(&p.get("/handoff/summary?part=plan&days=90").await);
+        assert!(plan_only.contains("No flag applies now in the parts included"), "{plan_only}");
+        assert!(
+            plan_only.contains("Not included, by Alex") && plan_only.contains("choice: check-in scores"),
+            "{plan_only}"
+        );
 
         // Someone else's summary is of their own record: none of Pat's.
         let other = app.browser();
@@ -147,15 +159,109 @@ async fn a_summary_with_no_part_or_an_odd_period_is_refused_by_name() {
     on_both(|app: TestApp| async move {
         let p = app.browser();
         p.sign_up_as("p@example.org", "Pat", "person").await;
-        let none = p.get("/handoff/summary?days=90&as=pdf").await;
+        let none = p.get("/handoff/summary?days=365&as=pdf").await;
         assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(none.has("Choose at least one part") && none.has("name=\"part\""), "{}", none.body);
+        // Nothing ticked stays nothing ticked, and the period chosen stays chosen.
+        assert!(!none.has("name=\"part\" value=\"plan\" checked") && none.has("value=\"365\" checked"));
         let odd = p.get("/handoff/summary?part=plan&days=45").await;
         assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(odd.has("The period: choose 30, 90, 180, 365 days."), "{}", odd.body);
         let unknown = p.get("/handoff/summary?part=passwords").await;
         assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(unknown.has("The parts:"), "{}", unknown.body);
+        app
+    })
+    .await;
+}
+
+/// Issue 22: a pharmacy order for the weeks ahead. Tablets are dispensed whole; a strip series
+/// lists each run of days with the milligrams of its pouches, the runs adding up to what is
+/// dispensed; a compounded preparation also the capsule strengths that make every dose. The
+/// PDF has a space for the prescriber to sign.
+#[tokio::test]
+async fn a_pharmacy_order_lists_what_the_weeks_ahead_take() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up_as("p@example.org", "Pat", "person").await;
+        let today = days_ago(0);
+        let strips = [
+            ("drug", "sertraline"),
+            ("dose", "100"),
+            ("strategy", "hyperbolic"),
+            ("step", "5"),
+            ("every", "28"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "sertraline-tab-50mg"),
+            ("strips", "0.1"),
+            ("micro_taper", "yes"),
+        ];
+        let saved = p.submit("/plan/new?drug=sertraline", "/plan", &strips).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        let page = p.get("/handoff/order?days=56&as=page").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let text = visible(&page);
+        assert!(text.contains("Taper: a pharmacy order") && text.contains("for the 56 days from"), "{text}");
+        // Today's dose, 100 mg, is two 50 mg tablets: the tablets are first used today.
+        let first = taper_report::pdf::short_date(today.parse().unwrap());
+        assert!(text.contains(&format!("tablets used over the days; first used {first}")), "{text}");
+        // The strips: a pouch for each day between, each run of days with its dose.
+        let strip = page.body.split("id=\"sertraline-tapering-strip\"").nth(1).expect("a strip section");
+        let strip = &strip[..strip.find("</section>").unwrap()];
+        let days: Vec<u32> = strip
+            .split("data-label=\"Days\">")
+            .skip(1)
+            .map(|cell| cell[..cell.find('<').unwrap()].parse().unwrap())
+            .collect();
+        assert!(days.len() > 1, "a new run each day of a daily taper: {strip}");
+        let dispensed: u32 = strip.split("Dispense ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+        assert_eq!(days.iter().sum::<u32>(), dispensed, "the runs add up to what is dispensed");
+        let doses: Vec<f64> = strip
+            .split("data-label=\"Each day\">")
+            .skip(1)
+            .map(|cell| cell[..cell.find(" mg<").unwrap()].parse().unwrap())
+            .collect();
+        assert!(doses.windows(2).all(|w| w[1] < w[0]), "a little less each day: {doses:?}");
+        assert!(doses[0] < 100.0 && strip.contains("Tapering strips"), "{strip}");
+        let pdf = p.client.get(format!("{}/handoff/order?days=56&as=pdf", p.base)).send().await.unwrap();
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        let whole = read(&pdf.bytes().await.unwrap());
+        assert!(whole.contains("Dispense") && whole.contains("Signature"), "{whole}");
+        assert!(whole.contains(taper_report::PRESCRIBER_NOTE), "{whole}");
+
+        // A compounded clonazepam plan: the strengths that make its doses.
+        let c = app.browser();
+        c.sign_up_as("c@example.org", "Cam", "person").await;
+        let plan = [
+            ("drug", "clonazepam"),
+            ("dose", "1.5"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "14"),
+            ("start_date", today.as_str()),
+            ("syringe", "0.1"),
+            ("products", "clonazepam-tab-0.5mg"),
+            ("compounded", "0.01"),
+        ];
+        let saved = c.submit("/plan/new?drug=clonazepam", "/plan", &plan).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        // Over 84 days: 1.5 mg as tablets, then each 10 % step compounded; no step is two of the
+        // others, so each is its own strength, said so.
+        let text = visible(&c.get("/handoff/order?days=84").await);
+        assert!(text.contains("Compounded preparation") && text.contains("Dispense 70 daily doses"), "{text}");
+        assert!(text.contains("Each dose below is its own capsule strength"), "{text}");
+        // (Strengths shared between doses, "0.2 mg is two of 0.1 mg", are core's `order` tests.)
+        assert!(!text.contains("Made of"), "no column when each dose is its own strength: {text}");
+        if let Ok(dir) = std::env::var("TAPER_TEST_KEEP") {
+            let pdf = c.client.get(format!("{}/handoff/order?days=84&as=pdf", c.base)).send().await.unwrap();
+            std::fs::write(std::path::Path::new(&dir).join("order-compounded.pdf"), pdf.bytes().await.unwrap())
+                .unwrap();
+        }
+        // An odd period is refused by name.
+        let odd = c.get("/handoff/order?days=30").await;
+        assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(odd.has("The period: choose 28, 56 or 84 days."));
         app
     })
     .await;

@@ -24,9 +24,14 @@ fn shown(page: &Page, id: &str) -> String {
 async fn make_link(p: &Browser, label: &str, parts: &[&str]) -> (String, String, String) {
     let mut form: Vec<(&str, &str)> = parts.iter().map(|k| ("part", *k)).collect();
     form.extend([("days", "90"), ("expires", "7"), ("label", label)]);
-    let page = p.submit("/handoff", "/handoff/links", &form).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", visible(&page));
+    let made = p.submit("/handoff", "/handoff/links", &form).await;
+    // Shown by a fresh page, so a reload makes no second link (a walk made two that way).
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", visible(&made));
+    assert_eq!(made.location.as_deref(), Some("/handoff#link-made"));
+    let page = p.get("/handoff").await;
     assert!(page.has("id=\"link-qr\"><svg"), "a QR code: {}", page.body);
+    let again = p.get("/handoff").await;
+    assert!(!again.has("id=\"link-passcode\""), "the passcode is shown once");
     let shlink = shown(&page, "link-shlink").replace("&#35;", "#");
     (shown(&page, "link-address"), shown(&page, "link-passcode"), shlink)
 }
@@ -49,9 +54,11 @@ async fn a_prescriber_with_no_account_opens_the_summary_with_the_passcode() {
         let form = dr.get(&path).await;
         assert_eq!(form.status, StatusCode::OK);
         assert!(form.has("Enter the passcode") && !form.has("Citalopram"), "{}", visible(&form));
-        let wrong = dr.submit(&path, &path, &[("passcode", "AAAA-AAAA")]).await;
+        assert!(form.has("“For Dr Lee”"), "the link's name: {}", visible(&form));
+        let wrong = dr.submit(&path, &path, &[("passcode", "AAAA-AAAA"), ("name", "Dr Lee")]).await;
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
         assert!(wrong.has("9 tries left before the link stops"), "{}", visible(&wrong));
+        assert!(wrong.has("value=\"Dr Lee\""), "the name typed is kept");
         // Typed in small letters without the dash: the same passcode.
         let typed = passcode.replace('-', "").to_lowercase();
         let right = dr.submit(&path, &path, &[("passcode", typed.as_str()), ("name", "Dr Lee")]).await;
@@ -75,6 +82,8 @@ async fn a_prescriber_with_no_account_opens_the_summary_with_the_passcode() {
         // The person sees who opened it, and when.
         let log = visible(&p.get("/sharing").await);
         assert!(log.contains("Dr Lee, through your link “For Dr Lee”") && log.contains("read your summary"), "{log}");
+        assert!(log.contains("gave a wrong passcode"), "{log}");
+        assert!(log.contains("1 link you made for a prescriber works now"), "{log}");
         assert!(log.contains("downloaded your summary as a PDF"), "{log}");
         let links = visible(&p.get("/handoff").await);
         assert!(links.contains("opened 2 times"), "{links}");
@@ -248,9 +257,19 @@ async fn the_manifest_names_what_is_wrong_with_a_request() {
         // Made without a label, it is named for what it is.
         assert!(visible(&p.get("/handoff").await).contains("Taper summary"));
         // The form names a bad choice and keeps the page.
-        let odd = p.submit("/handoff", "/handoff/links", &[("part", "plan"), ("days", "90"), ("expires", "365")]).await;
+        let odd = p
+            .submit(
+                "/handoff",
+                "/handoff/links",
+                &[("part", "plan"), ("days", "180"), ("expires", "365"), ("label", "Mine")],
+            )
+            .await;
         assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(odd.has("How long it lasts: choose 7 or 30 days."), "{}", visible(&odd));
+        // What was chosen comes back as chosen, not the defaults (a walk).
+        assert!(odd.has("value=\"180\" checked") && odd.has("value=\"Mine\""), "{}", odd.body);
+        assert!(odd.has("name=\"part\" value=\"questionnaires\">"), "unticked stays unticked: {}", odd.body);
+        assert!(odd.has("id=\"link-error\"") && !odd.has("id=\"handoff-error\""), "the error at its form");
         app
     })
     .await;

@@ -1,0 +1,202 @@
+//! A pharmacy order (issue 22): what the next 28, 56 or 84 days of each plan take from the
+//! pharmacy, product by product, as a page and a PDF with a space for the prescriber to sign.
+//! A preparation made to order lists each run of days with its dose (tapering strips), and a
+//! compounded one also the capsule strengths that make every dose (core's `order`).
+
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::ToSpan as _;
+use jiff::civil::Date;
+use taper_core::order::{self, OrderDay, OrderLine};
+use taper_core::supply::{self, DayUse};
+use taper_report::pdf::{Section, SummaryDocument, Table};
+
+use crate::AppState;
+use crate::auth::Person;
+use crate::error::AppResult;
+use crate::pages::mg;
+use crate::pages::summary::SummaryPage;
+use crate::timeline::Course;
+
+/// The periods an order covers, in days: four, eight or twelve weeks.
+const PERIODS: [i64; 3] = [28, 56, 84];
+
+/// The order, as a page (`?as=page`) or a PDF (`?as=pdf`), for `?days=` from today.
+pub async fn show(
+    State(state): State<AppState>,
+    person: Person,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let days = match crate::form::value(&pairs, "days").as_str() {
+        "" => PERIODS[0],
+        raw => match raw.parse().ok().filter(|d| PERIODS.contains(d)) {
+            Some(d) => d,
+            None => {
+                let message = "The period: choose 28, 56 or 84 days.";
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, crate::views::message_page("Pharmacy order", message))
+                    .into_response());
+            }
+        },
+    };
+    let today = person.today();
+    let courses = Course::load_all(&state, person.id()).await?;
+    let mut sections: Vec<Section> = courses.iter().flat_map(|c| plan_sections(&state, c, today, days)).collect();
+    if sections.is_empty() {
+        sections.push(Section {
+            id: "none".into(),
+            heading: "Nothing to order".into(),
+            alerts: vec![],
+            lines: vec!["No plan uses a product in these days.".into()],
+            table: None,
+            chart: false,
+        });
+    }
+    let end = today.saturating_add((days - 1).days());
+    let doc = SummaryDocument {
+        title: "Taper: a pharmacy order".into(),
+        person: person.user.display_name.clone(),
+        made: format!(
+            "Made by {} on {}, for the {days} days from {} to {}",
+            person.user.display_name,
+            short(today),
+            short(today),
+            short(end)
+        ),
+        sections,
+        left_out: vec![],
+        disclaimer: taper_report::PRESCRIBER_NOTE.to_string(),
+        sign: true,
+    };
+    if crate::form::value(&pairs, "as") == "pdf" {
+        let bytes = state.summary_pdf(doc, None).await?;
+        let name = format!("attachment; filename=\"taper-pharmacy-order-{today}.pdf\"");
+        return Ok((
+            [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, name)],
+            bytes,
+        )
+            .into_response());
+    }
+    let pdf_link = Some(format!("/handoff/order?days={days}&as=pdf"));
+    Ok(SummaryPage { chrome: person.chrome("sharing"), doc, chart: None, pdf_link, shared: false }.into_response())
+}
+
+fn short(d: Date) -> String {
+    taper_report::pdf::short_date(d)
+}
+
+/// Each day of `course` from `today` for `days` days, with what it uses.
+fn order_days(course: &Course, today: Date, days: i64) -> Vec<OrderDay> {
+    (0..days)
+        .filter_map(|k| {
+            let date = today.saturating_add(k.days());
+            let (on, _) = course.on(date)?;
+            let uses = (course.uses_on(date).unwrap_or_default().iter())
+                .filter_map(|u| {
+                    let unit = supply::shelf_unit_named(&u.unit)?;
+                    Some(DayUse { product_id: u.product_id.clone(), unit, amount: u.amount, made_mg: u.made_mg })
+                })
+                .collect();
+            Some(OrderDay { date, dose_mg: on.dose_mg, uses })
+        })
+        .collect()
+}
+
+/// A section per product the plan uses in the period.
+fn plan_sections(state: &AppState, course: &Course, today: Date, days: i64) -> Vec<Section> {
+    let drug = course.drug_name(&state.catalogue);
+    let names: Vec<(String, String)> = (0..days)
+        .filter_map(|k| course.uses_on(today.saturating_add(k.days())))
+        .flatten()
+        .map(|u| (u.product_id.clone(), u.name.clone()))
+        .collect();
+    order::order(&order_days(course, today, days))
+        .into_iter()
+        .map(|line| {
+            let name = match names.iter().find(|(id, n)| *id == line.product_id && *n != line.product_id) {
+                Some((_, n)) => n.clone(),
+                // Made-to-order products are not in the catalogue; plans kept only their ids.
+                None if line.product_id.ends_with("-tapering-strip") => "Tapering strips (a pouch a day)".into(),
+                None if line.product_id.ends_with("-compounded") => "Compounded preparation".into(),
+                None => line.product_id.clone(),
+            };
+            product_section(course, &drug, &name, line, today, days)
+        })
+        .collect()
+}
+
+fn product_section(course: &Course, drug: &str, name: &str, line: OrderLine, today: Date, days: i64) -> Section {
+    let mut lines = vec![
+        format!(
+            "Dispense {} ({} used over the days; first used {}).",
+            supply::amount_words(line.dispense, line.unit),
+            supply::amount_words(line.needed, line.unit),
+            short(line.first_day)
+        ),
+        format!(
+            "Lasts to {}; ask for the next order by {} ({} days a pharmacy may need, Taper's default).",
+            short(today.saturating_add((days - 1).days())),
+            short(today.saturating_add((days - i64::from(supply::DEFAULT_LEAD_DAYS)).max(0).days())),
+            supply::DEFAULT_LEAD_DAYS
+        ),
+    ];
+    let precision = course.current().settings.compounded_mg.filter(|_| line.product_id.ends_with("-compounded"));
+    let strengths = precision
+        .and_then(|p| order::fewest_strengths(&line.runs.iter().map(|r| r.dose_mg).collect::<Vec<_>>(), p))
+        // When no dose is made of two others, each is its own strength: said plainly, no column.
+        .filter(|s| s.strengths_mg.len() < s.recipes.len());
+    match (&strengths, precision) {
+        (Some(s), _) => lines.push(format!(
+            "Capsule strengths that make every dose with at most {} capsules a day: {} (Taper's search; the \
+             pharmacy may find fewer). Each dose below says which.",
+            order::CAPSULES_A_DAY,
+            s.strengths_mg.iter().map(|m| mg(*m)).collect::<Vec<_>>().join(", ")
+        )),
+        (None, Some(_)) => {
+            lines.push("Each dose below is its own capsule strength: none is made of two of the others.".into())
+        }
+        (None, None) => {}
+    }
+    if line.runs_unknown {
+        lines.push(
+            "Each day's dose of it is not kept with this plan (made before Taper kept it): read it from the plan's \
+             steps, or make the plan again."
+                .into(),
+        );
+    }
+    runs_section(line, drug, name, lines, strengths)
+}
+
+/// The product's section; a made-to-order product lists its runs of days (and, compounded, the
+/// capsules of each dose).
+fn runs_section(line: OrderLine, drug: &str, name: &str, lines: Vec<String>, s: Option<order::Strengths>) -> Section {
+    let table = (!line.runs.is_empty()).then(|| {
+        let made = |dose: f64| {
+            s.as_ref()
+                .and_then(|s| s.recipe_for(dose))
+                .map(|caps| caps.iter().map(|c| mg(*c)).collect::<Vec<_>>().join(" + "))
+                .unwrap_or_else(|| mg(dose))
+        };
+        // "Made of" only where strengths are combined: a strip's pouch is made as it is.
+        let mut header = ["From", "To", "Each day", "Days"].map(String::from).to_vec();
+        header.extend(s.as_ref().map(|_| "Made of".to_string()));
+        let rows = line
+            .runs
+            .iter()
+            .map(|r| {
+                let mut row = vec![short(r.from), short(r.to), mg(r.dose_mg), r.days.to_string()];
+                row.extend(s.as_ref().map(|_| made(r.dose_mg)));
+                row
+            })
+            .collect();
+        Table { header, rows }
+    });
+    Section {
+        id: line.product_id.clone(),
+        heading: format!("{drug}: {name}"),
+        alerts: vec![],
+        lines,
+        table,
+        chart: false,
+    }
+}
