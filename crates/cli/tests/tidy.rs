@@ -372,7 +372,7 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     // and years of a plan read ahead
     ("crates/server/src/pages/summary.rs", &["4", "30", "90", "180", "365", "6", "14", "10"]),
     ("crates/server/src/pages/handoff.rs", &["2", "7", "30", "24"]), // a link's lifetimes in days; hours a day
-    ("crates/server/src/pages/pharmacy.rs", &["3", "28", "56", "84"]), // an order's periods in days
+    ("crates/server/src/pages/pharmacy.rs", &["3", "28", "56", "84", "12"]), // an order's periods in days; directions listed
     // a link's wrong passcodes, a name's length, seconds a minute, a token's characters shown
     ("crates/server/src/pages/health_links.rs", &["10", "200", "60", "6"]),
     // list; array sizes of the severity and yes/no words

@@ -390,11 +390,31 @@ pub struct Product {
     pub divisible: bool,
 }
 
+/// What a made-to-order product ([`Product::strip`], [`Product::compounded`]) is called, from its
+/// id: such products are made for a plan, not kept in the catalogue.
+pub fn made_to_order_name(id: &str) -> Option<&'static str> {
+    if id.ends_with(STRIP_SUFFIX) {
+        Some("tapering strips (a pouch a day)")
+    } else if id.ends_with(COMPOUNDED_SUFFIX) {
+        Some("compounded preparation")
+    } else {
+        None
+    }
+}
+
+/// Whether `id` is a compounding pharmacy's preparation ([`Product::compounded`]).
+pub fn is_compounded(id: &str) -> bool {
+    id.ends_with(COMPOUNDED_SUFFIX)
+}
+
+const STRIP_SUFFIX: &str = "-tapering-strip";
+const COMPOUNDED_SUFFIX: &str = "-compounded";
+
 impl Product {
     /// Tapering strips of `drug`, each day's pouch made to `precision_mg`.
     pub fn strip(drug: &str, precision_mg: f64) -> Product {
         Product {
-            id: format!("{drug}-tapering-strip"),
+            id: format!("{drug}{STRIP_SUFFIX}"),
             form: Form::Strip { precision_mg },
             source: "tapering_strips".into(),
             ..Product::compounded(drug, precision_mg)
@@ -404,7 +424,7 @@ impl Product {
     /// A compounding pharmacy's preparation of `drug` to `precision_mg`.
     pub fn compounded(drug: &str, precision_mg: f64) -> Product {
         Product {
-            id: format!("{drug}-compounded"),
+            id: format!("{drug}{COMPOUNDED_SUFFIX}"),
             drug: drug.to_string(),
             form: Form::Compounded { precision_mg },
             markets: Vec::new(),

@@ -34,6 +34,11 @@ impl FileKey {
         FileKey(k)
     }
 
+    /// A key from 32 bytes (one derived from a server's own secret).
+    pub fn from_bytes(bytes: [u8; 32]) -> FileKey {
+        FileKey(bytes)
+    }
+
     /// As the payload carries it: 43 characters of base64url.
     pub fn encoded(&self) -> String {
         B64.encode(self.0)

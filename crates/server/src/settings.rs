@@ -679,7 +679,13 @@ impl StoredUse {
         taper_core::supply::day_use(prep, catalogue)
             .into_iter()
             .map(|u| StoredUse {
-                name: catalogue.product(&u.product_id).map_or_else(|| u.product_id.clone(), |p| p.describe()),
+                name: catalogue.product(&u.product_id).map_or_else(
+                    || {
+                        taper_core::catalogue::made_to_order_name(&u.product_id)
+                            .map_or(u.product_id.clone(), String::from)
+                    },
+                    |p| p.describe(),
+                ),
                 product_id: u.product_id,
                 unit: u.unit.to_string(),
                 amount: u.amount,

@@ -292,13 +292,16 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let counted = sqlx::query(
-            "UPDATE audit SET times = times + 1 WHERE id = (SELECT id FROM audit \
-             WHERE owner_id = $1 AND actor_id = $2 AND action = $3 AND at > $4 ORDER BY at DESC LIMIT 1)",
+            "UPDATE audit SET times = times + 1 WHERE id = (SELECT id FROM audit WHERE owner_id = $1 AND \
+             actor_id = $2 AND actor_name = $5 AND action = $3 AND at > $4 ORDER BY at DESC LIMIT 1)",
         )
         .bind(owner.to_string())
         .bind(actor.to_string())
         .bind(action)
         .bind(micros(since))
+        // The name too: one link is opened by several people, each named as they gave it (a
+        // walk saw a named prescriber's reads counted on an unnamed visitor's row).
+        .bind(actor_name)
         .execute(&mut *tx)
         .await?;
         if counted.rows_affected() == 0 {

@@ -39,8 +39,28 @@ pub async fn show(
     Ok(page.into_response())
 }
 
-/// The choices as the person made them, shown again with what was wrong (a walk: a refused
-/// form came back with the defaults ticked, and sending it again would share those).
+/// The page's three forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Summary,
+    Link,
+    Order,
+}
+
+impl Form {
+    fn named(name: &str) -> Option<Form> {
+        match name {
+            "summary" => Some(Form::Summary),
+            "link" => Some(Form::Link),
+            "order" => Some(Form::Order),
+            _ => None,
+        }
+    }
+}
+
+/// The choices as the person made them in the form that was refused, shown again with what was
+/// wrong beside that form; the other forms show their defaults (a walk: a refused form came
+/// back with the defaults ticked, and its error sat above another form).
 #[derive(Debug, Clone)]
 pub struct Draft {
     pub parts: Vec<String>,
@@ -48,30 +68,29 @@ pub struct Draft {
     pub expires: i64,
     pub label: String,
     pub error: Option<String>,
-    /// Which form the error is about: the link's (`true`) or the summary's.
-    pub for_link: bool,
+    pub form: Form,
 }
 
 impl Default for Draft {
     fn default() -> Draft {
         Draft {
-            // Notes are the person's own words: left for them to tick.
-            parts: Category::ALL
-                .iter()
-                .filter(|c| **c != Category::CheckinNotes)
-                .map(|c| c.key().to_string())
-                .collect(),
+            parts: default_parts(),
             days: DEFAULT_PERIOD,
             expires: LIFETIMES[0],
             label: String::new(),
             error: None,
-            for_link: false,
+            form: Form::Summary,
         }
     }
 }
 
+/// Ticked at first: every part but the notes, which are the person's own words.
+fn default_parts() -> Vec<String> {
+    Category::ALL.iter().filter(|c| **c != Category::CheckinNotes).map(|c| c.key().to_string()).collect()
+}
+
 impl Draft {
-    fn again(pairs: &[(String, String)], error: String, for_link: bool) -> Draft {
+    pub fn refused(pairs: &[(String, String)], error: String, form: Form) -> Draft {
         let fallback = Draft::default();
         Draft {
             parts: crate::form::values(pairs, "part"),
@@ -79,12 +98,25 @@ impl Draft {
             expires: crate::form::value(pairs, "expires").parse().unwrap_or(fallback.expires),
             label: crate::form::value(pairs, "label"),
             error: Some(error),
-            for_link,
+            form,
         }
     }
 
-    pub fn ticked(&self, key: &str) -> bool {
-        self.parts.iter().any(|p| p == key)
+    /// Whether this draft is the one `form` (by name) shows.
+    fn is(&self, form: &str) -> bool {
+        self.error.is_some() && Form::named(form) == Some(self.form)
+    }
+
+    pub fn ticked_in(&self, form: &str, key: &str) -> bool {
+        if self.is(form) { self.parts.iter().any(|p| p == key) } else { default_parts().iter().any(|p| p == key) }
+    }
+
+    pub fn days_in(&self, form: &str) -> i64 {
+        if self.is(form) { self.days } else { Draft::default().days }
+    }
+
+    pub fn error_in(&self, form: &str) -> Option<&str> {
+        self.error.as_deref().filter(|_| self.is(form))
     }
 }
 
@@ -125,7 +157,7 @@ pub async fn summary(
     let choice = match Choice::parse(&pairs) {
         Ok(c) => c,
         Err(message) => {
-            let draft = Draft::again(&pairs, message, false);
+            let draft = Draft::refused(&pairs, message, Form::Summary);
             let page = page(&state, &person, &headers, secure.0.0, draft, None).await?;
             return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
@@ -191,7 +223,7 @@ pub async fn make_link(
     let form = match LinkForm::parse(&pairs) {
         Ok(f) => f,
         Err(message) => {
-            let draft = Draft::again(&pairs, message, true);
+            let draft = Draft::refused(&pairs, message, Form::Link);
             let page = page(&state, &person, &headers, secure.0.0, draft, None).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }

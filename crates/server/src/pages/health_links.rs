@@ -299,9 +299,9 @@ pub async fn manifest(
     let jwe = shl::encrypt(&key, FHIR, bundle.as_bytes());
     if request.embedded_length_max.is_some_and(|max| max < jwe.len() as u64) {
         // Too long to embed for this viewer: a short-lived address instead, its ticket sealed
-        // with the link's own key so no one without it can make one.
+        // with a key only the server can make (`ticket_key`).
         let until = now.as_second().saturating_add(LOCATION_MINUTES * 60);
-        let ticket = shl::encrypt(&key, "text/plain", until.to_string().as_bytes());
+        let ticket = shl::encrypt(&ticket_key(&link), "text/plain", until.to_string().as_bytes());
         let location = format!("{}/shl/{token}/file/{ticket}", base_of(&state, &headers, secure.0.0));
         return Ok(answer(
             StatusCode::OK,
@@ -318,12 +318,26 @@ fn base_of(state: &AppState, headers: &HeaderMap, secure: bool) -> String {
     super::calendar::public_base(state, headers, secure)
 }
 
+/// The key a file address's ticket is sealed with. Not the link's file key: whoever holds the
+/// link holds that, and could make a ticket for any time without the passcode. Derived from the
+/// passcode's hash, which never leaves the server (and changes with no link but its own).
+fn ticket_key(link: &taper_store::HealthLink) -> FileKey {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::new()
+        .chain_update(b"taper shl ticket\0")
+        .chain_update(link.passcode_hash.as_bytes())
+        .chain_update(b"\0")
+        .chain_update(link.key.as_bytes())
+        .finalize();
+    FileKey::from_bytes(digest.into())
+}
+
 /// A file at the address a manifest gave: the JWE, while the ticket's minute lasts.
 pub async fn file(State(state): State<AppState>, Path((token, ticket)): Path<(String, String)>) -> AppResult<Response> {
     let now = Timestamp::now();
     let link = live_link(&state, &token, now).await?.ok_or(AppError::NotFound)?;
     let key = FileKey::decode(&link.key).ok_or_else(|| AppError::bug("a link's key does not decode"))?;
-    let until = shl::decrypt(&key, &ticket)
+    let until = shl::decrypt(&ticket_key(&link), &ticket)
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|t| t.parse::<i64>().ok())
         .ok_or(AppError::NotFound)?;

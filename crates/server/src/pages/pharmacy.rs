@@ -26,6 +26,8 @@ const PERIODS: [i64; 3] = [28, 56, 84];
 pub async fn show(
     State(state): State<AppState>,
     person: Person,
+    headers: axum::http::HeaderMap,
+    secure: axum::Extension<crate::csrf::SecureCookies>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let days = match crate::form::value(&pairs, "days").as_str() {
@@ -33,15 +35,19 @@ pub async fn show(
         raw => match raw.parse().ok().filter(|d| PERIODS.contains(d)) {
             Some(d) => d,
             None => {
-                let message = "The period: choose 28, 56 or 84 days.";
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, crate::views::message_page("Pharmacy order", message))
-                    .into_response());
+                let message = "The period: choose 28, 56 or 84 days.".to_string();
+                let draft = super::handoff::Draft::refused(&pairs, message, super::handoff::Form::Order);
+                let page = super::handoff::page(&state, &person, &headers, secure.0.0, draft, None).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
             }
         },
     };
     let today = person.today();
     let courses = Course::load_all(&state, person.id()).await?;
-    let mut sections: Vec<Section> = courses.iter().flat_map(|c| plan_sections(&state, c, today, days)).collect();
+    let mut sections: Vec<Section> = courses
+        .iter()
+        .flat_map(|c| std::iter::once(directions(&state, c, today, days)).chain(plan_sections(&state, c, today, days)))
+        .collect();
     if sections.is_empty() {
         sections.push(Section {
             id: "none".into(),
@@ -116,13 +122,58 @@ fn plan_sections(state: &AppState, course: &Course, today: Date, days: i64) -> V
             let name = match names.iter().find(|(id, n)| *id == line.product_id && *n != line.product_id) {
                 Some((_, n)) => n.clone(),
                 // Made-to-order products are not in the catalogue; plans kept only their ids.
-                None if line.product_id.ends_with("-tapering-strip") => "Tapering strips (a pouch a day)".into(),
-                None if line.product_id.ends_with("-compounded") => "Compounded preparation".into(),
-                None => line.product_id.clone(),
+                None => taper_core::catalogue::made_to_order_name(&line.product_id)
+                    .map_or(line.product_id.clone(), String::from),
             };
             product_section(course, &drug, &name, line, today, days)
         })
         .collect()
+}
+
+/// Rows of directions listed at most; a daily taper's days between are in its strip table.
+const DIRECTIONS_SHOWN: usize = 12;
+
+/// What the person takes over the order's days, as a label would say it: from each change (a
+/// step, not each day of a daily taper), the dose as measured and how it is prepared (a walk:
+/// a pharmacist could not write a label from quantities alone).
+fn directions(state: &AppState, course: &Course, today: Date, days: i64) -> Section {
+    let end = today.saturating_add((days - 1).days());
+    let mut starts = vec![today];
+    starts.extend(
+        course
+            .changes(end)
+            .iter()
+            .filter(|ch| ch.date > today && ch.date <= end)
+            .filter(|ch| course.on(ch.date).is_some_and(|(on, _)| on.daily.is_none()))
+            .map(|ch| ch.date),
+    );
+    let rows: Vec<Vec<String>> = starts
+        .iter()
+        .take(DIRECTIONS_SHOWN)
+        .filter_map(|d| {
+            let (on, step) = course.on(*d)?;
+            let how = course.day_of(&on).map_or_else(|| step.instruction.clone(), |x| x.instruction.clone());
+            let dose =
+                if on.dose_mg <= 0.0 { "None (stopped)".into() } else { course.dose_words(*d).unwrap_or_default() };
+            Some(vec![short(*d), dose, how])
+        })
+        .collect();
+    let mut lines = vec![format!("The plan: {}.", course.current().plan.strategy.trim_end_matches('.'))];
+    if course.uses_on(today.saturating_add(1.days())).is_some_and(|u| u.iter().any(|x| x.made_mg.is_some()))
+        && course.on(today.saturating_add(1.days())).is_some_and(|(on, _)| on.daily.is_some())
+    {
+        lines.push(
+            "Between these steps the dose falls a little each day: each day's dose is in the table below.".into(),
+        );
+    }
+    Section {
+        id: format!("directions-{}", course.plan_id),
+        heading: format!("{}: directions", course.drug_name(&state.catalogue)),
+        alerts: vec![],
+        lines,
+        table: Some(Table { header: ["From", "Each day", "How it is prepared"].map(String::from).to_vec(), rows }),
+        chart: false,
+    }
 }
 
 fn product_section(course: &Course, drug: &str, name: &str, line: OrderLine, today: Date, days: i64) -> Section {
@@ -140,7 +191,21 @@ fn product_section(course: &Course, drug: &str, name: &str, line: OrderLine, tod
             supply::DEFAULT_LEAD_DAYS
         ),
     ];
-    let precision = course.current().settings.compounded_mg.filter(|_| line.product_id.ends_with("-compounded"));
+    // Made to order and needed sooner than a pharmacy may take to make it: said first.
+    let lead = today.saturating_add(i64::from(supply::DEFAULT_LEAD_DAYS).days());
+    if !line.runs.is_empty() && line.first_day < lead {
+        lines.insert(
+            0,
+            format!(
+                "Made to order and first needed on {}, sooner than the {} days a pharmacy may take: ask now. If it \
+                 cannot be ready in time, stay at the dose before it until it is, and tell the prescriber.",
+                short(line.first_day),
+                supply::DEFAULT_LEAD_DAYS
+            ),
+        );
+    }
+    let compounded = taper_core::catalogue::is_compounded(&line.product_id);
+    let precision = course.current().settings.compounded_mg.filter(|_| compounded);
     let strengths = precision
         .and_then(|p| order::fewest_strengths(&line.runs.iter().map(|r| r.dose_mg).collect::<Vec<_>>(), p))
         // When no dose is made of two others, each is its own strength: said plainly, no column.

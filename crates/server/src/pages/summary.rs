@@ -44,11 +44,11 @@ impl Choice {
         let scope = Scope::parse(parts.iter().map(String::as_str)).map_err(|e| format!("The parts: {e}"))?;
         let days = match crate::form::value(pairs, "days").as_str() {
             "" => DEFAULT_PERIOD,
-            raw => raw
-                .parse()
-                .ok()
-                .filter(|d| PERIODS.contains(d))
-                .ok_or_else(|| format!("The period: choose {} days.", PERIODS.map(|p| p.to_string()).join(", ")))?,
+            raw => raw.parse().ok().filter(|d| PERIODS.contains(d)).ok_or_else(|| {
+                let (last, rest) = PERIODS.split_last().map_or((&0, &[][..]), |(l, r)| (l, r));
+                let rest: Vec<String> = rest.iter().map(i64::to_string).collect();
+                format!("The period: choose {} or {last} days.", rest.join(", "))
+            })?,
         };
         Ok(Choice { scope, days })
     }
@@ -181,6 +181,7 @@ fn dose_lines(state: &AppState, c: &Course, today: Date) -> Vec<String> {
     let steps = c.current().plan.steps.len().saturating_sub(1);
     let mut out = vec![format!("{drug}: {words} a day{}.", if on.hold { ", holding at this dose" } else { "" })];
     out.push(format!("Prepared as: {how}"));
+    out.push(format!("The plan: {}.", c.current().plan.strategy.trim_end_matches('.')));
     out.push(match last {
         Some(l) if l.to_mg <= 0.0 => {
             format!("Step {} of {steps}; the plan stops {drug} on {}.", on.step, short(l.date))
@@ -197,10 +198,15 @@ fn plan_ahead(r: &Record) -> Option<Section> {
     let mut counted = Vec::new();
     for c in r.course.iter().chain(&r.others) {
         let ahead = c.changes(r.today.saturating_add(AHEAD_YEARS.years()));
-        let coming: Vec<_> = ahead.iter().filter(|ch| ch.date > r.today).collect();
+        // Steps only: a daily micro-taper's days between them would fill the table (a walk
+        // read six pouches a day apart and never the step doses).
+        let coming: Vec<_> = ahead
+            .iter()
+            .filter(|ch| ch.date > r.today && c.on(ch.date).is_some_and(|(on, _)| on.daily.is_none()))
+            .collect();
         if coming.len() > STEPS_AHEAD {
             counted.push(format!(
-                "{}: the next {STEPS_AHEAD} of {} changes; the last on {}.",
+                "{}: the next {STEPS_AHEAD} of {} steps; the last on {}.",
                 c.current().plan.drug_name,
                 coming.len(),
                 coming.last().map_or_else(String::new, |l| short(l.date))
@@ -376,7 +382,9 @@ fn chart(state: &AppState, r: &Record, scope: Scope, from: Date) -> AppResult<Op
     let course = r.course.as_ref().filter(|_| scope.contains(Category::PlanAndDoses));
     let history = r.history.as_ref().filter(|_| scope.contains(Category::CheckinScores));
     let qs = r.questionnaires.as_deref().filter(|_| scope.contains(Category::Questionnaires)).unwrap_or_default();
-    if course.is_none() && history.is_none() && qs.is_empty() {
+    // Only with the check-ins: without them its burden panel would stand empty, read as no
+    // symptoms rather than left out (a walk).
+    if history.is_none() {
         return Ok(None);
     }
     let hidden = taper_core::waves::analyse(&[], None);

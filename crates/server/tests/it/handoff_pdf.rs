@@ -163,10 +163,12 @@ async fn a_summary_with_no_part_or_an_odd_period_is_refused_by_name() {
         assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(none.has("Choose at least one part") && none.has("name=\"part\""), "{}", none.body);
         // Nothing ticked stays nothing ticked, and the period chosen stays chosen.
-        assert!(!none.has("name=\"part\" value=\"plan\" checked") && none.has("value=\"365\" checked"));
+        let form = &none.body[none.body.find("action=\"/handoff/summary\"").unwrap()..];
+        let form = &form[..form.find("</form>").unwrap()];
+        assert!(!form.contains("value=\"plan\" checked") && form.contains("value=\"365\" checked"), "{form}");
         let odd = p.get("/handoff/summary?part=plan&days=45").await;
         assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(odd.has("The period: choose 30, 90, 180, 365 days."), "{}", odd.body);
+        assert!(odd.has("The period: choose 30, 90, 180 or 365 days."), "{}", odd.body);
         let unknown = p.get("/handoff/summary?part=passwords").await;
         assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(unknown.has("The parts:"), "{}", unknown.body);
@@ -223,11 +225,18 @@ async fn a_pharmacy_order_lists_what_the_weeks_ahead_take() {
             .map(|cell| cell[..cell.find(" mg<").unwrap()].parse().unwrap())
             .collect();
         assert!(doses.windows(2).all(|w| w[1] < w[0]), "a little less each day: {doses:?}");
-        assert!(doses[0] < 100.0 && strip.contains("Tapering strips"), "{strip}");
+        assert!(doses[0] < 100.0 && strip.contains("tapering strips (a pouch a day)"), "{strip}");
+        // Pouches are needed tomorrow, sooner than a pharmacy may take to make them: said first.
+        assert!(strip.contains("Made to order and first needed on"), "{strip}");
+        // Directions a label can be written from: the steps with how each is prepared.
+        assert!(text.contains("Sertraline: directions") && text.contains("How it is prepared"), "{text}");
         let pdf = p.client.get(format!("{}/handoff/order?days=56&as=pdf", p.base)).send().await.unwrap();
         assert_eq!(pdf.headers()["content-type"], "application/pdf");
         let whole = read(&pdf.bytes().await.unwrap());
-        assert!(whole.contains("Dispense") && whole.contains("Signature"), "{whole}");
+        assert!(
+            whole.contains("Dispense") && whole.contains("Signature") && whole.contains("Date of birth"),
+            "{whole}"
+        );
         assert!(whole.contains(taper_report::PRESCRIBER_NOTE), "{whole}");
 
         // A compounded clonazepam plan: the strengths that make its doses.
@@ -249,7 +258,10 @@ async fn a_pharmacy_order_lists_what_the_weeks_ahead_take() {
         // Over 84 days: 1.5 mg as tablets, then each 10 % step compounded; no step is two of the
         // others, so each is its own strength, said so.
         let text = visible(&c.get("/handoff/order?days=84").await);
-        assert!(text.contains("Compounded preparation") && text.contains("Dispense 70 daily doses"), "{text}");
+        assert!(
+            text.contains("Clonazepam: compounded preparation") && text.contains("Dispense 70 daily doses"),
+            "{text}"
+        );
         assert!(text.contains("Each dose below is its own capsule strength"), "{text}");
         // (Strengths shared between doses, "0.2 mg is two of 0.1 mg", are core's `order` tests.)
         assert!(!text.contains("Made of"), "no column when each dose is its own strength: {text}");
@@ -261,7 +273,8 @@ async fn a_pharmacy_order_lists_what_the_weeks_ahead_take() {
         // An odd period is refused by name.
         let odd = c.get("/handoff/order?days=30").await;
         assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(odd.has("The period: choose 28, 56 or 84 days."));
+        // Shown again at the order's own form, the page kept.
+        assert!(odd.has("id=\"order-error\">The period: choose 28, 56 or 84 days."), "{}", odd.body);
         app
     })
     .await;

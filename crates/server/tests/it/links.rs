@@ -151,6 +151,18 @@ async fn a_smart_viewer_reads_the_bundle_through_the_manifest_with_the_passcode(
         let read = tokio::task::spawn_blocking(move || check(&link, &code, &["10"])).await.unwrap().unwrap();
         assert_eq!(read["files"][0]["how"], "location", "{read}");
         assert_eq!(read["files"][0]["resources"]["MedicationRequest"], 1, "{read}");
+        // The file's address cannot be made by whoever holds the link: a ticket sealed with the
+        // link's own key (in the shlink:/) opens nothing, so the passcode cannot be skipped.
+        let payload = shlink.split("shlink:/").nth(1).unwrap();
+        let payload: serde_json::Value = serde_json::from_slice(
+            &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap(),
+        )
+        .unwrap();
+        let key = taper_report::shl::FileKey::decode(payload["key"].as_str().unwrap()).unwrap();
+        let forged = taper_report::shl::encrypt(&key, "text/plain", b"99999999999");
+        let token = &shlink[shlink.find("/s/").unwrap() + 3..shlink.find('#').unwrap()];
+        let file = p.client.get(format!("{}/shl/{token}/file/{forged}", p.base)).send().await.unwrap();
+        assert_eq!(file.status(), StatusCode::NOT_FOUND, "a forged ticket");
         // A wrong passcode: 401 and the tries left.
         let link = shlink.clone();
         let wrong = tokio::task::spawn_blocking(move || check(&link, "WRONG-CODE", &[])).await.unwrap().unwrap();
@@ -270,6 +282,11 @@ async fn the_manifest_names_what_is_wrong_with_a_request() {
         assert!(odd.has("value=\"180\" checked") && odd.has("value=\"Mine\""), "{}", odd.body);
         assert!(odd.has("name=\"part\" value=\"questionnaires\">"), "unticked stays unticked: {}", odd.body);
         assert!(odd.has("id=\"link-error\"") && !odd.has("id=\"handoff-error\""), "the error at its form");
+        assert!(odd.has("id=\"top-error\"") && odd.has("href=\"#links\""), "and said at the top, linked to it");
+        // The summary's form keeps its defaults: the link's choice is not its.
+        let summary_form = &odd.body[odd.body.find("action=\"/handoff/summary\"").unwrap()..];
+        let summary_form = &summary_form[..summary_form.find("</form>").unwrap()];
+        assert!(summary_form.contains("value=\"questionnaires\" checked"), "{summary_form}");
         app
     })
     .await;
