@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::SignedDuration;
 use taper_core::consent::Category;
@@ -165,12 +165,7 @@ pub async fn summary(
     let made = made_by(&state, person.id(), person.now(), choice).await?;
     if crate::form::value(&pairs, "as") == "pdf" {
         let bytes = state.summary_pdf(made.doc, made.chart).await?;
-        let name = format!("attachment; filename=\"taper-summary-{}.pdf\"", person.today());
-        return Ok((
-            [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, name)],
-            bytes,
-        )
-            .into_response());
+        return Ok(super::pdf_download(&format!("taper-summary-{}.pdf", person.today()), bytes));
     }
     // The same choice, as a PDF.
     let query: String = form_urlencoded::Serializer::new(String::new())

@@ -228,9 +228,7 @@ async fn shown(
     made.doc.made = format!("{}; shared through the link “{}”", made.doc.made, link.label);
     let mut response = if pdf {
         let bytes = state.summary_pdf(made.doc, made.chart).await?;
-        let disposition = format!("attachment; filename=\"taper-summary-{}.pdf\"", now.strftime("%Y-%m-%d"));
-        ([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
-            .into_response()
+        super::pdf_download(&format!("taper-summary-{}.pdf", now.strftime("%Y-%m-%d")), bytes)
     } else {
         let pdf_link = Some(format!("/s/{token}?as=pdf"));
         summary::SummaryPage { chrome: ctx.chrome(""), doc: made.doc, chart: made.chart, pdf_link, shared: true }
@@ -290,13 +288,7 @@ pub async fn manifest(
     }
     let who = who_of(&recipient, &link.label);
     state.store.health_link_viewed(&link, &who, "fetched your plans and scores as FHIR", now).await?;
-    let owner = state.store.user(link.owner).await?;
-    let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let bundle =
-        super::fhir::bundle_of(&state, link.owner, now.to_zoned_datetime(tz).date(), Scope::from_bits(link.scope))
-            .await?;
-    let key = FileKey::decode(&link.key).ok_or_else(|| AppError::bug("a link's key does not decode"))?;
-    let jwe = shl::encrypt(&key, FHIR, bundle.as_bytes());
+    let jwe = bundle_jwe(&state, &link, now).await?;
     if request.embedded_length_max.is_some_and(|max| max < jwe.len() as u64) {
         // Too long to embed for this viewer: a short-lived address instead, its ticket sealed
         // with a key only the server can make (`ticket_key`).
@@ -318,6 +310,17 @@ fn base_of(state: &AppState, headers: &HeaderMap, secure: bool) -> String {
     super::calendar::public_base(state, headers, secure)
 }
 
+/// The link's FHIR Bundle (of its parts, as of the owner's today) as a JWE with the link's key:
+/// what the manifest embeds and a file address serves.
+async fn bundle_jwe(state: &AppState, link: &taper_store::HealthLink, now: Timestamp) -> AppResult<String> {
+    let owner = state.store.user(link.owner).await?;
+    let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let today = now.to_zoned_datetime(tz).date();
+    let bundle = super::fhir::bundle_of(state, link.owner, today, Scope::from_bits(link.scope)).await?;
+    let key = FileKey::decode(&link.key).ok_or_else(|| AppError::bug("a link's key does not decode"))?;
+    Ok(shl::encrypt(&key, FHIR, bundle.as_bytes()))
+}
+
 /// The key a file address's ticket is sealed with. Not the link's file key: whoever holds the
 /// link holds that, and could make a ticket for any time without the passcode. Derived from the
 /// passcode's hash, which never leaves the server (and changes with no link but its own).
@@ -336,7 +339,6 @@ fn ticket_key(link: &taper_store::HealthLink) -> FileKey {
 pub async fn file(State(state): State<AppState>, Path((token, ticket)): Path<(String, String)>) -> AppResult<Response> {
     let now = Timestamp::now();
     let link = live_link(&state, &token, now).await?.ok_or(AppError::NotFound)?;
-    let key = FileKey::decode(&link.key).ok_or_else(|| AppError::bug("a link's key does not decode"))?;
     let until = shl::decrypt(&ticket_key(&link), &ticket)
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|t| t.parse::<i64>().ok())
@@ -344,12 +346,7 @@ pub async fn file(State(state): State<AppState>, Path((token, ticket)): Path<(St
     if now.as_second() > until {
         return Err(AppError::NotFound);
     }
-    let owner = state.store.user(link.owner).await?;
-    let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let today = now.to_zoned_datetime(tz).date();
-    let bundle = super::fhir::bundle_of(&state, link.owner, today, Scope::from_bits(link.scope)).await?;
-    let mut r =
-        ([(header::CONTENT_TYPE, "application/jose")], shl::encrypt(&key, FHIR, bundle.as_bytes())).into_response();
+    let mut r = ([(header::CONTENT_TYPE, "application/jose")], bundle_jwe(&state, &link, now).await?).into_response();
     r.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)

@@ -81,6 +81,15 @@ pub async fn opened_again(method: axum::http::Method, uri: axum::http::Uri) -> R
     axum::response::Redirect::to(to).into_response()
 }
 
+/// `bytes` as a PDF download named `file` (a name Taper makes: letters, digits, dashes, dots).
+pub fn pdf_download(file: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse as _;
+    let disposition = format!("attachment; filename=\"{file}\"");
+    ([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes)
+        .into_response()
+}
+
 /// Formats a dose for people: "12 mg", "0.31 mg".
 pub fn mg(v: f64) -> String {
     format!("{} mg", taper_core::units::trim_number(v))

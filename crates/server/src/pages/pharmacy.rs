@@ -4,7 +4,7 @@
 //! compounded one also the capsule strengths that make every dose (core's `order`).
 
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::ToSpan as _;
 use jiff::civil::Date;
@@ -76,12 +76,7 @@ pub async fn show(
     };
     if crate::form::value(&pairs, "as") == "pdf" {
         let bytes = state.summary_pdf(doc, None).await?;
-        let name = format!("attachment; filename=\"taper-pharmacy-order-{today}.pdf\"");
-        return Ok((
-            [(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, name)],
-            bytes,
-        )
-            .into_response());
+        return Ok(super::pdf_download(&format!("taper-pharmacy-order-{today}.pdf"), bytes));
     }
     let pdf_link = Some(format!("/handoff/order?days={days}&as=pdf"));
     Ok(SummaryPage { chrome: person.chrome("sharing"), doc, chart: None, pdf_link, shared: false }.into_response())

@@ -830,9 +830,7 @@ pub async fn pdf(
     let bytes = state.pdf(doc).await?;
     // A catalogue id, kept to its letters anyway: it goes into a header.
     let drug: String = cur.settings.drug.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
-    let name = format!("attachment; filename=\"taper-plan-{drug}-{today}.pdf\"");
-    Ok(([(header::CONTENT_TYPE, "application/pdf".to_string()), (header::CONTENT_DISPOSITION, name)], bytes)
-        .into_response())
+    Ok(super::pdf_download(&format!("taper-plan-{drug}-{today}.pdf"), bytes))
 }
 
 // View models: what this area's templates show.
