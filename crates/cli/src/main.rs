@@ -34,6 +34,8 @@ enum Command {
     Drugs(DrugsArgs),
     /// Plan a taper and show how to prepare every step.
     Plan(Box<plan_args::PlanArgs>),
+    /// Plan a taper and write it for someone else: --format pdf, ics, fhir or csv, to --output FILE.
+    Export(Box<plan_args::ExportArgs>),
     /// Simulate blood levels (and occupancy) for a dosing pattern: daily, alternate-day, skipped doses.
     Simulate(pk_args::SimulateArgs),
     /// Switch from a shorter-acting or high-potency benzodiazepine to a long-acting one stage by stage, then taper it.
@@ -108,8 +110,10 @@ fn main() -> ExitCode {
 /// What the command prints: text, or a file's bytes (`plan --format pdf`).
 fn run(cli: Cli) -> anyhow::Result<Vec<u8>> {
     let catalogue = Catalogue::builtin()?;
-    if let Command::Plan(args) = &cli.command {
-        return plan_args::run(&catalogue, args);
+    match &cli.command {
+        Command::Plan(args) => return plan_args::run(&catalogue, args),
+        Command::Export(args) => return plan_args::export(&catalogue, args),
+        _ => {}
     }
     text(cli, &catalogue).map(String::into_bytes)
 }
@@ -119,6 +123,7 @@ fn text(cli: Cli, catalogue: &Catalogue) -> anyhow::Result<String> {
         Command::Drugs(args) => drugs(catalogue, args.format),
         // Planned above, as bytes (a PDF is not text).
         Command::Plan(args) => plan_args::run(catalogue, &args).map(|b| String::from_utf8_lossy(&b).into_owned()),
+        Command::Export(args) => plan_args::export(catalogue, &args).map(|b| String::from_utf8_lossy(&b).into_owned()),
         Command::Simulate(args) => pk_args::simulate(catalogue, &args),
         Command::Crossover(args) => pk_args::crossover(catalogue, &args),
         #[cfg(feature = "serve")]

@@ -335,13 +335,48 @@ fn pdf(_: &taper_core::Plan, _: &Catalogue, _: &PlanArgs) -> anyhow::Result<Vec<
     Err(usage("--format pdf: this taper was built without PDFs (the `pdf` feature); use another format"))
 }
 
+/// `taper export`: a plan made here, written for someone else.
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// The file to write; standard output when not given (a PDF is refused on a terminal).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+/// The formats `taper export` writes: files to hand on, not the tables `taper plan` shows.
+const EXPORTED: [(PlanFormat, &str); 4] = [
+    (PlanFormat::Pdf, "a PDF to print or give the prescriber"),
+    (PlanFormat::Ics, "an iCalendar file of the changes of dose"),
+    (PlanFormat::Fhir, "a FHIR R4 Bundle"),
+    (PlanFormat::Csv, "a spreadsheet of the steps"),
+];
+
+pub fn export(catalogue: &Catalogue, args: &ExportArgs) -> anyhow::Result<Vec<u8>> {
+    let Some((_, what)) = EXPORTED.iter().find(|(f, _)| *f == args.plan.format) else {
+        return Err(usage(
+            "--format: taper export writes pdf, ics, fhir or csv (give one); taper plan shows a table, json or svg",
+        ));
+    };
+    let Some(path) = &args.output else { return run(catalogue, &args.plan) };
+    let bytes = made(catalogue, &args.plan)?;
+    std::fs::write(path, &bytes).with_context(|| format!("writing --output {}", path.display()))?;
+    Ok(format!("Wrote {} ({} bytes): {what}.\n", path.display(), bytes.len()).into_bytes())
+}
+
 /// The plan in its format, as bytes: a PDF is not text.
 pub fn run(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<Vec<u8>> {
     if args.format == PlanFormat::Pdf && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         return Err(usage(
-            "--format pdf: a PDF would fill the terminal with bytes; send it to a file, e.g. taper plan … --format pdf > plan.pdf",
+            "--format pdf: a PDF would fill the terminal with bytes; send it to a file, e.g. taper export … --format pdf --output plan.pdf",
         ));
     }
+    made(catalogue, args)
+}
+
+/// The plan in its format, wherever it goes.
+fn made(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<Vec<u8>> {
     let req = request(catalogue, args)?;
     let plan = taper_core::plan(catalogue, &req).map_err(plan_error)?;
     let text = match args.format {

@@ -726,3 +726,39 @@ fn targets_and_their_difference_are_shown_no_finer_than_a_dose_is_measured() {
     }
     assert!(rows > 10, "{text}");
 }
+
+/// Issue 22: `taper export` writes a plan made here as a file to hand on, in the four formats,
+/// each the same as `taper plan --format` gives; anything else is refused by name.
+#[test]
+fn export_writes_the_plan_as_a_file_in_each_format() {
+    let dir = std::env::temp_dir().join(format!("taper-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plan_args = &CITALOPRAM[1..];
+    for (format, starts) in [("pdf", &b"%PDF-"[..]), ("ics", b"BEGIN:VCALENDAR"), ("fhir", b"{"), ("csv", b"step")] {
+        let file = dir.join(format!("plan.{format}"));
+        let said = taper()
+            .arg("export")
+            .args(plan_args)
+            .args(["--format", format, "--first-day", "2027-01-04", "--output"])
+            .arg(&file)
+            .assert()
+            .success();
+        let said = String::from_utf8(said.get_output().stdout.clone()).unwrap();
+        assert!(said.starts_with("Wrote ") && said.contains(&file.display().to_string()), "{said}");
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(bytes.starts_with(starts), "{format}: {}", String::from_utf8_lossy(&bytes[..40.min(bytes.len())]));
+        if format == "csv" {
+            // The same file `taper plan` prints (the others carry the moment they were made).
+            let printed =
+                taper().args(CITALOPRAM).args(["--format", format, "--first-day", "2027-01-04"]).assert().success();
+            assert_eq!(printed.get_output().stdout, bytes);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    taper()
+        .arg("export")
+        .args(plan_args)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("taper export writes pdf, ics, fhir or csv"));
+}

@@ -375,6 +375,12 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/pages/pharmacy.rs", &["3", "28", "56", "84", "12"]), // an order's periods in days; directions listed
     // a link's wrong passcodes, a name's length, seconds a minute, a token's characters shown
     ("crates/server/src/pages/health_links.rs", &["10", "200", "60", "6"]),
+    // API tokens: lifetimes in days (and how many), working tokens a person may have, a name's
+    // length; hours a day; the statuses the OpenAPI document lists; years of a plan read ahead
+    ("crates/server/src/access_tokens.rs", &["3", "30", "90", "365", "20", "80"]),
+    ("crates/server/src/pages/tokens.rs", &["24"]),
+    ("crates/server/src/api/reads.rs", &["200", "400", "401", "403", "10"]),
+    ("crates/server/src/api/record.rs", &["201", "400", "401", "403", "404", "409", "429"]),
     // list; array sizes of the severity and yes/no words
     ("crates/server/src/pages/checkin.rs", &["14", "4", "2"]),
     ("crates/server/src/checkin_form.rs", &["60", "2000"]), // back-filling, note length
@@ -401,10 +407,10 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ),
     // backups: minutes and seconds of an hour between looks, backups kept, hours between them
     ("crates/server/src/backups.rs", &["60", "14", "24"]),
-    ("crates/server/src/views.rs", &["56"]),  // the number of time zones offered
-    ("crates/cli/src/main.rs", &["2"]),       // exit code
-    ("crates/cli/src/pk_args.rs", &["2"]),    // pairs of times
-    ("crates/cli/src/plan_args.rs", &["20"]), // file size shift
+    ("crates/server/src/views.rs", &["56"]), // the number of time zones offered
+    ("crates/cli/src/main.rs", &["2"]),      // exit code
+    ("crates/cli/src/pk_args.rs", &["2"]),   // pairs of times
+    ("crates/cli/src/plan_args.rs", &["20", "4"]), // file size shift; formats export writes
     ("crates/cli/src/serve_args.rs", &["8080", "3", "5"]), // port, "://", seconds between mail-queue looks
 ];
 

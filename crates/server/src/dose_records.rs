@@ -34,8 +34,13 @@ pub(crate) fn day_asked(raw: &str, what: &str, first: Date, today: Date) -> Resu
 /// When the dose at `minutes` on `date` is still too far ahead to record, the time it can be
 /// recorded from (core's rule); `None` once it can be, and for a day's one dose (no time).
 pub(crate) fn too_early(person: &Person, date: Date, minutes: Option<u16>) -> Option<String> {
+    too_early_at(&person.tz, person.now(), date, minutes)
+}
+
+/// [`too_early`] for someone in time zone `tz` at `now`.
+pub(crate) fn too_early_at(tz: &TimeZone, now: Timestamp, date: Date, minutes: Option<u16>) -> Option<String> {
     let time = DoseTime::from_minutes(minutes?)?;
-    let now = person.now().to_zoned_datetime(person.tz.clone());
+    let now = now.to_zoned_datetime(tz.clone());
     let from = time.recordable_from();
     let clock_now = DoseTime::at(now.hour().unsigned_abs().into(), now.minute().unsigned_abs().into())?;
     (date > now.date() || date == now.date() && clock_now < from).then(|| from.to_string())

@@ -107,21 +107,11 @@ impl IntoResponse for AppError {
                 return (StatusCode::SERVICE_UNAVAILABLE, page).into_response();
             }
             AppError::Internal { context, source } => {
-                let reference = uuid::Uuid::new_v4().simple().to_string();
-                // The whole chain of causes, for whoever reads the log.
-                let mut detail = context.clone();
-                let mut cause: Option<&(dyn std::error::Error + 'static)> =
-                    source.as_deref().map(|e| e as &(dyn std::error::Error + 'static));
-                while let Some(c) = cause {
-                    detail.push_str(": ");
-                    detail.push_str(&c.to_string());
-                    cause = c.source();
-                }
-                tracing::error!(%reference, %detail, "internal error");
+                let reference = logged(context, source.as_deref());
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong on our side",
-                    format!("Nothing you entered before this was lost. Reference: {}.", &reference[..12]),
+                    format!("Nothing you entered before this was lost. Reference: {reference}."),
                 )
             }
         };
@@ -130,3 +120,18 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// Logs an internal error with the whole chain of its causes, for whoever reads the log; the
+/// reference (12 characters) that finds it there, to show the person instead of the detail.
+pub fn logged(context: &str, source: Option<&(dyn std::error::Error + Send + Sync + 'static)>) -> String {
+    let reference = uuid::Uuid::new_v4().simple().to_string();
+    let mut detail = context.to_string();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = source.map(|e| e as &(dyn std::error::Error + 'static));
+    while let Some(c) = cause {
+        detail.push_str(": ");
+        detail.push_str(&c.to_string());
+        cause = c.source();
+    }
+    tracing::error!(%reference, %detail, "internal error");
+    reference[..12].to_string()
+}

@@ -6,6 +6,8 @@
 //! is a form POST checked against the session's CSRF token ([`csrf`]); sessions live in the
 //! database ([`sessions`]) with an idle timeout and are rotated at sign-in.
 
+pub mod access_tokens;
+pub mod api;
 pub mod auth;
 pub mod backups;
 pub mod checkin_form;
@@ -386,6 +388,9 @@ fn handoff_routes() -> Router<AppState> {
         .route("/shl/{token}", post(pages::health_links::manifest).options(pages::health_links::manifest_preflight))
         .route("/shl/{token}/file/{ticket}", get(pages::health_links::file))
         .route("/handoff/fhir.json", get(pages::fhir::download))
+        .route("/account/tokens", get(pages::tokens::show).post(pages::tokens::make))
+        .route("/account/tokens/{token}/revoke", post(pages::tokens::revoke))
+        .merge(api::routes())
 }
 
 /// The headers every response carries; Strict-Transport-Security only behind TLS (which is

@@ -7,6 +7,30 @@ use crate::{
     trusted,
 };
 
+/// The rows that are a person's own, beside their plans, deleted with their account (explicit
+/// deletes as well as cascades: SQLite only cascades with foreign keys on).
+const OWN_ROWS: [&str; 19] = [
+    "DELETE FROM checkins WHERE user_id = $1",
+    "DELETE FROM readings WHERE user_id = $1",
+    "DELETE FROM plans WHERE user_id = $1",
+    "DELETE FROM questionnaires WHERE user_id = $1",
+    "DELETE FROM assessments WHERE user_id = $1",
+    "DELETE FROM med_events WHERE user_id = $1",
+    "DELETE FROM med_background WHERE user_id = $1",
+    "DELETE FROM audit WHERE owner_id = $1",
+    "DELETE FROM flag_notes WHERE owner_id = $1",
+    "DELETE FROM safety_signals WHERE user_id = $1",
+    "DELETE FROM daily_safety_answers WHERE user_id = $1",
+    "DELETE FROM safety_plans WHERE user_id = $1",
+    "DELETE FROM invites WHERE owner_id = $1",
+    "DELETE FROM shares WHERE owner_id = $1 OR grantee_id = $1",
+    "DELETE FROM form_owners WHERE user_id = $1",
+    "DELETE FROM devices WHERE user_id = $1",
+    "DELETE FROM calendar_feeds WHERE user_id = $1",
+    "DELETE FROM health_links WHERE user_id = $1",
+    "DELETE FROM api_tokens WHERE user_id = $1",
+];
+
 impl Store {
     pub async fn create_user(&self, new: &NewUser<'_>, now: Timestamp) -> Result<User> {
         let id = UserId::fresh();
@@ -140,26 +164,7 @@ impl Store {
             };
             sqlx::query(trusted(sql)).bind(user.to_string()).execute(&mut *tx).await?;
         }
-        for sql in [
-            "DELETE FROM checkins WHERE user_id = $1",
-            "DELETE FROM readings WHERE user_id = $1",
-            "DELETE FROM plans WHERE user_id = $1",
-            "DELETE FROM questionnaires WHERE user_id = $1",
-            "DELETE FROM assessments WHERE user_id = $1",
-            "DELETE FROM med_events WHERE user_id = $1",
-            "DELETE FROM med_background WHERE user_id = $1",
-            "DELETE FROM audit WHERE owner_id = $1",
-            "DELETE FROM flag_notes WHERE owner_id = $1",
-            "DELETE FROM safety_signals WHERE user_id = $1",
-            "DELETE FROM daily_safety_answers WHERE user_id = $1",
-            "DELETE FROM safety_plans WHERE user_id = $1",
-            "DELETE FROM invites WHERE owner_id = $1",
-            "DELETE FROM shares WHERE owner_id = $1 OR grantee_id = $1",
-            "DELETE FROM form_owners WHERE user_id = $1",
-            "DELETE FROM devices WHERE user_id = $1",
-            "DELETE FROM calendar_feeds WHERE user_id = $1",
-            "DELETE FROM health_links WHERE user_id = $1",
-        ] {
+        for sql in OWN_ROWS {
             sqlx::query(sql).bind(user.to_string()).execute(&mut *tx).await?;
         }
         let done = sqlx::query("DELETE FROM users WHERE id = $1").bind(user.to_string()).execute(&mut *tx).await?;

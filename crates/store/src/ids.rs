@@ -90,3 +90,7 @@ id!(
     /// A SMART Health Link a person made for a prescriber.
     HealthLinkId
 );
+id!(
+    /// A personal access token for the JSON API.
+    ApiTokenId
+);

@@ -15,6 +15,7 @@ mod backup;
 mod batch;
 mod calendar_feeds;
 pub use calendar_feeds::CalendarFeed;
+mod api_tokens;
 mod checkins;
 mod devices;
 mod documents;
@@ -24,6 +25,7 @@ mod files;
 mod flag_notes;
 mod form_owners;
 mod health_links;
+pub use api_tokens::{ApiToken, NewApiToken};
 pub use health_links::{HealthLink, NewHealthLink};
 mod history;
 mod ids;
@@ -56,7 +58,7 @@ use sqlx::{AnyPool, Executor as _};
 use uuid::Uuid;
 
 pub use error::StoreError;
-pub use ids::{HealthLinkId, MedEventId, PlanId, ProposalId, RevisionId, ShareId, SwitchId, UserId};
+pub use ids::{ApiTokenId, HealthLinkId, MedEventId, PlanId, ProposalId, RevisionId, ShareId, SwitchId, UserId};
 pub use import::{
     AccountRecords, ImportedAssessment, ImportedDose, ImportedMedEvent, ImportedPlan, ImportedQuestionnaire,
     ImportedSwitch, ImportedSwitchDose,
@@ -98,7 +100,7 @@ impl std::fmt::Debug for Store {
 }
 
 /// The free-text columns that are sealed, with each table's key column.
-const SEALED: [(&str, &str, &str); 12] = [
+const SEALED: [(&str, &str, &str); 13] = [
     ("checkins", "id", "note"),
     ("proposals", "id", "reason"),
     ("proposals", "id", "details"),
@@ -111,6 +113,7 @@ const SEALED: [(&str, &str, &str); 12] = [
     ("health_links", "id", "token_sealed"),
     ("health_links", "id", "key_sealed"),
     ("health_links", "id", "label"),
+    ("api_tokens", "id", "label"),
 ];
 /// What the key check row holds, sealed.
 const KEY_CHECK: &str = "taper key check";

@@ -228,6 +228,8 @@ struct Export {
     pending_invitations: Vec<serde_json::Value>,
     sharing: Vec<serde_json::Value>,
     access_log: Vec<serde_json::Value>,
+    /// API tokens made (never the tokens themselves: only their hashes are kept).
+    api_tokens: Vec<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -374,6 +376,16 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
             .into_iter()
             .map(|a| serde_json::json!({ "who": a.actor_name, "what": a.action, "at": a.at.to_string(), "times": a.times }))
             .collect(),
+        api_tokens: store.api_tokens_of(id).await?.into_iter().map(api_token_json).collect(),
+    })
+}
+
+fn api_token_json(t: taper_store::ApiToken) -> serde_json::Value {
+    let reads: Vec<&str> = crate::access_tokens::scope_of(&t).categories().map(|c| c.key()).collect();
+    serde_json::json!({
+        "name": t.label, "reads": reads, "records_doses": t.record_doses, "made_at": t.made.to_string(),
+        "expires_at": t.expires.to_string(), "stopped_at": t.revoked.map(|x| x.to_string()),
+        "last_used_at": t.last_used.map(|x| x.to_string()),
     })
 }
 

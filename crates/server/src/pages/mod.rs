@@ -26,6 +26,7 @@ pub mod switch;
 pub mod switch_doses;
 pub mod switching;
 pub mod today;
+pub mod tokens;
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};

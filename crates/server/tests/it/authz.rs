@@ -32,7 +32,8 @@ struct Row {
 /// Every `METHOD /path` the router defines, read from its source so a new route cannot be
 /// forgotten here.
 fn router_routes() -> Vec<String> {
-    let src = include_str!("../../src/lib.rs");
+    // The web app's routes, then the API's (api/mod.rs).
+    let src = concat!(include_str!("../../src/lib.rs"), include_str!("../../src/api/mod.rs"));
     let mut out = Vec::new();
     for chunk in src.split(".route(\"").skip(1) {
         let path = &chunk[..chunk.find('"').unwrap()];
@@ -50,6 +51,8 @@ fn router_routes() -> Vec<String> {
 fn outcome(status: StatusCode, location: Option<&str>) -> &'static str {
     if status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN {
         "denied"
+    } else if status == StatusCode::UNAUTHORIZED {
+        "token"
     } else if status.is_redirection() && location == Some("/login") {
         "login"
     } else if status.is_server_error() {

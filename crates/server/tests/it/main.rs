@@ -2,6 +2,7 @@
 //! fresh SQLite database and again against a fresh PostgreSQL database.
 #![allow(clippy::unwrap_used)]
 
+mod api;
 mod authz;
 mod backups;
 mod calendar;

@@ -1,0 +1,140 @@
+//! Recording a dose through the API: the same questions the web app asks before it records one.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use taper_core::consent::Category;
+use taper_store::NewDose;
+use utoipa::ToSchema;
+
+use super::reads::{DoseRecord, Status};
+use super::{ApiError, ApiResult, Caller, ErrorBody};
+use crate::AppState;
+use crate::error::AppError;
+use crate::timeline::Course;
+
+/// A dose to record.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordDose {
+    /// The plan (its id from /api/v1/plans); may be left out when the person has one plan.
+    #[schema(format = Uuid)]
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// The day (YYYY-MM-DD), today when left out. Days from the plan's first, up to 60 back.
+    #[schema(format = Date)]
+    #[serde(default)]
+    pub date: Option<String>,
+    /// The dose time ("08:00") for a day taken in parts; left out for the day's one dose.
+    #[serde(default)]
+    pub time: Option<String>,
+    pub status: Status,
+    /// True once the person has read a new way of preparing the dose (asked the first time a
+    /// dose prepared a new way is recorded taken, as the web app asks).
+    #[serde(default)]
+    pub read_new_way: bool,
+}
+
+/// Records a dose taken or missed (replacing what was recorded for that dose). Needs a token
+/// that records doses.
+#[utoipa::path(post, path = "/api/v1/doses", tag = "plans", security(("token" = [])),
+    request_body = RecordDose,
+    responses(
+        (status = 201, description = "Recorded", body = DoseRecord),
+        (status = 400, description = "The body is wrong; `field` says which part", body = ErrorBody),
+        (status = 401, description = "No token, or one that does not work", body = ErrorBody),
+        (status = 403, description = "The token does not record doses", body = ErrorBody),
+        (status = 404, description = "No such plan, or no plan", body = ErrorBody),
+        (status = 409, description = "Not recorded yet: the dose is prepared a new way (read it, then send \
+            read_new_way), or its time has not come", body = ErrorBody),
+        (status = 429, description = "Too many changes in a short time; Retry-After says when to try again",
+            body = ErrorBody),
+    ))]
+pub async fn record(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<DoseRecord>)> {
+    caller.needs(Category::PlanAndDoses)?;
+    if !caller.token.record_doses {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "This token does not record doses. The person can make one that does on Account, API tokens.",
+        ));
+    }
+    let asked: RecordDose = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("The body is not a dose to record: {e}.")))?;
+    let course = plan_asked(&state, &caller, asked.plan.as_deref()).await?;
+    let today = caller.today();
+    let raw_date = asked.date.clone().unwrap_or_else(|| today.to_string());
+    let date = crate::dose_records::day_asked(&raw_date, "Doses", course.revs[0].record.effective, today)
+        .map_err(|e| ApiError::field("date", e))?;
+    let (on, step) =
+        course.on(date).ok_or_else(|| ApiError::field("date", format!("The plan gives no dose on {date}.")))?;
+    let status = asked.status.stored();
+    if status == taper_store::DoseStatus::Taken
+        && !asked.read_new_way
+        && let Some(since) = crate::pages::today::new_way_pending(&state, caller.owner(), &course, today).await?
+        && date >= since
+    {
+        let how: Vec<String> = course.doses_of(date).unwrap_or_default().into_iter().map(|d| d.take).collect();
+        return Err(ApiError {
+            body: ErrorBody {
+                error: format!(
+                    "Not recorded yet. From {since} the dose is prepared a new way: {}. Once the person has read \
+                     it, send the dose again with \"read_new_way\": true.",
+                    how.join("; ")
+                ),
+                field: Some("read_new_way".into()),
+            },
+            ..ApiError::new(StatusCode::CONFLICT, "")
+        });
+    }
+    let given = asked.time.as_deref().unwrap_or_default();
+    let (time, dose_mg) = crate::pages::today::dose_time(&course, &on, step, given).map_err(|e| match e {
+        AppError::BadRequest(m) => ApiError::field("time", m),
+        other => other.into(),
+    })?;
+    let now = jiff::Timestamp::now();
+    if let Some(from) = crate::dose_records::too_early_at(&caller.tz, now, date, time) {
+        return Err(ApiError {
+            body: ErrorBody {
+                error: format!("Not recorded yet: the {given} dose is later today; it can be recorded from {from}."),
+                field: Some("time".into()),
+            },
+            ..ApiError::new(StatusCode::CONFLICT, "")
+        });
+    }
+    let dose = NewDose { plan: course.plan_id, date, time, status, dose_mg };
+    state.store.record_dose(caller.owner(), &dose, now).await?;
+    caller.logged(&state, "recorded a dose through the API").await?;
+    let recorded = taper_store::DoseRecord { plan: course.plan_id, date, time, status, dose_mg, recorded_at: now };
+    Ok((StatusCode::CREATED, Json(DoseRecord::of(&recorded))))
+}
+
+/// The plan named, or the one plan when none is named.
+async fn plan_asked(state: &AppState, caller: &Caller, plan: Option<&str>) -> ApiResult<Course> {
+    let Some(raw) = plan.map(str::trim).filter(|p| !p.is_empty()) else {
+        let mut all = Course::load_all(state, caller.owner()).await?;
+        return match all.len() {
+            0 => Err(ApiError::new(StatusCode::NOT_FOUND, "The person has no plan in force.")),
+            1 => Ok(all.remove(0)),
+            n => Err(ApiError::field(
+                "plan",
+                format!("The person has {n} plans: name one by its id (from /api/v1/plans)."),
+            )),
+        };
+    };
+    if raw.parse::<taper_store::PlanId>().is_err() {
+        return Err(ApiError::field("plan", format!("'{raw}' is not a plan id (a UUID from /api/v1/plans).")));
+    }
+    match Course::load_chosen(state, caller.owner(), Some(raw)).await {
+        Ok(Some(c)) => Ok(c),
+        Ok(None) | Err(AppError::NotFound) => {
+            Err(ApiError::new(StatusCode::NOT_FOUND, format!("No plan in force has the id {raw}.")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,268 @@
+//! Issue 22: the JSON API. A person makes a token on Account, API tokens, choosing what it reads
+//! and whether it records doses; an app reads their plans, doses and check-ins with it and
+//! records a dose with the web app's own checks; the token stops when revoked or run out; every
+//! use is in the access log. schemathesis, an independent tool, exercises the OpenAPI document
+//! against a running server.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::forms::visible;
+use crate::helpers::{Browser, TestApp, on_both, on_sqlite};
+use crate::{days_ago, rising_after_a_step};
+
+/// A token made through the form; it is shown once.
+async fn make_token(p: &Browser, label: &str, parts: &[&str], doses: bool) -> String {
+    let mut form: Vec<(&str, &str)> = parts.iter().map(|k| ("part", *k)).collect();
+    form.extend([("days", "30"), ("label", label)]);
+    if doses {
+        form.push(("doses", "yes"));
+    }
+    let made = p.submit("/account/tokens", "/account/tokens", &form).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", visible(&made));
+    assert_eq!(made.location.as_deref(), Some("/account/tokens#token-made"));
+    let page = p.get("/account/tokens").await;
+    let at = page.body.find("id=\"token-value\"").unwrap_or_else(|| panic!("{}", visible(&page)));
+    let rest = &page.body[at..];
+    let v = rest.find("value=\"").unwrap() + 7;
+    let token = rest[v..v + rest[v..].find('"').unwrap()].to_string();
+    assert!(token.starts_with("taper_pat_"), "{token}");
+    assert!(!p.get("/account/tokens").await.has(&token), "the token is shown once");
+    token
+}
+
+struct Api {
+    base: String,
+    token: String,
+    client: reqwest::Client,
+}
+
+impl Api {
+    fn new(app: &TestApp, token: &str) -> Api {
+        Api { base: app.base.clone(), token: token.to_string(), client: reqwest::Client::new() }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let r = self.client.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.unwrap();
+        let status = r.status();
+        (status, serde_json::from_str(&r.text().await.unwrap()).unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = (self.client.post(format!("{}{path}", self.base)).bearer_auth(&self.token))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, serde_json::from_str(&r.text().await.unwrap()).unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn a_token_reads_what_it_was_given_and_records_doses_as_the_web_app_does() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        rising_after_a_step(&app, &p, "p@example.org").await;
+        let token = make_token(&p, "My dose widget", &["plan", "checkin_scores"], true).await;
+        let api = Api::new(&app, &token);
+
+        let (status, me) = api.get("/api/v1/me").await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        assert_eq!(me["name"], "Alex");
+        assert_eq!(me["token"]["reads"], json!(["plan", "checkin_scores"]));
+        assert_eq!(me["token"]["records_doses"], true);
+
+        let (status, plans) = api.get("/api/v1/plans").await;
+        assert_eq!(status, StatusCode::OK, "{plans}");
+        let plan = &plans["plans"][0];
+        assert_eq!(plan["drug"], "Citalopram");
+        let today_mg = plan["dose_today_mg"].as_f64().unwrap();
+        assert!(today_mg > 0.0 && today_mg < 20.0, "a step was taken 3 days ago: {plan}");
+        assert_eq!(plan["today"][0]["dose_mg"].as_f64(), Some(today_mg));
+        let how = plan["today"][0]["how"].as_str().unwrap().to_string();
+        assert!(visible(&p.get("/today").await).contains(&how), "the web app says the same: {how}");
+        let changes = plan["changes"].as_array().unwrap();
+        assert!(changes.len() > 2, "{plan}");
+        assert!(changes.windows(2).all(|w| w[0]["date"].as_str() < w[1]["date"].as_str()));
+        assert!(changes.iter().all(|c| c["to_mg"].as_f64() < c["from_mg"].as_f64()), "a taper goes down");
+        assert_eq!(changes.last().unwrap()["date"], plan["stops_on"]);
+        assert!(plans["note"].as_str().unwrap().contains("not a prescription"));
+
+        let (status, checkins) = api.get(&format!("/api/v1/checkins?from={}", days_ago(3))).await;
+        assert_eq!(status, StatusCode::OK, "{checkins}");
+        let days = checkins["checkins"].as_array().unwrap();
+        assert_eq!(days.len(), 4, "the last four days: {checkins}");
+        assert!(days.iter().all(|d| d["note"].is_null()), "notes were not given to this token");
+        assert_eq!(days[0]["scores"].as_array().unwrap().len(), checkins["checklist"].as_array().unwrap().len());
+
+        // What it was not given, and what is wrong, is said.
+        let (status, refused) = api.get("/api/v1/questionnaires").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(refused["error"].as_str().unwrap().contains("does not read questionnaires"), "{refused}");
+        let (status, bad) = api.get("/api/v1/doses?from=yesterday").await;
+        assert_eq!((status, bad["field"].as_str()), (StatusCode::BAD_REQUEST, Some("from")), "{bad}");
+        let (status, bad) = api.get("/api/v1/doses?form=2026-01-01").await;
+        assert_eq!((status, bad["field"].as_str()), (StatusCode::BAD_REQUEST, Some("form")), "{bad}");
+
+        // Recording today's dose asks what Today asks: a new way of preparing is read first.
+        let new_way = p.get("/today").await.has("I have read the new way to prepare it");
+        let (status, recorded) = api.post("/api/v1/doses", json!({ "status": "taken" })).await;
+        let recorded = if new_way {
+            assert_eq!(status, StatusCode::CONFLICT, "{recorded}");
+            assert_eq!(recorded["field"], "read_new_way");
+            assert!(recorded["error"].as_str().unwrap().contains("prepared a new way"), "{recorded}");
+            let (status, again) = api.post("/api/v1/doses", json!({ "status": "taken", "read_new_way": true })).await;
+            assert_eq!(status, StatusCode::CREATED, "{again}");
+            again
+        } else {
+            assert_eq!(status, StatusCode::CREATED, "{recorded}");
+            recorded
+        };
+        assert_eq!(recorded["status"], "taken");
+        assert_eq!(recorded["dose_mg"].as_f64(), Some(today_mg));
+        let (_, doses) = api.get(&format!("/api/v1/doses?from={}", days_ago(0))).await;
+        assert_eq!(doses["doses"].as_array().unwrap().len(), 1, "{doses}");
+        let calendar = visible(&p.get(&format!("/doses/{}", days_ago(0))).await);
+        assert!(calendar.contains("taken"), "the web app shows it: {calendar}");
+
+        // A day that cannot be recorded, a field that is not one, a plan that is not there.
+        let (status, bad) = api.post("/api/v1/doses", json!({ "status": "missed", "date": days_ago(100) })).await;
+        assert_eq!((status, bad["field"].as_str()), (StatusCode::BAD_REQUEST, Some("date")), "{bad}");
+        let (status, bad) = api.post("/api/v1/doses", json!({ "status": "taken", "dose_mg": 5 })).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(bad["error"].as_str().unwrap().contains("dose_mg"), "{bad}");
+        let other = "00000000-0000-7000-8000-000000000000";
+        let (status, _) = api.post("/api/v1/doses", json!({ "status": "taken", "plan": other })).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // The person sees each use in their access log.
+        let log = visible(&p.get("/sharing").await);
+        assert!(
+            log.contains("the API token “My dose widget”") && log.contains("recorded a dose through the API"),
+            "{log}"
+        );
+
+        // Stopped, it opens nothing.
+        let page = p.get("/account/tokens").await;
+        let at = page.body.find("action=\"/account/tokens/").unwrap() + "action=\"".len();
+        let revoke = page.body[at..at + page.body[at..].find('"').unwrap()].to_string();
+        assert_eq!(p.submit("/account/tokens", &revoke, &[]).await.status, StatusCode::SEE_OTHER);
+        let (status, stopped) = api.get("/api/v1/plans").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(stopped["error"].as_str().unwrap().contains("stopped"), "{stopped}");
+        // Nobody else can stop a person's token.
+        let other = app.browser();
+        other.sign_up_as("o@example.org", "Olu", "person").await;
+        assert_eq!(other.submit("/account/tokens", &revoke, &[]).await.status, StatusCode::NOT_FOUND);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_api_takes_only_a_working_token_never_a_session() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        rising_after_a_step(&app, &p, "p@example.org").await;
+        // Signed in on the web, the browser's cookies open no API address.
+        let r = p.client.get(format!("{}/api/v1/plans", app.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
+        let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert!(body["error"].as_str().unwrap().contains("Authorization"), "{body}");
+        for wrong in ["taper_pat_nope", "Basic abc", &format!("taper_pat_{}", "A".repeat(43))] {
+            let (status, body) = Api::new(&app, wrong).get("/api/v1/me").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{wrong}: {body}");
+        }
+        // A token that ran out.
+        let user = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        let old = "taper_pat_".to_string() + &"B".repeat(43);
+        let now = jiff::Timestamp::now();
+        let expired = taper_store::NewApiToken {
+            token_hash: &taper_server::access_tokens::stored_hash(&old),
+            label: "old",
+            scope: taper_core::consent::Scope::all().bits(),
+            record_doses: true,
+            expires: now.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap(),
+        };
+        app.store
+            .api_token_add(user, &expired, now.checked_sub(jiff::SignedDuration::from_hours(24)).unwrap())
+            .await
+            .unwrap();
+        let (status, body) = Api::new(&app, &old).get("/api/v1/me").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(body["error"].as_str().unwrap().contains("ran out"), "{body}");
+
+        // A token that only reads may not record.
+        let reader = make_token(&p, "Reader", &["plan"], false).await;
+        let (status, body) = Api::new(&app, &reader).post("/api/v1/doses", json!({ "status": "taken" })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        // The form refuses what makes no sense, keeping what was chosen.
+        let refused = p
+            .submit(
+                "/account/tokens",
+                "/account/tokens",
+                &[("label", "Widget"), ("part", "checkin_scores"), ("doses", "yes"), ("days", "30")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(visible(&refused).contains("must read your plan and doses too"), "{}", visible(&refused));
+        assert!(refused.has("value=\"Widget\""));
+        let unnamed = p.submit("/account/tokens", "/account/tokens", &[("part", "plan"), ("days", "30")]).await;
+        assert!(visible(&unnamed).contains("Give the token a name"));
+        app
+    })
+    .await;
+}
+
+/// schemathesis (scripts/test-deps installs it) generates requests from /api/openapi.json, good
+/// and bad, and checks every answer against the document: statuses, content types, schemas,
+/// that a request without the token is refused, that bad input is rejected with a 4xx.
+#[tokio::test]
+async fn schemathesis_finds_nothing_wrong_with_the_api() {
+    let Ok(st) = std::env::var("TAPER_TEST_SCHEMATHESIS") else {
+        assert!(!taper_store::scratch::postgres_required(), "no schemathesis (scripts/test-deps)");
+        return;
+    };
+    on_sqlite(2, |app: TestApp| {
+        let st = st.clone();
+        async move {
+            let p = app.browser();
+            rising_after_a_step(&app, &p, "p@example.org").await;
+            let all = [
+                "plan",
+                "checkin_scores",
+                "checkin_notes",
+                "questionnaires",
+                "medication_history",
+                "withdrawal_or_return",
+            ];
+            let token = make_token(&p, "schemathesis", &all, true).await;
+            // On a blocking thread: the server answers on this test's own runtime.
+            let (base, token) = (app.base.clone(), token.clone());
+            let out = tokio::task::spawn_blocking(move || {
+                std::process::Command::new(&st)
+                    // It keeps a cache in the folder it runs in: not in the source tree.
+                    .current_dir(std::env::temp_dir())
+                    .args(["run", &format!("{base}/api/openapi.json"), "--url", &base])
+                    .args(["--header", &format!("Authorization: Bearer {token}")])
+                    // Every check but positive_data_acceptance: a dose of the right shape for a day the
+                    // plan does not give, or a plan id that is not the person's, is rightly refused.
+                    .args(["--checks", "all", "--exclude-checks", "positive_data_acceptance"])
+                    .args(["--max-examples", "100", "--seed", "1", "--no-color"])
+                    .output()
+                    .expect("schemathesis runs")
+            })
+            .await
+            .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "schemathesis found failures:\n{text}");
+            assert!(text.contains("Tested: 7"), "every operation was exercised: {text}");
+            assert!(text.contains("passed") || text.contains("Passed"), "{text}");
+            app
+        }
+    })
+    .await;
+}
