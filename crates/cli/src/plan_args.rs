@@ -394,7 +394,8 @@ fn made(catalogue: &Catalogue, args: &PlanArgs) -> anyhow::Result<Vec<u8>> {
             let id = uuid::Uuid::new_v4().to_string();
             let subject = taper_report::fhir::Subject { id: &id };
             let plans = [taper_report::fhir::plan_of(&plan, first_day(args)?, catalogue)];
-            let bundle = taper_report::fhir::bundle(subject, &plans, &[], jiff::Timestamp::now());
+            let record = taper_report::fhir::Record { plans: &plans, ..Default::default() };
+            let bundle = taper_report::fhir::bundle(subject, &record, jiff::Timestamp::now());
             serde_json::to_string_pretty(&bundle)? + "\n"
         }
     };

@@ -367,7 +367,7 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     // percent of a questionnaire's maximum on the chart, check-ins listed, note length
     ("crates/server/src/pages/caseload.rs", &["100.0", "14", "2000"]),
     ("crates/server/src/pages/calendar.rs", &["10", "2"]), // years a calendar holds; questionnaires after the last change
-    ("crates/server/src/pages/fhir.rs", &["10"]),          // years of doses a FHIR export holds
+    ("crates/server/src/pages/fhir.rs", &["10", "365"]),   // years of doses, days of check-ins a FHIR export holds
     // a summary's periods in days (and how many), steps listed ahead, check-in notes quoted
     // and years of a plan read ahead
     ("crates/server/src/pages/summary.rs", &["4", "30", "90", "180", "365", "6", "14", "10"]),
@@ -380,7 +380,7 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/access_tokens.rs", &["3", "30", "90", "365", "20", "80"]),
     ("crates/server/src/pages/tokens.rs", &["24"]),
     ("crates/server/src/api/reads.rs", &["200", "400", "401", "403", "10"]),
-    ("crates/server/src/api/record.rs", &["201", "400", "401", "403", "404", "409", "429"]),
+    ("crates/server/src/api/record.rs", &["201", "400", "401", "403", "404", "409", "413", "429", "5"]), // and fields
     // list; array sizes of the severity and yes/no words
     ("crates/server/src/pages/checkin.rs", &["14", "4", "2"]),
     ("crates/server/src/checkin_form.rs", &["60", "2000"]), // back-filling, note length

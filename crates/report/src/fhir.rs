@@ -5,9 +5,13 @@
 //! boundsPeriod`) with its milligrams (UCUM `mg`) and how to prepare it (`patientInstruction`).
 //! A day taken in parts is one entry per dose time, sharing the sequence number: FHIR reads
 //! instructions with one sequence as taken together. The stop is not a dose: the last dose's
-//! period ends the day before it, and a note says the plan stops then. Questionnaire totals are
-//! `Observation`s with their LOINC codes, PHQ-9 item 9 its own. A `Provenance` says what made
-//! the bundle and that it is decision support.
+//! period ends the day before it, and a note says the plan stops then. The person's history is
+//! a `MedicationStatement` per course, and a `Composition` shaped as an International Patient
+//! Summary's medication section lists the medicines. Each questionnaire is a
+//! `QuestionnaireResponse` (LOINC item and answer codes) from which its total is derived, an
+//! `Observation` with its LOINC code, PHQ-9 item 9 its own. Each day's burden from Taper's own
+//! checklist is an `Observation` that says it is not a validated scale. A `Provenance` says what
+//! made the bundle and that it is decision support.
 //!
 //! Written as JSON values here rather than with a crate: the resources needed are few, and the
 //! tests validate the result against independent R4 models (PyPI `fhir.resources` 6.1, FHIR
@@ -72,6 +76,26 @@ pub struct Score {
     pub date: Date,
     pub total: u32,
     pub item9: Option<u8>,
+    /// Each item's answer, 0–3, in order: sent as a `QuestionnaireResponse` the totals are
+    /// derived from (empty: none is sent).
+    pub answers: Vec<u8>,
+}
+
+/// A day's symptom burden from Taper's own checklist (0–10): not a validated scale, and said so.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Burden {
+    pub date: Date,
+    pub value: f64,
+}
+
+/// What a bundle holds about the person, each part only where they chose to include it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Record<'a> {
+    pub plans: &'a [MedicationPlan],
+    pub scores: &'a [Score],
+    pub burden: &'a [Burden],
+    /// Earlier courses, stops and restarts, the drug by its name.
+    pub history: &'a [taper_core::history::Event],
 }
 
 /// A plan made on the command line, from `first_day`: every step with a dose, to the day before
@@ -130,42 +154,208 @@ fn taken_as(prep: &taper_core::formulation::Preparation, catalogue: &taper_core:
     Some((mg, product.describe()))
 }
 
-/// A FHIR R4 `Bundle` of type `collection`: the `Patient`, each plan's `MedicationRequest`, each
-/// score's `Observation`s and a `Provenance`, stamped `now`.
-pub fn bundle(subject: Subject, plans: &[MedicationPlan], scores: &[Score], now: Timestamp) -> Value {
+/// A FHIR R4 `Bundle` of type `collection`: the `Patient`; each plan's `MedicationRequest`; the
+/// history as `MedicationStatement`s; an IPS-shaped medication summary (`Composition`) of them;
+/// each questionnaire as a `QuestionnaireResponse` with the `Observation`s derived from it; each
+/// day's burden as an `Observation`; and a `Provenance`, stamped `now`.
+pub fn bundle(subject: Subject, record: &Record, now: Timestamp) -> Value {
     let now = instant(now);
+    let url = |what: &str| format!("urn:uuid:{}", derived_uuid(subject.id, what));
     // Not the account's own id (a walk: a time-ordered id told when the account was made).
-    let patient = format!("urn:uuid:{}", derived_uuid(subject.id, "patient"));
+    let patient = url("patient");
     let mut entries = vec![json!({ "fullUrl": patient, "resource": { "resourceType": "Patient" } })];
-    let mut made = Vec::new();
-    for plan in plans {
-        let url = format!("urn:uuid:{}", derived_uuid(subject.id, &plan.key));
-        entries.push(json!({ "fullUrl": url, "resource": medication_request(plan, &patient, &now) }));
-        made.push(json!({ "reference": url }));
+    let mut medicines = Vec::new();
+    for plan in record.plans {
+        medicines.push((url(&plan.key), medication_request(plan, &patient, &now)));
     }
-    for score in scores {
+    for (k, course) in courses(record.history).iter().enumerate() {
+        medicines.push((url(&format!("history:{k}:{}", course.drug)), medication_statement(course, &patient)));
+    }
+    let mut made: Vec<String> = medicines.iter().map(|(u, _)| u.clone()).collect();
+    entries.extend(medicines.into_iter().map(|(u, r)| json!({ "fullUrl": u, "resource": r })));
+    if !made.is_empty() {
+        let summary = url(&format!("summary:{now}"));
+        entries.push(json!({ "fullUrl": summary, "resource": medication_summary(&made, &patient, &now) }));
+        made.push(summary);
+    }
+    for score in record.scores {
+        let response = (!score.answers.is_empty()).then(|| url(&format!("{}:response", score.key)));
+        if let Some(r) = &response {
+            entries.push(json!({ "fullUrl": r, "resource": questionnaire_response(score, &patient) }));
+            made.push(r.clone());
+        }
         for (code, value, what) in observed(score) {
-            let url = format!("urn:uuid:{}", derived_uuid(subject.id, &format!("{}:{code}", score.key)));
-            entries.push(json!({ "fullUrl": url, "resource": observation(score, code, value, &what, &patient) }));
-            made.push(json!({ "reference": url }));
+            let u = url(&format!("{}:{code}", score.key));
+            let mut o = observation(score, code, value, &what, &patient);
+            if let Some(r) = &response {
+                o["derivedFrom"] = json!([{ "reference": r }]);
+            }
+            entries.push(json!({ "fullUrl": u, "resource": o }));
+            made.push(u);
         }
     }
+    for b in record.burden {
+        let u = url(&format!("burden:{}", b.date));
+        entries.push(json!({ "fullUrl": u, "resource": burden_observation(b, &patient) }));
+        made.push(u);
+    }
     if !made.is_empty() {
-        let url = format!("urn:uuid:{}", derived_uuid(subject.id, &format!("provenance:{now}")));
-        entries.push(json!({ "fullUrl": url, "resource": {
-            "resourceType": "Provenance",
-            "target": made,
-            "recorded": now,
-            "agent": [{
-                "type": { "coding": [{
-                    "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
-                    "code": "assembler"
-                }]},
-                "who": { "display": format!("Taper {} (decision support, not a prescription)", env!("CARGO_PKG_VERSION")) }
-            }]
-        }}));
+        entries.push(json!({ "fullUrl": url(&format!("provenance:{now}")), "resource": provenance(&made, &now) }));
     }
     json!({ "resourceType": "Bundle", "type": "collection", "timestamp": now, "entry": entries })
+}
+
+/// What made the bundle: Taper, as decision support.
+fn provenance(made: &[String], now: &str) -> Value {
+    let targets: Vec<Value> = made.iter().map(|u| json!({ "reference": u })).collect();
+    json!({
+        "resourceType": "Provenance",
+        "target": targets,
+        "recorded": now,
+        "agent": [{
+            "type": { "coding": [{
+                "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+                "code": "assembler"
+            }]},
+            "who": { "display": format!("Taper {} (decision support, not a prescription)", env!("CARGO_PKG_VERSION")) }
+        }]
+    })
+}
+
+/// A course of one drug from the history: from a start (or restart) to a stop, with what
+/// changed between; open where no stop follows.
+#[derive(Debug, Clone, PartialEq)]
+struct Course {
+    drug: String,
+    start: Option<Date>,
+    stop: Option<Date>,
+    abrupt: bool,
+    changes: Vec<String>,
+}
+
+/// The history's events, drug by drug, as courses.
+fn courses(events: &[taper_core::history::Event]) -> Vec<Course> {
+    use taper_core::history::EventKind;
+    let mut sorted: Vec<&taper_core::history::Event> = events.iter().collect();
+    sorted.sort_by(|a, b| (&a.drug, a.date).cmp(&(&b.drug, b.date)));
+    let mut out: Vec<Course> = Vec::new();
+    let mut open: Option<Course> = None;
+    for e in sorted {
+        if open.as_ref().is_some_and(|c| c.drug != e.drug) {
+            out.extend(open.take());
+        }
+        let fresh = || Course { drug: e.drug.clone(), start: None, stop: None, abrupt: false, changes: Vec::new() };
+        match e.kind {
+            EventKind::Start | EventKind::Reinstate => {
+                out.extend(open.take());
+                open = Some(Course { start: Some(e.date), ..fresh() });
+            }
+            EventKind::Stop => {
+                let mut c = open.take().unwrap_or_else(fresh);
+                c.stop = Some(e.date);
+                c.abrupt = e.abrupt;
+                out.push(c);
+            }
+            EventKind::Increase | EventKind::Decrease | EventKind::Switch => {
+                open.get_or_insert_with(fresh).changes.push(format!("{} on {}", e.kind.label(), e.date));
+            }
+        }
+    }
+    out.extend(open);
+    out
+}
+
+/// A course as a `MedicationStatement`: stopped where it ended, active where it did not.
+fn medication_statement(c: &Course, patient: &str) -> Value {
+    let mut period = json!({});
+    if let Some(s) = c.start {
+        period["start"] = json!(s.to_string());
+    }
+    if let Some(e) = c.stop {
+        period["end"] = json!(e.to_string());
+    }
+    let mut notes: Vec<Value> = c.changes.iter().map(|t| json!({ "text": t })).collect();
+    if c.abrupt {
+        notes.push(json!({ "text": "Stopped all at once rather than gradually (from the person's history)." }));
+    }
+    let mut out = json!({
+        "resourceType": "MedicationStatement",
+        "status": if c.stop.is_some() { "stopped" } else { "active" },
+        "medicationCodeableConcept": { "text": c.drug },
+        "subject": { "reference": patient },
+        "informationSource": { "reference": patient },
+        "note": notes,
+    });
+    if c.start.is_some() || c.stop.is_some() {
+        out["effectivePeriod"] = period;
+    }
+    out
+}
+
+/// The medicines as an International Patient Summary's medication section: a `Composition`
+/// shaped as IPS STU2's (LOINC 60591-5, section 10160-0) whose entries are the plans and the
+/// history. Not a whole IPS document (which is a `document` Bundle with allergies and problems).
+fn medication_summary(entries: &[String], patient: &str, now: &str) -> Value {
+    let refs: Vec<Value> = entries.iter().map(|u| json!({ "reference": u })).collect();
+    json!({
+        "resourceType": "Composition",
+        "status": "final",
+        "type": { "coding": [{ "system": LOINC, "code": "60591-5", "display": "Patient summary Document" }] },
+        "subject": { "reference": patient },
+        "date": now,
+        "author": [{ "reference": patient }],
+        "title": "Medication summary from Taper (decision support, not a prescription)",
+        "section": [{
+            "title": "Medication Summary",
+            "code": { "coding": [{ "system": LOINC, "code": "10160-0", "display": "History of Medication use Narrative" }] },
+            "text": {
+                "status": "generated",
+                "div": "<div xmlns=\"http://www.w3.org/1999/xhtml\">The taper plans in force (MedicationRequest) and the earlier courses the person recorded (MedicationStatement).</div>"
+            },
+            "entry": refs,
+        }],
+    })
+}
+
+/// A completed questionnaire as a `QuestionnaireResponse`: each item by its LOINC code, its
+/// answer by LOINC's answer code.
+fn questionnaire_response(score: &Score, patient: &str) -> Value {
+    let inst = score.instrument;
+    let items: Vec<Value> = (inst.loinc_items().iter().zip(inst.items()).zip(&score.answers))
+        .map(|((code, text), a)| {
+            let answer = Instrument::LOINC_ANSWERS.get(usize::from(*a)).copied().unwrap_or_default();
+            let words = taper_core::measures::ANSWERS.get(usize::from(*a)).copied().unwrap_or_default();
+            json!({
+                "linkId": code,
+                "text": text,
+                "answer": [{ "valueCoding": { "system": LOINC, "code": answer, "display": words } }],
+            })
+        })
+        .collect();
+    json!({
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": format!("http://loinc.org/q/{}", inst.loinc_panel()),
+        "status": "completed",
+        "subject": { "reference": patient },
+        "authored": score.date.to_string(),
+        "item": items,
+    })
+}
+
+/// A day's burden as an `Observation`, its scale named as Taper's own.
+fn burden_observation(b: &Burden, patient: &str) -> Value {
+    json!({
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [{ "coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "survey"
+        }]}],
+        "code": { "text": "Withdrawal symptom burden, 0-10, from Taper's own daily checklist (not a validated scale)" },
+        "subject": { "reference": patient },
+        "effectiveDateTime": b.date.to_string(),
+        "valueQuantity": { "value": decimal(b.value), "unit": "score", "system": UCUM, "code": "{score}" },
+    })
 }
 
 /// The plan as a `MedicationRequest` for `patient` (a reference).
@@ -308,6 +498,57 @@ mod tests {
     }
 
     #[test]
+    fn the_history_becomes_courses_stopped_or_still_taken() {
+        use taper_core::history::{Event, EventKind};
+        let ev =
+            |y, kind, abrupt, drug: &str| Event { date: jiff::civil::date(y, 1, 1), drug: drug.into(), kind, abrupt };
+        let history = [
+            ev(2019, EventKind::Stop, true, "Paroxetine"),
+            ev(2015, EventKind::Start, false, "Paroxetine"),
+            ev(2017, EventKind::Increase, false, "Paroxetine"),
+            ev(2020, EventKind::Reinstate, false, "Paroxetine"),
+            ev(2021, EventKind::Stop, false, "Sertraline"),
+        ];
+        let c = courses(&history);
+        assert_eq!(c.len(), 3, "{c:?}");
+        assert_eq!(
+            (c[0].start.map(|d| d.year()), c[0].stop.map(|d| d.year()), c[0].abrupt),
+            (Some(2015), Some(2019), true)
+        );
+        assert_eq!(c[0].changes, ["dose increased on 2017-01-01"]);
+        assert_eq!((c[1].start.map(|d| d.year()), c[1].stop), (Some(2020), None), "taken again since 2020");
+        assert_eq!((c[2].drug.as_str(), c[2].start, c[2].stop.map(|d| d.year())), ("Sertraline", None, Some(2021)));
+        let p = medication_statement(&c[1], "urn:uuid:p");
+        assert_eq!(p["status"], "active");
+        assert_eq!(medication_statement(&c[0], "urn:uuid:p")["status"], "stopped");
+    }
+
+    #[test]
+    fn a_questionnaire_response_codes_each_item_and_answer_and_the_total_derives_from_it() {
+        let phq = Score {
+            key: "q1".into(),
+            instrument: Instrument::Phq9,
+            date: jiff::civil::date(2027, 1, 4),
+            total: 3,
+            item9: Some(1),
+            answers: vec![0, 1, 0, 0, 0, 0, 0, 1, 1],
+        };
+        let r = questionnaire_response(&phq, "urn:uuid:p");
+        assert_eq!(r["questionnaire"], "http://loinc.org/q/44249-1");
+        let items = r["item"].as_array().unwrap();
+        assert_eq!(items.len(), 9);
+        assert_eq!(items[8]["linkId"], "44260-8");
+        assert_eq!(items[8]["answer"][0]["valueCoding"]["code"], "LA6569-3", "1: several days");
+        assert_eq!(items[0]["answer"][0]["valueCoding"]["display"], "Not at all");
+        let b = bundle(Subject { id: "s" }, &Record { scores: &[phq], ..Record::default() }, Timestamp::UNIX_EPOCH);
+        let entries = b["entry"].as_array().unwrap();
+        let response = entries.iter().find(|e| e["resource"]["resourceType"] == "QuestionnaireResponse").unwrap();
+        let derived: Vec<&Value> =
+            entries.iter().filter(|e| e["resource"]["derivedFrom"][0]["reference"] == response["fullUrl"]).collect();
+        assert_eq!(derived.len(), 2, "the total and item 9 both derive from the response");
+    }
+
+    #[test]
     fn amounts_are_decimal_numbers_to_the_microgram() {
         assert_eq!(decimal(0.1 + 0.2), json!(0.3));
         assert_eq!(decimal(12.5), json!(12.5));
@@ -321,6 +562,7 @@ mod tests {
             date: jiff::civil::date(2027, 1, 4),
             total: 14,
             item9: Some(1),
+            answers: vec![2, 2, 2, 2, 2, 2, 1, 0, 1],
         };
         let codes: Vec<&str> = observed(&phq).iter().map(|o| o.0).collect();
         assert_eq!(codes, ["44261-6", "44260-8"]);

@@ -135,6 +135,28 @@ impl Instrument {
     /// The LOINC code of PHQ-9 item 9 (thoughts of being better off dead or of self-harm), sent
     /// as its own observation so it is never lost inside a total.
     pub const PHQ9_ITEM9_LOINC: &'static str = "44260-8";
+
+    /// The LOINC code of the instrument's panel (the form as a whole): PHQ-9 44249-1, GAD-7
+    /// 69737-5 (US Core's screening-assessment examples; shared/clinical/measures-and-security.md).
+    pub fn loinc_panel(self) -> &'static str {
+        match self {
+            Instrument::Phq9 => "44249-1",
+            Instrument::Gad7 => "69737-5",
+        }
+    }
+
+    /// The LOINC code of each item, in the order of [`Instrument::items`] (same source).
+    pub fn loinc_items(self) -> &'static [&'static str] {
+        match self {
+            Instrument::Phq9 => {
+                &["44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2", "44252-5", "44253-3", "44260-8"]
+            }
+            Instrument::Gad7 => &["69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"],
+        }
+    }
+
+    /// The LOINC answer codes of an item's 0–3, shared by both instruments (same source).
+    pub const LOINC_ANSWERS: [&'static str; 4] = ["LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9"];
     pub fn stem(self) -> &'static str {
         match self {
             Instrument::Phq9 => {
@@ -370,6 +392,16 @@ pub fn reliable_change_amount(sd: f64, reliability: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_item_has_its_loinc_code_and_item_9_is_the_one_sent_alone() {
+        for i in Instrument::ALL {
+            assert_eq!(i.loinc_items().len(), i.items().len(), "{}", i.name());
+            assert_ne!(i.loinc_panel(), i.loinc_total(), "a panel is not a total (69737-5 is GAD-7's panel)");
+        }
+        assert_eq!(Instrument::Phq9.loinc_items()[ITEM9_INDEX], Instrument::PHQ9_ITEM9_LOINC);
+        assert_eq!(Instrument::LOINC_ANSWERS.len(), ANSWERS.len());
+    }
 
     #[test]
     fn both_end_with_their_own_unscored_difficulty_question() {

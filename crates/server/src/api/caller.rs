@@ -77,11 +77,12 @@ impl Caller {
         access_tokens::scope_of(&self.token).contains(part)
     }
 
-    /// Refused unless the token reads `part`.
-    pub fn needs(&self, part: Category) -> Result<(), ApiError> {
+    /// Refused unless the token reads `part`; a refusal is written in the access log too.
+    pub async fn needs(&self, state: &AppState, part: Category) -> Result<(), ApiError> {
         if self.reads(part) {
             return Ok(());
         }
+        self.logged(state, &format!("was refused {} (not given to the token) through the API", part.short())).await?;
         Err(ApiError::new(
             axum::http::StatusCode::FORBIDDEN,
             format!(

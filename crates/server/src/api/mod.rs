@@ -13,9 +13,9 @@ mod reads;
 mod record;
 
 use axum::Router;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -33,7 +33,8 @@ pub const PREFIX: &str = "/api/";
         description = "A person's own record in Taper, for apps and scripts of their own: their plans and the \
             doses they record, check-ins, questionnaire scores and a FHIR R4 Bundle. Every request carries a personal \
             access token the person makes on Account, API tokens, as `Authorization: Bearer taper_pat_...`; a token \
-            reads only the parts of the record it was given. Doses are as planned with the person's prescriber: \
+            reads only the parts of the record it was given. Every error is JSON: `error` says what went wrong and \
+            what to do, `field` names the parameter or body field at fault (null when none is). Doses are as planned with the person's prescriber: \
             Taper is decision support, not a prescription.",
         license(name = "MIT OR Apache-2.0")
     ),
@@ -87,4 +88,21 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/checkins", get(reads::checkins))
         .route("/api/v1/questionnaires", get(reads::questionnaires))
         .route("/api/v1/fhir", get(reads::fhir))
+        // Not an address of the API, or a method it does not take: said in JSON, as every other
+        // answer (a walk got the web app's HTML page, signed-out menu and all).
+        .route("/api/{*rest}", any(unknown))
+        .method_not_allowed_fallback(method_refused)
+}
+
+async fn unknown() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "No such address: /api/openapi.json lists the API's addresses.")
+}
+
+/// A method an address does not take, as JSON (axum adds the `Allow` header).
+async fn method_refused() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "This address does not take that method: the Allow header lists those it takes, and /api/openapi.json \
+         describes them.",
+    )
 }

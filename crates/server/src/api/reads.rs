@@ -83,8 +83,9 @@ pub struct TokenInfo {
         (status = 200, description = "The account and the token", body = Me),
         (status = 401, description = "No token, or one that does not work", body = ErrorBody),
     ))]
-pub async fn me(caller: Caller) -> ApiResult<Json<Me>> {
+pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
     let reads = access_scope(&caller).map(Part::of).collect();
+    caller.logged(&state, "read what the token may do through the API").await?;
     Ok(Json(Me {
         name: caller.user.display_name.clone(),
         time_zone: caller.user.time_zone.clone(),
@@ -187,7 +188,7 @@ pub struct PlanChange {
         (status = 403, description = "The token does not read plan and doses", body = ErrorBody),
     ))]
 pub async fn plans(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Plans>> {
-    caller.needs(Category::PlanAndDoses)?;
+    caller.needs(&state, Category::PlanAndDoses).await?;
     let today = caller.today();
     let courses = Course::load_all(&state, caller.owner()).await?;
     let records = state.store.doses(caller.owner()).await?;
@@ -253,10 +254,9 @@ fn period(q: &[(String, String)]) -> ApiResult<(Option<Date>, Option<Date>)> {
     }
     let day = |name: &str| -> ApiResult<Option<Date>> {
         let Some((_, v)) = q.iter().rfind(|(k, _)| k == name) else { return Ok(None) };
-        v.trim()
-            .parse::<Date>()
-            .map(Some)
-            .map_err(|_| ApiError::field(name, format!("'{v}' is not a date: write it as 2026-12-01.")))
+        v.trim().parse::<Date>().map(Some).map_err(|_| {
+            ApiError::field(name, format!("'{v}' is not a date of the calendar (YYYY-MM-DD, e.g. 2026-12-01)."))
+        })
     };
     let (from, to) = (day("from")?, day("to")?);
     if let (Some(f), Some(t)) = (from, to)
@@ -318,7 +318,7 @@ pub async fn doses(
     caller: Caller,
     Query(q): Query<Vec<(String, String)>>,
 ) -> ApiResult<Json<Doses>> {
-    caller.needs(Category::PlanAndDoses)?;
+    caller.needs(&state, Category::PlanAndDoses).await?;
     let asked = period(&q)?;
     let mut doses: Vec<DoseRecord> = (state.store.doses(caller.owner()).await?.iter())
         .filter(|r| within(r.date, asked))
@@ -348,14 +348,15 @@ pub struct ChecklistItem {
 pub struct CheckIn {
     #[schema(format = Date)]
     pub date: String,
-    /// The day's burden as Taper reads it (0-10), null when no item was answered.
+    /// The day's burden as Taper reads it: the average answered item times 17, so 0 to 51 (the
+    /// sum the first 17-item checklist gives); null when fewer than half the items were answered.
     pub burden: Option<f64>,
-    /// Each checklist item's score (0-4), null where not answered.
+    /// Each checklist item's score, 0 (none) to 3 (severe), null where not answered.
     pub scores: Vec<Option<u8>>,
     /// Wellbeing, 0-10.
     pub wellbeing: u8,
     pub sleep_hours: Option<f64>,
-    /// The note, only when the token reads check-in notes.
+    /// The note; null unless the token reads check-in notes.
     pub note: Option<String>,
 }
 
@@ -372,7 +373,7 @@ pub async fn checkins(
     caller: Caller,
     Query(q): Query<Vec<(String, String)>>,
 ) -> ApiResult<Json<CheckIns>> {
-    caller.needs(Category::CheckinScores)?;
+    caller.needs(&state, Category::CheckinScores).await?;
     let asked = period(&q)?;
     let notes = caller.reads(Category::CheckinNotes);
     let mut checkins: Vec<CheckIn> = (state.store.checkins(caller.owner()).await?.into_iter())
@@ -425,7 +426,7 @@ pub struct QuestionnaireResult {
         (status = 403, description = "The token does not read questionnaires", body = ErrorBody),
     ))]
 pub async fn questionnaires(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Questionnaires>> {
-    caller.needs(Category::Questionnaires)?;
+    caller.needs(&state, Category::Questionnaires).await?;
     let mut all = state.store.questionnaires(caller.owner()).await?;
     all.sort_by_key(|q| (q.date, q.created_at));
     let mut results: Vec<QuestionnaireResult> = Vec::new();
@@ -464,7 +465,8 @@ pub async fn questionnaires(State(state): State<AppState>, caller: Caller) -> Ap
     ))]
 pub async fn fhir(State(state): State<AppState>, caller: Caller) -> ApiResult<Response> {
     let scope = crate::access_tokens::scope_of(&caller.token);
-    let bundle = crate::pages::fhir::bundle_of(&state, caller.owner(), caller.today(), scope).await?;
+    let bundle =
+        crate::pages::fhir::bundle_of(&state, caller.owner(), caller.today(), scope, crate::pages::fhir::DAYS).await?;
     caller.logged(&state, "read the FHIR record through the API").await?;
     Ok(([(header::CONTENT_TYPE, "application/fhir+json")], bundle).into_response())
 }

@@ -3,8 +3,10 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use taper_core::consent::Category;
 use taper_store::NewDose;
 use utoipa::ToSchema;
@@ -15,7 +17,8 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::timeline::Course;
 
-/// A dose to record.
+/// A dose to record. (Read by [`parse`], which names the field at fault; the derive gives the
+/// OpenAPI document its shape.)
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordDose {
@@ -49,23 +52,26 @@ pub struct RecordDose {
         (status = 404, description = "No such plan, or no plan", body = ErrorBody),
         (status = 409, description = "Not recorded yet: the dose is prepared a new way (read it, then send \
             read_new_way), or its time has not come", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
         (status = 429, description = "Too many changes in a short time; Retry-After says when to try again",
             body = ErrorBody),
     ))]
 pub async fn record(
     State(state): State<AppState>,
     caller: Caller,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<DoseRecord>)> {
-    caller.needs(Category::PlanAndDoses)?;
+    caller.needs(&state, Category::PlanAndDoses).await?;
     if !caller.token.record_doses {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "This token does not record doses. The person can make one that does on Account, API tokens.",
         ));
     }
-    let asked: RecordDose = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("The body is not a dose to record: {e}.")))?;
+    let body = body.map_err(|_| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "The body is too large: a dose to record is a few dozen bytes.")
+    })?;
+    let asked = parse(&body)?;
     let course = plan_asked(&state, &caller, asked.plan.as_deref()).await?;
     let today = caller.today();
     let raw_date = asked.date.clone().unwrap_or_else(|| today.to_string());
@@ -97,7 +103,9 @@ pub async fn record(
         AppError::BadRequest(m) => ApiError::field("time", m),
         other => other.into(),
     })?;
-    let now = jiff::Timestamp::now();
+    // To the microsecond, as it is kept (a walk read two times for one record).
+    let now = jiff::Timestamp::from_microsecond(jiff::Timestamp::now().as_microsecond())
+        .map_err(|e| AppError::internal("the time now", e))?;
     if let Some(from) = crate::dose_records::too_early_at(&caller.tz, now, date, time) {
         return Err(ApiError {
             body: ErrorBody {
@@ -119,7 +127,9 @@ async fn plan_asked(state: &AppState, caller: &Caller, plan: Option<&str>) -> Ap
     let Some(raw) = plan.map(str::trim).filter(|p| !p.is_empty()) else {
         let mut all = Course::load_all(state, caller.owner()).await?;
         return match all.len() {
-            0 => Err(ApiError::new(StatusCode::NOT_FOUND, "The person has no plan in force.")),
+            0 => {
+                Err(ApiError::new(StatusCode::NOT_FOUND, "The person has no plan in force: make one on the web first."))
+            }
             1 => Ok(all.remove(0)),
             n => Err(ApiError::field(
                 "plan",
@@ -136,5 +146,53 @@ async fn plan_asked(state: &AppState, caller: &Caller, plan: Option<&str>) -> Ap
             Err(ApiError::new(StatusCode::NOT_FOUND, format!("No plan in force has the id {raw}.")))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The fields a dose to record may have.
+const FIELDS: [&str; 5] = ["plan", "date", "time", "status", "read_new_way"];
+
+/// The body read as a dose to record, or which field is wrong and why.
+fn parse(body: &[u8]) -> ApiResult<RecordDose> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("The body is not JSON ({e}); send e.g. {{\"status\": \"taken\"}}."),
+        )
+    })?;
+    let Value::Object(fields) = value else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "The body must be a JSON object, e.g. {\"status\": \"taken\"}.",
+        ));
+    };
+    if let Some(k) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(ApiError::field(k, format!("'{k}' is not a field of a dose to record: {}.", FIELDS.join(", "))));
+    }
+    let status = match fields.get("status") {
+        Some(Value::String(s)) if s == "taken" => Status::Taken,
+        Some(Value::String(s)) if s == "missed" => Status::Missed,
+        _ => return Err(ApiError::field("status", "Say whether the dose was \"taken\" or \"missed\".")),
+    };
+    let read_new_way = match fields.get("read_new_way") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(ApiError::field("read_new_way", "read_new_way is true or false.")),
+    };
+    Ok(RecordDose {
+        plan: text(&fields, "plan")?,
+        date: text(&fields, "date")?,
+        time: text(&fields, "time")?,
+        status,
+        read_new_way,
+    })
+}
+
+/// An optional text field.
+fn text(fields: &Map<String, Value>, name: &str) -> ApiResult<Option<String>> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(ApiError::field(name, format!("{name} is text (a string), or left out."))),
     }
 }

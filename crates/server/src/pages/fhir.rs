@@ -1,6 +1,7 @@
 //! The person's taper for a prescriber's or pharmacy's system (issue 22): a FHIR R4 Bundle to
 //! download, with each plan from today on (one dosage instruction per dose, with how to prepare
-//! it), the questionnaire totals with PHQ-9 item 9 on its own, and no name or identifier.
+//! it), the history, the questionnaires with PHQ-9 item 9 on its own, the last year's daily
+//! burden, and no name or identifier.
 
 use axum::extract::State;
 use axum::http::header;
@@ -8,8 +9,9 @@ use axum::response::{IntoResponse, Response};
 use jiff::ToSpan as _;
 use jiff::civil::Date;
 use taper_core::consent::{Category, Scope};
+use taper_core::history::{Event, EventKind};
 use taper_core::measures::Instrument;
-use taper_report::fhir::{self, Dosing, MedicationPlan, Score, Subject};
+use taper_report::fhir::{self, Burden, Dosing, MedicationPlan, Record, Score, Subject};
 
 use crate::AppState;
 use crate::auth::Person;
@@ -21,7 +23,7 @@ const AHEAD_YEARS: i16 = 10;
 
 /// The bundle, as a file to keep or hand on.
 pub async fn download(State(state): State<AppState>, person: Person) -> AppResult<Response> {
-    let bundle = bundle_of(&state, person.id(), person.today(), Scope::all()).await?;
+    let bundle = bundle_of(&state, person.id(), person.today(), Scope::all(), DAYS).await?;
     let mut response = ([(header::CONTENT_TYPE, "application/fhir+json")], bundle).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_DISPOSITION, header::HeaderValue::from_static("attachment; filename=\"taper-fhir.json\""));
@@ -29,9 +31,19 @@ pub async fn download(State(state): State<AppState>, person: Person) -> AppResul
     Ok(response)
 }
 
-/// `owner`'s bundle as JSON, with only the parts `scope` holds: plans with "plan and doses",
-/// scores with "questionnaires" (a link made for some parts hands on no others).
-pub async fn bundle_of(state: &AppState, owner: taper_store::UserId, today: Date, scope: Scope) -> AppResult<String> {
+/// How many days of check-ins a download or an API read holds (a link holds its own period).
+pub const DAYS: i64 = 365;
+
+/// `owner`'s bundle as JSON, with only the parts `scope` holds (a link made for some parts hands
+/// on no others): plans with "plan and doses", the history with "medication history", the
+/// questionnaires with "questionnaires", and the last `days` days' burden with "check-in scores".
+pub async fn bundle_of(
+    state: &AppState,
+    owner: taper_store::UserId,
+    today: Date,
+    scope: Scope,
+    days: i64,
+) -> AppResult<String> {
     let plans: Vec<MedicationPlan> = if scope.contains(Category::PlanAndDoses) {
         Course::load_all(state, owner).await?.iter().map(|c| plan_of(state, c, today)).collect()
     } else {
@@ -41,14 +53,35 @@ pub async fn bundle_of(state: &AppState, owner: taper_store::UserId, today: Date
         (state.store.questionnaires(owner).await?.into_iter())
             .filter_map(|q| {
                 let instrument = Instrument::from_key(&q.instrument)?;
-                Some(Score { key: q.id.to_string(), instrument, date: q.date, total: q.total, item9: q.item9 })
+                let (key, date, total, item9) = (q.id.to_string(), q.date, q.total, q.item9);
+                Some(Score { key, instrument, date, total, item9, answers: q.answers })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let since = today.saturating_sub((days - 1).days());
+    let burden: Vec<Burden> = if scope.contains(Category::CheckinScores) {
+        (state.store.checkins(owner).await?.iter())
+            .filter(|c| c.date >= since && c.date <= today)
+            .filter_map(|c| Some(Burden { date: c.date, value: taper_core::symptoms::burden_shown(&c.scores)? }))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let history: Vec<Event> = if scope.contains(Category::MedicationHistory) {
+        (state.store.med_events(owner).await?.into_iter())
+            .filter_map(|e| {
+                let drug = state.catalogue.drug(&e.drug).map_or(e.drug.clone(), |d| d.name.clone());
+                Some(Event { date: e.date, drug, kind: EventKind::from_key(&e.kind)?, abrupt: e.abrupt })
             })
             .collect()
     } else {
         Vec::new()
     };
     let id = owner.to_string();
-    Ok(fhir::bundle(Subject { id: &id }, &plans, &scores, jiff::Timestamp::now()).to_string())
+    let record = Record { plans: &plans, scores: &scores, burden: &burden, history: &history };
+    Ok(fhir::bundle(Subject { id: &id }, &record, jiff::Timestamp::now()).to_string())
 }
 
 /// One plan from `today`: today's dose, then each change, each to the day before the next.

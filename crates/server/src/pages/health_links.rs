@@ -316,7 +316,7 @@ async fn bundle_jwe(state: &AppState, link: &taper_store::HealthLink, now: Times
     let owner = state.store.user(link.owner).await?;
     let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let today = now.to_zoned_datetime(tz).date();
-    let bundle = super::fhir::bundle_of(state, link.owner, today, Scope::from_bits(link.scope)).await?;
+    let bundle = super::fhir::bundle_of(state, link.owner, today, Scope::from_bits(link.scope), link.days).await?;
     let key = FileKey::decode(&link.key).ok_or_else(|| AppError::bug("a link's key does not decode"))?;
     Ok(shl::encrypt(&key, FHIR, bundle.as_bytes()))
 }

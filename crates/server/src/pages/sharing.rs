@@ -100,8 +100,11 @@ async fn page(
     let now = jiff::Timestamp::now();
     let links_open =
         state.store.health_links_of(person.id()).await?.iter().filter(|l| super::health_links::usable(l, now)).count();
+    // And tokens an app of the person's own reads with (a walk: Sharing said no one could).
+    let tokens_working = state.store.api_tokens_working(person.id(), now).await?;
     Ok(Sharing {
         links_open,
+        tokens_working,
         chrome: person.chrome("sharing"),
         categories: choices(Scope::all()),
         shares,
@@ -320,6 +323,8 @@ pub struct Sharing {
     pub chrome: crate::views::Chrome,
     /// Links for a prescriber that work now.
     pub links_open: usize,
+    /// API tokens that work now (Account, API tokens).
+    pub tokens_working: i64,
     /// The invitation form's boxes, all ticked.
     pub categories: Vec<CategoryView>,
     pub shares: Vec<ShareView>,

@@ -48,9 +48,10 @@ pub struct Draft {
 
 impl Default for Draft {
     fn default() -> Draft {
-        // Check-in notes are left unticked until the person ticks them, as for sharing.
-        let parts = Category::ALL.iter().filter(|c| **c != Category::CheckinNotes).map(|c| c.key().to_string());
-        Draft { label: String::new(), parts: parts.collect(), doses: false, days: LIFETIMES[0], error: None }
+        // Only the plan, to start: a dose widget needs no more, and each other part is one the
+        // person chooses to give (a walk: scores and history were ticked for a widget).
+        let parts = vec![Category::PlanAndDoses.key().to_string()];
+        Draft { label: String::new(), parts, doses: false, days: LIFETIMES[0], error: None }
     }
 }
 
@@ -146,6 +147,12 @@ fn parse(pairs: &[(String, String)]) -> Result<(String, Scope, bool, i64), Strin
     }
     if label.chars().count() > MAX_LABEL {
         return Err(format!("A token's name can be at most {MAX_LABEL} characters."));
+    }
+    // On one line, and read as written: no control characters, none that turn text around.
+    if label.chars().any(|c| {
+        c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }) {
+        return Err("A token's name must be plain text on one line (no control or direction characters).".into());
     }
     let parts = pairs.iter().filter(|(k, _)| k == "part").map(|(_, v)| v.as_str());
     let mut scope = Scope::none();

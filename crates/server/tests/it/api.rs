@@ -24,8 +24,8 @@ async fn make_token(p: &Browser, label: &str, parts: &[&str], doses: bool) -> St
     let page = p.get("/account/tokens").await;
     let at = page.body.find("id=\"token-value\"").unwrap_or_else(|| panic!("{}", visible(&page)));
     let rest = &page.body[at..];
-    let v = rest.find("value=\"").unwrap() + 7;
-    let token = rest[v..v + rest[v..].find('"').unwrap()].to_string();
+    let v = rest.find('>').unwrap() + 1;
+    let token = rest[v..v + rest[v..].find('<').unwrap()].to_string();
     assert!(token.starts_with("taper_pat_"), "{token}");
     assert!(!p.get("/account/tokens").await.has(&token), "the token is shown once");
     token
@@ -130,15 +130,41 @@ async fn a_token_reads_what_it_was_given_and_records_doses_as_the_web_app_does()
         // A day that cannot be recorded, a field that is not one, a plan that is not there.
         let (status, bad) = api.post("/api/v1/doses", json!({ "status": "missed", "date": days_ago(100) })).await;
         assert_eq!((status, bad["field"].as_str()), (StatusCode::BAD_REQUEST, Some("date")), "{bad}");
-        let (status, bad) = api.post("/api/v1/doses", json!({ "status": "taken", "dose_mg": 5 })).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
-        assert!(bad["error"].as_str().unwrap().contains("dose_mg"), "{bad}");
+        // Each wrong body names its field (a walk got serde's "line 1 column 11" and no field).
+        for (body, field) in [
+            (json!({ "status": "taken", "dose_mg": 5 }), "dose_mg"),
+            (json!({ "date": days_ago(0) }), "status"),
+            (json!({ "status": "took" }), "status"),
+            (json!({ "status": "taken", "time": 8 }), "time"),
+            (json!({ "status": "taken", "read_new_way": "yes" }), "read_new_way"),
+        ] {
+            let (status, bad) = api.post("/api/v1/doses", body.clone()).await;
+            assert_eq!((status, bad["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{body}: {bad}");
+        }
+        let (status, bad) = api.post("/api/v1/doses", json!(["taken"])).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(bad["error"].as_str().unwrap().contains("must be a JSON object"), "{bad}");
+        let huge = json!({ "status": "taken", "time": "x".repeat(200_000) });
+        let (status, bad) = api.post("/api/v1/doses", huge).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{bad}");
+        assert!(bad["error"].as_str().unwrap().contains("too large"), "{bad}");
+        // An address or a method the API does not have is said in JSON too.
+        let (status, bad) = api.get("/api/v1/nope").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(bad["error"].as_str().unwrap().contains("/api/openapi.json"), "{bad}");
+        let put = api.client.put(format!("{}/api/v1/doses", app.base)).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(put.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(put.headers()["allow"].to_str().unwrap().contains("POST"));
+        let said: Value = serde_json::from_str(&put.text().await.unwrap()).unwrap();
+        assert!(said["error"].as_str().unwrap().contains("does not take that method"), "{said}");
         let other = "00000000-0000-7000-8000-000000000000";
         let (status, _) = api.post("/api/v1/doses", json!({ "status": "taken", "plan": other })).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
 
-        // The person sees each use in their access log.
+        // The person sees each use in their access log, refusals too, and that the token works.
         let log = visible(&p.get("/sharing").await);
+        assert!(log.contains("was refused questionnaires"), "{log}");
+        assert!(log.contains("1 API token you made works now"), "{log}");
         assert!(
             log.contains("the API token “My dose widget”") && log.contains("recorded a dose through the API"),
             "{log}"
@@ -212,6 +238,19 @@ async fn the_api_takes_only_a_working_token_never_a_session() {
         assert!(refused.has("value=\"Widget\""));
         let unnamed = p.submit("/account/tokens", "/account/tokens", &[("part", "plan"), ("days", "30")]).await;
         assert!(visible(&unnamed).contains("Give the token a name"));
+        // A name that reads backwards in the access log is refused.
+        let turned = p
+            .submit(
+                "/account/tokens",
+                "/account/tokens",
+                &[("label", "gol\u{202e}txt"), ("part", "plan"), ("days", "30")],
+            )
+            .await;
+        assert_eq!(turned.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(visible(&turned).contains("plain text on one line"), "{}", visible(&turned));
+        // The form starts with the plan alone ticked.
+        let form = p.get("/account/tokens").await;
+        assert!(form.has("value=\"plan\" checked") && !form.has("value=\"questionnaires\" checked"));
         app
     })
     .await;

@@ -37,11 +37,13 @@ fn router_routes() -> Vec<String> {
     let mut out = Vec::new();
     for chunk in src.split(".route(\"").skip(1) {
         let path = &chunk[..chunk.find('"').unwrap()];
+        // This route's call alone: up to the next route, the fallback, or the end of the function.
         let call = chunk.split(".route(").next().unwrap().split(".fallback(").next().unwrap();
-        if call.contains("get(") {
+        let call = call.split("\n}").next().unwrap();
+        if call.contains("get(") || call.contains("any(") {
             out.push(format!("GET {path}"));
         }
-        if call.contains("post(") {
+        if call.contains("post(") || call.contains("any(") {
             out.push(format!("POST {path}"));
         }
     }

@@ -138,6 +138,11 @@ async fn the_plan_and_scores_download_as_a_valid_fhir_r4_bundle() {
         p.sign_up_as("f@example.org", "Frankie Example", "person").await;
         make_plan(&p, &days_ago(0), "28").await;
         crate::sharing::phq9(&p, ["1", "1", "1", "1", "1", "1", "1", "1", "1"]).await;
+        crate::check_in(&p, &days_ago(0), 4, "2").await;
+        for (date, kind) in [("2015-03-01", "start"), ("2019-06-01", "stop"), ("2020-01-01", "reinstate")] {
+            let form = [("date", date), ("drug", "citalopram"), ("kind", kind)];
+            assert_eq!(p.submit("/history", "/history/events", &form).await.status, StatusCode::SEE_OTHER);
+        }
         let account = p.get("/account").await;
         assert!(account.has("id=\"fhir-file\""), "{}", account.body);
         let got = p.client.get(format!("{}/handoff/fhir.json", p.base)).send().await.unwrap();
@@ -160,11 +165,31 @@ async fn the_plan_and_scores_download_as_a_valid_fhir_r4_bundle() {
         let codes: Vec<&str> = resources
             .iter()
             .filter(|r| r["resourceType"] == "Observation")
-            .map(|r| r["code"]["coding"][0]["code"].as_str().unwrap())
+            .filter_map(|r| r["code"]["coding"][0]["code"].as_str())
             .collect();
         assert_eq!(codes, ["44261-6", "44260-8"], "the PHQ-9 total and item 9");
         let item9 = resources.iter().find(|r| r["code"]["coding"][0]["code"] == "44260-8").unwrap();
         assert_eq!(item9["valueInteger"], 1);
+        // The answers travel as a QuestionnaireResponse the total is derived from.
+        let response = resources.iter().find(|r| r["resourceType"] == "QuestionnaireResponse").expect("the answers");
+        assert_eq!(response["item"].as_array().unwrap().len(), 9);
+        assert_eq!(response["item"][8]["answer"][0]["valueCoding"]["code"], "LA6569-3", "item 9: several days");
+        assert!(item9["derivedFrom"][0]["reference"].as_str().unwrap().starts_with("urn:uuid:"));
+        // The day's burden, said to be Taper's own scale.
+        let burden =
+            resources.iter().find(|r| r["code"]["text"].as_str().is_some_and(|t| t.contains("burden"))).unwrap();
+        assert!(burden["code"]["text"].as_str().unwrap().contains("not a validated scale"));
+        assert_eq!(burden["effectiveDateTime"], days_ago(0));
+        // The history as courses: 2015 to 2019 stopped, taken again since 2020.
+        let statements: Vec<&&serde_json::Value> =
+            resources.iter().filter(|r| r["resourceType"] == "MedicationStatement").collect();
+        assert_eq!(statements.len(), 2, "{statements:?}");
+        assert_eq!(statements[0]["status"], "stopped");
+        assert_eq!(statements[0]["effectivePeriod"]["end"], "2019-06-01");
+        assert_eq!(statements[1]["status"], "active");
+        let summary = resources.iter().find(|r| r["resourceType"] == "Composition").expect("a medication summary");
+        assert_eq!(summary["section"][0]["code"]["coding"][0]["code"], "10160-0");
+        assert_eq!(summary["section"][0]["entry"].as_array().unwrap().len(), 3, "the plan and the two courses");
         match std::env::var("TAPER_TEST_SMTP_PYTHON") {
             Ok(python) => {
                 let file = std::env::temp_dir().join(format!("taper-fhir-{}.json", uuid::Uuid::now_v7()));
@@ -174,7 +199,10 @@ async fn the_plan_and_scores_download_as_a_valid_fhir_r4_bundle() {
                 let _ = std::fs::remove_file(&file);
                 assert!(out.status.success(), "not valid FHIR R4: {}", String::from_utf8_lossy(&out.stderr));
                 let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-                assert_eq!(read["resources"]["Observation"], 2);
+                assert_eq!(read["resources"]["Observation"], 3, "the total, item 9 and the day's burden");
+                assert_eq!(read["resources"]["QuestionnaireResponse"], 1);
+                assert_eq!(read["resources"]["MedicationStatement"], 2);
+                assert_eq!(read["resources"]["Composition"], 1);
                 assert_eq!(read["dosages"], dosages.len());
             }
             Err(_) => assert!(!taper_store::scratch::postgres_required(), "no FHIR validator (scripts/test-deps)"),
