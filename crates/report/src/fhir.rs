@@ -81,7 +81,8 @@ pub struct Score {
     pub answers: Vec<u8>,
 }
 
-/// A day's symptom burden from Taper's own checklist (0–10): not a validated scale, and said so.
+/// A day's symptom burden from Taper's own checklist (0 to `symptoms::MAX_BURDEN`): not a
+/// validated scale, and said so.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Burden {
     pub date: Date,
@@ -351,7 +352,10 @@ fn burden_observation(b: &Burden, patient: &str) -> Value {
             "system": "http://terminology.hl7.org/CodeSystem/observation-category",
             "code": "survey"
         }]}],
-        "code": { "text": "Withdrawal symptom burden, 0-10, from Taper's own daily checklist (not a validated scale)" },
+        "code": { "text": format!(
+            "Withdrawal symptom burden, 0-{}, from Taper's own daily checklist (not a validated scale)",
+            taper_core::symptoms::MAX_BURDEN
+        ) },
         "subject": { "reference": patient },
         "effectiveDateTime": b.date.to_string(),
         "valueQuantity": { "value": decimal(b.value), "unit": "score", "system": UCUM, "code": "{score}" },

@@ -355,6 +355,7 @@ fn routes() -> Router<AppState> {
         .route("/join", get(pages::sharing::join_form).post(pages::sharing::join))
         .route("/join/{code}", get(pages::sharing::join_link))
         .route("/caseload", get(pages::caseload::index))
+        .route("/caseload.csv", get(pages::caseload::csv))
         .route("/people/{owner}", get(pages::caseload::person))
         .route("/people/{owner}/flags/resolve", post(pages::caseload::resolve))
         .route("/people/{owner}/proposals", post(pages::caseload::propose))
@@ -364,16 +365,17 @@ fn routes() -> Router<AppState> {
         .route("/account/daily-safety", post(pages::account::daily_safety))
         .route("/account/password", post(pages::account::password))
         .route("/account/sign-out-others", post(pages::account::sign_out_others))
-        .route("/account/export.json", get(pages::account::export_json))
-        .route("/account/export.csv", get(pages::account::export_csv))
-        .route("/account/doses.csv", get(pages::doses::csv))
         .route("/account/delete", post(pages::account::delete))
         .merge(handoff_routes())
 }
 
-/// What hands the taper to other places: the person's calendar (file and secret address).
+/// What hands the taper and the record to other places: the person's own files, calendar (file
+/// and secret address), the prescriber's summary and links, the pharmacy order, FHIR, the API.
 fn handoff_routes() -> Router<AppState> {
     Router::new()
+        .route("/account/export.json", get(pages::account::export_json))
+        .route("/account/export.csv", get(pages::account::export_csv))
+        .route("/account/doses.csv", get(pages::doses::csv))
         .route("/calendar", get(pages::calendar::show))
         .route("/calendar.ics", get(pages::calendar::file))
         .route("/calendar/link", post(pages::calendar::make_link))

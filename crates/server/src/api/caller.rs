@@ -44,6 +44,12 @@ impl FromRequestParts<AppState> for Caller {
         let found = state.store.api_token_used(&access_tokens::stored_hash(token), now).await?;
         let token = found.ok_or_else(|| ApiError::unauthorized(format!("No token matches. {HOW}")))?;
         if let Some(why) = access_tokens::stopped(&token, now) {
+            // Written down: a forgotten script, or a token someone else holds, is seen.
+            let who = format!("the stopped API token \u{201c}{}\u{201d}", token.label);
+            let minute_ago = now.checked_sub(jiff::SignedDuration::from_mins(1)).unwrap_or(now);
+            let actor = UserId::from(token.id.uuid());
+            let what = "was refused: the token no longer works";
+            state.store.audit_counted(token.owner, actor, &who, what, now, minute_ago).await?;
             return Err(ApiError::unauthorized(why));
         }
         let user = match state.store.user(token.owner).await {

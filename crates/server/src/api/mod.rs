@@ -90,6 +90,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/fhir", get(reads::fhir))
         // Not an address of the API, or a method it does not take: said in JSON, as every other
         // answer (a walk got the web app's HTML page, signed-out menu and all).
+        .route("/api", any(unknown))
+        .route("/api/", any(unknown))
         .route("/api/{*rest}", any(unknown))
         .method_not_allowed_fallback(method_refused)
 }

@@ -17,8 +17,8 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::timeline::Course;
 
-/// A dose to record. (Read by [`parse`], which names the field at fault; the derive gives the
-/// OpenAPI document its shape.)
+// Read by `parse`, which names the field at fault; the derive gives the OpenAPI document its shape.
+/// A dose to record.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordDose {
@@ -40,8 +40,9 @@ pub struct RecordDose {
     pub read_new_way: bool,
 }
 
-/// Records a dose taken or missed (replacing what was recorded for that dose). Needs a token
-/// that records doses.
+/// Records a dose taken or missed.
+///
+/// It replaces what was recorded for that dose. Needs a token that records doses.
 #[utoipa::path(post, path = "/api/v1/doses", tag = "plans", security(("token" = [])),
     request_body = RecordDose,
     responses(
@@ -143,7 +144,9 @@ async fn plan_asked(state: &AppState, caller: &Caller, plan: Option<&str>) -> Ap
     match Course::load_chosen(state, caller.owner(), Some(raw)).await {
         Ok(Some(c)) => Ok(c),
         Ok(None) | Err(AppError::NotFound) => {
-            Err(ApiError::new(StatusCode::NOT_FOUND, format!("No plan in force has the id {raw}.")))
+            let mut e = ApiError::new(StatusCode::NOT_FOUND, format!("No plan in force has the id {raw}."));
+            e.body.field = Some("plan".into());
+            Err(e)
         }
         Err(e) => Err(e.into()),
     }

@@ -522,7 +522,7 @@ pub async fn export_json(State(state): State<AppState>, person: Person) -> AppRe
 /// check-in's answers. Opens in any spreadsheet.
 /// Free text as a spreadsheet cell that is never read as a formula: a leading `=`, `+`, `-`, `@`,
 /// tab or carriage return gets a `'` before it (OWASP, "CSV injection").
-fn spreadsheet_safe(text: &str) -> String {
+pub(crate) fn spreadsheet_safe(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
 }
 

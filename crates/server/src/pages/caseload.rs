@@ -156,10 +156,64 @@ pub async fn index(
     person: Person,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    // Read by hand: a repeated or unknown choice is the default, never an error page.
-    let q = CaseloadQuery { sort: crate::form::value(&pairs, "sort"), show: crate::form::value(&pairs, "show") };
+    let (sort, show) = chosen(&pairs);
+    let (people, hidden) = shown(&state, &person, sort, show).await?;
+    let options = |list: &[(&'static str, &'static str)], chosen: &str| {
+        list.iter().map(|(v, w)| (*v, *w, *v == chosen)).collect::<Vec<_>>()
+    };
+    Ok(Caseload {
+        chrome: person.chrome("caseload"),
+        hidden,
+        people,
+        sorts: options(SORTS, sort),
+        shows: options(SHOWS, show),
+        csv: format!("/caseload.csv?sort={sort}&show={show}"),
+    }
+    .into_response())
+}
+
+/// The caseload as shown, one row a person, for a spreadsheet (issue 22: "CSV for every table a
+/// clinician sees"): the same people in the same order, each flag with its urgency, what is kept
+/// back. Every cell that could read as a formula is made text.
+pub async fn csv(
+    State(state): State<AppState>,
+    person: Person,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let (sort, show) = chosen(&pairs);
+    let (people, _) = shown(&state, &person, sort, show).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let csv_err = |e: csv::Error| AppError::internal("writing CSV", e);
+    w.write_record(["name", "dose", "last_checkin", "open_flags", "flags", "not_shared_with_you"]).map_err(csv_err)?;
+    for p in people {
+        let flags: Vec<String> = p.flags.iter().map(|f| format!("{}: {}", f.urgency, f.title)).collect();
+        let cells = [
+            p.name,
+            p.dose,
+            p.last_checkin.unwrap_or_default(),
+            p.flags.len().to_string(),
+            flags.join("; "),
+            p.kept_back.unwrap_or_default(),
+        ];
+        w.write_record(cells.iter().map(|c| super::account::spreadsheet_safe(c))).map_err(csv_err)?;
+    }
+    let bytes = w.into_inner().map_err(|e| AppError::internal("finishing CSV", e))?;
+    let body = String::from_utf8(bytes).map_err(|e| AppError::internal("CSV as text", e))?;
+    Ok(super::account::download("text/csv; charset=utf-8", "taper-caseload.csv", body))
+}
+
+/// The order and the narrowing asked for, read by hand: a repeated or unknown choice is the
+/// default, never an error page.
+fn chosen(pairs: &[(String, String)]) -> (&'static str, &'static str) {
+    let q = CaseloadQuery { sort: crate::form::value(pairs, "sort"), show: crate::form::value(pairs, "show") };
     let sort = SORTS.iter().find(|s| s.0 == q.sort).map_or("urgent", |s| s.0);
     let show = SHOWS.iter().find(|s| s.0 == q.show).map_or("all", |s| s.0);
+    (sort, show)
+}
+
+/// The people `person` supports, narrowed by `show` and in the order `sort`, with how many the
+/// narrowing left out. Each one's access log says the viewer saw their flags.
+async fn shown(state: &AppState, person: &Person, sort: &str, show: &str) -> AppResult<(Vec<CaseView>, usize)> {
     let shares = state.store.shared_with(person.id()).await?;
     // Each person's access log says the viewer saw their flags, at most once an hour, written
     // for the whole caseload at once.
@@ -170,10 +224,10 @@ pub async fn index(
         .audit_once_since_many(&owners, person.id(), &person.user.display_name, SAW_FLAGS, now, hour_ago)
         .await?;
     // Everyone's tables read at once, a query a table (issue 21).
-    let records = timeline::records_of(&state, &owners, now).await?;
+    let records = timeline::records_of(state, &owners, now).await?;
     let mut people: Vec<Case> = records
         .iter()
-        .filter_map(|r| shares.iter().find(|s| s.owner == r.owner.id).map(|share| case(&state, &person, share, r)))
+        .filter_map(|r| shares.iter().find(|s| s.owner == r.owner.id).map(|share| case(state, person, share, r)))
         .collect();
     let total = people.len();
     people.retain(|c| match show {
@@ -181,38 +235,32 @@ pub async fn index(
         "urgent" => c.top == Some(Urgency::Urgent),
         _ => true,
     });
-    people.sort_by(|a, b| {
-        let by_name = a.view.name.cmp(&b.view.name);
-        match sort {
-            "name" => by_name,
-            // Never checked in first, then the longest ago.
-            "checkin" => a.last_checkin.cmp(&b.last_checkin).then(by_name),
-            "waiting" => match (a.oldest_flag, b.oldest_flag) {
-                (Some(x), Some(y)) => x.cmp(&y).then(by_name),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => by_name,
-            },
-            // Most urgent first; people without flags last; then by name.
-            _ => match (a.top, b.top) {
-                (Some(x), Some(y)) => x.cmp(&y).then(by_name),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => by_name,
-            },
-        }
-    });
-    let options = |list: &[(&'static str, &'static str)], chosen: &str| {
-        list.iter().map(|(v, w)| (*v, *w, *v == chosen)).collect::<Vec<_>>()
-    };
-    Ok(Caseload {
-        chrome: person.chrome("caseload"),
-        hidden: total - people.len(),
-        people: people.into_iter().map(|c| c.view).collect(),
-        sorts: options(SORTS, sort),
-        shows: options(SHOWS, show),
+    people.sort_by(|a, b| order(a, b, sort));
+    let hidden = total - people.len();
+    Ok((people.into_iter().map(|c| c.view).collect(), hidden))
+}
+
+/// Two people in the order `sort` asks for; by name where it cannot tell them apart.
+fn order(a: &Case, b: &Case, sort: &str) -> std::cmp::Ordering {
+    let by_name = a.view.name.cmp(&b.view.name);
+    match sort {
+        "name" => by_name,
+        // Never checked in first, then the longest ago.
+        "checkin" => a.last_checkin.cmp(&b.last_checkin).then(by_name),
+        "waiting" => match (a.oldest_flag, b.oldest_flag) {
+            (Some(x), Some(y)) => x.cmp(&y).then(by_name),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => by_name,
+        },
+        // Most urgent first; people without flags last; then by name.
+        _ => match (a.top, b.top) {
+            (Some(x), Some(y)) => x.cmp(&y).then(by_name),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => by_name,
+        },
     }
-    .into_response())
 }
 
 /// "today", "yesterday", or the day and how many days ago.
@@ -838,6 +886,8 @@ pub struct Caseload {
     /// The choices of order and of who is shown: (value, words, chosen).
     pub sorts: Vec<(&'static str, &'static str, bool)>,
     pub shows: Vec<(&'static str, &'static str, bool)>,
+    /// The same list as a spreadsheet, in the same order.
+    pub csv: String,
 }
 
 #[derive(Template, WebTemplate)]

@@ -32,6 +32,8 @@ pub struct TokensPage {
     pub tokens: Vec<TokenView>,
     /// The token just made, shown once, with an example request.
     pub made: Option<(String, String)>,
+    /// With it, an example of recording a dose, when the token may.
+    pub record_example: Option<String>,
     pub notice: Option<&'static str>,
     pub base: String,
 }
@@ -110,6 +112,13 @@ pub async fn show(
     let made = person.ctx.session.remove::<String>(JUST_MADE).await.ok().flatten();
     let mut page = page(&state, &person, &headers, secure.0, Draft::default()).await?;
     let base = page.base.clone();
+    // Whether the newest token records doses: the one just made.
+    let records = state.store.api_tokens_of(person.id()).await?.first().is_some_and(|t| t.record_doses);
+    page.record_example = made.as_ref().filter(|_| records).map(|t| {
+        format!(
+            "curl -H \"Authorization: Bearer {t}\" -H \"Content-Type: application/json\" -d '{{\"status\": \"taken\"}}' {base}/api/v1/doses"
+        )
+    });
     page.made = made.map(|t| {
         let example = format!("curl -H \"Authorization: Bearer {t}\" {base}/api/v1/plans");
         (t, example)
@@ -134,6 +143,7 @@ async fn page(
         draft,
         tokens,
         made: None,
+        record_example: None,
         notice: None,
         base: super::calendar::public_base(state, headers, secure),
     })

@@ -27,6 +27,9 @@ async fn make_token(p: &Browser, label: &str, parts: &[&str], doses: bool) -> St
     let v = rest.find('>').unwrap() + 1;
     let token = rest[v..v + rest[v..].find('<').unwrap()].to_string();
     assert!(token.starts_with("taper_pat_"), "{token}");
+    // How to use it, with an example of recording a dose when the token may.
+    assert!(page.has("id=\"token-example\""));
+    assert_eq!(page.has("id=\"token-record-example\""), doses, "{}", visible(&page));
     assert!(!p.get("/account/tokens").await.has(&token), "the token is shown once");
     token
 }
@@ -158,8 +161,8 @@ async fn a_token_reads_what_it_was_given_and_records_doses_as_the_web_app_does()
         let said: Value = serde_json::from_str(&put.text().await.unwrap()).unwrap();
         assert!(said["error"].as_str().unwrap().contains("does not take that method"), "{said}");
         let other = "00000000-0000-7000-8000-000000000000";
-        let (status, _) = api.post("/api/v1/doses", json!({ "status": "taken", "plan": other })).await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, bad) = api.post("/api/v1/doses", json!({ "status": "taken", "plan": other })).await;
+        assert_eq!((status, bad["field"].as_str()), (StatusCode::NOT_FOUND, Some("plan")), "{bad}");
 
         // The person sees each use in their access log, refusals too, and that the token works.
         let log = visible(&p.get("/sharing").await);
@@ -178,6 +181,9 @@ async fn a_token_reads_what_it_was_given_and_records_doses_as_the_web_app_does()
         let (status, stopped) = api.get("/api/v1/plans").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(stopped["error"].as_str().unwrap().contains("stopped"), "{stopped}");
+        // And the attempt is in the access log: a forgotten script is seen.
+        let log = visible(&p.get("/sharing").await);
+        assert!(log.contains("the stopped API token “My dose widget”") && log.contains("no longer works"), "{log}");
         // Nobody else can stop a person's token.
         let other = app.browser();
         other.sign_up_as("o@example.org", "Olu", "person").await;

@@ -474,6 +474,18 @@ async fn the_caseload_sorts_and_narrows_and_a_peer_sees_an_urgent_flag_a_clinici
         assert!(by_checkin.body.find(">Sam</a>").unwrap() < by_checkin.body.find(">Casey</a>").unwrap());
         // Anything else is the default order, never an error.
         assert_eq!(dr.get("/caseload?sort=%3Cscript%3E&show=x").await.status, StatusCode::OK);
+        // The same list as a spreadsheet, in the order chosen, read back by a CSV reader.
+        assert!(by_name.has("href=\"/caseload.csv?sort=name&#38;show=all\""), "{}", by_name.body);
+        let csv = dr.client.get(format!("{}/caseload.csv?sort=name", dr.base)).send().await.unwrap();
+        assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        let text = csv.text().await.unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        assert_eq!(&reader.headers().unwrap()[0], "name");
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let names: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+        assert_eq!(names, ["Casey", "Sam"], "{text}");
+        assert!(rows[1][4].contains("urgent: PHQ-9 item 9"), "{text}");
+        assert_eq!(&rows[0][3], "0");
 
         // The peer reaches out: the flag stays open for them (they cannot resolve it).
         let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
