@@ -702,6 +702,9 @@ fn a_plan_exports_as_a_pdf_that_reads_back_with_every_step() {
         assert!(text.contains(&format!("from {when}")), "step on day {day}: {text}");
     }
     assert!(text.contains("Decision support for a conversation with your prescriber"), "{text}");
+    // Month by month from the first day to the stop (13 Sep 2027), each day's dose.
+    assert!(text.contains("Month by month") && text.contains("January 2027"), "{text}");
+    assert!(text.contains("September 2027") && text.contains("12.5 mg 12.5 mg"), "{text}");
 }
 
 #[test]

@@ -345,6 +345,17 @@ fn questionnaire_response(score: &Score, patient: &str) -> Value {
 
 /// A day's burden as an `Observation`, its scale named as Taper's own.
 fn burden_observation(b: &Burden, patient: &str) -> Value {
+    let what = format!(
+        "Withdrawal symptom burden, 0-{}, from Taper's own daily checklist (not a validated scale)",
+        taper_core::symptoms::MAX_BURDEN
+    );
+    let mut o = survey(patient, b.date, json!({ "text": what }));
+    o["valueQuantity"] = json!({ "value": decimal(b.value), "unit": "score", "system": UCUM, "code": "{score}" });
+    o
+}
+
+/// An `Observation` of category survey about `patient` on `date`, of `code`, without its value.
+fn survey(patient: &str, date: Date, code: Value) -> Value {
     json!({
         "resourceType": "Observation",
         "status": "final",
@@ -352,13 +363,9 @@ fn burden_observation(b: &Burden, patient: &str) -> Value {
             "system": "http://terminology.hl7.org/CodeSystem/observation-category",
             "code": "survey"
         }]}],
-        "code": { "text": format!(
-            "Withdrawal symptom burden, 0-{}, from Taper's own daily checklist (not a validated scale)",
-            taper_core::symptoms::MAX_BURDEN
-        ) },
+        "code": code,
         "subject": { "reference": patient },
-        "effectiveDateTime": b.date.to_string(),
-        "valueQuantity": { "value": decimal(b.value), "unit": "score", "system": UCUM, "code": "{score}" },
+        "effectiveDateTime": date.to_string(),
     })
 }
 
@@ -441,18 +448,9 @@ fn observed(score: &Score) -> Vec<(&'static str, u32, String)> {
 }
 
 fn observation(score: &Score, code: &str, value: u32, what: &str, patient: &str) -> Value {
-    json!({
-        "resourceType": "Observation",
-        "status": "final",
-        "category": [{ "coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-            "code": "survey"
-        }]}],
-        "code": { "coding": [{ "system": LOINC, "code": code }], "text": what },
-        "subject": { "reference": patient },
-        "effectiveDateTime": score.date.to_string(),
-        "valueInteger": value
-    })
+    let mut o = survey(patient, score.date, json!({ "coding": [{ "system": LOINC, "code": code }], "text": what }));
+    o["valueInteger"] = json!(value);
+    o
 }
 
 /// An instant as FHIR writes it, to the second.

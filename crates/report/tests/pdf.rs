@@ -52,6 +52,8 @@ fn document(notes: Vec<String>, steps: Vec<StepRow>) -> PlanDocument {
         hold: None,
         steps,
         notes,
+        months: vec![],
+        months_note: None,
         disclaimer: taper_report::DISCLAIMER.into(),
     }
 }

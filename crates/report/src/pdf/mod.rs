@@ -4,9 +4,11 @@
 //! to its template as a JSON file (`/data.json`) the template reads with `json()`; a string read
 //! that way is shown as text, so a note such as `#set text(red)` prints as typed.
 
+mod calendar;
 mod plan_doc;
 mod world;
 
+pub use calendar::{CalendarDay, MAX_MONTHS, Month, months, months_note};
 pub use plan_doc::short_date;
 
 use serde::Serialize;
@@ -42,6 +44,9 @@ pub struct PlanDocument {
     pub steps: Vec<StepRow>,
     /// The plan's notes (warnings, product cautions), in the plan's order.
     pub notes: Vec<String>,
+    /// The plan month by month, where its days are dated ([`months`]), and what it leaves out.
+    pub months: Vec<Month>,
+    pub months_note: Option<String>,
     pub disclaimer: String,
 }
 

@@ -67,9 +67,25 @@ impl PlanDocument {
             },
             steps,
             notes: plan.warnings.iter().map(|w| w.message.clone()).collect(),
+            months: first_day.map(|d| calendar(plan, d)).unwrap_or_default(),
+            months_note: first_day.and_then(|d| super::months_note(d, after(d, last_day(plan)))),
             disclaimer: crate::DISCLAIMER.to_string(),
         }
     }
+}
+
+/// The day of the plan's last step.
+fn last_day(plan: &Plan) -> u32 {
+    plan.steps.last().map_or(0, |s| s.day)
+}
+
+/// The plan from `first`, month by month: each day the dose of the step in force.
+fn calendar(plan: &Plan, first: Date) -> Vec<super::Month> {
+    super::months(first, after(first, last_day(plan)), |day| {
+        let offset = (day - first).get_days();
+        let step = plan.steps.iter().rev().find(|s| i64::from(s.day) <= i64::from(offset))?;
+        Some(step.dose_mg.to_string())
+    })
 }
 
 fn after(d: Date, days: u32) -> Date {

@@ -19,7 +19,7 @@ use crate::error::AppResult;
 use crate::timeline::Course;
 
 /// How far ahead a plan's doses are written: the plans Taper makes fit in it.
-const AHEAD_YEARS: i16 = 10;
+pub(crate) const AHEAD_YEARS: i16 = 10;
 
 /// The bundle, as a file to keep or hand on.
 pub async fn download(State(state): State<AppState>, person: Person) -> AppResult<Response> {

@@ -779,6 +779,14 @@ fn hold_words(course: &Course) -> Option<String> {
     })
 }
 
+/// The month calendar's last day: the plan's stop, else its last change ahead, else today.
+fn calendar_end(course: &Course, today: Date) -> Date {
+    use jiff::ToSpan as _;
+    let changes = course.changes(today.saturating_add(super::fhir::AHEAD_YEARS.years()));
+    let stop = changes.iter().find(|c| c.date > today && c.to_mg <= 0.0);
+    stop.or(changes.last()).map_or(today, |c| c.date).max(today)
+}
+
 /// The saved plan (the revision in force) as a PDF to print or hand to the prescriber: the steps,
 /// dates and preparations the plan page shows, the notes, and room for the agreement.
 pub async fn pdf(
@@ -825,6 +833,10 @@ pub async fn pdf(
         hold,
         steps,
         notes: cur.plan.warnings.clone(),
+        months: taper_report::pdf::months(today, calendar_end(&course, today), |d| {
+            course.on(d).map(|(on, _)| mg(on.dose_mg))
+        }),
+        months_note: taper_report::pdf::months_note(today, calendar_end(&course, today)),
         disclaimer: taper_report::DISCLAIMER.to_string(),
     };
     let bytes = state.pdf(doc).await?;

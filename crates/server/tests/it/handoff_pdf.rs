@@ -52,6 +52,11 @@ async fn the_saved_plan_downloads_as_a_pdf_with_its_dates_and_preparations() {
         assert!(text.contains(&format!("from {}", taper_report::pdf::short_date(first_cut))), "{text}");
         // Drops with the milligrams beside them, as the page shows them.
         assert!(text.contains("drops (") || text.contains("mL ("), "{text}");
+        // Month by month, from this month, the first cut's month among them.
+        assert!(text.contains("Month by month"), "{text}");
+        let month = |d: jiff::civil::Date| d.strftime("%B %Y").to_string();
+        let today: jiff::civil::Date = days_ago(0).parse().unwrap();
+        assert!(text.contains(&month(today)) && text.contains(&month(first_cut)), "{text}");
         // Someone else's plan is not theirs to download.
         let other = app.browser();
         other.sign_up_as("o@example.org", "Olu", "person").await;
