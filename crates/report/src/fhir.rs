@@ -9,8 +9,8 @@
 //! a `MedicationStatement` per course, and a `Composition` shaped as an International Patient
 //! Summary's medication section lists the medicines. Each questionnaire is a
 //! `QuestionnaireResponse` (LOINC item and answer codes) from which its total is derived, an
-//! `Observation` with its LOINC code, PHQ-9 item 9 its own. Each day's burden from Taper's own
-//! checklist is an `Observation` that says it is not a validated scale. A `Provenance` says what
+//! `Observation` with its LOINC code, PHQ-9 item 9 its own. Each day's check-in is its burden
+//! from Taper's own checklist, wellbeing and hours slept, `Observation`s that say what they are. A `Provenance` says what
 //! made the bundle and that it is decision support.
 //!
 //! Written as JSON values here rather than with a crate: the resources needed are few, and the
@@ -81,12 +81,14 @@ pub struct Score {
     pub answers: Vec<u8>,
 }
 
-/// A day's symptom burden from Taper's own checklist (0 to `symptoms::MAX_BURDEN`): not a
-/// validated scale, and said so.
+/// A day's check-in: the symptom burden from Taper's own checklist (0 to
+/// `symptoms::MAX_BURDEN`; not a validated scale, and said so), wellbeing (0–10) and hours slept.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Burden {
+pub struct CheckIn {
     pub date: Date,
-    pub value: f64,
+    pub burden: Option<f64>,
+    pub wellbeing: u8,
+    pub sleep_hours: Option<f64>,
 }
 
 /// What a bundle holds about the person, each part only where they chose to include it.
@@ -94,7 +96,7 @@ pub struct Burden {
 pub struct Record<'a> {
     pub plans: &'a [MedicationPlan],
     pub scores: &'a [Score],
-    pub burden: &'a [Burden],
+    pub checkins: &'a [CheckIn],
     /// Earlier courses, stops and restarts, the drug by its name.
     pub history: &'a [taper_core::history::Event],
 }
@@ -195,10 +197,12 @@ pub fn bundle(subject: Subject, record: &Record, now: Timestamp) -> Value {
             made.push(u);
         }
     }
-    for b in record.burden {
-        let u = url(&format!("burden:{}", b.date));
-        entries.push(json!({ "fullUrl": u, "resource": burden_observation(b, &patient) }));
-        made.push(u);
+    for c in record.checkins {
+        for (what, o) in checkin_observations(c, &patient) {
+            let u = url(&format!("{what}:{}", c.date));
+            entries.push(json!({ "fullUrl": u, "resource": o }));
+            made.push(u);
+        }
     }
     if !made.is_empty() {
         entries.push(json!({ "fullUrl": url(&format!("provenance:{now}")), "resource": provenance(&made, &now) }));
@@ -343,15 +347,29 @@ fn questionnaire_response(score: &Score, patient: &str) -> Value {
     })
 }
 
-/// A day's burden as an `Observation`, its scale named as Taper's own.
-fn burden_observation(b: &Burden, patient: &str) -> Value {
-    let what = format!(
-        "Withdrawal symptom burden, 0-{}, from Taper's own daily checklist (not a validated scale)",
-        taper_core::symptoms::MAX_BURDEN
-    );
-    let mut o = survey(patient, b.date, json!({ "text": what }));
-    o["valueQuantity"] = json!({ "value": decimal(b.value), "unit": "score", "system": UCUM, "code": "{score}" });
-    o
+/// A day's check-in as `Observation`s: the burden (its scale named as Taper's own), wellbeing and
+/// hours slept, each with what it is in words (none has a LOINC code that means Taper's scale).
+fn checkin_observations(c: &CheckIn, patient: &str) -> Vec<(&'static str, Value)> {
+    let mut out = Vec::new();
+    if let Some(b) = c.burden {
+        let what = format!(
+            "Withdrawal symptom burden, 0-{}, from Taper's own daily checklist (not a validated scale)",
+            taper_core::symptoms::MAX_BURDEN
+        );
+        let mut o = survey(patient, c.date, json!({ "text": what }));
+        o["valueQuantity"] = json!({ "value": decimal(b), "unit": "score", "system": UCUM, "code": "{score}" });
+        out.push(("burden", o));
+    }
+    let what = "Wellbeing today, 0-10, from Taper's daily check-in (not a validated scale)";
+    let mut o = survey(patient, c.date, json!({ "text": what }));
+    o["valueInteger"] = json!(c.wellbeing);
+    out.push(("wellbeing", o));
+    if let Some(h) = c.sleep_hours {
+        let mut o = survey(patient, c.date, json!({ "text": "Hours slept, as the person recorded them" }));
+        o["valueQuantity"] = json!({ "value": decimal(h), "unit": "h", "system": UCUM, "code": "h" });
+        out.push(("sleep", o));
+    }
+    out
 }
 
 /// An `Observation` of category survey about `patient` on `date`, of `code`, without its value.

@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use taper_core::consent::{Category, Scope};
 use taper_core::history::{Event, EventKind};
 use taper_core::measures::Instrument;
-use taper_report::fhir::{self, Burden, Dosing, MedicationPlan, Record, Score, Subject};
+use taper_report::fhir::{self, CheckIn, Dosing, MedicationPlan, Record, Score, Subject};
 
 use crate::AppState;
 use crate::auth::Person;
@@ -36,7 +36,7 @@ pub const DAYS: i64 = 365;
 
 /// `owner`'s bundle as JSON, with only the parts `scope` holds (a link made for some parts hands
 /// on no others): plans with "plan and doses", the history with "medication history", the
-/// questionnaires with "questionnaires", and the last `days` days' burden with "check-in scores".
+/// questionnaires with "questionnaires", and the last `days` days' check-ins with "check-in scores".
 pub async fn bundle_of(
     state: &AppState,
     owner: taper_store::UserId,
@@ -61,10 +61,15 @@ pub async fn bundle_of(
         Vec::new()
     };
     let since = today.saturating_sub((days - 1).days());
-    let burden: Vec<Burden> = if scope.contains(Category::CheckinScores) {
+    let checkins: Vec<CheckIn> = if scope.contains(Category::CheckinScores) {
         (state.store.checkins(owner).await?.iter())
             .filter(|c| c.date >= since && c.date <= today)
-            .filter_map(|c| Some(Burden { date: c.date, value: taper_core::symptoms::burden_shown(&c.scores)? }))
+            .map(|c| CheckIn {
+                date: c.date,
+                burden: taper_core::symptoms::burden_shown(&c.scores),
+                wellbeing: c.wellbeing,
+                sleep_hours: c.sleep_hours,
+            })
             .collect()
     } else {
         Vec::new()
@@ -80,7 +85,7 @@ pub async fn bundle_of(
         Vec::new()
     };
     let id = owner.to_string();
-    let record = Record { plans: &plans, scores: &scores, burden: &burden, history: &history };
+    let record = Record { plans: &plans, scores: &scores, checkins: &checkins, history: &history };
     Ok(fhir::bundle(Subject { id: &id }, &record, jiff::Timestamp::now()).to_string())
 }
 

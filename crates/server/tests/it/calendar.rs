@@ -181,6 +181,12 @@ async fn the_plan_and_scores_download_as_a_valid_fhir_r4_bundle() {
         let scale = burden["code"]["text"].as_str().unwrap();
         assert!(scale.contains("0-51") && scale.contains("not a validated scale"), "{scale}");
         assert_eq!(burden["effectiveDateTime"], days_ago(0));
+        // With the day's wellbeing and sleep, as the check-in recorded them (6 and 7 hours).
+        let said = |what: &str| {
+            resources.iter().find(|r| r["code"]["text"].as_str().is_some_and(|t| t.starts_with(what))).unwrap()
+        };
+        assert_eq!(said("Wellbeing")["valueInteger"], 6);
+        assert_eq!(said("Hours slept")["valueQuantity"]["value"], 7.0);
         // The history as courses: 2015 to 2019 stopped, taken again since 2020.
         let statements: Vec<&&serde_json::Value> =
             resources.iter().filter(|r| r["resourceType"] == "MedicationStatement").collect();
@@ -200,7 +206,10 @@ async fn the_plan_and_scores_download_as_a_valid_fhir_r4_bundle() {
                 let _ = std::fs::remove_file(&file);
                 assert!(out.status.success(), "not valid FHIR R4: {}", String::from_utf8_lossy(&out.stderr));
                 let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-                assert_eq!(read["resources"]["Observation"], 3, "the total, item 9 and the day's burden");
+                assert_eq!(
+                    read["resources"]["Observation"], 5,
+                    "the total, item 9, the day's burden, wellbeing, sleep"
+                );
                 assert_eq!(read["resources"]["QuestionnaireResponse"], 1);
                 assert_eq!(read["resources"]["MedicationStatement"], 2);
                 assert_eq!(read["resources"]["Composition"], 1);
