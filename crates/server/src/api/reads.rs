@@ -18,9 +18,6 @@ use super::{ApiError, ApiResult, Caller, ErrorBody};
 use crate::AppState;
 use crate::timeline::Course;
 
-/// How far ahead a plan's changes are listed: the plans Taper makes fit in it.
-const AHEAD_YEARS: i16 = 10;
-
 /// Said with every dose the API gives.
 const DECISION_SUPPORT: &str = "Doses as planned with your prescriber. Taper is decision support, not a \
     prescription: change nothing without talking to them.";
@@ -190,47 +187,46 @@ pub struct PlanChange {
 pub async fn plans(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Plans>> {
     caller.needs(&state, Category::PlanAndDoses).await?;
     let today = caller.today();
-    let courses = Course::load_all(&state, caller.owner()).await?;
-    let records = state.store.doses(caller.owner()).await?;
-    let plans = courses
-        .iter()
-        .map(|course| {
-            let todays = course.doses_of(today).unwrap_or_default();
-            let today_doses = todays
-                .into_iter()
-                .map(|d| PlannedDose {
-                    time: (!d.time.is_empty()).then_some(d.time),
-                    dose_mg: d.mg,
-                    how: d.take,
-                    recorded: (records.iter())
-                        .find(|r| r.plan == course.plan_id && r.date == today && r.time == d.minutes)
-                        .map(|r| Status::of(r.status)),
-                })
-                .collect();
-            let ahead = course.changes(today.saturating_add(AHEAD_YEARS.years()));
-            let changes: Vec<PlanChange> = (ahead.iter().filter(|c| c.date > today))
-                .map(|c| PlanChange {
-                    date: c.date.to_string(),
-                    from_mg: c.from_mg,
-                    to_mg: c.to_mg,
-                    how: course.doses_of(c.date).unwrap_or_default().into_iter().map(|d| d.take).collect(),
-                })
-                .collect();
-            let on = course.on(today);
-            Plan {
-                id: course.plan_id.to_string(),
-                drug: course.drug_name(&state.catalogue),
-                dose_today: course.dose_words(today),
-                dose_today_mg: on.as_ref().map(|(o, _)| o.dose_mg),
-                held: on.is_some_and(|(o, _)| o.hold),
-                today: today_doses,
-                stops_on: ahead.iter().find(|c| c.date > today && c.to_mg <= 0.0).map(|c| c.date.to_string()),
-                changes,
-            }
-        })
-        .collect();
+    let mut plans = Vec::new();
+    for course in Course::load_all(&state, caller.owner()).await? {
+        // Today's records only, not every dose ever recorded.
+        let records = state.store.doses_between(caller.owner(), course.plan_id, today, today).await?;
+        plans.push(plan_of(&state, &course, today, &records));
+    }
     caller.logged(&state, "read the plans through the API").await?;
     Ok(Json(Plans { plans, note: DECISION_SUPPORT.to_string() }))
+}
+
+/// One plan from `today`: today's doses with what `records` (today's) say of them, each change ahead.
+fn plan_of(state: &AppState, course: &Course, today: Date, records: &[taper_store::DoseRecord]) -> Plan {
+    let today_doses = (course.doses_of(today).unwrap_or_default().into_iter())
+        .map(|d| PlannedDose {
+            recorded: records.iter().find(|r| r.time == d.minutes).map(|r| Status::of(r.status)),
+            time: (!d.time.is_empty()).then_some(d.time),
+            dose_mg: d.mg,
+            how: d.take,
+        })
+        .collect();
+    let ahead = course.changes(today.saturating_add(crate::pages::fhir::AHEAD_YEARS.years()));
+    let changes: Vec<PlanChange> = (ahead.iter().filter(|c| c.date > today))
+        .map(|c| PlanChange {
+            date: c.date.to_string(),
+            from_mg: c.from_mg,
+            to_mg: c.to_mg,
+            how: course.doses_of(c.date).unwrap_or_default().into_iter().map(|d| d.take).collect(),
+        })
+        .collect();
+    let on = course.on(today);
+    Plan {
+        id: course.plan_id.to_string(),
+        drug: course.drug_name(&state.catalogue),
+        dose_today: course.dose_words(today),
+        dose_today_mg: on.as_ref().map(|(o, _)| o.dose_mg),
+        held: on.is_some_and(|(o, _)| o.hold),
+        today: today_doses,
+        stops_on: ahead.iter().find(|c| c.date > today && c.to_mg <= 0.0).map(|c| c.date.to_string()),
+        changes,
+    }
 }
 
 /// A period of days, both ends included; either may be left out.

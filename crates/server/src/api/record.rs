@@ -125,7 +125,8 @@ pub async fn record(
 
 /// The plan named, or the one plan when none is named.
 async fn plan_asked(state: &AppState, caller: &Caller, plan: Option<&str>) -> ApiResult<Course> {
-    let Some(raw) = plan.map(str::trim).filter(|p| !p.is_empty()) else {
+    // Left out means the one plan; given, it must be an id (an empty one is not "left out").
+    let Some(raw) = plan.map(str::trim) else {
         let mut all = Course::load_all(state, caller.owner()).await?;
         return match all.len() {
             0 => {

@@ -112,8 +112,8 @@ pub async fn show(
     let made = person.ctx.session.remove::<String>(JUST_MADE).await.ok().flatten();
     let mut page = page(&state, &person, &headers, secure.0, Draft::default()).await?;
     let base = page.base.clone();
-    // Whether the newest token records doses: the one just made.
-    let records = state.store.api_tokens_of(person.id()).await?.first().is_some_and(|t| t.record_doses);
+    // Whether the newest token records doses: the one just made (the list is newest first).
+    let records = page.tokens.first().is_some_and(|t| t.doses);
     page.record_example = made.as_ref().filter(|_| records).map(|t| {
         format!(
             "curl -H \"Authorization: Bearer {t}\" -H \"Content-Type: application/json\" -d '{{\"status\": \"taken\"}}' {base}/api/v1/doses"

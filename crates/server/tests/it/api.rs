@@ -125,6 +125,8 @@ async fn a_token_reads_what_it_was_given_and_records_doses_as_the_web_app_does()
         };
         assert_eq!(recorded["status"], "taken");
         assert_eq!(recorded["dose_mg"].as_f64(), Some(today_mg));
+        let (_, plans) = api.get("/api/v1/plans").await;
+        assert_eq!(plans["plans"][0]["today"][0]["recorded"], "taken", "{plans}");
         let (_, doses) = api.get(&format!("/api/v1/doses?from={}", days_ago(0))).await;
         assert_eq!(doses["doses"].as_array().unwrap().len(), 1, "{doses}");
         let calendar = visible(&p.get(&format!("/doses/{}", days_ago(0))).await);
@@ -140,6 +142,7 @@ async fn a_token_reads_what_it_was_given_and_records_doses_as_the_web_app_does()
             (json!({ "status": "took" }), "status"),
             (json!({ "status": "taken", "time": 8 }), "time"),
             (json!({ "status": "taken", "read_new_way": "yes" }), "read_new_way"),
+            (json!({ "status": "missed", "plan": "" }), "plan"),
         ] {
             let (status, bad) = api.post("/api/v1/doses", body.clone()).await;
             assert_eq!((status, bad["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{body}: {bad}");
