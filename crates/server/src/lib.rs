@@ -18,6 +18,7 @@ mod dose_records;
 pub mod error;
 pub mod form;
 pub mod import;
+pub mod kept;
 pub mod lapsed;
 pub mod listen;
 pub mod mail;
@@ -93,6 +94,8 @@ pub struct Inner {
     pub metrics_token: Option<String>,
     /// Plan revisions read and parsed once (`plan_cache`).
     pub plans: plan_cache::Plans,
+    /// Today's page as each person's data last left it (`kept`).
+    pub today_pages: kept::Kept<pages::today::Today>,
 }
 
 /// How long a request waits for a plan before saying so; the planner's own limits keep real
@@ -151,6 +154,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::with_planners(planners)),
             metrics_token: None,
             plans: plan_cache::Plans::default(),
+            today_pages: kept::Kept::default(),
         })))
     }
 
@@ -435,7 +439,12 @@ fn security_headers(router: Router<AppState>, secure_cookies: bool) -> Router<Ap
 /// Opens the database (migrating it), binds, and serves until Ctrl-C. `ready` is told the
 /// address actually bound (useful with port 0).
 pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), StartError> {
-    let store = Store::connect_sealed(&config.database_url, &config.key).await?;
+    // The one server of an SQLite database keeps sessions in memory (`taper_store::ServeLock`).
+    let lock = taper_store::ServeLock::take(&config.database_url)?;
+    let mut store = Store::connect_sealed(&config.database_url, &config.key).await?;
+    if lock.is_some() {
+        store = store.with_sessions_in_memory();
+    }
     let mut state = AppState::new(store.clone())?
         .with_notices(config.notices.clone())
         .with_metrics_token(config.metrics_token.clone());
@@ -460,5 +469,6 @@ pub async fn serve(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(),
     };
     listen::run(listener, app(state, config.secure_cookies), listen::Limits::default(), shutdown).await;
     store.close().await;
+    drop(lock);
     Ok(())
 }

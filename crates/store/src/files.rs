@@ -114,3 +114,39 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// Held by the one `taper serve` of an SQLite database while it runs (a lock on a file beside
+/// it, released by the system when the process ends however it ends): that server keeps
+/// sessions in memory, which only stays exact while no other server changes them.
+#[derive(Debug)]
+pub struct ServeLock {
+    _file: std::fs::File,
+}
+
+impl ServeLock {
+    /// Takes the lock for the SQLite database at `url`; None for PostgreSQL (several instances
+    /// may share it) or an in-memory database. Refused while another server holds it.
+    pub fn take(url: &str) -> Result<Option<ServeLock>> {
+        let Some(db) = sqlite_path(url) else { return Ok(None) };
+        let mut name = db.clone().into_os_string();
+        name.push(".serve-lock");
+        let path = PathBuf::from(name);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| StoreError::Config(format!("cannot open the lock file {}: {e}", path.display())))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(ServeLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Config(format!(
+                "another taper serve is already using {}: an SQLite database is served by one server at a time \
+                 (stop the other one; for several servers on one database, use PostgreSQL)",
+                db.display()
+            ))),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(StoreError::Config(format!("cannot lock {}: {e}", path.display())))
+            }
+        }
+    }
+}

@@ -48,6 +48,7 @@ mod supplies;
 mod switch_doses;
 mod switches;
 mod throttle;
+pub mod versions;
 
 use std::str::FromStr as _;
 
@@ -58,6 +59,7 @@ use sqlx::{AnyPool, Executor as _};
 use uuid::Uuid;
 
 pub use error::StoreError;
+pub use files::ServeLock;
 pub use ids::{ApiTokenId, HealthLinkId, MedEventId, PlanId, ProposalId, RevisionId, ShareId, SwitchId, UserId};
 pub use import::{
     AccountRecords, ImportedAssessment, ImportedDose, ImportedMedEvent, ImportedPlan, ImportedQuestionnaire,
@@ -91,6 +93,8 @@ pub struct Store {
     backend: Backend,
     /// Encrypts free text on its way in and out (`seal`); None: stored as written.
     sealer: Option<std::sync::Arc<seal::Sealer>>,
+    /// Sessions kept in memory by the one server of an SQLite database (`sessions`).
+    sessions: Option<std::sync::Arc<sessions::SessionMemory>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -219,7 +223,9 @@ impl Store {
                 )));
             }
         }
-        Ok(Store { pool, backend, sealer: None })
+        let store = Store { pool, backend, sealer: None, sessions: None };
+        store.make_version_triggers().await?;
+        Ok(store)
     }
 
     /// A transaction that may write. On SQLite it takes the write lock at once (`BEGIN

@@ -73,8 +73,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         // Sessions name their user in their data (see `sessions_delete_for_user`).
+        self.forget_sessions();
         sqlx::query("DELETE FROM sessions WHERE data LIKE $1").bind(format!("%\"{user}\"%")).execute(&mut *tx).await?;
         tx.commit().await?;
+        self.forget_sessions();
         Ok(Some(uuid(&user)?))
     }
 }

@@ -20,6 +20,9 @@ pub struct User {
     /// Whether each check-in asks about thoughts of self-harm (the person's choice; off at first).
     pub daily_safety: bool,
     pub created_at: Timestamp,
+    /// Raised by the database whenever a row of this person's is written (`versions`): what a
+    /// page kept in memory was made at.
+    pub data_version: i64,
 }
 
 pub struct NewUser<'a> {
@@ -33,7 +36,7 @@ pub struct NewUser<'a> {
 }
 
 pub(crate) const USER_COLUMNS: &str =
-    "id, email, display_name, password_hash, time_zone, role, country, daily_safety, created_at";
+    "id, email, display_name, password_hash, time_zone, role, country, daily_safety, created_at, data_version";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -46,6 +49,7 @@ pub(crate) struct UserRow {
     country: Option<String>,
     daily_safety: i64,
     created_at: i64,
+    data_version: i64,
 }
 
 impl TryFrom<UserRow> for User {
@@ -62,6 +66,7 @@ impl TryFrom<UserRow> for User {
             country: r.country,
             daily_safety: r.daily_safety != 0,
             created_at: ts(r.created_at)?,
+            data_version: r.data_version,
         })
     }
 }

@@ -842,3 +842,104 @@ async fn switch_doses_are_one_per_time_and_only_on_ones_own_switch_in_force() {
     })
     .await;
 }
+
+/// Issue 21: a person's data version is raised by the database whenever a row of theirs is
+/// written, so a page kept in memory can be known current from one number. Every table that
+/// names a person is versioned or says why not, and each versioned table has its triggers.
+#[tokio::test]
+async fn every_write_to_a_persons_rows_raises_their_data_version() {
+    use taper_store::versions::{OWNER_COLUMNS, UNVERSIONED, VERSIONED, trigger_name};
+    on_both(|store| async move {
+        let columns = store.schema_columns().await.unwrap();
+        let tables: std::collections::BTreeSet<&str> = columns.iter().map(|(t, _)| t.as_str()).collect();
+        for (table, column) in &columns {
+            if OWNER_COLUMNS.contains(&column.as_str()) && table != "users" {
+                let listed = VERSIONED.iter().any(|(t, _)| t == table) || UNVERSIONED.iter().any(|(t, _)| t == table);
+                assert!(
+                    listed,
+                    "{table}.{column} names a person: add {table} to VERSIONED, or to UNVERSIONED with why"
+                );
+            }
+        }
+        let triggers = store.version_triggers().await.unwrap();
+        for (table, _) in VERSIONED {
+            assert!(tables.contains(table), "VERSIONED names {table}, which the schema does not have");
+            let ops: &[&str] =
+                if store.backend() == Backend::Sqlite { &["insert", "update", "delete"] } else { &["write"] };
+            for op in ops {
+                assert!(triggers.contains(&trigger_name(table, op)), "no {op} trigger on {table}: {triggers:?}");
+            }
+        }
+        for (table, _) in UNVERSIONED {
+            assert!(tables.contains(table), "UNVERSIONED names {table}, which the schema does not have");
+        }
+
+        let a = user(&store, "a@example.org").await;
+        let b = user(&store, "b@example.org").await;
+        let version = |u| {
+            let store = store.clone();
+            async move { store.user(u).await.unwrap().data_version }
+        };
+        let (mut last, b_start) = (version(a).await, version(b).await);
+        let mut raised = |now: i64, what: &str| {
+            assert!(now > last, "{what} did not raise the version ({last} → {now})");
+            last = now;
+        };
+        let plan = store.create_plan(a, "citalopram", &revision("Plan created", None), &[], now()).await.unwrap();
+        raised(version(a).await, "a new plan");
+        // A revision names its plan, not its person: the trigger finds the person.
+        store.add_revision(a, plan, &revision("Held", None), 1, now()).await.unwrap();
+        raised(version(a).await, "a revision");
+        let scores = [Some(1u8); 17];
+        let c = NewCheckIn {
+            date: date(2026, 11, 3),
+            scores: &scores,
+            burden: 17,
+            wellbeing: 5,
+            sleep_hours: None,
+            note: "",
+            own: &[],
+        };
+        store.save_checkin(a, &c, now()).await.unwrap();
+        raised(version(a).await, "a check-in");
+        // Saving the same day again is an update, which raises it too.
+        store.save_checkin(a, &NewCheckIn { burden: 3, ..c }, now()).await.unwrap();
+        raised(version(a).await, "a check-in replaced");
+        assert_eq!(version(b).await, b_start, "another person's version moved");
+        store.delete_user(a).await.unwrap();
+        assert_eq!(version(b).await, b_start, "deleting another account moved this one's version");
+    })
+    .await;
+}
+
+/// A second start on the same database makes the version triggers again, and they still work.
+#[tokio::test]
+async fn the_version_triggers_are_made_again_at_each_start() {
+    let s = Scratch::sqlite();
+    let first = Store::connect(&s.url).await.unwrap();
+    let a = user(&first, "a@example.org").await;
+    first.close().await;
+    let again = Store::connect(&s.url).await.unwrap();
+    let before = again.user(a).await.unwrap().data_version;
+    again.create_plan(a, "citalopram", &revision("Plan created", None), &[], now()).await.unwrap();
+    assert!(again.user(a).await.unwrap().data_version > before);
+    let triggers = again.version_triggers().await.unwrap();
+    assert_eq!(triggers.len(), triggers.iter().collect::<std::collections::BTreeSet<_>>().len(), "{triggers:?}");
+    again.close().await;
+    s.remove().await;
+}
+
+/// One `taper serve` at a time on an SQLite database (it keeps sessions in memory): a second is
+/// refused by name and may start once the first is gone; PostgreSQL takes no lock.
+#[tokio::test]
+async fn one_server_at_a_time_holds_an_sqlite_database() {
+    let s = Scratch::sqlite();
+    let first = taper_store::ServeLock::take(&s.url).unwrap();
+    assert!(first.is_some());
+    let refused = taper_store::ServeLock::take(&s.url).unwrap_err().to_string();
+    assert!(refused.contains("another taper serve is already using") && refused.contains("PostgreSQL"), "{refused}");
+    drop(first);
+    assert!(taper_store::ServeLock::take(&s.url).unwrap().is_some(), "taken again once released");
+    assert!(taper_store::ServeLock::take("postgres://localhost/taper").unwrap().is_none());
+    s.remove().await;
+}

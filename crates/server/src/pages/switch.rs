@@ -298,6 +298,7 @@ pub(crate) fn stage_view(c: &Catalogue, start: jiff::civil::Date, s: &taper_core
 }
 
 /// One stage of the switch, as shown.
+#[derive(Clone)]
 pub struct StageView {
     pub index: usize,
     pub date: String,

@@ -250,6 +250,7 @@ async fn plan_of(state: &AppState, answers: &[(String, String)]) -> AppResult<Re
 }
 
 /// The switch as Today shows it.
+#[derive(Clone)]
 pub struct SwitchToday {
     pub id: String,
     /// "from Clonazepam to Diazepam"; empty when core can no longer plan it.
@@ -359,6 +360,7 @@ fn on_day(state: &AppState, record: &SwitchRecord, plan: &CrossoverPlan, today: 
 }
 
 /// One dose of today's stage, as Today and the supporter's page show it.
+#[derive(Clone)]
 pub struct SwitchDoseRow {
     /// "08:00".
     pub time: String,

@@ -23,7 +23,16 @@ pub struct Saved {
 }
 
 pub async fn show(State(state): State<AppState>, person: Person, Query(q): Query<Saved>) -> AppResult<Response> {
-    let mut shown = page(&state, &person, None).await?;
+    // Made once from the person's data and shown again until they change (issue 21).
+    let made = crate::kept::Made::of(&person.user, person.today());
+    let mut shown = match state.today_pages.get(person.id(), &made) {
+        Some(kept) => Today { chrome: person.chrome("today"), name: person.user.display_name.clone(), ..kept },
+        None => {
+            let fresh = page(&state, &person, None).await?;
+            state.today_pages.keep(person.id(), made, fresh.clone());
+            fresh
+        }
+    };
     shown.notice = saved_notice(&shown, q.saved.as_deref(), q.plan.as_deref());
     Ok(shown.into_response())
 }
@@ -447,6 +456,7 @@ async fn due_questionnaires(state: &AppState, person: &Person) -> AppResult<Vec<
 
 // View models: what this area's templates show.
 
+#[derive(Clone)]
 pub struct TodayDose {
     /// The first day of a new way of preparing the dose, not yet confirmed.
     pub new_way: Option<String>,
@@ -477,6 +487,7 @@ pub struct TodayDose {
 }
 
 /// One plan in force on Today.
+#[derive(Clone)]
 pub struct TodayMedicine {
     /// Its id, sent with each of its buttons.
     pub plan: String,
@@ -499,6 +510,7 @@ pub struct TodayMedicine {
 }
 
 /// The readiness reading as Today shows it.
+#[derive(Clone)]
 pub struct ReadinessView {
     /// "Proceed", "Caution" or "Hold".
     pub level: &'static str,
@@ -517,6 +529,7 @@ pub struct ReadinessView {
 }
 
 /// One dose time of a day taken in parts, with what has been recorded for it.
+#[derive(Clone)]
 pub struct TimeRow {
     pub time: String,
     /// Its element id's ending ("-0800").
@@ -549,7 +562,7 @@ impl TimeRow {
     }
 }
 
-#[derive(Template, WebTemplate)]
+#[derive(Clone, Template, WebTemplate)]
 #[template(path = "today.html")]
 pub struct Today {
     pub chrome: crate::views::Chrome,

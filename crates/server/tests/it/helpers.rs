@@ -41,7 +41,9 @@ impl TestApp {
         idle: std::time::Duration,
         key: &taper_store::seal::Key,
     ) -> TestApp {
-        let store = Store::connect_sealed(url, key).await.expect("test database");
+        // Sessions in memory as `taper serve` keeps them on SQLite (a no-op on PostgreSQL), the
+        // test's own store sharing them, as the one server's store does.
+        let store = Store::connect_sealed(url, key).await.expect("test database").with_sessions_in_memory();
         let state = AppState::build(store.clone(), planners, idle).expect("app state");
         TestApp::serve(state, store, url).await
     }

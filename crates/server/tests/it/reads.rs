@@ -252,3 +252,76 @@ async fn the_check_in_form_lists_the_fourteen_newest_check_ins() {
     })
     .await;
 }
+
+/// Issue 21: Today is made once and shown again until the person's data change. Writes that
+/// did not pass through this server's pages (straight to the store, as another instance or an
+/// import would make them) show at the next view: the database raises the person's version.
+#[tokio::test]
+async fn today_shows_every_write_at_the_next_view_whoever_made_it() {
+    on_both(|app: TestApp| async move {
+        let b = app.browser();
+        b.sign_up("kept@example.org").await;
+        make_plan(&b, &days_ago(3), "14").await;
+        let user = app.store.user_by_email("kept@example.org").await.unwrap().unwrap().id;
+        let plan = app.store.plans(user).await.unwrap()[0].id;
+        let first = b.get("/today").await.body;
+        assert!(first.contains("I took it") && first.contains(">Check in</a>"), "{first}");
+        assert_eq!(b.get("/today").await.body, first, "shown again as it was");
+
+        let dose = taper_store::NewDose {
+            plan,
+            date: days_ago(0).parse().unwrap(),
+            time: None,
+            status: taper_store::DoseStatus::Taken,
+            dose_mg: 20.0,
+        };
+        app.store.record_dose(user, &dose, jiff::Timestamp::now()).await.unwrap();
+        let taken = b.get("/today").await.body;
+        assert!(taken.contains("taken (marked at"), "a dose recorded elsewhere: {taken}");
+
+        let scores = raised_scores();
+        let c = taper_store::NewCheckIn {
+            date: days_ago(0).parse().unwrap(),
+            scores: &scores,
+            burden: 7,
+            wellbeing: 6,
+            sleep_hours: None,
+            note: "",
+            own: &[],
+        };
+        app.store.save_checkin(user, &c, jiff::Timestamp::now()).await.unwrap();
+        let checked = b.get("/today").await.body;
+        assert!(checked.contains("You have checked in today"), "a check-in saved elsewhere: {checked}");
+
+        // A supporter's suggestion names its plan, not its person: it shows too.
+        let clinician = app
+            .store
+            .create_user(
+                &taper_store::NewUser {
+                    email: "kept-dr@example.org",
+                    display_name: "Dr Lee",
+                    password_hash: "$argon2id$x",
+                    time_zone: "Europe/London",
+                    role: taper_core::role::Role::Clinician,
+                    country: None,
+                },
+                jiff::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        let p = taper_store::NewProposal {
+            plan,
+            revision: app.store.plan(user, plan).await.unwrap().revisions.last().unwrap().id,
+            rule: taper_core::adapt::Origin::Supporter,
+            title: "Hold for a week",
+            reason: "Talk first",
+            details: "{}",
+            proposed_by: Some((clinician.id, "Dr Lee")),
+        };
+        app.store.insert_proposal(user, &p, jiff::Timestamp::now()).await.unwrap();
+        let suggested = b.get("/today").await.body;
+        assert!(suggested.contains("Dr Lee suggests a change"), "a suggestion made elsewhere: {suggested}");
+        app
+    })
+    .await;
+}
