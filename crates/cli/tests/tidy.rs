@@ -355,7 +355,7 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/crisis.rs", &["41"]),   // the number of country files
     ("crates/server/src/readings.rs", &["60"]), // seconds and minutes in the sweep's hour
     ("crates/server/src/plan_cache.rs", &["4096"]), // plan revisions kept parsed at most
-    ("crates/server/src/kept.rs", &["4096"]), // pages kept in memory at most
+    ("crates/server/src/kept.rs", &["4096"]),   // pages kept in memory at most
     ("crates/server/src/cookies.rs", &["64"]),  // a token's length (cookies and links)
     ("crates/server/src/notices.rs", &["64", "1024", "5"]), // a notice's size in KiB; sentences listed
     ("crates/server/src/csrf.rs", &["64", "1024", "60"]), // form body limit, token length; seconds per minute

@@ -12,7 +12,11 @@ use crate::{
 impl Store {
     /// Saves the day's check-in, replacing an earlier one for the same date.
     pub async fn save_checkin(&self, user: UserId, c: &NewCheckIn<'_>, now: Timestamp) -> Result<()> {
-        self.save_checkin_on(&mut *self.pool.acquire().await?, user, c, now).await
+        // One transaction: the check-in and its count land together, at one sync to disk.
+        let mut tx = self.begin_write().await?;
+        self.save_checkin_on(&mut tx, user, c, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub(crate) async fn save_checkin_on(

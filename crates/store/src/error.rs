@@ -14,6 +14,9 @@ pub enum StoreError {
     /// A stored value cannot be read back (a bug or a hand-edited database).
     #[error("stored value cannot be read: {0}")]
     Corrupt(String),
+    /// Other writes held the database for longer than a write waits for its turn.
+    #[error("the database is busy with other writes (database is locked); try again")]
+    Busy,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]

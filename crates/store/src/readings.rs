@@ -91,6 +91,8 @@ impl Store {
         let wave = reading.ongoing_wave.as_ref();
         let entries = wave.map(|w| i64::try_from(w.entries).unwrap_or(i64::MAX));
         let hard = reading.hard_days.as_ref();
+        // In its own write turn (`begin_write`): written after every check-in.
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO readings (user_id, levels_version, first_change, baseline_mean, wave_start, wave_end, \
              wave_entries, wave_extreme, hard_start, hard_latest, hard_entries, hard_highest) \
@@ -117,9 +119,9 @@ impl Store {
         .bind(hard.map(|h| h.latest.to_string()))
         .bind(hard.map(|h| i64::try_from(h.entries).unwrap_or(i64::MAX)))
         .bind(hard.map(|h| h.highest))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await
     }
 
     /// The kept readings of `people` that have one.

@@ -325,3 +325,136 @@ async fn today_shows_every_write_at_the_next_view_whoever_made_it() {
     })
     .await;
 }
+
+/// One write of a property test's sequence.
+#[derive(Debug, Clone)]
+enum Write {
+    /// A check-in `days_ago`, with `raised` items at `level`: through the form (which refreshes
+    /// the readings) or straight to the store (which does not).
+    CheckIn {
+        days_ago: i64,
+        raised: usize,
+        level: u8,
+        form: bool,
+    },
+    /// A PHQ-9 `days_ago` with this total and item 9.
+    Phq9 {
+        days_ago: i64,
+        total: u32,
+        item9: u8,
+    },
+    /// Holding the plan, or going on, from Today.
+    Hold,
+    GoOn,
+    /// The hourly sweep.
+    Sweep,
+}
+
+fn writes() -> impl proptest::strategy::Strategy<Value = Vec<Write>> {
+    use proptest::prelude::*;
+    let write = prop_oneof![
+        4 => (0i64..25, 0usize..=17, 0u8..=3, any::<bool>())
+            .prop_map(|(days_ago, raised, level, form)| Write::CheckIn { days_ago, raised, level, form }),
+        1 => (0i64..25, 0u32..=27, 0u8..=3).prop_map(|(days_ago, total, item9)| Write::Phq9 { days_ago, total, item9 }),
+        1 => Just(Write::Hold),
+        1 => Just(Write::GoOn),
+        1 => Just(Write::Sweep),
+    ];
+    proptest::collection::vec(write, 1..14)
+}
+
+/// Issue 21: after any sequence of writes (check-ins new and replaced, through the form or
+/// straight to the store; questionnaires; a hold and going on; sweeps), a kept reading that says
+/// it is current is the reading from scratch, and the caseload's flags, read from kept readings,
+/// are those read from scratch. SQLite, one person a case on one app.
+#[test]
+fn kept_readings_equal_a_reading_from_scratch_after_any_writes() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let s = taper_store::scratch::Scratch::sqlite();
+    let app = rt.block_on(TestApp::spawn(&s.url));
+    let state = taper_server::AppState::build(app.store.clone(), 1, std::time::Duration::from_secs(1800)).unwrap();
+    let config = proptest::test_runner::Config { cases: 64, failure_persistence: None, ..Default::default() };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let case = std::sync::atomic::AtomicUsize::new(0);
+    runner
+        .run(&writes(), |writes| {
+            let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            rt.block_on(one_sequence(&app, &state, n, &writes)).map_err(proptest::test_runner::TestCaseError::fail)
+        })
+        .unwrap();
+    rt.block_on(async {
+        app.stop().await;
+        s.remove().await;
+    });
+}
+
+async fn one_sequence(app: &TestApp, state: &taper_server::AppState, n: usize, writes: &[Write]) -> Result<(), String> {
+    let b = app.browser();
+    let email = format!("sequence{n}@example.org");
+    b.sign_up(&email).await;
+    make_plan(&b, &days_ago(20), "14").await;
+    let user = app.store.user_by_email(&email).await.unwrap().unwrap().id;
+    for w in writes {
+        match *w {
+            Write::CheckIn { days_ago: d, raised, level, form: true } => {
+                check_in(&b, &days_ago(d), raised, &level.to_string()).await;
+            }
+            Write::CheckIn { days_ago: d, raised, level, form: false } => {
+                let mut scores = vec![None; taper_core::symptoms::CHECKLIST.len()];
+                scores[..17].fill(Some(0));
+                scores[..raised].fill(Some(level));
+                let c = taper_store::NewCheckIn {
+                    date: days_ago(d).parse().unwrap(),
+                    scores: &scores,
+                    burden: u32::try_from(raised).unwrap() * u32::from(level),
+                    wellbeing: 6,
+                    sleep_hours: Some(7.0),
+                    note: "",
+                    own: &[],
+                };
+                app.store.save_checkin(user, &c, jiff::Timestamp::now()).await.unwrap();
+            }
+            Write::Phq9 { days_ago: d, total, item9 } => {
+                let mut answers = [0u8; 9];
+                answers[8] = item9;
+                let day = days_ago(d).parse().unwrap();
+                let now = jiff::Timestamp::now();
+                app.store.save_questionnaire(user, "phq9", day, &answers, total, Some(item9), None, now).await.unwrap();
+            }
+            Write::Hold => {
+                b.submit("/today", "/plan/hold", &[]).await;
+            }
+            Write::GoOn => {
+                b.submit("/today", "/plan/resume", &[]).await;
+            }
+            Write::Sweep => {
+                taper_server::readings::sweep(state, jiff::Timestamp::now()).await.unwrap();
+            }
+        }
+    }
+    let now = jiff::Timestamp::now();
+    let scratch = taper_server::timeline::record_of(state, user, now).await.unwrap();
+    let caseload = taper_server::timeline::records_of(state, &[user], now).await.unwrap().remove(0);
+    let flags = |r: &taper_server::timeline::Record| {
+        r.flags.iter().map(|f| (f.key.clone(), f.title.clone(), f.data.clone())).collect::<Vec<_>>()
+    };
+    if flags(&caseload) != flags(&scratch) {
+        return Err(format!(
+            "caseload flags {:?} != from scratch {:?} after {writes:?}",
+            flags(&caseload),
+            flags(&scratch)
+        ));
+    }
+    if let Some(kept) = app.store.readings_of(&[user]).await.unwrap().remove(&user)
+        && kept.current
+    {
+        let fresh = scratch.history.as_ref().unwrap().analysis.reading();
+        // A kept reading is made from the first change as it was when kept; the flags above
+        // compare what each would show. Current and made from the same first change: equal.
+        let first = taper_server::timeline::first_change(scratch.course.iter().chain(&scratch.others), scratch.today);
+        if kept.first_change == first && kept.reading != fresh {
+            return Err(format!("kept {:?} != from scratch {fresh:?} after {writes:?}", kept.reading));
+        }
+    }
+    Ok(())
+}
