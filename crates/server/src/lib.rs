@@ -96,6 +96,8 @@ pub struct Inner {
     pub plans: plan_cache::Plans,
     /// Today's page as each person's data last left it (`kept`).
     pub today_pages: kept::Kept<pages::today::Today>,
+    /// Each person's record as a caseload reads it, as their data last left it (`kept`).
+    pub records: kept::Kept<timeline::Record>,
 }
 
 /// How long a request waits for a plan before saying so; the planner's own limits keep real
@@ -155,6 +157,7 @@ impl AppState {
             metrics_token: None,
             plans: plan_cache::Plans::default(),
             today_pages: kept::Kept::default(),
+            records: kept::Kept::default(),
         })))
     }
 

@@ -45,6 +45,7 @@ pub struct DayDose {
     pub take: String,
 }
 
+#[derive(Clone)]
 pub struct Course {
     pub plan_id: taper_store::PlanId,
     pub revs: Vec<Arc<Rev>>,
@@ -725,6 +726,7 @@ pub async fn add_revision(
 }
 
 /// A person's check-ins and the wave reading of them, for one person's page.
+#[derive(Clone)]
 pub struct History {
     /// Every check-in's day and burden (no answers or notes: `Store::recent_checkins` for those).
     pub checkins: Vec<taper_store::DayLevel>,
@@ -732,6 +734,7 @@ pub struct History {
 }
 
 /// Everything a supporter's views need about one person, computed by the core.
+#[derive(Clone)]
 pub struct Record {
     pub owner: taper_store::User,
     pub today: Date,
@@ -880,13 +883,48 @@ pub async fn records_of(
     owners: &[taper_store::UserId],
     now: jiff::Timestamp,
 ) -> AppResult<Vec<Record>> {
+    // The accounts first, with each person's data version: a record made since from the same
+    // data, day and time zone is shown again (`kept`); only the others are read (issue 21).
+    let users = state.store.users_of(owners).await?;
+    let made = |u: &taper_store::User| {
+        let tz = jiff::tz::TimeZone::get(&u.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        crate::kept::Made::of(u, now.to_zoned_datetime(tz).date())
+    };
+    let mut found = std::collections::HashMap::new();
+    let mut unread = std::collections::HashMap::new();
+    for (id, user) in users {
+        match state.records.get(id, &made(&user)) {
+            Some(r) => {
+                found.insert(id, r);
+            }
+            None => {
+                unread.insert(id, user);
+            }
+        }
+    }
+    let missing: Vec<taper_store::UserId> = owners.iter().filter(|id| unread.contains_key(id)).copied().collect();
+    let keys: Vec<crate::kept::Made> = missing.iter().filter_map(|id| unread.get(id)).map(made).collect();
+    let read = read_records(state, &missing, unread, now).await?;
+    for (r, key) in read.into_iter().zip(keys) {
+        state.records.keep(r.owner.id, key, r.clone());
+        found.insert(r.owner.id, r);
+    }
+    Ok(owners.iter().filter_map(|id| found.remove(id)).collect())
+}
+
+/// The records of `owners` read from the database, `users` their accounts (read first).
+async fn read_records(
+    state: &AppState,
+    owners: &[taper_store::UserId],
+    mut users: std::collections::HashMap<taper_store::UserId, taper_store::User>,
+    now: jiff::Timestamp,
+) -> AppResult<Vec<Record>> {
     let store = &state.store;
     let instruments = taper_core::measures::Instrument::ALL.map(|i| i.key());
     // Each table once for everyone, all at once (on PostgreSQL each read waits a round trip, and
     // the pool has connections to spare). What was kept of each person's check-ins, not the
     // check-ins (issue 21); scores alone, without answers (they were a third of its time).
-    let (mut users, mut plans, mut kept, mut last, mut scores, mut signals, mut daily, mut notes, mut switches) = tokio::try_join!(
-        store.users_of(owners),
+    let (mut plans, mut kept, mut last, mut scores, mut signals, mut daily, mut notes, mut switches) = tokio::try_join!(
         store.active_plan_heads_of(owners),
         store.readings_of(owners),
         store.last_checkins_of(owners),

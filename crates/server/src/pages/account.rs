@@ -593,6 +593,7 @@ pub async fn delete(State(state): State<AppState>, person: Person, Form(f): Form
     state.store.delete_user(id).await?;
     state.plans.forget(id);
     state.today_pages.forget(id);
+    state.records.forget(id);
     person.ctx.session.flush().await?;
     state.store.sessions_delete_for_user(id).await?;
     tracing::info!(user = %id, "account deleted");

@@ -450,7 +450,19 @@ async fn one_sequence(
                 taper_server::readings::sweep(state, jiff::Timestamp::now()).await.unwrap();
             }
         }
+        // After every write, not only the last: the caseload keeps each record it made.
+        same_as_from_scratch(app, state, user, writes).await?;
     }
+    Ok(())
+}
+
+/// The caseload's record of `user` (kept or read) against one read from scratch.
+async fn same_as_from_scratch(
+    app: &TestApp,
+    state: &taper_server::AppState,
+    user: taper_store::UserId,
+    writes: &[Write],
+) -> Result<(), String> {
     let now = jiff::Timestamp::now();
     let scratch = taper_server::timeline::record_of(state, user, now).await.unwrap();
     let caseload = taper_server::timeline::records_of(state, &[user], now).await.unwrap().remove(0);
