@@ -149,11 +149,73 @@ def lua_string(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def load_both(base, person, form, data, a):
+    """GET /today and POST /checkin on one server: (rate, p99, errors) of each."""
+    cookie = person.cookie_header()
+    today = wrk(base + "/today", a.seconds, a.connections, [f"Cookie: {cookie}"])
+    body = urllib.parse.urlencode([("csrf", person.token("/checkin"))]
+                                  + checkin_fields(form, datetime.date.today().isoformat()))
+    script = os.path.join(data, "checkin.lua")
+    post_script(script, body, cookie)
+    post = wrk(base + "/checkin", a.seconds, a.connections, script=script)
+    return today, post
+
+
+def two_on_postgres(admin_url, a):
+    """Two `taper serve` instances on one fresh PostgreSQL database, loaded at once (half the
+    connections each): each instance's figures."""
+    name = f"taper_bench_{os.getpid()}"
+    psql = ["psql", admin_url, "-v", "ON_ERROR_STOP=1", "-qc"]
+    subprocess.run(psql + [f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    dirs = [tempfile.mkdtemp(prefix="bench-pg-") for _ in range(2)]
+    ports = [free_port(), free_port()]
+    procs = []
+    try:
+        key = os.path.join(dirs[0], "taper.key")
+        for i in range(2):
+            cmd = [TAPER, "serve", "--port", str(ports[i]), "--data-dir", dirs[i], "--database", url]
+            if i == 1:
+                cmd += ["--key-file", key]
+            procs.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            wait_up(f"http://127.0.0.1:{ports[i]}/health")
+        bases = [f"http://127.0.0.1:{p}" for p in ports]
+        person, form = seed(bases[0], a.days)
+        # The same person's session on the other instance (sessions live in the database).
+        other = Person(bases[1])
+        other.jar = person.jar
+        other.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(person.jar))
+        half = argparse.Namespace(seconds=a.seconds, connections=max(2, a.connections // 2))
+        results = [None, None]
+
+        def run(i, who):
+            results[i] = load_both(bases[i], who, form, dirs[i], half)
+
+        import threading
+        threads = [threading.Thread(target=run, args=(0, person)), threading.Thread(target=run, args=(1, other))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return results
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=10)
+        for d in dirs:
+            shutil.rmtree(d, ignore_errors=True)
+        subprocess.run(psql + [f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--days", type=int, default=60, help="days of check-ins before today")
     ap.add_argument("--seconds", type=int, default=10, help="seconds of load per figure")
     ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--postgres", metavar="ADMIN_URL",
+                    help="also two instances on one fresh database of this PostgreSQL server, "
+                         "loaded at once, each against the SQLite figures of the same run")
     a = ap.parse_args()
     for exe in (TAPER, HELLO):
         if not os.access(exe, os.X_OK):
@@ -169,15 +231,9 @@ def main():
         wait_up(base + "/health")
         wait_up(f"http://127.0.0.1:{hello_port}/")
         person, form = seed(base, a.days)
-        cookie = person.cookie_header()
 
         hello_rate, hello_p99, hello_err = wrk(f"http://127.0.0.1:{hello_port}/", a.seconds, a.connections)
-        today_rate, today_p99, today_err = wrk(base + "/today", a.seconds, a.connections, [f"Cookie: {cookie}"])
-        body = urllib.parse.urlencode([("csrf", person.token("/checkin"))]
-                                      + checkin_fields(form, datetime.date.today().isoformat()))
-        script = os.path.join(data, "checkin.lua")
-        post_script(script, body, cookie)
-        post_rate, post_p99, post_err = wrk(base + "/checkin", a.seconds, a.connections, script=script)
+        (today_rate, today_p99, today_err), (post_rate, post_p99, post_err) = load_both(base, person, form, data, a)
         raw = raw_commits(min(a.seconds, 5))
     finally:
         for p in procs:
@@ -194,6 +250,13 @@ def main():
     print(f"{'raw SQLite single-row commits (limit)':34} {raw:>10.0f}")
     print(f"{'POST /checkin':34} {post_rate:>10.0f} {post_p99:>9.2f} {post_err:>7}"
           f"   {100 * post_rate / raw:.0f} % of raw commits/s")
+    if a.postgres:
+        pair = two_on_postgres(a.postgres, a)
+        print(f"two instances on one PostgreSQL database, loaded at once, "
+              f"{max(2, a.connections // 2)} connections each; ratios to the SQLite figures above")
+        for i, ((tr, tp, te), (pr, pp, pe)) in enumerate(pair, start=1):
+            print(f"{f'instance {i}: GET /today':34} {tr:>10.0f} {tp:>9.2f} {te:>7}   {100 * tr / today_rate:.0f} % of SQLite's")
+            print(f"{f'instance {i}: POST /checkin':34} {pr:>10.0f} {pp:>9.2f} {pe:>7}   {100 * pr / post_rate:.0f} % of SQLite's")
 
 
 if __name__ == "__main__":

@@ -403,6 +403,14 @@ impl Store {
         self.begin_write().await
     }
 
+    /// Raises every person's data version, as a write of each would (benchmarks of pages made
+    /// afresh rather than kept).
+    #[cfg(feature = "test-support")]
+    pub async fn test_raise_every_version(&self) -> Result<()> {
+        sqlx::query("UPDATE users SET data_version = data_version + 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Moves a switch's first day (tests of a switch followed for weeks).
     #[cfg(feature = "test-support")]
     pub async fn test_set_switch_start(&self, id: &str, start: &str) -> Result<()> {
