@@ -943,3 +943,69 @@ async fn one_server_at_a_time_holds_an_sqlite_database() {
     assert!(taper_store::ServeLock::take("postgres://localhost/taper").unwrap().is_none());
     s.remove().await;
 }
+
+/// SQLite writers wait their turn in this process (`begin_write`), not in SQLite's busy handler:
+/// a write waits while another holds the turn and goes on the moment it is let go, and many at
+/// once all land.
+#[tokio::test]
+async fn sqlite_writers_wait_their_turn_and_all_land() {
+    let s = Scratch::sqlite();
+    let store = Store::connect(&s.url).await.unwrap();
+    let a = user(&store, "a@example.org").await;
+    let scores = [Some(1u8); 17];
+    let c = NewCheckIn {
+        date: date(2026, 11, 1),
+        scores: &scores,
+        burden: 17,
+        wellbeing: 5,
+        sleep_hours: None,
+        note: "",
+        own: &[],
+    };
+    let held = store.test_hold_write_lock().await.unwrap();
+    let waiting = {
+        let store = store.clone();
+        let scores = scores;
+        tokio::spawn(async move {
+            let c = NewCheckIn {
+                date: date(2026, 11, 2),
+                scores: &scores,
+                burden: 17,
+                wellbeing: 5,
+                sleep_hours: None,
+                note: "",
+                own: &[],
+            };
+            store.save_checkin(a, &c, now()).await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "a write went ahead while another held the turn");
+    held.rollback().await.unwrap();
+    waiting.await.unwrap().unwrap();
+    let all: Vec<_> = (3..=28)
+        .map(|day| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let scores = [Some(0u8); 17];
+                let c = NewCheckIn {
+                    date: date(2026, 11, day),
+                    scores: &scores,
+                    burden: 0,
+                    wellbeing: 5,
+                    sleep_hours: None,
+                    note: "",
+                    own: &[],
+                };
+                store.save_checkin(a, &c, now()).await
+            })
+        })
+        .collect();
+    for t in all {
+        t.await.unwrap().unwrap();
+    }
+    store.save_checkin(a, &c, now()).await.unwrap();
+    assert_eq!(store.day_levels(a).await.unwrap().len(), 28);
+    store.close().await;
+    s.remove().await;
+}
