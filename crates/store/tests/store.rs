@@ -965,7 +965,6 @@ async fn sqlite_writers_wait_their_turn_and_all_land() {
     let held = store.test_hold_write_lock().await.unwrap();
     let waiting = {
         let store = store.clone();
-        let scores = scores;
         tokio::spawn(async move {
             let c = NewCheckIn {
                 date: date(2026, 11, 2),
