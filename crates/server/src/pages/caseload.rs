@@ -190,7 +190,7 @@ pub async fn csv(
         let cells = [
             p.name,
             p.dose,
-            p.last_checkin.unwrap_or_default(),
+            p.last_checkin_date.map(|d| d.to_string()).unwrap_or_default(),
             p.flags.len().to_string(),
             flags.join("; "),
             p.kept_back.unwrap_or_default(),
@@ -292,6 +292,7 @@ fn case(state: &AppState, person: &Person, share: &Share, r: &Record) -> Case {
                 Some(d) => format!("Last check-in: {}.", checked_in_words(d, r.today)),
                 None => "No check-in yet.".to_string(),
             }),
+            last_checkin_date: last_checkin,
         },
     }
 }
@@ -874,6 +875,8 @@ pub struct CaseView {
     pub kept_back: Option<String>,
     /// When they last checked in, where they share their check-ins.
     pub last_checkin: Option<String>,
+    /// The same day as a date (the CSV's column; a walk found the sentence there).
+    pub last_checkin_date: Option<jiff::civil::Date>,
 }
 
 #[derive(Template, WebTemplate)]

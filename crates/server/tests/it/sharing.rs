@@ -486,6 +486,8 @@ async fn the_caseload_sorts_and_narrows_and_a_peer_sees_an_urgent_flag_a_clinici
         assert_eq!(names, ["Casey", "Sam"], "{text}");
         assert!(rows[1][4].contains("urgent: PHQ-9 item 9"), "{text}");
         assert_eq!(&rows[0][3], "0");
+        // The day of the last check-in as a date, and empty for none (not the page's sentence).
+        assert_eq!((&rows[0][2], &rows[1][2]), (days_ago(1).as_str(), ""), "{text}");
 
         // The peer reaches out: the flag stays open for them (they cannot resolve it).
         let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
