@@ -903,10 +903,9 @@ pub async fn records_of(
         }
     }
     let missing: Vec<taper_store::UserId> = owners.iter().filter(|id| unread.contains_key(id)).copied().collect();
-    let keys: Vec<crate::kept::Made> = missing.iter().filter_map(|id| unread.get(id)).map(made).collect();
-    let read = read_records(state, &missing, unread, now).await?;
-    for (r, key) in read.into_iter().zip(keys) {
-        state.records.keep(r.owner.id, key, r.clone());
+    // Each record carries the account read above, so its key is the one its data were read under.
+    for r in read_records(state, &missing, unread, now).await? {
+        state.records.keep(r.owner.id, made(&r.owner), r.clone());
         found.insert(r.owner.id, r);
     }
     Ok(owners.iter().filter_map(|id| found.remove(id)).collect())
