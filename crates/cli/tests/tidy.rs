@@ -382,6 +382,9 @@ const NON_CLINICAL_NUMBERS: &[(&str, &[&str])] = &[
     ("crates/server/src/pages/tokens.rs", &["24"]),
     ("crates/server/src/api/reads.rs", &["200", "400", "401", "403"]),
     ("crates/server/src/api/record.rs", &["201", "400", "401", "403", "404", "409", "413", "429", "5"]), // and fields
+    ("crates/server/src/api/checkin.rs", &["201", "400", "401", "403", "409", "413", "429"]),
+    ("crates/server/src/api/questionnaire.rs", &["201", "400", "401", "403", "413", "429"]),
+    ("crates/server/src/pages/shared_doses.rs", &["14"]), // days of recorded doses a supporter sees
     // list; array sizes of the severity and yes/no words
     ("crates/server/src/pages/checkin.rs", &["14", "4", "2"]),
     ("crates/server/src/checkin_form.rs", &["60", "2000"]), // back-filling, note length

@@ -46,6 +46,8 @@ pub struct MedicationPlan {
     pub stops_on: Option<Date>,
     /// Said with the plan: that it is decision support, where it holds or ends early, and why.
     pub notes: Vec<String>,
+    /// When the plan's current revision was made; `None`: made now (on the command line).
+    pub authored: Option<Timestamp>,
 }
 
 /// A dose kept from `start` to `end` (inclusive; open where the plan keeps it).
@@ -137,6 +139,7 @@ pub fn plan_of(plan: &Plan, first_day: Date, catalogue: &taper_core::Catalogue) 
         dosings,
         stops_on,
         notes,
+        authored: None,
     }
 }
 
@@ -181,21 +184,39 @@ pub fn bundle(subject: Subject, record: &Record, now: Timestamp) -> Value {
         entries.push(json!({ "fullUrl": summary, "resource": medication_summary(&made, &patient, &now) }));
         made.push(summary);
     }
+    // Each form answered travels with its definition, which the responses name by its canonical
+    // URL, so a receiving system need not fetch it.
+    for inst in Instrument::ALL
+        .into_iter()
+        .filter(|i| record.scores.iter().any(|s| s.instrument == *i && !s.answers.is_empty()))
+    {
+        entries.push(json!({ "fullUrl": url(&format!("questionnaire:{}", inst.loinc_panel())), "resource": questionnaire(inst) }));
+    }
     for score in record.scores {
         let response = (!score.answers.is_empty()).then(|| url(&format!("{}:response", score.key)));
         if let Some(r) = &response {
             entries.push(json!({ "fullUrl": r, "resource": questionnaire_response(score, &patient) }));
             made.push(r.clone());
         }
-        for (code, value, what) in observed(score) {
-            let u = url(&format!("{}:{code}", score.key));
-            let mut o = observation(score, code, value, &what, &patient);
+        let derive = |mut o: Value| {
             if let Some(r) = &response {
                 o["derivedFrom"] = json!([{ "reference": r }]);
             }
-            entries.push(json!({ "fullUrl": u, "resource": o }));
+            o
+        };
+        let mut members = Vec::new();
+        for (code, value, what) in observed(score) {
+            let u = url(&format!("{}:{code}", score.key));
+            entries.push(json!({ "fullUrl": u, "resource": derive(observation(score, code, value, &what, &patient)) }));
+            members.push(json!({ "reference": u }));
             made.push(u);
         }
+        // US Core's screening assessment: the panel, whose members are the total and item 9.
+        let u = url(&format!("{}:panel", score.key));
+        let mut panel = derive(panel_observation(score, &patient));
+        panel["hasMember"] = json!(members);
+        entries.push(json!({ "fullUrl": u, "resource": panel }));
+        made.push(u);
     }
     for c in record.checkins {
         for (what, o) in checkin_observations(c, &patient) {
@@ -347,6 +368,45 @@ fn questionnaire_response(score: &Score, patient: &str) -> Value {
     })
 }
 
+/// The form itself, as LOINC codes it: each item with its four answers.
+fn questionnaire(inst: Instrument) -> Value {
+    let answers: Vec<Value> = (Instrument::LOINC_ANSWERS.iter().zip(taper_core::measures::ANSWERS))
+        .map(|(code, words)| json!({ "valueCoding": { "system": LOINC, "code": code, "display": words } }))
+        .collect();
+    let items: Vec<Value> = (inst.loinc_items().iter().zip(inst.items()))
+        .map(|(code, text)| {
+            json!({
+                "linkId": code,
+                "code": [{ "system": LOINC, "code": code }],
+                "text": text,
+                "type": "choice",
+                "required": true,
+                "answerOption": answers,
+            })
+        })
+        .collect();
+    json!({
+        "resourceType": "Questionnaire",
+        "url": format!("http://loinc.org/q/{}", inst.loinc_panel()),
+        "title": inst.name(),
+        "status": "active",
+        "subjectType": ["Patient"],
+        "code": [{ "system": LOINC, "code": inst.loinc_panel() }],
+        "description": inst.stem(),
+        "item": items,
+    })
+}
+
+/// The panel `Observation` of a score (US Core screening assessment): the form as a whole.
+fn panel_observation(score: &Score, patient: &str) -> Value {
+    let code = score.instrument.loinc_panel();
+    survey(
+        patient,
+        score.date,
+        json!({ "coding": [{ "system": LOINC, "code": code }], "text": format!("{} panel", score.instrument.name()) }),
+    )
+}
+
 /// A day's check-in as `Observation`s: the burden (its scale named as Taper's own), wellbeing and
 /// hours slept, each with what it is in words (none has a LOINC code that means Taper's scale).
 fn checkin_observations(c: &CheckIn, patient: &str) -> Vec<(&'static str, Value)> {
@@ -425,7 +485,7 @@ fn medication_request(plan: &MedicationPlan, patient: &str, now: &str) -> Value 
         "intent": "plan",
         "medicationCodeableConcept": { "text": plan.drug_name },
         "subject": { "reference": patient },
-        "authoredOn": now,
+        "authoredOn": plan.authored.map_or_else(|| now.to_string(), instant),
         "note": notes,
         "dosageInstruction": dosages,
     })
@@ -565,7 +625,16 @@ mod tests {
         let response = entries.iter().find(|e| e["resource"]["resourceType"] == "QuestionnaireResponse").unwrap();
         let derived: Vec<&Value> =
             entries.iter().filter(|e| e["resource"]["derivedFrom"][0]["reference"] == response["fullUrl"]).collect();
-        assert_eq!(derived.len(), 2, "the total and item 9 both derive from the response");
+        assert_eq!(derived.len(), 3, "the total, item 9 and the panel derive from the response");
+        let panel = derived.iter().find(|e| e["resource"]["code"]["coding"][0]["code"] == "44249-1").unwrap();
+        let members: Vec<&Value> =
+            panel["resource"]["hasMember"].as_array().unwrap().iter().map(|m| &m["reference"]).collect();
+        let others: Vec<&Value> =
+            derived.iter().filter(|e| e["fullUrl"] != panel["fullUrl"]).map(|e| &e["fullUrl"]).collect();
+        assert_eq!(members, others, "the panel's members are the total and item 9");
+        let form = entries.iter().find(|e| e["resource"]["resourceType"] == "Questionnaire").unwrap();
+        assert_eq!(form["resource"]["url"], r["questionnaire"], "the response names the form the bundle carries");
+        assert_eq!(form["resource"]["item"][8]["answerOption"][1]["valueCoding"]["code"], "LA6569-3");
     }
 
     #[test]

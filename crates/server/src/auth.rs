@@ -338,25 +338,27 @@ pub struct SignupForm {
     /// Whose crisis services come first; empty: guess from the time zone.
     #[serde(default)]
     pub country: String,
-    /// The country the form suggested from the browser's language (see `country_question`).
+    /// The country the form suggested from the browser's language (see `zone_over_suggestion`).
     #[serde(default)]
     pub country_suggested: String,
 }
 
 /// When "Where you live" was left at the browser language's suggestion and the chosen time zone
-/// lies in another country, the question to ask before crisis help is set (a walk: an en-US
-/// browser in Asia/Kolkata would have seen 911 and 988 first).
-fn country_question(f: &SignupForm) -> Option<String> {
+/// lies in another country, that country: the time zone is the stronger sign of where someone is
+/// (a walk: an en-US browser in Asia/Kolkata would have seen 911 and 988 first). It is taken and
+/// said, not asked: asking refused the form and emptied both passwords over a country the person
+/// never chose (a later walk, from Europe).
+fn zone_over_suggestion(f: &SignupForm) -> Option<&'static str> {
     let suggested = f.country_suggested.trim();
     let zone = crate::crisis::country_of_zone(f.time_zone.trim())?;
-    if suggested.is_empty() || f.country.trim() != suggested || zone == suggested {
-        return None;
-    }
-    let name = |code: &str| crate::crisis::CHOICES.iter().find(|(c, _)| c == code).map(|(_, n)| n.clone());
+    (!suggested.is_empty() && f.country.trim() == suggested && zone != suggested).then_some(zone)
+}
+
+/// Said where an account lands when its country was taken from the time zone (`?country=from_zone`).
+pub fn country_from_zone_words(country: Option<&str>) -> Option<String> {
+    let name = crate::crisis::CHOICES.iter().find(|(c, _)| Some(c.as_str()) == country).map(|(_, n)| n)?;
     Some(format!(
-        "Your time zone is in {}, but this said {}. It now says {0}: check it and send the form again, or choose where you live if it is elsewhere (its crisis help comes first).",
-        name(zone)?,
-        name(suggested)?
+        "Crisis help is set for {name}, the country of your time zone. If you live elsewhere, change \"Where you live\" under Account: its crisis help comes first on every page."
     ))
 }
 
@@ -455,21 +457,17 @@ pub async fn signup(
     if TimeZone::get(f.time_zone.trim()).is_err() {
         errors.push(Field::error("time_zone", "Choose your time zone from the list."));
     }
-    let country = crate::crisis::parse_country(&f.country).map_err(|m| errors.push(Field::error("country", m))).ok();
-    if let Some(m) = country_question(&f) {
-        errors.push(Field::error("country", m));
-        // Shown again with the time zone's country chosen, to check and send (a walk: an en-US
-        // browser in London had to find the United Kingdom in the list itself).
-        if let Some(zone) = crate::crisis::country_of_zone(f.time_zone.trim()) {
-            f.country = zone.to_string();
-        }
+    let from_zone = zone_over_suggestion(&f);
+    if let Some(zone) = from_zone {
+        f.country = zone.to_string();
     }
+    let country = crate::crisis::parse_country(&f.country).map_err(|m| errors.push(Field::error("country", m))).ok();
     let role = Role::from_key(&f.role).unwrap_or_else(|| {
         errors.push(Field::error("role", "Choose how you will use Taper."));
         Role::Person
     });
     let (Some(email), true) = (email, errors.is_empty()) else {
-        return Ok(Signup::new(ctx.chrome("signup"), &f, errors).into_response());
+        return Ok(Signup::again(ctx.chrome("signup"), &f, errors, from_zone.is_some()).into_response());
     };
     let hash = hash_password(f.password.clone()).await?;
     let country = country.flatten();
@@ -485,13 +483,14 @@ pub async fn signup(
         Ok(user) => {
             tracing::info!(user = %user.id, "account created");
             start_session(&ctx.session, user.id, &headers).await?;
-            let page =
-                signed_in(Redirect::to(if user.role.is_supporter() { "/caseload" } else { "/plan/new" }), secure);
+            let home = if user.role.is_supporter() { "/caseload" } else { "/plan/new" };
+            let to = if from_zone.is_some() { format!("{home}?country=from_zone") } else { home.to_string() };
+            let page = signed_in(Redirect::to(&to), secure);
             Ok(remember_device(&state, page, user.id, None, None, secure).await?)
         }
         Err(StoreError::Conflict(_)) => {
             let errors = vec![Field::error("email", "An account with this e-mail address exists. Sign in instead.")];
-            Ok(Signup::new(ctx.chrome("signup"), &f, errors).into_response())
+            Ok(Signup::again(ctx.chrome("signup"), &f, errors, from_zone.is_some()).into_response())
         }
         Err(e) => Err(e.into()),
     }
@@ -632,6 +631,8 @@ pub struct Signup {
     pub roles: Vec<(&'static str, &'static str)>,
     pub country: String,
     pub country_suggested: String,
+    /// Why the country changed by itself (taken from the time zone).
+    pub country_note: Option<String>,
     pub countries: &'static [(String, String)],
     pub errors: Vec<Field>,
 }
@@ -647,17 +648,24 @@ impl Signup {
             role: f.role.clone(),
             roles: crate::auth::roles(),
             country: f.country.trim().to_string(),
-            // Asked once: shown again after the question, the form no longer carries the
-            // suggestion; after any other error it still does (a walk: a missing time zone
-            // cleared it, and US crisis lines came first for someone in London).
-            country_suggested: if errors.iter().any(|e| e.name == "country") {
-                String::new()
-            } else {
-                f.country_suggested.clone()
-            },
+            // Kept after an error, so the time zone still decides when the country was only
+            // suggested (a walk: a missing time zone cleared it, and US crisis lines came first
+            // for someone in London).
+            country_suggested: f.country_suggested.clone(),
+            country_note: None,
             countries: &crate::crisis::CHOICES,
             errors,
         }
+    }
+    /// The form again with `errors`; `from_zone`: its country was just taken from the time zone.
+    pub fn again(chrome: Chrome, f: &SignupForm, errors: Vec<Field>, from_zone: bool) -> Signup {
+        let mut page = Signup::new(chrome, f, errors);
+        if from_zone {
+            // Sent again, the country is the person's own to leave or change.
+            page.country_suggested = String::new();
+            page.country_note = Some("Set from your time zone. Choose another if you live elsewhere.".into());
+        }
+        page
     }
     pub fn err(&self, name: &str) -> &str {
         crate::views::err(&self.errors, name)

@@ -43,9 +43,21 @@ pub async fn keep(
     today: jiff::civil::Date,
     now: jiff::Timestamp,
 ) -> AppResult<Option<Answers>> {
-    if let Some(v) = item9_of(inst, values) {
-        state.store.save_signal(user, today, v, now).await?;
-    }
+    keep_item9(state, user, inst, values, today, now).await?;
+    keep_answers(state, user, inst, values, difficulty, today, now).await
+}
+
+/// Keeps the questionnaire when every question is answered (its item-9 answer is kept apart, by
+/// `keep_item9`). Returns the saved answers.
+pub async fn keep_answers(
+    state: &AppState,
+    user: taper_store::UserId,
+    inst: Instrument,
+    values: &[Option<u8>],
+    difficulty: Option<u8>,
+    today: jiff::civil::Date,
+    now: jiff::Timestamp,
+) -> AppResult<Option<Answers>> {
     if values.iter().any(Option::is_none) {
         return Ok(None);
     }
@@ -66,6 +78,20 @@ pub async fn keep(
         .await?;
     crate::timeline::refresh_readings(state, user, today, now).await?;
     Ok(Some(answers))
+}
+
+/// Keeps an item-9 answer above zero in `values`, alone; whether there was one.
+pub async fn keep_item9(
+    state: &AppState,
+    user: taper_store::UserId,
+    inst: Instrument,
+    values: &[Option<u8>],
+    today: jiff::civil::Date,
+    now: jiff::Timestamp,
+) -> AppResult<bool> {
+    let Some(v) = item9_of(inst, values) else { return Ok(false) };
+    state.store.save_signal(user, today, v, now).await?;
+    Ok(true)
 }
 
 /// Crisis help for `user`: their chosen country first (else their time zone's), then the

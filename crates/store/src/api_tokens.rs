@@ -14,6 +14,8 @@ pub struct NewApiToken<'a> {
     /// The parts of the record it reads (`consent::Scope` bits).
     pub scope: i64,
     pub record_doses: bool,
+    /// Whether it may record check-ins and questionnaires.
+    pub record_checkins: bool,
     pub expires: Timestamp,
 }
 
@@ -25,6 +27,7 @@ pub struct ApiToken {
     pub label: String,
     pub scope: i64,
     pub record_doses: bool,
+    pub record_checkins: bool,
     pub made: Timestamp,
     pub expires: Timestamp,
     pub revoked: Option<Timestamp>,
@@ -38,20 +41,22 @@ struct TokenRow {
     label: String,
     scope: i64,
     record_doses: i64,
+    record_checkins: i64,
     created_at: i64,
     expires_at: i64,
     revoked_at: Option<i64>,
     last_used_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, user_id, label, scope, record_doses, created_at, expires_at, revoked_at, last_used_at";
+const COLUMNS: &str =
+    "id, user_id, label, scope, record_doses, record_checkins, created_at, expires_at, revoked_at, last_used_at";
 
 impl Store {
     pub async fn api_token_add(&self, owner: UserId, t: &NewApiToken<'_>, now: Timestamp) -> Result<ApiTokenId> {
         let id = ApiTokenId::fresh();
         sqlx::query(
-            "INSERT INTO api_tokens (id, user_id, token_hash, label, scope, record_doses, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO api_tokens (id, user_id, token_hash, label, scope, record_doses, record_checkins, \
+             created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(id.to_string())
         .bind(owner.to_string())
@@ -59,6 +64,7 @@ impl Store {
         .bind(self.seal(t.label)?)
         .bind(t.scope)
         .bind(i64::from(t.record_doses))
+        .bind(i64::from(t.record_checkins))
         .bind(micros(now))
         .bind(micros(t.expires))
         .execute(&self.pool)
@@ -129,6 +135,7 @@ impl Store {
             label: self.open(r.label)?,
             scope: r.scope,
             record_doses: r.record_doses != 0,
+            record_checkins: r.record_checkins != 0,
             made: ts(r.created_at)?,
             expires: ts(r.expires_at)?,
             revoked: r.revoked_at.map(ts).transpose()?,

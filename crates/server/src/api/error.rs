@@ -14,6 +14,10 @@ pub struct ErrorBody {
     pub error: String,
     /// The field at fault, when one is.
     pub field: Option<String>,
+    /// Crisis help, when the request held an answer about self-harm (kept even when the rest was
+    /// refused): show it to the person first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crisis: Option<Box<super::crisis::Crisis>>,
 }
 
 #[derive(Debug)]
@@ -28,20 +32,26 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, error: impl Into<String>) -> ApiError {
-        ApiError { status, body: ErrorBody { error: error.into(), field: None }, retry_after: None }
+        ApiError { status, body: ErrorBody { error: error.into(), field: None, crisis: None }, retry_after: None }
     }
 
     /// A 400 naming the field at fault.
     pub fn field(field: &str, error: impl Into<String>) -> ApiError {
         ApiError {
             status: StatusCode::BAD_REQUEST,
-            body: ErrorBody { error: error.into(), field: Some(field.to_string()) },
+            body: ErrorBody { error: error.into(), field: Some(field.to_string()), crisis: None },
             retry_after: None,
         }
     }
 
     pub fn unauthorized(error: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, error)
+    }
+
+    /// The same refusal, naming `field`.
+    pub fn at(mut self, field: &str) -> ApiError {
+        self.body.field = Some(field.to_string());
+        self
     }
 }
 

@@ -1,14 +1,19 @@
 //! The JSON API (issue 22): what the web app shows a person, for an app or a script of their own,
 //! with a personal access token they made on Account, API tokens (`pages::tokens`). A token reads
-//! only the parts of the record it was given and records doses only if allowed; every use is in
-//! the person's access log. Recording a dose asks what the web app asks (the day may be
-//! recorded, the dose time is the plan's, a new way of preparing was read, the time has come).
+//! only the parts of the record it was given and records doses, check-ins and questionnaires only
+//! if allowed; every use is in the person's access log. Recording asks what the web app asks (for
+//! a dose: the day may be recorded, the dose time is the plan's, a new way of preparing was read,
+//! the time has come), and an answer about self-harm is kept first, alerts supporters and comes
+//! back with crisis help, as on the web.
 //!
 //! The OpenAPI document at `/api/openapi.json` is generated from these handlers (utoipa), and
 //! the tests run schemathesis against it.
 
 mod caller;
+mod checkin;
+mod crisis;
 mod error;
+mod questionnaire;
 mod reads;
 mod record;
 
@@ -38,13 +43,25 @@ pub const PREFIX: &str = "/api/";
             Taper is decision support, not a prescription.",
         license(name = "MIT OR Apache-2.0")
     ),
-    paths(reads::me, reads::plans, reads::doses, record::record, reads::checkins, reads::questionnaires, reads::fhir),
+    paths(
+        reads::me,
+        reads::plans,
+        reads::doses,
+        record::record,
+        reads::checkins,
+        checkin::record,
+        reads::questionnaires,
+        questionnaire::record,
+        reads::fhir
+    ),
     modifiers(&BearerToken),
     tags(
         (name = "account", description = "Who the token belongs to and what it may do."),
         (name = "plans", description = "Plans and doses: needs the token to read \"plan and doses\"."),
-        (name = "checkins", description = "Daily check-ins: needs \"check-in scores\" (notes need \"check-in notes\")."),
-        (name = "questionnaires", description = "PHQ-9 and GAD-7: needs \"questionnaires\"."),
+        (name = "checkins", description = "Daily check-ins: needs \"check-in scores\" (notes need \"check-in notes\"); \
+            recording one needs a token that records check-ins and questionnaires."),
+        (name = "questionnaires", description = "PHQ-9 and GAD-7: needs \"questionnaires\"; recording one needs a \
+            token that records check-ins and questionnaires."),
         (name = "fhir", description = "The record as FHIR R4, with the parts the token reads.")
     )
 )]
@@ -85,8 +102,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(reads::me))
         .route("/api/v1/plans", get(reads::plans))
         .route("/api/v1/doses", get(reads::doses).post(record::record))
-        .route("/api/v1/checkins", get(reads::checkins))
-        .route("/api/v1/questionnaires", get(reads::questionnaires))
+        .route("/api/v1/checkins", get(reads::checkins).post(checkin::record))
+        .route("/api/v1/questionnaires", get(reads::questionnaires).post(questionnaire::record))
         .route("/api/v1/fhir", get(reads::fhir))
         // Not an address of the API, or a method it does not take: said in JSON, as every other
         // answer (a walk got the web app's HTML page, signed-out menu and all).

@@ -70,6 +70,8 @@ pub struct TokenInfo {
     pub reads: Vec<Part>,
     /// Whether it may record doses.
     pub records_doses: bool,
+    /// Whether it may record check-ins and questionnaires.
+    pub records_checkins: bool,
     #[schema(format = DateTime)]
     pub expires_at: String,
 }
@@ -92,6 +94,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json
             name: caller.token.label.clone(),
             reads,
             records_doses: caller.token.record_doses,
+            records_checkins: caller.token.record_checkins,
             expires_at: caller.token.expires.to_string(),
         },
     }))
@@ -414,6 +417,15 @@ pub struct QuestionnaireResult {
     pub change: Option<String>,
 }
 
+/// A reliable change as the API says it.
+pub fn change_words(c: Change) -> &'static str {
+    match c {
+        Change::ReliableImprovement => "reliable improvement",
+        Change::ReliableDeterioration => "reliable deterioration",
+        Change::NoReliableChange => "no reliable change",
+    }
+}
+
 /// The PHQ-9 and GAD-7 results, oldest first.
 #[utoipa::path(get, path = "/api/v1/questionnaires", tag = "questionnaires", security(("token" = [])),
     responses(
@@ -430,11 +442,7 @@ pub async fn questionnaires(State(state): State<AppState>, caller: Caller) -> Ap
         let Some(inst) = Instrument::from_key(&q.instrument) else { continue };
         let scoring = state.measures.of(inst);
         let before = all[..i].iter().rev().find(|p| p.instrument == q.instrument);
-        let change = before.map(|p| match scoring.change(p.total, q.total) {
-            Change::ReliableImprovement => "reliable improvement",
-            Change::ReliableDeterioration => "reliable deterioration",
-            Change::NoReliableChange => "no reliable change",
-        });
+        let change = before.map(|p| change_words(scoring.change(p.total, q.total)));
         results.push(QuestionnaireResult {
             instrument: inst.key().to_string(),
             name: inst.name().to_string(),

@@ -95,6 +95,7 @@ pub async fn record(
                     how.join("; ")
                 ),
                 field: Some("read_new_way".into()),
+                crisis: None,
             },
             ..ApiError::new(StatusCode::CONFLICT, "")
         });
@@ -112,6 +113,7 @@ pub async fn record(
             body: ErrorBody {
                 error: format!("Not recorded yet: the {given} dose is later today; it can be recorded from {from}."),
                 field: Some("time".into()),
+                crisis: None,
             },
             ..ApiError::new(StatusCode::CONFLICT, "")
         });

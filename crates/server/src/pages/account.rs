@@ -383,7 +383,7 @@ async fn export(state: &AppState, person: &Person) -> AppResult<Export> {
 fn api_token_json(t: taper_store::ApiToken) -> serde_json::Value {
     let reads: Vec<&str> = crate::access_tokens::scope_of(&t).categories().map(|c| c.key()).collect();
     serde_json::json!({
-        "name": t.label, "reads": reads, "records_doses": t.record_doses, "made_at": t.made.to_string(),
+        "name": t.label, "reads": reads, "records_doses": t.record_doses, "records_checkins": t.record_checkins, "made_at": t.made.to_string(),
         "expires_at": t.expires.to_string(), "stopped_at": t.revoked.map(|x| x.to_string()),
         "last_used_at": t.last_used.map(|x| x.to_string()),
     })

@@ -168,6 +168,11 @@ pub async fn index(
         sorts: options(SORTS, sort),
         shows: options(SHOWS, show),
         csv: format!("/caseload.csv?sort={sort}&show={show}"),
+        country_note: if pairs.iter().any(|(k, v)| k == "country" && v == "from_zone") {
+            crate::auth::country_from_zone_words(person.user.country.as_deref())
+        } else {
+            None
+        },
     }
     .into_response())
 }
@@ -366,7 +371,10 @@ async fn person_page(state: &AppState, viewer: &Person, id: &str, q: &Notice, dr
     let plans: Vec<&timeline::Course> =
         r.course.iter().chain(&r.others).filter(|_| sees(Category::PlanAndDoses)).collect();
     let mine = my_suggestions(&state, viewer, share.owner, &plans).await?;
+    let owner_tz = jiff::tz::TimeZone::get(&r.owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let page = PersonPage {
+        doses: super::shared_doses::logs(&state, share.owner, &owner_tz, &plans, r.today).await?,
+        dose_days: super::shared_doses::DAYS,
         plan_steps: shared_plans(&plans, r.today),
         switch: switch_shared(&state, &r, share.scope).await?,
         mine,
@@ -891,6 +899,8 @@ pub struct Caseload {
     pub shows: Vec<(&'static str, &'static str, bool)>,
     /// The same list as a spreadsheet, in the same order.
     pub csv: String,
+    /// Just signed up, with the country taken from the time zone: what was set and where to change it.
+    pub country_note: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -913,6 +923,9 @@ pub struct PersonPage {
     pub burden_scale: String,
     pub notice: Option<String>,
     pub plan_steps: Vec<SharedPlan>,
+    /// Each shared plan's doses of the last days, as recorded.
+    pub doses: Vec<super::shared_doses::DoseLog>,
+    pub dose_days: i32,
     pub assessments: Vec<(String, String, String)>,
     pub pace: String,
     pub step_unit: String,

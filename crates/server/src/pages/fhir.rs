@@ -126,5 +126,6 @@ fn plan_of(state: &AppState, course: &Course, today: Date) -> MedicationPlan {
         dosings,
         stops_on,
         notes: vec![taper_report::DISCLAIMER.to_string()],
+        authored: Some(course.current().record.created_at),
     }
 }

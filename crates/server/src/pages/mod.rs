@@ -19,6 +19,7 @@ pub mod questionnaires;
 pub mod reinstate;
 pub mod reminders;
 pub mod safety_plan;
+pub mod shared_doses;
 pub mod sharing;
 pub mod summary;
 pub mod supply;

@@ -49,6 +49,7 @@ fn form_page(state: &AppState, person: &Person, f: &PlanForm, errors: Vec<Field>
     let drug = state.catalogue.drug(&f.drug);
     let market = MARKETS.iter().find(|m| **m == f.market).map_or(String::new(), |m| (*m).to_string());
     PlanNew {
+        country_note: None,
         chrome: person.chrome("plan"),
         dose_forms: dose_forms(drug, f),
         taken_now: taken_now_choices(drug, f),
@@ -216,6 +217,9 @@ pub async fn new(
     }
     let mut page = form_page(&state, &person, &f, vec![], replacing);
     page.pace_note = (!advice.factors.is_empty()).then_some(advice.explanation);
+    if pairs.iter().any(|(k, v)| k == "country" && v == "from_zone") {
+        page.country_note = crate::auth::country_from_zone_words(person.user.country.as_deref());
+    }
     Ok(page.into_response())
 }
 
@@ -862,6 +866,8 @@ pub struct ProductOption {
 #[derive(Template, WebTemplate)]
 #[template(path = "plan_new.html")]
 pub struct PlanNew {
+    /// Just signed up, with the country taken from the time zone: what was set and where to change it.
+    pub country_note: Option<String>,
     /// How the dose now is taken, where products count differently; empty when not asked.
     pub dose_forms: Vec<ProductOption>,
     /// Which product the dose is taken as now, for drugs with no product counted differently.

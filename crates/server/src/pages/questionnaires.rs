@@ -234,6 +234,32 @@ pub async fn form(person: Person, Path(key): Path<String>) -> AppResult<Response
 /// the questionnaire taken again.
 const RESENT_WITHIN: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
 
+/// The person's results of `inst`, oldest first.
+pub async fn mine(
+    state: &AppState,
+    user: taper_store::UserId,
+    inst: Instrument,
+) -> AppResult<Vec<QuestionnaireRecord>> {
+    Ok(state.store.questionnaires(user).await?.into_iter().filter(|q| q.instrument == inst.key()).collect())
+}
+
+/// The last of `mine` when `values` and `difficulty` are the same submission sent again: a reload
+/// of the result page sends the same answers (a walk stored a second GAD-7), as does an app
+/// retrying; kept once and read as it was the first time.
+pub fn resent<'a>(
+    mine: &'a [QuestionnaireRecord],
+    values: &[Option<u8>],
+    difficulty: Option<u8>,
+    today: jiff::civil::Date,
+    now: jiff::Timestamp,
+) -> Option<&'a QuestionnaireRecord> {
+    mine.last().filter(|last| {
+        let same: Option<Vec<u8>> = values.iter().copied().collect();
+        let recent = now.duration_since(last.created_at) < RESENT_WITHIN;
+        last.date == today && same.as_deref() == Some(&last.answers[..]) && last.difficulty == difficulty && recent
+    })
+}
+
 pub async fn save(
     State(state): State<AppState>,
     person: Person,
@@ -244,17 +270,10 @@ pub async fn save(
     let values = answers_of(inst, &pairs);
     let crisis = crate::self_harm::crisis_for(&state, &person.user);
     let item9_raised = item9_of(inst, &values).is_some();
-    let mine: Vec<QuestionnaireRecord> =
-        state.store.questionnaires(person.id()).await?.into_iter().filter(|q| q.instrument == inst.key()).collect();
+    let mine = mine(&state, person.id(), inst).await?;
     let today = person.today();
     let difficulty = difficulty_of(inst, &pairs);
-    // A reload of the result page sends the same answers again (a walk stored a second GAD-7):
-    // the same submission, kept once and read as it was the first time.
-    let resent = mine.last().filter(|last| {
-        let same: Option<Vec<u8>> = values.iter().copied().collect();
-        let recent = person.now().duration_since(last.created_at) < RESENT_WITHIN;
-        last.date == today && same.as_deref() == Some(&last.answers[..]) && last.difficulty == difficulty && recent
-    });
+    let resent = resent(&mine, &values, difficulty, today, person.now());
     let before = if resent.is_some() { &mine[..mine.len() - 1] } else { &mine[..] };
     let earlier: Vec<&QuestionnaireRecord> = before.iter().collect();
     let against = Against::of(&earlier, today);

@@ -2,7 +2,7 @@
 //! of their record, and can stop sharing at any time. The invitee accepts the code.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -130,8 +130,44 @@ fn parse_scope(pairs: &[(String, String)]) -> Result<Scope, String> {
     Scope::parse(keys.iter().map(String::as_str))
 }
 
-pub async fn show(State(state): State<AppState>, person: Person) -> AppResult<Response> {
-    Ok(page(&state, &person, None, None).await?.into_response())
+/// Where an invitation just made waits for the page that shows its code once (a reload of a page
+/// made by the form made another invitation each time: a walk).
+const JUST_MADE: &str = "invite-made";
+
+/// What a change on this page did, said on the page it redirects to (so a reload changes nothing).
+#[derive(Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+impl Done {
+    fn words(&self) -> Option<String> {
+        Some(
+            match self.done.as_deref()? {
+                "stopped" => "Sharing stopped. They can no longer see your record.",
+                "saved" => "Saved. From now on they see only what is ticked.",
+                "cancelled" => "Invitation cancelled. That code no longer works.",
+                _ => return None,
+            }
+            .to_string(),
+        )
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    person: Person,
+    headers: HeaderMap,
+    Query(done): Query<Done>,
+) -> AppResult<Response> {
+    let made = person.ctx.session.remove::<String>(JUST_MADE).await.ok().flatten();
+    let made = made.map(|code| {
+        let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        let link = format!("http://{host}/join/{code}");
+        (code, link)
+    });
+    Ok(page(&state, &person, made, done.words()).await?.into_response())
 }
 
 /// Longest note on whom an invitation is for.
@@ -155,7 +191,6 @@ fn parse_label(raw: &str) -> Result<String, String> {
 pub async fn invite(
     State(state): State<AppState>,
     person: Person,
-    headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let parsed = parse_label(&form::value(&pairs, "label")).and_then(|l| Ok((l, parse_scope(&pairs)?)));
@@ -168,18 +203,15 @@ pub async fn invite(
     let now = person.now();
     let expires = now.checked_add(jiff::SignedDuration::from_hours(24 * INVITE_DAYS)).unwrap_or(now);
     state.store.create_invite(person.id(), &hash(&code), &label, can_propose, scope, now, expires).await?;
-    let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let link = format!("http://{host}/join/{code}");
-    Ok(page(&state, &person, Some((code, link)), None).await?.into_response())
+    person.ctx.session.insert(JUST_MADE, code).await.map_err(|e| AppError::internal("keeping a new invitation", e))?;
+    Ok(Redirect::to("/sharing#invite-code").into_response())
 }
 
 pub async fn revoke(State(state): State<AppState>, person: Person, Path(id): Path<String>) -> AppResult<Response> {
     let id: taper_store::ShareId = id.parse().map_err(|_| AppError::NotFound)?;
     state.store.revoke_share(person.id(), id, person.now()).await?;
     tracing::info!(user = %person.id(), "sharing stopped");
-    Ok(page(&state, &person, None, Some("Sharing stopped. They can no longer see your record.".into()))
-        .await?
-        .into_response())
+    Ok(Redirect::to("/sharing?done=stopped").into_response())
 }
 
 /// Changes what one supporter sees, from the next page they open.
@@ -203,9 +235,7 @@ pub async fn set_scope(
         }
     };
     match state.store.set_share_scope(person.id(), id, scope).await {
-        Ok(()) => Ok(page(&state, &person, None, Some("Saved. From now on they see only what is ticked.".into()))
-            .await?
-            .into_response()),
+        Ok(()) => Ok(Redirect::to("/sharing?done=saved").into_response()),
         Err(StoreError::NotFound) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
@@ -221,9 +251,7 @@ pub async fn cancel_invite(
         return Err(AppError::NotFound);
     }
     match state.store.cancel_invite(person.id(), &handle).await {
-        Ok(()) => Ok(page(&state, &person, None, Some("Invitation cancelled. That code no longer works.".into()))
-            .await?
-            .into_response()),
+        Ok(()) => Ok(Redirect::to("/sharing?done=cancelled").into_response()),
         Err(StoreError::NotFound) => Err(AppError::NotFound),
         Err(e) => Err(e.into()),
     }

@@ -1,6 +1,6 @@
 //! API tokens (issue 22): a person lets an app or a script of their own read parts of their
-//! record, or record doses, without their password. They choose the parts (as for sharing), whether
-//! it may record doses, and how long it works; they see when each was last used and stop any.
+//! record, or record doses, check-ins and questionnaires, without their password. They choose the
+//! parts (as for sharing), what it may record, and how long it works; they see when each was last used and stop any.
 //! The token is shown once, after a redirect (a reload must not make another).
 
 use askama::Template;
@@ -34,6 +34,8 @@ pub struct TokensPage {
     pub made: Option<(String, String)>,
     /// With it, an example of recording a dose, when the token may.
     pub record_example: Option<String>,
+    /// And of recording a check-in, when the token may.
+    pub checkin_example: Option<String>,
     pub notice: Option<&'static str>,
     pub base: String,
 }
@@ -44,6 +46,7 @@ pub struct Draft {
     pub label: String,
     pub parts: Vec<String>,
     pub doses: bool,
+    pub checkins: bool,
     pub days: i64,
     pub error: Option<String>,
 }
@@ -53,7 +56,7 @@ impl Default for Draft {
         // Only the plan, to start: a dose widget needs no more, and each other part is one the
         // person chooses to give (a walk: scores and history were ticked for a widget).
         let parts = vec![Category::PlanAndDoses.key().to_string()];
-        Draft { label: String::new(), parts, doses: false, days: LIFETIMES[0], error: None }
+        Draft { label: String::new(), parts, doses: false, checkins: false, days: LIFETIMES[0], error: None }
     }
 }
 
@@ -68,6 +71,7 @@ pub struct TokenView {
     pub label: String,
     pub reads: String,
     pub doses: bool,
+    pub checkins: bool,
     pub made: String,
     pub state: String,
     pub used: String,
@@ -88,6 +92,7 @@ impl TokenView {
             label: t.label.clone(),
             reads: if reads.is_empty() { "nothing".to_string() } else { reads.join(", ") },
             doses: t.record_doses,
+            checkins: t.record_checkins,
             made: day(t.made),
             used: t.last_used.map_or_else(|| "never used".to_string(), |u| format!("last used {}", day(u))),
             live: access_tokens::stopped(t, now).is_none(),
@@ -119,6 +124,12 @@ pub async fn show(
             "curl -H \"Authorization: Bearer {t}\" -H \"Content-Type: application/json\" -d '{{\"status\": \"taken\"}}' {base}/api/v1/doses"
         )
     });
+    let checkins = page.tokens.first().is_some_and(|t| t.checkins);
+    page.checkin_example = made.as_ref().filter(|_| checkins).map(|t| {
+        format!(
+            "curl -H \"Authorization: Bearer {t}\" -H \"Content-Type: application/json\" -d '{{\"wellbeing\": 6, \"symptoms\": {{\"anxiety\": 1}}}}' {base}/api/v1/checkins"
+        )
+    });
     page.made = made.map(|t| {
         let example = format!("curl -H \"Authorization: Bearer {t}\" {base}/api/v1/plans");
         (t, example)
@@ -144,13 +155,23 @@ async fn page(
         tokens,
         made: None,
         record_example: None,
+        checkin_example: None,
         notice: None,
         base: super::calendar::public_base(state, headers, secure),
     })
 }
 
+/// A token as asked for on the form.
+struct Asked {
+    label: String,
+    scope: Scope,
+    doses: bool,
+    checkins: bool,
+    days: i64,
+}
+
 /// The form read, or what is wrong with it in words.
-fn parse(pairs: &[(String, String)]) -> Result<(String, Scope, bool, i64), String> {
+fn parse(pairs: &[(String, String)]) -> Result<Asked, String> {
     let label = crate::form::value(pairs, "label").trim().to_string();
     if label.is_empty() {
         return Err("Give the token a name, so you know later what uses it (e.g. \"My dose widget\").".into());
@@ -174,6 +195,10 @@ fn parse(pairs: &[(String, String)]) -> Result<(String, Scope, bool, i64), Strin
     if doses && !scope.contains(Category::PlanAndDoses) {
         return Err("A token that records doses must read your plan and doses too: tick \"plan and doses\".".into());
     }
+    let checkins = crate::form::value(pairs, "checkins") == "yes";
+    if checkins && !scope.contains(Category::CheckinScores) && !scope.contains(Category::Questionnaires) {
+        return Err("A token that records check-ins or questionnaires must read them too: tick \"check-in scores\", \"questionnaires\" or both.".into());
+    }
     if scope.is_empty() {
         return Err("Tick at least one part of your record for the token to read.".into());
     }
@@ -181,7 +206,7 @@ fn parse(pairs: &[(String, String)]) -> Result<(String, Scope, bool, i64), Strin
     if !LIFETIMES.contains(&days) {
         return Err(format!("Choose how long the token works: {} days.", LIFETIMES.map(|d| d.to_string()).join(", ")));
     }
-    Ok((label, scope, doses, days))
+    Ok(Asked { label, scope, doses, checkins, days })
 }
 
 pub async fn make(
@@ -200,13 +225,14 @@ pub async fn make(
             Ok(p)
         }
     });
-    let (label, scope, doses, days) = match parsed {
+    let asked = match parsed {
         Ok(p) => p,
         Err(message) => {
             let draft = Draft {
                 label: crate::form::value(&pairs, "label"),
                 parts: pairs.iter().filter(|(k, _)| k == "part").map(|(_, v)| v.clone()).collect(),
                 doses: crate::form::value(&pairs, "doses") == "yes",
+                checkins: crate::form::value(&pairs, "checkins") == "yes",
                 days: crate::form::value(&pairs, "days").parse().unwrap_or(LIFETIMES[0]),
                 error: Some(message),
             };
@@ -215,13 +241,14 @@ pub async fn make(
     };
     let token = access_tokens::fresh();
     let expires = now
-        .checked_add(jiff::SignedDuration::from_hours(days * 24))
+        .checked_add(jiff::SignedDuration::from_hours(asked.days * 24))
         .map_err(|e| AppError::internal("a token's expiry", e))?;
     let new = taper_store::NewApiToken {
         token_hash: &access_tokens::stored_hash(&token),
-        label: &label,
-        scope: scope.bits(),
-        record_doses: doses,
+        label: &asked.label,
+        scope: asked.scope.bits(),
+        record_doses: asked.doses,
+        record_checkins: asked.checkins,
         expires,
     };
     state.store.api_token_add(person.id(), &new, now).await?;

@@ -13,10 +13,18 @@ use crate::{days_ago, rising_after_a_step};
 
 /// A token made through the form; it is shown once.
 async fn make_token(p: &Browser, label: &str, parts: &[&str], doses: bool) -> String {
+    make_token_recording(p, label, parts, doses, false).await
+}
+
+/// A token made through the form, which may record doses, and check-ins and questionnaires.
+async fn make_token_recording(p: &Browser, label: &str, parts: &[&str], doses: bool, checkins: bool) -> String {
     let mut form: Vec<(&str, &str)> = parts.iter().map(|k| ("part", *k)).collect();
     form.extend([("days", "30"), ("label", label)]);
     if doses {
         form.push(("doses", "yes"));
+    }
+    if checkins {
+        form.push(("checkins", "yes"));
     }
     let made = p.submit("/account/tokens", "/account/tokens", &form).await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", visible(&made));
@@ -30,6 +38,7 @@ async fn make_token(p: &Browser, label: &str, parts: &[&str], doses: bool) -> St
     // How to use it, with an example of recording a dose when the token may.
     assert!(page.has("id=\"token-example\""));
     assert_eq!(page.has("id=\"token-record-example\""), doses, "{}", visible(&page));
+    assert_eq!(page.has("id=\"token-checkin-example\""), checkins, "{}", visible(&page));
     assert!(!p.get("/account/tokens").await.has(&token), "the token is shown once");
     token
 }
@@ -220,6 +229,7 @@ async fn the_api_takes_only_a_working_token_never_a_session() {
             label: "old",
             scope: taper_core::consent::Scope::all().bits(),
             record_doses: true,
+            record_checkins: false,
             expires: now.checked_sub(jiff::SignedDuration::from_hours(1)).unwrap(),
         };
         app.store
@@ -287,7 +297,7 @@ async fn schemathesis_finds_nothing_wrong_with_the_api() {
                 "medication_history",
                 "withdrawal_or_return",
             ];
-            let token = make_token(&p, "schemathesis", &all, true).await;
+            let token = make_token_recording(&p, "schemathesis", &all, true, true).await;
             // On a blocking thread: the server answers on this test's own runtime.
             let (base, token) = (app.base.clone(), token.clone());
             let out = tokio::task::spawn_blocking(move || {
@@ -307,10 +317,128 @@ async fn schemathesis_finds_nothing_wrong_with_the_api() {
             .unwrap();
             let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
             assert!(out.status.success(), "schemathesis found failures:\n{text}");
-            assert!(text.contains("Tested: 7"), "every operation was exercised: {text}");
+            assert!(text.contains("Tested: 9"), "every operation was exercised: {text}");
             assert!(text.contains("passed") || text.contains("Passed"), "{text}");
             app
         }
+    })
+    .await;
+}
+
+/// Issue 22: "a JSON API for what the web app does". A check-in and a questionnaire recorded
+/// through the API pass the web form's own checks; an answer about self-harm is kept first,
+/// alerts the supporters who see that part, and every answer to it, a refusal too, carries crisis
+/// help for the person's country.
+#[tokio::test]
+async fn a_token_records_check_ins_and_questionnaires_and_an_answer_about_self_harm_brings_help() {
+    on_both(|app: TestApp| async move {
+        let (sam, dr) = crate::safety::sam_shares_with_dr_lee(&app).await;
+        let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
+        let reads_only = Api::new(&app, &make_token(&sam, "reader", &["checkin_scores"], false).await);
+        let (status, refused) = reads_only.post("/api/v1/checkins", json!({ "wellbeing": 6 })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        assert!(refused["error"].as_str().unwrap().contains("does not record check-ins"), "{refused}");
+        let token = make_token_recording(&sam, "My tracker", &["checkin_scores", "questionnaires"], false, true).await;
+        assert!(sam.get("/account/tokens").await.has("Records check-ins and questionnaires."));
+        let api = Api::new(&app, &token);
+        assert_eq!(api.get("/api/v1/me").await.1["token"]["records_checkins"], true);
+
+        // A check-in, as the web form keeps it.
+        let today = crate::london_today();
+        let (status, saved) =
+            api.post("/api/v1/checkins", json!({ "symptoms": { "anxiety": 2, "insomnia": 1 }, "rest_none": true, "wellbeing": 6, "sleep_hours": 7 })).await;
+        assert_eq!(status, StatusCode::CREATED, "{saved}");
+        assert_eq!(saved["date"], today.to_string());
+        assert!(saved["crisis"].is_null(), "{saved}");
+        let kept = app.store.checkin_on(sam_id, today).await.unwrap().unwrap();
+        assert_eq!((kept.wellbeing, kept.sleep_hours), (6, Some(7.0)));
+        assert_eq!(kept.scores.iter().flatten().sum::<u8>(), 3, "two answered, the rest none: {:?}", kept.scores);
+        assert_eq!(saved["burden"], json!(taper_core::symptoms::burden_shown(&kept.scores)));
+        // Not replaced unless asked; refusals name the field and change nothing.
+        for (body, field, status) in [
+            (json!({ "wellbeing": 3 }), "replace", StatusCode::CONFLICT),
+            (json!({ "wellbeing": 11, "replace": true }), "wellbeing", StatusCode::BAD_REQUEST),
+            (json!({ "wellbeing": 3, "symptoms": { "gloom": 1 }, "replace": true }), "symptoms.gloom", StatusCode::BAD_REQUEST),
+            (json!({ "wellbeing": 3, "symptoms": { "anxiety": 4 }, "replace": true }), "symptoms.anxiety", StatusCode::BAD_REQUEST),
+            (json!({ "wellbeing": 3, "note": "a note", "replace": true }), "note", StatusCode::FORBIDDEN),
+            (json!({ "wellbeing": 3, "date": days_ago(61), "replace": true }), "date", StatusCode::BAD_REQUEST),
+            (json!({ "wellbeing": 3, "mood": 2 }), "mood", StatusCode::BAD_REQUEST),
+        ] {
+            let (got, e) = api.post("/api/v1/checkins", body.clone()).await;
+            assert_eq!((got, e["field"].as_str()), (status, Some(field)), "{body}: {e}");
+            assert!(e.get("crisis").is_none(), "{e}");
+        }
+        assert_eq!(app.store.checkin_on(sam_id, today).await.unwrap().unwrap().wellbeing, 6, "nothing changed");
+        let (status, again) = api.post("/api/v1/checkins", json!({ "wellbeing": 4, "replace": true })).await;
+        assert_eq!(status, StatusCode::CREATED, "{again}");
+        assert_eq!(app.store.checkin_on(sam_id, today).await.unwrap().unwrap().wellbeing, 4);
+
+        // A yes to the daily question, in a body refused for another reason: kept, Dr Lee
+        // alerted, and the refusal carries help for Sam's country.
+        let yesterday = days_ago(1);
+        let (status, e) = api.post("/api/v1/checkins", json!({ "date": yesterday, "self_harm": true })).await;
+        assert_eq!((status, e["field"].as_str()), (StatusCode::BAD_REQUEST, Some("wellbeing")), "{e}");
+        let crisis = &e["crisis"];
+        assert!(crisis["message"].as_str().unwrap().contains("call your emergency number"), "{e}");
+        assert_eq!(crisis["countries"][0]["emergency"], "999", "{e}");
+        assert!(crisis["alerted"].as_str().unwrap().contains("Dr Lee will see an urgent note"), "{e}");
+        assert_eq!(crisis["safety_plan"], "/safety-plan");
+        let answers = app.store.daily_safety_answers(sam_id).await.unwrap();
+        assert!(answers.iter().any(|a| a.date.to_string() == yesterday), "kept for the day given");
+        assert!(dr.get("/caseload").await.has("urgent:</strong> Daily check-in: thoughts of self-harm"));
+        let (status, done) = api.post("/api/v1/checkins", json!({ "date": yesterday, "wellbeing": 2, "self_harm": true })).await;
+        assert_eq!(status, StatusCode::CREATED, "{done}");
+        assert_eq!(done["crisis"]["countries"][0]["emergency"], "999", "{done}");
+
+        // PHQ-9 with only question 9 answered: kept and alerted, the rest refused, help sent.
+        let mut answers = vec![Value::Null; 9];
+        answers[8] = json!(1);
+        let (status, e) = api.post("/api/v1/questionnaires", json!({ "questionnaire": "phq9", "answers": answers })).await;
+        assert_eq!((status, e["field"].as_str()), (StatusCode::BAD_REQUEST, Some("answers[0]")), "{e}");
+        assert!(e["crisis"]["alerted"].as_str().unwrap().contains("question 9 has been kept"), "{e}");
+        assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 1);
+        assert!(app.store.questionnaires(sam_id).await.unwrap().is_empty(), "nothing else kept");
+        let full = json!({ "questionnaire": "phq9", "answers": [1, 1, 0, 0, 0, 0, 0, 0, 1], "difficulty": 1 });
+        let (status, phq) = api.post("/api/v1/questionnaires", full.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{phq}");
+        assert_eq!((phq["total"].as_u64(), phq["max"].as_u64(), phq["item9"].as_u64()), (Some(3), Some(27), Some(1)));
+        assert!(phq["crisis"]["countries"].as_array().is_some_and(|c| !c.is_empty()), "{phq}");
+        // Sent again (an app retrying): kept once.
+        assert_eq!(api.post("/api/v1/questionnaires", full).await.0, StatusCode::CREATED);
+        assert_eq!(app.store.questionnaires(sam_id).await.unwrap().len(), 1);
+        // GAD-7: no question about self-harm, so no help is attached; its refusals name the field.
+        let (status, gad) =
+            api.post("/api/v1/questionnaires", json!({ "questionnaire": "gad7", "answers": [0, 1, 0, 0, 2, 1, 0] })).await;
+        assert_eq!(status, StatusCode::CREATED, "{gad}");
+        assert!(gad["crisis"].is_null() && gad["item9"].is_null(), "{gad}");
+        for (body, field) in [
+            (json!({ "questionnaire": "bdi", "answers": [] }), "questionnaire"),
+            (json!({ "questionnaire": "gad7", "answers": [0, 1] }), "answers"),
+            (json!({ "questionnaire": "gad7", "answers": [0, 1, 0, 0, 2, 1, 7] }), "answers[6]"),
+        ] {
+            let (got, e) = api.post("/api/v1/questionnaires", body.clone()).await;
+            assert_eq!((got, e["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{body}: {e}");
+        }
+        // A token of Sam's not allowed to record them: refused, but an answer about self-harm is
+        // still kept and brings help (it is Sam's own voice, whatever the token may do).
+        let before = app.store.daily_safety_answers(sam_id).await.unwrap().len();
+        let (status, e) = reads_only.post("/api/v1/checkins", json!({ "wellbeing": 3, "self_harm": true, "date": days_ago(2) })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+        assert_eq!(e["crisis"]["countries"][0]["emergency"], "999", "{e}");
+        assert_eq!(app.store.daily_safety_answers(sam_id).await.unwrap().len(), before + 1);
+        assert!(app.store.checkin_on(sam_id, crate::london_today().yesterday().unwrap().yesterday().unwrap()).await.unwrap().is_none(), "the rest is not");
+        let mut answers = vec![json!(0); 9];
+        answers[8] = json!(2);
+        let (status, e) = reads_only.post("/api/v1/questionnaires", json!({ "questionnaire": "phq9", "answers": answers })).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
+        assert!(e["crisis"]["alerted"].as_str().unwrap().contains("question 9 has been kept"), "{e}");
+        assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 3, "the partial, the full and this one");
+        assert_eq!(app.store.questionnaires(sam_id).await.unwrap().len(), 2, "the PHQ-9 and GAD-7 only");
+
+        // Every write is in Sam's access log, under the token's name.
+        let log = sam.get("/sharing").await;
+        assert!(log.has("recorded a check-in through the API") && log.has("recorded a PHQ-9 through the API"), "{}", visible(&log));
+        app
     })
     .await;
 }

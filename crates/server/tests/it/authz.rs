@@ -65,7 +65,7 @@ fn outcome(status: StatusCode, location: Option<&str>) -> &'static str {
 }
 
 async fn invite_code(p: &Browser) -> String {
-    let page = p.submit("/sharing", "/sharing/invite", &with_everything(&[("can_propose", "yes")])).await;
+    let page = p.invite(&with_everything(&[("can_propose", "yes")])).await;
     crate::sharing::invite_code(&page)
 }
 

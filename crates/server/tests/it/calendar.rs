@@ -167,7 +167,28 @@ async fn the_plan_and_scores_download_as_a_valid_fhir_r4_bundle() {
             .filter(|r| r["resourceType"] == "Observation")
             .filter_map(|r| r["code"]["coding"][0]["code"].as_str())
             .collect();
-        assert_eq!(codes, ["44261-6", "44260-8"], "the PHQ-9 total and item 9");
+        assert_eq!(codes, ["44261-6", "44260-8", "44249-1"], "the PHQ-9 total, item 9 and the panel");
+        // US Core's screening assessment: the panel has the total and item 9 as members.
+        let panel = resources.iter().find(|r| r["code"]["coding"][0]["code"] == "44249-1").unwrap();
+        let url_of = |code: &str| {
+            bundle["entry"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["resource"]["code"]["coding"][0]["code"] == code)
+                .unwrap()["fullUrl"]
+                .clone()
+        };
+        let members: Vec<&serde_json::Value> =
+            panel["hasMember"].as_array().unwrap().iter().map(|m| &m["reference"]).collect();
+        assert_eq!(members, [&url_of("44261-6"), &url_of("44260-8")]);
+        // The form travels with the answers, under the canonical URL the response names.
+        let form = resources.iter().find(|r| r["resourceType"] == "Questionnaire").expect("the PHQ-9 itself");
+        assert_eq!(form["url"], "http://loinc.org/q/44249-1");
+        assert_eq!(form["item"].as_array().unwrap().len(), 9);
+        // When the plan was made, not when it was exported.
+        let made = request["authoredOn"].as_str().unwrap();
+        assert!(made <= bundle["timestamp"].as_str().unwrap(), "{made}");
         let item9 = resources.iter().find(|r| r["code"]["coding"][0]["code"] == "44260-8").unwrap();
         assert_eq!(item9["valueInteger"], 1);
         // The answers travel as a QuestionnaireResponse the total is derived from.
@@ -207,9 +228,10 @@ async fn the_plan_and_scores_download_as_a_valid_fhir_r4_bundle() {
                 assert!(out.status.success(), "not valid FHIR R4: {}", String::from_utf8_lossy(&out.stderr));
                 let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
                 assert_eq!(
-                    read["resources"]["Observation"], 5,
-                    "the total, item 9, the day's burden, wellbeing, sleep"
+                    read["resources"]["Observation"], 6,
+                    "the total, item 9, the panel, the day's burden, wellbeing, sleep"
                 );
+                assert_eq!(read["resources"]["Questionnaire"], 1);
                 assert_eq!(read["resources"]["QuestionnaireResponse"], 1);
                 assert_eq!(read["resources"]["MedicationStatement"], 2);
                 assert_eq!(read["resources"]["Composition"], 1);

@@ -85,7 +85,7 @@ async fn a_supporter_with_permission_suggests_and_the_person_decides() {
         let viewer = app.browser();
         viewer.sign_up_as("v@example.org", "Val", "peer").await;
         for (b, propose) in [(&dr, "yes"), (&viewer, "")] {
-            let page = p.submit("/sharing", "/sharing/invite", &with_everything(&[("can_propose", propose)])).await;
+            let page = p.invite(&with_everything(&[("can_propose", propose)])).await;
             b.submit("/join", "/join", &[("code", &crate::sharing::invite_code(&page))]).await;
         }
         let pid = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;

@@ -141,3 +141,53 @@ async fn an_earlier_day_in_parts_is_recorded_time_by_time() {
     })
     .await;
 }
+
+/// A walk: a clinician saw the plan and the charts but never whether a dose was taken. With the
+/// plan shared, the person's page counts the doses before today and lists each; without it,
+/// nothing of them shows.
+#[tokio::test]
+async fn a_supporter_sees_the_doses_taken_and_missed_only_with_the_plan_shared() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up("p@example.org").await;
+        make_plan(&p, &days_ago(17), "14").await;
+        for (n, status) in [(5, "taken"), (4, "missed"), (20, "taken")] {
+            let day = days_ago(n);
+            let r = p.submit(&format!("/doses/{day}"), &format!("/doses/{day}"), &[("status", status)]).await;
+            // Twenty days ago is before the plan: refused, so nothing is counted for it.
+            let want = if n == 20 { StatusCode::BAD_REQUEST } else { StatusCode::SEE_OTHER };
+            assert_eq!(r.status, want, "{n} days ago");
+        }
+        let pid = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        let dr = app.browser();
+        dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
+        crate::sharing::share_with(&p, &dr).await;
+        let page = dr.get(&format!("/people/{pid}")).await;
+        assert!(page.has("Citalopram: doses recorded"), "{}", visible(&page));
+        // Thirteen days before today, one dose each: one taken, one missed, eleven unrecorded.
+        assert!(
+            page.has("Over the 13 days before today: 1 taken, 1 missed, 11 with nothing recorded."),
+            "{}",
+            visible(&page)
+        );
+        assert!(page.has("class=\"dose-counts gaps\""), "gaps are marked for the eye");
+        assert!(page.has("<tr class=\"missed\">"), "the missed dose's row is marked");
+        assert!(page.has("not recorded yet"), "today's dose, not yet due, is not called unrecorded");
+
+        // Shared without the plan: no doses at all.
+        let nurse = app.browser();
+        nurse.sign_up_as("n@example.org", "Nurse Ama", "clinician").await;
+        let without: Vec<(&str, &str)> = taper_core::consent::Category::ALL
+            .iter()
+            .filter(|c| **c != taper_core::consent::Category::PlanAndDoses)
+            .map(|c| ("share", c.key()))
+            .collect();
+        let invited = p.invite(&without).await;
+        nurse.submit("/join", "/join", &[("code", &crate::sharing::invite_code(&invited))]).await;
+        let page = nurse.get(&format!("/people/{pid}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.has("doses recorded") && !page.has("1 missed"), "{}", visible(&page));
+        app
+    })
+    .await;
+}

@@ -107,7 +107,7 @@ async fn notes_and_the_safety_plan_cannot_be_read_from_the_database_file() {
         );
         sam.submit("/safety-plan", "/safety-plan", &[("reasons", "SEALED-REASONS-MY-DOG")]).await;
         assert_eq!(crate::assess(&sam, "SEALED-ASSESSMENT-NOTE").await.status, StatusCode::OK);
-        sam.submit("/sharing", "/sharing/invite", &crate::sharing::with_everything(&[("label", "SEALED-LABEL")])).await;
+        sam.invite(&crate::sharing::with_everything(&[("label", "SEALED-LABEL")])).await;
         // A symptom of their own, named and answered.
         sam.submit("/checkin/own", "/checkin/own", &[("own", "SEALED-OWN-SYMPTOM")]).await;
         let yesterday = crate::london_today().yesterday().unwrap().to_string();
@@ -146,8 +146,7 @@ async fn a_supporters_reason_for_a_suggestion_cannot_be_read_from_the_database_f
         make_plan(&p, &days_ago(17), "14").await;
         let dr = app.browser();
         dr.sign_up_as("dr@example.org", "Dr Lee", "clinician").await;
-        let page =
-            p.submit("/sharing", "/sharing/invite", &crate::sharing::with_everything(&[("can_propose", "yes")])).await;
+        let page = p.invite(&crate::sharing::with_everything(&[("can_propose", "yes")])).await;
         dr.submit("/join", "/join", &[("code", &crate::sharing::invite_code(&page))]).await;
         let pid = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
         let form = [("kind", "slower"), ("step", "5"), ("reason", "SEALED-REASON-PANIC-ATTACKS")];

@@ -180,6 +180,15 @@ impl Browser {
         self.post_raw(path, &all).await
     }
 
+    /// Makes an invitation on Sharing, and opens the page that shows its code (once).
+    pub async fn invite(&self, form: &[(&str, &str)]) -> Page {
+        let made = self.submit("/sharing", "/sharing/invite", form).await;
+        match made.location.as_deref() {
+            Some(to) if made.status == StatusCode::SEE_OTHER => self.get(to.split('#').next().unwrap_or(to)).await,
+            _ => made,
+        }
+    }
+
     /// Signs in with the password every test account has.
     pub async fn sign_in(&self, email: &str) -> Page {
         self.submit("/login", "/login", &[("email", email), ("password", "correct horse battery")]).await

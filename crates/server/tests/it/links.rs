@@ -145,7 +145,7 @@ async fn a_smart_viewer_reads_the_bundle_through_the_manifest_with_the_passcode(
         assert_eq!(file["cty"], "application/fhir+json");
         assert_eq!(file["how"], "embedded");
         assert_eq!(file["resources"]["MedicationRequest"], 1, "{read}");
-        assert_eq!(file["resources"]["Observation"], 2, "the PHQ-9 total and item 9: {read}");
+        assert_eq!(file["resources"]["Observation"], 3, "the PHQ-9 total, item 9 and their panel: {read}");
         // A viewer that takes only short embedded files gets an address to fetch it from.
         let (link, code) = (shlink.clone(), passcode.clone());
         let read = tokio::task::spawn_blocking(move || check(&link, &code, &["10"])).await.unwrap().unwrap();

@@ -72,8 +72,7 @@ async fn nothing_a_person_types_reaches_the_log() {
             &[("warning_signs", "LogSecretPlan-31"), ("contact_phone", "0700 900 123")],
         )
         .await;
-        let invite =
-            sam.submit("/sharing", "/sharing/invite", &with_everything(&[("label", "LogSecretLabel-90")])).await;
+        let invite = sam.invite(&with_everything(&[("label", "LogSecretLabel-90")])).await;
         let code = crate::sharing::invite_code(&invite);
         let dr = app.browser();
         dr.sign_up_as("log-dr@example.org", "Dr Log", "clinician").await;

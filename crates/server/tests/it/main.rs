@@ -1085,7 +1085,7 @@ async fn the_export_holds_supporters_flag_notes_and_pending_invitations() {
             &[("key", &key), ("note", "RESOLVEMARK phoned"), ("kind", "resolved")],
         )
         .await;
-        sam.submit("/sharing", "/sharing/invite", &crate::sharing::with_everything(&[("label", "for my GP")])).await;
+        sam.invite(&crate::sharing::with_everything(&[("label", "for my GP")])).await;
         let export: serde_json::Value = serde_json::from_str(&sam.get("/account/export.json").await.body).unwrap();
         assert!(export["flag_notes"].to_string().contains("RESOLVEMARK phoned"), "{}", export["flag_notes"]);
         assert!(export["flag_notes"].to_string().contains("Dr Exp"));

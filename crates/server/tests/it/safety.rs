@@ -8,7 +8,7 @@ use crate::sharing::with_everything;
 use crate::sharing::{phq9, share_with};
 
 /// Sam, a person, shares with Dr Lee, a clinician who may suggest changes.
-async fn sam_shares_with_dr_lee(app: &TestApp) -> (Browser, Browser) {
+pub async fn sam_shares_with_dr_lee(app: &TestApp) -> (Browser, Browser) {
     let sam = app.browser();
     sam.sign_up_as("sam@example.org", "Sam", "person").await;
     let dr = app.browser();
@@ -68,7 +68,7 @@ async fn a_view_only_peer_cannot_close_a_clinicians_flag() {
         val.sign_up_as("val@example.org", "Val", "peer").await;
         share_with(&sam, &dr).await;
         // Val is invited to view only.
-        let page = sam.submit("/sharing", "/sharing/invite", &with_everything(&[("can_propose", "")])).await;
+        let page = sam.invite(&with_everything(&[("can_propose", "")])).await;
         val.submit("/join", "/join", &[("code", &crate::sharing::invite_code(&page))]).await;
         phq9(&sam, ["1", "1", "1", "1", "0", "0", "0", "0", "1"]).await;
         let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
@@ -486,7 +486,7 @@ async fn the_daily_safety_question_is_the_persons_choice_and_a_yes_routes_like_i
         let val = app.browser();
         val.sign_up_as("val@example.org", "Val", "peer").await;
         // Val is not given check-in scores.
-        let page = sam.submit("/sharing", "/sharing/invite", &[("share", "plan"), ("share", "questionnaires")]).await;
+        let page = sam.invite(&[("share", "plan"), ("share", "questionnaires")]).await;
         let code = crate::sharing::invite_code(&page);
         assert_eq!(val.submit("/join", "/join", &[("code", &code)]).await.status, StatusCode::SEE_OTHER);
 
@@ -614,23 +614,25 @@ async fn sign_up_offers_the_country_the_browsers_language_names() {
 
 /// Walk: an en-US browser with the time zone Asia/Kolkata kept "United States" and would have
 /// shown 911 and 988 first. Left at the browser's suggestion while the time zone lies elsewhere,
-/// the form asks once; what the person then chooses is kept.
+/// the time zone's country is taken and said where the account lands; a later walk (from Europe)
+/// found that asking instead refused the form and emptied both passwords. What the person then
+/// chooses themselves is kept.
 #[tokio::test]
-async fn sign_up_asks_when_the_suggested_country_and_the_time_zone_disagree() {
+async fn sign_up_takes_the_time_zones_country_over_the_languages_suggestion() {
     on_both(|app: TestApp| async move {
         let b = app.browser();
         let page = b.get("/signup").await;
         let token = page.csrf();
-        let form = |tz: &'static str, suggested: &'static str| {
+        let form = |email: &'static str, tz: &'static str, country: &'static str, suggested: &'static str| {
             vec![
                 ("csrf", token.clone()),
-                ("email", "kolkata@example.org".to_string()),
+                ("email", email.to_string()),
                 ("display_name", "Asha".to_string()),
                 ("role", "person".to_string()),
                 ("password", "correct horse battery".to_string()),
                 ("confirm", "correct horse battery".to_string()),
                 ("time_zone", tz.to_string()),
-                ("country", "US".to_string()),
+                ("country", country.to_string()),
                 ("country_suggested", suggested.to_string()),
             ]
         };
@@ -641,25 +643,40 @@ async fn sign_up_asks_when_the_suggested_country_and_the_time_zone_disagree() {
                 b.post_raw("/signup", &pairs).await
             }
         };
-        let asked = post(form("Asia/Kolkata", "US")).await;
-        assert!(
-            asked.has("Your time zone is in India, but this said United States. It now says India"),
-            "{}",
-            crate::forms::visible(&asked)
-        );
-        // Shown again with India chosen, to check and send (a walk had to find its country).
-        assert!(asked.has("<option value=\"IN\" selected>"), "{}", asked.body);
-        assert!(asked.has("name=\"country_suggested\" value=\"\""), "asked once");
-        assert!(app.store.user_by_email("kolkata@example.org").await.unwrap().is_none(), "nothing made yet");
-        // Another mistake first keeps the suggestion, so the question still comes (a walk: a
-        // missing time zone cleared it, and 911 and 988 came first for someone in London).
-        let no_zone = post(form("", "US")).await;
+        let made = post(form("kolkata@example.org", "Asia/Kolkata", "US", "US")).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", crate::forms::visible(&made));
+        assert_eq!(made.location.as_deref(), Some("/plan/new?country=from_zone"));
+        let user = app.store.user_by_email("kolkata@example.org").await.unwrap().unwrap();
+        assert_eq!(user.country.as_deref(), Some("IN"));
+        let landed = b.get("/plan/new?country=from_zone").await;
+        assert!(landed.has("Crisis help is set for India, the country of your time zone."), "{}", landed.body);
+        b.post_raw("/logout", &[("csrf", &landed.csrf())]).await;
+
+        // Another mistake on the form: it comes back with the time zone's country chosen and
+        // said, and the passwords' message; the suggestion is spent.
+        let page = b.get("/signup").await;
+        let mut f = form("lisbon@example.org", "Europe/Lisbon", "US", "US");
+        f[0].1 = page.csrf();
+        f[5].1 = "not the same at all".into();
+        let again = post(f).await;
+        assert!(again.has("The two passwords are not the same."), "{}", crate::forms::visible(&again));
+        assert!(again.has("<option value=\"PT\" selected>"), "{}", again.body);
+        assert!(again.has("id=\"country-note\""), "{}", again.body);
+        assert!(again.has("name=\"country_suggested\" value=\"\""), "{}", again.body);
+        assert!(app.store.user_by_email("lisbon@example.org").await.unwrap().is_none(), "nothing made yet");
+        // A missing time zone keeps the suggestion, so the time zone still decides once chosen (a
+        // walk: a missing time zone cleared it, and 911 and 988 came first for someone in London).
+        let mut f = form("london@example.org", "", "US", "US");
+        f[0].1 = page.csrf();
+        let no_zone = post(f).await;
         assert!(no_zone.has("Choose your time zone from the list"), "{}", crate::forms::visible(&no_zone));
         assert!(no_zone.has("name=\"country_suggested\" value=\"US\""), "{}", no_zone.body);
-        // The person keeps the United States on purpose: the form sent again carries no suggestion.
-        let made = post(form("Asia/Kolkata", "")).await;
-        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", crate::forms::visible(&made));
-        let user = app.store.user_by_email("kolkata@example.org").await.unwrap().unwrap();
+        // The person chooses the United States themselves: kept, and nothing is said on landing.
+        let mut f = form("lisbon@example.org", "Europe/Lisbon", "US", "");
+        f[0].1 = page.csrf();
+        let chosen = post(f).await;
+        assert_eq!(chosen.location.as_deref(), Some("/plan/new"), "{}", crate::forms::visible(&chosen));
+        let user = app.store.user_by_email("lisbon@example.org").await.unwrap().unwrap();
         assert_eq!(user.country.as_deref(), Some("US"));
         app
     })

@@ -20,7 +20,7 @@ pub fn invite_code(page: &crate::helpers::Page) -> String {
 }
 
 pub async fn share_with(owner: &Browser, supporter: &Browser) {
-    let page = owner.submit("/sharing", "/sharing/invite", &with_everything(&[("can_propose", "yes")])).await;
+    let page = owner.invite(&with_everything(&[("can_propose", "yes")])).await;
     let code = invite_code(&page);
     assert!(page.has(&format!("/join/{code}")), "a link to send");
     let joined = supporter.submit("/join", "/join", &[("code", &code)]).await;
@@ -118,8 +118,12 @@ async fn stopping_sharing_ends_access_at_once_and_codes_work_once_for_someone_el
     on_both(|app: TestApp| async move {
         let p = app.browser();
         p.sign_up_as("p@example.org", "Pat", "person").await;
-        let own = p.submit("/sharing", "/sharing/invite", &with_everything(&[])).await;
+        let own = p.invite(&with_everything(&[])).await;
         let code = crate::sharing::invite_code(&own);
+        // Shown once, after a redirect: a reload neither shows it again nor makes another (a walk).
+        assert!(!p.get("/sharing").await.has("id=\"invite-code\""), "the code is shown once");
+        let pat = app.store.user_by_email("p@example.org").await.unwrap().unwrap().id;
+        assert_eq!(app.store.pending_invites(pat, jiff::Timestamp::now()).await.unwrap().len(), 1);
         let self_use = p.submit("/join", "/join", &[("code", &code)]).await;
         assert!(self_use.has("cannot accept an invitation code"), "{}", self_use.body);
         let dr = app.browser();
@@ -135,7 +139,9 @@ async fn stopping_sharing_ends_access_at_once_and_codes_work_once_for_someone_el
         assert_eq!(late.get(&format!("/people/{pid}")).await.status, StatusCode::NOT_FOUND);
         let share = app.store.shares_of(pid).await.unwrap()[0].id;
         let revoked = p.submit("/sharing", &format!("/sharing/{share}/revoke"), &[]).await;
-        assert!(revoked.has("Sharing stopped"));
+        // Said after a redirect, so a reload changes nothing (a walk).
+        assert_eq!(revoked.location.as_deref(), Some("/sharing?done=stopped"));
+        assert!(p.get("/sharing?done=stopped").await.has("Sharing stopped"));
         assert_eq!(dr.get(&format!("/people/{pid}")).await.status, StatusCode::NOT_FOUND);
         let caseload = dr.get("/caseload").await;
         assert!(!caseload.has("Pat"));
@@ -254,7 +260,7 @@ async fn the_invitation_says_what_is_shared_and_only_a_supporter_account_can_acc
             assert!(form.has(shared), "consent names {shared}");
         }
         assert!(form.has("will not see your safety plan"));
-        let page = sam.submit("/sharing", "/sharing/invite", &with_everything(&[])).await;
+        let page = sam.invite(&with_everything(&[])).await;
         let code = crate::sharing::invite_code(&page);
 
         // Another person's own account is refused, and the code is not used up.
@@ -285,19 +291,19 @@ async fn an_invitation_not_yet_accepted_is_listed_with_its_note_and_can_be_cance
     on_both(|app: TestApp| async move {
         let sam = app.browser();
         sam.sign_up_as("sam@example.org", "Sam", "person").await;
-        let page = sam
-            .submit("/sharing", "/sharing/invite", &with_everything(&[("label", "for Dr Lee at the surgery")]))
-            .await;
+        let page = sam.invite(&with_everything(&[("label", "for Dr Lee at the surgery")])).await;
         let code = crate::sharing::invite_code(&page);
         assert!(page.has("Invitations not yet accepted") && page.has("for Dr Lee at the surgery"));
         // A note too long is refused by name, and nothing is made.
-        let long = sam.submit("/sharing", "/sharing/invite", &with_everything(&[("label", &"x".repeat(81))])).await;
+        let long = sam.invite(&with_everything(&[("label", &"x".repeat(81))])).await;
         assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(long.has("up to 80 characters"));
         let sam_id = app.store.user_by_email("sam@example.org").await.unwrap().unwrap().id;
         let pending = app.store.pending_invites(sam_id, jiff::Timestamp::now()).await.unwrap();
         assert_eq!(pending.len(), 1);
-        let cancelled = sam.submit("/sharing", &format!("/sharing/invites/{}/cancel", pending[0].handle), &[]).await;
+        let cancel = sam.submit("/sharing", &format!("/sharing/invites/{}/cancel", pending[0].handle), &[]).await;
+        assert_eq!(cancel.location.as_deref(), Some("/sharing?done=cancelled"));
+        let cancelled = sam.get("/sharing?done=cancelled").await;
         assert!(cancelled.has("Invitation cancelled"), "{}", cancelled.body);
         assert!(!cancelled.has("for Dr Lee at the surgery"));
         let dr = app.browser();
@@ -324,13 +330,13 @@ async fn a_person_chooses_what_each_supporter_sees_and_can_change_it() {
         for c in taper_core::consent::Category::ALL {
             assert!(form.has(&format!("name=\"share\" value=\"{}\" checked", c.key())), "{c:?} ticked by default");
         }
-        let none = sam.submit("/sharing", "/sharing/invite", &[("label", "nobody")]).await;
+        let none = sam.invite(&[("label", "nobody")]).await;
         assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(none.has("Choose at least one part of your record to share."));
-        let odd = sam.submit("/sharing", "/sharing/invite", &[("share", "passwords")]).await;
+        let odd = sam.invite(&[("share", "passwords")]).await;
         assert!(odd.has("&#39;passwords&#39; is not something Taper can share"), "{}", odd.body);
 
-        let page = sam.submit("/sharing", "/sharing/invite", &[("share", "plan"), ("share", "questionnaires")]).await;
+        let page = sam.invite(&[("share", "plan"), ("share", "questionnaires")]).await;
         assert!(page.has("will see plan and doses, questionnaires"), "{}", page.body);
         let code = crate::sharing::invite_code(&page);
         assert_eq!(dr.submit("/join", "/join", &[("code", &code)]).await.status, StatusCode::SEE_OTHER);
@@ -373,7 +379,9 @@ async fn a_person_chooses_what_each_supporter_sees_and_can_change_it() {
         let emptied = sam.submit("/sharing", &scope, &[]).await;
         assert_eq!(emptied.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(emptied.has("Stop sharing"), "nothing at all is what stopping is for");
-        let changed = sam.submit("/sharing", &scope, &[("share", "plan"), ("share", "checkin_notes")]).await;
+        let change = sam.submit("/sharing", &scope, &[("share", "plan"), ("share", "checkin_notes")]).await;
+        assert_eq!(change.location.as_deref(), Some("/sharing?done=saved"));
+        let changed = sam.get("/sharing?done=saved").await;
         assert!(changed.has("Saved. From now on they see only what is ticked."));
         assert!(changed.has("sees plan and doses, check-in notes"));
         let seen = dr.get(&format!("/people/{sam_id}")).await;
@@ -597,7 +605,7 @@ async fn notes_shared_alone_never_draw_the_scores() {
         for d in 0..3 {
             crate::check_in_with_note(&sam, &crate::days_ago(d), "NOTE-SHARED").await;
         }
-        let page = sam.submit("/sharing", "/sharing/invite", &[("share", "checkin_notes")]).await;
+        let page = sam.invite(&[("share", "checkin_notes")]).await;
         let code = invite_code(&page);
         let dr = app.browser();
         dr.sign_up_as("notesdr@example.org", "Dr Lee", "clinician").await;
@@ -681,7 +689,7 @@ async fn an_invitation_link_opened_signed_out_says_how_to_accept_it() {
     on_both(|app: TestApp| async move {
         let p = app.browser();
         p.sign_up_as("inviter@example.org", "Ines", "person").await;
-        let page = p.submit("/sharing", "/sharing/invite", &crate::sharing::with_everything(&[])).await;
+        let page = p.invite(&crate::sharing::with_everything(&[])).await;
         let code = invite_code(&page);
         // Shown as the form keeps it: letters and digits only.
         let bare = code.replace('-', "");

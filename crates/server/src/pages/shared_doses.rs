@@ -1,0 +1,110 @@
+//! What a supporter sees of the doses a person recorded, when they share their plan (a walk: the
+//! clinician saw the plan and the charts but never whether a dose was taken or missed, though a
+//! missed dose on a taper is itself a cause of withdrawal symptoms).
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use taper_store::{DoseRecord, DoseStatus};
+
+use super::{long_date, mg};
+use crate::AppState;
+use crate::error::AppResult;
+use crate::timeline::Course;
+
+/// Days of recorded doses on a supporter's page, today included.
+pub const DAYS: i32 = 14;
+
+/// One plan's doses over the last `DAYS` days, newest first, with the counts before today.
+pub struct DoseLog {
+    pub drug: String,
+    /// "Over the 13 days before today: 24 taken, 1 missed, 1 with nothing recorded."
+    pub counts: String,
+    /// Any dose before today missed or left unrecorded: the summary is marked for the eye.
+    pub gaps: bool,
+    pub rows: Vec<DoseRow>,
+}
+
+pub struct DoseRow {
+    pub date: String,
+    pub time: String,
+    pub amount: String,
+    /// "taken (marked at 08:10)", "missed", "nothing recorded", "not recorded yet" (today).
+    pub recorded: String,
+    pub missed: bool,
+}
+
+/// The dose logs of `plans`, each read for the owner's last `DAYS` days.
+pub async fn logs(
+    state: &AppState,
+    owner: taper_store::UserId,
+    tz: &TimeZone,
+    plans: &[&Course],
+    today: Date,
+) -> AppResult<Vec<DoseLog>> {
+    let from = today.checked_sub(jiff::Span::new().days(DAYS - 1)).unwrap_or(today);
+    let mut logs = Vec::with_capacity(plans.len());
+    for course in plans {
+        let records = state.store.doses_between(owner, course.plan_id, from, today).await?;
+        logs.push(log_of(course, tz, &records, from, today));
+    }
+    Ok(logs)
+}
+
+/// `course`'s planned doses from `from` to `today` beside `records`.
+fn log_of(course: &Course, tz: &TimeZone, records: &[DoseRecord], from: Date, today: Date) -> DoseLog {
+    let mut rows = Vec::new();
+    let (mut taken, mut missed, mut blank) = (0, 0, 0);
+    let mut date = today;
+    while date >= from {
+        for d in course.doses_of(date).unwrap_or_default() {
+            let record = records.iter().find(|r| r.date == date && r.time == d.minutes);
+            let recorded = match record {
+                Some(r) => crate::dose_records::said_of(tz, r.status, r.date, r.recorded_at),
+                None if date == today => "not recorded yet".to_string(),
+                None => "nothing recorded".to_string(),
+            };
+            // Today's doses may not be due yet: only earlier days are counted.
+            if date < today {
+                match record.map(|r| r.status) {
+                    Some(DoseStatus::Taken) => taken += 1,
+                    Some(DoseStatus::Missed) => missed += 1,
+                    None => blank += 1,
+                }
+            }
+            let missed = record.is_some_and(|r| r.status == DoseStatus::Missed);
+            rows.push(DoseRow { date: long_date(date), time: d.time, amount: mg(d.mg), recorded, missed });
+        }
+        let Ok(before) = date.yesterday() else { break };
+        date = before;
+    }
+    DoseLog {
+        drug: course.current().plan.drug_name.clone(),
+        counts: counts(taken, missed, blank),
+        gaps: missed + blank > 0,
+        rows,
+    }
+}
+
+fn counts(taken: u32, missed: u32, blank: u32) -> String {
+    if taken + missed + blank == 0 {
+        return "No doses were planned before today in these days.".to_string();
+    }
+    let days = DAYS - 1;
+    let mut parts = vec![format!("{taken} taken"), format!("{missed} missed")];
+    if blank > 0 {
+        parts.push(format!("{blank} with nothing recorded"));
+    }
+    format!("Over the {days} days before today: {}.", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_name_missed_and_unrecorded_doses_apart() {
+        assert_eq!(counts(12, 1, 0), "Over the 13 days before today: 12 taken, 1 missed.");
+        assert_eq!(counts(10, 0, 3), "Over the 13 days before today: 10 taken, 0 missed, 3 with nothing recorded.");
+        assert_eq!(counts(0, 0, 0), "No doses were planned before today in these days.");
+    }
+}
