@@ -323,6 +323,38 @@ impl Course {
         course::changes(&self.segments, until)
     }
 
+    /// How the dose on `on` is prepared: the day's own way on a day between steps, else its step's.
+    pub fn instruction(&self, on: &OnDate, step: &crate::settings::StoredStep) -> String {
+        self.day_of(on).map_or_else(|| step.instruction.clone(), |d| d.instruction.clone())
+    }
+
+    /// The days after `from`, up to `until`, on which a step begins or the way of preparing the
+    /// dose changes, whether or not the dose does (a walk: with tapering strips the days between
+    /// steps had already reached a step's dose, so its first day, made from tablets, was no
+    /// "change" and neither the prescriber's summary nor the pharmacy's directions showed it).
+    pub fn turns(&self, from: Date, until: Date) -> Vec<Date> {
+        let mut out = Vec::new();
+        let mut before = self.on(from).map(|(on, step)| ((on.segment, on.step), self.instruction(&on, step)));
+        let mut day = from;
+        while day < until {
+            let Ok(next) = day.tomorrow() else { break };
+            day = next;
+            let now = self.on(day).map(|(on, step)| ((on.segment, on.step), self.instruction(&on, step)));
+            let turned = match (&before, &now) {
+                (Some((was, how_was)), Some((is, how))) => {
+                    was != is || (how != how_was && self.on(day).is_some_and(|(on, _)| on.daily.is_none()))
+                }
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            if turned {
+                out.push(day);
+            }
+            before = now;
+        }
+        out
+    }
+
     /// While the plan holds: the day its next step would have come before the hold, from the
     /// revision before it (so going on is never sooner than the prescriber agreed).
     pub fn step_due_before_hold(&self) -> Option<Date> {

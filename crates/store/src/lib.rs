@@ -95,6 +95,8 @@ pub struct Store {
     sealer: Option<std::sync::Arc<seal::Sealer>>,
     /// Sessions kept in memory by the one server of an SQLite database (`sessions`).
     sessions: Option<std::sync::Arc<sessions::SessionMemory>>,
+    /// Throttle counts kept in memory by the same server (`throttle`).
+    throttle: Option<std::sync::Arc<throttle::ThrottleMemory>>,
     /// SQLite: this process's turn to write, taken by `begin_write`.
     write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
@@ -262,7 +264,7 @@ impl Store {
             }
         }
         let write_turn = (backend == Backend::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
-        let store = Store { pool, backend, sealer: None, sessions: None, write_turn };
+        let store = Store { pool, backend, sealer: None, sessions: None, throttle: None, write_turn };
         store.make_version_triggers().await?;
         Ok(store)
     }

@@ -68,12 +68,13 @@ impl SessionMemory {
 }
 
 impl Store {
-    /// This store, keeping sessions in memory if it is on SQLite (see the module's note); for the
-    /// one server of the database only.
+    /// This store, keeping sessions and throttle counts in memory if it is on SQLite (see the
+    /// module's note and `throttle`'s); for the one server of the database only.
     #[must_use]
     pub fn with_sessions_in_memory(mut self) -> Store {
         if self.backend == Backend::Sqlite {
             self.sessions = Some(Arc::new(SessionMemory::default()));
+            self.throttle = Some(Arc::new(crate::throttle::ThrottleMemory::default()));
         }
         self
     }

@@ -569,6 +569,59 @@ async fn concurrent_redemptions_all_succeed() {
     .await;
 }
 
+/// Issue 21: the one server of an SQLite database counts attempts in memory. It must answer as
+/// the table does: the same sequence of attempts, clears and sweeps, with clocks that step back a
+/// little as concurrent requests' do, gives the same answers and keeps the same number of keys.
+#[tokio::test]
+async fn the_throttle_in_memory_answers_as_the_table_does() {
+    let (a, b) = (Scratch::sqlite(), Scratch::sqlite());
+    let table = Store::connect(&a.url).await.unwrap();
+    let memory = Store::connect(&b.url).await.unwrap().with_sessions_in_memory();
+    let (window, max) = (jiff::SignedDuration::from_mins(1), jiff::SignedDuration::from_secs(10));
+    // A fixed linear congruential sequence: the same every run, varied enough to cross windows,
+    // waits and the cap.
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let mut t = now().as_millisecond();
+    let (mut refused, mut swept) = (0, 0);
+    for step in 0..3000 {
+        t += next(4000) as i64 - 300;
+        let at = Timestamp::from_millisecond(t).unwrap();
+        let key = format!("k{}", next(4));
+        match next(50) {
+            0 => {
+                table.throttle_clear(&key).await.unwrap();
+                memory.throttle_clear(&key).await.unwrap();
+            }
+            1 => {
+                let before = at.checked_sub(jiff::SignedDuration::from_secs(20)).unwrap();
+                let gone = table.throttle_sweep(before, at).await.unwrap();
+                assert_eq!(memory.throttle_sweep(before, at).await.unwrap(), gone, "step {step}: sweep");
+                swept += gone;
+            }
+            _ => {
+                let want = table.throttle_attempt(&key, at, 3, window, max).await.unwrap();
+                let got = memory.throttle_attempt(&key, at, 3, window, max).await.unwrap();
+                assert_eq!(got, want, "step {step}: {key} at {at}");
+                refused += usize::from(want.is_some());
+                let waits = table.throttle_wait(&key, at).await.unwrap();
+                assert_eq!(memory.throttle_wait(&key, at).await.unwrap(), waits, "step {step}: wait");
+            }
+        }
+        assert_eq!(memory.throttle_rows().await.unwrap(), table.throttle_rows().await.unwrap(), "step {step}");
+    }
+    assert!(refused > 100 && swept > 10, "the sequence reached waits ({refused}) and sweeps ({swept})");
+    // Nothing of the memory's counts reached its database.
+    assert_eq!(Store::connect(&b.url).await.unwrap().throttle_rows().await.unwrap(), 0);
+    table.close().await;
+    memory.close().await;
+    a.remove().await;
+    b.remove().await;
+}
+
 /// Security probe M1/M2: failed sign-ins were counted in one process's memory, grew without
 /// bound, raced (134 of 240 concurrent attempts passed a limit of 100) and locked the owner out.
 /// The throttle is one row per key in the database, counted in one statement.

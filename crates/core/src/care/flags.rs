@@ -313,7 +313,11 @@ fn self_harm_flags(i: &Input) -> Vec<Flag> {
             title: "Daily check-in: thoughts of self-harm: check in with them about safety".into(),
             data: vec![
                 format!("On {date}, asked \"{}\", they answered \"Yes\"", crate::measures::DAILY_SAFETY_QUESTION),
-                "They chose to be asked this each day; it routes like PHQ-9 item 9 above zero.".into(),
+                // Not "they chose to be asked": an app of theirs may send it with the question
+                // off (a walk read that untrue sentence in a prescriber's PDF).
+                "Asked at check-in when they switch it on, or by an app of theirs in the same words; a yes routes \
+                 like PHQ-9 item 9 above zero."
+                    .into(),
                 "Any answer above zero calls for a structured risk assessment; it is not a diagnosis.".into(),
             ],
             source: "simon2013",

@@ -46,8 +46,10 @@ pub struct NewCheckIn {
     /// A note in the person's words (needs a token that reads check-in notes).
     #[serde(default)]
     pub note: Option<String>,
-    /// The daily question: any thoughts of harming yourself today? True keeps the answer first,
-    /// alerts the people the person shares check-in scores with, and returns crisis help.
+    /// The daily question, to be asked in these words: "Since your last check-in, have you had
+    /// thoughts that you would be better off dead, or of hurting yourself in some way?" True
+    /// keeps the answer first, alerts the people the person shares check-in scores with, and
+    /// returns crisis help.
     #[serde(default)]
     pub self_harm: bool,
     /// True to replace the day's check-in, when it has one (else 409).
@@ -275,5 +277,16 @@ fn text(fields: &Map<String, Value>, name: &str) -> ApiResult<Option<String>> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(ApiError::field(name, format!("{name} is text (a string), or left out."))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The flag a "yes" raises says it was asked in these words: the API asks apps to use them.
+    #[test]
+    fn the_api_document_gives_the_daily_question_in_its_own_words() {
+        let doc = super::super::document().replace("\\n", " ");
+        let doc = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(doc.contains(taper_core::measures::DAILY_SAFETY_QUESTION), "{doc}");
     }
 }

@@ -45,7 +45,9 @@ pub struct QuestionnaireSaved {
     pub band: String,
     /// PHQ-9 question 9, 0 to 3; null for GAD-7.
     pub item9: Option<u8>,
-    /// Against the same questionnaire's previous result, by its reliable change.
+    /// Against the same questionnaire's latest result of an earlier day, by its reliable change
+    /// ("reliable improvement", "reliable deterioration", "no reliable change"; "taken again the
+    /// same day: not compared"); null for the first.
     pub change: Option<String>,
     /// Present when PHQ-9 question 9 was above zero: show it to the person first.
     pub crisis: Option<Crisis>,
@@ -118,7 +120,8 @@ pub async fn record(
     let before = if resent.is_some() { &mine[..mine.len() - 1] } else { &mine[..] };
     let scoring = state.measures.of(inst);
     let total: u32 = items.iter().map(|&v| u32::from(v)).sum();
-    let change = before.last().map(|p| super::reads::change_words(scoring.change(p.total, total)).to_string());
+    let earlier: Vec<&taper_store::QuestionnaireRecord> = before.iter().collect();
+    let change = super::reads::change_against(&state, inst, &earlier, today, total);
     Ok((
         StatusCode::CREATED,
         Json(QuestionnaireSaved {

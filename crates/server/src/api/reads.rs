@@ -413,8 +413,29 @@ pub struct QuestionnaireResult {
     pub band: String,
     /// PHQ-9 question 9 (thoughts of self-harm), 0-3; null for GAD-7.
     pub item9: Option<u8>,
-    /// Against the same questionnaire's previous result, by its reliable change.
+    /// Against the same questionnaire's latest result of an earlier day, by its reliable change
+    /// ("reliable improvement", "reliable deterioration", "no reliable change"; "taken again the
+    /// same day: not compared"); null for the first.
     pub change: Option<String>,
+}
+
+/// A score's reliable change against the latest of `earlier` (the same questionnaire's, oldest
+/// first) taken on an earlier day, as the web app reads it: a retake the same day answers for the
+/// same fortnight and is never read as a change (a walk saw "reliable deterioration" here and
+/// "retaken the same day, not compared" on the clinician's page).
+pub fn change_against(
+    state: &AppState,
+    inst: Instrument,
+    earlier: &[&taper_store::QuestionnaireRecord],
+    on: jiff::civil::Date,
+    total: u32,
+) -> Option<String> {
+    let (_, previous) = taper_core::measures::compared_with(earlier, on, |r| r.date);
+    match previous {
+        Some(p) => Some(change_words(state.measures.of(inst).change(p.total, total)).to_string()),
+        None if earlier.iter().any(|r| r.date == on) => Some("taken again the same day: not compared".to_string()),
+        None => None,
+    }
 }
 
 /// A reliable change as the API says it.
@@ -441,8 +462,9 @@ pub async fn questionnaires(State(state): State<AppState>, caller: Caller) -> Ap
     for (i, q) in all.iter().enumerate() {
         let Some(inst) = Instrument::from_key(&q.instrument) else { continue };
         let scoring = state.measures.of(inst);
-        let before = all[..i].iter().rev().find(|p| p.instrument == q.instrument);
-        let change = before.map(|p| change_words(scoring.change(p.total, q.total)));
+        let earlier: Vec<&taper_store::QuestionnaireRecord> =
+            all[..i].iter().filter(|p| p.instrument == q.instrument).collect();
+        let change = change_against(&state, inst, &earlier, q.date, q.total);
         results.push(QuestionnaireResult {
             instrument: inst.key().to_string(),
             name: inst.name().to_string(),
@@ -451,7 +473,7 @@ pub async fn questionnaires(State(state): State<AppState>, caller: Caller) -> Ap
             max: inst.max(),
             band: scoring.band(q.total).to_string(),
             item9: q.item9,
-            change: change.map(str::to_string),
+            change,
         });
     }
     let crisis_help = results.iter().any(|r| r.item9.is_some_and(|v| v > 0)).then(|| "/crisis".to_string());

@@ -164,13 +164,17 @@ fn dose_changes(state: &AppState, course: &Course, today: Date) -> Vec<Event> {
     let last = changes.len().checked_sub(1);
     let mut out = Vec::new();
     for (k, change) in changes.iter().enumerate() {
-        let instruction = course.on(change.date).map(|(_, step)| step.instruction.as_str());
+        // That day's own preparation: on a day between steps (tapering strips, daily cuts) it is
+        // the day's, not its step's (a walk read "9.5 mg: 2 × 5 mg tablet", the step's 10 mg).
+        let instruction = course
+            .on(change.date)
+            .map(|(on, step)| course.day_of(&on).map_or_else(|| step.instruction.clone(), |d| d.instruction.clone()));
         let c = ics::DoseChange {
             date: change.date,
             drug: &drug,
             from_mg: change.from_mg,
             to_mg: change.to_mg,
-            instruction,
+            instruction: instruction.as_deref(),
             last: Some(k) == last,
         };
         out.push(ics::dose_change(format!("{}-{}@taper", course.plan_id, change.date), &c));

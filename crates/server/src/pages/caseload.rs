@@ -366,7 +366,13 @@ async fn person_page(state: &AppState, viewer: &Person, id: &str, q: &Notice, dr
         if sees(Category::Questionnaires) { r.questionnaires.as_deref().unwrap_or_default() } else { &[] };
     let course = r.course.as_ref().filter(|_| sees(Category::PlanAndDoses));
     let drug = course.map(|c| c.drug_name(&state.catalogue)).unwrap_or_default();
-    let chart = shared_chart(&r, analysis, (course, &drug), days, questionnaires)?;
+    // Nothing the chart draws is shared: no empty frame, a sentence (a walk read an empty chart).
+    let draws = [Category::PlanAndDoses, Category::CheckinScores, Category::Questionnaires];
+    let chart = if draws.into_iter().any(sees) {
+        shared_chart(&r, analysis, (course, &drug), days, questionnaires)?
+    } else {
+        String::new()
+    };
     let score_views = score_views(&state, questionnaires);
     let plans: Vec<&timeline::Course> =
         r.course.iter().chain(&r.others).filter(|_| sees(Category::PlanAndDoses)).collect();
@@ -383,7 +389,7 @@ async fn person_page(state: &AppState, viewer: &Person, id: &str, q: &Notice, dr
         id: share.owner.to_string(),
         name: share.owner_name.clone(),
         can_propose: share.can_propose && course.is_some(),
-        summary: chart_summary(analysis, &drug, plans.len()),
+        summary: chart_summary(analysis, &drug, plans.len(), sees(Category::CheckinScores)),
         dose: dose_line(&r, share.scope),
         chart,
         flags: flag_views(&state, &r, viewer, share.scope),
@@ -392,22 +398,8 @@ async fn person_page(state: &AppState, viewer: &Person, id: &str, q: &Notice, dr
         checkins: checkin_rows(&recent, share.scope),
         max_burden: taper_core::symptoms::MAX_BURDEN,
         burden_scale: taper_core::symptoms::burden_scale_words(),
-        notice: match (&q.resolved, &q.noted, &q.proposed) {
-            (Some(_), _, _) => Some("Flag resolved; your note is kept with it.".to_string()),
-            (_, Some(_), _) => {
-                Some("Noted. Your note is shown to the others who support them, and the flag stays open.".to_string())
-            }
-            (_, _, Some(_)) => Some("Suggestion sent. It waits for them to accept or decline.".to_string()),
-            _ => None,
-        },
-        assessments: if sees(Category::WithdrawalOrReturn) {
-            state.store.assessments(share.owner).await?
-        } else {
-            vec![]
-        }
-        .into_iter()
-        .map(|a| (a.date.to_string(), crate::pages::history::leaning_words(&a.leaning).to_string(), a.note))
-        .collect(),
+        notice: notice_words(q),
+        assessments: assessments_shared(&state, share.owner, sees(Category::WithdrawalOrReturn)).await?,
         pace: if sees(Category::MedicationHistory) {
             crate::pages::history::advice_for(&state, share.owner, r.today).await?.explanation
         } else {
@@ -420,14 +412,44 @@ async fn person_page(state: &AppState, viewer: &Person, id: &str, q: &Notice, dr
     Ok(page)
 }
 
-/// What the chart shows, in words; with several plans, which one its dose panel draws.
-fn chart_summary(analysis: &taper_core::waves::Analysis, drug: &str, plans: usize) -> String {
-    match plans.saturating_sub(1) {
-        0 => analysis.summary(),
-        1 => format!("{} The dose panel shows {drug}; the 1 other plan is listed below.", analysis.summary()),
-        others => {
-            format!("{} The dose panel shows {drug}; the {others} other plans are listed below.", analysis.summary())
+/// What the page says after a form sent from it.
+fn notice_words(q: &Notice) -> Option<String> {
+    match (&q.resolved, &q.noted, &q.proposed) {
+        (Some(_), _, _) => Some("Flag resolved; your note is kept with it.".to_string()),
+        (_, Some(_), _) => {
+            Some("Noted. Your note is shown to the others who support them, and the flag stays open.".to_string())
         }
+        (_, _, Some(_)) => Some("Suggestion sent. It waits for them to accept or decline.".to_string()),
+        _ => None,
+    }
+}
+
+/// The person's own answers in "Withdrawal or return?", when they share them: (date, leaning, note).
+async fn assessments_shared(
+    state: &AppState,
+    owner: taper_store::UserId,
+    shared: bool,
+) -> AppResult<Vec<(String, String, String)>> {
+    if !shared {
+        return Ok(vec![]);
+    }
+    Ok((state.store.assessments(owner).await?.into_iter())
+        .map(|a| (a.date.to_string(), crate::pages::history::leaning_words(&a.leaning).to_string(), a.note))
+        .collect())
+}
+
+/// What the chart shows, in words; with several plans, which one its dose panel draws. Without
+/// the check-in scores shared, says so rather than "no check-ins".
+fn chart_summary(analysis: &taper_core::waves::Analysis, drug: &str, plans: usize, scores: bool) -> String {
+    let waves = if scores {
+        analysis.summary()
+    } else {
+        "They do not share their check-in scores with you, so no symptoms or waves are shown.".to_string()
+    };
+    match plans.saturating_sub(1) {
+        0 => waves,
+        1 => format!("{waves} The dose panel shows {drug}; the 1 other plan is listed below."),
+        others => format!("{waves} The dose panel shows {drug}; the {others} other plans are listed below."),
     }
 }
 

@@ -133,14 +133,11 @@ const DIRECTIONS_SHOWN: usize = 12;
 /// a pharmacist could not write a label from quantities alone).
 fn directions(state: &AppState, course: &Course, today: Date, days: i64) -> Section {
     let end = today.saturating_add((days - 1).days());
+    // Each step's first day and each change of how the dose is prepared: a step's day made from
+    // tablets between days of strips at the same dose had no direction (a walk).
     let mut starts = vec![today];
     starts.extend(
-        course
-            .changes(end)
-            .iter()
-            .filter(|ch| ch.date > today && ch.date <= end)
-            .filter(|ch| course.on(ch.date).is_some_and(|(on, _)| on.daily.is_none()))
-            .map(|ch| ch.date),
+        course.turns(today, end).into_iter().filter(|d| course.on(*d).is_some_and(|(on, _)| on.daily.is_none())),
     );
     let rows: Vec<Vec<String>> = starts
         .iter()

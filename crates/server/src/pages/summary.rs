@@ -197,34 +197,36 @@ fn plan_ahead(r: &Record) -> Option<Section> {
     let mut rows = Vec::new();
     let mut counted = Vec::new();
     for c in r.course.iter().chain(&r.others) {
-        let ahead = c.changes(r.today.saturating_add(AHEAD_YEARS.years()));
-        // Steps only: a daily micro-taper's days between them would fill the table (a walk
-        // read six pouches a day apart and never the step doses).
-        let coming: Vec<_> = ahead
-            .iter()
-            .filter(|ch| ch.date > r.today && c.on(ch.date).is_some_and(|(on, _)| on.daily.is_none()))
-            .collect();
+        // Each step's first day and each change of how the dose is prepared, not each day of a
+        // daily micro-taper, which would fill the table (a walk read six pouches a day apart and
+        // never the step doses); a step whose dose the days before had reached is still shown
+        // (a later walk saw 10 mg, then 4.06 mg five months on).
+        let coming = c.turns(r.today, r.today.saturating_add(AHEAD_YEARS.years()));
+        let drug = c.current().plan.drug_name.clone();
         if coming.len() > STEPS_AHEAD {
             counted.push(format!(
-                "{}: the next {STEPS_AHEAD} of {} steps; the last on {}.",
-                c.current().plan.drug_name,
+                "{drug}: the next {STEPS_AHEAD} of {} steps; the last on {}.",
                 coming.len(),
-                coming.last().map_or_else(String::new, |l| short(l.date))
+                coming.last().map_or_else(String::new, |l| short(*l))
             ));
         }
-        for change in coming.into_iter().take(STEPS_AHEAD) {
-            let how = c
-                .on(change.date)
-                .map(|(on, step)| c.day_of(&on).map_or_else(|| step.instruction.clone(), |d| d.instruction.clone()));
+        if coming.iter().any(|d| c.on(d.saturating_add(1.days())).is_some_and(|(on, _)| on.daily.is_some())) {
+            counted.push(format!(
+                "{drug}: between these steps the dose falls a little every day (tapering strips, a pouch a day); \
+                 the person's plan and the pharmacy order list each day."
+            ));
+        }
+        for day in coming.into_iter().take(STEPS_AHEAD) {
+            let Some((on, step)) = c.on(day) else { continue };
             rows.push(vec![
-                c.current().plan.drug_name.clone(),
-                short(change.date),
-                if change.to_mg <= 0.0 {
+                drug.clone(),
+                short(day),
+                if on.dose_mg <= 0.0 {
                     "Stop (0 mg)".into()
                 } else {
-                    c.dose_words(change.date).unwrap_or_else(|| mg(change.to_mg))
+                    c.dose_words(day).unwrap_or_else(|| mg(on.dose_mg))
                 },
-                how.unwrap_or_default(),
+                c.instruction(&on, step),
             ]);
         }
     }

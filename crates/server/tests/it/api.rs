@@ -411,6 +411,10 @@ async fn a_token_records_check_ins_and_questionnaires_and_an_answer_about_self_h
             api.post("/api/v1/questionnaires", json!({ "questionnaire": "gad7", "answers": [0, 1, 0, 0, 2, 1, 0] })).await;
         assert_eq!(status, StatusCode::CREATED, "{gad}");
         assert!(gad["crisis"].is_null() && gad["item9"].is_null(), "{gad}");
+        // A PHQ-9 retaken the same day is not read as a change, as on the web (a walk).
+        let retake = json!({ "questionnaire": "phq9", "answers": [2, 2, 2, 2, 2, 2, 2, 2, 0] });
+        let (status, again) = api.post("/api/v1/questionnaires", retake).await;
+        assert_eq!((status, again["change"].as_str()), (StatusCode::CREATED, Some("taken again the same day: not compared")), "{again}");
         for (body, field) in [
             (json!({ "questionnaire": "bdi", "answers": [] }), "questionnaire"),
             (json!({ "questionnaire": "gad7", "answers": [0, 1] }), "answers"),
@@ -433,7 +437,7 @@ async fn a_token_records_check_ins_and_questionnaires_and_an_answer_about_self_h
         assert_eq!(status, StatusCode::FORBIDDEN, "{e}");
         assert!(e["crisis"]["alerted"].as_str().unwrap().contains("question 9 has been kept"), "{e}");
         assert_eq!(app.store.signals(sam_id).await.unwrap().len(), 3, "the partial, the full and this one");
-        assert_eq!(app.store.questionnaires(sam_id).await.unwrap().len(), 2, "the PHQ-9 and GAD-7 only");
+        assert_eq!(app.store.questionnaires(sam_id).await.unwrap().len(), 3, "two PHQ-9s and a GAD-7 only");
 
         // Every write is in Sam's access log, under the token's name.
         let log = sam.get("/sharing").await;

@@ -187,6 +187,16 @@ async fn a_supporter_sees_the_doses_taken_and_missed_only_with_the_plan_shared()
         let page = nurse.get(&format!("/people/{pid}")).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(!page.has("doses recorded") && !page.has("1 missed"), "{}", visible(&page));
+        assert!(page.has("<figure class=\"chart\""), "scores are shared: the chart is drawn");
+
+        // Shared nothing the chart draws: a sentence, not an empty frame (a walk).
+        let peer = app.browser();
+        peer.sign_up_as("v@example.org", "Val", "peer").await;
+        let invited = p.invite(&[("share", "medication_history")]).await;
+        peer.submit("/join", "/join", &[("code", &crate::sharing::invite_code(&invited))]).await;
+        let page = peer.get(&format!("/people/{pid}")).await;
+        assert!(page.has("id=\"chart-not-shared\"") && !page.has("<figure class=\"chart\""), "{}", visible(&page));
+        assert!(page.has("They do not share their check-in scores with you"), "{}", visible(&page));
         app
     })
     .await;

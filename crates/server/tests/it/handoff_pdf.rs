@@ -284,3 +284,62 @@ async fn a_pharmacy_order_lists_what_the_weeks_ahead_take() {
     })
     .await;
 }
+
+/// A walk: a diazepam plan with tapering strips between its steps. The days between had
+/// already reached each step's dose, so the step's first day, made from tablets, was no "change
+/// of dose": the prescriber's summary jumped from 10 mg to 4.06 mg five months on, the pharmacy
+/// order had no direction for that day, and the calendar told each day between to take the
+/// step's tablets (9.5 mg: "2 × 5 mg tablet", which is 10 mg).
+#[tokio::test]
+async fn a_plan_with_strips_hands_on_every_step_and_each_days_own_preparation() {
+    on_both(|app: TestApp| async move {
+        let p = app.browser();
+        p.sign_up_as("p@example.org", "Pat", "person").await;
+        let today = crate::london_today();
+        let iso = today.to_string();
+        let plan = [
+            ("drug", "diazepam"),
+            ("dose", "10"),
+            ("strategy", "proportional"),
+            ("step", "10"),
+            ("every", "14"),
+            ("start_date", iso.as_str()),
+            ("syringe", "0.1"),
+            ("products", "diazepam-tab-2mg"),
+            ("products", "diazepam-tab-5mg"),
+            ("products", "diazepam-oral-solution-2mg-5ml"),
+            ("strips", "0.5"),
+            ("micro_taper", "yes"),
+        ];
+        let saved = p.submit("/plan/new?drug=diazepam", "/plan", &plan).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", visible(&saved));
+        let step_one = today.checked_add(jiff::Span::new().days(14)).unwrap();
+        let step_one_short = taper_report::pdf::short_date(step_one);
+
+        // The calendar: each day between steps is prepared as that day's pouch, of its own dose.
+        let ics = p.get("/calendar.ics").await.body.replace("\r\n ", "");
+        let mut pouches = 0;
+        for event in ics.split("BEGIN:VEVENT").skip(1) {
+            let Some(to) = event.split(" of Diazepam a day.").next().and_then(|h| h.rsplit("From today\\, ").next())
+            else {
+                continue;
+            };
+            if let Some(rest) = event.split("pouch from the tapering strip (").nth(1) {
+                assert_eq!(&rest[..rest.find(')').unwrap()], to, "a pouch of the day's own dose: {event}");
+                pouches += 1;
+            }
+        }
+        assert!(pouches > 1, "the days between steps are told to take their pouch: {ics}");
+
+        // The pharmacy's directions and the prescriber's plan ahead both show step one's day.
+        let order = visible(&p.get("/handoff/order?days=28&as=page").await);
+        let directions = order.split("Diazepam: directions").nth(1).expect("directions");
+        assert!(directions.contains(&step_one_short), "step one's day has a direction: {order}");
+        let summary = visible(&p.get("/handoff/summary?as=page&days=90&part=plan").await);
+        let ahead = summary.split("The plan ahead").nth(1).expect("the plan ahead");
+        assert!(ahead.contains(&step_one_short), "step one is in the plan ahead: {summary}");
+        assert!(ahead.contains("between these steps the dose falls a little every day"), "{summary}");
+        app
+    })
+    .await;
+}

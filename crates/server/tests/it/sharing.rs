@@ -613,8 +613,9 @@ async fn notes_shared_alone_never_draw_the_scores() {
         let user = app.store.user_by_email("notes@example.org").await.unwrap().unwrap().id;
         let shown = dr.get(&format!("/people/{user}")).await;
         assert!(shown.has("NOTE-SHARED"), "the notes are shared: {}", shown.body);
-        // The legend's circle only: no check-in's burden is drawn.
-        assert_eq!(shown.body.matches("<circle").count(), 1, "no burden point is drawn: {}", shown.body);
+        // Nothing the chart draws is shared: no chart at all, so no check-in's burden is drawn.
+        assert_eq!(shown.body.matches("<circle").count(), 0, "no burden point is drawn: {}", shown.body);
+        assert!(shown.has("id=\"chart-not-shared\""), "{}", shown.body);
         // With the scores shared too, the points are drawn (so the check above can fail).
         let sam_shares = app.store.shares_of(user).await.unwrap();
         let scope = taper_core::consent::Scope::all();
