@@ -17,7 +17,8 @@ pub const DAYS: i32 = 14;
 /// One plan's doses over the last `DAYS` days, newest first, with the counts before today.
 pub struct DoseLog {
     pub drug: String,
-    /// "Over the 13 days before today: 24 taken, 1 missed, 1 with nothing recorded."
+    /// "Of the 26 doses planned over the 13 days before today: 24 taken, 1 missed, 1 with nothing
+    /// recorded."
     pub counts: String,
     /// Any dose before today missed or left unrecorded: the summary is marked for the eye.
     pub gaps: bool,
@@ -86,7 +87,8 @@ fn log_of(course: &Course, tz: &TimeZone, records: &[DoseRecord], from: Date, to
 }
 
 fn counts(taken: u32, missed: u32, blank: u32) -> String {
-    if taken + missed + blank == 0 {
+    let planned = taken + missed + blank;
+    if planned == 0 {
         return "No doses were planned before today in these days.".to_string();
     }
     let days = DAYS - 1;
@@ -94,7 +96,10 @@ fn counts(taken: u32, missed: u32, blank: u32) -> String {
     if blank > 0 {
         parts.push(format!("{blank} with nothing recorded"));
     }
-    format!("Over the {days} days before today: {}.", parts.join(", "))
+    // The doses planned, not the days: a plan begun three days ago has three (a walk read "13
+    // days" of a plan that had three).
+    let doses = if planned == 1 { "dose" } else { "doses" };
+    format!("Of the {planned} {doses} planned over the {days} days before today: {}.", parts.join(", "))
 }
 
 #[cfg(test)]
@@ -103,8 +108,12 @@ mod tests {
 
     #[test]
     fn counts_name_missed_and_unrecorded_doses_apart() {
-        assert_eq!(counts(12, 1, 0), "Over the 13 days before today: 12 taken, 1 missed.");
-        assert_eq!(counts(10, 0, 3), "Over the 13 days before today: 10 taken, 0 missed, 3 with nothing recorded.");
+        assert_eq!(counts(12, 1, 0), "Of the 13 doses planned over the 13 days before today: 12 taken, 1 missed.");
+        assert_eq!(
+            counts(2, 0, 1),
+            "Of the 3 doses planned over the 13 days before today: 2 taken, 0 missed, 1 with nothing recorded."
+        );
+        assert_eq!(counts(0, 1, 0), "Of the 1 dose planned over the 13 days before today: 0 taken, 1 missed.");
         assert_eq!(counts(0, 0, 0), "No doses were planned before today in these days.");
     }
 }

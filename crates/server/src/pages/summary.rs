@@ -72,14 +72,19 @@ pub async fn made_by(
     let from = r.today.saturating_sub((choice.days - 1).days());
     let sees = |c: Category| choice.scope.contains(c);
     let mut sections = Vec::new();
-    // Page one answers "what do they take, and how are they": doses, scores, flags, symptoms.
+    // Page one answers "what do they take, and how are they": doses, scores, flags, symptoms;
+    // an urgent flag (thoughts of self-harm) before anything else (a walk found it third).
+    let mut flagged = Some(flags(state, &r, choice.scope));
+    if flagged.as_ref().is_some_and(|f| !f.alerts.is_empty()) {
+        sections.extend(flagged.take());
+    }
     if sees(Category::PlanAndDoses) {
         sections.push(doses_now(state, &r).await?);
     }
     if sees(Category::Questionnaires) {
         sections.push(questionnaires(state, &r, from));
     }
-    sections.push(flags(state, &r, choice.scope));
+    sections.extend(flagged.take());
     if sees(Category::CheckinScores) {
         sections.push(burden(&r, from)?);
     }
@@ -149,6 +154,11 @@ async fn doses_now(state: &AppState, r: &Record) -> AppResult<Section> {
         lines.push("No plan in Taper.".into());
     }
     let tz = jiff::tz::TimeZone::get(&r.owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    // What they recorded taking: a missed dose on a taper is itself a cause of withdrawal
+    // symptoms (a walk: the summary showed only the planned dose).
+    for log in crate::pages::shared_doses::logs(state, r.owner.id, &tz, &courses, r.today).await? {
+        lines.push(format!("{}, doses recorded: {}", log.drug, log.counts));
+    }
     for c in &courses {
         for p in state.store.proposals(r.owner.id, c.plan_id).await? {
             if p.status == taper_store::ProposalStatus::Pending {

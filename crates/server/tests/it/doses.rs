@@ -166,7 +166,9 @@ async fn a_supporter_sees_the_doses_taken_and_missed_only_with_the_plan_shared()
         assert!(page.has("Citalopram: doses recorded"), "{}", visible(&page));
         // Thirteen days before today, one dose each: one taken, one missed, eleven unrecorded.
         assert!(
-            page.has("Over the 13 days before today: 1 taken, 1 missed, 11 with nothing recorded."),
+            page.has(
+                "Of the 13 doses planned over the 13 days before today: 1 taken, 1 missed, 11 with nothing recorded."
+            ),
             "{}",
             visible(&page)
         );

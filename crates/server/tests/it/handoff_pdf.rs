@@ -107,6 +107,10 @@ async fn a_person_makes_a_prescriber_summary_of_the_parts_they_choose() {
             assert!(text.contains(expected), "{expected}: {text}");
         }
         assert!(!text.contains("Zaps at night"), "notes were not chosen: {text}");
+        // An urgent flag comes before anything else (a walk found it third), and what was
+        // recorded taken beside what was planned.
+        assert!(text.find("Flags that apply now") < text.find("Medicines now"), "{text}");
+        assert!(text.contains("Citalopram, doses recorded: Of the "), "{text}");
         // The urgent flag is marked, and the person reading their own copy is offered help.
         assert!(page.has("class=\"alert urgent\"") && page.has("id=\"own-crisis\""), "{}", page.body);
         assert!(text.contains("Prepared as:") && text.contains("Step 1 of"), "which product, which step: {text}");
