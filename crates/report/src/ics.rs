@@ -74,12 +74,21 @@ pub fn dose_change(uid: String, c: &DoseChange) -> Event {
     use taper_core::units::trim_number as n;
     let (from, to, drug) = (n(c.from_mg), n(c.to_mg), c.drug);
     let stops = c.to_mg <= 0.0;
+    // The same dose made another way (tablets on a step's first day between days of strips):
+    // said, so nobody reaches for a pouch that was never made (a walk).
+    let same = from == to;
     let summary = if stops {
         format!("{drug}: stop ({from} mg to none)")
+    } else if same {
+        format!("{drug}: {to} mg a day, prepared another way")
     } else {
         format!("{drug}: {from} mg → {to} mg a day")
     };
-    let mut description = format!("From today, {to} mg of {drug} a day.");
+    let mut description = if same {
+        format!("From today, {to} mg of {drug} a day as before, prepared another way.")
+    } else {
+        format!("From today, {to} mg of {drug} a day.")
+    };
     if let Some(how) = c.instruction.filter(|_| !stops) {
         description.push_str(&format!("\nHow to prepare it: {how}"));
     }

@@ -328,6 +328,27 @@ impl Course {
         self.day_of(on).map_or_else(|| step.instruction.clone(), |d| d.instruction.clone())
     }
 
+    /// The days after `from`, up to `until`, on which the dose or how it is prepared differs from
+    /// the day before (every day of a daily taper whose dose falls, and a step's first day made
+    /// from tablets between days of strips): each with the dose before and the dose that day.
+    pub fn preparation_changes(&self, from: Date, until: Date) -> Vec<(Date, f64, f64)> {
+        let mut out = Vec::new();
+        let mut before = self.on(from).map(|(on, step)| (on.dose_mg, self.instruction(&on, step)));
+        let mut day = from;
+        while day < until {
+            let Ok(next) = day.tomorrow() else { break };
+            day = next;
+            let now = self.on(day).map(|(on, step)| (on.dose_mg, self.instruction(&on, step)));
+            if let (Some((was, how_was)), Some((is, how))) = (&before, &now)
+                && (was != is || how != how_was)
+            {
+                out.push((day, *was, *is));
+            }
+            before = now;
+        }
+        out
+    }
+
     /// The days after `from`, up to `until`, on which a step begins or the way of preparing the
     /// dose changes, whether or not the dose does (a walk: with tapering strips the days between
     /// steps had already reached a step's dose, so its first day, made from tablets, was no

@@ -156,28 +156,28 @@ async fn calendar_of(state: &AppState, user: &taper_store::User, today: Date) ->
     Ok(ics::calendar("Taper", &events, Timestamp::now()))
 }
 
-/// Each change of one plan's dose, on its day, with how to prepare the new dose.
+/// Each change of one plan's dose, and of how it is prepared, on its day, with how to prepare
+/// that day's dose (a walk: a step's first day made from tablets between days of strips had no
+/// event, and the day before said to take a pouch).
 fn dose_changes(state: &AppState, course: &Course, today: Date) -> Vec<Event> {
     let until = today.saturating_add(AHEAD_YEARS.years());
     let drug = course.drug_name(&state.catalogue);
-    let changes = course.changes(until);
+    let changes = course.preparation_changes(today, until);
     let last = changes.len().checked_sub(1);
     let mut out = Vec::new();
-    for (k, change) in changes.iter().enumerate() {
+    for (k, &(date, from_mg, to_mg)) in changes.iter().enumerate() {
         // That day's own preparation: on a day between steps (tapering strips, daily cuts) it is
         // the day's, not its step's (a walk read "9.5 mg: 2 × 5 mg tablet", the step's 10 mg).
-        let instruction = course
-            .on(change.date)
-            .map(|(on, step)| course.day_of(&on).map_or_else(|| step.instruction.clone(), |d| d.instruction.clone()));
+        let instruction = course.on(date).map(|(on, step)| course.instruction(&on, step));
         let c = ics::DoseChange {
-            date: change.date,
+            date,
             drug: &drug,
-            from_mg: change.from_mg,
-            to_mg: change.to_mg,
+            from_mg,
+            to_mg,
             instruction: instruction.as_deref(),
             last: Some(k) == last,
         };
-        out.push(ics::dose_change(format!("{}-{}@taper", course.plan_id, change.date), &c));
+        out.push(ics::dose_change(format!("{}-{date}@taper", course.plan_id), &c));
     }
     out
 }

@@ -133,23 +133,7 @@ const DIRECTIONS_SHOWN: usize = 12;
 /// a pharmacist could not write a label from quantities alone).
 fn directions(state: &AppState, course: &Course, today: Date, days: i64) -> Section {
     let end = today.saturating_add((days - 1).days());
-    // Each step's first day and each change of how the dose is prepared: a step's day made from
-    // tablets between days of strips at the same dose had no direction (a walk).
-    let mut starts = vec![today];
-    starts.extend(
-        course.turns(today, end).into_iter().filter(|d| course.on(*d).is_some_and(|(on, _)| on.daily.is_none())),
-    );
-    let rows: Vec<Vec<String>> = starts
-        .iter()
-        .take(DIRECTIONS_SHOWN)
-        .filter_map(|d| {
-            let (on, step) = course.on(*d)?;
-            let how = course.day_of(&on).map_or_else(|| step.instruction.clone(), |x| x.instruction.clone());
-            let dose =
-                if on.dose_mg <= 0.0 { "None (stopped)".into() } else { course.dose_words(*d).unwrap_or_default() };
-            Some(vec![short(*d), dose, how])
-        })
-        .collect();
+    let rows: Vec<Vec<String>> = runs(course, today, end).into_iter().take(DIRECTIONS_SHOWN).collect();
     let mut lines = vec![format!("The plan: {}.", course.current().plan.strategy.trim_end_matches('.'))];
     if course.uses_on(today.saturating_add(1.days())).is_some_and(|u| u.iter().any(|x| x.made_mg.is_some()))
         && course.on(today.saturating_add(1.days())).is_some_and(|(on, _)| on.daily.is_some())
@@ -166,6 +150,54 @@ fn directions(state: &AppState, course: &Course, today: Date, days: i64) -> Sect
         table: Some(Table { header: ["From", "Each day", "How it is prepared"].map(String::from).to_vec(), rows }),
         chart: false,
     }
+}
+
+/// The order's days as runs a label can be written from: each step's days prepared one way, and
+/// each run of days between steps (a pouch a day, or a little less each day) as one row that
+/// says so. A walk read "from 8 Dec: 10 mg, 2 × 5 mg tablet" above a strip table that gave 9.5 mg
+/// pouches from 12 Dec, and no direction for a step's tablet day between strip days.
+fn runs(course: &Course, today: Date, end: Date) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut open: Option<(String, Date, f64, f64)> = None;
+    let mut day = today;
+    while day <= end {
+        let Some((on, step)) = course.on(day) else { break };
+        let strip = course.uses_on(day).is_some_and(|u| u.iter().any(|x| x.made_mg.is_some()));
+        let key = match (on.daily.is_some(), strip) {
+            (true, true) => {
+                "a pouch a day from the tapering strip: each day's dose is in the strip table below".to_string()
+            }
+            (true, false) => {
+                "a little less each day: the person's Today page gives each day's amount and how to measure it"
+                    .to_string()
+            }
+            (false, _) => course.instruction(&on, step),
+        };
+        match &mut open {
+            Some((k, _, _, last)) if *k == key && on.daily.is_some() => *last = on.dose_mg,
+            Some((k, _, first, _)) if *k == key && mg(on.dose_mg) == mg(*first) => {}
+            _ => {
+                rows.extend(open.take().map(|run| run_row(course, run)));
+                open = Some((key, day, on.dose_mg, on.dose_mg));
+            }
+        }
+        let Ok(next) = day.tomorrow() else { break };
+        day = next;
+    }
+    rows.extend(open.map(|run| run_row(course, run)));
+    rows
+}
+
+/// One run's row: from when, the dose (falling, for days between steps), how it is prepared.
+fn run_row(course: &Course, (how, from, first, last): (String, Date, f64, f64)) -> Vec<String> {
+    let dose = if first <= 0.0 {
+        "None (stopped)".to_string()
+    } else if mg(first) != mg(last) {
+        format!("{} falling to {}", mg(first), mg(last))
+    } else {
+        course.dose_words(from).unwrap_or_else(|| mg(first))
+    };
+    vec![short(from), dose, how]
 }
 
 fn product_section(course: &Course, drug: &str, name: &str, line: OrderLine, today: Date, days: i64) -> Section {

@@ -55,6 +55,7 @@ pub async fn logs(
 fn log_of(course: &Course, tz: &TimeZone, records: &[DoseRecord], from: Date, today: Date) -> DoseLog {
     let mut rows = Vec::new();
     let (mut taken, mut missed, mut blank) = (0, 0, 0);
+    let mut span: Option<(Date, Date)> = None;
     let mut date = today;
     while date >= from {
         for d in course.doses_of(date).unwrap_or_default() {
@@ -66,6 +67,7 @@ fn log_of(course: &Course, tz: &TimeZone, records: &[DoseRecord], from: Date, to
             };
             // Today's doses may not be due yet: only earlier days are counted.
             if date < today {
+                span = Some(span.map_or((date, date), |(_, last)| (date, last)));
                 match record.map(|r| r.status) {
                     Some(DoseStatus::Taken) => taken += 1,
                     Some(DoseStatus::Missed) => missed += 1,
@@ -80,26 +82,29 @@ fn log_of(course: &Course, tz: &TimeZone, records: &[DoseRecord], from: Date, to
     }
     DoseLog {
         drug: course.current().plan.drug_name.clone(),
-        counts: counts(taken, missed, blank),
+        counts: counts(taken, missed, blank, span),
         gaps: missed + blank > 0,
         rows,
     }
 }
 
-fn counts(taken: u32, missed: u32, blank: u32) -> String {
+/// The counts before today, over `span`, the first and last day a dose was planned.
+fn counts(taken: u32, missed: u32, blank: u32, span: Option<(Date, Date)>) -> String {
     let planned = taken + missed + blank;
-    if planned == 0 {
-        return "No doses were planned before today in these days.".to_string();
-    }
-    let days = DAYS - 1;
+    let Some((first, last)) = span.filter(|_| planned > 0) else {
+        return format!("No doses were planned in the {} days before today.", DAYS - 1);
+    };
     let mut parts = vec![format!("{taken} taken"), format!("{missed} missed")];
     if blank > 0 {
         parts.push(format!("{blank} with nothing recorded"));
     }
-    // The doses planned, not the days: a plan begun three days ago has three (a walk read "13
-    // days" of a plan that had three).
+    // The days doses were planned, not the window: a plan begun three days ago has three (a
+    // walk read "13 days" of a plan that had two).
     let doses = if planned == 1 { "dose" } else { "doses" };
-    format!("Of the {planned} {doses} planned over the {days} days before today: {}.", parts.join(", "))
+    let day = |d: Date| d.strftime("%-d %B").to_string();
+    let when =
+        if first == last { format!("on {}", day(first)) } else { format!("from {} to {}", day(first), day(last)) };
+    format!("Of the {planned} {doses} planned {when}: {}.", parts.join(", "))
 }
 
 #[cfg(test)]
@@ -107,13 +112,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_name_missed_and_unrecorded_doses_apart() {
-        assert_eq!(counts(12, 1, 0), "Of the 13 doses planned over the 13 days before today: 12 taken, 1 missed.");
+    fn counts_name_missed_and_unrecorded_doses_apart_over_the_days_planned() {
+        let (d1, d2) = (jiff::civil::date(2026, 12, 6), jiff::civil::date(2026, 12, 7));
         assert_eq!(
-            counts(2, 0, 1),
-            "Of the 3 doses planned over the 13 days before today: 2 taken, 0 missed, 1 with nothing recorded."
+            counts(1, 1, 0, Some((d1, d2))),
+            "Of the 2 doses planned from 6 December to 7 December: 1 taken, 1 missed."
         );
-        assert_eq!(counts(0, 1, 0), "Of the 1 dose planned over the 13 days before today: 0 taken, 1 missed.");
-        assert_eq!(counts(0, 0, 0), "No doses were planned before today in these days.");
+        assert_eq!(
+            counts(2, 0, 1, Some((d1, d2))),
+            "Of the 3 doses planned from 6 December to 7 December: 2 taken, 0 missed, 1 with nothing recorded."
+        );
+        assert_eq!(counts(0, 1, 0, Some((d2, d2))), "Of the 1 dose planned on 7 December: 0 taken, 1 missed.");
+        assert_eq!(counts(0, 0, 0, None), "No doses were planned in the 13 days before today.");
     }
 }

@@ -223,7 +223,7 @@ fn plan_ahead(r: &Record) -> Option<Section> {
         if coming.iter().any(|d| c.on(d.saturating_add(1.days())).is_some_and(|(on, _)| on.daily.is_some())) {
             counted.push(format!(
                 "{drug}: between these steps the dose falls a little every day (tapering strips, a pouch a day); \
-                 the person's plan and the pharmacy order list each day."
+                 the person's Today page and calendar, and the pharmacy order's strip table, give each day's dose."
             ));
         }
         for day in coming.into_iter().take(STEPS_AHEAD) {

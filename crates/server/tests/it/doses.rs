@@ -166,9 +166,11 @@ async fn a_supporter_sees_the_doses_taken_and_missed_only_with_the_plan_shared()
         assert!(page.has("Citalopram: doses recorded"), "{}", visible(&page));
         // Thirteen days before today, one dose each: one taken, one missed, eleven unrecorded.
         assert!(
-            page.has(
-                "Of the 13 doses planned over the 13 days before today: 1 taken, 1 missed, 11 with nothing recorded."
-            ),
+            page.has(&format!(
+                "Of the 13 doses planned from {} to {}: 1 taken, 1 missed, 11 with nothing recorded.",
+                day_words(13),
+                day_words(1)
+            )),
             "{}",
             visible(&page)
         );
@@ -202,4 +204,9 @@ async fn a_supporter_sees_the_doses_taken_and_missed_only_with_the_plan_shared()
         app
     })
     .await;
+}
+
+/// "6 December", `n` days before London's today.
+fn day_words(n: i64) -> String {
+    super::london_today().checked_sub(jiff::Span::new().days(n)).unwrap().strftime("%-d %B").to_string()
 }

@@ -324,8 +324,7 @@ async fn a_plan_with_strips_hands_on_every_step_and_each_days_own_preparation() 
         let ics = p.get("/calendar.ics").await.body.replace("\r\n ", "");
         let mut pouches = 0;
         for event in ics.split("BEGIN:VEVENT").skip(1) {
-            let Some(to) = event.split(" of Diazepam a day.").next().and_then(|h| h.rsplit("From today\\, ").next())
-            else {
+            let Some(to) = event.split("From today\\, ").nth(1).and_then(|t| t.split(" of Diazepam").next()) else {
                 continue;
             };
             if let Some(rest) = event.split("pouch from the tapering strip (").nth(1) {
@@ -334,11 +333,17 @@ async fn a_plan_with_strips_hands_on_every_step_and_each_days_own_preparation() 
             }
         }
         assert!(pouches > 1, "the days between steps are told to take their pouch: {ics}");
+        // Step one's first day, made from tablets, has its own event (a re-walk: none, so the
+        // day before's "take the day's pouch" stood for it).
+        let on_step_one = format!("DTSTART;VALUE=DATE:{}", step_one.strftime("%Y%m%d"));
+        assert!(ics.contains(&on_step_one), "{ics}");
 
         // The pharmacy's directions and the prescriber's plan ahead both show step one's day.
         let order = visible(&p.get("/handoff/order?days=28&as=page").await);
         let directions = order.split("Diazepam: directions").nth(1).expect("directions");
         assert!(directions.contains(&step_one_short), "step one's day has a direction: {order}");
+        // The days of strips are a direction of their own, not step zero's tablets (a re-walk).
+        assert!(directions.contains("a pouch a day from the tapering strip"), "{order}");
         let summary = visible(&p.get("/handoff/summary?as=page&days=90&part=plan").await);
         let ahead = summary.split("The plan ahead").nth(1).expect("the plan ahead");
         assert!(ahead.contains(&step_one_short), "step one is in the plan ahead: {summary}");
