@@ -15,6 +15,7 @@ use taper_core::symptoms::{CHECKLIST, MAX_OWN_PER_CHECKIN, MAX_WELLBEING};
 use utoipa::ToSchema;
 
 use super::crisis::Crisis;
+use super::record::text;
 use super::{ApiError, ApiResult, Caller, ErrorBody};
 use crate::AppState;
 
@@ -268,15 +269,6 @@ fn flag(fields: &Map<String, Value>, name: &str) -> ApiResult<bool> {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
         Some(_) => Err(ApiError::field(name, format!("{name} is true or false."))),
-    }
-}
-
-/// An optional text field.
-fn text(fields: &Map<String, Value>, name: &str) -> ApiResult<Option<String>> {
-    match fields.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(ApiError::field(name, format!("{name} is text (a string), or left out."))),
     }
 }
 

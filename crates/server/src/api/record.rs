@@ -195,7 +195,7 @@ fn parse(body: &[u8]) -> ApiResult<RecordDose> {
 }
 
 /// An optional text field.
-fn text(fields: &Map<String, Value>, name: &str) -> ApiResult<Option<String>> {
+pub(super) fn text(fields: &Map<String, Value>, name: &str) -> ApiResult<Option<String>> {
     match fields.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
